@@ -1,0 +1,27 @@
+// Dependency rules (docs/ARCHITECTURE.md, "Dependency rules"): each layer imports only what its row allows.
+// Every component reaches cluster state through the API, never through storage or the API server's internals.
+const comp = '(controllers|scheduler|kubelet|proxy|dns|operators|agent)';
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true, viaOnly: { pathNot: '\\.test\\.ts$' } } },
+    { name: 'base-is-domain-free', severity: 'error', from: { path: '^src/base/' }, to: { path: '^src/(?!base/)' } },
+    { name: 'api-only-base', severity: 'error', from: { path: '^src/api/' }, to: { path: '^src/(?!base/|api/)' } },
+    { name: 'storage-knows-no-api', severity: 'error', from: { path: '^src/storage/' }, to: { path: '^src/(?!base/|storage/)' } },
+    { name: 'pki-only-base', severity: 'error', from: { path: '^src/pki/' }, to: { path: '^src/(?!base/|pki/)' } },
+    { name: 'apiserver-no-components', severity: 'error', from: { path: '^src/apiserver/' }, to: { path: `^src/(client|${comp}|boot|cli)/` } },
+    { name: 'client-http-only', severity: 'error', from: { path: '^src/client/' }, to: { path: '^src/(apiserver|storage|boot|cli)/' } },
+    { name: 'components-through-api', severity: 'error', from: { path: `^src/${comp}/` }, to: { path: '^src/(apiserver|storage|boot|cli)/' } },
+    {
+      name: 'components-not-each-other', severity: 'error',
+      from: { path: `^src/${comp}/` }, to: { path: `^src/${comp}/`, pathNot: '^src/$1/' },
+    },
+    { name: 'cli-through-boot', severity: 'error', from: { path: '^src/cli/' }, to: { path: `^src/(apiserver|storage|${comp})/` } },
+    { name: 'not-to-test-from-prod', severity: 'error', from: { pathNot: '(\\.test\\.ts$|^test/|/testing/)' }, to: { path: '(\\.test\\.ts$|^test/|/testing/)' } },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};

@@ -1,0 +1,48 @@
+// The whole test suite, as `./tkube test` runs it: type-check, lint, dependency rules, then every test file
+// under src/ and test/ with Node's built-in runner (whose closing summary CI reads).
+// Flags: --quick skips type-check/lint; --only PATTERN runs test files whose path contains PATTERN; --long also
+// runs the long reliability suites.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const long = args.includes('--long');
+const onlyIdx = args.indexOf('--only');
+const only = onlyIdx >= 0 ? args[onlyIdx + 1] : undefined;
+
+function run(title, cmd, cmdArgs) {
+  process.stdout.write(`# ${title}\n`);
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, TKUBE_LONG: long ? '1' : '' } });
+  if (r.status !== 0) {
+    process.stdout.write(`# ${title}: FAILED\n`);
+    return false;
+  }
+  return true;
+}
+
+function findTests(dir, out) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) findTests(p, out);
+    else if (name.endsWith('.test.ts')) out.push(relative(root, p));
+  }
+  return out;
+}
+
+let ok = true;
+if (!quick && !only) {
+  ok = run('type-check (tsc --noEmit)', join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json']) && ok;
+  ok = run('lint (eslint)', join(root, 'node_modules/.bin/eslint'), ['--max-warnings=0', 'src', 'test', 'hack', 'bench']) && ok;
+  ok = run('dependency rules (dependency-cruiser)', join(root, 'node_modules/.bin/depcruise'), ['src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err']) && ok;
+}
+let files = [...findTests(join(root, 'src'), []), ...findTests(join(root, 'test'), [])].sort();
+if (only) files = files.filter((f) => f.includes(only));
+// Unit tests first (fast feedback), then integration and e2e.
+files.sort((a, b) => Number(a.startsWith('test/')) - Number(b.startsWith('test/')) || a.localeCompare(b));
+ok = run(`tests (${files.length} files)`, process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files]) && ok;
+process.exit(ok ? 0 : 1);
