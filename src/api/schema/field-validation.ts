@@ -1,0 +1,70 @@
+/**
+ * Strict field validation (`fieldValidation=Strict|Warn`): find the fields of a JSON object that its schema does not
+ * define. Paths are printed as the upstream API server prints them in `unknown field "<path>"` messages:
+ * dot-separated field names, `[i]` for list elements, and `.key` for map values (e.g. `spec.containers[0].bar`).
+ *
+ * Values of special types (Time, Quantity, IntOrString, RawExtension, JSON, FieldsV1, …) are opaque. Values of the
+ * wrong JSON type are not reported here: that is validation's job. Nesting beyond MAX_DEPTH is not inspected.
+ */
+import { jsonFields } from './json-fields.js';
+import { JSON_SCHEMA_PROPS, JSON_SCHEMA_UNIONS } from './json-schema-union.js';
+import type { FieldType, SchemaLookup } from './types.js';
+
+const MAX_DEPTH = 100;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function join(path: string, name: string): string {
+  return path === '' ? name : `${path}.${name}`;
+}
+
+/**
+ * findUnknownFields returns the paths of fields in `obj` that the type `typeName` (and the types it references)
+ * does not define, in document order. An unknown type name yields no paths.
+ */
+export function findUnknownFields(obj: unknown, typeName: string, lookup: SchemaLookup): string[] {
+  const unknown: string[] = [];
+
+  const visitType = (value: unknown, name: string, path: string, depth: number): void => {
+    if (depth > MAX_DEPTH) return;
+    const type = lookup.type(name);
+    if (type === undefined || type.special !== undefined) return;
+    const union = JSON_SCHEMA_UNIONS.get(name);
+    if (union !== undefined) {
+      if (isObject(value)) visitType(value, JSON_SCHEMA_PROPS, path, depth + 1);
+      else if (Array.isArray(value) && union === 'OrArray') value.forEach((v, i) => visitType(v, JSON_SCHEMA_PROPS, `${path}[${i}]`, depth + 1));
+      return;
+    }
+    if (!isObject(value)) return;
+    const fields = jsonFields(type, lookup);
+    for (const [key, child] of Object.entries(value)) {
+      const field = fields.get(key);
+      const childPath = join(path, key);
+      if (field === undefined) unknown.push(childPath);
+      else visit(child, field.field.type, childPath, depth + 1);
+    }
+  };
+
+  const visit = (value: unknown, type: FieldType, path: string, depth: number): void => {
+    if (depth > MAX_DEPTH || value === null || value === undefined) return;
+    switch (type.kind) {
+      case 'scalar':
+      case 'special':
+        return;
+      case 'ref':
+        visitType(value, type.ref, path, depth);
+        return;
+      case 'array':
+        if (Array.isArray(value)) value.forEach((v, i) => visit(v, type.items, `${path}[${i}]`, depth + 1));
+        return;
+      case 'map':
+        if (isObject(value)) for (const [k, v] of Object.entries(value)) visit(v, type.values, join(path, k), depth + 1);
+        return;
+    }
+  };
+
+  visitType(obj, typeName, '', 0);
+  return unknown;
+}

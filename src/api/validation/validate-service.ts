@@ -1,0 +1,139 @@
+/**
+ * Service and Endpoints validation: service type, ports (required unless headless or ExternalName, names unique
+ * and required when there are several, port/nodePort ranges, protocols, targetPort), clusterIP format and its
+ * immutability on update, session affinity and traffic policies.
+ */
+import type { KubeObject } from '../meta/types.js';
+import { fieldErrors, type FieldError } from './field-error.js';
+import { validateLabels } from './generic.js';
+import { isDNS1123Label, isDNS1123Subdomain, isValidIP, isValidPortName, isValidPortNum } from './names.js';
+import { num, obj, objects, str, strings } from './unstructured.js';
+
+const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
+const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
+const AFFINITIES = ['ClientIP', 'None'];
+const TRAFFIC_POLICIES = ['Cluster', 'Local'];
+const IP_FAMILY_POLICIES = ['SingleStack', 'PreferDualStack', 'RequireDualStack'];
+
+/** NODE_PORT_RANGE is the default service node port range. */
+export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
+
+function validateTargetPort(tp: unknown, field: string): FieldError[] {
+  if (typeof tp === 'number') return isValidPortNum(tp).map((m) => fieldErrors.invalid(field, tp, m));
+  if (typeof tp === 'string') return isValidPortName(tp).map((m) => fieldErrors.invalid(field, tp, m));
+  return [];
+}
+
+/** validateService checks a Service after defaulting. */
+export function validateService(svc: KubeObject): FieldError[] {
+  const spec = obj(svc['spec']);
+  const errs: FieldError[] = [];
+  const type = str(spec['type']) ?? '';
+  if (!SERVICE_TYPES.includes(type)) {
+    if (!type) errs.push(fieldErrors.required('spec.type'));
+    else errs.push(fieldErrors.notSupported('spec.type', type, SERVICE_TYPES));
+  }
+  const clusterIP = str(spec['clusterIP']) ?? '';
+  const headless = clusterIP === 'None';
+  const ports = objects(spec['ports']);
+  if (type === 'ExternalName') {
+    const en = str(spec['externalName']) ?? '';
+    if (!en) errs.push(fieldErrors.required('spec.externalName'));
+    else {
+      // A trailing dot (fully qualified) is allowed.
+      const name = en.endsWith('.') ? en.slice(0, -1) : en;
+      for (const m of isDNS1123Subdomain(name)) errs.push(fieldErrors.invalid('spec.externalName', en, m));
+    }
+    if (clusterIP) errs.push(fieldErrors.forbidden('spec.clusterIP', 'may not be set for ExternalName services'));
+  } else {
+    if (ports.length === 0 && !headless) errs.push(fieldErrors.required('spec.ports'));
+    if (clusterIP && !headless) for (const m of isValidIP(clusterIP)) errs.push(fieldErrors.invalid('spec.clusterIPs[0]', clusterIP, m));
+    const clusterIPs = strings(spec['clusterIPs']);
+    if (clusterIPs.length > 0 && clusterIP && clusterIPs[0] !== clusterIP) {
+      errs.push(fieldErrors.invalid('spec.clusterIPs', clusterIPs, 'element [0] must match clusterIP'));
+    }
+  }
+  const names = new Set<string>();
+  const keys = new Set<string>();
+  ports.forEach((p, i) => {
+    const f = `spec.ports[${i}]`;
+    const name = str(p['name']) ?? '';
+    if (ports.length > 1 && !name) errs.push(fieldErrors.required(`${f}.name`));
+    if (name) {
+      for (const m of isDNS1123Label(name)) errs.push(fieldErrors.invalid(`${f}.name`, name, m));
+      if (names.has(name)) errs.push(fieldErrors.duplicate(`${f}.name`, name));
+      names.add(name);
+    }
+    const port = num(p['port']);
+    if (port === undefined) errs.push(fieldErrors.required(`${f}.port`));
+    else for (const m of isValidPortNum(port)) errs.push(fieldErrors.invalid(`${f}.port`, port, m));
+    const proto = str(p['protocol']) ?? '';
+    if (!proto) errs.push(fieldErrors.required(`${f}.protocol`));
+    else if (!PROTOCOLS.includes(proto)) errs.push(fieldErrors.notSupported(`${f}.protocol`, proto, PROTOCOLS));
+    const key = `${port ?? 0}/${proto}`;
+    if (keys.has(key)) errs.push(fieldErrors.duplicate(f, key));
+    keys.add(key);
+    errs.push(...validateTargetPort(p['targetPort'], `${f}.targetPort`));
+    const np = num(p['nodePort']);
+    if (np !== undefined && np !== 0) {
+      if (type === 'ClusterIP' || type === 'ExternalName') errs.push(fieldErrors.forbidden(`${f}.nodePort`, `may not be used when \`type\` is '${type}'`));
+      else if (np < NODE_PORT_RANGE.min || np > NODE_PORT_RANGE.max) {
+        errs.push(fieldErrors.invalid(`${f}.nodePort`, np, `provided port is not in the valid range. The range of valid ports is ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}`));
+      }
+    }
+  });
+  const affinity = str(spec['sessionAffinity']) ?? '';
+  if (!affinity) errs.push(fieldErrors.required('spec.sessionAffinity'));
+  else if (!AFFINITIES.includes(affinity)) errs.push(fieldErrors.notSupported('spec.sessionAffinity', affinity, AFFINITIES));
+  const timeout = num(obj(obj(spec['sessionAffinityConfig'])['clientIP'])['timeoutSeconds']);
+  if (timeout !== undefined && (timeout <= 0 || timeout > 86400)) {
+    errs.push(fieldErrors.invalid('spec.sessionAffinityConfig.clientIP.timeoutSeconds', timeout, 'must be greater than 0 and less than 86400'));
+  }
+  const etp = str(spec['externalTrafficPolicy']);
+  if (etp) {
+    if (type !== 'NodePort' && type !== 'LoadBalancer') errs.push(fieldErrors.invalid('spec.externalTrafficPolicy', etp, "may only be set when `type` is 'NodePort' or 'LoadBalancer'"));
+    else if (!TRAFFIC_POLICIES.includes(etp)) errs.push(fieldErrors.notSupported('spec.externalTrafficPolicy', etp, TRAFFIC_POLICIES));
+  }
+  const itp = str(spec['internalTrafficPolicy']);
+  if (itp && !TRAFFIC_POLICIES.includes(itp)) errs.push(fieldErrors.notSupported('spec.internalTrafficPolicy', itp, TRAFFIC_POLICIES));
+  const ifp = str(spec['ipFamilyPolicy']);
+  if (ifp && !IP_FAMILY_POLICIES.includes(ifp)) errs.push(fieldErrors.notSupported('spec.ipFamilyPolicy', ifp, IP_FAMILY_POLICIES));
+  strings(spec['externalIPs']).forEach((ip, i) => {
+    for (const m of isValidIP(ip)) errs.push(fieldErrors.invalid(`spec.externalIPs[${i}]`, ip, m));
+  });
+  if (type !== 'ExternalName') errs.push(...validateLabels(spec['selector'], 'spec.selector'));
+  return errs;
+}
+
+/** validateServiceUpdate: clusterIP may not change once set, except when moving to or from ExternalName. */
+export function validateServiceUpdate(svc: KubeObject, old: KubeObject): FieldError[] {
+  const spec = obj(svc['spec']);
+  const oldSpec = obj(old['spec']);
+  const oldIP = str(oldSpec['clusterIP']) ?? '';
+  const newIP = str(spec['clusterIP']) ?? '';
+  if (spec['type'] === 'ExternalName' || oldSpec['type'] === 'ExternalName') return [];
+  if (oldIP && newIP !== oldIP) return [fieldErrors.invalid('spec.clusterIPs[0]', strings(spec['clusterIPs']).length > 0 ? spec['clusterIPs'] : [newIP], 'may not change once set')];
+  return [];
+}
+
+/** validateEndpoints checks Endpoints subsets: address IPs and port numbers/protocols. */
+export function validateEndpoints(ep: KubeObject): FieldError[] {
+  const errs: FieldError[] = [];
+  objects(ep['subsets']).forEach((ss, i) => {
+    for (const key of ['addresses', 'notReadyAddresses']) {
+      objects(ss[key]).forEach((a, j) => {
+        const ip = str(a['ip']) ?? '';
+        for (const m of isValidIP(ip)) errs.push(fieldErrors.invalid(`subsets[${i}].${key}[${j}].ip`, ip, m));
+      });
+    }
+    objects(ss['ports']).forEach((p, j) => {
+      const f = `subsets[${i}].ports[${j}]`;
+      const port = num(p['port']);
+      if (port === undefined) errs.push(fieldErrors.required(`${f}.port`));
+      else for (const m of isValidPortNum(port)) errs.push(fieldErrors.invalid(`${f}.port`, port, m));
+      const proto = str(p['protocol']) ?? '';
+      if (!PROTOCOLS.includes(proto)) errs.push(fieldErrors.notSupported(`${f}.protocol`, proto, PROTOCOLS));
+    });
+  });
+  return errs;
+}

@@ -1,0 +1,53 @@
+/**
+ * HandlerContext: what every verb handler (get.ts, list.ts, …) receives from the ResourceDispatcher: the request,
+ * the resource's store, and the server-wide hooks (body decoding, field validation, schemas).
+ */
+import type { KubeObject } from '../../api/meta/types.js';
+import type { ResourceInfo, SubresourceInfo } from '../../api/scheme.js';
+import type { GroupVersionKind, SchemaLookup } from '../../api/schema/types.js';
+import type { Clock } from '../../base/clock/clock.js';
+import type { TableConvertor } from '../printers/table.js';
+import type { GenericStore } from '../registry/generic-store.js';
+import type { RequestScope } from '../request/request-scope.js';
+
+/** UnknownFieldFinder lists the paths of fields the kind's schema does not know (for fieldValidation). */
+export type UnknownFieldFinder = (obj: unknown, gvk: GroupVersionKind) => string[];
+
+/** ResourceEntry is one served resource at one version. */
+export interface ResourceEntry {
+  readonly info: ResourceInfo;
+  readonly store: GenericStore;
+  readonly table: TableConvertor;
+  /** DELETE answers with the deleted object (pods, services, namespaces) rather than a Status. */
+  readonly returnsDeletedObject: boolean;
+}
+
+/** WatchSettings tune watch streams. */
+export interface WatchSettings {
+  /** Lower bound of the default watch timeout (seconds); the default is uniform in [min, 2×min). @default 1800 */
+  readonly minRequestTimeoutSeconds: number;
+  readonly random: () => number;
+}
+
+/** HandlerContext is one resource request routed to a verb handler. */
+export interface HandlerContext {
+  readonly scope: RequestScope;
+  readonly entry: ResourceEntry;
+  /** The subresource addressed, if any. */
+  readonly subresource: SubresourceInfo | undefined;
+  readonly namespace: string;
+  readonly name: string;
+  readonly clock: Clock;
+  /** Decodes the request body to a JSON value (Content-Type aware); `strict` rejects duplicate fields. */
+  readonly decode: (strict: boolean) => unknown;
+  readonly unknownFields: UnknownFieldFinder | undefined;
+  readonly schemas: SchemaLookup | undefined;
+  readonly watch: WatchSettings;
+  /** The entry of another resource (e.g. pods for pods/binding), by group and resource. */
+  readonly lookup: (group: string, resource: string) => ResourceEntry | undefined;
+}
+
+/** bodyObject narrows a decoded body to an object or answers 400. */
+export function isObjectBody(value: unknown): value is KubeObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,237 @@
+/**
+ * ResourceDispatcher: the ResourceHandler for every built-in resource. It builds one GenericStore per served
+ * resource (with its strategy, watch cache, and the namespace check, pod graceful deletion and Service allocation
+ * wired in), and routes each request by RequestInfo to the verb handlers (get.ts, list.ts, create.ts, update.ts,
+ * patch.ts, delete.ts, watch.ts).
+ *
+ * Answers for requests it cannot route: 404 `the server could not find the requested resource` for unknown
+ * resources, subresources or a scope mismatch; 405 `the server does not allow this method on the requested
+ * resource` for verbs a (sub)resource does not support.
+ */
+import { methodNotAllowed, newStatus, StatusError } from '../../api/meta/status-error.js';
+import { BUILTIN_RESOURCES, groupVersionOf } from '../../api/scheme.js';
+import type { ResourceInfo, SubresourceInfo } from '../../api/scheme.js';
+import { findUnknownFields } from '../../api/schema/field-validation.js';
+import type { SchemaLookup } from '../../api/schema/types.js';
+import type { Clock } from '../../base/clock/clock.js';
+import type { Storage } from '../../storage/storage.js';
+import { decodeBody } from '../negotiation/decode-body.js';
+import { GenericStore } from '../registry/generic-store.js';
+import type { GenericStoreConfig, NamespaceLookup } from '../registry/generic-store.js';
+import { ClusterIpAllocator, DEFAULT_SERVICE_CIDR } from '../registry/ip-allocator.js';
+import { podGracefulDeletion } from '../registry/pod-graceful-deletion.js';
+import { DEFAULT_NODE_PORT_RANGE, NodePortAllocator } from '../registry/port-allocator.js';
+import { ServiceAllocation } from '../registry/service-allocation.js';
+import { resourcePrefix } from '../registry/storage-key.js';
+import type { ResourceStrategy } from '../registry/strategy.js';
+import type { RequestScope, ResourceHandler } from '../request/request-scope.js';
+import { WatchCache } from '../watch/watch-cache.js';
+import { createObject } from './create.js';
+import { DEFAULT_TABLE } from './default-table.js';
+import { deleteCollection, deleteObject } from './delete.js';
+import { getObject } from './get.js';
+import type { HandlerContext, ResourceEntry, UnknownFieldFinder } from './handler-context.js';
+import { listObjects } from './list.js';
+import { patchObject } from './patch.js';
+import { updateObject } from './update.js';
+import { watchObjects } from './watch.js';
+
+/** Subresources served here; others (log, exec, proxy…) belong to other handlers and are 404 here. */
+const SERVED_SUBRESOURCES = new Set(['status', 'scale', 'binding', 'eviction', 'finalize']);
+/** Kinds whose DELETE answers with the object rather than a Status, as upstream. */
+const RETURNS_DELETED_OBJECT = new Set(['/pods', '/services', '/namespaces']);
+/** Upstream's minimum request timeout: watches default to a timeout in [1×, 2×) of it. */
+const DEFAULT_MIN_REQUEST_TIMEOUT_SECONDS = 1800;
+
+/** ResourceDispatcherConfig constructs a ResourceDispatcher. */
+export interface ResourceDispatcherConfig {
+  readonly storage: Storage;
+  readonly clock: Clock;
+  /** @default BUILTIN_RESOURCES */
+  readonly resources?: readonly ResourceInfo[];
+  /** Strategies keyed "group/resource" (e.g. "/pods", "apps/deployments"); resources without one get {}. */
+  readonly strategies?: ReadonlyMap<string, ResourceStrategy>;
+  /** Schemas for strategic merge patch. @default none (strategic merge patch answers 415) */
+  readonly schemas?: SchemaLookup;
+  /** Finds unknown fields for fieldValidation. @default findUnknownFields over `schemas` (none without schemas) */
+  readonly unknownFields?: UnknownFieldFinder;
+  /** Decodes protobuf request bodies. @default none (415) */
+  readonly decodeProtobuf?: (body: Buffer) => unknown;
+  /** @default DEFAULT_SERVICE_CIDR (10.43.0.0/16) */
+  readonly serviceCidr?: string;
+  /** @default 30000–32767 */
+  readonly nodePortRange?: { readonly min: number; readonly max: number };
+  /** Events each watch cache keeps. @default 10,000 */
+  readonly watchCacheCapacity?: number;
+  /** Events a watcher may fall behind before it is closed. @default 1,000 */
+  readonly watcherBuffer?: number;
+  /** @default 60,000 */
+  readonly bookmarkIntervalMs?: number;
+  /** @default 1800 */
+  readonly minRequestTimeoutSeconds?: number;
+  /** @default Math.random */
+  readonly random?: () => number;
+}
+
+function entryKey(group: string, version: string, resource: string): string {
+  return `${group}/${version}/${resource}`;
+}
+
+/** ResourceDispatcher serves resource requests from generic stores. */
+export class ResourceDispatcher implements ResourceHandler {
+  #entries = new Map<string, ResourceEntry>();
+  #byGroupResource = new Map<string, ResourceEntry>();
+  #caches = new Map<string, WatchCache>();
+  #config: ResourceDispatcherConfig;
+  #random: () => number;
+  #unknownFields: UnknownFieldFinder | undefined;
+  /** The Service cluster IP and node port allocators. */
+  readonly serviceAllocation: ServiceAllocation;
+
+  constructor(config: ResourceDispatcherConfig) {
+    this.#config = config;
+    this.#random = config.random ?? Math.random;
+    const schemas = config.schemas;
+    this.#unknownFields =
+      config.unknownFields ??
+      (schemas
+        ? (obj, gvk) => {
+            const type = schemas.kind(gvk);
+            return type ? findUnknownFields(obj, type.name, schemas) : [];
+          }
+        : undefined);
+    this.serviceAllocation = new ServiceAllocation(
+      new ClusterIpAllocator(config.serviceCidr ?? DEFAULT_SERVICE_CIDR),
+      new NodePortAllocator(config.nodePortRange ?? DEFAULT_NODE_PORT_RANGE, this.#random),
+    );
+    const resources = config.resources ?? BUILTIN_RESOURCES;
+    const namespaces: NamespaceLookup = async (name) => {
+      const ns = this.#byGroupResource.get('/namespaces');
+      if (!ns) return undefined;
+      try {
+        return await ns.store.get('', name);
+      } catch (err) {
+        if (err instanceof StatusError && err.status.code === 404) return undefined;
+        throw err;
+      }
+    };
+    const hasNamespaces = resources.some((r) => r.group === '' && r.resource === 'namespaces');
+    for (const info of resources) {
+      const grKey = `${info.group}/${info.resource}`;
+      const strategy = config.strategies?.get(grKey) ?? {};
+      const prefix = resourcePrefix(info);
+      let cache = this.#caches.get(prefix);
+      if (!cache) {
+        cache = new WatchCache({
+          storage: config.storage,
+          prefix,
+          clock: config.clock,
+          kind: info.kind,
+          apiVersion: groupVersionOf(info.group, info.version),
+          capacity: config.watchCacheCapacity,
+          watcherBuffer: config.watcherBuffer,
+          bookmarkIntervalMs: config.bookmarkIntervalMs,
+        });
+        this.#caches.set(prefix, cache);
+      }
+      const storeConfig: GenericStoreConfig = {
+        resource: info,
+        strategy,
+        storage: config.storage,
+        clock: config.clock,
+        watchCache: cache,
+        random: this.#random,
+        namespaces: info.namespaced && hasNamespaces ? namespaces : undefined,
+        gracefulDeletion: grKey === '/pods' ? podGracefulDeletion : undefined,
+        hooks: grKey === '/services' ? this.serviceAllocation.hooks() : undefined,
+      };
+      const entry: ResourceEntry = {
+        info,
+        store: new GenericStore(storeConfig),
+        table: strategy.table ?? DEFAULT_TABLE,
+        returnsDeletedObject: RETURNS_DELETED_OBJECT.has(grKey),
+      };
+      this.#entries.set(entryKey(info.group, info.version, info.resource), entry);
+      // The first version listed for a group/resource is the one other resources' handlers use (pods for binding).
+      if (!this.#byGroupResource.has(grKey)) this.#byGroupResource.set(grKey, entry);
+    }
+  }
+
+  /** start rebuilds the Service allocators from storage; call once before serving. */
+  async start(): Promise<void> {
+    const services = this.#byGroupResource.get('/services');
+    if (services) this.serviceAllocation.rebuild((await services.store.list('')).items);
+  }
+
+  /** stop closes every watch cache (and so every open watch). */
+  stop(): void {
+    for (const cache of this.#caches.values()) cache.stop();
+  }
+
+  /** storeFor returns the store of a group/resource (bootstrap and tests use it), or undefined. */
+  storeFor(group: string, resource: string): GenericStore | undefined {
+    return this.#byGroupResource.get(`${group}/${resource}`)?.store;
+  }
+
+  async handle(scope: RequestScope): Promise<void> {
+    const info = scope.info;
+    const entry = this.#entries.get(entryKey(info.apiGroup, info.apiVersion, info.resource));
+    if (!entry || !info.isResourceRequest) throw notFoundResource();
+    const r = entry.info;
+    let subresource: SubresourceInfo | undefined;
+    if (info.subresource !== '') {
+      subresource = (r.subresources ?? []).find((s) => s.name === info.subresource);
+      if (!subresource || !SERVED_SUBRESOURCES.has(subresource.name) || info.name === '') throw notFoundResource();
+    }
+    // Cluster-scoped resources ignore the namespace RequestInfo derives for /api/v1/namespaces/<name>.
+    const namespace = r.namespaced ? info.namespace : '';
+    if (!r.namespaced && info.namespace !== '' && !(r.group === '' && r.resource === 'namespaces')) throw notFoundResource();
+    const verb = info.verb;
+    const verbs = subresource ? subresource.verbs : r.verbs;
+    if (!verbs.includes(verb)) throw methodNotAllowed('the server does not allow this method on the requested resource');
+    const needsName = ['get', 'update', 'patch', 'delete'].includes(verb) || subresource !== undefined;
+    if (needsName && info.name === '') throw methodNotAllowed('the server does not allow this method on the requested resource');
+    if (r.namespaced && namespace === '' && (needsName || verb === 'create')) throw notFoundResource();
+
+    const ctx: HandlerContext = {
+      scope,
+      entry,
+      subresource,
+      namespace,
+      name: info.name,
+      clock: this.#config.clock,
+      decode: (strict) =>
+        decodeBody(scope.req.headers['content-type'], scope.body, { strict, decodeProtobuf: this.#config.decodeProtobuf }),
+      unknownFields: this.#unknownFields,
+      schemas: this.#config.schemas,
+      watch: { minRequestTimeoutSeconds: this.#config.minRequestTimeoutSeconds ?? DEFAULT_MIN_REQUEST_TIMEOUT_SECONDS, random: this.#random },
+      lookup: (group, resource) => this.#byGroupResource.get(`${group}/${resource}`),
+    };
+    switch (verb) {
+      case 'get':
+        return getObject(ctx);
+      case 'list':
+        return listObjects(ctx);
+      case 'watch':
+        return watchObjects(ctx);
+      case 'create':
+        return createObject(ctx);
+      case 'update':
+        return updateObject(ctx);
+      case 'patch':
+        return patchObject(ctx);
+      case 'delete':
+        return deleteObject(ctx);
+      case 'deletecollection':
+        return deleteCollection(ctx);
+      default:
+        throw methodNotAllowed('the server does not allow this method on the requested resource');
+    }
+  }
+}
+
+/** notFoundResource is upstream's 404 for a path that names no served resource. */
+function notFoundResource(): StatusError {
+  return new StatusError(newStatus(404, 'NotFound', 'the server could not find the requested resource', {}));
+}
+

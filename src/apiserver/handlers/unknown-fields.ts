@@ -1,0 +1,19 @@
+/**
+ * fieldValidation for write requests: unknown fields are a 400 (`Strict`), `Warning` headers (`Warn`), or
+ * ignored (`Ignore`). Duplicate fields are caught while decoding (decodeBody's `strict`).
+ */
+import { badRequest } from '../../api/meta/status-error.js';
+import type { GroupVersionKind } from '../../api/schema/types.js';
+import type { HandlerContext } from './handler-context.js';
+import { addWarnings } from './object-response.js';
+import type { FieldValidation } from './query-options.js';
+
+/** checkUnknownFields applies the fieldValidation directive to a decoded object of kind `gvk`. */
+export function checkUnknownFields(ctx: HandlerContext, obj: unknown, gvk: GroupVersionKind, mode: FieldValidation): void {
+  if (mode === 'Ignore' || !ctx.unknownFields) return;
+  const unknown = ctx.unknownFields(obj, gvk);
+  if (unknown.length === 0) return;
+  const messages = unknown.map((path) => `unknown field ${JSON.stringify(path)}`);
+  if (mode === 'Strict') throw badRequest(`strict decoding error: ${messages.join(', ')}`);
+  addWarnings(ctx, messages);
+}

@@ -1,0 +1,175 @@
+/**
+ * ApiServerMetrics: the Prometheus families the API server exports at /metrics, named and labelled as
+ * kube-apiserver's so existing dashboards and alerts work:
+ * - apiserver_request_total{verb,dry_run,group,version,resource,subresource,scope,component,code}
+ * - apiserver_request_duration_seconds{verb,dry_run,group,version,resource,subresource,scope,component} (histogram)
+ * - apiserver_current_inflight_requests{request_kind}
+ * - apiserver_storage_objects{resource}, apiserver_storage_size_bytes (read from callbacks at scrape time)
+ * - tkube_storage_current_revision, tkube_storage_compact_revision, tkube_storage_keys
+ * - process_* and nodejs_* defaults.
+ * Each instance has its own registry, so several servers in one process (tests) do not collide.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { StorageStats } from '../../storage/storage.js';
+import type { RequestInfo } from '../request/request-info.js';
+import type { RequestKind } from '../filters/max-in-flight.js';
+
+/** REQUEST_DURATION_BUCKETS are kube-apiserver's request latency buckets, in seconds. */
+export const REQUEST_DURATION_BUCKETS: readonly number[] = [
+  0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60,
+];
+
+/** ApiServerMetricsConfig supplies the figures read at scrape time. */
+export interface ApiServerMetricsConfig {
+  /** Object counts per resource (`pods`, `deployments.apps`) for apiserver_storage_objects. */
+  readonly storageObjectCounts?: () => Promise<ReadonlyMap<string, number> | Readonly<Record<string, number>>>;
+  /** Storage size and revision figures. */
+  readonly storageStats?: () => Promise<StorageStats>;
+  /** Told about a failing callback; the scrape still answers with the other families. */
+  readonly onError?: (err: unknown) => void;
+}
+
+/** RequestObservation is one finished request. */
+export interface RequestObservation {
+  readonly info: RequestInfo;
+  readonly method: string;
+  readonly contentType: string | undefined;
+  readonly dryRun: boolean;
+  readonly code: number;
+  readonly durationSeconds: number;
+}
+
+/**
+ * metricsVerb is upstream's verb label, named after the route action rather than the authorization verb: GET,
+ * LIST, WATCH, POST, PUT, PATCH, APPLY (a server-side apply patch), DELETE, DELETECOLLECTION, and CONNECT for
+ * exec, attach, portforward and proxy. Non-resource requests report their HTTP method.
+ */
+export function metricsVerb(info: RequestInfo, method: string, contentType: string | undefined): string {
+  const m = method.toUpperCase();
+  if (!info.isResourceRequest) return m;
+  if (info.verb === 'list') return 'LIST';
+  if (info.verb === 'watch') return 'WATCH';
+  if (info.verb === 'deletecollection') return 'DELETECOLLECTION';
+  if (['exec', 'attach', 'portforward', 'proxy'].includes(info.subresource)) return 'CONNECT';
+  if (m === 'PATCH' && contentType?.toLowerCase().startsWith('application/apply-patch')) return 'APPLY';
+  return m;
+}
+
+/** metricsScope is upstream's scope label: resource (one object or a create), namespace, cluster, or empty. */
+export function metricsScope(info: RequestInfo): string {
+  if (info.name !== '' || info.verb === 'create') return 'resource';
+  if (info.namespace !== '') return 'namespace';
+  return info.isResourceRequest ? 'cluster' : '';
+}
+
+/** ApiServerMetrics owns a registry with the API server's families. */
+export class ApiServerMetrics {
+  readonly #registry = new Registry();
+  readonly #requests: Counter<string>;
+  readonly #durations: Histogram<string>;
+  readonly #inflight: Gauge<string>;
+
+  constructor(config: ApiServerMetricsConfig = {}) {
+    const registers = [this.#registry];
+    const onError = config.onError ?? (() => undefined);
+    this.#requests = new Counter({
+      name: 'apiserver_request_total',
+      help: 'Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',
+      labelNames: ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component', 'code'],
+      registers,
+    });
+    this.#durations = new Histogram({
+      name: 'apiserver_request_duration_seconds',
+      help: 'Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
+      labelNames: ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component'],
+      buckets: [...REQUEST_DURATION_BUCKETS],
+      registers,
+    });
+    this.#inflight = new Gauge({
+      name: 'apiserver_current_inflight_requests',
+      help: 'Maximal number of currently used inflight request limit of this apiserver per request kind in last second.',
+      labelNames: ['request_kind'],
+      registers,
+    });
+    this.#inflight.set({ request_kind: 'readOnly' }, 0);
+    this.#inflight.set({ request_kind: 'mutating' }, 0);
+    const counts = config.storageObjectCounts;
+    new Gauge({
+      name: 'apiserver_storage_objects',
+      help: 'Number of stored objects at the time of last check split by kind.',
+      labelNames: ['resource'],
+      registers,
+      async collect() {
+        if (!counts) return;
+        try {
+          const got = await counts();
+          const entries = got instanceof Map ? [...got.entries()] : Object.entries(got);
+          this.reset();
+          for (const [resource, n] of entries) this.set({ resource }, n);
+        } catch (err) {
+          onError(err);
+        }
+      },
+    });
+    const stats = config.storageStats;
+    let pending: Promise<StorageStats | undefined> | undefined;
+    // The four storage gauges read one stats() call per scrape: the first collector starts it, the others share it.
+    const readStats = (): Promise<StorageStats | undefined> => {
+      if (!stats) return Promise.resolve(undefined);
+      pending ??= stats()
+        .catch((err: unknown) => {
+          onError(err);
+          return undefined;
+        })
+        .finally(() => setImmediate(() => (pending = undefined)));
+      return pending;
+    };
+    const storageGauge = (name: string, help: string, pick: (s: StorageStats) => number): void => {
+      new Gauge({
+        name,
+        help,
+        registers,
+        async collect() {
+          const s = await readStats();
+          if (s) this.set(pick(s));
+        },
+      });
+    };
+    storageGauge('apiserver_storage_size_bytes', 'Size of the storage database file physically allocated in bytes.', (s) => s.dbSizeBytes);
+    storageGauge('tkube_storage_current_revision', 'Newest committed storage revision.', (s) => s.currentRevision);
+    storageGauge('tkube_storage_compact_revision', 'Revision at or below which storage history is compacted.', (s) => s.compactRevision);
+    storageGauge('tkube_storage_keys', 'Number of live keys in storage.', (s) => s.keys);
+    collectDefaultMetrics({ register: this.#registry });
+  }
+
+  /** observeRequest counts a finished request and, unless it was long-running, records its latency. */
+  observeRequest(o: RequestObservation, longRunning: boolean): void {
+    const labels = {
+      verb: metricsVerb(o.info, o.method, o.contentType),
+      dry_run: o.dryRun ? 'All' : '',
+      group: o.info.apiGroup,
+      version: o.info.apiVersion,
+      resource: o.info.resource,
+      subresource: o.info.subresource,
+      scope: metricsScope(o.info),
+      component: 'apiserver',
+    };
+    this.#requests.inc({ ...labels, code: String(o.code) });
+    if (!longRunning) this.#durations.observe(labels, o.durationSeconds);
+  }
+
+  /** setInflight sets the current in-flight count of a request kind. */
+  setInflight(kind: RequestKind, count: number): void {
+    this.#inflight.set({ request_kind: kind }, count);
+  }
+
+  /** The exposition content type (text format 0.0.4). */
+  get contentType(): string {
+    return this.#registry.contentType;
+  }
+
+  /** render returns the exposition text of every family. */
+  render(): Promise<string> {
+    return this.#registry.metrics();
+  }
+}

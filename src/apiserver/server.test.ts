@@ -1,0 +1,504 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest, type Agent } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
+import { notFound as notFoundError } from '../api/meta/status-error.js';
+import { ClientCertAuthenticator, TokenAuthenticator } from './filters/authentication.js';
+import { decodeBody } from './negotiation/decode-body.js';
+import type { ServedDocument } from './negotiation/served-document.js';
+import { writeJson } from './negotiation/write.js';
+import type { RequestScope, ResourceHandler } from './request/request-scope.js';
+import { ApiServer, type ApiServerConfig, type DiscoveryProvider, type OpenApiProvider } from './server.js';
+
+/** kubectl runs the real kubectl with stdin closed (it prompts for a password on 401 otherwise). */
+function kubectl(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('kubectl', args, { timeout: 30_000 }, (err, stdout, stderr) => {
+      if (err) reject(Object.assign(err, { stdout, stderr }));
+      else resolve({ stdout, stderr });
+    });
+    child.stdin?.end();
+  });
+}
+
+interface Pki {
+  dir: string;
+  caCert: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+  rogueCert: string;
+  rogueKey: string;
+}
+
+/** makePki writes a CA, a serving cert for 127.0.0.1, a client cert from the CA and one from a rogue CA. */
+function makePki(): Pki {
+  const dir = mkdtempSync(join(tmpdir(), 'tkube-apiserver-test-'));
+  const ossl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  for (const ca of ['ca', 'rogue-ca']) ossl('req', '-x509', ...key, '-keyout', `${ca}.key`, '-out', `${ca}.crt`, '-days', '1', '-subj', `/CN=${ca}`);
+  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
+  const issue = (name: string, subj: string, ca: string, ext: string): void => {
+    ossl('req', ...key, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subj);
+    ossl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', ext);
+  };
+  issue('server', '/CN=apiserver', 'ca', 'server.ext');
+  issue('client', '/O=devs/O=ops/CN=alice', 'ca', 'client.ext');
+  issue('rogue', '/O=system:masters/CN=mallory', 'rogue-ca', 'client.ext');
+  const r = (f: string): string => readFileSync(join(dir, f), 'utf8');
+  return {
+    dir,
+    caCert: r('ca.crt'),
+    serverCert: r('server.crt'),
+    serverKey: r('server.key'),
+    clientCert: r('client.crt'),
+    clientKey: r('client.key'),
+    rogueCert: r('rogue.crt'),
+    rogueKey: r('rogue.key'),
+  };
+}
+
+function doc(value: unknown): ServedDocument {
+  const json = JSON.stringify(value);
+  const hash = createHash('sha512').update(json).digest('hex').toUpperCase();
+  return { json, hash, etag: `"${hash}"` };
+}
+
+const discovery: DiscoveryProvider = {
+  apiVersions: () => doc({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] }),
+  apiGroupList: () => doc({ kind: 'APIGroupList', apiVersion: 'v1', groups: [] }),
+  apiGroup: (g) => (g === 'apps' ? doc({ kind: 'APIGroup', name: 'apps' }) : undefined),
+  apiResourceList: (g, v) => (v === 'v1' && (g === '' || g === 'apps') ? doc({ kind: 'APIResourceList', groupVersion: g ? `${g}/${v}` : v, resources: [] }) : undefined),
+  aggregated: (prefix) => Promise.resolve(doc({ kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', items: [], prefix })),
+};
+
+const appsDoc = doc({ openapi: '3.0.0', paths: {} });
+const openApi: OpenApiProvider = {
+  v2: () => doc({ swagger: '2.0' }),
+  v3Index: () => doc({ paths: { 'apis/apps/v1': { serverRelativeURL: `/openapi/v3/apis/apps/v1?hash=${appsDoc.hash}` } } }),
+  v3: (path) => (path === 'apis/apps/v1' ? appsDoc : undefined),
+};
+
+/** The fake handler: behaviour chosen by resource name. */
+class FakeHandler implements ResourceHandler {
+  readonly seen: RequestScope[] = [];
+  slowWaiting = 0;
+  #releaseSlow: (() => void)[] = [];
+
+  releaseSlow(): void {
+    for (const r of this.#releaseSlow.splice(0)) r();
+  }
+
+  async handle(scope: RequestScope): Promise<void> {
+    this.seen.push(scope);
+    const { info, res } = scope;
+    switch (info.resource) {
+      case 'slow':
+        this.slowWaiting++;
+        await new Promise<void>((resolve) => this.#releaseSlow.push(resolve));
+        this.slowWaiting--;
+        return writeJson(res, 200, { kind: 'Slow' });
+      case 'boom':
+        throw new Error('kaboom in handler');
+      case 'missing':
+        throw notFoundError({ group: '', resource: 'missing' }, info.name);
+      case 'silent':
+        return;
+      case 'watchers':
+        if (info.verb !== 'watch') break;
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write('{"type":"ADDED","object":{}}\n');
+        await new Promise<void>((resolve) => (scope.signal.aborted ? resolve() : scope.signal.addEventListener('abort', () => resolve())));
+        res.end();
+        return;
+      case 'decode': {
+        const obj = decodeBody(scope.req.headers['content-type'], scope.body, { strict: scope.url.searchParams.get('fieldValidation') === 'Strict' });
+        return writeJson(res, 201, { decoded: obj, bytes: scope.body.length });
+      }
+    }
+    return writeJson(res, 200, { kind: 'Echo', verb: info.verb, resource: info.resource, namespace: info.namespace, name: info.name, user: scope.user, bytes: scope.body.length });
+  }
+}
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json(): Record<string, unknown>;
+}
+
+interface CallOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  token?: string;
+  cert?: string;
+  key?: string;
+  agent?: Agent;
+  port?: number;
+}
+
+let pki: Pki;
+let server: ApiServer;
+let port: number;
+const handler = new FakeHandler();
+let readyzFailing = false;
+const TOKEN = 'secret-token-1';
+
+function call(path: string, o: CallOptions = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { ...o.headers };
+    if (o.token) headers['Authorization'] = `Bearer ${o.token}`;
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port: o.port ?? port,
+        path,
+        method: o.method ?? 'GET',
+        headers,
+        ca: pki.caCert,
+        cert: o.cert,
+        key: o.key,
+        agent: o.agent ?? false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) as Record<string, unknown> });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(o.body);
+  });
+}
+
+async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function config(overrides: Partial<ApiServerConfig> = {}): ApiServerConfig {
+  return {
+    bindAddress: '127.0.0.1',
+    port: 0,
+    tls: { certPem: pki.serverCert, keyPem: pki.serverKey, clientCaPem: pki.caCert },
+    authenticators: [new ClientCertAuthenticator(), new TokenAuthenticator({ [TOKEN]: { username: 'admin', groups: ['system:masters'] } })],
+    resourceHandler: handler,
+    discovery,
+    openApi,
+    maxReadOnlyInFlight: 3,
+    maxMutatingInFlight: 2,
+    readyzChecks: [{ name: 'etcd', check: () => (readyzFailing ? Promise.reject(new Error('db closed')) : Promise.resolve()) }],
+    storageObjectCounts: () => Promise.resolve({ pods: 7 }),
+    storageStats: () => Promise.resolve({ dbSizeBytes: 4096, currentRevision: 12, compactRevision: 3, keys: 9 }),
+    requestBodyTimeoutMs: 400,
+    log: { debug: () => undefined, error: () => undefined },
+    ...overrides,
+  };
+}
+
+before(async () => {
+  pki = makePki();
+  server = new ApiServer(config());
+  ({ port } = await server.start());
+});
+
+after(async () => {
+  handler.releaseSlow();
+  await server.stop();
+  rmSync(pki.dir, { recursive: true, force: true });
+});
+
+test('requests without credentials get 401 Status except on health and version paths', async () => {
+  for (const path of ['/api/v1/namespaces/default/pods', '/metrics', '/api', '/openapi/v3', '/nope']) {
+    const r = await call(path);
+    assert.equal(r.status, 401, path);
+    assert.equal(r.headers['content-type'], 'application/json');
+    assert.deepEqual(r.json(), { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+  }
+  assert.equal((await call('/livez')).text, 'ok');
+  assert.equal((await call('/readyz')).text, 'ok');
+  assert.equal((await call('/healthz')).text, 'ok');
+  assert.equal((await call('/readyz/etcd')).text, 'ok');
+  const version = (await call('/version')).json();
+  assert.equal(version['major'], '1');
+  assert.match(String(version['gitVersion']), /^v1\.\d+\.\d+\+tkube/);
+  assert.equal(version['platform'], `linux/${process.arch === 'x64' ? 'amd64' : process.arch}`);
+  const bad = await call('/api/v1/pods', { token: 'wrong' });
+  assert.equal(bad.status, 401);
+});
+
+test('health endpoints list checks verbosely, exclude checks and withhold failure reasons', async () => {
+  const verbose = await call('/readyz?verbose');
+  assert.equal(verbose.text, '[+]ping ok\n[+]shutdown ok\n[+]etcd ok\nreadyz check passed\n');
+  assert.equal((await call('/livez?verbose')).text, '[+]ping ok\nlivez check passed\n');
+  readyzFailing = true;
+  try {
+    const failed = await call('/readyz');
+    assert.equal(failed.status, 500);
+    assert.equal(failed.text, '[+]ping ok\n[+]shutdown ok\n[-]etcd failed: reason withheld\nreadyz check failed\n');
+    const one = await call('/readyz/etcd');
+    assert.equal(one.status, 500);
+    const excluded = await call('/readyz?exclude=etcd&exclude=nope&verbose');
+    assert.equal(excluded.status, 200);
+    assert.match(excluded.text, /\[\+\]etcd excluded: ok\n/);
+    assert.match(excluded.text, /warn: some health checks cannot be excluded: no matches for "nope"/);
+    assert.equal((await call('/livez')).status, 200);
+  } finally {
+    readyzFailing = false;
+  }
+  assert.equal((await call('/livez/nope')).status, 404);
+});
+
+test('bearer tokens authenticate and the handler gets RequestInfo, user and an Audit-Id', async () => {
+  const r = await call('/api/v1/namespaces/ns1/configmaps/c1', { token: TOKEN });
+  assert.equal(r.status, 200);
+  assert.match(String(r.headers['audit-id']), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  assert.deepEqual(r.json(), {
+    kind: 'Echo',
+    verb: 'get',
+    resource: 'configmaps',
+    namespace: 'ns1',
+    name: 'c1',
+    user: { username: 'admin', groups: ['system:masters', 'system:authenticated'] },
+    bytes: 0,
+  });
+});
+
+test('client certificates from the client CA authenticate; others do not', async () => {
+  const ok = await call('/api/v1/pods', { cert: pki.clientCert, key: pki.clientKey });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(ok.json()['user'], { username: 'alice', groups: ['devs', 'ops', 'system:authenticated'] });
+  const rogue = await call('/api/v1/pods', { cert: pki.rogueCert, key: pki.rogueKey });
+  assert.equal(rogue.status, 401);
+  const rogueWithToken = await call('/api/v1/pods', { cert: pki.rogueCert, key: pki.rogueKey, token: TOKEN });
+  assert.equal(rogueWithToken.json()['user'] !== undefined, true);
+});
+
+test('bodies over 3 MiB are refused with 413, by Content-Length and while streaming', async () => {
+  const limit = 3 * 1024 * 1024;
+  const exact = await call('/api/v1/namespaces/ns/configmaps', { method: 'POST', token: TOKEN, body: Buffer.alloc(limit, 0x20) });
+  assert.equal(exact.status, 200);
+  assert.equal(exact.json()['bytes'], limit);
+  const over = await call('/api/v1/namespaces/ns/configmaps', { method: 'POST', token: TOKEN, body: Buffer.alloc(limit + 1, 0x20) });
+  assert.equal(over.status, 413);
+  assert.equal(over.json()['reason'], 'RequestEntityTooLarge');
+  // Chunked: no Content-Length, so the limit is found while reading.
+  const streamed = await new Promise<number>((resolve, reject) => {
+    const req = httpsRequest(
+      { host: '127.0.0.1', port, method: 'POST', path: '/api/v1/namespaces/ns/configmaps', ca: pki.caCert, agent: false, headers: { Authorization: `Bearer ${TOKEN}` } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    const chunk = Buffer.alloc(256 * 1024, 0x20);
+    let sent = 0;
+    const pump = (): void => {
+      while (sent <= limit + chunk.length) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+  assert.equal(streamed, 413);
+});
+
+test('a body that does not arrive in time is answered 408', async () => {
+  const r = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpsRequest(
+      { host: '127.0.0.1', port, method: 'POST', path: '/api/v1/namespaces/ns/configmaps', ca: pki.caCert, agent: false, headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Length': '100' } },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.write('{"kind":');
+  });
+  assert.equal(r.status, 408);
+  assert.equal((JSON.parse(r.body) as { reason: string }).reason, 'Timeout');
+});
+
+test('malformed bodies and URLs are answered with 4xx Status', async () => {
+  const post = (ct: string, body: string, query = ''): Promise<Reply> =>
+    call(`/api/v1/namespaces/ns/decode${query}`, { method: 'POST', token: TOKEN, body, headers: { 'Content-Type': ct } });
+  const cases: [string, string, number, string?][] = [
+    ['application/json', '{"kind":"ConfigMap","metadata":{"name":', 400],
+    ['application/json', '['.repeat(5000) + ']'.repeat(5000), 400],
+    ['application/yaml', 'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n', 400],
+    ['text/plain', 'hello', 415],
+    ['application/json', '{"a":1,"a":2}', 400, '?fieldValidation=Strict'],
+  ];
+  for (const [ct, body, code, query] of cases) {
+    const r = await post(ct, body, query);
+    assert.equal(r.status, code, `${ct} ${body.slice(0, 30)}`);
+    assert.equal(r.json()['kind'], 'Status');
+    assert.equal(r.json()['code'], code);
+  }
+  assert.equal((await post('application/json', '{"a":1}')).status, 201);
+  const badEscape = await call('/api/v1/namespaces/%zz/pods', { token: TOKEN });
+  assert.equal(badEscape.status, 400);
+  assert.equal(badEscape.json()['reason'], 'BadRequest');
+});
+
+test('handler failures: StatusError passes through, exceptions become 500 without a stack, silence is a 500', async () => {
+  const missing = await call('/api/v1/missing/x', { token: TOKEN });
+  assert.equal(missing.status, 404);
+  assert.equal(missing.json()['message'], 'missing "x" not found');
+  const boom = await call('/api/v1/boom', { token: TOKEN });
+  assert.equal(boom.status, 500);
+  assert.equal(boom.json()['reason'], 'InternalError');
+  assert.doesNotMatch(boom.text, /at .*\.ts/);
+  const silent = await call('/api/v1/silent', { token: TOKEN });
+  assert.equal(silent.status, 500);
+});
+
+test('requests over the in-flight limit get 429 with Retry-After; started watches do not count', async () => {
+  const watch = httpsRequest({ host: '127.0.0.1', port, path: '/api/v1/watchers?watch=true', ca: pki.caCert, agent: false, headers: { Authorization: `Bearer ${TOKEN}` } });
+  const watchStarted = new Promise<void>((resolve) => watch.on('response', (res) => res.once('data', () => resolve())));
+  watch.on('error', () => undefined);
+  watch.end();
+  await watchStarted;
+  const slow = [call('/api/v1/slow', { token: TOKEN }), call('/api/v1/slow', { token: TOKEN }), call('/api/v1/slow', { token: TOKEN })];
+  await until('three slow requests in the handler', () => handler.slowWaiting === 3);
+  const refused = await call('/api/v1/pods', { token: TOKEN });
+  assert.equal(refused.status, 429);
+  assert.equal(refused.headers['retry-after'], '1');
+  assert.equal(refused.json()['reason'], 'TooManyRequests');
+  // Mutating requests have their own budget, and health stays reachable.
+  assert.equal((await call('/api/v1/namespaces/ns/configmaps', { method: 'POST', token: TOKEN, body: '{}' })).status, 200);
+  assert.equal((await call('/readyz')).status, 200);
+  handler.releaseSlow();
+  for (const r of await Promise.all(slow)) assert.equal(r.status, 200);
+  assert.equal((await call('/api/v1/pods', { token: TOKEN })).status, 200);
+  watch.destroy();
+});
+
+test('discovery negotiates aggregated v2 versus legacy documents and supports ETags', async () => {
+  const v2 = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+  const kubectlAccept = `application/vnd.kubernetes.protobuf;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,${v2},application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json`;
+  const agg = await call('/apis', { token: TOKEN, headers: { Accept: kubectlAccept } });
+  assert.equal(agg.status, 200);
+  assert.equal(agg.headers['content-type'], v2);
+  assert.equal(agg.json()['kind'], 'APIGroupDiscoveryList');
+  const again = await call('/apis', { token: TOKEN, headers: { Accept: kubectlAccept, 'If-None-Match': String(agg.headers['etag']) } });
+  assert.equal(again.status, 304);
+  const legacy = await call('/api', { token: TOKEN });
+  assert.equal(legacy.json()['kind'], 'APIVersions');
+  assert.equal((await call('/apis', { token: TOKEN, headers: { Accept: 'application/json' } })).json()['kind'], 'APIGroupList');
+  assert.equal((await call('/api/v1', { token: TOKEN })).json()['groupVersion'], 'v1');
+  assert.equal((await call('/apis/apps', { token: TOKEN })).json()['kind'], 'APIGroup');
+  assert.equal((await call('/apis/apps/v1', { token: TOKEN })).json()['groupVersion'], 'apps/v1');
+  assert.equal((await call('/apis/nope/v1', { token: TOKEN })).status, 404);
+  const notFound = await call('/nothing/here', { token: TOKEN });
+  assert.equal(notFound.status, 404);
+  assert.equal(notFound.json()['message'], 'the server could not find the requested resource');
+  assert.equal((await call('/api', { token: TOKEN, method: 'POST', body: '{}' })).status, 405);
+});
+
+test('OpenAPI: v3 index, hashed documents cached immutably, stale hashes redirected, v2 protobuf refused', async () => {
+  const index = await call('/openapi/v3', { token: TOKEN, headers: { Accept: 'application/json' } });
+  const paths = index.json()['paths'] as Record<string, { serverRelativeURL: string }>;
+  const url = paths['apis/apps/v1']?.serverRelativeURL ?? '';
+  const hashed = await call(url, { token: TOKEN });
+  assert.equal(hashed.status, 200);
+  assert.equal(hashed.headers['cache-control'], 'public, immutable, max-age=31536000');
+  const etag = String(hashed.headers['etag']);
+  assert.equal((await call(url, { token: TOKEN, headers: { 'If-None-Match': etag } })).status, 304);
+  const stale = await call('/openapi/v3/apis/apps/v1?hash=OLD', { token: TOKEN });
+  assert.equal(stale.status, 301);
+  assert.equal(stale.headers['location'], url);
+  assert.equal((await call('/openapi/v3/apis/nope/v1', { token: TOKEN })).status, 404);
+  const v2proto = await call('/openapi/v2', { token: TOKEN, headers: { Accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
+  assert.equal(v2proto.status, 406);
+  assert.equal(v2proto.json()['reason'], 'NotAcceptable');
+  const v2json = await call('/openapi/v2', { token: TOKEN, headers: { Accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf, application/json' } });
+  assert.equal(v2json.json()['swagger'], '2.0');
+});
+
+test('/metrics exports request, in-flight and storage families', async () => {
+  await call('/api/v1/namespaces/ns1/configmaps', { token: TOKEN });
+  const r = await call('/metrics', { token: TOKEN });
+  assert.equal(r.status, 200);
+  assert.match(r.text, /apiserver_request_total\{verb="LIST",dry_run="",group="",version="v1",resource="configmaps",subresource="",scope="namespace",component="apiserver",code="200"\} \d+/);
+  assert.match(r.text, /apiserver_request_duration_seconds_bucket\{le="0.005",verb="LIST"/);
+  assert.match(r.text, /apiserver_current_inflight_requests\{request_kind="readOnly"\} \d+/);
+  assert.match(r.text, /apiserver_storage_objects\{resource="pods"\} 7/);
+  assert.match(r.text, /apiserver_storage_size_bytes 4096/);
+  assert.match(r.text, /tkube_storage_current_revision 12/);
+  assert.match(r.text, /process_cpu_user_seconds_total/);
+});
+
+test('garbage on the wire gets a 400, not a hang', async () => {
+  const reply = await new Promise<string>((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, ca: pki.caCert }, () => socket.write('GARBAGE\r\n\r\n'));
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString()));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+  assert.match(reply, /^HTTP\/1\.1 400/);
+});
+
+test('kubectl reads /version and health with a token and reports Unauthorized without one', async () => {
+  const flags = ['--server', `https://127.0.0.1:${port}`, '--insecure-skip-tls-verify', '--kubeconfig', '/dev/null'];
+  const version = await kubectl([...flags, '--token', TOKEN, 'get', '--raw', '/version']);
+  assert.match(version.stdout, /"gitVersion": "v1\.\d+\.\d+\+tkube/);
+  const readyz = await kubectl([...flags, '--token', TOKEN, 'get', '--raw', '/readyz?verbose']);
+  assert.match(readyz.stdout, /readyz check passed/);
+  const kv = await kubectl([...flags, '--token', TOKEN, 'version', '-o', 'json']);
+  assert.match((JSON.parse(kv.stdout) as { serverVersion: { gitVersion: string } }).serverVersion.gitVersion, /\+tkube/);
+  await assert.rejects(kubectl([...flags, '--token', 'wrong', 'get', '--raw', '/api/v1/pods']), (err: { stderr?: string }) => /Unauthorized/.test(err.stderr ?? ''));
+  await assert.rejects(kubectl([...flags, 'get', '--raw', '/api/v1/pods']));
+});
+
+test('stop() drains: in-flight requests finish, watches end, new requests get 429, then the port closes', async () => {
+  const own = new ApiServer(config({ shutdownTimeoutMs: 5000 }));
+  const { port: ownPort } = await own.start();
+  const watchesBefore = handler.seen.filter((s) => s.info.resource === 'watchers').length;
+  const watchEnded = new Promise<void>((resolve, reject) => {
+    const w = httpsRequest({ host: '127.0.0.1', port: ownPort, path: '/api/v1/watchers?watch=true', ca: pki.caCert, agent: false, headers: { Authorization: `Bearer ${TOKEN}` } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve());
+    });
+    w.on('error', reject);
+    w.end();
+  });
+  await until('the watch to reach the handler', () => handler.seen.filter((s) => s.info.resource === 'watchers').length > watchesBefore);
+  const slow = call('/api/v1/slow', { token: TOKEN, port: ownPort });
+  await until('the slow request in the handler', () => handler.slowWaiting === 1);
+  const stopped = own.stop();
+  await watchEnded;
+  const during = await call('/api/v1/pods', { token: TOKEN, port: ownPort });
+  assert.equal(during.status, 429);
+  assert.equal(during.headers['retry-after'], '1');
+  assert.equal(during.headers['connection'], 'close');
+  assert.equal(during.json()['message'], 'The apiserver is shutting down, please try again later.');
+  const readyz = await call('/readyz?verbose', { port: ownPort });
+  assert.equal(readyz.status, 500);
+  assert.match(readyz.text, /\[-\]shutdown failed: reason withheld/);
+  assert.equal((await call('/livez', { port: ownPort })).status, 200);
+  handler.releaseSlow();
+  assert.equal((await slow).status, 200);
+  await stopped;
+  await assert.rejects(call('/livez', { port: ownPort }));
+});

@@ -1,0 +1,475 @@
+/**
+ * ApiServer: the API server's HTTPS front. Every request passes the same chain, in upstream's order:
+ *
+ *   Audit-ID → URL and RequestInfo → authentication → in-flight limit → authorization → body → route
+ *
+ * and then either a route served here (health, version, metrics, discovery, OpenAPI) or the ResourceHandler.
+ * Guarantees: every failure is answered with a JSON `Status` carrying its HTTP code (never a stack trace, never a
+ * hang); a handler's StatusError is written as is, any other exception becomes 500 InternalError and is logged
+ * once; credentials are never logged. `stop()` drains gracefully: no new connections, 429 for new requests on
+ * open ones, watch streams told to end through their signal, in-flight requests awaited up to a timeout.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { KUBERNETES_VERSION, SERVER_GIT_VERSION } from '../api/version.js';
+import { internalError, newStatus, StatusError, tooManyRequests, unauthorized, forbidden, methodNotAllowed } from '../api/meta/status-error.js';
+import { RealClock, type Clock } from '../base/clock/clock.js';
+import type { StorageStats } from '../storage/storage.js';
+import { ANONYMOUS_USER, authenticateRequest, type Authenticator } from './filters/authentication.js';
+import { AuthenticatedAuthorizer, forbiddenMessage, isPublicInfoPath, type Authorizer } from './filters/authorization.js';
+import { isLongRunning, MaxInFlightLimit } from './filters/max-in-flight.js';
+import { readRequestBody } from './filters/request-body.js';
+import { formatRequestLogLine, SILENT_LOG, type ApiServerLog } from './filters/request-log.js';
+import { HealthEndpoint, PING_CHECK, type HealthCheck } from './health/health-checks.js';
+import { ApiServerMetrics } from './metrics/api-server-metrics.js';
+import {
+  acceptsJson,
+  AGGREGATED_DISCOVERY_V2_MEDIA_TYPE,
+  negotiateDiscovery,
+  notAcceptable,
+  serveDocument,
+  type ServedDocument,
+} from './negotiation/served-document.js';
+import { writeJson, writeStatus } from './negotiation/write.js';
+import { resolveRequestInfo } from './request/request-info-resolver.js';
+import type { RequestInfo, UserInfo } from './request/request-info.js';
+import { MAX_REQUEST_BODY_BYTES, type RequestScope, type ResourceHandler } from './request/request-scope.js';
+
+type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * DiscoveryProvider renders the discovery documents (implemented by discovery/DiscoveryDocuments). Each method
+ * returns undefined for a group or version that is not served (answered 404).
+ */
+export interface DiscoveryProvider {
+  /** `/api` legacy document (APIVersions). */
+  apiVersions(): MaybePromise<ServedDocument>;
+  /** `/apis` legacy document (APIGroupList). */
+  apiGroupList(): MaybePromise<ServedDocument>;
+  /** `/apis/<group>` (APIGroup). */
+  apiGroup(group: string): MaybePromise<ServedDocument | undefined>;
+  /** `/api/v1` and `/apis/<group>/<version>` (APIResourceList); group '' is the core group. */
+  apiResourceList(group: string, version: string): MaybePromise<ServedDocument | undefined>;
+  /** Aggregated discovery v2 (APIGroupDiscoveryList) for `/api` or `/apis`. */
+  aggregated(prefix: 'api' | 'apis'): MaybePromise<ServedDocument>;
+}
+
+/** OpenApiProvider renders the OpenAPI documents (implemented by the openapi builders). */
+export interface OpenApiProvider {
+  /** `/openapi/v2` (Swagger 2.0 JSON), or undefined when not served (404). */
+  v2(): MaybePromise<ServedDocument | undefined>;
+  /** `/openapi/v3`: `{"paths":{"api/v1":{"serverRelativeURL":"/openapi/v3/api/v1?hash=<hash>"},…}}`. */
+  v3Index(): MaybePromise<ServedDocument>;
+  /** `/openapi/v3/<path>` for a path like `api/v1` or `apis/apps/v1`, or undefined (404). */
+  v3(path: string): MaybePromise<ServedDocument | undefined>;
+}
+
+/** TlsConfig is the server's certificate and the CA its client certificates must chain to. */
+export interface TlsConfig {
+  /** Serving certificate chain (PEM). */
+  readonly certPem: string;
+  /** Serving private key (PEM). */
+  readonly keyPem: string;
+  /** CA bundle that signs client certificates (PEM); without it no client certificate authenticates. */
+  readonly clientCaPem?: string;
+}
+
+/** VersionInfo is the `/version` document (upstream's version.Info). */
+export interface VersionInfo {
+  readonly major: string;
+  readonly minor: string;
+  readonly gitVersion: string;
+  readonly gitCommit: string;
+  readonly gitTreeState: string;
+  readonly buildDate: string;
+  readonly goVersion: string;
+  readonly compiler: string;
+  readonly platform: string;
+}
+
+/** ApiServerConfig is the construction input of ApiServer. */
+export interface ApiServerConfig {
+  /** Address to listen on. @default '0.0.0.0' */
+  readonly bindAddress?: string;
+  /** Port to listen on; 0 picks a free port (read it from start()). @default 6443 */
+  readonly port?: number;
+  /** Serving certificate, key and client CA. */
+  readonly tls: TlsConfig;
+  /** Tried in order; the first to recognise a request's credentials wins. @default [] */
+  readonly authenticators?: readonly Authenticator[];
+  /** Decides every authenticated request. @default AuthenticatedAuthorizer (allows every authenticated user) */
+  readonly authorizer?: Authorizer;
+  /** Serves resource requests (/api/v1/..., /apis/<g>/<v>/...). */
+  readonly resourceHandler: ResourceHandler;
+  /** Serves discovery; without it /api and /apis answer 404. */
+  readonly discovery?: DiscoveryProvider;
+  /** Serves OpenAPI; without it /openapi/* answers 404. */
+  readonly openApi?: OpenApiProvider;
+  /** Concurrent read-only requests (get, list, watch until it streams). 0 = unlimited. @default 400 */
+  readonly maxReadOnlyInFlight?: number;
+  /** Concurrent mutating requests. 0 = unlimited. @default 200 */
+  readonly maxMutatingInFlight?: number;
+  /** Checks of /livez (after the built-in `ping`). @default [] */
+  readonly livezChecks?: readonly HealthCheck[];
+  /** Checks of /readyz (after `ping` and the built-in `shutdown`, which fails while stopping). @default [] */
+  readonly readyzChecks?: readonly HealthCheck[];
+  /** Object counts per resource for apiserver_storage_objects. */
+  readonly storageObjectCounts?: () => Promise<ReadonlyMap<string, number> | Readonly<Record<string, number>>>;
+  /** Storage figures for the storage gauges. */
+  readonly storageStats?: () => Promise<StorageStats>;
+  /** Overrides of the `/version` document (e.g. gitCommit and buildDate from the build). */
+  readonly version?: Partial<VersionInfo>;
+  /** Largest accepted request body. @default MAX_REQUEST_BODY_BYTES (3 MiB) */
+  readonly maxRequestBodyBytes?: number;
+  /** Time allowed to receive a request body. @default 60000 */
+  readonly requestBodyTimeoutMs?: number;
+  /** Time stop() waits for in-flight requests before closing connections. @default 30000 */
+  readonly shutdownTimeoutMs?: number;
+  /** Request and error log. @default SILENT_LOG (errors to stderr) */
+  readonly log?: ApiServerLog;
+  /** Time source for body timeouts. @default RealClock */
+  readonly clock?: Clock;
+}
+
+/** SHUTDOWN_MESSAGE answers requests that arrive while the server drains. */
+const SHUTDOWN_MESSAGE = 'The apiserver is shutting down, please try again later.';
+/** NOT_FOUND_MESSAGE is upstream's answer for a path nothing serves. */
+const NOT_FOUND_MESSAGE = 'the server could not find the requested resource';
+const ROOT_PATHS = ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/metrics', '/openapi/v2', '/openapi/v3', '/readyz', '/version'];
+
+function notFound(): StatusError {
+  return new StatusError(newStatus(404, 'NotFound', NOT_FOUND_MESSAGE, {}));
+}
+
+function platform(): string {
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch === 'ia32' ? '386' : process.arch;
+  return `${process.platform}/${arch}`;
+}
+
+/** defaultVersionInfo is the `/version` document of this build. */
+export function defaultVersionInfo(): VersionInfo {
+  const [major = '1', minor = '0'] = KUBERNETES_VERSION.replace(/^v/, '').split('.');
+  return {
+    major,
+    minor,
+    gitVersion: SERVER_GIT_VERSION,
+    gitCommit: '',
+    gitTreeState: 'clean',
+    buildDate: '1970-01-01T00:00:00Z',
+    goVersion: `node${process.versions.node}`,
+    compiler: 'tsc',
+    platform: platform(),
+  };
+}
+
+/** InFlight is one request the server is serving. */
+interface InFlight {
+  readonly abort: AbortController;
+  longRunning: boolean;
+}
+
+/** ApiServer serves the Kubernetes API over HTTPS. */
+export class ApiServer {
+  readonly #config: ApiServerConfig;
+  readonly #log: ApiServerLog;
+  readonly #clock: Clock;
+  readonly #authenticators: readonly Authenticator[];
+  readonly #authorizer: Authorizer;
+  readonly #metrics: ApiServerMetrics;
+  readonly #limit: MaxInFlightLimit;
+  readonly #health: readonly HealthEndpoint[];
+  readonly #versionInfo: VersionInfo;
+  readonly #requests = new Set<InFlight>();
+  #server: Server | undefined;
+  #stopping = false;
+  #drained: (() => void) | undefined;
+
+  constructor(config: ApiServerConfig) {
+    if (!config.tls.certPem || !config.tls.keyPem) throw new Error('Cannot create ApiServer: tls.certPem and tls.keyPem are required');
+    this.#config = config;
+    this.#log = config.log ?? SILENT_LOG;
+    this.#clock = config.clock ?? new RealClock();
+    this.#authenticators = config.authenticators ?? [];
+    this.#authorizer = config.authorizer ?? new AuthenticatedAuthorizer();
+    this.#metrics = new ApiServerMetrics({
+      storageObjectCounts: config.storageObjectCounts,
+      storageStats: config.storageStats,
+      onError: (err) => this.#log.error(`Cannot collect storage metrics: ${String(err)}`),
+    });
+    this.#limit = new MaxInFlightLimit({
+      maxReadOnly: config.maxReadOnlyInFlight,
+      maxMutating: config.maxMutatingInFlight,
+      onChange: (kind, count) => this.#metrics.setInflight(kind, count),
+    });
+    const shutdownCheck: HealthCheck = {
+      name: 'shutdown',
+      check: () => (this.#stopping ? Promise.reject(new Error('Cannot serve: the server is shutting down')) : Promise.resolve()),
+    };
+    const onFailure = (name: string, err: Error): void => this.#log.error(`Health check ${name} failed: ${err.message}`);
+    const livez = [PING_CHECK, ...(config.livezChecks ?? [])];
+    const readyz = [PING_CHECK, shutdownCheck, ...(config.readyzChecks ?? [])];
+    this.#health = [
+      new HealthEndpoint('livez', () => livez, onFailure),
+      new HealthEndpoint('readyz', () => readyz, onFailure),
+      new HealthEndpoint('healthz', () => readyz, onFailure),
+    ];
+    this.#versionInfo = { ...defaultVersionInfo(), ...config.version };
+  }
+
+  /** start listens and resolves with the bound port. Rejects if listening fails or the server already started. */
+  start(): Promise<{ port: number }> {
+    if (this.#server) return Promise.reject(new Error('Cannot start ApiServer: already started'));
+    const { tls } = this.#config;
+    const server = createServer(
+      {
+        cert: tls.certPem,
+        key: tls.keyPem,
+        ...(tls.clientCaPem ? { ca: tls.clientCaPem } : {}),
+        // Ask for client certificates but let requests without (or with untrusted) ones through: bearer tokens and
+        // anonymous health probes must still work. ClientCertAuthenticator checks socket.authorized.
+        requestCert: true,
+        rejectUnauthorized: false,
+        minVersion: 'TLSv1.2',
+      },
+      (req, res) => void this.#serve(req, res),
+    );
+    // Our own body timeout answers with a Status; Node's is only the backstop.
+    server.requestTimeout = (this.#config.requestBodyTimeoutMs ?? 60_000) + 30_000;
+    server.on('clientError', (err, socket) => {
+      if (socket.writable) {
+        const body = JSON.stringify(newStatus(400, 'BadRequest', 'Cannot parse request: malformed HTTP request'));
+        socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      } else {
+        socket.destroy(err);
+      }
+    });
+    this.#server = server;
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => {
+        this.#server = undefined;
+        reject(err);
+      };
+      server.once('error', onError);
+      server.listen(this.#config.port ?? 6443, this.#config.bindAddress ?? '0.0.0.0', () => {
+        server.off('error', onError);
+        resolve({ port: (server.address() as AddressInfo).port });
+      });
+    });
+  }
+
+  /**
+   * stop drains and closes, as upstream with --shutdown-send-retry-after: the listener stays open while in-flight
+   * requests finish, and every new request meanwhile is answered 429 with Retry-After and `Connection: close`;
+   * long-running requests (watches) are told to end through their signal at once. When the in-flight requests are
+   * done, or after shutdownTimeoutMs, the listener and all connections close. Idempotent; resolves when closed.
+   */
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    if (this.#stopping) return new Promise((resolve) => server.once('close', () => resolve()));
+    this.#stopping = true;
+    for (const r of this.#requests) if (r.longRunning) r.abort.abort(new Error('the server is shutting down'));
+    if (this.#requests.size > 0) {
+      const drained = new Promise<void>((resolve) => (this.#drained = resolve));
+      const timer = this.#clock.setTimer(this.#config.shutdownTimeoutMs ?? 30_000, () => this.#drained?.());
+      await drained;
+      timer.cancel();
+    }
+    for (const r of this.#requests) r.abort.abort(new Error('the server is shutting down'));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+    this.#server = undefined;
+  }
+
+  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const auditId = randomUUID();
+    res.setHeader('Audit-Id', auditId);
+    const entry: InFlight = { abort: new AbortController(), longRunning: false };
+    this.#requests.add(entry);
+    let info: RequestInfo | undefined;
+    let user: UserInfo | undefined;
+    res.once('close', () => {
+      entry.abort.abort(new Error('the response is closed'));
+      this.#requests.delete(entry);
+      if (this.#requests.size === 0) this.#drained?.();
+      const durationMs = performance.now() - started;
+      if (info) {
+        this.#metrics.observeRequest(
+          {
+            info,
+            method: req.method ?? 'GET',
+            contentType: req.headers['content-type'],
+            dryRun: (req.url ?? '').includes('dryRun='),
+            code: res.statusCode,
+            durationSeconds: durationMs / 1000,
+          },
+          entry.longRunning,
+        );
+      }
+      this.#log.debug(
+        formatRequestLogLine({
+          auditId,
+          method: req.method ?? '',
+          path: info?.path ?? (req.url ?? '').split('?')[0] ?? '',
+          verb: info?.verb ?? '',
+          username: user?.username ?? '',
+          code: res.statusCode,
+          durationMs,
+          userAgent: req.headers['user-agent'] ?? '',
+          remoteAddress: req.socket.remoteAddress ?? '',
+        }),
+      );
+    });
+    try {
+      const url = parseRequestUrl(req.url);
+      info = resolveRequestInfo(req.method ?? 'GET', url);
+      const publicInfo = !info.isResourceRequest && isPublicInfoPath(info.path);
+      // While draining, only probes are served (readyz then reports the failing `shutdown` check).
+      if (this.#stopping && !publicInfo) {
+        res.setHeader('Connection', 'close');
+        throw tooManyRequests(SHUTDOWN_MESSAGE, 1);
+      }
+      entry.longRunning = isLongRunning(info);
+      user = await authenticateRequest(this.#authenticators, req, (err) => this.#log.error(`Cannot authenticate request ${auditId}: ${String(err)}`));
+      if (!user) {
+        if (!publicInfo) throw unauthorized();
+        user = ANONYMOUS_USER;
+      }
+      // Health and version stay reachable under overload, so probes see the server as alive.
+      if (!publicInfo && !this.#limit.tryAcquire(info, res)) throw tooManyRequests('Too many requests, please try again later.', 1);
+      if (!publicInfo) {
+        const decision = await this.#authorizer.authorize(user, info);
+        if (!decision.allowed) throw forbidden(forbiddenMessage(user, info, decision.reason));
+      }
+      if (info.isResourceRequest) await this.#serveResource(req, res, url, info, user, entry.abort.signal);
+      else await this.#serveNonResource(req, res, url, info.path);
+    } catch (err) {
+      this.#fail(res, err, auditId);
+    }
+  }
+
+  async #serveResource(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, user: UserInfo, signal: AbortSignal): Promise<void> {
+    const body = await readRequestBody(req, {
+      limitBytes: this.#config.maxRequestBodyBytes ?? MAX_REQUEST_BODY_BYTES,
+      timeoutMs: this.#config.requestBodyTimeoutMs ?? 60_000,
+      clock: this.#clock,
+    });
+    const scope: RequestScope = { info, user, req, res, url, body, signal };
+    await this.#config.resourceHandler.handle(scope);
+    if (!res.headersSent) throw internalError('the handler returned without answering');
+  }
+
+  async #serveNonResource(req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<void> {
+    const method = req.method ?? 'GET';
+    const health = this.#health.find((h) => path === h.path || path.startsWith(`${h.path}/`));
+    if (method !== 'GET' && method !== 'HEAD') {
+      if (health || ROOT_PATHS.includes(path) || path.startsWith('/apis') || path.startsWith('/api/') || path.startsWith('/openapi/')) {
+        throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+      }
+      throw notFound();
+    }
+    if (health) return health.serve(path, url.searchParams, res);
+    const trimmed = path.length > 1 ? path.replace(/\/+$/, '') : path;
+    if (trimmed === '/version') return writeJson(res, 200, JSON.stringify(this.#versionInfo, null, 2));
+    if (trimmed === '/metrics') {
+      const text = await this.#metrics.render();
+      res.statusCode = 200;
+      res.setHeader('Content-Type', this.#metrics.contentType);
+      res.end(text);
+      return;
+    }
+    if (trimmed === '/') return writeJson(res, 200, { paths: ROOT_PATHS });
+    const parts = trimmed.split('/').filter((p) => p !== '');
+    if (parts[0] === 'api' || parts[0] === 'apis') return this.#serveDiscovery(req, res, parts);
+    if (parts[0] === 'openapi') return this.#serveOpenApi(req, res, url, parts.slice(1));
+    throw notFound();
+  }
+
+  async #serveDiscovery(req: IncomingMessage, res: ServerResponse, parts: readonly string[]): Promise<void> {
+    const discovery = this.#config.discovery;
+    if (!discovery) throw notFound();
+    const [prefix, a, b] = parts;
+    if (parts.length === 1 && (prefix === 'api' || prefix === 'apis')) {
+      if (negotiateDiscovery(req.headers.accept) === 'aggregated') {
+        return serveDocument(req, res, await discovery.aggregated(prefix), { contentType: AGGREGATED_DISCOVERY_V2_MEDIA_TYPE, varyAccept: true });
+      }
+      const doc = prefix === 'api' ? await discovery.apiVersions() : await discovery.apiGroupList();
+      return serveDocument(req, res, doc, { varyAccept: true });
+    }
+    let doc: ServedDocument | undefined;
+    if (prefix === 'api' && parts.length === 2 && a) doc = await discovery.apiResourceList('', a);
+    else if (prefix === 'apis' && parts.length === 2 && a) doc = await discovery.apiGroup(a);
+    else if (prefix === 'apis' && parts.length === 3 && a && b) doc = await discovery.apiResourceList(a, b);
+    if (!doc) throw notFound();
+    if (!acceptsJson(req.headers.accept)) throw notAcceptable(['application/json']);
+    return serveDocument(req, res, doc);
+  }
+
+  async #serveOpenApi(req: IncomingMessage, res: ServerResponse, url: URL, parts: readonly string[]): Promise<void> {
+    const openApi = this.#config.openApi;
+    if (!openApi) throw notFound();
+    const [version, ...rest] = parts;
+    let doc: ServedDocument | undefined;
+    let cacheControl: string | undefined;
+    if (version === 'v2' && rest.length === 0) {
+      doc = await openApi.v2();
+    } else if (version === 'v3' && rest.length === 0) {
+      doc = await openApi.v3Index();
+    } else if (version === 'v3') {
+      const path = rest.join('/');
+      doc = await openApi.v3(path);
+      const hash = url.searchParams.get('hash');
+      if (doc && hash !== null) {
+        if (hash !== doc.hash) {
+          // A stale link: send the client to the current version of the document, as upstream does.
+          res.statusCode = 301;
+          res.setHeader('Location', `/openapi/v3/${path}?hash=${doc.hash}`);
+          res.end();
+          return;
+        }
+        cacheControl = 'public, immutable, max-age=31536000';
+      }
+    }
+    if (!doc) throw notFound();
+    // We render JSON only; clients that insist on the protobuf forms get 406 and can retry with JSON.
+    if (!acceptsJson(req.headers.accept)) throw notAcceptable(['application/json']);
+    return serveDocument(req, res, doc, cacheControl ? { cacheControl } : {});
+  }
+
+  #fail(res: ServerResponse, err: unknown, auditId: string): void {
+    let status: StatusError;
+    if (err instanceof StatusError) {
+      status = err;
+    } else {
+      const message = err instanceof Error ? err.message : String(err);
+      this.#log.error(`Cannot serve request ${auditId}: ${err instanceof Error && err.stack ? err.stack : message}`);
+      status = internalError(message);
+    }
+    if (res.headersSent) {
+      // A stream broke after its headers went out: the only honest signal left is closing the connection.
+      res.destroy();
+      return;
+    }
+    const code = status.status.code;
+    if (code === 413 || code === 408) res.setHeader('Connection', 'close');
+    writeStatus(res, status);
+  }
+}
+
+/**
+ * parseRequestUrl turns a request target into a URL. Only origin-form targets (`/path?query`) are served;
+ * anything else, or a target the URL parser refuses, is a 400.
+ */
+function parseRequestUrl(target: string | undefined): URL {
+  if (!target || !target.startsWith('/')) throw new StatusError(newStatus(400, 'BadRequest', `Cannot parse request URL "${target ?? ''}": not a path`));
+  try {
+    // A fixed origin: the target must never be read as a protocol-relative URL (`//host/...`).
+    return new URL(`https://apiserver.invalid${target}`);
+  } catch {
+    throw new StatusError(newStatus(400, 'BadRequest', `Cannot parse request URL "${target}"`));
+  }
+}

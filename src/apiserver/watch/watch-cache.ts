@@ -1,0 +1,316 @@
+/**
+ * WatchCache: one storage watch per resource feeding (1) the current objects, to serve lists at
+ * resourceVersion "0" and the initial events of watches, and (2) a ring of the most recent events, so watches can
+ * start at a recent resourceVersion without reading storage (upstream's cacher + watchCache).
+ *
+ * Contract for watchers (see CacheWatcher): events arrive in revision order without gaps; an object that starts or
+ * stops matching the watcher's predicate arrives as ADDED or DELETED; a resourceVersion older than the ring keeps
+ * (or than storage's compaction) is answered with TooOldError, which the handler turns into 410 Expired.
+ */
+import type { KubeObject } from '../../api/meta/types.js';
+import type { Clock, Timer } from '../../base/clock/clock.js';
+import { CompactedError } from '../../storage/errors.js';
+import type { Storage, Watch, WatchEvent as StorageEvent } from '../../storage/storage.js';
+import { decodeObject } from '../registry/stored-object.js';
+import { CacheWatcher } from './cache-watcher.js';
+import { INITIAL_EVENTS_END_ANNOTATION } from './watch-event.js';
+import type { WatchEvent } from './watch-event.js';
+
+/** Default number of recent events kept for resuming watches. */
+export const DEFAULT_CACHE_CAPACITY = 10_000;
+/** Default number of events a watcher may fall behind before it is closed. */
+export const DEFAULT_WATCHER_BUFFER = 1_000;
+/** Default interval between BOOKMARK events for watchers that allow them. */
+export const DEFAULT_BOOKMARK_INTERVAL_MS = 60_000;
+
+/** WatchCacheConfig constructs a WatchCache. */
+export interface WatchCacheConfig {
+  readonly storage: Storage;
+  /** The resource's key prefix, e.g. "/registry/pods/". */
+  readonly prefix: string;
+  readonly clock: Clock;
+  /** Kind and apiVersion of BOOKMARK objects. */
+  readonly kind: string;
+  readonly apiVersion: string;
+  /** @default DEFAULT_CACHE_CAPACITY */
+  readonly capacity?: number;
+  /** @default DEFAULT_WATCHER_BUFFER */
+  readonly watcherBuffer?: number;
+  /** @default DEFAULT_BOOKMARK_INTERVAL_MS */
+  readonly bookmarkIntervalMs?: number;
+}
+
+/** Predicate selects objects for a watcher. */
+export interface WatchPredicate {
+  matches(obj: KubeObject): boolean;
+}
+
+/** WatchRequest describes one watch. */
+export interface WatchRequest {
+  /** Key prefix: the resource prefix, or a namespace's prefix under it. */
+  readonly prefix: string;
+  readonly predicate?: WatchPredicate;
+  /** "" or "0": start with ADDED events for the current objects; otherwise a revision to resume after. */
+  readonly resourceVersion: string;
+  /** Watch-list: ADDED events for the current objects, then a BOOKMARK marked as the end of initial events. */
+  readonly sendInitialEvents?: boolean;
+  readonly allowBookmarks?: boolean;
+}
+
+/** TooOldError: the requested resourceVersion is older than the cache can replay. */
+export class TooOldError extends Error {
+  constructor(
+    readonly requested: number,
+    readonly oldest: number,
+  ) {
+    super(`too old resource version: ${requested} (${oldest})`);
+    this.name = 'TooOldError';
+  }
+}
+
+interface CachedEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  readonly key: string;
+  readonly object: KubeObject;
+  readonly prev: KubeObject | undefined;
+  readonly revision: number;
+}
+
+interface Registration {
+  readonly watcher: CacheWatcher;
+  readonly request: WatchRequest;
+  /** Events at or below this revision were already covered (initial state or the requested RV). */
+  readonly after: number;
+  bookmarkTimer: Timer | undefined;
+}
+
+/** WatchCache caches one resource's objects and recent events. */
+export class WatchCache {
+  #storage: Storage;
+  #prefix: string;
+  #clock: Clock;
+  #kind: string;
+  #apiVersion: string;
+  #capacity: number;
+  #watcherBuffer: number;
+  #bookmarkMs: number;
+  #objects = new Map<string, KubeObject>();
+  #ring: (CachedEvent | undefined)[];
+  #ringStart = 0;
+  #ringSize = 0;
+  /** All events with revision > #windowStart are in the ring. */
+  #windowStart = 0;
+  #revision = 0;
+  #registrations = new Set<Registration>();
+  #watch: Watch | undefined;
+  #ready: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor(config: WatchCacheConfig) {
+    this.#storage = config.storage;
+    this.#prefix = config.prefix;
+    this.#clock = config.clock;
+    this.#kind = config.kind;
+    this.#apiVersion = config.apiVersion;
+    this.#capacity = config.capacity ?? DEFAULT_CACHE_CAPACITY;
+    this.#watcherBuffer = config.watcherBuffer ?? DEFAULT_WATCHER_BUFFER;
+    this.#bookmarkMs = config.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS;
+    this.#ring = new Array<CachedEvent | undefined>(this.#capacity);
+  }
+
+  /** The newest revision the cache has applied. */
+  get revision(): number {
+    return this.#revision;
+  }
+
+  /** Number of open watchers (for metrics and tests). */
+  get watcherCount(): number {
+    return this.#registrations.size;
+  }
+
+  /** ready starts the cache on first call (list + watch) and resolves once it serves. */
+  ready(): Promise<void> {
+    this.#ready ??= this.#start();
+    return this.#ready;
+  }
+
+  async #start(): Promise<void> {
+    for (;;) {
+      const list = await this.#storage.list(this.#prefix);
+      this.#objects.clear();
+      for (const kv of list.items) this.#objects.set(kv.key, decodeObject(kv));
+      this.#revision = list.revision;
+      this.#windowStart = list.revision;
+      this.#ringStart = 0;
+      this.#ringSize = 0;
+      this.#ring.fill(undefined);
+      try {
+        this.#watch = this.#storage.watch(this.#prefix, {
+          afterRevision: list.revision,
+          onEvents: (events) => this.#apply(events),
+          onError: () => this.#restart(),
+        });
+        return;
+      } catch (err) {
+        // Compacted between our list and watch: list again.
+        if (!(err instanceof CompactedError)) throw err;
+      }
+    }
+  }
+
+  #restart(): void {
+    if (this.#stopped) return;
+    this.#watch?.close();
+    for (const reg of [...this.#registrations]) reg.watcher.close('cache-reset');
+    this.#ready = this.#start();
+    this.#ready.catch(() => {
+      // A failed restart leaves the cache unready; the next ready() call retries.
+      this.#ready = undefined;
+    });
+  }
+
+  #apply(events: readonly StorageEvent[]): void {
+    for (const e of events) {
+      const rev = e.kv.modRevision;
+      if (rev <= this.#revision) continue;
+      const prev = this.#objects.get(e.kv.key) ?? (e.prevKv ? decodeObject(e.prevKv) : undefined);
+      let cached: CachedEvent;
+      if (e.type === 'delete') {
+        const last = e.prevKv ? decodeObject(e.prevKv, rev) : prev ? withRevision(prev, rev) : decodeObject(e.kv, rev);
+        this.#objects.delete(e.kv.key);
+        cached = { type: 'DELETED', key: e.kv.key, object: last, prev, revision: rev };
+      } else {
+        const obj = decodeObject(e.kv);
+        this.#objects.set(e.kv.key, obj);
+        cached = { type: prev ? 'MODIFIED' : 'ADDED', key: e.kv.key, object: obj, prev, revision: rev };
+      }
+      this.#revision = rev;
+      this.#append(cached);
+      for (const reg of [...this.#registrations]) this.#dispatch(reg, cached);
+    }
+  }
+
+  #append(event: CachedEvent): void {
+    if (this.#ringSize === this.#capacity) {
+      const evicted = this.#ring[this.#ringStart];
+      if (evicted) this.#windowStart = evicted.revision;
+      this.#ring[this.#ringStart] = event;
+      this.#ringStart = (this.#ringStart + 1) % this.#capacity;
+    } else {
+      this.#ring[(this.#ringStart + this.#ringSize) % this.#capacity] = event;
+      this.#ringSize++;
+    }
+  }
+
+  /** #dispatch sends one event to a watcher, turning it into ADDED/DELETED when the predicate's verdict changes. */
+  #dispatch(reg: Registration, event: CachedEvent): void {
+    if (event.revision <= reg.after || !event.key.startsWith(reg.request.prefix)) return;
+    const out = convert(event, reg.request.predicate);
+    if (out && !reg.watcher.push(out)) this.#unregister(reg);
+  }
+
+  /** snapshot returns the cached objects under `prefix` and the cache's revision. */
+  async snapshot(prefix: string): Promise<{ items: KubeObject[]; revision: number }> {
+    await this.ready();
+    return this.#snapshotNow(prefix);
+  }
+
+  #snapshotNow(prefix: string): { items: KubeObject[]; revision: number } {
+    const items: KubeObject[] = [];
+    for (const [key, obj] of [...this.#objects.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+      if (key.startsWith(prefix)) items.push(obj);
+    }
+    return { items, revision: this.#revision };
+  }
+
+  /**
+   * watch opens a watcher. Throws TooOldError when `resourceVersion` is older than the ring (or storage's
+   * compaction). The caller must close the watcher when its client goes away.
+   */
+  async watch(request: WatchRequest): Promise<CacheWatcher> {
+    await this.ready();
+    const rv = request.resourceVersion;
+    const fromState = rv === '' || rv === '0' || request.sendInitialEvents === true;
+    let after: number;
+    if (fromState) {
+      after = this.#revision;
+    } else {
+      after = Number(rv);
+      const oldest = Math.max(this.#windowStart, this.#storage.compactRevision());
+      if (after < oldest) throw new TooOldError(after, oldest);
+    }
+    const reg: Registration = {
+      watcher: new CacheWatcher(this.#watcherBuffer, () => this.#unregister(reg)),
+      request,
+      after,
+      bookmarkTimer: undefined,
+    };
+    if (fromState) {
+      // Synchronous from here to registration, so no event can fall between the snapshot and the watcher.
+      for (const obj of this.#snapshotNow(request.prefix).items) {
+        if (!request.predicate || request.predicate.matches(obj)) reg.watcher.push({ type: 'ADDED', object: obj });
+      }
+      if (request.sendInitialEvents) reg.watcher.push(this.#bookmark(after, true));
+    } else {
+      for (let i = 0; i < this.#ringSize; i++) {
+        const e = this.#ring[(this.#ringStart + i) % this.#capacity];
+        if (e) this.#dispatch(reg, e);
+      }
+    }
+    if (reg.watcher.closed) return reg.watcher;
+    this.#registrations.add(reg);
+    if (request.allowBookmarks) this.#scheduleBookmark(reg);
+    return reg.watcher;
+  }
+
+  #scheduleBookmark(reg: Registration): void {
+    reg.bookmarkTimer = this.#clock.setTimer(this.#bookmarkMs, () => {
+      if (reg.watcher.closed) return;
+      if (!reg.watcher.push(this.#bookmark(Math.max(this.#revision, reg.after), false))) {
+        this.#unregister(reg);
+        return;
+      }
+      this.#scheduleBookmark(reg);
+    });
+  }
+
+  /** bookmarkFor returns a BOOKMARK event at the cache's current revision (sent when a watch times out). */
+  bookmarkFor(after: number): WatchEvent {
+    return this.#bookmark(Math.max(this.#revision, after), false);
+  }
+
+  #bookmark(revision: number, initialEventsEnd: boolean): WatchEvent {
+    const metadata: KubeObject['metadata'] = { resourceVersion: String(revision) };
+    if (initialEventsEnd) metadata.annotations = { [INITIAL_EVENTS_END_ANNOTATION]: 'true' };
+    return { type: 'BOOKMARK', object: { kind: this.#kind, apiVersion: this.#apiVersion, metadata } };
+  }
+
+  #unregister(reg: Registration): void {
+    reg.bookmarkTimer?.cancel();
+    this.#registrations.delete(reg);
+    if (!reg.watcher.closed) reg.watcher.close();
+  }
+
+  /** stop closes the storage watch and every watcher. */
+  stop(): void {
+    this.#stopped = true;
+    this.#watch?.close();
+    for (const reg of [...this.#registrations]) this.#unregister(reg);
+  }
+}
+
+function withRevision(obj: KubeObject, revision: number): KubeObject {
+  return { ...obj, metadata: { ...(obj.metadata ?? {}), resourceVersion: String(revision) } };
+}
+
+/** convert applies a watcher's predicate to an event (upstream's cacheWatcher.convertToWatchEvent). */
+function convert(event: CachedEvent, predicate: WatchPredicate | undefined): WatchEvent | undefined {
+  if (!predicate) return { type: event.type, object: event.object };
+  const cur = event.type !== 'DELETED' && predicate.matches(event.object);
+  const old = event.prev !== undefined && event.type !== 'ADDED' && predicate.matches(event.prev);
+  if (event.type === 'DELETED') return old ? { type: 'DELETED', object: event.object } : undefined;
+  if (cur && old) return { type: 'MODIFIED', object: event.object };
+  if (cur) return { type: 'ADDED', object: event.object };
+  if (old && event.prev) return { type: 'DELETED', object: withRevision(event.prev, event.revision) };
+  return undefined;
+}

@@ -1,0 +1,48 @@
+/**
+ * ServerConfig: everything `tkube server` is configured with, after flags are parsed. Built by the CLI,
+ * consumed by boot/server.ts.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** ServerConfig is the input of `startServer`. */
+export interface ServerConfig {
+  /** Where certificates, the database, kubeconfigs and logs live. */
+  readonly dataDir: string;
+  /** @default "0.0.0.0" */
+  readonly bindAddress: string;
+  /** @default 6443; 0 picks a free port (tests). */
+  readonly httpsPort: number;
+  /** Extra subject alternative names for the serving certificate. */
+  readonly tlsSans: readonly string[];
+  /**
+   * Where to write the admin kubeconfig besides `<dataDir>/admin.kubeconfig`. When unset, the cluster is merged
+   * into ~/.kube/config as context "tkube" (unless `mergeKubeconfig` is false).
+   */
+  readonly writeKubeconfig?: string;
+  /** Merge into ~/.kube/config when `writeKubeconfig` is unset. @default true */
+  readonly mergeKubeconfig: boolean;
+  /** `sqlite://PATH` (default `<dataDir>/db/state.db`), later `https://etcd:2379`. */
+  readonly datastoreEndpoint?: string;
+  /** @default "10.43.0.0/16" */
+  readonly serviceCidr: string;
+  /** @default "10.42.0.0/16" */
+  readonly clusterCidr: string;
+  /** Run the control plane only (the node agent arrives in a later issue; accepted now). */
+  readonly disableAgent: boolean;
+  /** Static bearer tokens (token → user name, groups) for tests and automation. */
+  readonly staticTokens?: readonly { token: string; user: string; groups: readonly string[] }[];
+}
+
+/** defaultDataDir: /var/lib/tkube for root (as k3s uses /var/lib/rancher/k3s), ~/.tkube otherwise. */
+export function defaultDataDir(): string {
+  if (process.env.TKUBE_DATA_DIR) return process.env.TKUBE_DATA_DIR;
+  return process.getuid?.() === 0 ? '/var/lib/tkube' : join(homedir(), '.tkube');
+}
+
+/** userKubeconfigPath: the kubeconfig `kubectl` reads by default (first entry of $KUBECONFIG, else ~/.kube/config). */
+export function userKubeconfigPath(): string {
+  const env = process.env.KUBECONFIG;
+  const first = env?.split(':').find((p) => p.length > 0);
+  return first ?? join(homedir(), '.kube', 'config');
+}

@@ -1,0 +1,41 @@
+/**
+ * tkube's command line: parse argv, pick a command, run it. Thin by design: each command turns flags into a
+ * config object and calls boot/ or a command module. Expected failures print one plain line and exit non-zero.
+ */
+import { Command, CommanderError } from 'commander';
+import { CliError } from './cli-error.js';
+import { registerServerCommand } from './commands/server.js';
+import { registerLocalClusterCommands } from './commands/local-cluster.js';
+import { registerVersionCommand } from './commands/version.js';
+
+/** run parses argv and runs the chosen command. */
+export async function run(argv: string[]): Promise<number> {
+  const program = new Command('tkube')
+    .description('A Kubernetes-compatible cluster in one program')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerServerCommand(program);
+  registerLocalClusterCommands(program);
+  registerVersionCommand(program);
+  program.command('test').description('Run the whole test suite (handled by the ./tkube launcher)').action(() => {
+    throw new CliError('run the test suite with ./tkube test');
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CliError) {
+      process.stderr.write(`tkube: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`tkube: ${msg}\n`);
+    if (process.env.TKUBE_DEBUG) console.error(err);
+    return 1;
+  }
+}
+
+const code = await run(process.argv.slice(2));
+if (code !== 0 || !process.env.TKUBE_KEEP_RUNNING) process.exitCode = code;

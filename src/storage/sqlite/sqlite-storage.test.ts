@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import Database from 'better-sqlite3';
+
+import { runStorageConformance } from '../conformance.js';
+import { CompactedError, QuotaExceededError, StorageUnavailableError } from '../errors.js';
+import { SqliteStorage } from './sqlite-storage.js';
+
+runStorageConformance('SqliteStorage', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tkube-sqlite-'));
+  const storage = await SqliteStorage.open({ path: join(dir, 'state.db') });
+  return { storage, cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+/** Makes a temp directory for one test and removes it afterwards. */
+async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'tkube-sqlite-'));
+  try {
+    await body(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const enc = new TextEncoder();
+
+void describe('SqliteStorage', () => {
+  void it('resumes revisions, data and the compact revision after a restart', () =>
+    withDir(async (dir) => {
+      const path = join(dir, 'state.db');
+      const s1 = await SqliteStorage.open({ path });
+      const a = await s1.create('/k/a', enc.encode('a'));
+      await s1.create('/k/b', enc.encode('b'));
+      await s1.update('/k/a', enc.encode('a2'), a.modRevision);
+      await s1.compact(await s1.currentRevision());
+      // The newest row is a delete that compaction removes: the revision must not go back to the row before it.
+      await s1.create('/k/c', enc.encode('c'));
+      const d = await s1.delete('/k/c');
+      await s1.compact(d.modRevision);
+      await s1.close();
+
+      const s2 = await SqliteStorage.open({ path });
+      try {
+        assert.equal(await s2.currentRevision(), d.modRevision);
+        assert.equal(s2.compactRevision(), d.modRevision);
+        assert.equal(new TextDecoder().decode((await s2.get('/k/a'))?.value), 'a2');
+        assert.equal(await s2.get('/k/c'), undefined);
+        await assert.rejects(s2.get('/k/a', a.modRevision), CompactedError);
+        const next = await s2.create('/k/d', enc.encode('d'));
+        assert.equal(next.modRevision, d.modRevision + 1);
+      } finally {
+        await s2.close();
+      }
+    }));
+
+  void it('refuses a second open of the same file while the first is open', () =>
+    withDir(async (dir) => {
+      const path = join(dir, 'state.db');
+      const s1 = await SqliteStorage.open({ path });
+      try {
+        await s1.create('/k', enc.encode('v'));
+        await assert.rejects(SqliteStorage.open({ path, busyTimeoutMs: 50 }), StorageUnavailableError);
+        assert.equal((await s1.get('/k'))?.modRevision, 1);
+      } finally {
+        await s1.close();
+      }
+    }));
+
+  void it('keeps the database bounded under churn when compacted', () =>
+    withDir(async (dir) => {
+      const path = join(dir, 'state.db');
+      const s = await SqliteStorage.open({ path, compactBatchSize: 100 });
+      const value = new Uint8Array(2048).fill(7);
+      const revs = new Map<string, number>();
+      for (let i = 0; i < 100; i++) revs.set(`/churn/${i}`, (await s.create(`/churn/${i}`, value)).modRevision);
+      let sizeAfterWarmup = 0;
+      let maxSize = 0;
+      for (let round = 0; round < 30; round++) {
+        await Promise.all(
+          [...revs].map(async ([key, rev]) => {
+            revs.set(key, (await s.update(key, value, rev)).modRevision);
+          }),
+        );
+        // Some keys come and go too, so deleted history is exercised.
+        await s.create(`/churn/tmp/${round}`, value);
+        await s.delete(`/churn/tmp/${round}`);
+        await s.compact(await s.currentRevision());
+        const size = (await s.stats()).dbSizeBytes;
+        if (round === 4) sizeAfterWarmup = size;
+        if (round > 4) maxSize = Math.max(maxSize, size);
+      }
+      const st = await s.stats();
+      await s.close();
+      assert.equal(st.keys, 100);
+      assert.ok(maxSize <= sizeAfterWarmup * 1.5, `size grew from ${sizeAfterWarmup} to ${maxSize}`);
+      const db = new Database(path, { readonly: true });
+      try {
+        const rows = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM kv').get();
+        assert.equal(rows?.n, 100);
+      } finally {
+        db.close();
+      }
+    }));
+
+  void it('refuses creates and updates beyond the quota but still deletes', () =>
+    withDir(async (dir) => {
+      const s = await SqliteStorage.open({ path: join(dir, 'state.db'), quotaBytes: 256 * 1024 });
+      try {
+        const value = new Uint8Array(8192);
+        let refused: unknown;
+        for (let i = 0; i < 100 && refused === undefined; i++) {
+          await s.create(`/q/${i}`, value).catch((err: unknown) => (refused = err));
+        }
+        assert.ok(refused instanceof QuotaExceededError, `expected QuotaExceededError, got ${String(refused)}`);
+        const first = await s.get('/q/0');
+        assert.ok(first);
+        await assert.rejects(s.update('/q/0', value, first.modRevision), QuotaExceededError);
+        await s.delete('/q/0');
+        assert.equal(await s.get('/q/0'), undefined);
+      } finally {
+        await s.close();
+      }
+    }));
+
+  void it('lists 10,000 keys quickly, whole and in pages', () =>
+    withDir(async (dir) => {
+      const s = await SqliteStorage.open({ path: join(dir, 'state.db') });
+      try {
+        const value = new Uint8Array(1024).fill(1);
+        for (let b = 0; b < 20; b++) {
+          await Promise.all(range(0, 499).map((i) => s.create(`/registry/pods/ns${b}/pod-${i}`, value)));
+        }
+        // A few versions per key for part of the keys, as in a real store between compactions.
+        const some = await s.list('/registry/pods/ns0/');
+        await Promise.all(some.items.map((kv) => s.update(kv.key, value, kv.modRevision)));
+        const started = performance.now();
+        const all = await s.list('/registry/pods/');
+        const whole = performance.now() - started;
+        assert.equal(all.items.length, 10_000);
+        let pages = 0;
+        let seen = 0;
+        let page = await s.list('/registry/pods/', { limit: 500 });
+        for (;;) {
+          pages++;
+          seen += page.items.length;
+          const last = page.items[page.items.length - 1];
+          if (!page.more || last === undefined) break;
+          page = await s.list('/registry/pods/', { limit: 500, startAfter: last.key, revision: page.revision });
+        }
+        const paged = performance.now() - started - whole;
+        assert.equal(seen, 10_000);
+        assert.equal(pages, 20);
+        assert.equal(await s.count('/registry/pods/'), 10_000);
+        assert.ok(whole < 3000, `whole list took ${whole.toFixed(0)} ms`);
+        assert.ok(paged < 5000, `paged list took ${paged.toFixed(0)} ms`);
+      } finally {
+        await s.close();
+      }
+    }));
+
+  void it('keeps every acknowledged write when the writing process is killed with SIGKILL', () =>
+    withDir(async (dir) => {
+      const path = join(dir, 'state.db');
+      const script = fileURLToPath(new URL('./testdata/durability-writer.ts', import.meta.url));
+      const child = spawn(process.execPath, ['--import', 'tsx', script, path], {
+        cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+      const exited = new Promise<NodeJS.Signals | number | null>((resolveExit) => {
+        child.on('exit', (code, signal) => resolveExit(signal ?? code));
+      });
+      try {
+        const deadline = Date.now() + 30_000;
+        while (out.split('\n').length < 5000) {
+          if (Date.now() > deadline || child.exitCode !== null) assert.fail(`writer did not get going: ${err}`);
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        child.kill('SIGKILL');
+        assert.equal(await exited, 'SIGKILL');
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+      // Only complete lines were acknowledged; a torn last line was not.
+      const acked = out.split('\n').slice(0, -1);
+      assert.ok(acked.length >= 5000);
+      const s = await SqliteStorage.open({ path });
+      try {
+        const missing = [];
+        for (const key of acked) if ((await s.get(key)) === undefined) missing.push(key);
+        assert.deepEqual(missing.slice(0, 10), [], `${missing.length} of ${acked.length} acknowledged keys are missing`);
+        assert.ok((await s.currentRevision()) >= acked.length);
+      } finally {
+        await s.close();
+      }
+    }));
+});
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}

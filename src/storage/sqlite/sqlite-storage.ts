@@ -1,0 +1,645 @@
+/**
+ * SqliteStorage: the embedded, durable Storage backend on better-sqlite3, using kine's model.
+ *
+ * - One append-only table `kv` whose row id IS the revision; a key's current version is its highest-id row, a delete
+ *   is a row with `deleted = 1` carrying the last value. An index on (name, id) serves point reads, prefix lists at any
+ *   revision and compaction.
+ * - WAL mode with `synchronous = FULL`: a write's promise resolves only after its commit was fsynced, so an
+ *   acknowledged write survives kill -9 and power loss.
+ * - Group commit: writes queued in the same event-loop turn are applied in one transaction (each precondition is
+ *   checked in queue order inside it; a failed precondition fails only its own write) and share one fsync.
+ * - This process is the only writer (the file is opened in exclusive locking mode), so watchers are notified directly
+ *   after each commit, in revision order; a watch starting in the past replays rows from the table first.
+ * - Compaction deletes superseded rows in small transactions, yielding to the event loop between them, and records
+ *   the compact revision in the `meta` table so it survives restarts. Revisions never go backwards across restarts
+ *   (AUTOINCREMENT keeps the highest id ever used even when compaction deletes that row).
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+
+import Database from 'better-sqlite3';
+
+import {
+  CompactedError,
+  ConflictError,
+  KeyExistsError,
+  KeyNotFoundError,
+  QuotaExceededError,
+  StorageUnavailableError,
+} from '../errors.js';
+import { compareKeys } from '../key-order.js';
+import type {
+  KeyValue,
+  ListOptions,
+  ListResult,
+  Storage,
+  StorageStats,
+  Watch,
+  WatchEvent,
+  WatchOptions,
+} from '../storage.js';
+
+/** SqliteStorageConfig is the construction input of SqliteStorage. */
+export interface SqliteStorageConfig {
+  /** Path of the database file; it and its directory are created when missing. */
+  readonly path: string;
+  /** Rows examined per compaction transaction; smaller means shorter pauses for writers. @default 500 */
+  readonly compactBatchSize?: number;
+  /**
+   * Creates and updates fail with QuotaExceededError once the pages in use reach this many bytes (deletes and reads
+   * still work, so space can be reclaimed by deleting and compacting). 0 means no quota. @default 0
+   */
+  readonly quotaBytes?: number;
+  /** WAL size in pages after which SQLite checkpoints on commit. @default 1000 */
+  readonly walAutocheckpointPages?: number;
+  /** Milliseconds SQLite waits on a lock before failing; only matters if another process touches the file. @default 5000 */
+  readonly busyTimeoutMs?: number;
+}
+
+/** Free pages returned to the file system per step after a compaction (1 MiB at the default page size). */
+const VACUUM_STEP_PAGES = 256;
+
+/** Rows read per step when a watch replays history, so a long replay does not hold the event loop. */
+const REPLAY_BATCH = 1000;
+
+/**
+ * Upper bound for "starts with prefix" ranges. SQLite compares TEXT with memcmp on UTF-8, and every key that starts
+ * with `prefix` sorts below `prefix + U+10FFFF` (the largest code point) unless its next character is U+10FFFF itself,
+ * which API keys never contain.
+ */
+const PREFIX_END = '\u{10FFFF}';
+
+/** A row of the kv table as read back. */
+interface Row {
+  readonly id: number;
+  readonly name: string;
+  readonly created: number;
+  readonly deleted: number;
+  readonly create_revision: number;
+  readonly prev_revision: number;
+  readonly value: Buffer;
+}
+
+/** A row joined with the row it replaced, for watch replay. */
+interface HistoryRow extends Row {
+  readonly p_id: number | null;
+  readonly p_create_revision: number | null;
+  readonly p_value: Buffer | null;
+}
+
+type WriteOp =
+  | { readonly kind: 'create'; readonly key: string; readonly value: Uint8Array }
+  | { readonly kind: 'update'; readonly key: string; readonly value: Uint8Array; readonly expected: number }
+  | { readonly kind: 'delete'; readonly key: string; readonly expected: number | undefined };
+
+interface PendingWrite {
+  readonly op: WriteOp;
+  readonly resolve: (kv: KeyValue) => void;
+  readonly reject: (err: Error) => void;
+}
+
+interface Watcher {
+  readonly prefix: string;
+  readonly options: WatchOptions;
+  /** Replay has delivered everything up to here. */
+  cursor: number;
+  /** Replay reads the table up to this revision; later writes arrive through notify(). */
+  readonly replayTo: number;
+  /** Live events that arrived while the replay was still running, delivered when it finishes. */
+  buffered: WatchEvent[];
+  live: boolean;
+  closed: boolean;
+}
+
+interface Statements {
+  readonly latest: Database.Statement<[string], Row>;
+  readonly at: Database.Statement<[string, number], Row>;
+  readonly insert: Database.Statement<[number, string, number, number, number, number, Buffer]>;
+  readonly listFrom: Database.Statement<[string, string, number, number], Row>;
+  readonly listAfter: Database.Statement<[string, string, number, number], Row>;
+  readonly count: Database.Statement<[string, string, number], { n: number }>;
+  readonly history: Database.Statement<[number, number, string, string, number], HistoryRow>;
+  readonly compactScan: Database.Statement<[number, number, number], { id: number; name: string; deleted: number }>;
+  readonly newerExists: Database.Statement<[string, number, number], { one: number }>;
+  readonly deleteRow: Database.Statement<[number]>;
+  readonly setMeta: Database.Statement<[string, number]>;
+}
+
+/** SqliteStorage is the durable Storage on a single SQLite file; open it with `SqliteStorage.open`. */
+export class SqliteStorage implements Storage {
+  readonly #db: Database.Database;
+  readonly #path: string;
+  readonly #stmts: Statements;
+  readonly #compactBatchSize: number;
+  readonly #quotaBytes: number;
+  #revision: number;
+  #compactRevision: number;
+  #queue: PendingWrite[] = [];
+  #flushScheduled: NodeJS.Immediate | undefined;
+  #watchers = new Set<Watcher>();
+  /** The running (or last) compaction; compactions run one after another. */
+  #compaction: Promise<void> = Promise.resolve();
+  /** Set by close(): new calls are refused, queued writes still commit. */
+  #closing = false;
+  #closed: Promise<void> | undefined;
+
+  private constructor(db: Database.Database, path: string, config: SqliteStorageConfig) {
+    this.#db = db;
+    this.#path = path;
+    this.#compactBatchSize = Math.max(1, config.compactBatchSize ?? 500);
+    this.#quotaBytes = Math.max(0, config.quotaBytes ?? 0);
+    this.#stmts = prepare(db);
+    const seq = db.prepare<[], { seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = 'kv'`).get();
+    const max = db.prepare<[], { id: number | null }>('SELECT MAX(id) AS id FROM kv').get();
+    this.#revision = Math.max(seq?.seq ?? 0, max?.id ?? 0);
+    const compact = db.prepare<[], { value: number }>(`SELECT value FROM meta WHERE name = 'compact_revision'`).get();
+    this.#compactRevision = compact?.value ?? 0;
+  }
+
+  /**
+   * open opens (creating when missing) the database at `config.path` and resumes its revisions. Throws
+   * StorageUnavailableError when the file cannot be opened, for instance because another process holds it.
+   */
+  static open(config: SqliteStorageConfig): Promise<SqliteStorage> {
+    const path = resolve(config.path);
+    let db: Database.Database | undefined;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      db = new Database(path, { timeout: config.busyTimeoutMs ?? 5000 });
+      // Exclusive locking: only this process may use the file, which is what makes in-process watch delivery
+      // complete; it also lets SQLite keep the WAL index in heap memory instead of a shared-memory file.
+      db.pragma('locking_mode = EXCLUSIVE');
+      // auto_vacuum only takes effect before the first table exists; on an existing file it is a no-op.
+      db.pragma('auto_vacuum = INCREMENTAL');
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal') throw new Error(`journal mode is "${String(mode)}", not "wal"`);
+      db.pragma('synchronous = FULL');
+      db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.trunc(config.walAutocheckpointPages ?? 1000))}`);
+      // After a checkpoint, truncate a WAL that grew large during a burst back to this size.
+      db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS kv (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          name TEXT NOT NULL COLLATE BINARY,
+          created INTEGER NOT NULL,
+          deleted INTEGER NOT NULL,
+          create_revision INTEGER NOT NULL,
+          prev_revision INTEGER NOT NULL,
+          value BLOB NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS kv_name_id_deleted ON kv (name, id, deleted);
+        CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+      `);
+      // A new file's directory entry must be durable too, or a power loss could lose the whole database.
+      syncDirectory(dirname(path));
+      return Promise.resolve(new SqliteStorage(db, path, config));
+    } catch (err) {
+      db?.close();
+      return Promise.reject(new StorageUnavailableError(`Cannot open SQLite database "${path}": ${messageOf(err)}`));
+    }
+  }
+
+  currentRevision(): Promise<number> {
+    return this.#read(() => this.#revision);
+  }
+
+  get(key: string, revision?: number): Promise<KeyValue | undefined> {
+    return this.#read(() => {
+      const at = this.#readRevision(revision);
+      const row = this.#stmts.at.get(key, at);
+      return row === undefined || row.deleted !== 0 ? undefined : toKeyValue(row);
+    });
+  }
+
+  list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
+    return this.#read(() => {
+      const at = this.#readRevision(options.revision);
+      const limit = options.limit ?? 0;
+      const fetch = limit > 0 ? limit + 1 : -1;
+      const end = prefix + PREFIX_END;
+      const after = options.startAfter;
+      const rows =
+        after !== undefined && compareKeys(after, prefix) >= 0
+          ? this.#stmts.listAfter.all(after, end, at, fetch)
+          : this.#stmts.listFrom.all(prefix, end, at, fetch);
+      const more = limit > 0 && rows.length > limit;
+      const items = (more ? rows.slice(0, limit) : rows).map(toKeyValue);
+      return { items, revision: at, more };
+    });
+  }
+
+  count(prefix: string): Promise<number> {
+    return this.#read(() => this.#stmts.count.get(prefix, prefix + PREFIX_END, this.#revision)?.n ?? 0);
+  }
+
+  create(key: string, value: Uint8Array): Promise<KeyValue> {
+    return this.#enqueue({ kind: 'create', key, value });
+  }
+
+  update(key: string, value: Uint8Array, expectedModRevision: number): Promise<KeyValue> {
+    return this.#enqueue({ kind: 'update', key, value, expected: expectedModRevision });
+  }
+
+  delete(key: string, expectedModRevision?: number): Promise<KeyValue> {
+    return this.#enqueue({ kind: 'delete', key, expected: expectedModRevision });
+  }
+
+  watch(prefix: string, options: WatchOptions): Watch {
+    if (this.#closing) throw new StorageUnavailableError('Cannot watch: storage is closed');
+    if (options.afterRevision < this.#compactRevision) {
+      throw new CompactedError(options.afterRevision, this.#compactRevision);
+    }
+    const watcher: Watcher = {
+      prefix,
+      options,
+      cursor: options.afterRevision,
+      replayTo: this.#revision,
+      buffered: [],
+      live: false,
+      closed: false,
+    };
+    this.#watchers.add(watcher);
+    // Replay starts on a later turn so that onEvents never runs before watch() has returned its handle.
+    setImmediate(() => this.#replay(watcher));
+    return {
+      close: () => {
+        watcher.closed = true;
+        watcher.buffered = [];
+        this.#watchers.delete(watcher);
+      },
+    };
+  }
+
+  compact(revision: number): Promise<void> {
+    if (this.#closing) return Promise.reject(new StorageUnavailableError('Cannot compact: storage is closed'));
+    const target = Math.min(revision, this.#revision);
+    if (target <= this.#compactRevision) return Promise.resolve();
+    try {
+      // Raise the compact revision before deleting anything: from now on reads and watches below it are refused,
+      // so none of them can observe a half-compacted history.
+      this.#stmts.setMeta.run('compact_revision', target);
+    } catch (err) {
+      return Promise.reject(translate(err, 'compact'));
+    }
+    this.#compactRevision = target;
+    const run = this.#compaction.then(() => this.#compactRows(target));
+    // A failed compaction must not poison the next one; its caller sees the error.
+    this.#compaction = run.catch(() => undefined);
+    return run;
+  }
+
+  compactRevision(): number {
+    return this.#compactRevision;
+  }
+
+  stats(): Promise<StorageStats> {
+    return this.#read(() => ({
+      dbSizeBytes: this.#fileBytes(),
+      currentRevision: this.#revision,
+      compactRevision: this.#compactRevision,
+      keys: this.#stmts.count.get('', PREFIX_END, this.#revision)?.n ?? 0,
+    }));
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= this.#shutdown();
+    return this.#closed;
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#closing = true;
+    if (this.#flushScheduled !== undefined) clearImmediate(this.#flushScheduled);
+    this.#flush();
+    await this.#compaction;
+    const watchers = [...this.#watchers];
+    this.#watchers.clear();
+    for (const w of watchers) {
+      w.closed = true;
+      w.options.onError?.(new StorageUnavailableError('Cannot watch: storage is closed'));
+    }
+    this.#db.close();
+  }
+
+  /** Runs a synchronous read unless closed, turning its result or throw into a promise. */
+  #read<T>(fn: () => T): Promise<T> {
+    if (this.#closing) return Promise.reject(new StorageUnavailableError('Cannot read: storage is closed'));
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(err instanceof CompactedError ? err : translate(err, 'read'));
+    }
+  }
+
+  /** Resolves the revision a read asks for, refusing compacted ones and ones not yet written. */
+  #readRevision(revision: number | undefined): number {
+    if (revision === undefined || revision === 0) return this.#revision;
+    if (revision < this.#compactRevision) throw new CompactedError(revision, this.#compactRevision);
+    if (revision > this.#revision) {
+      throw new Error(`Cannot read revision ${revision}: the current revision is ${this.#revision}`);
+    }
+    return revision;
+  }
+
+  #enqueue(op: WriteOp): Promise<KeyValue> {
+    if (this.#closing) return Promise.reject(new StorageUnavailableError(`Cannot ${op.kind} key "${op.key}": storage is closed`));
+    return new Promise<KeyValue>((resolve, reject) => {
+      this.#queue.push({ op, resolve, reject });
+      // setImmediate runs after the current turn's promise continuations, so every write issued in this turn (for
+      // instance by callers that each just got their previous write acknowledged) joins the same transaction.
+      this.#flushScheduled ??= setImmediate(() => {
+        this.#flushScheduled = undefined;
+        this.#flush();
+      });
+    });
+  }
+
+  /** Commits every queued write in one transaction, then settles their promises and notifies watchers. */
+  #flush(): void {
+    const batch = this.#queue;
+    if (batch.length === 0) return;
+    this.#queue = [];
+    const startRevision = this.#revision;
+    const outcomes: (KeyValue | Error)[] = [];
+    const events: WatchEvent[] = [];
+    const quotaReached = this.#quotaBytes > 0 && this.#usedBytes() >= this.#quotaBytes;
+    try {
+      this.#db.transaction(() => {
+        for (const { op } of batch) {
+          if (quotaReached && op.kind !== 'delete') {
+            outcomes.push(
+              new QuotaExceededError(`Cannot ${op.kind} key "${op.key}": the database reached its quota of ${this.#quotaBytes} bytes`),
+            );
+            continue;
+          }
+          outcomes.push(this.#apply(op, events));
+        }
+      }).immediate();
+    } catch (err) {
+      // The transaction rolled back: nothing of this batch exists, revisions are reused by the next batch.
+      this.#revision = startRevision;
+      const failure = translate(err, 'write');
+      for (const w of batch) w.reject(failure);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const outcome = outcomes[i];
+      if (outcome === undefined) w.reject(new Error('Cannot write: no outcome recorded'));
+      else if (outcome instanceof Error) w.reject(outcome);
+      else w.resolve(outcome);
+    });
+    if (events.length > 0) this.#notify(events);
+  }
+
+  /** Applies one write inside the batch transaction; a failed precondition is returned, not thrown. */
+  #apply(op: WriteOp, events: WatchEvent[]): KeyValue | Error {
+    const current = this.#stmts.latest.get(op.key);
+    const live = current !== undefined && current.deleted === 0 ? current : undefined;
+    const revision = this.#revision + 1;
+    if (op.kind === 'create') {
+      if (live !== undefined) return new KeyExistsError(op.key);
+      const value = Buffer.from(op.value);
+      this.#stmts.insert.run(revision, op.key, 1, 0, revision, current?.id ?? 0, value);
+      this.#revision = revision;
+      const kv: KeyValue = { key: op.key, value, createRevision: revision, modRevision: revision };
+      events.push({ type: 'create', kv });
+      return kv;
+    }
+    if (live === undefined) return new KeyNotFoundError(op.key);
+    const prevKv = toKeyValue(live);
+    if (op.expected !== undefined && live.id !== op.expected) return new ConflictError(op.key, prevKv);
+    if (op.kind === 'update') {
+      const value = Buffer.from(op.value);
+      this.#stmts.insert.run(revision, op.key, 0, 0, live.create_revision, live.id, value);
+      this.#revision = revision;
+      const kv: KeyValue = { key: op.key, value, createRevision: live.create_revision, modRevision: revision };
+      events.push({ type: 'update', kv, prevKv });
+      return kv;
+    }
+    this.#stmts.insert.run(revision, op.key, 0, 1, live.create_revision, live.id, live.value);
+    this.#revision = revision;
+    const kv: KeyValue = { key: op.key, value: live.value, createRevision: live.create_revision, modRevision: revision };
+    events.push({ type: 'delete', kv, prevKv });
+    return kv;
+  }
+
+  /** Hands a committed batch's events to every watcher, in revision order. */
+  #notify(events: readonly WatchEvent[]): void {
+    for (const w of [...this.#watchers]) {
+      if (w.closed) continue;
+      // afterRevision may lie in the future (a client's resourceVersion from elsewhere): skip what precedes it.
+      const after = w.options.afterRevision;
+      const mine = events.filter((e) => e.kv.modRevision > after && e.kv.key.startsWith(w.prefix));
+      if (mine.length === 0) continue;
+      if (w.live) this.#deliver(w, mine);
+      else w.buffered.push(...mine);
+    }
+  }
+
+  /** Delivers one step of a watcher's history replay, then its buffered live events once the replay is done. */
+  #replay(w: Watcher): void {
+    if (w.closed) return;
+    if (w.cursor < this.#compactRevision) {
+      // Compaction overtook the replay: the rows it still needs may be gone.
+      this.#endWatch(w, new CompactedError(w.cursor, this.#compactRevision));
+      return;
+    }
+    let rows: HistoryRow[];
+    try {
+      rows = this.#stmts.history.all(w.cursor, w.replayTo, w.prefix, w.prefix + PREFIX_END, REPLAY_BATCH);
+    } catch (err) {
+      this.#endWatch(w, translate(err, 'watch'));
+      return;
+    }
+    const last = rows[rows.length - 1];
+    if (last !== undefined) {
+      w.cursor = last.id;
+      this.#deliver(w, rows.map(toWatchEvent));
+      if (w.closed) return;
+    }
+    if (rows.length === REPLAY_BATCH) {
+      setImmediate(() => this.#replay(w));
+      return;
+    }
+    w.live = true;
+    const buffered = w.buffered;
+    w.buffered = [];
+    if (buffered.length > 0) this.#deliver(w, buffered);
+  }
+
+  /** Hands events to a watcher; a consumer that throws breaks the onEvents contract and loses its watch. */
+  #deliver(w: Watcher, events: readonly WatchEvent[]): void {
+    try {
+      w.options.onEvents(events);
+    } catch (err) {
+      this.#endWatch(w, err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  #endWatch(w: Watcher, err: Error): void {
+    if (w.closed) return;
+    w.closed = true;
+    w.buffered = [];
+    this.#watchers.delete(w);
+    w.options.onError?.(err);
+  }
+
+  /**
+   * Deletes rows at or below `target` that no read at or above `target` needs: versions superseded by a newer one
+   * at or below `target`, and deletes (with them the key's whole history goes). Each batch is its own short
+   * transaction; the event loop runs between batches so writers wait at most one batch.
+   */
+  async #compactRows(target: number): Promise<void> {
+    let cursor = 0;
+    const batch = this.#compactBatchSize;
+    const step = this.#db.transaction((from: number): number => {
+      const rows = this.#stmts.compactScan.all(from, target, batch);
+      for (const r of rows) {
+        if (r.deleted !== 0 || this.#stmts.newerExists.get(r.name, r.id, target) !== undefined) {
+          this.#stmts.deleteRow.run(r.id);
+        }
+      }
+      return rows.length === batch ? (rows[rows.length - 1]?.id ?? target) : target;
+    });
+    while (cursor < target) {
+      if (this.#closing) {
+        // Stop between batches; the rows left behind are harmless and the next compaction to a higher revision
+        // (which rescans from the start) removes them.
+        throw new StorageUnavailableError(`Cannot compact to revision ${target}: storage is closing`);
+      }
+      try {
+        // Compaction commits skip their own fsync: losing one to a power cut only brings back rows that a later
+        // compaction deletes again, and the next durable write's fsync of the (sequential) WAL covers them anyway.
+        // This keeps each batch to a few milliseconds of CPU instead of a disk flush.
+        this.#db.pragma('synchronous = NORMAL');
+        cursor = step.immediate(cursor);
+      } catch (err) {
+        throw translate(err, 'compact');
+      } finally {
+        this.#db.pragma('synchronous = FULL');
+      }
+      if (cursor < target) await yieldToEventLoop();
+    }
+    try {
+      // Return freed pages to the file system a step at a time (one big incremental_vacuum is one big transaction
+      // that stalls writers and bloats the WAL), then keep the WAL itself from growing without bound.
+      // Bounded by the free pages found now: writes never free pages, so this normally empties the free list.
+      const steps = Math.ceil(Number(this.#db.pragma('freelist_count', { simple: true })) / VACUUM_STEP_PAGES);
+      for (let i = 0; i < steps; i++) {
+        if (this.#closing) throw new StorageUnavailableError(`Cannot compact to revision ${target}: storage is closing`);
+        this.#db.pragma('synchronous = NORMAL');
+        try {
+          this.#db.pragma(`incremental_vacuum(${VACUUM_STEP_PAGES})`);
+        } finally {
+          this.#db.pragma('synchronous = FULL');
+        }
+        await yieldToEventLoop();
+      }
+      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (err) {
+      throw translate(err, 'compact');
+    }
+  }
+
+  /** Bytes of the database file plus its WAL. */
+  #fileBytes(): number {
+    const pageSize = Number(this.#db.pragma('page_size', { simple: true }));
+    const pages = Number(this.#db.pragma('page_count', { simple: true }));
+    let wal = 0;
+    try {
+      wal = statSync(`${this.#path}-wal`).size;
+    } catch {
+      // No WAL file (just checkpointed and removed): it contributes nothing.
+    }
+    return pageSize * pages + wal;
+  }
+
+  /** Bytes of the pages holding data (free pages excluded), which is what the quota limits. */
+  #usedBytes(): number {
+    const pageSize = Number(this.#db.pragma('page_size', { simple: true }));
+    const pages = Number(this.#db.pragma('page_count', { simple: true }));
+    const free = Number(this.#db.pragma('freelist_count', { simple: true }));
+    return pageSize * (pages - free);
+  }
+}
+
+function prepare(db: Database.Database): Statements {
+  // The newest row of each key at or below a revision comes from the covering (name, id, deleted) index alone: with
+  // a single MAX() aggregate SQLite takes bare columns (here `deleted`) from the row holding the maximum, and the
+  // index order gives the GROUP BY and ORDER BY for free, so LIMIT stops the scan early and only the rows returned
+  // are read from the table.
+  const listSql = (lower: '>=' | '>'): string => `
+    SELECT kv.id, kv.name, kv.created, kv.deleted, kv.create_revision, kv.prev_revision, kv.value
+    FROM (
+      SELECT name, MAX(id) AS mid, deleted FROM kv
+      WHERE name ${lower} ? AND name < ? AND id <= ?
+      GROUP BY name HAVING deleted = 0 ORDER BY name LIMIT ?
+    ) AS m
+    JOIN kv ON kv.id = m.mid
+    ORDER BY m.name`;
+  return {
+    latest: db.prepare('SELECT * FROM kv WHERE name = ? ORDER BY id DESC LIMIT 1'),
+    at: db.prepare('SELECT * FROM kv WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1'),
+    insert: db.prepare(
+      'INSERT INTO kv (id, name, created, deleted, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    listFrom: db.prepare(listSql('>=')),
+    listAfter: db.prepare(listSql('>')),
+    count: db.prepare(`
+      SELECT COUNT(*) AS n FROM (
+        SELECT MAX(id) AS mid, deleted FROM kv WHERE name >= ? AND name < ? AND id <= ? GROUP BY name HAVING deleted = 0
+      )`),
+    history: db.prepare(`
+      SELECT c.*, p.id AS p_id, p.create_revision AS p_create_revision, p.value AS p_value
+      FROM kv AS c LEFT JOIN kv AS p ON p.id = c.prev_revision AND c.created = 0
+      WHERE c.id > ? AND c.id <= ? AND c.name >= ? AND c.name < ?
+      ORDER BY c.id
+      LIMIT ?`),
+    compactScan: db.prepare('SELECT id, name, deleted FROM kv WHERE id > ? AND id <= ? ORDER BY id LIMIT ?'),
+    newerExists: db.prepare('SELECT 1 AS one FROM kv WHERE name = ? AND id > ? AND id <= ? LIMIT 1'),
+    deleteRow: db.prepare('DELETE FROM kv WHERE id = ?'),
+    setMeta: db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
+  };
+}
+
+function toKeyValue(row: Row): KeyValue {
+  return { key: row.name, value: row.value, createRevision: row.create_revision, modRevision: row.id };
+}
+
+function toWatchEvent(row: HistoryRow): WatchEvent {
+  const kv = toKeyValue(row);
+  const type = row.deleted !== 0 ? 'delete' : row.created !== 0 ? 'create' : 'update';
+  if (type === 'create' || row.p_id === null || row.p_value === null || row.p_create_revision === null) return { type, kv };
+  return {
+    type,
+    kv,
+    prevKv: { key: row.name, value: row.p_value, createRevision: row.p_create_revision, modRevision: row.p_id },
+  };
+}
+
+/** Makes a directory's entries durable (a new file's name is not on disk until its directory is synced). */
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Maps a SQLite failure to the storage error callers handle; storage errors pass through unchanged. */
+function translate(err: unknown, action: string): Error {
+  if (err instanceof StorageUnavailableError || err instanceof QuotaExceededError || err instanceof CompactedError) {
+    return err;
+  }
+  const code = err instanceof Database.SqliteError ? err.code : '';
+  if (code === 'SQLITE_FULL') return new QuotaExceededError(`Cannot ${action}: the disk is full`);
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN')) {
+    return new StorageUnavailableError(`Cannot ${action}: ${messageOf(err)}`);
+  }
+  return err instanceof Error ? err : new Error(`Cannot ${action}: ${messageOf(err)}`);
+}

@@ -1,0 +1,171 @@
+/**
+ * TestCluster: a real `tkube server` process for integration tests, on an ephemeral port with its own data dir
+ * and kubeconfig (never the user's ~/.kube/config). Tests drive it with real kubectl and client libraries.
+ * `stop()` kills the process by its own pid and removes the data dir.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** REPO_ROOT is the repository's root folder. */
+export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
+
+/** ExecResult is the outcome of a command. */
+export interface ExecResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** TestClusterOptions tune the server. */
+export interface TestClusterOptions {
+  /** Extra `tkube server` flags. */
+  readonly args?: readonly string[];
+  /** Reuse this data dir (restart tests); it is not removed by stop() unless `ownDataDir`. */
+  readonly dataDir?: string;
+  /** How long to wait for /readyz. @default 60000 */
+  readonly readyTimeoutMs?: number;
+}
+
+/** runCommand runs a program to completion, with optional stdin and a timeout (killed after it). */
+export function runCommand(cmd: string, args: readonly string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ExecResult> {
+  return new Promise((done, fail) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      fail(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      done({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** eventually polls `check` until it returns a truthy value or the deadline passes (then throws with the last error). */
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 20_000, intervalMs = 100): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v as NonNullable<T>;
+      last = new Error(`condition returned ${String(v)}`);
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms: ${last instanceof Error ? last.message : String(last)}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** TestCluster is one running server. */
+export class TestCluster {
+  readonly dataDir: string;
+  readonly kubeconfig: string;
+  readonly #ownDataDir: boolean;
+  #child: ChildProcess | undefined;
+  #log = '';
+  url = '';
+  port = 0;
+
+  private constructor(dataDir: string, own: boolean) {
+    this.dataDir = dataDir;
+    this.#ownDataDir = own;
+    this.kubeconfig = join(dataDir, 'test.kubeconfig');
+  }
+
+  /** start launches `tkube server` and waits until it is ready. */
+  static async start(opts: TestClusterOptions = {}): Promise<TestCluster> {
+    const own = opts.dataDir === undefined;
+    const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tkube-it-'));
+    const c = new TestCluster(dir, own);
+    await c.#launch(opts);
+    return c;
+  }
+
+  async #launch(opts: TestClusterOptions): Promise<void> {
+    rmSync(join(this.dataDir, 'server.json'), { force: true });
+    const args = [
+      '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'server',
+      '--data-dir', this.dataDir, '--https-listen-port', '0', '--bind-address', '127.0.0.1',
+      '--write-kubeconfig', this.kubeconfig, '--disable-agent', ...(opts.args ?? []),
+    ];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: process.env.TKUBE_LOG_LEVEL ?? 'info' } });
+    this.#child = child;
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.#log += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.#log = (this.#log + d).slice(-200_000)));
+    const statePath = join(this.dataDir, 'server.json');
+    try {
+      await eventually(() => {
+        if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${this.#log.slice(-4000)}`);
+        if (!existsSync(statePath)) return false;
+        const s = JSON.parse(readFileSync(statePath, 'utf8')) as { pid: number; url: string; port: number };
+        if (s.pid !== child.pid) return false;
+        this.url = s.url;
+        this.port = s.port;
+        return existsSync(this.kubeconfig);
+      }, opts.readyTimeoutMs ?? 60_000, 50);
+    } catch (err) {
+      child.kill('SIGKILL');
+      throw err;
+    }
+  }
+
+  /** pid of the server process. */
+  get pid(): number {
+    return this.#child?.pid ?? -1;
+  }
+
+  /** log returns what the server printed so far. */
+  get log(): string {
+    return this.#log;
+  }
+
+  /** kubectl runs the real kubectl (or `kubectl.1.xx` when `binary` says so) against this cluster. */
+  kubectl(args: readonly string[], opts: { input?: string; binary?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ExecResult> {
+    return runCommand(opts.binary ?? 'kubectl', ['--kubeconfig', this.kubeconfig, ...args], {
+      input: opts.input,
+      env: { ...process.env, KUBECONFIG: this.kubeconfig, HOME: this.dataDir, KUBECACHEDIR: join(this.dataDir, 'kubecache'), ...opts.env },
+      timeoutMs: opts.timeoutMs,
+    });
+  }
+
+  /** kubectlOk runs kubectl and throws with its output unless it exits 0; returns stdout. */
+  async kubectlOk(args: readonly string[], opts: { input?: string; binary?: string } = {}): Promise<string> {
+    const r = await this.kubectl(args, opts);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+  }
+
+  /** kill stops the server with a signal and waits for it to exit (restart tests use SIGKILL). */
+  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** restart kills the server (SIGKILL by default) and starts it again on the same data dir. */
+  async restart(signal: NodeJS.Signals = 'SIGKILL', opts: TestClusterOptions = {}): Promise<void> {
+    await this.kill(signal);
+    await this.#launch(opts);
+  }
+
+  /** stop kills the server and removes the data dir it created. */
+  async stop(): Promise<void> {
+    await this.kill('SIGTERM');
+    if (this.#ownDataDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
