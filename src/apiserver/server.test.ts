@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { notFound as notFoundError } from '../api/meta/status-error.js';
+import type { Logger } from '../base/log/logger.js';
 import { ClientCertAuthenticator, TokenAuthenticator } from './filters/authentication.js';
 import { decodeBody } from './negotiation/decode-body.js';
 import type { ServedDocument } from './negotiation/served-document.js';
@@ -63,6 +64,11 @@ function makePki(): Pki {
     rogueCert: r('rogue.crt'),
     rogueKey: r('rogue.key'),
   };
+}
+
+function silentLogger(): Logger {
+  const noop = (): void => undefined;
+  return { error: noop, warn: noop, info: noop, debug: noop, child: () => silentLogger() };
 }
 
 function doc(value: unknown): ServedDocument {
@@ -206,7 +212,7 @@ function config(overrides: Partial<ApiServerConfig> = {}): ApiServerConfig {
     storageObjectCounts: () => Promise.resolve({ pods: 7 }),
     storageStats: () => Promise.resolve({ dbSizeBytes: 4096, currentRevision: 12, compactRevision: 3, keys: 9 }),
     requestBodyTimeoutMs: 400,
-    log: { debug: () => undefined, error: () => undefined },
+    log: silentLogger(),
     ...overrides,
   };
 }

@@ -16,12 +16,13 @@ import type { AddressInfo } from 'node:net';
 import { KUBERNETES_VERSION, SERVER_GIT_VERSION } from '../api/version.js';
 import { internalError, newStatus, StatusError, tooManyRequests, unauthorized, forbidden, methodNotAllowed } from '../api/meta/status-error.js';
 import { RealClock, type Clock } from '../base/clock/clock.js';
+import { newLogger, type Logger } from '../base/log/logger.js';
 import type { StorageStats } from '../storage/storage.js';
 import { ANONYMOUS_USER, authenticateRequest, type Authenticator } from './filters/authentication.js';
 import { AuthenticatedAuthorizer, forbiddenMessage, isPublicInfoPath, type Authorizer } from './filters/authorization.js';
 import { isLongRunning, MaxInFlightLimit } from './filters/max-in-flight.js';
 import { readRequestBody } from './filters/request-body.js';
-import { formatRequestLogLine, SILENT_LOG, type ApiServerLog } from './filters/request-log.js';
+import { logRequest } from './filters/request-log.js';
 import { HealthEndpoint, PING_CHECK, type HealthCheck } from './health/health-checks.js';
 import { ApiServerMetrics } from './metrics/api-server-metrics.js';
 import {
@@ -127,8 +128,8 @@ export interface ApiServerConfig {
   readonly requestBodyTimeoutMs?: number;
   /** Time stop() waits for in-flight requests before closing connections. @default 30000 */
   readonly shutdownTimeoutMs?: number;
-  /** Request and error log. @default SILENT_LOG (errors to stderr) */
-  readonly log?: ApiServerLog;
+  /** Request (debug) and failure (error) log. @default newLogger('apiserver') */
+  readonly log?: Logger;
   /** Time source for body timeouts. @default RealClock */
   readonly clock?: Clock;
 }
@@ -173,7 +174,7 @@ interface InFlight {
 /** ApiServer serves the Kubernetes API over HTTPS. */
 export class ApiServer {
   readonly #config: ApiServerConfig;
-  readonly #log: ApiServerLog;
+  readonly #log: Logger;
   readonly #clock: Clock;
   readonly #authenticators: readonly Authenticator[];
   readonly #authorizer: Authorizer;
@@ -189,14 +190,14 @@ export class ApiServer {
   constructor(config: ApiServerConfig) {
     if (!config.tls.certPem || !config.tls.keyPem) throw new Error('Cannot create ApiServer: tls.certPem and tls.keyPem are required');
     this.#config = config;
-    this.#log = config.log ?? SILENT_LOG;
+    this.#log = config.log ?? newLogger('apiserver');
     this.#clock = config.clock ?? new RealClock();
     this.#authenticators = config.authenticators ?? [];
     this.#authorizer = config.authorizer ?? new AuthenticatedAuthorizer();
     this.#metrics = new ApiServerMetrics({
       storageObjectCounts: config.storageObjectCounts,
       storageStats: config.storageStats,
-      onError: (err) => this.#log.error(`Cannot collect storage metrics: ${String(err)}`),
+      onError: (err) => this.#log.error('Cannot collect storage metrics', { err }),
     });
     this.#limit = new MaxInFlightLimit({
       maxReadOnly: config.maxReadOnlyInFlight,
@@ -207,7 +208,7 @@ export class ApiServer {
       name: 'shutdown',
       check: () => (this.#stopping ? Promise.reject(new Error('Cannot serve: the server is shutting down')) : Promise.resolve()),
     };
-    const onFailure = (name: string, err: Error): void => this.#log.error(`Health check ${name} failed: ${err.message}`);
+    const onFailure = (name: string, err: Error): void => this.#log.warn('Health check failed', { check: name, err });
     const livez = [PING_CHECK, ...(config.livezChecks ?? [])];
     const readyz = [PING_CHECK, shutdownCheck, ...(config.readyzChecks ?? [])];
     this.#health = [
@@ -310,19 +311,17 @@ export class ApiServer {
           entry.longRunning,
         );
       }
-      this.#log.debug(
-        formatRequestLogLine({
-          auditId,
-          method: req.method ?? '',
-          path: info?.path ?? (req.url ?? '').split('?')[0] ?? '',
-          verb: info?.verb ?? '',
-          username: user?.username ?? '',
-          code: res.statusCode,
-          durationMs,
-          userAgent: req.headers['user-agent'] ?? '',
-          remoteAddress: req.socket.remoteAddress ?? '',
-        }),
-      );
+      logRequest(this.#log, {
+        auditId,
+        method: req.method ?? '',
+        path: info?.path ?? (req.url ?? '').split('?')[0] ?? '',
+        verb: info?.verb ?? '',
+        username: user?.username ?? '',
+        code: res.statusCode,
+        durationMs,
+        userAgent: req.headers['user-agent'] ?? '',
+        remoteAddress: req.socket.remoteAddress ?? '',
+      });
     });
     try {
       const url = parseRequestUrl(req.url);
@@ -334,7 +333,7 @@ export class ApiServer {
         throw tooManyRequests(SHUTDOWN_MESSAGE, 1);
       }
       entry.longRunning = isLongRunning(info);
-      user = await authenticateRequest(this.#authenticators, req, (err) => this.#log.error(`Cannot authenticate request ${auditId}: ${String(err)}`));
+      user = await authenticateRequest(this.#authenticators, req, (err) => this.#log.error('Cannot authenticate request', { auditID: auditId, err }));
       if (!user) {
         if (!publicInfo) throw unauthorized();
         user = ANONYMOUS_USER;
@@ -446,7 +445,7 @@ export class ApiServer {
       status = err;
     } else {
       const message = err instanceof Error ? err.message : String(err);
-      this.#log.error(`Cannot serve request ${auditId}: ${err instanceof Error && err.stack ? err.stack : message}`);
+      this.#log.error('Cannot serve request', { auditID: auditId, err: message, stack: err instanceof Error ? err.stack : undefined });
       status = internalError(message);
     }
     if (res.headersSent) {

@@ -420,6 +420,23 @@ export function runStorageConformance(name: string, makeStorage: StorageFactory)
         assert.deepEqual(r.errors, []);
       }));
 
+    void it('watch() whose onEvents throws ends that watch with onError and spares the others', () =>
+      withStorage(async (s) => {
+        const bad = recorder();
+        const good = recorder();
+        const failure = new Error('consumer broke its contract');
+        const now = await s.currentRevision();
+        s.watch('', { afterRevision: now, onEvents: () => { throw failure; }, onError: bad.onError });
+        const w = s.watch('', { afterRevision: now, onEvents: good.onEvents, onError: good.onError });
+        const kv = await s.create('/k', bytes('v'));
+        await s.create('/k2', bytes('v'));
+        await eventually('good watcher events', () => good.events.length >= 2);
+        w.close();
+        assert.equal(kv.key, '/k');
+        assert.deepEqual(bad.errors, [failure]);
+        assert.deepEqual(good.errors, []);
+      }));
+
     void it('watch() closed before its replay runs delivers nothing', () =>
       withStorage(async (s) => {
         await s.create('/k', bytes('v'));

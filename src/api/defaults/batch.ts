@@ -40,8 +40,10 @@ export function defaultJob(job: JsonObject): void {
 }
 
 /**
- * generateJobSelector gives a Job without `manualSelector: true` the selector and template labels that tie its
- * pods to its uid, as upstream's job strategy does on create. A job with manualSelector keeps its own selector.
+ * generateJobSelector gives a Job without `manualSelector: true` the labels and selector that tie its pods to
+ * its uid, as upstream's job strategy does on create: template labels for job name and controller uid (both
+ * spellings) are added unless present, and the selector gains `batch.kubernetes.io/controller-uid=<uid>`.
+ * Conflicting user-set values are left for validation to reject. A job with manualSelector keeps its own.
  */
 export function generateJobSelector(job: JsonObject): void {
   const spec = child(job, 'spec');
@@ -50,14 +52,13 @@ export function generateJobSelector(job: JsonObject): void {
   const uid = typeof meta['uid'] === 'string' ? meta['uid'] : '';
   const name = typeof meta['name'] === 'string' ? meta['name'] : '';
   if (!uid) return;
-  spec['selector'] = { matchLabels: { [JOB_CONTROLLER_UID_LABEL]: uid } };
-  const template = child(spec, 'template');
-  const tmeta = child(template, 'metadata');
-  const labels = child(tmeta, 'labels');
-  labels[LEGACY_CONTROLLER_UID_LABEL] = uid;
-  labels[LEGACY_JOB_NAME_LABEL] = name;
-  labels[JOB_CONTROLLER_UID_LABEL] = uid;
-  labels[JOB_NAME_LABEL] = name;
+  const labels = child(child(child(spec, 'template'), 'metadata'), 'labels');
+  setDefault(labels, LEGACY_JOB_NAME_LABEL, name);
+  setDefault(labels, JOB_NAME_LABEL, name);
+  setDefault(labels, LEGACY_CONTROLLER_UID_LABEL, uid);
+  setDefault(labels, JOB_CONTROLLER_UID_LABEL, uid);
+  const matchLabels = child(child(spec, 'selector'), 'matchLabels');
+  setDefault(matchLabels, JOB_CONTROLLER_UID_LABEL, uid);
 }
 
 /** defaultCronJob: concurrencyPolicy Allow, suspend false, history limits 3 and 1. */

@@ -7,16 +7,23 @@ import { child, isObject, objects, setDefault, setDefaultString, str, type JsonO
 /** NAMESPACE_NAME_LABEL is the label every namespace carries with its own name. */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
-/** defaultNamespace: spec.finalizers ["kubernetes"], status.phase Active, and the metadata.name label. */
+/**
+ * defaultNamespace: status.phase Active and the `kubernetes.io/metadata.name` label. The `kubernetes` finalizer
+ * is added only on create (see ensureNamespaceFinalizer), since the namespace controller removes it later.
+ */
 export function defaultNamespace(ns: JsonObject): void {
-  const spec = child(ns, 'spec');
-  const finalizers = spec['finalizers'];
-  if (!Array.isArray(finalizers) || finalizers.length === 0) spec['finalizers'] = ['kubernetes'];
   const status = child(ns, 'status');
   setDefaultString(status, 'phase', 'Active');
   const meta = child(ns, 'metadata');
   const name = str(meta['name']);
   if (name) child(meta, 'labels')[NAMESPACE_NAME_LABEL] = name;
+}
+
+/** ensureNamespaceFinalizer adds `kubernetes` to spec.finalizers of a new namespace. */
+export function ensureNamespaceFinalizer(ns: JsonObject): void {
+  const spec = child(ns, 'spec');
+  const finalizers = Array.isArray(spec['finalizers']) ? spec['finalizers'] : [];
+  if (!finalizers.includes('kubernetes')) spec['finalizers'] = [...finalizers, 'kubernetes'];
 }
 
 /**

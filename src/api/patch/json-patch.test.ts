@@ -115,6 +115,14 @@ void describe('applyJsonPatch()', () => {
     assert.deepEqual(applyJsonPatch({}, patch), { n: MAX_JSON_PATCH_OPERATIONS - 1 });
   });
 
+  void it('rejects operations that together nest the object deeper than the object limit', () => {
+    // Each value stays under the patch depth limit; stacking them under each other does not.
+    const layer = (depth: number): JsonValue => (depth === 0 ? {} : { x: layer(depth - 1) });
+    const patch = [{ op: 'add', path: '/a', value: layer(90) }];
+    for (let i = 1; i <= 12; i++) patch.push({ op: 'add', path: `/a${'/x'.repeat(90 * i)}/x`, value: layer(90) });
+    assert.throws(() => applyJsonPatch({}, patch), (err: unknown) => err instanceof PatchError && err.reason === 'Invalid' && /deeper than 1000/.test(err.message));
+  });
+
   void it('rejects a deeply nested value without overflowing the stack', () => {
     let value: JsonValue = 1;
     for (let i = 0; i < 100_000; i++) value = [value];

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { builtinSchemas } from '../schema/schema-registry.js';
 import { decodeKubernetesProtobuf, encodeKubernetesProtobuf } from './kubernetes-protobuf.js';
+import { MessageDecoder } from './message-decoder.js';
+import { MessageEncoder } from './message-encoder.js';
 import { ProtobufEncodeError } from './protobuf-errors.js';
 
 const lookup = builtinSchemas();
@@ -323,6 +325,15 @@ describe('encodeKubernetesProtobuf()', () => {
     const body = encodeKubernetesProtobuf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pbx' }, data: { k: 'v' } }, lookup);
     const expected = '6b387300 0a0f0a0276311209436f6e6669674d6170 120f 0a05 0a03706278 1206 0a016b120176 1a00 2200'.replace(/ /g, '');
     assert.equal(Buffer.from(body).toString('hex'), expected);
+  });
+
+  it('wraps list-wrapper fields (meta Verbs) in their own message', () => {
+    const resource = { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list'], shortNames: ['po'] };
+    const type = 'io.k8s.apimachinery.pkg.apis.meta.v1.APIResource';
+    const bytes = new MessageEncoder({ lookup }).encodeMessage(resource, type);
+    // verbs = field 4 holding a message whose field 1 repeats the strings.
+    assert.ok(Buffer.from(bytes).toString('hex').includes('220b0a036765740a046c697374'));
+    assert.deepEqual(new MessageDecoder({ lookup }).decodeMessage(bytes, type), resource);
   });
 
   it('drops zero values of non-pointer fields and keeps those of pointer fields', () => {

@@ -9,9 +9,9 @@ import { newStatus, StatusError } from '../../api/meta/status-error.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import { EMPTY_SCHEMAS } from './empty-schemas.js';
 import type { HandlerContext } from './handler-context.js';
-import { writeObject } from './object-response.js';
+import { addWarnings, writeObject } from './object-response.js';
 import { dryRunOf, fieldValidationOf } from './query-options.js';
-import { checkUnknownFields } from './unknown-fields.js';
+import { unknownFieldWarnings } from './unknown-fields.js';
 import { bodyKindOf } from './update.js';
 
 const APPLY_PATCH = 'application/apply-patch+yaml';
@@ -34,15 +34,18 @@ export async function patchObject(ctx: HandlerContext): Promise<void> {
   const gvk = bodyKindOf(ctx);
   const lookup = ctx.schemas ?? EMPTY_SCHEMAS;
   const typeName = lookup.kind(gvk)?.name;
+  // Warnings of the last attempt only: a retried patch is checked again on the re-read object.
+  let warnings: string[] = [];
   const patched = await ctx.entry.store.guaranteedUpdate(
     ctx.namespace,
     ctx.name,
     (current) => {
       const result = applyPatch(contentType, current, ctx.scope.body, { typeName, lookup, groupKind: { group: gvk.group, kind: gvk.kind } }) as KubeObject;
-      checkUnknownFields(ctx, result, gvk, validation);
+      warnings = unknownFieldWarnings(ctx, result, gvk, validation);
       return result;
     },
     { dryRun, subresource: ctx.subresource?.name ?? '' },
   );
+  addWarnings(ctx, warnings);
   writeObject(ctx, 200, patched);
 }

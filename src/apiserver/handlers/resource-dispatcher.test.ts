@@ -283,6 +283,12 @@ void describe('ResourceDispatcher over HTTP', () => {
     const t = await openWatch(srv.base, `${NS}/default/configmaps?watch=true&fieldSelector=metadata.name%3Dw2`, {
       accept: 'application/json;as=Table;v=v1;g=meta.k8s.io',
     });
+    const p = await openWatch(srv.base, `${NS}/default/configmaps?watch=true&fieldSelector=metadata.name%3Dw2`, {
+      accept: 'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io',
+    });
+    const pe = await p.next();
+    assert.equal((pe?.['object'] as KubeObject).kind, 'PartialObjectMetadata');
+    p.close();
     const first = await t.next();
     assert.equal(first?.['type'], 'ADDED');
     const table = first?.['object'] as KubeObject;

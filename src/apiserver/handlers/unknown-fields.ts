@@ -8,12 +8,21 @@ import type { HandlerContext } from './handler-context.js';
 import { addWarnings } from './object-response.js';
 import type { FieldValidation } from './query-options.js';
 
-/** checkUnknownFields applies the fieldValidation directive to a decoded object of kind `gvk`. */
-export function checkUnknownFields(ctx: HandlerContext, obj: unknown, gvk: GroupVersionKind, mode: FieldValidation): void {
-  if (mode === 'Ignore' || !ctx.unknownFields) return;
+/**
+ * unknownFieldWarnings applies the fieldValidation directive to a decoded object of kind `gvk`: with `Strict` it
+ * throws 400 for unknown fields; with `Warn` it returns the warning texts (the caller sends them once the write
+ * is done, see addWarnings); with `Ignore` it returns none.
+ */
+export function unknownFieldWarnings(ctx: HandlerContext, obj: unknown, gvk: GroupVersionKind, mode: FieldValidation): string[] {
+  if (mode === 'Ignore' || !ctx.unknownFields) return [];
   const unknown = ctx.unknownFields(obj, gvk);
-  if (unknown.length === 0) return;
+  if (unknown.length === 0) return [];
   const messages = unknown.map((path) => `unknown field ${JSON.stringify(path)}`);
   if (mode === 'Strict') throw badRequest(`strict decoding error: ${messages.join(', ')}`);
-  addWarnings(ctx, messages);
+  return messages;
+}
+
+/** checkUnknownFields is unknownFieldWarnings that adds the warnings to the response at once. */
+export function checkUnknownFields(ctx: HandlerContext, obj: unknown, gvk: GroupVersionKind, mode: FieldValidation): void {
+  addWarnings(ctx, unknownFieldWarnings(ctx, obj, gvk, mode));
 }

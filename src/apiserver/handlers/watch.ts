@@ -18,7 +18,7 @@ import type { WatchEvent } from '../watch/watch-event.js';
 import type { HandlerContext } from './handler-context.js';
 import { responseFormatOf } from './object-response.js';
 import { listQueryOf } from './query-options.js';
-import { tableOf } from './response-format.js';
+import { partialObjectMetadata, tableOf } from './response-format.js';
 
 /** watchObjects answers GET /…/<resource>?watch=true (and the deprecated /watch/ paths routed here). */
 export async function watchObjects(ctx: HandlerContext): Promise<void> {
@@ -95,6 +95,8 @@ export async function watchObjects(ctx: HandlerContext): Promise<void> {
         withColumns: first,
       });
       first = false;
+    } else if (format.kind === 'partial' && e.type !== 'ERROR') {
+      object = partialObjectMetadata(e.object as KubeObject);
     }
     return JSON.stringify({ type: e.type, object }) + '\n';
   };

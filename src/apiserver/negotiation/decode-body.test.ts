@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StatusError } from '../../api/meta/status-error.js';
+import { builtinSchemas } from '../../api/schema/schema-registry.js';
 import { decodeBody } from './decode-body.js';
 
 function statusOf(fn: () => unknown): { code: number; message: string } {
@@ -33,17 +34,25 @@ test('decodeBody() answers 415 for unknown media types and for protobuf without 
   assert.equal(statusOf(() => decodeBody('application/vnd.kubernetes.protobuf', Buffer.from('k8s\0'))).code, 415);
 });
 
-test('decodeBody() uses the protobuf decoder when given', () => {
-  const v = decodeBody('application/vnd.kubernetes.protobuf', Buffer.from('k8s\0'), { decodeProtobuf: () => ({ kind: 'ConfigMap' }) });
-  assert.deepEqual(v, { kind: 'ConfigMap' });
-  const s = statusOf(() =>
-    decodeBody('application/vnd.kubernetes.protobuf', Buffer.from('xx'), {
-      decodeProtobuf: () => {
-        throw new Error('bad magic');
-      },
-    }),
+test('decodeBody() decodes Kubernetes protobuf bodies with a schema lookup', () => {
+  // kubectl create configmap pbx --from-literal=k=v, as captured on the wire.
+  const body = Buffer.from(
+    '6b387300' + '0a0f0a0276311209436f6e6669674d6170' + '121d0a130a0370627812001a0022002a003200380042001206' + '0a016b120176' + '1a002200',
+    'hex',
   );
+  const v = decodeBody('application/vnd.kubernetes.protobuf', body, { schemaLookup: builtinSchemas() }) as Record<string, unknown>;
+  assert.equal(v['kind'], 'ConfigMap');
+  assert.deepEqual(v['data'], { k: 'v' });
+  const s = statusOf(() => decodeBody('application/vnd.kubernetes.protobuf', Buffer.from('k8s\0\x0a\xff'), { schemaLookup: builtinSchemas() }));
   assert.equal(s.code, 400);
+});
+
+test('decodeBody() uses a given protobuf decoder and maps its failures to 400', () => {
+  assert.deepEqual(decodeBody('application/vnd.kubernetes.protobuf', Buffer.from('k8s\0'), { decodeProtobuf: () => ({ kind: 'X' }) }), { kind: 'X' });
+  const fail = (): never => {
+    throw new Error('bad');
+  };
+  assert.equal(statusOf(() => decodeBody('application/vnd.kubernetes.protobuf', Buffer.from('x'), { decodeProtobuf: fail })).code, 400);
 });
 
 test('decodeBody() answers 400 for malformed bodies', () => {

@@ -4,7 +4,10 @@
  * StatusError: 415 for a media type we do not read, 400 for a body that does not decode.
  */
 import { parse as parseYaml } from 'yaml';
-import { badRequest, unsupportedMediaType } from '../../api/meta/status-error.js';
+import { badRequest, StatusError, unsupportedMediaType } from '../../api/meta/status-error.js';
+import { decodeKubernetesProtobuf } from '../../api/protobuf/kubernetes-protobuf.js';
+import { ProtobufDecodeError } from '../../api/protobuf/protobuf-errors.js';
+import type { SchemaLookup } from '../../api/schema/types.js';
 import { findDuplicateJsonFields, jsonDepthExceeds, MAX_JSON_DEPTH, valueDepthExceeds } from './json-structure.js';
 import { MEDIA_TYPE_JSON, MEDIA_TYPE_PROTOBUF, parseMediaType } from './media-type.js';
 
@@ -19,8 +22,13 @@ export interface DecodeBodyOptions {
    */
   readonly strict?: boolean;
   /**
-   * Decodes an `application/vnd.kubernetes.protobuf` body (the `k8s\0` envelope) into the JSON object form. Without
-   * it protobuf bodies are answered 415.
+   * The schemas that decode `application/vnd.kubernetes.protobuf` bodies (the `k8s\0` envelope, built-in kinds).
+   * Without it protobuf bodies are answered 415.
+   */
+  readonly schemaLookup?: SchemaLookup;
+  /**
+   * Decodes a protobuf body into its JSON object form; takes precedence over `schemaLookup`. A thrown
+   * ProtobufDecodeError (or any non-Status error) is answered 400; a thrown StatusError passes through.
    */
   readonly decodeProtobuf?: (body: Buffer) => unknown;
 }
@@ -99,12 +107,14 @@ export function decodeBody(contentType: string | undefined, body: Buffer, option
   const media = contentType === undefined || contentType.trim() === '' ? MEDIA_TYPE_JSON : parseMediaType(contentType)?.essence;
   if (media !== undefined && JSON_TYPES.has(media)) return decodeJson(body.toString('utf8'), strict);
   if (media !== undefined && YAML_TYPES.has(media)) return decodeYaml(body.toString('utf8'), strict);
-  if (media === MEDIA_TYPE_PROTOBUF && options.decodeProtobuf) {
+  if (media === MEDIA_TYPE_PROTOBUF && (options.decodeProtobuf || options.schemaLookup)) {
+    const lookup = options.schemaLookup;
+    const decode = options.decodeProtobuf ?? ((b: Buffer): unknown => (lookup ? decodeKubernetesProtobuf(b, lookup).object : undefined));
     try {
-      return options.decodeProtobuf(body);
+      return decode(body);
     } catch (err) {
-      if (err instanceof Error && err.name === 'StatusError') throw err;
-      throw badRequest(`Cannot decode protobuf body: ${errorMessage(err)}`);
+      if (err instanceof StatusError) throw err;
+      throw badRequest(err instanceof ProtobufDecodeError ? err.message : `Cannot decode protobuf body: ${errorMessage(err)}`);
     }
   }
   throw unsupportedMediaType(contentType ?? '');

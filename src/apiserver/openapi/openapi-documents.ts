@@ -116,6 +116,11 @@ export class OpenApiDocuments {
     return this.#v3.get(path);
   }
 
+  /** v3 is v3Document under the name the API server's OpenApiProvider uses. */
+  v3(path: string): SerializedDocument | undefined {
+    return this.v3Document(path);
+  }
+
   /** v2 returns the `/openapi/v2` document (Swagger 2.0, JSON). */
   v2(): SerializedDocument {
     if (this.#v2 === undefined) {

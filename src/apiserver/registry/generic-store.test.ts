@@ -167,6 +167,18 @@ void describe('GenericStore', () => {
     await rejects(store.get('default', 'held'), 404);
   });
 
+  void it('delete() of a namespace with spec.finalizers marks it Terminating until finalize clears them', async () => {
+    const { store } = setup('', 'namespaces');
+    await store.create('', { metadata: { name: 'ns1' }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+    const res = await store.delete('', 'ns1');
+    assert.equal(res.deleted, false);
+    assert.deepEqual(res.object['status'], { phase: 'Terminating' });
+    assert.ok(res.object.metadata?.deletionTimestamp);
+    const cur = await store.get('', 'ns1');
+    await store.update('', 'ns1', { ...cur, spec: { finalizers: [] } }, { subresource: 'finalize' });
+    await rejects(store.get('', 'ns1'), 404, /namespaces "ns1" not found/);
+  });
+
   void it('delete() checks uid and resourceVersion preconditions and records propagation finalizers', async () => {
     const { store } = setup();
     const a = await store.create('default', cm('a'));

@@ -47,12 +47,18 @@ void describe('WatchCache', () => {
     cache.stop();
   });
 
-  void it('watch() resumes after a resourceVersion from the ring, and answers TooOld once it left the ring', async () => {
+  void it('watch() resumes from the ring, from storage past the ring, and answers TooOld past compaction', async () => {
     const { storage, cache } = setup({ capacity: 3 });
     await cache.ready();
     for (let i = 0; i < 5; i++) await storage.create(`${PREFIX}default/c${i}`, cm(`c${i}`));
     const w = await cache.watch({ prefix: PREFIX, resourceVersion: '3' });
     assert.deepEqual(brief(await take(w, 2)), ['ADDED c3@4', 'ADDED c4@5']);
+    const fromStorage = await cache.watch({ prefix: PREFIX, resourceVersion: '1' });
+    assert.deepEqual(brief(await take(fromStorage, 4)), ['ADDED c1@2', 'ADDED c2@3', 'ADDED c3@4', 'ADDED c4@5']);
+    await storage.update(`${PREFIX}default/c0`, cm('c0', { v: '2' }), 1);
+    assert.deepEqual(brief(await take(fromStorage, 1)), ['MODIFIED c0@6']);
+    fromStorage.close();
+    await storage.compact(2);
     await assert.rejects(cache.watch({ prefix: PREFIX, resourceVersion: '1' }), (err: unknown) => err instanceof TooOldError && /too old resource version: 1 \(2\)/.test(err.message));
     w.close();
     assert.equal(cache.watcherCount, 0);

@@ -4,8 +4,9 @@
  * start at a recent resourceVersion without reading storage (upstream's cacher + watchCache).
  *
  * Contract for watchers (see CacheWatcher): events arrive in revision order without gaps; an object that starts or
- * stops matching the watcher's predicate arrives as ADDED or DELETED; a resourceVersion older than the ring keeps
- * (or than storage's compaction) is answered with TooOldError, which the handler turns into 410 Expired.
+ * stops matching the watcher's predicate arrives as ADDED or DELETED. A resourceVersion older than the ring but not
+ * compacted in storage is replayed from a storage watch; one older than storage's compaction is answered with
+ * TooOldError, which the handler turns into 410 Expired.
  */
 import type { KubeObject } from '../../api/meta/types.js';
 import type { Clock, Timer } from '../../base/clock/clock.js';
@@ -174,16 +175,9 @@ export class WatchCache {
       const rev = e.kv.modRevision;
       if (rev <= this.#revision) continue;
       const prev = this.#objects.get(e.kv.key) ?? (e.prevKv ? decodeObject(e.prevKv) : undefined);
-      let cached: CachedEvent;
-      if (e.type === 'delete') {
-        const last = e.prevKv ? decodeObject(e.prevKv, rev) : prev ? withRevision(prev, rev) : decodeObject(e.kv, rev);
-        this.#objects.delete(e.kv.key);
-        cached = { type: 'DELETED', key: e.kv.key, object: last, prev, revision: rev };
-      } else {
-        const obj = decodeObject(e.kv);
-        this.#objects.set(e.kv.key, obj);
-        cached = { type: prev ? 'MODIFIED' : 'ADDED', key: e.kv.key, object: obj, prev, revision: rev };
-      }
+      const cached = cachedEventOf(e, prev);
+      if (cached.type === 'DELETED') this.#objects.delete(e.kv.key);
+      else this.#objects.set(e.kv.key, cached.object);
       this.#revision = rev;
       this.#append(cached);
       for (const reg of [...this.#registrations]) this.#dispatch(reg, cached);
@@ -236,8 +230,10 @@ export class WatchCache {
       after = this.#revision;
     } else {
       after = Number(rv);
-      const oldest = Math.max(this.#windowStart, this.#storage.compactRevision());
-      if (after < oldest) throw new TooOldError(after, oldest);
+      const compacted = this.#storage.compactRevision();
+      if (after < compacted) throw new TooOldError(after, compacted);
+      // Older than the ring but still in storage (e.g. listed just before this cache started): replay from storage.
+      if (after < this.#windowStart) return this.#watchStorage(request, after);
     }
     const reg: Registration = {
       watcher: new CacheWatcher(this.#watcherBuffer, () => this.#unregister(reg)),
@@ -261,6 +257,38 @@ export class WatchCache {
     this.#registrations.add(reg);
     if (request.allowBookmarks) this.#scheduleBookmark(reg);
     return reg.watcher;
+  }
+
+  /**
+   * #watchStorage serves a watcher straight from a storage watch, for a resourceVersion older than the ring. Such
+   * watchers get no periodic bookmarks; they are rare and end like any other watch.
+   */
+  #watchStorage(request: WatchRequest, after: number): CacheWatcher {
+    let storageWatch: Watch | undefined;
+    let done = false;
+    const watcher = new CacheWatcher(this.#watcherBuffer, () => {
+      done = true;
+      storageWatch?.close();
+    });
+    try {
+      storageWatch = this.#storage.watch(request.prefix, {
+        afterRevision: after,
+        onEvents: (events) => {
+          for (const e of events) {
+            if (done) return;
+            const prev = e.prevKv ? decodeObject(e.prevKv) : undefined;
+            const out = convert(cachedEventOf(e, prev), request.predicate);
+            if (out) watcher.push(out);
+          }
+        },
+        onError: () => watcher.close('cache-reset'),
+      });
+    } catch (err) {
+      if (err instanceof CompactedError) throw new TooOldError(after, err.compactRevision);
+      throw err;
+    }
+    if (done) storageWatch.close();
+    return watcher;
   }
 
   #scheduleBookmark(reg: Registration): void {
@@ -297,6 +325,18 @@ export class WatchCache {
     this.#watch?.close();
     for (const reg of [...this.#registrations]) this.#unregister(reg);
   }
+}
+
+/** cachedEventOf decodes a storage event; `prev` is the object before it, when known. */
+function cachedEventOf(e: StorageEvent, prev: KubeObject | undefined): CachedEvent {
+  const rev = e.kv.modRevision;
+  if (e.type === 'delete') {
+    // A deleted object is reported with the resourceVersion of its deletion.
+    const last = e.prevKv ? decodeObject(e.prevKv, rev) : prev ? withRevision(prev, rev) : decodeObject(e.kv, rev);
+    return { type: 'DELETED', key: e.kv.key, object: last, prev, revision: rev };
+  }
+  const type = e.type === 'create' || !prev ? 'ADDED' : 'MODIFIED';
+  return { type, key: e.kv.key, object: decodeObject(e.kv), prev, revision: rev };
 }
 
 function withRevision(obj: KubeObject, revision: number): KubeObject {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 
 import { runStorageConformance } from '../conformance.js';
-import { CompactedError, QuotaExceededError, StorageUnavailableError } from '../errors.js';
+import { CompactedError, KeyExistsError, QuotaExceededError, StorageUnavailableError } from '../errors.js';
 import { SqliteStorage } from './sqlite-storage.js';
 
 runStorageConformance('SqliteStorage', async () => {
@@ -59,13 +59,39 @@ void describe('SqliteStorage', () => {
       }
     }));
 
+  void it('commits the writes of one event-loop turn in one transaction, failing only bad preconditions', () =>
+    withDir(async (dir) => {
+      const s = await SqliteStorage.open({ path: join(dir, 'state.db') });
+      try {
+        await s.create('/g/taken', enc.encode('v'));
+        const batches: number[] = [];
+        const w = s.watch('/g/', { afterRevision: await s.currentRevision(), onEvents: (e) => batches.push(e.length) });
+        // Let the (empty) replay finish so that the watcher is live before the burst.
+        await new Promise((r) => setImmediate(r));
+        const results = await Promise.allSettled(
+          range(0, 63).map((i) => s.create(i === 10 ? '/g/taken' : `/g/${i}`, enc.encode('v'))),
+        );
+        w.close();
+        assert.equal(results.filter((r) => r.status === 'fulfilled').length, 63);
+        assert.ok(results[10]?.status === 'rejected' && results[10].reason instanceof KeyExistsError);
+        // The watcher sees one commit: all 63 writes arrive in a single batch.
+        assert.deepEqual(batches, [63]);
+      } finally {
+        await s.close();
+      }
+    }));
+
   void it('refuses a second open of the same file while the first is open', () =>
     withDir(async (dir) => {
       const path = join(dir, 'state.db');
       const s1 = await SqliteStorage.open({ path });
       try {
         await s1.create('/k', enc.encode('v'));
-        await assert.rejects(SqliteStorage.open({ path, busyTimeoutMs: 50 }), StorageUnavailableError);
+        await assert.rejects(SqliteStorage.open({ path, busyTimeoutMs: 50 }), (err: unknown) => {
+          assert.ok(err instanceof StorageUnavailableError);
+          assert.match(err.message, /another process has it open/);
+          return true;
+        });
         assert.equal((await s1.get('/k'))?.modRevision, 1);
       } finally {
         await s1.close();

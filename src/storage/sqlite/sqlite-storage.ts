@@ -196,7 +196,8 @@ export class SqliteStorage implements Storage {
       return Promise.resolve(new SqliteStorage(db, path, config));
     } catch (err) {
       db?.close();
-      return Promise.reject(new StorageUnavailableError(`Cannot open SQLite database "${path}": ${messageOf(err)}`));
+      const reason = isBusy(err) ? 'another process has it open' : messageOf(err);
+      return Promise.reject(new StorageUnavailableError(`Cannot open SQLite database "${path}": ${reason}`));
     }
   }
 
@@ -638,8 +639,15 @@ function translate(err: unknown, action: string): Error {
   }
   const code = err instanceof Database.SqliteError ? err.code : '';
   if (code === 'SQLITE_FULL') return new QuotaExceededError(`Cannot ${action}: the disk is full`);
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN')) {
+  // Only this process uses the file (exclusive locking), so a busy file means someone else broke in.
+  if (isBusy(err)) return new StorageUnavailableError(`Cannot ${action}: another process holds the database file`);
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_CORRUPT') {
     return new StorageUnavailableError(`Cannot ${action}: ${messageOf(err)}`);
   }
   return err instanceof Error ? err : new Error(`Cannot ${action}: ${messageOf(err)}`);
+}
+
+function isBusy(err: unknown): boolean {
+  const code = err instanceof Database.SqliteError ? err.code : '';
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
 }

@@ -21,6 +21,8 @@ export interface StrategyConfig {
   readonly name?: NameValidator;
   /** Whether the resource has a `status` subresource (see scheme.ts). @default false */
   readonly statusSubresource?: boolean;
+  /** Subresources that write status and keep everything else (e.g. CSR `approval`). @default ['status'] */
+  readonly statusWriters?: readonly string[];
   /** The status a new object starts with when it has a status subresource; undefined keeps the client's status. @default () => ({}) */
   readonly initialStatus?: ((obj: KubeObject) => unknown) | null;
   /** Fills defaults in place. */
@@ -51,6 +53,7 @@ export function keepAllButStatus(obj: KubeObject, old: KubeObject): void {
 
 /** newResourceStrategy builds the strategy. */
 export function newResourceStrategy(config: StrategyConfig): ResourceStrategy {
+  const statusWriters = config.statusWriters ?? ['status'];
   const initial = config.initialStatus === undefined ? (): unknown => ({}) : config.initialStatus;
   const strategy: ResourceStrategy = {
     prepareForCreate(obj, ctx) {
@@ -60,7 +63,7 @@ export function newResourceStrategy(config: StrategyConfig): ResourceStrategy {
     },
     prepareForUpdate(obj, old, ctx) {
       if (config.statusSubresource) {
-        if (ctx.subresource === 'status') keepAllButStatus(obj, old);
+        if (statusWriters.includes(ctx.subresource)) keepAllButStatus(obj, old);
         else if (old['status'] === undefined) delete obj['status'];
         else obj['status'] = structuredClone(old['status']);
       }

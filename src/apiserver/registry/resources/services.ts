@@ -1,0 +1,77 @@
+/**
+ * Service, Endpoints and EndpointSlice strategies. Cluster IP and node port allocation belong to the store;
+ * on update, values the client omitted (clusterIP, clusterIPs, ipFamilies, nodePorts, healthCheckNodePort) are
+ * carried over from the stored service, as upstream's service REST does, so that `kubectl replace` of a
+ * manifest without them is not a change.
+ */
+import type { KubeObject } from '../../../api/meta/types.js';
+import { defaultEndpointSlice, defaultEndpoints } from '../../../api/defaults/core.js';
+import { defaultService } from '../../../api/defaults/service.js';
+import { child, num, obj, objects, str, strings } from '../../../api/validation/unstructured.js';
+import { validateEndpointSlice, validateEndpointSliceUpdate } from '../../../api/validation/validate-networking.js';
+import { validateEndpoints, validateService, validateServiceUpdate } from '../../../api/validation/validate-service.js';
+import { nameIsDNS1035Label } from '../../../api/validation/names.js';
+import { endpointSliceTable, endpointsTable } from '../../printers/networking.js';
+import { serviceTable } from '../../printers/services.js';
+import type { ResourceStrategy } from '../strategy.js';
+import { newResourceStrategy } from './resource-strategy.js';
+
+/** patchAllocatedValues copies allocated values the new service omits from the old one. */
+export function patchAllocatedValues(svc: KubeObject, old: KubeObject): void {
+  const spec = child(svc, 'spec');
+  const oldSpec = obj(old['spec']);
+  if (spec['type'] === 'ExternalName' || oldSpec['type'] === 'ExternalName') return;
+  if (!str(spec['clusterIP']) && str(oldSpec['clusterIP'])) {
+    spec['clusterIP'] = oldSpec['clusterIP'];
+    if (strings(spec['clusterIPs']).length === 0 && oldSpec['clusterIPs'] !== undefined) spec['clusterIPs'] = structuredClone(oldSpec['clusterIPs']);
+    if (oldSpec['ipFamilies'] !== undefined) spec['ipFamilies'] = structuredClone(oldSpec['ipFamilies']);
+  }
+  const type = spec['type'];
+  if (type === 'NodePort' || type === 'LoadBalancer') {
+    const oldPorts = objects(oldSpec['ports']);
+    for (const p of objects(spec['ports'])) {
+      if (num(p['nodePort'])) continue;
+      const match = oldPorts.find((o) => o['port'] === p['port'] && o['protocol'] === p['protocol']) ?? oldPorts.find((o) => str(o['name']) && o['name'] === p['name']);
+      const np = match ? num(match['nodePort']) : undefined;
+      if (np) p['nodePort'] = np;
+    }
+    if (!num(spec['healthCheckNodePort']) && num(oldSpec['healthCheckNodePort']) && spec['externalTrafficPolicy'] === 'Local') {
+      spec['healthCheckNodePort'] = oldSpec['healthCheckNodePort'];
+    }
+  }
+}
+
+/** serviceStrategy is the core/v1 services policy. */
+export const serviceStrategy: ResourceStrategy = newResourceStrategy({
+  namespaced: true,
+  name: nameIsDNS1035Label,
+  statusSubresource: true,
+  initialStatus: () => ({ loadBalancer: {} }),
+  defaults: defaultService,
+  prepareForUpdate(svc, old, ctx) {
+    if (ctx.subresource === '') patchAllocatedValues(svc, old);
+  },
+  validate: validateService,
+  validateUpdate: validateServiceUpdate,
+  table: serviceTable,
+  tracksGeneration: false,
+});
+
+/** endpointsStrategy is the core/v1 endpoints policy. */
+export const endpointsStrategy: ResourceStrategy = newResourceStrategy({
+  namespaced: true,
+  defaults: defaultEndpoints,
+  validate: validateEndpoints,
+  table: endpointsTable,
+  tracksGeneration: false,
+});
+
+/** endpointSliceStrategy is the discovery.k8s.io/v1 endpointslices policy. */
+export const endpointSliceStrategy: ResourceStrategy = newResourceStrategy({
+  namespaced: true,
+  defaults: defaultEndpointSlice,
+  validate: validateEndpointSlice,
+  validateUpdate: validateEndpointSliceUpdate,
+  table: endpointSliceTable,
+  tracksGeneration: false,
+});

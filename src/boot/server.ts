@@ -1,0 +1,89 @@
+/**
+ * startServer: the boot sequence of `tkube server` (k3s's order, with readiness gates):
+ *   data dir → certificates (created on first start) → storage → API server listening + bootstrap objects →
+ *   admin kubeconfig written (and merged into ~/.kube/config unless told otherwise) → state file for `tkube up`.
+ * The node agent, controllers and scheduler join here in later issues, after the API is ready, talking to it over
+ * loopback HTTPS like any client.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ControlPlane } from '../apiserver/control-plane.js';
+import type { UserInfo } from '../apiserver/request/request-info.js';
+import { newLogger } from '../base/log/logger.js';
+import { mergeIntoKubeconfig, writeKubeconfig, type KubeconfigEntry } from '../client/kubeconfig.js';
+import { ensureClusterCertificates } from '../pki/cluster-certificates.js';
+import { SqliteStorage } from '../storage/sqlite/sqlite-storage.js';
+import type { Storage } from '../storage/storage.js';
+import { userKubeconfigPath, type ServerConfig } from './server-config.js';
+import { removeServerState, writeServerState } from './server-state.js';
+import { firstAddressOf } from './cidr.js';
+
+/** RunningServer is a started server. */
+export interface RunningServer {
+  readonly port: number;
+  /** The URL clients on this host use, e.g. https://127.0.0.1:6443. */
+  readonly url: string;
+  /** Stops the API server and closes storage. */
+  stop(): Promise<void>;
+}
+
+/** openStorage opens the datastore named by `--datastore-endpoint` (SQLite by default). */
+async function openStorage(config: ServerConfig): Promise<Storage> {
+  const ep = config.datastoreEndpoint;
+  if (!ep) return SqliteStorage.open({ path: join(config.dataDir, 'db', 'state.db') });
+  if (ep.startsWith('sqlite://')) return SqliteStorage.open({ path: ep.slice('sqlite://'.length) });
+  throw new Error(`Cannot use datastore "${ep}": only sqlite:// is supported in this version (etcd support is planned)`);
+}
+
+function clientHost(bindAddress: string): string {
+  if (bindAddress === '0.0.0.0' || bindAddress === '::' || bindAddress === '') return '127.0.0.1';
+  return bindAddress.includes(':') ? `[${bindAddress}]` : bindAddress;
+}
+
+/** startServer boots a server from its config; resolves once /readyz is green and the kubeconfig is written. */
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const log = newLogger('server');
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const kubernetesServiceIp = firstAddressOf(config.serviceCidr);
+  const certs = await ensureClusterCertificates({ dataDir: config.dataDir, extraSans: config.tlsSans, serviceIp: kubernetesServiceIp });
+  const storage = await openStorage(config);
+  const tokens = new Map<string, UserInfo>();
+  for (const t of config.staticTokens ?? []) tokens.set(t.token, { username: t.user, groups: t.groups });
+  const cp = new ControlPlane({
+    storage,
+    bindAddress: config.bindAddress,
+    port: config.httpsPort,
+    tls: { certPem: certs.serving.certPem, keyPem: certs.serving.keyPem, clientCaPem: certs.ca.pem.certPem },
+    staticTokens: tokens,
+    serviceCidr: config.serviceCidr,
+    kubernetesServiceIp,
+    advertiseAddress: clientHost(config.bindAddress).replace(/^\[|\]$/g, ''),
+    log: log.child('apiserver'),
+  });
+  let port: number;
+  try {
+    port = await cp.start();
+  } catch (err) {
+    await storage.close();
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new Error(`Cannot listen on ${config.bindAddress}:${config.httpsPort}: the port is in use (is another server running? try --https-listen-port)`);
+    throw err;
+  }
+  const url = `https://${clientHost(config.bindAddress)}:${port}`;
+  const entry: KubeconfigEntry = { name: 'tkube', server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem };
+  writeKubeconfig(join(config.dataDir, 'admin.kubeconfig'), entry);
+  if (config.writeKubeconfig) writeKubeconfig(config.writeKubeconfig, entry);
+  else if (config.mergeKubeconfig) mergeIntoKubeconfig(userKubeconfigPath(), entry);
+  writeServerState(config.dataDir, { pid: process.pid, url, port, startedAt: new Date().toISOString() });
+  log.info('API server ready', { url, dataDir: config.dataDir });
+  return {
+    port,
+    url,
+    stop: async () => {
+      log.info('Stopping');
+      await cp.stop();
+      await storage.close();
+      removeServerState(config.dataDir, process.pid);
+    },
+  };
+}
