@@ -5,9 +5,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 
 /** REPO_ROOT is the repository's root folder. */
 export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -17,6 +20,30 @@ export interface ExecResult {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+}
+
+/** HttpResult is the outcome of a raw HTTPS request to the API server. */
+export interface HttpResult {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** RequestOptions tune TestCluster.request and TestCluster.stream. */
+export interface RequestOptions {
+  /** @default 'GET' */
+  readonly method?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  /** Send no client certificate (the CA is still trusted). @default false */
+  readonly anonymous?: boolean;
+}
+
+/** Credentials are the PEM blocks of a kubeconfig's current cluster and user. */
+export interface Credentials {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
 }
 
 /** TestClusterOptions tune the server. */
@@ -144,6 +171,49 @@ export class TestCluster {
     const r = await this.kubectl(args, opts);
     if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
+  }
+
+  /** credentials reads the CA and the admin client certificate from the kubeconfig (re-read each call: restarts rewrite it). */
+  credentials(): Credentials {
+    const doc = parseYaml(readFileSync(this.kubeconfig, 'utf8')) as {
+      clusters?: { cluster?: Record<string, string> }[];
+      users?: { user?: Record<string, string> }[];
+    };
+    const cluster = doc.clusters?.[0]?.cluster ?? {};
+    const user = doc.users?.[0]?.user ?? {};
+    const pem = (b64: string | undefined, what: string): string => {
+      if (!b64) throw new Error(`Cannot read ${what} from ${this.kubeconfig}: missing`);
+      return Buffer.from(b64, 'base64').toString('utf8');
+    };
+    return { ca: pem(cluster['certificate-authority-data'], 'CA'), cert: pem(user['client-certificate-data'], 'client certificate'), key: pem(user['client-key-data'], 'client key') };
+  }
+
+  /** stream sends a raw HTTPS request (a watch, typically) and hands back the response as it starts; the caller destroys it. */
+  stream(path: string, opts: RequestOptions = {}): Promise<IncomingMessage> {
+    const creds = this.credentials();
+    return new Promise((done, fail) => {
+      const req = httpsRequest(
+        new URL(path, this.url),
+        {
+          method: opts.method ?? 'GET',
+          headers: { Accept: 'application/json', ...opts.headers },
+          ca: creds.ca,
+          ...(opts.anonymous ? {} : { cert: creds.cert, key: creds.key }),
+        },
+        done,
+      );
+      req.on('error', fail);
+      req.end(opts.body);
+    });
+  }
+
+  /** request sends a raw HTTPS request with the admin client certificate (or none when `anonymous`) and reads the whole body. */
+  async request(path: string, opts: RequestOptions = {}): Promise<HttpResult> {
+    const res = await this.stream(path, opts);
+    res.setEncoding('utf8');
+    let body = '';
+    for await (const chunk of res) body += chunk as string;
+    return { status: res.statusCode ?? 0, headers: res.headers, body };
   }
 
   /** kill stops the server with a signal and waits for it to exit (restart tests use SIGKILL). */

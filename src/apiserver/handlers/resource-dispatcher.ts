@@ -22,6 +22,7 @@ import { ClusterIpAllocator, DEFAULT_SERVICE_CIDR } from '../registry/ip-allocat
 import { podGracefulDeletion } from '../registry/pod-graceful-deletion.js';
 import { DEFAULT_NODE_PORT_RANGE, NodePortAllocator } from '../registry/port-allocator.js';
 import { ServiceAllocation } from '../registry/service-allocation.js';
+import { BUILTIN_STRATEGIES } from '../registry/resources/index.js';
 import { resourcePrefix } from '../registry/storage-key.js';
 import type { ResourceStrategy } from '../registry/strategy.js';
 import type { RequestScope, ResourceHandler } from '../request/request-scope.js';
@@ -49,7 +50,10 @@ export interface ResourceDispatcherConfig {
   readonly clock: Clock;
   /** @default BUILTIN_RESOURCES */
   readonly resources?: readonly ResourceInfo[];
-  /** Strategies keyed "group/resource" (e.g. "/pods", "apps/deployments"); resources without one get {}. */
+  /**
+   * Strategies keyed by storage "group/resource" (e.g. "/pods", "apps/deployments"); resources without one get {}.
+   * @default BUILTIN_STRATEGIES
+   */
   readonly strategies?: ReadonlyMap<string, ResourceStrategy>;
   /** Schemas for strategic merge patch. @default none (strategic merge patch answers 415) */
   readonly schemas?: SchemaLookup;
@@ -118,7 +122,8 @@ export class ResourceDispatcher implements ResourceHandler {
     const hasNamespaces = resources.some((r) => r.group === '' && r.resource === 'namespaces');
     for (const info of resources) {
       const grKey = `${info.group}/${info.resource}`;
-      const strategy = config.strategies?.get(grKey) ?? {};
+      // Strategies are keyed by storage group/resource, so every version of a resource shares one.
+      const strategy = (config.strategies ?? BUILTIN_STRATEGIES).get(`${info.storageGroup ?? info.group}/${info.storageResource ?? info.resource}`) ?? {};
       const prefix = resourcePrefix(info);
       let cache = this.#caches.get(prefix);
       if (!cache) {

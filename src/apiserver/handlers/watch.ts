@@ -8,7 +8,7 @@
  * A resourceVersion the cache can no longer replay is answered in-stream with an ERROR event carrying a 410
  * Expired Status (what upstream's watch cache does); clients then re-list.
  */
-import { badRequest, newStatus } from '../../api/meta/status-error.js';
+import { badRequest, invalid, newStatus } from '../../api/meta/status-error.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import { namespacePrefix } from '../registry/storage-key.js';
 import type { CacheWatcher } from '../watch/cache-watcher.js';
@@ -18,6 +18,7 @@ import type { WatchEvent } from '../watch/watch-event.js';
 import type { HandlerContext } from './handler-context.js';
 import { responseFormatOf } from './object-response.js';
 import { listQueryOf } from './query-options.js';
+import type { ListQuery } from './query-options.js';
 import { partialObjectMetadata, tableOf } from './response-format.js';
 
 /** watchObjects answers GET /…/<resource>?watch=true (and the deprecated /watch/ paths routed here). */
@@ -28,6 +29,7 @@ export async function watchObjects(ctx: HandlerContext): Promise<void> {
   if (!cache) throw badRequest(`Cannot watch ${entry.info.resource}: the resource has no watch cache`);
   const rv = query.resourceVersion ?? '';
   if (rv !== '' && !/^\d+$/.test(rv)) throw badRequest(`Cannot watch ${entry.info.resource}: invalid resource version "${rv}"`);
+  validateWatchList(query);
   const format = responseFormatOf(ctx);
 
   let predicate: WatchPredicate | undefined = query.predicate;
@@ -127,4 +129,18 @@ export async function watchObjects(ctx: HandlerContext): Promise<void> {
     res.off('close', stop);
     if (!res.writableEnded) res.end();
   }
+}
+
+/** validateWatchList applies upstream's ListOptions rules for watch-list (`sendInitialEvents`) requests (422). */
+function validateWatchList(query: ListQuery): void {
+  const causes: { reason: string; field: string; message: string }[] = [];
+  const forbid = (field: string, detail: string) => causes.push({ reason: 'FieldValueForbidden', field, message: `Forbidden: ${detail}` });
+  const match = query.resourceVersionMatch ?? '';
+  if (query.sendInitialEvents !== undefined) {
+    if (match !== 'NotOlderThan') forbid('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+    if (query.sendInitialEvents && !query.allowWatchBookmarks) forbid('allowWatchBookmarks', 'sendInitialEvents requires setting allowWatchBookmarks to true');
+  } else if (match !== '') {
+    forbid('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
+  }
+  if (causes.length > 0) throw invalid('ListOptions', 'meta.k8s.io', '', causes);
 }

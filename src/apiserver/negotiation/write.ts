@@ -35,3 +35,25 @@ export function writeStatus(res: ServerResponse, status: StatusError | Status): 
   if (retry !== undefined && !res.headersSent) res.setHeader('Retry-After', String(retry));
   writeJson(res, s.code, s);
 }
+
+/**
+ * writeStatusToSocket answers on a raw socket (an upgrade request or a request Node could not parse) with a
+ * complete HTTP/1.1 response carrying the Status, then ends the socket. `headers` are added as given.
+ */
+export function writeStatusToSocket(socket: Duplex, status: StatusError | Status, headers: Readonly<Record<string, string>> = {}): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const s = status instanceof StatusError ? status.status : status;
+  const body = JSON.stringify(s);
+  const lines = [
+    `HTTP/1.1 ${s.code} ${STATUS_CODES[s.code] ?? 'Unknown'}`,
+    `Content-Type: ${MEDIA_TYPE_JSON}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+  ];
+  if (s.details?.retryAfterSeconds !== undefined) lines.push(`Retry-After: ${s.details.retryAfterSeconds}`);
+  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+}

@@ -10,6 +10,7 @@ import { GenericStore } from './generic-store.js';
 import type { GenericStoreConfig } from './generic-store.js';
 import { NAME_ALPHABET } from './name-generator.js';
 import { parseSelectionPredicate } from './selection-predicate.js';
+import { WatchCache } from '../watch/watch-cache.js';
 
 function info(group: string, resource: string): ResourceInfo {
   const r = BUILTIN_RESOURCES.find((x) => x.group === group && x.resource === resource);
@@ -258,6 +259,22 @@ void describe('GenericStore', () => {
     assert.equal(newer.items.length, 2);
     await rejects(store.list('default', { resourceVersionMatch: 'Exact' }), 400);
     await rejects(store.list('default', { resourceVersion: '999', resourceVersionMatch: 'NotOlderThan' }), 504);
+  });
+
+  void it('list() at resourceVersion "0" is served from the watch cache', async () => {
+    const storage = new MemoryStorage();
+    const clock = new FakeClock();
+    const watchCache = new WatchCache({ storage, prefix: '/registry/configmaps/', clock, kind: 'ConfigMap', apiVersion: 'v1' });
+    const store = new GenericStore({ resource: info('', 'configmaps'), strategy: {}, storage, clock, watchCache });
+    await store.create('default', cm('a', { x: '1' }));
+    await store.create('default', cm('b'));
+    const list = await store.list('default', { resourceVersion: '0', predicate: parseSelectionPredicate('x', '', {}, true) });
+    assert.deepEqual(
+      list.items.map((o) => o.metadata?.name),
+      ['a'],
+    );
+    assert.equal(list.metadata.resourceVersion, '2');
+    watchCache.stop();
   });
 
   void it('deleteCollection() deletes the selected objects', async () => {

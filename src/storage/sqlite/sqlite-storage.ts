@@ -144,6 +144,7 @@ export class SqliteStorage implements Storage {
   #closing = false;
   #closed: Promise<void> | undefined;
 
+  // `private` rather than `#`: constructors cannot be #private, and callers must go through open().
   private constructor(db: Database.Database, path: string, config: SqliteStorageConfig) {
     this.#db = db;
     this.#path = path;

@@ -4,7 +4,8 @@
  *  - defaulting runs on create and on every update, as upstream defaults each decoded request body;
  *  - with a status subresource, create resets `status` (to `initialStatus`), a main-resource update keeps the
  *    stored status, and a `status` update keeps every other top-level field of the stored object;
- *  - metadata is validated for create and update before the kind's own rules.
+ *  - metadata is validated for create and update before the kind's own rules; on update an omitted uid and any
+ *    creationTimestamp are taken from the stored object.
  */
 import type { KubeObject } from '../../../api/meta/types.js';
 import type { FieldError } from '../../../api/validation/field-error.js';
@@ -62,6 +63,10 @@ export function newResourceStrategy(config: StrategyConfig): ResourceStrategy {
       config.prepareForCreate?.(obj, ctx);
     },
     prepareForUpdate(obj, old, ctx) {
+      // As upstream's BeforeUpdate: an omitted uid means "the existing one", and creationTimestamp never changes.
+      const meta = (obj.metadata ??= {});
+      if (!meta.uid && old.metadata?.uid) meta.uid = old.metadata.uid;
+      if (old.metadata?.creationTimestamp) meta.creationTimestamp = old.metadata.creationTimestamp;
       if (config.statusSubresource) {
         if (statusWriters.includes(ctx.subresource)) keepAllButStatus(obj, old);
         else if (old['status'] === undefined) delete obj['status'];

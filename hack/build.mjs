@@ -1,0 +1,24 @@
+// Builds dist/tkube.mjs: the CLI bundled into one ES module (npm packages stay external and load from
+// node_modules), so `./tkube` starts without compiling TypeScript on every run. The schema data files are copied
+// beside the bundle, where the schema registry looks for them (`data/` next to the module).
+import { build } from 'esbuild';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..');
+const dist = join(root, 'dist');
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+await build({
+  entryPoints: [join(root, 'src/cli/main.ts')],
+  outfile: join(dist, 'tkube.mjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'error',
+});
+cpSync(join(root, 'src/api/schema/data'), join(dist, 'data'), { recursive: true });
