@@ -1,9 +1,10 @@
 // Lint rules: typescript-eslint recommended plus the few house rules from docs/ARCHITECTURE.md.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'web/dist/**', 'src/api/schema/data/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '**/dist/**', 'bench/results/**', 'web/dist/**', 'src/api/schema/data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -24,5 +25,6 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.mjs', '**/*.js', '**/*.cjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.mjs', '**/*.js', '**/*.cjs'], languageOptions: { globals: globals.node } },
   { files: ['**/*.test.ts', 'test/**', 'bench/**'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
 );

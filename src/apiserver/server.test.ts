@@ -14,7 +14,8 @@ import { decodeBody } from './negotiation/decode-body.js';
 import type { ServedDocument } from './negotiation/served-document.js';
 import { writeJson } from './negotiation/write.js';
 import type { RequestScope, ResourceHandler } from './request/request-scope.js';
-import { ApiServer, type ApiServerConfig, type DiscoveryProvider, type OpenApiProvider } from './server.js';
+import { WebSocket, WebSocketServer } from 'ws';
+import { ApiServer, type ApiServerConfig, type DiscoveryProvider, type OpenApiProvider, type UpgradeHandler } from './server.js';
 
 /** kubectl runs the real kubectl with stdin closed (it prompts for a password on 401 otherwise). */
 function kubectl(args: string[]): Promise<{ stdout: string; stderr: string }> {
@@ -133,6 +134,19 @@ class FakeHandler implements ResourceHandler {
   }
 }
 
+/** The fake upgrade handler: accepts pods/exec over WebSocket and greets with the user's name; refuses others. */
+const wss = new WebSocketServer({ noServer: true });
+const upgradeHandler: UpgradeHandler = {
+  handleUpgrade: ({ info, user, req, socket, head, signal }) => {
+    if (info.subresource !== 'exec') return Promise.reject(notFoundError({ group: '', resource: info.resource }, info.name));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.send(`hello ${user.username} in ${info.namespace}/${info.name}`);
+      signal.addEventListener('abort', () => ws.close());
+    });
+    return Promise.resolve();
+  },
+};
+
 interface Reply {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -204,6 +218,7 @@ function config(overrides: Partial<ApiServerConfig> = {}): ApiServerConfig {
     tls: { certPem: pki.serverCert, keyPem: pki.serverKey, clientCaPem: pki.caCert },
     authenticators: [new ClientCertAuthenticator(), new TokenAuthenticator({ [TOKEN]: { username: 'admin', groups: ['system:masters'] } })],
     resourceHandler: handler,
+    upgradeHandler,
     discovery,
     openApi,
     maxReadOnlyInFlight: 3,
@@ -378,6 +393,18 @@ test('handler failures: StatusError passes through, exceptions become 500 withou
   assert.equal(silent.status, 500);
 });
 
+test('a request still unanswered at its ?timeout= gets 504 and its signal aborts; bad timeouts are 400', async () => {
+  const before = handler.seen.length;
+  const r = await call('/api/v1/slow?timeout=200ms', { token: TOKEN });
+  assert.equal(r.status, 504);
+  assert.equal(r.json()['reason'], 'Timeout');
+  assert.equal(handler.seen[before]?.signal.aborted, true);
+  handler.releaseSlow();
+  await until('the slow handler to return', () => handler.slowWaiting === 0);
+  assert.equal((await call('/api/v1/pods?timeout=soon', { token: TOKEN })).status, 400);
+  assert.equal((await call('/api/v1/pods?timeout=32s', { token: TOKEN })).status, 200);
+});
+
 test('requests over the in-flight limit get 429 with Retry-After; started watches do not count', async () => {
   const watch = httpsRequest({ host: '127.0.0.1', port, path: '/api/v1/watchers?watch=true', ca: pki.caCert, agent: false, headers: { Authorization: `Bearer ${TOKEN}` } });
   const watchStarted = new Promise<void>((resolve) => watch.on('response', (res) => res.once('data', () => resolve())));
@@ -463,6 +490,34 @@ test('garbage on the wire gets a 400, not a hang', async () => {
     socket.on('error', reject);
   });
   assert.match(reply, /^HTTP\/1\.1 400/);
+});
+
+test('upgrade requests pass authentication and reach the UpgradeHandler; failures are Status answers', async () => {
+  const url = `wss://127.0.0.1:${port}/api/v1/namespaces/ns/pods/p1/exec?command=sh&stdout=true`;
+  const open = (headers: Record<string, string>): Promise<{ message?: string; status?: number; body?: string }> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, ['v5.channel.k8s.io'], { ca: pki.caCert, headers });
+      ws.on('message', (m: Buffer) => {
+        resolve({ message: m.toString() });
+        ws.close();
+      });
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      ws.on('error', reject);
+    });
+  assert.deepEqual(await open({ Authorization: `Bearer ${TOKEN}` }), { message: 'hello admin in ns/p1' });
+  const anonymous = await open({});
+  assert.equal(anonymous.status, 401);
+  assert.equal((JSON.parse(anonymous.body ?? '{}') as { reason: string }).reason, 'Unauthorized');
+  const notExec = await new Promise<number>((resolve, reject) => {
+    const ws = new WebSocket(`wss://127.0.0.1:${port}/api/v1/namespaces/ns/pods/p1/attach`, { ca: pki.caCert, headers: { Authorization: `Bearer ${TOKEN}` } });
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('error', reject);
+  });
+  assert.equal(notExec, 404);
 });
 
 test('kubectl reads /version and health with a token and reports Unauthorized without one', async () => {

@@ -13,8 +13,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { parseGoDuration } from '../api/protobuf/go-duration.js';
 import { KUBERNETES_VERSION, SERVER_GIT_VERSION } from '../api/version.js';
-import { internalError, newStatus, StatusError, tooManyRequests, unauthorized, forbidden, methodNotAllowed } from '../api/meta/status-error.js';
+import { badRequest, internalError, newStatus, StatusError, tooManyRequests, unauthorized, forbidden, methodNotAllowed } from '../api/meta/status-error.js';
 import { RealClock, type Clock } from '../base/clock/clock.js';
 import { newLogger, type Logger } from '../base/log/logger.js';
 import type { StorageStats } from '../storage/storage.js';
@@ -33,7 +35,7 @@ import {
   serveDocument,
   type ServedDocument,
 } from './negotiation/served-document.js';
-import { writeJson, writeStatus } from './negotiation/write.js';
+import { writeJson, writeStatus, writeStatusToSocket } from './negotiation/write.js';
 import { resolveRequestInfo } from './request/request-info-resolver.js';
 import type { RequestInfo, UserInfo } from './request/request-info.js';
 import { MAX_REQUEST_BODY_BYTES, type RequestScope, type ResourceHandler } from './request/request-scope.js';
@@ -104,6 +106,11 @@ export interface ApiServerConfig {
   readonly authorizer?: Authorizer;
   /** Serves resource requests (/api/v1/..., /apis/<g>/<v>/...). */
   readonly resourceHandler: ResourceHandler;
+  /**
+   * Serves upgrade requests (`Connection: Upgrade`). Without it upgrade requests travel the normal path to the
+   * ResourceHandler, which cannot take over the socket.
+   */
+  readonly upgradeHandler?: UpgradeHandler;
   /** Serves discovery; without it /api and /apis answer 404. */
   readonly discovery?: DiscoveryProvider;
   /** Serves OpenAPI; without it /openapi/* answers 404. */
@@ -124,6 +131,8 @@ export interface ApiServerConfig {
   readonly version?: Partial<VersionInfo>;
   /** Largest accepted request body. @default MAX_REQUEST_BODY_BYTES (3 MiB) */
   readonly maxRequestBodyBytes?: number;
+  /** Longest time a non-long-running request may take before it is answered 504 Timeout. @default 60000 */
+  readonly requestTimeoutMs?: number;
   /** Time allowed to receive a request body. @default 60000 */
   readonly requestBodyTimeoutMs?: number;
   /** Time stop() waits for in-flight requests before closing connections. @default 30000 */
@@ -169,6 +178,41 @@ export function defaultVersionInfo(): VersionInfo {
 interface InFlight {
   readonly abort: AbortController;
   longRunning: boolean;
+  /** The raw socket of an upgrade request, destroyed if still open when the drain times out. */
+  socket?: Duplex;
+}
+
+/** Observed is what the chain has learnt about a request, for its metrics and log line. */
+interface Observed {
+  info?: RequestInfo;
+  user?: UserInfo;
+}
+
+/**
+ * UpgradeScope is an authenticated and authorized connection upgrade (WebSocket or SPDY) of a resource request,
+ * typically pods/exec, pods/attach, pods/portforward or a proxy subresource.
+ */
+export interface UpgradeScope {
+  readonly info: RequestInfo;
+  readonly user: UserInfo;
+  readonly req: IncomingMessage;
+  /** The raw connection; after a successful handshake the handler owns it. */
+  readonly socket: Duplex;
+  /** Bytes the client sent after the request headers (pass to `ws`'s handleUpgrade). */
+  readonly head: Buffer;
+  readonly url: URL;
+  readonly auditId: string;
+  /** Aborted when the server shuts down or the socket closes. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * UpgradeHandler serves upgrade requests. Contract: either complete the handshake (and then own the socket until it
+ * closes, ending it when `signal` aborts), or throw a StatusError before writing anything: the chain writes it as
+ * an HTTP response and closes the socket.
+ */
+export interface UpgradeHandler {
+  handleUpgrade(scope: UpgradeScope): Promise<void>;
 }
 
 /** ApiServer serves the Kubernetes API over HTTPS. */
@@ -212,9 +256,9 @@ export class ApiServer {
     const livez = [PING_CHECK, ...(config.livezChecks ?? [])];
     const readyz = [PING_CHECK, shutdownCheck, ...(config.readyzChecks ?? [])];
     this.#health = [
-      new HealthEndpoint('livez', () => livez, onFailure),
-      new HealthEndpoint('readyz', () => readyz, onFailure),
-      new HealthEndpoint('healthz', () => readyz, onFailure),
+      new HealthEndpoint({ name: 'livez', checks: () => livez, onFailure, clock: this.#clock }),
+      new HealthEndpoint({ name: 'readyz', checks: () => readyz, onFailure, clock: this.#clock }),
+      new HealthEndpoint({ name: 'healthz', checks: () => readyz, onFailure, clock: this.#clock }),
     ];
     this.#versionInfo = { ...defaultVersionInfo(), ...config.version };
   }
@@ -236,16 +280,11 @@ export class ApiServer {
       },
       (req, res) => void this.#serve(req, res),
     );
+    const upgrades = this.#config.upgradeHandler;
+    if (upgrades) server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.#serveUpgrade(upgrades, req, socket, head));
     // Our own body timeout answers with a Status; Node's is only the backstop.
     server.requestTimeout = (this.#config.requestBodyTimeoutMs ?? 60_000) + 30_000;
-    server.on('clientError', (err, socket) => {
-      if (socket.writable) {
-        const body = JSON.stringify(newStatus(400, 'BadRequest', 'Cannot parse request: malformed HTTP request'));
-        socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-      } else {
-        socket.destroy(err);
-      }
-    });
+    server.on('clientError', (_err, socket) => writeStatusToSocket(socket, newStatus(400, 'BadRequest', 'Cannot parse request: malformed HTTP request')));
     this.#server = server;
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => {
@@ -278,26 +317,34 @@ export class ApiServer {
       await drained;
       timer.cancel();
     }
-    for (const r of this.#requests) r.abort.abort(new Error('the server is shutting down'));
+    for (const r of this.#requests) {
+      r.abort.abort(new Error('the server is shutting down'));
+      r.socket?.destroy();
+    }
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
     this.#server = undefined;
   }
 
-  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * #track registers a request for draining and, when `done` is called, records its metrics and log line.
+   * `observed` is filled in by the caller as the chain learns the request's info and user.
+   */
+  #track(req: IncomingMessage, auditId: string, longRunning: boolean): { entry: InFlight; observed: Observed; done: (code: number) => void } {
     const started = performance.now();
-    const auditId = randomUUID();
-    res.setHeader('Audit-Id', auditId);
-    const entry: InFlight = { abort: new AbortController(), longRunning: false };
+    const entry: InFlight = { abort: new AbortController(), longRunning };
+    const observed: Observed = {};
     this.#requests.add(entry);
-    let info: RequestInfo | undefined;
-    let user: UserInfo | undefined;
-    res.once('close', () => {
-      entry.abort.abort(new Error('the response is closed'));
+    let finished = false;
+    const done = (code: number): void => {
+      if (finished) return;
+      finished = true;
+      entry.abort.abort(new Error('the request is finished'));
       this.#requests.delete(entry);
       if (this.#requests.size === 0) this.#drained?.();
       const durationMs = performance.now() - started;
+      const { info, user } = observed;
       if (info) {
         this.#metrics.observeRequest(
           {
@@ -305,7 +352,7 @@ export class ApiServer {
             method: req.method ?? 'GET',
             contentType: req.headers['content-type'],
             dryRun: (req.url ?? '').includes('dryRun='),
-            code: res.statusCode,
+            code,
             durationSeconds: durationMs / 1000,
           },
           entry.longRunning,
@@ -317,37 +364,96 @@ export class ApiServer {
         path: info?.path ?? (req.url ?? '').split('?')[0] ?? '',
         verb: info?.verb ?? '',
         username: user?.username ?? '',
-        code: res.statusCode,
+        code,
         durationMs,
         userAgent: req.headers['user-agent'] ?? '',
         remoteAddress: req.socket.remoteAddress ?? '',
       });
-    });
+    };
+    return { entry, observed, done };
+  }
+
+  /**
+   * #admit runs the chain up to dispatch: URL and RequestInfo, drain check, authentication, in-flight limit
+   * (when `res` is given), authorization. Throws the StatusError to answer with.
+   */
+  async #admit(req: IncomingMessage, res: ServerResponse | undefined, auditId: string, entry: InFlight, observed: Observed): Promise<{ url: URL; info: RequestInfo; user: UserInfo }> {
+    const url = parseRequestUrl(req.url);
+    const info = resolveRequestInfo(req.method ?? 'GET', url);
+    observed.info = info;
+    const publicInfo = !info.isResourceRequest && isPublicInfoPath(info.path);
+    // While draining, only probes are served (readyz then reports the failing `shutdown` check).
+    if (this.#stopping && !publicInfo) {
+      res?.setHeader('Connection', 'close');
+      throw tooManyRequests(SHUTDOWN_MESSAGE, 1);
+    }
+    entry.longRunning ||= isLongRunning(info);
+    let user = await authenticateRequest(this.#authenticators, req, (err) => this.#log.error('Cannot authenticate request', { auditID: auditId, err }));
+    if (!user) {
+      if (!publicInfo) throw unauthorized();
+      user = ANONYMOUS_USER;
+    }
+    observed.user = user;
+    // Health and version stay reachable under overload, so probes see the server as alive.
+    if (res && !publicInfo && !this.#limit.tryAcquire(info, res)) throw tooManyRequests('Too many requests, please try again later.', 1);
+    if (!publicInfo) {
+      const decision = await this.#authorizer.authorize(user, info);
+      if (!decision.allowed) throw forbidden(forbiddenMessage(user, info, decision.reason));
+    }
+    return { url, info, user };
+  }
+
+  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const auditId = randomUUID();
+    res.setHeader('Audit-Id', auditId);
+    const { entry, observed, done } = this.#track(req, auditId, false);
+    res.once('close', () => done(res.statusCode));
     try {
-      const url = parseRequestUrl(req.url);
-      info = resolveRequestInfo(req.method ?? 'GET', url);
-      const publicInfo = !info.isResourceRequest && isPublicInfoPath(info.path);
-      // While draining, only probes are served (readyz then reports the failing `shutdown` check).
-      if (this.#stopping && !publicInfo) {
-        res.setHeader('Connection', 'close');
-        throw tooManyRequests(SHUTDOWN_MESSAGE, 1);
-      }
-      entry.longRunning = isLongRunning(info);
-      user = await authenticateRequest(this.#authenticators, req, (err) => this.#log.error('Cannot authenticate request', { auditID: auditId, err }));
-      if (!user) {
-        if (!publicInfo) throw unauthorized();
-        user = ANONYMOUS_USER;
-      }
-      // Health and version stay reachable under overload, so probes see the server as alive.
-      if (!publicInfo && !this.#limit.tryAcquire(info, res)) throw tooManyRequests('Too many requests, please try again later.', 1);
-      if (!publicInfo) {
-        const decision = await this.#authorizer.authorize(user, info);
-        if (!decision.allowed) throw forbidden(forbiddenMessage(user, info, decision.reason));
-      }
+      const { url, info, user } = await this.#admit(req, res, auditId, entry, observed);
+      if (!entry.longRunning) this.#startDeadline(url, res, entry);
       if (info.isResourceRequest) await this.#serveResource(req, res, url, info, user, entry.abort.signal);
       else await this.#serveNonResource(req, res, url, info.path);
     } catch (err) {
       this.#fail(res, err, auditId);
+    }
+  }
+
+  /**
+   * #startDeadline bounds a non-long-running request by requestTimeoutMs, or by a shorter `?timeout=` (a Go
+   * duration, as client-go sends): when it passes, an unanswered request gets 504 Timeout and its signal aborts.
+   */
+  #startDeadline(url: URL, res: ServerResponse, entry: InFlight): void {
+    const maxMs = this.#config.requestTimeoutMs ?? 60_000;
+    let ms = maxMs;
+    const param = url.searchParams.get('timeout');
+    if (param !== null && param !== '') {
+      const nanos = parseGoDuration(param);
+      if (nanos === undefined) throw badRequest('invalid timeout specified in the request URL');
+      if (nanos > 0) ms = Math.min(maxMs, nanos / 1e6);
+    }
+    const timer = this.#clock.setTimer(ms, () => {
+      if (!res.headersSent) writeStatus(res, new StatusError(newStatus(504, 'Timeout', 'Timeout: request did not complete within requested timeout - context deadline exceeded', {})));
+      entry.abort.abort(new Error('the request timed out'));
+    });
+    res.once('close', () => timer.cancel());
+  }
+
+  /** #serveUpgrade runs the chain for an upgrade request and hands the socket to the UpgradeHandler. */
+  async #serveUpgrade(handler: UpgradeHandler, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const auditId = randomUUID();
+    const { entry, observed, done } = this.#track(req, auditId, true);
+    entry.socket = socket;
+    let code = 101;
+    socket.once('close', () => done(code));
+    socket.on('error', () => socket.destroy());
+    try {
+      const { url, info, user } = await this.#admit(req, undefined, auditId, entry, observed);
+      if (!info.isResourceRequest) throw notFound();
+      await handler.handleUpgrade({ info, user, req, socket, head, url, auditId, signal: entry.abort.signal });
+    } catch (err) {
+      const status = this.#statusFor(err, auditId);
+      code = status.status.code;
+      writeStatusToSocket(socket, status, { 'Audit-Id': auditId });
     }
   }
 
@@ -439,15 +545,16 @@ export class ApiServer {
     return serveDocument(req, res, doc, cacheControl ? { cacheControl } : {});
   }
 
+  /** #statusFor turns a thrown value into the Status to answer; unexpected errors are logged once, here. */
+  #statusFor(err: unknown, auditId: string): StatusError {
+    if (err instanceof StatusError) return err;
+    const message = err instanceof Error ? err.message : String(err);
+    this.#log.error('Cannot serve request', { auditID: auditId, err: message, stack: err instanceof Error ? err.stack : undefined });
+    return internalError(message);
+  }
+
   #fail(res: ServerResponse, err: unknown, auditId: string): void {
-    let status: StatusError;
-    if (err instanceof StatusError) {
-      status = err;
-    } else {
-      const message = err instanceof Error ? err.message : String(err);
-      this.#log.error('Cannot serve request', { auditID: auditId, err: message, stack: err instanceof Error ? err.stack : undefined });
-      status = internalError(message);
-    }
+    const status = this.#statusFor(err, auditId);
     if (res.headersSent) {
       // A stream broke after its headers went out: the only honest signal left is closing the connection.
       res.destroy();

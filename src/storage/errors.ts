@@ -58,3 +58,14 @@ export class StorageUnavailableError extends Error {
     this.name = 'StorageUnavailableError';
   }
 }
+
+/** FutureRevisionError: a read asked for a revision newer than the current one (upstream answers 504 "Too large resource version"). */
+export class FutureRevisionError extends Error {
+  constructor(
+    readonly revision: number,
+    readonly currentRevision: number,
+  ) {
+    super(`Cannot read revision ${revision}: the current revision is ${currentRevision}`);
+    this.name = 'FutureRevisionError';
+  }
+}

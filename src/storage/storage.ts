@@ -63,7 +63,7 @@ export interface Watch {
 export interface WatchOptions {
   /** Deliver writes with revision > afterRevision. */
   readonly afterRevision: number;
-  /** Called with each batch of events, in revision order. Must not throw. */
+  /** Called with each batch of events, in revision order. Must not throw: a callback that throws ends its own watch (onError is called once). */
   readonly onEvents: (events: readonly WatchEvent[]) => void;
   /** Called once if the watch ends for a reason other than close() (backend closed, error). */
   readonly onError?: (err: Error) => void;
@@ -86,7 +86,8 @@ export interface Storage {
 
   /**
    * Returns the key's version at `revision` (current when 0/undefined), or undefined when the key does not
-   * exist at that revision. Throws CompactedError when revision is compacted.
+   * exist at that revision. Throws CompactedError when revision is compacted, FutureRevisionError when it is newer
+   * than the current revision.
    */
   get(key: string, revision?: number): Promise<KeyValue | undefined>;
 
@@ -111,7 +112,10 @@ export interface Storage {
    */
   delete(key: string, expectedModRevision?: number): Promise<KeyValue>;
 
-  /** Watches writes under `prefix`. Throws CompactedError if afterRevision < compactRevision. */
+  /**
+   * Watches writes under `prefix`. Throws CompactedError if afterRevision < compactRevision. `afterRevision` may lie
+   * in the future: only writes after it are delivered.
+   */
   watch(prefix: string, options: WatchOptions): Watch;
 
   /**

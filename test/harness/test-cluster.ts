@@ -73,6 +73,8 @@ export function runCommand(cmd: string, args: readonly string[], opts: { input?:
       clearTimeout(timer);
       done({ code: code ?? (signal ? 128 : 1), stdout, stderr });
     });
+    // A program that exits without reading its stdin makes the write fail with EPIPE; its exit code tells the story.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
 }

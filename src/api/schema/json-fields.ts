@@ -24,7 +24,7 @@ export function isInlineField(field: FieldSchema): boolean {
 
 /** isNullableField reports whether a field's zero value is meaningful (a Go pointer field). */
 export function isNullableField(field: FieldSchema): boolean {
-  return (field as FieldSchema & { readonly nullable?: boolean }).nullable === true;
+  return field.nullable === true;
 }
 
 const cache = new WeakMap<TypeSchema, ReadonlyMap<string, JsonField>>();

@@ -38,9 +38,13 @@ export type FieldType =
 
 /** FieldSchema describes one field of a message/object type. */
 export interface FieldSchema {
-  /** The JSON name, e.g. "containerPort". */
+  /**
+   * The JSON name, e.g. "containerPort". The empty name marks an inlined struct (Go `json:",inline"`, e.g.
+   * Volume.VolumeSource): its fields appear in the parent's JSON object, but on the protobuf wire it is a nested
+   * message under its own number. Read fields through `jsonFields()` (json-fields.ts), which expands them.
+   */
   readonly name: string;
-  /** The protobuf field number. */
+  /** The protobuf field number; 0 for JSON-only fields (`apiVersion`/`kind` of types that embed TypeMeta). */
   readonly protoNumber: number;
   readonly type: FieldType;
   /** Our own short description (may be empty). */
@@ -58,10 +62,15 @@ export interface FieldSchema {
   /** True when the field is required (not marked +optional in the upstream definition). */
   readonly required?: boolean;
   /**
-   * For protobuf `repeated` of a scalar whose Go type is a nullable-element slice wrapper
-   * (rare): not used by the decoder; reserved.
+   * On an array field: the list travels inside a wrapper message whose field 1 repeats the items (meta `Verbs`,
+   * `ExtraValue`); in JSON it is a plain array.
    */
   readonly protoPacked?: boolean;
+  /**
+   * A Go pointer: its zero value is meaningful and kept (e.g. `replicas: 0`); zero values of non-nullable fields
+   * are dropped when decoding protobuf, as Go's omitempty would.
+   */
+  readonly nullable?: boolean;
 }
 
 /** GroupVersionKind identifies a top-level kind. */

@@ -48,8 +48,8 @@ export function validatePositiveField(value: unknown, field: string): FieldError
 
 /** validateLabelName checks one qualified name (label key, annotation key, finalizer-like names). */
 export function validateLabelName(key: string, field: string): FieldError[] {
-  const msgs = isQualifiedName(key);
-  return msgs.length === 0 ? [] : [fieldErrors.invalid(field, key, msgs.join('; '))];
+  // One error per reason, as upstream reports them.
+  return isQualifiedName(key).map((m) => fieldErrors.invalid(field, key, m));
 }
 
 /** validateLabels checks a label map's keys and values. */
@@ -59,8 +59,7 @@ export function validateLabels(labels: unknown, field: string): FieldError[] {
   for (const [k, v] of Object.entries(labels)) {
     errs.push(...validateLabelName(k, field));
     const value = typeof v === 'string' ? v : String(v);
-    const msgs = isValidLabelValue(value);
-    if (msgs.length > 0) errs.push(fieldErrors.invalid(field, value, msgs.join('; ')));
+    for (const m of isValidLabelValue(value)) errs.push(fieldErrors.invalid(field, value, m));
   }
   return errs;
 }

@@ -85,7 +85,7 @@ function validateFinalizers(finalizers: readonly string[] | undefined, field: st
 export function validateObjectMetaUpdate(meta: ObjectMeta | undefined, old: ObjectMeta | undefined, opts: ObjectMetaOptions, field = 'metadata'): FieldError[] {
   const m = meta ?? {};
   const o = old ?? {};
-  const errs: FieldError[] = validateObjectMeta(m, opts, field).filter((e) => e.field !== `${field}.name` || m.name);
+  const errs: FieldError[] = validateObjectMeta(m, opts, field);
   if (o.deletionTimestamp) {
     const added = (m.finalizers ?? []).filter((f) => !(o.finalizers ?? []).includes(f));
     if (added.length > 0) errs.push(fieldErrors.forbidden(`${field}.finalizers`, `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`));

@@ -82,7 +82,8 @@ export function validateNodeUpdate(node: KubeObject, old: KubeObject): FieldErro
 /** validateEvent checks that a namespaced involved object lives in the event's namespace, and the event type. */
 export function validateEvent(ev: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
-  const involved = obj(ev['involvedObject']);
+  // events.k8s.io/v1 objects name the involved object `regarding`.
+  const involved = obj(ev['involvedObject'] ?? ev['regarding']);
   const ns = str(involved['namespace']);
   const evNs = ev.metadata?.namespace ?? '';
   if (ns && ns !== evNs) errs.push(fieldErrors.invalid('involvedObject.namespace', ns, 'does not match event.namespace'));

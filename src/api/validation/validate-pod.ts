@@ -173,6 +173,28 @@ function validateContainer(c: JsonObject, field: string, volumes: ReadonlySet<st
   return errs;
 }
 
+// Ephemeral containers are for debugging: no ports, probes, lifecycle or resources, and an existing target.
+function validateEphemeralContainer(c: JsonObject, field: string, volumes: ReadonlySet<string>, containerNames: ReadonlySet<string>): FieldError[] {
+  const errs: FieldError[] = [];
+  const name = str(c['name']);
+  if (!name) errs.push(fieldErrors.required(`${field}.name`));
+  else errs.push(...each(isDNS1123Label(name), `${field}.name`, name));
+  if (!str(c['image'])) errs.push(fieldErrors.required(`${field}.image`));
+  for (const k of ['ports', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'resources']) {
+    const v = c[k];
+    const set = Array.isArray(v) ? v.length > 0 : isObject(v) && Object.keys(v).length > 0;
+    if (set) errs.push(fieldErrors.forbidden(`${field}.${k}`, 'cannot be set for an Ephemeral Container'));
+  }
+  const target = str(c['targetContainerName']);
+  if (target && !containerNames.has(target)) errs.push(fieldErrors.invalid(`${field}.targetContainerName`, target, 'must be the name of a container in the pod'));
+  errs.push(...validateEnv(c['env'], `${field}.env`));
+  objects(c['volumeMounts']).forEach((m, i) => {
+    const vname = str(m['name']);
+    if (vname && !volumes.has(vname)) errs.push(fieldErrors.invalid(`${field}.volumeMounts[${i}].name`, vname, 'volume not found'));
+  });
+  return errs;
+}
+
 function validateVolumes(volumes: unknown, field: string): { errs: FieldError[]; names: Set<string> } {
   const errs: FieldError[] = [];
   const names = new Set<string>();
@@ -255,6 +277,11 @@ export function validatePodSpec(spec: unknown, field: string, opts: PodSpecOptio
     const f = `${field}.containers[${i}]`;
     errs.push(...validateContainer(c, f, volumes, false));
     if (c['restartPolicy'] !== undefined) errs.push(fieldErrors.forbidden(`${f}.restartPolicy`, 'may not be set for non-init containers'));
+    checkName(c, f);
+  });
+  objects(s['ephemeralContainers']).forEach((c, i) => {
+    const f = `${field}.ephemeralContainers[${i}]`;
+    errs.push(...validateEphemeralContainer(c, f, volumes, names));
     checkName(c, f);
   });
   const allowed = opts.restartPolicies ?? RESTART_POLICIES;
@@ -345,6 +372,10 @@ export function validatePodSpecUpdate(pod: KubeObject, old: KubeObject): FieldEr
       mutable['affinity'] = spec['affinity'];
     }
   }
+  // Ephemeral containers may only be added (through the ephemeralcontainers subresource), never changed.
+  const oldEph = objects(oldSpec['ephemeralContainers']);
+  const newEph = objects(spec['ephemeralContainers']);
+  if (oldEph.every((o, i) => semanticEqual(o, newEph[i]))) mutable['ephemeralContainers'] = spec['ephemeralContainers'];
   if (!semanticEqual(mutable, spec)) errs.push(fieldErrors.forbidden('spec', POD_UPDATE_FORBIDDEN_MSG));
   return errs;
 }

@@ -8,6 +8,7 @@
  * Failure reasons are never shown in the aggregate answers (they may describe internals); they go to `onFailure`.
  */
 import type { ServerResponse } from 'node:http';
+import { RealClock, type Clock } from '../../base/clock/clock.js';
 
 /** HealthCheck is one named probe. */
 export interface HealthCheck {
@@ -23,21 +24,20 @@ export const PING_CHECK: HealthCheck = { name: 'ping', check: () => Promise.reso
 /** HEALTH_CHECK_TIMEOUT_MS bounds one check; a check still pending after it counts as failed. */
 export const HEALTH_CHECK_TIMEOUT_MS = 10_000;
 
-async function runCheck(check: HealthCheck): Promise<Error | undefined> {
-  let timer: NodeJS.Timeout | undefined;
+async function runCheck(check: HealthCheck, clock: Clock): Promise<Error | undefined> {
+  let timer: { cancel(): void } | undefined;
   try {
     await Promise.race([
       check.check(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Cannot complete check ${check.name}: timed out`)), HEALTH_CHECK_TIMEOUT_MS);
-        timer.unref();
+        timer = clock.setTimer(HEALTH_CHECK_TIMEOUT_MS, () => reject(new Error(`Cannot complete check ${check.name}: timed out`)));
       }),
     ]);
     return undefined;
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
   } finally {
-    clearTimeout(timer);
+    timer?.cancel();
   }
 }
 
@@ -50,21 +50,30 @@ function writeText(res: ServerResponse, code: number, text: string): void {
   res.end(text);
 }
 
+/** HealthEndpointConfig is the construction input of HealthEndpoint. */
+export interface HealthEndpointConfig {
+  /** The endpoint name without slash (`readyz`). */
+  readonly name: string;
+  /** Returns the current checks (read on every request, so checks can be added after start). */
+  readonly checks: () => readonly HealthCheck[];
+  /** Told about every failing check with its real reason. */
+  readonly onFailure: (check: string, err: Error) => void;
+  /** Times out slow checks. @default RealClock */
+  readonly clock?: Clock;
+}
+
 /** HealthEndpoint serves one of /livez, /readyz, /healthz from a list of checks. */
 export class HealthEndpoint {
   readonly #name: string;
   readonly #checks: () => readonly HealthCheck[];
   readonly #onFailure: (check: string, err: Error) => void;
+  readonly #clock: Clock;
 
-  /**
-   * @param name the endpoint name without slash (`readyz`).
-   * @param checks returns the current checks (read on every request, so checks can be added after start).
-   * @param onFailure told about every failing check with its real reason.
-   */
-  constructor(name: string, checks: () => readonly HealthCheck[], onFailure: (check: string, err: Error) => void) {
-    this.#name = name;
-    this.#checks = checks;
-    this.#onFailure = onFailure;
+  constructor(config: HealthEndpointConfig) {
+    this.#name = config.name;
+    this.#checks = config.checks;
+    this.#onFailure = config.onFailure;
+    this.#clock = config.clock ?? new RealClock();
   }
 
   /** The path this endpoint owns, e.g. `/readyz`. */
@@ -79,7 +88,7 @@ export class HealthEndpoint {
     if (sub !== '') {
       const check = checks.find((c) => c.name === sub);
       if (!check) return writeText(res, 404, '404 page not found\n');
-      const err = await runCheck(check);
+      const err = await runCheck(check, this.#clock);
       if (err) {
         this.#onFailure(check.name, err);
         return writeText(res, 500, `internal server error: ${err.message}\n`);
@@ -88,7 +97,7 @@ export class HealthEndpoint {
     }
     const excluded = new Set(query.getAll('exclude').flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== ''));
     const verbose = query.has('verbose');
-    const results = await Promise.all(checks.map(async (c) => ({ c, err: excluded.has(c.name) ? undefined : await runCheck(c) })));
+    const results = await Promise.all(checks.map(async (c) => ({ c, err: excluded.has(c.name) ? undefined : await runCheck(c, this.#clock) })));
     let failed = false;
     const lines: string[] = [];
     for (const { c, err } of results) {

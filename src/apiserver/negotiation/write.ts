@@ -2,7 +2,8 @@
  * Response writers shared by the filter chain and the resource handlers. Every answer the server writes outside a
  * stream goes through writeJson or writeStatus, so error bodies are always a JSON `Status` with a matching code.
  */
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { StatusError } from '../../api/meta/status-error.js';
 import type { Status } from '../../api/meta/types.js';
 import { MEDIA_TYPE_JSON } from './media-type.js';

@@ -31,11 +31,12 @@ export const eventTable: TableConvertor = {
     column('Name', { format: 'name', priority: 1, description: 'Name must be unique within a namespace.' }),
   ],
   cells(ev, now) {
-    const first = str(ev['firstTimestamp']);
+    // Events written through events.k8s.io/v1 may be stored in that shape; read its field names as fallbacks.
+    const first = str(ev['firstTimestamp']) || str(ev['deprecatedFirstTimestamp']);
     const firstSeen = first ? translateTimestampSince(first, now) : translateTimestampSince(ev['eventTime'], now);
-    const last = str(ev['lastTimestamp']);
+    const last = str(ev['lastTimestamp']) || str(ev['deprecatedLastTimestamp']);
     let lastSeen = last ? translateTimestampSince(last, now) : firstSeen;
-    let count = num(ev['count']) ?? 0;
+    let count = num(ev['count']) ?? num(ev['deprecatedCount']) ?? 0;
     const series = ev['series'];
     if (typeof series === 'object' && series !== null) {
       const s = obj(series);
@@ -44,7 +45,7 @@ export const eventTable: TableConvertor = {
     } else if (count === 0) {
       count = 1;
     }
-    const involved = obj(ev['involvedObject']);
+    const involved = obj(ev['involvedObject'] ?? ev['regarding']);
     const kind = (str(involved['kind']) ?? '').toLowerCase();
     const name = str(involved['name']);
     return [
@@ -53,8 +54,8 @@ export const eventTable: TableConvertor = {
       str(ev['reason']) ?? '',
       name ? `${kind}/${name}` : kind,
       str(involved['fieldPath']) ?? '',
-      eventSource(ev['source'], ev['reportingComponent'] ?? ev['reportingController'], ev['reportingInstance']),
-      (str(ev['message']) ?? '').trim(),
+      eventSource(ev['source'] ?? ev['deprecatedSource'], ev['reportingComponent'] ?? ev['reportingController'], ev['reportingInstance']),
+      (str(ev['message']) ?? str(ev['note']) ?? '').trim(),
       firstSeen,
       count,
       nameOf(ev),

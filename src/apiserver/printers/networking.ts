@@ -59,9 +59,16 @@ export const endpointSliceTable: TableConvertor = {
 /** ingressHosts renders HOSTS: up to three hosts, `*` when no rule names one. */
 export function ingressHosts(rules: unknown): string {
   const rs = objects(rules);
-  const hosts = rs.slice(0, 3).map((r) => str(r['host']) ?? '').filter((h) => h !== '');
+  const hosts: string[] = [];
+  let more = false;
+  // Upstream stops collecting once three hosts are listed; rules without a host are skipped, not counted.
+  for (const r of rs) {
+    if (hosts.length === 3) more = true;
+    const host = str(r['host']) ?? '';
+    if (!more && host) hosts.push(host);
+  }
   if (hosts.length === 0) return '*';
-  return rs.length > 3 ? `${hosts.join(',')} + ${rs.length - 3} more...` : hosts.join(',');
+  return more ? `${hosts.join(',')} + ${rs.length - 3} more...` : hosts.join(',');
 }
 
 /** ingressTable renders ingresses: CLASS, HOSTS, ADDRESS, PORTS. */

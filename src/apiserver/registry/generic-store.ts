@@ -87,6 +87,11 @@ export interface WriteOptions {
   readonly dryRun?: boolean;
   /** The subresource written: "", "status", "scale", "finalize". */
   readonly subresource?: string;
+  /**
+   * Skip the strategy's prepareForUpdate and validateUpdate, for server-side writes that enforce their own rules
+   * (pod binding sets spec.nodeName, which pod updates may not change). Never set from request input.
+   */
+  readonly skipStrategy?: boolean;
 }
 
 /** ListParams are a list's query options, already parsed. */
@@ -192,13 +197,15 @@ export class GenericStore {
   }
 
   /** #checkTypeMeta fills kind/apiVersion or refuses a body of another kind. */
-  #checkTypeMeta(obj: KubeObject, action: string): void {
+  #checkTypeMeta(obj: KubeObject, action: string, storedApiVersion?: string): void {
     const apiVersion = groupVersionOf(this.info.group, this.info.version);
-    const isScaleBody = obj.kind === 'Scale';
-    if (obj.kind !== undefined && obj.kind !== '' && obj.kind !== this.info.kind && !isScaleBody) {
+    // Resources served at several versions share storage without conversion: a patched object keeps the stored
+    // apiVersion, which is accepted (and replaced by the served one).
+    if (storedApiVersion !== undefined && obj.apiVersion === storedApiVersion) obj.apiVersion = apiVersion;
+    if (obj.kind !== undefined && obj.kind !== '' && obj.kind !== this.info.kind) {
       throw badRequest(`Cannot ${action} ${this.info.resource}: the body's kind "${obj.kind}" is not the expected kind "${this.info.kind}"`);
     }
-    if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.apiVersion !== apiVersion && !isScaleBody) {
+    if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.apiVersion !== apiVersion) {
       throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`);
     }
     obj.kind = this.info.kind;
@@ -419,14 +426,14 @@ export class GenericStore {
       const currentRv = String(kv.modRevision);
       let next = await fn(structuredClone(subresource === 'scale' ? scaleOf(current) : current));
       if (subresource === 'scale') next = applyScale(current, next as Scale);
-      else this.#checkTypeMeta(next, 'update');
+      else this.#checkTypeMeta(next, 'update', current.apiVersion);
       const wantedRv = next.metadata?.resourceVersion;
       if (wantedRv) {
         parseRevision(wantedRv, `update ${this.info.resource}`);
         if (wantedRv !== currentRv) throw conflict(this.groupResource, name, OPTIMISTIC_LOCK_MESSAGE);
       }
-      const obj = this.#prepareUpdate(next, current, namespace, subresource);
-      const errs = this.strategy.validateUpdate?.(obj, current) ?? [];
+      const obj = this.#prepareUpdate(next, current, namespace, subresource, options.skipStrategy === true);
+      const errs = options.skipStrategy ? [] : (this.strategy.validateUpdate?.(obj, current) ?? []);
       if (errs.length > 0) throw this.#invalid(name, errs);
 
       if (obj.metadata?.deletionTimestamp && this.#pendingFinalizers(obj).length === 0) {
@@ -464,7 +471,7 @@ export class GenericStore {
   }
 
   /** #prepareUpdate keeps what a client may not change and applies the subresource's and strategy's rules. */
-  #prepareUpdate(next: KubeObject, current: KubeObject, namespace: string, subresource: string): KubeObject {
+  #prepareUpdate(next: KubeObject, current: KubeObject, namespace: string, subresource: string, skipStrategy: boolean): KubeObject {
     let obj: KubeObject;
     const oldMd = current.metadata ?? {};
     if (subresource === 'status') {
@@ -495,7 +502,7 @@ export class GenericStore {
     }
     obj.metadata = { ...obj.metadata };
     delete obj.metadata.resourceVersion;
-    this.strategy.prepareForUpdate?.(obj, current, this.#ctx(subresource));
+    if (!skipStrategy) this.strategy.prepareForUpdate?.(obj, current, this.#ctx(subresource));
     if (this.#tracksGeneration(obj) && specOf(obj) !== specOf(current)) {
       obj.metadata.generation = (oldMd.generation ?? 0) + 1;
     }

@@ -1,7 +1,7 @@
 /**
- * Pod binding (`pods/<name>/binding` and the `bindings` resource): sets spec.nodeName once, then marks the pod
- * scheduled (status condition PodScheduled=True) with a status write. A pod already bound, or being deleted,
- * answers 409 as upstream.
+ * Pod binding (`pods/<name>/binding` and the `bindings` resource): sets spec.nodeName once and marks the pod
+ * scheduled (status condition PodScheduled=True) in one write. A pod already bound, or being deleted, answers 409
+ * as upstream.
  */
 import { badRequest, conflict } from '../../api/meta/status-error.js';
 import type { KubeObject } from '../../api/meta/types.js';
@@ -21,7 +21,8 @@ export async function bindPod(pods: GenericStore, namespace: string, name: strin
     throw badRequest(`Cannot bind pod: target.kind must be "Node", got "${String(target['kind'])}"`);
   }
   const gr = { group: '', resource: 'pods/binding' };
-  const bound = await pods.guaranteedUpdate(
+  // Binding is a server-side write with its own rules: pod update validation (spec is immutable) does not apply.
+  return pods.guaranteedUpdate(
     namespace,
     name,
     (pod) => {
@@ -35,22 +36,12 @@ export async function bindPod(pods: GenericStore, namespace: string, name: strin
       pod['spec'] = { ...spec, nodeName: node };
       const annotations = binding.metadata?.annotations;
       if (annotations) pod.metadata = { ...pod.metadata, annotations: { ...(pod.metadata?.annotations ?? {}), ...annotations } };
-      return pod;
-    },
-    { dryRun, subresource: 'binding' },
-  );
-  if (dryRun) return bound;
-  // The PodScheduled condition is status, which only a status write may change (strategies keep status otherwise).
-  return pods.guaranteedUpdate(
-    namespace,
-    name,
-    (pod) => {
       const status = record(pod['status']);
       const conditions = Array.isArray(status['conditions']) ? (status['conditions'] as Record<string, unknown>[]).filter((c) => c['type'] !== 'PodScheduled') : [];
       conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: formatTimestamp(now) });
       pod['status'] = { ...status, conditions };
       return pod;
     },
-    { subresource: 'status' },
+    { dryRun, subresource: 'binding', skipStrategy: true },
   );
 }

@@ -3,7 +3,7 @@
  * whole Storage contract (revisions, history reads, watches, compaction) except durability: nothing survives the
  * process. It passes the same conformance suite as the durable backends.
  */
-import { CompactedError, ConflictError, KeyExistsError, KeyNotFoundError, StorageUnavailableError } from '../errors.js';
+import { CompactedError, ConflictError, FutureRevisionError, KeyExistsError, KeyNotFoundError, StorageUnavailableError } from '../errors.js';
 import { compareKeys } from '../key-order.js';
 import type {
   KeyValue,
@@ -216,7 +216,7 @@ export class MemoryStorage implements Storage {
     if (revision === undefined || revision === 0) return this.#revision;
     if (revision < this.#compactRevision) throw new CompactedError(revision, this.#compactRevision);
     if (revision > this.#revision) {
-      throw new Error(`Cannot read revision ${revision}: the current revision is ${this.#revision}`);
+      throw new FutureRevisionError(revision, this.#revision);
     }
     return revision;
   }

@@ -26,6 +26,7 @@ import {
   KeyExistsError,
   KeyNotFoundError,
   QuotaExceededError,
+  FutureRevisionError,
   StorageUnavailableError,
 } from '../errors.js';
 import { compareKeys } from '../key-order.js';
@@ -338,7 +339,7 @@ export class SqliteStorage implements Storage {
     if (revision === undefined || revision === 0) return this.#revision;
     if (revision < this.#compactRevision) throw new CompactedError(revision, this.#compactRevision);
     if (revision > this.#revision) {
-      throw new Error(`Cannot read revision ${revision}: the current revision is ${this.#revision}`);
+      throw new FutureRevisionError(revision, this.#revision);
     }
     return revision;
   }

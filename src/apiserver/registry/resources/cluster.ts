@@ -64,8 +64,10 @@ export const nodeStrategy: ResourceStrategy = newResourceStrategy({
 
 /** eventSelectableFields are the field-selector values of an event. */
 export function eventSelectableFields(ev: KubeObject): Record<string, string> {
-  const io = obj(ev['involvedObject']);
-  const source = str(obj(ev['source'])['component']) || str(ev['reportingComponent']) || '';
+  // Events written through events.k8s.io/v1 may be stored in that shape (regarding, reportingController).
+  const io = obj(ev['involvedObject'] ?? ev['regarding']);
+  const reporting = str(ev['reportingComponent']) ?? str(ev['reportingController']) ?? '';
+  const source = str(obj(ev['source'] ?? ev['deprecatedSource'])['component']) || reporting;
   return {
     'involvedObject.kind': str(io['kind']) ?? '',
     'involvedObject.namespace': str(io['namespace']) ?? '',
@@ -75,7 +77,7 @@ export function eventSelectableFields(ev: KubeObject): Record<string, string> {
     'involvedObject.resourceVersion': str(io['resourceVersion']) ?? '',
     'involvedObject.fieldPath': str(io['fieldPath']) ?? '',
     reason: str(ev['reason']) ?? '',
-    reportingComponent: str(ev['reportingComponent']) ?? '',
+    reportingComponent: reporting,
     source,
     type: str(ev['type']) ?? '',
   };

@@ -64,6 +64,12 @@ export const podStrategy: ResourceStrategy = newResourceStrategy({
       spec['ephemeralContainers'] = obj(pod['spec'])['ephemeralContainers'];
       pod['spec'] = spec;
       pod['status'] = structuredClone(old['status']);
+    } else if (ctx.subresource === '') {
+      // Ephemeral containers change only through their subresource; the main resource keeps the stored list.
+      const spec = obj(pod['spec']);
+      const oldEph = obj(old['spec'])['ephemeralContainers'];
+      if (oldEph === undefined) delete spec['ephemeralContainers'];
+      else spec['ephemeralContainers'] = structuredClone(oldEph);
     }
   },
   validate: (pod) => validatePodSpec(pod['spec'], 'spec'),

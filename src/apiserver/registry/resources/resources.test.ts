@@ -129,6 +129,20 @@ describe('podStrategy', () => {
     assert.deepEqual(obj['status'], { phase: 'Running' });
     assert.equal((obj['spec'] as Record<string, unknown>)['nodeName'], undefined);
   });
+  it('adds ephemeral containers only through their subresource', () => {
+    const { obj: old } = create('/pods', pod());
+    const next = structuredClone(old);
+    (next['spec'] as Record<string, unknown>)['ephemeralContainers'] = [{ name: 'debug', image: 'busybox', targetContainerName: 'nginx' }];
+    const viaMain = update('/pods', next, old);
+    assert.deepEqual(viaMain.errors, []);
+    assert.equal((viaMain.obj['spec'] as Record<string, unknown>)['ephemeralContainers'], undefined);
+    const viaSub = update('/pods', next, old, { now: NOW, subresource: 'ephemeralcontainers' });
+    assert.deepEqual(viaSub.errors, []);
+    assert.equal(((viaSub.obj['spec'] as Record<string, unknown>)['ephemeralContainers'] as unknown[]).length, 1);
+    const withPorts = structuredClone(next);
+    ((withPorts['spec'] as Record<string, unknown>)['ephemeralContainers'] as Record<string, unknown>[])[0]!['ports'] = [{ containerPort: 1 }];
+    assert.deepEqual(update('/pods', withPorts, old, { now: NOW, subresource: 'ephemeralcontainers' }).errors, ['spec.ephemeralContainers[0].ports: Forbidden: cannot be set for an Ephemeral Container']);
+  });
   it('exposes selectable fields', () => {
     const { obj } = create('/pods', pod({ nodeName: 'n1' }));
     const f = strategy('/pods').selectableFields!(obj);

@@ -1,0 +1,44 @@
+/**
+ * The server bundle benchmarks run: the same esbuild bundle `hack/build.mjs` makes, written to
+ * bench/results/dist/ instead of dist/ so a benchmark never replaces a bundle another engineer is running.
+ * npm packages stay external and resolve from the repository's node_modules (the bundle lives inside the repo).
+ */
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** REPO_ROOT is the repository's root folder. */
+export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
+
+/** BENCH_RESULTS_DIR is where run.ts writes latest.json and where the bench bundle lives (gitignored). */
+export const BENCH_RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
+
+const BUNDLE_DIR = join(BENCH_RESULTS_DIR, 'dist');
+
+/** SERVER_BUNDLE is the path of the bundled CLI that benchmarks start with `node SERVER_BUNDLE server …`. */
+export const SERVER_BUNDLE = join(BUNDLE_DIR, 'tkube.mjs');
+
+/** buildServerBundle (re)builds SERVER_BUNDLE from src/cli/main.ts with hack/build.mjs's options. */
+export async function buildServerBundle(): Promise<string> {
+  const { build } = await import('esbuild');
+  rmSync(BUNDLE_DIR, { recursive: true, force: true });
+  mkdirSync(BUNDLE_DIR, { recursive: true });
+  await build({
+    entryPoints: [join(REPO_ROOT, 'src/cli/main.ts')],
+    outfile: SERVER_BUNDLE,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    logLevel: 'error',
+  });
+  cpSync(join(REPO_ROOT, 'src/api/schema/data'), join(BUNDLE_DIR, 'data'), { recursive: true });
+  return SERVER_BUNDLE;
+}
+
+/** ensureServerBundle builds SERVER_BUNDLE unless it exists (run.ts rebuilds it once per run). */
+export async function ensureServerBundle(): Promise<string> {
+  return existsSync(SERVER_BUNDLE) ? SERVER_BUNDLE : buildServerBundle();
+}

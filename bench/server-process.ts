@@ -1,0 +1,190 @@
+/**
+ * ServerProcess: one `tkube server` started from the bench bundle on a loopback ephemeral port, with its own data
+ * dir and kubeconfig. Benchmarks talk to it over keep-alive HTTPS with the admin client certificate, read its RSS
+ * from /proc, and stop it by its own pid.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { parse as parseYaml } from 'yaml';
+
+import { ensureServerBundle } from './server-bundle.js';
+
+/** Credentials are the PEM blocks of the admin kubeconfig (cluster CA, client certificate and key). */
+export interface Credentials {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** ServerProcessOptions tune ServerProcess.start. */
+export interface ServerProcessOptions {
+  /** Reuse this data dir (it is then not removed by stop()). @default a fresh temp dir */
+  readonly dataDir?: string;
+  /** How long to wait for server.json. @default 60000 */
+  readonly readyTimeoutMs?: number;
+}
+
+/** HttpsReply is a fully read HTTPS response. */
+export interface HttpsReply {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/** serverArgs are the `tkube server` flags for a loopback, agent-less server writing its kubeconfig into dataDir. */
+export function serverArgs(bundle: string, dataDir: string): string[] {
+  return [
+    bundle, 'server', '--data-dir', dataDir, '--https-listen-port', '0', '--bind-address', '127.0.0.1',
+    '--write-kubeconfig', join(dataDir, 'bench.kubeconfig'), '--disable-agent',
+  ];
+}
+
+/** readCredentials reads the admin kubeconfig a server wrote into its data dir. */
+export function readCredentials(dataDir: string): Credentials {
+  const path = join(dataDir, 'bench.kubeconfig');
+  const doc = parseYaml(readFileSync(path, 'utf8')) as {
+    clusters?: { cluster?: Record<string, string> }[];
+    users?: { user?: Record<string, string> }[];
+  };
+  const cluster = doc.clusters?.[0]?.cluster ?? {};
+  const user = doc.users?.[0]?.user ?? {};
+  const pem = (b64: string | undefined, what: string): string => {
+    if (!b64) throw new Error(`Cannot read ${what} from ${path}: missing`);
+    return Buffer.from(b64, 'base64').toString('utf8');
+  };
+  return { ca: pem(cluster['certificate-authority-data'], 'CA'), cert: pem(user['client-certificate-data'], 'client certificate'), key: pem(user['client-key-data'], 'client key') };
+}
+
+/** rssMegabytes reads a memory field of a live process from /proc/<pid>/status (VmRSS: resident now, VmHWM: peak), in MiB. */
+export function rssMegabytes(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1];
+  if (kb === undefined) throw new Error(`Cannot read ${field} of pid ${pid}: not in /proc/${pid}/status`);
+  return Number(kb) / 1024;
+}
+
+/** httpsCall sends one request on `agent` and reads the whole response. */
+export function httpsCall(agent: Agent, url: string, method: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<HttpsReply> {
+  return new Promise((done, fail) => {
+    const req = request(url, { agent, method, headers: { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', fail);
+    });
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
+/** ServerProcess is one running tkube server. */
+export class ServerProcess {
+  readonly dataDir: string;
+  readonly #ownDataDir: boolean;
+  readonly #child: ChildProcess;
+  #log = '';
+  url = '';
+
+  private constructor(dataDir: string, own: boolean, child: ChildProcess) {
+    this.dataDir = dataDir;
+    this.#ownDataDir = own;
+    this.#child = child;
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.#log = (this.#log + d).slice(-100_000)));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.#log = (this.#log + d).slice(-100_000)));
+  }
+
+  /** start launches the bundled server and resolves once it wrote server.json (its listener is up). */
+  static async start(opts: ServerProcessOptions = {}): Promise<ServerProcess> {
+    const bundle = await ensureServerBundle();
+    const own = opts.dataDir === undefined;
+    const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tkube-bench-'));
+    const statePath = join(dir, 'server.json');
+    rmSync(statePath, { force: true });
+    const child = spawn(process.execPath, serverArgs(bundle, dir), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: 'warn' } });
+    const server = new ServerProcess(dir, own, child);
+    const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        if (own) rmSync(dir, { recursive: true, force: true });
+        throw new Error(`Cannot start tkube server: it exited (${child.exitCode ?? child.signalCode}):\n${server.#log.slice(-4000)}`);
+      }
+      if (existsSync(statePath) && existsSync(join(dir, 'bench.kubeconfig'))) {
+        const state = JSON.parse(readFileSync(statePath, 'utf8')) as { pid: number; url: string };
+        if (state.pid === child.pid) {
+          server.url = state.url;
+          return server;
+        }
+      }
+      if (Date.now() > deadline) {
+        await server.stop();
+        throw new Error(`Cannot start tkube server: not ready within ${opts.readyTimeoutMs ?? 60_000} ms`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** pid of the server process. */
+  get pid(): number {
+    return this.#child.pid ?? -1;
+  }
+
+  /** log is the tail of what the server printed. */
+  get log(): string {
+    return this.#log;
+  }
+
+  /** alive says whether the server process is still running. */
+  get alive(): boolean {
+    return this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  /** credentials reads the admin kubeconfig. */
+  credentials(): Credentials {
+    return readCredentials(this.dataDir);
+  }
+
+  /** agent makes a keep-alive HTTPS agent with the admin client certificate, up to maxSockets connections. */
+  agent(maxSockets: number): Agent {
+    const c = this.credentials();
+    return new Agent({ keepAlive: true, maxSockets, ca: c.ca, cert: c.cert, key: c.key });
+  }
+
+  /** call sends one request to path on agent. */
+  call(agent: Agent, method: string, path: string, body?: string | Buffer, headers?: Record<string, string>): Promise<HttpsReply> {
+    return httpsCall(agent, new URL(path, this.url).href, method, body, headers);
+  }
+
+  /** createNamespace creates namespace `name` and throws unless the server answers 201. */
+  async createNamespace(agent: Agent, name: string): Promise<void> {
+    const reply = await this.call(agent, 'POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+    if (reply.status !== 201) throw new Error(`Cannot create namespace ${name}: HTTP ${reply.status} ${reply.body.toString('utf8').slice(0, 300)}`);
+  }
+
+  /** rssMegabytes reads the server's VmRSS (or its peak, VmHWM) in MiB. */
+  rssMegabytes(field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+    return rssMegabytes(this.pid, field);
+  }
+
+  /** stop halts the server and removes the data dir it created. */
+  async stop(): Promise<void> {
+    await this.halt();
+    if (this.#ownDataDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** halt sends SIGTERM (SIGKILL after 10 s) and waits for the exit; the data dir stays (for a restart). */
+  async halt(): Promise<void> {
+    const child = this.#child;
+    if (this.alive) {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  }
+}
