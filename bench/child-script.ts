@@ -54,6 +54,12 @@ export class ChildScript {
     this.#child.send?.(message as object);
   }
 
+  /** onMessage calls listener with every IPC message of the helper until the returned function is called. */
+  onMessage(listener: (m: unknown) => void): () => void {
+    this.#child.on('message', listener);
+    return () => this.#child.off('message', listener);
+  }
+
   /** next resolves with the helper's next IPC message that satisfies accept. */
   next<T>(accept: (m: unknown) => m is T, timeoutMs = 60_000): Promise<T> {
     return new Promise((done, fail) => {

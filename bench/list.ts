@@ -1,13 +1,14 @@
 /**
  * LIST benchmark: `GET /api/v1/namespaces/bench/pods` (JSON) over 10,000 ~2 KiB pods against a raw Node HTTPS
  * transfer of the very bytes the API returned, in the same run.
- * Run: node --import tsx bench/list.ts [--pods N] [--seconds N]
+ * Run: node --import tsx bench/list.ts [--pods N] [--seconds N] [--idle-seconds N]
  *
  * Seeds N pods (by default one through the API, copied into the datastore while the server is down, because
  * 10,000 API creates alone would exceed the time box; `--seed-through-api` uses 64 concurrent API creates), then alternates one API LIST and one raw GET on two
- * keep-alive connections until the time is up, timing each from request to last body byte. The raw server is a
- * child process serving the saved body with the API server's own certificate. Also reports the server's RSS after
- * the LISTs (and its peak). Prints one JSON line. Target: API p50 ≤ 1.5 × raw p50.
+ * keep-alive connections until the time is up, timing each from request to last body byte. For information it also
+ * times the same LIST at `resourceVersion=0` (which the server may answer from its watch cache). The raw server is a
+ * child process serving the saved body with the API server's own certificate. Also reports the server's RSS right
+ * after the LISTs, its peak, and its RSS after 10 s more of idling. Prints one JSON line. Target: API p50 ≤ 1.5 × raw p50.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ const arg = (name: string, fallback: number): number => {
 };
 const podCount = arg('--pods', 10_000);
 const seconds = arg('--seconds', 12);
+const idleSeconds = arg('--idle-seconds', 10);
 const seedMode = process.argv.includes('--seed-through-api') ? 'api' : 'datastore';
 
 /** podName is the name of the i-th seeded pod. */
@@ -113,6 +115,7 @@ try {
   if (!warm.body.equals(first.body)) throw new Error('Cannot benchmark LIST: the raw server did not return the saved body');
 
   const apiSamples: number[] = [];
+  const cacheSamples: number[] = [];
   const rawSamples: number[] = [];
   const end = performance.now() + seconds * 1000;
   while (performance.now() < end || apiSamples.length < MIN_SAMPLES) {
@@ -123,13 +126,21 @@ try {
     t = performance.now();
     await httpsCall(rawAgent, rawUrl, 'GET');
     rawSamples.push(performance.now() - t);
+    t = performance.now();
+    const cached = await server.call(listAgent, 'GET', `${listPath}?resourceVersion=0`);
+    cacheSamples.push(performance.now() - t);
+    if (cached.status !== 200) throw new Error(`Cannot list pods at resourceVersion 0: HTTP ${cached.status}`);
   }
   const rssAfterListMb = server.rssMegabytes();
   const peakRssMb = server.rssMegabytes('VmHWM');
   listAgent.destroy();
   rawAgent.destroy();
+  // What stays resident once the LIST buffers are garbage: the same figure after the server idled.
+  await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+  const rssAfterIdleMb = server.rssMegabytes();
   const api = summarizeLatencies(apiSamples);
   const rawLat = summarizeLatencies(rawSamples);
+  const cache = summarizeLatencies(cacheSamples);
   process.stdout.write(`${JSON.stringify({
     bench: 'list',
     pods: podCount,
@@ -140,8 +151,12 @@ try {
     apiListMs: api,
     rawTransferMs: rawLat,
     ratio: round(api.p50 / rawLat.p50, 3),
+    apiListAtResourceVersion0Ms: cache,
+    resourceVersion0Ratio: round(cache.p50 / rawLat.p50, 3),
     serverRssAfterListMb: round(rssAfterListMb),
     serverPeakRssMb: round(peakRssMb),
+    idleSeconds,
+    serverRssAfterListIdleMb: round(rssAfterIdleMb),
   })}\n`);
 } finally {
   await raw?.stop();

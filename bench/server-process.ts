@@ -25,6 +25,8 @@ export interface Credentials {
 export interface ServerProcessOptions {
   /** Reuse this data dir (it is then not removed by stop()). @default a fresh temp dir */
   readonly dataDir?: string;
+  /** Node flags put before the bundle (`--cpu-prof`, say, to see where the server spends its time). @default [] */
+  readonly nodeArgs?: readonly string[];
   /** How long to wait for server.json. @default 60000 */
   readonly readyTimeoutMs?: number;
 }
@@ -36,10 +38,13 @@ export interface HttpsReply {
   readonly body: Buffer;
 }
 
-/** serverArgs are the `tkube server` flags for a loopback, agent-less server writing its kubeconfig into dataDir. */
-export function serverArgs(bundle: string, dataDir: string): string[] {
+/**
+ * serverArgs are the `tkube server` flags for a loopback, agent-less server on `port` (0: any free port) that
+ * writes its kubeconfig into dataDir.
+ */
+export function serverArgs(bundle: string, dataDir: string, port = 0): string[] {
   return [
-    bundle, 'server', '--data-dir', dataDir, '--https-listen-port', '0', '--bind-address', '127.0.0.1',
+    bundle, 'server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1',
     '--write-kubeconfig', join(dataDir, 'bench.kubeconfig'), '--disable-agent',
   ];
 }
@@ -105,7 +110,7 @@ export class ServerProcess {
     const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tkube-bench-'));
     const statePath = join(dir, 'server.json');
     rmSync(statePath, { force: true });
-    const child = spawn(process.execPath, serverArgs(bundle, dir), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: 'warn' } });
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...serverArgs(bundle, dir)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: 'warn' } });
     const server = new ServerProcess(dir, own, child);
     const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
     for (;;) {

@@ -23,6 +23,8 @@ void describe('@kubernetes/client-node against tkube server', () => {
   let kc: k8s.KubeConfig;
   let core: k8s.CoreV1Api;
   const informers: k8s.Informer<k8s.V1ConfigMap>[] = [];
+  // Set before teardown so that no error handler restarts an informer against a server that is going away.
+  let closing = false;
 
   before(async () => {
     cluster = await TestCluster.start();
@@ -33,6 +35,7 @@ void describe('@kubernetes/client-node against tkube server', () => {
   });
 
   after(async () => {
+    closing = true;
     for (const i of informers) await i.stop();
     await cluster?.stop();
   });
@@ -122,7 +125,7 @@ void describe('@kubernetes/client-node against tkube server', () => {
     // client-node's informer stops on a connection error; restarting it is the caller's job.
     informer.on('error', (err: unknown) => {
       errors.push(err);
-      if (reconnect) setTimeout(() => void informer.start(), 200);
+      if (reconnect && !closing) setTimeout(() => void (closing ? undefined : informer.start()), 200);
     });
     await core.createNamespacedConfigMap({ namespace: 'relist', body: { metadata: { name: 'kept' } } });
     await core.createNamespacedConfigMap({ namespace: 'relist', body: { metadata: { name: 'doomed' } } });

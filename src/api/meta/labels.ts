@@ -201,12 +201,12 @@ export const EVERYTHING_SELECTOR: LabelSelector = new Selector([]);
  * newRequirement validates and builds one requirement, throwing a LabelSelectorParseError whose message is
  * upstream's aggregated field-error text (e.g. `values[0][app]: Invalid value: "a b": ...`).
  */
-function newRequirement(key: string, op: LabelSelectorOperator, vals: string[], path: string | undefined): Requirement {
+function newRequirement(key: string, op: LabelSelectorOperator, vals: string[]): Requirement {
   const errs: string[] = [];
-  const keyPath = path === undefined ? 'key' : `${path}.key`;
+  const keyPath = 'key';
   const keyErrs = isQualifiedName(key);
   if (keyErrs.length > 0) errs.push(`${keyPath}: Invalid value: ${goQuote(key)}: ${keyErrs.join('; ')}`);
-  const valuesPath = path === undefined ? 'values' : `${path}.values`;
+  const valuesPath = 'values';
   switch (op) {
     case 'in':
     case 'notin':
@@ -349,7 +349,7 @@ class Parser {
     const keyErrs = isQualifiedName(key);
     if (keyErrs.length > 0) throw new Error(`<nil>: Invalid value: ${goQuote(key)}: ${keyErrs.join('; ')}`);
     const la = this.#peek(true).kind;
-    if (la === 'end' || la === ',') return newRequirement(key, op ?? 'exists', [], undefined);
+    if (la === 'end' || la === ',') return newRequirement(key, op ?? 'exists', []);
     const opTok = this.#next(false);
     let bin: LabelSelectorOperator;
     switch (opTok.kind) {
@@ -378,7 +378,7 @@ class Parser {
         throw new Error(`found '${opTok.lit}', expected: in, notin, =, ==, !=, gt, lt`);
     }
     const values = bin === 'in' || bin === 'notin' ? this.#setValues() : this.#exactValue();
-    return newRequirement(key, bin, [...values].sort(), undefined);
+    return newRequirement(key, bin, [...values].sort());
   }
 
   #setValues(): Set<string> {
@@ -448,11 +448,11 @@ const OBJECT_OPERATORS: Readonly<Record<string, LabelSelectorOperator>> = {
 export function labelSelectorFromObject(sel: LabelSelectorObject | null | undefined): LabelSelector {
   if (sel === null || sel === undefined) return NOTHING_SELECTOR;
   const reqs: Requirement[] = [];
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) reqs.push(newRequirement(k, '=', [v], undefined));
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) reqs.push(newRequirement(k, '=', [v]));
   for (const expr of sel.matchExpressions ?? []) {
     const op = OBJECT_OPERATORS[expr.operator];
     if (!op) throw new LabelSelectorParseError(`${JSON.stringify(expr.operator)} is not a valid label selector operator`);
-    reqs.push(newRequirement(expr.key, op, [...new Set(expr.values ?? [])].sort(), undefined));
+    reqs.push(newRequirement(expr.key, op, [...new Set(expr.values ?? [])].sort()));
   }
   return new Selector(reqs);
 }

@@ -15,9 +15,6 @@ const AFFINITIES = ['ClientIP', 'None'];
 const TRAFFIC_POLICIES = ['Cluster', 'Local'];
 const IP_FAMILY_POLICIES = ['SingleStack', 'PreferDualStack', 'RequireDualStack'];
 
-/** NODE_PORT_RANGE is the default service node port range. */
-export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
-
 function validateTargetPort(tp: unknown, field: string): FieldError[] {
   if (typeof tp === 'number') return isValidPortNum(tp).map((m) => fieldErrors.invalid(field, tp, m));
   if (typeof tp === 'string') return isValidPortName(tp).map((m) => fieldErrors.invalid(field, tp, m));
@@ -77,9 +74,8 @@ export function validateService(svc: KubeObject): FieldError[] {
     const np = num(p['nodePort']);
     if (np !== undefined && np !== 0) {
       if (type === 'ClusterIP' || type === 'ExternalName') errs.push(fieldErrors.forbidden(`${f}.nodePort`, `may not be used when \`type\` is '${type}'`));
-      else if (np < NODE_PORT_RANGE.min || np > NODE_PORT_RANGE.max) {
-        errs.push(fieldErrors.invalid(`${f}.nodePort`, np, `provided port is not in the valid range. The range of valid ports is ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}`));
-      }
+      // The range (--service-node-port-range) is the allocator's to enforce, as upstream's is.
+      else for (const m of isValidPortNum(np)) errs.push(fieldErrors.invalid(`${f}.nodePort`, np, m));
     }
   });
   const affinity = str(spec['sessionAffinity']) ?? '';

@@ -114,9 +114,10 @@ describe('service validation', () => {
         'spec.ports[1].protocol: Unsupported value: "HTTP": supported values: "SCTP", "TCP", "UDP"',
       ],
     );
-    assert.deepEqual(msgs(validateService(svc({ type: 'NodePort', ports: [{ port: 80, protocol: 'TCP', nodePort: 80 }] }))), [
-      'spec.ports[0].nodePort: Invalid value: 80: provided port is not in the valid range. The range of valid ports is 30000-32767',
+    assert.deepEqual(msgs(validateService(svc({ type: 'NodePort', ports: [{ port: 80, protocol: 'TCP', nodePort: 70000 }] }))), [
+      'spec.ports[0].nodePort: Invalid value: 70000: must be between 1 and 65535, inclusive',
     ]);
+    assert.deepEqual(msgs(validateService(svc({ ports: [{ port: 80, protocol: 'TCP', nodePort: 30001 }] }))), ["spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"]);
     assert.deepEqual(msgs(validateService(svc({ clusterIP: 'abc', ports: [{ port: 80, protocol: 'TCP' }] }))), ['spec.clusterIPs[0]: Invalid value: "abc": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']);
     assert.deepEqual(msgs(validateService({ spec: { type: 'ExternalName', externalName: 'example.com.', sessionAffinity: 'None' } })), []);
   });

@@ -21,7 +21,7 @@ export interface RequestInfo {
   readonly resource: string;
   readonly subresource: string;
   readonly name: string;
-  /** Path segments after /api or /apis. */
+  /** Path segments from the resource on, as upstream: resource, name, subresource, then any proxy tail. */
   readonly parts: readonly string[];
 }
 

@@ -38,6 +38,7 @@ export const certificateSigningRequestStrategy: ResourceStrategy = newResourceSt
   namespaced: false,
   statusSubresource: true,
   statusWriters: ['status', 'approval'],
+  selectableFields: (csr) => ({ 'spec.signerName': str(obj(csr['spec'])['signerName']) ?? '' }),
   table: certificateSigningRequestTable,
   tracksGeneration: false,
 });

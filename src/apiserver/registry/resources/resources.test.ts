@@ -208,6 +208,22 @@ describe('serviceStrategy', () => {
     assert.equal(((replaced.obj['spec'] as Record<string, unknown>)['ports'] as Record<string, unknown>[])[0]!['nodePort'], 30080);
     const changed = update('/services', svc({ ports: [{ port: 80 }], clusterIP: '10.96.0.9', type: 'NodePort' }), old);
     assert.deepEqual(changed.errors, ['spec.clusterIPs[0]: Invalid value: ["10.96.0.9"]: may not change once set']);
+    const patched = structuredClone(old);
+    (patched['spec'] as Record<string, unknown>)['clusterIP'] = '10.96.0.9';
+    assert.deepEqual(update('/services', patched, old).errors, ['spec.clusterIPs[0]: Invalid value: ["10.96.0.9"]: may not change once set']);
+  });
+});
+
+describe('service type changes', () => {
+  it('drops node ports left over from NodePort', () => {
+    const old: KubeObject = { metadata: { name: 'web', namespace: 'default' }, spec: { type: 'NodePort', clusterIP: '10.96.0.5', clusterIPs: ['10.96.0.5'], sessionAffinity: 'None', externalTrafficPolicy: 'Cluster', ports: [{ port: 80, protocol: 'TCP', targetPort: 80, nodePort: 30080 }] } };
+    const next = structuredClone(old);
+    (next['spec'] as Record<string, unknown>)['type'] = 'ClusterIP';
+    const { obj, errors } = update('/services', next, old);
+    assert.deepEqual(errors, []);
+    const spec = obj['spec'] as Record<string, unknown>;
+    assert.equal((spec['ports'] as Record<string, unknown>[])[0]!['nodePort'], undefined);
+    assert.equal(spec['externalTrafficPolicy'], undefined);
   });
 });
 

@@ -41,6 +41,57 @@ export function patchAllocatedValues(svc: KubeObject, old: KubeObject): void {
   }
 }
 
+const NODE_PORT_TYPES = new Set(['NodePort', 'LoadBalancer']);
+
+/**
+ * dropTypeDependentFields clears what a type change leaves behind unchanged from the stored service (node ports
+ * when leaving NodePort/LoadBalancer, cluster IPs and families when becoming ExternalName), as upstream does, so
+ * that `kubectl apply` of a new type is not rejected for fields the client never touched.
+ */
+export function dropTypeDependentFields(svc: KubeObject, old: KubeObject): void {
+  const spec = child(svc, 'spec');
+  const oldSpec = obj(old['spec']);
+  const type = str(spec['type']) ?? 'ClusterIP';
+  const oldType = str(oldSpec['type']) ?? 'ClusterIP';
+  if (type === oldType) return;
+  if (!NODE_PORT_TYPES.has(type) && NODE_PORT_TYPES.has(oldType)) {
+    const oldPorts = objects(oldSpec['ports']);
+    for (const p of objects(spec['ports'])) {
+      const np = num(p['nodePort']);
+      if (np !== undefined && oldPorts.some((o) => o['nodePort'] === np)) delete p['nodePort'];
+    }
+    if (spec['healthCheckNodePort'] === oldSpec['healthCheckNodePort']) delete spec['healthCheckNodePort'];
+    if (spec['externalTrafficPolicy'] === oldSpec['externalTrafficPolicy']) delete spec['externalTrafficPolicy'];
+  }
+  if (type === 'ExternalName') {
+    if (spec['clusterIP'] === oldSpec['clusterIP']) delete spec['clusterIP'];
+    if (JSON.stringify(spec['clusterIPs']) === JSON.stringify(oldSpec['clusterIPs'])) delete spec['clusterIPs'];
+    for (const k of ['ipFamilies', 'ipFamilyPolicy', 'internalTrafficPolicy']) if (JSON.stringify(spec[k]) === JSON.stringify(oldSpec[k])) delete spec[k];
+  }
+  if (type !== 'LoadBalancer' && oldType === 'LoadBalancer' && spec['allocateLoadBalancerNodePorts'] === oldSpec['allocateLoadBalancerNodePorts']) {
+    delete spec['allocateLoadBalancerNodePorts'];
+  }
+}
+
+/**
+ * normalizeClusterIPs keeps clusterIP and clusterIPs[0] in step as upstream does: a lone clusterIP seeds
+ * clusterIPs, and on update a changed clusterIP with untouched clusterIPs replaces clusterIPs[0] (so the
+ * immutability error names the value the client asked for).
+ */
+export function normalizeClusterIPs(svc: KubeObject, old: KubeObject | undefined): void {
+  const spec = child(svc, 'spec');
+  const ip = str(spec['clusterIP']) ?? '';
+  const ips = strings(spec['clusterIPs']);
+  if (!ip) return;
+  if (ips.length === 0) {
+    spec['clusterIPs'] = [ip];
+    return;
+  }
+  if (!old) return;
+  const oldSpec = obj(old['spec']);
+  if (ip !== oldSpec['clusterIP'] && JSON.stringify(ips) === JSON.stringify(strings(oldSpec['clusterIPs']))) spec['clusterIPs'] = [ip, ...ips.slice(1)];
+}
+
 /** serviceStrategy is the core/v1 services policy. */
 export const serviceStrategy: ResourceStrategy = newResourceStrategy({
   namespaced: true,
@@ -48,8 +99,12 @@ export const serviceStrategy: ResourceStrategy = newResourceStrategy({
   statusSubresource: true,
   initialStatus: () => ({ loadBalancer: {} }),
   defaults: defaultService,
+  prepareForCreate: (svc) => normalizeClusterIPs(svc, undefined),
   prepareForUpdate(svc, old, ctx) {
-    if (ctx.subresource === '') patchAllocatedValues(svc, old);
+    if (ctx.subresource !== '') return;
+    dropTypeDependentFields(svc, old);
+    patchAllocatedValues(svc, old);
+    normalizeClusterIPs(svc, old);
   },
   validate: validateService,
   validateUpdate: validateServiceUpdate,

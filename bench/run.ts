@@ -1,0 +1,150 @@
+/**
+ * Runs the foundation benchmarks, one child process each, one after another.
+ * Run: node --import tsx bench/run.ts [--only NAME[,NAME…]] (NAME: storage, creates, list, watch, watch-latency,
+ * cold-start)
+ *
+ * Every benchmark measures its reference in the same run and reports a ratio; this runner adds the targets,
+ * prints one JSON line per benchmark (its figures plus `checks`), then a human summary, and writes everything to
+ * bench/results/latest.json. The server bundle is rebuilt once at the start (bench/results/dist/).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+
+import { BENCH_RESULTS_DIR, REPO_ROOT, buildServerBundle } from './server-bundle.js';
+
+/** Check is one target: the figure at `path` (dot-separated) compared with `target`. */
+interface Check {
+  readonly label: string;
+  readonly path: string;
+  readonly op: '>=' | '<=';
+  readonly target: number;
+}
+
+/** Benchmark names a script, its arguments, its time limit and its targets. */
+interface Benchmark {
+  readonly name: string;
+  readonly script: string;
+  readonly args: readonly string[];
+  readonly timeoutMs: number;
+  readonly checks: readonly Check[];
+}
+
+/** CheckResult is a Check with the measured value and its verdict. */
+interface CheckResult extends Check {
+  readonly value: number | null;
+  readonly met: boolean;
+}
+
+const BENCHMARKS: readonly Benchmark[] = [
+  {
+    name: 'storage', script: 'storage.ts', args: [], timeoutMs: 90_000,
+    checks: [{ label: 'SqliteStorage creates/s vs raw better-sqlite3 batched inserts/s', path: 'ratio', op: '>=', target: 0.25 }],
+  },
+  {
+    name: 'creates', script: 'creates.ts', args: [], timeoutMs: 120_000,
+    checks: [
+      { label: 'API creates/s vs etcd puts/s (64 clients)', path: 'ratio', op: '>=', target: 1.0 },
+      { label: 'sequential create p50 vs etcd put p50', path: 'latencyRatio', op: '<=', target: 1.5 },
+    ],
+  },
+  {
+    name: 'list', script: 'list.ts', args: [], timeoutMs: 150_000,
+    checks: [
+      { label: 'LIST 10k pods p50 vs raw HTTPS transfer p50', path: 'ratio', op: '<=', target: 1.5 },
+      { label: 'server RSS right after the LISTs (MB)', path: 'serverRssAfterListMb', op: '<=', target: 150 },
+      { label: 'server RSS after the LISTs and 10 s idle (MB)', path: 'serverRssAfterListIdleMb', op: '<=', target: 150 },
+    ],
+  },
+  {
+    name: 'watch', script: 'watch-fanout.ts', args: [], timeoutMs: 150_000,
+    checks: [
+      { label: 'fan-out to 1,000 watchers vs raw chunked HTTPS fan-out', path: 'ratio', op: '>=', target: 0.7 },
+      { label: 'commit-to-last-watcher p99 at 100 writes/s, 1,000 watchers (ms)', path: 'apiCommitToLastWatcherMs.p99', op: '<=', target: 10 },
+    ],
+  },
+  {
+    name: 'watch-latency', script: 'watch-fanout.ts', args: ['--watchers', '100', '--paced', '300'], timeoutMs: 120_000,
+    checks: [{ label: 'commit-to-last-watcher p99 at 100 writes/s, 100 watchers (ms)', path: 'apiCommitToLastWatcherMs.p99', op: '<=', target: 10 }],
+  },
+  {
+    name: 'cold-start', script: 'cold-start.ts', args: [], timeoutMs: 120_000,
+    checks: [
+      { label: 'exec to /readyz 200 p50 vs node -e 0 p50', path: 'ratio', op: '<=', target: 10 },
+      { label: 'exec to /readyz 200 p50 (ms, aim)', path: 'readyMs.p50', op: '<=', target: 1000 },
+      { label: 'idle server RSS after 10 s (MB)', path: 'idleRssMb', op: '<=', target: 150 },
+    ],
+  },
+];
+
+/** valueAt reads a number at a dot-separated path of a result, or null. */
+function valueAt(result: unknown, path: string): number | null {
+  let cur: unknown = result;
+  for (const part of path.split('.')) {
+    if (typeof cur !== 'object' || cur === null) return null;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return typeof cur === 'number' && Number.isFinite(cur) ? cur : null;
+}
+
+/** runScript runs bench/<script> with tsx and resolves with its last JSON stdout line (or an error description). */
+function runScript(b: Benchmark): Promise<{ result?: Record<string, unknown>; error?: string; seconds: number }> {
+  const start = performance.now();
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', b.script), ...b.args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-4000)));
+    // The benchmark's finally blocks stop its own processes; SIGTERM lets them run, SIGKILL is the last resort.
+    const term = setTimeout(() => child.kill('SIGTERM'), b.timeoutMs);
+    const kill = setTimeout(() => child.kill('SIGKILL'), b.timeoutMs + 15_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(term);
+      clearTimeout(kill);
+      const seconds = (performance.now() - start) / 1000;
+      const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+      if (code === 0 && line !== undefined) {
+        try {
+          done({ result: JSON.parse(line) as Record<string, unknown>, seconds });
+          return;
+        } catch {
+          // fall through: report the unparsable output
+        }
+      }
+      done({ error: `exited with ${code ?? signal}: ${err.trim().split('\n').slice(-8).join('\n')}`, seconds });
+    });
+  });
+}
+
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? (process.argv[onlyAt + 1] ?? '').split(',').filter((s) => s !== '') : [];
+const unknown = only.filter((n) => !BENCHMARKS.some((b) => b.name === n));
+if (unknown.length > 0) throw new Error(`Cannot run benchmarks ${unknown.join(', ')}: unknown (known: ${BENCHMARKS.map((b) => b.name).join(', ')})`);
+const selected = BENCHMARKS.filter((b) => only.length === 0 || only.includes(b.name));
+
+await buildServerBundle();
+const report = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
+  benchmarks: [] as Record<string, unknown>[],
+};
+const lines: string[] = [];
+for (const b of selected) {
+  const loadBefore = loadavg().map((x) => Number(x.toFixed(2)));
+  const { result, error, seconds } = await runScript(b);
+  const checks: CheckResult[] = b.checks.map((c) => {
+    const value = result === undefined ? null : valueAt(result, c.path);
+    const met = value !== null && (c.op === '>=' ? value >= c.target : value <= c.target);
+    return { ...c, value, met };
+  });
+  const entry = { name: b.name, ...(result ?? {}), ...(error === undefined ? {} : { error }), seconds: Number(seconds.toFixed(1)), loadavg1Before: loadBefore[0], loadavgBefore: loadBefore, checks };
+  report.benchmarks.push(entry);
+  process.stdout.write(`${JSON.stringify(entry)}\n`);
+  if (error !== undefined) lines.push(`${b.name}: FAILED (${error.split('\n')[0]})`);
+  for (const c of checks) lines.push(`${b.name}: ${c.label}: ${c.value ?? 'n/a'} (target ${c.op} ${c.target}) ${c.met ? 'MET' : 'MISSED'}`);
+}
+mkdirSync(BENCH_RESULTS_DIR, { recursive: true });
+writeFileSync(join(BENCH_RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+process.stdout.write(`\nSummary (${report.date}, ${report.machine.cpus} CPUs, load average now ${loadavg().map((x) => x.toFixed(2)).join(' ')}):\n${lines.map((l) => `  ${l}`).join('\n')}\nWritten to bench/results/latest.json\n`);

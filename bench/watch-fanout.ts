@@ -1,0 +1,226 @@
+/**
+ * Watch fan-out benchmark: 1,000 HTTPS watch streams on one namespace against a raw Node HTTPS chunked fan-out of
+ * the same event bytes to as many clients, in the same run.
+ * Run: node --import tsx bench/watch-fanout.ts [--watchers N] [--client-processes K] [--burst N] [--paced N]
+ *
+ * Watchers live in K helper processes (bench/watch-swarm.ts), so their TLS work does not run on the measuring
+ * event loop. Phases, API first (its events are captured and replayed to the raw side byte for byte):
+ *   burst: 50 pod creates (16 in flight); deliveries/s = 50 × watchers / (first create sent → last watcher got
+ *          the last event);
+ *   paced: 100 creates at 100/s (open loop; one second, which 1,000 watchers already cannot absorb here); latency = last watcher got the event − the create's response arrived.
+ * The raw server (bench/raw-fanout-server.ts) writes the captured lines the same way: all at once, then one per
+ * 10 ms (latency from just before its first write). Prints one JSON line.
+ * Targets: API deliveries/s ≥ 0.7 × raw; API commit-to-last-watcher p99 ≤ 10 ms.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { benchPod } from './bench-pod.js';
+import { ChildScript } from './child-script.js';
+import { round, summarizeLatencies, wallClockMs } from './latency-summary.js';
+import { ServerProcess } from './server-process.js';
+
+const NAMESPACE = 'bench';
+const BURST_IN_FLIGHT = 16;
+const PACED_INTERVAL_MS = 10;
+const DELIVERY_TIMEOUT_MS = 30_000;
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const watchers = arg('--watchers', 1000);
+const clientProcesses = arg('--client-processes', 2);
+const BURST = arg('--burst', 50);
+const PACED = arg('--paced', 100);
+
+/** eventName is the pod name of the i-th event (the swarm recognises `f-<n>`). */
+const eventName = (i: number): string => `f-${String(i).padStart(5, '0')}`;
+const names = (from: number, n: number): string[] => Array.from({ length: n }, (_, k) => eventName(from + k));
+
+/** Deliveries tracks, per event name, how many swarms saw it on all their streams, and when the last one did. */
+class Deliveries {
+  readonly #swarms: number;
+  readonly #done = new Map<string, { swarms: number; lastAt: number }>();
+  #waiters: (() => void)[] = [];
+
+  constructor(swarms: readonly ChildScript[]) {
+    this.#swarms = swarms.length;
+    for (const s of swarms) {
+      s.onMessage((m) => {
+        if (typeof m !== 'object' || m === null || !('name' in m) || !('at' in m)) return;
+        const name = String(m.name);
+        const at = Number(m.at);
+        const d = this.#done.get(name) ?? { swarms: 0, lastAt: 0 };
+        this.#done.set(name, { swarms: d.swarms + 1, lastAt: Math.max(d.lastAt, at) });
+        for (const w of this.#waiters) w();
+      });
+    }
+  }
+
+  /** lastAt is when the last watcher got `name`, or undefined while some watcher has not. */
+  lastAt(name: string): number | undefined {
+    const d = this.#done.get(name);
+    return d && d.swarms === this.#swarms ? d.lastAt : undefined;
+  }
+
+  /** waitFor resolves once every name reached every watcher, or after timeoutMs; it returns the names missing. */
+  waitFor(all: readonly string[], timeoutMs = DELIVERY_TIMEOUT_MS): Promise<string[]> {
+    return new Promise((done) => {
+      const missing = (): string[] => all.filter((n) => this.lastAt(n) === undefined);
+      const check = (): void => {
+        if (missing().length > 0) return;
+        finish();
+      };
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.#waiters = this.#waiters.filter((w) => w !== check);
+        done(missing());
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      this.#waiters.push(check);
+      check();
+    });
+  }
+}
+
+/** startSwarms opens `watchers` streams to url spread over clientProcesses helpers; the first captures its lines. */
+async function startSwarms(url: string, files: { ca: string; cert: string; key: string }, capture: boolean): Promise<ChildScript[]> {
+  const per = Math.ceil(watchers / clientProcesses);
+  const started = await Promise.all(Array.from({ length: clientProcesses }, (_, k) => {
+    const n = Math.min(per, watchers - k * per);
+    return ChildScript.start<{ connected: number }>('watch-swarm.ts', [url, String(n), files.ca, files.cert, files.key, capture && k === 0 ? 'capture' : 'all']);
+  }));
+  return started.map((s) => s.child);
+}
+
+async function stopAll(children: readonly ChildScript[]): Promise<void> {
+  await Promise.all(children.map((c) => c.stop()));
+}
+
+/** latencies pairs each name's reference time with its last delivery; undelivered names are left out. */
+function latencies(deliveries: Deliveries, from: ReadonlyMap<string, number>): number[] {
+  const out: number[] = [];
+  for (const [name, t] of from) {
+    const last = deliveries.lastAt(name);
+    if (last !== undefined) out.push(last - t);
+  }
+  return out;
+}
+
+const server = await ServerProcess.start();
+const tmp = mkdtempSync(join(tmpdir(), 'tkube-bench-watch-'));
+const helpers: ChildScript[] = [];
+try {
+  const creds = server.credentials();
+  const files = { ca: join(tmp, 'ca.crt'), cert: join(tmp, 'admin.crt'), key: join(tmp, 'admin.key') };
+  writeFileSync(files.ca, creds.ca);
+  writeFileSync(files.cert, creds.cert);
+  writeFileSync(files.key, creds.key);
+  const agent = server.agent(BURST_IN_FLIGHT);
+  await server.createNamespace(agent, NAMESPACE);
+  let createFailures = 0;
+  const create = async (name: string): Promise<number> => {
+    const reply = await server.call(agent, 'POST', `/api/v1/namespaces/${NAMESPACE}/pods`, benchPod(name, NAMESPACE));
+    if (reply.status !== 201) createFailures++;
+    return wallClockMs();
+  };
+
+  // --- API side ---
+  const connectStart = performance.now();
+  const apiSwarms = await startSwarms(new URL(`/api/v1/namespaces/${NAMESPACE}/pods?watch=true&timeoutSeconds=600`, server.url).href, files, true);
+  helpers.push(...apiSwarms);
+  const connectSeconds = (performance.now() - connectStart) / 1000;
+  const apiDeliveries = new Deliveries(apiSwarms);
+  const rssWithWatchersMb = server.rssMegabytes();
+
+  const burstNames = names(0, BURST);
+  const apiBurstStart = wallClockMs();
+  let nextBurst = 0;
+  await Promise.all(Array.from({ length: BURST_IN_FLIGHT }, async () => {
+    while (nextBurst < BURST) await create(burstNames[nextBurst++] ?? '');
+  }));
+  const apiBurstMissing = await apiDeliveries.waitFor(burstNames);
+  const apiBurstLast = Math.max(...burstNames.map((n) => apiDeliveries.lastAt(n) ?? 0));
+  const apiBurstSeconds = (apiBurstLast - apiBurstStart) / 1000;
+
+  const pacedNames = names(BURST, PACED);
+  const responses = new Map<string, number>();
+  const pacedStart = performance.now();
+  const sends: Promise<void>[] = [];
+  for (let i = 0; i < PACED; i++) {
+    const due = pacedStart + i * PACED_INTERVAL_MS;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const name = pacedNames[i] ?? '';
+    sends.push(create(name).then((at) => void responses.set(name, at)));
+  }
+  await Promise.all(sends);
+  const pacedAchievedPerSec = PACED / ((performance.now() - pacedStart) / 1000);
+  const apiPacedMissing = await apiDeliveries.waitFor(pacedNames);
+  const apiLatency = summarizeLatencies(latencies(apiDeliveries, responses));
+  if (createFailures > 0) throw new Error(`Cannot benchmark watch fan-out: ${createFailures} creates failed`);
+  const dumped = apiSwarms[0]?.next((m): m is { lines: string[] } => typeof m === 'object' && m !== null && 'lines' in m);
+  apiSwarms[0]?.send({ dump: true });
+  const lines = (await dumped)?.lines ?? [];
+  await stopAll(apiSwarms);
+  agent.destroy();
+  const lineOf = new Map<string, string>();
+  for (const line of lines) {
+    const name = /"name":"(f-\d+)"/.exec(line)?.[1];
+    if (name !== undefined && !lineOf.has(name)) lineOf.set(name, line);
+  }
+  const burstLines = burstNames.map((n) => lineOf.get(n)).filter((l): l is string => l !== undefined);
+  const pacedLines = pacedNames.map((n) => lineOf.get(n)).filter((l): l is string => l !== undefined);
+  const eventBytes = burstLines.reduce((s, l) => s + l.length + 1, 0) / Math.max(1, burstLines.length);
+
+  // --- raw side: the same bytes ---
+  const tls = join(server.dataDir, 'tls');
+  const raw = await ChildScript.start<{ port: number }>('raw-fanout-server.ts', [join(tls, 'serving.crt'), join(tls, 'serving.key')]);
+  helpers.push(raw.child);
+  const rawSwarms = await startSwarms(`https://127.0.0.1:${raw.hello.port}/`, files, false);
+  helpers.push(...rawSwarms);
+  const rawDeliveries = new Deliveries(rawSwarms);
+  const rawBurstNames = burstNames.filter((n) => lineOf.has(n));
+  const rawBurstStart = wallClockMs();
+  raw.child.send({ burst: burstLines });
+  const rawBurstMissing = await rawDeliveries.waitFor(rawBurstNames);
+  const rawBurstLast = Math.max(...rawBurstNames.map((n) => rawDeliveries.lastAt(n) ?? 0));
+  const rawBurstSeconds = (rawBurstLast - rawBurstStart) / 1000;
+
+  const emitted = new Map<string, number>();
+  const stopEmitted = raw.child.onMessage((m) => {
+    if (typeof m === 'object' && m !== null && 'emitted' in m && 'at' in m) emitted.set(String(m.emitted), Number(m.at));
+  });
+  const pacedDone = raw.child.next((m): m is { pacedDone: true } => typeof m === 'object' && m !== null && 'pacedDone' in m);
+  raw.child.send({ paced: pacedLines, intervalMs: PACED_INTERVAL_MS });
+  await pacedDone;
+  const rawPacedMissing = await rawDeliveries.waitFor(pacedNames.filter((n) => lineOf.has(n)));
+  stopEmitted();
+  const rawLatency = summarizeLatencies(latencies(rawDeliveries, emitted));
+
+  const apiRate = (BURST * watchers) / apiBurstSeconds;
+  const rawRate = (rawBurstNames.length * watchers) / rawBurstSeconds;
+  process.stdout.write(`${JSON.stringify({
+    bench: 'watch',
+    watchers,
+    clientProcesses,
+    eventBytes: round(eventBytes),
+    connectSeconds: round(connectSeconds, 2),
+    serverRssWithWatchersMb: round(rssWithWatchersMb),
+    apiBurstSeconds: round(apiBurstSeconds, 3),
+    rawBurstSeconds: round(rawBurstSeconds, 3),
+    apiDeliveriesPerSec: round(apiRate),
+    rawDeliveriesPerSec: round(rawRate),
+    ratio: round(apiRate / rawRate, 3),
+    pacedWritesPerSecAchieved: round(pacedAchievedPerSec, 1),
+    apiCommitToLastWatcherMs: apiLatency,
+    rawEmitToLastWatcherMs: rawLatency,
+    undelivered: { apiBurst: apiBurstMissing.length, apiPaced: apiPacedMissing.length, rawBurst: rawBurstMissing.length, rawPaced: rawPacedMissing.length },
+  })}\n`);
+} finally {
+  await stopAll(helpers);
+  await server.stop();
+  rmSync(tmp, { recursive: true, force: true });
+}
