@@ -4,8 +4,8 @@
  * Run: node --import tsx bench/list.ts [--pods N] [--seconds N] [--idle-seconds N]
  *
  * Seeds N pods (by default one through the API, copied into the datastore while the server is down, because
- * 10,000 API creates alone would exceed the time box; `--seed-through-api` uses 64 concurrent API creates), then alternates one API LIST and one raw GET on two
- * keep-alive connections until the time is up, timing each from request to last body byte. For information it also
+ * 10,000 API creates alone would exceed the time box; `--seed-through-api` uses 64 concurrent API creates), then
+ * alternates one API LIST and one raw GET on two keep-alive connections until the time is up, timing each from request to last body byte. For information it also
  * times the same LIST at `resourceVersion=0` (which the server may answer from its watch cache). The raw server is a
  * child process serving the saved body with the API server's own certificate. Also reports the server's RSS right
  * after the LISTs, its peak, and its RSS after 10 s more of idling. Prints one JSON line. Target: API p50 ≤ 1.5 × raw p50.

@@ -4,11 +4,12 @@
  * cold-start)
  *
  * Every benchmark measures its reference in the same run and reports a ratio; this runner adds the targets,
- * prints one JSON line per benchmark (its figures plus `checks`), then a human summary, and writes everything to
- * bench/results/latest.json. The server bundle is rebuilt once at the start (bench/results/dist/).
+ * prints one JSON line per benchmark (its figures plus `checks`), then a human summary, and records them in
+ * bench/results/latest.json (an `--only` run replaces just its own entries; each entry carries its date). The
+ * server bundle is rebuilt once at the start (bench/results/dist/).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 
@@ -139,12 +140,18 @@ for (const b of selected) {
     const met = value !== null && (c.op === '>=' ? value >= c.target : value <= c.target);
     return { ...c, value, met };
   });
-  const entry = { name: b.name, ...(result ?? {}), ...(error === undefined ? {} : { error }), seconds: Number(seconds.toFixed(1)), loadavg1Before: loadBefore[0], loadavgBefore: loadBefore, checks };
+  const entry = { name: b.name, date: new Date().toISOString(), ...(result ?? {}), ...(error === undefined ? {} : { error }), seconds: Number(seconds.toFixed(1)), loadavg1Before: loadBefore[0], loadavgBefore: loadBefore, checks };
   report.benchmarks.push(entry);
   process.stdout.write(`${JSON.stringify(entry)}\n`);
   if (error !== undefined) lines.push(`${b.name}: FAILED (${error.split('\n')[0]})`);
   for (const c of checks) lines.push(`${b.name}: ${c.label}: ${c.value ?? 'n/a'} (target ${c.op} ${c.target}) ${c.met ? 'MET' : 'MISSED'}`);
 }
 mkdirSync(BENCH_RESULTS_DIR, { recursive: true });
-writeFileSync(join(BENCH_RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+const latestPath = join(BENCH_RESULTS_DIR, 'latest.json');
+const previous = existsSync(latestPath) ? (JSON.parse(readFileSync(latestPath, 'utf8')) as { benchmarks?: Record<string, unknown>[] }).benchmarks ?? [] : [];
+const ranNow = new Set(report.benchmarks.map((e) => e['name']));
+const order = BENCHMARKS.map((b) => b.name);
+report.benchmarks = [...previous.filter((e) => !ranNow.has(e['name'])), ...report.benchmarks]
+  .sort((a, b) => order.indexOf(String(a['name'])) - order.indexOf(String(b['name'])));
+writeFileSync(latestPath, `${JSON.stringify(report, null, 2)}\n`);
 process.stdout.write(`\nSummary (${report.date}, ${report.machine.cpus} CPUs, load average now ${loadavg().map((x) => x.toFixed(2)).join(' ')}):\n${lines.map((l) => `  ${l}`).join('\n')}\nWritten to bench/results/latest.json\n`);

@@ -1,15 +1,17 @@
 /**
  * Watch fan-out benchmark: 1,000 HTTPS watch streams on one namespace against a raw Node HTTPS chunked fan-out of
  * the same event bytes to as many clients, in the same run.
- * Run: node --import tsx bench/watch-fanout.ts [--watchers N] [--client-processes K] [--burst N] [--paced N]
+ * Run: node --import tsx bench/watch-fanout.ts [--watchers N] [--client-processes K] [--burst N] [--paced N] [--rounds N]
  *
- * Watchers live in K helper processes (bench/watch-swarm.ts), so their TLS work does not run on the measuring
- * event loop. Phases, API first (its events are captured and replayed to the raw side byte for byte):
- *   burst: 50 pod creates (16 in flight); deliveries/s = 50 × watchers / (first create sent → last watcher got
- *          the last event);
- *   paced: 100 creates at 100/s (open loop; one second, which 1,000 watchers already cannot absorb here); latency = last watcher got the event − the create's response arrived.
- * The raw server (bench/raw-fanout-server.ts) writes the captured lines the same way: all at once, then one per
- * 10 ms (latency from just before its first write). Prints one JSON line.
+ * Watchers live in K helper processes per side (bench/watch-swarm.ts), so their TLS work does not run on the
+ * measuring event loop; both sides' watchers stay connected throughout. Every API phase is followed by the same
+ * phase on the raw side (bench/raw-fanout-server.ts), which replays the event lines the API sent, byte for byte:
+ *   burst, 3 rounds: 40 pod creates (16 in flight) / the raw server writing those 40 lines at once;
+ *          deliveries/s = events × watchers / Σ (first create sent → last watcher got the last event);
+ *   paced: 100 creates at 100/s, open loop (one second, which 1,000 watchers already cannot absorb here) / the
+ *          raw server writing one line per 10 ms; latency = last watcher got the event − the create's response
+ *          arrived (raw: − just before its first write of the line).
+ * Prints one JSON line.
  * Targets: API deliveries/s ≥ 0.7 × raw; API commit-to-last-watcher p99 ≤ 10 ms.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,8 +34,9 @@ const arg = (name: string, fallback: number): number => {
 };
 const watchers = arg('--watchers', 1000);
 const clientProcesses = arg('--client-processes', 2);
-const BURST = arg('--burst', 50);
+const BURST = arg('--burst', 40);
 const PACED = arg('--paced', 100);
+const ROUNDS = arg('--rounds', 3);
 
 /** eventName is the pod name of the i-th event (the swarm recognises `f-<n>`). */
 const eventName = (i: number): string => `f-${String(i).padStart(5, '0')}`;
@@ -127,81 +130,89 @@ try {
     return wallClockMs();
   };
 
-  // --- API side ---
+  const lineOf = new Map<string, string>();
+  /** capture asks the API side's first swarm for the lines it received and indexes them by pod name. */
+  const capture = async (swarm: ChildScript | undefined): Promise<void> => {
+    const dumped = swarm?.next((m): m is { lines: string[] } => typeof m === 'object' && m !== null && 'lines' in m);
+    swarm?.send({ dump: true });
+    for (const line of (await dumped)?.lines ?? []) {
+      const name = /"name":"(f-\d+)"/.exec(line)?.[1];
+      if (name !== undefined && !lineOf.has(name)) lineOf.set(name, line);
+    }
+  };
+  const linesFor = (all: readonly string[]): string[] => all.map((n) => lineOf.get(n)).filter((l): l is string => l !== undefined);
+  const lastOf = (d: Deliveries, all: readonly string[]): number => Math.max(...all.map((n) => d.lastAt(n) ?? 0));
+
   const connectStart = performance.now();
   const apiSwarms = await startSwarms(new URL(`/api/v1/namespaces/${NAMESPACE}/pods?watch=true&timeoutSeconds=600`, server.url).href, files, true);
   helpers.push(...apiSwarms);
   const connectSeconds = (performance.now() - connectStart) / 1000;
   const apiDeliveries = new Deliveries(apiSwarms);
   const rssWithWatchersMb = server.rssMegabytes();
-
-  const burstNames = names(0, BURST);
-  const apiBurstStart = wallClockMs();
-  let nextBurst = 0;
-  await Promise.all(Array.from({ length: BURST_IN_FLIGHT }, async () => {
-    while (nextBurst < BURST) await create(burstNames[nextBurst++] ?? '');
-  }));
-  const apiBurstMissing = await apiDeliveries.waitFor(burstNames);
-  const apiBurstLast = Math.max(...burstNames.map((n) => apiDeliveries.lastAt(n) ?? 0));
-  const apiBurstSeconds = (apiBurstLast - apiBurstStart) / 1000;
-
-  const pacedNames = names(BURST, PACED);
-  const responses = new Map<string, number>();
-  const pacedStart = performance.now();
-  const sends: Promise<void>[] = [];
-  for (let i = 0; i < PACED; i++) {
-    const due = pacedStart + i * PACED_INTERVAL_MS;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const name = pacedNames[i] ?? '';
-    sends.push(create(name).then((at) => void responses.set(name, at)));
-  }
-  await Promise.all(sends);
-  const pacedAchievedPerSec = PACED / ((performance.now() - pacedStart) / 1000);
-  const apiPacedMissing = await apiDeliveries.waitFor(pacedNames);
-  const apiLatency = summarizeLatencies(latencies(apiDeliveries, responses));
-  if (createFailures > 0) throw new Error(`Cannot benchmark watch fan-out: ${createFailures} creates failed`);
-  const dumped = apiSwarms[0]?.next((m): m is { lines: string[] } => typeof m === 'object' && m !== null && 'lines' in m);
-  apiSwarms[0]?.send({ dump: true });
-  const lines = (await dumped)?.lines ?? [];
-  await stopAll(apiSwarms);
-  agent.destroy();
-  const lineOf = new Map<string, string>();
-  for (const line of lines) {
-    const name = /"name":"(f-\d+)"/.exec(line)?.[1];
-    if (name !== undefined && !lineOf.has(name)) lineOf.set(name, line);
-  }
-  const burstLines = burstNames.map((n) => lineOf.get(n)).filter((l): l is string => l !== undefined);
-  const pacedLines = pacedNames.map((n) => lineOf.get(n)).filter((l): l is string => l !== undefined);
-  const eventBytes = burstLines.reduce((s, l) => s + l.length + 1, 0) / Math.max(1, burstLines.length);
-
-  // --- raw side: the same bytes ---
   const tls = join(server.dataDir, 'tls');
   const raw = await ChildScript.start<{ port: number }>('raw-fanout-server.ts', [join(tls, 'serving.crt'), join(tls, 'serving.key')]);
   helpers.push(raw.child);
   const rawSwarms = await startSwarms(`https://127.0.0.1:${raw.hello.port}/`, files, false);
   helpers.push(...rawSwarms);
   const rawDeliveries = new Deliveries(rawSwarms);
-  const rawBurstNames = burstNames.filter((n) => lineOf.has(n));
-  const rawBurstStart = wallClockMs();
-  raw.child.send({ burst: burstLines });
-  const rawBurstMissing = await rawDeliveries.waitFor(rawBurstNames);
-  const rawBurstLast = Math.max(...rawBurstNames.map((n) => rawDeliveries.lastAt(n) ?? 0));
-  const rawBurstSeconds = (rawBurstLast - rawBurstStart) / 1000;
+
+  // --- bursts, alternating API and raw ---
+  let apiEvents = 0, apiSeconds = 0, rawEvents = 0, rawSeconds = 0;
+  const missing = { apiBurst: 0, apiPaced: 0, rawBurst: 0, rawPaced: 0 };
+  for (let r = 0; r < ROUNDS; r++) {
+    const burstNames = names(r * BURST, BURST);
+    const apiStart = wallClockMs();
+    let next = 0;
+    await Promise.all(Array.from({ length: BURST_IN_FLIGHT }, async () => {
+      while (next < BURST) await create(burstNames[next++] ?? '');
+    }));
+    missing.apiBurst += (await apiDeliveries.waitFor(burstNames)).length;
+    apiEvents += BURST;
+    apiSeconds += (lastOf(apiDeliveries, burstNames) - apiStart) / 1000;
+
+    await capture(apiSwarms[0]);
+    const rawNames = burstNames.filter((n) => lineOf.has(n));
+    const rawStart = wallClockMs();
+    raw.child.send({ burst: linesFor(rawNames) });
+    missing.rawBurst += (await rawDeliveries.waitFor(rawNames)).length;
+    rawEvents += rawNames.length;
+    rawSeconds += (lastOf(rawDeliveries, rawNames) - rawStart) / 1000;
+  }
+
+  // --- paced: API, then raw with the same lines ---
+  const pacedNames = names(ROUNDS * BURST, PACED);
+  const responses = new Map<string, number>();
+  const pacedStart = performance.now();
+  const sends: Promise<void>[] = [];
+  for (let i = 0; i < PACED; i++) {
+    const wait = pacedStart + i * PACED_INTERVAL_MS - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const name = pacedNames[i] ?? '';
+    sends.push(create(name).then((at) => void responses.set(name, at)));
+  }
+  await Promise.all(sends);
+  const pacedAchievedPerSec = PACED / ((performance.now() - pacedStart) / 1000);
+  missing.apiPaced = (await apiDeliveries.waitFor(pacedNames)).length;
+  const apiLatency = summarizeLatencies(latencies(apiDeliveries, responses));
+  if (createFailures > 0) throw new Error(`Cannot benchmark watch fan-out: ${createFailures} creates failed`);
+  await capture(apiSwarms[0]);
+  agent.destroy();
 
   const emitted = new Map<string, number>();
   const stopEmitted = raw.child.onMessage((m) => {
     if (typeof m === 'object' && m !== null && 'emitted' in m && 'at' in m) emitted.set(String(m.emitted), Number(m.at));
   });
   const pacedDone = raw.child.next((m): m is { pacedDone: true } => typeof m === 'object' && m !== null && 'pacedDone' in m);
-  raw.child.send({ paced: pacedLines, intervalMs: PACED_INTERVAL_MS });
+  raw.child.send({ paced: linesFor(pacedNames), intervalMs: PACED_INTERVAL_MS });
   await pacedDone;
-  const rawPacedMissing = await rawDeliveries.waitFor(pacedNames.filter((n) => lineOf.has(n)));
+  missing.rawPaced = (await rawDeliveries.waitFor(pacedNames.filter((n) => lineOf.has(n)))).length;
   stopEmitted();
   const rawLatency = summarizeLatencies(latencies(rawDeliveries, emitted));
+  const eventLines = [...lineOf.values()];
+  const eventBytes = eventLines.reduce((sum, l) => sum + l.length + 1, 0) / Math.max(1, eventLines.length);
 
-  const apiRate = (BURST * watchers) / apiBurstSeconds;
-  const rawRate = (rawBurstNames.length * watchers) / rawBurstSeconds;
+  const apiRate = (apiEvents * watchers) / apiSeconds;
+  const rawRate = (rawEvents * watchers) / rawSeconds;
   process.stdout.write(`${JSON.stringify({
     bench: 'watch',
     watchers,
@@ -209,15 +220,17 @@ try {
     eventBytes: round(eventBytes),
     connectSeconds: round(connectSeconds, 2),
     serverRssWithWatchersMb: round(rssWithWatchersMb),
-    apiBurstSeconds: round(apiBurstSeconds, 3),
-    rawBurstSeconds: round(rawBurstSeconds, 3),
+    burstRounds: ROUNDS,
+    eventsPerBurst: BURST,
+    apiBurstSeconds: round(apiSeconds, 3),
+    rawBurstSeconds: round(rawSeconds, 3),
     apiDeliveriesPerSec: round(apiRate),
     rawDeliveriesPerSec: round(rawRate),
     ratio: round(apiRate / rawRate, 3),
     pacedWritesPerSecAchieved: round(pacedAchievedPerSec, 1),
     apiCommitToLastWatcherMs: apiLatency,
     rawEmitToLastWatcherMs: rawLatency,
-    undelivered: { apiBurst: apiBurstMissing.length, apiPaced: apiPacedMissing.length, rawBurst: rawBurstMissing.length, rawPaced: rawPacedMissing.length },
+    undelivered: missing,
   })}\n`);
 } finally {
   await stopAll(helpers);

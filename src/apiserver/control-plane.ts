@@ -20,6 +20,7 @@ import { bootstrapCluster } from './registry/bootstrap.js';
 import { Compactor } from './registry/compactor.js';
 import { BUILTIN_STRATEGIES } from './registry/resources/index.js';
 import { ReviewHandler } from './reviews/review-handler.js';
+import { PodLogHandler } from './podlogs/pod-log-handler.js';
 import { ApiServer, type OpenApiProvider } from './server.js';
 
 /** ControlPlaneConfig is the construction input of ControlPlane. */
@@ -74,8 +75,10 @@ export class ControlPlane {
     const tokens = new TokenAuthenticator(config.staticTokens ?? new Map());
     authenticators.push(tokens);
     const authorizer: Authorizer = new AuthenticatedAuthorizer();
+    const dispatcher = this.#dispatcher;
+    const podLogs = new PodLogHandler({ next: dispatcher, pods: () => dispatcher.storeFor('', 'pods') });
     const reviews = new ReviewHandler({
-      next: this.#dispatcher,
+      next: podLogs,
       schemaLookup: schemas,
       review: async (attrs) => {
         const d = await authorizer.authorize(attrs.user, {

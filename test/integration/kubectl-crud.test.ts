@@ -150,6 +150,58 @@ void describe('kubectl CRUD against tkube server', () => {
     assert.equal((await jsonOf(['serviceaccount', 'gen-sa'])).kind, 'ServiceAccount');
   });
 
+  void it('more create generators (protobuf bodies): job, cronjob, RBAC, priorityclass, quota, pdb, ingress, services, docker-registry secret', async () => {
+    await cluster.kubectlOk(['create', 'namespace', 'gens']);
+    const cases: [string[], string][] = [
+      [['job', 'j1', '--image=busybox:1', '--', 'echo', 'hi'], 'job.batch/j1 created'],
+      [['cronjob', 'cj1', '--image=busybox:1', '--schedule=*/5 * * * *'], 'cronjob.batch/cj1 created'],
+      [['role', 'r1', '--verb=get,list', '--resource=pods'], 'role.rbac.authorization.k8s.io/r1 created'],
+      [['rolebinding', 'rb1', '--role=r1', '--user=alice'], 'rolebinding.rbac.authorization.k8s.io/rb1 created'],
+      [['clusterrole', 'gens-cr1', '--verb=get', '--resource=nodes'], 'clusterrole.rbac.authorization.k8s.io/gens-cr1 created'],
+      [['clusterrolebinding', 'gens-crb1', '--clusterrole=gens-cr1', '--user=alice'], 'clusterrolebinding.rbac.authorization.k8s.io/gens-crb1 created'],
+      [['priorityclass', 'gens-pc1', '--value=1000'], 'priorityclass.scheduling.k8s.io/gens-pc1 created'],
+      [['quota', 'q1', '--hard=pods=10'], 'resourcequota/q1 created'],
+      [['pdb', 'pdb1', '--selector=app=x', '--min-available=1'], 'poddisruptionbudget.policy/pdb1 created'],
+      [['ingress', 'ing1', '--rule=foo.com/bar=svc1:8080'], 'ingress.networking.k8s.io/ing1 created'],
+      [['service', 'clusterip', 'svc1', '--tcp=8080:80'], 'service/svc1 created'],
+      [['service', 'nodeport', 'np1', '--tcp=80:8080'], 'service/np1 created'],
+      [['secret', 'docker-registry', 'reg1', '--docker-username=u', '--docker-password=p', '--docker-server=r.example'], 'secret/reg1 created'],
+    ];
+    for (const [args, line] of cases) {
+      const r = await cluster.kubectl(['create', '-n', 'gens', ...args]);
+      assert.equal(r.code, 0, `kubectl create ${args.join(' ')}:\n${r.stdout}\n${r.stderr}`);
+      assert.equal(r.stdout.trim(), line);
+    }
+    assert.equal(await cluster.kubectlOk(['get', '-n', 'gens', 'job', 'j1', '-o', 'jsonpath={.spec.template.spec.restartPolicy} {.spec.template.spec.containers[0].command}']), 'Never ["echo","hi"]');
+    assert.equal(await cluster.kubectlOk(['get', '-n', 'gens', 'cronjob', 'cj1', '-o', 'jsonpath={.spec.schedule}']), '*/5 * * * *');
+    assert.equal(await cluster.kubectlOk(['get', '-n', 'gens', 'rolebinding', 'rb1', '-o', 'jsonpath={.roleRef.kind}/{.roleRef.name} {.subjects[0].kind}/{.subjects[0].name}']), 'Role/r1 User/alice');
+    const nodePort = Number(await cluster.kubectlOk(['get', '-n', 'gens', 'service', 'np1', '-o', 'jsonpath={.spec.ports[0].nodePort}']));
+    assert.ok(nodePort >= 30000 && nodePort <= 32767, `nodePort ${nodePort} is in the default range`);
+    assert.equal(await cluster.kubectlOk(['get', '-n', 'gens', 'secret', 'reg1', '-o', 'jsonpath={.type}']), 'kubernetes.io/dockerconfigjson');
+    const table = await cluster.kubectlOk(['get', '-n', 'gens', 'cronjob', 'cj1']);
+    assert.deepEqual(columns(table), ['NAME', 'SCHEDULE', 'TIMEZONE', 'SUSPEND', 'ACTIVE', 'LAST SCHEDULE', 'AGE']);
+  });
+
+  void it('expose, set image, set env, go-template, --show-labels, -L and -A', async () => {
+    await cluster.kubectlOk(['create', 'deployment', 'tools', '--image=nginx:1']);
+    assert.match(await cluster.kubectlOk(['expose', 'deployment', 'tools', '--port=80', '--target-port=8080']), /^service\/tools exposed$/m);
+    assert.equal(await cluster.kubectlOk(['get', 'service', 'tools', '-o', 'jsonpath={.spec.selector.app} {.spec.ports[0].port} {.spec.ports[0].targetPort}']), 'tools 80 8080');
+    assert.match(await cluster.kubectlOk(['set', 'image', 'deployment/tools', 'nginx=nginx:2']), /^deployment\.apps\/tools image updated$/m);
+    assert.match(await cluster.kubectlOk(['set', 'env', 'deployment/tools', 'FOO=bar']), /^deployment\.apps\/tools env updated$/m);
+    assert.equal(
+      await cluster.kubectlOk(['get', 'deployment', 'tools', '-o', 'go-template={{range .spec.template.spec.containers}}{{.name}}={{.image}} {{range .env}}{{.name}}={{.value}}{{end}}{{end}}']),
+      'nginx=nginx:2 FOO=bar',
+    );
+    const labels = await cluster.kubectlOk(['get', 'deployment', 'tools', '--show-labels']);
+    assert.equal(columns(labels).at(-1), 'LABELS');
+    assert.equal(row(labels, 'tools')?.at(-1), 'app=tools');
+    const labelColumn = await cluster.kubectlOk(['get', 'deployment', 'tools', '-L', 'app']);
+    assert.equal(columns(labelColumn).at(-1), 'APP');
+    const all = await cluster.kubectlOk(['get', 'deployments', '-A']);
+    assert.deepEqual(columns(all).slice(0, 2), ['NAMESPACE', 'NAME']);
+    assert.match(all, /^default\s+tools\s+/m);
+  });
+
   void it('get pods prints the server-side table with READY and STATUS; -o wide adds IP and NODE', async () => {
     const out = await cluster.kubectlOk(['get', 'pods']);
     assert.deepEqual(columns(out), ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
@@ -373,6 +425,37 @@ spec:
     assert.equal((await cluster.kubectl(['delete', '-n', 'scratch', 'configmap', 'never-was', '--ignore-not-found'])).code, 0);
   });
 
+  void it('--dry-run=server, diff, chunked lists and wait', async () => {
+    assert.match(await cluster.kubectlOk(['create', 'configmap', 'dry', '--from-literal=a=1', '--dry-run=server']), /^configmap\/dry created \(server dry run\)$/m);
+    assert.match(failed(await cluster.kubectl(['get', 'configmap', 'dry']), 'get a dry-run object'), /configmaps "dry" not found/);
+    await cluster.kubectlOk(['apply', '-f', '-'], { input: configMapYaml('diffed', { a: '1' }) });
+    assert.match(await cluster.kubectlOk(['delete', 'configmap', 'diffed', '--dry-run=server']), /^configmap "diffed" deleted \(server dry run\)$/m);
+    assert.equal(await cluster.kubectlOk(['get', 'configmap', 'diffed', '-o', 'jsonpath={.data.a}']), '1');
+
+    const same = await cluster.kubectl(['diff', '-f', '-'], { input: configMapYaml('diffed', { a: '1' }) });
+    assert.equal(same.code, 0, `diff of an unchanged object:\n${same.stdout}\n${same.stderr}`);
+    const changed = await cluster.kubectl(['diff', '-f', '-'], { input: configMapYaml('diffed', { a: '2' }) });
+    assert.equal(changed.code, 1, `diff of a changed object:\n${changed.stdout}\n${changed.stderr}`);
+    assert.match(changed.stdout, /^-\s+a: "1"$/m);
+    assert.match(changed.stdout, /^\+\s+a: "2"$/m);
+    assert.equal(await cluster.kubectlOk(['get', 'configmap', 'diffed', '-o', 'jsonpath={.data.a}']), '1', 'diff changes nothing');
+
+    for (let i = 0; i < 5; i++) await cluster.kubectlOk(['create', 'configmap', `chunk-${i}`, '--from-literal=i=x']);
+    const chunked = await cluster.kubectl(['get', 'configmaps', '--chunk-size=2', '-v=6', '-o', 'name']);
+    assert.equal(chunked.code, 0, chunked.stderr);
+    for (let i = 0; i < 5; i++) assert.match(chunked.stdout, new RegExp(`^configmap/chunk-${i}$`, 'm'));
+    assert.match(chunked.stderr, /configmaps\?limit=2 200/);
+    assert.match(chunked.stderr, /configmaps\?continue=[^&\s]+&limit=2 200/);
+
+    assert.match(await cluster.kubectlOk(['wait', '--for=jsonpath={.data.a}=1', 'configmap/diffed', '--timeout=20s']), /^configmap\/diffed condition met$/m);
+    const waiter = cluster.kubectl(['wait', '--for=delete', 'configmap/diffed', '--timeout=30s']);
+    await cluster.kubectlOk(['delete', 'configmap', 'diffed', '--wait=false']);
+    const waited = await waiter;
+    assert.equal(waited.code, 0, `${waited.stdout}\n${waited.stderr}`);
+    // When the delete wins the race with wait's first GET, kubectl exits 0 without printing.
+    assert.match(waited.stdout, /^(configmap\/diffed condition met\n)?$/);
+  });
+
   void it('auth can-i answers yes for the admin and lists its rules', async () => {
     assert.equal((await cluster.kubectlOk(['auth', 'can-i', 'create', 'pods'])).trim(), 'yes');
     assert.equal((await cluster.kubectlOk(['auth', 'can-i', 'delete', 'deployments.apps', '-n', 'kube-system'])).trim(), 'yes');
@@ -458,6 +541,7 @@ spec:
     const warn = await cluster.kubectl(['apply', '--validate=warn', '-f', '-'], { input: withUnknown('warned') });
     assert.equal(warn.code, 0, `${warn.stdout}\n${warn.stderr}`);
     assert.match(warn.stderr, /Warning: unknown field "spec\.foo"/);
+    assert.equal(((await jsonOf(['deployment', 'warned'])).spec as Record<string, unknown>).foo, undefined, 'unknown fields are dropped, not stored');
   });
 
   for (const version of ['1.27', '1.33']) {

@@ -60,11 +60,73 @@ void describe('kubectl discovery, explain, version, health and metrics', () => {
     const apps = await cluster.kubectlOk(['api-resources', '--api-group=apps', '-o', 'name']);
     assert.match(apps, /^deployments\.apps$/m);
     assert.doesNotMatch(apps, /^pods$/m);
-    const cluserScoped = await cluster.kubectlOk(['api-resources', '--namespaced=false', '-o', 'name']);
-    assert.match(cluserScoped, /^namespaces$/m);
-    assert.doesNotMatch(cluserScoped, /^pods$/m);
+    const clusterScoped = await cluster.kubectlOk(['api-resources', '--namespaced=false', '-o', 'name']);
+    assert.match(clusterScoped, /^namespaces$/m);
+    assert.doesNotMatch(clusterScoped, /^pods$/m);
     const watchable = await cluster.kubectlOk(['api-resources', '--verbs=list,watch', '-o', 'name']);
     assert.match(watchable, /^configmaps$/m);
+  });
+
+  void it('serves aggregated discovery v2 and legacy discovery documents', async () => {
+    const accept = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;q=0.9';
+    for (const path of ['/api', '/apis']) {
+      const r = await cluster.request(path, { headers: { Accept: accept } });
+      assert.equal(r.status, 200, r.body);
+      assert.match(String(r.headers['content-type']), /^application\/json;g=apidiscovery\.k8s\.io;v=v2;as=APIGroupDiscoveryList/);
+      const doc = JSON.parse(r.body) as { kind: string; apiVersion: string; items: { metadata: { name?: string } }[] };
+      assert.equal(doc.kind, 'APIGroupDiscoveryList');
+      assert.equal(doc.apiVersion, 'apidiscovery.k8s.io/v2');
+      if (path === '/apis') assert.ok(doc.items.some((g) => g.metadata.name === 'apps'));
+    }
+    const apps = JSON.parse((await cluster.request('/apis', { headers: { Accept: accept } })).body) as {
+      items: { metadata: { name?: string }; versions: { version: string; resources: { resource: string; shortNames?: string[]; categories?: string[]; subresources?: { subresource: string }[] }[] }[] }[];
+    };
+    const deployments = apps.items.find((g) => g.metadata.name === 'apps')?.versions.find((v) => v.version === 'v1')?.resources.find((r) => r.resource === 'deployments');
+    assert.ok(deployments, 'apps/v1 deployments in aggregated discovery');
+    assert.deepEqual(deployments.shortNames, ['deploy']);
+    assert.deepEqual(deployments.categories, ['all']);
+    assert.ok(deployments.subresources?.some((sr) => sr.subresource === 'scale'));
+    assert.ok(deployments.subresources?.some((sr) => sr.subresource === 'status'));
+
+    const legacy = await cluster.request('/api/v1');
+    assert.equal(legacy.status, 200, legacy.body);
+    const list = JSON.parse(legacy.body) as { kind: string; groupVersion: string; resources: { name: string; namespaced: boolean; kind: string; verbs: string[] }[] };
+    assert.equal(list.kind, 'APIResourceList');
+    assert.equal(list.groupVersion, 'v1');
+    const pods = list.resources.find((r) => r.name === 'pods');
+    assert.ok(pods);
+    assert.equal(pods.kind, 'Pod');
+    assert.ok(pods.verbs.includes('watch'));
+    assert.ok(list.resources.some((r) => r.name === 'pods/log'));
+    const groups = JSON.parse((await cluster.request('/apis')).body) as { kind: string; groups: { name: string; preferredVersion: { groupVersion: string } }[] };
+    assert.equal(groups.kind, 'APIGroupList');
+    assert.equal(groups.groups.find((g) => g.name === 'apps')?.preferredVersion.groupVersion, 'apps/v1');
+  });
+
+  void it('serves OpenAPI v3 with fieldValidation on PATCH, and OpenAPI v2 as JSON', async () => {
+    const index = JSON.parse((await cluster.request('/openapi/v3')).body) as { paths: Record<string, { serverRelativeURL: string }> };
+    const appsUrl = index.paths['apis/apps/v1']?.serverRelativeURL;
+    assert.ok(appsUrl, `openapi/v3 lists apis/apps/v1: ${Object.keys(index.paths).join(', ')}`);
+    assert.ok(index.paths['api/v1']);
+    const apps = await cluster.request(appsUrl);
+    assert.equal(apps.status, 200);
+    const doc = JSON.parse(apps.body) as { paths: Record<string, Record<string, { 'x-kubernetes-group-version-kind'?: { kind: string }; parameters?: { name: string }[] } | undefined>> };
+    const patch = doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}']?.patch;
+    assert.ok(patch, 'the deployment PATCH operation');
+    assert.equal(patch['x-kubernetes-group-version-kind']?.kind, 'Deployment');
+    const params = (patch.parameters ?? []).map((p) => p.name);
+    for (const p of ['fieldValidation', 'dryRun', 'fieldManager', 'force']) assert.ok(params.includes(p), `PATCH parameters ${params.join(', ')} lack ${p}`);
+
+    const v2 = await cluster.request('/openapi/v2', { headers: { Accept: 'application/json' } });
+    assert.equal(v2.status, 200);
+    assert.equal((JSON.parse(v2.body) as { swagger?: string }).swagger, '2.0');
+  });
+
+  void it('serves OpenAPI v2 as protobuf (kubectl 1.27 and 1.28 apply need it)', async () => {
+    // kubectl 1.27 and 1.28 fetch the protobuf form for apply; after a 406 they try /swagger-2.0.0.pb-v1, and a 404 there fails the apply.
+    const pb = await cluster.request('/openapi/v2', { headers: { Accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
+    assert.equal(pb.status, 200, `protobuf OpenAPI v2: ${pb.status} ${pb.body.slice(0, 300)}`);
+    assert.match(String(pb.headers['content-type']), /^application\/com\.github\.proto-openapi\.spec\.v2(\.v1\.0)?@v1\.0\+protobuf/);
   });
 
   void it('api-versions lists the served group versions', async () => {

@@ -20,11 +20,20 @@ function join(path: string, name: string): string {
   return path === '' ? name : `${path}.${name}`;
 }
 
+/** UnknownFieldOptions tune findUnknownFields. */
+export interface UnknownFieldOptions {
+  /**
+   * Also delete the unknown fields from `obj` (in place), as decoding into typed objects does upstream: built-in
+   * kinds never store fields their schema lacks, whatever the fieldValidation mode. @default false
+   */
+  readonly prune?: boolean;
+}
+
 /**
  * findUnknownFields returns the paths of fields in `obj` that the type `typeName` (and the types it references)
  * does not define, in document order. An unknown type name yields no paths.
  */
-export function findUnknownFields(obj: unknown, typeName: string, lookup: SchemaLookup): string[] {
+export function findUnknownFields(obj: unknown, typeName: string, lookup: SchemaLookup, options: UnknownFieldOptions = {}): string[] {
   const unknown: string[] = [];
 
   const visitType = (value: unknown, name: string, path: string, depth: number): void => {
@@ -42,8 +51,10 @@ export function findUnknownFields(obj: unknown, typeName: string, lookup: Schema
     for (const [key, child] of Object.entries(value)) {
       const field = fields.get(key);
       const childPath = join(path, key);
-      if (field === undefined) unknown.push(childPath);
-      else visit(child, field.field.type, childPath, depth + 1);
+      if (field === undefined) {
+        unknown.push(childPath);
+        if (options.prune) delete value[key];
+      } else visit(child, field.field.type, childPath, depth + 1);
     }
   };
 

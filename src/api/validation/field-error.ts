@@ -4,10 +4,12 @@
  *   `spec.containers[0].name: Required value`, `metadata.name: Invalid value: "A": a lowercase RFC 1123 ...`.
  */
 import type { StatusCause } from '../meta/types.js';
+import { formatGoValue } from './go-value.js';
 
 /** FieldErrorType matches upstream's `field.ErrorType` reasons. */
 export type FieldErrorType =
   | 'FieldValueRequired'
+  | 'FieldValueNotFound'
   | 'FieldValueInvalid'
   | 'FieldValueNotSupported'
   | 'FieldValueDuplicate'
@@ -27,17 +29,16 @@ export interface FieldError {
   readonly supported?: readonly string[];
 }
 
-function quote(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v === undefined) return 'null';
-  return typeof v === 'object' ? JSON.stringify(v) : String(v);
-}
+// Bad values print as Go's %#v does upstream (`"abc"`, `map[string]string{"app":"x"}`), which users recognise.
+const quote = formatGoValue;
 
 /** fieldErrorMessage renders the message part (without the path) as upstream does. */
 export function fieldErrorMessage(e: FieldError): string {
   switch (e.type) {
     case 'FieldValueRequired':
       return e.detail ? `Required value: ${e.detail}` : 'Required value';
+    case 'FieldValueNotFound':
+      return `Not found: ${quote(e.badValue)}`;
     case 'FieldValueInvalid':
       return `Invalid value: ${quote(e.badValue)}${e.detail ? ': ' + e.detail : ''}`;
     case 'FieldValueNotSupported':
@@ -63,6 +64,7 @@ export function toCauses(errors: readonly FieldError[]): StatusCause[] {
 /** required, invalid, notSupported, duplicate, forbidden: short constructors. */
 export const fieldErrors = {
   required: (field: string, detail?: string): FieldError => ({ type: 'FieldValueRequired', field, detail }),
+  notFound: (field: string, badValue: unknown): FieldError => ({ type: 'FieldValueNotFound', field, badValue }),
   invalid: (field: string, badValue: unknown, detail?: string): FieldError => ({ type: 'FieldValueInvalid', field, badValue, detail }),
   notSupported: (field: string, badValue: unknown, supported: readonly string[]): FieldError => ({ type: 'FieldValueNotSupported', field, badValue, supported }),
   duplicate: (field: string, badValue: unknown): FieldError => ({ type: 'FieldValueDuplicate', field, badValue }),

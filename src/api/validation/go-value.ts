@@ -2,7 +2,7 @@
  * formatGoValue renders a field error's bad value the way upstream's messages print it (Go's `%q` for strings,
  * `%v` for numbers and booleans, `%#v` for string maps and string slices), so that
  * `Invalid value: map[string]string{"app":"x"}` reads exactly as kubectl users know it. Values with no
- * faithful Go rendering (structs) fall back to JSON. Offered for `fieldErrorMessage` to adopt.
+ * faithful Go rendering (structs) fall back to JSON. `fieldErrorMessage` prints bad values with it.
  */
 
 function isStringArray(v: unknown[]): v is string[] {
@@ -22,7 +22,8 @@ export function formatGoValue(v: unknown): string {
     if (isStringArray(v)) return `[]string{${v.map((s) => JSON.stringify(s)).join(', ')}}`;
     return JSON.stringify(v);
   }
-  if (typeof v === 'object' && isStringMap(v)) {
+  // An empty object is as likely a struct (a LabelSelector) as a map: leave it as JSON.
+  if (typeof v === 'object' && Object.keys(v).length > 0 && isStringMap(v)) {
     // Go prints map keys sorted.
     const keys = Object.keys(v).sort();
     return `map[string]string{${keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(v[k])}`).join(', ')}}`;

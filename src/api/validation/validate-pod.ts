@@ -153,7 +153,7 @@ function validateContainer(c: JsonObject, field: string, volumes: ReadonlySet<st
     const vname = str(m['name']);
     if (!vname) errs.push(fieldErrors.required(`${f}.name`));
     // Upstream reports this as "Not found", a type our FieldError vocabulary lacks; Invalid carries the same fact.
-    else if (!volumes.has(vname)) errs.push(fieldErrors.invalid(`${f}.name`, vname, 'volume not found'));
+    else if (!volumes.has(vname)) errs.push(fieldErrors.notFound(`${f}.name`, vname));
     const mp = str(m['mountPath']);
     if (!mp) errs.push(fieldErrors.required(`${f}.mountPath`));
     else {
@@ -190,7 +190,7 @@ function validateEphemeralContainer(c: JsonObject, field: string, volumes: Reado
   errs.push(...validateEnv(c['env'], `${field}.env`));
   objects(c['volumeMounts']).forEach((m, i) => {
     const vname = str(m['name']);
-    if (vname && !volumes.has(vname)) errs.push(fieldErrors.invalid(`${field}.volumeMounts[${i}].name`, vname, 'volume not found'));
+    if (vname && !volumes.has(vname)) errs.push(fieldErrors.notFound(`${field}.volumeMounts[${i}].name`, vname));
   });
   return errs;
 }
@@ -251,6 +251,80 @@ function isQualifiedKey(key: string): string[] {
   return errs;
 }
 
+const NODE_SELECTOR_OPERATORS = ['DoesNotExist', 'Exists', 'Gt', 'In', 'Lt', 'NotIn'];
+
+function validateNodeSelectorTerm(term: JsonObject, field: string): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const key of ['matchExpressions', 'matchFields']) {
+    objects(term[key]).forEach((req, i) => {
+      const f = `${field}.${key}[${i}]`;
+      const k = str(req['key']) ?? '';
+      if (key === 'matchExpressions') errs.push(...each(isQualifiedKey(k), `${f}.key`, k));
+      const op = str(req['operator']) ?? '';
+      const values = list(req['values']);
+      if (!NODE_SELECTOR_OPERATORS.includes(op)) errs.push(fieldErrors.notSupported(`${f}.operator`, op, NODE_SELECTOR_OPERATORS));
+      else if ((op === 'In' || op === 'NotIn') && values.length === 0) errs.push(fieldErrors.required(`${f}.values`, 'must be specified when `operator` is \'In\' or \'NotIn\''));
+      else if ((op === 'Exists' || op === 'DoesNotExist') && values.length > 0) errs.push(fieldErrors.forbidden(`${f}.values`, 'may not be specified when `operator` is \'Exists\' or \'DoesNotExist\''));
+      else if ((op === 'Gt' || op === 'Lt') && values.length !== 1) errs.push(fieldErrors.required(`${f}.values`, 'must be specified single value when `operator` is \'Lt\' or \'Gt\''));
+    });
+  }
+  return errs;
+}
+
+function validateAffinity(affinity: unknown, field: string): FieldError[] {
+  if (!isObject(affinity)) return [];
+  const errs: FieldError[] = [];
+  const na = obj(affinity['nodeAffinity']);
+  const required = na['requiredDuringSchedulingIgnoredDuringExecution'];
+  if (isObject(required)) {
+    const terms = objects(required['nodeSelectorTerms']);
+    const f = `${field}.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms`;
+    if (terms.length === 0) errs.push(fieldErrors.required(f, 'must have at least one node selector term'));
+    terms.forEach((t, i) => errs.push(...validateNodeSelectorTerm(t, `${f}[${i}]`)));
+  }
+  objects(na['preferredDuringSchedulingIgnoredDuringExecution']).forEach((p, i) => {
+    const f = `${field}.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
+    const w = num(p['weight']);
+    if (w === undefined || w < 1 || w > 100) errs.push(fieldErrors.invalid(`${f}.weight`, w ?? 0, 'must be in the range 1-100'));
+    errs.push(...validateNodeSelectorTerm(obj(p['preference']), `${f}.preference`));
+  });
+  for (const kind of ['podAffinity', 'podAntiAffinity']) {
+    const pa = obj(affinity[kind]);
+    objects(pa['requiredDuringSchedulingIgnoredDuringExecution']).forEach((t, i) => {
+      if (!str(t['topologyKey'])) errs.push(fieldErrors.required(`${field}.${kind}.requiredDuringSchedulingIgnoredDuringExecution[${i}].topologyKey`, 'can not be empty'));
+    });
+    objects(pa['preferredDuringSchedulingIgnoredDuringExecution']).forEach((p, i) => {
+      const f = `${field}.${kind}.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
+      const w = num(p['weight']);
+      if (w === undefined || w < 1 || w > 100) errs.push(fieldErrors.invalid(`${f}.weight`, w ?? 0, 'must be in the range 1-100'));
+      if (!str(obj(p['podAffinityTerm'])['topologyKey'])) errs.push(fieldErrors.required(`${f}.podAffinityTerm.topologyKey`, 'can not be empty'));
+    });
+  }
+  return errs;
+}
+
+const UNSATISFIABLE_ACTIONS = ['DoNotSchedule', 'ScheduleAnyway'];
+
+function validateTopologySpreadConstraints(constraints: unknown, field: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const seen = new Set<string>();
+  objects(constraints).forEach((c, i) => {
+    const f = `${field}[${i}]`;
+    const skew = num(c['maxSkew']);
+    if (skew === undefined || skew <= 0) errs.push(fieldErrors.invalid(`${f}.maxSkew`, skew ?? 0, 'must be greater than zero'));
+    const key = str(c['topologyKey']) ?? '';
+    if (!key) errs.push(fieldErrors.required(`${f}.topologyKey`, 'can not be empty'));
+    const action = str(c['whenUnsatisfiable']) ?? '';
+    if (!UNSATISFIABLE_ACTIONS.includes(action)) errs.push(fieldErrors.notSupported(`${f}.whenUnsatisfiable`, action, UNSATISFIABLE_ACTIONS));
+    const pair = `${key}/${action}`;
+    if (seen.has(pair)) errs.push(fieldErrors.duplicate(`${f}.{topologyKey, whenUnsatisfiable}`, pair));
+    seen.add(pair);
+    const minDomains = num(c['minDomains']);
+    if (minDomains !== undefined && minDomains <= 0) errs.push(fieldErrors.invalid(`${f}.minDomains`, minDomains, 'must be greater than 0'));
+  });
+  return errs;
+}
+
 /** validatePodSpec validates a PodSpec at `field` (e.g. "spec" or "spec.template.spec"). */
 export function validatePodSpec(spec: unknown, field: string, opts: PodSpecOptions = {}): FieldError[] {
   const s = obj(spec);
@@ -306,6 +380,8 @@ export function validatePodSpec(spec: unknown, field: string, opts: PodSpecOptio
   const nodeName = str(s['nodeName']);
   if (nodeName) errs.push(...each(isDNS1123Subdomain(nodeName), `${field}.nodeName`, nodeName));
   errs.push(...validateTolerations(s['tolerations'], `${field}.tolerations`));
+  errs.push(...validateAffinity(s['affinity'], `${field}.affinity`));
+  errs.push(...validateTopologySpreadConstraints(s['topologySpreadConstraints'], `${field}.topologySpreadConstraints`));
   const pc = str(s['priorityClassName']);
   if (pc) errs.push(...each(isDNS1123Subdomain(pc), `${field}.priorityClassName`, pc));
   const pp = str(s['preemptionPolicy']);

@@ -91,7 +91,7 @@ describe('workload validation', () => {
   });
   it('replication controller selector map', () => {
     assert.deepEqual(msgs(validateReplicationController({ spec: { selector: { a: 'b' }, template: template({ a: 'c' }) } })), [
-      'spec.template.metadata.labels: Invalid value: {"a":"c"}: `selector` does not match template `labels`',
+      'spec.template.metadata.labels: Invalid value: map[string]string{"a":"c"}: `selector` does not match template `labels`',
     ]);
   });
   it('daemonset update strategy and statefulset update', () => {
@@ -100,6 +100,19 @@ describe('workload validation', () => {
     const old: KubeObject = { spec: { replicas: 1, serviceName: 'a' } };
     assert.deepEqual(msgs(validateStatefulSetUpdate({ spec: { replicas: 3, serviceName: 'a' } }, old)), []);
     assert.equal(msgs(validateStatefulSetUpdate({ spec: { replicas: 1, serviceName: 'b' } }, old)).length, 1);
+  });
+});
+
+describe('pod scheduling constraints', () => {
+  it('checks affinity and topology spread', async () => {
+    const { validatePodSpec } = await import('./validate-pod.js');
+    const spec = (extra: Record<string, unknown>): Record<string, unknown> => ({ ...(template({}).spec as Record<string, unknown>), ...extra });
+    assert.deepEqual(msgs(validatePodSpec(spec({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In' }] }] } } } }), 'spec')), [
+      "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'",
+    ]);
+    assert.deepEqual(msgs(validatePodSpec(spec({ topologySpreadConstraints: [{ maxSkew: 0, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }] }), 'spec')), [
+      'spec.topologySpreadConstraints[0].maxSkew: Invalid value: 0: must be greater than zero',
+    ]);
   });
 });
 

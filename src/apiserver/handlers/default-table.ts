@@ -4,7 +4,7 @@
  */
 import type { KubeObject } from '../../api/meta/types.js';
 import type { TableConvertor } from '../printers/table.js';
-import { humanDuration } from './human-duration.js';
+import { translateTimestampSince } from '../printers/age.js';
 
 /** DEFAULT_TABLE renders NAME and AGE. */
 export const DEFAULT_TABLE: TableConvertor = {
@@ -26,7 +26,7 @@ export const DEFAULT_TABLE: TableConvertor = {
   ],
   cells(obj: KubeObject, now: Date): unknown[] {
     const created = obj.metadata?.creationTimestamp;
-    const age = created ? humanDuration(now.getTime() - Date.parse(created)) : '<unknown>';
+    const age = translateTimestampSince(created, now);
     return [obj.metadata?.name ?? '', age];
   },
 };

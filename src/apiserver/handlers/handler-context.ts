@@ -10,7 +10,7 @@ import type { TableConvertor } from '../printers/table.js';
 import type { GenericStore } from '../registry/generic-store.js';
 import type { RequestScope } from '../request/request-scope.js';
 
-/** UnknownFieldFinder lists the paths of fields the kind's schema does not know (for fieldValidation). */
+/** UnknownFieldFinder returns the unknown fields of a decoded object of kind `gvk`, pruning them from it in place. */
 export type UnknownFieldFinder = (obj: unknown, gvk: GroupVersionKind) => string[];
 
 /** ResourceEntry is one served resource at one version. */

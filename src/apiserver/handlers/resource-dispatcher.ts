@@ -101,7 +101,7 @@ export class ResourceDispatcher implements ResourceHandler {
       (schemas
         ? (obj, gvk) => {
             const type = schemas.kind(gvk);
-            return type ? findUnknownFields(obj, type.name, schemas) : [];
+            return type ? findUnknownFields(obj, type.name, schemas, { prune: true }) : [];
           }
         : undefined);
     this.serviceAllocation = new ServiceAllocation(

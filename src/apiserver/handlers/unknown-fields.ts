@@ -9,14 +9,15 @@ import { addWarnings } from './object-response.js';
 import type { FieldValidation } from './query-options.js';
 
 /**
- * unknownFieldWarnings applies the fieldValidation directive to a decoded object of kind `gvk`: with `Strict` it
+ * unknownFieldWarnings prunes unknown fields from `obj` (through the dispatcher's finder) and applies the fieldValidation directive to a decoded object of kind `gvk`: with `Strict` it
  * throws 400 for unknown fields; with `Warn` it returns the warning texts (the caller sends them once the write
  * is done, see addWarnings); with `Ignore` it returns none.
  */
 export function unknownFieldWarnings(ctx: HandlerContext, obj: unknown, gvk: GroupVersionKind, mode: FieldValidation): string[] {
-  if (mode === 'Ignore' || !ctx.unknownFields) return [];
+  if (!ctx.unknownFields) return [];
+  // Always run the finder: it also prunes unknown fields, which are never stored, even with Ignore.
   const unknown = ctx.unknownFields(obj, gvk);
-  if (unknown.length === 0) return [];
+  if (unknown.length === 0 || mode === 'Ignore') return [];
   const messages = unknown.map((path) => `unknown field ${JSON.stringify(path)}`);
   if (mode === 'Strict') throw badRequest(`strict decoding error: ${messages.join(', ')}`);
   return messages;
