@@ -1,0 +1,100 @@
+/**
+ * The README's first command: `./tkube up` gives a running cluster that kubectl can use, through the real
+ * launcher, with HOME pointed at a temp dir so the user's ~/.kube/config is never touched.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT, runCommand } from '../harness/test-cluster.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe('./tkube up | status | down | delete', () => {
+  const home = mkdtempSync(join(tmpdir(), 'tkube-home-'));
+  const dataDir = join(home, 'data');
+  const env = { ...process.env, HOME: home, KUBECONFIG: '', LANG: 'C' };
+  let port = 0;
+  const tkube = (...args: string[]) => runCommand(join(REPO_ROOT, 'tkube'), args, { env, timeoutMs: 120_000 });
+  const kubectl = (...args: string[]) => runCommand('kubectl', ['--context', 'tkube', ...args], { env: { ...env, KUBECONFIG: join(home, '.kube', 'config') } });
+
+  before(async () => {
+    port = await freePort();
+  });
+  after(async () => {
+    await tkube('down', '--data-dir', dataDir);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('up starts a cluster in the background and merges context "tkube" into ~/.kube/config', async () => {
+    const r = await tkube('up', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /Done! kubectl is now configured to use "tkube" cluster and "default" namespace by default/);
+    assert.match(r.stdout, /^\*  /m, 'plain ASCII glyphs when not a UTF-8 terminal');
+    const kc = readFileSync(join(home, '.kube', 'config'), 'utf8');
+    assert.match(kc, /current-context: tkube/);
+    assert.match(kc, new RegExp(`server: https://127.0.0.1:${port}`));
+    const ns = await kubectl('get', 'namespaces', '-o', 'name');
+    assert.equal(ns.code, 0, ns.stderr);
+    for (const n of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) assert.match(ns.stdout, new RegExp(`namespace/${n}`));
+    assert.ok(existsSync(join(dataDir, 'admin.kubeconfig')));
+  });
+
+  it('a second up reports the running cluster', async () => {
+    const r = await tkube('up', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /already running/);
+  });
+
+  it('status prints minikube-like fields', async () => {
+    const r = await tkube('status', '--data-dir', dataDir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^host: Running$/m);
+    assert.match(r.stdout, /^apiserver: Running$/m);
+    assert.match(r.stdout, /^kubeconfig: Configured$/m);
+  });
+
+  it('down stops the cluster and keeps its data; up brings the objects back', async () => {
+    assert.equal((await kubectl('create', 'configmap', 'kept', '--from-literal=a=b')).code, 0);
+    const down = await tkube('down', '--data-dir', dataDir);
+    assert.equal(down.code, 0, down.stderr);
+    assert.match(down.stdout, /1 node stopped/);
+    const st = await tkube('status', '--data-dir', dataDir);
+    assert.equal(st.code, 7);
+    assert.match(st.stdout, /^host: Stopped$/m);
+    const up = await tkube('up', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1');
+    assert.equal(up.code, 0, up.stdout + up.stderr);
+    const cm = await kubectl('get', 'configmap', 'kept', '-o', 'jsonpath={.data.a}');
+    assert.equal(cm.stdout, 'b');
+  });
+
+  it('delete removes the data dir and the kubeconfig context', async () => {
+    const r = await tkube('delete', '--data-dir', dataDir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Removed all traces of the "tkube" cluster/);
+    assert.equal(existsSync(dataDir), false);
+    assert.doesNotMatch(readFileSync(join(home, '.kube', 'config'), 'utf8'), /name: tkube/);
+  });
+
+  it('bad input gets one plain line, not a stack trace', async () => {
+    const r = await tkube('server', '--data-dir', dataDir, '--https-listen-port', 'notaport');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /^tkube: invalid port "notaport"/m);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    const u = await tkube('frobnicate');
+    assert.notEqual(u.code, 0);
+    assert.match(u.stderr, /unknown command 'frobnicate'/);
+  });
+});
