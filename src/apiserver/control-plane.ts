@@ -21,6 +21,9 @@ import { Compactor } from './registry/compactor.js';
 import { BUILTIN_STRATEGIES } from './registry/resources/index.js';
 import { ReviewHandler } from './reviews/review-handler.js';
 import { PodLogHandler } from './podlogs/pod-log-handler.js';
+import { ServiceAccountAuthenticator } from './serviceaccount/service-account-authenticator.js';
+import { TokenRequestHandler } from './serviceaccount/token-request-handler.js';
+import { TokenSigner } from './serviceaccount/token-signer.js';
 import { ApiServer, type OpenApiProvider } from './server.js';
 
 /** ControlPlaneConfig is the construction input of ControlPlane. */
@@ -30,6 +33,8 @@ export interface ControlPlaneConfig {
   /** 0 picks a free port. */
   readonly port: number;
   readonly tls: { readonly certPem: string; readonly keyPem: string; readonly clientCaPem: string };
+  /** PKCS#8 PEM key that signs service-account tokens. */
+  readonly serviceAccountKeyPem: string;
   /** Static bearer tokens. */
   readonly staticTokens?: ReadonlyMap<string, UserInfo>;
   /** @default "10.43.0.0/16" */
@@ -71,14 +76,17 @@ export class ControlPlane {
       v3Index: () => openapi.v3Index(),
       v3: (path) => openapi.v3Document(path),
     };
-    const authenticators: Authenticator[] = [new ClientCertAuthenticator()];
-    const tokens = new TokenAuthenticator(config.staticTokens ?? new Map());
-    authenticators.push(tokens);
-    const authorizer: Authorizer = new AuthenticatedAuthorizer();
     const dispatcher = this.#dispatcher;
+    const storeFor = (group: string, resource: string) => dispatcher.storeFor(group, resource);
+    const signer = new TokenSigner(config.serviceAccountKeyPem);
+    const serviceAccounts = new ServiceAccountAuthenticator({ signer, clock, store: storeFor });
+    const tokens = new TokenAuthenticator(config.staticTokens ?? new Map());
+    const authenticators: Authenticator[] = [new ClientCertAuthenticator(), tokens, serviceAccounts];
+    const authorizer: Authorizer = new AuthenticatedAuthorizer();
     const podLogs = new PodLogHandler({ next: dispatcher, pods: () => dispatcher.storeFor('', 'pods') });
+    const tokenRequests = new TokenRequestHandler({ next: podLogs, signer, clock, schemaLookup: schemas, store: storeFor });
     const reviews = new ReviewHandler({
-      next: podLogs,
+      next: tokenRequests,
       schemaLookup: schemas,
       review: async (attrs) => {
         const d = await authorizer.authorize(attrs.user, {
@@ -96,7 +104,7 @@ export class ControlPlane {
         });
         return { allowed: d.allowed, reason: d.reason };
       },
-      tokenReview: async (token) => tokens.authenticate({ headers: { authorization: `Bearer ${token}` } } as never),
+      tokenReview: async (token) => tokens.authenticateToken(token) ?? serviceAccounts.authenticateToken(token),
     });
     this.#server = new ApiServer({
       bindAddress: config.bindAddress,

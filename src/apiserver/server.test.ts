@@ -448,7 +448,7 @@ test('discovery negotiates aggregated v2 versus legacy documents and supports ET
   assert.equal((await call('/api', { token: TOKEN, method: 'POST', body: '{}' })).status, 405);
 });
 
-test('OpenAPI: v3 index, hashed documents cached immutably, stale hashes redirected, v2 protobuf refused', async () => {
+test('OpenAPI: v3 index, hashed documents cached immutably, stale hashes redirected, v2 as JSON or protobuf by Accept', async () => {
   const index = await call('/openapi/v3', { token: TOKEN, headers: { Accept: 'application/json' } });
   const paths = index.json()['paths'] as Record<string, { serverRelativeURL: string }>;
   const url = paths['apis/apps/v1']?.serverRelativeURL ?? '';
@@ -462,10 +462,13 @@ test('OpenAPI: v3 index, hashed documents cached immutably, stale hashes redirec
   assert.equal(stale.headers['location'], url);
   assert.equal((await call('/openapi/v3/apis/nope/v1', { token: TOKEN })).status, 404);
   const v2proto = await call('/openapi/v2', { token: TOKEN, headers: { Accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
-  assert.equal(v2proto.status, 406);
-  assert.equal(v2proto.json()['reason'], 'NotAcceptable');
-  const v2json = await call('/openapi/v2', { token: TOKEN, headers: { Accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf, application/json' } });
+  assert.equal(v2proto.status, 200);
+  assert.equal(v2proto.headers['content-type'], 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
+  const v2json = await call('/openapi/v2', { token: TOKEN, headers: { Accept: 'application/json, application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
   assert.equal(v2json.json()['swagger'], '2.0');
+  assert.notEqual(v2json.headers['etag'], v2proto.headers['etag']);
+  const v2html = await call('/openapi/v2', { token: TOKEN, headers: { Accept: 'text/html' } });
+  assert.equal(v2html.status, 406);
 });
 
 test('/metrics exports request, in-flight and storage families', async () => {

@@ -36,6 +36,7 @@ import {
   type ServedDocument,
 } from './negotiation/served-document.js';
 import { writeJson, writeStatus, writeStatusToSocket } from './negotiation/write.js';
+import { negotiateOpenApiV2, OPENAPI_V2_PROTOBUF_MEDIA_TYPE, openApiV2ProtobufDocument, serveOpenApiV2Protobuf } from './openapi/openapi-v2-protobuf.js';
 import { resolveRequestInfo } from './request/request-info-resolver.js';
 import type { RequestInfo, UserInfo } from './request/request-info.js';
 import { MAX_REQUEST_BODY_BYTES, type RequestScope, type ResourceHandler } from './request/request-scope.js';
@@ -522,6 +523,12 @@ export class ApiServer {
     let cacheControl: string | undefined;
     if (version === 'v2' && rest.length === 0) {
       doc = await openApi.v2();
+      if (!doc) throw notFound();
+      // kubectl 1.27 and 1.28 accept only the protobuf form here; it is derived from (and cached with) the JSON.
+      const format = negotiateOpenApiV2(req.headers.accept);
+      if (format === undefined) throw notAcceptable(['application/json', OPENAPI_V2_PROTOBUF_MEDIA_TYPE]);
+      if (format === 'protobuf') return serveOpenApiV2Protobuf(req, res, openApiV2ProtobufDocument(doc));
+      return serveDocument(req, res, doc, { varyAccept: true });
     } else if (version === 'v3' && rest.length === 0) {
       doc = await openApi.v3Index();
     } else if (version === 'v3') {

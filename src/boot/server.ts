@@ -54,6 +54,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     bindAddress: config.bindAddress,
     port: config.httpsPort,
     tls: { certPem: certs.serving.certPem, keyPem: certs.serving.keyPem, clientCaPem: certs.ca.pem.certPem },
+    serviceAccountKeyPem: certs.serviceAccountKeyPem,
     staticTokens: tokens,
     serviceCidr: config.serviceCidr,
     kubernetesServiceIp,

@@ -5,11 +5,12 @@
  *   ca.crt, ca.key            the cluster CA (signs serving and client certificates)
  *   serving.crt, serving.key  the API server's certificate; re-issued when the wanted SANs are not all covered
  *   admin.crt, admin.key      the admin client certificate (CN=system:admin, O=system:masters)
+ *   service-account.key       the key that signs service-account tokens
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { CertificateAuthority, type PemPair } from './certificate-authority.js';
 
 /** ClusterCertificates are the PEMs a server needs. */
@@ -17,6 +18,8 @@ export interface ClusterCertificates {
   readonly ca: CertificateAuthority;
   readonly serving: PemPair;
   readonly admin: PemPair;
+  /** The key that signs service-account tokens (PKCS#8 PEM, ECDSA P-256). */
+  readonly serviceAccountKeyPem: string;
   readonly tlsDir: string;
 }
 
@@ -104,5 +107,10 @@ export async function ensureClusterCertificates(opts: ClusterCertificatesOptions
     admin = await ca.issue({ commonName: 'system:admin', organizations: ['system:masters'], usage: 'client', validityDays: 3650 });
     writePair(tlsDir, 'admin', admin);
   }
-  return { ca, serving, admin, tlsDir };
+  const saKeyPath = join(tlsDir, 'service-account.key');
+  if (!existsSync(saKeyPath)) {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    writeFileSync(saKeyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  }
+  return { ca, serving, admin, serviceAccountKeyPem: readFileSync(saKeyPath, 'utf8'), tlsDir };
 }

@@ -62,6 +62,15 @@ spec:
     command: [sleep, "3600"]
 `;
 
+/** ObjectJson is the part of an object's JSON the tests read. */
+interface ObjectJson {
+  readonly kind?: string;
+  readonly type?: string;
+  readonly metadata: { readonly labels?: Record<string, string>; readonly annotations?: Record<string, string>; readonly [field: string]: unknown };
+  readonly data?: Record<string, string>;
+  readonly spec?: Record<string, unknown>;
+}
+
 /** configMapYaml is a ConfigMap manifest with the given data. */
 function configMapYaml(name: string, data: Record<string, string>, labels: Record<string, string> = {}): string {
   const lines = [`apiVersion: v1`, `kind: ConfigMap`, `metadata:`, `  name: ${name}`];
@@ -103,8 +112,8 @@ void describe('kubectl CRUD against tkube server', () => {
   });
 
   /** jsonOf gets one object as parsed JSON. */
-  async function jsonOf(args: readonly string[]): Promise<Record<string, unknown> & { metadata: Record<string, unknown>; data?: Record<string, string>; spec?: Record<string, unknown> }> {
-    return JSON.parse(await cluster.kubectlOk(['get', ...args, '-o', 'json'])) as Record<string, unknown> & { metadata: Record<string, unknown> };
+  async function jsonOf(args: readonly string[]): Promise<ObjectJson> {
+    return JSON.parse(await cluster.kubectlOk(['get', ...args, '-o', 'json'])) as ObjectJson;
   }
 
   void it('create -f - creates a Deployment, a Service, a ConfigMap and a Pod from one YAML stream', async () => {

@@ -86,10 +86,15 @@ export class TokenAuthenticator implements Authenticator {
     return new TokenAuthenticator(tokens);
   }
 
+  /** authenticateToken looks up one token (also used by TokenReview). */
+  authenticateToken(token: string): UserInfo | undefined {
+    return this.#tokens.get(token);
+  }
+
   authenticate(req: IncomingMessage): UserInfo | undefined {
     const token = bearerToken(req);
     if (token === undefined) return undefined;
-    return this.#tokens.get(token);
+    return this.authenticateToken(token);
   }
 }
 

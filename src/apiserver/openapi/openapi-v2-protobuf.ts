@@ -1,6 +1,6 @@
 /**
  * The protobuf form of `/openapi/v2`: the Swagger 2.0 JSON document as an `openapi.v2.Document` message (the
- * gnostic OpenAPIv2 schema, media type `application/com.github.proto-openapi.spec.v2@v1.0+protobuf`). kubectl 1.27
+ * gnostic OpenAPIv2 schema, asked for as `application/com.github.proto-openapi.spec.v2@v1.0+protobuf`). kubectl 1.27
  * and 1.28 ask for this form only, for client-side validation and for the fieldValidation check before
  * `apply`/`create -f`; without it they fail.
  *
@@ -13,21 +13,29 @@
  * Fields are written in field-number order, as Go's marshaller does, so equal documents give equal bytes.
  */
 import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify as stringifyYaml } from 'yaml';
 import { WireType } from '../../api/protobuf/wire-reader.js';
 import { WireWriter } from '../../api/protobuf/wire-writer.js';
 import { parseAccept, type MediaType } from '../negotiation/media-type.js';
 
-/** The Content-Type of the protobuf `/openapi/v2` answer, and the Accept value kubectl 1.27 and 1.28 send. */
-export const OPENAPI_V2_PROTOBUF_MEDIA_TYPE = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+/**
+ * The Content-Type of the protobuf `/openapi/v2` answer. Clients ask for the `…spec.v2@v1.0+protobuf` spelling, but
+ * `@` may not appear in a media type token, and Go's media-type parser (so kubectl) rejects a response labelled
+ * with it; the dotted spelling parses and is what upstream answers with.
+ */
+export const OPENAPI_V2_PROTOBUF_MEDIA_TYPE = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+
+/** The Accept value kubectl 1.27 and 1.28 send for the protobuf document. */
+export const OPENAPI_V2_PROTOBUF_ACCEPT = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
 
 /**
- * Every spelling clients use to ask for the protobuf document: the current one, its dotted variant, and the
- * gnostic-era name older clients send.
+ * Every spelling clients use to ask for the protobuf document: the two above and the gnostic-era name older
+ * clients send.
  */
 const PROTOBUF_ACCEPT_TYPES: ReadonlySet<string> = new Set([
+  OPENAPI_V2_PROTOBUF_ACCEPT,
   OPENAPI_V2_PROTOBUF_MEDIA_TYPE,
-  'application/com.github.proto-openapi.spec.v2.v1.0+protobuf',
   'application/com.github.googleapis.gnostic.openapiv2@68f4ded+protobuf',
 ]);
 
@@ -82,6 +90,35 @@ export function openApiV2ProtobufDocument(source: JsonDocumentSource): Serialize
     encodedCache.set(source, doc);
   }
   return doc;
+}
+
+/**
+ * serveOpenApiV2Protobuf answers 200 with the protobuf document, or 304 when the request's If-None-Match names its
+ * ETag. Its ETag differs from the JSON form's, so a cache never hands one form to a client that asked for the other.
+ */
+export function serveOpenApiV2Protobuf(req: IncomingMessage, res: ServerResponse, doc: SerializedProtobufDocument): void {
+  res.setHeader('ETag', doc.etag);
+  res.setHeader('Cache-Control', 'no-cache, private');
+  res.setHeader('Vary', 'Accept');
+  if (etagListed(req.headers['if-none-match'], doc.hash)) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  res.statusCode = 200;
+  res.setHeader('Content-Type', OPENAPI_V2_PROTOBUF_MEDIA_TYPE);
+  res.setHeader('Content-Length', doc.bytes.length);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.end(req.method === 'HEAD' ? undefined : doc.bytes);
+}
+
+/** etagListed tells whether an If-None-Match header names the entity tag `"<hash>"` (weak or strong) or `*`. */
+function etagListed(header: string | undefined, hash: string): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((t) => {
+    const tag = t.trim();
+    return tag === '*' || tag.replace(/^W\//, '').replace(/^"|"$/g, '') === hash;
+  });
 }
 
 /** encodeOpenApiV2Protobuf encodes a Swagger 2.0 JSON document as an `openapi.v2.Document` message. */
