@@ -89,19 +89,44 @@ function valueAt(result: unknown, path: string): number | null {
   return typeof cur === 'number' && Number.isFinite(cur) ? cur : null;
 }
 
+/** The running benchmark's process group, signalled if the runner itself is interrupted. */
+let runningGroup: number | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    try {
+      if (runningGroup !== undefined) process.kill(-runningGroup, 'SIGTERM');
+    } catch {
+      // the group is already gone
+    }
+    process.exit(130);
+  });
+}
+
 /** runScript runs bench/<script> with tsx and resolves with its last JSON stdout line (or an error description). */
 function runScript(b: Benchmark): Promise<{ result?: Record<string, unknown>; error?: string; seconds: number }> {
   const start = performance.now();
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', b.script), ...b.args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT });
+    // detached: the benchmark leads its own process group, so on a timeout the group (the benchmark and every server
+    // and helper it started) can be signalled by that group's id.
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', b.script), ...b.args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT, detached: true });
+    runningGroup = child.pid;
+    const signalGroup = (signal: NodeJS.Signals): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        // the group is already gone
+      }
+    };
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-4000)));
-    // The benchmark's finally blocks stop its own processes; SIGTERM lets them run, SIGKILL is the last resort.
-    const term = setTimeout(() => child.kill('SIGTERM'), b.timeoutMs);
-    const kill = setTimeout(() => child.kill('SIGKILL'), b.timeoutMs + 15_000);
+    // Normally the benchmark's finally blocks stop what it started. Past its time limit, SIGTERM goes to the whole
+    // group (servers shut down cleanly; temp dirs may stay behind), and SIGKILL is the last resort.
+    const term = setTimeout(() => signalGroup('SIGTERM'), b.timeoutMs);
+    const kill = setTimeout(() => signalGroup('SIGKILL'), b.timeoutMs + 15_000);
     child.on('close', (code, signal) => {
+      runningGroup = undefined;
       clearTimeout(term);
       clearTimeout(kill);
       const seconds = (performance.now() - start) / 1000;

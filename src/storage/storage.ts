@@ -75,6 +75,16 @@ export interface StorageStats {
   readonly currentRevision: number;
   readonly compactRevision: number;
   readonly keys: number;
+  /** Durable commits (one per group-commit transaction), cumulative, when the backend measures them. */
+  readonly commits?: StorageTimings;
+  /** Compaction passes, cumulative; `maxPauseSeconds` is the longest single step writers waited behind. */
+  readonly compactions?: StorageTimings & { readonly lastSeconds: number; readonly maxPauseSeconds: number };
+}
+
+/** StorageTimings are a cumulative count and duration of some operation. */
+export interface StorageTimings {
+  readonly count: number;
+  readonly seconds: number;
 }
 
 /**

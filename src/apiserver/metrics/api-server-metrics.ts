@@ -139,6 +139,12 @@ export class ApiServerMetrics {
     storageGauge('tkube_storage_current_revision', 'Newest committed storage revision.', (s) => s.currentRevision);
     storageGauge('tkube_storage_compact_revision', 'Revision at or below which storage history is compacted.', (s) => s.compactRevision);
     storageGauge('tkube_storage_keys', 'Number of live keys in storage.', (s) => s.keys);
+    storageGauge('tkube_storage_commits', 'Durable storage commits (group-commit transactions) so far.', (s) => s.commits?.count ?? 0);
+    storageGauge('tkube_storage_commit_seconds_sum', 'Seconds spent in durable storage commits so far (divide by commits for the mean write latency).', (s) => s.commits?.seconds ?? 0);
+    storageGauge('tkube_storage_compactions', 'Storage compaction passes so far.', (s) => s.compactions?.count ?? 0);
+    storageGauge('tkube_storage_compaction_seconds_sum', 'Seconds spent compacting storage so far.', (s) => s.compactions?.seconds ?? 0);
+    storageGauge('tkube_storage_compaction_last_seconds', 'Duration of the last storage compaction pass.', (s) => s.compactions?.lastSeconds ?? 0);
+    storageGauge('tkube_storage_compaction_max_pause_seconds', 'Longest single compaction step writers waited behind.', (s) => s.compactions?.maxPauseSeconds ?? 0);
     collectDefaultMetrics({ register: this.#registry });
   }
 

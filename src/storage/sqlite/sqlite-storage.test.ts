@@ -124,6 +124,10 @@ void describe('SqliteStorage', () => {
       const st = await s.stats();
       await s.close();
       assert.equal(st.keys, 100);
+      // The timings exported as metrics count what happened.
+      assert.ok((st.commits?.count ?? 0) >= 30 && (st.commits?.seconds ?? 0) > 0, JSON.stringify(st.commits));
+      assert.equal(st.compactions?.count, 30);
+      assert.ok((st.compactions?.maxPauseSeconds ?? 0) > 0);
       assert.ok(maxSize <= sizeAfterWarmup * 1.5, `size grew from ${sizeAfterWarmup} to ${maxSize}`);
       const db = new Database(path, { readonly: true });
       try {

@@ -138,6 +138,7 @@ export class SqliteStorage implements Storage {
   #compactRevision: number;
   #queue: PendingWrite[] = [];
   #flushScheduled: NodeJS.Immediate | undefined;
+  readonly #timings = { commits: 0, commitSeconds: 0, compactions: 0, compactSeconds: 0, lastCompactSeconds: 0, maxPauseSeconds: 0 };
   #watchers = new Set<Watcher>();
   /** The running (or last) compaction; compactions run one after another. */
   #compaction: Promise<void> = Promise.resolve();
@@ -302,6 +303,13 @@ export class SqliteStorage implements Storage {
       currentRevision: this.#revision,
       compactRevision: this.#compactRevision,
       keys: this.#stmts.count.get('', PREFIX_END, this.#revision)?.n ?? 0,
+      commits: { count: this.#timings.commits, seconds: this.#timings.commitSeconds },
+      compactions: {
+        count: this.#timings.compactions,
+        seconds: this.#timings.compactSeconds,
+        lastSeconds: this.#timings.lastCompactSeconds,
+        maxPauseSeconds: this.#timings.maxPauseSeconds,
+      },
     }));
   }
 
@@ -366,6 +374,7 @@ export class SqliteStorage implements Storage {
     const outcomes: (KeyValue | Error)[] = [];
     const events: WatchEvent[] = [];
     const quotaReached = this.#quotaBytes > 0 && this.#usedBytes() >= this.#quotaBytes;
+    const started = performance.now();
     try {
       this.#db.transaction(() => {
         for (const { op } of batch) {
@@ -385,6 +394,8 @@ export class SqliteStorage implements Storage {
       for (const w of batch) w.reject(failure);
       return;
     }
+    this.#timings.commits++;
+    this.#timings.commitSeconds += (performance.now() - started) / 1000;
     batch.forEach((w, i) => {
       const outcome = outcomes[i];
       if (outcome === undefined) w.reject(new Error('Cannot write: no outcome recorded'));
@@ -493,6 +504,28 @@ export class SqliteStorage implements Storage {
    * transaction; the event loop runs between batches so writers wait at most one batch.
    */
   async #compactRows(target: number): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.#compactRowsTimed(target);
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      this.#timings.compactions++;
+      this.#timings.compactSeconds += seconds;
+      this.#timings.lastCompactSeconds = seconds;
+    }
+  }
+
+  /** Times one blocking step of compaction, the time writers may wait behind it. */
+  #pause<T>(fn: () => T): T {
+    const started = performance.now();
+    try {
+      return fn();
+    } finally {
+      this.#timings.maxPauseSeconds = Math.max(this.#timings.maxPauseSeconds, (performance.now() - started) / 1000);
+    }
+  }
+
+  async #compactRowsTimed(target: number): Promise<void> {
     let cursor = 0;
     const batch = this.#compactBatchSize;
     const step = this.#db.transaction((from: number): number => {
@@ -515,7 +548,7 @@ export class SqliteStorage implements Storage {
         // compaction deletes again, and the next durable write's fsync of the (sequential) WAL covers them anyway.
         // This keeps each batch to a few milliseconds of CPU instead of a disk flush.
         this.#db.pragma('synchronous = NORMAL');
-        cursor = step.immediate(cursor);
+        cursor = this.#pause(() => step.immediate(cursor));
       } catch (err) {
         throw translate(err, 'compact');
       } finally {
@@ -532,13 +565,13 @@ export class SqliteStorage implements Storage {
         if (this.#closing) throw new StorageUnavailableError(`Cannot compact to revision ${target}: storage is closing`);
         this.#db.pragma('synchronous = NORMAL');
         try {
-          this.#db.pragma(`incremental_vacuum(${VACUUM_STEP_PAGES})`);
+          this.#pause(() => this.#db.pragma(`incremental_vacuum(${VACUUM_STEP_PAGES})`));
         } finally {
           this.#db.pragma('synchronous = FULL');
         }
         await yieldToEventLoop();
       }
-      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+      this.#pause(() => this.#db.pragma('wal_checkpoint(TRUNCATE)'));
     } catch (err) {
       throw translate(err, 'compact');
     }
