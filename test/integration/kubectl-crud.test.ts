@@ -328,6 +328,34 @@ void describe('kubectl CRUD against tkube server', () => {
     assert.match(pod, /^Events:/m);
   });
 
+  void it('describe, get events and kubectl events show an Event about a pod', async () => {
+    const uid = await cluster.kubectlOk(['get', 'pod', 'web-pod', '-o', 'jsonpath={.metadata.uid}']);
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const event = `apiVersion: v1
+kind: Event
+metadata: {name: web-pod.test1}
+involvedObject: {apiVersion: v1, kind: Pod, name: web-pod, namespace: default, uid: "${uid}"}
+reason: Tested
+message: hello from the integration test
+type: Warning
+source: {component: it-test}
+firstTimestamp: "${now}"
+lastTimestamp: "${now}"
+count: 1
+`;
+    await cluster.kubectlOk(['create', '-f', '-'], { input: event });
+    const pod = await cluster.kubectlOk(['describe', 'pod', 'web-pod']);
+    assert.match(pod, /^Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message\n/m);
+    assert.match(pod, /^\s+Warning\s+Tested\s+\S+\s+it-test\s+hello from the integration test$/m);
+    const events = await cluster.kubectlOk(['get', 'events']);
+    assert.deepEqual(columns(events), ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
+    assert.match(events, /\s+Warning\s+Tested\s+pod\/web-pod\s+hello from the integration test$/m);
+    const selected = await cluster.kubectlOk(['get', 'events', '--field-selector', `involvedObject.uid=${uid},involvedObject.kind=Pod`, '-o', 'name']);
+    assert.equal(selected.trim(), 'event/web-pod.test1');
+    const forPod = await cluster.kubectlOk(['events', '--for', 'pod/web-pod']);
+    assert.match(forPod, /Warning\s+Tested\s+Pod\/web-pod\s+hello from the integration test/);
+  });
+
   void it('edit runs $KUBE_EDITOR and saves the change', async () => {
     await cluster.kubectlOk(['create', 'configmap', 'edited', '--from-literal=word=foo']);
     const editor = join(cluster.dataDir, 'editor.sh');

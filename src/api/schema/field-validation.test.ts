@@ -67,4 +67,21 @@ describe('findUnknownFields()', () => {
     assert.deepEqual(findUnknownFields({ a: 1 }, 'io.example.Nope', lookup), []);
     assert.deepEqual(findUnknownFields('text', 'io.k8s.api.core.v1.Pod', lookup), []);
   });
+
+  it('with prune, reshapes an object as a typed round trip would', () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', annotations: {}, labels: { a: 'b' }, finalizers: [], bogus: 1 },
+      spec: { containers: [{ name: 'c', image: 'i', env: [], ports: null, resources: {}, extra: true }], nodeSelector: {} },
+    };
+    assert.deepEqual(findUnknownFields(pod, 'io.k8s.api.core.v1.Pod', lookup, { prune: true }), ['metadata.bogus', 'spec.containers[0].extra']);
+    assert.deepEqual(pod, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', labels: { a: 'b' } },
+      // resources is a struct, not a list or map: kept, as upstream prints `resources: {}`.
+      spec: { containers: [{ name: 'c', image: 'i', resources: {} }] },
+    });
+  });
 });

@@ -16,6 +16,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** isEmptyOptional: a value an optional field drops in a typed round trip (null; an empty list or map). */
+function isEmptyOptional(value: unknown, type: FieldType): boolean {
+  if (value === null) return type.kind !== 'special';
+  if (type.kind === 'array') return Array.isArray(value) && value.length === 0;
+  if (type.kind === 'map') return isObject(value) && Object.keys(value).length === 0;
+  return false;
+}
+
 function join(path: string, name: string): string {
   return path === '' ? name : `${path}.${name}`;
 }
@@ -23,8 +31,9 @@ function join(path: string, name: string): string {
 /** UnknownFieldOptions tune findUnknownFields. */
 export interface UnknownFieldOptions {
   /**
-   * Also delete the unknown fields from `obj` (in place), as decoding into typed objects does upstream: built-in
-   * kinds never store fields their schema lacks, whatever the fieldValidation mode. @default false
+   * Also reshape `obj` in place as a round trip through upstream's typed objects would: unknown fields are deleted
+   * (built-in kinds never store fields their schema lacks, whatever the fieldValidation mode), and so are `null`
+   * values and empty lists and maps of optional fields (Go's omitempty). @default false
    */
   readonly prune?: boolean;
 }
@@ -54,6 +63,8 @@ export function findUnknownFields(obj: unknown, typeName: string, lookup: Schema
       if (field === undefined) {
         unknown.push(childPath);
         if (options.prune) delete value[key];
+      } else if (options.prune && !field.field.required && isEmptyOptional(child, field.field.type)) {
+        delete value[key];
       } else visit(child, field.field.type, childPath, depth + 1);
     }
   };

@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
-import { createServer, request, type IncomingHttpHeaders } from 'node:http';
+import { execFile } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, it } from 'node:test';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import protobuf from 'protobufjs';
 import { parse as parseYaml } from 'yaml';
 import { BUILTIN_RESOURCES } from '../../api/scheme.js';
 import { builtinSchemas } from '../../api/schema/schema-registry.js';
+import { DiscoveryDocuments } from '../discovery/discovery-documents.js';
 import { OpenApiDocuments } from './openapi-documents.js';
 import {
   encodeOpenApiV2Protobuf,
@@ -298,4 +304,119 @@ void describe('serveOpenApiV2Protobuf', () => {
       await new Promise((done) => server.close(done));
     }
   });
+});
+
+/** kubectlBinary finds `kubectl.<version>` beside the kubectl on PATH, or undefined. */
+function kubectlBinary(version: string): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '').split(':')) {
+    const kubectl = join(dir, 'kubectl');
+    if (!existsSync(kubectl)) continue;
+    const binary = join(dirname(realpathSync(kubectl)), `kubectl.${version}`);
+    return existsSync(binary) ? binary : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The oracle for the schema mapping: kubectl 1.27 and 1.28 validating manifests on the client against our protobuf
+ * document. The document served here lacks the `fieldValidation` parameter, so kubectl cannot hand validation to the
+ * server and must read every definition itself (a real server advertises the parameter and validates server-side).
+ */
+void describe('kubectl 1.27 and 1.28 validate on the client with the protobuf document', () => {
+  const versions = ['1.27', '1.28'].map((v) => [v, kubectlBinary(v)] as const);
+  const discovery = new DiscoveryDocuments({ resources: BUILTIN_RESOURCES });
+  const json = JSON.parse(new OpenApiDocuments({ resources: BUILTIN_RESOURCES, schemas: builtinSchemas() }).v2().json) as { paths: Record<string, Record<string, { parameters?: { name?: string }[] }>> };
+  for (const item of Object.values(json.paths)) {
+    for (const op of Object.values(item)) if (Array.isArray(op.parameters)) op.parameters = op.parameters.filter((p) => p.name !== 'fieldValidation');
+  }
+  const bytes = encodeOpenApiV2Protobuf(json);
+  let server: Server;
+  let dir: string;
+  let url: string;
+
+  function sendJson(res: ServerResponse, code: number, body: string): void {
+    res.writeHead(code, { 'content-type': 'application/json' });
+    res.end(body);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    // A canned create: echo the object back.
+    if (req.method === 'POST') return sendJson(res, 201, Buffer.concat(chunks).toString());
+    if (path === '/openapi/v2' && negotiateOpenApiV2(req.headers.accept) === 'protobuf') {
+      res.writeHead(200, { 'content-type': OPENAPI_V2_PROTOBUF_MEDIA_TYPE });
+      res.end(bytes);
+      return;
+    }
+    if (path === '/api') return sendJson(res, 200, discovery.apiVersions().json);
+    if (path === '/apis') return sendJson(res, 200, discovery.apiGroupList().json);
+    const gv = /^\/(?:api\/(v[^/]+)|apis\/([^/]+)\/([^/]+))$/.exec(path);
+    const list = gv === null ? undefined : gv[1] !== undefined ? discovery.apiResourceList('', gv[1]) : discovery.apiResourceList(gv[2] ?? '', gv[3] ?? '');
+    if (list !== undefined) return sendJson(res, 200, list.json);
+    sendJson(res, 404, JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'the server could not find the requested resource' }));
+  }
+
+  function kubectl(binary: string, version: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((done) => {
+      const cacheDir = join(dir, `cache-${version}`);
+      execFile(binary, ['--server', url, '--cache-dir', cacheDir, ...args], { timeout: 60_000, env: { ...process.env, HOME: dir, KUBECONFIG: join(dir, 'none') } }, (err, stdout, stderr) => {
+        done({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr });
+      });
+    });
+  }
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tkube-openapi-v2-'));
+    server = createServer((req, res) => {
+      handle(req, res).catch((err: unknown) => sendJson(res, 500, JSON.stringify({ message: String(err) })));
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await writeFile(
+      join(dir, 'bad-pod.yaml'),
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\nspec:\n  containers:\n  - name: main\n    image: busybox\n    bogusField: 1\n    ports:\n    - containerPort: eighty\n',
+    );
+    await writeFile(
+      join(dir, 'deployment.yaml'),
+      [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: {name: web, labels: {app: web}}',
+        'spec:',
+        '  replicas: 2',
+        '  selector: {matchLabels: {app: web}}',
+        '  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 25%, maxUnavailable: 1}}',
+        '  template:',
+        '    metadata: {labels: {app: web}, annotations: {note: "yes"}}',
+        '    spec:',
+        '      containers:',
+        '      - name: web',
+        '        image: nginx:1.27',
+        '        ports: [{containerPort: 80, protocol: TCP}]',
+        '        env: [{name: A, value: "1"}]',
+        '        resources: {limits: {cpu: 100m, memory: 1Gi}}',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  after(async () => {
+    await new Promise((done) => server.close(done));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const [version, binary] of versions) {
+    void it(`kubectl ${version} names the unknown field and the mistyped one, and accepts a valid Deployment`, { skip: binary === undefined ? `kubectl.${version} is not installed` : false }, async () => {
+      assert.ok(binary !== undefined);
+      const bad = await kubectl(binary, version, ['create', '-f', join(dir, 'bad-pod.yaml')]);
+      assert.notEqual(bad.code, 0, `the bad pod should be refused:\n${bad.stdout}`);
+      assert.match(bad.stderr, /ValidationError\(Pod\.spec\.containers\[0\]\): unknown field "bogusField" in io\.k8s\.api\.core\.v1\.Container/);
+      assert.match(bad.stderr, /ValidationError\(Pod\.spec\.containers\[0\]\.ports\[0\]\.containerPort\): invalid type .* expected "integer"/);
+      const good = await kubectl(binary, version, ['create', '-f', join(dir, 'deployment.yaml'), '-o', 'name']);
+      assert.equal(good.code, 0, good.stderr);
+      assert.equal(good.stdout.trim(), 'deployment.apps/web');
+    });
+  }
 });
