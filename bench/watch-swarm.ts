@@ -51,6 +51,8 @@ function open(stream: number): Promise<void> {
           nl = pending.indexOf('\n');
         }
       });
+      // A stream breaking (the server stopping at the end of a run) is not this helper's failure: the parent
+      // notices missing deliveries instead.
       res.on('error', () => undefined);
       done();
     });

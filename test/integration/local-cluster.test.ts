@@ -42,7 +42,7 @@ describe('./tkube up | status | down | delete', () => {
     const r = await tkube('up', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1');
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /Done! kubectl is now configured to use "tkube" cluster and "default" namespace by default/);
-    assert.match(r.stdout, /^\*  /m, 'plain ASCII glyphs when not a UTF-8 terminal');
+    assert.match(r.stdout, /^\* {2}/m, 'plain ASCII glyphs when not a UTF-8 terminal');
     const kc = readFileSync(join(home, '.kube', 'config'), 'utf8');
     assert.match(kc, /current-context: tkube/);
     assert.match(kc, new RegExp(`server: https://127.0.0.1:${port}`));

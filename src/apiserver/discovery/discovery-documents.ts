@@ -8,7 +8,7 @@ import type { ResourceInfo } from '../../api/scheme.js';
 import { buildAggregatedDiscovery } from './aggregated-discovery.js';
 import { buildAPIGroupList, buildAPIResourceList, buildAPIVersions, type ServerAddressByClientCIDR } from './legacy-discovery.js';
 import { groupResources, type ResourceGroup } from './resource-groups.js';
-import { serializeDocument, type SerializedDocument } from './serialized-document.js';
+import { serializeDocument, type ServedDocument } from '../negotiation/served-document.js';
 
 /** DiscoveryDocumentsConfig is the construction input of DiscoveryDocuments. */
 export interface DiscoveryDocumentsConfig {
@@ -26,7 +26,7 @@ export class DiscoveryDocuments {
   readonly #preferredVersions: Readonly<Record<string, string>>;
   readonly #addresses: readonly ServerAddressByClientCIDR[];
   #groups: ResourceGroup[] | undefined;
-  #cache = new Map<string, SerializedDocument | undefined>();
+  #cache = new Map<string, ServedDocument | undefined>();
 
   constructor(config: DiscoveryDocumentsConfig) {
     this.#resources = config.resources;
@@ -53,17 +53,17 @@ export class DiscoveryDocuments {
   }
 
   /** apiVersions returns the `/api` document (APIVersions). */
-  apiVersions(): SerializedDocument {
+  apiVersions(): ServedDocument {
     return this.#always('api', () => buildAPIVersions(this.#group(''), this.#addresses));
   }
 
   /** apiGroupList returns the `/apis` document (APIGroupList). */
-  apiGroupList(): SerializedDocument {
+  apiGroupList(): ServedDocument {
     return this.#always('apis', () => buildAPIGroupList(this.groups()));
   }
 
   /** apiGroup returns the `/apis/<group>` document (APIGroup), or undefined for an unknown or the core group. */
-  apiGroup(group: string): SerializedDocument | undefined {
+  apiGroup(group: string): ServedDocument | undefined {
     return this.#cached(`apis/${group}`, () => {
       if (group === '') return undefined;
       const entry = buildAPIGroupList(this.groups()).groups.find((g) => g.name === group);
@@ -72,7 +72,7 @@ export class DiscoveryDocuments {
   }
 
   /** apiResourceList returns the `/api/v1` or `/apis/<group>/<version>` document, or undefined when not served. */
-  apiResourceList(group: string, version: string): SerializedDocument | undefined {
+  apiResourceList(group: string, version: string): ServedDocument | undefined {
     return this.#cached(`gv/${group}/${version}`, () => {
       const gv = this.#group(group)?.versions.find((v) => v.version === version);
       return gv === undefined ? undefined : buildAPIResourceList(group, gv, (g) => this.#group(g)?.preferredVersion);
@@ -80,7 +80,7 @@ export class DiscoveryDocuments {
   }
 
   /** aggregated returns the aggregated discovery document (apidiscovery.k8s.io/v2) for `/api` or `/apis`. */
-  aggregated(prefix: 'api' | 'apis'): SerializedDocument {
+  aggregated(prefix: 'api' | 'apis'): ServedDocument {
     return this.#always(`aggregated/${prefix}`, () => buildAggregatedDiscovery(this.groups(), prefix));
   }
 
@@ -88,7 +88,7 @@ export class DiscoveryDocuments {
     return this.groups().find((g) => g.name === name);
   }
 
-  #cached(key: string, build: () => unknown): SerializedDocument | undefined {
+  #cached(key: string, build: () => unknown): ServedDocument | undefined {
     if (!this.#cache.has(key)) {
       const value = build();
       this.#cache.set(key, value === undefined ? undefined : serializeDocument(value));
@@ -96,7 +96,7 @@ export class DiscoveryDocuments {
     return this.#cache.get(key);
   }
 
-  #always(key: string, build: () => unknown): SerializedDocument {
+  #always(key: string, build: () => unknown): ServedDocument {
     const doc = this.#cached(key, build);
     if (doc === undefined) throw new Error(`Cannot build discovery document "${key}": the builder returned nothing`);
     return doc;

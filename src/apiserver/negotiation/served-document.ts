@@ -3,18 +3,36 @@
  * `304 Not Modified` when `If-None-Match` names it, plus the media-type choices these documents need (aggregated
  * discovery v2 versus the legacy documents; JSON OpenAPI versus the protobuf forms we do not produce).
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newStatus, StatusError } from '../../api/meta/status-error.js';
 import { MEDIA_TYPE_JSON, parseAccept, type MediaType } from './media-type.js';
 
-/** ServedDocument is a rendered JSON document and its content hash. */
+/** ServedDocument is a rendered JSON document and its content hash, rendered once and served many times. */
 export interface ServedDocument {
   /** The JSON text of the body. */
   readonly json: string;
-  /** The content hash (upper-case hex), used in OpenAPI v3 `?hash=` URLs. */
+  /** The content hash (upper-case hex SHA-512 of the body), used in OpenAPI v3 `?hash=` URLs. */
   readonly hash: string;
   /** The quoted ETag header value, `"<hash>"`. */
   readonly etag: string;
+}
+
+/** ServedBytes is a rendered binary document (e.g. protobuf OpenAPI v2) and its content hash. */
+export interface ServedBytes {
+  readonly bytes: Uint8Array;
+  readonly hash: string;
+  readonly etag: string;
+}
+
+/**
+ * serializeDocument renders a value as JSON and hashes it. The hash changes exactly when the text changes, so it
+ * serves as ETag and as the `?hash=` of OpenAPI v3 URLs.
+ */
+export function serializeDocument(value: unknown): ServedDocument {
+  const json = JSON.stringify(value);
+  const hash = createHash('sha512').update(json).digest('hex').toUpperCase();
+  return { json, hash, etag: `"${hash}"` };
 }
 
 /** The Content-Type of an aggregated discovery v2 answer. */
@@ -72,7 +90,7 @@ export interface ServeDocumentOptions {
 }
 
 /** serveDocument answers 200 with the document, or 304 when the request's If-None-Match names its ETag. */
-export function serveDocument(req: IncomingMessage, res: ServerResponse, doc: ServedDocument, options: ServeDocumentOptions = {}): void {
+export function serveDocument(req: IncomingMessage, res: ServerResponse, doc: ServedDocument | ServedBytes, options: ServeDocumentOptions = {}): void {
   res.setHeader('ETag', doc.etag);
   res.setHeader('Cache-Control', options.cacheControl ?? 'no-cache, private');
   if (options.varyAccept) res.setHeader('Vary', 'Accept');
@@ -81,7 +99,7 @@ export function serveDocument(req: IncomingMessage, res: ServerResponse, doc: Se
     res.end();
     return;
   }
-  const body = Buffer.from(doc.json);
+  const body = 'bytes' in doc ? doc.bytes : Buffer.from(doc.json);
   res.statusCode = 200;
   res.setHeader('Content-Type', options.contentType ?? MEDIA_TYPE_JSON);
   res.setHeader('Content-Length', body.length);

@@ -17,7 +17,7 @@ import { BUILTIN_RESOURCES } from '../../api/scheme.js';
 import { builtinSchemas } from '../../api/schema/schema-registry.js';
 import { AGGREGATED_DISCOVERY_CONTENT_TYPE } from '../discovery/aggregated-discovery.js';
 import { DiscoveryDocuments } from '../discovery/discovery-documents.js';
-import type { SerializedDocument } from '../discovery/serialized-document.js';
+import type { ServedDocument } from '../negotiation/served-document.js';
 import { OpenApiDocuments } from './openapi-documents.js';
 
 const run = promisify(execFile);
@@ -47,7 +47,7 @@ void describe('kubectl against the discovery and OpenAPI documents', { skip: ava
   let dir: string;
   let baseArgs: string[];
 
-  function send(res: ServerResponse, doc: SerializedDocument | undefined, contentType = 'application/json'): void {
+  function send(res: ServerResponse, doc: ServedDocument | undefined, contentType = 'application/json'): void {
     if (doc === undefined) {
       notFound(res);
       return;

@@ -13,7 +13,7 @@ import { PREFERRED_VERSIONS } from '../../api/scheme.js';
 import type { ResourceInfo } from '../../api/scheme.js';
 import type { GroupVersionKind, SchemaLookup } from '../../api/schema/types.js';
 import { groupResources, type ResourceGroup } from '../discovery/resource-groups.js';
-import { serializeDocument, type SerializedDocument } from '../discovery/serialized-document.js';
+import { serializeDocument, type ServedDocument } from '../negotiation/served-document.js';
 import { ComponentSchemas, type JsonObject } from './component-schemas.js';
 import { ensureDefinition, kindDefinitionResolver } from './kind-definitions.js';
 import { renderV2Document } from './openapi-v2-document.js';
@@ -57,9 +57,9 @@ export class OpenApiDocuments {
   readonly #info: DocumentInfo;
   #custom: CustomResourceSchemas | undefined;
   #groups: ResourceGroup[] | undefined;
-  #v3 = new Map<string, SerializedDocument | undefined>();
-  #v3Index: SerializedDocument | undefined;
-  #v2: SerializedDocument | undefined;
+  #v3 = new Map<string, ServedDocument | undefined>();
+  #v3Index: ServedDocument | undefined;
+  #v2: ServedDocument | undefined;
 
   constructor(config: OpenApiDocumentsConfig) {
     this.#resources = config.resources;
@@ -94,7 +94,7 @@ export class OpenApiDocuments {
   }
 
   /** v3Index returns the `/openapi/v3` document: `{"paths": {"<path>": {"serverRelativeURL": "/openapi/v3/<path>?hash=<HASH>"}}}`. */
-  v3Index(): SerializedDocument {
+  v3Index(): ServedDocument {
     if (this.#v3Index === undefined) {
       const paths: Record<string, { serverRelativeURL: string }> = {};
       for (const path of this.v3Paths()) {
@@ -107,7 +107,7 @@ export class OpenApiDocuments {
   }
 
   /** v3Document returns the document at a path such as "apis/apps/v1" (no leading slash), or undefined if unknown. */
-  v3Document(path: string): SerializedDocument | undefined {
+  v3Document(path: string): ServedDocument | undefined {
     path = path.replace(/^\/+|\/+$/g, '');
     if (!this.#v3.has(path)) {
       const doc = this.#buildV3(path);
@@ -117,12 +117,12 @@ export class OpenApiDocuments {
   }
 
   /** v3 is v3Document under the name the API server's OpenApiProvider uses. */
-  v3(path: string): SerializedDocument | undefined {
+  v3(path: string): ServedDocument | undefined {
     return this.v3Document(path);
   }
 
   /** v2 returns the `/openapi/v2` document (Swagger 2.0, JSON). */
-  v2(): SerializedDocument {
+  v2(): ServedDocument {
     if (this.#v2 === undefined) {
       const components = new ComponentSchemas(this.#schemas, 'v2');
       const paths: PathSpec[] = [...this.#rootPaths(components), ...this.#groupRootPaths(components)];

@@ -18,6 +18,7 @@ import { stringify as stringifyYaml } from 'yaml';
 import { WireType } from '../../api/protobuf/wire-reader.js';
 import { WireWriter } from '../../api/protobuf/wire-writer.js';
 import { parseAccept, type MediaType } from '../negotiation/media-type.js';
+import { serveDocument, type ServedBytes } from '../negotiation/served-document.js';
 
 /**
  * The Content-Type of the protobuf `/openapi/v2` answer. Clients ask for the `…spec.v2@v1.0+protobuf` spelling, but
@@ -59,14 +60,7 @@ function acceptsJsonRange(r: MediaType): boolean {
 }
 
 /** SerializedProtobufDocument is the protobuf `/openapi/v2` document, encoded once and served many times. */
-export interface SerializedProtobufDocument {
-  /** The `openapi.v2.Document` bytes. */
-  readonly bytes: Uint8Array;
-  /** Upper-case hex SHA-512 of `bytes`. */
-  readonly hash: string;
-  /** The quoted `ETag` header value, `"<hash>"`. */
-  readonly etag: string;
-}
+export type SerializedProtobufDocument = ServedBytes;
 
 /** The rendered JSON document a protobuf form is derived from (a SerializedDocument). */
 export interface JsonDocumentSource {
@@ -97,28 +91,7 @@ export function openApiV2ProtobufDocument(source: JsonDocumentSource): Serialize
  * ETag. Its ETag differs from the JSON form's, so a cache never hands one form to a client that asked for the other.
  */
 export function serveOpenApiV2Protobuf(req: IncomingMessage, res: ServerResponse, doc: SerializedProtobufDocument): void {
-  res.setHeader('ETag', doc.etag);
-  res.setHeader('Cache-Control', 'no-cache, private');
-  res.setHeader('Vary', 'Accept');
-  if (etagListed(req.headers['if-none-match'], doc.hash)) {
-    res.statusCode = 304;
-    res.end();
-    return;
-  }
-  res.statusCode = 200;
-  res.setHeader('Content-Type', OPENAPI_V2_PROTOBUF_MEDIA_TYPE);
-  res.setHeader('Content-Length', doc.bytes.length);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.end(req.method === 'HEAD' ? undefined : doc.bytes);
-}
-
-/** etagListed tells whether an If-None-Match header names the entity tag `"<hash>"` (weak or strong) or `*`. */
-function etagListed(header: string | undefined, hash: string): boolean {
-  if (header === undefined) return false;
-  return header.split(',').some((t) => {
-    const tag = t.trim();
-    return tag === '*' || tag.replace(/^W\//, '').replace(/^"|"$/g, '') === hash;
-  });
+  serveDocument(req, res, doc, { contentType: OPENAPI_V2_PROTOBUF_MEDIA_TYPE, varyAccept: true });
 }
 
 /** encodeOpenApiV2Protobuf encodes a Swagger 2.0 JSON document as an `openapi.v2.Document` message. */
