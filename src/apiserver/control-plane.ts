@@ -44,6 +44,10 @@ export interface ControlPlaneConfig {
   /** The address in-cluster clients reach the API at (the `kubernetes` Endpoints). */
   readonly advertiseAddress: string;
   readonly log: Logger;
+  /** @default 5 minutes */
+  readonly compactionIntervalMs?: number;
+  /** @default 1000 */
+  readonly compactionKeepRevisions?: number;
   /** @default RealClock */
   readonly clock?: Clock;
 }
@@ -119,7 +123,13 @@ export class ControlPlane {
       livezChecks: [{ name: 'etcd', check: async () => void (await config.storage.currentRevision()) }],
       storageStats: () => config.storage.stats(),
     });
-    this.#compactor = new Compactor({ storage: config.storage, clock });
+    this.#compactor = new Compactor({
+      storage: config.storage,
+      clock,
+      intervalMs: config.compactionIntervalMs,
+      keepRevisions: config.compactionKeepRevisions,
+      onError: (err) => config.log.warn('Compaction failed', { err }),
+    });
   }
 
   /** start starts the watch caches, listens, and creates the bootstrap objects. Resolves with the port. */

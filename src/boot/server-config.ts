@@ -30,6 +30,10 @@ export interface ServerConfig {
   readonly clusterCidr: string;
   /** Run the control plane only (the node agent arrives in a later issue; accepted now). */
   readonly disableAgent: boolean;
+  /** How often storage history is compacted. @default 300000 (5 minutes, as upstream) */
+  readonly compactionIntervalMs?: number;
+  /** Revisions of history kept behind the newest at each compaction. @default 1000 */
+  readonly compactionKeepRevisions?: number;
   /** Static bearer tokens (token → user name, groups) for tests and automation. */
   readonly staticTokens?: readonly { token: string; user: string; groups: readonly string[] }[];
 }

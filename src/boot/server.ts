@@ -60,6 +60,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     kubernetesServiceIp,
     advertiseAddress: clientHost(config.bindAddress).replace(/^\[|\]$/g, ''),
     log: log.child('apiserver'),
+    compactionIntervalMs: config.compactionIntervalMs,
+    compactionKeepRevisions: config.compactionKeepRevisions,
   });
   let port: number;
   try {

@@ -63,6 +63,7 @@ function serverArgs(f: ServerFlags): string[] {
   args.push('--service-cidr', f.serviceCidr, '--cluster-cidr', f.clusterCidr);
   if (f.disableAgent) args.push('--disable-agent');
   if (!f.kubeconfigMerge) args.push('--no-kubeconfig-merge');
+  args.push('--compaction-interval', `${f.compactionInterval}ms`, '--compaction-keep-revisions', String(f.compactionKeepRevisions));
   return args;
 }
 

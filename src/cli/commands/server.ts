@@ -5,10 +5,23 @@ import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { startServer } from '../../boot/server.js';
 import { defaultDataDir, type ServerConfig } from '../../boot/server-config.js';
+import { parseGoDuration } from '../../api/protobuf/go-duration.js';
 import { CliError } from '../cli-error.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, ...value.split(',').filter((s) => s.length > 0)];
+}
+
+function parseDurationMs(value: string): number {
+  const nanos = parseGoDuration(value);
+  if (nanos === undefined || nanos <= 0) throw new CliError(`invalid duration "${value}": want a positive duration like 5m, 30s or 200ms`);
+  return Math.max(1, Math.round(nanos / 1e6));
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(`invalid count "${value}": want a whole number`);
+  return n;
 }
 
 function parsePort(value: string): number {
@@ -30,6 +43,8 @@ export interface ServerFlags {
   disableAgent: boolean;
   kubeconfigMerge: boolean;
   token?: string;
+  compactionInterval: number;
+  compactionKeepRevisions: number;
 }
 
 /** serverConfigFromFlags turns flags into a ServerConfig. */
@@ -46,6 +61,8 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     clusterCidr: f.clusterCidr,
     disableAgent: f.disableAgent,
     staticTokens: f.token ? [{ token: f.token, user: 'admin', groups: ['system:masters'] }] : undefined,
+    compactionIntervalMs: f.compactionInterval,
+    compactionKeepRevisions: f.compactionKeepRevisions,
   };
 }
 
@@ -62,6 +79,8 @@ export function addServerFlags(cmd: Command): Command {
     .option('--cluster-cidr <cidr>', 'IP range for pod IPs', '10.42.0.0/16')
     .option('--disable-agent', 'run the control plane only, without the node agent', false)
     .option('--no-kubeconfig-merge', 'do not merge the cluster into ~/.kube/config')
+    .option('--compaction-interval <duration>', 'how often storage history is compacted', parseDurationMs, 300_000)
+    .option('--compaction-keep-revisions <n>', 'revisions of history kept at each compaction', parseCount, 1000)
     .addOption(new Option('--token <token>', 'a static bearer token with admin rights (for automation)').hideHelp());
 }
 
