@@ -122,6 +122,7 @@ export class ControlPlane {
       readyzChecks: [{ name: 'etcd', check: async () => void (await config.storage.currentRevision()) }],
       livezChecks: [{ name: 'etcd', check: async () => void (await config.storage.currentRevision()) }],
       storageStats: () => config.storage.stats(),
+      log: config.log,
     });
     this.#compactor = new Compactor({
       storage: config.storage,
