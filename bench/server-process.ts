@@ -73,8 +73,24 @@ export function rssMegabytes(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): n
   return Number(kb) / 1024;
 }
 
-/** httpsCall sends one request on `agent` and reads the whole response. */
-export function httpsCall(agent: Agent, url: string, method: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<HttpsReply> {
+/**
+ * httpsCall sends one request on `agent` and reads the whole response. A keep-alive socket that the server closed
+ * for idleness just as it was reused fails with ECONNRESET before the server read anything; that request is sent
+ * once more on a fresh socket (the retry Node's documentation recommends for `reusedSocket`).
+ */
+export async function httpsCall(agent: Agent, url: string, method: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<HttpsReply> {
+  try {
+    return await httpsCallOnce(agent, url, method, body, headers);
+  } catch (err) {
+    if (!(err instanceof StaleSocketError)) throw err;
+    return httpsCallOnce(agent, url, method, body, headers);
+  }
+}
+
+/** StaleSocketError marks a reset on a reused keep-alive socket. */
+class StaleSocketError extends Error {}
+
+function httpsCallOnce(agent: Agent, url: string, method: string, body: string | Buffer | undefined, headers: Record<string, string>): Promise<HttpsReply> {
   return new Promise((done, fail) => {
     const req = request(url, { agent, method, headers: { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers } }, (res) => {
       const chunks: Buffer[] = [];
@@ -82,7 +98,9 @@ export function httpsCall(agent: Agent, url: string, method: string, body?: stri
       res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
       res.on('error', fail);
     });
-    req.on('error', fail);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      fail(req.reusedSocket && err.code === 'ECONNRESET' ? new StaleSocketError(err.message) : err);
+    });
     req.end(body);
   });
 }

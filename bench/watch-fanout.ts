@@ -125,9 +125,13 @@ try {
   const agent = server.agent(BURST_IN_FLIGHT);
   await server.createNamespace(agent, NAMESPACE);
   let createFailures = 0;
+  let firstError = '';
   const create = async (name: string): Promise<number> => {
     const reply = await server.call(agent, 'POST', `/api/v1/namespaces/${NAMESPACE}/pods`, benchPod(name, NAMESPACE));
-    if (reply.status !== 201) createFailures++;
+    if (reply.status !== 201) {
+      createFailures++;
+      firstError ||= `HTTP ${reply.status}: ${reply.body.toString('utf8').slice(0, 300)}`;
+    }
     return wallClockMs();
   };
 
@@ -193,13 +197,17 @@ try {
     const wait = pacedStart + i * PACED_INTERVAL_MS - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const name = pacedNames[i] ?? '';
-    sends.push(create(name).then((at) => void responses.set(name, at)));
+    // Handled here, not only by the Promise.all below: a rejection must not go unhandled while the loop still waits.
+    sends.push(create(name).then((at) => void responses.set(name, at), (err: unknown) => {
+      createFailures++;
+      firstError ||= err instanceof Error ? err.message : String(err);
+    }));
   }
   await Promise.all(sends);
   const pacedAchievedPerSec = PACED / ((performance.now() - pacedStart) / 1000);
   missing.apiPaced = (await apiDeliveries.waitFor(pacedNames)).length;
   const apiLatency = summarizeLatencies(latencies(apiDeliveries, responses));
-  if (createFailures > 0) throw new Error(`Cannot benchmark watch fan-out: ${createFailures} creates failed`);
+  if (createFailures > 0) throw new Error(`Cannot benchmark watch fan-out: ${createFailures} creates failed, first: ${firstError}`);
   await capture(apiSwarms[0]);
   agent.destroy();
 

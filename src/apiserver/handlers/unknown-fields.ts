@@ -3,6 +3,7 @@
  * ignored (`Ignore`). Duplicate fields are caught while decoding (decodeBody's `strict`).
  */
 import { badRequest } from '../../api/meta/status-error.js';
+import { findTypeError } from '../../api/schema/type-check.js';
 import type { GroupVersionKind } from '../../api/schema/types.js';
 import type { HandlerContext } from './handler-context.js';
 import { addWarnings } from './object-response.js';
@@ -14,6 +15,7 @@ import type { FieldValidation } from './query-options.js';
  * is done, see addWarnings); with `Ignore` it returns none.
  */
 export function unknownFieldWarnings(ctx: HandlerContext, obj: unknown, gvk: GroupVersionKind, mode: FieldValidation): string[] {
+  checkJsonTypes(ctx, obj, gvk);
   if (!ctx.unknownFields) return [];
   // Always run the finder: it also prunes unknown fields, which are never stored, even with Ignore.
   const unknown = ctx.unknownFields(obj, gvk);
@@ -21,6 +23,17 @@ export function unknownFieldWarnings(ctx: HandlerContext, obj: unknown, gvk: Gro
   const messages = unknown.map((path) => `unknown field ${JSON.stringify(path)}`);
   if (mode === 'Strict') throw badRequest(`strict decoding error: ${messages.join(', ')}`);
   return messages;
+}
+
+/**
+ * checkJsonTypes answers 400 for a value of the wrong JSON type, as upstream's typed decoding does
+ * (`ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into …`).
+ */
+export function checkJsonTypes(ctx: HandlerContext, obj: unknown, gvk: GroupVersionKind): void {
+  const type = ctx.schemas?.kind(gvk);
+  if (!type || !ctx.schemas) return;
+  const mismatch = findTypeError(obj, type.name, ctx.schemas);
+  if (mismatch) throw badRequest(`${gvk.kind} in version "${gvk.version}" cannot be handled as a ${gvk.kind}: ${mismatch.message}`);
 }
 
 /** checkUnknownFields is unknownFieldWarnings that adds the warnings to the response at once. */

@@ -61,19 +61,20 @@ describe('WorkQueue', () => {
     assert.equal(await q.get(), 'a');
   });
 
-  it('addRateLimited backs off exponentially per item from 5 ms; forget resets', () => {
+  it('addRateLimited backs off exponentially per item from 5 ms; forget resets', async () => {
     const { q, clock } = newQueue();
     const delays: number[] = [];
     for (let i = 0; i < 4; i++) {
       q.addRateLimited('a');
       let waited = 0;
-      while (q.len() === 0) {
+      while (q.len() === 0 && waited < 10_000) {
         clock.advance(1);
         waited++;
       }
       delays.push(waited);
       // Drain it so the next addRateLimited is not de-duplicated.
-      void q.get().then((v) => v !== undefined && q.done(v));
+      const item = await q.get();
+      if (item !== undefined) q.done(item);
     }
     assert.deepEqual(delays, [5, 10, 20, 40]);
     assert.equal(q.numRequeues('a'), 4);
