@@ -517,6 +517,19 @@ spec:
     assert.match(failed(await cluster.kubectl(['get', 'nosuchkind']), 'get an unknown kind'), /error: the server doesn't have a resource type "nosuchkind"/);
   });
 
+  void it('rejects values of the wrong JSON type as upstream decoding does', async () => {
+    const wrongType = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: typed}
+data: {count: 3}
+`;
+    const r = await cluster.kubectl(['create', '-f', '-'], { input: wrongType });
+    assert.match(
+      failed(r, 'a ConfigMap with a number in data'),
+      /ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap\.data of type string/,
+    );
+  });
+
   void it('rejects invalid Deployments with the upstream field errors', async () => {
     const noContainers = `apiVersion: apps/v1
 kind: Deployment

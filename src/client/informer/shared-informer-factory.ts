@@ -1,0 +1,72 @@
+/**
+ * SharedInformerFactory hands out one SharedInformer per collection (group/version/resource/namespace), so
+ * controllers that watch the same resource share one list, one watch and one cache. Informers asked for before
+ * `start` start with it; ones asked for later start at once.
+ */
+import type { KubeObject } from '../../api/meta/types.js';
+import type { Clock } from '../../base/clock/clock.js';
+import type { Logger } from '../../base/log/logger.js';
+import { newLogger } from '../../base/log/logger.js';
+import type { ResourcePath } from '../resource-path.js';
+import type { RestClient } from '../rest-client.js';
+import { SharedInformer } from './shared-informer.js';
+
+/** SharedInformerFactoryConfig constructs a SharedInformerFactory. */
+export interface SharedInformerFactoryConfig {
+  readonly client: RestClient;
+  /** @default RealClock */
+  readonly clock?: Clock;
+  /** @default a logger named "informers" */
+  readonly log?: Logger;
+}
+
+function collectionKey(p: ResourcePath): string {
+  return `${p.group ?? ''}/${p.version}/${p.resource}/${p.namespace ?? ''}`;
+}
+
+/** SharedInformerFactory creates and starts shared informers. */
+export class SharedInformerFactory {
+  readonly #client: RestClient;
+  readonly #clock: Clock | undefined;
+  readonly #log: Logger;
+  readonly #informers = new Map<string, SharedInformer>();
+  readonly #runs: Promise<void>[] = [];
+  #signal: AbortSignal | undefined;
+
+  constructor(config: SharedInformerFactoryConfig) {
+    this.#client = config.client;
+    this.#clock = config.clock;
+    this.#log = config.log ?? newLogger('informers');
+  }
+
+  /** informerFor returns the informer of a collection (its `name` and `subresource` are ignored), creating it once. */
+  informerFor<T extends KubeObject = KubeObject>(path: ResourcePath): SharedInformer<T> {
+    const collection: ResourcePath = { group: path.group ?? '', version: path.version, resource: path.resource, namespace: path.namespace ?? '' };
+    const key = collectionKey(collection);
+    let informer = this.#informers.get(key);
+    if (!informer) {
+      informer = new SharedInformer({ client: this.#client, path: collection, clock: this.#clock, log: this.#log });
+      this.#informers.set(key, informer);
+      if (this.#signal) this.#runs.push(informer.run(this.#signal));
+    }
+    return informer as unknown as SharedInformer<T>;
+  }
+
+  /** start runs every informer until `signal` aborts. Calling it again is a no-op. */
+  start(signal: AbortSignal): void {
+    if (this.#signal) return;
+    this.#signal = signal;
+    for (const informer of this.#informers.values()) this.#runs.push(informer.run(signal));
+  }
+
+  /** waitForCacheSync resolves true once every informer synced, false if `signal` aborted first. */
+  async waitForCacheSync(signal?: AbortSignal): Promise<boolean> {
+    const results = await Promise.all([...this.#informers.values()].map((i) => i.waitForSync(signal)));
+    return results.every(Boolean);
+  }
+
+  /** stopped resolves once every started informer returned (after the start signal aborted). */
+  async stopped(): Promise<void> {
+    await Promise.all(this.#runs);
+  }
+}

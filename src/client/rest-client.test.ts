@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { eventually, TestCluster } from '../../test/harness/test-cluster.js';
+import { ApiError, isAlreadyExists, isConflict, isNotFound } from './api-error.js';
+import { resourceUrlPath } from './resource-path.js';
+import { RestClient, type WatchEvent } from './rest-client.js';
+import { serverResources } from './server-resources.js';
+
+const CM = { version: 'v1', resource: 'configmaps', namespace: 'default' } as const;
+
+describe('resourceUrlPath', () => {
+  it('builds core, group, namespaced and subresource paths', () => {
+    assert.equal(resourceUrlPath({ version: 'v1', resource: 'namespaces', name: 'x', subresource: 'finalize' }), '/api/v1/namespaces/x/finalize');
+    assert.equal(resourceUrlPath({ group: 'apps', version: 'v1', resource: 'deployments', namespace: 'ns' }), '/apis/apps/v1/namespaces/ns/deployments');
+    assert.throws(() => resourceUrlPath({ version: 'v1', resource: 'pods', subresource: 'status' }), /needs a name/);
+    assert.throws(() => resourceUrlPath({ version: 'v1', resource: 'pods', name: 'a/b' }), /invalid name/);
+  });
+});
+
+describe('RestClient against a real server', () => {
+  let c: TestCluster;
+  let client: RestClient;
+  before(async () => {
+    c = await TestCluster.start();
+    client = RestClient.fromKubeconfig(c.kubeconfig);
+  });
+  after(async () => {
+    client?.close();
+    await c?.stop();
+  });
+
+  it('create/get/list/update/patch/delete a ConfigMap', async () => {
+    const created = await client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'rc1' }, data: { a: '1' } });
+    assert.ok(created.metadata?.resourceVersion);
+    const got = await client.get({ ...CM, name: 'rc1' });
+    assert.deepEqual(got['data'], { a: '1' });
+    const updated = await client.update({ ...CM, name: 'rc1' }, { ...got, data: { a: '2' } });
+    assert.deepEqual(updated['data'], { a: '2' });
+    const patched = await client.patch({ ...CM, name: 'rc1' }, 'merge', { data: { b: '3' } });
+    assert.deepEqual(patched['data'], { a: '2', b: '3' });
+    const list = await client.list(CM);
+    assert.ok(list.items.some((i) => i.metadata?.name === 'rc1'));
+    assert.ok(list.metadata.resourceVersion);
+    await client.delete({ ...CM, name: 'rc1' });
+    await assert.rejects(client.get({ ...CM, name: 'rc1' }), (err: unknown) => isNotFound(err) && err instanceof ApiError && err.reason === 'NotFound' && /configmaps "rc1" not found/.test(err.message));
+  });
+
+  it('turns failures into ApiError with the Status (AlreadyExists, Conflict, transport)', async () => {
+    await client.create(CM, { metadata: { name: 'dup' } });
+    await assert.rejects(client.create(CM, { metadata: { name: 'dup' } }), isAlreadyExists);
+    await assert.rejects(client.update({ ...CM, name: 'dup' }, { metadata: { name: 'dup', resourceVersion: '1' } }), isConflict);
+    const nowhere = new RestClient({ server: 'https://127.0.0.1:1', requestTimeoutMs: 2000 });
+    await assert.rejects(nowhere.get({ ...CM, name: 'x' }), (err: unknown) => err instanceof ApiError && err.code === 0 && /^Cannot get \/api\/v1/.test(err.message));
+    nowhere.close();
+  });
+
+  it('deleteCollection deletes the selected objects', async () => {
+    await client.create(CM, { metadata: { name: 'sel1', labels: { batch: 'x' } } });
+    await client.create(CM, { metadata: { name: 'sel2', labels: { batch: 'x' } } });
+    await client.create(CM, { metadata: { name: 'keep' } });
+    await client.deleteCollection(CM, { labelSelector: 'batch=x' });
+    const names = (await client.list(CM)).items.map((i) => i.metadata?.name);
+    assert.ok(names.includes('keep'));
+    assert.ok(!names.includes('sel1') && !names.includes('sel2'));
+  });
+
+  it('watch yields parsed events from the list resourceVersion and ends quietly on abort', async () => {
+    const rv = (await client.list(CM)).metadata.resourceVersion ?? '';
+    const ac = new AbortController();
+    const seen: WatchEvent[] = [];
+    const done = (async () => {
+      for await (const ev of client.watch(CM, { resourceVersion: rv, allowWatchBookmarks: true, signal: ac.signal })) seen.push(ev);
+    })();
+    await client.create(CM, { metadata: { name: 'watched' } });
+    await client.delete({ ...CM, name: 'watched' });
+    await eventually(() => seen.some((e) => e.type === 'DELETED' && e.object.metadata?.name === 'watched'));
+    assert.equal(seen.find((e) => e.object.metadata?.name === 'watched')?.type, 'ADDED');
+    ac.abort();
+    await done;
+  });
+
+  it('watch from a bad resourceVersion throws an ApiError', async () => {
+    await assert.rejects(
+      (async () => {
+        for await (const _ of client.watch(CM, { resourceVersion: 'abc' })) break;
+      })(),
+      (err: unknown) => err instanceof ApiError && err.code === 400,
+    );
+  });
+
+  it('serverResources lists namespaced resources with their verbs from legacy discovery', async () => {
+    const { resources, failed } = await serverResources(client);
+    assert.deepEqual(failed, []);
+    const cm = resources.find((r) => r.group === '' && r.resource === 'configmaps');
+    assert.ok(cm?.namespaced);
+    assert.ok(cm.verbs.includes('deletecollection'));
+    const deploy = resources.find((r) => r.group === 'apps' && r.resource === 'deployments');
+    assert.equal(deploy?.kind, 'Deployment');
+    assert.equal(resources.find((r) => r.resource === 'namespaces')?.namespaced, false);
+    assert.ok(!resources.some((r) => r.resource.includes('/')));
+  });
+});
