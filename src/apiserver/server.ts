@@ -144,6 +144,9 @@ export interface ApiServerConfig {
   readonly clock?: Clock;
 }
 
+/** IDLE_CONNECTION_TIMEOUT_MS: how long an idle keep-alive connection stays open (longer than clients' 90 s). */
+const IDLE_CONNECTION_TIMEOUT_MS = 120_000;
+
 /** SHUTDOWN_MESSAGE answers requests that arrive while the server drains. */
 const SHUTDOWN_MESSAGE = 'The apiserver is shutting down, please try again later.';
 /** NOT_FOUND_MESSAGE is upstream's answer for a path nothing serves. */
@@ -285,6 +288,10 @@ export class ApiServer {
     if (upgrades) server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.#serveUpgrade(upgrades, req, socket, head));
     // Our own body timeout answers with a Status; Node's is only the backstop.
     server.requestTimeout = (this.#config.requestBodyTimeoutMs ?? 60_000) + 30_000;
+    // Clients keep idle connections for up to 90 s (Go's default transport) and do not retry a POST whose connection
+    // the server closed under it: idle connections must outlive theirs, or a create fails with "socket hang up".
+    server.keepAliveTimeout = IDLE_CONNECTION_TIMEOUT_MS;
+    server.headersTimeout = IDLE_CONNECTION_TIMEOUT_MS + 5_000;
     server.on('clientError', (_err, socket) => writeStatusToSocket(socket, newStatus(400, 'BadRequest', 'Cannot parse request: malformed HTTP request')));
     this.#server = server;
     return new Promise((resolve, reject) => {

@@ -34,6 +34,8 @@ export interface ServerConfig {
   readonly compactionIntervalMs?: number;
   /** Revisions of history kept behind the newest at each compaction. @default 1000 */
   readonly compactionKeepRevisions?: number;
+  /** Controllers to run, as `--controllers` says: "*", "*,-serviceaccount", "namespace". @default "*" */
+  readonly controllers?: string;
   /** Static bearer tokens (token → user name, groups) for tests and automation. */
   readonly staticTokens?: readonly { token: string; user: string; groups: readonly string[] }[];
 }

@@ -11,6 +11,8 @@ import { ControlPlane } from '../apiserver/control-plane.js';
 import type { UserInfo } from '../apiserver/request/request-info.js';
 import { newLogger } from '../base/log/logger.js';
 import { mergeIntoKubeconfig, writeKubeconfig, type KubeconfigEntry } from '../client/kubeconfig.js';
+import { RestClient } from '../client/rest-client.js';
+import { ControllerManager } from '../controllers/manager.js';
 import { ensureClusterCertificates } from '../pki/cluster-certificates.js';
 import { SqliteStorage } from '../storage/sqlite/sqlite-storage.js';
 import type { Storage } from '../storage/storage.js';
@@ -73,6 +75,18 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     throw err;
   }
   const url = `https://${clientHost(config.bindAddress)}:${port}`;
+  // Controllers reach the API like any client: over loopback HTTPS with the admin certificate (as k3s does).
+  const controllerClient = new RestClient({ server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem, userAgent: 'tkube-controller-manager' });
+  let controllers: ControllerManager;
+  try {
+    controllers = new ControllerManager({ client: controllerClient, controllers: config.controllers ?? '*', log: log.child('controller-manager') });
+    await controllers.start();
+  } catch (err) {
+    controllerClient.close();
+    await cp.stop();
+    await storage.close();
+    throw err;
+  }
   const entry: KubeconfigEntry = { name: 'tkube', server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem };
   writeKubeconfig(join(config.dataDir, 'admin.kubeconfig'), entry);
   if (config.writeKubeconfig) writeKubeconfig(config.writeKubeconfig, entry);
@@ -84,6 +98,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     url,
     stop: async () => {
       log.info('Stopping');
+      await controllers.stop();
+      controllerClient.close();
       await cp.stop();
       await storage.close();
       removeServerState(config.dataDir, process.pid);

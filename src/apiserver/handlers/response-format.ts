@@ -7,6 +7,7 @@
  *    `includeObject=None|Metadata|Object` (default Metadata: each row carries a PartialObjectMetadata),
  *  - PartialObjectMetadata(List) for `as=PartialObjectMetadata[List];g=meta.k8s.io;v=v1`.
  */
+import { listJson } from '../negotiation/object-json.js';
 import { stringify as stringifyYaml } from 'yaml';
 import { badRequest } from '../../api/meta/status-error.js';
 import type { KubeList, KubeObject, ListMeta } from '../../api/meta/types.js';
@@ -110,6 +111,6 @@ export function renderList(list: KubeList, format: ResponseFormat, table: Omit<T
     case 'yaml':
       return stringifyYaml(list);
     case 'json':
-      return list;
+      return listJson(list);
   }
 }

@@ -273,11 +273,18 @@ export class GenericStore {
     if (match === 'Exact' && rv === '0') throw badRequest('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
     if (params.continue && rv !== '' && rv !== '0') throw badRequest('specifying resource version is not allowed when using continue');
 
-    // resourceVersion "0" means "any": served from the watch cache when there is one (limit is then ignored, as upstream).
-    if (rv === '0' && !params.continue && this.#watchCache && match !== 'Exact') {
-      const snap = await this.#watchCache.snapshot(prefix);
-      const items = params.predicate ? snap.items.filter((o) => params.predicate!.matches(o)) : snap.items;
-      return this.#listOf(items.map((o) => structuredClone(o)), String(snap.revision));
+    // resourceVersion "0" means "any": served from the watch cache when there is one (limit is then ignored, as
+    // upstream). A consistent list (resourceVersion "") without paging is served from the cache too once the cache has
+    // caught up with storage's current revision, as upstream's consistent-list-from-cache does; storage delivers
+    // commits to the cache before any writer hears back, so that is the normal case. List results are only
+    // serialized, never mutated, so they share the cache's (immutable) objects.
+    if (!params.continue && this.#watchCache && match !== 'Exact' && (rv === '0' || (rv === '' && limit === 0))) {
+      const current = rv === '' ? await this.#storage.currentRevision() : 0;
+      if (this.#watchCache.revision >= current) {
+        const snap = await this.#watchCache.snapshot(prefix);
+        const items = params.predicate ? snap.items.filter((o) => params.predicate!.matches(o)) : snap.items;
+        return this.#listOf(items, String(snap.revision));
+      }
     }
 
     let revision = 0;

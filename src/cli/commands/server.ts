@@ -45,6 +45,7 @@ export interface ServerFlags {
   token?: string;
   compactionInterval: number;
   compactionKeepRevisions: number;
+  controllers: string;
 }
 
 /** serverConfigFromFlags turns flags into a ServerConfig. */
@@ -63,6 +64,7 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     staticTokens: f.token ? [{ token: f.token, user: 'admin', groups: ['system:masters'] }] : undefined,
     compactionIntervalMs: f.compactionInterval,
     compactionKeepRevisions: f.compactionKeepRevisions,
+    controllers: f.controllers,
   };
 }
 
@@ -81,6 +83,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--no-kubeconfig-merge', 'do not merge the cluster into ~/.kube/config')
     .option('--compaction-interval <duration>', 'how often storage history is compacted', parseDurationMs, 300_000)
     .option('--compaction-keep-revisions <n>', 'revisions of history kept at each compaction', parseCount, 1000)
+    .option('--controllers <list>', 'controllers to run: "*" for the default set, "name" to add one, "-name" to leave one out (comma-separated)', '*')
     .addOption(new Option('--token <token>', 'a static bearer token with admin rights (for automation)').hideHelp());
 }
 

@@ -1,0 +1,19 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { listJson, objectJson } from './object-json.js';
+
+describe('objectJson() and listJson()', () => {
+  it('render exactly what JSON.stringify renders', () => {
+    const items = [{ metadata: { name: 'a', resourceVersion: '3' }, data: { k: 'v"q' } }, { metadata: { name: 'b' } }];
+    const list = { kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '9', continue: 'x' }, items };
+    assert.equal(listJson(list), JSON.stringify(list));
+    assert.equal(listJson({ ...list, items: [] }), JSON.stringify({ ...list, items: [] }));
+    assert.equal(objectJson(items[0]!), JSON.stringify(items[0]));
+  });
+  it('serializes an object once', () => {
+    const obj = { metadata: { name: 'once' } };
+    const first = objectJson(obj);
+    obj.metadata.name = 'changed'; // breaks the contract on purpose: the remembered text shows it is cached
+    assert.equal(objectJson(obj), first);
+  });
+});

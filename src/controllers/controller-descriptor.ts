@@ -1,0 +1,31 @@
+/**
+ * ControllerDescriptor: one row of the controller table — a name (what `--controllers` says), whether it runs by
+ * default, and how to build it from the shared context. Building must only register informers and handlers;
+ * nothing runs until the manager starts the informers and then the controllers.
+ */
+import type { Clock } from '../base/clock/clock.js';
+import type { Logger } from '../base/log/logger.js';
+import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
+import type { RestClient } from '../client/rest-client.js';
+import type { Controller } from './controller.js';
+
+/** ControllerContext is what every controller is built from. */
+export interface ControllerContext {
+  /** The API client (every read and write goes through the API). */
+  readonly client: RestClient;
+  /** Shared informers: ask for the collections the controller watches. */
+  readonly informers: SharedInformerFactory;
+  readonly clock: Clock;
+  /** A logger named after the controller. */
+  readonly log: Logger;
+}
+
+/** ControllerDescriptor describes one controller of the table. */
+export interface ControllerDescriptor {
+  /** Unique; lower-case like upstream's ("namespace", "serviceaccount"). */
+  readonly name: string;
+  /** Whether `*` in `--controllers` includes it. */
+  readonly enabledByDefault: boolean;
+  /** Builds the controller (registers informers and handlers; starts nothing). */
+  create(ctx: ControllerContext): Controller;
+}

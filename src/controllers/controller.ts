@@ -1,0 +1,78 @@
+/**
+ * Controller: a work queue of keys and the workers that feed them to a Reconciler. Event handlers call `enqueue`
+ * and nothing else; the queue guarantees a key is never reconciled by two workers at once, and that a key
+ * enqueued while it is being reconciled is reconciled again afterwards.
+ */
+import type { Clock } from '../base/clock/clock.js';
+import type { Logger } from '../base/log/logger.js';
+import { WorkQueue } from '../base/queue/work-queue.js';
+import type { Reconciler } from './reconciler.js';
+
+/** ControllerConfig constructs a Controller. */
+export interface ControllerConfig {
+  /** The controller's name (as in `--controllers`). */
+  readonly name: string;
+  readonly reconciler: Reconciler;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Concurrent workers. @default 1 */
+  readonly workers?: number;
+}
+
+/** Controller runs a Reconciler over a work queue. */
+export class Controller {
+  readonly name: string;
+  readonly #reconciler: Reconciler;
+  readonly #queue: WorkQueue<string>;
+  readonly #log: Logger;
+  readonly #workers: number;
+
+  constructor(config: ControllerConfig) {
+    this.name = config.name;
+    this.#reconciler = config.reconciler;
+    this.#queue = new WorkQueue<string>({ clock: config.clock });
+    this.#log = config.log;
+    this.#workers = config.workers ?? 1;
+  }
+
+  /** enqueue asks for `key` to be reconciled (de-duplicated with pending requests). */
+  enqueue(key: string): void {
+    this.#queue.add(key);
+  }
+
+  /** enqueueAfter asks for `key` to be reconciled after `delayMs`. */
+  enqueueAfter(key: string, delayMs: number): void {
+    this.#queue.addAfter(key, delayMs);
+  }
+
+  /** run starts the workers; resolves once `signal` aborted and every worker finished its current key. */
+  async run(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
+    await Promise.all(Array.from({ length: this.#workers }, () => this.#worker(signal)));
+  }
+
+  async #worker(signal: AbortSignal): Promise<void> {
+    for (;;) {
+      const key = await this.#queue.get();
+      if (key === undefined) return;
+      if (signal.aborted) {
+        this.#queue.done(key);
+        continue;
+      }
+      try {
+        const result = await this.#reconciler.reconcile(key);
+        this.#queue.forget(key);
+        if (result?.requeueAfterMs !== undefined) this.#queue.addAfter(key, result.requeueAfterMs);
+      } catch (err) {
+        const retries = this.#queue.numRequeues(key);
+        // Quiet first retries: conflicts and races are normal; persistent failures deserve a warning.
+        if (retries >= 3) this.#log.warn('Reconcile failed; retrying', { key, retries, error: err });
+        else this.#log.debug('Reconcile failed; retrying', { key, retries, error: err });
+        this.#queue.addRateLimited(key);
+      } finally {
+        this.#queue.done(key);
+      }
+    }
+  }
+}
