@@ -44,5 +44,5 @@ let files = [...findTests(join(root, 'src'), []), ...findTests(join(root, 'bench
 if (only) files = files.filter((f) => f.includes(only));
 // Unit tests first (fast feedback), then integration and e2e.
 files.sort((a, b) => Number(a.startsWith('test/')) - Number(b.startsWith('test/')) || a.localeCompare(b));
-ok = run(`tests (${files.length} files)`, process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-force-exit', '--test-reporter=spec', ...files]) && ok;
+ok = run(`tests (${files.length} files)`, process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-force-exit', '--test-timeout=300000', '--test-reporter=spec', ...files]) && ok;
 process.exit(ok ? 0 : 1);
