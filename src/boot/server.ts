@@ -1,9 +1,10 @@
 /**
  * startServer: the boot sequence of `tkube server` (k3s's order, with readiness gates):
  *   data dir → certificates (created on first start) → storage → API server listening + bootstrap objects →
- *   admin kubeconfig written (and merged into ~/.kube/config unless told otherwise) → state file for `tkube up`.
- * The node agent, controllers and scheduler join here in later issues, after the API is ready, talking to it over
- * loopback HTTPS like any client.
+ *   controller manager (over loopback HTTPS with the admin certificate, like any client) → admin kubeconfig written
+ *   (and merged into ~/.kube/config unless told otherwise) → state file for `tkube up`.
+ * The node agent and scheduler join here in later issues, the same way. Shutdown runs in reverse: controllers stop
+ * before the API server.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -213,7 +213,8 @@ export class RestClient {
   /**
    * watch streams events of a collection (or of one object when `path.name` is set). A failure to start (e.g.
    * HTTP 410) throws an ApiError; an ERROR event is yielded as it comes (the caller decides, e.g. relists on
-   * 410). The iteration ends when the server closes the stream or `options.signal` aborts.
+   * 410). The iteration ends when the server closes the stream or `options.signal` aborts. With
+   * `timeoutSeconds`, a connection silent for 60 s longer than that is treated as dead (ApiError, code 0).
    */
   async *watch(path: ResourcePath, options: WatchOptions = {}): AsyncGenerator<WatchEvent, void, undefined> {
     const { signal, ...rest } = options;
@@ -224,7 +225,9 @@ export class RestClient {
     if (signal?.aborted) return;
     let res: IncomingMessage;
     try {
-      res = await this.#open('GET', urlPath, undefined, undefined, signal);
+      // A watch promised to end after timeoutSeconds; silence well beyond that means a dead connection.
+      const idleMs = rest.timeoutSeconds !== undefined && rest.timeoutSeconds > 0 ? (rest.timeoutSeconds + 60) * 1000 : undefined;
+      res = await this.#open('GET', urlPath, undefined, undefined, signal, idleMs);
     } catch (err) {
       if (signal?.aborted) return;
       throw err;

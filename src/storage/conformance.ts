@@ -401,6 +401,28 @@ export function runStorageConformance(name: string, makeStorage: StorageFactory)
         assert.deepEqual(r.errors, []);
       }));
 
+    void it('watch() with onProgress learns it is current after writes elsewhere', () =>
+      withStorage(async (s) => {
+        const r = recorder();
+        let progress = 0;
+        const w = s.watch('/mine/', {
+          afterRevision: await s.currentRevision(),
+          onEvents: r.onEvents,
+          onError: r.onError,
+          onProgress: (rev) => (progress = Math.max(progress, rev)),
+        });
+        await eventually('watch live', async () => {
+          // A write elsewhere must advance the watcher's known-current revision without an event.
+          const other = await s.create(`/other/${Math.random()}`, bytes('v'));
+          return progress >= other.modRevision;
+        });
+        const mine = await s.create('/mine/a', bytes('v'));
+        await eventually('own event', () => r.events.length === 1 && progress >= mine.modRevision);
+        w.close();
+        assert.deepEqual(revisions(r.events), [mine.modRevision]);
+        assert.deepEqual(r.errors, []);
+      }));
+
     void it('watch() batches arrive in revision order and close() stops delivery', () =>
       withStorage(async (s) => {
         const r = recorder();

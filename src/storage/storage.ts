@@ -65,6 +65,12 @@ export interface WatchOptions {
   readonly afterRevision: number;
   /** Called with each batch of events, in revision order. Must not throw: a callback that throws ends its own watch (onError is called once). */
   readonly onEvents: (events: readonly WatchEvent[]) => void;
+  /**
+   * Progress notification (etcd's): when given, called with a revision R once every write at or below R on the
+   * watched prefix has been delivered, so the watcher knows its view is current at R even when nothing on its
+   * prefix changed. Backends call it at least after each commit while the watch is live. Must not throw.
+   */
+  readonly onProgress?: (revision: number) => void;
   /** Called once if the watch ends for a reason other than close() (backend closed, error). */
   readonly onError?: (err: Error) => void;
 }

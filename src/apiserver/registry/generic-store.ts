@@ -279,6 +279,8 @@ export class GenericStore {
     // commits to the cache before any writer hears back, so that is the normal case. List results are only
     // serialized, never mutated, so they share the cache's (immutable) objects.
     if (!params.continue && this.#watchCache && match !== 'Exact' && (rv === '0' || (rv === '' && limit === 0))) {
+      // The cache starts on first use; after that it follows storage (events and progress notifications).
+      await this.#watchCache.ready();
       const current = rv === '' ? await this.#storage.currentRevision() : 0;
       if (this.#watchCache.revision >= current) {
         const snap = await this.#watchCache.snapshot(prefix);

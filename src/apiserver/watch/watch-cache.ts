@@ -149,6 +149,10 @@ export class WatchCache {
         this.#watch = this.#storage.watch(this.#prefix, {
           afterRevision: list.revision,
           onEvents: (events) => this.#apply(events),
+          // Nothing on our prefix changed up to `rev`: our state is current there (consistent reads from cache).
+          onProgress: (rev) => {
+            if (rev > this.#revision) this.#revision = rev;
+          },
           onError: () => this.#restart(),
         });
         return;

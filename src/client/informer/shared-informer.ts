@@ -80,7 +80,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   /** addEventHandler registers a handler; if the informer already synced, it hears onAdd for every cached object. */
   addEventHandler(handler: ResourceEventHandler<T>): void {
     this.#handlers.push(handler);
-    if (this.#synced) for (const obj of this.store.list()) this.#call(handler, 'onAdd', () => handler.onAdd?.(obj));
+    if (this.#synced) for (const obj of this.store.list()) this.#call('onAdd', () => handler.onAdd?.(obj));
   }
 
   /** hasSynced tells whether the first list reached the store. */
@@ -150,10 +150,10 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   }
 
   #emit(what: string, fn: (h: ResourceEventHandler<T>) => void): void {
-    for (const h of this.#handlers) this.#call(h, what, () => fn(h));
+    for (const h of this.#handlers) this.#call(what, () => fn(h));
   }
 
-  #call(_h: ResourceEventHandler<T>, what: string, fn: () => void): void {
+  #call(what: string, fn: () => void): void {
     try {
       fn();
     } catch (err) {

@@ -239,10 +239,19 @@ export class MemoryStorage implements Storage {
     const rows = this.#history.get(row.kv.key);
     if (rows === undefined) this.#history.set(row.kv.key, [row]);
     else rows.push(row);
-    for (const w of this.#watchers) {
-      if (!w.live || w.closed || row.kv.modRevision <= w.cursor || !row.kv.key.startsWith(w.prefix)) continue;
+    for (const w of [...this.#watchers]) {
+      if (!w.live || w.closed || row.kv.modRevision <= w.cursor) continue;
       w.cursor = row.kv.modRevision;
-      this.#deliver(w, [row]);
+      if (row.kv.key.startsWith(w.prefix)) this.#deliver(w, [row]);
+      if (!w.closed && w.options.onProgress) {
+        try {
+          w.options.onProgress(row.kv.modRevision);
+        } catch (err) {
+          w.closed = true;
+          this.#watchers.delete(w);
+          w.options.onError?.(err instanceof Error ? err : new Error(String(err)));
+        }
+      }
     }
   }
 

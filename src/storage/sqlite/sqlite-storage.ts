@@ -439,14 +439,28 @@ export class SqliteStorage implements Storage {
 
   /** Hands a committed batch's events to every watcher, in revision order. */
   #notify(events: readonly WatchEvent[]): void {
+    const committed = this.#revision;
     for (const w of [...this.#watchers]) {
       if (w.closed) continue;
       // afterRevision may lie in the future (a client's resourceVersion from elsewhere): skip what precedes it.
       const after = w.options.afterRevision;
       const mine = events.filter((e) => e.kv.modRevision > after && e.kv.key.startsWith(w.prefix));
-      if (mine.length === 0) continue;
-      if (w.live) this.#deliver(w, mine);
-      else w.buffered.push(...mine);
+      if (!w.live) {
+        w.buffered.push(...mine);
+        continue;
+      }
+      if (mine.length > 0) this.#deliver(w, mine);
+      if (!w.closed && committed > after) this.#progress(w, committed);
+    }
+  }
+
+  /** Tells a live watcher it has seen every write up to `revision`; a throwing callback ends its watch. */
+  #progress(w: Watcher, revision: number): void {
+    if (!w.options.onProgress) return;
+    try {
+      w.options.onProgress(revision);
+    } catch (err) {
+      this.#endWatch(w, err instanceof Error ? err : new Error(String(err)));
     }
   }
 
