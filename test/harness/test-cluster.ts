@@ -133,9 +133,11 @@ export class TestCluster {
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.#log += d));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.#log = (this.#log + d).slice(-200_000)));
     const statePath = join(this.dataDir, 'server.json');
+    let exited: Error | undefined;
+    child.once('exit', (code, signal) => (exited = new Error(`server exited with ${signal ?? code}:\n${this.#log.slice(-4000)}`)));
     try {
       await eventually(() => {
-        if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${this.#log.slice(-4000)}`);
+        if (exited) return true; // stop polling at once; thrown below
         if (!existsSync(statePath)) return false;
         const s = JSON.parse(readFileSync(statePath, 'utf8')) as { pid: number; url: string; port: number };
         if (s.pid !== child.pid) return false;
@@ -143,6 +145,7 @@ export class TestCluster {
         this.port = s.port;
         return existsSync(this.kubeconfig);
       }, opts.readyTimeoutMs ?? 60_000, 50);
+      if (exited) throw exited;
     } catch (err) {
       child.kill('SIGKILL');
       throw err;

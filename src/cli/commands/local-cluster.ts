@@ -64,6 +64,7 @@ function serverArgs(f: ServerFlags): string[] {
   if (f.disableAgent) args.push('--disable-agent');
   if (!f.kubeconfigMerge) args.push('--no-kubeconfig-merge');
   args.push('--compaction-interval', `${f.compactionInterval}ms`, '--compaction-keep-revisions', String(f.compactionKeepRevisions));
+  args.push('--controllers', f.controllers);
   return args;
 }
 
