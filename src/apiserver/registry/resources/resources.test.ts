@@ -169,7 +169,7 @@ describe('deploymentStrategy', () => {
   });
   it('rejects a selector that does not match the template', () => {
     const { errors } = create('apps/deployments', deploy({ app: 'web' }, { app: 'x' }));
-    assert.deepEqual(errors, ['spec.template.metadata.labels: Invalid value: {"app":"x"}: `selector` does not match template `labels`']);
+    assert.deepEqual(errors, ['spec.template.metadata.labels: Invalid value: map[string]string{"app":"x"}: `selector` does not match template `labels`']);
     assert.deepEqual(create('apps/deployments', { metadata: { name: 'd', namespace: 'default' }, spec: { template: { spec: { containers: [{ name: 'c', image: 'i' }] } } } }).errors, ['spec.selector: Required value']);
   });
   it('makes the selector immutable', () => {
@@ -207,10 +207,10 @@ describe('serviceStrategy', () => {
     assert.equal((replaced.obj['spec'] as Record<string, unknown>)['clusterIP'], '10.96.0.5');
     assert.equal(((replaced.obj['spec'] as Record<string, unknown>)['ports'] as Record<string, unknown>[])[0]!['nodePort'], 30080);
     const changed = update('/services', svc({ ports: [{ port: 80 }], clusterIP: '10.96.0.9', type: 'NodePort' }), old);
-    assert.deepEqual(changed.errors, ['spec.clusterIPs[0]: Invalid value: ["10.96.0.9"]: may not change once set']);
+    assert.deepEqual(changed.errors, ['spec.clusterIPs[0]: Invalid value: []string{"10.96.0.9"}: may not change once set']);
     const patched = structuredClone(old);
     (patched['spec'] as Record<string, unknown>)['clusterIP'] = '10.96.0.9';
-    assert.deepEqual(update('/services', patched, old).errors, ['spec.clusterIPs[0]: Invalid value: ["10.96.0.9"]: may not change once set']);
+    assert.deepEqual(update('/services', patched, old).errors, ['spec.clusterIPs[0]: Invalid value: []string{"10.96.0.9"}: may not change once set']);
   });
 });
 
