@@ -3,7 +3,8 @@
  * bench/results/dist/ instead of dist/ so a benchmark never replaces a bundle another engineer is running.
  * npm packages stay external and resolve from the repository's node_modules (the bundle lives inside the repo).
  */
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,23 +19,10 @@ const BUNDLE_DIR = join(BENCH_RESULTS_DIR, 'dist');
 /** SERVER_BUNDLE is the path of the bundled CLI that benchmarks start with `node SERVER_BUNDLE server …`. */
 export const SERVER_BUNDLE = join(BUNDLE_DIR, 'tkube.mjs');
 
-/** buildServerBundle (re)builds SERVER_BUNDLE from src/cli/main.ts with hack/build.mjs's options. */
+/** buildServerBundle (re)builds SERVER_BUNDLE with hack/build.mjs, into the bench folder. */
 export async function buildServerBundle(): Promise<string> {
-  const { build } = await import('esbuild');
-  rmSync(BUNDLE_DIR, { recursive: true, force: true });
-  mkdirSync(BUNDLE_DIR, { recursive: true });
-  await build({
-    entryPoints: [join(REPO_ROOT, 'src/cli/main.ts')],
-    outfile: SERVER_BUNDLE,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: 'linked',
-    logLevel: 'error',
-  });
-  cpSync(join(REPO_ROOT, 'src/api/schema/data'), join(BUNDLE_DIR, 'data'), { recursive: true });
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'hack/build.mjs'), '--outdir', BUNDLE_DIR], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`Cannot build the server bundle: hack/build.mjs exited ${r.status}`);
   return SERVER_BUNDLE;
 }
 

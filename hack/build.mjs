@@ -1,13 +1,15 @@
 // Builds dist/tkube.mjs: the CLI bundled into one ES module (npm packages stay external and load from
 // node_modules), so `./tkube` starts without compiling TypeScript on every run. The schema data files are copied
 // beside the bundle, where the schema registry looks for them (`data/` next to the module).
+// Usage: node hack/build.mjs [--outdir DIR]   (default: dist/)
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
-const dist = join(root, 'dist');
+const outIdx = process.argv.indexOf('--outdir');
+const dist = outIdx > 0 && process.argv[outIdx + 1] ? process.argv[outIdx + 1] : join(root, 'dist');
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 await build({
