@@ -112,6 +112,14 @@ export class ResourceDispatcher implements ResourceHandler {
     const namespaces: NamespaceLookup = async (name) => {
       const ns = this.#byGroupResource.get('/namespaces');
       if (!ns) return undefined;
+      // Like upstream's NamespaceLifecycle admission, answer from the namespace cache and read storage only on a
+      // miss (a namespace created a moment ago, or a cache still starting).
+      const cache = ns.store.watchCache;
+      if (cache) {
+        void cache.ready().catch(() => undefined);
+        const hit = cache.cached(ns.store.keyFor('', name));
+        if (hit) return hit;
+      }
       try {
         return await ns.store.get('', name);
       } catch (err) {

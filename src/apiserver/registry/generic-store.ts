@@ -356,9 +356,12 @@ export class GenericStore {
     return { apiVersion: groupVersionOf(this.info.group, this.info.version), kind: `${this.info.kind}List`, metadata: { resourceVersion }, items };
   }
 
-  /** create stores a new object in `namespace` ("" for cluster-scoped) and returns it as stored. */
+  /**
+   * create stores a new object in `namespace` ("" for cluster-scoped) and returns it as stored. It takes ownership
+   * of `body` (a freshly decoded request body): it fills in metadata on it rather than on a copy.
+   */
   async create(namespace: string, body: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
-    const obj = structuredClone(body);
+    const obj = body;
     this.#checkTypeMeta(obj, 'create');
     this.#checkNamespace(obj, namespace);
     const md = obj.metadata!;
@@ -391,7 +394,8 @@ export class GenericStore {
       for (let attempt = 1; ; attempt++) {
         try {
           const kv = await this.#storage.create(this.keyFor(namespace, md.name ?? ''), encodeObject(obj));
-          return decodeObject(kv);
+          // The stored object is `obj` plus its resourceVersion: no need to parse back what was just encoded.
+          return { ...obj, metadata: { ...md, resourceVersion: String(kv.modRevision) } };
         } catch (err) {
           if (err instanceof KeyExistsError && generated && attempt < MAX_GENERATE_NAME_TRIES) {
             md.name = generateName(md.generateName ?? '', this.#random);

@@ -129,6 +129,15 @@ export class WatchCache {
     return this.#registrations.size;
   }
 
+  /**
+   * cached returns the cached object stored at `key` while the cache follows storage, else undefined (not
+   * started yet, restarting, or no such object): callers fall back to reading storage. The object is shared:
+   * never mutate it.
+   */
+  cached(key: string): KubeObject | undefined {
+    return this.#watch ? this.#objects.get(key) : undefined;
+  }
+
   /** ready starts the cache on first call (list + watch) and resolves once it serves. */
   ready(): Promise<void> {
     this.#ready ??= this.#start();
