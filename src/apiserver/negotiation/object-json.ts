@@ -1,27 +1,35 @@
 /**
- * objectJson: the JSON text of an API object, remembered per object. Objects held by the watch cache are
- * immutable (an update replaces the object, never changes it), so a LIST served from the cache serializes each
- * object once for its lifetime and builds the list body by joining the texts, instead of re-serializing every
- * object on every request. Callers must never pass an object they will mutate afterwards.
+ * objectJson: the JSON bytes of an API object, remembered per object. Objects held by the watch cache are
+ * immutable (an update replaces the object, never changes it), so a LIST served from the cache encodes each
+ * object once for its lifetime and builds the list body by concatenating ready-made bytes, instead of
+ * serializing and UTF-8-encoding every object on every request. Callers must never pass an object they will
+ * mutate afterwards.
  */
 import type { KubeList, KubeObject } from '../../api/meta/types.js';
 
-const texts = new WeakMap<object, string>();
+const encoded = new WeakMap<object, Buffer>();
 
-/** objectJson returns JSON.stringify(obj), computing it at most once per object. */
-export function objectJson(obj: KubeObject): string {
-  let t = texts.get(obj);
-  if (t === undefined) {
-    t = JSON.stringify(obj);
-    texts.set(obj, t);
+/** objectJson returns the UTF-8 bytes of JSON.stringify(obj), computing them at most once per object. */
+export function objectJson(obj: KubeObject): Buffer {
+  let b = encoded.get(obj);
+  if (b === undefined) {
+    b = Buffer.from(JSON.stringify(obj), 'utf8');
+    encoded.set(obj, b);
   }
-  return t;
+  return b;
 }
 
-/** listJson renders a list as JSON.stringify would, reusing each item's remembered text. */
-export function listJson(list: KubeList): string {
+const COMMA = Buffer.from(',');
+const TAIL = Buffer.from(']}');
+
+/** listJson renders a list as the bytes of JSON.stringify(list), reusing each item's remembered bytes. */
+export function listJson(list: KubeList): Buffer {
   const head = JSON.stringify({ kind: list.kind, apiVersion: list.apiVersion, metadata: list.metadata });
-  const parts: string[] = [];
-  for (const item of list.items) parts.push(objectJson(item));
-  return `${head.slice(0, -1)},"items":[${parts.join(',')}]}`;
+  const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"items":[`, 'utf8')];
+  list.items.forEach((item, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(objectJson(item));
+  });
+  parts.push(TAIL);
+  return Buffer.concat(parts);
 }
