@@ -8,6 +8,7 @@
  * A resourceVersion the cache can no longer replay is answered in-stream with an ERROR event carrying a 410
  * Expired Status (what upstream's watch cache does); clients then re-list.
  */
+import { watchEventJson } from '../negotiation/object-json.js';
 import { badRequest, invalid, newStatus } from '../../api/meta/status-error.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import { namespacePrefix } from '../registry/storage-key.js';
@@ -86,7 +87,9 @@ export async function watchObjects(ctx: HandlerContext): Promise<void> {
 
   let first = true;
   const now = () => new Date(ctx.clock.now());
-  const encode = (e: WatchEvent): string => {
+  const encode = (e: WatchEvent): string | Buffer => {
+    // Plain JSON events are shared by every watcher: encoded once per event, not once per watcher.
+    if (format.kind === 'json') return watchEventJson(e.type, e.object as KubeObject);
     let object: unknown = e.object;
     if (format.kind === 'table' && e.type !== 'BOOKMARK' && e.type !== 'ERROR') {
       const obj = e.object as KubeObject;

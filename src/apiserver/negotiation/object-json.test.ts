@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { listJson, objectJson } from './object-json.js';
+import { listJson, objectJson, watchEventJson } from './object-json.js';
 
 describe('objectJson() and listJson()', () => {
   it('render exactly what JSON.stringify renders', () => {
@@ -17,5 +17,12 @@ describe('objectJson() and listJson()', () => {
     const first = objectJson(obj);
     obj.metadata.name = 'changed'; // breaks the contract on purpose: the remembered text shows it is cached
     assert.equal(objectJson(obj), first, 'the same bytes, not re-encoded');
+  });
+  it('watchEventJson() renders one event line per object and type, shared by every caller', () => {
+    const obj = { metadata: { name: 'w', resourceVersion: '7' } };
+    const line = watchEventJson('ADDED', obj);
+    assert.equal(line.toString('utf8'), JSON.stringify({ type: 'ADDED', object: obj }) + '\n');
+    assert.equal(watchEventJson('ADDED', obj), line);
+    assert.equal(watchEventJson('DELETED', obj).toString('utf8'), JSON.stringify({ type: 'DELETED', object: obj }) + '\n');
   });
 });

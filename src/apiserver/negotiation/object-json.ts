@@ -33,3 +33,24 @@ export function listJson(list: KubeList): Buffer {
   parts.push(TAIL);
   return Buffer.concat(parts);
 }
+
+const eventLines = new WeakMap<object, Map<string, Buffer>>();
+
+/**
+ * watchEventJson returns the bytes of one JSON watch event line, `{"type":…,"object":…}\n`, made once per object
+ * and event type: every watcher of a resource receives the same event object, so a fan-out to N watchers encodes
+ * it once instead of N times.
+ */
+export function watchEventJson(type: string, obj: KubeObject): Buffer {
+  let byType = eventLines.get(obj);
+  if (byType === undefined) {
+    byType = new Map();
+    eventLines.set(obj, byType);
+  }
+  let line = byType.get(type);
+  if (line === undefined) {
+    line = Buffer.concat([Buffer.from(`{"type":${JSON.stringify(type)},"object":`), objectJson(obj), Buffer.from('}\n')]);
+    byType.set(type, line);
+  }
+  return line;
+}
