@@ -93,9 +93,16 @@ export class ComponentSchemas {
   readonly #schemas = new Map<string, JsonObject>();
   #pending: string[] = [];
 
-  constructor(lookup: SchemaLookup, dialect: OpenApiVersion) {
+  /**
+   * @param fallbackDescriptions descriptions by field name for fields the model leaves undescribed (the served
+   * documents use COMMON_FIELD_DESCRIPTIONS). @default none
+   */
+  readonly #fallbackDescriptions: Readonly<Record<string, string>>;
+
+  constructor(lookup: SchemaLookup, dialect: OpenApiVersion, fallbackDescriptions: Readonly<Record<string, string>> = {}) {
     this.#lookup = lookup;
     this.#dialect = dialect;
+    this.#fallbackDescriptions = fallbackDescriptions;
   }
 
   /** refTo returns the JSON reference string of a definition name in this dialect. */
@@ -197,7 +204,9 @@ export class ComponentSchemas {
 
   #renderField(field: FieldSchema): JsonObject {
     const extensions: JsonObject = {};
-    if (field.description) extensions['description'] = field.description;
+    const fallback = this.#fallbackDescriptions;
+    const description = field.description || (Object.hasOwn(fallback, field.name) ? fallback[field.name] : undefined);
+    if (description) extensions['description'] = description;
     if (field.listMapKeys !== undefined && field.listMapKeys.length > 0) extensions['x-kubernetes-list-map-keys'] = field.listMapKeys;
     if (field.listType !== undefined) extensions['x-kubernetes-list-type'] = field.listType;
     if (field.mapType !== undefined) extensions['x-kubernetes-map-type'] = field.mapType;

@@ -8,6 +8,7 @@
  * Documents are built lazily on first request and cached with their hash until the resources or schemas change; a
  * cold instance does no work. Building the index builds every v3 document, because the index carries their hashes.
  */
+import { COMMON_FIELD_DESCRIPTIONS } from './common-field-descriptions.js';
 import { KUBERNETES_VERSION } from '../../api/version.js';
 import { PREFERRED_VERSIONS } from '../../api/scheme.js';
 import type { ResourceInfo } from '../../api/scheme.js';
@@ -124,7 +125,7 @@ export class OpenApiDocuments {
   /** v2 returns the `/openapi/v2` document (Swagger 2.0, JSON). */
   v2(): ServedDocument {
     if (this.#v2 === undefined) {
-      const components = new ComponentSchemas(this.#schemas, 'v2');
+      const components = new ComponentSchemas(this.#schemas, 'v2', COMMON_FIELD_DESCRIPTIONS);
       const paths: PathSpec[] = [...this.#rootPaths(components), ...this.#groupRootPaths(components)];
       for (const group of this.#resourceGroups()) {
         for (const gv of group.versions) paths.push(...this.#groupVersionPaths(components, group.name, gv.version, gv.resources));
@@ -141,7 +142,7 @@ export class OpenApiDocuments {
   }
 
   #buildV3(path: string): object | undefined {
-    const components = new ComponentSchemas(this.#schemas, 'v3');
+    const components = new ComponentSchemas(this.#schemas, 'v3', COMMON_FIELD_DESCRIPTIONS);
     const parts = path.split('/');
     let paths: PathSpec[] | undefined;
     if (path === 'api' || path === 'apis') {
