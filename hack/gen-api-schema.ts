@@ -248,10 +248,51 @@ const SCALARS: Readonly<Record<string, ScalarType>> = {
   bytes: 'bytes',
 };
 
+/** KIND_DESCRIPTIONS: one line per kind users meet, written by us (no upstream prose). */
+const KIND_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  Pod: 'A group of containers that run together on one node, sharing network and storage.',
+  Service: 'A stable virtual IP and DNS name that load-balances to the pods its selector picks.',
+  Deployment: 'Keeps a number of identical pods running and rolls them to a new template step by step.',
+  ReplicaSet: 'Keeps a number of identical pods running; Deployments manage ReplicaSets for you.',
+  ReplicationController: 'The original way to keep a number of identical pods running (ReplicaSets replace it).',
+  StatefulSet: 'Runs pods with stable names, ordinals and storage, created and updated in order.',
+  DaemonSet: 'Runs one copy of a pod on every eligible node.',
+  Job: 'Runs pods until a number of them finish successfully.',
+  CronJob: 'Creates Jobs on a schedule.',
+  ConfigMap: 'Non-secret configuration as key/value pairs, for pods to read as files or environment variables.',
+  Secret: 'Sensitive data (passwords, tokens, keys) as key/value pairs, kept apart from pod specs.',
+  Namespace: 'A scope for names; most objects live in one, and deleting it deletes its content.',
+  Node: 'A machine that runs pods, with its capacity, conditions and addresses.',
+  ServiceAccount: 'An identity for processes that run in pods.',
+  Endpoints: 'The addresses and ports behind a Service (see also EndpointSlice).',
+  EndpointSlice: 'A slice of the addresses and ports behind a Service.',
+  Event: 'A report of something that happened to an object, shown by kubectl describe and kubectl events.',
+  PersistentVolume: 'A piece of storage in the cluster, provisioned by an administrator or dynamically.',
+  PersistentVolumeClaim: 'A request for storage that binds to a PersistentVolume.',
+  ResourceQuota: 'Limits on the total resources and object counts in a namespace.',
+  LimitRange: 'Default and maximum resource requests and limits for the pods of a namespace.',
+  PodTemplate: 'A reusable pod template.',
+  Ingress: 'HTTP(S) routing from hosts and paths to Services.',
+  IngressClass: 'A kind of Ingress and the controller that serves it.',
+  NetworkPolicy: 'Which traffic may reach or leave the pods it selects.',
+  HorizontalPodAutoscaler: 'Scales a workload between a minimum and a maximum of replicas to keep metrics on target.',
+  PodDisruptionBudget: 'How many pods of a set may be down at once during voluntary disruptions (drains).',
+  Role: 'A set of permissions within a namespace.',
+  ClusterRole: 'A set of permissions across the cluster, or a reusable one bound in namespaces.',
+  RoleBinding: 'Grants the permissions of a Role or ClusterRole to users, groups or service accounts in a namespace.',
+  ClusterRoleBinding: 'Grants the permissions of a ClusterRole to users, groups or service accounts cluster-wide.',
+  StorageClass: 'A kind of storage and how volumes of it are provisioned.',
+  PriorityClass: 'A named scheduling priority for pods.',
+  Lease: 'A lock with a holder and a renewal time (node heartbeats, leader election).',
+  CustomResourceDefinition: 'Defines a new resource type served by the API server.',
+  ControllerRevision: 'An immutable snapshot of a workload template, used for rollbacks.',
+  CertificateSigningRequest: 'A request for a certificate signed by the cluster (node TLS bootstrap).',
+};
+
 /** Per-kind one-line descriptions, written by us. */
 function kindDescription(kind: string, gv: string): string {
   if (kind.endsWith('List')) return `${kind} is a list of ${kind.slice(0, -4)} objects (${gv}).`;
-  return `${kind} is a ${gv} API object.`;
+  return KIND_DESCRIPTIONS[kind] ?? `${kind} is a ${gv} API object.`;
 }
 
 function main(): void {
