@@ -575,9 +575,41 @@ export class ApiServer {
       return;
     }
     const code = status.status.code;
-    if (code === 413 || code === 408) res.setHeader('Connection', 'close');
+    // A refused upload is drained so the client reads its 413 (see drainBody); a body that never arrived (408)
+    // ends the connection.
+    if (code === 413) drainBody(res);
+    else if (code === 408) res.setHeader('Connection', 'close');
     writeStatus(res, status);
   }
+}
+
+/** DRAIN_LIMIT_BYTES, DRAIN_LIMIT_MS bound how much of a refused body the server reads and throws away. */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+const DRAIN_LIMIT_MS = 10_000;
+
+/**
+ * drainBody reads and discards the rest of a refused (413) request body. A client is usually still uploading when
+ * the 413 is written; closing the connection then resets it under the client, which reports "broken pipe" instead
+ * of the 413. So the connection stays open while the body drains, bounded in bytes and time: past either bound the
+ * socket is destroyed.
+ */
+function drainBody(res: ServerResponse): void {
+  const req = res.req;
+  const socket = req.socket;
+  let seen = 0;
+  const stop = (): void => {
+    clearTimeout(timer);
+    socket.destroy();
+  };
+  const timer = setTimeout(stop, DRAIN_LIMIT_MS);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > DRAIN_LIMIT_BYTES) stop();
+  });
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
 }
 
 /**
