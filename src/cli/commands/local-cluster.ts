@@ -10,6 +10,7 @@ import { platform, release } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { TKUBE_VERSION, KUBERNETES_VERSION } from '../../api/version.js';
+import { pollUntil } from '../../base/wait/poll-until.js';
 import { defaultDataDir, userKubeconfigPath } from '../../boot/server-config.js';
 import { processAlive, readServerState, type ServerState } from '../../boot/server-state.js';
 import { kubeconfigPoints, removeFromKubeconfig } from '../../client/kubeconfig.js';
@@ -43,15 +44,6 @@ function logPath(dataDir: string): string {
 function tailOf(path: string, lines: number): string {
   if (!existsSync(path)) return '';
   return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-}
-
-async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs: number, stepMs = 100): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await cond()) return true;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  return cond();
 }
 
 /** serverArgs rebuilds the flags for the detached `tkube server`. */
@@ -92,11 +84,14 @@ async function up(f: ServerFlags): Promise<void> {
   child.unref();
   if (pid === undefined) throw new CliError('could not start the server process');
   let state: ServerState | undefined;
-  const ok = await waitFor(async () => {
-    if (!processAlive(pid)) return true;
-    state = readServerState(f.dataDir);
-    return state !== undefined && state.pid === pid && (await readyz(f.dataDir, state.url));
-  }, 60_000);
+  const ok = await pollUntil(
+    async () => {
+      if (!processAlive(pid)) return true;
+      state = readServerState(f.dataDir);
+      return state !== undefined && state.pid === pid && (await readyz(f.dataDir, state.url));
+    },
+    { timeoutMs: 60_000 },
+  );
   if (!ok || !processAlive(pid) || !state) {
     const tail = tailOf(logPath(f.dataDir), 15);
     throw new CliError(`the server did not become ready; last log lines (${logPath(f.dataDir)}):\n${tail}`);
@@ -136,9 +131,9 @@ async function down(dataDir: string, quiet = false): Promise<boolean> {
   }
   p.step('stop', `Stopping node "${CONTEXT}" ...`);
   process.kill(s.pid, 'SIGTERM');
-  if (!(await waitFor(() => !processAlive(s.pid), 30_000))) {
+  if (!(await pollUntil(() => !processAlive(s.pid), { timeoutMs: 30_000 }))) {
     process.kill(s.pid, 'SIGKILL');
-    await waitFor(() => !processAlive(s.pid), 5_000);
+    await pollUntil(() => !processAlive(s.pid), { timeoutMs: 5_000 });
   }
   p.step('stop', '1 node stopped.');
   return true;
