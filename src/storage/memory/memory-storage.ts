@@ -192,12 +192,7 @@ export class MemoryStorage implements Storage {
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
-    const watchers = [...this.#watchers];
-    this.#watchers.clear();
-    for (const w of watchers) {
-      w.closed = true;
-      w.options.onError?.(new StorageUnavailableError('Cannot watch: storage is closed'));
-    }
+    for (const w of [...this.#watchers]) this.#endWatch(w, new StorageUnavailableError('Cannot watch: storage is closed'));
     return Promise.resolve();
   }
 
@@ -247,9 +242,7 @@ export class MemoryStorage implements Storage {
         try {
           w.options.onProgress(row.kv.modRevision);
         } catch (err) {
-          w.closed = true;
-          this.#watchers.delete(w);
-          w.options.onError?.(err instanceof Error ? err : new Error(String(err)));
+          this.#endWatch(w, err);
         }
       }
     }
@@ -259,9 +252,7 @@ export class MemoryStorage implements Storage {
     if (w.closed) return;
     if (w.cursor < this.#compactRevision) {
       // Compacted between watch() and the replay: the history the watcher needs is gone.
-      this.#watchers.delete(w);
-      w.closed = true;
-      w.options.onError?.(new CompactedError(w.cursor, this.#compactRevision));
+      this.#endWatch(w, new CompactedError(w.cursor, this.#compactRevision));
       return;
     }
     const rows = this.#log.filter((r) => r.kv.modRevision > w.cursor && r.kv.key.startsWith(w.prefix));
@@ -279,10 +270,15 @@ export class MemoryStorage implements Storage {
     try {
       w.options.onEvents(events);
     } catch (err) {
-      w.closed = true;
-      this.#watchers.delete(w);
-      w.options.onError?.(err instanceof Error ? err : new Error(String(err)));
+      this.#endWatch(w, err);
     }
+  }
+
+  /** Ends a watch for a reason other than close(): no more delivery, onError called once. */
+  #endWatch(w: Watcher, err: unknown): void {
+    w.closed = true;
+    this.#watchers.delete(w);
+    w.options.onError?.(err instanceof Error ? err : new Error(String(err)));
   }
 }
 
