@@ -40,6 +40,7 @@ import { negotiateOpenApiV2, OPENAPI_V2_PROTOBUF_MEDIA_TYPE, openApiV2ProtobufDo
 import { resolveRequestInfo } from './request/request-info-resolver.js';
 import type { RequestInfo, UserInfo } from './request/request-info.js';
 import { MAX_REQUEST_BODY_BYTES, type RequestScope, type ResourceHandler } from './request/request-scope.js';
+import { RequestCancellation } from './request/request-cancellation.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -180,7 +181,7 @@ export function defaultVersionInfo(): VersionInfo {
 
 /** InFlight is one request the server is serving. */
 interface InFlight {
-  readonly abort: AbortController;
+  readonly abort: RequestCancellation;
   longRunning: boolean;
   /** The raw socket of an upgrade request, destroyed if still open when the drain times out. */
   socket?: Duplex;
@@ -318,7 +319,7 @@ export class ApiServer {
     if (!server) return;
     if (this.#stopping) return new Promise((resolve) => server.once('close', () => resolve()));
     this.#stopping = true;
-    for (const r of this.#requests) if (r.longRunning) r.abort.abort(new Error('the server is shutting down'));
+    for (const r of this.#requests) if (r.longRunning) r.abort.cancel(new Error('the server is shutting down'));
     if (this.#requests.size > 0) {
       const drained = new Promise<void>((resolve) => (this.#drained = resolve));
       const timer = this.#clock.setTimer(this.#config.shutdownTimeoutMs ?? 30_000, () => this.#drained?.());
@@ -326,7 +327,7 @@ export class ApiServer {
       timer.cancel();
     }
     for (const r of this.#requests) {
-      r.abort.abort(new Error('the server is shutting down'));
+      r.abort.cancel(new Error('the server is shutting down'));
       r.socket?.destroy();
     }
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -341,14 +342,14 @@ export class ApiServer {
    */
   #track(req: IncomingMessage, auditId: string, longRunning: boolean): { entry: InFlight; observed: Observed; done: (code: number) => void } {
     const started = performance.now();
-    const entry: InFlight = { abort: new AbortController(), longRunning };
+    const entry: InFlight = { abort: new RequestCancellation(), longRunning };
     const observed: Observed = {};
     this.#requests.add(entry);
     let finished = false;
     const done = (code: number): void => {
       if (finished) return;
       finished = true;
-      entry.abort.abort(new Error('the request is finished'));
+      entry.abort.cancel(new Error('the request is finished'));
       this.#requests.delete(entry);
       if (this.#requests.size === 0) this.#drained?.();
       const durationMs = performance.now() - started;
@@ -419,7 +420,7 @@ export class ApiServer {
     try {
       const { url, info, user } = await this.#admit(req, res, auditId, entry, observed);
       if (!entry.longRunning) this.#startDeadline(url, res, entry);
-      if (info.isResourceRequest) await this.#serveResource(req, res, url, info, user, entry.abort.signal);
+      if (info.isResourceRequest) await this.#serveResource(req, res, url, info, user, entry.abort);
       else await this.#serveNonResource(req, res, url, info.path);
     } catch (err) {
       this.#fail(res, err, auditId);
@@ -441,7 +442,7 @@ export class ApiServer {
     }
     const timer = this.#clock.setTimer(ms, () => {
       if (!res.headersSent) writeStatus(res, new StatusError(newStatus(504, 'Timeout', 'Timeout: request did not complete within requested timeout - context deadline exceeded', {})));
-      entry.abort.abort(new Error('the request timed out'));
+      entry.abort.cancel(new Error('the request timed out'));
     });
     res.once('close', () => timer.cancel());
   }
@@ -465,13 +466,23 @@ export class ApiServer {
     }
   }
 
-  async #serveResource(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, user: UserInfo, signal: AbortSignal): Promise<void> {
+  async #serveResource(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, user: UserInfo, cancellation: RequestCancellation): Promise<void> {
     const body = await readRequestBody(req, {
       limitBytes: this.#config.maxRequestBodyBytes ?? MAX_REQUEST_BODY_BYTES,
       timeoutMs: this.#config.requestBodyTimeoutMs ?? 60_000,
       clock: this.#clock,
     });
-    const scope: RequestScope = { info, user, req, res, url, body, signal };
+    const scope: RequestScope = {
+      info,
+      user,
+      req,
+      res,
+      url,
+      body,
+      get signal() {
+        return cancellation.signal;
+      },
+    };
     await this.#config.resourceHandler.handle(scope);
     if (!res.headersSent) throw internalError('the handler returned without answering');
   }

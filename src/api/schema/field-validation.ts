@@ -44,49 +44,78 @@ export interface UnknownFieldOptions {
  */
 export function findUnknownFields(obj: unknown, typeName: string, lookup: SchemaLookup, options: UnknownFieldOptions = {}): string[] {
   const unknown: string[] = [];
+  // The path is a stack of segments rendered only for an unknown field: this walk runs on every write, and a path
+  // string per visited field was most of its cost.
+  // A number is a list index (`[i]`), a string a field name or map key (`.name`).
+  const segments: (string | number)[] = [];
+  const here = (last: string): string => {
+    let path = '';
+    for (const s of segments) path = typeof s === 'number' ? `${path}[${s}]` : join(path, s);
+    return join(path, last);
+  };
 
-  const visitType = (value: unknown, name: string, path: string, depth: number): void => {
+  const visitType = (value: unknown, name: string, depth: number): void => {
     if (depth > MAX_DEPTH) return;
     const type = lookup.type(name);
     if (type === undefined || type.special !== undefined) return;
     const union = JSON_SCHEMA_UNIONS.get(name);
     if (union !== undefined) {
-      if (isObject(value)) visitType(value, JSON_SCHEMA_PROPS, path, depth + 1);
-      else if (Array.isArray(value) && union === 'OrArray') value.forEach((v, i) => visitType(v, JSON_SCHEMA_PROPS, `${path}[${i}]`, depth + 1));
+      if (isObject(value)) visitType(value, JSON_SCHEMA_PROPS, depth + 1);
+      else if (Array.isArray(value) && union === 'OrArray') {
+        for (let i = 0; i < value.length; i++) {
+          segments.push(i);
+          visitType(value[i], JSON_SCHEMA_PROPS, depth + 1);
+          segments.pop();
+        }
+      }
       return;
     }
     if (!isObject(value)) return;
     const fields = jsonFields(type, lookup);
-    for (const [key, child] of Object.entries(value)) {
+    for (const key in value) {
+      const child = value[key];
       const field = fields.get(key);
-      const childPath = join(path, key);
       if (field === undefined) {
-        unknown.push(childPath);
+        unknown.push(here(key));
         if (options.prune) delete value[key];
       } else if (options.prune && !field.field.required && isEmptyOptional(child, field.field.type)) {
         delete value[key];
-      } else visit(child, field.field.type, childPath, depth + 1);
+      } else {
+        segments.push(key);
+        visit(child, field.field.type, depth + 1);
+        segments.pop();
+      }
     }
   };
 
-  const visit = (value: unknown, type: FieldType, path: string, depth: number): void => {
+  const visit = (value: unknown, type: FieldType, depth: number): void => {
     if (depth > MAX_DEPTH || value === null || value === undefined) return;
     switch (type.kind) {
       case 'scalar':
       case 'special':
         return;
       case 'ref':
-        visitType(value, type.ref, path, depth);
+        visitType(value, type.ref, depth);
         return;
       case 'array':
-        if (Array.isArray(value)) value.forEach((v, i) => visit(v, type.items, `${path}[${i}]`, depth + 1));
+        if (!Array.isArray(value)) return;
+        for (let i = 0; i < value.length; i++) {
+          segments.push(i);
+          visit(value[i], type.items, depth + 1);
+          segments.pop();
+        }
         return;
       case 'map':
-        if (isObject(value)) for (const [k, v] of Object.entries(value)) visit(v, type.values, join(path, k), depth + 1);
+        if (!isObject(value)) return;
+        for (const k in value) {
+          segments.push(k);
+          visit(value[k], type.values, depth + 1);
+          segments.pop();
+        }
         return;
     }
   };
 
-  visitType(obj, typeName, '', 0);
+  visitType(obj, typeName, 0);
   return unknown;
 }

@@ -86,61 +86,92 @@ function specialAccepts(v: unknown, special: string): boolean {
  * undefined. An unknown type name accepts anything.
  */
 export function findTypeError(obj: unknown, typeName: string, lookup: SchemaLookup): JsonTypeMismatch | undefined {
+  // The path is kept as a stack of segments and only rendered for a mismatch: this walk runs on every write, and
+  // building a path string for each field visited was most of its cost.
+  const segments: Segment[] = [];
+
   // Go names the innermost struct and the dotted JSON path from the root (no list indices).
-  const mismatch = (value: unknown, type: FieldType, struct: string, goPath: string, path: string): JsonTypeMismatch => {
+  const mismatch = (value: unknown, type: FieldType, struct: string): JsonTypeMismatch => {
     const got = jsonKind(value);
     const what = type.kind === 'scalar' && got === 'number' && (type.scalar === 'int32' || type.scalar === 'int64') ? `number ${String(value)}` : got;
-    return { message: `json: cannot unmarshal ${what} into Go struct field ${struct}.${goPath} of type ${goTypeOf(type, lookup)}`, path };
+    return { message: `json: cannot unmarshal ${what} into Go struct field ${struct}.${goPathOf(segments)} of type ${goTypeOf(type, lookup)}`, path: jsonPathOf(segments) };
   };
 
-  const visitType = (value: unknown, name: string, goPath: string, path: string, depth: number): JsonTypeMismatch | undefined => {
+  const visitType = (value: unknown, name: string, depth: number): JsonTypeMismatch | undefined => {
     if (depth > MAX_DEPTH || value === null) return undefined;
     const type = lookup.type(name);
     if (type === undefined || type.special !== undefined || JSON_SCHEMA_UNIONS.has(name)) return undefined;
     if (typeof value !== 'object' || Array.isArray(value)) return undefined; // reported by the caller
-    const struct = shortName(name, lookup);
     const fields = jsonFields(type, lookup);
-    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    const record = value as Record<string, unknown>;
+    for (const key in record) {
       const field = fields.get(key);
       if (field === undefined) continue;
-      const childGo = goPath === '' ? key : `${goPath}.${key}`;
-      const childPath = path === '' ? key : `${path}.${key}`;
-      const found = visit(child, field.field.type, struct, childGo, childPath, depth + 1);
+      segments.push({ kind: 'field', name: key });
+      const found = visit(record[key], field.field.type, name, depth + 1);
+      segments.pop();
       if (found) return found;
     }
     return undefined;
   };
 
-  const visit = (value: unknown, type: FieldType, struct: string, goPath: string, path: string, depth: number): JsonTypeMismatch | undefined => {
+  const visit = (value: unknown, type: FieldType, structName: string, depth: number): JsonTypeMismatch | undefined => {
     if (depth > MAX_DEPTH || value === null || value === undefined) return undefined;
     switch (type.kind) {
       case 'scalar':
-        return scalarAccepts(value, type.scalar) ? undefined : mismatch(value, type, struct, goPath, path);
+        return scalarAccepts(value, type.scalar) ? undefined : mismatch(value, type, shortName(structName, lookup));
       case 'special':
-        return specialAccepts(value, type.special) ? undefined : mismatch(value, type, struct, goPath, path);
+        return specialAccepts(value, type.special) ? undefined : mismatch(value, type, shortName(structName, lookup));
       case 'ref': {
         const target = lookup.type(type.ref);
-        if (target?.special !== undefined) return specialAccepts(value, target.special) ? undefined : mismatch(value, type, struct, goPath, path);
+        if (target?.special !== undefined) return specialAccepts(value, target.special) ? undefined : mismatch(value, type, shortName(structName, lookup));
         if (JSON_SCHEMA_UNIONS.has(type.ref)) return undefined;
-        if (typeof value !== 'object' || Array.isArray(value)) return mismatch(value, type, struct, goPath, path);
-        return visitType(value, type.ref, goPath, path, depth);
+        if (typeof value !== 'object' || Array.isArray(value)) return mismatch(value, type, shortName(structName, lookup));
+        return visitType(value, type.ref, depth);
       }
       case 'array':
-        if (!Array.isArray(value)) return mismatch(value, type, struct, goPath, path);
+        if (!Array.isArray(value)) return mismatch(value, type, shortName(structName, lookup));
         for (let i = 0; i < value.length; i++) {
-          const found = visit(value[i], type.items, struct, goPath, `${path}[${i}]`, depth + 1);
+          segments.push({ kind: 'index', name: String(i) });
+          const found = visit(value[i], type.items, structName, depth + 1);
+          segments.pop();
           if (found) return found;
         }
         return undefined;
-      case 'map':
-        if (typeof value !== 'object' || Array.isArray(value)) return mismatch(value, type, struct, goPath, path);
-        for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-          const found = visit(v, type.values, struct, goPath, `${path}.${k}`, depth + 1);
+      case 'map': {
+        if (typeof value !== 'object' || Array.isArray(value)) return mismatch(value, type, shortName(structName, lookup));
+        const record = value as Record<string, unknown>;
+        for (const k in record) {
+          segments.push({ kind: 'key', name: k });
+          const found = visit(record[k], type.values, structName, depth + 1);
+          segments.pop();
           if (found) return found;
         }
         return undefined;
+      }
     }
   };
 
-  return visitType(obj, typeName, '', '', 0);
+  return visitType(obj, typeName, 0);
+}
+
+/** One step of the path to the value being checked: a struct field, a list index or a map key. */
+interface Segment {
+  readonly kind: 'field' | 'index' | 'key';
+  readonly name: string;
+}
+
+/** jsonPathOf renders `spec.containers[0].image` (map keys as `.key`). */
+function jsonPathOf(segments: readonly Segment[]): string {
+  let path = '';
+  for (const s of segments) {
+    if (s.kind === 'index') path += `[${s.name}]`;
+    else path = path === '' ? s.name : `${path}.${s.name}`;
+  }
+  return path;
+}
+
+/** goPathOf renders Go's dotted struct-field path: field names only, no indices or map keys. */
+function goPathOf(segments: readonly Segment[]): string {
+  return segments.filter((s) => s.kind === 'field').map((s) => s.name).join('.');
 }

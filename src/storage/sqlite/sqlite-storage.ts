@@ -4,17 +4,25 @@
  * - One append-only table `kv` whose row id IS the revision; a key's current version is its highest-id row, a delete
  *   is a row with `deleted = 1` carrying the last value. An index on (name, id) serves point reads, prefix lists at any
  *   revision and compaction.
- * - WAL mode with `synchronous = FULL`: a write's promise resolves only after its commit was fsynced, so an
- *   acknowledged write survives kill -9 and power loss.
+ * - WAL mode, and a write's promise resolves only after the WAL holding its commit was fsynced, so an acknowledged
+ *   write survives kill -9 and power loss. SQLite itself runs with `synchronous = NORMAL` (no fsync inside COMMIT);
+ *   we fdatasync the WAL file ourselves on libuv's thread pool, so the event loop keeps serving requests (and
+ *   batching the next writes) while the disk flushes. One fsync is in flight at a time and covers every commit
+ *   before it; checkpoints are synced by SQLite (NORMAL syncs the WAL before and the database after each one).
  * - Group commit: writes queued in the same event-loop turn are applied in one transaction (each precondition is
  *   checked in queue order inside it; a failed precondition fails only its own write) and share one fsync.
+ * - Visibility: reads see a commit as soon as it is applied, which may be a few milliseconds before its fsync
+ *   completes (so a concurrent reader can see a write whose caller is still waiting for its acknowledgement, as with
+ *   any write that is concurrent with a read). Watchers are notified only after the fsync, so a watch event always
+ *   describes a durable write. Only a power loss in that window can lose a write some reader saw; kill -9 cannot,
+ *   because the commit is already in the OS page cache.
  * - This process is the only writer (the file is opened in exclusive locking mode), so watchers are notified directly
  *   after each commit, in revision order; a watch starting in the past replays rows from the table first.
  * - Compaction deletes superseded rows in small transactions, yielding to the event loop between them, and records
  *   the compact revision in the `meta` table so it survives restarts. Revisions never go backwards across restarts
  *   (AUTOINCREMENT keeps the highest id ever used even when compaction deletes that row).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, fsyncSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 
@@ -100,6 +108,17 @@ interface PendingWrite {
   readonly reject: (err: Error) => void;
 }
 
+/** A committed batch waiting for the fsync that makes it durable, after which its writers and watchers hear of it. */
+interface CommittedBatch {
+  readonly writes: readonly PendingWrite[];
+  readonly outcomes: readonly (KeyValue | Error)[];
+  readonly events: readonly WatchEvent[];
+  /** The highest revision committed by this batch (or before it). */
+  readonly revision: number;
+  /** performance.now() when the transaction began, for the commit-latency metric. */
+  readonly started: number;
+}
+
 interface Watcher {
   readonly prefix: string;
   readonly options: WatchOptions;
@@ -138,6 +157,18 @@ export class SqliteStorage implements Storage {
   #compactRevision: number;
   #queue: PendingWrite[] = [];
   #flushScheduled: NodeJS.Immediate | undefined;
+  /** Committed batches whose fsync has not completed, oldest first. */
+  #unsynced: CommittedBatch[] = [];
+  /** True while an fdatasync of the WAL runs on the thread pool. */
+  #syncing = false;
+  /** Resolved when no batch waits for an fsync (for close()). */
+  #syncIdle: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Descriptor of the WAL file, opened at the first sync; reopened if the file was replaced. */
+  #walFd: number | undefined;
+  /** Set when an fsync failed: the file's durability is unknown, so every later call is refused. */
+  #failed: Error | undefined;
+  /** The highest revision watchers have been told about (everything at or below it is durable). */
+  #notifiedRevision: number;
   readonly #timings = { commits: 0, commitSeconds: 0, compactions: 0, compactSeconds: 0, lastCompactSeconds: 0, maxPauseSeconds: 0 };
   #watchers = new Set<Watcher>();
   /** The running (or last) compaction; compactions run one after another. */
@@ -156,6 +187,7 @@ export class SqliteStorage implements Storage {
     const seq = db.prepare<[], { seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = 'kv'`).get();
     const max = db.prepare<[], { id: number | null }>('SELECT MAX(id) AS id FROM kv').get();
     this.#revision = Math.max(seq?.seq ?? 0, max?.id ?? 0);
+    this.#notifiedRevision = this.#revision;
     const compact = db.prepare<[], { value: number }>(`SELECT value FROM meta WHERE name = 'compact_revision'`).get();
     this.#compactRevision = compact?.value ?? 0;
   }
@@ -177,7 +209,9 @@ export class SqliteStorage implements Storage {
       db.pragma('auto_vacuum = INCREMENTAL');
       const mode = db.pragma('journal_mode = WAL', { simple: true });
       if (mode !== 'wal') throw new Error(`journal mode is "${String(mode)}", not "wal"`);
-      db.pragma('synchronous = FULL');
+      // Commits are made durable by our own fdatasync of the WAL (see #sync); NORMAL keeps SQLite from doing it
+      // again, synchronously, inside COMMIT, while still syncing around checkpoints.
+      db.pragma('synchronous = NORMAL');
       db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.trunc(config.walAutocheckpointPages ?? 1000))}`);
       // After a checkpoint, truncate a WAL that grew large during a burst back to this size.
       db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
@@ -258,7 +292,8 @@ export class SqliteStorage implements Storage {
       prefix,
       options,
       cursor: options.afterRevision,
-      replayTo: this.#revision,
+      // Commits still waiting for their fsync reach this watcher through #notify, not the replay.
+      replayTo: this.#notifiedRevision,
       buffered: [],
       live: false,
       closed: false,
@@ -283,6 +318,8 @@ export class SqliteStorage implements Storage {
       // Raise the compact revision before deleting anything: from now on reads and watches below it are refused,
       // so none of them can observe a half-compacted history.
       this.#stmts.setMeta.run('compact_revision', target);
+      // Durable before any row goes: a power cut must not bring back an older compact revision over deleted rows.
+      fsyncSync(this.#walDescriptor());
     } catch (err) {
       return Promise.reject(translate(err, 'compact'));
     }
@@ -322,6 +359,10 @@ export class SqliteStorage implements Storage {
     this.#closing = true;
     if (this.#flushScheduled !== undefined) clearImmediate(this.#flushScheduled);
     this.#flush();
+    if (this.#unsynced.length > 0 || this.#syncing) {
+      this.#syncIdle ??= withResolvers();
+      await this.#syncIdle.promise;
+    }
     await this.#compaction;
     const watchers = [...this.#watchers];
     this.#watchers.clear();
@@ -329,12 +370,15 @@ export class SqliteStorage implements Storage {
       w.closed = true;
       w.options.onError?.(new StorageUnavailableError('Cannot watch: storage is closed'));
     }
+    if (this.#walFd !== undefined) closeSync(this.#walFd);
+    this.#walFd = undefined;
     this.#db.close();
   }
 
   /** Runs a synchronous read unless closed, turning its result or throw into a promise. */
   #read<T>(fn: () => T): Promise<T> {
     if (this.#closing) return Promise.reject(new StorageUnavailableError('Cannot read: storage is closed'));
+    if (this.#failed) return Promise.reject(this.#failed);
     try {
       return Promise.resolve(fn());
     } catch (err) {
@@ -354,6 +398,7 @@ export class SqliteStorage implements Storage {
 
   #enqueue(op: WriteOp): Promise<KeyValue> {
     if (this.#closing) return Promise.reject(new StorageUnavailableError(`Cannot ${op.kind} key "${op.key}": storage is closed`));
+    if (this.#failed) return Promise.reject(this.#failed);
     return new Promise<KeyValue>((resolve, reject) => {
       this.#queue.push({ op, resolve, reject });
       // setImmediate runs after the current turn's promise continuations, so every write issued in this turn (for
@@ -394,15 +439,74 @@ export class SqliteStorage implements Storage {
       for (const w of batch) w.reject(failure);
       return;
     }
-    this.#timings.commits++;
-    this.#timings.commitSeconds += (performance.now() - started) / 1000;
-    batch.forEach((w, i) => {
-      const outcome = outcomes[i];
-      if (outcome === undefined) w.reject(new Error('Cannot write: no outcome recorded'));
-      else if (outcome instanceof Error) w.reject(outcome);
-      else w.resolve(outcome);
+    this.#unsynced.push({ writes: batch, outcomes, events, revision: this.#revision, started });
+    this.#sync();
+  }
+
+  /**
+   * Starts one fdatasync of the WAL covering every batch committed so far, unless one is running (its completion
+   * starts the next). When it completes, those batches' writers are answered and watchers notified, in commit order.
+   */
+  #sync(): void {
+    if (this.#syncing || this.#unsynced.length === 0) return;
+    const batches = this.#unsynced;
+    this.#unsynced = [];
+    let fd: number;
+    try {
+      fd = this.#walDescriptor();
+    } catch (err) {
+      this.#failSync(batches, err);
+      return;
+    }
+    this.#syncing = true;
+    fdatasync(fd, (err) => {
+      this.#syncing = false;
+      if (err) {
+        this.#failSync(batches, err);
+        return;
+      }
+      const now = performance.now();
+      for (const b of batches) {
+        this.#timings.commits++;
+        this.#timings.commitSeconds += (now - b.started) / 1000;
+        b.writes.forEach((w, i) => {
+          const outcome = b.outcomes[i];
+          if (outcome === undefined) w.reject(new Error('Cannot write: no outcome recorded'));
+          else if (outcome instanceof Error) w.reject(outcome);
+          else w.resolve(outcome);
+        });
+        this.#notifiedRevision = b.revision;
+        if (b.events.length > 0) this.#notify(b.events, b.revision);
+      }
+      this.#sync();
+      if (!this.#syncing && this.#unsynced.length === 0 && this.#syncIdle) {
+        this.#syncIdle.resolve();
+        this.#syncIdle = undefined;
+      }
     });
-    if (events.length > 0) this.#notify(events);
+  }
+
+  /**
+   * A failed fsync leaves the durability of everything since the last good one unknown (the kernel may have dropped
+   * the dirty pages), so the store stops: those writes are refused and so is every later call.
+   */
+  #failSync(batches: readonly CommittedBatch[], err: unknown): void {
+    this.#failed = new StorageUnavailableError(`Cannot make writes durable: fsync of the WAL failed: ${messageOf(err)}`);
+    const failed = [...batches, ...this.#unsynced];
+    this.#unsynced = [];
+    for (const b of failed) for (const w of b.writes) w.reject(this.#failed);
+    this.#syncIdle?.resolve();
+    this.#syncIdle = undefined;
+  }
+
+  /** The WAL's file descriptor, reopened when SQLite replaced the file (it is unlinked only on close). */
+  #walDescriptor(): number {
+    if (this.#walFd !== undefined && fstatSync(this.#walFd).nlink > 0) return this.#walFd;
+    if (this.#walFd !== undefined) closeSync(this.#walFd);
+    this.#walFd = undefined;
+    // fsync through a read-only descriptor flushes the file's dirty pages written by SQLite's own descriptor.
+    this.#walFd = openSync(`${this.#path}-wal`, 'r');
+    return this.#walFd;
   }
 
   /** Applies one write inside the batch transaction; a failed precondition is returned, not thrown. */
@@ -437,9 +541,8 @@ export class SqliteStorage implements Storage {
     return kv;
   }
 
-  /** Hands a committed batch's events to every watcher, in revision order. */
-  #notify(events: readonly WatchEvent[]): void {
-    const committed = this.#revision;
+  /** Hands a durable batch's events (committed up to `committed`) to every watcher, in revision order. */
+  #notify(events: readonly WatchEvent[], committed: number): void {
     for (const w of [...this.#watchers]) {
       if (w.closed) continue;
       // afterRevision may lie in the future (a client's resourceVersion from elsewhere): skip what precedes it.
@@ -558,15 +661,11 @@ export class SqliteStorage implements Storage {
         throw new StorageUnavailableError(`Cannot compact to revision ${target}: storage is closing`);
       }
       try {
-        // Compaction commits skip their own fsync: losing one to a power cut only brings back rows that a later
-        // compaction deletes again, and the next durable write's fsync of the (sequential) WAL covers them anyway.
-        // This keeps each batch to a few milliseconds of CPU instead of a disk flush.
-        this.#db.pragma('synchronous = NORMAL');
+        // Compaction batches are not fsynced on their own: losing one to a power cut only brings back rows that a
+        // later compaction deletes again, and the next write's fsync of the (sequential) WAL covers them anyway.
         cursor = this.#pause(() => step.immediate(cursor));
       } catch (err) {
         throw translate(err, 'compact');
-      } finally {
-        this.#db.pragma('synchronous = FULL');
       }
       if (cursor < target) await yieldToEventLoop();
     }
@@ -577,12 +676,7 @@ export class SqliteStorage implements Storage {
       const steps = Math.ceil(Number(this.#db.pragma('freelist_count', { simple: true })) / VACUUM_STEP_PAGES);
       for (let i = 0; i < steps; i++) {
         if (this.#closing) throw new StorageUnavailableError(`Cannot compact to revision ${target}: storage is closing`);
-        this.#db.pragma('synchronous = NORMAL');
-        try {
-          this.#pause(() => this.#db.pragma(`incremental_vacuum(${VACUUM_STEP_PAGES})`));
-        } finally {
-          this.#db.pragma('synchronous = FULL');
-        }
+        this.#pause(() => this.#db.pragma(`incremental_vacuum(${VACUUM_STEP_PAGES})`));
         await yieldToEventLoop();
       }
       this.#pause(() => this.#db.pragma('wal_checkpoint(TRUNCATE)'));
@@ -675,6 +769,13 @@ function syncDirectory(dir: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** A promise with its resolve function (Promise.withResolvers arrived after Node 20). */
+function withResolvers(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 function messageOf(err: unknown): string {
