@@ -97,7 +97,11 @@ export interface StorageTimings {
  * Storage is the seam between the API server's registry and a backend (memory, SQLite, etcd).
  */
 export interface Storage {
-  /** Returns the newest committed revision (0 for an empty store). */
+  /**
+   * Returns the newest revision whose write has been acknowledged and delivered to watchers (0 for an empty store).
+   * A write still in flight (committed, awaiting its fsync) may be above it; every write whose promise resolved is
+   * at or below it, so a reader that waits for a watch to reach it has seen every acknowledged write.
+   */
   currentRevision(): Promise<number>;
 
   /**

@@ -6,10 +6,10 @@ describe('objectJson() and listJson()', () => {
   it('render exactly what JSON.stringify renders', () => {
     const items = [{ metadata: { name: 'a', resourceVersion: '3' }, data: { k: 'v"q' } }, { metadata: { name: 'b' } }];
     const list = { kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '9', continue: 'x' }, items };
-    assert.equal(listJson(list).toString('utf8'), JSON.stringify(list));
-    assert.equal(listJson({ ...list, items: [] }).toString('utf8'), JSON.stringify({ ...list, items: [] }));
+    assert.equal(listJson(list).toBuffer().toString('utf8'), JSON.stringify(list));
+    assert.equal(listJson({ ...list, items: [] }).toBuffer().toString('utf8'), JSON.stringify({ ...list, items: [] }));
     const unicode = { ...list, items: [{ metadata: { name: 'ü' }, data: { k: '日本' } }] };
-    assert.equal(listJson(unicode).toString('utf8'), JSON.stringify(unicode));
+    assert.equal(listJson(unicode).toBuffer().toString('utf8'), JSON.stringify(unicode));
     assert.equal(objectJson(items[0]!).toString('utf8'), JSON.stringify(items[0]));
   });
   it('serializes an object once', () => {

@@ -22,8 +22,29 @@ export function objectJson(obj: KubeObject): Buffer {
 const COMMA = Buffer.from(',');
 const TAIL = Buffer.from(']}');
 
+/**
+ * JsonParts is a JSON document as consecutive byte ranges (their concatenation is the document), so that a large
+ * list can be written piece by piece instead of being copied into one buffer first.
+ */
+export class JsonParts {
+  readonly parts: readonly Buffer[];
+  readonly byteLength: number;
+
+  constructor(parts: readonly Buffer[]) {
+    this.parts = parts;
+    let n = 0;
+    for (const p of parts) n += p.length;
+    this.byteLength = n;
+  }
+
+  /** toBuffer concatenates the parts (for callers that need the whole body). */
+  toBuffer(): Buffer {
+    return Buffer.concat(this.parts as Buffer[], this.byteLength);
+  }
+}
+
 /** listJson renders a list as the bytes of JSON.stringify(list), reusing each item's remembered bytes. */
-export function listJson(list: KubeList): Buffer {
+export function listJson(list: KubeList): JsonParts {
   const head = JSON.stringify({ kind: list.kind, apiVersion: list.apiVersion, metadata: list.metadata });
   const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"items":[`, 'utf8')];
   list.items.forEach((item, i) => {
@@ -31,7 +52,7 @@ export function listJson(list: KubeList): Buffer {
     parts.push(objectJson(item));
   });
   parts.push(TAIL);
-  return Buffer.concat(parts);
+  return new JsonParts(parts);
 }
 
 const eventLines = new WeakMap<object, Map<string, Buffer>>();

@@ -2,6 +2,7 @@
  * Response writers shared by the filter chain and the resource handlers. Every answer the server writes outside a
  * stream goes through writeJson or writeStatus, so error bodies are always a JSON `Status` with a matching code.
  */
+import { JsonParts } from './object-json.js';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { StatusError } from '../../api/meta/status-error.js';
@@ -16,6 +17,10 @@ import { MEDIA_TYPE_JSON } from './media-type.js';
 export function writeJson(res: ServerResponse, code: number, obj: unknown, contentType: string = MEDIA_TYPE_JSON): void {
   if (res.headersSent) {
     if (!res.writableEnded) res.end();
+    return;
+  }
+  if (obj instanceof JsonParts) {
+    writeParts(res, code, obj, contentType);
     return;
   }
   const body = typeof obj === 'string' || Buffer.isBuffer(obj) ? obj : JSON.stringify(obj);
@@ -57,4 +62,42 @@ export function writeStatusToSocket(socket: Duplex, status: StatusError | Status
   if (s.details?.retryAfterSeconds !== undefined) lines.push(`Retry-After: ${s.details.retryAfterSeconds}`);
   for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+}
+
+/** Bodies up to this size are written in one piece; larger ones are streamed in STREAM_CHUNK_BYTES pieces. */
+const STREAM_THRESHOLD_BYTES = 1024 * 1024;
+const STREAM_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * writeParts answers with a body given as parts. A large body (a LIST of thousands of objects) is written a chunk at
+ * a time, each after the previous one drained: TLS encrypts one chunk while the client is already reading the one
+ * before (instead of encrypting the whole body before the first byte leaves), and the body is never copied into one
+ * big buffer. Content-Length is known up front, so the response is not chunk-encoded.
+ */
+function writeParts(res: ServerResponse, code: number, body: JsonParts, contentType: string): void {
+  res.statusCode = code;
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Length', body.byteLength);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  if (body.byteLength <= STREAM_THRESHOLD_BYTES) {
+    res.end(body.toBuffer());
+    return;
+  }
+  const parts = body.parts;
+  let next = 0;
+  const pump = (): void => {
+    while (next < parts.length) {
+      if (res.destroyed) return;
+      const start = next;
+      let size = 0;
+      while (next < parts.length && size < STREAM_CHUNK_BYTES) size += parts[next++]!.length;
+      const chunk = next - start === 1 ? parts[start]! : Buffer.concat(parts.slice(start, next) as Buffer[], size);
+      if (!res.write(chunk) && next < parts.length) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    res.end();
+  };
+  pump();
 }

@@ -239,7 +239,9 @@ export class SqliteStorage implements Storage {
   }
 
   currentRevision(): Promise<number> {
-    return this.#read(() => this.#revision);
+    // The last revision watchers have heard of: every acknowledged write is at or below it, and a watch cache that
+    // has applied it is current (commits still waiting for their fsync are concurrent with the caller).
+    return this.#read(() => this.#notifiedRevision);
   }
 
   get(key: string, revision?: number): Promise<KeyValue | undefined> {
