@@ -37,6 +37,8 @@ export interface ListOptions {
   readonly resourceVersionMatch?: 'Exact' | 'NotOlderThan';
   readonly limit?: number;
   readonly continue?: string;
+  /** Ask for PartialObjectMetadata (metadata only), as metadata informers do: far less to transfer and parse. */
+  readonly metadataOnly?: boolean;
 }
 
 /** WatchOptions open a watch. */
@@ -50,6 +52,8 @@ export interface WatchOptions {
   readonly timeoutSeconds?: number;
   /** Aborting ends the iteration without an error. */
   readonly signal?: AbortSignal;
+  /** Events carry PartialObjectMetadata (metadata only). */
+  readonly metadataOnly?: boolean;
 }
 
 /** WriteOptions tune create, update and patch. */
@@ -95,6 +99,8 @@ interface SendOptions {
   readonly query?: Query;
   readonly body?: unknown;
   readonly contentType?: string;
+  /** Overrides the Accept header. */
+  readonly accept?: string;
 }
 
 function queryString(q: Query | undefined): string {
@@ -169,7 +175,9 @@ export class RestClient {
 
   /** list reads a collection. A too-old resourceVersion or continue token → ApiError 410 Expired. */
   list(path: ResourcePath, options: ListOptions = {}): Promise<KubeList> {
-    return this.#json('GET', resourceUrlPath({ ...path, name: undefined, subresource: undefined }), { query: { ...options } }) as Promise<KubeList>;
+    const { metadataOnly, ...query } = options;
+    const accept = metadataOnly ? PARTIAL_METADATA_LIST : undefined;
+    return this.#json('GET', resourceUrlPath({ ...path, name: undefined, subresource: undefined }), { query: { ...query }, accept }) as Promise<KubeList>;
   }
 
   /** create posts a new object into the collection `path`. An existing name → ApiError AlreadyExists. */
@@ -217,7 +225,7 @@ export class RestClient {
    * `timeoutSeconds`, a connection silent for 60 s longer than that is treated as dead (ApiError, code 0).
    */
   async *watch(path: ResourcePath, options: WatchOptions = {}): AsyncGenerator<WatchEvent, void, undefined> {
-    const { signal, ...rest } = options;
+    const { signal, metadataOnly, ...rest } = options;
     const collection = resourceUrlPath({ ...path, name: undefined, subresource: undefined });
     const query: Query = { ...rest, watch: 'true' };
     if (path.name) query['fieldSelector'] = [`metadata.name=${path.name}`, rest.fieldSelector].filter(Boolean).join(',');
@@ -227,7 +235,7 @@ export class RestClient {
     try {
       // A watch promised to end after timeoutSeconds; silence well beyond that means a dead connection.
       const idleMs = rest.timeoutSeconds !== undefined && rest.timeoutSeconds > 0 ? (rest.timeoutSeconds + 60) * 1000 : undefined;
-      res = await this.#open('GET', urlPath, undefined, undefined, signal, idleMs);
+      res = await this.#open('GET', urlPath, undefined, undefined, signal, idleMs, metadataOnly ? PARTIAL_METADATA : undefined);
     } catch (err) {
       if (signal?.aborted) return;
       throw err;
@@ -271,7 +279,7 @@ export class RestClient {
     let text: string;
     let code: number;
     try {
-      const res = await this.#open(method, fullPath, body, contentType, undefined, this.#timeoutMs);
+      const res = await this.#open(method, fullPath, body, contentType, undefined, this.#timeoutMs, options.accept);
       code = res.statusCode ?? 0;
       text = await readBody(res);
     } catch (err) {
@@ -285,8 +293,9 @@ export class RestClient {
     }
   }
 
-  #open(method: string, fullPath: string, body: string | undefined, contentType: string | undefined, signal?: AbortSignal, timeoutMs?: number): Promise<IncomingMessage> {
+  #open(method: string, fullPath: string, body: string | undefined, contentType: string | undefined, signal?: AbortSignal, timeoutMs?: number, accept?: string): Promise<IncomingMessage> {
     const headers: Record<string, string> = { ...this.#headers };
+    if (accept) headers['Accept'] = accept;
     if (contentType) headers['Content-Type'] = contentType;
     if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
     return new Promise((resolve, reject) => {
@@ -297,6 +306,10 @@ export class RestClient {
     });
   }
 }
+
+/** The media types of metadata-only reads (upstream's metadata client asks for these). */
+const PARTIAL_METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+const PARTIAL_METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 function writeQuery(options: WriteOptions): Query {
   return { dryRun: options.dryRun ? 'All' : undefined, fieldManager: options.fieldManager, force: options.force };

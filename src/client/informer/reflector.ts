@@ -24,7 +24,11 @@ export interface ListerWatcher {
 }
 
 /** listerWatcherFor binds a client to a collection and optional selectors. */
-export function listerWatcherFor(client: RestClient, path: ResourcePath, selectors: { labelSelector?: string; fieldSelector?: string } = {}): ListerWatcher {
+export function listerWatcherFor(
+  client: RestClient,
+  path: ResourcePath,
+  selectors: { labelSelector?: string; fieldSelector?: string; metadataOnly?: boolean } = {},
+): ListerWatcher {
   return {
     list: (options) => client.list(path, { ...selectors, ...options }),
     watch: (options) => client.watch(path, { ...selectors, ...options }),

@@ -41,11 +41,24 @@ export class SharedInformerFactory {
 
   /** informerFor returns the informer of a collection (its `name` and `subresource` are ignored), creating it once. */
   informerFor<T extends KubeObject = KubeObject>(path: ResourcePath): SharedInformer<T> {
+    return this.#informer<T>(path, false);
+  }
+
+  /**
+   * metadataInformerFor returns a metadata-only informer of a collection (objects are PartialObjectMetadata:
+   * kind, apiVersion and metadata), as upstream's metadata informers: for controllers such as the garbage collector
+   * that watch every resource but read only names, uids, owners and finalizers.
+   */
+  metadataInformerFor(path: ResourcePath): SharedInformer {
+    return this.#informer(path, true);
+  }
+
+  #informer<T extends KubeObject>(path: ResourcePath, metadataOnly: boolean): SharedInformer<T> {
     const collection: ResourcePath = { group: path.group ?? '', version: path.version, resource: path.resource, namespace: path.namespace ?? '' };
-    const key = collectionKey(collection);
+    const key = `${metadataOnly ? 'metadata:' : ''}${collectionKey(collection)}`;
     let informer = this.#informers.get(key);
     if (!informer) {
-      informer = new SharedInformer({ client: this.#client, path: collection, clock: this.#clock, log: this.#log });
+      informer = new SharedInformer({ client: this.#client, path: collection, clock: this.#clock, log: this.#log, metadataOnly });
       this.#informers.set(key, informer);
       if (this.#signal) this.#runs.push(informer.run(this.#signal));
     }

@@ -33,6 +33,8 @@ export interface SharedInformerConfig<T extends KubeObject> {
   readonly path: ResourcePath;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
+  /** Cache PartialObjectMetadata only (kind, apiVersion, metadata): for controllers that read nothing else. */
+  readonly metadataOnly?: boolean;
   /** Extra store indexes (a by-namespace index is always there). */
   readonly indexers?: Readonly<Record<string, IndexFunc<T>>>;
   /** @default RealClock */
@@ -69,7 +71,11 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     };
     this.#reflector = new Reflector({
       name: this.#name,
-      listerWatcher: config.listerWatcher ?? listerWatcherFor(config.client, config.path, { labelSelector: config.labelSelector, fieldSelector: config.fieldSelector }),
+      listerWatcher: config.listerWatcher ?? listerWatcherFor(config.client, config.path, {
+          labelSelector: config.labelSelector,
+          fieldSelector: config.fieldSelector,
+          metadataOnly: config.metadataOnly,
+        }),
       sink,
       clock: config.clock,
       log: this.#log,
