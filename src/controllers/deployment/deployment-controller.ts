@@ -29,7 +29,8 @@ import type { RestClient } from '../../client/rest-client.js';
 import { Controller } from '../controller.js';
 import type { ControllerContext, ControllerDescriptor } from '../controller-descriptor.js';
 import type { ReconcileResult, Reconciler } from '../reconciler.js';
-import { POD_TEMPLATE_HASH_LABEL, podTemplateHash, stableJson } from './pod-template-hash.js';
+import { semanticJson } from '../../api/meta/semantic-json.js';
+import { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from './pod-template-hash.js';
 import { newReplicaSetReplicas, resolveSurgeAndUnavailable, type RollingUpdateSpec } from './rollout-parameters.js';
 
 const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments' } as const;
@@ -148,8 +149,8 @@ export class DeploymentReconciler implements Reconciler {
     const [maxSurge, maxUnavailable] = resolveSurgeAndUnavailable(d.spec?.strategy?.rollingUpdate, desired);
     const recreate = d.spec?.strategy?.type === 'Recreate';
 
-    const wanted = stableJson(templateWithoutHash(d.spec?.template));
-    const matching = owned.filter((rs) => stableJson(templateWithoutHash(rs.spec?.template)) === wanted).sort(byOldest);
+    const wanted = semanticJson(templateWithoutHash(d.spec?.template));
+    const matching = owned.filter((rs) => semanticJson(templateWithoutHash(rs.spec?.template)) === wanted).sort(byOldest);
     let newRS = matching[0];
     const olds = owned.filter((rs) => rs !== newRS).sort(byOldest);
     const maxOldRevision = olds.reduce((m, rs) => Math.max(m, revisionOf(rs)), 0);
@@ -417,7 +418,7 @@ export class DeploymentReconciler implements Reconciler {
       ...(old.collisionCount !== undefined ? { collisionCount: old.collisionCount } : {}),
       conditions,
     };
-    if (stableJson(status) !== stableJson({ ...old, conditions: old.conditions ?? [] })) {
+    if (semanticJson(status) !== semanticJson({ ...old, conditions: old.conditions ?? [] })) {
       try {
         await this.#c.client.update({ ...DEPLOYMENTS, namespace: d.metadata?.namespace, name: d.metadata?.name, subresource: 'status' }, { ...d, status });
       } catch (err) {

@@ -4,27 +4,13 @@
  * of its JSON with sorted keys) and of the Deployment's collisionCount, written with upstream's alphabet of
  * characters that never spell words (no vowels, no easily confused digits).
  */
+import { semanticJson } from '../../api/meta/semantic-json.js';
 
 /** POD_TEMPLATE_HASH_LABEL is the label a Deployment adds to its ReplicaSets' selectors and pod templates. */
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 
-const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
-/**
- * stableJson is JSON.stringify with object keys sorted and null-valued fields left out, so values that mean the
- * same (whatever their key order, and `creationTimestamp: null` or no creationTimestamp) hash and compare equal,
- * as a comparison of typed objects would.
- */
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : stableJson(v))).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined && v !== null)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
+const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 function fnv1a32(text: string): number {
   let h = 0x811c9dc5;
@@ -38,7 +24,7 @@ function fnv1a32(text: string): number {
 
 /** podTemplateHash names a template (with the Deployment's collisionCount, which changes it after a name clash). */
 export function podTemplateHash(template: unknown, collisionCount = 0): string {
-  const digits = String(fnv1a32(`${stableJson(template)}#${collisionCount}`));
+  const digits = String(fnv1a32(`${semanticJson(template)}#${collisionCount}`));
   let out = '';
   for (const ch of digits) out += SAFE_ALPHABET[ch.charCodeAt(0) % SAFE_ALPHABET.length];
   return out;

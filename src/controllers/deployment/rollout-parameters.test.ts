@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { podTemplateHash, stableJson } from './pod-template-hash.js';
+import { semanticJson } from '../../api/meta/semantic-json.js';
+import { podTemplateHash } from './pod-template-hash.js';
 import { newReplicaSetReplicas, resolveSurgeAndUnavailable } from './rollout-parameters.js';
 
 describe('resolveSurgeAndUnavailable', () => {
@@ -30,7 +31,7 @@ describe('podTemplateHash', () => {
   it('is stable across key order and nulls, and changes with the template and the collision count', () => {
     const a = { metadata: { labels: { app: 'w' }, creationTimestamp: null }, spec: { containers: [{ name: 'c', image: 'x' }] } };
     const b = { spec: { containers: [{ image: 'x', name: 'c' }] }, metadata: { labels: { app: 'w' } } };
-    assert.equal(stableJson(a), stableJson(b));
+    assert.equal(semanticJson(a), semanticJson(b));
     assert.equal(podTemplateHash(a), podTemplateHash(b));
     assert.notEqual(podTemplateHash(a), podTemplateHash(a, 1));
     assert.notEqual(podTemplateHash(a), podTemplateHash({ ...b, spec: { containers: [{ name: 'c', image: 'y' }] } }));

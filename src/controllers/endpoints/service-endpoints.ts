@@ -1,0 +1,87 @@
+/**
+ * What a Service's endpoints are, computed from its pods — shared by the Endpoints and EndpointSlice controllers so
+ * both describe the same set (upstream's endpoint utilities):
+ * - a pod counts once it has an IP and is not terminal; a pod being deleted counts only as terminating;
+ * - it is ready when its Ready condition is True (or always, with publishNotReadyAddresses);
+ * - each Service port maps to the pod's container port: a number as is, a name through the pod's named ports (a pod
+ *   without that named port is left out of that port).
+ */
+import type { KubeObject } from '../../api/meta/types.js';
+
+/** ServicePort is the part of a v1 ServicePort the controllers read. */
+export interface ServicePort {
+  name?: string;
+  port: number;
+  protocol?: string;
+  targetPort?: number | string;
+  appProtocol?: string;
+}
+
+/** ServiceShape is the part of a v1 Service the controllers read. */
+export interface ServiceShape extends KubeObject {
+  spec?: { selector?: Record<string, string>; ports?: ServicePort[]; publishNotReadyAddresses?: boolean; type?: string; clusterIP?: string };
+}
+
+interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  protocol?: string;
+}
+
+/** PodShape is the part of a v1 Pod the controllers read. */
+export interface PodShape extends KubeObject {
+  spec?: { nodeName?: string; hostname?: string; subdomain?: string; restartPolicy?: string; containers?: { ports?: ContainerPort[] }[] };
+  status?: { phase?: string; podIP?: string; conditions?: { type: string; status: string }[] };
+}
+
+/** PodEndpoint is one pod's place in a Service's endpoints. */
+export interface PodEndpoint {
+  readonly pod: PodShape;
+  readonly ip: string;
+  readonly ready: boolean;
+  readonly serving: boolean;
+  readonly terminating: boolean;
+  /** The resolved target port for each Service port (by index); undefined when the pod lacks the named port. */
+  readonly ports: readonly (number | undefined)[];
+}
+
+/** podIsReady reads the pod's Ready condition. */
+export function podIsReady(pod: PodShape): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+function resolvePort(pod: PodShape, port: ServicePort): number | undefined {
+  const target = port.targetPort ?? port.port;
+  if (typeof target === 'number') return target;
+  const asNumber = Number(target);
+  if (target !== '' && Number.isInteger(asNumber)) return asNumber;
+  const protocol = port.protocol ?? 'TCP';
+  for (const c of pod.spec?.containers ?? []) {
+    for (const p of c.ports ?? []) if (p.name === target && (p.protocol ?? 'TCP') === protocol) return p.containerPort;
+  }
+  return undefined;
+}
+
+/** podEndpoints lists the pods that belong in a Service's endpoints, sorted by IP for stable output. */
+export function podEndpoints(service: ServiceShape, pods: readonly PodShape[]): PodEndpoint[] {
+  const publishNotReady = service.spec?.publishNotReadyAddresses === true;
+  const ports = service.spec?.ports ?? [];
+  const out: PodEndpoint[] = [];
+  for (const pod of pods) {
+    const ip = pod.status?.podIP;
+    if (!ip) continue;
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') continue;
+    const terminating = Boolean(pod.metadata?.deletionTimestamp);
+    const podReady = podIsReady(pod);
+    out.push({
+      pod,
+      ip,
+      ready: publishNotReady || (podReady && !terminating),
+      serving: publishNotReady || podReady,
+      terminating,
+      ports: ports.map((p) => resolvePort(pod, p)),
+    });
+  }
+  return out.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
+}

@@ -1,0 +1,80 @@
+/**
+ * Endpoints and EndpointSlices through real kubectl on a server with simulated nodes: a Service's named target
+ * port resolves to its pods' container port, scaling changes the addresses, `kubectl describe service` lists them,
+ * and deleting the Service removes both.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { eventually, TestCluster } from '../harness/test-cluster.js';
+
+const APP = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'echo', namespace: 'default' },
+  spec: {
+    replicas: 3,
+    selector: { matchLabels: { app: 'echo' } },
+    template: {
+      metadata: { labels: { app: 'echo' } },
+      spec: { containers: [{ name: 'echo', image: 'echo:1', ports: [{ name: 'http', containerPort: 8080 }] }] },
+    },
+  },
+};
+const SERVICE = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'echo', namespace: 'default', labels: { tier: 'web' } },
+  spec: { selector: { app: 'echo' }, ports: [{ name: 'web', port: 80, targetPort: 'http' }] },
+};
+
+interface EndpointsView {
+  subsets?: { addresses?: { ip: string; targetRef?: { name: string } }[]; ports?: { port: number; name?: string }[] }[];
+}
+interface SliceView {
+  metadata: { labels?: Record<string, string> };
+  endpoints?: { addresses: string[]; conditions: { ready: boolean } }[];
+  ports?: { port: number; name: string }[];
+}
+
+describe('Endpoints and EndpointSlice controllers', () => {
+  let c: TestCluster;
+  const ns = ['-n', 'default'];
+  const endpoints = async (): Promise<EndpointsView> => JSON.parse(await c.kubectlOk(['get', 'endpoints', 'echo', ...ns, '-o', 'json'])) as EndpointsView;
+  const slices = async (): Promise<SliceView[]> =>
+    (JSON.parse(await c.kubectlOk(['get', 'endpointslices', ...ns, '-l', 'kubernetes.io/service-name=echo', '-o', 'json'])) as { items: SliceView[] }).items;
+  const addressCount = async (): Promise<number> => (await endpoints()).subsets?.reduce((n, s) => n + (s.addresses?.length ?? 0), 0) ?? 0;
+  const readySliceEndpoints = async (): Promise<number> =>
+    (await slices()).reduce((n, s) => n + (s.endpoints ?? []).filter((e) => e.conditions.ready).length, 0);
+
+  before(async () => {
+    c = await TestCluster.start({ args: ['--simulated-nodes', '2'] });
+  });
+  after(async () => {
+    await c?.stop();
+  });
+
+  it('lists the ready pods on their named container port', async () => {
+    await c.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [APP, SERVICE] }) });
+    await eventually(async () => (await addressCount()) === 3, 60_000);
+    const ep = await endpoints();
+    assert.deepEqual(ep.subsets?.[0]?.ports, [{ name: 'web', port: 8080, protocol: 'TCP' }]);
+    assert.ok(ep.subsets?.[0]?.addresses?.every((a) => a.targetRef?.name.startsWith('echo-')));
+    await eventually(async () => (await readySliceEndpoints()) === 3, 60_000);
+    const [slice] = await slices();
+    assert.deepEqual(slice?.ports, [{ name: 'web', port: 8080, protocol: 'TCP' }]);
+    assert.equal(slice?.metadata.labels?.['endpointslice.kubernetes.io/managed-by'], 'endpointslice-controller.k8s.io');
+    assert.equal(slice?.metadata.labels?.['tier'], 'web');
+    const describe = await c.kubectlOk(['describe', 'service', 'echo', ...ns]);
+    assert.match(describe, /Endpoints:\s+\d+\.\d+\.\d+\.\d+:8080,\d+\.\d+\.\d+\.\d+:8080,\d+\.\d+\.\d+\.\d+:8080/);
+  });
+
+  it('follows scaling', async () => {
+    await c.kubectlOk(['scale', 'deployment', 'echo', '--replicas=1', ...ns]);
+    await eventually(async () => (await addressCount()) === 1 && (await readySliceEndpoints()) === 1, 60_000);
+  });
+
+  it('goes away with the Service', async () => {
+    await c.kubectlOk(['delete', 'service', 'echo', ...ns]);
+    await eventually(async () => (await c.kubectl(['get', 'endpoints', 'echo', ...ns])).code !== 0 && (await slices()).length === 0, 60_000);
+  });
+});
