@@ -166,6 +166,14 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
   r('rbac.authorization.k8s.io/v1', 'Role', 'roles', true),
   // storage.k8s.io/v1
   r('storage.k8s.io/v1', 'StorageClass', 'storageclasses', false, { shortNames: ['sc'] }),
+  // admissionregistration.k8s.io/v1
+  r('admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', false, { categories: ['api-extensions'] }),
+  r('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy', 'validatingadmissionpolicies', false, {
+    categories: ['api-extensions'],
+    subresources: [statusOf()],
+  }),
+  r('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding', 'validatingadmissionpolicybindings', false, { categories: ['api-extensions'] }),
+  r('admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', false, { categories: ['api-extensions'] }),
   // scheduling.k8s.io/v1
   r('scheduling.k8s.io/v1', 'PriorityClass', 'priorityclasses', false, { shortNames: ['pc'] }),
   // coordination.k8s.io/v1

@@ -14,7 +14,23 @@ import type { Storage } from '../storage/storage.js';
 import { DiscoveryDocuments } from './discovery/discovery-documents.js';
 import { ClientCertAuthenticator, TokenAuthenticator, type Authenticator } from './filters/authentication.js';
 import { AuthenticatedAuthorizer, type Authorizer } from './filters/authorization.js';
+import { NodeAuthorizer } from './authorization/node-authorizer.js';
+import { NodeRestriction } from './authorization/node-restriction.js';
+import { bootstrapPolicy } from './authorization/policy-bootstrap.js';
+import type { PolicyRule } from './authorization/policy-rule.js';
+import { RbacAuthorizer } from './authorization/rbac-authorizer.js';
+import { RBAC_GROUP, RbacCacheFeed } from './authorization/rbac-cache-feed.js';
+import { RbacEscalationCheck } from './authorization/rbac-escalation.js';
+import { StoreNodeGraph } from './authorization/store-node-graph.js';
+import { UnionAuthorizer } from './authorization/union-authorizer.js';
 import { ResourceDispatcher } from './handlers/resource-dispatcher.js';
+import type { AdmissionPlugin } from './admission/admission.js';
+import { newAdmissionChain, type BuiltAdmission } from './admission/admission-plugins.js';
+import { SYSTEM_PRIORITY_CLASSES } from './admission/priority.js';
+import { StoreObjectReader } from './admission/store-object-reader.js';
+import { ApiExtensionsHandler } from './apiextensions/apiextensions-handler.js';
+import { CrdController } from './apiextensions/crd-controller.js';
+import { withCrdStrategy } from './apiextensions/crd-strategy.js';
 import { OpenApiDocuments } from './openapi/openapi-documents.js';
 import { bootstrapCluster } from './registry/bootstrap.js';
 import { Compactor } from './registry/compactor.js';
@@ -24,6 +40,13 @@ import { PodLogHandler } from './podlogs/pod-log-handler.js';
 import { ServiceAccountAuthenticator } from './serviceaccount/service-account-authenticator.js';
 import { TokenRequestHandler } from './serviceaccount/token-request-handler.js';
 import { TokenSigner } from './serviceaccount/token-signer.js';
+import { issuerDiscoveryDocuments } from './serviceaccount/service-account-issuer-discovery.js';
+import { BootstrapTokenAuthenticator } from './filters/bootstrap-token-authenticator.js';
+import { LegacyTokenController } from './serviceaccount/legacy-token-controller.js';
+import { Auditor } from './filters/audit.js';
+import type { AuditEvent } from './audit/audit-event.js';
+import type { AuditPolicy } from './audit/audit-policy.js';
+import { decodeBody } from './negotiation/decode-body.js';
 import { ApiServer, type OpenApiProvider } from './server.js';
 
 /** ControlPlaneConfig is the construction input of ControlPlane. */
@@ -50,6 +73,14 @@ export interface ControlPlaneConfig {
   readonly compactionKeepRevisions?: number;
   /** @default RealClock */
   readonly clock?: Clock;
+  /** Audit policy and where its events go; without it nothing is audited. */
+  readonly audit?: { readonly policy: AuditPolicy; readonly sink: (event: AuditEvent) => void };
+  /** Admission plugins to run, by upstream name (selectAdmissionPlugins). @default DEFAULT_ADMISSION_PLUGINS */
+  readonly enabledAdmissionPlugins?: readonly string[];
+  /** In-process admission plugins (the TypeScript extension point), run after the built-in ones of each phase. */
+  readonly admissionPlugins?: readonly AdmissionPlugin[];
+  /** "RBAC" (RBAC, then the Node authorizer) or "AlwaysAllow" (every authenticated user may do anything). @default "RBAC" */
+  readonly authorizationMode?: 'RBAC' | 'AlwaysAllow';
 }
 
 /** ControlPlane runs the API server. */
@@ -58,17 +89,39 @@ export class ControlPlane {
   readonly #dispatcher: ResourceDispatcher;
   readonly #server: ApiServer;
   readonly #compactor: Compactor;
+  #legacyTokens: LegacyTokenController | undefined;
+  readonly #admission: BuiltAdmission;
+  readonly #crdController: CrdController;
+  readonly #rbacFeed: RbacCacheFeed | undefined;
+  #policyBootstrapped = false;
   #port = 0;
 
   constructor(config: ControlPlaneConfig) {
     this.#config = config;
     const clock = config.clock ?? new RealClock();
     const schemas = builtinSchemas();
+    // RBAC decisions come from memory fed by the RBAC watch caches; the Node authorizer reads the pods cache.
+    const rbac = (config.authorizationMode ?? 'RBAC') === 'RBAC' ? new RbacAuthorizer() : undefined;
+    const authorizer: Authorizer = rbac
+      ? new UnionAuthorizer([rbac, new NodeAuthorizer(new StoreNodeGraph(() => this.#dispatcher.storeFor('', 'pods')))])
+      : new AuthenticatedAuthorizer();
+    this.#rbacFeed = rbac ? new RbacCacheFeed({ authorizer: rbac, storeFor: (g, r) => this.#dispatcher.storeFor(g, r), log: config.log.child('rbac') }) : undefined;
+    const rbacPlugins: AdmissionPlugin[] = rbac ? [new RbacEscalationCheck({ rbac, authorizer, roleRules: (kind, ns, name) => this.#roleRules(kind, ns, name) })] : [];
+    // Plugins read through the dispatcher's stores (watch caches); the reader resolves them lazily.
+    this.#admission = newAdmissionChain({
+      reader: new StoreObjectReader((group, resource) => this.#dispatcher.storeFor(group, resource)),
+      enabled: config.enabledAdmissionPlugins,
+      factories: new Map([['NodeRestriction', () => new NodeRestriction()]]),
+      extraPlugins: [...rbacPlugins, ...(config.admissionPlugins ?? [])],
+      onError: (err) => config.log.warn('Cannot refresh ResourceQuota status', { err }),
+    });
+    if (this.#admission.skipped.length > 0) config.log.info('Admission plugins accepted but not implemented', { plugins: this.#admission.skipped.join(',') });
     this.#dispatcher = new ResourceDispatcher({
+      admission: this.#admission.chain,
       storage: config.storage,
       clock,
       resources: BUILTIN_RESOURCES,
-      strategies: BUILTIN_STRATEGIES,
+      strategies: withCrdStrategy(BUILTIN_STRATEGIES),
       schemas,
       decodeProtobuf: (body) => decodeKubernetesProtobuf(body, schemas).object,
       serviceCidr: config.serviceCidr,
@@ -85,9 +138,34 @@ export class ControlPlane {
     const signer = new TokenSigner(config.serviceAccountKeyPem);
     const serviceAccounts = new ServiceAccountAuthenticator({ signer, clock, store: storeFor });
     const tokens = new TokenAuthenticator(config.staticTokens ?? new Map());
-    const authenticators: Authenticator[] = [new ClientCertAuthenticator(), tokens, serviceAccounts];
-    const authorizer: Authorizer = new AuthenticatedAuthorizer();
-    const podLogs = new PodLogHandler({ next: dispatcher, pods: () => dispatcher.storeFor('', 'pods') });
+    const bootstrapTokens = new BootstrapTokenAuthenticator({ secrets: () => dispatcher.storeFor('', 'secrets'), clock });
+    const secretStore = dispatcher.storeFor('', 'secrets');
+    const serviceAccountStore = dispatcher.storeFor('', 'serviceaccounts');
+    if (secretStore && serviceAccountStore) {
+      this.#legacyTokens = new LegacyTokenController({
+        secrets: secretStore,
+        serviceAccounts: serviceAccountStore,
+        signer,
+        caPem: config.tls.clientCaPem,
+        log: config.log.child('legacy-tokens'),
+      });
+    }
+    const authenticators: Authenticator[] = [new ClientCertAuthenticator(), tokens, bootstrapTokens, serviceAccounts];
+    const crdStore = dispatcher.storeFor('apiextensions.k8s.io', 'customresourcedefinitions');
+    if (!crdStore) throw new Error('Cannot build the control plane: no CustomResourceDefinition store');
+    this.#crdController = new CrdController({
+      crds: crdStore,
+      served: dispatcher,
+      published: {
+        setDiscovery: (resources) => discovery.setResources(resources),
+        setOpenApi: (resources, custom) => openapi.setResources(resources, { custom }),
+      },
+      builtins: BUILTIN_RESOURCES,
+      clock,
+      log: config.log.child('apiextensions'),
+    });
+    const apiExtensions = new ApiExtensionsHandler({ next: dispatcher, controller: this.#crdController, schemas });
+    const podLogs = new PodLogHandler({ next: apiExtensions, pods: () => dispatcher.storeFor('', 'pods') });
     const tokenRequests = new TokenRequestHandler({ next: podLogs, signer, clock, schemaLookup: schemas, store: storeFor });
     const reviews = new ReviewHandler({
       next: tokenRequests,
@@ -108,7 +186,8 @@ export class ControlPlane {
         });
         return { allowed: d.allowed, reason: d.reason };
       },
-      tokenReview: async (token) => tokens.authenticateToken(token) ?? serviceAccounts.authenticateToken(token),
+      tokenReview: async (token) => tokens.authenticateToken(token) ?? (await bootstrapTokens.authenticateToken(token)) ?? serviceAccounts.authenticateToken(token),
+      ...(rbac ? { rules: (user: UserInfo, namespace: string) => rbac.subjectRules(user, namespace) } : {}),
     });
     this.#server = new ApiServer({
       bindAddress: config.bindAddress,
@@ -119,10 +198,27 @@ export class ControlPlane {
       resourceHandler: reviews,
       discovery,
       openApi: openApiProvider,
-      readyzChecks: [{ name: 'etcd', check: async () => void (await config.storage.currentRevision()) }],
+      readyzChecks: [
+        { name: 'etcd', check: async () => void (await config.storage.currentRevision()) },
+        {
+          name: 'poststarthook/rbac/bootstrap-roles',
+          check: async () => {
+            if (rbac && !this.#policyBootstrapped) throw new Error('not finished');
+          },
+        },
+      ],
       livezChecks: [{ name: 'etcd', check: async () => void (await config.storage.currentRevision()) }],
       storageStats: () => config.storage.stats(),
       log: config.log,
+      extraDocuments: issuerDiscoveryDocuments(signer),
+      ...(config.audit
+        ? {
+            audit: new Auditor({
+              ...config.audit,
+              decodeBody: (contentType, body) => decodeBody(contentType, body, { schemaLookup: schemas }),
+            }),
+          }
+        : {}),
     });
     this.#compactor = new Compactor({
       storage: config.storage,
@@ -136,6 +232,9 @@ export class ControlPlane {
   /** start starts the watch caches, listens, and creates the bootstrap objects. Resolves with the port. */
   async start(): Promise<number> {
     await this.#dispatcher.start();
+    this.#legacyTokens?.start();
+    await this.#crdController.start();
+    await this.#rbacFeed?.start();
     const { port } = await this.#server.start();
     this.#port = port;
     const store = (group: string, resource: string) => {
@@ -152,8 +251,39 @@ export class ControlPlane {
       advertiseAddress: this.#config.advertiseAddress,
       securePort: port,
     });
+    await this.#createSystemPriorityClasses();
+    if (this.#rbacFeed) {
+      const { created, updated } = await bootstrapPolicy((g, r) => this.#dispatcher.storeFor(g, r));
+      if (created + updated > 0) this.#config.log.info('Reconciled the bootstrap RBAC policy', { created, updated });
+      this.#policyBootstrapped = true;
+    }
     this.#compactor.start();
     return port;
+  }
+
+  /** #createSystemPriorityClasses stores the two system PriorityClasses, as upstream's start-up hook does. */
+  async #createSystemPriorityClasses(): Promise<void> {
+    const store = this.#dispatcher.storeFor('scheduling.k8s.io', 'priorityclasses');
+    if (!store) return;
+    for (const pc of SYSTEM_PRIORITY_CLASSES) {
+      try {
+        await store.create('', structuredClone(pc));
+      } catch (err) {
+        if (!(err instanceof StatusError && err.status.code === 409)) throw err;
+      }
+    }
+  }
+
+  /** #roleRules reads a Role's or ClusterRole's rules for the escalation check; undefined when it does not exist. */
+  async #roleRules(kind: 'Role' | 'ClusterRole', namespace: string, name: string): Promise<readonly PolicyRule[] | undefined> {
+    const store = this.#dispatcher.storeFor(RBAC_GROUP, kind === 'Role' ? 'roles' : 'clusterroles');
+    try {
+      const role = await store?.get(kind === 'Role' ? namespace : '', name);
+      return Array.isArray(role?.rules) ? (role.rules as PolicyRule[]) : role ? [] : undefined;
+    } catch (err) {
+      if (err instanceof StatusError && err.status.code === 404) return undefined;
+      throw err;
+    }
   }
 
   /** The port the API server listens on (after start). */
@@ -164,7 +294,11 @@ export class ControlPlane {
   /** stop drains the API server and stops background loops. */
   async stop(): Promise<void> {
     this.#compactor.stop();
+    this.#admission.stop();
     await this.#server.stop();
+    this.#crdController.stop();
+    this.#rbacFeed?.stop();
+    await this.#legacyTokens?.stop();
     this.#dispatcher.stop();
   }
 }

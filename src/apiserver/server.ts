@@ -22,9 +22,11 @@ import { newLogger, type Logger } from '../base/log/logger.js';
 import type { StorageStats } from '../storage/storage.js';
 import { ANONYMOUS_USER, authenticateRequest, type Authenticator } from './filters/authentication.js';
 import { AuthenticatedAuthorizer, forbiddenMessage, isPublicInfoPath, type Authorizer } from './filters/authorization.js';
+import { hasImpersonationHeaders, impersonate } from './filters/impersonation.js';
 import { isLongRunning, MaxInFlightLimit } from './filters/max-in-flight.js';
 import { readRequestBody } from './filters/request-body.js';
 import { logRequest } from './filters/request-log.js';
+import type { AuditRecord, Auditor } from './filters/audit.js';
 import { HealthEndpoint, PING_CHECK, type HealthCheck } from './health/health-checks.js';
 import { ApiServerMetrics } from './metrics/api-server-metrics.js';
 import {
@@ -143,6 +145,13 @@ export interface ApiServerConfig {
   readonly log?: Logger;
   /** Time source for body timeouts. @default RealClock */
   readonly clock?: Clock;
+  /** Records audit events of the requests its policy selects; without it nothing is audited. */
+  readonly audit?: Auditor;
+  /**
+   * Extra non-resource documents served on GET by exact path (e.g. `/.well-known/openid-configuration`); each call
+   * renders the current body.
+   */
+  readonly extraDocuments?: ReadonlyMap<string, () => { readonly contentType: string; readonly body: string }>;
 }
 
 /** IDLE_CONNECTION_TIMEOUT_MS: how long an idle keep-alive connection stays open (longer than clients' 90 s). */
@@ -191,6 +200,7 @@ interface InFlight {
 interface Observed {
   info?: RequestInfo;
   user?: UserInfo;
+  audit?: AuditRecord;
 }
 
 /**
@@ -353,6 +363,7 @@ export class ApiServer {
       this.#requests.delete(entry);
       if (this.#requests.size === 0) this.#drained?.();
       const durationMs = performance.now() - started;
+      observed.audit?.complete(code);
       const { info, user } = observed;
       if (info) {
         this.#metrics.observeRequest(
@@ -399,13 +410,22 @@ export class ApiServer {
     entry.longRunning ||= isLongRunning(info);
     let user = await authenticateRequest(this.#authenticators, req, (err) => this.#log.error('Cannot authenticate request', { auditID: auditId, err }));
     if (!user) {
-      if (!publicInfo) throw unauthorized();
+      if (!publicInfo) {
+        observed.audit = this.#config.audit?.begin({ req, res, auditId, info, longRunning: entry.longRunning });
+        throw unauthorized();
+      }
       user = ANONYMOUS_USER;
     }
     observed.user = user;
+    observed.audit = this.#config.audit?.begin({ req, res, auditId, info, user, longRunning: entry.longRunning });
     // Health and version stay reachable under overload, so probes see the server as alive.
     if (res && !publicInfo && !this.#limit.tryAcquire(info, res)) throw tooManyRequests('Too many requests, please try again later.', 1);
     if (!publicInfo) {
+      // Impersonation (kubectl --as) swaps the identity before authorization; the requestor needs `impersonate`.
+      if (hasImpersonationHeaders(req)) {
+        user = await impersonate(req, user, this.#authorizer);
+        observed.user = user;
+      }
       const decision = await this.#authorizer.authorize(user, info);
       if (!decision.allowed) throw forbidden(forbiddenMessage(user, info, decision.reason));
     }
@@ -472,6 +492,7 @@ export class ApiServer {
       timeoutMs: this.#config.requestBodyTimeoutMs ?? 60_000,
       clock: this.#clock,
     });
+    this.#config.audit?.recordRequestBody(req, body);
     const scope: RequestScope = {
       info,
       user,
@@ -499,6 +520,14 @@ export class ApiServer {
     if (health) return health.serve(path, url.searchParams, res);
     const trimmed = path.length > 1 ? path.replace(/\/+$/, '') : path;
     if (trimmed === '/version') return writeJson(res, 200, JSON.stringify(this.#versionInfo, null, 2));
+    const extra = this.#config.extraDocuments?.get(trimmed);
+    if (extra) {
+      const doc = extra();
+      res.statusCode = 200;
+      res.setHeader('Content-Type', doc.contentType);
+      res.end(doc.body);
+      return;
+    }
     if (trimmed === '/metrics') {
       const text = await this.#metrics.render();
       res.statusCode = 200;

@@ -36,8 +36,31 @@ export interface ServerConfig {
   readonly compactionKeepRevisions?: number;
   /** Controllers to run, as `--controllers` says: "*", "*,-serviceaccount", "namespace". @default "*" */
   readonly controllers?: string;
+  /** Run no scheduler in this process. @default false */
+  readonly disableScheduler?: boolean;
+  /** Simulated nodes (`sim-0` …) to run in this process beside the control plane. @default 0 */
+  readonly simulatedNodes?: number;
+  /** `--enable-admission-plugins`: plugins to run besides the default set (upstream names). */
+  readonly enableAdmissionPlugins?: readonly string[];
+  /** `--disable-admission-plugins`: plugins of the default set not to run. */
+  readonly disableAdmissionPlugins?: readonly string[];
   /** Static bearer tokens (token → user name, groups) for tests and automation. */
   readonly staticTokens?: readonly { token: string; user: string; groups: readonly string[] }[];
+  /** `--token-auth-file`: a static token CSV (`token,user,uid,"group1,group2"`). */
+  readonly tokenAuthFile?: string;
+  /**
+   * `--encryption-provider-config`: an EncryptionConfiguration file. When unset, secrets are encrypted with an
+   * aesgcm key generated into `<dataDir>/cred/encryption-config.yaml` on first start.
+   */
+  readonly encryptionProviderConfig?: string;
+  /** `--audit-policy-file`: an audit.k8s.io/v1 Policy; when unset with a log path, the built-in default policy. */
+  readonly auditPolicyFile?: string;
+  /** `--audit-log-path`: where audit events go as JSON lines; "-" is stdout; unset = no audit log. */
+  readonly auditLogPath?: string;
+  /** `--audit-log-maxsize`: megabytes before the audit log rotates; 0 = never. */
+  readonly auditLogMaxSizeMb?: number;
+  /** `--audit-log-maxbackup`: rotated audit files kept; 0 = all. */
+  readonly auditLogMaxBackups?: number;
 }
 
 /** defaultDataDir: /var/lib/tkube for root (as k3s uses /var/lib/rancher/k3s), ~/.tkube otherwise. */

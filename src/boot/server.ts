@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ControlPlane } from '../apiserver/control-plane.js';
-import type { UserInfo } from '../apiserver/request/request-info.js';
+import { selectAdmissionPlugins } from '../apiserver/admission/admission-plugins.js';
 import { newLogger } from '../base/log/logger.js';
 import { mergeIntoKubeconfig, writeKubeconfig, type KubeconfigEntry } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest-client.js';
@@ -20,6 +20,9 @@ import type { Storage } from '../storage/storage.js';
 import { userKubeconfigPath, type ServerConfig } from './server-config.js';
 import { removeServerState, writeServerState } from './server-state.js';
 import { firstAddressOf } from './cidr.js';
+import { loadEncryptionConfig, loadTokenAuthFile, openAuditLog, withEncryption } from './security.js';
+import { startScheduler, type RunningScheduler } from './scheduler.js';
+import { startAgent, type RunningAgent } from './agent.js';
 
 /** RunningServer is a started server. */
 export interface RunningServer {
@@ -48,9 +51,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const log = newLogger('server');
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const kubernetesServiceIp = firstAddressOf(config.serviceCidr);
+  const enabledAdmissionPlugins = selectAdmissionPlugins(config.enableAdmissionPlugins, config.disableAdmissionPlugins);
   const certs = await ensureClusterCertificates({ dataDir: config.dataDir, extraSans: config.tlsSans, serviceIp: kubernetesServiceIp });
-  const storage = await openStorage(config);
-  const tokens = new Map<string, UserInfo>();
+  const encryption = loadEncryptionConfig(config);
+  const tokens = loadTokenAuthFile(config);
+  const auditLog = openAuditLog(config, (err) => log.error('Cannot write audit event', { err: err instanceof Error ? err.message : String(err) }));
+  const storage = withEncryption(await openStorage(config), encryption);
   for (const t of config.staticTokens ?? []) tokens.set(t.token, { username: t.user, groups: t.groups });
   const cp = new ControlPlane({
     storage,
@@ -65,6 +71,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     log: log.child('apiserver'),
     compactionIntervalMs: config.compactionIntervalMs,
     compactionKeepRevisions: config.compactionKeepRevisions,
+    ...(auditLog ? { audit: auditLog.audit } : {}),
+    enabledAdmissionPlugins,
   });
   let port: number;
   try {
@@ -88,6 +96,25 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await storage.close();
     throw err;
   }
+  // The scheduler and simulated nodes are API clients too, each with its own connection pool and user agent.
+  const componentClient = (userAgent: string): RestClient =>
+    new RestClient({ server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem, userAgent });
+  const schedulerClient = componentClient('tkube-scheduler');
+  const scheduler: RunningScheduler | undefined = config.disableScheduler ? undefined : startScheduler(schedulerClient, log.child('scheduler'));
+  const agentClient = componentClient('tkube-agent');
+  let agent: RunningAgent | undefined;
+  if ((config.simulatedNodes ?? 0) > 0) {
+    try {
+      agent = await startAgent({ client: agentClient, runtime: 'simulated', nodes: config.simulatedNodes ?? 0, clusterCidr: config.clusterCidr, log: log.child('agent') });
+    } catch (err) {
+      await scheduler?.stop();
+      await controllers.stop();
+      for (const c of [schedulerClient, agentClient, controllerClient]) c.close();
+      await cp.stop();
+      await storage.close();
+      throw err;
+    }
+  }
   const entry: KubeconfigEntry = { name: 'tkube', server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem };
   writeKubeconfig(join(config.dataDir, 'admin.kubeconfig'), entry);
   if (config.writeKubeconfig) writeKubeconfig(config.writeKubeconfig, entry);
@@ -99,9 +126,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     url,
     stop: async () => {
       log.info('Stopping');
+      await agent?.stop();
+      agentClient.close();
+      await scheduler?.stop();
+      schedulerClient.close();
       await controllers.stop();
       controllerClient.close();
       await cp.stop();
+      auditLog?.close();
       await storage.close();
       removeServerState(config.dataDir, process.pid);
     },

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerAgentCommand } from './commands/agent.js';
 import { registerLocalClusterCommands } from './commands/local-cluster.js';
 import { registerVersionCommand } from './commands/version.js';
 
@@ -16,6 +17,7 @@ export async function run(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerServerCommand(program);
+  registerAgentCommand(program);
   registerLocalClusterCommands(program);
   registerVersionCommand(program);
   program.command('test').description('Run the whole test suite (handled by the ./tkube launcher)').action(() => {

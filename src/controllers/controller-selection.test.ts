@@ -31,6 +31,6 @@ describe('selectControllers', () => {
   });
 
   it('the built-in table has unique names and runs all by default', () => {
-    assert.deepEqual(selectControllers(CONTROLLERS, ['*']).map((d) => d.name), ['namespace', 'serviceaccount']);
+    assert.deepEqual(selectControllers(CONTROLLERS, ['*']).map((d) => d.name), ['namespace', 'serviceaccount', 'replicationcontroller', 'replicaset', 'garbagecollector']);
   });
 });

@@ -40,6 +40,6 @@ describe('ControllerManager', () => {
   });
 
   it('defaults to the built-in table', () => {
-    assert.deepEqual(new ControllerManager({ client }).enabledControllers(), ['namespace', 'serviceaccount']);
+    assert.deepEqual(new ControllerManager({ client }).enabledControllers(), ['namespace', 'serviceaccount', 'replicationcontroller', 'replicaset', 'garbagecollector']);
   });
 });

@@ -2,8 +2,26 @@
  * The controller table: every controller the manager knows, in start order. Adding a controller is adding a row.
  */
 import type { ControllerDescriptor } from './controller-descriptor.js';
+import { CLUSTERROLE_AGGREGATION_CONTROLLER } from './clusterrole-aggregation-controller.js';
+import { DEPLOYMENT_CONTROLLER } from './deployment/deployment-controller.js';
+import { ENDPOINTS_CONTROLLER } from './endpoints/endpoints-controller.js';
+import { ENDPOINTSLICE_CONTROLLER } from './endpoints/endpointslice-controller.js';
+import { GARBAGE_COLLECTOR_CONTROLLER } from './garbage-collector/garbage-collector.js';
+import { JOB_CONTROLLER } from './job/job-controller.js';
 import { NAMESPACE_CONTROLLER } from './namespace-controller.js';
+import { REPLICASET_CONTROLLER, REPLICATIONCONTROLLER_CONTROLLER } from './replication/replica-set-controller.js';
 import { SERVICEACCOUNT_CONTROLLER } from './serviceaccount-controller.js';
 
 /** CONTROLLERS lists the built-in controllers. */
-export const CONTROLLERS: readonly ControllerDescriptor[] = [NAMESPACE_CONTROLLER, SERVICEACCOUNT_CONTROLLER];
+export const CONTROLLERS: readonly ControllerDescriptor[] = [
+  NAMESPACE_CONTROLLER,
+  SERVICEACCOUNT_CONTROLLER,
+  REPLICATIONCONTROLLER_CONTROLLER,
+  REPLICASET_CONTROLLER,
+  DEPLOYMENT_CONTROLLER,
+  ENDPOINTS_CONTROLLER,
+  ENDPOINTSLICE_CONTROLLER,
+  JOB_CONTROLLER,
+  GARBAGE_COLLECTOR_CONTROLLER,
+  CLUSTERROLE_AGGREGATION_CONTROLLER,
+];

@@ -45,9 +45,15 @@ export interface AdmissionAttributes {
   readonly dryRun: boolean;
   /** The request's options object (CreateOptions, UpdateOptions, PatchOptions, DeleteOptions) as sent, if any. */
   readonly options?: unknown;
+  /** Adds a warning the client sees as a `Warning: 299 - "…"` header (PodSecurity warn, policies with Warn). */
+  warn(message: string): void;
 }
 
-/** AdmissionPlugin is one admission controller. Implement `admit`, `validate`, or both. */
+/**
+ * AdmissionPlugin is one admission controller, and the public extension point for TypeScript code: pass extra
+ * plugins to the control plane (ControlPlaneConfig.admissionPlugins) and they run after the built-in ones of
+ * their phase. Implement `admit`, `validate`, or both.
+ */
 export interface AdmissionPlugin {
   /** The plugin's name as upstream spells it (e.g. "NamespaceLifecycle"), for errors and `--enable-admission-plugins`. */
   readonly name: string;

@@ -77,19 +77,7 @@ export class TokenAuthenticator implements Authenticator {
    * three fields or an empty token or user.
    */
   static fromCsv(text: string): TokenAuthenticator {
-    const tokens = new Map<string, UserInfo>();
-    const lines = text.split(/\r?\n/);
-    lines.forEach((line, i) => {
-      if (line.trim() === '' || line.trimStart().startsWith('#')) return;
-      const fields = [...line.matchAll(/"([^"]*)"|([^,]*)/g)]
-        .filter((m) => m.index === 0 || line[m.index - 1] === ',')
-        .map((m) => (m[1] ?? m[2] ?? '').trim());
-      const [token, username, uid, groups] = fields;
-      if (!token || !username || uid === undefined) throw new Error(`Cannot parse token file: line ${i + 1} needs token,user,uid`);
-      const user: UserInfo = { username, uid, groups: groups ? groups.split(',').map((g) => g.trim()).filter((g) => g !== '') : [] };
-      tokens.set(token, user);
-    });
-    return new TokenAuthenticator(tokens);
+    return new TokenAuthenticator(parseTokenAuthFile(text));
   }
 
   /** authenticateToken looks up one token (also used by TokenReview). */
@@ -102,6 +90,27 @@ export class TokenAuthenticator implements Authenticator {
     if (token === undefined) return undefined;
     return this.authenticateToken(token);
   }
+}
+
+/**
+ * parseTokenAuthFile parses upstream's static token file (`--token-auth-file`): one `token,user,uid[,groups]` per
+ * line, groups a quoted comma-separated list; blank lines and lines starting with `#` are skipped. Throws on a line
+ * with fewer than three fields or an empty token or user; error messages name the line, never the token.
+ */
+export function parseTokenAuthFile(text: string): Map<string, UserInfo> {
+  const tokens = new Map<string, UserInfo>();
+  const lines = text.split(/\r?\n/);
+  lines.forEach((line, i) => {
+    if (line.trim() === '' || line.trimStart().startsWith('#')) return;
+    const fields = [...line.matchAll(/"([^"]*)"|([^,]*)/g)]
+      .filter((m) => m.index === 0 || line[m.index - 1] === ',')
+      .map((m) => (m[1] ?? m[2] ?? '').trim());
+    const [token, username, uid, groups] = fields;
+    if (!token || !username || uid === undefined) throw new Error(`Cannot parse token file: line ${i + 1} needs token,user,uid`);
+    const user: UserInfo = { username, uid, groups: groups ? groups.split(',').map((g) => g.trim()).filter((g) => g !== '') : [] };
+    tokens.set(token, user);
+  });
+  return tokens;
 }
 
 /**

@@ -5,7 +5,8 @@
 import { badRequest, methodNotAllowed } from '../../api/meta/status-error.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import { bindPod } from '../registry/pod-binding.js';
-import { isObjectBody } from './handler-context.js';
+import { admissionRequestOf } from './admission-request.js';
+import { isObjectBody, managedFieldsRecorderOf } from './handler-context.js';
 import type { HandlerContext } from './handler-context.js';
 import { writeObject, writeSuccess } from './object-response.js';
 import { deleteOptionsOf, dryRunOf, fieldValidationOf } from './query-options.js';
@@ -44,6 +45,10 @@ export async function createObject(ctx: HandlerContext): Promise<void> {
   if (sub !== '') throw methodNotAllowed('the server does not allow this method on the requested resource');
 
   checkUnknownFields(ctx, body, { group: info.group, version: info.version, kind: info.kind }, validation);
-  const created = await ctx.entry.store.create(ctx.namespace, body, { dryRun });
+  const created = await ctx.entry.store.create(ctx.namespace, body, {
+    dryRun,
+    admission: admissionRequestOf(ctx, 'CreateOptions'),
+    managedFields: managedFieldsRecorderOf(ctx, 'CreateOptions'),
+  });
   writeObject(ctx, 201, created);
 }

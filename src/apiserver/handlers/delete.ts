@@ -2,6 +2,7 @@
  * DELETE of one object or of a collection. One object answers 200 with the object when it remains (finalizers,
  * graceful deletion) or for kinds that return it, and otherwise a Status Success naming it, as upstream.
  */
+import { admissionRequestOf } from './admission-request.js';
 import type { HandlerContext } from './handler-context.js';
 import { writeList, writeObject, writeSuccess } from './object-response.js';
 import { deleteOptionsOf, dryRunOf, listQueryOf } from './query-options.js';
@@ -15,7 +16,7 @@ function optionsBody(ctx: HandlerContext): unknown {
 export async function deleteObject(ctx: HandlerContext): Promise<void> {
   const options = deleteOptionsOf(ctx.scope.url, optionsBody(ctx));
   const dryRun = dryRunOf(ctx.scope.url) || (options.dryRun ?? []).includes('All');
-  const res = await ctx.entry.store.delete(ctx.namespace, ctx.name, options, { dryRun });
+  const res = await ctx.entry.store.delete(ctx.namespace, ctx.name, options, { dryRun, admission: admissionRequestOf(ctx, 'DeleteOptions', options) });
   if (!res.deleted || ctx.entry.returnsDeletedObject) {
     writeObject(ctx, 200, res.object);
     return;
@@ -29,6 +30,6 @@ export async function deleteCollection(ctx: HandlerContext): Promise<void> {
   const options = deleteOptionsOf(ctx.scope.url, optionsBody(ctx));
   const dryRun = dryRunOf(ctx.scope.url) || (options.dryRun ?? []).includes('All');
   const query = listQueryOf(ctx.scope.url, ctx.entry.store.strategy, ctx.entry.info.namespaced);
-  const list = await ctx.entry.store.deleteCollection(ctx.namespace, query, options, { dryRun });
+  const list = await ctx.entry.store.deleteCollection(ctx.namespace, query, options, { dryRun, admission: admissionRequestOf(ctx, 'DeleteOptions', options) });
   writeList(ctx, list);
 }

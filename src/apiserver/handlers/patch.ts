@@ -1,13 +1,23 @@
 /**
  * PATCH: JSON patch, JSON merge patch and strategic merge patch (applyPatch in api/patch) applied to the current
  * object inside GenericStore.guaranteedUpdate, so a lost race re-reads and re-applies the patch. A
- * resourceVersion inside the patch acts as a precondition. Server-side apply (`application/apply-patch+yaml`)
- * is answered 415 until it exists.
+ * resourceVersion inside the patch acts as a precondition. Every patch is recorded in managedFields.
+ *
+ * Server-side apply (`application/apply-patch+yaml`, a YAML or JSON body) merges the applied configuration into
+ * the current object (serverSideApply in api/apply) inside the same guaranteedUpdate, answers 409 with one cause
+ * per conflicting field, and creates the object when it does not exist (201), as upstream.
  */
+import { applyConflictError } from '../../api/apply/apply-conflict.js';
+import { formatManagedTime } from '../../api/apply/field-manager.js';
+import { serverSideApply } from '../../api/apply/server-side-apply.js';
+import type { JsonObject } from '../../api/patch/json-value.js';
 import { applyPatch } from '../../api/patch/patch.js';
-import { newStatus, StatusError } from '../../api/meta/status-error.js';
+import { badRequest, newStatus, StatusError } from '../../api/meta/status-error.js';
 import type { KubeObject } from '../../api/meta/types.js';
+import { groupVersionOf } from '../../api/scheme.js';
+import { admissionRequestOf } from './admission-request.js';
 import { EMPTY_SCHEMAS } from './empty-schemas.js';
+import { applySchemaFor, fieldManagerFor, isObjectBody, managedFieldsRecorderOf } from './handler-context.js';
 import type { HandlerContext } from './handler-context.js';
 import { addWarnings, writeObject } from './object-response.js';
 import { dryRunOf, fieldValidationOf } from './query-options.js';
@@ -20,15 +30,8 @@ const APPLY_PATCH = 'application/apply-patch+yaml';
 export async function patchObject(ctx: HandlerContext): Promise<void> {
   const url = ctx.scope.url;
   const contentType = ctx.scope.req.headers['content-type'] ?? '';
-  if ((contentType.split(';')[0] ?? '').trim().toLowerCase() === APPLY_PATCH) {
-    throw new StatusError(
-      newStatus(
-        415,
-        'UnsupportedMediaType',
-        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (server-side apply, ${APPLY_PATCH}, is not supported yet)`,
-      ),
-    );
-  }
+  if ((contentType.split(';')[0] ?? '').trim().toLowerCase() === APPLY_PATCH) return applyObject(ctx);
+  const managedFields = managedFieldsRecorderOf(ctx, 'PatchOptions');
   const dryRun = dryRunOf(url);
   const validation = fieldValidationOf(url);
   const gvk = bodyKindOf(ctx);
@@ -44,8 +47,72 @@ export async function patchObject(ctx: HandlerContext): Promise<void> {
       warnings = unknownFieldWarnings(ctx, result, gvk, validation);
       return result;
     },
-    { dryRun, subresource: ctx.subresource?.name ?? '' },
+    { dryRun, subresource: ctx.subresource?.name ?? '', admission: admissionRequestOf(ctx, 'PatchOptions'), managedFields },
   );
+  addWarnings(ctx, warnings);
+  writeObject(ctx, 200, patched);
+}
+
+/**
+ * applyObject answers a server-side apply PATCH of an object or its status. Fields the resource resets are left
+ * out of the applied configuration, as upstream's reset fields: `status` on the main resource of a kind with a
+ * status subresource, everything but `status` on the status subresource.
+ */
+async function applyObject(ctx: HandlerContext): Promise<void> {
+  const url = ctx.scope.url;
+  const { manager, force } = fieldManagerFor(ctx, 'PatchOptions', true);
+  const dryRun = dryRunOf(url);
+  const validation = fieldValidationOf(url);
+  const info = ctx.entry.info;
+  const subresource = ctx.subresource?.name ?? '';
+  if (subresource !== '' && subresource !== 'status') {
+    throw new StatusError(newStatus(415, 'UnsupportedMediaType', `Cannot apply to the ${subresource} subresource: server-side apply serves objects and their status only`));
+  }
+  const body = ctx.decode(validation === 'Strict');
+  if (!isObjectBody(body)) throw badRequest('Cannot decode the apply configuration: it is not a JSON object');
+  const bodyName = body.metadata?.name;
+  if (bodyName !== undefined && bodyName !== ctx.name) {
+    throw badRequest(`the name of the object (${String(bodyName)}) does not match the name on the URL (${ctx.name})`);
+  }
+  const gvk = bodyKindOf(ctx);
+  const warnings = unknownFieldWarnings(ctx, body, gvk, validation);
+  let applied: KubeObject = body;
+  if (subresource === 'status') {
+    applied = { apiVersion: body.apiVersion, kind: body.kind, metadata: body.metadata, status: body['status'] };
+  } else if ((info.subresources ?? []).some((s) => s.name === 'status')) {
+    const { status: _reset, ...rest } = body;
+    applied = rest;
+  }
+  const options = {
+    manager,
+    force,
+    schema: applySchemaFor(ctx),
+    apiVersion: groupVersionOf(info.group, info.version),
+    now: formatManagedTime(ctx.clock.now()),
+    subresource,
+  };
+  const admission = admissionRequestOf(ctx, 'PatchOptions');
+  let patched: KubeObject;
+  try {
+    patched = await ctx.entry.store.guaranteedUpdate(
+      ctx.namespace,
+      ctx.name,
+      (current) => {
+        const result = serverSideApply(current as JsonObject, applied as JsonObject, options);
+        if (result.conflicts !== undefined) throw applyConflictError(result.conflicts);
+        return result.object as KubeObject;
+      },
+      { dryRun, subresource, admission },
+    );
+  } catch (err) {
+    const missing = err instanceof StatusError && err.status.code === 404 && err.status.details?.kind === info.resource && err.status.details.name === ctx.name;
+    if (!missing || subresource !== '') throw err;
+    const result = serverSideApply(undefined, applied as JsonObject, options);
+    const created = await ctx.entry.store.create(ctx.namespace, (result.object ?? {}) as KubeObject, { dryRun, admission });
+    addWarnings(ctx, warnings);
+    writeObject(ctx, 201, created);
+    return;
+  }
   addWarnings(ctx, warnings);
   writeObject(ctx, 200, patched);
 }

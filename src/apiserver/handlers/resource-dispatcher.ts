@@ -12,12 +12,13 @@ import { methodNotAllowed, newStatus, StatusError } from '../../api/meta/status-
 import { BUILTIN_RESOURCES, groupVersionOf } from '../../api/scheme.js';
 import type { ResourceInfo, SubresourceInfo } from '../../api/scheme.js';
 import { findUnknownFields } from '../../api/schema/field-validation.js';
+import type { ApplySchema } from '../../api/apply/apply-schema.js';
 import type { SchemaLookup } from '../../api/schema/types.js';
 import type { Clock } from '../../base/clock/clock.js';
 import type { Storage } from '../../storage/storage.js';
 import { decodeBody } from '../negotiation/decode-body.js';
 import { GenericStore } from '../registry/generic-store.js';
-import type { GenericStoreConfig, NamespaceLookup } from '../registry/generic-store.js';
+import type { AdmissionRunner, GenericStoreConfig, NamespaceLookup } from '../registry/generic-store.js';
 import { ClusterIpAllocator, DEFAULT_SERVICE_CIDR } from '../registry/ip-allocator.js';
 import { podGracefulDeletion } from '../registry/pod-graceful-deletion.js';
 import { DEFAULT_NODE_PORT_RANGE, NodePortAllocator } from '../registry/port-allocator.js';
@@ -25,6 +26,7 @@ import { ServiceAllocation } from '../registry/service-allocation.js';
 import { BUILTIN_STRATEGIES } from '../registry/resources/index.js';
 import { resourcePrefix } from '../registry/storage-key.js';
 import type { ResourceStrategy } from '../registry/strategy.js';
+import type { TableConvertor } from '../printers/table.js';
 import type { RequestScope, ResourceHandler } from '../request/request-scope.js';
 import { WatchCache } from '../watch/watch-cache.js';
 import { createObject } from './create.js';
@@ -75,6 +77,8 @@ export interface ResourceDispatcherConfig {
   readonly minRequestTimeoutSeconds?: number;
   /** @default Math.random */
   readonly random?: () => number;
+  /** The admission chain every store runs for client writes. @default no admission */
+  readonly admission?: AdmissionRunner;
 }
 
 function entryKey(group: string, version: string, resource: string): string {
@@ -89,6 +93,9 @@ export class ResourceDispatcher implements ResourceHandler {
   #config: ResourceDispatcherConfig;
   #random: () => number;
   #unknownFields: UnknownFieldFinder | undefined;
+  /** Finders of resources added at run time (custom resources prune by their own schema), by entry key. */
+  #dynamicUnknownFields = new Map<string, UnknownFieldFinder>();
+  #namespaceLookup: NamespaceLookup | undefined;
   /** The Service cluster IP and node port allocators. */
   readonly serviceAllocation: ServiceAllocation;
 
@@ -128,6 +135,7 @@ export class ResourceDispatcher implements ResourceHandler {
       }
     };
     const hasNamespaces = resources.some((r) => r.group === '' && r.resource === 'namespaces');
+    this.#namespaceLookup = hasNamespaces ? namespaces : undefined;
     for (const info of resources) {
       const grKey = `${info.group}/${info.resource}`;
       // Strategies are keyed by storage group/resource, so every version of a resource shares one.
@@ -157,6 +165,7 @@ export class ResourceDispatcher implements ResourceHandler {
         namespaces: info.namespaced && hasNamespaces ? namespaces : undefined,
         gracefulDeletion: grKey === '/pods' ? podGracefulDeletion : undefined,
         hooks: grKey === '/services' ? this.serviceAllocation.hooks() : undefined,
+        admission: config.admission,
       };
       const entry: ResourceEntry = {
         info,
@@ -184,6 +193,79 @@ export class ResourceDispatcher implements ResourceHandler {
   /** storeFor returns the store of a group/resource (bootstrap and tests use it), or undefined. */
   storeFor(group: string, resource: string): GenericStore | undefined {
     return this.#byGroupResource.get(`${group}/${resource}`)?.store;
+  }
+
+  /**
+   * addResource serves a resource added at run time (a custom resource version, added by the CRD controller),
+   * replacing any entry of the same group/version/resource. Versions sharing a storage prefix share one watch
+   * cache. `unknownFields`, when given, replaces the dispatcher's finder for this resource.
+   */
+  addResource(info: ResourceInfo, options: DynamicResourceOptions): ResourceEntry {
+    const prefix = resourcePrefix(info);
+    let cache = this.#caches.get(prefix);
+    if (!cache) {
+      cache = new WatchCache({
+        storage: this.#config.storage,
+        prefix,
+        clock: this.#config.clock,
+        kind: info.kind,
+        apiVersion: groupVersionOf(info.group, info.version),
+        capacity: this.#config.watchCacheCapacity,
+        watcherBuffer: this.#config.watcherBuffer,
+        bookmarkIntervalMs: this.#config.bookmarkIntervalMs,
+      });
+      this.#caches.set(prefix, cache);
+    }
+    const storeConfig: GenericStoreConfig = {
+      resource: info,
+      strategy: options.strategy,
+      storage: this.#config.storage,
+      clock: this.#config.clock,
+      watchCache: cache,
+      random: this.#random,
+      namespaces: info.namespaced ? this.#namespaceLookup : undefined,
+      admission: this.#config.admission,
+    };
+    const store = options.createStore ? options.createStore(storeConfig) : new GenericStore(storeConfig);
+    const entry: ResourceEntry = {
+      info,
+      store,
+      table: options.table ?? options.strategy.table ?? DEFAULT_TABLE,
+      returnsDeletedObject: false,
+      applySchema: options.applySchema,
+    };
+    const key = entryKey(info.group, info.version, info.resource);
+    this.#entries.set(key, entry);
+    if (options.unknownFields) this.#dynamicUnknownFields.set(key, options.unknownFields);
+    else this.#dynamicUnknownFields.delete(key);
+    const grKey = `${info.group}/${info.resource}`;
+    const current = this.#byGroupResource.get(grKey);
+    if (!current || current.info.version === info.version || options.preferred) this.#byGroupResource.set(grKey, entry);
+    return entry;
+  }
+
+  /**
+   * removeResource stops serving a resource added by addResource. When no served version uses its storage prefix
+   * any more, its watch cache stops (closing its watches), as upstream ends watches of a deleted CRD.
+   */
+  removeResource(group: string, version: string, resource: string): void {
+    const key = entryKey(group, version, resource);
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    this.#entries.delete(key);
+    this.#dynamicUnknownFields.delete(key);
+    const grKey = `${group}/${resource}`;
+    const others = [...this.#entries.values()].filter((e) => e.info.group === group && e.info.resource === resource);
+    if (this.#byGroupResource.get(grKey) === entry) {
+      const next = others[0];
+      if (next) this.#byGroupResource.set(grKey, next);
+      else this.#byGroupResource.delete(grKey);
+    }
+    const prefix = resourcePrefix(entry.info);
+    if (![...this.#entries.values()].some((e) => resourcePrefix(e.info) === prefix)) {
+      this.#caches.get(prefix)?.stop();
+      this.#caches.delete(prefix);
+    }
   }
 
   async handle(scope: RequestScope): Promise<void> {
@@ -215,7 +297,7 @@ export class ResourceDispatcher implements ResourceHandler {
       clock: this.#config.clock,
       decode: (strict) =>
         decodeBody(scope.req.headers['content-type'], scope.body, { strict, decodeProtobuf: this.#config.decodeProtobuf }),
-      unknownFields: this.#unknownFields,
+      unknownFields: this.#dynamicUnknownFields.get(entryKey(info.apiGroup, info.apiVersion, info.resource)) ?? this.#unknownFields,
       schemas: this.#config.schemas,
       watch: { minRequestTimeoutSeconds: this.#config.minRequestTimeoutSeconds ?? DEFAULT_MIN_REQUEST_TIMEOUT_SECONDS, random: this.#random },
       lookup: (group, resource) => this.#byGroupResource.get(`${group}/${resource}`),
@@ -241,6 +323,21 @@ export class ResourceDispatcher implements ResourceHandler {
         throw methodNotAllowed('the server does not allow this method on the requested resource');
     }
   }
+}
+
+/** DynamicResourceOptions describe a resource added at run time (ResourceDispatcher.addResource). */
+export interface DynamicResourceOptions {
+  readonly strategy: ResourceStrategy;
+  /** @default strategy.table, else NAME and AGE */
+  readonly table?: TableConvertor;
+  /** Prunes and reports unknown fields of this resource's bodies. @default the dispatcher's finder */
+  readonly unknownFields?: UnknownFieldFinder;
+  /** Makes this version the one storeFor(group, resource) returns (a CRD's storage version). @default false */
+  readonly preferred?: boolean;
+  /** Builds the store (a GenericStore subclass, e.g. one that converts versions). @default new GenericStore */
+  readonly createStore?: (config: GenericStoreConfig) => GenericStore;
+  /** Server-side apply's view of the schema (structuralApplySchema in api/apply). @default untyped */
+  readonly applySchema?: ApplySchema;
 }
 
 /** notFoundResource is upstream's 404 for a path that names no served resource. */

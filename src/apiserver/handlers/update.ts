@@ -1,7 +1,8 @@
 /** PUT: replace an object or its `status`, `scale` or `finalize` subresource. */
 import { badRequest } from '../../api/meta/status-error.js';
 import type { GroupVersionKind } from '../../api/schema/types.js';
-import { isObjectBody } from './handler-context.js';
+import { admissionRequestOf } from './admission-request.js';
+import { isObjectBody, managedFieldsRecorderOf } from './handler-context.js';
 import type { HandlerContext } from './handler-context.js';
 import { writeObject } from './object-response.js';
 import { dryRunOf, fieldValidationOf } from './query-options.js';
@@ -21,6 +22,11 @@ export async function updateObject(ctx: HandlerContext): Promise<void> {
   const body = ctx.decode(validation === 'Strict');
   if (!isObjectBody(body)) throw badRequest('Cannot decode the request body: it is not a JSON object');
   checkUnknownFields(ctx, body, bodyKindOf(ctx), validation);
-  const updated = await ctx.entry.store.update(ctx.namespace, ctx.name, body, { dryRun, subresource: ctx.subresource?.name ?? '' });
+  const updated = await ctx.entry.store.update(ctx.namespace, ctx.name, body, {
+    dryRun,
+    subresource: ctx.subresource?.name ?? '',
+    admission: admissionRequestOf(ctx, 'UpdateOptions'),
+    managedFields: managedFieldsRecorderOf(ctx, 'UpdateOptions'),
+  });
   writeObject(ctx, 200, updated);
 }

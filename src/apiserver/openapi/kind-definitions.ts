@@ -54,13 +54,31 @@ export function kindDefinitionResolver(
         });
       } else {
         // A copy, because the GVK extension is added to it below and the caller's schema must stay untouched.
-        components.define(name, { ...(customSchema(gvk) ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }) });
+        const custom = customSchema(gvk);
+        components.define(name, custom === undefined ? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } : withObjectMeta(components, custom));
       }
     }
     components.ensureGroupVersionKind(name, gvk);
     return name;
   };
   return resolve;
+}
+
+const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+
+/**
+ * withObjectMeta copies a custom resource schema whose `metadata` property is present, making that property a
+ * reference to ObjectMeta (added to the document), as upstream publishes CRD schemas; `kubectl explain` then
+ * describes a custom resource's metadata like any other kind's.
+ */
+function withObjectMeta(components: ComponentSchemas, schema: JsonObject): JsonObject {
+  const properties = schema['properties'];
+  if (typeof properties !== 'object' || properties === null || Array.isArray(properties) || !('metadata' in properties)) return { ...schema };
+  components.add(OBJECT_META);
+  const metadata = components.referTo(OBJECT_META, {
+    description: "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+  });
+  return { ...schema, properties: { ...(properties as JsonObject), metadata } };
 }
 
 /**

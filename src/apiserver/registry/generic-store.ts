@@ -25,6 +25,8 @@ import type { FieldError } from '../../api/validation/field-error.js';
 import type { Clock } from '../../base/clock/clock.js';
 import { CompactedError, ConflictError, KeyExistsError, KeyNotFoundError } from '../../storage/errors.js';
 import type { KeyValue, Storage } from '../../storage/storage.js';
+import type { AdmissionAttributes, AdmissionOperation } from '../admission/admission.js';
+import type { UserInfo } from '../request/request-info.js';
 import type { WatchCache } from '../watch/watch-cache.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { generateName } from './name-generator.js';
@@ -62,6 +64,21 @@ export type GracefulDeletion = (obj: KubeObject, options: DeleteOptions) => numb
 /** NamespaceLookup reads a namespace object, or undefined when it does not exist. */
 export type NamespaceLookup = (name: string) => Promise<KubeObject | undefined>;
 
+/** AdmissionRunner is the admission chain as the store sees it (AdmissionChain in apiserver/admission). */
+export interface AdmissionRunner {
+  admit(attributes: AdmissionAttributes): Promise<void>;
+  validate(attributes: AdmissionAttributes): Promise<void>;
+}
+
+/** AdmissionRequest is who writes and how; a write without one (bootstrap, server-internal writes) skips admission. */
+export interface AdmissionRequest {
+  readonly user: UserInfo;
+  /** The request's CreateOptions/UpdateOptions/PatchOptions/DeleteOptions, for webhooks. */
+  readonly options?: unknown;
+  /** Sends a warning to the client. @default warnings are dropped */
+  readonly warn?: (message: string) => void;
+}
+
 /** GenericStoreConfig constructs a GenericStore. */
 export interface GenericStoreConfig {
   readonly resource: ResourceInfo;
@@ -79,6 +96,8 @@ export interface GenericStoreConfig {
   readonly gracefulDeletion?: GracefulDeletion;
   /** Random numbers in [0, 1) for generateName. @default Math.random */
   readonly random?: () => number;
+  /** The admission chain run by writes that carry an AdmissionRequest. @default no admission */
+  readonly admission?: AdmissionRunner;
 }
 
 /** WriteOptions are the query options of a write. */
@@ -92,7 +111,18 @@ export interface WriteOptions {
    * (pod binding sets spec.nodeName, which pod updates may not change). Never set from request input.
    */
   readonly skipStrategy?: boolean;
+  /** The requesting user and options: present, the write runs the admission chain. */
+  readonly admission?: AdmissionRequest;
+  /**
+   * Records the write in metadata.managedFields (field ownership, server-side apply): called with the object
+   * about to be stored (to change in place) and the stored one (undefined on create), after the strategy has
+   * prepared it and before validation. @default managedFields are stored as the body has them
+   */
+  readonly managedFields?: ManagedFieldsRecorder;
 }
+
+/** ManagedFieldsRecorder updates `obj.metadata.managedFields` for a write (see WriteOptions.managedFields). */
+export type ManagedFieldsRecorder = (obj: KubeObject, old: KubeObject | undefined) => void;
 
 /** ListParams are a list's query options, already parsed. */
 export interface ListParams {
@@ -150,6 +180,7 @@ export class GenericStore {
   #graceful: GracefulDeletion | undefined;
   #random: () => number;
   #hasStatus: boolean;
+  #admission: AdmissionRunner | undefined;
 
   constructor(config: GenericStoreConfig) {
     this.info = config.resource;
@@ -164,6 +195,38 @@ export class GenericStore {
     this.#graceful = config.gracefulDeletion;
     this.#random = config.random ?? Math.random;
     this.#hasStatus = (config.resource.subresources ?? []).some((s) => s.name === 'status');
+    this.#admission = config.admission;
+  }
+
+  /** #attributes describes a write to admission, or undefined when the write skips admission. */
+  #attributes(
+    operation: AdmissionOperation,
+    namespace: string,
+    name: string,
+    object: KubeObject | undefined,
+    oldObject: KubeObject | undefined,
+    options: WriteOptions,
+    dryRun: boolean,
+  ): AdmissionAttributes | undefined {
+    const request = options.admission;
+    if (!this.#admission || !request) return undefined;
+    const warn = request.warn ?? (() => undefined);
+    return {
+      operation,
+      group: this.info.storageGroup ?? this.info.group,
+      version: this.info.version,
+      resource: this.info.storageResource ?? this.info.resource,
+      subresource: options.subresource ?? '',
+      kind: this.info.kind,
+      namespace: this.info.namespaced ? namespace : '',
+      name,
+      object,
+      oldObject,
+      user: request.user,
+      dryRun,
+      options: request.options,
+      warn,
+    };
   }
 
   /** The watch cache of this resource, when one is configured. */
@@ -364,12 +427,19 @@ export class GenericStore {
     const obj = body;
     this.#checkTypeMeta(obj, 'create');
     this.#checkNamespace(obj, namespace);
-    const md = obj.metadata!;
+    let md = obj.metadata!;
     if (!md.name && !md.generateName) {
       throw this.#invalid('', [{ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' }]);
     }
     const generated = !md.name;
     if (md.name) this.#checkName(md.name);
+    const admitting = this.#attributes('CREATE', namespace, md.name ?? '', obj, undefined, options, options.dryRun === true);
+    if (admitting) {
+      await this.#admission!.admit(admitting);
+      // Plugins may replace metadata (a webhook's patch rebuilds the object): keep working on what they left.
+      this.#checkNamespace(obj, namespace);
+      md = obj.metadata!;
+    }
     md.uid = randomUUID();
     md.creationTimestamp = formatTimestamp(this.#clock.now());
     delete md.resourceVersion;
@@ -380,10 +450,13 @@ export class GenericStore {
     else delete md.generation;
     if (generated) md.name = generateName(md.generateName ?? '', this.#random);
     this.strategy.prepareForCreate?.(obj, this.#ctx(''));
+    options.managedFields?.(obj, undefined);
     const name = md.name ?? '';
     const errs = this.strategy.validate?.(obj) ?? [];
     if (errs.length > 0) throw this.#invalid(name, errs);
     await this.#checkNamespaceExists(namespace, name);
+    const validating = this.#attributes('CREATE', namespace, name, obj, undefined, options, options.dryRun === true);
+    if (validating) await this.#admission!.validate(validating);
 
     const undo = this.#hooks.beforeCreate?.(obj);
     try {
@@ -445,9 +518,14 @@ export class GenericStore {
         parseRevision(wantedRv, `update ${this.info.resource}`);
         if (wantedRv !== currentRv) throw conflict(this.groupResource, name, OPTIMISTIC_LOCK_MESSAGE);
       }
+      const admitting = this.#attributes('UPDATE', namespace, name, next, current, options, options.dryRun === true);
+      if (admitting) await this.#admission!.admit(admitting);
       const obj = this.#prepareUpdate(next, current, namespace, subresource, options.skipStrategy === true);
+      options.managedFields?.(obj, current);
       const errs = options.skipStrategy ? [] : (this.strategy.validateUpdate?.(obj, current) ?? []);
       if (errs.length > 0) throw this.#invalid(name, errs);
+      const validating = this.#attributes('UPDATE', namespace, name, obj, current, options, options.dryRun === true);
+      if (validating) await this.#admission!.validate(validating);
 
       if (obj.metadata?.deletionTimestamp && this.#pendingFinalizers(obj).length === 0) {
         if (options.dryRun) return obj;
@@ -552,6 +630,8 @@ export class GenericStore {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${md.resourceVersion ?? ''}`,
         );
       }
+      const admitting = this.#attributes('DELETE', namespace, name, undefined, current, writeOptions, writeOptions.dryRun === true);
+      if (admitting) await this.#admission!.validate(admitting);
       const obj = structuredClone(current);
       const omd = (obj.metadata ??= {});
       const finalizers = [...(omd.finalizers ?? [])];

@@ -33,6 +33,16 @@ export interface AccessDecision {
 /** AccessReviewer answers access questions (implemented over the server's Authorizer in boot). */
 export type AccessReviewer = (attrs: AccessAttributes) => Promise<AccessDecision>;
 
+/** SubjectRules are the rules a user holds in a namespace, as SelfSubjectRulesReview reports them. */
+export interface SubjectRules {
+  readonly resourceRules: readonly { verbs: readonly string[]; apiGroups?: readonly string[]; resources?: readonly string[]; resourceNames?: readonly string[] }[];
+  readonly nonResourceRules: readonly { verbs: readonly string[]; nonResourceURLs?: readonly string[] }[];
+  readonly incomplete: boolean;
+}
+
+/** RulesResolver lists a user's rules in a namespace (implemented over RBAC in the control plane). */
+export type RulesResolver = (user: UserInfo, namespace: string) => SubjectRules;
+
 /** TokenReviewer authenticates a bearer token for TokenReview; undefined when the token is not valid. */
 export type TokenReviewer = (token: string) => Promise<UserInfo | undefined>;
 
@@ -43,6 +53,8 @@ export interface ReviewContext {
   readonly namespace: string;
   readonly review: AccessReviewer;
   readonly tokenReview: TokenReviewer;
+  /** The user's rules for SelfSubjectRulesReview; without it the review probes the authorizer for `*`. */
+  readonly rules?: RulesResolver;
 }
 
 /** ReviewResource computes one kind of review. */
@@ -127,6 +139,10 @@ export const REVIEW_RESOURCES: ReadonlyMap<string, ReviewResource> = new Map<str
   [
     'authorization.k8s.io/selfsubjectrulesreviews',
     async (obj, ctx) => {
+      if (ctx.rules) {
+        const ns = ((obj.spec ?? {}) as { namespace?: string }).namespace ?? '';
+        return withStatus(obj, ctx.rules(ctx.user, ns));
+      }
       // Without RBAC every authenticated user is an administrator; RBAC replaces this with the user's rules.
       const probe = await ctx.review({ user: ctx.user, verb: '*', namespace: '', apiGroup: '*', resource: '*', subresource: '', name: '', isResourceRequest: true, path: '' });
       const status = probe.allowed

@@ -9,7 +9,9 @@ import type { Clock } from '../../base/clock/clock.js';
 import type { Authenticator } from '../filters/authentication.js';
 import type { GenericStore } from '../registry/generic-store.js';
 import type { UserInfo } from '../request/request-info.js';
+import type { KubeObject } from '../../api/meta/types.js';
 import type { TokenSigner } from './token-signer.js';
+import { SERVICE_ACCOUNT_TOKEN_SECRET_TYPE } from './legacy-token-controller.js';
 
 /** ServiceAccountAuthenticatorConfig wires the signer and the stores that prove the owner exists. */
 export interface ServiceAccountAuthenticatorConfig {
@@ -18,10 +20,20 @@ export interface ServiceAccountAuthenticatorConfig {
   readonly store: (group: string, resource: string) => GenericStore | undefined;
 }
 
+/**
+ * uidOf returns the uid of an object, from the watch cache when it follows storage (no storage read per request,
+ * and a deletion is seen as soon as the cache applies it), else from storage.
+ */
 async function uidOf(store: GenericStore | undefined, namespace: string, name: string): Promise<string | undefined> {
+  return (await objectOf(store, namespace, name))?.metadata?.uid;
+}
+
+async function objectOf(store: GenericStore | undefined, namespace: string, name: string): Promise<KubeObject | undefined> {
   if (!store) return undefined;
+  const cached = store.watchCache?.cached(store.keyFor(namespace, name));
+  if (cached) return cached;
   try {
-    return (await store.get(namespace, name)).metadata?.uid;
+    return await store.get(namespace, name);
   } catch {
     return undefined;
   }
@@ -37,10 +49,11 @@ export class ServiceAccountAuthenticator implements Authenticator {
   /** authenticateToken checks one token (also used by TokenReview). */
   async authenticateToken(token: string): Promise<UserInfo | undefined> {
     const claims = this.#c.signer.verify(token, Math.floor(this.#c.clock.now() / 1000));
-    if (!claims) return undefined;
+    if (!claims) return this.#authenticateLegacy(token);
     const k = claims['kubernetes.io'];
     if ((await uidOf(this.#c.store('', 'serviceaccounts'), k.namespace, k.serviceaccount.name)) !== k.serviceaccount.uid) return undefined;
     if (k.pod && (await uidOf(this.#c.store('', 'pods'), k.namespace, k.pod.name)) !== k.pod.uid) return undefined;
+    if (k.secret && (await uidOf(this.#c.store('', 'secrets'), k.namespace, k.secret.name)) !== k.secret.uid) return undefined;
     const extra: Record<string, string[]> = {};
     if (k.pod) extra['authentication.kubernetes.io/pod-name'] = [k.pod.name];
     if (k.pod) extra['authentication.kubernetes.io/pod-uid'] = [k.pod.uid];
@@ -51,6 +64,24 @@ export class ServiceAccountAuthenticator implements Authenticator {
       groups: ['system:serviceaccounts', `system:serviceaccounts:${k.namespace}`],
       extra,
     };
+  }
+
+  /**
+   * #authenticateLegacy accepts a legacy Secret-based token while its Secret exists (not being deleted) and still
+   * holds exactly this token, and its service account exists with the uid in the token.
+   */
+  async #authenticateLegacy(token: string): Promise<UserInfo | undefined> {
+    const legacy = this.#c.signer.verifyLegacy(token);
+    if (!legacy) return undefined;
+    const namespace = legacy['kubernetes.io/serviceaccount/namespace'];
+    const name = legacy['kubernetes.io/serviceaccount/service-account.name'];
+    const uid = legacy['kubernetes.io/serviceaccount/service-account.uid'];
+    const secret = await objectOf(this.#c.store('', 'secrets'), namespace, legacy['kubernetes.io/serviceaccount/secret.name']);
+    if (!secret || secret.metadata?.deletionTimestamp || secret['type'] !== SERVICE_ACCOUNT_TOKEN_SECRET_TYPE) return undefined;
+    const stored = (secret['data'] as Record<string, unknown> | undefined)?.['token'];
+    if (typeof stored !== 'string' || Buffer.from(stored, 'base64').toString('utf8') !== token) return undefined;
+    if ((await uidOf(this.#c.store('', 'serviceaccounts'), namespace, name)) !== uid) return undefined;
+    return { username: `system:serviceaccount:${namespace}:${name}`, uid, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`] };
   }
 
   async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {

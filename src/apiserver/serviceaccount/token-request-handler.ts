@@ -57,6 +57,7 @@ export class TokenRequestHandler implements ResourceHandler {
     if (!Number.isInteger(exp) || exp < MIN_EXPIRATION_SECONDS) errs.push(fieldErrors.invalid('spec.expirationSeconds', exp, 'may not specify a duration less than 10 minutes'));
     else if (exp > MAX_EXPIRATION_SECONDS) errs.push(fieldErrors.tooLong('spec.expirationSeconds', exp, MAX_EXPIRATION_SECONDS));
     let boundPod: { name: string; uid: string } | undefined;
+    let boundSecret: { name: string; uid: string } | undefined;
     const ref = spec.boundObjectRef;
     if (ref) {
       if (ref.kind !== 'Pod' && ref.kind !== 'Secret') errs.push(fieldErrors.notSupported('spec.boundObjectRef.kind', ref.kind, ['Pod', 'Secret']));
@@ -67,6 +68,7 @@ export class TokenRequestHandler implements ResourceHandler {
           errs.push(fieldErrors.invalid('spec.boundObjectRef.uid', ref.uid, `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`));
         }
         if (ref.kind === 'Pod' && obj) boundPod = { name: obj.metadata?.name ?? '', uid: obj.metadata?.uid ?? '' };
+        if (ref.kind === 'Secret' && obj) boundSecret = { name: obj.metadata?.name ?? '', uid: obj.metadata?.uid ?? '' };
       }
     }
     if (errs.length > 0) throw invalid('TokenRequest', 'authentication.k8s.io', info.name, toCauses(errs));
@@ -78,6 +80,7 @@ export class TokenRequestHandler implements ResourceHandler {
       audiences: spec.audiences ?? [],
       expirationSeconds: exp,
       boundPod,
+      boundSecret,
       nowSeconds,
     });
     writeJson(scope.res, 201, {

@@ -57,6 +57,8 @@ function serverArgs(f: ServerFlags): string[] {
   if (!f.kubeconfigMerge) args.push('--no-kubeconfig-merge');
   args.push('--compaction-interval', `${f.compactionInterval}ms`, '--compaction-keep-revisions', String(f.compactionKeepRevisions));
   args.push('--controllers', f.controllers);
+  if (f.simulatedNodes > 0) args.push('--simulated-nodes', String(f.simulatedNodes));
+  if (f.disableScheduler) args.push('--disable-scheduler');
   return args;
 }
 

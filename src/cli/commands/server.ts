@@ -43,9 +43,19 @@ export interface ServerFlags {
   disableAgent: boolean;
   kubeconfigMerge: boolean;
   token?: string;
+  tokenAuthFile?: string;
+  encryptionProviderConfig?: string;
+  auditPolicyFile?: string;
+  auditLogPath?: string;
+  auditLogMaxsize: number;
+  auditLogMaxbackup: number;
   compactionInterval: number;
   compactionKeepRevisions: number;
   controllers: string;
+  enableAdmissionPlugins: string[];
+  disableAdmissionPlugins: string[];
+  simulatedNodes: number;
+  disableScheduler: boolean;
 }
 
 /** serverConfigFromFlags turns flags into a ServerConfig. */
@@ -62,9 +72,19 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     clusterCidr: f.clusterCidr,
     disableAgent: f.disableAgent,
     staticTokens: f.token ? [{ token: f.token, user: 'admin', groups: ['system:masters'] }] : undefined,
+    tokenAuthFile: f.tokenAuthFile ? resolve(f.tokenAuthFile) : undefined,
+    encryptionProviderConfig: f.encryptionProviderConfig ? resolve(f.encryptionProviderConfig) : undefined,
+    auditPolicyFile: f.auditPolicyFile ? resolve(f.auditPolicyFile) : undefined,
+    auditLogPath: f.auditLogPath === undefined || f.auditLogPath === '-' ? f.auditLogPath : resolve(f.auditLogPath),
+    auditLogMaxSizeMb: f.auditLogMaxsize,
+    auditLogMaxBackups: f.auditLogMaxbackup,
     compactionIntervalMs: f.compactionInterval,
     compactionKeepRevisions: f.compactionKeepRevisions,
     controllers: f.controllers,
+    enableAdmissionPlugins: f.enableAdmissionPlugins,
+    disableAdmissionPlugins: f.disableAdmissionPlugins,
+    simulatedNodes: f.simulatedNodes,
+    disableScheduler: f.disableScheduler,
   };
 }
 
@@ -84,6 +104,16 @@ export function addServerFlags(cmd: Command): Command {
     .option('--compaction-interval <duration>', 'how often storage history is compacted', parseDurationMs, 300_000)
     .option('--compaction-keep-revisions <n>', 'revisions of history kept at each compaction', parseCount, 1000)
     .option('--controllers <list>', 'controllers to run: "*" for the default set, "name" to add one, "-name" to leave one out (comma-separated)', '*')
+    .option('--enable-admission-plugins <list>', 'admission plugins to run besides the default ones (comma-separated, upstream names)', collect, [])
+    .option('--disable-admission-plugins <list>', 'default admission plugins not to run (comma-separated)', collect, [])
+    .option('--simulated-nodes <n>', 'run N simulated nodes (sim-0 …) in this process, for tests and demos', parseCount, 0)
+    .option('--disable-scheduler', 'run no scheduler in this process', false)
+    .option('--token-auth-file <file>', 'static bearer tokens: CSV lines token,user,uid,"group1,group2"')
+    .option('--encryption-provider-config <file>', 'EncryptionConfiguration for data at rest (default: secrets encrypted with a key generated into <data-dir>/cred)')
+    .option('--audit-policy-file <file>', 'audit.k8s.io/v1 Policy deciding what is audited (default: a built-in policy)')
+    .option('--audit-log-path <file>', 'write audit events as JSON lines here ("-" = stdout); unset = no audit log')
+    .option('--audit-log-maxsize <mb>', 'megabytes an audit log file grows to before it is rotated (0 = never)', parseCount, 100)
+    .option('--audit-log-maxbackup <n>', 'rotated audit log files to keep (0 = all)', parseCount, 10)
     .addOption(new Option('--token <token>', 'a static bearer token with admin rights (for automation)').hideHelp());
 }
 

@@ -1,0 +1,159 @@
+/**
+ * Agent: runs one or many NodeAgents in a process over one API client — `tkube agent --nodes N` and
+ * `tkube server --simulated-nodes N`. All nodes share one pod informer; events are dispatched to the node a pod
+ * is bound to and synced by a small pool of workers through a de-duplicating work queue keyed by pod.
+ * Leases of all nodes are renewed every 10 s.
+ *
+ * Contracts:
+ *  - `start` resolves once every node is registered and the pod informer synced; nodes register in parallel,
+ *    a bounded number at a time.
+ *  - A failed pod sync is retried with per-key exponential backoff.
+ *  - `stop` ends the informer, timers and workers; nodes and leases stay (a stopped node looks dead to the
+ *    node lifecycle controller once its lease expires, as a real node would).
+ */
+import { RealClock, type Clock, type Timer } from '../base/clock/clock.js';
+import { newLogger, type Logger } from '../base/log/logger.js';
+import { WorkQueue } from '../base/queue/work-queue.js';
+import { SharedInformer } from '../client/informer/shared-informer.js';
+import { metaNamespaceKey } from '../client/informer/store.js';
+import type { RestClient } from '../client/rest-client.js';
+import { LEASE_RENEW_INTERVAL_MS } from './node-lease.js';
+import { NodeAgent, type AgentPod, type NodeSpec } from './node-agent.js';
+import type { ContainerRuntime } from './runtime.js';
+
+/** AgentConfig constructs an Agent. */
+export interface AgentConfig {
+  readonly client: RestClient;
+  /** The nodes to run. */
+  readonly nodes: readonly NodeSpec[];
+  /** The runtime for each node (one instance may serve all nodes). */
+  readonly runtimeFor: (node: NodeSpec) => ContainerRuntime;
+  /** @default RealClock */
+  readonly clock?: Clock;
+  /** @default a logger named "agent" */
+  readonly log?: Logger;
+  /** @default 10000 */
+  readonly leaseRenewIntervalMs?: number;
+  /** Concurrent pod syncs. @default 8 */
+  readonly workers?: number;
+}
+
+const REGISTER_CONCURRENCY = 32;
+
+/** Agent runs nodes. */
+export class Agent {
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #agents = new Map<string, NodeAgent>();
+  readonly #pods: SharedInformer<AgentPod>;
+  readonly #queue: WorkQueue<string>;
+  readonly #workers: number;
+  readonly #leaseIntervalMs: number;
+  /** Last known pod per key, so a pod that vanished can be forgotten by its node. */
+  readonly #known = new Map<string, AgentPod>();
+  readonly #abort = new AbortController();
+  #runs: Promise<void>[] = [];
+  #leaseTimer: Timer | undefined;
+
+  constructor(config: AgentConfig) {
+    this.#clock = config.clock ?? new RealClock();
+    this.#log = config.log ?? newLogger('agent');
+    this.#workers = config.workers ?? 8;
+    this.#leaseIntervalMs = config.leaseRenewIntervalMs ?? LEASE_RENEW_INTERVAL_MS;
+    for (const spec of config.nodes) {
+      if (this.#agents.has(spec.name)) throw new Error(`Cannot run node "${spec.name}": named twice`);
+      this.#agents.set(spec.name, new NodeAgent({ spec, client: config.client, runtime: config.runtimeFor(spec), clock: this.#clock, log: this.#log }));
+    }
+    this.#queue = new WorkQueue<string>({ clock: this.#clock });
+    this.#pods = new SharedInformer<AgentPod>({ client: config.client, path: { version: 'v1', resource: 'pods' }, clock: this.#clock, log: this.#log.child('pods') });
+    const enqueue = (pod: AgentPod): void => {
+      const node = pod.spec?.nodeName;
+      const key = metaNamespaceKey(pod);
+      if (node && this.#agents.has(node)) this.#queue.add(key);
+      else if (this.#known.has(key)) this.#queue.add(key);
+    };
+    this.#pods.addEventHandler({ onAdd: enqueue, onUpdate: (_o, p) => enqueue(p), onDelete: enqueue });
+  }
+
+  /** nodeNames lists the nodes this agent runs. */
+  nodeNames(): string[] {
+    return [...this.#agents.keys()];
+  }
+
+  /** start registers the nodes, starts the pod informer, lease renewal and workers. */
+  async start(signal?: AbortSignal): Promise<void> {
+    signal?.addEventListener('abort', () => this.#abort.abort(), { once: true });
+    const stop = this.#abort.signal;
+    const agents = [...this.#agents.values()];
+    for (let i = 0; i < agents.length; i += REGISTER_CONCURRENCY) {
+      await Promise.all(agents.slice(i, i + REGISTER_CONCURRENCY).map((a) => a.register()));
+      if (stop.aborted) return;
+    }
+    this.#log.info('Nodes registered', { count: agents.length });
+    this.#runs.push(this.#pods.run(stop));
+    if (!(await this.#pods.waitForSync(stop))) return;
+    stop.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
+    for (let i = 0; i < this.#workers; i++) this.#runs.push(this.#worker());
+    this.#scheduleLeaseRenewal();
+  }
+
+  /** stop ends everything started; resolves once workers and the informer returned. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    this.#leaseTimer?.cancel();
+    this.#queue.shutDown();
+    await Promise.all(this.#runs);
+  }
+
+  #scheduleLeaseRenewal(): void {
+    this.#leaseTimer = this.#clock.setTimer(this.#leaseIntervalMs, () => {
+      if (this.#abort.signal.aborted) return;
+      void this.#renewAll().finally(() => {
+        if (!this.#abort.signal.aborted) this.#scheduleLeaseRenewal();
+      });
+    });
+  }
+
+  async #renewAll(): Promise<void> {
+    const agents = [...this.#agents.values()];
+    for (let i = 0; i < agents.length; i += REGISTER_CONCURRENCY) {
+      await Promise.all(
+        agents.slice(i, i + REGISTER_CONCURRENCY).map((a) =>
+          a.renewLease().catch((err: unknown) => this.#log.warn('Cannot renew node lease', { node: a.name, error: err })),
+        ),
+      );
+    }
+  }
+
+  async #worker(): Promise<void> {
+    for (;;) {
+      const key = await this.#queue.get();
+      if (key === undefined) return;
+      try {
+        const recheckMs = await this.#sync(key);
+        this.#queue.forget(key);
+        if (recheckMs !== undefined) this.#queue.addAfter(key, recheckMs);
+      } catch (err) {
+        this.#log.debug('Pod sync failed; retrying', { pod: key, error: err });
+        this.#queue.addRateLimited(key);
+      } finally {
+        this.#queue.done(key);
+      }
+    }
+  }
+
+  async #sync(key: string): Promise<number | undefined> {
+    const pod = this.#pods.store.get(key);
+    const known = this.#known.get(key);
+    const node = pod?.spec?.nodeName ? this.#agents.get(pod.spec.nodeName) : undefined;
+    if (!pod || !node || (known && known.metadata?.uid !== pod.metadata?.uid)) {
+      // Gone, moved away, or replaced by a new pod of the same name: release what the old one held.
+      const knownNode = known?.spec?.nodeName ? this.#agents.get(known.spec.nodeName) : undefined;
+      if (known && knownNode) await knownNode.forgetPod(known);
+      this.#known.delete(key);
+      if (!pod || !node) return undefined;
+    }
+    this.#known.set(key, pod);
+    return node.syncPod(pod);
+  }
+}

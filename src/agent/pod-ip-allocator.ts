@@ -1,0 +1,75 @@
+/**
+ * PodIpAllocator hands out pod IPs from a node's IPv4 pod CIDR: network + 2 upwards (network + 1 is the
+ * node's bridge by convention), reusing released addresses; the broadcast address is never used.
+ */
+
+function parseCidr(cidr: string): { base: number; size: number } {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!m) throw new Error(`Cannot parse pod CIDR "${cidr}": want an IPv4 range like 10.42.0.0/24`);
+  const bits = Number(m[5]);
+  if (bits > 30) throw new Error(`Cannot parse pod CIDR "${cidr}": too small for pods`);
+  const ip = m.slice(1, 5).reduce((acc, o) => acc * 256 + Number(o), 0);
+  const size = 2 ** (32 - bits);
+  return { base: ip - (ip % size), size };
+}
+
+/** formatIPv4 renders a 32-bit number as dotted quads. */
+export function formatIPv4(n: number): string {
+  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+}
+
+/** subnetOf returns the `index`-th subnet of prefix length `bits` inside `cidr` ("10.42.0.0/16", 24, 3 → "10.42.3.0/24"). */
+export function subnetOf(cidr: string, bits: number, index: number): string {
+  const { base, size } = parseCidr(cidr);
+  const sub = 2 ** (32 - bits);
+  const count = Math.max(1, Math.floor(size / sub));
+  return `${formatIPv4(base + (index % count) * sub)}/${bits}`;
+}
+
+/** PodIpAllocator assigns addresses of one pod CIDR. */
+export class PodIpAllocator {
+  readonly #base: number;
+  readonly #size: number;
+  readonly #byOwner = new Map<string, number>();
+  readonly #used = new Set<number>();
+  #next = 2;
+
+  constructor(cidr: string) {
+    const { base, size } = parseCidr(cidr);
+    this.#base = base;
+    this.#size = size;
+  }
+
+  /** allocate returns the owner's address, assigning a free one the first time. Throws when the range is full. */
+  allocate(owner: string): string {
+    const have = this.#byOwner.get(owner);
+    if (have !== undefined) return formatIPv4(this.#base + have);
+    for (let tried = 0; tried < this.#size; tried++) {
+      const offset = this.#next;
+      this.#next = this.#next + 1 >= this.#size - 1 ? 2 : this.#next + 1;
+      if (this.#used.has(offset)) continue;
+      this.#used.add(offset);
+      this.#byOwner.set(owner, offset);
+      return formatIPv4(this.#base + offset);
+    }
+    throw new Error('Cannot allocate pod IP: the node\'s pod CIDR is full');
+  }
+
+  /** reserve records an address already in use (after an agent restart). */
+  reserve(owner: string, ip: string): void {
+    const parts = ip.split('.').map(Number);
+    if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p))) return;
+    const offset = parts.reduce((acc, o) => acc * 256 + o, 0) - this.#base;
+    if (offset <= 0 || offset >= this.#size) return;
+    this.#used.add(offset);
+    this.#byOwner.set(owner, offset);
+  }
+
+  /** release frees the owner's address. */
+  release(owner: string): void {
+    const offset = this.#byOwner.get(owner);
+    if (offset === undefined) return;
+    this.#byOwner.delete(owner);
+    this.#used.delete(offset);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * SimulatedRuntime: a ContainerRuntime that runs nothing. Containers "start" at once with made-up IDs, so the
+ * control plane can be exercised and benchmarked with thousands of nodes in one process.
+ *
+ * A pod asks to finish with annotations (restartPolicy Never or OnFailure only):
+ *   sim.tkube.io/exit-after: "5s"   its containers end this long after the pod started (Go duration)
+ *   sim.tkube.io/exit-code: "1"     with this exit code (default 0: Succeeded; otherwise Failed)
+ * The plan is read from the pod itself (annotations and status.startTime), so it survives agent restarts.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { KubeObject } from '../api/meta/types.js';
+import type { Clock } from '../base/clock/clock.js';
+import { parseGoDuration } from '../api/protobuf/go-duration.js';
+import type { ContainerRuntime, PodExit, StartedContainer } from './runtime.js';
+
+/** EXIT_AFTER_ANNOTATION and EXIT_CODE_ANNOTATION ask a simulated pod to finish. */
+export const EXIT_AFTER_ANNOTATION = 'sim.tkube.io/exit-after';
+export const EXIT_CODE_ANNOTATION = 'sim.tkube.io/exit-code';
+
+interface ContainerSpec {
+  name?: string;
+  image?: string;
+}
+
+function imageID(image: string): string {
+  const ref = image.includes('/') ? image : `docker.io/library/${image}`;
+  const repo = ref.replace(/:[^/:@]+$/, '').replace(/@.*$/, '');
+  return `${repo}@sha256:${createHash('sha256').update(image).digest('hex')}`;
+}
+
+/** SimulatedRuntime pretends to run containers. */
+export class SimulatedRuntime implements ContainerRuntime {
+  readonly name = 'simulated';
+  readonly version = '0.1.0';
+  readonly #clock: Clock;
+  readonly #running = new Map<string, StartedContainer[]>();
+
+  constructor(config: { clock: Clock }) {
+    this.#clock = config.clock;
+  }
+
+  startPod(pod: KubeObject): Promise<StartedContainer[]> {
+    const uid = pod.metadata?.uid ?? '';
+    const existing = this.#running.get(uid);
+    if (existing) return Promise.resolve(existing);
+    const spec = (pod['spec'] ?? {}) as { containers?: ContainerSpec[] };
+    const now = this.#clock.now();
+    const started = (spec.containers ?? []).map((c) => ({
+      name: c.name ?? '',
+      image: c.image ?? '',
+      imageID: imageID(c.image ?? ''),
+      containerID: `simulated://${randomBytes(32).toString('hex')}`,
+      startedAt: now,
+    }));
+    this.#running.set(uid, started);
+    return Promise.resolve(started);
+  }
+
+  stopPod(pod: KubeObject): Promise<void> {
+    this.#running.delete(pod.metadata?.uid ?? '');
+    return Promise.resolve();
+  }
+
+  podExit(pod: KubeObject): PodExit | undefined {
+    const annotations = pod.metadata?.annotations ?? {};
+    const after = annotations[EXIT_AFTER_ANNOTATION];
+    if (after === undefined) return undefined;
+    const policy = (pod['spec'] as { restartPolicy?: string } | undefined)?.restartPolicy ?? 'Always';
+    if (policy === 'Always') return undefined;
+    const nanos = parseGoDuration(after);
+    const started = Date.parse((pod['status'] as { startTime?: string } | undefined)?.startTime ?? '');
+    if (nanos === undefined || Number.isNaN(started)) return undefined;
+    const code = Number.parseInt(annotations[EXIT_CODE_ANNOTATION] ?? '0', 10);
+    return { at: started + Math.round(nanos / 1e6), exitCode: Number.isNaN(code) ? 0 : code };
+  }
+
+  /** runningPods is how many pods the runtime holds (tests). */
+  get runningPods(): number {
+    return this.#running.size;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * StoreNodeGraph answers NodeAuthorizer's questions from the pods watch cache (never Storage). Pods per node
+ * are indexed once per cache revision of the pods resource, so a kubelet's many secret and configmap reads do not
+ * each scan every pod.
+ */
+import type { KubeObject } from '../../api/meta/types.js';
+import type { GenericStore } from '../registry/generic-store.js';
+import type { NodeGraph } from './node-authorizer.js';
+
+/** StoreNodeGraph implements NodeGraph over the pods GenericStore. */
+export class StoreNodeGraph implements NodeGraph {
+  readonly #pods: () => GenericStore | undefined;
+  #byNode: { revision: number; index: Map<string, KubeObject[]> } | undefined;
+
+  /** `pods` resolves the pods store lazily (the dispatcher is built after the authorizer). */
+  constructor(pods: () => GenericStore | undefined) {
+    this.#pods = pods;
+  }
+
+  async podsOnNode(node: string): Promise<readonly KubeObject[]> {
+    const store = this.#pods();
+    const cache = store?.watchCache;
+    if (!store || !cache) return [];
+    if (this.#byNode?.revision !== cache.revision) {
+      const { items, revision } = await cache.snapshot(store.keyPrefix);
+      const index = new Map<string, KubeObject[]>();
+      for (const pod of items) {
+        const n = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+        if (!n) continue;
+        const list = index.get(n);
+        if (list) list.push(pod);
+        else index.set(n, [pod]);
+      }
+      this.#byNode = { revision, index };
+    }
+    return this.#byNode.index.get(node) ?? [];
+  }
+
+  async pod(namespace: string, name: string): Promise<KubeObject | undefined> {
+    const store = this.#pods();
+    if (!store) return undefined;
+    const cached = store.watchCache?.cached(store.keyFor(namespace, name));
+    if (cached) return cached;
+    try {
+      return await store.get(namespace, name);
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * CycleState: data shared by the plugins during one pod's scheduling cycle (upstream's CycleState), so values
+ * derived from the pod alone — its requests, its host ports — are computed once per cycle, not once per node.
+ * A new CycleState is made for every cycle; nothing outlives it.
+ */
+
+import type { NodeInfo } from './node-info.js';
+
+/** CycleState memoizes per-cycle values by key. */
+export class CycleState {
+  readonly #data = new Map<string, unknown>();
+  /** Every node of the cycle's snapshot (plugins that count across nodes, e.g. topology spread, read it). */
+  readonly allNodes: readonly NodeInfo[];
+
+  constructor(allNodes: readonly NodeInfo[] = []) {
+    this.allNodes = allNodes;
+  }
+
+  /** read returns the value under `key`, computing and keeping it on first use. */
+  read<T>(key: string, compute: () => T): T {
+    if (this.#data.has(key)) return this.#data.get(key) as T;
+    const value = compute();
+    this.#data.set(key, value);
+    return value;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Framework and FailedScheduling message: first failing filter per node, weighted scores, the adaptive search
+ * size and upstream's message shape.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { defaultProfile } from '../plugins/registry.js';
+import { fitErrorMessage, NO_NODES_AVAILABLE } from './fit-error.js';
+import { Framework, numFeasibleNodesToFind } from './framework.js';
+import { NodeInfo } from './node-info.js';
+import type { Node, Pod } from './objects.js';
+
+function node(name: string, extra: Partial<Node> = {}): NodeInfo {
+  return new NodeInfo(name, { metadata: { name, labels: { 'kubernetes.io/hostname': name } }, spec: extra.spec ?? {}, status: { allocatable: { cpu: '2', memory: '4Gi', pods: '110' } } });
+}
+
+function pod(spec: Pod['spec'] = {}, cpu?: string): Pod {
+  return { metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', ...(cpu ? { resources: { requests: { cpu } } } : {}) }], ...spec } };
+}
+
+function framework(): Framework {
+  const p = defaultProfile();
+  return new Framework({ filters: p.filters, scores: p.scores, random: () => 0 });
+}
+
+void describe('Framework', () => {
+  void it('reports the first failing filter per node and the upstream message', () => {
+    const nodes = [node('a', { spec: { taints: [{ key: 'k', value: 'v', effect: 'NoSchedule' }] } }), node('b'), node('c')];
+    const p = pod({}, '3');
+    const r = framework().schedule(p, nodes);
+    assert.equal(r.node, undefined);
+    assert.equal(r.rejected.get('a')?.plugin, 'TaintToleration');
+    assert.equal(r.rejected.get('b')?.plugin, 'NodeResourcesFit');
+    assert.equal(
+      fitErrorMessage(p, r.numAllNodes, r.rejected, new Map(nodes.map((n) => [n.name, n]))),
+      '0/3 nodes are available: 1 node(s) had untolerated taint {k: v}, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.',
+    );
+  });
+
+  void it('says so when there are no nodes, or when the pod may not preempt', () => {
+    const p = pod({ preemptionPolicy: 'Never' }, '3');
+    assert.equal(fitErrorMessage(p, 0, new Map(), new Map()), NO_NODES_AVAILABLE);
+    const nodes = [node('a')];
+    const r = framework().schedule(p, nodes);
+    assert.equal(fitErrorMessage(p, 1, r.rejected, new Map()), '0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.');
+  });
+
+  void it('picks the best weighted score and explains every plugin that has a preference', () => {
+    const busy = node('busy');
+    busy.addPod({ ...pod({ nodeName: 'busy' }, '1'), metadata: { name: 'q', namespace: 'default' } });
+    const r = framework().schedule(pod({}, '500m'), [busy, node('idle')]);
+    assert.equal(r.node, 'idle');
+    assert.deepEqual(Object.keys(r.scores[0]?.byPlugin ?? {}).sort(), ['NodeResourcesFit', 'TaintToleration']);
+    assert.ok((r.scores[0]?.total ?? 0) > (r.scores[1]?.total ?? 0));
+  });
+
+  void it('searches an adaptive share of large clusters, rotating the start', () => {
+    assert.equal(numFeasibleNodesToFind(50), 50);
+    assert.equal(numFeasibleNodesToFind(1000), 420);
+    assert.equal(numFeasibleNodesToFind(5000), 500);
+    const nodes = Array.from({ length: 200 }, (_, i) => node(`n${i}`));
+    const f = framework();
+    const first = f.schedule(pod(), nodes);
+    assert.equal(first.scores.length + first.rejected.size, numFeasibleNodesToFind(200));
+    const second = f.schedule(pod(), nodes);
+    assert.notDeepEqual(second.scores.map((s) => s.node).sort(), first.scores.map((s) => s.node).sort());
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * NodeInfo: a node with the pods placed on it and their summed requests (upstream's framework.NodeInfo). The
+ * scheduler cache keeps one per node and updates it incrementally; plugins only read it.
+ */
+import type { Node, Pod } from './objects.js';
+import { podKey } from './objects.js';
+import { nodeAllocatable, podRequests, type Resources } from './resources.js';
+
+/** HostPortUse is one host port taken on a node. */
+export interface HostPortUse {
+  readonly ip: string;
+  readonly protocol: string;
+  readonly port: number;
+}
+
+/** NodeInfo aggregates one node's pods. */
+export class NodeInfo {
+  readonly name: string;
+  #node: Node | undefined;
+  #allocatable: Resources = {};
+  readonly #pods = new Map<string, { pod: Pod; requests: Resources; nonZero: Resources; ports: HostPortUse[] }>();
+  /** Pods with pod affinity or anti-affinity terms (InterPodAffinity visits only these for existing pods' terms). */
+  readonly #withAffinity = new Map<string, Pod>();
+  /** Summed requests of the node's pods (fit). */
+  readonly requested: Resources = {};
+  /** Summed requests with scoring defaults for unset cpu/memory (scores). */
+  readonly nonZeroRequested: Resources = {};
+
+  constructor(name: string, node?: Node) {
+    this.name = name;
+    if (node) this.setNode(node);
+  }
+
+  /** node is the Node object (undefined while only pods are known, e.g. the node was deleted). */
+  get node(): Node | undefined {
+    return this.#node;
+  }
+
+  /** allocatable is the node's allocatable resources in scheduler units. */
+  get allocatable(): Readonly<Resources> {
+    return this.#allocatable;
+  }
+
+  /** setNode replaces the Node object. */
+  setNode(node: Node | undefined): void {
+    this.#node = node;
+    this.#allocatable = node ? nodeAllocatable(node) : {};
+  }
+
+  /** pods lists the pods on the node. */
+  pods(): Pod[] {
+    return [...this.#pods.values()].map((p) => p.pod);
+  }
+
+  /** affinityPodCount is how many of the node's pods have pod affinity or anti-affinity terms. */
+  get affinityPodCount(): number {
+    return this.#withAffinity.size;
+  }
+
+  /** podsWithAffinity lists the node's pods that have pod affinity or anti-affinity terms. */
+  podsWithAffinity(): Pod[] {
+    return this.#withAffinity.size === 0 ? [] : [...this.#withAffinity.values()];
+  }
+
+  /** podCount is how many pods are on the node. */
+  get podCount(): number {
+    return this.#pods.size;
+  }
+
+  /** hasPod tells whether a pod with `key` is on the node. */
+  hasPod(key: string): boolean {
+    return this.#pods.has(key);
+  }
+
+  /** usedPorts lists the host ports taken by the node's pods. */
+  usedPorts(): HostPortUse[] {
+    return [...this.#pods.values()].flatMap((p) => p.ports);
+  }
+
+  /** addPod places a pod (replacing an earlier copy with the same key). */
+  addPod(pod: Pod): void {
+    const key = podKey(pod);
+    this.removePod(key);
+    const entry = { pod, requests: podRequests(pod), nonZero: podRequests(pod, true), ports: hostPortsOf(pod) };
+    this.#pods.set(key, entry);
+    if (pod.spec?.affinity?.podAffinity || pod.spec?.affinity?.podAntiAffinity) this.#withAffinity.set(key, pod);
+    add(this.requested, entry.requests, 1);
+    add(this.nonZeroRequested, entry.nonZero, 1);
+  }
+
+  /** removePod removes the pod with `key`; a no-op when absent. */
+  removePod(key: string): void {
+    const entry = this.#pods.get(key);
+    if (!entry) return;
+    this.#pods.delete(key);
+    this.#withAffinity.delete(key);
+    add(this.requested, entry.requests, -1);
+    add(this.nonZeroRequested, entry.nonZero, -1);
+  }
+}
+
+function add(into: Resources, r: Resources, sign: 1 | -1): void {
+  for (const [k, v] of Object.entries(r)) into[k] = (into[k] ?? 0) + sign * v;
+}
+
+/** hostPortsOf lists the host ports a pod asks for (hostIP defaults to 0.0.0.0, protocol to TCP). */
+export function hostPortsOf(pod: Pod): HostPortUse[] {
+  const out: HostPortUse[] = [];
+  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+    for (const p of c.ports ?? []) {
+      if (p.hostPort && p.hostPort > 0) out.push({ ip: p.hostIP || '0.0.0.0', protocol: p.protocol || 'TCP', port: p.hostPort });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+/**
+ * NodeResourcesFit: the pod's requests must fit in what the node's allocatable leaves after its pods' requests,
+ * and the node must have room for one more pod (filter). Scoring is LeastAllocated by default (prefer emptier
+ * nodes) or MostAllocated (bin-packing), over cpu and memory with equal weights, counting the scoring defaults
+ * for containers without requests.
+ */
+import { MAX_NODE_SCORE, type FilterPlugin, type ScorePlugin } from '../framework/plugin.js';
+import { podRequests } from '../framework/resources.js';
+import { SUCCESS, unschedulable } from '../framework/status.js';
+
+/** NODE_RESOURCES_FIT_FILTER is the filter half. */
+export const NODE_RESOURCES_FIT_FILTER: FilterPlugin = {
+  name: 'NodeResourcesFit',
+  filter(pod, node, state) {
+    const reasons: string[] = [];
+    const alloc = node.allocatable;
+    if (node.podCount + 1 > (alloc['pods'] ?? 0)) reasons.push('Too many pods');
+    // The positive requests as pairs, once per cycle: this loop runs for every node.
+    const req = state.read('NodeResourcesFit/requests', () => Object.entries(podRequests(pod)).filter(([name, want]) => want > 0 && name !== 'pods'));
+    for (const [name, want] of req) {
+      const free = (alloc[name] ?? 0) - (node.requested[name] ?? 0);
+      if (want > free) reasons.push(`Insufficient ${name}`);
+    }
+    return reasons.length > 0 ? unschedulable(...reasons) : SUCCESS;
+  },
+};
+
+/** ScoringStrategy names NodeResourcesFit's scoring. */
+export type ScoringStrategy = 'LeastAllocated' | 'MostAllocated';
+
+const SCORED = ['cpu', 'memory'] as const;
+
+/** nodeResourcesFitScore builds the score half for a strategy (weight 1, as upstream's default profile). */
+export function nodeResourcesFitScore(strategy: ScoringStrategy = 'LeastAllocated'): ScorePlugin {
+  return {
+    name: 'NodeResourcesFit',
+    weight: 1,
+    score(pod, node, state) {
+      const req = state.read('NodeResourcesFit/nonZeroRequests', () => podRequests(pod, true));
+      let sum = 0;
+      for (const r of SCORED) {
+        const capacity = node.allocatable[r] ?? 0;
+        const requested = (node.nonZeroRequested[r] ?? 0) + (req[r] ?? 0);
+        if (capacity <= 0 || requested > capacity) continue;
+        sum += strategy === 'LeastAllocated' ? Math.floor(((capacity - requested) * MAX_NODE_SCORE) / capacity) : Math.floor((requested * MAX_NODE_SCORE) / capacity);
+      }
+      return Math.floor(sum / SCORED.length);
+    },
+  };
+}

@@ -1,0 +1,244 @@
+/**
+ * Scheduler: the scheduleOne loop (kube-scheduler's shape). Informers feed the SchedulerCache (nodes and bound
+ * pods) and the SchedulingQueue (pending pods whose spec.schedulerName is ours). Each cycle pops the best pending
+ * pod, runs the framework synchronously against the cache, and then either
+ *
+ *  - assumes the pod on the chosen node and binds it through `pods/<name>/binding` in the background (the
+ *    binding carries the explanation annotation, so it is one write), recording a `Scheduled` event; or
+ *  - records `FailedScheduling` (upstream's message), sets the PodScheduled=False condition and the explanation
+ *    annotation, and parks the pod in the unschedulable queue until a cluster event may help.
+ *
+ * The scheduler talks to the API only through the client; it never reads storage.
+ */
+import type { KubeObject } from '../api/meta/types.js';
+import type { Clock } from '../base/clock/clock.js';
+import type { Logger } from '../base/log/logger.js';
+import { ApiError, isConflict, isNotFound } from '../client/api-error.js';
+import type { SharedInformer } from '../client/informer/shared-informer.js';
+import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
+import type { RestClient } from '../client/rest-client.js';
+import { EventRecorder } from './event-recorder.js';
+import { fitErrorMessage } from './framework/fit-error.js';
+import { Framework, type ScheduleResult } from './framework/framework.js';
+import { podKey, type Node, type Pod } from './framework/objects.js';
+import { defaultProfile, type Profile } from './plugins/registry.js';
+import { SchedulerCache } from './scheduler-cache.js';
+import { EXPLANATION_ANNOTATION, explain } from './scheduling-explanation.js';
+import { SchedulingQueue, type QueuedPodInfo } from './scheduling-queue.js';
+
+/** DEFAULT_SCHEDULER_NAME is the spec.schedulerName this scheduler serves by default. */
+export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+
+const PODS = { version: 'v1', resource: 'pods' } as const;
+const NODES = { version: 'v1', resource: 'nodes' } as const;
+
+/** SchedulerConfig constructs a Scheduler. */
+export interface SchedulerConfig {
+  readonly client: RestClient;
+  readonly informers: SharedInformerFactory;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** @default "default-scheduler" */
+  readonly schedulerName?: string;
+  /** @default defaultProfile() */
+  readonly profile?: Profile;
+  /** Write the explanation annotation. @default true */
+  readonly explain?: boolean;
+  /** Queue timing (tests shorten it). */
+  readonly initialBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+function nodeSchedulingChanged(a: Node, b: Node): boolean {
+  return (
+    JSON.stringify(a.status?.allocatable) !== JSON.stringify(b.status?.allocatable) ||
+    JSON.stringify(a.metadata?.labels ?? {}) !== JSON.stringify(b.metadata?.labels ?? {}) ||
+    JSON.stringify(a.spec?.taints ?? []) !== JSON.stringify(b.spec?.taints ?? []) ||
+    (a.spec?.unschedulable ?? false) !== (b.spec?.unschedulable ?? false)
+  );
+}
+
+/** Scheduler assigns pending pods to nodes. */
+export class Scheduler {
+  readonly #client: RestClient;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #name: string;
+  readonly #explain: boolean;
+  readonly #framework: Framework;
+  readonly #cache = new SchedulerCache();
+  readonly #queue: SchedulingQueue;
+  readonly #pods: SharedInformer<Pod>;
+  readonly #nodes: SharedInformer<Node>;
+  readonly #events: EventRecorder;
+  readonly #inflight = new Set<Promise<void>>();
+  /** Pods scheduled and failed so far (metrics and tests). */
+  scheduledCount = 0;
+  failedCount = 0;
+
+  constructor(config: SchedulerConfig) {
+    this.#client = config.client;
+    this.#clock = config.clock;
+    this.#log = config.log;
+    this.#name = config.schedulerName ?? DEFAULT_SCHEDULER_NAME;
+    this.#explain = config.explain ?? true;
+    const profile = config.profile ?? defaultProfile();
+    this.#framework = new Framework({ filters: profile.filters, scores: profile.scores });
+    this.#queue = new SchedulingQueue({ clock: config.clock, initialBackoffMs: config.initialBackoffMs, maxBackoffMs: config.maxBackoffMs });
+    this.#events = new EventRecorder({ client: config.client, component: this.#name, clock: config.clock, log: config.log });
+    this.#pods = config.informers.informerFor<Pod>(PODS);
+    this.#nodes = config.informers.informerFor<Node>(NODES);
+    this.#pods.addEventHandler({
+      onAdd: (pod) => this.#onPod(pod),
+      onUpdate: (_old, pod) => this.#onPod(pod),
+      onDelete: (pod) => {
+        const key = podKey(pod);
+        this.#queue.delete(key);
+        if (pod.spec?.nodeName) {
+          this.#cache.removePod(key);
+          // Freed resources and ports may let parked pods fit.
+          this.#queue.moveAllToActiveOrBackoff();
+        }
+      },
+    });
+    this.#nodes.addEventHandler({
+      onAdd: (node) => {
+        this.#cache.upsertNode(node);
+        this.#queue.moveAllToActiveOrBackoff();
+      },
+      onUpdate: (old, node) => {
+        this.#cache.upsertNode(node);
+        if (nodeSchedulingChanged(old, node)) this.#queue.moveAllToActiveOrBackoff();
+      },
+      onDelete: (node) => this.#cache.removeNode(node.metadata?.name ?? ''),
+    });
+  }
+
+  /** queue exposes the scheduling queue (tests, metrics). */
+  get queue(): SchedulingQueue {
+    return this.#queue;
+  }
+
+  /** run schedules until `signal` aborts; resolves after in-flight bindings finished. */
+  async run(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    signal.addEventListener('abort', () => this.#queue.close(), { once: true });
+    if (!(await this.#pods.waitForSync(signal)) || !(await this.#nodes.waitForSync(signal))) return;
+    this.#log.info('Scheduler started', { schedulerName: this.#name });
+    for (;;) {
+      const info = await this.#queue.pop();
+      if (!info) break;
+      try {
+        this.scheduleOne(info);
+      } catch (err) {
+        this.#log.error('Scheduling cycle failed', { pod: info.key, error: err });
+        this.#queue.addUnschedulable(info, this.#queue.schedulingCycle, true);
+      }
+    }
+    await Promise.all(this.#inflight);
+  }
+
+  /** scheduleOne runs one scheduling cycle for a popped pod; binding continues in the background. */
+  scheduleOne(info: QueuedPodInfo): void {
+    const cycle = this.#queue.schedulingCycle;
+    const pod = this.#pods.store.get(info.key) ?? info.pod;
+    if (!this.#responsibleForPending(pod) || this.#cache.isAssumed(info.key)) return;
+    info.pod = pod;
+    const result = this.#framework.schedule(pod, this.#cache.nodeInfos());
+    if (!result.node) {
+      const message = fitErrorMessage(pod, result.numAllNodes, result.rejected, this.#cache.nodeInfoMap());
+      info.unschedulablePlugins = new Set([...result.rejected.values()].map((s) => s.plugin ?? ''));
+      this.#queue.addUnschedulable(info, cycle);
+      this.failedCount++;
+      this.#track(this.#recordFailure(pod, result, message));
+      return;
+    }
+    this.#cache.assumePod(pod, result.node);
+    this.#track(this.#bind(info, pod, result.node, result, cycle));
+  }
+
+  #track(p: Promise<void>): void {
+    this.#inflight.add(p);
+    void p.finally(() => this.#inflight.delete(p));
+  }
+
+  #responsibleForPending(pod: Pod): boolean {
+    if (pod.spec?.nodeName || pod.metadata?.deletionTimestamp) return false;
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') return false;
+    return (pod.spec?.schedulerName || DEFAULT_SCHEDULER_NAME) === this.#name;
+  }
+
+  #onPod(pod: Pod): void {
+    const key = podKey(pod);
+    if (pod.spec?.nodeName) {
+      this.#queue.delete(key);
+      this.#cache.upsertPod(pod);
+      // A finished pod frees its resources and ports: parked pods may fit now.
+      const phase = pod.status?.phase;
+      if (phase === 'Succeeded' || phase === 'Failed') this.#queue.moveAllToActiveOrBackoff();
+      return;
+    }
+    if (this.#responsibleForPending(pod)) {
+      if (!this.#cache.isAssumed(key)) this.#queue.update(pod);
+    } else {
+      this.#queue.delete(key);
+    }
+  }
+
+  async #bind(info: QueuedPodInfo, pod: Pod, node: string, result: ScheduleResult, cycle: number): Promise<void> {
+    const md = pod.metadata ?? {};
+    const annotations = this.#explain ? { [EXPLANATION_ANNOTATION]: JSON.stringify(explain(result, `Successfully assigned ${md.namespace}/${md.name} to ${node}`, this.#clock.now())) } : undefined;
+    const binding: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name: md.name, namespace: md.namespace, uid: md.uid, ...(annotations ? { annotations } : {}) },
+      target: { apiVersion: 'v1', kind: 'Node', name: node },
+    };
+    try {
+      await this.#client.create({ ...PODS, namespace: md.namespace, name: md.name, subresource: 'binding' }, binding);
+    } catch (err) {
+      this.#cache.forgetPod(info.key);
+      // Gone (404), or already bound or being deleted (409): nothing left to schedule.
+      if (err instanceof ApiError && (err.code === 404 || err.code === 409)) return;
+      this.#log.warn('Cannot bind pod', { pod: info.key, node, error: err });
+      this.#queue.addUnschedulable(info, cycle, true);
+      return;
+    }
+    this.scheduledCount++;
+    await this.#events.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Normal', 'Scheduled', `Successfully assigned ${md.namespace}/${md.name} to ${node}`);
+  }
+
+  async #recordFailure(pod: Pod, result: ScheduleResult, message: string): Promise<void> {
+    const md = pod.metadata ?? {};
+    await this.#events.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Warning', 'FailedScheduling', message);
+    const path = { ...PODS, namespace: md.namespace, name: md.name };
+    const prev = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    try {
+      if (!prev || prev.status !== 'False' || prev.message !== message) {
+        const now = new Date(this.#clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        await this.#client.patch({ ...path, subresource: 'status' }, 'strategic', {
+          status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: now }] },
+        });
+      }
+      if (this.#explain) {
+        const explanation = explain(result, message, this.#clock.now());
+        const old = md.annotations?.[EXPLANATION_ANNOTATION];
+        // Rewrite only when the verdicts changed, not for a new timestamp alone.
+        const same = old !== undefined && sameVerdicts(old, explanation);
+        if (!same) await this.#client.patch(path, 'merge', { metadata: { annotations: { [EXPLANATION_ANNOTATION]: JSON.stringify(explanation) } } });
+      }
+    } catch (err) {
+      if (!isNotFound(err) && !isConflict(err)) this.#log.debug('Cannot record scheduling failure on pod', { pod: podKey(pod), error: err });
+    }
+  }
+}
+
+function sameVerdicts(oldJson: string, next: { message: string; nodes: unknown }): boolean {
+  try {
+    const old = JSON.parse(oldJson) as { message?: unknown; nodes?: unknown };
+    return old.message === next.message && JSON.stringify(old.nodes) === JSON.stringify(next.nodes);
+  } catch {
+    return false;
+  }
+}
