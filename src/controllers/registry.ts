@@ -2,6 +2,7 @@
  * The controller table: every controller the manager knows, in start order. Adding a controller is adding a row.
  */
 import type { ControllerDescriptor } from './controller-descriptor.js';
+import { CRONJOB_CONTROLLER } from './cronjob/cronjob-controller.js';
 import { CLUSTERROLE_AGGREGATION_CONTROLLER } from './clusterrole-aggregation-controller.js';
 import { DEPLOYMENT_CONTROLLER } from './deployment/deployment-controller.js';
 import { ENDPOINTS_CONTROLLER } from './endpoints/endpoints-controller.js';
@@ -22,6 +23,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   ENDPOINTS_CONTROLLER,
   ENDPOINTSLICE_CONTROLLER,
   JOB_CONTROLLER,
+  CRONJOB_CONTROLLER,
   GARBAGE_COLLECTOR_CONTROLLER,
   CLUSTERROLE_AGGREGATION_CONTROLLER,
 ];
