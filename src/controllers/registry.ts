@@ -12,6 +12,7 @@ import { JOB_CONTROLLER } from './job/job-controller.js';
 import { NAMESPACE_CONTROLLER } from './namespace-controller.js';
 import { REPLICASET_CONTROLLER, REPLICATIONCONTROLLER_CONTROLLER } from './replication/replica-set-controller.js';
 import { SERVICEACCOUNT_CONTROLLER } from './serviceaccount-controller.js';
+import { STATEFULSET_CONTROLLER } from './statefulset/statefulset-controller.js';
 
 /** CONTROLLERS lists the built-in controllers. */
 export const CONTROLLERS: readonly ControllerDescriptor[] = [
@@ -24,6 +25,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   ENDPOINTSLICE_CONTROLLER,
   JOB_CONTROLLER,
   CRONJOB_CONTROLLER,
+  STATEFULSET_CONTROLLER,
   GARBAGE_COLLECTOR_CONTROLLER,
   CLUSTERROLE_AGGREGATION_CONTROLLER,
 ];
