@@ -34,7 +34,7 @@ export interface AgentConfig {
   readonly log?: Logger;
   /** @default 10000 */
   readonly leaseRenewIntervalMs?: number;
-  /** Concurrent pod syncs. @default 8 */
+  /** Concurrent pod syncs. @default 16 */
   readonly workers?: number;
 }
 
@@ -58,7 +58,7 @@ export class Agent {
   constructor(config: AgentConfig) {
     this.#clock = config.clock ?? new RealClock();
     this.#log = config.log ?? newLogger('agent');
-    this.#workers = config.workers ?? 8;
+    this.#workers = config.workers ?? 16;
     this.#leaseIntervalMs = config.leaseRenewIntervalMs ?? LEASE_RENEW_INTERVAL_MS;
     for (const spec of config.nodes) {
       if (this.#agents.has(spec.name)) throw new Error(`Cannot run node "${spec.name}": named twice`);
@@ -92,6 +92,11 @@ export class Agent {
     this.#log.info('Nodes registered', { count: agents.length });
     this.#runs.push(this.#pods.run(stop));
     if (!(await this.#pods.waitForSync(stop))) return;
+    // Addresses of pods already running (an agent restart) are taken before any new pod gets one.
+    for (const pod of this.#pods.store.list()) {
+      const node = pod.spec?.nodeName ? this.#agents.get(pod.spec.nodeName) : undefined;
+      node?.adoptRunningPod(pod);
+    }
     stop.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
     for (let i = 0; i < this.#workers; i++) this.#runs.push(this.#worker());
     this.#scheduleLeaseRenewal();

@@ -156,6 +156,12 @@ export class NodeAgent {
     return undefined;
   }
 
+  /** adoptRunningPod records the address of a pod found running (after an agent restart) before any new pod starts. */
+  adoptRunningPod(pod: AgentPod): void {
+    const ip = pod.status?.podIP;
+    if (pod.status?.phase === 'Running' && ip && pod.spec?.hostNetwork !== true) this.#ips.reserve(pod.metadata?.uid ?? '', ip);
+  }
+
   /** forgetPod releases what a pod held when it vanished without passing through syncPod's deletion. */
   async forgetPod(pod: AgentPod): Promise<void> {
     await this.#runtime.stopPod(pod, 0);

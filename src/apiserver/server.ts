@@ -1,7 +1,7 @@
 /**
  * ApiServer: the API server's HTTPS front. Every request passes the same chain, in upstream's order:
  *
- *   Audit-ID → URL and RequestInfo → authentication → in-flight limit → authorization → body → route
+ *   Audit-ID → URL and RequestInfo → authentication → in-flight limit → impersonation → authorization → body → route
  *
  * and then either a route served here (health, version, metrics, discovery, OpenAPI) or the ResourceHandler.
  * Guarantees: every failure is answered with a JSON `Status` carrying its HTTP code (never a stack trace, never a

@@ -40,6 +40,8 @@ export interface ServerConfig {
   readonly disableScheduler?: boolean;
   /** Simulated nodes (`sim-0` …) to run in this process beside the control plane. @default 0 */
   readonly simulatedNodes?: number;
+  /** `--authorization-mode`: RBAC (with the Node authorizer) or AlwaysAllow. @default "RBAC" */
+  readonly authorizationMode?: 'RBAC' | 'AlwaysAllow';
   /** `--enable-admission-plugins`: plugins to run besides the default set (upstream names). */
   readonly enableAdmissionPlugins?: readonly string[];
   /** `--disable-admission-plugins`: plugins of the default set not to run. */

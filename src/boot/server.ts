@@ -73,6 +73,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     compactionKeepRevisions: config.compactionKeepRevisions,
     ...(auditLog ? { audit: auditLog.audit } : {}),
     enabledAdmissionPlugins,
+    authorizationMode: config.authorizationMode,
   });
   let port: number;
   try {

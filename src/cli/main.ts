@@ -8,6 +8,7 @@ import { registerServerCommand } from './commands/server.js';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerLocalClusterCommands } from './commands/local-cluster.js';
 import { registerVersionCommand } from './commands/version.js';
+import { registerTokenCommand } from './commands/token.js';
 
 /** run parses argv and runs the chosen command. */
 export async function run(argv: string[]): Promise<number> {
@@ -20,6 +21,7 @@ export async function run(argv: string[]): Promise<number> {
   registerAgentCommand(program);
   registerLocalClusterCommands(program);
   registerVersionCommand(program);
+  registerTokenCommand(program);
   program.command('test').description('Run the whole test suite (handled by the ./tkube launcher)').action(() => {
     throw new CliError('run the test suite with ./tkube test');
   });

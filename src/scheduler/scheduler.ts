@@ -17,11 +17,13 @@ import { ApiError, isConflict, isNotFound } from '../client/api-error.js';
 import type { SharedInformer } from '../client/informer/shared-informer.js';
 import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
 import type { RestClient } from '../client/rest-client.js';
-import { EventRecorder } from './event-recorder.js';
-import { fitErrorMessage } from './framework/fit-error.js';
+import { EventRecorder } from '../client/event-recorder.js';
+import { fitErrorMessage, podPriority } from './framework/fit-error.js';
 import { Framework, type ScheduleResult } from './framework/framework.js';
+import { NodeInfo } from './framework/node-info.js';
 import { podKey, type Node, type Pod } from './framework/objects.js';
 import { defaultProfile, type Profile } from './plugins/registry.js';
+import { findPreemption, type PreemptionCandidate } from './preemption.js';
 import { SchedulerCache } from './scheduler-cache.js';
 import { EXPLANATION_ANNOTATION, explain } from './scheduling-explanation.js';
 import { SchedulingQueue, type QueuedPodInfo } from './scheduling-queue.js';
@@ -44,6 +46,8 @@ export interface SchedulerConfig {
   readonly profile?: Profile;
   /** Write the explanation annotation. @default true */
   readonly explain?: boolean;
+  /** Bindings in flight at once; the loop waits for one to finish beyond this. @default 128 */
+  readonly maxInflightBindings?: number;
   /** Queue timing (tests shorten it). */
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
@@ -72,6 +76,9 @@ export class Scheduler {
   readonly #nodes: SharedInformer<Node>;
   readonly #events: EventRecorder;
   readonly #inflight = new Set<Promise<void>>();
+  /** Pods that preempted others, by key: the node they wait for and the pod (counted there for lower priorities). */
+  readonly #nominated = new Map<string, { node: string; pod: Pod }>();
+  readonly #maxInflight: number;
   /** Pods scheduled and failed so far (metrics and tests). */
   scheduledCount = 0;
   failedCount = 0;
@@ -82,6 +89,7 @@ export class Scheduler {
     this.#log = config.log;
     this.#name = config.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     this.#explain = config.explain ?? true;
+    this.#maxInflight = config.maxInflightBindings ?? 128;
     const profile = config.profile ?? defaultProfile();
     this.#framework = new Framework({ filters: profile.filters, scores: profile.scores });
     this.#queue = new SchedulingQueue({ clock: config.clock, initialBackoffMs: config.initialBackoffMs, maxBackoffMs: config.maxBackoffMs });
@@ -93,6 +101,7 @@ export class Scheduler {
       onUpdate: (_old, pod) => this.#onPod(pod),
       onDelete: (pod) => {
         const key = podKey(pod);
+        this.#nominated.delete(key);
         this.#queue.delete(key);
         if (pod.spec?.nodeName) {
           this.#cache.removePod(key);
@@ -126,6 +135,8 @@ export class Scheduler {
     if (!(await this.#pods.waitForSync(signal)) || !(await this.#nodes.waitForSync(signal))) return;
     this.#log.info('Scheduler started', { schedulerName: this.#name });
     for (;;) {
+      // Bound the API writes in flight (each binding and event is a request on a pooled connection).
+      while (this.#inflight.size >= this.#maxInflight) await Promise.race(this.#inflight);
       const info = await this.#queue.pop();
       if (!info) break;
       try {
@@ -144,17 +155,72 @@ export class Scheduler {
     const pod = this.#pods.store.get(info.key) ?? info.pod;
     if (!this.#responsibleForPending(pod) || this.#cache.isAssumed(info.key)) return;
     info.pod = pod;
-    const result = this.#framework.schedule(pod, this.#cache.nodeInfos());
+    const result = this.#framework.schedule(pod, this.#nodesWithNominated(pod));
     if (!result.node) {
-      const message = fitErrorMessage(pod, result.numAllNodes, result.rejected, this.#cache.nodeInfoMap());
+      const nominated = this.#nominated.get(info.key)?.node;
+      const preemption = findPreemption(pod, this.#framework, result.rejected, this.#cache.nodeInfoMap(), result.numAllNodes, nominated);
+      const message = fitErrorMessage(result.numAllNodes, result.rejected, preemption.message);
       info.unschedulablePlugins = new Set([...result.rejected.values()].map((s) => s.plugin ?? ''));
       this.#queue.addUnschedulable(info, cycle);
       this.failedCount++;
       this.#track(this.#recordFailure(pod, result, message));
+      if (preemption.candidate) this.#track(this.#preempt(pod, preemption.candidate));
       return;
     }
+    this.#nominated.delete(info.key);
     this.#cache.assumePod(pod, result.node);
     this.#track(this.#bind(info, pod, result.node, result, cycle));
+  }
+
+  /**
+   * #nodesWithNominated returns the node list where pods that preempted for a node and matter more than `pod`
+   * (priority ≥ its own) already count there, so a lesser pod cannot take the room they made.
+   */
+  #nodesWithNominated(pod: Pod): NodeInfo[] {
+    const nodes = this.#cache.nodeInfos();
+    if (this.#nominated.size === 0) return nodes;
+    const self = podKey(pod);
+    const extra = new Map<string, Pod[]>();
+    for (const [key, n] of this.#nominated) {
+      if (key === self || podPriority(n.pod) < podPriority(pod)) continue;
+      extra.set(n.node, [...(extra.get(n.node) ?? []), n.pod]);
+    }
+    if (extra.size === 0) return nodes;
+    return nodes.map((n) => {
+      const add = extra.get(n.name);
+      if (!add || !n.node) return n;
+      const copy = new NodeInfo(n.name, n.node);
+      for (const p of n.pods()) copy.addPod(p);
+      for (const p of add) copy.addPod({ ...p, spec: { ...p.spec, nodeName: n.name } });
+      return copy;
+    });
+  }
+
+  /** #preempt nominates the node for `pod` and evicts the victims (each gets a `Preempted` event). */
+  async #preempt(pod: Pod, candidate: PreemptionCandidate): Promise<void> {
+    const key = podKey(pod);
+    const md = pod.metadata ?? {};
+    this.#nominated.set(key, { node: candidate.node, pod });
+    try {
+      await this.#client.patch({ ...PODS, namespace: md.namespace, name: md.name, subresource: 'status' }, 'merge', { status: { nominatedNodeName: candidate.node } });
+    } catch (err) {
+      if (isNotFound(err)) {
+        this.#nominated.delete(key);
+        return;
+      }
+      this.#log.debug('Cannot nominate node', { pod: key, node: candidate.node, error: err });
+    }
+    this.#log.info('Preempting pods', { pod: key, node: candidate.node, victims: candidate.victims.map(podKey).join(',') });
+    await Promise.all(
+      candidate.victims.map(async (v) => {
+        try {
+          await this.#client.delete({ ...PODS, namespace: v.metadata?.namespace, name: v.metadata?.name }, { preconditions: { uid: v.metadata?.uid } });
+          await this.#events.record({ ...v, apiVersion: 'v1', kind: 'Pod' }, 'Normal', 'Preempted', `Preempted by pod ${md.uid ?? ''} on node ${candidate.node}`);
+        } catch (err) {
+          if (!isNotFound(err) && !(err instanceof ApiError && err.code === 409)) this.#log.warn('Cannot evict preemption victim', { victim: podKey(v), error: err });
+        }
+      }),
+    );
   }
 
   #track(p: Promise<void>): void {
@@ -172,6 +238,7 @@ export class Scheduler {
   #onPod(pod: Pod): void {
     const key = podKey(pod);
     if (pod.spec?.nodeName) {
+      this.#nominated.delete(key);
       this.#queue.delete(key);
       this.#cache.upsertPod(pod);
       // A finished pod frees its resources and ports: parked pods may fit now.

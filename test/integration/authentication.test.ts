@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, runCommand, TestCluster } from '../harness/test-cluster.js';
+import { eventually, REPO_ROOT, runCommand, TestCluster } from '../harness/test-cluster.js';
 
 describe('authentication', () => {
   let c: TestCluster;
@@ -61,6 +61,16 @@ stringData:
     assert.equal(await whoami('zyxwvu.0123456789abcdef'), undefined);
   });
 
+  it('tkube token create makes a bootstrap token that authenticates', async () => {
+    const r = await runCommand(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'token', 'create', '--data-dir', c.dataDir, '--ttl', '1h'], { env: { ...process.env, HOME: c.dataDir } });
+    assert.equal(r.code, 0, r.stderr);
+    const token = r.stdout.trim();
+    assert.match(token, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+    const user = await eventually(() => whoami(token));
+    assert.equal(user.username, `system:bootstrap:${token.slice(0, 6)}`);
+    assert.ok(user.groups?.includes('system:bootstrappers:kubeadm:default-node-token'));
+  });
+
   it('a pod-bound service-account token stops working once the pod is deleted', async () => {
     await c.kubectlOk(['create', 'serviceaccount', 'builder']);
     await c.kubectlOk(['run', 'bound', '--image=busybox', '--overrides={"spec":{"serviceAccountName":"builder"}}', '--', 'sleep', '3600']);
@@ -69,6 +79,15 @@ stringData:
     assert.equal(claims['kubernetes.io'].pod?.name, 'bound');
     assert.equal((await whoami(token))?.username, 'system:serviceaccount:default:builder');
     await c.kubectlOk(['delete', 'pod', 'bound', '--grace-period=0', '--force', '--wait=false']);
+    await eventually(async () => (await whoami(token)) === undefined, 10_000);
+  });
+
+  it('a token stops working when its service account is recreated with a new uid', async () => {
+    await c.kubectlOk(['create', 'serviceaccount', 'phoenix']);
+    const token = (await c.kubectlOk(['create', 'token', 'phoenix'])).trim();
+    assert.equal((await whoami(token))?.username, 'system:serviceaccount:default:phoenix');
+    await c.kubectlOk(['delete', 'serviceaccount', 'phoenix']);
+    await c.kubectlOk(['create', 'serviceaccount', 'phoenix']);
     await eventually(async () => (await whoami(token)) === undefined, 10_000);
   });
 

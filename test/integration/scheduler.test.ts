@@ -124,6 +124,20 @@ void describe('scheduler on simulated nodes', () => {
     assert.deepEqual([...new Set(nodes)].sort(), ['sim-0', 'sim-1', 'sim-2']);
   });
 
+  void it('a high-priority pod preempts a lower-priority one and runs in its place', async () => {
+    await cluster.kubectlOk(['create', 'priorityclass', 'high', '--value=1000']);
+    const fill = (n: string, node: string): string =>
+      podYaml(n, `  nodeSelector: {kubernetes.io/hostname: ${node}}\n`).replace('image: busybox:1.36', 'image: busybox:1.36\n    resources:\n      requests: {cpu: "3"}');
+    await cluster.kubectlOk(['apply', '-f', '-'], { input: ['sim-0', 'sim-1', 'sim-2'].map((node) => fill(`filler-${node}`, node)).join('---\n') });
+    for (const node of ['sim-0', 'sim-1', 'sim-2']) assert.equal(await runningOn(`filler-${node}`), node);
+    const vip = podYaml('vip', '  priorityClassName: high\n').replace('image: busybox:1.36', 'image: busybox:1.36\n    resources:\n      requests: {cpu: "2"}');
+    await cluster.kubectlOk(['apply', '-f', '-'], { input: vip });
+    const node = await runningOn('vip');
+    assert.notEqual((await cluster.kubectl(['get', 'pod', `filler-${node}`])).code, 0, 'the victim is gone');
+    const preempted = await cluster.kubectlOk(['get', 'events', '--field-selector', `involvedObject.name=filler-${node},reason=Preempted`, '-o', 'jsonpath={.items[*].message}']);
+    assert.match(preempted, new RegExp(`^Preempted by pod [0-9a-f-]+ on node ${node}$`));
+  });
+
   void it('a deleted pod on a node finishes and disappears', async () => {
     await cluster.kubectlOk(['delete', 'pod', 'ssd', '--wait=true', '--timeout=20s']);
     const r = await cluster.kubectl(['get', 'pod', 'ssd']);

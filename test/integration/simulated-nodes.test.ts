@@ -119,3 +119,34 @@ void describe('tkube agent with the simulated runtime', () => {
     assert.match(table, /done-ok\s+0\/1\s+Completed/);
   });
 });
+
+void describe('simulated nodes across a server restart', () => {
+  let cluster: TestCluster;
+
+  before(async () => {
+    cluster = await TestCluster.start({ args: ['--simulated-nodes', '2'] });
+  });
+
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  void it('nodes re-register, running pods keep their IPs, new pods get fresh ones', async () => {
+    await cluster.kubectlOk(['run', 'before', '--image=nginx:1.27']);
+    const ipOf = async (name: string): Promise<string> =>
+      eventually(async () => {
+        const p = JSON.parse(await cluster.kubectlOk(['get', 'pod', name, '-o', 'json'])) as { spec: { nodeName?: string }; status: { phase: string; podIP?: string } };
+        return p.status.phase === 'Running' ? `${p.spec.nodeName ?? ''} ${p.status.podIP ?? ''}` : undefined;
+      }, 30_000, 200);
+    const before = await ipOf('before');
+    await cluster.restart('SIGTERM', { args: ['--simulated-nodes', '2'] });
+    await eventually(async () => ((await cluster.kubectlOk(['get', 'nodes'])).match(/ Ready /g) ?? []).length === 2);
+    assert.equal(await ipOf('before'), before);
+    // Pin the new pod next to the old one: the agent must not hand out the old pod's address again.
+    const node = before.split(' ')[0] ?? '';
+    await cluster.kubectlOk(['run', 'after', '--image=nginx:1.27', '--overrides', JSON.stringify({ spec: { nodeSelector: { 'kubernetes.io/hostname': node } } })]);
+    const after = await ipOf('after');
+    assert.equal(after.split(' ')[0], node);
+    assert.notEqual(after.split(' ')[1], before.split(' ')[1]);
+  });
+});

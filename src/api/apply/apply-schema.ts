@@ -31,6 +31,11 @@ export interface ApplySchema {
   readonly listMapKeyDefaults: Readonly<Record<string, unknown>>;
   /** For `map`: the node of the value under `name` (a `deduced` node for names the schema does not describe). */
   field(name: string): ApplySchema;
+  /**
+   * For `map`: whether `name` is a field the schema declares (a struct field), as opposed to a key of a map or
+   * an undeclared name. Undeclared keys are owned as a whole, like upstream's map entries.
+   */
+  isField(name: string): boolean;
   /** For `list`: the node of every item. */
   items(): ApplySchema;
 }
@@ -47,6 +52,9 @@ class FixedNode implements ApplySchema {
   ) {}
   field(): ApplySchema {
     return DEDUCED;
+  }
+  isField(): boolean {
+    return false;
   }
   items(): ApplySchema {
     return DEDUCED;
@@ -94,6 +102,10 @@ export class LazyMapNode implements ApplySchema {
     return this.#restNode;
   }
 
+  isField(name: string): boolean {
+    return this.#cache.has(name) || this.field(name) !== this.#restNode;
+  }
+
   items(): ApplySchema {
     return DEDUCED;
   }
@@ -117,6 +129,10 @@ export class LazyListNode implements ApplySchema {
 
   field(): ApplySchema {
     return DEDUCED;
+  }
+
+  isField(): boolean {
+    return false;
   }
 
   items(): ApplySchema {

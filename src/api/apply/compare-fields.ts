@@ -7,7 +7,7 @@
 import type { ApplySchema } from './apply-schema.js';
 import { fieldElement, FieldSet } from './field-set.js';
 import { listItemElements } from './list-item-element.js';
-import { toFieldSet } from './to-field-set.js';
+import { collectEntry, toFieldSet } from './to-field-set.js';
 import { isJsonObject, jsonEqual } from '../patch/json-value.js';
 import type { JsonValue } from '../patch/json-value.js';
 
@@ -21,7 +21,7 @@ export interface FieldComparison {
 /** compareFields compares `before` and `after` (either may be undefined: absent) at `node`. */
 export function compareFields(before: JsonValue | undefined, after: JsonValue | undefined, node: ApplySchema): FieldComparison {
   const out: FieldComparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
-  compare(before, after, node, out, []);
+  compare(before, after, node, out, [], true);
   return out;
 }
 
@@ -29,16 +29,17 @@ function at(set: FieldSet, path: readonly string[]): FieldSet {
   return set.ensurePath(path);
 }
 
-function compare(a: JsonValue | undefined, b: JsonValue | undefined, node: ApplySchema, out: FieldComparison, path: string[]): void {
+/** `declared` says whether the last path element is a declared struct field (see collectEntry). */
+function compare(a: JsonValue | undefined, b: JsonValue | undefined, node: ApplySchema, out: FieldComparison, path: string[], declared: boolean): void {
   const hasA = a !== undefined && a !== null;
   const hasB = b !== undefined && b !== null;
   if (!hasA && !hasB) return;
   if (!hasA) {
-    toFieldSet(b!, node, at(out.added, path));
+    collectEntry(b!, node, at(out.added, path), declared);
     return;
   }
   if (!hasB) {
-    toFieldSet(a, node, at(out.removed, path));
+    collectEntry(a, node, at(out.removed, path), declared);
     return;
   }
   if (a === b) return;
@@ -46,13 +47,13 @@ function compare(a: JsonValue | undefined, b: JsonValue | undefined, node: Apply
   if (granularMap && isJsonObject(a) && isJsonObject(b)) {
     for (const key of Object.keys(a)) {
       path.push(fieldElement(key));
-      compare(a[key], Object.hasOwn(b, key) ? b[key] : undefined, node.field(key), out, path);
+      compare(a[key], Object.hasOwn(b, key) ? b[key] : undefined, node.field(key), out, path, node.isField(key));
       path.pop();
     }
     for (const key of Object.keys(b)) {
       if (Object.hasOwn(a, key)) continue;
       path.push(fieldElement(key));
-      compare(undefined, b[key], node.field(key), out, path);
+      compare(undefined, b[key], node.field(key), out, path, node.isField(key));
       path.pop();
     }
     return;
@@ -76,7 +77,7 @@ function compare(a: JsonValue | undefined, b: JsonValue | undefined, node: Apply
         added.member = true;
         toFieldSet(item, itemNode, added);
       } else {
-        compare(old, item, itemNode, out, path);
+        compare(old, item, itemNode, out, path, true);
       }
       path.pop();
     });

@@ -157,6 +157,17 @@ describe('RbacAuthorizer against the reference model', () => {
           policy.clusterRoles[1] = changed;
           authz.upsert('ClusterRole', changed);
         }
+        // Later, delete bindings (the index drops them) and re-add one with other subjects.
+        if (i === 400) {
+          const gone = policy.clusterRoleBindings.shift();
+          if (gone) authz.remove('ClusterRoleBinding', gone);
+          const rb = policy.roleBindings[0];
+          if (rb) {
+            const replaced = { ...rb, subjects: [genSubject(rand, rb.metadata?.namespace ?? '')] };
+            policy.roleBindings[0] = replaced;
+            authz.upsert('RoleBinding', replaced);
+          }
+        }
         const user = userOf(rand);
         const req: RequestInfo = {
           isResourceRequest: true,

@@ -71,6 +71,12 @@ describe('ValueTransformer', () => {
     assert.throws(() => t.fromStorage(other, '/registry/secrets/x/y'), /its key is not in the encryption configuration/);
   });
 
+  it('with identity listed, values of an unknown key are still an error', () => {
+    const t = new ValueTransformer([new AesGcmProvider('a', k()), new IdentityProvider()]);
+    const other = new ValueTransformer([new AesGcmProvider('b', k())]).toStorage(Buffer.from('x'), '/registry/secrets/x/y');
+    assert.throws(() => t.fromStorage(other, '/registry/secrets/x/y'), /its key is not in the encryption configuration/);
+  });
+
   it('identity first writes plaintext', () => {
     const t = new ValueTransformer([new IdentityProvider(), new AesGcmProvider('a', k())]);
     assert.equal(Buffer.from(t.toStorage(Buffer.from('{}'), '/k')).toString(), '{}');

@@ -2,7 +2,8 @@
  * ValueTransformer: the providers of one resources[] entry of an EncryptionConfiguration, in order. The first
  * provider writes; a read picks the provider whose prefix the value carries (the longest match), so values written
  * under any listed key still read after a key rotation. A value no prefix matches is read as plaintext only when
- * `identity` is listed, as upstream does: without it such a value is an error, never silently accepted.
+ * `identity` is listed and the value does not look encrypted, as upstream does: otherwise it is an error, never
+ * silently accepted.
  */
 import { IdentityProvider } from './identity-provider.js';
 import type { EncryptionProvider } from './encryption-provider.js';
@@ -41,8 +42,10 @@ export class ValueTransformer {
         return p.open(data.subarray(p.prefix.length), key);
       }
     }
-    if (this.#identity) return stored;
-    const hint = data.toString('latin1', 0, 8) === 'k8s:enc:' ? 'its key is not in the encryption configuration' : 'it is not encrypted and identity is not listed';
-    throw new Error(`Cannot decrypt value of "${key}": ${hint}`);
+    // Encrypted data under an unknown key is an error even with identity listed: returning ciphertext as the object
+    // would only fail later, further from the cause.
+    const encrypted = data.toString('latin1', 0, 8) === 'k8s:enc:';
+    if (this.#identity && !encrypted) return stored;
+    throw new Error(`Cannot decrypt value of "${key}": ${encrypted ? 'its key is not in the encryption configuration' : 'it is not encrypted and identity is not listed'}`);
   }
 }

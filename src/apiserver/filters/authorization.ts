@@ -1,7 +1,7 @@
 /**
  * Authorization: may this user do what RequestInfo describes? The chain calls one Authorizer after
- * authentication and the in-flight limit. RBAC will be another Authorizer; until then AuthenticatedAuthorizer
- * allows every authenticated user. Public information paths (health, version) are allowed for everyone before the
+ * authentication and the in-flight limit. The control plane uses RBAC then the Node authorizer (../authorization/);
+ * AuthenticatedAuthorizer (mode AlwaysAllow) allows every authenticated user. Public information paths (health, version) are allowed for everyone before the
  * Authorizer is asked, as upstream's bootstrap `system:public-info-viewer` role grants.
  */
 import type { RequestInfo, UserInfo } from '../request/request-info.js';

@@ -74,6 +74,11 @@ async function applyObject(ctx: HandlerContext): Promise<void> {
   if (bodyName !== undefined && bodyName !== ctx.name) {
     throw badRequest(`the name of the object (${String(bodyName)}) does not match the name on the URL (${ctx.name})`);
   }
+  const groupVersion = groupVersionOf(info.group, info.version);
+  if (body.apiVersion !== groupVersion) {
+    throw badRequest(`Incorrect version specified in apply patch. Specified patch version: ${String(body.apiVersion ?? '')}, expected: ${groupVersion}`);
+  }
+  if (body.metadata?.managedFields !== undefined && body.metadata.managedFields !== null) throw badRequest('metadata.managedFields must be nil');
   const gvk = bodyKindOf(ctx);
   const warnings = unknownFieldWarnings(ctx, body, gvk, validation);
   let applied: KubeObject = body;
@@ -87,7 +92,7 @@ async function applyObject(ctx: HandlerContext): Promise<void> {
     manager,
     force,
     schema: applySchemaFor(ctx),
-    apiVersion: groupVersionOf(info.group, info.version),
+    apiVersion: groupVersion,
     now: formatManagedTime(ctx.clock.now()),
     subresource,
   };

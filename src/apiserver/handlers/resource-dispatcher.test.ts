@@ -92,7 +92,7 @@ void describe('ResourceDispatcher over HTTP (generic behaviour, no per-kind stra
     );
     assert.equal(smp.status, 200, smp.text);
     assert.deepEqual(smp.json['spec'], { containers: [{ name: 'c', image: 'nginx' }] });
-    const apply = await srv.call('PATCH', `${NS}/default/pods/p?fieldManager=x`, 'metadata: {}', { 'content-type': 'application/apply-patch+yaml' });
+    const apply = await srv.call('PATCH', `${NS}/default/pods/p?fieldManager=x`, 'apiVersion: v1\nkind: Pod\nmetadata: {}', { 'content-type': 'application/apply-patch+yaml' });
     assert.equal(apply.status, 200, apply.text);
     const stale = await srv.call('PATCH', `${NS}/default/pods/p`, { metadata: { resourceVersion: '1' } }, { 'content-type': 'application/merge-patch+json' });
     assert.equal(stale.status, 409);

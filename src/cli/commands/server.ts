@@ -54,6 +54,7 @@ export interface ServerFlags {
   controllers: string;
   enableAdmissionPlugins: string[];
   disableAdmissionPlugins: string[];
+  authorizationMode: 'RBAC' | 'AlwaysAllow';
   simulatedNodes: number;
   disableScheduler: boolean;
 }
@@ -83,6 +84,7 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     controllers: f.controllers,
     enableAdmissionPlugins: f.enableAdmissionPlugins,
     disableAdmissionPlugins: f.disableAdmissionPlugins,
+    authorizationMode: f.authorizationMode,
     simulatedNodes: f.simulatedNodes,
     disableScheduler: f.disableScheduler,
   };
@@ -106,6 +108,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--controllers <list>', 'controllers to run: "*" for the default set, "name" to add one, "-name" to leave one out (comma-separated)', '*')
     .option('--enable-admission-plugins <list>', 'admission plugins to run besides the default ones (comma-separated, upstream names)', collect, [])
     .option('--disable-admission-plugins <list>', 'default admission plugins not to run (comma-separated)', collect, [])
+    .option('--authorization-mode <modes>', 'authorizers, comma-separated: Node,RBAC (default) or AlwaysAllow (every authenticated user may do everything)', parseAuthorizationMode, 'RBAC')
     .option('--simulated-nodes <n>', 'run N simulated nodes (sim-0 …) in this process, for tests and demos', parseCount, 0)
     .option('--disable-scheduler', 'run no scheduler in this process', false)
     .option('--token-auth-file <file>', 'static bearer tokens: CSV lines token,user,uid,"group1,group2"')
@@ -115,6 +118,18 @@ export function addServerFlags(cmd: Command): Command {
     .option('--audit-log-maxsize <mb>', 'megabytes an audit log file grows to before it is rotated (0 = never)', parseCount, 100)
     .option('--audit-log-maxbackup <n>', 'rotated audit log files to keep (0 = all)', parseCount, 10)
     .addOption(new Option('--token <token>', 'a static bearer token with admin rights (for automation)').hideHelp());
+}
+
+/**
+ * parseAuthorizationMode reads `--authorization-mode` as upstream spells it ("Node,RBAC", "RBAC", "AlwaysAllow").
+ * The Node authorizer always runs beside RBAC here, so the choice is RBAC or no authorization at all.
+ */
+function parseAuthorizationMode(value: string): 'RBAC' | 'AlwaysAllow' {
+  const modes = value.split(',').map((m) => m.trim()).filter(Boolean);
+  const unknown = modes.filter((m) => m !== 'Node' && m !== 'RBAC' && m !== 'AlwaysAllow');
+  if (unknown.length > 0 || modes.length === 0) throw new CliError(`unknown authorization mode "${unknown[0] ?? value}" (use Node, RBAC or AlwaysAllow)`);
+  if (modes.includes('AlwaysAllow') && modes.length > 1) throw new CliError('AlwaysAllow cannot be combined with other modes');
+  return modes.includes('AlwaysAllow') ? 'AlwaysAllow' : 'RBAC';
 }
 
 /** registerServerCommand adds `tkube server`. */

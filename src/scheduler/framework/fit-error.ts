@@ -5,10 +5,8 @@
  *   are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.
  *
  * Each reason is counted over nodes ("<count> <reason>") and the phrases are sorted as strings, as upstream does.
- * The preemption part reports what preemption could do per node: nothing for nodes rejected for reasons eviction
- * cannot change, and no victims where no pod of lower priority runs.
+ * The preemption part (built by preemption.ts) reports what preemption could do per node.
  */
-import type { NodeInfo } from './node-info.js';
 import type { Pod } from './objects.js';
 import type { Status } from './status.js';
 
@@ -31,28 +29,17 @@ export function podPriority(pod: Pod): number {
   return pod.spec?.priority ?? 0;
 }
 
-/**
- * preemptionMessage describes what preemption could do. tkube does not evict pods for priority yet, so nodes
- * where evicting lower-priority pods would make room are reported with the filter's reasons after that removal.
- */
-export function preemptionMessage(pod: Pod, numAllNodes: number, rejected: ReadonlyMap<string, Status>, nodes: ReadonlyMap<string, NodeInfo>): string {
-  if (pod.spec?.preemptionPolicy === 'Never') return 'preemption: not eligible due to preemptionPolicy=Never.';
-  const perNode: string[][] = [];
-  const priority = podPriority(pod);
-  for (const [name, status] of rejected) {
-    if (status.code !== 'Unschedulable') {
-      perNode.push([ERR_PREEMPTION_NOT_HELPFUL]);
-      continue;
-    }
-    const lower = nodes.get(name)?.pods().filter((p) => podPriority(p) < priority) ?? [];
-    perNode.push(lower.length === 0 ? [ERR_NO_VICTIMS] : [...status.reasons]);
-  }
-  return `preemption: ${histogram(numAllNodes, perNode)}`;
+/** preemptionFailureMessage renders the preemption part from each rejected node's preemption verdict. */
+export function preemptionFailureMessage(numAllNodes: number, reasonsByNode: Iterable<readonly string[]>): string {
+  return `preemption: ${histogram(numAllNodes, reasonsByNode)}`;
 }
 
-/** fitErrorMessage renders the FailedScheduling message for a pod no node accepted. */
-export function fitErrorMessage(pod: Pod, numAllNodes: number, rejected: ReadonlyMap<string, Status>, nodes: ReadonlyMap<string, NodeInfo>): string {
+/**
+ * fitErrorMessage renders the FailedScheduling message for a pod no node accepted; `postFilterMessage` is the
+ * preemption part (absent when preemption found victims: the pod waits for them to go).
+ */
+export function fitErrorMessage(numAllNodes: number, rejected: ReadonlyMap<string, Status>, postFilterMessage?: string): string {
   if (numAllNodes === 0) return NO_NODES_AVAILABLE;
   const main = histogram(numAllNodes, [...rejected.values()].map((s) => s.reasons));
-  return `${main} ${preemptionMessage(pod, numAllNodes, rejected, nodes)}`;
+  return postFilterMessage ? `${main} ${postFilterMessage}` : main;
 }

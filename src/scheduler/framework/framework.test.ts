@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defaultProfile } from '../plugins/registry.js';
+import { findPreemption } from '../preemption.js';
 import { fitErrorMessage, NO_NODES_AVAILABLE } from './fit-error.js';
 import { Framework, numFeasibleNodesToFind } from './framework.js';
 import { NodeInfo } from './node-info.js';
@@ -32,17 +33,17 @@ void describe('Framework', () => {
     assert.equal(r.rejected.get('a')?.plugin, 'TaintToleration');
     assert.equal(r.rejected.get('b')?.plugin, 'NodeResourcesFit');
     assert.equal(
-      fitErrorMessage(p, r.numAllNodes, r.rejected, new Map(nodes.map((n) => [n.name, n]))),
+      fitErrorMessage(r.numAllNodes, r.rejected, findPreemption(p, framework(), r.rejected, new Map(nodes.map((n) => [n.name, n])), r.numAllNodes, undefined).message),
       '0/3 nodes are available: 1 node(s) had untolerated taint {k: v}, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.',
     );
   });
 
   void it('says so when there are no nodes, or when the pod may not preempt', () => {
     const p = pod({ preemptionPolicy: 'Never' }, '3');
-    assert.equal(fitErrorMessage(p, 0, new Map(), new Map()), NO_NODES_AVAILABLE);
+    assert.equal(fitErrorMessage(0, new Map()), NO_NODES_AVAILABLE);
     const nodes = [node('a')];
     const r = framework().schedule(p, nodes);
-    assert.equal(fitErrorMessage(p, 1, r.rejected, new Map()), '0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.');
+    assert.equal(fitErrorMessage(1, r.rejected, findPreemption(p, framework(), r.rejected, new Map(), 1, undefined).message), '0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.');
   });
 
   void it('picks the best weighted score and explains every plugin that has a preference', () => {
