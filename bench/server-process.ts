@@ -29,6 +29,8 @@ export interface ServerProcessOptions {
   readonly nodeArgs?: readonly string[];
   /** How long to wait for server.json. @default 60000 */
   readonly readyTimeoutMs?: number;
+  /** More `tkube server` flags (e.g. `--authorization-mode AlwaysAllow`). @default [] */
+  readonly serverArgs?: readonly string[];
 }
 
 /** HttpsReply is a fully read HTTPS response. */
@@ -128,7 +130,7 @@ export class ServerProcess {
     const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tkube-bench-'));
     const statePath = join(dir, 'server.json');
     rmSync(statePath, { force: true });
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...serverArgs(bundle, dir)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: 'warn' } });
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...serverArgs(bundle, dir), ...(opts.serverArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: 'warn' } });
     const server = new ServerProcess(dir, own, child);
     const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
     for (;;) {
