@@ -1,7 +1,7 @@
 /**
  * Runs the foundation benchmarks, one child process each, one after another.
  * Run: node --import tsx bench/run.ts [--only NAME[,NAME…]] (NAME: storage, creates, list, watch, watch-latency, authz,
- * cold-start)
+ * ssa, cold-start)
  *
  * Every benchmark measures its reference in the same run and reports a ratio; this runner adds the targets,
  * prints one JSON line per benchmark (its figures plus `checks`), then a human summary, and records them in
@@ -70,6 +70,13 @@ const BENCHMARKS: readonly Benchmark[] = [
   {
     name: 'authz', script: 'authz.ts', args: [], timeoutMs: 120_000,
     checks: [{ label: 'creates/s with RBAC (RoleBinding user) vs authorization off', path: 'ratio', op: '>=', target: 0.9 }],
+  },
+  {
+    name: 'ssa', script: 'ssa.ts', args: [], timeoutMs: 150_000,
+    checks: [
+      { label: 'server-side apply p50 vs merge patch p50, 200-container Deployment', path: 'deployment200.ratio', op: '<=', target: 3 },
+      { label: 'server-side apply p50 vs merge patch p50, 1 MiB object', path: 'configMap1MiB.ratio', op: '<=', target: 3 },
+    ],
   },
   {
     name: 'cold-start', script: 'cold-start.ts', args: [], timeoutMs: 120_000,

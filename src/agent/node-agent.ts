@@ -82,10 +82,19 @@ export class NodeAgent {
     this.#log.debug('Node registered', { node: this.name });
   }
 
-  /** renewLease renews (or recreates) the node's Lease. */
+  /**
+   * renewLease renews (or recreates) the node's Lease, and, like the kubelet, posts the node's conditions again when
+   * the Node no longer says Ready (the node lifecycle controller marks a node Unknown after missed heartbeats).
+   */
   async renewLease(): Promise<void> {
     if (!this.#node) return;
-    await renewNodeLease(this.#client, this.#node, this.#clock.now());
+    const now = this.#clock.now();
+    await renewNodeLease(this.#client, this.#node, now);
+    const node = await this.#client.get({ ...NODES, name: this.name });
+    const ready = (node['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.find((c) => c.type === 'Ready');
+    if (ready?.status !== 'True') {
+      this.#node = await this.#client.patch({ ...NODES, name: this.name, subresource: 'status' }, 'merge', { status: { conditions: nodeConditions(now) } });
+    }
   }
 
   /**

@@ -77,6 +77,8 @@ export interface ControlPlaneConfig {
   readonly audit?: { readonly policy: AuditPolicy; readonly sink: (event: AuditEvent) => void };
   /** Admission plugins to run, by upstream name (selectAdmissionPlugins). @default DEFAULT_ADMISSION_PLUGINS */
   readonly enabledAdmissionPlugins?: readonly string[];
+  /** Seconds new pods tolerate not-ready / unreachable nodes (DefaultTolerationSeconds). @default 300 each */
+  readonly defaultTolerationSeconds?: { readonly notReady?: number; readonly unreachable?: number };
   /** In-process admission plugins (the TypeScript extension point), run after the built-in ones of each phase. */
   readonly admissionPlugins?: readonly AdmissionPlugin[];
   /** "RBAC" (RBAC, then the Node authorizer) or "AlwaysAllow" (every authenticated user may do anything). @default "RBAC" */
@@ -114,6 +116,7 @@ export class ControlPlane {
       factories: new Map([['NodeRestriction', () => new NodeRestriction()]]),
       extraPlugins: [...rbacPlugins, ...(config.admissionPlugins ?? [])],
       onError: (err) => config.log.warn('Cannot refresh ResourceQuota status', { err }),
+      defaultTolerationSeconds: config.defaultTolerationSeconds,
     });
     if (this.#admission.skipped.length > 0) config.log.info('Admission plugins accepted but not implemented', { plugins: this.#admission.skipped.join(',') });
     this.#dispatcher = new ResourceDispatcher({

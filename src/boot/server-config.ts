@@ -40,6 +40,10 @@ export interface ServerConfig {
   readonly disableScheduler?: boolean;
   /** Simulated nodes (`sim-0` …) to run in this process beside the control plane. @default 0 */
   readonly simulatedNodes?: number;
+  /** `--default-not-ready-toleration-seconds` / `--default-unreachable-toleration-seconds`. @default 300 each */
+  readonly defaultTolerationSeconds?: { readonly notReady?: number; readonly unreachable?: number };
+  /** `--node-monitor-grace-period`: how long a node may stay silent before it is marked Unknown. @default 40 s */
+  readonly nodeMonitorGracePeriodMs?: number;
   /** `--authorization-mode`: RBAC (with the Node authorizer) or AlwaysAllow. @default "RBAC" */
   readonly authorizationMode?: 'RBAC' | 'AlwaysAllow';
   /** `--enable-admission-plugins`: plugins to run besides the default set (upstream names). */

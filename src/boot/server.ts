@@ -74,6 +74,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     ...(auditLog ? { audit: auditLog.audit } : {}),
     enabledAdmissionPlugins,
     authorizationMode: config.authorizationMode,
+    defaultTolerationSeconds: config.defaultTolerationSeconds,
   });
   let port: number;
   try {
@@ -89,7 +90,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const controllerClient = new RestClient({ server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem, userAgent: 'tkube-controller-manager' });
   let controllers: ControllerManager;
   try {
-    controllers = new ControllerManager({ client: controllerClient, controllers: config.controllers ?? '*', log: log.child('controller-manager') });
+    controllers = new ControllerManager({
+      client: controllerClient,
+      controllers: config.controllers ?? '*',
+      log: log.child('controller-manager'),
+      settings: { nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs },
+    });
     await controllers.start();
   } catch (err) {
     controllerClient.close();

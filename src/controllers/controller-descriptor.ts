@@ -18,6 +18,16 @@ export interface ControllerContext {
   readonly clock: Clock;
   /** A logger named after the controller. */
   readonly log: Logger;
+  /** Timing knobs from the command line (`--node-monitor-grace-period` …). */
+  readonly settings: ControllerSettings;
+}
+
+/** ControllerSettings are the controller manager's tunables; every field has upstream's default. */
+export interface ControllerSettings {
+  /** How long a node may go without renewing its Lease before it is marked Unknown. @default 40 s */
+  readonly nodeMonitorGracePeriodMs?: number;
+  /** How often node health is checked. @default 5 s */
+  readonly nodeMonitorPeriodMs?: number;
 }
 
 /** ControllerDescriptor describes one controller of the table. */

@@ -31,6 +31,8 @@ describe('selectControllers', () => {
   });
 
   it('the built-in table has unique names and runs all by default', () => {
-    assert.deepEqual(selectControllers(CONTROLLERS, ['*']).map((d) => d.name), ['namespace', 'serviceaccount', 'replicationcontroller', 'replicaset', 'garbagecollector']);
+    const all = selectControllers(CONTROLLERS, ['*']).map((d) => d.name);
+    assert.deepEqual(all, CONTROLLERS.filter((d) => d.enabledByDefault).map((d) => d.name));
+    for (const n of ['namespace', 'serviceaccount', 'replicaset', 'deployment', 'job', 'garbagecollector', 'nodelifecycle']) assert.ok(all.includes(n), n);
   });
 });

@@ -6,6 +6,7 @@ import { RestClient } from '../client/rest-client.js';
 import { Controller } from './controller.js';
 import type { ControllerDescriptor } from './controller-descriptor.js';
 import { ControllerManager } from './manager.js';
+import { CONTROLLERS } from './registry.js';
 
 // Nothing here reaches the server: the test controllers register no informers.
 const client = new RestClient({ server: 'https://127.0.0.1:1' });
@@ -40,6 +41,8 @@ describe('ControllerManager', () => {
   });
 
   it('defaults to the built-in table', () => {
-    assert.deepEqual(new ControllerManager({ client }).enabledControllers(), ['namespace', 'serviceaccount', 'replicationcontroller', 'replicaset', 'garbagecollector']);
+    const enabled = new ControllerManager({ client }).enabledControllers();
+    assert.deepEqual(enabled, CONTROLLERS.filter((d) => d.enabledByDefault).map((d) => d.name));
+    assert.ok(enabled.includes('deployment') && enabled.includes('garbagecollector'));
   });
 });

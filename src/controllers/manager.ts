@@ -9,7 +9,7 @@ import { newLogger, type Logger } from '../base/log/logger.js';
 import { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
 import type { RestClient } from '../client/rest-client.js';
 import type { Controller } from './controller.js';
-import type { ControllerDescriptor } from './controller-descriptor.js';
+import type { ControllerDescriptor, ControllerSettings } from './controller-descriptor.js';
 import { parseControllerSelection, selectControllers } from './controller-selection.js';
 import { CONTROLLERS } from './registry.js';
 
@@ -25,6 +25,8 @@ export interface ControllerManagerConfig {
   readonly clock?: Clock;
   /** @default a logger named "controller-manager" */
   readonly log?: Logger;
+  /** Controller tunables. @default upstream's defaults */
+  readonly settings?: ControllerSettings;
 }
 
 /** ControllerManager starts and stops controllers. */
@@ -33,6 +35,7 @@ export class ControllerManager {
   readonly #selected: readonly ControllerDescriptor[];
   readonly #clock: Clock;
   readonly #log: Logger;
+  readonly #settings: ControllerSettings;
   readonly #abort = new AbortController();
   #informers: SharedInformerFactory | undefined;
   #runs: Promise<void>[] = [];
@@ -42,6 +45,7 @@ export class ControllerManager {
     this.#client = config.client;
     this.#clock = config.clock ?? new RealClock();
     this.#log = config.log ?? newLogger('controller-manager');
+    this.#settings = config.settings ?? {};
     this.#selected = selectControllers(config.table ?? CONTROLLERS, parseControllerSelection(config.controllers ?? '*'));
   }
 
@@ -65,7 +69,7 @@ export class ControllerManager {
     const informers = new SharedInformerFactory({ client: this.#client, clock: this.#clock, log: this.#log.child('informers') });
     this.#informers = informers;
     const controllers: Controller[] = this.#selected.map((d) =>
-      d.create({ client: this.#client, informers, clock: this.#clock, log: this.#log.child(d.name) }),
+      d.create({ client: this.#client, informers, clock: this.#clock, log: this.#log.child(d.name), settings: this.#settings }),
     );
     informers.start(stop);
     if (!(await informers.waitForCacheSync(stop))) return;

@@ -11,6 +11,7 @@ import { ENDPOINTSLICE_CONTROLLER } from './endpoints/endpointslice-controller.j
 import { GARBAGE_COLLECTOR_CONTROLLER } from './garbage-collector/garbage-collector.js';
 import { JOB_CONTROLLER } from './job/job-controller.js';
 import { NAMESPACE_CONTROLLER } from './namespace-controller.js';
+import { NODE_LIFECYCLE_CONTROLLER } from './nodelifecycle/node-lifecycle-controller.js';
 import { REPLICASET_CONTROLLER, REPLICATIONCONTROLLER_CONTROLLER } from './replication/replica-set-controller.js';
 import { SERVICEACCOUNT_CONTROLLER } from './serviceaccount-controller.js';
 import { STATEFULSET_CONTROLLER } from './statefulset/statefulset-controller.js';
@@ -28,6 +29,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   CRONJOB_CONTROLLER,
   STATEFULSET_CONTROLLER,
   DAEMONSET_CONTROLLER,
+  NODE_LIFECYCLE_CONTROLLER,
   GARBAGE_COLLECTOR_CONTROLLER,
   CLUSTERROLE_AGGREGATION_CONTROLLER,
 ];

@@ -6,7 +6,8 @@
  *  - assumes the pod on the chosen node and binds it through `pods/<name>/binding` in the background (the
  *    binding carries the explanation annotation, so it is one write), recording a `Scheduled` event; or
  *  - records `FailedScheduling` (upstream's message), sets the PodScheduled=False condition and the explanation
- *    annotation, and parks the pod in the unschedulable queue until a cluster event may help.
+ *    annotation, and parks the pod in the unschedulable queue until a cluster event may help; when evicting
+ *    lower-priority pods would make room (preemption.ts), nominates that node and deletes them.
  *
  * The scheduler talks to the API only through the client; it never reads storage.
  */

@@ -211,6 +211,30 @@ void describe('server-side apply with kubectl', () => {
     assert.match(status.message, /^Apply failed with \d+ conflicts?: /);
   });
 
+  void it('applies to the status subresource as its own manager, leaving spec alone', async () => {
+    await cluster.kubectlOk(['create', 'service', 'clusterip', 'lb', '--tcp=80:80']);
+    const body = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'lb' },
+      spec: { ports: [{ port: 9999 }] },
+      status: { loadBalancer: { ingress: [{ ip: '192.0.2.10' }] } },
+    });
+    const reply = await cluster.request('/api/v1/namespaces/default/services/lb/status?fieldManager=lb-controller', {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/apply-patch+yaml' },
+      body,
+    });
+    assert.equal(reply.status, 200, reply.body);
+    const obj = (await getJson(['service', 'lb'])) as ObjectJson & { status?: unknown; spec?: { ports?: Array<{ port: number }> } };
+    assert.deepEqual(obj.status, { loadBalancer: { ingress: [{ ip: '192.0.2.10' }] } });
+    assert.deepEqual(obj.spec?.ports?.map((p) => p.port), [80]);
+    const mine = obj.metadata.managedFields?.find((e) => e.manager === 'lb-controller');
+    assert.equal(mine?.operation, 'Apply');
+    assert.equal(mine?.subresource, 'status');
+    assert.deepEqual(Object.keys(mine?.fieldsV1 ?? {}), ['f:status']);
+  });
+
   void it('creates with 201 and applies a 1 MiB object well under a second', async () => {
     const big = 'x'.repeat(1024);
     const data: Record<string, string> = {};

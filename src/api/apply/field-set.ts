@@ -139,6 +139,7 @@ export class FieldSet {
 
   /** difference returns the paths of this set that are not in `other` (empty branches dropped). */
   difference(other: FieldSet): FieldSet {
+    if (other === this) return new FieldSet();
     if (other.#isBare()) return this;
     const out = new FieldSet();
     out.member = this.member && !other.member;
@@ -159,8 +160,10 @@ export class FieldSet {
   intersection(other: FieldSet): FieldSet {
     const out = new FieldSet();
     out.member = this.member && other.member;
-    for (const [key, child] of this.children) {
-      const theirs = other.children.get(key);
+    // Walk the smaller side: ownership sets are large, the changes they are checked against usually small.
+    const [small, large] = this.children.size <= other.children.size ? [this, other] : [other, this];
+    for (const [key, child] of small.children) {
+      const theirs = large.children.get(key);
       if (theirs === undefined) continue;
       const both = child.intersection(theirs);
       if (!both.isEmpty()) out.children.set(key, both);

@@ -230,14 +230,14 @@ describe('structuralApplySchema()', () => {
   const co = { manager: 'a', apiVersion: 'example.com/v1', schema, now: NOW, force: false };
   const cr = (s: JsonObject): JsonObject => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', labels: { x: 'y' } }, spec: s });
 
-  it('merges by x-kubernetes list and map types', () => {
+  it('merges by x-kubernetes list and map types; untyped keys are owned whole', () => {
     let obj = apply(undefined, cr({ ports: [{ port: 80, name: 'http' }], tags: ['a'], sel: { a: '1' }, free: { x: { y: 1 } } }), co);
     obj = apply(obj, cr({ ports: [{ port: 80, protocol: 'TCP', name: 'web' }, { port: 81 }], tags: ['b'], sel: { b: '2' }, free: { x: { z: 2 } } }), { ...co, manager: 'b', force: true });
     assert.deepEqual(spec(obj), { ports: [{ port: 80, name: 'web', protocol: 'TCP' }, { port: 81 }], tags: ['a', 'b'], sel: { b: '2' }, free: { x: { y: 1, z: 2 } } });
     const aEntry = managed(obj).find((e) => e['manager'] === 'a');
     assert.deepEqual(aEntry?.['fieldsV1'], {
       'f:metadata': { 'f:labels': { 'f:x': {} } },
-      'f:spec': { 'f:free': { 'f:x': { 'f:y': {} } }, 'f:ports': { 'k:{"port":80,"protocol":"TCP"}': { '.': {}, 'f:port': {} } }, 'f:tags': { 'v:"a"': {} } },
+      'f:spec': { 'f:free': { 'f:x': { '.': {}, 'f:y': {} } }, 'f:ports': { 'k:{"port":80,"protocol":"TCP"}': { '.': {}, 'f:port': {} } }, 'f:tags': { 'v:"a"': {} } },
     });
   });
 });
@@ -308,5 +308,16 @@ describe('capUpdateManagers()', () => {
     const ancient = entries.find((e) => e['manager'] === 'ancient-changes');
     assert.deepEqual(ancient?.['fieldsV1'], { 'f:metadata': { 'f:labels': { 'f:l0': {}, 'f:l1': {}, 'f:l2': {} } } });
     assert.equal(entries.some((e) => ['m00', 'm01', 'm02'].includes(e['manager'] as string)), false);
+  });
+});
+
+describe('empty values', () => {
+  it('owns an applied empty struct and removes it when no longer applied', () => {
+    let obj = apply(undefined, deployment(podSpec([{ name: 'a', image: 'x', resources: {} }])), opts('m'));
+    const entry = managed(obj)[0]!['fieldsV1'] as JsonObject;
+    const item = (((((entry['f:spec'] as JsonObject)['f:template'] as JsonObject)['f:spec'] as JsonObject)['f:containers'] as JsonObject)['k:{"name":"a"}']) as JsonObject;
+    assert.deepEqual(item['f:resources'], {});
+    obj = apply(obj, deployment(podSpec([{ name: 'a', image: 'x' }])), opts('m'));
+    assert.deepEqual(containers(obj)[0], { name: 'a', image: 'x' });
   });
 });

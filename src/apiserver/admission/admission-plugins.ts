@@ -10,6 +10,7 @@ import { AdmissionChain } from './admission-chain.js';
 import { admissionForbidden } from './admission-forbidden.js';
 import { MutatingAdmissionWebhook, ValidatingAdmissionWebhook, type WebhookCaller } from './admission-webhook.js';
 import { DefaultStorageClass } from './default-storage-class.js';
+import { DefaultTolerationSeconds } from './default-toleration-seconds.js';
 import { LimitRanger } from './limit-ranger.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import type { ObjectReader } from './object-reader.js';
@@ -90,6 +91,8 @@ export interface AdmissionDependencies {
   readonly onError?: (err: unknown) => void;
   /** Replaces the HTTPS webhook call (tests). */
   readonly callWebhook?: WebhookCaller;
+  /** `--default-not-ready-toleration-seconds` / `--default-unreachable-toleration-seconds`. @default 300 each */
+  readonly defaultTolerationSeconds?: { readonly notReady?: number; readonly unreachable?: number };
 }
 
 /** AdmissionPluginFactory builds one plugin. */
@@ -104,6 +107,10 @@ export const BUILTIN_ADMISSION_FACTORIES: ReadonlyMap<string, AdmissionPluginFac
   ['PodSecurity', (d) => new PodSecurity(d.reader)],
   ['Priority', (d) => new Priority(d.reader)],
   ['DefaultStorageClass', (d) => new DefaultStorageClass(d.reader)],
+  [
+    'DefaultTolerationSeconds',
+    (d) => new DefaultTolerationSeconds({ notReadySeconds: d.defaultTolerationSeconds?.notReady, unreachableSeconds: d.defaultTolerationSeconds?.unreachable }),
+  ],
   ['MutatingAdmissionWebhook', (d) => new MutatingAdmissionWebhook(d.reader, { call: d.callWebhook })],
   ['ValidatingAdmissionPolicy', (d) => new ValidatingAdmissionPolicy(d.reader)],
   ['ValidatingAdmissionWebhook', (d) => new ValidatingAdmissionWebhook(d.reader, { call: d.callWebhook })],

@@ -83,7 +83,7 @@ async function applyObject(ctx: HandlerContext): Promise<void> {
   const warnings = unknownFieldWarnings(ctx, body, gvk, validation);
   let applied: KubeObject = body;
   if (subresource === 'status') {
-    applied = { apiVersion: body.apiVersion, kind: body.kind, metadata: body.metadata, status: body['status'] };
+    applied = Object.fromEntries(Object.entries(body).filter(([key]) => ['apiVersion', 'kind', 'metadata', 'status'].includes(key)));
   } else if ((info.subresources ?? []).some((s) => s.name === 'status')) {
     const { status: _reset, ...rest } = body;
     applied = rest;

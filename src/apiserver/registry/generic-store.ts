@@ -569,6 +569,10 @@ export class GenericStore {
       // Status writes change status only; metadata and spec stay as stored (upstream's ResetObjectMetaForStatus).
       obj = { ...structuredClone(current), status: next['status'] };
       if (next['status'] === undefined) delete obj['status'];
+      // managedFields follow the write (server-side apply to status computes them); a plain update's recorder
+      // starts from the stored entries on subresources anyway.
+      const managedFields = next.metadata?.managedFields;
+      if (managedFields !== undefined) obj.metadata = { ...obj.metadata, managedFields };
     } else if (subresource === 'finalize') {
       obj = structuredClone(current);
       obj['spec'] = { ...record(current['spec']), finalizers: record(next['spec'])['finalizers'] ?? [] };

@@ -55,6 +55,9 @@ export interface ServerFlags {
   enableAdmissionPlugins: string[];
   disableAdmissionPlugins: string[];
   authorizationMode: 'RBAC' | 'AlwaysAllow';
+  defaultNotReadyTolerationSeconds: number;
+  defaultUnreachableTolerationSeconds: number;
+  nodeMonitorGracePeriod: number;
   simulatedNodes: number;
   disableScheduler: boolean;
 }
@@ -85,6 +88,8 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     enableAdmissionPlugins: f.enableAdmissionPlugins,
     disableAdmissionPlugins: f.disableAdmissionPlugins,
     authorizationMode: f.authorizationMode,
+    defaultTolerationSeconds: { notReady: f.defaultNotReadyTolerationSeconds, unreachable: f.defaultUnreachableTolerationSeconds },
+    nodeMonitorGracePeriodMs: f.nodeMonitorGracePeriod,
     simulatedNodes: f.simulatedNodes,
     disableScheduler: f.disableScheduler,
   };
@@ -109,6 +114,9 @@ export function addServerFlags(cmd: Command): Command {
     .option('--enable-admission-plugins <list>', 'admission plugins to run besides the default ones (comma-separated, upstream names)', collect, [])
     .option('--disable-admission-plugins <list>', 'default admission plugins not to run (comma-separated)', collect, [])
     .option('--authorization-mode <modes>', 'authorizers, comma-separated: Node,RBAC (default) or AlwaysAllow (every authenticated user may do everything)', parseAuthorizationMode, 'RBAC')
+    .option('--default-not-ready-toleration-seconds <n>', 'seconds new pods tolerate a not-ready node before eviction', parseCount, 300)
+    .option('--default-unreachable-toleration-seconds <n>', 'seconds new pods tolerate an unreachable node before eviction', parseCount, 300)
+    .option('--node-monitor-grace-period <duration>', 'how long a node may miss heartbeats before it is marked Unknown', parseDurationMs, 40_000)
     .option('--simulated-nodes <n>', 'run N simulated nodes (sim-0 …) in this process, for tests and demos', parseCount, 0)
     .option('--disable-scheduler', 'run no scheduler in this process', false)
     .option('--token-auth-file <file>', 'static bearer tokens: CSV lines token,user,uid,"group1,group2"')

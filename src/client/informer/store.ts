@@ -46,6 +46,11 @@ export class Store<T extends KubeObject = KubeObject> {
     }
   }
 
+  /** hasIndex tells whether an index of that name exists (controllers sharing an informer add theirs once). */
+  hasIndex(name: string): boolean {
+    return this.#indexers.has(name);
+  }
+
   /** add stores (or replaces) an object under its key. */
   add(obj: T): void {
     const key = metaNamespaceKey(obj);
