@@ -4,6 +4,7 @@
 import type { ControllerDescriptor } from './controller-descriptor.js';
 import { CRONJOB_CONTROLLER } from './cronjob/cronjob-controller.js';
 import { DAEMONSET_CONTROLLER } from './daemonset/daemonset-controller.js';
+import { DISRUPTION_CONTROLLER } from './disruption/disruption-controller.js';
 import { CLUSTERROLE_AGGREGATION_CONTROLLER } from './clusterrole-aggregation-controller.js';
 import { DEPLOYMENT_CONTROLLER } from './deployment/deployment-controller.js';
 import { ENDPOINTS_CONTROLLER } from './endpoints/endpoints-controller.js';
@@ -30,6 +31,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   STATEFULSET_CONTROLLER,
   DAEMONSET_CONTROLLER,
   NODE_LIFECYCLE_CONTROLLER,
+  DISRUPTION_CONTROLLER,
   GARBAGE_COLLECTOR_CONTROLLER,
   CLUSTERROLE_AGGREGATION_CONTROLLER,
 ];

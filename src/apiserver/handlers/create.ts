@@ -5,6 +5,7 @@
 import { badRequest, methodNotAllowed } from '../../api/meta/status-error.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import { bindPod } from '../registry/pod-binding.js';
+import { evictPod } from '../registry/pod-eviction.js';
 import { admissionRequestOf } from './admission-request.js';
 import { isObjectBody, managedFieldsRecorderOf } from './handler-context.js';
 import type { HandlerContext } from './handler-context.js';
@@ -38,7 +39,7 @@ export async function createObject(ctx: HandlerContext): Promise<void> {
   }
   if (sub === 'eviction') {
     const options = deleteOptionsOf(url, body['deleteOptions']);
-    await ctx.entry.store.delete(ctx.namespace, ctx.name, options, { dryRun });
+    await evictPod(ctx.entry.store, ctx.lookup('policy', 'poddisruptionbudgets')?.store, ctx.namespace, ctx.name, options, new Date(ctx.clock.now()), dryRun);
     writeSuccess(ctx, 201);
     return;
   }

@@ -1,0 +1,117 @@
+/**
+ * Disruption controller (upstream's "disruption"): keeps each PodDisruptionBudget's status — expectedPods,
+ * currentHealthy (Ready pods it selects, not counting pods an eviction just removed), desiredHealthy,
+ * disruptionsAllowed, the DisruptionAllowed condition — so the eviction API can decide. Evictions charge the budget
+ * themselves (disruptedPods); entries leave that map once their pod is gone, or after two minutes.
+ *
+ * Simplification: expectedPods is the number of selected pods that exist (upstream asks their controllers for
+ * their scale, which matters for percentage budgets while pods are missing).
+ */
+import { disruptionsAllowed as allowedBy, desiredHealthy as desiredBy } from '../../api/policy/disruption-budget.js';
+import { labelSelectorFromObject, type LabelSelectorObject } from '../../api/meta/labels.js';
+import { semanticJson } from '../../api/meta/semantic-json.js';
+import type { KubeObject } from '../../api/meta/types.js';
+import type { Clock } from '../../base/clock/clock.js';
+import { isConflict, isNotFound } from '../../client/api-error.js';
+import type { SharedInformer } from '../../client/informer/shared-informer.js';
+import { metaNamespaceKey, NAMESPACE_INDEX, splitMetaNamespaceKey } from '../../client/informer/store.js';
+import type { RestClient } from '../../client/rest-client.js';
+import { Controller } from '../controller.js';
+import type { ControllerContext, ControllerDescriptor } from '../controller-descriptor.js';
+import type { ReconcileResult, Reconciler } from '../reconciler.js';
+
+const BUDGETS = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' } as const;
+const PODS = { version: 'v1', resource: 'pods' } as const;
+const DISRUPTED_POD_TIMEOUT_MS = 2 * 60_000;
+
+interface BudgetShape extends KubeObject {
+  spec?: { selector?: LabelSelectorObject; minAvailable?: number | string; maxUnavailable?: number | string };
+  status?: { disruptedPods?: Record<string, string>; conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string; observedGeneration?: number }[] } & Record<string, unknown>;
+}
+
+interface PodShape extends KubeObject {
+  status?: { phase?: string; conditions?: { type: string; status: string }[] };
+}
+
+/** DisruptionReconciler recomputes one budget's status (key `namespace/name`). */
+export class DisruptionReconciler implements Reconciler {
+  constructor(
+    readonly client: RestClient,
+    readonly budgets: SharedInformer<BudgetShape>,
+    readonly pods: SharedInformer<PodShape>,
+    readonly clock: Clock,
+  ) {}
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const pdb = this.budgets.store.get(key);
+    if (!pdb || pdb.metadata?.deletionTimestamp) return;
+    const { namespace } = splitMetaNamespaceKey(key);
+    const now = this.clock.now();
+    const selector = labelSelectorFromObject(pdb.spec?.selector);
+    const pods = this.pods.store
+      .byIndex(NAMESPACE_INDEX, namespace)
+      .filter((p) => !selector.empty() && selector.matches(p.metadata?.labels ?? {}) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+    const live = new Map(pods.filter((p) => !p.metadata?.deletionTimestamp).map((p) => [p.metadata?.name ?? '', p]));
+    const disrupted: Record<string, string> = {};
+    let recheck: number | undefined;
+    for (const [name, at] of Object.entries(pdb.status?.disruptedPods ?? {})) {
+      const expires = Date.parse(at) + DISRUPTED_POD_TIMEOUT_MS;
+      if (!live.has(name) || !(expires > now)) continue;
+      disrupted[name] = at;
+      recheck = Math.min(recheck ?? Infinity, expires - now);
+    }
+    const healthy = [...live.values()].filter((p) => !((p.metadata?.name ?? '') in disrupted) && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+    const expected = live.size;
+    const desired = desiredBy(pdb.spec ?? {}, expected);
+    const allowed = allowedBy(pdb.spec ?? {}, expected, healthy);
+    const old = pdb.status?.conditions?.find((c) => c.type === 'DisruptionAllowed');
+    const status = allowed > 0 ? 'True' : 'False';
+    const condition = {
+      type: 'DisruptionAllowed',
+      status,
+      reason: allowed > 0 ? 'SufficientPods' : 'InsufficientPods',
+      message: '',
+      observedGeneration: pdb.metadata?.generation ?? 0,
+      lastTransitionTime: old && old.status === status ? (old.lastTransitionTime ?? '') : new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    };
+    const next = {
+      ...(Object.keys(disrupted).length > 0 ? { disruptedPods: disrupted } : {}),
+      disruptionsAllowed: allowed,
+      currentHealthy: healthy,
+      desiredHealthy: desired,
+      expectedPods: expected,
+      observedGeneration: pdb.metadata?.generation ?? 0,
+      conditions: [condition],
+    };
+    if (semanticJson(next) !== semanticJson(pdb.status ?? {})) {
+      try {
+        await this.client.update({ ...BUDGETS, namespace, name: pdb.metadata?.name, subresource: 'status' }, { ...pdb, status: next });
+      } catch (err) {
+        if (isNotFound(err)) return;
+        if (isConflict(err)) throw new Error(`Cannot update poddisruptionbudget ${key} status: it changed meanwhile; retrying`);
+        throw err;
+      }
+    }
+    return recheck !== undefined ? { requeueAfterMs: recheck + 100 } : undefined;
+  }
+}
+
+/** newDisruptionController builds the controller: budgets by key; pods mapped to the budgets selecting them. */
+export function newDisruptionController(ctx: ControllerContext): Controller {
+  const budgets = ctx.informers.informerFor<BudgetShape>(BUDGETS);
+  const pods = ctx.informers.informerFor<PodShape>(PODS);
+  const controller = new Controller({ name: 'disruption', reconciler: new DisruptionReconciler(ctx.client, budgets, pods, ctx.clock), clock: ctx.clock, log: ctx.log, workers: 2 });
+  const enqueue = (o: KubeObject): void => controller.enqueue(metaNamespaceKey(o));
+  budgets.addEventHandler({ onAdd: enqueue, onUpdate: (_o, b) => enqueue(b) });
+  const onPod = (oldPod: KubeObject | undefined, pod: KubeObject): void => {
+    for (const b of budgets.store.byIndex(NAMESPACE_INDEX, pod.metadata?.namespace ?? '')) {
+      const sel = labelSelectorFromObject(b.spec?.selector);
+      if (!sel.empty() && (sel.matches(pod.metadata?.labels ?? {}) || sel.matches(oldPod?.metadata?.labels ?? {}))) enqueue(b);
+    }
+  };
+  pods.addEventHandler({ onAdd: (p) => onPod(undefined, p), onUpdate: (o, p) => onPod(o, p), onDelete: (p) => onPod(undefined, p) });
+  return controller;
+}
+
+/** DISRUPTION_CONTROLLER is the table row of the disruption controller. */
+export const DISRUPTION_CONTROLLER: ControllerDescriptor = { name: 'disruption', enabledByDefault: true, create: newDisruptionController };
