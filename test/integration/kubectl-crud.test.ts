@@ -246,7 +246,8 @@ void describe('kubectl CRUD against tkube server', () => {
     const list = JSON.parse(await cluster.kubectlOk(['get', 'configmaps', '-l', 'app=web', '-o', 'json'])) as { kind: string; items: { metadata: { name: string } }[] };
     assert.equal(list.kind, 'List');
     assert.deepEqual(list.items.map((i) => i.metadata.name), ['web-config']);
-    assert.equal(await cluster.kubectlOk(['get', 'pods,configmaps', '-l', 'app=web', '-o', 'jsonpath={.items[*].metadata.name}']), 'web-pod web-config');
+    // The Deployment's own pods (controllers run in the server) carry pod-template-hash; leave them out.
+    assert.equal(await cluster.kubectlOk(['get', 'pods,configmaps', '-l', 'app=web,!pod-template-hash', '-o', 'jsonpath={.items[*].metadata.name}']), 'web-pod web-config');
     const custom = await cluster.kubectlOk(['get', 'deployments', 'web', '-o', 'custom-columns=NAME:.metadata.name,IMAGE:.spec.template.spec.containers[0].image']);
     assert.deepEqual(columns(custom), ['NAME', 'IMAGE']);
     assert.deepEqual(row(custom, 'web'), ['web', 'nginx:1.27']);
@@ -350,7 +351,7 @@ count: 1
     const events = await cluster.kubectlOk(['get', 'events']);
     assert.deepEqual(columns(events), ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
     assert.match(events, /\s+Warning\s+Tested\s+pod\/web-pod\s+hello from the integration test$/m);
-    const selected = await cluster.kubectlOk(['get', 'events', '--field-selector', `involvedObject.uid=${uid},involvedObject.kind=Pod`, '-o', 'name']);
+    const selected = await cluster.kubectlOk(['get', 'events', '--field-selector', `involvedObject.uid=${uid},involvedObject.kind=Pod,reason=Tested`, '-o', 'name']);
     assert.equal(selected.trim(), 'event/web-pod.test1');
     const forPod = await cluster.kubectlOk(['events', '--for', 'pod/web-pod']);
     assert.match(forPod, /Warning\s+Tested\s+Pod\/web-pod\s+hello from the integration test/);

@@ -18,7 +18,7 @@ describe('admission plugin selection', () => {
   it('builds the implemented plugins and reports the others', () => {
     const built = newAdmissionChain({ reader: new MemoryObjectReader(), extraPlugins: [{ name: 'Mine' }] });
     assert.deepEqual(built.chain.names, [
-      'NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'PodSecurity', 'Priority', 'DefaultStorageClass',
+      'NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'PodSecurity', 'Priority', 'DefaultTolerationSeconds', 'DefaultStorageClass',
       'MutatingAdmissionWebhook', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionWebhook', 'ResourceQuota', 'Mine',
     ]);
     assert.ok(built.skipped.includes('TaintNodesByCondition'));

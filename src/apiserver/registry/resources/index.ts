@@ -3,6 +3,11 @@
  * ("/pods", "apps/deployments"). Resources sharing one storage (events.k8s.io events, autoscaling/v1 HPAs) use
  * the key of their storage group/resource. Resources without an entry get the store's defaults (NAME, AGE).
  */
+import {
+  validatingAdmissionPolicyBindingStrategy,
+  validatingAdmissionPolicyStrategy,
+  webhookConfigurationStrategy,
+} from './admissionregistration.js';
 import type { ResourceStrategy } from '../strategy.js';
 import { cronJobStrategy, jobStrategy } from './batch.js';
 import { eventStrategy, leaseStrategy, namespaceStrategy, nodeStrategy, priorityClassStrategy } from './cluster.js';
@@ -62,4 +67,8 @@ export const BUILTIN_STRATEGIES: ReadonlyMap<string, ResourceStrategy> = new Map
   ['rbac.authorization.k8s.io/clusterrolebindings', clusterRoleBindingStrategy],
   ['certificates.k8s.io/certificatesigningrequests', certificateSigningRequestStrategy],
   ['apiextensions.k8s.io/customresourcedefinitions', customResourceDefinitionStrategy],
+  ['admissionregistration.k8s.io/mutatingwebhookconfigurations', webhookConfigurationStrategy],
+  ['admissionregistration.k8s.io/validatingwebhookconfigurations', webhookConfigurationStrategy],
+  ['admissionregistration.k8s.io/validatingadmissionpolicies', validatingAdmissionPolicyStrategy],
+  ['admissionregistration.k8s.io/validatingadmissionpolicybindings', validatingAdmissionPolicyBindingStrategy],
 ]);
