@@ -64,7 +64,7 @@ try {
     const port = await freePort();
     const agent = new Agent({ keepAlive: false, ca: creds.ca, cert: creds.cert, key: creds.key });
     const t = performance.now();
-    const child = spawn(process.execPath, serverArgs(bundle, dataDir, port), { stdio: 'ignore', env: { ...process.env, TKUBE_LOG_LEVEL: 'warn' } });
+    const child = spawn(process.execPath, serverArgs(bundle, dataDir, port, { withControllers: true }), { stdio: 'ignore', env: { ...process.env, TKUBE_LOG_LEVEL: 'warn' } });
     last = child;
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Cannot time the cold start: the server exited (${child.exitCode ?? child.signalCode})`);

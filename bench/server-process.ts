@@ -42,12 +42,18 @@ export interface HttpsReply {
 
 /**
  * serverArgs are the `tkube server` flags for a loopback, agent-less server on `port` (0: any free port) that
- * writes its kubeconfig into dataDir.
+ * writes its kubeconfig into dataDir; without controllers and scheduler unless `withControllers`.
  */
-export function serverArgs(bundle: string, dataDir: string, port = 0): string[] {
+export function serverArgs(bundle: string, dataDir: string, port = 0, opts: { withControllers?: boolean } = {}): string[] {
   return [
     bundle, 'server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1',
     '--write-kubeconfig', join(dataDir, 'bench.kubeconfig'), '--disable-agent',
+    // The API server alone, as the references (etcd, bare Node servers) are alone: no scheduler or workload
+    // controllers reacting to the thousands of benchmark pods. Only the controllers the request path depends on run:
+    // namespace and service-account (admission gives pods their namespace's default ServiceAccount) and ClusterRole
+    // aggregation (the `edit` role the authorization benchmark binds). Every step of the request path still runs
+    // (authentication, authorization, admission, validation, managedFields, storage, watch cache).
+    ...(opts.withControllers ? [] : ['--controllers', 'namespace,serviceaccount,clusterrole-aggregation', '--disable-scheduler']),
   ];
 }
 
