@@ -2,6 +2,7 @@
  * The Node object an agent registers: well-known labels, capacity and allocatable, the pressure and Ready
  * conditions, addresses and nodeInfo, as a kubelet reports them.
  */
+import { formatTimestamp } from '../api/meta/timestamp.js';
 import type { KubeObject } from '../api/meta/types.js';
 
 /** NodeResources is what a node offers (Kubernetes quantities). */
@@ -30,7 +31,7 @@ export interface NodeObjectConfig {
 export const KUBELET_VERSION = 'v1.32.0-tkube';
 
 function ts(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return formatTimestamp(ms);
 }
 
 /** nodeConditions are the conditions of a healthy node at `nowMs`. */

@@ -2,10 +2,11 @@
  * The status an agent reports for a pod whose containers run: phase Running, host and pod IPs, the five pod
  * conditions kubelet 1.32 sets, and one running, started, ready containerStatus per container.
  */
+import { formatTimestamp } from '../api/meta/timestamp.js';
 import type { StartedContainer } from './runtime.js';
 
 function ts(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return formatTimestamp(ms);
 }
 
 /** runningPodStatus builds status fields for a running pod (merged over the existing status). */

@@ -4,6 +4,7 @@
  * increments `count` and `lastTimestamp` of the existing event instead of creating another. Recording never
  * throws: events are informative and a failed write is only logged.
  */
+import { formatTimestamp } from '../api/meta/timestamp.js';
 import type { KubeObject } from '../api/meta/types.js';
 import type { Clock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
@@ -13,7 +14,7 @@ const EVENTS = { version: 'v1', resource: 'events' } as const;
 const MAX_REMEMBERED = 4096;
 
 function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return formatTimestamp(ms);
 }
 
 /** EventRecorder records events for one component. */

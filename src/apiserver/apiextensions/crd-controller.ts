@@ -25,7 +25,7 @@ import type { CustomResourceSchemas } from '../openapi/openapi-documents.js';
 import type { JsonObject } from '../openapi/component-schemas.js';
 import type { GenericStore } from '../registry/generic-store.js';
 import type { ResourceStrategy } from '../registry/strategy.js';
-import { formatTimestamp } from '../registry/timestamp.js';
+import { formatTimestamp } from '../../api/meta/timestamp.js';
 import type { CacheWatcher } from '../watch/cache-watcher.js';
 import { CRD_FINALIZER, readCrd, type CrdCondition, type CrdNames, type CrdVersion, type CustomResourceDefinitionView } from './custom-resource-definition.js';
 import { customResourcePruner, customResourceStrategy } from './custom-resource-strategy.js';

@@ -38,7 +38,7 @@ import { interpretStorageError, OPTIMISTIC_LOCK_MESSAGE } from './storage-error.
 import { namespacePrefix, objectKey, resourcePrefix } from './storage-key.js';
 import { decodeObject, encodeObject } from './stored-object.js';
 import type { ResourceStrategy, StrategyContext } from './strategy.js';
-import { formatTimestamp } from './timestamp.js';
+import { formatTimestamp } from '../../api/meta/timestamp.js';
 
 /** How many times a write retries after losing a race with another writer before answering 409. */
 const MAX_CONFLICT_RETRIES = 5;

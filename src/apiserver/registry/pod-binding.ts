@@ -6,7 +6,7 @@
 import { badRequest, conflict } from '../../api/meta/status-error.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import type { GenericStore } from './generic-store.js';
-import { formatTimestamp } from './timestamp.js';
+import { formatTimestamp } from '../../api/meta/timestamp.js';
 
 function record(v: unknown): Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};

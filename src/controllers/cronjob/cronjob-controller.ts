@@ -10,7 +10,9 @@
  * Jobs are named `<cronjob>-<scheduled time in minutes>` (so a run is created once even if two passes race) and
  * carry `batch.kubernetes.io/cronjob-scheduled-timestamp`.
  */
-import type { KubeObject, OwnerReference } from '../../api/meta/types.js';
+import { formatTimestamp } from '../../api/meta/timestamp.js';
+import { controllerOf } from '../../api/meta/owner-references.js';
+import type { KubeObject } from '../../api/meta/types.js';
 import { semanticJson } from '../../api/meta/semantic-json.js';
 import type { Clock } from '../../base/clock/clock.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../../client/api-error.js';
@@ -52,12 +54,9 @@ export interface CronJobShape extends KubeObject {
   status?: { active?: ObjectReference[]; lastScheduleTime?: string; lastSuccessfulTime?: string };
 }
 
-function controllerOf(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata?.ownerReferences?.find((o) => o.controller === true);
-}
 
 function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return formatTimestamp(ms);
 }
 
 function finishedAt(job: JobShape): number {

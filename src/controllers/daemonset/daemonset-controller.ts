@@ -11,7 +11,8 @@
  */
 import type { LabelSelectorObject } from '../../api/meta/labels.js';
 import { semanticJson } from '../../api/meta/semantic-json.js';
-import type { KubeObject, OwnerReference } from '../../api/meta/types.js';
+import { controllerOf } from '../../api/meta/owner-references.js';
+import type { KubeObject } from '../../api/meta/types.js';
 import { isConflict, isNotFound } from '../../client/api-error.js';
 import { EventRecorder } from '../../client/event-recorder.js';
 import type { SharedInformer } from '../../client/informer/shared-informer.js';
@@ -44,9 +45,6 @@ interface PodShape extends KubeObject {
   status?: { phase?: string; conditions?: { type: string; status: string }[] };
 }
 
-function controllerOf(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata?.ownerReferences?.find((o) => o.controller === true);
-}
 
 function isReady(p: PodShape): boolean {
   return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;

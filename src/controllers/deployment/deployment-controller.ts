@@ -18,6 +18,7 @@
  * takes the difference).
  */
 import { labelSelectorFromObject, type LabelSelectorObject } from '../../api/meta/labels.js';
+import { controllerOf } from '../../api/meta/owner-references.js';
 import type { KubeObject, OwnerReference } from '../../api/meta/types.js';
 import type { Clock } from '../../base/clock/clock.js';
 import type { Logger } from '../../base/log/logger.js';
@@ -102,9 +103,6 @@ function specReplicas(rs: ReplicaSetShape): number {
   return rs.spec?.replicas ?? 0;
 }
 
-function controllerOf(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata?.ownerReferences?.find((o) => o.controller === true);
-}
 
 /** templateWithoutHash drops the pod-template-hash label, to compare a ReplicaSet's template with a Deployment's. */
 function templateWithoutHash(t: PodTemplate | undefined): unknown {

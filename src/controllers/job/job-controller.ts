@@ -14,8 +14,10 @@
  *   after failures (10 s doubling, at most 6 min). Indexed Jobs give each pod its index (annotation, label, env
  *   JOB_COMPLETION_INDEX, hostname `<job>-<index>`).
  */
+import { formatTimestamp } from '../../api/meta/timestamp.js';
 import { semanticJson } from '../../api/meta/semantic-json.js';
-import type { KubeObject, OwnerReference } from '../../api/meta/types.js';
+import { controllerOf } from '../../api/meta/owner-references.js';
+import type { KubeObject } from '../../api/meta/types.js';
 import type { Clock } from '../../base/clock/clock.js';
 import type { Logger } from '../../base/log/logger.js';
 import { isConflict, isNotFound } from '../../client/api-error.js';
@@ -81,9 +83,6 @@ interface PodShape extends KubeObject {
   status?: { phase?: string; conditions?: { type: string; status: string }[]; containerStatuses?: ContainerStatus[] };
 }
 
-function controllerOf(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata?.ownerReferences?.find((o) => o.controller === true);
-}
 
 function phaseOf(p: PodShape): string {
   return p.status?.phase ?? '';
@@ -339,7 +338,7 @@ export class JobReconciler implements Reconciler {
   }
 
   #timestamp(ms: number): string {
-    return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return formatTimestamp(ms);
   }
 }
 

@@ -10,6 +10,7 @@
  * - pods on a node with NoExecute taints are evicted (deleted) when they do not tolerate them, or once their
  *   tolerationSeconds (300 s by default, from DefaultTolerationSeconds admission) have passed since the taint came.
  */
+import { formatTimestamp } from '../../api/meta/timestamp.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import { semanticJson } from '../../api/meta/semantic-json.js';
 import type { Clock } from '../../base/clock/clock.js';
@@ -51,7 +52,7 @@ interface PodShape extends KubeObject {
 }
 
 function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return formatTimestamp(ms);
 }
 
 /** NodeLifecycleConfig constructs a NodeLifecycleReconciler. */

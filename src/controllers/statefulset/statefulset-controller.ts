@@ -14,6 +14,7 @@
  */
 import { labelSelectorFromObject, type LabelSelectorObject } from '../../api/meta/labels.js';
 import { semanticJson } from '../../api/meta/semantic-json.js';
+import { controllerOf } from '../../api/meta/owner-references.js';
 import type { KubeObject, OwnerReference } from '../../api/meta/types.js';
 import type { Clock } from '../../base/clock/clock.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../../client/api-error.js';
@@ -60,9 +61,6 @@ interface PodShape extends KubeObject {
   status?: { phase?: string; conditions?: { type: string; status: string }[] };
 }
 
-function controllerOf(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata?.ownerReferences?.find((o) => o.controller === true);
-}
 
 function isReady(p: PodShape): boolean {
   return p.status?.phase === 'Running' && (p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
