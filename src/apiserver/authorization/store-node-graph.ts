@@ -37,14 +37,6 @@ export class StoreNodeGraph implements NodeGraph {
   }
 
   async pod(namespace: string, name: string): Promise<KubeObject | undefined> {
-    const store = this.#pods();
-    if (!store) return undefined;
-    const cached = store.watchCache?.cached(store.keyFor(namespace, name));
-    if (cached) return cached;
-    try {
-      return await store.get(namespace, name);
-    } catch {
-      return undefined;
-    }
+    return this.#pods()?.find(namespace, name);
   }
 }

@@ -50,15 +50,7 @@ export class BootstrapTokenAuthenticator implements Authenticator {
   }
 
   async #secret(name: string): Promise<KubeObject | undefined> {
-    const store = this.#c.secrets();
-    if (!store) return undefined;
-    const cached = store.watchCache?.cached(store.keyFor('kube-system', name));
-    if (cached) return cached;
-    try {
-      return await store.get('kube-system', name);
-    } catch {
-      return undefined;
-    }
+    return this.#c.secrets()?.find('kube-system', name);
   }
 
   /** authenticateToken checks one token (also used by TokenReview); undefined when it is not a valid bootstrap token. */

@@ -318,6 +318,21 @@ export class GenericStore {
   }
 
   /** get returns one object (or its subresource view: Scale for "scale"). resourceVersion is served as "latest". */
+  /**
+   * find reads an object for the server's own use (authenticators, authorizers): from the watch cache when it holds
+   * the key, else from storage. Resolves undefined when the object does not exist; other failures reject.
+   */
+  async find(namespace: string, name: string): Promise<KubeObject | undefined> {
+    const cached = this.#watchCache?.cached(this.keyFor(namespace, name));
+    if (cached) return cached;
+    try {
+      return await this.get(namespace, name);
+    } catch (err) {
+      if (err instanceof StatusError && err.status.code === 404) return undefined;
+      throw err;
+    }
+  }
+
   async get(namespace: string, name: string, subresource = ''): Promise<KubeObject> {
     const obj = decodeObject(await this.#read(this.keyFor(namespace, name), name));
     return subresource === 'scale' ? scaleOf(obj) : obj;

@@ -29,14 +29,7 @@ async function uidOf(store: GenericStore | undefined, namespace: string, name: s
 }
 
 async function objectOf(store: GenericStore | undefined, namespace: string, name: string): Promise<KubeObject | undefined> {
-  if (!store) return undefined;
-  const cached = store.watchCache?.cached(store.keyFor(namespace, name));
-  if (cached) return cached;
-  try {
-    return await store.get(namespace, name);
-  } catch {
-    return undefined;
-  }
+  return store?.find(namespace, name);
 }
 
 /** ServiceAccountAuthenticator implements Authenticator for service-account JWTs. */
