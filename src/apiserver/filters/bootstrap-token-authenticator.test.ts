@@ -21,12 +21,7 @@ function tokenSecret(data: Record<string, string>, extra: Partial<KubeObject> = 
 
 function storeWith(objects: Map<string, KubeObject>): GenericStore {
   const fake = {
-    watchCache: undefined,
-    keyFor: (ns: string, name: string) => `${ns}/${name}`,
-    get: (ns: string, name: string) => {
-      const o = objects.get(`${ns}/${name}`);
-      return o ? Promise.resolve(o) : Promise.reject(new Error('not found'));
-    },
+    find: (ns: string, name: string) => Promise.resolve(objects.get(`${ns}/${name}`)),
   };
   return fake as unknown as GenericStore;
 }
