@@ -13,6 +13,7 @@ import { GARBAGE_COLLECTOR_CONTROLLER } from './garbage-collector/garbage-collec
 import { JOB_CONTROLLER } from './job/job-controller.js';
 import { NAMESPACE_CONTROLLER } from './namespace-controller.js';
 import { NODE_LIFECYCLE_CONTROLLER } from './nodelifecycle/node-lifecycle-controller.js';
+import { POD_GC_CONTROLLER } from './podgc/pod-gc-controller.js';
 import { REPLICASET_CONTROLLER, REPLICATIONCONTROLLER_CONTROLLER } from './replication/replica-set-controller.js';
 import { SERVICEACCOUNT_CONTROLLER } from './serviceaccount-controller.js';
 import { STATEFULSET_CONTROLLER } from './statefulset/statefulset-controller.js';
@@ -32,6 +33,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   DAEMONSET_CONTROLLER,
   NODE_LIFECYCLE_CONTROLLER,
   DISRUPTION_CONTROLLER,
+  POD_GC_CONTROLLER,
   GARBAGE_COLLECTOR_CONTROLLER,
   CLUSTERROLE_AGGREGATION_CONTROLLER,
 ];

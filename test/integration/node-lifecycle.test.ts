@@ -1,8 +1,8 @@
 /**
  * The node lifecycle controller with shortened timing (`--node-monitor-grace-period 15s`, pods tolerate unreachable
  * nodes for 2 s by default): a node that never heartbeats becomes Unknown and is tainted unreachable, its pods are
- * evicted once their toleration runs out (a pod tolerating the taint forever stays), and live simulated nodes keep
- * Ready without taints.
+ * evicted once their toleration runs out (a pod tolerating the taint forever stays), pod GC removes the pods of a
+ * deleted node, and live simulated nodes keep Ready without taints.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -53,6 +53,15 @@ describe('node lifecycle controller', () => {
     }, 30_000);
     const stubborn = await c.kubectlOk(['get', 'pod', 'stubborn', '-n', 'default', '-o', 'jsonpath={.metadata.deletionTimestamp}']);
     assert.equal(stubborn, '');
+  });
+
+  it('pod GC removes the pods of a node that is deleted, after the quarantine', async () => {
+    await c.kubectlOk(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'gone' } }) });
+    await c.kubectlOk(['create', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stranded', namespace: 'default' }, spec: { nodeName: 'gone', tolerations: [{ operator: 'Exists' }], containers: [{ name: 'c', image: 'busybox:1.36' }] } }),
+    });
+    await c.kubectlOk(['delete', 'node', 'gone']);
+    await eventually(async () => (await c.kubectl(['get', 'pod', 'stranded', '-n', 'default'])).code !== 0, 90_000, 500);
   });
 
   it('leaves live nodes Ready and untainted', async () => {
