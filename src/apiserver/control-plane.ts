@@ -39,7 +39,7 @@ import { ReviewHandler } from './reviews/review-handler.js';
 import { PodLogHandler } from './podlogs/pod-log-handler.js';
 import { ServiceAccountAuthenticator } from './serviceaccount/service-account-authenticator.js';
 import { TokenRequestHandler } from './serviceaccount/token-request-handler.js';
-import { TokenSigner } from './serviceaccount/token-signer.js';
+import { SERVICE_ACCOUNT_ISSUER, TokenSigner } from './serviceaccount/token-signer.js';
 import { issuerDiscoveryDocuments } from './serviceaccount/service-account-issuer-discovery.js';
 import { BootstrapTokenAuthenticator } from './filters/bootstrap-token-authenticator.js';
 import { LegacyTokenController } from './serviceaccount/legacy-token-controller.js';
@@ -189,7 +189,23 @@ export class ControlPlane {
         });
         return { allowed: d.allowed, reason: d.reason };
       },
-      tokenReview: async (token) => tokens.authenticateToken(token) ?? (await bootstrapTokens.authenticateToken(token)) ?? serviceAccounts.authenticateToken(token),
+      tokenReview: async (token, audiences) => {
+        // Static and bootstrap tokens know no audience: they are valid for the API server's own only.
+        const wanted = audiences.length > 0 ? audiences : [SERVICE_ACCOUNT_ISSUER];
+        if (wanted.includes(SERVICE_ACCOUNT_ISSUER)) {
+          const plain = tokens.authenticateToken(token) ?? (await bootstrapTokens.authenticateToken(token));
+          if (plain) return { user: plain, audiences: [SERVICE_ACCOUNT_ISSUER] };
+        }
+        let user: UserInfo | undefined;
+        const valid: string[] = [];
+        for (const audience of wanted) {
+          const u = await serviceAccounts.authenticateToken(token, audience);
+          if (!u) continue;
+          user ??= u;
+          valid.push(audience);
+        }
+        return user ? { user, audiences: valid } : undefined;
+      },
       ...(rbac ? { rules: (user: UserInfo, namespace: string) => rbac.subjectRules(user, namespace) } : {}),
     });
     this.#server = new ApiServer({

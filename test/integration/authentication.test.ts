@@ -124,6 +124,27 @@ stringData:
     assert.notEqual((await review('nope')).authenticated, true);
   });
 
+  it('TokenReview honours spec.audiences', async () => {
+    const review = async (token: string, audiences?: string[]) => {
+      const out = await c.kubectlOk(['create', '-o', 'json', '-f', '-'], {
+        input: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, ...(audiences ? { audiences } : {}) } }),
+      });
+      return (JSON.parse(out) as { status: { authenticated?: boolean; audiences?: string[]; user?: { username?: string } } }).status;
+    };
+    const vault = (await c.kubectlOk(['create', 'token', 'builder', '--audience', 'vault'])).trim();
+    const forVault = await review(vault, ['vault', 'other']);
+    assert.equal(forVault.authenticated, true);
+    assert.deepEqual(forVault.audiences, ['vault']);
+    assert.equal(forVault.user?.username, 'system:serviceaccount:default:builder');
+    // Without audiences the API server's own is asked for, which a vault token is not valid for.
+    assert.notEqual((await review(vault)).authenticated, true);
+    const api = (await c.kubectlOk(['create', 'token', 'builder'])).trim();
+    assert.notEqual((await review(api, ['vault'])).authenticated, true);
+    assert.deepEqual((await review(api)).audiences, ['https://kubernetes.default.svc.cluster.local']);
+    // Static tokens know no audience: only the API server's own.
+    assert.notEqual((await review('static-token-bob-0002', ['vault'])).authenticated, true);
+  });
+
   it('serves the OIDC discovery document and the JWKS that verifies our tokens', async () => {
     const conf = await c.request('/.well-known/openid-configuration');
     assert.equal(conf.status, 200, conf.body);

@@ -43,8 +43,11 @@ export interface SubjectRules {
 /** RulesResolver lists a user's rules in a namespace (implemented over RBAC in the control plane). */
 export type RulesResolver = (user: UserInfo, namespace: string) => SubjectRules;
 
-/** TokenReviewer authenticates a bearer token for TokenReview; undefined when the token is not valid. */
-export type TokenReviewer = (token: string) => Promise<UserInfo | undefined>;
+/**
+ * TokenReviewer authenticates a bearer token for TokenReview against the audiences asked for (the API server's own
+ * when none are): the user and the asked audiences the token is valid for, or undefined when it is valid for none.
+ */
+export type TokenReviewer = (token: string, audiences: readonly string[]) => Promise<{ user: UserInfo; audiences: string[] } | undefined>;
 
 /** ReviewContext is what a review needs besides the body. */
 export interface ReviewContext {
@@ -160,9 +163,10 @@ export const REVIEW_RESOURCES: ReadonlyMap<string, ReviewResource> = new Map<str
     async (obj, ctx) => {
       const spec = (obj.spec ?? {}) as { token?: string; audiences?: string[] };
       if (!spec.token) throw badRequest('spec.token is required');
-      const u = await ctx.tokenReview(spec.token);
+      const result = await ctx.tokenReview(spec.token, Array.isArray(spec.audiences) ? spec.audiences : []);
+      const u = result?.user;
       const status = u
-        ? { authenticated: true, user: { username: u.username, uid: u.uid, groups: u.groups, extra: u.extra }, audiences: spec.audiences }
+        ? { authenticated: true, user: { username: u.username, uid: u.uid, groups: u.groups, extra: u.extra }, audiences: result.audiences }
         : { authenticated: false, error: 'invalid bearer token' };
       return withStatus(obj, status);
     },

@@ -10,7 +10,7 @@ import type { Authenticator } from '../filters/authentication.js';
 import type { GenericStore } from '../registry/generic-store.js';
 import type { UserInfo } from '../request/request-info.js';
 import type { KubeObject } from '../../api/meta/types.js';
-import type { TokenSigner } from './token-signer.js';
+import { SERVICE_ACCOUNT_ISSUER, type TokenSigner } from './token-signer.js';
 import { SERVICE_ACCOUNT_TOKEN_SECRET_TYPE } from './legacy-token-controller.js';
 
 /** ServiceAccountAuthenticatorConfig wires the signer and the stores that prove the owner exists. */
@@ -39,10 +39,13 @@ export class ServiceAccountAuthenticator implements Authenticator {
     this.#c = config;
   }
 
-  /** authenticateToken checks one token (also used by TokenReview). */
-  async authenticateToken(token: string): Promise<UserInfo | undefined> {
-    const claims = this.#c.signer.verify(token, Math.floor(this.#c.clock.now() / 1000));
-    if (!claims) return this.#authenticateLegacy(token);
+  /**
+   * authenticateToken checks one token for `audience` (the API server's own by default; TokenReview asks for
+   * others). Legacy Secret-based tokens carry no audience and count for the API server's only.
+   */
+  async authenticateToken(token: string, audience = SERVICE_ACCOUNT_ISSUER): Promise<UserInfo | undefined> {
+    const claims = this.#c.signer.verify(token, Math.floor(this.#c.clock.now() / 1000), audience);
+    if (!claims) return audience === SERVICE_ACCOUNT_ISSUER ? this.#authenticateLegacy(token) : undefined;
     const k = claims['kubernetes.io'];
     if ((await uidOf(this.#c.store('', 'serviceaccounts'), k.namespace, k.serviceaccount.name)) !== k.serviceaccount.uid) return undefined;
     if (k.pod && (await uidOf(this.#c.store('', 'pods'), k.namespace, k.pod.name)) !== k.pod.uid) return undefined;
