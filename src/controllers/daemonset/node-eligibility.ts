@@ -4,24 +4,9 @@
  * DaemonSet pods tolerate `node.kubernetes.io/unschedulable` (and the not-ready/unreachable taints), as upstream
  * adds those tolerations to them, so cordoned and briefly unhealthy nodes keep their daemons.
  */
+import { anyTermMatches, type NodeSelectorTerm } from '../../api/core/node-selector.js';
+import { tolerates, type Taint, type Toleration } from '../../api/core/tolerations.js';
 import type { KubeObject } from '../../api/meta/types.js';
-
-interface Taint {
-  key: string;
-  value?: string;
-  effect: string;
-}
-interface Toleration {
-  key?: string;
-  operator?: 'Exists' | 'Equal';
-  value?: string;
-  effect?: string;
-}
-interface NodeSelectorRequirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
-  values?: string[];
-}
 
 /** NodeShape is the part of v1 Node read here. */
 export interface NodeShape extends KubeObject {
@@ -32,7 +17,7 @@ export interface NodeShape extends KubeObject {
 export interface DaemonPodSpec {
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];
-  affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: { matchExpressions?: NodeSelectorRequirement[] }[] } } };
+  affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] } } };
 }
 
 /** DAEMON_TOLERATIONS are added to every DaemonSet pod, as upstream does. */
@@ -45,36 +30,12 @@ export const DAEMON_TOLERATIONS: readonly Toleration[] = [
   { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
 ];
 
-function tolerates(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.operator === 'Exists') return !t.key || t.key === taint.key;
-  return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
-}
-
-function requirementHolds(r: NodeSelectorRequirement, labels: Record<string, string>): boolean {
-  const v = labels[r.key];
-  switch (r.operator) {
-    case 'In':
-      return v !== undefined && (r.values ?? []).includes(v);
-    case 'NotIn':
-      return v === undefined || !(r.values ?? []).includes(v);
-    case 'Exists':
-      return v !== undefined;
-    case 'DoesNotExist':
-      return v === undefined;
-    case 'Gt':
-      return v !== undefined && Number(v) > Number(r.values?.[0]);
-    case 'Lt':
-      return v !== undefined && Number(v) < Number(r.values?.[0]);
-  }
-}
-
 /** nodeShouldRunDaemon tells whether the DaemonSet's pod should run on the node. */
 export function nodeShouldRunDaemon(node: NodeShape, spec: DaemonPodSpec): boolean {
   const labels = node.metadata?.labels ?? {};
   for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
   const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  if (terms && terms.length > 0 && !terms.some((t) => (t.matchExpressions ?? []).every((r) => requirementHolds(r, labels)))) return false;
+  if (terms && terms.length > 0 && !anyTermMatches(terms, node)) return false;
   const tolerations = [...(spec.tolerations ?? []), ...DAEMON_TOLERATIONS];
   for (const taint of node.spec?.taints ?? []) {
     if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;

@@ -5,29 +5,9 @@
  * without a period stays.
  */
 
-/** Taint is a v1 Taint. */
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: string;
-  timeAdded?: string;
-}
+import { tolerates, type Taint, type Toleration } from '../../api/core/tolerations.js';
 
-/** Toleration is a v1 Toleration. */
-export interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-  tolerationSeconds?: number;
-}
-
-/** tolerates tells whether the toleration matches the taint (upstream's ToleratesTaint). */
-export function tolerates(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.operator === 'Exists') return !t.key || t.key === taint.key;
-  return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
-}
+export type { Taint, Toleration };
 
 /**
  * evictionTime returns when the pod must be evicted from a node with these taints: undefined (never), or a time in

@@ -2,36 +2,11 @@
  * The Pod and Node fields the scheduler reads, typed narrowly. Objects arrive as plain JSON from informers; these
  * interfaces describe what the plugins rely on and nothing more.
  */
+import type { NodeSelectorRequirement, NodeSelectorTerm } from '../../api/core/node-selector.js';
+import type { Taint, Toleration } from '../../api/core/tolerations.js';
 import type { KubeObject } from '../../api/meta/types.js';
 
-/** Taint is a node taint (core/v1 Taint). */
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' | string;
-}
-
-/** Toleration is a pod toleration (core/v1 Toleration). */
-export interface Toleration {
-  key?: string;
-  operator?: 'Exists' | 'Equal' | string;
-  value?: string;
-  effect?: string;
-  tolerationSeconds?: number;
-}
-
-/** NodeSelectorRequirement is one matchExpressions/matchFields entry. */
-export interface NodeSelectorRequirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt' | string;
-  values?: string[];
-}
-
-/** NodeSelectorTerm: its requirements are ANDed; a NodeSelector's terms are ORed. */
-export interface NodeSelectorTerm {
-  matchExpressions?: NodeSelectorRequirement[];
-  matchFields?: NodeSelectorRequirement[];
-}
+export type { NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration };
 
 /** PodAffinityTerm is core/v1 PodAffinityTerm. */
 export interface PodAffinityTerm {

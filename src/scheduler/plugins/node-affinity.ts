@@ -3,7 +3,7 @@
  * term adds its weight (score, normalized so the best node gets 100).
  */
 import { normalizeScores, type FilterPlugin, type ScorePlugin } from '../framework/plugin.js';
-import { anyTermMatches, termMatches } from '../framework/node-selector.js';
+import { anyTermMatches, termMatches } from '../../api/core/node-selector.js';
 import { SUCCESS, unresolvable } from '../framework/status.js';
 
 /** ERR_NODE_AFFINITY is upstream's reason text. */

@@ -4,7 +4,7 @@
  */
 import type { FilterPlugin } from '../framework/plugin.js';
 import { SUCCESS, unresolvable } from '../framework/status.js';
-import { tolerates } from '../framework/tolerations.js';
+import { tolerates } from '../../api/core/tolerations.js';
 
 /** ERR_NODE_UNSCHEDULABLE is upstream's reason text. */
 export const ERR_NODE_UNSCHEDULABLE = 'node(s) were unschedulable';

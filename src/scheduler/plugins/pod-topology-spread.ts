@@ -13,12 +13,12 @@
  */
 import { labelSelectorFromObject, type LabelSelector } from '../../api/meta/labels.js';
 import type { CycleState } from '../framework/cycle-state.js';
-import { anyTermMatches } from '../framework/node-selector.js';
+import { anyTermMatches } from '../../api/core/node-selector.js';
 import type { NodeInfo } from '../framework/node-info.js';
 import type { Pod, TopologySpreadConstraint } from '../framework/objects.js';
 import { normalizeScores, type FilterPlugin, type ScorePlugin } from '../framework/plugin.js';
 import { SUCCESS, unresolvable, unschedulable } from '../framework/status.js';
-import { firstUntolerated } from '../framework/tolerations.js';
+import { firstUntolerated } from '../../api/core/tolerations.js';
 
 /** ERR_TOPOLOGY_SPREAD and ERR_TOPOLOGY_LABEL are upstream's reason texts. */
 export const ERR_TOPOLOGY_SPREAD = "node(s) didn't match pod topology spread constraints";

@@ -5,7 +5,7 @@
  */
 import { normalizeScores, type FilterPlugin, type ScorePlugin } from '../framework/plugin.js';
 import { SUCCESS, unresolvable } from '../framework/status.js';
-import { firstUntolerated, tolerates } from '../framework/tolerations.js';
+import { firstUntolerated, tolerates } from '../../api/core/tolerations.js';
 
 /** TAINT_TOLERATION_FILTER is the filter half. */
 export const TAINT_TOLERATION_FILTER: FilterPlugin = {

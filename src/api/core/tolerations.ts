@@ -1,8 +1,26 @@
 /**
  * Toleration matching (core/v1 semantics): an empty key with operator Exists tolerates every taint; an empty effect
- * matches every effect; Equal (the default operator) compares values.
+ * matches every effect; Equal (the default operator) compares values. Shared by the scheduler, the DaemonSet
+ * controller and taint-based eviction, so all three read a toleration the same way.
  */
-import type { Taint, Toleration } from './objects.js';
+
+/** Taint is a node taint (core/v1 Taint). */
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' | string;
+  /** Set on NoExecute taints: when the taint was added (eviction deadlines count from it). */
+  timeAdded?: string;
+}
+
+/** Toleration is a pod toleration (core/v1 Toleration). */
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal' | string;
+  value?: string;
+  effect?: string;
+  tolerationSeconds?: number;
+}
 
 /** tolerates tells whether `t` tolerates `taint`. */
 export function tolerates(t: Toleration, taint: Taint): boolean {

@@ -1,8 +1,22 @@
 /**
  * Node selector matching (core/v1 NodeSelector): terms are ORed, a term's requirements ANDed; matchExpressions
- * read labels, matchFields read `metadata.name`. A term with no requirements matches nothing, as upstream.
+ * read labels, matchFields read `metadata.name`. A term with no requirements matches nothing, as upstream. Shared by
+ * the scheduler and the DaemonSet controller.
  */
-import type { Node, NodeSelectorRequirement, NodeSelectorTerm } from './objects.js';
+import type { KubeObject } from '../meta/types.js';
+
+/** NodeSelectorRequirement is one matchExpressions/matchFields entry. */
+export interface NodeSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt' | string;
+  values?: string[];
+}
+
+/** NodeSelectorTerm: its requirements are ANDed; a NodeSelector's terms are ORed. */
+export interface NodeSelectorTerm {
+  matchExpressions?: NodeSelectorRequirement[];
+  matchFields?: NodeSelectorRequirement[];
+}
 
 function matchesRequirement(r: NodeSelectorRequirement, value: string | undefined): boolean {
   const values = r.values ?? [];
@@ -29,7 +43,7 @@ function matchesRequirement(r: NodeSelectorRequirement, value: string | undefine
 }
 
 /** termMatches tells whether one term matches the node. */
-export function termMatches(term: NodeSelectorTerm, node: Node): boolean {
+export function termMatches(term: NodeSelectorTerm, node: KubeObject): boolean {
   const exprs = term.matchExpressions ?? [];
   const fields = term.matchFields ?? [];
   if (exprs.length === 0 && fields.length === 0) return false;
@@ -39,6 +53,6 @@ export function termMatches(term: NodeSelectorTerm, node: Node): boolean {
 }
 
 /** anyTermMatches tells whether some term matches (the ORed NodeSelector). */
-export function anyTermMatches(terms: readonly NodeSelectorTerm[], node: Node): boolean {
+export function anyTermMatches(terms: readonly NodeSelectorTerm[], node: KubeObject): boolean {
   return terms.some((t) => termMatches(t, node));
 }
