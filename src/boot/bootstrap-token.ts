@@ -3,6 +3,7 @@
  * Secret `kube-system/bootstrap-token-<id>` of type `bootstrap.kubernetes.io/token`, created through the API like
  * any client (the admin credentials of the data dir). The API server's BootstrapTokenAuthenticator accepts it.
  */
+import { formatTimestamp } from '../api/meta/timestamp.js';
 import { randomInt } from 'node:crypto';
 import type { KubeObject } from '../api/meta/types.js';
 import type { RestClient } from '../client/rest-client.js';
@@ -47,7 +48,7 @@ export function bootstrapTokenSecret(token: string, o: BootstrapTokenOptions): K
   for (const g of o.groups) if (!g.startsWith('system:bootstrappers:')) throw new Error(`Cannot create bootstrap token: group "${g}" does not start with system:bootstrappers:`);
   const stringData: Record<string, string> = { 'token-id': id, 'token-secret': secret };
   if (o.description) stringData['description'] = o.description;
-  if (o.ttlMs > 0) stringData['expiration'] = new Date(o.now + o.ttlMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (o.ttlMs > 0) stringData['expiration'] = formatTimestamp(o.now + o.ttlMs);
   for (const u of o.usages) stringData[`usage-bootstrap-${u}`] = 'true';
   if (o.groups.length > 0) stringData['auth-extra-groups'] = o.groups.join(',');
   return {

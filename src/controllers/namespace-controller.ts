@@ -12,6 +12,7 @@
  *
  * Every step is idempotent, so a retry or a second worker's pass changes nothing already done.
  */
+import { formatTimestamp } from '../api/meta/timestamp.js';
 import type { KubeObject } from '../api/meta/types.js';
 import { ApiError, isConflict, isNotFound } from '../client/api-error.js';
 import type { SharedInformer } from '../client/informer/shared-informer.js';
@@ -164,7 +165,7 @@ export class NamespaceReconciler implements Reconciler {
   /** #writeConditions records the deletion conditions when they changed (status subresource). */
   async #writeConditions(ns: NamespaceShape, conditions: NamespaceCondition[]): Promise<NamespaceShape> {
     const old = ns.status?.conditions ?? [];
-    const now = new Date(this.#now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const now = formatTimestamp(this.#now());
     let changed = false;
     const merged = conditions.map((c) => {
       const prev = old.find((o) => o.type === c.type);

@@ -11,6 +11,7 @@
  *
  * The scheduler talks to the API only through the client; it never reads storage.
  */
+import { formatTimestamp } from '../api/meta/timestamp.js';
 import type { KubeObject } from '../api/meta/types.js';
 import type { Clock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
@@ -284,7 +285,7 @@ export class Scheduler {
     const prev = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     try {
       if (!prev || prev.status !== 'False' || prev.message !== message) {
-        const now = new Date(this.#clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        const now = formatTimestamp(this.#clock.now());
         await this.#client.patch({ ...path, subresource: 'status' }, 'strategic', {
           status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: now }] },
         });

@@ -4,6 +4,7 @@
  * JSON annotation `scheduler.tkube.io/explanation` (see docs/scheduler.md), written with the binding (one write)
  * or with the FailedScheduling condition.
  */
+import { formatTimestamp } from '../api/meta/timestamp.js';
 import type { ScheduleResult } from './framework/framework.js';
 
 /** EXPLANATION_ANNOTATION is the pod annotation holding the latest explanation. */
@@ -66,7 +67,7 @@ export function explain(result: ScheduleResult, message: string, nowMs: number):
   return {
     result: result.node ? 'Scheduled' : 'Unschedulable',
     ...(result.node ? { node: result.node } : {}),
-    time: new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    time: formatTimestamp(nowMs),
     numAllNodes: result.numAllNodes,
     numChecked: result.rejected.size + result.scores.length,
     numFeasible: result.scores.length,

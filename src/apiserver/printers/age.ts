@@ -2,6 +2,7 @@
  * Ages and durations as kubectl prints them: upstream's `duration.HumanDuration` (`5s`, `3m2s`, `10m`, `4h5m`,
  * `2d3h`, `45d`, `2y10d`). Pure functions of their inputs; `now` is always passed in.
  */
+import { formatTimestamp } from '../../api/meta/timestamp.js';
 
 /** humanDuration renders a duration in milliseconds; negative beyond 1s is `<invalid>`, slightly negative is `0s`. */
 export function humanDuration(ms: number): string {
@@ -47,5 +48,5 @@ export function formatCreatedAt(ts: unknown): string {
   if (typeof ts !== 'string' || ts === '') return '<unknown>';
   const t = Date.parse(ts);
   if (Number.isNaN(t)) return '<unknown>';
-  return new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return formatTimestamp(t);
 }

@@ -6,6 +6,7 @@
  * upstream's 429 with a DisruptionBudget cause; a pod under several budgets is a 500, as upstream. Pods that are not
  * running (pending, finished) are evicted without looking at budgets.
  */
+import { formatTimestamp } from '../../api/meta/timestamp.js';
 import { newStatus, StatusError } from '../../api/meta/status-error.js';
 import { labelSelectorFromObject, type LabelSelectorObject } from '../../api/meta/labels.js';
 import type { KubeObject } from '../../api/meta/types.js';
@@ -41,7 +42,7 @@ async function chargeBudget(budgets: GenericStore, pod: KubeObject, namespace: s
   const status = {
     ...(budget.status ?? {}),
     disruptionsAllowed: allowed - 1,
-    disruptedPods: { ...(budget.status?.disruptedPods ?? {}), [name]: now.toISOString().replace(/\.\d{3}Z$/, 'Z') },
+    disruptedPods: { ...(budget.status?.disruptedPods ?? {}), [name]: formatTimestamp(now.getTime()) },
   };
   await budgets.update(namespace, budget.metadata?.name ?? '', { ...budget, status }, { subresource: 'status' });
 }

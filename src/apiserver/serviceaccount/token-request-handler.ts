@@ -3,6 +3,7 @@
  * a signed token for an existing service account, optionally bound to a pod, with an audience and an expiry.
  * Other resource requests go to the next handler.
  */
+import { formatTimestamp } from '../../api/meta/timestamp.js';
 import { badRequest, invalid, notFound } from '../../api/meta/status-error.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import type { SchemaLookup } from '../../api/schema/types.js';
@@ -88,7 +89,7 @@ export class TokenRequestHandler implements ResourceHandler {
       apiVersion: 'authentication.k8s.io/v1',
       metadata: { name: info.name, namespace: info.namespace, creationTimestamp: null },
       spec: { audiences: claims.aud, expirationSeconds: exp, boundObjectRef: ref ?? null },
-      status: { token, expirationTimestamp: new Date(claims.exp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+      status: { token, expirationTimestamp: formatTimestamp(claims.exp * 1000) },
     });
   }
 }

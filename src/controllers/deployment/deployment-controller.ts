@@ -17,6 +17,7 @@
  * Not done: proportional scaling of several active ReplicaSets when replicas change mid-rollout (the new ReplicaSet
  * takes the difference).
  */
+import { formatTimestamp } from '../../api/meta/timestamp.js';
 import { labelSelectorFromObject, type LabelSelectorObject } from '../../api/meta/labels.js';
 import { controllerOf } from '../../api/meta/owner-references.js';
 import type { KubeObject, OwnerReference } from '../../api/meta/types.js';
@@ -442,7 +443,7 @@ export class DeploymentReconciler implements Reconciler {
   }
 
   #timestamp(): string {
-    return new Date(this.#c.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return formatTimestamp(this.#c.clock.now());
   }
 }
 

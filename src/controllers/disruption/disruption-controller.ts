@@ -7,6 +7,7 @@
  * Simplification: expectedPods is the number of selected pods that exist (upstream asks their controllers for
  * their scale, which matters for percentage budgets while pods are missing).
  */
+import { formatTimestamp } from '../../api/meta/timestamp.js';
 import { disruptionsAllowed as allowedBy, desiredHealthy as desiredBy } from '../../api/policy/disruption-budget.js';
 import { labelSelectorFromObject, type LabelSelectorObject } from '../../api/meta/labels.js';
 import { semanticJson } from '../../api/meta/semantic-json.js';
@@ -72,7 +73,7 @@ export class DisruptionReconciler implements Reconciler {
       reason: allowed > 0 ? 'SufficientPods' : 'InsufficientPods',
       message: '',
       observedGeneration: pdb.metadata?.generation ?? 0,
-      lastTransitionTime: old && old.status === status ? (old.lastTransitionTime ?? '') : new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      lastTransitionTime: old && old.status === status ? (old.lastTransitionTime ?? '') : formatTimestamp(now),
     };
     const next = {
       ...(Object.keys(disrupted).length > 0 ? { disruptedPods: disrupted } : {}),
