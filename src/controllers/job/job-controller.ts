@@ -28,7 +28,7 @@ import type { RestClient } from '../../client/rest-client.js';
 import { Controller } from '../controller.js';
 import type { ControllerContext, ControllerDescriptor } from '../controller-descriptor.js';
 import type { ReconcileResult, Reconciler } from '../reconciler.js';
-import { ControllerExpectations } from '../replication/controller-expectations.js';
+import { ControllerExpectations } from '../controller-expectations.js';
 import { formatIndexes, parseIndexes } from './completion-indexes.js';
 import { matchPodFailurePolicy, type PodFailurePolicyRule } from './pod-failure-policy.js';
 

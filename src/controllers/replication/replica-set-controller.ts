@@ -25,7 +25,7 @@ import type { RestClient } from '../../client/rest-client.js';
 import { Controller } from '../controller.js';
 import type { ControllerContext, ControllerDescriptor } from '../controller-descriptor.js';
 import type { ReconcileResult, Reconciler } from '../reconciler.js';
-import { ControllerExpectations } from './controller-expectations.js';
+import { ControllerExpectations } from '../controller-expectations.js';
 import { EventRecorder } from '../../client/event-recorder.js';
 
 /** BURST_REPLICAS caps creations or deletions per pass (upstream's burstReplicas). */
