@@ -13,7 +13,7 @@ import type { RestClient } from '../../client/rest-client.js';
 import { Controller } from '../controller.js';
 import type { ControllerContext, ControllerDescriptor } from '../controller-descriptor.js';
 import type { Reconciler } from '../reconciler.js';
-import { podEndpoints, type PodShape, type ServiceShape } from './service-endpoints.js';
+import { endpointPorts, endpointTarget, podEndpoints, type EndpointPort, type PodShape, type ServiceShape } from './service-endpoints.js';
 import { selects, servicesSelecting } from './service-pod-index.js';
 
 const SERVICES = { version: 'v1', resource: 'services' } as const;
@@ -30,28 +30,17 @@ interface EndpointAddress {
 interface EndpointSubset {
   addresses?: EndpointAddress[];
   notReadyAddresses?: EndpointAddress[];
-  ports?: { name?: string; port: number; protocol: string; appProtocol?: string }[];
+  ports?: EndpointPort[];
 }
 
 /** endpointSubsets computes the subsets of a Service's Endpoints from its pods. */
 export function endpointSubsets(service: ServiceShape, pods: readonly PodShape[]): EndpointSubset[] {
-  const svcName = service.metadata?.name ?? '';
   const bySignature = new Map<string, EndpointSubset>();
   for (const e of podEndpoints(service, pods)) {
     if (e.terminating && service.spec?.publishNotReadyAddresses !== true) continue;
-    const ports = (service.spec?.ports ?? []).flatMap((p, i) => {
-      const port = e.ports[i];
-      if (port === undefined) return [];
-      return [{ ...(p.name ? { name: p.name } : {}), port, protocol: p.protocol ?? 'TCP', ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) }];
-    });
-    if ((service.spec?.ports ?? []).length > 0 && ports.length === 0) continue;
-    const md = e.pod.metadata ?? {};
-    const address: EndpointAddress = {
-      ip: e.ip,
-      ...(e.pod.spec?.nodeName ? { nodeName: e.pod.spec.nodeName } : {}),
-      ...(e.pod.spec?.hostname && e.pod.spec.subdomain === svcName ? { hostname: e.pod.spec.hostname } : {}),
-      targetRef: { kind: 'Pod', namespace: md.namespace ?? '', name: md.name ?? '', uid: md.uid ?? '' },
-    };
+    const ports = endpointPorts(service, e);
+    if (!ports) continue;
+    const address: EndpointAddress = { ip: e.ip, ...endpointTarget(service, e) };
     const signature = semanticJson(ports);
     let subset = bySignature.get(signature);
     if (!subset) bySignature.set(signature, (subset = ports.length > 0 ? { ports } : {}));

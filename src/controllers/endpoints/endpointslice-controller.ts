@@ -14,7 +14,7 @@ import type { RestClient } from '../../client/rest-client.js';
 import { Controller } from '../controller.js';
 import type { ControllerContext, ControllerDescriptor } from '../controller-descriptor.js';
 import type { Reconciler } from '../reconciler.js';
-import { podEndpoints, type PodShape, type ServiceShape } from './service-endpoints.js';
+import { endpointPorts, endpointTarget, podEndpoints, type EndpointPort, type PodShape, type ServiceShape } from './service-endpoints.js';
 import { selects, servicesSelecting } from './service-pod-index.js';
 
 const SERVICES = { version: 'v1', resource: 'services' } as const;
@@ -27,7 +27,7 @@ const MANAGED_BY = 'endpointslice-controller.k8s.io';
 const MAX_ENDPOINTS_PER_SLICE = 100;
 
 interface SliceContent {
-  ports: { name?: string; port: number; protocol: string; appProtocol?: string }[];
+  ports: EndpointPort[];
   endpoints: Record<string, unknown>[];
 }
 
@@ -35,19 +35,14 @@ interface SliceContent {
 export function desiredSlices(service: ServiceShape, pods: readonly PodShape[]): SliceContent[] {
   const groups = new Map<string, SliceContent>();
   for (const e of podEndpoints(service, pods)) {
-    const ports = (service.spec?.ports ?? []).flatMap((p, i) => {
-      const port = e.ports[i];
-      if (port === undefined) return [];
-      return [{ name: p.name ?? '', port, protocol: p.protocol ?? 'TCP', ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) }];
-    });
-    if ((service.spec?.ports ?? []).length > 0 && ports.length === 0) continue;
-    const md = e.pod.metadata ?? {};
+    const resolved = endpointPorts(service, e);
+    if (!resolved) continue;
+    // Slice ports always carry a name ("" for an unnamed port), as upstream writes them.
+    const ports = resolved.map(({ name, ...rest }) => ({ name: name ?? '', ...rest }));
     const endpoint = {
       addresses: [e.ip],
       conditions: { ready: e.ready, serving: e.serving, terminating: e.terminating },
-      ...(e.pod.spec?.nodeName ? { nodeName: e.pod.spec.nodeName } : {}),
-      ...(e.pod.spec?.hostname && e.pod.spec.subdomain === service.metadata?.name ? { hostname: e.pod.spec.hostname } : {}),
-      targetRef: { kind: 'Pod', namespace: md.namespace ?? '', name: md.name ?? '', uid: md.uid ?? '' },
+      ...endpointTarget(service, e),
     };
     const signature = semanticJson(ports);
     let g = groups.get(signature);

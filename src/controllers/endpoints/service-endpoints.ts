@@ -85,3 +85,35 @@ export function podEndpoints(service: ServiceShape, pods: readonly PodShape[]): 
   }
   return out.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
 }
+
+/** EndpointPort is one resolved port of an endpoint (Endpoints and EndpointSlices share the shape). */
+export interface EndpointPort {
+  name?: string;
+  port: number;
+  protocol: string;
+  appProtocol?: string;
+}
+
+/**
+ * endpointPorts resolves the Service's ports for one pod; undefined when the Service has ports and the pod
+ * offers none of them (such a pod is left out).
+ */
+export function endpointPorts(service: ServiceShape, e: PodEndpoint): EndpointPort[] | undefined {
+  const declared = service.spec?.ports ?? [];
+  const ports = declared.flatMap((p, i) => {
+    const port = e.ports[i];
+    if (port === undefined) return [];
+    return [{ ...(p.name ? { name: p.name } : {}), port, protocol: p.protocol ?? 'TCP', ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) }];
+  });
+  return declared.length > 0 && ports.length === 0 ? undefined : ports;
+}
+
+/** endpointTarget is where an endpoint lives and who it is: node, hostname (for the Service's subdomain) and pod. */
+export function endpointTarget(service: ServiceShape, e: PodEndpoint): { nodeName?: string; hostname?: string; targetRef: { kind: 'Pod'; namespace: string; name: string; uid: string } } {
+  const md = e.pod.metadata ?? {};
+  return {
+    ...(e.pod.spec?.nodeName ? { nodeName: e.pod.spec.nodeName } : {}),
+    ...(e.pod.spec?.hostname && e.pod.spec.subdomain === service.metadata?.name ? { hostname: e.pod.spec.hostname } : {}),
+    targetRef: { kind: 'Pod', namespace: md.namespace ?? '', name: md.name ?? '', uid: md.uid ?? '' },
+  };
+}
