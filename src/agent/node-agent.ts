@@ -15,7 +15,7 @@ import type { Logger } from '../base/log/logger.js';
 import { isAlreadyExists, isNotFound } from '../client/api-error.js';
 import type { RestClient } from '../client/rest-client.js';
 import { renewNodeLease } from './node-lease.js';
-import { nodeConditions, nodeObject, type NodeResources } from './node-object.js';
+import { nodeConditions, nodeObject, type NodeSpec } from './node-object.js';
 import { PodIpAllocator } from './pod-ip-allocator.js';
 import { finishedPodStatus, runningPodStatus } from './pod-status.js';
 import type { ContainerRuntime } from './runtime.js';
@@ -23,17 +23,7 @@ import type { ContainerRuntime } from './runtime.js';
 const NODES = { version: 'v1', resource: 'nodes' } as const;
 const PODS = { version: 'v1', resource: 'pods' } as const;
 
-/** NodeSpec describes one node an agent runs. */
-export interface NodeSpec {
-  readonly name: string;
-  /** The node's address (status.addresses InternalIP, pods' hostIP). */
-  readonly internalIP: string;
-  /** Pod IPs come from here unless the Node already has spec.podCIDR. */
-  readonly podCIDR: string;
-  readonly resources?: NodeResources;
-  readonly labels?: Readonly<Record<string, string>>;
-  readonly taints?: readonly { key: string; value?: string; effect: string }[];
-}
+export type { NodeSpec };
 
 /** PodShape is the part of a pod the agent reads. */
 export interface AgentPod extends KubeObject {

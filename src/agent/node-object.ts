@@ -15,14 +15,20 @@ export interface NodeResources {
   readonly pods?: string;
 }
 
-/** NodeObjectConfig describes the node to register. */
-export interface NodeObjectConfig {
+/** NodeSpec describes one node an agent runs. */
+export interface NodeSpec {
   readonly name: string;
+  /** The node's address (status.addresses InternalIP, pods' hostIP). */
   readonly internalIP: string;
+  /** Pod IPs come from here unless the Node already has spec.podCIDR. */
   readonly podCIDR: string;
   readonly resources?: NodeResources;
   readonly labels?: Readonly<Record<string, string>>;
   readonly taints?: readonly { key: string; value?: string; effect: string }[];
+}
+
+/** NodeObjectConfig describes the node to register: its spec plus what the agent reports about itself. */
+export interface NodeObjectConfig extends NodeSpec {
   readonly runtimeVersion: string;
   readonly nowMs: number;
 }
