@@ -20,19 +20,7 @@ export class StoreObjectReader implements ObjectReader {
   }
 
   async get(group: string, resource: string, namespace: string, name: string): Promise<KubeObject | undefined> {
-    const store = this.#stores(group, resource);
-    if (!store) return undefined;
-    const cache = store.watchCache;
-    if (cache) {
-      const hit = cache.cached(store.keyFor(namespace, name));
-      if (hit) return hit;
-    }
-    try {
-      return await store.get(namespace, name);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    return this.#stores(group, resource)?.find(namespace, name);
   }
 
   async list(group: string, resource: string, namespace: string): Promise<readonly KubeObject[]> {
