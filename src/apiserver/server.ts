@@ -425,6 +425,7 @@ export class ApiServer {
       if (hasImpersonationHeaders(req)) {
         user = await impersonate(req, user, this.#authorizer);
         observed.user = user;
+        observed.audit?.impersonated(user);
       }
       const decision = await this.#authorizer.authorize(user, info);
       if (!decision.allowed) throw forbidden(forbiddenMessage(user, info, decision.reason));
@@ -440,7 +441,7 @@ export class ApiServer {
     try {
       const { url, info, user } = await this.#admit(req, res, auditId, entry, observed);
       if (!entry.longRunning) this.#startDeadline(url, res, entry);
-      if (info.isResourceRequest) await this.#serveResource(req, res, url, info, user, entry.abort);
+      if (info.isResourceRequest) await this.#serveResource(req, res, url, info, user, entry.abort, observed.audit);
       else await this.#serveNonResource(req, res, url, info.path);
     } catch (err) {
       this.#fail(res, err, auditId);
@@ -486,7 +487,7 @@ export class ApiServer {
     }
   }
 
-  async #serveResource(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, user: UserInfo, cancellation: RequestCancellation): Promise<void> {
+  async #serveResource(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, user: UserInfo, cancellation: RequestCancellation, audit: AuditRecord | undefined): Promise<void> {
     const body = await readRequestBody(req, {
       limitBytes: this.#config.maxRequestBodyBytes ?? MAX_REQUEST_BODY_BYTES,
       timeoutMs: this.#config.requestBodyTimeoutMs ?? 60_000,
@@ -503,6 +504,7 @@ export class ApiServer {
       get signal() {
         return cancellation.signal;
       },
+      ...(audit ? { annotateAudit: (key: string, value: string) => audit.annotate(key, value) } : {}),
     };
     await this.#config.resourceHandler.handle(scope);
     if (!res.headersSent) throw internalError('the handler returned without answering');

@@ -22,6 +22,8 @@ interface Event {
   responseObject?: unknown;
   sourceIPs: string[];
   userAgent?: string;
+  impersonatedUser?: { username?: string; groups?: string[] };
+  annotations?: Record<string, string>;
 }
 
 describe('audit log', () => {
@@ -98,5 +100,22 @@ describe('audit log', () => {
     assert.notEqual(bad.code, 0);
     await eventually(() => read().find((e) => e.responseStatus?.code === 401));
     assert.equal(readFileSync(logPath, 'utf8').includes('wrong-token-xyz'), false);
+  });
+
+  it('records the impersonated user beside the requestor', async () => {
+    await c.kubectlOk(['get', 'configmaps', '--as', 'jane', '--as-group', 'system:masters', '-n', 'kube-public']);
+    const got = await eventually(() => read().find((e) => e.verb === 'list' && e.objectRef?.namespace === 'kube-public' && e.impersonatedUser !== undefined));
+    assert.equal(got.user.username, 'system:admin');
+    assert.equal(got.impersonatedUser?.username, 'jane');
+    assert.ok(got.impersonatedUser?.groups?.includes('system:masters'));
+  });
+
+  it('carries PodSecurity audit-mode violations and the enforce policy as annotations', async () => {
+    await c.kubectlOk(['create', 'namespace', 'psa-audit']);
+    await c.kubectlOk(['label', 'namespace', 'psa-audit', 'pod-security.kubernetes.io/audit=restricted']);
+    await c.kubectlOk(['run', 'loose', '-n', 'psa-audit', '--image=busybox', '--restart=Never']);
+    const got = await eventually(() => read().find((e) => e.verb === 'create' && e.objectRef?.resource === 'pods' && e.objectRef.namespace === 'psa-audit' && e.stage === 'ResponseComplete'));
+    assert.match(got.annotations?.['pod-security.kubernetes.io/audit-violations'] ?? '', /^would violate PodSecurity "restricted:latest": /);
+    assert.equal(got.annotations?.['pod-security.kubernetes.io/enforce-policy'], 'privileged:latest');
   });
 });

@@ -47,6 +47,11 @@ export interface AdmissionAttributes {
   readonly options?: unknown;
   /** Adds a warning the client sees as a `Warning: 299 - "…"` header (PodSecurity warn, policies with Warn). */
   warn(message: string): void;
+  /**
+   * Adds an annotation to the request's audit event (PodSecurity `audit` mode, policies with the Audit action);
+   * a no-op when the request is not audited. Keys are `<plugin-domain>/<name>`; a later value for a key wins.
+   */
+  addAuditAnnotation?(key: string, value: string): void;
 }
 
 /**

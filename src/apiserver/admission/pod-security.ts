@@ -2,7 +2,9 @@
  * PodSecurity: the Pod Security Standards, selected per namespace by the labels
  * `pod-security.kubernetes.io/<mode>` (enforce, warn, audit) and `pod-security.kubernetes.io/<mode>-version`.
  * `enforce` refuses pods with upstream's message (`violates PodSecurity "restricted:latest": …`); `warn` answers
- * with Warning headers, for pods and for workloads' pod templates. `audit` annotations wait for the audit log.
+ * with Warning headers, for pods and for workloads' pod templates; `audit` annotates the request's audit event
+ * (`pod-security.kubernetes.io/audit-violations`), and every checked pod's event records the enforce policy
+ * (`pod-security.kubernetes.io/enforce-policy`), as upstream.
  */
 import type { KubeObject } from '../../api/meta/types.js';
 import type { AdmissionAttributes, AdmissionPlugin } from './admission.js';
@@ -21,7 +23,7 @@ interface ModePolicy {
   readonly version: string;
 }
 
-function modeOf(labels: Readonly<Record<string, string>>, mode: 'enforce' | 'warn'): ModePolicy | undefined {
+function modeOf(labels: Readonly<Record<string, string>>, mode: 'enforce' | 'warn' | 'audit'): ModePolicy | undefined {
   const level = labels[`${POD_SECURITY_LABEL_PREFIX}${mode}`];
   if (level === undefined) return undefined;
   // An unknown level is treated as the strictest, as upstream does, rather than silently allowing everything.
@@ -29,7 +31,7 @@ function modeOf(labels: Readonly<Record<string, string>>, mode: 'enforce' | 'war
   return { level: effective, version: labels[`${POD_SECURITY_LABEL_PREFIX}${mode}-version`] ?? 'latest' };
 }
 
-/** PodSecurity is upstream's PodSecurity plugin (enforce and warn modes). */
+/** PodSecurity is upstream's PodSecurity plugin (enforce, warn and audit modes). */
 export class PodSecurity implements AdmissionPlugin {
   readonly name = 'PodSecurity';
   readonly #reader: ObjectReader;
@@ -57,6 +59,7 @@ export class PodSecurity implements AdmissionPlugin {
     const isPod = a.group === '' && a.resource === 'pods';
     const podMeta = isPod ? asRecord(obj.metadata) : asRecord(asRecord(asRecord(obj['spec'])['template'])['metadata']);
     const enforce = modeOf(labels, 'enforce');
+    if (isPod) a.addAuditAnnotation?.(`${POD_SECURITY_LABEL_PREFIX}enforce-policy`, enforce ? `${enforce.level}:${enforce.version}` : 'privileged:latest');
     if (enforce && isPod) {
       const failed = checkPod(enforce.level, podMeta, spec);
       if (failed.length > 0) throw admissionForbidden(a, `violates PodSecurity "${enforce.level}:${enforce.version}": ${formatViolations(failed)}`);
@@ -65,6 +68,11 @@ export class PodSecurity implements AdmissionPlugin {
     if (warn) {
       const failed = checkPod(warn.level, podMeta, spec);
       if (failed.length > 0) a.warn(`would violate PodSecurity "${warn.level}:${warn.version}": ${formatViolations(failed)}`);
+    }
+    const audit = modeOf(labels, 'audit');
+    if (audit && a.addAuditAnnotation) {
+      const failed = checkPod(audit.level, podMeta, spec);
+      if (failed.length > 0) a.addAuditAnnotation(`${POD_SECURITY_LABEL_PREFIX}audit-violations`, `would violate PodSecurity "${audit.level}:${audit.version}": ${formatViolations(failed)}`);
     }
   }
 

@@ -20,6 +20,7 @@ function setup(actions: string[]): ValidatingAdmissionPolicy {
           { expression: 'object.spec.replicas <= int(params.data.max)', messageExpression: '"replicas must be at most " + params.data.max' },
           { expression: "object.metadata.name != 'forbidden'" },
         ],
+        auditAnnotations: [{ key: 'replicas', valueExpression: "'asked for ' + string(object.spec.replicas)" }],
       },
     })
     .add(G, 'validatingadmissionpolicybindings', {
@@ -58,5 +59,15 @@ describe('ValidatingAdmissionPolicy', () => {
     const a = deployment('web', 9);
     await setup(['Warn']).validate(a);
     assert.deepEqual(a.warnings, [`Validation failed for ValidatingAdmissionPolicy 'max-replicas' with binding 'max-replicas-prod': replicas must be at most 3`]);
+  });
+  it('records failures and auditAnnotations in the audit event with Audit', async () => {
+    const a = deployment('web', 9);
+    const annotations: Record<string, string> = {};
+    await setup(['Audit']).validate({ ...a, addAuditAnnotation: (k: string, v: string) => void (annotations[k] = v) });
+    assert.equal(annotations['max-replicas/replicas'], 'asked for 9');
+    assert.deepEqual(JSON.parse(annotations['validation.policy.admission.k8s.io/validation_failure'] ?? '[]'), [
+      { message: 'replicas must be at most 3', policy: 'max-replicas', binding: 'max-replicas-prod', expressionIndex: 0, validationActions: ['Audit'] },
+    ]);
+    assert.deepEqual(a.warnings, []);
   });
 });

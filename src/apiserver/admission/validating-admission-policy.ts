@@ -3,8 +3,9 @@
  * ValidatingAdmissionPolicyBindings. Supported: matchConstraints and the binding's matchResources (resource rules,
  * excludeResourceRules, namespaceSelector, objectSelector), matchConditions, variables, params (paramKind +
  * paramRef by name, parameterNotFoundAction), message / messageExpression / reason, failurePolicy, and the
- * validationActions Deny (422 Invalid unless the validation names a reason) and Warn (a Warning header).
- * Audit waits for the audit log. CEL variables: object, oldObject, request, params, namespaceObject, variables
+ * validationActions Deny (422 Invalid unless the validation names a reason), Warn (a Warning header) and Audit
+ * (the failures as JSON in the audit annotation `validation.policy.admission.k8s.io/validation_failure`), and
+ * auditAnnotations (`<policy>/<key>` annotations from their valueExpression; a null value adds none). CEL variables: object, oldObject, request, params, namespaceObject, variables
  * (evaluated through the shared CEL wrapper in api/cel).
  */
 import { newStatus, StatusError } from '../../api/meta/status-error.js';
@@ -27,6 +28,8 @@ const REASON_CODES: Readonly<Record<string, number>> = { Unauthorized: 401, Forb
 interface Failure {
   readonly message: string;
   readonly reason: string;
+  /** Which of the policy's validations failed (audit annotations report it). */
+  readonly expressionIndex?: number;
 }
 
 function requestOf(a: AdmissionAttributes): JsonRecord {
@@ -154,14 +157,14 @@ export class ValidatingAdmissionPolicy implements AdmissionPlugin {
     }
 
     if (failures.length === 0) {
-      for (const validation of asRecords(pspec['validations'])) {
+      for (const [index, validation] of asRecords(pspec['validations']).entries()) {
         const expression = String(validation['expression'] ?? '');
         const reason = typeof validation['reason'] === 'string' ? validation['reason'] : 'Invalid';
         let result: unknown;
         try {
           result = this.#run(expression, activation);
         } catch (err) {
-          if (!failOpen) failures.push({ message: `expression '${expression}' resulted in error: ${(err as Error).message}`, reason });
+          if (!failOpen) failures.push({ message: `expression '${expression}' resulted in error: ${(err as Error).message}`, reason, expressionIndex: index });
           continue;
         }
         if (result === true) continue;
@@ -175,11 +178,26 @@ export class ValidatingAdmissionPolicy implements AdmissionPlugin {
             // A failing messageExpression falls back to the static message, as upstream.
           }
         }
-        failures.push({ message, reason });
+        failures.push({ message, reason, expressionIndex: index });
+      }
+    }
+
+    if (a.addAuditAnnotation) {
+      for (const annotation of asRecords(pspec['auditAnnotations'])) {
+        try {
+          const value = this.#run(String(annotation['valueExpression'] ?? ''), activation);
+          if (value !== null && value !== undefined) a.addAuditAnnotation(`${policyName}/${String(annotation['key'] ?? '')}`, typeof value === 'string' ? value : JSON.stringify(value));
+        } catch {
+          // An annotation that cannot be evaluated is left out; it never decides the request.
+        }
       }
     }
 
     if (failures.length === 0) return;
+    if (actions.includes('Audit') && a.addAuditAnnotation) {
+      const records = failures.map((f) => ({ message: f.message, policy: policyName, binding: bindingName, expressionIndex: f.expressionIndex ?? 0, validationActions: actions }));
+      a.addAuditAnnotation('validation.policy.admission.k8s.io/validation_failure', JSON.stringify(records));
+    }
     if (actions.includes('Warn')) {
       for (const f of failures) a.warn(`Validation failed for ValidatingAdmissionPolicy '${policyName}' with binding '${bindingName}': ${f.message}`);
     }

@@ -40,6 +40,8 @@ export interface AuditEvent {
   readonly requestURI: string;
   readonly verb: string;
   readonly user: AuditUser;
+  /** The identity the request acted as, when it impersonated one (kubectl --as). */
+  readonly impersonatedUser?: AuditUser;
   readonly sourceIPs: readonly string[];
   readonly userAgent?: string;
   readonly objectRef?: AuditObjectRef;

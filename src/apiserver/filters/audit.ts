@@ -6,7 +6,7 @@
  * bodies are recorded only at the levels that ask for them (the default policy keeps secrets at Metadata).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuditEvent, AuditResponseStatus } from '../audit/audit-event.js';
+import type { AuditEvent, AuditResponseStatus, AuditUser } from '../audit/audit-event.js';
 import { microTime } from '../audit/audit-event.js';
 import type { AuditDecision, AuditPolicy, AuditStage } from '../audit/audit-policy.js';
 import type { RequestInfo, UserInfo } from '../request/request-info.js';
@@ -43,6 +43,10 @@ export interface AuditBegin {
 export interface AuditRecord {
   /** complete writes ResponseComplete with the response's code. Idempotent. */
   complete(code: number): void;
+  /** impersonated records the identity the request acts as (kubectl --as); `user` stays the requestor. */
+  impersonated(user: UserInfo): void;
+  /** annotate adds `key: value` to the events written from now on (admission plugins' audit annotations). */
+  annotate(key: string, value: string): void;
 }
 
 function sourceIps(req: IncomingMessage): string[] {
@@ -53,6 +57,11 @@ function sourceIps(req: IncomingMessage): string[] {
   const remote = req.socket.remoteAddress?.replace(/^::ffff:/, '');
   if (remote && !ips.includes(remote)) ips.push(remote);
   return ips;
+}
+
+/** auditUser is UserInfo as an audit event records it (uid and extra only when set). */
+function auditUser(user: UserInfo): AuditUser {
+  return { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra && Object.keys(user.extra).length > 0 ? { extra: user.extra } : {}) };
 }
 
 function parseJson(text: string): unknown {
@@ -108,6 +117,8 @@ class AuditRequest implements AuditRecord {
   readonly #chunks: Buffer[] = [];
   #captured = 0;
   #done = false;
+  #impersonated: UserInfo | undefined;
+  readonly #annotations: Record<string, string> = {};
 
   constructor(b: AuditBegin, decision: AuditDecision, config: AuditorConfig) {
     this.#b = b;
@@ -161,6 +172,14 @@ class AuditRequest implements AuditRecord {
     }
   }
 
+  impersonated(user: UserInfo): void {
+    this.#impersonated = user;
+  }
+
+  annotate(key: string, value: string): void {
+    this.#annotations[key] = value;
+  }
+
   complete(code: number): void {
     if (this.#done) return;
     this.#done = true;
@@ -200,7 +219,8 @@ class AuditRequest implements AuditRecord {
       stage,
       requestURI: req.url ?? '',
       verb: info.verb,
-      user: user ? { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra && Object.keys(user.extra).length > 0 ? { extra: user.extra } : {}) } : {},
+      user: user ? auditUser(user) : {},
+      ...(this.#impersonated ? { impersonatedUser: auditUser(this.#impersonated) } : {}),
       sourceIPs: sourceIps(req),
       ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
       ...(info.isResourceRequest
@@ -220,6 +240,7 @@ class AuditRequest implements AuditRecord {
       ...(responseObject !== undefined ? { responseObject } : {}),
       requestReceivedTimestamp: microTime(this.#received),
       stageTimestamp: microTime((this.#c.now ?? Date.now)()),
+      ...(Object.keys(this.#annotations).length > 0 ? { annotations: { ...this.#annotations } } : {}),
     };
     this.#c.sink(event);
   }

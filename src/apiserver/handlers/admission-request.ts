@@ -17,5 +17,6 @@ export function admissionRequestOf(ctx: HandlerContext, kind: OptionsKind, delet
   if (fieldManager && kind !== 'DeleteOptions') options['fieldManager'] = fieldManager;
   const dryRun = query.getAll('dryRun');
   if (dryRun.length > 0) options['dryRun'] = dryRun;
-  return { user: ctx.scope.user, options, warn: (message) => addWarnings(ctx, [message]) };
+  const annotate = ctx.scope.annotateAudit;
+  return { user: ctx.scope.user, options, warn: (message) => addWarnings(ctx, [message]), ...(annotate ? { addAuditAnnotation: annotate } : {}) };
 }

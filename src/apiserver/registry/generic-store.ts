@@ -77,6 +77,8 @@ export interface AdmissionRequest {
   readonly options?: unknown;
   /** Sends a warning to the client. @default warnings are dropped */
   readonly warn?: (message: string) => void;
+  /** Annotates the request's audit event. @default annotations are dropped */
+  readonly addAuditAnnotation?: (key: string, value: string) => void;
 }
 
 /** GenericStoreConfig constructs a GenericStore. */
@@ -226,6 +228,7 @@ export class GenericStore {
       dryRun,
       options: request.options,
       warn,
+      ...(request.addAuditAnnotation ? { addAuditAnnotation: request.addAuditAnnotation } : {}),
     };
   }
 

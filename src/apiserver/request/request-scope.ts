@@ -25,6 +25,8 @@ export interface RequestScope {
   readonly body: Buffer;
   /** Aborted when the client goes away or the server shuts down. */
   readonly signal: AbortSignal;
+  /** Annotates the request's audit event; absent when the request is not audited. */
+  readonly annotateAudit?: (key: string, value: string) => void;
 }
 
 /** ResourceHandler serves resource requests (everything under /api/v1 and /apis/<group>/<version>). */
