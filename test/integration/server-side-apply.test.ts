@@ -235,6 +235,28 @@ void describe('server-side apply with kubectl', () => {
     assert.deepEqual(Object.keys(mine?.fieldsV1 ?? {}), ['f:status']);
   });
 
+  void it('applies to the scale subresource: owns spec.replicas under "scale", conflicts with the parent\'s manager', async () => {
+    await cluster.kubectlOk(['create', 'deployment', 'scaled', '--image=nginx', '--replicas=2']);
+    const path = '/apis/apps/v1/namespaces/default/deployments/scaled/scale';
+    const scale = (replicas: number): string => JSON.stringify({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'scaled' }, spec: { replicas } });
+    const conflict = await cluster.request(`${path}?fieldManager=autoscaler`, { method: 'PATCH', headers: { 'Content-Type': 'application/apply-patch+yaml' }, body: scale(4) });
+    assert.equal(conflict.status, 409, conflict.body);
+    assert.match(conflict.body, /\.spec\.replicas/);
+    const forced = await cluster.request(`${path}?fieldManager=autoscaler&force=true`, { method: 'PATCH', headers: { 'Content-Type': 'application/apply-patch+yaml' }, body: scale(4) });
+    assert.equal(forced.status, 200, forced.body);
+    const answer = JSON.parse(forced.body) as { kind: string; spec: { replicas: number } };
+    assert.equal(answer.kind, 'Scale');
+    assert.equal(answer.spec.replicas, 4);
+    const obj = (await getJson(['deployment', 'scaled'])) as ObjectJson & { spec?: { replicas?: number } };
+    assert.equal(obj.spec?.replicas, 4);
+    const mine = obj.metadata.managedFields?.find((e) => e.manager === 'autoscaler');
+    assert.equal(mine?.operation, 'Apply');
+    assert.equal(mine?.subresource, 'scale');
+    assert.deepEqual(mine?.fieldsV1, { 'f:spec': { 'f:replicas': {} } });
+    const wrong = await cluster.request(`${path}?fieldManager=autoscaler`, { method: 'PATCH', headers: { 'Content-Type': 'application/apply-patch+yaml' }, body: scale(-1) });
+    assert.equal(wrong.status, 400, wrong.body);
+  });
+
   void it('creates with 201 and applies a 1 MiB object well under a second', async () => {
     const big = 'x'.repeat(1024);
     const data: Record<string, string> = {};

@@ -15,6 +15,7 @@ import { applyPatch } from '../../api/patch/patch.js';
 import { badRequest, newStatus, StatusError } from '../../api/meta/status-error.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import { groupVersionOf } from '../../api/scheme.js';
+import { scaleOf } from '../registry/scale.js';
 import { admissionRequestOf } from './admission-request.js';
 import { EMPTY_SCHEMAS } from './empty-schemas.js';
 import { applySchemaFor, fieldManagerFor, isObjectBody, managedFieldsRecorderOf } from './handler-context.js';
@@ -25,6 +26,7 @@ import { unknownFieldWarnings } from './unknown-fields.js';
 import { bodyKindOf } from './update.js';
 
 const APPLY_PATCH = 'application/apply-patch+yaml';
+const SCALE_GROUP_VERSION = 'autoscaling/v1';
 
 /** patchObject answers PATCH /…/<name>[/status|/scale]. */
 export async function patchObject(ctx: HandlerContext): Promise<void> {
@@ -65,8 +67,8 @@ async function applyObject(ctx: HandlerContext): Promise<void> {
   const validation = fieldValidationOf(url);
   const info = ctx.entry.info;
   const subresource = ctx.subresource?.name ?? '';
-  if (subresource !== '' && subresource !== 'status') {
-    throw new StatusError(newStatus(415, 'UnsupportedMediaType', `Cannot apply to the ${subresource} subresource: server-side apply serves objects and their status only`));
+  if (subresource !== '' && subresource !== 'status' && subresource !== 'scale') {
+    throw new StatusError(newStatus(415, 'UnsupportedMediaType', `Cannot apply to the ${subresource} subresource: server-side apply serves objects, status and scale only`));
   }
   const body = ctx.decode(validation === 'Strict');
   if (!isObjectBody(body)) throw badRequest('Cannot decode the apply configuration: it is not a JSON object');
@@ -75,10 +77,12 @@ async function applyObject(ctx: HandlerContext): Promise<void> {
     throw badRequest(`the name of the object (${String(bodyName)}) does not match the name on the URL (${ctx.name})`);
   }
   const groupVersion = groupVersionOf(info.group, info.version);
-  if (body.apiVersion !== groupVersion) {
-    throw badRequest(`Incorrect version specified in apply patch. Specified patch version: ${String(body.apiVersion ?? '')}, expected: ${groupVersion}`);
+  const expectedVersion = subresource === 'scale' ? SCALE_GROUP_VERSION : groupVersion;
+  if (body.apiVersion !== expectedVersion) {
+    throw badRequest(`Incorrect version specified in apply patch. Specified patch version: ${String(body.apiVersion ?? '')}, expected: ${expectedVersion}`);
   }
   if (body.metadata?.managedFields !== undefined && body.metadata.managedFields !== null) throw badRequest('metadata.managedFields must be nil');
+  if (subresource === 'scale') return applyScaleObject(ctx, body, { manager, force, dryRun });
   const gvk = bodyKindOf(ctx);
   const warnings = unknownFieldWarnings(ctx, body, gvk, validation);
   let applied: KubeObject = body;
@@ -120,4 +124,40 @@ async function applyObject(ctx: HandlerContext): Promise<void> {
   }
   addWarnings(ctx, warnings);
   writeObject(ctx, 200, patched);
+}
+
+/**
+ * applyScaleObject answers a server-side apply of the `scale` subresource. The applied Scale's only writable
+ * field, spec.replicas, is applied to the parent as `{spec: {replicas}}` with the manager recorded under
+ * subresource "scale", so ownership of spec.replicas is shared with (and conflicts against) the managers of the
+ * parent itself, as upstream keeps it. Answers the parent's Scale.
+ */
+async function applyScaleObject(ctx: HandlerContext, body: KubeObject, opts: { manager: string; force: boolean; dryRun: boolean }): Promise<void> {
+  const info = ctx.entry.info;
+  const spec = body['spec'];
+  const replicas = typeof spec === 'object' && spec !== null ? (spec as Record<string, unknown>)['replicas'] : undefined;
+  if (replicas !== undefined && (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)) {
+    throw badRequest('Cannot apply scale: spec.replicas must be a non-negative integer');
+  }
+  const groupVersion = groupVersionOf(info.group, info.version);
+  const applied = { apiVersion: groupVersion, kind: info.kind, metadata: { name: ctx.name }, ...(replicas !== undefined ? { spec: { replicas } } : {}) };
+  const options = {
+    manager: opts.manager,
+    force: opts.force,
+    schema: applySchemaFor(ctx),
+    apiVersion: groupVersion,
+    now: formatManagedTime(ctx.clock.now()),
+    subresource: 'scale',
+  };
+  const patched = await ctx.entry.store.guaranteedUpdate(
+    ctx.namespace,
+    ctx.name,
+    (current) => {
+      const result = serverSideApply(current as JsonObject, applied as JsonObject, options);
+      if (result.conflicts !== undefined) throw applyConflictError(result.conflicts);
+      return result.object as KubeObject;
+    },
+    { dryRun: opts.dryRun, subresource: '', admission: admissionRequestOf(ctx, 'PatchOptions') },
+  );
+  writeObject(ctx, 200, scaleOf(patched));
 }
