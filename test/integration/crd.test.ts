@@ -383,6 +383,11 @@ describe('CustomResourceDefinitions with kubectl', { timeout: 240_000 }, () => {
     const events = watched.body.trim().split('\n').map((l) => JSON.parse(l) as { object: { apiVersion: string } });
     assert.equal(events.length, 3);
     assert.ok(events.every((e) => e.object.apiVersion === 'example.net/v1'));
+    // A watch of the other served version sees its own apiVersion: events are converted on the way out.
+    const watchedBeta = await cluster.request('/apis/example.net/v1beta1/namespaces/default/gizmos?watch=true&timeoutSeconds=1');
+    const betaEvents = watchedBeta.body.trim().split('\n').map((l) => JSON.parse(l) as { object: { apiVersion: string } });
+    assert.equal(betaEvents.length, 3);
+    assert.ok(betaEvents.every((e) => e.object.apiVersion === 'example.net/v1beta1'), watchedBeta.body);
     const deprecated = await cluster.kubectl(['get', 'gizmos.v1beta1.example.net']);
     assert.match(deprecated.stderr, /Warning: example\.net\/v1beta1 Gizmo is deprecated; use example\.net\/v1 Gizmo/);
     const reds = await cluster.kubectlOk(['get', 'gizmos.v1.example.net', '--field-selector', 'spec.color=red', '-o', 'name']);
@@ -407,6 +412,10 @@ describe('CustomResourceDefinitions with kubectl', { timeout: 240_000 }, () => {
       assert.deepEqual(old['spec'], { colour: 'teal' });
       await cluster.kubectlOk(['patch', 'things.v1.convert.example.com', 't1', '--type=merge', '-p', '{"spec":{"color":"navy"}}']);
       assert.deepEqual((await json(['get', 'things.v1beta1.convert.example.com', 't1']))['spec'], { colour: 'navy' });
+      const watched = await cluster.request('/apis/convert.example.com/v1beta1/namespaces/default/things?watch=true&timeoutSeconds=1');
+      const event = JSON.parse(watched.body.trim().split('\n')[0] ?? '{}') as { object?: { apiVersion?: string; spec?: unknown } };
+      assert.equal(event.object?.apiVersion, 'convert.example.com/v1beta1', watched.body);
+      assert.deepEqual(event.object?.spec, { colour: 'navy' });
       assert.ok(webhook.calls() >= 3);
       await cluster.kubectlOk(['create', '-f', '-'], { input: 'apiVersion: convert.example.com/v1beta1\nkind: Thing\nmetadata: {name: t2}\nspec: {colour: red}\n' });
     } finally {

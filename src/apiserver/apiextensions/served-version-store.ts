@@ -5,8 +5,7 @@
  * the served version. Conversion strategy `None` changes only apiVersion (upstream's rule); `Webhook` asks the
  * CRD's conversion webhook. Objects stored under an older storage version are converted on the way out too.
  * Objects from the watch cache are shared and immutable, so they are copied, never changed.
- * Watch events are not converted (the watch handler encodes them straight from the cache): a watch on a version
- * other than the storage version sees storage-version objects.
+ * Watch events are converted too: the watch handler asks `watchConverter` for each event's object.
  */
 import type { KubeList, KubeObject } from '../../api/meta/types.js';
 import { groupVersionOf } from '../../api/scheme.js';
@@ -61,6 +60,10 @@ export class ServedVersionStore extends GenericStore {
     if (body.apiVersion === undefined || body.apiVersion === '') body.apiVersion = this.#served;
     if (body.kind === undefined || body.kind === '') body.kind = this.info.kind;
     return body.apiVersion === this.#served ? this.#one(body, this.#stored) : body;
+  }
+
+  override get watchConverter(): (obj: KubeObject) => Promise<KubeObject> {
+    return (obj) => this.#one(obj, this.#served);
   }
 
   /** listStored lists objects as stored, unconverted (CRD finalization deletes them without a webhook round trip). */

@@ -9,7 +9,7 @@
  * Expired Status (what upstream's watch cache does); clients then re-list.
  */
 import { watchEventJson } from '../negotiation/object-json.js';
-import { badRequest, invalid, newStatus } from '../../api/meta/status-error.js';
+import { badRequest, invalid, newStatus, StatusError } from '../../api/meta/status-error.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import { namespacePrefix } from '../registry/storage-key.js';
 import type { CacheWatcher } from '../watch/cache-watcher.js';
@@ -106,24 +106,31 @@ export async function watchObjects(ctx: HandlerContext): Promise<void> {
     return JSON.stringify({ type: e.type, object }) + '\n';
   };
 
+  const convert = entry.store.watchConverter;
   try {
     for (;;) {
-      const event = await w.next();
+      let event = await w.next();
       if (!event) break;
       const erv = Number((event.object as KubeObject).metadata?.resourceVersion ?? '0');
       if (erv > lastRv) lastRv = erv;
-      if (res.destroyed || res.writableEnded) break;
-      if (!res.write(encode(event))) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            res.off('drain', done);
-            res.off('close', done);
-            resolve();
-          };
-          res.on('drain', done);
-          res.on('close', done);
-        });
+      if (convert && event.type !== 'BOOKMARK' && event.type !== 'ERROR') {
+        // Converted objects are this watcher's own, so they are encoded here rather than shared across watchers.
+        let object: KubeObject;
+        try {
+          object = await convert(event.object as KubeObject);
+        } catch (err) {
+          // A failing conversion webhook ends the watch with an ERROR event, as upstream; the client re-watches.
+          const status = err instanceof StatusError ? err.status : newStatus(500, 'InternalError', `Cannot convert the watched object: ${(err as Error).message}`);
+          await writeOrWait(res, JSON.stringify({ type: 'ERROR', object: status }) + '\n');
+          break;
+        }
+        event = { ...event, object };
+        if (format.kind === 'json') {
+          if (!(await writeOrWait(res, JSON.stringify({ type: event.type, object }) + '\n'))) break;
+          continue;
+        }
       }
+      if (!(await writeOrWait(res, encode(event)))) break;
     }
   } finally {
     timer.cancel();
@@ -132,6 +139,26 @@ export async function watchObjects(ctx: HandlerContext): Promise<void> {
     res.off('close', stop);
     if (!res.writableEnded) res.end();
   }
+}
+
+/**
+ * writeOrWait writes one encoded event and, when the socket's buffer is full, waits for it to drain (or close);
+ * false when the response can take no more.
+ */
+async function writeOrWait(res: HandlerContext['scope']['res'], chunk: string | Buffer): Promise<boolean> {
+  if (res.destroyed || res.writableEnded) return false;
+  if (!res.write(chunk)) {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+  }
+  return true;
 }
 
 /** validateWatchList applies upstream's ListOptions rules for watch-list (`sendInitialEvents`) requests (422). */

@@ -237,6 +237,15 @@ export class GenericStore {
     return this.#watchCache;
   }
 
+  /**
+   * watchConverter turns an object from the watch cache into what this store serves, for stores that serve a
+   * form other than the stored one (a CRD version other than its storage version); undefined when objects are
+   * served as stored. It never changes its argument (cache objects are shared).
+   */
+  get watchConverter(): ((obj: KubeObject) => Promise<KubeObject>) | undefined {
+    return undefined;
+  }
+
   /** keyFor returns the storage key of an object. */
   keyFor(namespace: string, name: string): string {
     return objectKey(this.keyPrefix, this.info.namespaced ? namespace : '', name);
