@@ -47,6 +47,7 @@ import { Auditor } from './filters/audit.js';
 import type { AuditEvent } from './audit/audit-event.js';
 import type { AuditPolicy } from './audit/audit-policy.js';
 import { decodeBody } from './negotiation/decode-body.js';
+import { resolveServiceReference } from './webhook/service-reference.js';
 import { ApiServer, type OpenApiProvider } from './server.js';
 
 /** ControlPlaneConfig is the construction input of ControlPlane. */
@@ -166,6 +167,7 @@ export class ControlPlane {
       builtins: BUILTIN_RESOURCES,
       clock,
       log: config.log.child('apiextensions'),
+      resolveService: (ref) => resolveServiceReference(new StoreObjectReader((group, resource) => this.#dispatcher.storeFor(group, resource)), ref),
     });
     const apiExtensions = new ApiExtensionsHandler({ next: dispatcher, controller: this.#crdController, schemas });
     const podLogs = new PodLogHandler({ next: apiExtensions, pods: () => dispatcher.storeFor('', 'pods') });

@@ -13,9 +13,9 @@ import { CertificateAuthority } from '../../src/pki/certificate-authority.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
 
 /** A conversion webhook for Thing: v1beta1 spells spec.colour, v1 spells spec.color. */
-async function startConversionWebhook(): Promise<{ server: Server; url: string; caBundle: string; calls: () => number }> {
+async function startConversionWebhook(): Promise<{ server: Server; url: string; port: number; caBundle: string; calls: () => number }> {
   const ca = await CertificateAuthority.create('crd-test-ca');
-  const serving = await ca.issue({ commonName: '127.0.0.1', ipAddresses: ['127.0.0.1'], usage: 'server' });
+  const serving = await ca.issue({ commonName: '127.0.0.1', ipAddresses: ['127.0.0.1'], dnsNames: ['converter.webhooks.svc'], usage: 'server' });
   let calls = 0;
   const server = createServer({ cert: serving.certPem, key: serving.keyPem }, (req, res) => {
     let body = '';
@@ -43,7 +43,7 @@ async function startConversionWebhook(): Promise<{ server: Server; url: string; 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return { server, url: `https://127.0.0.1:${port}/convert`, caBundle: Buffer.from(ca.pem.certPem).toString('base64'), calls: () => calls };
+  return { server, url: `https://127.0.0.1:${port}/convert`, port, caBundle: Buffer.from(ca.pem.certPem).toString('base64'), calls: () => calls };
 }
 
 function thingCrd(url: string, caBundle: string): string {
@@ -423,6 +423,36 @@ describe('CustomResourceDefinitions with kubectl', { timeout: 240_000 }, () => {
     }
     // The webhook is gone: the CRD still goes, with its objects (deleted as stored, without conversion).
     await cluster.kubectlOk(['delete', 'crd', 'things.convert.example.com', '--timeout=30s']);
+  });
+
+  void it('reaches a conversion webhook named by a Service through its endpoints', async () => {
+    const webhook = await startConversionWebhook();
+    try {
+      await cluster.kubectlOk(['create', 'namespace', 'webhooks']);
+      await cluster.kubectlOk(['apply', '-f', '-'], {
+        input: `apiVersion: v1
+kind: Service
+metadata: {name: converter, namespace: webhooks}
+spec: {ports: [{port: 443, targetPort: ${webhook.port}}]}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: converter, namespace: webhooks}
+subsets: [{addresses: [{ip: 127.0.0.1}], ports: [{port: ${webhook.port}}]}]
+`,
+      });
+      const crd = thingCrd('unused', webhook.caBundle)
+        .replaceAll('convert.example.com', 'viasvc.example.com')
+        .replace('        url: unused\n', '        service: {namespace: webhooks, name: converter, path: /convert}\n');
+      await cluster.kubectlOk(['apply', '-f', '-'], { input: crd });
+      await eventually(async () => (await cluster.kubectl(['get', 'things.v1beta1.viasvc.example.com'])).code === 0, 10_000);
+      await cluster.kubectlOk(['create', '-f', '-'], { input: 'apiVersion: viasvc.example.com/v1beta1\nkind: Thing\nmetadata: {name: s1}\nspec: {colour: plum}\n' });
+      assert.deepEqual((await json(['get', 'things.v1.viasvc.example.com', 's1']))['spec'], { color: 'plum' });
+      assert.ok(webhook.calls() >= 1);
+      await cluster.kubectlOk(['delete', 'crd', 'things.viasvc.example.com', '--timeout=30s']);
+    } finally {
+      webhook.server.close();
+    }
   });
 
   void it('refuses names already accepted for another CRD of the group', async () => {

@@ -18,7 +18,8 @@ import type { AdmissionAttributes, AdmissionPlugin } from './admission.js';
 import { anyRuleMatches, isAdmissionConfiguration, namespaceSelectorMatches, objectSelectorMatches } from './admission-match.js';
 import type { ObjectReader } from './object-reader.js';
 import { asRecord, asRecords, type JsonRecord } from './pod-containers.js';
-import { postAdmissionReview, type WebhookTarget } from './webhook-client.js';
+import { readServiceReference, resolveServiceReference } from '../webhook/service-reference.js';
+import { postReview, type WebhookTarget } from '../webhook/webhook-client.js';
 
 const GROUP = 'admissionregistration.k8s.io';
 const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -44,7 +45,7 @@ function deniedBy(webhook: string, result: JsonRecord): StatusError {
 
 /** AdmissionWebhookOptions tune the webhook plugins. */
 export interface AdmissionWebhookOptions {
-  /** @default postAdmissionReview */
+  /** @default postReview */
   readonly call?: WebhookCaller;
 }
 
@@ -56,7 +57,7 @@ abstract class WebhookDispatcher implements AdmissionPlugin {
 
   constructor(reader: ObjectReader, options: AdmissionWebhookOptions) {
     this.reader = reader;
-    this.#call = options.call ?? postAdmissionReview;
+    this.#call = options.call ?? postReview;
   }
 
   handles(a: AdmissionAttributes): boolean {
@@ -154,33 +155,10 @@ abstract class WebhookDispatcher implements AdmissionPlugin {
   async #target(clientConfig: JsonRecord): Promise<WebhookTarget> {
     const caBundle = typeof clientConfig['caBundle'] === 'string' && clientConfig['caBundle'] !== '' ? Buffer.from(clientConfig['caBundle'], 'base64').toString('utf8') : undefined;
     if (typeof clientConfig['url'] === 'string') return { url: clientConfig['url'], caPem: caBundle };
-    const service = asRecord(clientConfig['service']);
-    const ns = String(service['namespace'] ?? '');
-    const svcName = String(service['name'] ?? '');
-    const port = typeof service['port'] === 'number' ? service['port'] : 443;
-    const path = typeof service['path'] === 'string' ? service['path'] : '/';
-    const svc = await this.reader.get('', 'services', ns, svcName);
-    if (!svc) throw new Error(`service "${svcName}" not found`);
-    const servicePort = asRecords(asRecord(svc['spec'])['ports']).find((p) => p['port'] === port);
-    if (!servicePort) throw new Error(`service "${ns}/${svcName}" has no port ${port}`);
-    const targetPort = servicePort['targetPort'] ?? port;
-    const endpoints = await this.reader.get('', 'endpoints', ns, svcName);
-    let address: string | undefined;
-    let endpointPort: number | undefined;
-    for (const subset of asRecords(endpoints?.['subsets'])) {
-      const ip = asRecords(subset['addresses'])[0]?.['ip'];
-      const p = asRecords(subset['ports']).find((x) =>
-        typeof targetPort === 'number' ? x['port'] === targetPort : x['name'] === servicePort['name'] || x['name'] === targetPort,
-      );
-      if (typeof ip === 'string' && p && typeof p['port'] === 'number') {
-        address = ip;
-        endpointPort = p['port'];
-        break;
-      }
-    }
-    if (address === undefined || endpointPort === undefined) throw new Error(`service "${ns}/${svcName}" has no ready endpoints`);
-    const host = address.includes(':') ? `[${address}]` : address;
-    return { url: `https://${host}:${endpointPort}${path}`, caPem: caBundle, serverName: `${svcName}.${ns}.svc` };
+    const ref = readServiceReference(clientConfig);
+    if (!ref) throw new Error('the webhook names neither a url nor a service');
+    const resolved = await resolveServiceReference(this.reader, ref);
+    return { url: resolved.url, caPem: caBundle, serverName: resolved.serverName };
   }
 }
 

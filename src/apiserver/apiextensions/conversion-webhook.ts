@@ -5,13 +5,15 @@
  * one converted object per request object, each of the desired apiVersion. A failure is a 500
  * (`conversion webhook for <gvk> failed: <why>`), as upstream answers.
  *
- * Only `clientConfig.url` is supported: a `service` reference needs routing to cluster IPs, which the API server
- * process does not have yet; such a CRD answers 500 with that reason.
+ * The webhook is reached by `clientConfig.url`, or by `clientConfig.service`, resolved to a ready endpoint of the
+ * Service (see webhook/service-reference.ts) when the API server gives the client a resolver.
  */
 import { randomUUID } from 'node:crypto';
-import { request } from 'node:https';
 import { internalError } from '../../api/meta/status-error.js';
 import type { KubeObject } from '../../api/meta/types.js';
+import type { ResolvedService, ServiceReference } from '../webhook/service-reference.js';
+import { readServiceReference } from '../webhook/service-reference.js';
+import { postReview, type WebhookTarget } from '../webhook/webhook-client.js';
 import { isRecord } from './structural-schema.js';
 
 /** The time a conversion webhook has to answer (upstream's default is 30 s; conversion sits on every read). */
@@ -21,6 +23,10 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 export interface ConversionWebhookConfig {
   /** The webhook's https URL, or undefined when the CRD names a service instead. */
   readonly url: string | undefined;
+  /** The webhook's Service, when it names one instead of a URL. */
+  readonly service?: ServiceReference;
+  /** Resolves a Service reference to an endpoint; without it, a service reference fails every conversion. */
+  readonly resolveService?: (ref: ServiceReference) => Promise<ResolvedService>;
   /** PEM CA bundle (decoded from clientConfig.caBundle) that signs the webhook's certificate; the system's CAs otherwise. */
   readonly caPem?: string;
   /** The kind being converted, for messages (e.g. "example.com/v1, Kind=Widget"). */
@@ -37,26 +43,8 @@ export function readConversionWebhook(crd: KubeObject, what: string): Conversion
   const webhook = isRecord(conversion['webhook']) ? conversion['webhook'] : {};
   const client = isRecord(webhook['clientConfig']) ? webhook['clientConfig'] : {};
   const ca = typeof client['caBundle'] === 'string' && client['caBundle'] !== '' ? Buffer.from(client['caBundle'], 'base64').toString('utf8') : undefined;
-  return { url: typeof client['url'] === 'string' ? client['url'] : undefined, caPem: ca, what };
-}
-
-function post(url: URL, body: string, caPem: string | undefined, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, ca: caPem, timeout: timeoutMs },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => ((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300 ? resolve(text) : reject(new Error(`the server responded with status ${res.statusCode}`))));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no response within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(body);
-  });
+  const service = readServiceReference(client);
+  return { url: typeof client['url'] === 'string' ? client['url'] : undefined, ...(service ? { service } : {}), caPem: ca, what };
 }
 
 /** ConversionWebhook converts objects through a webhook; see the file comment. */
@@ -67,17 +55,29 @@ export class ConversionWebhook {
     this.#config = config;
   }
 
+  /** #target is where the webhook is reached: its URL, or a ready endpoint of its Service. */
+  async #target(): Promise<WebhookTarget> {
+    const caPem = this.#config.caPem;
+    if (this.#config.url !== undefined) {
+      if (!URL.canParse(this.#config.url)) throw new Error(`invalid url ${JSON.stringify(this.#config.url)}`);
+      return { url: this.#config.url, ...(caPem ? { caPem } : {}) };
+    }
+    if (!this.#config.service) throw new Error('the webhook names neither a url nor a service');
+    if (!this.#config.resolveService) throw new Error('service references cannot be resolved by this server');
+    const resolved = await this.#config.resolveService(this.#config.service);
+    return { url: resolved.url, serverName: resolved.serverName, ...(caPem ? { caPem } : {}) };
+  }
+
   /** convert returns `objects` converted to `desiredAPIVersion` (objects already there are not sent). */
   async convert(objects: readonly KubeObject[], desiredAPIVersion: string): Promise<KubeObject[]> {
     const pending = objects.map((o, i) => ({ o, i })).filter(({ o }) => o.apiVersion !== desiredAPIVersion);
     if (pending.length === 0) return [...objects];
     const fail = (why: string) => internalError(`conversion webhook for ${this.#config.what} failed: ${why}`);
-    if (this.#config.url === undefined) throw fail('only clientConfig.url is supported, not a service reference');
-    let url: URL;
+    let target: WebhookTarget;
     try {
-      url = new URL(this.#config.url);
-    } catch {
-      throw fail(`invalid url ${JSON.stringify(this.#config.url)}`);
+      target = await this.#target();
+    } catch (err) {
+      throw fail(err instanceof Error ? err.message : String(err));
     }
     const uid = randomUUID();
     const review = {
@@ -85,17 +85,11 @@ export class ConversionWebhook {
       kind: 'ConversionReview',
       request: { uid, desiredAPIVersion, objects: pending.map(({ o }) => o) },
     };
-    let text: string;
-    try {
-      text = await post(url, JSON.stringify(review), this.#config.caPem, this.#config.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    } catch (err) {
-      throw fail(err instanceof Error ? err.message : String(err));
-    }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw fail('the response is not JSON');
+      parsed = await postReview(target, review, this.#config.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    } catch (err) {
+      throw fail(err instanceof Error ? err.message : String(err));
     }
     const response = isRecord(parsed) && isRecord(parsed['response']) ? parsed['response'] : undefined;
     if (response === undefined) throw fail('the response has no response field');

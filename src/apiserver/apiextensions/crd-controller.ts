@@ -31,6 +31,7 @@ import { CRD_FINALIZER, readCrd, type CrdCondition, type CrdNames, type CrdVersi
 import { customResourcePruner, customResourceStrategy } from './custom-resource-strategy.js';
 import { ServedVersionStore, type Converter } from './served-version-store.js';
 import { ConversionWebhook, readConversionWebhook } from './conversion-webhook.js';
+import type { ResolvedService, ServiceReference } from '../webhook/service-reference.js';
 import { isRecord, type StructuralSchema } from './structural-schema.js';
 
 /** ServedResources is the part of the ResourceDispatcher the controller drives. */
@@ -56,6 +57,8 @@ export interface CrdControllerConfig {
   readonly builtins: readonly ResourceInfo[];
   readonly clock: Clock;
   readonly log: Logger;
+  /** Resolves conversion webhooks' Service references. @default service references fail every conversion */
+  readonly resolveService?: (ref: ServiceReference) => Promise<ResolvedService>;
 }
 
 /** ServedCustomResource is one served version of a CRD. */
@@ -228,7 +231,8 @@ export class CrdController {
       if (accepted !== undefined) {
         const resources = view.versions.filter((v) => v.served).map((v) => ({ info: this.#infoOf(view, accepted, v), crd: view, version: v }));
         const webhook = readConversionWebhook(obj, `${view.group}, Kind=${accepted.kind}`);
-        const converter = webhook === undefined ? undefined : conversionOf(new ConversionWebhook(webhook));
+        const resolveService = this.#config.resolveService;
+        const converter = webhook === undefined ? undefined : conversionOf(new ConversionWebhook(resolveService ? { ...webhook, resolveService } : webhook));
         wanted.set(view.name, { signature: JSON.stringify([obj['spec'], accepted]), resources, converter });
       }
     }

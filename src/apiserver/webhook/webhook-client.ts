@@ -1,5 +1,6 @@
 /**
- * WebhookClient: POSTs an AdmissionReview to a webhook over HTTPS and returns the decoded answer. The server is
+ * WebhookClient: POSTs a review (AdmissionReview, ConversionReview) to a webhook over HTTPS and returns the
+ * decoded answer. The server is
  * verified against the webhook's caBundle (or the system roots when it has none), with `serverName` as the TLS
  * name (a Service's `<name>.<namespace>.svc`), and the whole call is bounded by the webhook's timeout.
  */
@@ -18,8 +19,8 @@ export interface WebhookTarget {
 /** The largest response body accepted from a webhook. */
 const MAX_RESPONSE_BYTES = 3 * 1024 * 1024;
 
-/** postAdmissionReview sends `review` and resolves with the decoded JSON response; rejects on any failure. */
-export function postAdmissionReview(target: WebhookTarget, review: unknown, timeoutMs: number): Promise<unknown> {
+/** postReview sends `review` and resolves with the decoded JSON response; rejects on any failure. */
+export function postReview(target: WebhookTarget, review: unknown, timeoutMs: number): Promise<unknown> {
   const body = Buffer.from(JSON.stringify(review));
   return new Promise((resolve, reject) => {
     const url = new URL(target.url);
