@@ -31,6 +31,8 @@ export interface ServerProcessOptions {
   readonly readyTimeoutMs?: number;
   /** More `tkube server` flags (e.g. `--authorization-mode AlwaysAllow`). @default [] */
   readonly serverArgs?: readonly string[];
+  /** Run the scheduler in the server (the scheduler benchmarks). @default false */
+  readonly withScheduler?: boolean;
 }
 
 /** HttpsReply is a fully read HTTPS response. */
@@ -44,7 +46,7 @@ export interface HttpsReply {
  * serverArgs are the `tkube server` flags for a loopback, agent-less server on `port` (0: any free port) that
  * writes its kubeconfig into dataDir; without controllers and scheduler unless `withControllers`.
  */
-export function serverArgs(bundle: string, dataDir: string, port = 0, opts: { withControllers?: boolean } = {}): string[] {
+export function serverArgs(bundle: string, dataDir: string, port = 0, opts: { withControllers?: boolean; withScheduler?: boolean } = {}): string[] {
   return [
     bundle, 'server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1',
     '--write-kubeconfig', join(dataDir, 'bench.kubeconfig'), '--disable-agent',
@@ -53,7 +55,8 @@ export function serverArgs(bundle: string, dataDir: string, port = 0, opts: { wi
     // namespace and service-account (admission gives pods their namespace's default ServiceAccount) and ClusterRole
     // aggregation (the `edit` role the authorization benchmark binds). Every step of the request path still runs
     // (authentication, authorization, admission, validation, managedFields, storage, watch cache).
-    ...(opts.withControllers ? [] : ['--controllers', 'namespace,serviceaccount,clusterrole-aggregation', '--disable-scheduler']),
+    ...(opts.withControllers ? [] : ['--controllers', 'namespace,serviceaccount,clusterrole-aggregation']),
+    ...(opts.withControllers || opts.withScheduler ? [] : ['--disable-scheduler']),
   ];
 }
 
@@ -136,7 +139,7 @@ export class ServerProcess {
     const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tkube-bench-'));
     const statePath = join(dir, 'server.json');
     rmSync(statePath, { force: true });
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...serverArgs(bundle, dir), ...(opts.serverArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: 'warn' } });
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...serverArgs(bundle, dir, 0, { withScheduler: opts.withScheduler === true }), ...(opts.serverArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: process.env['TKUBE_BENCH_LOG_LEVEL'] ?? 'warn' } });
     const server = new ServerProcess(dir, own, child);
     const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
     for (;;) {

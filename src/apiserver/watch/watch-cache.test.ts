@@ -47,6 +47,25 @@ void describe('WatchCache', () => {
     cache.stop();
   });
 
+  void it('a watch that starts further behind than its buffer gets the whole backlog (ring, state, storage)', async () => {
+    const { storage, cache } = setup({ capacity: 100, watcherBuffer: 10 });
+    await cache.ready();
+    for (let i = 0; i < 60; i++) await storage.create(`${PREFIX}default/b${i}`, cm(`b${i}`));
+    const fromRing = await cache.watch({ prefix: PREFIX, resourceVersion: '5' });
+    assert.equal((await take(fromRing, 55)).length, 55);
+    assert.equal(fromRing.closed, false);
+    const fromState = await cache.watch({ prefix: PREFIX, resourceVersion: '0' });
+    assert.equal((await take(fromState, 60)).length, 60);
+    for (let i = 60; i < 150; i++) await storage.create(`${PREFIX}default/b${i}`, cm(`b${i}`));
+    const fromStorage = await cache.watch({ prefix: PREFIX, resourceVersion: '1' });
+    assert.equal((await take(fromStorage, 149)).length, 149);
+    // Live events are still bounded: a reader that stops reading is closed once 10 more are waiting.
+    for (let i = 150; i < 170; i++) await storage.create(`${PREFIX}default/b${i}`, cm(`b${i}`));
+    assert.equal(fromState.closed, true);
+    for (const w of [fromRing, fromStorage]) w.close();
+    cache.stop();
+  });
+
   void it('watch() resumes from the ring, from storage past the ring, and answers TooOld past compaction', async () => {
     const { storage, cache } = setup({ capacity: 3 });
     await cache.ready();

@@ -215,10 +215,13 @@ export class WatchCache {
   }
 
   /** #dispatch sends one event to a watcher, turning it into ADDED/DELETED when the predicate's verdict changes. */
-  #dispatch(reg: Registration, event: CachedEvent): void {
+  /** #dispatch hands one event to a watcher; `initial` marks the backlog replayed when the watch opens (unbounded). */
+  #dispatch(reg: Registration, event: CachedEvent, initial = false): void {
     if (event.revision <= reg.after || !event.key.startsWith(reg.request.prefix)) return;
     const out = convert(event, reg.request.predicate);
-    if (out && !reg.watcher.push(out)) this.#unregister(reg);
+    if (!out) return;
+    if (initial) reg.watcher.pushInitial(out);
+    else if (!reg.watcher.push(out)) this.#unregister(reg);
   }
 
   /** snapshot returns the cached objects under `prefix` and the cache's revision. */
@@ -264,13 +267,13 @@ export class WatchCache {
     if (fromState) {
       // Synchronous from here to registration, so no event can fall between the snapshot and the watcher.
       for (const obj of this.#snapshotNow(request.prefix).items) {
-        if (!request.predicate || request.predicate.matches(obj)) reg.watcher.push({ type: 'ADDED', object: obj });
+        if (!request.predicate || request.predicate.matches(obj)) reg.watcher.pushInitial({ type: 'ADDED', object: obj });
       }
-      if (request.sendInitialEvents) reg.watcher.push(this.#bookmark(after, true));
+      if (request.sendInitialEvents) reg.watcher.pushInitial(this.#bookmark(after, true));
     } else {
       for (let i = 0; i < this.#ringSize; i++) {
         const e = this.#ring[(this.#ringStart + i) % this.#capacity];
-        if (e) this.#dispatch(reg, e);
+        if (e) this.#dispatch(reg, e, true);
       }
     }
     if (reg.watcher.closed) return reg.watcher;
@@ -284,6 +287,7 @@ export class WatchCache {
    * watchers get no periodic bookmarks; they are rare and end like any other watch.
    */
   #watchStorage(request: WatchRequest, after: number): CacheWatcher {
+    const catchUpTo = this.#revision;
     let storageWatch: Watch | undefined;
     let done = false;
     const watcher = new CacheWatcher(this.#watcherBuffer, () => {
@@ -297,8 +301,12 @@ export class WatchCache {
           for (const e of events) {
             if (done) return;
             const prev = e.prevKv ? decodeObject(e.prevKv) : undefined;
-            const out = convert(cachedEventOf(e, prev), request.predicate);
-            if (out) watcher.push(out);
+            const cached = cachedEventOf(e, prev);
+            const out = convert(cached, request.predicate);
+            if (!out) continue;
+            // The backlog up to the cache's revision at open is the watch's start, not a slow reader.
+            if (cached.revision <= catchUpTo) watcher.pushInitial(out);
+            else watcher.push(out);
           }
         },
         onError: () => watcher.close('cache-reset'),
