@@ -25,7 +25,8 @@ export interface Credentials {
 export interface ServerProcessOptions {
   /** Reuse this data dir (it is then not removed by stop()). @default a fresh temp dir */
   readonly dataDir?: string;
-  /** Node flags put before the bundle (`--cpu-prof`, say, to see where the server spends its time). @default [] */
+  /** Node flags put before the bundle (`--cpu-prof`, say, to see where the server spends its time); the
+   *  environment variable TKUBE_BENCH_NODE_ARGS adds more to any benchmark's servers. @default [] */
   readonly nodeArgs?: readonly string[];
   /** How long to wait for server.json. @default 60000 */
   readonly readyTimeoutMs?: number;
@@ -139,7 +140,8 @@ export class ServerProcess {
     const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tkube-bench-'));
     const statePath = join(dir, 'server.json');
     rmSync(statePath, { force: true });
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...serverArgs(bundle, dir, 0, { withScheduler: opts.withScheduler === true }), ...(opts.serverArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: process.env['TKUBE_BENCH_LOG_LEVEL'] ?? 'warn' } });
+    const nodeArgs = [...(opts.nodeArgs ?? []), ...(process.env['TKUBE_BENCH_NODE_ARGS']?.split(' ').filter((a) => a !== '') ?? [])];
+    const child = spawn(process.execPath, [...nodeArgs, ...serverArgs(bundle, dir, 0, { withScheduler: opts.withScheduler === true }), ...(opts.serverArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: process.env['TKUBE_BENCH_LOG_LEVEL'] ?? 'warn' } });
     const server = new ServerProcess(dir, own, child);
     const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
     for (;;) {

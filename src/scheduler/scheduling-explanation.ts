@@ -10,8 +10,11 @@ import type { ScheduleResult } from './framework/framework.js';
 /** EXPLANATION_ANNOTATION is the pod annotation holding the latest explanation. */
 export const EXPLANATION_ANNOTATION = 'scheduler.tkube.io/explanation';
 
-/** MAX_EXPLAINED_NODES bounds the per-node entries (annotations share a 256 KiB budget). */
-export const MAX_EXPLAINED_NODES = 50;
+/**
+ * MAX_EXPLAINED_NODES bounds the per-node entries. The annotation rides on every later event of the pod (watch
+ * fan-out, storage), so it stays around 2 KiB; the message summarises the rejections across all nodes.
+ */
+export const MAX_EXPLAINED_NODES = 10;
 
 /** NodeExplanation is one node's part of the explanation. */
 export interface NodeExplanation {

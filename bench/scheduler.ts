@@ -1,0 +1,196 @@
+/**
+ * Scheduler benchmark in the shape of upstream's scheduler_perf SchedulingBasic: N nodes (plain Node objects, as
+ * upstream's perf harness makes them: no kubelets), an initial batch of pods scheduled first, then a measured
+ * batch created by 64 clients as fast as the API takes them while the scheduler (running inside the server, as
+ * `tkube server` runs it) binds them through `pods/binding`, every binding durably stored.
+ * Run: node --import tsx bench/scheduler.ts [--nodes 5000] [--initial 1000] [--measured 10000]
+ *
+ * Figures: scheduled pods/s over the measured batch (first create sent → last binding, by the PodScheduled
+ * condition the binding wrote, to the second), the
+ * per-second throughput distribution (upstream's SchedulingThroughput: average and percentiles of 1 s buckets),
+ * the create rate of the same batch (the durable create rate it is compared with, in the same run) and the ratio
+ * scheduled/s ÷ created/s (1.0 means the scheduler kept up with the API). Prints one JSON line.
+ * Targets: ≥ 680 pods/s on 5,000 nodes; ≥ 1,000 pods/s on 1,000 nodes.
+ */
+import type { Agent } from 'node:https';
+import { request } from 'node:https';
+
+import { round } from './latency-summary.js';
+import { ServerProcess } from './server-process.js';
+
+const CONCURRENCY = 64;
+const NAMESPACE = 'sched';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const NODES = arg('--nodes', 5000);
+const INITIAL = arg('--initial', 1000);
+const MEASURED = arg('--measured', 10_000);
+
+/** node is a Ready node with upstream's scheduler_perf default capacity (4 CPU, 32 GiB, 110 pods). */
+function node(name: string): string {
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, 'topology.kubernetes.io/zone': `zone-${name.length % 3}` } },
+    spec: {},
+    status: {
+      capacity: { cpu: '4', memory: '32Gi', pods: '110' },
+      allocatable: { cpu: '4', memory: '32Gi', pods: '110' },
+      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: now, lastTransitionTime: now }],
+    },
+  });
+}
+
+/** pod is upstream's pod-default: one container requesting 100m CPU and 500Mi memory. */
+function pod(name: string): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NAMESPACE },
+    spec: { containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '500Mi' } } }] },
+  });
+}
+
+/** BindingWatch follows pods in the namespace and records when each pod is first seen bound. */
+class BindingWatch {
+  readonly boundAt = new Map<string, number>();
+  /** How often the server ended the watch and it was resumed. */
+  reopened = 0;
+  #close: () => void = () => undefined;
+
+  #rv = '';
+  #stopped = false;
+
+  /** start opens the watch; it resumes from the last revision seen whenever the server ends it (e.g. as too slow). */
+  start(server: ServerProcess, agent: Agent, resourceVersion: string): Promise<void> {
+    this.#rv = resourceVersion;
+    return new Promise((ready, fail) => {
+      const open = (): void => {
+        const url = new URL(`/api/v1/namespaces/${NAMESPACE}/pods?watch=true&resourceVersion=${this.#rv}&timeoutSeconds=3600`, server.url);
+        const req = request(url, { agent, headers: { Accept: 'application/json' } }, (res) => {
+          if (res.statusCode !== 200) return fail(new Error(`Cannot watch pods: HTTP ${res.statusCode}`));
+          ready();
+          let buffered = '';
+          res.setEncoding('utf8');
+          res.on('end', () => {
+            this.reopened++;
+            if (!this.#stopped) open();
+          });
+          res.on('data', (chunk: string) => {
+            buffered += chunk;
+            let nl: number;
+            while ((nl = buffered.indexOf('\n')) >= 0) {
+              const line = buffered.slice(0, nl);
+              buffered = buffered.slice(nl + 1);
+              const event = JSON.parse(line) as { type: string; object?: { metadata?: { name?: string; resourceVersion?: string }; spec?: { nodeName?: string } } };
+              if (event.type === 'ERROR') return fail(new Error(`Cannot watch pods: ${line.slice(0, 300)}`));
+              this.#rv = event.object?.metadata?.resourceVersion ?? this.#rv;
+              const name = event.object?.metadata?.name;
+              if (name && event.object?.spec?.nodeName && !this.boundAt.has(name)) this.boundAt.set(name, performance.now());
+            }
+          });
+        });
+        req.on('error', (err) => fail(err));
+        req.end();
+        this.#close = () => req.destroy();
+      };
+      open();
+    });
+  }
+
+  async waitFor(count: number, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    let reported = performance.now();
+    while (this.boundAt.size < count) {
+      if (performance.now() - reported > 10_000) {
+        reported = performance.now();
+        process.stderr.write(`scheduler bench: ${this.boundAt.size} of ${count} pods bound\n`);
+      }
+      if (performance.now() > deadline) throw new Error(`Cannot benchmark the scheduler: only ${this.boundAt.size} of ${count} pods bound within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  close(): void {
+    this.#stopped = true;
+    this.#close();
+  }
+}
+
+/** createAll creates `count` objects with CONCURRENCY clients; resolves with the seconds it took. */
+async function createAll(count: number, create: (i: number) => Promise<void>): Promise<number> {
+  const next = { i: 0 };
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let i = next.i++; i < count; i = next.i++) await create(i);
+    }),
+  );
+  return (performance.now() - start) / 1000;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+const server = await ServerProcess.start({ withScheduler: true, readyTimeoutMs: 120_000 });
+const watch = new BindingWatch();
+try {
+  const agent = server.agent(CONCURRENCY + 1);
+  await server.createNamespace(agent, NAMESPACE);
+  const expect201 = async (path: string, body: string): Promise<void> => {
+    const reply = await server.call(agent, 'POST', path, body);
+    if (reply.status !== 201) throw new Error(`Cannot create ${path}: HTTP ${reply.status} ${reply.body.toString('utf8').slice(0, 300)}`);
+  };
+  const nodeSeconds = await createAll(NODES, (i) => expect201('/api/v1/nodes', node(`node-${i}`)));
+  const list = await server.call(agent, 'GET', `/api/v1/namespaces/${NAMESPACE}/pods?limit=1`);
+  const rv = (JSON.parse(list.body.toString('utf8')) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  await watch.start(server, agent, rv);
+
+  await createAll(INITIAL, (i) => expect201(`/api/v1/namespaces/${NAMESPACE}/pods`, pod(`initial-${i}`)));
+  await watch.waitFor(INITIAL, 300_000);
+
+  const t0 = Date.now();
+  const createSeconds = await createAll(MEASURED, (i) => expect201(`/api/v1/namespaces/${NAMESPACE}/pods`, pod(`measured-${i}`)));
+  await watch.waitFor(INITIAL + MEASURED, 600_000);
+  // Binding times come from the server's own record (the PodScheduled condition the binding writes, to the
+  // second), not from when this process's watch saw them: under load the watch lags the writes by seconds.
+  const pods = JSON.parse((await server.call(agent, 'GET', `/api/v1/namespaces/${NAMESPACE}/pods`)).body.toString('utf8')) as {
+    items: { metadata: { name: string }; status?: { conditions?: { type: string; lastTransitionTime?: string }[] } }[];
+  };
+  const bound = pods.items
+    .filter((p) => p.metadata.name.startsWith('measured-'))
+    .map((p) => Date.parse(p.status?.conditions?.find((c) => c.type === 'PodScheduled')?.lastTransitionTime ?? '') + 500 - t0);
+  if (bound.length !== MEASURED || bound.some((b) => Number.isNaN(b))) throw new Error('Cannot benchmark the scheduler: a measured pod has no PodScheduled time');
+  const last = Math.max(...bound);
+  const buckets = new Array<number>(Math.max(1, Math.ceil(last / 1000))).fill(0);
+  for (const at of bound) buckets[Math.max(0, Math.min(buckets.length - 1, Math.floor(at / 1000)))]! += 1;
+  const sorted = [...buckets].sort((a, b) => a - b);
+  const scheduledPerSec = MEASURED / (last / 1000);
+  const createdPerSec = MEASURED / createSeconds;
+  process.stdout.write(`${JSON.stringify({
+    bench: 'scheduler',
+    nodes: NODES,
+    initialPods: INITIAL,
+    measuredPods: MEASURED,
+    nodesCreatedPerSec: round(NODES / nodeSeconds),
+    podsCreatedPerSec: round(createdPerSec),
+    podsScheduledPerSec: round(scheduledPerSec),
+    throughputBuckets: { average: round(scheduledPerSec), p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99) },
+    ratioToCreates: round(scheduledPerSec / createdPerSec, 3),
+    serverPeakRssMb: round(server.rssMegabytes('VmHWM')),
+    watchResumes: watch.reopened,
+    perSecond: buckets,
+    createSeconds: round(createSeconds),
+  })}\n`);
+  agent.destroy();
+} finally {
+  watch.close();
+  await server.stop();
+}
