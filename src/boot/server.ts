@@ -94,7 +94,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       client: controllerClient,
       controllers: config.controllers ?? '*',
       log: log.child('controller-manager'),
-      settings: { nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs },
+      settings: { nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs, clusterCidr: config.clusterCidr },
     });
     await controllers.start();
   } catch (err) {

@@ -28,6 +28,10 @@ export interface ControllerSettings {
   readonly nodeMonitorGracePeriodMs?: number;
   /** How often node health is checked. @default 5 s */
   readonly nodeMonitorPeriodMs?: number;
+  /** The range node pod CIDRs are cut from (`--cluster-cidr`). @default 10.42.0.0/16 */
+  readonly clusterCidr?: string;
+  /** The prefix length of each node's pod CIDR. @default 24 */
+  readonly nodeCidrMaskSize?: number;
 }
 
 /** ControllerDescriptor describes one controller of the table. */

@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CidrSet } from './cidr-set.js';
+
+void describe('CidrSet', () => {
+  void it('hands out the highest free /24 of a /16, reuses released ones, and knows its own subnets', () => {
+    const set = new CidrSet('10.42.0.0/16', 24);
+    assert.equal(set.size, 256);
+    assert.equal(set.occupy('10.42.255.0/24'), true);
+    assert.equal(set.occupy('10.42.253.0/24'), true);
+    assert.equal(set.allocate(), '10.42.254.0/24');
+    assert.equal(set.allocate(), '10.42.252.0/24');
+    set.release('10.42.254.0/24');
+    assert.equal(set.allocate(), '10.42.254.0/24');
+    assert.equal(set.occupy('10.99.0.0/24'), false);
+    assert.equal(set.occupy('10.42.5.0/25'), false);
+  });
+  void it('reports exhaustion and refuses impossible masks', () => {
+    const set = new CidrSet('192.168.0.0/30', 30);
+    assert.equal(set.allocate(), '192.168.0.0/30');
+    assert.equal(set.allocate(), undefined);
+    assert.throws(() => new CidrSet('10.42.0.0/16', 8), /mask must lie between \/16 and \/30/);
+    assert.throws(() => new CidrSet('10.42.0/16', 24), /Cannot parse CIDR/);
+  });
+});
