@@ -268,6 +268,7 @@ export class ControlPlane {
       services: store('', 'services'),
       endpoints: this.#dispatcher.storeFor('', 'endpoints'),
       endpointSlices: this.#dispatcher.storeFor('discovery.k8s.io', 'endpointslices'),
+      storageClasses: this.#dispatcher.storeFor('storage.k8s.io', 'storageclasses'),
       kubernetesServiceIp: this.#config.kubernetesServiceIp,
       advertiseAddress: this.#config.advertiseAddress,
       securePort: port,

@@ -32,6 +32,8 @@ export interface ControllerSettings {
   readonly clusterCidr?: string;
   /** The prefix length of each node's pod CIDR. @default 24 */
   readonly nodeCidrMaskSize?: number;
+  /** The directory on each node under which local-path volumes are made. @default /var/lib/tkube/storage */
+  readonly localPathBase?: string;
 }
 
 /** ControllerDescriptor describes one controller of the table. */

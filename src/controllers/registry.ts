@@ -17,6 +17,7 @@ import { POD_GC_CONTROLLER } from './podgc/pod-gc-controller.js';
 import { REPLICASET_CONTROLLER, REPLICATIONCONTROLLER_CONTROLLER } from './replication/replica-set-controller.js';
 import { SERVICEACCOUNT_CONTROLLER } from './serviceaccount-controller.js';
 import { NODEIPAM_CONTROLLER } from './nodeipam/node-ipam-controller.js';
+import { PERSISTENTVOLUME_CONTROLLER } from './volume/persistent-volume-controller.js';
 import { STATEFULSET_CONTROLLER } from './statefulset/statefulset-controller.js';
 
 /** CONTROLLERS lists the built-in controllers. */
@@ -24,6 +25,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   NAMESPACE_CONTROLLER,
   SERVICEACCOUNT_CONTROLLER,
   NODEIPAM_CONTROLLER,
+  PERSISTENTVOLUME_CONTROLLER,
   REPLICATIONCONTROLLER_CONTROLLER,
   REPLICASET_CONTROLLER,
   DEPLOYMENT_CONTROLLER,

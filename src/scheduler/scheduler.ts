@@ -25,6 +25,7 @@ import { Framework, type ScheduleResult } from './framework/framework.js';
 import { NodeInfo } from './framework/node-info.js';
 import { podKey, type Node, type Pod } from './framework/objects.js';
 import { defaultProfile, type Profile } from './plugins/registry.js';
+import { examineClaims, podClaimNames, type VolumeLookup } from './plugins/volume-binding.js';
 import { findPreemption, type PreemptionCandidate } from './preemption.js';
 import { SchedulerCache } from './scheduler-cache.js';
 import { EXPLANATION_ANNOTATION, explain } from './scheduling-explanation.js';
@@ -35,6 +36,11 @@ export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 
 const PODS = { version: 'v1', resource: 'pods' } as const;
 const NODES = { version: 'v1', resource: 'nodes' } as const;
+const PVCS = { version: 'v1', resource: 'persistentvolumeclaims' } as const;
+const PVS = { version: 'v1', resource: 'persistentvolumes' } as const;
+const STORAGE_CLASSES = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' } as const;
+/** The claim annotation naming the node of its first pod (read by the provisioner). */
+const SELECTED_NODE_ANNOTATION = 'volume.kubernetes.io/selected-node';
 
 /** SchedulerConfig constructs a Scheduler. */
 export interface SchedulerConfig {
@@ -81,6 +87,7 @@ export class Scheduler {
   /** Pods that preempted others, by key: the node they wait for and the pod (counted there for lower priorities). */
   readonly #nominated = new Map<string, { node: string; pod: Pod }>();
   readonly #maxInflight: number;
+  readonly #volumes: VolumeLookup;
   /** Pods scheduled and failed so far (metrics and tests). */
   scheduledCount = 0;
   failedCount = 0;
@@ -92,7 +99,17 @@ export class Scheduler {
     this.#name = config.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     this.#explain = config.explain ?? true;
     this.#maxInflight = config.maxInflightBindings ?? 128;
-    const profile = config.profile ?? defaultProfile();
+    const claims = config.informers.informerFor(PVCS);
+    const volumes = config.informers.informerFor(PVS);
+    const classes = config.informers.informerFor(STORAGE_CLASSES);
+    this.#volumes = {
+      claim: (namespace, name) => claims.store.get(`${namespace}/${name}`),
+      volume: (name) => volumes.store.get(name),
+      storageClass: (name) => classes.store.get(name),
+    };
+    // A claim appearing or getting bound may make a waiting pod fit.
+    claims.addEventHandler({ onAdd: () => this.#queue.moveAllToActiveOrBackoff(), onUpdate: () => this.#queue.moveAllToActiveOrBackoff() });
+    const profile = config.profile ?? defaultProfile(undefined, this.#volumes);
     this.#framework = new Framework({ filters: profile.filters, scores: profile.scores });
     this.#queue = new SchedulingQueue({ clock: config.clock, initialBackoffMs: config.initialBackoffMs, maxBackoffMs: config.maxBackoffMs });
     this.#events = new EventRecorder({ client: config.client, component: this.#name, clock: config.clock, log: config.log });
@@ -265,6 +282,7 @@ export class Scheduler {
       target: { apiVersion: 'v1', kind: 'Node', name: node },
     };
     try {
+      await this.#selectNodeForClaims(pod, node);
       await this.#client.create({ ...PODS, namespace: md.namespace, name: md.name, subresource: 'binding' }, binding);
     } catch (err) {
       this.#cache.forgetPod(info.key);
@@ -276,6 +294,18 @@ export class Scheduler {
     }
     this.scheduledCount++;
     await this.#events.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Normal', 'Scheduled', `Successfully assigned ${md.namespace}/${md.name} to ${node}`);
+  }
+
+  /**
+   * #selectNodeForClaims records the chosen node on the pod's unbound WaitForFirstConsumer claims (VolumeBinding's
+   * PreBind), so the provisioner makes their volumes there.
+   */
+  async #selectNodeForClaims(pod: Pod, node: string): Promise<void> {
+    if (podClaimNames(pod).length === 0) return;
+    for (const claim of examineClaims(pod, this.#volumes).delayed) {
+      if (claim.metadata?.annotations?.[SELECTED_NODE_ANNOTATION] === node) continue;
+      await this.#client.patch({ ...PVCS, namespace: claim.metadata?.namespace, name: claim.metadata?.name }, 'merge', { metadata: { annotations: { [SELECTED_NODE_ANNOTATION]: node } } });
+    }
   }
 
   async #recordFailure(pod: Pod, result: ScheduleResult, message: string): Promise<void> {

@@ -2,6 +2,7 @@
  * Bootstrap: the objects every cluster has, ensured at each API server start (upstream's system namespaces
  * controller and the `kubernetes` Service reconciler):
  *  - namespaces default, kube-system, kube-public, kube-node-lease (Active);
+ *  - the default StorageClass `local-path` (provisioner tkube.io/local-path, WaitForFirstConsumer);
  *  - Service default/kubernetes: ClusterIP = the first address of the service CIDR, port 443 (https) → 6443;
  *  - Endpoints (and EndpointSlice, when served) default/kubernetes pointing at the API server's address.
  * Existing objects are kept; the Endpoints are corrected when the API server's address changed.
@@ -14,12 +15,18 @@ import { stableJson } from './stable-json.js';
 /** SYSTEM_NAMESPACES are created at start. */
 export const SYSTEM_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
+/** LOCAL_PATH_STORAGE_CLASS is the default StorageClass's name; LOCAL_PATH_PROVISIONER its provisioner. */
+export const LOCAL_PATH_STORAGE_CLASS = 'local-path';
+export const LOCAL_PATH_PROVISIONER = 'tkube.io/local-path';
+
 /** BootstrapConfig says where to write and what the API server's endpoint is. */
 export interface BootstrapConfig {
   readonly namespaces: GenericStore;
   readonly services: GenericStore;
   readonly endpoints?: GenericStore;
   readonly endpointSlices?: GenericStore;
+  /** Where the default `local-path` StorageClass goes (absent: none is created). */
+  readonly storageClasses?: GenericStore;
   /** The `kubernetes` Service's cluster IP (the first address of the service CIDR, e.g. 10.43.0.1). */
   readonly kubernetesServiceIp: string;
   /** The address clients in the cluster reach the API server at. */
@@ -58,6 +65,17 @@ export async function bootstrapCluster(config: BootstrapConfig): Promise<void> {
       metadata: { name, labels: { 'kubernetes.io/metadata.name': name } },
       spec: { finalizers: ['kubernetes'] },
       status: { phase: 'Active' },
+    });
+  }
+  if (config.storageClasses) {
+    // As k3s ships its local-path provisioner: the default class, provisioned on the node a pod lands on.
+    await ensure(config.storageClasses, '', {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: LOCAL_PATH_STORAGE_CLASS, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+      provisioner: LOCAL_PATH_PROVISIONER,
+      reclaimPolicy: 'Delete',
+      volumeBindingMode: 'WaitForFirstConsumer',
     });
   }
   const labels = { component: 'apiserver', provider: 'kubernetes' };

@@ -72,6 +72,7 @@ export interface PodSpec {
   containers?: Container[];
   initContainers?: Container[];
   overhead?: Record<string, string | number>;
+  volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
 }
 
 /** Pod is a pod as the scheduler sees it. */

@@ -11,6 +11,7 @@ import { NODE_RESOURCES_FIT_FILTER, nodeResourcesFitScore, type ScoringStrategy 
 import { NODE_UNSCHEDULABLE } from './node-unschedulable.js';
 import { POD_TOPOLOGY_SPREAD_FILTER, POD_TOPOLOGY_SPREAD_SCORE } from './pod-topology-spread.js';
 import { TAINT_TOLERATION_FILTER, TAINT_TOLERATION_SCORE } from './taint-toleration.js';
+import { volumeBindingFilter, type VolumeLookup } from './volume-binding.js';
 
 /** Profile is the set of plugins one scheduler runs. */
 export interface Profile {
@@ -18,10 +19,23 @@ export interface Profile {
   readonly scores: readonly ScorePlugin[];
 }
 
-/** defaultProfile returns the default plugins; `scoringStrategy` picks NodeResourcesFit's scoring. */
-export function defaultProfile(scoringStrategy: ScoringStrategy = 'LeastAllocated'): Profile {
+/**
+ * defaultProfile returns the default plugins; `scoringStrategy` picks NodeResourcesFit's scoring, and `volumes`
+ * (the scheduler's claim, volume and class listers) enables VolumeBinding.
+ */
+export function defaultProfile(scoringStrategy: ScoringStrategy = 'LeastAllocated', volumes?: VolumeLookup): Profile {
   return {
-    filters: [NODE_UNSCHEDULABLE, NODE_NAME, TAINT_TOLERATION_FILTER, NODE_AFFINITY_FILTER, NODE_PORTS, NODE_RESOURCES_FIT_FILTER, POD_TOPOLOGY_SPREAD_FILTER, INTER_POD_AFFINITY_FILTER],
+    filters: [
+      NODE_UNSCHEDULABLE,
+      NODE_NAME,
+      TAINT_TOLERATION_FILTER,
+      NODE_AFFINITY_FILTER,
+      NODE_PORTS,
+      NODE_RESOURCES_FIT_FILTER,
+      ...(volumes ? [volumeBindingFilter(volumes)] : []),
+      POD_TOPOLOGY_SPREAD_FILTER,
+      INTER_POD_AFFINITY_FILTER,
+    ],
     scores: [TAINT_TOLERATION_SCORE, NODE_AFFINITY_SCORE, nodeResourcesFitScore(scoringStrategy), POD_TOPOLOGY_SPREAD_SCORE, INTER_POD_AFFINITY_SCORE],
   };
 }
