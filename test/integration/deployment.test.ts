@@ -108,6 +108,33 @@ describe('Deployment controller', () => {
     assert.match(events, /Scaled up replica set batch-\w+ to 2 from 0/);
   });
 
+  it('a scale mid-rollout is spread over the old and new ReplicaSets in proportion', async () => {
+    // minReadySeconds keeps new pods unavailable and maxUnavailable 0 keeps the old ones: the rollout stalls at the surge.
+    await c.kubectlOk(['apply', ...ns, '-f', '-'], {
+      input: `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: prop, labels: {app: prop}}
+spec:
+  replicas: 10
+  minReadySeconds: 3600
+  progressDeadlineSeconds: 7200
+  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 3, maxUnavailable: 0}}
+  selector: {matchLabels: {app: prop}}
+  template:
+    metadata: {labels: {app: prop}}
+    spec: {containers: [{name: c, image: "busybox:1.35"}]}
+`,
+    });
+    await eventually(async () => (await replicaSets('prop')).some((r) => r.replicas === 10), 30_000);
+    await c.kubectlOk(['set', 'image', 'deployment/prop', 'c=busybox:1.36', ...ns]);
+    const sizes = async (): Promise<string> => (await replicaSets('prop')).map((r) => `${r.image}=${r.replicas}`).sort().join(',');
+    await eventually(async () => (await sizes()) === 'busybox:1.35=10,busybox:1.36=3', 30_000);
+    await c.kubectlOk(['scale', 'deployment/prop', '--replicas=20', ...ns]);
+    // 20 + 3 surge = 23: the old one grows to ceil(10 × 23 / 13) = 18, the new one gets the 5 left.
+    await eventually(async () => (await sizes()) === 'busybox:1.35=18,busybox:1.36=5', 30_000);
+    await c.kubectlOk(['delete', 'deployment', 'prop', ...ns]);
+  });
+
   it('deleting a Deployment removes its ReplicaSets and pods', async () => {
     await c.kubectlOk(['delete', 'deployment', 'web', ...ns]);
     await eventually(async () => (await replicaSets('web')).length === 0 && (await podImages('web')).length === 0, 60_000);

@@ -33,6 +33,7 @@ import type { ControllerContext, ControllerDescriptor } from '../controller-desc
 import type { ReconcileResult, Reconciler } from '../reconciler.js';
 import { semanticJson } from '../../api/meta/semantic-json.js';
 import { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from './pod-template-hash.js';
+import { proportionalSizes } from './proportional-scaling.js';
 import { newReplicaSetReplicas, resolveSurgeAndUnavailable, type RollingUpdateSpec } from './rollout-parameters.js';
 
 const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments' } as const;
@@ -168,7 +169,11 @@ export class DeploymentReconciler implements Reconciler {
     await this.#syncDeploymentRevision(d, newRS);
 
     let scaled = false;
-    if (!d.spec?.paused && newRS) {
+    if (newRS && !recreate && this.#isScalingEvent(owned, desired)) {
+      // A replicas change mid-rollout is spread over the ReplicaSets first (even when paused); the rollout goes
+      // on at the next sync.
+      scaled = await this.#scaleProportionally(d, newRS, owned, desired, maxSurge);
+    } else if (!d.spec?.paused && newRS) {
       scaled = recreate
         ? await this.#recreate(d, newRS, olds, desired)
         : await this.#rollingUpdate(d, newRS, olds, desired, maxSurge, maxUnavailable);
@@ -315,12 +320,49 @@ export class DeploymentReconciler implements Reconciler {
     return scaled;
   }
 
+  /** #isScalingEvent tells whether some ReplicaSet with pods was sized for another replica count (upstream's test). */
+  #isScalingEvent(owned: readonly ReplicaSetShape[], desired: number): boolean {
+    return owned.some((rs) => specReplicas(rs) > 0 && rs.metadata?.annotations?.[DESIRED_REPLICAS_ANNOTATION] !== String(desired));
+  }
+
+  /** #scaleProportionally resizes the active ReplicaSets after a replicas change (see proportional-scaling.ts). */
+  async #scaleProportionally(d: DeploymentShape, newRS: ReplicaSetShape, owned: readonly ReplicaSetShape[], desired: number, maxSurge: number): Promise<boolean> {
+    const active = owned.filter((rs) => specReplicas(rs) > 0);
+    if (active.length <= 1) {
+      // One ReplicaSet with pods (or none): it takes the whole count, as a plain scale.
+      const target = active[0] ?? newRS;
+      return this.#scale(d, target, desired, true);
+    }
+    const ranked = [...owned].sort(byOldest);
+    const sizes = proportionalSizes(
+      active.map((rs) => ({
+        name: rs.metadata?.name ?? '',
+        replicas: specReplicas(rs),
+        maxReplicas: Number(rs.metadata?.annotations?.[MAX_REPLICAS_ANNOTATION] ?? '') || undefined,
+        age: ranked.indexOf(rs),
+      })),
+      desired,
+      maxSurge,
+      d.status?.replicas ?? 0,
+    );
+    let scaled = false;
+    for (const rs of active) scaled = (await this.#scale(d, rs, sizes.get(rs.metadata?.name ?? '') ?? specReplicas(rs), true)) || scaled;
+    return scaled;
+  }
+
   /** #scale sets a ReplicaSet's replicas and records ScalingReplicaSet as upstream words it. */
-  async #scale(d: DeploymentShape, rs: ReplicaSetShape, replicas: number): Promise<boolean> {
+  async #scale(d: DeploymentShape, rs: ReplicaSetShape, replicas: number, refreshAnnotations = false): Promise<boolean> {
     const from = specReplicas(rs);
-    if (from === replicas) return false;
     const desired = d.spec?.replicas ?? 1;
     const [maxSurge] = resolveSurgeAndUnavailable(d.spec?.strategy?.rollingUpdate, desired);
+    if (from === replicas) {
+      // Same size, new Deployment size: only the annotations change (so the scaling event is over).
+      const stale = rs.metadata?.annotations?.[DESIRED_REPLICAS_ANNOTATION] !== String(desired) || rs.metadata?.annotations?.[MAX_REPLICAS_ANNOTATION] !== String(desired + maxSurge);
+      if (refreshAnnotations && stale) {
+        await this.#patchReplicaSet(rs, { metadata: { annotations: { [DESIRED_REPLICAS_ANNOTATION]: String(desired), [MAX_REPLICAS_ANNOTATION]: String(desired + maxSurge) } } });
+      }
+      return false;
+    }
     const patched = await this.#patchReplicaSet(rs, {
       metadata: {
         resourceVersion: rs.metadata?.resourceVersion,
