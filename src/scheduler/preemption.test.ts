@@ -8,7 +8,7 @@ import { Framework } from './framework/framework.js';
 import { NodeInfo } from './framework/node-info.js';
 import type { Pod } from './framework/objects.js';
 import { defaultProfile } from './plugins/registry.js';
-import { ERR_NOT_ELIGIBLE_NEVER, ERR_NOT_ELIGIBLE_TERMINATING, findPreemption } from './preemption.js';
+import { ERR_NOT_ELIGIBLE_NEVER, ERR_NOT_ELIGIBLE_TERMINATING, findPreemption, splitByBudget, type DisruptionBudget } from './preemption.js';
 
 function pod(name: string, cpu: string, priority: number, extra: Partial<Pod['metadata']> = {}): Pod {
   return { metadata: { name, namespace: 'default', ...extra }, spec: { priority, containers: [{ name: 'c', resources: { requests: { cpu } } }] } };
@@ -29,11 +29,11 @@ function framework(): Framework {
   return new Framework({ filters: p.filters, scores: p.scores, random: () => 0 });
 }
 
-function run(incoming: Pod, nodes: NodeInfo[], nominated?: string): ReturnType<typeof findPreemption> {
+function run(incoming: Pod, nodes: NodeInfo[], nominated?: string, budgets: DisruptionBudget[] = []): ReturnType<typeof findPreemption> {
   const f = framework();
   const r = f.schedule(incoming, nodes);
   assert.equal(r.node, undefined, 'the pod must not fit without preemption');
-  return findPreemption(incoming, f, r.rejected, new Map(nodes.map((n) => [n.name, n])), nodes.length, nominated);
+  return findPreemption(incoming, f, r.rejected, new Map(nodes.map((n) => [n.name, n])), nodes.length, nominated, budgets);
 }
 
 void describe('findPreemption', () => {
@@ -46,6 +46,24 @@ void describe('findPreemption', () => {
     // a keeps a-mid (reprieved first) but must evict both priority-10 pods; b needs one priority-10 victim: less harm.
     assert.equal(r.candidate?.node, 'b');
     assert.deepEqual(r.candidate?.victims.map((v) => v.metadata?.name), ['b-low2']);
+  });
+
+  void it('prefers the node whose victims no PodDisruptionBudget protects', () => {
+    const guarded = { labels: { app: 'db' } };
+    const nodes = [node('a', [pod('a-db', '4', 10, guarded)]), node('b', [pod('b-web', '4', 20)])];
+    const budgets: DisruptionBudget[] = [{ namespace: 'default', selector: { matchLabels: { app: 'db' } }, disruptionsAllowed: 0 }];
+    // Without budgets the lower-priority a-db is the cheaper victim; with a budget at 0 it is spared.
+    assert.equal(run(pod('big', '2', 100), nodes).candidate?.node, 'a');
+    const r = run(pod('big', '2', 100), nodes, undefined, budgets);
+    assert.equal(r.candidate?.node, 'b');
+    assert.equal(r.candidate?.pdbViolations, 0);
+  });
+
+  void it('splitByBudget spends each budget\'s allowed disruptions in order', () => {
+    const pods = [pod('p1', '1', 0, { labels: { app: 'x' } }), pod('p2', '1', 0, { labels: { app: 'x' } }), pod('p3', '1', 0, { labels: { app: 'y' } })];
+    const { violating, nonViolating } = splitByBudget(pods, [{ namespace: 'default', selector: { matchLabels: { app: 'x' } }, disruptionsAllowed: 1 }]);
+    assert.deepEqual(violating.map((p) => p.metadata?.name), ['p2']);
+    assert.deepEqual(nonViolating.map((p) => p.metadata?.name), ['p1', 'p3']);
   });
 
   void it('reports unhelpful nodes and nodes without victims', () => {

@@ -26,7 +26,8 @@ import { NodeInfo } from './framework/node-info.js';
 import { podKey, type Node, type Pod } from './framework/objects.js';
 import { defaultProfile, type Profile } from './plugins/registry.js';
 import { examineClaims, podClaimNames, type VolumeLookup } from './plugins/volume-binding.js';
-import { findPreemption, type PreemptionCandidate } from './preemption.js';
+import { findPreemption, type DisruptionBudget, type PreemptionCandidate } from './preemption.js';
+import type { LabelSelectorObject } from '../api/meta/labels.js';
 import { SchedulerCache } from './scheduler-cache.js';
 import { EXPLANATION_ANNOTATION, explain } from './scheduling-explanation.js';
 import { SchedulingQueue, type QueuedPodInfo } from './scheduling-queue.js';
@@ -39,6 +40,8 @@ const NODES = { version: 'v1', resource: 'nodes' } as const;
 const PVCS = { version: 'v1', resource: 'persistentvolumeclaims' } as const;
 const PVS = { version: 'v1', resource: 'persistentvolumes' } as const;
 const STORAGE_CLASSES = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' } as const;
+const PDBS = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' } as const;
+const NAMESPACES = { version: 'v1', resource: 'namespaces' } as const;
 /** The claim annotation naming the node of its first pod (read by the provisioner). */
 const SELECTED_NODE_ANNOTATION = 'volume.kubernetes.io/selected-node';
 
@@ -88,6 +91,7 @@ export class Scheduler {
   readonly #nominated = new Map<string, { node: string; pod: Pod }>();
   readonly #maxInflight: number;
   readonly #volumes: VolumeLookup;
+  readonly #budgets: SharedInformer;
   /** Pods scheduled and failed so far (metrics and tests). */
   scheduledCount = 0;
   failedCount = 0;
@@ -109,8 +113,14 @@ export class Scheduler {
     };
     // A claim appearing or getting bound may make a waiting pod fit.
     claims.addEventHandler({ onAdd: () => this.#queue.moveAllToActiveOrBackoff(), onUpdate: () => this.#queue.moveAllToActiveOrBackoff() });
+    this.#budgets = config.informers.informerFor(PDBS);
     const profile = config.profile ?? defaultProfile(undefined, this.#volumes);
-    this.#framework = new Framework({ filters: profile.filters, scores: profile.scores });
+    const namespaces = config.informers.informerFor(NAMESPACES);
+    this.#framework = new Framework({
+      filters: profile.filters,
+      scores: profile.scores,
+      namespaces: () => namespaces.store.list().map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {} })),
+    });
     this.#queue = new SchedulingQueue({ clock: config.clock, initialBackoffMs: config.initialBackoffMs, maxBackoffMs: config.maxBackoffMs });
     this.#events = new EventRecorder({ client: config.client, component: this.#name, clock: config.clock, log: config.log });
     this.#pods = config.informers.informerFor<Pod>(PODS);
@@ -177,7 +187,7 @@ export class Scheduler {
     const result = this.#framework.schedule(pod, this.#nodesWithNominated(pod));
     if (!result.node) {
       const nominated = this.#nominated.get(info.key)?.node;
-      const preemption = findPreemption(pod, this.#framework, result.rejected, this.#cache.nodeInfoMap(), result.numAllNodes, nominated);
+      const preemption = findPreemption(pod, this.#framework, result.rejected, this.#cache.nodeInfoMap(), result.numAllNodes, nominated, this.#disruptionBudgets());
       const message = fitErrorMessage(result.numAllNodes, result.rejected, preemption.message);
       info.unschedulablePlugins = new Set([...result.rejected.values()].map((s) => s.plugin ?? ''));
       this.#queue.addUnschedulable(info, cycle);
@@ -213,6 +223,15 @@ export class Scheduler {
       for (const p of add) copy.addPod({ ...p, spec: { ...p.spec, nodeName: n.name } });
       return copy;
     });
+  }
+
+  /** #disruptionBudgets reads the PodDisruptionBudgets preemption should spare. */
+  #disruptionBudgets(): DisruptionBudget[] {
+    return this.#budgets.store.list().map((b) => ({
+      namespace: b.metadata?.namespace ?? '',
+      selector: (b['spec'] as { selector?: LabelSelectorObject } | undefined)?.selector,
+      disruptionsAllowed: (b['status'] as { disruptionsAllowed?: number } | undefined)?.disruptionsAllowed ?? 0,
+    }));
   }
 
   /** #preempt nominates the node for `pod` and evicts the victims (each gets a `Preempted` event). */

@@ -4,8 +4,11 @@
  * disruptionsAllowed, the DisruptionAllowed condition — so the eviction API can decide. Evictions charge the budget
  * themselves (disruptedPods); entries leave that map once their pod is gone, or after two minutes.
  *
- * Simplification: expectedPods is the number of selected pods that exist (upstream asks their controllers for
- * their scale, which matters for percentage budgets while pods are missing).
+ * expectedPods is, as upstream, the number of selected pods for an integer minAvailable, and otherwise (a
+ * maxUnavailable, or a percentage) the sum of the scale of the pods' controllers — ReplicaSets (their
+ * Deployment's replicas when a Deployment owns them), ReplicationControllers and StatefulSets — so missing pods
+ * count against the budget. A selected pod without such a controller makes the budget unusable
+ * (DisruptionAllowed False, reason SyncFailed), as upstream.
  */
 import { formatTimestamp } from '../../api/meta/timestamp.js';
 import { disruptionsAllowed as allowedBy, desiredHealthy as desiredBy } from '../../api/policy/disruption-budget.js';
@@ -34,6 +37,51 @@ interface PodShape extends KubeObject {
   status?: { phase?: string; conditions?: { type: string; status: string }[] };
 }
 
+interface ScalableShape extends KubeObject {
+  spec?: { replicas?: number };
+}
+
+/** ControllerLookup finds the scalable controllers pods belong to (by namespace/name). */
+export interface ControllerLookup {
+  replicaSet(key: string): ScalableShape | undefined;
+  deployment(key: string): ScalableShape | undefined;
+  replicationController(key: string): ScalableShape | undefined;
+  statefulSet(key: string): ScalableShape | undefined;
+}
+
+/** usesScale tells whether a budget's expected count comes from controllers' scale rather than from pod count. */
+function usesScale(spec: BudgetShape['spec']): boolean {
+  if (spec?.maxUnavailable !== undefined) return true;
+  return typeof spec?.minAvailable === 'string';
+}
+
+/** expectedScale sums the scale of the distinct controllers of `pods`, or names a pod that has none. */
+export function expectedScale(pods: readonly KubeObject[], lookup: ControllerLookup): { expected: number } | { error: string } {
+  const counted = new Map<string, number>();
+  for (const p of pods) {
+    const ns = p.metadata?.namespace ?? '';
+    const ref = (p.metadata?.ownerReferences ?? []).find((r) => r.controller === true);
+    let found: { key: string; replicas: number } | undefined;
+    if (ref?.kind === 'ReplicaSet') {
+      const rs = lookup.replicaSet(`${ns}/${ref.name}`);
+      if (rs && rs.metadata?.uid === ref.uid) {
+        const owner = (rs.metadata?.ownerReferences ?? []).find((r) => r.controller === true && r.kind === 'Deployment');
+        const d = owner ? lookup.deployment(`${ns}/${owner.name}`) : undefined;
+        found = d && d.metadata?.uid === owner?.uid ? { key: `Deployment/${d.metadata?.uid ?? ''}`, replicas: d.spec?.replicas ?? 1 } : { key: `ReplicaSet/${rs.metadata?.uid ?? ''}`, replicas: rs.spec?.replicas ?? 1 };
+      }
+    } else if (ref?.kind === 'ReplicationController') {
+      const rc = lookup.replicationController(`${ns}/${ref.name}`);
+      if (rc && rc.metadata?.uid === ref.uid) found = { key: `ReplicationController/${ref.uid}`, replicas: rc.spec?.replicas ?? 1 };
+    } else if (ref?.kind === 'StatefulSet') {
+      const sts = lookup.statefulSet(`${ns}/${ref.name}`);
+      if (sts && sts.metadata?.uid === ref.uid) found = { key: `StatefulSet/${ref.uid}`, replicas: sts.spec?.replicas ?? 1 };
+    }
+    if (!found) return { error: `found no controllers for pod "${p.metadata?.name ?? ''}"` };
+    counted.set(found.key, found.replicas);
+  }
+  return { expected: [...counted.values()].reduce((n, r) => n + r, 0) };
+}
+
 /** DisruptionReconciler recomputes one budget's status (key `namespace/name`). */
 export class DisruptionReconciler implements Reconciler {
   constructor(
@@ -41,6 +89,7 @@ export class DisruptionReconciler implements Reconciler {
     readonly budgets: SharedInformer<BudgetShape>,
     readonly pods: SharedInformer<PodShape>,
     readonly clock: Clock,
+    readonly controllers?: ControllerLookup,
   ) {}
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
@@ -62,16 +111,22 @@ export class DisruptionReconciler implements Reconciler {
       recheck = Math.min(recheck ?? Infinity, expires - now);
     }
     const healthy = [...live.values()].filter((p) => !((p.metadata?.name ?? '') in disrupted) && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
-    const expected = live.size;
+    let expected = live.size;
+    let syncError: string | undefined;
+    if (usesScale(pdb.spec) && this.controllers) {
+      const scale = expectedScale([...live.values()], this.controllers);
+      if ('error' in scale) syncError = scale.error;
+      else expected = scale.expected;
+    }
     const desired = desiredBy(pdb.spec ?? {}, expected);
-    const allowed = allowedBy(pdb.spec ?? {}, expected, healthy);
+    const allowed = syncError ? 0 : allowedBy(pdb.spec ?? {}, expected, healthy);
     const old = pdb.status?.conditions?.find((c) => c.type === 'DisruptionAllowed');
     const status = allowed > 0 ? 'True' : 'False';
     const condition = {
       type: 'DisruptionAllowed',
       status,
-      reason: allowed > 0 ? 'SufficientPods' : 'InsufficientPods',
-      message: '',
+      reason: syncError ? 'SyncFailed' : allowed > 0 ? 'SufficientPods' : 'InsufficientPods',
+      message: syncError ?? '',
       observedGeneration: pdb.metadata?.generation ?? 0,
       lastTransitionTime: old && old.status === status ? (old.lastTransitionTime ?? '') : formatTimestamp(now),
     };
@@ -101,7 +156,19 @@ export class DisruptionReconciler implements Reconciler {
 export function newDisruptionController(ctx: ControllerContext): Controller {
   const budgets = ctx.informers.informerFor<BudgetShape>(BUDGETS);
   const pods = ctx.informers.informerFor<PodShape>(PODS);
-  const controller = new Controller({ name: 'disruption', reconciler: new DisruptionReconciler(ctx.client, budgets, pods, ctx.clock), clock: ctx.clock, log: ctx.log, workers: 2 });
+  const informer = (group: string, resource: string): SharedInformer<ScalableShape> =>
+    ctx.informers.informerFor<ScalableShape>({ ...(group ? { group } : {}), version: 'v1', resource });
+  const replicaSets = informer('apps', 'replicasets');
+  const deployments = informer('apps', 'deployments');
+  const replicationControllers = informer('', 'replicationcontrollers');
+  const statefulSets = informer('apps', 'statefulsets');
+  const lookup: ControllerLookup = {
+    replicaSet: (key) => replicaSets.store.get(key),
+    deployment: (key) => deployments.store.get(key),
+    replicationController: (key) => replicationControllers.store.get(key),
+    statefulSet: (key) => statefulSets.store.get(key),
+  };
+  const controller = new Controller({ name: 'disruption', reconciler: new DisruptionReconciler(ctx.client, budgets, pods, ctx.clock, lookup), clock: ctx.clock, log: ctx.log, workers: 2 });
   const enqueue = (o: KubeObject): void => controller.enqueue(metaNamespaceKey(o));
   budgets.addEventHandler({ onAdd: enqueue, onUpdate: (_o, b) => enqueue(b) });
   const onPod = (oldPod: KubeObject | undefined, pod: KubeObject): void => {
@@ -111,6 +178,11 @@ export function newDisruptionController(ctx: ControllerContext): Controller {
     }
   };
   pods.addEventHandler({ onAdd: (p) => onPod(undefined, p), onUpdate: (o, p) => onPod(o, p), onDelete: (p) => onPod(undefined, p) });
+  // A controller's scale change moves the expected count of budgets that use it: recheck its namespace's budgets.
+  const onScalable = (o: KubeObject): void => {
+    for (const b of budgets.store.byIndex(NAMESPACE_INDEX, o.metadata?.namespace ?? '')) if (usesScale(b.spec)) enqueue(b);
+  };
+  for (const inf of [replicaSets, deployments, replicationControllers, statefulSets]) inf.addEventHandler({ onUpdate: (_o, n) => onScalable(n) });
   return controller;
 }
 

@@ -6,14 +6,23 @@
 
 import type { NodeInfo } from './node-info.js';
 
+/** NamespaceLabels is a namespace's name and labels. */
+export interface NamespaceLabels {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 /** CycleState memoizes per-cycle values by key. */
 export class CycleState {
   readonly #data = new Map<string, unknown>();
   /** Every node of the cycle's snapshot (plugins that count across nodes, e.g. topology spread, read it). */
   readonly allNodes: readonly NodeInfo[];
+  /** The cluster's namespaces with their labels (pod affinity namespace selectors); empty when not known. */
+  readonly namespaces: () => readonly NamespaceLabels[];
 
-  constructor(allNodes: readonly NodeInfo[] = []) {
+  constructor(allNodes: readonly NodeInfo[] = [], namespaces: () => readonly NamespaceLabels[] = () => []) {
     this.allNodes = allNodes;
+    this.namespaces = namespaces;
   }
 
   /** read returns the value under `key`, computing and keeping it on first use. */

@@ -10,7 +10,7 @@
  *  - Scores: each plugin's raw scores are normalized, multiplied by its weight and summed; the highest total
  *    wins, ties broken uniformly at random.
  */
-import { CycleState } from './cycle-state.js';
+import { CycleState, type NamespaceLabels } from './cycle-state.js';
 import type { NodeInfo } from './node-info.js';
 import type { Pod } from './objects.js';
 import type { FilterPlugin, NodeScore, ScorePlugin } from './plugin.js';
@@ -52,12 +52,19 @@ export class Framework {
   readonly #filters: readonly FilterPlugin[];
   readonly #scores: readonly ScorePlugin[];
   readonly #random: () => number;
+  readonly #namespaces: () => readonly NamespaceLabels[];
   #nextStartIndex = 0;
 
-  constructor(config: { filters: readonly FilterPlugin[]; scores: readonly ScorePlugin[]; random?: () => number }) {
+  constructor(config: { filters: readonly FilterPlugin[]; scores: readonly ScorePlugin[]; random?: () => number; namespaces?: () => readonly NamespaceLabels[] }) {
     this.#filters = config.filters;
     this.#scores = config.scores;
     this.#random = config.random ?? Math.random;
+    this.#namespaces = config.namespaces ?? (() => []);
+  }
+
+  /** newCycleState starts a cycle over `nodes` with the cluster lookups plugins may need. */
+  newCycleState(nodes: readonly NodeInfo[]): CycleState {
+    return new CycleState(nodes, this.#namespaces);
   }
 
   /** runFilters returns the first failing filter's status for a node, or undefined when every filter passes. */
@@ -71,7 +78,7 @@ export class Framework {
 
   /** schedule picks a node for `pod` among `nodes`. */
   schedule(pod: Pod, nodes: readonly NodeInfo[]): ScheduleResult {
-    const state = new CycleState(nodes);
+    const state = this.newCycleState(nodes);
     const filters = this.#filters.filter((f) => !f.skip?.(pod, state));
     const want = numFeasibleNodesToFind(nodes.length);
     const feasible: NodeInfo[] = [];

@@ -33,6 +33,20 @@ function verdicts(pod: Pod, nodes: NodeInfo[]): Record<string, string> {
   return Object.fromEntries(nodes.map((n) => [n.name, INTER_POD_AFFINITY_FILTER.filter(pod, n, state).reasons[0] ?? 'ok']));
 }
 
+void describe('InterPodAffinity namespaceSelector', () => {
+  void it('selects namespaces by their labels', () => {
+    const nodes = cluster({ a1: [podOf('db', { app: 'db' }, undefined, 'team-a')], b1: [podOf('db', { app: 'db' }, undefined, 'other')] });
+    const pod = podOf('web', { app: 'web' }, { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ ...term('db'), namespaceSelector: { matchLabels: { team: 'a' } } }] } });
+    const state = new CycleState(nodes, () => [
+      { name: 'team-a', labels: { team: 'a' } },
+      { name: 'other', labels: { team: 'b' } },
+    ]);
+    const got = Object.fromEntries(nodes.map((n) => [n.name, INTER_POD_AFFINITY_FILTER.filter(pod, n, state).reasons[0] ?? 'ok']));
+    // Only team-a's db counts: zone a is forbidden, zone b (the other namespace's db) is not.
+    assert.deepEqual(got, { a1: ERR_ANTI_AFFINITY, a2: ERR_ANTI_AFFINITY, b1: 'ok' });
+  });
+});
+
 void describe('InterPodAffinity filter', () => {
   const cases: { name: string; pod: Pod; placed: Record<string, Pod[]>; want: Record<string, string> }[] = [
     {

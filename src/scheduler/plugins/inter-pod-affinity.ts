@@ -14,11 +14,11 @@
  * subtract (anti-affinity) their weight for every matching pod in a domain; scores are min-max normalized
  * (weight 2).
  *
- * A term's namespaces are its `namespaces` list, or the pod's own namespace; `namespaceSelector: {}` means all
- * namespaces. Other namespace selectors need namespace labels the scheduler does not watch yet: they select
- * only the listed namespaces.
+ * A term's namespaces are its `namespaces` list plus the namespaces its `namespaceSelector` selects (by their
+ * labels, from the scheduler's namespace informer), or the pod's own namespace when it has neither;
+ * `namespaceSelector: {}` means all namespaces.
  */
-import { labelSelectorFromObject, type LabelSelector } from '../../api/meta/labels.js';
+import { labelSelectorFromObject, type LabelSelector, type LabelSelectorObject } from '../../api/meta/labels.js';
 import type { CycleState } from '../framework/cycle-state.js';
 import type { NodeInfo } from '../framework/node-info.js';
 import type { Pod, PodAffinityTerm } from '../framework/objects.js';
@@ -38,7 +38,7 @@ interface CompiledTerm {
   readonly namespaces: ReadonlySet<string> | undefined;
 }
 
-function compile(owner: Pod, term: PodAffinityTerm): CompiledTerm {
+function compile(owner: Pod, term: PodAffinityTerm, state: CycleState): CompiledTerm {
   const labels = owner.metadata?.labels ?? {};
   const base = term.labelSelector ?? undefined;
   const extra = [
@@ -50,7 +50,21 @@ function compile(owner: Pod, term: PodAffinityTerm): CompiledTerm {
   const sel = term.namespaceSelector;
   const everyNamespace = sel !== undefined && sel !== null && Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0;
   const listed = term.namespaces ?? [];
-  const namespaces = everyNamespace ? undefined : new Set(listed.length > 0 || sel ? listed : [owner.metadata?.namespace ?? '']);
+  let namespaces: Set<string> | undefined;
+  if (!everyNamespace) {
+    namespaces = new Set(listed.length > 0 || sel ? listed : [owner.metadata?.namespace ?? '']);
+    if (sel) {
+      const nsSelector = state.read(`InterPodAffinity/ns/${JSON.stringify(sel)}`, () => {
+        try {
+          const compiled = labelSelectorFromObject(sel as LabelSelectorObject);
+          return state.namespaces().filter((n) => compiled.matches(n.labels)).map((n) => n.name);
+        } catch {
+          return [];
+        }
+      });
+      for (const name of nsSelector) namespaces.add(name);
+    }
+  }
   return { topologyKey: term.topologyKey, selector, namespaces };
 }
 
@@ -89,8 +103,8 @@ function anyPodsWithAffinity(state: CycleState): boolean {
 }
 
 function buildFilterState(pod: Pod, state: CycleState): FilterState {
-  const affinity = required(pod, 'podAffinity').map((t) => ({ term: compile(pod, t), domains: new Set<string>() }));
-  const anti = required(pod, 'podAntiAffinity').map((t) => ({ term: compile(pod, t), domains: new Set<string>() }));
+  const affinity = required(pod, 'podAffinity').map((t) => ({ term: compile(pod, t, state), domains: new Set<string>() }));
+  const anti = required(pod, 'podAntiAffinity').map((t) => ({ term: compile(pod, t, state), domains: new Set<string>() }));
   const existingAnti = new Set<string>();
   let anyAffinityMatch = false;
   const ownTerms = affinity.length > 0 || anti.length > 0;
@@ -100,7 +114,7 @@ function buildFilterState(pod: Pod, state: CycleState): FilterState {
     if (node.affinityPodCount > 0) for (const existing of node.podsWithAffinity()) {
       for (const t of required(existing, 'podAntiAffinity')) {
         const value = valueOf(node, t.topologyKey);
-        if (value !== undefined && matches(compile(existing, t), pod)) existingAnti.add(pair(t.topologyKey, value));
+        if (value !== undefined && matches(compile(existing, t, state), pod)) existingAnti.add(pair(t.topologyKey, value));
       }
     }
     // Only a pod with terms of its own needs to look at every pod.
@@ -157,8 +171,8 @@ function buildScoreState(pod: Pod, state: CycleState): Map<string, number> {
     if (value !== undefined) weights.set(pair(key, value), (weights.get(pair(key, value)) ?? 0) + w);
   };
   const own = [
-    ...(pod.spec?.affinity?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((p) => ({ term: compile(pod, p.podAffinityTerm), weight: p.weight })),
-    ...(pod.spec?.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((p) => ({ term: compile(pod, p.podAffinityTerm), weight: -p.weight })),
+    ...(pod.spec?.affinity?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((p) => ({ term: compile(pod, p.podAffinityTerm, state), weight: p.weight })),
+    ...(pod.spec?.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((p) => ({ term: compile(pod, p.podAffinityTerm, state), weight: -p.weight })),
   ];
   if (own.length === 0 && !anyPodsWithAffinity(state)) return weights;
   for (const node of state.allNodes) {
@@ -167,10 +181,10 @@ function buildScoreState(pod: Pod, state: CycleState): Map<string, number> {
     }
     for (const existing of node.podsWithAffinity()) {
       for (const p of existing.spec?.affinity?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) {
-        if (matches(compile(existing, p.podAffinityTerm), pod)) add(p.podAffinityTerm.topologyKey, valueOf(node, p.podAffinityTerm.topologyKey), p.weight);
+        if (matches(compile(existing, p.podAffinityTerm, state), pod)) add(p.podAffinityTerm.topologyKey, valueOf(node, p.podAffinityTerm.topologyKey), p.weight);
       }
       for (const p of existing.spec?.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) {
-        if (matches(compile(existing, p.podAffinityTerm), pod)) add(p.podAffinityTerm.topologyKey, valueOf(node, p.podAffinityTerm.topologyKey), -p.weight);
+        if (matches(compile(existing, p.podAffinityTerm, state), pod)) add(p.podAffinityTerm.topologyKey, valueOf(node, p.podAffinityTerm.topologyKey), -p.weight);
       }
     }
   }
