@@ -15,6 +15,7 @@ import { RealClock, type Clock, type Timer } from '../base/clock/clock.js';
 import { newLogger, type Logger } from '../base/log/logger.js';
 import { WorkQueue } from '../base/queue/work-queue.js';
 import { SharedInformer } from '../client/informer/shared-informer.js';
+import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
 import { metaNamespaceKey } from '../client/informer/store.js';
 import type { RestClient } from '../client/rest-client.js';
 import { LEASE_RENEW_INTERVAL_MS } from './node-lease.js';
@@ -36,6 +37,8 @@ export interface AgentConfig {
   readonly leaseRenewIntervalMs?: number;
   /** Concurrent pod syncs. @default 16 */
   readonly workers?: number;
+  /** Informers shared with other components of this process (already started, owned by the caller). @default own */
+  readonly informers?: SharedInformerFactory;
 }
 
 const REGISTER_CONCURRENCY = 32;
@@ -46,6 +49,7 @@ export class Agent {
   readonly #log: Logger;
   readonly #agents = new Map<string, NodeAgent>();
   readonly #pods: SharedInformer<AgentPod>;
+  readonly #sharedPods: boolean;
   readonly #queue: WorkQueue<string>;
   readonly #workers: number;
   readonly #leaseIntervalMs: number;
@@ -65,7 +69,10 @@ export class Agent {
       this.#agents.set(spec.name, new NodeAgent({ spec, client: config.client, runtime: config.runtimeFor(spec), clock: this.#clock, log: this.#log }));
     }
     this.#queue = new WorkQueue<string>({ clock: this.#clock });
-    this.#pods = new SharedInformer<AgentPod>({ client: config.client, path: { version: 'v1', resource: 'pods' }, clock: this.#clock, log: this.#log.child('pods') });
+    this.#sharedPods = config.informers !== undefined;
+    this.#pods =
+      config.informers?.informerFor<AgentPod>({ version: 'v1', resource: 'pods' }) ??
+      new SharedInformer<AgentPod>({ client: config.client, path: { version: 'v1', resource: 'pods' }, clock: this.#clock, log: this.#log.child('pods') });
     const enqueue = (pod: AgentPod): void => {
       const node = pod.spec?.nodeName;
       const key = metaNamespaceKey(pod);
@@ -90,7 +97,7 @@ export class Agent {
       if (stop.aborted) return;
     }
     this.#log.info('Nodes registered', { count: agents.length });
-    this.#runs.push(this.#pods.run(stop));
+    if (!this.#sharedPods) this.#runs.push(this.#pods.run(stop));
     if (!(await this.#pods.waitForSync(stop))) return;
     // Addresses of pods already running (an agent restart) are taken before any new pod gets one.
     for (const pod of this.#pods.store.list()) {

@@ -5,6 +5,7 @@
 import { RealClock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import type { RestClient } from '../client/rest-client.js';
+import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
 import { Agent } from '../agent/agent.js';
 import type { NodeResources } from '../agent/node-object.js';
 import { SimulatedRuntime } from '../agent/simulated-runtime.js';
@@ -28,6 +29,8 @@ export interface AgentBootConfig {
   readonly labels?: Readonly<Record<string, string>>;
   readonly taints?: readonly { key: string; value?: string; effect: string }[];
   readonly log: Logger;
+  /** Informers shared with the other components of the process (started and stopped by the caller). */
+  readonly informers?: SharedInformerFactory;
 }
 
 /** RunningAgent is a started agent. */
@@ -53,7 +56,7 @@ export async function startAgent(config: AgentBootConfig): Promise<RunningAgent>
     if (config.nodes !== 1) throw new Error('Cannot start agent: --node-name names exactly one node (use --nodes 1, or a prefix)');
     specs = specs.map((s) => ({ ...s, name: config.nodeName ?? s.name }));
   }
-  const agent = new Agent({ client: config.client, nodes: specs, runtimeFor: () => runtime, clock, log: config.log });
+  const agent = new Agent({ client: config.client, nodes: specs, runtimeFor: () => runtime, clock, log: config.log, ...(config.informers ? { informers: config.informers } : {}) });
   await agent.start();
   return { nodeNames: agent.nodeNames(), stop: () => agent.stop() };
 }

@@ -14,20 +14,23 @@ export interface RunningScheduler {
   stop(): Promise<void>;
 }
 
-/** startScheduler starts a scheduler on `client`. */
-export function startScheduler(client: RestClient, log: Logger): RunningScheduler {
+/**
+ * startScheduler starts a scheduler on `client`, with `shared` informers (already started, owned by the caller)
+ * or a factory of its own.
+ */
+export function startScheduler(client: RestClient, log: Logger, shared?: SharedInformerFactory): RunningScheduler {
   const clock = new RealClock();
   const abort = new AbortController();
-  const informers = new SharedInformerFactory({ client, clock, log: log.child('informers') });
+  const informers = shared ?? new SharedInformerFactory({ client, clock, log: log.child('informers') });
   const scheduler = new Scheduler({ client, informers, clock, log });
-  informers.start(abort.signal);
+  if (!shared) informers.start(abort.signal);
   const run = scheduler.run(abort.signal).catch((err: unknown) => log.error('Scheduler stopped', { error: err }));
   return {
     scheduler,
     stop: async () => {
       abort.abort();
       await run;
-      await informers.stopped();
+      if (!shared) await informers.stopped();
     },
   };
 }

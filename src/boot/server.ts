@@ -13,6 +13,7 @@ import { selectAdmissionPlugins } from '../apiserver/admission/admission-plugins
 import { newLogger } from '../base/log/logger.js';
 import { mergeIntoKubeconfig, writeKubeconfig, type KubeconfigEntry } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest-client.js';
+import { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { ensureClusterCertificates } from '../pki/cluster-certificates.js';
 import { SqliteStorage } from '../storage/sqlite/sqlite-storage.js';
@@ -87,11 +88,25 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   }
   const url = `https://${clientHost(config.bindAddress)}:${port}`;
   // Controllers reach the API like any client: over loopback HTTPS with the admin certificate (as k3s does).
-  const controllerClient = new RestClient({ server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem, userAgent: 'tkube-controller-manager' });
+  const componentClient = (userAgent: string): RestClient =>
+    new RestClient({ server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem, userAgent });
+  const controllerClient = componentClient('tkube-controller-manager');
+  // One set of informers for every component of this process: each collection is listed, watched, decoded and
+  // cached once, not once per component (a pod held by controllers, scheduler and agents is one object).
+  const informerClient = componentClient('tkube-informers');
+  const informerStop = new AbortController();
+  const informers = new SharedInformerFactory({ client: informerClient, log: log.child('informers') });
+  informers.start(informerStop.signal);
+  const stopInformers = async (): Promise<void> => {
+    informerStop.abort();
+    await informers.stopped();
+    informerClient.close();
+  };
   let controllers: ControllerManager;
   try {
     controllers = new ControllerManager({
       client: controllerClient,
+      informers,
       controllers: config.controllers ?? '*',
       log: log.child('controller-manager'),
       settings: { nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs, clusterCidr: config.clusterCidr },
@@ -99,24 +114,24 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await controllers.start();
   } catch (err) {
     controllerClient.close();
+    await stopInformers();
     await cp.stop();
     await storage.close();
     throw err;
   }
   // The scheduler and simulated nodes are API clients too, each with its own connection pool and user agent.
-  const componentClient = (userAgent: string): RestClient =>
-    new RestClient({ server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem, userAgent });
   const schedulerClient = componentClient('tkube-scheduler');
-  const scheduler: RunningScheduler | undefined = config.disableScheduler ? undefined : startScheduler(schedulerClient, log.child('scheduler'));
+  const scheduler: RunningScheduler | undefined = config.disableScheduler ? undefined : startScheduler(schedulerClient, log.child('scheduler'), informers);
   const agentClient = componentClient('tkube-agent');
   let agent: RunningAgent | undefined;
   if ((config.simulatedNodes ?? 0) > 0) {
     try {
-      agent = await startAgent({ client: agentClient, runtime: 'simulated', nodes: config.simulatedNodes ?? 0, clusterCidr: config.clusterCidr, log: log.child('agent') });
+      agent = await startAgent({ client: agentClient, runtime: 'simulated', nodes: config.simulatedNodes ?? 0, clusterCidr: config.clusterCidr, log: log.child('agent'), informers });
     } catch (err) {
       await scheduler?.stop();
       await controllers.stop();
       for (const c of [schedulerClient, agentClient, controllerClient]) c.close();
+      await stopInformers();
       await cp.stop();
       await storage.close();
       throw err;
@@ -139,6 +154,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       schedulerClient.close();
       await controllers.stop();
       controllerClient.close();
+      await stopInformers();
       await cp.stop();
       auditLog?.close();
       await storage.close();

@@ -27,6 +27,11 @@ export interface ControllerManagerConfig {
   readonly log?: Logger;
   /** Controller tunables. @default upstream's defaults */
   readonly settings?: ControllerSettings;
+  /**
+   * Informers shared with other components of this process (one list, watch and cache per collection for all
+   * of them); the manager then neither starts nor stops them. @default a factory of its own
+   */
+  readonly informers?: SharedInformerFactory;
 }
 
 /** ControllerManager starts and stops controllers. */
@@ -38,6 +43,7 @@ export class ControllerManager {
   readonly #settings: ControllerSettings;
   readonly #abort = new AbortController();
   #informers: SharedInformerFactory | undefined;
+  readonly #sharedInformers: SharedInformerFactory | undefined;
   #runs: Promise<void>[] = [];
   #started = false;
 
@@ -46,6 +52,7 @@ export class ControllerManager {
     this.#clock = config.clock ?? new RealClock();
     this.#log = config.log ?? newLogger('controller-manager');
     this.#settings = config.settings ?? {};
+    this.#sharedInformers = config.informers;
     this.#selected = selectControllers(config.table ?? CONTROLLERS, parseControllerSelection(config.controllers ?? '*'));
   }
 
@@ -66,12 +73,12 @@ export class ControllerManager {
       else signal.addEventListener('abort', () => this.#abort.abort(), { once: true });
     }
     const stop = this.#abort.signal;
-    const informers = new SharedInformerFactory({ client: this.#client, clock: this.#clock, log: this.#log.child('informers') });
-    this.#informers = informers;
+    const informers = this.#sharedInformers ?? new SharedInformerFactory({ client: this.#client, clock: this.#clock, log: this.#log.child('informers') });
+    if (!this.#sharedInformers) this.#informers = informers;
     const controllers: Controller[] = this.#selected.map((d) =>
       d.create({ client: this.#client, informers, clock: this.#clock, log: this.#log.child(d.name), settings: this.#settings }),
     );
-    informers.start(stop);
+    if (!this.#sharedInformers) informers.start(stop);
     if (!(await informers.waitForCacheSync(stop))) return;
     for (const c of controllers) this.#runs.push(c.run(stop));
     this.#log.info('Controllers started', { controllers: this.enabledControllers().join(',') });
