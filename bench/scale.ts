@@ -1,0 +1,131 @@
+/**
+ * Scale benchmark (issue 5): a server with N simulated nodes (in its own process, as `--simulated-nodes N` runs
+ * them), then pods created by 64 clients until P exist and run, then a hold with nothing to do but keep nodes'
+ * leases and status fresh, sampling the server's CPU and memory.
+ * Run: node --import tsx bench/scale.ts [--nodes 1000] [--first-pods 10000] [--pods 100000] [--hold-seconds 600]
+ *
+ * Figures:
+ *  - objects/s for the first N nodes + first-pods pods: (nodes + pods) ÷ (server start → last of them Running);
+ *    KWOK states 20 nodes/s; the target is ≥ 1,000 objects/s.
+ *  - the time to reach P running pods;
+ *  - during the hold: average CPU of the server process (cores, from /proc/<pid>/stat) and its peak RSS.
+ *    Targets: ≤ 1 core on average and ≤ 1 GiB.
+ * Prints one JSON line.
+ */
+import { readFileSync } from 'node:fs';
+
+import { round } from './latency-summary.js';
+import { ServerProcess } from './server-process.js';
+
+const CONCURRENCY = 64;
+const NAMESPACE = 'scale';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const NODES = arg('--nodes', 1000);
+const FIRST_PODS = arg('--first-pods', 10_000);
+const PODS = arg('--pods', 100_000);
+const HOLD_SECONDS = arg('--hold-seconds', 600);
+
+function pod(name: string): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NAMESPACE, labels: { app: 'scale' } },
+    spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+  });
+}
+
+/** cpuSeconds reads a process's user + system CPU time from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields after the command: state is [0], utime is [11], stime is [12] (clock ticks; 100 per second here).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+const started = performance.now();
+const server = await ServerProcess.start({
+  withControllers: true,
+  serverArgs: ['--simulated-nodes', String(NODES)],
+  readyTimeoutMs: 600_000,
+});
+try {
+  const agent = server.agent(CONCURRENCY + 2);
+  const count = async (path: string, match: (item: Record<string, unknown>) => boolean): Promise<number> => {
+    const reply = await server.call(agent, 'GET', path, undefined, { Accept: 'application/json' });
+    const items = (JSON.parse(reply.body.toString('utf8')) as { items: Record<string, unknown>[] }).items;
+    return items.filter(match).length;
+  };
+  const waitUntil = async (what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> => {
+    const deadline = performance.now() + timeoutMs;
+    while (!(await check())) {
+      if (performance.now() > deadline) throw new Error(`Cannot benchmark scale: ${what} not reached within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+  const nodeReady = (n: Record<string, unknown>): boolean =>
+    ((n['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  await waitUntil(`${NODES} Ready nodes`, async () => (await count('/api/v1/nodes', nodeReady)) >= NODES, 600_000);
+  const nodesAt = performance.now();
+  await server.createNamespace(agent, NAMESPACE);
+
+  const running = (p: Record<string, unknown>): boolean => (p['status'] as { phase?: string } | undefined)?.phase === 'Running';
+  let created = 0;
+  const createUpTo = async (total: number): Promise<void> => {
+    const next = { i: created };
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        for (let i = next.i++; i < total; i = next.i++) {
+          const reply = await server.call(agent, 'POST', `/api/v1/namespaces/${NAMESPACE}/pods`, pod(`p-${i}`));
+          if (reply.status !== 201) throw new Error(`Cannot create pod p-${i}: HTTP ${reply.status} ${reply.body.toString('utf8').slice(0, 200)}`);
+        }
+      }),
+    );
+    created = total;
+  };
+  // Counting the pods not yet Running keeps each poll small once most run.
+  const podsRunning = () => async () => (await count(`/api/v1/namespaces/${NAMESPACE}/pods?fieldSelector=status.phase!%3DRunning`, (p) => !running(p))) === 0;
+
+  await createUpTo(FIRST_PODS);
+  await waitUntil(`${FIRST_PODS} running pods`, podsRunning(), 600_000);
+  const firstAt = performance.now();
+
+  await createUpTo(PODS);
+  await waitUntil(`${PODS} running pods`, podsRunning(), 3_600_000);
+  const allAt = performance.now();
+
+  const samples: { cpu: number; rss: number }[] = [];
+  const holdStart = performance.now();
+  const cpuStart = cpuSeconds(server.pid);
+  let peakRss = 0;
+  while (performance.now() - holdStart < HOLD_SECONDS * 1000) {
+    await new Promise((r) => setTimeout(r, 5000));
+    const rss = server.rssMegabytes();
+    peakRss = Math.max(peakRss, rss);
+    samples.push({ cpu: cpuSeconds(server.pid), rss });
+  }
+  const holdSeconds = (performance.now() - holdStart) / 1000;
+  const cpuCores = (cpuSeconds(server.pid) - cpuStart) / holdSeconds;
+  process.stdout.write(`${JSON.stringify({
+    bench: 'scale',
+    nodes: NODES,
+    firstPods: FIRST_PODS,
+    pods: PODS,
+    nodesReadySeconds: round((nodesAt - started) / 1000),
+    firstObjectsPerSec: round((NODES + FIRST_PODS) / ((firstAt - started) / 1000)),
+    firstPodsRunningSeconds: round((firstAt - nodesAt) / 1000),
+    allPodsRunningSeconds: round((allAt - nodesAt) / 1000),
+    holdSeconds: round(holdSeconds),
+    holdCpuCores: round(cpuCores, 3),
+    holdPeakRssMb: round(peakRss),
+    serverPeakRssMbEver: round(server.rssMegabytes('VmHWM')),
+    samples: samples.length,
+  })}\n`);
+  agent.destroy();
+} finally {
+  await server.stop();
+}
