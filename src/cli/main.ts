@@ -9,6 +9,7 @@ import { registerAgentCommand } from './commands/agent.js';
 import { registerLocalClusterCommands } from './commands/local-cluster.js';
 import { registerVersionCommand } from './commands/version.js';
 import { registerTokenCommand } from './commands/token.js';
+import { registerImagesCommand } from './commands/images.js';
 
 /** run parses argv and runs the chosen command. */
 export async function run(argv: string[]): Promise<number> {
@@ -22,6 +23,7 @@ export async function run(argv: string[]): Promise<number> {
   registerLocalClusterCommands(program);
   registerVersionCommand(program);
   registerTokenCommand(program);
+  registerImagesCommand(program);
   program.command('test').description('Run the whole test suite (handled by the ./tkube launcher)').action(() => {
     throw new CliError('run the test suite with ./tkube test');
   });

@@ -1,0 +1,44 @@
+/**
+ * The node's image store as the CLI and the agent open it: `<data-dir>/agent/images`, with the built-in busybox
+ * and pause images added when missing and every archive in `<data-dir>/agent/images/import/` (k3s's air-gap
+ * images directory) imported once, remembered by the archive's size and mtime.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Image } from '../agent/cri/image-service.js';
+import { ensureBuiltinImages } from '../agent/images/builtin-images.js';
+import { OciImageStore } from '../agent/images/oci-image-store.js';
+
+/** imageStoreRoot is where a data dir keeps its images. */
+export function imageStoreRoot(dataDir: string): string {
+  return join(dataDir, 'agent', 'images');
+}
+
+/** openImageStore opens (creating) the data dir's image store; with `prepare`, adds built-ins and imports the import dir. */
+export async function openImageStore(dataDir: string, options: { prepare?: boolean } = {}): Promise<OciImageStore> {
+  const root = imageStoreRoot(dataDir);
+  const store = new OciImageStore({ root });
+  if (options.prepare) {
+    await ensureBuiltinImages(store);
+    await importAirGapImages(store, join(root, 'import'));
+  }
+  return store;
+}
+
+/** importAirGapImages imports every new `*.tar`, `*.tar.gz` or `*.tgz` of `dir` (each once). */
+export async function importAirGapImages(store: OciImageStore, dir: string): Promise<Image[]> {
+  mkdirSync(dir, { recursive: true });
+  const donePath = join(dir, '.imported.json');
+  const done = existsSync(donePath) ? (JSON.parse(readFileSync(donePath, 'utf8')) as Record<string, string>) : {};
+  const out: Image[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    if (!/\.(tar|tar\.gz|tgz)$/.test(name)) continue;
+    const st = statSync(join(dir, name));
+    const stamp = `${st.size}:${st.mtimeMs}`;
+    if (done[name] === stamp) continue;
+    out.push(...(await store.importArchive(join(dir, name))));
+    done[name] = stamp;
+    writeFileSync(donePath, JSON.stringify(done));
+  }
+  return out;
+}

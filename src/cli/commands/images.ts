@@ -1,0 +1,62 @@
+/**
+ * `tkube images import FILE… | list | rm REF…`: the node's image store (`<data-dir>/agent/images`), as
+ * `ctr images import` and `crictl images|rmi` are to containerd. Listing and removal read the store directly; the
+ * built-in busybox and pause images are added on first use.
+ */
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { openImageStore } from '../../boot/images.js';
+import { defaultDataDir } from '../../boot/server-config.js';
+
+interface ImagesFlags {
+  dataDir: string;
+}
+
+/** humanSize prints bytes as crictl does (kB, MB, GB with three significant digits). */
+function humanSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v >= 100 || i === 0 ? Math.round(v) : v.toPrecision(3)}${units[i]}`;
+}
+
+/** registerImagesCommand adds `tkube images`. */
+export function registerImagesCommand(program: Command): void {
+  const images = program.command('images').description("Manage the node's images (offline: import archives, list, remove)");
+  const dataDir = (c: Command): Command => c.option('--data-dir <dir>', 'the data dir whose image store is used', defaultDataDir());
+  dataDir(images.command('import <file...>').description('Import docker save or OCI archives (gzip or not)')).action(async (files: string[], f: ImagesFlags) => {
+    const store = await openImageStore(resolve(f.dataDir), { prepare: true });
+    for (const file of files) {
+      const added = await store.importArchive(resolve(file));
+      for (const image of added) process.stdout.write(`${image.repoTags.join(', ') || image.id}  ${image.id.slice(7, 19)}\n`);
+    }
+  });
+  dataDir(images.command('list').alias('ls').description('List images')).action(async (f: ImagesFlags) => {
+    const store = await openImageStore(resolve(f.dataDir), { prepare: true });
+    const rows: string[][] = [['IMAGE', 'TAG', 'IMAGE ID', 'SIZE']];
+    for (const image of await store.listImages()) {
+      for (const tag of image.repoTags.length > 0 ? image.repoTags : ['<none>:<none>']) {
+        const cut = tag.lastIndexOf(':');
+        rows.push([tag.slice(0, cut), tag.slice(cut + 1), image.id.slice(7, 20), humanSize(image.size)]);
+      }
+    }
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+    for (const r of rows) process.stdout.write(`${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3))).join('')}\n`);
+  });
+  dataDir(images.command('rm <ref...>').description('Remove images by reference or ID')).action(async (refs: string[], f: ImagesFlags) => {
+    const store = await openImageStore(resolve(f.dataDir));
+    for (const ref of refs) {
+      if (!(await store.imageStatus(ref))) {
+        process.stderr.write(`tkube: no such image: ${ref}\n`);
+        process.exitCode = 1;
+        continue;
+      }
+      await store.removeImage(ref);
+      process.stdout.write(`Deleted: ${ref}\n`);
+    }
+  });
+}
