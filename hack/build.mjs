@@ -24,3 +24,5 @@ await build({
   logLevel: 'error',
 });
 cpSync(join(root, 'src/api/schema/data'), join(dist, 'data'), { recursive: true });
+// The runc runtime's per-container supervisor, compiled on the node at first use.
+cpSync(join(root, 'src/agent/runtime/runc/shim.c'), join(dist, 'data', 'shim.c'));

@@ -1,0 +1,155 @@
+/**
+ * RuncRuntime on this machine (root, runc, busybox-static): sandboxes as network namespaces, busybox containers
+ * with CRI logs and exit codes, exec, stop with grace, adoption by a second instance, port-forward into the
+ * sandbox, and complete cleanup (no netns, mount or runc container left).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { ContainerConfig, PodSandboxConfig, RuntimeService } from '../../cri/runtime-service.js';
+import { ensureBuiltinImages } from '../../images/builtin-images.js';
+import { OciImageStore } from '../../images/oci-image-store.js';
+import { RuncRuntime } from './runc-runtime.js';
+
+function has(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const skip = process.getuid?.() !== 0 ? 'needs root' : !has('runc') ? 'needs runc' : !existsSync('/bin/busybox') ? 'needs busybox-static' : !has('cc') ? 'needs a C compiler' : false;
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`Condition not met within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+void describe('RuncRuntime', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tkube-runc-'));
+  const prefix = `tkt${randomBytes(3).toString('hex')}-`;
+  let runtime: RuntimeService;
+  let images: OciImageStore;
+  const sandbox = (name: string): PodSandboxConfig => ({
+    metadata: { name, namespace: 'default', uid: `uid-${name}`, attempt: 0 },
+    hostname: name,
+    logDirectory: join(dir, 'logs', name),
+    portMappings: [],
+    labels: { 'io.kubernetes.pod.name': name },
+    annotations: {},
+    dnsConfig: { servers: ['10.43.0.10'], searches: ['default.svc.cluster.local'], options: ['ndots:5'] },
+    linux: { cgroupParent: `/${prefix}cg` },
+  });
+  const container = (name: string, args: string[], env: Record<string, string> = {}): ContainerConfig => ({
+    metadata: { name, attempt: 0 },
+    image: 'busybox',
+    command: ['sh', '-c'],
+    args,
+    envs: Object.entries(env).map(([key, value]) => ({ key, value })),
+    mounts: [],
+    labels: { 'io.kubernetes.container.name': name },
+    annotations: {},
+    logPath: `${name}/0.log`,
+  });
+
+  before(async () => {
+    images = new OciImageStore({ root: join(dir, 'images') });
+    await ensureBuiltinImages(images);
+    runtime = new RuncRuntime({ root: join(dir, 'runc'), images, netnsPrefix: prefix });
+  });
+  after(async () => {
+    for (const s of await runtime.listPodSandbox()) await runtime.removePodSandbox(s.id).catch(() => undefined);
+    for (const ns of execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n')) {
+      const name = ns.split(' ')[0] ?? '';
+      if (name.startsWith(prefix)) execFileSync('ip', ['netns', 'delete', name]);
+    }
+    // runc removes each container's cgroup, not the parent the test named.
+    execFileSync('sh', ['-c', `for c in /sys/fs/cgroup/*/${prefix}cg; do [ -d "$c" ] && rmdir "$c"; done; true`]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  void it('runs a container to its exit code with CRI-format logs and the pod\'s DNS files', async () => {
+    const sb = await runtime.runPodSandbox(sandbox('one'));
+    assert.ok(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(`${prefix}${sb.slice(0, 12)}`));
+    const id = await runtime.createContainer(sb, container('main', ['echo hello $GREETING; cat /etc/resolv.conf; echo oops >&2; exit 3'], { GREETING: 'world' }), sandbox('one'));
+    await runtime.startContainer(id);
+    const done = await until('exited', async () => {
+      const s = await runtime.containerStatus(id);
+      return s.state === 'CONTAINER_EXITED' ? s : undefined;
+    });
+    assert.equal(done.exitCode, 3);
+    assert.equal(done.reason, 'Error');
+    assert.ok(done.finishedAt >= done.startedAt);
+    const log = readFileSync(done.logPath, 'utf8');
+    assert.match(log, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z stdout F hello world$/m);
+    assert.match(log, /stdout F nameserver 10\.43\.0\.10$/m);
+    assert.match(log, /stdout F search default\.svc\.cluster\.local$/m);
+    assert.match(log, /stderr F oops$/m);
+    await assert.rejects(runtime.createContainer(sb, container('main', ['true']), sandbox('one')), /attempt 0 exists already/);
+    await runtime.removePodSandbox(sb);
+    assert.equal(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(`${prefix}${sb.slice(0, 12)}`), false);
+    assert.deepEqual(await runtime.listContainers({ sandboxId: sb }), []);
+    await assert.rejects(runtime.containerStatus(id), /Cannot find container/);
+  });
+
+  void it('execs, survives a new runtime instance (adoption), forwards a port, and stops with grace', async () => {
+    const sb = await runtime.runPodSandbox(sandbox('two'));
+    const id = await runtime.createContainer(sb, container('web', ['echo hello-pf > /tmp/index.html; exec httpd -f -p 8080 -h /tmp']), sandbox('two'));
+    await runtime.startContainer(id);
+    const running = await runtime.containerStatus(id);
+    assert.equal(running.state, 'CONTAINER_RUNNING');
+    const r = await runtime.execSync(id, ['sh', '-c', 'echo out; echo err >&2; hostname; exit 4'], 10);
+    assert.equal(r.stdout.toString(), 'out\ntwo\n');
+    assert.equal(r.stderr.toString(), 'err\n');
+    assert.equal(r.exitCode, 4);
+    const slow = await runtime.execSync(id, ['sleep', '5'], 1);
+    assert.equal(slow.timedOut, true);
+
+    const again = new RuncRuntime({ root: join(dir, 'runc'), images, netnsPrefix: prefix });
+    const adopted = await again.containerStatus(id);
+    assert.equal(adopted.state, 'CONTAINER_RUNNING');
+    assert.equal(adopted.startedAt, running.startedAt);
+
+    let server: Server | undefined;
+    try {
+      server = createServer((socket) => void again.portForward(sb, 8080, socket).catch(() => socket.destroy()));
+      await new Promise<void>((res) => server?.listen(0, '127.0.0.1', () => res()));
+      const port = (server.address() as { port: number }).port;
+      const body = await until('page served through the sandbox', () =>
+        new Promise<string | undefined>((res) => {
+          get({ host: '127.0.0.1', port, path: '/index.html' }, (resp) => {
+            let text = '';
+            resp.on('data', (d: Buffer) => (text += d.toString()));
+            resp.on('end', () => res(text.includes('hello-pf') ? text : undefined));
+          }).on('error', () => res(undefined));
+        }),
+      );
+      assert.match(body, /hello-pf/);
+    } finally {
+      server?.close();
+    }
+    const { PassThrough } = await import('node:stream');
+    await assert.rejects(again.portForward(sb, 9, new PassThrough()), /Cannot forward port 9/);
+
+    const t0 = Date.now();
+    await again.stopContainer(id, 1);
+    const stopped = await again.containerStatus(id);
+    assert.equal(stopped.state, 'CONTAINER_EXITED');
+    assert.ok(Date.now() - t0 < 15_000);
+    await again.removePodSandbox(sb);
+    assert.equal(execFileSync('sh', ['-c', `grep -c ${join(dir, 'runc')} /proc/mounts || true`], { encoding: 'utf8' }).trim(), '0', 'no overlay mount left');
+  });
+});
