@@ -40,6 +40,13 @@ export interface ServerConfig {
   readonly disableScheduler?: boolean;
   /** Simulated nodes (`sim-0` …) to run in this process beside the control plane. @default 0 */
   readonly simulatedNodes?: number;
+  /**
+   * `--container-runtime`: run a real node in this process with this runtime ("runc"); unset runs none yet (the
+   * embedded node becomes the default once the node agent is complete). Ignored with `disableAgent`.
+   */
+  readonly containerRuntime?: 'runc';
+  /** `--node-name` of the embedded node. @default the host name */
+  readonly nodeName?: string;
   /** `--default-not-ready-toleration-seconds` / `--default-unreachable-toleration-seconds`. @default 300 each */
   readonly defaultTolerationSeconds?: { readonly notReady?: number; readonly unreachable?: number };
   /** `--node-monitor-grace-period`: how long a node may stay silent before it is marked Unknown. @default 40 s */

@@ -6,6 +6,7 @@
  * The node agent and scheduler join here in later issues, the same way. Shutdown runs in reverse: controllers stop
  * before the API server.
  */
+import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ControlPlane } from '../apiserver/control-plane.js';
@@ -24,6 +25,7 @@ import { firstAddressOf } from './cidr.js';
 import { loadEncryptionConfig, loadTokenAuthFile, openAuditLog, withEncryption } from './security.js';
 import { startScheduler, type RunningScheduler } from './scheduler.js';
 import { startAgent, type RunningAgent } from './agent.js';
+import { startNode, type RunningNode } from './node.js';
 
 /** RunningServer is a started server. */
 export interface RunningServer {
@@ -95,6 +97,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   // cached once, not once per component (a pod held by controllers, scheduler and agents is one object).
   const informerClient = componentClient('tkube-informers');
   const informerStop = new AbortController();
+  // Every informer of the process listens on this one signal.
+  setMaxListeners(0, informerStop.signal);
   const informers = new SharedInformerFactory({ client: informerClient, log: log.child('informers') });
   informers.start(informerStop.signal);
   const stopInformers = async (): Promise<void> => {
@@ -137,6 +141,22 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       throw err;
     }
   }
+  const kubeletClient = componentClient('tkube-kubelet');
+  let node: RunningNode | undefined;
+  if (config.containerRuntime && !config.disableAgent) {
+    try {
+      node = await startNode({ client: kubeletClient, dataDir: config.dataDir, runtime: config.containerRuntime, nodeName: config.nodeName, nodeIP: clientHost(config.bindAddress).replace(/^\[|\]$/g, ''), log: log.child('kubelet') });
+    } catch (err) {
+      await agent?.stop();
+      await scheduler?.stop();
+      await controllers.stop();
+      for (const c of [schedulerClient, agentClient, controllerClient, kubeletClient]) c.close();
+      await stopInformers();
+      await cp.stop();
+      await storage.close();
+      throw err;
+    }
+  }
   const entry: KubeconfigEntry = { name: 'tkube', server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem };
   writeKubeconfig(join(config.dataDir, 'admin.kubeconfig'), entry);
   if (config.writeKubeconfig) writeKubeconfig(config.writeKubeconfig, entry);
@@ -148,6 +168,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     url,
     stop: async () => {
       log.info('Stopping');
+      await node?.stop();
+      kubeletClient.close();
       await agent?.stop();
       agentClient.close();
       await scheduler?.stop();

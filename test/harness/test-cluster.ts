@@ -52,6 +52,8 @@ export interface TestClusterOptions {
   readonly args?: readonly string[];
   /** Reuse this data dir (restart tests); it is not removed by stop() unless `ownDataDir`. */
   readonly dataDir?: string;
+  /** Run the node agent the server embeds (with `--container-runtime`); otherwise `--disable-agent`. @default false */
+  readonly agent?: boolean;
   /** How long to wait for /readyz. @default 60000 */
   readonly readyTimeoutMs?: number;
 }
@@ -126,7 +128,7 @@ export class TestCluster {
     const args = [
       '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'server',
       '--data-dir', this.dataDir, '--https-listen-port', '0', '--bind-address', '127.0.0.1',
-      '--write-kubeconfig', this.kubeconfig, '--disable-agent', ...(opts.args ?? []),
+      '--write-kubeconfig', this.kubeconfig, ...(opts.agent ? [] : ['--disable-agent']), ...(opts.args ?? []),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: process.env.TKUBE_LOG_LEVEL ?? 'info' } });
     this.#child = child;

@@ -60,6 +60,8 @@ export interface ServerFlags {
   nodeMonitorGracePeriod: number;
   simulatedNodes: number;
   disableScheduler: boolean;
+  containerRuntime?: string;
+  nodeName?: string;
 }
 
 /** serverConfigFromFlags turns flags into a ServerConfig. */
@@ -92,6 +94,8 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     nodeMonitorGracePeriodMs: f.nodeMonitorGracePeriod,
     simulatedNodes: f.simulatedNodes,
     disableScheduler: f.disableScheduler,
+    ...(f.containerRuntime ? { containerRuntime: parseContainerRuntime(f.containerRuntime) } : {}),
+    ...(f.nodeName ? { nodeName: f.nodeName } : {}),
   };
 }
 
@@ -119,6 +123,8 @@ export function addServerFlags(cmd: Command): Command {
     .option('--node-monitor-grace-period <duration>', 'how long a node may miss heartbeats before it is marked Unknown', parseDurationMs, 40_000)
     .option('--simulated-nodes <n>', 'run N simulated nodes (sim-0 …) in this process, for tests and demos', parseCount, 0)
     .option('--disable-scheduler', 'run no scheduler in this process', false)
+    .option('--container-runtime <name>', 'run a real node in this process with this runtime: runc (needs root, runc and busybox-static)')
+    .option('--node-name <name>', 'name of the node run in this process (default: the host name)')
     .option('--token-auth-file <file>', 'static bearer tokens: CSV lines token,user,uid,"group1,group2"')
     .option('--encryption-provider-config <file>', 'EncryptionConfiguration for data at rest (default: secrets encrypted with a key generated into <data-dir>/cred)')
     .option('--audit-policy-file <file>', 'audit.k8s.io/v1 Policy deciding what is audited (default: a built-in policy)')
@@ -126,6 +132,12 @@ export function addServerFlags(cmd: Command): Command {
     .option('--audit-log-maxsize <mb>', 'megabytes an audit log file grows to before it is rotated (0 = never)', parseCount, 100)
     .option('--audit-log-maxbackup <n>', 'rotated audit log files to keep (0 = all)', parseCount, 10)
     .addOption(new Option('--token <token>', 'a static bearer token with admin rights (for automation)').hideHelp());
+}
+
+/** parseContainerRuntime checks `--container-runtime`. */
+function parseContainerRuntime(value: string): 'runc' {
+  if (value !== 'runc') throw new CliError(`unknown container runtime "${value}": runc is the only one so far`);
+  return value;
 }
 
 /**

@@ -16,7 +16,7 @@
  */
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -92,6 +92,22 @@ function readJson<T>(path: string): T | undefined {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch {
     return undefined;
+  }
+}
+
+function readdirSafe(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+function rmdirQuiet(path: string): void {
+  try {
+    rmdirSync(path);
+  } catch {
+    // Absent, or still used by a container: left alone.
   }
 }
 
@@ -219,7 +235,12 @@ export class RuncRuntime implements RuntimeService {
     if (!existsSync(this.#sandboxPath(id))) return;
     await this.stopPodSandbox(id);
     for (const c of this.#containers().filter((c) => c.sandboxId === id)) await this.removeContainer(c.id);
+    const parent = readJson<SandboxRecord>(this.#sandboxPath(id))?.config.linux?.cgroupParent;
     rmSync(dirname(this.#sandboxPath(id)), { recursive: true, force: true });
+    // runc removes each container's cgroup; the pod's parent cgroup (empty by now) is ours to remove.
+    if (parent && parent !== '/' && !parent.includes('..')) {
+      for (const controller of readdirSafe('/sys/fs/cgroup')) rmdirQuiet(join('/sys/fs/cgroup', controller, parent));
+    }
   }
 
   #sandboxStatus(rec: SandboxRecord): PodSandboxStatus {

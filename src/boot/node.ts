@@ -1,0 +1,41 @@
+/**
+ * startNode: a real node in this process — the image store (built-in images added, the air-gap dir imported), a
+ * container runtime, and the kubelet — for `tkube server --container-runtime runc`. The kubelet is an API client
+ * like the other components.
+ */
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { Kubelet } from '../agent/kubelet/kubelet.js';
+import { RuncRuntime } from '../agent/runtime/runc/runc-runtime.js';
+import { RealClock } from '../base/clock/clock.js';
+import type { Logger } from '../base/log/logger.js';
+import type { RestClient } from '../client/rest-client.js';
+import { openImageStore } from './images.js';
+
+/** NodeBootConfig describes the node to run. */
+export interface NodeBootConfig {
+  readonly client: RestClient;
+  readonly dataDir: string;
+  readonly runtime: 'runc';
+  readonly nodeName?: string;
+  readonly nodeIP: string;
+  readonly log: Logger;
+}
+
+/** RunningNode is a started node. */
+export interface RunningNode {
+  readonly nodeName: string;
+  stop(): Promise<void>;
+}
+
+/** startNode registers the node and starts running its pods. */
+export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
+  if (process.getuid?.() !== 0) throw new Error('Cannot run a node with the runc runtime: it needs root');
+  const agentDir = join(config.dataDir, 'agent');
+  const images = await openImageStore(config.dataDir, { prepare: true });
+  const runtime = new RuncRuntime({ root: join(agentDir, 'runc'), images, log: config.log.child('runc') });
+  const nodeName = (config.nodeName ?? hostname()).toLowerCase();
+  const kubelet = new Kubelet({ client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock: new RealClock(), log: config.log });
+  await kubelet.start();
+  return { nodeName, stop: () => kubelet.stop() };
+}

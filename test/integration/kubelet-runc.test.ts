@@ -1,0 +1,73 @@
+/**
+ * A real node (`tkube server --container-runtime runc`) with real kubectl: a busybox pod runs in a runc container
+ * from the built-in image, a pod that exits ends Succeeded, a crashing container is restarted with back-off
+ * (CrashLoopBackOff), and deleting pods removes their containers, network namespaces and mounts.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { eventually, TestCluster } from '../harness/test-cluster.js';
+
+function has(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const skip = process.getuid?.() !== 0 ? 'needs root' : !has('runc') ? 'needs runc' : !existsSync('/bin/busybox') ? 'needs busybox-static' : false;
+
+interface PodJson {
+  status?: { phase?: string; podIP?: string; containerStatuses?: { restartCount: number; containerID?: string; state: { waiting?: { reason: string }; running?: unknown }; lastState: { terminated?: { exitCode: number } } }[] };
+}
+
+void describe('kubelet with the runc runtime', { skip }, () => {
+  let c: TestCluster;
+  const node = `tkube-it-${process.pid}`;
+  before(async () => {
+    c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node] });
+  });
+  after(async () => {
+    if (!c) return;
+    await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
+    const runcDir = join(c.dataDir, 'agent', 'runc');
+    // Anything the kubelet could not remove before the server stops is removed here: containers, mounts, netns.
+    const sandboxes = existsSync(join(runcDir, 'sandboxes')) ? readdirSync(join(runcDir, 'sandboxes')) : [];
+    const netns = sandboxes.map((id) => (JSON.parse(readFileSync(join(runcDir, 'sandboxes', id, 'sandbox.json'), 'utf8')) as { netns?: string }).netns).filter(Boolean);
+    await c.stop();
+    execFileSync('sh', ['-c', `runc --root ${runcDir}/runc list -q 2>/dev/null | xargs -r -n1 runc --root ${runcDir}/runc delete --force; grep -o '${runcDir}[^ ]*' /proc/mounts | xargs -r -n1 umount -l; true`]);
+    for (const ns of netns) execFileSync('sh', ['-c', `ip netns delete ${ns} 2>/dev/null; true`]);
+    // The pods' cgroups went with them; the kubepods parent goes too when nothing else uses it.
+    execFileSync('sh', ['-c', 'for d in /sys/fs/cgroup/*/kubepods; do rmdir "$d" 2>/dev/null; done; true']);
+  });
+
+  const pod = async (name: string): Promise<PodJson> => JSON.parse(await c.kubectlOk(['get', 'pod', name, '-o', 'json'])) as PodJson;
+
+  void it('registers a Ready node and runs busybox pods in runc containers', async () => {
+    await eventually(async () => /\sReady\s/.test(await c.kubectlOk(['get', 'node', node])), 30_000);
+    await c.kubectlOk(['run', 'sleeper', '--image=busybox', '--', 'sleep', '3600']);
+    const running = await eventually(async () => {
+      const p = await pod('sleeper');
+      return p.status?.phase === 'Running' ? p : undefined;
+    }, 60_000);
+    assert.match(running.status?.containerStatuses?.[0]?.containerID ?? '', /^runc:\/\/[0-9a-f]{32}$/);
+    assert.ok(running.status?.podIP);
+    await c.kubectlOk(['run', 'once', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo done']);
+    await eventually(async () => (await pod('once')).status?.phase === 'Succeeded', 60_000);
+  });
+
+  void it('restarts a crashing container with back-off and tears pods down on delete', async () => {
+    await c.kubectlOk(['run', 'crasher', '--image=busybox', '--', 'sh', '-c', 'exit 1']);
+    const crashed = await eventually(async () => {
+      const s = (await pod('crasher')).status?.containerStatuses?.[0];
+      return s && s.restartCount >= 1 && s.state.waiting?.reason === 'CrashLoopBackOff' ? s : undefined;
+    }, 90_000);
+    assert.equal(crashed.lastState.terminated?.exitCode, 1);
+    await c.kubectlOk(['delete', 'pod', 'sleeper', 'crasher', '--grace-period=1', '--timeout=60s']);
+    await eventually(async () => readdirSync(join(c.dataDir, 'agent', 'runc', 'containers')).length <= 1, 30_000);
+  });
+});
