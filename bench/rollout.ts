@@ -13,15 +13,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { round } from './latency-summary.js';
+import { numberArg } from './bench-args.js';
 import { ServerProcess } from './server-process.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const REPLICAS = arg('--replicas', 1000);
-const NODES = arg('--nodes', 50);
+const REPLICAS = numberArg('--replicas', 1000);
+const NODES = numberArg('--nodes', 50);
 
 function kubectl(kubeconfig: string, args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {

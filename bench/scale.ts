@@ -15,20 +15,16 @@
 import { readFileSync } from 'node:fs';
 
 import { round } from './latency-summary.js';
+import { numberArg } from './bench-args.js';
 import { ServerProcess } from './server-process.js';
 
 const CONCURRENCY = 64;
 const NAMESPACE = 'scale';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const NODES = arg('--nodes', 1000);
-const FIRST_PODS = arg('--first-pods', 10_000);
-const PODS = arg('--pods', 100_000);
-const HOLD_SECONDS = arg('--hold-seconds', 600);
+const NODES = numberArg('--nodes', 1000);
+const FIRST_PODS = numberArg('--first-pods', 10_000);
+const PODS = numberArg('--pods', 100_000);
+const HOLD_SECONDS = numberArg('--hold-seconds', 600);
 
 function pod(name: string): string {
   return JSON.stringify({

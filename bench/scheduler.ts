@@ -16,19 +16,15 @@ import type { Agent } from 'node:https';
 import { request } from 'node:https';
 
 import { round } from './latency-summary.js';
+import { numberArg } from './bench-args.js';
 import { ServerProcess } from './server-process.js';
 
 const CONCURRENCY = 64;
 const NAMESPACE = 'sched';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const NODES = arg('--nodes', 5000);
-const INITIAL = arg('--initial', 1000);
-const MEASURED = arg('--measured', 10_000);
+const NODES = numberArg('--nodes', 5000);
+const INITIAL = numberArg('--initial', 1000);
+const MEASURED = numberArg('--measured', 10_000);
 
 /** node is a Ready node with upstream's scheduler_perf default capacity (4 CPU, 32 GiB, 110 pods). */
 function node(name: string): string {

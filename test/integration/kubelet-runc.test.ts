@@ -8,18 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { containerHostMissing } from '../harness/host-tools.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
 
-function has(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const skip = process.getuid?.() !== 0 ? 'needs root' : !has('runc') ? 'needs runc' : !existsSync('/bin/busybox') ? 'needs busybox-static' : false;
+const skip = containerHostMissing();
 
 interface PodJson {
   status?: { phase?: string; podIP?: string; containerStatuses?: { restartCount: number; containerID?: string; state: { waiting?: { reason: string }; running?: unknown }; lastState: { terminated?: { exitCode: number } } }[] };

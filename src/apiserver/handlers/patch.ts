@@ -103,16 +103,7 @@ async function applyObject(ctx: HandlerContext): Promise<void> {
   const admission = admissionRequestOf(ctx, 'PatchOptions');
   let patched: KubeObject;
   try {
-    patched = await ctx.entry.store.guaranteedUpdate(
-      ctx.namespace,
-      ctx.name,
-      (current) => {
-        const result = serverSideApply(current as JsonObject, applied as JsonObject, options);
-        if (result.conflicts !== undefined) throw applyConflictError(result.conflicts);
-        return result.object as KubeObject;
-      },
-      { dryRun, subresource, admission },
-    );
+    patched = await ctx.entry.store.guaranteedUpdate(ctx.namespace, ctx.name, applyTo(applied, options), { dryRun, subresource, admission });
   } catch (err) {
     const missing = err instanceof StatusError && err.status.code === 404 && err.status.details?.kind === info.resource && err.status.details.name === ctx.name;
     if (!missing || subresource !== '') throw err;
@@ -124,6 +115,15 @@ async function applyObject(ctx: HandlerContext): Promise<void> {
   }
   addWarnings(ctx, warnings);
   writeObject(ctx, 200, patched);
+}
+
+/** applyTo is the update function of an apply: merge `applied` into the current object, 409 on conflicts. */
+function applyTo(applied: KubeObject, options: Parameters<typeof serverSideApply>[2]): (current: KubeObject) => KubeObject {
+  return (current) => {
+    const result = serverSideApply(current as JsonObject, applied as JsonObject, options);
+    if (result.conflicts !== undefined) throw applyConflictError(result.conflicts);
+    return result.object as KubeObject;
+  };
 }
 
 /**
@@ -149,15 +149,10 @@ async function applyScaleObject(ctx: HandlerContext, body: KubeObject, opts: { m
     now: formatManagedTime(ctx.clock.now()),
     subresource: 'scale',
   };
-  const patched = await ctx.entry.store.guaranteedUpdate(
-    ctx.namespace,
-    ctx.name,
-    (current) => {
-      const result = serverSideApply(current as JsonObject, applied as JsonObject, options);
-      if (result.conflicts !== undefined) throw applyConflictError(result.conflicts);
-      return result.object as KubeObject;
-    },
-    { dryRun: opts.dryRun, subresource: '', admission: admissionRequestOf(ctx, 'PatchOptions') },
-  );
+  const patched = await ctx.entry.store.guaranteedUpdate(ctx.namespace, ctx.name, applyTo(applied as KubeObject, options), {
+    dryRun: opts.dryRun,
+    subresource: '',
+    admission: admissionRequestOf(ctx, 'PatchOptions'),
+  });
   writeObject(ctx, 200, scaleOf(patched));
 }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,18 +15,10 @@ import { after, before, describe, it } from 'node:test';
 import type { ContainerConfig, PodSandboxConfig, RuntimeService } from '../../cri/runtime-service.js';
 import { ensureBuiltinImages } from '../../images/builtin-images.js';
 import { OciImageStore } from '../../images/oci-image-store.js';
+import { containerHostMissing } from '../../../../test/harness/host-tools.js';
 import { RuncRuntime } from './runc-runtime.js';
 
-function has(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const skip = process.getuid?.() !== 0 ? 'needs root' : !has('runc') ? 'needs runc' : !existsSync('/bin/busybox') ? 'needs busybox-static' : !has('cc') ? 'needs a C compiler' : false;
+const skip = containerHostMissing();
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;

@@ -1,0 +1,25 @@
+/**
+ * What the host offers to tests that run real containers: root, runc, busybox-static, a C compiler. Each test
+ * skips with the first missing piece as its reason.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/** commandExists tells whether a program is on the PATH. */
+export function commandExists(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** containerHostMissing names what the host lacks to run runc containers, or false when it has everything. */
+export function containerHostMissing(): string | false {
+  if (process.getuid?.() !== 0) return 'needs root';
+  if (!commandExists('runc')) return 'needs runc';
+  if (!existsSync('/bin/busybox')) return 'needs busybox-static';
+  if (!commandExists('cc')) return 'needs a C compiler';
+  return false;
+}
