@@ -34,6 +34,8 @@ export interface ServerProcessOptions {
   readonly serverArgs?: readonly string[];
   /** Run the scheduler in the server (the scheduler benchmarks). @default false */
   readonly withScheduler?: boolean;
+  /** Run every controller and the scheduler, as `tkube server` does by default (scale benchmarks). @default false */
+  readonly withControllers?: boolean;
 }
 
 /** HttpsReply is a fully read HTTPS response. */
@@ -141,7 +143,7 @@ export class ServerProcess {
     const statePath = join(dir, 'server.json');
     rmSync(statePath, { force: true });
     const nodeArgs = [...(opts.nodeArgs ?? []), ...(process.env['TKUBE_BENCH_NODE_ARGS']?.split(' ').filter((a) => a !== '') ?? [])];
-    const child = spawn(process.execPath, [...nodeArgs, ...serverArgs(bundle, dir, 0, { withScheduler: opts.withScheduler === true }), ...(opts.serverArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: process.env['TKUBE_BENCH_LOG_LEVEL'] ?? 'warn' } });
+    const child = spawn(process.execPath, [...nodeArgs, ...serverArgs(bundle, dir, 0, { withScheduler: opts.withScheduler === true, withControllers: opts.withControllers === true }), ...(opts.serverArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: process.env['TKUBE_BENCH_LOG_LEVEL'] ?? 'warn' } });
     const server = new ServerProcess(dir, own, child);
     const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
     for (;;) {
