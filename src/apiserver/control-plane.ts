@@ -37,6 +37,7 @@ import { Compactor } from './registry/compactor.js';
 import { BUILTIN_STRATEGIES } from './registry/resources/index.js';
 import { ReviewHandler } from './reviews/review-handler.js';
 import { PodLogHandler } from './podlogs/pod-log-handler.js';
+import { kubeletLogStreamer, type KubeletClientConfig } from './podlogs/kubelet-log-streamer.js';
 import { ServiceAccountAuthenticator } from './serviceaccount/service-account-authenticator.js';
 import { TokenRequestHandler } from './serviceaccount/token-request-handler.js';
 import { SERVICE_ACCOUNT_ISSUER, TokenSigner } from './serviceaccount/token-signer.js';
@@ -80,6 +81,8 @@ export interface ControlPlaneConfig {
   readonly enabledAdmissionPlugins?: readonly string[];
   /** Seconds new pods tolerate not-ready / unreachable nodes (DefaultTolerationSeconds). @default 300 each */
   readonly defaultTolerationSeconds?: { readonly notReady?: number; readonly unreachable?: number };
+  /** How the API server calls kubelets (pods/log); without it bound pods' logs answer 503. */
+  readonly kubeletClient?: KubeletClientConfig;
   /** In-process admission plugins (the TypeScript extension point), run after the built-in ones of each phase. */
   readonly admissionPlugins?: readonly AdmissionPlugin[];
   /** "RBAC" (RBAC, then the Node authorizer) or "AlwaysAllow" (every authenticated user may do anything). @default "RBAC" */
@@ -170,7 +173,12 @@ export class ControlPlane {
       resolveService: (ref) => resolveServiceReference(new StoreObjectReader((group, resource) => this.#dispatcher.storeFor(group, resource)), ref),
     });
     const apiExtensions = new ApiExtensionsHandler({ next: dispatcher, controller: this.#crdController, schemas });
-    const podLogs = new PodLogHandler({ next: apiExtensions, pods: () => dispatcher.storeFor('', 'pods') });
+    const kubeletClient = config.kubeletClient;
+    const podLogs = new PodLogHandler({
+      next: apiExtensions,
+      pods: () => dispatcher.storeFor('', 'pods'),
+      ...(kubeletClient ? { streamer: kubeletLogStreamer(() => dispatcher.storeFor('', 'nodes'), kubeletClient) } : {}),
+    });
     const tokenRequests = new TokenRequestHandler({ next: podLogs, signer, clock, schemaLookup: schemas, store: storeFor });
     const reviews = new ReviewHandler({
       next: tokenRequests,

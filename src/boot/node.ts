@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Kubelet } from '../agent/kubelet/kubelet.js';
 import { RuncRuntime } from '../agent/runtime/runc/runc-runtime.js';
+import { KubeletServer } from '../agent/server/kubelet-server.js';
 import { RealClock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import type { RestClient } from '../client/rest-client.js';
@@ -19,6 +20,10 @@ export interface NodeBootConfig {
   readonly runtime: 'runc';
   readonly nodeName?: string;
   readonly nodeIP: string;
+  /** The node's serving certificate (signed by the cluster CA) and the CA that signs API server client certs. */
+  readonly tls: { readonly certPem: string; readonly keyPem: string; readonly clientCaPem: string };
+  /** @default 10250; 0 picks a free port */
+  readonly kubeletPort?: number;
   readonly log: Logger;
 }
 
@@ -35,7 +40,29 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   const images = await openImageStore(config.dataDir, { prepare: true });
   const runtime = new RuncRuntime({ root: join(agentDir, 'runc'), images, log: config.log.child('runc') });
   const nodeName = (config.nodeName ?? hostname()).toLowerCase();
-  const kubelet = new Kubelet({ client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock: new RealClock(), log: config.log });
-  await kubelet.start();
-  return { nodeName, stop: () => kubelet.stop() };
+  // The server must listen before the kubelet registers (the Node advertises its port); it asks the kubelet once set.
+  const holder: { kubelet?: Kubelet } = {};
+  const server = new KubeletServer({
+    logs: { logFile: (ns, pod, container, previous) => holder.kubelet?.logFile(ns, pod, container, previous) ?? Promise.resolve(undefined) },
+    tls: config.tls,
+    port: config.kubeletPort ?? 10250,
+    bindAddress: config.nodeIP,
+    log: config.log.child('server'),
+  });
+  const port = await server.start();
+  const kubelet = new Kubelet({ client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock: new RealClock(), log: config.log, kubeletPort: port });
+  holder.kubelet = kubelet;
+  try {
+    await kubelet.start();
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return {
+    nodeName,
+    stop: async () => {
+      await kubelet.stop();
+      await server.stop();
+    },
+  };
 }

@@ -78,6 +78,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     enabledAdmissionPlugins,
     authorizationMode: config.authorizationMode,
     defaultTolerationSeconds: config.defaultTolerationSeconds,
+    // The API server reaches kubelets (pods/log) with the admin identity, trusting the cluster CA.
+    kubeletClient: { caPem: certs.ca.pem.certPem, certPem: certs.admin.certPem, keyPem: certs.admin.keyPem },
   });
   let port: number;
   try {
@@ -145,7 +147,18 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   let node: RunningNode | undefined;
   if (config.containerRuntime && !config.disableAgent) {
     try {
-      node = await startNode({ client: kubeletClient, dataDir: config.dataDir, runtime: config.containerRuntime, nodeName: config.nodeName, nodeIP: clientHost(config.bindAddress).replace(/^\[|\]$/g, ''), log: log.child('kubelet') });
+      const nodeIP = clientHost(config.bindAddress).replace(/^\[|\]$/g, '');
+      const serving = await certs.ca.issue({ commonName: `system:node:${config.nodeName ?? 'node'}`, organizations: ['system:nodes'], ipAddresses: [nodeIP], dnsNames: ['localhost'], usage: 'server' });
+      node = await startNode({
+        client: kubeletClient,
+        dataDir: config.dataDir,
+        runtime: config.containerRuntime,
+        nodeName: config.nodeName,
+        nodeIP,
+        tls: { certPem: serving.certPem, keyPem: serving.keyPem, clientCaPem: certs.ca.pem.certPem },
+        ...(config.kubeletPort !== undefined ? { kubeletPort: config.kubeletPort } : {}),
+        log: log.child('kubelet'),
+      });
     } catch (err) {
       await agent?.stop();
       await scheduler?.stop();

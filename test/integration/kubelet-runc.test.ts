@@ -1,6 +1,7 @@
 /**
  * A real node (`tkube server --container-runtime runc`) with real kubectl: a busybox pod runs in a runc container
- * from the built-in image, a pod that exits ends Succeeded, a crashing container is restarted with back-off
+ * from the built-in image, a pod that exits ends Succeeded, `kubectl logs` (--tail, --timestamps, --previous)
+ * reads its output through the node's kubelet endpoint, a crashing container is restarted with back-off
  * (CrashLoopBackOff), and deleting pods removes their containers, network namespaces and mounts.
  */
 import assert from 'node:assert/strict';
@@ -48,17 +49,26 @@ void describe('kubelet with the runc runtime', { skip }, () => {
     }, 60_000);
     assert.match(running.status?.containerStatuses?.[0]?.containerID ?? '', /^runc:\/\/[0-9a-f]{32}$/);
     assert.ok(running.status?.podIP);
-    await c.kubectlOk(['run', 'once', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo done']);
+    await c.kubectlOk(['run', 'once', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo first; echo oops >&2; echo done']);
     await eventually(async () => (await pod('once')).status?.phase === 'Succeeded', 60_000);
+    // kubectl logs goes API server → the node's kubelet endpoint → the CRI log file.
+    // stdout and stderr are separate pipes, so their relative order is not fixed (as with any CRI runtime).
+    assert.deepEqual((await c.kubectlOk(['logs', 'once'])).split('\n').sort(), ['', 'done', 'first', 'oops']);
+    assert.match(await c.kubectlOk(['logs', 'once', '--tail=1', '--timestamps']), /^\d{4}-\d\d-\d\dT[\d:.]+Z (done|oops)\n$/);
+    const none = await c.kubectl(['logs', 'once', '--previous']);
+    assert.notEqual(none.code, 0);
+    assert.match(none.stderr, /previous terminated container "once" in pod "once" not found/);
   });
 
   void it('restarts a crashing container with back-off and tears pods down on delete', async () => {
-    await c.kubectlOk(['run', 'crasher', '--image=busybox', '--', 'sh', '-c', 'exit 1']);
+    await c.kubectlOk(['run', 'crasher', '--image=busybox', '--', 'sh', '-c', 'echo boom; exit 1']);
     const crashed = await eventually(async () => {
       const s = (await pod('crasher')).status?.containerStatuses?.[0];
       return s && s.restartCount >= 1 && s.state.waiting?.reason === 'CrashLoopBackOff' ? s : undefined;
     }, 90_000);
     assert.equal(crashed.lastState.terminated?.exitCode, 1);
+    assert.equal(await c.kubectlOk(['logs', 'crasher']), 'boom\n');
+    assert.equal(await c.kubectlOk(['logs', 'crasher', '--previous']), 'boom\n');
     await c.kubectlOk(['delete', 'pod', 'sleeper', 'crasher', '--grace-period=1', '--timeout=60s']);
     await eventually(async () => readdirSync(join(c.dataDir, 'agent', 'runc', 'containers')).length <= 1, 30_000);
   });

@@ -97,6 +97,9 @@ void describe('tkube agent with the simulated runtime', () => {
     );
     assert.ok(pod.status.containerStatuses?.[0]?.state.running);
     assert.match(pod.status.containerStatuses?.[0]?.containerID ?? '', /^simulated:\/\//);
+    // A simulated node serves no kubelet endpoint: logs answer at once instead of dialling a made-up address.
+    const logs = await cluster.kubectl(['logs', 'edge-pod']);
+    assert.match(logs.stderr, /Error from server \(ServiceUnavailable\): node "edge-\d+" is simulated: its pods have no logs/);
     await cluster.kubectlOk(['delete', 'pod', 'edge-pod', '--timeout=20s']);
     assert.notEqual((await cluster.kubectl(['get', 'pod', 'edge-pod'])).code, 0);
   });

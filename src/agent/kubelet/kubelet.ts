@@ -30,6 +30,7 @@ import type { ContainerStatus, PodSandboxConfig, RuntimeService } from '../cri/r
 import type { ImageService } from '../cri/image-service.js';
 import { LEASE_RENEW_INTERVAL_MS, renewNodeLease } from '../node-lease.js';
 import { nodeConditions, nodeObject } from '../node-object.js';
+import type { ContainerLogSource } from '../server/kubelet-server.js';
 
 const NODES = { version: 'v1', resource: 'nodes' } as const;
 const PODS = { version: 'v1', resource: 'pods' } as const;
@@ -74,10 +75,12 @@ export interface KubeletConfig {
   readonly podCIDR?: string;
   readonly clusterDNS?: string;
   readonly clusterDomain?: string;
+  /** The port the node's KubeletServer listens on (registered as status.daemonEndpoints). @default 10250 */
+  readonly kubeletPort?: number;
 }
 
 /** Kubelet runs one node's pods; see the file comment. */
-export class Kubelet {
+export class Kubelet implements ContainerLogSource {
   readonly #c: KubeletConfig;
   readonly #pods: SharedInformer<KubeletPod>;
   readonly #queue: WorkQueue<string>;
@@ -126,6 +129,16 @@ export class Kubelet {
     await Promise.all(this.#runs);
   }
 
+  /** logFile finds a container's current (or previous) log file, for the KubeletServer. */
+  async logFile(namespace: string, pod: string, container: string, previous: boolean): Promise<{ path: string; running: boolean } | undefined> {
+    const found = await this.#c.runtime.listContainers({ labelSelector: { [POD_NAMESPACE_LABEL]: namespace, [POD_NAME_LABEL]: pod, [CONTAINER_NAME_LABEL]: container } });
+    const ordered = found.sort((a, b) => b.metadata.attempt - a.metadata.attempt);
+    // --previous is the instance before the current one (the kubelet keeps exactly one).
+    const pick = previous ? ordered[1] : ordered[0];
+    if (!pick) return undefined;
+    return { path: pick.logPath, running: pick.state === 'CONTAINER_RUNNING' };
+  }
+
   async #register(): Promise<void> {
     const now = this.#c.clock.now();
     const v = await this.#c.runtime.version();
@@ -142,7 +155,8 @@ export class Kubelet {
       delete spec['podCIDR'];
       delete spec['podCIDRs'];
     }
-    const status = desired['status'] as { nodeInfo: Record<string, string> };
+    const status = desired['status'] as { nodeInfo: Record<string, string>; daemonEndpoints: unknown };
+    status.daemonEndpoints = { kubeletEndpoint: { Port: this.#c.kubeletPort ?? 10250 } };
     status.nodeInfo = { ...status.nodeInfo, kernelVersion: (await import('node:os')).release(), osImage: `tkube node on ${hostname()}` };
     try {
       this.#node = await this.#c.client.create(NODES, desired);

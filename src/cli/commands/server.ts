@@ -62,6 +62,7 @@ export interface ServerFlags {
   disableScheduler: boolean;
   containerRuntime?: string;
   nodeName?: string;
+  kubeletPort?: number;
 }
 
 /** serverConfigFromFlags turns flags into a ServerConfig. */
@@ -96,6 +97,7 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     disableScheduler: f.disableScheduler,
     ...(f.containerRuntime ? { containerRuntime: parseContainerRuntime(f.containerRuntime) } : {}),
     ...(f.nodeName ? { nodeName: f.nodeName } : {}),
+    ...(f.kubeletPort !== undefined ? { kubeletPort: f.kubeletPort } : {}),
   };
 }
 
@@ -125,6 +127,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--disable-scheduler', 'run no scheduler in this process', false)
     .option('--container-runtime <name>', 'run a real node in this process with this runtime: runc (needs root, runc and busybox-static)')
     .option('--node-name <name>', 'name of the node run in this process (default: the host name)')
+    .option('--kubelet-port <port>', "port of the node's kubelet endpoint (default 10250; 0 = any free port)", parseCount)
     .option('--token-auth-file <file>', 'static bearer tokens: CSV lines token,user,uid,"group1,group2"')
     .option('--encryption-provider-config <file>', 'EncryptionConfiguration for data at rest (default: secrets encrypted with a key generated into <data-dir>/cred)')
     .option('--audit-policy-file <file>', 'audit.k8s.io/v1 Policy deciding what is audited (default: a built-in policy)')
