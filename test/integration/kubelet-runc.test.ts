@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { containerHostMissing } from '../harness/host-tools.js';
@@ -32,10 +32,12 @@ void describe('kubelet with the runc runtime', { skip }, () => {
     const sandboxes = existsSync(join(runcDir, 'sandboxes')) ? readdirSync(join(runcDir, 'sandboxes')) : [];
     const netns = sandboxes.map((id) => (JSON.parse(readFileSync(join(runcDir, 'sandboxes', id, 'sandbox.json'), 'utf8')) as { netns?: string }).netns).filter(Boolean);
     await c.stop();
-    execFileSync('sh', ['-c', `runc --root ${runcDir}/runc list -q 2>/dev/null | xargs -r -n1 runc --root ${runcDir}/runc delete --force; grep -o '${runcDir}[^ ]*' /proc/mounts | xargs -r -n1 umount -l; true`]);
+    // (runc creates its --root when missing, so it is only asked when the dir survived.)
+    execFileSync('sh', ['-c', `[ -d ${runcDir}/runc ] && runc --root ${runcDir}/runc list -q 2>/dev/null | xargs -r -n1 runc --root ${runcDir}/runc delete --force; grep -o '${runcDir}[^ ]*' /proc/mounts | xargs -r -n1 umount -l; true`]);
     for (const ns of netns) execFileSync('sh', ['-c', `ip netns delete ${ns} 2>/dev/null; true`]);
     // The pods' cgroups went with them; the kubepods parent goes too when nothing else uses it.
     execFileSync('sh', ['-c', 'for d in /sys/fs/cgroup/*/kubepods; do rmdir "$d" 2>/dev/null; done; true']);
+    rmSync(c.dataDir, { recursive: true, force: true });
   });
 
   const pod = async (name: string): Promise<PodJson> => JSON.parse(await c.kubectlOk(['get', 'pod', name, '-o', 'json'])) as PodJson;
