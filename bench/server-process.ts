@@ -152,8 +152,13 @@ export class ServerProcess {
         throw new Error(`Cannot start tkube server: it exited (${child.exitCode ?? child.signalCode}):\n${server.#log.slice(-4000)}`);
       }
       if (existsSync(statePath) && existsSync(join(dir, 'bench.kubeconfig'))) {
-        const state = JSON.parse(readFileSync(statePath, 'utf8')) as { pid: number; url: string };
-        if (state.pid === child.pid) {
+        let state: { pid: number; url: string } | undefined;
+        try {
+          state = JSON.parse(readFileSync(statePath, 'utf8')) as { pid: number; url: string };
+        } catch {
+          state = undefined; // unreadable for now: poll again
+        }
+        if (state && state.pid === child.pid) {
           server.url = state.url;
           return server;
         }

@@ -2,7 +2,7 @@
  * The running server's state file, `<data-dir>/server.json`: how `tkube up|status|down` find a background
  * server. Written once the API server is ready, removed on clean stop. A stale file (dead pid) is ignored.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** ServerState describes a running server. */
@@ -21,7 +21,11 @@ export function serverStatePath(dataDir: string): string {
 
 /** writeServerState records a ready server. */
 export function writeServerState(dataDir: string, s: ServerState): void {
-  writeFileSync(serverStatePath(dataDir), JSON.stringify(s, null, 2) + '\n', { mode: 0o600 });
+  // Temp file + rename: `tkube up`, tests and benchmarks poll for this file and must never read half of it.
+  const path = serverStatePath(dataDir);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(s, null, 2) + '\n', { mode: 0o600 });
+  renameSync(tmp, path);
 }
 
 /** removeServerState deletes the state file if it is ours. */
