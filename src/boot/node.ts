@@ -24,6 +24,9 @@ export interface NodeBootConfig {
   readonly tls: { readonly certPem: string; readonly keyPem: string; readonly clientCaPem: string };
   /** @default 10250; 0 picks a free port */
   readonly kubeletPort?: number;
+  /** The registries config file for image pulls. @default <data-dir>/registries.yaml when present */
+  readonly privateRegistry?: string;
+  readonly disableDefaultRegistryEndpoint?: boolean;
   readonly log: Logger;
 }
 
@@ -37,7 +40,7 @@ export interface RunningNode {
 export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   if (process.getuid?.() !== 0) throw new Error('Cannot run a node with the runc runtime: it needs root');
   const agentDir = join(config.dataDir, 'agent');
-  const images = await openImageStore(config.dataDir, { prepare: true });
+  const images = await openImageStore(config.dataDir, { prepare: true, ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}), disableDefaultRegistryEndpoint: config.disableDefaultRegistryEndpoint === true });
   const runtime = new RuncRuntime({ root: join(agentDir, 'runc'), images, log: config.log.child('runc') });
   const nodeName = (config.nodeName ?? hostname()).toLowerCase();
   // The server must listen before the kubelet registers (the Node advertises its port); it asks the kubelet once set.

@@ -14,7 +14,10 @@
  *
  * Contracts:
  *  - `endpointsFor(registry)` lists the mirrors first (in the file's order), then the registry itself, so a pull
- *    falls through to the upstream registry when every mirror fails, as containerd does.
+ *    falls through to the upstream registry when every mirror fails, as containerd does — unless
+ *    `disableDefaultEndpoint` is set and the registry has a mirror entry (k3s's
+ *    `--disable-default-registry-endpoint`): then only its mirrors are used, none at all for `endpoint: []`,
+ *    which keeps an air-gapped node from ever dialing out.
  *  - A registry on a loopback address or named `localhost` is spoken to over plain HTTP (what users run as a
  *    local registry); every other default endpoint is HTTPS. Mirror endpoints say their scheme.
  *  - Parse failures are one plain line naming the file and the problem.
@@ -71,7 +74,12 @@ function hostOf(urlOrHost: string): string {
 }
 
 /** parseRegistriesConfig reads a registries.yaml text; `source` names it in errors. */
-export function parseRegistriesConfig(text: string, source: string, readCa: (path: string) => string = (p) => readFileSync(p, 'utf8')): RegistriesConfig {
+export function parseRegistriesConfig(
+  text: string,
+  source: string,
+  options: { disableDefaultEndpoint?: boolean; readCa?: (path: string) => string } = {},
+): RegistriesConfig {
+  const readCa = options.readCa ?? ((p: string): string => readFileSync(p, 'utf8'));
   let raw: RawFile;
   try {
     raw = (parseYaml(text) ?? {}) as RawFile;
@@ -113,7 +121,8 @@ export function parseRegistriesConfig(text: string, source: string, readCa: (pat
   }
   return {
     endpointsFor(registry: string): RegistryEndpoint[] {
-      const urls = [...(mirrors.get(registry) ?? mirrors.get('*') ?? []), defaultEndpoint(registry)];
+      const own = mirrors.get(registry) ?? mirrors.get('*');
+      const urls = [...(own ?? []), ...(own && options.disableDefaultEndpoint ? [] : [defaultEndpoint(registry)])];
       return [...new Set(urls)].map((url) => ({ url, ...(settings.get(hostOf(url)) ?? {}) }));
     },
   };

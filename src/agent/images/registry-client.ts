@@ -164,7 +164,7 @@ export class RegistryClient {
       const config = await readAll(await session.blob(manifest.config.digest), MAX_MANIFEST_BYTES);
       return { manifest: found.manifest, manifestDigest: found.digest, config };
     }
-    throw last ?? new RegistryError('Unreachable', `${ref.name}: no registry endpoint`);
+    throw last ?? new RegistryError('Unreachable', `${ref.name}: no registry endpoint is configured for ${ref.registry} (the default endpoint is disabled)`);
   }
 
   async #resolveManifest(session: RegistrySession, ref: ImageReference): Promise<{ manifest: Buffer; digest: string }> {
