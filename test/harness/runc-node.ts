@@ -20,11 +20,12 @@ export async function cleanupRuncNode(c: TestCluster): Promise<void> {
       }
     })
     .filter((n): n is string => typeof n === 'string' && /^[\w-]+$/.test(n));
-  await c.stop();
+  await c.kill('SIGTERM');
   // (runc creates its --root when missing, so it is only asked when the dir survived.)
   execFileSync('sh', ['-c', `[ -d ${runcDir}/runc ] && runc --root ${runcDir}/runc list -q 2>/dev/null | xargs -r -n1 runc --root ${runcDir}/runc delete --force; grep -o '${c.dataDir}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true`]);
   for (const ns of netns) execFileSync('sh', ['-c', `ip netns delete ${ns} 2>/dev/null; true`]);
   // The pods' cgroups went with them; the kubepods and QoS parents go too when empty (rmdir refuses otherwise).
   execFileSync('sh', ['-c', 'for d in /sys/fs/cgroup/*/kubepods/besteffort /sys/fs/cgroup/*/kubepods/burstable /sys/fs/cgroup/*/kubepods; do rmdir "$d" 2>/dev/null; done; true']);
+  await c.stop();
   rmSync(c.dataDir, { recursive: true, force: true });
 }
