@@ -124,7 +124,7 @@ export interface PodSpecView {
 /** PodView is a pod as the volume, env and DNS code read it. */
 export interface PodView extends KubeObject {
   spec?: PodSpecView;
-  status?: { podIP?: string; podIPs?: { ip: string }[]; hostIP?: string; hostIPs?: { ip: string }[] };
+  status?: { phase?: string; podIP?: string; podIPs?: { ip: string }[]; hostIP?: string; hostIPs?: { ip: string }[] };
 }
 
 /** DataObject is a ConfigMap or Secret: `data` (base64 for Secrets), `binaryData` for ConfigMaps. */
