@@ -9,8 +9,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { containerHostMissing } from '../harness/host-tools.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
@@ -115,6 +115,8 @@ void describe('kubelet volumes and env on the runc runtime', { skip }, () => {
     for (const ns of netns) execFileSync('sh', ['-c', `ip netns delete ${ns} 2>/dev/null; true`]);
     execFileSync('sh', ['-c', 'for d in /sys/fs/cgroup/*/kubepods; do rmdir "$d" 2>/dev/null; done; true']);
     for (const d of pvDirs) rmSync(d, { recursive: true, force: true });
+    // The local-path base (/var/lib/tkube/storage) goes too when this test was its only user.
+    for (const d of pvDirs) execFileSync('sh', ['-c', `rmdir "${dirname(d)}" "${dirname(dirname(d))}" 2>/dev/null; true`]);
     rmSync(c.dataDir, { recursive: true, force: true });
   });
 
@@ -212,5 +214,25 @@ void describe('kubelet volumes and env on the runc runtime', { skip }, () => {
       return s?.reason === 'CreateContainerConfigError' ? s : undefined;
     }, 30_000);
     assert.match(waiting.message ?? '', /^failed to prepare subPath for volumeMount "v" of container "c": subpath ".*evil" not within volume path/);
+  });
+
+  void it('reports a failed hostPath type check as a FailedMount event and keeps the pod creating', async () => {
+    const file = join(c.dataDir, 'not-a-dir');
+    writeFileSync(file, '');
+    await c.kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'bad-host' },
+        spec: { volumes: [{ name: 'v', hostPath: { path: file, type: 'Directory' } }], containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'], volumeMounts: [{ name: 'v', mountPath: '/h' }] }] },
+      }),
+    });
+    const event = await eventually(async () => {
+      const events = JSON.parse(await c.kubectlOk(['get', 'events', '-o', 'json'])) as { items: { reason?: string; message?: string; type?: string; involvedObject?: { name?: string } }[] };
+      return events.items.find((e) => e.involvedObject?.name === 'bad-host' && e.reason === 'FailedMount');
+    }, 30_000);
+    assert.equal(event.type, 'Warning');
+    assert.equal(event.message, `MountVolume.SetUp failed for volume "v" : hostPath type check failed: ${file} is not a directory`);
+    assert.equal((await pod('bad-host')).status?.containerStatuses?.[0]?.state.waiting?.reason, 'ContainerCreating');
   });
 });
