@@ -159,7 +159,9 @@ void describe('kubelet volumes and env on the runc runtime', { skip }, () => {
     const uid = p.metadata?.uid ?? '';
     const volumes = join(c.dataDir, 'agent', 'pods', uid, 'volumes');
     const memDir = join(volumes, 'kubernetes.io~empty-dir', 'mem');
-    assert.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${memDir} `), 'the memory emptyDir is a tmpfs');
+    const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+    assert.ok(mountinfo.includes(` ${memDir} `), 'the memory emptyDir is a tmpfs');
+    assert.ok(mountinfo.includes(` ${join(volumes, 'kubernetes.io~secret', 'sec')} `), 'the secret volume is a tmpfs');
 
     // A ConfigMap change reaches the volume (atomically, through the ..data link) within the refresh period.
     await c.kubectlOk(['patch', 'configmap', 'app-config', '--type=merge', '-p', '{"data":{"greeting":"bonjour"}}']);
@@ -167,7 +169,7 @@ void describe('kubelet volumes and env on the runc runtime', { skip }, () => {
 
     await c.kubectlOk(['delete', 'pod', 'main', '--grace-period=1', '--timeout=60s']);
     await eventually(() => !existsSync(join(c.dataDir, 'agent', 'pods', uid)), 30_000);
-    assert.equal(readFileSync('/proc/self/mountinfo', 'utf8').includes(memDir), false, 'the tmpfs is unmounted');
+    assert.equal(readFileSync('/proc/self/mountinfo', 'utf8').includes(join(c.dataDir, 'agent', 'pods', uid)), false, 'the tmpfs mounts (memory emptyDir, secret, token) are gone');
   });
 
   void it('keeps a container in CreateContainerConfigError while its ConfigMap is missing', async () => {

@@ -1,6 +1,6 @@
 /**
  * secret volume: the Secret's decoded keys as files, like configMap volumes (atomic writes, refresh, optional).
- * Upstream keeps secret volumes on a tmpfs so they never reach disk; here they live in the kubelet's data dir.
+ * The VolumeManager puts it on a tmpfs first, so the Secret never reaches the node's disk.
  */
 import type { FileProjection } from './atomic-writer.js';
 import { writeAtomic } from './atomic-writer.js';

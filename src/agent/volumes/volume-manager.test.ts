@@ -159,7 +159,7 @@ void describe('volume manager', () => {
   });
 
   void it('projects configMap and secret keys with modes, refreshes on change, and honours optional', async () => {
-    const { vm, src, clock } = setup(1000);
+    const { vm, src, clock, mounter } = setup(1000);
     src.configMaps.set('ns1/cfg', { data: { 'app.conf': 'v1', other: 'o' }, binaryData: { bin: Buffer.from([1, 2]).toString('base64') } });
     src.secrets.set('ns1/sec', { data: { token: Buffer.from('t0p').toString('base64') } });
     const p = pod([
@@ -181,6 +181,7 @@ void describe('volume manager', () => {
     const sec = r.volumes.get('sec')?.path ?? '';
     assert.equal(readFileSync(join(sec, 'token'), 'utf8'), 't0p');
     assert.equal(statSync(join(sec, 'token')).mode & 0o777, 0o600);
+    assert.deepEqual([...mounter.mounted.keys()], [sec], 'the secret (only) is on a tmpfs');
     assert.deepEqual(readdirSync(r.volumes.get('maybe')?.path ?? '').filter((e) => !e.startsWith('..')), []);
 
     src.configMaps.set('ns1/cfg', { data: { 'app.conf': 'v2' } });
@@ -199,6 +200,7 @@ void describe('volume manager', () => {
     assert.match(later.warnings.join('\n'), /MountVolume.SetUp failed for volume "cfg" : configmap "cfg" not found/);
     assert.equal(readFileSync(join(cfg, 'app.conf'), 'utf8'), 'v2');
     await vm.tearDown(p.metadata?.uid ?? '');
+    assert.equal(mounter.mounted.size, 0);
   });
 
   void it('fails first set-up with upstream messages', async () => {

@@ -2,7 +2,8 @@
  * VolumeManager: a pod's volumes on this node, set up before its containers start and torn down when it goes.
  *
  * Layout: `<rootDir>/pods/<uid>/volumes/<plugin>/<name>` for volumes the node makes (emptyDir, configMap,
- * secret, projected, downwardAPI); hostPath and persistentVolumeClaim volumes are node paths used in place.
+ * secret, projected, downwardAPI — the last three on a tmpfs each); hostPath and persistentVolumeClaim volumes
+ * are node paths used in place.
  *
  * `setUp` is called on every sync of the pod and is cheap when nothing is due: volumes are set up once, and the
  * ones whose content comes from the API (configMap, secret, projected, downwardAPI) are rewritten — atomically,
@@ -10,7 +11,7 @@
  * value (`MountVolume.SetUp failed for volume "x" : ...`, the FailedMount event's text) and the pod's containers
  * wait; a failed refresh keeps the last content and is reported as a warning.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../../base/clock/clock.js';
 import type { NodeAllocatable } from '../downward/field-ref.js';
@@ -53,15 +54,19 @@ export type PodVolumes =
 
 type Plugin = (ctx: VolumeContext) => Promise<SetUpResult>;
 
-/** pluginOf picks the plugin of a volume and its directory name ('' for volumes used in place). */
-function pluginOf(v: Volume): { plugin: Plugin; dir: string; refreshed: boolean } | undefined {
-  if (v.emptyDir) return { plugin: setUpEmptyDir, dir: PLUGIN_DIRS.emptyDir, refreshed: false };
-  if (v.hostPath) return { plugin: setUpHostPath, dir: '', refreshed: false };
-  if (v.configMap) return { plugin: setUpConfigMap, dir: PLUGIN_DIRS.configMap, refreshed: true };
-  if (v.secret) return { plugin: setUpSecret, dir: PLUGIN_DIRS.secret, refreshed: true };
-  if (v.projected) return { plugin: setUpProjected, dir: PLUGIN_DIRS.projected, refreshed: true };
-  if (v.downwardAPI) return { plugin: setUpDownwardAPI, dir: PLUGIN_DIRS.downwardAPI, refreshed: true };
-  if (v.persistentVolumeClaim) return { plugin: setUpPersistentVolumeClaim, dir: '', refreshed: false };
+/**
+ * pluginOf picks the plugin of a volume: its directory name ('' for volumes used in place), whether its content
+ * is rewritten from the API, and whether it lives on a tmpfs — secret, projected and downwardAPI volumes do, as
+ * upstream's, so Secrets and tokens never reach the node's disk.
+ */
+function pluginOf(v: Volume): { plugin: Plugin; dir: string; refreshed: boolean; memory: boolean } | undefined {
+  if (v.emptyDir) return { plugin: setUpEmptyDir, dir: PLUGIN_DIRS.emptyDir, refreshed: false, memory: false };
+  if (v.hostPath) return { plugin: setUpHostPath, dir: '', refreshed: false, memory: false };
+  if (v.configMap) return { plugin: setUpConfigMap, dir: PLUGIN_DIRS.configMap, refreshed: true, memory: false };
+  if (v.secret) return { plugin: setUpSecret, dir: PLUGIN_DIRS.secret, refreshed: true, memory: true };
+  if (v.projected) return { plugin: setUpProjected, dir: PLUGIN_DIRS.projected, refreshed: true, memory: true };
+  if (v.downwardAPI) return { plugin: setUpDownwardAPI, dir: PLUGIN_DIRS.downwardAPI, refreshed: true, memory: true };
+  if (v.persistentVolumeClaim) return { plugin: setUpPersistentVolumeClaim, dir: '', refreshed: false, memory: false };
   return undefined;
 }
 
@@ -110,6 +115,10 @@ export class VolumeManager {
       };
       let r: SetUpResult;
       try {
+        if (p.memory && !have) {
+          mkdirSync(ctx.dir, { recursive: true, mode: 0o755 });
+          if (!this.#mounter.isMountPoint(ctx.dir)) await this.#mounter.mountTmpfs(ctx.dir, 0);
+        }
         r = await p.plugin(ctx);
       } catch (err) {
         r = { error: err instanceof Error ? err.message : String(err) };
