@@ -5,6 +5,7 @@
  * CreateContainerConfigError messages.
  */
 import type { KeyValue, Mount } from '../cri/runtime-service.js';
+import { expand } from '../kubelet/env-expansion.js';
 import type { Container } from '../pod-spec.js';
 import { resolveSubPath } from './sub-path.js';
 
@@ -16,9 +17,15 @@ export interface VolumePath {
 
 export type ContainerMounts = { readonly mounts: Mount[]; readonly error?: undefined } | { readonly error: string; readonly mounts?: undefined };
 
-function expandSubPathExpr(expr: string, env: ReadonlyMap<string, string>): string {
-  // Only `$(VAR)` of the container's env; unknown names become empty, as upstream's subpath expansion does.
-  return expr.replace(/\$\(([^)]*)\)/g, (_m, name: string) => env.get(name) ?? '');
+/** expandSubPathExpr expands `$(VAR)` from the container's env; a name unset or empty is an error, as upstream. */
+function expandSubPathExpr(expr: string, env: ReadonlyMap<string, string>): { path: string; error?: undefined } | { error: string } {
+  const missing = new Set<string>();
+  const path = expand(expr, (name) => {
+    const v = env.get(name);
+    if (v === undefined || v === '') missing.add(name);
+    return v ?? '';
+  });
+  return missing.size > 0 ? { error: `missing value for ${[...missing].sort().join(', ')}` } : { path };
 }
 
 /** containerMounts builds the bind mounts of `container`. */
@@ -29,7 +36,12 @@ export function containerMounts(container: Container, volumes: ReadonlyMap<strin
     const vol = volumes.get(vm.name);
     if (!vol) return { error: `cannot find volume "${vm.name}" to mount into container "${container.name}"` };
     let hostPath = vol.path;
-    const sub = vm.subPathExpr !== undefined && vm.subPathExpr !== '' ? expandSubPathExpr(vm.subPathExpr, env) : vm.subPath;
+    let sub = vm.subPath;
+    if (vm.subPathExpr !== undefined && vm.subPathExpr !== '') {
+      const x = expandSubPathExpr(vm.subPathExpr, env);
+      if (x.error !== undefined) return { error: `failed to prepare subPath for volumeMount "${vm.name}" of container "${container.name}": ${x.error}` };
+      sub = x.path;
+    }
     if (sub !== undefined && sub !== '') {
       const r = resolveSubPath(vol.path, sub);
       if (r.error !== undefined) return { error: `failed to prepare subPath for volumeMount "${vm.name}" of container "${container.name}": ${r.error}` };

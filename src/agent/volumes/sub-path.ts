@@ -16,9 +16,9 @@ function within(root: string, p: string): boolean {
 
 /** resolveSubPath resolves `subPath` inside `volumeRoot` safely; see the file comment. */
 export function resolveSubPath(volumeRoot: string, subPath: string): SubPathResult {
-  if (subPath.startsWith('/')) return { error: `subPath "${subPath}" must be a relative path` };
+  if (subPath.startsWith('/')) return { error: `error SubPath \`${subPath}\` must not be an absolute path` };
   const parts = subPath.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) return { error: `subPath "${subPath}" must not contain '..'` };
+  if (parts.includes('..')) return { error: `unable to provision SubPath \`${subPath}\`: must not contain '..'` };
   let root: string;
   try {
     root = realpathSync(volumeRoot);
@@ -35,7 +35,11 @@ export function resolveSubPath(volumeRoot: string, subPath: string): SubPathResu
       st = undefined;
     }
     if (!st) {
-      mkdirSync(next, { mode: 0o755 });
+      try {
+        mkdirSync(next, { mode: 0o755 });
+      } catch (err) {
+        return { error: `cannot create subPath ${join(volumeRoot, subPath)}: ${(err as Error).message}` };
+      }
       cur = next;
       continue;
     }
@@ -46,7 +50,7 @@ export function resolveSubPath(volumeRoot: string, subPath: string): SubPathResu
       } catch {
         return { error: `subpath "${join(volumeRoot, subPath)}" is a dangling symlink` };
       }
-      if (!within(root, target)) return { error: `subpath "${join(volumeRoot, subPath)}" not within volume path "${volumeRoot}"` };
+      if (!within(root, target)) return { error: `subpath "${target}" not within volume path "${volumeRoot}"` };
       cur = target;
       continue;
     }

@@ -109,8 +109,10 @@ void describe('subPath', () => {
     symlinkSync('../..', join(vol, 'up'));
     for (const p of ['root', 'root/etc', 'out/x', 'up']) assert.match(resolveSubPath(vol, p).error ?? '', /not within volume path/, p);
     assert.equal(existsSync(join(outside, 'x')), false, 'nothing was created outside');
-    assert.match(resolveSubPath(vol, '/etc').error ?? '', /must be a relative path/);
+    assert.equal(resolveSubPath(vol, '/etc').error, 'error SubPath `/etc` must not be an absolute path');
     assert.match(resolveSubPath(vol, 'a/../../b').error ?? '', /must not contain '..'/);
+    writeFileSync(join(vol, 'file'), '');
+    assert.match(resolveSubPath(vol, 'file/below').error ?? '', /^cannot create subPath .*ENOTDIR/);
   });
 
   void it('is used by container mounts, with subPathExpr expanded from the env', () => {
@@ -123,7 +125,8 @@ void describe('subPath', () => {
       { containerPath: '/c', hostPath: vol, readonly: true, propagation: 'private' },
     ]);
     const bad = containerMounts({ name: 'c', volumeMounts: [{ name: 'data', mountPath: '/d', subPath: 'escape' }] }, volumes, []);
-    assert.match(bad.error ?? '', /^failed to prepare subPath for volumeMount "data" of container "c": subpath ".*escape" not within volume path/);
+    assert.match(bad.error ?? '', /^failed to prepare subPath for volumeMount "data" of container "c": subpath "\/" not within volume path/);
+    assert.equal(containerMounts({ name: 'c', volumeMounts: [{ name: 'data', mountPath: '/d', subPathExpr: '$(NOPE)/$(EMPTY)' }] }, volumes, [{ key: 'EMPTY', value: '' }]).error, 'failed to prepare subPath for volumeMount "data" of container "c": missing value for EMPTY, NOPE');
     assert.match(containerMounts({ name: 'c', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }, volumes, []).error ?? '', /cannot find volume "nope"/);
   });
 });
