@@ -53,7 +53,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     log: config.log.child('server'),
   });
   const port = await server.start();
-  const kubelet = new Kubelet({ client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock: new RealClock(), log: config.log, kubeletPort: port });
+  const kubelet = new Kubelet({ client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock: new RealClock(), log: config.log, kubeletPort: port, clusterCAPem: config.tls.clientCaPem });
   holder.kubelet = kubelet;
   try {
     await kubelet.start();

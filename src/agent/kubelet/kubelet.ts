@@ -13,7 +13,8 @@
  *    waiting/running/terminated states, lastState, restartCount and `runc://` container IDs.
  *  - Deletion: containers stop with the pod's grace period, the sandbox goes, and the pod is deleted with grace 0
  *    and a UID precondition.
- * Not yet (issue 6): init containers, probes, hooks, volumes, env from ConfigMaps/Secrets/services, image pulls
+ *  - Volumes, env (valueFrom, envFrom, service links), mounts, /etc/hosts and DNS come from PodSetup (pod-setup.ts).
+ * Not yet (issue 6): init containers, probes, hooks, image pulls
  * from registries, logs/exec/port-forward through the API, resource limits from requests and limits.
  */
 import { cpus, hostname, totalmem } from 'node:os';
@@ -34,6 +35,7 @@ import { ImageManager } from './image-manager.js';
 import { LEASE_RENEW_INTERVAL_MS, renewNodeLease } from '../node-lease.js';
 import { nodeConditions, nodeObject } from '../node-object.js';
 import type { ContainerLogSource } from '../server/kubelet-server.js';
+import { PodSetup } from './pod-setup.js';
 
 const NODES = { version: 'v1', resource: 'nodes' } as const;
 const PODS = { version: 'v1', resource: 'pods' } as const;
@@ -86,6 +88,8 @@ export interface KubeletConfig {
   readonly clusterDomain?: string;
   /** The port the node's KubeletServer listens on (registered as status.daemonEndpoints). @default 10250 */
   readonly kubeletPort?: number;
+  /** The cluster CA (PEM), for service-account token volumes' ca.crt. */
+  readonly clusterCAPem?: string;
 }
 
 /** Kubelet runs one node's pods; see the file comment. */
@@ -104,9 +108,20 @@ export class Kubelet implements ContainerLogSource {
   #runs: Promise<void>[] = [];
   #leaseTimer: Timer | undefined;
   #imageGcTimer: Timer | undefined;
+  /** Volumes, env, mounts, /etc/hosts and DNS of pods (pod-setup.ts). */
+  readonly #setup: PodSetup;
 
   constructor(config: KubeletConfig) {
     this.#c = config;
+    this.#setup = new PodSetup({
+      client: config.client,
+      rootDir: config.rootDir,
+      clock: config.clock,
+      log: config.log.child('pod-setup'),
+      clusterDNS: config.clusterDNS ?? '10.43.0.10',
+      clusterDomain: config.clusterDomain ?? 'cluster.local',
+      ...(config.clusterCAPem ? { clusterCAPem: config.clusterCAPem } : {}),
+    });
     this.#queue = new WorkQueue<string>({ clock: config.clock });
     this.#events = new EventRecorder({ client: config.client, component: 'kubelet', clock: config.clock, log: config.log.child('events') });
     this.#imageManager = new ImageManager({
@@ -143,6 +158,7 @@ export class Kubelet implements ContainerLogSource {
     this.#scheduleImageGC();
     this.#runs.push(this.#pods.run(this.#abort.signal));
     if (!(await this.#pods.waitForSync(this.#abort.signal))) return;
+    await this.#setup.tearDownOrphans(new Set(this.#pods.store.list().map((p) => p.metadata?.uid ?? '')));
     for (let i = 0; i < 4; i++) this.#runs.push(this.#worker());
     this.#c.log.info('Kubelet started', { node: this.#c.nodeName });
   }
@@ -259,6 +275,7 @@ export class Kubelet implements ContainerLogSource {
         for (const c of await this.#c.runtime.listContainers({ sandboxId: s.id })) await this.#c.runtime.stopContainer(c.id, grace);
         await this.#c.runtime.removePodSandbox(s.id);
       }
+      await this.#setup.tearDown(uid);
       if (!gone) {
         try {
           await this.#c.client.delete({ ...PODS, namespace: pod.metadata?.namespace, name: pod.metadata?.name }, { gracePeriodSeconds: 0, preconditions: { uid } });
@@ -283,7 +300,8 @@ export class Kubelet implements ContainerLogSource {
     const policy = pod.spec?.restartPolicy ?? 'Always';
     const waiting = new Map<string, { reason: string; message: string }>();
     let next: number | undefined;
-    for (const spec of pod.spec?.containers ?? []) {
+    const volumes = await this.#setup.volumes(pod);
+    for (const spec of volumes.error === undefined ? (pod.spec?.containers ?? []) : []) {
       const mine = containers.filter((c) => c.labels[CONTAINER_NAME_LABEL] === spec.name).sort((a, b) => b.metadata.attempt - a.metadata.attempt);
       const latest = mine[0];
       if (latest && latest.state !== 'CONTAINER_EXITED') continue;
@@ -314,6 +332,11 @@ export class Kubelet implements ContainerLogSource {
         next = Math.min(next ?? Infinity, pulled.retryAfterMs);
         continue;
       }
+      const prepared = await this.#setup.container(pod, spec, sandbox.ips.length > 0 ? sandbox.ips : [this.#c.nodeIP], this.#c.nodeIP);
+      if (prepared.error !== undefined) {
+        waiting.set(spec.name, { reason: 'CreateContainerConfigError', message: prepared.error });
+        continue;
+      }
       const attempt = latest ? latest.metadata.attempt + 1 : 0;
       const podDir = this.#logDirectory(pod);
       const id = await this.#c.runtime.createContainer(
@@ -321,11 +344,11 @@ export class Kubelet implements ContainerLogSource {
         {
           metadata: { name: spec.name, attempt },
           image,
-          command: spec.command ?? [],
-          args: spec.args ?? [],
+          command: prepared.ok.command,
+          args: prepared.ok.args,
           ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
-          envs: (spec.env ?? []).filter((e) => e.value !== undefined).map((e) => ({ key: e.name, value: e.value ?? '' })),
-          mounts: [],
+          envs: prepared.ok.envs,
+          mounts: prepared.ok.mounts,
           labels: { [POD_UID_LABEL]: uid, [POD_NAME_LABEL]: pod.metadata?.name ?? '', [POD_NAMESPACE_LABEL]: pod.metadata?.namespace ?? '', [CONTAINER_NAME_LABEL]: spec.name },
           annotations: {},
           logPath: `${spec.name}/${attempt}.log`,
@@ -345,12 +368,12 @@ export class Kubelet implements ContainerLogSource {
 
   #sandboxConfig(pod: KubeletPod): PodSandboxConfig {
     const ns = pod.metadata?.namespace ?? '';
-    const domain = this.#c.clusterDomain ?? 'cluster.local';
+    const { hostname: podHost, dnsConfig } = this.#setup.sandbox(pod);
     return {
       metadata: { name: pod.metadata?.name ?? '', namespace: ns, uid: pod.metadata?.uid ?? '', attempt: 0 },
-      hostname: pod.spec?.hostname ?? pod.metadata?.name ?? '',
+      hostname: pod.spec?.hostNetwork ? hostname() : podHost,
       logDirectory: this.#logDirectory(pod),
-      dnsConfig: { servers: [this.#c.clusterDNS ?? '10.43.0.10'], searches: [`${ns}.svc.${domain}`, `svc.${domain}`, domain], options: ['ndots:5'] },
+      dnsConfig,
       portMappings: [],
       labels: { [POD_UID_LABEL]: pod.metadata?.uid ?? '', [POD_NAME_LABEL]: pod.metadata?.name ?? '', [POD_NAMESPACE_LABEL]: ns },
       annotations: {},

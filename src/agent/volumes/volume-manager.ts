@@ -1,0 +1,158 @@
+/**
+ * VolumeManager: a pod's volumes on this node, set up before its containers start and torn down when it goes.
+ *
+ * Layout: `<rootDir>/pods/<uid>/volumes/<plugin>/<name>` for volumes the node makes (emptyDir, configMap,
+ * secret, projected, downwardAPI — the last three on a tmpfs each); hostPath and persistentVolumeClaim volumes
+ * are node paths used in place.
+ *
+ * `setUp` is called on every sync of the pod and is cheap when nothing is due: volumes are set up once, and the
+ * ones whose content comes from the API (configMap, secret, projected, downwardAPI) are rewritten — atomically,
+ * only when changed — at most every `refreshMs`. A volume that cannot be set up the first time is an error
+ * value (`MountVolume.SetUp failed for volume "x" : ...`, the FailedMount event's text) and the pod's containers
+ * wait; a failed refresh keeps the last content and is reported as a warning.
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock } from '../../base/clock/clock.js';
+import type { NodeAllocatable } from '../downward/field-ref.js';
+import type { ObjectSource } from '../object-source.js';
+import type { PodView, Volume } from '../pod-spec.js';
+import { setUpConfigMap } from './config-map.js';
+import type { VolumePath } from './container-mounts.js';
+import { setUpDownwardAPI } from './downward-api.js';
+import { setUpEmptyDir } from './empty-dir.js';
+import { setUpHostPath } from './host-path.js';
+import { HostMounter, type Mounter } from './mounter.js';
+import { setUpPersistentVolumeClaim } from './persistent-volume-claim.js';
+import { setUpProjected } from './projected.js';
+import { setUpSecret } from './secret.js';
+import { TokenCache } from './token-cache.js';
+import { PLUGIN_DIRS, type SetUpResult, type VolumeContext } from './volume-plugin.js';
+
+/** How often API-sourced volumes are rewritten from their objects, unless configured. */
+const DEFAULT_REFRESH_MS = 10_000;
+
+/** VolumeManagerConfig constructs a VolumeManager. */
+export interface VolumeManagerConfig {
+  /** The kubelet's root; volumes go under `<rootDir>/pods/<uid>/volumes`. */
+  readonly rootDir: string;
+  readonly source: ObjectSource;
+  readonly clock: Clock;
+  readonly node: NodeAllocatable;
+  /** @default HostMounter */
+  readonly mounter?: Mounter;
+  /** The cluster CA, written as `ca.crt` when the `kube-root-ca.crt` ConfigMap does not exist. */
+  readonly clusterCAPem?: string;
+  /** @default 10000 */
+  readonly refreshMs?: number;
+}
+
+/** PodVolumes is the outcome of setUp. */
+export type PodVolumes =
+  | { readonly volumes: ReadonlyMap<string, VolumePath>; readonly warnings: readonly string[]; readonly error?: undefined }
+  | { readonly error: string; readonly volume: string };
+
+type Plugin = (ctx: VolumeContext) => Promise<SetUpResult>;
+
+/**
+ * pluginOf picks the plugin of a volume: its directory name ('' for volumes used in place), whether its content
+ * is rewritten from the API, and whether it lives on a tmpfs — secret, projected and downwardAPI volumes do, as
+ * upstream's, so Secrets and tokens never reach the node's disk.
+ */
+function pluginOf(v: Volume): { plugin: Plugin; dir: string; refreshed: boolean; memory: boolean } | undefined {
+  if (v.emptyDir) return { plugin: setUpEmptyDir, dir: PLUGIN_DIRS.emptyDir, refreshed: false, memory: false };
+  if (v.hostPath) return { plugin: setUpHostPath, dir: '', refreshed: false, memory: false };
+  if (v.configMap) return { plugin: setUpConfigMap, dir: PLUGIN_DIRS.configMap, refreshed: true, memory: false };
+  if (v.secret) return { plugin: setUpSecret, dir: PLUGIN_DIRS.secret, refreshed: true, memory: true };
+  if (v.projected) return { plugin: setUpProjected, dir: PLUGIN_DIRS.projected, refreshed: true, memory: true };
+  if (v.downwardAPI) return { plugin: setUpDownwardAPI, dir: PLUGIN_DIRS.downwardAPI, refreshed: true, memory: true };
+  if (v.persistentVolumeClaim) return { plugin: setUpPersistentVolumeClaim, dir: '', refreshed: false, memory: false };
+  return undefined;
+}
+
+/** VolumeManager sets up and tears down pod volumes; see the file comment. */
+export class VolumeManager {
+  readonly #c: VolumeManagerConfig;
+  readonly #mounter: Mounter;
+  readonly #tokens: TokenCache;
+  readonly #pods = new Map<string, { volumes: Map<string, VolumePath>; refreshedAt: number }>();
+
+  constructor(config: VolumeManagerConfig) {
+    this.#c = config;
+    this.#mounter = config.mounter ?? new HostMounter();
+    this.#tokens = new TokenCache(config.clock);
+  }
+
+  /** podDir is where a pod's volumes live. */
+  podDir(uid: string): string {
+    return join(this.#c.rootDir, 'pods', uid);
+  }
+
+  /** setUp makes every volume of the pod ready (or refreshes them when due); see the file comment. */
+  async setUp(pod: PodView): Promise<PodVolumes> {
+    const uid = pod.metadata?.uid ?? '';
+    const now = this.#c.clock.now();
+    const state = this.#pods.get(uid) ?? { volumes: new Map<string, VolumePath>(), refreshedAt: -Infinity };
+    this.#pods.set(uid, state);
+    const specs = pod.spec?.volumes ?? [];
+    const due = now - state.refreshedAt >= (this.#c.refreshMs ?? DEFAULT_REFRESH_MS);
+    const warnings: string[] = [];
+    for (const v of specs) {
+      const have = state.volumes.get(v.name);
+      const p = pluginOf(v);
+      if (!p) return { error: `MountVolume.SetUp failed for volume "${v.name}" : unsupported volume type`, volume: v.name };
+      if (have && !(p.refreshed && due)) continue;
+      const ctx: VolumeContext = {
+        pod,
+        volume: v,
+        dir: join(this.podDir(uid), 'volumes', p.dir || 'none', v.name),
+        source: this.#c.source,
+        node: this.#c.node,
+        clock: this.#c.clock,
+        mounter: this.#mounter,
+        tokens: this.#tokens,
+        ...(this.#c.clusterCAPem ? { clusterCAPem: this.#c.clusterCAPem } : {}),
+      };
+      let r: SetUpResult;
+      try {
+        if (p.memory && !have) {
+          mkdirSync(ctx.dir, { recursive: true, mode: 0o755 });
+          if (!this.#mounter.isMountPoint(ctx.dir)) await this.#mounter.mountTmpfs(ctx.dir, 0);
+        }
+        r = await p.plugin(ctx);
+      } catch (err) {
+        r = { error: err instanceof Error ? err.message : String(err) };
+      }
+      const message = `MountVolume.SetUp failed for volume "${v.name}" : ${r.error ?? ''}`;
+      if (r.error !== undefined) {
+        if (!have) return { error: message, volume: v.name };
+        warnings.push(message);
+        continue;
+      }
+      state.volumes.set(v.name, { path: r.path, readOnly: r.readOnly });
+    }
+    if (due) state.refreshedAt = now;
+    return { volumes: state.volumes, warnings };
+  }
+
+  /** tearDown unmounts and removes everything of a pod's volumes (node paths used in place are left alone). */
+  async tearDown(uid: string): Promise<void> {
+    this.#pods.delete(uid);
+    this.#tokens.forget(uid);
+    const dir = this.podDir(uid);
+    if (uid === '' || !existsSync(dir)) return;
+    for (const m of this.#mounter.mountsUnder(dir)) await this.#mounter.unmount(m);
+    // Nothing is mounted below any more, so removal cannot reach outside the pod's directory (rm does not
+    // follow symlinks).
+    if (this.#mounter.mountsUnder(dir).length > 0) throw new Error(`Cannot remove volumes of pod ${uid}: still mounted under ${dir}`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** tearDownOrphans removes the volumes of pods not in `active` (pods deleted while the kubelet was down). */
+  async tearDownOrphans(active: ReadonlySet<string>): Promise<void> {
+    const root = join(this.#c.rootDir, 'pods');
+    if (!existsSync(root)) return;
+    // Pod volume dirs are named by UID alone; the log dirs beside them (`<ns>_<name>_<uid>`) are not ours.
+    for (const e of readdirSync(root)) if (!e.includes('_') && !active.has(e)) await this.tearDown(e);
+  }
+}
