@@ -125,7 +125,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--node-monitor-grace-period <duration>', 'how long a node may miss heartbeats before it is marked Unknown', parseDurationMs, 40_000)
     .option('--simulated-nodes <n>', 'run N simulated nodes (sim-0 …) in this process, for tests and demos', parseCount, 0)
     .option('--disable-scheduler', 'run no scheduler in this process', false)
-    .option('--container-runtime <name>', 'run a real node in this process with this runtime: runc (needs root, runc and busybox-static)')
+    .option('--container-runtime <name>', 'run a real node in this process with this runtime: runc (needs root, runc and busybox-static), process (containers as plain host processes, no root, no isolation), or auto (runc when possible, else process)')
     .option('--node-name <name>', 'name of the node run in this process (default: the host name)')
     .option('--kubelet-port <port>', "port of the node's kubelet endpoint (default 10250; 0 = any free port)", parseCount)
     .option('--token-auth-file <file>', 'static bearer tokens: CSV lines token,user,uid,"group1,group2"')
@@ -138,8 +138,8 @@ export function addServerFlags(cmd: Command): Command {
 }
 
 /** parseContainerRuntime checks `--container-runtime`. */
-function parseContainerRuntime(value: string): 'runc' {
-  if (value !== 'runc') throw new CliError(`unknown container runtime "${value}": runc is the only one so far`);
+function parseContainerRuntime(value: string): 'runc' | 'process' | 'auto' {
+  if (value !== 'runc' && value !== 'process' && value !== 'auto') throw new CliError(`unknown container runtime "${value}" (use runc, process or auto)`);
   return value;
 }
 
