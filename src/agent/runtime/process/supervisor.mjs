@@ -74,7 +74,11 @@ function pump(readable, name) {
 }
 
 function finish(status) {
-  writeAtomic(spec.statusPath, { ...status, finishedAt: Date.now() });
+  try {
+    writeAtomic(spec.statusPath, { ...status, finishedAt: Date.now() });
+  } catch {
+    // The container was removed while it ended: nobody is left to read the record.
+  }
   process.exit(0);
 }
 
