@@ -18,7 +18,7 @@ import { KubeletServer } from '../agent/server/kubelet-server.js';
 import { RealClock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import type { RestClient } from '../client/rest-client.js';
-import { openImageStore } from './images.js';
+import { importAirGapImages, imageStoreRoot, openImageStore } from './images.js';
 
 /** NodeBootConfig describes the node to run. */
 export interface NodeBootConfig {
@@ -65,7 +65,14 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   const runtimeName = resolveNodeRuntime(config.runtime);
   if (runtimeName === 'runc' && process.getuid?.() !== 0) throw new Error('Cannot run a node with the runc runtime: it needs root (--container-runtime process needs none)');
   const agentDir = join(config.dataDir, 'agent');
-  const images = await openImageStore(config.dataDir, { prepare: true });
+  // A machine without busybox-static (typical where the process runtime is used) has no built-in images; the node
+  // still starts and runs what was imported.
+  const images = await openImageStore(config.dataDir, { prepare: true }).catch(async (err: unknown) => {
+    config.log.warn('No built-in images: only imported images can run', { err: err instanceof Error ? err.message : String(err) });
+    const store = await openImageStore(config.dataDir);
+    await importAirGapImages(store, join(imageStoreRoot(config.dataDir), 'import'));
+    return store;
+  });
   const runtime: RuntimeService =
     runtimeName === 'runc'
       ? new RuncRuntime({ root: join(agentDir, 'runc'), images, log: config.log.child('runc') })
