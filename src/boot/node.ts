@@ -31,6 +31,9 @@ export interface NodeBootConfig {
   readonly tls: { readonly certPem: string; readonly keyPem: string; readonly clientCaPem: string };
   /** @default 10250; 0 picks a free port */
   readonly kubeletPort?: number;
+  /** The registries config file for image pulls. @default <data-dir>/registries.yaml when present */
+  readonly privateRegistry?: string;
+  readonly disableDefaultRegistryEndpoint?: boolean;
   readonly log: Logger;
 }
 
@@ -65,11 +68,12 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   const runtimeName = resolveNodeRuntime(config.runtime);
   if (runtimeName === 'runc' && process.getuid?.() !== 0) throw new Error('Cannot run a node with the runc runtime: it needs root (--container-runtime process needs none)');
   const agentDir = join(config.dataDir, 'agent');
+  const storeOptions = { ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}), disableDefaultRegistryEndpoint: config.disableDefaultRegistryEndpoint === true };
   // A machine without busybox-static (typical where the process runtime is used) has no built-in images; the node
-  // still starts and runs what was imported.
-  const images = await openImageStore(config.dataDir, { prepare: true }).catch(async (err: unknown) => {
-    config.log.warn('No built-in images: only imported images can run', { err: err instanceof Error ? err.message : String(err) });
-    const store = await openImageStore(config.dataDir);
+  // still starts and runs what was imported or can be pulled.
+  const images = await openImageStore(config.dataDir, { prepare: true, ...storeOptions }).catch(async (err: unknown) => {
+    config.log.warn('No built-in images: only imported or pulled images can run', { err: err instanceof Error ? err.message : String(err) });
+    const store = await openImageStore(config.dataDir, storeOptions);
     await importAirGapImages(store, join(imageStoreRoot(config.dataDir), 'import'));
     return store;
   });

@@ -50,6 +50,10 @@ export interface ServerConfig {
   readonly nodeName?: string;
   /** `--kubelet-port` of the embedded node (0 = any free port). @default 10250 */
   readonly kubeletPort?: number;
+  /** The registries config (mirrors, credentials) for image pulls. @default <data-dir>/registries.yaml when present */
+  readonly privateRegistry?: string;
+  /** Registries with mirrors are pulled from their mirrors only. */
+  readonly disableDefaultRegistryEndpoint?: boolean;
   /** `--default-not-ready-toleration-seconds` / `--default-unreachable-toleration-seconds`. @default 300 each */
   readonly defaultTolerationSeconds?: { readonly notReady?: number; readonly unreachable?: number };
   /** `--node-monitor-grace-period`: how long a node may stay silent before it is marked Unknown. @default 40 s */

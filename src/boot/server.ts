@@ -157,6 +157,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         nodeIP,
         tls: { certPem: serving.certPem, keyPem: serving.keyPem, clientCaPem: certs.ca.pem.certPem },
         ...(config.kubeletPort !== undefined ? { kubeletPort: config.kubeletPort } : {}),
+        ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}),
+        ...(config.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
         log: log.child('kubelet'),
       });
     } catch (err) {

@@ -4,7 +4,7 @@
  * `stop()` kills the process by its own pid and removes the data dir.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -125,10 +125,15 @@ export class TestCluster {
 
   async #launch(opts: TestClusterOptions): Promise<void> {
     rmSync(join(this.dataDir, 'server.json'), { force: true });
+    if (opts.agent) {
+      // Tests never reach outside: the node pulls docker.io and registry.k8s.io images from no endpoint at all,
+      // so pods of those images run from the node's built-in copies (registries on loopback stay reachable).
+      writeFileSync(join(this.dataDir, 'registries.yaml'), 'mirrors:\n  docker.io:\n    endpoint: []\n  registry.k8s.io:\n    endpoint: []\n');
+    }
     const args = [
       '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'server',
       '--data-dir', this.dataDir, '--https-listen-port', '0', '--bind-address', '127.0.0.1',
-      '--write-kubeconfig', this.kubeconfig, ...(opts.agent ? [] : ['--disable-agent']), ...(opts.args ?? []),
+      '--write-kubeconfig', this.kubeconfig, ...(opts.agent ? ['--disable-default-registry-endpoint', ...(opts.args?.includes('--kubelet-port') ? [] : ['--kubelet-port', '0'])] : ['--disable-agent']), ...(opts.args ?? []),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: process.env.TKUBE_LOG_LEVEL ?? 'info' } });
     this.#child = child;

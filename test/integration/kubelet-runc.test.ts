@@ -5,11 +5,11 @@
  * (CrashLoopBackOff), and deleting pods removes their containers, network namespaces and mounts.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { containerHostMissing } from '../harness/host-tools.js';
+import { cleanupRuncNode } from '../harness/runc-node.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
 
 const skip = containerHostMissing();
@@ -27,17 +27,7 @@ void describe('kubelet with the runc runtime', { skip }, () => {
   after(async () => {
     if (!c) return;
     await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
-    const runcDir = join(c.dataDir, 'agent', 'runc');
-    // Anything the kubelet could not remove before the server stops is removed here: containers, mounts, netns.
-    const sandboxes = existsSync(join(runcDir, 'sandboxes')) ? readdirSync(join(runcDir, 'sandboxes')) : [];
-    const netns = sandboxes.map((id) => (JSON.parse(readFileSync(join(runcDir, 'sandboxes', id, 'sandbox.json'), 'utf8')) as { netns?: string }).netns).filter(Boolean);
-    await c.stop();
-    // (runc creates its --root when missing, so it is only asked when the dir survived.)
-    execFileSync('sh', ['-c', `[ -d ${runcDir}/runc ] && runc --root ${runcDir}/runc list -q 2>/dev/null | xargs -r -n1 runc --root ${runcDir}/runc delete --force; grep -o '${runcDir}[^ ]*' /proc/mounts | xargs -r -n1 umount -l; true`]);
-    for (const ns of netns) execFileSync('sh', ['-c', `ip netns delete ${ns} 2>/dev/null; true`]);
-    // The pods' cgroups went with them; the kubepods parent goes too when nothing else uses it.
-    execFileSync('sh', ['-c', 'for d in /sys/fs/cgroup/*/kubepods; do rmdir "$d" 2>/dev/null; done; true']);
-    rmSync(c.dataDir, { recursive: true, force: true });
+    await cleanupRuncNode(c);
   });
 
   const pod = async (name: string): Promise<PodJson> => JSON.parse(await c.kubectlOk(['get', 'pod', name, '-o', 'json'])) as PodJson;

@@ -55,9 +55,20 @@ export interface ImageService {
   imageFsInfo(): Promise<ImageFsInfo>;
 }
 
+/**
+ * ImagePullErrorKind says why a pull failed: the registry said the image does not exist (`NotFound`) or refused
+ * the credentials (`Unauthorized`), could not be reached at all (`Unreachable`: the kubelet may then run a copy
+ * it already has), or the reference or content is bad (`Invalid`).
+ */
+export type ImagePullErrorKind = 'NotFound' | 'Unauthorized' | 'Unreachable' | 'Invalid';
+
 /** ImagePullError says an image could not be pulled; `message` is what `kubectl describe` shows. */
 export class ImagePullError extends Error {
-  constructor(ref: string, reason: string) {
+  constructor(
+    ref: string,
+    reason: string,
+    readonly kind: ImagePullErrorKind = 'Invalid',
+  ) {
     super(`Cannot pull image "${ref}": ${reason}`);
     this.name = 'ImagePullError';
   }

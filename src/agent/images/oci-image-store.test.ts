@@ -9,6 +9,7 @@ import { pack as tarPack } from 'tar-stream';
 import { ImagePullError } from '../cri/image-service.js';
 import { BUSYBOX_PATH, ensureBuiltinImages } from './builtin-images.js';
 import { OciImageStore } from './oci-image-store.js';
+import { RegistryClient } from './registry-client.js';
 
 function tarOf(files: Record<string, string | { dir: true } | { link: string }>): Promise<Buffer> {
   const pack = tarPack();
@@ -93,8 +94,11 @@ void describe('OciImageStore', { skip: existsSync(BUSYBOX_PATH) ? false : `${BUS
     await store.removeImage('sha256:0000000000000000'); // unknown: a no-op
   });
 
-  void it('answers a missing image with ImagePullError', async () => {
-    await assert.rejects(store.pullImage('nginx:1.27'), (err) => err instanceof ImagePullError && /docker\.io\/library\/nginx:1\.27 is not in the node's image store/.test(err.message));
-    assert.match(await store.pullImage('busybox'), /^sha256:[a-f0-9]{64}$/);
+  void it('answers an image no registry can serve with ImagePullError', async () => {
+    // A registry that refuses connections stands in for an unreachable one (no traffic leaves loopback).
+    const offline = new OciImageStore({ root: join(dir, 'store'), registry: new RegistryClient({ registries: { endpointsFor: () => [{ url: 'http://127.0.0.1:1' }] } }) });
+    await assert.rejects(offline.pullImage('nginx:1.27'), (err) => err instanceof ImagePullError && err.kind === 'Unreachable' && /cannot reach 127\.0\.0\.1:1: ECONNREFUSED/.test(err.message));
+    await assert.rejects(offline.pullImage('Bad Name'), (err) => err instanceof ImagePullError && err.kind === 'Invalid');
+    assert.match((await offline.imageStatus('busybox'))?.id ?? '', /^sha256:[a-f0-9]{64}$/);
   });
 });

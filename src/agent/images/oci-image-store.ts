@@ -13,20 +13,28 @@
  *  - Layer whiteouts become overlayfs whiteouts (a 0/0 character device; opaque directories get the
  *    `trusted.overlay.opaque` attribute when `setfattr` exists), since runtimes stack layers with overlayfs.
  *  - Paths in a layer never escape its directory: `..`, absolute paths and links pointing outside are refused.
- *  - Registry pulls are not built yet: an absent image rejects with ImagePullError.
+ *  - `pullImage` always asks the registries (RegistryClient; mirrors and credentials from the node's
+ *    registries config): the kubelet calls it only when the pull policy says so. Pulled manifests are stored byte
+ *    for byte, so digest references match the registry's.
+ *  - Each image's last use (`unpacked()`, i.e. a container created from it) is remembered in `<root>/usage.json`
+ *    for image garbage collection; `removeImage` followed by `pruneBlobs` frees the space.
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statfsSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { link, lchown, mkdir, readFile, rename, rm, symlink, writeFile, chmod } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { extract as tarExtract } from 'tar-stream';
-import type { Image, ImageFsInfo } from '../cri/image-service.js';
+import type { AuthConfig, Image, ImageFsInfo } from '../cri/image-service.js';
 import { ImagePullError } from '../cri/image-service.js';
 import { parseImageReference, tryParseImageReference } from './image-reference.js';
 import type { ImageConfig, ImageStore, UnpackedImage } from './image-store.js';
+import { RegistryClient, RegistryError, type BlobSink } from './registry-client.js';
+import { noRegistriesConfig } from './registries-config.js';
 
 const run = promisify(execFile);
 
@@ -75,6 +83,15 @@ interface TarEntry {
 
 function sha256(data: Buffer): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+/** fileSize is a file's size, 0 when it cannot be read. */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 function hexOf(digest: string): string {
@@ -128,16 +145,22 @@ function safeRelative(name: string): string | undefined {
 export interface OciImageStoreConfig {
   /** The store's directory, e.g. `<data-dir>/agent/images`. */
   readonly root: string;
+  /** Where pulls go. @default a client with no registries config (registries reached directly) */
+  readonly registry?: RegistryClient;
 }
 
 /** OciImageStore is the node's local image store; see the file comment. */
-export class OciImageStore implements ImageStore {
+export class OciImageStore implements ImageStore, BlobSink {
   readonly #root: string;
+  readonly #registry: RegistryClient;
+  /** Pulls in progress, by normalised reference, so concurrent pods share one download. */
+  readonly #pulling = new Map<string, Promise<string>>();
   /** Unpacks in progress, by diff ID, so concurrent callers wait for one unpack. */
   readonly #unpacking = new Map<string, Promise<string>>();
 
   constructor(config: OciImageStoreConfig) {
     this.#root = config.root;
+    this.#registry = config.registry ?? new RegistryClient({ registries: noRegistriesConfig });
     mkdirSync(join(this.#root, 'blobs', 'sha256'), { recursive: true });
     mkdirSync(join(this.#root, 'layers'), { recursive: true });
     if (!existsSync(join(this.#root, 'oci-layout'))) writeFileSync(join(this.#root, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
@@ -241,11 +264,82 @@ export class OciImageStore implements ImageStore {
     return found ? this.#imageOf(found.manifest.config.digest) : undefined;
   }
 
-  async pullImage(ref: string): Promise<string> {
-    const found = this.#resolve(ref);
-    if (found) return found.manifest.config.digest;
+  async pullImage(ref: string, auth?: AuthConfig): Promise<string> {
     const parsed = tryParseImageReference(ref);
-    throw new ImagePullError(ref, parsed ? `${parsed.name} is not in the node's image store, and pulling from registries is not supported yet (import it with \`tkube images import\`)` : 'invalid reference format');
+    if (!parsed) throw new ImagePullError(ref, 'invalid reference format', 'Invalid');
+    const running = this.#pulling.get(parsed.name);
+    if (running) return running;
+    const work = (async () => {
+      try {
+        const pulled = await this.#registry.pull(parsed, this, auth);
+        return this.#addPulled(pulled.manifest, pulled.manifestDigest, pulled.config, parsed.name);
+      } catch (err) {
+        if (err instanceof RegistryError) throw new ImagePullError(ref, err.message, err.kind);
+        throw new ImagePullError(ref, err instanceof Error ? err.message : String(err), 'Invalid');
+      }
+    })().finally(() => this.#pulling.delete(parsed.name));
+    this.#pulling.set(parsed.name, work);
+    return work;
+  }
+
+  /** #addPulled indexes a pulled manifest (its blobs are stored already) under `name`; resolves with the image ID. */
+  #addPulled(manifest: Buffer, manifestDigest: string, config: Buffer, name: string): string {
+    const stored = this.#writeBlob(manifest);
+    if (stored.digest !== manifestDigest) throw new Error(`manifest digest changed while storing it (${manifestDigest} vs ${stored.digest})`);
+    const configDigest = sha256(config);
+    const parsed = JSON.parse(manifest.toString('utf8')) as OciManifest;
+    const index = this.#readIndex();
+    index.manifests = index.manifests.filter((m) => m.annotations?.[REF_ANNOTATION] !== name);
+    index.manifests.push({ mediaType: parsed.mediaType ?? MANIFEST_TYPE, digest: manifestDigest, size: manifest.length, annotations: { [REF_ANNOTATION]: name } });
+    this.#writeIndex(index);
+    return configDigest;
+  }
+
+  /**
+   * manifestFor finds the manifest a registry client asks for: `repository` without its registry host, and a
+   * tag or digest. Resolves with the stored bytes (as pulled or built) and their media type and digest.
+   */
+  manifestFor(repository: string, reference: string): { body: Buffer; mediaType: string; digest: string } | undefined {
+    const index = this.#readIndex();
+    const entry = reference.startsWith('sha256:')
+      ? index.manifests.find((m) => m.digest === reference)
+      : index.manifests.find((m) => {
+          const ref = tryParseImageReference(m.annotations?.[REF_ANNOTATION] ?? '');
+          return ref?.repository === repository && ref.tag === reference;
+        });
+    if (!entry || !this.hasBlob(entry.digest)) return undefined;
+    const body = readFileSync(this.#blobPath(entry.digest));
+    const mediaType = (JSON.parse(body.toString('utf8')) as { mediaType?: string }).mediaType ?? entry.mediaType ?? MANIFEST_TYPE;
+    return { body, mediaType, digest: entry.digest };
+  }
+
+  /** blobFile is where a stored blob is and its size, for serving it; undefined when absent. */
+  blobFile(digest: string): { path: string; size: number } | undefined {
+    if (!this.hasBlob(digest)) return undefined;
+    const path = this.#blobPath(digest);
+    return { path, size: fileSize(path) };
+  }
+
+  /** hasBlob says whether the store holds a blob (BlobSink). */
+  hasBlob(digest: string): boolean {
+    return /^sha256:[a-f0-9]{64}$/.test(digest) && existsSync(this.#blobPath(digest));
+  }
+
+  /** putBlob streams a blob in, checking its digest before it becomes visible (BlobSink). */
+  async putBlob(digest: string, data: Readable): Promise<void> {
+    if (!/^sha256:[a-f0-9]{64}$/.test(digest)) throw new Error(`unsupported digest "${digest}"`);
+    const path = this.#blobPath(digest);
+    const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+    const hash = createHash('sha256');
+    data.on('data', (chunk: Buffer) => hash.update(chunk));
+    try {
+      await pipeline(data, createWriteStream(tmp));
+      const got = `sha256:${hash.digest('hex')}`;
+      if (got !== digest) throw new Error(`blob ${digest} arrived with digest ${got}`);
+      renameSync(tmp, path);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
   }
 
   async removeImage(ref: string): Promise<void> {
@@ -287,7 +381,82 @@ export class OciImageStore implements ImageStore {
       exposedPorts: Object.keys(c.ExposedPorts ?? {}),
       labels: c.Labels ?? {},
     };
+    this.#touch(found.manifest.config.digest);
     return { id: found.manifest.config.digest, ref: tryParseImageReference(ref)?.name ?? ref, config, layerDirs };
+  }
+
+  get #usagePath(): string {
+    return join(this.#root, 'usage.json');
+  }
+
+  #readUsage(): Record<string, number> {
+    try {
+      return JSON.parse(readFileSync(this.#usagePath, 'utf8')) as Record<string, number>;
+    } catch {
+      return {};
+    }
+  }
+
+  /** #touch records that a container was made from image `id` now (for image GC's least-recently-used order). */
+  #touch(id: string): void {
+    const usage = this.#readUsage();
+    usage[id] = Date.now();
+    const tmp = `${this.#usagePath}.${randomBytes(4).toString('hex')}.tmp`;
+    writeFileSync(tmp, JSON.stringify(usage));
+    renameSync(tmp, this.#usagePath);
+  }
+
+  /** lastUsed is when a container was last made from image `id` (ms), or undefined if never. */
+  lastUsed(id: string): number | undefined {
+    return this.#readUsage()[id];
+  }
+
+  /**
+   * pruneBlobs deletes blobs and unpacked layers that no indexed image refers to any more (after removeImage)
+   * and resolves with the bytes freed. It does nothing while a pull is running, since a pull stores its blobs
+   * before it indexes the manifest.
+   */
+  async pruneBlobs(): Promise<number> {
+    if (this.#pulling.size > 0) return 0;
+    const keepBlobs = new Set<string>();
+    const keepLayers = new Set<string>();
+    for (const m of this.#readIndex().manifests) {
+      keepBlobs.add(hexOf(m.digest));
+      try {
+        const manifest = this.#readJson<OciManifest>(m.digest);
+        keepBlobs.add(hexOf(manifest.config.digest));
+        for (const l of manifest.layers) {
+          keepBlobs.add(hexOf(l.digest));
+          keepLayers.add(hexOf(l.digest));
+        }
+        for (const d of this.#readJson<RawImageConfig>(manifest.config.digest).rootfs?.diff_ids ?? []) keepLayers.add(hexOf(d));
+      } catch {
+        // an unreadable manifest keeps only itself
+      }
+    }
+    let freed = 0;
+    const blobDir = join(this.#root, 'blobs', 'sha256');
+    for (const name of readdirSync(blobDir)) {
+      if (keepBlobs.has(name) || name.endsWith('.tmp')) continue;
+      const path = join(blobDir, name);
+      try {
+        freed += fileSize(path);
+        unlinkSync(path);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    const layerDir = join(this.#root, 'layers');
+    for (const name of readdirSync(layerDir)) {
+      if (keepLayers.has(name) || name.startsWith('.unpack-') || this.#unpacking.has(join(layerDir, name))) continue;
+      await rm(join(layerDir, name), { recursive: true, force: true });
+    }
+    const usage = this.#readUsage();
+    const ids = new Set([...keepBlobs].map((h) => `sha256:${h}`));
+    if (Object.keys(usage).some((id) => !ids.has(id))) {
+      writeFileSync(this.#usagePath, JSON.stringify(Object.fromEntries(Object.entries(usage).filter(([id]) => ids.has(id)))));
+    }
+    return freed;
   }
 
   /** #unpackLayer unpacks one layer blob (once) and resolves with its directory. */

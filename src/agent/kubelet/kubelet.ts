@@ -28,6 +28,9 @@ import { metaNamespaceKey } from '../../client/informer/store.js';
 import type { RestClient } from '../../client/rest-client.js';
 import type { ContainerStatus, PodSandboxConfig, RuntimeService } from '../cri/runtime-service.js';
 import type { ImageService } from '../cri/image-service.js';
+import { EventRecorder } from '../../client/event-recorder.js';
+import { ImageGCManager, type GcImages, type ImageGCPolicy } from './image-gc-manager.js';
+import { ImageManager } from './image-manager.js';
 import { LEASE_RENEW_INTERVAL_MS, renewNodeLease } from '../node-lease.js';
 import { nodeConditions, nodeObject } from '../node-object.js';
 import type { ContainerLogSource } from '../server/kubelet-server.js';
@@ -43,6 +46,8 @@ const MAX_BACKOFF_MS = 300_000;
 const BACKOFF_RESET_MS = 600_000;
 /** How often a pod with containers is looked at again (exits are noticed by this resync). */
 const RESYNC_MS = 1_000;
+/** How often image garbage collection looks at the image filesystem (upstream: 5 minutes). */
+const IMAGE_GC_PERIOD_MS = 300_000;
 
 interface PodSpec {
   nodeName?: string;
@@ -51,7 +56,8 @@ interface PodSpec {
   subdomain?: string;
   restartPolicy?: string;
   terminationGracePeriodSeconds?: number;
-  containers?: { name: string; image?: string; command?: string[]; args?: string[]; workingDir?: string; env?: { name: string; value?: string }[] }[];
+  imagePullSecrets?: { name?: string }[];
+  containers?: { name: string; image?: string; imagePullPolicy?: string; command?: string[]; args?: string[]; workingDir?: string; env?: { name: string; value?: string }[] }[];
 }
 
 /** KubeletPod is the part of a pod the kubelet reads. */
@@ -66,7 +72,10 @@ export interface KubeletConfig {
   readonly nodeName: string;
   readonly nodeIP: string;
   readonly runtime: RuntimeService;
-  readonly images: ImageService;
+  /** The node's images; stores that track use (`lastUsed`, `pruneBlobs`) get least-recently-used image GC. */
+  readonly images: ImageService & Partial<Pick<GcImages, 'lastUsed' | 'pruneBlobs'>>;
+  /** Image garbage collection thresholds. */
+  readonly imageGC?: ImageGCPolicy;
   /** Where pod logs go: `<rootDir>/pods/<namespace>_<name>_<uid>/`. */
   readonly rootDir: string;
   readonly clock: Clock;
@@ -89,15 +98,31 @@ export class Kubelet implements ContainerLogSource {
   readonly #backoff = new Map<string, { finishedAt: number; until: number; delayMs: number }>();
   /** Last pods seen, by key, so a pod that vanished can still be torn down. */
   readonly #known = new Map<string, KubeletPod>();
+  readonly #imageManager: ImageManager;
+  readonly #events: EventRecorder;
   #node: KubeObject | undefined;
   /** Container IDs in pod status are `<runtime name>://<id>` (runc://, process://), as the runtime reports its name. */
   #runtimeName = 'runc';
   #runs: Promise<void>[] = [];
   #leaseTimer: Timer | undefined;
+  #imageGcTimer: Timer | undefined;
 
   constructor(config: KubeletConfig) {
     this.#c = config;
     this.#queue = new WorkQueue<string>({ clock: config.clock });
+    this.#events = new EventRecorder({ client: config.client, component: 'kubelet', clock: config.clock, log: config.log.child('events') });
+    this.#imageManager = new ImageManager({
+      images: config.images,
+      clock: config.clock,
+      readSecret: async (namespace, name) => {
+        try {
+          return ((await config.client.get({ version: 'v1', resource: 'secrets', namespace, name })) as { data?: Record<string, string> }).data ?? {};
+        } catch (err) {
+          if (isNotFound(err)) return undefined;
+          throw err;
+        }
+      },
+    });
     this.#pods = new SharedInformer<KubeletPod>({
       client: config.client,
       path: PODS,
@@ -117,6 +142,7 @@ export class Kubelet implements ContainerLogSource {
   async start(): Promise<void> {
     await this.#register();
     this.#scheduleLease();
+    this.#scheduleImageGC();
     this.#runs.push(this.#pods.run(this.#abort.signal));
     if (!(await this.#pods.waitForSync(this.#abort.signal))) return;
     for (let i = 0; i < 4; i++) this.#runs.push(this.#worker());
@@ -127,6 +153,7 @@ export class Kubelet implements ContainerLogSource {
   async stop(): Promise<void> {
     this.#abort.abort();
     this.#leaseTimer?.cancel();
+    this.#imageGcTimer?.cancel();
     this.#queue.shutDown();
     await Promise.all(this.#runs);
   }
@@ -181,6 +208,30 @@ export class Kubelet implements ContainerLogSource {
     });
   }
 
+  #scheduleImageGC(): void {
+    const gc = new ImageGCManager(
+      this.#c.images,
+      async () => new Set((await this.#c.runtime.listContainers()).map((c) => c.imageRef)),
+      this.#c.clock,
+      this.#c.imageGC,
+    );
+    const tick = (): void => {
+      this.#imageGcTimer = this.#c.clock.setTimer(IMAGE_GC_PERIOD_MS, () => {
+        if (this.#abort.signal.aborted) return;
+        void gc
+          .garbageCollect()
+          .then((r) => {
+            if (r.removed.length > 0) this.#c.log.info('Image garbage collection removed images', { images: r.removed, freedBytes: r.freedBytes });
+            if (r.failure && this.#node) void this.#events.record(this.#node, 'Warning', 'ImageGCFailed', r.failure);
+          })
+          .finally(() => {
+            if (!this.#abort.signal.aborted) tick();
+          });
+      });
+    };
+    tick();
+  }
+
   async #worker(): Promise<void> {
     for (;;) {
       const key = await this.#queue.get();
@@ -219,6 +270,7 @@ export class Kubelet implements ContainerLogSource {
         }
       }
       this.#known.delete(key);
+      this.#imageManager.forgetPod(uid);
       return undefined;
     }
     const phase = pod.status?.phase;
@@ -259,11 +311,10 @@ export class Kubelet implements ContainerLogSource {
         for (const old of mine.slice(1)) await this.#c.runtime.removeContainer(old.id);
       }
       const image = spec.image ?? '';
-      try {
-        await this.#c.images.pullImage(image);
-      } catch (err) {
-        waiting.set(spec.name, { reason: 'ErrImagePull', message: err instanceof Error ? err.message : String(err) });
-        next = Math.min(next ?? Infinity, INITIAL_BACKOFF_MS);
+      const pulled = await this.#imageManager.ensureImageExists(pod, image, spec.imagePullPolicy, (type, reason, message) => void this.#events.record(pod, type, reason, message));
+      if (!pulled.ok) {
+        waiting.set(spec.name, { reason: pulled.reason, message: pulled.message });
+        next = Math.min(next ?? Infinity, pulled.retryAfterMs);
         continue;
       }
       const attempt = latest ? latest.metadata.attempt + 1 : 0;

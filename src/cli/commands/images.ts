@@ -1,15 +1,20 @@
 /**
- * `tkube images import FILE… | list | rm REF…`: the node's image store (`<data-dir>/agent/images`), as
- * `ctr images import` and `crictl images|rmi` are to containerd. Listing and removal read the store directly; the
- * built-in busybox and pause images are added on first use.
+ * `tkube images import FILE… | pull REF… | list | rm REF… | serve`: the node's image store
+ * (`<data-dir>/agent/images`), as `ctr images import|pull` and `crictl images|rmi` are to containerd. Listing
+ * and removal read the store directly; the built-in busybox and pause images are added on first use. `serve`
+ * publishes the store read-only as a Docker Registry v2 (a local registry other nodes can name as a mirror).
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { openImageStore } from '../../boot/images.js';
+import { openImageStore, serveImageRegistry } from '../../boot/images.js';
+import { CliError } from '../cli-error.js';
 import { defaultDataDir } from '../../boot/server-config.js';
 
 interface ImagesFlags {
   dataDir: string;
+  privateRegistry?: string;
+  address?: string;
+  port?: string;
 }
 
 /** humanSize prints bytes as crictl does (kB, MB, GB with three significant digits). */
@@ -47,6 +52,28 @@ export function registerImagesCommand(program: Command): void {
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
     for (const r of rows) process.stdout.write(`${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3))).join('')}\n`);
   });
+  dataDir(images.command('pull <ref...>').description('Pull images from registries (mirrors and credentials from the registries config)'))
+    .option('--private-registry <file>', 'registries config (k3s registries.yaml format) @default <data-dir>/registries.yaml')
+    .action(async (refs: string[], f: ImagesFlags) => {
+      const store = await openImageStore(resolve(f.dataDir), { prepare: true, ...(f.privateRegistry ? { privateRegistry: resolve(f.privateRegistry) } : {}) });
+      for (const ref of refs) {
+        try {
+          const id = await store.pullImage(ref);
+          process.stdout.write(`${ref}  ${id.slice(7, 19)}\n`);
+        } catch (err) {
+          throw new CliError(err instanceof Error ? err.message : String(err));
+        }
+      }
+    });
+  dataDir(images.command('serve').description("Serve the node's images read-only as a Docker Registry v2 until interrupted"))
+    .option('--address <ip>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port to listen on', '5000')
+    .action(async (f: ImagesFlags) => {
+      const port = Number(f.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid --port "${f.port ?? ''}": want 0-65535`);
+      const url = await serveImageRegistry(resolve(f.dataDir), f.address ?? '127.0.0.1', port);
+      process.stderr.write(`tkube images: serving the image store at ${url}/v2/ (read-only); Ctrl-C stops\n`);
+    });
   dataDir(images.command('rm <ref...>').description('Remove images by reference or ID')).action(async (refs: string[], f: ImagesFlags) => {
     const store = await openImageStore(resolve(f.dataDir));
     for (const ref of refs) {
@@ -58,5 +85,6 @@ export function registerImagesCommand(program: Command): void {
       await store.removeImage(ref);
       process.stdout.write(`Deleted: ${ref}\n`);
     }
+    await store.pruneBlobs();
   });
 }

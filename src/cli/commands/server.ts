@@ -63,6 +63,8 @@ export interface ServerFlags {
   containerRuntime?: string;
   nodeName?: string;
   kubeletPort?: number;
+  privateRegistry?: string;
+  disableDefaultRegistryEndpoint: boolean;
 }
 
 /** serverConfigFromFlags turns flags into a ServerConfig. */
@@ -98,6 +100,8 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     ...(f.containerRuntime ? { containerRuntime: parseContainerRuntime(f.containerRuntime) } : {}),
     ...(f.nodeName ? { nodeName: f.nodeName } : {}),
     ...(f.kubeletPort !== undefined ? { kubeletPort: f.kubeletPort } : {}),
+    ...(f.privateRegistry ? { privateRegistry: resolve(f.privateRegistry) } : {}),
+    ...(f.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
   };
 }
 
@@ -125,6 +129,8 @@ export function addServerFlags(cmd: Command): Command {
     .option('--node-monitor-grace-period <duration>', 'how long a node may miss heartbeats before it is marked Unknown', parseDurationMs, 40_000)
     .option('--simulated-nodes <n>', 'run N simulated nodes (sim-0 …) in this process, for tests and demos', parseCount, 0)
     .option('--disable-scheduler', 'run no scheduler in this process', false)
+    .option('--private-registry <file>', 'registries config for image pulls: mirrors and credentials, k3s registries.yaml format (default <data-dir>/registries.yaml when present)')
+    .option('--disable-default-registry-endpoint', 'pull only from the mirrors the registries config names for a registry, never from the registry itself', false)
     .option('--container-runtime <name>', 'run a real node in this process with this runtime: runc (needs root, runc and busybox-static), process (containers as plain host processes, no root, no isolation), or auto (runc when possible, else process)')
     .option('--node-name <name>', 'name of the node run in this process (default: the host name)')
     .option('--kubelet-port <port>', "port of the node's kubelet endpoint (default 10250; 0 = any free port)", parseCount)
