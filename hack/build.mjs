@@ -26,3 +26,5 @@ await build({
 cpSync(join(root, 'src/api/schema/data'), join(dist, 'data'), { recursive: true });
 // The runc runtime's per-container supervisor, compiled on the node at first use.
 cpSync(join(root, 'src/agent/runtime/runc/shim.c'), join(dist, 'data', 'shim.c'));
+// The process runtime's per-container supervisor, run with the bare node binary.
+cpSync(join(root, 'src/agent/runtime/process/supervisor.mjs'), join(dist, 'data', 'supervisor.mjs'));

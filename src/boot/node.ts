@@ -1,23 +1,30 @@
 /**
  * startNode: a real node in this process — the image store (built-in images added, the air-gap dir imported), a
- * container runtime, and the kubelet — for `tkube server --container-runtime runc`. The kubelet is an API client
- * like the other components.
+ * container runtime, and the kubelet — for `tkube server --container-runtime runc|process|auto`. The kubelet is an
+ * API client like the other components.
+ *
+ * Runtimes: `runc` (root, runc and a C compiler for its shim) isolates pods in namespaces and cgroups; `process`
+ * runs containers as plain host processes (no root needed, no isolation); `auto` picks runc when the machine has
+ * what it needs, else process.
  */
+import { accessSync, constants } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
+import type { RuntimeService } from '../agent/cri/runtime-service.js';
 import { Kubelet } from '../agent/kubelet/kubelet.js';
+import { ProcessRuntime } from '../agent/runtime/process/process-runtime.js';
 import { RuncRuntime } from '../agent/runtime/runc/runc-runtime.js';
 import { KubeletServer } from '../agent/server/kubelet-server.js';
 import { RealClock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import type { RestClient } from '../client/rest-client.js';
-import { openImageStore } from './images.js';
+import { importAirGapImages, imageStoreRoot, openImageStore } from './images.js';
 
 /** NodeBootConfig describes the node to run. */
 export interface NodeBootConfig {
   readonly client: RestClient;
   readonly dataDir: string;
-  readonly runtime: 'runc';
+  readonly runtime: NodeRuntimeName;
   readonly nodeName?: string;
   readonly nodeIP: string;
   /** The node's serving certificate (signed by the cluster CA) and the CA that signs API server client certs. */
@@ -30,6 +37,26 @@ export interface NodeBootConfig {
   readonly log: Logger;
 }
 
+/** NodeRuntimeName is what `--container-runtime` may say. */
+export type NodeRuntimeName = 'runc' | 'process' | 'auto';
+
+function onPath(program: string): boolean {
+  return (process.env['PATH'] ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, program), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** resolveNodeRuntime turns `auto` into runc (root, runc and cc present) or process. */
+export function resolveNodeRuntime(name: NodeRuntimeName): 'runc' | 'process' {
+  if (name !== 'auto') return name;
+  return process.getuid?.() === 0 && onPath('runc') && onPath('cc') ? 'runc' : 'process';
+}
+
 /** RunningNode is a started node. */
 export interface RunningNode {
   readonly nodeName: string;
@@ -38,10 +65,23 @@ export interface RunningNode {
 
 /** startNode registers the node and starts running its pods. */
 export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
-  if (process.getuid?.() !== 0) throw new Error('Cannot run a node with the runc runtime: it needs root');
+  const runtimeName = resolveNodeRuntime(config.runtime);
+  if (runtimeName === 'runc' && process.getuid?.() !== 0) throw new Error('Cannot run a node with the runc runtime: it needs root (--container-runtime process needs none)');
   const agentDir = join(config.dataDir, 'agent');
-  const images = await openImageStore(config.dataDir, { prepare: true, ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}), disableDefaultRegistryEndpoint: config.disableDefaultRegistryEndpoint === true });
-  const runtime = new RuncRuntime({ root: join(agentDir, 'runc'), images, log: config.log.child('runc') });
+  const storeOptions = { ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}), disableDefaultRegistryEndpoint: config.disableDefaultRegistryEndpoint === true };
+  // A machine without busybox-static (typical where the process runtime is used) has no built-in images; the node
+  // still starts and runs what was imported or can be pulled.
+  const images = await openImageStore(config.dataDir, { prepare: true, ...storeOptions }).catch(async (err: unknown) => {
+    config.log.warn('No built-in images: only imported or pulled images can run', { err: err instanceof Error ? err.message : String(err) });
+    const store = await openImageStore(config.dataDir, storeOptions);
+    await importAirGapImages(store, join(imageStoreRoot(config.dataDir), 'import'));
+    return store;
+  });
+  const runtime: RuntimeService =
+    runtimeName === 'runc'
+      ? new RuncRuntime({ root: join(agentDir, 'runc'), images, log: config.log.child('runc') })
+      : new ProcessRuntime({ root: join(agentDir, 'process'), images, log: config.log.child('process') });
+  config.log.info('Container runtime chosen', { runtime: runtimeName, asked: config.runtime });
   const nodeName = (config.nodeName ?? hostname()).toLowerCase();
   // The server must listen before the kubelet registers (the Node advertises its port); it asks the kubelet once set.
   const holder: { kubelet?: Kubelet } = {};

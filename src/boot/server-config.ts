@@ -41,10 +41,11 @@ export interface ServerConfig {
   /** Simulated nodes (`sim-0` …) to run in this process beside the control plane. @default 0 */
   readonly simulatedNodes?: number;
   /**
-   * `--container-runtime`: run a real node in this process with this runtime ("runc"); unset runs none yet (the
-   * embedded node becomes the default once the node agent is complete). Ignored with `disableAgent`.
+   * `--container-runtime`: run a real node in this process with this runtime ("runc", "process", or "auto" = runc
+   * when root and runc are there, else process); unset runs none yet (the embedded node becomes the default once
+   * the node agent is complete). Ignored with `disableAgent`.
    */
-  readonly containerRuntime?: 'runc';
+  readonly containerRuntime?: 'runc' | 'process' | 'auto';
   /** `--node-name` of the embedded node. @default the host name */
   readonly nodeName?: string;
   /** `--kubelet-port` of the embedded node (0 = any free port). @default 10250 */

@@ -10,7 +10,7 @@
  *    restartPolicy says, after a back-off of 10 s doubling to 300 s (CrashLoopBackOff), reset after 10 minutes
  *    running.
  *  - Status: phase, conditions, podIP (the sandbox's, else the node's), containerStatuses with
- *    waiting/running/terminated states, lastState, restartCount and `runc://` container IDs.
+ *    waiting/running/terminated states, lastState, restartCount and `<runtime>://` container IDs.
  *  - Deletion: containers stop with the pod's grace period, the sandbox goes, and the pod is deleted with grace 0
  *    and a UID precondition.
  *  - Volumes, env (valueFrom, envFrom, service links), mounts, /etc/hosts and DNS come from PodSetup (pod-setup.ts).
@@ -105,6 +105,8 @@ export class Kubelet implements ContainerLogSource {
   readonly #imageManager: ImageManager;
   readonly #events: EventRecorder;
   #node: KubeObject | undefined;
+  /** Container IDs in pod status are `<runtime name>://<id>` (runc://, process://), as the runtime reports its name. */
+  #runtimeName = 'runc';
   #runs: Promise<void>[] = [];
   #leaseTimer: Timer | undefined;
   #imageGcTimer: Timer | undefined;
@@ -185,6 +187,7 @@ export class Kubelet implements ContainerLogSource {
   async #register(): Promise<void> {
     const now = this.#c.clock.now();
     const v = await this.#c.runtime.version();
+    this.#runtimeName = v.runtimeName;
     const desired = nodeObject({
       name: this.#c.nodeName,
       internalIP: this.#c.nodeIP,
@@ -388,7 +391,7 @@ export class Kubelet implements ContainerLogSource {
       const mine = containers.filter((c) => c.labels[CONTAINER_NAME_LABEL] === spec.name).sort((a, b) => b.metadata.attempt - a.metadata.attempt);
       const [latest, previous] = mine;
       const terminated = (c: ContainerStatus): Record<string, unknown> => ({
-        terminated: { exitCode: c.exitCode, reason: c.reason, startedAt: ts(c.startedAt), finishedAt: ts(c.finishedAt), containerID: `runc://${c.id}` },
+        terminated: { exitCode: c.exitCode, reason: c.reason, startedAt: ts(c.startedAt), finishedAt: ts(c.finishedAt), containerID: `${this.#runtimeName}://${c.id}` },
       });
       let state: Record<string, unknown>;
       const w = waiting.get(spec.name);
@@ -408,7 +411,7 @@ export class Kubelet implements ContainerLogSource {
         restartCount: latest?.metadata.attempt ?? 0,
         image: spec.image ?? '',
         imageID: latest?.imageRef ?? '',
-        ...(latest ? { containerID: `runc://${latest.id}` } : {}),
+        ...(latest ? { containerID: `${this.#runtimeName}://${latest.id}` } : {}),
       };
     });
     const specs = pod.spec?.containers ?? [];

@@ -131,7 +131,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--disable-scheduler', 'run no scheduler in this process', false)
     .option('--private-registry <file>', 'registries config for image pulls: mirrors and credentials, k3s registries.yaml format (default <data-dir>/registries.yaml when present)')
     .option('--disable-default-registry-endpoint', 'pull only from the mirrors the registries config names for a registry, never from the registry itself', false)
-    .option('--container-runtime <name>', 'run a real node in this process with this runtime: runc (needs root, runc and busybox-static)')
+    .option('--container-runtime <name>', 'run a real node in this process with this runtime: runc (needs root, runc and busybox-static), process (containers as plain host processes, no root, no isolation), or auto (runc when possible, else process)')
     .option('--node-name <name>', 'name of the node run in this process (default: the host name)')
     .option('--kubelet-port <port>', "port of the node's kubelet endpoint (default 10250; 0 = any free port)", parseCount)
     .option('--token-auth-file <file>', 'static bearer tokens: CSV lines token,user,uid,"group1,group2"')
@@ -144,8 +144,8 @@ export function addServerFlags(cmd: Command): Command {
 }
 
 /** parseContainerRuntime checks `--container-runtime`. */
-function parseContainerRuntime(value: string): 'runc' {
-  if (value !== 'runc') throw new CliError(`unknown container runtime "${value}": runc is the only one so far`);
+function parseContainerRuntime(value: string): 'runc' | 'process' | 'auto' {
+  if (value !== 'runc' && value !== 'process' && value !== 'auto') throw new CliError(`unknown container runtime "${value}" (use runc, process or auto)`);
   return value;
 }
 

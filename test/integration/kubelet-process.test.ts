@@ -1,0 +1,114 @@
+/**
+ * A node on the process runtime (`tkube server --container-runtime process`) with real kubectl: a busybox pod's
+ * command runs as a plain host process, reaches Running, `kubectl logs` shows its output, a SIGKILLed server
+ * comes back and adopts the still-running process, and deleting the pod ends the process (checked by pid).
+ * Needs no root; only busybox-static for the built-in image.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BUSYBOX_PATH } from '../../src/agent/images/builtin-images.js';
+import { eventually, TestCluster } from '../harness/test-cluster.js';
+
+const skip = existsSync(BUSYBOX_PATH) ? false : 'needs busybox-static';
+
+interface PodJson {
+  status?: { phase?: string; podIP?: string; hostIP?: string; containerStatuses?: { containerID?: string; restartCount: number; state: { running?: unknown } }[] };
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+void describe('kubelet with the process runtime', { skip }, () => {
+  let c: TestCluster;
+  const node = `tkube-proc-${process.pid}`;
+  const args = ['--container-runtime', 'process', '--node-name', node, '--kubelet-port', '0'];
+  const containersDir = (): string => join(c.dataDir, 'agent', 'process', 'containers');
+  /** Main pids of every container the runtime started (its records), for the checks and the cleanup. */
+  const containerPids = (): number[] => {
+    const dir = containersDir();
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir).flatMap((id) => {
+      try {
+        return [(JSON.parse(readFileSync(join(dir, id, 'pid'), 'utf8')) as { pid: number }).pid];
+      } catch {
+        return [];
+      }
+    });
+  };
+  const supervisorPids = (): number[] => {
+    const dir = containersDir();
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir).flatMap((id) => {
+      try {
+        const pid = (JSON.parse(readFileSync(join(dir, id, 'container.json'), 'utf8')) as { supervisor?: { pid: number } }).supervisor?.pid;
+        return pid ? [pid] : [];
+      } catch {
+        return [];
+      }
+    });
+  };
+
+  before(async () => {
+    c = await TestCluster.start({ agent: true, args });
+  });
+  after(async () => {
+    if (!c) return;
+    await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=30s']);
+    const leftovers = { groups: containerPids(), supervisors: supervisorPids() };
+    await c.stop();
+    // Whatever the kubelet could not stop: each container's process group, then its supervisor, by pid.
+    for (const pid of leftovers.groups) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+    for (const pid of leftovers.supervisors) {
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+    rmSync(c.dataDir, { recursive: true, force: true });
+  });
+
+  const pod = async (name: string): Promise<PodJson> => JSON.parse(await c.kubectlOk(['get', 'pod', name, '-o', 'json'])) as PodJson;
+
+  void it('runs a pod as a host process, keeps it across a server restart, and ends it on delete', async () => {
+    await eventually(async () => /\sReady\s/.test(await c.kubectlOk(['get', 'node', node])), 30_000);
+    assert.match(await c.kubectlOk(['get', 'node', node, '-o', 'jsonpath={.status.nodeInfo.containerRuntimeVersion}']), /^process:\/\//);
+    await c.kubectlOk(['run', 'hello', '--image=busybox', '--', 'sh', '-c', 'echo hi; sleep 3600']);
+    const running = await eventually(async () => {
+      const p = await pod('hello');
+      return p.status?.phase === 'Running' ? p : undefined;
+    }, 60_000);
+    const containerID = running.status?.containerStatuses?.[0]?.containerID ?? '';
+    assert.match(containerID, /^process:\/\/[0-9a-f]{32}$/);
+    assert.equal(running.status?.podIP, running.status?.hostIP, 'no pod network: the pod IP is the node IP');
+    assert.equal(await eventually(async () => ((await c.kubectlOk(['logs', 'hello'])) === 'hi\n' ? 'hi\n' : undefined), 20_000), 'hi\n');
+
+    const id = containerID.slice('process://'.length);
+    const pid = (JSON.parse(readFileSync(join(containersDir(), id, 'pid'), 'utf8')) as { pid: number }).pid;
+    assert.ok(alive(pid), 'the container process runs on the host');
+    assert.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /^sh\0-c\0echo hi; sleep 3600\0$/);
+
+    // The container outlives its agent: a SIGKILLed server comes back and adopts it.
+    await c.restart('SIGKILL', { agent: true, args });
+    assert.ok(alive(pid), 'the container survived the server');
+    await eventually(async () => {
+      const s = (await pod('hello')).status?.containerStatuses?.[0];
+      return s?.containerID === containerID && s.state.running && s.restartCount === 0 ? true : undefined;
+    }, 30_000);
+    assert.equal(await c.kubectlOk(['logs', 'hello']), 'hi\n');
+
+    await c.kubectlOk(['delete', 'pod', 'hello', '--grace-period=1', '--timeout=60s']);
+    await eventually(() => !alive(pid), 20_000);
+    await eventually(() => readdirSync(containersDir()).length === 0, 20_000);
+  });
+});
