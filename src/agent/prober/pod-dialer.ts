@@ -46,8 +46,9 @@ export function duplexPair(): [Duplex, Duplex] {
         cb();
       },
       destroy(err, cb) {
+        // The peer just ends: the error belongs to this side's user, and the other side may have no listener.
         const p = peer();
-        if (p && !p.destroyed) p.destroy(err ?? undefined);
+        if (p && !p.destroyed) p.destroy();
         cb(err);
       },
     });

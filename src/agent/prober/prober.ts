@@ -91,7 +91,7 @@ export class Prober {
         return https ? tlsConnect({ socket: raw, rejectUnauthorized: false, servername: action.host }) : raw;
       };
       const send = https ? httpsRequest : httpRequest;
-      const req = send({ method: 'GET', host, port, path, headers, createConnection, agent: false }, (res: IncomingMessage) => {
+      const req = send({ method: 'GET', host, port, path, headers, createConnection }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (d: Buffer) => {
