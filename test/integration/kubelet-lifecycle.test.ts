@@ -86,6 +86,11 @@ void describe('kubelet pod lifecycle on runc', { skip }, () => {
           }),
         ],
       }),
+      pod('ordered', {
+        terminationGracePeriodSeconds: 10,
+        initContainers: [container('side', 'trap "echo side TERM; exit 0" TERM; echo side up; while true; do sleep 1; done', { restartPolicy: 'Always' })],
+        containers: [container('main', 'trap "sleep 1; echo main done; exit 0" TERM; while true; do sleep 1; done')],
+      }),
     ];
     await c.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: pods }) });
   });
@@ -201,5 +206,20 @@ void describe('kubelet pod lifecycle on runc', { skip }, () => {
     assert.deepEqual(lines.filter((l) => l !== 'started'), ['prestop', 'TERM received'], lines.join('|'));
     // The process ignores SIGTERM, so only SIGKILL at the end of the 3 s grace period ends it.
     assert.ok(took >= 2_000, `deleted after ${took} ms`);
+  });
+
+  void it('stops sidecars after the app containers', async () => {
+    const p = await eventually(async () => {
+      const x = await get('ordered');
+      return x.status?.phase === 'Running' ? x : undefined;
+    }, 60_000);
+    await c.kubectlOk(['delete', 'pod', 'ordered', '--wait=true', '--timeout=60s']);
+    const lineTime = (container: string, text: string): string => {
+      const file = join(c.dataDir, 'agent', 'pods', `default_ordered_${p.metadata.uid}`, container, '0.log');
+      const line = readFileSync(file, 'utf8').split('\n').find((l) => l.endsWith(` ${text}`));
+      assert.ok(line, `${container} logged ${text}`);
+      return line.split(' ')[0] ?? '';
+    };
+    assert.ok(lineTime('side', 'side TERM') >= lineTime('main', 'main done'), 'the sidecar got SIGTERM after the app had exited');
   });
 });

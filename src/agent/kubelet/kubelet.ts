@@ -273,6 +273,7 @@ export class Kubelet implements ContainerLogSource {
       const grace = pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
       const deadline = this.#c.clock.now() + grace * 1000;
       this.#probes.removePod(uid);
+      for (const k of this.#pendingKills.keys()) if (k.startsWith(`${uid}/`)) this.#pendingKills.delete(k);
       for (const s of sandboxes) {
         await this.#stopContainers(pod, s, await this.#c.runtime.listContainers({ sandboxId: s.id }), deadline);
         await this.#c.runtime.removePodSandbox(s.id);
