@@ -53,7 +53,7 @@ void describe('kubelet pod lifecycle on runc', { skip }, () => {
     // All pods start together, so the slow parts (back-off, deadlines) overlap.
     const pods = [
       pod('init', {
-        initContainers: [container('first', 'echo one'), container('second', 'sleep 1; echo two'), container('side', 'echo side up; exec sleep 3600', { restartPolicy: 'Always' })],
+        initContainers: [container('first', 'echo one'), container('second', 'sleep 1; echo two'), container('side', 'echo side up; sleep 2; touch /tmp/up; exec sleep 3600', { restartPolicy: 'Always', startupProbe: execProbe(['cat', '/tmp/up'], { failureThreshold: 30 }) })],
         containers: [container('main', 'exec sleep 3600')],
       }),
       pod('failinit', { restartPolicy: 'Never', initContainers: [container('bad', 'exit 3')], containers: [container('main', 'exec sleep 3600')] }),
@@ -122,6 +122,9 @@ void describe('kubelet pod lifecycle on runc', { skip }, () => {
     assert.ok((second?.state.terminated?.startedAt ?? '') >= (first?.state.terminated?.finishedAt ?? 'z'), 'second init container ran after the first');
     assert.ok((p.status?.containerStatuses?.[0]?.state.running?.startedAt ?? '') >= (second?.state.terminated?.finishedAt ?? 'z'), 'the app ran after init');
     assert.ok(side?.state.running, 'the sidecar keeps running');
+    // The app waited for the sidecar's startupProbe (its file appears 2 s after it started).
+    const sideStarted = Date.parse(side?.state.running?.startedAt ?? '');
+    assert.ok(Date.parse(p.status?.containerStatuses?.[0]?.state.running?.startedAt ?? '') - sideStarted >= 1_000, 'the app started after the sidecar had started');
     assert.equal(side?.started, true);
     assert.equal(condition(p, 'Initialized'), 'True');
     assert.equal(await c.kubectlOk(['logs', 'init', '-c', 'side']), 'side up\n');
