@@ -609,11 +609,17 @@ export class Kubelet implements ContainerLogSource {
     const sidecarStatuses = initStatuses.filter((_s, i) => isSidecar(initSpecs[i] ?? { name: '' }));
     const ready = init.initialized && statuses.length > 0 && [...statuses, ...sidecarStatuses].every((s) => s.ready) && phase !== 'Succeeded' && phase !== 'Failed';
     const now = this.#c.clock.now();
-    const cond = (type: string, ok: boolean): Record<string, unknown> => {
+    const cond = (type: string, ok: boolean, why?: { reason: string; message: string }): Record<string, unknown> => {
       const old = pod.status?.conditions?.find((c) => c.type === type) as { status?: string; lastTransitionTime?: string } | undefined;
       const status = ok ? 'True' : 'False';
-      return { type, status, lastProbeTime: null, lastTransitionTime: old?.status === status ? old.lastTransitionTime : ts(now) };
+      return { type, status, lastProbeTime: null, lastTransitionTime: old?.status === status ? old.lastTransitionTime : ts(now), ...(ok || !why ? {} : why) };
     };
+    // Upstream's reasons and messages for False conditions (kubectl describe shows them).
+    const terminal = phase === 'Succeeded' || phase === 'Failed';
+    const unready = [...sidecarStatuses, ...statuses].filter((s) => !s.ready).map((s) => s.name);
+    const notReady = terminal ? { reason: 'PodCompleted', message: '' } : { reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` };
+    const incomplete = initStatuses.filter((s, i) => (isSidecar(initSpecs[i] ?? { name: '' }) ? !s.started : !s.ready)).map((s) => s.name);
+    const notInitialized = terminal ? { reason: 'PodCompleted', message: '' } : { reason: 'ContainersNotInitialized', message: `containers with incomplete status: [${incomplete.join(' ')}]` };
     const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     return {
       phase,
@@ -625,9 +631,9 @@ export class Kubelet implements ContainerLogSource {
       startTime: pod.status?.startTime ?? ts(now),
       conditions: [
         cond('PodReadyToStartContainers', true),
-        cond('Initialized', init.initialized),
-        cond('Ready', ready),
-        cond('ContainersReady', ready),
+        cond('Initialized', init.initialized, notInitialized),
+        cond('Ready', ready, notReady),
+        cond('ContainersReady', ready, notReady),
         { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: scheduled?.lastTransitionTime ?? ts(now) },
       ],
       ...(initSpecs.length > 0 ? { initContainerStatuses: initStatuses } : {}),
