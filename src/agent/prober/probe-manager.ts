@@ -98,7 +98,13 @@ class Worker {
       return;
     }
     if (this.type !== 'Startup' && !this.manager.isStarted(c.podUID, c.name, c.containerId)) return;
-    const outcome = await this.config.prober.check(this.spec, { containerId: c.containerId, endpoint: c.endpoint, ...(c.ports ? { ports: c.ports } : {}) }, Math.max(1, this.spec.timeoutSeconds ?? 1) * 1000);
+    let outcome: ProbeOutcome;
+    try {
+      outcome = await this.config.prober.check(this.spec, { containerId: c.containerId, endpoint: c.endpoint, ...(c.ports ? { ports: c.ports } : {}) }, Math.max(1, this.spec.timeoutSeconds ?? 1) * 1000);
+    } catch (err) {
+      // A runner should answer with a value; one that throws counts as a failed check, not a dead worker.
+      outcome = { result: 'failure', message: err instanceof Error ? err.message : String(err) };
+    }
     if (this.#stopped) return;
     const ok = outcome.result === 'success';
     if (!ok) this.config.onUnhealthy(c, this.type, outcome.message);
