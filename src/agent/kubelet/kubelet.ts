@@ -274,6 +274,7 @@ export class Kubelet implements ContainerLogSource {
       const deadline = this.#c.clock.now() + grace * 1000;
       this.#probes.removePod(uid);
       for (const k of this.#pendingKills.keys()) if (k.startsWith(`${uid}/`)) this.#pendingKills.delete(k);
+      for (const k of this.#backoff.keys()) if (k.startsWith(`${uid}/`)) this.#backoff.delete(k);
       for (const s of sandboxes) {
         await this.#stopContainers(pod, s, await this.#c.runtime.listContainers({ sandboxId: s.id }), deadline);
         await this.#c.runtime.removePodSandbox(s.id);
