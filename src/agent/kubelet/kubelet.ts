@@ -11,11 +11,17 @@
  *    running.
  *  - Status: phase, conditions, podIP (the sandbox's, else the node's), containerStatuses with
  *    waiting/running/terminated states, lastState, restartCount and `<runtime>://` container IDs.
- *  - Deletion: containers stop with the pod's grace period, the sandbox goes, and the pod is deleted with grace 0
- *    and a UID precondition.
- *  - Volumes, env (valueFrom, envFrom, service links), mounts, /etc/hosts and DNS come from PodSetup (pod-setup.ts).
- * Not yet (issue 6): init containers, probes, hooks, image pulls
- * from registries, logs/exec/port-forward through the API, resource limits from requests and limits.
+ *  - Init containers run in order before the app containers, sidecars (restartPolicy Always) beside them
+ *    (init-containers.ts decides what to start); probes run in ProbeManager workers (../prober/) whose results
+ *    set `ready`/`started` and whose liveness/startup failures kill the instance here; postStart/preStop hooks
+ *    run through LifecycleHandlerRunner; exited instances report their termination message.
+ *  - Deletion: preStop hooks, then SIGTERM and SIGKILL when the pod's grace period (deletionGracePeriodSeconds)
+ *    is spent, app containers first, then sidecars in reverse order; then the sandbox goes, and the pod is deleted
+ *    with grace 0 and a UID precondition. activeDeadlineSeconds fails the pod (DeadlineExceeded).
+ *  - Events (Pulled, Created, Started, Killing, BackOff, Unhealthy, ...) with upstream's reasons and wording.
+ *  - Images through ImageManager (pull policy, pull secrets, ErrImagePull/ImagePullBackOff) with LRU image GC;
+ *    volumes, env (valueFrom, envFrom, service links), mounts, /etc/hosts and DNS from PodSetup (pod-setup.ts).
+ * Not yet (issue 6): readiness gates.
  */
 import { cpus, hostname, totalmem } from 'node:os';
 import type { KubeObject } from '../../api/meta/types.js';
@@ -24,18 +30,25 @@ import type { Clock, Timer } from '../../base/clock/clock.js';
 import type { Logger } from '../../base/log/logger.js';
 import { WorkQueue } from '../../base/queue/work-queue.js';
 import { isAlreadyExists, isNotFound } from '../../client/api-error.js';
+import { EventRecorder } from '../../client/event-recorder.js';
 import { SharedInformer } from '../../client/informer/shared-informer.js';
 import { metaNamespaceKey } from '../../client/informer/store.js';
 import type { RestClient } from '../../client/rest-client.js';
-import type { ContainerStatus, PodSandboxConfig, RuntimeService } from '../cri/runtime-service.js';
+import type { ContainerStatus, PodSandboxConfig, PodSandboxStatus, RuntimeService } from '../cri/runtime-service.js';
 import type { ImageService } from '../cri/image-service.js';
-import { EventRecorder } from '../../client/event-recorder.js';
 import { ImageGCManager, type GcImages, type ImageGCPolicy } from './image-gc-manager.js';
 import { ImageManager } from './image-manager.js';
+import { PodSetup } from './pod-setup.js';
 import { LEASE_RENEW_INTERVAL_MS, renewNodeLease } from '../node-lease.js';
 import { nodeConditions, nodeObject } from '../node-object.js';
+import { RuntimePodDialer, type PodDialer, type PodEndpoint } from '../prober/pod-dialer.js';
+import { ProbeManager, type ProbedContainer, type ProbeRunner } from '../prober/probe-manager.js';
+import { Prober } from '../prober/prober.js';
+import type { LifecycleHandler, NamedPort, ProbeSpec } from '../prober/probe-spec.js';
 import type { ContainerLogSource } from '../server/kubelet-server.js';
-import { PodSetup } from './pod-setup.js';
+import { isSidecar, planInitContainers, type InstanceState } from './init-containers.js';
+import { LifecycleHandlerRunner } from './lifecycle-handler.js';
+import { DEFAULT_TERMINATION_MESSAGE_PATH, prepareTerminationMessageFile, TERMINATION_MESSAGE_ANNOTATION, terminationMessage } from './termination-message.js';
 
 const NODES = { version: 'v1', resource: 'nodes' } as const;
 const PODS = { version: 'v1', resource: 'pods' } as const;
@@ -58,14 +71,42 @@ interface PodSpec {
   subdomain?: string;
   restartPolicy?: string;
   terminationGracePeriodSeconds?: number;
+  activeDeadlineSeconds?: number;
   imagePullSecrets?: { name?: string }[];
-  containers?: { name: string; image?: string; imagePullPolicy?: string; command?: string[]; args?: string[]; workingDir?: string; env?: { name: string; value?: string }[] }[];
+  initContainers?: ContainerSpec[];
+  containers?: ContainerSpec[];
 }
+
+interface ContainerSpec {
+  name: string;
+  image?: string;
+  imagePullPolicy?: string;
+  command?: string[];
+  args?: string[];
+  workingDir?: string;
+  env?: { name: string; value?: string }[];
+  ports?: NamedPort[];
+  /** Only on init containers: `Always` makes it a sidecar. */
+  restartPolicy?: string;
+  livenessProbe?: ProbeSpec;
+  readinessProbe?: ProbeSpec;
+  startupProbe?: ProbeSpec;
+  lifecycle?: { postStart?: LifecycleHandler; preStop?: LifecycleHandler };
+  terminationMessagePath?: string;
+  terminationMessagePolicy?: string;
+}
+
+/** Waiting is a container's waiting state the sync decided on (back-off, image pull error). */
+type Waiting = Map<string, { reason: string; message: string }>;
+/** After a preStop hook, a container still gets at least this much grace (upstream's minimum). */
+const MIN_GRACE_AFTER_HOOK_MS = 2_000;
+/** The longest a postStart hook may hold up its container. */
+const POST_START_TIMEOUT_MS = 120_000;
 
 /** KubeletPod is the part of a pod the kubelet reads. */
 export interface KubeletPod extends KubeObject {
   spec?: PodSpec;
-  status?: { phase?: string; conditions?: { type: string; lastTransitionTime?: string }[]; startTime?: string };
+  status?: { phase?: string; reason?: string; conditions?: { type: string; lastTransitionTime?: string }[]; startTime?: string };
 }
 
 /** KubeletConfig constructs a Kubelet. */
@@ -90,6 +131,10 @@ export interface KubeletConfig {
   readonly kubeletPort?: number;
   /** The cluster CA (PEM), for service-account token volumes' ca.crt. */
   readonly clusterCAPem?: string;
+  /** How probes and hooks reach pod ports. @default RuntimePodDialer over `runtime` */
+  readonly dialer?: PodDialer;
+  /** Runs probe and hook checks. @default a Prober over `runtime` and the dialer */
+  readonly prober?: ProbeRunner;
 }
 
 /** Kubelet runs one node's pods; see the file comment. */
@@ -102,19 +147,25 @@ export class Kubelet implements ContainerLogSource {
   readonly #backoff = new Map<string, { finishedAt: number; until: number; delayMs: number }>();
   /** Last pods seen, by key, so a pod that vanished can still be torn down. */
   readonly #known = new Map<string, KubeletPod>();
-  readonly #imageManager: ImageManager;
   readonly #events: EventRecorder;
+  readonly #probes: ProbeManager;
+  readonly #hooks: LifecycleHandlerRunner;
+  /** Instances a liveness/startup probe condemned, by `<pod UID>/<container>`; the pod's sync kills them. */
+  readonly #pendingKills = new Map<string, { containerId: string; type: 'Liveness' | 'Startup' }>();
   #node: KubeObject | undefined;
-  /** Container IDs in pod status are `<runtime name>://<id>` (runc://, process://), as the runtime reports its name. */
-  #runtimeName = 'runc';
   #runs: Promise<void>[] = [];
   #leaseTimer: Timer | undefined;
   #imageGcTimer: Timer | undefined;
+  /** Container IDs in pod status are `<runtime name>://<id>` (runc://, process://), as the runtime reports its name. */
+  #runtimeName = 'runc';
+  readonly #imageManager: ImageManager;
   /** Volumes, env, mounts, /etc/hosts and DNS of pods (pod-setup.ts). */
   readonly #setup: PodSetup;
 
   constructor(config: KubeletConfig) {
     this.#c = config;
+    this.#queue = new WorkQueue<string>({ clock: config.clock });
+    this.#events = new EventRecorder({ client: config.client, component: 'kubelet', clock: config.clock, log: config.log.child('events') });
     this.#setup = new PodSetup({
       client: config.client,
       rootDir: config.rootDir,
@@ -124,8 +175,6 @@ export class Kubelet implements ContainerLogSource {
       clusterDomain: config.clusterDomain ?? 'cluster.local',
       ...(config.clusterCAPem ? { clusterCAPem: config.clusterCAPem } : {}),
     });
-    this.#queue = new WorkQueue<string>({ clock: config.clock });
-    this.#events = new EventRecorder({ client: config.client, component: 'kubelet', clock: config.clock, log: config.log.child('events') });
     this.#imageManager = new ImageManager({
       images: config.images,
       clock: config.clock,
@@ -136,6 +185,21 @@ export class Kubelet implements ContainerLogSource {
           if (isNotFound(err)) return undefined;
           throw err;
         }
+      },
+    });
+    const prober = config.prober ?? new Prober({ runtime: config.runtime, dialer: config.dialer ?? new RuntimePodDialer(config.runtime) });
+    this.#hooks = new LifecycleHandlerRunner({ prober, clock: config.clock });
+    this.#probes = new ProbeManager({
+      prober,
+      clock: config.clock,
+      onChange: (podKey) => this.#queue.add(podKey),
+      onUnhealthy: (c, type, message) => {
+        const pod = this.#pods.store.get(c.podKey);
+        if (pod) void this.#events.record(this.#ref(pod), 'Warning', 'Unhealthy', `${type} probe failed: ${message}`);
+      },
+      onKill: (c, type) => {
+        this.#pendingKills.set(`${c.podUID}/${c.name}`, { containerId: c.containerId, type });
+        this.#queue.add(c.podKey);
       },
     });
     this.#pods = new SharedInformer<KubeletPod>({
@@ -171,6 +235,7 @@ export class Kubelet implements ContainerLogSource {
     this.#leaseTimer?.cancel();
     this.#imageGcTimer?.cancel();
     this.#queue.shutDown();
+    this.#probes.stop();
     await Promise.all(this.#runs);
   }
 
@@ -274,11 +339,16 @@ export class Kubelet implements ContainerLogSource {
     const gone = !this.#pods.store.get(key);
     if (gone || pod.metadata?.deletionTimestamp) {
       const grace = pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+      const deadline = this.#c.clock.now() + grace * 1000;
+      this.#probes.removePod(uid);
+      for (const k of this.#pendingKills.keys()) if (k.startsWith(`${uid}/`)) this.#pendingKills.delete(k);
+      for (const k of this.#backoff.keys()) if (k.startsWith(`${uid}/`)) this.#backoff.delete(k);
       for (const s of sandboxes) {
-        for (const c of await this.#c.runtime.listContainers({ sandboxId: s.id })) await this.#c.runtime.stopContainer(c.id, grace);
+        await this.#stopContainers(pod, s, await this.#c.runtime.listContainers({ sandboxId: s.id }), deadline);
         await this.#c.runtime.removePodSandbox(s.id);
       }
       await this.#setup.tearDown(uid);
+      this.#imageManager.forgetPod(uid);
       if (!gone) {
         try {
           await this.#c.client.delete({ ...PODS, namespace: pod.metadata?.namespace, name: pod.metadata?.name }, { gracePeriodSeconds: 0, preconditions: { uid } });
@@ -287,82 +357,248 @@ export class Kubelet implements ContainerLogSource {
         }
       }
       this.#known.delete(key);
-      this.#imageManager.forgetPod(uid);
       return undefined;
     }
     const phase = pod.status?.phase;
-    if (phase === 'Succeeded' || phase === 'Failed') return undefined;
+    if (phase === 'Succeeded' || phase === 'Failed') {
+      this.#probes.removePod(uid);
+      return undefined;
+    }
 
     let sandbox = sandboxes.find((s) => s.state === 'SANDBOX_READY');
     if (!sandbox) {
       const id = await this.#c.runtime.runPodSandbox(this.#sandboxConfig(pod));
       sandbox = await this.#c.runtime.podSandboxStatus(id);
     }
-    const containers = await this.#c.runtime.listContainers({ sandboxId: sandbox.id });
-    const now = this.#c.clock.now();
-    const policy = pod.spec?.restartPolicy ?? 'Always';
-    const waiting = new Map<string, { reason: string; message: string }>();
-    let next: number | undefined;
-    const volumes = await this.#setup.volumes(pod);
-    for (const spec of volumes.error === undefined ? (pod.spec?.containers ?? []) : []) {
-      const mine = containers.filter((c) => c.labels[CONTAINER_NAME_LABEL] === spec.name).sort((a, b) => b.metadata.attempt - a.metadata.attempt);
-      const latest = mine[0];
-      if (latest && latest.state !== 'CONTAINER_EXITED') continue;
-      if (latest) {
-        const restart = policy === 'Always' || (policy === 'OnFailure' && latest.exitCode !== 0);
-        if (!restart) continue;
-        const bkey = `${uid}/${spec.name}`;
-        let b = this.#backoff.get(bkey);
-        if (!b || b.finishedAt !== latest.finishedAt) {
-          // A new exit: the delay doubles from 10 s up to 300 s, and starts over after 10 minutes of running.
-          const ranFor = latest.finishedAt - latest.startedAt;
-          const delayMs = !b || ranFor > BACKOFF_RESET_MS ? INITIAL_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, b.delayMs * 2);
-          b = { finishedAt: latest.finishedAt, delayMs, until: latest.finishedAt + delayMs };
-          this.#backoff.set(bkey, b);
-        }
-        if (b.until > now) {
-          waiting.set(spec.name, { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(b.delayMs / 1000)}s restarting failed container=${spec.name} pod=${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? ''}(${uid})` });
-          next = Math.min(next ?? Infinity, b.until - now);
-          continue;
-        }
-        // Keep the last exited container (for --previous logs); older ones go.
-        for (const old of mine.slice(1)) await this.#c.runtime.removeContainer(old.id);
+    const podIP = sandbox.ips[0] ?? this.#c.nodeIP;
+    const endpoint: PodEndpoint = { sandboxId: sandbox.id, podIP, ...(sandbox.netnsPath ? { netnsPath: sandbox.netnsPath } : {}) };
+    let containers = await this.#c.runtime.listContainers({ sandboxId: sandbox.id });
+    const initSpecs = pod.spec?.initContainers ?? [];
+    const appSpecs = pod.spec?.containers ?? [];
+    const grace = pod.spec?.terminationGracePeriodSeconds ?? 30;
+
+    // activeDeadlineSeconds counts from status.startTime; past it the pod fails and its containers stop.
+    const activeDeadline = pod.spec?.activeDeadlineSeconds;
+    const startTime = pod.status?.startTime ? Date.parse(pod.status.startTime) : undefined;
+    if (activeDeadline !== undefined && startTime !== undefined) {
+      const left = startTime + activeDeadline * 1000 - this.#c.clock.now();
+      if (left <= 0) {
+        const message = 'Pod was active on the node longer than the specified deadline';
+        await this.#events.record(this.#ref(pod), 'Normal', 'DeadlineExceeded', message);
+        this.#probes.removePod(uid);
+        await this.#stopContainers(pod, sandbox, containers, this.#c.clock.now() + grace * 1000);
+        containers = await this.#c.runtime.listContainers({ sandboxId: sandbox.id });
+        await this.#patchStatus(pod, this.#podStatus(pod, podIP, containers, new Map(), { initialized: true, terminal: { phase: 'Failed', reason: 'DeadlineExceeded', message } }));
+        return undefined;
       }
-      const image = spec.image ?? '';
-      const pulled = await this.#imageManager.ensureImageExists(pod, image, spec.imagePullPolicy, (type, reason, message) => void this.#events.record(pod, type, reason, message));
-      if (!pulled.ok) {
-        waiting.set(spec.name, { reason: pulled.reason, message: pulled.message });
-        next = Math.min(next ?? Infinity, pulled.retryAfterMs);
-        continue;
-      }
-      const prepared = await this.#setup.container(pod, spec, sandbox.ips.length > 0 ? sandbox.ips : [this.#c.nodeIP], this.#c.nodeIP);
-      if (prepared.error !== undefined) {
-        waiting.set(spec.name, { reason: 'CreateContainerConfigError', message: prepared.error });
-        continue;
-      }
-      const attempt = latest ? latest.metadata.attempt + 1 : 0;
-      const podDir = this.#logDirectory(pod);
-      const id = await this.#c.runtime.createContainer(
-        sandbox.id,
-        {
-          metadata: { name: spec.name, attempt },
-          image,
-          command: prepared.ok.command,
-          args: prepared.ok.args,
-          ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
-          envs: prepared.ok.envs,
-          mounts: prepared.ok.mounts,
-          labels: { [POD_UID_LABEL]: uid, [POD_NAME_LABEL]: pod.metadata?.name ?? '', [POD_NAMESPACE_LABEL]: pod.metadata?.namespace ?? '', [CONTAINER_NAME_LABEL]: spec.name },
-          annotations: {},
-          logPath: `${spec.name}/${attempt}.log`,
-        },
-        { ...this.#sandboxConfig(pod), logDirectory: podDir },
-      );
-      await this.#c.runtime.startContainer(id);
     }
-    const fresh = await this.#c.runtime.listContainers({ sandboxId: sandbox.id });
-    await this.#writeStatus(pod, sandbox.ips[0] ?? this.#c.nodeIP, fresh, waiting);
+
+    // Instances a liveness or startup probe condemned are killed here, in the pod's serialized sync.
+    let killed = false;
+    for (const [k, kill] of [...this.#pendingKills]) {
+      if (!k.startsWith(`${uid}/`)) continue;
+      this.#pendingKills.delete(k);
+      const name = k.slice(uid.length + 1);
+      const spec = [...initSpecs, ...appSpecs].find((s) => s.name === name);
+      const inst = containers.find((c) => c.id === kill.containerId && c.state === 'CONTAINER_RUNNING');
+      if (!spec || !inst) continue;
+      const probe = kill.type === 'Liveness' ? spec.livenessProbe : spec.startupProbe;
+      const g = probe?.terminationGracePeriodSeconds ?? grace;
+      await this.#killContainer(pod, spec, inst, endpoint, this.#c.clock.now() + g * 1000, `Container ${name} failed ${kill.type.toLowerCase()} probe, will be restarted`);
+      this.#probes.removeContainer(uid, name);
+      killed = true;
+    }
+    if (killed) containers = await this.#c.runtime.listContainers({ sandboxId: sandbox.id });
+
+    const latest = (name: string): ContainerStatus | undefined => latestInstance(containers, name);
+    for (const spec of [...initSpecs.filter(isSidecar), ...appSpecs]) this.#watchProbes(pod, key, spec, latest(spec.name), endpoint);
+
+    const policy = pod.spec?.restartPolicy ?? 'Always';
+    const stateOf = (name: string): InstanceState | undefined => {
+      const c = latest(name);
+      if (!c) return undefined;
+      const running = c.state === 'CONTAINER_RUNNING';
+      return { state: c.state === 'CONTAINER_EXITED' ? 'exited' : running ? 'running' : 'created', exitCode: c.exitCode, started: running && this.#probes.isStarted(uid, name, c.id) };
+    };
+    const plan = planInitContainers(initSpecs, stateOf, policy, appSpecs.some((s) => latest(s.name) !== undefined));
+    const waiting: Waiting = new Map();
+    let next: number | undefined;
+    const later = (ms: number | undefined): void => {
+      if (ms !== undefined) next = Math.min(next ?? Infinity, ms);
+    };
+    // Volumes first: a pod whose volumes cannot be set up starts nothing (PodSetup records FailedMount).
+    const volumesReady = (await this.#setup.volumes(pod)).error === undefined;
+    for (const name of volumesReady ? plan.start : []) {
+      const spec = initSpecs.find((s) => s.name === name);
+      if (spec) later(await this.#ensureRunning(pod, sandbox, endpoint, spec, containers, waiting));
+    }
+    if (plan.initialized && volumesReady) {
+      for (const spec of appSpecs) {
+        const inst = latest(spec.name);
+        if (inst && inst.state !== 'CONTAINER_EXITED') continue;
+        if (inst && !(policy === 'Always' || (policy === 'OnFailure' && inst.exitCode !== 0))) continue;
+        later(await this.#ensureRunning(pod, sandbox, endpoint, spec, containers, waiting));
+      }
+    }
+    let fresh = await this.#c.runtime.listContainers({ sandboxId: sandbox.id });
+    let status = this.#podStatus(pod, podIP, fresh, waiting, plan);
+    if (status.phase === 'Succeeded' || status.phase === 'Failed') {
+      // A finished pod's sidecars (and a failed init's) are stopped before the final status is written.
+      this.#probes.removePod(uid);
+      if (fresh.some((c) => c.state === 'CONTAINER_RUNNING')) {
+        await this.#stopContainers(pod, sandbox, fresh, this.#c.clock.now() + grace * 1000);
+        fresh = await this.#c.runtime.listContainers({ sandboxId: sandbox.id });
+        status = this.#podStatus(pod, podIP, fresh, waiting, plan);
+      }
+      await this.#patchStatus(pod, status);
+      return undefined;
+    }
+    await this.#patchStatus(pod, status);
     return Math.min(next ?? RESYNC_MS, RESYNC_MS);
+  }
+
+  /** #ref is the pod as an event's involved object. */
+  #ref(pod: KubeletPod): KubeObject {
+    return { apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata ?? {} };
+  }
+
+  /** #podDesc formats a pod as upstream's messages do: `<name>_<namespace>(<uid>)`. */
+  #podDesc(pod: KubeletPod): string {
+    return `${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? ''}(${pod.metadata?.uid ?? ''})`;
+  }
+
+  /** #watchProbes keeps probe workers for a running instance, and none for a container that is not running. */
+  #watchProbes(pod: KubeletPod, podKey: string, spec: ContainerSpec, inst: ContainerStatus | undefined, endpoint: PodEndpoint): void {
+    const uid = pod.metadata?.uid ?? '';
+    if (inst?.state !== 'CONTAINER_RUNNING') {
+      this.#probes.removeContainer(uid, spec.name);
+      return;
+    }
+    const c: ProbedContainer = {
+      podKey,
+      podUID: uid,
+      name: spec.name,
+      containerId: inst.id,
+      startedAt: inst.startedAt,
+      endpoint,
+      ...(spec.ports ? { ports: spec.ports } : {}),
+      ...(spec.livenessProbe ? { livenessProbe: spec.livenessProbe } : {}),
+      ...(spec.readinessProbe ? { readinessProbe: spec.readinessProbe } : {}),
+      ...(spec.startupProbe ? { startupProbe: spec.startupProbe } : {}),
+    };
+    this.#probes.update(c);
+  }
+
+  /**
+   * #ensureRunning (re)starts one container whose latest instance is absent or exited (the caller decided it
+   * should run): back-off after an exit, image, create, start, postStart hook. Resolves with when to look again
+   * while it must wait (back-off, image error), else undefined.
+   */
+  async #ensureRunning(pod: KubeletPod, sandbox: PodSandboxStatus, endpoint: PodEndpoint, spec: ContainerSpec, containers: readonly ContainerStatus[], waiting: Waiting): Promise<number | undefined> {
+    const uid = pod.metadata?.uid ?? '';
+    const ref = this.#ref(pod);
+    const mine = containers.filter((c) => c.labels[CONTAINER_NAME_LABEL] === spec.name).sort((a, b) => b.metadata.attempt - a.metadata.attempt);
+    const latest = mine[0];
+    const now = this.#c.clock.now();
+    if (latest && latest.state !== 'CONTAINER_EXITED') return undefined;
+    if (latest) {
+      const bkey = `${uid}/${spec.name}`;
+      let b = this.#backoff.get(bkey);
+      if (!b || b.finishedAt !== latest.finishedAt) {
+        // A new exit: the delay doubles from 10 s up to 300 s, and starts over after 10 minutes of running.
+        const ranFor = latest.finishedAt - latest.startedAt;
+        const delayMs = !b || ranFor > BACKOFF_RESET_MS ? INITIAL_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, b.delayMs * 2);
+        b = { finishedAt: latest.finishedAt, delayMs, until: latest.finishedAt + delayMs };
+        this.#backoff.set(bkey, b);
+        if (b.until > now) void this.#events.record(ref, 'Warning', 'BackOff', `Back-off restarting failed container ${spec.name} in pod ${this.#podDesc(pod)}`);
+      }
+      if (b.until > now) {
+        waiting.set(spec.name, { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(b.delayMs / 1000)}s restarting failed container=${spec.name} pod=${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? ''}(${uid})` });
+        return b.until - now;
+      }
+      // Keep the last exited container (for --previous logs); older ones go.
+      for (const old of mine.slice(1)) await this.#c.runtime.removeContainer(old.id);
+    }
+    const image = spec.image ?? '';
+    const pulled = await this.#imageManager.ensureImageExists(pod, image, spec.imagePullPolicy, (type, reason, message) => void this.#events.record(ref, type, reason, message));
+    if (!pulled.ok) {
+      waiting.set(spec.name, { reason: pulled.reason, message: pulled.message });
+      return pulled.retryAfterMs;
+    }
+    const prepared = await this.#setup.container(pod, spec, sandbox.ips.length > 0 ? sandbox.ips : [this.#c.nodeIP], this.#c.nodeIP);
+    if (prepared.error !== undefined) {
+      waiting.set(spec.name, { reason: 'CreateContainerConfigError', message: prepared.error });
+      void this.#events.record(ref, 'Warning', 'Failed', `Error: ${prepared.error}`);
+      return INITIAL_BACKOFF_MS;
+    }
+    const attempt = latest ? latest.metadata.attempt + 1 : 0;
+    const podDir = this.#logDirectory(pod);
+    const messageFile = prepareTerminationMessageFile(podDir, spec.name, attempt);
+    const id = await this.#c.runtime.createContainer(
+      sandbox.id,
+      {
+        metadata: { name: spec.name, attempt },
+        image,
+        command: prepared.ok.command,
+        args: prepared.ok.args,
+        ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
+        envs: prepared.ok.envs,
+        mounts: [...prepared.ok.mounts, { containerPath: spec.terminationMessagePath || DEFAULT_TERMINATION_MESSAGE_PATH, hostPath: messageFile }],
+        labels: { [POD_UID_LABEL]: uid, [POD_NAME_LABEL]: pod.metadata?.name ?? '', [POD_NAMESPACE_LABEL]: pod.metadata?.namespace ?? '', [CONTAINER_NAME_LABEL]: spec.name },
+        annotations: { [TERMINATION_MESSAGE_ANNOTATION]: messageFile },
+        logPath: `${spec.name}/${attempt}.log`,
+      },
+      { ...this.#sandboxConfig(pod), logDirectory: podDir },
+    );
+    void this.#events.record(ref, 'Normal', 'Created', `Created container ${spec.name}`);
+    await this.#c.runtime.startContainer(id);
+    void this.#events.record(ref, 'Normal', 'Started', `Started container ${spec.name}`);
+    const postStart = spec.lifecycle?.postStart;
+    if (postStart) {
+      // Upstream bounds postStart by nothing; a bound keeps one stuck hook from holding the pod's sync forever.
+      const why = await this.#hooks.run(postStart, { containerId: id, endpoint, ...(spec.ports ? { ports: spec.ports } : {}) }, { container: spec.name, pod: this.#podDesc(pod) }, POST_START_TIMEOUT_MS);
+      if (why !== undefined) {
+        void this.#events.record(ref, 'Warning', 'FailedPostStartHook', why);
+        const inst = await this.#c.runtime.containerStatus(id);
+        const grace = pod.spec?.terminationGracePeriodSeconds ?? 30;
+        await this.#killContainer(pod, spec, inst, endpoint, this.#c.clock.now() + grace * 1000, 'FailedPostStartHook');
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * #killContainer stops one running instance by `deadlineMs`: Killing event, preStop hook (bounded by what is
+   * left of the grace period), then SIGTERM and SIGKILL when the rest is spent (at least 2 s after a hook).
+   */
+  async #killContainer(pod: KubeletPod, spec: ContainerSpec | undefined, inst: ContainerStatus, endpoint: PodEndpoint, deadlineMs: number, message: string): Promise<void> {
+    if (inst.state !== 'CONTAINER_RUNNING') return;
+    void this.#events.record(this.#ref(pod), 'Normal', 'Killing', message);
+    const preStop = spec?.lifecycle?.preStop;
+    let leftMs = deadlineMs - this.#c.clock.now();
+    if (preStop && leftMs > 0) {
+      const why = await this.#hooks.run(preStop, { containerId: inst.id, endpoint, ...(spec?.ports ? { ports: spec.ports } : {}) }, { container: inst.metadata.name, pod: this.#podDesc(pod) }, leftMs);
+      if (why !== undefined) void this.#events.record(this.#ref(pod), 'Warning', 'FailedPreStopHook', why);
+      leftMs = Math.max(deadlineMs - this.#c.clock.now(), MIN_GRACE_AFTER_HOOK_MS);
+    }
+    await this.#c.runtime.stopContainer(inst.id, Math.max(0, Math.ceil(leftMs / 1000)));
+  }
+
+  /** #stopContainers stops a pod's running containers by `deadlineMs`: app (and init) containers together, then sidecars in reverse order. */
+  async #stopContainers(pod: KubeletPod, sandbox: PodSandboxStatus, containers: readonly ContainerStatus[], deadlineMs: number): Promise<void> {
+    const endpoint: PodEndpoint = { sandboxId: sandbox.id, podIP: sandbox.ips[0] ?? this.#c.nodeIP, ...(sandbox.netnsPath ? { netnsPath: sandbox.netnsPath } : {}) };
+    const sidecars = (pod.spec?.initContainers ?? []).filter(isSidecar);
+    const specs = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+    const running = containers.filter((c) => c.state === 'CONTAINER_RUNNING');
+    const isSidecarInst = (c: ContainerStatus): boolean => sidecars.some((s) => s.name === c.labels[CONTAINER_NAME_LABEL]);
+    const kill = (c: ContainerStatus): Promise<void> => {
+      const name = c.labels[CONTAINER_NAME_LABEL] ?? c.metadata.name;
+      return this.#killContainer(pod, specs.find((s) => s.name === name), c, endpoint, deadlineMs, `Stopping container ${name}`);
+    };
+    await Promise.all(running.filter((c) => !isSidecarInst(c)).map(kill));
+    for (const spec of [...sidecars].reverse()) {
+      for (const c of running.filter((r) => r.labels[CONTAINER_NAME_LABEL] === spec.name)) await kill(c);
+    }
   }
 
   #logDirectory(pod: KubeletPod): string {
@@ -384,55 +620,84 @@ export class Kubelet implements ContainerLogSource {
     };
   }
 
-  /** #writeStatus reports the pod's status when it changed. */
-  async #writeStatus(pod: KubeletPod, podIP: string, containers: readonly ContainerStatus[], waiting: ReadonlyMap<string, { reason: string; message: string }>): Promise<void> {
+  /** #containerStatus is one container's entry in (init)containerStatuses. */
+  #containerStatus(pod: KubeletPod, spec: ContainerSpec, kind: 'init' | 'sidecar' | 'app', containers: readonly ContainerStatus[], waiting: Waiting): ContainerStatusJson {
     const ts = (ms: number): string => formatTimestamp(ms);
-    const statuses = (pod.spec?.containers ?? []).map((spec) => {
-      const mine = containers.filter((c) => c.labels[CONTAINER_NAME_LABEL] === spec.name).sort((a, b) => b.metadata.attempt - a.metadata.attempt);
-      const [latest, previous] = mine;
-      const terminated = (c: ContainerStatus): Record<string, unknown> => ({
-        terminated: { exitCode: c.exitCode, reason: c.reason, startedAt: ts(c.startedAt), finishedAt: ts(c.finishedAt), containerID: `${this.#runtimeName}://${c.id}` },
-      });
-      let state: Record<string, unknown>;
-      const w = waiting.get(spec.name);
-      if (w) state = { waiting: w };
-      else if (!latest) state = { waiting: { reason: 'ContainerCreating' } };
-      else if (latest.state === 'CONTAINER_RUNNING') state = { running: { startedAt: ts(latest.startedAt) } };
-      else if (latest.state === 'CONTAINER_EXITED') state = terminated(latest);
-      else state = { waiting: { reason: 'ContainerCreating' } };
-      const last = w && latest?.state === 'CONTAINER_EXITED' ? terminated(latest) : previous?.state === 'CONTAINER_EXITED' ? terminated(previous) : {};
-      const running = !w && latest?.state === 'CONTAINER_RUNNING';
-      return {
-        name: spec.name,
-        state,
-        lastState: last,
-        ready: running,
-        started: running,
-        restartCount: latest?.metadata.attempt ?? 0,
-        image: spec.image ?? '',
-        imageID: latest?.imageRef ?? '',
-        ...(latest ? { containerID: `${this.#runtimeName}://${latest.id}` } : {}),
-      };
-    });
-    const specs = pod.spec?.containers ?? [];
+    const uid = pod.metadata?.uid ?? '';
+    const mine = containers.filter((c) => c.labels[CONTAINER_NAME_LABEL] === spec.name).sort((a, b) => b.metadata.attempt - a.metadata.attempt);
+    const [latest, previous] = mine;
+    const terminated = (c: ContainerStatus): { terminated: Record<string, unknown> } => {
+      const message = terminationMessage(c.annotations[TERMINATION_MESSAGE_ANNOTATION], spec.terminationMessagePolicy, c.exitCode, c.logPath);
+      return { terminated: { exitCode: c.exitCode, reason: c.reason, ...(message ? { message } : {}), startedAt: ts(c.startedAt), finishedAt: ts(c.finishedAt), containerID: `${this.#runtimeName}://${c.id}` } };
+    };
+    // Before anything ran, a pod with init containers shows PodInitializing everywhere (kubectl's Init:0/N).
+    const notYet = { waiting: { reason: (pod.spec?.initContainers ?? []).length > 0 ? 'PodInitializing' : 'ContainerCreating' } };
+    let state: Record<string, unknown>;
+    const w = waiting.get(spec.name);
+    if (w) state = { waiting: w };
+    else if (!latest) state = notYet;
+    else if (latest.state === 'CONTAINER_RUNNING') state = { running: { startedAt: ts(latest.startedAt) } };
+    else if (latest.state === 'CONTAINER_EXITED') state = terminated(latest);
+    else state = notYet;
+    const last = w && latest?.state === 'CONTAINER_EXITED' ? terminated(latest) : previous?.state === 'CONTAINER_EXITED' ? terminated(previous) : {};
+    const running = !w && latest?.state === 'CONTAINER_RUNNING';
+    const started = running && latest !== undefined && this.#probes.isStarted(uid, spec.name, latest.id);
+    const ready = kind === 'init' ? latest?.state === 'CONTAINER_EXITED' && latest.exitCode === 0 : running && latest !== undefined && this.#probes.isReady(uid, spec.name, latest.id);
+    return {
+      name: spec.name,
+      state,
+      lastState: last,
+      ready,
+      started,
+      restartCount: latest?.metadata.attempt ?? 0,
+      image: spec.image ?? '',
+      imageID: latest?.imageRef ?? '',
+      ...(latest ? { containerID: `${this.#runtimeName}://${latest.id}` } : {}),
+    };
+  }
+
+  /** #podStatus computes the pod's status from its containers, the sync's waiting states and the init plan. */
+  #podStatus(
+    pod: KubeletPod,
+    podIP: string,
+    containers: readonly ContainerStatus[],
+    waiting: Waiting,
+    init: { initialized: boolean; failed?: string; terminal?: { phase: string; reason: string; message: string } },
+  ): PodStatusJson {
+    const ts = (ms: number): string => formatTimestamp(ms);
+    const initSpecs = pod.spec?.initContainers ?? [];
+    const initStatuses = initSpecs.map((s) => this.#containerStatus(pod, s, isSidecar(s) ? 'sidecar' : 'init', containers, waiting));
+    const statuses = (pod.spec?.containers ?? []).map((s) => this.#containerStatus(pod, s, 'app', containers, waiting));
     const allExited = statuses.length > 0 && statuses.every((s) => 'terminated' in s.state);
     const policy = pod.spec?.restartPolicy ?? 'Always';
     let phase = 'Pending';
-    if (statuses.some((s) => 'running' in s.state)) phase = 'Running';
-    if (allExited && policy !== 'Always') {
-      const failed = statuses.some((s) => ((s.state as { terminated?: { exitCode: number } }).terminated?.exitCode ?? 0) !== 0);
-      phase = failed && policy === 'Never' ? 'Failed' : failed ? phase : 'Succeeded';
+    if (init.terminal) phase = init.terminal.phase;
+    else if (init.failed !== undefined) phase = 'Failed';
+    else if (init.initialized) {
+      if (statuses.some((s) => 'running' in s.state)) phase = 'Running';
+      if (allExited && policy !== 'Always') {
+        const failed = statuses.some((s) => ((s.state as { terminated?: { exitCode: number } }).terminated?.exitCode ?? 0) !== 0);
+        phase = failed && policy === 'Never' ? 'Failed' : failed ? phase : 'Succeeded';
+      }
     }
-    const ready = statuses.length === specs.length && statuses.every((s) => s.ready);
+    const sidecarStatuses = initStatuses.filter((_s, i) => isSidecar(initSpecs[i] ?? { name: '' }));
+    const ready = init.initialized && statuses.length > 0 && [...statuses, ...sidecarStatuses].every((s) => s.ready) && phase !== 'Succeeded' && phase !== 'Failed';
     const now = this.#c.clock.now();
-    const cond = (type: string, ok: boolean): Record<string, unknown> => {
+    const cond = (type: string, ok: boolean, why?: { reason: string; message: string }): Record<string, unknown> => {
       const old = pod.status?.conditions?.find((c) => c.type === type) as { status?: string; lastTransitionTime?: string } | undefined;
       const status = ok ? 'True' : 'False';
-      return { type, status, lastProbeTime: null, lastTransitionTime: old?.status === status ? old.lastTransitionTime : ts(now) };
+      return { type, status, lastProbeTime: null, lastTransitionTime: old?.status === status ? old.lastTransitionTime : ts(now), ...(ok || !why ? {} : why) };
     };
+    // Upstream's reasons and messages for False conditions (kubectl describe shows them).
+    const terminal = phase === 'Succeeded' || phase === 'Failed';
+    const unready = [...sidecarStatuses, ...statuses].filter((s) => !s.ready).map((s) => s.name);
+    const notReady = terminal ? { reason: 'PodCompleted', message: '' } : { reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` };
+    const incomplete = initStatuses.filter((s, i) => (isSidecar(initSpecs[i] ?? { name: '' }) ? !s.started : !s.ready)).map((s) => s.name);
+    const notInitialized = terminal ? { reason: 'PodCompleted', message: '' } : { reason: 'ContainersNotInitialized', message: `containers with incomplete status: [${incomplete.join(' ')}]` };
     const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-    const status = {
+    return {
       phase,
+      ...(init.terminal ? { reason: init.terminal.reason, message: init.terminal.message } : {}),
       hostIP: this.#c.nodeIP,
       hostIPs: [{ ip: this.#c.nodeIP }],
       podIP,
@@ -440,13 +705,18 @@ export class Kubelet implements ContainerLogSource {
       startTime: pod.status?.startTime ?? ts(now),
       conditions: [
         cond('PodReadyToStartContainers', true),
-        cond('Initialized', true),
-        cond('Ready', ready),
-        cond('ContainersReady', ready),
+        cond('Initialized', init.initialized, notInitialized),
+        cond('Ready', ready, notReady),
+        cond('ContainersReady', ready, notReady),
         { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: scheduled?.lastTransitionTime ?? ts(now) },
       ],
+      ...(initSpecs.length > 0 ? { initContainerStatuses: initStatuses } : {}),
       containerStatuses: statuses,
     };
+  }
+
+  /** #patchStatus writes the pod's status when it changed. */
+  async #patchStatus(pod: KubeletPod, status: PodStatusJson): Promise<void> {
     const current = pod.status as Record<string, unknown> | undefined;
     const same = JSON.stringify({ ...status, conditions: undefined, startTime: undefined }) === JSON.stringify({ ...(current ?? {}), conditions: undefined, startTime: undefined, qosClass: undefined }) && JSON.stringify(status.conditions.map((c) => [c['type'], c['status']])) === JSON.stringify((pod.status?.conditions ?? []).map((c) => [c.type, (c as { status?: string }).status]));
     if (same) return;
@@ -456,4 +726,31 @@ export class Kubelet implements ContainerLogSource {
       if (!isNotFound(err)) throw err;
     }
   }
+}
+
+/** ContainerStatusJson is one entry of a pod's containerStatuses. */
+interface ContainerStatusJson {
+  name: string;
+  state: Record<string, unknown>;
+  lastState: Record<string, unknown>;
+  ready: boolean;
+  started: boolean;
+  restartCount: number;
+  image: string;
+  imageID: string;
+  containerID?: string;
+}
+
+/** PodStatusJson is the status the kubelet writes. */
+interface PodStatusJson {
+  phase: string;
+  conditions: Record<string, unknown>[];
+  [field: string]: unknown;
+}
+
+/** latestInstance is a container's newest instance (highest attempt) among `containers`. */
+function latestInstance(containers: readonly ContainerStatus[], name: string): ContainerStatus | undefined {
+  let best: ContainerStatus | undefined;
+  for (const c of containers) if (c.labels[CONTAINER_NAME_LABEL] === name && (!best || c.metadata.attempt > best.metadata.attempt)) best = c;
+  return best;
 }
