@@ -4,7 +4,7 @@
  * from /proc, and stop it by its own pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -36,6 +36,8 @@ export interface ServerProcessOptions {
   readonly withScheduler?: boolean;
   /** Run every controller and the scheduler, as `tkube server` does by default (scale benchmarks). @default false */
   readonly withControllers?: boolean;
+  /** Run a real runc node in the server (pod start benchmarks); implies nothing about controllers. @default false */
+  readonly withNode?: boolean;
 }
 
 /** HttpsReply is a fully read HTTPS response. */
@@ -49,10 +51,12 @@ export interface HttpsReply {
  * serverArgs are the `tkube server` flags for a loopback, agent-less server on `port` (0: any free port) that
  * writes its kubeconfig into dataDir; without controllers and scheduler unless `withControllers`.
  */
-export function serverArgs(bundle: string, dataDir: string, port = 0, opts: { withControllers?: boolean; withScheduler?: boolean } = {}): string[] {
+export function serverArgs(bundle: string, dataDir: string, port = 0, opts: { withControllers?: boolean; withScheduler?: boolean; withNode?: boolean } = {}): string[] {
   return [
     bundle, 'server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1',
-    '--write-kubeconfig', join(dataDir, 'bench.kubeconfig'), '--disable-agent',
+    '--write-kubeconfig', join(dataDir, 'bench.kubeconfig'),
+    // withNode: a real runc node in the server, air-gapped like the tests' (no registry is ever dialed).
+    ...(opts.withNode ? ['--container-runtime', 'runc', '--node-name', `bench-${process.pid}`, '--kubelet-port', '0', '--disable-default-registry-endpoint'] : ['--disable-agent']),
     // The API server alone, as the references (etcd, bare Node servers) are alone: no scheduler or workload
     // controllers reacting to the thousands of benchmark pods. Only the controllers the request path depends on run:
     // namespace and service-account (admission gives pods their namespace's default ServiceAccount) and ClusterRole
@@ -140,10 +144,11 @@ export class ServerProcess {
     const bundle = await ensureServerBundle();
     const own = opts.dataDir === undefined;
     const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tkube-bench-'));
+    if (opts.withNode) writeFileSync(join(dir, 'registries.yaml'), 'mirrors:\n  docker.io:\n    endpoint: []\n  registry.k8s.io:\n    endpoint: []\n');
     const statePath = join(dir, 'server.json');
     rmSync(statePath, { force: true });
     const nodeArgs = [...(opts.nodeArgs ?? []), ...(process.env['TKUBE_BENCH_NODE_ARGS']?.split(' ').filter((a) => a !== '') ?? [])];
-    const child = spawn(process.execPath, [...nodeArgs, ...serverArgs(bundle, dir, 0, { withScheduler: opts.withScheduler === true, withControllers: opts.withControllers === true }), ...(opts.serverArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: process.env['TKUBE_BENCH_LOG_LEVEL'] ?? 'warn' } });
+    const child = spawn(process.execPath, [...nodeArgs, ...serverArgs(bundle, dir, 0, { withScheduler: opts.withScheduler === true, withControllers: opts.withControllers === true, withNode: opts.withNode === true }), ...(opts.serverArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: process.env['TKUBE_BENCH_LOG_LEVEL'] ?? 'warn' } });
     const server = new ServerProcess(dir, own, child);
     const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
     for (;;) {

@@ -1,0 +1,187 @@
+/**
+ * Pod start benchmark (issue 6), on a real runc node embedded in the server, against references measured in
+ * the same run on the same machine and the same busybox layer:
+ *   - latency: a pod POSTed (already bound to the node, so the scheduler is not measured) until a watch sees it
+ *     Running, one at a time; reference: mount an overlay of the image layer + `runc create` + `runc start` of a
+ *     container running the same command (the least any runc-based runtime does).
+ *   - throughput: 200 pods POSTed at once until all are Running; reference: the same 200 containers started by
+ *     `xargs -P 4` running overlay mount + `runc run -d` each.
+ *   - idle RSS: the server with its node, 10 s after the last pod went away, beside the same server without a node.
+ * Run (root, runc, busybox-static): node --import tsx bench/pod-start.ts [--pods 20] [--burst 200]
+ * Prints one JSON line.
+ */
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { RestClient } from '../src/client/rest-client.js';
+import { numberArg } from './bench-args.js';
+import { round, summarizeLatencies as summarize } from './latency-summary.js';
+import { ServerProcess } from './server-process.js';
+
+const run = promisify(execFile);
+const PODS = numberArg('--pods', 20);
+const BURST = numberArg('--burst', 200);
+const PODS_PATH = { version: 'v1', resource: 'pods', namespace: 'default' } as const;
+
+interface PodLike {
+  metadata?: { name?: string };
+  status?: { phase?: string };
+}
+
+/** runcReference times overlay + runc create + start (one at a time) and overlay + runc run -d (4 at a time). */
+async function runcReference(layerDir: string, count: number, burst: number): Promise<{ startMs: number[]; burstSeconds: number }> {
+  const base = mkdtempSync(join(tmpdir(), 'tkube-bench-runc-'));
+  const root = join(base, 'runc');
+  execFileSync('runc', ['spec'], { cwd: base });
+  const config = JSON.parse(readFileSync(join(base, 'config.json'), 'utf8')) as { process: { args: string[]; terminal: boolean }; root: { path: string; readonly: boolean } };
+  config.process.args = ['sleep', '3600'];
+  config.process.terminal = false;
+  const prepare = async (id: string): Promise<string> => {
+    const dir = join(base, id);
+    for (const d of ['rootfs', 'upper', 'work']) mkdirSync(join(dir, d), { recursive: true });
+    await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${layerDir},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`, join(dir, 'rootfs')]);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, root: { path: join(dir, 'rootfs'), readonly: false } }));
+    return dir;
+  };
+  const startMs: number[] = [];
+  const ids: string[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const id = `ref-${process.pid}-${i}`;
+      const t0 = performance.now();
+      const dir = await prepare(id);
+      await run('runc', ['--root', root, 'create', '--bundle', dir, id], { encoding: 'utf8' });
+      await run('runc', ['--root', root, 'start', id]);
+      startMs.push(performance.now() - t0);
+      ids.push(id);
+    }
+    // Burst: a shell per container doing what one start needs, four at a time.
+    const script = join(base, 'start-one.sh');
+    writeFileSync(
+      script,
+      `set -e; d=${base}/$1; mkdir -p $d/rootfs $d/upper $d/work; mount -t overlay overlay -o lowerdir=${layerDir},upperdir=$d/upper,workdir=$d/work $d/rootfs; ` +
+        `sed "s#\\"path\\": *\\"[^\\"]*\\"#\\"path\\":\\"$d/rootfs\\"#" ${base}/burst-config.json > $d/config.json; runc --root ${root} run -d --bundle $d $1 >/dev/null 2>&1 </dev/null\n`,
+    );
+    writeFileSync(join(base, 'burst-config.json'), JSON.stringify({ ...config, root: { path: 'PLACEHOLDER', readonly: false } }, null, 1));
+    const burstIds = Array.from({ length: burst }, (_, i) => `burst-${process.pid}-${i}`);
+    const t0 = performance.now();
+    const r = spawnSync('sh', ['-c', `printf '%s\\n' ${burstIds.join(' ')} | xargs -P 4 -n 1 sh ${script}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const burstSeconds = (performance.now() - t0) / 1000;
+    if (r.status !== 0) throw new Error(`reference burst failed: ${r.stderr.toString().slice(0, 500)}`);
+    ids.push(...burstIds);
+    return { startMs, burstSeconds };
+  } finally {
+    spawnSync('sh', ['-c', `runc --root ${root} list -q 2>/dev/null | xargs -r -n 20 -P 2 sh -c 'for i; do runc --root ${root} delete --force $i; done' _; grep -o '${base}[^ ]*' /proc/mounts | xargs -r -n1 umount -l; true`]);
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+/** waitRunning resolves once the watch has seen every named pod Running. */
+async function watchUntilRunning(client: RestClient, names: Set<string>, resourceVersion: string, seen: Map<string, number>, signal: AbortSignal): Promise<void> {
+  for await (const ev of client.watch(PODS_PATH, { resourceVersion, signal })) {
+    const pod = ev.object as PodLike;
+    const name = pod.metadata?.name ?? '';
+    if (names.has(name) && pod.status?.phase === 'Running' && !seen.has(name)) seen.set(name, performance.now());
+    if ([...names].every((n) => seen.has(n))) return;
+  }
+}
+
+const server = await ServerProcess.start({ withControllers: true, withNode: true, readyTimeoutMs: 120_000 });
+const result: Record<string, unknown> = {};
+try {
+  const client = RestClient.fromKubeconfig(join(server.dataDir, 'bench.kubeconfig'), { userAgent: 'bench-pod-start' });
+  const nodeName = `bench-${process.pid}`;
+  for (const deadline = Date.now() + 60_000; ; ) {
+    const node = await client.get({ version: 'v1', resource: 'nodes', name: nodeName }).catch(() => undefined);
+    if ((node as { status?: { conditions?: { type: string; status: string }[] } } | undefined)?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) break;
+    if (Date.now() > deadline) throw new Error('the node did not become Ready');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const podOf = (name: string): object => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: { nodeName, terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'busybox:1.36', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] },
+  });
+  const startPods = async (names: string[], parallel: boolean): Promise<{ perPodMs: number[]; totalSeconds: number }> => {
+    const list = (await client.list(PODS_PATH)) as { metadata?: { resourceVersion?: string } };
+    const seen = new Map<string, number>();
+    const posted = new Map<string, number>();
+    const abort = new AbortController();
+    const watching = watchUntilRunning(client, new Set(names), list.metadata?.resourceVersion ?? '0', seen, abort.signal);
+    const t0 = performance.now();
+    if (parallel) {
+      await Promise.all(names.map(async (n) => {
+        posted.set(n, performance.now());
+        await client.create(PODS_PATH, podOf(n) as never);
+      }));
+    } else {
+      for (const n of names) {
+        posted.set(n, performance.now());
+        await client.create(PODS_PATH, podOf(n) as never);
+        while (!seen.has(n)) await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    await watching;
+    abort.abort();
+    return { perPodMs: names.map((n) => (seen.get(n) ?? 0) - (posted.get(n) ?? 0)), totalSeconds: (performance.now() - t0) / 1000 };
+  };
+  const deleteAll = async (): Promise<void> => {
+    await client.deleteCollection(PODS_PATH, {}, { gracePeriodSeconds: 0 });
+    for (const deadline = Date.now() + 300_000; ; ) {
+      const left = ((await client.list(PODS_PATH)) as { items: unknown[] }).items.length;
+      const containers = readdirSync(join(server.dataDir, 'agent', 'runc', 'containers')).length;
+      if (left === 0 && containers === 0) break;
+      if (Date.now() > deadline) throw new Error(`pods did not go away (${left} left, ${containers} containers)`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+
+  // Warm up (the image is unpacked on the first container, the shim compiled on the first start).
+  await startPods(['warm'], false);
+  await deleteAll();
+  const single = await startPods(Array.from({ length: PODS }, (_, i) => `one-${i}`), false);
+  await deleteAll();
+  const burst = await startPods(Array.from({ length: BURST }, (_, i) => `burst-${i}`), true);
+  await deleteAll();
+  await new Promise((r) => setTimeout(r, 10_000));
+  result['idleRssWithNodeMb'] = round(server.rssMegabytes());
+
+  const layers = readdirSync(join(server.dataDir, 'agent', 'images', 'layers')).filter((d) => !d.startsWith('.'));
+  if (layers.length !== 1) throw new Error(`expected the one busybox layer, found ${layers.length}`);
+  const ref = await runcReference(join(server.dataDir, 'agent', 'images', 'layers', layers[0] ?? ''), PODS, BURST);
+
+  const pod = summarize(single.perPodMs);
+  const refStart = summarize(ref.startMs);
+  result['podStartMs'] = { p50: round(pod.p50), p99: round(pod.p99), max: round(pod.max) };
+  result['runcCreateStartMs'] = { p50: round(refStart.p50), p99: round(refStart.p99) };
+  result['podStartP50Ratio'] = round(pod.p50 / refStart.p50);
+  result['burstPodsPerSec'] = round(BURST / burst.totalSeconds);
+  result['runcBurstPerSec'] = round(BURST / ref.burstSeconds);
+  result['burstThroughputRatio'] = round(ref.burstSeconds / burst.totalSeconds);
+  client.close();
+} catch (err) {
+  process.stderr.write(`pod-start benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+} finally {
+  // Whatever the kubelet left (a failed run) goes before the data dir does: containers, mounts, netns.
+  await server.halt();
+  const d = server.dataDir;
+  spawnSync('sh', ['-c', `r=${d}/agent/runc/runc; [ -d $r ] && runc --root $r list -q | xargs -r -n1 runc --root $r delete --force; ` +
+    `for f in ${d}/agent/runc/sandboxes/*/sandbox.json; do ns=$(grep -o '"netns":"[^"]*"' $f 2>/dev/null | cut -d'"' -f4); [ -n "$ns" ] && ip netns delete $ns; done; ` +
+    `grep -o '${d}/[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true`]);
+  await server.stop();
+}
+if (process.exitCode === 1) process.exit(1);
+const bare = await ServerProcess.start({ withControllers: true, readyTimeoutMs: 120_000 });
+try {
+  await new Promise((r) => setTimeout(r, 10_000));
+  result['idleRssWithoutNodeMb'] = round(bare.rssMegabytes());
+} finally {
+  await bare.stop();
+}
+result['nodeRssShareMb'] = round((result['idleRssWithNodeMb'] as number) - (result['idleRssWithoutNodeMb'] as number));
+process.stdout.write(`${JSON.stringify(result)}\n`);
