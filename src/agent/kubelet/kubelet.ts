@@ -30,6 +30,7 @@ import type { ContainerStatus, PodSandboxConfig, RuntimeService } from '../cri/r
 import type { ImageService } from '../cri/image-service.js';
 import { LEASE_RENEW_INTERVAL_MS, renewNodeLease } from '../node-lease.js';
 import { nodeConditions, nodeObject } from '../node-object.js';
+import { containerLinuxConfig, sandboxLinuxResources } from './container-linux-config.js';
 import type { ContainerLogSource } from '../server/kubelet-server.js';
 
 const NODES = { version: 'v1', resource: 'nodes' } as const;
@@ -263,6 +264,12 @@ export class Kubelet implements ContainerLogSource {
         next = Math.min(next ?? Infinity, INITIAL_BACKOFF_MS);
         continue;
       }
+      const linux = containerLinuxConfig(pod, spec.name, totalmem());
+      if ('error' in linux) {
+        waiting.set(spec.name, { reason: 'CreateContainerConfigError', message: linux.error });
+        next = Math.min(next ?? Infinity, INITIAL_BACKOFF_MS);
+        continue;
+      }
       const attempt = latest ? latest.metadata.attempt + 1 : 0;
       const podDir = this.#logDirectory(pod);
       const id = await this.#c.runtime.createContainer(
@@ -278,6 +285,7 @@ export class Kubelet implements ContainerLogSource {
           labels: { [POD_UID_LABEL]: uid, [POD_NAME_LABEL]: pod.metadata?.name ?? '', [POD_NAMESPACE_LABEL]: pod.metadata?.namespace ?? '', [CONTAINER_NAME_LABEL]: spec.name },
           annotations: {},
           logPath: `${spec.name}/${attempt}.log`,
+          linux,
         },
         { ...this.#sandboxConfig(pod), logDirectory: podDir },
       );
@@ -303,7 +311,7 @@ export class Kubelet implements ContainerLogSource {
       portMappings: [],
       labels: { [POD_UID_LABEL]: pod.metadata?.uid ?? '', [POD_NAME_LABEL]: pod.metadata?.name ?? '', [POD_NAMESPACE_LABEL]: ns },
       annotations: {},
-      linux: { cgroupParent: `/kubepods/pod${pod.metadata?.uid ?? ''}`, namespaceOptions: { network: pod.spec?.hostNetwork ? 'NODE' : 'POD' } },
+      linux: { ...sandboxLinuxResources(pod), namespaceOptions: { network: pod.spec?.hostNetwork ? 'NODE' : 'POD' } },
     };
   }
 
