@@ -5,7 +5,11 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { EvictionManager } from '../agent/kubelet/eviction-manager.js';
+import { DEFAULT_EVICTION_HARD, parseEvictionHard } from '../agent/kubelet/eviction-thresholds.js';
 import { Kubelet } from '../agent/kubelet/kubelet.js';
+import { hostNodeStats } from '../agent/kubelet/node-stats.js';
+import { StatsProvider } from '../agent/kubelet/stats-provider.js';
 import { RuncRuntime } from '../agent/runtime/runc/runc-runtime.js';
 import { KubeletServer } from '../agent/server/kubelet-server.js';
 import { RealClock } from '../base/clock/clock.js';
@@ -24,6 +28,8 @@ export interface NodeBootConfig {
   readonly tls: { readonly certPem: string; readonly keyPem: string; readonly clientCaPem: string };
   /** @default 10250; 0 picks a free port */
   readonly kubeletPort?: number;
+  /** `--eviction-hard`. @default DEFAULT_EVICTION_HARD */
+  readonly evictionHard?: string;
   readonly log: Logger;
 }
 
@@ -36,24 +42,32 @@ export interface RunningNode {
 /** startNode registers the node and starts running its pods. */
 export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   if (process.getuid?.() !== 0) throw new Error('Cannot run a node with the runc runtime: it needs root');
+  const thresholds = parseEvictionHard(config.evictionHard ?? DEFAULT_EVICTION_HARD);
+  if ('error' in thresholds) throw new Error(`Cannot start the node: --eviction-hard: ${thresholds.error}`);
   const agentDir = join(config.dataDir, 'agent');
   const images = await openImageStore(config.dataDir, { prepare: true });
   const runtime = new RuncRuntime({ root: join(agentDir, 'runc'), images, log: config.log.child('runc') });
   const nodeName = (config.nodeName ?? hostname()).toLowerCase();
   // The server must listen before the kubelet registers (the Node advertises its port); it asks the kubelet once set.
+  const clock = new RealClock();
+  const stats = new StatsProvider({ nodeName, runtime, node: hostNodeStats(agentDir), startedAt: clock.now() });
+  const eviction = new EvictionManager({ client: config.client, nodeName, runtime, usage: stats, thresholds, clock, log: config.log.child('eviction') });
   const holder: { kubelet?: Kubelet } = {};
   const server = new KubeletServer({
     logs: { logFile: (ns, pod, container, previous) => holder.kubelet?.logFile(ns, pod, container, previous) ?? Promise.resolve(undefined) },
+    stats,
     tls: config.tls,
     port: config.kubeletPort ?? 10250,
     bindAddress: config.nodeIP,
     log: config.log.child('server'),
   });
   const port = await server.start();
-  const kubelet = new Kubelet({ client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock: new RealClock(), log: config.log, kubeletPort: port });
+  const kubelet = new Kubelet({ client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock, log: config.log, kubeletPort: port, evictions: eviction });
   holder.kubelet = kubelet;
   try {
     await kubelet.start();
+    // After registration: the manager patches the Node's pressure conditions.
+    eviction.start();
   } catch (err) {
     await server.stop();
     throw err;
@@ -61,6 +75,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   return {
     nodeName,
     stop: async () => {
+      eviction.stop();
       await kubelet.stop();
       await server.stop();
     },

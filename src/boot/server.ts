@@ -157,6 +157,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         nodeIP,
         tls: { certPem: serving.certPem, keyPem: serving.keyPem, clientCaPem: certs.ca.pem.certPem },
         ...(config.kubeletPort !== undefined ? { kubeletPort: config.kubeletPort } : {}),
+        ...(config.evictionHard !== undefined ? { evictionHard: config.evictionHard } : {}),
         log: log.child('kubelet'),
       });
     } catch (err) {

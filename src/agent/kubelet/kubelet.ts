@@ -78,6 +78,8 @@ export interface KubeletConfig {
   readonly clusterDomain?: string;
   /** The port the node's KubeletServer listens on (registered as status.daemonEndpoints). @default 10250 */
   readonly kubeletPort?: number;
+  /** The eviction manager: pods it evicted are left alone (not restarted, their Failed status kept). */
+  readonly evictions?: { isEvicted(uid: string): boolean };
 }
 
 /** Kubelet runs one node's pods; see the file comment. */
@@ -220,7 +222,7 @@ export class Kubelet implements ContainerLogSource {
       return undefined;
     }
     const phase = pod.status?.phase;
-    if (phase === 'Succeeded' || phase === 'Failed') return undefined;
+    if (phase === 'Succeeded' || phase === 'Failed' || this.#c.evictions?.isEvicted(uid)) return undefined;
 
     let sandbox = sandboxes.find((s) => s.state === 'SANDBOX_READY');
     if (!sandbox) {
@@ -291,6 +293,7 @@ export class Kubelet implements ContainerLogSource {
       );
       await this.#c.runtime.startContainer(id);
     }
+    if (this.#c.evictions?.isEvicted(uid)) return undefined;
     const fresh = await this.#c.runtime.listContainers({ sandboxId: sandbox.id });
     await this.#writeStatus(pod, sandbox.ips[0] ?? this.#c.nodeIP, fresh, waiting);
     return Math.min(next ?? RESYNC_MS, RESYNC_MS);
