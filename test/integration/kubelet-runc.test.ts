@@ -36,7 +36,7 @@ void describe('kubelet with the runc runtime', { skip }, () => {
     execFileSync('sh', ['-c', `[ -d ${runcDir}/runc ] && runc --root ${runcDir}/runc list -q 2>/dev/null | xargs -r -n1 runc --root ${runcDir}/runc delete --force; grep -o '${runcDir}[^ ]*' /proc/mounts | xargs -r -n1 umount -l; true`]);
     for (const ns of netns) execFileSync('sh', ['-c', `ip netns delete ${ns} 2>/dev/null; true`]);
     // The pods' cgroups went with them; the kubepods parent goes too when nothing else uses it.
-    execFileSync('sh', ['-c', 'for d in /sys/fs/cgroup/*/kubepods; do rmdir "$d" 2>/dev/null; done; true']);
+    execFileSync('sh', ['-c', 'for d in /sys/fs/cgroup/*/kubepods; do rmdir "$d"/burstable "$d"/besteffort "$d" 2>/dev/null; done; true']);
     rmSync(c.dataDir, { recursive: true, force: true });
   });
 
