@@ -14,7 +14,7 @@ import { eventually, TestCluster } from '../harness/test-cluster.js';
 const skip = containerHostMissing();
 
 interface PodJson {
-  status?: { phase?: string; reason?: string; message?: string; conditions?: { type: string; status: string; reason?: string }[] };
+  status?: { phase?: string; reason?: string; message?: string; conditions?: { type: string; status: string; reason?: string }[]; containerStatuses?: { state: { terminated?: { exitCode: number } } }[] };
 }
 
 interface NodeJson {
@@ -64,6 +64,8 @@ void describe('node-pressure eviction on a runc node', { skip }, () => {
     assert.equal(evicted.status?.reason, 'Evicted');
     assert.match(evicted.status?.message ?? '', /^The node was low on resource: memory\. Threshold quantity: 1000Ti, available: \d+Ki\. /);
     assert.equal(evicted.status?.conditions?.find((k) => k.type === 'DisruptionTarget')?.reason, 'TerminationByKubelet');
+    // Its container was killed at once (hard eviction) and shows so.
+    await eventually(async () => (await get<PodJson>('pod', 'besteffort')).status?.containerStatuses?.[0]?.state.terminated?.exitCode === 137, 15_000, 200);
     const burstable = await get<PodJson>('pod', 'burstable');
     assert.notEqual(burstable.status?.phase, 'Failed', 'the Burstable pod within its request goes after the BestEffort one');
     // The pressure persists, so the Burstable pod is next.

@@ -66,7 +66,7 @@ void describe('resources and securityContext on a runc node', { skip }, () => {
 
   void it('writes cpu and memory limits to the container cgroup under the pod QoS cgroup', async () => {
     await c.kubectlOk(['apply', '-f', '-'], {
-      input: podYaml('limited', { command: ['sleep', '3600'], resources: { requests: { cpu: '250m', memory: '32Mi' }, limits: { cpu: '500m', memory: '64Mi' } } }, { restartPolicy: 'Always' }),
+      input: podYaml('limited', { command: ['sh', '-c', 'head -c 1048576 /dev/zero > /blob; exec sleep 3600'], resources: { requests: { cpu: '250m', memory: '32Mi' }, limits: { cpu: '500m', memory: '64Mi' } } }, { restartPolicy: 'Always' }),
     });
     const p = await eventually(async () => {
       const x = await pod('limited');
@@ -100,7 +100,10 @@ void describe('resources and securityContext on a runc node', { skip }, () => {
     assert.equal(gid, '3000');
     assert.deepEqual(groups?.split(' ').sort(), ['3000', '4000', '5000']);
     await finished('ro');
-    assert.match(await c.kubectlOk(['logs', 'ro']), /Read-only file system[\s\S]*refused/);
+    // stdout and stderr are separate pipes: their order in the log is not fixed.
+    const ro = await c.kubectlOk(['logs', 'ro']);
+    assert.match(ro, /Read-only file system/);
+    assert.match(ro, /^refused$/m);
   });
 
   void it('serves /stats/summary with the pod and its memory', async () => {
@@ -120,7 +123,7 @@ void describe('resources and securityContext on a runc node', { skip }, () => {
       });
     interface Summary {
       node: { nodeName: string; memory: { workingSetBytes: number; availableBytes: number }; cpu: { usageCoreNanoSeconds: number }; fs: { capacityBytes: number } };
-      pods: { podRef: { name: string }; containers: { name: string; memory: { workingSetBytes: number; usageBytes: number }; cpu: { usageNanoCores?: number; usageCoreNanoSeconds: number } }[]; memory: { workingSetBytes: number } }[];
+      pods: { podRef: { name: string }; containers: { name: string; memory: { workingSetBytes: number; usageBytes: number }; cpu: { usageNanoCores?: number; usageCoreNanoSeconds: number }; rootfs: { usedBytes: number } }[]; memory: { workingSetBytes: number }; 'ephemeral-storage': { usedBytes: number } }[];
     }
     const summary = await eventually(async () => {
       const s = JSON.parse(await get()) as Summary;
@@ -134,5 +137,8 @@ void describe('resources and securityContext on a runc node', { skip }, () => {
     const limited = summary.pods.find((x) => x.podRef.name === 'limited');
     assert.ok((limited?.containers[0]?.memory.workingSetBytes ?? 0) > 0);
     assert.ok((limited?.memory.workingSetBytes ?? 0) > 0);
+    // The container wrote 1 MiB into its writable layer.
+    assert.ok((limited?.containers[0]?.rootfs.usedBytes ?? 0) >= 1024 * 1024);
+    assert.ok((limited?.['ephemeral-storage'].usedBytes ?? 0) >= 1024 * 1024);
   });
 });

@@ -110,6 +110,7 @@ void describe('EvictionManager', () => {
     const runtime = {
       listPodSandbox: async (f: { labelSelector: Record<string, string> }) => [{ id: `sb-${f.labelSelector['io.kubernetes.pod.uid'] ?? ''}` }],
       stopPodSandbox: async (id: string) => void stopped.push(id),
+      listContainers: async () => [],
     } as unknown as RuntimeService;
     const usage = new Map<string, PodUsage>([
       ['b1', { memoryWorkingSetBytes: 10 * MI, ephemeralBytes: 0, containers: new Map([['c', 10 * MI]]) }],

@@ -9,7 +9,7 @@
  *    storage; for pids, lower priority then BestEffort before Burstable before Guaranteed;
  *  - the pod is marked (the kubelet stops syncing it, see `isEvicted`), its status becomes phase Failed, reason
  *    Evicted, upstream's message and a DisruptionTarget condition, then its sandbox is stopped (containers killed
- *    at once: hard eviction has no grace period).
+ *    at once: hard eviction has no grace period) and its containers are reported terminated.
  *
  * The agent process keeps oom_score_adj 0 while pods get 2..1000 (Guaranteed 0 too: see container-resources.ts),
  * so when eviction is too slow and the kernel has to kill, it picks a pod's process, not the agent.
@@ -20,7 +20,7 @@ import type { Clock, Timer } from '../../base/clock/clock.js';
 import type { Logger } from '../../base/log/logger.js';
 import { isNotFound } from '../../client/api-error.js';
 import type { RestClient } from '../../client/rest-client.js';
-import type { RuntimeService } from '../cri/runtime-service.js';
+import type { ContainerStatus, RuntimeService } from '../cri/runtime-service.js';
 import { podQOSClass, type QOSClass, type ResourcePod } from './container-resources.js';
 import { conditionOf, observe, resourceOf, thresholdsMet, thresholdValue, type Observation, type PressureCondition, type Signal, type Threshold } from './eviction-thresholds.js';
 import type { NodeStats } from './node-stats.js';
@@ -29,6 +29,7 @@ import type { PodUsage } from './stats-provider.js';
 const NODES = { version: 'v1', resource: 'nodes' } as const;
 const PODS = { version: 'v1', resource: 'pods' } as const;
 const POD_UID_LABEL = 'io.kubernetes.pod.uid';
+const CONTAINER_NAME_LABEL = 'io.kubernetes.container.name';
 
 /** EvictionCandidate is an active pod as the ranking sees it. */
 export interface EvictionCandidate {
@@ -94,7 +95,7 @@ export interface EvictionManagerConfig {
 interface EvictionPod extends ResourcePod {
   metadata?: { uid?: string; name?: string; namespace?: string; deletionTimestamp?: string };
   spec?: ResourcePod['spec'] & { priority?: number };
-  status?: { phase?: string; qosClass?: string; conditions?: { type: string }[] };
+  status?: { phase?: string; qosClass?: string; conditions?: { type: string }[]; containerStatuses?: Record<string, unknown>[] };
 }
 
 const CONDITION_TEXT: Record<PressureCondition, { true: [string, string]; false: [string, string] }> = {
@@ -217,7 +218,34 @@ export class EvictionManager {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
-    for (const s of await this.#c.runtime.listPodSandbox({ labelSelector: { [POD_UID_LABEL]: victim.uid } })) await this.#c.runtime.stopPodSandbox(s.id);
+    const killed = new Map<string, ContainerStatus>();
+    for (const s of await this.#c.runtime.listPodSandbox({ labelSelector: { [POD_UID_LABEL]: victim.uid } })) {
+      await this.#c.runtime.stopPodSandbox(s.id);
+      for (const c of await this.#c.runtime.listContainers({ sandboxId: s.id })) {
+        const name = c.labels[CONTAINER_NAME_LABEL] ?? c.metadata.name;
+        const prev = killed.get(name);
+        if (!prev || prev.metadata.attempt < c.metadata.attempt) killed.set(name, c);
+      }
+    }
+    await this.#reportKilled(pod, killed);
     return victim.uid;
+  }
+
+  /** #reportKilled shows the evicted pod's containers as terminated (the kubelet no longer syncs the pod). */
+  async #reportKilled(pod: EvictionPod, killed: ReadonlyMap<string, ContainerStatus>): Promise<void> {
+    const statuses = pod.status?.containerStatuses;
+    if (!statuses || killed.size === 0) return;
+    const ts = (ms: number): string => formatTimestamp(ms);
+    const containerStatuses = statuses.map((cs) => {
+      const c = killed.get(String(cs['name']));
+      if (!c || c.state !== 'CONTAINER_EXITED') return cs;
+      const terminated = { exitCode: c.exitCode, reason: c.reason || 'Error', startedAt: ts(c.startedAt), finishedAt: ts(c.finishedAt), containerID: `runc://${c.id}` };
+      return { ...cs, state: { terminated }, ready: false, started: false };
+    });
+    try {
+      await this.#c.client.patch({ ...PODS, namespace: pod.metadata?.namespace, name: pod.metadata?.name, subresource: 'status' }, 'merge', { metadata: { uid: pod.metadata?.uid }, status: { containerStatuses } });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
   }
 }

@@ -44,6 +44,7 @@ import type {
 import { RuntimeNotFoundError } from '../../cri/runtime-service.js';
 import type { ImageStore } from '../../images/image-store.js';
 import type { PodNetwork } from '../../network/pod-network.js';
+import { diskUsage } from './disk-usage.js';
 import { ociSpec } from './oci-spec.js';
 import { applyPodCgroup, memoryOomControlPath, removePodCgroup } from './pod-cgroup.js';
 import { ensureShimBinary } from './shim-binary.js';
@@ -508,7 +509,7 @@ export class RuncRuntime implements RuntimeService {
     if (cpu === undefined && usage === undefined) return undefined;
     const inactive = Number(/^total_inactive_file (\d+)$/m.exec(read('memory', 'memory.stat') ?? '')?.[1] ?? '0');
     const used = Number(usage ?? '0');
-    return { id, timestamp: Date.now(), cpuUsageCoreNanoSeconds: Number(cpu ?? '0'), memoryUsageBytes: used, memoryWorkingSetBytes: Math.max(0, used - inactive), writableLayerUsedBytes: 0 };
+    return { id, timestamp: Date.now(), cpuUsageCoreNanoSeconds: Number(cpu ?? '0'), memoryUsageBytes: used, memoryWorkingSetBytes: Math.max(0, used - inactive), writableLayerUsedBytes: diskUsage(join(this.#containerDir(id), 'upper')) };
   }
 
   async close(): Promise<void> {
