@@ -2,7 +2,8 @@
  * Node-pressure eviction on a real runc node: with a hard threshold no machine meets
  * (`--eviction-hard memory.available<1000Ti`), the node reports MemoryPressure, gets the
  * `node.kubernetes.io/memory-pressure:NoSchedule` taint, and evicts the BestEffort pod before the Burstable one
- * that stays within its request: phase Failed, reason Evicted, upstream's message.
+ * that stays within its request: phase Failed, reason Evicted, upstream's message; a BestEffort pod that does not
+ * tolerate the pressure is not admitted.
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -68,6 +69,16 @@ void describe('node-pressure eviction on a runc node', { skip }, () => {
     await eventually(async () => (await get<PodJson>('pod', 'besteffort')).status?.containerStatuses?.[0]?.state.terminated?.exitCode === 137, 15_000, 200);
     const burstable = await get<PodJson>('pod', 'burstable');
     assert.notEqual(burstable.status?.phase, 'Failed', 'the Burstable pod within its request goes after the BestEffort one');
+    // A BestEffort pod that does not tolerate the pressure is refused by the node (placed there directly).
+    await c.kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'refused' }, spec: { nodeName: node, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] } }),
+    });
+    const refused = await eventually(async () => {
+      const p = await get<PodJson>('pod', 'refused');
+      return p.status?.phase === 'Failed' ? p : undefined;
+    }, 30_000, 200);
+    assert.equal(refused.status?.reason, 'Evicted');
+    assert.equal(refused.status?.message, 'The node had condition: [MemoryPressure]. ');
     // The pressure persists, so the Burstable pod is next.
     await eventually(async () => (await get<PodJson>('pod', 'burstable')).status?.reason === 'Evicted', 30_000, 200);
   });

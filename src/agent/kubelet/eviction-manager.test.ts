@@ -140,6 +140,13 @@ void describe('EvictionManager', () => {
     assert.match(status.message, /^The node was low on resource: memory\. Threshold quantity: 100Mi, available: 51200Ki\. Container c was using 1024Ki, request is 0/);
     // Next round: the Burstable pod (the evicted one is skipped).
     assert.equal(await m.synchronize(), 'b1');
+    // Under MemoryPressure a new BestEffort pod is refused unless it tolerates the taint; others are admitted.
+    patches.length = 0;
+    assert.equal(await m.admit({ metadata: { uid: 'n1', name: 'new', namespace: 'default' }, spec: { containers: [{ name: 'c' }] } }), false);
+    assert.equal((patches[0]?.body['status'] as { message: string }).message, 'The node had condition: [MemoryPressure]. ');
+    assert.ok(m.isEvicted('n1'));
+    assert.equal(await m.admit({ metadata: { uid: 'n2' }, spec: { tolerations: [{ key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' }], containers: [{ name: 'c' }] } }), true);
+    assert.equal(await m.admit({ metadata: { uid: 'n3' }, spec: { containers: [{ name: 'c', resources: { requests: { memory: '1Mi' } } }] } }), true);
     // Pressure gone: nothing more is evicted (the condition stays True for the transition period).
     available = 4 * GI;
     assert.equal(await m.synchronize(), undefined);

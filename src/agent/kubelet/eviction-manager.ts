@@ -15,6 +15,7 @@
  * so when eviction is too slow and the kernel has to kill, it picks a pod's process, not the agent.
  */
 import { formatTimestamp } from '../../api/meta/timestamp.js';
+import type { KubeObject } from '../../api/meta/types.js';
 import { parseQuantity } from '../../api/validation/quantity.js';
 import type { Clock, Timer } from '../../base/clock/clock.js';
 import type { Logger } from '../../base/log/logger.js';
@@ -30,6 +31,13 @@ const NODES = { version: 'v1', resource: 'nodes' } as const;
 const PODS = { version: 'v1', resource: 'pods' } as const;
 const POD_UID_LABEL = 'io.kubernetes.pod.uid';
 const CONTAINER_NAME_LABEL = 'io.kubernetes.container.name';
+const MEMORY_PRESSURE_TAINT = 'node.kubernetes.io/memory-pressure';
+
+/** AdmitPod is the part of a pod admission reads. */
+export interface AdmitPod extends ResourcePod {
+  metadata?: { uid?: string; name?: string; namespace?: string };
+  spec?: ResourcePod['spec'] & { tolerations?: { key?: string; operator?: string; value?: string; effect?: string }[] };
+}
 
 /** EvictionCandidate is an active pod as the ranking sees it. */
 export interface EvictionCandidate {
@@ -123,6 +131,38 @@ export class EvictionManager {
     return this.#evicted.has(uid);
   }
 
+  /**
+   * admit decides whether a pod new to the node may start (upstream's eviction admit handler): under no pressure,
+   * yes; under MemoryPressure alone, any pod but a BestEffort one that does not tolerate the memory-pressure taint;
+   * under disk or pid pressure, no. A refused pod is marked evicted and reported Failed, reason Evicted, "The node
+   * had condition: [...]". Resolves true when the pod may start.
+   */
+  async admit(object: KubeObject): Promise<boolean> {
+    const pod = object as AdmitPod;
+    const conditions = [...this.#reported].filter(([, v]) => v).map(([k]) => k);
+    if (conditions.length === 0) return true;
+    if (conditions.length === 1 && conditions[0] === 'MemoryPressure') {
+      if (podQOSClass(pod) !== 'BestEffort') return true;
+      // Toleration matching as the scheduler does it, for the valueless memory-pressure NoSchedule taint.
+      const tolerates = (pod.spec?.tolerations ?? []).some((t) => {
+        if (t.effect && t.effect !== 'NoSchedule') return false;
+        if (!t.key) return t.operator === 'Exists';
+        return t.key === MEMORY_PRESSURE_TAINT && (t.operator === 'Exists' || (t.value ?? '') === '');
+      });
+      if (tolerates) return true;
+    }
+    const uid = pod.metadata?.uid ?? '';
+    this.#evicted.add(uid);
+    const message = `The node had condition: [${conditions.join(' ')}]. `;
+    this.#c.log.info('Pod not admitted', { pod: `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`, conditions });
+    try {
+      await this.#c.client.patch({ ...PODS, namespace: pod.metadata?.namespace, name: pod.metadata?.name, subresource: 'status' }, 'merge', { metadata: { uid }, status: { phase: 'Failed', reason: 'Evicted', message } });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    return false;
+  }
+
   /** start runs synchronize every interval until stop(). */
   start(): void {
     const tick = (): void => {
@@ -153,7 +193,8 @@ export class EvictionManager {
       pressure.set(cond, last !== undefined && now - last < (this.#c.pressureTransitionMs ?? 300_000));
     }
     await this.#reportConditions(pressure, now);
-    const threshold = met[0];
+    // Memory first, as upstream orders thresholds for reclaim.
+    const threshold = met.find((t) => t.signal === 'memory.available') ?? met[0];
     if (!threshold) return undefined;
     return this.#evictOne(threshold, observations.get(threshold.signal), now);
   }

@@ -79,7 +79,7 @@ export interface KubeletConfig {
   /** The port the node's KubeletServer listens on (registered as status.daemonEndpoints). @default 10250 */
   readonly kubeletPort?: number;
   /** The eviction manager: pods it evicted are left alone (not restarted, their Failed status kept). */
-  readonly evictions?: { isEvicted(uid: string): boolean };
+  readonly evictions?: { isEvicted(uid: string): boolean; admit(pod: KubeletPod): Promise<boolean> };
 }
 
 /** Kubelet runs one node's pods; see the file comment. */
@@ -225,6 +225,8 @@ export class Kubelet implements ContainerLogSource {
     if (phase === 'Succeeded' || phase === 'Failed' || this.#c.evictions?.isEvicted(uid)) return undefined;
 
     let sandbox = sandboxes.find((s) => s.state === 'SANDBOX_READY');
+    // A pod new to the node is admitted first (refused under node pressure; the eviction manager reports it).
+    if (!sandbox && sandboxes.length === 0 && this.#c.evictions && !(await this.#c.evictions.admit(pod))) return undefined;
     if (!sandbox) {
       const id = await this.#c.runtime.runPodSandbox(this.#sandboxConfig(pod));
       sandbox = await this.#c.runtime.podSandboxStatus(id);
