@@ -108,7 +108,7 @@ void describe('EvictionManager', () => {
     } as unknown as RestClient;
     const stopped: string[] = [];
     const runtime = {
-      listPodSandbox: async (f: { labelSelector: Record<string, string> }) => [{ id: `sb-${f.labelSelector['io.kubernetes.pod.uid'] ?? ''}` }],
+      listPodSandbox: async (f: { labelSelector?: Record<string, string> }) => (f.labelSelector ? [{ id: `sb-${f.labelSelector['io.kubernetes.pod.uid'] ?? ''}` }] : []),
       stopPodSandbox: async (id: string) => void stopped.push(id),
       listContainers: async () => [],
     } as unknown as RuntimeService;

@@ -193,10 +193,22 @@ export class EvictionManager {
       pressure.set(cond, last !== undefined && now - last < (this.#c.pressureTransitionMs ?? 300_000));
     }
     await this.#reportConditions(pressure, now);
+    await this.#stopEvictedLeftovers();
     // Memory first, as upstream orders thresholds for reclaim.
     const threshold = met.find((t) => t.signal === 'memory.available') ?? met[0];
     if (!threshold) return undefined;
     return this.#evictOne(threshold, observations.get(threshold.signal), now);
+  }
+
+  /**
+   * #stopEvictedLeftovers stops sandboxes an evicted pod still has running: a pod evicted while the kubelet was
+   * starting it may get its sandbox after the eviction stopped what there was.
+   */
+  async #stopEvictedLeftovers(): Promise<void> {
+    if (this.#evicted.size === 0) return;
+    for (const s of await this.#c.runtime.listPodSandbox({ state: 'SANDBOX_READY' })) {
+      if (this.#evicted.has(s.labels[POD_UID_LABEL] ?? '')) await this.#c.runtime.stopPodSandbox(s.id);
+    }
   }
 
   async #reportConditions(pressure: ReadonlyMap<PressureCondition, boolean>, now: number): Promise<void> {
