@@ -48,10 +48,10 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   const images = await openImageStore(config.dataDir, { prepare: true });
   const runtime = new RuncRuntime({ root: join(agentDir, 'runc'), images, log: config.log.child('runc') });
   const nodeName = (config.nodeName ?? hostname()).toLowerCase();
-  // The server must listen before the kubelet registers (the Node advertises its port); it asks the kubelet once set.
   const clock = new RealClock();
   const stats = new StatsProvider({ nodeName, runtime, node: hostNodeStats(agentDir), startedAt: clock.now() });
   const eviction = new EvictionManager({ client: config.client, nodeName, runtime, usage: stats, thresholds, clock, log: config.log.child('eviction') });
+  // The server must listen before the kubelet registers (the Node advertises its port); it asks the kubelet once set.
   const holder: { kubelet?: Kubelet } = {};
   const server = new KubeletServer({
     logs: { logFile: (ns, pod, container, previous) => holder.kubelet?.logFile(ns, pod, container, previous) ?? Promise.resolve(undefined) },
