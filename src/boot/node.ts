@@ -3,6 +3,7 @@
  * container runtime, and the kubelet — for `tkube server --container-runtime runc`. The kubelet is an API client
  * like the other components.
  */
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EvictionManager } from '../agent/kubelet/eviction-manager.js';
@@ -39,6 +40,19 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
+/**
+ * warnIfOomPreferred: the agent should keep oom_score_adj 0 so the kernel prefers any pod (2..1000) to it; it
+ * cannot lower an inherited positive value here (that needs CAP_SYS_RESOURCE), so it says so.
+ */
+function warnIfOomPreferred(log: Logger): void {
+  try {
+    const adj = Number(readFileSync('/proc/self/oom_score_adj', 'utf8').trim());
+    if (adj > 0) log.warn('The node agent runs with a positive oom_score_adj: the kernel may kill it before pods under memory pressure', { oomScoreAdj: adj });
+  } catch {
+    // Not Linux: nothing to check.
+  }
+}
+
 /** startNode registers the node and starts running its pods. */
 export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   if (process.getuid?.() !== 0) throw new Error('Cannot run a node with the runc runtime: it needs root');
@@ -48,6 +62,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   const images = await openImageStore(config.dataDir, { prepare: true });
   const runtime = new RuncRuntime({ root: join(agentDir, 'runc'), images, log: config.log.child('runc') });
   const nodeName = (config.nodeName ?? hostname()).toLowerCase();
+  warnIfOomPreferred(config.log);
   const clock = new RealClock();
   const stats = new StatsProvider({ nodeName, runtime, node: hostNodeStats(agentDir), startedAt: clock.now() });
   const eviction = new EvictionManager({ client: config.client, nodeName, runtime, usage: stats, thresholds, clock, log: config.log.child('eviction') });
