@@ -7,11 +7,15 @@
  * runs containers as plain host processes (no root needed, no isolation); `auto` picks runc when the machine has
  * what it needs, else process.
  */
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { RuntimeService } from '../agent/cri/runtime-service.js';
+import { EvictionManager } from '../agent/kubelet/eviction-manager.js';
+import { DEFAULT_EVICTION_HARD, parseEvictionHard } from '../agent/kubelet/eviction-thresholds.js';
 import { Kubelet } from '../agent/kubelet/kubelet.js';
+import { hostNodeStats } from '../agent/kubelet/node-stats.js';
+import { StatsProvider } from '../agent/kubelet/stats-provider.js';
 import { ProcessRuntime } from '../agent/runtime/process/process-runtime.js';
 import { RuncRuntime } from '../agent/runtime/runc/runc-runtime.js';
 import { KubeletServer } from '../agent/server/kubelet-server.js';
@@ -34,6 +38,8 @@ export interface NodeBootConfig {
   /** The registries config file for image pulls. @default <data-dir>/registries.yaml when present */
   readonly privateRegistry?: string;
   readonly disableDefaultRegistryEndpoint?: boolean;
+  /** `--eviction-hard`. @default DEFAULT_EVICTION_HARD */
+  readonly evictionHard?: string;
   readonly log: Logger;
 }
 
@@ -63,10 +69,25 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
+/**
+ * warnIfOomPreferred: the agent should keep oom_score_adj 0 so the kernel prefers any pod (2..1000) to it; it
+ * cannot lower an inherited positive value here (that needs CAP_SYS_RESOURCE), so it says so.
+ */
+function warnIfOomPreferred(log: Logger): void {
+  try {
+    const adj = Number(readFileSync('/proc/self/oom_score_adj', 'utf8').trim());
+    if (adj > 0) log.warn('The node agent runs with a positive oom_score_adj: the kernel may kill it before pods under memory pressure', { oomScoreAdj: adj });
+  } catch {
+    // Not Linux: nothing to check.
+  }
+}
+
 /** startNode registers the node and starts running its pods. */
 export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   const runtimeName = resolveNodeRuntime(config.runtime);
   if (runtimeName === 'runc' && process.getuid?.() !== 0) throw new Error('Cannot run a node with the runc runtime: it needs root (--container-runtime process needs none)');
+  const thresholds = parseEvictionHard(config.evictionHard ?? DEFAULT_EVICTION_HARD);
+  if ('error' in thresholds) throw new Error(`Cannot start the node: --eviction-hard: ${thresholds.error}`);
   const agentDir = join(config.dataDir, 'agent');
   const storeOptions = { ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}), disableDefaultRegistryEndpoint: config.disableDefaultRegistryEndpoint === true };
   // A machine without busybox-static (typical where the process runtime is used) has no built-in images; the node
@@ -83,20 +104,27 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       : new ProcessRuntime({ root: join(agentDir, 'process'), images, log: config.log.child('process') });
   config.log.info('Container runtime chosen', { runtime: runtimeName, asked: config.runtime });
   const nodeName = (config.nodeName ?? hostname()).toLowerCase();
+  warnIfOomPreferred(config.log);
+  const clock = new RealClock();
+  const stats = new StatsProvider({ nodeName, runtime, node: hostNodeStats(agentDir), startedAt: clock.now() });
+  const eviction = new EvictionManager({ client: config.client, nodeName, runtime, usage: stats, thresholds, clock, log: config.log.child('eviction') });
   // The server must listen before the kubelet registers (the Node advertises its port); it asks the kubelet once set.
   const holder: { kubelet?: Kubelet } = {};
   const server = new KubeletServer({
     logs: { logFile: (ns, pod, container, previous) => holder.kubelet?.logFile(ns, pod, container, previous) ?? Promise.resolve(undefined) },
+    stats,
     tls: config.tls,
     port: config.kubeletPort ?? 10250,
     bindAddress: config.nodeIP,
     log: config.log.child('server'),
   });
   const port = await server.start();
-  const kubelet = new Kubelet({ client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock: new RealClock(), log: config.log, kubeletPort: port, clusterCAPem: config.tls.clientCaPem });
+  const kubelet = new Kubelet({ client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock, log: config.log, kubeletPort: port, clusterCAPem: config.tls.clientCaPem, evictions: eviction });
   holder.kubelet = kubelet;
   try {
     await kubelet.start();
+    // After registration: the manager patches the Node's pressure conditions.
+    eviction.start();
   } catch (err) {
     await server.stop();
     throw err;
@@ -104,6 +132,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   return {
     nodeName,
     stop: async () => {
+      eviction.stop();
       await kubelet.stop();
       await server.stop();
     },

@@ -54,6 +54,8 @@ export interface ServerConfig {
   readonly privateRegistry?: string;
   /** Registries with mirrors are pulled from their mirrors only. */
   readonly disableDefaultRegistryEndpoint?: boolean;
+  /** `--eviction-hard` of the embedded node (`memory.available<100Mi,...`). @default upstream's defaults */
+  readonly evictionHard?: string;
   /** `--default-not-ready-toleration-seconds` / `--default-unreachable-toleration-seconds`. @default 300 each */
   readonly defaultTolerationSeconds?: { readonly notReady?: number; readonly unreachable?: number };
   /** `--node-monitor-grace-period`: how long a node may stay silent before it is marked Unknown. @default 40 s */

@@ -159,6 +159,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         ...(config.kubeletPort !== undefined ? { kubeletPort: config.kubeletPort } : {}),
         ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}),
         ...(config.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
+        ...(config.evictionHard !== undefined ? { evictionHard: config.evictionHard } : {}),
         log: log.child('kubelet'),
       });
     } catch (err) {

@@ -1,31 +1,42 @@
 /**
- * cleanupRuncNode: what a test that ran a runc node (`TestCluster` with `--container-runtime runc`) does after
- * deleting its pods — stop the server, then remove whatever the kubelet could not: runc containers, mounts
- * under the data dir, the sandboxes' network namespaces, the kubepods cgroup parents when empty, and the data dir.
+ * Clean-up for tests that run a real runc node: what the node's kubelet could not remove before the server
+ * stopped — runc containers, mounts under the data dir, the sandboxes' network namespaces, and the kubepods/QoS
+ * cgroup parents when empty (rmdir refuses otherwise, so other tests' pods are safe).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestCluster } from './test-cluster.js';
 
-export async function cleanupRuncNode(c: TestCluster): Promise<void> {
-  const runcDir = join(c.dataDir, 'agent', 'runc');
-  const sandboxes = existsSync(join(runcDir, 'sandboxes')) ? readdirSync(join(runcDir, 'sandboxes')) : [];
-  const netns = sandboxes
+/** cleanUpRuncNode removes what a runc node test may leave: containers, mounts, network namespaces, cgroups. */
+export function cleanUpRuncNode(dataDir: string, netns: readonly string[]): void {
+  const runcDir = join(dataDir, 'agent', 'runc');
+  // (runc creates its --root when missing, so it is only asked when the dir survived.)
+  execFileSync('sh', ['-c', `[ -d ${runcDir}/runc ] && runc --root ${runcDir}/runc list -q 2>/dev/null | xargs -r -n1 runc --root ${runcDir}/runc delete --force; grep -o '${dataDir}/[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true`]);
+  for (const ns of netns) if (/^[\w-]+$/.test(ns)) execFileSync('sh', ['-c', `ip netns delete ${ns} 2>/dev/null; true`]);
+  execFileSync('sh', ['-c', 'for d in /sys/fs/cgroup/*/kubepods; do rmdir "$d"/burstable "$d"/besteffort "$d" 2>/dev/null; done; true']);
+}
+
+/** sandboxNetns lists the network namespaces of the node's sandboxes (read before the server stops). */
+export function sandboxNetns(dataDir: string): string[] {
+  const dir = join(dataDir, 'agent', 'runc', 'sandboxes');
+  const ids = existsSync(dir) ? readdirSync(dir) : [];
+  return ids
     .map((id) => {
       try {
-        return (JSON.parse(readFileSync(join(runcDir, 'sandboxes', id, 'sandbox.json'), 'utf8')) as { netns?: string }).netns;
+        return (JSON.parse(readFileSync(join(dir, id, 'sandbox.json'), 'utf8')) as { netns?: string }).netns ?? '';
       } catch {
-        return undefined;
+        return '';
       }
     })
-    .filter((n): n is string => typeof n === 'string' && /^[\w-]+$/.test(n));
+    .filter((n) => n !== '');
+}
+
+/** cleanupRuncNode stops a test cluster's server, cleans up its node, and removes its data dir. */
+export async function cleanupRuncNode(c: TestCluster): Promise<void> {
+  const netns = sandboxNetns(c.dataDir);
   await c.kill('SIGTERM');
-  // (runc creates its --root when missing, so it is only asked when the dir survived.)
-  execFileSync('sh', ['-c', `[ -d ${runcDir}/runc ] && runc --root ${runcDir}/runc list -q 2>/dev/null | xargs -r -n1 runc --root ${runcDir}/runc delete --force; grep -o '${c.dataDir}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true`]);
-  for (const ns of netns) execFileSync('sh', ['-c', `ip netns delete ${ns} 2>/dev/null; true`]);
-  // The pods' cgroups went with them; the kubepods and QoS parents go too when empty (rmdir refuses otherwise).
-  execFileSync('sh', ['-c', 'for d in /sys/fs/cgroup/*/kubepods/besteffort /sys/fs/cgroup/*/kubepods/burstable /sys/fs/cgroup/*/kubepods; do rmdir "$d" 2>/dev/null; done; true']);
+  cleanUpRuncNode(c.dataDir, netns);
   await c.stop();
   rmSync(c.dataDir, { recursive: true, force: true });
 }

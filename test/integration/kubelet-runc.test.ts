@@ -22,7 +22,7 @@ void describe('kubelet with the runc runtime', { skip }, () => {
   let c: TestCluster;
   const node = `tkube-it-${process.pid}`;
   before(async () => {
-    c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node] });
+    c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node, '--kubelet-port', '0'] });
   });
   after(async () => {
     if (!c) return;

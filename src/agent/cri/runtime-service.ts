@@ -83,6 +83,8 @@ export interface PodSandboxConfig {
     readonly namespaceOptions?: NamespaceOptions;
     readonly privileged?: boolean;
     readonly sysctls?: Readonly<Record<string, string>>;
+    /** Pod-level cgroup settings, written to the cgroupParent (limits that bind the pod's containers together). */
+    readonly resources?: LinuxContainerResources;
   };
 }
 
@@ -139,6 +141,8 @@ export interface LinuxContainerSecurityContext {
   readonly supplementalGroups?: readonly number[];
   readonly readonlyRootfs?: boolean;
   readonly noNewPrivs?: boolean;
+  /** Refuse to run the container as uid 0 (the image's user included). */
+  readonly runAsNonRoot?: boolean;
   readonly namespaceOptions?: NamespaceOptions;
 }
 

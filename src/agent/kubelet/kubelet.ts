@@ -45,6 +45,7 @@ import { RuntimePodDialer, type PodDialer, type PodEndpoint } from '../prober/po
 import { ProbeManager, type ProbedContainer, type ProbeRunner } from '../prober/probe-manager.js';
 import { Prober } from '../prober/prober.js';
 import type { LifecycleHandler, NamedPort, ProbeSpec } from '../prober/probe-spec.js';
+import { containerLinuxConfig, sandboxLinuxResources } from './container-linux-config.js';
 import type { ContainerLogSource } from '../server/kubelet-server.js';
 import { isSidecar, planInitContainers, type InstanceState } from './init-containers.js';
 import { LifecycleHandlerRunner } from './lifecycle-handler.js';
@@ -135,6 +136,8 @@ export interface KubeletConfig {
   readonly dialer?: PodDialer;
   /** Runs probe and hook checks. @default a Prober over `runtime` and the dialer */
   readonly prober?: ProbeRunner;
+  /** The eviction manager: pods it evicted are left alone (not restarted, their Failed status kept). */
+  readonly evictions?: { isEvicted(uid: string): boolean; admit(pod: KubeletPod): Promise<boolean> };
 }
 
 /** Kubelet runs one node's pods; see the file comment. */
@@ -360,12 +363,14 @@ export class Kubelet implements ContainerLogSource {
       return undefined;
     }
     const phase = pod.status?.phase;
-    if (phase === 'Succeeded' || phase === 'Failed') {
+    if (phase === 'Succeeded' || phase === 'Failed' || this.#c.evictions?.isEvicted(uid)) {
       this.#probes.removePod(uid);
       return undefined;
     }
 
     let sandbox = sandboxes.find((s) => s.state === 'SANDBOX_READY');
+    // A pod new to the node is admitted first (refused under node pressure; the eviction manager reports it).
+    if (!sandbox && sandboxes.length === 0 && this.#c.evictions && !(await this.#c.evictions.admit(pod))) return undefined;
     if (!sandbox) {
       const id = await this.#c.runtime.runPodSandbox(this.#sandboxConfig(pod));
       sandbox = await this.#c.runtime.podSandboxStatus(id);
@@ -440,6 +445,8 @@ export class Kubelet implements ContainerLogSource {
         later(await this.#ensureRunning(pod, sandbox, endpoint, spec, containers, waiting));
       }
     }
+    // The eviction manager may have evicted the pod meanwhile: its Failed status stands.
+    if (this.#c.evictions?.isEvicted(uid)) return undefined;
     let fresh = await this.#c.runtime.listContainers({ sandboxId: sandbox.id });
     let status = this.#podStatus(pod, podIP, fresh, waiting, plan);
     if (status.phase === 'Succeeded' || status.phase === 'Failed') {
@@ -531,6 +538,11 @@ export class Kubelet implements ContainerLogSource {
       void this.#events.record(ref, 'Warning', 'Failed', `Error: ${prepared.error}`);
       return INITIAL_BACKOFF_MS;
     }
+    const linux = containerLinuxConfig(pod, spec.name, totalmem());
+    if ('error' in linux) {
+      waiting.set(spec.name, { reason: 'CreateContainerConfigError', message: linux.error });
+      return INITIAL_BACKOFF_MS;
+    }
     const attempt = latest ? latest.metadata.attempt + 1 : 0;
     const podDir = this.#logDirectory(pod);
     const messageFile = prepareTerminationMessageFile(podDir, spec.name, attempt);
@@ -547,6 +559,7 @@ export class Kubelet implements ContainerLogSource {
         labels: { [POD_UID_LABEL]: uid, [POD_NAME_LABEL]: pod.metadata?.name ?? '', [POD_NAMESPACE_LABEL]: pod.metadata?.namespace ?? '', [CONTAINER_NAME_LABEL]: spec.name },
         annotations: { [TERMINATION_MESSAGE_ANNOTATION]: messageFile },
         logPath: `${spec.name}/${attempt}.log`,
+        linux,
       },
       { ...this.#sandboxConfig(pod), logDirectory: podDir },
     );
@@ -616,7 +629,7 @@ export class Kubelet implements ContainerLogSource {
       portMappings: [],
       labels: { [POD_UID_LABEL]: pod.metadata?.uid ?? '', [POD_NAME_LABEL]: pod.metadata?.name ?? '', [POD_NAMESPACE_LABEL]: ns },
       annotations: {},
-      linux: { cgroupParent: `/kubepods/pod${pod.metadata?.uid ?? ''}`, namespaceOptions: { network: pod.spec?.hostNetwork ? 'NODE' : 'POD' } },
+      linux: { ...sandboxLinuxResources(pod), namespaceOptions: { network: pod.spec?.hostNetwork ? 'NODE' : 'POD' } },
     };
   }
 

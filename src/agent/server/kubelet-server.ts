@@ -2,7 +2,8 @@
  * KubeletServer: the node's HTTPS endpoint (port 10250 by default) the API server calls for what only the node
  * has. So far: `GET /healthz` and `GET /containerLogs/{namespace}/{pod}/{container}` with upstream's query
  * options (follow, previous, timestamps, tailLines, sinceSeconds, sinceTime, limitBytes), read from the CRI log
- * files. Exec, attach and port-forward come next.
+ * files, and `GET /stats/summary` (the Summary API) when a SummarySource is given. Exec, attach and port-forward
+ * come next.
  *
  * Security: a client certificate signed by the cluster CA is required; only the API server's identity (group
  * `system:masters` or user `kube-apiserver-kubelet-client`) is allowed, everything else gets 403. Failures are one
@@ -25,9 +26,16 @@ export interface ContainerLogSource {
   logFile(namespace: string, pod: string, container: string, previous: boolean): Promise<{ path: string; running: boolean } | undefined>;
 }
 
+/** SummarySource builds the node's stats/v1alpha1 Summary (the kubelet's StatsProvider implements it). */
+export interface SummarySource {
+  summary(): Promise<unknown>;
+}
+
 /** KubeletServerConfig constructs a KubeletServer. */
 export interface KubeletServerConfig {
   readonly logs: ContainerLogSource;
+  /** Serves /stats/summary; absent: 404. */
+  readonly stats?: SummarySource;
   readonly tls: { readonly certPem: string; readonly keyPem: string; readonly clientCaPem: string };
   /** @default 10250; 0 picks a free port */
   readonly port?: number;
@@ -93,6 +101,12 @@ export class KubeletServer {
     if (url.pathname === '/healthz') {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('ok');
+      return;
+    }
+    if (url.pathname === '/stats/summary' && req.method === 'GET' && this.#c.stats) {
+      const body = JSON.stringify(await this.#c.stats.summary());
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(body);
       return;
     }
     const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);

@@ -65,6 +65,7 @@ export interface ServerFlags {
   kubeletPort?: number;
   privateRegistry?: string;
   disableDefaultRegistryEndpoint: boolean;
+  evictionHard?: string;
 }
 
 /** serverConfigFromFlags turns flags into a ServerConfig. */
@@ -102,6 +103,7 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     ...(f.kubeletPort !== undefined ? { kubeletPort: f.kubeletPort } : {}),
     ...(f.privateRegistry ? { privateRegistry: resolve(f.privateRegistry) } : {}),
     ...(f.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
+    ...(f.evictionHard !== undefined ? { evictionHard: f.evictionHard } : {}),
   };
 }
 
@@ -134,6 +136,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--container-runtime <name>', 'run a real node in this process with this runtime: runc (needs root, runc and busybox-static), process (containers as plain host processes, no root, no isolation), or auto (runc when possible, else process)')
     .option('--node-name <name>', 'name of the node run in this process (default: the host name)')
     .option('--kubelet-port <port>', "port of the node's kubelet endpoint (default 10250; 0 = any free port)", parseCount)
+    .option('--eviction-hard <thresholds>', 'hard eviction thresholds of the node, e.g. "memory.available<100Mi,nodefs.available<10%" (default: upstream\'s)')
     .option('--token-auth-file <file>', 'static bearer tokens: CSV lines token,user,uid,"group1,group2"')
     .option('--encryption-provider-config <file>', 'EncryptionConfiguration for data at rest (default: secrets encrypted with a key generated into <data-dir>/cred)')
     .option('--audit-policy-file <file>', 'audit.k8s.io/v1 Policy deciding what is audited (default: a built-in policy)')

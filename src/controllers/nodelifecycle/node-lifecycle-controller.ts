@@ -7,6 +7,8 @@
  *   status."; a node that never reported gets NodeStatusNeverUpdated);
  * - Ready Unknown → taints `node.kubernetes.io/unreachable` NoSchedule + NoExecute; Ready False → the same with
  *   `node.kubernetes.io/not-ready`; Ready True → those taints are removed;
+ * - MemoryPressure, DiskPressure, PIDPressure or NetworkUnavailable True → the matching `node.kubernetes.io/…`
+ *   NoSchedule taint, removed when the condition clears (TaintNodesByCondition);
  * - pods on a node with NoExecute taints are evicted (deleted) when they do not tolerate them, or once their
  *   tolerationSeconds (300 s by default, from DefaultTolerationSeconds admission) have passed since the taint came.
  */
@@ -30,6 +32,14 @@ const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases'
 const NODE_NAME_INDEX = 'spec.nodeName';
 export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
 export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
+/** The NoSchedule taint each pressure condition brings while True (upstream's TaintNodesByCondition). */
+export const CONDITION_TAINTS: Readonly<Record<string, string>> = {
+  MemoryPressure: 'node.kubernetes.io/memory-pressure',
+  DiskPressure: 'node.kubernetes.io/disk-pressure',
+  PIDPressure: 'node.kubernetes.io/pid-pressure',
+  NetworkUnavailable: 'node.kubernetes.io/network-unavailable',
+};
+const CONDITION_TAINT_KEYS = new Set(Object.values(CONDITION_TAINTS));
 const UNKNOWN_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'];
 
 interface NodeCondition {
@@ -120,8 +130,11 @@ export class NodeLifecycleReconciler implements Reconciler {
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
     const key = ready === 'Unknown' ? UNREACHABLE_TAINT : ready === 'False' ? NOT_READY_TAINT : undefined;
     const current = node.spec?.taints ?? [];
-    const kept = current.filter((t) => (t.key !== UNREACHABLE_TAINT && t.key !== NOT_READY_TAINT) || t.key === key);
+    // TaintNodesByCondition: a pressure condition that is True keeps its NoSchedule taint; others lose theirs.
+    const pressured = new Set(Object.entries(CONDITION_TAINTS).filter(([type]) => node.status?.conditions?.find((c) => c.type === type)?.status === 'True').map(([, taint]) => taint));
+    const kept = current.filter((t) => ((t.key !== UNREACHABLE_TAINT && t.key !== NOT_READY_TAINT) || t.key === key) && (!CONDITION_TAINT_KEYS.has(t.key) || pressured.has(t.key)));
     const wanted = [...kept];
+    for (const taint of pressured) if (!wanted.some((t) => t.key === taint && t.effect === 'NoSchedule')) wanted.push({ key: taint, effect: 'NoSchedule' });
     if (key) {
       if (!wanted.some((t) => t.key === key && t.effect === 'NoSchedule')) wanted.push({ key, effect: 'NoSchedule' });
       if (!wanted.some((t) => t.key === key && t.effect === 'NoExecute')) wanted.push({ key, effect: 'NoExecute', timeAdded: timestamp(now) });

@@ -3,7 +3,9 @@
  * config, with the defaults containerd's CRI plugin uses: its capability set, masked and read-only /proc paths,
  * the standard /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue and read-only /sys mounts, no new privileges unless
  * allowed, and `oomScoreAdj` never below 0 (these machines refuse negative values). Unlike containerd, no
- * RLIMIT_NOFILE is set: root here lacks CAP_SYS_RESOURCE.
+ * RLIMIT_NOFILE is set: root here lacks CAP_SYS_RESOURCE, and no seccomp profile is installed yet (so privileged
+ * has none to drop). Privileged: every capability, every device allowed by the device cgroup, /sys writable, no
+ * masked or read-only /proc paths (host device nodes are not bind-mounted into /dev yet).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -105,6 +107,9 @@ export function ociSpec(input: OciSpecInput): Record<string, unknown> {
   let { uid, gid } = resolveUser(image.user, input.rootfs);
   if (sc.runAsUser !== undefined) uid = sc.runAsUser;
   if (sc.runAsGroup !== undefined) gid = sc.runAsGroup;
+  if (sc.runAsNonRoot === true && uid === 0) {
+    throw new Error(`Cannot create container ${config.metadata.name}: container has runAsNonRoot and image will run as root`);
+  }
   let caps = privileged ? ALL_CAPABILITIES : [...DEFAULT_CAPABILITIES];
   if (!privileged && sc.capabilities) {
     const drop = sc.capabilities.drop.map(capName);
@@ -136,6 +141,8 @@ export function ociSpec(input: OciSpecInput): Record<string, unknown> {
     };
   }
   if (resources.pidsLimit) linuxResources['pids'] = { limit: resources.pidsLimit };
+  // Privileged containers may use every device (runc otherwise allows only its default set: null, zero, tty, …).
+  if (privileged) linuxResources['devices'] = [{ allow: true, access: 'rwm' }];
   return {
     ociVersion: '1.0.2',
     process: {

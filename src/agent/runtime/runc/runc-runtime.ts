@@ -11,12 +11,16 @@
  *    CRI log and, at the end, the exit code: containers and their records outlive the agent, and a new instance
  *    over the same root sees them as they are.
  *  - State lives in JSON files under `root` (written temp + rename); runc's own state under `<root>/runc`.
- * Not yet: TTY exec and attach (they need the console socket), OOM reasons (exits report Completed or Error),
- * and sandbox-wide IPC/PID sharing.
+ *  - The shim starts the container detached (`runc run -d`) and reaps its init as a subreaper, so the container's
+ *    cgroup outlives its death until removeContainer: the shim reads the OOM-kill counter there, and an exit the
+ *    kernel caused by the memory limit reports `OOMKilled` (exit code 137).
+ *  - The pod's cgroup (the sandbox's cgroupParent) is made with the pod-level limits before its containers, and
+ *    removed with the sandbox (pod-cgroup.ts).
+ * Not yet: TTY exec and attach (they need the console socket), and sandbox-wide IPC/PID sharing.
  */
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -40,7 +44,9 @@ import type {
 import { RuntimeNotFoundError } from '../../cri/runtime-service.js';
 import type { ImageStore } from '../../images/image-store.js';
 import type { PodNetwork } from '../../network/pod-network.js';
+import { diskUsage } from './disk-usage.js';
 import { ociSpec } from './oci-spec.js';
+import { applyPodCgroup, memoryOomControlPath, removePodCgroup } from './pod-cgroup.js';
 import { ensureShimBinary } from './shim-binary.js';
 
 const run = promisify(execFile);
@@ -92,22 +98,6 @@ function readJson<T>(path: string): T | undefined {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch {
     return undefined;
-  }
-}
-
-function readdirSafe(path: string): string[] {
-  try {
-    return readdirSync(path);
-  } catch {
-    return [];
-  }
-}
-
-function rmdirQuiet(path: string): void {
-  try {
-    rmdirSync(path);
-  } catch {
-    // Absent, or still used by a container: left alone.
   }
 }
 
@@ -179,6 +169,7 @@ export class RuncRuntime implements RuntimeService {
     const record: SandboxRecord = { id, config, createdAt: Date.now(), ...(netns ? { netns } : {}), ips: [], state: 'SANDBOX_READY' };
     mkdirSync(dirname(this.#sandboxPath(id)), { recursive: true });
     try {
+      if (config.linux?.cgroupParent) applyPodCgroup(config.linux.cgroupParent, config.linux.resources);
       if (netns) {
         await run('ip', ['netns', 'add', netns]);
         await run('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
@@ -238,9 +229,7 @@ export class RuncRuntime implements RuntimeService {
     const parent = readJson<SandboxRecord>(this.#sandboxPath(id))?.config.linux?.cgroupParent;
     rmSync(dirname(this.#sandboxPath(id)), { recursive: true, force: true });
     // runc removes each container's cgroup; the pod's parent cgroup (empty by now) is ours to remove.
-    if (parent && parent !== '/' && !parent.includes('..')) {
-      for (const controller of readdirSafe('/sys/fs/cgroup')) rmdirQuiet(join('/sys/fs/cgroup', controller, parent));
-    }
+    if (parent) removePodCgroup(parent);
   }
 
   #sandboxStatus(rec: SandboxRecord): PodSandboxStatus {
@@ -329,9 +318,11 @@ export class RuncRuntime implements RuntimeService {
     if (rec.startedAt > 0) return;
     const shim = await (this.#shim ??= ensureShimBinary(join(this.#root, 'bin')));
     const dir = this.#containerDir(id);
-    const child = spawn(shim, [rec.logPath, join(dir, 'status'), this.#runc, '--root', this.#runcRoot, 'run', '--bundle', join(dir, 'bundle'), id], {
+    const pidFile = join(dir, 'init.pid');
+    const child = spawn(shim, [rec.logPath, join(dir, 'status'), this.#runc, '--root', this.#runcRoot, 'run', '-d', '--pid-file', pidFile, '--bundle', join(dir, 'bundle'), id], {
       detached: true,
       stdio: 'ignore',
+      env: { ...process.env, TKUBE_SHIM_PID_FILE: pidFile, TKUBE_SHIM_OOM_CONTROL: memoryOomControlPath(rec.cgroupsPath) },
     });
     child.unref();
     rec.startedAt = Date.now();
@@ -356,10 +347,10 @@ export class RuncRuntime implements RuntimeService {
   }
 
   /** #exit reads the shim's status file: exit code and finish time (ms), or undefined while running. */
-  #exit(id: string): { code: number; finishedAt: number } | undefined {
+  #exit(id: string): { code: number; finishedAt: number; oomKilled: boolean } | undefined {
     try {
-      const [code, nanos] = readFileSync(join(this.#containerDir(id), 'status'), 'utf8').trim().split(' ');
-      return { code: Number(code), finishedAt: Math.floor(Number(nanos) / 1e6) };
+      const [code, nanos, flag] = readFileSync(join(this.#containerDir(id), 'status'), 'utf8').trim().split(' ');
+      return { code: Number(code), finishedAt: Math.floor(Number(nanos) / 1e6), oomKilled: flag === 'oom' };
     } catch {
       return undefined;
     }
@@ -379,7 +370,7 @@ export class RuncRuntime implements RuntimeService {
       exitCode: exit?.code ?? 0,
       image: rec.config.image,
       imageRef: rec.imageRef,
-      reason: exit ? (exit.code === 0 ? 'Completed' : 'Error') : '',
+      reason: exit ? (exit.oomKilled ? 'OOMKilled' : exit.code === 0 ? 'Completed' : 'Error') : '',
       message: '',
       labels: rec.config.labels,
       annotations: rec.config.annotations,
@@ -519,7 +510,7 @@ export class RuncRuntime implements RuntimeService {
     if (cpu === undefined && usage === undefined) return undefined;
     const inactive = Number(/^total_inactive_file (\d+)$/m.exec(read('memory', 'memory.stat') ?? '')?.[1] ?? '0');
     const used = Number(usage ?? '0');
-    return { id, timestamp: Date.now(), cpuUsageCoreNanoSeconds: Number(cpu ?? '0'), memoryUsageBytes: used, memoryWorkingSetBytes: Math.max(0, used - inactive), writableLayerUsedBytes: 0 };
+    return { id, timestamp: Date.now(), cpuUsageCoreNanoSeconds: Number(cpu ?? '0'), memoryUsageBytes: used, memoryWorkingSetBytes: Math.max(0, used - inactive), writableLayerUsedBytes: diskUsage(join(this.#containerDir(id), 'upper')) };
   }
 
   async close(): Promise<void> {

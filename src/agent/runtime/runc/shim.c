@@ -8,6 +8,13 @@
  * 16 KiB split into P parts), and when the program ends writes `<exit code> <finished unix nanoseconds>` to
  * <status-path> (through a temp file and rename, so readers never see half of it). A signal death is reported as
  * 128 + the signal number, as shells do. It is started detached (its own session) so it outlives the agent.
+ *
+ * With TKUBE_SHIM_PID_FILE set, <program> is expected to start the container detached (`runc run -d --pid-file`)
+ * and return: the shim makes itself a child subreaper, so the container's init is re-parented to it, and the exit
+ * reported is the init's (read from the pid file), not the program's — unless the program itself fails. Detached,
+ * runc leaves the container's cgroup in place until `runc delete`, so at the init's death the shim can still read
+ * the cgroup's OOM-kill counter: with TKUBE_SHIM_OOM_CONTROL naming a `memory.oom_control` file whose `oom_kill`
+ * is above zero, the status line gets a third word, `oom` (the kernel killed the container for its memory limit).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,6 +93,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: tkube-shim <log-path> <status-path> <program> [args...]\n");
     return 2;
   }
+  const char *pid_file = getenv("TKUBE_SHIM_PID_FILE");
+  const char *oom_control = getenv("TKUBE_SHIM_OOM_CONTROL");
+  if (pid_file) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   log_fd = open(argv[1], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (log_fd < 0) {
     perror("tkube-shim: cannot open the log");
@@ -136,13 +147,48 @@ int main(int argc, char **argv) {
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+  int oom = 0;
+  if (pid_file && code == 0) {
+    /* The program started the container and returned; the exit that matters is the init's. */
+    pid_t init = 0;
+    FILE *pf = fopen(pid_file, "r");
+    if (pf) {
+      long v = 0;
+      if (fscanf(pf, "%ld", &v) == 1) init = (pid_t)v;
+      fclose(pf);
+    }
+    code = 255;
+    for (;;) {
+      int st = 0;
+      pid_t got = waitpid(-1, &st, 0);
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        break; /* no children left: the init was reaped already, or never was ours */
+      }
+      if (got == init) {
+        code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
+        break;
+      }
+    }
+    if (oom_control) {
+      FILE *of = fopen(oom_control, "r");
+      if (of) {
+        char line[256];
+        while (fgets(line, sizeof line, of)) {
+          long n = 0;
+          if (sscanf(line, "oom_kill %ld", &n) == 1 && n > 0) oom = 1;
+        }
+        fclose(of);
+      }
+    }
+  }
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   char tmp[4096];
   snprintf(tmp, sizeof tmp, "%s.tmp", argv[2]);
   FILE *f = fopen(tmp, "w");
   if (f) {
-    fprintf(f, "%d %lld%09ld\n", code, (long long)ts.tv_sec, ts.tv_nsec);
+    fprintf(f, "%d %lld%09ld%s\n", code, (long long)ts.tv_sec, ts.tv_nsec, oom ? " oom" : "");
     fclose(f);
     rename(tmp, argv[2]);
   }
