@@ -139,6 +139,15 @@ export class Kubelet implements ContainerLogSource {
     return { path: pick.logPath, running: pick.state === 'CONTAINER_RUNNING' };
   }
 
+  /**
+   * containerId finds the running instance of a container, for exec and attach; undefined when the container is
+   * not running on this node (unknown, not started yet, or exited).
+   */
+  async containerId(namespace: string, pod: string, container: string): Promise<string | undefined> {
+    const found = await this.#c.runtime.listContainers({ labelSelector: { [POD_NAMESPACE_LABEL]: namespace, [POD_NAME_LABEL]: pod, [CONTAINER_NAME_LABEL]: container } });
+    return found.filter((c) => c.state === 'CONTAINER_RUNNING').sort((a, b) => b.metadata.attempt - a.metadata.attempt)[0]?.id;
+  }
+
   async #register(): Promise<void> {
     const now = this.#c.clock.now();
     const v = await this.#c.runtime.version();

@@ -453,7 +453,7 @@ export class RuncRuntime implements RuntimeService {
     this.#container(id);
     if (streams.tty) throw new Error(`Cannot exec in container ${id}: TTY sessions are not supported by the runc runtime yet`);
     return new Promise((resolve, reject) => {
-      const child = spawn(this.#runc, ['--root', this.#runcRoot, 'exec', ...(streams.stdin ? ['-i'] : []), id, ...cmd], { stdio: [streams.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+      const child = spawn(this.#runc, ['--root', this.#runcRoot, 'exec', id, ...cmd], { stdio: [streams.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
       if (streams.stdin && child.stdin) streams.stdin.pipe(child.stdin);
       if (streams.stdout) child.stdout?.pipe(streams.stdout, { end: false });
       if (streams.stderr) child.stderr?.pipe(streams.stderr, { end: false });
