@@ -23,7 +23,7 @@ void describe('kubectl exec, cp, attach and run -it on a runc node', { skip }, (
   const node = `tkube-exec-${process.pid}`;
   const scratch = mkdtempSync(join(tmpdir(), 'tkube-exec-'));
   before(async () => {
-    c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node] });
+    c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node, '--kubelet-port', '0'] });
     await eventually(async () => /\sReady\s/.test(await c.kubectlOk(['get', 'node', node])), 30_000);
     await c.kubectlOk(['run', 'box', '--image=busybox', '--', 'sleep', '3600']);
     await c.kubectlOk(['wait', '--for=condition=Ready', 'pod/box', '--timeout=60s']);

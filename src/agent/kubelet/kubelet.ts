@@ -51,7 +51,7 @@ interface PodSpec {
   subdomain?: string;
   restartPolicy?: string;
   terminationGracePeriodSeconds?: number;
-  containers?: { name: string; image?: string; command?: string[]; args?: string[]; workingDir?: string; env?: { name: string; value?: string }[] }[];
+  containers?: { name: string; image?: string; command?: string[]; args?: string[]; workingDir?: string; env?: { name: string; value?: string }[]; stdin?: boolean; stdinOnce?: boolean; tty?: boolean }[];
 }
 
 /** KubeletPod is the part of a pod the kubelet reads. */
@@ -287,6 +287,8 @@ export class Kubelet implements ContainerLogSource {
           labels: { [POD_UID_LABEL]: uid, [POD_NAME_LABEL]: pod.metadata?.name ?? '', [POD_NAMESPACE_LABEL]: pod.metadata?.namespace ?? '', [CONTAINER_NAME_LABEL]: spec.name },
           annotations: {},
           logPath: `${spec.name}/${attempt}.log`,
+          ...(spec.stdin ? { stdin: true, stdinOnce: spec.stdinOnce === true } : {}),
+          ...(spec.tty ? { tty: true } : {}),
         },
         { ...this.#sandboxConfig(pod), logDirectory: podDir },
       );
