@@ -10,13 +10,45 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { commandExists, containerHostMissing } from '../harness/host-tools.js';
 import { eventually, runCommand, TestCluster } from '../harness/test-cluster.js';
 
-const skip = containerHostMissing();
+const skip = containerHostMissing() || (commandExists('python3') ? false : 'needs python3 (its pty module drives kubectl -it)');
+
+/**
+ * PTY_DRIVER (python3 -c PTY_DRIVER <wait-for> <input> <program> [args...]) runs the program on a new
+ * pseudo-terminal sized 100 columns by 30 rows, types <input> once <wait-for> was shown (at once when empty),
+ * copies what the terminal shows to stdout and exits with the program's exit code. Bounded by 40 s.
+ */
+const PTY_DRIVER = `
+import fcntl, os, pty, select, struct, sys, termios, time
+wait_for, data, argv = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3:]
+pid, fd = pty.fork()
+if pid == 0:
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 30, 100, 0, 0))
+    os.execvp(argv[0], argv)
+out, sent, deadline = b'', not data, time.time() + 40
+while time.time() < deadline:
+    if not sent and wait_for in out:
+        time.sleep(0.3)
+        os.write(fd, data)
+        sent = True
+    r, _, _ = select.select([fd], [], [], 0.2)
+    if r:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+sys.stdout.write(out.decode('utf-8', 'replace'))
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
 
 void describe('kubectl exec, cp, attach and run -it on a runc node', { skip }, () => {
   let c: TestCluster;
@@ -119,12 +151,36 @@ void describe('kubectl exec, cp, attach and run -it on a runc node', { skip }, (
     assert.equal(v4.protocol, 'v4.channel.k8s.io');
     assert.deepEqual(v4.frames, ['1:four\n', '3:{"metadata":{},"status":"Success"}']);
   });
-});
 
-void describe('kubectl exec -it and run -it with a terminal', { skip: skip || (commandExists('script') ? false : 'needs script (util-linux)') }, () => {
-  // Filled in below the first describe's cluster: a second cluster would double the cost, so these reuse a node.
-  void it('placeholder', () => {
-    assert.ok(PassThrough);
-    assert.ok(runCommand);
+  /**
+   * inTerminal runs kubectl on a pseudo-terminal of 100x30 (python3's pty module): once `waitFor` appears in the
+   * output it types `input`; resolves with everything the terminal showed and kubectl's exit code.
+   */
+  const inTerminal = (args: string[], waitFor: string, input: string): Promise<{ code: number; output: string }> =>
+    runCommand('python3', ['-c', PTY_DRIVER, waitFor, input, 'kubectl', '--kubeconfig', c.kubeconfig, ...args], { timeoutMs: 60_000 }).then((r) => ({ code: r.code, output: r.stdout }));
+
+  void it("exec -it gives a terminal of the client's size and the exit code", async () => {
+    const r = await inTerminal(['exec', '-it', 'box', '--', 'sh'], '# ', 'stty size; tty; echo "sum=$((40+2))"; exit 5\r');
+    assert.equal(r.code, 5, r.output);
+    assert.match(r.output, /30 100/);
+    assert.match(r.output, /\/dev\/pts\/\d+/);
+    assert.match(r.output, /sum=42/);
+  });
+
+  void it('run -it --rm attaches to a terminal container (and falls back to logs when it ended first)', async () => {
+    const hello = await inTerminal(['run', '-it', '--rm', '--restart=Never', '--image=busybox', 'hello', '--', 'echo', 'hello'], '', '');
+    assert.equal(hello.code, 0, hello.output);
+    assert.match(hello.output, /hello/);
+    const typed = await inTerminal(['run', '-it', '--rm', '--restart=Never', '--image=busybox', 'reader', '--', 'sh', '-c', 'read line; echo "got $line"'], 'command prompt', 'typed words\r');
+    assert.equal(typed.code, 0, typed.output);
+    assert.match(typed.output, /got typed words/);
+    await eventually(async () => !(await c.kubectlOk(['get', 'pods', '-o', 'name'])).includes('pod/reader'), 30_000);
+  });
+
+  void it('attaches stdin and output of a container without a terminal (run -i, stdinOnce)', async () => {
+    const out = await c.kubectl(['run', '-i', '--rm', '--restart=Never', '--image=busybox', 'catter', '--', 'sh', '-c', 'cat; echo end-of-input'], { input: 'piped line\n' });
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /piped line\nend-of-input\n/);
   });
 });
+

@@ -120,7 +120,8 @@ static int listen_unix(const char *name, int abstract) {
   socklen_t len;
   if (abstract) {
     memcpy(a.sun_path + 1, name, n);
-    len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+    /* The whole zero-padded sun_path is the name, which is what Node (libuv) connects to for a "\0name" path. */
+    len = (socklen_t)sizeof a;
   } else {
     memcpy(a.sun_path, name, n);
     unlink(name);
