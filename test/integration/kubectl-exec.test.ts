@@ -6,7 +6,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +86,19 @@ void describe('kubectl exec, cp, attach and run -it on a runc node', { skip }, (
     // Larger than one frame both ways: stdin is half-closed (v5 close channel) after the last byte.
     const big = 'x'.repeat(300_000);
     assert.equal(await c.kubectlOk(['exec', '-i', 'box', '--', 'wc', '-c'], { input: big }), `${big.length}\n`);
+  });
+
+  void it('reports a command that cannot start, and kills a command whose client went away', async () => {
+    const missing = await c.kubectl(['exec', 'box', '--', 'no-such-program']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /no-such-program.*(not found|no such file)/i);
+    const client = spawn('kubectl', ['--kubeconfig', c.kubeconfig, 'exec', 'box', '--', 'sleep', '4242'], { stdio: 'ignore' });
+    try {
+      await eventually(async () => (await c.kubectlOk(['exec', 'box', '--', 'ps'])).includes('sleep 4242'), 20_000);
+    } finally {
+      client.kill('SIGKILL');
+    }
+    await eventually(async () => !(await c.kubectlOk(['exec', 'box', '--', 'ps'])).includes('sleep 4242'), 20_000);
   });
 
   void it('copies files both ways with kubectl cp', async () => {
@@ -174,6 +187,7 @@ void describe('kubectl exec, cp, attach and run -it on a runc node', { skip }, (
     const typed = await inTerminal(['run', '-it', '--rm', '--restart=Never', '--image=busybox', 'reader', '--', 'sh', '-c', 'read line; echo "got $line"'], 'command prompt', 'typed words\r');
     assert.equal(typed.code, 0, typed.output);
     assert.match(typed.output, /got typed words/);
+    assert.doesNotMatch(typed.output, /couldn't attach/);
     await eventually(async () => !(await c.kubectlOk(['get', 'pods', '-o', 'name'])).includes('pod/reader'), 30_000);
   });
 
@@ -181,6 +195,7 @@ void describe('kubectl exec, cp, attach and run -it on a runc node', { skip }, (
     const out = await c.kubectl(['run', '-i', '--rm', '--restart=Never', '--image=busybox', 'catter', '--', 'sh', '-c', 'cat; echo end-of-input'], { input: 'piped line\n' });
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /piped line\nend-of-input\n/);
+    assert.doesNotMatch(out.stderr, /couldn't attach/);
   });
 });
 
