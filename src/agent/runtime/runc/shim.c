@@ -158,6 +158,26 @@ static int recv_fd(int sock) {
   return fd;
 }
 
+/*
+ * trusted_peer admits only root processes of the host's mount namespace. Abstract sockets have no file
+ * permissions and are shared by everything in the network namespace, hostNetwork pods included; a container
+ * always has a mount namespace of its own, so this keeps every container away from the others' stdin, and
+ * keeps other users from posing as runc on a console socket.
+ */
+static int trusted_peer(int conn) {
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0 || cred.pid <= 0) return 0;
+  char path[64], mine[128], theirs[128];
+  ssize_t a = readlink("/proc/self/ns/mnt", mine, sizeof mine - 1);
+  snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)cred.pid);
+  ssize_t b = readlink(path, theirs, sizeof theirs - 1);
+  if (a <= 0 || b <= 0) return 0;
+  mine[a] = 0;
+  theirs[b] = 0;
+  return strcmp(mine, theirs) == 0;
+}
+
 /* accept_console waits for runc on the console socket and returns the master end (-1 if runc ended first). */
 static int accept_console(int listener, pid_t runc_pid, int *runc_status, int *runc_done) {
   for (;;) {
@@ -166,6 +186,10 @@ static int accept_console(int listener, pid_t runc_pid, int *runc_status, int *r
     if (r > 0) {
       int conn = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
       if (conn < 0) continue;
+      if (!trusted_peer(conn)) {
+        close(conn);
+        continue;
+      }
       int fd = recv_fd(conn);
       close(conn);
       if (fd >= 0) return fd;
@@ -361,6 +385,7 @@ static int exec_tty(const char *console, const char *pid_file, char **argv) {
 }
 
 /* ---- container mode ---- */
+
 
 #define MAX_CLIENTS 16
 
@@ -588,6 +613,10 @@ int main(int argc, char **argv) {
       } else if (idx[k] == 100) {
         int conn = accept4(attach_listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (conn < 0) continue;
+        if (!trusted_peer(conn)) {
+          close(conn);
+          continue;
+        }
         int slot = -1;
         for (int i = 0; i < MAX_CLIENTS && slot < 0; i++)
           if (clients[i].fd < 0) slot = i;
