@@ -39,6 +39,9 @@ export interface PodStreamProxyConfig {
 /** Request headers forwarded to the kubelet: only what the upgrade handshake needs, never credentials. */
 const FORWARDED_HEADERS = ['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions', 'x-stream-protocol-version'];
 
+/** How long a side may take to finish after the other ended cleanly. */
+const END_GRACE_MS = 10_000;
+
 /** KubeletPath builds the kubelet path for one subresource from the pod and the client's query. */
 type KubeletPath = (pod: KubeObject, q: URLSearchParams) => string;
 
@@ -187,24 +190,30 @@ export class PodStreamProxy implements UpgradeHandler {
     client.write(`${lines.join('\r\n')}\r\n\r\n`);
     if (backend.head.length > 0) client.write(backend.head);
     if (scope.head.length > 0) kubelet.write(scope.head);
-    let closed = false;
-    // A side that fails or ends takes the other down at once: no byte is forwarded after a failure.
-    const closeBoth = (): void => {
-      if (closed) return;
-      closed = true;
+    let failed = false;
+    // A side that fails takes the other down at once: no byte is forwarded after a failure.
+    const fail = (): void => {
+      if (failed) return;
+      failed = true;
       kubelet.unpipe(client);
       client.unpipe(kubelet);
       kubelet.destroy();
       client.destroy();
     };
-    kubelet.on('error', closeBoth);
-    client.on('error', closeBoth);
-    kubelet.on('close', closeBoth);
-    client.on('close', closeBoth);
-    // Ends are half-closes in both protocols' eyes only after their own close frames; a TCP end means done.
-    kubelet.on('end', () => client.end());
-    client.on('end', () => kubelet.end());
-    scope.signal.addEventListener('abort', closeBoth, { once: true });
+    kubelet.on('error', fail);
+    client.on('error', fail);
+    // A clean end is passed on as an end, after the bytes already relayed (destroying would drop them); a peer
+    // that never finishes its side is cut off after END_GRACE_MS.
+    const finish = (other: Duplex): void => {
+      if (failed || other.destroyed) return;
+      other.end();
+      setTimeout(() => other.destroy(), END_GRACE_MS).unref();
+    };
+    kubelet.on('end', () => finish(client));
+    kubelet.on('close', () => finish(client));
+    client.on('end', () => finish(kubelet));
+    client.on('close', () => kubelet.destroy());
+    scope.signal.addEventListener('abort', fail, { once: true });
     kubelet.pipe(client, { end: false });
     client.pipe(kubelet, { end: false });
   }
