@@ -191,11 +191,18 @@ void describe('kubectl exec, cp, attach and run -it on a runc node', { skip }, (
     await eventually(async () => !(await c.kubectlOk(['get', 'pods', '-o', 'name'])).includes('pod/reader'), 30_000);
   });
 
-  void it('attaches stdin and output of a container without a terminal (run -i, stdinOnce)', async () => {
+  void it('attaches stdin and output of a container without a terminal (run -i with stdinOnce, kubectl attach -i)', async () => {
     const out = await c.kubectl(['run', '-i', '--rm', '--restart=Never', '--image=busybox', 'catter', '--', 'sh', '-c', 'cat; echo end-of-input'], { input: 'piped line\n' });
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /piped line\nend-of-input\n/);
     assert.doesNotMatch(out.stderr, /couldn't attach/);
+    // kubectl attach to a running container whose stdin outlives attach sessions (no stdinOnce).
+    await c.kubectlOk(['run', 'echoer', '--image=busybox', '--stdin', '--leave-stdin-open', '--attach=false', '--restart=Never', '--', 'sh', '-c', 'while read l; do echo "x:$l"; [ "$l" = stop ] && exit 0; done']);
+    await c.kubectlOk(['wait', '--for=condition=Ready', 'pod/echoer', '--timeout=60s']);
+    // The session ends when the container does (its stdin stays open after ours ends, as upstream's does).
+    const attached = await c.kubectl(['attach', '-i', 'echoer'], { input: 'a\nstop\n' });
+    assert.equal(attached.code, 0, attached.stderr);
+    assert.equal(attached.stdout, 'x:a\nx:stop\n');
   });
 });
 
