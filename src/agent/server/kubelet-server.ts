@@ -172,13 +172,14 @@ export class KubeletServer {
     const [namespace = '', pod = '', container = ''] = params;
     const streams = this.#c.streams;
     if (!streams) throw new HttpFailure(501, `${kind} is not supported by this kubelet`);
-    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') throw new HttpFailure(400, `${kind} needs a WebSocket upgrade (${[...CHANNEL_PROTOCOLS.keys()].join(', ')}); SPDY is not supported yet`);
     const options = parseRemoteCommandOptions(url.searchParams);
     const command = url.searchParams.getAll('command');
     if (kind === 'exec' && command.length === 0) throw new HttpFailure(400, 'you must specify at least 1 command');
     if (!options.stdin && !options.stdout && !options.stderr) throw new HttpFailure(400, 'you must specify at least 1 of stdin, stdout, stderr');
     const id = await streams.containers.containerId(namespace, pod, container);
     if (!id) throw new HttpFailure(404, `container "${container}" in pod "${pod}" is not available`);
+    // Checked last: kubectl retries a failed WebSocket upgrade over SPDY, and should then hear the same reason.
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') throw new HttpFailure(400, `${kind} needs a WebSocket upgrade (${[...CHANNEL_PROTOCOLS.keys()].join(', ')}); SPDY is not supported yet`);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const version = CHANNEL_PROTOCOLS.get(ws.protocol) ?? 1;
       const run = kind === 'exec' ? (s: Parameters<typeof streams.runtime.exec>[2]) => streams.runtime.exec(id, command, s) : (s: Parameters<typeof streams.runtime.attach>[1]) => streams.runtime.attach(id, s);
