@@ -38,6 +38,7 @@ import { BUILTIN_STRATEGIES } from './registry/resources/index.js';
 import { ReviewHandler } from './reviews/review-handler.js';
 import { PodLogHandler } from './podlogs/pod-log-handler.js';
 import { kubeletLogStreamer, type KubeletClientConfig } from './podlogs/kubelet-log-streamer.js';
+import { PodStreamProxy } from './podstreams/pod-stream-proxy.js';
 import { ServiceAccountAuthenticator } from './serviceaccount/service-account-authenticator.js';
 import { TokenRequestHandler } from './serviceaccount/token-request-handler.js';
 import { SERVICE_ACCOUNT_ISSUER, TokenSigner } from './serviceaccount/token-signer.js';
@@ -225,6 +226,12 @@ export class ControlPlane {
       authenticators,
       authorizer,
       resourceHandler: reviews,
+      upgradeHandler: new PodStreamProxy({
+        pods: () => dispatcher.storeFor('', 'pods'),
+        nodes: () => dispatcher.storeFor('', 'nodes'),
+        authorizer,
+        ...(kubeletClient ? { kubeletClient } : {}),
+      }),
       discovery,
       openApi: openApiProvider,
       readyzChecks: [

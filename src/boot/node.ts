@@ -113,6 +113,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   const server = new KubeletServer({
     logs: { logFile: (ns, pod, container, previous) => holder.kubelet?.logFile(ns, pod, container, previous) ?? Promise.resolve(undefined) },
     stats,
+    streams: { containers: { containerId: (ns, pod, container) => holder.kubelet?.containerId(ns, pod, container) ?? Promise.resolve(undefined) }, runtime },
     tls: config.tls,
     port: config.kubeletPort ?? 10250,
     bindAddress: config.nodeIP,

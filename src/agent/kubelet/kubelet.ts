@@ -82,6 +82,9 @@ interface ContainerSpec {
   name: string;
   image?: string;
   imagePullPolicy?: string;
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  tty?: boolean;
   command?: string[];
   args?: string[];
   workingDir?: string;
@@ -250,6 +253,15 @@ export class Kubelet implements ContainerLogSource {
     const pick = previous ? ordered[1] : ordered[0];
     if (!pick) return undefined;
     return { path: pick.logPath, running: pick.state === 'CONTAINER_RUNNING' };
+  }
+
+  /**
+   * containerId finds the running instance of a container, for exec and attach; undefined when the container is
+   * not running on this node (unknown, not started yet, or exited).
+   */
+  async containerId(namespace: string, pod: string, container: string): Promise<string | undefined> {
+    const found = await this.#c.runtime.listContainers({ labelSelector: { [POD_NAMESPACE_LABEL]: namespace, [POD_NAME_LABEL]: pod, [CONTAINER_NAME_LABEL]: container } });
+    return found.filter((c) => c.state === 'CONTAINER_RUNNING').sort((a, b) => b.metadata.attempt - a.metadata.attempt)[0]?.id;
   }
 
   async #register(): Promise<void> {
@@ -560,6 +572,8 @@ export class Kubelet implements ContainerLogSource {
         annotations: { [TERMINATION_MESSAGE_ANNOTATION]: messageFile },
         logPath: `${spec.name}/${attempt}.log`,
         linux,
+        ...(spec.stdin ? { stdin: true, stdinOnce: spec.stdinOnce === true } : {}),
+        ...(spec.tty ? { tty: true } : {}),
       },
       { ...this.#sandboxConfig(pod), logDirectory: podDir },
     );

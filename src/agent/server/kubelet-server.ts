@@ -1,9 +1,11 @@
 /**
  * KubeletServer: the node's HTTPS endpoint (port 10250 by default) the API server calls for what only the node
- * has. So far: `GET /healthz` and `GET /containerLogs/{namespace}/{pod}/{container}` with upstream's query
- * options (follow, previous, timestamps, tailLines, sinceSeconds, sinceTime, limitBytes), read from the CRI log
- * files, and `GET /stats/summary` (the Summary API) when a SummarySource is given. Exec, attach and port-forward
- * come next.
+ * has: `GET /healthz`, `GET /containerLogs/{namespace}/{pod}/{container}` with upstream's query options (follow,
+ * previous, timestamps, tailLines, sinceSeconds, sinceTime, limitBytes), read from the CRI log files,
+ * `GET /stats/summary` (the Summary API) when a SummarySource is given, and the streaming upgrades
+ * `/exec/{namespace}/{pod}/{container}?command=…` and `/attach/{namespace}/{pod}/{container}` over WebSocket channel
+ * protocols (remote-command.ts). Upgrade requests go through a dispatch table
+ * (UPGRADE_ROUTES) so port-forward and SPDY can be added beside them; `/portForward/...` answers 501 for now.
  *
  * Security: a client certificate signed by the cluster CA is required; only the API server's identity (group
  * `system:masters` or user `kube-apiserver-kubelet-client`) is allowed, everything else gets 403. Failures are one
@@ -11,11 +13,16 @@
  * unknown pod or container).
  */
 import { open, stat } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import { WebSocketServer } from 'ws';
 import type { Logger } from '../../base/log/logger.js';
+import type { RuntimeService } from '../cri/runtime-service.js';
 import { parseCriLog, renderLog, type LogOptions } from '../kubelet/cri-log.js';
+import { parseRemoteCommandOptions, serveRemoteCommand } from './remote-command.js';
+import { CHANNEL_PROTOCOLS, negotiateProtocol } from './websocket-channels.js';
 
 /** ContainerLogSource finds a container's log file (the kubelet implements it). */
 export interface ContainerLogSource {
@@ -31,11 +38,19 @@ export interface SummarySource {
   summary(): Promise<unknown>;
 }
 
+/** ContainerLocator finds the running container a stream request names (the kubelet implements it). */
+export interface ContainerLocator {
+  /** containerId resolves with the ID of the container's current instance; undefined when there is none. */
+  containerId(namespace: string, pod: string, container: string): Promise<string | undefined>;
+}
+
 /** KubeletServerConfig constructs a KubeletServer. */
 export interface KubeletServerConfig {
   readonly logs: ContainerLogSource;
   /** Serves /stats/summary; absent: 404. */
   readonly stats?: SummarySource;
+  /** Exec and attach; absent: their requests answer 501. */
+  readonly streams?: { readonly containers: ContainerLocator; readonly runtime: Pick<RuntimeService, 'exec' | 'attach'> };
   readonly tls: { readonly certPem: string; readonly keyPem: string; readonly clientCaPem: string };
   /** @default 10250; 0 picks a free port */
   readonly port?: number;
@@ -55,10 +70,46 @@ class HttpFailure extends Error {
   }
 }
 
+/** UpgradeRoute serves one kind of upgrade request; `params` are the path's decoded captures. */
+interface UpgradeRoute {
+  readonly pattern: RegExp;
+  serve(server: KubeletServer, params: string[], url: URL, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
+}
+
+/** writeSocketError answers an upgrade request that is refused before the handshake, as one plain-text line. */
+function writeSocketError(socket: Duplex, code: number, message: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = `${message}\n`;
+  socket.end(`HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Unknown'}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/** The upgrade dispatch table; the first matching pattern serves the request. */
+const UPGRADE_ROUTES: readonly UpgradeRoute[] = [
+  { pattern: /^\/exec\/([^/]+)\/([^/]+)\/([^/]+)$/, serve: (s, p, url, req, socket, head) => s.remoteCommand('exec', p, url, req, socket, head) },
+  { pattern: /^\/attach\/([^/]+)\/([^/]+)\/([^/]+)$/, serve: (s, p, url, req, socket, head) => s.remoteCommand('attach', p, url, req, socket, head) },
+  {
+    pattern: /^\/portForward\/([^/]+)\/([^/]+)$/,
+    serve: (_s, _p, _url, _req, socket) => {
+      writeSocketError(socket, 501, 'port-forward is not implemented by this kubelet yet');
+      return Promise.resolve();
+    },
+  },
+];
+
 /** KubeletServer serves the node API; see the file comment. */
 export class KubeletServer {
   readonly #c: KubeletServerConfig;
   #server: Server | undefined;
+  readonly #wss = new WebSocketServer({
+    noServer: true,
+    // The client's first supported protocol in our order of preference (v5 first); none: no header, v1 framing.
+    handleProtocols: (offered) => negotiateProtocol(offered) ?? false,
+    // Output frames can be large (kubectl cp); the limit is on what a client may send in one message.
+    maxPayload: 16 * 1024 * 1024,
+  });
 
   constructor(config: KubeletServerConfig) {
     this.#c = config;
@@ -76,6 +127,14 @@ export class KubeletServer {
         } else res.end();
       });
     });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', () => socket.destroy());
+      this.#serveUpgrade(req, socket, head).catch((err: unknown) => {
+        const code = err instanceof HttpFailure ? err.code : 500;
+        if (!(err instanceof HttpFailure)) this.#c.log.warn('Kubelet upgrade failed', { path: req.url, error: err instanceof Error ? err.message : String(err) });
+        writeSocketError(socket, code, err instanceof Error ? err.message : String(err));
+      });
+    });
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -88,15 +147,59 @@ export class KubeletServer {
     const server = this.#server;
     if (!server) return;
     server.closeAllConnections();
+    // Upgraded sockets are no longer the HTTP server's: end the sessions, which ends their commands.
+    for (const ws of this.#wss.clients) ws.terminate();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** #authorize admits only the API server's identity. */
+  #authorize(req: IncomingMessage): void {
     const cert = (req.socket as TLSSocket).getPeerCertificate();
     const groups = ([] as string[]).concat(cert.subject?.O ?? []);
     if (cert.subject?.CN !== 'kube-apiserver-kubelet-client' && !groups.includes('system:masters')) {
       throw new HttpFailure(403, `Forbidden (user=${cert.subject?.CN ?? ''}, verb=${req.method?.toLowerCase() ?? ''}, resource=nodes, subresource=proxy)`);
     }
+  }
+
+  async #serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    this.#authorize(req);
+    const url = new URL(req.url ?? '/', 'https://kubelet');
+    for (const route of UPGRADE_ROUTES) {
+      const m = route.pattern.exec(url.pathname);
+      if (m) return route.serve(this, m.slice(1).map((p) => decodeURIComponent(p)), url, req, socket, head);
+    }
+    throw new HttpFailure(404, `${url.pathname} not found`);
+  }
+
+  /**
+   * remoteCommand serves exec and attach (params: namespace, pod, container). Refusals before the handshake are
+   * plain-text answers: 404 for a container that is not running here, 400 for a bad query or a non-WebSocket
+   * upgrade (SPDY is not served yet).
+   */
+  async remoteCommand(kind: 'exec' | 'attach', params: string[], url: URL, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const [namespace = '', pod = '', container = ''] = params;
+    const streams = this.#c.streams;
+    if (!streams) throw new HttpFailure(501, `${kind} is not supported by this kubelet`);
+    const options = parseRemoteCommandOptions(url.searchParams);
+    const command = url.searchParams.getAll('command');
+    if (kind === 'exec' && command.length === 0) throw new HttpFailure(400, 'you must specify at least 1 command');
+    if (!options.stdin && !options.stdout && !options.stderr) throw new HttpFailure(400, 'you must specify at least 1 of stdin, stdout, stderr');
+    const id = await streams.containers.containerId(namespace, pod, container);
+    if (!id) throw new HttpFailure(404, `container "${container}" in pod "${pod}" is not available`);
+    // Checked last: kubectl retries a failed WebSocket upgrade over SPDY, and should then hear the same reason.
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') throw new HttpFailure(400, `${kind} needs a WebSocket upgrade (${[...CHANNEL_PROTOCOLS.keys()].join(', ')}); SPDY is not supported yet`);
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      const version = CHANNEL_PROTOCOLS.get(ws.protocol) ?? 1;
+      const run = kind === 'exec' ? (s: Parameters<typeof streams.runtime.exec>[2]) => streams.runtime.exec(id, command, s) : (s: Parameters<typeof streams.runtime.attach>[1]) => streams.runtime.attach(id, s);
+      serveRemoteCommand(ws, version, options, run).catch((err: unknown) => {
+        this.#c.log.warn(`Kubelet ${kind} session failed`, { pod: `${namespace}/${pod}`, container, error: err instanceof Error ? err.message : String(err) });
+        ws.terminate();
+      });
+    });
+  }
+
+  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.#authorize(req);
     const url = new URL(req.url ?? '/', 'https://kubelet');
     if (url.pathname === '/healthz') {
       res.writeHead(200, { 'Content-Type': 'text/plain' });

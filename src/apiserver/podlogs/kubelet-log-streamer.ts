@@ -5,39 +5,18 @@
  * become a 400 with its message (what upstream relays); an unreachable kubelet is a 500 naming the node.
  */
 import { request } from 'node:https';
-import { badRequest, internalError, newStatus, StatusError } from '../../api/meta/status-error.js';
+import { badRequest, internalError } from '../../api/meta/status-error.js';
+import { boundConnect, kubeletEndpoint, kubeletTlsOptions, type KubeletClientConfig } from '../kubeletclient/kubelet-endpoint.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import type { GenericStore } from '../registry/generic-store.js';
 import type { NodeLogStreamer, PodLogOptions } from './pod-log-handler.js';
 
-/** KubeletClientConfig is how the API server authenticates to kubelets and verifies them. */
-export interface KubeletClientConfig {
-  readonly caPem: string;
-  readonly certPem: string;
-  readonly keyPem: string;
-}
-
-/** How long connecting to a kubelet may take. */
-const CONNECT_TIMEOUT_MS = 5_000;
-
-interface NodeShape extends KubeObject {
-  status?: { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
-}
+export type { KubeletClientConfig } from '../kubeletclient/kubelet-endpoint.js';
 
 /** kubeletLogStreamer builds the NodeLogStreamer over the node store. */
 export function kubeletLogStreamer(nodes: () => GenericStore | undefined, client: KubeletClientConfig): NodeLogStreamer {
   return async (pod: KubeObject, options: PodLogOptions, scope) => {
-    const nodeName = (pod['spec'] as { nodeName?: string } | undefined)?.nodeName ?? '';
-    const store = nodes();
-    if (!store) throw internalError('the node store is not served');
-    const node = (await store.get('', nodeName)) as NodeShape;
-    // Simulated nodes run nothing and serve no kubelet endpoint; their addresses are made up, so never dial them.
-    if (node.metadata?.labels?.['node.tkube.io/runtime'] === 'simulated') {
-      throw new StatusError(newStatus(503, 'ServiceUnavailable', `node "${nodeName}" is simulated: its pods have no logs`));
-    }
-    const address = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-    const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250;
-    if (!address) throw internalError(`node "${nodeName}" reports no InternalIP address`);
+    const { nodeName, host, port } = await kubeletEndpoint(nodes(), pod, 'its pods have no logs');
     const q = new URLSearchParams();
     if (options.follow) q.set('follow', 'true');
     if (options.previous) q.set('previous', 'true');
@@ -48,9 +27,8 @@ export function kubeletLogStreamer(nodes: () => GenericStore | undefined, client
     if (options.limitBytes !== undefined) q.set('limitBytes', String(options.limitBytes));
     const md = pod.metadata ?? {};
     const path = `/containerLogs/${encodeURIComponent(md.namespace ?? '')}/${encodeURIComponent(md.name ?? '')}/${encodeURIComponent(options.container)}?${q.toString()}`;
-    const host = address.includes(':') ? `[${address}]` : address;
     await new Promise<void>((resolve, reject) => {
-      const req = request(`https://${host}:${port}${path}`, { ca: client.caPem, cert: client.certPem, key: client.keyPem, checkServerIdentity: () => undefined }, (res) => {
+      const req = request(`https://${host}:${port}${path}`, kubeletTlsOptions(client), (res) => {
         if ((res.statusCode ?? 500) !== 200) {
           let text = '';
           res.setEncoding('utf8');
@@ -69,11 +47,7 @@ export function kubeletLogStreamer(nodes: () => GenericStore | undefined, client
       });
       req.on('error', (err) => reject(internalError(`Get "https://${host}:${port}/containerLogs/...": ${err.message}`)));
       // A node without a reachable kubelet (a simulated one, a dead one) must answer, not hang: bound the connect.
-      req.on('socket', (socket) => {
-        const timer = setTimeout(() => req.destroy(new Error(`dial tcp ${host}:${port}: i/o timeout`)), CONNECT_TIMEOUT_MS);
-        socket.once('secureConnect', () => clearTimeout(timer));
-        socket.once('close', () => clearTimeout(timer));
-      });
+      req.on('socket', (socket) => boundConnect(socket, { nodeName, host, port }, (err) => req.destroy(err)));
       scope.signal.addEventListener('abort', () => req.destroy(), { once: true });
       req.end();
     });

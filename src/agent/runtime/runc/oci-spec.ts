@@ -146,7 +146,7 @@ export function ociSpec(input: OciSpecInput): Record<string, unknown> {
   return {
     ociVersion: '1.0.2',
     process: {
-      terminal: false,
+      terminal: config.tty === true,
       user: { uid, gid, additionalGids: [...(sc.supplementalGroups ?? [])] },
       args,
       env: [...env].map(([k, v]) => `${k}=${v}`),

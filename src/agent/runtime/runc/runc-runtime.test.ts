@@ -1,7 +1,7 @@
 /**
  * RuncRuntime on this machine (root, runc, busybox-static): sandboxes as network namespaces, busybox containers
  * with CRI logs and exit codes, exec, stop with grace, adoption by a second instance, port-forward into the
- * sandbox, and complete cleanup (no netns, mount or runc container left).
+ * sandbox, terminals (a TTY container attached to with stdin and resize, a TTY exec), and complete cleanup (no netns, mount or runc container left).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -143,5 +143,42 @@ void describe('RuncRuntime', { skip }, () => {
     assert.ok(Date.now() - t0 < 15_000);
     await again.removePodSandbox(sb);
     assert.equal(execFileSync('sh', ['-c', `grep -c ${join(dir, 'runc')} /proc/mounts || true`], { encoding: 'utf8' }).trim(), '0', 'no overlay mount left');
+  });
+
+  void it('serves terminals: attach to a TTY container with stdin and resize, and a TTY exec', async () => {
+    const { PassThrough, Writable } = await import('node:stream');
+    const collect = (): { stream: InstanceType<typeof Writable>; text: () => string } => {
+      let text = '';
+      return { stream: new Writable({ write: (chunk: Buffer, _e, cb) => ((text += chunk.toString()), cb()) }), text: () => text };
+    };
+    const sizes = async function* (width: number, height: number): AsyncGenerator<{ width: number; height: number }> {
+      yield { width, height };
+    };
+    const sb = await runtime.runPodSandbox(sandbox('three'));
+    const term = await runtime.createContainer(sb, { ...container('term', ['read line; stty size; echo "got $line"; exit 6']), stdin: true, stdinOnce: true, tty: true }, sandbox('three'));
+    await runtime.startContainer(term);
+    await until('running', async () => ((await runtime.containerStatus(term)).state === 'CONTAINER_RUNNING' ? true : undefined));
+    const stdin = new PassThrough();
+    const out = collect();
+    const attached = runtime.attach(term, { stdin, stdout: out.stream, tty: true, resize: sizes(70, 20) });
+    setTimeout(() => stdin.write('typed\r'), 300);
+    await attached;
+    assert.match(out.text(), /20 70/);
+    assert.match(out.text(), /got typed/);
+    const done = await until('exited', async () => {
+      const st = await runtime.containerStatus(term);
+      return st.state === 'CONTAINER_EXITED' ? st : undefined;
+    });
+    assert.equal(done.exitCode, 6);
+    assert.match(readFileSync(done.logPath, 'utf8'), /stdout F got typed\r$/m);
+
+    const plain = await runtime.createContainer(sb, container('plain', ['sleep 60']), sandbox('three'));
+    await runtime.startContainer(plain);
+    const shown = collect();
+    const code = await runtime.exec(plain, ['sh', '-c', 'sleep 0.3; stty size; tty; exit 2'], { stdout: shown.stream, tty: true, resize: sizes(50, 10) });
+    assert.equal(code, 2);
+    assert.match(shown.text(), /10 50/);
+    assert.match(shown.text(), /\/dev\/pts\/\d+/);
+    await runtime.removePodSandbox(sb);
   });
 });

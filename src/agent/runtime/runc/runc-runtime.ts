@@ -7,7 +7,7 @@
  *    given) plus the pod's /etc/hosts, /etc/resolv.conf and /etc/hostname, bind-mounted into each container.
  *    There is no pause process: nothing needs a shared PID namespace yet. hostNetwork sandboxes have no netns.
  *  - A container's root is an overlay of the image's unpacked layers with an upper and work dir of its own.
- *    `startContainer` starts the C shim (shim.c) detached, which runs `runc run` in the foreground, writes the
+ *    `startContainer` starts the C shim (shim.c) detached, which runs `runc run -d` and reaps the init, writes the
  *    CRI log and, at the end, the exit code: containers and their records outlive the agent, and a new instance
  *    over the same root sees them as they are.
  *  - State lives in JSON files under `root` (written temp + rename); runc's own state under `<root>/runc`.
@@ -16,14 +16,20 @@
  *    kernel caused by the memory limit reports `OOMKilled` (exit code 137).
  *  - The pod's cgroup (the sandbox's cgroupParent) is made with the pod-level limits before its containers, and
  *    removed with the sandbox (pod-cgroup.ts).
- * Not yet: TTY exec and attach (they need the console socket), and sandbox-wide IPC/PID sharing.
+ *  - Terminals: a container with `tty` runs detached (`runc run -d --console-socket`) and its shim receives and
+ *    serves the terminal; a TTY exec runs through the shim's exec mode the same way (`runc exec -d -t`), with
+ *    resizes on a pipe. Node cannot receive file descriptors, so the shim holds every terminal.
+ *  - Attach: each shim listens on the abstract unix socket `tkube-attach-<id>` (attach-frames.ts); clients get
+ *    the output from then on and, for containers with `stdin`, write to its stdin (a pipe the shim keeps open).
+ * Not yet: sandbox-wide IPC/PID sharing.
  */
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import type { Logger } from '../../../base/log/logger.js';
 import { newLogger } from '../../../base/log/logger.js';
@@ -45,6 +51,7 @@ import { RuntimeNotFoundError } from '../../cri/runtime-service.js';
 import type { ImageStore } from '../../images/image-store.js';
 import type { PodNetwork } from '../../network/pod-network.js';
 import { diskUsage } from './disk-usage.js';
+import { ATTACH_RESIZE, ATTACH_STDERR, ATTACH_STDIN, ATTACH_STDIN_END, ATTACH_STDOUT, AttachFrameDecoder, encodeAttachFrames } from './attach-frames.js';
 import { ociSpec } from './oci-spec.js';
 import { applyPodCgroup, memoryOomControlPath, removePodCgroup } from './pod-cgroup.js';
 import { ensureShimBinary } from './shim-binary.js';
@@ -99,6 +106,12 @@ function readJson<T>(path: string): T | undefined {
   } catch {
     return undefined;
   }
+}
+
+
+/** attachName is the abstract unix socket on which a container's shim serves attach clients. */
+function attachName(id: string): string {
+  return `tkube-attach-${id}`;
 }
 
 function matchesLabels(labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>> | undefined): boolean {
@@ -319,10 +332,22 @@ export class RuncRuntime implements RuntimeService {
     const shim = await (this.#shim ??= ensureShimBinary(join(this.#root, 'bin')));
     const dir = this.#containerDir(id);
     const pidFile = join(dir, 'init.pid');
-    const child = spawn(shim, [rec.logPath, join(dir, 'status'), this.#runc, '--root', this.#runcRoot, 'run', '-d', '--pid-file', pidFile, '--bundle', join(dir, 'bundle'), id], {
+    // Always detached (`runc run -d --pid-file`): the shim reaps the init as its subreaper, and the container's
+    // cgroup stays until removeContainer, so the shim can read its OOM-kill counter (see shim.c).
+    const runc = [this.#runc, '--root', this.#runcRoot, 'run', '-d', '--pid-file', pidFile];
+    const flags = ['-a', attachName(id), '-p', pidFile];
+    if (rec.config.tty) {
+      // The console socket path must fit a sockaddr_un, so it lives in tmpdir.
+      const console = join(tmpdir(), `tkube-con-${randomBytes(6).toString('hex')}.sock`);
+      flags.push('-t', console);
+      runc.push('--console-socket', console);
+    } else if (rec.config.stdin) {
+      flags.push('-i', ...(rec.config.stdinOnce ? ['-I'] : []));
+    }
+    const child = spawn(shim, [...flags, rec.logPath, join(dir, 'status'), ...runc, '--bundle', join(dir, 'bundle'), id], {
       detached: true,
       stdio: 'ignore',
-      env: { ...process.env, TKUBE_SHIM_PID_FILE: pidFile, TKUBE_SHIM_OOM_CONTROL: memoryOomControlPath(rec.cgroupsPath) },
+      env: { ...process.env, TKUBE_SHIM_OOM_CONTROL: memoryOomControlPath(rec.cgroupsPath) },
     });
     child.unref();
     rec.startedAt = Date.now();
@@ -442,26 +467,93 @@ export class RuncRuntime implements RuntimeService {
 
   async exec(id: string, cmd: readonly string[], streams: StreamOptions): Promise<number> {
     this.#container(id);
-    if (streams.tty) throw new Error(`Cannot exec in container ${id}: TTY sessions are not supported by the runc runtime yet`);
+    const shim = streams.tty ? await (this.#shim ??= ensureShimBinary(join(this.#root, 'bin'))) : undefined;
+    const tag = randomBytes(6).toString('hex');
+    // The pid file names the exec'd process, so an abandoned session kills it (killing runc would not).
+    const pidFile = join(this.#containerDir(id), `exec-${tag}.pid`);
+    const console = join(tmpdir(), `tkube-con-${tag}.sock`);
+    const runcArgs = ['--root', this.#runcRoot, 'exec', ...(streams.tty ? ['-d', '-t', '--console-socket', console] : []), '--pid-file', pidFile, id, ...cmd];
+    const child = shim
+      ? spawn(shim, ['-x', console, pidFile, this.#runc, ...runcArgs], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] })
+      : spawn(this.#runc, runcArgs, { stdio: [streams.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     return new Promise((resolve, reject) => {
-      // runc exec has no -i: the process always gets runc's stdin, so an absent stream is /dev/null.
-      const child = spawn(this.#runc, ['--root', this.#runcRoot, 'exec', id, ...cmd], { stdio: [streams.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
-      if (streams.stdin && child.stdin) streams.stdin.pipe(child.stdin);
+      if (streams.stdin && child.stdin) {
+        streams.stdin.pipe(child.stdin);
+        child.stdin.on('error', () => undefined);
+      } else child.stdin?.end();
       if (streams.stdout) child.stdout?.pipe(streams.stdout, { end: false });
-      if (streams.stderr) child.stderr?.pipe(streams.stderr, { end: false });
-      const abort = (): void => void child.kill('SIGKILL');
+      // With a terminal, stderr is runc's own (a failed start): the client sees it where it sees the terminal.
+      const errTarget = streams.tty ? streams.stdout : streams.stderr;
+      if (errTarget) child.stderr?.pipe(errTarget, { end: false });
+      const resizes = child.stdio[3] as Writable | null | undefined;
+      if (streams.resize && resizes) {
+        resizes.on('error', () => undefined);
+        void (async () => {
+          for await (const size of streams.resize ?? []) if (resizes.writable) resizes.write(`${size.width} ${size.height}\n`);
+        })().catch(() => undefined);
+      }
+      const abort = (): void => {
+        try {
+          const pid = Number(readFileSync(pidFile, 'utf8').trim());
+          if (pid > 0) process.kill(pid, 'SIGKILL');
+        } catch {
+          // Not started, or gone already.
+        }
+        child.kill('SIGKILL');
+      };
       streams.signal?.addEventListener('abort', abort, { once: true });
       child.on('error', (e) => reject(new Error(`Cannot exec in container ${id}: ${e.message}`)));
       child.on('close', (code) => {
         streams.signal?.removeEventListener('abort', abort);
+        resizes?.destroy();
+        rmSync(pidFile, { force: true });
         resolve(code ?? 137);
       });
     });
   }
 
-  async attach(id: string): Promise<void> {
-    this.#container(id);
-    throw new Error(`Cannot attach to container ${id}: attach is not supported by the runc runtime yet`);
+  /**
+   * attach connects to the container's shim: output from now on goes to the client (stderr into stdout with a
+   * terminal), and the client's stdin reaches a container created with `stdin`. Resolves when the container ends
+   * or the client leaves.
+   */
+  async attach(id: string, streams: StreamOptions): Promise<void> {
+    const rec = this.#container(id);
+    if (rec.startedAt === 0 || this.#exit(id)) throw new Error(`Cannot attach to container ${id}: it is not running`);
+    const socket = connect({ path: `\0${attachName(id)}` });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', (e) => reject(new Error(`Cannot attach to container ${id}: ${e.message}`)));
+      socket.once('connect', () => resolve());
+    });
+    return new Promise((resolve) => {
+      socket.removeAllListeners('error');
+      socket.on('error', () => socket.destroy());
+      const decoder = new AttachFrameDecoder();
+      socket.on('data', (chunk: Buffer) => {
+        for (const f of decoder.push(chunk)) {
+          if (f.type === ATTACH_STDOUT) streams.stdout?.write(f.data);
+          else if (f.type === ATTACH_STDERR) (streams.tty ? streams.stdout : streams.stderr)?.write(f.data);
+        }
+      });
+      const stdin = rec.config.stdin ? streams.stdin : undefined;
+      const onData = (d: Buffer): void => void socket.write(encodeAttachFrames(ATTACH_STDIN, d));
+      const onEnd = (): void => void (socket.writable && socket.write(encodeAttachFrames(ATTACH_STDIN_END, Buffer.alloc(0))));
+      stdin?.on('data', onData);
+      stdin?.once('end', onEnd);
+      if (streams.resize) {
+        void (async () => {
+          for await (const size of streams.resize ?? []) if (socket.writable) socket.write(encodeAttachFrames(ATTACH_RESIZE, Buffer.from(`${size.width} ${size.height}`)));
+        })().catch(() => undefined);
+      }
+      const abort = (): void => void socket.destroy();
+      streams.signal?.addEventListener('abort', abort, { once: true });
+      socket.on('close', () => {
+        stdin?.off('data', onData);
+        stdin?.off('end', onEnd);
+        streams.signal?.removeEventListener('abort', abort);
+        resolve();
+      });
+    });
   }
 
   async portForward(sandboxId: string, port: number, stream: Duplex): Promise<void> {
