@@ -44,6 +44,10 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   const holder: { kubelet?: Kubelet } = {};
   const server = new KubeletServer({
     logs: { logFile: (ns, pod, container, previous) => holder.kubelet?.logFile(ns, pod, container, previous) ?? Promise.resolve(undefined) },
+    portForward: {
+      resolvePod: (ns, pod) => holder.kubelet?.resolvePod(ns, pod) ?? Promise.resolve(undefined),
+      portForward: (pod, port, stream) => holder.kubelet?.portForward(pod, port, stream) ?? Promise.reject(new Error('the kubelet is not running yet')),
+    },
     tls: config.tls,
     port: config.kubeletPort ?? 10250,
     bindAddress: config.nodeIP,

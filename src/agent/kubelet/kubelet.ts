@@ -17,6 +17,7 @@
  * from registries, logs/exec/port-forward through the API, resource limits from requests and limits.
  */
 import { cpus, hostname, totalmem } from 'node:os';
+import type { Duplex } from 'node:stream';
 import type { KubeObject } from '../../api/meta/types.js';
 import { formatTimestamp } from '../../api/meta/timestamp.js';
 import type { Clock, Timer } from '../../base/clock/clock.js';
@@ -28,6 +29,7 @@ import { metaNamespaceKey } from '../../client/informer/store.js';
 import type { RestClient } from '../../client/rest-client.js';
 import type { ContainerStatus, PodSandboxConfig, RuntimeService } from '../cri/runtime-service.js';
 import type { ImageService } from '../cri/image-service.js';
+import type { PortForwardPod } from '../server/port-forward.js';
 import { LEASE_RENEW_INTERVAL_MS, renewNodeLease } from '../node-lease.js';
 import { nodeConditions, nodeObject } from '../node-object.js';
 import type { ContainerLogSource } from '../server/kubelet-server.js';
@@ -137,6 +139,19 @@ export class Kubelet implements ContainerLogSource {
     const pick = previous ? ordered[1] : ordered[0];
     if (!pick) return undefined;
     return { path: pick.logPath, running: pick.state === 'CONTAINER_RUNNING' };
+  }
+
+  /** resolvePod finds the newest ready sandbox of a pod on this node, for the KubeletServer's port-forward. */
+  async resolvePod(namespace: string, name: string): Promise<PortForwardPod | undefined> {
+    const sandboxes = await this.#c.runtime.listPodSandbox({ state: 'SANDBOX_READY', labelSelector: { [POD_NAMESPACE_LABEL]: namespace, [POD_NAME_LABEL]: name } });
+    const newest = sandboxes.sort((a, b) => b.createdAt - a.createdAt)[0];
+    if (!newest) return undefined;
+    return { namespace, name, uid: newest.labels[POD_UID_LABEL] ?? newest.metadata.uid, sandboxId: newest.id };
+  }
+
+  /** portForward connects a client stream to a port in the pod's network namespace (see RuntimeService.portForward). */
+  portForward(pod: PortForwardPod, port: number, stream: Duplex): Promise<void> {
+    return this.#c.runtime.portForward(pod.sandboxId, port, stream);
   }
 
   async #register(): Promise<void> {

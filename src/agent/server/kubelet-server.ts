@@ -2,7 +2,8 @@
  * KubeletServer: the node's HTTPS endpoint (port 10250 by default) the API server calls for what only the node
  * has. So far: `GET /healthz` and `GET /containerLogs/{namespace}/{pod}/{container}` with upstream's query
  * options (follow, previous, timestamps, tailLines, sinceSeconds, sinceTime, limitBytes), read from the CRI log
- * files. Exec, attach and port-forward come next.
+ * files; `/portForward/{namespace}/{pod}` in its three wire forms (port-forward.ts); and exec/attach over SPDY
+ * (kubectl's fallback when its WebSocket upgrade fails; spdy-remote-command.ts).
  *
  * Security: a client certificate signed by the cluster CA is required; only the API server's identity (group
  * `system:masters` or user `kube-apiserver-kubelet-client`) is allowed, everything else gets 403. Failures are one
@@ -12,9 +13,14 @@
 import { open, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../../base/log/logger.js';
 import { parseCriLog, renderLog, type LogOptions } from '../kubelet/cri-log.js';
+import { handlePortForwardUpgrade, type PodPortForwarder } from './port-forward.js';
+import { remoteCommandOptions, type RemoteCommandRunner } from './remote-command-streams.js';
+import { serveSpdyRemoteCommand } from './spdy-remote-command.js';
+import { isSpdyUpgrade, rejectUpgrade } from './spdy-upgrade.js';
 
 /** ContainerLogSource finds a container's log file (the kubelet implements it). */
 export interface ContainerLogSource {
@@ -28,6 +34,10 @@ export interface ContainerLogSource {
 /** KubeletServerConfig constructs a KubeletServer. */
 export interface KubeletServerConfig {
   readonly logs: ContainerLogSource;
+  /** Reaches ports in pods; without it `/portForward` answers 404. */
+  readonly portForward?: PodPortForwarder;
+  /** Runs exec/attach sessions; without it `/exec` and `/attach` upgrades answer 404. */
+  readonly remoteCommand?: RemoteCommandRunner;
   readonly tls: { readonly certPem: string; readonly keyPem: string; readonly clientCaPem: string };
   /** @default 10250; 0 picks a free port */
   readonly port?: number;
@@ -51,6 +61,8 @@ class HttpFailure extends Error {
 export class KubeletServer {
   readonly #c: KubeletServerConfig;
   #server: Server | undefined;
+  /** Upgraded connections leave the HTTP server's bookkeeping; stop() ends them from here. */
+  readonly #upgraded = new Set<Duplex>();
 
   constructor(config: KubeletServerConfig) {
     this.#c = config;
@@ -68,6 +80,15 @@ export class KubeletServer {
         } else res.end();
       });
     });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.#upgraded.add(socket);
+      socket.once('close', () => this.#upgraded.delete(socket));
+      socket.on('error', () => undefined);
+      this.#upgrade(req, socket, head).catch((err: unknown) => {
+        this.#c.log.warn('Kubelet upgrade failed', { path: req.url, error: err instanceof Error ? err.message : String(err) });
+        if (socket.writable) rejectUpgrade(socket, 500, err instanceof Error ? err.message : String(err));
+      });
+    });
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -80,21 +101,46 @@ export class KubeletServer {
     const server = this.#server;
     if (!server) return;
     server.closeAllConnections();
+    for (const socket of this.#upgraded) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** #forbidden says why the caller may not use the node API, or undefined when it may. */
+  #forbidden(req: IncomingMessage): string | undefined {
     const cert = (req.socket as TLSSocket).getPeerCertificate();
     const groups = ([] as string[]).concat(cert.subject?.O ?? []);
-    if (cert.subject?.CN !== 'kube-apiserver-kubelet-client' && !groups.includes('system:masters')) {
-      throw new HttpFailure(403, `Forbidden (user=${cert.subject?.CN ?? ''}, verb=${req.method?.toLowerCase() ?? ''}, resource=nodes, subresource=proxy)`);
+    if (cert.subject?.CN === 'kube-apiserver-kubelet-client' || groups.includes('system:masters')) return undefined;
+    return `Forbidden (user=${cert.subject?.CN ?? ''}, verb=${req.method?.toLowerCase() ?? ''}, resource=nodes, subresource=proxy)`;
+  }
+
+  /** #upgrade serves the streaming endpoints: port-forward (SPDY, SPDY-in-WebSocket, legacy WebSocket) and SPDY exec/attach. */
+  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const forbidden = this.#forbidden(req);
+    if (forbidden) return rejectUpgrade(socket, 403, forbidden);
+    const url = new URL(req.url ?? '/', 'https://kubelet');
+    const seg = url.pathname.split('/').slice(1).map((p) => decodeURIComponent(p));
+    const [kind, namespace = '', pod = '', third = ''] = seg;
+    if (kind === 'portForward' && (seg.length === 3 || seg.length === 4) && this.#c.portForward) {
+      return handlePortForwardUpgrade(req, socket, head, namespace, pod, { forwarder: this.#c.portForward, log: this.#c.log });
     }
+    if ((kind === 'exec' || kind === 'attach') && seg.length === 4 && this.#c.remoteCommand && isSpdyUpgrade(req)) {
+      const run = this.#c.remoteCommand;
+      const request = { kind, namespace, pod, container: third, command: url.searchParams.getAll('command') } as const;
+      return serveSpdyRemoteCommand(req, socket, head, remoteCommandOptions(url.searchParams), (streams) => run(request, streams), { log: this.#c.log });
+    }
+    rejectUpgrade(socket, 404, `${url.pathname} not found`);
+  }
+
+  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const forbidden = this.#forbidden(req);
+    if (forbidden) throw new HttpFailure(403, forbidden);
     const url = new URL(req.url ?? '/', 'https://kubelet');
     if (url.pathname === '/healthz') {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('ok');
       return;
     }
+    if (/^\/(portForward|exec|attach)\//.test(url.pathname)) throw new HttpFailure(400, 'Upgrade request required');
     const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (!m || req.method !== 'GET') throw new HttpFailure(404, `${url.pathname} not found`);
     await this.#containerLogs(decodeURIComponent(m[1] ?? ''), decodeURIComponent(m[2] ?? ''), decodeURIComponent(m[3] ?? ''), url.searchParams, req, res);
