@@ -81,7 +81,7 @@ export async function handlePortForwardUpgrade(req: IncomingMessage, socket: Dup
       rejectNegotiation(socket, req, [PORT_FORWARD_PROTOCOL]);
       return;
     }
-    servePortForwardSpdy(acceptSpdyUpgrade(socket, head, protocol), pod, options);
+    void servePortForwardSpdy(acceptSpdyUpgrade(socket, head, protocol), pod, options);
     return;
   }
   if (!isWebSocketUpgrade(req)) {
@@ -104,11 +104,16 @@ export async function handlePortForwardUpgrade(req: IncomingMessage, socket: Dup
     }
     ports = parsed;
   }
+  if (tunnel) {
+    // `SPDY/3.1+portforward.k8s.io` is not an RFC 7230 token ('/'), so the ws library would refuse the header;
+    // it gets a token stand-in here and the real name is still what the handshake answers.
+    req.headers['sec-websocket-protocol'] = 'spdy-tunnel';
+  }
   const wss = new WebSocketServer({ noServer: true, handleProtocols: () => (tunnel ? SPDY_TUNNEL_PROTOCOL : (legacy ?? false)) });
   wss.handleUpgrade(req, socket, head, (ws) => {
     wss.close();
-    if (tunnel) servePortForwardSpdy(createWebSocketStream(ws), pod, options);
-    else servePortForwardWebSocket(ws, ports, pod, options);
+    if (tunnel) void servePortForwardSpdy(createWebSocketStream(ws), pod, options);
+    else void servePortForwardWebSocket(ws, ports, pod, options);
   });
 }
 
