@@ -110,7 +110,27 @@ export class SpdyStream extends DuplexStream {
   }
 
   override _read(): void {
-    this.#session.creditConsumed(this);
+    this.#scheduleCredit();
+  }
+
+  /**
+   * Every way of consuming (flowing mode, pipe, read()) goes through read(); `_read` alone is not enough because
+   * Node calls it only after a push, so a paused-then-resumed reader would never credit what it drained.
+   */
+  override read(size?: number): unknown {
+    const chunk: unknown = super.read(size);
+    if (this.unacked > 0) this.#scheduleCredit();
+    return chunk;
+  }
+
+  #creditScheduled = false;
+  #scheduleCredit(): void {
+    if (this.#creditScheduled) return;
+    this.#creditScheduled = true;
+    process.nextTick(() => {
+      this.#creditScheduled = false;
+      this.#session.creditConsumed(this);
+    });
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
