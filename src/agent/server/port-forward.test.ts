@@ -16,6 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { newLogger } from '../../base/log/logger.js';
 import { handlePortForwardUpgrade, type PodPortForwarder, type PortForwardOptions } from './port-forward.js';
+import { startFakeApiServer, type FakeApiServer } from './testing/fake-api-server.js';
 import { forwardOnce, upgradeToSpdy } from './testing/spdy-client.js';
 
 const BIG = Buffer.alloc(300 * 1024, 'x');
@@ -174,10 +175,7 @@ void describe('port-forward', () => {
 void describe('kubectl port-forward (real kubectl against a fake API server)', () => {
   let podServer: Server;
   let podPort: number;
-  let api: Server;
-  let apiPort: number;
-  const upgrades: string[] = [];
-  const sockets = new Set<Duplex>();
+  let api: FakeApiServer;
   const children = new Set<ChildProcess>();
   const cacheDir = mkdtempSync(join(tmpdir(), 'tkube-pf-kubectl-'));
   const options: PortForwardOptions = { forwarder, log: newLogger('port-forward-test') };
@@ -185,33 +183,12 @@ void describe('kubectl port-forward (real kubectl against a fake API server)', (
   before(async () => {
     podServer = createServer((req, res) => res.end(req.url === '/big' ? BIG : 'hello through kubectl'));
     podPort = await listen(podServer);
-    const json = (res: import('node:http').ServerResponse, code: number, body: unknown): void => {
-      res.writeHead(code, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
-    };
-    // Just enough API for `kubectl port-forward pod/web`: legacy discovery, the pod, and the upgrade.
-    api = createServer((req, res) => {
-      const path = (req.url ?? '').split('?')[0];
-      if (path === '/api') return json(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] });
-      if (path === '/apis') return json(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
-      if (path === '/api/v1') return json(res, 200, { kind: 'APIResourceList', groupVersion: 'v1', resources: [{ name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list'], shortNames: ['po'] }] });
-      if (path === '/api/v1/namespaces/default/pods/web') {
-        return json(res, 200, { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'web', namespace: 'default', uid: 'uid-web' }, spec: { containers: [{ name: 'c', image: 'busybox' }] }, status: { phase: 'Running' } });
-      }
-      json(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `${path ?? ''} not found` });
-    });
-    api.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      sockets.add(socket);
-      upgrades.push(`${req.headers.upgrade ?? ''} ${req.headers['sec-websocket-protocol'] ?? req.headers['x-stream-protocol-version'] ?? ''}`);
-      void handlePortForwardUpgrade(req, socket, head, 'default', 'web', options);
-    });
-    apiPort = await listen(api);
+    api = await startFakeApiServer((req, socket, head) => void handlePortForwardUpgrade(req, socket, head, 'default', 'web', options));
   });
   after(async () => {
     for (const c of children) c.kill('SIGKILL');
-    for (const s of sockets) s.destroy();
-    api.closeAllConnections();
+    await api.close();
     podServer.closeAllConnections();
-    await new Promise((r) => api.close(r));
     await new Promise((r) => podServer.close(r));
     rmSync(cacheDir, { recursive: true, force: true });
   });
@@ -219,7 +196,7 @@ void describe('kubectl port-forward (real kubectl against a fake API server)', (
   /** startForward runs kubectl port-forward to `remotePort` and resolves with its local port. */
   const startForward = (remotePort: number, env: Record<string, string>): Promise<{ localPort: number; child: ChildProcess; stderr: () => string }> =>
     new Promise((resolve, reject) => {
-      const child = spawn('kubectl', ['port-forward', '--server', `http://127.0.0.1:${apiPort}`, '--cache-dir', cacheDir, '--address', '127.0.0.1', 'pod/web', `:${remotePort}`], {
+      const child = spawn('kubectl', ['port-forward', '--server', `http://127.0.0.1:${api.port}`, '--cache-dir', cacheDir, '--address', '127.0.0.1', 'pod/web', `:${remotePort}`], {
         env: { ...process.env, KUBECONFIG: join(cacheDir, 'none'), ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -250,13 +227,13 @@ void describe('kubectl port-forward (real kubectl against a fake API server)', (
     ['raw SPDY (KUBECTL_PORT_FORWARD_WEBSOCKETS=false)', { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false', PORT_FORWARD_WEBSOCKETS: 'false' }],
   ] as const) {
     void it(`serves kubectl over ${form}, including > 64 KiB and a refused port`, async () => {
-      upgrades.length = 0;
+      api.upgrades.length = 0;
       const { localPort, child } = await startForward(podPort, env);
       assert.match(await fetchLocal(localPort, '/'), /hello through kubectl$/);
       const big = await fetchLocal(localPort, '/big');
       assert.ok(big.endsWith(BIG.toString()), `got ${big.length} bytes`);
       // Exactly one upgrade: kubectl did not have to fall back from the WebSocket tunnel.
-      assert.deepEqual(upgrades, [Object.keys(env).length === 0 ? 'websocket SPDY/3.1+portforward.k8s.io' : 'SPDY/3.1 portforward.k8s.io']);
+      assert.deepEqual(api.upgrades, [Object.keys(env).length === 0 ? 'websocket SPDY/3.1+portforward.k8s.io' : 'SPDY/3.1 portforward.k8s.io']);
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
       children.delete(child);
