@@ -137,6 +137,29 @@ void describe('SpdySession', () => {
     peer.close();
   });
 
+  void it('a peer vanishing mid-transfer closes the stream without an error reaching the process', async () => {
+    const { client, server } = await pair();
+    let closed: Promise<unknown> = new Promise(() => undefined);
+    new SpdySession(server, {
+      role: 'server',
+      onStream: (s) => {
+        closed = new Promise((r) => s.once('close', r));
+        void s.reply();
+        const chunk = Buffer.alloc(64 * 1024, 3);
+        const pump = (): void => {
+          while (!s.destroyed && s.write(chunk));
+          if (!s.destroyed) s.once('drain', pump);
+        };
+        pump();
+      },
+    });
+    const peer = new RawPeer(client);
+    await peer.synStream(1, { streamtype: 'data' });
+    await eventually(() => peer.dataBytes(1) > 0 || undefined);
+    peer.close();
+    await closed;
+  });
+
   void it('credits the peer with WINDOW_UPDATE as the reader consumes data', async () => {
     const { client, server } = await pair();
     let stream: SpdyStream | undefined;

@@ -76,6 +76,9 @@ export class SpdyStream extends DuplexStream {
     });
     // Nobody may be waiting on `replied` (peer-initiated streams); an unobserved rejection must not crash.
     this.replied.catch(() => undefined);
+    // A peer going away mid-write is an expected outcome, not a crash of the node: stream errors (e.g. a pipe
+    // writing after the session died) never reach the process's uncaught handler.
+    this.on('error', () => undefined);
   }
 
   /** header is the first value of an opening header (case-insensitive). */
@@ -136,7 +139,14 @@ export class SpdyStream extends DuplexStream {
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.#prepareSend()
       .then(() => this.#session.sendData(this, chunk, false))
-      .then(() => cb(), (e: unknown) => cb(e instanceof Error ? e : new Error(String(e))));
+      .then(
+        () => cb(),
+        () => {
+          // The session or stream is gone: end this stream quietly; writers see 'close'.
+          this.destroy();
+          cb();
+        },
+      );
   }
 
   override _final(cb: (err?: Error | null) => void): void {
