@@ -28,7 +28,12 @@ export function readAll(stream: Duplex): Promise<Buffer> {
   return new Promise((resolve) => {
     const parts: Buffer[] = [];
     stream.on('data', (d: Buffer) => parts.push(d));
-    const done = (): void => resolve(Buffer.concat(parts));
+    let resolved = false;
+    const done = (): void => {
+      if (resolved) return;
+      resolved = true;
+      resolve(Buffer.concat(parts));
+    };
     stream.once('end', done);
     stream.once('close', done);
   });
