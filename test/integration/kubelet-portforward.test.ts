@@ -20,6 +20,14 @@ import { eventually, TestCluster, type Credentials } from '../harness/test-clust
 
 const skip = containerHostMissing();
 
+function readIfExists(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 void describe('port-forward into a runc pod', { skip }, () => {
   let c: TestCluster;
   let creds: Credentials;
@@ -40,7 +48,8 @@ void describe('port-forward into a runc pod', { skip }, () => {
     await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
     const runcDir = join(c.dataDir, 'agent', 'runc');
     const sandboxes = existsSync(join(runcDir, 'sandboxes')) ? readdirSync(join(runcDir, 'sandboxes')) : [];
-    const netns = sandboxes.map((id) => (JSON.parse(readFileSync(join(runcDir, 'sandboxes', id, 'sandbox.json'), 'utf8')) as { netns?: string }).netns).filter(Boolean);
+    // A sandbox half made or half removed has no sandbox.json; that must not skip the cleanup below.
+    const netns = sandboxes.map((id) => /"netns":"([^"]+)"/.exec(readIfExists(join(runcDir, 'sandboxes', id, 'sandbox.json')))?.[1]).filter(Boolean);
     await c.stop();
     execFileSync('sh', ['-c', `[ -d ${runcDir}/runc ] && runc --root ${runcDir}/runc list -q 2>/dev/null | xargs -r -n1 runc --root ${runcDir}/runc delete --force; grep -o '${runcDir}[^ ]*' /proc/mounts | xargs -r -n1 umount -l; true`]);
     for (const ns of netns) execFileSync('sh', ['-c', `ip netns delete ${ns} 2>/dev/null; true`]);
@@ -89,8 +98,13 @@ void describe('port-forward into a runc pod', { skip }, () => {
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      const local = await eventually(() => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1], 15_000).catch(() => undefined);
-      if (!local) {
+      let exited = false;
+      child.once('exit', () => (exited = true));
+      // Stop waiting as soon as kubectl gives up (no pods/portforward relay yet).
+      const local = await eventually(() => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1] ?? (exited ? 'exited' : undefined), 15_000).catch(() => 'exited');
+      if (local === 'exited') {
+        // Only a missing relay is a skip; any other failure to start is a failure.
+        assert.match(out, /could not find the requested resource|404/, `kubectl port-forward failed: ${out}`);
         t.skip(`kubectl port-forward did not start (API server passthrough missing?): ${out.trim().split('\n')[0] ?? ''}`);
         return;
       }
