@@ -48,6 +48,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       resolvePod: (ns, pod) => holder.kubelet?.resolvePod(ns, pod) ?? Promise.resolve(undefined),
       portForward: (pod, port, stream) => holder.kubelet?.portForward(pod, port, stream) ?? Promise.reject(new Error('the kubelet is not running yet')),
     },
+    remoteCommand: (request, streams) => holder.kubelet?.runRemoteCommand(request, streams) ?? streams.writeStatus({ error: 'the kubelet is not running yet' }),
     tls: config.tls,
     port: config.kubeletPort ?? 10250,
     bindAddress: config.nodeIP,

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { forwardOnce, upgradeToSpdy } from '../../src/agent/server/testing/spdy-client.js';
+import { forwardOnce, readAll, upgradeToSpdy } from '../../src/agent/server/testing/spdy-client.js';
 import { containerHostMissing } from '../harness/host-tools.js';
 import { eventually, TestCluster, type Credentials } from '../harness/test-cluster.js';
 
@@ -90,6 +90,27 @@ void describe('port-forward into a runc pod', { skip }, () => {
   void it('answers 404 for a pod the node does not run', async () => {
     const req = request({ host: kubelet.host, port: kubelet.port, path: '/portForward/default/nope', method: 'POST', ...tls(), headers: { Connection: 'Upgrade', Upgrade: 'SPDY/3.1' } });
     await assert.rejects(upgradeToSpdy(req), /upgrade refused: 404 pod "nope" in namespace "default" is not running on this node/);
+  });
+
+  void it('execs in the container over SPDY (kubectl\'s fallback) through the KubeletServer', async () => {
+    const exec = async (query: string): Promise<{ stdout: string; status: string }> => {
+      const req = request({ host: kubelet.host, port: kubelet.port, path: `/exec/default/web/web?${query}`, method: 'POST', ...tls(), headers: { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': 'v5.channel.k8s.io, v4.channel.k8s.io' } });
+      const { session } = await upgradeToSpdy(req);
+      const error = session.openStream({ streamType: 'error' });
+      const stdout = session.openStream({ streamType: 'stdout' });
+      await Promise.all([error.replied, stdout.replied]);
+      error.end();
+      stdout.end();
+      const [out, status] = await Promise.all([readAll(stdout), readAll(error)]);
+      session.destroy();
+      return { stdout: out.toString(), status: status.toString() };
+    };
+    const cat = await exec('command=cat&command=/www/index.html&stdout=1');
+    assert.equal(cat.stdout, 'hello-from-httpd\n');
+    assert.deepEqual(JSON.parse(cat.status), { metadata: {}, status: 'Success' });
+    const fail = await exec(`command=sh&command=-c&command=${encodeURIComponent('echo bye; exit 3')}&stdout=1`);
+    assert.equal(fail.stdout, 'bye\n');
+    assert.equal((JSON.parse(fail.status) as { details: { causes: { message: string }[] } }).details.causes[0]?.message, '3');
   });
 
   void it('kubectl port-forward end to end (needs the API server relaying pods/portforward)', async (t) => {

@@ -30,6 +30,7 @@ import type { RestClient } from '../../client/rest-client.js';
 import type { ContainerStatus, PodSandboxConfig, RuntimeService } from '../cri/runtime-service.js';
 import type { ImageService } from '../cri/image-service.js';
 import type { PortForwardPod } from '../server/port-forward.js';
+import type { RemoteCommandRequest, RemoteCommandStreams } from '../server/remote-command-streams.js';
 import { LEASE_RENEW_INTERVAL_MS, renewNodeLease } from '../node-lease.js';
 import { nodeConditions, nodeObject } from '../node-object.js';
 import type { ContainerLogSource } from '../server/kubelet-server.js';
@@ -152,6 +153,38 @@ export class Kubelet implements ContainerLogSource {
   /** portForward connects a client stream to a port in the pod's network namespace (see RuntimeService.portForward). */
   portForward(pod: PortForwardPod, port: number, stream: Duplex): Promise<void> {
     return this.#c.runtime.portForward(pod.sandboxId, port, stream);
+  }
+
+  /**
+   * runRemoteCommand runs an exec (or attach) session from the KubeletServer in the pod's running container and
+   * reports the outcome on the session's error channel (exit code, or why it could not run).
+   */
+  async runRemoteCommand(request: RemoteCommandRequest, streams: RemoteCommandStreams): Promise<void> {
+    const found = await this.#c.runtime.listContainers({ state: 'CONTAINER_RUNNING', labelSelector: { [POD_NAMESPACE_LABEL]: request.namespace, [POD_NAME_LABEL]: request.pod, [CONTAINER_NAME_LABEL]: request.container } });
+    const target = found.sort((a, b) => b.metadata.attempt - a.metadata.attempt)[0];
+    if (!target) {
+      await streams.writeStatus({ error: `container ${request.container} is not running in pod ${request.namespace}/${request.pod}` });
+      return;
+    }
+    const io = {
+      ...(streams.stdin ? { stdin: streams.stdin } : {}),
+      ...(streams.stdout ? { stdout: streams.stdout } : {}),
+      ...(streams.stderr ? { stderr: streams.stderr } : {}),
+      ...(streams.resize ? { resize: streams.resize } : {}),
+      tty: streams.tty,
+      signal: streams.signal,
+    };
+    try {
+      if (request.kind === 'attach') {
+        await this.#c.runtime.attach(target.id, io);
+        await streams.writeStatus({ exitCode: 0 });
+      } else {
+        if (request.command.length === 0) throw new Error('you must specify at least one command for the container');
+        await streams.writeStatus({ exitCode: await this.#c.runtime.exec(target.id, request.command, io) });
+      }
+    } catch (err) {
+      await streams.writeStatus({ error: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   async #register(): Promise<void> {
