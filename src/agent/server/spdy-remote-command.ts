@@ -109,7 +109,17 @@ export async function serveSpdyRemoteCommand(req: IncomingMessage, socket: Duple
   } catch (err) {
     await writeStatus({ error: err instanceof Error ? err.message : String(err) });
   }
-  for (const s of streams.values()) if (!s.destroyed && !s.writableEnded) s.end();
+  // Our FINs go out before the GOAWAY: wait until each stream's end is written (or the stream is gone).
+  await Promise.all(
+    [...streams.values()].map((s) =>
+      s.destroyed || s.writableFinished
+        ? undefined
+        : new Promise<void>((resolve) => {
+            s.once('close', () => resolve());
+            s.end(() => resolve());
+          }),
+    ),
+  );
   await session.close();
 }
 

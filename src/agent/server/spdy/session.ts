@@ -248,13 +248,16 @@ export class SpdySession {
     return Date.now() - start;
   }
 
-  /** close sends GOAWAY(OK) and ends the transport once written; open streams are destroyed with it. */
-  async close(): Promise<void> {
+  /**
+   * close sends GOAWAY(OK) after everything already queued and half-closes the transport, so queued frames are
+   * flushed; the session ends when the peer closes too, or after `graceMs` at the latest.
+   */
+  async close(graceMs = 5_000): Promise<void> {
     if (this.#dead) return;
     this.#goneAway = true;
     await this.#enqueue(() => encodeFrame({ type: 'GOAWAY', lastGoodStreamId: this.#lastPeerStreamId, status: GoAwayStatus.OK })).catch(() => undefined);
-    this.#transport.end();
-    this.#teardown();
+    if (!this.#transport.writableEnded) this.#transport.end();
+    setTimeout(() => this.destroy(), graceMs).unref();
   }
 
   /** destroy drops the transport at once. */
