@@ -35,7 +35,7 @@ void describe('port-forward into a runc pod', { skip }, () => {
   const node = `tkube-pf-${process.pid}`;
 
   before(async () => {
-    c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node] });
+    c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node, '--kubelet-port', '0'] });
     await eventually(async () => /\sReady\s/.test(await c.kubectlOk(['get', 'node', node])), 30_000);
     await c.kubectlOk(['run', 'web', '--image=busybox', '--', 'sh', '-c', 'mkdir -p /www && echo hello-from-httpd > /www/index.html && exec httpd -f -p 8080 -h /www']);
     await eventually(async () => (await c.kubectlOk(['get', 'pod', 'web', '-o', 'jsonpath={.status.phase}'])) === 'Running', 60_000);
@@ -45,6 +45,8 @@ void describe('port-forward into a runc pod', { skip }, () => {
   });
   after(async () => {
     if (!c) return;
+    // If the node died mid-test its log says why; print the tail instead of losing it.
+    if (!(await c.kubectl(['get', 'ns'])).stdout) console.error(`server log tail:\n${c.log.slice(-3000)}`);
     await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
     const runcDir = join(c.dataDir, 'agent', 'runc');
     const sandboxes = existsSync(join(runcDir, 'sandboxes')) ? readdirSync(join(runcDir, 'sandboxes')) : [];
