@@ -57,7 +57,7 @@ export function acceptSpdyUpgrade(socket: Duplex, head: Buffer, protocol: string
   return socket;
 }
 
-/** negotiationFailure is the 403 for a client with no subprotocol in common with us. */
+/** rejectNegotiation answers 403 to a client with no subprotocol in common with us. */
 export function rejectNegotiation(socket: Duplex, req: IncomingMessage, supported: readonly string[]): void {
   rejectUpgrade(socket, 403, `unable to upgrade: unable to negotiate protocol: client supports [${clientStreamProtocols(req).join(' ')}], server supports [${supported.join(' ')}]`, {
     'X-Accepted-Stream-Protocol-Versions': supported.join(', '),
