@@ -114,6 +114,11 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     logs: { logFile: (ns, pod, container, previous) => holder.kubelet?.logFile(ns, pod, container, previous) ?? Promise.resolve(undefined) },
     stats,
     streams: { containers: { containerId: (ns, pod, container) => holder.kubelet?.containerId(ns, pod, container) ?? Promise.resolve(undefined) }, runtime },
+    portForward: {
+      resolvePod: (ns, pod) => holder.kubelet?.resolvePod(ns, pod) ?? Promise.resolve(undefined),
+      portForward: (pod, port, stream) => holder.kubelet?.portForward(pod, port, stream) ?? Promise.reject(new Error('the kubelet is not running yet')),
+    },
+    remoteCommand: (request, streams) => holder.kubelet?.runRemoteCommand(request, streams) ?? streams.writeStatus({ error: 'the kubelet is not running yet' }),
     tls: config.tls,
     port: config.kubeletPort ?? 10250,
     bindAddress: config.nodeIP,

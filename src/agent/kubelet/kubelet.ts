@@ -24,6 +24,7 @@
  * Not yet (issue 6): readiness gates.
  */
 import { cpus, hostname, totalmem } from 'node:os';
+import type { Duplex } from 'node:stream';
 import type { KubeObject } from '../../api/meta/types.js';
 import { formatTimestamp } from '../../api/meta/timestamp.js';
 import type { Clock, Timer } from '../../base/clock/clock.js';
@@ -39,6 +40,8 @@ import type { ImageService } from '../cri/image-service.js';
 import { ImageGCManager, type GcImages, type ImageGCPolicy } from './image-gc-manager.js';
 import { ImageManager } from './image-manager.js';
 import { PodSetup } from './pod-setup.js';
+import type { PortForwardPod } from '../server/port-forward.js';
+import type { RemoteCommandRequest, RemoteCommandStreams } from '../server/remote-command-streams.js';
 import { LEASE_RENEW_INTERVAL_MS, renewNodeLease } from '../node-lease.js';
 import { nodeConditions, nodeObject } from '../node-object.js';
 import { RuntimePodDialer, type PodDialer, type PodEndpoint } from '../prober/pod-dialer.js';
@@ -262,6 +265,51 @@ export class Kubelet implements ContainerLogSource {
   async containerId(namespace: string, pod: string, container: string): Promise<string | undefined> {
     const found = await this.#c.runtime.listContainers({ labelSelector: { [POD_NAMESPACE_LABEL]: namespace, [POD_NAME_LABEL]: pod, [CONTAINER_NAME_LABEL]: container } });
     return found.filter((c) => c.state === 'CONTAINER_RUNNING').sort((a, b) => b.metadata.attempt - a.metadata.attempt)[0]?.id;
+  }
+
+  /** resolvePod finds the newest ready sandbox of a pod on this node, for the KubeletServer's port-forward. */
+  async resolvePod(namespace: string, name: string): Promise<PortForwardPod | undefined> {
+    const sandboxes = await this.#c.runtime.listPodSandbox({ state: 'SANDBOX_READY', labelSelector: { [POD_NAMESPACE_LABEL]: namespace, [POD_NAME_LABEL]: name } });
+    const newest = sandboxes.sort((a, b) => b.createdAt - a.createdAt)[0];
+    if (!newest) return undefined;
+    return { namespace, name, uid: newest.labels[POD_UID_LABEL] ?? newest.metadata.uid, sandboxId: newest.id };
+  }
+
+  /** portForward connects a client stream to a port in the pod's network namespace (see RuntimeService.portForward). */
+  portForward(pod: PortForwardPod, port: number, stream: Duplex): Promise<void> {
+    return this.#c.runtime.portForward(pod.sandboxId, port, stream);
+  }
+
+  /**
+   * runRemoteCommand runs an exec (or attach) session from the KubeletServer in the pod's running container and
+   * reports the outcome on the session's error channel (exit code, or why it could not run).
+   */
+  async runRemoteCommand(request: RemoteCommandRequest, streams: RemoteCommandStreams): Promise<void> {
+    const found = await this.#c.runtime.listContainers({ state: 'CONTAINER_RUNNING', labelSelector: { [POD_NAMESPACE_LABEL]: request.namespace, [POD_NAME_LABEL]: request.pod, [CONTAINER_NAME_LABEL]: request.container } });
+    const target = found.sort((a, b) => b.metadata.attempt - a.metadata.attempt)[0];
+    if (!target) {
+      await streams.writeStatus({ error: `container ${request.container} is not running in pod ${request.namespace}/${request.pod}` });
+      return;
+    }
+    const io = {
+      ...(streams.stdin ? { stdin: streams.stdin } : {}),
+      ...(streams.stdout ? { stdout: streams.stdout } : {}),
+      ...(streams.stderr ? { stderr: streams.stderr } : {}),
+      ...(streams.resize ? { resize: streams.resize } : {}),
+      tty: streams.tty,
+      signal: streams.signal,
+    };
+    try {
+      if (request.kind === 'attach') {
+        await this.#c.runtime.attach(target.id, io);
+        await streams.writeStatus({ exitCode: 0 });
+      } else {
+        if (request.command.length === 0) throw new Error('you must specify at least one command for the container');
+        await streams.writeStatus({ exitCode: await this.#c.runtime.exec(target.id, request.command, io) });
+      }
+    } catch (err) {
+      await streams.writeStatus({ error: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   async #register(): Promise<void> {

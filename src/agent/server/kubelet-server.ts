@@ -2,10 +2,11 @@
  * KubeletServer: the node's HTTPS endpoint (port 10250 by default) the API server calls for what only the node
  * has: `GET /healthz`, `GET /containerLogs/{namespace}/{pod}/{container}` with upstream's query options (follow,
  * previous, timestamps, tailLines, sinceSeconds, sinceTime, limitBytes), read from the CRI log files,
- * `GET /stats/summary` (the Summary API) when a SummarySource is given, and the streaming upgrades
- * `/exec/{namespace}/{pod}/{container}?command=…` and `/attach/{namespace}/{pod}/{container}` over WebSocket channel
- * protocols (remote-command.ts). Upgrade requests go through a dispatch table
- * (UPGRADE_ROUTES) so port-forward and SPDY can be added beside them; `/portForward/...` answers 501 for now.
+ * `GET /stats/summary` (the Summary API) when a SummarySource is given, and the streaming upgrades:
+ * `/exec/{namespace}/{pod}/{container}?command=…` and `/attach/{namespace}/{pod}/{container}` over the WebSocket
+ * channel protocols (remote-command.ts) or SPDY (kubectl's fallback; spdy-remote-command.ts), and
+ * `/portForward/{namespace}/{pod}` in its three wire forms (port-forward.ts). Upgrade requests go through a
+ * dispatch table (UPGRADE_ROUTES).
  *
  * Security: a client certificate signed by the cluster CA is required; only the API server's identity (group
  * `system:masters` or user `kube-apiserver-kubelet-client`) is allowed, everything else gets 403. Failures are one
@@ -23,6 +24,10 @@ import type { RuntimeService } from '../cri/runtime-service.js';
 import { parseCriLog, renderLog, type LogOptions } from '../kubelet/cri-log.js';
 import { parseRemoteCommandOptions, serveRemoteCommand } from './remote-command.js';
 import { CHANNEL_PROTOCOLS, negotiateProtocol } from './websocket-channels.js';
+import { handlePortForwardUpgrade, type PodPortForwarder } from './port-forward.js';
+import { remoteCommandOptions, type RemoteCommandRunner } from './remote-command-streams.js';
+import { serveSpdyRemoteCommand } from './spdy-remote-command.js';
+import { isSpdyUpgrade } from './spdy-upgrade.js';
 
 /** ContainerLogSource finds a container's log file (the kubelet implements it). */
 export interface ContainerLogSource {
@@ -51,6 +56,10 @@ export interface KubeletServerConfig {
   readonly stats?: SummarySource;
   /** Exec and attach; absent: their requests answer 501. */
   readonly streams?: { readonly containers: ContainerLocator; readonly runtime: Pick<RuntimeService, 'exec' | 'attach'> };
+  /** Reaches ports in pods; without it `/portForward` answers 404. */
+  readonly portForward?: PodPortForwarder;
+  /** Runs exec/attach sessions; without it `/exec` and `/attach` upgrades answer 404. */
+  readonly remoteCommand?: RemoteCommandRunner;
   readonly tls: { readonly certPem: string; readonly keyPem: string; readonly clientCaPem: string };
   /** @default 10250; 0 picks a free port */
   readonly port?: number;
@@ -90,13 +99,7 @@ function writeSocketError(socket: Duplex, code: number, message: string): void {
 const UPGRADE_ROUTES: readonly UpgradeRoute[] = [
   { pattern: /^\/exec\/([^/]+)\/([^/]+)\/([^/]+)$/, serve: (s, p, url, req, socket, head) => s.remoteCommand('exec', p, url, req, socket, head) },
   { pattern: /^\/attach\/([^/]+)\/([^/]+)\/([^/]+)$/, serve: (s, p, url, req, socket, head) => s.remoteCommand('attach', p, url, req, socket, head) },
-  {
-    pattern: /^\/portForward\/([^/]+)\/([^/]+)$/,
-    serve: (_s, _p, _url, _req, socket) => {
-      writeSocketError(socket, 501, 'port-forward is not implemented by this kubelet yet');
-      return Promise.resolve();
-    },
-  },
+  { pattern: /^\/portForward\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/, serve: (s, p, _url, req, socket, head) => s.portForward(p, req, socket, head) },
 ];
 
 /** KubeletServer serves the node API; see the file comment. */
@@ -110,6 +113,8 @@ export class KubeletServer {
     // Output frames can be large (kubectl cp); the limit is on what a client may send in one message.
     maxPayload: 16 * 1024 * 1024,
   });
+  /** Upgraded connections leave the HTTP server's bookkeeping; stop() ends them from here. */
+  readonly #upgraded = new Set<Duplex>();
 
   constructor(config: KubeletServerConfig) {
     this.#c = config;
@@ -128,6 +133,8 @@ export class KubeletServer {
       });
     });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.#upgraded.add(socket);
+      socket.once('close', () => this.#upgraded.delete(socket));
       socket.on('error', () => socket.destroy());
       this.#serveUpgrade(req, socket, head).catch((err: unknown) => {
         const code = err instanceof HttpFailure ? err.code : 500;
@@ -149,16 +156,16 @@ export class KubeletServer {
     server.closeAllConnections();
     // Upgraded sockets are no longer the HTTP server's: end the sessions, which ends their commands.
     for (const ws of this.#wss.clients) ws.terminate();
+    for (const socket of this.#upgraded) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** #authorize admits only the API server's identity. */
+  /** #authorize admits only the API server's identity (403 otherwise). */
   #authorize(req: IncomingMessage): void {
     const cert = (req.socket as TLSSocket).getPeerCertificate();
     const groups = ([] as string[]).concat(cert.subject?.O ?? []);
-    if (cert.subject?.CN !== 'kube-apiserver-kubelet-client' && !groups.includes('system:masters')) {
-      throw new HttpFailure(403, `Forbidden (user=${cert.subject?.CN ?? ''}, verb=${req.method?.toLowerCase() ?? ''}, resource=nodes, subresource=proxy)`);
-    }
+    if (cert.subject?.CN === 'kube-apiserver-kubelet-client' || groups.includes('system:masters')) return;
+    throw new HttpFailure(403, `Forbidden (user=${cert.subject?.CN ?? ''}, verb=${req.method?.toLowerCase() ?? ''}, resource=nodes, subresource=proxy)`);
   }
 
   async #serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -173,11 +180,16 @@ export class KubeletServer {
 
   /**
    * remoteCommand serves exec and attach (params: namespace, pod, container). Refusals before the handshake are
-   * plain-text answers: 404 for a container that is not running here, 400 for a bad query or a non-WebSocket
-   * upgrade (SPDY is not served yet).
+   * plain-text answers: 404 for a container that is not running here, 400 for a bad query or an upgrade that is
+   * neither WebSocket nor SPDY.
    */
   async remoteCommand(kind: 'exec' | 'attach', params: string[], url: URL, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const [namespace = '', pod = '', container = ''] = params;
+    if (isSpdyUpgrade(req) && this.#c.remoteCommand) {
+      const run = this.#c.remoteCommand;
+      const request = { kind, namespace, pod, container, command: url.searchParams.getAll('command') } as const;
+      return serveSpdyRemoteCommand(req, socket, head, remoteCommandOptions(url.searchParams), (s) => run(request, s), { log: this.#c.log });
+    }
     const streams = this.#c.streams;
     if (!streams) throw new HttpFailure(501, `${kind} is not supported by this kubelet`);
     const options = parseRemoteCommandOptions(url.searchParams);
@@ -187,7 +199,7 @@ export class KubeletServer {
     const id = await streams.containers.containerId(namespace, pod, container);
     if (!id) throw new HttpFailure(404, `container "${container}" in pod "${pod}" is not available`);
     // Checked last: kubectl retries a failed WebSocket upgrade over SPDY, and should then hear the same reason.
-    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') throw new HttpFailure(400, `${kind} needs a WebSocket upgrade (${[...CHANNEL_PROTOCOLS.keys()].join(', ')}); SPDY is not supported yet`);
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') throw new HttpFailure(400, `${kind} needs a WebSocket (${[...CHANNEL_PROTOCOLS.keys()].join(', ')}) or SPDY/3.1 upgrade`);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const version = CHANNEL_PROTOCOLS.get(ws.protocol) ?? 1;
       const run = kind === 'exec' ? (s: Parameters<typeof streams.runtime.exec>[2]) => streams.runtime.exec(id, command, s) : (s: Parameters<typeof streams.runtime.attach>[1]) => streams.runtime.attach(id, s);
@@ -196,6 +208,13 @@ export class KubeletServer {
         ws.terminate();
       });
     });
+  }
+
+  /** portForward serves `/portForward/{namespace}/{pod}` (params: namespace, pod) in its three wire forms. */
+  async portForward(params: string[], req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const [namespace = '', pod = ''] = params;
+    if (!this.#c.portForward) throw new HttpFailure(404, 'port-forward is not served by this kubelet');
+    return handlePortForwardUpgrade(req, socket, head, namespace, pod, { forwarder: this.#c.portForward, log: this.#c.log });
   }
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -212,6 +231,7 @@ export class KubeletServer {
       res.end(body);
       return;
     }
+    if (/^\/(portForward|exec|attach)\//.test(url.pathname)) throw new HttpFailure(400, 'Upgrade request required');
     const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (!m || req.method !== 'GET') throw new HttpFailure(404, `${url.pathname} not found`);
     await this.#containerLogs(decodeURIComponent(m[1] ?? ''), decodeURIComponent(m[2] ?? ''), decodeURIComponent(m[3] ?? ''), url.searchParams, req, res);

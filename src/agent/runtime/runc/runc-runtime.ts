@@ -579,6 +579,9 @@ export class RuncRuntime implements RuntimeService {
       child.stderr.on('data', (d: Buffer) => (errText += d.toString()));
       child.stdout.once('data', () => (connected = true));
       child.stdout.pipe(stream, { end: true });
+      // The client may still be sending when nc exits (refused connection, closed port): EPIPE on nc's stdin is
+      // an expected outcome, and unhandled it would take the whole node down.
+      child.stdin.on('error', () => undefined);
       stream.pipe(child.stdin);
       stream.on('close', () => child.kill('SIGTERM'));
       child.on('close', (code) => {
