@@ -159,6 +159,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         ...(config.kubeletPort !== undefined ? { kubeletPort: config.kubeletPort } : {}),
         ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}),
         ...(config.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
+        ...(config.podNetwork ? { podNetwork: config.podNetwork } : {}),
+        ...(config.podBridgeName ? { podBridgeName: config.podBridgeName } : {}),
+        clusterCidr: config.clusterCidr,
         log: log.child('kubelet'),
       });
     } catch (err) {

@@ -1,11 +1,13 @@
 /**
  * cleanupRuncNode: what a test that ran a runc node (`TestCluster` with `--container-runtime runc`) does after
  * deleting its pods — stop the server, then remove whatever the kubelet could not: runc containers, mounts
- * under the data dir, the sandboxes' network namespaces, the kubepods cgroup parents when empty, and the data dir.
+ * under the data dir, the sandboxes' network namespaces, the pod network's bridge and nftables table, the kubepods
+ * cgroup parents when empty, and the data dir.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { destroyBridgeNetwork, readNetworkRecord } from '../../src/agent/network/bridge-network.js';
 import type { TestCluster } from './test-cluster.js';
 
 export async function cleanupRuncNode(c: TestCluster): Promise<void> {
@@ -24,6 +26,8 @@ export async function cleanupRuncNode(c: TestCluster): Promise<void> {
   // (runc creates its --root when missing, so it is only asked when the dir survived.)
   execFileSync('sh', ['-c', `[ -d ${runcDir}/runc ] && runc --root ${runcDir}/runc list -q 2>/dev/null | xargs -r -n1 runc --root ${runcDir}/runc delete --force; grep -o '${c.dataDir}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true`]);
   for (const ns of netns) execFileSync('sh', ['-c', `ip netns delete ${ns} 2>/dev/null; true`]);
+  const network = readNetworkRecord(join(c.dataDir, 'agent', 'network'));
+  if (network) await destroyBridgeNetwork(network);
   // The pods' cgroups went with them; the kubepods and QoS parents go too when empty (rmdir refuses otherwise).
   execFileSync('sh', ['-c', 'for d in /sys/fs/cgroup/*/kubepods/besteffort /sys/fs/cgroup/*/kubepods/burstable /sys/fs/cgroup/*/kubepods; do rmdir "$d" 2>/dev/null; done; true']);
   await c.stop();
