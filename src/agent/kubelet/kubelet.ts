@@ -36,6 +36,7 @@ import { LEASE_RENEW_INTERVAL_MS, renewNodeLease } from '../node-lease.js';
 import { nodeConditions, nodeObject } from '../node-object.js';
 import type { ContainerLogSource } from '../server/kubelet-server.js';
 import { PodSetup } from './pod-setup.js';
+import { sandboxPortMappings } from './port-mappings.js';
 
 const NODES = { version: 'v1', resource: 'nodes' } as const;
 const PODS = { version: 'v1', resource: 'pods' } as const;
@@ -374,7 +375,7 @@ export class Kubelet implements ContainerLogSource {
       hostname: pod.spec?.hostNetwork ? hostname() : podHost,
       logDirectory: this.#logDirectory(pod),
       dnsConfig,
-      portMappings: [],
+      portMappings: sandboxPortMappings(pod.spec),
       labels: { [POD_UID_LABEL]: pod.metadata?.uid ?? '', [POD_NAME_LABEL]: pod.metadata?.name ?? '', [POD_NAMESPACE_LABEL]: ns },
       annotations: {},
       linux: { cgroupParent: `/kubepods/pod${pod.metadata?.uid ?? ''}`, namespaceOptions: { network: pod.spec?.hostNetwork ? 'NODE' : 'POD' } },
