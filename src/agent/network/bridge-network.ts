@@ -119,7 +119,12 @@ export class BridgeNetwork implements PodNetwork {
     try {
       // A veth left by an attempt that died half-way goes first, so `link add` below cannot clash.
       if (existsSync(`/sys/class/net/${hostVeth}`)) await ipBatch(undefined, [`link del ${hostVeth}`]);
-      await ipBatch(undefined, [`link add ${hostVeth} mtu ${this.#mtu} master ${this.bridge} up type veth peer name eth0 mtu ${this.#mtu} netns ${request.netnsPath}`]);
+      // Hairpin: a pod's packets sent to a node address and DNATed back to itself (its own hostPort, later its own
+      // Service) must be allowed out of the bridge port they came in on.
+      await ipBatch(undefined, [
+        `link add ${hostVeth} mtu ${this.#mtu} master ${this.bridge} up type veth peer name eth0 mtu ${this.#mtu} netns ${request.netnsPath}`,
+        `link set ${hostVeth} type bridge_slave hairpin on`,
+      ]);
       await ipBatch(netnsName(request.netnsPath), [`addr add ${ip}/${this.#prefix} dev eth0`, 'link set eth0 up', `route add default via ${this.gateway} dev eth0`]);
       writeJsonAtomic(this.#podPath(id), { ip, hostVeth, portMappings: request.portMappings } satisfies PodRecord);
       if (request.portMappings.some((pm) => pm.hostPort)) await this.#writeTable();
