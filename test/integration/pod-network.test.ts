@@ -1,7 +1,7 @@
 /**
  * The bridge pod network on a real runc node, driven with real kubectl: two pods get distinct addresses in the
  * Node's podCIDR, one reaches the other's port and the node (the bridge address), a hostPort answers on
- * 127.0.0.1 from the host, deleting pods releases their addresses and veths, and clean-up removes the bridge and
+ * 127.0.0.1 from the host, addresses and hostPorts survive a kill -9 of the agent, deleting pods releases their addresses and veths, and clean-up removes the bridge and
  * the nftables table. No `kubectl exec`: the client pod prints what it fetched to its log.
  */
 import assert from 'node:assert/strict';
@@ -49,8 +49,10 @@ void describe('bridge pod network on a runc node', { skip }, () => {
   let nodeServer: Server | undefined;
   let network: NetworkRecord | undefined;
   const node = `tkube-net-${process.pid}`;
+  const args = ['--container-runtime', 'runc', '--node-name', node];
+  let hostPort = 0;
   before(async () => {
-    c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node] });
+    c = await TestCluster.start({ agent: true, args });
   });
   after(async () => {
     nodeServer?.close();
@@ -85,7 +87,7 @@ void describe('bridge pod network on a runc node', { skip }, () => {
     nodeServer = server;
     await new Promise<void>((resolve) => server.listen(0, gateway, resolve));
     const nodePort = (server.address() as { port: number }).port;
-    const hostPort = await freePort();
+    hostPort = await freePort();
 
     await c.kubectlOk(['apply', '-f', '-'], {
       input: JSON.stringify({
@@ -129,9 +131,23 @@ void describe('bridge pod network on a runc node', { skip }, () => {
     assert.equal(bridgePorts(network.bridge).length, 2);
   });
 
+  void it('keeps addresses and hostPorts across a kill -9 of the agent, and hands out no address twice', async () => {
+    const before = new Map<string, string>();
+    for (const name of ['web', 'client']) before.set(name, (await pod(name)).status?.podIP ?? '');
+    await c.restart('SIGKILL', { agent: true, args });
+    await eventually(async () => /\sReady\s/.test(await c.kubectlOk(['get', 'node', node])), 30_000);
+    for (const [name, ip] of before) assert.equal((await pod(name)).status?.podIP, ip, `${name} keeps its address`);
+    await c.kubectlOk(['run', 'third', '--image=busybox', '--', 'sleep', '3600']);
+    const third = (await running('third')).status?.podIP ?? '';
+    assert.ok(third && ![...before.values()].includes(third), `${third} is new`);
+    const r = await fetch(`http://127.0.0.1:${hostPort}/`, { signal: AbortSignal.timeout(5000) });
+    assert.equal(await r.text(), 'hello-from-web\n');
+    assert.match(execFileSync('nft', ['list', 'table', 'ip', network?.table ?? '']).toString(), new RegExp(`tcp dport ${hostPort} dnat to ${before.get('web') ?? ''}:8080`));
+  });
+
   void it('releases addresses and veths when pods are deleted, and leaves hostNetwork pods alone', async () => {
     assert.ok(network);
-    await c.kubectlOk(['delete', 'pod', 'web', 'client', '--grace-period=1', '--timeout=60s']);
+    await c.kubectlOk(['delete', 'pod', 'web', 'client', 'third', '--grace-period=1', '--timeout=60s']);
     const ipamDir = join(c.dataDir, 'agent', 'network', 'ipam', network.podCidr.replace('/', '_'));
     await eventually(() => readdirSync(ipamDir).length === 0 && bridgePorts(network?.bridge ?? '').length === 0, 30_000);
     assert.equal(execFileSync('nft', ['list', 'table', 'ip', network.table]).toString().includes('dnat to'), false, 'hostPort rule removed');
