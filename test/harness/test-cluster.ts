@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { destroyBridgeNetwork, readNetworkRecord } from '../../src/agent/network/bridge-network.js';
 
 /** REPO_ROOT is the repository's root folder. */
 export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -246,9 +247,12 @@ export class TestCluster {
     await this.#launch(opts);
   }
 
-  /** stop kills the server and removes the data dir it created. */
+  /** stop kills the server, removes the pod network's bridge and nftables table if it made some, and the data dir it created. */
   async stop(): Promise<void> {
     await this.kill('SIGTERM');
+    // The node's bridge and table outlive the server by design; a test's must not outlive the test.
+    const network = readNetworkRecord(join(this.dataDir, 'agent', 'network'));
+    if (network) await destroyBridgeNetwork(network);
     if (this.#ownDataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
