@@ -160,3 +160,26 @@ void describe('bridge pod network on a runc node', { skip }, () => {
     assert.equal(bridgePorts(network.bridge).length, 0);
   });
 });
+
+void describe('runc node with --pod-network none', { skip }, () => {
+  let c: TestCluster;
+  const node = `tkube-nonet-${process.pid}`;
+  before(async () => {
+    c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node, '--pod-network', 'none'] });
+  });
+  after(async () => {
+    if (!c) return;
+    await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
+    await cleanupRuncNode(c);
+  });
+
+  void it('leaves pods on loopback with the node IP, and makes no bridge', async () => {
+    await c.kubectlOk(['run', 'lonely', '--image=busybox', '--', 'sleep', '3600']);
+    const p = await eventually(async () => {
+      const got = JSON.parse(await c.kubectlOk(['get', 'pod', 'lonely', '-o', 'json'])) as PodJson;
+      return got.status?.phase === 'Running' ? got : undefined;
+    }, 60_000);
+    assert.equal(p.status?.podIP, '127.0.0.1');
+    assert.equal(readNetworkRecord(join(c.dataDir, 'agent', 'network')), undefined);
+  });
+});
