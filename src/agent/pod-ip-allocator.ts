@@ -3,7 +3,8 @@
  * node's bridge by convention), reusing released addresses; the broadcast address is never used.
  */
 
-function parseCidr(cidr: string): { base: number; size: number } {
+/** parseIPv4Cidr reads "10.42.0.0/24" as its first address (a 32-bit number, host bits cleared) and its size. */
+export function parseIPv4Cidr(cidr: string): { base: number; size: number } {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
   if (!m) throw new Error(`Cannot parse pod CIDR "${cidr}": want an IPv4 range like 10.42.0.0/24`);
   const bits = Number(m[5]);
@@ -20,7 +21,7 @@ export function formatIPv4(n: number): string {
 
 /** subnetOf returns the `index`-th subnet of prefix length `bits` inside `cidr` ("10.42.0.0/16", 24, 3 → "10.42.3.0/24"). */
 export function subnetOf(cidr: string, bits: number, index: number): string {
-  const { base, size } = parseCidr(cidr);
+  const { base, size } = parseIPv4Cidr(cidr);
   const sub = 2 ** (32 - bits);
   const count = Math.max(1, Math.floor(size / sub));
   return `${formatIPv4(base + (index % count) * sub)}/${bits}`;
@@ -28,6 +29,7 @@ export function subnetOf(cidr: string, bits: number, index: number): string {
 
 /** PodIpAllocator assigns addresses of one pod CIDR. */
 export class PodIpAllocator {
+  readonly #cidr: string;
   readonly #base: number;
   readonly #size: number;
   readonly #byOwner = new Map<string, number>();
@@ -35,7 +37,8 @@ export class PodIpAllocator {
   #next = 2;
 
   constructor(cidr: string) {
-    const { base, size } = parseCidr(cidr);
+    const { base, size } = parseIPv4Cidr(cidr);
+    this.#cidr = cidr;
     this.#base = base;
     this.#size = size;
   }
@@ -52,7 +55,7 @@ export class PodIpAllocator {
       this.#byOwner.set(owner, offset);
       return formatIPv4(this.#base + offset);
     }
-    throw new Error('Cannot allocate pod IP: the node\'s pod CIDR is full');
+    throw new Error(`Cannot allocate pod IP: all ${Math.max(0, this.#size - 3)} addresses of the node's pod CIDR ${this.#cidr} are in use`);
   }
 
   /** reserve records an address already in use (after an agent restart). */
@@ -63,6 +66,11 @@ export class PodIpAllocator {
     if (offset <= 0 || offset >= this.#size) return;
     this.#used.add(offset);
     this.#byOwner.set(owner, offset);
+  }
+
+  /** owners lists who holds which address. */
+  owners(): Map<string, string> {
+    return new Map([...this.#byOwner].map(([owner, offset]) => [owner, formatIPv4(this.#base + offset)]));
   }
 
   /** release frees the owner's address. */

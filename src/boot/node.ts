@@ -17,6 +17,8 @@ import { Kubelet } from '../agent/kubelet/kubelet.js';
 import { hostNodeStats } from '../agent/kubelet/node-stats.js';
 import { StatsProvider } from '../agent/kubelet/stats-provider.js';
 import { ProcessRuntime } from '../agent/runtime/process/process-runtime.js';
+import { BridgeNetwork } from '../agent/network/bridge-network.js';
+import { PendingPodNetwork } from '../agent/network/pending-pod-network.js';
 import { RuncRuntime } from '../agent/runtime/runc/runc-runtime.js';
 import { KubeletServer } from '../agent/server/kubelet-server.js';
 import { RealClock } from '../base/clock/clock.js';
@@ -40,6 +42,14 @@ export interface NodeBootConfig {
   readonly disableDefaultRegistryEndpoint?: boolean;
   /** `--eviction-hard`. @default DEFAULT_EVICTION_HARD */
   readonly evictionHard?: string;
+  /** `--pod-network`: "bridge" connects pods to a bridge with the Node's podCIDR; "none" leaves them loopback only. @default "bridge" */
+  readonly podNetwork?: 'bridge' | 'none';
+  /** `--pod-bridge-name`. @default "tkube0" */
+  readonly podBridgeName?: string;
+  /** `--cluster-cidr`: pod traffic leaving it is masqueraded. @default "10.42.0.0/16" */
+  readonly clusterCidr?: string;
+  /** How long to wait for node IPAM to give the Node a podCIDR. @default 30000 */
+  readonly podCidrTimeoutMs?: number;
   readonly log: Logger;
 }
 
@@ -98,9 +108,12 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     await importAirGapImages(store, join(imageStoreRoot(config.dataDir), 'import'));
     return store;
   });
+  // The runtime exists before the Node does; the bridge needs the Node's podCIDR, so sandboxes wait for it. The
+  // process runtime has no network namespaces: its pods use the node's network.
+  const network = runtimeName === 'runc' && config.podNetwork !== 'none' ? new PendingPodNetwork() : undefined;
   const runtime: RuntimeService =
     runtimeName === 'runc'
-      ? new RuncRuntime({ root: join(agentDir, 'runc'), images, log: config.log.child('runc') })
+      ? new RuncRuntime({ root: join(agentDir, 'runc'), images, log: config.log.child('runc'), ...(network ? { network } : {}) })
       : new ProcessRuntime({ root: join(agentDir, 'process'), images, log: config.log.child('process') });
   config.log.info('Container runtime chosen', { runtime: runtimeName, asked: config.runtime });
   const nodeName = (config.nodeName ?? hostname()).toLowerCase();
@@ -132,15 +145,55 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     // After registration: the manager patches the Node's pressure conditions.
     eviction.start();
   } catch (err) {
+    network?.fail(err as Error);
     await server.stop();
     throw err;
+  }
+  if (network) {
+    try {
+      const podCidr = await waitForPodCidr(config.client, nodeName, config.podCidrTimeoutMs ?? 30_000);
+      const bridge = new BridgeNetwork({
+        dir: join(agentDir, 'network'),
+        podCidr,
+        clusterCidr: config.clusterCidr ?? '10.42.0.0/16',
+        ...(config.podBridgeName ? { bridgeName: config.podBridgeName } : {}),
+        table: `tkube-${nodeName.replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 64),
+        log: config.log.child('network'),
+      });
+      await bridge.start();
+      network.resolve(bridge);
+    } catch (err) {
+      const failure = new Error(`Cannot start the pod network: ${(err as Error).message}`);
+      network.fail(failure);
+      await kubelet.stop();
+      await server.stop();
+      throw failure;
+    }
   }
   return {
     nodeName,
     stop: async () => {
       eviction.stop();
+      network?.fail(new Error('the node is stopping'));
       await kubelet.stop();
       await server.stop();
     },
   };
+}
+
+/** waitForPodCidr polls the Node until node IPAM has written `spec.podCIDR`, or fails with why after `timeoutMs`. */
+async function waitForPodCidr(client: RestClient, nodeName: string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'the Node has no spec.podCIDR';
+  for (;;) {
+    try {
+      const node = await client.get({ version: 'v1', resource: 'nodes', name: nodeName });
+      const cidr = (node['spec'] as { podCIDR?: unknown } | undefined)?.podCIDR;
+      if (typeof cidr === 'string' && cidr !== '') return cidr;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() >= deadline) throw new Error(`node ${nodeName} got no pod CIDR within ${Math.round(timeoutMs / 1000)} s (${last}; is the nodeipam controller running?)`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

@@ -46,6 +46,10 @@ export interface ServerConfig {
    * the node agent is complete). Ignored with `disableAgent`.
    */
   readonly containerRuntime?: 'runc' | 'process' | 'auto';
+  /** `--pod-network` of the embedded node: "bridge" (a bridge with the Node's podCIDR) or "none" (loopback only). @default "bridge" */
+  readonly podNetwork?: 'bridge' | 'none';
+  /** `--pod-bridge-name` of the embedded node's pod network. @default "tkube0" */
+  readonly podBridgeName?: string;
   /** `--node-name` of the embedded node. @default the host name */
   readonly nodeName?: string;
   /** `--kubelet-port` of the embedded node (0 = any free port). @default 10250 */

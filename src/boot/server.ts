@@ -160,6 +160,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}),
         ...(config.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
         ...(config.evictionHard !== undefined ? { evictionHard: config.evictionHard } : {}),
+        ...(config.podNetwork ? { podNetwork: config.podNetwork } : {}),
+        ...(config.podBridgeName ? { podBridgeName: config.podBridgeName } : {}),
+        clusterCidr: config.clusterCidr,
         log: log.child('kubelet'),
       });
     } catch (err) {

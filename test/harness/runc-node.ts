@@ -1,11 +1,13 @@
 /**
  * Clean-up for tests that run a real runc node: what the node's kubelet could not remove before the server
- * stopped — runc containers, mounts under the data dir, the sandboxes' network namespaces, and the kubepods/QoS
- * cgroup parents when empty (rmdir refuses otherwise, so other tests' pods are safe).
+ * stopped — runc containers, mounts under the data dir, the sandboxes' network namespaces, the pod network's bridge
+ * and nftables table, and the kubepods/QoS cgroup parents when empty (rmdir refuses otherwise, so other tests' pods
+ * are safe).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { destroyBridgeNetwork, readNetworkRecord } from '../../src/agent/network/bridge-network.js';
 import type { TestCluster } from './test-cluster.js';
 
 /** cleanUpRuncNode removes what a runc node test may leave: containers, mounts, network namespaces, cgroups. */
@@ -37,6 +39,8 @@ export async function cleanupRuncNode(c: TestCluster): Promise<void> {
   const netns = sandboxNetns(c.dataDir);
   await c.kill('SIGTERM');
   cleanUpRuncNode(c.dataDir, netns);
+  const network = readNetworkRecord(join(c.dataDir, 'agent', 'network'));
+  if (network) await destroyBridgeNetwork(network);
   await c.stop();
   rmSync(c.dataDir, { recursive: true, force: true });
 }

@@ -4,6 +4,7 @@
  * `stop()` kills the process by its own pid and removes the data dir.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { destroyBridgeNetwork, readNetworkRecord } from '../../src/agent/network/bridge-network.js';
 
 /** REPO_ROOT is the repository's root folder. */
 export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -133,7 +135,7 @@ export class TestCluster {
     const args = [
       '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'server',
       '--data-dir', this.dataDir, '--https-listen-port', '0', '--bind-address', '127.0.0.1',
-      '--write-kubeconfig', this.kubeconfig, ...(opts.agent ? ['--disable-default-registry-endpoint', ...(opts.args?.includes('--kubelet-port') ? [] : ['--kubelet-port', '0'])] : ['--disable-agent']), ...(opts.args ?? []),
+      '--write-kubeconfig', this.kubeconfig, ...(opts.agent ? ['--disable-default-registry-endpoint', ...(opts.args?.includes('--kubelet-port') ? [] : ['--kubelet-port', '0']), ...podNetworkArgs(this.dataDir, opts.args ?? [])] : ['--disable-agent']), ...(opts.args ?? []),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: process.env.TKUBE_LOG_LEVEL ?? 'info' } });
     this.#child = child;
@@ -245,9 +247,25 @@ export class TestCluster {
     await this.#launch(opts);
   }
 
-  /** stop kills the server and removes the data dir it created. */
+  /** stop kills the server, removes the pod network's bridge and nftables table if it made some, and the data dir it created. */
   async stop(): Promise<void> {
     await this.kill('SIGTERM');
+    // The node's bridge and table outlive the server by design; a test's must not outlive the test.
+    const network = readNetworkRecord(join(this.dataDir, 'agent', 'network'));
+    if (network) await destroyBridgeNetwork(network);
     if (this.#ownDataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * podNetworkArgs gives a test node a pod network of its own: tests run side by side on one machine, and two nodes
+ * on the same bridge or with overlapping pod CIDRs would hand out each other's addresses. Derived from the data
+ * dir, so a restarted server gets the same ones. A test that names its own bridge, CIDR or `--pod-network` keeps it.
+ */
+export function podNetworkArgs(dataDir: string, args: readonly string[]): string[] {
+  const hash = createHash('sha256').update(dataDir).digest();
+  return [
+    ...(args.includes('--pod-network') || args.includes('--pod-bridge-name') ? [] : ['--pod-bridge-name', `tkt${hash.toString('hex').slice(0, 10)}`]),
+    ...(args.includes('--cluster-cidr') ? [] : ['--cluster-cidr', `10.${128 + ((hash[0] ?? 0) % 120)}.0.0/16`]),
+  ];
 }

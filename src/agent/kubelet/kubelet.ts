@@ -53,6 +53,7 @@ import type { ContainerLogSource } from '../server/kubelet-server.js';
 import { isSidecar, planInitContainers, type InstanceState } from './init-containers.js';
 import { LifecycleHandlerRunner } from './lifecycle-handler.js';
 import { DEFAULT_TERMINATION_MESSAGE_PATH, prepareTerminationMessageFile, TERMINATION_MESSAGE_ANNOTATION, terminationMessage } from './termination-message.js';
+import { sandboxPortMappings } from './port-mappings.js';
 
 const NODES = { version: 'v1', resource: 'nodes' } as const;
 const PODS = { version: 'v1', resource: 'pods' } as const;
@@ -688,7 +689,7 @@ export class Kubelet implements ContainerLogSource {
       hostname: pod.spec?.hostNetwork ? hostname() : podHost,
       logDirectory: this.#logDirectory(pod),
       dnsConfig,
-      portMappings: [],
+      portMappings: sandboxPortMappings(pod.spec),
       labels: { [POD_UID_LABEL]: pod.metadata?.uid ?? '', [POD_NAME_LABEL]: pod.metadata?.name ?? '', [POD_NAMESPACE_LABEL]: ns },
       annotations: {},
       linux: { ...sandboxLinuxResources(pod), namespaceOptions: { network: pod.spec?.hostNetwork ? 'NODE' : 'POD' } },

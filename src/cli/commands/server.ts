@@ -66,6 +66,8 @@ export interface ServerFlags {
   privateRegistry?: string;
   disableDefaultRegistryEndpoint: boolean;
   evictionHard?: string;
+  podNetwork?: string;
+  podBridgeName?: string;
 }
 
 /** serverConfigFromFlags turns flags into a ServerConfig. */
@@ -104,6 +106,8 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     ...(f.privateRegistry ? { privateRegistry: resolve(f.privateRegistry) } : {}),
     ...(f.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
     ...(f.evictionHard !== undefined ? { evictionHard: f.evictionHard } : {}),
+    ...(f.podNetwork ? { podNetwork: parsePodNetwork(f.podNetwork) } : {}),
+    ...(f.podBridgeName ? { podBridgeName: parseBridgeName(f.podBridgeName) } : {}),
   };
 }
 
@@ -134,6 +138,8 @@ export function addServerFlags(cmd: Command): Command {
     .option('--private-registry <file>', 'registries config for image pulls: mirrors and credentials, k3s registries.yaml format (default <data-dir>/registries.yaml when present)')
     .option('--disable-default-registry-endpoint', 'pull only from the mirrors the registries config names for a registry, never from the registry itself', false)
     .option('--container-runtime <name>', 'run a real node in this process with this runtime: runc (needs root, runc and busybox-static), process (containers as plain host processes, no root, no isolation), or auto (runc when possible, else process)')
+    .option('--pod-network <kind>', 'network of the pods of the node run in this process: bridge (default: a bridge with the node\'s pod CIDR, hostPorts, masquerade) or none (loopback only, pods report the node IP)')
+    .option('--pod-bridge-name <name>', 'name of the pod network\'s bridge (default tkube0)')
     .option('--node-name <name>', 'name of the node run in this process (default: the host name)')
     .option('--kubelet-port <port>', "port of the node's kubelet endpoint (default 10250; 0 = any free port)", parseCount)
     .option('--eviction-hard <thresholds>', 'hard eviction thresholds of the node, e.g. "memory.available<100Mi,nodefs.available<10%" (default: upstream\'s)')
@@ -144,6 +150,18 @@ export function addServerFlags(cmd: Command): Command {
     .option('--audit-log-maxsize <mb>', 'megabytes an audit log file grows to before it is rotated (0 = never)', parseCount, 100)
     .option('--audit-log-maxbackup <n>', 'rotated audit log files to keep (0 = all)', parseCount, 10)
     .addOption(new Option('--token <token>', 'a static bearer token with admin rights (for automation)').hideHelp());
+}
+
+/** parsePodNetwork checks `--pod-network`. */
+function parsePodNetwork(value: string): 'bridge' | 'none' {
+  if (value !== 'bridge' && value !== 'none') throw new CliError(`unknown pod network "${value}": use bridge or none`);
+  return value;
+}
+
+/** parseBridgeName checks `--pod-bridge-name` (a Linux interface name). */
+function parseBridgeName(value: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(value)) throw new CliError(`invalid bridge name "${value}": want up to 15 letters, digits, "-", "_" or "."`);
+  return value;
 }
 
 /** parseContainerRuntime checks `--container-runtime`. */
