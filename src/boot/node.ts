@@ -6,6 +6,8 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Kubelet } from '../agent/kubelet/kubelet.js';
+import { LocalPathReclaimer } from '../agent/volumes/local-path-reclaimer.js';
+import { DEFAULT_LOCAL_PATH_BASE } from '../api/core/local-path.js';
 import { RuncRuntime } from '../agent/runtime/runc/runc-runtime.js';
 import { KubeletServer } from '../agent/server/kubelet-server.js';
 import { RealClock } from '../base/clock/clock.js';
@@ -27,6 +29,8 @@ export interface NodeBootConfig {
   /** The registries config file for image pulls. @default <data-dir>/registries.yaml when present */
   readonly privateRegistry?: string;
   readonly disableDefaultRegistryEndpoint?: boolean;
+  /** The local-path storage directory, whose deleted volumes this node removes. @default /var/lib/tkube/storage */
+  readonly localPathBase?: string;
   readonly log: Logger;
 }
 
@@ -53,17 +57,33 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     log: config.log.child('server'),
   });
   const port = await server.start();
-  const kubelet = new Kubelet({ client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock: new RealClock(), log: config.log, kubeletPort: port, clusterCAPem: config.tls.clientCaPem });
+  const clock = new RealClock();
+  const kubelet = new Kubelet({ client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock, log: config.log, kubeletPort: port });
   holder.kubelet = kubelet;
+  // The node removes the directories of its deleted local-path volumes (the one node of this process also takes
+  // volumes pinned to no node: they were made here).
+  const reclaimer = new LocalPathReclaimer({ client: config.client, nodeNames: [nodeName], unpinnedVolumes: true, basePath: config.localPathBase ?? DEFAULT_LOCAL_PATH_BASE, clock, log: config.log.child('local-path') });
+  const reclaimerStop = new AbortController();
   try {
     await kubelet.start();
   } catch (err) {
     await server.stop();
     throw err;
   }
+  try {
+    await reclaimer.start(reclaimerStop.signal, { client: config.client });
+  } catch (err) {
+    reclaimerStop.abort();
+    await reclaimer.stopped();
+    await kubelet.stop();
+    await server.stop();
+    throw err;
+  }
   return {
     nodeName,
     stop: async () => {
+      reclaimerStop.abort();
+      await reclaimer.stopped();
       await kubelet.stop();
       await server.stop();
     },

@@ -115,7 +115,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       informers,
       controllers: config.controllers ?? '*',
       log: log.child('controller-manager'),
-      settings: { nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs, clusterCidr: config.clusterCidr },
+      settings: {
+        nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs,
+        clusterCidr: config.clusterCidr,
+        rootCAPem: certs.ca.pem.certPem,
+        ...(config.defaultLocalStoragePath ? { localPathBase: config.defaultLocalStoragePath } : {}),
+      },
     });
     await controllers.start();
   } catch (err) {
@@ -159,6 +164,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         ...(config.kubeletPort !== undefined ? { kubeletPort: config.kubeletPort } : {}),
         ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}),
         ...(config.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
+        ...(config.defaultLocalStoragePath ? { localPathBase: config.defaultLocalStoragePath } : {}),
         log: log.child('kubelet'),
       });
     } catch (err) {

@@ -88,8 +88,6 @@ export interface KubeletConfig {
   readonly clusterDomain?: string;
   /** The port the node's KubeletServer listens on (registered as status.daemonEndpoints). @default 10250 */
   readonly kubeletPort?: number;
-  /** The cluster CA (PEM), for service-account token volumes' ca.crt. */
-  readonly clusterCAPem?: string;
 }
 
 /** Kubelet runs one node's pods; see the file comment. */
@@ -120,7 +118,6 @@ export class Kubelet implements ContainerLogSource {
       log: config.log.child('pod-setup'),
       clusterDNS: config.clusterDNS ?? '10.43.0.10',
       clusterDomain: config.clusterDomain ?? 'cluster.local',
-      ...(config.clusterCAPem ? { clusterCAPem: config.clusterCAPem } : {}),
     });
     this.#queue = new WorkQueue<string>({ clock: config.clock });
     this.#events = new EventRecorder({ client: config.client, component: 'kubelet', clock: config.clock, log: config.log.child('events') });
