@@ -71,14 +71,7 @@ export async function startAgent(config: AgentBootConfig): Promise<RunningAgent>
     log: config.log.child('local-path'),
   });
   const reclaimerStop = new AbortController();
-  try {
-    await reclaimer.start(reclaimerStop.signal, { client: config.client, ...(config.informers ? { informers: config.informers } : {}) });
-  } catch (err) {
-    reclaimerStop.abort();
-    await reclaimer.stopped();
-    await agent.stop();
-    throw err;
-  }
+  reclaimer.start(reclaimerStop.signal, { client: config.client, ...(config.informers ? { informers: config.informers } : {}) });
   return {
     nodeNames: agent.nodeNames(),
     stop: async () => {

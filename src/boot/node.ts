@@ -70,15 +70,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     await server.stop();
     throw err;
   }
-  try {
-    await reclaimer.start(reclaimerStop.signal, { client: config.client });
-  } catch (err) {
-    reclaimerStop.abort();
-    await reclaimer.stopped();
-    await kubelet.stop();
-    await server.stop();
-    throw err;
-  }
+  reclaimer.start(reclaimerStop.signal, { client: config.client });
   return {
     nodeName,
     stop: async () => {

@@ -63,10 +63,11 @@ export class LocalPathReclaimer {
 
   /**
    * start watches volumes — through `source.informers` when the process shares them (the caller runs them), else
-   * with an informer of its own over `source.client`, run on `signal` — and starts the worker; resolves once the
-   * volumes are listed. Everything stops when `signal` aborts (see `stopped`).
+   * with an informer of its own over `source.client`, run on `signal` — and starts the worker. It does not wait
+   * for the first list: an identity that may not list volumes must not hold up the node (the informer retries).
+   * Everything stops when `signal` aborts (see `stopped`).
    */
-  async start(signal: AbortSignal, source: { readonly client: RestClient; readonly informers?: SharedInformerFactory }): Promise<void> {
+  start(signal: AbortSignal, source: { readonly client: RestClient; readonly informers?: SharedInformerFactory }): void {
     const { client, informers } = source;
     const volumes = informers ? informers.informerFor(PVS) : new SharedInformer({ client, path: PVS, clock: this.#c.clock, log: this.#c.log.child('volumes') });
     this.#volumes = volumes;
@@ -76,7 +77,6 @@ export class LocalPathReclaimer {
     signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
     runs.push(this.#work());
     this.#worker = Promise.all(runs).then(() => undefined);
-    await volumes.waitForSync(signal);
   }
 
   /** stopped resolves once the worker (and the own informer) returned after the start signal aborted. */
