@@ -3,6 +3,7 @@
  * in a brand-new namespace (its pod also needs that namespace's `kube-root-ca.crt` for the token volume) is
  * provisioned under `--default-local-storage-path` on the node; once pod and claim are deleted, the Released
  * volume (reclaim Delete) is held by the local-path finalizer until the node removed its directory, then goes.
+ * A volume deleted while its claim still exists keeps its data until the claim is deleted.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -70,5 +71,37 @@ spec:
     await eventually(async () => (await c.kubectl(['get', 'pv', pvName])).code !== 0, 30_000);
     assert.equal(existsSync(dir), false, `${dir} is gone`);
     assert.ok(existsSync(storage), 'the storage directory itself stays');
+  });
+
+  void it('keeps the data of a volume deleted while its claim exists until the claim goes', async () => {
+    await c.kubectlOk(['apply', '-n', 'store', '-f', '-'], {
+      input: `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: early}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 10Mi}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: early}
+spec:
+  restartPolicy: Never
+  volumes: [{name: d, persistentVolumeClaim: {claimName: early}}]
+  containers: [{name: c, image: busybox, command: [sh, -c, 'echo v > /data/f'], volumeMounts: [{name: d, mountPath: /data}]}]
+`,
+    });
+    await eventually(async () => (await c.kubectlOk(['get', 'pod', 'early', '-n', 'store', '-o', 'jsonpath={.status.phase}'])) === 'Succeeded', 60_000);
+    const pvName = (await c.kubectlOk(['get', 'pvc', 'early', '-n', 'store', '-o', 'jsonpath={.spec.volumeName}'])).trim();
+    const dir = join(storage, `${pvName}_store_early`);
+    await c.kubectlOk(['delete', 'pv', pvName, '--wait=false']);
+    // Terminating but Bound: the node leaves the data alone (it re-reads the volume on every change).
+    await c.kubectlOk(['annotate', 'pv', pvName, 'poke=1']);
+    const terminating = JSON.parse(await c.kubectlOk(['get', 'pv', pvName, '-o', 'json'])) as { metadata: { deletionTimestamp?: string }; status?: { phase?: string } };
+    assert.ok(terminating.metadata.deletionTimestamp);
+    assert.equal(terminating.status?.phase, 'Bound');
+    assert.equal(readFileSync(join(dir, 'f'), 'utf8'), 'v\n');
+    await c.kubectlOk(['delete', 'pod', 'early', '-n', 'store', '--grace-period=1', '--timeout=60s']);
+    await c.kubectlOk(['delete', 'pvc', 'early', '-n', 'store', '--timeout=60s']);
+    await eventually(async () => (await c.kubectl(['get', 'pv', pvName])).code !== 0, 30_000);
+    assert.equal(existsSync(dir), false, `${dir} is gone`);
   });
 });

@@ -24,7 +24,7 @@ class RecordingClient {
   }
 }
 
-function volume(name: string, opts: { path: string; node?: string; deleting?: boolean; finalizers?: string[]; provisioner?: string }): KubeObject {
+function volume(name: string, opts: { path: string; node?: string; deleting?: boolean; finalizers?: string[]; provisioner?: string; phase?: string }): KubeObject {
   return {
     metadata: {
       name,
@@ -37,6 +37,7 @@ function volume(name: string, opts: { path: string; node?: string; deleting?: bo
       hostPath: { path: opts.path, type: 'DirectoryOrCreate' },
       ...(opts.node ? { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [opts.node] }] }] } } } : {}),
     },
+    status: { phase: opts.phase ?? 'Released' },
   };
 }
 
@@ -72,6 +73,8 @@ void describe('LocalPathReclaimer', () => {
     assert.equal(reclaimer.wants(volume('b', { path, node: 'n1', deleting: false })), false, 'not being deleted');
     assert.equal(reclaimer.wants(volume('c', { path, node: 'n1', finalizers: ['kubernetes.io/pv-protection'] })), false, 'finalizer already gone');
     assert.equal(reclaimer.wants(volume('d', { path, node: 'n1', provisioner: 'example.com/nfs' })), false, 'another provisioner\'s');
+    assert.equal(reclaimer.wants(volume('g', { path, node: 'n1', phase: 'Bound' })), false, 'deleted while its claim still exists');
+    assert.equal(reclaimer.wants(volume('h', { path, node: 'n1', phase: 'Available' })), true, 'never claimed');
     assert.equal(reclaimer.wants(volume('e', { path })), true, 'pinned to no node');
     assert.equal(setup(false).reclaimer.wants(volume('e', { path })), false, 'pinned to no node, not taken');
     assert.deepEqual(pinnedNodes(volume('f', { path, node: 'n9' })), ['n9']);

@@ -4,7 +4,8 @@
  * the object while this reclaimer, on the volume's node, removes the directory and then the finalizer (a merge
  * patch with the cached resourceVersion, so a concurrent change is re-read, not overwritten).
  *
- * Which volumes a node takes: those whose node affinity names one of its nodes (`kubernetes.io/hostname In`), and
+ * Which volumes a node takes: deleted ones that are not Bound (a volume deleted while its claim exists keeps its
+ * data until the claim goes, as upstream's provisioners only delete Released volumes), whose node affinity names one of its nodes (`kubernetes.io/hostname In`), and
  * — when `unpinnedVolumes` — those pinned to no node (an `Immediate` class's, made where the first pod ran).
  * Safety: only a direct child of the configured base directory named `pvc-*` is removed; a volume whose path is
  * elsewhere (the base moved, or someone edited the spec) keeps its directory, and only the finalizer is dropped.
@@ -88,6 +89,8 @@ export class LocalPathReclaimer {
   wants(pv: KubeObject): boolean {
     if (!pv.metadata?.deletionTimestamp || !(pv.metadata.finalizers ?? []).includes(LOCAL_PATH_FINALIZER)) return false;
     if (pv.metadata.annotations?.[PROVISIONED_BY_ANNOTATION] !== LOCAL_PATH_PROVISIONER) return false;
+    // A volume deleted while still Bound keeps its data until its claim goes (the PV controller then Releases it).
+    if ((pv['status'] as { phase?: string } | undefined)?.phase === 'Bound') return false;
     const pinned = pinnedNodes(pv);
     if (pinned.length === 0) return this.#c.unpinnedVolumes;
     return pinned.some((n) => this.#nodes.has(n));

@@ -136,14 +136,19 @@ export class PersistentVolumeReconciler implements Reconciler {
 
   async #syncVolume(name: string): Promise<void> {
     const pv = this.#volumes.store.get(name);
-    if (!pv || pv.metadata?.deletionTimestamp) return;
+    if (!pv) return;
+    // A volume being deleted (held by a finalizer) is neither bound nor made Available again, but it is still
+    // Released once its claim goes: that is what a local-path volume's node waits for before removing the data.
+    const deleting = pv.metadata?.deletionTimestamp !== undefined;
     const ref = volumeSpec(pv).claimRef;
+    if (deleting && !ref?.uid) return;
     if (!ref?.name) {
       if (phaseOf(pv) !== 'Available') await this.#setVolumePhase(pv, 'Available');
       return;
     }
     const claim = this.#claims.store.get(`${ref.namespace ?? ''}/${ref.name}`);
     if (claim && (!ref.uid || ref.uid === claim.metadata?.uid)) {
+      if (deleting) return;
       // Pre-bound by a provisioner or a user: the claim's sync finishes the pair.
       if (claimSpec(claim).volumeName !== name) await this.#bindClaim(claim, pv);
       else if (phaseOf(pv) !== 'Bound') await this.#setVolumePhase(pv, 'Bound');
@@ -152,7 +157,7 @@ export class PersistentVolumeReconciler implements Reconciler {
     if (!ref.uid) return; // pre-bound to a claim that does not exist yet: wait for it
     // The claim is gone: release, then reclaim.
     if (phaseOf(pv) !== 'Released' && phaseOf(pv) !== 'Failed') await this.#setVolumePhase(pv, 'Released');
-    if (volumeSpec(pv).persistentVolumeReclaimPolicy === 'Delete') {
+    if (volumeSpec(pv).persistentVolumeReclaimPolicy === 'Delete' && !deleting) {
       try {
         await this.#client.delete({ ...PVS, name }, { preconditions: { uid: pv.metadata?.uid } });
         this.#log.info('Deleted released volume', { volume: name });
