@@ -10,6 +10,8 @@ import { Agent } from '../agent/agent.js';
 import type { NodeResources } from '../agent/node-object.js';
 import { SimulatedRuntime } from '../agent/simulated-runtime.js';
 import { simulatedNodeSpecs } from '../agent/simulated-nodes.js';
+import { LocalPathReclaimer } from '../agent/volumes/local-path-reclaimer.js';
+import { DEFAULT_LOCAL_PATH_BASE } from '../api/core/local-path.js';
 
 /** AgentBootConfig describes the nodes to run. */
 export interface AgentBootConfig {
@@ -58,5 +60,24 @@ export async function startAgent(config: AgentBootConfig): Promise<RunningAgent>
   }
   const agent = new Agent({ client: config.client, nodes: specs, runtimeFor: () => runtime, clock, log: config.log, ...(config.informers ? { informers: config.informers } : {}) });
   await agent.start();
-  return { nodeNames: agent.nodeNames(), stop: () => agent.stop() };
+  // Simulated nodes have no disks: their deleted local-path volumes only lose the finalizer the PV controller set.
+  const reclaimer = new LocalPathReclaimer({
+    client: config.client,
+    nodeNames: agent.nodeNames(),
+    unpinnedVolumes: false,
+    basePath: DEFAULT_LOCAL_PATH_BASE,
+    removeDirectory: async () => undefined,
+    clock,
+    log: config.log.child('local-path'),
+  });
+  const reclaimerStop = new AbortController();
+  reclaimer.start(reclaimerStop.signal, { client: config.client, ...(config.informers ? { informers: config.informers } : {}) });
+  return {
+    nodeNames: agent.nodeNames(),
+    stop: async () => {
+      reclaimerStop.abort();
+      await reclaimer.stopped();
+      await agent.stop();
+    },
+  };
 }

@@ -19,6 +19,8 @@ import { StatsProvider } from '../agent/kubelet/stats-provider.js';
 import { ProcessRuntime } from '../agent/runtime/process/process-runtime.js';
 import { BridgeNetwork } from '../agent/network/bridge-network.js';
 import { PendingPodNetwork } from '../agent/network/pending-pod-network.js';
+import { LocalPathReclaimer } from '../agent/volumes/local-path-reclaimer.js';
+import { DEFAULT_LOCAL_PATH_BASE } from '../api/core/local-path.js';
 import { RuncRuntime } from '../agent/runtime/runc/runc-runtime.js';
 import { KubeletServer } from '../agent/server/kubelet-server.js';
 import { RealClock } from '../base/clock/clock.js';
@@ -50,6 +52,8 @@ export interface NodeBootConfig {
   readonly clusterCidr?: string;
   /** How long to wait for node IPAM to give the Node a podCIDR. @default 30000 */
   readonly podCidrTimeoutMs?: number;
+  /** The local-path storage directory, whose deleted volumes this node removes. @default /var/lib/tkube/storage */
+  readonly localPathBase?: string;
   readonly log: Logger;
 }
 
@@ -138,8 +142,12 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     log: config.log.child('server'),
   });
   const port = await server.start();
-  const kubelet = new Kubelet({ client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock, log: config.log, kubeletPort: port, clusterCAPem: config.tls.clientCaPem, evictions: eviction });
+  const kubelet = new Kubelet({ client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock, log: config.log, kubeletPort: port, evictions: eviction });
   holder.kubelet = kubelet;
+  // The node removes the directories of its deleted local-path volumes (the one node of this process also takes
+  // volumes pinned to no node: they were made here).
+  const reclaimer = new LocalPathReclaimer({ client: config.client, nodeNames: [nodeName], unpinnedVolumes: true, basePath: config.localPathBase ?? DEFAULT_LOCAL_PATH_BASE, clock, log: config.log.child('local-path') });
+  const reclaimerStop = new AbortController();
   try {
     await kubelet.start();
     // After registration: the manager patches the Node's pressure conditions.
@@ -170,9 +178,12 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       throw failure;
     }
   }
+  reclaimer.start(reclaimerStop.signal, { client: config.client });
   return {
     nodeName,
     stop: async () => {
+      reclaimerStop.abort();
+      await reclaimer.stopped();
       eviction.stop();
       network?.fail(new Error('the node is stopping'));
       await kubelet.stop();

@@ -52,6 +52,11 @@ export interface ServerConfig {
   readonly podBridgeName?: string;
   /** `--node-name` of the embedded node. @default the host name */
   readonly nodeName?: string;
+  /**
+   * `--default-local-storage-path` (k3s's flag): the directory on each node under which the local-path
+   * provisioner makes volumes, and from which the node deletes them. @default /var/lib/tkube/storage
+   */
+  readonly defaultLocalStoragePath?: string;
   /** `--kubelet-port` of the embedded node (0 = any free port). @default 10250 */
   readonly kubeletPort?: number;
   /** The registries config (mirrors, credentials) for image pulls. @default <data-dir>/registries.yaml when present */

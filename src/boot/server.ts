@@ -115,7 +115,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       informers,
       controllers: config.controllers ?? '*',
       log: log.child('controller-manager'),
-      settings: { nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs, clusterCidr: config.clusterCidr },
+      settings: {
+        nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs,
+        clusterCidr: config.clusterCidr,
+        rootCAPem: certs.ca.pem.certPem,
+        ...(config.defaultLocalStoragePath ? { localPathBase: config.defaultLocalStoragePath } : {}),
+      },
     });
     await controllers.start();
   } catch (err) {
@@ -163,6 +168,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         ...(config.podNetwork ? { podNetwork: config.podNetwork } : {}),
         ...(config.podBridgeName ? { podBridgeName: config.podBridgeName } : {}),
         clusterCidr: config.clusterCidr,
+        ...(config.defaultLocalStoragePath ? { localPathBase: config.defaultLocalStoragePath } : {}),
         log: log.child('kubelet'),
       });
     } catch (err) {

@@ -34,6 +34,8 @@ export interface ControllerSettings {
   readonly nodeCidrMaskSize?: number;
   /** The directory on each node under which local-path volumes are made. @default /var/lib/tkube/storage */
   readonly localPathBase?: string;
+  /** The cluster CA (PEM) the root-ca-cert-publisher puts into every namespace's `kube-root-ca.crt`. */
+  readonly rootCAPem?: string;
 }
 
 /** ControllerDescriptor describes one controller of the table. */

@@ -15,6 +15,7 @@ import { NAMESPACE_CONTROLLER } from './namespace-controller.js';
 import { NODE_LIFECYCLE_CONTROLLER } from './nodelifecycle/node-lifecycle-controller.js';
 import { POD_GC_CONTROLLER } from './podgc/pod-gc-controller.js';
 import { REPLICASET_CONTROLLER, REPLICATIONCONTROLLER_CONTROLLER } from './replication/replica-set-controller.js';
+import { ROOT_CA_CERT_PUBLISHER } from './rootcacertpublisher/root-ca-cert-publisher.js';
 import { SERVICEACCOUNT_CONTROLLER } from './serviceaccount-controller.js';
 import { NODEIPAM_CONTROLLER } from './nodeipam/node-ipam-controller.js';
 import { PERSISTENTVOLUME_CONTROLLER } from './volume/persistent-volume-controller.js';
@@ -24,6 +25,7 @@ import { STATEFULSET_CONTROLLER } from './statefulset/statefulset-controller.js'
 export const CONTROLLERS: readonly ControllerDescriptor[] = [
   NAMESPACE_CONTROLLER,
   SERVICEACCOUNT_CONTROLLER,
+  ROOT_CA_CERT_PUBLISHER,
   NODEIPAM_CONTROLLER,
   PERSISTENTVOLUME_CONTROLLER,
   REPLICATIONCONTROLLER_CONTROLLER,

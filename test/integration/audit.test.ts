@@ -63,7 +63,7 @@ describe('audit log', () => {
 
   it('records a create with the user, the object and the response at the policy level', async () => {
     await c.kubectlOk(['create', 'configmap', 'audited', '--from-literal=k=v']);
-    const done = await eventually(() => read().find((e) => e.verb === 'create' && e.objectRef?.resource === 'configmaps' && e.stage === 'ResponseComplete'));
+    const done = await eventually(() => read().find((e) => e.verb === 'create' && e.objectRef?.resource === 'configmaps' && e.requestObject?.metadata?.name === 'audited' && e.stage === 'ResponseComplete'));
     assert.equal(done.user.username, 'system:admin');
     assert.ok(done.user.groups?.includes('system:masters'));
     assert.equal(done.level, 'RequestResponse');

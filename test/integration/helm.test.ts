@@ -81,7 +81,8 @@ describe('Helm', () => {
 
       it('uninstalls everything but the CRD', async () => {
         await ok(['uninstall', release, '--namespace', ns]);
-        await eventually(async () => (await get(['deployments,configmaps,services,widgets', '-o', 'name'])).trim() === '');
+        // What is left is the namespace's own kube-root-ca.crt (the root-ca-cert-publisher's, not the chart's).
+        await eventually(async () => (await get(['deployments,configmaps,services,widgets', '-o', 'name'])).trim() === 'configmap/kube-root-ca.crt');
         const secrets = await get(['secrets', '-l', 'owner=helm', '-o', 'name']);
         assert.equal(secrets.trim(), '');
         assert.match(await cluster.kubectlOk(['get', 'crd', 'widgets.demo.tkube.io', '-o', 'name']), /widgets\.demo\.tkube\.io/);

@@ -137,8 +137,6 @@ export interface KubeletConfig {
   readonly clusterDomain?: string;
   /** The port the node's KubeletServer listens on (registered as status.daemonEndpoints). @default 10250 */
   readonly kubeletPort?: number;
-  /** The cluster CA (PEM), for service-account token volumes' ca.crt. */
-  readonly clusterCAPem?: string;
   /** How probes and hooks reach pod ports. @default RuntimePodDialer over `runtime` */
   readonly dialer?: PodDialer;
   /** Runs probe and hook checks. @default a Prober over `runtime` and the dialer */
@@ -183,7 +181,6 @@ export class Kubelet implements ContainerLogSource {
       log: config.log.child('pod-setup'),
       clusterDNS: config.clusterDNS ?? '10.43.0.10',
       clusterDomain: config.clusterDomain ?? 'cluster.local',
-      ...(config.clusterCAPem ? { clusterCAPem: config.clusterCAPem } : {}),
     });
     this.#imageManager = new ImageManager({
       images: config.images,

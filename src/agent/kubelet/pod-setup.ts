@@ -34,7 +34,6 @@ export interface PodSetupConfig {
   readonly log: Logger;
   readonly clusterDNS: string;
   readonly clusterDomain: string;
-  readonly clusterCAPem?: string;
   /** For tests: where objects come from (default: the API through `client`). */
   readonly source?: ObjectSource;
   readonly mounter?: Mounter;
@@ -72,7 +71,6 @@ export class PodSetup {
       clock: config.clock,
       node: this.#node,
       ...(config.mounter ? { mounter: config.mounter } : {}),
-      ...(config.clusterCAPem ? { clusterCAPem: config.clusterCAPem } : {}),
       ...(config.refreshMs !== undefined ? { refreshMs: config.refreshMs } : {}),
     });
     this.#events = new EventRecorder({ client: config.client, component: 'kubelet', clock: config.clock, log: config.log.child('events') });

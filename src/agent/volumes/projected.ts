@@ -12,8 +12,6 @@ import type { SetUpResult, VolumeContext } from './volume-plugin.js';
 
 /** Upstream's default token lifetime for a projected token without expirationSeconds (one hour). */
 const DEFAULT_TOKEN_SECONDS = 3600;
-/** The ConfigMap every namespace gets with the cluster CA (upstream's root-ca-cert-publisher). */
-const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
 
 /** setUpProjected writes (or refreshes) the volume. */
 export async function setUpProjected(ctx: VolumeContext): Promise<SetUpResult> {
@@ -25,9 +23,9 @@ export async function setUpProjected(ctx: VolumeContext): Promise<SetUpResult> {
     let err: string | undefined;
     if (src.configMap) {
       const name = src.configMap.name ?? '';
-      let obj: DataObject | undefined = await ctx.source.configMap(ns, name);
-      // Nothing publishes kube-root-ca.crt yet; the node knows the cluster CA, so the token volume still works.
-      if (!obj && name === ROOT_CA_CONFIGMAP && ctx.clusterCAPem) obj = { data: { 'ca.crt': ctx.clusterCAPem } };
+      // `kube-root-ca.crt` is published into every namespace by the root-ca-cert-publisher controller; until it
+      // exists the volume fails and the pod waits, as upstream's does.
+      const obj: DataObject | undefined = await ctx.source.configMap(ns, name);
       if (!obj && src.configMap.optional !== true) return { error: `configmap "${name}" not found` };
       err = projectKeys(payload, objectBytes(obj, false), src.configMap.items, defaultMode, src.configMap.optional === true, false);
     } else if (src.secret) {

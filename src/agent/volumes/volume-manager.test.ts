@@ -50,7 +50,7 @@ function setup(refreshMs = 1000): { clock: FakeClock; src: FakeObjectSource; mou
   const src = new FakeObjectSource(clock);
   const mounter = new RecordingMounter();
   const root = fresh();
-  const vm = new VolumeManager({ rootDir: root, source: src, clock, node: { cpu: 2, memory: 2 ** 30 }, mounter, clusterCAPem: 'CA-PEM', refreshMs });
+  const vm = new VolumeManager({ rootDir: root, source: src, clock, node: { cpu: 2, memory: 2 ** 30 }, mounter, refreshMs });
   return { clock, src, mounter, vm, root };
 }
 
@@ -234,6 +234,9 @@ void describe('volume manager', () => {
         },
       },
     ]);
+    // Until the root-ca-cert-publisher made kube-root-ca.crt, the volume cannot be set up.
+    assert.match((await vm.setUp(p)).error ?? '', /configmap "kube-root-ca.crt" not found/);
+    src.configMaps.set('ns1/kube-root-ca.crt', { data: { 'ca.crt': 'CA-PEM' } });
     const r = await vm.setUp(p);
     assert.ok(r.error === undefined, r.error);
     const dir = r.volumes.get('kube-api-access-abcde')?.path ?? '';
@@ -250,7 +253,7 @@ void describe('volume manager', () => {
     assert.equal(src.tokenRequests.length, 3);
     assert.equal(readFileSync(join(dir, 'vault-token'), 'utf8'), 'token-3');
     assert.equal(readFileSync(join(dir, 'token'), 'utf8'), 'token-1');
-    // A published kube-root-ca.crt wins over the node's CA.
+    // A changed kube-root-ca.crt reaches the volume.
     src.configMaps.set('ns1/kube-root-ca.crt', { data: { 'ca.crt': 'PUBLISHED' } });
     clock.advance(1000);
     await vm.setUp(p);

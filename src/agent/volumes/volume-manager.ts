@@ -41,8 +41,6 @@ export interface VolumeManagerConfig {
   readonly node: NodeAllocatable;
   /** @default HostMounter */
   readonly mounter?: Mounter;
-  /** The cluster CA, written as `ca.crt` when the `kube-root-ca.crt` ConfigMap does not exist. */
-  readonly clusterCAPem?: string;
   /** @default 10000 */
   readonly refreshMs?: number;
 }
@@ -111,7 +109,6 @@ export class VolumeManager {
         clock: this.#c.clock,
         mounter: this.#mounter,
         tokens: this.#tokens,
-        ...(this.#c.clusterCAPem ? { clusterCAPem: this.#c.clusterCAPem } : {}),
       };
       let r: SetUpResult;
       try {

@@ -21,8 +21,6 @@ export interface VolumeContext {
   readonly clock: Clock;
   readonly mounter: Mounter;
   readonly tokens: TokenCache;
-  /** The cluster CA, for `kube-root-ca.crt` while no controller publishes that ConfigMap. */
-  readonly clusterCAPem?: string;
 }
 
 /** SetUpResult: the host path to bind into containers (and whether it must be read-only), or an error. */

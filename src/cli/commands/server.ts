@@ -63,6 +63,7 @@ export interface ServerFlags {
   containerRuntime?: string;
   nodeName?: string;
   kubeletPort?: number;
+  defaultLocalStoragePath?: string;
   privateRegistry?: string;
   disableDefaultRegistryEndpoint: boolean;
   evictionHard?: string;
@@ -103,6 +104,7 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     ...(f.containerRuntime ? { containerRuntime: parseContainerRuntime(f.containerRuntime) } : {}),
     ...(f.nodeName ? { nodeName: f.nodeName } : {}),
     ...(f.kubeletPort !== undefined ? { kubeletPort: f.kubeletPort } : {}),
+    ...(f.defaultLocalStoragePath ? { defaultLocalStoragePath: resolve(f.defaultLocalStoragePath) } : {}),
     ...(f.privateRegistry ? { privateRegistry: resolve(f.privateRegistry) } : {}),
     ...(f.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
     ...(f.evictionHard !== undefined ? { evictionHard: f.evictionHard } : {}),
@@ -143,6 +145,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--node-name <name>', 'name of the node run in this process (default: the host name)')
     .option('--kubelet-port <port>', "port of the node's kubelet endpoint (default 10250; 0 = any free port)", parseCount)
     .option('--eviction-hard <thresholds>', 'hard eviction thresholds of the node, e.g. "memory.available<100Mi,nodefs.available<10%" (default: upstream\'s)')
+    .option('--default-local-storage-path <dir>', 'directory on the node for volumes of the local-path storage class (default /var/lib/tkube/storage)')
     .option('--token-auth-file <file>', 'static bearer tokens: CSV lines token,user,uid,"group1,group2"')
     .option('--encryption-provider-config <file>', 'EncryptionConfiguration for data at rest (default: secrets encrypted with a key generated into <data-dir>/cred)')
     .option('--audit-policy-file <file>', 'audit.k8s.io/v1 Policy deciding what is audited (default: a built-in policy)')

@@ -8,11 +8,13 @@
  *    provisioned: at once for `Immediate` classes (on no particular node), and for `WaitForFirstConsumer`
  *    classes once the scheduler picked a node for its first pod (annotation `volume.kubernetes.io/selected-node`),
  *    as a hostPath volume under the node's storage directory with node affinity to that node;
- *  - a volume whose claim is gone is Released; with reclaim policy Delete it is deleted (the node agent removes a
- *    local-path directory once its volume is gone), with Retain it stays Released;
+ *  - a volume whose claim is gone is Released; with reclaim policy Delete it is deleted, with Retain it stays
+ *    Released. A local-path volume carries LOCAL_PATH_FINALIZER from birth, so its object stays (Terminating)
+ *    until its node removed the directory and the finalizer (src/api/core/local-path.ts has the protocol);
  *  - a volume nobody claims is Available.
  * Keys are `claim:<namespace>/<name>` and `volume:<name>`; every step is idempotent.
  */
+import { DEFAULT_LOCAL_PATH_BASE, LOCAL_PATH_FINALIZER, LOCAL_PATH_PROVISIONER, PROVISIONED_BY_ANNOTATION } from '../../api/core/local-path.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import type { Logger } from '../../base/log/logger.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../../client/api-error.js';
@@ -28,15 +30,10 @@ const PVCS = { version: 'v1', resource: 'persistentvolumeclaims' } as const;
 const PVS = { version: 'v1', resource: 'persistentvolumes' } as const;
 const STORAGE_CLASSES = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' } as const;
 
-/** The provisioner name of tkube's local-path StorageClass. */
-export const LOCAL_PATH_PROVISIONER = 'tkube.io/local-path';
-/** Where local-path volumes live on a node unless the controller is told otherwise. */
-export const DEFAULT_LOCAL_PATH_BASE = '/var/lib/tkube/storage';
 /** The annotation the scheduler sets on a WaitForFirstConsumer claim: the node of its first pod. */
 export const SELECTED_NODE_ANNOTATION = 'volume.kubernetes.io/selected-node';
 const BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
 const BOUND_BY_CONTROLLER = 'pv.kubernetes.io/bound-by-controller';
-const PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
 
 function phaseOf(obj: KubeObject | undefined): string | undefined {
   return (obj?.['status'] as { phase?: string } | undefined)?.phase;
@@ -114,7 +111,7 @@ export class PersistentVolumeReconciler implements Reconciler {
     const pv: KubeObject = {
       apiVersion: 'v1',
       kind: 'PersistentVolume',
-      metadata: { name: pvName, annotations: { [PROVISIONED_BY]: LOCAL_PATH_PROVISIONER } },
+      metadata: { name: pvName, annotations: { [PROVISIONED_BY_ANNOTATION]: LOCAL_PATH_PROVISIONER }, finalizers: [LOCAL_PATH_FINALIZER] },
       spec: {
         capacity: { storage: spec.resources?.requests?.['storage'] ?? '1Gi' },
         accessModes: spec.accessModes && spec.accessModes.length > 0 ? [...spec.accessModes] : ['ReadWriteOnce'],
@@ -139,14 +136,19 @@ export class PersistentVolumeReconciler implements Reconciler {
 
   async #syncVolume(name: string): Promise<void> {
     const pv = this.#volumes.store.get(name);
-    if (!pv || pv.metadata?.deletionTimestamp) return;
+    if (!pv) return;
+    // A volume being deleted (held by a finalizer) is neither bound nor made Available again, but it is still
+    // Released once its claim goes: that is what a local-path volume's node waits for before removing the data.
+    const deleting = pv.metadata?.deletionTimestamp !== undefined;
     const ref = volumeSpec(pv).claimRef;
+    if (deleting && !ref?.uid) return;
     if (!ref?.name) {
       if (phaseOf(pv) !== 'Available') await this.#setVolumePhase(pv, 'Available');
       return;
     }
     const claim = this.#claims.store.get(`${ref.namespace ?? ''}/${ref.name}`);
     if (claim && (!ref.uid || ref.uid === claim.metadata?.uid)) {
+      if (deleting) return;
       // Pre-bound by a provisioner or a user: the claim's sync finishes the pair.
       if (claimSpec(claim).volumeName !== name) await this.#bindClaim(claim, pv);
       else if (phaseOf(pv) !== 'Bound') await this.#setVolumePhase(pv, 'Bound');
@@ -155,7 +157,7 @@ export class PersistentVolumeReconciler implements Reconciler {
     if (!ref.uid) return; // pre-bound to a claim that does not exist yet: wait for it
     // The claim is gone: release, then reclaim.
     if (phaseOf(pv) !== 'Released' && phaseOf(pv) !== 'Failed') await this.#setVolumePhase(pv, 'Released');
-    if (volumeSpec(pv).persistentVolumeReclaimPolicy === 'Delete') {
+    if (volumeSpec(pv).persistentVolumeReclaimPolicy === 'Delete' && !deleting) {
       try {
         await this.#client.delete({ ...PVS, name }, { preconditions: { uid: pv.metadata?.uid } });
         this.#log.info('Deleted released volume', { volume: name });
