@@ -1,0 +1,177 @@
+/**
+ * The CRI backend against a private containerd (Debian's 1.6) started in a temp dir: images imported from our
+ * store, a pod sandbox with an address on the test's own bridge, a busybox container with CRI-format logs at
+ * the log path, execSync (exit codes, timeout), stop with grace, remove, and NOT_FOUND translation. containerd,
+ * its shims, mounts, netns and bridge are all gone afterwards.
+ */
+import assert from 'node:assert/strict';
+import { randomInt } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { ContainerConfig, PodSandboxConfig } from '../../cri/runtime-service.js';
+import { RuntimeNotFoundError } from '../../cri/runtime-service.js';
+import { ensureBuiltinImages } from '../../images/builtin-images.js';
+import { exportOciArchive } from '../../images/oci-archive-export.js';
+import { OciImageStore } from '../../images/oci-image-store.js';
+import { containerdHostMissing } from '../../../../test/harness/host-tools.js';
+import { startContainerd, writeContainerdConfig, type RunningContainerd } from './containerd-daemon.js';
+import { CriClient } from './cri-client.js';
+import { CriImageService } from './cri-image-service.js';
+import { CriRuntimeService } from './cri-runtime-service.js';
+
+const skip = containerdHostMissing();
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`Condition not met within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+void describe('CriRuntimeService over containerd', { skip }, () => {
+  // Short: the containerd socket path must stay under the unix socket limit.
+  const dir = mkdtempSync('/tmp/tkcd-');
+  let daemon: RunningContainerd | undefined;
+  let client: CriClient;
+  let images: CriImageService;
+  let runtime: CriRuntimeService;
+  let store: OciImageStore;
+  const sandbox: PodSandboxConfig = {
+    metadata: { name: 'web', namespace: 'default', uid: `uid-${process.pid}`, attempt: 0 },
+    hostname: 'web',
+    logDirectory: join(dir, 'logs'),
+    portMappings: [],
+    labels: { app: 'web' },
+    annotations: { note: 'kept' },
+  };
+  const container = (name: string, command: string[], attempt = 0): ContainerConfig => ({
+    metadata: { name, attempt },
+    image: 'busybox',
+    command,
+    args: [],
+    envs: [{ key: 'GREETING', value: 'hello' }],
+    mounts: [],
+    labels: { container: name },
+    annotations: { why: 'test' },
+    logPath: `${name}/${attempt}.log`,
+  });
+
+  before(async () => {
+    store = new OciImageStore({ root: join(dir, 'images') });
+    await ensureBuiltinImages(store);
+    await writeContainerdConfig(join(dir, 'cd'), { podSubnet: `10.88.${randomInt(0, 255)}.0/24` });
+    daemon = await startContainerd(join(dir, 'cd'));
+    client = new CriClient({ endpoint: daemon.paths.endpoint });
+    images = new CriImageService({ client, endpoint: daemon.paths.endpoint, local: { imageStatus: (ref) => store.imageStatus(ref), archive: (ref) => exportOciArchive(join(dir, 'images'), ref) } });
+    runtime = new CriRuntimeService({ client, images });
+  });
+
+  after(async () => {
+    await runtime?.close();
+    await daemon?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  void it('imports images from the node store and reports them by ID', async () => {
+    const local = await store.imageStatus('busybox');
+    assert.ok(local);
+    assert.equal(await images.imageStatus('busybox'), undefined);
+    assert.equal(await images.pullImage('busybox'), local.id);
+    const there = await images.imageStatus('docker.io/library/busybox:1.36');
+    assert.equal(there?.id, local.id);
+    assert.ok((await images.listImages()).some((i) => i.repoTags.includes('docker.io/library/busybox:latest')));
+    // Present: no second import.
+    assert.equal(await images.pullImage('busybox'), local.id);
+    await assert.rejects(images.pullImage('example.invalid/nothing:1'), /Cannot pull image "example.invalid\/nothing:1"/);
+    assert.equal(await images.pullImage('registry.k8s.io/pause:3.10'), (await store.imageStatus('registry.k8s.io/pause:3.10'))?.id);
+    const fs = await images.imageFsInfo();
+    assert.ok(fs.mountpoint.startsWith(dir));
+    assert.ok(fs.capacityBytes > 0);
+  });
+
+  void it('runs a sandbox and a container with CRI logs, execSync, stop and remove', async () => {
+    const v = await runtime.version();
+    assert.equal(v.runtimeName, 'containerd');
+    const t0 = Date.now();
+    const sid = await runtime.runPodSandbox(sandbox);
+    const s = await runtime.podSandboxStatus(sid);
+    assert.equal(s.state, 'SANDBOX_READY');
+    assert.equal(s.metadata.name, 'web');
+    assert.deepEqual(s.labels, { app: 'web' });
+    assert.deepEqual(s.annotations, { note: 'kept' });
+    assert.ok(s.createdAt >= t0 - 1000 && s.createdAt <= Date.now() + 1000, `createdAt ${s.createdAt} is milliseconds`);
+    assert.match(s.ips[0] ?? '', /^10\.88\.\d+\.\d+$/);
+    assert.match(s.netnsPath ?? '', /netns/);
+    assert.deepEqual((await runtime.listPodSandbox({ labelSelector: { app: 'web' } })).map((x) => x.id), [sid]);
+    assert.deepEqual(await runtime.listPodSandbox({ labelSelector: { app: 'other' } }), []);
+
+    const cid = await runtime.createContainer(sid, container('main', ['sh', '-c', 'trap "exit 42" TERM; echo "$GREETING out"; echo err >&2; while true; do sleep 0.2; done']), sandbox);
+    assert.equal((await runtime.containerStatus(cid)).state, 'CONTAINER_CREATED');
+    await assert.rejects(runtime.createContainer(sid, container('main', ['true']), sandbox), /Cannot create container main/);
+    await runtime.startContainer(cid);
+    const st = await runtime.containerStatus(cid);
+    assert.equal(st.state, 'CONTAINER_RUNNING');
+    assert.equal(st.sandboxId, sid);
+    assert.equal(st.image, 'busybox');
+    assert.equal(st.imageRef, (await store.imageStatus('busybox'))?.id);
+    assert.deepEqual(st.annotations, { why: 'test' });
+    assert.equal(st.logPath, join(dir, 'logs', 'main', '0.log'));
+    assert.ok(st.startedAt >= st.createdAt && st.startedAt > 0);
+    const log = await until('both lines logged', async () => {
+      const text = existsSync(st.logPath) ? readFileSync(st.logPath, 'utf8') : '';
+      return text.split('\n').length >= 3 ? text : undefined;
+    });
+    assert.match(log, /^\d{4}-\d\d-\d\dT[\d:.]+Z stdout F hello out$/m);
+    assert.match(log, /^\d{4}-\d\d-\d\dT[\d:.]+Z stderr F err$/m);
+
+    const ok = await runtime.execSync(cid, ['sh', '-c', 'echo $GREETING; echo e >&2'], 10);
+    assert.deepEqual([ok.stdout.toString(), ok.stderr.toString(), ok.exitCode, ok.timedOut], ['hello\n', 'e\n', 0, false]);
+    assert.equal((await runtime.execSync(cid, ['sh', '-c', 'exit 3'], 0)).exitCode, 3);
+    const slow = await runtime.execSync(cid, ['sleep', '30'], 1);
+    assert.equal(slow.timedOut, true);
+
+    const stats = await runtime.containerStats(cid);
+    assert.ok(stats && stats.memoryUsageBytes > 0);
+
+    assert.deepEqual((await runtime.listContainers({ sandboxId: sid })).map((c) => c.id), [cid]);
+    assert.deepEqual((await runtime.listContainers({ labelSelector: { container: 'main' }, state: 'CONTAINER_RUNNING' })).map((c) => c.id), [cid]);
+    // The shell is PID 1, which the kernel shields from SIGTERM unless it traps it: this one does.
+    await runtime.stopContainer(cid, 10);
+    const stopped = await runtime.containerStatus(cid);
+    assert.equal(stopped.state, 'CONTAINER_EXITED');
+    assert.equal(stopped.exitCode, 42);
+    assert.ok(stopped.finishedAt >= stopped.startedAt);
+    await runtime.stopContainer(cid, 10);
+
+    const quick = await runtime.createContainer(sid, container('quick', ['sh', '-c', 'exit 7']), sandbox);
+    await runtime.startContainer(quick);
+    const done = await until('quick exits', async () => {
+      const q = await runtime.containerStatus(quick);
+      return q.state === 'CONTAINER_EXITED' ? q : undefined;
+    });
+    assert.equal(done.exitCode, 7);
+    assert.equal(done.reason, 'Error');
+
+    await runtime.removeContainer(cid);
+    await assert.rejects(runtime.containerStatus(cid), RuntimeNotFoundError);
+    await assert.rejects(runtime.startContainer(cid), RuntimeNotFoundError);
+    await runtime.removeContainer(cid);
+
+    await runtime.stopPodSandbox(sid);
+    assert.equal((await runtime.podSandboxStatus(sid)).state, 'SANDBOX_NOTREADY');
+    await runtime.stopPodSandbox(sid);
+    await runtime.removePodSandbox(sid);
+    await assert.rejects(runtime.podSandboxStatus(sid), RuntimeNotFoundError);
+    await runtime.removePodSandbox(sid);
+    await runtime.stopPodSandbox('0123456789abcdef');
+    assert.deepEqual(await runtime.listContainers(), []);
+  });
+
+  void it('says plainly that streaming is not built yet', async () => {
+    await assert.rejects(runtime.portForward('nope', 80, undefined as never), RuntimeNotFoundError);
+  });
+});
