@@ -26,4 +26,5 @@ await build({
 cpSync(join(root, 'src/api/schema/data'), join(dist, 'data'), { recursive: true });
 // The runc runtime's per-container supervisor, compiled on the node at first use.
 cpSync(join(root, 'src/agent/runtime/runc/shim.c'), join(dist, 'data', 'shim.c'));
+// The CRI v1 API subset the containerd backend loads at run time.
 cpSync(join(root, 'src/agent/runtime/cri/cri-api.proto'), join(dist, 'data', 'cri-api.proto'));

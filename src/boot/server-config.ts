@@ -45,6 +45,11 @@ export interface ServerConfig {
    * embedded node becomes the default once the node agent is complete). Ignored with `disableAgent`.
    */
   readonly containerRuntime?: 'runc';
+  /**
+   * `--container-runtime-endpoint unix:///…/containerd.sock`: run a real node in this process whose containers run
+   * in that CRI runtime (containerd 1.6 with a config like containerd-daemon.ts writes). Ignored with `disableAgent`.
+   */
+  readonly containerRuntimeEndpoint?: string;
   /** `--node-name` of the embedded node. @default the host name */
   readonly nodeName?: string;
   /** `--kubelet-port` of the embedded node (0 = any free port). @default 10250 */

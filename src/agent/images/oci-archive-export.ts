@@ -53,7 +53,7 @@ export async function exportOciArchive(storeRoot: string, ref: string): Promise<
   };
   const pack = tarPack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
+  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
   const done = new Promise<Buffer>((resolve, reject) => {
     pack.on('end', () => resolve(Buffer.concat(chunks)));
     pack.on('error', reject);

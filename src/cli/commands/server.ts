@@ -61,6 +61,7 @@ export interface ServerFlags {
   simulatedNodes: number;
   disableScheduler: boolean;
   containerRuntime?: string;
+  containerRuntimeEndpoint?: string;
   nodeName?: string;
   kubeletPort?: number;
 }
@@ -96,6 +97,7 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     simulatedNodes: f.simulatedNodes,
     disableScheduler: f.disableScheduler,
     ...(f.containerRuntime ? { containerRuntime: parseContainerRuntime(f.containerRuntime) } : {}),
+    ...(f.containerRuntimeEndpoint ? { containerRuntimeEndpoint: parseRuntimeEndpoint(f.containerRuntimeEndpoint, f.containerRuntime) } : {}),
     ...(f.nodeName ? { nodeName: f.nodeName } : {}),
     ...(f.kubeletPort !== undefined ? { kubeletPort: f.kubeletPort } : {}),
   };
@@ -126,6 +128,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--simulated-nodes <n>', 'run N simulated nodes (sim-0 …) in this process, for tests and demos', parseCount, 0)
     .option('--disable-scheduler', 'run no scheduler in this process', false)
     .option('--container-runtime <name>', 'run a real node in this process with this runtime: runc (needs root, runc and busybox-static)')
+    .option('--container-runtime-endpoint <url>', 'run a real node in this process with the CRI runtime at this socket: unix:///path/containerd.sock (containerd 1.6; images come from the node image store)')
     .option('--node-name <name>', 'name of the node run in this process (default: the host name)')
     .option('--kubelet-port <port>', "port of the node's kubelet endpoint (default 10250; 0 = any free port)", parseCount)
     .option('--token-auth-file <file>', 'static bearer tokens: CSV lines token,user,uid,"group1,group2"')
@@ -141,6 +144,14 @@ export function addServerFlags(cmd: Command): Command {
 function parseContainerRuntime(value: string): 'runc' {
   if (value !== 'runc') throw new CliError(`unknown container runtime "${value}": runc is the only one so far`);
   return value;
+}
+
+/** parseRuntimeEndpoint checks `--container-runtime-endpoint` (a unix socket; not together with --container-runtime). */
+function parseRuntimeEndpoint(value: string, runtime: string | undefined): string {
+  if (runtime) throw new CliError('--container-runtime and --container-runtime-endpoint are exclusive: the endpoint selects the CRI runtime');
+  const path = value.startsWith('unix://') ? value.slice('unix://'.length) : value.startsWith('/') ? value : undefined;
+  if (!path || !path.startsWith('/')) throw new CliError(`invalid container runtime endpoint "${value}": use unix:///path/to/containerd.sock`);
+  return `unix://${path}`;
 }
 
 /**
