@@ -122,6 +122,8 @@ export async function writeContainerdConfig(dir: string, options: ContainerdOpti
     '  runtime_type = "io.containerd.runc.v2"',
     `[${cri}.containerd.runtimes.runc.options]`,
     '  SystemdCgroup = false',
+    // runc's state would otherwise go to /run/containerd/runc/<namespace>, shared with any other containerd.
+    `  Root = ${toml(join(paths.state, 'runc'))}`,
     `[${cri}.cni]`,
     `  bin_dir = ${toml(options.cniBinDir ?? '/usr/lib/cni')}`,
     `  conf_dir = ${toml(cniConfDir)}`,

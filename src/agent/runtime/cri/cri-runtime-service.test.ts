@@ -5,6 +5,7 @@
  * its shims, mounts, netns and bridge are all gone afterwards.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,6 +48,8 @@ void describe('CriRuntimeService over containerd', { skip }, () => {
     portMappings: [],
     labels: { app: 'web' },
     annotations: { note: 'kept' },
+    // Our own parent, removed afterwards (containerd would otherwise use /k8s.io).
+    linux: { cgroupParent: `/tkcd-test-${process.pid}` },
   };
   const container = (name: string, command: string[], attempt = 0): ContainerConfig => ({
     metadata: { name, attempt },
@@ -74,6 +77,7 @@ void describe('CriRuntimeService over containerd', { skip }, () => {
     await runtime?.close();
     await daemon?.stop();
     rmSync(dir, { recursive: true, force: true });
+    execFileSync('sh', ['-c', `for d in /sys/fs/cgroup/*/tkcd-test-${process.pid}; do rmdir "$d" 2>/dev/null; done; true`]);
   });
 
   void it('imports images from the node store and reports them by ID', async () => {
