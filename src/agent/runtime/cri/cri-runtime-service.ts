@@ -13,8 +13,8 @@
  *    contract says; everything else is an Error naming the operation and the runtime's reason.
  *  - createContainer makes sure the image is in containerd first (through the CriImageService, which imports
  *    from the node's store), so callers that skip pullImage still get their image.
- *  - exec, attach and portForward: CRI hands out a URL of containerd's streaming server; speaking its
- *    protocols (SPDY or WebSocket channels) is not built yet, so these reject with a clear error.
+ *  - exec, attach and portForward: CRI hands out a URL of containerd's streaming server, which
+ *    streaming-client.ts speaks to over WebSocket (v4 channels; no stdin half-close, see there).
  *  - hostAliases are not part of CRI (upstream's kubelet writes /etc/hosts as a mount): ignored here.
  */
 import type { Duplex } from 'node:stream';
@@ -36,6 +36,7 @@ import { RuntimeNotFoundError } from '../../cri/runtime-service.js';
 import type { CriClient, CriMessage } from './cri-client.js';
 import { CriCallError, isCriNotFound } from './cri-client.js';
 import type { CriImageService } from './cri-image-service.js';
+import { streamExec, streamPortForward } from './streaming-client.js';
 
 /** IMAGE_ANNOTATION carries the image reference as the caller gave it (see the file comment). */
 const IMAGE_ANNOTATION = 'io.tkube.image';
@@ -370,19 +371,39 @@ export class CriRuntimeService implements RuntimeService {
     }
   }
 
-  async exec(id: string, _cmd: readonly string[], _streams: StreamOptions): Promise<number> {
-    await this.containerStatus(id);
-    throw new Error(`Cannot exec in container ${id}: streaming exec is not supported by the CRI backend yet (execSync is)`);
+  async exec(id: string, cmd: readonly string[], streams: StreamOptions): Promise<number> {
+    const tty = streams.tty ?? false;
+    let url: string;
+    try {
+      const res = await this.#client.runtime('Exec', { containerId: id, cmd: [...cmd], tty, stdin: !!streams.stdin, stdout: !!streams.stdout || (!streams.stdin && !streams.stderr), stderr: !tty && !!streams.stderr });
+      url = String(res['url'] ?? '');
+    } catch (err) {
+      throw this.#fail(err, `exec in container ${id}`, 'container', id);
+    }
+    return streamExec(url, streams);
   }
 
-  async attach(id: string, _streams: StreamOptions): Promise<void> {
-    await this.containerStatus(id);
-    throw new Error(`Cannot attach to container ${id}: attach is not supported by the CRI backend yet`);
+  async attach(id: string, streams: StreamOptions): Promise<void> {
+    const tty = streams.tty ?? false;
+    let url: string;
+    try {
+      const res = await this.#client.runtime('Attach', { containerId: id, tty, stdin: !!streams.stdin, stdout: !!streams.stdout || (!streams.stdin && !streams.stderr), stderr: !tty && !!streams.stderr });
+      url = String(res['url'] ?? '');
+    } catch (err) {
+      throw this.#fail(err, `attach to container ${id}`, 'container', id);
+    }
+    await streamExec(url, streams);
   }
 
-  async portForward(sandboxId: string, port: number, _stream: Duplex): Promise<void> {
-    await this.podSandboxStatus(sandboxId);
-    throw new Error(`Cannot forward port ${port} of pod sandbox ${sandboxId}: port forwarding is not supported by the CRI backend yet`);
+  async portForward(sandboxId: string, port: number, stream: Duplex): Promise<void> {
+    let url: string;
+    try {
+      const res = await this.#client.runtime('PortForward', { podSandboxId: sandboxId, port: [port] });
+      url = String(res['url'] ?? '');
+    } catch (err) {
+      throw this.#fail(err, `forward port ${port} of pod sandbox ${sandboxId}`, 'sandbox', sandboxId);
+    }
+    return streamPortForward(url, port, stream);
   }
 
   async containerStats(id: string): Promise<ContainerStats | undefined> {
