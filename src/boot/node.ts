@@ -2,7 +2,7 @@
  * startNode: a real node in this process — the image store (built-in images added, the air-gap dir imported), a
  * container runtime, and the kubelet — for `tkube server --container-runtime runc`, or, with
  * `--container-runtime-endpoint unix:///…/containerd.sock`, a CRI runtime (containerd) that gets its images from
- * the same store. The kubelet is an API client like the other components.
+ * the same store, or with `--container-runtime containerd`, a private containerd this node starts and stops. The kubelet is an API client like the other components.
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import type { ImageService } from '../agent/cri/image-service.js';
 import type { RuntimeService } from '../agent/cri/runtime-service.js';
 import { exportOciArchive } from '../agent/images/oci-archive-export.js';
 import { Kubelet } from '../agent/kubelet/kubelet.js';
+import { startContainerd, writeContainerdConfig, type RunningContainerd } from '../agent/runtime/cri/containerd-daemon.js';
 import { CriClient } from '../agent/runtime/cri/cri-client.js';
 import { CriImageService } from '../agent/runtime/cri/cri-image-service.js';
 import { CriRuntimeService } from '../agent/runtime/cri/cri-runtime-service.js';
@@ -27,8 +28,11 @@ const CRI_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
 export interface NodeBootConfig {
   readonly client: RestClient;
   readonly dataDir: string;
-  /** `cri` talks to `runtimeEndpoint` (a containerd started by the user or a test, see containerd-daemon.ts). */
-  readonly runtime: 'runc' | 'cri';
+  /**
+   * `cri` talks to `runtimeEndpoint` (a containerd started by the user or a test, see containerd-daemon.ts);
+   * `containerd` starts a private containerd under `<data-dir>/agent/containerd` and talks to it.
+   */
+  readonly runtime: 'runc' | 'cri' | 'containerd';
   /** `unix:///path/containerd.sock`, for the `cri` runtime. */
   readonly runtimeEndpoint?: string;
   readonly nodeName?: string;
@@ -52,8 +56,16 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   const store = await openImageStore(config.dataDir, { prepare: true });
   let runtime: RuntimeService;
   let images: ImageService;
-  if (config.runtime === 'cri') {
-    const endpoint = config.runtimeEndpoint ?? '';
+  let daemon: RunningContainerd | undefined;
+  if (config.runtime === 'containerd') {
+    if (process.getuid?.() !== 0) throw new Error('Cannot run a node with the containerd runtime: it needs root');
+    const dir = join(agentDir, 'containerd');
+    await writeContainerdConfig(dir, { sandboxImage: CRI_SANDBOX_IMAGE });
+    daemon = await startContainerd(dir);
+    config.log.info('Started containerd', { pid: daemon.pid, endpoint: daemon.paths.endpoint });
+  }
+  if (config.runtime === 'cri' || daemon) {
+    const endpoint = daemon?.paths.endpoint ?? config.runtimeEndpoint ?? '';
     const client = new CriClient({ endpoint });
     const criImages = new CriImageService({ client, endpoint, local: { imageStatus: (ref) => store.imageStatus(ref), archive: (ref) => exportOciArchive(imageStoreRoot(config.dataDir), ref) } });
     try {
@@ -62,6 +74,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       await criImages.pullImage(CRI_SANDBOX_IMAGE);
     } catch (err) {
       client.close();
+      await daemon?.stop({ keepPods: true });
       throw new Error(`Cannot use the container runtime at ${endpoint}: ${err instanceof Error ? err.message : String(err)}`);
     }
     runtime = new CriRuntimeService({ client, images: criImages });
@@ -89,6 +102,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   } catch (err) {
     await server.stop();
     await runtime.close();
+    await daemon?.stop({ keepPods: true });
     throw err;
   }
   return {
@@ -97,6 +111,8 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       await kubelet.stop();
       await server.stop();
       await runtime.close();
+      // Pods outlive the agent with every runtime: containerd goes, its shims keep the containers running.
+      await daemon?.stop({ keepPods: true });
     },
   };
 }

@@ -44,7 +44,7 @@ export interface ServerConfig {
    * `--container-runtime`: run a real node in this process with this runtime ("runc"); unset runs none yet (the
    * embedded node becomes the default once the node agent is complete). Ignored with `disableAgent`.
    */
-  readonly containerRuntime?: 'runc';
+  readonly containerRuntime?: 'runc' | 'containerd';
   /**
    * `--container-runtime-endpoint unix:///…/containerd.sock`: run a real node in this process whose containers run
    * in that CRI runtime (containerd 1.6 with a config like containerd-daemon.ts writes). Ignored with `disableAgent`.

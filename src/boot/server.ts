@@ -152,7 +152,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       node = await startNode({
         client: kubeletClient,
         dataDir: config.dataDir,
-        ...(config.containerRuntimeEndpoint ? { runtime: 'cri' as const, runtimeEndpoint: config.containerRuntimeEndpoint } : { runtime: 'runc' as const }),
+        ...(config.containerRuntimeEndpoint ? { runtime: 'cri' as const, runtimeEndpoint: config.containerRuntimeEndpoint } : { runtime: config.containerRuntime ?? 'runc' }),
         nodeName: config.nodeName,
         nodeIP,
         tls: { certPem: serving.certPem, keyPem: serving.keyPem, clientCaPem: certs.ca.pem.certPem },

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startContainerd, writeContainerdConfig, type RunningContainerd } from '../../src/agent/runtime/cri/containerd-daemon.js';
@@ -24,7 +24,7 @@ interface PodJson {
 void describe('kubelet with the containerd CRI runtime', { skip }, () => {
   // Short: containerd's socket path must stay under the unix socket limit.
   const dir = mkdtempSync('/tmp/tkcdi-');
-  const subnet = `10.88.${randomInt(0, 255)}`;
+  const subnet = `10.88.${randomInt(1, 255)}`;
   let daemon: RunningContainerd | undefined;
   let c: TestCluster | undefined;
   const node = `tkube-cd-${process.pid}`;
@@ -69,5 +69,40 @@ void describe('kubelet with the containerd CRI runtime', { skip }, () => {
     assert.deepEqual((await k.kubectlOk(['logs', 'once'])).split('\n').sort(), ['', 'done', 'first', 'oops']);
     assert.match(await k.kubectlOk(['logs', 'once', '--tail=1', '--timestamps']), /^\d{4}-\d\d-\d\dT[\d:.]+Z (done|oops)\n$/);
     await k.kubectlOk(['delete', 'pod', 'sleeper', 'once', '--grace-period=1', '--timeout=60s']);
+  });
+});
+
+void describe('kubelet with a containerd it starts itself (--container-runtime containerd)', { skip }, () => {
+  let c: TestCluster | undefined;
+  const node = `tkube-cde-${process.pid}`;
+  const podUids: string[] = [];
+  // Our own data dir (TestCluster would remove its own on stop, before the cleanup below could read it).
+  const dataDir = mkdtempSync('/tmp/tkcde-');
+
+  before(async () => {
+    c = await TestCluster.start({ agent: true, dataDir, args: ['--container-runtime', 'containerd', '--node-name', node] });
+  });
+
+  after(async () => {
+    if (c) {
+      await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
+      await c.stop();
+    }
+    // The server stopped its containerd and left pods running (as a node restart would want); start it once
+    // more over the same dirs to remove whatever is left, then remove its mounts and bridge.
+    const cd = join(dataDir, 'agent', 'containerd');
+    if (existsSync(join(cd, 'config.toml'))) await (await startContainerd(cd)).stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    const dirs = podUids.map((u) => `/sys/fs/cgroup/*/kubepods/pod${u}`).join(' ');
+    execFileSync('sh', ['-c', `for d in ${dirs}; do rmdir "$d" 2>/dev/null; done; for d in /sys/fs/cgroup/*/kubepods; do rmdir "$d" 2>/dev/null; done; true`]);
+  });
+
+  void it('runs a busybox pod and serves its logs', async () => {
+    const k = c as TestCluster;
+    await eventually(async () => /\sReady\s/.test(await k.kubectlOk(['get', 'node', node])), 30_000);
+    await k.kubectlOk(['run', 'hello', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo hello from containerd']);
+    podUids.push((await k.kubectlOk(['get', 'pod', 'hello', '-o', 'jsonpath={.metadata.uid}'])).trim());
+    await eventually(async () => (JSON.parse(await k.kubectlOk(['get', 'pod', 'hello', '-o', 'json'])) as PodJson).status?.phase === 'Succeeded', 90_000);
+    assert.equal(await k.kubectlOk(['logs', 'hello']), 'hello from containerd\n');
   });
 });

@@ -127,7 +127,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--node-monitor-grace-period <duration>', 'how long a node may miss heartbeats before it is marked Unknown', parseDurationMs, 40_000)
     .option('--simulated-nodes <n>', 'run N simulated nodes (sim-0 …) in this process, for tests and demos', parseCount, 0)
     .option('--disable-scheduler', 'run no scheduler in this process', false)
-    .option('--container-runtime <name>', 'run a real node in this process with this runtime: runc (needs root, runc and busybox-static)')
+    .option('--container-runtime <name>', 'run a real node in this process with this runtime: runc (needs root, runc and busybox-static) or containerd (also needs Debian\'s containerd and containernetworking-plugins; a private daemon under <data-dir>/agent/containerd)')
     .option('--container-runtime-endpoint <url>', 'run a real node in this process with the CRI runtime at this socket: unix:///path/containerd.sock (containerd 1.6; images come from the node image store)')
     .option('--node-name <name>', 'name of the node run in this process (default: the host name)')
     .option('--kubelet-port <port>', "port of the node's kubelet endpoint (default 10250; 0 = any free port)", parseCount)
@@ -141,8 +141,8 @@ export function addServerFlags(cmd: Command): Command {
 }
 
 /** parseContainerRuntime checks `--container-runtime`. */
-function parseContainerRuntime(value: string): 'runc' {
-  if (value !== 'runc') throw new CliError(`unknown container runtime "${value}": runc is the only one so far`);
+function parseContainerRuntime(value: string): 'runc' | 'containerd' {
+  if (value !== 'runc' && value !== 'containerd') throw new CliError(`unknown container runtime "${value}": use runc or containerd`);
   return value;
 }
 

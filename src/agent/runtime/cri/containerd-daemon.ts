@@ -32,7 +32,7 @@ const run = promisify(execFile);
 export interface ContainerdOptions {
   /** The image every sandbox runs. @default "registry.k8s.io/pause:3.10" (built in, see builtin-images.ts) */
   readonly sandboxImage?: string;
-  /** Pod subnet of the bridge network. @default "10.88.0.0/24" */
+  /** Pod subnet of the bridge network. @default "10.88.0.0/24" (tests use other 10.88.x.0/24 subnets) */
   readonly podSubnet?: string;
   /** Linux bridge name (≤ 15 characters). @default "tkcd" + 6 hex digits of the dir's hash */
   readonly bridgeName?: string;
@@ -156,8 +156,10 @@ export interface RunningContainerd {
   /**
    * stop removes every pod sandbox through CRI (so shims, netns and mounts go with them), stops the daemon by
    * its pid (SIGTERM, then SIGKILL after 10 s), unmounts what is left under its dirs and deletes its bridge.
+   * With `keepPods` it only stops the daemon: the pods' shims keep their containers running, and the next
+   * containerd over the same dirs finds them again (a node restarting).
    */
-  stop(): Promise<void>;
+  stop(options?: { readonly keepPods?: boolean }): Promise<void>;
 }
 
 /** startContainerd starts containerd with `dir`'s config and resolves once its CRI services answer. */
@@ -197,7 +199,15 @@ export async function startContainerd(dir: string, options: { readonly startTime
     client.close();
     throw err;
   }
-  const stop = async (): Promise<void> => {
+  const stop = async (stopOptions: { readonly keepPods?: boolean } = {}): Promise<void> => {
+    if (stopOptions.keepPods) {
+      client.close();
+      if (dead === undefined) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+      return;
+    }
     try {
       const list = await client.runtime('ListPodSandbox', {}, 10_000);
       for (const s of (list['items'] ?? []) as { id: string }[]) {
