@@ -24,7 +24,8 @@ export class CriCallError extends Error {
     readonly code: number,
     readonly details: string,
   ) {
-    super(`CRI ${method} failed: ${details || grpc.status[code] || `gRPC status ${code}`}`);
+    // grpc-js appends an empty "Resolution note:" to connection failures; it says nothing.
+    super(`CRI ${method} failed: ${details.replace(/\s*Resolution note:\s*$/, '') || grpc.status[code] || `gRPC status ${code}`}`);
     this.name = 'CriCallError';
   }
 }
