@@ -218,6 +218,14 @@ void describe('CriRuntimeService over containerd', { skip }, () => {
     const closed = Duplex.from({ readable: new PassThrough(), writable: new PassThrough() });
     await assert.rejects(runtime.portForward(sid, 9, closed), /Cannot forward port 9/);
     await assert.rejects(runtime.portForward('nope', 80, closed), RuntimeNotFoundError);
+
+    // attach follows the main process's output until it exits.
+    const late = await runtime.createContainer(sid, container('late', ['sh', '-c', 'sleep 1; echo late-line']), sandbox);
+    await runtime.startContainer(late);
+    const attached: Buffer[] = [];
+    await runtime.attach(late, { stdout: new PassThrough().on('data', (c: Buffer) => attached.push(c)) });
+    assert.equal(Buffer.concat(attached).toString(), 'late-line\n');
+    await assert.rejects(runtime.exec('nope', ['true'], {}), RuntimeNotFoundError);
     await runtime.removePodSandbox(sid);
   });
 });
