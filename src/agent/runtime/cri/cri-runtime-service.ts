@@ -301,19 +301,29 @@ export class CriRuntimeService implements RuntimeService {
     }
   }
 
-  async containerStatus(id: string): Promise<ContainerStatus> {
+  containerStatus(id: string): Promise<ContainerStatus> {
+    return this.#containerStatus(id, undefined);
+  }
+
+  /**
+   * #containerStatus reads one container. CRI's status lacks the sandbox ID: a list already knows it; otherwise
+   * it comes from containerd's verbose info (which also carries the whole OCI spec, so lists avoid it).
+   */
+  async #containerStatus(id: string, knownSandboxId: string | undefined): Promise<ContainerStatus> {
     let res: CriMessage;
     try {
-      res = await this.#client.runtime('ContainerStatus', { containerId: id, verbose: true });
+      res = await this.#client.runtime('ContainerStatus', { containerId: id, verbose: knownSandboxId === undefined });
     } catch (err) {
       throw this.#fail(err, `read the status of container ${id}`, 'container', id);
     }
     const s = (res['status'] ?? {}) as CriMessage;
-    let sandboxId = '';
-    try {
-      sandboxId = String((JSON.parse((res['info'] as Record<string, string> | undefined)?.['info'] ?? '{}') as { sandboxID?: string }).sandboxID ?? '');
-    } catch {
-      // Left empty: the verbose info is containerd's, not part of CRI.
+    let sandboxId = knownSandboxId ?? '';
+    if (knownSandboxId === undefined) {
+      try {
+        sandboxId = String((JSON.parse((res['info'] as Record<string, string> | undefined)?.['info'] ?? '{}') as { sandboxID?: string }).sandboxID ?? '');
+      } catch {
+        // Left empty: the verbose info is containerd's, not part of CRI.
+      }
     }
     const md = (s['metadata'] ?? {}) as CriMessage;
     const annotations = (s['annotations'] ?? {}) as Record<string, string>;
@@ -348,8 +358,7 @@ export class CriRuntimeService implements RuntimeService {
     const out: ContainerStatus[] = [];
     for (const item of (res['containers'] ?? []) as CriMessage[]) {
       try {
-        const status = await this.containerStatus(String(item['id']));
-        out.push(status.sandboxId === '' ? { ...status, sandboxId: String(item['podSandboxId'] ?? '') } : status);
+        out.push(await this.#containerStatus(String(item['id']), String(item['podSandboxId'] ?? '')));
       } catch (err) {
         if (!(err instanceof RuntimeNotFoundError)) throw err;
       }
