@@ -105,4 +105,22 @@ void describe('kubelet with a containerd it starts itself (--container-runtime c
     await eventually(async () => (JSON.parse(await k.kubectlOk(['get', 'pod', 'hello', '-o', 'json'])) as PodJson).status?.phase === 'Succeeded', 90_000);
     assert.equal(await k.kubectlOk(['logs', 'hello']), 'hello from containerd\n');
   });
+
+  void it('keeps pods running when the server is killed and adopts them after a restart', async () => {
+    const k = c as TestCluster;
+    await k.kubectlOk(['run', 'survivor', '--image=busybox', '--', 'sh', '-c', 'echo up; exec sleep 3600']);
+    podUids.push((await k.kubectlOk(['get', 'pod', 'survivor', '-o', 'jsonpath={.metadata.uid}'])).trim());
+    const before = await eventually(async () => {
+      const p = JSON.parse(await k.kubectlOk(['get', 'pod', 'survivor', '-o', 'json'])) as PodJson & { status?: { containerStatuses?: { containerID?: string }[] } };
+      return p.status?.phase === 'Running' ? p.status.containerStatuses?.[0]?.containerID : undefined;
+    }, 90_000);
+    // SIGKILL: the server cannot stop its containerd, which the restarted server replaces (pods stay up).
+    await k.restart('SIGKILL', { agent: true, dataDir, args: ['--container-runtime', 'containerd', '--node-name', node] });
+    await eventually(async () => /\sReady\s/.test(await k.kubectlOk(['get', 'node', node])), 60_000);
+    const after = JSON.parse(await k.kubectlOk(['get', 'pod', 'survivor', '-o', 'json'])) as PodJson & { status?: { containerStatuses?: { containerID?: string; restartCount?: number }[] } };
+    assert.equal(after.status?.phase, 'Running');
+    assert.equal(after.status?.containerStatuses?.[0]?.containerID, before);
+    assert.equal(after.status?.containerStatuses?.[0]?.restartCount, 0);
+    assert.equal(await k.kubectlOk(['logs', 'survivor']), 'up\n');
+  });
 });

@@ -166,9 +166,11 @@ export interface RunningContainerd {
 export async function startContainerd(dir: string, options: { readonly startTimeoutMs?: number; readonly bridgeName?: string } = {}): Promise<RunningContainerd> {
   const paths = containerdPaths(dir, options.bridgeName);
   if (!existsSync(paths.config)) throw new Error(`Cannot start containerd: ${paths.config} is missing (writeContainerdConfig first)`);
+  await stopLeftoverDaemon(dir, paths.config);
   const logFd = openSync(join(dir, 'containerd.log'), 'a');
   const child = spawn('containerd', ['--config', paths.config], { stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
+  if (child.pid !== undefined) writeFileSync(join(dir, 'containerd.pid'), String(child.pid));
   const exited = new Promise<number | null>((resolve) => {
     child.on('exit', (code) => resolve(code));
     child.on('error', () => resolve(-1));
@@ -227,6 +229,31 @@ export async function startContainerd(dir: string, options: { readonly startTime
     await cleanupContainerdHost(paths);
   };
   return { pid, paths, stop };
+}
+
+/**
+ * stopLeftoverDaemon stops the containerd a previous process started over `dir` and left behind (it was killed
+ * before it could stop it): that daemon holds the dir's database lock, so a new one could not start. It is
+ * recognised by the pid file and its command line naming this dir's config; its pods' shims keep running.
+ */
+async function stopLeftoverDaemon(dir: string, config: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dir, 'containerd.pid'), 'utf8').trim());
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (!(cmdline[0] ?? '').endsWith('containerd') || !cmdline.includes(config)) return;
+  } catch {
+    return;
+  }
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (existsSync(`/proc/${pid}`)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** cleanupContainerdHost unmounts everything under the daemon's dirs and deletes its bridge (after the daemon stopped). */
