@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startContainerd, writeContainerdConfig, type RunningContainerd } from '../../src/agent/runtime/cri/containerd-daemon.js';
@@ -32,7 +32,7 @@ void describe('kubelet with the containerd CRI runtime', { skip }, () => {
   before(async () => {
     await writeContainerdConfig(join(dir, 'cd'), { podSubnet: `${subnet}.0/24` });
     daemon = await startContainerd(join(dir, 'cd'));
-    c = await TestCluster.start({ agent: true, args: ['--container-runtime-endpoint', daemon.paths.endpoint, '--node-name', node] });
+    c = await TestCluster.start({ agent: true, args: ['--container-runtime-endpoint', daemon.paths.endpoint, '--node-name', node, '--kubelet-port', '0'] });
   });
 
   const podUids: string[] = [];
@@ -69,58 +69,5 @@ void describe('kubelet with the containerd CRI runtime', { skip }, () => {
     assert.deepEqual((await k.kubectlOk(['logs', 'once'])).split('\n').sort(), ['', 'done', 'first', 'oops']);
     assert.match(await k.kubectlOk(['logs', 'once', '--tail=1', '--timestamps']), /^\d{4}-\d\d-\d\dT[\d:.]+Z (done|oops)\n$/);
     await k.kubectlOk(['delete', 'pod', 'sleeper', 'once', '--grace-period=1', '--timeout=60s']);
-  });
-});
-
-void describe('kubelet with a containerd it starts itself (--container-runtime containerd)', { skip }, () => {
-  let c: TestCluster | undefined;
-  const node = `tkube-cde-${process.pid}`;
-  const podUids: string[] = [];
-  // Our own data dir (TestCluster would remove its own on stop, before the cleanup below could read it).
-  const dataDir = mkdtempSync('/tmp/tkcde-');
-
-  before(async () => {
-    c = await TestCluster.start({ agent: true, dataDir, args: ['--container-runtime', 'containerd', '--node-name', node] });
-  });
-
-  after(async () => {
-    if (c) {
-      await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
-      await c.stop();
-    }
-    // The server stopped its containerd and left pods running (as a node restart would want); start it once
-    // more over the same dirs to remove whatever is left, then remove its mounts and bridge.
-    const cd = join(dataDir, 'agent', 'containerd');
-    if (existsSync(join(cd, 'config.toml'))) await (await startContainerd(cd)).stop();
-    rmSync(dataDir, { recursive: true, force: true });
-    const dirs = podUids.map((u) => `/sys/fs/cgroup/*/kubepods/pod${u}`).join(' ');
-    execFileSync('sh', ['-c', `for d in ${dirs}; do rmdir "$d" 2>/dev/null; done; for d in /sys/fs/cgroup/*/kubepods; do rmdir "$d" 2>/dev/null; done; true`]);
-  });
-
-  void it('runs a busybox pod and serves its logs', async () => {
-    const k = c as TestCluster;
-    await eventually(async () => /\sReady\s/.test(await k.kubectlOk(['get', 'node', node])), 30_000);
-    await k.kubectlOk(['run', 'hello', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo hello from containerd']);
-    podUids.push((await k.kubectlOk(['get', 'pod', 'hello', '-o', 'jsonpath={.metadata.uid}'])).trim());
-    await eventually(async () => (JSON.parse(await k.kubectlOk(['get', 'pod', 'hello', '-o', 'json'])) as PodJson).status?.phase === 'Succeeded', 90_000);
-    assert.equal(await k.kubectlOk(['logs', 'hello']), 'hello from containerd\n');
-  });
-
-  void it('keeps pods running when the server is killed and adopts them after a restart', async () => {
-    const k = c as TestCluster;
-    await k.kubectlOk(['run', 'survivor', '--image=busybox', '--', 'sh', '-c', 'echo up; exec sleep 3600']);
-    podUids.push((await k.kubectlOk(['get', 'pod', 'survivor', '-o', 'jsonpath={.metadata.uid}'])).trim());
-    const before = await eventually(async () => {
-      const p = JSON.parse(await k.kubectlOk(['get', 'pod', 'survivor', '-o', 'json'])) as PodJson & { status?: { containerStatuses?: { containerID?: string }[] } };
-      return p.status?.phase === 'Running' ? p.status.containerStatuses?.[0]?.containerID : undefined;
-    }, 90_000);
-    // SIGKILL: the server cannot stop its containerd, which the restarted server replaces (pods stay up).
-    await k.restart('SIGKILL', { agent: true, dataDir, args: ['--container-runtime', 'containerd', '--node-name', node] });
-    await eventually(async () => /\sReady\s/.test(await k.kubectlOk(['get', 'node', node])), 60_000);
-    const after = JSON.parse(await k.kubectlOk(['get', 'pod', 'survivor', '-o', 'json'])) as PodJson & { status?: { containerStatuses?: { containerID?: string; restartCount?: number }[] } };
-    assert.equal(after.status?.phase, 'Running');
-    assert.equal(after.status?.containerStatuses?.[0]?.containerID, before);
-    assert.equal(after.status?.containerStatuses?.[0]?.restartCount, 0);
-    assert.equal(await k.kubectlOk(['logs', 'survivor']), 'up\n');
   });
 });
