@@ -28,3 +28,5 @@ cpSync(join(root, 'src/api/schema/data'), join(dist, 'data'), { recursive: true 
 cpSync(join(root, 'src/agent/runtime/runc/shim.c'), join(dist, 'data', 'shim.c'));
 // The process runtime's per-container supervisor, run with the bare node binary.
 cpSync(join(root, 'src/agent/runtime/process/supervisor.mjs'), join(dist, 'data', 'supervisor.mjs'));
+// The CRI v1 API subset the containerd backend loads at run time.
+cpSync(join(root, 'src/agent/runtime/cri/cri-api.proto'), join(dist, 'data', 'cri-api.proto'));

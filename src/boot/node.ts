@@ -1,11 +1,12 @@
 /**
  * startNode: a real node in this process — the image store (built-in images added, the air-gap dir imported), a
- * container runtime, and the kubelet — for `tkube server --container-runtime runc|process|auto`. The kubelet is an
- * API client like the other components.
+ * container runtime, and the kubelet — for `tkube server --container-runtime runc|process|auto|containerd` or
+ * `--container-runtime-endpoint unix:///…/containerd.sock`. The kubelet is an API client like the other components.
  *
  * Runtimes: `runc` (root, runc and a C compiler for its shim) isolates pods in namespaces and cgroups; `process`
  * runs containers as plain host processes (no root needed, no isolation); `auto` picks runc when the machine has
- * what it needs, else process.
+ * what it needs, else process; `cri` (from `--container-runtime-endpoint`) talks CRI to a containerd that gets its
+ * images from the same store; `containerd` starts a private containerd under `<data-dir>/agent/containerd`.
  */
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -21,6 +22,12 @@ import { BridgeNetwork } from '../agent/network/bridge-network.js';
 import { PendingPodNetwork } from '../agent/network/pending-pod-network.js';
 import { LocalPathReclaimer } from '../agent/volumes/local-path-reclaimer.js';
 import { DEFAULT_LOCAL_PATH_BASE } from '../api/core/local-path.js';
+import type { ImageService } from '../agent/cri/image-service.js';
+import { exportOciArchive } from '../agent/images/oci-archive-export.js';
+import { startContainerd, writeContainerdConfig, type RunningContainerd } from '../agent/runtime/cri/containerd-daemon.js';
+import { CriClient } from '../agent/runtime/cri/cri-client.js';
+import { CriImageService } from '../agent/runtime/cri/cri-image-service.js';
+import { CriRuntimeService } from '../agent/runtime/cri/cri-runtime-service.js';
 import { RuncRuntime } from '../agent/runtime/runc/runc-runtime.js';
 import { KubeletServer } from '../agent/server/kubelet-server.js';
 import { RealClock } from '../base/clock/clock.js';
@@ -28,11 +35,20 @@ import type { Logger } from '../base/log/logger.js';
 import type { RestClient } from '../client/rest-client.js';
 import { importAirGapImages, imageStoreRoot, openImageStore } from './images.js';
 
+/** The sandbox image containerd is configured with (writeContainerdConfig's default); imported before the first pod. */
+const CRI_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
+
 /** NodeBootConfig describes the node to run. */
 export interface NodeBootConfig {
   readonly client: RestClient;
   readonly dataDir: string;
-  readonly runtime: NodeRuntimeName;
+  /**
+   * runc/process/auto: our own runtimes. `cri` talks to `runtimeEndpoint` (a containerd started by the user or a
+   * test, see containerd-daemon.ts); `containerd` starts a private containerd under `<data-dir>/agent/containerd`.
+   */
+  readonly runtime: NodeRuntimeName | 'cri' | 'containerd';
+  /** `unix:///path/containerd.sock`, for the `cri` runtime. */
+  readonly runtimeEndpoint?: string;
   readonly nodeName?: string;
   readonly nodeIP: string;
   /** The node's serving certificate (signed by the cluster CA) and the CA that signs API server client certs. */
@@ -98,27 +114,54 @@ function warnIfOomPreferred(log: Logger): void {
 
 /** startNode registers the node and starts running its pods. */
 export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
-  const runtimeName = resolveNodeRuntime(config.runtime);
-  if (runtimeName === 'runc' && process.getuid?.() !== 0) throw new Error('Cannot run a node with the runc runtime: it needs root (--container-runtime process needs none)');
+  const runtimeName = config.runtime === 'cri' || config.runtime === 'containerd' ? config.runtime : resolveNodeRuntime(config.runtime);
+  if ((runtimeName === 'runc' || runtimeName === 'containerd') && process.getuid?.() !== 0) throw new Error(`Cannot run a node with the ${runtimeName} runtime: it needs root (--container-runtime process needs none)`);
   const thresholds = parseEvictionHard(config.evictionHard ?? DEFAULT_EVICTION_HARD);
   if ('error' in thresholds) throw new Error(`Cannot start the node: --eviction-hard: ${thresholds.error}`);
   const agentDir = join(config.dataDir, 'agent');
   const storeOptions = { ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}), disableDefaultRegistryEndpoint: config.disableDefaultRegistryEndpoint === true };
   // A machine without busybox-static (typical where the process runtime is used) has no built-in images; the node
   // still starts and runs what was imported or can be pulled.
-  const images = await openImageStore(config.dataDir, { prepare: true, ...storeOptions }).catch(async (err: unknown) => {
+  const store = await openImageStore(config.dataDir, { prepare: true, ...storeOptions }).catch(async (err: unknown) => {
     config.log.warn('No built-in images: only imported or pulled images can run', { err: err instanceof Error ? err.message : String(err) });
-    const store = await openImageStore(config.dataDir, storeOptions);
-    await importAirGapImages(store, join(imageStoreRoot(config.dataDir), 'import'));
-    return store;
+    const opened = await openImageStore(config.dataDir, storeOptions);
+    await importAirGapImages(opened, join(imageStoreRoot(config.dataDir), 'import'));
+    return opened;
   });
   // The runtime exists before the Node does; the bridge needs the Node's podCIDR, so sandboxes wait for it. The
-  // process runtime has no network namespaces: its pods use the node's network.
+  // process runtime has no network namespaces (its pods use the node's network); containerd has its own CNI config.
   const network = runtimeName === 'runc' && config.podNetwork !== 'none' ? new PendingPodNetwork() : undefined;
-  const runtime: RuntimeService =
-    runtimeName === 'runc'
-      ? new RuncRuntime({ root: join(agentDir, 'runc'), images, log: config.log.child('runc'), ...(network ? { network } : {}) })
-      : new ProcessRuntime({ root: join(agentDir, 'process'), images, log: config.log.child('process') });
+  let runtime: RuntimeService;
+  let images: ImageService & Partial<Pick<typeof store, 'lastUsed' | 'pruneBlobs'>>;
+  let daemon: RunningContainerd | undefined;
+  if (runtimeName === 'containerd') {
+    const dir = join(agentDir, 'containerd');
+    await writeContainerdConfig(dir, { sandboxImage: CRI_SANDBOX_IMAGE });
+    daemon = await startContainerd(dir);
+    config.log.info('Started containerd', { pid: daemon.pid, endpoint: daemon.paths.endpoint });
+  }
+  if (runtimeName === 'cri' || daemon) {
+    const endpoint = daemon?.paths.endpoint ?? config.runtimeEndpoint ?? '';
+    const client = new CriClient({ endpoint });
+    const criImages = new CriImageService({ client, endpoint, local: { imageStatus: (ref) => store.imageStatus(ref), archive: (ref) => exportOciArchive(imageStoreRoot(config.dataDir), ref) } });
+    try {
+      const v = await new CriRuntimeService({ client }).version();
+      config.log.info('Container runtime', { endpoint, runtime: `${v.runtimeName}://${v.runtimeVersion}` });
+      await criImages.pullImage(CRI_SANDBOX_IMAGE);
+    } catch (err) {
+      client.close();
+      await daemon?.stop({ keepPods: true });
+      throw new Error(`Cannot use the container runtime at ${endpoint}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    runtime = new CriRuntimeService({ client, images: criImages });
+    images = criImages;
+  } else if (runtimeName === 'runc') {
+    runtime = new RuncRuntime({ root: join(agentDir, 'runc'), images: store, log: config.log.child('runc'), ...(network ? { network } : {}) });
+    images = store;
+  } else {
+    runtime = new ProcessRuntime({ root: join(agentDir, 'process'), images: store, log: config.log.child('process') });
+    images = store;
+  }
   config.log.info('Container runtime chosen', { runtime: runtimeName, asked: config.runtime });
   const nodeName = (config.nodeName ?? hostname()).toLowerCase();
   warnIfOomPreferred(config.log);
@@ -155,6 +198,8 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   } catch (err) {
     network?.fail(err as Error);
     await server.stop();
+    await runtime.close();
+    await daemon?.stop({ keepPods: true });
     throw err;
   }
   if (network) {
@@ -188,6 +233,9 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       network?.fail(new Error('the node is stopping'));
       await kubelet.stop();
       await server.stop();
+      await runtime.close();
+      // Pods outlive the agent with every runtime: containerd goes, its shims keep the containers running.
+      await daemon?.stop({ keepPods: true });
     },
   };
 }

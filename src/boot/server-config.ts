@@ -45,7 +45,12 @@ export interface ServerConfig {
    * when root and runc are there, else process); unset runs none yet (the embedded node becomes the default once
    * the node agent is complete). Ignored with `disableAgent`.
    */
-  readonly containerRuntime?: 'runc' | 'process' | 'auto';
+  readonly containerRuntime?: 'runc' | 'process' | 'auto' | 'containerd';
+  /**
+   * `--container-runtime-endpoint unix:///…/containerd.sock`: run a real node in this process whose containers run
+   * in that CRI runtime (containerd 1.6 with a config like containerd-daemon.ts writes). Ignored with `disableAgent`.
+   */
+  readonly containerRuntimeEndpoint?: string;
   /** `--pod-network` of the embedded node: "bridge" (a bridge with the Node's podCIDR) or "none" (loopback only). @default "bridge" */
   readonly podNetwork?: 'bridge' | 'none';
   /** `--pod-bridge-name` of the embedded node's pod network. @default "tkube0" */

@@ -150,14 +150,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   }
   const kubeletClient = componentClient('tkube-kubelet');
   let node: RunningNode | undefined;
-  if (config.containerRuntime && !config.disableAgent) {
+  if ((config.containerRuntime || config.containerRuntimeEndpoint) && !config.disableAgent) {
     try {
       const nodeIP = clientHost(config.bindAddress).replace(/^\[|\]$/g, '');
       const serving = await certs.ca.issue({ commonName: `system:node:${config.nodeName ?? 'node'}`, organizations: ['system:nodes'], ipAddresses: [nodeIP], dnsNames: ['localhost'], usage: 'server' });
       node = await startNode({
         client: kubeletClient,
         dataDir: config.dataDir,
-        runtime: config.containerRuntime,
+        ...(config.containerRuntimeEndpoint ? { runtime: 'cri' as const, runtimeEndpoint: config.containerRuntimeEndpoint } : { runtime: config.containerRuntime ?? 'runc' }),
         nodeName: config.nodeName,
         nodeIP,
         tls: { certPem: serving.certPem, keyPem: serving.keyPem, clientCaPem: certs.ca.pem.certPem },

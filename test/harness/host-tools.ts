@@ -23,3 +23,12 @@ export function containerHostMissing(): string | false {
   if (!commandExists('cc')) return 'needs a C compiler';
   return false;
 }
+
+/** containerdHostMissing names what the host lacks to run the containerd CRI backend, or false when it has everything. */
+export function containerdHostMissing(): string | false {
+  if (process.getuid?.() !== 0) return 'needs root';
+  for (const cmd of ['containerd', 'ctr', 'containerd-shim-runc-v2', 'runc']) if (!commandExists(cmd)) return `needs ${cmd} (Debian package containerd)`;
+  if (!existsSync('/usr/lib/cni/bridge') || !existsSync('/usr/lib/cni/host-local')) return 'needs the CNI plugins (Debian package containernetworking-plugins)';
+  if (!existsSync('/bin/busybox')) return 'needs busybox-static';
+  return false;
+}

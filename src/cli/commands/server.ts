@@ -61,6 +61,7 @@ export interface ServerFlags {
   simulatedNodes: number;
   disableScheduler: boolean;
   containerRuntime?: string;
+  containerRuntimeEndpoint?: string;
   nodeName?: string;
   kubeletPort?: number;
   defaultLocalStoragePath?: string;
@@ -102,6 +103,7 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     simulatedNodes: f.simulatedNodes,
     disableScheduler: f.disableScheduler,
     ...(f.containerRuntime ? { containerRuntime: parseContainerRuntime(f.containerRuntime) } : {}),
+    ...(f.containerRuntimeEndpoint ? { containerRuntimeEndpoint: parseRuntimeEndpoint(f.containerRuntimeEndpoint, f.containerRuntime) } : {}),
     ...(f.nodeName ? { nodeName: f.nodeName } : {}),
     ...(f.kubeletPort !== undefined ? { kubeletPort: f.kubeletPort } : {}),
     ...(f.defaultLocalStoragePath ? { defaultLocalStoragePath: resolve(f.defaultLocalStoragePath) } : {}),
@@ -139,7 +141,8 @@ export function addServerFlags(cmd: Command): Command {
     .option('--disable-scheduler', 'run no scheduler in this process', false)
     .option('--private-registry <file>', 'registries config for image pulls: mirrors and credentials, k3s registries.yaml format (default <data-dir>/registries.yaml when present)')
     .option('--disable-default-registry-endpoint', 'pull only from the mirrors the registries config names for a registry, never from the registry itself', false)
-    .option('--container-runtime <name>', 'run a real node in this process with this runtime: runc (needs root, runc and busybox-static), process (containers as plain host processes, no root, no isolation), or auto (runc when possible, else process)')
+    .option('--container-runtime <name>', 'run a real node in this process with this runtime: runc (needs root, runc and busybox-static), process (containers as plain host processes, no root, no isolation), auto (runc when possible, else process), or containerd (root, Debian\'s containerd and containernetworking-plugins; a private daemon under <data-dir>/agent/containerd)')
+    .option('--container-runtime-endpoint <url>', 'run a real node in this process with the CRI runtime at this socket: unix:///path/containerd.sock (containerd 1.6; images come from the node image store)')
     .option('--pod-network <kind>', 'network of the pods of the node run in this process: bridge (default: a bridge with the node\'s pod CIDR, hostPorts, masquerade) or none (loopback only, pods report the node IP)')
     .option('--pod-bridge-name <name>', 'name of the pod network\'s bridge (default tkube0)')
     .option('--node-name <name>', 'name of the node run in this process (default: the host name)')
@@ -168,9 +171,17 @@ function parseBridgeName(value: string): string {
 }
 
 /** parseContainerRuntime checks `--container-runtime`. */
-function parseContainerRuntime(value: string): 'runc' | 'process' | 'auto' {
-  if (value !== 'runc' && value !== 'process' && value !== 'auto') throw new CliError(`unknown container runtime "${value}" (use runc, process or auto)`);
+function parseContainerRuntime(value: string): 'runc' | 'process' | 'auto' | 'containerd' {
+  if (value !== 'runc' && value !== 'process' && value !== 'auto' && value !== 'containerd') throw new CliError(`unknown container runtime "${value}" (use runc, process, auto or containerd)`);
   return value;
+}
+
+/** parseRuntimeEndpoint checks `--container-runtime-endpoint` (a unix socket; not together with --container-runtime). */
+function parseRuntimeEndpoint(value: string, runtime: string | undefined): string {
+  if (runtime) throw new CliError('--container-runtime and --container-runtime-endpoint are exclusive: the endpoint selects the CRI runtime');
+  const path = value.startsWith('unix://') ? value.slice('unix://'.length) : value.startsWith('/') ? value : undefined;
+  if (!path || !path.startsWith('/')) throw new CliError(`invalid container runtime endpoint "${value}": use unix:///path/to/containerd.sock`);
+  return `unix://${path}`;
 }
 
 /**

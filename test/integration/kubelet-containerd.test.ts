@@ -1,0 +1,73 @@
+/**
+ * A real node whose pods run in containerd (`tkube server --container-runtime-endpoint unix:///…`) with real
+ * kubectl: the test starts a private containerd (Debian's 1.6) in a temp dir, the node imports the built-in
+ * pause and busybox images into it from its own store, a busybox pod reaches Running with a pod IP from the
+ * containerd bridge, a pod that exits ends Succeeded and `kubectl logs` reads the CRI log containerd wrote.
+ * containerd is stopped by its pid and its dirs, mounts, netns and bridge are removed afterwards.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startContainerd, writeContainerdConfig, type RunningContainerd } from '../../src/agent/runtime/cri/containerd-daemon.js';
+import { containerdHostMissing } from '../harness/host-tools.js';
+import { eventually, TestCluster } from '../harness/test-cluster.js';
+
+const skip = containerdHostMissing();
+
+interface PodJson {
+  status?: { phase?: string; podIP?: string; containerStatuses?: { ready: boolean; state: { running?: unknown; terminated?: { exitCode: number } } }[] };
+}
+
+void describe('kubelet with the containerd CRI runtime', { skip }, () => {
+  // Short: containerd's socket path must stay under the unix socket limit.
+  const dir = mkdtempSync('/tmp/tkcdi-');
+  const subnet = `10.88.${randomInt(1, 255)}`;
+  let daemon: RunningContainerd | undefined;
+  let c: TestCluster | undefined;
+  const node = `tkube-cd-${process.pid}`;
+
+  before(async () => {
+    await writeContainerdConfig(join(dir, 'cd'), { podSubnet: `${subnet}.0/24` });
+    daemon = await startContainerd(join(dir, 'cd'));
+    c = await TestCluster.start({ agent: true, args: ['--container-runtime-endpoint', daemon.paths.endpoint, '--node-name', node, '--kubelet-port', '0'] });
+  });
+
+  const podUids: string[] = [];
+  after(async () => {
+    if (c) {
+      await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
+      await c.stop();
+      rmSync(c.dataDir, { recursive: true, force: true });
+    }
+    // Removes every sandbox left (shims, netns and mounts go with them), then the daemon, its mounts and bridge.
+    await daemon?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    // The pods' cgroup parents (the kubelet's /kubepods/pod<uid>) outlive their containers; kubepods goes when empty.
+    const dirs = podUids.map((u) => `/sys/fs/cgroup/*/kubepods/pod${u}`).join(' ');
+    execFileSync('sh', ['-c', `for d in ${dirs}; do rmdir "$d" 2>/dev/null; done; for d in /sys/fs/cgroup/*/kubepods; do rmdir "$d" 2>/dev/null; done; true`]);
+  });
+
+  const pod = async (name: string): Promise<PodJson> => JSON.parse(await (c as TestCluster).kubectlOk(['get', 'pod', name, '-o', 'json'])) as PodJson;
+
+  void it('runs busybox pods in containerd and serves their logs', async () => {
+    const k = c as TestCluster;
+    await eventually(async () => /\sReady\s/.test(await k.kubectlOk(['get', 'node', node])), 30_000);
+    const info = JSON.parse(await k.kubectlOk(['get', 'node', node, '-o', 'json'])) as { status?: { nodeInfo?: { containerRuntimeVersion?: string } } };
+    assert.match(info.status?.nodeInfo?.containerRuntimeVersion ?? '', /^containerd:\/\/1\./);
+    await k.kubectlOk(['run', 'sleeper', '--image=busybox', '--', 'sleep', '3600']);
+    const running = await eventually(async () => {
+      const p = await pod('sleeper');
+      return p.status?.phase === 'Running' ? p : undefined;
+    }, 90_000);
+    assert.ok(running.status?.podIP?.startsWith(`${subnet}.`), `pod IP ${running.status?.podIP} is on the containerd bridge`);
+    await k.kubectlOk(['run', 'once', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo first; echo oops >&2; echo done']);
+    await eventually(async () => (await pod('once')).status?.phase === 'Succeeded', 90_000);
+    podUids.push(...(await k.kubectlOk(['get', 'pods', '-o', 'jsonpath={.items[*].metadata.uid}'])).split(' ').filter(Boolean));
+    assert.deepEqual((await k.kubectlOk(['logs', 'once'])).split('\n').sort(), ['', 'done', 'first', 'oops']);
+    assert.match(await k.kubectlOk(['logs', 'once', '--tail=1', '--timestamps']), /^\d{4}-\d\d-\d\dT[\d:.]+Z (done|oops)\n$/);
+    await k.kubectlOk(['delete', 'pod', 'sleeper', 'once', '--grace-period=1', '--timeout=60s']);
+  });
+});
