@@ -115,7 +115,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       informers,
       controllers: config.controllers ?? '*',
       log: log.child('controller-manager'),
-      settings: { nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs, clusterCidr: config.clusterCidr },
+      settings: { nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs, clusterCidr: config.clusterCidr, clusterSigning: certs.ca.pem },
     });
     await controllers.start();
   } catch (err) {

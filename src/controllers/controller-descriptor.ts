@@ -34,6 +34,10 @@ export interface ControllerSettings {
   readonly nodeCidrMaskSize?: number;
   /** The directory on each node under which local-path volumes are made. @default /var/lib/tkube/storage */
   readonly localPathBase?: string;
+  /** The CA that signs approved CSRs (upstream's `--cluster-signing-cert-file`/`-key-file`), as PEM. @default none: csrsigning signs nothing */
+  readonly clusterSigning?: { readonly certPem: string; readonly keyPem: string };
+  /** The longest validity csrsigning gives (`--cluster-signing-duration`). @default one year */
+  readonly clusterSigningDurationMs?: number;
 }
 
 /** ControllerDescriptor describes one controller of the table. */
