@@ -27,8 +27,11 @@ export interface NodeBootConfig {
   readonly runtime: NodeRuntimeName;
   readonly nodeName?: string;
   readonly nodeIP: string;
-  /** The node's serving certificate (signed by the cluster CA) and the CA that signs API server client certs. */
-  readonly tls: { readonly certPem: string; readonly keyPem: string; readonly clientCaPem: string };
+  /**
+   * The kubelet's serving certificate (signed by the cluster CA) — issued already, or got once the node name is
+   * known (a node in another process asks the certificates API) — and the CA that signs API server client certs.
+   */
+  readonly tls: { readonly serving: ServingCertificateSource; readonly clientCaPem: string };
   /** @default 10250; 0 picks a free port */
   readonly kubeletPort?: number;
   /** The registries config file for image pulls. @default <data-dir>/registries.yaml when present */
@@ -36,6 +39,15 @@ export interface NodeBootConfig {
   readonly disableDefaultRegistryEndpoint?: boolean;
   readonly log: Logger;
 }
+
+/** A PEM certificate and its key. */
+export interface ServingCertificatePems {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+/** ServingCertificateSource is an issued serving certificate, or a function that gets one for the node's name. */
+export type ServingCertificateSource = ServingCertificatePems | ((nodeName: string) => Promise<ServingCertificatePems>);
 
 /** NodeRuntimeName is what `--container-runtime` may say. */
 export type NodeRuntimeName = 'runc' | 'process' | 'auto';
@@ -67,6 +79,9 @@ export interface RunningNode {
 export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   const runtimeName = resolveNodeRuntime(config.runtime);
   if (runtimeName === 'runc' && process.getuid?.() !== 0) throw new Error('Cannot run a node with the runc runtime: it needs root (--container-runtime process needs none)');
+  const nodeName = (config.nodeName ?? hostname()).toLowerCase();
+  // Before anything starts: a node that cannot serve its kubelet API with a trusted certificate does not join.
+  const serving = typeof config.tls.serving === 'function' ? await config.tls.serving(nodeName) : config.tls.serving;
   const agentDir = join(config.dataDir, 'agent');
   const storeOptions = { ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}), disableDefaultRegistryEndpoint: config.disableDefaultRegistryEndpoint === true };
   // A machine without busybox-static (typical where the process runtime is used) has no built-in images; the node
@@ -82,12 +97,11 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       ? new RuncRuntime({ root: join(agentDir, 'runc'), images, log: config.log.child('runc') })
       : new ProcessRuntime({ root: join(agentDir, 'process'), images, log: config.log.child('process') });
   config.log.info('Container runtime chosen', { runtime: runtimeName, asked: config.runtime });
-  const nodeName = (config.nodeName ?? hostname()).toLowerCase();
   // The server must listen before the kubelet registers (the Node advertises its port); it asks the kubelet once set.
   const holder: { kubelet?: Kubelet } = {};
   const server = new KubeletServer({
     logs: { logFile: (ns, pod, container, previous) => holder.kubelet?.logFile(ns, pod, container, previous) ?? Promise.resolve(undefined) },
-    tls: config.tls,
+    tls: { certPem: serving.certPem, keyPem: serving.keyPem, clientCaPem: config.tls.clientCaPem },
     port: config.kubeletPort ?? 10250,
     bindAddress: config.nodeIP,
     log: config.log.child('server'),

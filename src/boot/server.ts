@@ -155,7 +155,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         runtime: config.containerRuntime,
         nodeName: config.nodeName,
         nodeIP,
-        tls: { certPem: serving.certPem, keyPem: serving.keyPem, clientCaPem: certs.ca.pem.certPem },
+        tls: { serving, clientCaPem: certs.ca.pem.certPem },
         ...(config.kubeletPort !== undefined ? { kubeletPort: config.kubeletPort } : {}),
         ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}),
         ...(config.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
