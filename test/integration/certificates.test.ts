@@ -1,7 +1,8 @@
 /**
  * certificates.k8s.io/v1 CertificateSigningRequests through real kubectl: the requestor is stamped from the
  * authenticated user, `kubectl certificate approve` leads to a certificate signed by the cluster CA (honouring
- * expirationSeconds), `kubectl certificate deny` leaves none, bad requests are refused with a clear 422, a client
+ * expirationSeconds), `kubectl certificate deny` leaves none, bad requests are refused with a clear 422 (and a
+ * system:masters client certificate with 403, CertificateSubjectRestriction), a client
  * certificate a node asks for itself is auto-approved, and the issued client certificate authenticates.
  */
 import assert from 'node:assert/strict';
@@ -80,6 +81,9 @@ void describe('CertificateSigningRequests', () => {
     const { csrPem } = await createCertificateRequest({ commonName: 'x' });
     const short = await c.kubectl(['apply', '-f', '-'], { input: csrYaml('short', csrPem, 'example.com/signer', ['client auth'], '  expirationSeconds: 60') });
     assert.match(short.stderr, /spec\.expirationSeconds: Invalid value: 60: may not specify a duration less than 600 seconds/);
+    const { csrPem: root } = await createCertificateRequest({ commonName: 'root', organizations: ['system:masters'] });
+    const masters = await c.kubectl(['apply', '-f', '-'], { input: csrYaml('root', root, 'kubernetes.io/kube-apiserver-client', ['client auth']) });
+    assert.match(masters.stderr, /use of kubernetes\.io\/kube-apiserver-client signer with system:masters group is not allowed/);
   });
 
   void it('auto-approves a kubelet client certificate for a node and the issued certificate authenticates', async () => {
