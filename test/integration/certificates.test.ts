@@ -2,8 +2,9 @@
  * certificates.k8s.io/v1 CertificateSigningRequests through real kubectl: the requestor is stamped from the
  * authenticated user, `kubectl certificate approve` leads to a certificate signed by the cluster CA (honouring
  * expirationSeconds), `kubectl certificate deny` leaves none, bad requests are refused with a clear 422 (and a
- * system:masters client certificate with 403, CertificateSubjectRestriction), a client
- * certificate a node asks for itself is auto-approved, and the issued client certificate authenticates.
+ * system:masters client certificate with 403, CertificateSubjectRestriction), approving needs `approve` on the
+ * signer (CertificateApproval), a client certificate a node asks for itself is auto-approved, and the issued
+ * client certificate authenticates.
  */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
@@ -102,6 +103,35 @@ void describe('CertificateSigningRequests', () => {
     } finally {
       asNode.close();
     }
+  });
+
+  void it('needs approve on the signer to approve (CertificateApproval)', async () => {
+    // An "approver" user with a client certificate from the cluster CA, allowed to write csr approvals by RBAC.
+    const { csrPem, keyPem } = await createCertificateRequest({ commonName: 'approver' });
+    await c.kubectlOk(['apply', '-f', '-'], { input: csrYaml('approver', csrPem, 'kubernetes.io/kube-apiserver-client', ['client auth']) });
+    await c.kubectlOk(['certificate', 'approve', 'approver']);
+    const issued = await eventually(async () => (await get('approver')).status?.certificate);
+    await c.kubectlOk(['create', 'clusterrole', 'csr-approver', '--verb=get,list,update', '--resource=certificatesigningrequests,certificatesigningrequests/approval']);
+    await c.kubectlOk(['create', 'clusterrolebinding', 'csr-approver', '--clusterrole=csr-approver', '--user=approver']);
+    const { csrPem: other } = await createCertificateRequest({ commonName: 'w' });
+    await c.kubectlOk(['apply', '-f', '-'], { input: csrYaml('widget', other, 'example.com/widgets', ['client auth']) });
+    const asApprover = new RestClient({ server: c.url, caPem: c.credentials().ca, clientCertPem: Buffer.from(issued, 'base64').toString('utf8'), clientKeyPem: keyPem });
+    const approve = async (): Promise<unknown> => {
+      const csr = await asApprover.get({ group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests', name: 'widget' });
+      csr['status'] = { conditions: [{ type: 'Approved', status: 'True', reason: 'ByHand', message: 'ok' }] };
+      return asApprover.update({ group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests', name: 'widget', subresource: 'approval' }, csr);
+    };
+    try {
+      await assert.rejects(approve(), /user not permitted to approve requests with signerName "example\.com\/widgets"/);
+      // (signers are not a served resource, so kubectl create clusterrole cannot name them.)
+      const role = 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: widget-approver}\nrules:\n- {apiGroups: [certificates.k8s.io], resources: [signers], resourceNames: ["example.com/*"], verbs: [approve]}\n';
+      await c.kubectlOk(['apply', '-f', '-'], { input: role });
+      await c.kubectlOk(['create', 'clusterrolebinding', 'widget-approver', '--clusterrole=widget-approver', '--user=approver']);
+      await eventually(async () => approve());
+    } finally {
+      asApprover.close();
+    }
+    assert.match(await c.kubectlOk(['get', 'csr', 'widget']), /\sApproved\n/);
   });
 
   void it('fails a request whose subject does not fit the signer', async () => {
