@@ -18,6 +18,7 @@ import { KubeletServer } from '../agent/server/kubelet-server.js';
 import { RealClock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import type { RestClient } from '../client/rest-client.js';
+import { rotationDelayMs } from '../agent/certificate/serving-certificate.js';
 import { importAirGapImages, imageStoreRoot, openImageStore } from './images.js';
 
 /** NodeBootConfig describes the node to run. */
@@ -75,6 +76,48 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
+/** Node timers hold at most ~24.8 days; longer waits are re-armed. */
+const MAX_TIMER_MS = 2_147_000_000;
+const ROTATION_RETRY_MS = 60_000;
+
+/**
+ * rotateServingCertificate asks `source` again when the served certificate is due for renewal (see
+ * `rotationDelayMs`) and swaps it into the kubelet server; a failed attempt is retried a minute later while the
+ * old certificate keeps serving.
+ */
+function rotateServingCertificate(source: (nodeName: string) => Promise<ServingCertificatePems>, nodeName: string, certPem: string, server: KubeletServer, log: Logger): { stop(): void } {
+  const clock = new RealClock();
+  let timer: { cancel(): void } | undefined;
+  let stopped = false;
+  const arm = (ms: number, fn: () => void): void => {
+    timer = clock.setTimer(Math.min(ms, MAX_TIMER_MS), () => (ms > MAX_TIMER_MS ? arm(ms - MAX_TIMER_MS, fn) : fn()));
+  };
+  const schedule = (pem: string): void => {
+    arm(rotationDelayMs(pem, clock.now()), () => {
+      source(nodeName).then(
+        (next) => {
+          if (stopped) return;
+          server.setServingCertificate(next.certPem, next.keyPem);
+          log.info('Rotated kubelet serving certificate');
+          schedule(next.certPem);
+        },
+        (err: unknown) => {
+          if (stopped) return;
+          log.warn('Cannot rotate kubelet serving certificate; retrying', { err: err instanceof Error ? err.message : String(err) });
+          arm(ROTATION_RETRY_MS, () => schedule(pem));
+        },
+      );
+    });
+  };
+  schedule(certPem);
+  return {
+    stop: () => {
+      stopped = true;
+      timer?.cancel();
+    },
+  };
+}
+
 /** startNode registers the node and starts running its pods. */
 export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   const runtimeName = resolveNodeRuntime(config.runtime);
@@ -115,9 +158,11 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     await server.stop();
     throw err;
   }
+  const rotation = typeof config.tls.serving === 'function' ? rotateServingCertificate(config.tls.serving, nodeName, serving.certPem, server, config.log) : undefined;
   return {
     nodeName,
     stop: async () => {
+      rotation?.stop();
       await kubelet.stop();
       await server.stop();
     },

@@ -5,8 +5,8 @@
  * to be approved and signed (the csrapproving and csrsigning controllers do both for a node asking for itself).
  *
  * The key and certificate are kept in a directory (`kubelet-serving.key`, `kubelet-serving.crt`, 0600) and reused
- * while the certificate is valid for more than a day and still names the node and IP; otherwise a new request is
- * made. Waiting has a deadline and ends with an error saying what to do (approve by hand, or check the signer).
+ * until 80% of the certificate's lifetime has passed (about when upstream's kubelet rotates), as long as it still
+ * names the node and IP; otherwise a new request is made. `rotationDelayMs` says when a running node asks again. Waiting has a deadline and ends with an error saying what to do (approve by hand, or check the signer).
  */
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +20,8 @@ import { createCertificateRequest } from '../../pki/certificate-request.js';
 
 const CSRS = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' } as const;
 export const KUBELET_SERVING_SIGNER = 'kubernetes.io/kubelet-serving';
-const RENEW_BEFORE_MS = 24 * 3600 * 1000;
+/** The share of a certificate's lifetime after which it is renewed. */
+const RENEW_AT_FRACTION = 0.8;
 
 /** ServingCertificateRequest says which certificate to get and where to keep it. */
 export interface ServingCertificateRequest {
@@ -47,11 +48,19 @@ function ipOf(san: string): string {
   return san.replace(/^IP Address:/, '');
 }
 
-/** reusable says whether a kept certificate still fits: valid for a while yet, naming the node and its IP. */
+/** rotationDelayMs is how long from `now` until a certificate is due for renewal (0 when it already is). */
+export function rotationDelayMs(certPem: string, now: number): number {
+  const cert = new X509Certificate(certPem);
+  const from = new Date(cert.validFrom).getTime();
+  const to = new Date(cert.validTo).getTime();
+  return Math.max(0, from + (to - from) * RENEW_AT_FRACTION - now);
+}
+
+/** reusable says whether a kept certificate still fits: not yet due for renewal, naming the node and its IP. */
 export function reusableCertificate(certPem: string, nodeName: string, nodeIP: string, now: number): boolean {
   try {
     const cert = new X509Certificate(certPem);
-    if (new Date(cert.validTo).getTime() - now < RENEW_BEFORE_MS) return false;
+    if (rotationDelayMs(certPem, now) === 0) return false;
     if (!cert.subject.split('\n').includes(`CN=system:node:${nodeName}`)) return false;
     const sans = (cert.subjectAltName ?? '').split(',').map((s) => s.trim());
     return sans.includes(`DNS:${nodeName}`) && sans.some((s) => s.startsWith('IP Address:') && (ipOf(s) === nodeIP || ipOf(s).toLowerCase() === nodeIP.toLowerCase()));
