@@ -26,6 +26,7 @@ import { UnionAuthorizer } from './authorization/union-authorizer.js';
 import { ResourceDispatcher } from './handlers/resource-dispatcher.js';
 import type { AdmissionPlugin } from './admission/admission.js';
 import { newAdmissionChain, type BuiltAdmission } from './admission/admission-plugins.js';
+import { CertificateApproval, CertificateSigning } from './admission/certificate-signer-permission.js';
 import { SYSTEM_PRIORITY_CLASSES } from './admission/priority.js';
 import { StoreObjectReader } from './admission/store-object-reader.js';
 import { ApiExtensionsHandler } from './apiextensions/apiextensions-handler.js';
@@ -118,7 +119,11 @@ export class ControlPlane {
     this.#admission = newAdmissionChain({
       reader: new StoreObjectReader((group, resource) => this.#dispatcher.storeFor(group, resource)),
       enabled: config.enabledAdmissionPlugins,
-      factories: new Map([['NodeRestriction', () => new NodeRestriction()]]),
+      factories: new Map<string, () => AdmissionPlugin>([
+        ['NodeRestriction', () => new NodeRestriction()],
+        ['CertificateApproval', () => new CertificateApproval(authorizer)],
+        ['CertificateSigning', () => new CertificateSigning(authorizer)],
+      ]),
       extraPlugins: [...rbacPlugins, ...(config.admissionPlugins ?? [])],
       onError: (err) => config.log.warn('Cannot refresh ResourceQuota status', { err }),
       defaultTolerationSeconds: config.defaultTolerationSeconds,

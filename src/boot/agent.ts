@@ -1,7 +1,13 @@
 /**
- * startAgent: runs a node agent with N nodes over an API client — `tkube agent` and the simulated nodes of
- * `tkube server --simulated-nodes N`. Only the `simulated` runtime exists so far.
+ * startAgent: runs a node agent with N simulated nodes over an API client — `tkube agent --runtime simulated` and
+ * the simulated nodes of `tkube server --simulated-nodes N`.
+ *
+ * startNodeAgent: one real node (runc or process runtime) joining a server from another process —
+ * `tkube agent --runtime runc|process|auto`. Its kubelet serving certificate comes from the certificates API
+ * (kept in `<data-dir>/tls/`), then the node starts exactly as the server's own node does (`startNode`).
  */
+import { join } from 'node:path';
+import { requestServingCertificate } from '../agent/certificate/serving-certificate.js';
 import { RealClock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import type { RestClient } from '../client/rest-client.js';
@@ -12,6 +18,7 @@ import { SimulatedRuntime } from '../agent/simulated-runtime.js';
 import { simulatedNodeSpecs } from '../agent/simulated-nodes.js';
 import { LocalPathReclaimer } from '../agent/volumes/local-path-reclaimer.js';
 import { DEFAULT_LOCAL_PATH_BASE } from '../api/core/local-path.js';
+import { startNode, type NodeRuntimeName, type RunningNode } from './node.js';
 
 /** AgentBootConfig describes the nodes to run. */
 export interface AgentBootConfig {
@@ -80,4 +87,51 @@ export async function startAgent(config: AgentBootConfig): Promise<RunningAgent>
       await agent.stop();
     },
   };
+}
+
+/** NodeAgentBootConfig describes the real node `tkube agent` runs. */
+export interface NodeAgentBootConfig {
+  readonly client: RestClient;
+  readonly runtime: NodeRuntimeName;
+  readonly dataDir: string;
+  readonly nodeName: string;
+  readonly nodeIP: string;
+  /** The cluster CA (PEM): the API server's client certificate is checked against it when it dials the kubelet. */
+  readonly clusterCaPem: string;
+  /** @default 10250; 0 picks a free port */
+  readonly kubeletPort?: number;
+  readonly privateRegistry?: string;
+  readonly disableDefaultRegistryEndpoint?: boolean;
+  /** How long to wait for the serving certificate to be approved and signed. @default 120 s */
+  readonly certificateTimeoutMs?: number;
+  readonly log: Logger;
+}
+
+/** startNodeAgent gets the node's serving certificate, then registers the node and starts running its pods. */
+export async function startNodeAgent(config: NodeAgentBootConfig): Promise<RunningNode> {
+  const clock = new RealClock();
+  return startNode({
+    client: config.client,
+    dataDir: config.dataDir,
+    runtime: config.runtime,
+    nodeName: config.nodeName,
+    nodeIP: config.nodeIP,
+    tls: {
+      serving: (nodeName) =>
+        requestServingCertificate({
+          client: config.client,
+          nodeName,
+          nodeIP: config.nodeIP,
+          dir: join(config.dataDir, 'tls'),
+          clock,
+          log: config.log.child('certificate'),
+          ...(config.certificateTimeoutMs !== undefined ? { timeoutMs: config.certificateTimeoutMs } : {}),
+        }),
+      clientCaPem: config.clusterCaPem,
+    },
+    ...(config.kubeletPort !== undefined ? { kubeletPort: config.kubeletPort } : {}),
+    ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}),
+    ...(config.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
+    log: config.log,
+  });
 }

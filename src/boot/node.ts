@@ -33,6 +33,7 @@ import { KubeletServer } from '../agent/server/kubelet-server.js';
 import { RealClock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import type { RestClient } from '../client/rest-client.js';
+import { rotationDelayMs } from '../agent/certificate/serving-certificate.js';
 import { importAirGapImages, imageStoreRoot, openImageStore } from './images.js';
 
 /** The sandbox image containerd is configured with (writeContainerdConfig's default); imported before the first pod. */
@@ -51,8 +52,11 @@ export interface NodeBootConfig {
   readonly runtimeEndpoint?: string;
   readonly nodeName?: string;
   readonly nodeIP: string;
-  /** The node's serving certificate (signed by the cluster CA) and the CA that signs API server client certs. */
-  readonly tls: { readonly certPem: string; readonly keyPem: string; readonly clientCaPem: string };
+  /**
+   * The kubelet's serving certificate (signed by the cluster CA) — issued already, or got once the node name is
+   * known (a node in another process asks the certificates API) — and the CA that signs API server client certs.
+   */
+  readonly tls: { readonly serving: ServingCertificateSource; readonly clientCaPem: string };
   /** @default 10250; 0 picks a free port */
   readonly kubeletPort?: number;
   /** The registries config file for image pulls. @default <data-dir>/registries.yaml when present */
@@ -72,6 +76,15 @@ export interface NodeBootConfig {
   readonly localPathBase?: string;
   readonly log: Logger;
 }
+
+/** A PEM certificate and its key. */
+export interface ServingCertificatePems {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+/** ServingCertificateSource is an issued serving certificate, or a function that gets one for the node's name. */
+export type ServingCertificateSource = ServingCertificatePems | ((nodeName: string) => Promise<ServingCertificatePems>);
 
 /** NodeRuntimeName is what `--container-runtime` may say. */
 export type NodeRuntimeName = 'runc' | 'process' | 'auto';
@@ -112,12 +125,57 @@ function warnIfOomPreferred(log: Logger): void {
   }
 }
 
+/** Node timers hold at most ~24.8 days; longer waits are re-armed. */
+const MAX_TIMER_MS = 2_147_000_000;
+const ROTATION_RETRY_MS = 60_000;
+
+/**
+ * rotateServingCertificate asks `source` again when the served certificate is due for renewal (see
+ * `rotationDelayMs`) and swaps it into the kubelet server; a failed attempt is retried a minute later while the
+ * old certificate keeps serving.
+ */
+function rotateServingCertificate(source: (nodeName: string) => Promise<ServingCertificatePems>, nodeName: string, certPem: string, server: KubeletServer, log: Logger): { stop(): void } {
+  const clock = new RealClock();
+  let timer: { cancel(): void } | undefined;
+  let stopped = false;
+  const arm = (ms: number, fn: () => void): void => {
+    timer = clock.setTimer(Math.min(ms, MAX_TIMER_MS), () => (ms > MAX_TIMER_MS ? arm(ms - MAX_TIMER_MS, fn) : fn()));
+  };
+  const schedule = (pem: string): void => {
+    arm(rotationDelayMs(pem, clock.now()), () => {
+      source(nodeName).then(
+        (next) => {
+          if (stopped) return;
+          server.setServingCertificate(next.certPem, next.keyPem);
+          log.info('Rotated kubelet serving certificate');
+          schedule(next.certPem);
+        },
+        (err: unknown) => {
+          if (stopped) return;
+          log.warn('Cannot rotate kubelet serving certificate; retrying', { err: err instanceof Error ? err.message : String(err) });
+          arm(ROTATION_RETRY_MS, () => schedule(pem));
+        },
+      );
+    });
+  };
+  schedule(certPem);
+  return {
+    stop: () => {
+      stopped = true;
+      timer?.cancel();
+    },
+  };
+}
+
 /** startNode registers the node and starts running its pods. */
 export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   const runtimeName = config.runtime === 'cri' || config.runtime === 'containerd' ? config.runtime : resolveNodeRuntime(config.runtime);
   if ((runtimeName === 'runc' || runtimeName === 'containerd') && process.getuid?.() !== 0) throw new Error(`Cannot run a node with the ${runtimeName} runtime: it needs root (--container-runtime process needs none)`);
   const thresholds = parseEvictionHard(config.evictionHard ?? DEFAULT_EVICTION_HARD);
   if ('error' in thresholds) throw new Error(`Cannot start the node: --eviction-hard: ${thresholds.error}`);
+  const nodeName = (config.nodeName ?? hostname()).toLowerCase();
+  // Before anything starts: a node that cannot serve its kubelet API with a trusted certificate does not join.
+  const serving = typeof config.tls.serving === 'function' ? await config.tls.serving(nodeName) : config.tls.serving;
   const agentDir = join(config.dataDir, 'agent');
   const storeOptions = { ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}), disableDefaultRegistryEndpoint: config.disableDefaultRegistryEndpoint === true };
   // A machine without busybox-static (typical where the process runtime is used) has no built-in images; the node
@@ -163,7 +221,6 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     images = store;
   }
   config.log.info('Container runtime chosen', { runtime: runtimeName, asked: config.runtime });
-  const nodeName = (config.nodeName ?? hostname()).toLowerCase();
   warnIfOomPreferred(config.log);
   const clock = new RealClock();
   const stats = new StatsProvider({ nodeName, runtime, node: hostNodeStats(agentDir), startedAt: clock.now() });
@@ -179,7 +236,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       portForward: (pod, port, stream) => holder.kubelet?.portForward(pod, port, stream) ?? Promise.reject(new Error('the kubelet is not running yet')),
     },
     remoteCommand: (request, streams) => holder.kubelet?.runRemoteCommand(request, streams) ?? streams.writeStatus({ error: 'the kubelet is not running yet' }),
-    tls: config.tls,
+    tls: { certPem: serving.certPem, keyPem: serving.keyPem, clientCaPem: config.tls.clientCaPem },
     port: config.kubeletPort ?? 10250,
     bindAddress: config.nodeIP,
     log: config.log.child('server'),
@@ -224,9 +281,11 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     }
   }
   reclaimer.start(reclaimerStop.signal, { client: config.client });
+  const rotation = typeof config.tls.serving === 'function' ? rotateServingCertificate(config.tls.serving, nodeName, serving.certPem, server, config.log) : undefined;
   return {
     nodeName,
     stop: async () => {
+      rotation?.stop();
       reclaimerStop.abort();
       await reclaimer.stopped();
       eviction.stop();

@@ -119,6 +119,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs,
         clusterCidr: config.clusterCidr,
         rootCAPem: certs.ca.pem.certPem,
+        clusterSigning: certs.ca.pem,
         ...(config.defaultLocalStoragePath ? { localPathBase: config.defaultLocalStoragePath } : {}),
       },
     });
@@ -160,7 +161,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         ...(config.containerRuntimeEndpoint ? { runtime: 'cri' as const, runtimeEndpoint: config.containerRuntimeEndpoint } : { runtime: config.containerRuntime ?? 'runc' }),
         nodeName: config.nodeName,
         nodeIP,
-        tls: { certPem: serving.certPem, keyPem: serving.keyPem, clientCaPem: certs.ca.pem.certPem },
+        tls: { serving, clientCaPem: certs.ca.pem.certPem },
         ...(config.kubeletPort !== undefined ? { kubeletPort: config.kubeletPort } : {}),
         ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}),
         ...(config.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),

@@ -120,6 +120,8 @@ export class RestClient {
   readonly #agent: Agent;
   readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
+  /** The CA bundle the server's certificate is checked against (PEM), when one was given. */
+  readonly caPem: string | undefined;
 
   constructor(config: RestClientConfig) {
     this.#base = new URL(config.server);
@@ -135,6 +137,7 @@ export class RestClient {
     this.#headers = { 'User-Agent': config.userAgent ?? 'tkube', Accept: 'application/json' };
     if (config.token) this.#headers['Authorization'] = `Bearer ${config.token}`;
     this.#timeoutMs = config.requestTimeoutMs ?? 60_000;
+    this.caPem = config.caPem;
   }
 
   /**

@@ -36,6 +36,10 @@ export interface ControllerSettings {
   readonly localPathBase?: string;
   /** The cluster CA (PEM) the root-ca-cert-publisher puts into every namespace's `kube-root-ca.crt`. */
   readonly rootCAPem?: string;
+  /** The CA that signs approved CSRs (upstream's `--cluster-signing-cert-file`/`-key-file`), as PEM. @default none: csrsigning signs nothing */
+  readonly clusterSigning?: { readonly certPem: string; readonly keyPem: string };
+  /** The longest validity csrsigning gives (`--cluster-signing-duration`). @default one year */
+  readonly clusterSigningDurationMs?: number;
 }
 
 /** ControllerDescriptor describes one controller of the table. */

@@ -5,6 +5,9 @@ import type { ControllerDescriptor } from './controller-descriptor.js';
 import { CRONJOB_CONTROLLER } from './cronjob/cronjob-controller.js';
 import { DAEMONSET_CONTROLLER } from './daemonset/daemonset-controller.js';
 import { DISRUPTION_CONTROLLER } from './disruption/disruption-controller.js';
+import { CSRAPPROVING_CONTROLLER } from './certificates/csr-approving-controller.js';
+import { CSRCLEANER_CONTROLLER } from './certificates/csr-cleaner-controller.js';
+import { CSRSIGNING_CONTROLLER } from './certificates/csr-signing-controller.js';
 import { CLUSTERROLE_AGGREGATION_CONTROLLER } from './clusterrole-aggregation-controller.js';
 import { DEPLOYMENT_CONTROLLER } from './deployment/deployment-controller.js';
 import { ENDPOINTS_CONTROLLER } from './endpoints/endpoints-controller.js';
@@ -42,4 +45,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   POD_GC_CONTROLLER,
   GARBAGE_COLLECTOR_CONTROLLER,
   CLUSTERROLE_AGGREGATION_CONTROLLER,
+  CSRAPPROVING_CONTROLLER,
+  CSRSIGNING_CONTROLLER,
+  CSRCLEANER_CONTROLLER,
 ];

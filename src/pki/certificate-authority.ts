@@ -14,12 +14,26 @@ type CryptoKeyPair = webcrypto.CryptoKeyPair;
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const ALG: webcrypto.EcKeyGenParams & webcrypto.EcdsaParams = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+/** KEY_ALGORITHM is the algorithm of every key this package makes (ECDSA P-256 with SHA-256). */
+export const KEY_ALGORITHM: webcrypto.EcKeyGenParams & webcrypto.EcdsaParams = ALG;
 const DAY_MS = 24 * 3600 * 1000;
 
 /** PemPair is a certificate and its private key, both PEM. */
 export interface PemPair {
   readonly certPem: string;
   readonly keyPem: string;
+}
+
+/** KeyUsageName is a CertificateSigningRequest usage this CA honours (certificates.k8s.io/v1 `spec.usages`). */
+export type KeyUsageName = 'digital signature' | 'key encipherment' | 'server auth' | 'client auth';
+
+/** SignRequestOptions describe the certificate to make from a request whose signature was checked. */
+export interface SignRequestOptions {
+  readonly usages: readonly string[];
+  /** When the certificate stops being valid (already capped by the caller's policy). */
+  readonly notAfter: Date;
+  /** The time the certificate is made; it is valid from a minute before (clock skew). */
+  readonly now: Date;
 }
 
 /** IssueOptions describes a certificate to issue. */
@@ -43,7 +57,8 @@ function subjectOf(cn: string, orgs: readonly string[] = []): string {
   return [...orgs.map((o) => `O=${esc(o)}`), `CN=${esc(cn)}`].join(', ');
 }
 
-async function exportKeyPem(key: CryptoKey): Promise<string> {
+/** exportPrivateKeyPem writes a private key as PKCS#8 PEM. */
+export async function exportPrivateKeyPem(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key as webcrypto.CryptoKey));
   const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n');
   return `-----BEGIN PRIVATE KEY-----\n${b64.trimEnd()}\n-----END PRIVATE KEY-----\n`;
@@ -92,7 +107,7 @@ export class CertificateAuthority {
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       ],
     });
-    return new CertificateAuthority(cert, keys.privateKey, await exportKeyPem(keys.privateKey));
+    return new CertificateAuthority(cert, keys.privateKey, await exportPrivateKeyPem(keys.privateKey));
   }
 
   /** load reads a CA from PEM; throws when the key does not match the certificate. */
@@ -116,6 +131,46 @@ export class CertificateAuthority {
   get publicKeyHash(): string {
     const spki = new NodeX509Certificate(this.#certPem).publicKey.export({ type: 'spki', format: 'der' });
     return `sha256:${createHash('sha256').update(spki).digest('hex')}`;
+  }
+
+  /** notAfter is when the CA certificate itself expires: nothing it signs may outlive it. */
+  get notAfter(): Date {
+    return this.#cert.notAfter;
+  }
+
+  /**
+   * signRequest signs a PKCS#10 request with this CA: the subject and subject alternative names are the request's,
+   * the key usages and extended key usages are `usages` (names as certificates.k8s.io spells them). The caller
+   * checks the request's signature and decides what may be signed (see the csrsigning controller).
+   */
+  async signRequest(request: x509.Pkcs10CertificateRequest, opts: SignRequestOptions): Promise<string> {
+    let keyFlags = 0;
+    const eku: string[] = [];
+    for (const u of opts.usages) {
+      if (u === 'digital signature') keyFlags |= x509.KeyUsageFlags.digitalSignature;
+      else if (u === 'key encipherment') keyFlags |= x509.KeyUsageFlags.keyEncipherment;
+      else if (u === 'server auth') eku.push(x509.ExtendedKeyUsage.serverAuth);
+      else if (u === 'client auth') eku.push(x509.ExtendedKeyUsage.clientAuth);
+    }
+    const extensions: x509.Extension[] = [new x509.BasicConstraintsExtension(false, undefined, true)];
+    if (keyFlags !== 0) extensions.push(new x509.KeyUsagesExtension(keyFlags, true));
+    if (eku.length > 0) extensions.push(new x509.ExtendedKeyUsageExtension(eku, false));
+    extensions.push(await x509.AuthorityKeyIdentifierExtension.create(this.#cert, false));
+    const san = request.getExtension(x509.SubjectAlternativeNameExtension.NAME) ?? request.getExtension('2.5.29.17');
+    if (san) extensions.push(new x509.SubjectAlternativeNameExtension(san.rawData));
+    const notAfter = opts.notAfter.getTime() > this.#cert.notAfter.getTime() ? this.#cert.notAfter : opts.notAfter;
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: randomSerial(),
+      subject: request.subjectName,
+      issuer: this.#cert.subject,
+      notBefore: new Date(opts.now.getTime() - 60_000),
+      notAfter,
+      signingAlgorithm: ALG,
+      publicKey: request.publicKey,
+      signingKey: this.#key,
+      extensions,
+    });
+    return cert.toString('pem') + '\n';
   }
 
   /** issue creates a new key pair and a certificate for it signed by this CA. */
@@ -147,6 +202,6 @@ export class CertificateAuthority {
       signingKey: this.#key,
       extensions,
     });
-    return { certPem: cert.toString('pem') + '\n', keyPem: await exportKeyPem(keys.privateKey) };
+    return { certPem: cert.toString('pem') + '\n', keyPem: await exportPrivateKeyPem(keys.privateKey) };
   }
 }

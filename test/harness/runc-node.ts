@@ -1,5 +1,5 @@
 /**
- * Clean-up for tests that run a real runc node: what the node's kubelet could not remove before the server
+ * Clean-up for tests that run a real runc node: what the node's kubelet could not remove before its process
  * stopped — runc containers, mounts under the data dir, the sandboxes' network namespaces, the pod network's bridge
  * and nftables table, and the kubepods/QoS cgroup parents when empty (rmdir refuses otherwise, so other tests' pods
  * are safe).
@@ -19,7 +19,7 @@ export function cleanUpRuncNode(dataDir: string, netns: readonly string[]): void
   execFileSync('sh', ['-c', 'for d in /sys/fs/cgroup/*/kubepods; do rmdir "$d"/burstable "$d"/besteffort "$d" 2>/dev/null; done; true']);
 }
 
-/** sandboxNetns lists the network namespaces of the node's sandboxes (read before the server stops). */
+/** sandboxNetns lists the network namespaces of the node's sandboxes (read before the node's process stops). */
 export function sandboxNetns(dataDir: string): string[] {
   const dir = join(dataDir, 'agent', 'runc', 'sandboxes');
   const ids = existsSync(dir) ? readdirSync(dir) : [];
@@ -34,13 +34,21 @@ export function sandboxNetns(dataDir: string): string[] {
     .filter((n) => n !== '');
 }
 
+/**
+ * cleanupRuncDataDir cleans up after any process running a runc node on `dataDir` (a server or a `tkube agent`):
+ * `stop` ends the process (its kubelet is gone when it resolves); the caller removes the data dir.
+ */
+export async function cleanupRuncDataDir(dataDir: string, stop: () => Promise<unknown>): Promise<void> {
+  const netns = sandboxNetns(dataDir);
+  await stop();
+  cleanUpRuncNode(dataDir, netns);
+  const network = readNetworkRecord(join(dataDir, 'agent', 'network'));
+  if (network) await destroyBridgeNetwork(network);
+}
+
 /** cleanupRuncNode stops a test cluster's server, cleans up its node, and removes its data dir. */
 export async function cleanupRuncNode(c: TestCluster): Promise<void> {
-  const netns = sandboxNetns(c.dataDir);
-  await c.kill('SIGTERM');
-  cleanUpRuncNode(c.dataDir, netns);
-  const network = readNetworkRecord(join(c.dataDir, 'agent', 'network'));
-  if (network) await destroyBridgeNetwork(network);
+  await cleanupRuncDataDir(c.dataDir, () => c.kill('SIGTERM'));
   await c.stop();
   rmSync(c.dataDir, { recursive: true, force: true });
 }

@@ -150,6 +150,11 @@ export class KubeletServer {
     return (server.address() as { port: number }).port;
   }
 
+  /** setServingCertificate serves new connections with a new certificate (rotation); open ones keep theirs. */
+  setServingCertificate(certPem: string, keyPem: string): void {
+    this.#server?.setSecureContext({ cert: certPem, key: keyPem, ca: this.#c.tls.clientCaPem });
+  }
+
   async stop(): Promise<void> {
     const server = this.#server;
     if (!server) return;

@@ -9,6 +9,7 @@ import type { AdmissionPlugin } from './admission.js';
 import { AdmissionChain } from './admission-chain.js';
 import { admissionForbidden } from './admission-forbidden.js';
 import { MutatingAdmissionWebhook, ValidatingAdmissionWebhook, type WebhookCaller } from './admission-webhook.js';
+import { CertificateSubjectRestriction } from './certificate-subject-restriction.js';
 import { DefaultStorageClass } from './default-storage-class.js';
 import { DefaultTolerationSeconds } from './default-toleration-seconds.js';
 import { LimitRanger } from './limit-ranger.js';
@@ -111,6 +112,7 @@ export const BUILTIN_ADMISSION_FACTORIES: ReadonlyMap<string, AdmissionPluginFac
     'DefaultTolerationSeconds',
     (d) => new DefaultTolerationSeconds({ notReadySeconds: d.defaultTolerationSeconds?.notReady, unreachableSeconds: d.defaultTolerationSeconds?.unreachable }),
   ],
+  ['CertificateSubjectRestriction', () => new CertificateSubjectRestriction()],
   ['MutatingAdmissionWebhook', (d) => new MutatingAdmissionWebhook(d.reader, { call: d.callWebhook })],
   ['ValidatingAdmissionPolicy', (d) => new ValidatingAdmissionPolicy(d.reader)],
   ['ValidatingAdmissionWebhook', (d) => new ValidatingAdmissionWebhook(d.reader, { call: d.callWebhook })],

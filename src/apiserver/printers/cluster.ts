@@ -41,7 +41,12 @@ export const certificateSigningRequestTable: TableConvertor = {
   ],
   cells(csr, now) {
     const spec = obj(csr['spec']);
-    const conds = objects(obj(csr['status'])['conditions']).map((c) => str(c['type']) ?? '');
+    // As kubectl's column: the Approved/Denied/Failed conditions, then "Issued" once a certificate is there.
+    const status = obj(csr['status']);
+    const conds: string[] = objects(status['conditions'])
+      .map((c) => str(c['type']) ?? '')
+      .filter((t) => t === 'Approved' || t === 'Denied' || t === 'Failed');
+    if (conds.length > 0 && str(status['certificate'])) conds.push('Issued');
     const exp = num(spec['expirationSeconds']);
     return [
       nameOf(csr),

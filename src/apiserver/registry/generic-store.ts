@@ -251,8 +251,8 @@ export class GenericStore {
     return objectKey(this.keyPrefix, this.info.namespaced ? namespace : '', name);
   }
 
-  #ctx(subresource: string): StrategyContext {
-    return { now: new Date(this.#clock.now()), subresource };
+  #ctx(subresource: string, user?: UserInfo): StrategyContext {
+    return { now: new Date(this.#clock.now()), subresource, ...(user ? { user } : {}) };
   }
 
   #tracksGeneration(obj: KubeObject): boolean {
@@ -476,7 +476,7 @@ export class GenericStore {
     if (this.#tracksGeneration(obj)) md.generation = 1;
     else delete md.generation;
     if (generated) md.name = generateName(md.generateName ?? '', this.#random);
-    this.strategy.prepareForCreate?.(obj, this.#ctx(''));
+    this.strategy.prepareForCreate?.(obj, this.#ctx('', options.admission?.user));
     options.managedFields?.(obj, undefined);
     const name = md.name ?? '';
     const errs = this.strategy.validate?.(obj) ?? [];

@@ -9,6 +9,7 @@
 import type { KubeObject } from '../../api/meta/types.js';
 import type { FieldError } from '../../api/validation/field-error.js';
 import type { TableConvertor } from '../printers/table.js';
+import type { UserInfo } from '../request/request-info.js';
 
 /** StrategyContext passes request facts to hooks. */
 export interface StrategyContext {
@@ -16,6 +17,8 @@ export interface StrategyContext {
   readonly now: Date;
   /** The subresource being written ("status", "scale"…), or "" for the main resource. */
   readonly subresource: string;
+  /** The authenticated user of the request; absent for server-internal writes (CSRs stamp their requestor). */
+  readonly user?: UserInfo;
 }
 
 /** ResourceStrategy is the policy for one resource; every hook is optional. */

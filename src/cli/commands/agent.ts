@@ -1,11 +1,18 @@
 /**
- * `tkube agent`: run node(s) against an API server until SIGTERM/SIGINT. Only `--runtime simulated` exists so
- * far: it registers `--nodes N` nodes, renews their Leases and moves their pods to Running without running
- * anything. The agent authenticates with a kubeconfig or a bearer token (`--server` + `--token`).
+ * `tkube agent`: run node(s) against an API server until SIGTERM/SIGINT. The agent authenticates with a
+ * kubeconfig or a bearer token (`--server` + `--token`, with `--ca-file`).
+ *  - `--runtime simulated` (the default) registers `--nodes N` nodes, renews their Leases and moves their pods to
+ *    Running without running anything.
+ *  - `--runtime runc|process|auto` runs one real node: it asks the certificates API for its kubelet serving
+ *    certificate (kept in `<data-dir>/tls/`), then registers and runs pods like the server's own node.
  */
 import { readFileSync } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { startAgent } from '../../boot/agent.js';
+import { startAgent, startNodeAgent } from '../../boot/agent.js';
+import type { NodeRuntimeName } from '../../boot/node.js';
+import { defaultDataDir } from '../../boot/server-config.js';
 import { newLogger } from '../../base/log/logger.js';
 import { RestClient } from '../../client/rest-client.js';
 import { CliError } from '../cli-error.js';
@@ -27,6 +34,41 @@ export interface AgentFlags {
   nodePods: string;
   nodeLabel: string[];
   nodeTaint: string[];
+  nodeIp?: string;
+  dataDir?: string;
+  kubeletPort: number;
+  privateRegistry?: string;
+  disableDefaultRegistryEndpoint?: boolean;
+  certificateTimeout: number;
+}
+
+const REAL_RUNTIMES: readonly string[] = ['runc', 'process', 'auto'];
+
+/** defaultNodeIP: the first non-loopback IPv4 address of this host (as the kubelet picks one), else 127.0.0.1. */
+function defaultNodeIP(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+async function runRealNode(f: AgentFlags, client: RestClient): Promise<{ names: readonly string[]; stop: () => Promise<void> }> {
+  const caPem = f.caFile ? readFileSync(f.caFile, 'utf8') : client.caPem;
+  if (!caPem) throw new CliError('a real node needs the cluster CA: give --ca-file, or a kubeconfig with certificate-authority data');
+  const running = await startNodeAgent({
+    client,
+    runtime: f.runtime as NodeRuntimeName,
+    dataDir: resolve(f.dataDir ?? join(defaultDataDir(), 'agent')),
+    nodeName: f.nodeName ?? hostname(),
+    nodeIP: f.nodeIp ?? defaultNodeIP(),
+    clusterCaPem: caPem,
+    kubeletPort: f.kubeletPort,
+    ...(f.privateRegistry ? { privateRegistry: resolve(f.privateRegistry) } : {}),
+    ...(f.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
+    certificateTimeoutMs: f.certificateTimeout * 1000,
+    log: newLogger('agent'),
+  });
+  return { names: [running.nodeName], stop: () => running.stop() };
 }
 
 function count(value: string): number {
@@ -62,16 +104,33 @@ function clientFrom(f: AgentFlags): RestClient {
   return new RestClient({ server: f.server, token: f.token, caPem: f.caFile ? readFileSync(f.caFile, 'utf8') : undefined, userAgent: 'tkube-agent' });
 }
 
+async function startSimulated(f: AgentFlags, client: RestClient): Promise<{ names: readonly string[]; stop: () => Promise<void> }> {
+  const running = await startAgent({
+    client,
+    runtime: f.runtime,
+    nodes: f.nodes,
+    nodeName: f.nodeName,
+    namePrefix: f.namePrefix,
+    firstIndex: f.firstIndex,
+    clusterCidr: f.clusterCidr,
+    resources: { cpu: f.nodeCpu, memory: f.nodeMemory, pods: f.nodePods },
+    labels: parseLabels(f.nodeLabel),
+    taints: f.nodeTaint.map(parseTaint),
+    log: newLogger('agent'),
+  });
+  return { names: running.nodeNames, stop: () => running.stop() };
+}
+
 /** registerAgentCommand adds `tkube agent`. */
 export function registerAgentCommand(program: Command): void {
   program
     .command('agent')
-    .description('Run node(s) that join a cluster (simulated runtime: nothing really runs)')
+    .description('Run node(s) that join a cluster: simulated ones (nothing runs), or one real node (runc|process|auto)')
     .option('--server <url>', 'API server URL, e.g. https://10.0.0.1:6443')
     .option('--token <token>', 'bearer token to authenticate with')
     .option('--ca-file <path>', "the cluster CA certificate (PEM) that signed the server's certificate")
     .option('--kubeconfig <path>', 'authenticate with this kubeconfig instead of --server/--token')
-    .option('--runtime <name>', 'container runtime: simulated', 'simulated')
+    .option('--runtime <name>', 'container runtime: simulated (nothing runs), or runc|process|auto for one real node', 'simulated')
     .option('--nodes <n>', 'how many nodes to run', count, 1)
     .option('--node-name <name>', 'the node name (with --nodes 1)')
     .option('--name-prefix <prefix>', 'node names are <prefix>0, <prefix>1, …', 'agent-')
@@ -82,22 +141,24 @@ export function registerAgentCommand(program: Command): void {
     .option('--node-pods <n>', 'pod capacity of each node', '110')
     .option('--node-label <key=value>', 'extra node label (repeatable, comma-separated)', collect, [])
     .option('--node-taint <key=value:Effect>', 'node taint (repeatable, comma-separated)', collect, [])
+    .option('--node-ip <ip>', "a real node's address (the kubelet listens there; default: this host's first IPv4 address)")
+    .option('--data-dir <dir>', "a real node's folder for images, containers and its certificate (default: <server data dir>/agent)")
+    .option('--kubelet-port <port>', "a real node's kubelet API port (0 picks a free one)", count, 10250)
+    .option('--private-registry <path>', 'registries config file for image pulls (default: <data-dir>/registries.yaml when present)')
+    .option('--disable-default-registry-endpoint', 'pull only from configured mirrors, never the upstream registry')
+    .option('--certificate-timeout <seconds>', 'how long a real node waits for its serving certificate to be approved and signed', count, 120)
     .action(async (f: AgentFlags) => {
+      if (f.runtime !== 'simulated' && !REAL_RUNTIMES.includes(f.runtime)) throw new CliError(`unknown runtime "${f.runtime}": want simulated, runc, process or auto`);
       const client = clientFrom(f);
-      const running = await startAgent({
-        client,
-        runtime: f.runtime,
-        nodes: f.nodes,
-        nodeName: f.nodeName,
-        namePrefix: f.namePrefix,
-        firstIndex: f.firstIndex,
-        clusterCidr: f.clusterCidr,
-        resources: { cpu: f.nodeCpu, memory: f.nodeMemory, pods: f.nodePods },
-        labels: parseLabels(f.nodeLabel),
-        taints: f.nodeTaint.map(parseTaint),
-        log: newLogger('agent'),
-      });
-      process.stderr.write(`tkube agent: running ${running.nodeNames.length} node(s): ${running.nodeNames.slice(0, 5).join(', ')}${running.nodeNames.length > 5 ? ', …' : ''}\n`);
+      const real = f.runtime !== 'simulated';
+      if (real && f.nodes !== 1) throw new CliError('a real node agent runs exactly one node: drop --nodes');
+      const running = real
+        ? await runRealNode(f, client).catch((err: unknown) => {
+            client.close();
+            throw err instanceof CliError ? err : new CliError(err instanceof Error ? err.message : String(err));
+          })
+        : await startSimulated(f, client);
+      process.stderr.write(`tkube agent: running ${running.names.length} node(s): ${running.names.slice(0, 5).join(', ')}${running.names.length > 5 ? ', …' : ''}\n`);
       await new Promise<void>((done) => {
         let stopping = false;
         const stop = (): void => {

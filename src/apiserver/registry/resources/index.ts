@@ -10,11 +10,12 @@ import {
 } from './admissionregistration.js';
 import type { ResourceStrategy } from '../strategy.js';
 import { cronJobStrategy, jobStrategy } from './batch.js';
+import { certificateSigningRequestStrategy } from './certificates.js';
 import { eventStrategy, leaseStrategy, namespaceStrategy, nodeStrategy, priorityClassStrategy } from './cluster.js';
 import { configMapStrategy, limitRangeStrategy, resourceQuotaStrategy, secretStrategy, serviceAccountStrategy } from './config.js';
 import { ingressClassStrategy, ingressStrategy, networkPolicyStrategy } from './networking.js';
 import { podStrategy } from './pods.js';
-import { certificateSigningRequestStrategy, customResourceDefinitionStrategy, horizontalPodAutoscalerStrategy, podDisruptionBudgetStrategy } from './policy.js';
+import { customResourceDefinitionStrategy, horizontalPodAutoscalerStrategy, podDisruptionBudgetStrategy } from './policy.js';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac.js';
 import { endpointSliceStrategy, endpointsStrategy, serviceStrategy } from './services.js';
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy, storageClassStrategy } from './storage.js';

@@ -1,12 +1,12 @@
 /**
  * Strategies of policy and autoscaling kinds: poddisruptionbudgets and horizontalpodautoscalers (both API
- * versions share one storage), plus certificatesigningrequests and customresourcedefinitions, for which this
- * package provides only the shared rules and tables.
+ * versions share one storage), plus customresourcedefinitions, for which this package provides only the shared
+ * rules and table.
  */
 import { defaultHorizontalPodAutoscaler } from '../../../api/defaults/core.js';
 import { validateHorizontalPodAutoscaler, validatePodDisruptionBudget } from '../../../api/validation/validate-policy.js';
 import { horizontalPodAutoscalerTable } from '../../printers/autoscaling.js';
-import { certificateSigningRequestTable, customResourceDefinitionTable } from '../../printers/cluster.js';
+import { customResourceDefinitionTable } from '../../printers/cluster.js';
 import { podDisruptionBudgetTable } from '../../printers/policy.js';
 import { obj, objects, str } from '../../../api/validation/unstructured.js';
 import type { ResourceStrategy } from '../strategy.js';
@@ -28,19 +28,6 @@ export const horizontalPodAutoscalerStrategy: ResourceStrategy = newResourceStra
   validate: validateHorizontalPodAutoscaler,
   table: horizontalPodAutoscalerTable,
   tracksGeneration: true,
-});
-
-/**
- * certificateSigningRequestStrategy: status starts empty (the requester is stamped by whoever owns CSR
- * admission); the `approval` and `status` subresources keep the spec.
- */
-export const certificateSigningRequestStrategy: ResourceStrategy = newResourceStrategy({
-  namespaced: false,
-  statusSubresource: true,
-  statusWriters: ['status', 'approval'],
-  selectableFields: (csr) => ({ 'spec.signerName': str(obj(csr['spec'])['signerName']) ?? '' }),
-  table: certificateSigningRequestTable,
-  tracksGeneration: false,
 });
 
 /** customResourceDefinitionStrategy: the status rule and the table; schema validation belongs to the CRD registry. */
