@@ -1,7 +1,8 @@
 /**
  * `tkube up | status | down | delete`: a local single-node cluster in the background, as `minikube start`
- * gives one. `up` starts `tkube server` detached (pid and log in the data dir), waits for /readyz, and the server
- * merges the kubeconfig as context "tkube". Idempotent: a second `up` reports the running cluster.
+ * gives one. `up` starts `tkube server` detached (pid and log in the data dir) with its node, waits for /readyz and
+ * for the node to be Ready, and the server merges the kubeconfig as context "tkube". Idempotent: a second `up`
+ * reports the running cluster. `down` stops the server and the node's pods (data kept); `delete` removes all.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +13,10 @@ import type { Command } from 'commander';
 import { TKUBE_VERSION, KUBERNETES_VERSION } from '../../api/version.js';
 import { pollUntil } from '../../base/wait/poll-until.js';
 import { defaultDataDir, userKubeconfigPath } from '../../boot/server-config.js';
+import { stopNodeWorkloads } from '../../boot/node-cleanup.js';
 import { processAlive, readServerState, type ServerState } from '../../boot/server-state.js';
+import { newLogger } from '../../base/log/logger.js';
+import { RestClient } from '../../client/rest-client.js';
 import { kubeconfigPoints, removeFromKubeconfig } from '../../client/kubeconfig.js';
 import { CliError } from '../cli-error.js';
 import { StepPrinter } from '../step-printer.js';
@@ -59,6 +63,17 @@ function serverArgs(f: ServerFlags): string[] {
   args.push('--controllers', f.controllers);
   if (f.simulatedNodes > 0) args.push('--simulated-nodes', String(f.simulatedNodes));
   if (f.disableScheduler) args.push('--disable-scheduler');
+  // The node's flags (the node runs in the server unless --disable-agent).
+  if (f.containerRuntime) args.push('--container-runtime', f.containerRuntime);
+  if (f.containerRuntimeEndpoint) args.push('--container-runtime-endpoint', f.containerRuntimeEndpoint);
+  if (f.nodeName) args.push('--node-name', f.nodeName);
+  if (f.kubeletPort !== undefined) args.push('--kubelet-port', String(f.kubeletPort));
+  if (f.defaultLocalStoragePath) args.push('--default-local-storage-path', f.defaultLocalStoragePath);
+  if (f.privateRegistry) args.push('--private-registry', f.privateRegistry);
+  if (f.disableDefaultRegistryEndpoint) args.push('--disable-default-registry-endpoint');
+  if (f.evictionHard !== undefined) args.push('--eviction-hard', f.evictionHard);
+  if (f.podNetwork) args.push('--pod-network', f.podNetwork);
+  if (f.podBridgeName) args.push('--pod-bridge-name', f.podBridgeName);
   return args;
 }
 
@@ -98,23 +113,48 @@ async function up(f: ServerFlags): Promise<void> {
     const tail = tailOf(logPath(f.dataDir), 15);
     throw new CliError(`the server did not become ready; last log lines (${logPath(f.dataDir)}):\n${tail}`);
   }
+  if (!f.disableAgent) {
+    p.sub('Starting the node (kubelet, container runtime, pod network) ...');
+    const ready = await pollUntil(async () => processAlive(pid) && (await readyNodes(f.dataDir)).length > 0, { timeoutMs: 90_000 });
+    if (!ready || !processAlive(pid)) {
+      const tail = tailOf(logPath(f.dataDir), 15);
+      throw new CliError(`the node did not become Ready; last log lines (${logPath(f.dataDir)}):\n${tail}`);
+    }
+  }
   p.step('config', 'Configuring kubeconfig ...');
   p.sub(f.writeKubeconfig ? `Wrote ${f.writeKubeconfig}` : `Merged context "${CONTEXT}" into ${userKubeconfigPath()}`);
   p.step('verify', 'Verifying Kubernetes components...');
   p.sub(`API server ready at ${state.url} (pid ${pid}, log ${logPath(f.dataDir)})`);
+  if (!f.disableAgent) p.sub(`Node ${(await readyNodes(f.dataDir)).join(', ')} Ready`);
   p.step('done', `Done! kubectl is now configured to use "${CONTEXT}" cluster and "default" namespace by default`);
+}
+
+/** readyNodes lists the names of the cluster's Ready nodes, asked with the data dir's admin kubeconfig; [] when it cannot ask. */
+async function readyNodes(dataDir: string): Promise<string[]> {
+  const kubeconfig = join(dataDir, 'admin.kubeconfig');
+  if (!existsSync(kubeconfig)) return [];
+  const client = RestClient.fromKubeconfig(kubeconfig, { userAgent: 'tkube-cli' });
+  try {
+    const list = (await client.list({ version: 'v1', resource: 'nodes' })) as { items?: { metadata?: { name?: string }; status?: { conditions?: { type: string; status: string }[] } }[] };
+    return (list.items ?? []).filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((n) => n.metadata?.name ?? '');
+  } catch {
+    return [];
+  } finally {
+    client.close();
+  }
 }
 
 async function status(dataDir: string): Promise<void> {
   const s = readServerState(dataDir);
   const apiOk = s ? await readyz(dataDir, s.url) : false;
+  const kubelet = !s || !apiOk ? 'Stopped' : (await readyNodes(dataDir)).length > 0 ? 'Running' : 'Stopped';
   const kcOk = s ? kubeconfigPoints(userKubeconfigPath(), CONTEXT, s.url) || existsSync(join(dataDir, 'admin.kubeconfig')) : false;
   process.stdout.write(
     [
       CONTEXT,
       'type: Control Plane',
       `host: ${s ? 'Running' : 'Stopped'}`,
-      `kubelet: ${s ? 'Disabled' : 'Stopped'}`,
+      `kubelet: ${kubelet}`,
       `apiserver: ${apiOk ? 'Running' : 'Stopped'}`,
       `kubeconfig: ${s ? (kcOk ? 'Configured' : 'Misconfigured') : 'Stopped'}`,
       '',
@@ -137,13 +177,16 @@ async function down(dataDir: string, quiet = false): Promise<boolean> {
     process.kill(s.pid, 'SIGKILL');
     await pollUntil(() => !processAlive(s.pid), { timeoutMs: 5_000 });
   }
+  const pods = await stopNodeWorkloads(dataDir, newLogger('down'));
+  if (pods > 0) p.sub(`Stopped ${pods} pod${pods === 1 ? '' : 's'} of the node`);
   p.step('stop', '1 node stopped.');
   return true;
 }
 
 async function remove(dataDir: string): Promise<void> {
   const p = new StepPrinter();
-  await down(dataDir, true);
+  // Pods of a server that died on its own are stopped too, before their data dir goes.
+  if (!(await down(dataDir, true))) await stopNodeWorkloads(dataDir, newLogger('delete'));
   p.step('delete', `Deleting "${CONTEXT}" ...`);
   rmSync(dataDir, { recursive: true, force: true });
   if (removeFromKubeconfig(userKubeconfigPath(), CONTEXT)) p.sub(`Removed context "${CONTEXT}" from ${userKubeconfigPath()}`);

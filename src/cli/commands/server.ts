@@ -102,7 +102,9 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     nodeMonitorGracePeriodMs: f.nodeMonitorGracePeriod,
     simulatedNodes: f.simulatedNodes,
     disableScheduler: f.disableScheduler,
-    ...(f.containerRuntime ? { containerRuntime: parseContainerRuntime(f.containerRuntime) } : {}),
+    // The node runs in the server by default (as k3s's server runs its agent): runc when the machine can, else the
+    // process runtime; `--disable-agent` runs a control plane only.
+    ...(f.containerRuntimeEndpoint ? {} : { containerRuntime: parseContainerRuntime(f.containerRuntime ?? 'auto') }),
     ...(f.containerRuntimeEndpoint ? { containerRuntimeEndpoint: parseRuntimeEndpoint(f.containerRuntimeEndpoint, f.containerRuntime) } : {}),
     ...(f.nodeName ? { nodeName: f.nodeName } : {}),
     ...(f.kubeletPort !== undefined ? { kubeletPort: f.kubeletPort } : {}),
@@ -141,7 +143,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--disable-scheduler', 'run no scheduler in this process', false)
     .option('--private-registry <file>', 'registries config for image pulls: mirrors and credentials, k3s registries.yaml format (default <data-dir>/registries.yaml when present)')
     .option('--disable-default-registry-endpoint', 'pull only from the mirrors the registries config names for a registry, never from the registry itself', false)
-    .option('--container-runtime <name>', 'run a real node in this process with this runtime: runc (needs root, runc and busybox-static), process (containers as plain host processes, no root, no isolation), auto (runc when possible, else process), or containerd (root, Debian\'s containerd and containernetworking-plugins; a private daemon under <data-dir>/agent/containerd)')
+    .option('--container-runtime <name>', 'run a real node in this process with this runtime (default auto): runc (needs root, runc and busybox-static), process (containers as plain host processes, no root, no isolation), auto (runc when possible, else process), or containerd (root, Debian\'s containerd and containernetworking-plugins; a private daemon under <data-dir>/agent/containerd)')
     .option('--container-runtime-endpoint <url>', 'run a real node in this process with the CRI runtime at this socket: unix:///path/containerd.sock (containerd 1.6; images come from the node image store)')
     .option('--pod-network <kind>', 'network of the pods of the node run in this process: bridge (default: a bridge with the node\'s pod CIDR, hostPorts, masquerade) or none (loopback only, pods report the node IP)')
     .option('--pod-bridge-name <name>', 'name of the pod network\'s bridge (default tkube0)')

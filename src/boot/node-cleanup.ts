@@ -1,0 +1,52 @@
+/**
+ * stopNodeWorkloads: what `tkube down` and `tkube delete` do after the server process has exited — stop every pod
+ * the data dir's node left running (containers outlive the agent by design), through the same runtimes that made
+ * them, so their sandboxes, mounts, network namespaces and pod cgroups go the way the kubelet removes them; then
+ * the pod network's bridge and nftables table. As `minikube stop` stops the machine: a stopped cluster runs nothing.
+ * The next `up` starts the pods again from the API's state.
+ *
+ * Contract: idempotent; a data dir that never ran a node is a no-op. Resolves with how many pods were stopped.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RuntimeService } from '../agent/cri/runtime-service.js';
+import { destroyBridgeNetwork, readNetworkRecord } from '../agent/network/bridge-network.js';
+import { ProcessRuntime } from '../agent/runtime/process/process-runtime.js';
+import { RuncRuntime } from '../agent/runtime/runc/runc-runtime.js';
+import type { Logger } from '../base/log/logger.js';
+import { promisify } from 'node:util';
+import { openImageStore } from './images.js';
+
+const run = promisify(execFile);
+
+export async function stopNodeWorkloads(dataDir: string, log: Logger): Promise<number> {
+  const agentDir = join(dataDir, 'agent');
+  if (!existsSync(agentDir)) return 0;
+  const images = await openImageStore(dataDir);
+  const runtimes: RuntimeService[] = [];
+  if (existsSync(join(agentDir, 'runc')) && process.getuid?.() === 0) runtimes.push(new RuncRuntime({ root: join(agentDir, 'runc'), images, log: log.child('runc') }));
+  if (existsSync(join(agentDir, 'process'))) runtimes.push(new ProcessRuntime({ root: join(agentDir, 'process'), images, log: log.child('process') }));
+  let stopped = 0;
+  for (const runtime of runtimes) {
+    for (const sandbox of await runtime.listPodSandbox()) {
+      await runtime.removePodSandbox(sandbox.id);
+      stopped++;
+    }
+    await runtime.close();
+  }
+  // The pods' volumes (tmpfs for secrets and tokens, bind mounts) are the kubelet's, which is gone: unmount what is
+  // left under the node's directory, deepest first.
+  const mounts = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => (l.split(' ')[1] ?? '').replace(/\\040/g, ' '))
+    .filter((m) => m.startsWith(`${agentDir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) await run('umount', ['-l', m]).catch((err: unknown) => log.warn('Cannot unmount', { mount: m, error: err instanceof Error ? err.message : String(err) }));
+  const networkDir = join(agentDir, 'network');
+  const network = readNetworkRecord(networkDir);
+  if (network && process.getuid?.() === 0) await destroyBridgeNetwork(network);
+  // Address leases of pods that no longer exist; the next start hands out addresses afresh.
+  rmSync(networkDir, { recursive: true, force: true });
+  return stopped;
+}
