@@ -12,9 +12,12 @@ describe('SharedInformer against a real server', () => {
   let c: TestCluster;
   let client: RestClient;
   before(async () => {
-    // Fast compaction so an informer that falls behind gets a real 410 Expired.
-    c = await TestCluster.start({ args: ['--compaction-interval', '200ms', '--compaction-keep-revisions', '5'] });
+    // Fast compaction so an informer that falls behind gets a real 410 Expired (the second test). The first test
+    // needs its watch to stay current: 30 revisions of history cover a slow machine's gap between list and watch,
+    // and it waits out the server's start-up writes (every namespace's kube-root-ca.crt ConfigMap) before it lists.
+    c = await TestCluster.start({ args: ['--compaction-interval', '200ms', '--compaction-keep-revisions', '30'] });
     client = RestClient.fromKubeconfig(c.kubeconfig);
+    await eventually(async () => ((await client.list({ ...CM, namespace: undefined })) as { items: unknown[] }).items.length >= 4, 20_000);
   });
   after(async () => {
     client?.close();
@@ -80,14 +83,14 @@ describe('SharedInformer against a real server', () => {
     const staleRv = informer.lastSyncResourceVersion();
     await eventually(() => watches >= 2);
     await client.delete({ ...CM, name: 'gone-later' });
-    for (let i = 0; i < 20; i++) await client.create(CM, { metadata: { name: `during-${i}` } });
+    for (let i = 0; i < 40; i++) await client.create(CM, { metadata: { name: `during-${i}` } });
     // Wait until the server has really compacted past the informer's resourceVersion.
     await eventually(async () => {
       const r = await c.request(`/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${staleRv}&timeoutSeconds=1`);
       return r.status === 410 || /"code":410/.test(r.body);
     }, 20_000, 200);
     gate();
-    await eventually(() => informer.listCount >= 2 && deleted.includes('gone-later') && added.includes('during-19'), 20_000);
+    await eventually(() => informer.listCount >= 2 && deleted.includes('gone-later') && added.includes('during-39'), 20_000);
     assert.equal(informer.store.get('default/gone-later'), undefined);
     ac.abort();
     await running;
