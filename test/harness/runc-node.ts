@@ -52,3 +52,16 @@ export async function cleanupRuncNode(c: TestCluster): Promise<void> {
   await c.stop();
   rmSync(c.dataDir, { recursive: true, force: true });
 }
+
+/**
+ * deletePodsAndCleanUp ends a runc node test on a server started with `--container-runtime runc`: it deletes
+ * every pod of the default namespace (so the kubelet tears them down), stops the server, cleans up what is left
+ * on the node and removes the data dir.
+ */
+export async function deletePodsAndCleanUp(c: TestCluster): Promise<void> {
+  await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
+  const netns = sandboxNetns(c.dataDir);
+  await c.stop();
+  cleanUpRuncNode(c.dataDir, netns);
+  rmSync(c.dataDir, { recursive: true, force: true });
+}

@@ -6,14 +6,16 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { commandExists, containerHostMissing } from '../harness/host-tools.js';
+import { waitForNodeReady } from '../harness/pods.js';
+import { deletePodsAndCleanUp } from '../harness/runc-node.js';
 import { eventually, runCommand, TestCluster } from '../harness/test-cluster.js';
 
 const skip = containerHostMissing() || (commandExists('python3') ? false : 'needs python3 (its pty module drives kubectl -it)');
@@ -56,22 +58,14 @@ void describe('kubectl exec, cp, attach and run -it on a runc node', { skip }, (
   const scratch = mkdtempSync(join(tmpdir(), 'tkube-exec-'));
   before(async () => {
     c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node, '--kubelet-port', '0'] });
-    await eventually(async () => /\sReady\s/.test(await c.kubectlOk(['get', 'node', node])), 30_000);
+    await waitForNodeReady(c, node);
     await c.kubectlOk(['run', 'box', '--image=busybox', '--', 'sleep', '3600']);
     await c.kubectlOk(['wait', '--for=condition=Ready', 'pod/box', '--timeout=60s']);
   });
   after(async () => {
     rmSync(scratch, { recursive: true, force: true });
     if (!c) return;
-    await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
-    const runcDir = join(c.dataDir, 'agent', 'runc');
-    const sandboxes = existsSync(join(runcDir, 'sandboxes')) ? readdirSync(join(runcDir, 'sandboxes')) : [];
-    const netns = sandboxes.map((id) => (JSON.parse(readFileSync(join(runcDir, 'sandboxes', id, 'sandbox.json'), 'utf8')) as { netns?: string }).netns).filter(Boolean);
-    await c.stop();
-    execFileSync('sh', ['-c', `[ -d ${runcDir}/runc ] && runc --root ${runcDir}/runc list -q 2>/dev/null | xargs -r -n1 runc --root ${runcDir}/runc delete --force; grep -o '${runcDir}[^ ]*' /proc/mounts | xargs -r -n1 umount -l; true`]);
-    for (const ns of netns) execFileSync('sh', ['-c', `ip netns delete ${ns} 2>/dev/null; true`]);
-    execFileSync('sh', ['-c', 'for d in /sys/fs/cgroup/*/kubepods; do rmdir "$d" 2>/dev/null; done; true']);
-    rmSync(c.dataDir, { recursive: true, force: true });
+    await deletePodsAndCleanUp(c);
   });
 
   void it('runs commands: stdout and stderr apart, exit codes, stdin', async () => {

@@ -6,10 +6,9 @@
  * tolerate the pressure is not admitted.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { containerHostMissing } from '../harness/host-tools.js';
-import { cleanUpRuncNode, sandboxNetns } from '../harness/runc-node.js';
+import { deletePodsAndCleanUp } from '../harness/runc-node.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
 
 const skip = containerHostMissing();
@@ -37,11 +36,7 @@ void describe('node-pressure eviction on a runc node', { skip }, () => {
   });
   after(async () => {
     if (!c) return;
-    await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
-    const netns = sandboxNetns(c.dataDir);
-    await c.stop();
-    cleanUpRuncNode(c.dataDir, netns);
-    rmSync(c.dataDir, { recursive: true, force: true });
+    await deletePodsAndCleanUp(c);
   });
 
   const get = async <T>(...args: string[]): Promise<T> => JSON.parse(await c.kubectlOk(['get', ...args, '-o', 'json'])) as T;

@@ -6,11 +6,12 @@
  * activeDeadlineSeconds fails a pod, and a deleted pod gets its preStop hook, then SIGTERM, then SIGKILL.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { containerHostMissing } from '../harness/host-tools.js';
+import { getPod, waitForNodeReady } from '../harness/pods.js';
+import { deletePodsAndCleanUp } from '../harness/runc-node.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
 
 const skip = containerHostMissing();
@@ -49,7 +50,7 @@ void describe('kubelet pod lifecycle on runc', { skip }, () => {
   const node = `tkube-lc-${process.pid}`;
   before(async () => {
     c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node, '--kubelet-port', '0'] });
-    await eventually(async () => /\sReady\s/.test(await c.kubectlOk(['get', 'node', node])), 30_000);
+    await waitForNodeReady(c, node);
     // All pods start together, so the slow parts (back-off, deadlines) overlap.
     const pods = [
       pod('init', {
@@ -96,18 +97,10 @@ void describe('kubelet pod lifecycle on runc', { skip }, () => {
   });
   after(async () => {
     if (!c) return;
-    await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
-    const runcDir = join(c.dataDir, 'agent', 'runc');
-    const sandboxes = existsSync(join(runcDir, 'sandboxes')) ? readdirSync(join(runcDir, 'sandboxes')) : [];
-    const netns = sandboxes.map((id) => (JSON.parse(readFileSync(join(runcDir, 'sandboxes', id, 'sandbox.json'), 'utf8')) as { netns?: string }).netns).filter(Boolean);
-    await c.stop();
-    execFileSync('sh', ['-c', `[ -d ${runcDir}/runc ] && runc --root ${runcDir}/runc list -q 2>/dev/null | xargs -r -n1 runc --root ${runcDir}/runc delete --force; grep -o '${runcDir}[^ ]*' /proc/mounts | xargs -r -n1 umount -l; true`]);
-    for (const ns of netns) execFileSync('sh', ['-c', `ip netns delete ${ns} 2>/dev/null; true`]);
-    execFileSync('sh', ['-c', 'for d in /sys/fs/cgroup/*/kubepods; do rmdir "$d" 2>/dev/null; done; true']);
-    rmSync(c.dataDir, { recursive: true, force: true });
+    await deletePodsAndCleanUp(c);
   });
 
-  const get = async (name: string): Promise<PodJson> => JSON.parse(await c.kubectlOk(['get', 'pod', name, '-o', 'json'])) as PodJson;
+  const get = (name: string): Promise<PodJson> => getPod<PodJson>(c, name);
   const condition = (p: PodJson, type: string): string | undefined => p.status?.conditions?.find((x) => x.type === type)?.status;
   const events = async (name: string): Promise<EventJson[]> => (JSON.parse(await c.kubectlOk(['get', 'events', '-o', 'json'])) as { items: EventJson[] }).items.filter((e) => e.involvedObject.name === name);
 

@@ -5,12 +5,13 @@
  * the node's /stats/summary reports the pod's memory.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { containerHostMissing } from '../harness/host-tools.js';
-import { cleanUpRuncNode, sandboxNetns } from '../harness/runc-node.js';
+import { getPod, waitForNodeReady, waitForPodPhase } from '../harness/pods.js';
+import { deletePodsAndCleanUp } from '../harness/runc-node.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
 
 const skip = containerHostMissing();
@@ -33,23 +34,15 @@ void describe('resources and securityContext on a runc node', { skip }, () => {
   const node = `tkube-res-${process.pid}`;
   before(async () => {
     c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node, '--kubelet-port', '0'] });
-    await eventually(async () => /\sReady\s/.test(await c.kubectlOk(['get', 'node', node])), 30_000);
+    await waitForNodeReady(c, node);
   });
   after(async () => {
     if (!c) return;
-    await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
-    const netns = sandboxNetns(c.dataDir);
-    await c.stop();
-    cleanUpRuncNode(c.dataDir, netns);
-    rmSync(c.dataDir, { recursive: true, force: true });
+    await deletePodsAndCleanUp(c);
   });
 
-  const pod = async (name: string): Promise<PodJson> => JSON.parse(await c.kubectlOk(['get', 'pod', name, '-o', 'json'])) as PodJson;
-  const finished = async (name: string): Promise<PodJson> =>
-    eventually(async () => {
-      const p = await pod(name);
-      return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? p : undefined;
-    }, 60_000);
+  const pod = (name: string): Promise<PodJson> => getPod<PodJson>(c, name);
+  const finished = (name: string): Promise<PodJson> => waitForPodPhase<PodJson>(c, name, ['Succeeded', 'Failed']);
 
   void it('kills a container over its memory limit: OOMKilled, exit code 137', async () => {
     // The shell's variable grows past 20 Mi; the kernel's OOM killer ends the biggest process, the shell.

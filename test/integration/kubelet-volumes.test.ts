@@ -9,10 +9,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { containerHostMissing } from '../harness/host-tools.js';
+import { getPod, waitForNodeReady, waitForPodPhase } from '../harness/pods.js';
+import { deletePodsAndCleanUp } from '../harness/runc-node.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
 
 const skip = containerHostMissing();
@@ -105,30 +107,18 @@ void describe('kubelet volumes and env on the runc runtime', { skip }, () => {
   });
   after(async () => {
     if (!c) return;
-    await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
-    const runcDir = join(c.dataDir, 'agent', 'runc');
-    const sandboxes = existsSync(join(runcDir, 'sandboxes')) ? readdirSync(join(runcDir, 'sandboxes')) : [];
-    const netns = sandboxes.map((id) => (JSON.parse(readFileSync(join(runcDir, 'sandboxes', id, 'sandbox.json'), 'utf8')) as { netns?: string }).netns).filter(Boolean);
-    await c.stop();
     // Whatever the kubelet left: containers, mounts (the tmpfs of the memory emptyDir included), netns, cgroups.
-    execFileSync('sh', ['-c', `[ -d ${runcDir}/runc ] && runc --root ${runcDir}/runc list -q 2>/dev/null | xargs -r -n1 runc --root ${runcDir}/runc delete --force; grep -o '${c.dataDir}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true`]);
-    for (const ns of netns) execFileSync('sh', ['-c', `ip netns delete ${ns} 2>/dev/null; true`]);
-    execFileSync('sh', ['-c', 'for d in /sys/fs/cgroup/*/kubepods; do rmdir "$d" 2>/dev/null; done; true']);
+    await deletePodsAndCleanUp(c);
     for (const d of pvDirs) rmSync(d, { recursive: true, force: true });
     // The local-path base (/var/lib/tkube/storage) goes too when this test was its only user.
     for (const d of pvDirs) execFileSync('sh', ['-c', `rmdir "${dirname(d)}" "${dirname(dirname(d))}" 2>/dev/null; true`]);
-    rmSync(c.dataDir, { recursive: true, force: true });
   });
 
-  const pod = async (name: string): Promise<PodJson> => JSON.parse(await c.kubectlOk(['get', 'pod', name, '-o', 'json'])) as PodJson;
-  const running = (name: string): Promise<PodJson> =>
-    eventually(async () => {
-      const p = await pod(name);
-      return p.status?.phase === 'Running' ? p : undefined;
-    }, 60_000);
+  const pod = (name: string): Promise<PodJson> => getPod<PodJson>(c, name);
+  const running = (name: string): Promise<PodJson> => waitForPodPhase<PodJson>(c, name, ['Running']);
 
   void it('mounts ConfigMap, Secret, downwardAPI, emptyDirs and the token, and builds env, hosts and resolv.conf', async () => {
-    await eventually(async () => /\sReady\s/.test(await c.kubectlOk(['get', 'node', node])), 30_000);
+    await waitForNodeReady(c, node);
     await c.kubectlOk(['create', 'configmap', 'app-config', '--from-literal=greeting=hello', '--from-literal=mode=fast']);
     await c.kubectlOk(['create', 'secret', 'generic', 'app-secret', '--from-literal=password=s3cret']);
     await c.kubectlOk(['create', 'service', 'clusterip', 'backend', '--tcp=8080:8080']);

@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { readNetworkRecord, type NetworkRecord } from '../../src/agent/network/bridge-network.js';
 import { parseIPv4Cidr } from '../../src/agent/pod-ip-allocator.js';
 import { containerHostMissing } from '../harness/host-tools.js';
+import { getPod, waitForPodPhase } from '../harness/pods.js';
 import { cleanupRuncNode } from '../harness/runc-node.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
 
@@ -66,12 +67,8 @@ void describe('bridge pod network on a runc node', { skip }, () => {
     }
   });
 
-  const pod = async (name: string): Promise<PodJson> => JSON.parse(await c.kubectlOk(['get', 'pod', name, '-o', 'json'])) as PodJson;
-  const running = (name: string): Promise<PodJson> =>
-    eventually(async () => {
-      const p = await pod(name);
-      return p.status?.phase === 'Running' ? p : undefined;
-    }, 60_000);
+  const pod = (name: string): Promise<PodJson> => getPod<PodJson>(c, name);
+  const running = (name: string): Promise<PodJson> => waitForPodPhase<PodJson>(c, name, ['Running']);
 
   void it('connects pods to each other, to the node and to a hostPort', async () => {
     const podCidr = await eventually(async () => {

@@ -181,6 +181,7 @@ export class Kubelet implements ContainerLogSource {
       log: config.log.child('pod-setup'),
       clusterDNS: config.clusterDNS ?? '10.43.0.10',
       clusterDomain: config.clusterDomain ?? 'cluster.local',
+      events: this.#events,
     });
     this.#imageManager = new ImageManager({
       images: config.images,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { KubeObject } from '../../api/meta/types.js';
 import type { Clock } from '../../base/clock/clock.js';
 import type { Logger } from '../../base/log/logger.js';
-import { EventRecorder } from '../../client/event-recorder.js';
+import type { EventRecorder } from '../../client/event-recorder.js';
 import type { RestClient } from '../../client/rest-client.js';
 import type { DNSConfig, KeyValue, Mount } from '../cri/runtime-service.js';
 import type { NodeAllocatable } from '../downward/field-ref.js';
@@ -34,6 +34,8 @@ export interface PodSetupConfig {
   readonly log: Logger;
   readonly clusterDNS: string;
   readonly clusterDomain: string;
+  /** The kubelet's recorder (one per component), for FailedMount and similar warnings. */
+  readonly events: EventRecorder;
   /** For tests: where objects come from (default: the API through `client`). */
   readonly source?: ObjectSource;
   readonly mounter?: Mounter;
@@ -73,7 +75,7 @@ export class PodSetup {
       ...(config.mounter ? { mounter: config.mounter } : {}),
       ...(config.refreshMs !== undefined ? { refreshMs: config.refreshMs } : {}),
     });
-    this.#events = new EventRecorder({ client: config.client, component: 'kubelet', clock: config.clock, log: config.log.child('events') });
+    this.#events = config.events;
     this.#host = config.hostResolvConf ?? parseResolvConf(readText('/etc/resolv.conf'));
   }
 

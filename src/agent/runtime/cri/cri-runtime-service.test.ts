@@ -16,6 +16,7 @@ import { RuntimeNotFoundError } from '../../cri/runtime-service.js';
 import { ensureBuiltinImages } from '../../images/builtin-images.js';
 import { exportOciArchive } from '../../images/oci-archive-export.js';
 import { OciImageStore } from '../../images/oci-image-store.js';
+import { until } from '../../testing/until.js';
 import { containerdHostMissing } from '../../../../test/harness/host-tools.js';
 import { startContainerd, writeContainerdConfig, type RunningContainerd } from './containerd-daemon.js';
 import { CriClient } from './cri-client.js';
@@ -23,16 +24,6 @@ import { CriImageService } from './cri-image-service.js';
 import { CriRuntimeService } from './cri-runtime-service.js';
 
 const skip = containerdHostMissing();
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`Condition not met within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 void describe('CriRuntimeService over containerd', { skip }, () => {
   // Short: the containerd socket path must stay under the unix socket limit.

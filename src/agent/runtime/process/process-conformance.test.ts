@@ -1,12 +1,12 @@
 /**
- * The runtime conformance suite (../../cri/runtime-conformance.ts) on ProcessRuntime. It needs neither root nor
+ * The runtime conformance suite (../../testing/runtime-conformance.ts) on ProcessRuntime. It needs neither root nor
  * runc, only the built-in busybox image (made from the host's busybox-static, which also provides `busybox httpd`
  * on the host for the port-forward case).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runtimeConformance } from '../../cri/runtime-conformance.js';
+import { runtimeConformance } from '../../testing/runtime-conformance.js';
 import { BUSYBOX_PATH, ensureBuiltinImages } from '../../images/builtin-images.js';
 import { OciImageStore } from '../../images/oci-image-store.js';
 import { ProcessRuntime } from './process-runtime.js';

@@ -12,16 +12,7 @@ import type { ContainerConfig, ContainerStatus, PodSandboxConfig } from '../../c
 import { BUSYBOX_PATH, ensureBuiltinImages } from '../../images/builtin-images.js';
 import { OciImageStore } from '../../images/oci-image-store.js';
 import { ProcessRuntime } from './process-runtime.js';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`Condition not met within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { until } from '../../testing/until.js';
 
 function stdoutLines(path: string): string[] {
   return readFileSync(path, 'utf8').split('\n').filter((l) => / stdout F /.test(l)).map((l) => l.replace(/^\S+ stdout F /, ''));

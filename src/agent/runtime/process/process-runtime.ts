@@ -23,8 +23,7 @@
  * Not supported: attach, TTY exec, container stats (no cgroups), resource limits.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -44,7 +43,7 @@ import type {
   RuntimeVersion,
   StreamOptions,
 } from '../../cri/runtime-service.js';
-import { RuntimeNotFoundError } from '../../cri/runtime-service.js';
+import { filterContainers, filterSandboxes, newRuntimeId, readJson, RuntimeRecords, writeJsonAtomic } from '../runtime-records.js';
 import type { ImageStore } from '../../images/image-store.js';
 
 /** PROCESS_RUNTIME_VERSION is reported as `process://<version>`. */
@@ -99,20 +98,6 @@ interface ExitRecord {
   readonly message?: string;
 }
 
-function writeJsonAtomic(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value));
-  renameSync(tmp, path);
-}
-
-function readJson<T>(path: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
 
 function isDirectory(path: string): boolean {
   try {
@@ -120,10 +105,6 @@ function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-function matchesLabels(labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>> | undefined): boolean {
-  return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
 }
 
 /** processStartTime reads a live (not zombie) process's start time from /proc, or undefined when it is gone. */
@@ -174,18 +155,16 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** ProcessRuntime runs pods as host processes; see the file comment. */
 export class ProcessRuntime implements RuntimeService {
-  readonly #root: string;
+  readonly #records: RuntimeRecords<SandboxRecord, ContainerRecord>;
   readonly #images: ImageStore;
   readonly #node: string;
   readonly #log: Logger;
 
   constructor(config: ProcessRuntimeConfig) {
-    this.#root = config.root;
     this.#images = config.images;
     this.#node = config.nodePath ?? process.execPath;
     this.#log = config.log ?? newLogger('process-runtime');
-    mkdirSync(join(this.#root, 'sandboxes'), { recursive: true });
-    mkdirSync(join(this.#root, 'containers'), { recursive: true });
+    this.#records = new RuntimeRecords(config.root);
   }
 
   async version(): Promise<RuntimeVersion> {
@@ -194,44 +173,26 @@ export class ProcessRuntime implements RuntimeService {
 
   // ---- sandboxes ----
 
-  #sandboxPath(id: string): string {
-    return join(this.#root, 'sandboxes', id, 'sandbox.json');
-  }
-
-  #sandbox(id: string): SandboxRecord {
-    const rec = readJson<SandboxRecord>(this.#sandboxPath(id));
-    if (!rec) throw new RuntimeNotFoundError('sandbox', id);
-    return rec;
-  }
-
-  #sandboxes(): SandboxRecord[] {
-    return readdirSync(join(this.#root, 'sandboxes'))
-      .map((id) => readJson<SandboxRecord>(this.#sandboxPath(id)))
-      .filter((r): r is SandboxRecord => r !== undefined);
-  }
-
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
-    const m = config.metadata;
-    const clash = this.#sandboxes().find((s) => s.config.metadata.uid === m.uid && s.config.metadata.attempt === m.attempt && s.config.metadata.name === m.name && s.config.metadata.namespace === m.namespace);
-    if (clash) throw new Error(`Cannot run sandbox for pod ${m.namespace}/${m.name}: attempt ${m.attempt} exists already as ${clash.id}`);
-    const id = randomBytes(16).toString('hex');
-    writeJsonAtomic(this.#sandboxPath(id), { id, config, createdAt: Date.now(), state: 'SANDBOX_READY' } satisfies SandboxRecord);
+    this.#records.checkNewSandbox(config);
+    const id = newRuntimeId();
+    this.#records.saveSandbox({ id, config, createdAt: Date.now(), state: 'SANDBOX_READY' });
     return id;
   }
 
   async stopPodSandbox(id: string): Promise<void> {
-    const rec = readJson<SandboxRecord>(this.#sandboxPath(id));
+    const rec = this.#records.findSandbox(id);
     if (!rec) return;
-    for (const c of this.#containers().filter((c) => c.sandboxId === id)) await this.stopContainer(c.id, 0);
+    for (const c of this.#records.containersOf(id)) await this.stopContainer(c.id, 0);
     rec.state = 'SANDBOX_NOTREADY';
-    writeJsonAtomic(this.#sandboxPath(id), rec);
+    this.#records.saveSandbox(rec);
   }
 
   async removePodSandbox(id: string): Promise<void> {
-    if (!existsSync(this.#sandboxPath(id))) return;
+    if (!existsSync(this.#records.sandboxPath(id))) return;
     await this.stopPodSandbox(id);
-    for (const c of this.#containers().filter((c) => c.sandboxId === id)) await this.removeContainer(c.id);
-    rmSync(dirname(this.#sandboxPath(id)), { recursive: true, force: true });
+    for (const c of this.#records.containersOf(id)) await this.removeContainer(c.id);
+    rmSync(this.#records.sandboxDir(id), { recursive: true, force: true });
   }
 
   #sandboxStatus(rec: SandboxRecord): PodSandboxStatus {
@@ -239,46 +200,27 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
-    return this.#sandboxStatus(this.#sandbox(id));
+    return this.#sandboxStatus(this.#records.sandbox(id));
   }
 
   async listPodSandbox(filter: PodSandboxFilter = {}): Promise<PodSandboxStatus[]> {
-    return this.#sandboxes()
-      .map((r) => this.#sandboxStatus(r))
-      .filter((s) => (!filter.id || s.id === filter.id) && (!filter.state || s.state === filter.state) && matchesLabels(s.labels, filter.labelSelector));
+    return filterSandboxes(
+      this.#records.sandboxes().map((r) => this.#sandboxStatus(r)),
+      filter,
+    );
   }
 
   // ---- containers ----
 
-  #containerDir(id: string): string {
-    return join(this.#root, 'containers', id);
-  }
-
-  #container(id: string): ContainerRecord {
-    const rec = readJson<ContainerRecord>(join(this.#containerDir(id), 'container.json'));
-    if (!rec) throw new RuntimeNotFoundError('container', id);
-    return rec;
-  }
-
-  #containers(): ContainerRecord[] {
-    return readdirSync(join(this.#root, 'containers'))
-      .map((id) => readJson<ContainerRecord>(join(this.#containerDir(id), 'container.json')))
-      .filter((r): r is ContainerRecord => r !== undefined);
-  }
-
   async createContainer(sandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
-    const sandbox = this.#sandbox(sandboxId);
+    const sandbox = this.#records.checkNewContainer(sandboxId, config);
     const name = config.metadata.name;
-    if (sandbox.state !== 'SANDBOX_READY') throw new Error(`Cannot create container ${name}: sandbox ${sandboxId} is not ready`);
-    if (this.#containers().some((c) => c.sandboxId === sandboxId && c.config.metadata.name === name && c.config.metadata.attempt === config.metadata.attempt)) {
-      throw new Error(`Cannot create container ${name}: attempt ${config.metadata.attempt} exists already in sandbox ${sandboxId}`);
-    }
     const image = await this.#images.unpacked(config.image);
     if (!image) throw new Error(`Cannot create container ${name}: image "${config.image}" is not present on the node`);
     const argv = [...(config.command.length > 0 ? config.command : image.config.entrypoint), ...(config.command.length > 0 || config.args.length > 0 ? config.args : image.config.cmd)];
     if (argv.length === 0) throw new Error(`Cannot create container ${name}: no command (the image has neither entrypoint nor cmd)`);
-    const id = randomBytes(16).toString('hex');
-    const dir = this.#containerDir(id);
+    const id = newRuntimeId();
+    const dir = this.#records.containerDir(id);
     const privateRoot = join(dir, 'root');
 
     const env: Record<string, string> = {};
@@ -324,7 +266,7 @@ export class ProcessRuntime implements RuntimeService {
         startedAt: 0,
       };
       writeJsonAtomic(join(dir, 'spec.json'), { argv, env, cwd, logPath, pidPath: join(dir, 'pid'), statusPath: join(dir, 'status'), ...(uid !== undefined ? { uid, gid: gid ?? uid } : {}) });
-      writeJsonAtomic(join(dir, 'container.json'), rec);
+      this.#records.saveContainer(rec);
     } catch (err) {
       rmSync(dir, { recursive: true, force: true });
       throw new Error(`Cannot create container ${name}: ${(err as Error).message}`);
@@ -333,9 +275,9 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   async startContainer(id: string): Promise<void> {
-    const rec = this.#container(id);
+    const rec = this.#records.container(id);
     if (rec.startedAt > 0) return;
-    const dir = this.#containerDir(id);
+    const dir = this.#records.containerDir(id);
     const errFd = openSync(join(dir, 'supervisor.log'), 'a');
     let pid: number | undefined;
     try {
@@ -350,7 +292,7 @@ export class ProcessRuntime implements RuntimeService {
     rec.startedAt = Date.now();
     const startTime = processStartTime(pid);
     if (startTime !== undefined) rec.supervisor = { pid, startTime };
-    writeJsonAtomic(join(dir, 'container.json'), rec);
+    this.#records.saveContainer(rec);
     // Resolve once the process runs (or already ended), so a status read right after sees it running.
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -365,7 +307,7 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   #mainPid(id: string): number | undefined {
-    return readJson<{ pid: number }>(join(this.#containerDir(id), 'pid'))?.pid;
+    return readJson<{ pid: number }>(join(this.#records.containerDir(id), 'pid'))?.pid;
   }
 
   /**
@@ -374,7 +316,7 @@ export class ProcessRuntime implements RuntimeService {
    * an exit record saying so is written here, so the container does not look running forever.
    */
   #exit(rec: ContainerRecord): ExitRecord | undefined {
-    const path = join(this.#containerDir(rec.id), 'status');
+    const path = join(this.#records.containerDir(rec.id), 'status');
     const found = readJson<ExitRecord>(path);
     if (found || rec.startedAt === 0 || isAlive(rec.supervisor)) return found;
     const again = readJson<ExitRecord>(path);
@@ -409,17 +351,18 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   async containerStatus(id: string): Promise<ContainerStatus> {
-    return this.#status(this.#container(id));
+    return this.#status(this.#records.container(id));
   }
 
   async listContainers(filter: ContainerFilter = {}): Promise<ContainerStatus[]> {
-    return this.#containers()
-      .map((r) => this.#status(r))
-      .filter((s) => (!filter.id || s.id === filter.id) && (!filter.sandboxId || s.sandboxId === filter.sandboxId) && (!filter.state || s.state === filter.state) && matchesLabels(s.labels, filter.labelSelector));
+    return filterContainers(
+      this.#records.containers().map((r) => this.#status(r)),
+      filter,
+    );
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
-    const rec = this.#container(id);
+    const rec = this.#records.container(id);
     if (rec.startedAt === 0 || this.#exit(rec)) return;
     const waitExit = async (ms: number): Promise<boolean> => {
       const deadline = Date.now() + ms;
@@ -445,7 +388,7 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   async removeContainer(id: string): Promise<void> {
-    const dir = this.#containerDir(id);
+    const dir = this.#records.containerDir(id);
     if (!existsSync(join(dir, 'container.json'))) return;
     await this.stopContainer(id, 0);
     rmSync(dir, { recursive: true, force: true });
@@ -464,7 +407,7 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   #running(id: string): ContainerRecord {
-    const rec = this.#container(id);
+    const rec = this.#records.container(id);
     if (this.#status(rec).state !== 'CONTAINER_RUNNING') throw new Error(`Cannot exec in container ${id}: it is not running`);
     return rec;
   }
@@ -522,12 +465,12 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   async attach(id: string): Promise<void> {
-    this.#container(id);
+    this.#records.container(id);
     throw new Error(`Cannot attach to container ${id}: attach is not supported by the process runtime`);
   }
 
   async portForward(sandboxId: string, port: number, stream: Duplex): Promise<void> {
-    this.#sandbox(sandboxId);
+    this.#records.sandbox(sandboxId);
     // No network namespace: the pod's ports are the node's.
     return new Promise((resolve, reject) => {
       const socket = connect(port, '127.0.0.1');
@@ -543,7 +486,7 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   async containerStats(id: string): Promise<ContainerStats | undefined> {
-    this.#container(id);
+    this.#records.container(id);
     return undefined;
   }
 

@@ -1,5 +1,5 @@
 /**
- * The runtime conformance suite (../../cri/runtime-conformance.ts) on RuncRuntime: needs root, runc,
+ * The runtime conformance suite (../../testing/runtime-conformance.ts) on RuncRuntime: needs root, runc,
  * busybox-static and a C compiler (containerHostMissing). Network namespaces carry a per-run prefix and the
  * sandboxes a per-run cgroup parent, so the cleanup removes exactly what this run made.
  */
@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runtimeConformance } from '../../cri/runtime-conformance.js';
+import { runtimeConformance } from '../../testing/runtime-conformance.js';
 import { ensureBuiltinImages } from '../../images/builtin-images.js';
 import { OciImageStore } from '../../images/oci-image-store.js';
 import { containerHostMissing } from '../../../../test/harness/host-tools.js';

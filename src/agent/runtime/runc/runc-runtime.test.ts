@@ -17,18 +17,9 @@ import { ensureBuiltinImages } from '../../images/builtin-images.js';
 import { OciImageStore } from '../../images/oci-image-store.js';
 import { containerHostMissing } from '../../../../test/harness/host-tools.js';
 import { RuncRuntime } from './runc-runtime.js';
+import { until } from '../../testing/until.js';
 
 const skip = containerHostMissing();
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`Condition not met within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 void describe('RuncRuntime', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'tkube-runc-'));

@@ -25,7 +25,7 @@
  */
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -47,7 +47,7 @@ import type {
   RuntimeVersion,
   StreamOptions,
 } from '../../cri/runtime-service.js';
-import { RuntimeNotFoundError } from '../../cri/runtime-service.js';
+import { filterContainers, filterSandboxes, newRuntimeId, RuntimeRecords } from '../runtime-records.js';
 import type { ImageStore } from '../../images/image-store.js';
 import type { PodNetwork } from '../../network/pod-network.js';
 import { diskUsage } from './disk-usage.js';
@@ -93,20 +93,6 @@ interface ContainerRecord {
   startedAt: number;
 }
 
-function writeJsonAtomic(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value));
-  renameSync(tmp, path);
-}
-
-function readJson<T>(path: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
 
 
 /** attachName is the abstract unix socket on which a container's shim serves attach clients. */
@@ -114,13 +100,10 @@ function attachName(id: string): string {
   return `tkube-attach-${id}`;
 }
 
-function matchesLabels(labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>> | undefined): boolean {
-  return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
-}
-
 /** RuncRuntime runs pods with runc; see the file comment. */
 export class RuncRuntime implements RuntimeService {
   readonly #root: string;
+  readonly #records: RuntimeRecords<SandboxRecord, ContainerRecord>;
   readonly #images: ImageStore;
   readonly #network: PodNetwork | undefined;
   readonly #runc: string;
@@ -135,8 +118,7 @@ export class RuncRuntime implements RuntimeService {
     this.#runc = config.runcPath ?? 'runc';
     this.#netnsPrefix = config.netnsPrefix ?? 'tkube-';
     this.#log = config.log ?? newLogger('runc');
-    mkdirSync(join(this.#root, 'sandboxes'), { recursive: true });
-    mkdirSync(join(this.#root, 'containers'), { recursive: true });
+    this.#records = new RuntimeRecords(config.root);
   }
 
   get #runcRoot(): string {
@@ -156,31 +138,14 @@ export class RuncRuntime implements RuntimeService {
 
   // ---- sandboxes ----
 
-  #sandboxPath(id: string, file = 'sandbox.json'): string {
-    return join(this.#root, 'sandboxes', id, file);
-  }
-
-  #sandbox(id: string): SandboxRecord {
-    const rec = readJson<SandboxRecord>(this.#sandboxPath(id));
-    if (!rec) throw new RuntimeNotFoundError('sandbox', id);
-    return rec;
-  }
-
-  #sandboxes(): SandboxRecord[] {
-    return readdirSync(join(this.#root, 'sandboxes'))
-      .map((id) => readJson<SandboxRecord>(this.#sandboxPath(id)))
-      .filter((r): r is SandboxRecord => r !== undefined);
-  }
-
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     const m = config.metadata;
-    const clash = this.#sandboxes().find((s) => s.config.metadata.uid === m.uid && s.config.metadata.attempt === m.attempt && s.config.metadata.name === m.name && s.config.metadata.namespace === m.namespace);
-    if (clash) throw new Error(`Cannot run sandbox for pod ${m.namespace}/${m.name}: attempt ${m.attempt} exists already as ${clash.id}`);
-    const id = randomBytes(16).toString('hex');
+    this.#records.checkNewSandbox(config);
+    const id = newRuntimeId();
     const hostNetwork = config.linux?.namespaceOptions?.network === 'NODE';
     const netns = hostNetwork ? undefined : `${this.#netnsPrefix}${id.slice(0, 12)}`;
     const record: SandboxRecord = { id, config, createdAt: Date.now(), ...(netns ? { netns } : {}), ips: [], state: 'SANDBOX_READY' };
-    mkdirSync(dirname(this.#sandboxPath(id)), { recursive: true });
+    mkdirSync(this.#records.sandboxDir(id), { recursive: true });
     try {
       if (config.linux?.cgroupParent) applyPodCgroup(config.linux.cgroupParent, config.linux.resources);
       if (netns) {
@@ -192,10 +157,10 @@ export class RuncRuntime implements RuntimeService {
         }
       }
       this.#writeEtcFiles(id, config, record.ips[0]);
-      writeJsonAtomic(this.#sandboxPath(id), record);
+      this.#records.saveSandbox(record);
     } catch (err) {
       if (netns) await run('ip', ['netns', 'delete', netns]).catch(() => undefined);
-      rmSync(dirname(this.#sandboxPath(id)), { recursive: true, force: true });
+      rmSync(this.#records.sandboxDir(id), { recursive: true, force: true });
       throw new Error(`Cannot run sandbox for pod ${m.namespace}/${m.name}: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
     }
     return id;
@@ -205,42 +170,42 @@ export class RuncRuntime implements RuntimeService {
   #writeEtcFiles(id: string, config: PodSandboxConfig, ip: string | undefined): void {
     const hosts = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', ...(ip ? [`${ip}\t${config.hostname}`] : [`127.0.1.1\t${config.hostname}`])];
     for (const a of config.hostAliases ?? []) hosts.push(`${a.ip}\t${a.hostnames.join(' ')}`);
-    writeFileSync(this.#sandboxPath(id, 'hosts'), `# Kubernetes-managed hosts file.\n${hosts.join('\n')}\n`);
+    writeFileSync(this.#records.sandboxPath(id, 'hosts'), `# Kubernetes-managed hosts file.\n${hosts.join('\n')}\n`);
     const dns = config.dnsConfig;
     const resolv = dns
       ? [...dns.servers.map((s) => `nameserver ${s}`), ...(dns.searches.length > 0 ? [`search ${dns.searches.join(' ')}`] : []), ...(dns.options.length > 0 ? [`options ${dns.options.join(' ')}`] : [])].join('\n') + '\n'
       : existsSync('/etc/resolv.conf') ? readFileSync('/etc/resolv.conf', 'utf8') : '';
-    writeFileSync(this.#sandboxPath(id, 'resolv.conf'), resolv);
-    writeFileSync(this.#sandboxPath(id, 'hostname'), `${config.hostname}\n`);
+    writeFileSync(this.#records.sandboxPath(id, 'resolv.conf'), resolv);
+    writeFileSync(this.#records.sandboxPath(id, 'hostname'), `${config.hostname}\n`);
   }
 
   #etcMounts(id: string): Mount[] {
     return [
-      { containerPath: '/etc/hosts', hostPath: this.#sandboxPath(id, 'hosts') },
-      { containerPath: '/etc/resolv.conf', hostPath: this.#sandboxPath(id, 'resolv.conf') },
-      { containerPath: '/etc/hostname', hostPath: this.#sandboxPath(id, 'hostname') },
+      { containerPath: '/etc/hosts', hostPath: this.#records.sandboxPath(id, 'hosts') },
+      { containerPath: '/etc/resolv.conf', hostPath: this.#records.sandboxPath(id, 'resolv.conf') },
+      { containerPath: '/etc/hostname', hostPath: this.#records.sandboxPath(id, 'hostname') },
     ];
   }
 
   async stopPodSandbox(id: string): Promise<void> {
-    const rec = readJson<SandboxRecord>(this.#sandboxPath(id));
+    const rec = this.#records.findSandbox(id);
     if (!rec) return;
-    for (const c of this.#containers().filter((c) => c.sandboxId === id)) await this.stopContainer(c.id, 0);
+    for (const c of this.#records.containersOf(id)) await this.stopContainer(c.id, 0);
     if (rec.netns) {
       const m = rec.config.metadata;
       if (this.#network) await this.#network.tearDown({ sandboxId: id, podNamespace: m.namespace, podName: m.name, podUID: m.uid, netnsPath: `/run/netns/${rec.netns}`, portMappings: rec.config.portMappings });
       await run('ip', ['netns', 'delete', rec.netns]).catch(() => undefined);
     }
     rec.state = 'SANDBOX_NOTREADY';
-    writeJsonAtomic(this.#sandboxPath(id), rec);
+    this.#records.saveSandbox(rec);
   }
 
   async removePodSandbox(id: string): Promise<void> {
-    if (!existsSync(this.#sandboxPath(id))) return;
+    if (!existsSync(this.#records.sandboxPath(id))) return;
     await this.stopPodSandbox(id);
-    for (const c of this.#containers().filter((c) => c.sandboxId === id)) await this.removeContainer(c.id);
-    const parent = readJson<SandboxRecord>(this.#sandboxPath(id))?.config.linux?.cgroupParent;
-    rmSync(dirname(this.#sandboxPath(id)), { recursive: true, force: true });
+    for (const c of this.#records.containersOf(id)) await this.removeContainer(c.id);
+    const parent = this.#records.findSandbox(id)?.config.linux?.cgroupParent;
+    rmSync(this.#records.sandboxDir(id), { recursive: true, force: true });
     // runc removes each container's cgroup; the pod's parent cgroup (empty by now) is ours to remove.
     if (parent) removePodCgroup(parent);
   }
@@ -259,44 +224,25 @@ export class RuncRuntime implements RuntimeService {
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
-    return this.#sandboxStatus(this.#sandbox(id));
+    return this.#sandboxStatus(this.#records.sandbox(id));
   }
 
   async listPodSandbox(filter: PodSandboxFilter = {}): Promise<PodSandboxStatus[]> {
-    return this.#sandboxes()
-      .map((r) => this.#sandboxStatus(r))
-      .filter((s) => (!filter.id || s.id === filter.id) && (!filter.state || s.state === filter.state) && matchesLabels(s.labels, filter.labelSelector));
+    return filterSandboxes(
+      this.#records.sandboxes().map((r) => this.#sandboxStatus(r)),
+      filter,
+    );
   }
 
   // ---- containers ----
 
-  #containerDir(id: string): string {
-    return join(this.#root, 'containers', id);
-  }
-
-  #container(id: string): ContainerRecord {
-    const rec = readJson<ContainerRecord>(join(this.#containerDir(id), 'container.json'));
-    if (!rec) throw new RuntimeNotFoundError('container', id);
-    return rec;
-  }
-
-  #containers(): ContainerRecord[] {
-    return readdirSync(join(this.#root, 'containers'))
-      .map((id) => readJson<ContainerRecord>(join(this.#containerDir(id), 'container.json')))
-      .filter((r): r is ContainerRecord => r !== undefined);
-  }
-
   async createContainer(sandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
-    const sandbox = this.#sandbox(sandboxId);
+    const sandbox = this.#records.checkNewContainer(sandboxId, config);
     const name = config.metadata.name;
-    if (sandbox.state !== 'SANDBOX_READY') throw new Error(`Cannot create container ${name}: sandbox ${sandboxId} is not ready`);
-    if (this.#containers().some((c) => c.sandboxId === sandboxId && c.config.metadata.name === name && c.config.metadata.attempt === config.metadata.attempt)) {
-      throw new Error(`Cannot create container ${name}: attempt ${config.metadata.attempt} exists already in sandbox ${sandboxId}`);
-    }
     const image = await this.#images.unpacked(config.image);
     if (!image) throw new Error(`Cannot create container ${name}: image "${config.image}" is not present on the node`);
-    const id = randomBytes(16).toString('hex');
-    const dir = this.#containerDir(id);
+    const id = newRuntimeId();
+    const dir = this.#records.containerDir(id);
     const rootfs = join(dir, 'rootfs');
     for (const d of ['rootfs', 'upper', 'work', 'bundle']) mkdirSync(join(dir, d), { recursive: true });
     const lower = [...image.layerDirs].reverse().join(':');
@@ -317,7 +263,7 @@ export class RuncRuntime implements RuntimeService {
       const logPath = join(sandbox.config.logDirectory, config.logPath);
       mkdirSync(dirname(logPath), { recursive: true });
       const rec: ContainerRecord = { id, sandboxId, config, imageRef: image.id, logPath, createdAt: Date.now(), cgroupsPath, stopSignal: image.config.stopSignal ?? 'SIGTERM', startedAt: 0 };
-      writeJsonAtomic(join(dir, 'container.json'), rec);
+      this.#records.saveContainer(rec);
     } catch (err) {
       await run('umount', [rootfs]).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
@@ -327,10 +273,10 @@ export class RuncRuntime implements RuntimeService {
   }
 
   async startContainer(id: string): Promise<void> {
-    const rec = this.#container(id);
+    const rec = this.#records.container(id);
     if (rec.startedAt > 0) return;
     const shim = await (this.#shim ??= ensureShimBinary(join(this.#root, 'bin')));
-    const dir = this.#containerDir(id);
+    const dir = this.#records.containerDir(id);
     const pidFile = join(dir, 'init.pid');
     // Always detached (`runc run -d --pid-file`): the shim reaps the init as its subreaper, and the container's
     // cgroup stays until removeContainer, so the shim can read its OOM-kill counter (see shim.c).
@@ -351,7 +297,7 @@ export class RuncRuntime implements RuntimeService {
     });
     child.unref();
     rec.startedAt = Date.now();
-    writeJsonAtomic(join(dir, 'container.json'), rec);
+    this.#records.saveContainer(rec);
     // Resolve once runc reports the container (or it already ended), so a status read right after sees it running.
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -374,7 +320,7 @@ export class RuncRuntime implements RuntimeService {
   /** #exit reads the shim's status file: exit code and finish time (ms), or undefined while running. */
   #exit(id: string): { code: number; finishedAt: number; oomKilled: boolean } | undefined {
     try {
-      const [code, nanos, flag] = readFileSync(join(this.#containerDir(id), 'status'), 'utf8').trim().split(' ');
+      const [code, nanos, flag] = readFileSync(join(this.#records.containerDir(id), 'status'), 'utf8').trim().split(' ');
       return { code: Number(code), finishedAt: Math.floor(Number(nanos) / 1e6), oomKilled: flag === 'oom' };
     } catch {
       return undefined;
@@ -404,17 +350,18 @@ export class RuncRuntime implements RuntimeService {
   }
 
   async containerStatus(id: string): Promise<ContainerStatus> {
-    return this.#status(this.#container(id));
+    return this.#status(this.#records.container(id));
   }
 
   async listContainers(filter: ContainerFilter = {}): Promise<ContainerStatus[]> {
-    return this.#containers()
-      .map((r) => this.#status(r))
-      .filter((s) => (!filter.id || s.id === filter.id) && (!filter.sandboxId || s.sandboxId === filter.sandboxId) && (!filter.state || s.state === filter.state) && matchesLabels(s.labels, filter.labelSelector));
+    return filterContainers(
+      this.#records.containers().map((r) => this.#status(r)),
+      filter,
+    );
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
-    const rec = this.#container(id);
+    const rec = this.#records.container(id);
     if (rec.startedAt === 0 || this.#exit(id)) return;
     const waitExit = async (ms: number): Promise<boolean> => {
       const deadline = Date.now() + ms;
@@ -433,7 +380,7 @@ export class RuncRuntime implements RuntimeService {
   }
 
   async removeContainer(id: string): Promise<void> {
-    const dir = this.#containerDir(id);
+    const dir = this.#records.containerDir(id);
     if (!existsSync(join(dir, 'container.json'))) return;
     await this.stopContainer(id, 0);
     await this.#runcCmd(['delete', '--force', id]).catch(() => undefined);
@@ -442,7 +389,7 @@ export class RuncRuntime implements RuntimeService {
   }
 
   async execSync(id: string, cmd: readonly string[], timeoutSeconds: number): Promise<ExecSyncResult> {
-    this.#container(id);
+    this.#records.container(id);
     return new Promise((resolve, reject) => {
       const child = spawn(this.#runc, ['--root', this.#runcRoot, 'exec', id, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
@@ -466,11 +413,11 @@ export class RuncRuntime implements RuntimeService {
   }
 
   async exec(id: string, cmd: readonly string[], streams: StreamOptions): Promise<number> {
-    this.#container(id);
+    this.#records.container(id);
     const shim = streams.tty ? await (this.#shim ??= ensureShimBinary(join(this.#root, 'bin'))) : undefined;
     const tag = randomBytes(6).toString('hex');
     // The pid file names the exec'd process, so an abandoned session kills it (killing runc would not).
-    const pidFile = join(this.#containerDir(id), `exec-${tag}.pid`);
+    const pidFile = join(this.#records.containerDir(id), `exec-${tag}.pid`);
     const console = join(tmpdir(), `tkube-con-${tag}.sock`);
     const runcArgs = ['--root', this.#runcRoot, 'exec', ...(streams.tty ? ['-d', '-t', '--console-socket', console] : []), '--pid-file', pidFile, id, ...cmd];
     const child = shim
@@ -518,7 +465,7 @@ export class RuncRuntime implements RuntimeService {
    * or the client leaves.
    */
   async attach(id: string, streams: StreamOptions): Promise<void> {
-    const rec = this.#container(id);
+    const rec = this.#records.container(id);
     if (rec.startedAt === 0 || this.#exit(id)) throw new Error(`Cannot attach to container ${id}: it is not running`);
     const socket = connect({ path: `\0${attachName(id)}` });
     await new Promise<void>((resolve, reject) => {
@@ -557,7 +504,7 @@ export class RuncRuntime implements RuntimeService {
   }
 
   async portForward(sandboxId: string, port: number, stream: Duplex): Promise<void> {
-    const rec = this.#sandbox(sandboxId);
+    const rec = this.#records.sandbox(sandboxId);
     if (!rec.netns) {
       // Host network: the pod's port is the node's.
       return new Promise((resolve, reject) => {
@@ -592,7 +539,7 @@ export class RuncRuntime implements RuntimeService {
   }
 
   async containerStats(id: string): Promise<ContainerStats | undefined> {
-    const rec = this.#container(id);
+    const rec = this.#records.container(id);
     const read = (controller: string, file: string): string | undefined => {
       try {
         return readFileSync(join('/sys/fs/cgroup', controller, rec.cgroupsPath, file), 'utf8');
@@ -605,7 +552,7 @@ export class RuncRuntime implements RuntimeService {
     if (cpu === undefined && usage === undefined) return undefined;
     const inactive = Number(/^total_inactive_file (\d+)$/m.exec(read('memory', 'memory.stat') ?? '')?.[1] ?? '0');
     const used = Number(usage ?? '0');
-    return { id, timestamp: Date.now(), cpuUsageCoreNanoSeconds: Number(cpu ?? '0'), memoryUsageBytes: used, memoryWorkingSetBytes: Math.max(0, used - inactive), writableLayerUsedBytes: diskUsage(join(this.#containerDir(id), 'upper')) };
+    return { id, timestamp: Date.now(), cpuUsageCoreNanoSeconds: Number(cpu ?? '0'), memoryUsageBytes: used, memoryWorkingSetBytes: Math.max(0, used - inactive), writableLayerUsedBytes: diskUsage(join(this.#records.containerDir(id), 'upper')) };
   }
 
   async close(): Promise<void> {

@@ -27,9 +27,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import type { ImageService } from './image-service.js';
-import type { ContainerConfig, ContainerStatus, PodSandboxConfig, RuntimeService } from './runtime-service.js';
-import { isRuntimeNotFound } from './runtime-service.js';
+import type { ImageService } from '../cri/image-service.js';
+import type { ContainerConfig, ContainerStatus, PodSandboxConfig, RuntimeService } from '../cri/runtime-service.js';
+import { isRuntimeNotFound } from '../cri/runtime-service.js';
+import { until } from './until.js';
 
 /** CONFORMANCE_CASES names every case, so backends can skip one by name. */
 export const CONFORMANCE_CASES = [
@@ -124,16 +125,6 @@ function fullLines(records: readonly LogRecord[], stream: 'stdout' | 'stderr'): 
   return out;
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`Condition not met within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
@@ -201,13 +192,13 @@ export function runtimeConformance(name: string, makeRuntime: () => Promise<Conf
   };
 
   const exited = (id: string, ms = 20_000, runtime: RuntimeService = rt()): Promise<ContainerStatus> =>
-    waitFor(`container ${id} exited`, async () => {
+    until(`container ${id} exited`, async () => {
       const s = await runtime.containerStatus(id);
       return s.state === 'CONTAINER_EXITED' ? s : undefined;
     }, ms);
 
   const logHas = (path: string, stream: 'stdout' | 'stderr', line: string, ms = 20_000): Promise<true> =>
-    waitFor(`${stream} line ${JSON.stringify(line)} in ${path}`, () => (fullLines(readLog(path), stream).includes(line) ? true : undefined), ms);
+    until(`${stream} line ${JSON.stringify(line)} in ${path}`, () => (fullLines(readLog(path), stream).includes(line) ? true : undefined), ms);
 
   const test = (c: ConformanceCase, title: string, fn: () => Promise<void>): void => {
     const reason = skips[c];
@@ -485,7 +476,7 @@ export function runtimeConformance(name: string, makeRuntime: () => Promise<Conf
         server = createServer((socket) => void rt().portForward(p.id, port, socket).catch(() => socket.destroy()));
         await new Promise<void>((res) => server?.listen(0, '127.0.0.1', () => res()));
         const local = (server.address() as AddressInfo).port;
-        const body = await waitFor('page served through portForward', () =>
+        const body = await until('page served through portForward', () =>
           new Promise<string | undefined>((res) => {
             get({ host: '127.0.0.1', port: local, path: '/index.html' }, (resp) => {
               let text = '';
@@ -543,7 +534,7 @@ export function runtimeConformance(name: string, makeRuntime: () => Promise<Conf
       assert.equal(adopted.state, 'CONTAINER_RUNNING');
       assert.equal(adopted.startedAt, running.startedAt);
       const seen = fullLines(readLog(running.logPath), 'stdout').length;
-      await waitFor('the log keeps growing', () => (fullLines(readLog(running.logPath), 'stdout').length > seen + 2 ? true : undefined));
+      await until('the log keeps growing', () => (fullLines(readLog(running.logPath), 'stdout').length > seen + 2 ? true : undefined));
       const r = await again.execSync(id, ['sh', '-c', 'echo adopted'], 10);
       assert.equal(r.stdout.toString(), 'adopted\n');
       await again.stopContainer(id, 1);

@@ -1,0 +1,163 @@
+/**
+ * RuntimeRecords: the on-disk bookkeeping the local runtimes (runc, process) share. Each sandbox and container
+ * is one JSON record under the runtime's root:
+ *
+ *    <root>/sandboxes/<id>/sandbox.json     (the sandbox directory may hold more files, e.g. runc's /etc files)
+ *    <root>/containers/<id>/container.json  (the container directory holds the runtime's per-container files)
+ *
+ * Records are written temp + rename, so a reader (or an agent restarted over the same root) never sees half a
+ * record; a directory without a readable record is skipped, as a create that died half-way leaves one.
+ * What a record holds beyond the common fields is the runtime's business (`S`, `C`).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ContainerConfig, ContainerFilter, ContainerStatus, PodSandboxConfig, PodSandboxFilter, PodSandboxStatus } from '../cri/runtime-service.js';
+import { RuntimeNotFoundError } from '../cri/runtime-service.js';
+
+/** SandboxRecordBase is what every runtime's sandbox record holds. */
+export interface SandboxRecordBase {
+  readonly id: string;
+  readonly config: PodSandboxConfig;
+  state: 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
+}
+
+/** ContainerRecordBase is what every runtime's container record holds. */
+export interface ContainerRecordBase {
+  readonly id: string;
+  readonly sandboxId: string;
+  readonly config: ContainerConfig;
+}
+
+/** writeJsonAtomic writes `value` as JSON to `path` (creating its directory) through a temp file and a rename. */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value));
+  renameSync(tmp, path);
+}
+
+/** readJson reads a JSON file; undefined when it is missing or unreadable (callers treat both as "no record"). */
+export function readJson<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** newRuntimeId is a fresh sandbox or container ID (32 hex digits, as containerd's). */
+export function newRuntimeId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** matchesLabels: every selector entry is among the labels (an absent selector matches all). */
+export function matchesLabels(labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>> | undefined): boolean {
+  return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+/** filterSandboxes applies a ListPodSandbox filter. */
+export function filterSandboxes(statuses: PodSandboxStatus[], filter: PodSandboxFilter): PodSandboxStatus[] {
+  return statuses.filter((s) => (!filter.id || s.id === filter.id) && (!filter.state || s.state === filter.state) && matchesLabels(s.labels, filter.labelSelector));
+}
+
+/** filterContainers applies a ListContainers filter. */
+export function filterContainers(statuses: ContainerStatus[], filter: ContainerFilter): ContainerStatus[] {
+  return statuses.filter(
+    (s) => (!filter.id || s.id === filter.id) && (!filter.sandboxId || s.sandboxId === filter.sandboxId) && (!filter.state || s.state === filter.state) && matchesLabels(s.labels, filter.labelSelector),
+  );
+}
+
+/** RuntimeRecords keeps a runtime's sandbox and container records; see the file comment. */
+export class RuntimeRecords<S extends SandboxRecordBase, C extends ContainerRecordBase> {
+  readonly #root: string;
+
+  /** The constructor creates `<root>/sandboxes` and `<root>/containers`. */
+  constructor(root: string) {
+    this.#root = root;
+    mkdirSync(join(root, 'sandboxes'), { recursive: true });
+    mkdirSync(join(root, 'containers'), { recursive: true });
+  }
+
+  // ---- sandboxes ----
+
+  /** sandboxPath is a file of the sandbox's directory (its record by default). */
+  sandboxPath(id: string, file = 'sandbox.json'): string {
+    return join(this.#root, 'sandboxes', id, file);
+  }
+
+  sandboxDir(id: string): string {
+    return join(this.#root, 'sandboxes', id);
+  }
+
+  /** findSandbox is the sandbox's record, or undefined when there is none. */
+  findSandbox(id: string): S | undefined {
+    return readJson<S>(this.sandboxPath(id));
+  }
+
+  /** sandbox is the sandbox's record; a missing one throws RuntimeNotFoundError. */
+  sandbox(id: string): S {
+    const rec = this.findSandbox(id);
+    if (!rec) throw new RuntimeNotFoundError('sandbox', id);
+    return rec;
+  }
+
+  sandboxes(): S[] {
+    return readdirSync(join(this.#root, 'sandboxes'))
+      .map((id) => this.findSandbox(id))
+      .filter((r): r is S => r !== undefined);
+  }
+
+  saveSandbox(rec: S): void {
+    writeJsonAtomic(this.sandboxPath(rec.id), rec);
+  }
+
+  /** checkNewSandbox throws when this attempt of the pod has a sandbox already (CRI names are unique). */
+  checkNewSandbox(config: PodSandboxConfig): void {
+    const m = config.metadata;
+    const clash = this.sandboxes().find((s) => s.config.metadata.uid === m.uid && s.config.metadata.attempt === m.attempt && s.config.metadata.name === m.name && s.config.metadata.namespace === m.namespace);
+    if (clash) throw new Error(`Cannot run sandbox for pod ${m.namespace}/${m.name}: attempt ${m.attempt} exists already as ${clash.id}`);
+  }
+
+  // ---- containers ----
+
+  containerDir(id: string): string {
+    return join(this.#root, 'containers', id);
+  }
+
+  /** container is the container's record; a missing one throws RuntimeNotFoundError. */
+  container(id: string): C {
+    const rec = readJson<C>(join(this.containerDir(id), 'container.json'));
+    if (!rec) throw new RuntimeNotFoundError('container', id);
+    return rec;
+  }
+
+  containers(): C[] {
+    return readdirSync(join(this.#root, 'containers'))
+      .map((id) => readJson<C>(join(this.containerDir(id), 'container.json')))
+      .filter((r): r is C => r !== undefined);
+  }
+
+  /** containersOf lists the containers of one sandbox. */
+  containersOf(sandboxId: string): C[] {
+    return this.containers().filter((c) => c.sandboxId === sandboxId);
+  }
+
+  saveContainer(rec: C): void {
+    writeJsonAtomic(join(this.containerDir(rec.id), 'container.json'), rec);
+  }
+
+  /**
+   * checkNewContainer gives the sandbox a new container goes into; it throws RuntimeNotFoundError when the
+   * sandbox is missing, and an error when it is not ready or this attempt of the container exists already.
+   */
+  checkNewContainer(sandboxId: string, config: ContainerConfig): S {
+    const sandbox = this.sandbox(sandboxId);
+    const name = config.metadata.name;
+    if (sandbox.state !== 'SANDBOX_READY') throw new Error(`Cannot create container ${name}: sandbox ${sandboxId} is not ready`);
+    if (this.containersOf(sandboxId).some((c) => c.config.metadata.name === name && c.config.metadata.attempt === config.metadata.attempt)) {
+      throw new Error(`Cannot create container ${name}: attempt ${config.metadata.attempt} exists already in sandbox ${sandboxId}`);
+    }
+    return sandbox;
+  }
+}
