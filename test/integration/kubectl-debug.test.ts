@@ -5,6 +5,8 @@
  * pseudo-terminal, and the API refuses changing an ephemeral container that exists (422).
  */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { commandExists, containerHostMissing } from '../harness/host-tools.js';
 import { cleanupRuncNode } from '../harness/runc-node.js';
@@ -76,7 +78,8 @@ void describe('kubectl debug: ephemeral containers on a runc node', { skip }, ()
 
   void it('kubectl debug adds a container that runs once in the pod and reports its status', async () => {
     const out = await c.kubectlOk(['debug', 'app', '--image=busybox:1.36', '-c', 'dbg', '--target=app', '--', 'sh', '-c', 'echo from-debug; sleep 30']);
-    assert.equal(out, '');
+    // kubectl warns that --target needs runtime support: the debug container does not share the target's PID namespace here.
+    assert.match(out, /^Targeting container "app"/);
     const added = await pod('app');
     assert.deepEqual(added.spec.ephemeralContainers?.map((e) => [e.name, e.image, e.targetContainerName]), [['dbg', 'busybox:1.36', 'app']]);
     const running = await eventually(async () => {
@@ -92,9 +95,10 @@ void describe('kubectl debug: ephemeral containers on a runc node', { skip }, ()
   });
 
   void it('kubectl debug -it attaches a terminal to the new container', async () => {
-    const r = await runCommand('python3', ['-c', PTY_DRIVER, 'press enter', '\recho "h""i"; exit\r', 'kubectl', '--kubeconfig', c.kubeconfig, 'debug', '-it', 'app', '--image=busybox', '-c', 'shell', '--', 'sh'], { timeoutMs: 60_000 });
+    const r = await runCommand('python3', ['-c', PTY_DRIVER, '# ', 'echo "h""i"; exit\r', 'kubectl', '--kubeconfig', c.kubeconfig, 'debug', '-it', 'app', '--image=busybox', '-c', 'shell', '--', 'sh'], { timeoutMs: 60_000 });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    // The shell echoes the typed line (`echo "h""i"`); its output is the joined word.
+    // The terminal echoes the typed line (`echo "h""i"`); only the command's output is the joined word. The line is
+    // typed once the shell's prompt shows (redrawn when kubectl sends the terminal size), as a user would.
     assert.match(r.stdout, /^hi\r?$/m, r.stdout);
     // The shell exited: the container is terminated, and it is not restarted.
     const done = await eventually(async () => {
@@ -126,8 +130,11 @@ void describe('kubectl debug: ephemeral containers on a runc node', { skip }, ()
   });
 
   void it('stops ephemeral containers with the pod', async () => {
+    const dir = join(c.dataDir, 'agent', 'runc', 'containers');
+    // The app container and both debug containers' instances (one still running) are on the node.
+    assert.ok(readdirSync(dir).length >= 3);
     await c.kubectlOk(['delete', 'pod', 'app', '--grace-period=1', '--timeout=60s']);
-    const left = await c.kubectlOk(['get', 'pods', '-o', 'name']);
-    assert.equal(left, '');
+    assert.equal(await c.kubectlOk(['get', 'pods', '-o', 'name']), '');
+    await eventually(async () => readdirSync(dir).length === 0, 30_000);
   });
 });
