@@ -117,6 +117,9 @@ void describe('kubectl debug: ephemeral containers on a runc node', { skip }, ()
     const path = '/api/v1/namespaces/default/pods/app/ephemeralcontainers';
     const put = (ephemeralContainers: unknown[]): Promise<{ status: number; body: string }> =>
       c.request(path, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...current, spec: { ...current.spec, ephemeralContainers } }) });
+    const got = await c.request(path);
+    assert.equal(got.status, 200, got.body);
+    assert.equal((JSON.parse(got.body) as { kind: string }).kind, 'Pod');
     const change = await put(changed);
     assert.equal(change.status, 422, change.body);
     assert.match(change.body, /spec\.ephemeralContainers/);
