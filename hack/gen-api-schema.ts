@@ -220,7 +220,10 @@ function parseGoStructs(sources: readonly string[]): Map<string, GoStruct> {
       const goType = fm[2] ?? '';
       const tag = fm[3] ?? '';
       if (fm[1] === undefined && /(^|\.)TypeMeta$/.test(goType)) current.typeMeta = true;
-      const proto = /protobuf:"[^"]*name=(\w+)/.exec(tag);
+      // An embedded struct's tag may leave out name= (EphemeralContainer's `protobuf:"bytes,1,req"`): protoc-gen-gogo
+      // then names the field after the type, lowerCamelCase.
+      const embedded = fm[1] === undefined ? /(\w+)$/.exec(goType)?.[1] : undefined;
+      const proto = /protobuf:"[^"]*name=(\w+)/.exec(tag) ?? (embedded && /protobuf:"/.test(tag) ? [tag, embedded.charAt(0).toLowerCase() + embedded.slice(1)] : null);
       if (proto?.[1] === undefined) continue;
       const json = /json:"([^",]*)([^"]*)"/.exec(tag);
       const options = json?.[2] ?? '';

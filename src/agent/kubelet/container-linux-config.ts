@@ -13,7 +13,7 @@ type LinuxConfig = NonNullable<ContainerConfig['linux']>;
 /** containerLinuxConfig computes the `linux` part of container `name`'s ContainerConfig. */
 export function containerLinuxConfig(pod: KubeObject, name: string, memoryCapacityBytes: number): LinuxConfig | { error: string } {
   const p = pod as ResourcePod;
-  const container = [...(p.spec?.containers ?? []), ...(p.spec?.initContainers ?? [])].find((c) => c.name === name) ?? { name };
+  const container = [...(p.spec?.containers ?? []), ...(p.spec?.initContainers ?? []), ...(p.spec?.ephemeralContainers ?? [])].find((c) => c.name === name) ?? { name };
   try {
     return { resources: containerResources(p, container, memoryCapacityBytes), securityContext: containerSecurityContext(p, container) };
   } catch (err) {

@@ -54,7 +54,7 @@ export interface ResourceContainer {
 /** ResourcePod is the part of a pod this file reads. */
 export interface ResourcePod {
   metadata?: { uid?: string };
-  spec?: { containers?: ResourceContainer[]; initContainers?: ResourceContainer[]; securityContext?: PodSecurityContext };
+  spec?: { containers?: ResourceContainer[]; initContainers?: ResourceContainer[]; ephemeralContainers?: ResourceContainer[]; securityContext?: PodSecurityContext };
   status?: { qosClass?: string };
 }
 

@@ -21,6 +21,9 @@
  *  - Events (Pulled, Created, Started, Killing, BackOff, Unhealthy, ...) with upstream's reasons and wording.
  *  - Images through ImageManager (pull policy, pull secrets, ErrImagePull/ImagePullBackOff) with LRU image GC;
  *    volumes, env (valueFrom, envFrom, service links), mounts, /etc/hosts and DNS from PodSetup (pod-setup.ts).
+ *  - Ephemeral containers (kubectl debug) start once each in the running pod's sandbox, are never restarted, report
+ *    ephemeralContainerStatuses and stop with the pod; their targetContainerName is not honoured (no shared PID
+ *    namespace yet).
  * Not yet (issue 6): readiness gates.
  */
 import { cpus, hostname, totalmem } from 'node:os';
@@ -80,6 +83,8 @@ interface PodSpec {
   imagePullSecrets?: { name?: string }[];
   initContainers?: ContainerSpec[];
   containers?: ContainerSpec[];
+  /** Debug containers added through the `ephemeralcontainers` subresource (kubectl debug). */
+  ephemeralContainers?: EphemeralContainerSpec[];
 }
 
 interface ContainerSpec {
@@ -102,6 +107,15 @@ interface ContainerSpec {
   lifecycle?: { postStart?: LifecycleHandler; preStop?: LifecycleHandler };
   terminationMessagePath?: string;
   terminationMessagePolicy?: string;
+}
+
+/**
+ * EphemeralContainerSpec is a debug container: started once in the pod's sandbox, never restarted, no probes or
+ * hooks (the API refuses them). `targetContainerName` is accepted but not acted on: pods here do not share or
+ * join process namespaces yet, so the debug container sees only its own processes.
+ */
+interface EphemeralContainerSpec extends ContainerSpec {
+  targetContainerName?: string;
 }
 
 /** Waiting is a container's waiting state the sync decided on (back-off, image pull error). */
@@ -504,6 +518,12 @@ export class Kubelet implements ContainerLogSource {
         later(await this.#ensureRunning(pod, sandbox, endpoint, spec, containers, waiting));
       }
     }
+    // Ephemeral containers start once, whatever the init plan says (upstream starts them in any running pod);
+    // an instance that exists, running or exited, is left as it is: they are never restarted.
+    for (const spec of volumesReady ? (pod.spec?.ephemeralContainers ?? []) : []) {
+      if (latest(spec.name)) continue;
+      later(await this.#ensureRunning(pod, sandbox, endpoint, spec, containers, waiting));
+    }
     // The eviction manager may have evicted the pod meanwhile: its Failed status stands.
     if (this.#c.evictions?.isEvicted(uid)) return undefined;
     let fresh = await this.#c.runtime.listContainers({ sandboxId: sandbox.id });
@@ -695,7 +715,7 @@ export class Kubelet implements ContainerLogSource {
   }
 
   /** #containerStatus is one container's entry in (init)containerStatuses. */
-  #containerStatus(pod: KubeletPod, spec: ContainerSpec, kind: 'init' | 'sidecar' | 'app', containers: readonly ContainerStatus[], waiting: Waiting): ContainerStatusJson {
+  #containerStatus(pod: KubeletPod, spec: ContainerSpec, kind: 'init' | 'sidecar' | 'app' | 'ephemeral', containers: readonly ContainerStatus[], waiting: Waiting): ContainerStatusJson {
     const ts = (ms: number): string => formatTimestamp(ms);
     const uid = pod.metadata?.uid ?? '';
     const mine = containers.filter((c) => c.labels[CONTAINER_NAME_LABEL] === spec.name).sort((a, b) => b.metadata.attempt - a.metadata.attempt);
@@ -705,7 +725,7 @@ export class Kubelet implements ContainerLogSource {
       return { terminated: { exitCode: c.exitCode, reason: c.reason, ...(message ? { message } : {}), startedAt: ts(c.startedAt), finishedAt: ts(c.finishedAt), containerID: `${this.#runtimeName}://${c.id}` } };
     };
     // Before anything ran, a pod with init containers shows PodInitializing everywhere (kubectl's Init:0/N).
-    const notYet = { waiting: { reason: (pod.spec?.initContainers ?? []).length > 0 ? 'PodInitializing' : 'ContainerCreating' } };
+    const notYet = { waiting: { reason: kind !== 'ephemeral' && (pod.spec?.initContainers ?? []).length > 0 ? 'PodInitializing' : 'ContainerCreating' } };
     let state: Record<string, unknown>;
     const w = waiting.get(spec.name);
     if (w) state = { waiting: w };
@@ -716,7 +736,8 @@ export class Kubelet implements ContainerLogSource {
     const last = w && latest?.state === 'CONTAINER_EXITED' ? terminated(latest) : previous?.state === 'CONTAINER_EXITED' ? terminated(previous) : {};
     const running = !w && latest?.state === 'CONTAINER_RUNNING';
     const started = running && latest !== undefined && this.#probes.isStarted(uid, spec.name, latest.id);
-    const ready = kind === 'init' ? latest?.state === 'CONTAINER_EXITED' && latest.exitCode === 0 : running && latest !== undefined && this.#probes.isReady(uid, spec.name, latest.id);
+    // Ephemeral containers have no probes and never count towards readiness (upstream reports them not ready).
+    const ready = kind === 'ephemeral' ? false : kind === 'init' ? latest?.state === 'CONTAINER_EXITED' && latest.exitCode === 0 : running && latest !== undefined && this.#probes.isReady(uid, spec.name, latest.id);
     return {
       name: spec.name,
       state,
@@ -742,6 +763,8 @@ export class Kubelet implements ContainerLogSource {
     const initSpecs = pod.spec?.initContainers ?? [];
     const initStatuses = initSpecs.map((s) => this.#containerStatus(pod, s, isSidecar(s) ? 'sidecar' : 'init', containers, waiting));
     const statuses = (pod.spec?.containers ?? []).map((s) => this.#containerStatus(pod, s, 'app', containers, waiting));
+    const ephemeralSpecs = pod.spec?.ephemeralContainers ?? [];
+    const ephemeralStatuses = ephemeralSpecs.map((s) => this.#containerStatus(pod, s, 'ephemeral', containers, waiting));
     const allExited = statuses.length > 0 && statuses.every((s) => 'terminated' in s.state);
     const policy = pod.spec?.restartPolicy ?? 'Always';
     let phase = 'Pending';
@@ -786,6 +809,7 @@ export class Kubelet implements ContainerLogSource {
       ],
       ...(initSpecs.length > 0 ? { initContainerStatuses: initStatuses } : {}),
       containerStatuses: statuses,
+      ...(ephemeralSpecs.length > 0 ? { ephemeralContainerStatuses: ephemeralStatuses } : {}),
     };
   }
 

@@ -12,6 +12,13 @@ describe('findUnknownFields()', () => {
     assert.deepEqual(findUnknownFields(pod, 'io.k8s.api.core.v1.Pod', lookup), []);
   });
 
+  it("knows an ephemeral container's inlined fields (what kubectl debug sends is kept whole when pruning)", () => {
+    const debug = { name: 'dbg', image: 'busybox', command: ['sh'], stdin: true, tty: true, targetContainerName: 'app' };
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'app', image: 'i' }], ephemeralContainers: [{ ...debug }] } };
+    assert.deepEqual(findUnknownFields(pod, 'io.k8s.api.core.v1.Pod', lookup, { prune: true }), []);
+    assert.deepEqual(pod.spec.ephemeralContainers, [debug]);
+  });
+
   it('reports unknown fields with upstream paths', () => {
     const deployment = {
       apiVersion: 'apps/v1',

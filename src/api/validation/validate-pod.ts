@@ -448,10 +448,16 @@ export function validatePodSpecUpdate(pod: KubeObject, old: KubeObject): FieldEr
       mutable['affinity'] = spec['affinity'];
     }
   }
-  // Ephemeral containers may only be added (through the ephemeralcontainers subresource), never changed.
-  const oldEph = objects(oldSpec['ephemeralContainers']);
-  const newEph = objects(spec['ephemeralContainers']);
-  if (oldEph.every((o, i) => semanticEqual(o, newEph[i]))) mutable['ephemeralContainers'] = spec['ephemeralContainers'];
+  // Ephemeral containers may only be added (through the ephemeralcontainers subresource), never changed or
+  // removed; they are matched by name, as upstream, and each offence is reported on its own.
+  const newEph = new Map(objects(spec['ephemeralContainers']).map((c) => [str(c['name']) ?? '', c]));
+  for (const o of objects(oldSpec['ephemeralContainers'])) {
+    const name = str(o['name']) ?? '';
+    const now = newEph.get(name);
+    if (now === undefined) errs.push(fieldErrors.forbidden('spec.ephemeralContainers', `existing ephemeral containers "${name}" may not be removed`));
+    else if (!semanticEqual(o, now)) errs.push(fieldErrors.forbidden(`spec.ephemeralContainers[${name}]`, `existing ephemeral containers "${name}" may not be changed`));
+  }
+  mutable['ephemeralContainers'] = spec['ephemeralContainers'];
   if (!semanticEqual(mutable, spec)) errs.push(fieldErrors.forbidden('spec', POD_UPDATE_FORBIDDEN_MSG));
   return errs;
 }

@@ -40,7 +40,7 @@ import { updateObject } from './update.js';
 import { watchObjects } from './watch.js';
 
 /** Subresources served here; others (log, exec, proxy…) belong to other handlers and are 404 here. */
-const SERVED_SUBRESOURCES = new Set(['status', 'scale', 'binding', 'eviction', 'finalize', 'approval']);
+const SERVED_SUBRESOURCES = new Set(['status', 'scale', 'binding', 'eviction', 'finalize', 'approval', 'ephemeralcontainers']);
 /** Kinds whose DELETE answers with the object rather than a Status, as upstream. */
 const RETURNS_DELETED_OBJECT = new Set(['/pods', '/services', '/namespaces']);
 /** Upstream's minimum request timeout: watches default to a timeout in [1×, 2×) of it. */

@@ -64,6 +64,13 @@ export const podStrategy: ResourceStrategy = newResourceStrategy({
       spec['ephemeralContainers'] = obj(pod['spec'])['ephemeralContainers'];
       pod['spec'] = spec;
       pod['status'] = structuredClone(old['status']);
+      // As upstream, the subresource changes no metadata a client owns (labels, annotations, owners, finalizers).
+      const meta = (pod.metadata ??= {});
+      for (const key of ['labels', 'annotations', 'ownerReferences', 'finalizers'] as const) {
+        const was = old.metadata?.[key];
+        if (was === undefined) delete meta[key];
+        else (meta as Record<string, unknown>)[key] = structuredClone(was);
+      }
     } else if (ctx.subresource === '') {
       // Ephemeral containers change only through their subresource; the main resource keeps the stored list.
       const spec = obj(pod['spec']);

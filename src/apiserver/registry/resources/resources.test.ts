@@ -143,6 +143,25 @@ describe('podStrategy', () => {
     ((withPorts['spec'] as Record<string, unknown>)['ephemeralContainers'] as Record<string, unknown>[])[0]!['ports'] = [{ containerPort: 1 }];
     assert.deepEqual(update('/pods', withPorts, old, { now: NOW, subresource: 'ephemeralcontainers' }).errors, ['spec.ephemeralContainers[0].ports: Forbidden: cannot be set for an Ephemeral Container']);
   });
+  it('keeps existing ephemeral containers as they are, and the metadata the subresource may not change', () => {
+    const { obj: old } = create('/pods', pod());
+    const added = structuredClone(old);
+    (added['spec'] as Record<string, unknown>)['ephemeralContainers'] = [{ name: 'debug', image: 'busybox' }];
+    added.metadata = { ...added.metadata, labels: { sneaky: 'yes' } };
+    const withOne = update('/pods', added, old, { now: NOW, subresource: 'ephemeralcontainers' });
+    assert.deepEqual(withOne.errors, []);
+    assert.deepEqual(withOne.obj.metadata?.labels, old.metadata?.labels);
+    const changed = structuredClone(withOne.obj);
+    ((changed['spec'] as Record<string, unknown>)['ephemeralContainers'] as Record<string, unknown>[])[0]!['image'] = 'busybox:1.35';
+    assert.deepEqual(update('/pods', changed, withOne.obj, { now: NOW, subresource: 'ephemeralcontainers' }).errors, [
+      'spec.ephemeralContainers[debug]: Forbidden: existing ephemeral containers "debug" may not be changed',
+    ]);
+    const removed = structuredClone(withOne.obj);
+    (removed['spec'] as Record<string, unknown>)['ephemeralContainers'] = [];
+    assert.deepEqual(update('/pods', removed, withOne.obj, { now: NOW, subresource: 'ephemeralcontainers' }).errors, [
+      'spec.ephemeralContainers: Forbidden: existing ephemeral containers "debug" may not be removed',
+    ]);
+  });
   it('exposes selectable fields', () => {
     const { obj } = create('/pods', pod({ nodeName: 'n1' }));
     const f = strategy('/pods').selectableFields!(obj);
