@@ -1,12 +1,13 @@
 /**
  * Real kubectl streaming into a runc pod through the API server's pods/portforward and pods/exec relay:
  * `kubectl port-forward` (1.32) to a busybox httpd on port 80, by pod and by Service, over its default
- * SPDY-in-WebSocket tunnel and over raw SPDY (PORT_FORWARD_WEBSOCKETS=false); a port nobody listens on gives
+ * SPDY-in-WebSocket tunnel and over raw SPDY (PORT_FORWARD_WEBSOCKETS=false), pages and 2 MiB intact; a port nobody listens on gives
  * kubectl's error line and no data, after which kubectl exits as it does against a real kubelet; and `kubectl exec` from the
  * releases that only speak SPDY for exec (1.27–1.29, next to `kubectl` as in kubectl-skew.test.ts).
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -23,18 +24,23 @@ const SPDY_ONLY_VERSIONS = ['1.27', '1.28', '1.29'];
 const GET = 'GET /index.html HTTP/1.0\r\nHost: pod\r\n\r\n';
 
 /** fetchThrough sends one HTTP/1.0 request to a local port and reads until the far side closes. */
-function fetchThrough(port: number, payload = GET): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
+async function fetchThrough(port: number, payload = GET): Promise<string> {
+  return (await fetchBytes(port, payload)).toString();
+}
+
+/** fetchBytes is fetchThrough keeping the raw bytes. */
+function fetchBytes(port: number, payload: string): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
     const s = connect(port, '127.0.0.1');
-    let body = '';
+    const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       s.destroy();
-      reject(new Error(`no close from 127.0.0.1:${port} within 20 s; got ${JSON.stringify(body)}`));
+      reject(new Error(`no close from 127.0.0.1:${port} within 20 s; got ${Buffer.concat(chunks).length} bytes`));
     }, 20_000);
-    s.on('data', (d: Buffer) => (body += d.toString()));
+    s.on('data', (d: Buffer) => chunks.push(d));
     s.on('close', () => {
       clearTimeout(timer);
-      resolve(body);
+      resolve(Buffer.concat(chunks));
     });
     s.on('error', (err) => {
       clearTimeout(timer);
@@ -55,6 +61,7 @@ void describe('kubectl port-forward and exec through the API server to a runc po
   let c: TestCluster;
   const node = `tkube-kpf-${process.pid}`;
   const children: ChildProcess[] = [];
+  let bigSha256 = '';
 
   before(async () => {
     c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node] });
@@ -62,6 +69,7 @@ void describe('kubectl port-forward and exec through the API server to a runc po
     await c.kubectlOk(['run', 'web', '--image=busybox', '--labels=app=web', '--', 'sh', '-c', 'mkdir -p /www && echo hello-from-httpd > /www/index.html && exec httpd -f -p 80 -h /www']);
     await c.kubectlOk(['create', 'service', 'clusterip', 'web', '--tcp=8080:80']);
     await eventually(async () => (await c.kubectlOk(['get', 'pod', 'web', '-o', 'jsonpath={.status.phase}'])) === 'Running', 60_000);
+    bigSha256 = (await c.kubectlOk(['exec', 'web', '--', 'sh', '-c', 'head -c 2097152 /dev/urandom > /www/big && sha256sum /www/big'])).split(' ')[0] ?? '';
   });
   after(async () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -94,7 +102,7 @@ void describe('kubectl port-forward and exec through the API server to a runc po
   };
 
   for (const [form, env] of [['SPDY-in-WebSocket (default)', {}], ['raw SPDY (PORT_FORWARD_WEBSOCKETS=false)', { PORT_FORWARD_WEBSOCKETS: 'false' }]] as const) {
-    void it(`port-forward pod/web :80 over ${form} serves pages, several connections in turn`, async () => {
+    void it(`port-forward pod/web :80 over ${form} serves pages and 2 MiB intact, several connections in turn`, async () => {
       const pf = await startPortForward('pod/web', '80', env);
       try {
         for (let i = 0; i < 3; i++) {
@@ -102,6 +110,11 @@ void describe('kubectl port-forward and exec through the API server to a runc po
           assert.match(page, /^HTTP\/1\.[01] 200 OK/);
           assert.match(page, /hello-from-httpd\n$/);
         }
+        // 2 MiB of random bytes: far past SPDY's 64 KiB windows, through both hops of the relay, intact.
+        const big = await fetchBytes(pf.local, 'GET /big HTTP/1.0\r\nHost: pod\r\n\r\n');
+        const body = big.subarray(big.indexOf('\r\n\r\n') + 4);
+        assert.equal(body.length, 2 * 1024 * 1024);
+        assert.equal(createHash('sha256').update(body).digest('hex'), bigSha256);
         // Two at once share the one tunnel.
         const pages = await Promise.all([fetchThrough(pf.local), fetchThrough(pf.local)]);
         for (const p of pages) assert.match(p, /hello-from-httpd\n$/);
