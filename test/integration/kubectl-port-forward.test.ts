@@ -1,9 +1,10 @@
 /**
  * Real kubectl streaming into a runc pod through the API server's pods/portforward and pods/exec relay:
  * `kubectl port-forward` (1.32) to a busybox httpd on port 80, by pod and by Service, over its default
- * SPDY-in-WebSocket tunnel and over raw SPDY (PORT_FORWARD_WEBSOCKETS=false), pages and 2 MiB intact; a port nobody listens on gives
- * kubectl's error line and no data, after which kubectl exits as it does against a real kubelet; and `kubectl exec` from the
- * releases that only speak SPDY for exec (1.27–1.29, next to `kubectl` as in kubectl-skew.test.ts).
+ * SPDY-in-WebSocket tunnel and over raw SPDY (PORT_FORWARD_WEBSOCKETS=false), pages and 2 MiB intact; a port
+ * nobody listens on gives kubectl's error line and no data, after which kubectl exits as it does against a real
+ * kubelet; and the releases that speak only SPDY (1.27–1.29, found next to `kubectl` as in kubectl-skew.test.ts):
+ * exec with exit codes and stdin, and port-forward.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,7 +19,7 @@ import { eventually, runCommand, TestCluster } from '../harness/test-cluster.js'
 
 const skip = containerHostMissing();
 
-/** The releases whose exec speaks SPDY only (WebSocket exec became kubectl's default in 1.30). */
+/** The releases whose exec and port-forward speak SPDY only (WebSocket exec became kubectl's default in 1.30). */
 const SPDY_ONLY_VERSIONS = ['1.27', '1.28', '1.29'];
 
 const GET = 'GET /index.html HTTP/1.0\r\nHost: pod\r\n\r\n';
@@ -79,8 +80,8 @@ void describe('kubectl port-forward and exec through the API server to a runc po
   });
 
   /** startPortForward runs kubectl port-forward and waits for its "Forwarding from" line. */
-  const startPortForward = async (target: string, remote: string, env: NodeJS.ProcessEnv = {}): Promise<PortForward> => {
-    const child = spawn('kubectl', ['--kubeconfig', c.kubeconfig, 'port-forward', '--address', '127.0.0.1', target, `:${remote}`], {
+  const startPortForward = async (target: string, remote: string, env: NodeJS.ProcessEnv = {}, binary = 'kubectl'): Promise<PortForward> => {
+    const child = spawn(binary, ['--kubeconfig', c.kubeconfig, 'port-forward', '--address', '127.0.0.1', target, `:${remote}`], {
       env: { ...process.env, KUBECONFIG: c.kubeconfig, HOME: c.dataDir, KUBECACHEDIR: join(c.dataDir, 'kubecache'), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -151,7 +152,7 @@ void describe('kubectl port-forward and exec through the API server to a runc po
   });
 
   for (const version of SPDY_ONLY_VERSIONS) {
-    void it(`kubectl ${version} exec (SPDY only): echo, exit code, and -i stdin`, async (t) => {
+    void it(`kubectl ${version} exec (SPDY only): exec echo, exit code, -i stdin; port-forward`, async (t) => {
       const kubectlDir = dirname(realpathSync((await runCommand('sh', ['-c', 'command -v kubectl'])).stdout.trim()));
       const binary = join(kubectlDir, `kubectl.${version}`);
       if (!existsSync(binary)) {
@@ -168,6 +169,13 @@ void describe('kubectl port-forward and exec through the API server to a runc po
       const stdin = await c.kubectl(['exec', '-i', 'web', '--', 'sh', '-c', 'tr a-z A-Z; echo done'], { binary, input: 'from stdin\nline two\n' });
       assert.equal(stdin.code, 0, `exec -i exited ${stdin.code}: ${stdin.stderr}`);
       assert.equal(stdin.stdout, 'FROM STDIN\nLINE TWO\ndone\n');
+      // Its port-forward is SPDY only too.
+      const pf = await startPortForward('pod/web', '80', {}, binary);
+      try {
+        assert.match(await fetchThrough(pf.local), /hello-from-httpd\n$/);
+      } finally {
+        stop(pf);
+      }
     });
   }
 });
