@@ -2,8 +2,8 @@
  * Port-forward into a real pod: a busybox `httpd` runs in a runc container on a real node, and a page is fetched
  * through the node's KubeletServer `/portForward` (client-cert HTTPS, as the API server dials it) over raw SPDY
  * and over the legacy WebSocket channels, with our own clients; a port nobody listens on yields the error-stream
- * message and no data. `kubectl port-forward` end to end runs too when the API server relays pods/portforward
- * (the upgrade proxy lands on another branch); until then that case is skipped.
+ * message and no data; and `kubectl port-forward` end to end through the API server's pods/portforward relay
+ * (more kubectl cases in kubectl-port-forward.test.ts).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -115,7 +115,7 @@ void describe('port-forward into a runc pod', { skip }, () => {
     assert.equal((JSON.parse(fail.status) as { details: { causes: { message: string }[] } }).details.causes[0]?.message, '3');
   });
 
-  void it('kubectl port-forward end to end (needs the API server relaying pods/portforward)', async (t) => {
+  void it('kubectl port-forward end to end through the API server', async () => {
     const child = spawn('kubectl', ['port-forward', '--address', '127.0.0.1', 'pod/web', ':8080'], { env: { ...process.env, KUBECONFIG: c.kubeconfig, HOME: c.dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let out = '';
@@ -123,14 +123,10 @@ void describe('port-forward into a runc pod', { skip }, () => {
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
       let exited = false;
       child.once('exit', () => (exited = true));
-      // Stop waiting as soon as kubectl gives up (no pods/portforward relay yet).
-      const local = await eventually(() => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1] ?? (exited ? 'exited' : undefined), 15_000).catch(() => 'exited');
-      if (local === 'exited') {
-        // Only a missing relay is a skip; any other failure to start is a failure.
-        assert.match(out, /could not find the requested resource|404/, `kubectl port-forward failed: ${out}`);
-        t.skip(`kubectl port-forward did not start (API server passthrough missing?): ${out.trim().split('\n')[0] ?? ''}`);
-        return;
-      }
+      const local = await eventually(() => {
+        if (exited) throw new Error(`kubectl port-forward exited: ${out}`);
+        return /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1];
+      }, 15_000);
       const page = await new Promise<string>((resolve, reject) => {
         const s = connect(Number(local), '127.0.0.1');
         let body = '';

@@ -114,9 +114,12 @@ void describe('PodStreamProxy', () => {
 
   void it('dials the kubelet with the translated path, the client certificate and the client protocols', async () => {
     const r = await open('/api/v1/namespaces/ns/pods/p/exec?command=echo&command=a%20b&stdout=true&stdin=true&container=c&extra=dropped');
-    assert.deepEqual(r.messages, ['kube-apiserver-kubelet-client GET /exec/ns/p/c?command=echo&command=a+b&stdin=true&stdout=true v5.channel.k8s.io']);
+    assert.deepEqual(r.messages, ['kube-apiserver-kubelet-client GET /exec/ns/p/c?command=echo&command=a+b&stdin=1&stdout=1 v5.channel.k8s.io']);
+    // python3-kubernetes spells the flags `True`/`False`; upstream reads anything but `0`/`false` as true.
+    const python = await open('/api/v1/namespaces/ns/pods/p/exec?command=x&stderr=True&stdin=False&stdout=True&tty=False&container=c');
+    assert.deepEqual(python.messages, ['kube-apiserver-kubelet-client GET /exec/ns/p/c?command=x&stdout=1&stderr=1 v5.channel.k8s.io']);
     const attach = await open('/api/v1/namespaces/ns/pods/p/attach?container=c&stdout=true&tty=true');
-    assert.deepEqual(attach.messages, ['kube-apiserver-kubelet-client GET /attach/ns/p/c?stdout=true&tty=true v5.channel.k8s.io']);
+    assert.deepEqual(attach.messages, ['kube-apiserver-kubelet-client GET /attach/ns/p/c?stdout=1&tty=1 v5.channel.k8s.io']);
     const forward = await open('/api/v1/namespaces/ns/pods/p/portforward?ports=80');
     assert.deepEqual(forward.messages, ['kube-apiserver-kubelet-client GET /portForward/ns/p?ports=80 v5.channel.k8s.io']);
   });
@@ -127,6 +130,7 @@ void describe('PodStreamProxy', () => {
       ['/api/v1/namespaces/ns/pods/p/exec?command=x&stdout=true&container=zz', 400, /container zz is not valid for pod p/],
       ['/api/v1/namespaces/ns/pods/p/exec?command=x&stdout=true', 400, /a container name must be specified for pod p, choose one of: \[c d\]/],
       ['/api/v1/namespaces/ns/pods/p/exec?stdout=true&container=c', 400, /you must specify at least 1 command/],
+      ['/api/v1/namespaces/ns/pods/p/exec?command=x&stdout=False&stdin=0&container=c', 400, /you must specify at least 1 of stdin, stdout, stderr/],
       ['/api/v1/namespaces/ns/pods/done/exec?command=x&stdout=true&container=c', 400, /cannot exec into a container in a completed pod; current phase is Succeeded/],
       ['/api/v1/namespaces/ns/pods/pending/exec?command=x&stdout=true&container=c', 400, /pod pending does not have a host assigned/],
       ['/api/v1/namespaces/ns/pods/sim/exec?command=x&stdout=true&container=c', 503, /node "sim" is simulated/],

@@ -79,13 +79,19 @@ function streamQuery(q: URLSearchParams, withCommand: boolean): string {
     if (command.length === 0) throw badRequest('you must specify at least 1 command');
     for (const c of command) out.append('command', c);
   }
-  for (const flag of ['stdin', 'stdout', 'stderr', 'tty']) {
-    const v = q.get(flag);
-    if (v !== null) out.set(flag, v);
-  }
-  // Upstream defaults stdout and stderr to true when the client names no stream at all.
-  if (!['stdin', 'stdout', 'stderr'].some((f) => q.get(f) === 'true' || q.get(f) === '1')) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
+  // The kubelet is told `1` for each stream asked for, whatever spelling the client used (python sends `True`).
+  for (const flag of ['stdin', 'stdout', 'stderr', 'tty']) if (queryFlag(q, flag)) out.set(flag, '1');
+  if (!['stdin', 'stdout', 'stderr'].some((f) => queryFlag(q, f))) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
   return out.toString();
+}
+
+/**
+ * queryFlag reads a boolean exec/attach option as upstream's query decoding does: absent is false, `0` and
+ * `false` (any case) are false, any other value — `true`, `True`, `1`, even empty — is true.
+ */
+export function queryFlag(q: URLSearchParams, name: string): boolean {
+  const v = q.get(name);
+  return v !== null && v !== '0' && v.toLowerCase() !== 'false';
 }
 
 /**
