@@ -28,6 +28,7 @@ import type { Duplex } from 'node:stream';
 import type { KubeObject } from '../../api/meta/types.js';
 import { formatTimestamp } from '../../api/meta/timestamp.js';
 import type { Clock, Timer } from '../../base/clock/clock.js';
+import { ContainerLogManager, type ContainerLogPolicy } from './container-log-manager.js';
 import type { Logger } from '../../base/log/logger.js';
 import { WorkQueue } from '../../base/queue/work-queue.js';
 import { isAlreadyExists, isNotFound } from '../../client/api-error.js';
@@ -141,6 +142,8 @@ export interface KubeletConfig {
   readonly dialer?: PodDialer;
   /** Runs probe and hook checks. @default a Prober over `runtime` and the dialer */
   readonly prober?: ProbeRunner;
+  /** Container log rotation bounds (containerLogMaxSize, containerLogMaxFiles). @default 10Mi and 5 */
+  readonly containerLogs?: Partial<ContainerLogPolicy>;
   /** The eviction manager: pods it evicted are left alone (not restarted, their Failed status kept). */
   readonly evictions?: { isEvicted(uid: string): boolean; admit(pod: KubeletPod): Promise<boolean> };
 }
@@ -169,6 +172,7 @@ export class Kubelet implements ContainerLogSource {
   readonly #imageManager: ImageManager;
   /** Volumes, env, mounts, /etc/hosts and DNS of pods (pod-setup.ts). */
   readonly #setup: PodSetup;
+  readonly #logRotation: ContainerLogManager;
 
   constructor(config: KubeletConfig) {
     this.#c = config;
@@ -181,6 +185,12 @@ export class Kubelet implements ContainerLogSource {
       log: config.log.child('pod-setup'),
       clusterDNS: config.clusterDNS ?? '10.43.0.10',
       clusterDomain: config.clusterDomain ?? 'cluster.local',
+    });
+    this.#logRotation = new ContainerLogManager({
+      runtime: config.runtime,
+      clock: config.clock,
+      log: config.log.child('container-logs'),
+      ...(config.containerLogs ? { policy: config.containerLogs } : {}),
     });
     this.#imageManager = new ImageManager({
       images: config.images,
@@ -229,6 +239,7 @@ export class Kubelet implements ContainerLogSource {
     await this.#register();
     this.#scheduleLease();
     this.#scheduleImageGC();
+    this.#logRotation.start();
     this.#runs.push(this.#pods.run(this.#abort.signal));
     if (!(await this.#pods.waitForSync(this.#abort.signal))) return;
     await this.#setup.tearDownOrphans(new Set(this.#pods.store.list().map((p) => p.metadata?.uid ?? '')));
@@ -241,6 +252,7 @@ export class Kubelet implements ContainerLogSource {
     this.#abort.abort();
     this.#leaseTimer?.cancel();
     this.#imageGcTimer?.cancel();
+    this.#logRotation.stop();
     this.#queue.shutDown();
     this.#probes.stop();
     await Promise.all(this.#runs);

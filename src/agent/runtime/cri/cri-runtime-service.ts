@@ -267,6 +267,15 @@ export class CriRuntimeService implements RuntimeService {
     }
   }
 
+  /** reopenContainerLog asks containerd to reopen the container's log path (after the kubelet rotated the file). */
+  async reopenContainerLog(id: string): Promise<void> {
+    try {
+      await this.#client.runtime('ReopenContainerLog', { containerId: id });
+    } catch (err) {
+      throw this.#fail(err, `reopen the log of container ${id}`, 'container', id);
+    }
+  }
+
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     try {
       // containerd waits up to the timeout, then kills; the call must outlive both.
