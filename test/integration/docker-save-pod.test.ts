@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pack as tarPack, type Headers } from 'tar-stream';
+import { pack as tarPack } from 'tar-stream';
 import { BUSYBOX_PATH } from '../../src/agent/images/builtin-images.js';
 import { containerHostMissing } from '../harness/host-tools.js';
 import { cleanupRuncNode } from '../harness/runc-node.js';
@@ -18,12 +18,15 @@ import { eventually, REPO_ROOT, runCommand, TestCluster } from '../harness/test-
 const skip = containerHostMissing();
 
 /** tarball packs entries (files, directories, symlinks) into a tar archive. */
-function tarball(entries: { header: Headers; data?: Buffer | string }[]): Promise<Buffer> {
+function tarball(entries: { header: Parameters<ReturnType<typeof tarPack>['entry']>[0]; data?: Buffer | string }[]): Promise<Buffer> {
   const pack = tarPack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
+  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
   const done = new Promise<Buffer>((resolve) => pack.on('end', () => resolve(Buffer.concat(chunks))));
-  for (const e of entries) pack.entry(e.header, e.data);
+  for (const e of entries) {
+    if (e.data === undefined) pack.entry(e.header);
+    else pack.entry(e.header, e.data);
+  }
   pack.finalize();
   return done;
 }
