@@ -176,15 +176,15 @@ export function addServerFlags(cmd: Command): Command {
     .addOption(new Option('--token <token>', 'a static bearer token with admin rights (for automation)').hideHelp());
 }
 
-/** parseLogMaxSize checks `--container-log-max-size` (a quantity: 10Mi, 65536). */
-function parseLogMaxSize(value: string): number {
+/** parseLogMaxSize checks `--container-log-max-size` (a quantity: 10Mi, 65536); shared with `tkube agent`. */
+export function parseLogMaxSize(value: string): number {
   const bytes = parseQuantity(value);
   if (bytes === undefined || bytes <= 0 || !Number.isFinite(bytes)) throw new CliError(`invalid container log max size "${value}": want a positive quantity such as 10Mi`);
   return Math.floor(bytes);
 }
 
-/** parseLogMaxFiles checks `--container-log-max-files`. */
-function parseLogMaxFiles(value: string): number {
+/** parseLogMaxFiles checks `--container-log-max-files`; shared with `tkube agent`. */
+export function parseLogMaxFiles(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 2) throw new CliError(`invalid container log max files "${value}": want an integer of at least 2`);
   return n;
