@@ -145,7 +145,9 @@ export class ContainerLogManager {
     const rotated: string[] = [];
     for (const c of containers) {
       try {
-        const size = (await stat(c.logPath)).size;
+        const size = (await stat(c.logPath).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err))))?.size;
+        // No file yet (nothing written): nothing to rotate.
+        if (size === undefined) continue;
         if (size <= this.policy.maxSizeBytes) continue;
         await this.#rotate(c.id, c.logPath);
         rotated.push(c.id);
