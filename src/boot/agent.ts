@@ -102,6 +102,8 @@ export interface NodeAgentBootConfig {
   readonly kubeletPort?: number;
   readonly privateRegistry?: string;
   readonly disableDefaultRegistryEndpoint?: boolean;
+  /** `--container-log-max-size` / `--container-log-max-files`. @default 10Mi and 5 */
+  readonly containerLogs?: { readonly maxSizeBytes?: number; readonly maxFiles?: number };
   /** How long to wait for the serving certificate to be approved and signed. @default 120 s */
   readonly certificateTimeoutMs?: number;
   readonly log: Logger;
@@ -132,6 +134,7 @@ export async function startNodeAgent(config: NodeAgentBootConfig): Promise<Runni
     ...(config.kubeletPort !== undefined ? { kubeletPort: config.kubeletPort } : {}),
     ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}),
     ...(config.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
+    ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}),
     log: config.log,
   });
 }

@@ -62,6 +62,8 @@ export interface NodeBootConfig {
   /** The registries config file for image pulls. @default <data-dir>/registries.yaml when present */
   readonly privateRegistry?: string;
   readonly disableDefaultRegistryEndpoint?: boolean;
+  /** `--container-log-max-size` / `--container-log-max-files`. @default 10Mi and 5 */
+  readonly containerLogs?: { readonly maxSizeBytes?: number; readonly maxFiles?: number; readonly monitorIntervalMs?: number };
   /** `--eviction-hard`. @default DEFAULT_EVICTION_HARD */
   readonly evictionHard?: string;
   /** `--pod-network`: "bridge" connects pods to a bridge with the Node's podCIDR; "none" leaves them loopback only. @default "bridge" */
@@ -242,7 +244,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     log: config.log.child('server'),
   });
   const port = await server.start();
-  const kubelet = new Kubelet({ client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock, log: config.log, kubeletPort: port, evictions: eviction });
+  const kubelet = new Kubelet({ client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock, log: config.log, kubeletPort: port, evictions: eviction, ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}) });
   holder.kubelet = kubelet;
   // The node removes the directories of its deleted local-path volumes (the one node of this process also takes
   // volumes pinned to no node: they were made here).

@@ -62,6 +62,8 @@ export interface ServerConfig {
    * provisioner makes volumes, and from which the node deletes them. @default /var/lib/tkube/storage
    */
   readonly defaultLocalStoragePath?: string;
+  /** `--container-log-max-size` / `--container-log-max-files` of the embedded node. @default 10Mi and 5 */
+  readonly containerLogs?: { readonly maxSizeBytes?: number; readonly maxFiles?: number; readonly monitorIntervalMs?: number };
   /** `--kubelet-port` of the embedded node (0 = any free port). @default 10250 */
   readonly kubeletPort?: number;
   /** The registries config (mirrors, credentials) for image pulls. @default <data-dir>/registries.yaml when present */

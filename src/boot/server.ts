@@ -166,6 +166,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}),
         ...(config.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
         ...(config.evictionHard !== undefined ? { evictionHard: config.evictionHard } : {}),
+        ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}),
         ...(config.podNetwork ? { podNetwork: config.podNetwork } : {}),
         ...(config.podBridgeName ? { podBridgeName: config.podBridgeName } : {}),
         clusterCidr: config.clusterCidr,

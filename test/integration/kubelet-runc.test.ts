@@ -1,7 +1,7 @@
 /**
  * A real node (`tkube server --container-runtime runc`) with real kubectl: a busybox pod runs in a runc container
  * from the built-in image, a pod that exits ends Succeeded, `kubectl logs` (--tail, --timestamps, --previous)
- * reads its output through the node's kubelet endpoint, a crashing container is restarted with back-off
+ * reads its output through the node's kubelet endpoint, the node reports its images (node.status.images), a crashing container is restarted with back-off
  * (CrashLoopBackOff), and deleting pods removes their containers, network namespaces and mounts.
  */
 import assert from 'node:assert/strict';
@@ -34,6 +34,10 @@ void describe('kubelet with the runc runtime', { skip }, () => {
 
   void it('registers a Ready node and runs busybox pods in runc containers', async () => {
     await eventually(async () => /\sReady\s/.test(await c.kubectlOk(['get', 'node', node])), 30_000);
+    // node.status.images: the node's images (repo digests and tags), largest first.
+    assert.match(await c.kubectlOk(['get', 'node', node, '-o', 'jsonpath={.status.images[*].names}']), /docker\.io\/library\/busybox:latest/);
+    const sizes = (JSON.parse(await c.kubectlOk(['get', 'node', node, '-o', 'jsonpath={.status.images}'])) as { sizeBytes: number }[]).map((i) => i.sizeBytes);
+    assert.deepEqual(sizes, [...sizes].sort((a, b) => b - a));
     await c.kubectlOk(['run', 'sleeper', '--image=busybox', '--', 'sleep', '3600']);
     const running = await eventually(async () => {
       const p = await pod('sleeper');

@@ -293,6 +293,12 @@ export interface RuntimeService {
 
   /** containerStats reads usage now; undefined when the runtime cannot measure (simulated, process). */
   containerStats(id: string): Promise<ContainerStats | undefined>;
+  /**
+   * reopenContainerLog makes the container's writer reopen its log path (CRI ReopenContainerLog), after the kubelet
+   * renamed the file for rotation. Optional: backends whose writer notices the rename itself (the runc shim and
+   * the process supervisor reopen when the path's inode changes) leave it out.
+   */
+  reopenContainerLog?(id: string): Promise<void>;
   /** close releases the instance's resources (not the containers: they outlive the agent). */
   close(): Promise<void>;
 }

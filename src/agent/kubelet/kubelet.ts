@@ -31,6 +31,8 @@ import type { Duplex } from 'node:stream';
 import type { KubeObject } from '../../api/meta/types.js';
 import { formatTimestamp } from '../../api/meta/timestamp.js';
 import type { Clock, Timer } from '../../base/clock/clock.js';
+import { ContainerLogManager, type ContainerLogPolicy } from './container-log-manager.js';
+import { nodeImages } from './node-images.js';
 import type { Logger } from '../../base/log/logger.js';
 import { WorkQueue } from '../../base/queue/work-queue.js';
 import { isAlreadyExists, isNotFound } from '../../client/api-error.js';
@@ -59,6 +61,8 @@ import { DEFAULT_TERMINATION_MESSAGE_PATH, prepareTerminationMessageFile, TERMIN
 import { sandboxPortMappings } from './port-mappings.js';
 
 const NODES = { version: 'v1', resource: 'nodes' } as const;
+/** How often node.status.images is compared with the image store (upstream's nodeStatusUpdateFrequency). */
+const NODE_STATUS_UPDATE_MS = 10_000;
 const PODS = { version: 'v1', resource: 'pods' } as const;
 const POD_UID_LABEL = 'io.kubernetes.pod.uid';
 const POD_NAME_LABEL = 'io.kubernetes.pod.name';
@@ -155,6 +159,8 @@ export interface KubeletConfig {
   readonly dialer?: PodDialer;
   /** Runs probe and hook checks. @default a Prober over `runtime` and the dialer */
   readonly prober?: ProbeRunner;
+  /** Container log rotation bounds (containerLogMaxSize, containerLogMaxFiles). @default 10Mi and 5 */
+  readonly containerLogs?: Partial<ContainerLogPolicy>;
   /** The eviction manager: pods it evicted are left alone (not restarted, their Failed status kept). */
   readonly evictions?: { isEvicted(uid: string): boolean; admit(pod: KubeletPod): Promise<boolean> };
 }
@@ -178,11 +184,15 @@ export class Kubelet implements ContainerLogSource {
   #runs: Promise<void>[] = [];
   #leaseTimer: Timer | undefined;
   #imageGcTimer: Timer | undefined;
+  #imagesTimer: Timer | undefined;
+  /** node.status.images as last posted (JSON), so an unchanged list is not patched again. */
+  #reportedImages = '';
   /** Container IDs in pod status are `<runtime name>://<id>` (runc://, process://), as the runtime reports its name. */
   #runtimeName = 'runc';
   readonly #imageManager: ImageManager;
   /** Volumes, env, mounts, /etc/hosts and DNS of pods (pod-setup.ts). */
   readonly #setup: PodSetup;
+  readonly #logRotation: ContainerLogManager;
 
   constructor(config: KubeletConfig) {
     this.#c = config;
@@ -196,6 +206,12 @@ export class Kubelet implements ContainerLogSource {
       clusterDNS: config.clusterDNS ?? '10.43.0.10',
       clusterDomain: config.clusterDomain ?? 'cluster.local',
       events: this.#events,
+    });
+    this.#logRotation = new ContainerLogManager({
+      runtime: config.runtime,
+      clock: config.clock,
+      log: config.log.child('container-logs'),
+      ...(config.containerLogs ? { policy: config.containerLogs } : {}),
     });
     this.#imageManager = new ImageManager({
       images: config.images,
@@ -244,6 +260,8 @@ export class Kubelet implements ContainerLogSource {
     await this.#register();
     this.#scheduleLease();
     this.#scheduleImageGC();
+    this.#scheduleImagesReport();
+    this.#logRotation.start();
     this.#runs.push(this.#pods.run(this.#abort.signal));
     if (!(await this.#pods.waitForSync(this.#abort.signal))) return;
     await this.#setup.tearDownOrphans(new Set(this.#pods.store.list().map((p) => p.metadata?.uid ?? '')));
@@ -256,6 +274,8 @@ export class Kubelet implements ContainerLogSource {
     this.#abort.abort();
     this.#leaseTimer?.cancel();
     this.#imageGcTimer?.cancel();
+    this.#imagesTimer?.cancel();
+    this.#logRotation.stop();
     this.#queue.shutDown();
     this.#probes.stop();
     await Promise.all(this.#runs);
@@ -344,6 +364,11 @@ export class Kubelet implements ContainerLogSource {
     }
     const status = desired['status'] as { nodeInfo: Record<string, string>; daemonEndpoints: unknown };
     status.daemonEndpoints = { kubeletEndpoint: { Port: this.#c.kubeletPort ?? 10250 } };
+    const images = await this.#listNodeImages();
+    if (images !== undefined) {
+      (status as Record<string, unknown>)['images'] = images;
+      this.#reportedImages = JSON.stringify(images);
+    }
     status.nodeInfo = { ...status.nodeInfo, kernelVersion: (await import('node:os')).release(), osImage: `tkube node on ${hostname()}` };
     try {
       this.#node = await this.#c.client.create(NODES, desired);
@@ -361,6 +386,34 @@ export class Kubelet implements ContainerLogSource {
         .catch((err: unknown) => this.#c.log.warn('Cannot renew node lease', { error: err }))
         .finally(() => {
           if (!this.#abort.signal.aborted) this.#scheduleLease();
+        });
+    });
+  }
+
+  /** #listNodeImages reads node.status.images from the image store; undefined when the store cannot be read. */
+  async #listNodeImages(): Promise<ReturnType<typeof nodeImages> | undefined> {
+    try {
+      return nodeImages(await this.#c.images.listImages());
+    } catch (err) {
+      this.#c.log.warn('Cannot list images for the node status', { error: err });
+      return undefined;
+    }
+  }
+
+  /** #scheduleImagesReport posts node.status.images again when the node's images changed (checked every 10 s). */
+  #scheduleImagesReport(): void {
+    this.#imagesTimer = this.#c.clock.setTimer(NODE_STATUS_UPDATE_MS, () => {
+      if (this.#abort.signal.aborted) return;
+      void (async () => {
+        const images = await this.#listNodeImages();
+        const json = JSON.stringify(images);
+        if (images === undefined || json === this.#reportedImages) return;
+        await this.#c.client.patch({ ...NODES, name: this.#c.nodeName, subresource: 'status' }, 'merge', { status: { images } });
+        this.#reportedImages = json;
+      })()
+        .catch((err: unknown) => this.#c.log.warn('Cannot report the node images', { error: err }))
+        .finally(() => {
+          if (!this.#abort.signal.aborted) this.#scheduleImagesReport();
         });
     });
   }

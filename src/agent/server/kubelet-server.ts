@@ -13,7 +13,7 @@
  * plain-text line with the HTTP code upstream's kubelet uses (400 for a missing previous container, 404 for an
  * unknown pod or container).
  */
-import { open, stat } from 'node:fs/promises';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Duplex } from 'node:stream';
@@ -21,6 +21,7 @@ import type { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../../base/log/logger.js';
 import type { RuntimeService } from '../cri/runtime-service.js';
+import { rotatedLogFiles } from '../kubelet/container-log-manager.js';
 import { parseCriLog, renderLog, type LogOptions } from '../kubelet/cri-log.js';
 import { parseRemoteCommandOptions, serveRemoteCommand } from './remote-command.js';
 import { CHANNEL_PROTOCOLS, negotiateProtocol } from './websocket-channels.js';
@@ -259,46 +260,89 @@ export class KubeletServer {
       ...(sinceTime ? { sinceMs: Date.parse(sinceTime) } : sinceSeconds !== undefined ? { sinceMs: Date.now() - sinceSeconds * 1000 } : {}),
     };
     res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Transfer-Encoding': 'chunked' });
-    let offset = 0;
-    const readNew = async (): Promise<string> => {
-      let size: number;
+    const reader = new LogFileReader(file.path);
+    try {
+      // As upstream: the newest rotated file (the one kept uncompressed) comes before the live one.
+      const newest = (await rotatedLogFiles(file.path)).filter((r) => !r.compressed).at(-1);
+      const older = newest ? await readFile(newest.path, 'utf8').catch(() => '') : '';
+      res.write(renderLog(parseCriLog(older + (await reader.readNew())), options));
+      if (q.get('follow') !== 'true' || !file.running) return;
+      let closed = false;
+      req.on('close', () => (closed = true));
+      const followOptions: LogOptions = { timestamps: options.timestamps === true };
+      while (!closed) {
+        await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
+        const more = await reader.readNew();
+        if (more !== '') res.write(renderLog(parseCriLog(more), followOptions));
+        const now = await this.#c.logs.logFile(namespace, pod, container, false);
+        if (!now || now.path !== file.path || !now.running) {
+          const rest = await reader.readNew();
+          if (rest !== '') res.write(renderLog(parseCriLog(rest), followOptions));
+          break;
+        }
+      }
+    } finally {
+      await reader.close();
+      res.end();
+    }
+  }
+}
+
+/**
+ * LogFileReader reads whole lines appended to a log path, following it across a rotation: it holds the file open,
+ * and when the path names a different file that has data (the writer reopened the path, so the old file gets no
+ * more), it drains the old file and goes on with the new one from its start.
+ */
+class LogFileReader {
+  readonly #path: string;
+  #fh: FileHandle | undefined;
+  #offset = 0;
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  /** readNew resolves with the whole lines written since the last call ('' when none). */
+  async readNew(): Promise<string> {
+    if (!this.#fh) {
       try {
-        size = (await stat(file.path)).size;
+        this.#fh = await open(this.#path, 'r');
       } catch {
         return '';
       }
-      if (size <= offset) return '';
-      const fh = await open(file.path, 'r');
-      try {
-        const buf = Buffer.alloc(size - offset);
-        await fh.read(buf, 0, buf.length, offset);
-        // Only whole lines: a line still being written is read on the next pass.
-        const end = buf.lastIndexOf(0x0a) + 1;
-        offset += end;
-        return buf.subarray(0, end).toString('utf8');
-      } finally {
-        await fh.close();
-      }
-    };
-    res.write(renderLog(parseCriLog(await readNew()), options));
-    if (q.get('follow') !== 'true' || !file.running) {
-      res.end();
-      return;
     }
-    let closed = false;
-    req.on('close', () => (closed = true));
-    const followOptions: LogOptions = { timestamps: options.timestamps === true };
-    while (!closed) {
-      await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
-      const more = await readNew();
-      if (more !== '') res.write(renderLog(parseCriLog(more), followOptions));
-      const now = await this.#c.logs.logFile(namespace, pod, container, false);
-      if (!now || now.path !== file.path || !now.running) {
-        const rest = await readNew();
-        if (rest !== '') res.write(renderLog(parseCriLog(rest), followOptions));
-        break;
-      }
+    let out = await this.#drain(this.#fh);
+    let onPath;
+    try {
+      onPath = await stat(this.#path);
+    } catch {
+      return out;
     }
-    res.end();
+    const held = await this.#fh.stat();
+    if (onPath.ino !== held.ino && onPath.size > 0) {
+      out += await this.#drain(this.#fh);
+      await this.#fh.close();
+      this.#fh = undefined;
+      this.#offset = 0;
+      out += await this.readNew();
+    }
+    return out;
+  }
+
+  async #drain(fh: FileHandle): Promise<string> {
+    const size = (await fh.stat()).size;
+    if (size <= this.#offset) return '';
+    const buf = Buffer.alloc(size - this.#offset);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, this.#offset);
+    // Only whole lines: a line still being written is read on the next pass.
+    const end = buf.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+    this.#offset += end;
+    return buf.subarray(0, end).toString('utf8');
+  }
+
+  async close(): Promise<void> {
+    await this.#fh?.close().catch(() => undefined);
+    this.#fh = undefined;
   }
 }
+

@@ -16,6 +16,7 @@ import { defaultDataDir } from '../../boot/server-config.js';
 import { newLogger } from '../../base/log/logger.js';
 import { RestClient } from '../../client/rest-client.js';
 import { CliError } from '../cli-error.js';
+import { parseLogMaxFiles, parseLogMaxSize } from './server.js';
 
 /** AgentFlags are the parsed flags of `tkube agent`. */
 export interface AgentFlags {
@@ -40,6 +41,8 @@ export interface AgentFlags {
   privateRegistry?: string;
   disableDefaultRegistryEndpoint?: boolean;
   certificateTimeout: number;
+  containerLogMaxSize?: number;
+  containerLogMaxFiles?: number;
 }
 
 const REAL_RUNTIMES: readonly string[] = ['runc', 'process', 'auto'];
@@ -66,6 +69,14 @@ async function runRealNode(f: AgentFlags, client: RestClient): Promise<{ names: 
     ...(f.privateRegistry ? { privateRegistry: resolve(f.privateRegistry) } : {}),
     ...(f.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
     certificateTimeoutMs: f.certificateTimeout * 1000,
+    ...(f.containerLogMaxSize !== undefined || f.containerLogMaxFiles !== undefined
+      ? {
+          containerLogs: {
+            ...(f.containerLogMaxSize !== undefined ? { maxSizeBytes: f.containerLogMaxSize } : {}),
+            ...(f.containerLogMaxFiles !== undefined ? { maxFiles: f.containerLogMaxFiles } : {}),
+          },
+        }
+      : {}),
     log: newLogger('agent'),
   });
   return { names: [running.nodeName], stop: () => running.stop() };
@@ -146,6 +157,8 @@ export function registerAgentCommand(program: Command): void {
     .option('--kubelet-port <port>', "a real node's kubelet API port (0 picks a free one)", count, 10250)
     .option('--private-registry <path>', 'registries config file for image pulls (default: <data-dir>/registries.yaml when present)')
     .option('--disable-default-registry-endpoint', 'pull only from configured mirrors, never the upstream registry')
+    .option('--container-log-max-size <quantity>', "size a real node's container log file grows to before it is rotated, e.g. 10Mi (default 10Mi)", parseLogMaxSize)
+    .option('--container-log-max-files <n>', "log files a real node keeps per container, the live one included (default 5)", parseLogMaxFiles)
     .option('--certificate-timeout <seconds>', 'how long a real node waits for its serving certificate to be approved and signed', count, 120)
     .action(async (f: AgentFlags) => {
       if (f.runtime !== 'simulated' && !REAL_RUNTIMES.includes(f.runtime)) throw new CliError(`unknown runtime "${f.runtime}": want simulated, runc, process or auto`);

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { startServer } from '../../boot/server.js';
 import { defaultDataDir, type ServerConfig } from '../../boot/server-config.js';
 import { parseGoDuration } from '../../api/protobuf/go-duration.js';
+import { parseQuantity } from '../../api/validation/quantity.js';
 import { CliError } from '../cli-error.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -70,6 +71,9 @@ export interface ServerFlags {
   evictionHard?: string;
   podNetwork?: string;
   podBridgeName?: string;
+  containerLogMaxSize?: number;
+  containerLogMaxFiles?: number;
+  containerLogMonitorInterval?: number;
 }
 
 /** serverConfigFromFlags turns flags into a ServerConfig. */
@@ -114,6 +118,15 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     ...(f.evictionHard !== undefined ? { evictionHard: f.evictionHard } : {}),
     ...(f.podNetwork ? { podNetwork: parsePodNetwork(f.podNetwork) } : {}),
     ...(f.podBridgeName ? { podBridgeName: parseBridgeName(f.podBridgeName) } : {}),
+    ...(f.containerLogMaxSize !== undefined || f.containerLogMaxFiles !== undefined || f.containerLogMonitorInterval !== undefined
+      ? {
+          containerLogs: {
+            ...(f.containerLogMaxSize !== undefined ? { maxSizeBytes: f.containerLogMaxSize } : {}),
+            ...(f.containerLogMaxFiles !== undefined ? { maxFiles: f.containerLogMaxFiles } : {}),
+            ...(f.containerLogMonitorInterval !== undefined ? { monitorIntervalMs: f.containerLogMonitorInterval } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -150,6 +163,8 @@ export function addServerFlags(cmd: Command): Command {
     .option('--node-name <name>', 'name of the node run in this process (default: the host name)')
     .option('--kubelet-port <port>', "port of the node's kubelet endpoint (default 10250; 0 = any free port)", parseCount)
     .option('--eviction-hard <thresholds>', 'hard eviction thresholds of the node, e.g. "memory.available<100Mi,nodefs.available<10%" (default: upstream\'s)')
+    .option('--container-log-max-size <quantity>', 'size a container log file grows to before the node rotates it, e.g. 10Mi (default 10Mi)', parseLogMaxSize)
+    .option('--container-log-max-files <n>', 'log files kept per container, the live one included, at least 2 (default 5)', parseLogMaxFiles)
     .option('--default-local-storage-path <dir>', 'directory on the node for volumes of the local-path storage class (default /var/lib/tkube/storage)')
     .option('--token-auth-file <file>', 'static bearer tokens: CSV lines token,user,uid,"group1,group2"')
     .option('--encryption-provider-config <file>', 'EncryptionConfiguration for data at rest (default: secrets encrypted with a key generated into <data-dir>/cred)')
@@ -157,7 +172,22 @@ export function addServerFlags(cmd: Command): Command {
     .option('--audit-log-path <file>', 'write audit events as JSON lines here ("-" = stdout); unset = no audit log')
     .option('--audit-log-maxsize <mb>', 'megabytes an audit log file grows to before it is rotated (0 = never)', parseCount, 100)
     .option('--audit-log-maxbackup <n>', 'rotated audit log files to keep (0 = all)', parseCount, 10)
+    .addOption(new Option('--container-log-monitor-interval <duration>', 'how often the node checks container log sizes (default 10s)').argParser(parseDurationMs).hideHelp())
     .addOption(new Option('--token <token>', 'a static bearer token with admin rights (for automation)').hideHelp());
+}
+
+/** parseLogMaxSize checks `--container-log-max-size` (a quantity: 10Mi, 65536); shared with `tkube agent`. */
+export function parseLogMaxSize(value: string): number {
+  const bytes = parseQuantity(value);
+  if (bytes === undefined || bytes <= 0 || !Number.isFinite(bytes)) throw new CliError(`invalid container log max size "${value}": want a positive quantity such as 10Mi`);
+  return Math.floor(bytes);
+}
+
+/** parseLogMaxFiles checks `--container-log-max-files`; shared with `tkube agent`. */
+export function parseLogMaxFiles(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 2) throw new CliError(`invalid container log max files "${value}": want an integer of at least 2`);
+  return n;
 }
 
 /** parsePodNetwork checks `--pod-network`. */

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Duplex, PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -217,6 +217,21 @@ void describe('CriRuntimeService over containerd', { skip }, () => {
     await runtime.attach(late, { stdout: new PassThrough().on('data', (c: Buffer) => attached.push(c)) });
     assert.equal(Buffer.concat(attached).toString(), 'late-line\n');
     await assert.rejects(runtime.exec('nope', ['true'], {}), RuntimeNotFoundError);
+    await runtime.removePodSandbox(sid);
+  });
+
+  void it('reopens a container log renamed away (ReopenContainerLog, as the kubelet rotates)', async () => {
+    const config = { ...sandbox, metadata: { ...sandbox.metadata, name: 'rotate', uid: `uid-rotate-${process.pid}` }, logDirectory: join(dir, 'rotate-logs') };
+    const sid = await runtime.runPodSandbox(config);
+    const cid = await runtime.createContainer(sid, container('ticker', ['sh', '-c', 'i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.1; done']), config);
+    await runtime.startContainer(cid);
+    const path = (await runtime.containerStatus(cid)).logPath;
+    await until('ticks logged', async () => (existsSync(path) && readFileSync(path, 'utf8').includes('tick-2') ? true : undefined));
+    renameSync(path, `${path}.20260101-000000`);
+    await runtime.reopenContainerLog(cid);
+    const fresh = await until('ticks in the reopened file', async () => (existsSync(path) && /stdout F tick-\d+\n/.test(readFileSync(path, 'utf8')) ? readFileSync(path, 'utf8') : undefined));
+    assert.doesNotMatch(fresh, /tick-0\n/);
+    await assert.rejects(runtime.reopenContainerLog('0123456789abcdef'), RuntimeNotFoundError);
     await runtime.removePodSandbox(sid);
   });
 });

@@ -267,6 +267,15 @@ export class CriRuntimeService implements RuntimeService {
     }
   }
 
+  /** reopenContainerLog asks containerd to reopen the container's log path (after the kubelet rotated the file). */
+  async reopenContainerLog(id: string): Promise<void> {
+    try {
+      await this.#client.runtime('ReopenContainerLog', { containerId: id });
+    } catch (err) {
+      throw this.#fail(err, `reopen the log of container ${id}`, 'container', id);
+    }
+  }
+
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     try {
       // containerd waits up to the timeout, then kills; the call must outlive both.
@@ -328,14 +337,18 @@ export class CriRuntimeService implements RuntimeService {
     const md = (s['metadata'] ?? {}) as CriMessage;
     const annotations = (s['annotations'] ?? {}) as Record<string, string>;
     const state = String(s['state'] ?? 'CONTAINER_UNKNOWN');
+    const startedAt = nsToMs(s['startedAt']);
+    // containerd 1.6 stamps startedAt after the task's start returns, so a command that ends at once can report a
+    // finish a moment before its start: the contract orders them, so the finish is clamped to the start.
+    const finishedAt = nsToMs(s['finishedAt']) === 0 ? 0 : Math.max(nsToMs(s['finishedAt']), startedAt);
     return {
       id: String(s['id'] ?? id),
       sandboxId,
       metadata: { name: String(md['name'] ?? ''), attempt: Number(md['attempt'] ?? 0) },
       state: state === 'CONTAINER_CREATED' || state === 'CONTAINER_RUNNING' || state === 'CONTAINER_EXITED' ? state : 'CONTAINER_UNKNOWN',
       createdAt: nsToMs(s['createdAt']),
-      startedAt: nsToMs(s['startedAt']),
-      finishedAt: nsToMs(s['finishedAt']),
+      startedAt,
+      finishedAt,
       exitCode: Number(s['exitCode'] ?? 0),
       image: annotations[IMAGE_ANNOTATION] ?? String((s['image'] as CriMessage | null)?.['image'] ?? ''),
       imageRef: await this.#imageId(String(s['imageRef'] ?? '')),

@@ -1,10 +1,11 @@
 /**
  * What ProcessRuntime does beyond the conformance suite: where a container's working directory is, the image's
  * PATH inside its layers as a fallback for program lookup, runAsUser when the agent is root, and a container whose
- * supervisor was killed (it stays running while its process lives, and ends with a record saying why).
+ * supervisor was killed (it stays running while its process lives, and ends with a record saying why), and a
+ * log path renamed away by rotation (the supervisor reopens it).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -102,5 +103,21 @@ void describe('ProcessRuntime', { skip: existsSync(BUSYBOX_PATH) ? false : 'need
     assert.match(s.message, /supervisor ended without recording an exit code/);
     const pid = (JSON.parse(readFileSync(join(dir, 'process', 'containers', id, 'pid'), 'utf8')) as { pid: number }).pid;
     assert.equal(existsSync(`/proc/${pid}`), false);
+  });
+
+  void it('goes on writing to a fresh log file when the kubelet renamed the log away (rotation)', async () => {
+    const sc = sandbox();
+    const sb = await runtime.runPodSandbox(sc);
+    const id = await runtime.createContainer(sb, container('i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.05; done'), sc);
+    await runtime.startContainer(id);
+    const path = (await runtime.containerStatus(id)).logPath;
+    await until('ticks logged', async () => (existsSync(path) && stdoutLines(path).length >= 3 ? true : undefined));
+    renameSync(path, `${path}.20260101-000000`);
+    // No call: the supervisor notices the path's inode change within a second and reopens it.
+    const fresh = await until('ticks in a new log file', async () => (existsSync(path) && stdoutLines(path).length >= 2 ? stdoutLines(path) : undefined), 10_000);
+    const old = stdoutLines(`${path}.20260101-000000`);
+    // Nothing lost or doubled across the files.
+    assert.equal(fresh[0], `tick-${old.length}`);
+    await runtime.removePodSandbox(sb);
   });
 });

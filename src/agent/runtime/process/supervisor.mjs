@@ -10,18 +10,21 @@
 //    ID is the container's pid; writes `{"pid": N}` to pidPath (temp + rename) once it runs.
 //  - Appends stdout and stderr to logPath in the CRI log format (`<RFC 3339 nano> stdout|stderr F|P <text>`), lines
 //    over 16 KiB split into P parts, as tkube-shim does.
+//  - Reopens logPath when the kubelet renamed it away (log rotation): at most once a second it compares the path's
+//    inode with the open file's and (re)creates a missing or different file.
 //  - When the main process ends, whatever is left of its process group is killed (a container ends with its first
 //    process, as in a PID namespace), and `{"exitCode", "finishedAt" (ms), "reason"?, "message"?}` goes to statusPath
 //    (temp + rename). A signal death is 128 + the signal number. A program that cannot be run at all ends with 127
 //    (not found) or 126 (not executable), reason ContainerCannotRun, and the error on the log's stderr.
 //  - It is started detached by the runtime, so it outlives the agent; it ignores SIGHUP and SIGINT for that reason.
 import { spawn } from 'node:child_process';
-import { openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 
 const MAX_LINE = 16384;
 const spec = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8'));
-const logFd = openSync(spec.logPath, 'a', 0o640);
+let logFd = openSync(spec.logPath, 'a', 0o640);
+let logCheckedAt = Date.now();
 // Wall-clock nanoseconds: Date.now() has milliseconds only, so the monotonic clock supplies the digits below.
 const offsetNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 
@@ -34,7 +37,28 @@ function timestamp() {
   return `${iso.slice(0, 19)}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}Z`;
 }
 
+function reopenLogIfRotated() {
+  const now = Date.now();
+  if (now - logCheckedAt < 1000) return;
+  logCheckedAt = now;
+  try {
+    const onPath = statSync(spec.logPath);
+    const open = fstatSync(logFd);
+    if (onPath.ino === open.ino && onPath.dev === open.dev) return;
+  } catch {
+    // The path is gone (renamed, not yet recreated): create it.
+  }
+  try {
+    const fd = openSync(spec.logPath, 'a', 0o640);
+    closeSync(logFd);
+    logFd = fd;
+  } catch {
+    // Keep writing to the old file rather than lose output.
+  }
+}
+
 function emit(stream, tag, text) {
+  reopenLogIfRotated();
   const line = Buffer.concat([Buffer.from(`${timestamp()} ${stream} ${tag} `), text, Buffer.from('\n')]);
   let off = 0;
   while (off < line.length) off += writeSync(logFd, line, off);

@@ -44,6 +44,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -60,6 +61,21 @@ struct stream {
 };
 
 static int log_fd = -1;
+static const char *log_file;
+static time_t log_checked;
+
+/* reopen_log_if_rotated reopens the log path when the kubelet renamed the file away (rotation): at most once a
+ * second it compares the path's inode with the open file's, and a missing or different file is (re)created. */
+static void reopen_log_if_rotated(time_t now) {
+  if (now == log_checked || !log_file) return;
+  log_checked = now;
+  struct stat path_st, fd_st;
+  if (stat(log_file, &path_st) == 0 && fstat(log_fd, &fd_st) == 0 && path_st.st_ino == fd_st.st_ino && path_st.st_dev == fd_st.st_dev) return;
+  int fd = open(log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0) return; /* keep writing to the old file rather than lose output */
+  close(log_fd);
+  log_fd = fd;
+}
 
 /* broadcast sends output to the attach clients (container mode). */
 static void broadcast(int type, const char *data, size_t len);
@@ -69,6 +85,7 @@ static void emit(const char *name, const char *tag, const char *text, size_t len
   clock_gettime(CLOCK_REALTIME, &ts);
   struct tm tm;
   gmtime_r(&ts.tv_sec, &tm);
+  reopen_log_if_rotated(ts.tv_sec);
   char head[96];
   int n = snprintf(head, sizeof head, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ %s %s ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                    tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec, name, tag);
@@ -560,6 +577,7 @@ int main(int argc, char **argv) {
   const char *log_path = argv[ai], *status_path = argv[ai + 1];
   char **prog = argv + ai + 2;
   for (int i = 0; i < MAX_CLIENTS; i++) clients[i].fd = -1;
+  log_file = log_path;
   log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (log_fd < 0) {
     perror("tkube-shim: cannot open the log");
