@@ -38,11 +38,26 @@ function isIp(s: string): boolean {
   return IPV4.test(s) || s.includes(':');
 }
 
-/** hostAddresses lists this host's IPv4/IPv6 addresses (loopback included). */
+/**
+ * POD_NETWORK_INTERFACE: links the node makes for pods (its bridges and veth pairs, containerd's CNI bridge).
+ * Their addresses come and go with pods and are not where clients reach the API server.
+ */
+const POD_NETWORK_INTERFACE = /^(veth|tkube|tk|cni|kube-)/;
+
+/**
+ * hostAddresses lists this host's IPv4/IPv6 addresses (loopback included) a client may use to reach it: not
+ * link-local ones (fe80::/10, 169.254/16: scoped to one link, useless in a certificate) and not those of the pod
+ * network's own interfaces, so the set is stable while pods come and go and the serving certificate is reused.
+ */
 export function hostAddresses(): string[] {
   const out = new Set<string>(['127.0.0.1', '::1']);
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) out.add(a.address.split('%')[0] ?? a.address);
+  for (const [name, list] of Object.entries(networkInterfaces())) {
+    if (POD_NETWORK_INTERFACE.test(name)) continue;
+    for (const a of list ?? []) {
+      const address = a.address.split('%')[0] ?? a.address;
+      if (/^fe[89ab]/i.test(address) || address.startsWith('169.254.')) continue;
+      out.add(address);
+    }
   }
   return [...out];
 }
