@@ -44,7 +44,8 @@ export async function ctrRunReference(imageStoreRoot: string, imageRef: string, 
     writeFileSync(archivePath, archive);
     await ctr(['images', 'import', archivePath]);
     const names = (await ctr(['images', 'ls', '-q'])).split('\n').filter((n) => n !== '' && !n.startsWith('sha256:'));
-    const image = names[0];
+    // The archive carries every tag of the image; run the one asked for.
+    const image = names.find((n) => n.endsWith(`/${imageRef}`)) ?? names[0];
     if (image === undefined) throw new Error('Cannot run the containerd reference: the image import named no image');
     const runcRoot = join(paths.state, 'runc');
     const startMs: number[] = [];
