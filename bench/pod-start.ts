@@ -16,7 +16,7 @@
  * Run (root, runc, busybox-static): node --import tsx bench/pod-start.ts [--pods 20] [--burst 200] [--execs 20]
  * Prints one JSON line.
  */
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,7 +82,9 @@ async function runcReference(layerDir: string, count: number, burst: number): Pr
       const id = `ref-${process.pid}-${i}`;
       const t0 = performance.now();
       const dir = await prepare(id);
-      await run('runc', ['--root', root, 'create', '--bundle', dir, id], { encoding: 'utf8' });
+      // Not through execFile's pipes: the container (`runc init`, then sleep) inherits runc's stdio, so the pipes
+      // would stay open, and the call unresolved, for as long as the container lives.
+      await runDetachedStdio('runc', ['--root', root, 'create', '--bundle', dir, id]);
       await run('runc', ['--root', root, 'start', id]);
       startMs.push(performance.now() - t0);
       ids.push(id);
@@ -106,6 +108,15 @@ async function runcReference(layerDir: string, count: number, burst: number): Pr
     spawnSync('sh', ['-c', `runc --root ${root} list -q 2>/dev/null | xargs -r -n 20 -P 2 sh -c 'for i; do runc --root ${root} delete --force $i; done' _; grep -o '${base}[^ ]*' /proc/mounts | xargs -r -n1 umount -l; true`]);
     rmSync(base, { recursive: true, force: true });
   }
+}
+
+/** runDetachedStdio runs a command with no stdio (its children may outlive it) and rejects on a non-zero exit. */
+function runDetachedStdio(cmd: string, args: readonly string[]): Promise<void> {
+  return new Promise((done, fail) => {
+    const child = spawn(cmd, args, { stdio: 'ignore' });
+    child.on('error', fail);
+    child.on('exit', (code, signal) => (code === 0 ? done() : fail(new Error(`${cmd} ${args.join(' ')} exited with ${code ?? signal}`))));
+  });
 }
 
 /** waitRunning resolves once the watch has seen every named pod Running. */
