@@ -210,22 +210,22 @@ try {
   const refStart = summarize(ref.startMs);
   result['podStartMs'] = { p50: round(pod.p50), p99: round(pod.p99), max: round(pod.max) };
   result['runcCreateStartMs'] = { p50: round(refStart.p50), p99: round(refStart.p99) };
-  result['podStartP50Ratio'] = round(pod.p50 / refStart.p50);
+  result['podStartP50Ratio'] = round(pod.p50 / refStart.p50, 2);
   if ('skipped' in ctrRef) {
     result['ctrRunSkipped'] = ctrRef.skipped;
   } else {
     const ctrRun = summarize(ctrRef.startMs);
     result['ctrRunMs'] = { p50: round(ctrRun.p50), p99: round(ctrRun.p99) };
-    result['podStartVsCtrRunP50Ratio'] = round(pod.p50 / ctrRun.p50);
+    result['podStartVsCtrRunP50Ratio'] = round(pod.p50 / ctrRun.p50, 2);
   }
   const kubectlExecMs = summarize(kubectlExec);
   const runcExecMs = summarize(runcExec);
   if (kubectlExec.length > 0) result['kubectlExecMs'] = { p50: round(kubectlExecMs.p50), p99: round(kubectlExecMs.p99) };
   result['runcExecMs'] = { p50: round(runcExecMs.p50), p99: round(runcExecMs.p99) };
-  if (kubectlExec.length > 0) result['execP50Ratio'] = round(kubectlExecMs.p50 / runcExecMs.p50);
-  result['burstPodsPerSec'] = round(BURST / burst.totalSeconds);
-  result['runcBurstPerSec'] = round(BURST / ref.burstSeconds);
-  result['burstThroughputRatio'] = round(ref.burstSeconds / burst.totalSeconds);
+  if (kubectlExec.length > 0) result['execP50Ratio'] = round(kubectlExecMs.p50 / runcExecMs.p50, 2);
+  result['burstPodsPerSec'] = round(BURST / burst.totalSeconds, 2);
+  result['runcBurstPerSec'] = round(BURST / ref.burstSeconds, 2);
+  result['burstThroughputRatio'] = round(ref.burstSeconds / burst.totalSeconds, 2);
   client.close();
 } catch (err) {
   process.stderr.write(`pod-start benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
