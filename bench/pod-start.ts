@@ -6,29 +6,58 @@
  *     container running the same command (the least any runc-based runtime does).
  *   - throughput: 200 pods POSTed at once until all are Running; reference: the same 200 containers started by
  *     `xargs -P 4` running overlay mount + `runc run -d` each.
+ *   - the same latency against containerd: `ctr run -d` of the same image on a private containerd (ctr-run-reference.ts;
+ *     skipped, with a reason, when containerd is not installed).
+ *   - exec round trip: `kubectl exec <pod> -- true` (the real kubectl) beside `runc exec <container> true` on the
+ *     same container.
  *   - idle RSS: the server with its node, 10 s after the last pod went away, beside the same server without a node.
- * Run (root, runc, busybox-static): node --import tsx bench/pod-start.ts [--pods 20] [--burst 200]
+ * The node gets its own bridge and cluster CIDR (not the default tkube0 / 10.42.0.0/16 a local cluster may use), and
+ * a failed run still removes its pods' containers, mounts and netns, the bridge and the nftables table.
+ * Run (root, runc, busybox-static): node --import tsx bench/pod-start.ts [--pods 20] [--burst 200] [--execs 20]
  * Prints one JSON line.
  */
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { destroyBridgeNetwork } from '../src/agent/network/bridge-network.js';
+import { newLogger } from '../src/base/log/logger.js';
+import { imageStoreRoot } from '../src/boot/images.js';
+import { stopNodeWorkloads } from '../src/boot/node-cleanup.js';
 import { RestClient } from '../src/client/rest-client.js';
 import { numberArg } from './bench-args.js';
+import { ctrRunReference } from './ctr-run-reference.js';
 import { round, summarizeLatencies as summarize } from './latency-summary.js';
 import { ServerProcess } from './server-process.js';
 
 const run = promisify(execFile);
 const PODS = numberArg('--pods', 20);
 const BURST = numberArg('--burst', 200);
+const EXECS = numberArg('--execs', 20);
+const IMAGE = 'busybox:1.36';
+// What the node makes on the host, named so that nothing else on the machine uses the same names.
+const BRIDGE = `tkb${process.pid % 1_000_000}`;
+const CLUSTER_CIDR = '10.252.0.0/16';
+const NODE_NAME = `bench-${process.pid}`;
+const NFT_TABLE = `tkube-${NODE_NAME}`;
 const PODS_PATH = { version: 'v1', resource: 'pods', namespace: 'default' } as const;
 
 interface PodLike {
   metadata?: { name?: string };
-  status?: { phase?: string };
+  status?: { phase?: string; containerStatuses?: { containerID?: string }[] };
+}
+
+/** timeRepeated runs `once` n times, one after another, and returns each duration in ms. */
+async function timeRepeated(n: number, once: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await once();
+    out.push(performance.now() - t0);
+  }
+  return out;
 }
 
 /** runcReference times overlay + runc create + start (one at a time) and overlay + runc run -d (4 at a time). */
@@ -53,7 +82,9 @@ async function runcReference(layerDir: string, count: number, burst: number): Pr
       const id = `ref-${process.pid}-${i}`;
       const t0 = performance.now();
       const dir = await prepare(id);
-      await run('runc', ['--root', root, 'create', '--bundle', dir, id], { encoding: 'utf8' });
+      // Not through execFile's pipes: the container (`runc init`, then sleep) inherits runc's stdio, so the pipes
+      // would stay open, and the call unresolved, for as long as the container lives.
+      await runDetachedStdio('runc', ['--root', root, 'create', '--bundle', dir, id]);
       await run('runc', ['--root', root, 'start', id]);
       startMs.push(performance.now() - t0);
       ids.push(id);
@@ -79,6 +110,15 @@ async function runcReference(layerDir: string, count: number, burst: number): Pr
   }
 }
 
+/** runDetachedStdio runs a command with no stdio (its children may outlive it) and rejects on a non-zero exit. */
+function runDetachedStdio(cmd: string, args: readonly string[]): Promise<void> {
+  return new Promise((done, fail) => {
+    const child = spawn(cmd, args, { stdio: 'ignore' });
+    child.on('error', fail);
+    child.on('exit', (code, signal) => (code === 0 ? done() : fail(new Error(`${cmd} ${args.join(' ')} exited with ${code ?? signal}`))));
+  });
+}
+
 /** waitRunning resolves once the watch has seen every named pod Running. */
 async function watchUntilRunning(client: RestClient, names: Set<string>, resourceVersion: string, seen: Map<string, number>, signal: AbortSignal): Promise<void> {
   for await (const ev of client.watch(PODS_PATH, { resourceVersion, signal })) {
@@ -89,11 +129,11 @@ async function watchUntilRunning(client: RestClient, names: Set<string>, resourc
   }
 }
 
-const server = await ServerProcess.start({ withControllers: true, withNode: true, readyTimeoutMs: 120_000 });
+const server = await ServerProcess.start({ withControllers: true, withNode: true, readyTimeoutMs: 120_000, serverArgs: ['--pod-bridge-name', BRIDGE, '--cluster-cidr', CLUSTER_CIDR] });
 const result: Record<string, unknown> = {};
 try {
   const client = RestClient.fromKubeconfig(join(server.dataDir, 'bench.kubeconfig'), { userAgent: 'bench-pod-start' });
-  const nodeName = `bench-${process.pid}`;
+  const nodeName = NODE_NAME;
   for (const deadline = Date.now() + 60_000; ; ) {
     const node = await client.get({ version: 'v1', resource: 'nodes', name: nodeName }).catch(() => undefined);
     if ((node as { status?: { conditions?: { type: string; status: string }[] } } | undefined)?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) break;
@@ -104,7 +144,7 @@ try {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name },
-    spec: { nodeName, terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'busybox:1.36', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] },
+    spec: { nodeName, terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] },
   });
   const startPods = async (names: string[], parallel: boolean): Promise<{ perPodMs: number[]; totalSeconds: number }> => {
     const list = (await client.list(PODS_PATH)) as { metadata?: { resourceVersion?: string } };
@@ -142,6 +182,17 @@ try {
 
   // Warm up (the image is unpacked on the first container, the shim compiled on the first start).
   await startPods(['warm'], false);
+  // Exec round trip on the warm pod: kubectl → API server → kubelet → runc exec, beside runc exec alone.
+  const warm = (await client.get({ ...PODS_PATH, name: 'warm' })) as PodLike;
+  const containerId = /^runc:\/\/(.+)$/.exec(warm.status?.containerStatuses?.[0]?.containerID ?? '')?.[1];
+  if (containerId === undefined) throw new Error(`the warm pod has no runc container ID (${warm.status?.containerStatuses?.[0]?.containerID ?? 'none'})`);
+  const kubeconfig = join(server.dataDir, 'bench.kubeconfig');
+  const kubectlExec = await timeRepeated(EXECS, () => run('kubectl', ['--kubeconfig', kubeconfig, 'exec', 'warm', '-c', 'c', '--', 'true'])).catch((err: unknown) => {
+    // The other figures still stand without this one.
+    result['execError'] = `kubectl exec failed: ${err instanceof Error ? err.message.split('\n').slice(0, 3).join(' ') : String(err)}`;
+    return [] as number[];
+  });
+  const runcExec = await timeRepeated(EXECS, () => run('runc', ['--root', join(server.dataDir, 'agent', 'runc', 'runc'), 'exec', containerId, 'true']));
   await deleteAll();
   const single = await startPods(Array.from({ length: PODS }, (_, i) => `one-${i}`), false);
   await deleteAll();
@@ -153,26 +204,43 @@ try {
   const layers = readdirSync(join(server.dataDir, 'agent', 'images', 'layers')).filter((d) => !d.startsWith('.'));
   if (layers.length !== 1) throw new Error(`expected the one busybox layer, found ${layers.length}`);
   const ref = await runcReference(join(server.dataDir, 'agent', 'images', 'layers', layers[0] ?? ''), PODS, BURST);
+  const ctrRef = await ctrRunReference(imageStoreRoot(server.dataDir), IMAGE, PODS);
 
   const pod = summarize(single.perPodMs);
   const refStart = summarize(ref.startMs);
   result['podStartMs'] = { p50: round(pod.p50), p99: round(pod.p99), max: round(pod.max) };
   result['runcCreateStartMs'] = { p50: round(refStart.p50), p99: round(refStart.p99) };
-  result['podStartP50Ratio'] = round(pod.p50 / refStart.p50);
-  result['burstPodsPerSec'] = round(BURST / burst.totalSeconds);
-  result['runcBurstPerSec'] = round(BURST / ref.burstSeconds);
-  result['burstThroughputRatio'] = round(ref.burstSeconds / burst.totalSeconds);
+  result['podStartP50Ratio'] = round(pod.p50 / refStart.p50, 2);
+  if ('skipped' in ctrRef) {
+    result['ctrRunSkipped'] = ctrRef.skipped;
+  } else {
+    const ctrRun = summarize(ctrRef.startMs);
+    result['ctrRunMs'] = { p50: round(ctrRun.p50), p99: round(ctrRun.p99) };
+    result['podStartVsCtrRunP50Ratio'] = round(pod.p50 / ctrRun.p50, 2);
+  }
+  const kubectlExecMs = summarize(kubectlExec);
+  const runcExecMs = summarize(runcExec);
+  if (kubectlExec.length > 0) result['kubectlExecMs'] = { p50: round(kubectlExecMs.p50), p99: round(kubectlExecMs.p99) };
+  result['runcExecMs'] = { p50: round(runcExecMs.p50), p99: round(runcExecMs.p99) };
+  if (kubectlExec.length > 0) result['execP50Ratio'] = round(kubectlExecMs.p50 / runcExecMs.p50, 2);
+  result['burstPodsPerSec'] = round(BURST / burst.totalSeconds, 2);
+  result['runcBurstPerSec'] = round(BURST / ref.burstSeconds, 2);
+  result['burstThroughputRatio'] = round(ref.burstSeconds / burst.totalSeconds, 2);
   client.close();
 } catch (err) {
   process.stderr.write(`pod-start benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 } finally {
-  // Whatever the kubelet left (a failed run) goes before the data dir does: containers, mounts, netns.
+  // Whatever the kubelet left (a failed run) goes before the data dir does: pods through the runtime that made them
+  // (containers, mounts, netns, cgroups), as `tkube down` does; then, should that have failed, by hand; then the
+  // bridge and the nftables table by the names given above (idempotent).
   await server.halt();
   const d = server.dataDir;
+  await stopNodeWorkloads(d, newLogger('bench-cleanup')).catch((err: unknown) => process.stderr.write(`node clean-up: ${String(err)}\n`));
   spawnSync('sh', ['-c', `r=${d}/agent/runc/runc; [ -d $r ] && runc --root $r list -q | xargs -r -n1 runc --root $r delete --force; ` +
     `for f in ${d}/agent/runc/sandboxes/*/sandbox.json; do ns=$(grep -o '"netns":"[^"]*"' $f 2>/dev/null | cut -d'"' -f4); [ -n "$ns" ] && ip netns delete $ns; done; ` +
     `grep -o '${d}/[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true`]);
+  await destroyBridgeNetwork({ bridge: BRIDGE, table: NFT_TABLE, podCidr: CLUSTER_CIDR });
   await server.stop();
 }
 if (process.exitCode === 1) process.exit(1);

@@ -1,7 +1,7 @@
 /**
  * Runs the foundation benchmarks, one child process each, one after another.
  * Run: node --import tsx bench/run.ts [--only NAME[,NAME…]] (NAME: storage, creates, list, watch, watch-latency, authz,
- * ssa, cold-start, scheduler-1000, scheduler-5000, rollout, scale)
+ * ssa, cold-start, scheduler-1000, scheduler-5000, rollout, pod-start, scale)
  *
  * Every benchmark measures its reference in the same run and reports a ratio; this runner adds the targets,
  * prints one JSON line per benchmark (its figures plus `checks`), then a human summary, and records them in
@@ -97,6 +97,17 @@ const BENCHMARKS: readonly Benchmark[] = [
   {
     name: 'rollout', script: 'rollout.ts', args: ['--replicas', '1000', '--nodes', '50'], timeoutMs: 1_800_000,
     checks: [],
+  },
+  {
+    // Issue 6: a real runc node in the server (root, runc, busybox-static; containerd for the ctr reference).
+    name: 'pod-start', script: 'pod-start.ts', args: [], timeoutMs: 900_000,
+    checks: [
+      { label: 'pod start p50 vs overlay + runc create + runc start p50', path: 'podStartP50Ratio', op: '<=', target: 2.0 },
+      { label: 'pod start p50 vs containerd `ctr run -d` p50', path: 'podStartVsCtrRunP50Ratio', op: '<=', target: 1.0 },
+      { label: 'pod start p99 (ms)', path: 'podStartMs.p99', op: '<=', target: 250 },
+      { label: '200 pods to Running vs `xargs -P 4 runc run` throughput', path: 'burstThroughputRatio', op: '>=', target: 0.8 },
+      { label: 'idle node RSS: server with node minus server without (MB)', path: 'nodeRssShareMb', op: '<=', target: 80 },
+    ],
   },
   {
     // The issue's shape is 100,000 pods held 10 minutes; the default run is smaller to fit a session (see docs).
