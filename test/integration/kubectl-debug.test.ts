@@ -9,41 +9,12 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { commandExists, containerHostMissing } from '../harness/host-tools.js';
+import { runInPty } from '../harness/pty.js';
 import { cleanupRuncNode } from '../harness/runc-node.js';
-import { eventually, runCommand, TestCluster } from '../harness/test-cluster.js';
+import { eventually, TestCluster } from '../harness/test-cluster.js';
 
 const skip = containerHostMissing() || (commandExists('python3') ? false : 'needs python3 (its pty module drives kubectl -it)');
 
-/**
- * PTY_DRIVER (python3 -c PTY_DRIVER <wait-for> <input> <program> [args...]) runs the program on a new
- * pseudo-terminal, types <input> once <wait-for> was shown, copies what the terminal showed to stdout and exits
- * with the program's exit code. Bounded by 40 s.
- */
-const PTY_DRIVER = `
-import os, pty, select, sys, time
-wait_for, data, argv = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(argv[0], argv)
-out, sent, deadline = b'', not data, time.time() + 40
-while time.time() < deadline:
-    if not sent and wait_for in out:
-        time.sleep(0.3)
-        os.write(fd, data)
-        sent = True
-    r, _, _ = select.select([fd], [], [], 0.2)
-    if r:
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-sys.stdout.write(out.decode('utf-8', 'replace'))
-_, status = os.waitpid(pid, 0)
-sys.exit(os.waitstatus_to_exitcode(status))
-`;
 
 interface ContainerStatusJson {
   name: string;
@@ -95,7 +66,7 @@ void describe('kubectl debug: ephemeral containers on a runc node', { skip }, ()
   });
 
   void it('kubectl debug -it attaches a terminal to the new container', async () => {
-    const r = await runCommand('python3', ['-c', PTY_DRIVER, '# ', 'echo "h""i"; exit\r', 'kubectl', '--kubeconfig', c.kubeconfig, 'debug', '-it', 'app', '--image=busybox', '-c', 'shell', '--', 'sh'], { timeoutMs: 60_000 });
+    const r = await runInPty('# ', 'echo "h""i"; exit\r', ['kubectl', '--kubeconfig', c.kubeconfig, 'debug', '-it', 'app', '--image=busybox', '-c', 'shell', '--', 'sh']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     // The terminal echoes the typed line (`echo "h""i"`); only the command's output is the joined word. The line is
     // typed once the shell's prompt shows (redrawn when kubectl sends the terminal size), as a user would.

@@ -15,42 +15,12 @@ import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { commandExists, containerHostMissing } from '../harness/host-tools.js';
 import { waitForNodeReady } from '../harness/pods.js';
+import { runInPty } from '../harness/pty.js';
 import { deletePodsAndCleanUp } from '../harness/runc-node.js';
-import { eventually, runCommand, TestCluster } from '../harness/test-cluster.js';
+import { eventually, TestCluster } from '../harness/test-cluster.js';
 
 const skip = containerHostMissing() || (commandExists('python3') ? false : 'needs python3 (its pty module drives kubectl -it)');
 
-/**
- * PTY_DRIVER (python3 -c PTY_DRIVER <wait-for> <input> <program> [args...]) runs the program on a new
- * pseudo-terminal sized 100 columns by 30 rows, types <input> once <wait-for> was shown (at once when empty),
- * copies what the terminal shows to stdout and exits with the program's exit code. Bounded by 40 s.
- */
-const PTY_DRIVER = `
-import fcntl, os, pty, select, struct, sys, termios, time
-wait_for, data, argv = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3:]
-pid, fd = pty.fork()
-if pid == 0:
-    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 30, 100, 0, 0))
-    os.execvp(argv[0], argv)
-out, sent, deadline = b'', not data, time.time() + 40
-while time.time() < deadline:
-    if not sent and wait_for in out:
-        time.sleep(0.3)
-        os.write(fd, data)
-        sent = True
-    r, _, _ = select.select([fd], [], [], 0.2)
-    if r:
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-sys.stdout.write(out.decode('utf-8', 'replace'))
-_, status = os.waitpid(pid, 0)
-sys.exit(os.waitstatus_to_exitcode(status))
-`;
 
 void describe('kubectl exec, cp, attach and run -it on a runc node', { skip }, () => {
   let c: TestCluster;
@@ -164,7 +134,7 @@ void describe('kubectl exec, cp, attach and run -it on a runc node', { skip }, (
    * output it types `input`; resolves with everything the terminal showed and kubectl's exit code.
    */
   const inTerminal = (args: string[], waitFor: string, input: string): Promise<{ code: number; output: string }> =>
-    runCommand('python3', ['-c', PTY_DRIVER, waitFor, input, 'kubectl', '--kubeconfig', c.kubeconfig, ...args], { timeoutMs: 60_000 }).then((r) => ({ code: r.code, output: r.stdout }));
+    runInPty(waitFor, input, ['kubectl', '--kubeconfig', c.kubeconfig, ...args]).then((r) => ({ code: r.code, output: r.stdout }));
 
   void it("exec -it gives a terminal of the client's size and the exit code", async () => {
     const r = await inTerminal(['exec', '-it', 'box', '--', 'sh'], '# ', 'stty size; tty; echo "sum=$((40+2))"; exit 5\r');
