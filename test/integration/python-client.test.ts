@@ -5,26 +5,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO_ROOT, runCommand, TestCluster } from '../harness/test-cluster.js';
+import { pythonClientMissing, runPythonSteps } from '../harness/python-client.js';
+import { REPO_ROOT, TestCluster } from '../harness/test-cluster.js';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(REPO_ROOT, 'test', 'python', 'configmap-watch.py');
 
-/** Step is one JSON line the script prints. */
-interface Step {
-  readonly step: string;
-  readonly [field: string]: unknown;
-}
-
-/** pythonClientMissing says why the Python client cannot run here, or undefined when it can. */
-async function pythonClientMissing(): Promise<string | undefined> {
-  try {
-    const r = await runCommand(PYTHON, ['-c', 'import kubernetes; print(kubernetes.__version__)'], { timeoutMs: 30_000 });
-    return r.code === 0 ? undefined : `${PYTHON} cannot import kubernetes (apt-get install python3-kubernetes): ${r.stderr.trim().split('\n').at(-1) ?? ''}`;
-  } catch (err) {
-    return `${PYTHON} cannot run: ${String(err)}`;
-  }
-}
 
 const missing = await pythonClientMissing();
 
@@ -41,20 +26,7 @@ void describe('python3-kubernetes against tkube server', { skip: missing }, () =
 
   void it('lists namespaces, creates a configmap, watches it arrive, patches, reads and deletes it', async () => {
     await cluster.kubectlOk(['create', 'namespace', 'py']);
-    const r = await runCommand(PYTHON, [SCRIPT, cluster.kubeconfig, 'py', 'from-python'], { timeoutMs: 60_000, env: { ...process.env, HOME: cluster.dataDir } });
-    assert.equal(r.code, 0, `script failed:\n${r.stdout}\n${r.stderr}`);
-    const steps = new Map(
-      r.stdout
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Step)
-        .map((s) => [s.step, s]),
-    );
-    const get = (name: string): Step => {
-      const s = steps.get(name);
-      assert.ok(s, `the script printed no "${name}" step:\n${r.stdout}\n${r.stderr}`);
-      return s;
-    };
+    const get = await runPythonSteps(SCRIPT, [cluster.kubeconfig, 'py', 'from-python'], cluster.dataDir);
 
     const names = get('namespaces').names as string[];
     for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'py']) assert.ok(names.includes(ns), `namespaces: ${names.join(', ')}`);

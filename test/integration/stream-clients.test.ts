@@ -10,25 +10,15 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { containerHostMissing } from '../harness/host-tools.js';
+import { pythonClientMissing, runPythonSteps } from '../harness/python-client.js';
 import { cleanupRuncNode } from '../harness/runc-node.js';
-import { eventually, REPO_ROOT, runCommand, TestCluster } from '../harness/test-cluster.js';
+import { eventually, REPO_ROOT, TestCluster } from '../harness/test-cluster.js';
 
 const skip = containerHostMissing();
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(REPO_ROOT, 'test', 'python', 'stream-clients.py');
 const GET = 'GET /index.html HTTP/1.0\r\nHost: pod\r\n\r\n';
 
-/** pythonClientMissing says why the Python client cannot run here, or undefined when it can. */
-async function pythonClientMissing(): Promise<string | undefined> {
-  try {
-    const r = await runCommand(PYTHON, ['-c', 'import kubernetes.stream'], { timeoutMs: 30_000 });
-    return r.code === 0 ? undefined : `${PYTHON} cannot import kubernetes.stream (apt-get install python3-kubernetes): ${r.stderr.trim().split('\n').at(-1) ?? ''}`;
-  } catch (err) {
-    return `${PYTHON} cannot run: ${String(err)}`;
-  }
-}
-
-const pythonMissing = skip ? undefined : await pythonClientMissing();
+const pythonMissing = skip ? undefined : await pythonClientMissing('kubernetes.stream');
 
 /** collector is a Writable that keeps what was written, and tells when it has ended. */
 function collector(): { stream: Writable; text: () => string; finished: Promise<void> } {
@@ -51,12 +41,6 @@ async function within<T>(p: Promise<T>, ms: number, what: () => string): Promise
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Step is one JSON line the Python script prints. */
-interface Step {
-  readonly step: string;
-  readonly [field: string]: unknown;
 }
 
 void describe('client libraries streaming into a runc pod through the API server', { skip }, () => {
@@ -133,20 +117,7 @@ void describe('client libraries streaming into a runc pod through the API server
   });
 
   void it('python3-kubernetes stream() exec (v4 WebSocket) and portforward', { skip: pythonMissing }, async () => {
-    const r = await runCommand(PYTHON, [SCRIPT, c.kubeconfig, 'default', 'web', '80'], { timeoutMs: 60_000, env: { ...process.env, HOME: c.dataDir } });
-    assert.equal(r.code, 0, `script failed:\n${r.stdout}\n${r.stderr}`);
-    const steps = new Map(
-      r.stdout
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Step)
-        .map((s) => [s.step, s]),
-    );
-    const get = (name: string): Step => {
-      const s = steps.get(name);
-      assert.ok(s, `the script printed no "${name}" step:\n${r.stdout}\n${r.stderr}`);
-      return s;
-    };
+    const get = await runPythonSteps(SCRIPT, [c.kubeconfig, 'default', 'web', '80'], c.dataDir);
     // Preloaded output joins stdout and stderr in arrival order; both lines are there.
     assert.deepEqual(String(get('exec').output).split('\n').filter(Boolean).sort(), ['hi-from-python', 'to-stderr']);
     assert.equal(get('exec-stdin').stdout, 'got:typed\n');
