@@ -100,6 +100,15 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 20_
   }
 }
 
+/**
+ * writeAirGappedRegistries writes `<dir>/registries.yaml` that gives docker.io and registry.k8s.io no endpoint: with
+ * `--disable-default-registry-endpoint` a node never dials out, and pods of those images run from its built-in
+ * copies (registries on loopback stay reachable).
+ */
+export function writeAirGappedRegistries(dir: string): void {
+  writeFileSync(join(dir, 'registries.yaml'), 'mirrors:\n  docker.io:\n    endpoint: []\n  registry.k8s.io:\n    endpoint: []\n');
+}
+
 /** TestCluster is one running server. */
 export class TestCluster {
   readonly dataDir: string;
@@ -130,7 +139,7 @@ export class TestCluster {
     if (opts.agent) {
       // Tests never reach outside: the node pulls docker.io and registry.k8s.io images from no endpoint at all,
       // so pods of those images run from the node's built-in copies (registries on loopback stay reachable).
-      writeFileSync(join(this.dataDir, 'registries.yaml'), 'mirrors:\n  docker.io:\n    endpoint: []\n  registry.k8s.io:\n    endpoint: []\n');
+      writeAirGappedRegistries(this.dataDir);
     }
     const args = [
       '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'server',

@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { containerHostMissing } from '../harness/host-tools.js';
 import { cleanupRuncDataDir } from '../harness/runc-node.js';
-import { eventually, REPO_ROOT, TestCluster } from '../harness/test-cluster.js';
+import { eventually, REPO_ROOT, TestCluster, writeAirGappedRegistries } from '../harness/test-cluster.js';
 
 const skip = containerHostMissing();
 
@@ -63,7 +63,7 @@ void describe('tkube agent with the runc runtime', { skip }, () => {
   before(async () => {
     c = await TestCluster.start({ args: ['--token', token] });
     // Air-gapped like TestCluster's own nodes: docker.io images come from the node's built-in copies.
-    writeFileSync(join(agentDir, 'registries.yaml'), 'mirrors:\n  docker.io:\n    endpoint: []\n  registry.k8s.io:\n    endpoint: []\n');
+    writeAirGappedRegistries(agentDir);
   });
   after(async () => {
     if (c) await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
