@@ -1,0 +1,82 @@
+/**
+ * The service proxy's model: what every Proxier (nftables, iptables, userspace) programs, built from Services and
+ * EndpointSlices by the ServiceProxy and handed over whole on every sync.
+ *
+ * A ProxySnapshot is the complete desired state of one node's proxy. Proxiers never read the API themselves; they
+ * turn a snapshot into rules (or listeners), so each can be tested from hand-made snapshots.
+ */
+
+/** ProxyProtocol is a Service port's protocol. */
+export type ProxyProtocol = 'TCP' | 'UDP' | 'SCTP';
+
+/** ProxyEndpoint is one address behind a Service port (from an EndpointSlice). */
+export interface ProxyEndpoint {
+  readonly ip: string;
+  readonly port: number;
+  /** EndpointConditions: ready (serving and not terminating), serving, terminating. */
+  readonly ready: boolean;
+  readonly serving: boolean;
+  readonly terminating: boolean;
+  /** The endpoint's node (`nodeName` in the slice), when known. */
+  readonly nodeName?: string;
+  /** True when the endpoint runs on this proxy's node. */
+  readonly isLocal: boolean;
+}
+
+/** ProxyServicePort is one port of one Service, with everything a proxier needs to program it. */
+export interface ProxyServicePort {
+  /** `<namespace>/<name>:<portName>` (portName may be empty): unique within a snapshot, stable across syncs. */
+  readonly key: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly portName: string;
+  readonly protocol: ProxyProtocol;
+  /** The Service's cluster IPs (none for headless and ExternalName Services, which proxiers skip). */
+  readonly clusterIPs: readonly string[];
+  readonly port: number;
+  /** Set for NodePort and LoadBalancer Services. */
+  readonly nodePort?: number;
+  readonly externalIPs: readonly string[];
+  /** `status.loadBalancer.ingress[].ip`: served like externalIPs. */
+  readonly loadBalancerIPs: readonly string[];
+  /** `sessionAffinity: ClientIP`: the same client goes to the same endpoint for this long. */
+  readonly sessionAffinitySeconds?: number;
+  /** `externalTrafficPolicy: Local`: NodePort/LB/external traffic only to local endpoints, client IP kept. */
+  readonly externalTrafficPolicyLocal: boolean;
+  /** `internalTrafficPolicy: Local`: cluster IP traffic only to local endpoints. */
+  readonly internalTrafficPolicyLocal: boolean;
+  readonly endpoints: readonly ProxyEndpoint[];
+}
+
+/** ProxySnapshot is the whole desired state of one node's service proxy. */
+export interface ProxySnapshot {
+  readonly nodeName: string;
+  /** The node's own addresses: where NodePorts are served. */
+  readonly nodeIPs: readonly string[];
+  /** The cluster's pod range (`--cluster-cidr`): traffic from outside it to a Service is masqueraded. */
+  readonly clusterCidr: string;
+  readonly servicePorts: readonly ProxyServicePort[];
+}
+
+/**
+ * clusterEndpoints: the endpoints cluster-IP traffic may go to. Ready endpoints; when none is ready, the serving
+ * terminating ones (upstream's ProxyTerminatingEndpoints); with internalTrafficPolicy Local, only this node's.
+ * Empty means the proxier rejects the traffic (ICMP port unreachable / TCP reset), as upstream does.
+ */
+export function clusterEndpoints(sp: ProxyServicePort): ProxyEndpoint[] {
+  return usable(sp.internalTrafficPolicyLocal ? sp.endpoints.filter((e) => e.isLocal) : sp.endpoints);
+}
+
+/**
+ * externalEndpoints: the endpoints NodePort, load-balancer and external-IP traffic may go to: as
+ * clusterEndpoints, but externalTrafficPolicy decides locality (Local: this node's only, and the client's source
+ * address is kept — no masquerade).
+ */
+export function externalEndpoints(sp: ProxyServicePort): ProxyEndpoint[] {
+  return usable(sp.externalTrafficPolicyLocal ? sp.endpoints.filter((e) => e.isLocal) : sp.endpoints);
+}
+
+function usable(endpoints: readonly ProxyEndpoint[]): ProxyEndpoint[] {
+  const ready = endpoints.filter((e) => e.ready);
+  return ready.length > 0 ? ready : endpoints.filter((e) => e.serving && e.terminating);
+}
