@@ -236,6 +236,12 @@ void describe('ingress and service load balancer', () => {
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'lb2', namespace: 'default' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } },
     ]);
     await eventually(async () => (await c.kubectlOk(['get', 'svc', 'lb2', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).trim() === nodeIP);
+    // allocateLoadBalancerNodePorts: false gets no node port; the field is refused on other types.
+    await apply([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'no-node-ports', namespace: 'default' }, spec: { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false, ports: [{ port: 80 }] } }]);
+    assert.equal((await c.kubectlOk(['get', 'svc', 'no-node-ports', '-o', 'jsonpath={.spec.ports[0].nodePort}'])).trim(), '');
+    const refused = await c.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'bad', namespace: 'default' }, spec: { allocateLoadBalancerNodePorts: false, ports: [{ port: 80 }] } }) });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /spec\.allocateLoadBalancerNodePorts: Forbidden: may only be used when `type` is 'LoadBalancer'/);
     assert.match(await c.kubectlOk(['get', 'svc', 'other-lb', '--no-headers']), /<pending>/);
   });
 });
