@@ -174,7 +174,8 @@ void describe('ingress and service load balancer', () => {
     assert.equal(addr, '127.0.0.1');
     const table = await c.kubectlOk(['get', 'ingress', 'two-hosts']);
     assert.match(table, /^NAME\s+CLASS\s+HOSTS\s+ADDRESS\s+PORTS\s+AGE/);
-    assert.match(table, /two-hosts\s+<none>\s+alpha\.example\.com,beta\.example\.com\s+127\.0\.0\.1\s+80\s/);
+    // Created without a class, it was given the default one by the DefaultIngressClass admission plugin.
+    assert.match(table, /two-hosts\s+tkube\s+alpha\.example\.com,beta\.example\.com\s+127\.0\.0\.1\s+80\s/);
   });
 
   void it('terminates TLS with the Secret named for the host, and the default certificate otherwise', async () => {
