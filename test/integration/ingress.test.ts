@@ -26,7 +26,7 @@ interface Echo {
 async function startBackend(name: string): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ backend: name, url: req.url, headers: req.headers } satisfies Echo));
+    res.end(JSON.stringify({ backend: name, url: req.url ?? '', headers: req.headers } satisfies Echo));
   });
   server.on('upgrade', (req, socket: Socket) => {
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${String(req.headers.upgrade)}\r\nConnection: Upgrade\r\nX-Backend: ${name}\r\n\r\n`);
