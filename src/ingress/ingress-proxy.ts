@@ -3,8 +3,8 @@
  * with the controller's current routing table.
  *  - No matching rule: 404. A rule whose Service has no ready endpoint: 503. An endpoint that fails: 502.
  *  - Endpoints of a backend are used round robin.
- *  - The Host header is passed through; `X-Forwarded-For` (appended), `-Host`, `-Proto`, `-Port` and `X-Real-Ip`
- *    are set; hop-by-hop headers are dropped both ways.
+ *  - The Host header is passed through; `X-Forwarded-For`, `-Host`, `-Proto`, `-Port` and `X-Real-Ip` are set
+ *    (replacing any the client sent: the proxy is the edge); hop-by-hop headers are dropped both ways.
  *  - `Connection: Upgrade` requests (WebSocket) are relayed as raw byte streams once the backend connects.
  *  - HTTPS picks the certificate by SNI from the Ingresses' TLS Secrets, else the default certificate.
  */
@@ -232,9 +232,11 @@ function forwardedHeaders(req: IncomingMessage, scheme: 'http' | 'https', upgrad
     out.connection = 'Upgrade';
     if (req.headers.upgrade) out.upgrade = req.headers.upgrade;
   }
+  // The proxy is the edge: forwarding headers a client sent are not trusted (they would let it pose as another
+  // address, as Traefik's default untrusted mode also refuses), so each is replaced by what the proxy saw.
+  for (const k of Object.keys(out)) if (k.startsWith('x-forwarded-') || k === 'x-real-ip' || k === 'forwarded') delete out[k];
   const clientIp = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-  const prior = req.headers['x-forwarded-for'];
-  out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${clientIp}` : clientIp;
+  out['x-forwarded-for'] = clientIp;
   out['x-forwarded-host'] = req.headers.host ?? '';
   out['x-forwarded-proto'] = scheme;
   out['x-forwarded-port'] = String(req.socket.localPort ?? '');
