@@ -246,3 +246,22 @@ void describe('ingress and service load balancer', () => {
     assert.match(await c.kubectlOk(['get', 'svc', 'other-lb', '--no-headers']), /<pending>/);
   });
 });
+
+void describe('--disable ingress,servicelb', () => {
+  let c: TestCluster;
+  before(async () => {
+    c = await TestCluster.start({ args: ['--disable', 'ingress,servicelb'] });
+  });
+  after(async () => {
+    await c?.stop();
+  });
+
+  void it('runs neither the Ingress controller nor the service load balancer', async () => {
+    assert.equal(c.ingressHttpPort, 0);
+    assert.equal(c.ingressHttpsPort, 0);
+    assert.match((await c.kubectl(['get', 'ingressclass', 'tkube'])).stderr, /NotFound/);
+    const started = /Controllers started controllers="([^"]*)"/.exec(c.log)?.[1] ?? '';
+    assert.ok(started.includes('endpointslice'), started);
+    assert.ok(!started.split(',').includes('servicelb'), started);
+  });
+});
