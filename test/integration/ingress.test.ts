@@ -228,6 +228,12 @@ void describe('ingress and service load balancer', () => {
     assert.match(row, new RegExp(`^lb\\s+LoadBalancer\\s+\\S+\\s+${nodeIP.replace(/\./g, '\\.')}\\s+8080:\\d+/TCP`));
     const status = JSON.parse(await c.kubectlOk(['get', 'svc', 'lb', '-o', 'jsonpath={.status.loadBalancer}'])) as unknown;
     assert.deepEqual(status, { ingress: [{ ip: nodeIP, ipMode: 'VIP' }] });
+    // The serving set follows the nodes: a cordoned node stops serving, an uncordoned one serves again.
+    const nodeName = (await c.kubectlOk(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+    await c.kubectlOk(['cordon', nodeName]);
+    await eventually(async () => /<pending>/.test(await c.kubectlOk(['get', 'svc', 'lb', '--no-headers'])));
+    await c.kubectlOk(['uncordon', nodeName]);
+    await eventually(async () => (await c.kubectlOk(['get', 'svc', 'lb', '--no-headers'])).includes(nodeIP));
     await c.kubectlOk(['patch', 'svc', 'lb', '-p', '{"spec":{"type":"ClusterIP"}}']);
     await eventually(async () => (await c.kubectlOk(['get', 'svc', 'lb', '-o', 'jsonpath={.status.loadBalancer.ingress}'])).trim() === '');
     // Another implementation's class is left pending: once a Service created after it has its address (one
