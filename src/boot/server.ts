@@ -1,7 +1,8 @@
 /**
  * startServer: the boot sequence of `tkube server` (k3s's order, with readiness gates):
  *   data dir → certificates (created on first start) → storage → API server listening + bootstrap objects →
- *   controller manager (over loopback HTTPS with the admin certificate, like any client) → admin kubeconfig written
+ *   controller manager (over loopback HTTPS with the admin certificate, like any client) → Ingress controller and
+ *   its proxy (unless `--disable ingress`; a port it cannot bind is logged, not fatal) → admin kubeconfig written
  *   (and merged into ~/.kube/config unless told otherwise) → state file for `tkube up`.
  * The node agent and scheduler join here in later issues, the same way. Shutdown runs in reverse: controllers stop
  * before the API server.
