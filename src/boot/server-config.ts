@@ -36,6 +36,15 @@ export interface ServerConfig {
   readonly compactionKeepRevisions?: number;
   /** Controllers to run, as `--controllers` says: "*", "*,-serviceaccount", "namespace". @default "*" */
   readonly controllers?: string;
+  /**
+   * `--disable`: packaged components not to run, as k3s's flag: "ingress" (the built-in Ingress controller and
+   * its proxy) and "servicelb" (the service load balancer controller).
+   */
+  readonly disable?: readonly string[];
+  /** `--ingress-http-port`: the Ingress proxy's HTTP port (0 = any free port). @default 80 */
+  readonly ingressHttpPort?: number;
+  /** `--ingress-https-port`: the Ingress proxy's HTTPS port (0 = any free port). @default 443 */
+  readonly ingressHttpsPort?: number;
   /** Run no scheduler in this process. @default false */
   readonly disableScheduler?: boolean;
   /** Simulated nodes (`sim-0` …) to run in this process beside the control plane. @default 0 */

@@ -12,6 +12,9 @@ export interface ServerState {
   readonly url: string;
   readonly port: number;
   readonly startedAt: string;
+  /** The Ingress proxy's bound ports, when it runs. */
+  readonly ingressHttpPort?: number;
+  readonly ingressHttpsPort?: number;
 }
 
 /** serverStatePath is where the state file lives. */

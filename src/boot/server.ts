@@ -1,7 +1,8 @@
 /**
  * startServer: the boot sequence of `tkube server` (k3s's order, with readiness gates):
  *   data dir → certificates (created on first start) → storage → API server listening + bootstrap objects →
- *   controller manager (over loopback HTTPS with the admin certificate, like any client) → admin kubeconfig written
+ *   controller manager (over loopback HTTPS with the admin certificate, like any client) → Ingress controller and
+ *   its proxy (unless `--disable ingress`; a port it cannot bind is logged, not fatal) → admin kubeconfig written
  *   (and merged into ~/.kube/config unless told otherwise) → state file for `tkube up`.
  * The node agent and scheduler join here in later issues, the same way. Shutdown runs in reverse: controllers stop
  * before the API server.
@@ -26,6 +27,7 @@ import { loadEncryptionConfig, loadTokenAuthFile, openAuditLog, withEncryption }
 import { startScheduler, type RunningScheduler } from './scheduler.js';
 import { startAgent, type RunningAgent } from './agent.js';
 import { startNode, type RunningNode } from './node.js';
+import { startIngress, type RunningIngress } from './ingress.js';
 
 /** RunningServer is a started server. */
 export interface RunningServer {
@@ -113,7 +115,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     controllers = new ControllerManager({
       client: controllerClient,
       informers,
-      controllers: config.controllers ?? '*',
+      // `--disable servicelb` is the same as leaving the controller out of `--controllers`.
+      controllers: config.disable?.includes('servicelb') ? `${config.controllers ?? '*'},-servicelb` : (config.controllers ?? '*'),
       log: log.child('controller-manager'),
       settings: {
         nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs,
@@ -131,6 +134,31 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await storage.close();
     throw err;
   }
+  // The Ingress controller serves on this host; a port it cannot bind (in use, or < 1024 without root) is
+  // reported and the rest of the server runs on, as a crashed ingress controller pod would leave k3s running.
+  const ingressClient = componentClient('tkube-ingress-controller');
+  let ingress: RunningIngress | undefined;
+  if (!config.disable?.includes('ingress')) {
+    const httpPort = config.ingressHttpPort ?? 80;
+    const httpsPort = config.ingressHttpsPort ?? 443;
+    try {
+      ingress = await startIngress({
+        client: ingressClient,
+        informers,
+        log: log.child('ingress'),
+        bindAddress: config.bindAddress,
+        httpPort,
+        httpsPort,
+        addresses: [clientHost(config.bindAddress).replace(/^\[|\]$/g, '')],
+      });
+    } catch (err) {
+      log.error('Cannot start the Ingress controller (use --ingress-http-port/--ingress-https-port or --disable ingress)', {
+        httpPort,
+        httpsPort,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
   // The scheduler and simulated nodes are API clients too, each with its own connection pool and user agent.
   const schedulerClient = componentClient('tkube-scheduler');
   const scheduler: RunningScheduler | undefined = config.disableScheduler ? undefined : startScheduler(schedulerClient, log.child('scheduler'), informers);
@@ -141,8 +169,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       agent = await startAgent({ client: agentClient, runtime: 'simulated', nodes: config.simulatedNodes ?? 0, clusterCidr: config.clusterCidr, log: log.child('agent'), informers });
     } catch (err) {
       await scheduler?.stop();
+      await ingress?.stop();
       await controllers.stop();
-      for (const c of [schedulerClient, agentClient, controllerClient]) c.close();
+      for (const c of [schedulerClient, agentClient, controllerClient, ingressClient]) c.close();
       await stopInformers();
       await cp.stop();
       await storage.close();
@@ -176,8 +205,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     } catch (err) {
       await agent?.stop();
       await scheduler?.stop();
+      await ingress?.stop();
       await controllers.stop();
-      for (const c of [schedulerClient, agentClient, controllerClient, kubeletClient]) c.close();
+      for (const c of [schedulerClient, agentClient, controllerClient, kubeletClient, ingressClient]) c.close();
       await stopInformers();
       await cp.stop();
       await storage.close();
@@ -188,7 +218,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   writeKubeconfig(join(config.dataDir, 'admin.kubeconfig'), entry);
   if (config.writeKubeconfig) writeKubeconfig(config.writeKubeconfig, entry);
   else if (config.mergeKubeconfig) mergeIntoKubeconfig(userKubeconfigPath(), entry);
-  writeServerState(config.dataDir, { pid: process.pid, url, port, startedAt: new Date().toISOString() });
+  writeServerState(config.dataDir, {
+    pid: process.pid,
+    url,
+    port,
+    startedAt: new Date().toISOString(),
+    ...(ingress ? { ingressHttpPort: ingress.httpPort, ingressHttpsPort: ingress.httpsPort } : {}),
+  });
   log.info('API server ready', { url, dataDir: config.dataDir });
   return {
     port,
@@ -201,6 +237,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       agentClient.close();
       await scheduler?.stop();
       schedulerClient.close();
+      await ingress?.stop();
+      ingressClient.close();
       await controllers.stop();
       controllerClient.close();
       await stopInformers();

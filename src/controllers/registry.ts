@@ -20,6 +20,7 @@ import { POD_GC_CONTROLLER } from './podgc/pod-gc-controller.js';
 import { REPLICASET_CONTROLLER, REPLICATIONCONTROLLER_CONTROLLER } from './replication/replica-set-controller.js';
 import { ROOT_CA_CERT_PUBLISHER } from './rootcacertpublisher/root-ca-cert-publisher.js';
 import { SERVICEACCOUNT_CONTROLLER } from './serviceaccount-controller.js';
+import { SERVICELB_CONTROLLER } from './servicelb/service-lb-controller.js';
 import { NODEIPAM_CONTROLLER } from './nodeipam/node-ipam-controller.js';
 import { PERSISTENTVOLUME_CONTROLLER } from './volume/persistent-volume-controller.js';
 import { STATEFULSET_CONTROLLER } from './statefulset/statefulset-controller.js';
@@ -36,6 +37,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   DEPLOYMENT_CONTROLLER,
   ENDPOINTS_CONTROLLER,
   ENDPOINTSLICE_CONTROLLER,
+  SERVICELB_CONTROLLER,
   JOB_CONTROLLER,
   CRONJOB_CONTROLLER,
   STATEFULSET_CONTROLLER,

@@ -118,6 +118,9 @@ export class TestCluster {
   #log = '';
   url = '';
   port = 0;
+  /** The built-in Ingress proxy's ports (0 when it does not run). */
+  ingressHttpPort = 0;
+  ingressHttpsPort = 0;
 
   private constructor(dataDir: string, own: boolean) {
     this.dataDir = dataDir;
@@ -144,7 +147,8 @@ export class TestCluster {
     const args = [
       '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'server',
       '--data-dir', this.dataDir, '--https-listen-port', '0', '--bind-address', '127.0.0.1',
-      '--write-kubeconfig', this.kubeconfig, ...(opts.agent ? ['--disable-default-registry-endpoint', ...(opts.args?.includes('--kubelet-port') ? [] : ['--kubelet-port', '0']), ...podNetworkArgs(this.dataDir, opts.args ?? [])] : ['--disable-agent']), ...(opts.args ?? []),
+      // The Ingress proxy on free ports (a test's own --ingress-*-port comes later and wins).
+      '--write-kubeconfig', this.kubeconfig, '--ingress-http-port', '0', '--ingress-https-port', '0', ...(opts.agent ? ['--disable-default-registry-endpoint', ...(opts.args?.includes('--kubelet-port') ? [] : ['--kubelet-port', '0']), ...podNetworkArgs(this.dataDir, opts.args ?? [])] : ['--disable-agent']), ...(opts.args ?? []),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: process.env.TKUBE_LOG_LEVEL ?? 'info' } });
     this.#child = child;
@@ -157,10 +161,12 @@ export class TestCluster {
       await eventually(() => {
         if (exited) return true; // stop polling at once; thrown below
         if (!existsSync(statePath)) return false;
-        const s = JSON.parse(readFileSync(statePath, 'utf8')) as { pid: number; url: string; port: number };
+        const s = JSON.parse(readFileSync(statePath, 'utf8')) as { pid: number; url: string; port: number; ingressHttpPort?: number; ingressHttpsPort?: number };
         if (s.pid !== child.pid) return false;
         this.url = s.url;
         this.port = s.port;
+        this.ingressHttpPort = s.ingressHttpPort ?? 0;
+        this.ingressHttpsPort = s.ingressHttpsPort ?? 0;
         return existsSync(this.kubeconfig);
       }, opts.readyTimeoutMs ?? 60_000, 50);
       if (exited) throw exited;

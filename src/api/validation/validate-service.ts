@@ -90,6 +90,13 @@ export function validateService(svc: KubeObject): FieldError[] {
     if (type !== 'NodePort' && type !== 'LoadBalancer') errs.push(fieldErrors.invalid('spec.externalTrafficPolicy', etp, "may only be set when `type` is 'NodePort' or 'LoadBalancer'"));
     else if (!TRAFFIC_POLICIES.includes(etp)) errs.push(fieldErrors.notSupported('spec.externalTrafficPolicy', etp, TRAFFIC_POLICIES));
   }
+  // Fields only a load balancer reads (upstream's messages).
+  if (spec['allocateLoadBalancerNodePorts'] !== undefined && spec['allocateLoadBalancerNodePorts'] !== null && type !== 'LoadBalancer') {
+    errs.push(fieldErrors.forbidden('spec.allocateLoadBalancerNodePorts', "may only be used when `type` is 'LoadBalancer'"));
+  }
+  if (str(spec['loadBalancerClass']) !== undefined && type !== 'LoadBalancer') {
+    errs.push(fieldErrors.forbidden('spec.loadBalancerClass', "may only be used when `type` is 'LoadBalancer'"));
+  }
   const itp = str(spec['internalTrafficPolicy']);
   if (itp && !TRAFFIC_POLICIES.includes(itp)) errs.push(fieldErrors.notSupported('spec.internalTrafficPolicy', itp, TRAFFIC_POLICIES));
   const ifp = str(spec['ipFamilyPolicy']);
@@ -107,6 +114,10 @@ export function validateServiceUpdate(svc: KubeObject, old: KubeObject): FieldEr
   const oldSpec = obj(old['spec']);
   const oldIP = str(oldSpec['clusterIP']) ?? '';
   const newIP = str(spec['clusterIP']) ?? '';
+  const oldClass = str(oldSpec['loadBalancerClass']);
+  if (spec['type'] === 'LoadBalancer' && oldSpec['type'] === 'LoadBalancer' && oldClass !== undefined && str(spec['loadBalancerClass']) !== oldClass) {
+    return [fieldErrors.invalid('spec.loadBalancerClass', spec['loadBalancerClass'] ?? null, 'may not change once set')];
+  }
   if (spec['type'] === 'ExternalName' || oldSpec['type'] === 'ExternalName') return [];
   if (oldIP && newIP !== oldIP) return [fieldErrors.invalid('spec.clusterIPs[0]', strings(spec['clusterIPs']).length > 0 ? spec['clusterIPs'] : [newIP], 'may not change once set')];
   return [];

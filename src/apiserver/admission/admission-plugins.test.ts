@@ -19,7 +19,7 @@ describe('admission plugin selection', () => {
     const built = newAdmissionChain({ reader: new MemoryObjectReader(), extraPlugins: [{ name: 'Mine' }] });
     assert.deepEqual(built.chain.names, [
       'NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'PodSecurity', 'Priority', 'DefaultTolerationSeconds', 'DefaultStorageClass',
-      'CertificateSubjectRestriction', 'MutatingAdmissionWebhook', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionWebhook', 'ResourceQuota', 'Mine',
+      'CertificateSubjectRestriction', 'DefaultIngressClass', 'MutatingAdmissionWebhook', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionWebhook', 'ResourceQuota', 'Mine',
     ]);
     assert.ok(built.skipped.includes('TaintNodesByCondition'));
     built.stop();

@@ -10,6 +10,7 @@ import { AdmissionChain } from './admission-chain.js';
 import { admissionForbidden } from './admission-forbidden.js';
 import { MutatingAdmissionWebhook, ValidatingAdmissionWebhook, type WebhookCaller } from './admission-webhook.js';
 import { CertificateSubjectRestriction } from './certificate-subject-restriction.js';
+import { DefaultIngressClass } from './default-ingress-class.js';
 import { DefaultStorageClass } from './default-storage-class.js';
 import { DefaultTolerationSeconds } from './default-toleration-seconds.js';
 import { LimitRanger } from './limit-ranger.js';
@@ -108,6 +109,7 @@ export const BUILTIN_ADMISSION_FACTORIES: ReadonlyMap<string, AdmissionPluginFac
   ['PodSecurity', (d) => new PodSecurity(d.reader)],
   ['Priority', (d) => new Priority(d.reader)],
   ['DefaultStorageClass', (d) => new DefaultStorageClass(d.reader)],
+  ['DefaultIngressClass', (d) => new DefaultIngressClass(d.reader)],
   [
     'DefaultTolerationSeconds',
     (d) => new DefaultTolerationSeconds({ notReadySeconds: d.defaultTolerationSeconds?.notReady, unreachableSeconds: d.defaultTolerationSeconds?.unreachable }),

@@ -5,6 +5,8 @@
  *    requested IP must be in the range and free (422 otherwise, upstream's message).
  *  - NodePort, LoadBalancer: a node port per port unless requested; requested ports must be in range and free.
  *  - ExternalName: neither.
+ *  - LoadBalancer with `allocateLoadBalancerNodePorts: false`: node ports only where requested (or already held),
+ *    none allocated automatically — for load balancers that send traffic straight to endpoints.
  * Updates keep the IP and node ports already allocated when the new object leaves them out (as upstream does for
  * `kubectl apply`), allocate what a type change needs, and release what it no longer uses.
  */
@@ -155,8 +157,13 @@ export class ServiceAllocation {
       const kept = new Set<number>();
       const ports = spec.ports ?? [];
       if (needsNodePorts(spec)) {
+        const autoAllocate = !(typeOf(spec) === 'LoadBalancer' && spec['allocateLoadBalancerNodePorts'] === false);
         ports.forEach((p, i) => {
           if (p.nodePort === undefined || p.nodePort === 0) {
+            if (!autoAllocate) {
+              delete p.nodePort;
+              return;
+            }
             const prior = oldPorts.get(portKey(p));
             if (prior !== undefined && !kept.has(prior)) {
               p.nodePort = prior;

@@ -63,6 +63,8 @@ function serverArgs(f: ServerFlags): string[] {
   args.push('--controllers', f.controllers);
   if (f.simulatedNodes > 0) args.push('--simulated-nodes', String(f.simulatedNodes));
   if (f.disableScheduler) args.push('--disable-scheduler');
+  for (const d of f.disable) args.push('--disable', d);
+  args.push('--ingress-http-port', String(f.ingressHttpPort), '--ingress-https-port', String(f.ingressHttpsPort));
   // The node's flags (the node runs in the server unless --disable-agent).
   if (f.containerRuntime) args.push('--container-runtime', f.containerRuntime);
   if (f.containerRuntimeEndpoint) args.push('--container-runtime-endpoint', f.containerRuntimeEndpoint);

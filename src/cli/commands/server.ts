@@ -61,6 +61,9 @@ export interface ServerFlags {
   nodeMonitorGracePeriod: number;
   simulatedNodes: number;
   disableScheduler: boolean;
+  disable: string[];
+  ingressHttpPort: number;
+  ingressHttpsPort: number;
   containerRuntime?: string;
   containerRuntimeEndpoint?: string;
   nodeName?: string;
@@ -106,6 +109,9 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     nodeMonitorGracePeriodMs: f.nodeMonitorGracePeriod,
     simulatedNodes: f.simulatedNodes,
     disableScheduler: f.disableScheduler,
+    disable: parseDisable(f.disable),
+    ingressHttpPort: f.ingressHttpPort,
+    ingressHttpsPort: f.ingressHttpsPort,
     // The node runs in the server by default (as k3s's server runs its agent): runc when the machine can, else the
     // process runtime; `--disable-agent` runs a control plane only.
     ...(f.containerRuntimeEndpoint ? {} : { containerRuntime: parseContainerRuntime(f.containerRuntime ?? 'auto') }),
@@ -154,6 +160,9 @@ export function addServerFlags(cmd: Command): Command {
     .option('--node-monitor-grace-period <duration>', 'how long a node may miss heartbeats before it is marked Unknown', parseDurationMs, 40_000)
     .option('--simulated-nodes <n>', 'run N simulated nodes (sim-0 …) in this process, for tests and demos', parseCount, 0)
     .option('--disable-scheduler', 'run no scheduler in this process', false)
+    .option('--disable <components>', 'packaged components not to run: ingress (the built-in Ingress controller), servicelb (the service load balancer) (repeatable, comma-separated)', collect, [])
+    .option('--ingress-http-port <port>', 'HTTP port of the built-in Ingress controller (0 = any free port)', parsePort, 80)
+    .option('--ingress-https-port <port>', 'HTTPS port of the built-in Ingress controller (0 = any free port)', parsePort, 443)
     .option('--private-registry <file>', 'registries config for image pulls: mirrors and credentials, k3s registries.yaml format (default <data-dir>/registries.yaml when present)')
     .option('--disable-default-registry-endpoint', 'pull only from the mirrors the registries config names for a registry, never from the registry itself', false)
     .option('--container-runtime <name>', 'run a real node in this process with this runtime (default auto): runc (needs root, runc and busybox-static), process (containers as plain host processes, no root, no isolation), auto (runc when possible, else process), or containerd (root, Debian\'s containerd and containernetworking-plugins; a private daemon under <data-dir>/agent/containerd)')
@@ -188,6 +197,22 @@ export function parseLogMaxFiles(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 2) throw new CliError(`invalid container log max files "${value}": want an integer of at least 2`);
   return n;
+}
+
+/** DISABLEABLE are the components `--disable` knows ("traefik" is k3s's name for its Ingress controller). */
+const DISABLEABLE = new Map([
+  ['ingress', 'ingress'],
+  ['traefik', 'ingress'],
+  ['servicelb', 'servicelb'],
+]);
+
+/** parseDisable checks `--disable` and maps k3s's names onto ours. */
+function parseDisable(values: readonly string[]): string[] {
+  return values.map((v) => {
+    const c = DISABLEABLE.get(v.trim().toLowerCase());
+    if (!c) throw new CliError(`unknown component "${v}" for --disable (use ingress or servicelb)`);
+    return c;
+  });
 }
 
 /** parsePodNetwork checks `--pod-network`. */

@@ -71,6 +71,7 @@ export function dropTypeDependentFields(svc: KubeObject, old: KubeObject): void 
   if (type !== 'LoadBalancer' && oldType === 'LoadBalancer' && spec['allocateLoadBalancerNodePorts'] === oldSpec['allocateLoadBalancerNodePorts']) {
     delete spec['allocateLoadBalancerNodePorts'];
   }
+  if (type !== 'LoadBalancer' && oldType === 'LoadBalancer' && spec['loadBalancerClass'] === oldSpec['loadBalancerClass']) delete spec['loadBalancerClass'];
 }
 
 /**
