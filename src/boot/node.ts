@@ -328,8 +328,8 @@ async function startNetworkPolicy(config: NodeBootConfig, agentDir: string, node
     if (left) {
       await deleteNftTable(left.table);
       rmSync(dir, { recursive: true, force: true });
-      config.log.info('NetworkPolicy enforcement is off: removed the policy table', { table: left.table });
     }
+    config.log.info('NetworkPolicy enforcement off', left ? { removedTable: left.table } : {});
     return undefined;
   }
   const table = `tkube-np-${nodeName.replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 64);

@@ -34,7 +34,7 @@ void describe('NetworkPolicy on a runc node', { skip }, () => {
   let table: string | undefined;
   const node = `tkube-np-${process.pid}`;
   before(async () => {
-    c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node] });
+    c = await TestCluster.start({ agent: true, args });
   });
   after(async () => {
     if (!c) return;
@@ -45,9 +45,32 @@ void describe('NetworkPolicy on a runc node', { skip }, () => {
     ]);
     table ??= readPolicyTableRecord(join(c.dataDir, 'agent', 'network-policy'))?.table;
     await cleanupRuncNode(c);
-    if (table) assert.equal(execFileSync('nft', ['list', 'tables']).toString().includes(` ${table}\n`), false, 'the policy table is gone');
+    if (table) assert.equal(tableExists(table), false, 'the policy table is gone');
   });
 
+  const args = ['--container-runtime', 'runc', '--node-name', node];
+  let webIP = '';
+  const client: Probe = { ns: 'default', pod: 'client', port: 8080 };
+  const clientAlt: Probe = { ...client, port: 9090 };
+  const other: Probe = { ns: 'default', pod: 'other', port: 8080 };
+  const remote: Probe = { ns: OTHER_NS, pod: 'remote', port: 8080 };
+  const reaches = async (p: Probe): Promise<boolean> => {
+    const r = await c.kubectl(['exec', '-n', p.ns, p.pod, '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 1 ${webIP} ${p.port}`]);
+    return r.stdout.includes('web-ok');
+  };
+  /** expect polls until every probe gives its expected answer (the table is written asynchronously). */
+  const expect = async (step: string, want: readonly [Probe, boolean][], timeoutMs = 20_000): Promise<void> => {
+    let got: boolean[] = [];
+    await eventually(async () => {
+      got = await Promise.all(want.map(([p]) => reaches(p)));
+      return got.every((g, i) => g === want[i]?.[1]);
+    }, timeoutMs, 200).catch(() => {
+      const lines = want.map(([p, w], i) => `${p.ns}/${p.pod}:${p.port} want ${w ? 'reach' : 'blocked'}, got ${got[i] ? 'reach' : 'blocked'}`);
+      const listing = table ? execFileSync('sh', ['-c', `nft list table ip ${table} 2>&1; true`]).toString() : '';
+      assert.fail(`${step}:\n${lines.join('\n')}\n${listing}`);
+    });
+  };
+  const tableExists = (name: string): boolean => execFileSync('nft', ['list', 'tables']).toString().includes(` ${name}\n`);
   const apply = (obj: unknown): Promise<string> => c.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(obj) });
   const policy = (name: string, spec: unknown): Promise<string> => apply({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: 'default' }, spec });
 
@@ -80,29 +103,9 @@ void describe('NetworkPolicy on a runc node', { skip }, () => {
         const p = JSON.parse(await c.kubectlOk(['get', 'pod', '-n', ns, name, '-o', 'json'])) as PodJson;
         return p.status?.phase === 'Running' ? p.status.podIP : undefined;
       }, 60_000);
-    const [webIP] = await Promise.all([ipOf('default', 'web'), ipOf('default', 'client'), ipOf('default', 'other'), ipOf(OTHER_NS, 'remote')]);
+    [webIP] = await Promise.all([ipOf('default', 'web'), ipOf('default', 'client'), ipOf('default', 'other'), ipOf(OTHER_NS, 'remote')]);
     table = readPolicyTableRecord(join(c.dataDir, 'agent', 'network-policy'))?.table;
     assert.ok(table, 'the node recorded its policy table');
-
-    const reaches = async (p: Probe): Promise<boolean> => {
-      const r = await c.kubectl(['exec', '-n', p.ns, p.pod, '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 1 ${webIP} ${p.port}`]);
-      return r.stdout.includes('web-ok');
-    };
-    const client: Probe = { ns: 'default', pod: 'client', port: 8080 };
-    const clientAlt: Probe = { ...client, port: 9090 };
-    const other: Probe = { ns: 'default', pod: 'other', port: 8080 };
-    const remote: Probe = { ns: OTHER_NS, pod: 'remote', port: 8080 };
-    /** expect polls until every probe gives its expected answer (the table is written asynchronously). */
-    const expect = async (step: string, want: readonly [Probe, boolean][]): Promise<void> => {
-      let got: boolean[] = [];
-      await eventually(async () => {
-        got = await Promise.all(want.map(([p]) => reaches(p)));
-        return got.every((g, i) => g === want[i]?.[1]);
-      }, 20_000, 200).catch(() => {
-        const lines = want.map(([p, w], i) => `${p.ns}/${p.pod}:${p.port} want ${w ? 'reach' : 'blocked'}, got ${got[i] ? 'reach' : 'blocked'}`);
-        assert.fail(`${step}:\n${lines.join('\n')}\n${table ? execFileSync('nft', ['list', 'table', 'ip', table]).toString() : ''}`);
-      });
-    };
 
     await expect('no policy', [[client, true], [clientAlt, true], [other, true], [remote, true]]);
 
@@ -124,4 +127,18 @@ void describe('NetworkPolicy on a runc node', { skip }, () => {
     await c.kubectlOk(['delete', 'networkpolicy', 'deny-all', 'allow-clients', 'allow-blue', 'client-no-egress']);
     await expect('policies deleted', [[client, true], [clientAlt, true], [other, true], [remote, true]]);
   });
+
+  void it('keeps the table while the server is down, and --disable-network-policy removes it', async () => {
+    assert.ok(table);
+    await policy('deny-all', { podSelector: {}, policyTypes: ['Ingress'] });
+    await expect('deny-all again', [[client, false]]);
+    await c.kill('SIGKILL');
+    assert.ok(tableExists(table), 'pods outlive the agent, and so does their isolation');
+    await c.restart('SIGKILL', { agent: true, args: [...args, '--disable-network-policy'] });
+    await eventually(() => c.log.includes('NetworkPolicy enforcement off'), 30_000);
+    assert.equal(tableExists(table), false);
+    assert.equal(readPolicyTableRecord(join(c.dataDir, 'agent', 'network-policy')), undefined);
+    await expect('enforcement off', [[client, true], [other, true]], 30_000);
+  });
 });
+
