@@ -6,7 +6,8 @@
  * Contracts:
  *  - Level-based: every informer event only marks the table dirty; one sync rebuilds the whole script from the
  *    caches and writes it atomically (`nft -f -`). Syncs never overlap and start at most once per
- *    `minSyncIntervalMs`, so a burst of pod changes costs one write. An unchanged script is not written again.
+ *    `minSyncIntervalMs`, so a burst of pod changes costs one write. An unchanged script is not written again,
+ *    except every `resyncIntervalMs` (5 min), which puts back a table someone else flushed or deleted.
  *  - Nothing is written before all three caches are complete: a partial view (policies known, their peer pods not
  *    yet) would cut allowed traffic for a moment. Until then the table of the previous run stays in force, so an
  *    agent restart never opens a gap.
@@ -61,6 +62,8 @@ export interface NetworkPolicyControllerConfig {
   readonly bridgeNetfilterSysctl?: string | false;
   /** The least time between the starts of two syncs. @default 100 */
   readonly minSyncIntervalMs?: number;
+  /** How often the table is rewritten even when nothing changed. @default 300000 */
+  readonly resyncIntervalMs?: number;
 }
 
 const SYNC = 'sync';
@@ -70,6 +73,8 @@ export class NetworkPolicyController {
   readonly #c: NetworkPolicyControllerConfig;
   readonly #queue: WorkQueue<string>;
   readonly #minInterval: number;
+  readonly #resyncInterval: number;
+  #lastWrite = -Infinity;
   #informers: PolicyInformers | undefined;
   #synced = false;
   #lastStart = -Infinity;
@@ -81,6 +86,7 @@ export class NetworkPolicyController {
   constructor(config: NetworkPolicyControllerConfig) {
     this.#c = config;
     this.#minInterval = config.minSyncIntervalMs ?? 100;
+    this.#resyncInterval = config.resyncIntervalMs ?? 300_000;
     this.#queue = new WorkQueue<string>({ clock: config.clock });
   }
 
@@ -151,6 +157,7 @@ export class NetworkPolicyController {
       try {
         await this.#sync();
         this.#queue.forget(item);
+        this.#queue.addAfter(SYNC, this.#resyncInterval);
       } catch (err) {
         const retries = this.#queue.numRequeues(item);
         (retries >= 3 ? this.#c.log.warn : this.#c.log.info).call(this.#c.log, 'Cannot write the NetworkPolicy table; retrying', { table: this.#c.table, retries, error: err });
@@ -173,9 +180,10 @@ export class NetworkPolicyController {
       this.#lastProblems = problems;
       for (const p of rules.problems) this.#c.log.warn('NetworkPolicy not enforced as written', { problem: p });
     }
-    if (rules.script === this.#lastScript) return;
+    if (rules.script === this.#lastScript && this.#c.clock.now() - this.#lastWrite < this.#resyncInterval) return;
     await (this.#c.apply ?? runNft)(rules.script);
     this.#lastScript = rules.script;
+    this.#lastWrite = this.#c.clock.now();
     this.#syncs++;
     this.#c.log.debug('Wrote the NetworkPolicy table', { table: this.#c.table, isolatedIngress: rules.isolatedIngress.length, isolatedEgress: rules.isolatedEgress.length });
   }
