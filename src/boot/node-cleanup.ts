@@ -2,7 +2,7 @@
  * stopNodeWorkloads: what `tkube down` and `tkube delete` do after the server process has exited — stop every pod
  * the data dir's node left running (containers outlive the agent by design), through the same runtimes that made
  * them, so their sandboxes, mounts, network namespaces and pod cgroups go the way the kubelet removes them; then
- * the pod network's bridge and nftables table. As `minikube stop` stops the machine: a stopped cluster runs nothing.
+ * the pod network's bridge and its nftables tables (NAT and NetworkPolicy). As `minikube stop` stops the machine: a stopped cluster runs nothing.
  * The next `up` starts the pods again from the API's state.
  *
  * Contract: idempotent; a data dir that never ran a node is a no-op. Resolves with how many pods were stopped.
@@ -12,11 +12,14 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeService } from '../agent/cri/runtime-service.js';
 import { destroyBridgeNetwork, readNetworkRecord } from '../agent/network/bridge-network.js';
+import { deleteNftTable } from '../agent/network/policy/nft.js';
+import { readPolicyTableRecord } from '../agent/network/policy/policy-table-record.js';
 import { ProcessRuntime } from '../agent/runtime/process/process-runtime.js';
 import { RuncRuntime } from '../agent/runtime/runc/runc-runtime.js';
 import type { Logger } from '../base/log/logger.js';
 import { promisify } from 'node:util';
 import { openImageStore } from './images.js';
+import { POLICY_DIR } from './node.js';
 
 const run = promisify(execFile);
 
@@ -46,6 +49,11 @@ export async function stopNodeWorkloads(dataDir: string, log: Logger): Promise<n
   const networkDir = join(agentDir, 'network');
   const network = readNetworkRecord(networkDir);
   if (network && process.getuid?.() === 0) await destroyBridgeNetwork(network);
+  // The NetworkPolicy table: no pod is left for it to isolate.
+  const policyDir = join(agentDir, POLICY_DIR);
+  const policyTable = readPolicyTableRecord(policyDir);
+  if (policyTable && process.getuid?.() === 0) await deleteNftTable(policyTable.table).catch((err: unknown) => log.warn('Cannot delete the NetworkPolicy table', { table: policyTable.table, error: err instanceof Error ? err.message : String(err) }));
+  rmSync(policyDir, { recursive: true, force: true });
   // Address leases of pods that no longer exist; the next start hands out addresses afresh.
   rmSync(networkDir, { recursive: true, force: true });
   return stopped;

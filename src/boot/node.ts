@@ -8,7 +8,7 @@
  * what it needs, else process; `cri` (from `--container-runtime-endpoint`) talks CRI to a containerd that gets its
  * images from the same store; `containerd` starts a private containerd under `<data-dir>/agent/containerd`.
  */
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { RuntimeService } from '../agent/cri/runtime-service.js';
@@ -20,6 +20,9 @@ import { StatsProvider } from '../agent/kubelet/stats-provider.js';
 import { ProcessRuntime } from '../agent/runtime/process/process-runtime.js';
 import { BridgeNetwork } from '../agent/network/bridge-network.js';
 import { PendingPodNetwork } from '../agent/network/pending-pod-network.js';
+import { NetworkPolicyController } from '../agent/network/policy/network-policy-controller.js';
+import { deleteNftTable } from '../agent/network/policy/nft.js';
+import { readPolicyTableRecord, writePolicyTableRecord } from '../agent/network/policy/policy-table-record.js';
 import { LocalPathReclaimer } from '../agent/volumes/local-path-reclaimer.js';
 import { DEFAULT_LOCAL_PATH_BASE } from '../api/core/local-path.js';
 import type { ImageService } from '../agent/cri/image-service.js';
@@ -72,6 +75,12 @@ export interface NodeBootConfig {
   readonly podBridgeName?: string;
   /** `--cluster-cidr`: pod traffic leaving it is masqueraded. @default "10.42.0.0/16" */
   readonly clusterCidr?: string;
+  /**
+   * Enforce NetworkPolicies on the bridge network (an nftables table `tkube-np-<node>`); false is k3s's
+   * `--disable-network-policy` and removes a table an earlier run left. The node's identity must be allowed to
+   * list and watch networkpolicies, pods and namespaces. @default false
+   */
+  readonly networkPolicy?: boolean;
   /** How long to wait for node IPAM to give the Node a podCIDR. @default 30000 */
   readonly podCidrTimeoutMs?: number;
   /** The local-path storage directory, whose deleted volumes this node removes. @default /var/lib/tkube/storage */
@@ -261,6 +270,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     await daemon?.stop({ keepPods: true });
     throw err;
   }
+  let policies: { stop(): Promise<void> } | undefined;
   if (network) {
     try {
       const podCidr = await waitForPodCidr(config.client, nodeName, config.podCidrTimeoutMs ?? 30_000);
@@ -274,6 +284,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       });
       await bridge.start();
       network.resolve(bridge);
+      policies = await startNetworkPolicy(config, agentDir, nodeName, clock);
     } catch (err) {
       const failure = new Error(`Cannot start the pod network: ${(err as Error).message}`);
       network.fail(failure);
@@ -292,11 +303,45 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       await reclaimer.stopped();
       eviction.stop();
       network?.fail(new Error('the node is stopping'));
+      // The policy table stays: the pods keep running, and so does their isolation.
+      await policies?.stop();
       await kubelet.stop();
       await server.stop();
       await runtime.close();
       // Pods outlive the agent with every runtime: containerd goes, its shims keep the containers running.
       await daemon?.stop({ keepPods: true });
+    },
+  };
+}
+
+/** POLICY_DIR is where the node records its NetworkPolicy table (read by node-cleanup.ts). */
+export const POLICY_DIR = 'network-policy';
+
+/**
+ * startNetworkPolicy runs the NetworkPolicy controller of the node's bridge network, or — when turned off —
+ * removes the table an earlier run with it on left behind (so turning it off really opens the pods).
+ */
+async function startNetworkPolicy(config: NodeBootConfig, agentDir: string, nodeName: string, clock: RealClock): Promise<{ stop(): Promise<void> } | undefined> {
+  const dir = join(agentDir, POLICY_DIR);
+  if (!config.networkPolicy) {
+    const left = readPolicyTableRecord(dir);
+    if (left) {
+      await deleteNftTable(left.table);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    config.log.info('NetworkPolicy enforcement off', left ? { removedTable: left.table } : {});
+    return undefined;
+  }
+  const table = `tkube-np-${nodeName.replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 64);
+  writePolicyTableRecord(dir, { table });
+  const controller = new NetworkPolicyController({ nodeName, table, clock, log: config.log.child('network-policy') });
+  const stop = new AbortController();
+  controller.start(stop.signal, { client: config.client });
+  config.log.info('NetworkPolicy enforcement on', { table });
+  return {
+    stop: async () => {
+      stop.abort();
+      await controller.stopped();
     },
   };
 }

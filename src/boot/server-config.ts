@@ -62,6 +62,8 @@ export interface ServerConfig {
   readonly containerRuntimeEndpoint?: string;
   /** `--pod-network` of the embedded node: "bridge" (a bridge with the Node's podCIDR) or "none" (loopback only). @default "bridge" */
   readonly podNetwork?: 'bridge' | 'none';
+  /** `--disable-network-policy` (k3s's flag): the embedded node enforces no NetworkPolicies. @default false */
+  readonly disableNetworkPolicy?: boolean;
   /** `--pod-bridge-name` of the embedded node's pod network. @default "tkube0" */
   readonly podBridgeName?: string;
   /** `--node-name` of the embedded node. @default the host name */

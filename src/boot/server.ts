@@ -198,6 +198,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}),
         ...(config.podNetwork ? { podNetwork: config.podNetwork } : {}),
         ...(config.podBridgeName ? { podBridgeName: config.podBridgeName } : {}),
+        networkPolicy: config.disableNetworkPolicy !== true,
         clusterCidr: config.clusterCidr,
         ...(config.defaultLocalStoragePath ? { localPathBase: config.defaultLocalStoragePath } : {}),
         log: log.child('kubelet'),

@@ -8,6 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { destroyBridgeNetwork, readNetworkRecord } from '../../src/agent/network/bridge-network.js';
+import { deleteNftTable } from '../../src/agent/network/policy/nft.js';
+import { readPolicyTableRecord } from '../../src/agent/network/policy/policy-table-record.js';
 import type { TestCluster } from './test-cluster.js';
 
 /** cleanUpRuncNode removes what a runc node test may leave: containers, mounts, network namespaces, cgroups. */
@@ -44,6 +46,8 @@ export async function cleanupRuncDataDir(dataDir: string, stop: () => Promise<un
   cleanUpRuncNode(dataDir, netns);
   const network = readNetworkRecord(join(dataDir, 'agent', 'network'));
   if (network) await destroyBridgeNetwork(network);
+  const policyTable = readPolicyTableRecord(join(dataDir, 'agent', 'network-policy'));
+  if (policyTable) await deleteNftTable(policyTable.table).catch(() => undefined);
 }
 
 /** cleanupRuncNode stops a test cluster's server, cleans up its node, and removes its data dir. */

@@ -5,11 +5,18 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { containerHostMissing } from '../harness/host-tools.js';
 import { eventually, REPO_ROOT, runCommand } from '../harness/test-cluster.js';
+
+/** nftTables lists the host's nftables tables (`nft list tables`), one `table <family> <name>` a line. */
+function nftTables(): string[] {
+  return execFileSync('nft', ['list', 'tables']).toString().split('\n').map((l) => l.trim().split(' ')[2] ?? '');
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -80,10 +87,15 @@ describe('./tkube up | status | down | delete', () => {
 
   it('down stops the cluster and keeps its data; up brings the objects back', async () => {
     assert.equal((await kubectl('create', 'configmap', 'kept', '--from-literal=a=b')).code, 0);
+    // A runc node enforces NetworkPolicies in a table of its own, which down removes with the rest of the node.
+    const policyTable = `tkube-np-tkube-up-${process.pid}`;
+    const runc = containerHostMissing() === false;
+    if (runc) await eventually(() => nftTables().includes(policyTable), 30_000);
     const down = await tkube('down', '--data-dir', dataDir);
     assert.equal(down.code, 0, down.stderr);
     assert.match(down.stdout, /1 node stopped/);
     assert.match(down.stdout, /Stopped 1 pod of the node/);
+    if (runc) assert.equal(nftTables().includes(policyTable), false, 'down removes the NetworkPolicy table');
     const st = await tkube('status', '--data-dir', dataDir);
     assert.equal(st.code, 7);
     assert.match(st.stdout, /^host: Stopped$/m);

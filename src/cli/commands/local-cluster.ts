@@ -76,6 +76,7 @@ function serverArgs(f: ServerFlags): string[] {
   if (f.evictionHard !== undefined) args.push('--eviction-hard', f.evictionHard);
   if (f.podNetwork) args.push('--pod-network', f.podNetwork);
   if (f.podBridgeName) args.push('--pod-bridge-name', f.podBridgeName);
+  if (f.disableNetworkPolicy) args.push('--disable-network-policy');
   return args;
 }
 

@@ -74,6 +74,7 @@ export interface ServerFlags {
   evictionHard?: string;
   podNetwork?: string;
   podBridgeName?: string;
+  disableNetworkPolicy: boolean;
   containerLogMaxSize?: number;
   containerLogMaxFiles?: number;
   containerLogMonitorInterval?: number;
@@ -124,6 +125,7 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     ...(f.evictionHard !== undefined ? { evictionHard: f.evictionHard } : {}),
     ...(f.podNetwork ? { podNetwork: parsePodNetwork(f.podNetwork) } : {}),
     ...(f.podBridgeName ? { podBridgeName: parseBridgeName(f.podBridgeName) } : {}),
+    ...(f.disableNetworkPolicy ? { disableNetworkPolicy: true } : {}),
     ...(f.containerLogMaxSize !== undefined || f.containerLogMaxFiles !== undefined || f.containerLogMonitorInterval !== undefined
       ? {
           containerLogs: {
@@ -169,6 +171,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--container-runtime-endpoint <url>', 'run a real node in this process with the CRI runtime at this socket: unix:///path/containerd.sock (containerd 1.6; images come from the node image store)')
     .option('--pod-network <kind>', 'network of the pods of the node run in this process: bridge (default: a bridge with the node\'s pod CIDR, hostPorts, masquerade) or none (loopback only, pods report the node IP)')
     .option('--pod-bridge-name <name>', 'name of the pod network\'s bridge (default tkube0)')
+    .option('--disable-network-policy', 'do not enforce NetworkPolicies on the node run in this process (and remove its policy table)', false)
     .option('--node-name <name>', 'name of the node run in this process (default: the host name)')
     .option('--kubelet-port <port>', "port of the node's kubelet endpoint (default 10250; 0 = any free port)", parseCount)
     .option('--eviction-hard <thresholds>', 'hard eviction thresholds of the node, e.g. "memory.available<100Mi,nodefs.available<10%" (default: upstream\'s)')

@@ -1,0 +1,353 @@
+/**
+ * networkPolicyRules against upstream's semantics. Each case builds the script, then runs packets through a small
+ * interpreter of the nft subset the script uses (the forward chain's vmaps, the per-pod chains' matches and
+ * verdicts), so the assertions say "this connection is allowed", not "this text is there". A last case hands
+ * every script to the real `nft -c` (check only, nothing applied) when the host has it and we are root.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import type { NetworkPolicy, NetworkPolicySpec } from './network-policy.js';
+import { networkPolicyRules, type NetworkPolicyRules } from './network-policy-rules.js';
+import { policyNamespaceOf, policyPodOf, type PolicyPod } from './policy-pod.js';
+
+interface Packet {
+  src: string;
+  dst: string;
+  proto?: 'tcp' | 'udp' | 'sctp';
+  dport?: number;
+}
+
+// ---- a tiny interpreter of the generated script ----
+
+function ipNum(ip: string): number {
+  return ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+}
+
+function inAddr(spec: string, ip: string): boolean {
+  const [base = '', bits = '32'] = spec.split('/');
+  const b = Number(bits);
+  const mask = b === 0 ? 0 : (0xffffffff << (32 - b)) >>> 0;
+  return ((ipNum(ip) & mask) >>> 0) === ((ipNum(base) & mask) >>> 0);
+}
+
+function setItems(tokens: string[], i: number): { items: string[]; next: number } {
+  if (tokens[i] !== '{') return { items: [tokens[i] ?? ''], next: i + 1 };
+  const end = tokens.indexOf('}', i);
+  return { items: tokens.slice(i + 1, end).join(' ').split(',').map((s) => s.trim()).filter(Boolean), next: end + 1 };
+}
+
+/** matches runs one rule's match tokens against a packet; returns the verdict tokens when every match holds. */
+function ruleVerdict(rule: string, p: Packet): string | undefined {
+  const text = rule.replace(/ comment ".*"$/, '');
+  const tokens = text.replace(/([{}])/g, ' $1 ').split(/\s+/).filter(Boolean);
+  let i = 0;
+  while (i < tokens.length) {
+    const t = tokens[i];
+    if (t === 'accept' || t === 'drop' || t === 'return') return t;
+    if (t === 'ip' && tokens[i + 2] === '.' ) {
+      // ip daddr . tcp dport { a . p, ... }
+      const proto = tokens[i + 3];
+      const { items, next } = setItems(tokens, i + 5);
+      if (p.proto !== proto || !items.some((it) => it === `${p.dst} . ${String(p.dport)}`)) return undefined;
+      i = next;
+      continue;
+    }
+    if (t === 'ip') {
+      const addr = tokens[i + 1] === 'saddr' ? p.src : p.dst;
+      const negate = tokens[i + 2] === '!=';
+      const { items, next } = setItems(tokens, i + (negate ? 3 : 2));
+      const hit = items.some((it) => inAddr(it, addr));
+      if (hit === negate) return undefined;
+      i = next;
+      continue;
+    }
+    if (t === 'meta') {
+      if (p.proto !== tokens[i + 2]) return undefined;
+      i += 3;
+      continue;
+    }
+    if (t === 'tcp' || t === 'udp' || t === 'sctp') {
+      if (p.proto !== t || p.dport === undefined) return undefined;
+      const [lo = '', hi] = (tokens[i + 2] ?? '').split('-');
+      if (p.dport < Number(lo) || p.dport > Number(hi ?? lo)) return undefined;
+      i += 3;
+      continue;
+    }
+    throw new Error(`interpreter does not know "${t}" in: ${rule}`);
+  }
+  return undefined;
+}
+
+function parseChains(script: string): Map<string, string[]> {
+  const chains = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const raw of script.split('\n')) {
+    const line = raw.trim();
+    const m = /^chain (\S+) \{$/.exec(line);
+    if (m) {
+      current = [];
+      chains.set(m[1] ?? '', current);
+    } else if (line === '}') current = undefined;
+    else if (current && line && !line.startsWith('type ')) current.push(line);
+  }
+  return chains;
+}
+
+/** allowed tells whether a new connection's first packet passes the forward chain. */
+function allowed(rules: NetworkPolicyRules, p: Packet): boolean {
+  const chains = parseChains(rules.script);
+  const run = (name: string): string => {
+    for (const rule of chains.get(name) ?? []) {
+      if (rule === 'ct state established,related accept') continue; // a new connection
+      const vmap = /^ip (saddr|daddr) vmap \{ (.*) \}$/.exec(rule);
+      if (vmap) {
+        const addr = vmap[1] === 'saddr' ? p.src : p.dst;
+        const hit = (vmap[2] ?? '').split(', ').map((e) => e.split(' : jump ')).find(([ip]) => ip === addr);
+        if (hit) {
+          const v = run(hit[1] ?? '');
+          if (v !== 'return') return v;
+        }
+        continue;
+      }
+      const v = ruleVerdict(rule, p);
+      if (v) return v;
+    }
+    return 'return';
+  };
+  const v = run('forward');
+  return v !== 'drop';
+}
+
+// ---- fixtures ----
+
+function pod(ns: string, name: string, ip: string, labels: Record<string, string> = {}, ports: { name?: string; containerPort: number; protocol?: string }[] = [], nodeName = 'n1'): PolicyPod {
+  const p = policyPodOf({ metadata: { namespace: ns, name, labels }, spec: { nodeName, containers: [{ ports }] }, status: { phase: 'Running', podIP: ip } });
+  assert.ok(p);
+  return p;
+}
+
+function np(ns: string, name: string, spec: NetworkPolicySpec): NetworkPolicy {
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace: ns, name }, spec };
+}
+
+const web = pod('default', 'web', '10.42.0.10', { app: 'web' }, [{ name: 'http', containerPort: 8080 }, { name: 'dns', containerPort: 53, protocol: 'UDP' }]);
+const client = pod('default', 'client', '10.42.0.11', { role: 'client' });
+const other = pod('default', 'other', '10.42.0.12', { role: 'other' });
+const prodClient = pod('prod', 'client', '10.42.1.20', { role: 'client' }, [], 'n2');
+const prodDb = pod('prod', 'db', '10.42.1.21', { app: 'db' }, [{ name: 'pg', containerPort: 5432 }], 'n2');
+const devDb = pod('dev', 'db', '10.42.0.30', { app: 'db' }, [{ name: 'pg', containerPort: 6432 }]);
+const allPods = [web, client, other, prodClient, prodDb, devDb];
+const namespaces = ['default', 'prod', 'dev'].map((n) => policyNamespaceOf({ metadata: { name: n, labels: n === 'prod' ? { env: 'prod' } : {} } })).filter((n) => n !== undefined);
+/** Pods on this node (n1). */
+const local = new Set(allPods.filter((p) => p.nodeName === 'n1').map((p) => p.ip));
+
+function build(...policies: NetworkPolicy[]): NetworkPolicyRules {
+  return networkPolicyRules({ table: 'tkube-np-n1', policies, pods: allPods, namespaces, localPodIPs: local });
+}
+
+const tcp = (src: PolicyPod | string, dst: PolicyPod | string, dport = 8080): Packet => ({ src: typeof src === 'string' ? src : src.ip, dst: typeof dst === 'string' ? dst : dst.ip, proto: 'tcp', dport });
+
+const scripts: string[] = [];
+function rules(...policies: NetworkPolicy[]): NetworkPolicyRules {
+  const r = build(...policies);
+  scripts.push(r.script);
+  return r;
+}
+
+void describe('networkPolicyRules', () => {
+  void it('isolates nobody without policies: everything passes', () => {
+    const r = rules();
+    assert.deepEqual([r.isolatedIngress, r.isolatedEgress], [[], []]);
+    assert.ok(allowed(r, tcp(client, web)));
+    assert.ok(allowed(r, tcp('192.0.2.1', web)));
+    assert.match(r.script, /^table ip tkube-np-n1 \{\}\ndelete table ip tkube-np-n1\ntable ip tkube-np-n1 \{/);
+    assert.match(r.script, /ct state established,related accept/);
+  });
+
+  void it('deny-all ingress (empty podSelector, no rules) isolates every pod of the namespace, and only for ingress', () => {
+    const r = rules(np('default', 'deny', { podSelector: {}, policyTypes: ['Ingress'] }));
+    assert.deepEqual(r.isolatedIngress, ['default/client', 'default/other', 'default/web']);
+    assert.deepEqual(r.isolatedEgress, []);
+    assert.ok(!allowed(r, tcp(client, web)));
+    assert.ok(!allowed(r, tcp(prodClient, web)));
+    assert.ok(!allowed(r, tcp('192.0.2.1', web)));
+    assert.ok(allowed(r, tcp(web, devDb)), 'dev is another namespace: not isolated');
+    assert.ok(allowed(r, tcp(web, '192.0.2.1')), 'egress is not isolated');
+  });
+
+  void it('defaults policyTypes as upstream: Ingress always, Egress only with egress rules', () => {
+    const onlySelector = rules(np('default', 'p', { podSelector: { matchLabels: { app: 'web' } } }));
+    assert.deepEqual([onlySelector.isolatedIngress, onlySelector.isolatedEgress], [['default/web'], []]);
+    const withEgress = rules(np('default', 'p', { podSelector: { matchLabels: { app: 'web' } }, egress: [{ to: [{ podSelector: { matchLabels: { role: 'client' } } }] }] }));
+    assert.deepEqual([withEgress.isolatedIngress, withEgress.isolatedEgress], [['default/web'], ['default/web']]);
+    const egressOnly = rules(np('default', 'p', { podSelector: {}, policyTypes: ['Egress'] }));
+    assert.deepEqual(egressOnly.isolatedIngress, []);
+    assert.ok(!allowed(egressOnly, tcp(web, '192.0.2.1')), 'deny-all egress');
+    assert.ok(allowed(egressOnly, tcp(prodClient, web)), 'ingress still open');
+    // Rules of a direction the types leave out do nothing.
+    const ignored = rules(np('default', 'p', { podSelector: {}, policyTypes: ['Egress'], ingress: [{}] }));
+    assert.deepEqual(ignored.isolatedIngress, []);
+  });
+
+  void it('allows from a podSelector peer: pods of the policy namespace only', () => {
+    const r = rules(np('default', 'p', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }] }] }));
+    assert.ok(allowed(r, tcp(client, web)));
+    assert.ok(!allowed(r, tcp(other, web)));
+    assert.ok(!allowed(r, tcp(prodClient, web)), 'same labels in another namespace do not count');
+    assert.ok(allowed(r, tcp(other, client)), 'client is not selected by the policy');
+  });
+
+  void it('namespaceSelector alone, and namespaceSelector with podSelector in one peer (AND) vs two peers (OR)', () => {
+    const nsOnly = rules(np('default', 'p', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { env: 'prod' } } }] }] }));
+    assert.ok(allowed(nsOnly, tcp(prodClient, web)));
+    assert.ok(allowed(nsOnly, tcp(prodDb, web)));
+    assert.ok(!allowed(nsOnly, tcp(client, web)));
+    assert.ok(!allowed(nsOnly, tcp(devDb, web)));
+
+    const and = rules(np('default', 'p', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { env: 'prod' } }, podSelector: { matchLabels: { role: 'client' } } }] }] }));
+    assert.ok(allowed(and, tcp(prodClient, web)));
+    assert.ok(!allowed(and, tcp(prodDb, web)));
+    assert.ok(!allowed(and, tcp(client, web)), 'role=client but not in prod');
+
+    const or = rules(np('default', 'p', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { env: 'prod' } } }, { podSelector: { matchLabels: { role: 'client' } } }] }] }));
+    assert.ok(allowed(or, tcp(prodDb, web)));
+    assert.ok(allowed(or, tcp(client, web)));
+    assert.ok(!allowed(or, tcp(other, web)));
+
+    const byName = rules(np('default', 'p', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dev' } } }] }] }));
+    assert.ok(allowed(byName, tcp(devDb, web)), 'namespaces carry kubernetes.io/metadata.name');
+    assert.ok(!allowed(byName, tcp(prodDb, web)));
+
+    const everyNs = rules(np('default', 'p', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ namespaceSelector: {} }] }] }));
+    assert.ok(allowed(everyNs, tcp(prodDb, web)));
+    assert.ok(!allowed(everyNs, tcp('192.0.2.1', web)), 'all pods, not all addresses');
+  });
+
+  void it('matchExpressions selectors', () => {
+    const r = rules(np('default', 'p', { podSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['web'] }] }, ingress: [{ from: [{ podSelector: { matchExpressions: [{ key: 'role', operator: 'NotIn', values: ['client'] }] } }] }] }));
+    assert.ok(allowed(r, tcp(other, web)));
+    assert.ok(!allowed(r, tcp(client, web)));
+  });
+
+  void it('an empty rule or an empty peer allows everything; an empty rule list denies everything', () => {
+    const emptyRule = rules(np('default', 'p', { podSelector: {}, ingress: [{}] }));
+    assert.deepEqual(emptyRule.isolatedIngress.length, 3);
+    assert.ok(allowed(emptyRule, tcp('192.0.2.1', web)));
+    const emptyPeer = rules(np('default', 'p', { podSelector: {}, ingress: [{ from: [{}] }] }));
+    assert.ok(allowed(emptyPeer, tcp('192.0.2.1', web)));
+    const none = rules(np('default', 'p', { podSelector: {}, ingress: [] }));
+    assert.ok(!allowed(none, tcp(client, web)));
+  });
+
+  void it('policies add up: a pod selected by a deny-all and an allow gets the allow', () => {
+    const r = rules(np('default', 'deny', { podSelector: {} }), np('default', 'allow', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }] }] }));
+    assert.ok(allowed(r, tcp(client, web)));
+    assert.ok(!allowed(r, tcp(web, client)), 'client is isolated by deny-all');
+  });
+
+  void it('ports: numbers, ranges, protocols, a protocol with no port, named ports on the target pod', () => {
+    const base = { podSelector: { matchLabels: { app: 'web' } } };
+    const num = rules(np('default', 'p', { ...base, ingress: [{ ports: [{ port: 8080 }] }] }));
+    assert.ok(allowed(num, tcp(client, web, 8080)));
+    assert.ok(!allowed(num, tcp(client, web, 8081)));
+    assert.ok(!allowed(num, { ...tcp(client, web, 8080), proto: 'udp' }), 'TCP unless said');
+
+    const range = rules(np('default', 'p', { ...base, ingress: [{ ports: [{ protocol: 'TCP', port: 9000, endPort: 9010 }] }] }));
+    assert.ok(allowed(range, tcp(client, web, 9000)));
+    assert.ok(allowed(range, tcp(client, web, 9010)));
+    assert.ok(!allowed(range, tcp(client, web, 9011)));
+
+    const udpAll = rules(np('default', 'p', { ...base, ingress: [{ ports: [{ protocol: 'UDP' }] }] }));
+    assert.ok(allowed(udpAll, { src: client.ip, dst: web.ip, proto: 'udp', dport: 1234 }));
+    assert.ok(!allowed(udpAll, tcp(client, web, 1234)));
+
+    const sctp = rules(np('default', 'p', { ...base, ingress: [{ ports: [{ protocol: 'SCTP', port: 7777 }] }] }));
+    assert.ok(allowed(sctp, { src: client.ip, dst: web.ip, proto: 'sctp', dport: 7777 }));
+
+    const named = rules(np('default', 'p', { ...base, ingress: [{ ports: [{ port: 'http' }, { port: 'dns', protocol: 'UDP' }, { port: 'missing' }] }] }));
+    assert.ok(allowed(named, tcp(client, web, 8080)));
+    assert.ok(allowed(named, { src: client.ip, dst: web.ip, proto: 'udp', dport: 53 }));
+    assert.ok(!allowed(named, tcp(client, web, 53)), 'the name is bound to its protocol');
+
+    const wrongProto = rules(np('default', 'p', { ...base, ingress: [{ ports: [{ port: 'http', protocol: 'UDP' }] }] }));
+    assert.ok(!allowed(wrongProto, tcp(client, web, 8080)));
+    assert.ok(!allowed(wrongProto, { src: client.ip, dst: web.ip, proto: 'udp', dport: 8080 }));
+
+    const peerAndPort = rules(np('default', 'p', { ...base, ingress: [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }], ports: [{ port: 8080 }] }] }));
+    assert.ok(allowed(peerAndPort, tcp(client, web, 8080)));
+    assert.ok(!allowed(peerAndPort, tcp(client, web, 22)));
+    assert.ok(!allowed(peerAndPort, tcp(other, web, 8080)));
+  });
+
+  void it('ipBlock with except, host bits cleared, IPv6 blocks ignored, bad CIDRs reported and failing closed', () => {
+    const r = rules(np('default', 'p', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ ipBlock: { cidr: '10.42.0.5/16', except: ['10.42.1.0/24'] } }, { ipBlock: { cidr: 'fd00::/8' } }] }] }));
+    assert.match(r.script, /ip saddr 10\.42\.0\.0\/16 ip saddr != \{ 10\.42\.1\.0\/24 \}/);
+    assert.ok(allowed(r, tcp(client, web)));
+    assert.ok(!allowed(r, tcp(prodClient, web)), 'in the except');
+    assert.ok(!allowed(r, tcp('192.0.2.1', web)));
+    assert.deepEqual(r.problems, []);
+    const bad = rules(np('default', 'p', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['garbage; flush ruleset'] } }] }] }));
+    assert.ok(!allowed(bad, tcp(client, web)));
+    assert.ok(!bad.script.includes('garbage'));
+    assert.equal(bad.problems.length, 1);
+  });
+
+  void it('egress: pod peers, ipBlock, ports, and named ports resolved on each destination pod', () => {
+    const base = { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Egress' as const] };
+    const toDb = rules(np('default', 'p', { ...base, egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: 'db' } } }], ports: [{ port: 'pg' }] }] }));
+    assert.ok(allowed(toDb, tcp(web, prodDb, 5432)));
+    assert.ok(allowed(toDb, tcp(web, devDb, 6432)));
+    assert.ok(!allowed(toDb, tcp(web, devDb, 5432)), 'pg is 6432 on dev/db');
+    assert.ok(!allowed(toDb, tcp(web, client, 5432)));
+    const anyPg = rules(np('default', 'p', { ...base, egress: [{ ports: [{ port: 'pg' }] }] }));
+    assert.ok(allowed(anyPg, tcp(web, prodDb, 5432)), 'no `to`: any pod with the named port');
+    assert.ok(!allowed(anyPg, tcp(web, '192.0.2.1', 5432)));
+    const blockPg = rules(np('default', 'p', { ...base, egress: [{ to: [{ ipBlock: { cidr: '10.42.1.0/24' } }], ports: [{ port: 'pg' }] }] }));
+    assert.ok(allowed(blockPg, tcp(web, prodDb, 5432)));
+    assert.ok(!allowed(blockPg, tcp(web, devDb, 6432)));
+    const world = rules(np('default', 'p', { ...base, egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] } }], ports: [{ protocol: 'UDP', port: 53 }] }] }));
+    assert.ok(allowed(world, { src: web.ip, dst: '192.0.2.53', proto: 'udp', dport: 53 }));
+    assert.ok(!allowed(world, { src: web.ip, dst: '10.43.0.10', proto: 'udp', dport: 53 }));
+    assert.ok(allowed(world, tcp(client, '192.0.2.1')), 'client is not selected');
+  });
+
+  void it('checks both ends between two local pods: the sender egress, then the receiver ingress', () => {
+    const egressOk = np('default', 'e', { podSelector: { matchLabels: { role: 'client' } }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: { app: 'web' } } }] }] });
+    const ingressDeny = np('default', 'i', { podSelector: { matchLabels: { app: 'web' } } });
+    assert.ok(allowed(rules(egressOk), tcp(client, web)));
+    assert.ok(!allowed(rules(egressOk, ingressDeny), tcp(client, web)), 'egress allowed, ingress denied');
+    assert.ok(!allowed(rules(egressOk), tcp(client, other)), 'egress denied');
+  });
+
+  void it('enforces only for local pods: remote pods are the other node table business', () => {
+    const r = rules(np('prod', 'deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }));
+    assert.deepEqual([r.isolatedIngress, r.isolatedEgress], [[], []]);
+    assert.ok(allowed(r, tcp(web, prodDb)));
+  });
+
+  void it('leaves out pods without an address of their own, and reports bad selectors', () => {
+    assert.equal(policyPodOf({ metadata: { namespace: 'a', name: 'h' }, spec: { hostNetwork: true }, status: { podIP: '10.0.0.1' } }), undefined);
+    assert.equal(policyPodOf({ metadata: { namespace: 'a', name: 'p' }, spec: {}, status: { phase: 'Pending' } }), undefined);
+    assert.equal(policyPodOf({ metadata: { namespace: 'a', name: 'd' }, spec: {}, status: { phase: 'Succeeded', podIP: '10.0.0.2' } }), undefined);
+    assert.equal(policyPodOf({ metadata: { namespace: 'a', name: 'r' }, spec: {}, status: { phase: 'Running', podIP: '10.0.0.3' } })?.ip, '10.0.0.3');
+    const r = rules(np('default', 'bad', { podSelector: { matchExpressions: [{ key: 'app', operator: 'Near', values: ['x'] }] } }), np('default', 'badpeer', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ podSelector: { matchExpressions: [{ key: 'x', operator: 'Bogus' }] } }] }] }));
+    assert.equal(r.problems.length, 2);
+    assert.deepEqual(r.isolatedIngress, ['default/web'], 'the policy with a bad target selector is skipped, the bad peer matches nothing');
+    assert.ok(!allowed(r, tcp(client, web)));
+  });
+
+  void it('writes scripts the real nft accepts', { skip: process.getuid?.() !== 0 ? 'needs root' : !hasNft() ? 'needs nft' : false }, () => {
+    assert.ok(scripts.length > 10);
+    for (const script of scripts) execFileSync('nft', ['-c', '-f', '-'], { input: script, stdio: ['pipe', 'ignore', 'pipe'] });
+  });
+});
+
+function hasNft(): boolean {
+  try {
+    execFileSync('nft', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}

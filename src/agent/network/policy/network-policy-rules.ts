@@ -1,0 +1,350 @@
+/**
+ * networkPolicyRules: the pure heart of NetworkPolicy enforcement — from the cluster's NetworkPolicies, pods and
+ * namespaces, and the addresses of this node's pods, the `nft -f` script of the node's policy table.
+ *
+ * Semantics (upstream's, see docs/network.md "NetworkPolicy"):
+ *  - A pod is isolated for ingress (egress) when some policy of its namespace selects it and has Ingress (Egress)
+ *    among its effective policyTypes. A pod no policy selects is not isolated: everything reaches it.
+ *  - Traffic to (from) an isolated pod is allowed when any rule of any of those policies allows it — rules only
+ *    add. A policy with no rules in a direction it isolates denies everything in that direction.
+ *  - A rule allows traffic when it matches one of its peers (absent or empty `from`/`to`: any peer) and one of its
+ *    ports (absent or empty `ports`: any port of any protocol).
+ *  - Peers: `podSelector` alone = pods of the policy's namespace; `namespaceSelector` alone = all pods of the
+ *    selected namespaces; both = the selected pods of the selected namespaces; `ipBlock` = its CIDR minus `except`;
+ *    an empty peer `{}` = anything.
+ *  - Ports: protocol TCP unless said; `port` a number, a range with `endPort`, or the name of a container port,
+ *    resolved on the pod the traffic goes to (the isolated pod for ingress, each destination pod for egress); a
+ *    name no such pod declares allows nothing.
+ *  - Replies and related traffic of allowed connections pass (conntrack), so isolation applies to new connections
+ *    and a connection open before a policy came keeps working, as with upstream's plugins.
+ *  - The node enforces the ingress side for its own pods and the egress side for its own pods; traffic between two
+ *    of its pods is checked for both. Traffic from the node itself to its pods never crosses the forward hook
+ *    (it leaves through output), so probes and `kubectl port-forward` are never blocked, as upstream documents.
+ *
+ * The table is checked in the forward hook at filter priority, which comes after the nat prerouting hook: a
+ * packet sent to a Service address is judged by the pod it was DNATed to, as upstream. Bridged pod-to-pod frames
+ * reach the hook only with `net.bridge.bridge-nf-call-iptables=1` (the controller sets it).
+ *
+ * The script deletes and recreates the table in one transaction (`nft -f` applies a file atomically), so stale
+ * per-pod chains never survive and a packet sees either the old rules or the new.
+ */
+import { createHash } from 'node:crypto';
+import { labelSelectorFromObject, type LabelSelector, type LabelSelectorObject } from '../../../api/meta/labels.js';
+import { effectivePolicyTypes, type NetworkPolicy, type NetworkPolicyPeer, type NetworkPolicyPort, type PolicyProtocol } from './network-policy.js';
+import type { PolicyNamespace, PolicyPod } from './policy-pod.js';
+
+/** NetworkPolicyRulesSpec is everything the table is built from. */
+export interface NetworkPolicyRulesSpec {
+  /** nftables table name (family ip). */
+  readonly table: string;
+  readonly policies: readonly NetworkPolicy[];
+  /** Every pod on the pod network, on any node: the peers policies select. */
+  readonly pods: readonly PolicyPod[];
+  readonly namespaces: readonly PolicyNamespace[];
+  /** The addresses of this node's pods: the only pods whose traffic this table filters. */
+  readonly localPodIPs: ReadonlySet<string>;
+}
+
+/** NetworkPolicyRules is the script and what was noticed while building it. */
+export interface NetworkPolicyRules {
+  /** The whole `nft -f -` script. */
+  readonly script: string;
+  /** Local pods isolated for ingress / egress, as `namespace/name`. */
+  readonly isolatedIngress: readonly string[];
+  readonly isolatedEgress: readonly string[];
+  /** Parts of policies that could not be enforced as written (bad selector, bad CIDR), one line each. */
+  readonly problems: readonly string[];
+}
+
+const PROTOCOLS: Readonly<Record<PolicyProtocol, string>> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' };
+const TABLE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/;
+const DNS_NAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+
+/** A resolved peer: anything, some pods, or an address block. */
+type Peer = { readonly kind: 'any' } | { readonly kind: 'pods'; readonly pods: readonly PolicyPod[] } | { readonly kind: 'block'; readonly cidr: Cidr; readonly except: readonly Cidr[] };
+
+interface Cidr {
+  readonly network: number;
+  readonly bits: number;
+}
+
+type Direction = 'ingress' | 'egress';
+
+/** networkPolicyRules builds the table script for `spec`. */
+export function networkPolicyRules(spec: NetworkPolicyRulesSpec): NetworkPolicyRules {
+  if (!TABLE_NAME.test(spec.table)) throw new Error(`Cannot use "${spec.table}" as the nftables table: want up to 64 letters, digits, "-" or "_"`);
+  return new RuleBuilder(spec).build();
+}
+
+/** RuleBuilder holds the indexes one build needs (namespace labels, compiled selectors). */
+class RuleBuilder {
+  readonly #spec: NetworkPolicyRulesSpec;
+  readonly #nsLabels = new Map<string, Readonly<Record<string, string>>>();
+  readonly #pods: readonly PolicyPod[];
+  readonly #problems: string[] = [];
+
+  constructor(spec: NetworkPolicyRulesSpec) {
+    this.#spec = spec;
+    for (const ns of spec.namespaces) this.#nsLabels.set(ns.name, ns.labels);
+    this.#pods = [...spec.pods].sort((a, b) => key(a).localeCompare(key(b)));
+  }
+
+  build(): NetworkPolicyRules {
+    const chains: string[] = [];
+    const ingressJumps = new Map<string, string>();
+    const egressJumps = new Map<string, string>();
+    const isolatedIngress: string[] = [];
+    const isolatedEgress: string[] = [];
+    const policies = this.#spec.policies
+      .map((p) => ({ policy: p, target: this.#selector(p.spec?.podSelector ?? {}, `${policyName(p)}: spec.podSelector`) }))
+      .filter((p): p is { policy: NetworkPolicy; target: LabelSelector } => p.target !== undefined)
+      .sort((a, b) => policyName(a.policy).localeCompare(policyName(b.policy)));
+    for (const pod of this.#pods) {
+      if (!this.#spec.localPodIPs.has(pod.ip)) continue;
+      const selecting = policies.filter((p) => p.policy.metadata?.namespace === pod.namespace && p.target.matches(pod.labels)).map((p) => p.policy);
+      for (const direction of ['ingress', 'egress'] as const) {
+        const type = direction === 'ingress' ? 'Ingress' : 'Egress';
+        const applying = selecting.filter((p) => effectivePolicyTypes(p.spec ?? {}).has(type));
+        if (applying.length === 0) continue;
+        const jumps = direction === 'ingress' ? ingressJumps : egressJumps;
+        if (jumps.has(pod.ip)) {
+          this.#problems.push(`${key(pod)}: address ${pod.ip} is also another local pod's; only the first is isolated`);
+          continue;
+        }
+        const chain = chainName(direction, pod);
+        jumps.set(pod.ip, chain);
+        (direction === 'ingress' ? isolatedIngress : isolatedEgress).push(key(pod));
+        chains.push(...this.#podChain(direction, pod, chain, applying));
+      }
+    }
+    const script = [
+      // Create-then-delete makes the delete succeed whether or not the table existed; the new table follows in the
+      // same transaction.
+      `table ip ${this.#spec.table} {}`,
+      `delete table ip ${this.#spec.table}`,
+      `table ip ${this.#spec.table} {`,
+      ...chains,
+      '\tchain forward {',
+      '\t\ttype filter hook forward priority filter; policy accept;',
+      '\t\tct state established,related accept',
+      // Egress first: a packet between two local pods must pass its sender's egress chain (which returns) and then
+      // its receiver's ingress chain.
+      ...(egressJumps.size > 0 ? [`\t\tip saddr vmap { ${vmapElements(egressJumps)} }`] : []),
+      ...(ingressJumps.size > 0 ? [`\t\tip daddr vmap { ${vmapElements(ingressJumps)} }`] : []),
+      '\t}',
+      '}',
+      '',
+    ].join('\n');
+    return { script, isolatedIngress, isolatedEgress, problems: this.#problems };
+  }
+
+  /** #podChain renders one isolated pod's chain: an allow line per (peer, port) pair of every rule, then drop. */
+  #podChain(direction: Direction, pod: PolicyPod, chain: string, policies: readonly NetworkPolicy[]): string[] {
+    // Allowed ingress is final for this hook; allowed egress returns so the receiver's ingress chain still runs.
+    const verdict = direction === 'ingress' ? 'accept' : 'return';
+    const lines: string[] = [];
+    const seen = new Set<string>();
+    for (const policy of policies) {
+      const rules = (direction === 'ingress' ? policy.spec?.ingress : policy.spec?.egress) ?? [];
+      rules.forEach((rule, i) => {
+        const where = `${policyName(policy)} ${direction}[${i}]`;
+        const rawPeers = direction === 'ingress' ? (rule as { from?: NetworkPolicyPeer[] }).from : (rule as { to?: NetworkPolicyPeer[] }).to;
+        const peers: Peer[] = rawPeers && rawPeers.length > 0 ? rawPeers.map((p, j) => this.#peer(policy, p, `${where}.peer[${j}]`)).filter((p): p is Peer => p !== undefined) : [{ kind: 'any' }];
+        const ports: (NetworkPolicyPort | undefined)[] = rule.ports && rule.ports.length > 0 ? rule.ports : [undefined];
+        for (const peer of peers) {
+          for (const port of ports) {
+            const match = this.#match(direction, pod, peer, port, where);
+            if (match === undefined) continue;
+            const line = `\t\t${match}${match ? ' ' : ''}${verdict} comment "${where}"`;
+            const dedupKey = `${match} ${verdict}`;
+            if (seen.has(dedupKey)) continue;
+            seen.add(dedupKey);
+            lines.push(line);
+          }
+        }
+      });
+    }
+    return [`\tchain ${chain} {`, ...lines, '\t\tdrop', '\t}'];
+  }
+
+  /**
+   * #match renders the match of one (peer, port) pair, '' for "everything", or undefined when the pair can match
+   * nothing (no pod selected, a named port nobody declares).
+   */
+  #match(direction: Direction, pod: PolicyPod, peer: Peer, port: NetworkPolicyPort | undefined, where: string): string | undefined {
+    const addr = direction === 'ingress' ? 'saddr' : 'daddr';
+    const protocol = port?.protocol && PROTOCOLS[port.protocol] ? port.protocol : 'TCP';
+    const l4 = PROTOCOLS[protocol];
+    if (port !== undefined && typeof port.port === 'string') {
+      if (direction === 'ingress') {
+        const n = resolveNamedPort(pod, port.port, protocol);
+        if (n === undefined) return undefined;
+        return join(this.#peerMatch(addr, peer), `${l4} dport ${n}`);
+      }
+      // Egress: the name means a different number on each destination pod.
+      const name = port.port;
+      const pairs = this.#peerPods(peer)
+        .map((p) => ({ ip: p.ip, n: resolveNamedPort(p, name, protocol) }))
+        .filter((x): x is { ip: string; n: number } => x.n !== undefined);
+      if (pairs.length === 0) return undefined;
+      const elements = [...new Set(pairs.map((x) => `${x.ip} . ${x.n}`))].sort(compareAddrPort);
+      return `ip daddr . ${l4} dport { ${elements.join(', ')} }`;
+    }
+    const peerMatch = this.#peerMatch(addr, peer);
+    if (peerMatch === undefined) return undefined;
+    if (port === undefined) return peerMatch;
+    if (port.port === undefined) return join(peerMatch, `meta l4proto ${l4}`);
+    const start = port.port;
+    if (!validPort(start)) {
+      this.#problems.push(`${where}: port ${String(start)} is not a port number`);
+      return undefined;
+    }
+    if (port.endPort !== undefined && port.endPort !== start) {
+      if (!validPort(port.endPort) || port.endPort < start) {
+        this.#problems.push(`${where}: endPort ${String(port.endPort)} does not end a range from ${start}`);
+        return undefined;
+      }
+      return join(peerMatch, `${l4} dport ${start}-${port.endPort}`);
+    }
+    return join(peerMatch, `${l4} dport ${start}`);
+  }
+
+  /** #peerMatch renders an address match for a peer: '' for any, undefined when it selects no pod. */
+  #peerMatch(addr: 'saddr' | 'daddr', peer: Peer): string | undefined {
+    if (peer.kind === 'any') return '';
+    if (peer.kind === 'block') {
+      const except = peer.except.filter((e) => e.bits >= peer.cidr.bits && contains(peer.cidr, e.network));
+      return `ip ${addr} ${formatCidr(peer.cidr)}` + (except.length > 0 ? ` ip ${addr} != { ${except.map(formatCidr).join(', ')} }` : '');
+    }
+    const ips = [...new Set(peer.pods.map((p) => p.ip))].sort(compareIPv4);
+    if (ips.length === 0) return undefined;
+    return `ip ${addr} { ${ips.join(', ')} }`;
+  }
+
+  /** #peerPods lists the known pods a peer covers (for resolving named egress ports). */
+  #peerPods(peer: Peer): readonly PolicyPod[] {
+    if (peer.kind === 'pods') return peer.pods;
+    if (peer.kind === 'any') return this.#pods;
+    return this.#pods.filter((p) => {
+      const ip = parseIPv4(p.ip);
+      return ip !== undefined && contains(peer.cidr, ip) && !peer.except.some((e) => contains(e, ip));
+    });
+  }
+
+  /** #peer resolves a peer of `policy`; undefined (and a problem noted) when it cannot be enforced as written. */
+  #peer(policy: NetworkPolicy, peer: NetworkPolicyPeer, where: string): Peer | undefined {
+    if (peer.ipBlock) {
+      const cidr = parseCidr(peer.ipBlock.cidr);
+      if (cidr === 'ipv6') return undefined; // This table is IPv4; an IPv6 block can match none of its packets.
+      if (cidr === undefined) {
+        this.#problems.push(`${where}: ipBlock.cidr "${peer.ipBlock.cidr}" is not a CIDR`);
+        return undefined;
+      }
+      const except: Cidr[] = [];
+      for (const e of peer.ipBlock.except ?? []) {
+        const c = parseCidr(e);
+        if (c === 'ipv6') continue;
+        if (c === undefined) {
+          // Failing closed: without the exception the block would allow more than written.
+          this.#problems.push(`${where}: ipBlock.except "${e}" is not a CIDR`);
+          return undefined;
+        }
+        except.push(c);
+      }
+      return { kind: 'block', cidr, except };
+    }
+    if (!peer.podSelector && !peer.namespaceSelector) return { kind: 'any' };
+    const podSel = peer.podSelector ? this.#selector(peer.podSelector, `${where}.podSelector`) : undefined;
+    const nsSel = peer.namespaceSelector ? this.#selector(peer.namespaceSelector, `${where}.namespaceSelector`) : undefined;
+    if ((peer.podSelector && !podSel) || (peer.namespaceSelector && !nsSel)) return undefined;
+    const home = policy.metadata?.namespace ?? '';
+    const pods = this.#pods.filter((p) => (nsSel ? nsSel.matches(this.#nsLabels.get(p.namespace) ?? {}) : p.namespace === home) && (podSel ? podSel.matches(p.labels) : true));
+    return { kind: 'pods', pods };
+  }
+
+  #selector(sel: LabelSelectorObject, where: string): LabelSelector | undefined {
+    try {
+      return labelSelectorFromObject(sel);
+    } catch (err) {
+      this.#problems.push(`${where}: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+}
+
+function key(p: { namespace: string; name: string }): string {
+  return `${p.namespace}/${p.name}`;
+}
+
+function policyName(p: NetworkPolicy): string {
+  return `${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`.replace(/[^\w./-]/g, '_');
+}
+
+/**
+ * chainName: `ingress_<namespace>_<pod>` (names are DNS names, so `_` cannot occur in them and the split is
+ * unambiguous) — readable in `nft list`; a hash when the names are odd or too long for nftables (256).
+ */
+function chainName(direction: Direction, pod: PolicyPod): string {
+  const readable = `${direction}_${pod.namespace}_${pod.name}`;
+  if (DNS_NAME.test(pod.namespace) && DNS_NAME.test(pod.name) && readable.length <= 200) return readable;
+  return `${direction}_${createHash('sha256').update(key(pod)).digest('hex').slice(0, 16)}`;
+}
+
+function vmapElements(jumps: ReadonlyMap<string, string>): string {
+  return [...jumps.keys()]
+    .sort(compareIPv4)
+    .map((ip) => `${ip} : jump ${jumps.get(ip) ?? ''}`)
+    .join(', ');
+}
+
+function join(a: string | undefined, b: string): string | undefined {
+  if (a === undefined) return undefined;
+  return a ? `${a} ${b}` : b;
+}
+
+function resolveNamedPort(pod: PolicyPod, name: string, protocol: PolicyProtocol): number | undefined {
+  return pod.ports.find((p) => p.name === name && p.protocol === protocol)?.containerPort;
+}
+
+function validPort(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65535;
+}
+
+function parseIPv4(ip: string): number | undefined {
+  const c = parseCidr(ip);
+  return c === undefined || c === 'ipv6' || c.bits !== 32 ? undefined : c.network;
+}
+
+/** parseCidr reads an IPv4 CIDR (or plain address, as /32) and clears host bits; 'ipv6' for an IPv6 one. */
+function parseCidr(s: string): Cidr | 'ipv6' | undefined {
+  if (s.includes(':')) return 'ipv6';
+  const m = IPV4_CIDR.exec(s.trim());
+  if (!m) return undefined;
+  const octets = m.slice(1, 5).map(Number);
+  const bits = m[5] === undefined ? 32 : Number(m[5]);
+  if (octets.some((o) => o > 255) || bits > 32) return undefined;
+  const ip = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return { network: (ip & mask) >>> 0, bits };
+}
+
+function contains(c: Cidr, ip: number): boolean {
+  const mask = c.bits === 0 ? 0 : (0xffffffff << (32 - c.bits)) >>> 0;
+  return ((ip & mask) >>> 0) === c.network;
+}
+
+function formatCidr(c: Cidr): string {
+  const ip = [24, 16, 8, 0].map((s) => (c.network >>> s) & 255).join('.');
+  return c.bits === 32 ? ip : `${ip}/${c.bits}`;
+}
+
+function compareIPv4(a: string, b: string): number {
+  return (parseIPv4(a) ?? 0) - (parseIPv4(b) ?? 0);
+}
+
+function compareAddrPort(a: string, b: string): number {
+  const [ia = '', pa = '0'] = a.split(' . ');
+  const [ib = '', pb = '0'] = b.split(' . ');
+  return compareIPv4(ia, ib) || Number(pa) - Number(pb);
+}
