@@ -4,6 +4,7 @@
  * Error naming the command and its stderr.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /** runWithInput runs `cmd args` with `input` on stdin and resolves with its stdout, or rejects with its stderr. */
 export function runWithInput(cmd: string, args: readonly string[], input = ''): Promise<string> {
@@ -36,4 +37,14 @@ export async function bridgeBatch(lines: readonly string[]): Promise<void> {
 export async function ipJson<T>(cmd: 'ip' | 'bridge', args: readonly string[]): Promise<T[]> {
   const out = (await runWithInput(cmd, ['-j', ...args])).trim();
   return out === '' ? [] : (JSON.parse(out) as T[]);
+}
+
+/**
+ * linkExists tells whether this process's network namespace has a link named `name`. It reads /proc/self/net/dev,
+ * which always shows the caller's namespace; /sys/class/net shows the namespace of whoever mounted /sys, which is
+ * not ours when an agent runs inside a node host's namespace (`nsenter --net`).
+ */
+export function linkExists(name: string): boolean {
+  const table = readFileSync('/proc/self/net/dev', 'utf8');
+  return table.split('\n').slice(2).some((line) => line.slice(0, line.indexOf(':')).trim() === name);
 }

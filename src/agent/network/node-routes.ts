@@ -13,13 +13,12 @@
  *  - A failed pass is logged and retried at the next event or resync; it never stops the agent.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import type { Clock, Timer } from '../../base/clock/clock.js';
 import type { Logger } from '../../base/log/logger.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import { SharedInformer } from '../../client/informer/shared-informer.js';
 import type { RestClient } from '../../client/rest-client.js';
-import { bridgeBatch, ipBatch, ipJson } from './ip-command.js';
+import { bridgeBatch, ipBatch, ipJson, linkExists } from './ip-command.js';
 import { planNodeRoutes, ROUTE_PROTOCOL, routeCommands, VTEP_MAC_ANNOTATION, vtepMac, VXLAN_OVERHEAD, type HostRouteState, type RouteNode } from './route-plan.js';
 
 /** NodeRouteControllerConfig configures the routes of one node. */
@@ -161,7 +160,7 @@ async function connectedSubnets(device: string): Promise<string[]> {
 /** hostRouteState reads our routes and the VXLAN device's neighbours and FDB entries. */
 async function hostRouteState(device: string): Promise<HostRouteState> {
   const routes = await ipJson<{ dst: string; gateway?: string; dev?: string }>('ip', ['-4', 'route', 'show', 'proto', String(ROUTE_PROTOCOL)]);
-  const vxlanDevice = existsSync(`/sys/class/net/${device}`);
+  const vxlanDevice = linkExists(device);
   if (!vxlanDevice) return { routes, vxlanDevice, neighbours: [], fdb: [] };
   const neighbours = (await ipJson<{ dst: string; lladdr?: string }>('ip', ['-4', 'neigh', 'show', 'dev', device])).filter((n) => n.lladdr !== undefined);
   const fdb = await ipJson<{ mac: string; dst?: string }>('bridge', ['fdb', 'show', 'dev', device]);
