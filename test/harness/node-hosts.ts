@@ -140,3 +140,29 @@ async function tearDown(server: TestCluster | undefined, plan: NodeHostsPlan, ag
   await destroyNodeHosts(plan);
   await server?.stop();
 }
+
+/** webPod serves "hello-from-<name>" on 8080 and logs each client's address (httpd -v). */
+export function webPod(name: string, nodeName: string, hostPort?: number): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: {
+      nodeName,
+      terminationGracePeriodSeconds: 1,
+      containers: [{ name: 'httpd', image: 'busybox', command: ['sh', '-c', `mkdir -p /www && echo hello-from-${name} > /www/index.html && exec httpd -f -v -p 8080 -h /www`], ports: [{ containerPort: 8080, ...(hostPort ? { hostPort } : {}) }] }],
+    },
+  });
+}
+
+/** clientPod fetches http://<ip>:8080/ of each target once a second and prints "<ip>: <last line>". */
+export function clientPod(name: string, nodeName: string, targets: readonly string[]): string {
+  // (busybox-static's wget crashes on this machine; nc speaks HTTP/1.0 well enough.)
+  const loop = targets.map((ip) => `echo "${ip}: $(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${ip} 8080 | tail -n 1)"`).join('; ');
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: { nodeName, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', `while true; do ${loop}; sleep 1; done`] }] },
+  });
+}

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { containerHostMissing } from '../harness/host-tools.js';
-import { NodeHostsCluster } from '../harness/node-hosts.js';
+import { clientPod, NodeHostsCluster, webPod } from '../harness/node-hosts.js';
 import { waitForPodPhase } from '../harness/pods.js';
 import { eventually } from '../harness/test-cluster.js';
 import { inCidr } from '../../src/agent/network/route-plan.js';
@@ -18,32 +18,6 @@ const skip = containerHostMissing();
 interface PodJson {
   status?: { phase?: string; podIP?: string; hostIP?: string };
   spec?: { nodeName?: string };
-}
-
-/** webPod serves "hello-from-<name>" on 8080 and logs each client's address (httpd -v). */
-export function webPod(name: string, nodeName: string, hostPort?: number): string {
-  return JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name },
-    spec: {
-      nodeName,
-      terminationGracePeriodSeconds: 1,
-      containers: [{ name: 'httpd', image: 'busybox', command: ['sh', '-c', `mkdir -p /www && echo hello-from-${name} > /www/index.html && exec httpd -f -v -p 8080 -h /www`], ports: [{ containerPort: 8080, ...(hostPort ? { hostPort } : {}) }] }],
-    },
-  });
-}
-
-/** clientPod fetches http://<ip>:8080/ of each target once a second and prints "<ip>: <last line>". */
-export function clientPod(name: string, nodeName: string, targets: readonly string[]): string {
-  // (busybox-static's wget crashes on this machine; nc speaks HTTP/1.0 well enough.)
-  const loop = targets.map((ip) => `echo "${ip}: $(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${ip} 8080 | tail -n 1)"`).join('; ');
-  return JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name },
-    spec: { nodeName, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', `while true; do ${loop}; sleep 1; done`] }] },
-  });
 }
 
 void describe('several nodes on one machine, hosts on one link (host-gw)', { skip }, () => {
