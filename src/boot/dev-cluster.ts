@@ -196,8 +196,9 @@ async function stopPid(pid: number | undefined): Promise<void> {
 export async function deleteDevCluster(dataDir: string, log: Logger): Promise<boolean> {
   const state = readDevClusterState(dataDir);
   if (!state) return false;
+  // All at once: each agent takes seconds to shut down.
+  await Promise.all(state.agents.map((a) => stopPid(a.pid)));
   for (const a of state.agents) {
-    await stopPid(a.pid);
     // The pod bridge and nftables table live in the host's namespace and go with it; the clean-up below runs in the
     // root namespace, where a bridge of that name (tkube0) would be someone else's.
     rmSync(join(a.dataDir, 'agent', 'network', 'network.json'), { force: true });

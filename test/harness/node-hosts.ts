@@ -130,10 +130,10 @@ export class NodeHostsCluster {
 }
 
 async function tearDown(server: TestCluster | undefined, plan: NodeHostsPlan, agents: readonly HostAgent[]): Promise<void> {
-  for (const a of agents) {
-    const netns = sandboxNetns(a.dataDir);
-    await a.stop();
-    cleanUpRuncNode(a.dataDir, netns);
+  const netns = agents.map((a) => sandboxNetns(a.dataDir));
+  await Promise.all(agents.map((a) => a.stop()));
+  for (const [i, a] of agents.entries()) {
+    cleanUpRuncNode(a.dataDir, netns[i] ?? []);
     rmSync(a.dataDir, { recursive: true, force: true });
   }
   // The pods' bridges, nftables tables and routes live in the hosts' namespaces and go with them.
