@@ -87,7 +87,9 @@ export class NodeRouteController {
   async start(): Promise<void> {
     await this.#c.client.patch({ version: 'v1', resource: 'nodes', name: this.#c.nodeName }, 'merge', { metadata: { annotations: { [VTEP_MAC_ANNOTATION]: this.mac } } });
     const wake = (): void => this.#enqueue();
-    this.#informer.addEventHandler({ onAdd: wake, onUpdate: wake, onDelete: wake });
+    // Status heartbeats update every Node every few seconds; only a change of what routing reads needs a pass.
+    const changed = (a: KubeObject, b: KubeObject): void => void (JSON.stringify(toRouteNode(a)) !== JSON.stringify(toRouteNode(b)) && wake());
+    this.#informer.addEventHandler({ onAdd: wake, onUpdate: changed, onDelete: wake });
     this.#running = this.#informer.run(this.#abort.signal);
     await this.#informer.waitForSync(this.#abort.signal);
     this.#enqueue();
