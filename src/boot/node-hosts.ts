@@ -16,7 +16,8 @@
  */
 import { createHash } from 'node:crypto';
 import { formatIPv4 } from '../agent/pod-ip-allocator.js';
-import { ipBatch, linkExists, runWithInput } from '../agent/network/ip-command.js';
+import { ipBatch, ipJson, linkExists, runWithInput } from '../agent/network/ip-command.js';
+import { cidrsOverlap } from '../agent/network/route-plan.js';
 
 /** NodeHostsSpec describes the hosts to make. */
 export interface NodeHostsSpec {
@@ -92,6 +93,12 @@ export function planNodeHosts(spec: NodeHostsSpec): NodeHostsPlan {
 
 /** createNodeHosts makes the bridge and the hosts (what exists already is kept). */
 export async function createNodeHosts(plan: NodeHostsPlan): Promise<void> {
+  // A subnet this machine already routes elsewhere (another cluster's hosts, a real network) would be shadowed.
+  const routes = await ipJson<{ dst?: string; dev?: string }>('ip', ['-4', 'route', 'show']);
+  for (const gw of plan.gateways) {
+    const clash = routes.find((r) => r.dev !== plan.bridge && r.dst !== undefined && r.dst !== 'default' && cidrsOverlap(r.dst, gw));
+    if (clash) throw new Error(`Cannot use hosts subnet ${gw}: this machine already routes ${clash.dst ?? ''} via ${clash.dev ?? '?'} (pick another)`);
+  }
   const root: string[] = [];
   if (!linkExists(plan.bridge)) root.push(`link add ${plan.bridge} mtu ${plan.mtu} type bridge`);
   for (const gw of plan.gateways) root.push(`addr replace ${gw} dev ${plan.bridge}`);

@@ -22,6 +22,8 @@ void describe('tkube dev cluster', { skip }, () => {
   const dir = join(home, 'cluster');
   const kubeconfig = join(home, 'kubeconfig');
   const name = `it${randomBytes(3).toString('hex')}`;
+  // Apart from multi-node tests' hosts (172.20/172.21) and dev clusters' defaults (172.20–27).
+  const hostsSubnet = `172.28.${randomBytes(1)[0] ?? 0}.0/24`;
   const env = { ...process.env, HOME: home, KUBECONFIG: join(home, '.kube', 'config') };
   const tkube = (args: readonly string[]): ReturnType<typeof runCommand> => runCommand(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], { env, timeoutMs: 150_000 });
   const kubectl = async (args: readonly string[]): Promise<string> => {
@@ -38,7 +40,7 @@ void describe('tkube dev cluster', { skip }, () => {
   });
 
   void it('creates two Ready nodes on their own addresses, routed to each other', async () => {
-    const r = await tkube(['dev', 'cluster', 'create', '--nodes', '2', '--name', name, '--data-dir', dir, '--write-kubeconfig', kubeconfig, '--cluster-cidr', '10.249.0.0/16', '--disable-default-registry-endpoint']);
+    const r = await tkube(['dev', 'cluster', 'create', '--nodes', '2', '--name', name, '--data-dir', dir, '--write-kubeconfig', kubeconfig, '--cluster-cidr', '10.249.0.0/16', '--hosts-subnet', hostsSubnet, '--disable-default-registry-endpoint']);
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, new RegExp(`nodes ${name}-node-0, ${name}-node-1 Ready`));
     state = readDevClusterState(dir);

@@ -77,8 +77,8 @@ export function inCidr(ip: string, cidr: string): boolean {
   }
 }
 
-/** cidrsOverlap tells whether two IPv4 CIDRs share an address. */
-function cidrsOverlap(a: string, b: string): boolean {
+/** cidrsOverlap tells whether two IPv4 CIDRs (or addresses) share an address; false when either is unparsable. */
+export function cidrsOverlap(a: string, b: string): boolean {
   try {
     const x = parseCidr(a);
     const y = parseCidr(b);
