@@ -141,7 +141,7 @@ async function tearDown(server: TestCluster | undefined, plan: NodeHostsPlan, ag
   await server?.stop();
 }
 
-/** webPod serves "hello-from-<name>" on 8080 and logs each client's address (httpd -v). */
+/** webPod serves "hello-from-<name>" (and /big, 256 KiB of zeros) on 8080 and logs each client's address (httpd -v). */
 export function webPod(name: string, nodeName: string, hostPort?: number): string {
   return JSON.stringify({
     apiVersion: 'v1',
@@ -150,7 +150,7 @@ export function webPod(name: string, nodeName: string, hostPort?: number): strin
     spec: {
       nodeName,
       terminationGracePeriodSeconds: 1,
-      containers: [{ name: 'httpd', image: 'busybox', command: ['sh', '-c', `mkdir -p /www && echo hello-from-${name} > /www/index.html && exec httpd -f -v -p 8080 -h /www`], ports: [{ containerPort: 8080, ...(hostPort ? { hostPort } : {}) }] }],
+      containers: [{ name: 'httpd', image: 'busybox', command: ['sh', '-c', `mkdir -p /www && echo hello-from-${name} > /www/index.html && dd if=/dev/zero of=/www/big bs=1024 count=256 2>/dev/null && exec httpd -f -v -p 8080 -h /www`], ports: [{ containerPort: 8080, ...(hostPort ? { hostPort } : {}) }] }],
     },
   });
 }

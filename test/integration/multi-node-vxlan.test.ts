@@ -43,5 +43,9 @@ void describe('several nodes on one machine, hosts on different subnets (VXLAN)'
       log = await server.kubectlOk(['logs', 'client']);
       return log.includes(`${ipB}: hello-from-web-b`);
     }, 30_000).catch((err: unknown) => assert.fail(`${String(err)}; the client pod printed:\n${log.slice(-1000)}`));
+
+    // Full-size segments through the 1450-byte VXLAN device: path MTU discovery must work for a bulk transfer.
+    const big = await server.kubectlOk(['exec', 'client', '--', 'sh', '-c', `printf 'GET /big HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${ipB} 8080 | wc -c`]);
+    assert.ok(Number(big.trim()) > 256 * 1024, `got ${big.trim()} bytes of a 256 KiB response`);
   });
 });
