@@ -104,6 +104,8 @@ export interface NodeAgentBootConfig {
   readonly disableDefaultRegistryEndpoint?: boolean;
   /** `--container-log-max-size` / `--container-log-max-files`. @default 10Mi and 5 */
   readonly containerLogs?: { readonly maxSizeBytes?: number; readonly maxFiles?: number };
+  /** `--cluster-cidr`: pod traffic leaving it is masqueraded; routes to other nodes stay inside it. @default "10.42.0.0/16" */
+  readonly clusterCidr?: string;
   /** How long to wait for the serving certificate to be approved and signed. @default 120 s */
   readonly certificateTimeoutMs?: number;
   readonly log: Logger;
@@ -135,6 +137,7 @@ export async function startNodeAgent(config: NodeAgentBootConfig): Promise<Runni
     ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}),
     ...(config.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
     ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}),
+    ...(config.clusterCidr ? { clusterCidr: config.clusterCidr } : {}),
     log: config.log,
   });
 }

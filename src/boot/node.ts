@@ -18,6 +18,7 @@ import { Kubelet } from '../agent/kubelet/kubelet.js';
 import { hostNodeStats } from '../agent/kubelet/node-stats.js';
 import { StatsProvider } from '../agent/kubelet/stats-provider.js';
 import { ProcessRuntime } from '../agent/runtime/process/process-runtime.js';
+import { NodeRouteController } from '../agent/network/node-routes.js';
 import { BridgeNetwork } from '../agent/network/bridge-network.js';
 import { PendingPodNetwork } from '../agent/network/pending-pod-network.js';
 import { NetworkPolicyController } from '../agent/network/policy/network-policy-controller.js';
@@ -271,6 +272,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     throw err;
   }
   let policies: { stop(): Promise<void> } | undefined;
+  let routes: NodeRouteController | undefined;
   if (network) {
     try {
       const podCidr = await waitForPodCidr(config.client, nodeName, config.podCidrTimeoutMs ?? 30_000);
@@ -285,9 +287,13 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       await bridge.start();
       network.resolve(bridge);
       policies = await startNetworkPolicy(config, agentDir, nodeName, clock);
+      // Pods on other nodes are reached through routes to their pod CIDRs (host-gw or VXLAN).
+      routes = new NodeRouteController({ client: config.client, nodeName, nodeIP: config.nodeIP, podCidr, clusterCidr: config.clusterCidr ?? '10.42.0.0/16', clock, log: config.log.child('routes') });
+      await routes.start();
     } catch (err) {
       const failure = new Error(`Cannot start the pod network: ${(err as Error).message}`);
       network.fail(failure);
+      await routes?.stop();
       await kubelet.stop();
       await server.stop();
       throw failure;
@@ -305,6 +311,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       network?.fail(new Error('the node is stopping'));
       // The policy table stays: the pods keep running, and so does their isolation.
       await policies?.stop();
+      await routes?.stop();
       await kubelet.stop();
       await server.stop();
       await runtime.close();

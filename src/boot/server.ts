@@ -46,6 +46,15 @@ async function openStorage(config: ServerConfig): Promise<Storage> {
   throw new Error(`Cannot use datastore "${ep}": only sqlite:// is supported in this version (etcd support is planned)`);
 }
 
+/**
+ * bindAddressSans adds a specific --bind-address to the serving certificate's names: the server and its clients
+ * dial that address (see clientHost), so a certificate without it would fail every connection.
+ */
+function bindAddressSans(bindAddress: string, sans: readonly string[]): string[] {
+  const specific = bindAddress !== '' && bindAddress !== '0.0.0.0' && bindAddress !== '::' && !sans.includes(bindAddress);
+  return specific ? [...sans, bindAddress] : [...sans];
+}
+
 function clientHost(bindAddress: string): string {
   if (bindAddress === '0.0.0.0' || bindAddress === '::' || bindAddress === '') return '127.0.0.1';
   return bindAddress.includes(':') ? `[${bindAddress}]` : bindAddress;
@@ -57,7 +66,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const kubernetesServiceIp = firstAddressOf(config.serviceCidr);
   const enabledAdmissionPlugins = selectAdmissionPlugins(config.enableAdmissionPlugins, config.disableAdmissionPlugins);
-  const certs = await ensureClusterCertificates({ dataDir: config.dataDir, extraSans: config.tlsSans, serviceIp: kubernetesServiceIp });
+  const certs = await ensureClusterCertificates({ dataDir: config.dataDir, extraSans: bindAddressSans(config.bindAddress, config.tlsSans), serviceIp: kubernetesServiceIp });
   const encryption = loadEncryptionConfig(config);
   const tokens = loadTokenAuthFile(config);
   const auditLog = openAuditLog(config, (err) => log.error('Cannot write audit event', { err: err instanceof Error ? err.message : String(err) }));

@@ -14,12 +14,13 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../../base/log/logger.js';
 import type { PortMapping } from '../cri/runtime-service.js';
 import { formatIPv4, parseIPv4Cidr } from '../pod-ip-allocator.js';
 import { HostLocalIpam } from './host-local-ipam.js';
+import { linkExists } from './ip-command.js';
 import { podNatTable } from './pod-nat-table.js';
 import type { PodNetwork, PodNetworkRequest, PodNetworkResult } from './pod-network.js';
 
@@ -100,7 +101,7 @@ export class BridgeNetwork implements PodNetwork {
   async #start(): Promise<void> {
     const record: NetworkRecord = { bridge: this.bridge, table: this.table, podCidr: this.#c.podCidr };
     writeJsonAtomic(join(this.#c.dir, 'network.json'), record);
-    const lines = existsSync(`/sys/class/net/${this.bridge}`) ? [] : [`link add ${this.bridge} mtu ${this.#mtu} type bridge`];
+    const lines = linkExists(this.bridge) ? [] : [`link add ${this.bridge} mtu ${this.#mtu} type bridge`];
     lines.push(`addr replace ${this.gateway}/${this.#prefix} dev ${this.bridge}`, `link set ${this.bridge} up`);
     await ipBatch(undefined, lines);
     writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
@@ -114,11 +115,11 @@ export class BridgeNetwork implements PodNetwork {
     const id = request.sandboxId;
     const hostVeth = hostVethName(id);
     const known = readJson<PodRecord>(this.#podPath(id));
-    if (known && existsSync(`/sys/class/net/${known.hostVeth}`)) return { ips: [known.ip] };
+    if (known && linkExists(known.hostVeth)) return { ips: [known.ip] };
     const ip = this.#ipam.allocate(id);
     try {
       // A veth left by an attempt that died half-way goes first, so `link add` below cannot clash.
-      if (existsSync(`/sys/class/net/${hostVeth}`)) await ipBatch(undefined, [`link del ${hostVeth}`]);
+      if (linkExists(hostVeth)) await ipBatch(undefined, [`link del ${hostVeth}`]);
       // Hairpin: a pod's packets sent to a node address and DNATed back to itself (its own hostPort, later its own
       // Service) must be allowed out of the bridge port they came in on.
       await ipBatch(undefined, [
@@ -141,7 +142,7 @@ export class BridgeNetwork implements PodNetwork {
     const id = request.sandboxId;
     const known = readJson<PodRecord>(this.#podPath(id));
     const hostVeth = known?.hostVeth ?? hostVethName(id);
-    if (existsSync(`/sys/class/net/${hostVeth}`)) await ipBatch(undefined, [`link del ${hostVeth}`]).catch((err: unknown) => this.#c.log.warn('Cannot delete veth', { veth: hostVeth, error: String(err) }));
+    if (linkExists(hostVeth)) await ipBatch(undefined, [`link del ${hostVeth}`]).catch((err: unknown) => this.#c.log.warn('Cannot delete veth', { veth: hostVeth, error: String(err) }));
     rmSync(this.#podPath(id), { force: true });
     this.#ipam.release(id);
     if (known?.portMappings.some((pm) => pm.hostPort)) await this.#writeTable();
@@ -173,7 +174,7 @@ export class BridgeNetwork implements PodNetwork {
 /** destroyBridgeNetwork removes what a BridgeNetwork made on the host (missing parts are fine). */
 export async function destroyBridgeNetwork(record: NetworkRecord): Promise<void> {
   if (TABLE_NAME.test(record.table)) await runWithInput('nft', ['-f', '-'], `table ip ${record.table} {}\ndelete table ip ${record.table}\n`).catch(() => undefined);
-  if (IFNAME.test(record.bridge) && existsSync(`/sys/class/net/${record.bridge}`)) await ipBatch(undefined, [`link del ${record.bridge}`]).catch(() => undefined);
+  if (IFNAME.test(record.bridge) && linkExists(record.bridge)) await ipBatch(undefined, [`link del ${record.bridge}`]).catch(() => undefined);
 }
 
 /** readNetworkRecord reads `network.json` of a BridgeNetwork dir, if there is one. */

@@ -69,6 +69,7 @@ async function runRealNode(f: AgentFlags, client: RestClient): Promise<{ names: 
     ...(f.privateRegistry ? { privateRegistry: resolve(f.privateRegistry) } : {}),
     ...(f.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
     certificateTimeoutMs: f.certificateTimeout * 1000,
+    clusterCidr: f.clusterCidr,
     ...(f.containerLogMaxSize !== undefined || f.containerLogMaxFiles !== undefined
       ? {
           containerLogs: {
@@ -146,7 +147,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--node-name <name>', 'the node name (with --nodes 1)')
     .option('--name-prefix <prefix>', 'node names are <prefix>0, <prefix>1, …', 'agent-')
     .option('--first-index <n>', 'index of the first node (picks its pod CIDR and address; keep ranges of agents apart)', count, 128)
-    .option('--cluster-cidr <cidr>', 'IP range pod CIDRs are cut from', '10.42.0.0/16')
+    .option('--cluster-cidr <cidr>', 'IP range pod CIDRs are cut from (simulated nodes); the cluster\'s pod range (a real node: masquerade and routes)', '10.42.0.0/16')
     .option('--node-cpu <quantity>', 'CPU capacity of each node', '4')
     .option('--node-memory <quantity>', 'memory capacity of each node', '16Gi')
     .option('--node-pods <n>', 'pod capacity of each node', '110')

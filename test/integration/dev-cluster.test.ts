@@ -1,0 +1,72 @@
+/**
+ * `tkube dev cluster create --nodes 2` starts a server and two runc nodes in network namespaces of their own (with
+ * their own addresses), all Ready, routed to each other (pods crossing nodes: multi-node.test.ts); `tkube dev cluster delete` removes every process,
+ * namespace, link and file it made.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { deleteDevCluster, readDevClusterState, type DevClusterState } from '../../src/boot/dev-cluster.js';
+import { newLogger } from '../../src/base/log/logger.js';
+import { containerHostMissing } from '../harness/host-tools.js';
+import { eventually, REPO_ROOT, runCommand } from '../harness/test-cluster.js';
+
+const skip = containerHostMissing();
+
+void describe('tkube dev cluster', { skip }, () => {
+  const home = mkdtempSync(join(tmpdir(), 'tkube-dev-it-'));
+  const dir = join(home, 'cluster');
+  const kubeconfig = join(home, 'kubeconfig');
+  const name = `it${randomBytes(3).toString('hex')}`;
+  // Apart from multi-node tests' hosts (172.20/172.21) and dev clusters' defaults (172.20–27).
+  const hostsSubnet = `172.28.${randomBytes(1)[0] ?? 0}.0/24`;
+  const env = { ...process.env, HOME: home, KUBECONFIG: join(home, '.kube', 'config') };
+  const tkube = (args: readonly string[]): ReturnType<typeof runCommand> => runCommand(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], { env, timeoutMs: 150_000 });
+  const kubectl = async (args: readonly string[]): Promise<string> => {
+    const r = await runCommand('kubectl', ['--kubeconfig', kubeconfig, ...args], { env: { ...env, KUBECACHEDIR: join(home, 'kubecache') } });
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  };
+  let state: DevClusterState | undefined;
+
+  after(async () => {
+    // Whatever a failed step left.
+    if (existsSync(dir)) await deleteDevCluster(dir, newLogger('test'));
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  void it('creates two Ready nodes on their own addresses, routed to each other', async () => {
+    const r = await tkube(['dev', 'cluster', 'create', '--nodes', '2', '--name', name, '--data-dir', dir, '--write-kubeconfig', kubeconfig, '--cluster-cidr', '10.249.0.0/16', '--hosts-subnet', hostsSubnet, '--disable-default-registry-endpoint']);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`nodes ${name}-node-0, ${name}-node-1 Ready`));
+    state = readDevClusterState(dir);
+    assert.ok(state);
+    const addresses = await kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.status.addresses[0].address} {end}']);
+    assert.deepEqual(addresses.trim().split(' ').sort(), state.plan.hosts.map((h) => h.address).sort());
+
+    // Each node routes to the other's pod CIDR through the other's host address (host-gw).
+    for (const [i, h] of state.plan.hosts.entries()) {
+      const other = state.plan.hosts[1 - i];
+      await eventually(() => execFileSync('ip', ['-n', h.netns, 'route', 'show', 'proto', '116']).toString().includes(`via ${other?.address ?? '-'}`), 20_000);
+    }
+  });
+
+  void it('deletes every process, namespace, link and file', async () => {
+    assert.ok(state);
+    const r = await tkube(['dev', 'cluster', 'delete', '--name', name, '--data-dir', dir]);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.equal(existsSync(dir), false);
+    const netns = execFileSync('ip', ['netns', 'list']).toString();
+    for (const h of state.plan.hosts) assert.ok(!netns.includes(h.netns), `${h.netns} removed`);
+    assert.ok(!execFileSync('ip', ['-o', 'link', 'show']).toString().includes(state.plan.bridge), `${state.plan.bridge} removed`);
+    for (const pid of [state.serverPid, ...state.agents.map((a) => a.pid)]) {
+      assert.ok(pid !== undefined, 'pid recorded');
+      // Gone, or a zombie waiting for its reaper (it was started detached by the create command, which exited).
+      assert.ok(!existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '), `process ${pid} ended`);
+    }
+  });
+});
