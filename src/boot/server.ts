@@ -169,6 +169,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}),
         ...(config.podNetwork ? { podNetwork: config.podNetwork } : {}),
         ...(config.podBridgeName ? { podBridgeName: config.podBridgeName } : {}),
+        ...(config.proxyMode ? { proxyMode: config.proxyMode } : {}),
+        ...(config.proxyMinSyncPeriodMs !== undefined ? { proxyMinSyncPeriodMs: config.proxyMinSyncPeriodMs } : {}),
         clusterCidr: config.clusterCidr,
         ...(config.defaultLocalStoragePath ? { localPathBase: config.defaultLocalStoragePath } : {}),
         log: log.child('kubelet'),
