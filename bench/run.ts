@@ -1,7 +1,7 @@
 /**
  * Runs the foundation benchmarks, one child process each, one after another.
  * Run: node --import tsx bench/run.ts [--only NAME[,NAME…]] (NAME: storage, creates, list, watch, watch-latency, authz,
- * ssa, cold-start, scheduler-1000, scheduler-5000, rollout, pod-start, scale)
+ * ssa, cold-start, scheduler-1000, scheduler-5000, rollout, pod-start, proxy-sync, scale)
  *
  * Every benchmark measures its reference in the same run and reports a ratio; this runner adds the targets,
  * prints one JSON line per benchmark (its figures plus `checks`), then a human summary, and records them in
@@ -107,6 +107,14 @@ const BENCHMARKS: readonly Benchmark[] = [
       { label: 'pod start p99 (ms)', path: 'podStartMs.p99', op: '<=', target: 250 },
       { label: '200 pods to Running vs `xargs -P 4 runc run` throughput', path: 'burstThroughputRatio', op: '>=', target: 0.8 },
       { label: 'idle node RSS: server with node minus server without (MB)', path: 'nodeRssShareMb', op: '<=', target: 80 },
+    ],
+  },
+  {
+    // Issue 7: the nftables service proxy (root, nft, ip; a network namespace of its own).
+    name: 'proxy-sync', script: 'proxy-sync.ts', args: [], timeoutMs: 300_000,
+    checks: [
+      { label: 'proxy sync of 1,000 Services × 10 endpoints (ms)', path: 'fullSyncMs', op: '<=', target: 1000 },
+      { label: 'proxy sync after one endpoint change on that set (ms)', path: 'endpointChangeMs', op: '<=', target: 50 },
     ],
   },
   {

@@ -13,7 +13,7 @@ import type { SharedInformer } from '../client/informer/shared-informer.js';
 import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
 import type { Proxier } from './proxier.js';
 import type { ProxySnapshot } from './proxy-state.js';
-import { buildProxySnapshot, type EndpointSliceObject, type ServiceObject } from './snapshot-builder.js';
+import { SnapshotBuilder, type EndpointSliceObject, type ServiceObject } from './snapshot-builder.js';
 import { SyncRunner } from './sync-runner.js';
 
 /** ServiceProxyConfig constructs a ServiceProxy. */
@@ -40,6 +40,8 @@ export class ServiceProxy {
   readonly #slices: SharedInformer<EndpointSliceObject>;
   readonly #runner: SyncRunner;
   readonly #stop = new AbortController();
+  /** Reuses the ServicePorts of unchanged Services, so a proxier can skip them by identity. */
+  readonly #builder = new SnapshotBuilder();
   #lastError = '';
   /** Wall time of the last successful sync and how long its proxier call took (metrics, benchmarks). */
   lastSync: { at: number; durationMs: number; servicePorts: number } | undefined;
@@ -68,7 +70,7 @@ export class ServiceProxy {
 
   /** snapshot builds the snapshot the next sync would program (from the informers' caches). */
   snapshot(): ProxySnapshot {
-    return buildProxySnapshot({
+    return this.#builder.build({
       nodeName: this.#c.nodeName,
       nodeIPs: this.#c.nodeIPs,
       clusterCidr: this.#c.clusterCidr,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { clusterEndpoints, externalEndpoints } from './proxy-state.js';
-import { buildProxySnapshot, DEFAULT_AFFINITY_SECONDS, type EndpointSliceObject, type ServiceObject } from './snapshot-builder.js';
+import { buildProxySnapshot, DEFAULT_AFFINITY_SECONDS, SnapshotBuilder, type EndpointSliceObject, type ServiceObject } from './snapshot-builder.js';
 
 const svc = (name: string, spec: ServiceObject['spec'], status?: ServiceObject['status']): ServiceObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'ns', name }, spec, ...(status ? { status } : {}) });
 type Ep = NonNullable<EndpointSliceObject['endpoints']>[number];
@@ -81,5 +81,18 @@ void describe('buildProxySnapshot', () => {
     assert.equal(plain?.nodePort, undefined);
     assert.equal(plain?.externalTrafficPolicyLocal, false);
     assert.equal(plain?.sessionAffinitySeconds, 60);
+  });
+
+  void it('hands back the same ServicePorts for Services whose objects kept their resourceVersions', () => {
+    const withRv = <T extends ServiceObject | EndpointSliceObject>(o: T, rv: string): T => ({ ...o, metadata: { ...o.metadata, resourceVersion: rv } });
+    const services = [withRv(svc('a', { clusterIP: '10.43.0.5', ports: [{ name: 'http', port: 80 }] }), '1'), withRv(svc('b', { clusterIP: '10.43.0.6', ports: [{ name: 'http', port: 80 }] }), '2')];
+    const slices = [withRv(slice('a', 'a-1', [ep('10.42.0.2', 'n1')]), '3'), withRv(slice('b', 'b-1', [ep('10.42.0.3', 'n1')]), '4')];
+    const builder = new SnapshotBuilder();
+    const input = { nodeName: 'n1', nodeIPs: [], clusterCidr: '10.42.0.0/16', services, endpointSlices: slices };
+    const first = builder.build(input);
+    const second = builder.build({ ...input, endpointSlices: [slices[0] as EndpointSliceObject, withRv(slice('b', 'b-1', [ep('10.42.0.4', 'n1')]), '5')] });
+    assert.equal(second.servicePorts[0], first.servicePorts[0], 'a unchanged: same object');
+    assert.notEqual(second.servicePorts[1], first.servicePorts[1]);
+    assert.equal(second.servicePorts[1]?.endpoints[0]?.ip, '10.42.0.4');
   });
 });

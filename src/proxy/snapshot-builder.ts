@@ -72,52 +72,97 @@ function protocolOf(p: string | undefined): ProxyProtocol | undefined {
 
 /** buildProxySnapshot turns Services and EndpointSlices into the node's ProxySnapshot (sorted by key: stable). */
 export function buildProxySnapshot(input: SnapshotInput): ProxySnapshot {
-  // Slices by "<namespace>/<service>", built once: the per-Service lookup is then O(its slices).
-  const slicesByService = new Map<string, EndpointSliceObject[]>();
-  for (const slice of input.endpointSlices) {
-    const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
-    if (!svc || (slice.addressType !== undefined && slice.addressType !== 'IPv4')) continue;
-    const key = `${slice.metadata?.namespace ?? ''}/${svc}`;
-    const list = slicesByService.get(key);
-    if (list) list.push(slice);
-    else slicesByService.set(key, [slice]);
-  }
-  const servicePorts: ProxyServicePort[] = [];
-  for (const svc of input.services) {
-    const spec = svc.spec;
-    if (!spec || spec.type === 'ExternalName') continue;
-    const clusterIPs = (spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])).filter(isIPv4);
-    if (clusterIPs.length === 0) continue; // headless ("None") or IPv6-only
-    const namespace = svc.metadata?.namespace ?? '';
-    const name = svc.metadata?.name ?? '';
-    const slices = slicesByService.get(`${namespace}/${name}`) ?? [];
-    const nodePortType = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
-    const affinity = spec.sessionAffinity === 'ClientIP' ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS) : undefined;
-    const loadBalancerIPs = spec.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(isIPv4) : [];
-    for (const port of spec.ports ?? []) {
-      const protocol = protocolOf(port.protocol);
-      if (!protocol || typeof port.port !== 'number') continue;
-      const portName = port.name ?? '';
-      servicePorts.push({
-        key: `${namespace}/${name}:${portName}`,
-        namespace,
-        name,
-        portName,
-        protocol,
-        clusterIPs,
-        port: port.port,
-        ...(nodePortType && port.nodePort ? { nodePort: port.nodePort } : {}),
-        externalIPs: (spec.externalIPs ?? []).filter(isIPv4),
-        loadBalancerIPs,
-        ...(affinity !== undefined ? { sessionAffinitySeconds: affinity } : {}),
-        externalTrafficPolicyLocal: spec.externalTrafficPolicy === 'Local' && (nodePortType || (spec.externalIPs?.length ?? 0) > 0),
-        internalTrafficPolicyLocal: spec.internalTrafficPolicy === 'Local',
-        endpoints: endpointsFor(slices, portName, protocol, input.nodeName),
-      });
+  return new SnapshotBuilder().build(input);
+}
+
+/**
+ * SnapshotBuilder builds snapshots like buildProxySnapshot, and hands back the same ProxyServicePort objects for a
+ * Service whose object and slices kept their resourceVersions, so the next steps (the nftables fragments) can
+ * skip unchanged Services by identity. Objects without a resourceVersion are always rebuilt.
+ */
+export class SnapshotBuilder {
+  readonly #cache = new Map<string, { signature: string; ports: ProxyServicePort[] }>();
+
+  build(input: SnapshotInput): ProxySnapshot {
+    // Slices by "<namespace>/<service>", built once: the per-Service lookup is then O(its slices).
+    const slicesByService = new Map<string, EndpointSliceObject[]>();
+    for (const slice of input.endpointSlices) {
+      const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
+      if (!svc || (slice.addressType !== undefined && slice.addressType !== 'IPv4')) continue;
+      const key = `${slice.metadata?.namespace ?? ''}/${svc}`;
+      const list = slicesByService.get(key);
+      if (list) list.push(slice);
+      else slicesByService.set(key, [slice]);
     }
+    const servicePorts: ProxyServicePort[] = [];
+    const seen = new Set<string>();
+    for (const svc of input.services) {
+      const key = `${svc.metadata?.namespace ?? ''}/${svc.metadata?.name ?? ''}`;
+      const slices = slicesByService.get(key) ?? [];
+      const signature = signatureOf(svc, slices, input.nodeName);
+      const cached = this.#cache.get(key);
+      let ports: ProxyServicePort[];
+      if (signature !== undefined && cached?.signature === signature) ports = cached.ports;
+      else {
+        ports = servicePortsOf(svc, slices, input.nodeName);
+        if (signature !== undefined) this.#cache.set(key, { signature, ports });
+      }
+      seen.add(key);
+      servicePorts.push(...ports);
+    }
+    for (const key of this.#cache.keys()) if (!seen.has(key)) this.#cache.delete(key);
+    servicePorts.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { nodeName: input.nodeName, nodeIPs: [...input.nodeIPs], clusterCidr: input.clusterCidr, servicePorts };
   }
-  servicePorts.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { nodeName: input.nodeName, nodeIPs: [...input.nodeIPs], clusterCidr: input.clusterCidr, servicePorts };
+}
+
+/** signatureOf names a Service's inputs by resourceVersions (undefined when one has none). */
+function signatureOf(svc: ServiceObject, slices: readonly EndpointSliceObject[], nodeName: string): string | undefined {
+  const rv = svc.metadata?.resourceVersion;
+  if (!rv) return undefined;
+  const parts: string[] = [];
+  for (const s of slices) {
+    const srv = s.metadata?.resourceVersion;
+    if (!srv) return undefined;
+    parts.push(`${s.metadata?.name ?? ''}@${srv}`);
+  }
+  return `${nodeName}|${rv}|${parts.sort().join(',')}`;
+}
+
+/** servicePortsOf turns one Service and its slices into its ServicePorts (none for headless and ExternalName). */
+function servicePortsOf(svc: ServiceObject, slices: readonly EndpointSliceObject[], nodeName: string): ProxyServicePort[] {
+  const out: ProxyServicePort[] = [];
+  const spec = svc.spec;
+  if (!spec || spec.type === 'ExternalName') return [];
+  const clusterIPs = (spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])).filter(isIPv4);
+  if (clusterIPs.length === 0) return []; // headless ("None") or IPv6-only
+  const namespace = svc.metadata?.namespace ?? '';
+  const name = svc.metadata?.name ?? '';
+  const nodePortType = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
+  const affinity = spec.sessionAffinity === 'ClientIP' ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS) : undefined;
+  const loadBalancerIPs = spec.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(isIPv4) : [];
+  for (const port of spec.ports ?? []) {
+    const protocol = protocolOf(port.protocol);
+    if (!protocol || typeof port.port !== 'number') continue;
+    const portName = port.name ?? '';
+    out.push({
+      key: `${namespace}/${name}:${portName}`,
+      namespace,
+      name,
+      portName,
+      protocol,
+      clusterIPs,
+      port: port.port,
+      ...(nodePortType && port.nodePort ? { nodePort: port.nodePort } : {}),
+      externalIPs: (spec.externalIPs ?? []).filter(isIPv4),
+      loadBalancerIPs,
+      ...(affinity !== undefined ? { sessionAffinitySeconds: affinity } : {}),
+      externalTrafficPolicyLocal: spec.externalTrafficPolicy === 'Local' && (nodePortType || (spec.externalIPs?.length ?? 0) > 0),
+      internalTrafficPolicyLocal: spec.internalTrafficPolicy === 'Local',
+      endpoints: endpointsFor(slices, portName, protocol, nodeName),
+    });
+  }
+  return out;
 }
 
 /** endpointsFor collects a Service port's endpoints from its slices (by port name and protocol), once each. */

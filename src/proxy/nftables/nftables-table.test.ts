@@ -32,12 +32,11 @@ void describe('nftables table', () => {
     assert.match(text, new RegExp(`10\\.43\\.0\\.5 \\. tcp \\. 80 : goto ${escape(svc[0] ?? '')}`));
     const rules = t.chains.get(svc[0] ?? '') ?? '';
     assert.match(rules, /^ip daddr 10\.43\.0\.5 ip saddr != 10\.42\.0\.0\/16 jump mark-for-masquerade$/m);
-    assert.match(rules, /^numgen random mod 2 vmap \{ 0 : goto sep-\S+, 1 : goto sep-\S+ \}$/m);
-    const seps = chainsOf(t, 'sep-');
-    assert.equal(seps.length, 2, 'the unready endpoint gets no chain');
-    const sep = t.chains.get(seps.find((s) => s.endsWith('10.42.0.2/8080')) ?? '') ?? '';
+    assert.match(rules, /^meta l4proto tcp dnat ip addr \. port to numgen random mod 2 map \{ 0 : 10\.42\.0\.2 \. 8080, 1 : 10\.42\.0\.3 \. 8080 \}$/m);
+    assert.deepEqual(chainsOf(t, 'sep-'), [], 'no endpoint chains without affinity');
     // Hairpin: an endpoint reaching itself through the Service is masqueraded.
-    assert.equal(sep, 'ip saddr 10.42.0.2 jump mark-for-masquerade\nmeta l4proto tcp dnat to 10.42.0.2:8080');
+    assert.deepEqual([...t.hairpin], ['10.42.0.2 . 10.42.0.2', '10.42.0.3 . 10.42.0.3']);
+    assert.match(text, /ct status dnat ip saddr \. ip daddr @hairpin-endpoints masquerade/);
     assert.match(text, /chain masquerading \{\n\t\tmeta mark & 0x00004000 == 0 return\n\t\tmeta mark set meta mark \^ 0x00004000\n\t\tmasquerade fully-random/);
     assert.match(text, /fib daddr type local meta l4proto \. th dport vmap @service-nodeports/);
   });
@@ -70,7 +69,7 @@ void describe('nftables table', () => {
     assert.doesNotMatch(rules, /^jump mark-for-masquerade$/m, 'Local: no masquerade for outside clients');
     assert.match(rules, /^ip saddr 10\.42\.0\.0\/16 goto svc-/m);
     const sve = /^goto (sve-\S+)$/m.exec(rules)?.[1] ?? '';
-    assert.match(t.chains.get(sve) ?? '', /^goto sep-\S+10\.42\.0\.3\/8080$/, 'only the local endpoint');
+    assert.equal(t.chains.get(sve), 'meta l4proto tcp dnat to 10.42.0.3:8080', 'only the local endpoint');
   });
 
   void it('keeps ClientIP affinity in one timed set per endpoint', () => {
@@ -91,7 +90,7 @@ void describe('nftables table', () => {
     const lines = diff.split('\n');
     assert.ok(lines.some((l) => /^flush chain ip t svc-\S+ns\/a\//.test(l)), 'a: rewritten');
     assert.ok(lines.some((l) => /^add chain ip t svc-\S+ns\/c\//.test(l)), 'c: added');
-    assert.ok(lines.some((l) => /^delete chain ip t sep-\S+10\.42\.0\.3\/8080$/.test(l)), 'a lost an endpoint');
+    assert.ok(lines.includes('delete element ip t hairpin-endpoints { 10.42.0.3 . 10.42.0.3, 10.42.0.4 . 10.42.0.4 }'), 'a lost an endpoint, b went');
     assert.ok(lines.some((l) => /^delete chain ip t svc-\S+ns\/b\//.test(l)), 'b: removed');
     assert.ok(lines.some((l) => /^delete element ip t service-ips \{ 10\.43\.0\.2 \. tcp \. 80 \}$/.test(l)));
     assert.ok(lines.some((l) => /^add element ip t service-ips \{ 10\.43\.0\.3 \. tcp \. 80 : goto svc-/.test(l)));

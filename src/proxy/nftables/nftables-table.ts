@@ -13,9 +13,10 @@
  *  - Per Service port: `svc-…` picks an endpoint with `numgen random mod N vmap` (after ClientIP affinity sets
  *    have had their say); `ext-…` is the entry for external traffic (masquerade unless externalTrafficPolicy is
  *    Local); `sve-…` holds the external endpoints when they differ from the cluster ones (traffic policies).
- *  - Per endpoint: `sep-…` marks hairpin traffic (an endpoint reaching itself) for masquerade, refreshes the
- *    affinity set, and DNATs.
- *  - Masquerade is a mark (0x4000) set in nat chains and acted on in `nat-postrouting`.
+ *  - The DNAT itself is a `numgen random mod N` map to `ip . port` in the Service chain; only Services with
+ *    ClientIP affinity get an endpoint chain `sep-…` each, which refreshes the affinity set and DNATs.
+ *  - Masquerade is a mark (0x4000) set in nat chains and acted on in `nat-postrouting`; hairpin traffic (an
+ *    endpoint reaching itself through its Service) is masqueraded there through the `hairpin-endpoints` set.
  *  - filter: new connections to a Service with no usable endpoints are rejected (TCP reset / ICMP port
  *    unreachable) from `no-endpoint-services` / `no-endpoint-nodeports`; external traffic to a Service that has
  *    endpoints but no local ones under externalTrafficPolicy Local is dropped.
@@ -47,6 +48,8 @@ export interface NftablesTable {
   readonly maps: ReadonlyMap<MapName, ReadonlyMap<string, string>>;
   /** ClientIP affinity sets: name → timeout in seconds. */
   readonly sets: ReadonlyMap<string, number>;
+  /** Elements of the `hairpin-endpoints` set (`ip . ip` per endpoint): an endpoint reaching itself is masqueraded. */
+  readonly hairpin: ReadonlySet<string>;
 }
 
 const PROTO = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' } as const;
@@ -67,81 +70,114 @@ function servicePortId(sp: ProxyServicePort): string {
   return `${sp.namespace}/${sp.name}/${PROTO[sp.protocol]}/${sp.portName || String(sp.port)}`;
 }
 
+/** Fragment is what one Service port adds to the table. */
+interface Fragment {
+  readonly cidr: string;
+  readonly chains: Map<string, string>;
+  readonly sets: Map<string, number>;
+  readonly hairpin: Set<string>;
+  readonly elements: [MapName, string, string][];
+}
+
+/**
+ * Fragments by ServicePort object: the ServiceProxy's snapshot builder hands the same object back for a Service
+ * that did not change, so a sync after one endpoint change re-renders one Service, not a thousand.
+ */
+const fragments = new WeakMap<ProxyServicePort, Fragment>();
+
 /** buildNftablesTable turns a snapshot into the table `name` (pure; stable for equal snapshots). */
 export function buildNftablesTable(name: string, snapshot: ProxySnapshot): NftablesTable {
   const cidr = snapshot.clusterCidr;
   const chains = new Map<string, string>();
   const sets = new Map<string, number>();
+  const hairpin = new Set<string>();
   const maps = new Map<MapName, Map<string, string>>(Object.keys(MAPS).map((m) => [m as MapName, new Map<string, string>()]));
-  const element = (map: MapName, key: string, verdict: string): void => {
-    const m = maps.get(map);
-    // Two Services claiming the same address and port: the first (by key) wins, as a map cannot hold both.
-    if (m && !m.has(key)) m.set(key, verdict);
-  };
   for (const sp of snapshot.servicePorts) {
     if (sp.clusterIPs.length === 0) continue;
-    const id = servicePortId(sp);
-    const suffix = chainSuffix(id);
-    const proto = PROTO[sp.protocol];
-    const cluster = clusterEndpoints(sp);
-    const external = externalEndpoints(sp);
-    const epChain = (ep: ProxyEndpoint): string => `sep-${chainSuffix(`${id}__${ep.ip}/${ep.port}`)}`;
-    const affinitySet = (ep: ProxyEndpoint): string => `aff-${shortHash(`${id}__${ep.ip}/${ep.port}`)}`;
-    // Endpoint chains: one per endpoint either path may use.
-    const used = new Map<string, ProxyEndpoint>();
-    for (const ep of [...cluster, ...external]) used.set(`${ep.ip}:${ep.port}`, ep);
-    for (const ep of used.values()) {
-      const rules = [`ip saddr ${ep.ip} jump mark-for-masquerade`];
-      if (sp.sessionAffinitySeconds !== undefined) {
-        sets.set(affinitySet(ep), sp.sessionAffinitySeconds);
-        rules.push(`update @${affinitySet(ep)} { ip saddr }`);
-      }
-      rules.push(`meta l4proto ${proto} dnat to ${ep.ip}:${ep.port}`);
-      chains.set(epChain(ep), rules.join('\n'));
+    let f = fragments.get(sp);
+    if (f?.cidr !== cidr) {
+      f = fragmentOf(sp, cidr);
+      fragments.set(sp, f);
     }
-    const pick = (eps: readonly ProxyEndpoint[]): string[] => {
-      const rules: string[] = [];
-      if (sp.sessionAffinitySeconds !== undefined) for (const ep of eps) rules.push(`ip saddr @${affinitySet(ep)} goto ${epChain(ep)}`);
+    for (const [k, v] of f.chains) chains.set(k, v);
+    for (const [k, v] of f.sets) sets.set(k, v);
+    for (const e of f.hairpin) hairpin.add(e);
+    for (const [map, key, verdict] of f.elements) {
+      const m = maps.get(map);
+      // Two Services claiming the same address and port: the first (by key) wins, as a map cannot hold both.
+      if (m && !m.has(key)) m.set(key, verdict);
+    }
+  }
+  return { name, staticText: staticChains(), chains, maps, sets, hairpin };
+}
+
+/** fragmentOf renders one Service port. */
+function fragmentOf(sp: ProxyServicePort, cidr: string): Fragment {
+  const fragment: Fragment = { cidr, chains: new Map(), sets: new Map(), hairpin: new Set(), elements: [] };
+  const { chains, sets, hairpin } = fragment;
+  const element = (map: MapName, key: string, verdict: string): void => void fragment.elements.push([map, key, verdict]);
+  const id = servicePortId(sp);
+  const suffix = chainSuffix(id);
+  const proto = PROTO[sp.protocol];
+  const cluster = clusterEndpoints(sp);
+  const external = externalEndpoints(sp);
+  const epChain = (ep: ProxyEndpoint): string => `sep-${chainSuffix(`${id}__${ep.ip}/${ep.port}`)}`;
+  const affinitySet = (ep: ProxyEndpoint): string => `aff-${shortHash(`${id}__${ep.ip}/${ep.port}`)}`;
+  for (const ep of [...cluster, ...external]) hairpin.add(`${ep.ip} . ${ep.ip}`);
+  const affinity = sp.sessionAffinitySeconds;
+  // Endpoint chains only where ClientIP affinity needs a place to remember the choice; otherwise the DNAT map
+  // sits in the Service's own chain (an endpoint chain each would be 10× the chains, and nft's time grows with them).
+  if (affinity !== undefined) {
+    for (const ep of [...cluster, ...external]) {
+      sets.set(affinitySet(ep), affinity);
+      chains.set(epChain(ep), `update @${affinitySet(ep)} { ip saddr }\nmeta l4proto ${proto} dnat to ${ep.ip}:${ep.port}`);
+    }
+  }
+  const pick = (eps: readonly ProxyEndpoint[]): string[] => {
+    if (affinity !== undefined) {
+      const rules = eps.map((ep) => `ip saddr @${affinitySet(ep)} goto ${epChain(ep)}`);
       if (eps.length === 1) rules.push(`goto ${epChain(eps[0] as ProxyEndpoint)}`);
       else rules.push(`numgen random mod ${eps.length} vmap { ${eps.map((ep, i) => `${i} : goto ${epChain(ep)}`).join(', ')} }`);
       return rules;
-    };
-    const svcChain = `svc-${suffix}`;
-    const ips = sp.clusterIPs.length === 1 ? (sp.clusterIPs[0] as string) : `{ ${sp.clusterIPs.join(', ')} }`;
-    if (cluster.length > 0) {
-      // Traffic from outside the pod network (the node itself, other hosts) is masqueraded so replies come back here.
-      chains.set(svcChain, [`ip daddr ${ips} ip saddr != ${cidr} jump mark-for-masquerade`, ...pick(cluster)].join('\n'));
-      for (const ip of sp.clusterIPs) element('service-ips', `${ip} . ${proto} . ${sp.port}`, `goto ${svcChain}`);
-    } else {
-      for (const ip of sp.clusterIPs) element('no-endpoint-services', `${ip} . ${proto} . ${sp.port}`, 'goto reject-chain');
     }
-    const externalAddrs = [...sp.externalIPs, ...sp.loadBalancerIPs];
-    if (externalAddrs.length === 0 && sp.nodePort === undefined) continue;
-    const extChain = `ext-${suffix}`;
-    if (external.length > 0) {
-      const sameAsCluster = external.length === cluster.length && external.every((e, i) => e === cluster[i]);
-      const target = sameAsCluster ? svcChain : `sve-${suffix}`;
-      if (!sameAsCluster) chains.set(target, pick(external).join('\n'));
-      const rules: string[] = [];
-      if (sp.externalTrafficPolicyLocal) {
-        // Client addresses are kept; but pods and the node itself may use any endpoint (masqueraded for the node),
-        // as upstream does, so that in-cluster clients are not black-holed on nodes without a local endpoint.
-        if (cluster.length > 0) rules.push(`ip saddr ${cidr} goto ${svcChain}`, 'fib saddr type local jump mark-for-masquerade', `fib saddr type local goto ${svcChain}`);
-        rules.push(`goto ${target}`);
-      } else {
-        rules.push('jump mark-for-masquerade', `goto ${target}`);
-      }
-      chains.set(extChain, rules.join('\n'));
-      for (const ip of externalAddrs) element('service-ips', `${ip} . ${proto} . ${sp.port}`, `goto ${extChain}`);
-      if (sp.nodePort !== undefined) element('service-nodeports', `${proto} . ${sp.nodePort}`, `goto ${extChain}`);
-    } else {
-      // No endpoint at all: reject as for cluster IPs; endpoints elsewhere but none here (policy Local): drop.
-      const verdict = cluster.length === 0 ? 'goto reject-chain' : 'drop';
-      for (const ip of externalAddrs) element('no-endpoint-services', `${ip} . ${proto} . ${sp.port}`, verdict);
-      if (sp.nodePort !== undefined) element('no-endpoint-nodeports', `${proto} . ${sp.nodePort}`, verdict);
-    }
+    if (eps.length === 1) return [`meta l4proto ${proto} dnat to ${eps[0]?.ip ?? ''}:${eps[0]?.port ?? 0}`];
+    return [`meta l4proto ${proto} dnat ip addr . port to numgen random mod ${eps.length} map { ${eps.map((ep, i) => `${i} : ${ep.ip} . ${ep.port}`).join(', ')} }`];
+  };
+  const svcChain = `svc-${suffix}`;
+  const ips = sp.clusterIPs.length === 1 ? (sp.clusterIPs[0] as string) : `{ ${sp.clusterIPs.join(', ')} }`;
+  if (cluster.length > 0) {
+    // Traffic from outside the pod network (the node itself, other hosts) is masqueraded so replies come back here.
+    chains.set(svcChain, [`ip daddr ${ips} ip saddr != ${cidr} jump mark-for-masquerade`, ...pick(cluster)].join('\n'));
+    for (const ip of sp.clusterIPs) element('service-ips', `${ip} . ${proto} . ${sp.port}`, `goto ${svcChain}`);
+  } else {
+    for (const ip of sp.clusterIPs) element('no-endpoint-services', `${ip} . ${proto} . ${sp.port}`, 'goto reject-chain');
   }
-  return { name, staticText: staticChains(), chains, maps, sets };
+  const externalAddrs = [...sp.externalIPs, ...sp.loadBalancerIPs];
+  if (externalAddrs.length === 0 && sp.nodePort === undefined) return fragment;
+  const extChain = `ext-${suffix}`;
+  if (external.length > 0) {
+    const sameAsCluster = external.length === cluster.length && external.every((e, i) => e === cluster[i]);
+    const target = sameAsCluster ? svcChain : `sve-${suffix}`;
+    if (!sameAsCluster) chains.set(target, pick(external).join('\n'));
+    const rules: string[] = [];
+    if (sp.externalTrafficPolicyLocal) {
+      // Client addresses are kept; but pods and the node itself may use any endpoint (masqueraded for the node),
+      // as upstream does, so that in-cluster clients are not black-holed on nodes without a local endpoint.
+      if (cluster.length > 0) rules.push(`ip saddr ${cidr} goto ${svcChain}`, 'fib saddr type local jump mark-for-masquerade', `fib saddr type local goto ${svcChain}`);
+      rules.push(`goto ${target}`);
+    } else {
+      rules.push('jump mark-for-masquerade', `goto ${target}`);
+    }
+    chains.set(extChain, rules.join('\n'));
+    for (const ip of externalAddrs) element('service-ips', `${ip} . ${proto} . ${sp.port}`, `goto ${extChain}`);
+    if (sp.nodePort !== undefined) element('service-nodeports', `${proto} . ${sp.nodePort}`, `goto ${extChain}`);
+  } else {
+    // No endpoint at all: reject as for cluster IPs; endpoints elsewhere but none here (policy Local): drop.
+    const verdict = cluster.length === 0 ? 'goto reject-chain' : 'drop';
+    for (const ip of externalAddrs) element('no-endpoint-services', `${ip} . ${proto} . ${sp.port}`, verdict);
+    if (sp.nodePort !== undefined) element('no-endpoint-nodeports', `${proto} . ${sp.nodePort}`, verdict);
+  }
+  return fragment;
 }
 
 /** staticChains: the base chains and helpers, the same for every snapshot. */
@@ -150,7 +186,7 @@ function staticChains(): string {
   return [
     chain('nat-prerouting', ['type nat hook prerouting priority -100; policy accept;', 'jump services']),
     chain('nat-output', ['type nat hook output priority -100; policy accept;', 'jump services']),
-    chain('nat-postrouting', ['type nat hook postrouting priority 100; policy accept;', 'jump masquerading']),
+    chain('nat-postrouting', ['type nat hook postrouting priority 100; policy accept;', 'ct status dnat ip saddr . ip daddr @hairpin-endpoints masquerade', 'jump masquerading']),
     chain('services', ['ip daddr . meta l4proto . th dport vmap @service-ips', 'fib daddr type local meta l4proto . th dport vmap @service-nodeports']),
     chain('mark-for-masquerade', [`meta mark set meta mark | ${hex(MASQUERADE_MARK)}`]),
     chain('masquerading', [`meta mark & ${hex(MASQUERADE_MARK)} == 0 return`, `meta mark set meta mark ^ ${hex(MASQUERADE_MARK)}`, 'masquerade fully-random']),
@@ -184,6 +220,9 @@ export function renderTable(t: NftablesTable): string {
     if (elements && elements.size > 0) out.push(`\t\telements = { ${[...elements].map(([k, v]) => `${k} : ${v}`).join(',\n\t\t\t')} }`);
     out.push('\t}');
   }
+  out.push('\tset hairpin-endpoints {', '\t\ttype ipv4_addr . ipv4_addr');
+  if (t.hairpin.size > 0) out.push(`\t\telements = { ${[...t.hairpin].join(',\n\t\t\t')} }`);
+  out.push('\t}');
   for (const [set, timeout] of t.sets) out.push(`\tset ${set} { ${setDecl(timeout)} }`);
   out.push(t.staticText.trimEnd());
   for (const [chain, rules] of t.chains) out.push(`\tchain ${chain} {\n\t\t${rules.replace(/\n/g, '\n\t\t')}\n\t}`);
@@ -206,15 +245,13 @@ export function renderTableDiff(prev: NftablesTable, next: NftablesTable): strin
     if (old === undefined) out.push(`add set ${t} ${set} { ${setDecl(timeout)} }`);
     else if (old !== timeout) return undefined; // a set's timeout cannot be changed in place
   }
-  const body: string[] = [];
+  // `add rule` lines rather than a `table { chain { … } }` block: nft parses them with a smaller cache.
   for (const [chain, rules] of next.chains) {
     const old = prev.chains.get(chain);
     if (old === rules) continue;
-    if (old === undefined) out.push(`add chain ${t} ${chain}`);
-    else out.push(`flush chain ${t} ${chain}`);
-    body.push(`\tchain ${chain} {\n\t\t${rules.replace(/\n/g, '\n\t\t')}\n\t}`);
+    out.push(old === undefined ? `add chain ${t} ${chain}` : `flush chain ${t} ${chain}`);
+    for (const rule of rules.split('\n')) out.push(`add rule ${t} ${chain} ${rule}`);
   }
-  if (body.length > 0) out.push(`table ${t} {`, ...body, '}');
   for (const map of Object.keys(MAPS) as MapName[]) {
     const before = prev.maps.get(map) ?? new Map<string, string>();
     const after = next.maps.get(map) ?? new Map<string, string>();
@@ -223,6 +260,10 @@ export function renderTableDiff(prev: NftablesTable, next: NftablesTable): strin
     if (removed.length > 0) out.push(`delete element ${t} ${map} { ${removed.join(', ')} }`);
     if (added.length > 0) out.push(`add element ${t} ${map} { ${added.map(([k, v]) => `${k} : ${v}`).join(', ')} }`);
   }
+  const hairpinGone = [...prev.hairpin].filter((e) => !next.hairpin.has(e));
+  const hairpinNew = [...next.hairpin].filter((e) => !prev.hairpin.has(e));
+  if (hairpinGone.length > 0) out.push(`delete element ${t} hairpin-endpoints { ${hairpinGone.join(', ')} }`);
+  if (hairpinNew.length > 0) out.push(`add element ${t} hairpin-endpoints { ${hairpinNew.join(', ')} }`);
   const gone = [...prev.chains.keys()].filter((c) => !next.chains.has(c));
   for (const chain of gone) out.push(`flush chain ${t} ${chain}`);
   for (const chain of gone) out.push(`delete chain ${t} ${chain}`);
