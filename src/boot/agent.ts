@@ -18,7 +18,7 @@ import { SimulatedRuntime } from '../agent/simulated-runtime.js';
 import { simulatedNodeSpecs } from '../agent/simulated-nodes.js';
 import { LocalPathReclaimer } from '../agent/volumes/local-path-reclaimer.js';
 import { DEFAULT_LOCAL_PATH_BASE } from '../api/core/local-path.js';
-import { startNode, type NodeRuntimeName, type RunningNode } from './node.js';
+import { startNode, type NodeRuntimeName, type ProxyModeName, type RunningNode } from './node.js';
 
 /** AgentBootConfig describes the nodes to run. */
 export interface AgentBootConfig {
@@ -104,6 +104,8 @@ export interface NodeAgentBootConfig {
   readonly disableDefaultRegistryEndpoint?: boolean;
   /** `--container-log-max-size` / `--container-log-max-files`. @default 10Mi and 5 */
   readonly containerLogs?: { readonly maxSizeBytes?: number; readonly maxFiles?: number };
+  /** `--proxy-mode`: the node's service proxy. @default as startNode: nftables for runc with the bridge network */
+  readonly proxyMode?: ProxyModeName;
   /** How long to wait for the serving certificate to be approved and signed. @default 120 s */
   readonly certificateTimeoutMs?: number;
   readonly log: Logger;
@@ -135,6 +137,7 @@ export async function startNodeAgent(config: NodeAgentBootConfig): Promise<Runni
     ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}),
     ...(config.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
     ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}),
+    ...(config.proxyMode ? { proxyMode: config.proxyMode } : {}),
     log: config.log,
   });
 }

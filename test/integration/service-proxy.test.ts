@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { get } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readProxyRecord } from '../../src/boot/proxy-record.js';
@@ -39,6 +40,22 @@ async function answers(host: string, port: number, n: number): Promise<string[]>
     if (body) out.push(body);
   }
   return out;
+}
+
+/** connectError: the error code of a TCP connect (ECONNREFUSED, ETIMEDOUT…), or "connected". */
+function connectError(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 2000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve('ETIMEDOUT');
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  });
 }
 
 /** otherNodeAddress: a global IPv4 address of this host (NodePorts answer on every local address). */
@@ -124,6 +141,22 @@ void describe('nftables service proxy on a runc node', { skip }, () => {
     table = readProxyRecord(join(c.dataDir, 'agent', 'proxy'))?.table ?? '';
     assert.ok(table, 'the proxy recorded its table');
     assert.match(execFileSync('nft', ['list', 'table', 'ip', table]).toString(), new RegExp(`${clusterIP.replace(/\./g, '\\.')} \\. tcp \\. 80 : goto svc-`));
+  });
+
+  void it('lets an endpoint reach itself through its Service (hairpin), and rejects Services without endpoints', async () => {
+    const [self] = webPods;
+    assert.ok(self);
+    const clusterIP = (await c.kubectlOk(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    // 20 tries at 1 in 3: missing itself every time has odds of 3 in 10,000.
+    const out = await c.kubectlOk(['exec', self, '--', 'sh', '-c', `for i in $(seq 20); do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${clusterIP} 80 | tail -n 1; done`]);
+    assert.ok(out.split('\n').includes(self), `${self} reached itself: ${out.replace(/\n/g, ' ')}`);
+
+    await c.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'nobody' }, spec: { type: 'NodePort', selector: { app: 'nobody' }, ports: [{ port: 80 }] } }) });
+    const emptyIP = (await c.kubectlOk(['get', 'service', 'nobody', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    const emptyNodePort = Number(await c.kubectlOk(['get', 'service', 'nobody', '-o', 'jsonpath={.spec.ports[0].nodePort}']));
+    // Refused at once (TCP reset from the filter chain), not a 2 s timeout.
+    await eventually(() => connectError(emptyIP, 80).then((e) => e === 'ECONNREFUSED'), 15_000);
+    assert.equal(await connectError('127.0.0.1', emptyNodePort), 'ECONNREFUSED');
   });
 
   void it('serves a NodePort on 127.0.0.1 and on the node addresses, from the host', async () => {
