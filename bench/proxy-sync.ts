@@ -107,7 +107,6 @@ try {
     execFileSync('ip', ['netns', 'exec', netns, 'nft', 'add table ip bench-noop']);
     noopMs.push(performance.now() - t0);
   }
-  const rules = Number(execFileSync('sh', ['-c', `ip netns exec ${netns} nft list ruleset | wc -l`]).toString().trim());
   const result = {
     services: nServices,
     endpointsPerService: nEndpoints,
@@ -119,7 +118,6 @@ try {
     snapshotBuildMs: median(snapshotMs),
     endpointChangeJsMs: median(changeJsMs),
     nftNoopMs: median(noopMs),
-    leftoverRulesetLines: rules,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
