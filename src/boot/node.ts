@@ -330,7 +330,7 @@ function startServiceProxy(config: NodeBootConfig, nodeName: string, agentDir: s
   const informers = new SharedInformerFactory({ client: config.client, log: config.log.child('proxy-informers') });
   const proxy = new ServiceProxy({
     informers,
-    proxier: new NftablesProxier({ table }),
+    proxier: new NftablesProxier({ table, log: config.log.child('proxy') }),
     nodeName,
     nodeIPs: [config.nodeIP],
     clusterCidr: config.clusterCidr ?? '10.42.0.0/16',

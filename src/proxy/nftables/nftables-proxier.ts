@@ -6,10 +6,14 @@
  *    write replace the table whole (so rules someone else changed or deleted are put back); other syncs send only
  *    the difference from what was last written (one nft transaction either way). An unchanged snapshot between
  *    whole writes runs no nft at all.
+ *  - After a sync, UDP flows to removed endpoints (and rejected flows of Services that got endpoints) are deleted
+ *    from conntrack (see conntrack-cleanup.ts); a failure there is logged, not thrown.
  *  - `netns` runs nft inside a named network namespace (benchmarks and tests of the rules alone).
  */
 import { spawn } from 'node:child_process';
 import { RealClock, type Clock } from '../../base/clock/clock.js';
+import type { Logger } from '../../base/log/logger.js';
+import { deleteConntrackFlows, staleUdpFlows } from '../conntrack-cleanup.js';
 import type { Proxier, ProxyMode } from '../proxier.js';
 import type { ProxySnapshot } from '../proxy-state.js';
 import { buildNftablesTable, renderTable, renderTableDiff, type NftablesTable } from './nftables-table.js';
@@ -26,6 +30,8 @@ export interface NftablesProxierConfig {
   readonly clock?: Clock;
   /** @default "nft" */
   readonly nftPath?: string;
+  /** Where failures to delete stale UDP flows are reported (they do not fail the sync). */
+  readonly log?: Logger;
 }
 
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
@@ -44,6 +50,8 @@ export class NftablesProxier implements Proxier {
   /** What the kernel holds, as last written; undefined when unknown (start, after a failure). */
   #written: NftablesTable | undefined;
   #lastFullAt = 0;
+  /** The last snapshot programmed: stale UDP flows are found against it. */
+  #programmed: ProxySnapshot | undefined;
   /** Whether the last sync wrote the whole table (for logs and benchmarks). */
   lastSyncWasFull = false;
   /** How long the last sync spent building and rendering the table, before nft (ms, for benchmarks). */
@@ -74,6 +82,12 @@ export class NftablesProxier implements Proxier {
       await this.#nft(diff);
     }
     this.#written = next;
+    const stale = staleUdpFlows(this.#programmed, snapshot);
+    this.#programmed = snapshot;
+    if (stale.length > 0) {
+      const failures = await deleteConntrackFlows(stale, this.#c.netns);
+      if (failures.length > 0) this.#c.log?.warn('Cannot delete stale UDP flows', { table: this.table, failures: failures.slice(0, 3) });
+    }
   }
 
   async cleanup(): Promise<void> {
