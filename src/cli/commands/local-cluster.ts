@@ -74,6 +74,8 @@ function serverArgs(f: ServerFlags): string[] {
   if (f.evictionHard !== undefined) args.push('--eviction-hard', f.evictionHard);
   if (f.podNetwork) args.push('--pod-network', f.podNetwork);
   if (f.podBridgeName) args.push('--pod-bridge-name', f.podBridgeName);
+  if (f.proxyMode) args.push('--proxy-mode', f.proxyMode);
+  if (f.proxyMinSyncPeriod !== undefined) args.push('--proxy-min-sync-period', `${f.proxyMinSyncPeriod}ms`);
   return args;
 }
 
