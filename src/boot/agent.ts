@@ -18,7 +18,7 @@ import { SimulatedRuntime } from '../agent/simulated-runtime.js';
 import { simulatedNodeSpecs } from '../agent/simulated-nodes.js';
 import { LocalPathReclaimer } from '../agent/volumes/local-path-reclaimer.js';
 import { DEFAULT_LOCAL_PATH_BASE } from '../api/core/local-path.js';
-import { startNode, type NodeRuntimeName, type RunningNode } from './node.js';
+import { startNode, type NodeRuntimeName, type ProxyModeName, type RunningNode } from './node.js';
 
 /** AgentBootConfig describes the nodes to run. */
 export interface AgentBootConfig {
@@ -106,6 +106,8 @@ export interface NodeAgentBootConfig {
   readonly containerLogs?: { readonly maxSizeBytes?: number; readonly maxFiles?: number };
   /** `--cluster-cidr`: pod traffic leaving it is masqueraded; routes to other nodes stay inside it. @default "10.42.0.0/16" */
   readonly clusterCidr?: string;
+  /** `--proxy-mode`: the node's service proxy. @default as startNode: nftables for runc with the bridge network */
+  readonly proxyMode?: ProxyModeName;
   /** How long to wait for the serving certificate to be approved and signed. @default 120 s */
   readonly certificateTimeoutMs?: number;
   readonly log: Logger;
@@ -138,6 +140,7 @@ export async function startNodeAgent(config: NodeAgentBootConfig): Promise<Runni
     ...(config.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
     ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}),
     ...(config.clusterCidr ? { clusterCidr: config.clusterCidr } : {}),
+    ...(config.proxyMode ? { proxyMode: config.proxyMode } : {}),
     log: config.log,
   });
 }

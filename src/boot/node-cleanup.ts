@@ -2,7 +2,8 @@
  * stopNodeWorkloads: what `tkube down` and `tkube delete` do after the server process has exited — stop every pod
  * the data dir's node left running (containers outlive the agent by design), through the same runtimes that made
  * them, so their sandboxes, mounts, network namespaces and pod cgroups go the way the kubelet removes them; then
- * the pod network's bridge and its nftables tables (NAT and NetworkPolicy). As `minikube stop` stops the machine: a stopped cluster runs nothing.
+ * the service proxy's table, the pod network's bridge and its nftables tables (NAT and NetworkPolicy). As
+ * `minikube stop` stops the machine: a stopped cluster runs nothing.
  * The next `up` starts the pods again from the API's state.
  *
  * Contract: idempotent; a data dir that never ran a node is a no-op. Resolves with how many pods were stopped.
@@ -18,8 +19,10 @@ import { ProcessRuntime } from '../agent/runtime/process/process-runtime.js';
 import { RuncRuntime } from '../agent/runtime/runc/runc-runtime.js';
 import type { Logger } from '../base/log/logger.js';
 import { promisify } from 'node:util';
+import { NftablesProxier } from '../proxy/nftables/nftables-proxier.js';
 import { openImageStore } from './images.js';
 import { POLICY_DIR } from './node.js';
+import { readProxyRecord } from './proxy-record.js';
 
 const run = promisify(execFile);
 
@@ -46,6 +49,13 @@ export async function stopNodeWorkloads(dataDir: string, log: Logger): Promise<n
     .filter((m) => m.startsWith(`${agentDir}/`))
     .sort((a, b) => b.length - a.length);
   for (const m of mounts) await run('umount', ['-l', m]).catch((err: unknown) => log.warn('Cannot unmount', { mount: m, error: err instanceof Error ? err.message : String(err) }));
+  // The service proxy's table: Services of a stopped cluster lead nowhere.
+  const proxyDir = join(agentDir, 'proxy');
+  const proxy = readProxyRecord(proxyDir);
+  if (proxy && process.getuid?.() === 0) {
+    await new NftablesProxier({ table: proxy.table }).cleanup().catch((err: unknown) => log.warn('Cannot remove the service proxy table', { table: proxy.table, error: err instanceof Error ? err.message : String(err) }));
+  }
+  rmSync(proxyDir, { recursive: true, force: true });
   const networkDir = join(agentDir, 'network');
   const network = readNetworkRecord(networkDir);
   if (network && process.getuid?.() === 0) await destroyBridgeNetwork(network);

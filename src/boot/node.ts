@@ -38,7 +38,11 @@ import { RealClock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import type { RestClient } from '../client/rest-client.js';
 import { rotationDelayMs } from '../agent/certificate/serving-certificate.js';
+import { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
+import { NftablesProxier, proxyTableName } from '../proxy/nftables/nftables-proxier.js';
+import { ServiceProxy } from '../proxy/service-proxy.js';
 import { importAirGapImages, imageStoreRoot, openImageStore } from './images.js';
+import { writeProxyRecord } from './proxy-record.js';
 
 /** The sandbox image containerd is configured with (writeContainerdConfig's default); imported before the first pod. */
 const CRI_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
@@ -84,6 +88,14 @@ export interface NodeBootConfig {
   readonly networkPolicy?: boolean;
   /** How long to wait for node IPAM to give the Node a podCIDR. @default 30000 */
   readonly podCidrTimeoutMs?: number;
+  /**
+   * `--proxy-mode`: the node's service proxy. "nftables" (one table `tkube-proxy-<node>`) needs the runc runtime
+   * with the bridge pod network; "none" runs no proxy. @default "nftables" for a runc node with the bridge network,
+   * else "none"
+   */
+  readonly proxyMode?: ProxyModeName;
+  /** `--proxy-min-sync-period` in ms: the least time between two proxy syncs. @default 100 */
+  readonly proxyMinSyncPeriodMs?: number;
   /** The local-path storage directory, whose deleted volumes this node removes. @default /var/lib/tkube/storage */
   readonly localPathBase?: string;
   readonly log: Logger;
@@ -97,6 +109,9 @@ export interface ServingCertificatePems {
 
 /** ServingCertificateSource is an issued serving certificate, or a function that gets one for the node's name. */
 export type ServingCertificateSource = ServingCertificatePems | ((nodeName: string) => Promise<ServingCertificatePems>);
+
+/** ProxyModeName is what `--proxy-mode` may say. */
+export type ProxyModeName = 'nftables' | 'none';
 
 /** NodeRuntimeName is what `--container-runtime` may say. */
 export type NodeRuntimeName = 'runc' | 'process' | 'auto';
@@ -273,6 +288,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   }
   let policies: { stop(): Promise<void> } | undefined;
   let routes: NodeRouteController | undefined;
+  let proxy: { stop(): Promise<void> } | undefined;
   if (network) {
     try {
       const podCidr = await waitForPodCidr(config.client, nodeName, config.podCidrTimeoutMs ?? 30_000);
@@ -290,6 +306,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       // Pods on other nodes are reached through routes to their pod CIDRs (host-gw or VXLAN).
       routes = new NodeRouteController({ client: config.client, nodeName, nodeIP: config.nodeIP, podCidr, clusterCidr: config.clusterCidr ?? '10.42.0.0/16', clock, log: config.log.child('routes') });
       await routes.start();
+      if ((config.proxyMode ?? 'nftables') === 'nftables') proxy = startServiceProxy(config, nodeName, agentDir);
     } catch (err) {
       const failure = new Error(`Cannot start the pod network: ${(err as Error).message}`);
       network.fail(failure);
@@ -312,6 +329,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       // The policy table stays: the pods keep running, and so does their isolation.
       await policies?.stop();
       await routes?.stop();
+      await proxy?.stop();
       await kubelet.stop();
       await server.stop();
       await runtime.close();
@@ -349,6 +367,37 @@ async function startNetworkPolicy(config: NodeBootConfig, agentDir: string, node
     stop: async () => {
       stop.abort();
       await controller.stopped();
+    },
+  };
+}
+
+/**
+ * startServiceProxy runs the node's nftables service proxy over informers of its own (the node's client), after
+ * recording the table's name for `tkube down/delete`. The table stays when the node stops: pods keep running and
+ * so must their Services; the clean-up removes it.
+ */
+function startServiceProxy(config: NodeBootConfig, nodeName: string, agentDir: string): { stop(): Promise<void> } {
+  const table = proxyTableName(nodeName);
+  writeProxyRecord(join(agentDir, 'proxy'), { mode: 'nftables', table });
+  const informers = new SharedInformerFactory({ client: config.client, log: config.log.child('proxy-informers') });
+  const proxy = new ServiceProxy({
+    informers,
+    proxier: new NftablesProxier({ table, log: config.log.child('proxy') }),
+    nodeName,
+    nodeIPs: [config.nodeIP],
+    clusterCidr: config.clusterCidr ?? '10.42.0.0/16',
+    ...(config.proxyMinSyncPeriodMs !== undefined ? { minSyncPeriodMs: config.proxyMinSyncPeriodMs } : {}),
+    log: config.log.child('proxy'),
+  });
+  const stop = new AbortController();
+  informers.start(stop.signal);
+  proxy.start();
+  config.log.info('Service proxy started', { mode: 'nftables', table });
+  return {
+    stop: async () => {
+      proxy.stop();
+      stop.abort();
+      await informers.stopped();
     },
   };
 }

@@ -66,6 +66,13 @@ export interface ServerConfig {
   readonly disableNetworkPolicy?: boolean;
   /** `--pod-bridge-name` of the embedded node's pod network. @default "tkube0" */
   readonly podBridgeName?: string;
+  /**
+   * `--proxy-mode` of the embedded node: "nftables" or "none". @default "nftables" when the node runs runc with the
+   * bridge network, else none
+   */
+  readonly proxyMode?: 'nftables' | 'none';
+  /** `--proxy-min-sync-period` of the embedded node, in ms. @default 100 */
+  readonly proxyMinSyncPeriodMs?: number;
   /** `--node-name` of the embedded node. @default the host name */
   readonly nodeName?: string;
   /**

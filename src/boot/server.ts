@@ -208,6 +208,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         ...(config.podNetwork ? { podNetwork: config.podNetwork } : {}),
         ...(config.podBridgeName ? { podBridgeName: config.podBridgeName } : {}),
         networkPolicy: config.disableNetworkPolicy !== true,
+        ...(config.proxyMode ? { proxyMode: config.proxyMode } : {}),
+        ...(config.proxyMinSyncPeriodMs !== undefined ? { proxyMinSyncPeriodMs: config.proxyMinSyncPeriodMs } : {}),
         clusterCidr: config.clusterCidr,
         ...(config.defaultLocalStoragePath ? { localPathBase: config.defaultLocalStoragePath } : {}),
         log: log.child('kubelet'),

@@ -1,7 +1,7 @@
 /**
  * Clean-up for tests that run a real runc node: what the node's kubelet could not remove before its process
  * stopped — runc containers, mounts under the data dir, the sandboxes' network namespaces, the pod network's bridge
- * and nftables table, and the kubepods/QoS cgroup parents when empty (rmdir refuses otherwise, so other tests' pods
+ * and nftables table, the service proxy's table, and the kubepods/QoS cgroup parents when empty (rmdir refuses otherwise, so other tests' pods
  * are safe).
  */
 import { execFileSync } from 'node:child_process';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { destroyBridgeNetwork, readNetworkRecord } from '../../src/agent/network/bridge-network.js';
 import { deleteNftTable } from '../../src/agent/network/policy/nft.js';
 import { readPolicyTableRecord } from '../../src/agent/network/policy/policy-table-record.js';
+import { readProxyRecord } from '../../src/boot/proxy-record.js';
 import type { TestCluster } from './test-cluster.js';
 
 /** cleanUpRuncNode removes what a runc node test may leave: containers, mounts, network namespaces, cgroups. */
@@ -18,6 +19,9 @@ export function cleanUpRuncNode(dataDir: string, netns: readonly string[]): void
   // (runc creates its --root when missing, so it is only asked when the dir survived.)
   execFileSync('sh', ['-c', `[ -d ${runcDir}/runc ] && runc --root ${runcDir}/runc list -q 2>/dev/null | xargs -r -n1 runc --root ${runcDir}/runc delete --force; grep -o '${dataDir}/[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true`]);
   for (const ns of netns) if (/^[\w-]+$/.test(ns)) execFileSync('sh', ['-c', `ip netns delete ${ns} 2>/dev/null; true`]);
+  // The node's service proxy table (runc nodes run the nftables proxy by default).
+  const proxy = readProxyRecord(join(dataDir, 'agent', 'proxy'));
+  if (proxy && /^[\w-]+$/.test(proxy.table)) execFileSync('sh', ['-c', `nft delete table ip ${proxy.table} 2>/dev/null; true`]);
   execFileSync('sh', ['-c', 'for d in /sys/fs/cgroup/*/kubepods; do rmdir "$d"/burstable "$d"/besteffort "$d" 2>/dev/null; done; true']);
 }
 

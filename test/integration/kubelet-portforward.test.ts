@@ -35,7 +35,7 @@ void describe('port-forward into a runc pod', { skip }, () => {
   const node = `tkube-pf-${process.pid}`;
 
   before(async () => {
-    c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node, '--kubelet-port', '0'] });
+    c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node, '--kubelet-port', '0', '--proxy-mode', 'none'] });
     await eventually(async () => /\sReady\s/.test(await c.kubectlOk(['get', 'node', node])), 30_000);
     await c.kubectlOk(['run', 'web', '--image=busybox', '--', 'sh', '-c', 'mkdir -p /www && echo hello-from-httpd > /www/index.html && exec httpd -f -p 8080 -h /www']);
     await eventually(async () => (await c.kubectlOk(['get', 'pod', 'web', '-o', 'jsonpath={.status.phase}'])) === 'Running', 60_000);

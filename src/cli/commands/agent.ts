@@ -16,7 +16,7 @@ import { defaultDataDir } from '../../boot/server-config.js';
 import { newLogger } from '../../base/log/logger.js';
 import { RestClient } from '../../client/rest-client.js';
 import { CliError } from '../cli-error.js';
-import { parseLogMaxFiles, parseLogMaxSize } from './server.js';
+import { parseLogMaxFiles, parseLogMaxSize, parseProxyMode } from './server.js';
 
 /** AgentFlags are the parsed flags of `tkube agent`. */
 export interface AgentFlags {
@@ -43,6 +43,7 @@ export interface AgentFlags {
   certificateTimeout: number;
   containerLogMaxSize?: number;
   containerLogMaxFiles?: number;
+  proxyMode?: string;
 }
 
 const REAL_RUNTIMES: readonly string[] = ['runc', 'process', 'auto'];
@@ -70,6 +71,9 @@ async function runRealNode(f: AgentFlags, client: RestClient): Promise<{ names: 
     ...(f.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
     certificateTimeoutMs: f.certificateTimeout * 1000,
     clusterCidr: f.clusterCidr,
+    // Off unless asked: the proxy lists EndpointSlices, which a node's own credentials may not (upstream gives
+    // kube-proxy an identity of its own, system:kube-proxy).
+    proxyMode: f.proxyMode ? parseProxyMode(f.proxyMode) : 'none',
     ...(f.containerLogMaxSize !== undefined || f.containerLogMaxFiles !== undefined
       ? {
           containerLogs: {
@@ -160,6 +164,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--disable-default-registry-endpoint', 'pull only from configured mirrors, never the upstream registry')
     .option('--container-log-max-size <quantity>', "size a real node's container log file grows to before it is rotated, e.g. 10Mi (default 10Mi)", parseLogMaxSize)
     .option('--container-log-max-files <n>', "log files a real node keeps per container, the live one included (default 5)", parseLogMaxFiles)
+    .option('--proxy-mode <mode>', "a real node's service proxy: none (default) or nftables (runc runtime; the agent's credentials must be allowed to list and watch Services and EndpointSlices)")
     .option('--certificate-timeout <seconds>', 'how long a real node waits for its serving certificate to be approved and signed', count, 120)
     .action(async (f: AgentFlags) => {
       if (f.runtime !== 'simulated' && !REAL_RUNTIMES.includes(f.runtime)) throw new CliError(`unknown runtime "${f.runtime}": want simulated, runc, process or auto`);

@@ -77,6 +77,8 @@ function serverArgs(f: ServerFlags): string[] {
   if (f.podNetwork) args.push('--pod-network', f.podNetwork);
   if (f.podBridgeName) args.push('--pod-bridge-name', f.podBridgeName);
   if (f.disableNetworkPolicy) args.push('--disable-network-policy');
+  if (f.proxyMode) args.push('--proxy-mode', f.proxyMode);
+  if (f.proxyMinSyncPeriod !== undefined) args.push('--proxy-min-sync-period', `${f.proxyMinSyncPeriod}ms`);
   return args;
 }
 

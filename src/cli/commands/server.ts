@@ -75,6 +75,8 @@ export interface ServerFlags {
   podNetwork?: string;
   podBridgeName?: string;
   disableNetworkPolicy: boolean;
+  proxyMode?: string;
+  proxyMinSyncPeriod?: number;
   containerLogMaxSize?: number;
   containerLogMaxFiles?: number;
   containerLogMonitorInterval?: number;
@@ -126,6 +128,8 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     ...(f.podNetwork ? { podNetwork: parsePodNetwork(f.podNetwork) } : {}),
     ...(f.podBridgeName ? { podBridgeName: parseBridgeName(f.podBridgeName) } : {}),
     ...(f.disableNetworkPolicy ? { disableNetworkPolicy: true } : {}),
+    ...(f.proxyMode ? { proxyMode: parseProxyMode(f.proxyMode) } : {}),
+    ...(f.proxyMinSyncPeriod !== undefined ? { proxyMinSyncPeriodMs: f.proxyMinSyncPeriod } : {}),
     ...(f.containerLogMaxSize !== undefined || f.containerLogMaxFiles !== undefined || f.containerLogMonitorInterval !== undefined
       ? {
           containerLogs: {
@@ -172,6 +176,8 @@ export function addServerFlags(cmd: Command): Command {
     .option('--pod-network <kind>', 'network of the pods of the node run in this process: bridge (default: a bridge with the node\'s pod CIDR, hostPorts, masquerade) or none (loopback only, pods report the node IP)')
     .option('--pod-bridge-name <name>', 'name of the pod network\'s bridge (default tkube0)')
     .option('--disable-network-policy', 'do not enforce NetworkPolicies on the node run in this process (and remove its policy table)', false)
+    .option('--proxy-mode <mode>', 'service proxy of the node run in this process: nftables (default with the runc runtime and the bridge network: one nftables table tkube-proxy-<node>) or none')
+    .option('--proxy-min-sync-period <duration>', 'least time between two service proxy syncs (default 100ms)', parseDurationMs)
     .option('--node-name <name>', 'name of the node run in this process (default: the host name)')
     .option('--kubelet-port <port>', "port of the node's kubelet endpoint (default 10250; 0 = any free port)", parseCount)
     .option('--eviction-hard <thresholds>', 'hard eviction thresholds of the node, e.g. "memory.available<100Mi,nodefs.available<10%" (default: upstream\'s)')
@@ -221,6 +227,12 @@ function parseDisable(values: readonly string[]): string[] {
 /** parsePodNetwork checks `--pod-network`. */
 function parsePodNetwork(value: string): 'bridge' | 'none' {
   if (value !== 'bridge' && value !== 'none') throw new CliError(`unknown pod network "${value}": use bridge or none`);
+  return value;
+}
+
+/** parseProxyMode checks `--proxy-mode` (iptables and userspace modes arrive separately). */
+export function parseProxyMode(value: string): 'nftables' | 'none' {
+  if (value !== 'nftables' && value !== 'none') throw new CliError(`unknown proxy mode "${value}": use nftables or none`);
   return value;
 }
 

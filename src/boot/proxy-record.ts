@@ -1,0 +1,31 @@
+/**
+ * The service proxy's record in the agent dir (`<data-dir>/agent/proxy/proxy.json`): what the node's proxy made on
+ * the host, so that `tkube down/delete` can remove it after the node process is gone.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** ProxyRecord names the proxy's host state. */
+export interface ProxyRecord {
+  readonly mode: 'nftables';
+  /** The nftables table (family ip). */
+  readonly table: string;
+}
+
+/** writeProxyRecord saves the record under `dir` (atomically). */
+export function writeProxyRecord(dir: string, record: ProxyRecord): void {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'proxy.json');
+  writeFileSync(`${path}.tmp`, JSON.stringify(record));
+  renameSync(`${path}.tmp`, path);
+}
+
+/** readProxyRecord reads the record under `dir`, if there is a valid one. */
+export function readProxyRecord(dir: string): ProxyRecord | undefined {
+  try {
+    const r = JSON.parse(readFileSync(join(dir, 'proxy.json'), 'utf8')) as Partial<ProxyRecord>;
+    return r.mode === 'nftables' && typeof r.table === 'string' ? { mode: r.mode, table: r.table } : undefined;
+  } catch {
+    return undefined;
+  }
+}

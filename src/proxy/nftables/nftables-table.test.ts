@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ProxyEndpoint, ProxyServicePort, ProxySnapshot } from '../proxy-state.js';
+import { buildNftablesTable, renderTable, renderTableDiff } from './nftables-table.js';
+
+const ep = (ip: string, extra: Partial<ProxyEndpoint> = {}): ProxyEndpoint => ({ ip, port: 8080, ready: true, serving: true, terminating: false, isLocal: false, ...extra });
+const sp = (name: string, clusterIP: string, endpoints: ProxyEndpoint[], extra: Partial<ProxyServicePort> = {}): ProxyServicePort => ({
+  key: `ns/${name}:http`,
+  namespace: 'ns',
+  name,
+  portName: 'http',
+  protocol: 'TCP',
+  clusterIPs: [clusterIP],
+  port: 80,
+  externalIPs: [],
+  loadBalancerIPs: [],
+  externalTrafficPolicyLocal: false,
+  internalTrafficPolicyLocal: false,
+  endpoints,
+  ...extra,
+});
+const snap = (servicePorts: ProxyServicePort[]): ProxySnapshot => ({ nodeName: 'n1', nodeIPs: ['192.0.2.2'], clusterCidr: '10.42.0.0/16', servicePorts });
+const chainsOf = (t: ReturnType<typeof buildNftablesTable>, prefix: string): string[] => [...t.chains.keys()].filter((c) => c.startsWith(prefix));
+
+void describe('nftables table', () => {
+  void it('maps a cluster IP to a service chain that picks an endpoint at random and DNATs', () => {
+    const t = buildNftablesTable('tkube-proxy-n1', snap([sp('web', '10.43.0.5', [ep('10.42.0.2'), ep('10.42.0.3'), ep('10.42.0.4', { ready: false, serving: false })])]));
+    const text = renderTable(t);
+    assert.match(text, /^table ip tkube-proxy-n1 \{\}\ndelete table ip tkube-proxy-n1\ntable ip tkube-proxy-n1 \{/);
+    const svc = chainsOf(t, 'svc-');
+    assert.equal(svc.length, 1);
+    assert.match(text, new RegExp(`10\\.43\\.0\\.5 \\. tcp \\. 80 : goto ${escape(svc[0] ?? '')}`));
+    const rules = t.chains.get(svc[0] ?? '') ?? '';
+    assert.match(rules, /^ip daddr 10\.43\.0\.5 ip saddr != 10\.42\.0\.0\/16 jump mark-for-masquerade$/m);
+    assert.match(rules, /^meta l4proto tcp dnat ip addr \. port to numgen random mod 2 map \{ 0 : 10\.42\.0\.2 \. 8080, 1 : 10\.42\.0\.3 \. 8080 \}$/m);
+    assert.deepEqual(chainsOf(t, 'sep-'), [], 'no endpoint chains without affinity');
+    // Hairpin: an endpoint reaching itself through the Service is masqueraded.
+    assert.deepEqual([...t.hairpin], ['10.42.0.2 . 10.42.0.2', '10.42.0.3 . 10.42.0.3']);
+    assert.match(text, /ct status dnat ip saddr \. ip daddr @hairpin-endpoints masquerade/);
+    assert.match(text, /chain masquerading \{\n\t\tmeta mark & 0x00004000 == 0 return\n\t\tmeta mark set meta mark \^ 0x00004000\n\t\tmasquerade fully-random/);
+    assert.match(text, /fib daddr type local meta l4proto \. th dport vmap @service-nodeports/);
+  });
+
+  void it('rejects Services without endpoints and drops external traffic with no local endpoint', () => {
+    const t = buildNftablesTable('t', snap([
+      sp('empty', '10.43.0.6', [], { nodePort: 30001 }),
+      sp('local', '10.43.0.7', [ep('10.42.1.2', { isLocal: false })], { nodePort: 30002, externalTrafficPolicyLocal: true }),
+    ]));
+    assert.equal(t.maps.get('no-endpoint-services')?.get('10.43.0.6 . tcp . 80'), 'goto reject-chain');
+    assert.equal(t.maps.get('no-endpoint-nodeports')?.get('tcp . 30001'), 'goto reject-chain');
+    assert.equal(t.maps.get('no-endpoint-nodeports')?.get('tcp . 30002'), 'drop');
+    assert.match(t.maps.get('service-ips')?.get('10.43.0.7 . tcp . 80') ?? '', /^goto svc-/);
+    assert.match(renderTable(t), /chain reject-chain \{\n\t\tmeta l4proto tcp reject with tcp reset\n\t\treject\n/);
+  });
+
+  void it('sends NodePort, external and load-balancer traffic through a masquerading ext chain; Local keeps the client', () => {
+    const t = buildNftablesTable('t', snap([
+      sp('np', '10.43.0.8', [ep('10.42.0.2')], { nodePort: 30080, externalIPs: ['198.51.100.1'], loadBalancerIPs: ['203.0.113.9'] }),
+      sp('loc', '10.43.0.9', [ep('10.42.0.3', { isLocal: true }), ep('10.42.1.3')], { nodePort: 30081, externalTrafficPolicyLocal: true }),
+    ]));
+    const ips = t.maps.get('service-ips');
+    const ext = ips?.get('198.51.100.1 . tcp . 80') ?? '';
+    assert.match(ext, /^goto ext-/);
+    assert.equal(ips?.get('203.0.113.9 . tcp . 80'), ext);
+    assert.equal(t.maps.get('service-nodeports')?.get('tcp . 30080'), ext);
+    assert.match(t.chains.get(ext.slice(5)) ?? '', /^jump mark-for-masquerade\ngoto svc-/);
+    const loc = (t.maps.get('service-nodeports')?.get('tcp . 30081') ?? '').slice(5);
+    const rules = t.chains.get(loc) ?? '';
+    assert.doesNotMatch(rules, /^jump mark-for-masquerade$/m, 'Local: no masquerade for outside clients');
+    assert.match(rules, /^ip saddr 10\.42\.0\.0\/16 goto svc-/m);
+    const sve = /^goto (sve-\S+)$/m.exec(rules)?.[1] ?? '';
+    assert.equal(t.chains.get(sve), 'meta l4proto tcp dnat to 10.42.0.3:8080', 'only the local endpoint');
+  });
+
+  void it('keeps ClientIP affinity in one timed set per endpoint', () => {
+    const t = buildNftablesTable('t', snap([sp('sticky', '10.43.0.10', [ep('10.42.0.2'), ep('10.42.0.3')], { sessionAffinitySeconds: 600 })]));
+    assert.deepEqual([...t.sets.values()], [600, 600]);
+    const rules = t.chains.get(chainsOf(t, 'svc-')[0] ?? '') ?? '';
+    assert.equal(rules.match(/^ip saddr @aff-\S+ goto sep-\S+$/gm)?.length, 2);
+    assert.ok(rules.indexOf('@aff-') < rules.indexOf('numgen'), 'affinity first');
+    for (const sep of chainsOf(t, 'sep-')) assert.match(t.chains.get(sep) ?? '', /^update @aff-\S+ \{ ip saddr \}$/m);
+    assert.match(renderTable(t), /set aff-\S+ \{ type ipv4_addr; flags dynamic,timeout; timeout 600s; \}/);
+  });
+
+  void it('diffs two tables into only the changed chains and map elements', () => {
+    const before = buildNftablesTable('t', snap([sp('a', '10.43.0.1', [ep('10.42.0.2'), ep('10.42.0.3')]), sp('b', '10.43.0.2', [ep('10.42.0.4')])]));
+    const after = buildNftablesTable('t', snap([sp('a', '10.43.0.1', [ep('10.42.0.2')]), sp('c', '10.43.0.3', [ep('10.42.0.5')])]));
+    assert.equal(renderTableDiff(before, before), '');
+    const diff = renderTableDiff(before, after) ?? assert.fail('diffable');
+    const lines = diff.split('\n');
+    assert.ok(lines.some((l) => /^flush chain ip t svc-\S+ns\/a\//.test(l)), 'a: rewritten');
+    assert.ok(lines.some((l) => /^add chain ip t svc-\S+ns\/c\//.test(l)), 'c: added');
+    assert.ok(lines.includes('delete element ip t hairpin-endpoints { 10.42.0.3 . 10.42.0.3, 10.42.0.4 . 10.42.0.4 }'), 'a lost an endpoint, b went');
+    assert.ok(lines.some((l) => /^delete chain ip t svc-\S+ns\/b\//.test(l)), 'b: removed');
+    assert.ok(lines.some((l) => /^delete element ip t service-ips \{ 10\.43\.0\.2 \. tcp \. 80 \}$/.test(l)));
+    assert.ok(lines.some((l) => /^add element ip t service-ips \{ 10\.43\.0\.3 \. tcp \. 80 : goto svc-/.test(l)));
+    assert.ok(!diff.includes('10.43.0.1 . tcp'), 'a keeps its map element');
+    // Elements go before the chains they pointed at.
+    assert.ok(diff.indexOf('delete element') < diff.indexOf('delete chain'));
+    const other = buildNftablesTable('u', snap([]));
+    assert.equal(renderTableDiff(before, other), undefined, 'another table: write whole');
+  });
+});
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

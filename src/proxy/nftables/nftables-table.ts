@@ -1,0 +1,272 @@
+/**
+ * The nftables proxy table as data, and its text: `buildNftablesTable(snapshot)` is a pure function from a
+ * ProxySnapshot to a NftablesTable (chains, verdict-map elements, affinity sets); `renderTable` writes it as one
+ * `nft -f` script that replaces the table whole, and `renderTableDiff` as one that turns a previous table into the
+ * next by touching only what changed (a single endpoint change rewrites one or two chains). Both scripts are one
+ * nft transaction: a packet sees the old rules or the new ones.
+ *
+ * Layout (upstream kube-proxy's nftables mode, in our own words):
+ *  - nat: `nat-prerouting` and `nat-output` (dstnat) jump to `services`, which looks up
+ *    `ip daddr . meta l4proto . th dport` in the `service-ips` verdict map (cluster IPs, external IPs, load-balancer
+ *    IPs) and, for local destinations (`fib daddr type local`, 127.0.0.1 included), `meta l4proto . th dport` in
+ *    `service-nodeports`.
+ *  - Per Service port: `svc-…` picks an endpoint with `numgen random mod N vmap` (after ClientIP affinity sets
+ *    have had their say); `ext-…` is the entry for external traffic (masquerade unless externalTrafficPolicy is
+ *    Local); `sve-…` holds the external endpoints when they differ from the cluster ones (traffic policies).
+ *  - The DNAT itself is a `numgen random mod N` map to `ip . port` in the Service chain; only Services with
+ *    ClientIP affinity get an endpoint chain `sep-…` each, which refreshes the affinity set and DNATs.
+ *  - Masquerade is a mark (0x4000) set in nat chains and acted on in `nat-postrouting`; hairpin traffic (an
+ *    endpoint reaching itself through its Service) is masqueraded there through the `hairpin-endpoints` set.
+ *  - filter: new connections to a Service with no usable endpoints are rejected (TCP reset / ICMP port
+ *    unreachable) from `no-endpoint-services` / `no-endpoint-nodeports`; external traffic to a Service that has
+ *    endpoints but no local ones under externalTrafficPolicy Local is dropped.
+ */
+import { createHash } from 'node:crypto';
+import { clusterEndpoints, externalEndpoints, type ProxyEndpoint, type ProxyServicePort, type ProxySnapshot } from '../proxy-state.js';
+
+/** The meta mark bit that asks `nat-postrouting` to masquerade (upstream's 0x4000). */
+export const MASQUERADE_MARK = 0x4000;
+
+const MAPS = {
+  'service-ips': 'ipv4_addr . inet_proto . inet_service : verdict',
+  'service-nodeports': 'inet_proto . inet_service : verdict',
+  'no-endpoint-services': 'ipv4_addr . inet_proto . inet_service : verdict',
+  'no-endpoint-nodeports': 'inet_proto . inet_service : verdict',
+} as const;
+
+/** MapName is one of the table's verdict maps. */
+export type MapName = keyof typeof MAPS;
+
+/** NftablesTable is the whole table as data; everything in it is keyed by name so two tables diff cheaply. */
+export interface NftablesTable {
+  readonly name: string;
+  /** Everything that is the same for any snapshot (base chains, helper chains). */
+  readonly staticText: string;
+  /** Per-Service and per-endpoint chains: name → rules (one per line, no indentation). */
+  readonly chains: ReadonlyMap<string, string>;
+  /** Verdict-map elements: map → key → verdict. */
+  readonly maps: ReadonlyMap<MapName, ReadonlyMap<string, string>>;
+  /** ClientIP affinity sets: name → timeout in seconds. */
+  readonly sets: ReadonlyMap<string, number>;
+  /** Elements of the `hairpin-endpoints` set (`ip . ip` per endpoint): an endpoint reaching itself is masqueraded. */
+  readonly hairpin: ReadonlySet<string>;
+}
+
+const PROTO = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' } as const;
+
+function shortHash(s: string): string {
+  return createHash('sha256').update(s).digest('base64url').slice(0, 8).replace(/[-_]/g, 'x');
+}
+
+/**
+ * chainSuffix: a hash (unique) plus the readable key (for people reading `nft list`), within nft's identifier
+ * alphabet and well inside its 256-byte name limit.
+ */
+function chainSuffix(key: string): string {
+  return `${shortHash(key)}-${key.replace(/[^A-Za-z0-9/_.-]/g, '_').slice(0, 180)}`;
+}
+
+function servicePortId(sp: ProxyServicePort): string {
+  return `${sp.namespace}/${sp.name}/${PROTO[sp.protocol]}/${sp.portName || String(sp.port)}`;
+}
+
+/** Fragment is what one Service port adds to the table. */
+interface Fragment {
+  readonly cidr: string;
+  readonly chains: Map<string, string>;
+  readonly sets: Map<string, number>;
+  readonly hairpin: Set<string>;
+  readonly elements: [MapName, string, string][];
+}
+
+/**
+ * Fragments by ServicePort object: the ServiceProxy's snapshot builder hands the same object back for a Service
+ * that did not change, so a sync after one endpoint change re-renders one Service, not a thousand.
+ */
+const fragments = new WeakMap<ProxyServicePort, Fragment>();
+
+/** buildNftablesTable turns a snapshot into the table `name` (pure; stable for equal snapshots). */
+export function buildNftablesTable(name: string, snapshot: ProxySnapshot): NftablesTable {
+  const cidr = snapshot.clusterCidr;
+  const chains = new Map<string, string>();
+  const sets = new Map<string, number>();
+  const hairpin = new Set<string>();
+  const maps = new Map<MapName, Map<string, string>>(Object.keys(MAPS).map((m) => [m as MapName, new Map<string, string>()]));
+  for (const sp of snapshot.servicePorts) {
+    if (sp.clusterIPs.length === 0) continue;
+    let f = fragments.get(sp);
+    if (f?.cidr !== cidr) {
+      f = fragmentOf(sp, cidr);
+      fragments.set(sp, f);
+    }
+    for (const [k, v] of f.chains) chains.set(k, v);
+    for (const [k, v] of f.sets) sets.set(k, v);
+    for (const e of f.hairpin) hairpin.add(e);
+    for (const [map, key, verdict] of f.elements) {
+      const m = maps.get(map);
+      // Two Services claiming the same address and port: the first (by key) wins, as a map cannot hold both.
+      if (m && !m.has(key)) m.set(key, verdict);
+    }
+  }
+  return { name, staticText: staticChains(), chains, maps, sets, hairpin };
+}
+
+/** fragmentOf renders one Service port. */
+function fragmentOf(sp: ProxyServicePort, cidr: string): Fragment {
+  const fragment: Fragment = { cidr, chains: new Map(), sets: new Map(), hairpin: new Set(), elements: [] };
+  const { chains, sets, hairpin } = fragment;
+  const element = (map: MapName, key: string, verdict: string): void => void fragment.elements.push([map, key, verdict]);
+  const id = servicePortId(sp);
+  const suffix = chainSuffix(id);
+  const proto = PROTO[sp.protocol];
+  const cluster = clusterEndpoints(sp);
+  const external = externalEndpoints(sp);
+  const epChain = (ep: ProxyEndpoint): string => `sep-${chainSuffix(`${id}__${ep.ip}/${ep.port}`)}`;
+  const affinitySet = (ep: ProxyEndpoint): string => `aff-${shortHash(`${id}__${ep.ip}/${ep.port}`)}`;
+  for (const ep of [...cluster, ...external]) hairpin.add(`${ep.ip} . ${ep.ip}`);
+  const affinity = sp.sessionAffinitySeconds;
+  // Endpoint chains only where ClientIP affinity needs a place to remember the choice; otherwise the DNAT map
+  // sits in the Service's own chain (an endpoint chain each would be 10× the chains, and nft's time grows with them).
+  if (affinity !== undefined) {
+    for (const ep of [...cluster, ...external]) {
+      sets.set(affinitySet(ep), affinity);
+      chains.set(epChain(ep), `update @${affinitySet(ep)} { ip saddr }\nmeta l4proto ${proto} dnat to ${ep.ip}:${ep.port}`);
+    }
+  }
+  const pick = (eps: readonly ProxyEndpoint[]): string[] => {
+    if (affinity !== undefined) {
+      const rules = eps.map((ep) => `ip saddr @${affinitySet(ep)} goto ${epChain(ep)}`);
+      if (eps.length === 1) rules.push(`goto ${epChain(eps[0] as ProxyEndpoint)}`);
+      else rules.push(`numgen random mod ${eps.length} vmap { ${eps.map((ep, i) => `${i} : goto ${epChain(ep)}`).join(', ')} }`);
+      return rules;
+    }
+    if (eps.length === 1) return [`meta l4proto ${proto} dnat to ${eps[0]?.ip ?? ''}:${eps[0]?.port ?? 0}`];
+    return [`meta l4proto ${proto} dnat ip addr . port to numgen random mod ${eps.length} map { ${eps.map((ep, i) => `${i} : ${ep.ip} . ${ep.port}`).join(', ')} }`];
+  };
+  const svcChain = `svc-${suffix}`;
+  const ips = sp.clusterIPs.length === 1 ? (sp.clusterIPs[0] as string) : `{ ${sp.clusterIPs.join(', ')} }`;
+  if (cluster.length > 0) {
+    // Traffic from outside the pod network (the node itself, other hosts) is masqueraded so replies come back here.
+    chains.set(svcChain, [`ip daddr ${ips} ip saddr != ${cidr} jump mark-for-masquerade`, ...pick(cluster)].join('\n'));
+    for (const ip of sp.clusterIPs) element('service-ips', `${ip} . ${proto} . ${sp.port}`, `goto ${svcChain}`);
+  } else {
+    for (const ip of sp.clusterIPs) element('no-endpoint-services', `${ip} . ${proto} . ${sp.port}`, 'goto reject-chain');
+  }
+  const externalAddrs = [...sp.externalIPs, ...sp.loadBalancerIPs];
+  if (externalAddrs.length === 0 && sp.nodePort === undefined) return fragment;
+  const extChain = `ext-${suffix}`;
+  if (external.length > 0) {
+    const sameAsCluster = external.length === cluster.length && external.every((e, i) => e === cluster[i]);
+    const target = sameAsCluster ? svcChain : `sve-${suffix}`;
+    if (!sameAsCluster) chains.set(target, pick(external).join('\n'));
+    const rules: string[] = [];
+    if (sp.externalTrafficPolicyLocal) {
+      // Client addresses are kept; but pods and the node itself may use any endpoint (masqueraded for the node),
+      // as upstream does, so that in-cluster clients are not black-holed on nodes without a local endpoint.
+      if (cluster.length > 0) rules.push(`ip saddr ${cidr} goto ${svcChain}`, 'fib saddr type local jump mark-for-masquerade', `fib saddr type local goto ${svcChain}`);
+      rules.push(`goto ${target}`);
+    } else {
+      rules.push('jump mark-for-masquerade', `goto ${target}`);
+    }
+    chains.set(extChain, rules.join('\n'));
+    for (const ip of externalAddrs) element('service-ips', `${ip} . ${proto} . ${sp.port}`, `goto ${extChain}`);
+    if (sp.nodePort !== undefined) element('service-nodeports', `${proto} . ${sp.nodePort}`, `goto ${extChain}`);
+  } else {
+    // No endpoint at all: reject as for cluster IPs; endpoints elsewhere but none here (policy Local): drop.
+    const verdict = cluster.length === 0 ? 'goto reject-chain' : 'drop';
+    for (const ip of externalAddrs) element('no-endpoint-services', `${ip} . ${proto} . ${sp.port}`, verdict);
+    if (sp.nodePort !== undefined) element('no-endpoint-nodeports', `${proto} . ${sp.nodePort}`, verdict);
+  }
+  return fragment;
+}
+
+/** staticChains: the base chains and helpers, the same for every snapshot. */
+function staticChains(): string {
+  const chain = (name: string, rules: readonly string[]): string => `\tchain ${name} {\n${rules.map((r) => `\t\t${r}\n`).join('')}\t}\n`;
+  return [
+    chain('nat-prerouting', ['type nat hook prerouting priority -100; policy accept;', 'jump services']),
+    chain('nat-output', ['type nat hook output priority -100; policy accept;', 'jump services']),
+    chain('nat-postrouting', ['type nat hook postrouting priority 100; policy accept;', 'ct status dnat ip saddr . ip daddr @hairpin-endpoints masquerade', 'jump masquerading']),
+    chain('services', ['ip daddr . meta l4proto . th dport vmap @service-ips', 'fib daddr type local meta l4proto . th dport vmap @service-nodeports']),
+    chain('mark-for-masquerade', [`meta mark set meta mark | ${hex(MASQUERADE_MARK)}`]),
+    chain('masquerading', [`meta mark & ${hex(MASQUERADE_MARK)} == 0 return`, `meta mark set meta mark ^ ${hex(MASQUERADE_MARK)}`, 'masquerade fully-random']),
+    // Filter chains run before DNAT (priority -110 < -100), so they see the Service address.
+    chain('filter-input', ['type filter hook input priority -110; policy accept;', 'ct state new jump nodeport-endpoints-check', 'ct state new jump service-endpoints-check']),
+    chain('filter-forward', ['type filter hook forward priority -110; policy accept;', 'ct state new jump service-endpoints-check']),
+    chain('filter-output', ['type filter hook output priority -110; policy accept;', 'ct state new jump service-endpoints-check', 'ct state new jump nodeport-endpoints-check']),
+    chain('service-endpoints-check', ['ip daddr . meta l4proto . th dport vmap @no-endpoint-services']),
+    chain('nodeport-endpoints-check', ['fib daddr type local meta l4proto . th dport vmap @no-endpoint-nodeports']),
+    chain('reject-chain', ['meta l4proto tcp reject with tcp reset', 'reject']),
+  ].join('');
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}
+
+function setDecl(timeoutSeconds: number): string {
+  return `type ipv4_addr; flags dynamic,timeout; timeout ${timeoutSeconds}s;`;
+}
+
+/**
+ * renderTable: the `nft -f` script that replaces table `t` whole — create it if missing (so the delete cannot
+ * fail), delete it, write it again — in one transaction.
+ */
+export function renderTable(t: NftablesTable): string {
+  const out: string[] = [`table ip ${t.name} {}`, `delete table ip ${t.name}`, `table ip ${t.name} {`];
+  for (const [map, type] of Object.entries(MAPS) as [MapName, string][]) {
+    const elements = t.maps.get(map);
+    out.push(`\tmap ${map} {`, `\t\ttype ${type}`);
+    if (elements && elements.size > 0) out.push(`\t\telements = { ${[...elements].map(([k, v]) => `${k} : ${v}`).join(',\n\t\t\t')} }`);
+    out.push('\t}');
+  }
+  out.push('\tset hairpin-endpoints {', '\t\ttype ipv4_addr . ipv4_addr');
+  if (t.hairpin.size > 0) out.push(`\t\telements = { ${[...t.hairpin].join(',\n\t\t\t')} }`);
+  out.push('\t}');
+  for (const [set, timeout] of t.sets) out.push(`\tset ${set} { ${setDecl(timeout)} }`);
+  out.push(t.staticText.trimEnd());
+  for (const [chain, rules] of t.chains) out.push(`\tchain ${chain} {\n\t\t${rules.replace(/\n/g, '\n\t\t')}\n\t}`);
+  out.push('}', '');
+  return out.join('\n');
+}
+
+/**
+ * renderTableDiff: the `nft -f` script that turns table `prev` (as last written) into `next`, or undefined when
+ * they differ where a diff cannot go (name, static part), so the caller writes the whole table. An empty string
+ * means nothing changed. Order matters inside the transaction: sets and chains exist before rules and map
+ * elements point at them; elements and rules stop pointing at chains and sets before those are deleted.
+ */
+export function renderTableDiff(prev: NftablesTable, next: NftablesTable): string | undefined {
+  if (prev.name !== next.name || prev.staticText !== next.staticText) return undefined;
+  const t = `ip ${next.name}`;
+  const out: string[] = [];
+  for (const [set, timeout] of next.sets) {
+    const old = prev.sets.get(set);
+    if (old === undefined) out.push(`add set ${t} ${set} { ${setDecl(timeout)} }`);
+    else if (old !== timeout) return undefined; // a set's timeout cannot be changed in place
+  }
+  // `add rule` lines rather than a `table { chain { … } }` block: nft parses them with a smaller cache.
+  for (const [chain, rules] of next.chains) {
+    const old = prev.chains.get(chain);
+    if (old === rules) continue;
+    out.push(old === undefined ? `add chain ${t} ${chain}` : `flush chain ${t} ${chain}`);
+    for (const rule of rules.split('\n')) out.push(`add rule ${t} ${chain} ${rule}`);
+  }
+  for (const map of Object.keys(MAPS) as MapName[]) {
+    const before = prev.maps.get(map) ?? new Map<string, string>();
+    const after = next.maps.get(map) ?? new Map<string, string>();
+    const removed = [...before].filter(([k, v]) => after.get(k) !== v).map(([k]) => k);
+    const added = [...after].filter(([k, v]) => before.get(k) !== v);
+    if (removed.length > 0) out.push(`delete element ${t} ${map} { ${removed.join(', ')} }`);
+    if (added.length > 0) out.push(`add element ${t} ${map} { ${added.map(([k, v]) => `${k} : ${v}`).join(', ')} }`);
+  }
+  const hairpinGone = [...prev.hairpin].filter((e) => !next.hairpin.has(e));
+  const hairpinNew = [...next.hairpin].filter((e) => !prev.hairpin.has(e));
+  if (hairpinGone.length > 0) out.push(`delete element ${t} hairpin-endpoints { ${hairpinGone.join(', ')} }`);
+  if (hairpinNew.length > 0) out.push(`add element ${t} hairpin-endpoints { ${hairpinNew.join(', ')} }`);
+  const gone = [...prev.chains.keys()].filter((c) => !next.chains.has(c));
+  for (const chain of gone) out.push(`flush chain ${t} ${chain}`);
+  for (const chain of gone) out.push(`delete chain ${t} ${chain}`);
+  for (const set of prev.sets.keys()) if (!next.sets.has(set)) out.push(`delete set ${t} ${set}`);
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
+}

@@ -1,0 +1,107 @@
+/**
+ * ServiceProxy: kube-proxy's control loop for one node. Informers on Services and EndpointSlices only mark the
+ * state dirty; a SyncRunner batches those marks into syncs no closer than `minSyncPeriodMs` (plus a periodic
+ * resync), each of which builds the whole ProxySnapshot from the caches and hands it to the Proxier. A failed sync
+ * is retried with back-off; the Proxier rebuilds from the snapshot, so nothing partial is trusted.
+ *
+ * Nothing is programmed before both informers have synced: a snapshot from half-filled caches would briefly
+ * remove Services that still exist.
+ */
+import { RealClock, type Clock } from '../base/clock/clock.js';
+import type { Logger } from '../base/log/logger.js';
+import type { SharedInformer } from '../client/informer/shared-informer.js';
+import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
+import type { Proxier } from './proxier.js';
+import type { ProxySnapshot } from './proxy-state.js';
+import { SnapshotBuilder, type EndpointSliceObject, type ServiceObject } from './snapshot-builder.js';
+import { SyncRunner } from './sync-runner.js';
+
+/** ServiceProxyConfig constructs a ServiceProxy. */
+export interface ServiceProxyConfig {
+  /** Informers for the node (Services and EndpointSlices of every namespace are taken from it). */
+  readonly informers: SharedInformerFactory;
+  readonly proxier: Proxier;
+  readonly nodeName: string;
+  readonly nodeIPs: readonly string[];
+  readonly clusterCidr: string;
+  /** `--proxy-min-sync-period`: the least time between two syncs. @default 100 */
+  readonly minSyncPeriodMs?: number;
+  /** `--proxy-sync-period`: a sync at least this often even without changes. @default 30000 */
+  readonly syncPeriodMs?: number;
+  /** @default RealClock */
+  readonly clock?: Clock;
+  readonly log: Logger;
+}
+
+/** ServiceProxy keeps a Proxier in step with the cluster's Services and EndpointSlices. */
+export class ServiceProxy {
+  readonly #c: ServiceProxyConfig;
+  readonly #services: SharedInformer<ServiceObject>;
+  readonly #slices: SharedInformer<EndpointSliceObject>;
+  readonly #runner: SyncRunner;
+  readonly #stop = new AbortController();
+  /** Reuses the ServicePorts of unchanged Services, so a proxier can skip them by identity. */
+  readonly #builder = new SnapshotBuilder();
+  #lastError = '';
+  /** Wall time of the last successful sync and how long its proxier call took (metrics, benchmarks). */
+  lastSync: { at: number; durationMs: number; servicePorts: number } | undefined;
+
+  constructor(config: ServiceProxyConfig) {
+    this.#c = config;
+    const clock = config.clock ?? new RealClock();
+    this.#services = config.informers.informerFor<ServiceObject>({ version: 'v1', resource: 'services' });
+    this.#slices = config.informers.informerFor<EndpointSliceObject>({ group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' });
+    this.#runner = new SyncRunner({
+      run: () => this.#sync(clock),
+      clock,
+      minIntervalMs: config.minSyncPeriodMs ?? 100,
+      periodicIntervalMs: config.syncPeriodMs ?? 30_000,
+      onError: (err) => {
+        const message = err instanceof Error ? err.message : String(err);
+        // One warning per distinct failure: a proxier failing every retry should not flood the log.
+        if (message !== this.#lastError) config.log.warn('Service proxy sync failed; retrying', { mode: config.proxier.mode, error: message });
+        this.#lastError = message;
+      },
+    });
+    const dirty = { onAdd: () => this.#runner.request(), onUpdate: () => this.#runner.request(), onDelete: () => this.#runner.request() };
+    this.#services.addEventHandler(dirty);
+    this.#slices.addEventHandler(dirty);
+  }
+
+  /** snapshot builds the snapshot the next sync would program (from the informers' caches). */
+  snapshot(): ProxySnapshot {
+    return this.#builder.build({
+      nodeName: this.#c.nodeName,
+      nodeIPs: this.#c.nodeIPs,
+      clusterCidr: this.#c.clusterCidr,
+      services: this.#services.store.list(),
+      endpointSlices: this.#slices.store.list(),
+    });
+  }
+
+  /** start asks for the first sync (it waits for the informers; the factory must be started by the caller). */
+  start(): void {
+    this.#runner.request();
+  }
+
+  /** stop ends syncing; the rules stay (connections keep working while the node agent restarts). */
+  stop(): void {
+    this.#runner.stop();
+    this.#stop.abort();
+  }
+
+  /** idle resolves once no sync is pending or running (tests, benchmarks). */
+  idle(): Promise<void> {
+    return this.#runner.idle();
+  }
+
+  async #sync(clock: Clock): Promise<void> {
+    if (!(await this.#services.waitForSync(this.#stop.signal)) || !(await this.#slices.waitForSync(this.#stop.signal))) return;
+    const started = clock.now();
+    const snapshot = this.snapshot();
+    await this.#c.proxier.sync(snapshot);
+    if (this.#lastError) this.#c.log.info('Service proxy sync recovered', { mode: this.#c.proxier.mode });
+    this.#lastError = '';
+    this.lastSync = { at: clock.now(), durationMs: clock.now() - started, servicePorts: snapshot.servicePorts.length };
+  }
+}

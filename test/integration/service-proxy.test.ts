@@ -1,0 +1,194 @@
+/**
+ * The nftables service proxy on a real runc node, driven with real kubectl: a Deployment of three busybox httpd
+ * pods (each answering with its own name) behind a ClusterIP Service reached from a client pod, and behind a
+ * NodePort Service reached from the host on 127.0.0.1 and on another node address; an endpoint failing its
+ * readiness probe stops getting traffic; sessionAffinity ClientIP sticks; the proxy's table goes with the clean-up.
+ * The client pod prints what it fetched to its log (no `kubectl exec` needed for traffic).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { get } from 'node:http';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { readProxyRecord } from '../../src/boot/proxy-record.js';
+import { containerHostMissing, commandExists } from '../harness/host-tools.js';
+import { waitForPodPhase } from '../harness/pods.js';
+import { cleanupRuncNode } from '../harness/runc-node.js';
+import { eventually, TestCluster } from '../harness/test-cluster.js';
+
+const skip = containerHostMissing() || (commandExists('nft') ? false : 'needs nft');
+
+/** httpGet fetches one page on a fresh connection (so each request is a new connection the proxy balances). */
+function httpGet(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = get({ host, port, path: '/', agent: false, timeout: 2000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve(res.statusCode === 200 ? body.trim() : undefined));
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+async function answers(host: string, port: number, n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const body = await httpGet(host, port);
+    if (body) out.push(body);
+  }
+  return out;
+}
+
+/** connectError: the error code of a TCP connect (ECONNREFUSED, ETIMEDOUT…), or "connected". */
+function connectError(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 2000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve('ETIMEDOUT');
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  });
+}
+
+/** otherNodeAddress: a global IPv4 address of this host (NodePorts answer on every local address). */
+function otherNodeAddress(): string | undefined {
+  const out = execFileSync('ip', ['-4', '-o', 'addr', 'show', 'scope', 'global']).toString();
+  return /inet ([\d.]+)\//.exec(out)?.[1];
+}
+
+interface PodList {
+  items: { metadata: { name: string }; status?: { podIP?: string } }[];
+}
+
+void describe('nftables service proxy on a runc node', { skip }, () => {
+  let c: TestCluster;
+  const node = `tkube-svc-${process.pid}`;
+  let table = '';
+  before(async () => {
+    c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node] });
+  });
+  after(async () => {
+    if (!c) return;
+    await c.kubectl(['delete', 'deployment', 'web', '--wait=false']);
+    await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
+    table ||= readProxyRecord(join(c.dataDir, 'agent', 'proxy'))?.table ?? '';
+    await cleanupRuncNode(c);
+    if (table) assert.equal(execFileSync('nft', ['list', 'tables']).toString().includes(` ${table}\n`), false, 'the proxy table is gone');
+  });
+
+  let webPods: string[] = [];
+  let nodePort = 0;
+
+  void it('balances a ClusterIP Service over every ready endpoint, from a pod', async () => {
+    await c.kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 3,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: {
+              terminationGracePeriodSeconds: 1,
+              containers: [
+                {
+                  name: 'httpd',
+                  image: 'busybox',
+                  command: ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && touch /www/ready && exec httpd -f -p 8080 -h /www'],
+                  ports: [{ containerPort: 8080, name: 'http' }],
+                  readinessProbe: { exec: { command: ['test', '-f', '/www/ready'] }, periodSeconds: 1, failureThreshold: 1 },
+                },
+              ],
+            },
+          },
+        },
+      }),
+    });
+    for (const svc of [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-np' }, spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ name: 'http', port: 8080, targetPort: 8080 }] } },
+    ]) {
+      await c.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(svc) });
+    }
+    const clusterIP = (await c.kubectlOk(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    nodePort = Number(await c.kubectlOk(['get', 'service', 'web-np', '-o', 'jsonpath={.spec.ports[0].nodePort}']));
+    assert.match(clusterIP, /^\d+\.\d+\.\d+\.\d+$/);
+    assert.ok(nodePort >= 30000 && nodePort <= 32767, `nodePort ${nodePort}`);
+    webPods = await eventually(async () => {
+      const list = JSON.parse(await c.kubectlOk(['get', 'pods', '-l', 'app=web', '-o', 'json'])) as PodList;
+      const ready = await c.kubectlOk(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
+      return list.items.length === 3 && ready.split('\n').filter((s) => s === 'True').length === 3 ? list.items.map((p) => p.metadata.name).sort() : undefined;
+    }, 90_000);
+    // (busybox-static's wget crashes on this machine; nc speaks HTTP/1.0 well enough.)
+    const script = `while true; do echo "got: $(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${clusterIP} 80 | tail -n 1)"; sleep 0.2; done`;
+    await c.kubectlOk(['run', 'client', '--image=busybox', '--', 'sh', '-c', script]);
+    await waitForPodPhase(c, 'client', ['Running']);
+    let log = '';
+    await eventually(async () => {
+      log = await c.kubectlOk(['logs', 'client']);
+      return webPods.every((p) => log.includes(`got: ${p}`));
+    }, 60_000).catch((err: unknown) => assert.fail(`${String(err)}; want answers from ${webPods.join(', ')}; the client pod printed:\n${log.slice(-1500)}`));
+    table = readProxyRecord(join(c.dataDir, 'agent', 'proxy'))?.table ?? '';
+    assert.ok(table, 'the proxy recorded its table');
+    assert.match(execFileSync('nft', ['list', 'table', 'ip', table]).toString(), new RegExp(`${clusterIP.replace(/\./g, '\\.')} \\. tcp \\. 80 : goto svc-`));
+  });
+
+  void it('lets an endpoint reach itself through its Service (hairpin), and rejects Services without endpoints', async () => {
+    const [self] = webPods;
+    assert.ok(self);
+    const clusterIP = (await c.kubectlOk(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    // 20 tries at 1 in 3: missing itself every time has odds of 3 in 10,000.
+    const out = await c.kubectlOk(['exec', self, '--', 'sh', '-c', `for i in $(seq 20); do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${clusterIP} 80 | tail -n 1; done`]);
+    assert.ok(out.split('\n').includes(self), `${self} reached itself: ${out.replace(/\n/g, ' ')}`);
+
+    await c.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'nobody' }, spec: { type: 'NodePort', selector: { app: 'nobody' }, ports: [{ port: 80 }] } }) });
+    const emptyIP = (await c.kubectlOk(['get', 'service', 'nobody', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    const emptyNodePort = Number(await c.kubectlOk(['get', 'service', 'nobody', '-o', 'jsonpath={.spec.ports[0].nodePort}']));
+    // Refused at once (TCP reset from the filter chain), not a 2 s timeout.
+    await eventually(() => connectError(emptyIP, 80).then((e) => e === 'ECONNREFUSED'), 15_000);
+    assert.equal(await connectError('127.0.0.1', emptyNodePort), 'ECONNREFUSED');
+  });
+
+  void it('serves a NodePort on 127.0.0.1 and on the node addresses, from the host', async () => {
+    const hosts = ['127.0.0.1', otherNodeAddress()].filter((h): h is string => h !== undefined);
+    for (const host of hosts) {
+      const seen = new Set<string>();
+      await eventually(async () => {
+        for (const a of await answers(host, nodePort, 10)) seen.add(a);
+        return webPods.every((p) => seen.has(p));
+      }, 30_000).catch((err: unknown) => assert.fail(`${String(err)}; ${host}:${nodePort} answered ${[...seen].join(', ') || 'nothing'}`));
+    }
+  });
+
+  void it('stops sending traffic to an endpoint that fails its readiness probe', async () => {
+    const [sick, ...healthy] = webPods;
+    assert.ok(sick);
+    await c.kubectlOk(['exec', sick, '--', 'rm', '/www/ready']);
+    await eventually(async () => {
+      const got = await answers('127.0.0.1', nodePort, 15);
+      return got.length === 15 && !got.includes(sick);
+    }, 30_000);
+    const got = await answers('127.0.0.1', nodePort, 30);
+    assert.ok(got.every((a) => healthy.includes(a)), `only ${healthy.join(', ')}: ${got.join(', ')}`);
+    await c.kubectlOk(['exec', sick, '--', 'touch', '/www/ready']);
+    await eventually(async () => (await answers('127.0.0.1', nodePort, 15)).includes(sick), 30_000);
+  });
+
+  void it('keeps a client on one endpoint with sessionAffinity ClientIP', async () => {
+    await c.kubectlOk(['patch', 'service', 'web-np', '-p', JSON.stringify({ spec: { sessionAffinity: 'ClientIP' } })]);
+    await eventually(() => execFileSync('nft', ['list', 'table', 'ip', table]).toString().includes('@aff-'), 15_000);
+    const got = await answers('127.0.0.1', nodePort, 20);
+    assert.equal(got.length, 20);
+    assert.equal(new Set(got).size, 1, `one endpoint: ${got.join(', ')}`);
+  });
+});
