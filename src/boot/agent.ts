@@ -108,6 +108,8 @@ export interface NodeAgentBootConfig {
   readonly clusterCidr?: string;
   /** `--proxy-mode`: the node's service proxy. @default as startNode: nftables for runc with the bridge network */
   readonly proxyMode?: ProxyModeName;
+  /** Enforce NetworkPolicies (`--disable-network-policy` turns it off). @default false */
+  readonly networkPolicy?: boolean;
   /** How long to wait for the serving certificate to be approved and signed. @default 120 s */
   readonly certificateTimeoutMs?: number;
   readonly log: Logger;
@@ -141,6 +143,7 @@ export async function startNodeAgent(config: NodeAgentBootConfig): Promise<Runni
     ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}),
     ...(config.clusterCidr ? { clusterCidr: config.clusterCidr } : {}),
     ...(config.proxyMode ? { proxyMode: config.proxyMode } : {}),
+    ...(config.networkPolicy ? { networkPolicy: true } : {}),
     log: config.log,
   });
 }

@@ -274,7 +274,7 @@ export class TestCluster {
 
 /**
  * podNetworkArgs gives a test node a pod network of its own: tests run side by side on one machine, and two nodes
- * on the same bridge or with overlapping pod CIDRs would hand out each other's addresses. Derived from the data
+ * on the same bridge or with overlapping pod CIDRs would hand out each other's addresses; the same goes for Service ranges. Derived from the data
  * dir, so a restarted server gets the same ones. A test that names its own bridge, CIDR or `--pod-network` keeps it.
  */
 export function podNetworkArgs(dataDir: string, args: readonly string[]): string[] {
@@ -282,5 +282,8 @@ export function podNetworkArgs(dataDir: string, args: readonly string[]): string
   return [
     ...(args.includes('--pod-network') || args.includes('--pod-bridge-name') ? [] : ['--pod-bridge-name', `tkt${hash.toString('hex').slice(0, 10)}`]),
     ...(args.includes('--cluster-cidr') ? [] : ['--cluster-cidr', `10.${128 + ((hash[0] ?? 0) % 120)}.0.0/16`]),
+    // Every runc node programs its service proxy in the host's network namespace: two clusters with the same
+    // Service range would catch (or reject) each other's traffic to the same cluster IP and port.
+    ...(args.includes('--service-cidr') ? [] : ['--service-cidr', `10.${248 + ((hash[1] ?? 0) % 8)}.${hash[2] ?? 0}.0/24`]),
   ];
 }

@@ -186,6 +186,9 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
   ]),
   clusterRole('system:node-problem-detector', [r(['get'], [''], ['nodes']), r(['patch'], [''], ['nodes/status']), r(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events'])]),
   clusterRole('system:node-proxier', [r(['list', 'watch'], [''], ['endpoints', 'services']), r(READ, [''], ['nodes']), r(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']), r(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices'])]),
+  // tkube's own: a node agent runs its service proxy and NetworkPolicy enforcement under the node's identity (k3s
+  // gives its agents' components such a role too), so nodes may read what those two program from.
+  clusterRole('system:tkube-node-networking', [r(['list', 'watch'], [''], ['services', 'namespaces', 'pods']), r(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']), r(['list', 'watch'], ['networking.k8s.io'], ['networkpolicies'])]),
   clusterRole('system:kubelet-api-admin', [r(['get', 'list', 'watch'], [''], ['nodes']), r(['proxy'], [''], ['nodes']), r(['*'], [''], ['nodes/log', 'nodes/metrics', 'nodes/proxy', 'nodes/stats'])]),
   clusterRole('system:node-bootstrapper', [r(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests'])]),
   clusterRole('system:auth-delegator', [r(['create'], ['authentication.k8s.io'], ['tokenreviews']), r(['create'], ['authorization.k8s.io'], ['subjectaccessreviews'])]),
@@ -249,6 +252,7 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly KubeObject[] = [
   binding('ClusterRoleBinding', 'system:kube-scheduler', 'ClusterRole', 'system:kube-scheduler', [user('system:kube-scheduler')]),
   binding('ClusterRoleBinding', 'system:volume-scheduler', 'ClusterRole', 'system:volume-scheduler', [user('system:kube-scheduler')]),
   binding('ClusterRoleBinding', 'system:node', 'ClusterRole', 'system:node', []),
+  binding('ClusterRoleBinding', 'system:tkube-node-networking', 'ClusterRole', 'system:tkube-node-networking', [group('system:nodes')]),
   binding('ClusterRoleBinding', 'system:service-account-issuer-discovery', 'ClusterRole', 'system:service-account-issuer-discovery', [group('system:serviceaccounts')]),
   ...[...CONTROLLER_ROLES.keys()].map((name) => binding('ClusterRoleBinding', `system:controller:${name}`, 'ClusterRole', `system:controller:${name}`, [sa('kube-system', name)])),
 ];

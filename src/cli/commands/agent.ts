@@ -44,6 +44,7 @@ export interface AgentFlags {
   containerLogMaxSize?: number;
   containerLogMaxFiles?: number;
   proxyMode?: string;
+  disableNetworkPolicy: boolean;
 }
 
 const REAL_RUNTIMES: readonly string[] = ['runc', 'process', 'auto'];
@@ -71,9 +72,10 @@ async function runRealNode(f: AgentFlags, client: RestClient): Promise<{ names: 
     ...(f.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
     certificateTimeoutMs: f.certificateTimeout * 1000,
     clusterCidr: f.clusterCidr,
-    // Off unless asked: the proxy lists EndpointSlices, which a node's own credentials may not (upstream gives
-    // kube-proxy an identity of its own, system:kube-proxy).
-    proxyMode: f.proxyMode ? parseProxyMode(f.proxyMode) : 'none',
+    // The node's identity may read Services, EndpointSlices and NetworkPolicies (ClusterRole
+    // system:tkube-node-networking), so the proxy and policy enforcement run as on the server's node.
+    ...(f.proxyMode ? { proxyMode: parseProxyMode(f.proxyMode) } : {}),
+    networkPolicy: !f.disableNetworkPolicy,
     ...(f.containerLogMaxSize !== undefined || f.containerLogMaxFiles !== undefined
       ? {
           containerLogs: {
@@ -164,7 +166,8 @@ export function registerAgentCommand(program: Command): void {
     .option('--disable-default-registry-endpoint', 'pull only from configured mirrors, never the upstream registry')
     .option('--container-log-max-size <quantity>', "size a real node's container log file grows to before it is rotated, e.g. 10Mi (default 10Mi)", parseLogMaxSize)
     .option('--container-log-max-files <n>', "log files a real node keeps per container, the live one included (default 5)", parseLogMaxFiles)
-    .option('--proxy-mode <mode>', "a real node's service proxy: none (default) or nftables (runc runtime; the agent's credentials must be allowed to list and watch Services and EndpointSlices)")
+    .option('--proxy-mode <mode>', "a real node's service proxy: nftables (default with the runc runtime and the bridge network) or none")
+    .option('--disable-network-policy', "do not enforce NetworkPolicies on a real node (and remove its policy table)", false)
     .option('--certificate-timeout <seconds>', 'how long a real node waits for its serving certificate to be approved and signed', count, 120)
     .action(async (f: AgentFlags) => {
       if (f.runtime !== 'simulated' && !REAL_RUNTIMES.includes(f.runtime)) throw new CliError(`unknown runtime "${f.runtime}": want simulated, runc, process or auto`);
