@@ -147,7 +147,7 @@ export class DnsServer {
     socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
     socket.on('close', () => this.#connections.delete(socket));
     socket.on('error', () => socket.destroy());
-    let buffered = Buffer.alloc(0);
+    let buffered: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
       while (buffered.length >= 2) {
@@ -361,7 +361,7 @@ function forwardUdp(msg: Buffer, upstream: Upstream, timeoutMs: number): Promise
 function forwardTcp(msg: Buffer, upstream: Upstream, timeoutMs: number): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: upstream.host, port: upstream.port });
-    let buffered = Buffer.alloc(0);
+    let buffered: Buffer = Buffer.alloc(0);
     let done = false;
     const finish = (out: Buffer | undefined): void => {
       if (done) return;
