@@ -74,6 +74,7 @@ describe('DnsServer', () => {
   it('answers SRV and PTR', async () => {
     const srv = await query(host, port, '_http._tcp.web.default.svc.cluster.local', 'SRV');
     assert.deepEqual((srv.answers?.[0] as packet.SrvAnswer).data, { priority: 0, weight: 100, port: 80, target: 'web.default.svc.cluster.local' });
+    assert.deepEqual(srv.additionals?.filter((a) => a.type === 'A').map((a) => [a.name, (a as packet.StringAnswer).data]), [['web.default.svc.cluster.local', '10.43.0.21']]);
     const ptr = await query(host, port, '21.0.43.10.in-addr.arpa', 'PTR');
     assert.equal((ptr.answers?.[0] as packet.StringAnswer).data, 'web.default.svc.cluster.local');
   });

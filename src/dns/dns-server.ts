@@ -9,6 +9,7 @@
  *    client retries over TCP.
  *  - Forwarded queries go to each upstream in turn with a timeout per try; when all fail the client gets SERVFAIL.
  *    A truncated upstream answer to a TCP client is fetched again over TCP.
+ *  - SRV answers carry their targets' addresses in the additional section (dropped first when space is short).
  *  - An ExternalName CNAME is followed for A/AAAA questions (in the zone, or upstream), as CoreDNS does, so stub
  *    resolvers that do not chase CNAMEs still get addresses.
  *  - Input that does not parse is answered FORMERR when it has a header to answer, else dropped; responses sent to
@@ -212,11 +213,13 @@ export class DnsServer {
     const generation = this.#c.zone.generation;
     let answers: packet.Answer[] = [];
     let authorities: packet.Answer[] = [];
+    let additionals: packet.Answer[] = [];
     let rcode = 0;
     if (found.kind === 'answer') {
       answers = found.answers.map((r) => toAnswer(r, question.name));
       const last = found.answers[found.answers.length - 1];
       if (last?.type === 'CNAME' && question.type !== 'CNAME') answers.push(...(await this.#chase(last.data, question.type, query.flags ?? 0)));
+      if (question.type === 'SRV') additionals = this.#targetAddresses(found.answers);
     } else {
       authorities = found.authority.map((r) => toAnswer(r, question.name));
       if (found.kind === 'nxdomain') rcode = RCODE_NXDOMAIN;
@@ -228,13 +231,30 @@ export class DnsServer {
       questions: [question],
       answers,
       authorities,
-      additionals: opt ? [ourOpt()] : [],
+      additionals: [...additionals, ...(opt ? [ourOpt()] : [])],
     };
     let out = packet.encode(response);
-    if (out.length > limit) out = packet.encode({ ...response, flags: (response.flags ?? 0) | FLAG_TC, answers: [], authorities: [] });
+    // Additional records are optional (RFC 2181 §9): drop them before truncating the answer itself.
+    if (out.length > limit && additionals.length > 0) out = packet.encode({ ...response, additionals: opt ? [ourOpt()] : [] });
+    if (out.length > limit) out = packet.encode({ ...response, flags: (response.flags ?? 0) | FLAG_TC, answers: [], authorities: [], additionals: opt ? [ourOpt()] : [] });
     // Answers that needed an upstream (a chased CNAME) are not cached: their TTLs are the upstream's business.
     const chased = found.kind === 'answer' && answers.length !== found.answers.length;
     if (!chased && this.#c.zone.generation === generation) this.#remember(msg, transport, out);
+    return out;
+  }
+
+  /** #targetAddresses are the zone's A/AAAA records of SRV targets, for the additional section (as CoreDNS sends). */
+  #targetAddresses(records: readonly ZoneRecord[]): packet.Answer[] {
+    const out: packet.Answer[] = [];
+    const seen = new Set<string>();
+    for (const r of records) {
+      if (r.type !== 'SRV' || seen.has(r.data.target)) continue;
+      seen.add(r.data.target);
+      for (const type of ['A', 'AAAA']) {
+        const found = this.#c.zone.lookup(r.data.target, type);
+        if (found.kind === 'answer') out.push(...found.answers.filter((a) => a.type === type).map((a) => toAnswer(a, a.name)));
+      }
+    }
     return out;
   }
 
