@@ -32,12 +32,14 @@ function parsePort(value: string): number {
   return n;
 }
 
-function parseIPv4(value: string): string {
+/** parseIPv4 checks an IPv4 flag value (`--cluster-dns`); shared with `tkube agent`. */
+export function parseIPv4(value: string): string {
   if (isIP(value) !== 4) throw new CliError(`invalid IP address "${value}": want an IPv4 address such as 10.43.0.10`);
   return value;
 }
 
-function parseDomain(value: string): string {
+/** parseDomain checks `--cluster-domain`; shared with `tkube agent`. */
+export function parseDomain(value: string): string {
   const d = value.toLowerCase().replace(/\.$/, '');
   if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(d)) throw new CliError(`invalid cluster domain "${value}": want a DNS name such as cluster.local`);
   return d;
