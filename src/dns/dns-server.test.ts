@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
+import { createConnection } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import * as packet from 'dns-packet';
 import { newLogger } from '../base/log/logger.js';
@@ -109,6 +110,23 @@ describe('DnsServer', () => {
     // Unknown reverse names are forwarded too (fallthrough).
     await query(host, port, '9.9.9.9.in-addr.arpa', 'PTR');
     assert.ok(upstream.seen.includes('9.9.9.9.in-addr.arpa'));
+  });
+
+  it('answers a TCP client that shut its side down after asking (half-close)', async () => {
+    const socket = createConnection({ host, port });
+    const query = encodeQuery('example.org', 'A');
+    const len = Buffer.alloc(2);
+    len.writeUInt16BE(query.length);
+    const reply = await new Promise<Buffer>((resolve, reject) => {
+      let buf = Buffer.alloc(0);
+      socket.on('connect', () => socket.end(Buffer.concat([len, query])));
+      socket.on('data', (c: Buffer) => (buf = Buffer.concat([buf, c])));
+      socket.on('end', () => resolve(buf));
+      socket.on('error', reject);
+    });
+    socket.destroy();
+    const decoded = packet.decode(reply.subarray(2));
+    assert.equal((decoded.answers?.[0] as packet.StringAnswer).data, '192.0.2.1');
   });
 
   it('truncates a large UDP answer, honours EDNS sizes and answers it whole over TCP', async () => {

@@ -95,7 +95,8 @@ export class DnsServer {
         throw new Error(`Cannot listen for DNS on ${this.#c.address}:${this.#c.port}/udp: ${describe(err)}`);
       }
       const port = udp.address().port;
-      const tcp = createServer((s) => this.#onConnection(s));
+      // Half-open allowed: a client may send its query and shut its side down before the (forwarded) answer comes.
+      const tcp = createServer({ allowHalfOpen: true }, (s) => this.#onConnection(s));
       try {
         await new Promise<void>((resolve, reject) => {
           tcp.once('error', reject);
@@ -149,6 +150,12 @@ export class DnsServer {
     socket.on('close', () => this.#connections.delete(socket));
     socket.on('error', () => socket.destroy());
     let buffered: Buffer = Buffer.alloc(0);
+    let pending = 0;
+    let ended = false;
+    socket.on('end', () => {
+      ended = true;
+      if (pending === 0) socket.end();
+    });
     socket.on('data', (chunk: Buffer) => {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
       while (buffered.length >= 2) {
@@ -157,15 +164,23 @@ export class DnsServer {
         const msg = buffered.subarray(2, 2 + len);
         buffered = buffered.subarray(2 + len);
         const write = (out: Buffer | undefined): void => {
-          if (!out || socket.destroyed) return;
-          const framed = Buffer.allocUnsafe(2 + out.length);
-          framed.writeUInt16BE(out.length, 0);
-          out.copy(framed, 2);
-          socket.write(framed);
+          pending--;
+          if (out && !socket.destroyed) {
+            const framed = Buffer.allocUnsafe(2 + out.length);
+            framed.writeUInt16BE(out.length, 0);
+            out.copy(framed, 2);
+            socket.write(framed);
+          }
+          if (ended && pending === 0) socket.end();
         };
+        pending++;
         const cached = this.#cached(msg, 'tcp');
         if (cached) write(cached);
-        else this.handle(msg, 'tcp').then(write, (err: unknown) => this.#c.log.warn('Cannot answer DNS query', { err: describe(err) }));
+        else
+          this.handle(msg, 'tcp').then(write, (err: unknown) => {
+            this.#c.log.warn('Cannot answer DNS query', { err: describe(err) });
+            write(undefined);
+          });
       }
     });
   }
