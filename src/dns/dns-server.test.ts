@@ -97,6 +97,24 @@ describe('DnsServer', () => {
     assert.equal((r.answers?.[1] as packet.StringAnswer).data, '192.0.2.1');
   });
 
+  it('follows an ExternalName CNAME that points into the zone without asking upstream', async () => {
+    zone.upsertService({ metadata: { name: 'alias', namespace: 'default' }, spec: { type: 'ExternalName', externalName: 'web.default.svc.cluster.local' } });
+    const before = upstream.seen.length;
+    const r = await query(host, port, 'alias.default.svc.cluster.local', 'A');
+    assert.deepEqual(r.answers?.map((a) => [a.name, a.type]), [['alias.default.svc.cluster.local', 'CNAME'], ['web.default.svc.cluster.local', 'A']]);
+    assert.equal(upstream.seen.length, before);
+  });
+
+  it('answers SERVFAIL for outside names when it has no upstream at all', async () => {
+    const lonely = new DnsServer({ zone, address: host, port: 0, upstreams: [], log: newLogger('dns-test') });
+    const p = await lonely.start();
+    try {
+      assert.equal(rcode(await query(host, p, 'example.org', 'A')), 'SERVFAIL');
+    } finally {
+      await lonely.stop();
+    }
+  });
+
   it('forwards other names to the upstream and answers SERVFAIL when it stays silent', async () => {
     const r = await query(host, port, 'example.org', 'A');
     assert.equal(rcode(r), 'NOERROR');
