@@ -1,7 +1,7 @@
 /**
  * Runs the foundation benchmarks, one child process each, one after another.
  * Run: node --import tsx bench/run.ts [--only NAME[,NAME…]] (NAME: storage, creates, list, watch, watch-latency, authz,
- * ssa, cold-start, scheduler-1000, scheduler-5000, rollout, pod-start, proxy-sync, proxy-stream, scale)
+ * ssa, cold-start, scheduler-1000, scheduler-5000, rollout, pod-start, proxy-sync, proxy-stream, scale, dns)
  *
  * Every benchmark measures its reference in the same run and reports a ratio; this runner adds the targets,
  * prints one JSON line per benchmark (its figures plus `checks`), then a human summary, and records them in
@@ -128,6 +128,14 @@ const BENCHMARKS: readonly Benchmark[] = [
       { label: 'nodes + pods created and running per second (1,000 nodes, 10,000 pods)', path: 'firstObjectsPerSec', op: '>=', target: 1000 },
       { label: 'control plane CPU while holding (cores)', path: 'holdCpuCores', op: '<=', target: 1 },
       { label: 'control plane peak RSS while holding (MB)', path: 'holdPeakRssMb', op: '<=', target: 1024 },
+    ],
+  },
+  {
+    // Issue 7: the cluster DNS server vs dnsmasq (Debian dnsmasq-base) answering the same names from a hosts file.
+    name: 'dns', script: 'dns.ts', args: [], timeoutMs: 120_000,
+    checks: [
+      { label: 'DNS queries/s for Service names vs dnsmasq (hosts file)', path: 'qpsRatio', op: '>=', target: 0.5 },
+      { label: 'DNS p99 for Service names vs dnsmasq p99', path: 'p99Ratio', op: '<=', target: 2 },
     ],
   },
 ];

@@ -55,6 +55,8 @@ export function serverArgs(bundle: string, dataDir: string, port = 0, opts: { wi
   return [
     bundle, 'server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1',
     '--write-kubeconfig', join(dataDir, 'bench.kubeconfig'),
+    // The cluster DNS on any free port: benchmarks run beside tests and must not take port 53.
+    '--cluster-dns-port', '0',
     // withNode: a real runc node in the server, air-gapped like the tests' (no registry is ever dialed).
     ...(opts.withNode ? ['--container-runtime', 'runc', '--node-name', `bench-${process.pid}`, '--kubelet-port', '0', '--disable-default-registry-endpoint'] : ['--disable-agent']),
     // The API server alone, as the references (etcd, bare Node servers) are alone: no scheduler or workload

@@ -112,14 +112,36 @@ export interface NodeAgentBootConfig {
   readonly networkPolicy?: boolean;
   /** How long to wait for the serving certificate to be approved and signed. @default 120 s */
   readonly certificateTimeoutMs?: number;
+  /** `--cluster-dns`: pods' nameserver. @default the cluster IP of `kube-system/kube-dns`, else 10.43.0.10 */
+  readonly clusterDns?: string;
+  /** `--cluster-domain`. @default "cluster.local" */
+  readonly clusterDomain?: string;
   readonly log: Logger;
+}
+
+/**
+ * discoverClusterDns: the kube-dns Service's cluster IP, which the server publishes (k3s agents learn it from the
+ * server too); undefined when there is none yet or it cannot be read (the kubelet's default applies).
+ */
+async function discoverClusterDns(client: RestClient, log: Logger): Promise<string | undefined> {
+  try {
+    const svc = (await client.get({ version: 'v1', resource: 'services', namespace: 'kube-system', name: 'kube-dns' })) as { spec?: { clusterIP?: string } };
+    const ip = svc.spec?.clusterIP;
+    return ip && ip !== 'None' ? ip : undefined;
+  } catch (err) {
+    log.info('No kube-dns Service to take the cluster DNS address from; using the default', { err: err instanceof Error ? err.message : String(err) });
+    return undefined;
+  }
 }
 
 /** startNodeAgent gets the node's serving certificate, then registers the node and starts running its pods. */
 export async function startNodeAgent(config: NodeAgentBootConfig): Promise<RunningNode> {
   const clock = new RealClock();
+  const clusterDNS = config.clusterDns ?? (await discoverClusterDns(config.client, config.log));
   return startNode({
     client: config.client,
+    ...(clusterDNS ? { clusterDNS } : {}),
+    ...(config.clusterDomain ? { clusterDomain: config.clusterDomain } : {}),
     dataDir: config.dataDir,
     runtime: config.runtime,
     nodeName: config.nodeName,

@@ -86,6 +86,10 @@ export interface NodeBootConfig {
    * list and watch networkpolicies, pods and namespaces. @default false
    */
   readonly networkPolicy?: boolean;
+  /** The cluster DNS Service IP written into pods' resolv.conf. @default 10.43.0.10 */
+  readonly clusterDNS?: string;
+  /** @default "cluster.local" */
+  readonly clusterDomain?: string;
   /** How long to wait for node IPAM to give the Node a podCIDR. @default 30000 */
   readonly podCidrTimeoutMs?: number;
   /**
@@ -269,7 +273,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     log: config.log.child('server'),
   });
   const port = await server.start();
-  const kubelet = new Kubelet({ client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock, log: config.log, kubeletPort: port, evictions: eviction, ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}) });
+  const kubelet = new Kubelet({ client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock, log: config.log, kubeletPort: port, evictions: eviction, ...(config.clusterDNS ? { clusterDNS: config.clusterDNS } : {}), ...(config.clusterDomain ? { clusterDomain: config.clusterDomain } : {}), ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}) });
   holder.kubelet = kubelet;
   // The node removes the directories of its deleted local-path volumes (the one node of this process also takes
   // volumes pinned to no node: they were made here).

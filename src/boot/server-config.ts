@@ -28,6 +28,12 @@ export interface ServerConfig {
   readonly serviceCidr: string;
   /** @default "10.42.0.0/16" */
   readonly clusterCidr: string;
+  /** `--cluster-dns`: the kube-dns Service IP, and the nameserver in pods' resolv.conf. @default the 10th address of serviceCidr */
+  readonly clusterDns?: string;
+  /** `--cluster-dns-port`: where the cluster DNS server listens on the node address (0 = any free port). @default 53 */
+  readonly clusterDnsPort?: number;
+  /** `--cluster-domain`. @default "cluster.local" */
+  readonly clusterDomain?: string;
   /** Run the control plane only (the node agent arrives in a later issue; accepted now). */
   readonly disableAgent: boolean;
   /** How often storage history is compacted. @default 300000 (5 minutes, as upstream) */

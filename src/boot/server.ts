@@ -28,6 +28,7 @@ import { startScheduler, type RunningScheduler } from './scheduler.js';
 import { startAgent, type RunningAgent } from './agent.js';
 import { startNode, type RunningNode } from './node.js';
 import { startIngress, type RunningIngress } from './ingress.js';
+import { clusterDnsAddressOf, startClusterDns, type RunningClusterDns } from './cluster-dns.js';
 
 /** RunningServer is a started server. */
 export interface RunningServer {
@@ -65,6 +66,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const log = newLogger('server');
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const kubernetesServiceIp = firstAddressOf(config.serviceCidr);
+  const clusterDnsIp = config.clusterDns ?? clusterDnsAddressOf(config.serviceCidr);
+  const clusterDomain = config.clusterDomain ?? 'cluster.local';
   const enabledAdmissionPlugins = selectAdmissionPlugins(config.enableAdmissionPlugins, config.disableAdmissionPlugins);
   const certs = await ensureClusterCertificates({ dataDir: config.dataDir, extraSans: bindAddressSans(config.bindAddress, config.tlsSans), serviceIp: kubernetesServiceIp });
   const encryption = loadEncryptionConfig(config);
@@ -211,6 +214,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         ...(config.proxyMode ? { proxyMode: config.proxyMode } : {}),
         ...(config.proxyMinSyncPeriodMs !== undefined ? { proxyMinSyncPeriodMs: config.proxyMinSyncPeriodMs } : {}),
         clusterCidr: config.clusterCidr,
+        clusterDNS: clusterDnsIp,
+        clusterDomain,
         ...(config.defaultLocalStoragePath ? { localPathBase: config.defaultLocalStoragePath } : {}),
         log: log.child('kubelet'),
       });
@@ -226,6 +231,20 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       throw err;
     }
   }
+  // Cluster DNS after the node: its mirror pod is bound to the node, which must be registered by then.
+  const dnsClient = componentClient('tkube-cluster-dns');
+  const nodeIP = clientHost(config.bindAddress).replace(/^\[|\]$/g, '');
+  const dns: RunningClusterDns | undefined = await startClusterDns({
+    client: dnsClient,
+    informers,
+    dnsIP: clusterDnsIp,
+    domain: clusterDomain,
+    listenAddress: nodeIP,
+    port: config.clusterDnsPort ?? 53,
+    ...(node ? { node: { nodeName: node.nodeName, nodeIP } } : {}),
+    log: log.child('cluster-dns'),
+    signal: informerStop.signal,
+  });
   const entry: KubeconfigEntry = { name: 'tkube', server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem };
   writeKubeconfig(join(config.dataDir, 'admin.kubeconfig'), entry);
   if (config.writeKubeconfig) writeKubeconfig(config.writeKubeconfig, entry);
@@ -243,6 +262,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     url,
     stop: async () => {
       log.info('Stopping');
+      await dns?.stop();
+      dnsClient.close();
       await node?.stop();
       kubeletClient.close();
       await agent?.stop();

@@ -149,6 +149,8 @@ export class TestCluster {
       '--data-dir', this.dataDir, '--https-listen-port', '0', '--bind-address', '127.0.0.1',
       // The Ingress proxy on free ports (a test's own --ingress-*-port comes later and wins).
       '--write-kubeconfig', this.kubeconfig, '--ingress-http-port', '0', '--ingress-https-port', '0', ...(opts.agent ? ['--disable-default-registry-endpoint', ...(opts.args?.includes('--kubelet-port') ? [] : ['--kubelet-port', '0']), ...podNetworkArgs(this.dataDir, opts.args ?? [])] : ['--disable-agent']), ...(opts.args ?? []),
+      // Never the real port 53: tests run side by side and must not fight over it.
+      ...(opts.args?.includes('--cluster-dns-port') ? [] : ['--cluster-dns-port', '0']),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: process.env.TKUBE_LOG_LEVEL ?? 'info' } });
     this.#child = child;

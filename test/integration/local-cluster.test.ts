@@ -38,7 +38,7 @@ describe('./tkube up | status | down | delete', () => {
   // The node's names, bridge and pod range are this test's own (other tests run nodes at the same time), and it
   // never pulls from outside (registries.yaml: docker.io has no endpoint).
   const nodeFlags = ['--node-name', `tkube-up-${process.pid}`, '--kubelet-port', '0', '--pod-bridge-name', `tkup${process.pid % 100000}`, '--cluster-cidr', '10.251.0.0/16', '--private-registry', join(home, 'registries.yaml'), '--disable-default-registry-endpoint', '--ingress-http-port', '0', '--ingress-https-port', '0'];
-  const upArgs = (): string[] => ['up', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', ...nodeFlags];
+  const upArgs = (): string[] => ['up', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '--cluster-dns-port', '0', ...nodeFlags];
   const tkube = (...args: string[]) => runCommand(join(REPO_ROOT, 'tkube'), args, { env, timeoutMs: 120_000 });
   const kubectl = (...args: string[]) => runCommand('kubectl', ['--context', 'tkube', ...args], { env: { ...env, KUBECONFIG: join(home, '.kube', 'config') } });
 

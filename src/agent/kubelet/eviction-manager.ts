@@ -14,6 +14,7 @@
  * The agent process keeps oom_score_adj 0 while pods get 2..1000 (Guaranteed 0 too: see container-resources.ts),
  * so when eviction is too slow and the kernel has to kill, it picks a pod's process, not the agent.
  */
+import { isMirrorPod } from '../../api/core/mirror-pod.js';
 import { formatTimestamp } from '../../api/meta/timestamp.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import { parseQuantity } from '../../api/validation/quantity.js';
@@ -101,7 +102,7 @@ export interface EvictionManagerConfig {
 }
 
 interface EvictionPod extends ResourcePod {
-  metadata?: { uid?: string; name?: string; namespace?: string; deletionTimestamp?: string };
+  metadata?: { uid?: string; name?: string; namespace?: string; deletionTimestamp?: string; annotations?: Record<string, string> };
   spec?: ResourcePod['spec'] & { priority?: number };
   status?: { phase?: string; qosClass?: string; conditions?: { type: string }[]; containerStatuses?: Record<string, unknown>[] };
 }
@@ -229,7 +230,8 @@ export class EvictionManager {
 
   async #evictOne(threshold: Threshold, observation: Observation | undefined, now: number): Promise<string | undefined> {
     const list = await this.#c.client.list(PODS, { fieldSelector: `spec.nodeName=${this.#c.nodeName}` });
-    const pods = (list.items as unknown as EvictionPod[]).filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !this.#evicted.has(p.metadata?.uid ?? ''));
+    // Mirror pods stand for components this kubelet does not run (upstream never evicts them either).
+    const pods = (list.items as unknown as EvictionPod[]).filter((p) => !isMirrorPod(p) && !p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !this.#evicted.has(p.metadata?.uid ?? ''));
     if (pods.length === 0) return undefined;
     const usage = await this.#c.usage.podUsage();
     const byUid = new Map(pods.map((p) => [p.metadata?.uid ?? '', p]));

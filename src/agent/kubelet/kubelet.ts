@@ -30,6 +30,7 @@ import { cpus, hostname, totalmem } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { KubeObject } from '../../api/meta/types.js';
 import { formatTimestamp } from '../../api/meta/timestamp.js';
+import { isMirrorPod } from '../../api/core/mirror-pod.js';
 import type { Clock, Timer } from '../../base/clock/clock.js';
 import { ContainerLogManager, type ContainerLogPolicy } from './container-log-manager.js';
 import { nodeImages } from './node-images.js';
@@ -488,6 +489,9 @@ export class Kubelet implements ContainerLogSource {
       this.#known.delete(key);
       return undefined;
     }
+    // A mirror pod stands for something already running outside this kubelet (a component of the tkube process,
+    // see boot/mirror-pod.ts): never run it or write its status. Its deletion above is still finished here.
+    if (isMirrorPod(pod)) return undefined;
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed' || this.#c.evictions?.isEvicted(uid)) {
       this.#probes.removePod(uid);

@@ -16,7 +16,7 @@ import { defaultDataDir } from '../../boot/server-config.js';
 import { newLogger } from '../../base/log/logger.js';
 import { RestClient } from '../../client/rest-client.js';
 import { CliError } from '../cli-error.js';
-import { parseLogMaxFiles, parseLogMaxSize, parseProxyMode } from './server.js';
+import { parseDomain, parseIPv4, parseLogMaxFiles, parseLogMaxSize, parseProxyMode } from './server.js';
 
 /** AgentFlags are the parsed flags of `tkube agent`. */
 export interface AgentFlags {
@@ -45,6 +45,8 @@ export interface AgentFlags {
   containerLogMaxFiles?: number;
   proxyMode?: string;
   disableNetworkPolicy: boolean;
+  clusterDns?: string;
+  clusterDomain?: string;
 }
 
 const REAL_RUNTIMES: readonly string[] = ['runc', 'process', 'auto'];
@@ -76,6 +78,8 @@ async function runRealNode(f: AgentFlags, client: RestClient): Promise<{ names: 
     // system:tkube-node-networking), so the proxy and policy enforcement run as on the server's node.
     ...(f.proxyMode ? { proxyMode: parseProxyMode(f.proxyMode) } : {}),
     networkPolicy: !f.disableNetworkPolicy,
+    ...(f.clusterDns ? { clusterDns: f.clusterDns } : {}),
+    ...(f.clusterDomain ? { clusterDomain: f.clusterDomain } : {}),
     ...(f.containerLogMaxSize !== undefined || f.containerLogMaxFiles !== undefined
       ? {
           containerLogs: {
@@ -159,6 +163,8 @@ export function registerAgentCommand(program: Command): void {
     .option('--node-pods <n>', 'pod capacity of each node', '110')
     .option('--node-label <key=value>', 'extra node label (repeatable, comma-separated)', collect, [])
     .option('--node-taint <key=value:Effect>', 'node taint (repeatable, comma-separated)', collect, [])
+    .option('--cluster-dns <ip>', "a real node's nameserver for pods (default: the kube-dns Service's cluster IP)", parseIPv4)
+    .option('--cluster-domain <domain>', "a real node's cluster DNS domain (default cluster.local)", parseDomain)
     .option('--node-ip <ip>', "a real node's address (the kubelet listens there; default: this host's first IPv4 address)")
     .option('--data-dir <dir>', "a real node's folder for images, containers and its certificate (default: <server data dir>/agent)")
     .option('--kubelet-port <port>', "a real node's kubelet API port (0 picks a free one)", count, 10250)

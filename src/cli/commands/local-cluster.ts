@@ -57,6 +57,8 @@ function serverArgs(f: ServerFlags): string[] {
   for (const s of f.tlsSan) args.push('--tls-san', s);
   if (f.datastoreEndpoint) args.push('--datastore-endpoint', f.datastoreEndpoint);
   args.push('--service-cidr', f.serviceCidr, '--cluster-cidr', f.clusterCidr);
+  if (f.clusterDns) args.push('--cluster-dns', f.clusterDns);
+  args.push('--cluster-dns-port', String(f.clusterDnsPort), '--cluster-domain', f.clusterDomain);
   if (f.disableAgent) args.push('--disable-agent');
   if (!f.kubeconfigMerge) args.push('--no-kubeconfig-merge');
   args.push('--compaction-interval', `${f.compactionInterval}ms`, '--compaction-keep-revisions', String(f.compactionKeepRevisions));

@@ -2,6 +2,7 @@
  * `tkube server`: run the control plane in the foreground until SIGTERM/SIGINT. Flags follow k3s's names.
  */
 import { Command, Option } from 'commander';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { startServer } from '../../boot/server.js';
 import { defaultDataDir, type ServerConfig } from '../../boot/server-config.js';
@@ -31,6 +32,19 @@ function parsePort(value: string): number {
   return n;
 }
 
+/** parseIPv4 checks an IPv4 flag value (`--cluster-dns`); shared with `tkube agent`. */
+export function parseIPv4(value: string): string {
+  if (isIP(value) !== 4) throw new CliError(`invalid IP address "${value}": want an IPv4 address such as 10.43.0.10`);
+  return value;
+}
+
+/** parseDomain checks `--cluster-domain`; shared with `tkube agent`. */
+export function parseDomain(value: string): string {
+  const d = value.toLowerCase().replace(/\.$/, '');
+  if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(d)) throw new CliError(`invalid cluster domain "${value}": want a DNS name such as cluster.local`);
+  return d;
+}
+
 /** ServerFlags are the parsed flags of `tkube server`. */
 export interface ServerFlags {
   dataDir: string;
@@ -41,6 +55,9 @@ export interface ServerFlags {
   datastoreEndpoint?: string;
   serviceCidr: string;
   clusterCidr: string;
+  clusterDns?: string;
+  clusterDnsPort: number;
+  clusterDomain: string;
   disableAgent: boolean;
   kubeconfigMerge: boolean;
   token?: string;
@@ -94,6 +111,9 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     datastoreEndpoint: f.datastoreEndpoint,
     serviceCidr: f.serviceCidr,
     clusterCidr: f.clusterCidr,
+    ...(f.clusterDns ? { clusterDns: f.clusterDns } : {}),
+    clusterDnsPort: f.clusterDnsPort,
+    clusterDomain: f.clusterDomain,
     disableAgent: f.disableAgent,
     staticTokens: f.token ? [{ token: f.token, user: 'admin', groups: ['system:masters'] }] : undefined,
     tokenAuthFile: f.tokenAuthFile ? resolve(f.tokenAuthFile) : undefined,
@@ -153,6 +173,9 @@ export function addServerFlags(cmd: Command): Command {
     .option('--datastore-endpoint <url>', 'datastore: sqlite:///path/state.db (default: <data-dir>/db/state.db)')
     .option('--service-cidr <cidr>', 'IP range for Service cluster IPs', '10.43.0.0/16')
     .option('--cluster-cidr <cidr>', 'IP range for pod IPs', '10.42.0.0/16')
+    .option('--cluster-dns <ip>', 'IP of the kube-dns Service and nameserver of pods (default: the 10th address of --service-cidr, e.g. 10.43.0.10)', parseIPv4)
+    .option('--cluster-dns-port <port>', 'port the cluster DNS server listens on at the node address, UDP and TCP (0 = any free port)', parsePort, 53)
+    .option('--cluster-domain <domain>', 'the cluster\'s DNS domain', parseDomain, 'cluster.local')
     .option('--disable-agent', 'run the control plane only, without the node agent', false)
     .option('--no-kubeconfig-merge', 'do not merge the cluster into ~/.kube/config')
     .option('--compaction-interval <duration>', 'how often storage history is compacted', parseDurationMs, 300_000)
