@@ -3,6 +3,8 @@
  * pods (each answering with its own name) behind a ClusterIP Service reached from a client pod, and behind a
  * NodePort Service reached from the host on 127.0.0.1 and on another node address; an endpoint failing its
  * readiness probe stops getting traffic; sessionAffinity ClientIP sticks; the proxy's table goes with the clean-up.
+ * With the rest of the cluster's network: Service names resolve through the kube-dns Service from a pod, the pod
+ * sees the Services' environment variables, and a LoadBalancer Service answers at its EXTERNAL-IP.
  * The client pod prints what it fetched to its log (no `kubectl exec` needed for traffic).
  */
 import assert from 'node:assert/strict';
@@ -168,6 +170,43 @@ void describe('nftables service proxy on a runc node', { skip }, () => {
         return webPods.every((p) => seen.has(p));
       }, 30_000).catch((err: unknown) => assert.fail(`${String(err)}; ${host}:${nodePort} answered ${[...seen].join(', ') || 'nothing'}`));
     }
+  });
+
+  void it('resolves Services by name through the cluster DNS, and gives pods their environment variables', async () => {
+    const clusterIP = (await c.kubectlOk(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    const npIP = (await c.kubectlOk(['get', 'service', 'web-np', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    // The client pod started after both Services existed: it sees them as upstream's docker-links variables.
+    const env = await c.kubectlOk(['exec', 'client', '--', 'env']);
+    for (const line of [`WEB_SERVICE_HOST=${clusterIP}`, 'WEB_SERVICE_PORT=80', 'WEB_SERVICE_PORT_HTTP=80', `WEB_PORT=tcp://${clusterIP}:80`, `WEB_NP_SERVICE_HOST=${npIP}`, 'WEB_NP_SERVICE_PORT=8080']) {
+      assert.ok(env.split('\n').includes(line), `the client pod has ${line}:\n${env}`);
+    }
+    // A name lookup goes to the kube-dns Service's cluster IP (the pod's resolv.conf), through the proxy, to the DNS
+    // server in the tkube server process.
+    const dnsIP = (await c.kubectlOk(['get', 'service', 'kube-dns', '-n', 'kube-system', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    assert.match(await c.kubectlOk(['exec', 'client', '--', 'cat', '/etc/resolv.conf']), new RegExp(`nameserver ${dnsIP.replace(/\./g, '\\.')}`));
+    const lookup = await eventually(async () => {
+      const r = await c.kubectl(['exec', 'client', '--', 'nslookup', 'web.default.svc.cluster.local']);
+      return r.code === 0 && r.stdout.includes(clusterIP) ? r.stdout : undefined;
+    }, 30_000).catch((err: unknown) => assert.fail(`${String(err)}: nslookup web.default.svc.cluster.local from a pod`));
+    assert.match(lookup, new RegExp(clusterIP.replace(/\./g, '\\.')));
+    // The short name through the search path, then an HTTP request by name.
+    const out = await c.kubectlOk(['exec', 'client', '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 web 80 | tail -n 1`]);
+    assert.ok(webPods.includes(out.trim()), `fetched http://web/ by name: ${out}`);
+  });
+
+  void it('gives a LoadBalancer Service an EXTERNAL-IP that answers', async () => {
+    await c.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-lb' }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ name: 'http', port: 18080, targetPort: 8080 }] } }) });
+    const external = await eventually(async () => {
+      const ip = (await c.kubectlOk(['get', 'service', 'web-lb', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).trim();
+      return ip === '' ? undefined : ip;
+    }, 30_000);
+    assert.match(await c.kubectlOk(['get', 'service', 'web-lb']), new RegExp(`LoadBalancer .* ${external.replace(/\./g, '\\.')} `));
+    const seen = new Set<string>();
+    await eventually(async () => {
+      for (const a of await answers(external, 18080, 6)) seen.add(a);
+      return seen.size > 0;
+    }, 30_000).catch((err: unknown) => assert.fail(`${String(err)}; ${external}:18080 answered nothing`));
+    assert.ok([...seen].every((a) => webPods.includes(a)), [...seen].join(', '));
   });
 
   void it('stops sending traffic to an endpoint that fails its readiness probe', async () => {
