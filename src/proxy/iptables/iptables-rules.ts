@@ -203,13 +203,13 @@ function renderRules(snapshot: ProxySnapshot, o: RenderOptions): { nat: TableRul
       }
     }
 
-    for (const set of sets) renderEndpointChain(nat, set, sp, P, h);
+    for (const set of sets) renderEndpointChain(nat, set, sp, P);
   }
   if (anyNodePort) nat.add(`-A ${services} -m comment --comment "tkube service nodeports" -m addrtype --dst-type LOCAL -j ${nodePorts}`);
   return { nat, filter };
 }
 
-function renderEndpointChain(nat: TableRules, set: EndpointSet, sp: ProxyServicePort, P: string, h: string): void {
+function renderEndpointChain(nat: TableRules, set: EndpointSet, sp: ProxyServicePort, P: string): void {
   const chain = nat.chain(set.chain);
   const proto = sp.protocol.toLowerCase();
   const seps = set.endpoints.map((ep) => ({ ep, chain: `${P}-SEP-${hash(P, sp.key, sp.protocol, ep.ip, String(ep.port))}` }));
