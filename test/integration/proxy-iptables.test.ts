@@ -76,7 +76,10 @@ void describe('IptablesProxier in a network namespace', { skip }, () => {
     // Locally generated packets are routed before the nat OUTPUT hook rewrites them: the service range needs a route.
     inNs('ip', 'route', 'add', '10.96.0.0/12', 'dev', 'veth0');
     for (const ip of [EP_A, EP_B]) {
-      const script = `require('node:net').createServer((s) => s.end('${ip}')).listen(8080, '${ip}', () => console.log('up'));`;
+      const script = `
+        const u = require('node:dgram').createSocket('udp4');
+        u.on('message', (m, r) => u.send('${ip}', r.port, r.address));
+        u.bind(5353, '${ip}', () => require('node:net').createServer((s) => s.end('${ip}')).listen(8080, '${ip}', () => console.log('up')));`;
       const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
       servers.push(child);
       await new Promise<void>((resolve, reject) => {
@@ -120,6 +123,27 @@ void describe('IptablesProxier in a network namespace', { skip }, () => {
     // Session affinity: one client goes to one endpoint.
     await proxier.sync(snapshot([ep(EP_A), ep(EP_B)], { sessionAffinitySeconds: 60 }));
     assert.equal(new Set(connectMany(CLUSTER_IP, 80, 12)).size, 1);
+  });
+
+  void it('moves a UDP client to the remaining endpoint at once when its endpoint leaves (conntrack entries deleted)', { skip: !commandExists('conntrack') && 'needs conntrack' }, async () => {
+    const udp = (endpoints: ProxyEndpoint[]): ProxySnapshot => ({
+      ...snapshot([]),
+      servicePorts: [{
+        key: 'default/dns:dns', namespace: 'default', name: 'dns', portName: 'dns', protocol: 'UDP', clusterIPs: ['10.96.7.10'], port: 53,
+        externalIPs: [], loadBalancerIPs: [], externalTrafficPolicyLocal: false, internalTrafficPolicyLocal: false, endpoints: endpoints.map((e) => ({ ...e, port: 5353 })),
+      }],
+    });
+    // One client address and port throughout, so every datagram belongs to the same conntrack flow.
+    const ask = (): string => inNs(process.execPath, '-e', `
+      const u = require('node:dgram').createSocket('udp4');
+      const t = setTimeout(() => { console.log('timeout'); process.exit(0); }, 3000);
+      u.on('message', (m) => { console.log(m.toString()); clearTimeout(t); u.close(); });
+      u.bind(40053, '${NODE_IP}', () => u.send('q', 53, '10.96.7.10'));`).trim();
+    await proxier.sync(udp([ep(EP_A)]));
+    assert.equal(ask(), EP_A);
+    assert.equal(ask(), EP_A);
+    await proxier.sync(udp([ep(EP_B)]));
+    assert.equal(ask(), EP_B, 'the flow to the removed endpoint was forgotten');
   });
 
   void it('removes every chain and jump on cleanup, and touches nothing outside the namespace', async () => {

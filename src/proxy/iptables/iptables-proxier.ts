@@ -7,14 +7,18 @@
  * iptables-legacy, whose rules live in another kernel subsystem. `netns` runs every command inside a named network
  * namespace (`ip netns exec`), for nodes simulated as namespaces and for tests.
  *
- * Not done (yet): conntrack cleanup of UDP flows to removed endpoints (a UDP client keeps its flow to a removed
- * endpoint until conntrack forgets it), loadBalancerSourceRanges, IPv6 (ip6tables) — IPv6 service ports are skipped.
+ * After a sync that removed endpoints of UDP service ports, their conntrack entries are deleted
+ * (stale-udp-flows.ts), so UDP clients move to the remaining endpoints at once; without the `conntrack` tool this is
+ * skipped with a warning.
+ *
+ * Not done (yet): loadBalancerSourceRanges, IPv6 (ip6tables) — IPv6 service ports are skipped.
  */
 import { execFile } from 'node:child_process';
 import type { Logger } from '../../base/log/logger.js';
 import { newLogger } from '../../base/log/logger.js';
 import type { Proxier } from '../proxier.js';
 import type { ProxySnapshot } from '../proxy-state.js';
+import { staleUdpFlowFilters } from './stale-udp-flows.js';
 import { chainPrefixFor, parseIptablesSave, renderRestore, type IptablesState, type RenderOptions } from './iptables-rules.js';
 
 /** CommandRunner runs a program with optional stdin and returns its stdout; it throws with stderr on failure. */
@@ -42,7 +46,10 @@ export const runCommand: CommandRunner = (file, args, stdin) =>
       if (err) reject(new Error(`${file} ${args.join(' ')}: ${stderr.trim() || err.message}`));
       else resolve(stdout);
     });
-    child.stdin?.end(stdin ?? '');
+    // A program that exits without reading its input (or fails early) closes the pipe: EPIPE there is not the
+    // outcome, the exit status is.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(stdin);
   });
 
 /** IptablesProxier: see the file comment. */
@@ -54,6 +61,9 @@ export class IptablesProxier implements Proxier {
   readonly #log: Logger;
   /** The last restore input applied, so an unchanged snapshot costs one iptables-save and nothing else. */
   #applied = '';
+  /** The last snapshot applied, to find UDP endpoints that left. */
+  #last: ProxySnapshot | undefined;
+  #conntrackMissingLogged = false;
 
   constructor(config: IptablesProxierConfig) {
     const prefix = config.chainPrefix ?? chainPrefixFor(config.nodeName);
@@ -77,18 +87,38 @@ export class IptablesProxier implements Proxier {
   async sync(snapshot: ProxySnapshot): Promise<void> {
     const existing = await this.#state();
     const input = renderRestore(snapshot, this.#o, existing);
-    if (input === '') return;
-    // Our chains are always redeclared, so compare without the chain declarations' effect: the same input as last
-    // time with the same chains present means nothing changed (no stale chains, jumps in place).
-    if (input === this.#applied) return;
-    await this.#restore(input);
-    this.#applied = renderRestore(snapshot, this.#o, await this.#state());
-    this.#log.debug('iptables rules applied', { servicePorts: snapshot.servicePorts.length, bytes: input.length });
+    // The same input as last time with the same chains present means nothing changed (no stale chains, jumps in
+    // place); our chains are redeclared every time, so the text alone decides.
+    if (input !== '' && input !== this.#applied) {
+      await this.#restore(input);
+      this.#applied = renderRestore(snapshot, this.#o, await this.#state());
+      this.#log.debug('iptables rules applied', { servicePorts: snapshot.servicePorts.length, bytes: input.length });
+    }
+    const stale = staleUdpFlowFilters(this.#last, snapshot);
+    this.#last = snapshot;
+    for (const args of stale) await this.#forgetFlows(args);
+  }
+
+  /** forgetFlows runs one `conntrack -D`; "no entry matched" (exit 1) is the common, quiet outcome. */
+  async #forgetFlows(args: readonly string[]): Promise<void> {
+    try {
+      await this.#cmd('conntrack', args);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (/0 flow entries have been deleted/.test(message)) return;
+      if (/ENOENT|not found/.test(message)) {
+        if (!this.#conntrackMissingLogged) this.#log.warn('conntrack tool missing: UDP flows to removed endpoints stay until they time out');
+        this.#conntrackMissingLogged = true;
+        return;
+      }
+      this.#log.warn('cannot delete stale UDP conntrack entries', { args: args.join(' '), error: message });
+    }
   }
 
   async cleanup(): Promise<void> {
     const input = renderRestore(undefined, this.#o, await this.#state());
     this.#applied = '';
+    this.#last = undefined;
     if (input !== '') await this.#restore(input);
   }
 
