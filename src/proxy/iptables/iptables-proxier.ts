@@ -19,7 +19,7 @@ import { newLogger } from '../../base/log/logger.js';
 import type { Proxier } from '../proxier.js';
 import type { ProxySnapshot } from '../proxy-state.js';
 import { staleUdpFlowFilters } from './stale-udp-flows.js';
-import { chainPrefixFor, parseIptablesSave, renderRestore, type IptablesState, type RenderOptions } from './iptables-rules.js';
+import { chainPrefixFor, EMPTY_STATE, parseIptablesSave, renderRestore, type IptablesState, type RenderOptions } from './iptables-rules.js';
 
 /** CommandRunner runs a program with optional stdin and returns its stdout; it throws with stderr on failure. */
 export type CommandRunner = (file: string, args: readonly string[], stdin?: string) => Promise<string>;
@@ -81,14 +81,15 @@ export class IptablesProxier implements Proxier {
 
   /** render is the restore input for `snapshot` from `existing` (default: a namespace without our chains). Pure. */
   render(snapshot: ProxySnapshot, existing?: IptablesState): string {
-    return renderRestore(snapshot, this.#o, existing ?? { chains: { nat: new Set(), filter: new Set() }, jumps: { nat: [], filter: [] } });
+    return renderRestore(snapshot, this.#o, existing ?? EMPTY_STATE);
   }
 
   async sync(snapshot: ProxySnapshot): Promise<void> {
     const existing = await this.#state();
     const input = renderRestore(snapshot, this.#o, existing);
     // The same input as last time with the same chains present means nothing changed (no stale chains, jumps in
-    // place); our chains are redeclared every time, so the text alone decides.
+    // place); our chains are redeclared every time, so the text alone decides. Edits someone else makes inside our
+    // chains are not noticed until the snapshot changes.
     if (input !== '' && input !== this.#applied) {
       await this.#restore(input);
       this.#applied = renderRestore(snapshot, this.#o, await this.#state());

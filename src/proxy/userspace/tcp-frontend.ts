@@ -87,6 +87,11 @@ export class TcpFrontend {
           tryNext(i + 1);
           return;
         }
+        // The client may have gone while the endpoint was being dialled.
+        if (client.destroyed) {
+          upstream.destroy();
+          return;
+        }
         this.#c.chooser.reached(clientIP, ep);
         this.#splice(client, upstream);
       });
