@@ -220,6 +220,11 @@ void describe('UserspaceProxier', () => {
       assert.deepEqual(p.serviceAddress('default', 'web', port, 'TCP'), { host: '127.0.0.5', port });
       assert.equal(await fetchText(port, '127.0.0.5'), 'a');
       await assert.rejects(blocker.sync(snap(svc('web', [ep(web[0]!)]))), /Cannot open userspace proxy listeners: default\/web: ClusterIP on 127\.0\.0\.5:\d+\/TCP/);
+      assert.deepEqual(blocker.listeners(), []);
+      // Once the address is free, the next sync opens it.
+      await p.cleanup();
+      await blocker.sync(snap(svc('web', [ep(web[1]!)])));
+      assert.equal(await fetchText(port, '127.0.0.5'), 'b');
     } finally {
       await p.cleanup();
       await blocker.cleanup();
