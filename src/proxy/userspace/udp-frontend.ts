@@ -4,7 +4,9 @@
  * socket connected to it; replies arriving on that socket go back to the client from the frontend's address. A
  * session ends after `idleTimeoutMs` without traffic either way, when its socket reports an error (e.g. the
  * endpoint's port is closed), or when its endpoint leaves the list (`prune`); the client's next datagram starts a
- * new one on another endpoint. Without endpoints datagrams are dropped.
+ * new one on another endpoint. An endpoint that answers with "port unreachable" before it ever replied is skipped
+ * at once: the session's last datagram goes to the next endpoint (a dead endpoint → the next, as for TCP). Without
+ * endpoints datagrams are dropped.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Clock, Timer } from '../../base/clock/clock.js';
@@ -21,6 +23,11 @@ export interface UdpFrontendConfig {
 
 interface Session {
   readonly endpoint: string;
+  /** Endpoints this client's session already found closed, itself included. */
+  readonly tried: ReadonlySet<string>;
+  replied: boolean;
+  /** The latest datagram from the client, resent to the next endpoint if this one turns out closed. */
+  last: Buffer | undefined;
   readonly upstream: Socket;
   connected: boolean;
   /** Datagrams received while the upstream socket was still connecting. */
@@ -90,20 +97,31 @@ export class UdpFrontend {
       if (!s) return;
     }
     s.lastActive = this.#c.clock.now();
+    s.last = msg;
     if (s.connected) s.upstream.send(msg);
     else if (s.pending.length < MAX_PENDING) s.pending.push(msg);
   }
 
-  #open(key: string, client: RemoteInfo): Session | undefined {
-    const ep = this.#c.chooser.candidates(client.address)[0];
+  #open(key: string, client: RemoteInfo, tried: ReadonlySet<string> = new Set()): Session | undefined {
+    const ep = this.#c.chooser.candidates(client.address).find((e) => !tried.has(endpointKey(e)));
     if (!ep) return undefined;
     this.#c.chooser.reached(client.address, ep);
     const upstream = createSocket(ep.ip.includes(':') ? 'udp6' : 'udp4');
-    const s: Session = { endpoint: endpointKey(ep), upstream, connected: false, pending: [], lastActive: this.#c.clock.now(), timer: undefined };
+    const endpoint = endpointKey(ep);
+    const s: Session = {
+      endpoint, tried: new Set([...tried, endpoint]), replied: false, last: undefined,
+      upstream, connected: false, pending: [], lastActive: this.#c.clock.now(), timer: undefined,
+    };
     this.#sessions.set(key, s);
-    upstream.on('error', () => this.#end(key, s));
+    upstream.on('error', (err: NodeJS.ErrnoException) => {
+      this.#end(key, s);
+      if (err.code !== 'ECONNREFUSED' || s.replied || !s.last || this.#sessions.has(key)) return;
+      const next = this.#open(key, client, s.tried);
+      if (next) next.pending.push(s.last);
+    });
     upstream.on('message', (reply) => {
       s.lastActive = this.#c.clock.now();
+      s.replied = true;
       this.#socket?.send(reply, client.port, client.address);
     });
     upstream.connect(ep.port, ep.ip, () => {

@@ -189,6 +189,18 @@ void describe('UserspaceProxier', () => {
     }
   });
 
+  void it('skips a UDP endpoint whose port is closed and delivers the datagram to the next one', async () => {
+    const p = new UserspaceProxier();
+    try {
+      const dead = await freePort();
+      await p.sync(snap(svc('dns', [ep(dead), ep(udpPort)], { protocol: 'UDP', port: 53 })));
+      const port = p.listeners()[0]!.port;
+      for (const text of ['a', 'b', 'c']) assert.equal((await udpAsk(port, text)).split('@')[0], `echo:${text}`);
+    } finally {
+      await p.cleanup();
+    }
+  });
+
   void it('closes the listener of a removed service and opens NodePorts with externalTrafficPolicy', async () => {
     const p = new UserspaceProxier({ nodePortAddresses: ['127.0.0.1'] });
     try {
