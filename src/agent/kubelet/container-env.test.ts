@@ -61,6 +61,20 @@ void describe('service environment variables', () => {
     });
     assert.equal(serviceEnv([svc('ns1', 'headless', 'None', [{ port: 80 }])]).size, 0);
   });
+
+  void it('points the variables where a ServiceAddressResolver says the Service is served (process runtime)', () => {
+    const resolver = {
+      serviceAddress: (ns: string, name: string, port: number, proto: string) => (ns === 'ns1' && name === 'my-db' && proto === 'TCP' && port === 5432 ? { host: '127.0.0.1', port: 41001 } : undefined),
+    };
+    const env = serviceEnv([svc('ns1', 'my-db', '10.43.0.20', [{ name: 'sql', port: 5432 }, { name: 'metrics', port: 9000, protocol: 'UDP' }])], resolver);
+    assert.equal(env.get('MY_DB_SERVICE_HOST'), '127.0.0.1');
+    assert.equal(env.get('MY_DB_SERVICE_PORT'), '41001');
+    assert.equal(env.get('MY_DB_SERVICE_PORT_SQL'), '41001');
+    assert.equal(env.get('MY_DB_PORT'), 'tcp://127.0.0.1:41001');
+    assert.equal(env.get('MY_DB_PORT_5432_TCP_ADDR'), '127.0.0.1');
+    assert.equal(env.get('MY_DB_PORT_5432_TCP_PORT'), '41001');
+    assert.equal(env.get('MY_DB_PORT_9000_UDP'), 'udp://10.43.0.20:9000', 'a port the resolver does not know keeps the cluster IP');
+  });
 });
 
 void describe('container env', () => {

@@ -14,7 +14,7 @@ import { type NodeAllocatable, podField, resourceField } from '../downward/field
 import type { ObjectSource } from '../object-source.js';
 import type { Container, DataObject, PodView } from '../pod-spec.js';
 import { expand, lookupIn } from './env-expansion.js';
-import { serviceEnv, visibleServices } from './service-env.js';
+import { type ServiceAddressResolver, serviceEnv, visibleServices } from './service-env.js';
 
 const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
@@ -29,8 +29,11 @@ export function dataOf(obj: DataObject, secret: boolean): Map<string, string> {
   return out;
 }
 
-/** buildContainerEnv computes the environment of `container` in `pod`; see the file comment. */
-export async function buildContainerEnv(pod: PodView, container: Container, source: ObjectSource, node: NodeAllocatable): Promise<ContainerEnv> {
+/**
+ * buildContainerEnv computes the environment of `container` in `pod`; see the file comment. `serviceAddresses`
+ * (process runtime with the userspace proxy) points the service variables where the proxy listens.
+ */
+export async function buildContainerEnv(pod: PodView, container: Container, source: ObjectSource, node: NodeAllocatable, serviceAddresses?: ServiceAddressResolver): Promise<ContainerEnv> {
   const ns = pod.metadata?.namespace ?? '';
   const warnings: string[] = [];
   const env = new Map<string, string>();
@@ -49,7 +52,7 @@ export async function buildContainerEnv(pod: PodView, container: Container, sour
   const links = pod.spec?.enableServiceLinks !== false;
   const own = links ? await source.services(ns) : [];
   const defaults = ns === 'default' && links ? own : await source.services('default');
-  const services = serviceEnv(visibleServices(ns, links, own, defaults));
+  const services = serviceEnv(visibleServices(ns, links, own, defaults), serviceAddresses);
 
   for (const from of container.envFrom ?? []) {
     const kind = from.configMapRef ? 'configmap' : from.secretRef ? 'secret' : undefined;

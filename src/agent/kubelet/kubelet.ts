@@ -60,6 +60,7 @@ import { isSidecar, planInitContainers, type InstanceState } from './init-contai
 import { LifecycleHandlerRunner } from './lifecycle-handler.js';
 import { DEFAULT_TERMINATION_MESSAGE_PATH, prepareTerminationMessageFile, TERMINATION_MESSAGE_ANNOTATION, terminationMessage } from './termination-message.js';
 import { sandboxPortMappings } from './port-mappings.js';
+import type { ServiceAddressResolver } from './service-env.js';
 
 const NODES = { version: 'v1', resource: 'nodes' } as const;
 /** How often node.status.images is compared with the image store (upstream's nodeStatusUpdateFrequency). */
@@ -164,6 +165,11 @@ export interface KubeletConfig {
   readonly containerLogs?: Partial<ContainerLogPolicy>;
   /** The eviction manager: pods it evicted are left alone (not restarted, their Failed status kept). */
   readonly evictions?: { isEvicted(uid: string): boolean; admit(pod: KubeletPod): Promise<boolean> };
+  /**
+   * Where pods reach Services when not at their cluster IPs: with the process runtime, the userspace proxy
+   * (UserspaceProxier implements it). @default the cluster IPs
+   */
+  readonly serviceAddresses?: ServiceAddressResolver;
 }
 
 /** Kubelet runs one node's pods; see the file comment. */
@@ -207,6 +213,7 @@ export class Kubelet implements ContainerLogSource {
       clusterDNS: config.clusterDNS ?? '10.43.0.10',
       clusterDomain: config.clusterDomain ?? 'cluster.local',
       events: this.#events,
+      ...(config.serviceAddresses ? { serviceAddresses: config.serviceAddresses } : {}),
     });
     this.#logRotation = new ContainerLogManager({
       runtime: config.runtime,

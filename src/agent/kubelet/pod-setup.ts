@@ -22,6 +22,7 @@ import type { Mounter } from '../volumes/mounter.js';
 import { VolumeManager } from '../volumes/volume-manager.js';
 import { buildContainerEnv, expandCommand } from './container-env.js';
 import { hostsFile } from './etc-hosts.js';
+import type { ServiceAddressResolver } from './service-env.js';
 import { parseResolvConf, podDNSConfig, podHostname, type HostResolvConf } from './pod-dns.js';
 
 const EVENT_REPEAT_MS = 30_000;
@@ -42,6 +43,8 @@ export interface PodSetupConfig {
   /** @default /etc/resolv.conf's contents */
   readonly hostResolvConf?: HostResolvConf;
   readonly refreshMs?: number;
+  /** Where pods reach Services when not at their cluster IPs (process runtime + userspace proxy). */
+  readonly serviceAddresses?: ServiceAddressResolver;
 }
 
 /** PreparedContainer is what createContainer needs beyond the image. */
@@ -108,7 +111,7 @@ export class PodSetup {
       ...pod,
       status: { ...(pod.status ?? {}), podIP: podIPs[0] ?? '', podIPs: podIPs.map((ip) => ({ ip })), hostIP, hostIPs: [{ ip: hostIP }] },
     };
-    const env = await buildContainerEnv(view, container, this.#source, this.#node);
+    const env = await buildContainerEnv(view, container, this.#source, this.#node, this.#c.serviceAddresses);
     if (env.error !== undefined) {
       this.#record(pod, 'Failed', `Error: ${env.error}`);
       return { error: env.error };
