@@ -19,6 +19,7 @@ import { ProcessRuntime } from '../agent/runtime/process/process-runtime.js';
 import { RuncRuntime } from '../agent/runtime/runc/runc-runtime.js';
 import type { Logger } from '../base/log/logger.js';
 import { promisify } from 'node:util';
+import { IptablesProxier } from '../proxy/iptables/iptables-proxier.js';
 import { NftablesProxier } from '../proxy/nftables/nftables-proxier.js';
 import { openImageStore } from './images.js';
 import { POLICY_DIR } from './node.js';
@@ -53,7 +54,8 @@ export async function stopNodeWorkloads(dataDir: string, log: Logger): Promise<n
   const proxyDir = join(agentDir, 'proxy');
   const proxy = readProxyRecord(proxyDir);
   if (proxy && process.getuid?.() === 0) {
-    await new NftablesProxier({ table: proxy.table }).cleanup().catch((err: unknown) => log.warn('Cannot remove the service proxy table', { table: proxy.table, error: err instanceof Error ? err.message : String(err) }));
+    const proxier = proxy.mode === 'nftables' ? new NftablesProxier({ table: proxy.table }) : new IptablesProxier({ nodeName: proxy.nodeName });
+    await proxier.cleanup().catch((err: unknown) => log.warn('Cannot remove the service proxy rules', { ...proxy, error: err instanceof Error ? err.message : String(err) }));
   }
   rmSync(proxyDir, { recursive: true, force: true });
   const networkDir = join(agentDir, 'network');

@@ -40,7 +40,10 @@ import type { RestClient } from '../client/rest-client.js';
 import { rotationDelayMs } from '../agent/certificate/serving-certificate.js';
 import { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
 import { NftablesProxier, proxyTableName } from '../proxy/nftables/nftables-proxier.js';
+import { IptablesProxier } from '../proxy/iptables/iptables-proxier.js';
+import type { Proxier } from '../proxy/proxier.js';
 import { ServiceProxy } from '../proxy/service-proxy.js';
+import { UserspaceProxier } from '../proxy/userspace/userspace-proxier.js';
 import { importAirGapImages, imageStoreRoot, openImageStore } from './images.js';
 import { writeProxyRecord } from './proxy-record.js';
 
@@ -93,9 +96,9 @@ export interface NodeBootConfig {
   /** How long to wait for node IPAM to give the Node a podCIDR. @default 30000 */
   readonly podCidrTimeoutMs?: number;
   /**
-   * `--proxy-mode`: the node's service proxy. "nftables" (one table `tkube-proxy-<node>`) needs the runc runtime
-   * with the bridge pod network; "none" runs no proxy. @default "nftables" for a runc node with the bridge network,
-   * else "none"
+   * `--proxy-mode`: the node's service proxy: "nftables" (one table `tkube-proxy-<node>`), "iptables" (chains of a
+   * per-node prefix), "userspace" (listeners in this process; the process runtime's pods get its addresses in their
+   * Service variables) or "none". @default see resolveProxyMode
    */
   readonly proxyMode?: ProxyModeName;
   /** `--proxy-min-sync-period` in ms: the least time between two proxy syncs. @default 100 */
@@ -115,7 +118,18 @@ export interface ServingCertificatePems {
 export type ServingCertificateSource = ServingCertificatePems | ((nodeName: string) => Promise<ServingCertificatePems>);
 
 /** ProxyModeName is what `--proxy-mode` may say. */
-export type ProxyModeName = 'nftables' | 'none';
+export type ProxyModeName = 'nftables' | 'iptables' | 'userspace' | 'none';
+
+/**
+ * resolveProxyMode picks the node's proxy mode: as asked, else nftables for a runc node with the bridge network
+ * (kernel data path), userspace for the process runtime (no root needed; its pods share the host's network), and
+ * none for CRI nodes (containerd's CNI network is not ours to program yet). The kernel modes need root.
+ */
+export function resolveProxyMode(asked: ProxyModeName | undefined, runtime: string, bridged: boolean): ProxyModeName {
+  const mode = asked ?? (bridged ? 'nftables' : runtime === 'process' ? 'userspace' : 'none');
+  if ((mode === 'nftables' || mode === 'iptables') && process.getuid?.() !== 0) throw new Error(`Cannot run the ${mode} service proxy: it needs root (--proxy-mode userspace needs none)`);
+  return mode;
+}
 
 /** NodeRuntimeName is what `--container-runtime` may say. */
 export type NodeRuntimeName = 'runc' | 'process' | 'auto';
@@ -273,7 +287,11 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     log: config.log.child('server'),
   });
   const port = await server.start();
-  const kubelet = new Kubelet({ client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock, log: config.log, kubeletPort: port, evictions: eviction, ...(config.clusterDNS ? { clusterDNS: config.clusterDNS } : {}), ...(config.clusterDomain ? { clusterDomain: config.clusterDomain } : {}), ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}) });
+  const proxyMode = resolveProxyMode(config.proxyMode, runtimeName, network !== undefined);
+  // Made before the kubelet: in process mode pods share the host's network, so their Service variables name where
+  // the userspace proxy listens rather than cluster IPs nothing owns.
+  const userspace = proxyMode === 'userspace' ? new UserspaceProxier({ nodePortAddresses: [config.nodeIP], log: config.log.child('proxy') }) : undefined;
+  const kubelet = new Kubelet({ ...(userspace && runtimeName === 'process' ? { serviceAddresses: userspace } : {}), client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock, log: config.log, kubeletPort: port, evictions: eviction, ...(config.clusterDNS ? { clusterDNS: config.clusterDNS } : {}), ...(config.clusterDomain ? { clusterDomain: config.clusterDomain } : {}), ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}) });
   holder.kubelet = kubelet;
   // The node removes the directories of its deleted local-path volumes (the one node of this process also takes
   // volumes pinned to no node: they were made here).
@@ -310,7 +328,6 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       // Pods on other nodes are reached through routes to their pod CIDRs (host-gw or VXLAN).
       routes = new NodeRouteController({ client: config.client, nodeName, nodeIP: config.nodeIP, podCidr, clusterCidr: config.clusterCidr ?? '10.42.0.0/16', clock, log: config.log.child('routes') });
       await routes.start();
-      if ((config.proxyMode ?? 'nftables') === 'nftables') proxy = startServiceProxy(config, nodeName, agentDir);
     } catch (err) {
       const failure = new Error(`Cannot start the pod network: ${(err as Error).message}`);
       network.fail(failure);
@@ -320,6 +337,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       throw failure;
     }
   }
+  if (proxyMode !== 'none') proxy = startServiceProxy(config, nodeName, agentDir, proxyMode, userspace);
   reclaimer.start(reclaimerStop.signal, { client: config.client });
   const rotation = typeof config.tls.serving === 'function' ? rotateServingCertificate(config.tls.serving, nodeName, serving.certPem, server, config.log) : undefined;
   return {
@@ -376,32 +394,44 @@ async function startNetworkPolicy(config: NodeBootConfig, agentDir: string, node
 }
 
 /**
- * startServiceProxy runs the node's nftables service proxy over informers of its own (the node's client), after
- * recording the table's name for `tkube down/delete`. The table stays when the node stops: pods keep running and
- * so must their Services; the clean-up removes it.
+ * startServiceProxy runs the node's service proxy over informers of its own (the node's client), after recording
+ * what the kernel modes make on the host for `tkube down/delete`. The rules stay when the node stops: pods keep
+ * running and so must their Services; the clean-up removes them. The userspace proxy's listeners go with the process.
  */
-function startServiceProxy(config: NodeBootConfig, nodeName: string, agentDir: string): { stop(): Promise<void> } {
-  const table = proxyTableName(nodeName);
-  writeProxyRecord(join(agentDir, 'proxy'), { mode: 'nftables', table });
+function startServiceProxy(config: NodeBootConfig, nodeName: string, agentDir: string, mode: Exclude<ProxyModeName, 'none'>, userspace: UserspaceProxier | undefined): { stop(): Promise<void> } {
+  const log = config.log.child('proxy');
+  let proxier: Proxier;
+  if (mode === 'nftables') {
+    const table = proxyTableName(nodeName);
+    writeProxyRecord(join(agentDir, 'proxy'), { mode, table });
+    proxier = new NftablesProxier({ table, log });
+  } else if (mode === 'iptables') {
+    writeProxyRecord(join(agentDir, 'proxy'), { mode, nodeName });
+    proxier = new IptablesProxier({ nodeName, log });
+  } else {
+    proxier = userspace ?? new UserspaceProxier({ nodePortAddresses: [config.nodeIP], log });
+  }
   const informers = new SharedInformerFactory({ client: config.client, log: config.log.child('proxy-informers') });
   const proxy = new ServiceProxy({
     informers,
-    proxier: new NftablesProxier({ table, log: config.log.child('proxy') }),
+    proxier,
     nodeName,
     nodeIPs: [config.nodeIP],
     clusterCidr: config.clusterCidr ?? '10.42.0.0/16',
     ...(config.proxyMinSyncPeriodMs !== undefined ? { minSyncPeriodMs: config.proxyMinSyncPeriodMs } : {}),
-    log: config.log.child('proxy'),
+    log,
   });
   const stop = new AbortController();
   informers.start(stop.signal);
   proxy.start();
-  config.log.info('Service proxy started', { mode: 'nftables', table });
+  config.log.info('Service proxy started', { mode });
   return {
     stop: async () => {
       proxy.stop();
       stop.abort();
       await informers.stopped();
+      // Listeners in this process close with it; kernel rules stay for the running pods.
+      if (mode === 'userspace') await proxier.cleanup();
     },
   };
 }

@@ -5,12 +5,11 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** ProxyRecord names the proxy's host state. */
-export interface ProxyRecord {
-  readonly mode: 'nftables';
-  /** The nftables table (family ip). */
-  readonly table: string;
-}
+/**
+ * ProxyRecord names the proxy's host state: the nftables table (family ip), or the node name the iptables chains'
+ * prefix is derived from. The userspace mode leaves nothing on the host, so it writes no record.
+ */
+export type ProxyRecord = { readonly mode: 'nftables'; readonly table: string } | { readonly mode: 'iptables'; readonly nodeName: string };
 
 /** writeProxyRecord saves the record under `dir` (atomically). */
 export function writeProxyRecord(dir: string, record: ProxyRecord): void {
@@ -23,8 +22,10 @@ export function writeProxyRecord(dir: string, record: ProxyRecord): void {
 /** readProxyRecord reads the record under `dir`, if there is a valid one. */
 export function readProxyRecord(dir: string): ProxyRecord | undefined {
   try {
-    const r = JSON.parse(readFileSync(join(dir, 'proxy.json'), 'utf8')) as Partial<ProxyRecord>;
-    return r.mode === 'nftables' && typeof r.table === 'string' ? { mode: r.mode, table: r.table } : undefined;
+    const r = JSON.parse(readFileSync(join(dir, 'proxy.json'), 'utf8')) as { mode?: unknown; table?: unknown; nodeName?: unknown };
+    if (r.mode === 'nftables' && typeof r.table === 'string') return { mode: 'nftables', table: r.table };
+    if (r.mode === 'iptables' && typeof r.nodeName === 'string') return { mode: 'iptables', nodeName: r.nodeName };
+    return undefined;
   } catch {
     return undefined;
   }

@@ -73,10 +73,9 @@ export interface ServerConfig {
   /** `--pod-bridge-name` of the embedded node's pod network. @default "tkube0" */
   readonly podBridgeName?: string;
   /**
-   * `--proxy-mode` of the embedded node: "nftables" or "none". @default "nftables" when the node runs runc with the
-   * bridge network, else none
+   * `--proxy-mode` of the embedded node: nftables, iptables, userspace or none. @default see resolveProxyMode in node.ts
    */
-  readonly proxyMode?: 'nftables' | 'none';
+  readonly proxyMode?: 'nftables' | 'iptables' | 'userspace' | 'none';
   /** `--proxy-min-sync-period` of the embedded node, in ms. @default 100 */
   readonly proxyMinSyncPeriodMs?: number;
   /** `--node-name` of the embedded node. @default the host name */

@@ -21,7 +21,7 @@ export function cleanUpRuncNode(dataDir: string, netns: readonly string[]): void
   for (const ns of netns) if (/^[\w-]+$/.test(ns)) execFileSync('sh', ['-c', `ip netns delete ${ns} 2>/dev/null; true`]);
   // The node's service proxy table (runc nodes run the nftables proxy by default).
   const proxy = readProxyRecord(join(dataDir, 'agent', 'proxy'));
-  if (proxy && /^[\w-]+$/.test(proxy.table)) execFileSync('sh', ['-c', `nft delete table ip ${proxy.table} 2>/dev/null; true`]);
+  if (proxy?.mode === 'nftables' && /^[\w-]+$/.test(proxy.table)) execFileSync('sh', ['-c', `nft delete table ip ${proxy.table} 2>/dev/null; true`]);
   execFileSync('sh', ['-c', 'for d in /sys/fs/cgroup/*/kubepods; do rmdir "$d"/burstable "$d"/besteffort "$d" 2>/dev/null; done; true']);
 }
 

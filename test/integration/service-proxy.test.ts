@@ -13,7 +13,7 @@ import { get } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { readProxyRecord } from '../../src/boot/proxy-record.js';
+import { readProxyRecord, type ProxyRecord } from '../../src/boot/proxy-record.js';
 import { containerHostMissing, commandExists } from '../harness/host-tools.js';
 import { waitForPodPhase } from '../harness/pods.js';
 import { cleanupRuncNode } from '../harness/runc-node.js';
@@ -66,6 +66,10 @@ function otherNodeAddress(): string | undefined {
   return /inet ([\d.]+)\//.exec(out)?.[1];
 }
 
+function tableOf(record: ProxyRecord | undefined): string {
+  return record?.mode === 'nftables' ? record.table : '';
+}
+
 interface PodList {
   items: { metadata: { name: string }; status?: { podIP?: string } }[];
 }
@@ -81,7 +85,7 @@ void describe('nftables service proxy on a runc node', { skip }, () => {
     if (!c) return;
     await c.kubectl(['delete', 'deployment', 'web', '--wait=false']);
     await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
-    table ||= readProxyRecord(join(c.dataDir, 'agent', 'proxy'))?.table ?? '';
+    table ||= tableOf(readProxyRecord(join(c.dataDir, 'agent', 'proxy')));
     await cleanupRuncNode(c);
     if (table) assert.equal(execFileSync('nft', ['list', 'tables']).toString().includes(` ${table}\n`), false, 'the proxy table is gone');
   });
@@ -140,7 +144,7 @@ void describe('nftables service proxy on a runc node', { skip }, () => {
       log = await c.kubectlOk(['logs', 'client']);
       return webPods.every((p) => log.includes(`got: ${p}`));
     }, 60_000).catch((err: unknown) => assert.fail(`${String(err)}; want answers from ${webPods.join(', ')}; the client pod printed:\n${log.slice(-1500)}`));
-    table = readProxyRecord(join(c.dataDir, 'agent', 'proxy'))?.table ?? '';
+    table = tableOf(readProxyRecord(join(c.dataDir, 'agent', 'proxy')));
     assert.ok(table, 'the proxy recorded its table');
     assert.match(execFileSync('nft', ['list', 'table', 'ip', table]).toString(), new RegExp(`${clusterIP.replace(/\./g, '\\.')} \\. tcp \\. 80 : goto svc-`));
   });

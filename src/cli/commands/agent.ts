@@ -172,7 +172,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--disable-default-registry-endpoint', 'pull only from configured mirrors, never the upstream registry')
     .option('--container-log-max-size <quantity>', "size a real node's container log file grows to before it is rotated, e.g. 10Mi (default 10Mi)", parseLogMaxSize)
     .option('--container-log-max-files <n>', "log files a real node keeps per container, the live one included (default 5)", parseLogMaxFiles)
-    .option('--proxy-mode <mode>', "a real node's service proxy: nftables (default with the runc runtime and the bridge network) or none")
+    .option('--proxy-mode <mode>', 'service proxy of a real node: nftables (default for runc with the bridge network), iptables, userspace (default for the process runtime; no root needed) or none')
     .option('--disable-network-policy', "do not enforce NetworkPolicies on a real node (and remove its policy table)", false)
     .option('--certificate-timeout <seconds>', 'how long a real node waits for its serving certificate to be approved and signed', count, 120)
     .action(async (f: AgentFlags) => {

@@ -199,7 +199,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--pod-network <kind>', 'network of the pods of the node run in this process: bridge (default: a bridge with the node\'s pod CIDR, hostPorts, masquerade) or none (loopback only, pods report the node IP)')
     .option('--pod-bridge-name <name>', 'name of the pod network\'s bridge (default tkube0)')
     .option('--disable-network-policy', 'do not enforce NetworkPolicies on the node run in this process (and remove its policy table)', false)
-    .option('--proxy-mode <mode>', 'service proxy of the node run in this process: nftables (default with the runc runtime and the bridge network: one nftables table tkube-proxy-<node>) or none')
+    .option('--proxy-mode <mode>', 'service proxy of the node run in this process: nftables (default for runc with the bridge network), iptables, userspace (default for the process runtime; no root needed) or none')
     .option('--proxy-min-sync-period <duration>', 'least time between two service proxy syncs (default 100ms)', parseDurationMs)
     .option('--node-name <name>', 'name of the node run in this process (default: the host name)')
     .option('--kubelet-port <port>', "port of the node's kubelet endpoint (default 10250; 0 = any free port)", parseCount)
@@ -253,9 +253,9 @@ function parsePodNetwork(value: string): 'bridge' | 'none' {
   return value;
 }
 
-/** parseProxyMode checks `--proxy-mode` (iptables and userspace modes arrive separately). */
-export function parseProxyMode(value: string): 'nftables' | 'none' {
-  if (value !== 'nftables' && value !== 'none') throw new CliError(`unknown proxy mode "${value}": use nftables or none`);
+/** parseProxyMode checks `--proxy-mode`. */
+export function parseProxyMode(value: string): 'nftables' | 'iptables' | 'userspace' | 'none' {
+  if (value !== 'nftables' && value !== 'iptables' && value !== 'userspace' && value !== 'none') throw new CliError(`unknown proxy mode "${value}": use nftables, iptables, userspace or none`);
   return value;
 }
 

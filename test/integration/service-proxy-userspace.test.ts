@@ -1,0 +1,110 @@
+/**
+ * The userspace service proxy on a process-runtime node (what runs where there is no root): three "pods" — host
+ * processes, each serving its own name over HTTP on its own port, published under one named container port — behind
+ * one Service. A client pod reaches the Service through the address its `WEB_SERVICE_HOST/PORT` variables name (the
+ * proxy's listener: nothing owns the cluster IP here) and hears every endpoint; the NodePort answers from the host;
+ * deleting an endpoint's pod takes it out of the rotation.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { get } from 'node:http';
+import { createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { BUSYBOX_PATH } from '../../src/agent/images/builtin-images.js';
+import { waitForPodPhase } from '../harness/pods.js';
+import { eventually, TestCluster } from '../harness/test-cluster.js';
+
+const skip = existsSync(BUSYBOX_PATH) ? false : 'needs busybox-static';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function httpGet(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = get({ host, port, path: '/', agent: false, timeout: 2000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve(res.statusCode === 200 ? body.trim() : undefined));
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+void describe('userspace service proxy on a process-runtime node', { skip }, () => {
+  let c: TestCluster;
+  const node = `tkube-usp-${process.pid}`;
+  const names = ['web-a', 'web-b', 'web-c'];
+  before(async () => {
+    c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'process', '--node-name', node, '--proxy-mode', 'userspace'] });
+  });
+  after(async () => {
+    if (!c) return;
+    await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
+    await c.stop();
+  });
+
+  void it('balances a Service over three endpoints, for a pod through its Service variables and from the host on the NodePort', async () => {
+    for (const name of names) {
+      const port = await freePort();
+      await c.kubectlOk(['apply', '-f', '-'], {
+        input: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name, labels: { app: 'web' } },
+          spec: {
+            terminationGracePeriodSeconds: 1,
+            containers: [{ name: 'httpd', image: 'busybox', command: ['busybox', 'sh', '-c', `mkdir -p www && echo ${name} > www/index.html && exec busybox httpd -f -p 127.0.0.1:${port} -h www`], ports: [{ name: 'http', containerPort: port }] }],
+          },
+        }),
+      });
+    }
+    await c.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } }) });
+    for (const name of names) await waitForPodPhase(c, name, ['Running']);
+    // Three endpoints on three different ports: the named target port is resolved per pod.
+    await eventually(async () => (await c.kubectlOk(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'jsonpath={.items[*].endpoints[*].addresses[0]}'])).trim().split(/\s+/).length === 3, 30_000);
+
+    const script = 'while true; do echo "env: $WEB_SERVICE_HOST:$WEB_SERVICE_PORT"; echo "got: $(printf \'GET / HTTP/1.0\\r\\n\\r\\n\' | busybox nc -w 2 $WEB_SERVICE_HOST $WEB_SERVICE_PORT | tail -n 1)"; sleep 0.2; done';
+    await c.kubectlOk(['run', 'client', '--image=busybox', '--', 'busybox', 'sh', '-c', script]);
+    await waitForPodPhase(c, 'client', ['Running']);
+    let log = '';
+    await eventually(async () => {
+      log = await c.kubectlOk(['logs', 'client']);
+      return names.every((n) => log.includes(`got: ${n}`));
+    }, 60_000).catch((err: unknown) => assert.fail(`${String(err)}; the client pod printed:\n${log.slice(-1500)}`));
+    const clusterIP = (await c.kubectlOk(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    const env = /env: ([\d.]+):(\d+)/.exec(log);
+    assert.ok(env, log.slice(-500));
+    // Nothing owns the cluster IP without root: the variables name the proxy's listener instead.
+    assert.notEqual(`${env[1]}:${env[2]}`, `${clusterIP}:80`);
+
+    const nodePort = Number(await c.kubectlOk(['get', 'service', 'web', '-o', 'jsonpath={.spec.ports[0].nodePort}']));
+    const seen = new Set<string>();
+    await eventually(async () => {
+      for (let i = 0; i < 9; i++) {
+        const body = await httpGet('127.0.0.1', nodePort);
+        if (body) seen.add(body);
+      }
+      return names.every((n) => seen.has(n));
+    }, 30_000).catch((err: unknown) => assert.fail(`${String(err)}; the NodePort answered ${[...seen].join(', ') || 'nothing'}`));
+
+    await c.kubectlOk(['delete', 'pod', 'web-a', '--grace-period=1']);
+    await eventually(async () => {
+      const got: string[] = [];
+      for (let i = 0; i < 9; i++) {
+        const body = await httpGet('127.0.0.1', nodePort);
+        if (body) got.push(body);
+      }
+      return got.length === 9 && !got.includes('web-a');
+    }, 30_000);
+  });
+});
