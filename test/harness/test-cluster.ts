@@ -13,6 +13,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { destroyBridgeNetwork, readNetworkRecord } from '../../src/agent/network/bridge-network.js';
+import { deleteNftTable } from '../../src/agent/network/policy/nft.js';
+import { readPolicyTableRecord } from '../../src/agent/network/policy/policy-table-record.js';
+import { readProxyRecord } from '../../src/boot/proxy-record.js';
+import { IptablesProxier } from '../../src/proxy/iptables/iptables-proxier.js';
+import { NftablesProxier } from '../../src/proxy/nftables/nftables-proxier.js';
 
 /** REPO_ROOT is the repository's root folder. */
 export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -264,12 +269,17 @@ export class TestCluster {
     await this.#launch(opts);
   }
 
-  /** stop kills the server, removes the pod network's bridge and nftables table if it made some, and the data dir it created. */
+  /** stop kills the server, removes what its node made on the host (bridge, nftables tables, proxy rules), and the data dir it created. */
   async stop(): Promise<void> {
     await this.kill('SIGTERM');
     // The node's bridge and table outlive the server by design; a test's must not outlive the test.
     const network = readNetworkRecord(join(this.dataDir, 'agent', 'network'));
     if (network) await destroyBridgeNetwork(network);
+    // So do its NetworkPolicy table and its service proxy's rules.
+    const policy = readPolicyTableRecord(join(this.dataDir, 'agent', 'network-policy'));
+    if (policy) await deleteNftTable(policy.table).catch(() => undefined);
+    const proxy = readProxyRecord(join(this.dataDir, 'agent', 'proxy'));
+    if (proxy) await (proxy.mode === 'nftables' ? new NftablesProxier({ table: proxy.table }) : new IptablesProxier({ nodeName: proxy.nodeName })).cleanup().catch(() => undefined);
     if (this.#ownDataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
