@@ -26,6 +26,7 @@ import { deleteNftTable } from '../agent/network/policy/nft.js';
 import { readPolicyTableRecord, writePolicyTableRecord } from '../agent/network/policy/policy-table-record.js';
 import { LocalPathReclaimer } from '../agent/volumes/local-path-reclaimer.js';
 import { DEFAULT_LOCAL_PATH_BASE } from '../api/core/local-path.js';
+import { TKUBE_VERSION } from '../api/version.js';
 import type { ImageService } from '../agent/cri/image-service.js';
 import { exportOciArchive } from '../agent/images/oci-archive-export.js';
 import { startContainerd, writeContainerdConfig, type RunningContainerd } from '../agent/runtime/cri/containerd-daemon.js';
@@ -45,6 +46,7 @@ import type { Proxier } from '../proxy/proxier.js';
 import { ServiceProxy } from '../proxy/service-proxy.js';
 import { UserspaceProxier } from '../proxy/userspace/userspace-proxier.js';
 import { importAirGapImages, imageStoreRoot, openImageStore } from './images.js';
+import { MirrorPodPublisher } from './mirror-pod.js';
 import { writeProxyRecord } from './proxy-record.js';
 
 /** The sandbox image containerd is configured with (writeContainerdConfig's default); imported before the first pod. */
@@ -425,8 +427,23 @@ function startServiceProxy(config: NodeBootConfig, nodeName: string, agentDir: s
   informers.start(stop.signal);
   proxy.start();
   config.log.info('Service proxy started', { mode });
+  // Users look for the proxy among kube-system's pods (kube-proxy-<node>, as kubeadm clusters show it).
+  const mirror = new MirrorPodPublisher({
+    client: config.client,
+    namespace: 'kube-system',
+    name: `kube-proxy-${nodeName}`,
+    nodeName,
+    nodeIP: config.nodeIP,
+    labels: { 'k8s-app': 'kube-proxy' },
+    priorityClassName: 'system-node-critical',
+    containers: [{ name: 'kube-proxy', image: `tkube/kube-proxy:${TKUBE_VERSION}` }],
+    clock: new RealClock(),
+    log,
+  });
+  mirror.start().catch((err: unknown) => log.warn('Cannot publish the kube-proxy mirror pod', { err: err instanceof Error ? err.message : String(err) }));
   return {
     stop: async () => {
+      mirror.stop();
       proxy.stop();
       stop.abort();
       await informers.stopped();

@@ -187,6 +187,11 @@ void describe('nftables service proxy on a runc node', { skip }, () => {
     // A name lookup goes to the kube-dns Service's cluster IP (the pod's resolv.conf), through the proxy, to the DNS
     // server in the tkube server process.
     const dnsIP = (await c.kubectlOk(['get', 'service', 'kube-dns', '-n', 'kube-system', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    // Both system components show up as kube-system pods, as users of kubeadm clusters expect.
+    await eventually(async () => {
+      const pods = await c.kubectlOk(['get', 'pods', '-n', 'kube-system']);
+      return [`kube-dns-${node}`, `kube-proxy-${node}`].every((p) => new RegExp(`${p} +1/1 +Running`).test(pods));
+    }, 30_000);
     assert.match(await c.kubectlOk(['exec', 'client', '--', 'cat', '/etc/resolv.conf']), new RegExp(`nameserver ${dnsIP.replace(/\./g, '\\.')}`));
     const lookup = await eventually(async () => {
       const r = await c.kubectl(['exec', 'client', '--', 'nslookup', 'web.default.svc.cluster.local']);
