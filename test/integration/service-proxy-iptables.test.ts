@@ -1,0 +1,76 @@
+/**
+ * The iptables proxy mode on a real runc node (`--proxy-mode iptables`), end to end with kubectl: a client pod
+ * reaches a ClusterIP Service's two endpoints, and the NodePort answers from the host on its global address. The
+ * rules (chains of the node's prefix) go with the clean-up.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { get } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { chainPrefixFor } from '../../src/proxy/iptables/iptables-rules.js';
+import { commandExists, containerHostMissing } from '../harness/host-tools.js';
+import { waitForPodPhase } from '../harness/pods.js';
+import { cleanupRuncNode } from '../harness/runc-node.js';
+import { eventually, TestCluster } from '../harness/test-cluster.js';
+
+const skip = containerHostMissing() || (commandExists('iptables-restore') ? false : 'needs iptables');
+
+function httpGet(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = get({ host, port, path: '/', agent: false, timeout: 2000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve(res.statusCode === 200 ? body.trim() : undefined));
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+void describe('iptables service proxy on a runc node', { skip }, () => {
+  let c: TestCluster;
+  const node = `tkube-ipt-${process.pid}`;
+  before(async () => {
+    c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node, '--proxy-mode', 'iptables'] });
+  });
+  after(async () => {
+    if (!c) return;
+    await c.kubectl(['delete', 'deployment', 'web', '--wait=false']);
+    await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
+    await cleanupRuncNode(c);
+    const prefix = chainPrefixFor(node);
+    assert.equal(execFileSync('iptables-save', ['-t', 'nat']).toString().includes(prefix), false, 'the proxy chains are gone');
+  });
+
+  void it('balances a ClusterIP Service from a pod and serves its NodePort', async () => {
+    await c.kubectlOk(['create', 'deployment', 'web', '--image=busybox', '--replicas=2', '--', 'sh', '-c', 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www']);
+    await c.kubectlOk(['expose', 'deployment', 'web', '--type=NodePort', '--port=80', '--target-port=8080']);
+    const pods = await eventually(async () => {
+      const out = (await c.kubectlOk(['get', 'pods', '-l', 'app=web', '--field-selector=status.phase=Running', '-o', 'jsonpath={.items[*].metadata.name}'])).trim();
+      return out.split(/\s+/).length === 2 ? out.split(/\s+/) : undefined;
+    }, 90_000);
+    const clusterIP = (await c.kubectlOk(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    const script = `while true; do echo "got: $(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${clusterIP} 80 | tail -n 1)"; sleep 0.2; done`;
+    await c.kubectlOk(['run', 'client', '--image=busybox', '--', 'sh', '-c', script]);
+    await waitForPodPhase(c, 'client', ['Running']);
+    let log = '';
+    await eventually(async () => {
+      log = await c.kubectlOk(['logs', 'client']);
+      return pods.every((p) => log.includes(`got: ${p}`));
+    }, 60_000).catch((err: unknown) => assert.fail(`${String(err)}; want ${pods.join(', ')}; the client printed:\n${log.slice(-1500)}`));
+    assert.match(execFileSync('iptables-save', ['-t', 'nat']).toString(), new RegExp(`-d ${clusterIP.replace(/\./g, '\\.')}/32 .*--dport 80`));
+
+    const host = /inet ([\d.]+)\//.exec(execFileSync('ip', ['-4', '-o', 'addr', 'show', 'scope', 'global']).toString())?.[1];
+    if (!host) return;
+    const nodePort = Number(await c.kubectlOk(['get', 'service', 'web', '-o', 'jsonpath={.spec.ports[0].nodePort}']));
+    const seen = new Set<string>();
+    await eventually(async () => {
+      for (let i = 0; i < 8; i++) {
+        const body = await httpGet(host, nodePort);
+        if (body) seen.add(body);
+      }
+      return pods.every((p) => seen.has(p));
+    }, 30_000).catch((err: unknown) => assert.fail(`${String(err)}; ${host}:${nodePort} answered ${[...seen].join(', ') || 'nothing'}`));
+  });
+});
