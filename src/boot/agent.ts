@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { requestServingCertificate } from '../agent/certificate/serving-certificate.js';
 import { RealClock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
+import { isAlreadyExists } from '../client/api-error.js';
 import type { RestClient } from '../client/rest-client.js';
 import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
 import { Agent } from '../agent/agent.js';
@@ -109,6 +110,23 @@ export interface NodeAgentBootConfig {
   readonly log: Logger;
 }
 
+/**
+ * registerNodeAddresses creates the Node with just its name and addresses when it does not exist yet. The
+ * csrapproving controller approves a node's serving certificate for itself only for IPs its Node reports, and a
+ * node joined with its own identity (not an admin's) asks before the kubelet registers; the kubelet then fills in
+ * the rest (an existing Node gets its labels and status patched). Not Ready until then: no conditions.
+ */
+async function registerNodeAddresses(client: RestClient, nodeName: string, nodeIP: string): Promise<void> {
+  try {
+    await client.create(
+      { version: 'v1', resource: 'nodes' },
+      { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, labels: { 'kubernetes.io/hostname': nodeName } }, status: { addresses: [{ type: 'InternalIP', address: nodeIP }, { type: 'Hostname', address: nodeName }] } },
+    );
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
+}
+
 /** startNodeAgent gets the node's serving certificate, then registers the node and starts running its pods. */
 export async function startNodeAgent(config: NodeAgentBootConfig): Promise<RunningNode> {
   const clock = new RealClock();
@@ -119,8 +137,9 @@ export async function startNodeAgent(config: NodeAgentBootConfig): Promise<Runni
     nodeName: config.nodeName,
     nodeIP: config.nodeIP,
     tls: {
-      serving: (nodeName) =>
-        requestServingCertificate({
+      serving: async (nodeName) => {
+        await registerNodeAddresses(config.client, nodeName, config.nodeIP);
+        return requestServingCertificate({
           client: config.client,
           nodeName,
           nodeIP: config.nodeIP,
@@ -128,7 +147,8 @@ export async function startNodeAgent(config: NodeAgentBootConfig): Promise<Runni
           clock,
           log: config.log.child('certificate'),
           ...(config.certificateTimeoutMs !== undefined ? { timeoutMs: config.certificateTimeoutMs } : {}),
-        }),
+        });
+      },
       clientCaPem: config.clusterCaPem,
     },
     ...(config.kubeletPort !== undefined ? { kubeletPort: config.kubeletPort } : {}),

@@ -26,6 +26,7 @@ import { loadEncryptionConfig, loadTokenAuthFile, openAuditLog, withEncryption }
 import { startScheduler, type RunningScheduler } from './scheduler.js';
 import { startAgent, type RunningAgent } from './agent.js';
 import { startNode, type RunningNode } from './node.js';
+import { publishClusterInfo } from './cluster-info.js';
 
 /** RunningServer is a started server. */
 export interface RunningServer {
@@ -55,7 +56,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const kubernetesServiceIp = firstAddressOf(config.serviceCidr);
   const enabledAdmissionPlugins = selectAdmissionPlugins(config.enableAdmissionPlugins, config.disableAdmissionPlugins);
-  const certs = await ensureClusterCertificates({ dataDir: config.dataDir, extraSans: config.tlsSans, serviceIp: kubernetesServiceIp });
+  const extraSans = config.advertiseAddress && !config.tlsSans.includes(config.advertiseAddress) ? [...config.tlsSans, config.advertiseAddress] : config.tlsSans;
+  const certs = await ensureClusterCertificates({ dataDir: config.dataDir, extraSans, serviceIp: kubernetesServiceIp });
   const encryption = loadEncryptionConfig(config);
   const tokens = loadTokenAuthFile(config);
   const auditLog = openAuditLog(config, (err) => log.error('Cannot write audit event', { err: err instanceof Error ? err.message : String(err) }));
@@ -108,6 +110,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await informers.stopped();
     informerClient.close();
   };
+  // What a node joining with a bootstrap token reads first (kubeadm init's bootstrap-token phase). A failure here
+  // leaves token join unusable but the cluster otherwise fine, so it is logged rather than fatal.
+  const advertisedUrl = config.advertiseAddress ? `https://${clientHost(config.advertiseAddress)}:${port}` : url;
+  await publishClusterInfo(controllerClient, { server: advertisedUrl, caPem: certs.ca.pem.certPem }).catch((err: unknown) =>
+    log.warn('Cannot publish kube-public/cluster-info: nodes cannot join with bootstrap tokens', { err: err instanceof Error ? err.message : String(err) }),
+  );
   let controllers: ControllerManager;
   try {
     controllers = new ControllerManager({

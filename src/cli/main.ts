@@ -10,6 +10,8 @@ import { registerLocalClusterCommands } from './commands/local-cluster.js';
 import { registerVersionCommand } from './commands/version.js';
 import { registerTokenCommand } from './commands/token.js';
 import { registerImagesCommand } from './commands/images.js';
+import { registerJoinCommand } from './commands/join.js';
+import { registerInitCommand } from './commands/init.js';
 
 /** run parses argv and runs the chosen command. */
 export async function run(argv: string[]): Promise<number> {
@@ -24,6 +26,8 @@ export async function run(argv: string[]): Promise<number> {
   registerVersionCommand(program);
   registerTokenCommand(program);
   registerImagesCommand(program);
+  registerInitCommand(program);
+  registerJoinCommand(program);
   program.command('test').description('Run the whole test suite (handled by the ./tkube launcher)').action(() => {
     throw new CliError('run the test suite with ./tkube test');
   });
