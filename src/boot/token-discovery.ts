@@ -18,6 +18,7 @@ import { request as httpsRequest } from 'node:https';
 import { parse } from 'yaml';
 import { BOOTSTRAP_TOKEN_FORMAT, CLUSTER_INFO_KUBECONFIG_KEY, CLUSTER_INFO_NAME, CLUSTER_INFO_NAMESPACE, JWS_KEY_PREFIX } from '../api/bootstrap/bootstrap-token.js';
 import { detachedSignatureValid } from '../api/bootstrap/detached-jws.js';
+import { RealClock, type Clock } from '../base/clock/clock.js';
 import { publicKeyHashOf } from '../pki/certificate-authority.js';
 
 /** DiscoveryRequest is what `tkube join` was given. */
@@ -28,8 +29,12 @@ export interface DiscoveryRequest {
   /** `sha256:<64 hex>` each; at least one unless unsafeSkipCaVerification. */
   readonly caCertHashes: readonly string[];
   readonly unsafeSkipCaVerification: boolean;
-  /** How long to keep trying to reach the server, and to wait for a new token's signature. @default 10 s */
+  /** How long to keep trying to reach an unreachable server. @default 10 s */
   readonly timeoutMs?: number;
+  /** How long a token without a signature in cluster-info may wait for bootstrapsigner to write it. @default 3 s */
+  readonly signatureWaitMs?: number;
+  /** @default the real clock */
+  readonly clock?: Clock;
 }
 
 /** DiscoveryResult is the trusted cluster (server URL and CA), or why there is none. */
@@ -82,26 +87,24 @@ function statusMessage(body: string): string {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 interface ClusterInfo {
   readonly data: Record<string, string>;
   readonly server: string;
   readonly caPem: string;
 }
 
-async function fetchClusterInfo(server: string, deadline: number): Promise<ClusterInfo | { message: string }> {
+async function fetchClusterInfo(server: string, deadline: number, clock: Clock): Promise<ClusterInfo | { message: string }> {
   const url = `${server}/api/v1/namespaces/${CLUSTER_INFO_NAMESPACE}/configmaps/${CLUSTER_INFO_NAME}`;
   let answer: HttpAnswer | undefined;
   let lastError = '';
   // Only an unreachable server is retried (it may be starting); every answer is final.
   while (!answer) {
     try {
-      answer = await get(url, { timeoutMs: Math.max(1000, Math.min(5000, deadline - Date.now())) });
+      answer = await get(url, { timeoutMs: Math.max(1000, Math.min(5000, deadline - clock.now())) });
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);
-      if (Date.now() >= deadline) return { message: `cannot reach the API server at ${server}: ${lastError}` };
-      await sleep(250);
+      if (clock.now() >= deadline) return { message: `cannot reach the API server at ${server}: ${lastError}` };
+      await clock.sleep(250);
     }
   }
   if (answer.status === 404) return { message: `the server at ${server} publishes no ${CLUSTER_INFO_NAMESPACE}/${CLUSTER_INFO_NAME} ConfigMap: is it a tkube server (or a kubeadm control plane)?` };
@@ -155,10 +158,11 @@ export async function discoverCluster(r: DiscoveryRequest): Promise<DiscoveryRes
   }
   const server = normaliseServer(r.server);
   if (!server.startsWith('https://')) return { ok: false, message: `invalid server "${r.server}": want https://host:port or host:port` };
-  const timeoutMs = r.timeoutMs ?? 10_000;
-  const deadline = Date.now() + timeoutMs;
+  const clock = r.clock ?? new RealClock();
+  const deadline = clock.now() + (r.timeoutMs ?? 10_000);
+  let signatureDeadline: number | undefined;
   for (;;) {
-    const info = await fetchClusterInfo(server, deadline);
+    const info = await fetchClusterInfo(server, deadline, clock);
     if ('message' in info) return { ok: false, message: info.message };
     let hash: string;
     try {
@@ -173,17 +177,18 @@ export async function discoverCluster(r: DiscoveryRequest): Promise<DiscoveryRes
     const signature = info.data[`${JWS_KEY_PREFIX}${id}`];
     const content = info.data[CLUSTER_INFO_KUBECONFIG_KEY] ?? '';
     if (signature !== undefined && detachedSignatureValid(signature, content, id, secret)) return { ok: true, server: info.server, caPem: info.caPem, caCertHash: hash };
+    signatureDeadline ??= clock.now() + (r.signatureWaitMs ?? 3000);
     if (!pinned) {
       // Without a pinned CA the token must not go to a server we cannot trust: judge from the ConfigMap alone.
       if (signature !== undefined) return { ok: false, message: `the ${CLUSTER_INFO_NAME} signature for token ${id} does not verify: the token is wrong, or the server is not the cluster's` };
-      if (Date.now() >= deadline) return { ok: false, message: `${CLUSTER_INFO_NAME} at ${server} carries no signature for token ${id}: the token is unknown to the server or expired (\`tkube token list\` on the server shows its tokens)` };
+      if (clock.now() >= signatureDeadline) return { ok: false, message: `${CLUSTER_INFO_NAME} at ${server} carries no signature for token ${id}: the token is unknown to the server or expired (\`tkube token list\` on the server shows its tokens)` };
     } else {
       // The CA is the cluster's: ask it about the token over a verified connection.
       const standing = await tokenStanding(server, info.caPem, r.token, id);
       if (standing !== 'valid') return { ok: false, message: standing.message };
-      if (Date.now() >= deadline) return { ok: false, message: `token ${id} is valid but ${CLUSTER_INFO_NAME} carries no signature for it: does it have usage "signing", and is the bootstrapsigner controller running?` };
+      if (clock.now() >= signatureDeadline) return { ok: false, message: `token ${id} is valid but ${CLUSTER_INFO_NAME} carries no signature for it: does it have usage "signing", and is the bootstrapsigner controller running?` };
     }
     // A token created a moment ago: its signature is on its way.
-    await sleep(200);
+    await clock.sleep(200);
   }
 }
