@@ -6,11 +6,11 @@
  * Expected failures are values with one line to show; nothing here throws for bad input.
  */
 import { join } from 'node:path';
-import { requestClientCertificate } from '../agent/certificate/client-certificate.js';
+import { clientCertificateFits, requestClientCertificate, rotateClientCertificate } from '../agent/certificate/client-certificate.js';
 import { RealClock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import { ApiError } from '../client/api-error.js';
-import { writeKubeconfig } from '../client/kubeconfig.js';
+import { readKubeconfig, writeKubeconfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest-client.js';
 import { DEFAULT_NODE_TOKEN_GROUP } from './bootstrap-token.js';
 import { discoverCluster, type DiscoveryRequest } from './token-discovery.js';
@@ -53,4 +53,30 @@ export async function bootstrapNodeCredentials(r: NodeJoinRequest): Promise<Node
   } finally {
     client.close();
   }
+}
+
+/**
+ * rotateNodeKubeconfig keeps a node's client certificate fresh while it runs (`tkube agent --rotate-certificates`):
+ * renewed at 80% of its lifetime through `client` (authenticated with it), switched into the client, and written
+ * back to the kubeconfig so a restarted agent uses the new one. Undefined when the kubeconfig holds no client
+ * certificate for the node (nothing to rotate).
+ */
+export function rotateNodeKubeconfig(client: RestClient, kubeconfig: string, nodeName: string, log: Logger): { stop(): void } | undefined {
+  const kc = readKubeconfig(kubeconfig);
+  const ctx = kc.contexts.find((c) => c.name === kc['current-context'])?.['context'] as { cluster?: string; user?: string } | undefined;
+  const cluster = (kc.clusters.find((c) => c.name === ctx?.cluster)?.['cluster'] ?? {}) as Record<string, unknown>;
+  const user = (kc.users.find((u) => u.name === ctx?.user)?.['user'] ?? {}) as Record<string, unknown>;
+  const data = (v: unknown): string => (typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : '');
+  const certPem = data(user['client-certificate-data']);
+  const server = cluster['server'];
+  const caPem = data(cluster['certificate-authority-data']);
+  if (!certPem || typeof server !== 'string' || !caPem || !clientCertificateFits(certPem, nodeName, Date.now())) return undefined;
+  return rotateClientCertificate({
+    client,
+    nodeName,
+    certPem,
+    clock: new RealClock(),
+    log: log.child('certificate'),
+    onRotated: (issued) => writeKubeconfig(kubeconfig, { name: 'tkube', server, caPem, clientCertPem: issued.certPem, clientKeyPem: issued.keyPem }),
+  });
 }

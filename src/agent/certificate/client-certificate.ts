@@ -10,7 +10,7 @@ import type { Clock } from '../../base/clock/clock.js';
 import type { Logger } from '../../base/log/logger.js';
 import type { RestClient } from '../../client/rest-client.js';
 import { createCertificateRequest } from '../../pki/certificate-request.js';
-import { waitForSignedCertificate, type ServingCertificate } from './serving-certificate.js';
+import { rotationDelayMs, waitForSignedCertificate, type ServingCertificate } from './serving-certificate.js';
 
 const CSRS = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' } as const;
 /** KUBE_APISERVER_CLIENT_KUBELET_SIGNER signs kubelet client certificates. */
@@ -52,4 +52,54 @@ export function clientCertificateFits(certPem: string, nodeName: string, now: nu
   } catch {
     return false;
   }
+}
+
+/** ClientCertificateRotation renews a node's client certificate while the node runs. */
+export interface ClientCertificateRotationConfig {
+  /** Authenticated with the certificate being rotated; it is switched to each new one. */
+  readonly client: Pick<RestClient, 'create' | 'get' | 'setClientCertificate'>;
+  readonly nodeName: string;
+  /** The certificate in use now (PEM). */
+  readonly certPem: string;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Told each new certificate after the client uses it (to keep it: the node's kubeconfig). */
+  readonly onRotated: (issued: ServingCertificate) => void;
+  /** Pause before retrying a failed renewal. @default 30 s */
+  readonly retryMs?: number;
+}
+
+/**
+ * rotateClientCertificate renews the node's client certificate at 80% of its lifetime (as upstream's kubelet with
+ * `--rotate-certificates`), asking as the node itself (approved as a node renewing its own certificate), switches
+ * the client to it and hands it to `onRotated`; then waits for the next one. A failed renewal is retried (the old
+ * certificate still has 20% of its life). `stop` ends it.
+ */
+export function rotateClientCertificate(c: ClientCertificateRotationConfig): { stop(): void } {
+  let stopped = false;
+  let timer: { cancel(): void } | undefined;
+  const schedule = (certPem: string, delayMs: number): void => {
+    if (stopped) return;
+    timer = c.clock.setTimer(delayMs, () => {
+      requestClientCertificate({ client: c.client, nodeName: c.nodeName, clock: c.clock, log: c.log })
+        .then((issued) => {
+          if (stopped) return;
+          c.client.setClientCertificate(issued.certPem, issued.keyPem);
+          c.onRotated(issued);
+          c.log.info('Rotated kubelet client certificate', { notAfter: new X509Certificate(issued.certPem).validTo });
+          schedule(issued.certPem, rotationDelayMs(issued.certPem, c.clock.now()));
+        })
+        .catch((err: unknown) => {
+          c.log.warn('Cannot rotate kubelet client certificate; retrying', { err: err instanceof Error ? err.message : String(err) });
+          schedule(certPem, c.retryMs ?? 30_000);
+        });
+    });
+  };
+  schedule(c.certPem, rotationDelayMs(c.certPem, c.clock.now()));
+  return {
+    stop: () => {
+      stopped = true;
+      timer?.cancel();
+    },
+  };
 }

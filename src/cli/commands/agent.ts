@@ -11,6 +11,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startAgent, startNodeAgent } from '../../boot/agent.js';
+import { rotateNodeKubeconfig } from '../../boot/node-join.js';
 import type { NodeRuntimeName } from '../../boot/node.js';
 import { defaultDataDir } from '../../boot/server-config.js';
 import { newLogger } from '../../base/log/logger.js';
@@ -43,6 +44,7 @@ export interface AgentFlags {
   certificateTimeout: number;
   containerLogMaxSize?: number;
   containerLogMaxFiles?: number;
+  rotateCertificates?: boolean;
 }
 
 const REAL_RUNTIMES: readonly string[] = ['runc', 'process', 'auto'];
@@ -79,7 +81,14 @@ async function runRealNode(f: AgentFlags, client: RestClient): Promise<{ names: 
       : {}),
     log: newLogger('agent'),
   });
-  return { names: [running.nodeName], stop: () => running.stop() };
+  const rotation = f.rotateCertificates && f.kubeconfig ? rotateNodeKubeconfig(client, resolve(f.kubeconfig), running.nodeName, newLogger('agent')) : undefined;
+  return {
+    names: [running.nodeName],
+    stop: async () => {
+      rotation?.stop();
+      await running.stop();
+    },
+  };
 }
 
 function count(value: string): number {
@@ -159,6 +168,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--disable-default-registry-endpoint', 'pull only from configured mirrors, never the upstream registry')
     .option('--container-log-max-size <quantity>', "size a real node's container log file grows to before it is rotated, e.g. 10Mi (default 10Mi)", parseLogMaxSize)
     .option('--container-log-max-files <n>', "log files a real node keeps per container, the live one included (default 5)", parseLogMaxFiles)
+    .option('--rotate-certificates', "a real node: renew the client certificate of --kubeconfig before it expires and write it back (as `tkube join` starts it)")
     .option('--certificate-timeout <seconds>', 'how long a real node waits for its serving certificate to be approved and signed', count, 120)
     .action(async (f: AgentFlags) => {
       if (f.runtime !== 'simulated' && !REAL_RUNTIMES.includes(f.runtime)) throw new CliError(`unknown runtime "${f.runtime}": want simulated, runc, process or auto`);

@@ -44,7 +44,7 @@ function seconds(value: string, flag: string): number {
 
 /** agentArgs are the flags of the agent the node runs, authenticated by the node's own kubeconfig. */
 function agentArgs(f: JoinFlags, kubeconfig: string, nodeName: string, dataDir: string): string[] {
-  return ['agent', '--kubeconfig', kubeconfig, '--runtime', f.runtime, '--node-name', nodeName, '--data-dir', dataDir, '--kubelet-port', f.kubeletPort, ...(f.nodeIp ? ['--node-ip', f.nodeIp] : [])];
+  return ['agent', '--kubeconfig', kubeconfig, '--rotate-certificates', '--runtime', f.runtime, '--node-name', nodeName, '--data-dir', dataDir, '--kubelet-port', f.kubeletPort, ...(f.nodeIp ? ['--node-ip', f.nodeIp] : [])];
 }
 
 function phase(name: string, text: string): void {
