@@ -114,16 +114,19 @@ export interface NodeAgentBootConfig {
  * registerNodeAddresses creates the Node with just its name and addresses when it does not exist yet. The
  * csrapproving controller approves a node's serving certificate for itself only for IPs its Node reports, and a
  * node joined with its own identity (not an admin's) asks before the kubelet registers; the kubelet then fills in
- * the rest (an existing Node gets its labels and status patched). Not Ready until then: no conditions.
+ * the rest (an existing Node gets its labels and status patched). Not Ready until then: no conditions. Resolves
+ * true when it created the Node (so a failed certificate request removes it again).
  */
-async function registerNodeAddresses(client: RestClient, nodeName: string, nodeIP: string): Promise<void> {
+async function registerNodeAddresses(client: RestClient, nodeName: string, nodeIP: string): Promise<boolean> {
   try {
     await client.create(
       { version: 'v1', resource: 'nodes' },
       { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, labels: { 'kubernetes.io/hostname': nodeName } }, status: { addresses: [{ type: 'InternalIP', address: nodeIP }, { type: 'Hostname', address: nodeName }] } },
     );
+    return true;
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
+    return false;
   }
 }
 
@@ -138,7 +141,7 @@ export async function startNodeAgent(config: NodeAgentBootConfig): Promise<Runni
     nodeIP: config.nodeIP,
     tls: {
       serving: async (nodeName) => {
-        await registerNodeAddresses(config.client, nodeName, config.nodeIP);
+        const created = await registerNodeAddresses(config.client, nodeName, config.nodeIP);
         return requestServingCertificate({
           client: config.client,
           nodeName,
@@ -147,6 +150,10 @@ export async function startNodeAgent(config: NodeAgentBootConfig): Promise<Runni
           clock,
           log: config.log.child('certificate'),
           ...(config.certificateTimeoutMs !== undefined ? { timeoutMs: config.certificateTimeoutMs } : {}),
+        }).catch(async (err: unknown) => {
+          // A node without a serving certificate does not join: the Node made for the approval goes again.
+          if (created) await config.client.delete({ version: 'v1', resource: 'nodes', name: nodeName }).catch(() => undefined);
+          throw err;
         });
       },
       clientCaPem: config.clusterCaPem,
