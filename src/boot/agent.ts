@@ -101,6 +101,8 @@ export interface NodeAgentBootConfig {
   readonly clusterCaPem: string;
   /** @default 10250; 0 picks a free port */
   readonly kubeletPort?: number;
+  /** The cluster's pod IP range: the pod network masquerades traffic leaving it. @default 10.42.0.0/16 */
+  readonly clusterCidr?: string;
   readonly privateRegistry?: string;
   readonly disableDefaultRegistryEndpoint?: boolean;
   /** `--container-log-max-size` / `--container-log-max-files`. @default 10Mi and 5 */
@@ -159,6 +161,7 @@ export async function startNodeAgent(config: NodeAgentBootConfig): Promise<Runni
       clientCaPem: config.clusterCaPem,
     },
     ...(config.kubeletPort !== undefined ? { kubeletPort: config.kubeletPort } : {}),
+    ...(config.clusterCidr ? { clusterCidr: config.clusterCidr } : {}),
     ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}),
     ...(config.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
     ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}),

@@ -190,7 +190,7 @@ void describe('tkube init', () => {
     assert.ok(out.includes(`  sudo cp -i ${join(dataDir, 'admin.kubeconfig')} $HOME/.kube/config\n`), out);
     assert.match(out, /^ {2}sudo chown \$\(id -u\):\$\(id -g\) \$HOME\/\.kube\/config$/m);
     assert.match(out, /10\.244\.0\.0\/16/);
-    const m = /^tkube join (https:\/\/127\.0\.0\.1:\d+) --token [a-z0-9]{6}\.[a-z0-9]{16} \\\n\t--discovery-token-ca-cert-hash (sha256:[0-9a-f]{64})$/m.exec(out);
+    const m = /^tkube join (https:\/\/127\.0\.0\.1:\d+) --token [a-z0-9]{6}\.[a-z0-9]{16} \\\n\t--discovery-token-ca-cert-hash (sha256:[0-9a-f]{64}) \\\n\t--pod-network-cidr 10\.244\.0\.0\/16$/m.exec(out);
     assert.ok(m, out);
     assert.equal(m[2], publicKeyHashOf(readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8')));
     // kubeadm leaves ~/.kube/config alone: the user copies admin.kubeconfig.

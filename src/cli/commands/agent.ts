@@ -68,6 +68,7 @@ async function runRealNode(f: AgentFlags, client: RestClient): Promise<{ names: 
     nodeIP: f.nodeIp ?? defaultNodeIP(),
     clusterCaPem: caPem,
     kubeletPort: f.kubeletPort,
+    clusterCidr: f.clusterCidr,
     ...(f.privateRegistry ? { privateRegistry: resolve(f.privateRegistry) } : {}),
     ...(f.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
     certificateTimeoutMs: f.certificateTimeout * 1000,
@@ -155,7 +156,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--node-name <name>', 'the node name (with --nodes 1)')
     .option('--name-prefix <prefix>', 'node names are <prefix>0, <prefix>1, …', 'agent-')
     .option('--first-index <n>', 'index of the first node (picks its pod CIDR and address; keep ranges of agents apart)', count, 128)
-    .option('--cluster-cidr <cidr>', 'IP range pod CIDRs are cut from', '10.42.0.0/16')
+    .option('--cluster-cidr <cidr>', "the cluster's pod IP range (simulated nodes cut their pod CIDRs from it; a real node's pod network masquerades traffic leaving it)", '10.42.0.0/16')
     .option('--node-cpu <quantity>', 'CPU capacity of each node', '4')
     .option('--node-memory <quantity>', 'memory capacity of each node', '16Gi')
     .option('--node-pods <n>', 'pod capacity of each node', '110')

@@ -33,6 +33,9 @@ function defaultAdvertiseAddress(): string {
   return '127.0.0.1';
 }
 
+/** DEFAULT_CLUSTER_CIDR is `tkube server`'s and `tkube agent`'s default pod range. */
+const DEFAULT_CLUSTER_CIDR = '10.42.0.0/16';
+
 function phase(name: string, text: string): void {
   process.stdout.write(`[${name}] ${text}\n`);
 }
@@ -98,7 +101,10 @@ async function init(f: InitFlags): Promise<void> {
       'Then you can join any number of worker nodes by running the following on each as root:',
       '',
       `${head ?? command} \\`,
-      `\t--discovery-token-ca-cert-hash ${rest.join(' ')}`,
+      // A node's pod network must know the cluster's pod range; the default needs no flag.
+      ...(flags.clusterCidr === DEFAULT_CLUSTER_CIDR
+        ? [`\t--discovery-token-ca-cert-hash ${rest.join(' ')}`]
+        : [`\t--discovery-token-ca-cert-hash ${rest.join(' ')} \\`, `\t--pod-network-cidr ${flags.clusterCidr}`]),
       '',
     ].join('\n'),
   );

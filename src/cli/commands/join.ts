@@ -30,6 +30,7 @@ interface JoinFlags {
   kubeletPort: string;
   foreground?: boolean;
   waitTimeout: string;
+  podNetworkCidr?: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -44,7 +45,7 @@ function seconds(value: string, flag: string): number {
 
 /** agentArgs are the flags of the agent the node runs, authenticated by the node's own kubeconfig. */
 function agentArgs(f: JoinFlags, kubeconfig: string, nodeName: string, dataDir: string): string[] {
-  return ['agent', '--kubeconfig', kubeconfig, '--rotate-certificates', '--runtime', f.runtime, '--node-name', nodeName, '--data-dir', dataDir, '--kubelet-port', f.kubeletPort, ...(f.nodeIp ? ['--node-ip', f.nodeIp] : [])];
+  return ['agent', '--kubeconfig', kubeconfig, '--rotate-certificates', '--runtime', f.runtime, '--node-name', nodeName, '--data-dir', dataDir, '--kubelet-port', f.kubeletPort, ...(f.nodeIp ? ['--node-ip', f.nodeIp] : []), ...(f.podNetworkCidr ? ['--cluster-cidr', f.podNetworkCidr] : [])];
 }
 
 function phase(name: string, text: string): void {
@@ -144,6 +145,7 @@ export function registerJoinCommand(program: Command): void {
     .option('--data-dir <dir>', "the node's folder: credentials, images, containers, pid and log (default: <tkube data dir>/agent)")
     .option('--runtime <name>', 'container runtime: runc, process (no root, no isolation) or auto', 'auto')
     .option('--kubelet-port <port>', "the node's kubelet API port (0 picks a free one)", '10250')
+    .option('--pod-network-cidr <cidr>', "the cluster's pod range, as given to `tkube init` (the node's pod network masquerades traffic leaving it; default 10.42.0.0/16)")
     .option('--foreground', 'run the node agent in this process instead of in the background')
     .option('--wait-timeout <seconds>', 'how long to wait for the certificate and for the node to be Ready', '120')
     .action(joinNode);
