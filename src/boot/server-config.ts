@@ -17,8 +17,8 @@ export interface ServerConfig {
   readonly tlsSans: readonly string[];
   /**
    * The address other machines reach the API server at: the server of `kube-public/cluster-info` (and so of the
-   * join command) and a subject alternative name of the serving certificate. @default the client URL's host
-   * (the bind address, or 127.0.0.1 when binding to all addresses)
+   * join command) and a subject alternative name of the serving certificate. @default the bind address, or the
+   * host's first IPv4 address when binding to all addresses
    */
   readonly advertiseAddress?: string;
   /**

@@ -27,6 +27,7 @@ import { startScheduler, type RunningScheduler } from './scheduler.js';
 import { startAgent, type RunningAgent } from './agent.js';
 import { startNode, type RunningNode } from './node.js';
 import { publishClusterInfo } from './cluster-info.js';
+import { defaultHostIPv4 } from './host-address.js';
 
 /** RunningServer is a started server. */
 export interface RunningServer {
@@ -112,7 +113,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   };
   // What a node joining with a bootstrap token reads first (kubeadm init's bootstrap-token phase). A failure here
   // leaves token join unusable but the cluster otherwise fine, so it is logged rather than fatal.
-  const advertisedUrl = config.advertiseAddress ? `https://${clientHost(config.advertiseAddress)}:${port}` : url;
+  // Bound to every address, the server is advertised at the host's own address: the join command is for other machines.
+  const advertised = config.advertiseAddress ?? (clientHost(config.bindAddress) === '127.0.0.1' && config.bindAddress !== '127.0.0.1' ? defaultHostIPv4() : undefined);
+  const advertisedUrl = advertised ? `https://${clientHost(advertised)}:${port}` : url;
   await publishClusterInfo(controllerClient, { server: advertisedUrl, caPem: certs.ca.pem.certPem }).catch((err: unknown) =>
     log.warn('Cannot publish kube-public/cluster-info: nodes cannot join with bootstrap tokens', { err: err instanceof Error ? err.message : String(err) }),
   );

@@ -6,11 +6,11 @@
  * `--pod-network-cidr`), so unlike kubeadm there is no add-on to apply. A second `init` on a running data dir
  * prints the same text with a new token.
  */
-import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { KUBERNETES_VERSION } from '../../api/version.js';
 import { createBootstrapToken, DEFAULT_NODE_TOKEN_GROUP } from '../../boot/bootstrap-token.js';
+import { defaultHostIPv4 } from '../../boot/host-address.js';
 import { joinCommandFor } from '../../boot/join-command.js';
 import { readServerState } from '../../boot/server-state.js';
 import { RestClient } from '../../client/rest-client.js';
@@ -23,14 +23,6 @@ interface InitFlags extends ServerFlags {
   podNetworkCidr?: string;
   apiserverAdvertiseAddress?: string;
   tokenTtl: string;
-}
-
-/** defaultAdvertiseAddress: this host's first non-loopback IPv4 address, as kubeadm picks the default route's; else 127.0.0.1. */
-function defaultAdvertiseAddress(): string {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
 }
 
 /** DEFAULT_CLUSTER_CIDR is `tkube server`'s and `tkube agent`'s default pod range. */
@@ -47,7 +39,7 @@ async function init(f: InitFlags): Promise<void> {
     ...f,
     dataDir: resolve(f.dataDir),
     ...(f.podNetworkCidr ? { clusterCidr: f.podNetworkCidr } : {}),
-    advertiseAddress: f.apiserverAdvertiseAddress ?? f.advertiseAddress ?? defaultAdvertiseAddress(),
+    advertiseAddress: f.apiserverAdvertiseAddress ?? f.advertiseAddress ?? defaultHostIPv4(),
     // kubeadm leaves ~/.kube/config alone and tells the user to copy admin.conf; so do we, unless told where to write.
     kubeconfigMerge: false,
   };
