@@ -71,4 +71,22 @@ void describe('client certificate rotation', () => {
       rotation.stop();
     }
   });
+
+  void it('waits out a year-long certificate in timers a Node timer can hold', async () => {
+    const ca = await CertificateAuthority.create('test-ca');
+    const clock = new FakeClock(Date.now());
+    const first = await ca.issue({ commonName: 'system:node:n1', organizations: ['system:nodes'], usage: 'client', validityDays: 365 });
+    const api = signingApi(ca, clock);
+    const kept: string[] = [];
+    const rotation = rotateClientCertificate({ client: api.client, nodeName: 'n1', certPem: first.certPem, clock, log: newLogger('test'), onRotated: (c) => void kept.push(c.certPem) });
+    try {
+      clock.advance(290 * 24 * HOUR);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(api.created.length, 0, 'renewed before 80% of a year');
+      clock.advance(3 * 24 * HOUR);
+      await until(() => kept.length === 1);
+    } finally {
+      rotation.stop();
+    }
+  });
 });

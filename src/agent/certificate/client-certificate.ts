@@ -54,6 +54,9 @@ export function clientCertificateFits(certPem: string, nodeName: string, now: nu
   }
 }
 
+/** MAX_TIMER_MS is the longest delay a Node timer holds. */
+const MAX_TIMER_MS = 2_147_000_000;
+
 /** ClientCertificateRotation renews a node's client certificate while the node runs. */
 export interface ClientCertificateRotationConfig {
   /** Authenticated with the certificate being rotated; it is switched to each new one. */
@@ -80,6 +83,11 @@ export function rotateClientCertificate(c: ClientCertificateRotationConfig): { s
   let timer: { cancel(): void } | undefined;
   const schedule = (certPem: string, delayMs: number): void => {
     if (stopped) return;
+    // Node timers hold at most ~24.8 days (a longer one fires at once): wait that long, then look again.
+    if (delayMs > MAX_TIMER_MS) {
+      timer = c.clock.setTimer(MAX_TIMER_MS, () => schedule(certPem, rotationDelayMs(certPem, c.clock.now())));
+      return;
+    }
     timer = c.clock.setTimer(delayMs, () => {
       requestClientCertificate({ client: c.client, nodeName: c.nodeName, clock: c.clock, log: c.log })
         .then((issued) => {
