@@ -123,6 +123,8 @@ void describe('tkube token and tkube join', { concurrency: true }, () => {
     const csrs = JSON.parse(await c.kubectlOk(['get', 'csr', '-o', 'json'])) as { items: { spec: { signerName: string; username: string } }[] };
     assert.ok(csrs.items.some((x) => x.spec.signerName === 'kubernetes.io/kube-apiserver-client-kubelet' && x.spec.username.startsWith('system:bootstrap:')));
     assert.ok(csrs.items.some((x) => x.spec.signerName === 'kubernetes.io/kubelet-serving' && x.spec.username === `system:node:${node}`));
+    // Its year-long client certificate is not due for renewal: the node asked for no other.
+    assert.ok(!csrs.items.some((x) => x.spec.signerName === 'kubernetes.io/kube-apiserver-client-kubelet' && x.spec.username === `system:node:${node}`));
     // A second join from the same data dir while the agent runs is refused.
     const twice = await tkube(['join', ...args, '--runtime', 'process', '--node-name', node, '--data-dir', nodeDir]);
     assert.equal(twice.code, 1);
