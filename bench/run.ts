@@ -1,7 +1,7 @@
 /**
  * Runs the foundation benchmarks, one child process each, one after another.
  * Run: node --import tsx bench/run.ts [--only NAME[,NAME…]] (NAME: storage, creates, list, watch, watch-latency, authz,
- * ssa, cold-start, scheduler-1000, scheduler-5000, rollout, pod-start, proxy-sync, proxy-stream, proxy-throughput, scale, dns)
+ * ssa, cold-start, join, scheduler-1000, scheduler-5000, rollout, pod-start, proxy-sync, proxy-stream, proxy-throughput, scale, dns)
  *
  * Every benchmark measures its reference in the same run and reports a ratio; this runner adds the targets,
  * prints one JSON line per benchmark (its figures plus `checks`), then a human summary, and records them in
@@ -85,6 +85,10 @@ const BENCHMARKS: readonly Benchmark[] = [
       { label: 'exec to /readyz 200 p50 (ms, aim)', path: 'readyMs.p50', op: '<=', target: 1000 },
       { label: 'idle server RSS after 10 s (MB)', path: 'idleRssMb', op: '<=', target: 150 },
     ],
+  },
+  {
+    name: 'join', script: 'join.ts', args: [], timeoutMs: 300_000,
+    checks: [{ label: 'tkube join to node Ready p50 (ms)', path: 'joinToReadyMs.p50', op: '<=', target: 3000 }],
   },
   {
     name: 'scheduler-1000', script: 'scheduler.ts', args: ['--nodes', '1000', '--initial', '1000', '--measured', '10000'], timeoutMs: 900_000,

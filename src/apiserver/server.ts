@@ -20,8 +20,8 @@ import { badRequest, internalError, newStatus, StatusError, tooManyRequests, una
 import { RealClock, type Clock } from '../base/clock/clock.js';
 import { newLogger, type Logger } from '../base/log/logger.js';
 import type { StorageStats } from '../storage/storage.js';
-import { ANONYMOUS_USER, authenticateRequest, type Authenticator } from './filters/authentication.js';
-import { AuthenticatedAuthorizer, forbiddenMessage, isPublicInfoPath, type Authorizer } from './filters/authorization.js';
+import { ANONYMOUS_USER, authenticateRequest, rejectionReason, type Authenticator } from './filters/authentication.js';
+import { AuthenticatedAuthorizer, forbiddenMessage, isAnonymousDiscovery, isPublicInfoPath, type Authorizer } from './filters/authorization.js';
 import { hasImpersonationHeaders, impersonate } from './filters/impersonation.js';
 import { isLongRunning, MaxInFlightLimit } from './filters/max-in-flight.js';
 import { readRequestBody } from './filters/request-body.js';
@@ -410,9 +410,9 @@ export class ApiServer {
     entry.longRunning ||= isLongRunning(info);
     let user = await authenticateRequest(this.#authenticators, req, (err) => this.#log.error('Cannot authenticate request', { auditID: auditId, err }));
     if (!user) {
-      if (!publicInfo) {
+      if (!publicInfo && !isAnonymousDiscovery(info)) {
         observed.audit = this.#config.audit?.begin({ req, res, auditId, info, longRunning: entry.longRunning });
-        throw unauthorized();
+        throw unauthorized(await rejectionReason(this.#authenticators, req));
       }
       user = ANONYMOUS_USER;
     }

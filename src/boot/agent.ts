@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { requestServingCertificate } from '../agent/certificate/serving-certificate.js';
 import { RealClock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
+import { isAlreadyExists } from '../client/api-error.js';
 import type { RestClient } from '../client/rest-client.js';
 import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
 import { Agent } from '../agent/agent.js';
@@ -134,6 +135,26 @@ async function discoverClusterDns(client: RestClient, log: Logger): Promise<stri
   }
 }
 
+/**
+ * registerNodeAddresses creates the Node with just its name and addresses when it does not exist yet. The
+ * csrapproving controller approves a node's serving certificate for itself only for IPs its Node reports, and a
+ * node joined with its own identity (not an admin's) asks before the kubelet registers; the kubelet then fills in
+ * the rest (an existing Node gets its labels and status patched). Not Ready until then: no conditions. Resolves
+ * true when it created the Node (so a failed certificate request removes it again).
+ */
+async function registerNodeAddresses(client: RestClient, nodeName: string, nodeIP: string): Promise<boolean> {
+  try {
+    await client.create(
+      { version: 'v1', resource: 'nodes' },
+      { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, labels: { 'kubernetes.io/hostname': nodeName } }, status: { addresses: [{ type: 'InternalIP', address: nodeIP }, { type: 'Hostname', address: nodeName }] } },
+    );
+    return true;
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+    return false;
+  }
+}
+
 /** startNodeAgent gets the node's serving certificate, then registers the node and starts running its pods. */
 export async function startNodeAgent(config: NodeAgentBootConfig): Promise<RunningNode> {
   const clock = new RealClock();
@@ -147,8 +168,9 @@ export async function startNodeAgent(config: NodeAgentBootConfig): Promise<Runni
     nodeName: config.nodeName,
     nodeIP: config.nodeIP,
     tls: {
-      serving: (nodeName) =>
-        requestServingCertificate({
+      serving: async (nodeName) => {
+        const created = await registerNodeAddresses(config.client, nodeName, config.nodeIP);
+        return requestServingCertificate({
           client: config.client,
           nodeName,
           nodeIP: config.nodeIP,
@@ -156,14 +178,19 @@ export async function startNodeAgent(config: NodeAgentBootConfig): Promise<Runni
           clock,
           log: config.log.child('certificate'),
           ...(config.certificateTimeoutMs !== undefined ? { timeoutMs: config.certificateTimeoutMs } : {}),
-        }),
+        }).catch(async (err: unknown) => {
+          // A node without a serving certificate does not join: the Node made for the approval goes again.
+          if (created) await config.client.delete({ version: 'v1', resource: 'nodes', name: nodeName }).catch(() => undefined);
+          throw err;
+        });
+      },
       clientCaPem: config.clusterCaPem,
     },
     ...(config.kubeletPort !== undefined ? { kubeletPort: config.kubeletPort } : {}),
+    ...(config.clusterCidr ? { clusterCidr: config.clusterCidr } : {}),
     ...(config.privateRegistry ? { privateRegistry: config.privateRegistry } : {}),
     ...(config.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
     ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}),
-    ...(config.clusterCidr ? { clusterCidr: config.clusterCidr } : {}),
     ...(config.proxyMode ? { proxyMode: config.proxyMode } : {}),
     ...(config.networkPolicy ? { networkPolicy: true } : {}),
     log: config.log,

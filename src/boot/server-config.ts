@@ -16,6 +16,12 @@ export interface ServerConfig {
   /** Extra subject alternative names for the serving certificate. */
   readonly tlsSans: readonly string[];
   /**
+   * The address other machines reach the API server at: the server of `kube-public/cluster-info` (and so of the
+   * join command) and a subject alternative name of the serving certificate. @default the bind address, or the
+   * host's first IPv4 address when binding to all addresses
+   */
+  readonly advertiseAddress?: string;
+  /**
    * Where to write the admin kubeconfig besides `<dataDir>/admin.kubeconfig`. When unset, the cluster is merged
    * into ~/.kube/config as context "tkube" (unless `mergeKubeconfig` is false).
    */

@@ -29,6 +29,8 @@ import { startAgent, type RunningAgent } from './agent.js';
 import { startNode, type RunningNode } from './node.js';
 import { startIngress, type RunningIngress } from './ingress.js';
 import { clusterDnsAddressOf, startClusterDns, type RunningClusterDns } from './cluster-dns.js';
+import { publishClusterInfo } from './cluster-info.js';
+import { defaultHostIPv4 } from './host-address.js';
 
 /** RunningServer is a started server. */
 export interface RunningServer {
@@ -69,7 +71,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const clusterDnsIp = config.clusterDns ?? clusterDnsAddressOf(config.serviceCidr);
   const clusterDomain = config.clusterDomain ?? 'cluster.local';
   const enabledAdmissionPlugins = selectAdmissionPlugins(config.enableAdmissionPlugins, config.disableAdmissionPlugins);
-  const certs = await ensureClusterCertificates({ dataDir: config.dataDir, extraSans: bindAddressSans(config.bindAddress, config.tlsSans), serviceIp: kubernetesServiceIp });
+  const sans = bindAddressSans(config.bindAddress, config.tlsSans);
+  const extraSans = config.advertiseAddress && !sans.includes(config.advertiseAddress) ? [...sans, config.advertiseAddress] : sans;
+  const certs = await ensureClusterCertificates({ dataDir: config.dataDir, extraSans, serviceIp: kubernetesServiceIp });
   const encryption = loadEncryptionConfig(config);
   const tokens = loadTokenAuthFile(config);
   const auditLog = openAuditLog(config, (err) => log.error('Cannot write audit event', { err: err instanceof Error ? err.message : String(err) }));
@@ -122,6 +126,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await informers.stopped();
     informerClient.close();
   };
+  // What a node joining with a bootstrap token reads first (kubeadm init's bootstrap-token phase). A failure here
+  // leaves token join unusable but the cluster otherwise fine, so it is logged rather than fatal.
+  // Bound to every address, the server is advertised at the host's own address: the join command is for other machines.
+  const advertised = config.advertiseAddress ?? (clientHost(config.bindAddress) === '127.0.0.1' && config.bindAddress !== '127.0.0.1' ? defaultHostIPv4() : undefined);
+  const advertisedUrl = advertised ? `https://${clientHost(advertised)}:${port}` : url;
+  await publishClusterInfo(controllerClient, { server: advertisedUrl, caPem: certs.ca.pem.certPem }).catch((err: unknown) =>
+    log.warn('Cannot publish kube-public/cluster-info: nodes cannot join with bootstrap tokens', { err: err instanceof Error ? err.message : String(err) }),
+  );
   let controllers: ControllerManager;
   try {
     controllers = new ControllerManager({

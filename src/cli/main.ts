@@ -11,6 +11,8 @@ import { registerVersionCommand } from './commands/version.js';
 import { registerTokenCommand } from './commands/token.js';
 import { registerImagesCommand } from './commands/images.js';
 import { registerDevClusterCommands } from './commands/dev-cluster.js';
+import { registerJoinCommand } from './commands/join.js';
+import { registerInitCommand } from './commands/init.js';
 
 /** run parses argv and runs the chosen command. */
 export async function run(argv: string[]): Promise<number> {
@@ -26,6 +28,8 @@ export async function run(argv: string[]): Promise<number> {
   registerTokenCommand(program);
   registerImagesCommand(program);
   registerDevClusterCommands(program);
+  registerInitCommand(program);
+  registerJoinCommand(program);
   program.command('test').description('Run the whole test suite (handled by the ./tkube launcher)').action(() => {
     throw new CliError('run the test suite with ./tkube test');
   });

@@ -117,7 +117,9 @@ function describe(method: string, urlPath: string): string {
 /** RestClient calls one API server. Create it once and share it: it keeps connections alive. */
 export class RestClient {
   readonly #base: URL;
-  readonly #agent: Agent;
+  #agent: Agent;
+  /** Agents replaced by setClientCertificate: their open connections (watches) finish on the old certificate. */
+  readonly #retiredAgents: Agent[] = [];
   readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
   /** The CA bundle the server's certificate is checked against (PEM), when one was given. */
@@ -270,9 +272,25 @@ export class RestClient {
     }
   }
 
+  /**
+   * setClientCertificate makes new connections authenticate with another client certificate (a rotated one).
+   * Connections already open keep theirs until they close: a watch is not cut, it resumes on the new certificate
+   * whenever it next reconnects. Only for a client made with a client certificate.
+   */
+  setClientCertificate(certPem: string, keyPem: string): void {
+    const old = this.#agent;
+    this.#agent = new Agent({ keepAlive: true, ...(this.caPem ? { ca: this.caPem } : {}), cert: certPem, key: keyPem });
+    this.#retiredAgents.push(old);
+    // Idle kept-alive sockets of the old certificate are dropped now; busy ones close when their request ends
+    // (an agent keeping no free sockets destroys each one it gets back).
+    old.maxFreeSockets = 0;
+    for (const sockets of Object.values(old.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+  }
+
   /** close drops idle kept-alive connections; open watches end on their own signals. */
   close(): void {
     this.#agent.destroy();
+    for (const a of this.#retiredAgents.splice(0)) a.destroy();
   }
 
   async #json(method: string, urlPath: string, options: SendOptions = {}): Promise<unknown> {

@@ -2,6 +2,7 @@
  * The controller table: every controller the manager knows, in start order. Adding a controller is adding a row.
  */
 import type { ControllerDescriptor } from './controller-descriptor.js';
+import { BOOTSTRAP_SIGNER } from './bootstrap/bootstrap-signer.js';
 import { CRONJOB_CONTROLLER } from './cronjob/cronjob-controller.js';
 import { DAEMONSET_CONTROLLER } from './daemonset/daemonset-controller.js';
 import { DISRUPTION_CONTROLLER } from './disruption/disruption-controller.js';
@@ -50,4 +51,5 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   CSRAPPROVING_CONTROLLER,
   CSRSIGNING_CONTROLLER,
   CSRCLEANER_CONTROLLER,
+  BOOTSTRAP_SIGNER,
 ];

@@ -129,8 +129,7 @@ export class CertificateAuthority {
    * The `sha256:<hex>` hash of the CA's DER SubjectPublicKeyInfo: what `--discovery-token-ca-cert-hash` carries.
    */
   get publicKeyHash(): string {
-    const spki = new NodeX509Certificate(this.#certPem).publicKey.export({ type: 'spki', format: 'der' });
-    return `sha256:${createHash('sha256').update(spki).digest('hex')}`;
+    return publicKeyHashOf(this.#certPem);
   }
 
   /** notAfter is when the CA certificate itself expires: nothing it signs may outlive it. */
@@ -204,4 +203,13 @@ export class CertificateAuthority {
     });
     return { certPem: cert.toString('pem') + '\n', keyPem: await exportPrivateKeyPem(keys.privateKey) };
   }
+}
+
+/**
+ * publicKeyHashOf is kubeadm's `--discovery-token-ca-cert-hash` of a CA certificate (PEM): `sha256:` and the hex
+ * SHA-256 of its DER SubjectPublicKeyInfo (any key type). Throws on text that is not a certificate.
+ */
+export function publicKeyHashOf(certPem: string): string {
+  const spki = new NodeX509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+  return `sha256:${createHash('sha256').update(spki).digest('hex')}`;
 }

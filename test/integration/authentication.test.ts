@@ -62,7 +62,7 @@ stringData:
   });
 
   it('tkube token create makes a bootstrap token that authenticates', async () => {
-    const r = await runCommand(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'token', 'create', '--data-dir', c.dataDir, '--ttl', '1h'], { env: { ...process.env, HOME: c.dataDir } });
+    const r = await runCommand(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'token', 'create', '--token-only', '--data-dir', c.dataDir, '--ttl', '1h'], { env: { ...process.env, HOME: c.dataDir } });
     assert.equal(r.code, 0, r.stderr);
     const token = r.stdout.trim();
     assert.match(token, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);

@@ -95,7 +95,7 @@ export async function requestServingCertificate(req: ServingCertificateRequest):
   });
   const name = created.metadata?.name ?? '';
   req.log.info('Requested kubelet serving certificate', { csr: name });
-  const certPem = await waitForCertificate(req, name);
+  const certPem = await waitForSignedCertificate(req, name, 'a kubelet serving certificate');
   mkdirSync(req.dir, { recursive: true, mode: 0o700 });
   writeFileSync(keyFile, keyPem, { mode: 0o600 });
   writeFileSync(certFile, certPem, { mode: 0o600 });
@@ -106,7 +106,22 @@ function conditionOf(csr: KubeObject, type: string): Record<string, unknown> | u
   return objects(obj(csr['status'])['conditions']).find((c) => str(c['type']) === type && str(c['status']) === 'True');
 }
 
-async function waitForCertificate(req: ServingCertificateRequest, name: string): Promise<string> {
+/** CertificateWait says how to wait for a CSR: through which client, on which clock, for how long. */
+export interface CertificateWait {
+  readonly client: Pick<RestClient, 'get'>;
+  readonly clock: Clock;
+  /** @default 120 s */
+  readonly timeoutMs?: number;
+  /** @default 500 ms */
+  readonly pollIntervalMs?: number;
+}
+
+/**
+ * waitForSignedCertificate polls CSR `name` until it carries a certificate (PEM returned), or throws one line
+ * saying why not: denied, failed, not approved in time (with the command to approve it), or approved but not
+ * signed. `what` names the certificate in those lines, e.g. "a kubelet serving certificate".
+ */
+export async function waitForSignedCertificate(req: CertificateWait, name: string, what: string): Promise<string> {
   const timeoutMs = req.timeoutMs ?? 120_000;
   const deadline = req.clock.now() + timeoutMs;
   let approved = false;
@@ -114,7 +129,7 @@ async function waitForCertificate(req: ServingCertificateRequest, name: string):
     const csr = await req.client.get({ ...CSRS, name });
     for (const type of ['Denied', 'Failed']) {
       const c = conditionOf(csr, type);
-      if (c) throw new Error(`Cannot get a kubelet serving certificate: certificate signing request ${name} was ${type.toLowerCase()}${str(c['message']) ? `: ${str(c['message'])}` : ''}`);
+      if (c) throw new Error(`Cannot get ${what}: certificate signing request ${name} was ${type.toLowerCase()}${str(c['message']) ? `: ${str(c['message'])}` : ''}`);
     }
     approved = conditionOf(csr, 'Approved') !== undefined;
     const cert = str(obj(csr['status'])['certificate']);
@@ -125,7 +140,7 @@ async function waitForCertificate(req: ServingCertificateRequest, name: string):
   const secs = Math.round(timeoutMs / 1000);
   throw new Error(
     approved
-      ? `Cannot get a kubelet serving certificate: certificate signing request ${name} was approved but not signed within ${secs}s (is the csrsigning controller running?)`
-      : `Cannot get a kubelet serving certificate: certificate signing request ${name} was not approved within ${secs}s (approve it with: kubectl certificate approve ${name})`,
+      ? `Cannot get ${what}: certificate signing request ${name} was approved but not signed within ${secs}s (is the csrsigning controller running?)`
+      : `Cannot get ${what}: certificate signing request ${name} was not approved within ${secs}s (approve it with: kubectl certificate approve ${name})`,
   );
 }

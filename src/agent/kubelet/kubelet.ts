@@ -382,6 +382,10 @@ export class Kubelet implements ContainerLogSource {
       this.#node = await this.#c.client.create(NODES, desired);
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
+      // A Node that exists already (an earlier run, or registered early for the serving certificate's approval)
+      // gets the kubelet's labels and annotations back, as upstream's kubelet reconciles its default labels.
+      const meta = desired.metadata ?? {};
+      await this.#c.client.patch({ ...NODES, name: this.#c.nodeName }, 'merge', { metadata: { labels: meta.labels ?? {}, annotations: meta.annotations ?? {} } });
       this.#node = await this.#c.client.patch({ ...NODES, name: this.#c.nodeName, subresource: 'status' }, 'merge', { status: { ...(desired['status'] as object), conditions: nodeConditions(now) } });
     }
     await renewNodeLease(this.#c.client, this.#node, now);

@@ -92,8 +92,8 @@ export function tooManyRequests(message: string, retryAfterSeconds: number): Sta
 }
 
 /** unauthorized (401). */
-export function unauthorized(): StatusError {
-  return new StatusError(newStatus(401, 'Unauthorized', 'Unauthorized'));
+export function unauthorized(detail?: string): StatusError {
+  return new StatusError(newStatus(401, 'Unauthorized', detail ? `Unauthorized: ${detail}` : 'Unauthorized'));
 }
 
 /** forbidden (403): `pods "x" is forbidden: User "u" cannot get resource ...`. */

@@ -14,6 +14,12 @@ export interface Authenticator {
    * them (absent, or invalid). Never throws for bad credentials.
    */
   authenticate(req: IncomingMessage): UserInfo | undefined | Promise<UserInfo | undefined>;
+  /**
+   * Optional: when no authenticator recognised the request, why this one refused credentials it knows, worded for
+   * the 401 message. Only for reasons that tell the holder of a credential nothing they could not learn without
+   * it (a bootstrap token whose secret matched but which expired); never for a wrong or unknown credential.
+   */
+  explainRejection?(req: IncomingMessage): Promise<string | undefined>;
 }
 
 /** ANONYMOUS_USER is the identity of a request without recognised credentials. */
@@ -134,6 +140,15 @@ export async function authenticateRequest(
     if (user) {
       return user.groups.includes(AUTHENTICATED_GROUP) ? user : { ...user, groups: [...user.groups, AUTHENTICATED_GROUP] };
     }
+  }
+  return undefined;
+}
+
+/** rejectionReason asks the authenticators that can explain a refusal; the first reason wins. */
+export async function rejectionReason(authenticators: readonly Authenticator[], req: IncomingMessage): Promise<string | undefined> {
+  for (const a of authenticators) {
+    const why = await a.explainRejection?.(req).catch(() => undefined);
+    if (why) return why;
   }
   return undefined;
 }

@@ -37,6 +37,17 @@ export function isPublicInfoPath(path: string): boolean {
 }
 
 /**
+ * isAnonymousDiscovery tells whether a request is the one resource read a node joining with a bootstrap token
+ * makes before it has any credentials it can safely send: GET `kube-public/configmaps/cluster-info`. Anonymous
+ * requests for it go on to the Authorizer (RBAC grants it to `system:anonymous`, as kubeadm's
+ * `kubeadm:bootstrap-signer-clusterinfo` Role does) instead of being answered 401 like every other anonymous
+ * resource request. This is upstream's anonymous authentication narrowed to the one object kubeadm needs.
+ */
+export function isAnonymousDiscovery(info: RequestInfo): boolean {
+  return info.isResourceRequest && info.verb === 'get' && info.apiGroup === '' && info.namespace === 'kube-public' && info.resource === 'configmaps' && info.name === 'cluster-info' && !info.subresource;
+}
+
+/**
  * forbiddenMessage words a denial as upstream does, e.g.
  * `pods "p1" is forbidden: User "u" cannot get resource "pods" in API group "" in the namespace "ns": <reason>`.
  */

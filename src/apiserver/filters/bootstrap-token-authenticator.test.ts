@@ -57,4 +57,13 @@ describe('BootstrapTokenAuthenticator', () => {
     assert.equal(await auth(tokenSecret(good, { metadata: { name: 'bootstrap-token-abcdef', deletionTimestamp: '2026-01-01T00:00:00Z' } })).authenticate(token), undefined);
     assert.equal(await auth(tokenSecret({ ...good, 'auth-extra-groups': 'system:masters' })).authenticate(token), undefined);
   });
+
+  it('explains an expired token only to a caller holding its secret', async () => {
+    const expired = auth(tokenSecret({ ...good, expiration: '2025-12-31T23:59:59Z' }));
+    assert.equal(await expired.explainRejection(req('abcdef.0123456789abcdef')), 'bootstrap token "abcdef" expired at 2025-12-31T23:59:59Z');
+    assert.equal(await expired.explainRejection(req('abcdef.0123456789abcdee')), undefined);
+    assert.equal(await auth(undefined).explainRejection(req('abcdef.0123456789abcdef')), undefined);
+    assert.equal(await auth(tokenSecret(good)).explainRejection(req('abcdef.0123456789abcdef')), undefined);
+    assert.equal(await auth(tokenSecret({ ...good, expiration: '2026-01-02T00:00:00Z' })).explainRejection(req('abcdef.0123456789abcdef')), undefined);
+  });
 });

@@ -75,6 +75,26 @@ export class BootstrapTokenAuthenticator implements Authenticator {
     return { username: `system:bootstrap:${id}`, groups: [BOOTSTRAPPERS_GROUP, ...extra] };
   }
 
+  /**
+   * explainRejection names the expiry of a bootstrap token whose id and secret match its Secret but which has
+   * expired, so `tkube join` can say "expired at …" instead of a bare 401. Only someone holding the token's
+   * secret learns this; an unknown id or a wrong secret gets no reason (a plain "Unauthorized"), as upstream.
+   */
+  async explainRejection(req: IncomingMessage): Promise<string | undefined> {
+    const m = BOOTSTRAP_TOKEN_PATTERN.exec(/^\s*bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1] ?? '');
+    if (!m) return undefined;
+    const [, id = '', secretPart = ''] = m;
+    const secret = await this.#secret(`bootstrap-token-${id}`);
+    if (!secret || secret['type'] !== BOOTSTRAP_TOKEN_SECRET_TYPE || dataField(secret, 'token-id') !== id) return undefined;
+    const stored = dataField(secret, 'token-secret');
+    if (stored === undefined || !sameText(stored, secretPart)) return undefined;
+    const expiration = dataField(secret, 'expiration');
+    if (expiration === undefined) return undefined;
+    const at = Date.parse(expiration);
+    if (!Number.isNaN(at) && at > this.#c.clock.now()) return undefined;
+    return `bootstrap token "${id}" expired at ${expiration}`;
+  }
+
   async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
     const m = /^\s*bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     return m?.[1] ? this.authenticateToken(m[1]) : undefined;

@@ -11,6 +11,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startAgent, startNodeAgent } from '../../boot/agent.js';
+import { rotateNodeKubeconfig } from '../../boot/node-join.js';
 import type { NodeRuntimeName } from '../../boot/node.js';
 import { defaultDataDir } from '../../boot/server-config.js';
 import { newLogger } from '../../base/log/logger.js';
@@ -47,6 +48,7 @@ export interface AgentFlags {
   disableNetworkPolicy: boolean;
   clusterDns?: string;
   clusterDomain?: string;
+  rotateCertificates?: boolean;
 }
 
 const REAL_RUNTIMES: readonly string[] = ['runc', 'process', 'auto'];
@@ -70,10 +72,10 @@ async function runRealNode(f: AgentFlags, client: RestClient): Promise<{ names: 
     nodeIP: f.nodeIp ?? defaultNodeIP(),
     clusterCaPem: caPem,
     kubeletPort: f.kubeletPort,
+    clusterCidr: f.clusterCidr,
     ...(f.privateRegistry ? { privateRegistry: resolve(f.privateRegistry) } : {}),
     ...(f.disableDefaultRegistryEndpoint ? { disableDefaultRegistryEndpoint: true } : {}),
     certificateTimeoutMs: f.certificateTimeout * 1000,
-    clusterCidr: f.clusterCidr,
     // The node's identity may read Services, EndpointSlices and NetworkPolicies (ClusterRole
     // system:tkube-node-networking), so the proxy and policy enforcement run as on the server's node.
     ...(f.proxyMode ? { proxyMode: parseProxyMode(f.proxyMode) } : {}),
@@ -90,7 +92,14 @@ async function runRealNode(f: AgentFlags, client: RestClient): Promise<{ names: 
       : {}),
     log: newLogger('agent'),
   });
-  return { names: [running.nodeName], stop: () => running.stop() };
+  const rotation = f.rotateCertificates && f.kubeconfig ? rotateNodeKubeconfig(client, resolve(f.kubeconfig), running.nodeName, newLogger('agent')) : undefined;
+  return {
+    names: [running.nodeName],
+    stop: async () => {
+      rotation?.stop();
+      await running.stop();
+    },
+  };
 }
 
 function count(value: string): number {
@@ -174,6 +183,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--container-log-max-files <n>', "log files a real node keeps per container, the live one included (default 5)", parseLogMaxFiles)
     .option('--proxy-mode <mode>', 'service proxy of a real node: nftables (default for runc with the bridge network), iptables, userspace (default for the process runtime; no root needed) or none')
     .option('--disable-network-policy', "do not enforce NetworkPolicies on a real node (and remove its policy table)", false)
+    .option('--rotate-certificates', "a real node: renew the client certificate of --kubeconfig before it expires and write it back (as `tkube join` starts it)")
     .option('--certificate-timeout <seconds>', 'how long a real node waits for its serving certificate to be approved and signed', count, 120)
     .action(async (f: AgentFlags) => {
       if (f.runtime !== 'simulated' && !REAL_RUNTIMES.includes(f.runtime)) throw new CliError(`unknown runtime "${f.runtime}": want simulated, runc, process or auto`);

@@ -25,7 +25,7 @@ import { addServerFlags, type ServerFlags } from './server.js';
 const CONTEXT = 'tkube';
 
 /** readyz asks the server's /readyz, trusting the data dir's CA. Resolves true on 200. */
-function readyz(dataDir: string, url: string, timeoutMs = 2000): Promise<boolean> {
+export function readyz(dataDir: string, url: string, timeoutMs = 2000): Promise<boolean> {
   const caPath = join(dataDir, 'tls', 'ca.crt');
   const ca = existsSync(caPath) ? readFileSync(caPath) : undefined;
   return new Promise((resolve) => {
@@ -55,6 +55,7 @@ function serverArgs(f: ServerFlags): string[] {
   const args = ['server', '--data-dir', f.dataDir, '--https-listen-port', String(f.httpsListenPort), '--bind-address', f.bindAddress];
   if (f.writeKubeconfig) args.push('--write-kubeconfig', f.writeKubeconfig);
   for (const s of f.tlsSan) args.push('--tls-san', s);
+  if (f.advertiseAddress) args.push('--advertise-address', f.advertiseAddress);
   if (f.datastoreEndpoint) args.push('--datastore-endpoint', f.datastoreEndpoint);
   args.push('--service-cidr', f.serviceCidr, '--cluster-cidr', f.clusterCidr);
   if (f.clusterDns) args.push('--cluster-dns', f.clusterDns);
@@ -84,16 +85,12 @@ function serverArgs(f: ServerFlags): string[] {
   return args;
 }
 
-async function up(f: ServerFlags): Promise<void> {
-  const p = new StepPrinter();
-  p.step('start', `tkube v${TKUBE_VERSION} on ${platform()} ${release()}`);
-  const running = readServerState(f.dataDir);
-  if (running && (await readyz(f.dataDir, running.url))) {
-    p.step('info', `The "${CONTEXT}" cluster is already running at ${running.url} (pid ${running.pid})`);
-    p.step('done', `Done! kubectl is now configured to use "${CONTEXT}" cluster and "default" namespace by default`);
-    return;
-  }
-  p.step('boot', `Starting "${CONTEXT}" control-plane node (Kubernetes ${KUBERNETES_VERSION}) ...`);
+/**
+ * startDetachedServer starts `tkube server` detached (pid and log in the data dir) with the given flags, waits for
+ * /readyz and, unless the agent is disabled, for a Ready node, printing sub-steps. Shared by `up` and `init`.
+ * Throws a CliError with the log's last lines when the server does not come up.
+ */
+export async function startDetachedServer(f: ServerFlags, p: Pick<StepPrinter, 'sub'>): Promise<{ state: ServerState; pid: number }> {
   mkdirSync(join(f.dataDir, 'logs'), { recursive: true, mode: 0o700 });
   p.sub('Generating certificates and keys ...');
   p.sub('Booting up control plane ...');
@@ -128,6 +125,20 @@ async function up(f: ServerFlags): Promise<void> {
       throw new CliError(`the node did not become Ready; last log lines (${logPath(f.dataDir)}):\n${tail}`);
     }
   }
+  return { state, pid };
+}
+
+async function up(f: ServerFlags): Promise<void> {
+  const p = new StepPrinter();
+  p.step('start', `tkube v${TKUBE_VERSION} on ${platform()} ${release()}`);
+  const running = readServerState(f.dataDir);
+  if (running && (await readyz(f.dataDir, running.url))) {
+    p.step('info', `The "${CONTEXT}" cluster is already running at ${running.url} (pid ${running.pid})`);
+    p.step('done', `Done! kubectl is now configured to use "${CONTEXT}" cluster and "default" namespace by default`);
+    return;
+  }
+  p.step('boot', `Starting "${CONTEXT}" control-plane node (Kubernetes ${KUBERNETES_VERSION}) ...`);
+  const { state, pid } = await startDetachedServer(f, p);
   p.step('config', 'Configuring kubeconfig ...');
   p.sub(f.writeKubeconfig ? `Wrote ${f.writeKubeconfig}` : `Merged context "${CONTEXT}" into ${userKubeconfigPath()}`);
   p.step('verify', 'Verifying Kubernetes components...');

@@ -52,6 +52,7 @@ export interface ServerFlags {
   httpsListenPort: number;
   writeKubeconfig?: string;
   tlsSan: string[];
+  advertiseAddress?: string;
   datastoreEndpoint?: string;
   serviceCidr: string;
   clusterCidr: string;
@@ -106,6 +107,7 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     bindAddress: f.bindAddress,
     httpsPort: f.httpsListenPort,
     tlsSans: f.tlsSan,
+    ...(f.advertiseAddress ? { advertiseAddress: f.advertiseAddress } : {}),
     writeKubeconfig: f.writeKubeconfig ? resolve(f.writeKubeconfig) : undefined,
     mergeKubeconfig: f.kubeconfigMerge,
     datastoreEndpoint: f.datastoreEndpoint,
@@ -169,6 +171,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--bind-address <ip>', 'address the API server listens on', '0.0.0.0')
     .option('--https-listen-port <port>', 'HTTPS port of the API server', parsePort, 6443)
     .option('--write-kubeconfig <path>', 'write the admin kubeconfig here instead of merging it into ~/.kube/config')
+    .option('--advertise-address <ip>', 'address other machines reach the API server at, for cluster-info and join commands (default: the bind address; the host\'s first IPv4 address when binding all)')
     .option('--tls-san <name>', 'extra host name or IP for the serving certificate (repeatable, comma-separated)', collect, [])
     .option('--datastore-endpoint <url>', 'datastore: sqlite:///path/state.db (default: <data-dir>/db/state.db)')
     .option('--service-cidr <cidr>', 'IP range for Service cluster IPs', '10.43.0.0/16')
