@@ -1,8 +1,8 @@
 /**
  * Several real nodes on one machine (issue 7): a server and two `tkube agent --runtime runc` processes, each in a
  * node host of its own (network namespace, own address, one shared bridge: host-gw routes). Pods on one node and
- * on two nodes reach each other by IP without masquerade, a hostNetwork pod gets its node's address, and a hostPort
- * answers on its node's host address. Everything made is removed, which the last step checks.
+ * on two nodes reach each other by IP without masquerade, and a Service by name across nodes; a hostNetwork pod
+ * gets its node's address, and a hostPort answers on its node's host address. Everything made is removed, which the last step checks.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -65,6 +65,20 @@ void describe('several nodes on one machine, hosts on one link (host-gw)', { ski
     // Pod → pod across nodes keeps the client's address (masquerade is only for traffic leaving the cluster CIDR).
     const seen = await server.kubectlOk(['logs', 'web-b']);
     assert.ok(seen.includes(client.status?.podIP ?? '-'), `web-b saw the client's pod IP ${client.status?.podIP ?? ''}:\n${seen.slice(-500)}`);
+  });
+
+  void it('reaches a Service by name from another node (cluster DNS and the service proxy of each node)', async () => {
+    const { server } = cluster();
+    await server.kubectlOk(['label', 'pod', 'web-b', 'app=web-b']);
+    await server.kubectlOk(['expose', 'pod', 'web-b', '--name=web-b', '--port=80', '--target-port=8080']);
+    // The client runs on node A, the only endpoint on node B: name → kube-dns (through node A's proxy) → cluster IP
+    // (node A's proxy again) → web-b's pod IP over the route to node B.
+    let last = '';
+    await eventually(async () => {
+      const r = await server.kubectl(['exec', 'client', '--', 'sh', '-c', `printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 web-b 80 | tail -n 1`]);
+      last = `${r.stdout}${r.stderr}`;
+      return r.stdout.trim() === 'hello-from-web-b';
+    }, 45_000).catch((err: unknown) => assert.fail(`${String(err)}; the client got: ${last}`));
   });
 
   void it('answers a hostPort on its node host address, and gives a hostNetwork pod its node address', async () => {
