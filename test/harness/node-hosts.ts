@@ -6,14 +6,14 @@
  * `stop` deletes the pods (so each kubelet tears its sandboxes down), stops every agent by its pid, removes what
  * they left (containers, mounts, pod namespaces, cgroups), then the hosts and the bridge, then the server.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNodeHosts, destroyNodeHosts, nodeHostEnter, planNodeHosts, type NodeHost, type NodeHostsPlan } from '../../src/boot/node-hosts.js';
+import { AgentProcess } from './agent-process.js';
 import { cleanUpRuncNode, sandboxNetns } from './runc-node.js';
-import { eventually, REPO_ROOT, TestCluster, writeAirGappedRegistries } from './test-cluster.js';
+import { eventually, TestCluster, writeAirGappedRegistries } from './test-cluster.js';
 
 /** NodeHostsClusterOptions shape the cluster. */
 export interface NodeHostsClusterOptions {
@@ -23,36 +23,17 @@ export interface NodeHostsClusterOptions {
   readonly subnets?: number;
 }
 
-/** HostAgent is one `tkube agent` process in a node host, stopped by its pid. */
-export class HostAgent {
-  log = '';
-  exited: string | undefined;
+/** HostAgent is one `tkube agent` process in a node host (nsenter execs it: the pid is the agent's). */
+export class HostAgent extends AgentProcess {
   readonly nodeName: string;
   readonly host: NodeHost;
   readonly dataDir: string;
-  readonly #child: ChildProcess;
 
   constructor(nodeName: string, host: NodeHost, dataDir: string, args: readonly string[]) {
+    super(args, nodeHostEnter(host));
     this.nodeName = nodeName;
     this.host = host;
     this.dataDir = dataDir;
-    const [enter, ...enterArgs] = nodeHostEnter(host);
-    this.#child = spawn(enter ?? 'nsenter', [...enterArgs, process.execPath, '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'agent', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: 'info' } });
-    const keep = (d: string): void => void (this.log = (this.log + d).slice(-100_000));
-    this.#child.stdout?.setEncoding('utf8').on('data', keep);
-    this.#child.stderr?.setEncoding('utf8').on('data', keep);
-    this.#child.once('exit', (code, signal) => (this.exited = String(signal ?? code)));
-  }
-
-  /** stop sends SIGTERM to the agent's pid (nsenter execs it: same pid), SIGKILL after 20 s. */
-  async stop(): Promise<void> {
-    const child = this.#child;
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    process.kill(child.pid, 'SIGTERM');
-    const timer = setTimeout(() => child.pid !== undefined && process.kill(child.pid, 'SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(timer);
   }
 }
 

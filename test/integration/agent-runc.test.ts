@@ -5,15 +5,15 @@
  * whose certificate the API server checks against the cluster CA. A second start reuses the kept certificate.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { containerHostMissing } from '../harness/host-tools.js';
+import { AgentProcess } from '../harness/agent-process.js';
 import { cleanupRuncDataDir } from '../harness/runc-node.js';
-import { eventually, REPO_ROOT, TestCluster, writeAirGappedRegistries } from '../harness/test-cluster.js';
+import { eventually, TestCluster, writeAirGappedRegistries } from '../harness/test-cluster.js';
 
 const skip = containerHostMissing();
 
@@ -21,31 +21,6 @@ interface CsrJson {
   metadata: { name: string };
   spec: { signerName: string; username: string; usages: string[] };
   status?: { conditions?: { type: string; reason?: string }[]; certificate?: string };
-}
-
-/** AgentProcess is one `tkube agent` child, stopped by its pid. */
-class AgentProcess {
-  log = '';
-  readonly #child: ChildProcess;
-  exited: string | undefined;
-
-  constructor(args: readonly string[]) {
-    this.#child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'agent', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: 'info' } });
-    const keep = (d: string): void => void (this.log = (this.log + d).slice(-100_000));
-    this.#child.stdout?.setEncoding('utf8').on('data', keep);
-    this.#child.stderr?.setEncoding('utf8').on('data', keep);
-    this.#child.once('exit', (code, signal) => (this.exited = String(signal ?? code)));
-  }
-
-  async stop(): Promise<void> {
-    const child = this.#child;
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    process.kill(child.pid, 'SIGTERM');
-    const timer = setTimeout(() => child.pid !== undefined && process.kill(child.pid, 'SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(timer);
-  }
 }
 
 void describe('tkube agent with the runc runtime', { skip }, () => {

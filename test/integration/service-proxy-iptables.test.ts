@@ -5,28 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { get } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { chainPrefixFor } from '../../src/proxy/iptables/iptables-rules.js';
 import { commandExists, containerHostMissing } from '../harness/host-tools.js';
 import { waitForPodPhase } from '../harness/pods.js';
 import { cleanupRuncNode } from '../harness/runc-node.js';
+import { httpGetBody } from '../harness/http-get.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
 
 const skip = containerHostMissing() || (commandExists('iptables-restore') ? false : 'needs iptables');
-
-function httpGet(host: string, port: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = get({ host, port, path: '/', agent: false, timeout: 2000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve(res.statusCode === 200 ? body.trim() : undefined));
-      res.on('error', () => resolve(undefined));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-  });
-}
 
 void describe('iptables service proxy on a runc node', { skip }, () => {
   let c: TestCluster;
@@ -67,7 +54,7 @@ void describe('iptables service proxy on a runc node', { skip }, () => {
     const seen = new Set<string>();
     await eventually(async () => {
       for (let i = 0; i < 8; i++) {
-        const body = await httpGet(host, nodePort);
+        const body = await httpGetBody(host, nodePort);
         if (body) seen.add(body);
       }
       return pods.every((p) => seen.has(p));

@@ -7,11 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { BUSYBOX_PATH } from '../../src/agent/images/builtin-images.js';
 import { waitForPodPhase } from '../harness/pods.js';
+import { httpGetBody } from '../harness/http-get.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
 
 const skip = existsSync(BUSYBOX_PATH) ? false : 'needs busybox-static';
@@ -24,19 +24,6 @@ function freePort(): Promise<number> {
       const port = (s.address() as { port: number }).port;
       s.close(() => resolve(port));
     });
-  });
-}
-
-function httpGet(host: string, port: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = get({ host, port, path: '/', agent: false, timeout: 2000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve(res.statusCode === 200 ? body.trim() : undefined));
-      res.on('error', () => resolve(undefined));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
   });
 }
 
@@ -91,7 +78,7 @@ void describe('userspace service proxy on a process-runtime node', { skip }, () 
     const seen = new Set<string>();
     await eventually(async () => {
       for (let i = 0; i < 9; i++) {
-        const body = await httpGet('127.0.0.1', nodePort);
+        const body = await httpGetBody('127.0.0.1', nodePort);
         if (body) seen.add(body);
       }
       return names.every((n) => seen.has(n));
@@ -101,7 +88,7 @@ void describe('userspace service proxy on a process-runtime node', { skip }, () 
     await eventually(async () => {
       const got: string[] = [];
       for (let i = 0; i < 9; i++) {
-        const body = await httpGet('127.0.0.1', nodePort);
+        const body = await httpGetBody('127.0.0.1', nodePort);
         if (body) got.push(body);
       }
       return got.length === 9 && !got.includes('web-a');

@@ -9,7 +9,6 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { get } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,28 +16,15 @@ import { readProxyRecord, type ProxyRecord } from '../../src/boot/proxy-record.j
 import { containerHostMissing, commandExists } from '../harness/host-tools.js';
 import { waitForPodPhase } from '../harness/pods.js';
 import { cleanupRuncNode } from '../harness/runc-node.js';
+import { httpGetBody } from '../harness/http-get.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
 
 const skip = containerHostMissing() || (commandExists('nft') ? false : 'needs nft');
 
-/** httpGet fetches one page on a fresh connection (so each request is a new connection the proxy balances). */
-function httpGet(host: string, port: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = get({ host, port, path: '/', agent: false, timeout: 2000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve(res.statusCode === 200 ? body.trim() : undefined));
-      res.on('error', () => resolve(undefined));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-  });
-}
-
 async function answers(host: string, port: number, n: number): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
-    const body = await httpGet(host, port);
+    const body = await httpGetBody(host, port);
     if (body) out.push(body);
   }
   return out;

@@ -1,0 +1,34 @@
+/**
+ * AgentProcess: one `tkube agent` child process of a test, with its output kept (the last 100 kB) and stopped by
+ * its own pid — SIGTERM, then SIGKILL after 20 s.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO_ROOT } from './test-cluster.js';
+
+/** AgentProcess runs `tkube agent ARGS`, optionally under a prefix command (which must exec it: same pid). */
+export class AgentProcess {
+  log = '';
+  exited: string | undefined;
+  readonly #child: ChildProcess;
+
+  /** `prefix` is e.g. `nsenter --net=/run/netns/X --` to run the agent in a node host. */
+  constructor(args: readonly string[], prefix: readonly string[] = []) {
+    const [program, ...programArgs] = [...prefix, process.execPath, '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'agent', ...args];
+    this.#child = spawn(program ?? process.execPath, programArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: 'info' } });
+    const keep = (d: string): void => void (this.log = (this.log + d).slice(-100_000));
+    this.#child.stdout?.setEncoding('utf8').on('data', keep);
+    this.#child.stderr?.setEncoding('utf8').on('data', keep);
+    this.#child.once('exit', (code, signal) => (this.exited = String(signal ?? code)));
+  }
+
+  async stop(): Promise<void> {
+    const child = this.#child;
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    process.kill(child.pid, 'SIGTERM');
+    const timer = setTimeout(() => child.pid !== undefined && process.kill(child.pid, 'SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
