@@ -56,6 +56,9 @@ function serverArgs(f: ServerFlags): string[] {
   if (f.writeKubeconfig) args.push('--write-kubeconfig', f.writeKubeconfig);
   for (const s of f.tlsSan) args.push('--tls-san', s);
   if (f.datastoreEndpoint) args.push('--datastore-endpoint', f.datastoreEndpoint);
+  if (f.datastoreCafile) args.push('--datastore-cafile', f.datastoreCafile);
+  if (f.datastoreCertfile) args.push('--datastore-certfile', f.datastoreCertfile);
+  if (f.datastoreKeyfile) args.push('--datastore-keyfile', f.datastoreKeyfile);
   args.push('--service-cidr', f.serviceCidr, '--cluster-cidr', f.clusterCidr);
   if (f.disableAgent) args.push('--disable-agent');
   if (!f.kubeconfigMerge) args.push('--no-kubeconfig-merge');

@@ -39,6 +39,9 @@ export interface ServerFlags {
   writeKubeconfig?: string;
   tlsSan: string[];
   datastoreEndpoint?: string;
+  datastoreCafile?: string;
+  datastoreCertfile?: string;
+  datastoreKeyfile?: string;
   serviceCidr: string;
   clusterCidr: string;
   disableAgent: boolean;
@@ -86,6 +89,15 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     writeKubeconfig: f.writeKubeconfig ? resolve(f.writeKubeconfig) : undefined,
     mergeKubeconfig: f.kubeconfigMerge,
     datastoreEndpoint: f.datastoreEndpoint,
+    ...(f.datastoreCafile || f.datastoreCertfile || f.datastoreKeyfile
+      ? {
+          datastoreTls: {
+            ...(f.datastoreCafile ? { caFile: resolve(f.datastoreCafile) } : {}),
+            ...(f.datastoreCertfile ? { certFile: resolve(f.datastoreCertfile) } : {}),
+            ...(f.datastoreKeyfile ? { keyFile: resolve(f.datastoreKeyfile) } : {}),
+          },
+        }
+      : {}),
     serviceCidr: f.serviceCidr,
     clusterCidr: f.clusterCidr,
     disableAgent: f.disableAgent,
@@ -138,7 +150,10 @@ export function addServerFlags(cmd: Command): Command {
     .option('--https-listen-port <port>', 'HTTPS port of the API server', parsePort, 6443)
     .option('--write-kubeconfig <path>', 'write the admin kubeconfig here instead of merging it into ~/.kube/config')
     .option('--tls-san <name>', 'extra host name or IP for the serving certificate (repeatable, comma-separated)', collect, [])
-    .option('--datastore-endpoint <url>', 'datastore: sqlite:///path/state.db (default: <data-dir>/db/state.db)')
+    .option('--datastore-endpoint <url>', 'datastore: sqlite:///path/state.db (default: <data-dir>/db/state.db) or etcd client URLs http(s)://host:2379[,…]')
+    .option('--datastore-cafile <file>', 'CA certificate that signed the etcd serving certificates')
+    .option('--datastore-certfile <file>', 'client certificate for etcd (with --datastore-keyfile)')
+    .option('--datastore-keyfile <file>', 'private key of --datastore-certfile')
     .option('--service-cidr <cidr>', 'IP range for Service cluster IPs', '10.43.0.0/16')
     .option('--cluster-cidr <cidr>', 'IP range for pod IPs', '10.42.0.0/16')
     .option('--disable-agent', 'run the control plane only, without the node agent', false)
