@@ -7,7 +7,7 @@
  * before the API server.
  */
 import { setMaxListeners } from 'node:events';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ControlPlane } from '../apiserver/control-plane.js';
 import { selectAdmissionPlugins } from '../apiserver/admission/admission-plugins.js';
@@ -17,9 +17,7 @@ import { RestClient } from '../client/rest-client.js';
 import { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { ensureClusterCertificates } from '../pki/cluster-certificates.js';
-import { EtcdStorage } from '../storage/etcd/etcd-storage.js';
-import { SqliteStorage } from '../storage/sqlite/sqlite-storage.js';
-import type { Storage } from '../storage/storage.js';
+import { openStorage } from './datastore.js';
 import { userKubeconfigPath, type ServerConfig } from './server-config.js';
 import { removeServerState, writeServerState } from './server-state.js';
 import { firstAddressOf } from './cidr.js';
@@ -35,42 +33,6 @@ export interface RunningServer {
   readonly url: string;
   /** Stops the API server and closes storage. */
   stop(): Promise<void>;
-}
-
-/**
- * openStorage opens the datastore named by `--datastore-endpoint`: SQLite by default or with `sqlite://PATH`, etcd
- * with `http(s)://HOST:2379[,…]` (client certificates from `--datastore-cafile/-certfile/-keyfile`).
- */
-async function openStorage(config: ServerConfig): Promise<Storage> {
-  const ep = config.datastoreEndpoint;
-  if (!ep) return SqliteStorage.open({ path: join(config.dataDir, 'db', 'state.db') });
-  if (ep.startsWith('sqlite://')) return SqliteStorage.open({ path: ep.slice('sqlite://'.length) });
-  const endpoints = parseEtcdEndpoints(ep);
-  if (endpoints) {
-    const tls = config.datastoreTls ?? {};
-    const read = (what: string, file: string | undefined): string | undefined => {
-      if (file === undefined) return undefined;
-      try {
-        return readFileSync(file, 'utf8');
-      } catch (err) {
-        throw new Error(`Cannot read ${what} ${file}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    };
-    return EtcdStorage.open({
-      endpoints,
-      caPem: read('--datastore-cafile', tls.caFile),
-      certPem: read('--datastore-certfile', tls.certFile),
-      keyPem: read('--datastore-keyfile', tls.keyFile),
-    });
-  }
-  throw new Error(`Cannot use datastore "${ep}": use sqlite:///path/state.db or etcd's client URLs http(s)://host:2379[,…]`);
-}
-
-/** parseEtcdEndpoints reads `http(s)://host:port[,…]`; undefined when `ep` is not that. */
-export function parseEtcdEndpoints(ep: string): string[] | undefined {
-  const parts = ep.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  if (parts.length === 0 || !parts.every((p) => /^https?:\/\/[^/\s]+\/?$/.test(p))) return undefined;
-  return parts.map((p) => p.replace(/\/$/, ''));
 }
 
 function clientHost(bindAddress: string): string {

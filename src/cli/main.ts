@@ -10,6 +10,7 @@ import { registerLocalClusterCommands } from './commands/local-cluster.js';
 import { registerVersionCommand } from './commands/version.js';
 import { registerTokenCommand } from './commands/token.js';
 import { registerImagesCommand } from './commands/images.js';
+import { registerSnapshotCommand } from './commands/snapshot.js';
 
 /** run parses argv and runs the chosen command. */
 export async function run(argv: string[]): Promise<number> {
@@ -24,6 +25,7 @@ export async function run(argv: string[]): Promise<number> {
   registerVersionCommand(program);
   registerTokenCommand(program);
   registerImagesCommand(program);
+  registerSnapshotCommand(program);
   program.command('test').description('Run the whole test suite (handled by the ./tkube launcher)').action(() => {
     throw new CliError('run the test suite with ./tkube test');
   });

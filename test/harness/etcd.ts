@@ -6,7 +6,7 @@
  * Readiness is read from each member's plain-HTTP metrics listener (`/health`), which answers true once the member
  * sees a leader, so TLS clusters need no client certificate to be waited for.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -56,6 +56,8 @@ export interface EtcdClusterOptions {
   readonly tls?: boolean;
   /** @default 30000 */
   readonly startTimeoutMs?: number;
+  /** Start a single member from this etcd snapshot file (`etcdctl snapshot restore`, Debian package etcd-client). */
+  readonly restoreFrom?: string;
 }
 
 interface Member {
@@ -126,6 +128,14 @@ export class EtcdCluster {
     }
     const cluster = new EtcdCluster(dir, members, tls);
     try {
+      const first = members[0];
+      if (options.restoreFrom !== undefined && first) {
+        const r = spawnSync('etcdctl', [
+          'snapshot', 'restore', options.restoreFrom, '--data-dir', join(dir, first.name), '--name', first.name,
+          '--initial-cluster', initialCluster, '--initial-cluster-token', `tkube-test-${count}`, '--initial-advertise-peer-urls', first.peerUrl,
+        ], { env: { ...process.env, ETCDCTL_API: '3' }, encoding: 'utf8', timeout: 30_000 });
+        if (r.status !== 0) throw new Error(`Cannot restore etcd from ${options.restoreFrom}: ${r.stderr || r.error?.message}`);
+      }
       for (const m of members) cluster.#spawn(m);
       await Promise.all(members.map((m) => cluster.#waitHealthy(m, options.startTimeoutMs ?? 30_000)));
       return cluster;

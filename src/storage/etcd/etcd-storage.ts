@@ -129,7 +129,14 @@ export class EtcdStorage implements Storage {
         : {}),
       // etcd3's default fault handling stays: a call that meets an unavailable member is retried (up to 3 times) on
       // another endpoint, and a member failing repeatedly is skipped for 5 s (circuit breaker).
-      grpcOptions: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
+      grpcOptions: {
+        'grpc.max_receive_message_length': 64 * 1024 * 1024,
+        // Notice a member that stopped answering (a hung host, a cut network) on long-lived watch streams too; etcd
+        // accepts pings every 5 s and more.
+        'grpc.keepalive_time_ms': 30_000,
+        'grpc.keepalive_timeout_ms': 10_000,
+        'grpc.keepalive_permit_without_calls': 1,
+      },
     };
     const client = new Etcd3(clientOptions);
     const timeoutMs = options.connectTimeoutMs ?? 5000;
