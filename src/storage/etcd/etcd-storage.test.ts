@@ -40,14 +40,6 @@ if (missing) {
     return { storage, cleanup: () => etcd.stop() };
   });
 
-  runStorageConformance('EtcdStorage over TLS with client certificates and a key prefix', async () => {
-    const etcd = await EtcdCluster.start({ tls: true });
-    const tls = etcd.tls;
-    assert.ok(tls);
-    const storage = await EtcdStorage.open({ endpoints: etcd.endpoints, caPem: tls.caPem, certPem: tls.certPem, keyPem: tls.keyPem, keyPrefix: '/tkube-test' });
-    return { storage, cleanup: () => etcd.stop() };
-  });
-
   void describe('EtcdStorage', () => {
     void it('fails to open within the timeout, naming the endpoint, when nothing listens there', async () => {
       const endpoint = `http://127.0.0.1:${await freePort()}`;
