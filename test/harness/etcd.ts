@@ -182,6 +182,15 @@ export class EtcdCluster {
     if (m) await stopChild(m.child, 'SIGKILL');
   }
 
+  /** restart starts a killed member again on its data dir and ports, and waits until it is healthy. */
+  async restart(i: number, timeoutMs = 30_000): Promise<void> {
+    const m = this.#members[i];
+    if (!m) throw new Error(`Cannot restart etcd member ${i}: no such member`);
+    await stopChild(m.child, 'SIGKILL');
+    this.#spawn(m);
+    await this.#waitHealthy(m, timeoutMs);
+  }
+
   /** stop stops every member by pid (SIGTERM, SIGKILL after 10 s) and removes the temp dir. Idempotent. */
   async stop(): Promise<void> {
     await Promise.all(this.#members.map((m) => stopChild(m.child, 'SIGTERM')));

@@ -64,6 +64,19 @@ void describe('tkube server on a single etcd', { skip }, () => {
     }
   });
 
+  void it('answers errors while etcd is down and recovers when it is back', async () => {
+    await c.kubectlOk(['create', 'configmap', 'before-outage']);
+    await etcd.kill(0);
+    const down = await c.kubectl(['create', 'configmap', 'during-outage', '--request-timeout=10s']);
+    assert.notEqual(down.code, 0);
+    assert.match(down.stderr, /^Error from server|^error:|Unable to connect/m);
+    await etcd.restart(0);
+    await eventually(async () => (await c.kubectl(['create', 'configmap', 'after-outage'])).code === 0 || (await c.kubectl(['get', 'configmap', 'after-outage'])).code === 0, 30_000, 500);
+    // Reads from the watch cache see the write made after the outage: the cache followed etcd again.
+    await eventually(async () => /configmap\/after-outage\b/.test((await c.kubectl(['get', 'configmaps', '-o', 'name'])).stdout), 30_000, 300);
+    assert.match(await c.kubectlOk(['get', 'configmap', 'before-outage', '-o', 'name']), /configmap\/before-outage/);
+  });
+
   void it('finds its objects after a SIGKILL restart, with resourceVersions that keep increasing', async () => {
     await c.kubectlOk(['create', 'configmap', 'durable', '--from-literal=k=v']);
     const rv = Number(await c.kubectlOk(['get', 'configmap', 'durable', '-o', 'jsonpath={.metadata.resourceVersion}']));

@@ -25,6 +25,8 @@
 import { Etcd3, GRPCUnavailableError, GRPCDeadlineExceededError, ClientClosedError, type IOptions } from 'etcd3';
 import type * as RPC from 'etcd3/lib/rpc.js';
 
+import { MemberDownError, MemberHealth } from './member-health.js';
+
 import { CompactedError, ConflictError, FutureRevisionError, KeyExistsError, KeyNotFoundError, QuotaExceededError, StorageUnavailableError } from '../errors.js';
 import type { KeyValue, ListOptions, ListResult, Storage, StorageStats, Watch, WatchEvent, WatchOptions } from '../storage.js';
 
@@ -127,8 +129,10 @@ export class EtcdStorage implements Storage {
             },
           }
         : {}),
-      // etcd3's default fault handling stays: a call that meets an unavailable member is retried (up to 3 times) on
-      // another endpoint, and a member failing repeatedly is skipped for 5 s (circuit breaker).
+      // A call that meets an unavailable member is retried (etcd3's global policy: up to 3 attempts) on a randomly
+      // chosen endpoint; a member that refused a call is skipped for a second (member-health.ts says why not etcd3's
+      // circuit breaker).
+      faultHandling: { host: (endpoint: string) => new MemberHealth(endpoint) as unknown as ReturnType<NonNullable<NonNullable<IOptions['faultHandling']>['host']>> },
       grpcOptions: {
         'grpc.max_receive_message_length': 64 * 1024 * 1024,
         // Notice a member that stopped answering (a hung host, a cut network) on long-lived watch streams too; etcd
@@ -136,6 +140,10 @@ export class EtcdStorage implements Storage {
         'grpc.keepalive_time_ms': 30_000,
         'grpc.keepalive_timeout_ms': 10_000,
         'grpc.keepalive_permit_without_calls': 1,
+        // gRPC's reconnect back-off grows to 2 minutes by default: after an etcd outage of a few seconds the server
+        // would stay unavailable long after etcd is back. Retry connecting every 0.5–2 s instead.
+        'grpc.initial_reconnect_backoff_ms': 500,
+        'grpc.max_reconnect_backoff_ms': 2000,
       },
     };
     const client = new Etcd3(clientOptions);
@@ -204,7 +212,7 @@ export class EtcdStorage implements Storage {
       return new FutureRevisionError(revision ?? 0, current);
     }
     if (msg.includes('database space exceeded')) return new QuotaExceededError(`etcd is out of space (${msg}); compact and defragment it, or raise its --quota-backend-bytes`);
-    if (err instanceof GRPCUnavailableError || err instanceof GRPCDeadlineExceededError || err instanceof ClientClosedError || /no leader|leader changed|timed out|Unavailable|ECONNREFUSED|circuit breaker is open/i.test(msg)) {
+    if (err instanceof GRPCUnavailableError || err instanceof GRPCDeadlineExceededError || err instanceof ClientClosedError || err instanceof MemberDownError || /no leader|leader changed|timed out|Unavailable|ECONNREFUSED/i.test(msg)) {
       return new StorageUnavailableError(`etcd at ${this.#endpoints} cannot serve: ${msg}`);
     }
     return err;
