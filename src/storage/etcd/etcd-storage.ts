@@ -426,7 +426,7 @@ export class EtcdStorage implements Storage {
     const end = (err: Error): void => {
       if (ended || cancelled) return;
       ended = true;
-      stream?.cancel();
+      if (stream) closeStream(stream);
       handlers.onEnd(err);
     };
     const start = this.#prefixBytes.length > 0 ? this.#prefixBytes : Buffer.from([0]);
@@ -434,7 +434,7 @@ export class EtcdStorage implements Storage {
       (s) => {
         stream = s;
         if (cancelled) {
-          s.cancel();
+          closeStream(s);
           return;
         }
         s.on('data', (res) => {
@@ -469,7 +469,7 @@ export class EtcdStorage implements Storage {
       cancel: () => {
         if (cancelled) return;
         cancelled = true;
-        stream?.cancel();
+        if (stream) closeStream(stream);
       },
     };
   }
@@ -537,6 +537,16 @@ export class EtcdStorage implements Storage {
 }
 
 /**
+ * closeStream ends one of our watch streams. Half-closing first matters: etcd3 treats an error on a stream that is
+ * still writable (the CANCELLED our cancel() causes) as a failed connection and closes every channel to that member,
+ * failing the calls in flight on it ("Channel closed before call started").
+ */
+function closeStream(stream: RPC.IDuplexStream<RPC.IWatchRequest, RPC.IWatchResponse>): void {
+  stream.end();
+  stream.cancel();
+}
+
+/**
  * readCompactRevision asks etcd how far history is compacted: a watch from revision 1 is refused with the compact
  * revision when there was a compaction, and created when there was none. Also proves etcd answers.
  */
@@ -563,6 +573,6 @@ async function readCompactRevision(client: Etcd3, prefix: Buffer): Promise<numbe
       stream.write({ create_request: { key, start_revision: 1 } });
     });
   } finally {
-    stream.cancel();
+    closeStream(stream);
   }
 }
