@@ -74,6 +74,11 @@ export class EtcdProcess {
     }
   }
 
+  /** The client URL (for gRPC clients such as etcd3). */
+  get clientUrl(): string {
+    return this.#clientUrl;
+  }
+
   /** pid of the etcd process. */
   get pid(): number {
     return this.#child.pid ?? -1;

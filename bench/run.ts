@@ -1,6 +1,6 @@
 /**
  * Runs the foundation benchmarks, one child process each, one after another.
- * Run: node --import tsx bench/run.ts [--only NAME[,NAME…]] (NAME: storage, creates, list, watch, watch-latency, authz,
+ * Run: node --import tsx bench/run.ts [--only NAME[,NAME…]] (NAME: storage, etcd-storage, creates, list, watch, watch-latency, authz,
  * ssa, cold-start, join, scheduler-1000, scheduler-5000, rollout, pod-start, proxy-sync, proxy-stream, proxy-throughput, scale, dns)
  *
  * Every benchmark measures its reference in the same run and reports a ratio; this runner adds the targets,
@@ -42,6 +42,14 @@ const BENCHMARKS: readonly Benchmark[] = [
   {
     name: 'storage', script: 'storage.ts', args: [], timeoutMs: 90_000,
     checks: [{ label: 'SqliteStorage creates/s vs raw better-sqlite3 batched inserts/s', path: 'ratio', op: '>=', target: 0.25 }],
+  },
+  {
+    // Issue 8: EtcdStorage over the etcd3 client it is built on, against Debian's etcd.
+    name: 'etcd-storage', script: 'etcd-storage.ts', args: [], timeoutMs: 90_000,
+    checks: [
+      { label: 'EtcdStorage creates/s vs raw etcd3 puts/s (64 callers)', path: 'ratio', op: '>=', target: 0.8 },
+      { label: 'sequential EtcdStorage create p50 vs raw put p50', path: 'latencyRatio', op: '<=', target: 1.3 },
+    ],
   },
   {
     name: 'creates', script: 'creates.ts', args: [], timeoutMs: 120_000,

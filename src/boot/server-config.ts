@@ -28,8 +28,10 @@ export interface ServerConfig {
   readonly writeKubeconfig?: string;
   /** Merge into ~/.kube/config when `writeKubeconfig` is unset. @default true */
   readonly mergeKubeconfig: boolean;
-  /** `sqlite://PATH` (default `<dataDir>/db/state.db`), later `https://etcd:2379`. */
+  /** `sqlite://PATH` (default `<dataDir>/db/state.db`) or etcd client URLs `https://etcd:2379[,…]`. */
   readonly datastoreEndpoint?: string;
+  /** Files for TLS to etcd (k3s's `--datastore-cafile`, `--datastore-certfile`, `--datastore-keyfile`). */
+  readonly datastoreTls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
   /** @default "10.43.0.0/16" */
   readonly serviceCidr: string;
   /** @default "10.42.0.0/16" */

@@ -18,8 +18,7 @@ import { RestClient } from '../client/rest-client.js';
 import { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { ensureClusterCertificates } from '../pki/cluster-certificates.js';
-import { SqliteStorage } from '../storage/sqlite/sqlite-storage.js';
-import type { Storage } from '../storage/storage.js';
+import { openStorage } from './datastore.js';
 import { userKubeconfigPath, type ServerConfig } from './server-config.js';
 import { removeServerState, writeServerState } from './server-state.js';
 import { firstAddressOf } from './cidr.js';
@@ -39,14 +38,6 @@ export interface RunningServer {
   readonly url: string;
   /** Stops the API server and closes storage. */
   stop(): Promise<void>;
-}
-
-/** openStorage opens the datastore named by `--datastore-endpoint` (SQLite by default). */
-async function openStorage(config: ServerConfig): Promise<Storage> {
-  const ep = config.datastoreEndpoint;
-  if (!ep) return SqliteStorage.open({ path: join(config.dataDir, 'db', 'state.db') });
-  if (ep.startsWith('sqlite://')) return SqliteStorage.open({ path: ep.slice('sqlite://'.length) });
-  throw new Error(`Cannot use datastore "${ep}": only sqlite:// is supported in this version (etcd support is planned)`);
 }
 
 /**

@@ -13,6 +13,7 @@ import { registerImagesCommand } from './commands/images.js';
 import { registerDevClusterCommands } from './commands/dev-cluster.js';
 import { registerJoinCommand } from './commands/join.js';
 import { registerInitCommand } from './commands/init.js';
+import { registerSnapshotCommand } from './commands/snapshot.js';
 
 /** run parses argv and runs the chosen command. */
 export async function run(argv: string[]): Promise<number> {
@@ -30,6 +31,7 @@ export async function run(argv: string[]): Promise<number> {
   registerDevClusterCommands(program);
   registerInitCommand(program);
   registerJoinCommand(program);
+  registerSnapshotCommand(program);
   program.command('test').description('Run the whole test suite (handled by the ./tkube launcher)').action(() => {
     throw new CliError('run the test suite with ./tkube test');
   });

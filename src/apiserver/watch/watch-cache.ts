@@ -143,8 +143,17 @@ export class WatchCache {
 
   /** ready starts the cache on first call (list + watch) and resolves once it serves. */
   ready(): Promise<void> {
-    this.#ready ??= this.#start();
+    if (!this.#ready) this.#ready = this.#startOnce();
     return this.#ready;
+  }
+
+  /** #startOnce starts the cache; a failed start (storage unavailable) is forgotten so the next ready() retries. */
+  #startOnce(): Promise<void> {
+    const started = this.#start();
+    started.catch(() => {
+      if (this.#ready === started) this.#ready = undefined;
+    });
+    return started;
   }
 
   async #start(): Promise<void> {
@@ -179,12 +188,11 @@ export class WatchCache {
   #restart(): void {
     if (this.#stopped) return;
     this.#watch?.close();
+    // No longer following storage (an etcd outage ends the storage watch): gets read storage until the restart lists.
+    this.#watch = undefined;
     for (const reg of [...this.#registrations]) reg.watcher.close('cache-reset');
-    this.#ready = this.#start();
-    this.#ready.catch(() => {
-      // A failed restart leaves the cache unready; the next ready() call retries.
-      this.#ready = undefined;
-    });
+    // A failed restart leaves the cache unready; the next ready() call retries.
+    this.#ready = this.#startOnce();
   }
 
   #apply(events: readonly StorageEvent[]): void {

@@ -57,6 +57,9 @@ function serverArgs(f: ServerFlags): string[] {
   for (const s of f.tlsSan) args.push('--tls-san', s);
   if (f.advertiseAddress) args.push('--advertise-address', f.advertiseAddress);
   if (f.datastoreEndpoint) args.push('--datastore-endpoint', f.datastoreEndpoint);
+  if (f.datastoreCafile) args.push('--datastore-cafile', f.datastoreCafile);
+  if (f.datastoreCertfile) args.push('--datastore-certfile', f.datastoreCertfile);
+  if (f.datastoreKeyfile) args.push('--datastore-keyfile', f.datastoreKeyfile);
   args.push('--service-cidr', f.serviceCidr, '--cluster-cidr', f.clusterCidr);
   if (f.clusterDns) args.push('--cluster-dns', f.clusterDns);
   args.push('--cluster-dns-port', String(f.clusterDnsPort), '--cluster-domain', f.clusterDomain);

@@ -54,6 +54,9 @@ export interface ServerFlags {
   tlsSan: string[];
   advertiseAddress?: string;
   datastoreEndpoint?: string;
+  datastoreCafile?: string;
+  datastoreCertfile?: string;
+  datastoreKeyfile?: string;
   serviceCidr: string;
   clusterCidr: string;
   clusterDns?: string;
@@ -111,6 +114,15 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     writeKubeconfig: f.writeKubeconfig ? resolve(f.writeKubeconfig) : undefined,
     mergeKubeconfig: f.kubeconfigMerge,
     datastoreEndpoint: f.datastoreEndpoint,
+    ...(f.datastoreCafile || f.datastoreCertfile || f.datastoreKeyfile
+      ? {
+          datastoreTls: {
+            ...(f.datastoreCafile ? { caFile: resolve(f.datastoreCafile) } : {}),
+            ...(f.datastoreCertfile ? { certFile: resolve(f.datastoreCertfile) } : {}),
+            ...(f.datastoreKeyfile ? { keyFile: resolve(f.datastoreKeyfile) } : {}),
+          },
+        }
+      : {}),
     serviceCidr: f.serviceCidr,
     clusterCidr: f.clusterCidr,
     ...(f.clusterDns ? { clusterDns: f.clusterDns } : {}),
@@ -173,7 +185,10 @@ export function addServerFlags(cmd: Command): Command {
     .option('--write-kubeconfig <path>', 'write the admin kubeconfig here instead of merging it into ~/.kube/config')
     .option('--advertise-address <ip>', 'address other machines reach the API server at, for cluster-info and join commands (default: the bind address; the host\'s first IPv4 address when binding all)')
     .option('--tls-san <name>', 'extra host name or IP for the serving certificate (repeatable, comma-separated)', collect, [])
-    .option('--datastore-endpoint <url>', 'datastore: sqlite:///path/state.db (default: <data-dir>/db/state.db)')
+    .option('--datastore-endpoint <url>', 'datastore: sqlite:///path/state.db (default: <data-dir>/db/state.db) or etcd client URLs http(s)://host:2379[,…]')
+    .option('--datastore-cafile <file>', 'CA certificate that signed the etcd serving certificates')
+    .option('--datastore-certfile <file>', 'client certificate for etcd (with --datastore-keyfile)')
+    .option('--datastore-keyfile <file>', 'private key of --datastore-certfile')
     .option('--service-cidr <cidr>', 'IP range for Service cluster IPs', '10.43.0.0/16')
     .option('--cluster-cidr <cidr>', 'IP range for pod IPs', '10.42.0.0/16')
     .option('--cluster-dns <ip>', 'IP of the kube-dns Service and nameserver of pods (default: the 10th address of --service-cidr, e.g. 10.43.0.10)', parseIPv4)
