@@ -77,4 +77,19 @@ describe('Endpoints and EndpointSlice controllers', () => {
     await c.kubectlOk(['delete', 'service', 'echo', ...ns]);
     await eventually(async () => (await c.kubectl(['get', 'endpoints', 'echo', ...ns])).code !== 0 && (await slices()).length === 0, 60_000);
   });
+
+  it('refuses a taken NodePort and a cluster IP outside the range with 422 and upstream\'s message (kubectl)', async () => {
+    const svc = (name: string, spec: object): string => JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ports: [{ port: 80 }], ...spec } });
+    await c.kubectlOk(['create', '-f', '-', ...ns], { input: svc('np-a', { type: 'NodePort', ports: [{ port: 80, nodePort: 30999 }] }) });
+    const taken = await c.kubectl(['create', '-f', '-', ...ns], { input: svc('np-b', { type: 'NodePort', ports: [{ port: 80, nodePort: 30999 }] }) });
+    assert.notEqual(taken.code, 0);
+    assert.match(taken.stderr, /The Service "np-b" is invalid: spec\.ports\[0\]\.nodePort: Invalid value: 30999: provided port is already allocated/);
+    const outside = await c.kubectl(['create', '-f', '-', ...ns], { input: svc('ip-out', { clusterIP: '192.0.2.77' }) });
+    assert.notEqual(outside.code, 0);
+    assert.match(outside.stderr, /The Service "ip-out" is invalid: spec\.clusterIPs: Invalid value: \[\]string\{"192\.0\.2\.77"\}: failed to allocate IP 192\.0\.2\.77: provided IP is not in the valid range/);
+    // The 422 on the wire, as a Status.
+    const wire = await c.kubectl(['create', '-f', '-', '-v=8', ...ns], { input: svc('ip-out', { clusterIP: '192.0.2.77' }) });
+    assert.match(wire.stderr, /Response Status: 422 Unprocessable Entity/);
+    await c.kubectlOk(['delete', 'service', 'np-a', ...ns]);
+  });
 });
