@@ -4,11 +4,13 @@
  * NodePort Service reached from the host on 127.0.0.1 and on another node address; an endpoint failing its
  * readiness probe stops getting traffic; sessionAffinity ClientIP sticks; the proxy's table goes with the clean-up.
  * With the rest of the cluster's network: Service names resolve through the kube-dns Service from a pod, the pod
- * sees the Services' environment variables, and a LoadBalancer Service answers at its EXTERNAL-IP.
+ * sees the Services' environment variables, a LoadBalancer Service answers at its EXTERNAL-IP, and an Ingress host
+ * reaches the pods.
  * The client pod prints what it fetched to its log (no `kubectl exec` needed for traffic).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { get } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -202,6 +204,32 @@ void describe('nftables service proxy on a runc node', { skip }, () => {
       return seen.size > 0;
     }, 30_000).catch((err: unknown) => assert.fail(`${String(err)}; ${external}:18080 answered nothing`));
     assert.ok([...seen].every((a) => webPods.includes(a)), [...seen].join(', '));
+  });
+
+  void it('routes an Ingress host to the Service\'s pods', async () => {
+    await c.kubectlOk(['create', 'ingress', 'web', '--rule=web.example/*=web:80']);
+    assert.ok(c.ingressHttpPort > 0, 'the ingress proxy listens');
+    // (node:http: fetch() does not send a Host header of its own choosing.)
+    const fetchHost = (host: string): Promise<{ status: number; body: string } | undefined> =>
+      new Promise((resolve) => {
+        const req = get({ host: '127.0.0.1', port: c.ingressHttpPort, path: '/', headers: { Host: host }, agent: false, timeout: 2000 }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (d: string) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim() }));
+        });
+        req.on('timeout', () => req.destroy());
+        req.on('error', () => resolve(undefined));
+      });
+    const seen = new Set<string>();
+    await eventually(async () => {
+      for (let i = 0; i < 6; i++) {
+        const r = await fetchHost('web.example');
+        if (r?.status === 200) seen.add(r.body);
+        else seen.add(`status ${r?.status ?? "none"}: ${r?.body.slice(0, 80) ?? ""}`);
+      }
+      return webPods.every((p) => seen.has(p));
+    }, 30_000).catch((err: unknown) => assert.fail(`${String(err)}; the ingress answered ${[...seen].join(', ') || 'nothing'}`));
+    assert.equal((await fetchHost('other.example'))?.status, 404);
   });
 
   void it('stops sending traffic to an endpoint that fails its readiness probe', async () => {
