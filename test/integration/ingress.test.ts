@@ -236,6 +236,12 @@ void describe('ingress and service load balancer', () => {
     await eventually(async () => (await c.kubectlOk(['get', 'svc', 'lb', '--no-headers'])).includes(nodeIP));
     await c.kubectlOk(['patch', 'svc', 'lb', '-p', '{"spec":{"type":"ClusterIP"}}']);
     await eventually(async () => (await c.kubectlOk(['get', 'svc', 'lb', '-o', 'jsonpath={.status.loadBalancer.ingress}'])).trim() === '');
+    // The cleanup finalizer (upstream's service.kubernetes.io/load-balancer-cleanup) goes with the status.
+    await eventually(async () => (await c.kubectlOk(['get', 'svc', 'lb', '-o', 'jsonpath={.metadata.finalizers}'])).trim() === '');
+    // A LoadBalancer Service is deleted without waiting on anything (the controller lets its finalizer go).
+    await apply([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'lb-gone', namespace: 'default' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } }]);
+    await eventually(async () => (await c.kubectlOk(['get', 'svc', 'lb-gone', '-o', 'jsonpath={.metadata.finalizers}'])).includes('load-balancer-cleanup'));
+    await c.kubectlOk(['delete', 'svc', 'lb-gone', '--timeout=30s']);
     // Another implementation's class is left pending: once a Service created after it has its address (one
     // worker, first in first out), the controller has passed it by.
     await apply([

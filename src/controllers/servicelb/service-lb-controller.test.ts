@@ -5,7 +5,7 @@ import { newLogger } from '../../base/log/logger.js';
 import { ApiError } from '../../client/api-error.js';
 import { Store } from '../../client/informer/store.js';
 import type { ResourcePath } from '../../client/resource-path.js';
-import { ENABLE_LB_LABEL, LOAD_BALANCER_CLASS, loadBalancerIngressFor, ServiceLBController } from './service-lb-controller.js';
+import { CLEANUP_FINALIZER, ENABLE_LB_LABEL, LOAD_BALANCER_CLASS, loadBalancerIngressFor, ServiceLBController } from './service-lb-controller.js';
 
 class RecordingClient {
   readonly calls: { path: ResourcePath; body: KubeObject }[] = [];
@@ -30,8 +30,9 @@ function node(name: string, opts: { ip?: string; externalIP?: string; ready?: bo
   } as KubeObject;
 }
 
-function svc(name: string, spec: Record<string, unknown>, status: Record<string, unknown> = { loadBalancer: {} }): KubeObject {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default', resourceVersion: '7' }, spec: { ports: [{ port: 80 }], ...spec }, status } as KubeObject;
+/** svc makes a Service; `marked` gives it the cleanup finalizer the controller puts on its LoadBalancers. */
+function svc(name: string, spec: Record<string, unknown>, status: Record<string, unknown> = { loadBalancer: {} }, marked = true): KubeObject {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default', resourceVersion: '7', ...(marked ? { finalizers: [CLEANUP_FINALIZER] } : {}) }, spec: { ports: [{ port: 80 }], ...spec }, status } as KubeObject;
 }
 
 function setup(): { client: RecordingClient; services: Store; nodes: Store; controller: ServiceLBController } {
@@ -86,21 +87,41 @@ void describe('servicelb', () => {
     ]);
   });
 
-  void it('clears the addresses when the type changes away from LoadBalancer, and when no node serves', async () => {
+  void it('marks a new LoadBalancer with the cleanup finalizer before it writes any status', async () => {
+    const { client, services, nodes, controller } = setup();
+    nodes.add(node('n1', { ip: '10.0.0.1' }));
+    services.add(svc('web', { type: 'LoadBalancer' }, { loadBalancer: {} }, false));
+    await controller.reconcile('default/web');
+    assert.equal(client.calls.length, 1);
+    assert.deepEqual(client.calls[0]?.path, { version: 'v1', resource: 'services', namespace: 'default', name: 'web' });
+    assert.deepEqual(client.calls[0]?.body.metadata?.finalizers, [CLEANUP_FINALIZER]);
+  });
+
+  void it('clears its addresses and finalizer when the type changes away, and clears them when no node serves', async () => {
     const { client, services, controller } = setup();
     services.add(svc('web', { type: 'ClusterIP' }, { loadBalancer: { ingress: [{ ip: '10.0.0.1', ipMode: 'VIP' }] } }));
     await controller.reconcile('default/web');
     assert.deepEqual(client.calls[0]?.body['status'], { loadBalancer: {} });
+    assert.deepEqual(client.calls[1]?.path, { version: 'v1', resource: 'services', namespace: 'default', name: 'web' });
+    assert.deepEqual(client.calls[1]?.body.metadata?.finalizers, []);
     services.add(svc('lb', { type: 'LoadBalancer' }, { loadBalancer: { ingress: [{ ip: '10.0.0.1', ipMode: 'VIP' }] } }));
     await controller.reconcile('default/lb');
-    assert.deepEqual(client.calls[1]?.body['status'], { loadBalancer: {} });
+    assert.deepEqual(client.calls[2]?.body['status'], { loadBalancer: {} });
+    assert.equal(client.calls.length, 3);
+  });
+
+  void it('never touches a status it did not write (no finalizer)', async () => {
+    const { client, services, controller } = setup();
+    services.add(svc('other', { type: 'ClusterIP' }, { loadBalancer: { ingress: [{ ip: '192.0.2.10' }] } }, false));
+    await controller.reconcile('default/other');
+    assert.deepEqual(client.calls, []);
   });
 
   void it('leaves Services of another loadBalancerClass, other types without status, and missing ones alone', async () => {
     const { client, services, nodes, controller } = setup();
     nodes.add(node('n1'));
-    services.add(svc('metallb', { type: 'LoadBalancer', loadBalancerClass: 'metallb.io/metallb' }));
-    services.add(svc('plain', { type: 'ClusterIP' }));
+    services.add(svc('metallb', { type: 'LoadBalancer', loadBalancerClass: 'metallb.io/metallb' }, { loadBalancer: {} }, false));
+    services.add(svc('plain', { type: 'ClusterIP' }, { loadBalancer: {} }, false));
     for (const k of ['default/metallb', 'default/plain', 'default/absent']) await controller.reconcile(k);
     assert.deepEqual(client.calls, []);
     services.add(svc('ours', { type: 'LoadBalancer', loadBalancerClass: LOAD_BALANCER_CLASS }));

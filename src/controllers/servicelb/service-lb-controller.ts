@@ -4,8 +4,11 @@
  * gets `status.loadBalancer.ingress` = the InternalIP and ExternalIP addresses of the Ready, schedulable nodes,
  * each with `ipMode: VIP` (the service proxy then answers on those addresses for the Service's ports). When any
  * node carries the label `svccontroller.k3s.cattle.io/enablelb=true`, only labelled nodes serve, as in k3s.
- * A Service whose type changed away from LoadBalancer has its ingress list cleared. Services of another
- * loadBalancerClass are left alone entirely.
+ * Before it first writes addresses, the controller puts upstream's finalizer
+ * `service.kubernetes.io/load-balancer-cleanup` on the Service: it marks the status as ours. A Service that carries
+ * it and is no longer one of our LoadBalancers (type changed, class changed, being deleted) has its ingress list
+ * cleared and the finalizer removed; a Service without it is never touched, so another writer's status (a test, an
+ * external controller) stays. Services of another loadBalancerClass are left alone entirely.
  *
  * Level-based: a Service event enqueues the Service; a node change that alters the serving set enqueues every
  * LoadBalancer Service. Status is written through the `services/status` subresource with the cached
@@ -21,6 +24,9 @@ import type { RestClient } from '../../client/rest-client.js';
 import { Controller } from '../controller.js';
 import type { ControllerContext, ControllerDescriptor } from '../controller-descriptor.js';
 import type { Reconciler } from '../reconciler.js';
+
+/** CLEANUP_FINALIZER is upstream's service controller finalizer: this Service's load balancer status is ours. */
+export const CLEANUP_FINALIZER = 'service.kubernetes.io/load-balancer-cleanup';
 
 /** LOAD_BALANCER_CLASS is the `spec.loadBalancerClass` that names this implementation explicitly. */
 export const LOAD_BALANCER_CLASS = 'tkube.io/servicelb';
@@ -86,19 +92,32 @@ export class ServiceLBController implements Reconciler {
 
   async reconcile(key: string): Promise<void> {
     const svc = this.#c.services.store.get(key);
-    if (!svc || svc.metadata?.deletionTimestamp || !isOurs(svc)) return;
-    const status = obj(svc['status']);
-    const current = objects(obj(status['loadBalancer'])['ingress']);
-    const wants = obj(svc['spec'])['type'] === 'LoadBalancer';
-    const desired = wants ? loadBalancerIngressFor(this.#c.nodes.store.list()) : [];
-    if (JSON.stringify(current) === JSON.stringify(desired)) return;
+    if (!svc) return;
+    const finalizers = svc.metadata?.finalizers ?? [];
+    const marked = finalizers.includes(CLEANUP_FINALIZER);
+    const wants = !svc.metadata?.deletionTimestamp && obj(svc['spec'])['type'] === 'LoadBalancer' && isOurs(svc);
+    if (!wants && !marked) return;
     const [namespace = '', name = ''] = key.split('/');
+    let resourceVersion = svc.metadata?.resourceVersion;
     try {
-      await this.#c.client.update(
-        { ...SERVICES, namespace, name, subresource: 'status' },
-        { ...svc, status: { ...status, loadBalancer: desired.length > 0 ? { ingress: desired } : {} } },
-      );
-      this.#c.log.info(wants ? 'Updated load balancer addresses' : 'Cleared load balancer addresses', { service: key, addresses: desired.map((d) => d.ip).join(',') });
+      if (wants && !marked) {
+        // Mark first: the status written next is ours to clear. The update's watch event brings the Service back.
+        await this.#c.client.update({ ...SERVICES, namespace, name }, { ...svc, metadata: { ...svc.metadata, finalizers: [...finalizers, CLEANUP_FINALIZER] } });
+        return;
+      }
+      const status = obj(svc['status']);
+      const current = objects(obj(status['loadBalancer'])['ingress']);
+      const desired = wants ? loadBalancerIngressFor(this.#c.nodes.store.list()) : [];
+      if (JSON.stringify(current) !== JSON.stringify(desired)) {
+        const written = await this.#c.client.update(
+          { ...SERVICES, namespace, name, subresource: 'status' },
+          { ...svc, status: { ...status, loadBalancer: desired.length > 0 ? { ingress: desired } : {} } },
+        );
+        this.#c.log.info(wants ? 'Updated load balancer addresses' : 'Cleared load balancer addresses', { service: key, addresses: desired.map((d) => d.ip).join(',') });
+        if (wants) return;
+        resourceVersion = written.metadata?.resourceVersion ?? resourceVersion;
+      }
+      if (!wants) await this.#c.client.update({ ...SERVICES, namespace, name }, { ...svc, metadata: { ...svc.metadata, resourceVersion, finalizers: finalizers.filter((f) => f !== CLEANUP_FINALIZER) } });
     } catch (err) {
       if (isNotFound(err)) return; // deleted meanwhile
       throw err;
@@ -117,7 +136,7 @@ export function newServiceLBController(ctx: ControllerContext): Controller {
   const services: SharedInformer = ctx.informers.informerFor(SERVICES);
   const nodes: SharedInformer = ctx.informers.informerFor(NODES);
   const controller = new Controller({ name: SERVICELB_CONTROLLER_NAME, reconciler: new ServiceLBController({ client: ctx.client, services, nodes, log: ctx.log }), clock: ctx.clock, log: ctx.log });
-  const relevant = (svc: KubeObject): boolean => obj(svc['spec'])['type'] === 'LoadBalancer' || objects(obj(obj(svc['status'])['loadBalancer'])['ingress']).length > 0;
+  const relevant = (svc: KubeObject): boolean => obj(svc['spec'])['type'] === 'LoadBalancer' || (svc.metadata?.finalizers ?? []).includes(CLEANUP_FINALIZER);
   const enqueue = (svc: KubeObject): void => {
     if (relevant(svc)) controller.enqueue(metaNamespaceKey(svc));
   };
