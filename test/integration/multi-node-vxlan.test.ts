@@ -27,8 +27,11 @@ void describe('several nodes on one machine, hosts on different subnets (VXLAN)'
     assert.ok(mn);
     const { server } = mn;
     const [a, b] = [mn.agent(0), mn.agent(1)];
-    const mac = await server.kubectlOk(['get', 'node', b.nodeName, '-o', `jsonpath={.metadata.annotations.${VTEP_MAC_ANNOTATION.replace(/\./g, '\\.')}}`]);
-    assert.match(mac, /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
+    // The node publishes its VTEP's MAC once its route controller has made the device (after Ready).
+    const mac = await eventually(async () => {
+      const m = (await server.kubectlOk(['get', 'node', b.nodeName, '-o', `jsonpath={.metadata.annotations.${VTEP_MAC_ANNOTATION.replace(/\./g, '\\.')}}`])).trim();
+      return /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(m) ? m : undefined;
+    }, 20_000);
     const cidrB = await server.kubectlOk(['get', 'node', b.nodeName, '-o', 'jsonpath={.spec.podCIDR}']);
     await eventually(() => execFileSync('ip', ['-n', a.host.netns, 'route', 'show', 'proto', '116']).toString().includes(`${cidrB} via ${cidrB.split('/')[0] ?? ''} dev tkube.1 onlink`), 20_000);
     assert.match(execFileSync('ip', ['-n', a.host.netns, '-d', 'link', 'show', 'tkube.1']).toString(), /vxlan id 1 local \S+ dev eth0|vxlan id 1 local/);
