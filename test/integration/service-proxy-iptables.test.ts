@@ -15,9 +15,22 @@ import { eventually, TestCluster } from '../harness/test-cluster.js';
 
 const skip = containerHostMissing() || (commandExists('iptables-restore') ? false : 'needs iptables');
 
+/** tableHasRules: undefined when the nftables table `ip NAME` does not exist, else whether any chain has a rule. */
+function tableHasRules(name: string): boolean | undefined {
+  try {
+    const out = execFileSync('nft', ['list', 'table', 'ip', name], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    return out.split('\n').some((l) => /^\t\t(?!type )\S/.test(l));
+  } catch {
+    return undefined;
+  }
+}
+
 void describe('iptables service proxy on a runc node', { skip }, () => {
   let c: TestCluster;
   const node = `tkube-ipt-${process.pid}`;
+  // iptables (nft back end) creates the `ip nat` and `ip filter` tables with their base chains on first use and
+  // leaves them; the test removes the ones it brought about once they hold nothing else.
+  const hadTables = new Set(['nat', 'filter'].filter((t) => tableHasRules(t) !== undefined));
   before(async () => {
     c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node, '--proxy-mode', 'iptables'] });
   });
@@ -28,6 +41,7 @@ void describe('iptables service proxy on a runc node', { skip }, () => {
     await cleanupRuncNode(c);
     const prefix = chainPrefixFor(node);
     assert.equal(execFileSync('iptables-save', ['-t', 'nat']).toString().includes(prefix), false, 'the proxy chains are gone');
+    for (const t of ['nat', 'filter']) if (!hadTables.has(t) && tableHasRules(t) === false) execFileSync('nft', ['delete', 'table', 'ip', t]);
   });
 
   void it('balances a ClusterIP Service from a pod and serves its NodePort', async () => {
