@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { Agent } from 'node:https';
 
-import { freePort } from './etcd-process.js';
+import { freePort } from '../src/base/net/free-port.js';
 import { round, summarizeLatencies } from './latency-summary.js';
 import { ensureServerBundle } from './server-bundle.js';
 import { ServerProcess, httpsCall, readCredentials, rssMegabytes, serverArgs } from './server-process.js';

@@ -21,7 +21,7 @@ import * as packet from 'dns-packet';
 
 import { ChildScript } from './child-script.js';
 import { serviceAddress, serviceName } from './dns-names.js';
-import { freePort } from './etcd-process.js';
+import { freePort } from '../src/base/net/free-port.js';
 import { round, summarizeLatencies, type LatencySummary } from './latency-summary.js';
 
 const arg = (name: string, fallback: number): number => {

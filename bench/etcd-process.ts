@@ -7,25 +7,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
+import { freePort } from '../src/base/net/free-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** ETCD_BINARY is the etcd executable benchmarks start. */
 export const ETCD_BINARY = '/usr/bin/etcd';
-
-/** freePort asks the kernel for an unused loopback port. */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.on('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => done(port));
-    });
-  });
-}
 
 /** EtcdProcess is one running single-member etcd. */
 export class EtcdProcess {

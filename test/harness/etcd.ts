@@ -10,10 +10,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { freePort } from '../../src/base/net/free-port.js';
 import { CertificateAuthority } from '../../src/pki/certificate-authority.js';
 
 /** ETCD_BINARY is the etcd executable tests start (Debian package etcd-server). */
@@ -22,19 +22,6 @@ export const ETCD_BINARY = '/usr/bin/etcd';
 /** etcdMissing names why etcd tests cannot run here, or false when they can. */
 export function etcdMissing(): string | false {
   return existsSync(ETCD_BINARY) ? false : `needs ${ETCD_BINARY} (Debian package etcd-server)`;
-}
-
-/** freePort asks the kernel for an unused loopback port. */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.on('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => done(port));
-    });
-  });
 }
 
 /** EtcdTls is the client-side material of a TLS cluster: the CA and a client certificate etcd accepts. */

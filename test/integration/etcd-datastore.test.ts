@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { EtcdCluster, etcdMissing, freePort } from '../harness/etcd.js';
+import { freePort } from '../../src/base/net/free-port.js';
+import { EtcdCluster, etcdMissing } from '../harness/etcd.js';
 import { commandExists } from '../harness/host-tools.js';
 import { eventually, REPO_ROOT, runCommand, TestCluster } from '../harness/test-cluster.js';
 

@@ -7,25 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { freePort } from '../../src/base/net/free-port.js';
 import { BUSYBOX_PATH } from '../../src/agent/images/builtin-images.js';
 import { waitForPodPhase } from '../harness/pods.js';
 import { httpGetBody } from '../harness/http-get.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
 
 const skip = existsSync(BUSYBOX_PATH) ? false : 'needs busybox-static';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 void describe('userspace service proxy on a process-runtime node', { skip }, () => {
   let c: TestCluster;

@@ -31,6 +31,7 @@ import type { ImageService } from '../cri/image-service.js';
 import type { ContainerConfig, ContainerStatus, PodSandboxConfig, RuntimeService } from '../cri/runtime-service.js';
 import { isRuntimeNotFound } from '../cri/runtime-service.js';
 import { until } from './until.js';
+import { freePort } from '../../base/net/free-port.js';
 
 /** CONFORMANCE_CASES names every case, so backends can skip one by name. */
 export const CONFORMANCE_CASES = [
@@ -123,14 +124,6 @@ function fullLines(records: readonly LogRecord[], stream: 'stdout' | 'stderr'): 
     }
   }
   return out;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((res) => server.close(() => res()));
-  return port;
 }
 
 /** runtimeConformance registers the suite as a `node:test` describe block named after the backend. */

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { EtcdCluster, etcdMissing, freePort } from '../../../test/harness/etcd.js';
+import { freePort } from '../../base/net/free-port.js';
+import { EtcdCluster, etcdMissing } from '../../../test/harness/etcd.js';
 import { runStorageConformance } from '../conformance.js';
 import { CompactedError, StorageUnavailableError } from '../errors.js';
 import type { WatchEvent } from '../storage.js';

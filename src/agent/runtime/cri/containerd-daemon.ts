@@ -21,10 +21,10 @@
 import { spawn, execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CriClient } from './cri-client.js';
+import { freePort } from '../../../base/net/free-port.js';
 
 const run = promisify(execFile);
 
@@ -65,18 +65,6 @@ export function containerdPaths(dir: string, bridgeName?: string): ContainerdPat
     state: join(dir, 'state'),
     bridgeName: bridgeName ?? `tkcd${createHash('sha256').update(dir).digest('hex').slice(0, 6)}`,
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const toml = (s: string): string => JSON.stringify(s);
