@@ -339,7 +339,8 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       throw failure;
     }
   }
-  if (proxyMode !== 'none') proxy = startServiceProxy(config, nodeName, agentDir, proxyMode, userspace);
+  const proxier = userspace ?? (proxyMode === 'nftables' || proxyMode === 'iptables' ? kernelProxier(proxyMode, nodeName, agentDir, config.log.child('proxy')) : undefined);
+  if (proxier) proxy = startServiceProxy(config, nodeName, proxier);
   reclaimer.start(reclaimerStop.signal, { client: config.client });
   const rotation = typeof config.tls.serving === 'function' ? rotateServingCertificate(config.tls.serving, nodeName, serving.certPem, server, config.log) : undefined;
   return {
@@ -396,23 +397,26 @@ async function startNetworkPolicy(config: NodeBootConfig, agentDir: string, node
 }
 
 /**
- * startServiceProxy runs the node's service proxy over informers of its own (the node's client), after recording
- * what the kernel modes make on the host for `tkube down/delete`. The rules stay when the node stops: pods keep
- * running and so must their Services; the clean-up removes them. The userspace proxy's listeners go with the process.
+ * kernelProxier makes the nftables or iptables proxier, after recording what it makes on the host for `tkube
+ * down/delete`. The rules stay when the node stops: pods keep running and so must their Services; the clean-up
+ * removes them.
  */
-function startServiceProxy(config: NodeBootConfig, nodeName: string, agentDir: string, mode: Exclude<ProxyModeName, 'none'>, userspace: UserspaceProxier | undefined): { stop(): Promise<void> } {
-  const log = config.log.child('proxy');
-  let proxier: Proxier;
+function kernelProxier(mode: 'nftables' | 'iptables', nodeName: string, agentDir: string, log: Logger): Proxier {
   if (mode === 'nftables') {
     const table = proxyTableName(nodeName);
     writeProxyRecord(join(agentDir, 'proxy'), { mode, table });
-    proxier = new NftablesProxier({ table, log });
-  } else if (mode === 'iptables') {
-    writeProxyRecord(join(agentDir, 'proxy'), { mode, nodeName });
-    proxier = new IptablesProxier({ nodeName, log });
-  } else {
-    proxier = userspace ?? new UserspaceProxier({ nodePortAddresses: [config.nodeIP], log });
+    return new NftablesProxier({ table, log });
   }
+  writeProxyRecord(join(agentDir, 'proxy'), { mode, nodeName });
+  return new IptablesProxier({ nodeName, log });
+}
+
+/**
+ * startServiceProxy runs the node's service proxy over informers of its own (the node's client). On stop, the
+ * userspace proxy's listeners close (they go with the process anyway); kernel rules stay (see kernelProxier).
+ */
+function startServiceProxy(config: NodeBootConfig, nodeName: string, proxier: Proxier): { stop(): Promise<void> } {
+  const log = config.log.child('proxy');
   const informers = new SharedInformerFactory({ client: config.client, log: config.log.child('proxy-informers') });
   const proxy = new ServiceProxy({
     informers,
@@ -426,7 +430,7 @@ function startServiceProxy(config: NodeBootConfig, nodeName: string, agentDir: s
   const stop = new AbortController();
   informers.start(stop.signal);
   proxy.start();
-  config.log.info('Service proxy started', { mode });
+  config.log.info('Service proxy started', { mode: proxier.mode });
   // Users look for the proxy among kube-system's pods (kube-proxy-<node>, as kubeadm clusters show it).
   const mirror = new MirrorPodPublisher({
     client: config.client,
@@ -448,7 +452,7 @@ function startServiceProxy(config: NodeBootConfig, nodeName: string, agentDir: s
       stop.abort();
       await informers.stopped();
       // Listeners in this process close with it; kernel rules stay for the running pods.
-      if (mode === 'userspace') await proxier.cleanup();
+      if (proxier.mode === 'userspace') await proxier.cleanup();
     },
   };
 }
