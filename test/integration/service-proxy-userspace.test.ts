@@ -47,7 +47,9 @@ void describe('userspace service proxy on a process-runtime node', { skip }, () 
     await c.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } }) });
     for (const name of names) await waitForPodPhase(c, name, ['Running']);
     // Three endpoints on three different ports: the named target port is resolved per pod.
-    await eventually(async () => (await c.kubectlOk(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'jsonpath={.items[*].endpoints[*].addresses[0]}'])).trim().split(/\s+/).length === 3, 30_000);
+    await eventually(async () => (await c.kubectlOk(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'jsonpath={.items[*].endpoints[*].addresses[0]}'])).trim().split(/\s+/).length === 3, 30_000).catch(async (err: unknown) =>
+      assert.fail(`${String(err)}: want 3 endpoints\n${await c.kubectlOk(['get', 'pods,endpointslices', '-o', 'wide'])}`),
+    );
 
     const script = 'while true; do echo "env: $WEB_SERVICE_HOST:$WEB_SERVICE_PORT"; echo "got: $(printf \'GET / HTTP/1.0\\r\\n\\r\\n\' | busybox nc -w 2 $WEB_SERVICE_HOST $WEB_SERVICE_PORT | tail -n 1)"; sleep 0.2; done';
     await c.kubectlOk(['run', 'client', '--image=busybox', '--', 'busybox', 'sh', '-c', script]);
