@@ -3,6 +3,7 @@
  */
 import type { ControllerDescriptor } from './controller-descriptor.js';
 import { BOOTSTRAP_SIGNER } from './bootstrap/bootstrap-signer.js';
+import { TOKEN_CLEANER } from './bootstrap/token-cleaner.js';
 import { CRONJOB_CONTROLLER } from './cronjob/cronjob-controller.js';
 import { DAEMONSET_CONTROLLER } from './daemonset/daemonset-controller.js';
 import { DISRUPTION_CONTROLLER } from './disruption/disruption-controller.js';
@@ -52,4 +53,5 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   CSRSIGNING_CONTROLLER,
   CSRCLEANER_CONTROLLER,
   BOOTSTRAP_SIGNER,
+  TOKEN_CLEANER,
 ];
