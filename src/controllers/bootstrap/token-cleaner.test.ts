@@ -75,11 +75,11 @@ void describe('tokencleaner', () => {
 
   void it('treats a vanished or replaced Secret as done, and retries other errors', async () => {
     const { client, cleaner } = setup(tokenSecret('gggggg', { expiration: '2025-01-01T00:00:00Z' }));
-    client.fail = new ApiError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 409, reason: 'Conflict' });
+    client.fail = new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 409, reason: 'Conflict' });
     assert.equal(await cleaner.reconcile('kube-system/bootstrap-token-gggggg'), undefined);
-    client.fail = new ApiError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404, reason: 'NotFound' });
+    client.fail = new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 404, reason: 'NotFound' });
     assert.equal(await cleaner.reconcile('kube-system/bootstrap-token-gggggg'), undefined);
-    client.fail = new ApiError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 500, reason: 'InternalError' });
+    client.fail = new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 500, reason: 'InternalError' });
     await assert.rejects(cleaner.reconcile('kube-system/bootstrap-token-gggggg'));
   });
 });
