@@ -96,6 +96,8 @@ export interface ControlPlaneConfig {
    * discovery beside the built-in groups and routed to their provider before the dispatcher. @default []
    */
   readonly metricsApis?: readonly MetricsApiProvider[];
+  /** Prometheus text of in-process components, appended to /metrics (ApiServerConfig.extraMetrics). */
+  readonly extraMetrics?: () => Promise<string>;
 }
 
 /** ControlPlane runs the API server. */
@@ -259,6 +261,7 @@ export class ControlPlane {
       ],
       livezChecks: [{ name: 'etcd', check: async () => void (await config.storage.currentRevision()) }],
       storageStats: () => config.storage.stats(),
+      ...(config.extraMetrics ? { extraMetrics: config.extraMetrics } : {}),
       log: config.log,
       extraDocuments: issuerDiscoveryDocuments(signer),
       ...(config.audit

@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { ControlPlane } from '../apiserver/control-plane.js';
 import { ResourceMetricsApi } from '../apiserver/metrics-apis/resource-metrics-api.js';
 import { MetricsServer } from '../metricsserver/metrics-server.js';
+import { CONTROLLER_METRICS } from '../controllers/controller-metrics.js';
+import { renderSchedulerMetrics } from '../scheduler/scheduler-metrics.js';
 import { selectAdmissionPlugins } from '../apiserver/admission/admission-plugins.js';
 import { newLogger } from '../base/log/logger.js';
 import { mergeIntoKubeconfig, writeKubeconfig, type KubeconfigEntry } from '../client/kubeconfig.js';
@@ -74,6 +76,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   for (const t of config.staticTokens ?? []) tokens.set(t.token, { username: t.user, groups: t.groups });
   // metrics.k8s.io is published from the start; its figures arrive once the metrics server runs (503 until then).
   const resourceMetrics = new ResourceMetricsApi();
+  // The scheduler starts after the API server; /metrics shows its figures once it runs.
+  let runningScheduler: RunningScheduler | undefined;
   const cp = new ControlPlane({
     storage,
     bindAddress: config.bindAddress,
@@ -94,6 +98,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     // The API server reaches kubelets (pods/log) with the admin identity, trusting the cluster CA.
     kubeletClient: { caPem: certs.ca.pem.certPem, certPem: certs.admin.certPem, keyPem: certs.admin.keyPem },
     metricsApis: [resourceMetrics],
+    extraMetrics: async () => `${await CONTROLLER_METRICS.render()}${runningScheduler ? renderSchedulerMetrics(runningScheduler.scheduler) : ''}`,
   });
   let port: number;
   try {
@@ -197,6 +202,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   // The scheduler and simulated nodes are API clients too, each with its own connection pool and user agent.
   const schedulerClient = componentClient('tkube-scheduler');
   const scheduler: RunningScheduler | undefined = config.disableScheduler ? undefined : startScheduler(schedulerClient, log.child('scheduler'), informers);
+  runningScheduler = scheduler;
   const agentClient = componentClient('tkube-agent');
   let agent: RunningAgent | undefined;
   if ((config.simulatedNodes ?? 0) > 0) {
