@@ -77,7 +77,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   // metrics.k8s.io is published from the start; its figures arrive once the metrics server runs (503 until then).
   const resourceMetrics = new ResourceMetricsApi();
   // The scheduler starts after the API server; /metrics shows its figures once it runs.
-  let runningScheduler: RunningScheduler | undefined;
+  const inProcess: { scheduler?: RunningScheduler } = {};
   const cp = new ControlPlane({
     storage,
     bindAddress: config.bindAddress,
@@ -98,7 +98,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     // The API server reaches kubelets (pods/log) with the admin identity, trusting the cluster CA.
     kubeletClient: { caPem: certs.ca.pem.certPem, certPem: certs.admin.certPem, keyPem: certs.admin.keyPem },
     metricsApis: [resourceMetrics],
-    extraMetrics: async () => `${await CONTROLLER_METRICS.render()}${runningScheduler ? renderSchedulerMetrics(runningScheduler.scheduler) : ''}`,
+    extraMetrics: async () => `${await CONTROLLER_METRICS.render()}${inProcess.scheduler ? renderSchedulerMetrics(inProcess.scheduler.scheduler) : ''}`,
   });
   let port: number;
   try {
@@ -202,7 +202,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   // The scheduler and simulated nodes are API clients too, each with its own connection pool and user agent.
   const schedulerClient = componentClient('tkube-scheduler');
   const scheduler: RunningScheduler | undefined = config.disableScheduler ? undefined : startScheduler(schedulerClient, log.child('scheduler'), informers);
-  runningScheduler = scheduler;
+  if (scheduler) inProcess.scheduler = scheduler;
   const agentClient = componentClient('tkube-agent');
   let agent: RunningAgent | undefined;
   if ((config.simulatedNodes ?? 0) > 0) {
