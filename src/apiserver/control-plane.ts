@@ -52,6 +52,8 @@ import type { AuditPolicy } from './audit/audit-policy.js';
 import { decodeBody } from './negotiation/decode-body.js';
 import { resolveServiceReference } from './webhook/service-reference.js';
 import { ApiServer, type OpenApiProvider } from './server.js';
+import { MetricsApiHandler } from './metrics-apis/metrics-api-handler.js';
+import type { MetricsApiProvider } from './metrics-apis/metrics-api-provider.js';
 
 /** ControlPlaneConfig is the construction input of ControlPlane. */
 export interface ControlPlaneConfig {
@@ -89,6 +91,13 @@ export interface ControlPlaneConfig {
   readonly admissionPlugins?: readonly AdmissionPlugin[];
   /** "RBAC" (RBAC, then the Node authorizer) or "AlwaysAllow" (every authenticated user may do anything). @default "RBAC" */
   readonly authorizationMode?: 'RBAC' | 'AlwaysAllow';
+  /**
+   * API groups served from memory instead of storage (metrics.k8s.io, custom and external metrics): published in
+   * discovery beside the built-in groups and routed to their provider before the dispatcher. @default []
+   */
+  readonly metricsApis?: readonly MetricsApiProvider[];
+  /** Prometheus text of in-process components, appended to /metrics (ApiServerConfig.extraMetrics). */
+  readonly extraMetrics?: () => Promise<string>;
 }
 
 /** ControlPlane runs the API server. */
@@ -139,7 +148,9 @@ export class ControlPlane {
       decodeProtobuf: (body) => decodeKubernetesProtobuf(body, schemas).object,
       serviceCidr: config.serviceCidr,
     });
-    const discovery = new DiscoveryDocuments({ resources: BUILTIN_RESOURCES });
+    const metricsApis = config.metricsApis ?? [];
+    const metricsResources = metricsApis.flatMap((p) => p.resources);
+    const discovery = new DiscoveryDocuments({ resources: [...BUILTIN_RESOURCES, ...metricsResources] });
     const openapi = new OpenApiDocuments({ resources: BUILTIN_RESOURCES, schemas });
     const openApiProvider: OpenApiProvider = {
       v2: () => openapi.v2(),
@@ -170,7 +181,7 @@ export class ControlPlane {
       crds: crdStore,
       served: dispatcher,
       published: {
-        setDiscovery: (resources) => discovery.setResources(resources),
+        setDiscovery: (resources) => discovery.setResources([...resources, ...metricsResources]),
         setOpenApi: (resources, custom) => openapi.setResources(resources, { custom }),
       },
       builtins: BUILTIN_RESOURCES,
@@ -230,7 +241,7 @@ export class ControlPlane {
       tls: config.tls,
       authenticators,
       authorizer,
-      resourceHandler: reviews,
+      resourceHandler: metricsApis.length > 0 ? new MetricsApiHandler({ providers: metricsApis, next: reviews }) : reviews,
       upgradeHandler: new PodStreamProxy({
         pods: () => dispatcher.storeFor('', 'pods'),
         nodes: () => dispatcher.storeFor('', 'nodes'),
@@ -250,6 +261,7 @@ export class ControlPlane {
       ],
       livezChecks: [{ name: 'etcd', check: async () => void (await config.storage.currentRevision()) }],
       storageStats: () => config.storage.stats(),
+      ...(config.extraMetrics ? { extraMetrics: config.extraMetrics } : {}),
       log: config.log,
       extraDocuments: issuerDiscoveryDocuments(signer),
       ...(config.audit

@@ -131,6 +131,11 @@ export interface ApiServerConfig {
   readonly storageObjectCounts?: () => Promise<ReadonlyMap<string, number> | Readonly<Record<string, number>>>;
   /** Storage figures for the storage gauges. */
   readonly storageStats?: () => Promise<StorageStats>;
+  /**
+   * Figures of in-process components (controller manager, scheduler) in the Prometheus text format, appended to
+   * /metrics: they have no port of their own. A failure is logged and leaves them out of that scrape.
+   */
+  readonly extraMetrics?: () => Promise<string>;
   /** Overrides of the `/version` document (e.g. gitCommit and buildDate from the build). */
   readonly version?: Partial<VersionInfo>;
   /** Largest accepted request body. @default MAX_REQUEST_BODY_BYTES (3 MiB) */
@@ -531,7 +536,14 @@ export class ApiServer {
       return;
     }
     if (trimmed === '/metrics') {
-      const text = await this.#metrics.render();
+      let text = await this.#metrics.render();
+      if (this.#config.extraMetrics) {
+        const extra = await this.#config.extraMetrics().catch((err: unknown) => {
+          this.#log.error('Cannot collect component metrics', { err: err instanceof Error ? err.message : String(err) });
+          return '';
+        });
+        if (extra !== '') text = `${text.endsWith('\n') || text === '' ? text : `${text}\n`}${extra}`;
+      }
       res.statusCode = 200;
       res.setHeader('Content-Type', this.#metrics.contentType);
       res.end(text);

@@ -52,9 +52,12 @@ export interface ServerConfig {
   readonly controllers?: string;
   /**
    * `--disable`: packaged components not to run, as k3s's flag: "ingress" (the built-in Ingress controller and
-   * its proxy) and "servicelb" (the service load balancer controller).
+   * its proxy), "servicelb" (the service load balancer controller) and "metrics-server" (the resource metrics
+   * scraper; metrics.k8s.io then answers 503).
    */
   readonly disable?: readonly string[];
+  /** `--metrics-resolution`: how often the metrics server scrapes each kubelet. @default 15 s */
+  readonly metricsResolutionMs?: number;
   /** `--ingress-http-port`: the Ingress proxy's HTTP port (0 = any free port). @default 80 */
   readonly ingressHttpPort?: number;
   /** `--ingress-https-port`: the Ingress proxy's HTTPS port (0 = any free port). @default 443 */

@@ -11,6 +11,10 @@ import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ControlPlane } from '../apiserver/control-plane.js';
+import { ResourceMetricsApi } from '../apiserver/metrics-apis/resource-metrics-api.js';
+import { MetricsServer } from '../metricsserver/metrics-server.js';
+import { CONTROLLER_METRICS } from '../controllers/controller-metrics.js';
+import { renderSchedulerMetrics } from '../scheduler/scheduler-metrics.js';
 import { selectAdmissionPlugins } from '../apiserver/admission/admission-plugins.js';
 import { newLogger } from '../base/log/logger.js';
 import { mergeIntoKubeconfig, writeKubeconfig, type KubeconfigEntry } from '../client/kubeconfig.js';
@@ -70,6 +74,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const auditLog = openAuditLog(config, (err) => log.error('Cannot write audit event', { err: err instanceof Error ? err.message : String(err) }));
   const storage = withEncryption(await openStorage(config), encryption);
   for (const t of config.staticTokens ?? []) tokens.set(t.token, { username: t.user, groups: t.groups });
+  // metrics.k8s.io is published from the start; its figures arrive once the metrics server runs (503 until then).
+  const resourceMetrics = new ResourceMetricsApi();
+  // The scheduler starts after the API server; /metrics shows its figures once it runs.
+  const inProcess: { scheduler?: RunningScheduler } = {};
   const cp = new ControlPlane({
     storage,
     bindAddress: config.bindAddress,
@@ -89,6 +97,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     defaultTolerationSeconds: config.defaultTolerationSeconds,
     // The API server reaches kubelets (pods/log) with the admin identity, trusting the cluster CA.
     kubeletClient: { caPem: certs.ca.pem.certPem, certPem: certs.admin.certPem, keyPem: certs.admin.keyPem },
+    metricsApis: [resourceMetrics],
+    extraMetrics: async () => `${await CONTROLLER_METRICS.render()}${inProcess.scheduler ? renderSchedulerMetrics(inProcess.scheduler.scheduler) : ''}`,
   });
   let port: number;
   try {
@@ -112,7 +122,22 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   setMaxListeners(0, informerStop.signal);
   const informers = new SharedInformerFactory({ client: informerClient, log: log.child('informers') });
   informers.start(informerStop.signal);
+  // The metrics server reads Nodes and Pods from the shared informers and calls kubelets as the API server does.
+  const metricsServer = config.disable?.includes('metrics-server')
+    ? undefined
+    : new MetricsServer({
+        informers,
+        kubeletTls: { caPem: certs.ca.pem.certPem, certPem: certs.admin.certPem, keyPem: certs.admin.keyPem },
+        ...(config.metricsResolutionMs !== undefined ? { resolutionMs: config.metricsResolutionMs } : {}),
+        log: log.child('metrics-server'),
+      });
+  if (metricsServer) {
+    metricsServer.start();
+    resourceMetrics.attach(metricsServer);
+  }
   const stopInformers = async (): Promise<void> => {
+    resourceMetrics.attach(undefined);
+    await metricsServer?.stop();
     informerStop.abort();
     await informers.stopped();
     informerClient.close();
@@ -177,6 +202,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   // The scheduler and simulated nodes are API clients too, each with its own connection pool and user agent.
   const schedulerClient = componentClient('tkube-scheduler');
   const scheduler: RunningScheduler | undefined = config.disableScheduler ? undefined : startScheduler(schedulerClient, log.child('scheduler'), informers);
+  if (scheduler) inProcess.scheduler = scheduler;
   const agentClient = componentClient('tkube-agent');
   let agent: RunningAgent | undefined;
   if ((config.simulatedNodes ?? 0) > 0) {

@@ -159,6 +159,12 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
   clusterRole('system:aggregate-to-admin', ADMIN_RULES, { [AGGREGATE_TO_ADMIN]: 'true' }),
   clusterRole('system:aggregate-to-edit', EDIT_RULES, { [AGGREGATE_TO_EDIT]: 'true' }),
   clusterRole('system:aggregate-to-view', VIEW_RULES, { [AGGREGATE_TO_VIEW]: 'true' }),
+  // metrics-server's role: reading resource metrics (`kubectl top`) comes with view, edit and admin.
+  clusterRole('system:aggregated-metrics-reader', [r(READ, ['metrics.k8s.io'], ['nodes', 'pods'])], {
+    [AGGREGATE_TO_VIEW]: 'true',
+    [AGGREGATE_TO_EDIT]: 'true',
+    [AGGREGATE_TO_ADMIN]: 'true',
+  }),
   clusterRole('system:heapster', [r(READ, [''], ['events', 'namespaces', 'nodes', 'pods']), r(READ, ['extensions'], ['deployments'])]),
   clusterRole('system:node', [
     r(['create'], ['authentication.k8s.io'], ['tokenreviews']),

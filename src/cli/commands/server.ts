@@ -80,6 +80,7 @@ export interface ServerFlags {
   defaultNotReadyTolerationSeconds: number;
   defaultUnreachableTolerationSeconds: number;
   nodeMonitorGracePeriod: number;
+  metricsResolution: number;
   simulatedNodes: number;
   disableScheduler: boolean;
   disable: string[];
@@ -144,6 +145,7 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     authorizationMode: f.authorizationMode,
     defaultTolerationSeconds: { notReady: f.defaultNotReadyTolerationSeconds, unreachable: f.defaultUnreachableTolerationSeconds },
     nodeMonitorGracePeriodMs: f.nodeMonitorGracePeriod,
+    metricsResolutionMs: f.metricsResolution,
     simulatedNodes: f.simulatedNodes,
     disableScheduler: f.disableScheduler,
     disable: parseDisable(f.disable),
@@ -207,7 +209,8 @@ export function addServerFlags(cmd: Command): Command {
     .option('--node-monitor-grace-period <duration>', 'how long a node may miss heartbeats before it is marked Unknown', parseDurationMs, 40_000)
     .option('--simulated-nodes <n>', 'run N simulated nodes (sim-0 …) in this process, for tests and demos', parseCount, 0)
     .option('--disable-scheduler', 'run no scheduler in this process', false)
-    .option('--disable <components>', 'packaged components not to run: ingress (the built-in Ingress controller), servicelb (the service load balancer) (repeatable, comma-separated)', collect, [])
+    .option('--disable <components>', 'packaged components not to run: ingress (the built-in Ingress controller), servicelb (the service load balancer), metrics-server (resource metrics for kubectl top) (repeatable, comma-separated)', collect, [])
+    .option('--metrics-resolution <duration>', 'how often the metrics server scrapes each kubelet for kubectl top', parseDurationMs, 15_000)
     .option('--ingress-http-port <port>', 'HTTP port of the built-in Ingress controller (0 = any free port)', parsePort, 80)
     .option('--ingress-https-port <port>', 'HTTPS port of the built-in Ingress controller (0 = any free port)', parsePort, 443)
     .option('--private-registry <file>', 'registries config for image pulls: mirrors and credentials, k3s registries.yaml format (default <data-dir>/registries.yaml when present)')
@@ -254,13 +257,14 @@ const DISABLEABLE = new Map([
   ['ingress', 'ingress'],
   ['traefik', 'ingress'],
   ['servicelb', 'servicelb'],
+  ['metrics-server', 'metrics-server'],
 ]);
 
 /** parseDisable checks `--disable` and maps k3s's names onto ours. */
 function parseDisable(values: readonly string[]): string[] {
   return values.map((v) => {
     const c = DISABLEABLE.get(v.trim().toLowerCase());
-    if (!c) throw new CliError(`unknown component "${v}" for --disable (use ingress or servicelb)`);
+    if (!c) throw new CliError(`unknown component "${v}" for --disable (use ingress, servicelb or metrics-server)`);
     return c;
   });
 }
