@@ -52,6 +52,10 @@ import type { AuditPolicy } from './audit/audit-policy.js';
 import { decodeBody } from './negotiation/decode-body.js';
 import { resolveServiceReference } from './webhook/service-reference.js';
 import { ApiServer, type OpenApiProvider } from './server.js';
+import type { CustomMetricsProvider } from '../api/custommetrics/custom-metrics-provider.js';
+import type { ResourceInfo } from '../api/scheme.js';
+import { CustomMetricsHandler } from './custommetrics/custom-metrics-handler.js';
+import { customMetricsResources } from './custommetrics/custom-metrics-discovery.js';
 
 /** ControlPlaneConfig is the construction input of ControlPlane. */
 export interface ControlPlaneConfig {
@@ -101,6 +105,9 @@ export class ControlPlane {
   readonly #admission: BuiltAdmission;
   readonly #crdController: CrdController;
   readonly #rbacFeed: RbacCacheFeed | undefined;
+  readonly #customMetrics: CustomMetricsHandler;
+  /** Publishes built-in + custom resources and the metrics APIs' entries to discovery. */
+  readonly #publishDiscovery: (resources?: readonly ResourceInfo[]) => void;
   #policyBootstrapped = false;
   #port = 0;
 
@@ -140,6 +147,12 @@ export class ControlPlane {
       serviceCidr: config.serviceCidr,
     });
     const discovery = new DiscoveryDocuments({ resources: BUILTIN_RESOURCES });
+    // Discovery = the CRD controller's list (built-ins + custom resources) + the metrics APIs' current metrics.
+    let servedResources: readonly ResourceInfo[] = BUILTIN_RESOURCES;
+    this.#publishDiscovery = (resources) => {
+      if (resources) servedResources = resources;
+      discovery.setResources([...servedResources, ...customMetricsResources(this.#customMetrics.provider)]);
+    };
     const openapi = new OpenApiDocuments({ resources: BUILTIN_RESOURCES, schemas });
     const openApiProvider: OpenApiProvider = {
       v2: () => openapi.v2(),
@@ -170,7 +183,7 @@ export class ControlPlane {
       crds: crdStore,
       served: dispatcher,
       published: {
-        setDiscovery: (resources) => discovery.setResources(resources),
+        setDiscovery: (resources) => this.#publishDiscovery(resources),
         setOpenApi: (resources, custom) => openapi.setResources(resources, { custom }),
       },
       builtins: BUILTIN_RESOURCES,
@@ -224,13 +237,14 @@ export class ControlPlane {
       },
       ...(rbac ? { rules: (user: UserInfo, namespace: string) => rbac.subjectRules(user, namespace) } : {}),
     });
+    this.#customMetrics = new CustomMetricsHandler({ next: reviews });
     this.#server = new ApiServer({
       bindAddress: config.bindAddress,
       port: config.port,
       tls: config.tls,
       authenticators,
       authorizer,
-      resourceHandler: reviews,
+      resourceHandler: this.#customMetrics,
       upgradeHandler: new PodStreamProxy({
         pods: () => dispatcher.storeFor('', 'pods'),
         nodes: () => dispatcher.storeFor('', 'nodes'),
@@ -326,6 +340,16 @@ export class ControlPlane {
       if (err instanceof StatusError && err.status.code === 404) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * setCustomMetricsProvider connects the metrics collector to custom.metrics.k8s.io and external.metrics.k8s.io
+   * (boot/ calls it once the collector runs; until then those groups answer 503) and keeps discovery current.
+   */
+  setCustomMetricsProvider(provider: CustomMetricsProvider): void {
+    this.#customMetrics.setProvider(provider);
+    provider.onMetricsChanged(() => this.#publishDiscovery());
+    this.#publishDiscovery();
   }
 
   /** The port the API server listens on (after start). */
