@@ -98,6 +98,15 @@ spec:
     const discovery = await raw<{ resources: { name: string; kind: string; verbs: string[] }[] }>('/apis/external.metrics.k8s.io/v1beta1');
     assert.ok(discovery.resources.some((r) => r.name === 'queue_length' && r.kind === 'ExternalMetricValueList'));
 
+    // The HPA's identity may read it (bootstrap RBAC); a user without a role may not.
+    const asHpa = await c.kubectlOk(['get', '--raw', path, '--as', 'system:serviceaccount:kube-system:horizontal-pod-autoscaler']);
+    assert.match(asHpa, /queue_length/);
+    const asNobody = await c.kubectl(['get', '--raw', path, '--as', 'nobody']);
+    assert.notEqual(asNobody.code, 0);
+    assert.match(asNobody.stderr, /forbidden/i);
+    // kubectl's discovery copes with the metrics entries.
+    assert.match(await c.kubectlOk(['api-resources']), /externalmetricsources/);
+
     const missing = await c.kubectl(['get', '--raw', '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/no_such_metric']);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /NotFound|could not find/);
@@ -158,6 +167,7 @@ spec:
     }, 20_000);
     assert.equal(pods.kind, 'MetricValueList');
     assert.deepEqual(pods.items.map((i) => [i.describedObject.kind, i.describedObject.name, i.metric.name, i.value]), [['Pod', 'web-0', 'in_flight', '3']]);
+    assert.match(await c.kubectlOk(['get', '--raw', `${base}/pods/*/in_flight`, '--as', 'system:serviceaccount:kube-system:horizontal-pod-autoscaler']), /web-0/);
     const other = await raw<MetricValueList>(`${base}/pods/*/in_flight?labelSelector=app%3Dother`);
     assert.deepEqual(other.items, []);
 
