@@ -5,6 +5,7 @@
  *   → MetricSeriesStore, returned as the CustomMetricsProvider the ControlPlane serves
  *   custom.metrics.k8s.io and external.metrics.k8s.io from.
  * A CRD that cannot be installed is logged and pod scraping still runs.
+ * Contract: `stop()` ends the scrapes; the informers stop with the factory's signal.
  */
 import type { CustomMetricsProvider } from '../api/custommetrics/custom-metrics-provider.js';
 import type { KubeObject } from '../api/meta/types.js';
@@ -68,8 +69,8 @@ export async function installExternalMetricSourceCrd(client: RestClient, clock: 
   }
 }
 
-/** startCustomMetrics installs the CRD and starts the collector. */
-export async function startCustomMetrics(options: CustomMetricsOptions): Promise<RunningCustomMetrics> {
+/** startCustomMetrics starts the collector and installs the CRD in the background. */
+export function startCustomMetrics(options: CustomMetricsOptions): RunningCustomMetrics {
   const { client, informers, log } = options;
   const clock = options.clock ?? new RealClock();
   const services = informers.informerFor({ version: 'v1', resource: 'services' });
@@ -96,18 +97,30 @@ export async function startCustomMetrics(options: CustomMetricsOptions): Promise
     onUpdate: (_old, pod) => collector.podChanged(pod),
     onDelete: (pod) => collector.podDeleted(pod),
   });
-  try {
-    await installExternalMetricSourceCrd(client, clock);
-    const sources = informers.informerFor<KubeObject>(SOURCES);
-    sources.addEventHandler({
-      onAdd: (obj) => collector.sourceChanged(obj),
-      // Our own status writes come back as updates; only a spec or generation change restarts the target
-      // (sourceChanged compares the parsed spec).
-      onUpdate: (_old, obj) => collector.sourceChanged(obj),
-      onDelete: (obj) => collector.sourceDeleted(obj),
-    });
-  } catch (err) {
-    log.error('Cannot install the ExternalMetricSource CRD: external metrics are unavailable', { error: err instanceof Error ? err.message : String(err) });
-  }
-  return { provider: store, stop: () => collector.stop() };
+  // The CRD is installed in the background: boot does not wait for it to be established, and the sources'
+  // informer starts once it is served.
+  let stopped = false;
+  void installExternalMetricSourceCrd(client, clock).then(
+    () => {
+      if (stopped) return;
+      const sources = informers.informerFor<KubeObject>(SOURCES);
+      sources.addEventHandler({
+        onAdd: (obj) => collector.sourceChanged(obj),
+        // Our own status writes come back as updates; only a spec change restarts the target (sourceChanged
+        // compares the parsed spec).
+        onUpdate: (_old, obj) => collector.sourceChanged(obj),
+        onDelete: (obj) => collector.sourceDeleted(obj),
+      });
+    },
+    (err: unknown) => {
+      if (!stopped) log.error('Cannot install the ExternalMetricSource CRD: external metrics are unavailable', { error: err instanceof Error ? err.message : String(err) });
+    },
+  );
+  return {
+    provider: store,
+    stop: () => {
+      stopped = true;
+      collector.stop();
+    },
+  };
 }

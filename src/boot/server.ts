@@ -154,7 +154,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const metricsClient = componentClient('tkube-metrics-collector');
   let customMetrics: RunningCustomMetrics | undefined;
   try {
-    customMetrics = await startCustomMetrics({
+    customMetrics = startCustomMetrics({
       client: metricsClient,
       informers,
       ...(config.metricsScrapeIntervalMs !== undefined ? { scrapeIntervalMs: config.metricsScrapeIntervalMs } : {}),

@@ -6,6 +6,7 @@
  *   values; a JSON body is mapped with jsonPath; an unknown metric is a 404 naming it.
  * - A pod annotated prometheus.io/scrape (no node: its status is set by the test to Running at 127.0.0.1, where
  *   the test's server listens) → custom.metrics.k8s.io pods/*, the Service selecting it, and a counter's rate.
+ * - After a restart the CRD is kept (updated in place) and the sources are served again.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -186,5 +187,15 @@ spec:
     const missing = await c.kubectl(['get', '--raw', `${base}/pods/*/no_such_metric`]);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /NotFound|could not find/);
+  });
+
+  void it('comes back after a server restart: the CRD is kept and the sources are scraped again', async () => {
+    state.queue = 5;
+    await c.restart('SIGTERM', { args: ['--metrics-scrape-interval', '300ms'] });
+    await eventually(async () => {
+      const r = await c.kubectl(['get', '--raw', '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/queue_length?labelSelector=queue%3Djobs']);
+      return r.code === 0 && (JSON.parse(r.stdout) as ExternalList).items[0]?.value === '5';
+    }, 30_000);
+    assert.doesNotMatch(c.log, /Cannot install the ExternalMetricSource CRD/);
   });
 });
