@@ -54,6 +54,10 @@ import { resolveServiceReference } from './webhook/service-reference.js';
 import { ApiServer, type OpenApiProvider } from './server.js';
 import { MetricsApiHandler } from './metrics-apis/metrics-api-handler.js';
 import type { MetricsApiProvider } from './metrics-apis/metrics-api-provider.js';
+import type { CustomMetricsProvider } from '../api/custommetrics/custom-metrics-provider.js';
+import type { ResourceInfo } from '../api/scheme.js';
+import { CustomMetricsHandler } from './custommetrics/custom-metrics-handler.js';
+import { customMetricsResources } from './custommetrics/custom-metrics-discovery.js';
 
 /** ControlPlaneConfig is the construction input of ControlPlane. */
 export interface ControlPlaneConfig {
@@ -110,6 +114,9 @@ export class ControlPlane {
   readonly #admission: BuiltAdmission;
   readonly #crdController: CrdController;
   readonly #rbacFeed: RbacCacheFeed | undefined;
+  readonly #customMetrics: CustomMetricsHandler;
+  /** Publishes built-in + custom resources and the metrics APIs' entries to discovery. */
+  readonly #publishDiscovery: (resources?: readonly ResourceInfo[]) => void;
   #policyBootstrapped = false;
   #port = 0;
 
@@ -151,6 +158,13 @@ export class ControlPlane {
     const metricsApis = config.metricsApis ?? [];
     const metricsResources = metricsApis.flatMap((p) => p.resources);
     const discovery = new DiscoveryDocuments({ resources: [...BUILTIN_RESOURCES, ...metricsResources] });
+    // Discovery = the CRD controller's list (built-ins + custom resources) + metrics.k8s.io + the custom and
+    // external metrics APIs' current metrics.
+    let servedResources: readonly ResourceInfo[] = BUILTIN_RESOURCES;
+    this.#publishDiscovery = (resources) => {
+      if (resources) servedResources = resources;
+      discovery.setResources([...servedResources, ...metricsResources, ...customMetricsResources(this.#customMetrics.provider)]);
+    };
     const openapi = new OpenApiDocuments({ resources: BUILTIN_RESOURCES, schemas });
     const openApiProvider: OpenApiProvider = {
       v2: () => openapi.v2(),
@@ -181,7 +195,7 @@ export class ControlPlane {
       crds: crdStore,
       served: dispatcher,
       published: {
-        setDiscovery: (resources) => discovery.setResources([...resources, ...metricsResources]),
+        setDiscovery: (resources) => this.#publishDiscovery(resources),
         setOpenApi: (resources, custom) => openapi.setResources(resources, { custom }),
       },
       builtins: BUILTIN_RESOURCES,
@@ -235,13 +249,14 @@ export class ControlPlane {
       },
       ...(rbac ? { rules: (user: UserInfo, namespace: string) => rbac.subjectRules(user, namespace) } : {}),
     });
+    this.#customMetrics = new CustomMetricsHandler({ next: reviews });
     this.#server = new ApiServer({
       bindAddress: config.bindAddress,
       port: config.port,
       tls: config.tls,
       authenticators,
       authorizer,
-      resourceHandler: metricsApis.length > 0 ? new MetricsApiHandler({ providers: metricsApis, next: reviews }) : reviews,
+      resourceHandler: metricsApis.length > 0 ? new MetricsApiHandler({ providers: metricsApis, next: this.#customMetrics }) : this.#customMetrics,
       upgradeHandler: new PodStreamProxy({
         pods: () => dispatcher.storeFor('', 'pods'),
         nodes: () => dispatcher.storeFor('', 'nodes'),
@@ -338,6 +353,16 @@ export class ControlPlane {
       if (err instanceof StatusError && err.status.code === 404) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * setCustomMetricsProvider connects the metrics collector to custom.metrics.k8s.io and external.metrics.k8s.io
+   * (boot/ calls it once the collector runs; until then those groups answer 503) and keeps discovery current.
+   */
+  setCustomMetricsProvider(provider: CustomMetricsProvider): void {
+    this.#customMetrics.setProvider(provider);
+    provider.onMetricsChanged(() => this.#publishDiscovery());
+    this.#publishDiscovery();
   }
 
   /** The port the API server listens on (after start). */

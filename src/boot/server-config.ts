@@ -110,6 +110,8 @@ export interface ServerConfig {
   readonly defaultTolerationSeconds?: { readonly notReady?: number; readonly unreachable?: number };
   /** `--node-monitor-grace-period`: how long a node may stay silent before it is marked Unknown. @default 40 s */
   readonly nodeMonitorGracePeriodMs?: number;
+  /** `--metrics-scrape-interval`: how often annotated pods and ExternalMetricSources are scraped. @default 15 s */
+  readonly metricsScrapeIntervalMs?: number;
   /** `--authorization-mode`: RBAC (with the Node authorizer) or AlwaysAllow. @default "RBAC" */
   readonly authorizationMode?: 'RBAC' | 'AlwaysAllow';
   /** `--enable-admission-plugins`: plugins to run besides the default set (upstream names). */

@@ -34,6 +34,7 @@ import { startIngress, type RunningIngress } from './ingress.js';
 import { clusterDnsAddressOf, startClusterDns, type RunningClusterDns } from './cluster-dns.js';
 import { publishClusterInfo } from './cluster-info.js';
 import { defaultHostIPv4 } from './host-address.js';
+import { startCustomMetrics, type RunningCustomMetrics } from './custom-metrics.js';
 
 /** RunningServer is a started server. */
 export interface RunningServer {
@@ -174,6 +175,20 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await storage.close();
     throw err;
   }
+  // The custom/external metrics collector: an API client like the controllers; the API server asks it in memory.
+  const metricsClient = componentClient('tkube-metrics-collector');
+  let customMetrics: RunningCustomMetrics | undefined;
+  try {
+    customMetrics = startCustomMetrics({
+      client: metricsClient,
+      informers,
+      ...(config.metricsScrapeIntervalMs !== undefined ? { scrapeIntervalMs: config.metricsScrapeIntervalMs } : {}),
+      log: log.child('metrics-collector'),
+    });
+    cp.setCustomMetricsProvider(customMetrics.provider);
+  } catch (err) {
+    log.error('Cannot start the metrics collector: custom and external metrics are unavailable', { error: err instanceof Error ? err.message : String(err) });
+  }
   // The Ingress controller serves on this host; a port it cannot bind (in use, or < 1024 without root) is
   // reported and the rest of the server runs on, as a crashed ingress controller pod would leave k3s running.
   const ingressClient = componentClient('tkube-ingress-controller');
@@ -212,7 +227,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       await scheduler?.stop();
       await ingress?.stop();
       await controllers.stop();
-      for (const c of [schedulerClient, agentClient, controllerClient, ingressClient]) c.close();
+      customMetrics?.stop();
+      for (const c of [schedulerClient, agentClient, controllerClient, ingressClient, metricsClient]) c.close();
       await stopInformers();
       await cp.stop();
       await storage.close();
@@ -253,7 +269,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       await scheduler?.stop();
       await ingress?.stop();
       await controllers.stop();
-      for (const c of [schedulerClient, agentClient, controllerClient, kubeletClient, ingressClient]) c.close();
+      customMetrics?.stop();
+      for (const c of [schedulerClient, agentClient, controllerClient, kubeletClient, ingressClient, metricsClient]) c.close();
       await stopInformers();
       await cp.stop();
       await storage.close();
@@ -301,6 +318,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       schedulerClient.close();
       await ingress?.stop();
       ingressClient.close();
+      customMetrics?.stop();
+      metricsClient.close();
       await controllers.stop();
       controllerClient.close();
       await stopInformers();

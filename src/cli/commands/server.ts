@@ -81,6 +81,7 @@ export interface ServerFlags {
   defaultUnreachableTolerationSeconds: number;
   nodeMonitorGracePeriod: number;
   metricsResolution: number;
+  metricsScrapeInterval: number;
   simulatedNodes: number;
   disableScheduler: boolean;
   disable: string[];
@@ -146,6 +147,7 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     defaultTolerationSeconds: { notReady: f.defaultNotReadyTolerationSeconds, unreachable: f.defaultUnreachableTolerationSeconds },
     nodeMonitorGracePeriodMs: f.nodeMonitorGracePeriod,
     metricsResolutionMs: f.metricsResolution,
+    metricsScrapeIntervalMs: f.metricsScrapeInterval,
     simulatedNodes: f.simulatedNodes,
     disableScheduler: f.disableScheduler,
     disable: parseDisable(f.disable),
@@ -207,6 +209,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--default-not-ready-toleration-seconds <n>', 'seconds new pods tolerate a not-ready node before eviction', parseCount, 300)
     .option('--default-unreachable-toleration-seconds <n>', 'seconds new pods tolerate an unreachable node before eviction', parseCount, 300)
     .option('--node-monitor-grace-period <duration>', 'how long a node may miss heartbeats before it is marked Unknown', parseDurationMs, 40_000)
+    .option('--metrics-scrape-interval <duration>', 'how often pods annotated prometheus.io/scrape and ExternalMetricSources are scraped for custom and external metrics', parseDurationMs, 15_000)
     .option('--simulated-nodes <n>', 'run N simulated nodes (sim-0 …) in this process, for tests and demos', parseCount, 0)
     .option('--disable-scheduler', 'run no scheduler in this process', false)
     .option('--disable <components>', 'packaged components not to run: ingress (the built-in Ingress controller), servicelb (the service load balancer), metrics-server (resource metrics for kubectl top) (repeatable, comma-separated)', collect, [])
