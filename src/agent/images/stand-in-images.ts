@@ -9,6 +9,7 @@
  *   - `workbinder/worker`: `./startBinderJobLocal.sh CE ROUTINGINFO JOBID LOGFILE` in its working directory;
  *   - `k8s.gcr.io/echoserver:1.4` (and its registry.k8s.io name): answers any HTTP request on 8080 with the
  *     request printed back, in echoserver's layout.
+ * Each script stops at once on SIGTERM (as PID 1 a shell would otherwise ignore it until the grace period ends).
  * Layers are deterministic, so adding them again changes nothing.
  */
 import { createHash } from 'node:crypto';
@@ -40,7 +41,11 @@ echo "$line" >> /var/jenkins_home/jenkins.log
 starts=$(wc -l < /var/jenkins_home/jenkins.log)
 echo "Jenkins (tkube stand-in) on $(hostname), start $starts" > /var/www/index.html
 echo "$line (start $starts); listening on :8080"
-exec httpd -f -p 8080 -h /var/www
+# As PID 1 of its container, a program with no SIGTERM handler would ignore \`kubectl delete\`'s signal and be
+# killed only after the grace period: the script stays PID 1 and stops the server on TERM.
+httpd -f -p 8080 -h /var/www &
+trap 'kill $!; exit 0' TERM INT
+wait
 `;
 
 const JENKINS_SLAVE = `#!/bin/sh
@@ -49,10 +54,12 @@ if [ -z "$JENKINS_SERVICE_HOST" ]; then
   echo "no JENKINS_SERVICE_HOST: create the jenkins Service before the slaves"
 fi
 echo "slave $(hostname): master at $JENKINS_SERVICE_HOST:$JENKINS_SERVICE_PORT"
+trap 'exit 0' TERM INT
 while true; do
   answer=$(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 "$JENKINS_SERVICE_HOST" "$JENKINS_SERVICE_PORT" 2>/dev/null | tail -n 1)
   echo "slave $(hostname): master says: \${answer:-nothing}"
-  sleep 2
+  sleep 2 &
+  wait $!
 done
 `;
 
@@ -63,11 +70,13 @@ ROUTINGINFO=$2
 JOBID=$3
 LOGFILE=\${4:-/tmp/binder.log}
 echo "WorkBinder worker $(hostname): CE=$CE ROUTINGINFO=$ROUTINGINFO JOBID=$JOBID LOGFILE=$LOGFILE"
+trap 'echo "job $JOBID: stopped"; exit 0' TERM INT
 n=0
 while true; do
   n=$((n + 1))
   echo "$(date -u +%H:%M:%S) job $JOBID: step $n" | tee -a "$LOGFILE"
-  sleep 5
+  sleep 5 &
+  wait $!
 done
 `;
 
@@ -107,7 +116,9 @@ printf 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\nContent-Length: %d\\r
 const ECHO_SERVER = `#!/bin/sh
 # tkube stand-in for echoserver: every connection to :8080 gets the request printed back.
 echo "echoserver (tkube stand-in) on $(hostname) listening on :8080"
-exec nc -ll -p 8080 -e /usr/local/bin/echo-handler.sh
+nc -ll -p 8080 -e /usr/local/bin/echo-handler.sh &
+trap 'kill $!; exit 0' TERM INT
+wait
 `;
 
 /** STAND_IN_IMAGES is the table of stand-ins `tkube images stand-ins` adds. */
