@@ -38,6 +38,7 @@ import { listObjects } from './list.js';
 import { patchObject } from './patch.js';
 import { updateObject } from './update.js';
 import { watchObjects } from './watch.js';
+import { legacyPathError } from './legacy-api-version.js';
 
 /** Subresources served here; others (log, exec, proxy…) belong to other handlers and are 404 here. */
 const SERVED_SUBRESOURCES = new Set(['status', 'scale', 'binding', 'eviction', 'finalize', 'approval', 'ephemeralcontainers']);
@@ -271,7 +272,7 @@ export class ResourceDispatcher implements ResourceHandler {
   async handle(scope: RequestScope): Promise<void> {
     const info = scope.info;
     const entry = this.#entries.get(entryKey(info.apiGroup, info.apiVersion, info.resource));
-    if (!entry || !info.isResourceRequest) throw notFoundResource();
+    if (!entry || !info.isResourceRequest) throw legacyPathError(info.apiPrefix, info.apiGroup, info.apiVersion) ?? notFoundResource();
     const r = entry.info;
     let subresource: SubresourceInfo | undefined;
     if (info.subresource !== '') {
