@@ -3,6 +3,8 @@
  * review APIs, discovery and OpenAPI documents, authentication, health checks, metrics, bootstrap objects and
  * the compaction loop — over one Storage. boot/ supplies storage, certificates and configuration.
  */
+import type { DashboardAssets } from './dashboard/dashboard-assets.js';
+import { WebSocketWatch } from './watch/websocket-watch.js';
 import { StatusError } from '../api/meta/status-error.js';
 import { decodeKubernetesProtobuf } from '../api/protobuf/kubernetes-protobuf.js';
 import { builtinSchemas } from '../api/schema/schema-registry.js';
@@ -89,6 +91,8 @@ export interface ControlPlaneConfig {
   readonly admissionPlugins?: readonly AdmissionPlugin[];
   /** "RBAC" (RBAC, then the Node authorizer) or "AlwaysAllow" (every authenticated user may do anything). @default "RBAC" */
   readonly authorizationMode?: 'RBAC' | 'AlwaysAllow';
+  /** The web dashboard's built files, served under /dashboard/; without it /dashboard/ answers 404. */
+  readonly dashboard?: DashboardAssets;
 }
 
 /** ControlPlane runs the API server. */
@@ -231,11 +235,15 @@ export class ControlPlane {
       authenticators,
       authorizer,
       resourceHandler: reviews,
-      upgradeHandler: new PodStreamProxy({
-        pods: () => dispatcher.storeFor('', 'pods'),
-        nodes: () => dispatcher.storeFor('', 'nodes'),
-        authorizer,
-        ...(kubeletClient ? { kubeletClient } : {}),
+      // Watches over WebSocket (browsers), then pods' exec/attach/portforward streams.
+      upgradeHandler: new WebSocketWatch({
+        resources: reviews,
+        next: new PodStreamProxy({
+          pods: () => dispatcher.storeFor('', 'pods'),
+          nodes: () => dispatcher.storeFor('', 'nodes'),
+          authorizer,
+          ...(kubeletClient ? { kubeletClient } : {}),
+        }),
       }),
       discovery,
       openApi: openApiProvider,
@@ -252,6 +260,7 @@ export class ControlPlane {
       storageStats: () => config.storage.stats(),
       log: config.log,
       extraDocuments: issuerDiscoveryDocuments(signer),
+      ...(config.dashboard ? { dashboard: config.dashboard } : {}),
       ...(config.audit
         ? {
             audit: new Auditor({

@@ -7,6 +7,7 @@
  * The node agent and scheduler join here in later issues, the same way. Shutdown runs in reverse: controllers stop
  * before the API server.
  */
+import { loadDashboard } from './dashboard.js';
 import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -89,6 +90,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     defaultTolerationSeconds: config.defaultTolerationSeconds,
     // The API server reaches kubelets (pods/log) with the admin identity, trusting the cluster CA.
     kubeletClient: { caPem: certs.ca.pem.certPem, certPem: certs.admin.certPem, keyPem: certs.admin.keyPem },
+    ...(config.disable?.includes('dashboard') ? {} : { dashboard: loadDashboard() }),
   });
   let port: number;
   try {

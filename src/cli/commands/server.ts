@@ -254,13 +254,14 @@ const DISABLEABLE = new Map([
   ['ingress', 'ingress'],
   ['traefik', 'ingress'],
   ['servicelb', 'servicelb'],
+  ['dashboard', 'dashboard'],
 ]);
 
 /** parseDisable checks `--disable` and maps k3s's names onto ours. */
 function parseDisable(values: readonly string[]): string[] {
   return values.map((v) => {
     const c = DISABLEABLE.get(v.trim().toLowerCase());
-    if (!c) throw new CliError(`unknown component "${v}" for --disable (use ingress or servicelb)`);
+    if (!c) throw new CliError(`unknown component "${v}" for --disable (use ingress, servicelb or dashboard)`);
     return c;
   });
 }
