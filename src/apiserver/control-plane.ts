@@ -3,6 +3,9 @@
  * review APIs, discovery and OpenAPI documents, authentication, health checks, metrics, bootstrap objects and
  * the compaction loop — over one Storage. boot/ supplies storage, certificates and configuration.
  */
+import type { ResourceHandler } from './request/request-scope.js';
+import type { DashboardAssets } from './dashboard/dashboard-assets.js';
+import { WebSocketWatch } from './watch/websocket-watch.js';
 import { StatusError } from '../api/meta/status-error.js';
 import { decodeKubernetesProtobuf } from '../api/protobuf/kubernetes-protobuf.js';
 import { builtinSchemas } from '../api/schema/schema-registry.js';
@@ -102,6 +105,8 @@ export interface ControlPlaneConfig {
   readonly metricsApis?: readonly MetricsApiProvider[];
   /** Prometheus text of in-process components, appended to /metrics (ApiServerConfig.extraMetrics). */
   readonly extraMetrics?: () => Promise<string>;
+  /** The web dashboard's built files, served under /dashboard/; without it /dashboard/ answers 404. */
+  readonly dashboard?: DashboardAssets;
 }
 
 /** ControlPlane runs the API server. */
@@ -250,18 +255,23 @@ export class ControlPlane {
       ...(rbac ? { rules: (user: UserInfo, namespace: string) => rbac.subjectRules(user, namespace) } : {}),
     });
     this.#customMetrics = new CustomMetricsHandler({ next: reviews });
+    const resourceHandler: ResourceHandler = metricsApis.length > 0 ? new MetricsApiHandler({ providers: metricsApis, next: this.#customMetrics }) : this.#customMetrics;
     this.#server = new ApiServer({
       bindAddress: config.bindAddress,
       port: config.port,
       tls: config.tls,
       authenticators,
       authorizer,
-      resourceHandler: metricsApis.length > 0 ? new MetricsApiHandler({ providers: metricsApis, next: this.#customMetrics }) : this.#customMetrics,
-      upgradeHandler: new PodStreamProxy({
-        pods: () => dispatcher.storeFor('', 'pods'),
-        nodes: () => dispatcher.storeFor('', 'nodes'),
-        authorizer,
-        ...(kubeletClient ? { kubeletClient } : {}),
+      resourceHandler,
+      // Watches over WebSocket (browsers), then pods' exec/attach/portforward streams.
+      upgradeHandler: new WebSocketWatch({
+        resources: resourceHandler,
+        next: new PodStreamProxy({
+          pods: () => dispatcher.storeFor('', 'pods'),
+          nodes: () => dispatcher.storeFor('', 'nodes'),
+          authorizer,
+          ...(kubeletClient ? { kubeletClient } : {}),
+        }),
       }),
       discovery,
       openApi: openApiProvider,
@@ -279,6 +289,7 @@ export class ControlPlane {
       ...(config.extraMetrics ? { extraMetrics: config.extraMetrics } : {}),
       log: config.log,
       extraDocuments: issuerDiscoveryDocuments(signer),
+      ...(config.dashboard ? { dashboard: config.dashboard } : {}),
       ...(config.audit
         ? {
             audit: new Auditor({

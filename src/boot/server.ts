@@ -7,6 +7,7 @@
  * The node agent and scheduler join here in later issues, the same way. Shutdown runs in reverse: controllers stop
  * before the API server.
  */
+import { loadDashboard } from './dashboard.js';
 import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -100,6 +101,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     kubeletClient: { caPem: certs.ca.pem.certPem, certPem: certs.admin.certPem, keyPem: certs.admin.keyPem },
     metricsApis: [resourceMetrics],
     extraMetrics: async () => `${await CONTROLLER_METRICS.render()}${inProcess.scheduler ? renderSchedulerMetrics(inProcess.scheduler.scheduler) : ''}`,
+    ...(config.disable?.includes('dashboard') ? {} : { dashboard: loadDashboard() }),
   });
   let port: number;
   try {

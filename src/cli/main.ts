@@ -17,6 +17,7 @@ import { registerSnapshotCommand } from './commands/snapshot.js';
 import { registerConvertCommand } from './commands/convert.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerInstallServiceCommand } from './commands/install-service.js';
+import { registerDashboardCommand } from './commands/dashboard.js';
 
 /** run parses argv and runs the chosen command. */
 export async function run(argv: string[]): Promise<number> {
@@ -38,6 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   registerConvertCommand(program);
   registerLogsCommand(program);
   registerInstallServiceCommand(program);
+  registerDashboardCommand(program);
   program.command('test').description('Run the whole test suite (handled by the ./tkube launcher)').action(() => {
     throw new CliError('run the test suite with ./tkube test');
   });

@@ -212,7 +212,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--metrics-scrape-interval <duration>', 'how often pods annotated prometheus.io/scrape and ExternalMetricSources are scraped for custom and external metrics', parseDurationMs, 15_000)
     .option('--simulated-nodes <n>', 'run N simulated nodes (sim-0 …) in this process, for tests and demos', parseCount, 0)
     .option('--disable-scheduler', 'run no scheduler in this process', false)
-    .option('--disable <components>', 'packaged components not to run: ingress (the built-in Ingress controller), servicelb (the service load balancer), metrics-server (resource metrics for kubectl top) (repeatable, comma-separated)', collect, [])
+    .option('--disable <components>', 'packaged components not to run: ingress (the built-in Ingress controller), servicelb (the service load balancer), metrics-server (resource metrics for kubectl top), dashboard (the web dashboard under /dashboard/) (repeatable, comma-separated)', collect, [])
     .option('--metrics-resolution <duration>', 'how often the metrics server scrapes each kubelet for kubectl top', parseDurationMs, 15_000)
     .option('--ingress-http-port <port>', 'HTTP port of the built-in Ingress controller (0 = any free port)', parsePort, 80)
     .option('--ingress-https-port <port>', 'HTTPS port of the built-in Ingress controller (0 = any free port)', parsePort, 443)
@@ -261,13 +261,14 @@ const DISABLEABLE = new Map([
   ['traefik', 'ingress'],
   ['servicelb', 'servicelb'],
   ['metrics-server', 'metrics-server'],
+  ['dashboard', 'dashboard'],
 ]);
 
 /** parseDisable checks `--disable` and maps k3s's names onto ours. */
 function parseDisable(values: readonly string[]): string[] {
   return values.map((v) => {
     const c = DISABLEABLE.get(v.trim().toLowerCase());
-    if (!c) throw new CliError(`unknown component "${v}" for --disable (use ingress, servicelb or metrics-server)`);
+    if (!c) throw new CliError(`unknown component "${v}" for --disable (use ingress, servicelb, metrics-server or dashboard)`);
     return c;
   });
 }
