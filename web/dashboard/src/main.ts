@@ -11,6 +11,7 @@ import { TimeChart } from './chart.js';
 import { age, bytes, cores, nodeRoles, nodeStatus, podReady, podRestarts, podStatus, quantity } from './format.js';
 import { desiredAndReady, HPA_PATH, hpaMetric, WORKLOAD_KINDS } from './history.js';
 import { informerFor, keyOf, type Informer } from './informer.js';
+import { ExecTerminal } from './terminal.js';
 
 /** useInformer subscribes a component to a collection and returns its items (re-rendering on change). */
 function useInformer(path: string): { items: KubeObject[]; informer: Informer } {
@@ -92,20 +93,38 @@ function Pods(props: { filter: string }) {
 function PodDetail(props: { podKey: string }) {
   const { items } = useInformer('/api/v1/pods');
   const pod = items.find((p) => keyOf(p) === props.podKey);
+  const [ns = '', name = ''] = props.podKey.split('/');
+  const containers = ((pod?.spec?.['containers'] as { name: string }[] | undefined) ?? []).map((c) => c.name);
+  const [container, setContainer] = useState('');
   const [logs, setLogs] = useState('');
+  const shown = container || containers[0] || '';
   useEffect(() => {
-    const [ns, name] = props.podKey.split('/');
+    if (!shown) return;
+    setLogs('');
+    // Follow the log as it grows: the stream stays open until the view changes.
     const stop = new AbortController();
     void (async () => {
       try {
-        const text = await fetch(`/api/v1/namespaces/${ns ?? ''}/pods/${name ?? ''}/log?tailLines=200`, { headers: tokenHeaders(), signal: stop.signal });
-        setLogs(await text.text());
+        const res = await fetch(`/api/v1/namespaces/${ns}/pods/${name}/log?container=${encodeURIComponent(shown)}&tailLines=200&follow=true`, { headers: tokenHeaders(), signal: stop.signal });
+        if (!res.ok || !res.body) {
+          setLogs(`(${res.status}: ${(await res.text()).slice(0, 300)})`);
+          return;
+        }
+        const reader = res.body.getReader();
+        const decoder = new TextDecoder();
+        let text = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          text = (text + decoder.decode(value, { stream: true })).slice(-200_000);
+          setLogs(text);
+        }
       } catch {
-        // aborted or unreachable: the view shows what it has
+        // aborted, or the pod went away: the view keeps what it has
       }
     })();
     return () => stop.abort();
-  }, [props.podKey]);
+  }, [props.podKey, shown]);
   if (!pod) return html`<p>Pod ${props.podKey} not found.</p>`;
   return html`<section aria-labelledby="pod-h">
     <h2 id="pod-h">Pod ${props.podKey}</h2>
@@ -114,7 +133,12 @@ function PodDetail(props: { podKey: string }) {
       { label: 'CPU', series: `pod/${props.podKey}/cpu` },
       { label: 'memory', series: `pod/${props.podKey}/memory`, right: true },
     ]} />
-    <h3>Logs (last 200 lines)</h3><pre class="logs">${logs}</pre>
+    <h3>Logs (following)</h3>
+    <label>Container <select value=${shown} onChange=${(e: Event) => setContainer((e.target as HTMLSelectElement).value)}>
+      ${containers.map((c) => html`<option value=${c}>${c}</option>`)}
+    </select></label>
+    <pre class="logs" data-logs=${props.podKey}>${logs}</pre>
+    <${ExecTerminal} namespace=${ns} pod=${name} containers=${containers} />
     <h3>Object</h3><pre class="yaml">${JSON.stringify(pod, null, 2)}</pre>
   </section>`;
 }
