@@ -1,7 +1,7 @@
 /**
  * Runs the foundation benchmarks, one child process each, one after another.
  * Run: node --import tsx bench/run.ts [--only NAME[,NAME…]] (NAME: storage, etcd-storage, creates, list, watch, watch-latency, authz,
- * ssa, cold-start, join, scheduler-1000, scheduler-5000, rollout, pod-start, proxy-sync, proxy-stream, proxy-throughput, scale, dns)
+ * ssa, cold-start, join, scheduler-1000, scheduler-5000, rollout, pod-start, proxy-sync, proxy-stream, proxy-throughput, scale, dns, dashboard)
  *
  * Every benchmark measures its reference in the same run and reports a ratio; this runner adds the targets,
  * prints one JSON line per benchmark (its figures plus `checks`), then a human summary, and records them in
@@ -154,6 +154,16 @@ const BENCHMARKS: readonly Benchmark[] = [
     checks: [
       { label: 'DNS queries/s for Service names vs dnsmasq (hosts file)', path: 'qpsRatio', op: '>=', target: 0.5 },
       { label: 'DNS p99 for Service names vs dnsmasq p99', path: 'p99Ratio', op: '<=', target: 2 },
+    ],
+  },
+  {
+    // Issue 10: the web dashboard in headless Chromium (Debian's chromium), 1,000 pods.
+    name: 'dashboard', script: 'dashboard.ts', args: [], timeoutMs: 300_000,
+    checks: [
+      { label: 'dashboard first meaningful paint, 1,000 pods, p50 (ms)', path: 'firstPaintMs.p50', op: '<=', target: 1000 },
+      { label: 'pod creates/s the open page kept up with', path: 'changesPerSec', op: '>=', target: 100 },
+      { label: 'page caught up after the last create (ms)', path: 'catchUpMs', op: '<=', target: 1000 },
+      { label: 'JavaScript sent, gzipped (bytes)', path: 'jsGzipBytes', op: '<=', target: 300_000 },
     ],
   },
 ];
