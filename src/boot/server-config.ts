@@ -107,6 +107,12 @@ export interface ServerConfig {
   readonly defaultTolerationSeconds?: { readonly notReady?: number; readonly unreachable?: number };
   /** `--node-monitor-grace-period`: how long a node may stay silent before it is marked Unknown. @default 40 s */
   readonly nodeMonitorGracePeriodMs?: number;
+  /** `--horizontal-pod-autoscaler-sync-period`: how often every HPA is evaluated. @default 15 s */
+  readonly horizontalPodAutoscalerSyncPeriodMs?: number;
+  /** `--horizontal-pod-autoscaler-downscale-stabilization`: the default scale-down stabilization window. @default 5 min */
+  readonly horizontalPodAutoscalerDownscaleStabilizationMs?: number;
+  /** `--horizontal-pod-autoscaler-tolerance`: the ratio band around the target that does not scale. @default 0.1 */
+  readonly horizontalPodAutoscalerTolerance?: number;
   /** `--authorization-mode`: RBAC (with the Node authorizer) or AlwaysAllow. @default "RBAC" */
   readonly authorizationMode?: 'RBAC' | 'AlwaysAllow';
   /** `--enable-admission-plugins`: plugins to run besides the default set (upstream names). */

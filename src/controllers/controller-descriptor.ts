@@ -40,6 +40,12 @@ export interface ControllerSettings {
   readonly clusterSigning?: { readonly certPem: string; readonly keyPem: string };
   /** The longest validity csrsigning gives (`--cluster-signing-duration`). @default one year */
   readonly clusterSigningDurationMs?: number;
+  /** How often every HPA is evaluated (`--horizontal-pod-autoscaler-sync-period`). @default 15 s */
+  readonly horizontalPodAutoscalerSyncPeriodMs?: number;
+  /** The scale-down stabilization window of HPAs without behavior.scaleDown.stabilizationWindowSeconds (`--horizontal-pod-autoscaler-downscale-stabilization`). @default 5 min */
+  readonly horizontalPodAutoscalerDownscaleStabilizationMs?: number;
+  /** The usage ratio band around 1 within which the HPA does not scale (`--horizontal-pod-autoscaler-tolerance`). @default 0.1 */
+  readonly horizontalPodAutoscalerTolerance?: number;
 }
 
 /** ControllerDescriptor describes one controller of the table. */

@@ -20,6 +20,18 @@ function parseDurationMs(value: string): number {
   return Math.max(1, Math.round(nanos / 1e6));
 }
 
+function parseDurationOrZeroMs(value: string): number {
+  const nanos = parseGoDuration(value);
+  if (nanos === undefined || nanos < 0) throw new CliError(`invalid duration "${value}": want a duration like 5m, 30s or 0s`);
+  return Math.round(nanos / 1e6);
+}
+
+function parseTolerance(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new CliError(`invalid tolerance "${value}": want a ratio from 0 to below 1, like 0.1`);
+  return n;
+}
+
 function parseCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new CliError(`invalid count "${value}": want a whole number`);
@@ -80,6 +92,9 @@ export interface ServerFlags {
   defaultNotReadyTolerationSeconds: number;
   defaultUnreachableTolerationSeconds: number;
   nodeMonitorGracePeriod: number;
+  horizontalPodAutoscalerSyncPeriod: number;
+  horizontalPodAutoscalerDownscaleStabilization: number;
+  horizontalPodAutoscalerTolerance: number;
   simulatedNodes: number;
   disableScheduler: boolean;
   disable: string[];
@@ -144,6 +159,9 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     authorizationMode: f.authorizationMode,
     defaultTolerationSeconds: { notReady: f.defaultNotReadyTolerationSeconds, unreachable: f.defaultUnreachableTolerationSeconds },
     nodeMonitorGracePeriodMs: f.nodeMonitorGracePeriod,
+    horizontalPodAutoscalerSyncPeriodMs: f.horizontalPodAutoscalerSyncPeriod,
+    horizontalPodAutoscalerDownscaleStabilizationMs: f.horizontalPodAutoscalerDownscaleStabilization,
+    horizontalPodAutoscalerTolerance: f.horizontalPodAutoscalerTolerance,
     simulatedNodes: f.simulatedNodes,
     disableScheduler: f.disableScheduler,
     disable: parseDisable(f.disable),
@@ -205,6 +223,9 @@ export function addServerFlags(cmd: Command): Command {
     .option('--default-not-ready-toleration-seconds <n>', 'seconds new pods tolerate a not-ready node before eviction', parseCount, 300)
     .option('--default-unreachable-toleration-seconds <n>', 'seconds new pods tolerate an unreachable node before eviction', parseCount, 300)
     .option('--node-monitor-grace-period <duration>', 'how long a node may miss heartbeats before it is marked Unknown', parseDurationMs, 40_000)
+    .option('--horizontal-pod-autoscaler-sync-period <duration>', 'how often every HorizontalPodAutoscaler is evaluated', parseDurationMs, 15_000)
+    .option('--horizontal-pod-autoscaler-downscale-stabilization <duration>', 'how far back the HPA looks for a higher recommendation before scaling down', parseDurationOrZeroMs, 300_000)
+    .option('--horizontal-pod-autoscaler-tolerance <ratio>', 'the HPA does not scale while the usage ratio is within 1 ± this', parseTolerance, 0.1)
     .option('--simulated-nodes <n>', 'run N simulated nodes (sim-0 …) in this process, for tests and demos', parseCount, 0)
     .option('--disable-scheduler', 'run no scheduler in this process', false)
     .option('--disable <components>', 'packaged components not to run: ingress (the built-in Ingress controller), servicelb (the service load balancer) (repeatable, comma-separated)', collect, [])
