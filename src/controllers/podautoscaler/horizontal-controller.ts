@@ -96,7 +96,8 @@ export class HorizontalReconciler implements Reconciler {
     const namespace = hpa.metadata?.namespace ?? '';
     if (!spec) return;
     const ref = spec.scaleTargetRef;
-    const status: HorizontalPodAutoscalerStatus = hpa.status ?? { desiredReplicas: 0 };
+    // desiredReplicas is a required field (upstream writes 0 until a decision is made).
+    const status: HorizontalPodAutoscalerStatus = { ...hpa.status, desiredReplicas: hpa.status?.desiredReplicas ?? 0 };
     hpa.status = status;
 
     const target = await this.#api.getScale(namespace, ref);
