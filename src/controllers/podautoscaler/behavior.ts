@@ -151,7 +151,8 @@ export class Normalizer {
     let max = desired;
     let old: Recommendation | undefined;
     for (const r of recs) {
-      if (r.at < cutoff) old = r;
+      // A sample exactly at the cutoff is outside the window (as in the behavior path's strict "after").
+      if (r.at <= cutoff) old = r;
       else if (r.replicas > max) max = r.replicas;
     }
     if (old) Object.assign(old, { replicas: desired, at: now });
