@@ -85,10 +85,13 @@ export class HorizontalReconciler implements Reconciler {
     // Informer objects are shared: work on a copy.
     const hpa = structuredClone({ ...cached, apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' }) as HorizontalPodAutoscaler;
     if (hpa.metadata?.deletionTimestamp) return;
+    const started = this.#now();
     const original = JSON.stringify(hpa.status ?? {});
     await this.#reconcile(key, hpa);
     if (JSON.stringify(hpa.status ?? {}) !== original) await this.#api.updateStatus(hpa);
-    return { requeueAfterMs: this.#syncPeriodMs };
+    // The next look is one period after this one began (not ended), so metric reads stay one period apart and a
+    // change waits at most one period however long reads and writes take.
+    return { requeueAfterMs: Math.max(0, this.#syncPeriodMs - (this.#now() - started)) };
   }
 
   async #reconcile(key: string, hpa: HorizontalPodAutoscaler): Promise<void> {
