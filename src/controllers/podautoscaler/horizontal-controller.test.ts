@@ -386,7 +386,8 @@ describe('ResourceResolver', () => {
     const cm = await r.resolve('v1', 'ConfigMap');
     assert.ok(cm.ok && !cm.value.hasScale);
     assert.equal((await r.resolve('v1', 'Gadget')).ok, false);
-    assert.equal((await r.resolve('', 'Gadget')).ok, false);
+    assert.equal((await r.resolve('', 'ReplicationController')).ok, true);
+    assert.equal((await r.resolve('apps/v1/x', 'Gadget')).ok, false);
     // Misses are not looked up again before the refresh interval.
     const before = reads.length;
     await r.resolve('v1', 'Gadget');

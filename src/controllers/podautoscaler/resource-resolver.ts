@@ -41,9 +41,10 @@ export class ResourceResolver {
 
   /** resolve finds the resource of `kind` in `apiVersion` ("apps/v1", "v1", "example.com/v1"). */
   async resolve(apiVersion: string | undefined, kind: string): Promise<Result<ResolvedResource>> {
-    const gv = apiVersion ?? '';
+    // An empty apiVersion parses as the core group upstream (an RC reference written without one still works).
+    const gv = apiVersion === undefined || apiVersion === '' ? 'v1' : apiVersion;
     const parts = gv.split('/');
-    if (gv === '' || parts.length > 2 || parts.some((p) => p === '')) return failed(`unexpected GroupVersion string: ${gv}`);
+    if (parts.length > 2 || parts.some((p) => p === '')) return failed(`unexpected GroupVersion string: ${gv}`);
     const group = parts.length === 2 ? (parts[0] ?? '') : '';
     const version = parts.length === 2 ? (parts[1] ?? '') : (parts[0] ?? '');
     let cached = this.#docs.get(gv);
