@@ -138,6 +138,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         horizontalPodAutoscalerSyncPeriodMs: config.horizontalPodAutoscalerSyncPeriodMs,
         horizontalPodAutoscalerDownscaleStabilizationMs: config.horizontalPodAutoscalerDownscaleStabilizationMs,
         horizontalPodAutoscalerTolerance: config.horizontalPodAutoscalerTolerance,
+        horizontalPodAutoscalerCpuInitializationPeriodMs: config.horizontalPodAutoscalerCpuInitializationPeriodMs,
+        horizontalPodAutoscalerInitialReadinessDelayMs: config.horizontalPodAutoscalerInitialReadinessDelayMs,
         clusterCidr: config.clusterCidr,
         rootCAPem: certs.ca.pem.certPem,
         clusterSigning: certs.ca.pem,

@@ -46,6 +46,10 @@ export interface ControllerSettings {
   readonly horizontalPodAutoscalerDownscaleStabilizationMs?: number;
   /** The usage ratio band around 1 within which the HPA does not scale (`--horizontal-pod-autoscaler-tolerance`). @default 0.1 */
   readonly horizontalPodAutoscalerTolerance?: number;
+  /** How long after a pod starts its CPU samples are trusted only if taken while ready (`--horizontal-pod-autoscaler-cpu-initialization-period`). @default 5 min */
+  readonly horizontalPodAutoscalerCpuInitializationPeriodMs?: number;
+  /** How long after start a not-ready pod counts as still starting (`--horizontal-pod-autoscaler-initial-readiness-delay`). @default 30 s */
+  readonly horizontalPodAutoscalerInitialReadinessDelayMs?: number;
 }
 
 /** ControllerDescriptor describes one controller of the table. */

@@ -95,6 +95,8 @@ export interface ServerFlags {
   horizontalPodAutoscalerSyncPeriod: number;
   horizontalPodAutoscalerDownscaleStabilization: number;
   horizontalPodAutoscalerTolerance: number;
+  horizontalPodAutoscalerCpuInitializationPeriod: number;
+  horizontalPodAutoscalerInitialReadinessDelay: number;
   simulatedNodes: number;
   disableScheduler: boolean;
   disable: string[];
@@ -162,6 +164,8 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     horizontalPodAutoscalerSyncPeriodMs: f.horizontalPodAutoscalerSyncPeriod,
     horizontalPodAutoscalerDownscaleStabilizationMs: f.horizontalPodAutoscalerDownscaleStabilization,
     horizontalPodAutoscalerTolerance: f.horizontalPodAutoscalerTolerance,
+    horizontalPodAutoscalerCpuInitializationPeriodMs: f.horizontalPodAutoscalerCpuInitializationPeriod,
+    horizontalPodAutoscalerInitialReadinessDelayMs: f.horizontalPodAutoscalerInitialReadinessDelay,
     simulatedNodes: f.simulatedNodes,
     disableScheduler: f.disableScheduler,
     disable: parseDisable(f.disable),
@@ -226,6 +230,8 @@ export function addServerFlags(cmd: Command): Command {
     .option('--horizontal-pod-autoscaler-sync-period <duration>', 'how often every HorizontalPodAutoscaler is evaluated', parseDurationMs, 15_000)
     .option('--horizontal-pod-autoscaler-downscale-stabilization <duration>', 'how far back the HPA looks for a higher recommendation before scaling down', parseDurationOrZeroMs, 300_000)
     .option('--horizontal-pod-autoscaler-tolerance <ratio>', 'the HPA does not scale while the usage ratio is within 1 ± this', parseTolerance, 0.1)
+    .option('--horizontal-pod-autoscaler-cpu-initialization-period <duration>', 'how long after a pod starts the HPA uses its CPU samples only if taken while ready', parseDurationOrZeroMs, 300_000)
+    .option('--horizontal-pod-autoscaler-initial-readiness-delay <duration>', 'how long after start a not-ready pod counts as still starting for the HPA', parseDurationOrZeroMs, 30_000)
     .option('--simulated-nodes <n>', 'run N simulated nodes (sim-0 …) in this process, for tests and demos', parseCount, 0)
     .option('--disable-scheduler', 'run no scheduler in this process', false)
     .option('--disable <components>', 'packaged components not to run: ingress (the built-in Ingress controller), servicelb (the service load balancer) (repeatable, comma-separated)', collect, [])

@@ -376,6 +376,8 @@ export function newHorizontalController(ctx: ControllerContext, options: Horizon
     now,
     pods: (namespace, selector) => pods.store.byIndex(NAMESPACE_INDEX, namespace).filter((p) => selector.matches(p.metadata?.labels)),
     tolerance: settings.horizontalPodAutoscalerTolerance,
+    cpuInitializationPeriodMs: settings.horizontalPodAutoscalerCpuInitializationPeriodMs,
+    initialReadinessDelayMs: settings.horizontalPodAutoscalerInitialReadinessDelayMs,
   });
   const normalizer = new Normalizer({ now, downscaleStabilizationMs: settings.horizontalPodAutoscalerDownscaleStabilizationMs });
   const controller = new Controller({
