@@ -27,6 +27,8 @@ class FakeApi implements AutoscalerApi {
   readonly events: string[] = [];
   readonly scaleWrites: number[] = [];
   status: HorizontalPodAutoscaler['status'];
+  /** When set, scale writes fail with this message. */
+  writeFailure: string | undefined;
 
   setScale(kind: string, name: string, replicas: number, selector = 'app=web'): void {
     this.scales.set(`${kind}/${name}`, { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name, namespace: 'default' }, spec: { replicas }, status: { replicas, selector } });
@@ -45,6 +47,7 @@ class FakeApi implements AutoscalerApi {
   updateScale(_ns: string, target: ScaleTarget, replicas: number): Promise<Result<void>> {
     const s = [...this.scales.values()].find((v) => v.metadata?.name === target.scale.metadata?.name);
     if (!s) return Promise.resolve(failed('gone'));
+    if (this.writeFailure !== undefined) return Promise.resolve(failed(this.writeFailure));
     s.spec = { replicas };
     s.status = { ...s.status, replicas };
     this.scaleWrites.push(replicas);
@@ -347,6 +350,39 @@ describe('HorizontalReconciler', () => {
     setCpu(h, 200);
     await h.sync();
     assert.equal(h.api.replicas('ReplicationController'), 4);
+  });
+
+  it('holds a scale-up for the scale-up stabilization window', async () => {
+    const h = harness({ behavior: { scaleUp: { stabilizationWindowSeconds: 60 } } }, 2);
+    setCpu(h, 100);
+    await h.sync();
+    setCpu(h, 200);
+    h.clock.advance(15_000);
+    await h.sync();
+    assert.deepEqual(h.api.scaleWrites, [], 'the lowest recommendation of the last 60 s was 2');
+    assert.equal(h.condition('AbleToScale'), 'True ScaleUpStabilized');
+    h.clock.advance(61_000);
+    await h.sync();
+    assert.equal(h.api.replicas(), 4);
+  });
+
+  it('reports a failed scale write as FailedRescale / FailedUpdateScale', async () => {
+    const h = harness({}, 2);
+    h.api.writeFailure = 'Operation cannot be fulfilled: the object has been modified';
+    setCpu(h, 200);
+    await h.sync();
+    assert.equal(h.condition('AbleToScale'), 'False FailedUpdateScale');
+    assert.deepEqual(h.api.events, ['Warning FailedRescale New size: 4; reason: cpu resource utilization (percentage of request) above target; error: Operation cannot be fulfilled: the object has been modified']);
+    assert.equal(h.api.status?.lastScaleTime, undefined);
+  });
+
+  it('reads one container for ContainerResource metrics', async () => {
+    const metric: MetricSpec = { type: 'ContainerResource', containerResource: { name: 'cpu', container: 'c', target: { type: 'Utilization', averageUtilization: 100 } } };
+    const h = harness({ metrics: [metric] }, 2);
+    setCpu(h, 150);
+    await h.sync();
+    assert.equal(h.api.replicas(), 3);
+    assert.deepEqual(h.api.status?.currentMetrics, [{ type: 'ContainerResource', containerResource: { name: 'cpu', container: 'c', current: { averageUtilization: 150, averageValue: '150m' } } }]);
   });
 
   it('uses Pods and Object metrics', async () => {
