@@ -124,7 +124,7 @@ void describe('horizontal pod autoscaler', () => {
       return condition(h, 'ScalingActive')?.reason === 'FailedGetResourceMetric' ? h : undefined;
     });
     assert.equal(condition(failing, 'ScalingActive')?.status, 'False');
-    assert.match(condition(failing, 'ScalingActive')?.message ?? '', /^the HPA was unable to compute the replica count: failed to get cpu utilization: unable to get metrics for resource cpu: unable to fetch metrics from resource metrics API: /);
+    assert.match(condition(failing, 'ScalingActive')?.message ?? '', /^the HPA was unable to compute the replica count: failed to get cpu utilization: unable to get metrics for resource cpu: unable to fetch metrics from resource metrics API: the server could not find the requested resource \(get pods\.metrics\.k8s\.io\)$/);
     assert.equal(condition(failing, 'AbleToScale')?.reason, 'SucceededGetScale');
     assert.equal(failing.status?.currentReplicas, 2);
 

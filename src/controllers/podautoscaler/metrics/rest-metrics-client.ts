@@ -9,6 +9,7 @@
  */
 import type { LabelSelector } from '../../../api/meta/labels.js';
 import { parseGoDuration } from '../../../api/protobuf/go-duration.js';
+import { ApiError } from '../../../client/api-error.js';
 import type { RestClient } from '../../../client/rest-client.js';
 import { toMilli } from '../quantity.js';
 import type { ResourceResolver } from '../resource-resolver.js';
@@ -42,8 +43,10 @@ function query(params: Record<string, string>): string {
   return s === '' ? '' : `?${s}`;
 }
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+/** message words a failed read as client-go does: a 404 names what was asked for, "(get pods.metrics.k8s.io)". */
+function message(err: unknown, what?: string): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return what !== undefined && err instanceof ApiError && err.code === 404 ? `${text} (get ${what})` : text;
 }
 
 function time(ts: string | undefined): number {
@@ -66,7 +69,7 @@ export class RestMetricsClient implements MetricsClient {
     try {
       doc = (await this.#client.getPath(`${RESOURCE_API}/namespaces/${enc(namespace)}/pods${query({ labelSelector: selector.toString() })}`)) as PodMetricsDoc;
     } catch (err) {
-      return failed(`unable to fetch metrics from resource metrics API: ${message(err)}`);
+      return failed(`unable to fetch metrics from resource metrics API: ${message(err, 'pods.metrics.k8s.io')}`);
     }
     const items = doc.items ?? [];
     if (items.length === 0) return failed('no metrics returned from resource metrics API');
@@ -146,7 +149,7 @@ export class RestMetricsClient implements MetricsClient {
     try {
       doc = (await this.#client.getPath(`${EXTERNAL_API}/namespaces/${enc(namespace)}/${enc(metricName)}${query({ labelSelector: metricSelector.toString() })}`)) as ExternalMetricValueListDoc;
     } catch (err) {
-      return failed(`unable to fetch metrics from external metrics API: ${message(err)}`);
+      return failed(`unable to fetch metrics from external metrics API: ${message(err, `${metricName}.external.metrics.k8s.io`)}`);
     }
     const items = doc.items ?? [];
     if (items.length === 0) return failed('no metrics returned from external metrics API');
