@@ -1,7 +1,7 @@
 /**
  * Runs the foundation benchmarks, one child process each, one after another.
  * Run: node --import tsx bench/run.ts [--only NAME[,NAME…]] (NAME: storage, etcd-storage, creates, list, watch, watch-latency, authz,
- * ssa, cold-start, join, scheduler-1000, scheduler-5000, rollout, pod-start, proxy-sync, proxy-stream, proxy-throughput, scale, dns, dashboard)
+ * ssa, cold-start, join, scheduler-1000, scheduler-5000, rollout, pod-start, proxy-sync, proxy-stream, proxy-throughput, scale, dns, dashboard, hpa-reaction)
  *
  * Every benchmark measures its reference in the same run and reports a ratio; this runner adds the targets,
  * prints one JSON line per benchmark (its figures plus `checks`), then a human summary, and records them in
@@ -109,6 +109,11 @@ const BENCHMARKS: readonly Benchmark[] = [
   {
     name: 'rollout', script: 'rollout.ts', args: ['--replicas', '1000', '--nodes', '50'], timeoutMs: 1_800_000,
     checks: [],
+  },
+  {
+    // Issue 10: metric crossing its target → new replica count written, against one sync period (scrape interval 0).
+    name: 'hpa-reaction', script: 'hpa-reaction.ts', args: ['--sync-period-ms', '5000', '--trials', '10'], timeoutMs: 300_000,
+    checks: [{ label: 'HPA reaction max / sync period (write included)', path: 'maxOverSyncPeriod', op: '<=', target: 1.05 }],
   },
   {
     // Issue 6: a real runc node in the server (root, runc, busybox-static; containerd for the ctr reference).

@@ -112,6 +112,16 @@ export interface ServerConfig {
   readonly nodeMonitorGracePeriodMs?: number;
   /** `--metrics-scrape-interval`: how often annotated pods and ExternalMetricSources are scraped. @default 15 s */
   readonly metricsScrapeIntervalMs?: number;
+  /** `--horizontal-pod-autoscaler-sync-period`: how often every HPA is evaluated. @default 15 s */
+  readonly horizontalPodAutoscalerSyncPeriodMs?: number;
+  /** `--horizontal-pod-autoscaler-downscale-stabilization`: the default scale-down stabilization window. @default 5 min */
+  readonly horizontalPodAutoscalerDownscaleStabilizationMs?: number;
+  /** `--horizontal-pod-autoscaler-tolerance`: the ratio band around the target that does not scale. @default 0.1 */
+  readonly horizontalPodAutoscalerTolerance?: number;
+  /** `--horizontal-pod-autoscaler-cpu-initialization-period`. @default 5 min */
+  readonly horizontalPodAutoscalerCpuInitializationPeriodMs?: number;
+  /** `--horizontal-pod-autoscaler-initial-readiness-delay`. @default 30 s */
+  readonly horizontalPodAutoscalerInitialReadinessDelayMs?: number;
   /** `--authorization-mode`: RBAC (with the Node authorizer) or AlwaysAllow. @default "RBAC" */
   readonly authorizationMode?: 'RBAC' | 'AlwaysAllow';
   /** `--enable-admission-plugins`: plugins to run besides the default set (upstream names). */

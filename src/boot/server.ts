@@ -163,6 +163,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       log: log.child('controller-manager'),
       settings: {
         nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs,
+        horizontalPodAutoscalerSyncPeriodMs: config.horizontalPodAutoscalerSyncPeriodMs,
+        horizontalPodAutoscalerDownscaleStabilizationMs: config.horizontalPodAutoscalerDownscaleStabilizationMs,
+        horizontalPodAutoscalerTolerance: config.horizontalPodAutoscalerTolerance,
+        horizontalPodAutoscalerCpuInitializationPeriodMs: config.horizontalPodAutoscalerCpuInitializationPeriodMs,
+        horizontalPodAutoscalerInitialReadinessDelayMs: config.horizontalPodAutoscalerInitialReadinessDelayMs,
         clusterCidr: config.clusterCidr,
         rootCAPem: certs.ca.pem.certPem,
         clusterSigning: certs.ca.pem,

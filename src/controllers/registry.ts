@@ -15,6 +15,7 @@ import { DEPLOYMENT_CONTROLLER } from './deployment/deployment-controller.js';
 import { ENDPOINTS_CONTROLLER } from './endpoints/endpoints-controller.js';
 import { ENDPOINTSLICE_CONTROLLER } from './endpoints/endpointslice-controller.js';
 import { GARBAGE_COLLECTOR_CONTROLLER } from './garbage-collector/garbage-collector.js';
+import { HORIZONTAL_POD_AUTOSCALER_CONTROLLER } from './podautoscaler/horizontal-controller.js';
 import { JOB_CONTROLLER } from './job/job-controller.js';
 import { NAMESPACE_CONTROLLER } from './namespace-controller.js';
 import { NODE_LIFECYCLE_CONTROLLER } from './nodelifecycle/node-lifecycle-controller.js';
@@ -44,6 +45,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   CRONJOB_CONTROLLER,
   STATEFULSET_CONTROLLER,
   DAEMONSET_CONTROLLER,
+  HORIZONTAL_POD_AUTOSCALER_CONTROLLER,
   NODE_LIFECYCLE_CONTROLLER,
   DISRUPTION_CONTROLLER,
   POD_GC_CONTROLLER,
