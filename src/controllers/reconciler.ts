@@ -5,13 +5,28 @@
  *
  *   - resolves with nothing: done until the next event about this key;
  *   - resolves with `requeueAfterMs`: look again after that long (e.g. content still being deleted);
- *   - throws: retried with per-key exponential backoff (5 ms → 1000 s).
+ *   - resolves with `requeue: true`: look again after the per-key backoff (as a failure, without the log line);
+ *   - throws: retried with per-key exponential backoff (5 ms → 1000 s);
+ *   - throws a TerminalError: not retried (the input is wrong, not the moment); reported once.
  */
 
 /** ReconcileResult asks for a timed recheck. */
 export interface ReconcileResult {
   /** Reconcile the key again after this many milliseconds. */
   readonly requeueAfterMs?: number;
+  /** Reconcile the key again after the rate limiter's backoff (ignored when requeueAfterMs is set). */
+  readonly requeue?: boolean;
+}
+
+/**
+ * TerminalError is a failure that retrying cannot fix (an invalid spec, an object owned by someone else): the
+ * controller forgets the key instead of backing off, until the next event about it.
+ */
+export class TerminalError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TerminalError';
+  }
 }
 
 /** Reconciler converges one key (`namespace/name`, or `name` for cluster-scoped objects). */
