@@ -30,6 +30,7 @@ import { startIngress, type RunningIngress } from './ingress.js';
 import { clusterDnsAddressOf, startClusterDns, type RunningClusterDns } from './cluster-dns.js';
 import { publishClusterInfo } from './cluster-info.js';
 import { defaultHostIPv4 } from './host-address.js';
+import { OperatorHost } from './operator-host.js';
 
 /** RunningServer is a started server. */
 export interface RunningServer {
@@ -149,6 +150,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await storage.close();
     throw err;
   }
+  // Operators (`--operator`) run like the built-in controllers: an admin client over loopback, their own informers.
+  // A broken operator file is logged by the host and never stops the server.
+  const operatorClient = componentClient('tkube-operator');
+  const operators = config.operators && config.operators.length > 0 ? new OperatorHost({ paths: config.operators, rest: operatorClient, log: log.child('operators') }) : undefined;
+  await operators?.start();
   // The Ingress controller serves on this host; a port it cannot bind (in use, or < 1024 without root) is
   // reported and the rest of the server runs on, as a crashed ingress controller pod would leave k3s running.
   const ingressClient = componentClient('tkube-ingress-controller');
@@ -185,6 +191,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     } catch (err) {
       await scheduler?.stop();
       await ingress?.stop();
+      await operators?.stop();
+      operatorClient.close();
       await controllers.stop();
       for (const c of [schedulerClient, agentClient, controllerClient, ingressClient]) c.close();
       await stopInformers();
@@ -226,6 +234,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       await agent?.stop();
       await scheduler?.stop();
       await ingress?.stop();
+      await operators?.stop();
+      operatorClient.close();
       await controllers.stop();
       for (const c of [schedulerClient, agentClient, controllerClient, kubeletClient, ingressClient]) c.close();
       await stopInformers();
@@ -275,6 +285,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       schedulerClient.close();
       await ingress?.stop();
       ingressClient.close();
+      await operators?.stop();
+      operatorClient.close();
       await controllers.stop();
       controllerClient.close();
       await stopInformers();

@@ -14,6 +14,7 @@ import { registerDevClusterCommands } from './commands/dev-cluster.js';
 import { registerJoinCommand } from './commands/join.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerSnapshotCommand } from './commands/snapshot.js';
+import { registerOperatorCommand } from './commands/operator.js';
 
 /** run parses argv and runs the chosen command. */
 export async function run(argv: string[]): Promise<number> {
@@ -32,6 +33,7 @@ export async function run(argv: string[]): Promise<number> {
   registerInitCommand(program);
   registerJoinCommand(program);
   registerSnapshotCommand(program);
+  registerOperatorCommand(program);
   program.command('test').description('Run the whole test suite (handled by the ./tkube launcher)').action(() => {
     throw new CliError('run the test suite with ./tkube test');
   });

@@ -7,7 +7,7 @@ import type { Clock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import type { RateLimiter } from '../base/queue/rate-limiter.js';
 import { WorkQueue } from '../base/queue/work-queue.js';
-import { TerminalError, type Reconciler } from './reconciler.js';
+import { isTerminalError, type Reconciler, type TerminalError } from './reconciler.js';
 
 /** ControllerConfig constructs a Controller. */
 export interface ControllerConfig {
@@ -77,7 +77,7 @@ export class Controller {
           if (result?.requeueAfterMs !== undefined) this.#queue.addAfter(key, result.requeueAfterMs);
         }
       } catch (err) {
-        if (err instanceof TerminalError) {
+        if (isTerminalError(err)) {
           this.#queue.forget(key);
           this.#log.error('Reconcile failed terminally; not retrying', { key, error: err.message });
           try {

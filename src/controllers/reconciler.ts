@@ -10,6 +10,8 @@
  *   - throws a TerminalError: not retried (the input is wrong, not the moment); reported once.
  */
 
+const TERMINAL = Symbol.for('tkube.TerminalError');
+
 /** ReconcileResult asks for a timed recheck. */
 export interface ReconcileResult {
   /** Reconcile the key again after this many milliseconds. */
@@ -23,10 +25,18 @@ export interface ReconcileResult {
  * controller forgets the key instead of backing off, until the next event about it.
  */
 export class TerminalError extends Error {
+  /** A brand instead of `instanceof`: an operator file may load its own copy of this module (tsx reloads do). */
+  readonly [TERMINAL] = true;
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'TerminalError';
   }
+}
+
+/** isTerminalError tells whether `err` is a TerminalError from any copy of this module. */
+export function isTerminalError(err: unknown): err is TerminalError {
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[TERMINAL] === true;
 }
 
 /** Reconciler converges one key (`namespace/name`, or `name` for cluster-scoped objects). */

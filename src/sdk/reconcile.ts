@@ -6,7 +6,7 @@
  */
 import type { ReconcileResult } from '../controllers/reconciler.js';
 
-export { TerminalError, type ReconcileResult } from '../controllers/reconciler.js';
+export { TerminalError, isTerminalError, type ReconcileResult } from '../controllers/reconciler.js';
 
 /** ReconcileRequest names the object to converge. */
 export interface ReconcileRequest {
