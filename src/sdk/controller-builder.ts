@@ -38,7 +38,7 @@ export type MapFunc = (obj: KubeObject) => ReadonlyArray<string | ObjectKey>;
 export interface ControllerHost {
   readonly clock: Clock;
   readonly log: Logger;
-  readonly events: EventRecorder;
+  readonly events: Pick<EventRecorder, 'record'>;
   informerFor<T extends KubeObject>(kind: Kind): SharedInformer<T>;
   addController(controller: SdkController): void;
 }
