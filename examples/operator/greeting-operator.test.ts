@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Kinds, type Manager } from '../../src/sdk/index.js';
 import { eventually, startTestEnvironment, type TestEnvironment } from '../../src/sdk/testing/index.js';
-import setup, { FINALIZER, configMapName, type Greeting } from './greeting-operator.js';
+import { FINALIZER, configMapName, setup, type Greeting } from './greeting-operator.js';
 
 let env: TestEnvironment;
 let manager: Manager;

@@ -81,7 +81,7 @@ async function installGreetingCRD(manager: Manager): Promise<Kind> {
 }
 
 /** setup is what the operator host calls: install the CRD, build the controller. */
-export default async function setup(manager: Manager): Promise<void> {
+export async function setup(manager: Manager): Promise<void> {
   const GreetingKind = await installGreetingCRD(manager);
   const client = manager.client;
 

@@ -15,7 +15,7 @@ import type { Logger } from '../base/log/logger.js';
 import type { RestClient } from '../client/rest-client.js';
 import type { LeaderGate } from '../sdk/leader-gate.js';
 import { Manager } from '../sdk/manager.js';
-import { setupOf } from '../sdk/operator-module.js';
+import { operatorNameOf, setupOf } from '../sdk/operator-module.js';
 
 /** OperatorHostConfig constructs an OperatorHost. */
 export interface OperatorHostConfig {
@@ -169,7 +169,7 @@ export class OperatorHost {
     }
     const setup = setupOf(mod);
     if (!setup) {
-      slot.lastError = 'the module exports no setup function (export default function setup(manager) { … })';
+      slot.lastError = 'the module exports no setup function (export function setup(manager) { … })';
       log.error('Cannot load operator', { path: slot.path, error: slot.lastError });
       return;
     }
@@ -178,8 +178,7 @@ export class OperatorHost {
       await slot.manager.stop();
       slot.manager = undefined;
     }
-    const declared = (mod as { name?: unknown }).name;
-    const name = typeof declared === 'string' && declared !== '' ? declared : basename(slot.path, extname(slot.path));
+    const name = operatorNameOf(mod) ?? basename(slot.path, extname(slot.path));
     const manager = new Manager({
       rest: this.#config.rest,
       name,

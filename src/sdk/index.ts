@@ -1,5 +1,5 @@
 /**
- * tkube's operator SDK (controller-runtime's shape). Write an operator as a module whose default export builds
+ * tkube's operator SDK (controller-runtime's shape). Write an operator as a module whose `setup` export builds
  * controllers on a Manager; run it in the server (`tkube server --operator PATH`) or on its own
  * (`tkube operator run PATH`); test it with `startTestEnvironment` from `src/sdk/testing/`. See docs/operators.md.
  */
@@ -13,5 +13,5 @@ export { addFinalizer, removeFinalizer, hasFinalizer, ensureFinalizer, releaseFi
 export { setStatusCondition, findStatusCondition, removeStatusCondition, isStatusConditionTrue, type Condition, type NewCondition } from './conditions.js';
 export { setControllerReference, setOwnerReference, controllerOf, AlreadyOwnedError } from './owner-references.js';
 export { installCRD, crdObject, type CrdSpec, type CrdVersion, type PrinterColumn } from './crd.js';
-export { setupOf, type OperatorModule, type OperatorSetup } from './operator-module.js';
+export { setupOf, operatorNameOf, type OperatorModule, type OperatorSetup } from './operator-module.js';
 export type { KubeObject, ObjectMeta, OwnerReference } from '../api/meta/types.js';

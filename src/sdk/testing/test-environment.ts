@@ -4,7 +4,7 @@
  *
  *   const env = await startTestEnvironment();
  *   const manager = env.newManager();
- *   await setup(manager);            // the operator module's default export
+ *   await setup(manager);            // the operator module's setup export
  *   await manager.start();
  *   ... drive it with env.client, assert with eventually(...)
  *   await env.stop();                // stops every manager made here, the server, and removes its temp dir
