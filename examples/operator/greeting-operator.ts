@@ -14,6 +14,7 @@
 import {
   Kinds,
   TerminalError,
+  generationChanged,
   installCRD,
   ensureFinalizer,
   hasFinalizer,
@@ -88,6 +89,8 @@ export async function setup(manager: Manager): Promise<void> {
   manager
     .controller('greeting')
     .for(GreetingKind)
+    // Our own status writes do not bump metadata.generation: without this filter each would wake us once more.
+    .withEventFilter(generationChanged)
     .owns(Kinds.ConfigMap)
     .complete(async (req: ReconcileRequest) => {
       const greeting = await client.get<Greeting>(GreetingKind, req);

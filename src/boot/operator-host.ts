@@ -30,6 +30,8 @@ export interface OperatorHostConfig {
   readonly leaderGate?: () => LeaderGate;
   /** Wait between a file change and the reload (editors write in several steps). @default 150 */
   readonly reloadDelayMs?: number;
+  /** How long `start` waits for the first loads (a setup may wait on the API); later ones finish in the background. @default 10000 */
+  readonly startWaitMs?: number;
 }
 
 /** OperatorStatus tells how one operator file is doing. */
@@ -97,12 +99,23 @@ export class OperatorHost {
     }));
   }
 
-  /** start loads every operator (failures are logged) and starts watching their files. */
+  /**
+   * start loads every operator (failures are logged) and starts watching their files. It resolves once every
+   * first load finished, or after `startWaitMs`, whichever comes first: a setup that waits long (for a CRD the
+   * API is slow to serve) must not hold up the server's start.
+   */
   async start(): Promise<void> {
-    for (const slot of this.#slots) {
+    const loads = this.#slots.map((slot) => {
       if (this.#config.watch ?? true) this.#watch(slot);
-      await this.#enqueueLoad(slot);
-    }
+      return this.#enqueueLoad(slot);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([
+      Promise.all(loads).then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.#config.startWaitMs ?? 10_000))),
+    ]);
+    clearTimeout(timer);
+    if (!waited) this.#config.log.warn('Operators still loading; continuing without waiting', { paths: this.#slots.filter((s) => s.loads === 0).map((s) => s.path).join(',') });
   }
 
   /** status reports each operator file's state. */

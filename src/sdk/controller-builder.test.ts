@@ -11,7 +11,7 @@ import { SharedInformer } from '../client/informer/shared-informer.js';
 import type { ListerWatcher } from '../client/informer/reflector.js';
 import type { WatchEvent } from '../client/rest-client.js';
 import { eventually } from './testing/eventually.js';
-import { ControllerBuilder, type ControllerHost, type SdkController } from './controller-builder.js';
+import { ControllerBuilder, generationChanged, type ControllerHost, type SdkController } from './controller-builder.js';
 import { Kinds, type Kind } from './kind.js';
 import { TerminalError, type ReconcileRequest, type ReconcileResult } from './reconcile.js';
 
@@ -243,6 +243,21 @@ describe('SDK controller reconcile loop', () => {
     await eventually(() => calls.count('ns/x') === 1 && calls.count('other/x') === 1);
     await settle();
     assert.equal(calls.keys.length, 2);
+  });
+
+  it('withEventFilter(generationChanged): status-only updates do not enqueue, spec changes do', async () => {
+    host = new FakeHost();
+    const calls = new Calls();
+    new ControllerBuilder(host, 'foo').for(Foo).withEventFilter(generationChanged).complete(calls.reconcile);
+    host.collection(Foo).put({ metadata: { name: 'g', namespace: 'default', generation: 1 } });
+    host.run();
+    await eventually(() => calls.count('default/g') === 1);
+    host.collection(Foo).put({ metadata: { name: 'g', namespace: 'default', generation: 1 }, status: { ready: true } });
+    await settle();
+    host.collection(Foo).put({ metadata: { name: 'g', namespace: 'default', generation: 2 }, spec: { size: 2 } });
+    await eventually(() => calls.count('default/g') === 2);
+    await settle();
+    assert.equal(calls.count('default/g'), 2);
   });
 
   it('builder misuse fails at build time with a clear error', () => {

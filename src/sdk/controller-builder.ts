@@ -31,6 +31,25 @@ export interface ControllerOptions {
   readonly maxRetryDelayMs?: number;
 }
 
+/**
+ * EventFilter decides which events of the `for` kind enqueue (controller-runtime's predicates); a missing member
+ * lets every event of that type through. A new leadership term enqueues every object regardless.
+ */
+export interface EventFilter {
+  create?(obj: KubeObject): boolean;
+  update?(oldObj: KubeObject, newObj: KubeObject): boolean;
+  delete?(obj: KubeObject): boolean;
+}
+
+/**
+ * generationChanged passes updates that change metadata.generation (spec edits; status writes do not bump it) or
+ * start deletion, as upstream's GenerationChangedPredicate does for spec changes.
+ */
+export const generationChanged: EventFilter = {
+  update: (oldObj, newObj) =>
+    oldObj.metadata?.generation !== newObj.metadata?.generation || oldObj.metadata?.deletionTimestamp !== newObj.metadata?.deletionTimestamp,
+};
+
 /** MapFunc maps a watched object to the keys (`namespace/name` or ObjectKey) to reconcile. */
 export type MapFunc = (obj: KubeObject) => ReadonlyArray<string | ObjectKey>;
 
@@ -55,6 +74,7 @@ export class ControllerBuilder {
   #for: Kind | undefined;
   readonly #watches: Watch[] = [];
   #options: ControllerOptions = {};
+  readonly #filters: EventFilter[] = [];
   #completed = false;
 
   constructor(host: ControllerHost, name: string) {
@@ -90,6 +110,12 @@ export class ControllerBuilder {
     return this;
   }
 
+  /** withEventFilter keeps only the `for` kind's events every filter passes (e.g. generationChanged). */
+  withEventFilter(filter: EventFilter): this {
+    this.#filters.push(filter);
+    return this;
+  }
+
   /** withOptions sets concurrency and retry backoff. */
   withOptions(options: ControllerOptions): this {
     this.#options = { ...this.#options, ...options };
@@ -102,7 +128,7 @@ export class ControllerBuilder {
     this.#completed = true;
     const forKind = this.#requireFor();
     const r: Reconciler = typeof reconciler === 'function' ? { reconcile: reconciler } : reconciler;
-    const controller = new SdkController({ host: this.#host, name: this.#name, forKind, watches: this.#watches, options: this.#options, reconciler: r });
+    const controller = new SdkController({ host: this.#host, name: this.#name, forKind, watches: this.#watches, filters: this.#filters, options: this.#options, reconciler: r });
     this.#host.addController(controller);
     return controller;
   }
@@ -123,6 +149,7 @@ interface SdkControllerConfig {
   readonly name: string;
   readonly forKind: Kind;
   readonly watches: readonly Watch[];
+  readonly filters: readonly EventFilter[];
   readonly options: ControllerOptions;
   readonly reconciler: Reconciler;
 }
@@ -147,10 +174,17 @@ export class SdkController {
     this.#options = config.options;
     this.#reconciler = config.reconciler;
     this.#forInformer = config.host.informerFor(config.forKind);
+    const filters = config.filters;
     this.#forInformer.addEventHandler({
-      onAdd: (o) => this.enqueue(metaNamespaceKey(o)),
-      onUpdate: (_old, o) => this.enqueue(metaNamespaceKey(o)),
-      onDelete: (o) => this.enqueue(metaNamespaceKey(o)),
+      onAdd: (o) => {
+        if (filters.every((f) => f.create?.(o) ?? true)) this.enqueue(metaNamespaceKey(o));
+      },
+      onUpdate: (old, o) => {
+        if (filters.every((f) => f.update?.(old, o) ?? true)) this.enqueue(metaNamespaceKey(o));
+      },
+      onDelete: (o) => {
+        if (filters.every((f) => f.delete?.(o) ?? true)) this.enqueue(metaNamespaceKey(o));
+      },
     });
     this.#informers = [this.#forInformer];
     for (const w of config.watches) {

@@ -4,7 +4,7 @@
  * (`tkube operator run PATH`); test it with `startTestEnvironment` from `src/sdk/testing/`. See docs/operators.md.
  */
 export { Manager, type ManagerOptions, type ManagerHealth } from './manager.js';
-export { ControllerBuilder, SdkController, type ControllerOptions, type MapFunc } from './controller-builder.js';
+export { ControllerBuilder, SdkController, generationChanged, type ControllerOptions, type EventFilter, type MapFunc } from './controller-builder.js';
 export { TerminalError, isTerminalError, requestFor, type ReconcileRequest, type ReconcileResult, type Reconciler, type ReconcileFunc } from './reconcile.js';
 export { Client, type ObjectKey, type ClientListOptions, type ClientPatchOptions } from './client.js';
 export { Kinds, KindRegistry, apiVersionOf, pathOf, type Kind } from './kind.js';
