@@ -14,6 +14,7 @@
 import {
   Kinds,
   TerminalError,
+  createOrUpdate,
   generationChanged,
   installCRD,
   ensureFinalizer,
@@ -109,16 +110,12 @@ export async function setup(manager: Manager): Promise<void> {
       if (to === '') throw new TerminalError('spec.to is empty: nobody to greet');
       const message = `${SALUTATION}, ${to}!${current.spec?.message ? ` ${current.spec.message}` : ''}`;
 
-      const want: ConfigMap = {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { namespace: req.namespace, name: configMapName(req.name), labels: { 'example.tkube.dev/greeting': req.name } },
-        data: { message },
-      };
-      setControllerReference(current, want);
-      const existing = await client.get<ConfigMap>(Kinds.ConfigMap, { namespace: req.namespace, name: configMapName(req.name) });
-      if (!existing) await client.create(want);
-      else if (existing.data?.['message'] !== message) await client.update({ ...existing, data: want.data, metadata: { ...existing.metadata, ownerReferences: want.metadata?.ownerReferences } });
+      const cm: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: req.namespace, name: configMapName(req.name) } };
+      await createOrUpdate(client, Kinds.ConfigMap, cm, (o) => {
+        o.metadata = { ...o.metadata, labels: { ...o.metadata?.labels, 'example.tkube.dev/greeting': req.name } };
+        o.data = { message };
+        setControllerReference(current, o);
+      });
 
       const status = structuredClone(current.status ?? {});
       const conditions = status.conditions ?? [];

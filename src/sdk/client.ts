@@ -4,6 +4,7 @@
  * is an expected outcome and comes back as a value (`get` → undefined, `delete` → false); every other failure is
  * the RestClient's ApiError.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../api/meta/types.js';
 import { isNotFound } from '../client/api-error.js';
 import type { RestClient } from '../client/rest-client.js';
@@ -130,4 +131,26 @@ function nameOf(obj: KubeObject): string {
   const name = obj.metadata?.name;
   if (!name) throw new Error(`Cannot address ${obj.kind ?? 'object'}: metadata.name is empty`);
   return name;
+}
+
+/** OperationResult says what createOrUpdate did. */
+export type OperationResult = 'created' | 'updated' | 'unchanged';
+
+/**
+ * createOrUpdate (controllerutil.CreateOrUpdate): reads the object `obj` names; if absent, applies `mutate` to
+ * `obj` and creates it; otherwise applies `mutate` to a copy of the stored object and updates it only if that
+ * changed anything. `mutate` sets the fields this operator owns (data, labels, owner references) and must be
+ * deterministic. A Conflict (someone wrote in between) is thrown: the reconcile is retried with fresh state.
+ */
+export async function createOrUpdate<T extends KubeObject>(client: Client, kind: Kind, obj: T, mutate: (o: T) => void): Promise<{ object: T; result: OperationResult }> {
+  const existing = await client.get<T>(kind, { namespace: obj.metadata?.namespace, name: nameOf(obj) });
+  if (!existing) {
+    const fresh = structuredClone(obj);
+    mutate(fresh);
+    return { object: await client.create(fresh), result: 'created' };
+  }
+  const changed = structuredClone(existing);
+  mutate(changed);
+  if (isDeepStrictEqual(changed, existing)) return { object: existing, result: 'unchanged' };
+  return { object: await client.update(changed), result: 'updated' };
 }

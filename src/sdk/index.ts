@@ -6,7 +6,7 @@
 export { Manager, type ManagerOptions, type ManagerHealth } from './manager.js';
 export { ControllerBuilder, SdkController, generationChanged, type ControllerOptions, type EventFilter, type MapFunc } from './controller-builder.js';
 export { TerminalError, isTerminalError, requestFor, type ReconcileRequest, type ReconcileResult, type Reconciler, type ReconcileFunc } from './reconcile.js';
-export { Client, type ObjectKey, type ClientListOptions, type ClientPatchOptions } from './client.js';
+export { Client, createOrUpdate, type OperationResult, type ObjectKey, type ClientListOptions, type ClientPatchOptions } from './client.js';
 export { Kinds, KindRegistry, apiVersionOf, pathOf, type Kind } from './kind.js';
 export { AlwaysLeader, type LeaderGate, type LeaderCallbacks } from './leader-gate.js';
 export { addFinalizer, removeFinalizer, hasFinalizer, ensureFinalizer, releaseFinalizer } from './finalizers.js';

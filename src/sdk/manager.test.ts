@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { KubeObject } from '../api/meta/types.js';
+import { createOrUpdate } from './client.js';
 import { installCRD } from './crd.js';
 import { Kinds } from './kind.js';
 import type { LeaderCallbacks, LeaderGate } from './leader-gate.js';
@@ -106,6 +107,13 @@ describe('Manager against the test API server', () => {
     const patched = await c.patch<KubeObject>(applied, { data: { b: '2' } });
     assert.deepEqual(patched['data'], { a: '1', b: '2' });
     assert.equal(await c.delete(patched), true);
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'default', name: 'cou' } } as KubeObject;
+    const set = (v: string) => (o: KubeObject): void => void (o['data'] = { v });
+    assert.equal((await createOrUpdate(c, Kinds.ConfigMap, cm, set('1'))).result, 'created');
+    assert.equal((await createOrUpdate(c, Kinds.ConfigMap, cm, set('1'))).result, 'unchanged');
+    const updated = await createOrUpdate(c, Kinds.ConfigMap, cm, set('2'));
+    assert.equal(updated.result, 'updated');
+    assert.deepEqual(updated.object['data'], { v: '2' });
     await assert.rejects(c.create({ apiVersion: 'nope.dev/v1', kind: 'Thing', metadata: { name: 'x' } }), /unknown kind nope.dev\/v1\/Thing/);
   });
 });
