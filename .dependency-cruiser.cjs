@@ -15,6 +15,14 @@ module.exports = {
       name: 'components-not-each-other', severity: 'error',
       from: { path: `^src/${comp}/` }, to: { path: `^src/${comp}/`, pathNot: '^src/$1/' },
     },
+    // The operator SDK is a library for components: API client, base and the core Controller only. Its test
+    // harness (src/sdk/testing/) starts an API server, which only boot/ may compose.
+    { name: 'sdk-through-api', severity: 'error', from: { path: '^src/sdk/', pathNot: '^src/sdk/testing/' }, to: { path: '^src/(apiserver|storage|boot|cli)/' } },
+    { name: 'sdk-testing-through-boot', severity: 'error', from: { path: '^src/sdk/testing/' }, to: { path: '^src/(apiserver|storage|cli)/' } },
+    {
+      name: 'sdk-only-core-controller', severity: 'error',
+      from: { path: '^src/sdk/' }, to: { path: `^src/${comp}/`, pathNot: '^src/controllers/(controller|reconciler)\\.ts$' },
+    },
     { name: 'cli-through-boot', severity: 'error', from: { path: '^src/cli/' }, to: { path: `^src/(apiserver|storage|${comp})/` } },
     { name: 'not-to-test-from-prod', severity: 'error', from: { pathNot: '(\\.test\\.ts$|^test/|/testing/)' }, to: { path: '(\\.test\\.ts$|^test/|/testing/)' } },
   ],

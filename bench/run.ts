@@ -1,7 +1,7 @@
 /**
  * Runs the foundation benchmarks, one child process each, one after another.
  * Run: node --import tsx bench/run.ts [--only NAME[,NAME…]] (NAME: storage, etcd-storage, creates, list, watch, watch-latency, authz,
- * ssa, cold-start, join, scheduler-1000, scheduler-5000, rollout, pod-start, proxy-sync, proxy-stream, proxy-throughput, scale, dns, dashboard, hpa-reaction)
+ * ssa, cold-start, operator-harness, join, scheduler-1000, scheduler-5000, rollout, pod-start, proxy-sync, proxy-stream, proxy-throughput, scale, dns, dashboard, hpa-reaction)
  *
  * Every benchmark measures its reference in the same run and reports a ratio; this runner adds the targets,
  * prints one JSON line per benchmark (its figures plus `checks`), then a human summary, and records them in
@@ -93,6 +93,11 @@ const BENCHMARKS: readonly Benchmark[] = [
       { label: 'exec to /readyz 200 p50 (ms, aim)', path: 'readyMs.p50', op: '<=', target: 1000 },
       { label: 'idle server RSS after 10 s (MB)', path: 'idleRssMb', op: '<=', target: 150 },
     ],
+  },
+  {
+    // Issue 9: the operator SDK's test harness, start to the first reconcile (envtest takes several seconds).
+    name: 'operator-harness', script: 'operator-harness.ts', args: [], timeoutMs: 180_000,
+    checks: [{ label: 'test harness start to first reconcile p50 (ms, modules loaded)', path: 'startToFirstReconcileMs.p50', op: '<=', target: 1000 }],
   },
   {
     name: 'join', script: 'join.ts', args: [], timeoutMs: 300_000,

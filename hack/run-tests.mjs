@@ -1,5 +1,5 @@
 // The whole test suite, as `./tkube test` runs it: type-check, lint, dependency rules, then every test file
-// under src/, bench/ and test/ with Node's built-in runner (whose closing summary CI reads).
+// under src/, bench/, examples/ and test/ with Node's built-in runner (whose closing summary CI reads).
 // Flags: --quick skips type-check/lint; --only PATTERN runs test files whose path contains PATTERN; --long also
 // runs the long reliability suites.
 import { spawnSync } from 'node:child_process';
@@ -38,12 +38,12 @@ let ok = true;
 if (!quick && !only) {
   ok = run('type-check (tsc --noEmit)', join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json']) && ok;
   ok = run('type-check the dashboard (tsc --noEmit)', join(root, 'node_modules/.bin/tsc'), ['-p', 'web/dashboard/tsconfig.json']) && ok;
-  ok = run('lint (eslint)', join(root, 'node_modules/.bin/eslint'), ['--max-warnings=0', 'src', 'test', 'hack', 'bench', 'web']) && ok;
+  ok = run('lint (eslint)', join(root, 'node_modules/.bin/eslint'), ['--max-warnings=0', 'src', 'test', 'hack', 'bench', 'examples', 'web']) && ok;
   ok = run('dependency rules (dependency-cruiser)', join(root, 'node_modules/.bin/depcruise'), ['src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err']) && ok;
 }
 // The servers the tests start serve the dashboard from dist/dashboard/ (the dashboard tests drive it in Chromium).
 ok = run('build the dashboard', process.execPath, [join(root, 'hack/build-dashboard.mjs')]) && ok;
-let files = [...findTests(join(root, 'src'), []), ...findTests(join(root, 'bench'), []), ...findTests(join(root, 'test'), [])].sort();
+let files = [...findTests(join(root, 'src'), []), ...findTests(join(root, 'bench'), []), ...findTests(join(root, 'examples'), []), ...findTests(join(root, 'test'), [])].sort();
 if (only) files = files.filter((f) => f.includes(only));
 // Unit tests first (fast feedback), then integration and e2e.
 files.sort((a, b) => Number(a.startsWith('test/')) - Number(b.startsWith('test/')) || a.localeCompare(b));

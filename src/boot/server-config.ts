@@ -50,6 +50,8 @@ export interface ServerConfig {
   readonly compactionKeepRevisions?: number;
   /** Controllers to run, as `--controllers` says: "*", "*,-serviceaccount", "namespace". @default "*" */
   readonly controllers?: string;
+  /** `--operator`: operator module files run in this process (src/sdk), reloaded when they change. */
+  readonly operators?: readonly string[];
   /**
    * `--disable`: packaged components not to run, as k3s's flag: "ingress" (the built-in Ingress controller and
    * its proxy), "servicelb" (the service load balancer controller), "metrics-server" (the resource metrics

@@ -36,6 +36,7 @@ import { clusterDnsAddressOf, startClusterDns, type RunningClusterDns } from './
 import { publishClusterInfo } from './cluster-info.js';
 import { defaultHostIPv4 } from './host-address.js';
 import { startCustomMetrics, type RunningCustomMetrics } from './custom-metrics.js';
+import { OperatorHost } from './operator-host.js';
 
 /** RunningServer is a started server. */
 export interface RunningServer {
@@ -196,6 +197,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   } catch (err) {
     log.error('Cannot start the metrics collector: custom and external metrics are unavailable', { error: err instanceof Error ? err.message : String(err) });
   }
+  // Operators (`--operator`) run like the built-in controllers: an admin client over loopback, their own informers.
+  // A broken operator file is logged by the host and never stops the server.
+  const operatorClient = componentClient('tkube-operator');
+  const operators = config.operators && config.operators.length > 0 ? new OperatorHost({ paths: config.operators, rest: operatorClient, log: log.child('operators') }) : undefined;
+  await operators?.start();
   // The Ingress controller serves on this host; a port it cannot bind (in use, or < 1024 without root) is
   // reported and the rest of the server runs on, as a crashed ingress controller pod would leave k3s running.
   const ingressClient = componentClient('tkube-ingress-controller');
@@ -233,6 +239,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     } catch (err) {
       await scheduler?.stop();
       await ingress?.stop();
+      await operators?.stop();
+      operatorClient.close();
       await controllers.stop();
       customMetrics?.stop();
       for (const c of [schedulerClient, agentClient, controllerClient, ingressClient, metricsClient]) c.close();
@@ -275,6 +283,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       await agent?.stop();
       await scheduler?.stop();
       await ingress?.stop();
+      await operators?.stop();
+      operatorClient.close();
       await controllers.stop();
       customMetrics?.stop();
       for (const c of [schedulerClient, agentClient, controllerClient, kubeletClient, ingressClient, metricsClient]) c.close();
@@ -327,6 +337,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       ingressClient.close();
       customMetrics?.stop();
       metricsClient.close();
+      await operators?.stop();
+      operatorClient.close();
       await controllers.stop();
       controllerClient.close();
       await stopInformers();

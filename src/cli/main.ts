@@ -18,6 +18,7 @@ import { registerConvertCommand } from './commands/convert.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerInstallServiceCommand } from './commands/install-service.js';
 import { registerDashboardCommand } from './commands/dashboard.js';
+import { registerOperatorCommand } from './commands/operator.js';
 
 /** run parses argv and runs the chosen command. */
 export async function run(argv: string[]): Promise<number> {
@@ -40,6 +41,7 @@ export async function run(argv: string[]): Promise<number> {
   registerLogsCommand(program);
   registerInstallServiceCommand(program);
   registerDashboardCommand(program);
+  registerOperatorCommand(program);
   program.command('test').description('Run the whole test suite (handled by the ./tkube launcher)').action(() => {
     throw new CliError('run the test suite with ./tkube test');
   });

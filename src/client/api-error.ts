@@ -27,24 +27,38 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * asApiError narrows `err` to an ApiError by shape as well as by class: an operator module loaded into the server
+ * (src/boot/operator-host.ts) has its own copy of this module, so the server's client throws ApiErrors that are
+ * not `instanceof` the operator's class.
+ */
+function asApiError(err: unknown): { readonly code: number; readonly reason: StatusReason } | undefined {
+  if (err instanceof ApiError) return err;
+  if (!(err instanceof Error) || err.name !== 'ApiError') return undefined;
+  const status = (err as { status?: unknown }).status as Partial<Status> | undefined;
+  return typeof status?.code === 'number' ? { code: status.code, reason: status.reason ?? '' } : undefined;
+}
+
 /** isNotFound tells whether `err` is a 404 ApiError. */
 export function isNotFound(err: unknown): boolean {
-  return err instanceof ApiError && err.code === 404;
+  return asApiError(err)?.code === 404;
 }
 
 /** isConflict tells whether `err` is a 409 ApiError other than AlreadyExists (an optimistic-lock failure). */
 export function isConflict(err: unknown): boolean {
-  return err instanceof ApiError && err.code === 409 && err.reason !== 'AlreadyExists';
+  const e = asApiError(err);
+  return e?.code === 409 && e.reason !== 'AlreadyExists';
 }
 
 /** isAlreadyExists tells whether `err` is a 409 AlreadyExists ApiError. */
 export function isAlreadyExists(err: unknown): boolean {
-  return err instanceof ApiError && err.code === 409 && err.reason === 'AlreadyExists';
+  const e = asApiError(err);
+  return e?.code === 409 && e.reason === 'AlreadyExists';
 }
 
 /** isExpired tells whether `err` is a 410 (a resourceVersion too old to list or watch from). */
 export function isExpired(err: unknown): boolean {
-  return err instanceof ApiError && err.code === 410;
+  return asApiError(err)?.code === 410;
 }
 
 /** REASON_BY_CODE guesses a reason for answers that are not a Status (proxies, plain-text errors). */

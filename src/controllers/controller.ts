@@ -5,9 +5,10 @@
  */
 import type { Clock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
+import type { RateLimiter } from '../base/queue/rate-limiter.js';
 import { WorkQueue } from '../base/queue/work-queue.js';
-import type { Reconciler } from './reconciler.js';
 import { CONTROLLER_METRICS, type ControllerMetrics } from './controller-metrics.js';
+import { isTerminalError, type Reconciler, type TerminalError } from './reconciler.js';
 
 /** ControllerConfig constructs a Controller. */
 export interface ControllerConfig {
@@ -20,6 +21,10 @@ export interface ControllerConfig {
   readonly workers?: number;
   /** Where queue depth, adds, retries and reconcile durations are recorded. @default CONTROLLER_METRICS */
   readonly metrics?: ControllerMetrics;
+  /** Per-key retry delays. @default ExponentialFailureRateLimiter (5 ms → 1000 s) */
+  readonly rateLimiter?: RateLimiter<string>;
+  /** Told about a TerminalError after the key was dropped (e.g. to record an Event); must not throw. */
+  readonly onTerminalError?: (key: string, err: TerminalError) => void;
 }
 
 /** Controller runs a Reconciler over a work queue. */
@@ -30,14 +35,16 @@ export class Controller {
   readonly #log: Logger;
   readonly #workers: number;
   readonly #metrics: ControllerMetrics;
+  readonly #onTerminalError: ((key: string, err: TerminalError) => void) | undefined;
 
   constructor(config: ControllerConfig) {
     this.name = config.name;
     this.#reconciler = config.reconciler;
-    this.#queue = new WorkQueue<string>({ clock: config.clock });
+    this.#queue = new WorkQueue<string>({ clock: config.clock, ...(config.rateLimiter ? { rateLimiter: config.rateLimiter } : {}) });
     this.#log = config.log;
     this.#workers = config.workers ?? 1;
     this.#metrics = config.metrics ?? CONTROLLER_METRICS;
+    this.#onTerminalError = config.onTerminalError;
   }
 
   /** enqueue asks for `key` to be reconciled (de-duplicated with pending requests). */
@@ -75,9 +82,24 @@ export class Controller {
       const started = performance.now();
       try {
         const result = await this.#reconciler.reconcile(key);
-        this.#queue.forget(key);
-        if (result?.requeueAfterMs !== undefined) this.#queue.addAfter(key, result.requeueAfterMs);
+        if (result?.requeueAfterMs === undefined && result?.requeue === true) {
+          // Upstream's Requeue: back off like a failure, so a key that keeps asking does not spin.
+          this.#queue.addRateLimited(key);
+        } else {
+          this.#queue.forget(key);
+          if (result?.requeueAfterMs !== undefined) this.#queue.addAfter(key, result.requeueAfterMs);
+        }
       } catch (err) {
+        if (isTerminalError(err)) {
+          this.#queue.forget(key);
+          this.#log.error('Reconcile failed terminally; not retrying', { key, error: err.message });
+          try {
+            this.#onTerminalError?.(key, err);
+          } catch {
+            // A reporting hook must not take the worker down.
+          }
+          continue;
+        }
         const retries = this.#queue.numRequeues(key);
         // Quiet first retries: conflicts and races are normal; persistent failures deserve a warning.
         if (retries >= 3) this.#log.warn('Reconcile failed; retrying', { key, retries, error: err });

@@ -186,12 +186,16 @@ class Selector implements LabelSelector {
   }
 }
 
-/** NOTHING is a selector that matches no label set (upstream's `labels.Nothing()`). */
+/**
+ * NOTHING is a selector that matches no label set (upstream's `labels.Nothing()`). Its string form is empty, as
+ * upstream's: a client that sends it as `labelSelector` sends none (the HPA asks for an external metric with no
+ * selector this way); kubectl's `<none>` is a printer's word, made by formatLabelSelectorObject.
+ */
 export const NOTHING_SELECTOR: LabelSelector = {
   requirements: [],
   matches: () => false,
   empty: () => false,
-  toString: () => '<none>',
+  toString: () => '',
 };
 
 /** EVERYTHING_SELECTOR matches every label set. */

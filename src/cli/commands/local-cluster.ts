@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:https';
 import { platform, release } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { TKUBE_VERSION, KUBERNETES_VERSION } from '../../api/version.js';
 import { pollUntil } from '../../base/wait/poll-until.js';
@@ -67,6 +67,8 @@ function serverArgs(f: ServerFlags): string[] {
   if (!f.kubeconfigMerge) args.push('--no-kubeconfig-merge');
   args.push('--compaction-interval', `${f.compactionInterval}ms`, '--compaction-keep-revisions', String(f.compactionKeepRevisions));
   args.push('--controllers', f.controllers);
+  // Absolute: the detached server may run from another working directory.
+  for (const o of f.operator) args.push('--operator', resolvePath(o));
   if (f.simulatedNodes > 0) args.push('--simulated-nodes', String(f.simulatedNodes));
   if (f.disableScheduler) args.push('--disable-scheduler');
   for (const d of f.disable) args.push('--disable', d);

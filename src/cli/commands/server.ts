@@ -86,6 +86,7 @@ export interface ServerFlags {
   compactionInterval: number;
   compactionKeepRevisions: number;
   controllers: string;
+  operator: string[];
   enableAdmissionPlugins: string[];
   disableAdmissionPlugins: string[];
   authorizationMode: 'RBAC' | 'AlwaysAllow';
@@ -158,6 +159,7 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     compactionIntervalMs: f.compactionInterval,
     compactionKeepRevisions: f.compactionKeepRevisions,
     controllers: f.controllers,
+    ...(f.operator.length > 0 ? { operators: f.operator.map((p) => resolve(p)) } : {}),
     enableAdmissionPlugins: f.enableAdmissionPlugins,
     disableAdmissionPlugins: f.disableAdmissionPlugins,
     authorizationMode: f.authorizationMode,
@@ -225,6 +227,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--compaction-interval <duration>', 'how often storage history is compacted', parseDurationMs, 300_000)
     .option('--compaction-keep-revisions <n>', 'revisions of history kept at each compaction', parseCount, 1000)
     .option('--controllers <list>', 'controllers to run: "*" for the default set, "name" to add one, "-name" to leave one out (comma-separated)', '*')
+    .option('--operator <path>', 'run the operator module at this path in the server process, reloaded when the file changes (repeatable; see docs/operators.md)', (v: string, prev: string[]) => [...prev, v], [])
     .option('--enable-admission-plugins <list>', 'admission plugins to run besides the default ones (comma-separated, upstream names)', collect, [])
     .option('--disable-admission-plugins <list>', 'default admission plugins not to run (comma-separated)', collect, [])
     .option('--authorization-mode <modes>', 'authorizers, comma-separated: Node,RBAC (default) or AlwaysAllow (every authenticated user may do everything)', parseAuthorizationMode, 'RBAC')
