@@ -52,7 +52,7 @@ export interface ServerConfig {
   readonly controllers?: string;
   /**
    * `--disable`: packaged components not to run, as k3s's flag: "ingress" (the built-in Ingress controller and
-   * its proxy) and "servicelb" (the service load balancer controller).
+   * its proxy), "servicelb" (the service load balancer controller) and "kubedirector" (the KubeDirector operator).
    */
   readonly disable?: readonly string[];
   /** `--ingress-http-port`: the Ingress proxy's HTTP port (0 = any free port). @default 80 */
