@@ -5,7 +5,8 @@
  *
  * `docker.io/tkube/kd-hello:1.0` is the built-in busybox layer (the host's busybox-static) plus a layer holding
  * `/usr/local/bin/kd-start`: it writes a greeting naming the member, links the member's configmeta into the web
- * root and serves it with busybox httpd — the controller on 8080, workers on 9090 (the app's service endpoints).
+ * root and serves it with busybox httpd — the controller on 8080, workers on 9090 (the app's service endpoints) — and
+ * stops at once on SIGTERM.
  * Deterministic: running it again changes nothing.
  */
 import { createHash } from 'node:crypto';
@@ -25,7 +26,10 @@ echo "hello from $(hostname), role $KD_ROLE of KubeDirectorCluster $KD_CLUSTER (
 ln -sf /etc/guestconfig/configmeta.json /www/configmeta.json
 case "$KD_ROLE" in controller) port=8080 ;; *) port=9090 ;; esac
 echo "serving on :$port"
-exec httpd -f -v -p "$port" -h /www
+# PID 1 gets no default SIGTERM action: stop on TERM ourselves, or deleting a member waits its whole grace period.
+httpd -f -v -p "$port" -h /www &
+trap 'kill $!; exit 0' TERM INT
+wait
 `;
 
 function appLayer(): Promise<Buffer> {
