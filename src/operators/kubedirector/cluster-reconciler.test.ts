@@ -32,8 +32,11 @@ class FakeClient {
     if (path.subresource === 'status') this.stores.clusters.update(body);
     return body;
   }
-  async patch(): Promise<KubeObject> {
-    throw new Error('unexpected');
+  async patch(path: ResourcePath, _type: string, body: KubeObject): Promise<KubeObject> {
+    this.calls.push({ verb: 'patch', path, body: { ...body, metadata: { name: path.name ?? '' } } });
+    const current = this.stores.clusters.get(`${path.namespace ?? ''}/${path.name ?? ''}`);
+    if (path.subresource === 'status' && current) this.stores.clusters.update({ ...current, status: body['status'] });
+    return body;
   }
   async delete(path: ResourcePath): Promise<KubeObject> {
     this.calls.push({ verb: 'delete', path });
@@ -93,14 +96,14 @@ void describe('KubeDirector cluster reconciler', () => {
       `create statefulsets ${w}`,
       `create services s-${w}-0`,
       `create services s-${w}-1`,
-      'update kubedirectorclusters/status hello',
+      'patch kubedirectorclusters/status hello',
     ]);
     client.calls.length = 0;
     await r.reconcile('ns/hello');
     assert.deepEqual(client.calls, [], 'nothing changed, nothing written');
     stores.clusters.update({ ...cluster(1), status: stores.clusters.get('ns/hello')?.['status'] });
     await r.reconcile('ns/hello');
-    assert.deepEqual(summary(client.calls), ['update configmaps hello-configmeta', `update statefulsets ${w}`, `delete services s-${w}-1`, 'update kubedirectorclusters/status hello']);
+    assert.deepEqual(summary(client.calls), ['update configmaps hello-configmeta', `update statefulsets ${w}`, `delete services s-${w}-1`, 'patch kubedirectorclusters/status hello']);
     assert.equal((stores.statefulSets.get(`ns/${w}`)?.['spec'] as { replicas: number }).replicas, 1);
   });
 

@@ -89,13 +89,18 @@ export class ClusterReconciler implements Reconciler {
     const app = appView(appObj);
     const desired = desiredState(cluster, app);
     const wanted = [desired.configMap, desired.clusterService, ...desired.statefulSets, ...desired.memberServices];
-    for (const o of wanted) await this.#apply(o);
+    // The ConfigMap and governing Service first (members mount the one and are named through the other), then
+    // StatefulSets and member Services together: each write waits on the server, not on us.
+    await Promise.all([desired.configMap, desired.clusterService].map((o) => this.#apply(o)));
+    await Promise.all([...desired.statefulSets, ...desired.memberServices].map((o) => this.#apply(o)));
     await this.#removeStale(cluster.namespace, cluster.name, cluster.uid, wanted);
     const pods = this.#owned(this.#c.stores.pods, cluster.namespace, cluster.name);
     const previous = obj(stored['status']);
     const status = clusterStatus(cluster, app, pods, str(previous['state']));
     if (JSON.stringify(status) !== JSON.stringify(previous)) {
-      await this.#ignoreNotFound(this.#c.client.update({ ...path, subresource: 'status' }, { ...stored, status }));
+      // A merge patch, not an update: the cached cluster is often a write behind (our own last status), and a
+      // status computed from the pods now is right whatever that write said.
+      await this.#ignoreNotFound(this.#c.client.patch({ ...path, subresource: 'status' }, 'merge', { status }));
       if (status['state'] !== previous['state']) this.#c.log.info('KubeDirectorCluster state', { cluster: key, state: String(status['state']) });
     }
   }
@@ -148,11 +153,8 @@ export class ClusterReconciler implements Reconciler {
       ['StatefulSet', this.#c.stores.statefulSets, STATEFULSETS],
       ['Service', this.#c.stores.services, SERVICES],
     ] as const) {
-      for (const o of this.#owned(store, namespace, name)) {
-        if (keep.has(`${kind}/${o.metadata?.name ?? ''}`)) continue;
-        if (!(o.metadata?.ownerReferences ?? []).some((r) => r.uid === uid)) continue;
-        await this.#ignoreNotFound(this.#c.client.delete({ ...base, namespace, name: o.metadata?.name ?? '' }, { propagationPolicy: 'Background' }));
-      }
+      const stale = this.#owned(store, namespace, name).filter((o) => !keep.has(`${kind}/${o.metadata?.name ?? ''}`) && (o.metadata?.ownerReferences ?? []).some((r) => r.uid === uid));
+      await Promise.all(stale.map((o) => this.#ignoreNotFound(this.#c.client.delete({ ...base, namespace, name: o.metadata?.name ?? '' }, { propagationPolicy: 'Background' }))));
     }
   }
 
@@ -161,16 +163,18 @@ export class ClusterReconciler implements Reconciler {
    * StatefulSets go in the background: the garbage collector removes their pods.
    */
   async #cleanup(namespace: string, name: string): Promise<void> {
+    const deletes: Promise<void>[] = [];
     for (const [store, base] of [
       [this.#c.stores.statefulSets, STATEFULSETS],
       [this.#c.stores.services, SERVICES],
       [this.#c.stores.configMaps, CONFIGMAPS],
     ] as const) {
       for (const o of this.#owned(store, namespace, name)) {
-        await this.#ignoreNotFound(this.#c.client.delete({ ...base, namespace, name: o.metadata?.name ?? '' }, { propagationPolicy: 'Background' }));
+        deletes.push(this.#ignoreNotFound(this.#c.client.delete({ ...base, namespace, name: o.metadata?.name ?? '' }, { propagationPolicy: 'Background' })));
       }
     }
-    await this.#ignoreNotFound(this.#c.client.deleteCollection({ ...CLAIMS, namespace }, { labelSelector: `${clusterLabel(this.#c.group)}=${name}` }));
+    deletes.push(this.#ignoreNotFound(this.#c.client.deleteCollection({ ...CLAIMS, namespace }, { labelSelector: `${clusterLabel(this.#c.group)}=${name}` })));
+    await Promise.all(deletes);
   }
 
   async #ignoreNotFound(p: Promise<unknown>): Promise<void> {

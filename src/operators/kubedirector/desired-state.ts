@@ -4,7 +4,8 @@
  *   - a ConfigMap `<cluster>-configmeta` with `configmeta.json` (configmeta.ts), mounted read-only into every
  *     member at /etc/guestconfig;
  *   - the cluster's headless Service `<cluster>` (the StatefulSets' governing service: stable member DNS names);
- *   - per role a StatefulSet `<cluster>-<role>-<suffix>` with `members` replicas, the role's image (or the app's
+ *   - per role a StatefulSet `<cluster>-<role>-<suffix>` with `members` replicas (Parallel pod management, as
+ *     upstream), the role's image (or the app's
  *     default), the cluster role's resources (requests and limits) and env, and when `storage` is asked a
  *     volumeClaimTemplate of that size (and class) mounted at the app role's persistDirs;
  *   - per member a Service `s-<pod>` of the cluster's serviceType (NodePort unless told) carrying the ports of the
@@ -100,6 +101,7 @@ export function desiredState(cluster: ClusterView, app: AppView): DesiredState {
       for (const dir of dirs) mounts.push({ name: STORAGE_VOLUME, mountPath: dir, subPath: dir.replace(/^\/+/, '') });
     }
     const resources = role.resources;
+    const ports = servicePorts(app, role.id);
     statefulSets.push({
       apiVersion: 'apps/v1',
       kind: 'StatefulSet',
@@ -107,7 +109,8 @@ export function desiredState(cluster: ClusterView, app: AppView): DesiredState {
       spec: {
         replicas: members,
         serviceName: clusterServiceName(cluster.name),
-        podManagementPolicy: 'OrderedReady',
+        // As upstream: members of a role start together; scaling still adds the next ordinals and removes the highest.
+        podManagementPolicy: 'Parallel',
         selector: { matchLabels: selector },
         template: {
           metadata: { labels: { ...role.podLabels, ...roleLabels } },
@@ -117,6 +120,7 @@ export function desiredState(cluster: ClusterView, app: AppView): DesiredState {
                 name: 'app',
                 image: appRole?.image ?? '',
                 imagePullPolicy: 'IfNotPresent',
+                ...(ports.length > 0 ? { ports: ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })) } : {}),
                 ...(Object.keys(resources).length > 0 ? { resources } : {}),
                 env: [
                   { name: 'KD_CLUSTER', value: cluster.name },
@@ -146,7 +150,6 @@ export function desiredState(cluster: ClusterView, app: AppView): DesiredState {
           : {}),
       },
     });
-    const ports = servicePorts(app, role.id);
     if (ports.length === 0) continue;
     for (let ordinal = 0; ordinal < members; ordinal++) {
       const pod = memberPodName(sts, ordinal);
