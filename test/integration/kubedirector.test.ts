@@ -125,6 +125,13 @@ void describe('KubeDirector operator on a runc node', { skip }, () => {
     const body = await eventually(() => httpGetBody('127.0.0.1', nodePort), 20_000, 250);
     assert.equal(body, `hello from ${controllerSet}-0, role controller of KubeDirectorCluster hello (app kd-hello)`);
 
+    // Updates are checked too: the controller role is exactly 1.
+    const over = await c.kubectl(['patch', 'kubedirectorcluster', 'hello', '--type=json', '-p', '[{"op":"replace","path":"/spec/roles/0/members","value":2}]']);
+    assert.equal(
+      over.stderr.trim(),
+      'Error from server (Forbidden): kubedirectorclusters.kubedirector.hpe.com "hello" is forbidden: Invalid member count for role(controller). Specified member count:2 Role cardinality:1',
+    );
+
     // Scale workers 2 → 3.
     await c.kubectlOk(['patch', 'kubedirectorcluster', 'hello', '--type=json', '-p', '[{"op":"replace","path":"/spec/roles/1/members","value":3}]']);
     const scaled = await eventually(async () => {
