@@ -5,7 +5,7 @@
  * KubeDirector's messages; the cluster becomes one StatefulSet per role, a headless Service and a NodePort Service
  * per member; members run with their configmeta at /etc/guestconfig and the status reaches `configured`; a
  * member's service answers from the host; scaling workers 2→3 adds member 2; deleting the cluster removes
- * everything it made.
+ * everything it made. The seed's v1alpha1 group (roles give `replicas`) works the same way.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -38,7 +38,7 @@ void describe('KubeDirector operator on a runc node', { skip }, () => {
   });
   after(async () => {
     if (!c) return;
-    await c.kubectl(['delete', 'kubedirectorclusters', '--all', '--timeout=30s']);
+    await c.kubectl(['delete', 'kubedirectorclusters.kubedirector.hpe.com,kubedirectorclusters.kubedirector.bluedata.io', '--all', '--timeout=30s']);
     await c.kubectl(['delete', 'statefulsets,pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
     await cleanupRuncNode(c);
   });
@@ -147,5 +147,24 @@ void describe('KubeDirector operator on a runc node', { skip }, () => {
       const left = [...(await items(['statefulsets,services,configmaps,pods', '-l', LABEL]))];
       return left.length === 0;
     }, 40_000, 250);
+  });
+
+  void it("serves the seed's v1alpha1 API too: roles give replicas", async () => {
+    await c.kubectlOk(['apply', '-f', join(EXAMPLES, 'deploy-v1alpha1.yaml')]);
+    await c.kubectlOk(['create', '-f', join(EXAMPLES, 'kd-hello-app-v1alpha1.yaml')]);
+    const alpha = 'kubedirectorclusters.kubedirector.bluedata.io';
+    const cl = { apiVersion: 'kubedirector.bluedata.io/v1alpha1', kind: 'KubeDirectorCluster', metadata: { name: 'seed' }, spec: { app: 'kd-hello', roles: [{ id: 'controller', replicas: 1, resources: { limits: { cpu: '200m', memory: '64Mi' } } }] } };
+    await c.kubectlOk(['create', '-f', '-'], { input: JSON.stringify(cl) });
+    const state = await eventually(async () => {
+      const s = (JSON.parse(await c.kubectlOk(['get', alpha, 'seed', '-o', 'json'])) as { status?: ClusterStatus }).status;
+      return s?.state === 'configured' ? s : undefined;
+    }, 40_000, 250);
+    assert.match(state.roles?.[0]?.members[0]?.pod ?? '', /^seed-controller-[a-z0-9]{5}-0$/);
+    const sets = await items(['statefulsets', '-l', 'kubedirector.bluedata.io/kdcluster=seed']);
+    assert.equal(sets[0]?.spec?.['replicas'], 1);
+    const refused = await c.kubectl(['patch', alpha, 'seed', '--type=json', '-p', '[{"op":"replace","path":"/spec/roles/0/replicas","value":3}]']);
+    assert.match(refused.stderr, /kubedirectorclusters\.kubedirector\.bluedata\.io "seed" is forbidden: Invalid member count for role\(controller\)\. Specified member count:3 Role cardinality:1/);
+    await c.kubectlOk(['delete', alpha, 'seed', '--timeout=30s']);
+    await eventually(async () => (await items(['statefulsets,services,pods', '-l', 'kubedirector.bluedata.io/kdcluster=seed'])).length === 0, 30_000, 250);
   });
 });

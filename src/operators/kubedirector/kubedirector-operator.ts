@@ -6,8 +6,9 @@
  * when either CRD goes away, it stops them. `onActive` reports the set of running groups (the composition root
  * shows the operator as a pod while it is non-empty).
  *
- * The core collections (StatefulSets, Services, ConfigMaps, Pods) come from the shared factory; their events are
- * mapped to the owning cluster by its label and enqueued into the running group controllers.
+ * The core collections (StatefulSets, Services, ConfigMaps, Pods) come from the shared factory, asked for when a
+ * group first starts; their events are mapped to the owning cluster by its label and enqueued into the running
+ * group controllers.
  */
 import { KUBEDIRECTOR_GROUPS, KD_APPS, KD_CLUSTERS } from '../../api/kubedirector/kubedirector-types.js';
 import type { KubeObject } from '../../api/meta/types.js';
@@ -50,26 +51,14 @@ function isEstablished(crd: KubeObject): boolean {
 export class KubeDirectorOperator {
   readonly #c: KubeDirectorOperatorConfig;
   readonly #crds: SharedInformer;
-  readonly #core: Record<'statefulSets' | 'services' | 'configMaps' | 'pods', SharedInformer>;
+  /** The core informers, asked for when a group first starts: a server without KubeDirector pays nothing for them. */
+  #core: Record<'statefulSets' | 'services' | 'configMaps' | 'pods', SharedInformer> | undefined;
   readonly #runs = new Map<string, GroupRun>();
   #stopped = false;
 
   constructor(config: KubeDirectorOperatorConfig) {
     this.#c = config;
     this.#crds = config.informers.informerFor(CRDS);
-    this.#core = {
-      statefulSets: config.informers.informerFor({ group: 'apps', version: 'v1', resource: 'statefulsets' }),
-      services: config.informers.informerFor({ version: 'v1', resource: 'services' }),
-      configMaps: config.informers.informerFor({ version: 'v1', resource: 'configmaps' }),
-      pods: config.informers.informerFor({ version: 'v1', resource: 'pods' }),
-    };
-    const owned = (o: KubeObject): void => {
-      for (const [group, run] of this.#runs) {
-        const name = o.metadata?.labels?.[clusterLabel(group)];
-        if (name) run.controller.enqueue(`${o.metadata?.namespace ?? ''}/${name}`);
-      }
-    };
-    for (const inf of Object.values(this.#core)) inf.addEventHandler({ onAdd: owned, onUpdate: (_o, n) => owned(n), onDelete: owned });
     const sync = (): void => this.#sync();
     this.#crds.addEventHandler({ onAdd: sync, onUpdate: sync, onDelete: sync });
   }
@@ -108,7 +97,28 @@ export class KubeDirectorOperator {
     if (changed) this.#c.onActive?.(this.activeGroups);
   }
 
+  #coreInformers(): Record<'statefulSets' | 'services' | 'configMaps' | 'pods', SharedInformer> {
+    if (this.#core) return this.#core;
+    const informers = this.#c.informers;
+    const core = {
+      statefulSets: informers.informerFor({ group: 'apps', version: 'v1', resource: 'statefulsets' }),
+      services: informers.informerFor({ version: 'v1', resource: 'services' }),
+      configMaps: informers.informerFor({ version: 'v1', resource: 'configmaps' }),
+      pods: informers.informerFor({ version: 'v1', resource: 'pods' }),
+    };
+    const owned = (o: KubeObject): void => {
+      for (const [group, run] of this.#runs) {
+        const name = o.metadata?.labels?.[clusterLabel(group)];
+        if (name) run.controller.enqueue(`${o.metadata?.namespace ?? ''}/${name}`);
+      }
+    };
+    for (const inf of Object.values(core)) inf.addEventHandler({ onAdd: owned, onUpdate: (_o, n) => owned(n), onDelete: owned });
+    this.#core = core;
+    return core;
+  }
+
   #start(group: string, version: string): GroupRun {
+    const core = this.#coreInformers();
     const abort = new AbortController();
     const log = this.#c.log.child(group);
     const factory = new SharedInformerFactory({ client: this.#c.client, clock: this.#c.clock, log });
@@ -121,10 +131,10 @@ export class KubeDirectorOperator {
       stores: {
         clusters: clusters.store,
         apps: apps.store,
-        statefulSets: this.#core.statefulSets.store,
-        services: this.#core.services.store,
-        configMaps: this.#core.configMaps.store,
-        pods: this.#core.pods.store,
+        statefulSets: core.statefulSets.store,
+        services: core.services.store,
+        configMaps: core.configMaps.store,
+        pods: core.pods.store,
       },
       log,
     });
@@ -138,7 +148,8 @@ export class KubeDirectorOperator {
     apps.addEventHandler({ onAdd: byApp, onUpdate: (_o, a) => byApp(a), onDelete: byApp });
     factory.start(abort.signal);
     const done = (async () => {
-      if (!(await factory.waitForCacheSync(abort.signal))) return;
+      const synced = await Promise.all([factory.waitForCacheSync(abort.signal), ...Object.values(core).map((i) => i.waitForSync(abort.signal))]);
+      if (!synced.every(Boolean)) return;
       log.info('KubeDirector operator running', { group, version });
       await controller.run(abort.signal);
       await factory.stopped();
