@@ -3,7 +3,8 @@
  * operator shows up as the `kubedirector-<node>` pod, the example app (two roles: a controller and workers, its
  * busybox-based image made offline) and a 1+2 cluster are created; invalid clusters are refused with
  * KubeDirector's messages; the cluster becomes one StatefulSet per role, a headless Service and a NodePort Service
- * per member; members run with their configmeta at /etc/guestconfig and the status reaches `configured`; a
+ * per member, workers a bound claim each; members run with their configmeta at /etc/guestconfig and the status
+ * reaches `configured`; a
  * member's service answers from the host; scaling workers 2→3 adds member 2; deleting the cluster removes
  * everything it made. The seed's v1alpha1 group (roles give `replicas`) works the same way.
  */
@@ -120,6 +121,14 @@ void describe('KubeDirector operator on a runc node', { skip }, () => {
     const meta = JSON.parse(await c.kubectlOk(['exec', `${workerSet}-1`, '--', 'cat', '/etc/guestconfig/configmeta.json'])) as { nodegroups: Record<string, { roles: Record<string, { hostnames: string[] }> }> };
     assert.deepEqual(meta.nodegroups['1']?.roles['worker']?.hostnames, [`${workerSet}-0`, `${workerSet}-1`]);
 
+    // Workers asked for storage: a claim per member, bound, mounted at the app's persistDirs.
+    const claims = await items(['persistentvolumeclaims', '-l', LABEL]);
+    assert.deepEqual(claims.map((p) => [p.metadata.name, (p.status as { phase?: string } | undefined)?.phase]).sort(), [
+      [`kd-storage-${workerSet}-0`, 'Bound'],
+      [`kd-storage-${workerSet}-1`, 'Bound'],
+    ]);
+    await c.kubectlOk(['exec', `${workerSet}-0`, '--', 'sh', '-c', 'echo kept > /data/f && grep -q " /data " /proc/mounts']);
+
     // A member's service from the host.
     const nodePort = Number(await c.kubectlOk(['get', 'service', `s-${controllerSet}-0`, '-o', 'jsonpath={.spec.ports[0].nodePort}']));
     const body = await eventually(() => httpGetBody('127.0.0.1', nodePort), 20_000, 250);
@@ -144,7 +153,7 @@ void describe('KubeDirector operator on a runc node', { skip }, () => {
     // Delete: everything the cluster made goes.
     await c.kubectlOk(['delete', 'kubedirectorcluster', 'hello', '--timeout=30s']);
     await eventually(async () => {
-      const left = [...(await items(['statefulsets,services,configmaps,pods', '-l', LABEL]))];
+      const left = [...(await items(['statefulsets,services,configmaps,pods,persistentvolumeclaims', '-l', LABEL]))];
       return left.length === 0;
     }, 40_000, 250);
   });
