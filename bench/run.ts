@@ -1,7 +1,7 @@
 /**
  * Runs the foundation benchmarks, one child process each, one after another.
  * Run: node --import tsx bench/run.ts [--only NAME[,NAME…]] (NAME: storage, etcd-storage, creates, list, watch, watch-latency, authz,
- * ssa, cold-start, join, scheduler-1000, scheduler-5000, rollout, pod-start, kubedirector, proxy-sync, proxy-stream, proxy-throughput, scale, dns)
+ * ssa, cold-start, join, scheduler-1000, scheduler-5000, rollout, pod-start, kubedirector, proxy-sync, proxy-stream, proxy-throughput, scale, dns, dashboard, hpa-reaction)
  *
  * Every benchmark measures its reference in the same run and reports a ratio; this runner adds the targets,
  * prints one JSON line per benchmark (its figures plus `checks`), then a human summary, and records them in
@@ -111,6 +111,11 @@ const BENCHMARKS: readonly Benchmark[] = [
     checks: [],
   },
   {
+    // Issue 10: metric crossing its target → new replica count written, against one sync period (scrape interval 0).
+    name: 'hpa-reaction', script: 'hpa-reaction.ts', args: ['--sync-period-ms', '5000', '--trials', '10'], timeoutMs: 300_000,
+    checks: [{ label: 'HPA reaction max / sync period (write included)', path: 'maxOverSyncPeriod', op: '<=', target: 1.05 }],
+  },
+  {
     // Issue 6: a real runc node in the server (root, runc, busybox-static; containerd for the ctr reference).
     name: 'pod-start', script: 'pod-start.ts', args: [], timeoutMs: 900_000,
     checks: [
@@ -160,6 +165,16 @@ const BENCHMARKS: readonly Benchmark[] = [
     checks: [
       { label: 'DNS queries/s for Service names vs dnsmasq (hosts file)', path: 'qpsRatio', op: '>=', target: 0.5 },
       { label: 'DNS p99 for Service names vs dnsmasq p99', path: 'p99Ratio', op: '<=', target: 2 },
+    ],
+  },
+  {
+    // Issue 10: the web dashboard in headless Chromium (Debian's chromium), 1,000 pods.
+    name: 'dashboard', script: 'dashboard.ts', args: [], timeoutMs: 300_000,
+    checks: [
+      { label: 'dashboard first meaningful paint, 1,000 pods, p50 (ms)', path: 'firstPaintMs.p50', op: '<=', target: 1000 },
+      { label: 'pod creates/s the open page kept up with', path: 'changesPerSec', op: '>=', target: 100 },
+      { label: 'page caught up after the last create (ms)', path: 'catchUpMs', op: '<=', target: 1000 },
+      { label: 'JavaScript sent, gzipped (bytes)', path: 'jsGzipBytes', op: '<=', target: 300_000 },
     ],
   },
 ];

@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDashboard } from './build-dashboard.mjs';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const outIdx = process.argv.indexOf('--outdir');
@@ -30,3 +31,5 @@ cpSync(join(root, 'src/agent/runtime/runc/shim.c'), join(dist, 'data', 'shim.c')
 cpSync(join(root, 'src/agent/runtime/process/supervisor.mjs'), join(dist, 'data', 'supervisor.mjs'));
 // The CRI v1 API subset the containerd backend loads at run time.
 cpSync(join(root, 'src/agent/runtime/cri/cri-api.proto'), join(dist, 'data', 'cri-api.proto'));
+// The web dashboard, served by the API server under /dashboard/ (found beside the bundle).
+await buildDashboard(join(dist, 'dashboard'));

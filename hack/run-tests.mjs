@@ -37,9 +37,12 @@ function findTests(dir, out) {
 let ok = true;
 if (!quick && !only) {
   ok = run('type-check (tsc --noEmit)', join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json']) && ok;
-  ok = run('lint (eslint)', join(root, 'node_modules/.bin/eslint'), ['--max-warnings=0', 'src', 'test', 'hack', 'bench']) && ok;
+  ok = run('type-check the dashboard (tsc --noEmit)', join(root, 'node_modules/.bin/tsc'), ['-p', 'web/dashboard/tsconfig.json']) && ok;
+  ok = run('lint (eslint)', join(root, 'node_modules/.bin/eslint'), ['--max-warnings=0', 'src', 'test', 'hack', 'bench', 'web']) && ok;
   ok = run('dependency rules (dependency-cruiser)', join(root, 'node_modules/.bin/depcruise'), ['src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err']) && ok;
 }
+// The servers the tests start serve the dashboard from dist/dashboard/ (the dashboard tests drive it in Chromium).
+ok = run('build the dashboard', process.execPath, [join(root, 'hack/build-dashboard.mjs')]) && ok;
 let files = [...findTests(join(root, 'src'), []), ...findTests(join(root, 'bench'), []), ...findTests(join(root, 'test'), [])].sort();
 if (only) files = files.filter((f) => f.includes(only));
 // Unit tests first (fast feedback), then integration and e2e.

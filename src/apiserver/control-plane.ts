@@ -3,6 +3,9 @@
  * review APIs, discovery and OpenAPI documents, authentication, health checks, metrics, bootstrap objects and
  * the compaction loop — over one Storage. boot/ supplies storage, certificates and configuration.
  */
+import type { ResourceHandler } from './request/request-scope.js';
+import type { DashboardAssets } from './dashboard/dashboard-assets.js';
+import { WebSocketWatch } from './watch/websocket-watch.js';
 import { StatusError } from '../api/meta/status-error.js';
 import { decodeKubernetesProtobuf } from '../api/protobuf/kubernetes-protobuf.js';
 import { builtinSchemas } from '../api/schema/schema-registry.js';
@@ -53,6 +56,12 @@ import type { AuditPolicy } from './audit/audit-policy.js';
 import { decodeBody } from './negotiation/decode-body.js';
 import { resolveServiceReference } from './webhook/service-reference.js';
 import { ApiServer, type OpenApiProvider } from './server.js';
+import { MetricsApiHandler } from './metrics-apis/metrics-api-handler.js';
+import type { MetricsApiProvider } from './metrics-apis/metrics-api-provider.js';
+import type { CustomMetricsProvider } from '../api/custommetrics/custom-metrics-provider.js';
+import type { ResourceInfo } from '../api/scheme.js';
+import { CustomMetricsHandler } from './custommetrics/custom-metrics-handler.js';
+import { customMetricsResources } from './custommetrics/custom-metrics-discovery.js';
 
 /** ControlPlaneConfig is the construction input of ControlPlane. */
 export interface ControlPlaneConfig {
@@ -90,6 +99,15 @@ export interface ControlPlaneConfig {
   readonly admissionPlugins?: readonly AdmissionPlugin[];
   /** "RBAC" (RBAC, then the Node authorizer) or "AlwaysAllow" (every authenticated user may do anything). @default "RBAC" */
   readonly authorizationMode?: 'RBAC' | 'AlwaysAllow';
+  /**
+   * API groups served from memory instead of storage (metrics.k8s.io, custom and external metrics): published in
+   * discovery beside the built-in groups and routed to their provider before the dispatcher. @default []
+   */
+  readonly metricsApis?: readonly MetricsApiProvider[];
+  /** Prometheus text of in-process components, appended to /metrics (ApiServerConfig.extraMetrics). */
+  readonly extraMetrics?: () => Promise<string>;
+  /** The web dashboard's built files, served under /dashboard/; without it /dashboard/ answers 404. */
+  readonly dashboard?: DashboardAssets;
 }
 
 /** ControlPlane runs the API server. */
@@ -102,6 +120,9 @@ export class ControlPlane {
   readonly #admission: BuiltAdmission;
   readonly #crdController: CrdController;
   readonly #rbacFeed: RbacCacheFeed | undefined;
+  readonly #customMetrics: CustomMetricsHandler;
+  /** Publishes built-in + custom resources and the metrics APIs' entries to discovery. */
+  readonly #publishDiscovery: (resources?: readonly ResourceInfo[]) => void;
   #policyBootstrapped = false;
   #port = 0;
 
@@ -142,7 +163,16 @@ export class ControlPlane {
       decodeProtobuf: (body) => decodeKubernetesProtobuf(body, schemas).object,
       serviceCidr: config.serviceCidr,
     });
-    const discovery = new DiscoveryDocuments({ resources: BUILTIN_RESOURCES });
+    const metricsApis = config.metricsApis ?? [];
+    const metricsResources = metricsApis.flatMap((p) => p.resources);
+    const discovery = new DiscoveryDocuments({ resources: [...BUILTIN_RESOURCES, ...metricsResources] });
+    // Discovery = the CRD controller's list (built-ins + custom resources) + metrics.k8s.io + the custom and
+    // external metrics APIs' current metrics.
+    let servedResources: readonly ResourceInfo[] = BUILTIN_RESOURCES;
+    this.#publishDiscovery = (resources) => {
+      if (resources) servedResources = resources;
+      discovery.setResources([...servedResources, ...metricsResources, ...customMetricsResources(this.#customMetrics.provider)]);
+    };
     const openapi = new OpenApiDocuments({ resources: BUILTIN_RESOURCES, schemas });
     const openApiProvider: OpenApiProvider = {
       v2: () => openapi.v2(),
@@ -173,7 +203,7 @@ export class ControlPlane {
       crds: crdStore,
       served: dispatcher,
       published: {
-        setDiscovery: (resources) => discovery.setResources(resources),
+        setDiscovery: (resources) => this.#publishDiscovery(resources),
         setOpenApi: (resources, custom) => openapi.setResources(resources, { custom }),
       },
       builtins: BUILTIN_RESOURCES,
@@ -227,18 +257,24 @@ export class ControlPlane {
       },
       ...(rbac ? { rules: (user: UserInfo, namespace: string) => rbac.subjectRules(user, namespace) } : {}),
     });
+    this.#customMetrics = new CustomMetricsHandler({ next: reviews });
+    const resourceHandler: ResourceHandler = metricsApis.length > 0 ? new MetricsApiHandler({ providers: metricsApis, next: this.#customMetrics }) : this.#customMetrics;
     this.#server = new ApiServer({
       bindAddress: config.bindAddress,
       port: config.port,
       tls: config.tls,
       authenticators,
       authorizer,
-      resourceHandler: reviews,
-      upgradeHandler: new PodStreamProxy({
-        pods: () => dispatcher.storeFor('', 'pods'),
-        nodes: () => dispatcher.storeFor('', 'nodes'),
-        authorizer,
-        ...(kubeletClient ? { kubeletClient } : {}),
+      resourceHandler,
+      // Watches over WebSocket (browsers), then pods' exec/attach/portforward streams.
+      upgradeHandler: new WebSocketWatch({
+        resources: resourceHandler,
+        next: new PodStreamProxy({
+          pods: () => dispatcher.storeFor('', 'pods'),
+          nodes: () => dispatcher.storeFor('', 'nodes'),
+          authorizer,
+          ...(kubeletClient ? { kubeletClient } : {}),
+        }),
       }),
       discovery,
       openApi: openApiProvider,
@@ -253,8 +289,10 @@ export class ControlPlane {
       ],
       livezChecks: [{ name: 'etcd', check: async () => void (await config.storage.currentRevision()) }],
       storageStats: () => config.storage.stats(),
+      ...(config.extraMetrics ? { extraMetrics: config.extraMetrics } : {}),
       log: config.log,
       extraDocuments: issuerDiscoveryDocuments(signer),
+      ...(config.dashboard ? { dashboard: config.dashboard } : {}),
       ...(config.audit
         ? {
             audit: new Auditor({
@@ -329,6 +367,16 @@ export class ControlPlane {
       if (err instanceof StatusError && err.status.code === 404) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * setCustomMetricsProvider connects the metrics collector to custom.metrics.k8s.io and external.metrics.k8s.io
+   * (boot/ calls it once the collector runs; until then those groups answer 503) and keeps discovery current.
+   */
+  setCustomMetricsProvider(provider: CustomMetricsProvider): void {
+    this.#customMetrics.setProvider(provider);
+    provider.onMetricsChanged(() => this.#publishDiscovery());
+    this.#publishDiscovery();
   }
 
   /** The port the API server listens on (after start). */

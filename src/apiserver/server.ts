@@ -9,6 +9,8 @@
  * once; credentials are never logged. `stop()` drains gracefully: no new connections, 429 for new requests on
  * open ones, watch streams told to end through their signal, in-flight requests awaited up to a timeout.
  */
+import { isDashboardPath, type DashboardAssets } from './dashboard/dashboard-assets.js';
+import { adoptWebSocketBearerToken } from './filters/websocket-bearer.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -131,6 +133,11 @@ export interface ApiServerConfig {
   readonly storageObjectCounts?: () => Promise<ReadonlyMap<string, number> | Readonly<Record<string, number>>>;
   /** Storage figures for the storage gauges. */
   readonly storageStats?: () => Promise<StorageStats>;
+  /**
+   * Figures of in-process components (controller manager, scheduler) in the Prometheus text format, appended to
+   * /metrics: they have no port of their own. A failure is logged and leaves them out of that scrape.
+   */
+  readonly extraMetrics?: () => Promise<string>;
   /** Overrides of the `/version` document (e.g. gitCommit and buildDate from the build). */
   readonly version?: Partial<VersionInfo>;
   /** Largest accepted request body. @default MAX_REQUEST_BODY_BYTES (3 MiB) */
@@ -152,6 +159,11 @@ export interface ApiServerConfig {
    * renders the current body.
    */
   readonly extraDocuments?: ReadonlyMap<string, () => { readonly contentType: string; readonly body: string }>;
+  /**
+   * The web dashboard's static files, served under `/dashboard/` to anyone (they hold no cluster data; the page
+   * calls the API with the viewer's credentials). Without it `/dashboard/` answers 404.
+   */
+  readonly dashboard?: DashboardAssets;
 }
 
 /** IDLE_CONNECTION_TIMEOUT_MS: how long an idle keep-alive connection stays open (longer than clients' 90 s). */
@@ -402,6 +414,8 @@ export class ApiServer {
     const info = resolveRequestInfo(req.method ?? 'GET', url);
     observed.info = info;
     const publicInfo = !info.isResourceRequest && isPublicInfoPath(info.path);
+    // The dashboard's static files: no credentials needed and nothing to authorize, but still rate-limited.
+    const publicAsset = !info.isResourceRequest && this.#config.dashboard !== undefined && isDashboardPath(info.path);
     // While draining, only probes are served (readyz then reports the failing `shutdown` check).
     if (this.#stopping && !publicInfo) {
       res?.setHeader('Connection', 'close');
@@ -410,7 +424,7 @@ export class ApiServer {
     entry.longRunning ||= isLongRunning(info);
     let user = await authenticateRequest(this.#authenticators, req, (err) => this.#log.error('Cannot authenticate request', { auditID: auditId, err }));
     if (!user) {
-      if (!publicInfo && !isAnonymousDiscovery(info)) {
+      if (!publicInfo && !publicAsset && !isAnonymousDiscovery(info)) {
         observed.audit = this.#config.audit?.begin({ req, res, auditId, info, longRunning: entry.longRunning });
         throw unauthorized(await rejectionReason(this.#authenticators, req));
       }
@@ -420,7 +434,7 @@ export class ApiServer {
     observed.audit = this.#config.audit?.begin({ req, res, auditId, info, user, longRunning: entry.longRunning });
     // Health and version stay reachable under overload, so probes see the server as alive.
     if (res && !publicInfo && !this.#limit.tryAcquire(info, res)) throw tooManyRequests('Too many requests, please try again later.', 1);
-    if (!publicInfo) {
+    if (!publicInfo && !publicAsset) {
       // Impersonation (kubectl --as) swaps the identity before authorization; the requestor needs `impersonate`.
       if (hasImpersonationHeaders(req)) {
         user = await impersonate(req, user, this.#authorizer);
@@ -470,6 +484,8 @@ export class ApiServer {
 
   /** #serveUpgrade runs the chain for an upgrade request and hands the socket to the UpgradeHandler. */
   async #serveUpgrade(handler: UpgradeHandler, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // A browser's bearer token arrives as a WebSocket subprotocol; authentication reads it from the header.
+    adoptWebSocketBearerToken(req);
     const auditId = randomUUID();
     const { entry, observed, done } = this.#track(req, auditId, true);
     entry.socket = socket;
@@ -513,6 +529,11 @@ export class ApiServer {
   async #serveNonResource(req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<void> {
     const method = req.method ?? 'GET';
     const health = this.#health.find((h) => path === h.path || path.startsWith(`${h.path}/`));
+    const dashboard = this.#config.dashboard;
+    if (dashboard && isDashboardPath(path)) {
+      if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+      return dashboard.serve(path, req, res);
+    }
     if (method !== 'GET' && method !== 'HEAD') {
       if (health || ROOT_PATHS.includes(path) || path.startsWith('/apis') || path.startsWith('/api/') || path.startsWith('/openapi/')) {
         throw methodNotAllowed(`the server does not allow this method on the requested resource`);
@@ -531,7 +552,14 @@ export class ApiServer {
       return;
     }
     if (trimmed === '/metrics') {
-      const text = await this.#metrics.render();
+      let text = await this.#metrics.render();
+      if (this.#config.extraMetrics) {
+        const extra = await this.#config.extraMetrics().catch((err: unknown) => {
+          this.#log.error('Cannot collect component metrics', { err: err instanceof Error ? err.message : String(err) });
+          return '';
+        });
+        if (extra !== '') text = `${text.endsWith('\n') || text === '' ? text : `${text}\n`}${extra}`;
+      }
       res.statusCode = 200;
       res.setHeader('Content-Type', this.#metrics.contentType);
       res.end(text);

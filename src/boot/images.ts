@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Image } from '../agent/cri/image-service.js';
 import { ensureBuiltinImages } from '../agent/images/builtin-images.js';
 import { OciImageStore } from '../agent/images/oci-image-store.js';
+import { addStandInImages } from '../agent/images/stand-in-images.js';
 import { noRegistriesConfig, parseRegistriesConfig, type RegistriesConfig } from '../agent/images/registries-config.js';
 import { RegistryClient } from '../agent/images/registry-client.js';
 import { RegistryServer } from '../agent/images/registry-server.js';
@@ -70,4 +71,10 @@ export async function serveImageRegistry(dataDir: string, address: string, port:
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return url;
+}
+
+/** addExampleStandIns adds the examples' stand-in images (jenkins, echoserver, …) to a data dir's store. */
+export async function addExampleStandIns(dataDir: string): Promise<{ refs: readonly string[]; id: string; description: string }[]> {
+  const store = await openImageStore(dataDir, { prepare: true });
+  return (await addStandInImages(store)).map(({ image, standIn }) => ({ refs: standIn.refs, id: image.id, description: standIn.description }));
 }

@@ -52,9 +52,13 @@ export interface ServerConfig {
   readonly controllers?: string;
   /**
    * `--disable`: packaged components not to run, as k3s's flag: "ingress" (the built-in Ingress controller and
-   * its proxy), "servicelb" (the service load balancer controller) and "kubedirector" (the KubeDirector operator).
+   * its proxy), "servicelb" (the service load balancer controller), "kubedirector" (the KubeDirector operator),
+   * "metrics-server" (the resource metrics scraper; metrics.k8s.io then answers 503) and "dashboard" (the web
+   * dashboard's files under /dashboard/).
    */
   readonly disable?: readonly string[];
+  /** `--metrics-resolution`: how often the metrics server scrapes each kubelet. @default 15 s */
+  readonly metricsResolutionMs?: number;
   /** `--ingress-http-port`: the Ingress proxy's HTTP port (0 = any free port). @default 80 */
   readonly ingressHttpPort?: number;
   /** `--ingress-https-port`: the Ingress proxy's HTTPS port (0 = any free port). @default 443 */
@@ -107,6 +111,18 @@ export interface ServerConfig {
   readonly defaultTolerationSeconds?: { readonly notReady?: number; readonly unreachable?: number };
   /** `--node-monitor-grace-period`: how long a node may stay silent before it is marked Unknown. @default 40 s */
   readonly nodeMonitorGracePeriodMs?: number;
+  /** `--metrics-scrape-interval`: how often annotated pods and ExternalMetricSources are scraped. @default 15 s */
+  readonly metricsScrapeIntervalMs?: number;
+  /** `--horizontal-pod-autoscaler-sync-period`: how often every HPA is evaluated. @default 15 s */
+  readonly horizontalPodAutoscalerSyncPeriodMs?: number;
+  /** `--horizontal-pod-autoscaler-downscale-stabilization`: the default scale-down stabilization window. @default 5 min */
+  readonly horizontalPodAutoscalerDownscaleStabilizationMs?: number;
+  /** `--horizontal-pod-autoscaler-tolerance`: the ratio band around the target that does not scale. @default 0.1 */
+  readonly horizontalPodAutoscalerTolerance?: number;
+  /** `--horizontal-pod-autoscaler-cpu-initialization-period`. @default 5 min */
+  readonly horizontalPodAutoscalerCpuInitializationPeriodMs?: number;
+  /** `--horizontal-pod-autoscaler-initial-readiness-delay`. @default 30 s */
+  readonly horizontalPodAutoscalerInitialReadinessDelayMs?: number;
   /** `--authorization-mode`: RBAC (with the Node authorizer) or AlwaysAllow. @default "RBAC" */
   readonly authorizationMode?: 'RBAC' | 'AlwaysAllow';
   /** `--enable-admission-plugins`: plugins to run besides the default set (upstream names). */

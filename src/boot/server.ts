@@ -7,10 +7,15 @@
  * The node agent and scheduler join here in later issues, the same way. Shutdown runs in reverse: controllers stop
  * before the API server.
  */
+import { loadDashboard } from './dashboard.js';
 import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ControlPlane } from '../apiserver/control-plane.js';
+import { ResourceMetricsApi } from '../apiserver/metrics-apis/resource-metrics-api.js';
+import { MetricsServer } from '../metricsserver/metrics-server.js';
+import { CONTROLLER_METRICS } from '../controllers/controller-metrics.js';
+import { renderSchedulerMetrics } from '../scheduler/scheduler-metrics.js';
 import { selectAdmissionPlugins } from '../apiserver/admission/admission-plugins.js';
 import { newLogger } from '../base/log/logger.js';
 import { mergeIntoKubeconfig, writeKubeconfig, type KubeconfigEntry } from '../client/kubeconfig.js';
@@ -31,6 +36,7 @@ import { clusterDnsAddressOf, startClusterDns, type RunningClusterDns } from './
 import { publishClusterInfo } from './cluster-info.js';
 import { startKubeDirector, type RunningKubeDirector } from './kubedirector.js';
 import { defaultHostIPv4 } from './host-address.js';
+import { startCustomMetrics, type RunningCustomMetrics } from './custom-metrics.js';
 
 /** RunningServer is a started server. */
 export interface RunningServer {
@@ -71,6 +77,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const auditLog = openAuditLog(config, (err) => log.error('Cannot write audit event', { err: err instanceof Error ? err.message : String(err) }));
   const storage = withEncryption(await openStorage(config), encryption);
   for (const t of config.staticTokens ?? []) tokens.set(t.token, { username: t.user, groups: t.groups });
+  // metrics.k8s.io is published from the start; its figures arrive once the metrics server runs (503 until then).
+  const resourceMetrics = new ResourceMetricsApi();
+  // The scheduler starts after the API server; /metrics shows its figures once it runs.
+  const inProcess: { scheduler?: RunningScheduler } = {};
   const cp = new ControlPlane({
     storage,
     bindAddress: config.bindAddress,
@@ -90,6 +100,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     defaultTolerationSeconds: config.defaultTolerationSeconds,
     // The API server reaches kubelets (pods/log) with the admin identity, trusting the cluster CA.
     kubeletClient: { caPem: certs.ca.pem.certPem, certPem: certs.admin.certPem, keyPem: certs.admin.keyPem },
+    metricsApis: [resourceMetrics],
+    extraMetrics: async () => `${await CONTROLLER_METRICS.render()}${inProcess.scheduler ? renderSchedulerMetrics(inProcess.scheduler.scheduler) : ''}`,
+    ...(config.disable?.includes('dashboard') ? {} : { dashboard: loadDashboard() }),
   });
   let port: number;
   try {
@@ -113,7 +126,22 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   setMaxListeners(0, informerStop.signal);
   const informers = new SharedInformerFactory({ client: informerClient, log: log.child('informers') });
   informers.start(informerStop.signal);
+  // The metrics server reads Nodes and Pods from the shared informers and calls kubelets as the API server does.
+  const metricsServer = config.disable?.includes('metrics-server')
+    ? undefined
+    : new MetricsServer({
+        informers,
+        kubeletTls: { caPem: certs.ca.pem.certPem, certPem: certs.admin.certPem, keyPem: certs.admin.keyPem },
+        ...(config.metricsResolutionMs !== undefined ? { resolutionMs: config.metricsResolutionMs } : {}),
+        log: log.child('metrics-server'),
+      });
+  if (metricsServer) {
+    metricsServer.start();
+    resourceMetrics.attach(metricsServer);
+  }
   const stopInformers = async (): Promise<void> => {
+    resourceMetrics.attach(undefined);
+    await metricsServer?.stop();
     informerStop.abort();
     await informers.stopped();
     informerClient.close();
@@ -136,6 +164,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       log: log.child('controller-manager'),
       settings: {
         nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs,
+        horizontalPodAutoscalerSyncPeriodMs: config.horizontalPodAutoscalerSyncPeriodMs,
+        horizontalPodAutoscalerDownscaleStabilizationMs: config.horizontalPodAutoscalerDownscaleStabilizationMs,
+        horizontalPodAutoscalerTolerance: config.horizontalPodAutoscalerTolerance,
+        horizontalPodAutoscalerCpuInitializationPeriodMs: config.horizontalPodAutoscalerCpuInitializationPeriodMs,
+        horizontalPodAutoscalerInitialReadinessDelayMs: config.horizontalPodAutoscalerInitialReadinessDelayMs,
         clusterCidr: config.clusterCidr,
         rootCAPem: certs.ca.pem.certPem,
         clusterSigning: certs.ca.pem,
@@ -149,6 +182,20 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await cp.stop();
     await storage.close();
     throw err;
+  }
+  // The custom/external metrics collector: an API client like the controllers; the API server asks it in memory.
+  const metricsClient = componentClient('tkube-metrics-collector');
+  let customMetrics: RunningCustomMetrics | undefined;
+  try {
+    customMetrics = startCustomMetrics({
+      client: metricsClient,
+      informers,
+      ...(config.metricsScrapeIntervalMs !== undefined ? { scrapeIntervalMs: config.metricsScrapeIntervalMs } : {}),
+      log: log.child('metrics-collector'),
+    });
+    cp.setCustomMetricsProvider(customMetrics.provider);
+  } catch (err) {
+    log.error('Cannot start the metrics collector: custom and external metrics are unavailable', { error: err instanceof Error ? err.message : String(err) });
   }
   // The Ingress controller serves on this host; a port it cannot bind (in use, or < 1024 without root) is
   // reported and the rest of the server runs on, as a crashed ingress controller pod would leave k3s running.
@@ -178,6 +225,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   // The scheduler and simulated nodes are API clients too, each with its own connection pool and user agent.
   const schedulerClient = componentClient('tkube-scheduler');
   const scheduler: RunningScheduler | undefined = config.disableScheduler ? undefined : startScheduler(schedulerClient, log.child('scheduler'), informers);
+  if (scheduler) inProcess.scheduler = scheduler;
   const agentClient = componentClient('tkube-agent');
   let agent: RunningAgent | undefined;
   if ((config.simulatedNodes ?? 0) > 0) {
@@ -187,7 +235,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       await scheduler?.stop();
       await ingress?.stop();
       await controllers.stop();
-      for (const c of [schedulerClient, agentClient, controllerClient, ingressClient]) c.close();
+      customMetrics?.stop();
+      for (const c of [schedulerClient, agentClient, controllerClient, ingressClient, metricsClient]) c.close();
       await stopInformers();
       await cp.stop();
       await storage.close();
@@ -228,7 +277,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       await scheduler?.stop();
       await ingress?.stop();
       await controllers.stop();
-      for (const c of [schedulerClient, agentClient, controllerClient, kubeletClient, ingressClient]) c.close();
+      customMetrics?.stop();
+      for (const c of [schedulerClient, agentClient, controllerClient, kubeletClient, ingressClient, metricsClient]) c.close();
       await stopInformers();
       await cp.stop();
       await storage.close();
@@ -283,6 +333,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       schedulerClient.close();
       await ingress?.stop();
       ingressClient.close();
+      customMetrics?.stop();
+      metricsClient.close();
       await controllers.stop();
       controllerClient.close();
       await stopInformers();

@@ -14,6 +14,10 @@ import { registerDevClusterCommands } from './commands/dev-cluster.js';
 import { registerJoinCommand } from './commands/join.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerSnapshotCommand } from './commands/snapshot.js';
+import { registerConvertCommand } from './commands/convert.js';
+import { registerLogsCommand } from './commands/logs.js';
+import { registerInstallServiceCommand } from './commands/install-service.js';
+import { registerDashboardCommand } from './commands/dashboard.js';
 
 /** run parses argv and runs the chosen command. */
 export async function run(argv: string[]): Promise<number> {
@@ -32,6 +36,10 @@ export async function run(argv: string[]): Promise<number> {
   registerInitCommand(program);
   registerJoinCommand(program);
   registerSnapshotCommand(program);
+  registerConvertCommand(program);
+  registerLogsCommand(program);
+  registerInstallServiceCommand(program);
+  registerDashboardCommand(program);
   program.command('test').description('Run the whole test suite (handled by the ./tkube launcher)').action(() => {
     throw new CliError('run the test suite with ./tkube test');
   });

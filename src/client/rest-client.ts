@@ -147,30 +147,7 @@ export class RestClient {
    * inline `*-data` fields or the files they name.
    */
   static fromKubeconfig(path: string, options: { context?: string; userAgent?: string } = {}): RestClient {
-    const kc = readKubeconfig(path);
-    const ctxName = options.context ?? kc['current-context'];
-    const ctx = kc.contexts.find((c) => c.name === ctxName)?.['context'] as { cluster?: string; user?: string } | undefined;
-    if (!ctx) throw new Error(`Cannot read kubeconfig "${path}": context "${ctxName}" not found`);
-    const cluster = kc.clusters.find((c) => c.name === ctx.cluster)?.['cluster'] as Record<string, unknown> | undefined;
-    if (!cluster || typeof cluster['server'] !== 'string') throw new Error(`Cannot read kubeconfig "${path}": cluster "${String(ctx.cluster)}" has no server`);
-    const user = (kc.users.find((u) => u.name === ctx.user)?.['user'] ?? {}) as Record<string, unknown>;
-    const pem = (section: Record<string, unknown>, field: string): string | undefined => {
-      const data = section[`${field}-data`];
-      if (typeof data === 'string' && data !== '') return Buffer.from(data, 'base64').toString('utf8');
-      const file = section[field];
-      if (typeof file === 'string' && file !== '') return readFileSync(file, 'utf8');
-      return undefined;
-    };
-    const tokenFile = user['tokenFile'];
-    const token = typeof user['token'] === 'string' ? user['token'] : typeof tokenFile === 'string' ? readFileSync(tokenFile, 'utf8').trim() : undefined;
-    return new RestClient({
-      server: cluster['server'],
-      caPem: pem(cluster, 'certificate-authority'),
-      clientCertPem: pem(user, 'client-certificate'),
-      clientKeyPem: pem(user, 'client-key'),
-      token,
-      userAgent: options.userAgent,
-    });
+    return new RestClient({ ...restConfigFromKubeconfig(path, options), ...(options.userAgent ? { userAgent: options.userAgent } : {}) });
   }
 
   /** get reads one object (or subresource). 404 → ApiError NotFound. */
@@ -355,4 +332,38 @@ function parseWatchEvent(line: string, urlPath: string): WatchEvent {
     throw transportError(`watch ${urlPath}`, new Error(`unexpected event ${line.slice(0, 200)}`));
   }
   return { type: ev.type as WatchEventType, object: ev.object as KubeObject };
+}
+
+/**
+ * restConfigFromKubeconfig resolves a kubeconfig file's context (default: its current-context) to the server and
+ * credentials a client needs, reading inline `*-data` fields or the files they name. A missing context or cluster
+ * throws an Error that names the file and what is missing.
+ */
+export function restConfigFromKubeconfig(path: string, options: { context?: string } = {}): RestClientConfig {
+  const kc = readKubeconfig(path);
+  const ctxName = options.context ?? kc['current-context'];
+  const ctx = kc.contexts.find((c) => c.name === ctxName)?.['context'] as { cluster?: string; user?: string } | undefined;
+  if (!ctx) throw new Error(`Cannot read kubeconfig "${path}": context "${ctxName}" not found`);
+  const cluster = kc.clusters.find((c) => c.name === ctx.cluster)?.['cluster'] as Record<string, unknown> | undefined;
+  if (!cluster || typeof cluster['server'] !== 'string') throw new Error(`Cannot read kubeconfig "${path}": cluster "${String(ctx.cluster)}" has no server`);
+  const user = (kc.users.find((u) => u.name === ctx.user)?.['user'] ?? {}) as Record<string, unknown>;
+  const pem = (section: Record<string, unknown>, field: string): string | undefined => {
+    const data = section[`${field}-data`];
+    if (typeof data === 'string' && data !== '') return Buffer.from(data, 'base64').toString('utf8');
+    const file = section[field];
+    if (typeof file === 'string' && file !== '') return readFileSync(file, 'utf8');
+    return undefined;
+  };
+  const tokenFile = user['tokenFile'];
+  const token = typeof user['token'] === 'string' ? user['token'] : typeof tokenFile === 'string' ? readFileSync(tokenFile, 'utf8').trim() : undefined;
+  const caPem = pem(cluster, 'certificate-authority');
+  const clientCertPem = pem(user, 'client-certificate');
+  const clientKeyPem = pem(user, 'client-key');
+  return {
+    server: cluster['server'],
+    ...(caPem ? { caPem } : {}),
+    ...(clientCertPem ? { clientCertPem } : {}),
+    ...(clientKeyPem ? { clientKeyPem } : {}),
+    ...(token ? { token } : {}),
+  };
 }

@@ -40,6 +40,16 @@ export interface ControllerSettings {
   readonly clusterSigning?: { readonly certPem: string; readonly keyPem: string };
   /** The longest validity csrsigning gives (`--cluster-signing-duration`). @default one year */
   readonly clusterSigningDurationMs?: number;
+  /** How often every HPA is evaluated (`--horizontal-pod-autoscaler-sync-period`). @default 15 s */
+  readonly horizontalPodAutoscalerSyncPeriodMs?: number;
+  /** The scale-down stabilization window of HPAs without behavior.scaleDown.stabilizationWindowSeconds (`--horizontal-pod-autoscaler-downscale-stabilization`). @default 5 min */
+  readonly horizontalPodAutoscalerDownscaleStabilizationMs?: number;
+  /** The usage ratio band around 1 within which the HPA does not scale (`--horizontal-pod-autoscaler-tolerance`). @default 0.1 */
+  readonly horizontalPodAutoscalerTolerance?: number;
+  /** How long after a pod starts its CPU samples are trusted only if taken while ready (`--horizontal-pod-autoscaler-cpu-initialization-period`). @default 5 min */
+  readonly horizontalPodAutoscalerCpuInitializationPeriodMs?: number;
+  /** How long after start a not-ready pod counts as still starting (`--horizontal-pod-autoscaler-initial-readiness-delay`). @default 30 s */
+  readonly horizontalPodAutoscalerInitialReadinessDelayMs?: number;
 }
 
 /** ControllerDescriptor describes one controller of the table. */

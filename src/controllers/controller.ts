@@ -7,6 +7,7 @@ import type { Clock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import { WorkQueue } from '../base/queue/work-queue.js';
 import type { Reconciler } from './reconciler.js';
+import { CONTROLLER_METRICS, type ControllerMetrics } from './controller-metrics.js';
 
 /** ControllerConfig constructs a Controller. */
 export interface ControllerConfig {
@@ -17,6 +18,8 @@ export interface ControllerConfig {
   readonly log: Logger;
   /** Concurrent workers. @default 1 */
   readonly workers?: number;
+  /** Where queue depth, adds, retries and reconcile durations are recorded. @default CONTROLLER_METRICS */
+  readonly metrics?: ControllerMetrics;
 }
 
 /** Controller runs a Reconciler over a work queue. */
@@ -26,6 +29,7 @@ export class Controller {
   readonly #queue: WorkQueue<string>;
   readonly #log: Logger;
   readonly #workers: number;
+  readonly #metrics: ControllerMetrics;
 
   constructor(config: ControllerConfig) {
     this.name = config.name;
@@ -33,15 +37,18 @@ export class Controller {
     this.#queue = new WorkQueue<string>({ clock: config.clock });
     this.#log = config.log;
     this.#workers = config.workers ?? 1;
+    this.#metrics = config.metrics ?? CONTROLLER_METRICS;
   }
 
   /** enqueue asks for `key` to be reconciled (de-duplicated with pending requests). */
   enqueue(key: string): void {
+    this.#metrics.added(this.name);
     this.#queue.add(key);
   }
 
   /** enqueueAfter asks for `key` to be reconciled after `delayMs`. */
   enqueueAfter(key: string, delayMs: number): void {
+    this.#metrics.added(this.name);
     this.#queue.addAfter(key, delayMs);
   }
 
@@ -49,7 +56,12 @@ export class Controller {
   async run(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-    await Promise.all(Array.from({ length: this.#workers }, () => this.#worker(signal)));
+    const unwatch = this.#metrics.watchDepth(this.name, () => this.#queue.len());
+    try {
+      await Promise.all(Array.from({ length: this.#workers }, () => this.#worker(signal)));
+    } finally {
+      unwatch();
+    }
   }
 
   async #worker(signal: AbortSignal): Promise<void> {
@@ -60,6 +72,7 @@ export class Controller {
         this.#queue.done(key);
         continue;
       }
+      const started = performance.now();
       try {
         const result = await this.#reconciler.reconcile(key);
         this.#queue.forget(key);
@@ -69,8 +82,10 @@ export class Controller {
         // Quiet first retries: conflicts and races are normal; persistent failures deserve a warning.
         if (retries >= 3) this.#log.warn('Reconcile failed; retrying', { key, retries, error: err });
         else this.#log.debug('Reconcile failed; retrying', { key, retries, error: err });
+        this.#metrics.retried(this.name);
         this.#queue.addRateLimited(key);
       } finally {
+        this.#metrics.worked(this.name, (performance.now() - started) / 1000);
         this.#queue.done(key);
       }
     }

@@ -3,6 +3,7 @@
  */
 import type { ControllerDescriptor } from './controller-descriptor.js';
 import { BOOTSTRAP_SIGNER } from './bootstrap/bootstrap-signer.js';
+import { TOKEN_CLEANER } from './bootstrap/token-cleaner.js';
 import { CRONJOB_CONTROLLER } from './cronjob/cronjob-controller.js';
 import { DAEMONSET_CONTROLLER } from './daemonset/daemonset-controller.js';
 import { DISRUPTION_CONTROLLER } from './disruption/disruption-controller.js';
@@ -14,6 +15,7 @@ import { DEPLOYMENT_CONTROLLER } from './deployment/deployment-controller.js';
 import { ENDPOINTS_CONTROLLER } from './endpoints/endpoints-controller.js';
 import { ENDPOINTSLICE_CONTROLLER } from './endpoints/endpointslice-controller.js';
 import { GARBAGE_COLLECTOR_CONTROLLER } from './garbage-collector/garbage-collector.js';
+import { HORIZONTAL_POD_AUTOSCALER_CONTROLLER } from './podautoscaler/horizontal-controller.js';
 import { JOB_CONTROLLER } from './job/job-controller.js';
 import { NAMESPACE_CONTROLLER } from './namespace-controller.js';
 import { NODE_LIFECYCLE_CONTROLLER } from './nodelifecycle/node-lifecycle-controller.js';
@@ -43,6 +45,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   CRONJOB_CONTROLLER,
   STATEFULSET_CONTROLLER,
   DAEMONSET_CONTROLLER,
+  HORIZONTAL_POD_AUTOSCALER_CONTROLLER,
   NODE_LIFECYCLE_CONTROLLER,
   DISRUPTION_CONTROLLER,
   POD_GC_CONTROLLER,
@@ -52,4 +55,5 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   CSRSIGNING_CONTROLLER,
   CSRCLEANER_CONTROLLER,
   BOOTSTRAP_SIGNER,
+  TOKEN_CLEANER,
 ];

@@ -139,6 +139,10 @@ spec:
     const unused = await as(node, ['get', 'secret', 'unused', '-n', 'team']);
     assert.match(unused.stderr, /secrets "unused" is forbidden: User "system:node:n1" cannot get resource "secrets" in API group "" in the namespace "team": no relationship found between node 'n1' and this object/);
     assert.equal((await as(node, ['get', 'pods', '-n', 'team'])).code, 0);
+    // The node's local-path reclaimer lists, watches and patches (finalizer) volumes; it may not delete them.
+    assert.equal(await canI(node, ['patch', 'persistentvolumes']), 'yes');
+    assert.equal(await canI(node, ['watch', 'persistentvolumes']), 'yes');
+    assert.match(await canI(node, ['delete', 'persistentvolumes']), /^no\b/);
     const plain = await as(node, ['run', 'p', '-n', 'team', '--image=busybox', '--overrides={"spec":{"nodeName":"n1"}}']);
     assert.match(plain.stderr, /pods "p" is forbidden: pod does not have "kubernetes.io\/config.mirror" annotation, node "n1" can only create mirror pods/);
     const other = await as(node, ['create', '-f', '-'], 'apiVersion: v1\nkind: Node\nmetadata: {name: n2}\n');

@@ -20,9 +20,10 @@ export const BUSYBOX_PATH = '/bin/busybox';
 export const BUSYBOX_REFS = ['docker.io/library/busybox:latest', 'docker.io/library/busybox:1.36', 'docker.io/library/busybox:1.35'];
 export const PAUSE_REFS = ['registry.k8s.io/pause:3.10', 'registry.k8s.io/pause:3.9'];
 
-const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-interface LayerEntry {
+/** LayerEntry: one entry of a layer tar built by buildTar. */
+export interface LayerEntry {
   readonly name: string;
   readonly type: 'directory' | 'file' | 'symlink';
   readonly mode: number;
@@ -31,7 +32,7 @@ interface LayerEntry {
 }
 
 /** buildTar packs entries into a deterministic tar (sorted, mtime 0, uid/gid 0). */
-function buildTar(entries: readonly LayerEntry[]): Promise<Buffer> {
+export function buildTar(entries: readonly LayerEntry[]): Promise<Buffer> {
   const pack = tarPack();
   const chunks: Buffer[] = [];
   pack.on('data', (c: unknown) => chunks.push(c as Buffer));

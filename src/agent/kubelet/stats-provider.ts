@@ -133,7 +133,9 @@ export class StatsProvider {
     const cur = { cpuNs, at };
     const rate = nanoCores(this.#readings.get(key), cur);
     this.#readings.set(key, cur);
-    return { time: formatTimestamp(at), ...(rate !== undefined ? { usageNanoCores: rate } : {}), usageCoreNanoSeconds: cpuNs };
+    // Millisecond precision (RFC 3339 allows a fraction): the metrics server divides cumulative CPU by the time
+    // between two readings, and whole seconds would make a 1 s scrape window read as 0 or 2 s.
+    return { time: new Date(at).toISOString(), ...(rate !== undefined ? { usageNanoCores: rate } : {}), usageCoreNanoSeconds: cpuNs };
   }
 
   /** nodeStats reads the node alone (cheap; the eviction manager's view). */

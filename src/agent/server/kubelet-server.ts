@@ -2,7 +2,8 @@
  * KubeletServer: the node's HTTPS endpoint (port 10250 by default) the API server calls for what only the node
  * has: `GET /healthz`, `GET /containerLogs/{namespace}/{pod}/{container}` with upstream's query options (follow,
  * previous, timestamps, tailLines, sinceSeconds, sinceTime, limitBytes), read from the CRI log files,
- * `GET /stats/summary` (the Summary API) when a SummarySource is given, and the streaming upgrades:
+ * `GET /stats/summary` (the Summary API), `/metrics` and `/metrics/resource` (Prometheus text, resource-metrics.ts)
+ * when a SummarySource is given, and the streaming upgrades:
  * `/exec/{namespace}/{pod}/{container}?command=…` and `/attach/{namespace}/{pod}/{container}` over the WebSocket
  * channel protocols (remote-command.ts) or SPDY (kubectl's fallback; spdy-remote-command.ts), and
  * `/portForward/{namespace}/{pod}` in its three wire forms (port-forward.ts). Upgrade requests go through a
@@ -23,6 +24,8 @@ import type { Logger } from '../../base/log/logger.js';
 import type { RuntimeService } from '../cri/runtime-service.js';
 import { rotatedLogFiles } from '../kubelet/container-log-manager.js';
 import { parseCriLog, renderLog, type LogOptions } from '../kubelet/cri-log.js';
+import { PROMETHEUS_TEXT_CONTENT_TYPE, renderKubeletMetrics, renderResourceMetrics } from '../kubelet/resource-metrics.js';
+import type { Summary } from '../kubelet/stats-provider.js';
 import { parseRemoteCommandOptions, serveRemoteCommand } from './remote-command.js';
 import { CHANNEL_PROTOCOLS, negotiateProtocol } from './websocket-channels.js';
 import { handlePortForwardUpgrade, type PodPortForwarder } from './port-forward.js';
@@ -41,7 +44,7 @@ export interface ContainerLogSource {
 
 /** SummarySource builds the node's stats/v1alpha1 Summary (the kubelet's StatsProvider implements it). */
 export interface SummarySource {
-  summary(): Promise<unknown>;
+  summary(): Promise<Summary>;
 }
 
 /** ContainerLocator finds the running container a stream request names (the kubelet implements it). */
@@ -53,7 +56,7 @@ export interface ContainerLocator {
 /** KubeletServerConfig constructs a KubeletServer. */
 export interface KubeletServerConfig {
   readonly logs: ContainerLogSource;
-  /** Serves /stats/summary; absent: 404. */
+  /** Serves /stats/summary, /metrics and /metrics/resource (Prometheus text); absent: 404. */
   readonly stats?: SummarySource;
   /** Exec and attach; absent: their requests answer 501. */
   readonly streams?: { readonly containers: ContainerLocator; readonly runtime: Pick<RuntimeService, 'exec' | 'attach'> };
@@ -70,6 +73,8 @@ export interface KubeletServerConfig {
 }
 
 const FOLLOW_POLL_MS = 200;
+/** When this process started, for process_start_time_seconds. */
+const PROCESS_START_MS = Date.now() - process.uptime() * 1000;
 
 class HttpFailure extends Error {
   constructor(
@@ -235,6 +240,13 @@ export class KubeletServer {
       const body = JSON.stringify(await this.#c.stats.summary());
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(body);
+      return;
+    }
+    if ((url.pathname === '/metrics' || url.pathname === '/metrics/resource') && req.method === 'GET' && this.#c.stats) {
+      const summary = await this.#c.stats.summary();
+      const text = url.pathname === '/metrics' ? renderKubeletMetrics(summary, PROCESS_START_MS) : renderResourceMetrics(summary);
+      res.writeHead(200, { 'Content-Type': PROMETHEUS_TEXT_CONTENT_TYPE });
+      res.end(text);
       return;
     }
     if (/^\/(portForward|exec|attach)\//.test(url.pathname)) throw new HttpFailure(400, 'Upgrade request required');

@@ -117,8 +117,9 @@ export function defaultLimitRange(lr: JsonObject): void {
 }
 
 /**
- * defaultHorizontalPodAutoscaler: minReplicas 1; for autoscaling/v2 also the CPU 80% metric when none is given
- * and the scale-up/scale-down behavior defaults.
+ * defaultHorizontalPodAutoscaler: minReplicas 1; for autoscaling/v2 also the CPU 80% metric when none is given,
+ * and, as upstream, the behavior defaults only when `behavior` is given. scaleDown.stabilizationWindowSeconds
+ * stays unset so the controller's `--horizontal-pod-autoscaler-downscale-stabilization` applies.
  */
 export function defaultHorizontalPodAutoscaler(hpa: JsonObject): void {
   const spec = child(hpa, 'spec');
@@ -128,6 +129,7 @@ export function defaultHorizontalPodAutoscaler(hpa: JsonObject): void {
   if (!Array.isArray(metrics) || metrics.length === 0) {
     spec['metrics'] = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }];
   }
+  if (!isObject(spec['behavior'])) return;
   const behavior = child(spec, 'behavior');
   const up = child(behavior, 'scaleUp');
   setDefault(up, 'stabilizationWindowSeconds', 0);
@@ -140,7 +142,6 @@ export function defaultHorizontalPodAutoscaler(hpa: JsonObject): void {
     ];
   }
   const down = child(behavior, 'scaleDown');
-  setDefault(down, 'stabilizationWindowSeconds', 300);
   setDefaultString(down, 'selectPolicy', 'Max');
   const downPolicies = down['policies'];
   if (!Array.isArray(downPolicies) || downPolicies.length === 0) down['policies'] = [{ type: 'Percent', value: 100, periodSeconds: 15 }];

@@ -92,6 +92,12 @@ describe('defaulting', () => {
     const hs = hpa['spec'] as Record<string, unknown>;
     assert.equal(hs['minReplicas'], 1);
     assert.deepEqual(hs['metrics'], [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }]);
-    assert.equal(((hs['behavior'] as Record<string, unknown>)['scaleDown'] as Record<string, unknown>)['stabilizationWindowSeconds'], 300);
+    // As upstream, behavior is defaulted only when given, and the scale-down window is left to the controller's flag.
+    assert.equal(hs['behavior'], undefined);
+    const withBehavior: Record<string, unknown> = { apiVersion: 'autoscaling/v2', spec: { maxReplicas: 3, behavior: { scaleUp: { selectPolicy: 'Min' } } } };
+    defaultHorizontalPodAutoscaler(withBehavior);
+    const b = (withBehavior['spec'] as Record<string, Record<string, Record<string, unknown>>>)['behavior'];
+    assert.deepEqual(b?.['scaleUp'], { selectPolicy: 'Min', stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }] });
+    assert.deepEqual(b?.['scaleDown'], { selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] });
   });
 });

@@ -177,6 +177,15 @@ describe('other kinds', () => {
     assert.deepEqual(msgs(validatePriorityClass({ metadata: { name: 'high' }, value: 2_000_000_000 })), ['value: Forbidden: maximum allowed value of a user defined priority is 1000000000']);
     assert.deepEqual(msgs(validatePodDisruptionBudget({ spec: { minAvailable: 1, maxUnavailable: 1 } })).length, 1);
     assert.deepEqual(msgs(validateHorizontalPodAutoscaler({ spec: { scaleTargetRef: { kind: 'Deployment', name: 'w' }, minReplicas: 5, maxReplicas: 2 } })), ['spec.minReplicas: Invalid value: 5: must be less than or equal to maxReplicas']);
+    // Scale to zero needs a metric that can wake the target (beyond upstream's gate).
+    const target = { kind: 'Deployment', name: 'w' };
+    assert.deepEqual(msgs(validateHorizontalPodAutoscaler({ spec: { scaleTargetRef: target, minReplicas: 0, maxReplicas: 2, metrics: [{ type: 'Resource' }] } })), ['spec.minReplicas: Forbidden: must specify at least one Object or External metric to support scaling to zero replicas']);
+    assert.deepEqual(msgs(validateHorizontalPodAutoscaler({ spec: { scaleTargetRef: target, minReplicas: 0, maxReplicas: 2, metrics: [{ type: 'External' }] } })), []);
+    assert.deepEqual(msgs(validateHorizontalPodAutoscaler({ spec: { scaleTargetRef: target, maxReplicas: 2, behavior: { scaleDown: { selectPolicy: 'Fast', policies: [{ type: 'Pods', value: 0, periodSeconds: 1801 }] } } } })), [
+      'spec.behavior.scaleDown.selectPolicy: Unsupported value: "Fast": supported values: "Disabled", "Max", "Min"',
+      'spec.behavior.scaleDown.policies[0].value: Invalid value: 0: must be greater than zero',
+      'spec.behavior.scaleDown.policies[0].periodSeconds: Invalid value: 1801: must be less than or equal to 1800',
+    ]);
     const ing: KubeObject = { spec: { rules: [{ host: 'a.com', http: { paths: [{ path: '/', backend: { service: { name: 's', port: { number: 80 } } } }] } }] } };
     assert.deepEqual(msgs(validateIngress(ing)), ['spec.rules[0].http.paths[0].pathType: Required value: pathType must be specified']);
     assert.deepEqual(msgs(validateStorageClassUpdate({ provisioner: 'b' }, { provisioner: 'a' })), ['provisioner: Forbidden: updates to provisioner are forbidden.']);

@@ -159,6 +159,12 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
   clusterRole('system:aggregate-to-admin', ADMIN_RULES, { [AGGREGATE_TO_ADMIN]: 'true' }),
   clusterRole('system:aggregate-to-edit', EDIT_RULES, { [AGGREGATE_TO_EDIT]: 'true' }),
   clusterRole('system:aggregate-to-view', VIEW_RULES, { [AGGREGATE_TO_VIEW]: 'true' }),
+  // metrics-server's role: reading resource metrics (`kubectl top`) comes with view, edit and admin.
+  clusterRole('system:aggregated-metrics-reader', [r(READ, ['metrics.k8s.io'], ['nodes', 'pods'])], {
+    [AGGREGATE_TO_VIEW]: 'true',
+    [AGGREGATE_TO_EDIT]: 'true',
+    [AGGREGATE_TO_ADMIN]: 'true',
+  }),
   clusterRole('system:heapster', [r(READ, [''], ['events', 'namespaces', 'nodes', 'pods']), r(READ, ['extensions'], ['deployments'])]),
   clusterRole('system:node', [
     r(['create'], ['authentication.k8s.io'], ['tokenreviews']),
@@ -189,6 +195,10 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
   // tkube's own: a node agent runs its service proxy and NetworkPolicy enforcement under the node's identity (k3s
   // gives its agents' components such a role too), so nodes may read what those two program from.
   clusterRole('system:tkube-node-networking', [r(['list', 'watch'], [''], ['services', 'namespaces', 'pods']), r(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']), r(['list', 'watch'], ['networking.k8s.io'], ['networkpolicies'])]),
+  // tkube's own: the local-path reclaimer on each node (src/agent/volumes/local-path-reclaimer.ts) removes a deleted
+  // volume's directory and then its finalizer, under the node's identity (k3s runs its local-path provisioner with a
+  // service account of the same reach). Upstream's node authorizer would only let a node get volumes its pods use.
+  clusterRole('system:tkube-node-local-path', [r(['get', 'list', 'watch', 'patch'], [''], ['persistentvolumes'])]),
   clusterRole('system:kubelet-api-admin', [r(['get', 'list', 'watch'], [''], ['nodes']), r(['proxy'], [''], ['nodes']), r(['*'], [''], ['nodes/log', 'nodes/metrics', 'nodes/proxy', 'nodes/stats'])]),
   clusterRole('system:node-bootstrapper', [r(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests'])]),
   clusterRole('system:auth-delegator', [r(['create'], ['authentication.k8s.io'], ['tokenreviews']), r(['create'], ['authorization.k8s.io'], ['subjectaccessreviews'])]),
@@ -253,6 +263,7 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly KubeObject[] = [
   binding('ClusterRoleBinding', 'system:volume-scheduler', 'ClusterRole', 'system:volume-scheduler', [user('system:kube-scheduler')]),
   binding('ClusterRoleBinding', 'system:node', 'ClusterRole', 'system:node', []),
   binding('ClusterRoleBinding', 'system:tkube-node-networking', 'ClusterRole', 'system:tkube-node-networking', [group('system:nodes')]),
+  binding('ClusterRoleBinding', 'system:tkube-node-local-path', 'ClusterRole', 'system:tkube-node-local-path', [group('system:nodes')]),
   binding('ClusterRoleBinding', 'system:service-account-issuer-discovery', 'ClusterRole', 'system:service-account-issuer-discovery', [group('system:serviceaccounts')]),
   ...[...CONTROLLER_ROLES.keys()].map((name) => binding('ClusterRoleBinding', `system:controller:${name}`, 'ClusterRole', `system:controller:${name}`, [sa('kube-system', name)])),
 ];

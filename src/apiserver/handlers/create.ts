@@ -12,10 +12,13 @@ import type { HandlerContext } from './handler-context.js';
 import { writeObject, writeSuccess } from './object-response.js';
 import { deleteOptionsOf, dryRunOf, fieldValidationOf } from './query-options.js';
 import { checkUnknownFields } from './unknown-fields.js';
+import { legacyBodyError } from './legacy-api-version.js';
 
 function decodeObjectBody(ctx: HandlerContext, strict: boolean): KubeObject {
   const body = ctx.decode(strict);
   if (!isObjectBody(body)) throw badRequest('Cannot decode the request body: it is not a JSON object');
+  const legacy = legacyBodyError(body);
+  if (legacy) throw legacy;
   return body;
 }
 

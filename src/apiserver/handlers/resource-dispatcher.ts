@@ -18,6 +18,8 @@ import type { Clock } from '../../base/clock/clock.js';
 import type { Storage } from '../../storage/storage.js';
 import { decodeBody } from '../negotiation/decode-body.js';
 import { GenericStore } from '../registry/generic-store.js';
+import { ServedVersionStore } from '../apiextensions/served-version-store.js';
+import { convertHorizontalPodAutoscalers } from '../../api/conversion/horizontal-pod-autoscaler.js';
 import type { AdmissionRunner, GenericStoreConfig, NamespaceLookup } from '../registry/generic-store.js';
 import { ClusterIpAllocator, DEFAULT_SERVICE_CIDR } from '../registry/ip-allocator.js';
 import { podGracefulDeletion } from '../registry/pod-graceful-deletion.js';
@@ -38,6 +40,7 @@ import { listObjects } from './list.js';
 import { patchObject } from './patch.js';
 import { updateObject } from './update.js';
 import { watchObjects } from './watch.js';
+import { legacyPathError } from './legacy-api-version.js';
 
 /** Subresources served here; others (log, exec, proxy…) belong to other handlers and are 404 here. */
 const SERVED_SUBRESOURCES = new Set(['status', 'scale', 'binding', 'eviction', 'finalize', 'approval', 'ephemeralcontainers']);
@@ -169,7 +172,11 @@ export class ResourceDispatcher implements ResourceHandler {
       };
       const entry: ResourceEntry = {
         info,
-        store: new GenericStore(storeConfig),
+        // HPAs are stored as autoscaling/v2 and converted for v1 clients (and from v1 objects stored earlier).
+        store:
+          info.group === 'autoscaling' && info.resource === 'horizontalpodautoscalers'
+            ? new ServedVersionStore(storeConfig, { storageVersion: 'v2', storageStrategy: strategy, converter: async (objs, v) => Promise.resolve(convertHorizontalPodAutoscalers(objs, v)) })
+            : new GenericStore(storeConfig),
         table: strategy.table ?? DEFAULT_TABLE,
         returnsDeletedObject: RETURNS_DELETED_OBJECT.has(grKey),
       };
@@ -271,7 +278,7 @@ export class ResourceDispatcher implements ResourceHandler {
   async handle(scope: RequestScope): Promise<void> {
     const info = scope.info;
     const entry = this.#entries.get(entryKey(info.apiGroup, info.apiVersion, info.resource));
-    if (!entry || !info.isResourceRequest) throw notFoundResource();
+    if (!entry || !info.isResourceRequest) throw legacyPathError(info.apiPrefix, info.apiGroup, info.apiVersion) ?? notFoundResource();
     const r = entry.info;
     let subresource: SubresourceInfo | undefined;
     if (info.subresource !== '') {

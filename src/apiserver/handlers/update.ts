@@ -7,6 +7,7 @@ import type { HandlerContext } from './handler-context.js';
 import { writeObject } from './object-response.js';
 import { dryRunOf, fieldValidationOf } from './query-options.js';
 import { checkUnknownFields } from './unknown-fields.js';
+import { legacyBodyError } from './legacy-api-version.js';
 
 /** bodyKindOf is the kind a write to this (sub)resource carries: the subresource's kind (Scale) or the resource's. */
 export function bodyKindOf(ctx: HandlerContext): GroupVersionKind {
@@ -21,6 +22,8 @@ export async function updateObject(ctx: HandlerContext): Promise<void> {
   const validation = fieldValidationOf(url);
   const body = ctx.decode(validation === 'Strict');
   if (!isObjectBody(body)) throw badRequest('Cannot decode the request body: it is not a JSON object');
+  const legacy = legacyBodyError(body);
+  if (legacy) throw legacy;
   checkUnknownFields(ctx, body, bodyKindOf(ctx), validation);
   const updated = await ctx.entry.store.update(ctx.namespace, ctx.name, body, {
     dryRun,

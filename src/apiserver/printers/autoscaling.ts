@@ -4,24 +4,24 @@
  */
 import type { KubeObject } from '../../api/meta/types.js';
 import { isObject, num, obj, objects, str, type JsonObject } from '../../api/validation/unstructured.js';
+import { parseQuantity } from '../../api/validation/quantity.js';
+import { formatQuantity, isBinaryQuantity } from '../admission/quantity-format.js';
 import { translateTimestampSince } from './age.js';
 import { AGE_COLUMN, column, NAME_COLUMN, nameOf } from './columns.js';
 import type { TableConvertor } from './table.js';
 
+/** q prints a quantity as upstream's Quantity.String() does: canonical (`1000m` → `1`, `1536Mi` stays). */
 function q(v: unknown): string {
-  return typeof v === 'string' || typeof v === 'number' ? String(v) : '<unknown>';
+  if (typeof v !== 'string' && typeof v !== 'number') return '<unknown>';
+  const value = parseQuantity(v);
+  return value === undefined ? String(v) : formatQuantity(value, isBinaryQuantity(v));
 }
 
-function targetValue(target: JsonObject): string {
-  if (target['averageValue'] !== undefined) return q(target['averageValue']);
-  return q(target['value']);
-}
-
-function currentValue(current: JsonObject | undefined): string {
-  if (!current) return '<unknown>';
-  if (current['averageValue'] !== undefined) return q(current['averageValue']);
-  if (current['value'] !== undefined) return q(current['value']);
-  return '<unknown>';
+/** current reads `status.<key>.current.<field>` when that metric's status is present. */
+function current(status: JsonObject | undefined, key: string, field: string): string {
+  if (!status || !isObject(status[key])) return '<unknown>';
+  const v = obj(obj(status[key])['current'])[field];
+  return v === undefined ? '<unknown>' : q(v);
 }
 
 function metricText(spec: JsonObject, status: JsonObject | undefined): string {
@@ -32,21 +32,21 @@ function metricText(spec: JsonObject, status: JsonObject | undefined): string {
       const key = type === 'Resource' ? 'resource' : 'containerResource';
       const s = obj(spec[key]);
       const target = obj(s['target']);
-      const cur = status && isObject(status[key]) ? obj(obj(status[key])['current']) : undefined;
       const name = str(s['name']) ?? '';
-      if (target['averageValue'] !== undefined) return `${name}: ${cur ? q(cur['averageValue']) : '<unknown>'}/${q(target['averageValue'])}`;
-      const util = cur ? num(cur['averageUtilization']) : undefined;
+      if (target['averageValue'] !== undefined) return `${name}: ${current(status, key, 'averageValue')}/${q(target['averageValue'])}`;
+      const util = status && isObject(status[key]) ? num(obj(obj(status[key])['current'])['averageUtilization']) : undefined;
       const tu = num(target['averageUtilization']);
       return `${name}: ${util !== undefined ? `${util}%` : '<unknown>'}/${tu !== undefined ? `${tu}%` : '<auto>'}`;
     }
     case 'Pods':
+      return `${current(status, 'pods', 'averageValue')}/${q(obj(obj(spec['pods'])['target'])['averageValue'])}`;
     case 'Object':
     case 'External': {
-      const key = type === 'Pods' ? 'pods' : type === 'Object' ? 'object' : 'external';
+      const key = type === 'Object' ? 'object' : 'external';
       const target = obj(obj(spec[key])['target']);
-      const cur = status && isObject(status[key]) ? obj(obj(status[key])['current']) : undefined;
-      const avg = type !== 'Pods' && target['averageValue'] !== undefined ? ' (avg)' : '';
-      return `${currentValue(cur)}/${targetValue(target)}${avg}`;
+      // The target kind decides which current value is shown, and "(avg)" marks an AverageValue target.
+      if (target['averageValue'] !== undefined) return `${current(status, key, 'averageValue')}/${q(target['averageValue'])} (avg)`;
+      return `${current(status, key, 'value')}/${q(target['value'])}`;
     }
     default:
       return '<unknown type>';

@@ -221,5 +221,23 @@ describe('config and cluster tables', () => {
     };
     assert.deepEqual(row(horizontalPodAutoscalerTable, hpa), ['web', 'Deployment/web', 'cpu: 10%/50%', '1', 5, 2, '60s']);
     assert.equal(hpaTargets({ ...hpa, status: {} }), 'cpu: <unknown>/50%');
+    // Every metric type as upstream prints it, statuses matched by position ({type: ""} for one not read).
+    const metrics = [
+      { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '512Mi' } } },
+      { type: 'Pods', pods: { metric: { name: 'rps' }, target: { type: 'AverageValue', averageValue: '1000m' } } },
+      { type: 'External', external: { metric: { name: 'queue' }, target: { type: 'AverageValue', averageValue: '30' } } },
+      { type: 'Object', object: { describedObject: { kind: 'Ingress', name: 'i' }, metric: { name: 'hits' }, target: { type: 'Value', value: '2k' } } },
+    ];
+    const statuses = [
+      { type: 'Resource', resource: { name: 'memory', current: { averageValue: '100Mi' } } },
+      { type: '' },
+      { type: 'External', external: { metric: { name: 'queue' }, current: { averageValue: '7' } } },
+      { type: 'Object', object: { describedObject: { kind: 'Ingress', name: 'i' }, metric: { name: 'hits' }, current: { value: '1500' } } },
+    ];
+    const many = (specs: unknown[], st: unknown[]): KubeObject => ({ ...hpa, spec: { ...(hpa['spec'] as object), metrics: specs }, status: { currentMetrics: st } });
+    assert.equal(hpaTargets(many(metrics.slice(0, 2), statuses.slice(0, 2))), 'memory: 100Mi/512Mi, <unknown>/1');
+    assert.equal(hpaTargets(many(metrics.slice(2), statuses.slice(2))), '7/30 (avg), 1500/2k');
+    assert.equal(hpaTargets(many(metrics, statuses)), 'memory: 100Mi/512Mi, <unknown>/1 + 2 more...');
+    assert.equal(hpaTargets(many([], [])), '<none>');
   });
 });

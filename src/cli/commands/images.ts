@@ -1,12 +1,13 @@
 /**
- * `tkube images import FILE… | pull REF… | list | rm REF… | serve`: the node's image store
+ * `tkube images import FILE… | pull REF… | list | rm REF… | serve | stand-ins`: the node's image store
  * (`<data-dir>/agent/images`), as `ctr images import|pull` and `crictl images|rmi` are to containerd. Listing
  * and removal read the store directly; the built-in busybox and pause images are added on first use. `serve`
  * publishes the store read-only as a Docker Registry v2 (a local registry other nodes can name as a mirror).
+ * `stand-ins` adds the busybox stand-ins that `examples/` runs under the original guides' image names.
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { openImageStore, serveImageRegistry } from '../../boot/images.js';
+import { addExampleStandIns, openImageStore, serveImageRegistry } from '../../boot/images.js';
 import { CliError } from '../cli-error.js';
 import { defaultDataDir } from '../../boot/server-config.js';
 
@@ -74,6 +75,13 @@ export function registerImagesCommand(program: Command): void {
       const url = await serveImageRegistry(resolve(f.dataDir), f.address ?? '127.0.0.1', port);
       process.stderr.write(`tkube images: serving the image store at ${url}/v2/ (read-only); Ctrl-C stops\n`);
     });
+  dataDir(images.command('stand-ins').description("Add the examples' stand-in images (jenkins, jenkins-slave, workbinder/worker, echoserver:1.4), built offline from busybox")).action(
+    async (f: ImagesFlags) => {
+      for (const image of await addExampleStandIns(resolve(f.dataDir))) {
+        process.stdout.write(`${image.refs.join(', ')}  ${image.id.slice(7, 19)}  ${image.description}\n`);
+      }
+    },
+  );
   dataDir(images.command('rm <ref...>').description('Remove images by reference or ID')).action(async (refs: string[], f: ImagesFlags) => {
     const store = await openImageStore(resolve(f.dataDir));
     for (const ref of refs) {

@@ -20,6 +20,18 @@ function parseDurationMs(value: string): number {
   return Math.max(1, Math.round(nanos / 1e6));
 }
 
+function parseDurationOrZeroMs(value: string): number {
+  const nanos = parseGoDuration(value);
+  if (nanos === undefined || nanos < 0) throw new CliError(`invalid duration "${value}": want a duration like 5m, 30s or 0s`);
+  return Math.round(nanos / 1e6);
+}
+
+function parseTolerance(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new CliError(`invalid tolerance "${value}": want a ratio from 0 to below 1, like 0.1`);
+  return n;
+}
+
 function parseCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new CliError(`invalid count "${value}": want a whole number`);
@@ -80,6 +92,13 @@ export interface ServerFlags {
   defaultNotReadyTolerationSeconds: number;
   defaultUnreachableTolerationSeconds: number;
   nodeMonitorGracePeriod: number;
+  metricsResolution: number;
+  metricsScrapeInterval: number;
+  horizontalPodAutoscalerSyncPeriod: number;
+  horizontalPodAutoscalerDownscaleStabilization: number;
+  horizontalPodAutoscalerTolerance: number;
+  horizontalPodAutoscalerCpuInitializationPeriod: number;
+  horizontalPodAutoscalerInitialReadinessDelay: number;
   simulatedNodes: number;
   disableScheduler: boolean;
   disable: string[];
@@ -144,6 +163,13 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     authorizationMode: f.authorizationMode,
     defaultTolerationSeconds: { notReady: f.defaultNotReadyTolerationSeconds, unreachable: f.defaultUnreachableTolerationSeconds },
     nodeMonitorGracePeriodMs: f.nodeMonitorGracePeriod,
+    metricsResolutionMs: f.metricsResolution,
+    metricsScrapeIntervalMs: f.metricsScrapeInterval,
+    horizontalPodAutoscalerSyncPeriodMs: f.horizontalPodAutoscalerSyncPeriod,
+    horizontalPodAutoscalerDownscaleStabilizationMs: f.horizontalPodAutoscalerDownscaleStabilization,
+    horizontalPodAutoscalerTolerance: f.horizontalPodAutoscalerTolerance,
+    horizontalPodAutoscalerCpuInitializationPeriodMs: f.horizontalPodAutoscalerCpuInitializationPeriod,
+    horizontalPodAutoscalerInitialReadinessDelayMs: f.horizontalPodAutoscalerInitialReadinessDelay,
     simulatedNodes: f.simulatedNodes,
     disableScheduler: f.disableScheduler,
     disable: parseDisable(f.disable),
@@ -205,9 +231,16 @@ export function addServerFlags(cmd: Command): Command {
     .option('--default-not-ready-toleration-seconds <n>', 'seconds new pods tolerate a not-ready node before eviction', parseCount, 300)
     .option('--default-unreachable-toleration-seconds <n>', 'seconds new pods tolerate an unreachable node before eviction', parseCount, 300)
     .option('--node-monitor-grace-period <duration>', 'how long a node may miss heartbeats before it is marked Unknown', parseDurationMs, 40_000)
+    .option('--metrics-scrape-interval <duration>', 'how often pods annotated prometheus.io/scrape and ExternalMetricSources are scraped for custom and external metrics', parseDurationMs, 15_000)
+    .option('--horizontal-pod-autoscaler-sync-period <duration>', 'how often every HorizontalPodAutoscaler is evaluated', parseDurationMs, 15_000)
+    .option('--horizontal-pod-autoscaler-downscale-stabilization <duration>', 'how far back the HPA looks for a higher recommendation before scaling down', parseDurationOrZeroMs, 300_000)
+    .option('--horizontal-pod-autoscaler-tolerance <ratio>', 'the HPA does not scale while the usage ratio is within 1 ± this', parseTolerance, 0.1)
+    .option('--horizontal-pod-autoscaler-cpu-initialization-period <duration>', 'how long after a pod starts the HPA uses its CPU samples only if taken while ready', parseDurationOrZeroMs, 300_000)
+    .option('--horizontal-pod-autoscaler-initial-readiness-delay <duration>', 'how long after start a not-ready pod counts as still starting for the HPA', parseDurationOrZeroMs, 30_000)
     .option('--simulated-nodes <n>', 'run N simulated nodes (sim-0 …) in this process, for tests and demos', parseCount, 0)
     .option('--disable-scheduler', 'run no scheduler in this process', false)
-    .option('--disable <components>', 'packaged components not to run: ingress (the built-in Ingress controller), servicelb (the service load balancer), kubedirector (the KubeDirector operator) (repeatable, comma-separated)', collect, [])
+    .option('--disable <components>', 'packaged components not to run: ingress (the built-in Ingress controller), servicelb (the service load balancer), kubedirector (the KubeDirector operator), metrics-server (resource metrics for kubectl top), dashboard (the web dashboard under /dashboard/) (repeatable, comma-separated)', collect, [])
+    .option('--metrics-resolution <duration>', 'how often the metrics server scrapes each kubelet for kubectl top', parseDurationMs, 15_000)
     .option('--ingress-http-port <port>', 'HTTP port of the built-in Ingress controller (0 = any free port)', parsePort, 80)
     .option('--ingress-https-port <port>', 'HTTPS port of the built-in Ingress controller (0 = any free port)', parsePort, 443)
     .option('--private-registry <file>', 'registries config for image pulls: mirrors and credentials, k3s registries.yaml format (default <data-dir>/registries.yaml when present)')
@@ -255,13 +288,15 @@ const DISABLEABLE = new Map([
   ['traefik', 'ingress'],
   ['servicelb', 'servicelb'],
   ['kubedirector', 'kubedirector'],
+  ['metrics-server', 'metrics-server'],
+  ['dashboard', 'dashboard'],
 ]);
 
 /** parseDisable checks `--disable` and maps k3s's names onto ours. */
 function parseDisable(values: readonly string[]): string[] {
   return values.map((v) => {
     const c = DISABLEABLE.get(v.trim().toLowerCase());
-    if (!c) throw new CliError(`unknown component "${v}" for --disable (use ingress, servicelb or kubedirector)`);
+    if (!c) throw new CliError(`unknown component "${v}" for --disable (use ingress, servicelb, kubedirector, metrics-server or dashboard)`);
     return c;
   });
 }

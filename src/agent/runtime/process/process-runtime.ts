@@ -45,6 +45,7 @@ import type {
 } from '../../cri/runtime-service.js';
 import { filterContainers, filterSandboxes, newRuntimeId, readJson, RuntimeRecords, writeJsonAtomic } from '../runtime-records.js';
 import type { ImageStore } from '../../images/image-store.js';
+import { processGroupStats } from './process-group-stats.js';
 
 /** PROCESS_RUNTIME_VERSION is reported as `process://<version>`. */
 const PROCESS_RUNTIME_VERSION = '0.1.0';
@@ -485,9 +486,17 @@ export class ProcessRuntime implements RuntimeService {
     });
   }
 
+  /**
+   * containerStats sums the container's process group from /proc (process-group-stats.ts); undefined once the
+   * group is gone or before the main process wrote its pid. Nothing is written outside the host's own files, so
+   * the writable layer counts as empty.
+   */
   async containerStats(id: string): Promise<ContainerStats | undefined> {
     this.#records.container(id);
-    return undefined;
+    const pid = this.#mainPid(id);
+    const usage = pid === undefined ? undefined : processGroupStats(pid);
+    if (!usage) return undefined;
+    return { id, timestamp: Date.now(), cpuUsageCoreNanoSeconds: usage.cpuNs, memoryUsageBytes: usage.rssBytes, memoryWorkingSetBytes: usage.rssBytes, writableLayerUsedBytes: 0 };
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,24 @@
+/**
+ * The scheduler's Prometheus families, named as kube-scheduler's: scheduler_pending_pods{queue} (active, backoff,
+ * unschedulable: the scheduling queue's parts now) and scheduler_schedule_attempts_total{result} (scheduled,
+ * unschedulable). The in-process scheduler has no port, so the server appends this text to the API server's
+ * /metrics.
+ */
+import type { Scheduler } from './scheduler.js';
+
+/** renderSchedulerMetrics renders the scheduler's families in the text exposition format. */
+export function renderSchedulerMetrics(scheduler: Scheduler): string {
+  const counts = scheduler.queue.counts();
+  return [
+    '# HELP scheduler_pending_pods Number of pending pods, by the queue type.',
+    '# TYPE scheduler_pending_pods gauge',
+    `scheduler_pending_pods{queue="active"} ${counts.active}`,
+    `scheduler_pending_pods{queue="backoff"} ${counts.backoff}`,
+    `scheduler_pending_pods{queue="unschedulable"} ${counts.unschedulable}`,
+    '# HELP scheduler_schedule_attempts_total Number of attempts to schedule pods, by the result.',
+    '# TYPE scheduler_schedule_attempts_total counter',
+    `scheduler_schedule_attempts_total{result="scheduled"} ${scheduler.scheduledCount}`,
+    `scheduler_schedule_attempts_total{result="unschedulable"} ${scheduler.failedCount}`,
+    '',
+  ].join('\n');
+}

