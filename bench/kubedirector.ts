@@ -13,10 +13,10 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { addExampleImages, KD_HELLO_IMAGE } from '../examples/kubedirector/make-images.js';
 import { destroyBridgeNetwork } from '../src/agent/network/bridge-network.js';
 import type { KubeObject } from '../src/api/meta/types.js';
 import { newLogger } from '../src/base/log/logger.js';
+import { addExampleStandIns } from '../src/boot/images.js';
 import { stopNodeWorkloads } from '../src/boot/node-cleanup.js';
 import type { ResourcePath } from '../src/client/resource-path.js';
 import { RestClient } from '../src/client/rest-client.js';
@@ -35,6 +35,7 @@ const CLUSTER_CIDR = '10.251.0.0/16';
 const NODE_NAME = `bench-${process.pid}`;
 const NFT_TABLE = `tkube-${NODE_NAME}`;
 const NS = 'default';
+const KD_HELLO_IMAGE = 'docker.io/tkube/kd-hello:1.0';
 const REPO = join(new URL('.', import.meta.url).pathname, '..');
 
 const app = {
@@ -122,7 +123,7 @@ try {
     await new Promise((r) => setTimeout(r, 200));
   }
   progress('node Ready');
-  await addExampleImages(server.dataDir);
+  await addExampleStandIns(server.dataDir);
   await kubectl(['apply', '-f', join(REPO, 'examples', 'kubedirector', 'deploy.yaml')]);
   for (const deadline = Date.now() + 60_000; ; ) {
     if ((await client.get({ ...PODS, name: `kubedirector-${NODE_NAME}` }).catch(() => undefined)) !== undefined) break;
