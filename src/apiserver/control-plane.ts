@@ -32,6 +32,7 @@ import { newAdmissionChain, type BuiltAdmission } from './admission/admission-pl
 import { CertificateApproval, CertificateSigning } from './admission/certificate-signer-permission.js';
 import { SYSTEM_PRIORITY_CLASSES } from './admission/priority.js';
 import { StoreObjectReader } from './admission/store-object-reader.js';
+import { KubeDirectorClusterAdmission } from './admission/kubedirector-cluster.js';
 import { ApiExtensionsHandler } from './apiextensions/apiextensions-handler.js';
 import { CrdController } from './apiextensions/crd-controller.js';
 import { withCrdStrategy } from './apiextensions/crd-strategy.js';
@@ -137,15 +138,17 @@ export class ControlPlane {
     this.#rbacFeed = rbac ? new RbacCacheFeed({ authorizer: rbac, storeFor: (g, r) => this.#dispatcher.storeFor(g, r), log: config.log.child('rbac') }) : undefined;
     const rbacPlugins: AdmissionPlugin[] = rbac ? [new RbacEscalationCheck({ rbac, authorizer, roleRules: (kind, ns, name) => this.#roleRules(kind, ns, name) })] : [];
     // Plugins read through the dispatcher's stores (watch caches); the reader resolves them lazily.
+    const admissionReader = new StoreObjectReader((group, resource) => this.#dispatcher.storeFor(group, resource));
     this.#admission = newAdmissionChain({
-      reader: new StoreObjectReader((group, resource) => this.#dispatcher.storeFor(group, resource)),
+      reader: admissionReader,
       enabled: config.enabledAdmissionPlugins,
       factories: new Map<string, () => AdmissionPlugin>([
         ['NodeRestriction', () => new NodeRestriction()],
         ['CertificateApproval', () => new CertificateApproval(authorizer)],
         ['CertificateSigning', () => new CertificateSigning(authorizer)],
       ]),
-      extraPlugins: [...rbacPlugins, ...(config.admissionPlugins ?? [])],
+      // KubeDirectorCluster checks (KubeDirector's webhook, built in) look only at the KubeDirector groups' clusters.
+      extraPlugins: [...rbacPlugins, new KubeDirectorClusterAdmission(admissionReader), ...(config.admissionPlugins ?? [])],
       onError: (err) => config.log.warn('Cannot refresh ResourceQuota status', { err }),
       defaultTolerationSeconds: config.defaultTolerationSeconds,
     });

@@ -54,8 +54,9 @@ export interface ServerConfig {
   readonly operators?: readonly string[];
   /**
    * `--disable`: packaged components not to run, as k3s's flag: "ingress" (the built-in Ingress controller and
-   * its proxy), "servicelb" (the service load balancer controller), "metrics-server" (the resource metrics
-   * scraper; metrics.k8s.io then answers 503) and "dashboard" (the web dashboard's files under /dashboard/).
+   * its proxy), "servicelb" (the service load balancer controller), "kubedirector" (the KubeDirector operator),
+   * "metrics-server" (the resource metrics scraper; metrics.k8s.io then answers 503) and "dashboard" (the web
+   * dashboard's files under /dashboard/).
    */
   readonly disable?: readonly string[];
   /** `--metrics-resolution`: how often the metrics server scrapes each kubelet. @default 15 s */

@@ -34,6 +34,7 @@ import { startNode, type RunningNode } from './node.js';
 import { startIngress, type RunningIngress } from './ingress.js';
 import { clusterDnsAddressOf, startClusterDns, type RunningClusterDns } from './cluster-dns.js';
 import { publishClusterInfo } from './cluster-info.js';
+import { startKubeDirector, type RunningKubeDirector } from './kubedirector.js';
 import { defaultHostIPv4 } from './host-address.js';
 import { startCustomMetrics, type RunningCustomMetrics } from './custom-metrics.js';
 import { OperatorHost } from './operator-host.js';
@@ -308,6 +309,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     log: log.child('cluster-dns'),
     signal: informerStop.signal,
   });
+  // The KubeDirector operator idles until its CRDs are installed (docs/kubedirector.md).
+  const kubeDirectorClient = componentClient('tkube-kubedirector');
+  const kubeDirector: RunningKubeDirector | undefined = config.disable?.includes('kubedirector')
+    ? undefined
+    : startKubeDirector({ client: kubeDirectorClient, informers, log: log.child('kubedirector'), ...(node ? { node: { nodeName: node.nodeName, nodeIP } } : {}) });
   const entry: KubeconfigEntry = { name: 'tkube', server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem };
   writeKubeconfig(join(config.dataDir, 'admin.kubeconfig'), entry);
   if (config.writeKubeconfig) writeKubeconfig(config.writeKubeconfig, entry);
@@ -325,6 +331,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     url,
     stop: async () => {
       log.info('Stopping');
+      await kubeDirector?.stop();
+      kubeDirectorClient.close();
       await dns?.stop();
       dnsClient.close();
       await node?.stop();

@@ -8,7 +8,9 @@
  *   - `jenkins-slave`: finds the master through the `JENKINS_SERVICE_HOST`/`_PORT` variables and polls it;
  *   - `workbinder/worker`: `./startBinderJobLocal.sh CE ROUTINGINFO JOBID LOGFILE` in its working directory;
  *   - `k8s.gcr.io/echoserver:1.4` (and its registry.k8s.io name): answers any HTTP request on 8080 with the
- *     request printed back, in echoserver's layout.
+ *     request printed back, in echoserver's layout;
+ *   - `tkube/kd-hello:1.0` (examples/kubedirector, made for it, no original): a KubeDirector member serving a
+ *     greeting naming its member and role, and its configmeta, over HTTP.
  * Each script stops at once on SIGTERM (as PID 1 a shell would otherwise ignore it until the grace period ends).
  * Layers are deterministic, so adding them again changes nothing.
  */
@@ -121,6 +123,19 @@ trap 'kill $!; exit 0' TERM INT
 wait
 `;
 
+const KD_START = `#!/bin/sh
+# KubeDirector example member (examples/kubedirector): greet, publish the configmeta KubeDirector mounts at
+# /etc/guestconfig, serve both over HTTP — the controller role on 8080, workers on 9090 (the app's endpoints).
+mkdir -p /www
+echo "hello from $(hostname), role $KD_ROLE of KubeDirectorCluster $KD_CLUSTER (app $KD_APP)" > /www/index.html
+ln -sf /etc/guestconfig/configmeta.json /www/configmeta.json
+case "$KD_ROLE" in controller) port=8080 ;; *) port=9090 ;; esac
+echo "serving on :$port"
+httpd -f -v -p "$port" -h /www &
+trap 'kill $!; exit 0' TERM INT
+wait
+`;
+
 /** STAND_IN_IMAGES is the table of stand-ins `tkube images stand-ins` adds. */
 export const STAND_IN_IMAGES: readonly StandInImage[] = [
   {
@@ -149,6 +164,13 @@ export const STAND_IN_IMAGES: readonly StandInImage[] = [
     files: { 'usr/local/bin/echoserver.sh': ECHO_SERVER, 'usr/local/bin/echo-handler.sh': ECHO_HANDLER },
     entrypoint: ['/usr/local/bin/echoserver.sh'],
     exposedPorts: [8080],
+  },
+  {
+    refs: ['docker.io/tkube/kd-hello:1.0'],
+    description: 'KubeDirector example app member: serves a greeting and its configmeta (controller 8080, workers 9090)',
+    files: { 'usr/local/bin/kd-start': KD_START },
+    cmd: ['/usr/local/bin/kd-start'],
+    exposedPorts: [8080, 9090],
   },
 ];
 

@@ -8,7 +8,7 @@ import type { KubeObject } from '../meta/types.js';
 import { fieldErrors, type FieldError } from './field-error.js';
 import { semanticEqual, validateImmutableField, validateLabelName, validateLabels, validateNonnegativeField } from './generic.js';
 import { FIELD_IMMUTABLE_ERROR_MSG } from './names.js';
-import { isObject, num, obj, str, strMap } from './unstructured.js';
+import { isObject, num, obj, objects, str, strMap } from './unstructured.js';
 import { validatePodTemplateSpec } from './validate-pod.js';
 
 const ALWAYS = ['Always'];
@@ -168,13 +168,28 @@ export function validateReplicationController(rc: KubeObject): FieldError[] {
   return errs;
 }
 
+/**
+ * withClaimVolumes: the template as its pods will be, with a volume per volumeClaimTemplate (the controller adds
+ * them), so containers may mount claim templates by name without listing them under volumes — as every
+ * StatefulSet manifest with volumeClaimTemplates does, and as upstream accepts (it checks the union of volumes and
+ * claims). A template volume of the same name wins.
+ */
+function withClaimVolumes(template: unknown, claims: unknown): unknown {
+  const names = objects(claims).map((c) => str(obj(c['metadata'])['name'])).filter((n): n is string => n !== undefined && n !== '');
+  if (names.length === 0 || !isObject(template)) return template;
+  const podSpec = obj(template['spec']);
+  const volumes = objects(podSpec['volumes']);
+  const extra = names.filter((n) => !volumes.some((v) => v['name'] === n)).map((n) => ({ name: n, persistentVolumeClaim: { claimName: n } }));
+  return { ...template, spec: { ...podSpec, volumes: [...volumes, ...extra] } };
+}
+
 /** validateStatefulSet checks a StatefulSet's spec. */
 export function validateStatefulSet(sts: KubeObject): FieldError[] {
   const spec = obj(sts['spec']);
   const errs: FieldError[] = [
     ...validateReplicas(spec, 'spec'),
     ...validateSelectorAndTemplate(spec, 'spec', 'statefulset'),
-    ...validatePodTemplateSpec(spec['template'], 'spec.template', { restartPolicies: ALWAYS }),
+    ...validatePodTemplateSpec(withClaimVolumes(spec['template'], spec['volumeClaimTemplates']), 'spec.template', { restartPolicies: ALWAYS }),
     ...validateNonnegativeField(spec['revisionHistoryLimit'], 'spec.revisionHistoryLimit'),
   ];
   const pmp = str(spec['podManagementPolicy']);

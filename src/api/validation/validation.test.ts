@@ -13,7 +13,7 @@ import { validateIngress } from './validate-networking.js';
 import { validateHorizontalPodAutoscaler, validatePodDisruptionBudget } from './validate-policy.js';
 import { validateService } from './validate-service.js';
 import { validateStorageClassUpdate } from './validate-storage.js';
-import { validateDaemonSet, validateDeployment, validateReplicationController, validateStatefulSetUpdate } from './validate-workloads.js';
+import { validateDaemonSet, validateDeployment, validateReplicationController, validateStatefulSet, validateStatefulSetUpdate } from './validate-workloads.js';
 
 function msgs(errs: FieldError[]): string[] {
   return toCauses(errs).map((c) => (c.field ? `${c.field}: ${c.message ?? ''}` : (c.message ?? '')));
@@ -100,6 +100,16 @@ describe('workload validation', () => {
     const old: KubeObject = { spec: { replicas: 1, serviceName: 'a' } };
     assert.deepEqual(msgs(validateStatefulSetUpdate({ spec: { replicas: 3, serviceName: 'a' } }, old)), []);
     assert.equal(msgs(validateStatefulSetUpdate({ spec: { replicas: 1, serviceName: 'b' } }, old)).length, 1);
+  });
+  it('statefulset containers mount volumeClaimTemplates by name, other unknown volumes are refused', () => {
+    const mounting = (name: string): Record<string, unknown> => {
+      const t = template({ a: 'b' });
+      ((t['spec'] as { containers: Record<string, unknown>[] }).containers[0] ?? {})['volumeMounts'] = [{ name, mountPath: '/data' }];
+      return t;
+    };
+    const sts = (name: string): KubeObject => ({ spec: { replicas: 1, serviceName: 's', selector: { matchLabels: { a: 'b' } }, template: mounting(name), volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: {} }] } });
+    assert.deepEqual(msgs(validateStatefulSet(sts('data'))), []);
+    assert.match(msgs(validateStatefulSet(sts('other')))[0] ?? '', /volumeMounts\[0\]\.name: Not found: "other"/);
   });
 });
 

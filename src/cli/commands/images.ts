@@ -75,7 +75,7 @@ export function registerImagesCommand(program: Command): void {
       const url = await serveImageRegistry(resolve(f.dataDir), f.address ?? '127.0.0.1', port);
       process.stderr.write(`tkube images: serving the image store at ${url}/v2/ (read-only); Ctrl-C stops\n`);
     });
-  dataDir(images.command('stand-ins').description("Add the examples' stand-in images (jenkins, jenkins-slave, workbinder/worker, echoserver:1.4), built offline from busybox")).action(
+  dataDir(images.command('stand-ins').description("Add the examples' stand-in images (jenkins, jenkins-slave, workbinder/worker, echoserver:1.4, tkube/kd-hello:1.0), built offline from busybox")).action(
     async (f: ImagesFlags) => {
       for (const image of await addExampleStandIns(resolve(f.dataDir))) {
         process.stdout.write(`${image.refs.join(', ')}  ${image.id.slice(7, 19)}  ${image.description}\n`);

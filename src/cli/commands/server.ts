@@ -242,7 +242,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--horizontal-pod-autoscaler-initial-readiness-delay <duration>', 'how long after start a not-ready pod counts as still starting for the HPA', parseDurationOrZeroMs, 30_000)
     .option('--simulated-nodes <n>', 'run N simulated nodes (sim-0 …) in this process, for tests and demos', parseCount, 0)
     .option('--disable-scheduler', 'run no scheduler in this process', false)
-    .option('--disable <components>', 'packaged components not to run: ingress (the built-in Ingress controller), servicelb (the service load balancer), metrics-server (resource metrics for kubectl top), dashboard (the web dashboard under /dashboard/) (repeatable, comma-separated)', collect, [])
+    .option('--disable <components>', 'packaged components not to run: ingress (the built-in Ingress controller), servicelb (the service load balancer), kubedirector (the KubeDirector operator), metrics-server (resource metrics for kubectl top), dashboard (the web dashboard under /dashboard/) (repeatable, comma-separated)', collect, [])
     .option('--metrics-resolution <duration>', 'how often the metrics server scrapes each kubelet for kubectl top', parseDurationMs, 15_000)
     .option('--ingress-http-port <port>', 'HTTP port of the built-in Ingress controller (0 = any free port)', parsePort, 80)
     .option('--ingress-https-port <port>', 'HTTPS port of the built-in Ingress controller (0 = any free port)', parsePort, 443)
@@ -290,6 +290,7 @@ const DISABLEABLE = new Map([
   ['ingress', 'ingress'],
   ['traefik', 'ingress'],
   ['servicelb', 'servicelb'],
+  ['kubedirector', 'kubedirector'],
   ['metrics-server', 'metrics-server'],
   ['dashboard', 'dashboard'],
 ]);
@@ -298,7 +299,7 @@ const DISABLEABLE = new Map([
 function parseDisable(values: readonly string[]): string[] {
   return values.map((v) => {
     const c = DISABLEABLE.get(v.trim().toLowerCase());
-    if (!c) throw new CliError(`unknown component "${v}" for --disable (use ingress, servicelb, metrics-server or dashboard)`);
+    if (!c) throw new CliError(`unknown component "${v}" for --disable (use ingress, servicelb, kubedirector, metrics-server or dashboard)`);
     return c;
   });
 }
