@@ -115,6 +115,13 @@ export interface ServerConfig {
   readonly disableAdmissionPlugins?: readonly string[];
   /** Static bearer tokens (token → user name, groups) for tests and automation. */
   readonly staticTokens?: readonly { token: string; user: string; groups: readonly string[] }[];
+  /**
+   * `--token` (k3s's cluster secret): with an etcd datastore, the CA, service-account key and encryption config
+   * are shared between servers through the datastore, encrypted under it (boot/bootstrap-data.ts).
+   */
+  readonly clusterToken?: string;
+  /** Timing of the Leases that elect the controller manager and scheduler among servers. @default 15 s / 10 s / 2 s */
+  readonly leaderElection?: { readonly leaseDurationMs?: number; readonly renewDeadlineMs?: number; readonly retryPeriodMs?: number };
   /** `--token-auth-file`: a static token CSV (`token,user,uid,"group1,group2"`). */
   readonly tokenAuthFile?: string;
   /**

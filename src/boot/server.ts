@@ -18,12 +18,16 @@ import { RestClient } from '../client/rest-client.js';
 import { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { ensureClusterCertificates } from '../pki/cluster-certificates.js';
-import { openStorage } from './datastore.js';
+import { openStorage, resolveDatastore } from './datastore.js';
+import { fetchBootstrapData, storeBootstrapData } from './bootstrap-data.js';
+import { serverIdentity, startElected, type ElectedComponent } from './leader-election.js';
+import { ApiServerPeers } from './apiserver-peers.js';
+import { RealClock } from '../base/clock/clock.js';
 import { userKubeconfigPath, type ServerConfig } from './server-config.js';
 import { removeServerState, writeServerState } from './server-state.js';
 import { firstAddressOf } from './cidr.js';
 import { loadEncryptionConfig, loadTokenAuthFile, openAuditLog, withEncryption } from './security.js';
-import { startScheduler, type RunningScheduler } from './scheduler.js';
+import { startScheduler } from './scheduler.js';
 import { startAgent, type RunningAgent } from './agent.js';
 import { startNode, type RunningNode } from './node.js';
 import { startIngress, type RunningIngress } from './ingress.js';
@@ -64,11 +68,23 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const enabledAdmissionPlugins = selectAdmissionPlugins(config.enableAdmissionPlugins, config.disableAdmissionPlugins);
   const sans = bindAddressSans(config.bindAddress, config.tlsSans);
   const extraSans = config.advertiseAddress && !sans.includes(config.advertiseAddress) ? [...sans, config.advertiseAddress] : sans;
-  const certs = await ensureClusterCertificates({ dataDir: config.dataDir, extraSans, serviceIp: kubernetesServiceIp });
-  const encryption = loadEncryptionConfig(config);
+  // Storage first: servers sharing an etcd datastore take the cluster's CA and keys from it before loading theirs.
+  const rawStorage = await openStorage(config);
+  let certs: Awaited<ReturnType<typeof ensureClusterCertificates>>;
+  let encryption: ReturnType<typeof loadEncryptionConfig>;
+  try {
+    const shared = config.clusterToken && resolveDatastore(config).kind === 'etcd' ? await fetchBootstrapData(rawStorage, config.clusterToken, config.dataDir) : undefined;
+    if (shared === 'adopted') log.info('Joined the cluster in the datastore: using its CA and keys');
+    certs = await ensureClusterCertificates({ dataDir: config.dataDir, extraSans, serviceIp: kubernetesServiceIp });
+    encryption = loadEncryptionConfig(config);
+    if (shared === 'absent' && config.clusterToken) await storeBootstrapData(rawStorage, config.clusterToken, config.dataDir);
+  } catch (err) {
+    await rawStorage.close();
+    throw err;
+  }
   const tokens = loadTokenAuthFile(config);
   const auditLog = openAuditLog(config, (err) => log.error('Cannot write audit event', { err: err instanceof Error ? err.message : String(err) }));
-  const storage = withEncryption(await openStorage(config), encryption);
+  const storage = withEncryption(rawStorage, encryption);
   for (const t of config.staticTokens ?? []) tokens.set(t.token, { username: t.user, groups: t.groups });
   const cp = new ControlPlane({
     storage,
@@ -125,11 +141,25 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   await publishClusterInfo(controllerClient, { server: advertisedUrl, caPem: certs.ca.pem.certPem }).catch((err: unknown) =>
     log.warn('Cannot publish kube-public/cluster-info: nodes cannot join with bootstrap tokens', { err: err instanceof Error ? err.message : String(err) }),
   );
-  let controllers: ControllerManager;
-  try {
-    controllers = new ControllerManager({
+  // Every server runs the API server; the controller manager and the scheduler run on the one server holding
+  // their Lease (leader-election.ts). This server's own address goes into the `kubernetes` Endpoints beside its peers'.
+  const identity = serverIdentity(config.dataDir);
+  const timing = config.leaderElection ?? {};
+  const peers = new ApiServerPeers({
+    client: controllerClient,
+    identity,
+    self: { ip: (advertised ?? clientHost(config.bindAddress)).replace(/^\[|\]$/g, ''), port },
+    intervalMs: Math.max(1_000, Math.round((timing.leaseDurationMs ?? 15_000) / 3)),
+    clock: new RealClock(),
+    log: log.child('apiserver-peers'),
+  });
+  await peers.start();
+  const newControllerManager = (shared: boolean): ControllerManager =>
+    new ControllerManager({
       client: controllerClient,
-      informers,
+      // Later leadership terms get informers of their own: the first term's handlers stay on the shared ones
+      // (informers cannot drop handlers; a stopped controller's queue ignores them).
+      ...(shared ? { informers } : {}),
       // `--disable servicelb` is the same as leaving the controller out of `--controllers`.
       controllers: config.disable?.includes('servicelb') ? `${config.controllers ?? '*'},-servicelb` : (config.controllers ?? '*'),
       log: log.child('controller-manager'),
@@ -141,8 +171,24 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         ...(config.defaultLocalStoragePath ? { localPathBase: config.defaultLocalStoragePath } : {}),
       },
     });
-    await controllers.start();
+  let controllers: ElectedComponent;
+  try {
+    // Built before the election so a bad --controllers fails the start, as it does without election.
+    const firstManager = newControllerManager(true);
+    controllers = await startElected({
+      lockName: 'kube-controller-manager',
+      client: controllerClient,
+      identity,
+      timing,
+      log: log.child('controller-manager'),
+      start: async (term) => {
+        const manager = term === 1 ? firstManager : newControllerManager(false);
+        await manager.start();
+        return manager;
+      },
+    });
   } catch (err) {
+    await peers.stop();
     controllerClient.close();
     await stopInformers();
     await cp.stop();
@@ -176,7 +222,16 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   }
   // The scheduler and simulated nodes are API clients too, each with its own connection pool and user agent.
   const schedulerClient = componentClient('tkube-scheduler');
-  const scheduler: RunningScheduler | undefined = config.disableScheduler ? undefined : startScheduler(schedulerClient, log.child('scheduler'), informers);
+  const scheduler: ElectedComponent | undefined = config.disableScheduler
+    ? undefined
+    : await startElected({
+        lockName: 'kube-scheduler',
+        client: schedulerClient,
+        identity,
+        timing,
+        log: log.child('scheduler'),
+        start: async (term) => startScheduler(schedulerClient, log.child('scheduler'), term === 1 ? informers : undefined),
+      });
   const agentClient = componentClient('tkube-agent');
   let agent: RunningAgent | undefined;
   if ((config.simulatedNodes ?? 0) > 0) {
@@ -186,6 +241,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       await scheduler?.stop();
       await ingress?.stop();
       await controllers.stop();
+      await peers.stop();
       for (const c of [schedulerClient, agentClient, controllerClient, ingressClient]) c.close();
       await stopInformers();
       await cp.stop();
@@ -227,6 +283,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       await scheduler?.stop();
       await ingress?.stop();
       await controllers.stop();
+      await peers.stop();
       for (const c of [schedulerClient, agentClient, controllerClient, kubeletClient, ingressClient]) c.close();
       await stopInformers();
       await cp.stop();
@@ -276,6 +333,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       await ingress?.stop();
       ingressClient.close();
       await controllers.stop();
+      await peers.stop();
       controllerClient.close();
       await stopInformers();
       await cp.stop();

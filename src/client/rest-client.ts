@@ -146,7 +146,7 @@ export class RestClient {
    * fromKubeconfig builds a client from a kubeconfig file's context (default: its current-context), reading
    * inline `*-data` fields or the files they name.
    */
-  static fromKubeconfig(path: string, options: { context?: string; userAgent?: string } = {}): RestClient {
+  static fromKubeconfig(path: string, options: { context?: string; userAgent?: string; server?: string } = {}): RestClient {
     const kc = readKubeconfig(path);
     const ctxName = options.context ?? kc['current-context'];
     const ctx = kc.contexts.find((c) => c.name === ctxName)?.['context'] as { cluster?: string; user?: string } | undefined;
@@ -164,13 +164,19 @@ export class RestClient {
     const tokenFile = user['tokenFile'];
     const token = typeof user['token'] === 'string' ? user['token'] : typeof tokenFile === 'string' ? readFileSync(tokenFile, 'utf8').trim() : undefined;
     return new RestClient({
-      server: cluster['server'],
+      // `server` overrides the kubeconfig's (an agent dialling through its local load balancer).
+      server: options.server ?? cluster['server'],
       caPem: pem(cluster, 'certificate-authority'),
       clientCertPem: pem(user, 'client-certificate'),
       clientKeyPem: pem(user, 'client-key'),
       token,
       userAgent: options.userAgent,
     });
+  }
+
+  /** server is the origin requests go to, e.g. https://10.0.0.1:6443. */
+  get server(): string {
+    return this.#base.origin;
   }
 
   /** get reads one object (or subresource). 404 → ApiError NotFound. */

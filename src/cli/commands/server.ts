@@ -101,6 +101,9 @@ export interface ServerFlags {
   containerLogMaxSize?: number;
   containerLogMaxFiles?: number;
   containerLogMonitorInterval?: number;
+  leaderElectLeaseDuration: number;
+  leaderElectRenewDeadline: number;
+  leaderElectRetryPeriod: number;
 }
 
 /** serverConfigFromFlags turns flags into a ServerConfig. */
@@ -130,6 +133,8 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     clusterDomain: f.clusterDomain,
     disableAgent: f.disableAgent,
     staticTokens: f.token ? [{ token: f.token, user: 'admin', groups: ['system:masters'] }] : undefined,
+    ...(f.token ? { clusterToken: f.token } : {}),
+    leaderElection: { leaseDurationMs: f.leaderElectLeaseDuration, renewDeadlineMs: f.leaderElectRenewDeadline, retryPeriodMs: f.leaderElectRetryPeriod },
     tokenAuthFile: f.tokenAuthFile ? resolve(f.tokenAuthFile) : undefined,
     encryptionProviderConfig: f.encryptionProviderConfig ? resolve(f.encryptionProviderConfig) : undefined,
     auditPolicyFile: f.auditPolicyFile ? resolve(f.auditPolicyFile) : undefined,
@@ -231,8 +236,11 @@ export function addServerFlags(cmd: Command): Command {
     .option('--audit-log-path <file>', 'write audit events as JSON lines here ("-" = stdout); unset = no audit log')
     .option('--audit-log-maxsize <mb>', 'megabytes an audit log file grows to before it is rotated (0 = never)', parseCount, 100)
     .option('--audit-log-maxbackup <n>', 'rotated audit log files to keep (0 = all)', parseCount, 10)
+    .option('--leader-elect-lease-duration <duration>', 'how long other servers wait after the controller manager\'s or scheduler\'s leader stopped renewing before taking over', parseDurationMs, 15_000)
+    .option('--leader-elect-renew-deadline <duration>', 'how long a leader tries to renew before it stops leading (less than the lease duration)', parseDurationMs, 10_000)
+    .option('--leader-elect-retry-period <duration>', 'how often candidates try to acquire and leaders renew', parseDurationMs, 2_000)
     .addOption(new Option('--container-log-monitor-interval <duration>', 'how often the node checks container log sizes (default 10s)').argParser(parseDurationMs).hideHelp())
-    .addOption(new Option('--token <token>', 'a static bearer token with admin rights (for automation)').hideHelp());
+    .option('--token <token>', 'cluster secret: servers sharing an etcd datastore share the CA and keys stored encrypted under it; also a static bearer token with admin rights');
 }
 
 /** parseLogMaxSize checks `--container-log-max-size` (a quantity: 10Mi, 65536); shared with `tkube agent`. */

@@ -18,7 +18,10 @@ import type { LeaderElectionRecord, ObservedRecord, ResourceLock } from './lease
 
 /** LeaderCallbacks are told when this candidate starts and stops leading. */
 export interface LeaderCallbacks {
-  /** Starts the leader's work; `signal` aborts when leadership ends. Errors are logged, not fatal. */
+  /**
+   * Starts the leader's work; `signal` aborts when leadership ends. Not awaited: renewals go on while it starts.
+   * Errors are logged, not fatal.
+   */
   onStartedLeading(signal: AbortSignal): void | Promise<void>;
   /** Called (and awaited before the lock is released) after leadership ended. */
   onStoppedLeading?(): void | Promise<void>;
@@ -106,7 +109,7 @@ export class LeaderElector implements LeaderGate {
 
   /**
    * firstTry resolves after the first acquire attempt of `run`: true when it got the lock (onStartedLeading has
-   * been called), false otherwise. Lets a single server start its singletons without waiting a retry period.
+   * been called, its promise not awaited), false otherwise. Lets a single server start its singletons without waiting a retry period.
    */
   firstTry(): Promise<boolean> {
     return this.#firstTry.promise;
@@ -122,11 +125,15 @@ export class LeaderElector implements LeaderGate {
         this.#leading = true;
         const term = new AbortController();
         this.#log.info('Became leader', { lock: this.#lock.description, identity: this.#identity });
-        try {
-          await callbacks.onStartedLeading(term.signal);
-        } catch (err) {
+        // Not awaited (client-go runs it in a goroutine): renewing must not wait for the leader's work to start.
+        const failedToStart = (err: unknown): void =>
           this.#log.error('Leader work failed to start', { lock: this.#lock.description, err: err instanceof Error ? err.message : String(err) });
+        try {
+          void Promise.resolve(callbacks.onStartedLeading(term.signal)).catch(failedToStart);
+        } catch (err) {
+          failedToStart(err);
         }
+        this.#firstTry.resolve(true);
         const lost = await this.#renewUntilLost(callbacks, signal);
         this.#leading = false;
         term.abort();
@@ -149,10 +156,7 @@ export class LeaderElector implements LeaderGate {
     for (;;) {
       if (signal.aborted) return false;
       const got = await this.#tryAcquireOrRenew(callbacks, this.#renewDeadlineMs);
-      if (got === 'held') {
-        this.#firstTry.resolve(true);
-        return true;
-      }
+      if (got === 'held') return true;
       this.#firstTry.resolve(false);
       if (!(await this.#sleep(this.#retryPeriodMs, signal))) return false;
     }
