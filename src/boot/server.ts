@@ -153,7 +153,6 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     clock: new RealClock(),
     log: log.child('apiserver-peers'),
   });
-  await peers.start();
   const newControllerManager = (shared: boolean): ControllerManager =>
     new ControllerManager({
       client: controllerClient,
@@ -172,9 +171,19 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       },
     });
   let controllers: ElectedComponent;
+  let firstManager: ControllerManager;
   try {
-    // Built before the election so a bad --controllers fails the start, as it does without election.
-    const firstManager = newControllerManager(true);
+    // Built before the election so a bad --controllers fails the start at once, as it does without election.
+    firstManager = newControllerManager(true);
+  } catch (err) {
+    controllerClient.close();
+    await stopInformers();
+    await cp.stop();
+    await storage.close();
+    throw err;
+  }
+  await peers.start();
+  try {
     controllers = await startElected({
       lockName: 'kube-controller-manager',
       client: controllerClient,

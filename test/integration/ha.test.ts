@@ -6,6 +6,7 @@
  * simulated node through its local load balancer. kill -9 of the leader: a survivor takes both Leases (time
  * measured), a Deployment scaled through a survivor with kubectl is reconciled and scheduled, and the agent's node
  * keeps renewing its Lease through another server. Then a graceful stop of the new leader hands over at once.
+ * Service cluster IPs allocated on different servers never collide.
  * Leader-election durations are shortened by flags (lease 4 s, renew deadline 3 s, retry 500 ms).
  */
 import assert from 'node:assert/strict';
@@ -73,6 +74,14 @@ void describe('HA: three servers on one etcd, one killed', { skip }, () => {
       const ports = (await s2.kubectlOk(['get', 'endpoints', 'kubernetes', '-o', 'jsonpath={.subsets[*].ports[0].port}'])).trim().split(/\s+/).map(Number);
       return [s1.port, s2.port, s3.port].every((p) => ports.includes(p));
     }, 20_000, 300);
+
+    // Each server allocates Service IPs in memory but follows the others' allocations: no duplicates.
+    const ips: string[] = [];
+    for (const [i, s] of [s2, s3, s1, s2].entries()) {
+      await s.kubectlOk(['create', 'service', 'clusterip', `svc-${i}`, '--tcp', '80']);
+      ips.push((await s.kubectlOk(['get', 'service', `svc-${i}`, '-o', 'jsonpath={.spec.clusterIP}'])).trim());
+    }
+    assert.equal(new Set(ips).size, ips.length, `cluster IPs ${ips.join(' ')}`);
 
     // An agent given the leader's URL, through its load balancer.
     const caFile = join(s2.dataDir, 'cluster-ca.crt');
