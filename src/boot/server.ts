@@ -75,6 +75,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   try {
     const shared = config.clusterToken && resolveDatastore(config).kind === 'etcd' ? await fetchBootstrapData(rawStorage, config.clusterToken, config.dataDir) : undefined;
     if (shared === 'adopted') log.info('Joined the cluster in the datastore: using its CA and keys');
+    if (!config.clusterToken && resolveDatastore(config).kind === 'etcd') log.warn('No --token: other servers on this etcd cannot take this cluster\'s CA and keys from it (see docs/ha.md)');
     certs = await ensureClusterCertificates({ dataDir: config.dataDir, extraSans, serviceIp: kubernetesServiceIp });
     encryption = loadEncryptionConfig(config);
     if (shared === 'absent' && config.clusterToken) await storeBootstrapData(rawStorage, config.clusterToken, config.dataDir);
