@@ -24,6 +24,9 @@ export const IDENTITY_LABEL = 'apiserver.kubernetes.io/identity';
 /** ADDRESS_ANNOTATION holds `ip:port` of the server a Lease belongs to. */
 export const ADDRESS_ANNOTATION = 'tkube.io/apiserver-address';
 
+/** ETCD_ANNOTATION holds the client URL of the etcd member a `--cluster-init` server runs (what joining servers dial). */
+export const ETCD_ANNOTATION = 'tkube.io/etcd-client-url';
+
 /** ApiServerAddress is where one server serves. */
 export interface ApiServerAddress {
   readonly ip: string;
@@ -36,6 +39,8 @@ export interface ApiServerPeersConfig {
   /** This server's candidate identity (leader-election.ts's serverIdentity). */
   readonly identity: string;
   readonly self: ApiServerAddress;
+  /** The client URL of this server's own etcd member, when it runs one. */
+  readonly etcdClientUrl?: string;
   /** @default 10000 */
   readonly intervalMs?: number;
   readonly clock: Clock;
@@ -119,7 +124,7 @@ export class ApiServerPeers {
     const now = this.#c.clock.now();
     const address = `${this.#c.self.ip.includes(':') ? `[${this.#c.self.ip}]` : this.#c.self.ip}:${this.#c.self.port}`;
     const spec = { holderIdentity: this.#c.identity, leaseDurationSeconds: Math.max(1, Math.ceil((3 * this.#intervalMs) / 1000)), renewTime: microTime(now) };
-    const metadata = { labels: { [IDENTITY_LABEL]: 'kube-apiserver' }, annotations: { [ADDRESS_ANNOTATION]: address } };
+    const metadata = { labels: { [IDENTITY_LABEL]: 'kube-apiserver' }, annotations: { [ADDRESS_ANNOTATION]: address, ...(this.#c.etcdClientUrl ? { [ETCD_ANNOTATION]: this.#c.etcdClientUrl } : {}) } };
     try {
       await this.#c.client.patch({ ...LEASES, name: this.#leaseName }, 'merge', { metadata, spec });
       return;

@@ -62,8 +62,8 @@ export function openBootstrapData(token: string, value: Uint8Array): Record<stri
   }
 }
 
-/** adoptBootstrapData writes the cluster's files into the data dir; throws when a file there differs. */
-function adopt(dataDir: string, files: Readonly<Record<string, string>>): void {
+/** adopt writes the cluster's files into the data dir; throws when a file there differs. */
+export function adopt(dataDir: string, files: Readonly<Record<string, string>>): void {
   for (const [name, content] of Object.entries(files)) {
     if (!BOOTSTRAP_FILES.includes(name)) continue;
     const path = join(dataDir, name);

@@ -8,7 +8,7 @@
  * before the API server.
  */
 import { setMaxListeners } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ControlPlane } from '../apiserver/control-plane.js';
 import { selectAdmissionPlugins } from '../apiserver/admission/admission-plugins.js';
@@ -22,6 +22,8 @@ import { openStorage, resolveDatastore } from './datastore.js';
 import { fetchBootstrapData, storeBootstrapData } from './bootstrap-data.js';
 import { serverIdentity, startElected, type ElectedComponent } from './leader-election.js';
 import { ApiServerPeers } from './apiserver-peers.js';
+import { startEmbeddedEtcd } from './embedded-etcd.js';
+import { joinClusterThrough, publishBootstrapSecret } from './server-join.js';
 import { RealClock } from '../base/clock/clock.js';
 import { userKubeconfigPath, type ServerConfig } from './server-config.js';
 import { removeServerState, writeServerState } from './server-state.js';
@@ -58,8 +60,49 @@ function clientHost(bindAddress: string): string {
   return bindAddress.includes(':') ? `[${bindAddress}]` : bindAddress;
 }
 
-/** startServer boots a server from its config; resolves once /readyz is green and the kubeconfig is written. */
+/**
+ * startServer boots a server from its config; resolves once /readyz is green and the kubeconfig is written. With
+ * `--cluster-init` (or `--server URL`, joining one) it first starts this server's own etcd member (embedded-etcd.ts)
+ * and uses it as the datastore; the member stops after the server.
+ */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  if (!config.clusterInit && !config.joinServer) return startServerOn(config, undefined);
+  const log = newLogger('server');
+  if (config.datastoreEndpoint) throw new Error('Cannot use --cluster-init or --server with --datastore-endpoint: the server runs its own etcd member');
+  if (!config.clusterToken) throw new Error('Cannot use --cluster-init or --server without --token: servers share the CA and keys under it');
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const joined = existsSync(join(config.dataDir, 'db', 'etcd', 'member'));
+  const join_ = config.joinServer && !joined ? await joinClusterThrough(config.joinServer, config.clusterToken, config.dataDir) : undefined;
+  const { ca } = await ensureClusterCertificates({ dataDir: config.dataDir, serviceIp: firstAddressOf(config.serviceCidr) });
+  const bindHost = clientHost(config.bindAddress).replace(/^\[|\]$/g, '');
+  const advertiseIp = config.advertiseAddress ?? (bindHost === '127.0.0.1' && config.bindAddress !== '127.0.0.1' ? (defaultHostIPv4() ?? '127.0.0.1') : bindHost);
+  const etcd = await startEmbeddedEtcd({
+    dataDir: config.dataDir,
+    name: serverIdentity(config.dataDir),
+    advertiseIp,
+    clientPort: config.etcdClientPort ?? 2379,
+    peerPort: config.etcdPeerPort ?? 2380,
+    ca,
+    ...(join_ ? { join: join_ } : {}),
+    log: log.child('etcd'),
+  });
+  try {
+    const running = await startServerOn({ ...config, datastoreEndpoint: etcd.clientUrl, datastoreTls: etcd.tls }, etcd.advertisedClientUrl);
+    return {
+      ...running,
+      stop: async () => {
+        await running.stop();
+        await etcd.stop();
+      },
+    };
+  } catch (err) {
+    await etcd.stop();
+    throw err;
+  }
+}
+
+/** startServerOn boots the server on its datastore; `etcdClientUrl` is its own etcd member's, when it runs one. */
+async function startServerOn(config: ServerConfig, etcdClientUrl: string | undefined): Promise<RunningServer> {
   const log = newLogger('server');
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const kubernetesServiceIp = firstAddressOf(config.serviceCidr);
@@ -153,7 +196,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     intervalMs: Math.max(1_000, Math.round((timing.leaseDurationMs ?? 15_000) / 3)),
     clock: new RealClock(),
     log: log.child('apiserver-peers'),
+    ...(etcdClientUrl ? { etcdClientUrl } : {}),
   });
+  // A --cluster-init cluster hands its CA and keys to joining servers through the API (server-join.ts).
+  if (etcdClientUrl && config.clusterToken) {
+    await publishBootstrapSecret(controllerClient, config.clusterToken, config.dataDir).catch((err: unknown) =>
+      log.warn('Cannot publish the bootstrap data: other servers cannot join', { err: err instanceof Error ? err.message : String(err) }),
+    );
+  }
   const newControllerManager = (shared: boolean): ControllerManager =>
     new ControllerManager({
       client: controllerClient,
