@@ -7,10 +7,12 @@
  *    advertise address (`--etcd-peer-port`, 2380), both with client-certificate authentication against the CA;
  *  - health from a plain-HTTP metrics listener on loopback; a member that exits unexpectedly is started again
  *    after a second (supervision), and stopped with SIGTERM (SIGKILL after 10 s) when the server stops.
- * A member whose data dir already exists restarts as itself: etcd ignores the initial-cluster flags then.
+ * A member whose data dir already exists restarts as itself: etcd ignores the initial-cluster flags then. A member
+ * left running by a server killed with SIGKILL (children outlive their parent) is found by `<data-dir>/db/etcd.pid`
+ * and killed at the next start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 
@@ -79,6 +81,8 @@ export async function startEmbeddedEtcd(c: EmbeddedEtcdConfig): Promise<RunningE
     c.log.info('Added this server as an etcd member', { peerUrl });
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const pidFile = join(c.dataDir, 'db', 'etcd.pid');
+  await stopLeftover(pidFile, dataDir, c.log);
   const listenClient = [...new Set([`https://127.0.0.1:${clientPort}`, advertisedClientUrl])].join(',');
   const args = [
     '--name', c.name, '--data-dir', dataDir,
@@ -96,6 +100,7 @@ export async function startEmbeddedEtcd(c: EmbeddedEtcdConfig): Promise<RunningE
   const launch = (): void => {
     const p = spawn(ETCD_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = p;
+    if (p.pid !== undefined) writeFileSync(pidFile, `${p.pid}\n`);
     const keep = (d: string): void => void (output = (output + d).slice(-8_000));
     p.stdout.setEncoding('utf8').on('data', keep);
     p.stderr.setEncoding('utf8').on('data', keep);
@@ -128,6 +133,25 @@ export async function startEmbeddedEtcd(c: EmbeddedEtcdConfig): Promise<RunningE
   }
   c.log.info('etcd member ready', { clientUrl: advertisedClientUrl, peerUrl, dataDir });
   return { clientUrl: `https://127.0.0.1:${clientPort}`, advertisedClientUrl, tls: { caFile: files.caFile, certFile: files.certFile, keyFile: files.keyFile }, stop };
+}
+
+/**
+ * stopLeftover kills the member a server killed hard left running (a child outlives a SIGKILLed parent): it holds
+ * the data dir and the ports. Only a process that is etcd on this very data dir is touched.
+ */
+async function stopLeftover(pidFile: string, dataDir: string, log: Logger): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  let cmdline: string[];
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || !(cmdline[0] ?? '').endsWith('etcd') || !cmdline.includes(dataDir)) return;
+  log.warn('Stopping the etcd member a previous run left behind', { pid });
+  process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** healthy asks the metrics listener whether the member sees a leader. */
