@@ -1,11 +1,13 @@
 /**
  * startServer: the boot sequence of `tkube server` (k3s's order, with readiness gates):
- *   data dir → certificates (created on first start) → storage → API server listening + bootstrap objects →
- *   controller manager (over loopback HTTPS with the admin certificate, like any client) → Ingress controller and
- *   its proxy (unless `--disable ingress`; a port it cannot bind is logged, not fatal) → admin kubeconfig written
- *   (and merged into ~/.kube/config unless told otherwise) → state file for `tkube up`.
- * The node agent and scheduler join here in later issues, the same way. Shutdown runs in reverse: controllers stop
- * before the API server.
+ *   data dir → [own etcd member with --cluster-init / --server] → storage → the cluster's CA and keys from the
+ *   datastore when another server stored them (else certificates created on first start, and stored) → API server
+ *   listening + bootstrap objects → this server's peer Lease and the `kubernetes` Endpoints → controller manager
+ *   under its Lease (over loopback HTTPS with the admin certificate, like any client) → Ingress controller and its
+ *   proxy (unless `--disable ingress`; a port it cannot bind is logged, not fatal) → scheduler under its Lease →
+ *   nodes → cluster DNS → admin kubeconfig written (and merged into ~/.kube/config unless told otherwise) → state
+ *   file for `tkube up`. docs/ha.md says what runs on every server and what on the elected one.
+ * Shutdown runs in reverse: elected components stop and release their Leases before the API server stops.
  */
 import { setMaxListeners } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
