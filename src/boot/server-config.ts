@@ -133,6 +133,20 @@ export interface ServerConfig {
   readonly disableAdmissionPlugins?: readonly string[];
   /** Static bearer tokens (token → user name, groups) for tests and automation. */
   readonly staticTokens?: readonly { token: string; user: string; groups: readonly string[] }[];
+  /**
+   * `--token` (k3s's cluster secret): with an etcd datastore, the CA, service-account key and encryption config
+   * are shared between servers through the datastore, encrypted under it (boot/bootstrap-data.ts).
+   */
+  readonly clusterToken?: string;
+  /** `--cluster-init`: run an etcd member of this server's own (Debian's etcd) and use it as the datastore. */
+  readonly clusterInit?: boolean;
+  /** `--server URL`: join the `--cluster-init` cluster of that server (adds an etcd member; implies clusterInit). */
+  readonly joinServer?: string;
+  /** `--etcd-client-port` / `--etcd-peer-port` of the embedded member (0 = free port, tests). @default 2379 / 2380 */
+  readonly etcdClientPort?: number;
+  readonly etcdPeerPort?: number;
+  /** Timing of the Leases that elect the controller manager and scheduler among servers. @default 15 s / 10 s / 2 s */
+  readonly leaderElection?: { readonly leaseDurationMs?: number; readonly renewDeadlineMs?: number; readonly retryPeriodMs?: number };
   /** `--token-auth-file`: a static token CSV (`token,user,uid,"group1,group2"`). */
   readonly tokenAuthFile?: string;
   /**

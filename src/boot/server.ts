@@ -1,15 +1,17 @@
 /**
  * startServer: the boot sequence of `tkube server` (k3s's order, with readiness gates):
- *   data dir → certificates (created on first start) → storage → API server listening + bootstrap objects →
- *   controller manager (over loopback HTTPS with the admin certificate, like any client) → Ingress controller and
- *   its proxy (unless `--disable ingress`; a port it cannot bind is logged, not fatal) → admin kubeconfig written
- *   (and merged into ~/.kube/config unless told otherwise) → state file for `tkube up`.
- * The node agent and scheduler join here in later issues, the same way. Shutdown runs in reverse: controllers stop
- * before the API server.
+ *   data dir → [own etcd member with --cluster-init / --server] → storage → the cluster's CA and keys from the
+ *   datastore when another server stored them (else certificates created on first start, and stored) → API server
+ *   listening + bootstrap objects → this server's peer Lease and the `kubernetes` Endpoints → controller manager
+ *   under its Lease (over loopback HTTPS with the admin certificate, like any client) → Ingress controller and its
+ *   proxy (unless `--disable ingress`; a port it cannot bind is logged, not fatal) → scheduler under its Lease →
+ *   nodes → cluster DNS → admin kubeconfig written (and merged into ~/.kube/config unless told otherwise) → state
+ *   file for `tkube up`. docs/ha.md says what runs on every server and what on the elected one.
+ * Shutdown runs in reverse: elected components stop and release their Leases before the API server stops.
  */
 import { loadDashboard } from './dashboard.js';
 import { setMaxListeners } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ControlPlane } from '../apiserver/control-plane.js';
 import { ResourceMetricsApi } from '../apiserver/metrics-apis/resource-metrics-api.js';
@@ -23,7 +25,13 @@ import { RestClient } from '../client/rest-client.js';
 import { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { ensureClusterCertificates } from '../pki/cluster-certificates.js';
-import { openStorage } from './datastore.js';
+import { openStorage, resolveDatastore } from './datastore.js';
+import { fetchBootstrapData, storeBootstrapData } from './bootstrap-data.js';
+import { serverIdentity, startElected, type ElectedComponent } from './leader-election.js';
+import { ApiServerPeers } from './apiserver-peers.js';
+import { startEmbeddedEtcd } from './embedded-etcd.js';
+import { joinClusterThrough, publishBootstrapSecret } from './server-join.js';
+import { RealClock } from '../base/clock/clock.js';
 import { userKubeconfigPath, type ServerConfig } from './server-config.js';
 import { removeServerState, writeServerState } from './server-state.js';
 import { firstAddressOf } from './cidr.js';
@@ -62,8 +70,49 @@ function clientHost(bindAddress: string): string {
   return bindAddress.includes(':') ? `[${bindAddress}]` : bindAddress;
 }
 
-/** startServer boots a server from its config; resolves once /readyz is green and the kubeconfig is written. */
+/**
+ * startServer boots a server from its config; resolves once /readyz is green and the kubeconfig is written. With
+ * `--cluster-init` (or `--server URL`, joining one) it first starts this server's own etcd member (embedded-etcd.ts)
+ * and uses it as the datastore; the member stops after the server.
+ */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  if (!config.clusterInit && !config.joinServer) return startServerOn(config, undefined);
+  const log = newLogger('server');
+  if (config.datastoreEndpoint) throw new Error('Cannot use --cluster-init or --server with --datastore-endpoint: the server runs its own etcd member');
+  if (!config.clusterToken) throw new Error('Cannot use --cluster-init or --server without --token: servers share the CA and keys under it');
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const joined = existsSync(join(config.dataDir, 'db', 'etcd', 'member'));
+  const join_ = config.joinServer && !joined ? await joinClusterThrough(config.joinServer, config.clusterToken, config.dataDir) : undefined;
+  const { ca } = await ensureClusterCertificates({ dataDir: config.dataDir, serviceIp: firstAddressOf(config.serviceCidr) });
+  const bindHost = clientHost(config.bindAddress).replace(/^\[|\]$/g, '');
+  const advertiseIp = config.advertiseAddress ?? (bindHost === '127.0.0.1' && config.bindAddress !== '127.0.0.1' ? (defaultHostIPv4() ?? '127.0.0.1') : bindHost);
+  const etcd = await startEmbeddedEtcd({
+    dataDir: config.dataDir,
+    name: serverIdentity(config.dataDir),
+    advertiseIp,
+    clientPort: config.etcdClientPort ?? 2379,
+    peerPort: config.etcdPeerPort ?? 2380,
+    ca,
+    ...(join_ ? { join: join_ } : {}),
+    log: log.child('etcd'),
+  });
+  try {
+    const running = await startServerOn({ ...config, datastoreEndpoint: etcd.clientUrl, datastoreTls: etcd.tls }, etcd.advertisedClientUrl);
+    return {
+      ...running,
+      stop: async () => {
+        await running.stop();
+        await etcd.stop();
+      },
+    };
+  } catch (err) {
+    await etcd.stop();
+    throw err;
+  }
+}
+
+/** startServerOn boots the server on its datastore; `etcdClientUrl` is its own etcd member's, when it runs one. */
+async function startServerOn(config: ServerConfig, etcdClientUrl: string | undefined): Promise<RunningServer> {
   const log = newLogger('server');
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const kubernetesServiceIp = firstAddressOf(config.serviceCidr);
@@ -72,11 +121,24 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const enabledAdmissionPlugins = selectAdmissionPlugins(config.enableAdmissionPlugins, config.disableAdmissionPlugins);
   const sans = bindAddressSans(config.bindAddress, config.tlsSans);
   const extraSans = config.advertiseAddress && !sans.includes(config.advertiseAddress) ? [...sans, config.advertiseAddress] : sans;
-  const certs = await ensureClusterCertificates({ dataDir: config.dataDir, extraSans, serviceIp: kubernetesServiceIp });
-  const encryption = loadEncryptionConfig(config);
+  // Storage first: servers sharing an etcd datastore take the cluster's CA and keys from it before loading theirs.
+  const rawStorage = await openStorage(config);
+  let certs: Awaited<ReturnType<typeof ensureClusterCertificates>>;
+  let encryption: ReturnType<typeof loadEncryptionConfig>;
+  try {
+    const shared = config.clusterToken && resolveDatastore(config).kind === 'etcd' ? await fetchBootstrapData(rawStorage, config.clusterToken, config.dataDir) : undefined;
+    if (shared === 'adopted') log.info('Joined the cluster in the datastore: using its CA and keys');
+    if (!config.clusterToken && resolveDatastore(config).kind === 'etcd') log.warn('No --token: other servers on this etcd cannot take this cluster\'s CA and keys from it (see docs/ha.md)');
+    certs = await ensureClusterCertificates({ dataDir: config.dataDir, extraSans, serviceIp: kubernetesServiceIp });
+    encryption = loadEncryptionConfig(config);
+    if (shared === 'absent' && config.clusterToken) await storeBootstrapData(rawStorage, config.clusterToken, config.dataDir);
+  } catch (err) {
+    await rawStorage.close();
+    throw err;
+  }
   const tokens = loadTokenAuthFile(config);
   const auditLog = openAuditLog(config, (err) => log.error('Cannot write audit event', { err: err instanceof Error ? err.message : String(err) }));
-  const storage = withEncryption(await openStorage(config), encryption);
+  const storage = withEncryption(rawStorage, encryption);
   for (const t of config.staticTokens ?? []) tokens.set(t.token, { username: t.user, groups: t.groups });
   // metrics.k8s.io is published from the start; its figures arrive once the metrics server runs (503 until then).
   const resourceMetrics = new ResourceMetricsApi();
@@ -155,11 +217,31 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   await publishClusterInfo(controllerClient, { server: advertisedUrl, caPem: certs.ca.pem.certPem }).catch((err: unknown) =>
     log.warn('Cannot publish kube-public/cluster-info: nodes cannot join with bootstrap tokens', { err: err instanceof Error ? err.message : String(err) }),
   );
-  let controllers: ControllerManager;
-  try {
-    controllers = new ControllerManager({
+  // Every server runs the API server; the controller manager and the scheduler run on the one server holding
+  // their Lease (leader-election.ts). This server's own address goes into the `kubernetes` Endpoints beside its peers'.
+  const identity = serverIdentity(config.dataDir);
+  const timing = config.leaderElection ?? {};
+  const peers = new ApiServerPeers({
+    client: controllerClient,
+    identity,
+    self: { ip: (advertised ?? clientHost(config.bindAddress)).replace(/^\[|\]$/g, ''), port },
+    intervalMs: Math.max(1_000, Math.round((timing.leaseDurationMs ?? 15_000) / 3)),
+    clock: new RealClock(),
+    log: log.child('apiserver-peers'),
+    ...(etcdClientUrl ? { etcdClientUrl } : {}),
+  });
+  // A --cluster-init cluster hands its CA and keys to joining servers through the API (server-join.ts).
+  if (etcdClientUrl && config.clusterToken) {
+    await publishBootstrapSecret(controllerClient, config.clusterToken, config.dataDir).catch((err: unknown) =>
+      log.warn('Cannot publish the bootstrap data: other servers cannot join', { err: err instanceof Error ? err.message : String(err) }),
+    );
+  }
+  const newControllerManager = (shared: boolean): ControllerManager =>
+    new ControllerManager({
       client: controllerClient,
-      informers,
+      // Later leadership terms get informers of their own: the first term's handlers stay on the shared ones
+      // (informers cannot drop handlers; a stopped controller's queue ignores them).
+      ...(shared ? { informers } : {}),
       // `--disable servicelb` is the same as leaving the controller out of `--controllers`.
       controllers: config.disable?.includes('servicelb') ? `${config.controllers ?? '*'},-servicelb` : (config.controllers ?? '*'),
       log: log.child('controller-manager'),
@@ -176,8 +258,34 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         ...(config.defaultLocalStoragePath ? { localPathBase: config.defaultLocalStoragePath } : {}),
       },
     });
-    await controllers.start();
+  let controllers: ElectedComponent;
+  let firstManager: ControllerManager;
+  try {
+    // Built before the election so a bad --controllers fails the start at once, as it does without election.
+    firstManager = newControllerManager(true);
   } catch (err) {
+    controllerClient.close();
+    await stopInformers();
+    await cp.stop();
+    await storage.close();
+    throw err;
+  }
+  await peers.start();
+  try {
+    controllers = await startElected({
+      lockName: 'kube-controller-manager',
+      client: controllerClient,
+      identity,
+      timing,
+      log: log.child('controller-manager'),
+      start: async (term) => {
+        const manager = term === 1 ? firstManager : newControllerManager(false);
+        await manager.start();
+        return manager;
+      },
+    });
+  } catch (err) {
+    await peers.stop();
     controllerClient.close();
     await stopInformers();
     await cp.stop();
@@ -230,8 +338,21 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   }
   // The scheduler and simulated nodes are API clients too, each with its own connection pool and user agent.
   const schedulerClient = componentClient('tkube-scheduler');
-  const scheduler: RunningScheduler | undefined = config.disableScheduler ? undefined : startScheduler(schedulerClient, log.child('scheduler'), informers);
-  if (scheduler) inProcess.scheduler = scheduler;
+  const scheduler: ElectedComponent | undefined = config.disableScheduler
+    ? undefined
+    : await startElected({
+        lockName: 'kube-scheduler',
+        client: schedulerClient,
+        identity,
+        timing,
+        log: log.child('scheduler'),
+        start: async (term) => {
+          const s = startScheduler(schedulerClient, log.child('scheduler'), term === 1 ? informers : undefined);
+          // /metrics shows the scheduler this server runs now (none while another server leads).
+          inProcess.scheduler = s;
+          return s;
+        },
+      });
   const agentClient = componentClient('tkube-agent');
   let agent: RunningAgent | undefined;
   if ((config.simulatedNodes ?? 0) > 0) {
@@ -244,6 +365,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       operatorClient.close();
       await controllers.stop();
       customMetrics?.stop();
+      await peers.stop();
       for (const c of [schedulerClient, agentClient, controllerClient, ingressClient, metricsClient]) c.close();
       await stopInformers();
       await cp.stop();
@@ -288,6 +410,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       operatorClient.close();
       await controllers.stop();
       customMetrics?.stop();
+      await peers.stop();
       for (const c of [schedulerClient, agentClient, controllerClient, kubeletClient, ingressClient, metricsClient]) c.close();
       await stopInformers();
       await cp.stop();
@@ -348,6 +471,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       await operators?.stop();
       operatorClient.close();
       await controllers.stop();
+      await peers.stop();
       controllerClient.close();
       await stopInformers();
       await cp.stop();

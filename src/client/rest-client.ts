@@ -146,8 +146,18 @@ export class RestClient {
    * fromKubeconfig builds a client from a kubeconfig file's context (default: its current-context), reading
    * inline `*-data` fields or the files they name.
    */
-  static fromKubeconfig(path: string, options: { context?: string; userAgent?: string } = {}): RestClient {
-    return new RestClient({ ...restConfigFromKubeconfig(path, options), ...(options.userAgent ? { userAgent: options.userAgent } : {}) });
+  static fromKubeconfig(path: string, options: { context?: string; userAgent?: string; server?: string } = {}): RestClient {
+    // `server` overrides the kubeconfig's (an agent dialling through its local load balancer).
+    return new RestClient({
+      ...restConfigFromKubeconfig(path, options),
+      ...(options.server ? { server: options.server } : {}),
+      ...(options.userAgent ? { userAgent: options.userAgent } : {}),
+    });
+  }
+
+  /** server is the origin requests go to, e.g. https://10.0.0.1:6443. */
+  get server(): string {
+    return this.#base.origin;
   }
 
   /** get reads one object (or subresource). 404 → ApiError NotFound. */

@@ -8,6 +8,7 @@
  * resources, subresources or a scope mismatch; 405 `the server does not allow this method on the requested
  * resource` for verbs a (sub)resource does not support.
  */
+import type { KubeObject } from '../../api/meta/types.js';
 import { methodNotAllowed, newStatus, StatusError } from '../../api/meta/status-error.js';
 import { BUILTIN_RESOURCES, groupVersionOf } from '../../api/scheme.js';
 import type { ResourceInfo, SubresourceInfo } from '../../api/scheme.js';
@@ -101,6 +102,7 @@ export class ResourceDispatcher implements ResourceHandler {
   #namespaceLookup: NamespaceLookup | undefined;
   /** The Service cluster IP and node port allocators. */
   readonly serviceAllocation: ServiceAllocation;
+  #stopped = false;
 
   constructor(config: ResourceDispatcherConfig) {
     this.#config = config;
@@ -186,14 +188,36 @@ export class ResourceDispatcher implements ResourceHandler {
     }
   }
 
-  /** start rebuilds the Service allocators from storage; call once before serving. */
+  /**
+   * start rebuilds the Service allocators from storage and keeps them following the Services watch (other API
+   * servers on the same datastore allocate too); call once before serving.
+   */
   async start(): Promise<void> {
     const services = this.#byGroupResource.get('/services');
-    if (services) this.serviceAllocation.rebuild((await services.store.list('')).items);
+    if (!services) return;
+    this.serviceAllocation.rebuild((await services.store.list('')).items);
+    const cache = this.#caches.get(resourcePrefix(services.info));
+    if (cache) void this.#followServices(cache, resourcePrefix(services.info));
+  }
+
+  /** #followServices feeds every stored Service to the allocators until stop; a closed watch is reopened. */
+  async #followServices(cache: WatchCache, prefix: string): Promise<void> {
+    while (!this.#stopped) {
+      try {
+        const watcher = await cache.watch({ prefix, resourceVersion: '0' });
+        for (let ev = await watcher.next(); ev; ev = await watcher.next()) {
+          if (ev.type === 'ADDED' || ev.type === 'MODIFIED') this.serviceAllocation.observe(ev.object as KubeObject);
+        }
+      } catch {
+        // The cache is restarting or stopped: look again shortly.
+      }
+      if (!this.#stopped) await new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref());
+    }
   }
 
   /** stop closes every watch cache (and so every open watch). */
   stop(): void {
+    this.#stopped = true;
     for (const cache of this.#caches.values()) cache.stop();
   }
 

@@ -96,6 +96,33 @@ export class ServiceAllocation {
     }
   }
 
+  /**
+   * observe marks what a stored Service holds as allocated, if it is not yet: fed by the Services watch, so
+   * addresses and ports handed out by *other* API servers sharing the datastore are not handed out again here.
+   * It never releases (a late event of a Service deleted here meanwhile would free an address now held by another
+   * Service); an address freed by another server stays taken on this one until it restarts — a leak, never a
+   * duplicate.
+   */
+  observe(svc: KubeObject): void {
+    const spec = specOf(structuredClone(svc));
+    for (const ip of spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])) {
+      if (ip === 'None' || this.ips.has(ip)) continue;
+      try {
+        this.ips.allocateSpecific(ip);
+      } catch {
+        // Outside this server's range: not tracked (see rebuild).
+      }
+    }
+    for (const p of spec.ports ?? []) {
+      if (typeof p.nodePort !== 'number' || this.ports.has(p.nodePort)) continue;
+      try {
+        this.ports.allocateSpecific(p.nodePort);
+      } catch {
+        // Out of range: see rebuild.
+      }
+    }
+  }
+
   /** hooks returns the StoreHooks to give the services GenericStore. */
   hooks(): StoreHooks {
     return {

@@ -16,6 +16,7 @@ import type { NodeRuntimeName } from '../../boot/node.js';
 import { defaultDataDir } from '../../boot/server-config.js';
 import { newLogger } from '../../base/log/logger.js';
 import { RestClient } from '../../client/rest-client.js';
+import { ServerLoadBalancer } from '../../client/loadbalancer/server-load-balancer.js';
 import { CliError } from '../cli-error.js';
 import { parseDomain, parseIPv4, parseLogMaxFiles, parseLogMaxSize, parseProxyMode } from './server.js';
 
@@ -49,6 +50,8 @@ export interface AgentFlags {
   clusterDns?: string;
   clusterDomain?: string;
   rotateCertificates?: boolean;
+  disableApiserverLb: boolean;
+  apiserverEndpointsInterval: number;
 }
 
 const REAL_RUNTIMES: readonly string[] = ['runc', 'process', 'auto'];
@@ -129,10 +132,29 @@ function parseLabels(items: readonly string[]): Record<string, string> {
   return out;
 }
 
-function clientFrom(f: AgentFlags): RestClient {
-  if (f.kubeconfig) return RestClient.fromKubeconfig(f.kubeconfig, { userAgent: 'tkube-agent' });
+/** serverOf is the API server URL the agent was given (flag or kubeconfig). */
+function serverOf(f: AgentFlags): string {
+  if (f.kubeconfig) return RestClient.fromKubeconfig(f.kubeconfig).server;
   if (!f.server || !f.token) throw new CliError('cannot reach the API server: give --kubeconfig, or --server and --token');
-  return new RestClient({ server: f.server, token: f.token, caPem: f.caFile ? readFileSync(f.caFile, 'utf8') : undefined, userAgent: 'tkube-agent' });
+  return f.server;
+}
+
+/** clientFrom builds the agent's client; `via` is the load balancer URL it dials instead of the server. */
+function clientFrom(f: AgentFlags, via?: string): RestClient {
+  if (f.kubeconfig) return RestClient.fromKubeconfig(f.kubeconfig, { userAgent: 'tkube-agent', ...(via ? { server: via } : {}) });
+  if (!f.server || !f.token) throw new CliError('cannot reach the API server: give --kubeconfig, or --server and --token');
+  return new RestClient({ server: via ?? f.server, token: f.token, caPem: f.caFile ? readFileSync(f.caFile, 'utf8') : undefined, userAgent: 'tkube-agent' });
+}
+
+/**
+ * startLoadBalancer: unless `--disable-apiserver-lb`, the agent's clients dial a local proxy that fails over
+ * between the servers listed in the `kubernetes` Endpoints (client/loadbalancer/server-load-balancer.ts).
+ */
+async function startLoadBalancer(f: AgentFlags): Promise<ServerLoadBalancer | undefined> {
+  if (f.disableApiserverLb) return undefined;
+  const lb = new ServerLoadBalancer({ defaultServer: serverOf(f), log: newLogger('agent').child('load-balancer') });
+  await lb.start();
+  return lb;
 }
 
 async function startSimulated(f: AgentFlags, client: RestClient): Promise<{ names: readonly string[]; stop: () => Promise<void> }> {
@@ -184,15 +206,22 @@ export function registerAgentCommand(program: Command): void {
     .option('--proxy-mode <mode>', 'service proxy of a real node: nftables (default for runc with the bridge network), iptables, userspace (default for the process runtime; no root needed) or none')
     .option('--disable-network-policy', "do not enforce NetworkPolicies on a real node (and remove its policy table)", false)
     .option('--rotate-certificates', "a real node: renew the client certificate of --kubeconfig before it expires and write it back (as `tkube join` starts it)")
+    .option('--disable-apiserver-lb', 'dial --server (or the kubeconfig\'s server) directly instead of through the local load balancer that fails over between the servers of the `kubernetes` Endpoints', false)
+    .option('--apiserver-endpoints-interval <seconds>', 'how often the load balancer rereads the servers from the `kubernetes` Endpoints', count, 10)
     .option('--certificate-timeout <seconds>', 'how long a real node waits for its serving certificate to be approved and signed', count, 120)
     .action(async (f: AgentFlags) => {
       if (f.runtime !== 'simulated' && !REAL_RUNTIMES.includes(f.runtime)) throw new CliError(`unknown runtime "${f.runtime}": want simulated, runc, process or auto`);
-      const client = clientFrom(f);
+      const lb = await startLoadBalancer(f);
+      const client = clientFrom(f, lb?.url);
+      const lbStop = new AbortController();
+      lb?.followEndpoints(client, lbStop.signal, f.apiserverEndpointsInterval * 1000);
       const real = f.runtime !== 'simulated';
       if (real && f.nodes !== 1) throw new CliError('a real node agent runs exactly one node: drop --nodes');
       const running = real
         ? await runRealNode(f, client).catch((err: unknown) => {
             client.close();
+            lbStop.abort();
+            void lb?.stop();
             throw err instanceof CliError ? err : new CliError(err instanceof Error ? err.message : String(err));
           })
         : await startSimulated(f, client);
@@ -208,5 +237,7 @@ export function registerAgentCommand(program: Command): void {
         process.on('SIGINT', stop);
       });
       client.close();
+      lbStop.abort();
+      await lb?.stop();
     });
 }

@@ -1,0 +1,90 @@
+/**
+ * Joining a `--cluster-init` cluster as another server (`tkube server --server URL --token T`), as k3s's second
+ * server does, before this server has a CA or a datastore:
+ *  1. the CA from `kube-public/cluster-info` of URL, read anonymously without checking the TLS chain (nothing
+ *     secret is sent; as k3s with a token that carries no CA hash, the first contact trusts what it is shown);
+ *  2. with that CA and the token (a static admin token on every server), the bootstrap data from the Secret
+ *     `kube-system/tkube-bootstrap`, sealed under the token (bootstrap-data.ts), adopted into the data dir;
+ *  3. the etcd client URLs of the running members from the servers' identity Leases (apiserver-peers.ts).
+ * Failures are one-line Errors naming the step.
+ */
+import { request } from 'node:https';
+import { parse as parseYaml } from 'yaml';
+
+import type { KubeObject } from '../api/meta/types.js';
+import { RestClient } from '../client/rest-client.js';
+import { adopt, openBootstrapData, sealBootstrapData, BOOTSTRAP_FILES } from './bootstrap-data.js';
+import { ETCD_ANNOTATION, IDENTITY_LABEL } from './apiserver-peers.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isAlreadyExists } from '../client/api-error.js';
+
+/** BOOTSTRAP_SECRET is where a `--cluster-init` cluster keeps its sealed bootstrap data for joining servers. */
+const BOOTSTRAP_SECRET = { version: 'v1', resource: 'secrets', namespace: 'kube-system', name: 'tkube-bootstrap' } as const;
+
+function fetchClusterInfo(server: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL('/api/v1/namespaces/kube-public/configmaps/cluster-info', server),
+      { headers: { Accept: 'application/json' }, rejectUnauthorized: false, timeout: 10_000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode ?? 0}`))));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** joinClusterThrough adopts the cluster's CA and keys into `dataDir`; resolves with the etcd members' client URLs. */
+export async function joinClusterThrough(server: string, token: string, dataDir: string): Promise<string[]> {
+  let caPem: string;
+  try {
+    const cm = JSON.parse(await fetchClusterInfo(server)) as { data?: { kubeconfig?: string } };
+    const kc = parseYaml(cm.data?.kubeconfig ?? '') as { clusters?: { cluster?: Record<string, string> }[] };
+    caPem = Buffer.from(kc.clusters?.[0]?.cluster?.['certificate-authority-data'] ?? '', 'base64').toString('utf8');
+    if (!caPem.includes('BEGIN CERTIFICATE')) throw new Error('no CA in it');
+  } catch (err) {
+    throw new Error(`Cannot join through ${server}: cannot read kube-public/cluster-info (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const client = new RestClient({ server, caPem, token, userAgent: 'tkube-server-join' });
+  try {
+    let secret: KubeObject;
+    try {
+      secret = await client.get(BOOTSTRAP_SECRET);
+    } catch (err) {
+      throw new Error(`Cannot join through ${server}: cannot read the bootstrap data (${err instanceof Error ? err.message : String(err)}; is it a --cluster-init server with the same --token?)`);
+    }
+    const sealed = (secret['data'] as Record<string, string> | undefined)?.['bootstrap'] ?? '';
+    const files = openBootstrapData(token, Buffer.from(sealed, 'base64'));
+    if (!files) throw new Error(`Cannot join through ${server}: its bootstrap data does not decrypt with this --token`);
+    adopt(dataDir, files);
+    const leases = await client.list({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: 'kube-system' }, { labelSelector: `${IDENTITY_LABEL}=kube-apiserver` });
+    const urls = leases.items.map((l) => l.metadata?.annotations?.[ETCD_ANNOTATION]).filter((u): u is string => typeof u === 'string' && u !== '');
+    if (urls.length === 0) throw new Error(`Cannot join through ${server}: no server there runs an etcd member (start the first with --cluster-init)`);
+    return urls;
+  } finally {
+    client.close();
+  }
+}
+
+/** publishBootstrapSecret stores the sealed bootstrap data for joining servers (kept when it exists). */
+export async function publishBootstrapSecret(client: RestClient, token: string, dataDir: string): Promise<void> {
+  const files: Record<string, string> = {};
+  for (const name of BOOTSTRAP_FILES) if (existsSync(join(dataDir, name))) files[name] = readFileSync(join(dataDir, name), 'utf8');
+  const body: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: BOOTSTRAP_SECRET.name, namespace: BOOTSTRAP_SECRET.namespace },
+    type: 'Opaque',
+    data: { bootstrap: Buffer.from(sealBootstrapData(token, files)).toString('base64') },
+  };
+  try {
+    await client.create({ version: 'v1', resource: 'secrets', namespace: 'kube-system' }, body);
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
+}
