@@ -99,3 +99,12 @@ export async function startElected(o: ElectedComponentOptions): Promise<ElectedC
     },
   };
 }
+
+/**
+ * operatorLeaderElector makes the leader gate of an in-process operator: a Lease `tkube-operator-<name>` in
+ * kube-system, so with several servers each operator runs on one of them, as the built-in controllers do.
+ */
+export function operatorLeaderElector(o: { readonly client: RestClient; readonly identity: string; readonly timing: LeaderElectionTiming; readonly log: Logger }, operatorName: string): LeaderElector {
+  const safe = operatorName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'operator';
+  return new LeaderElector({ lock: new LeaseLock(o.client, 'kube-system', `tkube-operator-${safe}`), identity: o.identity, ...o.timing, log: o.log.child('leader-election') });
+}

@@ -26,8 +26,8 @@ export interface OperatorHostConfig {
   readonly log: Logger;
   /** Reload a module when its file changes. @default true */
   readonly watch?: boolean;
-  /** Makes each manager's leader gate. @default always leader */
-  readonly leaderGate?: () => LeaderGate;
+  /** Makes each operator's leader gate, given the operator's name. @default always leader */
+  readonly leaderGate?: (operatorName: string) => LeaderGate;
   /** Wait between a file change and the reload (editors write in several steps). @default 150 */
   readonly reloadDelayMs?: number;
   /** How long `start` waits for the first loads (a setup may wait on the API); later ones finish in the background. @default 10000 */
@@ -196,7 +196,7 @@ export class OperatorHost {
       rest: this.#config.rest,
       name,
       log: log.child(name),
-      ...(this.#config.leaderGate ? { leaderGate: this.#config.leaderGate() } : {}),
+      ...(this.#config.leaderGate ? { leaderGate: this.#config.leaderGate(name) } : {}),
     });
     try {
       await setup(manager);

@@ -27,7 +27,7 @@ import { ControllerManager } from '../controllers/manager.js';
 import { ensureClusterCertificates } from '../pki/cluster-certificates.js';
 import { openStorage, resolveDatastore } from './datastore.js';
 import { fetchBootstrapData, storeBootstrapData } from './bootstrap-data.js';
-import { serverIdentity, startElected, type ElectedComponent } from './leader-election.js';
+import { operatorLeaderElector, serverIdentity, startElected, type ElectedComponent } from './leader-election.js';
 import { ApiServerPeers } from './apiserver-peers.js';
 import { startEmbeddedEtcd } from './embedded-etcd.js';
 import { joinClusterThrough, publishBootstrapSecret } from './server-join.js';
@@ -309,7 +309,13 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   // Operators (`--operator`) run like the built-in controllers: an admin client over loopback, their own informers.
   // A broken operator file is logged by the host and never stops the server.
   const operatorClient = componentClient('tkube-operator');
-  const operators = config.operators && config.operators.length > 0 ? new OperatorHost({ paths: config.operators, rest: operatorClient, log: log.child('operators') }) : undefined;
+  const operators = config.operators && config.operators.length > 0 ? new OperatorHost({
+          paths: config.operators,
+          rest: operatorClient,
+          log: log.child('operators'),
+          // With several servers, each operator runs on one at a time (a Lease per operator).
+          leaderGate: (name) => operatorLeaderElector({ client: operatorClient, identity, timing, log: log.child('operators') }, name),
+        }) : undefined;
   await operators?.start();
   // The Ingress controller serves on this host; a port it cannot bind (in use, or < 1024 without root) is
   // reported and the rest of the server runs on, as a crashed ingress controller pod would leave k3s running.

@@ -17,6 +17,9 @@ import { startTestEnvironment, type TestEnvironment } from './testing/test-envir
 class ManualGate implements LeaderGate {
   #callbacks: LeaderCallbacks | undefined;
   #term: AbortController | undefined;
+  isLeader(): boolean {
+    return this.#term !== undefined;
+  }
   async run(callbacks: LeaderCallbacks, stop: AbortSignal): Promise<void> {
     this.#callbacks = callbacks;
     await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
@@ -24,13 +27,13 @@ class ManualGate implements LeaderGate {
   }
   lead(): void {
     this.#term = new AbortController();
-    this.#callbacks?.onStartedLeading(this.#term.signal);
+    void this.#callbacks?.onStartedLeading(this.#term.signal);
   }
   lose(): void {
     if (!this.#term) return;
     this.#term.abort();
     this.#term = undefined;
-    this.#callbacks?.onStoppedLeading();
+    void this.#callbacks?.onStoppedLeading?.();
   }
   get ready(): boolean {
     return this.#callbacks !== undefined;
