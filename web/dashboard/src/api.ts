@@ -56,6 +56,13 @@ function headers(extra: Record<string, string> = {}): Record<string, string> {
   return { Accept: 'application/json', 'X-Tkube-Proxy': '1', ...(token ? { Authorization: `Bearer ${token}` } : {}), ...extra };
 }
 
+/** Told when the server answers 401 (no or a bad token): the app then asks for one. */
+let unauthorizedListener: ((message: string) => void) | undefined;
+
+export function onUnauthorized(listener: (message: string) => void): void {
+  unauthorizedListener = listener;
+}
+
 async function failure(res: Response): Promise<ApiError> {
   let message = `${res.status} ${res.statusText}`;
   try {
@@ -64,6 +71,7 @@ async function failure(res: Response): Promise<ApiError> {
   } catch {
     // not a Status: keep the status line
   }
+  if (res.status === 401) unauthorizedListener?.(message);
   return new ApiError(res.status, message);
 }
 

@@ -6,7 +6,7 @@
  */
 import { html, render } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, getJson, saveToken, savedToken, type KubeObject } from './api.js';
+import { onUnauthorized, saveToken, savedToken, type KubeObject } from './api.js';
 import { TimeChart } from './chart.js';
 import { age, bytes, cores, nodeRoles, nodeStatus, podReady, podRestarts, podStatus, quantity } from './format.js';
 import { desiredAndReady, HPA_PATH, hpaMetric, WORKLOAD_KINDS } from './history.js';
@@ -249,15 +249,15 @@ const NAV: readonly [string, string][] = [
 function App() {
   const route = useRoute();
   const [filter, setFilter] = useState('');
-  const [auth, setAuth] = useState<'checking' | 'ok' | string>('checking');
-  useEffect(() => {
-    if (auth !== 'checking') return;
-    getJson('/api/v1/namespaces?limit=1')
-      .then(() => setAuth('ok'))
-      .catch((err: unknown) => setAuth(err instanceof ApiError && (err.code === 401 || err.code === 403) ? err.message : 'ok'));
-  }, [auth]);
-  if (auth === 'checking') return html`<p class="loading">Connecting…</p>`;
-  if (auth !== 'ok') return html`<${Login} message=${auth} onDone=${() => setAuth('checking')} />`;
+  // No separate sign-in check: the views start loading at once, and the first 401 any request gets shows the form.
+  const [unauthorized, setUnauthorized] = useState<string | undefined>(undefined);
+  useEffect(() => onUnauthorized((message) => setUnauthorized(message)), []);
+  if (unauthorized !== undefined) {
+    return html`<${Login} message=${unauthorized} onDone=${() => {
+      setUnauthorized(undefined);
+      location.reload();
+    }} />`;
+  }
   const page = route.split('/')[0];
   let body;
   if (page === 'pods') body = html`<${Pods} filter=${filter} />`;
