@@ -6,7 +6,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { REPO_ROOT } from './test-cluster.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { eventually, REPO_ROOT } from './test-cluster.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -54,4 +55,36 @@ export function collectPageErrors(page: Page): string[] {
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);
   });
   return errors;
+}
+
+/** DashboardProxy is a running `tkube dashboard --url` child process. */
+export interface DashboardProxy {
+  /** The proxy's base URL, e.g. http://127.0.0.1:40123 (the dashboard is at `${base}/dashboard/`). */
+  readonly base: string;
+  stop(): Promise<void>;
+}
+
+/** startDashboardProxy runs the real `tkube dashboard --url` for a kubeconfig and waits for the URL it prints. */
+export async function startDashboardProxy(kubeconfig: string): Promise<DashboardProxy> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'dashboard', '--url', '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await eventually(() => child.exitCode !== null || child.signalCode !== null, 10_000).catch(() => child.kill('SIGKILL'));
+  };
+  try {
+    const base = await eventually(() => /^(http:\/\/127\.0\.0\.1:\d+)\/dashboard\/$/m.exec(out)?.[1], 30_000);
+    return { base, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** buildDashboard builds dist/dashboard/, which the servers tests start serve (for a test file run on its own). */
+export function buildDashboard(): void {
+  const built = spawnSync(process.execPath, [join(REPO_ROOT, 'hack/build-dashboard.mjs')], { encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`Cannot build the dashboard: ${built.stderr}`);
 }

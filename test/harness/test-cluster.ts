@@ -18,6 +18,7 @@ import { readPolicyTableRecord } from '../../src/agent/network/policy/policy-tab
 import { readProxyRecord } from '../../src/boot/proxy-record.js';
 import { IptablesProxier } from '../../src/proxy/iptables/iptables-proxier.js';
 import { NftablesProxier } from '../../src/proxy/nftables/nftables-proxier.js';
+import { eventually as sdkEventually } from '../../src/sdk/testing/eventually.js';
 
 /** REPO_ROOT is the repository's root folder. */
 export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -88,21 +89,12 @@ export function runCommand(cmd: string, args: readonly string[], opts: { input?:
   });
 }
 
-/** eventually polls `check` until it returns a truthy value or the deadline passes (then throws with the last error). */
-export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 20_000, intervalMs = 100): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v as NonNullable<T>;
-      last = new Error(`condition returned ${String(v)}`);
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms: ${last instanceof Error ? last.message : String(last)}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+/**
+ * eventually polls `check` until it returns a truthy value or the deadline passes (then throws with the last error):
+ * the SDK's helper with the integration tests' longer defaults (a real server process is slower than the harness's).
+ */
+export function eventually<T>(check: () => Promise<T> | T, timeoutMs = 20_000, intervalMs = 100): Promise<NonNullable<T>> {
+  return sdkEventually(check, timeoutMs, intervalMs);
 }
 
 /**

@@ -5,45 +5,38 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { artifactDir, chromiumMissing, collectPageErrors, goto, launchChromium } from '../harness/browser.js';
+import { artifactDir, buildDashboard, chromiumMissing, collectPageErrors, goto, launchChromium, startDashboardProxy, type DashboardProxy } from '../harness/browser.js';
 import { containerHostMissing } from '../harness/host-tools.js';
 import { waitForNodeReady } from '../harness/pods.js';
 import { deletePodsAndCleanUp } from '../harness/runc-node.js';
-import { eventually, REPO_ROOT, TestCluster } from '../harness/test-cluster.js';
+import { eventually, TestCluster } from '../harness/test-cluster.js';
 
 const skip = chromiumMissing() ?? containerHostMissing();
 
 void describe('dashboard logs and terminal on a runc node', { skip }, () => {
   let c: TestCluster;
-  let proxy: ChildProcess | undefined;
+  let proxy: DashboardProxy | undefined;
   let base = '';
   let browser: Browser;
   const node = `tkube-dash-${process.pid}`;
   const shots = artifactDir('dashboard');
 
   before(async () => {
-    const built = spawnSync(process.execPath, [join(REPO_ROOT, 'hack/build-dashboard.mjs')], { encoding: 'utf8' });
-    assert.equal(built.status, 0, built.stderr);
+    buildDashboard();
     c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node, '--kubelet-port', '0'] });
     await waitForNodeReady(c, node);
     await c.kubectlOk(['run', 'ticker', '--image=busybox', '--', 'sh', '-c', 'i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 1; done']);
     await c.kubectlOk(['wait', '--for=condition=Ready', 'pod/ticker', '--timeout=90s']);
-    proxy = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'dashboard', '--url', '--kubeconfig', c.kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    proxy.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
-    base = await eventually(() => /^(http:\/\/127\.0\.0\.1:\d+)\/dashboard\/$/m.exec(out)?.[1], 30_000);
+    proxy = await startDashboardProxy(c.kubeconfig);
+    base = proxy.base;
     browser = await launchChromium();
   });
 
   after(async () => {
     await browser?.close();
-    if (proxy?.pid) {
-      proxy.kill('SIGTERM');
-      await eventually(() => proxy?.exitCode !== null || proxy.signalCode !== null, 10_000).catch(() => proxy?.kill('SIGKILL'));
-    }
+    await proxy?.stop();
     if (c) await deletePodsAndCleanUp(c);
   });
 

@@ -7,12 +7,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { artifactDir, chromiumMissing, collectPageErrors, goto, launchChromium } from '../harness/browser.js';
-import { eventually, REPO_ROOT, TestCluster } from '../harness/test-cluster.js';
+import { artifactDir, buildDashboard, chromiumMissing, collectPageErrors, goto, launchChromium, startDashboardProxy, type DashboardProxy } from '../harness/browser.js';
+import { eventually, TestCluster } from '../harness/test-cluster.js';
 
 const skip = chromiumMissing();
 
@@ -30,30 +29,23 @@ function rawHttp(url: string, opts: { method?: string; headers?: Record<string, 
 
 void describe('web dashboard', { skip }, () => {
   let c: TestCluster;
-  let proxy: ChildProcess | undefined;
+  let proxy: DashboardProxy | undefined;
   let base = '';
   let browser: Browser;
   const shots = artifactDir('dashboard');
 
   before(async () => {
     // The server serves dist/dashboard/; build it in case this file runs on its own.
-    const built = spawnSync(process.execPath, [join(REPO_ROOT, 'hack/build-dashboard.mjs')], { encoding: 'utf8' });
-    assert.equal(built.status, 0, built.stderr);
+    buildDashboard();
     c = await TestCluster.start({ args: ['--simulated-nodes', '2'] });
-    proxy = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'dashboard', '--url', '--kubeconfig', c.kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    proxy.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
-    const url = await eventually(() => /^(http:\/\/127\.0\.0\.1:\d+)\/dashboard\/$/m.exec(out)?.[1], 30_000);
-    base = url;
+    proxy = await startDashboardProxy(c.kubeconfig);
+    base = proxy.base;
     browser = await launchChromium();
   });
 
   after(async () => {
     await browser?.close();
-    if (proxy?.pid) {
-      proxy.kill('SIGTERM');
-      await eventually(() => proxy?.exitCode !== null || proxy.signalCode !== null, 10_000).catch(() => proxy?.kill('SIGKILL'));
-    }
+    await proxy?.stop();
     await c?.stop();
   });
 

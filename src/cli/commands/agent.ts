@@ -19,6 +19,7 @@ import { RestClient } from '../../client/rest-client.js';
 import { ServerLoadBalancer } from '../../client/loadbalancer/server-load-balancer.js';
 import { CliError } from '../cli-error.js';
 import { parseDomain, parseIPv4, parseLogMaxFiles, parseLogMaxSize, parseProxyMode } from './server.js';
+import { runUntilSignalled } from '../run-until-signalled.js';
 
 /** AgentFlags are the parsed flags of `tkube agent`. */
 export interface AgentFlags {
@@ -226,16 +227,7 @@ export function registerAgentCommand(program: Command): void {
           })
         : await startSimulated(f, client);
       process.stderr.write(`tkube agent: running ${running.names.length} node(s): ${running.names.slice(0, 5).join(', ')}${running.names.length > 5 ? ', …' : ''}\n`);
-      await new Promise<void>((done) => {
-        let stopping = false;
-        const stop = (): void => {
-          if (stopping) return;
-          stopping = true;
-          running.stop().then(done, () => done());
-        };
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
-      });
+      await runUntilSignalled(running);
       client.close();
       lbStop.abort();
       await lb?.stop();

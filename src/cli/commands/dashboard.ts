@@ -10,6 +10,7 @@ import { ApiProxy } from '../../client/api-proxy.js';
 import { restConfigFromKubeconfig } from '../../client/rest-client.js';
 import { userKubeconfigPath } from '../../boot/server-config.js';
 import { CliError } from '../cli-error.js';
+import { runUntilSignalled } from '../run-until-signalled.js';
 
 interface DashboardFlags {
   kubeconfig?: string;
@@ -64,11 +65,6 @@ export function registerDashboardCommand(program: Command): void {
       const url = `${base}/dashboard/`;
       if (f.url || !openBrowser(url)) process.stdout.write(`${url}\n`);
       else process.stdout.write(`Opening ${url} in your browser (Ctrl-C stops the dashboard proxy)\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-      await proxy.close();
+      await runUntilSignalled({ stop: () => proxy.close() });
     });
 }

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runOperatorProcess } from '../../boot/operator-process.js';
 import { CliError } from '../cli-error.js';
+import { runUntilSignalled } from '../run-until-signalled.js';
 
 interface OperatorRunFlags {
   kubeconfig?: string;
@@ -40,18 +41,6 @@ export function registerOperatorCommand(program: Command): void {
       } catch (err) {
         throw new CliError(err instanceof Error ? err.message : String(err));
       }
-      await new Promise<void>((done) => {
-        let stopping = false;
-        const stop = (): void => {
-          if (stopping) return;
-          stopping = true;
-          running.stop().then(done, (err: unknown) => {
-            process.stderr.write(`tkube: stopping failed: ${err instanceof Error ? err.message : String(err)}\n`);
-            done();
-          });
-        };
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
-      });
+      await runUntilSignalled(running);
     });
 }

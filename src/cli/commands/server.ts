@@ -9,6 +9,7 @@ import { defaultDataDir, type ServerConfig } from '../../boot/server-config.js';
 import { parseGoDuration } from '../../api/protobuf/go-duration.js';
 import { parseQuantity } from '../../api/validation/quantity.js';
 import { CliError } from '../cli-error.js';
+import { runUntilSignalled } from '../run-until-signalled.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, ...value.split(',').filter((s) => s.length > 0)];
@@ -384,18 +385,6 @@ function parseAuthorizationMode(value: string): 'RBAC' | 'AlwaysAllow' {
 export function registerServerCommand(program: Command): void {
   addServerFlags(program.command('server').description('Run the control plane in the foreground')).action(async (flags: ServerFlags) => {
     const running = await startServer(serverConfigFromFlags(flags));
-    await new Promise<void>((done) => {
-      let stopping = false;
-      const stop = (): void => {
-        if (stopping) return;
-        stopping = true;
-        running.stop().then(done, (err: unknown) => {
-          process.stderr.write(`tkube: stopping failed: ${err instanceof Error ? err.message : String(err)}\n`);
-          done();
-        });
-      };
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
-    });
+    await runUntilSignalled(running);
   });
 }
