@@ -37,6 +37,7 @@ import {
   FutureRevisionError,
   StorageUnavailableError,
 } from '../errors.js';
+import { failpoint } from '../failpoints.js';
 import { compareKeys } from '../key-order.js';
 import type {
   KeyValue,
@@ -433,6 +434,7 @@ export class SqliteStorage implements Storage {
           }
           outcomes.push(this.#apply(op, events));
         }
+        failpoint('sqlite-before-commit');
       }).immediate();
     } catch (err) {
       // The transaction rolled back: nothing of this batch exists, revisions are reused by the next batch.
@@ -441,6 +443,7 @@ export class SqliteStorage implements Storage {
       for (const w of batch) w.reject(failure);
       return;
     }
+    failpoint('sqlite-after-commit');
     this.#unsynced.push({ writes: batch, outcomes, events, revision: this.#revision, started });
     this.#sync();
   }
@@ -461,12 +464,14 @@ export class SqliteStorage implements Storage {
       return;
     }
     this.#syncing = true;
+    failpoint('sqlite-before-fsync');
     fdatasync(fd, (err) => {
       this.#syncing = false;
       if (err) {
         this.#failSync(batches, err);
         return;
       }
+      failpoint('sqlite-after-fsync');
       const now = performance.now();
       for (const b of batches) {
         this.#timings.commits++;
@@ -669,8 +674,12 @@ export class SqliteStorage implements Storage {
       } catch (err) {
         throw translate(err, 'compact');
       }
-      if (cursor < target) await yieldToEventLoop();
+      if (cursor < target) {
+        failpoint('compaction-mid');
+        await yieldToEventLoop();
+      }
     }
+    failpoint('compaction-before-vacuum');
     try {
       // Return freed pages to the file system a step at a time (one big incremental_vacuum is one big transaction
       // that stalls writers and bloats the WAL), then keep the WAL itself from growing without bound.
