@@ -15,8 +15,9 @@
  * - `sqlite-after-commit`: after COMMIT, before the WAL's fsync (the writes are not acknowledged yet);
  * - `sqlite-after-fsync`: after the fsync, before writers are answered and watchers notified;
  * - `sqlite-before-fsync`: just before the fsync starts (use with `sleep` for a slow disk);
- * - `compaction-mid`: between two compaction batches, after the first batch deleted its rows;
- * - `compaction-before-vacuum`: after every superseded row is gone, before pages are returned and the WAL truncated.
+ * - `compaction-after-meta`: the compact revision is recorded and synced, no row deleted yet;
+ * - `compaction-mid`: after each compaction batch deleted its rows, before the next batch or, after the last one,
+ *   before free pages are returned and the WAL truncated.
  */
 
 /** FailpointAction is what a failpoint does once armed. */

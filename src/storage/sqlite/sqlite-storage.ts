@@ -323,6 +323,7 @@ export class SqliteStorage implements Storage {
       this.#stmts.setMeta.run('compact_revision', target);
       // Durable before any row goes: a power cut must not bring back an older compact revision over deleted rows.
       fsyncSync(this.#walDescriptor());
+      failpoint('compaction-after-meta');
     } catch (err) {
       return Promise.reject(translate(err, 'compact'));
     }
@@ -674,12 +675,9 @@ export class SqliteStorage implements Storage {
       } catch (err) {
         throw translate(err, 'compact');
       }
-      if (cursor < target) {
-        failpoint('compaction-mid');
-        await yieldToEventLoop();
-      }
+      failpoint('compaction-mid');
+      if (cursor < target) await yieldToEventLoop();
     }
-    failpoint('compaction-before-vacuum');
     try {
       // Return freed pages to the file system a step at a time (one big incremental_vacuum is one big transaction
       // that stalls writers and bloats the WAL), then keep the WAL itself from growing without bound.

@@ -81,6 +81,8 @@ function applyKnown(s: State, op: Operation): State | undefined {
       if (!s.exists || !rvMatches(s, op.expectedRv) || rv <= s.floor) return undefined;
       return { exists: true, value: op.value, rv, floor: rv };
     case 'delete':
+      // A delete's answer may carry no revision (a Success Status): then only its precondition is checked.
+      if (op.rv === undefined) return s.exists && rvMatches(s, op.expectedRv) ? { exists: false, value: undefined, rv: 0, floor: s.floor } : undefined;
       if (!s.exists || !rvMatches(s, op.expectedRv) || rv <= s.floor) return undefined;
       return { exists: false, value: undefined, rv: 0, floor: rv };
   }
@@ -158,7 +160,7 @@ export function checkRegisterHistory(history: readonly Operation[], opts: { maxS
   const seenRv = new Map<string, number>();
   for (const o of ops) if (o.kind === 'get' && o.outcome === 'ok' && typeof o.read === 'string' && o.rv !== undefined) seenRv.set(o.read, o.rv);
 
-  const writes = ops.filter((o) => o.kind !== 'get' && o.outcome === 'ok');
+  const writes = ops.filter((o) => o.kind !== 'get' && o.outcome === 'ok' && !(o.kind === 'delete' && o.rv === undefined));
   const byRv = new Map<number, Operation>();
   for (const w of writes) {
     if (w.rv === undefined) {
