@@ -45,6 +45,11 @@ export class ApiClient {
 
   /** send issues one request with an optional JSON body. */
   send(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+    return this.sendRaw(method, path, body === undefined ? undefined : JSON.stringify(body), 'application/json');
+  }
+
+  /** sendRaw issues one request with a body of any bytes and content type (hostile-input tests). */
+  sendRaw(method: string, path: string, payload: string | Buffer | undefined, contentType: string, headers: Readonly<Record<string, string>> = {}): Promise<ApiAnswer> {
     return new Promise((done) => {
       let settled = false;
       let sent = false;
@@ -54,10 +59,9 @@ export class ApiClient {
           done(a);
         }
       };
-      const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = request(
         new URL(path, this.#url),
-        { method, agent: this.#agent, headers: { accept: 'application/json', ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}) }, timeout: this.#timeoutMs },
+        { method, agent: this.#agent, headers: { accept: 'application/json', ...(payload !== undefined ? { 'content-type': contentType, 'content-length': String(Buffer.byteLength(payload)) } : {}), ...headers }, timeout: this.#timeoutMs },
         (res) => {
           let text = '';
           res.setEncoding('utf8');

@@ -156,8 +156,9 @@ export class RegisterWorkload {
    */
   #settle(p: Pending, a: ApiAnswer, ok: (status: number, body: string) => boolean): void {
     this.stats.ops++;
-    if (a.kind === 'refused' || (a.kind === 'http' && a.status === 429)) return;
-    if (a.kind === 'lost' || a.status >= 500) {
+    if (a.kind === 'refused') return;
+    if (a.kind === 'http' && a.status === 429) return;
+    if (a.kind !== 'http' || a.status >= 500) {
       this.stats.infos++;
       this.#know.delete(p.key);
       this.#o.recorder.info(p);
@@ -262,7 +263,7 @@ export class RegisterWorkload {
     const { rv } = parse(body);
     if (!Number.isFinite(rv)) return false;
     this.#acked(p, rv);
-    this.#know.set(p.key, p.kind === 'delete' ? { exists: false, rv: 0 } : { exists: true, rv });
+    this.#know.set(p.key, { exists: true, rv });
     return true;
   }
 }
