@@ -22,4 +22,11 @@ describe('failpoints', () => {
     assert.equal(r.signal, 'SIGKILL', r.stderr);
     assert.equal(r.stdout.trim(), 'first');
   });
+
+  it('with TKUBE_FAILPOINTS_ARM=signal, counts hits only after SIGUSR2', () => {
+    const script = "import { failpoint } from './src/storage/failpoints.ts'; failpoint('p'); failpoint('p'); console.log('before'); process.kill(process.pid, 'SIGUSR2'); setTimeout(() => { failpoint('p'); console.log('one'); failpoint('p'); console.log('two'); }, 300);";
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, TKUBE_FAILPOINTS: 'p=panic@2', TKUBE_FAILPOINTS_ARM: 'signal' }, encoding: 'utf8' });
+    assert.equal(r.signal, 'SIGKILL', r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['before', 'one']);
+  });
 });

@@ -7,7 +7,8 @@
  * - `panic`: the process kills itself with SIGKILL at that instant (a `kill -9` that lands exactly there);
  * - `sleep(MS)`: the thread blocks for MS milliseconds (a slow disk: the event loop stalls as on a slow fsync);
  * and `@N` arms it only from its Nth hit on (counting from 1), so a test can land a crash mid-workload rather than
- * during start-up. Unknown names are harmless (nothing calls them); a malformed entry stops the process at start with
+ * during start-up. With `TKUBE_FAILPOINTS_ARM=signal` as well, hits are not even counted until the process gets
+ * SIGUSR2 (a test sends it once the server is ready and its workload starts, since start-up writes vary). Unknown names are harmless (nothing calls them); a malformed entry stops the process at start with
  * one line on stderr, since a test that believes it injects a fault but does not would prove nothing.
  *
  * Names used by the SQLite backend:
@@ -63,6 +64,13 @@ function load(): Map<string, Armed> | undefined {
 
 const armed = load();
 
+/** False until SIGUSR2 when `TKUBE_FAILPOINTS_ARM=signal`; a handler is installed only when failpoints are set. */
+let counting = true;
+if (armed !== undefined && process.env.TKUBE_FAILPOINTS_ARM === 'signal') {
+  counting = false;
+  process.on('SIGUSR2', () => (counting = true));
+}
+
 /** failpointsEnabled tells whether any failpoint is armed (for callers that would otherwise compute something). */
 export const failpointsEnabled = armed !== undefined;
 
@@ -70,7 +78,7 @@ export const failpointsEnabled = armed !== undefined;
 export function failpoint(name: string): void {
   if (armed === undefined) return;
   const fp = armed.get(name);
-  if (fp === undefined) return;
+  if (fp === undefined || !counting) return;
   fp.hits++;
   if (fp.hits < fp.spec.fromHit) return;
   const action = fp.spec.action;
