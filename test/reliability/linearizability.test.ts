@@ -14,13 +14,15 @@ import { crashAndRestart, isLong, pause, sleep, type FaultTarget } from './workl
 import { RegisterWorkload, ServerGate } from './workload/register-workload.js';
 
 const LONG = isLong();
-const RUNS = LONG ? 100 : 3;
-const OPS_PER_RUN = LONG ? 20_000 : 1_000;
+/** TKUBE_LIN_RUNS and TKUBE_LIN_OPS override the counts (to measure more than the bounded mode without the long one). */
+const RUNS = Number(process.env.TKUBE_LIN_RUNS ?? (LONG ? 100 : 3));
+const OPS_PER_RUN = Number(process.env.TKUBE_LIN_OPS ?? (LONG ? 20_000 : 1_000));
+const MEASURING = LONG || process.env.TKUBE_LIN_OPS !== undefined;
 const CLIENTS = 16;
 const KEYS = 8;
-const KILLS_PER_RUN = LONG ? 4 : 1;
+const KILLS_PER_RUN = MEASURING ? 4 : 1;
 /** A run stops at its operation count or after this long, whichever comes first (a busy machine is slow). */
-const RUN_BUDGET_MS = LONG ? 600_000 : 12_000;
+const RUN_BUDGET_MS = MEASURING ? 600_000 : 12_000;
 const ARGS = ['--compaction-interval', '150ms', '--compaction-keep-revisions', '200'];
 
 describe('linearizability under kills, pauses and slow disks', () => {
@@ -35,7 +37,7 @@ describe('linearizability under kills, pauses and slow disks', () => {
     await c?.stop();
   });
 
-  it(`${RUNS} fault runs × ${OPS_PER_RUN} operations: 0 violations`, { timeout: LONG ? 6 * 3600_000 : 240_000 }, async (t) => {
+  it(`${RUNS} fault runs × ${OPS_PER_RUN} operations: 0 violations`, { timeout: MEASURING ? 6 * 3600_000 : 240_000 }, async (t) => {
     const gate = new ServerGate();
     const target: FaultTarget = { cluster: c, api, gate, args: ARGS };
     const totals = { ops: 0, violations: 0, undecided: 0, kills: 0, pauses: 0, slowDiskRestarts: 0, infos: 0, conflicts: 0, seconds: 0 };
