@@ -64,6 +64,8 @@ export interface TestClusterOptions {
   readonly agent?: boolean;
   /** How long to wait for /readyz. @default 60000 */
   readonly readyTimeoutMs?: number;
+  /** Extra environment for this launch only (e.g. `TKUBE_FAILPOINTS`); a restart without it drops it. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** runCommand runs a program to completion, with optional stdin and a timeout (killed after it). */
@@ -149,7 +151,7 @@ export class TestCluster {
       // Never the real port 53: tests run side by side and must not fight over it.
       ...(opts.args?.includes('--cluster-dns-port') ? [] : ['--cluster-dns-port', '0']),
     ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: process.env.TKUBE_LOG_LEVEL ?? 'info' } });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: process.env.TKUBE_LOG_LEVEL ?? 'info', ...opts.env } });
     this.#child = child;
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.#log += d));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.#log = (this.#log + d).slice(-200_000)));
@@ -242,6 +244,14 @@ export class TestCluster {
     let body = '';
     for await (const chunk of res) body += chunk as string;
     return { status: res.statusCode ?? 0, headers: res.headers, body };
+  }
+
+  /** exited resolves with the signal (or exit code) once the server process ends, for instance at a failpoint's panic. */
+  exited(): Promise<string> {
+    const child = this.#child;
+    if (!child) return Promise.resolve('none');
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(String(child.signalCode ?? child.exitCode));
+    return new Promise((r) => child.once('exit', (code, signal) => r(String(signal ?? code))));
   }
 
   /** kill stops the server with a signal and waits for it to exit (restart tests use SIGKILL). */

@@ -40,5 +40,17 @@ export function addWarnings(ctx: HandlerContext, warnings: readonly string[]): v
   const res = ctx.scope.res;
   const existing = res.getHeader('Warning');
   const prior = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
-  res.setHeader('Warning', [...prior, ...warnings.map((w) => `299 - ${JSON.stringify(w)}`)]);
+  res.setHeader('Warning', [...prior, ...warnings.map(warningHeader)]);
+}
+
+/**
+ * warningHeader renders one warning as a header value that Node accepts for any text. The text often quotes client
+ * input (an unknown field's name), which may hold characters above U+00FF (invalid UTF-8 decodes to U+FFFD) or DEL;
+ * Node refuses such header values with an exception, which turned a harmless warning into a 500. As upstream's Go
+ * server does, the quoted text goes on the wire as UTF-8 bytes (Node writes header strings byte per char), with
+ * control characters escaped.
+ */
+export function warningHeader(text: string): string {
+  const quoted = JSON.stringify(text).replace(/\x7f/g, '\\u007f');
+  return Buffer.from(`299 - ${quoted}`, 'utf8').toString('latin1');
 }

@@ -37,6 +37,7 @@ import {
   FutureRevisionError,
   StorageUnavailableError,
 } from '../errors.js';
+import { failpoint } from '../failpoints.js';
 import { compareKeys } from '../key-order.js';
 import type {
   KeyValue,
@@ -322,6 +323,7 @@ export class SqliteStorage implements Storage {
       this.#stmts.setMeta.run('compact_revision', target);
       // Durable before any row goes: a power cut must not bring back an older compact revision over deleted rows.
       fsyncSync(this.#walDescriptor());
+      failpoint('compaction-after-meta');
     } catch (err) {
       return Promise.reject(translate(err, 'compact'));
     }
@@ -433,6 +435,7 @@ export class SqliteStorage implements Storage {
           }
           outcomes.push(this.#apply(op, events));
         }
+        failpoint('sqlite-before-commit');
       }).immediate();
     } catch (err) {
       // The transaction rolled back: nothing of this batch exists, revisions are reused by the next batch.
@@ -441,6 +444,7 @@ export class SqliteStorage implements Storage {
       for (const w of batch) w.reject(failure);
       return;
     }
+    failpoint('sqlite-after-commit');
     this.#unsynced.push({ writes: batch, outcomes, events, revision: this.#revision, started });
     this.#sync();
   }
@@ -461,12 +465,14 @@ export class SqliteStorage implements Storage {
       return;
     }
     this.#syncing = true;
+    failpoint('sqlite-before-fsync');
     fdatasync(fd, (err) => {
       this.#syncing = false;
       if (err) {
         this.#failSync(batches, err);
         return;
       }
+      failpoint('sqlite-after-fsync');
       const now = performance.now();
       for (const b of batches) {
         this.#timings.commits++;
@@ -669,6 +675,7 @@ export class SqliteStorage implements Storage {
       } catch (err) {
         throw translate(err, 'compact');
       }
+      failpoint('compaction-mid');
       if (cursor < target) await yieldToEventLoop();
     }
     try {
