@@ -10,7 +10,10 @@
  *   - `k8s.gcr.io/echoserver:1.4` (and its registry.k8s.io name): answers any HTTP request on 8080 with the
  *     request printed back, in echoserver's layout;
  *   - `tkube/kd-hello:1.0` (examples/kubedirector, made for it, no original): a KubeDirector member serving a
- *     greeting naming its member and role, and its configmeta, over HTTP.
+ *     greeting naming its member and role, and its configmeta, over HTTP;
+ *   - `inaetics/queue`, `inaetics/producer`, `inaetics/processor`, `inaetics/viewer` (examples/inaetics, the
+ *     INAETICS demonstrator's roles): a work queue over HTTP exporting `queue_length`, producers adding items to it,
+ *     processors taking one item per ~second, and a page showing the queue.
  * Each script stops at once on SIGTERM (as PID 1 a shell would otherwise ignore it until the grace period ends).
  * Layers are deterministic, so adding them again changes nothing.
  */
@@ -136,6 +139,127 @@ trap 'kill $!; exit 0' TERM INT
 wait
 `;
 
+// The INAETICS demonstrator (examples/inaetics). The queue keeps one file per item in a directory: adding is
+// creating a uniquely named file, taking is removing one, and `rm` succeeding for exactly one caller makes a take
+// atomic without a lock (busybox has no flock), although nc runs one handler process per connection.
+
+const INAETICS_QUEUE = `#!/bin/sh
+# tkube stand-in for the INAETICS demonstrator's queue: HTTP on 8080 (one handler per connection).
+mkdir -p /var/queue
+echo "inaetics queue on $(hostname) listening on :8080 (POST /produce?n=K, POST /consume, GET /metrics)"
+nc -ll -p 8080 -e /usr/local/bin/queue-handler.sh &
+trap 'kill $!; exit 0' TERM INT
+wait
+`;
+
+const INAETICS_QUEUE_HANDLER = `#!/bin/sh
+# One HTTP/1.0 exchange on stdin/stdout. Items are the files of /var/queue.
+read -r method uri version
+while read -r line; do
+  line=$(printf '%s' "$line" | tr -d '\\r')
+  [ -z "$line" ] && break
+done
+reply() {
+  printf 'HTTP/1.0 %s\\r\\nContent-Type: text/plain; version=0.0.4\\r\\nContent-Length: %d\\r\\nConnection: close\\r\\n\\r\\n%s' "$1" "\${#2}" "$2"
+}
+length() { ls /var/queue | wc -l; }
+path=\${uri%%\\?*}
+case "$path" in
+  /produce)
+    n=$(printf '%s' "$uri" | sed -n 's/.*[?&]n=\\([0-9][0-9]*\\).*/\\1/p')
+    n=\${n:-1}
+    i=0
+    while [ "$i" -lt "$n" ]; do
+      i=$((i + 1))
+      : > "/var/queue/$(date +%s)-$$-$i"
+    done
+    reply '200 OK' "added $n
+"
+    ;;
+  /consume)
+    for item in $(ls /var/queue | head -n 5); do
+      if rm "/var/queue/$item" 2>/dev/null; then
+        reply '200 OK' "item $item
+"
+        exit 0
+      fi
+    done
+    reply '204 No Content' ''
+    ;;
+  /metrics)
+    reply '200 OK' "# HELP queue_length Items waiting in the queue.
+# TYPE queue_length gauge
+queue_length $(length)
+"
+    ;;
+  /)
+    reply '200 OK' "inaetics queue on $(hostname): $(length) items
+"
+    ;;
+  *)
+    reply '404 Not Found' "no such path: $path
+"
+    ;;
+esac
+`;
+
+/** INAETICS_QUEUE_ADDRESS finds the queue through the inaetics-queue Service's variables, else its DNS name. */
+const INAETICS_QUEUE_ADDRESS = `host=\${INAETICS_QUEUE_SERVICE_HOST:-inaetics-queue}
+port=\${INAETICS_QUEUE_SERVICE_PORT:-80}`;
+
+const INAETICS_PRODUCER = `#!/bin/sh
+# tkube stand-in for an INAETICS producer: adds RATE items (default 2) to the queue every second.
+${INAETICS_QUEUE_ADDRESS}
+rate=\${RATE:-2}
+echo "producer $(hostname): $rate items/s to $host:$port"
+trap 'exit 0' TERM INT
+while true; do
+  printf 'POST /produce?n=%s HTTP/1.0\\r\\n\\r\\n' "$rate" | nc -w 2 "$host" "$port" > /dev/null 2>&1 || echo "producer $(hostname): queue unreachable"
+  sleep 1 &
+  wait $!
+done
+`;
+
+const INAETICS_PROCESSOR = `#!/bin/sh
+# tkube stand-in for an INAETICS processor: takes one item from the queue and works on it for WORK_SECONDS
+# (default 1); waits a second when the queue is empty.
+${INAETICS_QUEUE_ADDRESS}
+work=\${WORK_SECONDS:-1}
+echo "processor $(hostname): taking items from $host:$port, $work s each"
+trap 'exit 0' TERM INT
+done_items=0
+while true; do
+  answer=$(printf 'POST /consume HTTP/1.0\\r\\n\\r\\n' | nc -w 2 "$host" "$port" 2>/dev/null | tail -n 1)
+  case "$answer" in
+    item*) done_items=$((done_items + 1)); echo "processor $(hostname): $answer (#$done_items)"; sleep "$work" & ;;
+    *) sleep 1 & ;;
+  esac
+  wait $!
+done
+`;
+
+const INAETICS_VIEWER = `#!/bin/sh
+# tkube stand-in for the INAETICS viewer: a page on 8080 showing the queue's length, refreshed every 2 s.
+mkdir -p /www/cgi-bin
+cat > /www/index.html <<'PAGE'
+<!doctype html><meta http-equiv="refresh" content="0; url=/cgi-bin/queue">
+PAGE
+echo "viewer $(hostname) listening on :8080"
+httpd -f -p 8080 -h /www &
+trap 'kill $!; exit 0' TERM INT
+wait
+`;
+
+const INAETICS_VIEWER_CGI = `#!/bin/sh
+# The viewer's page: the queue's /metrics read over HTTP/1.0 and drawn as a bar.
+${INAETICS_QUEUE_ADDRESS}
+n=$(printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' | nc -w 2 "$host" "$port" 2>/dev/null | sed -n 's/^queue_length \\([0-9][0-9]*\\).*/\\1/p')
+bar=$(printf '%*s' "\${n:-0}" '' | tr ' ' '#')
+printf 'Content-Type: text/html\\r\\n\\r\\n'
+printf '<!doctype html><meta http-equiv="refresh" content="2"><title>INAETICS queue</title>'
+printf '<h1>INAETICS queue: %s items</h1><pre>%s</pre>\\n' "\${n:-unreachable}" "$bar"
+`;
+
 /** STAND_IN_IMAGES is the table of stand-ins `tkube images stand-ins` adds. */
 export const STAND_IN_IMAGES: readonly StandInImage[] = [
   {
@@ -171,6 +295,32 @@ export const STAND_IN_IMAGES: readonly StandInImage[] = [
     files: { 'usr/local/bin/kd-start': KD_START },
     cmd: ['/usr/local/bin/kd-start'],
     exposedPorts: [8080, 9090],
+  },
+  {
+    refs: ['docker.io/inaetics/queue:latest'],
+    description: 'INAETICS queue: HTTP on 8080, POST /produce?n=K, POST /consume, GET /metrics (queue_length)',
+    files: { 'usr/local/bin/queue.sh': INAETICS_QUEUE, 'usr/local/bin/queue-handler.sh': INAETICS_QUEUE_HANDLER },
+    entrypoint: ['/usr/local/bin/queue.sh'],
+    exposedPorts: [8080],
+  },
+  {
+    refs: ['docker.io/inaetics/producer:latest'],
+    description: 'INAETICS producer: adds $RATE items/s (default 2) to the inaetics-queue Service',
+    files: { 'usr/local/bin/producer.sh': INAETICS_PRODUCER },
+    entrypoint: ['/usr/local/bin/producer.sh'],
+  },
+  {
+    refs: ['docker.io/inaetics/processor:latest'],
+    description: 'INAETICS processor: takes one item at a time from the inaetics-queue Service, $WORK_SECONDS (1) each',
+    files: { 'usr/local/bin/processor.sh': INAETICS_PROCESSOR },
+    entrypoint: ['/usr/local/bin/processor.sh'],
+  },
+  {
+    refs: ['docker.io/inaetics/viewer:latest'],
+    description: 'INAETICS viewer: a page on 8080 showing the queue length',
+    files: { 'usr/local/bin/viewer.sh': INAETICS_VIEWER, 'www/cgi-bin/queue': INAETICS_VIEWER_CGI },
+    entrypoint: ['/usr/local/bin/viewer.sh'],
+    exposedPorts: [8080],
   },
 ];
 
