@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
+import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { newLogger } from '../../base/log/logger.js';
@@ -143,5 +144,20 @@ void describe('KubeletServer streaming', () => {
       ws.on('error', reject);
     });
     assert.equal(forbidden, 403);
+  });
+  void it('refuses a TLS 1.1 handshake and accepts TLS 1.2 (CIS: TLS 1.2+ on every link)', async () => {
+    // The client offers only TLS 1.0–1.1 (with the security level lowered so OpenSSL will offer them at all): the
+    // server must refuse the handshake itself.
+    const handshake = (minVersion: 'TLSv1' | 'TLSv1.2', maxVersion: 'TLSv1.1' | 'TLSv1.2'): Promise<string> =>
+      new Promise((resolve) => {
+        const socket = connect({ host: '127.0.0.1', port, ca: ca.pem.certPem, cert: admin.certPem, key: admin.keyPem, minVersion, maxVersion, ciphers: 'DEFAULT@SECLEVEL=0', servername: 'node' });
+        socket.once('secureConnect', () => {
+          resolve(socket.getProtocol() ?? 'unknown');
+          socket.destroy();
+        });
+        socket.once('error', (err: Error) => resolve(`refused: ${err.message}`));
+      });
+    assert.match(await handshake('TLSv1', 'TLSv1.1'), /^refused: .*alert protocol version/);
+    assert.equal(await handshake('TLSv1.2', 'TLSv1.2'), 'TLSv1.2');
   });
 });

@@ -128,7 +128,7 @@ export class KubeletServer {
 
   /** start listens and resolves with the port. */
   async start(): Promise<number> {
-    const server = createServer({ cert: this.#c.tls.certPem, key: this.#c.tls.keyPem, ca: this.#c.tls.clientCaPem, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+    const server = createServer({ cert: this.#c.tls.certPem, key: this.#c.tls.keyPem, ca: this.#c.tls.clientCaPem, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, (req, res) => {
       this.#serve(req, res).catch((err: unknown) => {
         const code = err instanceof HttpFailure ? err.code : 500;
         if (!(err instanceof HttpFailure)) this.#c.log.warn('Kubelet request failed', { path: req.url, error: err instanceof Error ? err.message : String(err) });

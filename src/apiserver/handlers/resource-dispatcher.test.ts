@@ -47,6 +47,11 @@ void describe('ResourceDispatcher over HTTP (generic behaviour, no per-kind stra
     assert.equal(nons.json['message'], 'namespaces "nope" not found');
     const cs = await srv.call('DELETE', '/api/v1/componentstatuses/x');
     assert.equal(cs.status, 405);
+    // A cluster-scoped resource under a namespaced URL is not found, the namespace itself included.
+    assert.equal((await srv.call('GET', `${NS}/default`)).status, 200);
+    for (const path of [`${NS}/default/namespaces/default`, `${NS}/default/namespaces`, '/api/v1/watch/namespaces/default/namespaces/default', `${NS}/default/componentstatuses`]) {
+      assert.equal((await srv.call('GET', path)).status, 404, path);
+    }
   });
 
   void it('serves Tables, PartialObjectMetadataList and YAML', async () => {

@@ -89,6 +89,17 @@ function entryKey(group: string, version: string, resource: string): string {
   return `${group}/${version}/${resource}`;
 }
 
+/**
+ * isNamespacedNamespacesPath tells whether a path names namespaces *inside* a namespace
+ * (`/api/v1/namespaces/<ns>/namespaces[/<name>]`). RequestInfo resolves it exactly like the namespace's own URL
+ * (`/api/v1/namespaces/<name>`), but no such route exists upstream: it is a 404, never the namespace object.
+ */
+function isNamespacedNamespacesPath(path: string): boolean {
+  const segments = path.split('/').filter((s) => s !== '');
+  const at = segments.indexOf('namespaces');
+  return at >= 0 && segments[at + 2] === 'namespaces';
+}
+
 /** ResourceDispatcher serves resource requests from generic stores. */
 export class ResourceDispatcher implements ResourceHandler {
   #entries = new Map<string, ResourceEntry>();
@@ -312,6 +323,7 @@ export class ResourceDispatcher implements ResourceHandler {
     // Cluster-scoped resources ignore the namespace RequestInfo derives for /api/v1/namespaces/<name>.
     const namespace = r.namespaced ? info.namespace : '';
     if (!r.namespaced && info.namespace !== '' && !(r.group === '' && r.resource === 'namespaces')) throw notFoundResource();
+    if (r.group === '' && r.resource === 'namespaces' && isNamespacedNamespacesPath(info.path)) throw notFoundResource();
     const verb = info.verb;
     const verbs = subresource ? subresource.verbs : r.verbs;
     if (!verbs.includes(verb)) throw methodNotAllowed('the server does not allow this method on the requested resource');

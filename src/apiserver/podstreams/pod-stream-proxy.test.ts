@@ -43,13 +43,33 @@ void describe('PodStreamProxy', () => {
   let frontPort: number;
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => [...p][0] ?? false });
 
+  // Where the redirecting kubelet points: any request reaching it is a followed redirect.
+  const elsewhereHits: string[] = [];
+  let elsewhere: HttpServer;
+  let elsewherePort = 0;
+
   before(async () => {
+    elsewhere = createHttpServer((req, res) => {
+      elsewhereHits.push(req.url ?? '');
+      res.end('secret');
+    });
+    elsewhere.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+      elsewhereHits.push(req.url ?? '');
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', () => resolve()));
+    elsewherePort = (elsewhere.address() as { port: number }).port;
     const ca = await CertificateAuthority.create('test-ca');
     const serving = await ca.issue({ commonName: 'node', ipAddresses: ['127.0.0.1'], usage: 'server' });
     const client = await ca.issue({ commonName: 'kube-apiserver-kubelet-client', usage: 'client' });
     kubelet = createHttpsServer({ cert: serving.certPem, key: serving.keyPem, ca: ca.pem.certPem, requestCert: true, rejectUnauthorized: true });
     kubelet.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const cn = (req.socket as TLSSocket).getPeerCertificate().subject?.CN;
+      if (req.url?.includes('redirect')) {
+        // A compromised kubelet points the API server elsewhere (the CVE-2018-1002105 / CVE-2020-8559 class).
+        socket.end(`HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:${elsewherePort}/steal\r\nContent-Length: 0\r\n\r\n`);
+        return;
+      }
       if (req.url?.startsWith('/exec/ns/p/d')) {
         socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 38\r\n\r\ncontainer "d" in pod "p" not available');
         return;
@@ -95,6 +115,8 @@ void describe('PodStreamProxy', () => {
     kubelet.closeAllConnections();
     await new Promise((r) => front.close(r));
     await new Promise((r) => kubelet.close(r));
+    elsewhere.closeAllConnections();
+    await new Promise((r) => elsewhere.close(r));
   });
 
   /** open connects through the proxy; resolves with the messages and close, or the refusal's code and Status. */
@@ -143,6 +165,17 @@ void describe('PodStreamProxy', () => {
       assert.equal(r.status?.code, code, path);
       assert.match(r.status?.message ?? '', message, path);
     }
+  });
+
+  void it('never follows a kubelet redirect: the client gets an error Status, the target is never dialed', async () => {
+    for (const path of ['exec?command=redirect&stdout=true&container=c', 'portforward?ports=80&redirect=1']) {
+      const sub = path.split('?')[0] ?? '';
+      const r = await open(`/api/v1/namespaces/ns/pods/p/${path}`);
+      assert.equal(r.code, 500, sub);
+      assert.equal(r.status?.code, 500, sub);
+      assert.match(r.status?.message ?? '', /answered 302/, sub);
+    }
+    assert.deepEqual(elsewhereHits, []);
   });
 
   void it('requires create on the subresource for a WebSocket GET', async () => {
