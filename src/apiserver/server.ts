@@ -131,7 +131,7 @@ export interface ApiServerConfig {
    * their sum becomes the seats the priority levels share. @default true
    */
   readonly enablePriorityAndFairness?: boolean;
-  /** How long a request may wait in its flow's queue for a seat before 429. @default 1000 */
+  /** How long a request may wait in its flow's queue for a seat before 429. @default 500 */
   readonly flowControlQueueWaitMs?: number;
   /** Checks of /livez (after the built-in `ping`). @default [] */
   readonly livezChecks?: readonly HealthCheck[];

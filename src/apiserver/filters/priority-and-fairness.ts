@@ -102,7 +102,7 @@ export interface PriorityAndFairnessConfig {
   readonly levels?: readonly PriorityLevel[];
   /** @default DEFAULT_FLOW_SCHEMAS */
   readonly flowSchemas?: readonly FlowSchema[];
-  /** How long a request may wait for a seat before it is refused. @default 1000 */
+  /** How long a request may wait for a seat before it is refused. @default 500 */
   readonly queueWaitMs?: number;
   /** Requests one flow may have waiting in one level; more are refused at once. @default 16 */
   readonly queueLengthLimit?: number;
@@ -126,6 +126,18 @@ class LevelState {
     readonly name: string,
     readonly seats: number,
   ) {}
+
+  /**
+   * enqueueFlow adds a flow that had nothing waiting. It goes to the front of the rotation: it got no service while
+   * the flows already waiting were being served (what fair queuing's virtual finish times give a newly active flow),
+   * and it cannot jump ahead twice, as it goes to the back once served.
+   */
+  enqueueFlow(flow: string, queue: Waiter[]): void {
+    const rest = [...this.queues];
+    this.queues.clear();
+    this.queues.set(flow, queue);
+    for (const [f, q] of rest) this.queues.set(f, q);
+  }
 
   /** dispatch hands free seats to the head of each flow's queue in turn. */
   dispatch(): void {
@@ -200,7 +212,7 @@ export class PriorityAndFairness {
     const queue = state.queues.get(flow) ?? [];
     if (queue.length >= (this.#config.queueLengthLimit ?? 16)) return Promise.resolve({ admitted: false, level: state.name, reason: 'queue-full' });
     return new Promise<Admission>((resolve) => {
-      const timer = this.#config.clock.setTimer(this.#config.queueWaitMs ?? 1000, () => {
+      const timer = this.#config.clock.setTimer(this.#config.queueWaitMs ?? 500, () => {
         const q = state.queues.get(flow);
         const at = q?.indexOf(waiter) ?? -1;
         if (q && at >= 0) {
@@ -216,7 +228,7 @@ export class PriorityAndFairness {
         },
       };
       queue.push(waiter);
-      if (!state.queues.has(flow)) state.queues.set(flow, queue);
+      if (!state.queues.has(flow)) state.enqueueFlow(flow, queue);
       state.dispatch();
     });
   }
