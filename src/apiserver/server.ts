@@ -276,11 +276,6 @@ export class ApiServer {
     this.#clock = config.clock ?? new RealClock();
     this.#authenticators = config.authenticators ?? [];
     this.#authorizer = config.authorizer ?? new AuthenticatedAuthorizer();
-    this.#metrics = new ApiServerMetrics({
-      storageObjectCounts: config.storageObjectCounts,
-      storageStats: config.storageStats,
-      onError: (err) => this.#log.error('Cannot collect storage metrics', { err }),
-    });
     const maxReadOnly = config.maxReadOnlyInFlight ?? 400;
     const maxMutating = config.maxMutatingInFlight ?? 200;
     this.#flowControl =
@@ -292,6 +287,12 @@ export class ApiServer {
             clock: this.#clock,
             ...(config.flowControlQueueWaitMs !== undefined ? { queueWaitMs: config.flowControlQueueWaitMs } : {}),
           });
+    this.#metrics = new ApiServerMetrics({
+      storageObjectCounts: config.storageObjectCounts,
+      storageStats: config.storageStats,
+      onError: (err) => this.#log.error('Cannot collect storage metrics', { err }),
+      flowControlLevels: () => this.#flowControl?.levels() ?? [],
+    });
     // With priority and fairness the plain limit only counts, for the in-flight gauge.
     this.#limit = new MaxInFlightLimit({
       maxReadOnly: this.#flowControl ? 0 : maxReadOnly,
@@ -485,9 +486,13 @@ export class ApiServer {
     let closed = false;
     res.once('close', () => (closed = true));
     const admission = await flowControl.acquire(info, user);
-    if (!admission.admitted) throw tooManyRequests(TOO_MANY_REQUESTS_MESSAGE, 1);
+    if (!admission.admitted) {
+      this.#metrics.observeRejected(admission.flowSchema, admission.level, admission.reason);
+      throw tooManyRequests(TOO_MANY_REQUESTS_MESSAGE, 1);
+    }
     if (closed) {
       admission.release();
+      this.#metrics.observeRejected(admission.flowSchema, admission.level, 'cancelled');
       throw tooManyRequests(TOO_MANY_REQUESTS_MESSAGE, 1);
     }
     releaseWhenDone(info, res, admission.release);

@@ -253,4 +253,12 @@ describe('overload and fairness', () => {
     // The refusals themselves cost the one event loop CPU, so the other user's latency is reported, not bounded.
     await floodRun(false);
   });
+
+  it('/metrics counts the refusals by flow schema, level and reason, and none of the Lease levels', async () => {
+    const text = await c.kubectlOk(['get', '--raw', '/metrics']);
+    const rejected = [...text.matchAll(/^apiserver_flowcontrol_rejected_requests_total\{([^}]*)\} (\d+)/gm)].map((m) => ({ labels: m[1] ?? '', n: Number(m[2]) }));
+    assert.ok(rejected.some((r) => r.labels.includes('priority_level="global-default"') && r.n > 0), text.slice(0, 500));
+    assert.deepEqual(rejected.filter((r) => /node-high|leader-election/.test(r.labels)), []);
+    assert.match(text, /^apiserver_flowcontrol_nominal_limit_seats\{priority_level="global-default"\} 2$/m);
+  });
 });

@@ -56,6 +56,11 @@ test('a flood in global-default leaves node-high seats free', async () => {
   assert.equal(count((a) => !a.admitted && a.reason === 'queue-full'), 15);
   assert.equal(count((a) => !a.admitted && a.reason === 'time-out'), 3);
   assert.equal(pf.waiting('global-default'), 0);
+  assert.deepEqual(
+    pf.levels().find((l) => l.level === 'global-default'),
+    { level: 'global-default', seats: 2, executing: 2, waiting: 0 },
+  );
+  assert.equal(outcomes.find((a) => !a.admitted)?.flowSchema, 'global-default');
 });
 
 test('freed seats go round-robin across flows, a newly waiting flow first, so a flow with many waiters cannot starve another', async () => {

@@ -110,8 +110,8 @@ export interface PriorityAndFairnessConfig {
 
 /** Admission is the outcome of acquire: a seat with its release (idempotent), or a refusal with its reason. */
 export type Admission =
-  | { readonly admitted: true; readonly level: string; readonly release: () => void }
-  | { readonly admitted: false; readonly level: string; readonly reason: 'queue-full' | 'time-out' };
+  | { readonly admitted: true; readonly flowSchema: string; readonly level: string; readonly release: () => void }
+  | { readonly admitted: false; readonly flowSchema: string; readonly level: string; readonly reason: 'queue-full' | 'time-out' };
 
 interface Waiter {
   readonly grant: () => void;
@@ -201,16 +201,17 @@ export class PriorityAndFairness {
   acquire(info: RequestInfo, user: UserInfo): Promise<Admission> {
     const schema = classify(this.#schemas, info, user);
     const state = schema ? this.#levels.get(schema.level) : undefined;
-    const levelName = schema?.level ?? 'exempt';
-    if (state === undefined || state === 'exempt') return Promise.resolve({ admitted: true, level: levelName, release: () => undefined });
+    const flowSchema = schema?.name ?? '';
+    if (state === undefined || state === 'exempt') return Promise.resolve({ admitted: true, flowSchema, level: schema?.level ?? 'exempt', release: () => undefined });
+    const level = state.name;
     const release = this.#releaser(state);
     if (state.inUse < state.seats && state.queues.size === 0) {
       state.inUse++;
-      return Promise.resolve({ admitted: true, level: state.name, release });
+      return Promise.resolve({ admitted: true, flowSchema, level, release });
     }
     const flow = user.username;
     const queue = state.queues.get(flow) ?? [];
-    if (queue.length >= (this.#config.queueLengthLimit ?? 16)) return Promise.resolve({ admitted: false, level: state.name, reason: 'queue-full' });
+    if (queue.length >= (this.#config.queueLengthLimit ?? 16)) return Promise.resolve({ admitted: false, flowSchema, level, reason: 'queue-full' });
     return new Promise<Admission>((resolve) => {
       const timer = this.#config.clock.setTimer(this.#config.queueWaitMs ?? 500, () => {
         const q = state.queues.get(flow);
@@ -219,18 +220,25 @@ export class PriorityAndFairness {
           q.splice(at, 1);
           if (q.length === 0) state.queues.delete(flow);
         }
-        resolve({ admitted: false, level: state.name, reason: 'time-out' });
+        resolve({ admitted: false, flowSchema, level, reason: 'time-out' });
       });
       const waiter: Waiter = {
         grant: () => {
           timer.cancel();
-          resolve({ admitted: true, level: state.name, release });
+          resolve({ admitted: true, flowSchema, level, release });
         },
       };
       queue.push(waiter);
       if (!state.queues.has(flow)) state.enqueueFlow(flow, queue);
       state.dispatch();
     });
+  }
+
+  /** levels lists the non-exempt levels' figures (for the flowcontrol gauges). */
+  levels(): { level: string; seats: number; executing: number; waiting: number }[] {
+    const out: { level: string; seats: number; executing: number; waiting: number }[] = [];
+    for (const [name, l] of this.#levels) if (l !== 'exempt') out.push({ level: name, seats: l.seats, executing: l.inUse, waiting: this.waiting(name) });
+    return out;
   }
 
   #releaser(state: LevelState): () => void {
