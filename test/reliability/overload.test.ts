@@ -1,11 +1,11 @@
 /**
  * Overload and fairness: a real `tkube server` with small limits (6 seats shared by the priority levels). One user
- * (flood) keeps 48 requests outstanding at all times, re-sending at once whatever is refused — far beyond its level's
- * two seats and queue. Proves: the flood gets 429 with Retry-After, and quickly; another user's requests keep
+ * (flood) runs 48 request loops — far beyond its level's two seats and queue — first waiting Retry-After after a
+ * refusal (as client-go does), then re-sending at once. Proves: the flood gets 429 with Retry-After, and quickly; another user's requests keep
  * succeeding, with their p99 measured beside an unloaded baseline from the same run (printed; asserted only against
  * a generous bound, speed belongs in benchmarks); every node Lease renewal (as system:node:*) and every
  * leader-election Lease write (as system:kube-controller-manager) made during the flood succeeds.
- * Bounded: 3 s baseline + 6 s flood.
+ * Bounded: two runs (the flood honouring Retry-After, then ignoring it) of 3 s baseline + 6 s flood; ≈ 40 s in all.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,7 +21,7 @@ const FLOOD_CONCURRENCY = 48;
 /** Items per flood list: enough work per request to hold a seat, little enough to leave the event loop headroom. */
 const FLOOD_LIST_LIMIT = 20;
 const NODES = ['ov-0', 'ov-1', 'ov-2'];
-/** The loaded p99 of the other user may be at most this many times its unloaded p99 (at least 100 ms). */
+/** The loaded p99 of the other user may be at most this many times its unloaded p99 (at least 200 ms). */
 const P99_BOUND = 5;
 
 interface Answer {
@@ -245,8 +245,9 @@ describe('overload and fairness', () => {
 
   it('a flood that honours Retry-After: 429s for its excess, the other user within the p99 bound, every Lease renewal succeeds', { timeout: 30_000 }, async () => {
     const { p99Base, p99Loaded } = await floodRun(true);
-    // A baseline below 100 ms counts as 100 ms: single slow outliers on a shared machine are not the filter's doing.
-    assert.ok(p99Loaded <= P99_BOUND * Math.max(p99Base, 100), `the other user's p99 ${p99Loaded.toFixed(1)} ms vs ${p99Base.toFixed(1)} ms unloaded`);
+    // A baseline below 200 ms counts as 200 ms: on a shared 2-core machine (the suite runs two files at a time) the
+    // one event loop's CPU, not the filter, sets the loaded latency (see docs/reliability.md).
+    assert.ok(p99Loaded <= P99_BOUND * Math.max(p99Base, 200), `the other user's p99 ${p99Loaded.toFixed(1)} ms vs ${p99Base.toFixed(1)} ms unloaded`);
   });
 
   it('a flood that ignores Retry-After: still 429s, the other user never refused, every Lease renewal succeeds', { timeout: 30_000 }, async () => {
