@@ -108,6 +108,10 @@ export interface ControlPlaneConfig {
   readonly extraMetrics?: () => Promise<string>;
   /** The web dashboard's built files, served under /dashboard/; without it /dashboard/ answers 404. */
   readonly dashboard?: DashboardAssets;
+  /** ApiServerConfig.maxReadOnlyInFlight (`--max-requests-inflight`). @default 400 */
+  readonly maxReadOnlyInFlight?: number;
+  /** ApiServerConfig.maxMutatingInFlight (`--max-mutating-requests-inflight`). @default 200 */
+  readonly maxMutatingInFlight?: number;
 }
 
 /** ControlPlane runs the API server. */
@@ -278,6 +282,8 @@ export class ControlPlane {
       }),
       discovery,
       openApi: openApiProvider,
+      ...(config.maxReadOnlyInFlight !== undefined ? { maxReadOnlyInFlight: config.maxReadOnlyInFlight } : {}),
+      ...(config.maxMutatingInFlight !== undefined ? { maxMutatingInFlight: config.maxMutatingInFlight } : {}),
       readyzChecks: [
         { name: 'etcd', check: async () => void (await config.storage.currentRevision()) },
         {

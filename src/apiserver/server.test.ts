@@ -223,6 +223,8 @@ function config(overrides: Partial<ApiServerConfig> = {}): ApiServerConfig {
     openApi,
     maxReadOnlyInFlight: 3,
     maxMutatingInFlight: 2,
+    // The plain limits are what these tests check; priority and fairness has its own tests.
+    enablePriorityAndFairness: false,
     readyzChecks: [{ name: 'etcd', check: () => (readyzFailing ? Promise.reject(new Error('db closed')) : Promise.resolve()) }],
     storageObjectCounts: () => Promise.resolve({ pods: 7 }),
     storageStats: () => Promise.resolve({ dbSizeBytes: 4096, currentRevision: 12, compactRevision: 3, keys: 9 }),

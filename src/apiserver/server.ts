@@ -25,7 +25,8 @@ import type { StorageStats } from '../storage/storage.js';
 import { ANONYMOUS_USER, authenticateRequest, rejectionReason, type Authenticator } from './filters/authentication.js';
 import { AuthenticatedAuthorizer, forbiddenMessage, isAnonymousDiscovery, isPublicInfoPath, type Authorizer } from './filters/authorization.js';
 import { hasImpersonationHeaders, impersonate } from './filters/impersonation.js';
-import { isLongRunning, MaxInFlightLimit } from './filters/max-in-flight.js';
+import { isLongRunning, MaxInFlightLimit, releaseWhenDone } from './filters/max-in-flight.js';
+import { PriorityAndFairness } from './filters/priority-and-fairness.js';
 import { readRequestBody } from './filters/request-body.js';
 import { logRequest } from './filters/request-log.js';
 import type { AuditRecord, Auditor } from './filters/audit.js';
@@ -125,6 +126,13 @@ export interface ApiServerConfig {
   readonly maxReadOnlyInFlight?: number;
   /** Concurrent mutating requests. 0 = unlimited. @default 200 */
   readonly maxMutatingInFlight?: number;
+  /**
+   * Priority and fairness (upstream's APF, see filters/priority-and-fairness.ts) in place of the two plain limits:
+   * their sum becomes the seats the priority levels share. @default true
+   */
+  readonly enablePriorityAndFairness?: boolean;
+  /** How long a request may wait in its flow's queue for a seat before 429. @default 500 */
+  readonly flowControlQueueWaitMs?: number;
   /** Checks of /livez (after the built-in `ping`). @default [] */
   readonly livezChecks?: readonly HealthCheck[];
   /** Checks of /readyz (after `ping` and the built-in `shutdown`, which fails while stopping). @default [] */
@@ -171,6 +179,8 @@ const IDLE_CONNECTION_TIMEOUT_MS = 120_000;
 
 /** SHUTDOWN_MESSAGE answers requests that arrive while the server drains. */
 const SHUTDOWN_MESSAGE = 'The apiserver is shutting down, please try again later.';
+/** Upstream's message for a request refused by the in-flight limit or by priority and fairness. */
+const TOO_MANY_REQUESTS_MESSAGE = 'Too many requests, please try again later.';
 /** NOT_FOUND_MESSAGE is upstream's answer for a path nothing serves. */
 const NOT_FOUND_MESSAGE = 'the server could not find the requested resource';
 const ROOT_PATHS = ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/metrics', '/openapi/v2', '/openapi/v3', '/readyz', '/version'];
@@ -251,6 +261,7 @@ export class ApiServer {
   readonly #authorizer: Authorizer;
   readonly #metrics: ApiServerMetrics;
   readonly #limit: MaxInFlightLimit;
+  readonly #flowControl: PriorityAndFairness | undefined;
   readonly #health: readonly HealthEndpoint[];
   readonly #versionInfo: VersionInfo;
   readonly #requests = new Set<InFlight>();
@@ -265,14 +276,27 @@ export class ApiServer {
     this.#clock = config.clock ?? new RealClock();
     this.#authenticators = config.authenticators ?? [];
     this.#authorizer = config.authorizer ?? new AuthenticatedAuthorizer();
+    const maxReadOnly = config.maxReadOnlyInFlight ?? 400;
+    const maxMutating = config.maxMutatingInFlight ?? 200;
+    this.#flowControl =
+      config.enablePriorityAndFairness === false
+        ? undefined
+        : new PriorityAndFairness({
+            // 0 means unlimited for either plain limit, so it does for their sum only when both are 0.
+            serverConcurrencyLimit: maxReadOnly === 0 && maxMutating === 0 ? 0 : Math.max(1, maxReadOnly + maxMutating),
+            clock: this.#clock,
+            ...(config.flowControlQueueWaitMs !== undefined ? { queueWaitMs: config.flowControlQueueWaitMs } : {}),
+          });
     this.#metrics = new ApiServerMetrics({
       storageObjectCounts: config.storageObjectCounts,
       storageStats: config.storageStats,
       onError: (err) => this.#log.error('Cannot collect storage metrics', { err }),
+      flowControlLevels: () => this.#flowControl?.levels() ?? [],
     });
+    // With priority and fairness the plain limit only counts, for the in-flight gauge.
     this.#limit = new MaxInFlightLimit({
-      maxReadOnly: config.maxReadOnlyInFlight,
-      maxMutating: config.maxMutatingInFlight,
+      maxReadOnly: this.#flowControl ? 0 : maxReadOnly,
+      maxMutating: this.#flowControl ? 0 : maxMutating,
       onChange: (kind, count) => this.#metrics.setInflight(kind, count),
     });
     const shutdownCheck: HealthCheck = {
@@ -433,7 +457,7 @@ export class ApiServer {
     observed.user = user;
     observed.audit = this.#config.audit?.begin({ req, res, auditId, info, user, longRunning: entry.longRunning });
     // Health and version stay reachable under overload, so probes see the server as alive.
-    if (res && !publicInfo && !this.#limit.tryAcquire(info, res)) throw tooManyRequests('Too many requests, please try again later.', 1);
+    if (res && !publicInfo) await this.#takeSeat(info, user, res);
     if (!publicInfo && !publicAsset) {
       // Impersonation (kubectl --as) swaps the identity before authorization; the requestor needs `impersonate`.
       if (hasImpersonationHeaders(req)) {
@@ -445,6 +469,34 @@ export class ApiServer {
       if (!decision.allowed) throw forbidden(forbiddenMessage(user, info, decision.reason));
     }
     return { url, info, user };
+  }
+
+  /**
+   * #takeSeat holds a seat of the request's priority level (or, without priority and fairness, a plain in-flight
+   * slot) until the response closes, or for long-running requests until they start streaming. Throws 429 with
+   * Retry-After when refused.
+   */
+  async #takeSeat(info: RequestInfo, user: UserInfo, res: ServerResponse): Promise<void> {
+    const flowControl = this.#flowControl;
+    if (!flowControl) {
+      if (!this.#limit.tryAcquire(info, res)) throw tooManyRequests(TOO_MANY_REQUESTS_MESSAGE, 1);
+      return;
+    }
+    // A client that gives up while queued must not keep the seat it is granted later.
+    let closed = false;
+    res.once('close', () => (closed = true));
+    const admission = await flowControl.acquire(info, user);
+    if (!admission.admitted) {
+      this.#metrics.observeRejected(admission.flowSchema, admission.level, admission.reason);
+      throw tooManyRequests(TOO_MANY_REQUESTS_MESSAGE, 1);
+    }
+    if (closed) {
+      admission.release();
+      this.#metrics.observeRejected(admission.flowSchema, admission.level, 'cancelled');
+      throw tooManyRequests(TOO_MANY_REQUESTS_MESSAGE, 1);
+    }
+    releaseWhenDone(info, res, admission.release);
+    this.#limit.tryAcquire(info, res);
   }
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -162,6 +162,10 @@ export interface ServerConfig {
   readonly auditLogMaxSizeMb?: number;
   /** `--audit-log-maxbackup`: rotated audit files kept; 0 = all. */
   readonly auditLogMaxBackups?: number;
+  /** `--max-requests-inflight`: concurrent read-only requests; with priority and fairness, part of the seats. */
+  readonly maxRequestsInflight?: number;
+  /** `--max-mutating-requests-inflight`: concurrent mutating requests; with priority and fairness, part of the seats. */
+  readonly maxMutatingRequestsInflight?: number;
 }
 
 /** defaultDataDir: /var/lib/tkube for root (as k3s uses /var/lib/rancher/k3s), ~/.tkube otherwise. */

@@ -166,6 +166,8 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     metricsApis: [resourceMetrics],
     extraMetrics: async () => `${await CONTROLLER_METRICS.render()}${inProcess.scheduler ? renderSchedulerMetrics(inProcess.scheduler.scheduler) : ''}`,
     ...(config.disable?.includes('dashboard') ? {} : { dashboard: loadDashboard() }),
+    ...(config.maxRequestsInflight !== undefined ? { maxReadOnlyInFlight: config.maxRequestsInflight } : {}),
+    ...(config.maxMutatingRequestsInflight !== undefined ? { maxMutatingInFlight: config.maxMutatingRequestsInflight } : {}),
   });
   let port: number;
   try {

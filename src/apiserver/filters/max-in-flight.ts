@@ -70,16 +70,23 @@ export class MaxInFlightLimit {
       this.#counts[kind]--;
       this.#onChange(kind, this.#counts[kind]);
     };
-    res.once('close', release);
-    if (isLongRunning(info)) {
-      // Every path that sends headers (explicit writeHead, or the implicit one of the first write) goes through
-      // writeHead, so wrapping it on this one response marks the start of streaming.
-      const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
-      res.writeHead = ((...args: unknown[]) => {
-        release();
-        return writeHead(...args);
-      }) as typeof res.writeHead;
-    }
+    releaseWhenDone(info, res, release);
     return release;
   }
+}
+
+/**
+ * releaseWhenDone calls `release` when `res` closes and, for a long-running request, as soon as its response headers
+ * are written: a watch holds its seat only until it starts streaming, so open watches never starve short requests.
+ */
+export function releaseWhenDone(info: RequestInfo, res: ServerResponse, release: () => void): void {
+  res.once('close', release);
+  if (!isLongRunning(info)) return;
+  // Every path that sends headers (explicit writeHead, or the implicit one of the first write) goes through
+  // writeHead, so wrapping it on this one response marks the start of streaming.
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((...args: unknown[]) => {
+    release();
+    return writeHead(...args);
+  }) as typeof res.writeHead;
 }

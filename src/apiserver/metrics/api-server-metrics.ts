@@ -4,6 +4,9 @@
  * - apiserver_request_total{verb,dry_run,group,version,resource,subresource,scope,component,code}
  * - apiserver_request_duration_seconds{verb,dry_run,group,version,resource,subresource,scope,component} (histogram)
  * - apiserver_current_inflight_requests{request_kind}
+ * - apiserver_flowcontrol_rejected_requests_total{flow_schema,priority_level,reason}
+ * - apiserver_flowcontrol_current_executing_requests, _current_inqueue_requests, _nominal_limit_seats
+ *   {priority_level} (upstream also labels the first two by flow_schema; here they are per level only)
  * - apiserver_storage_objects{resource}, apiserver_storage_size_bytes (read from callbacks at scrape time)
  * - tkube_storage_current_revision, tkube_storage_compact_revision, tkube_storage_keys
  * - process_* and nodejs_* defaults.
@@ -27,6 +30,16 @@ export interface ApiServerMetricsConfig {
   readonly storageStats?: () => Promise<StorageStats>;
   /** Told about a failing callback; the scrape still answers with the other families. */
   readonly onError?: (err: unknown) => void;
+  /** The non-exempt priority levels' figures, read at scrape time. */
+  readonly flowControlLevels?: () => readonly FlowControlLevelFigures[];
+}
+
+/** FlowControlLevelFigures is one priority level's state for the flowcontrol gauges. */
+export interface FlowControlLevelFigures {
+  readonly level: string;
+  readonly seats: number;
+  readonly executing: number;
+  readonly waiting: number;
 }
 
 /** RequestObservation is one finished request. */
@@ -68,6 +81,7 @@ export class ApiServerMetrics {
   readonly #requests: Counter<string>;
   readonly #durations: Histogram<string>;
   readonly #inflight: Gauge<string>;
+  readonly #rejected: Counter<string>;
   /**
    * The metric children of each label set seen, so a request costs two map lookups instead of prom-client hashing
    * a label object twice. Bounded: past MAX_CACHED_LABEL_SETS (hostile paths can invent resources) the slow path runs.
@@ -98,6 +112,27 @@ export class ApiServerMetrics {
     });
     this.#inflight.set({ request_kind: 'readOnly' }, 0);
     this.#inflight.set({ request_kind: 'mutating' }, 0);
+    this.#rejected = new Counter({
+      name: 'apiserver_flowcontrol_rejected_requests_total',
+      help: 'Number of requests rejected by API Priority and Fairness subsystem',
+      labelNames: ['flow_schema', 'priority_level', 'reason'],
+      registers,
+    });
+    const levels = config.flowControlLevels;
+    const levelGauge = (name: string, help: string, pick: (l: FlowControlLevelFigures) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['priority_level'],
+        registers,
+        collect() {
+          for (const l of levels?.() ?? []) this.set({ priority_level: l.level }, pick(l));
+        },
+      });
+    };
+    levelGauge('apiserver_flowcontrol_current_executing_requests', 'Number of requests in initial (for a WATCH) or any (for a non-WATCH) execution stage in the API Priority and Fairness subsystem', (l) => l.executing);
+    levelGauge('apiserver_flowcontrol_current_inqueue_requests', 'Number of requests currently pending in queues of the API Priority and Fairness subsystem', (l) => l.waiting);
+    levelGauge('apiserver_flowcontrol_nominal_limit_seats', 'Nominal number of execution seats configured for each priority level', (l) => (Number.isFinite(l.seats) ? l.seats : 0));
     const counts = config.storageObjectCounts;
     new Gauge({
       name: 'apiserver_storage_objects',
@@ -200,6 +235,11 @@ export class ApiServerMetrics {
   /** setInflight sets the current in-flight count of a request kind. */
   setInflight(kind: RequestKind, count: number): void {
     this.#inflight.set({ request_kind: kind }, count);
+  }
+
+  /** observeRejected counts a request refused by priority and fairness. */
+  observeRejected(flowSchema: string, priorityLevel: string, reason: string): void {
+    this.#rejected.inc({ flow_schema: flowSchema, priority_level: priorityLevel, reason });
   }
 
   /** The exposition content type (text format 0.0.4). */

@@ -84,6 +84,8 @@ export interface ServerFlags {
   auditLogPath?: string;
   auditLogMaxsize: number;
   auditLogMaxbackup: number;
+  maxRequestsInflight: number;
+  maxMutatingRequestsInflight: number;
   compactionInterval: number;
   compactionKeepRevisions: number;
   controllers: string;
@@ -170,6 +172,8 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     auditLogPath: f.auditLogPath === undefined || f.auditLogPath === '-' ? f.auditLogPath : resolve(f.auditLogPath),
     auditLogMaxSizeMb: f.auditLogMaxsize,
     auditLogMaxBackups: f.auditLogMaxbackup,
+    maxRequestsInflight: f.maxRequestsInflight,
+    maxMutatingRequestsInflight: f.maxMutatingRequestsInflight,
     compactionIntervalMs: f.compactionInterval,
     compactionKeepRevisions: f.compactionKeepRevisions,
     controllers: f.controllers,
@@ -281,6 +285,8 @@ export function addServerFlags(cmd: Command): Command {
     .option('--audit-log-path <file>', 'write audit events as JSON lines here ("-" = stdout); unset = no audit log')
     .option('--audit-log-maxsize <mb>', 'megabytes an audit log file grows to before it is rotated (0 = never)', parseCount, 100)
     .option('--audit-log-maxbackup <n>', 'rotated audit log files to keep (0 = all)', parseCount, 10)
+    .option('--max-requests-inflight <n>', 'concurrent read-only requests; with the mutating limit, the seats the priority levels share (0 with the other 0 = no limit)', parseCount, 400)
+    .option('--max-mutating-requests-inflight <n>', 'concurrent mutating requests; added to --max-requests-inflight for the priority levels\' seats', parseCount, 200)
     .option('--cluster-init', 'run an etcd member of this server\'s own (Debian\'s /usr/bin/etcd, data in <data-dir>/db/etcd) as the datastore; needs --token', false)
     .option('--server <url>', 'join the --cluster-init cluster of this server as another server with its own etcd member (with the same --token)')
     .option('--etcd-client-port <port>', 'client port of the embedded etcd member (0 = any free port)', parsePort, 2379)
