@@ -55,7 +55,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     let backoffMs = 250;
     while (!signal.aborted) {
       try {
-        const list = await getJson<{ items: T[]; metadata: { resourceVersion: string } }>(this.#path, signal);
+        // resourceVersion=0: any recent state will do, so the server answers from its watch cache (no storage read);
+        // the watch that follows brings the page up to date.
+        const sep = this.#path.includes('?') ? '&' : '?';
+        const list = await getJson<{ items: T[]; metadata: { resourceVersion: string } }>(`${this.#path}${sep}resourceVersion=0`, signal);
         this.items.clear();
         for (const o of list.items) this.items.set(keyOf(o), o);
         this.synced = true;
