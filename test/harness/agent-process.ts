@@ -22,10 +22,32 @@ export class AgentProcess {
     this.#child.once('exit', (code, signal) => (this.exited = String(signal ?? code)));
   }
 
+  /** pid of the agent process (-1 if it never started). */
+  get pid(): number {
+    return this.#child.pid ?? -1;
+  }
+
+  /** signal sends a signal to the agent by its pid (SIGSTOP / SIGCONT freeze and thaw it: a partitioned node). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.#child.pid !== undefined && this.#child.exitCode === null && this.#child.signalCode === null) process.kill(this.#child.pid, signal);
+  }
+
+  /** kill sends SIGKILL (after SIGCONT, in case it is stopped) and waits for the process to exit. */
+  async kill(): Promise<void> {
+    const child = this.#child;
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    process.kill(child.pid, 'SIGCONT');
+    process.kill(child.pid, 'SIGKILL');
+    await exited;
+  }
+
   async stop(): Promise<void> {
     const child = this.#child;
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    // A frozen agent (SIGSTOP) would never handle SIGTERM.
+    process.kill(child.pid, 'SIGCONT');
     process.kill(child.pid, 'SIGTERM');
     const timer = setTimeout(() => child.pid !== undefined && process.kill(child.pid, 'SIGKILL'), 20_000);
     await exited;
