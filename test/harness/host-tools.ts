@@ -3,7 +3,7 @@
  * skips with the first missing piece as its reason.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 /** commandExists tells whether a program is on the PATH. */
 export function commandExists(cmd: string): boolean {
@@ -31,4 +31,14 @@ export function containerdHostMissing(): string | false {
   if (!existsSync('/usr/lib/cni/bridge') || !existsSync('/usr/lib/cni/host-local')) return 'needs the CNI plugins (Debian package containernetworking-plugins)';
   if (!existsSync('/bin/busybox')) return 'needs busybox-static';
   return false;
+}
+
+/** processAlive tells whether pid is a live process (a zombie, exited but not reaped, counts as gone). */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
 }

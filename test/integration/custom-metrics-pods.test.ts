@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { BUSYBOX_PATH } from '../../src/agent/images/builtin-images.js';
 import { freePort } from '../../src/base/net/free-port.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
+import { processAlive } from '../harness/host-tools.js';
 
 const skip = existsSync(BUSYBOX_PATH) ? false : 'needs busybox-static';
 
@@ -18,14 +19,7 @@ interface MetricValueList {
   items: { describedObject: { kind: string; name: string }; value: string; windowSeconds?: number }[];
 }
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
+const alive = processAlive;
 
 void describe('custom metrics from a running pod (process runtime)', { skip }, () => {
   let c: TestCluster;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BUSYBOX_PATH } from '../../src/agent/images/builtin-images.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
+import { processAlive } from '../harness/host-tools.js';
 
 const skip = existsSync(BUSYBOX_PATH) ? false : 'needs busybox-static';
 
@@ -17,14 +18,7 @@ interface PodJson {
   status?: { phase?: string; podIP?: string; hostIP?: string; containerStatuses?: { containerID?: string; restartCount: number; state: { running?: unknown } }[] };
 }
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
+const alive = processAlive;
 
 void describe('kubelet with the process runtime', { skip }, () => {
   let c: TestCluster;

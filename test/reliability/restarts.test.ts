@@ -24,6 +24,7 @@ import { BUSYBOX_PATH } from '../../src/agent/images/builtin-images.js';
 import { freePort } from '../../src/base/net/free-port.js';
 import { AgentProcess } from '../harness/agent-process.js';
 import { eventually, TestCluster, writeAirGappedRegistries } from '../harness/test-cluster.js';
+import { processAlive } from '../harness/host-tools.js';
 
 const skip = existsSync(BUSYBOX_PATH) ? false : 'needs busybox-static';
 const LONG = process.env.TKUBE_LONG === '1';
@@ -50,14 +51,7 @@ interface PodRecord {
   readonly pid: number;
 }
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
+const alive = processAlive;
 
 void describe('restarts of the server and the agent under running pods', { skip, timeout: LONG ? 3_600_000 : 240_000 }, () => {
   let c: TestCluster;
