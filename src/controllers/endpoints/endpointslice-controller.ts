@@ -146,7 +146,10 @@ export function newEndpointSliceController(ctx: ControllerContext): Controller {
     const svc = s.metadata?.labels?.[SERVICE_NAME_LABEL];
     if (svc && s.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY) controller.enqueue(`${s.metadata.namespace ?? ''}/${svc}`);
   };
-  slices.addEventHandler({ onUpdate: (_o, s) => onSlice(s), onDelete: onSlice });
+  // Adds too: two reconciles racing ahead of the informer (each seeing the other's slices not yet) can both create,
+  // and only an event for the extra slice brings the Service back to converge (delete the surplus). Seen in CI as
+  // four slices for three endpoints that stayed.
+  slices.addEventHandler({ onAdd: onSlice, onUpdate: (_o, s) => onSlice(s), onDelete: onSlice });
   return controller;
 }
 
