@@ -10,18 +10,16 @@
  *     exist (plainObjectsMs, beside operatorMs) and until all pods are Running — the cluster without the operator.
  * Run (root, runc, busybox-static): node --import tsx bench/kubedirector.ts [--members 5]. Prints one JSON line.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { destroyBridgeNetwork } from '../src/agent/network/bridge-network.js';
 import type { KubeObject } from '../src/api/meta/types.js';
-import { newLogger } from '../src/base/log/logger.js';
 import { addExampleStandIns } from '../src/boot/images.js';
-import { stopNodeWorkloads } from '../src/boot/node-cleanup.js';
 import type { ResourcePath } from '../src/client/resource-path.js';
 import { RestClient } from '../src/client/rest-client.js';
 import { numberArg } from './bench-args.js';
 import { round } from './latency-summary.js';
+import { cleanUpBenchNode } from './bench-node-cleanup.js';
 import { ServerProcess } from './server-process.js';
 
 const run = promisify(execFile);
@@ -195,12 +193,7 @@ try {
 } finally {
   if (process.env['KD_BENCH_DEBUG']) process.stderr.write(`${server.log.split('\n').filter((l) => /kubedirector|Reconcile/i.test(l)).join('\n')}\n`);
   await server.halt();
-  const d = server.dataDir;
-  await stopNodeWorkloads(d, newLogger('bench-cleanup')).catch((err: unknown) => process.stderr.write(`node clean-up: ${String(err)}\n`));
-  spawnSync('sh', ['-c', `r=${d}/agent/runc/runc; [ -d $r ] && runc --root $r list -q | xargs -r -n1 runc --root $r delete --force; ` +
-    `for f in ${d}/agent/runc/sandboxes/*/sandbox.json; do ns=$(grep -o '"netns":"[^"]*"' $f 2>/dev/null | cut -d'"' -f4); [ -n "$ns" ] && ip netns delete $ns; done; ` +
-    `grep -o '${d}/[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true`]);
-  await destroyBridgeNetwork({ bridge: BRIDGE, table: NFT_TABLE, podCidr: CLUSTER_CIDR });
+  await cleanUpBenchNode(server.dataDir, { bridge: BRIDGE, table: NFT_TABLE, podCidr: CLUSTER_CIDR });
   await server.stop();
 }
 if (process.exitCode === 1) process.exit(1);

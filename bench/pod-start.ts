@@ -22,14 +22,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { destroyBridgeNetwork } from '../src/agent/network/bridge-network.js';
-import { newLogger } from '../src/base/log/logger.js';
 import { imageStoreRoot } from '../src/boot/images.js';
-import { stopNodeWorkloads } from '../src/boot/node-cleanup.js';
 import { RestClient } from '../src/client/rest-client.js';
 import { numberArg } from './bench-args.js';
 import { ctrRunReference } from './ctr-run-reference.js';
 import { round, summarizeLatencies as summarize } from './latency-summary.js';
+import { cleanUpBenchNode } from './bench-node-cleanup.js';
 import { ServerProcess } from './server-process.js';
 
 const run = promisify(execFile);
@@ -235,12 +233,7 @@ try {
   // (containers, mounts, netns, cgroups), as `tkube down` does; then, should that have failed, by hand; then the
   // bridge and the nftables table by the names given above (idempotent).
   await server.halt();
-  const d = server.dataDir;
-  await stopNodeWorkloads(d, newLogger('bench-cleanup')).catch((err: unknown) => process.stderr.write(`node clean-up: ${String(err)}\n`));
-  spawnSync('sh', ['-c', `r=${d}/agent/runc/runc; [ -d $r ] && runc --root $r list -q | xargs -r -n1 runc --root $r delete --force; ` +
-    `for f in ${d}/agent/runc/sandboxes/*/sandbox.json; do ns=$(grep -o '"netns":"[^"]*"' $f 2>/dev/null | cut -d'"' -f4); [ -n "$ns" ] && ip netns delete $ns; done; ` +
-    `grep -o '${d}/[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true`]);
-  await destroyBridgeNetwork({ bridge: BRIDGE, table: NFT_TABLE, podCidr: CLUSTER_CIDR });
+  await cleanUpBenchNode(server.dataDir, { bridge: BRIDGE, table: NFT_TABLE, podCidr: CLUSTER_CIDR });
   await server.stop();
 }
 if (process.exitCode === 1) process.exit(1);
