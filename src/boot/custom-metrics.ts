@@ -1,7 +1,8 @@
 /**
  * startCustomMetrics composes the custom/external metrics pipeline of `tkube server`:
  *   the ExternalMetricSource CRD (installed, or updated to this build's schema) → shared informers for pods,
- *   Services and ExternalMetricSources → MetricCollector (scrapes, writes ExternalMetricSource status over the API)
+ *   Services, EndpointSlices (service URLs of sources resolve to a ready endpoint) and ExternalMetricSources →
+ *   MetricCollector (scrapes, writes ExternalMetricSource status over the API)
  *   → MetricSeriesStore, returned as the CustomMetricsProvider the ControlPlane serves
  *   custom.metrics.k8s.io and external.metrics.k8s.io from.
  * A CRD that cannot be installed is logged and pod scraping still runs.
@@ -24,6 +25,7 @@ import {
 import { MetricCollector } from '../custommetrics/metric-collector.js';
 import { MetricSeriesStore } from '../custommetrics/metric-series-store.js';
 import { httpMetricsFetcher, type MetricsFetcher } from '../custommetrics/metrics-fetcher.js';
+import { serviceResolvingFetcher } from '../custommetrics/service-url-resolver.js';
 
 /** RunningCustomMetrics is the started pipeline. */
 export interface RunningCustomMetrics {
@@ -37,6 +39,8 @@ export interface CustomMetricsOptions {
   readonly informers: SharedInformerFactory;
   /** `--metrics-scrape-interval`. */
   readonly scrapeIntervalMs?: number;
+  /** `--cluster-domain`, for service URLs (`http://queue.ns.svc.<domain>/metrics`). @default "cluster.local" */
+  readonly clusterDomain?: string;
   readonly log: Logger;
   readonly clock?: Clock;
   readonly fetch?: MetricsFetcher;
@@ -44,6 +48,8 @@ export interface CustomMetricsOptions {
 
 const CRDS: ResourcePath = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions' };
 const SOURCES: ResourcePath = { group: EXTERNAL_METRIC_SOURCE_GROUP, version: EXTERNAL_METRIC_SOURCE_VERSION, resource: EXTERNAL_METRIC_SOURCE_RESOURCE };
+/** Index of EndpointSlices by `<namespace>/<service name>`. */
+const SLICE_SERVICE_INDEX = 'tkube-metrics-service';
 /** How long boot waits for the CRD to be served before starting its informer anyway (it retries by itself). */
 const ESTABLISH_TIMEOUT_MS = 10_000;
 
@@ -81,9 +87,26 @@ export function startCustomMetrics(options: CustomMetricsOptions): RunningCustom
       return ((svc?.spec ?? {}) as { selector?: Record<string, string> }).selector;
     },
   });
+  const slices = informers.informerFor({ group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' });
+  if (!slices.store.hasIndex(SLICE_SERVICE_INDEX)) {
+    slices.store.addIndexers({
+      [SLICE_SERVICE_INDEX]: (s) => {
+        const svc = s.metadata?.labels?.['kubernetes.io/service-name'];
+        return svc ? [`${s.metadata?.namespace ?? ''}/${svc}`] : [];
+      },
+    });
+  }
+  const fetch = serviceResolvingFetcher(
+    options.fetch ?? httpMetricsFetcher,
+    {
+      service: (namespace, name) => services.store.get(`${namespace}/${name}`),
+      endpointSlices: (namespace, name) => slices.store.byIndex(SLICE_SERVICE_INDEX, `${namespace}/${name}`),
+    },
+    options.clusterDomain ?? 'cluster.local',
+  );
   const collector = new MetricCollector({
     clock,
-    fetch: options.fetch ?? httpMetricsFetcher,
+    fetch,
     store,
     ...(options.scrapeIntervalMs !== undefined ? { defaultIntervalMs: options.scrapeIntervalMs } : {}),
     writeSourceStatus: async (namespace, name, status) => {

@@ -16,7 +16,8 @@ import { pollUntil } from '../base/wait/poll-until.js';
 import type { Logger } from '../base/log/logger.js';
 import { readKubeconfig, type KubeconfigEntry } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest-client.js';
-import { createNodeHosts, destroyNodeHosts, nodeHostEnter, planNodeHosts, type NodeHostsPlan } from './node-hosts.js';
+import { addExampleStandIns } from './images.js';
+import { createNodeHosts, destroyNodeHosts, nodeHostEnter, planNodeHosts, routePodCidrs, type NodeHostsPlan } from './node-hosts.js';
 import { stopNodeWorkloads } from './node-cleanup.js';
 import { processAlive, readServerState } from './server-state.js';
 
@@ -33,6 +34,8 @@ export interface DevClusterConfig {
   readonly tkube: readonly string[];
   /** Extra flags for every agent (e.g. --disable-default-registry-endpoint). */
   readonly agentArgs?: readonly string[];
+  /** Import the examples' stand-in images (`tkube images stand-ins`) into every node before it starts. */
+  readonly standInImages?: boolean;
   /** @default 120000 */
   readonly readyTimeoutMs?: number;
   /** Told about each step. */
@@ -132,6 +135,13 @@ export async function createDevCluster(c: DevClusterConfig): Promise<DevCluster>
   if (!up || !processAlive(serverPid) || !state.url) throw new Error(`The server did not become ready; last log lines (${serverLog}):\n${tail(serverLog)}`);
   saveState(c.dataDir, state);
 
+  if (c.standInImages) {
+    c.progress?.(`Importing the examples' stand-in images into ${c.nodes} node${c.nodes === 1 ? '' : 's'} ...`);
+    for (const agent of state.agents) {
+      mkdirSync(agent.dataDir, { recursive: true, mode: 0o700 });
+      await addExampleStandIns(agent.dataDir);
+    }
+  }
   c.progress?.(`Joining ${c.nodes} node${c.nodes === 1 ? '' : 's'} ...`);
   for (const [i, host] of plan.hosts.entries()) {
     const agent = state.agents[i];
@@ -155,6 +165,13 @@ export async function createDevCluster(c: DevClusterConfig): Promise<DevCluster>
     return want.every((n) => ready.includes(n));
   }, { timeoutMs: c.readyTimeoutMs ?? 120_000 });
   if (!allReady) throw new Error(`Nodes not Ready in time: ${want.filter((n) => !ready.includes(n)).join(', ')} (logs in ${logs})`);
+  // The server runs on the machine itself, outside every node host: routes to the pods let it reach them.
+  const cidrs = await podCidrs(adminKubeconfig);
+  const routes = plan.hosts.flatMap((h) => {
+    const cidr = cidrs.get(state.agents[h.index]?.nodeName ?? '');
+    return cidr ? [{ cidr, via: h.address }] : [];
+  });
+  for (const r of await routePodCidrs(plan, routes)) c.progress?.(`Not routing ${r.cidr} via ${r.via}: this machine already routes it elsewhere`);
   return { url: state.url, nodeNames: want, kubeconfig: kubeconfigEntry(adminKubeconfig, `tkube-${c.name}`) };
 }
 
@@ -166,6 +183,19 @@ async function nodeNames(kubeconfig: string, ready: boolean): Promise<string[] |
     return (list.items ?? []).filter((n) => !ready || n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')).map((n) => n.metadata?.name ?? '');
   } catch {
     return undefined;
+  } finally {
+    client.close();
+  }
+}
+
+/** podCidrs maps node names to their spec.podCIDR (empty when the API cannot be asked). */
+async function podCidrs(kubeconfig: string): Promise<Map<string, string>> {
+  const client = RestClient.fromKubeconfig(kubeconfig, { userAgent: 'tkube-dev-cluster' });
+  try {
+    const list = (await client.list({ version: 'v1', resource: 'nodes' })) as { items?: { metadata?: { name?: string }; spec?: { podCIDR?: string } }[] };
+    return new Map((list.items ?? []).flatMap((n) => (n.metadata?.name && n.spec?.podCIDR ? [[n.metadata.name, n.spec.podCIDR] as const] : [])));
+  } catch {
+    return new Map();
   } finally {
     client.close();
   }

@@ -114,6 +114,35 @@ export async function createNodeHosts(plan: NodeHostsPlan): Promise<void> {
   }
 }
 
+/** PodCidrRoute is one node's pod CIDR and the host address that routes it. */
+export interface PodCidrRoute {
+  readonly cidr: string;
+  readonly via: string;
+}
+
+/**
+ * routePodCidrs routes nodes' pod CIDRs from the root namespace via their hosts, so programs on the machine itself
+ * (the dev cluster's server: metrics scrapes, kubectl proxy to pods) reach pods as a control-plane host on the node
+ * network does. A destination this machine already routes through another link (a `./tkube up` cluster's bridge)
+ * is left alone and returned, for the caller to report. The routes go away with the bridge (destroyNodeHosts).
+ */
+export async function routePodCidrs(plan: NodeHostsPlan, routes: readonly PodCidrRoute[]): Promise<PodCidrRoute[]> {
+  const existing = await ipJson<{ dst?: string; dev?: string }>('ip', ['-4', 'route', 'show']);
+  const skipped: PodCidrRoute[] = [];
+  const cmds: string[] = [];
+  for (const r of routes) {
+    if (!CIDR.test(r.cidr)) {
+      skipped.push(r);
+      continue;
+    }
+    const clash = existing.find((e) => e.dev !== plan.bridge && e.dst !== undefined && e.dst !== 'default' && cidrsOverlap(e.dst, r.cidr));
+    if (clash) skipped.push(r);
+    else cmds.push(`route replace ${r.cidr} via ${r.via} dev ${plan.bridge}`);
+  }
+  if (cmds.length > 0) await ipBatch(undefined, cmds);
+  return skipped;
+}
+
 /** destroyNodeHosts deletes the hosts' namespaces (their veths go with them) and the bridge; missing parts are fine. */
 export async function destroyNodeHosts(plan: NodeHostsPlan): Promise<void> {
   for (const h of plan.hosts) {

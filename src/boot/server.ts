@@ -302,6 +302,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
       client: metricsClient,
       informers,
       ...(config.metricsScrapeIntervalMs !== undefined ? { scrapeIntervalMs: config.metricsScrapeIntervalMs } : {}),
+      clusterDomain,
       log: log.child('metrics-collector'),
     });
     cp.setCustomMetricsProvider(customMetrics.provider);

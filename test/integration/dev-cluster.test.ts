@@ -40,9 +40,10 @@ void describe('tkube dev cluster', { skip }, () => {
   });
 
   void it('creates two Ready nodes on their own addresses, routed to each other', async () => {
-    const r = await tkube(['dev', 'cluster', 'create', '--nodes', '2', '--name', name, '--data-dir', dir, '--write-kubeconfig', kubeconfig, '--cluster-cidr', '10.249.0.0/16', '--hosts-subnet', hostsSubnet, '--disable-default-registry-endpoint']);
+    const r = await tkube(['dev', 'cluster', 'create', '--nodes', '2', '--name', name, '--data-dir', dir, '--write-kubeconfig', kubeconfig, '--cluster-cidr', '10.249.0.0/16', '--hosts-subnet', hostsSubnet, '--disable-default-registry-endpoint', '--stand-in-images']);
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, new RegExp(`nodes ${name}-node-0, ${name}-node-1 Ready`));
+    assert.match(r.stdout, /Importing the examples' stand-in images into 2 nodes/);
     state = readDevClusterState(dir);
     assert.ok(state);
     const addresses = await kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.status.addresses[0].address} {end}']);
@@ -52,6 +53,13 @@ void describe('tkube dev cluster', { skip }, () => {
     for (const [i, h] of state.plan.hosts.entries()) {
       const other = state.plan.hosts[1 - i];
       await eventually(() => execFileSync('ip', ['-n', h.netns, 'route', 'show', 'proto', '116']).toString().includes(`via ${other?.address ?? '-'}`), 20_000);
+    }
+    // The machine itself (where the server runs) routes each node's pod CIDR via that node's host.
+    const cidrs = (await kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.status.addresses[0].address}={.spec.podCIDR} {end}'])).trim().split(' ');
+    const rootRoutes = execFileSync('ip', ['-4', 'route', 'show']).toString();
+    for (const pair of cidrs) {
+      const [address, cidr] = pair.split('=');
+      assert.ok(rootRoutes.includes(`${cidr ?? '-'} via ${address ?? '-'} dev ${state.plan.bridge}`), `${pair} routed:\n${rootRoutes}`);
     }
   });
 
@@ -63,6 +71,7 @@ void describe('tkube dev cluster', { skip }, () => {
     const netns = execFileSync('ip', ['netns', 'list']).toString();
     for (const h of state.plan.hosts) assert.ok(!netns.includes(h.netns), `${h.netns} removed`);
     assert.ok(!execFileSync('ip', ['-o', 'link', 'show']).toString().includes(state.plan.bridge), `${state.plan.bridge} removed`);
+    assert.ok(!execFileSync('ip', ['-4', 'route', 'show']).toString().includes('10.249.'), 'pod CIDR routes removed');
     for (const pid of [state.serverPid, ...state.agents.map((a) => a.pid)]) {
       assert.ok(pid !== undefined, 'pid recorded');
       // Gone, or a zombie waiting for its reaper (it was started detached by the create command, which exited).

@@ -21,6 +21,7 @@ interface CreateFlags {
   clusterCidr: string;
   writeKubeconfig?: string;
   disableDefaultRegistryEndpoint?: boolean;
+  standInImages?: boolean;
 }
 
 interface DeleteFlags {
@@ -60,6 +61,7 @@ async function create(f: CreateFlags): Promise<void> {
       clusterCidr: f.clusterCidr,
       tkube: [process.execPath, ...process.execArgv, process.argv[1] ?? ''],
       agentArgs: f.disableDefaultRegistryEndpoint ? ['--disable-default-registry-endpoint'] : [],
+      ...(f.standInImages ? { standInImages: true } : {}),
       progress: (text) => p.sub(text),
     });
     if (f.writeKubeconfig) writeKubeconfig(resolve(f.writeKubeconfig), cluster.kubeconfig);
@@ -98,6 +100,7 @@ export function registerDevClusterCommands(program: Command): void {
     .option('--cluster-cidr <cidr>', 'IP range for pod IPs', '10.42.0.0/16')
     .option('--write-kubeconfig <path>', 'write the admin kubeconfig here instead of merging it into ~/.kube/config')
     .option('--disable-default-registry-endpoint', 'nodes pull only from configured mirrors, never from the registry itself')
+    .option('--stand-in-images', 'import the examples\' stand-in images (tkube images stand-ins) into every node')
     .action(create);
   cluster
     .command('delete')
