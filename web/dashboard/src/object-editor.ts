@@ -54,7 +54,8 @@ export function ObjectEditor(props: { object: KubeObject; url: string; label: st
   if (!yaml) return html`<p class="loading">Loading the editor…</p>`;
 
   const live = props.object.metadata.resourceVersion ?? '';
-  const text = draft?.text ?? yaml.stringify(shownObject(props.object));
+  // lineWidth 0: long strings (annotations, messages) stay on one line instead of being folded.
+  const text = draft?.text ?? yaml.stringify(shownObject(props.object), { lineWidth: 0, aliasDuplicateObjects: false });
   const changedMeanwhile = draft !== undefined && draft.baseVersion !== live;
 
   const save = async (): Promise<void> => {
@@ -99,7 +100,7 @@ export function ObjectEditor(props: { object: KubeObject; url: string; label: st
   return html`<div class="editor" data-editor=${props.label}>
     ${message}
     ${changedMeanwhile && outcome.kind !== 'conflict' ? html`<p class="note" data-testid="changed-meanwhile">The object changed on the server since you began editing (resourceVersion ${draft.baseVersion} → ${live}); saving will be refused as a conflict.</p>` : null}
-    <textarea class="yaml" spellcheck="false" rows="28" aria-label=${`YAML of ${props.label}`} value=${text}
+    <textarea class="yaml" spellcheck="false" wrap="off" rows="28" aria-label=${`YAML of ${props.label}`} value=${text}
       onInput=${(e: Event) => setDraft({ text: (e.target as HTMLTextAreaElement).value, baseVersion: draft?.baseVersion ?? live })}></textarea>
     <p class="editor-actions">
       <button type="button" data-action="save" disabled=${outcome.kind === 'saving'} onClick=${() => void save()}>Save</button>
