@@ -106,8 +106,28 @@ void describe('web dashboard', { skip }, () => {
   });
 
   void it('edits a Deployment as YAML, shows a stale save as a conflict, and explains scheduling', async () => {
-    await c.kubectlOk(['create', 'deployment', 'dash-edit', '--image=busybox', '--', 'sleep', '3600']);
-    await c.kubectlOk(['run', 'dash-pending', '--image=busybox', '--restart=Never', '--overrides={"apiVersion":"v1","spec":{"nodeSelector":{"dash":"nowhere"}}}', '--', 'sleep', '3600']);
+    const started = Date.now();
+    const mark = (what: string): boolean => process.stderr.write(`# dashboard edit test: ${what} at ${Date.now() - started} ms\n`);
+    // One kubectl for both (each kubectl costs a second under load): a Deployment to edit, a pod no node can take.
+    await c.kubectlOk(['apply', '-f', '-'], {
+      input: `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: dash-edit, labels: {app: dash-edit}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: dash-edit}}
+  template:
+    metadata: {labels: {app: dash-edit}}
+    spec: {containers: [{name: busybox, image: busybox, args: [sleep, "3600"]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: dash-pending}
+spec:
+  nodeSelector: {dash: nowhere}
+  containers: [{name: busybox, image: busybox, args: [sleep, "3600"]}]
+`,
+    });
     // Each status write the controllers make while the pod starts is a new resourceVersion; let them settle first,
     // or the first save could meet one of them (a real conflict, but not the one this test makes on purpose).
     await c.kubectlOk(['rollout', 'status', 'deployment/dash-edit', '--timeout=30s']);
@@ -122,6 +142,7 @@ void describe('web dashboard', { skip }, () => {
     await goto(page, `${base}/dashboard/#/workloads`);
     await page.locator('tr[data-workload="Deployment/default/dash-edit"] a').click({ timeout: 20_000 });
     await shows(/^ {2}name: dash-edit$/m);
+    mark('editor shown');
 
     // Save an edit (two replicas and a label) and see it with kubectl. Should a late status write still slip in
     // between, the editor reports the conflict; reload and edit again, as a person would.
@@ -139,6 +160,7 @@ void describe('web dashboard', { skip }, () => {
     await eventually(async () => (await c.kubectlOk(['get', 'deployment', 'dash-edit', '-o', 'jsonpath={.spec.replicas} {.metadata.labels.edited}'])).trim() === '2 by-dashboard', 20_000);
     await shows(/^ {4}edited: by-dashboard$/m);
     await page.screenshot({ path: join(shots, 'editor-saved.png'), fullPage: true });
+    mark('saved');
 
     // A stale save: the text was made from a version someone else has since changed.
     await editor.fill((await editor.inputValue()).replace(/^ {2}replicas: 2$/m, '  replicas: 3'));
@@ -153,6 +175,7 @@ void describe('web dashboard', { skip }, () => {
     assert.equal((await c.kubectlOk(['get', 'deployment', 'dash-edit', '-o', 'jsonpath={.spec.replicas}'])).trim(), '2');
     await page.locator('button[data-action="reload"]').click();
     await shows(/^ {4}stale: later$/m);
+    mark('conflict shown and reloaded');
 
     // A pod no node can take: the Pods table says why, and its page has the scheduler's per-node verdicts.
     await goto(page, `${base}/dashboard/#/pods`);
@@ -166,16 +189,14 @@ void describe('web dashboard', { skip }, () => {
     assert.match(await page.locator('[data-testid="scheduling-summary"]').innerText(), /^0\/2 nodes are available/);
     await page.screenshot({ path: join(shots, 'scheduling-pending.png'), fullPage: true });
     // A scheduled pod: every node's score per plugin, the chosen one highlighted.
-    const node = (await c.kubectlOk(['get', 'pod', 'dash-live', '-o', 'jsonpath={.spec.nodeName}'])).trim();
-    await goto(page, `${base}/dashboard/#/pod/default/dash-live`);
+    const [node] = await Promise.all([c.kubectlOk(['get', 'pod', 'dash-live', '-o', 'jsonpath={.spec.nodeName}']).then((o) => o.trim()), goto(page, `${base}/dashboard/#/pod/default/dash-live`)]);
     const chosen = page.locator('table[data-table="scheduling"] tr.chosen');
     await chosen.waitFor({ timeout: 20_000 });
     assert.equal(await chosen.getAttribute('data-node'), node);
     assert.equal(await page.locator('table[data-table="scheduling"] tbody tr').count(), 2);
     await page.screenshot({ path: join(shots, 'scheduling-chosen.png'), fullPage: true });
     await page.context().close();
-    await c.kubectlOk(['delete', 'deployment', 'dash-edit', '--wait=false']);
-    await c.kubectlOk(['delete', 'pod', 'dash-pending', '--wait=false']);
+    mark('explanations shown');
   });
 
   void it('asks for a token when visited on the API server directly, and works with one', async () => {
@@ -184,7 +205,10 @@ void describe('web dashboard', { skip }, () => {
     const token = (await c.kubectlOk(['create', 'token', 'dash-viewer'])).trim();
     const page = await openPage(`${c.url}/dashboard/`, { ignoreHTTPSErrors: true });
     await goto(page, `${c.url}/dashboard/`);
-    await page.locator('form.login').waitFor({ timeout: 20_000 });
+    await page.locator('form.login').waitFor({ timeout: 20_000 }).catch(async (err: unknown) => {
+      await page.screenshot({ path: join(shots, 'login-failed.png') });
+      throw new Error(`${String(err)}; the page (${page.url()}) shows: ${(await page.locator('body').innerText().catch(() => '')).slice(0, 500)}`);
+    });
     await page.screenshot({ path: join(shots, 'login.png') });
     await page.locator('input[name="token"]').fill(token);
     await page.keyboard.press('Enter');
