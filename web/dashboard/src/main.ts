@@ -12,7 +12,7 @@ import { age, bytes, cores, nodeRoles, nodeStatus, podReady, podRestarts, podSta
 import { desiredAndReady, HPA_PATH, hpaMetric, WORKLOAD_KINDS } from './history.js';
 import { informerFor, keyOf, type Informer } from './informer.js';
 import { ObjectEditor } from './object-editor.js';
-import { objectHref, objectPath, resourceOf, type Resource } from './resources.js';
+import { objectHref, objectPath, POD_RESOURCE, resourceOf } from './resources.js';
 import { pendingReason, SchedulingTable } from './scheduling.js';
 import { ExecTerminal } from './terminal.js';
 
@@ -140,9 +140,23 @@ function nodeCell(p: KubeObject) {
   return why ? html`<span class="why" title=${why} data-testid="pending-reason">${why}</span>` : '';
 }
 
+/**
+ * useLastSeen keeps the last copy of an object that has since gone from its informer (deleted), so a page that was
+ * showing it — and an edit in progress — stays, with a note, instead of vanishing.
+ */
+function useLastSeen(o: KubeObject | undefined): { object: KubeObject | undefined; gone: boolean } {
+  const last = useRef<KubeObject | undefined>(undefined);
+  if (o) last.current = o;
+  return { object: o ?? last.current, gone: !o && last.current !== undefined };
+}
+
+function Gone(props: { what: string }) {
+  return html`<p class="error" role="alert" data-testid="gone">${props.what} no longer exists on the server (deleted); what is shown is its last known state.</p>`;
+}
+
 function PodDetail(props: { podKey: string }) {
   const { items } = useInformer('/api/v1/pods');
-  const pod = items.find((p) => keyOf(p) === props.podKey);
+  const { object: pod, gone } = useLastSeen(items.find((p) => keyOf(p) === props.podKey));
   const [ns = '', name = ''] = props.podKey.split('/');
   const containers = ((pod?.spec?.['containers'] as { name: string }[] | undefined) ?? []).map((c) => c.name);
   const [container, setContainer] = useState('');
@@ -178,6 +192,7 @@ function PodDetail(props: { podKey: string }) {
   if (!pod) return html`<p>Pod ${props.podKey} not found.</p>`;
   return html`<section aria-labelledby="pod-h">
     <h2 id="pod-h">Pod ${props.podKey}</h2>
+    ${gone ? html`<${Gone} what=${`Pod ${props.podKey}`} />` : null}
     <p>${podStatus(pod)} on ${String(pod.spec?.['nodeName'] ?? '(not scheduled)')}, IP ${String(pod.status?.['podIP'] ?? '')}</p>
     <h3>Scheduling</h3>
     <${SchedulingTable} pod=${pod} />
@@ -192,23 +207,22 @@ function PodDetail(props: { podKey: string }) {
     <pre class="logs" data-logs=${props.podKey}>${logs}</pre>
     <${ExecTerminal} namespace=${ns} pod=${name} containers=${containers} />
     <h3>YAML</h3>
-    <${ObjectEditor} key=${props.podKey} object=${pod} url=${objectPath(POD, ns, name)} label=${`Pod ${props.podKey}`} />
+    <${ObjectEditor} key=${props.podKey} object=${pod} url=${objectPath(POD_RESOURCE, ns, name)} label=${`Pod ${props.podKey}`} />
   </section>`;
 }
-
-const POD: Resource = { kind: 'Pod', path: '/api/v1/pods' };
 
 /** ObjectPage: any other kind the dashboard lists, as editable YAML (`#/object/<Kind>/<namespace>/<name>`). */
 function ObjectPage(props: { route: string }) {
   const [kind = '', ns = '', name = ''] = props.route.split('/');
   const resource = resourceOf(kind);
-  const { items, informer } = useInformer(resource?.path ?? POD.path);
-  if (!resource) return html`<p class="error" role="alert">The dashboard has no page for objects of kind ${kind}.</p>`;
+  const { items, informer } = useInformer(resource?.path ?? POD_RESOURCE.path);
   const key = `${ns}/${name}`;
-  const o = items.find((x) => keyOf(x) === key);
+  const { object: o, gone } = useLastSeen(resource ? items.find((x) => keyOf(x) === key) : undefined);
+  if (!resource) return html`<p class="error" role="alert">The dashboard has no page for objects of kind ${kind}.</p>`;
   return html`<section aria-labelledby="obj-h">
     <h2 id="obj-h">${kind} ${key}</h2>
     <${Status} informer=${informer} />
+    ${gone ? html`<${Gone} what=${`${kind} ${key}`} />` : null}
     ${o ? html`<${ObjectEditor} key=${key} object=${o} url=${objectPath(resource, ns, name)} label=${`${kind} ${key}`} />` : informer.synced ? html`<p>${kind} ${key} not found.</p>` : null}
   </section>`;
 }

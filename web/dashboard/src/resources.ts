@@ -13,8 +13,10 @@ export interface Resource {
   readonly path: string;
 }
 
+export const POD_RESOURCE: Resource = { kind: 'Pod', path: '/api/v1/pods' };
+
 export const RESOURCES: readonly Resource[] = [
-  { kind: 'Pod', path: '/api/v1/pods' },
+  POD_RESOURCE,
   ...WORKLOAD_KINDS,
   { kind: 'Service', path: '/api/v1/services' },
   { kind: 'HorizontalPodAutoscaler', path: HPA_PATH },
