@@ -175,6 +175,13 @@ spec:
     assert.equal((await c.kubectlOk(['get', 'deployment', 'dash-edit', '-o', 'jsonpath={.spec.replicas}'])).trim(), '2');
     await page.locator('button[data-action="reload"]').click();
     await shows(/^ {4}stale: later$/m);
+    // A save the server finds invalid: its field error is shown, and the text stays.
+    await editor.fill((await editor.inputValue()).replace(/^ {2}replicas: 2$/m, '  replicas: -1'));
+    await page.locator('button[data-action="save"]').click();
+    const invalid = page.locator('[data-outcome="failed"]');
+    await invalid.waitFor({ timeout: 20_000 });
+    assert.match(await invalid.innerText(), /\(422\).*spec\.replicas/);
+    assert.match(await editor.inputValue(), /^ {2}replicas: -1$/m);
     mark('conflict shown and reloaded');
 
     // A pod no node can take: the Pods table says why, and its page has the scheduler's per-node verdicts.
