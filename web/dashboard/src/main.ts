@@ -162,8 +162,13 @@ function PodDetail(props: { podKey: string }) {
   const [container, setContainer] = useState('');
   const [logs, setLogs] = useState('');
   const shown = container || containers[0] || '';
+  const nodeName = String(pod?.spec?.['nodeName'] ?? '');
   useEffect(() => {
-    if (!shown) return;
+    // A pod not yet on a node has no log to ask for (the server would answer 400); start once it is bound.
+    if (!shown || !nodeName) {
+      setLogs(nodeName ? '' : '(no log yet: the pod is not on a node)');
+      return;
+    }
     setLogs('');
     // Follow the log as it grows: the stream stays open until the view changes.
     const stop = new AbortController();
@@ -188,7 +193,7 @@ function PodDetail(props: { podKey: string }) {
       }
     })();
     return () => stop.abort();
-  }, [props.podKey, shown]);
+  }, [props.podKey, shown, nodeName]);
   if (!pod) return html`<p>Pod ${props.podKey} not found.</p>`;
   return html`<section aria-labelledby="pod-h">
     <h2 id="pod-h">Pod ${props.podKey}</h2>
