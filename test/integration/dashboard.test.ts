@@ -2,8 +2,10 @@
  * The web dashboard end to end, in headless Chromium (Debian's, driven by playwright-core): `tkube dashboard --url`
  * opens it signed in through its local proxy; it lists nodes and pods; a pod made with kubectl appears live (from
  * the watch, no reload); a graph gains points; a direct visit to the API server's /dashboard/ asks for a token and
- * works with one. Screenshots of each view are saved under test-artifacts/dashboard/. The proxy's refusals (a
- * foreign Host, a write without the intent header, a foreign-origin upgrade) are checked over plain HTTP.
+ * works with one; a Deployment edited as YAML shows in kubectl, and a stale save shows the conflict; a pending pod's
+ * scheduling explanation shows in the Pods table and on its page. Screenshots of each view are saved under
+ * test-artifacts/dashboard/. The proxy's refusals (a foreign Host, a write without the intent header, a
+ * foreign-origin upgrade) are checked over plain HTTP.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -103,13 +105,117 @@ void describe('web dashboard', { skip }, () => {
     await page.context().close();
   });
 
+  void it('edits a Deployment as YAML, shows a stale save as a conflict, and explains scheduling', async () => {
+    const started = Date.now();
+    const mark = (what: string): boolean => process.stderr.write(`# dashboard edit test: ${what} at ${Date.now() - started} ms\n`);
+    // One kubectl for both (each kubectl costs a second under load): a Deployment to edit, a pod no node can take.
+    await c.kubectlOk(['apply', '-f', '-'], {
+      input: `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: dash-edit, labels: {app: dash-edit}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: dash-edit}}
+  template:
+    metadata: {labels: {app: dash-edit}}
+    spec: {containers: [{name: busybox, image: busybox, args: [sleep, "3600"]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: dash-pending}
+spec:
+  nodeSelector: {dash: nowhere}
+  containers: [{name: busybox, image: busybox, args: [sleep, "3600"]}]
+`,
+    });
+    // Each status write the controllers make while the pod starts is a new resourceVersion; let them settle first,
+    // or the first save could meet one of them (a real conflict, but not the one this test makes on purpose).
+    await c.kubectlOk(['rollout', 'status', 'deployment/dash-edit', '--timeout=30s']);
+    const page = await openPage(`${base}/dashboard/`);
+    const errors = collectPageErrors(page);
+    const editor = page.locator('textarea.yaml');
+    const shows = (pattern: RegExp): Promise<boolean> =>
+      eventually(async () => pattern.test(await editor.inputValue()), 20_000).catch(async (err: unknown) => {
+        await page.screenshot({ path: join(shots, 'editor-failed.png'), fullPage: true });
+        throw new Error(`${String(err)}; the editor shows: ${(await editor.inputValue()).slice(0, 800)}; page errors: ${errors.join(' | ')}`);
+      });
+    await goto(page, `${base}/dashboard/#/workloads`);
+    await page.locator('tr[data-workload="Deployment/default/dash-edit"] a').click({ timeout: 20_000 });
+    await shows(/^ {2}name: dash-edit$/m);
+    mark('editor shown');
+
+    // Save an edit (two replicas and a label) and see it with kubectl. Should a late status write still slip in
+    // between, the editor reports the conflict; reload and edit again, as a person would.
+    for (let attempt = 1; ; attempt++) {
+      const text = await editor.inputValue();
+      await editor.fill(text.replace(/^ {2}replicas: 1$/m, '  replicas: 2').replace(/^ {4}app: dash-edit$/m, '    app: dash-edit\n    edited: by-dashboard'));
+      await page.locator('button[data-action="save"]').click();
+      const outcome = page.locator('[data-outcome]');
+      await outcome.waitFor({ timeout: 20_000 });
+      const kind = await outcome.getAttribute('data-outcome');
+      if (kind === 'saved') break;
+      assert.ok(kind === 'conflict' && attempt < 3, `save failed: ${await outcome.innerText()}`);
+      await page.locator('button[data-action="reload"]').click();
+    }
+    await eventually(async () => (await c.kubectlOk(['get', 'deployment', 'dash-edit', '-o', 'jsonpath={.spec.replicas} {.metadata.labels.edited}'])).trim() === '2 by-dashboard', 20_000);
+    await shows(/^ {4}edited: by-dashboard$/m);
+    await page.screenshot({ path: join(shots, 'editor-saved.png'), fullPage: true });
+    mark('saved');
+
+    // A stale save: the text was made from a version someone else has since changed.
+    await editor.fill((await editor.inputValue()).replace(/^ {2}replicas: 2$/m, '  replicas: 3'));
+    await c.kubectlOk(['label', 'deployment', 'dash-edit', 'stale=later']);
+    await page.locator('[data-testid="changed-meanwhile"]').waitFor({ timeout: 20_000 });
+    await page.locator('button[data-action="save"]').click();
+    const conflict = page.locator('[data-outcome="conflict"]');
+    await conflict.waitFor({ timeout: 20_000 });
+    assert.match(await conflict.innerText(), /409 Conflict/);
+    assert.match(await editor.inputValue(), /^ {2}replicas: 3$/m, 'the refused edit is kept');
+    await page.screenshot({ path: join(shots, 'editor-conflict.png'), fullPage: true });
+    assert.equal((await c.kubectlOk(['get', 'deployment', 'dash-edit', '-o', 'jsonpath={.spec.replicas}'])).trim(), '2');
+    await page.locator('button[data-action="reload"]').click();
+    await shows(/^ {4}stale: later$/m);
+    // A save the server finds invalid: its field error is shown, and the text stays.
+    await editor.fill((await editor.inputValue()).replace(/^ {2}replicas: 2$/m, '  replicas: -1'));
+    await page.locator('button[data-action="save"]').click();
+    const invalid = page.locator('[data-outcome="failed"]');
+    await invalid.waitFor({ timeout: 20_000 });
+    assert.match(await invalid.innerText(), /\(422\).*spec\.replicas/);
+    assert.match(await editor.inputValue(), /^ {2}replicas: -1$/m);
+    mark('conflict shown and reloaded');
+
+    // A pod no node can take: the Pods table says why, and its page has the scheduler's per-node verdicts.
+    await goto(page, `${base}/dashboard/#/pods`);
+    const pendingRow = page.locator('tr[data-pod="default/dash-pending"]');
+    await eventually(async () => /0\/2 nodes are available/.test(await pendingRow.innerText().catch(() => '')), 20_000);
+    await page.screenshot({ path: join(shots, 'pods-pending.png'), fullPage: true });
+    await goto(page, `${base}/dashboard/#/pod/default/dash-pending`);
+    const rejected = page.locator('table[data-table="scheduling"] tr[data-node="sim-0"]');
+    await rejected.waitFor({ timeout: 20_000 });
+    assert.match(await rejected.innerText(), /rejected by \S+.*selector/s);
+    assert.match(await page.locator('[data-testid="scheduling-summary"]').innerText(), /^0\/2 nodes are available/);
+    await page.screenshot({ path: join(shots, 'scheduling-pending.png'), fullPage: true });
+    // A scheduled pod: every node's score per plugin, the chosen one highlighted.
+    const [node] = await Promise.all([c.kubectlOk(['get', 'pod', 'dash-live', '-o', 'jsonpath={.spec.nodeName}']).then((o) => o.trim()), goto(page, `${base}/dashboard/#/pod/default/dash-live`)]);
+    const chosen = page.locator('table[data-table="scheduling"] tr.chosen');
+    await chosen.waitFor({ timeout: 20_000 });
+    assert.equal(await chosen.getAttribute('data-node'), node);
+    assert.equal(await page.locator('table[data-table="scheduling"] tbody tr').count(), 2);
+    await page.screenshot({ path: join(shots, 'scheduling-chosen.png'), fullPage: true });
+    await page.context().close();
+    mark('explanations shown');
+  });
+
   void it('asks for a token when visited on the API server directly, and works with one', async () => {
     await c.kubectlOk(['create', 'serviceaccount', 'dash-viewer']);
     await c.kubectlOk(['create', 'clusterrolebinding', 'dash-viewer', '--clusterrole=view', '--serviceaccount=default:dash-viewer']);
     const token = (await c.kubectlOk(['create', 'token', 'dash-viewer'])).trim();
     const page = await openPage(`${c.url}/dashboard/`, { ignoreHTTPSErrors: true });
     await goto(page, `${c.url}/dashboard/`);
-    await page.locator('form.login').waitFor({ timeout: 20_000 });
+    await page.locator('form.login').waitFor({ timeout: 20_000 }).catch(async (err: unknown) => {
+      await page.screenshot({ path: join(shots, 'login-failed.png') });
+      throw new Error(`${String(err)}; the page (${page.url()}) shows: ${(await page.locator('body').innerText().catch(() => '')).slice(0, 500)}`);
+    });
     await page.screenshot({ path: join(shots, 'login.png') });
     await page.locator('input[name="token"]').fill(token);
     await page.keyboard.press('Enter');

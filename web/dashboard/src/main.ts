@@ -11,6 +11,9 @@ import { TimeChart } from './chart.js';
 import { age, bytes, cores, nodeRoles, nodeStatus, podReady, podRestarts, podStatus, quantity } from './format.js';
 import { desiredAndReady, HPA_PATH, hpaMetric, WORKLOAD_KINDS } from './history.js';
 import { informerFor, keyOf, type Informer } from './informer.js';
+import { ObjectEditor } from './object-editor.js';
+import { objectHref, objectPath, POD_RESOURCE, resourceOf } from './resources.js';
+import { pendingReason, SchedulingTable } from './scheduling.js';
 import { ExecTerminal } from './terminal.js';
 
 /** useInformer subscribes a component to a collection and returns its items (re-rendering on change). */
@@ -122,23 +125,50 @@ function Pods(props: { filter: string }) {
         ${first > 0 ? html`<tr aria-hidden="true" style=${`height:${first * ROW_HEIGHT}px`}></tr>` : null}
         ${shown.slice(first, last).map((p) => html`<tr key=${p.metadata.uid} data-pod=${keyOf(p)}>
         <td>${p.metadata.namespace}</td><td><a href=${`#/pod/${keyOf(p)}`}>${p.metadata.name}</a></td><td>${podReady(p)}</td><td>${podStatus(p)}</td>
-        <td>${podRestarts(p)}</td><td>${age(p.metadata.creationTimestamp)}</td><td>${String(p.status?.['podIP'] ?? '')}</td><td>${String(p.spec?.['nodeName'] ?? '')}</td></tr>`)}
+        <td>${podRestarts(p)}</td><td>${age(p.metadata.creationTimestamp)}</td><td>${String(p.status?.['podIP'] ?? '')}</td><td>${nodeCell(p)}</td></tr>`)}
         ${last < shown.length ? html`<tr aria-hidden="true" style=${`height:${(shown.length - last) * ROW_HEIGHT}px`}></tr>` : null}
       </tbody>
     </table>
   </section>`;
 }
 
+/** nodeCell: the pod's node, or for a pod waiting for one, why (the scheduler's summary; full text on hover). */
+function nodeCell(p: KubeObject) {
+  const node = String(p.spec?.['nodeName'] ?? '');
+  if (node) return node;
+  const why = pendingReason(p);
+  return why ? html`<span class="why" title=${why} data-testid="pending-reason">${why}</span>` : '';
+}
+
+/**
+ * useLastSeen keeps the last copy of an object that has since gone from its informer (deleted), so a page that was
+ * showing it — and an edit in progress — stays, with a note, instead of vanishing.
+ */
+function useLastSeen(o: KubeObject | undefined): { object: KubeObject | undefined; gone: boolean } {
+  const last = useRef<KubeObject | undefined>(undefined);
+  if (o) last.current = o;
+  return { object: o ?? last.current, gone: !o && last.current !== undefined };
+}
+
+function Gone(props: { what: string }) {
+  return html`<p class="error" role="alert" data-testid="gone">${props.what} no longer exists on the server (deleted); what is shown is its last known state.</p>`;
+}
+
 function PodDetail(props: { podKey: string }) {
   const { items } = useInformer('/api/v1/pods');
-  const pod = items.find((p) => keyOf(p) === props.podKey);
+  const { object: pod, gone } = useLastSeen(items.find((p) => keyOf(p) === props.podKey));
   const [ns = '', name = ''] = props.podKey.split('/');
   const containers = ((pod?.spec?.['containers'] as { name: string }[] | undefined) ?? []).map((c) => c.name);
   const [container, setContainer] = useState('');
   const [logs, setLogs] = useState('');
   const shown = container || containers[0] || '';
+  const nodeName = String(pod?.spec?.['nodeName'] ?? '');
   useEffect(() => {
-    if (!shown) return;
+    // A pod not yet on a node has no log to ask for (the server would answer 400); start once it is bound.
+    if (!shown || !nodeName) {
+      setLogs(nodeName ? '' : '(no log yet: the pod is not on a node)');
+      return;
+    }
     setLogs('');
     // Follow the log as it grows: the stream stays open until the view changes.
     const stop = new AbortController();
@@ -163,11 +193,14 @@ function PodDetail(props: { podKey: string }) {
       }
     })();
     return () => stop.abort();
-  }, [props.podKey, shown]);
+  }, [props.podKey, shown, nodeName]);
   if (!pod) return html`<p>Pod ${props.podKey} not found.</p>`;
   return html`<section aria-labelledby="pod-h">
     <h2 id="pod-h">Pod ${props.podKey}</h2>
+    ${gone ? html`<${Gone} what=${`Pod ${props.podKey}`} />` : null}
     <p>${podStatus(pod)} on ${String(pod.spec?.['nodeName'] ?? '(not scheduled)')}, IP ${String(pod.status?.['podIP'] ?? '')}</p>
+    <h3>Scheduling</h3>
+    <${SchedulingTable} pod=${pod} />
     <${TimeChart} id=${`pod-${props.podKey}`} title="CPU (cores) and memory (bytes)" lines=${[
       { label: 'CPU', series: `pod/${props.podKey}/cpu` },
       { label: 'memory', series: `pod/${props.podKey}/memory`, right: true },
@@ -178,7 +211,24 @@ function PodDetail(props: { podKey: string }) {
     </select></label>
     <pre class="logs" data-logs=${props.podKey}>${logs}</pre>
     <${ExecTerminal} namespace=${ns} pod=${name} containers=${containers} />
-    <h3>Object</h3><pre class="yaml">${JSON.stringify(pod, null, 2)}</pre>
+    <h3>YAML</h3>
+    <${ObjectEditor} key=${props.podKey} object=${pod} url=${objectPath(POD_RESOURCE, ns, name)} label=${`Pod ${props.podKey}`} />
+  </section>`;
+}
+
+/** ObjectPage: any other kind the dashboard lists, as editable YAML (`#/object/<Kind>/<namespace>/<name>`). */
+function ObjectPage(props: { route: string }) {
+  const [kind = '', ns = '', name = ''] = props.route.split('/');
+  const resource = resourceOf(kind);
+  const { items, informer } = useInformer(resource?.path ?? POD_RESOURCE.path);
+  const key = `${ns}/${name}`;
+  const { object: o, gone } = useLastSeen(resource ? items.find((x) => keyOf(x) === key) : undefined);
+  if (!resource) return html`<p class="error" role="alert">The dashboard has no page for objects of kind ${kind}.</p>`;
+  return html`<section aria-labelledby="obj-h">
+    <h2 id="obj-h">${kind} ${key}</h2>
+    <${Status} informer=${informer} />
+    ${gone ? html`<${Gone} what=${`${kind} ${key}`} />` : null}
+    ${o ? html`<${ObjectEditor} key=${key} object=${o} url=${objectPath(resource, ns, name)} label=${`${kind} ${key}`} />` : informer.synced ? html`<p>${kind} ${key} not found.</p>` : null}
   </section>`;
 }
 
@@ -204,7 +254,7 @@ function Workloads(props: { filter: string }) {
       <tbody>${rows.map(({ kind, o }) => {
         const [d, r] = desiredAndReady(kind, o);
         const id = `${kind}/${keyOf(o)}`;
-        return html`<tr key=${o.metadata.uid}><td>${kind}</td><td>${o.metadata.namespace}</td><td>${o.metadata.name}</td><td>${d}</td><td>${r}</td>
+        return html`<tr key=${o.metadata.uid} data-workload=${id}><td>${kind}</td><td>${o.metadata.namespace}</td><td><a href=${objectHref(kind, o)}>${o.metadata.name}</a></td><td>${d}</td><td>${r}</td>
           <td>${age(o.metadata.creationTimestamp)}</td><td><button type="button" aria-pressed=${selected === id} onClick=${() => setSelected(id)}>Graph</button></td></tr>`;
       })}</tbody>
     </table>
@@ -215,7 +265,7 @@ function Workloads(props: { filter: string }) {
       <tbody>${hpas.map((h) => {
         const ref = (h.spec?.['scaleTargetRef'] as { kind?: string; name?: string } | undefined) ?? {};
         const m = hpaMetric(h);
-        return html`<tr key=${h.metadata.uid}><td>${h.metadata.namespace}</td><td>${h.metadata.name}</td><td>${ref.kind}/${ref.name}</td><td>${m ? `${m.name}: ${m.value}` : '<unknown>'}</td>
+        return html`<tr key=${h.metadata.uid}><td>${h.metadata.namespace}</td><td><a href=${objectHref('HorizontalPodAutoscaler', h)}>${h.metadata.name}</a></td><td>${ref.kind}/${ref.name}</td><td>${m ? `${m.name}: ${m.value}` : '<unknown>'}</td>
           <td>${String(h.spec?.['minReplicas'] ?? 1)}</td><td>${String(h.spec?.['maxReplicas'] ?? '')}</td><td>${String(h.status?.['currentReplicas'] ?? 0)}</td></tr>`;
       })}</tbody>
     </table>
@@ -237,7 +287,7 @@ function Services(props: { filter: string }) {
       <tbody>${items.filter((s) => keyOf(s).includes(props.filter)).sort(byNamespaceName).map((s) => {
         const ports = ((s.spec?.['ports'] as { port: number; nodePort?: number; protocol?: string }[] | undefined) ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',');
         const ingress = ((s.status?.['loadBalancer'] as { ingress?: { ip?: string; hostname?: string }[] } | undefined)?.ingress ?? []).map((i) => i.ip ?? i.hostname).join(',');
-        return html`<tr key=${s.metadata.uid}><td>${s.metadata.namespace}</td><td>${s.metadata.name}</td><td>${String(s.spec?.['type'] ?? 'ClusterIP')}</td>
+        return html`<tr key=${s.metadata.uid}><td>${s.metadata.namespace}</td><td><a href=${objectHref('Service', s)}>${s.metadata.name}</a></td><td>${String(s.spec?.['type'] ?? 'ClusterIP')}</td>
           <td>${String(s.spec?.['clusterIP'] ?? '')}</td><td>${ingress || '<none>'}</td><td>${ports}</td><td>${age(s.metadata.creationTimestamp)}</td></tr>`;
       })}</tbody>
     </table>
@@ -301,6 +351,7 @@ function App() {
   let body;
   if (page === 'pods') body = html`<${Pods} filter=${filter} />`;
   else if (page === 'pod') body = html`<${PodDetail} podKey=${route.slice('pod/'.length)} />`;
+  else if (page === 'object') body = html`<${ObjectPage} key=${route} route=${route.slice('object/'.length)} />`;
   else if (page === 'workloads') body = html`<${Workloads} filter=${filter} />`;
   else if (page === 'services') body = html`<${Services} filter=${filter} />`;
   else if (page === 'events') body = html`<${Events} />`;
