@@ -45,6 +45,7 @@ import { IptablesProxier } from '../proxy/iptables/iptables-proxier.js';
 import type { Proxier } from '../proxy/proxier.js';
 import { ServiceProxy } from '../proxy/service-proxy.js';
 import { UserspaceProxier } from '../proxy/userspace/userspace-proxier.js';
+import { ServiceHealthServer } from '../proxy/healthcheck/service-health-server.js';
 import { importAirGapImages, imageStoreRoot, openImageStore } from './images.js';
 import { MirrorPodPublisher } from './mirror-pod.js';
 import { writeProxyRecord } from './proxy-record.js';
@@ -418,9 +419,12 @@ function kernelProxier(mode: 'nftables' | 'iptables', nodeName: string, agentDir
 function startServiceProxy(config: NodeBootConfig, nodeName: string, proxier: Proxier): { stop(): Promise<void> } {
   const log = config.log.child('proxy');
   const informers = new SharedInformerFactory({ client: config.client, log: config.log.child('proxy-informers') });
+  // Health check node ports answer on the node's address, where its NodePorts are served.
+  const healthChecks = new ServiceHealthServer({ addresses: [config.nodeIP], log: log.child('healthcheck') });
   const proxy = new ServiceProxy({
     informers,
     proxier,
+    healthChecks,
     nodeName,
     nodeIPs: [config.nodeIP],
     clusterCidr: config.clusterCidr ?? '10.42.0.0/16',
@@ -451,6 +455,7 @@ function startServiceProxy(config: NodeBootConfig, nodeName: string, proxier: Pr
       proxy.stop();
       stop.abort();
       await informers.stopped();
+      await healthChecks.stop();
       // Listeners in this process close with it; kernel rules stay for the running pods.
       if (proxier.mode === 'userspace') await proxier.cleanup();
     },
