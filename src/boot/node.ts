@@ -48,7 +48,7 @@ import { UserspaceProxier } from '../proxy/userspace/userspace-proxier.js';
 import { ServiceHealthServer } from '../proxy/healthcheck/service-health-server.js';
 import { importAirGapImages, imageStoreRoot, openImageStore } from './images.js';
 import { MirrorPodPublisher } from './mirror-pod.js';
-import { writeProxyRecord } from './proxy-record.js';
+import { readProxyRecord, writeProxyRecord } from './proxy-record.js';
 
 /** The sandbox image containerd is configured with (writeContainerdConfig's default); imported before the first pod. */
 const CRI_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
@@ -408,8 +408,12 @@ function kernelProxier(mode: 'nftables' | 'iptables', nodeName: string, agentDir
     writeProxyRecord(join(agentDir, 'proxy'), { mode, table });
     return new NftablesProxier({ table, log });
   }
-  writeProxyRecord(join(agentDir, 'proxy'), { mode, nodeName });
-  return new IptablesProxier({ nodeName, log });
+  const dir = join(agentDir, 'proxy');
+  // A previous run may have turned route_localnet on: keep that in the record until a clean-up undoes it.
+  const previous = readProxyRecord(dir);
+  const routeLocalnetSet = previous?.mode === 'iptables' && previous.routeLocalnetSet === true;
+  writeProxyRecord(dir, { mode, nodeName, ...(routeLocalnetSet ? { routeLocalnetSet } : {}) });
+  return new IptablesProxier({ nodeName, log, onRouteLocalnetSet: () => writeProxyRecord(dir, { mode, nodeName, routeLocalnetSet: true }) });
 }
 
 /**

@@ -121,12 +121,22 @@ void describe('iptables rules', () => {
       calls.push([file, ...args].join(' '));
       return Promise.resolve('');
     };
-    const p = new IptablesProxier({ nodeName: 'n1', chainPrefix: 'TKt', run });
+    let recorded = 0;
+    const p = new IptablesProxier({ nodeName: 'n1', chainPrefix: 'TKt', run, onRouteLocalnetSet: () => recorded++ });
     await p.sync(snap(port()));
     assert.ok(!calls.some((c) => c.startsWith('sysctl')), 'no NodePort, no sysctl');
     await p.sync(snap(port({ nodePort: 30080 })));
     await p.sync(snap(port({ nodePort: 30081 })));
-    assert.deepEqual(calls.filter((c) => c.startsWith('sysctl')), ['sysctl -q -w net.ipv4.conf.all.route_localnet=1']);
+    assert.deepEqual(calls.filter((c) => c.startsWith('sysctl')), ['sysctl -n net.ipv4.conf.all.route_localnet', 'sysctl -q -w net.ipv4.conf.all.route_localnet=1']);
+    assert.equal(recorded, 1);
+    await p.cleanup();
+    assert.equal(calls.filter((c) => c.startsWith('sysctl')).at(-1), 'sysctl -q -w net.ipv4.conf.all.route_localnet=0', 'turned off again: it was off');
+    // Found on: left alone, and not turned off by cleanup.
+    const onCalls: string[] = [];
+    const on = new IptablesProxier({ nodeName: 'n1', chainPrefix: 'TKt', run: (file, args) => (onCalls.push([file, ...args].join(' ')), Promise.resolve(file === 'sysctl' ? '1\n' : '')) });
+    await on.sync(snap(port({ nodePort: 30080 })));
+    await on.cleanup();
+    assert.deepEqual(onCalls.filter((c) => c.startsWith('sysctl')), ['sysctl -n net.ipv4.conf.all.route_localnet']);
   });
 
   void it('keeps the client address and uses local endpoints only with externalTrafficPolicy Local', () => {
