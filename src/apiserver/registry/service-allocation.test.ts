@@ -38,10 +38,11 @@ void describe('ServiceAllocation: healthCheckNodePort', () => {
     assert.equal(a.ports.has(hc), false, 'released');
 
     const free = [...Array(10).keys()].map((i) => 30000 + i).find((p) => !a.ports.has(p)) ?? assert.fail('a free port');
-    const asked = service({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: free });
+    // No node ports of its own (they are allocated first, at random, and could take `free`).
+    const asked = service({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', allocateLoadBalancerNodePorts: false, healthCheckNodePort: free });
     hooks.beforeCreate?.(asked);
     assert.ok(a.ports.has(free));
-    const clash = service({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: free });
+    const clash = service({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', allocateLoadBalancerNodePorts: false, healthCheckNodePort: free });
     assert.throws(() => hooks.beforeCreate?.(clash), new RegExp(`spec\\.healthCheckNodePort: Invalid value: ${free}: failed to allocate requested HealthCheck NodePort ${free}: provided port is already allocated`));
     hooks.afterDelete?.(asked);
     assert.equal(a.ports.has(free), false);
