@@ -252,13 +252,13 @@ void describe('UserspaceProxier', () => {
       await first.sync(snap(svc('web', [ep(web[0]!)], { nodePort })));
       await second.sync(snap(svc('web', [ep(web[1]!)], { nodePort })));
       await second.sync(snap(svc('web', [ep(web[1]!)], { nodePort })));
-      assert.deepEqual(second.inUse(), [{ servicePort: 'default/web:', kind: 'NodePort', host: '127.0.0.1', port: nodePort, protocol: 'TCP' }]);
+      assert.deepEqual(second.unserved(), [{ servicePort: 'default/web:', kind: 'NodePort', host: '127.0.0.1', port: nodePort, protocol: 'TCP', reason: 'in use' }]);
       assert.equal(warnings.filter((w) => w.includes('port in use')).length, 1, 'one line, not one per sync');
       assert.ok(second.listeners().some((l) => l.kind === 'ClusterIP'), 'the rest of the Service is served');
       assert.equal(await fetchText(nodePort), 'a');
       await first.cleanup();
       await second.sync(snap(svc('web', [ep(web[1]!)], { nodePort })));
-      assert.deepEqual(second.inUse(), []);
+      assert.deepEqual(second.unserved(), []);
       assert.equal(infos.filter((m) => m.includes('now serves')).length, 1);
       assert.equal(await fetchText(nodePort), 'b');
     } finally {

@@ -23,9 +23,10 @@
  * A cluster-IP listener that cannot be opened makes the sync fail with one line naming it; everything else is
  * applied and the next sync tries that one again. A NodePort, external-IP or load-balancer listener whose fixed
  * address and port are in use is not a failure: several process-runtime nodes on one machine share its addresses,
- * so the first node's proxy serves the port and the others log one warning each, list it in `inUse()`, retry
+ * so the first node's proxy serves the port and the others log one warning each, list it in `unserved()`, retry
  * quietly at every sync, and take the port over (one info line) once it is free. Nodes given addresses of their
- * own (`--node-ip 127.0.0.2`, …) each serve their NodePorts on their own address.
+ * own (`--node-ip 127.0.0.2`, …) each serve their NodePorts on their own address. A fixed port below 1024 without
+ * root (a load-balancer address's service port) is handled the same way.
  */
 import { networkInterfaces } from 'node:os';
 import type { Clock } from '../../base/clock/clock.js';
@@ -67,6 +68,16 @@ export interface UserspaceListener {
   /** Where it is bound. */
   readonly host: string;
   readonly port: number;
+}
+
+/** UnservedListener is a fixed-port listener that could not be opened (see UserspaceProxier.unserved). */
+export interface UnservedListener {
+  readonly servicePort: string;
+  readonly kind: FrontendKind;
+  readonly host: string;
+  readonly port: number;
+  readonly protocol: ProxyProtocol;
+  readonly reason: 'in use' | 'needs root';
 }
 
 /** UserspaceProxierConfig constructs a UserspaceProxier. */
@@ -131,7 +142,7 @@ export class UserspaceProxier implements Proxier {
   /** Open frontends by identity: `<key>|<protocol>|<kind>|<asked host>|<asked port>`. */
   readonly #frontends = new Map<string, Frontend>();
   /** Fixed-port frontends whose address was in use at the last try, by frontend identity (see inUse()). */
-  readonly #taken = new Map<string, { servicePort: string; kind: FrontendKind; host: string; port: number; protocol: ProxyProtocol }>();
+  readonly #taken = new Map<string, UnservedListener>();
 
   constructor(config: UserspaceProxierConfig = {}) {
     this.#addressFor = config.addressFor ?? defaultAddressFor();
@@ -143,10 +154,11 @@ export class UserspaceProxier implements Proxier {
   }
 
   /**
-   * inUse lists the NodePort, external-IP and load-balancer listeners this proxier wants but could not open because
-   * the address and port are taken (another node's proxy on the same machine, or any other program).
+   * unserved lists the NodePort, external-IP and load-balancer listeners this proxier wants but could not open:
+   * the address and port are taken (another node's proxy on the same machine, or any other program), or the port
+   * is below 1024 without root. They are retried at every sync.
    */
-  inUse(): { servicePort: string; kind: FrontendKind; host: string; port: number; protocol: ProxyProtocol }[] {
+  unserved(): UnservedListener[] {
     return [...this.#taken.values()].sort((a, b) => (a.servicePort < b.servicePort ? -1 : a.servicePort > b.servicePort ? 1 : a.port - b.port));
   }
 
@@ -222,12 +234,16 @@ export class UserspaceProxier implements Proxier {
           await this.#open(d);
           if (this.#taken.delete(d.id)) this.#log.info('userspace proxy now serves a port that was in use', { servicePort: d.sp.key, kind: d.kind, address: `${d.at.host}:${d.at.port}/${d.sp.protocol}` });
         } catch (err) {
-          if (d.kind !== 'ClusterIP' && (err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-            // A fixed port (NodePort, external or LB address) someone else holds: with several process nodes on
-            // one machine sharing an address, the first node serves it. Not a sync failure (it would retry
-            // with back-off and warn forever); one line, a quiet retry at every sync, one line when it is ours.
-            if (!this.#taken.has(d.id)) this.#log.warn('userspace proxy port in use, not served by this node (another node on this machine may serve it)', { servicePort: d.sp.key, kind: d.kind, address: `${d.at.host}:${d.at.port}/${d.sp.protocol}` });
-            this.#taken.set(d.id, { servicePort: d.sp.key, kind: d.kind, host: d.at.host, port: d.at.port, protocol: d.sp.protocol });
+          const code = (err as NodeJS.ErrnoException).code;
+          if (d.kind !== 'ClusterIP' && (code === 'EADDRINUSE' || code === 'EACCES')) {
+            // A fixed port (NodePort, external or LB address) someone else holds — with several process nodes on
+            // one machine sharing an address, the first node serves it — or below 1024 without root (an LB
+            // address's service port). Not a sync failure (it would retry with back-off, warn forever and fail
+            // every health check); one line, a quiet retry at every sync, one line when it is ours.
+            const reason = code === 'EADDRINUSE' ? 'in use' : 'needs root';
+            const address = `${d.at.host}:${d.at.port}/${d.sp.protocol}`;
+            if (!this.#taken.has(d.id)) this.#log.warn(code === 'EADDRINUSE' ? 'userspace proxy port in use, not served by this node (another node on this machine may serve it)' : 'userspace proxy port below 1024 needs root, not served by this node', { servicePort: d.sp.key, kind: d.kind, address });
+            this.#taken.set(d.id, { servicePort: d.sp.key, kind: d.kind, host: d.at.host, port: d.at.port, protocol: d.sp.protocol, reason });
             return;
           }
           failures.push(`${d.sp.key} ${d.kind} on ${d.at.host}:${d.at.port}/${d.sp.protocol} (${err instanceof Error ? err.message : String(err)})`);
