@@ -6,7 +6,8 @@
  *    resolvers;
  *  - the Service `kube-system/kube-dns` (labels `k8s-app: kube-dns`, `kubernetes.io/name: CoreDNS`) at the DNS
  *    service IP (`--cluster-dns`, the 10th address of `--service-cidr`), ports dns/53/UDP, dns-tcp/53/TCP and
- *    metrics/9153/TCP, ensured idempotently through the API at every start;
+ *    metrics/9153/TCP (target port `metrics`: the DNS metrics listener of `--cluster-dns-metrics-port`, when one
+ *    runs), ensured idempotently through the API at every start;
  *  - with a node in this process: a mirror pod `kube-system/kube-dns-<node>` (hostNetwork, its dns and dns-tcp
  *    container ports = the bound port), so the Service selects it and the endpoints controllers give the Service
  *    the node IP and the real port, as for any pod;
@@ -17,6 +18,8 @@
  * A DNS port that cannot be bound (not root for port 53, or taken) is a warning, not a failed server: the API is
  * still useful, and the message says which flag to use.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { RealClock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import { isAlreadyExists, isNotFound } from '../client/api-error.js';
@@ -26,6 +29,7 @@ import type { KubeObject } from '../api/meta/types.js';
 import { TKUBE_VERSION } from '../api/version.js';
 import { formatIPv4, parseIPv4Cidr } from '../base/net/ipv4-cidr.js';
 import { ClusterDnsZone } from '../dns/cluster-dns-zone.js';
+import type { DnsMetrics } from '../dns/dns-metrics.js';
 import { DnsServer } from '../dns/dns-server.js';
 import { hostUpstreams, type Upstream } from '../dns/upstream-resolvers.js';
 import { feedZone } from '../dns/zone-feed.js';
@@ -59,6 +63,10 @@ export interface ClusterDnsBootConfig {
   readonly listenAddress: string;
   /** 0 = any free port. */
   readonly port: number;
+  /** Where the DNS server counts its queries. */
+  readonly metrics?: DnsMetrics;
+  /** `--cluster-dns-metrics-port`: serve `metrics` at /metrics on this port of `listenAddress` (0 = any free). */
+  readonly metricsPort?: number;
   /** The node running in this process, if any. */
   readonly node?: { readonly nodeName: string; readonly nodeIP: string };
   /** @default the host's /etc/resolv.conf resolvers */
@@ -80,7 +88,7 @@ export async function startClusterDns(c: ClusterDnsBootConfig): Promise<RunningC
   // Answers wait for the first full list: before it every Service name would be NXDOMAIN (and cached so by clients).
   if (!(await feedZone(zone, c.informers, c.signal))) return undefined;
   const upstreams = c.upstreams ?? hostUpstreams([c.dnsIP, c.listenAddress]);
-  const server = new DnsServer({ zone, address: c.listenAddress, port: c.port, upstreams, log: c.log });
+  const server = new DnsServer({ zone, address: c.listenAddress, port: c.port, upstreams, ...(c.metrics ? { metrics: c.metrics } : {}), log: c.log });
   let port: number;
   try {
     port = await server.start();
@@ -89,6 +97,8 @@ export async function startClusterDns(c: ClusterDnsBootConfig): Promise<RunningC
     return undefined;
   }
   c.log.info('Cluster DNS listening', { address: c.listenAddress, port, domain, serviceIP: c.dnsIP, upstreams: upstreams.map((u) => `${u.host}:${u.port}`) });
+  const metricsServer = c.metrics && c.metricsPort !== undefined ? await serveMetrics(c.metrics, c.listenAddress, c.metricsPort, c.log) : undefined;
+  const metricsPort = metricsServer ? (metricsServer.address() as AddressInfo).port : undefined;
   let publisher: MirrorPodPublisher | undefined;
   try {
     await ensureService(c.client, c.dnsIP, c.node !== undefined, c.log);
@@ -102,13 +112,13 @@ export async function startClusterDns(c: ClusterDnsBootConfig): Promise<RunningC
         nodeIP: c.node.nodeIP,
         labels: { 'k8s-app': 'kube-dns' },
         priorityClassName: 'system-cluster-critical',
-        containers: [{ name: 'dns', image: IMAGE, ports: [{ name: 'dns', containerPort: port, protocol: 'UDP' }, { name: 'dns-tcp', containerPort: port, protocol: 'TCP' }] }],
+        containers: [{ name: 'dns', image: IMAGE, ports: [{ name: 'dns', containerPort: port, protocol: 'UDP' }, { name: 'dns-tcp', containerPort: port, protocol: 'TCP' }, ...(metricsPort !== undefined ? [{ name: 'metrics', containerPort: metricsPort, protocol: 'TCP' as const }] : [])] }],
         clock: new RealClock(),
         log: c.log,
       });
       await publisher.start();
     } else {
-      await ensureServerSlice(c.client, c.listenAddress, port);
+      await ensureServerSlice(c.client, c.listenAddress, port, metricsPort);
     }
   } catch (err) {
     // The server answers anyway; the API objects are retried at the next start (the mirror pod every resync).
@@ -119,6 +129,7 @@ export async function startClusterDns(c: ClusterDnsBootConfig): Promise<RunningC
     stop: async () => {
       publisher?.stop();
       await server.stop();
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     },
   };
 }
@@ -129,7 +140,8 @@ async function ensureService(client: RestClient, dnsIP: string, withSelector: bo
   const ports = [
     { name: 'dns', port: 53, protocol: 'UDP', targetPort: 'dns' },
     { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 'dns-tcp' },
-    { name: 'metrics', port: 9153, protocol: 'TCP', targetPort: 9153 },
+    // Named: it leads to the metrics listener when `--cluster-dns-metrics-port` runs one, and nowhere otherwise.
+    { name: 'metrics', port: 9153, protocol: 'TCP', targetPort: 'metrics' },
   ];
   const desired = {
     apiVersion: 'v1',
@@ -160,7 +172,7 @@ async function ensureService(client: RestClient, dnsIP: string, withSelector: bo
 }
 
 /** ensureServerSlice writes the EndpointSlice of a selector-less kube-dns Service (no node in this process). */
-async function ensureServerSlice(client: RestClient, address: string, port: number): Promise<void> {
+async function ensureServerSlice(client: RestClient, address: string, port: number, metricsPort: number | undefined): Promise<void> {
   const body = {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
@@ -170,6 +182,7 @@ async function ensureServerSlice(client: RestClient, address: string, port: numb
     ports: [
       { name: 'dns', port, protocol: 'UDP' },
       { name: 'dns-tcp', port, protocol: 'TCP' },
+      ...(metricsPort !== undefined ? [{ name: 'metrics', port: metricsPort, protocol: 'TCP' }] : []),
     ],
   } as KubeObject;
   try {
@@ -179,6 +192,38 @@ async function ensureServerSlice(client: RestClient, address: string, port: numb
     const current = await client.get({ ...SLICES, name: SERVER_SLICE });
     await client.update({ ...SLICES, name: SERVER_SLICE }, { ...body, metadata: { ...(body.metadata ?? {}), resourceVersion: current.metadata?.resourceVersion } } as KubeObject);
   }
+}
+
+/**
+ * serveMetrics answers `GET /metrics` with the DNS figures on address:port (CoreDNS's `prometheus :9153`); anything
+ * else is 404. A port that cannot be bound is a warning: the figures stay in the server's /metrics.
+ */
+async function serveMetrics(metrics: DnsMetrics, address: string, port: number, log: Logger): Promise<Server | undefined> {
+  const server = createServer((req, res) => {
+    req.resume();
+    if ((req.url ?? '').split('?')[0] !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('404 page not found\n');
+      return;
+    }
+    metrics.render().then(
+      (text) => res.writeHead(200, { 'Content-Type': metrics.contentType }).end(text),
+      (err: unknown) => res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`${err instanceof Error ? err.message : String(err)}\n`),
+    );
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: address, port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    log.warn('Cannot serve the cluster DNS metrics port; they stay in the server\'s /metrics', { address: `${address}:${port}`, err: err instanceof Error ? err.message : String(err) });
+    return undefined;
+  }
+  log.info('Cluster DNS metrics listening', { address: `${address}:${(server.address() as AddressInfo).port}`, path: '/metrics' });
+  return server;
 }
 
 async function deleteIfPresent(client: RestClient, path: { version: string; resource: string; namespace: string; name: string; group?: string }): Promise<void> {

@@ -54,7 +54,7 @@ export async function stopNodeWorkloads(dataDir: string, log: Logger): Promise<n
   const proxyDir = join(agentDir, 'proxy');
   const proxy = readProxyRecord(proxyDir);
   if (proxy && process.getuid?.() === 0) {
-    const proxier = proxy.mode === 'nftables' ? new NftablesProxier({ table: proxy.table }) : new IptablesProxier({ nodeName: proxy.nodeName });
+    const proxier = proxy.mode === 'nftables' ? new NftablesProxier({ table: proxy.table }) : new IptablesProxier({ nodeName: proxy.nodeName, restoreRouteLocalnet: proxy.routeLocalnetSet === true });
     await proxier.cleanup().catch((err: unknown) => log.warn('Cannot remove the service proxy rules', { ...proxy, error: err instanceof Error ? err.message : String(err) }));
   }
   rmSync(proxyDir, { recursive: true, force: true });

@@ -45,9 +45,10 @@ import { IptablesProxier } from '../proxy/iptables/iptables-proxier.js';
 import type { Proxier } from '../proxy/proxier.js';
 import { ServiceProxy } from '../proxy/service-proxy.js';
 import { UserspaceProxier } from '../proxy/userspace/userspace-proxier.js';
+import { ServiceHealthServer } from '../proxy/healthcheck/service-health-server.js';
 import { importAirGapImages, imageStoreRoot, openImageStore } from './images.js';
 import { MirrorPodPublisher } from './mirror-pod.js';
-import { writeProxyRecord } from './proxy-record.js';
+import { readProxyRecord, writeProxyRecord } from './proxy-record.js';
 
 /** The sandbox image containerd is configured with (writeContainerdConfig's default); imported before the first pod. */
 const CRI_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
@@ -407,8 +408,12 @@ function kernelProxier(mode: 'nftables' | 'iptables', nodeName: string, agentDir
     writeProxyRecord(join(agentDir, 'proxy'), { mode, table });
     return new NftablesProxier({ table, log });
   }
-  writeProxyRecord(join(agentDir, 'proxy'), { mode, nodeName });
-  return new IptablesProxier({ nodeName, log });
+  const dir = join(agentDir, 'proxy');
+  // A previous run may have turned route_localnet on: keep that in the record until a clean-up undoes it.
+  const previous = readProxyRecord(dir);
+  const routeLocalnetSet = previous?.mode === 'iptables' && previous.routeLocalnetSet === true;
+  writeProxyRecord(dir, { mode, nodeName, ...(routeLocalnetSet ? { routeLocalnetSet } : {}) });
+  return new IptablesProxier({ nodeName, log, onRouteLocalnetSet: () => writeProxyRecord(dir, { mode, nodeName, routeLocalnetSet: true }) });
 }
 
 /**
@@ -418,9 +423,12 @@ function kernelProxier(mode: 'nftables' | 'iptables', nodeName: string, agentDir
 function startServiceProxy(config: NodeBootConfig, nodeName: string, proxier: Proxier): { stop(): Promise<void> } {
   const log = config.log.child('proxy');
   const informers = new SharedInformerFactory({ client: config.client, log: config.log.child('proxy-informers') });
+  // Health check node ports answer on the node's address, where its NodePorts are served.
+  const healthChecks = new ServiceHealthServer({ addresses: [config.nodeIP], log: log.child('healthcheck') });
   const proxy = new ServiceProxy({
     informers,
     proxier,
+    healthChecks,
     nodeName,
     nodeIPs: [config.nodeIP],
     clusterCidr: config.clusterCidr ?? '10.42.0.0/16',
@@ -451,6 +459,7 @@ function startServiceProxy(config: NodeBootConfig, nodeName: string, proxier: Pr
       proxy.stop();
       stop.abort();
       await informers.stopped();
+      await healthChecks.stop();
       // Listeners in this process close with it; kernel rules stay for the running pods.
       if (proxier.mode === 'userspace') await proxier.cleanup();
     },

@@ -9,7 +9,10 @@ import { join } from 'node:path';
  * ProxyRecord names the proxy's host state: the nftables table (family ip), or the node name the iptables chains'
  * prefix is derived from. The userspace mode leaves nothing on the host, so it writes no record.
  */
-export type ProxyRecord = { readonly mode: 'nftables'; readonly table: string } | { readonly mode: 'iptables'; readonly nodeName: string };
+export type ProxyRecord =
+  | { readonly mode: 'nftables'; readonly table: string }
+  /** `routeLocalnetSet`: the proxy turned net.ipv4.conf.all.route_localnet on, so the clean-up turns it off. */
+  | { readonly mode: 'iptables'; readonly nodeName: string; readonly routeLocalnetSet?: boolean };
 
 /** writeProxyRecord saves the record under `dir` (atomically). */
 export function writeProxyRecord(dir: string, record: ProxyRecord): void {
@@ -22,9 +25,9 @@ export function writeProxyRecord(dir: string, record: ProxyRecord): void {
 /** readProxyRecord reads the record under `dir`, if there is a valid one. */
 export function readProxyRecord(dir: string): ProxyRecord | undefined {
   try {
-    const r = JSON.parse(readFileSync(join(dir, 'proxy.json'), 'utf8')) as { mode?: unknown; table?: unknown; nodeName?: unknown };
+    const r = JSON.parse(readFileSync(join(dir, 'proxy.json'), 'utf8')) as { mode?: unknown; table?: unknown; nodeName?: unknown; routeLocalnetSet?: unknown };
     if (r.mode === 'nftables' && typeof r.table === 'string') return { mode: 'nftables', table: r.table };
-    if (r.mode === 'iptables' && typeof r.nodeName === 'string') return { mode: 'iptables', nodeName: r.nodeName };
+    if (r.mode === 'iptables' && typeof r.nodeName === 'string') return { mode: 'iptables', nodeName: r.nodeName, ...(r.routeLocalnetSet === true ? { routeLocalnetSet: true } : {}) };
     return undefined;
   } catch {
     return undefined;

@@ -40,6 +40,11 @@ export interface ServerConfig {
   readonly clusterDns?: string;
   /** `--cluster-dns-port`: where the cluster DNS server listens on the node address (0 = any free port). @default 53 */
   readonly clusterDnsPort?: number;
+  /**
+   * `--cluster-dns-metrics-port`: also serve the DNS metrics (always in the server's /metrics) on this port of the
+   * node address, where the kube-dns Service's `metrics` port leads (0 = any free port). @default none
+   */
+  readonly clusterDnsMetricsPort?: number;
   /** `--cluster-domain`. @default "cluster.local" */
   readonly clusterDomain?: string;
   /** Run the control plane only (the node agent arrives in a later issue; accepted now). */

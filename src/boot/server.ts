@@ -41,6 +41,7 @@ import { startAgent, type RunningAgent } from './agent.js';
 import { startNode, type RunningNode } from './node.js';
 import { startIngress, type RunningIngress } from './ingress.js';
 import { clusterDnsAddressOf, startClusterDns, type RunningClusterDns } from './cluster-dns.js';
+import { DnsMetrics } from '../dns/dns-metrics.js';
 import { publishClusterInfo } from './cluster-info.js';
 import { startKubeDirector, type RunningKubeDirector } from './kubedirector.js';
 import { defaultHostIPv4 } from './host-address.js';
@@ -136,6 +137,8 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     await rawStorage.close();
     throw err;
   }
+  // The cluster DNS server's figures (coredns_* families), appended to /metrics like the controllers'.
+  const dnsMetrics = new DnsMetrics();
   const tokens = loadTokenAuthFile(config);
   const auditLog = openAuditLog(config, (err) => log.error('Cannot write audit event', { err: err instanceof Error ? err.message : String(err) }));
   const storage = withEncryption(rawStorage, encryption);
@@ -164,7 +167,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     // The API server reaches kubelets (pods/log) with the admin identity, trusting the cluster CA.
     kubeletClient: { caPem: certs.ca.pem.certPem, certPem: certs.admin.certPem, keyPem: certs.admin.keyPem },
     metricsApis: [resourceMetrics],
-    extraMetrics: async () => `${await CONTROLLER_METRICS.render()}${inProcess.scheduler ? renderSchedulerMetrics(inProcess.scheduler.scheduler) : ''}`,
+    extraMetrics: async () => `${await CONTROLLER_METRICS.render()}${inProcess.scheduler ? renderSchedulerMetrics(inProcess.scheduler.scheduler) : ''}${await dnsMetrics.render()}`,
     ...(config.disable?.includes('dashboard') ? {} : { dashboard: loadDashboard() }),
     ...(config.maxRequestsInflight !== undefined ? { maxReadOnlyInFlight: config.maxRequestsInflight } : {}),
     ...(config.maxMutatingRequestsInflight !== undefined ? { maxMutatingInFlight: config.maxMutatingRequestsInflight } : {}),
@@ -437,6 +440,8 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     domain: clusterDomain,
     listenAddress: nodeIP,
     port: config.clusterDnsPort ?? 53,
+    metrics: dnsMetrics,
+    ...(config.clusterDnsMetricsPort !== undefined ? { metricsPort: config.clusterDnsMetricsPort } : {}),
     ...(node ? { node: { nodeName: node.nodeName, nodeIP } } : {}),
     log: log.child('cluster-dns'),
     signal: informerStop.signal,

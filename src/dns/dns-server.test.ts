@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import * as packet from 'dns-packet';
 import { newLogger } from '../base/log/logger.js';
 import { ClusterDnsZone } from './cluster-dns-zone.js';
+import { DnsMetrics, questionTypeOf } from './dns-metrics.js';
 import { DnsServer } from './dns-server.js';
 import { encodeQuery, query, sendRaw } from './testing/dns-query.js';
 
@@ -187,8 +188,44 @@ describe('DnsServer', () => {
     assert.equal(rcode(ok), 'NOERROR');
   });
 
+  it('counts queries by type and rcode, their latency, cache hits and forwards in CoreDNS\'s metric families', async () => {
+    const metrics = new DnsMetrics();
+    const counted = new DnsServer({ zone, address: host, port: 0, upstreams: [{ host, port: upstream.port }], upstreamTimeoutMs: 300, metrics, log: newLogger('dns-test') });
+    const p = await counted.start();
+    try {
+      await query(host, p, 'web.default.svc.cluster.local', 'A');
+      await query(host, p, 'web.default.svc.cluster.local', 'A'); // the answer cache
+      await query(host, p, 'nope.default.svc.cluster.local', 'AAAA');
+      await query(host, p, '_http._tcp.web.default.svc.cluster.local', 'SRV', { transport: 'tcp' });
+      await query(host, p, 'example.org', 'A');
+      const text = await metrics.render();
+      const server = `server="dns://127.0.0.1:${p}"`;
+      const value = (re: RegExp): number => Number(re.exec(text)?.[1] ?? NaN);
+      assert.equal(value(new RegExp(`^coredns_dns_requests_total\\{${server},zone=".",view="",proto="udp",family="1",type="A"\\} (\\d+)$`, 'm')), 3);
+      assert.equal(value(new RegExp(`^coredns_dns_requests_total\\{${server},zone=".",view="",proto="tcp",family="1",type="SRV"\\} (\\d+)$`, 'm')), 1);
+      assert.equal(value(/^coredns_dns_responses_total\{[^}]*rcode="NXDOMAIN",plugin="kubernetes"\} (\d+)$/m), 1);
+      assert.equal(value(/^coredns_dns_responses_total\{[^}]*rcode="NOERROR",plugin="kubernetes"\} (\d+)$/m), 3);
+      assert.equal(value(/^coredns_dns_responses_total\{[^}]*rcode="NOERROR",plugin="forward"\} (\d+)$/m), 1);
+      assert.equal(value(/^coredns_dns_request_duration_seconds_count\{[^}]*type="A"\} (\d+)$/m), 3);
+      assert.equal(value(/^coredns_cache_hits_total\{[^}]*type="success"[^}]*\} (\d+)$/m), 1);
+      assert.equal(value(/^coredns_cache_misses_total\{[^}]*\} (\d+)$/m), 4);
+      assert.equal(value(new RegExp(`^coredns_forward_requests_total\\{to="127\\.0\\.0\\.1:${upstream.port}"\\} (\\d+)$`, 'm')), 1);
+    } finally {
+      await counted.stop();
+    }
+  });
+
   it('reports a clear error when the port is taken', async () => {
     const other = new DnsServer({ zone, address: host, port, upstreams: [], log: newLogger('dns-test') });
     await assert.rejects(other.start(), /Cannot listen for DNS on 127\.0\.0\.1:\d+\/udp: the port is in use/);
+  });
+});
+
+describe('DnsMetrics', () => {
+  it('reads the question type from the raw message', () => {
+    assert.equal(questionTypeOf(encodeQuery('a.b', 'SRV')), 'SRV');
+    assert.equal(questionTypeOf(encodeQuery('a.b', 'AAAA')), 'AAAA');
+    assert.equal(questionTypeOf(encodeQuery('a.b', 'CAA')), 'other');
+    assert.equal(questionTypeOf(Buffer.from([1, 2, 3])), 'other');
   });
 });

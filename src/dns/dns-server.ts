@@ -14,6 +14,7 @@
  *    resolvers that do not chase CNAMEs still get addresses.
  *  - Input that does not parse is answered FORMERR when it has a header to answer, else dropped; responses sent to
  *    us are dropped (no loops); other opcodes get NOTIMP. Nothing a client sends can throw out of a handler.
+ *  - Every query is counted in `metrics` (when given) once answered or dropped: type, rcode, latency, cache hit.
  *  - Zone answers are cached as encoded bytes keyed by the query's bytes after its ID, and the cache is dropped
  *    whenever the zone's generation moves: a repeated question costs one map lookup and a 2-byte ID patch.
  */
@@ -22,6 +23,7 @@ import { createConnection, createServer, isIP, type Server, type Socket } from '
 import * as packet from 'dns-packet';
 import type { Logger } from '../base/log/logger.js';
 import type { ClusterDnsZone, ZoneRecord } from './cluster-dns-zone.js';
+import type { AnswerSource, DnsMetrics } from './dns-metrics.js';
 import type { Upstream } from './upstream-resolvers.js';
 
 const RCODE_FORMERR = 1;
@@ -51,6 +53,8 @@ export interface DnsServerConfig {
   readonly upstreams: readonly Upstream[];
   /** @default 2000 */
   readonly upstreamTimeoutMs?: number;
+  /** Where query counts, latencies and cache figures go (dns-metrics.ts). */
+  readonly metrics?: DnsMetrics;
   readonly log: Logger;
 }
 
@@ -117,6 +121,7 @@ export class DnsServer {
       this.#udp = udp;
       this.#tcp = tcp;
       this.#port = port;
+      this.#c.metrics?.setServer(this.#c.address, port);
       return port;
     }
     throw new Error(`Cannot listen for DNS on ${this.#c.address}:${this.#c.port}/tcp: ${describe(last)}`);
@@ -136,12 +141,19 @@ export class DnsServer {
   }
 
   #onUdp(msg: Buffer, rinfo: RemoteInfo): void {
-    const send = (out: Buffer | undefined): void => {
+    const started = process.hrtime.bigint();
+    const ipv6 = rinfo.family === 'IPv6';
+    const send = (out: Buffer | undefined, cached: boolean, source: AnswerSource): void => {
+      this.#observe(msg, out, 'udp', ipv6, started, cached, source);
       if (out && this.#udp && !this.#stopped) this.#udp.send(out, rinfo.port, rinfo.address);
     };
     const cached = this.#cached(msg, 'udp');
-    if (cached) return send(cached);
-    this.handle(msg, 'udp').then(send, (err: unknown) => this.#c.log.warn('Cannot answer DNS query', { err: describe(err) }));
+    if (cached) return send(cached, true, 'kubernetes');
+    this.#answer(msg, 'udp').then((a) => send(a.out, false, a.source), (err: unknown) => this.#c.log.warn('Cannot answer DNS query', { err: describe(err) }));
+  }
+
+  #observe(msg: Buffer, out: Buffer | undefined, proto: Transport, ipv6: boolean, started: bigint, cached: boolean, source: AnswerSource): void {
+    this.#c.metrics?.observe(msg, out, { proto, ipv6, seconds: Number(process.hrtime.bigint() - started) / 1e9, cached, source });
   }
 
   #onConnection(socket: Socket): void {
@@ -163,7 +175,9 @@ export class DnsServer {
         if (buffered.length < 2 + len) break;
         const msg = buffered.subarray(2, 2 + len);
         buffered = buffered.subarray(2 + len);
-        const write = (out: Buffer | undefined): void => {
+        const started = process.hrtime.bigint();
+        const write = (out: Buffer | undefined, cached = false, source: AnswerSource = 'server'): void => {
+          this.#observe(msg, out, 'tcp', socket.remoteFamily === 'IPv6', started, cached, source);
           pending--;
           if (out && !socket.destroyed) {
             const framed = Buffer.allocUnsafe(2 + out.length);
@@ -175,9 +189,9 @@ export class DnsServer {
         };
         pending++;
         const cached = this.#cached(msg, 'tcp');
-        if (cached) write(cached);
+        if (cached) write(cached, true, 'kubernetes');
         else
-          this.handle(msg, 'tcp').then(write, (err: unknown) => {
+          this.#answer(msg, 'tcp').then((a) => write(a.out, false, a.source), (err: unknown) => {
             this.#c.log.warn('Cannot answer DNS query', { err: describe(err) });
             write(undefined);
           });
@@ -208,23 +222,29 @@ export class DnsServer {
 
   /** handle answers one DNS message; undefined means drop it. Exposed for tests of odd input. */
   async handle(msg: Buffer, transport: Transport): Promise<Buffer | undefined> {
-    if (msg.length < HEADER_BYTES) return undefined;
+    return (await this.#answer(msg, transport)).out;
+  }
+
+  /** #answer is handle, also saying which part answered (for the metrics). */
+  async #answer(msg: Buffer, transport: Transport): Promise<{ out: Buffer | undefined; source: AnswerSource }> {
+    const server = (out: Buffer | undefined): { out: Buffer | undefined; source: AnswerSource } => ({ out, source: 'server' });
+    if (msg.length < HEADER_BYTES) return server(undefined);
     // A response sent to us is never answered (two servers must not bounce errors back and forth).
-    if (((msg[2] ?? 0) & 0x80) !== 0) return undefined;
+    if (((msg[2] ?? 0) & 0x80) !== 0) return server(undefined);
     let query: packet.DecodedPacket;
     try {
       query = packet.decode(msg);
     } catch {
-      return headerOnly(msg, RCODE_FORMERR);
+      return server(headerOnly(msg, RCODE_FORMERR));
     }
     const opcode = ((query.flags ?? 0) >> 11) & 0xf;
-    if (opcode !== 0) return headerOnly(msg, RCODE_NOTIMP);
+    if (opcode !== 0) return server(headerOnly(msg, RCODE_NOTIMP));
     const question = query.questions?.[0];
-    if (!question || (query.questions?.length ?? 0) !== 1) return headerOnly(msg, RCODE_FORMERR);
+    if (!question || (query.questions?.length ?? 0) !== 1) return server(headerOnly(msg, RCODE_FORMERR));
     const opt = query.additionals?.find((a): a is packet.OptAnswer => a.type === 'OPT');
     const limit = transport === 'tcp' ? 65535 : Math.max(PLAIN_UDP_LIMIT, opt ? opt.udpPayloadSize : PLAIN_UDP_LIMIT);
     const found = this.#c.zone.lookup(question.name, question.type);
-    if (found.kind === 'notAuthoritative') return this.#forward(msg, transport);
+    if (found.kind === 'notAuthoritative') return { out: await this.#forward(msg, transport), source: 'forward' };
     const generation = this.#c.zone.generation;
     let answers: packet.Answer[] = [];
     let authorities: packet.Answer[] = [];
@@ -255,7 +275,7 @@ export class DnsServer {
     // Answers that needed an upstream (a chased CNAME) are not cached: their TTLs are the upstream's business.
     const chased = found.kind === 'answer' && answers.length !== found.answers.length;
     if (!chased && this.#c.zone.generation === generation) this.#remember(msg, transport, out);
-    return out;
+    return { out, source: 'kubernetes' };
   }
 
   /** #targetAddresses are the zone's A/AAAA records of SRV targets, for the additional section (as CoreDNS sends). */
@@ -305,6 +325,7 @@ export class DnsServer {
   async #forward(msg: Buffer, transport: Transport): Promise<Buffer | undefined> {
     const timeoutMs = this.#c.upstreamTimeoutMs ?? 2000;
     for (const upstream of this.#c.upstreams) {
+      this.#c.metrics?.forwarded(`${upstream.host}:${upstream.port}`);
       let reply = await forwardUdp(msg, upstream, timeoutMs);
       if (reply && transport === 'tcp' && ((reply[2] ?? 0) & (FLAG_TC >> 8)) !== 0) reply = await forwardTcp(msg, upstream, timeoutMs);
       if (reply) return reply;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
@@ -15,20 +15,21 @@ import { CertificateTable } from './tls-certificates.js';
 interface Seen {
   readonly name: string;
   readonly headers: IncomingHttpHeaders;
+  readonly url?: string;
 }
 
 async function backend(name: string): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json', 'keep-alive': 'timeout=99', connection: 'x-secret', 'x-secret': 'hop' });
-    res.end(JSON.stringify({ name, headers: req.headers } satisfies Seen));
+    res.end(JSON.stringify({ name, headers: req.headers, url: req.url ?? '' } satisfies Seen));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-function call(port: number, host: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+function call(port: number, host: string, headers: Record<string, string> = {}, path = '/'): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host, ...headers }, agent: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host, ...headers }, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (d: string) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
@@ -39,7 +40,7 @@ function call(port: number, host: string, headers: Record<string, string> = {}):
 }
 
 void describe('ingress proxy', () => {
-  const servers: Server[] = [];
+  const servers: (Server | ReturnType<typeof createHttpsServer>)[] = [];
   let proxy: IngressProxy;
   let httpPort = 0;
   let httpsPort = 0;
@@ -47,6 +48,12 @@ void describe('ingress proxy', () => {
   before(async () => {
     const [a, b] = await Promise.all([backend('a'), backend('b')]);
     servers.push(a.server, b.server);
+    // An HTTPS backend (backend-protocol annotation), with a self-signed certificate the proxy does not verify.
+    const cert = await makeDefaultCertificate();
+    const secure = createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => res.end(JSON.stringify({ name: 'secure', headers: req.headers, url: req.url ?? '' } satisfies Seen)));
+    await new Promise<void>((r) => secure.listen(0, '127.0.0.1', r));
+    servers.push(secure);
+    const securePort = (secure.address() as AddressInfo).port;
     // A port nothing listens on: bind and close a server to find one.
     const dead = await backend('dead');
     const deadPort = dead.port;
@@ -60,13 +67,21 @@ void describe('ingress proxy', () => {
         ],
       },
     } as KubeObject;
+    const annotated = (name: string, annotations: Record<string, string>, host: string, path: string, service: string): KubeObject => ({
+      metadata: { name, namespace: 'default', creationTimestamp: '2026-01-01T00:00:00Z', annotations },
+      spec: { rules: [{ host, http: { paths: [{ path, pathType: 'ImplementationSpecific', backend: { service: { name: service, port: { number: 80 } } } }] } }] },
+    }) as KubeObject;
     const svc = (name: string): KubeObject => ({ metadata: { name, namespace: 'default' }, spec: { ports: [{ port: 80 }] } }) as KubeObject;
     const slice = (name: string, ports: number[]): KubeObject[] =>
       ports.map((port, i) => ({ metadata: { name: `${name}-${i}`, namespace: 'default', labels: { 'kubernetes.io/service-name': name } }, ports: [{ port }], endpoints: [{ addresses: ['127.0.0.1'] }] }) as KubeObject);
     const table: RoutingTable = buildRoutingTable({
-      ingresses: [ingress],
-      services: [svc('rr'), svc('dead')],
-      endpointSlices: [...slice('rr', [a.port, b.port]), ...slice('dead', [deadPort])],
+      ingresses: [
+        ingress,
+        annotated('rw', { 'nginx.ingress.kubernetes.io/rewrite-target': '/$2' }, 'rw.test', '/app(/|$)(.*)', 'rr'),
+        annotated('tls', { 'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS' }, 'tls.test', '/', 'secure'),
+      ],
+      services: [svc('rr'), svc('dead'), svc('secure')],
+      endpointSlices: [...slice('rr', [a.port, b.port]), ...slice('dead', [deadPort]), ...slice('secure', [securePort])],
       classes: new ClassSelector([defaultIngressClass()]),
     });
     proxy = new IngressProxy({
@@ -112,6 +127,19 @@ void describe('ingress proxy', () => {
     const upgrade = await call(httpPort, 'nowhere.test', { connection: 'Upgrade', upgrade: 'websocket' }).catch((err: unknown) => err);
     // Node reports a non-101 answer to an upgrade as an ordinary response.
     assert.equal((upgrade as { status?: number }).status, 404);
+  });
+
+  void it('rewrites the path with rewrite-target capture groups and speaks HTTPS to backends that ask for it', async () => {
+    const url = async (path: string): Promise<string | number> => {
+      const r = await call(httpPort, 'rw.test', {}, path);
+      return r.status === 200 ? ((JSON.parse(r.body) as Seen).url ?? '') : r.status;
+    };
+    assert.equal(await url('/app/x/y?q=1'), '/x/y?q=1');
+    assert.equal(await url('/APP'), '/', 'case-insensitive, as nginx');
+    assert.equal(await url('/apple'), 404, 'the regex wants / or the end after /app');
+    const secure = await call(httpPort, 'tls.test', {}, '/s?x=1');
+    assert.equal(secure.status, 200);
+    assert.deepEqual([(JSON.parse(secure.body) as Seen).name, (JSON.parse(secure.body) as Seen).url], ['secure', '/s?x=1']);
   });
 
   void it('shows the default certificate when no Secret covers the name', async () => {

@@ -6,14 +6,17 @@
  *  - The Host header is passed through; `X-Forwarded-For`, `-Host`, `-Proto`, `-Port` and `X-Real-Ip` are set
  *    (replacing any the client sent: the proxy is the edge); hop-by-hop headers are dropped both ways.
  *  - `Connection: Upgrade` requests (WebSocket) are relayed as raw byte streams once the backend connects.
+ *  - A route's `rewrite-target` replaces the path the backend sees; `backend-protocol: HTTPS` speaks TLS to it
+ *    (ingress-annotations.ts).
  *  - HTTPS picks the certificate by SNI from the Ingresses' TLS Secrets, else the default certificate.
  */
 import { createServer as createHttpServer, request as httpRequest, Agent, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { Agent as HttpsAgent, createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import { connect, type Socket } from 'node:net';
-import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import type { Logger } from '../base/log/logger.js';
 import type { PemPair } from '../pki/certificate-authority.js';
+import { rewriteUrl } from './ingress-annotations.js';
 import type { Backend, Endpoint, RoutingTable } from './routing-table.js';
 import type { CertificateTable } from './tls-certificates.js';
 
@@ -51,6 +54,7 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'pro
 export class IngressProxy {
   readonly #c: IngressProxyConfig;
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  readonly #tlsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256 });
   readonly #roundRobin = new Map<string, number>();
   readonly #contexts = new Map<string, SecureContext>();
   readonly #tunnels = new Set<Socket>();
@@ -95,6 +99,7 @@ export class IngressProxy {
     this.#tunnels.clear();
     await Promise.all([this.#http, this.#https].map((s) => closeServer(s)));
     this.#agent.destroy();
+    this.#tlsAgent.destroy();
   }
 
   #contextFor(serverName: string): SecureContext | undefined {
@@ -123,13 +128,17 @@ export class IngressProxy {
     return backend.endpoints[i % n];
   }
 
-  #route(req: IncomingMessage): { status: 404 | 503; endpoint?: undefined } | { status: 200; endpoint: Endpoint } {
+  /** #route picks the endpoint, the URL the backend sees (rewrite-target applied) and the protocol to speak. */
+  #route(req: IncomingMessage): { status: 404 | 503; endpoint?: undefined } | { status: 200; endpoint: Endpoint; url: string; tls: boolean } {
     const host = req.headers.host ?? (req.socket as Partial<TLSSocket>).servername ?? undefined;
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const match = this.#c.routes.table().match(typeof host === 'string' ? host : undefined, path);
     if (!match) return { status: 404 };
     const endpoint = this.#pick(match.backend);
-    return endpoint ? { status: 200, endpoint } : { status: 503 };
+    if (!endpoint) return { status: 503 };
+    const route = match.route;
+    const url = route?.regex && route.rewriteTarget !== undefined ? rewriteUrl(route.regex, route.rewriteTarget, req.url ?? '/') : (req.url ?? '/');
+    return { status: 200, endpoint, url, tls: route?.backendProtocol === 'HTTPS' };
   }
 
   #serve(req: IncomingMessage, res: ServerResponse, scheme: 'http' | 'https'): void {
@@ -140,15 +149,16 @@ export class IngressProxy {
       return;
     }
     const { endpoint } = routed;
-    const upstream = httpRequest({
+    const options = {
       host: endpoint.host,
       port: endpoint.port,
       method: req.method,
-      path: req.url,
+      path: routed.url,
       headers: forwardedHeaders(req, scheme, false),
-      agent: this.#agent,
       timeout: this.#c.upstreamTimeoutMs ?? 60_000,
-    });
+    };
+    // backend-protocol HTTPS: TLS to the endpoint, its certificate not verified (ingress-nginx's default).
+    const upstream = routed.tls ? httpsRequest({ ...options, agent: this.#tlsAgent, rejectUnauthorized: false }) : httpRequest({ ...options, agent: this.#agent });
     upstream.on('response', (ur) => {
       const headers: IncomingHttpHeaders = {};
       const dropped = connectionTokens(ur.headers);
@@ -178,7 +188,7 @@ export class IngressProxy {
       return;
     }
     const { endpoint } = routed;
-    const upstream = connect({ host: endpoint.host, port: endpoint.port });
+    const upstream = routed.tls ? tlsConnect({ host: endpoint.host, port: endpoint.port, rejectUnauthorized: false }) : connect({ host: endpoint.host, port: endpoint.port });
     this.#tunnels.add(socket);
     this.#tunnels.add(upstream);
     const close = (): void => {
@@ -196,10 +206,10 @@ export class IngressProxy {
       socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
     });
     socket.on('close', close);
-    upstream.on('connect', () => {
+    upstream.on(routed.tls ? 'secureConnect' : 'connect', () => {
       connected = true;
       upstream.on('close', close);
-      const lines = [`${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1`];
+      const lines = [`${req.method ?? 'GET'} ${routed.url} HTTP/1.1`];
       for (const [k, v] of Object.entries(forwardedHeaders(req, scheme, true))) {
         for (const value of Array.isArray(v) ? v : [v]) if (value !== undefined) lines.push(`${k}: ${value}`);
       }

@@ -154,4 +154,16 @@ void describe('ingress routing table', () => {
     ]);
     assert.deepEqual(t.match('h', '/gone')?.backend.endpoints, []);
   });
+
+  void it('turns an annotated Ingress\'s paths into anchored case-insensitive regexes with a rewrite; Exact stays exact', () => {
+    const ing = ingress('rw', [{ host: 'a.test', paths: [{ path: '/api(/|$)(.*)', svc: 'a' }, { path: '/exact', pathType: 'Exact', svc: 'a' }] }]);
+    ing.metadata = { ...(ing.metadata ?? {}), annotations: { 'nginx.ingress.kubernetes.io/rewrite-target': '/$2', 'nginx.ingress.kubernetes.io/backend-protocol': 'https' } };
+    const t = table([ing]);
+    const m = t.match('a.test', '/API/v1');
+    assert.equal(m?.route?.rewriteTarget, '/$2');
+    assert.equal(m?.route?.backendProtocol, 'HTTPS');
+    assert.equal(t.match('a.test', '/apiary'), undefined);
+    assert.equal(t.match('a.test', '/exact')?.route?.regex, undefined);
+    assert.equal(t.match('a.test', '/exact/more'), undefined);
+  });
 });

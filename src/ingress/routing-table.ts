@@ -10,11 +10,14 @@
  *    (`/foo` matches `/foo`, `/foo/` and `/foo/bar`, not `/foobar`; a trailing slash of the rule is ignored);
  *    ImplementationSpecific is treated as Prefix;
  *  - the same host and path in several Ingresses: the oldest Ingress wins (then namespace/name order).
+ * Annotations (ingress-annotations.ts) may turn an Ingress's paths into regular expressions, add a rewrite target
+ * and ask for HTTPS to the backends; the route carries them.
  * A backend resolves to the ready endpoints of the Service port it names (EndpointSlices labelled
  * `kubernetes.io/service-name`, matched on the Service port's name), or to `externalName` for ExternalName Services.
  */
 import type { KubeObject } from '../api/meta/types.js';
 import { num, obj, objects, str, strings } from '../api/validation/unstructured.js';
+import { compilePathRegex, ingressOptions, type BackendProtocol } from './ingress-annotations.js';
 import type { ClassSelector } from './ingress-class.js';
 
 /** ServiceNameLabel is the EndpointSlice label naming its Service. */
@@ -47,6 +50,12 @@ export interface Route {
   readonly backend: Backend;
   /** `namespace/name` of the Ingress the route came from. */
   readonly ingress: string;
+  /** Set when the Ingress asks for regular-expression paths (ingress-annotations.ts); matched instead of `path`. */
+  readonly regex?: RegExp;
+  /** `rewrite-target`: the path the backend sees (with `regex`'s groups substituted). */
+  readonly rewriteTarget?: string;
+  /** How the proxy speaks to the endpoints. */
+  readonly backendProtocol?: BackendProtocol;
 }
 
 /** RouteMatch is the outcome of a lookup. */
@@ -105,7 +114,7 @@ export class RoutingTable {
     const dot = h.indexOf('.');
     const groups = [this.#exact.get(h), dot > 0 ? this.#wildcard.get(h.slice(dot + 1)) : undefined, this.#anyHost];
     for (const routes of groups) {
-      for (const route of routes ?? []) if (pathMatches(route.pathType, route.path, requestPath)) return { backend: route.backend, route };
+      for (const route of routes ?? []) if (route.regex ? route.regex.test(requestPath) : pathMatches(route.pathType, route.path, requestPath)) return { backend: route.backend, route };
     }
     return this.#defaultBackend ? { backend: this.#defaultBackend } : undefined;
   }
@@ -163,6 +172,7 @@ export function buildRoutingTable(inputs: RoutingInputs): RoutingTable {
     const spec = obj(ing['spec']);
     if (!defaultBackend && spec['defaultBackend'] !== undefined) defaultBackend = resolve(namespace, spec['defaultBackend']);
     const order = ingressOrder(ing);
+    const options = ingressOptions(ing);
     for (const rule of objects(spec['rules'])) {
       const host = (str(rule['host']) ?? '').toLowerCase();
       let bucket: Candidate[];
@@ -177,7 +187,15 @@ export function buildRoutingTable(inputs: RoutingInputs): RoutingTable {
         const backend = resolve(namespace, p['backend']);
         if (!backend) continue;
         const pathType: PathType = str(p['pathType']) === 'Exact' ? 'Exact' : 'Prefix';
-        bucket.push({ path: str(p['path']) || '/', pathType, backend, ingress: objectKey(ing), order });
+        const path = str(p['path']) || '/';
+        // Regex paths (annotations): a path that does not compile matches nothing rather than everything.
+        const regex = options.regexPaths && pathType === 'Prefix' ? (compilePathRegex(path) ?? /(?!)/) : undefined;
+        bucket.push({
+          path, pathType, backend, ingress: objectKey(ing), order,
+          ...(regex ? { regex } : {}),
+          ...(options.rewriteTarget !== undefined ? { rewriteTarget: options.rewriteTarget } : {}),
+          ...(options.backendProtocol !== 'HTTP' ? { backendProtocol: options.backendProtocol } : {}),
+        });
       }
     }
   }

@@ -39,6 +39,17 @@ export interface ProxyServicePort {
   readonly externalIPs: readonly string[];
   /** `status.loadBalancer.ingress[].ip`: served like externalIPs. */
   readonly loadBalancerIPs: readonly string[];
+  /**
+   * `spec.loadBalancerSourceRanges` (or the older `service.beta.kubernetes.io/load-balancer-source-ranges`
+   * annotation), IPv4 CIDRs normalised to their network address: when non-empty, only these clients reach the
+   * load-balancer IPs (not the cluster IP, NodePort or external IPs, as upstream). Absent or empty: everyone.
+   */
+  readonly loadBalancerSourceRanges?: readonly string[];
+  /**
+   * `spec.healthCheckNodePort` (LoadBalancer with externalTrafficPolicy Local): the node answers HTTP there with
+   * its count of local endpoints, for load balancers to skip nodes without any (the same on every port of a Service).
+   */
+  readonly healthCheckNodePort?: number;
   /** `sessionAffinity: ClientIP`: the same client goes to the same endpoint for this long. */
   readonly sessionAffinitySeconds?: number;
   /** `externalTrafficPolicy: Local`: NodePort/LB/external traffic only to local endpoints, client IP kept. */

@@ -4,6 +4,9 @@
  * resync), each of which builds the whole ProxySnapshot from the caches and hands it to the Proxier. A failed sync
  * is retried with back-off; the Proxier rebuilds from the snapshot, so nothing partial is trusted.
  *
+ * After each successful sync the snapshot also goes to the ServiceHealthServer (health check node ports), and a
+ * failed sync marks every health check unhealthy until the next success, as kube-proxy's healthz does.
+ *
  * Nothing is programmed before both informers have synced: a snapshot from half-filled caches would briefly
  * remove Services that still exist.
  */
@@ -11,6 +14,7 @@ import { RealClock, type Clock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import type { SharedInformer } from '../client/informer/shared-informer.js';
 import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
+import type { ServiceHealthServer } from './healthcheck/service-health-server.js';
 import type { Proxier } from './proxier.js';
 import type { ProxySnapshot } from './proxy-state.js';
 import { SnapshotBuilder, type EndpointSliceObject, type ServiceObject } from './snapshot-builder.js';
@@ -21,6 +25,8 @@ export interface ServiceProxyConfig {
   /** Informers for the node (Services and EndpointSlices of every namespace are taken from it). */
   readonly informers: SharedInformerFactory;
   readonly proxier: Proxier;
+  /** Serves the health check ports of LoadBalancer Services with externalTrafficPolicy Local; fed after each sync. */
+  readonly healthChecks?: ServiceHealthServer;
   readonly nodeName: string;
   readonly nodeIPs: readonly string[];
   readonly clusterCidr: string;
@@ -57,6 +63,7 @@ export class ServiceProxy {
       minIntervalMs: config.minSyncPeriodMs ?? 100,
       periodicIntervalMs: config.syncPeriodMs ?? 30_000,
       onError: (err) => {
+        config.healthChecks?.setProxyHealthy(false);
         const message = err instanceof Error ? err.message : String(err);
         // One warning per distinct failure: a proxier failing every retry should not flood the log.
         if (message !== this.#lastError) config.log.warn('Service proxy sync failed; retrying', { mode: config.proxier.mode, error: message });
@@ -100,6 +107,8 @@ export class ServiceProxy {
     const started = clock.now();
     const snapshot = this.snapshot();
     await this.#c.proxier.sync(snapshot);
+    // After the rules: a health check says 200 only for endpoints the node already forwards to.
+    await this.#c.healthChecks?.sync(snapshot);
     if (this.#lastError) this.#c.log.info('Service proxy sync recovered', { mode: this.#c.proxier.mode });
     this.#lastError = '';
     this.lastSync = { at: clock.now(), durationMs: clock.now() - started, servicePorts: snapshot.servicePorts.length };

@@ -14,6 +14,7 @@
  */
 import type { KubeObject } from '../api/meta/types.js';
 import type { ProxyEndpoint, ProxyProtocol, ProxyServicePort, ProxySnapshot } from './proxy-state.js';
+import { sourceRangesOf } from './source-ranges.js';
 
 /** The label that ties an EndpointSlice to its Service. */
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -31,6 +32,8 @@ export interface ServiceObject extends KubeObject {
     sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
     externalTrafficPolicy?: string;
     internalTrafficPolicy?: string;
+    loadBalancerSourceRanges?: string[];
+    healthCheckNodePort?: number;
   };
   status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
 }
@@ -140,7 +143,10 @@ function servicePortsOf(svc: ServiceObject, slices: readonly EndpointSliceObject
   const name = svc.metadata?.name ?? '';
   const nodePortType = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
   const affinity = spec.sessionAffinity === 'ClientIP' ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS) : undefined;
-  const loadBalancerIPs = spec.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(isIPv4) : [];
+  const loadBalancer = spec.type === 'LoadBalancer';
+  const loadBalancerIPs = loadBalancer ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(isIPv4) : [];
+  const sourceRanges = loadBalancer ? sourceRangesOf(spec.loadBalancerSourceRanges, svc.metadata?.annotations) : [];
+  const healthCheckNodePort = loadBalancer && spec.externalTrafficPolicy === 'Local' && typeof spec.healthCheckNodePort === 'number' && spec.healthCheckNodePort > 0 ? spec.healthCheckNodePort : undefined;
   for (const port of spec.ports ?? []) {
     const protocol = protocolOf(port.protocol);
     if (!protocol || typeof port.port !== 'number') continue;
@@ -156,6 +162,8 @@ function servicePortsOf(svc: ServiceObject, slices: readonly EndpointSliceObject
       ...(nodePortType && port.nodePort ? { nodePort: port.nodePort } : {}),
       externalIPs: (spec.externalIPs ?? []).filter(isIPv4),
       loadBalancerIPs,
+      ...(sourceRanges.length > 0 ? { loadBalancerSourceRanges: sourceRanges } : {}),
+      ...(healthCheckNodePort !== undefined ? { healthCheckNodePort } : {}),
       ...(affinity !== undefined ? { sessionAffinitySeconds: affinity } : {}),
       externalTrafficPolicyLocal: spec.externalTrafficPolicy === 'Local' && (nodePortType || (spec.externalIPs?.length ?? 0) > 0),
       internalTrafficPolicyLocal: spec.internalTrafficPolicy === 'Local',

@@ -281,7 +281,7 @@ export class TestCluster {
     const policy = readPolicyTableRecord(join(this.dataDir, 'agent', 'network-policy'));
     if (policy) await deleteNftTable(policy.table).catch(() => undefined);
     const proxy = readProxyRecord(join(this.dataDir, 'agent', 'proxy'));
-    if (proxy) await (proxy.mode === 'nftables' ? new NftablesProxier({ table: proxy.table }) : new IptablesProxier({ nodeName: proxy.nodeName })).cleanup().catch(() => undefined);
+    if (proxy) await (proxy.mode === 'nftables' ? new NftablesProxier({ table: proxy.table }) : new IptablesProxier({ nodeName: proxy.nodeName, restoreRouteLocalnet: proxy.routeLocalnetSet === true })).cleanup().catch(() => undefined);
     if (this.#ownDataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

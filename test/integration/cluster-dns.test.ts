@@ -45,7 +45,7 @@ void describe('cluster DNS without a node', () => {
   const ns = ['-n', 'default'];
 
   before(async () => {
-    c = await TestCluster.start({ args: ['--simulated-nodes', '1'] });
+    c = await TestCluster.start({ args: ['--simulated-nodes', '1', '--cluster-dns-metrics-port', '0'] });
     const ep = await dnsEndpoint(c);
     port = ep.port;
     assert.equal(ep.address, HOST);
@@ -64,6 +64,13 @@ void describe('cluster DNS without a node', () => {
     assert.deepEqual(addresses(r), ['10.43.0.10']);
     const ptr = await query(HOST, port, '10.0.43.10.in-addr.arpa', 'PTR');
     assert.equal((ptr.answers?.[0] as packet.StringAnswer | undefined)?.data, 'kube-dns.kube-system.svc.cluster.local');
+    // DNS metrics: in the server's /metrics, and on the metrics port the kube-dns slice names (CoreDNS's 9153).
+    assert.match(await c.kubectlOk(['get', '--raw', '/metrics']), /^coredns_dns_requests_total\{[^}]*type="A"\} [1-9]/m);
+    const metricsPort = (await dnsEndpoint(c)).slice.ports?.find((p) => p.name === 'metrics')?.port;
+    assert.ok(metricsPort, 'the kube-dns slice carries the metrics port');
+    const text = await (await fetch(`http://${HOST}:${metricsPort}/metrics`)).text();
+    assert.match(text, /^coredns_dns_responses_total\{[^}]*rcode="NOERROR",plugin="kubernetes"\} [1-9]/m);
+    assert.match(text, /^coredns_dns_request_duration_seconds_bucket\{[^}]*type="PTR"[^}]*\} [1-9]/m);
   });
 
   it('answers a ClusterIP Service with A, SRV and PTR over UDP and TCP, and forgets it when deleted', async () => {

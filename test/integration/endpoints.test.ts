@@ -92,4 +92,16 @@ describe('Endpoints and EndpointSlice controllers', () => {
     assert.match(wire.stderr, /Response Status: 422 Unprocessable Entity/);
     await c.kubectlOk(['delete', 'service', 'np-a', ...ns]);
   });
+
+  it('allocates a healthCheckNodePort for LoadBalancer + Local and refuses bad loadBalancerSourceRanges (kubectl)', async () => {
+    const svc = (name: string, spec: object): string => JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }], ...spec } });
+    await c.kubectlOk(['create', '-f', '-', ...ns], { input: svc('lb-local', { externalTrafficPolicy: 'Local', loadBalancerSourceRanges: ['192.0.2.0/24'] }) });
+    const hc = Number(await c.kubectlOk(['get', 'service', 'lb-local', '-o', 'jsonpath={.spec.healthCheckNodePort}', ...ns]));
+    assert.ok(hc >= 30000 && hc <= 32767, `healthCheckNodePort ${hc}`);
+    const bad = await c.kubectl(['create', '-f', '-', ...ns], { input: svc('lb-bad', { loadBalancerSourceRanges: ['10.0.0.0'] }) });
+    assert.match(bad.stderr, /The Service "lb-bad" is invalid: spec\.LoadBalancerSourceRanges\[0\]: Invalid value: "10\.0\.0\.0": must be a valid CIDR value/);
+    await c.kubectlOk(['patch', 'service', 'lb-local', '-p', '{"spec":{"externalTrafficPolicy":"Cluster"}}', ...ns]);
+    assert.equal(await c.kubectlOk(['get', 'service', 'lb-local', '-o', 'jsonpath={.spec.healthCheckNodePort}', ...ns]), '');
+    await c.kubectlOk(['delete', 'service', 'lb-local', ...ns]);
+  });
 });

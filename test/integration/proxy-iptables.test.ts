@@ -50,7 +50,7 @@ function connectMany(host: string, port: number, n: number): string[] {
         out.push(await new Promise((res) => {
           const s = net.connect(${port}, '${host}');
           let d = '';
-          s.setTimeout(3000, () => { s.destroy(); res('timeout'); });
+          s.setTimeout(${n === 1 ? 1500 : 3000}, () => { s.destroy(); res('timeout'); });
           s.on('data', (b) => (d += b));
           s.on('end', () => res(d));
           s.on('error', (e) => res(e.code));
@@ -104,6 +104,11 @@ void describe('IptablesProxier in a network namespace', { skip }, () => {
     assert.deepEqual(new Set(seen), new Set([EP_A, EP_B]), `both endpoints answer (got ${seen.join(',')})`);
     const viaNodePort = connectMany(NODE_IP, 30080, 6);
     assert.ok(viaNodePort.every((s) => s === EP_A || s === EP_B), `NodePort reaches the endpoints (got ${viaNodePort.join(',')})`);
+    // NodePorts answer on 127.0.0.1 too (route_localnet, as upstream's localhost NodePorts).
+    const viaLocalhost = connectMany('127.0.0.1', 30080, 4);
+    assert.ok(viaLocalhost.every((s) => s === EP_A || s === EP_B), `NodePort on 127.0.0.1 reaches the endpoints (got ${viaLocalhost.join(',')})`);
+    assert.equal(inNs('sysctl', '-n', 'net.ipv4.conf.all.route_localnet').trim(), '1');
+
 
     // Unchanged snapshot: no restore, same rules.
     const before = inNs('iptables-save', '-t', 'nat').replace(/^#.*$/gm, '');
@@ -123,6 +128,14 @@ void describe('IptablesProxier in a network namespace', { skip }, () => {
     // Session affinity: one client goes to one endpoint.
     await proxier.sync(snapshot([ep(EP_A), ep(EP_B)], { sessionAffinitySeconds: 60 }));
     assert.equal(new Set(connectMany(CLUSTER_IP, 80, 12)).size, 1);
+
+    // loadBalancerSourceRanges: the LB address (the node's) admits only clients in the ranges; the node itself is
+    // 10.99.0.1 here. The cluster IP is not filtered.
+    await proxier.sync(snapshot([ep(EP_A)], { loadBalancerIPs: [NODE_IP], loadBalancerSourceRanges: ['10.99.0.0/28'] }));
+    assert.deepEqual(connectMany(NODE_IP, 80, 2), [EP_A, EP_A]);
+    await proxier.sync(snapshot([ep(EP_A)], { loadBalancerIPs: [NODE_IP], loadBalancerSourceRanges: ['192.0.2.0/24'] }));
+    assert.deepEqual(connectMany(NODE_IP, 80, 1), ['timeout'], 'a client outside the ranges is dropped');
+    assert.deepEqual(connectMany(CLUSTER_IP, 80, 1), [EP_A]);
   });
 
   void it('moves a UDP client to the remaining endpoint at once when its endpoint leaves (conntrack entries deleted)', { skip: !commandExists('conntrack') && 'needs conntrack' }, async () => {

@@ -84,5 +84,21 @@ void describe('userspace service proxy on a process-runtime node', { skip }, () 
       }
       return got.length === 9 && !got.includes('web-a');
     }, 30_000);
+
+    // externalTrafficPolicy Local on a LoadBalancer (of a class nobody implements: no LB address to listen on):
+    // the API server allocates healthCheckNodePort and the node's proxy answers there as kube-proxy does.
+    await c.kubectlOk(['patch', 'service', 'web', '-p', JSON.stringify({ spec: { type: 'LoadBalancer', loadBalancerClass: 'example.com/none', externalTrafficPolicy: 'Local' } })]);
+    const hc = Number(await c.kubectlOk(['get', 'service', 'web', '-o', 'jsonpath={.spec.healthCheckNodePort}']));
+    assert.ok(hc >= 30000, `healthCheckNodePort ${hc}`);
+    const health = async (): Promise<{ status: number; body: string } | undefined> => {
+      const r = await fetch(`http://127.0.0.1:${hc}/healthz`).catch(() => undefined);
+      return r ? { status: r.status, body: await r.text() } : undefined;
+    };
+    let last: { status: number; body: string } | undefined;
+    await eventually(async () => (last = await health())?.status === 200, 30_000).catch(() => assert.fail(`health check: ${JSON.stringify(last)}`));
+    assert.deepEqual(JSON.parse(last?.body ?? '{}'), { service: { namespace: 'default', name: 'web' }, localEndpoints: 1, serviceProxyHealthy: true }, 'process pods share the node address: one');
+    await c.kubectlOk(['patch', 'service', 'web', '-p', JSON.stringify({ spec: { selector: { app: 'nothing' } } })]);
+    await eventually(async () => (last = await health())?.status === 503, 30_000).catch(() => assert.fail(`health check: ${JSON.stringify(last)}`));
+    assert.equal((JSON.parse(last?.body ?? '{}') as { localEndpoints?: number }).localEndpoints, 0);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Service and Endpoints validation: service type, ports (required unless headless or ExternalName, names unique
  * and required when there are several, port/nodePort ranges, protocols, targetPort), clusterIP format and its
- * immutability on update, session affinity and traffic policies.
+ * immutability on update, session affinity and traffic policies, load-balancer source ranges and the health check
+ * node port.
  */
 import type { KubeObject } from '../meta/types.js';
 import { fieldErrors, type FieldError } from './field-error.js';
@@ -97,6 +98,14 @@ export function validateService(svc: KubeObject): FieldError[] {
   if (str(spec['loadBalancerClass']) !== undefined && type !== 'LoadBalancer') {
     errs.push(fieldErrors.forbidden('spec.loadBalancerClass', "may only be used when `type` is 'LoadBalancer'"));
   }
+  errs.push(...validateLoadBalancerSourceRanges(svc, type));
+  // healthCheckNodePort: the API server allocates it for LoadBalancer + Local (its hook runs after validation, so
+  // upstream's "Required" cannot fire here); anywhere else it is refused, as upstream.
+  const hc = num(spec['healthCheckNodePort']);
+  if (hc !== undefined && hc !== 0) {
+    if (type !== 'LoadBalancer' || etp !== 'Local') errs.push(fieldErrors.invalid('spec.healthCheckNodePort', hc, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
+    else for (const m of isValidPortNum(hc)) errs.push(fieldErrors.invalid('spec.healthCheckNodePort', hc, m));
+  }
   const itp = str(spec['internalTrafficPolicy']);
   if (itp && !TRAFFIC_POLICIES.includes(itp)) errs.push(fieldErrors.notSupported('spec.internalTrafficPolicy', itp, TRAFFIC_POLICIES));
   const ifp = str(spec['ipFamilyPolicy']);
@@ -105,6 +114,44 @@ export function validateService(svc: KubeObject): FieldError[] {
     for (const m of isValidIP(ip)) errs.push(fieldErrors.invalid(`spec.externalIPs[${i}]`, ip, m));
   });
   if (type !== 'ExternalName') errs.push(...validateLabels(spec['selector'], 'spec.selector'));
+  return errs;
+}
+
+/** The annotation that carried source ranges before the field existed (still honoured when the field is empty). */
+const SOURCE_RANGES_ANNOTATION = 'service.beta.kubernetes.io/load-balancer-source-ranges';
+const CIDR_MESSAGE = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
+
+/** isCIDR: an IPv4 or IPv6 address, a slash and a prefix length that fits it (host bits may be set, as Go's parser allows). */
+function isCIDR(s: string): boolean {
+  const slash = s.indexOf('/');
+  if (slash < 0) return false;
+  const ip = s.slice(0, slash);
+  const bits = s.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(bits) || isValidIP(ip).length > 0) return false;
+  return Number(bits) <= (ip.includes(':') ? 128 : 32);
+}
+
+/**
+ * validateLoadBalancerSourceRanges: only LoadBalancer Services may restrict their clients, and every entry (of the
+ * field, or else of the annotation's comma-separated list) must be a CIDR; entries may be space-padded. Field paths
+ * and messages are upstream's (including its capitalised `spec.LoadBalancerSourceRanges[i]`).
+ */
+function validateLoadBalancerSourceRanges(svc: KubeObject, type: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const ranges = strings(obj(svc['spec'])['loadBalancerSourceRanges']);
+  const annotation = svc.metadata?.annotations?.[SOURCE_RANGES_ANNOTATION];
+  if ((ranges.length > 0 || (annotation ?? '').trim() !== '') && type !== 'LoadBalancer') {
+    errs.push(fieldErrors.forbidden('spec.loadBalancerSourceRanges', "may only be used when `type` is 'LoadBalancer'"));
+  }
+  if (ranges.length > 0) {
+    ranges.forEach((r, i) => {
+      if (!isCIDR(r.trim())) errs.push(fieldErrors.invalid(`spec.LoadBalancerSourceRanges[${i}]`, r.trim(), CIDR_MESSAGE));
+    });
+  } else if (annotation !== undefined && annotation.trim() !== '') {
+    for (const r of annotation.trim().split(',')) {
+      if (!isCIDR(r.trim())) errs.push(fieldErrors.invalid(`metadata.annotations[${SOURCE_RANGES_ANNOTATION}]`, r.trim(), CIDR_MESSAGE));
+    }
+  }
   return errs;
 }
 

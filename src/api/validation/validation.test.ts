@@ -144,6 +144,20 @@ describe('service validation', () => {
     assert.deepEqual(msgs(validateService(svc({ clusterIP: 'abc', ports: [{ port: 80, protocol: 'TCP' }] }))), ['spec.clusterIPs[0]: Invalid value: "abc": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']);
     assert.deepEqual(msgs(validateService({ spec: { type: 'ExternalName', externalName: 'example.com.', sessionAffinity: 'None' } })), []);
   });
+  it('load-balancer source ranges and the health check node port', () => {
+    const lb = (extra: Record<string, unknown>): KubeObject => svc({ type: 'LoadBalancer', externalTrafficPolicy: 'Cluster', ports: [{ port: 80, protocol: 'TCP' }], ...extra });
+    assert.deepEqual(msgs(validateService(lb({ loadBalancerSourceRanges: [' 10.0.0.0/8', '2001:db8::/64', '192.0.2.1/24'] }))), []);
+    assert.deepEqual(msgs(validateService(lb({ loadBalancerSourceRanges: ['10.0.0.0', '10.0.0.0/33'] }))), [
+      'spec.LoadBalancerSourceRanges[0]: Invalid value: "10.0.0.0": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)',
+      'spec.LoadBalancerSourceRanges[1]: Invalid value: "10.0.0.0/33": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)',
+    ]);
+    assert.deepEqual(msgs(validateService(svc({ ports: [{ port: 80, protocol: 'TCP' }], loadBalancerSourceRanges: ['10.0.0.0/8'] }))), ["spec.loadBalancerSourceRanges: Forbidden: may only be used when `type` is 'LoadBalancer'"]);
+    const annotated = { ...lb({}), metadata: { annotations: { 'service.beta.kubernetes.io/load-balancer-source-ranges': '10.0.0.0/8, nope' } } };
+    assert.deepEqual(msgs(validateService(annotated)), ['metadata.annotations[service.beta.kubernetes.io/load-balancer-source-ranges]: Invalid value: "nope": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)']);
+    assert.deepEqual(msgs(validateService(lb({ externalTrafficPolicy: 'Local', healthCheckNodePort: 31000 }))), []);
+    assert.deepEqual(msgs(validateService(lb({ healthCheckNodePort: 31000 }))), ["spec.healthCheckNodePort: Invalid value: 31000: may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"]);
+    assert.deepEqual(msgs(validateService(lb({ externalTrafficPolicy: 'Local', healthCheckNodePort: 70000 }))), ['spec.healthCheckNodePort: Invalid value: 70000: must be between 1 and 65535, inclusive']);
+  });
 });
 
 describe('config validation', () => {

@@ -7,6 +7,8 @@
  *  - ExternalName: neither.
  *  - LoadBalancer with `allocateLoadBalancerNodePorts: false`: node ports only where requested (or already held),
  *    none allocated automatically — for load balancers that send traffic straight to endpoints.
+ *  - LoadBalancer with `externalTrafficPolicy: Local`: a `healthCheckNodePort` from the same range unless requested
+ *    (then it must be in range and free), as upstream; it goes back to the pool when the Service stops needing it.
  * Updates keep the IP and node ports already allocated when the new object leaves them out (as upstream does for
  * `kubectl apply`), allocate what a type change needs, and release what it no longer uses.
  */
@@ -29,6 +31,8 @@ interface ServiceSpec {
   clusterIP?: string;
   clusterIPs?: string[];
   ports?: ServicePort[];
+  externalTrafficPolicy?: string;
+  healthCheckNodePort?: number;
   [field: string]: unknown;
 }
 
@@ -53,6 +57,19 @@ function needsIp(spec: ServiceSpec): boolean {
 function needsNodePorts(spec: ServiceSpec): boolean {
   const t = typeOf(spec);
   return t === 'NodePort' || t === 'LoadBalancer';
+}
+
+/** needsHealthCheck: upstream's NeedsHealthCheck — a LoadBalancer whose external traffic stays on its node. */
+function needsHealthCheck(spec: ServiceSpec): boolean {
+  return typeOf(spec) === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local';
+}
+
+/** nodePortsHeld: the node ports a stored Service holds, its health check port included. */
+function nodePortsHeld(spec: ServiceSpec): number[] {
+  const out: number[] = [];
+  for (const p of spec.ports ?? []) if (typeof p.nodePort === 'number') out.push(p.nodePort);
+  if (typeof spec.healthCheckNodePort === 'number' && spec.healthCheckNodePort > 0) out.push(spec.healthCheckNodePort);
+  return out;
 }
 
 function portKey(p: ServicePort): string {
@@ -84,10 +101,10 @@ export class ServiceAllocation {
           }
         }
       }
-      for (const p of spec.ports ?? []) {
-        if (typeof p.nodePort === 'number' && !this.ports.has(p.nodePort)) {
+      for (const port of nodePortsHeld(spec)) {
+        if (!this.ports.has(port)) {
           try {
-            this.ports.allocateSpecific(p.nodePort);
+            this.ports.allocateSpecific(port);
           } catch {
             // Out of today's range: see above.
           }
@@ -113,10 +130,10 @@ export class ServiceAllocation {
         // Outside this server's range: not tracked (see rebuild).
       }
     }
-    for (const p of spec.ports ?? []) {
-      if (typeof p.nodePort !== 'number' || this.ports.has(p.nodePort)) continue;
+    for (const port of nodePortsHeld(spec)) {
+      if (this.ports.has(port)) continue;
       try {
-        this.ports.allocateSpecific(p.nodePort);
+        this.ports.allocateSpecific(port);
       } catch {
         // Out of range: see rebuild.
       }
@@ -134,7 +151,7 @@ export class ServiceAllocation {
 
   #releaseAll(spec: ServiceSpec): void {
     for (const ip of spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])) if (ip !== 'None') this.ips.release(ip);
-    for (const p of spec.ports ?? []) if (typeof p.nodePort === 'number') this.ports.release(p.nodePort);
+    for (const port of nodePortsHeld(spec)) this.ports.release(port);
   }
 
   #allocate(svc: KubeObject, old: KubeObject | undefined): Undo {
@@ -220,10 +237,35 @@ export class ServiceAllocation {
         for (const p of ports) delete p.nodePort;
       }
 
+      // Health check node port (LoadBalancer + Local).
+      const oldHealth = oldSpec && needsHealthCheck(oldSpec) && typeof oldSpec.healthCheckNodePort === 'number' && oldSpec.healthCheckNodePort > 0 ? oldSpec.healthCheckNodePort : undefined;
+      let keptHealth = false;
+      if (needsHealthCheck(spec)) {
+        const asked = spec.healthCheckNodePort;
+        if (asked === undefined || asked === 0) {
+          const port = this.ports.allocate();
+          taken.ports.push(port);
+          spec.healthCheckNodePort = port;
+        } else if (asked === oldHealth) {
+          keptHealth = true;
+        } else {
+          try {
+            this.ports.allocateSpecific(asked);
+          } catch (err) {
+            if (!(err instanceof PortAllocationError)) throw err;
+            throw invalid('Service', '', name, [
+              { reason: 'FieldValueInvalid', field: 'spec.healthCheckNodePort', message: `Invalid value: ${asked}: failed to allocate requested HealthCheck NodePort ${asked}: ${err.message}` },
+            ]);
+          }
+          taken.ports.push(asked);
+        }
+      }
+
       // What the old object held and the new one no longer uses goes back to the pools.
       if (oldSpec) {
         if (oldIp && oldIp !== spec.clusterIP) this.ips.release(oldIp);
         for (const port of oldPorts.values()) if (!kept.has(port)) this.ports.release(port);
+        if (oldHealth !== undefined && !keptHealth) this.ports.release(oldHealth);
       }
     } catch (err) {
       undo();

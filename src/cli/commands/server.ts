@@ -74,6 +74,7 @@ export interface ServerFlags {
   clusterCidr: string;
   clusterDns?: string;
   clusterDnsPort: number;
+  clusterDnsMetricsPort?: number;
   clusterDomain: string;
   disableAgent: boolean;
   kubeconfigMerge: boolean;
@@ -157,6 +158,7 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     clusterCidr: f.clusterCidr,
     ...(f.clusterDns ? { clusterDns: f.clusterDns } : {}),
     clusterDnsPort: f.clusterDnsPort,
+    ...(f.clusterDnsMetricsPort !== undefined ? { clusterDnsMetricsPort: f.clusterDnsMetricsPort } : {}),
     clusterDomain: f.clusterDomain,
     disableAgent: f.disableAgent,
     staticTokens: f.token ? [{ token: f.token, user: 'admin', groups: ['system:masters'] }] : undefined,
@@ -239,6 +241,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--cluster-cidr <cidr>', 'IP range for pod IPs', '10.42.0.0/16')
     .option('--cluster-dns <ip>', 'IP of the kube-dns Service and nameserver of pods (default: the 10th address of --service-cidr, e.g. 10.43.0.10)', parseIPv4)
     .option('--cluster-dns-port <port>', 'port the cluster DNS server listens on at the node address, UDP and TCP (0 = any free port)', parsePort, 53)
+    .option('--cluster-dns-metrics-port <port>', "also serve the cluster DNS server's Prometheus metrics on this port of the node address, as CoreDNS's :9153 (0 = any free port; default: only in the server's /metrics)", parsePort)
     .option('--cluster-domain <domain>', 'the cluster\'s DNS domain', parseDomain, 'cluster.local')
     .option('--disable-agent', 'run the control plane only, without the node agent', false)
     .option('--no-kubeconfig-merge', 'do not merge the cluster into ~/.kube/config')

@@ -11,7 +11,14 @@
  * (stale-udp-flows.ts), so UDP clients move to the remaining endpoints at once; without the `conntrack` tool this is
  * skipped with a warning.
  *
- * Not done (yet): loadBalancerSourceRanges, IPv6 (ip6tables) — IPv6 service ports are skipped.
+ * NodePorts answer on 127.0.0.1 as well (`localhostNodePorts`, on by default as upstream's
+ * `--iptables-localhost-nodeports`): the first sync sets `net.ipv4.conf.all.route_localnet=1` in the proxier's
+ * network namespace (without it the kernel drops DNATed packets that still carry a 127.0.0.1 source), and the
+ * rules drop new non-DNATed connections to 127.0.0.0/8 from other sources, which the sysctl would let in. Only a
+ * proxier that found the sysctl off turns it on, and its cleanup() turns it off again (`onRouteLocalnetSet` lets boot
+ * record that for a later `tkube down`, which passes `restoreRouteLocalnet`).
+ *
+ * Not done (yet): IPv6 (ip6tables) — IPv6 service ports are skipped.
  */
 import { execFile } from 'node:child_process';
 import type { Logger } from '../../base/log/logger.js';
@@ -34,6 +41,12 @@ export interface IptablesProxierConfig {
   readonly masqueradeMark?: string;
   /** A named network namespace to program instead of the caller's. */
   readonly netns?: string;
+  /** NodePorts on 127.0.0.1 (sets route_localnet; see the file comment). @default true */
+  readonly localhostNodePorts?: boolean;
+  /** Called once when this proxier turned route_localnet on (it was off), so boot can record it for `tkube down`. */
+  readonly onRouteLocalnetSet?: () => void;
+  /** cleanup() turns route_localnet off again (a previous run of this node turned it on). @default false */
+  readonly restoreRouteLocalnet?: boolean;
   /** @default execFile */
   readonly run?: CommandRunner;
   readonly log?: Logger;
@@ -64,14 +77,21 @@ export class IptablesProxier implements Proxier {
   /** The last snapshot applied, to find UDP endpoints that left. */
   #last: ProxySnapshot | undefined;
   #conntrackMissingLogged = false;
+  /** route_localnet has been set (or failed once: logged, not retried). */
+  #routeLocalnetDone = false;
+  /** This proxier turned route_localnet on (it was off): cleanup() turns it off again. */
+  #routeLocalnetChanged = false;
+  readonly #onRouteLocalnetSet: (() => void) | undefined;
 
   constructor(config: IptablesProxierConfig) {
     const prefix = config.chainPrefix ?? chainPrefixFor(config.nodeName);
     if (!/^[A-Za-z][A-Za-z0-9]{0,8}$/.test(prefix)) throw new Error(`Cannot use iptables chain prefix "${prefix}": it must be 1-9 letters or digits, starting with a letter`);
-    this.#o = { prefix, masqueradeMark: config.masqueradeMark ?? '0x4000' };
+    this.#o = { prefix, masqueradeMark: config.masqueradeMark ?? '0x4000', localhostNodePorts: config.localhostNodePorts ?? true };
     this.#netns = config.netns;
     this.#run = config.run ?? runCommand;
     this.#log = config.log ?? newLogger('iptables-proxier');
+    this.#onRouteLocalnetSet = config.onRouteLocalnetSet;
+    this.#routeLocalnetChanged = config.restoreRouteLocalnet === true;
   }
 
   /** The chain prefix every chain of this proxier starts with. */
@@ -85,6 +105,7 @@ export class IptablesProxier implements Proxier {
   }
 
   async sync(snapshot: ProxySnapshot): Promise<void> {
+    if (this.#o.localhostNodePorts === true && !this.#routeLocalnetDone && snapshot.servicePorts.some((sp) => sp.nodePort !== undefined)) await this.#setRouteLocalnet();
     const existing = await this.#state();
     const input = renderRestore(snapshot, this.#o, existing);
     // The same input as last time with the same chains present means nothing changed (no stale chains, jumps in
@@ -98,6 +119,22 @@ export class IptablesProxier implements Proxier {
     const stale = staleUdpFlowFilters(this.#last, snapshot);
     this.#last = snapshot;
     for (const args of stale) await this.#forgetFlows(args);
+  }
+
+  /**
+   * #setRouteLocalnet lets DNATed packets from 127.0.0.1 leave loopback (the sysctl is per network namespace). A
+   * failure is one warning: NodePorts still work on the node's other addresses.
+   */
+  async #setRouteLocalnet(): Promise<void> {
+    this.#routeLocalnetDone = true;
+    try {
+      if ((await this.#cmd('sysctl', ['-n', 'net.ipv4.conf.all.route_localnet'])).trim() === '1') return;
+      await this.#cmd('sysctl', ['-q', '-w', 'net.ipv4.conf.all.route_localnet=1']);
+      this.#routeLocalnetChanged = true;
+      this.#onRouteLocalnetSet?.();
+    } catch (err) {
+      this.#log.warn('Cannot set net.ipv4.conf.all.route_localnet: NodePorts do not answer on 127.0.0.1', { error: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   /** forgetFlows runs one `conntrack -D`; "no entry matched" (exit 1) is the common, quiet outcome. */
@@ -121,6 +158,12 @@ export class IptablesProxier implements Proxier {
     this.#applied = '';
     this.#last = undefined;
     if (input !== '') await this.#restore(input);
+    // Put the host back as found (the sysctl is the namespace's, not ours: only undo what we did).
+    if (this.#routeLocalnetChanged) {
+      this.#routeLocalnetChanged = false;
+      this.#routeLocalnetDone = false;
+      await this.#cmd('sysctl', ['-q', '-w', 'net.ipv4.conf.all.route_localnet=0']).catch((err: unknown) => this.#log.warn('Cannot turn net.ipv4.conf.all.route_localnet off again', { error: err instanceof Error ? err.message : String(err) }));
+    }
   }
 
   async #state(): Promise<IptablesState> {

@@ -97,6 +97,48 @@ void describe('iptables rules', () => {
     assert.match(ext[1] ?? '', /-j TKt-SVC-/);
   });
 
+  void it('lets only loadBalancerSourceRanges reach the LB IPs: FW chain to EXT per range, DROP in the filter table for the rest', () => {
+    const out = renderRestore(snap(port({ nodePort: 30080, externalIPs: ['1.2.3.4'], loadBalancerIPs: ['5.6.7.8'], loadBalancerSourceRanges: ['192.0.2.0/24', '10.1.0.0/16'] })), O, EMPTY_STATE);
+    const services = chainRules(out, 'TKt-SERVICES');
+    assert.ok(services.some((l) => l.includes('-d 5.6.7.8/32') && /-j TKt-FW-[0-9A-F]{12}$/.test(l)), 'LB IP → FW');
+    assert.ok(services.some((l) => l.includes('-d 1.2.3.4/32') && /-j TKt-EXT-/.test(l)), 'external IP not filtered');
+    const fw = chainRules(out, 'TKt-FW-');
+    assert.equal(fw.length, 2);
+    assert.match(fw[0] ?? '', /-s 192\.0\.2\.0\/24 -j TKt-EXT-/);
+    assert.match(fw[1] ?? '', /-s 10\.1\.0\.0\/16 -j TKt-EXT-/);
+    const drops = section(out, 'filter').filter((l) => l.endsWith('-j DROP'));
+    assert.equal(drops.length, 1);
+    assert.match(drops[0] ?? '', /-d 5\.6\.7\.8\/32 -p tcp -m tcp --dport 80 -j DROP$/);
+    assert.equal(chainRules(renderRestore(snap(port({ loadBalancerIPs: ['5.6.7.8'] })), O, EMPTY_STATE), 'TKt-FW-').length, 0, 'no ranges, no FW chain');
+  });
+
+  void it('serves NodePorts on 127.0.0.1 when asked: martian localnet connections dropped, route_localnet set once', async () => {
+    const out = renderRestore(snap(port({ nodePort: 30080 })), { ...O, localhostNodePorts: true }, EMPTY_STATE);
+    assert.ok(section(out, 'filter').includes('-A TKt-FILTER -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP'));
+    assert.ok(!renderRestore(snap(port({ nodePort: 30080 })), O, EMPTY_STATE).includes('localnet'));
+    const calls: string[] = [];
+    const run = (file: string, args: readonly string[]): Promise<string> => {
+      calls.push([file, ...args].join(' '));
+      return Promise.resolve('');
+    };
+    let recorded = 0;
+    const p = new IptablesProxier({ nodeName: 'n1', chainPrefix: 'TKt', run, onRouteLocalnetSet: () => recorded++ });
+    await p.sync(snap(port()));
+    assert.ok(!calls.some((c) => c.startsWith('sysctl')), 'no NodePort, no sysctl');
+    await p.sync(snap(port({ nodePort: 30080 })));
+    await p.sync(snap(port({ nodePort: 30081 })));
+    assert.deepEqual(calls.filter((c) => c.startsWith('sysctl')), ['sysctl -n net.ipv4.conf.all.route_localnet', 'sysctl -q -w net.ipv4.conf.all.route_localnet=1']);
+    assert.equal(recorded, 1);
+    await p.cleanup();
+    assert.equal(calls.filter((c) => c.startsWith('sysctl')).at(-1), 'sysctl -q -w net.ipv4.conf.all.route_localnet=0', 'turned off again: it was off');
+    // Found on: left alone, and not turned off by cleanup.
+    const onCalls: string[] = [];
+    const on = new IptablesProxier({ nodeName: 'n1', chainPrefix: 'TKt', run: (file, args) => (onCalls.push([file, ...args].join(' ')), Promise.resolve(file === 'sysctl' ? '1\n' : '')) });
+    await on.sync(snap(port({ nodePort: 30080 })));
+    await on.cleanup();
+    assert.deepEqual(onCalls.filter((c) => c.startsWith('sysctl')), ['sysctl -n net.ipv4.conf.all.route_localnet']);
+  });
+
   void it('keeps the client address and uses local endpoints only with externalTrafficPolicy Local', () => {
     const local = ep('10.244.0.5', { isLocal: true });
     const out = renderRestore(snap(port({ nodePort: 30080, externalTrafficPolicyLocal: true, endpoints: [local, ep('10.244.1.5')] })), O, EMPTY_STATE);

@@ -13,6 +13,8 @@
  *   <P>-EXT-<h>     external traffic (NodePort, external and LB IPs): Cluster policy → mark for masquerade, then
  *                   SVC; Local policy → pods and the node itself still use the cluster chain (masqueraded when from
  *                   the node), everyone else SVL with the client address kept
+ *   <P>-FW-<h>      loadBalancerSourceRanges: `-s <range>` → EXT for each range; the rest is not DNATed and is
+ *                   dropped by <P>-FILTER (`-d <lb ip> --dport <port> -j DROP`)
  *   <P>-SEP-<h>     one endpoint: hairpin traffic (from the endpoint itself) marked for masquerade, then DNAT
  *   <P>-MARK-MASQ   sets the masquerade mark; <P>-POSTROUTING masquerades marked packets (and clears the mark)
  * filter table (from INPUT, FORWARD and OUTPUT for new connections): <P>-FILTER rejects traffic to frontends that
@@ -42,6 +44,12 @@ export interface RenderOptions {
   readonly prefix: string;
   /** The masquerade mark bit, as a hex mask (upstream: 0x4000). */
   readonly masqueradeMark: string;
+  /**
+   * NodePorts answer on 127.0.0.1 too (upstream's `--iptables-localhost-nodeports`, default on). The proxier then
+   * sets `route_localnet`, and the rules drop new connections to 127.0.0.0/8 from other sources that were not
+   * DNATed (martians the sysctl would otherwise let in), as upstream does. @default false (render only)
+   */
+  readonly localhostNodePorts?: boolean;
 }
 
 /** EMPTY_STATE is a namespace with none of our chains. */
@@ -174,12 +182,24 @@ function renderRules(snapshot: ProxySnapshot, o: RenderOptions): { nat: TableRul
     // External frontends: NodePort, external IPs, load-balancer IPs, all through one EXT chain.
     const external = [...sp.externalIPs, ...sp.loadBalancerIPs].filter(isV4);
     if (external.length > 0 || sp.nodePort !== undefined) {
+      const ranges = sp.loadBalancerSourceRanges ?? [];
+      if (ranges.length > 0) {
+        for (const ip of sp.loadBalancerIPs.filter(isV4)) filter.add(`-A ${filt} -m comment --comment ${quote(`${sp.key} traffic not accepted by the load-balancer source ranges`)} -d ${hostCidr(ip)} ${match} --dport ${sp.port} -j DROP`);
+      }
       if (externalEps.length === 0) {
         for (const ip of external) filter.add(`-A ${filt} ${comment} -d ${hostCidr(ip)} ${match} --dport ${sp.port} -j REJECT`);
         if (sp.nodePort !== undefined) filter.add(`-A ${filt} ${comment} -m addrtype --dst-type LOCAL ${match} --dport ${sp.nodePort} -j REJECT`);
       } else {
         const ext = nat.chain(`${P}-EXT-${h}`);
-        for (const ip of external) nat.add(`-A ${services} ${comment} -d ${hostCidr(ip)} ${match} --dport ${sp.port} -j ${ext}`);
+        const ranges = sp.loadBalancerSourceRanges ?? [];
+        const lbIPs = new Set(ranges.length > 0 ? sp.loadBalancerIPs : []);
+        for (const ip of external) nat.add(`-A ${services} ${comment} -d ${hostCidr(ip)} ${match} --dport ${sp.port} -j ${lbIPs.has(ip) ? `${P}-FW-${h}` : ext}`);
+        if (lbIPs.size > 0) {
+          // loadBalancerSourceRanges: allowed clients go on to EXT (and are DNATed); the others fall out of the
+          // chain undNATed and meet the DROP below in the filter table, as upstream's firewall chain does.
+          const fw = nat.chain(`${P}-FW-${h}`);
+          for (const range of ranges) nat.add(`-A ${fw} ${comment} -s ${range} -j ${ext}`);
+        }
         if (sp.nodePort !== undefined) {
           anyNodePort = true;
           nat.add(`-A ${nodePorts} ${comment} ${match} --dport ${sp.nodePort} -j ${ext}`);
@@ -206,6 +226,7 @@ function renderRules(snapshot: ProxySnapshot, o: RenderOptions): { nat: TableRul
     for (const set of sets) renderEndpointChain(nat, set, sp, P);
   }
   if (anyNodePort) nat.add(`-A ${services} -m comment --comment "tkube service nodeports" -m addrtype --dst-type LOCAL -j ${nodePorts}`);
+  if (o.localhostNodePorts === true) filter.add(`-A ${filt} -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`);
   return { nat, filter };
 }
 

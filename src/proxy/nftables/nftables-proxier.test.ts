@@ -47,7 +47,7 @@ void describe('NftablesProxier with nft', { skip: missing() }, () => {
     const first = snap([sp(1, 3, { nodePort: 30001, sessionAffinitySeconds: 60 }), sp(2, 2, { externalIPs: ['198.51.100.1'] }), sp(3, 0, { nodePort: 30003 })]);
     await p.sync(first);
     assert.equal(p.lastSyncWasFull, true);
-    const second = snap([sp(1, 2, { nodePort: 30001, sessionAffinitySeconds: 60 }), sp(3, 1, { nodePort: 30003, externalTrafficPolicyLocal: true }), sp(4, 2, { loadBalancerIPs: ['203.0.113.4'], nodePort: 30004 })]);
+    const second = snap([sp(1, 2, { nodePort: 30001, sessionAffinitySeconds: 60 }), sp(3, 1, { nodePort: 30003, externalTrafficPolicyLocal: true }), sp(4, 2, { loadBalancerIPs: ['203.0.113.4'], nodePort: 30004, loadBalancerSourceRanges: ['192.0.2.0/24', '198.51.100.7/32'] })]);
     await p.sync(second);
     assert.equal(p.lastSyncWasFull, false);
     const incremental = list();
@@ -56,6 +56,8 @@ void describe('NftablesProxier with nft', { skip: missing() }, () => {
     assert.equal(fresh.lastSyncWasFull, true);
     assert.equal(list(), incremental);
     assert.match(incremental, /tcp \. 30004 : goto ext-/);
+    assert.match(incremental, /203\.0\.113\.4 \. tcp \. 80 : goto fw-/);
+    assert.match(incremental, /ip saddr != \{ 192\.0\.2\.0\/24, 198\.51\.100\.7 \} drop/);
     await p.cleanup();
     assert.doesNotMatch(execFileSync('ip', ['netns', 'exec', netns, 'nft', 'list', 'tables']).toString(), new RegExp(table));
     await p.cleanup(); // no-op when gone

@@ -72,6 +72,27 @@ void describe('nftables table', () => {
     assert.equal(t.chains.get(sve), 'meta l4proto tcp dnat to 10.42.0.3:8080', 'only the local endpoint');
   });
 
+  void it('drops clients outside loadBalancerSourceRanges before DNAT, for the load-balancer IPs only', () => {
+    const t = buildNftablesTable('t', snap([
+      sp('lb', '10.43.0.11', [ep('10.42.0.2')], { nodePort: 30090, loadBalancerIPs: ['203.0.113.9'], externalIPs: ['198.51.100.1'], loadBalancerSourceRanges: ['192.0.2.0/24', '10.1.0.0/16'] }),
+      sp('open', '10.43.0.12', [ep('10.42.0.3')], { loadBalancerIPs: ['203.0.113.9'], port: 81 }),
+    ]));
+    const fw = t.maps.get('firewall-ips');
+    assert.equal(fw?.size, 1, 'only the LB address of the Service with ranges');
+    const verdict = fw?.get('203.0.113.9 . tcp . 80') ?? '';
+    assert.match(verdict, /^goto fw-/);
+    assert.equal(t.chains.get(verdict.slice(5)), 'ip saddr != { 192.0.2.0/24, 10.1.0.0/16 } drop');
+    const text = renderTable(t);
+    assert.match(text, /chain filter-prerouting \{\n\t\ttype filter hook prerouting priority -110; policy accept;\n\t\tct state new jump firewall-check\n/);
+    assert.match(text, /chain filter-output \{\n\t\ttype filter hook output priority -110; policy accept;\n\t\tct state new jump firewall-check\n/);
+    assert.match(text, /chain firewall-check \{\n\t\tip daddr \. meta l4proto \. th dport vmap @firewall-ips\n/);
+    // Lifting the ranges removes the element and the chain in a diff.
+    const after = buildNftablesTable('t', snap([sp('lb', '10.43.0.11', [ep('10.42.0.2')], { nodePort: 30090, loadBalancerIPs: ['203.0.113.9'], externalIPs: ['198.51.100.1'] })]));
+    const diff = renderTableDiff(t, after) ?? assert.fail('diffable');
+    assert.match(diff, /^delete element ip t firewall-ips \{ 203\.0\.113\.9 \. tcp \. 80 \}$/m);
+    assert.match(diff, /^delete chain ip t fw-/m);
+  });
+
   void it('keeps ClientIP affinity in one timed set per endpoint', () => {
     const t = buildNftablesTable('t', snap([sp('sticky', '10.43.0.10', [ep('10.42.0.2'), ep('10.42.0.3')], { sessionAffinitySeconds: 600 })]));
     assert.deepEqual([...t.sets.values()], [600, 600]);

@@ -20,6 +20,9 @@
  *  - filter: new connections to a Service with no usable endpoints are rejected (TCP reset / ICMP port
  *    unreachable) from `no-endpoint-services` / `no-endpoint-nodeports`; external traffic to a Service that has
  *    endpoints but no local ones under externalTrafficPolicy Local is dropped.
+ *  - firewall: `loadBalancerSourceRanges` — new connections to a load-balancer IP and port listed in `firewall-ips`
+ *    go to that Service's `fw-…` chain, which drops clients outside the ranges. It runs in prerouting and output
+ *    before DNAT (priority -110), so it sees the load-balancer address, as upstream's `firewall-check`.
  */
 import { createHash } from 'node:crypto';
 import { clusterEndpoints, externalEndpoints, type ProxyEndpoint, type ProxyServicePort, type ProxySnapshot } from '../proxy-state.js';
@@ -32,6 +35,7 @@ const MAPS = {
   'service-nodeports': 'inet_proto . inet_service : verdict',
   'no-endpoint-services': 'ipv4_addr . inet_proto . inet_service : verdict',
   'no-endpoint-nodeports': 'inet_proto . inet_service : verdict',
+  'firewall-ips': 'ipv4_addr . inet_proto . inet_service : verdict',
 } as const;
 
 /** MapName is one of the table's verdict maps. */
@@ -153,6 +157,12 @@ function fragmentOf(sp: ProxyServicePort, cidr: string): Fragment {
     for (const ip of sp.clusterIPs) element('no-endpoint-services', `${ip} . ${proto} . ${sp.port}`, 'goto reject-chain');
   }
   const externalAddrs = [...sp.externalIPs, ...sp.loadBalancerIPs];
+  const ranges = sp.loadBalancerSourceRanges ?? [];
+  if (ranges.length > 0 && sp.loadBalancerIPs.length > 0) {
+    const fwChain = `fw-${suffix}`;
+    chains.set(fwChain, `ip saddr != { ${ranges.join(', ')} } drop`);
+    for (const ip of sp.loadBalancerIPs) element('firewall-ips', `${ip} . ${proto} . ${sp.port}`, `goto ${fwChain}`);
+  }
   if (externalAddrs.length === 0 && sp.nodePort === undefined) return fragment;
   const extChain = `ext-${suffix}`;
   if (external.length > 0) {
@@ -193,7 +203,9 @@ function staticChains(): string {
     // Filter chains run before DNAT (priority -110 < -100), so they see the Service address.
     chain('filter-input', ['type filter hook input priority -110; policy accept;', 'ct state new jump nodeport-endpoints-check', 'ct state new jump service-endpoints-check']),
     chain('filter-forward', ['type filter hook forward priority -110; policy accept;', 'ct state new jump service-endpoints-check']),
-    chain('filter-output', ['type filter hook output priority -110; policy accept;', 'ct state new jump service-endpoints-check', 'ct state new jump nodeport-endpoints-check']),
+    chain('filter-prerouting', ['type filter hook prerouting priority -110; policy accept;', 'ct state new jump firewall-check']),
+    chain('filter-output', ['type filter hook output priority -110; policy accept;', 'ct state new jump firewall-check', 'ct state new jump service-endpoints-check', 'ct state new jump nodeport-endpoints-check']),
+    chain('firewall-check', ['ip daddr . meta l4proto . th dport vmap @firewall-ips']),
     chain('service-endpoints-check', ['ip daddr . meta l4proto . th dport vmap @no-endpoint-services']),
     chain('nodeport-endpoints-check', ['fib daddr type local meta l4proto . th dport vmap @no-endpoint-nodeports']),
     chain('reject-chain', ['meta l4proto tcp reject with tcp reset', 'reject']),

@@ -24,6 +24,11 @@ export interface TcpFrontendConfig {
   /** The chooser of the frontend's service port; read on every connection, so swapped endpoints apply at once. */
   readonly chooser: EndpointChooser;
   readonly dialTimeoutMs: number;
+  /**
+   * Asked for each accepted connection (loadBalancerSourceRanges on load-balancer listeners): false closes it at
+   * once, before any endpoint is dialled. Read per connection, so a changed list applies to the next client.
+   */
+  readonly allowClient?: (ip: string) => boolean;
   readonly log: Logger;
 }
 
@@ -74,6 +79,10 @@ export class TcpFrontend {
     this.#track(client);
     client.on('error', () => client.destroy());
     const clientIP = client.remoteAddress ?? '';
+    if (this.#c.allowClient && !this.#c.allowClient(clientIP)) {
+      client.destroy();
+      return;
+    }
     const candidates = this.#c.chooser.candidates(clientIP);
     const tryNext = (i: number): void => {
       if (client.destroyed) return;

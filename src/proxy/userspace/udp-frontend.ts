@@ -18,6 +18,8 @@ export interface UdpFrontendConfig {
   readonly chooser: EndpointChooser;
   readonly idleTimeoutMs: number;
   readonly clock: Clock;
+  /** Asked before a client's session opens (loadBalancerSourceRanges): false drops its datagrams. */
+  readonly allowClient?: (ip: string) => boolean;
   readonly log: Logger;
 }
 
@@ -93,6 +95,7 @@ export class UdpFrontend {
     const key = `${rinfo.address}|${rinfo.port}`;
     let s = this.#sessions.get(key);
     if (!s) {
+      if (this.#c.allowClient && !this.#c.allowClient(rinfo.address)) return;
       s = this.#open(key, rinfo);
       if (!s) return;
     }

@@ -7,6 +7,7 @@ import { createServer as createHttpServer, get, type Server as HttpServer } from
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '../../base/clock/clock.js';
+import type { Logger } from '../../base/log/logger.js';
 import type { ProxyEndpoint, ProxyServicePort, ProxySnapshot } from '../proxy-state.js';
 import { EndpointChooser } from './endpoint-chooser.js';
 import { defaultAddressFor, UserspaceProxier } from './userspace-proxier.js';
@@ -221,6 +222,49 @@ void describe('UserspaceProxier', () => {
       await p.cleanup();
     }
     assert.deepEqual(p.listeners(), []);
+  });
+
+  void it('admits only loadBalancerSourceRanges clients on a local load-balancer address', async () => {
+    const port = await freePort();
+    const p = new UserspaceProxier({ nodePortAddresses: [] });
+    try {
+      await p.sync(snap(svc('lb', [ep(web[0]!)], { port, loadBalancerIPs: ['127.0.0.1'], loadBalancerSourceRanges: ['192.0.2.0/24'] })));
+      assert.ok(p.listeners().some((l) => l.kind === 'LoadBalancer' && l.port === port));
+      assert.notEqual(await fetchText(port), 'a', 'a client outside the ranges is cut');
+      const clusterPort = p.serviceAddress('default', 'lb', port, 'TCP')!.port;
+      assert.equal(await fetchText(clusterPort), 'a', 'the cluster IP is not filtered');
+      // The ranges change: the same listener admits the next client.
+      await p.sync(snap(svc('lb', [ep(web[0]!)], { port, loadBalancerIPs: ['127.0.0.1'], loadBalancerSourceRanges: ['127.0.0.0/8'] })));
+      assert.equal(await fetchText(port), 'a');
+    } finally {
+      await p.cleanup();
+    }
+  });
+
+  void it('lets the first of two nodes sharing an address serve a NodePort; the other logs once and takes over when free', async () => {
+    const nodePort = await freePort();
+    const warnings: string[] = [];
+    const infos: string[] = [];
+    const log: Logger = { debug: () => undefined, info: (m) => void infos.push(m), warn: (m) => void warnings.push(m), error: () => undefined, child: () => log };
+    const first = new UserspaceProxier({ nodePortAddresses: ['127.0.0.1'] });
+    const second = new UserspaceProxier({ nodePortAddresses: ['127.0.0.1'], log });
+    try {
+      await first.sync(snap(svc('web', [ep(web[0]!)], { nodePort })));
+      await second.sync(snap(svc('web', [ep(web[1]!)], { nodePort })));
+      await second.sync(snap(svc('web', [ep(web[1]!)], { nodePort })));
+      assert.deepEqual(second.unserved(), [{ servicePort: 'default/web:', kind: 'NodePort', host: '127.0.0.1', port: nodePort, protocol: 'TCP', reason: 'in use' }]);
+      assert.equal(warnings.filter((w) => w.includes('port in use')).length, 1, 'one line, not one per sync');
+      assert.ok(second.listeners().some((l) => l.kind === 'ClusterIP'), 'the rest of the Service is served');
+      assert.equal(await fetchText(nodePort), 'a');
+      await first.cleanup();
+      await second.sync(snap(svc('web', [ep(web[1]!)], { nodePort })));
+      assert.deepEqual(second.unserved(), []);
+      assert.equal(infos.filter((m) => m.includes('now serves')).length, 1);
+      assert.equal(await fetchText(nodePort), 'b');
+    } finally {
+      await first.cleanup();
+      await second.cleanup();
+    }
   });
 
   void it('listens on the cluster IP and service port when the cluster IP is local, and reports a port in use', async () => {

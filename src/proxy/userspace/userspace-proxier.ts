@@ -14,13 +14,19 @@
  *
  * Frontends follow externalTrafficPolicy/internalTrafficPolicy the way the kernel modes do: cluster-IP listeners
  * use clusterEndpoints, NodePort/external listeners externalEndpoints (the client address is never kept here: the
- * endpoint always sees the proxy as its peer).
+ * endpoint always sees the proxy as its peer). Load-balancer listeners admit only clients within
+ * `loadBalancerSourceRanges` (a TCP connection from elsewhere is closed at once, a UDP datagram dropped).
  *
  * Sync is incremental: listeners whose (service port, kind, address) stay are kept and only their endpoint lists
  * are swapped in place, so established connections and UDP sessions are not disturbed; new ones are opened and
  * removed ones closed (established TCP streams of a removed service run to their end; `cleanup()` cuts them).
- * A listener that cannot be opened (address in use) makes the sync fail with one line naming it; everything else
- * is applied and the next sync tries that one again.
+ * A cluster-IP listener that cannot be opened makes the sync fail with one line naming it; everything else is
+ * applied and the next sync tries that one again. A NodePort, external-IP or load-balancer listener whose fixed
+ * address and port are in use is not a failure: several process-runtime nodes on one machine share its addresses,
+ * so the first node's proxy serves the port and the others log one warning each, list it in `unserved()`, retry
+ * quietly at every sync, and take the port over (one info line) once it is free. Nodes given addresses of their
+ * own (`--node-ip 127.0.0.2`, …) each serve their NodePorts on their own address. A fixed port below 1024 without
+ * root (a load-balancer address's service port) is handled the same way.
  */
 import { networkInterfaces } from 'node:os';
 import type { Clock } from '../../base/clock/clock.js';
@@ -29,6 +35,7 @@ import type { Logger } from '../../base/log/logger.js';
 import { newLogger } from '../../base/log/logger.js';
 import type { Proxier } from '../proxier.js';
 import { type ProxyProtocol, type ProxyServicePort, type ProxySnapshot, clusterEndpoints, externalEndpoints } from '../proxy-state.js';
+import { sourceRangeMatcher } from '../source-ranges.js';
 import { EndpointChooser } from './endpoint-chooser.js';
 import { TcpFrontend } from './tcp-frontend.js';
 import { UdpFrontend } from './udp-frontend.js';
@@ -63,6 +70,16 @@ export interface UserspaceListener {
   readonly port: number;
 }
 
+/** UnservedListener is a fixed-port listener that could not be opened (see UserspaceProxier.unserved). */
+export interface UnservedListener {
+  readonly servicePort: string;
+  readonly kind: FrontendKind;
+  readonly host: string;
+  readonly port: number;
+  readonly protocol: ProxyProtocol;
+  readonly reason: 'in use' | 'needs root';
+}
+
 /** UserspaceProxierConfig constructs a UserspaceProxier. */
 export interface UserspaceProxierConfig {
   /** @default defaultAddressFor: the cluster IP if local, else 127.0.0.1 on a free port */
@@ -91,6 +108,8 @@ export function defaultAddressFor(local: () => ReadonlySet<string> = localAddres
 
 interface PortState {
   sp: ProxyServicePort;
+  /** loadBalancerSourceRanges as a test (undefined: everyone), asked by the LoadBalancer listeners. */
+  lbAllow: ((ip: string) => boolean) | undefined;
   readonly cluster: EndpointChooser;
   readonly external: EndpointChooser;
 }
@@ -122,6 +141,8 @@ export class UserspaceProxier implements Proxier {
   readonly #ports = new Map<string, PortState>();
   /** Open frontends by identity: `<key>|<protocol>|<kind>|<asked host>|<asked port>`. */
   readonly #frontends = new Map<string, Frontend>();
+  /** Fixed-port frontends whose address was in use at the last try, by frontend identity (see inUse()). */
+  readonly #taken = new Map<string, UnservedListener>();
 
   constructor(config: UserspaceProxierConfig = {}) {
     this.#addressFor = config.addressFor ?? defaultAddressFor();
@@ -130,6 +151,15 @@ export class UserspaceProxier implements Proxier {
     this.#dialMs = config.dialTimeoutMs ?? 2_000;
     this.#clock = config.clock ?? new RealClock();
     this.#log = config.log ?? newLogger('userspace-proxier');
+  }
+
+  /**
+   * unserved lists the NodePort, external-IP and load-balancer listeners this proxier wants but could not open:
+   * the address and port are taken (another node's proxy on the same machine, or any other program), or the port
+   * is below 1024 without root. They are retried at every sync.
+   */
+  unserved(): UnservedListener[] {
+    return [...this.#taken.values()].sort((a, b) => (a.servicePort < b.servicePort ? -1 : a.servicePort > b.servicePort ? 1 : a.port - b.port));
   }
 
   /** listeners lists the open listeners with their bound addresses, ordered by service port key. */
@@ -175,10 +205,12 @@ export class UserspaceProxier implements Proxier {
     for (const [key, sp] of ports) {
       let st = this.#ports.get(key);
       if (!st) {
-        st = { sp, cluster: new EndpointChooser(this.#clock), external: new EndpointChooser(this.#clock) };
+        st = { sp, lbAllow: undefined, cluster: new EndpointChooser(this.#clock), external: new EndpointChooser(this.#clock) };
         this.#ports.set(key, st);
       }
       st.sp = sp;
+      const ranges = sp.loadBalancerSourceRanges ?? [];
+      st.lbAllow = ranges.length > 0 ? sourceRangeMatcher(ranges) : undefined;
       st.cluster.update(clusterEndpoints(sp), sp.sessionAffinitySeconds);
       st.external.update(externalEndpoints(sp), sp.sessionAffinitySeconds);
     }
@@ -195,11 +227,25 @@ export class UserspaceProxier implements Proxier {
     }
 
     const failures: string[] = [];
+    for (const id of [...this.#taken.keys()]) if (!desired.has(id)) this.#taken.delete(id);
     await Promise.all(
       [...desired.values()].filter((d) => !this.#frontends.has(d.id)).map(async (d) => {
         try {
           await this.#open(d);
+          if (this.#taken.delete(d.id)) this.#log.info('userspace proxy now serves a port that was in use', { servicePort: d.sp.key, kind: d.kind, address: `${d.at.host}:${d.at.port}/${d.sp.protocol}` });
         } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (d.kind !== 'ClusterIP' && (code === 'EADDRINUSE' || code === 'EACCES')) {
+            // A fixed port (NodePort, external or LB address) someone else holds — with several process nodes on
+            // one machine sharing an address, the first node serves it — or below 1024 without root (an LB
+            // address's service port). Not a sync failure (it would retry with back-off, warn forever and fail
+            // every health check); one line, a quiet retry at every sync, one line when it is ours.
+            const reason = code === 'EADDRINUSE' ? 'in use' : 'needs root';
+            const address = `${d.at.host}:${d.at.port}/${d.sp.protocol}`;
+            if (!this.#taken.has(d.id)) this.#log.warn(code === 'EADDRINUSE' ? 'userspace proxy port in use, not served by this node (another node on this machine may serve it)' : 'userspace proxy port below 1024 needs root, not served by this node', { servicePort: d.sp.key, kind: d.kind, address });
+            this.#taken.set(d.id, { servicePort: d.sp.key, kind: d.kind, host: d.at.host, port: d.at.port, protocol: d.sp.protocol, reason });
+            return;
+          }
           failures.push(`${d.sp.key} ${d.kind} on ${d.at.host}:${d.at.port}/${d.sp.protocol} (${err instanceof Error ? err.message : String(err)})`);
         }
       }),
@@ -214,6 +260,7 @@ export class UserspaceProxier implements Proxier {
     }
     this.#frontends.clear();
     this.#ports.clear();
+    this.#taken.clear();
     return Promise.resolve();
   }
 
@@ -221,14 +268,16 @@ export class UserspaceProxier implements Proxier {
     const st = this.#ports.get(d.sp.key);
     if (!st) return;
     const chooser = d.kind === 'ClusterIP' ? st.cluster : st.external;
+    // Load-balancer listeners check the client against the Service's source ranges as they stand at each client.
+    const firewall = d.kind === 'LoadBalancer' ? { allowClient: (ip: string): boolean => st.lbAllow?.(ip) ?? true } : {};
     let impl: TcpFrontend | UdpFrontend;
     let bound: { port: number };
     if (d.sp.protocol === 'UDP') {
-      const udp = new UdpFrontend({ chooser, idleTimeoutMs: this.#udpIdleMs, clock: this.#clock, log: this.#log });
+      const udp = new UdpFrontend({ ...firewall, chooser, idleTimeoutMs: this.#udpIdleMs, clock: this.#clock, log: this.#log });
       bound = await udp.listen(d.at.host, d.at.port);
       impl = udp;
     } else {
-      const tcp = new TcpFrontend({ chooser, dialTimeoutMs: this.#dialMs, log: this.#log });
+      const tcp = new TcpFrontend({ ...firewall, chooser, dialTimeoutMs: this.#dialMs, log: this.#log });
       bound = await tcp.listen(d.at.host, d.at.port);
       impl = tcp;
     }

@@ -244,6 +244,18 @@ describe('service type changes', () => {
     assert.equal((spec['ports'] as Record<string, unknown>[])[0]!['nodePort'], undefined);
     assert.equal(spec['externalTrafficPolicy'], undefined);
   });
+
+  it('drops the health check node port a LoadBalancer no longer needs (policy Local → Cluster)', () => {
+    const old: KubeObject = { metadata: { name: 'lb', namespace: 'default' }, spec: { type: 'LoadBalancer', clusterIP: '10.96.0.6', clusterIPs: ['10.96.0.6'], sessionAffinity: 'None', externalTrafficPolicy: 'Local', healthCheckNodePort: 31234, ports: [{ port: 80, protocol: 'TCP', targetPort: 80, nodePort: 30081 }] } };
+    const next = structuredClone(old);
+    (next['spec'] as Record<string, unknown>)['externalTrafficPolicy'] = 'Cluster';
+    const { obj, errors } = update('/services', next, old);
+    assert.deepEqual(errors, []);
+    assert.equal((obj['spec'] as Record<string, unknown>)['healthCheckNodePort'], undefined);
+    const kept = structuredClone(old);
+    delete (kept['spec'] as Record<string, unknown>)['healthCheckNodePort'];
+    assert.equal((update('/services', kept, old).obj['spec'] as Record<string, unknown>)['healthCheckNodePort'], 31234, 'an apply without it keeps it');
+  });
 });
 
 describe('namespaceStrategy', () => {

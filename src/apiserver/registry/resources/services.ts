@@ -35,7 +35,7 @@ export function patchAllocatedValues(svc: KubeObject, old: KubeObject): void {
       const np = match ? num(match['nodePort']) : undefined;
       if (np) p['nodePort'] = np;
     }
-    if (!num(spec['healthCheckNodePort']) && num(oldSpec['healthCheckNodePort']) && spec['externalTrafficPolicy'] === 'Local') {
+    if (type === 'LoadBalancer' && !num(spec['healthCheckNodePort']) && num(oldSpec['healthCheckNodePort']) && spec['externalTrafficPolicy'] === 'Local') {
       spec['healthCheckNodePort'] = oldSpec['healthCheckNodePort'];
     }
   }
@@ -53,6 +53,10 @@ export function dropTypeDependentFields(svc: KubeObject, old: KubeObject): void 
   const oldSpec = obj(old['spec']);
   const type = str(spec['type']) ?? 'ClusterIP';
   const oldType = str(oldSpec['type']) ?? 'ClusterIP';
+  // A Service that stops needing a health check port (type or traffic policy changed) loses the one the client
+  // carried over unchanged, as upstream does; a different value stays for validation to judge.
+  const needsHealthCheck = (t: string, s: Record<string, unknown>): boolean => t === 'LoadBalancer' && s['externalTrafficPolicy'] === 'Local';
+  if (needsHealthCheck(oldType, oldSpec) && !needsHealthCheck(type, spec) && spec['healthCheckNodePort'] === oldSpec['healthCheckNodePort']) delete spec['healthCheckNodePort'];
   if (type === oldType) return;
   if (!NODE_PORT_TYPES.has(type) && NODE_PORT_TYPES.has(oldType)) {
     const oldPorts = objects(oldSpec['ports']);
