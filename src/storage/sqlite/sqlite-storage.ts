@@ -71,6 +71,9 @@ export interface SqliteStorageConfig {
 /** Free pages returned to the file system per step after a compaction (1 MiB at the default page size). */
 const VACUUM_STEP_PAGES = 256;
 
+/** Free pages that make a compaction return some to the file system before its pass ends (4 MiB at 4 KiB pages). */
+const MID_PASS_VACUUM_PAGES = 4 * VACUUM_STEP_PAGES;
+
 /** Rows read per step when a watch replays history, so a long replay does not hold the event loop. */
 const REPLAY_BATCH = 1000;
 
@@ -700,7 +703,20 @@ export class SqliteStorage implements Storage {
         throw translate(err, 'compact');
       }
       failpoint('compaction-mid');
-      if (cursor < target) await yieldToEventLoop();
+      if (cursor < target) {
+        await yieldToEventLoop();
+        // A long pass frees pages long before its end. New rows reuse free pages, so only a pile of them is returned
+        // now (one step at a time): the file then follows the data down during the pass, not only after it.
+        if (this.#freePages() >= MID_PASS_VACUUM_PAGES) {
+          if (this.#closing) throw new StorageUnavailableError(`Cannot compact to revision ${target}: storage is closing`);
+          try {
+            this.#pause(() => this.#db.pragma(`incremental_vacuum(${VACUUM_STEP_PAGES})`));
+          } catch (err) {
+            throw translate(err, 'compact');
+          }
+          await yieldToEventLoop();
+        }
+      }
     }
     try {
       // Return freed pages to the file system a step at a time (one big incremental_vacuum is one big transaction
@@ -733,6 +749,10 @@ export class SqliteStorage implements Storage {
       // No WAL file (just checkpointed and removed): it contributes nothing.
       return 0;
     }
+  }
+
+  #freePages(): number {
+    return Number(this.#db.pragma('freelist_count', { simple: true }));
   }
 
   /** Bytes of the pages holding data (free pages excluded), which is what the quota limits. */
