@@ -181,6 +181,37 @@ void describe('SqliteStorage', () => {
       }
     }));
 
+  void it('returns free pages to the file system during a long compaction pass, not only at its end', () =>
+    withDir(async (dir) => {
+      const s = await SqliteStorage.open({ path: join(dir, 'state.db'), compactBatchSize: 50 });
+      try {
+        // 1,500 keys created, updated and deleted: 4,500 rows of ~4 KiB, all of which the compaction deletes.
+        const value = new Uint8Array(4096).fill(3);
+        const keys = range(0, 1499).map((i) => `/big/${i}`);
+        const created = await Promise.all(keys.map((k) => s.create(k, value)));
+        const updated = await Promise.all(created.map((kv) => s.update(kv.key, value, kv.modRevision)));
+        await Promise.all(updated.map((kv) => s.delete(kv.key, kv.modRevision)));
+        const initial = await s.stats();
+        const samples: { file: number; logical: number }[] = [];
+        let done = false;
+        const compaction = s.compact(await s.currentRevision()).finally(() => (done = true));
+        while (!done) {
+          const st = await s.stats();
+          samples.push({ file: st.dbSizeBytes - (st.walSizeBytes ?? 0), logical: st.logicalBytes ?? 0 });
+          await new Promise((r) => setImmediate(r));
+        }
+        await compaction;
+        const final = await s.stats();
+        // While rows were still being deleted (logical bytes above their final value), the file already shrank.
+        const midPass = samples.filter((x) => x.logical > (final.logicalBytes ?? 0));
+        const smallest = Math.min(...midPass.map((x) => x.file));
+        const initialFile = initial.dbSizeBytes - (initial.walSizeBytes ?? 0);
+        assert.ok(smallest < initialFile - 4 * 1024 * 1024, `file ${initialFile} → at least ${smallest} mid-pass (${midPass.length} samples)`);
+      } finally {
+        await s.close();
+      }
+    }));
+
   void it('keeps logical bytes equal to the keys and values of the rows it holds', () =>
     withDir(async (dir) => {
       const path = join(dir, 'state.db');
