@@ -11,7 +11,7 @@ import { decodeKubernetesProtobuf } from '../api/protobuf/kubernetes-protobuf.js
 import { builtinSchemas } from '../api/schema/schema-registry.js';
 import { BUILTIN_RESOURCES } from '../api/scheme.js';
 import type { UserInfo } from './request/request-info.js';
-import { RealClock, type Clock } from '../base/clock/clock.js';
+import { RealClock, type Clock, type Timer } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import type { Storage } from '../storage/storage.js';
 import { DiscoveryDocuments } from './discovery/discovery-documents.js';
@@ -114,6 +114,9 @@ export interface ControlPlaneConfig {
   readonly maxMutatingInFlight?: number;
 }
 
+/** How often a bootstrap refused by a full store (507) is tried again. */
+const BOOTSTRAP_RETRY_MS = 5000;
+
 /** ControlPlane runs the API server. */
 export class ControlPlane {
   readonly #config: ControlPlaneConfig;
@@ -129,10 +132,15 @@ export class ControlPlane {
   readonly #publishDiscovery: (resources?: readonly ResourceInfo[]) => void;
   #policyBootstrapped = false;
   #port = 0;
+  readonly #clock: Clock;
+  /** The next bootstrap attempt, while a store over its size quota keeps the bootstrap from finishing. */
+  #bootstrapRetry: Timer | undefined;
+  #stopped = false;
 
   constructor(config: ControlPlaneConfig) {
     this.#config = config;
     const clock = config.clock ?? new RealClock();
+    this.#clock = clock;
     const schemas = builtinSchemas();
     // RBAC decisions come from memory fed by the RBAC watch caches; the Node authorizer reads the pods cache.
     const rbac = (config.authorizationMode ?? 'RBAC') === 'RBAC' ? new RbacAuthorizer() : undefined;
@@ -325,6 +333,36 @@ export class ControlPlane {
     await this.#rbacFeed?.start();
     const { port } = await this.#server.start();
     this.#port = port;
+    // Compaction first: it is what brings a store over its size quota back under it.
+    this.#compactor.start();
+    await this.#bootstrapOrDefer(port);
+    return port;
+  }
+
+  /**
+   * A store at its size quota (or on a full disk) refuses the bootstrap's creates and updates — the `kubernetes`
+   * Endpoints change at every start — yet the server must come up, since reads and deletes are how an operator gets
+   * it back under the quota. So a 507 there is logged, and the bootstrap is retried every 5 s until it succeeds;
+   * until then /readyz reports the RBAC bootstrap as not finished. Any other failure still fails the start.
+   */
+  async #bootstrapOrDefer(port: number): Promise<void> {
+    try {
+      await this.#bootstrap(port);
+    } catch (err) {
+      if (!(err instanceof StatusError && err.status.code === 507)) throw err;
+      this.#config.log.warn('Cannot finish bootstrapping the cluster: storage is full; retrying every 5s', { err: err.message });
+      this.#bootstrapRetry = this.#clock.setTimer(BOOTSTRAP_RETRY_MS, () => {
+        this.#bootstrapRetry = undefined;
+        if (this.#stopped) return;
+        this.#bootstrapOrDefer(port).catch((e: unknown) =>
+          this.#config.log.error('Cannot bootstrap the cluster', { err: e instanceof Error ? e.message : String(e) }),
+        );
+      });
+    }
+  }
+
+  /** #bootstrap creates or reconciles what every cluster has: namespaces, the kubernetes Service, RBAC policy. */
+  async #bootstrap(port: number): Promise<void> {
     const store = (group: string, resource: string) => {
       const s = this.#dispatcher.storeFor(group, resource);
       if (!s) throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 500, message: `no store for ${resource}` });
@@ -346,8 +384,6 @@ export class ControlPlane {
       if (created + updated > 0) this.#config.log.info('Reconciled the bootstrap RBAC policy', { created, updated });
       this.#policyBootstrapped = true;
     }
-    this.#compactor.start();
-    return port;
   }
 
   /** #createSystemPriorityClasses stores the two system PriorityClasses, as upstream's start-up hook does. */
@@ -392,6 +428,9 @@ export class ControlPlane {
 
   /** stop drains the API server and stops background loops. */
   async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#bootstrapRetry?.cancel();
+    this.#bootstrapRetry = undefined;
     this.#compactor.stop();
     this.#admission.stop();
     await this.#server.stop();

@@ -15,7 +15,16 @@ export interface DatastoreConfig {
   readonly dataDir: string;
   readonly datastoreEndpoint?: string;
   readonly datastoreTls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
+  /** Size quota of the SQLite datastore in bytes, 0 for none. @default DEFAULT_DATASTORE_QUOTA_BYTES */
+  readonly datastoreQuotaBytes?: number;
 }
+
+/**
+ * DEFAULT_DATASTORE_QUOTA_BYTES is 2 GiB, etcd's default `--quota-backend-bytes`: far above what one tkube server's
+ * objects plus five minutes of history take (tens of MiB for thousands of objects), so it only trips when something
+ * runs away, and well before a runaway writer fills the disk the node's pods and logs share.
+ */
+export const DEFAULT_DATASTORE_QUOTA_BYTES = 2 * 1024 ** 3;
 
 /** Datastore is where the config points: a SQLite file or an etcd cluster. */
 export type Datastore = { readonly kind: 'sqlite'; readonly path: string } | { readonly kind: 'etcd'; readonly options: EtcdStorageOptions };
@@ -46,7 +55,9 @@ export function resolveDatastore(config: DatastoreConfig): Datastore {
 /** openStorage opens the configured datastore (etcd must answer within a few seconds). */
 export async function openStorage(config: DatastoreConfig): Promise<Storage> {
   const ds = resolveDatastore(config);
-  return ds.kind === 'sqlite' ? SqliteStorage.open({ path: ds.path }) : EtcdStorage.open(ds.options);
+  return ds.kind === 'sqlite'
+    ? SqliteStorage.open({ path: ds.path, quotaBytes: config.datastoreQuotaBytes ?? DEFAULT_DATASTORE_QUOTA_BYTES })
+    : EtcdStorage.open(ds.options);
 }
 
 /** parseEtcdEndpoints reads `http(s)://host:port[,…]`; undefined when `ep` is not that. */

@@ -32,6 +32,12 @@ export interface ServerConfig {
   readonly datastoreEndpoint?: string;
   /** Files for TLS to etcd (k3s's `--datastore-cafile`, `--datastore-certfile`, `--datastore-keyfile`). */
   readonly datastoreTls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
+  /**
+   * `--datastore-quota-bytes`: the SQLite datastore refuses creates and updates (507) once its pages in use reach this
+   * size; 0 means no quota. Not applied to etcd, which has its own `--quota-backend-bytes`.
+   * @default DEFAULT_DATASTORE_QUOTA_BYTES
+   */
+  readonly datastoreQuotaBytes?: number;
   /** @default "10.43.0.0/16" */
   readonly serviceCidr: string;
   /** @default "10.42.0.0/16" */

@@ -176,6 +176,9 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   try {
     port = await cp.start();
   } catch (err) {
+    // Stop what start() already set going (the listener, watch-fed caches, token follower), or their retry loops
+    // keep the process alive after the store closed and the failed start never exits.
+    await cp.stop().catch(() => undefined);
     await storage.close();
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new Error(`Cannot listen on ${config.bindAddress}:${config.httpsPort}: the port is in use (is another server running? try --https-listen-port)`);

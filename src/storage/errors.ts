@@ -1,7 +1,7 @@
 /**
  * Typed storage errors. The API registry translates them: KeyNotFoundError → 404, KeyExistsError → 409
  * AlreadyExists, ConflictError → 409 Conflict, CompactedError → 410 Expired, StorageUnavailableError → 503,
- * QuotaExceededError → 507-like Status (InternalError with a clear message).
+ * QuotaExceededError → 507 InsufficientStorage.
  */
 import type { KeyValue } from './storage.js';
 

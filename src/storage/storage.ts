@@ -78,6 +78,14 @@ export interface WatchOptions {
 /** StorageStats are figures exported as metrics. */
 export interface StorageStats {
   readonly dbSizeBytes: number;
+  /** Bytes of the write-ahead log alone (part of dbSizeBytes), when the backend has one it reports. */
+  readonly walSizeBytes?: number;
+  /** Bytes of database pages holding data (free pages excluded): what a size quota limits. */
+  readonly usedBytes?: number;
+  /** Bytes of keys and values in every version held (live objects plus history not yet compacted). */
+  readonly logicalBytes?: number;
+  /** The size quota in bytes; 0 or absent means none. */
+  readonly quotaBytes?: number;
   readonly currentRevision: number;
   readonly compactRevision: number;
   readonly keys: number;

@@ -94,6 +94,8 @@ export type StatusReason =
   | 'InternalError'
   | 'Expired'
   | 'ServiceUnavailable'
+  /** Not an upstream reason (upstream has none for a full store: etcd's quota surfaces as 500 InternalError); clients that do not know it go by the code, 507. */
+  | 'InsufficientStorage'
   | '';
 
 /** Status is the API's answer for failures and for some successes (delete). */

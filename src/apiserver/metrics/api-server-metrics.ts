@@ -176,6 +176,10 @@ export class ApiServerMetrics {
       });
     };
     storageGauge('apiserver_storage_size_bytes', 'Size of the storage database file physically allocated in bytes.', (s) => s.dbSizeBytes);
+    storageGauge('tkube_storage_wal_size_bytes', 'Size of the storage write-ahead log in bytes (part of apiserver_storage_size_bytes).', (s) => s.walSizeBytes ?? 0);
+    storageGauge('tkube_storage_used_bytes', 'Bytes of storage database pages holding data, free pages excluded (what --datastore-quota-bytes limits).', (s) => s.usedBytes ?? 0);
+    storageGauge('tkube_storage_logical_bytes', 'Bytes of keys and values in every stored version: live objects plus history not yet compacted.', (s) => s.logicalBytes ?? 0);
+    storageGauge('tkube_storage_quota_bytes', 'Storage size quota in bytes (--datastore-quota-bytes); 0 means none.', (s) => s.quotaBytes ?? 0);
     storageGauge('tkube_storage_current_revision', 'Newest committed storage revision.', (s) => s.currentRevision);
     storageGauge('tkube_storage_compact_revision', 'Revision at or below which storage history is compacted.', (s) => s.compactRevision);
     storageGauge('tkube_storage_keys', 'Number of live keys in storage.', (s) => s.keys);

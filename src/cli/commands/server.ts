@@ -39,6 +39,13 @@ function parseCount(value: string): number {
   return n;
 }
 
+/** parseBytes reads a byte count: a whole number or a quantity such as 512Mi or 2Gi (`--datastore-quota-bytes`). */
+function parseBytes(value: string): number {
+  const n = /^[0-9]+$/.test(value) ? Number(value) : parseQuantity(value);
+  if (n === undefined || !Number.isFinite(n) || n < 0 || !Number.isInteger(n)) throw new CliError(`invalid size "${value}": want bytes, like 2147483648 or 2Gi (0 for none)`);
+  return n;
+}
+
 function parsePort(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`invalid port "${value}": want a number from 0 to 65535`);
@@ -67,6 +74,7 @@ export interface ServerFlags {
   tlsSan: string[];
   advertiseAddress?: string;
   datastoreEndpoint?: string;
+  datastoreQuotaBytes: number;
   datastoreCafile?: string;
   datastoreCertfile?: string;
   datastoreKeyfile?: string;
@@ -145,6 +153,7 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     writeKubeconfig: f.writeKubeconfig ? resolve(f.writeKubeconfig) : undefined,
     mergeKubeconfig: f.kubeconfigMerge,
     datastoreEndpoint: f.datastoreEndpoint,
+    datastoreQuotaBytes: f.datastoreQuotaBytes,
     ...(f.datastoreCafile || f.datastoreCertfile || f.datastoreKeyfile
       ? {
           datastoreTls: {
@@ -233,6 +242,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--write-kubeconfig <path>', 'write the admin kubeconfig here instead of merging it into ~/.kube/config')
     .option('--advertise-address <ip>', 'address other machines reach the API server at, for cluster-info and join commands (default: the bind address; the host\'s first IPv4 address when binding all)')
     .option('--tls-san <name>', 'extra host name or IP for the serving certificate (repeatable, comma-separated)', collect, [])
+    .option('--datastore-quota-bytes <size>', 'SQLite datastore: refuse creates and updates (507) once its data reaches this size, like etcd\'s --quota-backend-bytes (0 = none); deletes and reads go on', parseBytes, 2 * 1024 ** 3)
     .option('--datastore-endpoint <url>', 'datastore: sqlite:///path/state.db (default: <data-dir>/db/state.db) or etcd client URLs http(s)://host:2379[,…]')
     .option('--datastore-cafile <file>', 'CA certificate that signed the etcd serving certificates')
     .option('--datastore-certfile <file>', 'client certificate for etcd (with --datastore-keyfile)')

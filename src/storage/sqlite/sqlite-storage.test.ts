@@ -158,6 +158,96 @@ void describe('SqliteStorage', () => {
       }
     }));
 
+  void it('admits writes again once deletes are compacted below the quota', () =>
+    withDir(async (dir) => {
+      const s = await SqliteStorage.open({ path: join(dir, 'state.db'), quotaBytes: 256 * 1024 });
+      try {
+        const value = new Uint8Array(8192);
+        const created: string[] = [];
+        for (let i = 0; i < 100; i++) {
+          const ok = await s.create(`/q/${i}`, value).then(() => true, () => false);
+          if (!ok) break;
+          created.push(`/q/${i}`);
+        }
+        await assert.rejects(s.create('/q/next', value), QuotaExceededError);
+        for (const key of created) await s.delete(key);
+        await assert.rejects(s.create('/q/next', value), QuotaExceededError, 'tombstones still hold the values');
+        await s.compact(await s.currentRevision());
+        const st = await s.stats();
+        assert.ok((st.usedBytes ?? Infinity) < 256 * 1024, `used ${st.usedBytes}`);
+        await s.create('/q/next', value);
+      } finally {
+        await s.close();
+      }
+    }));
+
+  void it('returns free pages to the file system during a long compaction pass, not only at its end', () =>
+    withDir(async (dir) => {
+      const s = await SqliteStorage.open({ path: join(dir, 'state.db'), compactBatchSize: 50 });
+      try {
+        // 1,500 keys created, updated and deleted: 4,500 rows of ~4 KiB, all of which the compaction deletes.
+        const value = new Uint8Array(4096).fill(3);
+        const keys = range(0, 1499).map((i) => `/big/${i}`);
+        const created = await Promise.all(keys.map((k) => s.create(k, value)));
+        const updated = await Promise.all(created.map((kv) => s.update(kv.key, value, kv.modRevision)));
+        await Promise.all(updated.map((kv) => s.delete(kv.key, kv.modRevision)));
+        const initial = await s.stats();
+        const samples: { file: number; logical: number }[] = [];
+        let done = false;
+        const compaction = s.compact(await s.currentRevision()).finally(() => (done = true));
+        while (!done) {
+          const st = await s.stats();
+          samples.push({ file: st.dbSizeBytes - (st.walSizeBytes ?? 0), logical: st.logicalBytes ?? 0 });
+          await new Promise((r) => setImmediate(r));
+        }
+        await compaction;
+        const final = await s.stats();
+        // While rows were still being deleted (logical bytes above their final value), the file already shrank.
+        const midPass = samples.filter((x) => x.logical > (final.logicalBytes ?? 0));
+        const smallest = Math.min(...midPass.map((x) => x.file));
+        const initialFile = initial.dbSizeBytes - (initial.walSizeBytes ?? 0);
+        assert.ok(smallest < initialFile - 4 * 1024 * 1024, `file ${initialFile} → at least ${smallest} mid-pass (${midPass.length} samples)`);
+      } finally {
+        await s.close();
+      }
+    }));
+
+  void it('keeps logical bytes equal to the keys and values of the rows it holds', () =>
+    withDir(async (dir) => {
+      const path = join(dir, 'state.db');
+      const scan = (): number => {
+        const db = new Database(path, { readonly: true });
+        try {
+          return db.prepare<[], { b: number }>('SELECT COALESCE(SUM(length(CAST(name AS BLOB)) + length(value)), 0) AS b FROM kv').get()?.b ?? -1;
+        } finally {
+          db.close();
+        }
+      };
+      const s1 = await SqliteStorage.open({ path });
+      let logical: number | undefined;
+      try {
+        const a = await s1.create('/l/é', enc.encode('first'));
+        await s1.update('/l/é', enc.encode('second value'), a.modRevision);
+        const b = await s1.create('/l/b', enc.encode('bbb'));
+        await s1.delete('/l/b', b.modRevision);
+        await assert.rejects(s1.create('/l/é', enc.encode('x')), KeyExistsError);
+        await s1.compact(await s1.currentRevision());
+        await s1.create('/l/c', enc.encode('ccc'));
+        logical = (await s1.stats()).logicalBytes;
+      } finally {
+        await s1.close();
+      }
+      // '/l/é' is 5 bytes in UTF-8; after compaction only its second version and '/l/c' remain.
+      assert.equal(logical, 5 + 12 + 4 + 3);
+      assert.equal(scan(), logical);
+      const s2 = await SqliteStorage.open({ path });
+      try {
+        assert.equal((await s2.stats()).logicalBytes, logical, 'recomputed at open');
+      } finally {
+        await s2.close();
+      }
+    }));
+
   void it('lists 10,000 keys quickly, whole and in pages', () =>
     withDir(async (dir) => {
       const s = await SqliteStorage.open({ path: join(dir, 'state.db') });

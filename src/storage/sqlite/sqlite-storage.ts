@@ -33,7 +33,6 @@ import {
   ConflictError,
   KeyExistsError,
   KeyNotFoundError,
-  QuotaExceededError,
   FutureRevisionError,
   StorageUnavailableError,
 } from '../errors.js';
@@ -49,6 +48,8 @@ import type {
   WatchEvent,
   WatchOptions,
 } from '../storage.js';
+import { isBusy, translateSqliteError as translate } from './sqlite-errors.js';
+import { StorageQuota } from './storage-quota.js';
 
 /** SqliteStorageConfig is the construction input of SqliteStorage. */
 export interface SqliteStorageConfig {
@@ -58,7 +59,7 @@ export interface SqliteStorageConfig {
   readonly compactBatchSize?: number;
   /**
    * Creates and updates fail with QuotaExceededError once the pages in use reach this many bytes (deletes and reads
-   * still work, so space can be reclaimed by deleting and compacting). 0 means no quota. @default 0
+   * still work, so space can be reclaimed by deleting and compacting; see StorageQuota). 0 means no quota. @default 0
    */
   readonly quotaBytes?: number;
   /** WAL size in pages after which SQLite checkpoints on commit. @default 1000 */
@@ -69,6 +70,9 @@ export interface SqliteStorageConfig {
 
 /** Free pages returned to the file system per step after a compaction (1 MiB at the default page size). */
 const VACUUM_STEP_PAGES = 256;
+
+/** Free pages that make a compaction return some to the file system before its pass ends (4 MiB at 4 KiB pages). */
+const MID_PASS_VACUUM_PAGES = 4 * VACUUM_STEP_PAGES;
 
 /** Rows read per step when a watch replays history, so a long replay does not hold the event loop. */
 const REPLAY_BATCH = 1000;
@@ -141,7 +145,7 @@ interface Statements {
   readonly listAfter: Database.Statement<[string, string, number, number], Row>;
   readonly count: Database.Statement<[string, string, number], { n: number }>;
   readonly history: Database.Statement<[number, number, string, string, number], HistoryRow>;
-  readonly compactScan: Database.Statement<[number, number, number], { id: number; name: string; deleted: number }>;
+  readonly compactScan: Database.Statement<[number, number, number], { id: number; name: string; deleted: number; bytes: number }>;
   readonly newerExists: Database.Statement<[string, number, number], { one: number }>;
   readonly deleteRow: Database.Statement<[number]>;
   readonly setMeta: Database.Statement<[string, number]>;
@@ -153,7 +157,9 @@ export class SqliteStorage implements Storage {
   readonly #path: string;
   readonly #stmts: Statements;
   readonly #compactBatchSize: number;
-  readonly #quotaBytes: number;
+  readonly #quota: StorageQuota;
+  /** Bytes of keys and values in every row held (live objects plus history not yet compacted), kept up to date. */
+  #logicalBytes: number;
   #revision: number;
   #compactRevision: number;
   #queue: PendingWrite[] = [];
@@ -183,8 +189,11 @@ export class SqliteStorage implements Storage {
     this.#db = db;
     this.#path = path;
     this.#compactBatchSize = Math.max(1, config.compactBatchSize ?? 500);
-    this.#quotaBytes = Math.max(0, config.quotaBytes ?? 0);
+    this.#quota = new StorageQuota(config.quotaBytes ?? 0);
     this.#stmts = prepare(db);
+    // One scan at open; from here on #apply adds each new row and compaction subtracts each row it deletes.
+    const logical = db.prepare<[], { b: number }>('SELECT COALESCE(SUM(length(CAST(name AS BLOB)) + length(value)), 0) AS b FROM kv').get();
+    this.#logicalBytes = logical?.b ?? 0;
     const seq = db.prepare<[], { seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = 'kv'`).get();
     const max = db.prepare<[], { id: number | null }>('SELECT MAX(id) AS id FROM kv').get();
     this.#revision = Math.max(seq?.seq ?? 0, max?.id ?? 0);
@@ -341,6 +350,10 @@ export class SqliteStorage implements Storage {
   stats(): Promise<StorageStats> {
     return this.#read(() => ({
       dbSizeBytes: this.#fileBytes(),
+      walSizeBytes: this.#walBytes(),
+      usedBytes: this.#usedBytes(),
+      logicalBytes: this.#logicalBytes,
+      quotaBytes: this.#quota.bytes,
       currentRevision: this.#revision,
       compactRevision: this.#compactRevision,
       keys: this.#stmts.count.get('', PREFIX_END, this.#revision)?.n ?? 0,
@@ -420,26 +433,32 @@ export class SqliteStorage implements Storage {
     if (batch.length === 0) return;
     this.#queue = [];
     const startRevision = this.#revision;
+    const startLogicalBytes = this.#logicalBytes;
     const outcomes: (KeyValue | Error)[] = [];
     const events: WatchEvent[] = [];
-    const quotaReached = this.#quotaBytes > 0 && this.#usedBytes() >= this.#quotaBytes;
+    let used = 0;
+    try {
+      // Measured once per batch (three pragmas, no I/O); skipped entirely without a quota.
+      if (this.#quota.enabled) used = this.#usedBytes();
+    } catch (err) {
+      const failure = translate(err, 'write');
+      for (const w of batch) w.reject(failure);
+      return;
+    }
     const started = performance.now();
     try {
       this.#db.transaction(() => {
         for (const { op } of batch) {
-          if (quotaReached && op.kind !== 'delete') {
-            outcomes.push(
-              new QuotaExceededError(`Cannot ${op.kind} key "${op.key}": the database reached its quota of ${this.#quotaBytes} bytes`),
-            );
-            continue;
-          }
-          outcomes.push(this.#apply(op, events));
+          const refused = this.#quota.admit(op.kind, op.key, used);
+          outcomes.push(refused ?? this.#apply(op, events));
         }
         failpoint('sqlite-before-commit');
       }).immediate();
     } catch (err) {
-      // The transaction rolled back: nothing of this batch exists, revisions are reused by the next batch.
+      // The transaction rolled back (a full disk ends here): nothing of this batch exists, revisions are reused by the
+      // next batch, and the store keeps serving — the next batch simply tries again.
       this.#revision = startRevision;
+      this.#logicalBytes = startLogicalBytes;
       const failure = translate(err, 'write');
       for (const w of batch) w.reject(failure);
       return;
@@ -527,6 +546,7 @@ export class SqliteStorage implements Storage {
       const value = Buffer.from(op.value);
       this.#stmts.insert.run(revision, op.key, 1, 0, revision, current?.id ?? 0, value);
       this.#revision = revision;
+      this.#logicalBytes += Buffer.byteLength(op.key) + value.length;
       const kv: KeyValue = { key: op.key, value, createRevision: revision, modRevision: revision };
       events.push({ type: 'create', kv });
       return kv;
@@ -538,12 +558,14 @@ export class SqliteStorage implements Storage {
       const value = Buffer.from(op.value);
       this.#stmts.insert.run(revision, op.key, 0, 0, live.create_revision, live.id, value);
       this.#revision = revision;
+      this.#logicalBytes += Buffer.byteLength(op.key) + value.length;
       const kv: KeyValue = { key: op.key, value, createRevision: live.create_revision, modRevision: revision };
       events.push({ type: 'update', kv, prevKv });
       return kv;
     }
     this.#stmts.insert.run(revision, op.key, 0, 1, live.create_revision, live.id, live.value);
     this.#revision = revision;
+    this.#logicalBytes += Buffer.byteLength(op.key) + live.value.length;
     const kv: KeyValue = { key: op.key, value: live.value, createRevision: live.create_revision, modRevision: revision };
     events.push({ type: 'delete', kv, prevKv });
     return kv;
@@ -653,14 +675,16 @@ export class SqliteStorage implements Storage {
   async #compactRowsTimed(target: number): Promise<void> {
     let cursor = 0;
     const batch = this.#compactBatchSize;
-    const step = this.#db.transaction((from: number): number => {
+    const step = this.#db.transaction((from: number): { cursor: number; freed: number } => {
       const rows = this.#stmts.compactScan.all(from, target, batch);
+      let freed = 0;
       for (const r of rows) {
         if (r.deleted !== 0 || this.#stmts.newerExists.get(r.name, r.id, target) !== undefined) {
           this.#stmts.deleteRow.run(r.id);
+          freed += r.bytes;
         }
       }
-      return rows.length === batch ? (rows[rows.length - 1]?.id ?? target) : target;
+      return { cursor: rows.length === batch ? (rows[rows.length - 1]?.id ?? target) : target, freed };
     });
     while (cursor < target) {
       if (this.#closing) {
@@ -671,12 +695,28 @@ export class SqliteStorage implements Storage {
       try {
         // Compaction batches are not fsynced on their own: losing one to a power cut only brings back rows that a
         // later compaction deletes again, and the next write's fsync of the (sequential) WAL covers them anyway.
-        cursor = this.#pause(() => step.immediate(cursor));
+        const done = this.#pause(() => step.immediate(cursor));
+        // Counted only once the batch committed: a rolled-back batch deleted nothing.
+        cursor = done.cursor;
+        this.#logicalBytes -= done.freed;
       } catch (err) {
         throw translate(err, 'compact');
       }
       failpoint('compaction-mid');
-      if (cursor < target) await yieldToEventLoop();
+      if (cursor < target) {
+        await yieldToEventLoop();
+        // A long pass frees pages long before its end. New rows reuse free pages, so only a pile of them is returned
+        // now (one step at a time): the file then follows the data down during the pass, not only after it.
+        if (this.#freePages() >= MID_PASS_VACUUM_PAGES) {
+          if (this.#closing) throw new StorageUnavailableError(`Cannot compact to revision ${target}: storage is closing`);
+          try {
+            this.#pause(() => this.#db.pragma(`incremental_vacuum(${VACUUM_STEP_PAGES})`));
+          } catch (err) {
+            throw translate(err, 'compact');
+          }
+          await yieldToEventLoop();
+        }
+      }
     }
     try {
       // Return freed pages to the file system a step at a time (one big incremental_vacuum is one big transaction
@@ -698,13 +738,21 @@ export class SqliteStorage implements Storage {
   #fileBytes(): number {
     const pageSize = Number(this.#db.pragma('page_size', { simple: true }));
     const pages = Number(this.#db.pragma('page_count', { simple: true }));
-    let wal = 0;
+    return pageSize * pages + this.#walBytes();
+  }
+
+  /** Bytes of the WAL file (0 when there is none). */
+  #walBytes(): number {
     try {
-      wal = statSync(`${this.#path}-wal`).size;
+      return statSync(`${this.#path}-wal`).size;
     } catch {
       // No WAL file (just checkpointed and removed): it contributes nothing.
+      return 0;
     }
-    return pageSize * pages + wal;
+  }
+
+  #freePages(): number {
+    return Number(this.#db.pragma('freelist_count', { simple: true }));
   }
 
   /** Bytes of the pages holding data (free pages excluded), which is what the quota limits. */
@@ -748,7 +796,9 @@ function prepare(db: Database.Database): Statements {
       WHERE c.id > ? AND c.id <= ? AND c.name >= ? AND c.name < ?
       ORDER BY c.id
       LIMIT ?`),
-    compactScan: db.prepare('SELECT id, name, deleted FROM kv WHERE id > ? AND id <= ? ORDER BY id LIMIT ?'),
+    compactScan: db.prepare(
+      'SELECT id, name, deleted, length(CAST(name AS BLOB)) + length(value) AS bytes FROM kv WHERE id > ? AND id <= ? ORDER BY id LIMIT ?',
+    ),
     newerExists: db.prepare('SELECT 1 AS one FROM kv WHERE name = ? AND id > ? AND id <= ? LIMIT 1'),
     deleteRow: db.prepare('DELETE FROM kv WHERE id = ?'),
     setMeta: db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
@@ -789,24 +839,4 @@ function withResolvers(): { promise: Promise<void>; resolve: () => void } {
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** Maps a SQLite failure to the storage error callers handle; storage errors pass through unchanged. */
-function translate(err: unknown, action: string): Error {
-  if (err instanceof StorageUnavailableError || err instanceof QuotaExceededError || err instanceof CompactedError) {
-    return err;
-  }
-  const code = err instanceof Database.SqliteError ? err.code : '';
-  if (code === 'SQLITE_FULL') return new QuotaExceededError(`Cannot ${action}: the disk is full`);
-  // Only this process uses the file (exclusive locking), so a busy file means someone else broke in.
-  if (isBusy(err)) return new StorageUnavailableError(`Cannot ${action}: another process holds the database file`);
-  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_CORRUPT') {
-    return new StorageUnavailableError(`Cannot ${action}: ${messageOf(err)}`);
-  }
-  return err instanceof Error ? err : new Error(`Cannot ${action}: ${messageOf(err)}`);
-}
-
-function isBusy(err: unknown): boolean {
-  const code = err instanceof Database.SqliteError ? err.code : '';
-  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
 }
