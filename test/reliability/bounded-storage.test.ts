@@ -18,7 +18,8 @@
  * - with the disk filled by a ballast file, writes get 507 (never a 500, never a crash), reads go on; once the
  *   ballast is deleted writes succeed again without a restart, and every acknowledged write reads back, through the
  *   API and, after the server stopped, from the file (whose integrity check passes).
- * Bounded: 20 s of churn (TKUBE_CHURN_SECONDS overrides); long mode (TKUBE_LONG=1): 10 minutes.
+ * Bounded: 12 s of churn (TKUBE_CHURN_SECONDS overrides); long mode (TKUBE_LONG=1): 10 minutes, and the restart over
+ * the quota.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,7 +34,7 @@ import { ApiClient, type ApiAnswer } from './workload/api-client.js';
 import { isLong, sleep } from './workload/faults.js';
 
 const LONG = isLong();
-const CHURN_MS = Number(process.env.TKUBE_CHURN_SECONDS ?? (LONG ? 600 : 20)) * 1000;
+const CHURN_MS = Number(process.env.TKUBE_CHURN_SECONDS ?? (LONG ? 600 : 12)) * 1000;
 /** Long mode compacts every minute (6,600 revisions a pass), the bounded one every 2 s (220). */
 const COMPACTION_INTERVAL_MS = LONG ? 60_000 : 2_000;
 const CONFIGMAPS = 900;
@@ -345,7 +346,7 @@ describe('size quota and disk full', () => {
   /** Names of ConfigMaps whose create was acknowledged (201), with their blob's length. */
   const acked = new Map<string, number>();
 
-  it('over the quota: 507 naming the quota, one kubectl line, restarts, reads and deletes work, compaction admits writes again', { timeout: 240_000 }, async (t) => {
+  it('over the quota: 507 naming the quota, one kubectl line, reads and deletes work (and, in long mode, a restart), compaction admits writes again', { timeout: 240_000 }, async (t) => {
     const created = await api.send('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     assert.ok(created.kind === 'http' && created.status === 201, JSON.stringify(created));
     const before = await scrape(api);
@@ -381,10 +382,14 @@ describe('size quota and disk full', () => {
     assert.notEqual(label.code, 0);
     assert.match(label.stderr.trim(), /^Error from server \(InsufficientStorage\): Cannot write to storage: .*quota of \d+ bytes[^\n]*$/);
     // A server over its quota restarts (its bootstrap's writes are refused, so it defers them; it used to exit).
-    const restartStarted = performance.now();
-    await c.restart('SIGTERM', { readyTimeoutMs: START_TIMEOUT_MS, args: quotaArgs(dir) });
-    const restartMs = Math.round(performance.now() - restartStarted);
-    api.reset();
+    // Long mode only: a restart costs 18–36 s here, and src/boot/bootstrap-over-quota.test.ts replays that bug in CI.
+    let restartMs = -1;
+    if (LONG) {
+      const restartStarted = performance.now();
+      await c.restart('SIGTERM', { readyTimeoutMs: START_TIMEOUT_MS, args: quotaArgs(dir) });
+      restartMs = Math.round(performance.now() - restartStarted);
+      api.reset();
+    }
     const got = await api.send('GET', `${cms}/fill-0`);
     assert.ok(got.kind === 'http' && got.status === 200);
     const list = await api.send('GET', cms);
