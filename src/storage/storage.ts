@@ -83,6 +83,8 @@ export interface StorageStats {
   readonly keys: number;
   /** Durable commits (one per group-commit transaction), cumulative, when the backend measures them. */
   readonly commits?: StorageTimings;
+  /** fsyncs that made commits durable (one covers every commit before it: group commit), cumulative. */
+  readonly fsyncs?: StorageTimings;
   /** Compaction passes, cumulative; `maxPauseSeconds` is the longest single step writers waited behind. */
   readonly compactions?: StorageTimings & { readonly lastSeconds: number; readonly maxPauseSeconds: number };
 }

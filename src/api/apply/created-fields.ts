@@ -20,16 +20,7 @@ export const NOT_DIRECT = Symbol('not-direct');
 
 type Encoded = Record<string, unknown>;
 
-/** The strip node below `element`, or undefined when nothing below it is stripped. */
-function stripChild(strip: FieldSet | undefined, element: string): FieldSet | undefined {
-  return strip === undefined ? undefined : strip.children.get(element);
-}
-
 class DuplicateElement extends Error {}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /**
  * createdFieldsV1 encodes the fields a create of `obj` (without metadata.managedFields) owns, at schema `root`.
@@ -40,11 +31,11 @@ export function createdFieldsV1(obj: JsonObject, root: ApplySchema): Encoded | u
   try {
     const out: Encoded = {};
     let any = false;
-    for (const key of Object.keys(obj).sort(compareStrings)) {
+    for (const key of Object.keys(obj).sort()) {
       const value = obj[key];
       if (value === undefined || value === null) continue;
       const element = `f:${key}`;
-      const encoded = entry(value, root.field(key), root.isField(key), stripChild(STRIP_SET, element));
+      const encoded = entry(value, root.field(key), root.isField(key), STRIP_SET.children.get(element));
       if (encoded === undefined) continue;
       out[element] = encoded;
       any = true;
@@ -71,31 +62,35 @@ function isEmptyObject(value: object): boolean {
 function build(value: JsonValue, node: ApplySchema, member: boolean, strip: FieldSet | undefined): Encoded | undefined {
   const isMember = member && strip?.member !== true;
   if (value === null) return isMember ? {} : undefined;
-  let children: [string, Encoded][] | undefined;
+  // The encoding is made in place: "." first when the node is a member, then its children in order.
+  let out: Encoded | undefined;
   if (isJsonObject(value) && (node.kind === 'deduced' || (node.kind === 'map' && !node.atomic))) {
-    for (const key of Object.keys(value).sort(compareStrings)) {
+    // Every child is a field element ("f:" + key): the default sort (UTF-16 code units) is upstream's order.
+    for (const key of Object.keys(value).sort()) {
       const element = `f:${key}`;
-      const encoded = entry(value[key]!, node.field(key), node.isField(key), stripChild(strip, element));
-      if (encoded !== undefined) (children ??= []).push([element, encoded]);
+      const encoded = entry(value[key]!, node.field(key), node.isField(key), strip?.children.get(element));
+      if (encoded === undefined) continue;
+      if (out === undefined) out = isMember ? { '.': {} } : {};
+      out[element] = encoded;
     }
   } else if (Array.isArray(value) && node.kind === 'list' && node.listType !== 'atomic') {
     const itemNode = node.items();
     const elements = listItemElements(value, node);
-    const order = elements.map((_, i) => i).sort((a, b) => comparePathElements(elements[a]!, elements[b]!));
+    const order = elements.map((_, i) => i);
+    if (order.length > 1) order.sort((a, b) => comparePathElements(elements[a]!, elements[b]!));
     for (let k = 0; k < order.length; k++) {
       const i = order[k]!;
       const element = elements[i]!;
       if (k > 0 && elements[order[k - 1]!] === element) throw new DuplicateElement();
-      const encoded = build(value[i]!, itemNode, true, stripChild(strip, element));
-      if (encoded !== undefined) (children ??= []).push([element, encoded]);
+      const encoded = build(value[i]!, itemNode, true, strip?.children.get(element));
+      if (encoded === undefined) continue;
+      if (out === undefined) out = isMember ? { '.': {} } : {};
+      out[element] = encoded;
     }
   } else {
     // A leaf (scalar, atomic value, or a value whose shape the schema does not expect) is owned whole.
     return strip?.member === true ? undefined : {};
   }
-  if (children === undefined) return isMember ? {} : undefined;
-  const out: Encoded = {};
-  if (isMember) out['.'] = {};
-  for (const [element, encoded] of children) out[element] = encoded;
+  if (out === undefined) return isMember ? {} : undefined;
   return out;
 }

@@ -170,7 +170,7 @@ export class SqliteStorage implements Storage {
   #failed: Error | undefined;
   /** The highest revision watchers have been told about (everything at or below it is durable). */
   #notifiedRevision: number;
-  readonly #timings = { commits: 0, commitSeconds: 0, compactions: 0, compactSeconds: 0, lastCompactSeconds: 0, maxPauseSeconds: 0 };
+  readonly #timings = { commits: 0, commitSeconds: 0, fsyncs: 0, fsyncSeconds: 0, compactions: 0, compactSeconds: 0, lastCompactSeconds: 0, maxPauseSeconds: 0 };
   #watchers = new Set<Watcher>();
   /** The running (or last) compaction; compactions run one after another. */
   #compaction: Promise<void> = Promise.resolve();
@@ -345,6 +345,7 @@ export class SqliteStorage implements Storage {
       compactRevision: this.#compactRevision,
       keys: this.#stmts.count.get('', PREFIX_END, this.#revision)?.n ?? 0,
       commits: { count: this.#timings.commits, seconds: this.#timings.commitSeconds },
+      fsyncs: { count: this.#timings.fsyncs, seconds: this.#timings.fsyncSeconds },
       compactions: {
         count: this.#timings.compactions,
         seconds: this.#timings.compactSeconds,
@@ -466,6 +467,7 @@ export class SqliteStorage implements Storage {
     }
     this.#syncing = true;
     failpoint('sqlite-before-fsync');
+    const syncStarted = performance.now();
     fdatasync(fd, (err) => {
       this.#syncing = false;
       if (err) {
@@ -474,6 +476,8 @@ export class SqliteStorage implements Storage {
       }
       failpoint('sqlite-after-fsync');
       const now = performance.now();
+      this.#timings.fsyncs++;
+      this.#timings.fsyncSeconds += (now - syncStarted) / 1000;
       for (const b of batches) {
         this.#timings.commits++;
         this.#timings.commitSeconds += (now - b.started) / 1000;
