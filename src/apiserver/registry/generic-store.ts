@@ -36,7 +36,7 @@ import type { SelectionPredicate } from './selection-predicate.js';
 import { stableJson } from './stable-json.js';
 import { interpretStorageError, OPTIMISTIC_LOCK_MESSAGE } from './storage-error.js';
 import { namespacePrefix, objectKey, resourcePrefix } from './storage-key.js';
-import { decodeObject, encodeObject, rememberStoredJson } from './stored-object.js';
+import { decodeObject, encodeObject, encodeWrittenObject, rememberStoredJson } from './stored-object.js';
 import type { ResourceStrategy, StrategyContext } from './strategy.js';
 import { formatTimestamp } from '../../api/meta/timestamp.js';
 
@@ -494,7 +494,7 @@ export class GenericStore {
       }
       for (let attempt = 1; ; attempt++) {
         try {
-          const value = encodeObject(obj);
+          const value = encodeWrittenObject(obj);
           const kv = await this.#storage.create(this.keyFor(namespace, md.name ?? ''), value);
           // The stored object is `obj` plus its resourceVersion: no need to parse back what was just encoded, and
           // its JSON (the response) is the stored bytes plus the resourceVersion.
@@ -572,7 +572,7 @@ export class GenericStore {
         }
       }
       const undo = this.#hooks.beforeUpdate?.(obj, current);
-      const value = encodeObject(obj);
+      const value = encodeWrittenObject(obj);
       if (Buffer.from(value).equals(Buffer.from(kv.value))) {
         undo?.();
         return subresource === 'scale' ? scaleOf(current) : current;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../api/meta/types.js';
 import { knownObjectJson, objectJson } from '../negotiation/object-json.js';
-import { decodeImmutableObject, decodeObject, encodeObject, metadataStart, storedObjectJson } from './stored-object.js';
+import { decodeImmutableObject, decodeObject, encodeObject, encodeWrittenObject, metadataStart, storedObjectJson } from './stored-object.js';
 
 const kvOf = (obj: KubeObject, rev: number): { key: string; value: Uint8Array; createRevision: number; modRevision: number } => ({ key: '/k', value: encodeObject(obj), createRevision: rev, modRevision: rev });
 
@@ -37,5 +37,30 @@ describe('storedObjectJson', () => {
     const json = knownObjectJson(obj);
     assert.equal(json?.toString('utf8'), '{"apiVersion":"v1","kind":"Pod","metadata":{"resourceVersion":"9","name":"p"}}');
     assert.equal(objectJson(obj), json);
+  });
+});
+
+describe('encodeWrittenObject', () => {
+  it('gives the watch cache the written object back for its bytes, once, instead of a parse', () => {
+    const obj: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', uid: 'u' }, spec: { containers: [{ name: 'c' }] } };
+    const value = encodeWrittenObject(obj);
+    // SQLite keeps the bytes as a Buffer view of the same memory.
+    const kv = { key: '/k', value: Buffer.from(value.buffer, value.byteOffset, value.byteLength), createRevision: 5, modRevision: 5 };
+    const cached = decodeImmutableObject(kv);
+    assert.equal(cached['spec'], obj['spec']);
+    assert.deepEqual(cached, decodeObject(kv));
+    assert.equal(knownObjectJson(cached)?.toString('utf8'), '{"apiVersion":"v1","kind":"Pod","metadata":{"resourceVersion":"5","name":"p","uid":"u"},"spec":{"containers":[{"name":"c"}]}}');
+    // A second decode of the same bytes (a cache restart) parses them.
+    const again = decodeImmutableObject(kv);
+    assert.notEqual(again['spec'], obj['spec']);
+    assert.deepEqual(again, cached);
+  });
+
+  it('parses bytes that are a copy or a part of what was written', () => {
+    const obj: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } };
+    const value = encodeWrittenObject(obj);
+    const copy = decodeImmutableObject({ key: '/k', value: Buffer.from(value), createRevision: 1, modRevision: 1 });
+    assert.notEqual(copy['data'], obj['data']);
+    assert.deepEqual(copy['data'], obj['data']);
   });
 });

@@ -15,6 +15,31 @@ export function encodeObject(obj: KubeObject): Uint8Array {
   return encoder.encode(JSON.stringify({ ...obj, metadata }));
 }
 
+/**
+ * Objects just written, by the bytes they were stored as (the bytes' ArrayBuffer, which encodeObject's encoder made
+ * for them alone): the watch cache takes the object from here instead of parsing the bytes back (decodeImmutableObject).
+ */
+const written = new WeakMap<ArrayBufferLike, { readonly obj: KubeObject; readonly value: Uint8Array }>();
+
+/**
+ * encodeWrittenObject is encodeObject for a write whose object is never changed once the write succeeded (a create's
+ * body, an update's new version): the storage event carrying the returned bytes decodes to that object without a
+ * parse. A write that fails leaves an entry nobody asks for (the bytes never reach a watcher).
+ */
+export function encodeWrittenObject(obj: KubeObject): Uint8Array {
+  const value = encodeObject(obj);
+  written.set(value.buffer, { obj, value });
+  return value;
+}
+
+/** The object `value` was encoded from by encodeWrittenObject, once (later decodes of the same bytes parse them). */
+function takeWritten(value: Uint8Array): KubeObject | undefined {
+  const entry = written.get(value.buffer);
+  if (entry === undefined || entry.value.byteOffset !== value.byteOffset || entry.value.byteLength !== value.byteLength) return undefined;
+  written.delete(value.buffer);
+  return entry.obj;
+}
+
 /** decodeObject parses a stored version and stamps resourceVersion = modRevision (or `revision` when given). */
 export function decodeObject(kv: KeyValue, revision: number = kv.modRevision): KubeObject {
   const obj = JSON.parse(decoder.decode(kv.value)) as KubeObject;
@@ -23,12 +48,15 @@ export function decodeObject(kv: KeyValue, revision: number = kv.modRevision): K
 }
 
 /**
- * decodeImmutableObject is decodeObject for an object nobody changes afterwards (the watch cache's, a write's
- * answer): its JSON, when a response or watch event asks for it, is made from the stored bytes (storedObjectJson)
- * instead of serialising the object again.
+ * decodeImmutableObject is decodeObject for an object nobody changes afterwards (the watch cache's): bytes this
+ * server just wrote give back the object they were encoded from (encodeWrittenObject) instead of being parsed, and
+ * its JSON, when a response or watch event asks for it, is made from the stored bytes (storedObjectJson) instead
+ * of serialising the object again.
  */
 export function decodeImmutableObject(kv: KeyValue, revision: number = kv.modRevision): KubeObject {
-  const obj = decodeObject(kv, revision);
+  const source = takeWritten(kv.value);
+  // The written object shares its contents with the write's own answer; neither is changed afterwards.
+  const obj = source !== undefined ? { ...source, metadata: { ...(source.metadata ?? {}), resourceVersion: String(revision) } } : decodeObject(kv, revision);
   rememberStoredJson(obj, kv.value, revision);
   return obj;
 }

@@ -528,7 +528,7 @@ export class SqliteStorage implements Storage {
     const revision = this.#revision + 1;
     if (op.kind === 'create') {
       if (live !== undefined) return new KeyExistsError(op.key);
-      const value = Buffer.from(op.value);
+      const value = viewOf(op.value);
       this.#stmts.insert.run(revision, op.key, 1, 0, revision, current?.id ?? 0, value);
       this.#revision = revision;
       const kv: KeyValue = { key: op.key, value, createRevision: revision, modRevision: revision };
@@ -539,7 +539,7 @@ export class SqliteStorage implements Storage {
     const prevKv = toKeyValue(live);
     if (op.expected !== undefined && live.id !== op.expected) return new ConflictError(op.key, prevKv);
     if (op.kind === 'update') {
-      const value = Buffer.from(op.value);
+      const value = viewOf(op.value);
       this.#stmts.insert.run(revision, op.key, 0, 0, live.create_revision, live.id, value);
       this.#revision = revision;
       const kv: KeyValue = { key: op.key, value, createRevision: live.create_revision, modRevision: revision };
@@ -813,4 +813,12 @@ function translate(err: unknown, action: string): Error {
 function isBusy(err: unknown): boolean {
   const code = err instanceof Database.SqliteError ? err.code : '';
   return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+}
+
+/**
+ * viewOf is `value` as a Buffer without copying it (Storage.create/update: callers never change a value they
+ * wrote), so a watch event carries the very bytes the writer encoded and the API server can recognise them.
+ */
+function viewOf(value: Uint8Array): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
