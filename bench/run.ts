@@ -1,6 +1,6 @@
 /**
  * Runs the foundation benchmarks, one child process each, one after another.
- * Run: node --import tsx bench/run.ts [--only NAME[,NAME…]] (NAME: storage, etcd-storage, creates, list, watch, watch-latency, authz,
+ * Run: node --import tsx bench/run.ts [--only NAME[,NAME…]] (NAME: storage, etcd-storage, creates, create-cost, list, watch, watch-latency, authz,
  * ssa, cold-start, operator-harness, join, scheduler-1000, scheduler-5000, rollout, pod-start, kubedirector, proxy-sync, proxy-stream, proxy-throughput, scale, dns, dashboard, hpa-reaction)
  *
  * Every benchmark measures its reference in the same run and reports a ratio; this runner adds the targets,
@@ -58,6 +58,8 @@ const BENCHMARKS: readonly Benchmark[] = [
       { label: 'sequential create p50 vs etcd put p50', path: 'latencyRatio', op: '<=', target: 1.5 },
     ],
   },
+  // Server CPU per create and group-commit batching: the figures behind the creates ratio (no target of its own).
+  { name: 'create-cost', script: 'create-cost.ts', args: [], timeoutMs: 90_000, checks: [] },
   {
     name: 'list', script: 'list.ts', args: [], timeoutMs: 150_000,
     checks: [

@@ -91,6 +91,8 @@ export interface StorageStats {
   readonly keys: number;
   /** Durable commits (one per group-commit transaction), cumulative, when the backend measures them. */
   readonly commits?: StorageTimings;
+  /** fsyncs that made commits durable (one covers every commit before it: group commit), cumulative. */
+  readonly fsyncs?: StorageTimings;
   /** Compaction passes, cumulative; `maxPauseSeconds` is the longest single step writers waited behind. */
   readonly compactions?: StorageTimings & { readonly lastSeconds: number; readonly maxPauseSeconds: number };
 }
@@ -125,12 +127,16 @@ export interface Storage {
   /** Counts keys starting with `prefix` at the current revision. */
   count(prefix: string): Promise<number>;
 
-  /** Creates `key`. Throws KeyExistsError if it exists. Resolves once durable, with the new version. */
+  /**
+   * Creates `key`. Throws KeyExistsError if it exists. Resolves once durable, with the new version. The store may
+   * keep `value` without copying it (its events then carry the same bytes): callers never change it afterwards.
+   */
   create(key: string, value: Uint8Array): Promise<KeyValue>;
 
   /**
    * Replaces `key`'s value if its modRevision equals `expectedModRevision`. Throws KeyNotFoundError if the key is
    * missing, ConflictError (carrying the current version) if the revision differs. Resolves with the new version.
+   * As with create, `value` may be kept without a copy.
    */
   update(key: string, value: Uint8Array, expectedModRevision: number): Promise<KeyValue>;
 

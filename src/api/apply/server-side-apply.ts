@@ -14,6 +14,7 @@
  * still as last applied) is forced, and when the object carries that annotation it is rewritten to the applied
  * configuration, so a later client-side `kubectl apply` computes its patch from what was applied last.
  */
+import type { ManagedFieldsEntry } from '../meta/types.js';
 import type { ApplySchema } from './apply-schema.js';
 import type { ApplyConflict } from './apply-conflict.js';
 import { compareFields } from './compare-fields.js';
@@ -21,6 +22,7 @@ import { pathString } from './field-set.js';
 import type { FieldSet } from './field-set.js';
 import { capUpdateManagers, decodeManagedFields, encodeManagedFields, isResetManagedFields, managerId, printManager, STRIP_SET } from './managed-fields.js';
 import type { ManagedFields, ManagerInfo } from './managed-fields.js';
+import { createdFieldsV1, NOT_DIRECT } from './created-fields.js';
 import { mergeApplied } from './merge-applied.js';
 import { removeFields } from './remove-fields.js';
 import { toFieldSet } from './to-field-set.js';
@@ -61,6 +63,23 @@ export type ServerSideApplyResult =
 function metadataOf(obj: JsonObject): JsonObject {
   const md = obj['metadata'];
   return isJsonObject(md) ? md : {};
+}
+
+/**
+ * recordCreate is updateManagedFields for a create without managedFields in its body, with the one entry encoded
+ * straight from the object (createdFieldsV1); undefined when that encoding does not apply.
+ */
+function recordCreate(next: JsonObject, options: FieldManagerOptions): JsonObject | undefined {
+  const fieldsV1 = createdFieldsV1(withoutManagedFields(next), options.schema);
+  if (fieldsV1 === NOT_DIRECT) return undefined;
+  const md: JsonObject = { ...metadataOf(next) };
+  if (fieldsV1 === undefined) delete md['managedFields'];
+  else {
+    const entry: ManagedFieldsEntry = { manager: options.manager, operation: 'Update', apiVersion: options.apiVersion, time: options.now, fieldsType: 'FieldsV1', fieldsV1 };
+    md['managedFields'] = [entry] as unknown as JsonValue;
+  }
+  next['metadata'] = md;
+  return next;
 }
 
 /** withoutManagedFields returns a shallow copy of `obj` without metadata.managedFields. */
@@ -251,6 +270,11 @@ export function updateManagedFields(old: JsonObject | undefined, next: JsonObjec
   const subresource = options.subresource ?? '';
   const oldObject = old ?? {};
   const requested = metadataOf(next)['managedFields'];
+  if (old === undefined && subresource === '' && (requested === undefined || requested === null || isResetManagedFields(requested))) {
+    // A create that brings no managedFields: its writer is the only manager and owns every field it set.
+    const created = recordCreate(next, options);
+    if (created !== undefined) return created;
+  }
   const stored = (): ManagedFields => decodeManagedFields(metadataOf(oldObject)['managedFields']) ?? new Map();
   let managers: ManagedFields;
   if (subresource !== '') managers = stored();

@@ -47,6 +47,8 @@ export class SchemaRegistry implements SchemaLookup {
   readonly #dataDir: string;
   #index: SchemaIndex | undefined;
   readonly #loaded = new Map<string, ReadonlyMap<string, TypeSchema>>();
+  /** Types already looked up, by full name: validation and field checks ask for the same few types on every write. */
+  readonly #types = new Map<string, TypeSchema>();
 
   constructor(config: SchemaRegistryConfig = {}) {
     this.#dataDir = config.dataDir ?? DATA_DIR;
@@ -54,7 +56,11 @@ export class SchemaRegistry implements SchemaLookup {
 
   /** type returns the type by its full definition name, or undefined when no package defines it. */
   type(name: string): TypeSchema | undefined {
-    return this.#package(packageOf(name))?.get(name);
+    const known = this.#types.get(name);
+    if (known !== undefined) return known;
+    const type = this.#package(packageOf(name))?.get(name);
+    if (type !== undefined) this.#types.set(name, type);
+    return type;
   }
 
   /** kind returns the top-level type of a built-in group/version/kind, or undefined (e.g. custom resources). */

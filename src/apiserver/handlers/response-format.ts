@@ -7,7 +7,7 @@
  *    `includeObject=None|Metadata|Object` (default Metadata: each row carries a PartialObjectMetadata),
  *  - PartialObjectMetadata(List) for `as=PartialObjectMetadata[List];g=meta.k8s.io;v=v1`.
  */
-import { listJson } from '../negotiation/object-json.js';
+import { knownObjectJson, listJson } from '../negotiation/object-json.js';
 import { stringify as stringifyYaml } from 'yaml';
 import { badRequest } from '../../api/meta/status-error.js';
 import type { KubeList, KubeObject, ListMeta } from '../../api/meta/types.js';
@@ -97,7 +97,8 @@ export function renderObject(obj: KubeObject, format: ResponseFormat, table: Omi
     case 'yaml':
       return stringifyYaml(obj);
     case 'json':
-      return obj;
+      // A just-written object answers with the bytes it was stored as (plus its resourceVersion), not re-encoded.
+      return knownObjectJson(obj) ?? obj;
   }
 }
 

@@ -185,6 +185,8 @@ export class ApiServerMetrics {
     storageGauge('tkube_storage_keys', 'Number of live keys in storage.', (s) => s.keys);
     storageGauge('tkube_storage_commits', 'Durable storage commits (group-commit transactions) so far.', (s) => s.commits?.count ?? 0);
     storageGauge('tkube_storage_commit_seconds_sum', 'Seconds spent in durable storage commits so far (divide by commits for the mean write latency).', (s) => s.commits?.seconds ?? 0);
+    storageGauge('tkube_storage_fsyncs', 'fsyncs that made storage commits durable so far (one covers every commit before it).', (s) => s.fsyncs?.count ?? 0);
+    storageGauge('tkube_storage_fsync_seconds_sum', 'Seconds spent in those fsyncs so far.', (s) => s.fsyncs?.seconds ?? 0);
     storageGauge('tkube_storage_compactions', 'Storage compaction passes so far.', (s) => s.compactions?.count ?? 0);
     storageGauge('tkube_storage_compaction_seconds_sum', 'Seconds spent compacting storage so far.', (s) => s.compactions?.seconds ?? 0);
     storageGauge('tkube_storage_compaction_last_seconds', 'Duration of the last storage compaction pass.', (s) => s.compactions?.lastSeconds ?? 0);

@@ -1,5 +1,6 @@
 /**
- * objectJson: the JSON bytes of an API object, remembered per object. Objects held by the watch cache are
+ * objectJson: the JSON bytes of an API object, remembered per object (or made from the stored bytes it was decoded
+ * from, see rememberObjectJson). Objects held by the watch cache are
  * immutable (an update replaces the object, never changes it), so a LIST served from the cache encodes each
  * object once for its lifetime and builds the list body by concatenating ready-made bytes, instead of
  * serializing and UTF-8-encoding every object on every request. Callers must never pass an object they will
@@ -9,14 +10,42 @@ import type { KubeList, KubeObject } from '../../api/meta/types.js';
 
 const encoded = new WeakMap<object, Buffer>();
 
+/** Objects whose JSON can be made from bytes already at hand (the stored bytes the object was decoded from). */
+const sources = new WeakMap<object, () => Buffer | undefined>();
+
 /** objectJson returns the UTF-8 bytes of JSON.stringify(obj), computing them at most once per object. */
 export function objectJson(obj: KubeObject): Buffer {
-  let b = encoded.get(obj);
-  if (b === undefined) {
-    b = Buffer.from(JSON.stringify(obj), 'utf8');
-    encoded.set(obj, b);
-  }
+  return knownObjectJson(obj) ?? encodeOnce(obj);
+}
+
+function encodeOnce(obj: KubeObject): Buffer {
+  const b = Buffer.from(JSON.stringify(obj), 'utf8');
+  encoded.set(obj, b);
   return b;
+}
+
+/**
+ * knownObjectJson returns obj's JSON bytes when they are remembered or can be made without serialising `obj`
+ * (see rememberObjectJson); otherwise undefined.
+ */
+export function knownObjectJson(obj: KubeObject): Buffer | undefined {
+  let b = encoded.get(obj);
+  if (b !== undefined) return b;
+  const source = sources.get(obj);
+  if (source === undefined) return undefined;
+  sources.delete(obj);
+  b = source();
+  if (b !== undefined) encoded.set(obj, b);
+  return b;
+}
+
+/**
+ * rememberObjectJson records how to make obj's JSON bytes without serialising it: `source` returns a JSON document
+ * equal to JSON.stringify(obj) up to key order (or undefined, and obj is serialised instead). It is called at most
+ * once, when the bytes are first asked for. The same contract as objectJson: obj is never changed afterwards.
+ */
+export function rememberObjectJson(obj: KubeObject, source: () => Buffer | undefined): void {
+  sources.set(obj, source);
 }
 
 const COMMA = Buffer.from(',');

@@ -36,7 +36,7 @@ import type { SelectionPredicate } from './selection-predicate.js';
 import { stableJson } from './stable-json.js';
 import { interpretStorageError, OPTIMISTIC_LOCK_MESSAGE } from './storage-error.js';
 import { namespacePrefix, objectKey, resourcePrefix } from './storage-key.js';
-import { decodeObject, encodeObject } from './stored-object.js';
+import { decodeObject, encodeObject, encodeWrittenObject, rememberStoredJson } from './stored-object.js';
 import type { ResourceStrategy, StrategyContext } from './strategy.js';
 import { formatTimestamp } from '../../api/meta/timestamp.js';
 
@@ -448,7 +448,8 @@ export class GenericStore {
 
   /**
    * create stores a new object in `namespace` ("" for cluster-scoped) and returns it as stored. It takes ownership
-   * of `body` (a freshly decoded request body): it fills in metadata on it rather than on a copy.
+   * of `body` (a freshly decoded request body): it fills in metadata on it rather than on a copy. The object returned
+   * must not be changed: its JSON is remembered as the stored bytes (rememberStoredJson).
    */
   async create(namespace: string, body: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
     const obj = body;
@@ -493,9 +494,13 @@ export class GenericStore {
       }
       for (let attempt = 1; ; attempt++) {
         try {
-          const kv = await this.#storage.create(this.keyFor(namespace, md.name ?? ''), encodeObject(obj));
-          // The stored object is `obj` plus its resourceVersion: no need to parse back what was just encoded.
-          return { ...obj, metadata: { ...md, resourceVersion: String(kv.modRevision) } };
+          const value = encodeWrittenObject(obj);
+          const kv = await this.#storage.create(this.keyFor(namespace, md.name ?? ''), value);
+          // The stored object is `obj` plus its resourceVersion: no need to parse back what was just encoded, and
+          // its JSON (the response) is the stored bytes plus the resourceVersion.
+          const created = { ...obj, metadata: { ...md, resourceVersion: String(kv.modRevision) } };
+          rememberStoredJson(created, value, kv.modRevision);
+          return created;
         } catch (err) {
           if (err instanceof KeyExistsError && generated && attempt < MAX_GENERATE_NAME_TRIES) {
             md.name = generateName(md.generateName ?? '', this.#random);
@@ -567,7 +572,7 @@ export class GenericStore {
         }
       }
       const undo = this.#hooks.beforeUpdate?.(obj, current);
-      const value = encodeObject(obj);
+      const value = encodeWrittenObject(obj);
       if (Buffer.from(value).equals(Buffer.from(kv.value))) {
         undo?.();
         return subresource === 'scale' ? scaleOf(current) : current;

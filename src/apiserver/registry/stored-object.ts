@@ -4,6 +4,7 @@
  */
 import type { KubeObject } from '../../api/meta/types.js';
 import type { KeyValue } from '../../storage/storage.js';
+import { rememberObjectJson } from '../negotiation/object-json.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -14,9 +15,132 @@ export function encodeObject(obj: KubeObject): Uint8Array {
   return encoder.encode(JSON.stringify({ ...obj, metadata }));
 }
 
+/**
+ * Objects just written, by the bytes they were stored as (the bytes' ArrayBuffer, which encodeObject's encoder made
+ * for them alone): the watch cache takes the object from here instead of parsing the bytes back (decodeImmutableObject).
+ */
+const written = new WeakMap<ArrayBufferLike, { readonly obj: KubeObject; readonly value: Uint8Array }>();
+
+/**
+ * encodeWrittenObject is encodeObject for a write whose object is never changed once the write succeeded (a create's
+ * body, an update's new version): the storage event carrying the returned bytes decodes to that object without a
+ * parse. A write that fails leaves an entry nobody asks for (the bytes never reach a watcher).
+ */
+export function encodeWrittenObject(obj: KubeObject): Uint8Array {
+  const value = encodeObject(obj);
+  written.set(value.buffer, { obj, value });
+  return value;
+}
+
+/** The object `value` was encoded from by encodeWrittenObject, once (later decodes of the same bytes parse them). */
+function takeWritten(value: Uint8Array): KubeObject | undefined {
+  const entry = written.get(value.buffer);
+  if (entry === undefined || entry.value.byteOffset !== value.byteOffset || entry.value.byteLength !== value.byteLength) return undefined;
+  written.delete(value.buffer);
+  return entry.obj;
+}
+
 /** decodeObject parses a stored version and stamps resourceVersion = modRevision (or `revision` when given). */
 export function decodeObject(kv: KeyValue, revision: number = kv.modRevision): KubeObject {
   const obj = JSON.parse(decoder.decode(kv.value)) as KubeObject;
   obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: String(revision) };
   return obj;
+}
+
+/**
+ * decodeImmutableObject is decodeObject for an object nobody changes afterwards (the watch cache's): bytes this
+ * server just wrote give back the object they were encoded from (encodeWrittenObject) instead of being parsed, and
+ * its JSON, when a response or watch event asks for it, is made from the stored bytes (storedObjectJson) instead
+ * of serialising the object again.
+ */
+export function decodeImmutableObject(kv: KeyValue, revision: number = kv.modRevision): KubeObject {
+  const source = takeWritten(kv.value);
+  // The written object shares its contents with the write's own answer; neither is changed afterwards.
+  const obj = source !== undefined ? { ...source, metadata: { ...(source.metadata ?? {}), resourceVersion: String(revision) } } : decodeObject(kv, revision);
+  rememberStoredJson(obj, kv.value, revision);
+  return obj;
+}
+
+/**
+ * rememberStoredJson says that `obj` (never changed afterwards) is what `value`, its stored bytes, decode to at
+ * `revision`: its JSON is then made from those bytes when first asked for.
+ */
+export function rememberStoredJson(obj: KubeObject, value: Uint8Array, revision: number): void {
+  rememberObjectJson(obj, () => storedObjectJson(value, revision));
+}
+
+/**
+ * storedObjectJson returns the stored bytes `value` with `"resourceVersion":"<revision>"` put first in their
+ * top-level metadata: the JSON of the object they decode to at that revision (key order aside), made with one copy
+ * instead of a parse and a serialisation. Undefined when the bytes are not compact JSON with a metadata object
+ * (the caller then serialises the object).
+ */
+export function storedObjectJson(value: Uint8Array, revision: number): Buffer | undefined {
+  const at = metadataStart(value);
+  if (at < 0) return undefined;
+  const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  const empty = bytes[at + 1] === CLOSE_BRACE;
+  const field = Buffer.from(`"resourceVersion":"${revision}"${empty ? '' : ','}`, 'latin1');
+  return Buffer.concat([bytes.subarray(0, at + 1), field, bytes.subarray(at + 1)]);
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const METADATA = Buffer.from('"metadata"', 'latin1');
+
+/**
+ * metadataStart returns the index of the `{` that opens the top-level "metadata" value of compact JSON (as
+ * JSON.stringify writes it), or -1. It walks the top-level keys only, skipping their values; metadata is
+ * normally the third key, after apiVersion and kind, so the walk reads a few dozen bytes.
+ */
+export function metadataStart(b: Uint8Array): number {
+  if (b[0] !== OPEN_BRACE) return -1;
+  let i = 1;
+  for (;;) {
+    if (b[i] !== QUOTE) return -1;
+    const keyStart = i;
+    i = skipString(b, i);
+    if (i < 0 || b[i] !== COLON) return -1;
+    if (i - keyStart === METADATA.length && METADATA.equals(b.subarray(keyStart, i))) return b[i + 1] === OPEN_BRACE ? i + 1 : -1;
+    i = skipValue(b, i + 1);
+    if (i < 0) return -1;
+    if (b[i] === COMMA) i++;
+    else return -1;
+  }
+}
+
+/** skipString returns the index just past the string starting at b[i] (a quote), or -1. */
+function skipString(b: Uint8Array, i: number): number {
+  for (let j = i + 1; j < b.length; j++) {
+    const c = b[j];
+    if (c === BACKSLASH) j++;
+    else if (c === QUOTE) return j + 1;
+  }
+  return -1;
+}
+
+/** skipValue returns the index just past the compact JSON value starting at b[i], or -1. */
+function skipValue(b: Uint8Array, i: number): number {
+  let depth = 0;
+  for (let j = i; j < b.length; j++) {
+    const c = b[j];
+    if (c === QUOTE) {
+      j = skipString(b, j);
+      if (j < 0) return -1;
+      if (depth === 0) return j;
+      j--;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      if (depth === 0) return j;
+      depth--;
+      if (depth === 0) return j + 1;
+    } else if (depth === 0 && c === COMMA) return j;
+  }
+  return -1;
 }

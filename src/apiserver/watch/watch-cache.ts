@@ -13,7 +13,7 @@ import type { KubeObject } from '../../api/meta/types.js';
 import type { Clock, Timer } from '../../base/clock/clock.js';
 import { CompactedError } from '../../storage/errors.js';
 import type { Storage, Watch, WatchEvent as StorageEvent } from '../../storage/storage.js';
-import { decodeObject } from '../registry/stored-object.js';
+import { decodeImmutableObject } from '../registry/stored-object.js';
 import { CacheWatcher } from './cache-watcher.js';
 import { INITIAL_EVENTS_END_ANNOTATION } from './watch-event.js';
 import type { WatchEvent } from './watch-event.js';
@@ -161,7 +161,7 @@ export class WatchCache {
       const list = await this.#storage.list(this.#prefix);
       this.#objects.clear();
       this.#sorted = undefined;
-      for (const kv of list.items) this.#objects.set(kv.key, decodeObject(kv));
+      for (const kv of list.items) this.#objects.set(kv.key, decodeImmutableObject(kv));
       this.#revision = list.revision;
       this.#windowStart = list.revision;
       this.#ringStart = 0;
@@ -199,7 +199,7 @@ export class WatchCache {
     for (const e of events) {
       const rev = e.kv.modRevision;
       if (rev <= this.#revision) continue;
-      const prev = this.#objects.get(e.kv.key) ?? (e.prevKv ? decodeObject(e.prevKv) : undefined);
+      const prev = this.#objects.get(e.kv.key) ?? (e.prevKv ? decodeImmutableObject(e.prevKv) : undefined);
       const cached = cachedEventOf(e, prev);
       if (cached.type === 'DELETED') this.#objects.delete(e.kv.key);
       else this.#objects.set(e.kv.key, cached.object);
@@ -308,7 +308,7 @@ export class WatchCache {
         onEvents: (events) => {
           for (const e of events) {
             if (done) return;
-            const prev = e.prevKv ? decodeObject(e.prevKv) : undefined;
+            const prev = e.prevKv ? decodeImmutableObject(e.prevKv) : undefined;
             const cached = cachedEventOf(e, prev);
             const out = convert(cached, request.predicate);
             if (!out) continue;
@@ -368,11 +368,11 @@ function cachedEventOf(e: StorageEvent, prev: KubeObject | undefined): CachedEve
   const rev = e.kv.modRevision;
   if (e.type === 'delete') {
     // A deleted object is reported with the resourceVersion of its deletion.
-    const last = e.prevKv ? decodeObject(e.prevKv, rev) : prev ? withRevision(prev, rev) : decodeObject(e.kv, rev);
+    const last = e.prevKv ? decodeImmutableObject(e.prevKv, rev) : prev ? withRevision(prev, rev) : decodeImmutableObject(e.kv, rev);
     return { type: 'DELETED', key: e.kv.key, object: last, prev, revision: rev };
   }
   const type = e.type === 'create' || !prev ? 'ADDED' : 'MODIFIED';
-  return { type, key: e.kv.key, object: decodeObject(e.kv), prev, revision: rev };
+  return { type, key: e.kv.key, object: decodeImmutableObject(e.kv), prev, revision: rev };
 }
 
 function withRevision(obj: KubeObject, revision: number): KubeObject {

@@ -126,6 +126,8 @@ void describe('SqliteStorage', () => {
       assert.equal(st.keys, 100);
       // The timings exported as metrics count what happened.
       assert.ok((st.commits?.count ?? 0) >= 30 && (st.commits?.seconds ?? 0) > 0, JSON.stringify(st.commits));
+      // One fsync covers every commit before it, so there are at most as many fsyncs as commits.
+      assert.ok((st.fsyncs?.count ?? 0) > 0 && (st.fsyncs?.count ?? 0) <= (st.commits?.count ?? 0), JSON.stringify(st.fsyncs));
       assert.equal(st.compactions?.count, 30);
       assert.ok((st.compactions?.maxPauseSeconds ?? 0) > 0);
       assert.ok(maxSize <= sizeAfterWarmup * 1.5, `size grew from ${sizeAfterWarmup} to ${maxSize}`);

@@ -176,7 +176,7 @@ export class SqliteStorage implements Storage {
   #failed: Error | undefined;
   /** The highest revision watchers have been told about (everything at or below it is durable). */
   #notifiedRevision: number;
-  readonly #timings = { commits: 0, commitSeconds: 0, compactions: 0, compactSeconds: 0, lastCompactSeconds: 0, maxPauseSeconds: 0 };
+  readonly #timings = { commits: 0, commitSeconds: 0, fsyncs: 0, fsyncSeconds: 0, compactions: 0, compactSeconds: 0, lastCompactSeconds: 0, maxPauseSeconds: 0 };
   #watchers = new Set<Watcher>();
   /** The running (or last) compaction; compactions run one after another. */
   #compaction: Promise<void> = Promise.resolve();
@@ -358,6 +358,7 @@ export class SqliteStorage implements Storage {
       compactRevision: this.#compactRevision,
       keys: this.#stmts.count.get('', PREFIX_END, this.#revision)?.n ?? 0,
       commits: { count: this.#timings.commits, seconds: this.#timings.commitSeconds },
+      fsyncs: { count: this.#timings.fsyncs, seconds: this.#timings.fsyncSeconds },
       compactions: {
         count: this.#timings.compactions,
         seconds: this.#timings.compactSeconds,
@@ -485,6 +486,7 @@ export class SqliteStorage implements Storage {
     }
     this.#syncing = true;
     failpoint('sqlite-before-fsync');
+    const syncStarted = performance.now();
     fdatasync(fd, (err) => {
       this.#syncing = false;
       if (err) {
@@ -493,6 +495,8 @@ export class SqliteStorage implements Storage {
       }
       failpoint('sqlite-after-fsync');
       const now = performance.now();
+      this.#timings.fsyncs++;
+      this.#timings.fsyncSeconds += (now - syncStarted) / 1000;
       for (const b of batches) {
         this.#timings.commits++;
         this.#timings.commitSeconds += (now - b.started) / 1000;
@@ -543,7 +547,7 @@ export class SqliteStorage implements Storage {
     const revision = this.#revision + 1;
     if (op.kind === 'create') {
       if (live !== undefined) return new KeyExistsError(op.key);
-      const value = Buffer.from(op.value);
+      const value = viewOf(op.value);
       this.#stmts.insert.run(revision, op.key, 1, 0, revision, current?.id ?? 0, value);
       this.#revision = revision;
       this.#logicalBytes += Buffer.byteLength(op.key) + value.length;
@@ -555,7 +559,7 @@ export class SqliteStorage implements Storage {
     const prevKv = toKeyValue(live);
     if (op.expected !== undefined && live.id !== op.expected) return new ConflictError(op.key, prevKv);
     if (op.kind === 'update') {
-      const value = Buffer.from(op.value);
+      const value = viewOf(op.value);
       this.#stmts.insert.run(revision, op.key, 0, 0, live.create_revision, live.id, value);
       this.#revision = revision;
       this.#logicalBytes += Buffer.byteLength(op.key) + value.length;
@@ -839,4 +843,12 @@ function withResolvers(): { promise: Promise<void>; resolve: () => void } {
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * viewOf is `value` as a Buffer without copying it (Storage.create/update: callers never change a value they
+ * wrote), so a watch event carries the very bytes the writer encoded and the API server can recognise them.
+ */
+function viewOf(value: Uint8Array): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
