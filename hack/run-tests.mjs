@@ -3,7 +3,7 @@
 // Flags: --quick skips type-check/lint; --only PATTERN runs test files whose path contains PATTERN; --long also
 // runs the long reliability suites.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,7 +45,14 @@ if (!quick && !only) {
 ok = run('build the dashboard', process.execPath, [join(root, 'hack/build-dashboard.mjs')]) && ok;
 let files = [...findTests(join(root, 'src'), []), ...findTests(join(root, 'bench'), []), ...findTests(join(root, 'examples'), []), ...findTests(join(root, 'test'), [])].sort();
 if (only) files = files.filter((f) => f.includes(only));
-// Unit tests first (fast feedback), then integration and e2e.
-files.sort((a, b) => Number(a.startsWith('test/')) - Number(b.startsWith('test/')) || a.localeCompare(b));
-ok = run(`tests (${files.length} files)`, process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-force-exit', '--test-timeout=300000', '--test-reporter=spec', ...files]) && ok;
+// The known-slow files first, longest first (hack/slow-tests.txt): with two slots, a long file started near the end
+// would keep one slot busy alone while the other idles. Then unit tests (fast feedback), then integration and e2e.
+const slow = readFileSync(join(root, 'hack/slow-tests.txt'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+const rank = (f) => {
+  const i = slow.indexOf(f);
+  return i < 0 ? slow.length : i;
+};
+files.sort((a, b) => rank(a) - rank(b) || Number(a.startsWith('test/')) - Number(b.startsWith('test/')) || a.localeCompare(b));
+// Through run-test-files.mjs rather than `node --test`, which would sort the files by path and lose that order.
+ok = run(`tests (${files.length} files)`, process.execPath, ['--import', 'tsx', join(root, 'hack/run-test-files.mjs'), '--concurrency=2', '--timeout=300000', ...files]) && ok;
 process.exit(ok ? 0 : 1);
