@@ -3,7 +3,7 @@
 // Flags: --quick skips type-check/lint; --only PATTERN runs test files whose path contains PATTERN; --long also
 // runs the long reliability suites.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,7 +46,8 @@ ok = run('build the dashboard', process.execPath, [join(root, 'hack/build-dashbo
 // The servers, agents and CLI commands the tests start run this bundle of the same sources (TKUBE_TEST_BUNDLE, read
 // by tkubeArgv in test/harness/test-cluster.ts): compiling the sources through tsx at each of the hundreds of
 // starts cost about 2 s of CPU apiece.
-const bundleDir = join(root, 'dist', 'test-bundle');
+// One directory per run (removed at the end): a second run in the same checkout must not rebuild it under the first.
+const bundleDir = join(root, 'dist', `test-bundle-${process.pid}`);
 const bundled = run('build the test bundle', process.execPath, [join(root, 'hack/build.mjs'), '--outdir', bundleDir]);
 ok = bundled && ok;
 let files = [...findTests(join(root, 'src'), []), ...findTests(join(root, 'bench'), []), ...findTests(join(root, 'examples'), []), ...findTests(join(root, 'test'), [])].sort();
@@ -61,4 +62,5 @@ const rank = (f) => {
 files.sort((a, b) => rank(a) - rank(b) || Number(a.startsWith('test/')) - Number(b.startsWith('test/')) || a.localeCompare(b));
 // Through run-test-files.mjs rather than `node --test`, which would sort the files by path and lose that order.
 ok = run(`tests (${files.length} files)`, process.execPath, ['--import', 'tsx', join(root, 'hack/run-test-files.mjs'), '--concurrency=2', '--timeout=300000', ...files], bundled ? { TKUBE_TEST_BUNDLE: join(bundleDir, 'tkube.mjs') } : {}) && ok;
+rmSync(bundleDir, { recursive: true, force: true });
 process.exit(ok ? 0 : 1);
