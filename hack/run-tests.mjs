@@ -3,7 +3,7 @@
 // Flags: --quick skips type-check/lint; --only PATTERN runs test files whose path contains PATTERN; --long also
 // runs the long reliability suites.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,9 +14,9 @@ const long = args.includes('--long');
 const onlyIdx = args.indexOf('--only');
 const only = onlyIdx >= 0 ? args[onlyIdx + 1] : undefined;
 
-function run(title, cmd, cmdArgs) {
+function run(title, cmd, cmdArgs, env = {}) {
   process.stdout.write(`# ${title}\n`);
-  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, TKUBE_LONG: long ? '1' : '' } });
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, TKUBE_LONG: long ? '1' : '', ...env } });
   if (r.status !== 0) {
     process.stdout.write(`# ${title}: FAILED\n`);
     return false;
@@ -43,9 +43,24 @@ if (!quick && !only) {
 }
 // The servers the tests start serve the dashboard from dist/dashboard/ (the dashboard tests drive it in Chromium).
 ok = run('build the dashboard', process.execPath, [join(root, 'hack/build-dashboard.mjs')]) && ok;
+// The servers, agents and CLI commands the tests start run this bundle of the same sources (TKUBE_TEST_BUNDLE, read
+// by tkubeArgv in test/harness/test-cluster.ts): compiling the sources through tsx at each of the hundreds of
+// starts cost about 2 s of CPU apiece.
+// One directory per run (removed at the end): a second run in the same checkout must not rebuild it under the first.
+const bundleDir = join(root, 'dist', `test-bundle-${process.pid}`);
+const bundled = run('build the test bundle', process.execPath, [join(root, 'hack/build.mjs'), '--outdir', bundleDir]);
+ok = bundled && ok;
 let files = [...findTests(join(root, 'src'), []), ...findTests(join(root, 'bench'), []), ...findTests(join(root, 'examples'), []), ...findTests(join(root, 'test'), [])].sort();
 if (only) files = files.filter((f) => f.includes(only));
-// Unit tests first (fast feedback), then integration and e2e.
-files.sort((a, b) => Number(a.startsWith('test/')) - Number(b.startsWith('test/')) || a.localeCompare(b));
-ok = run(`tests (${files.length} files)`, process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-force-exit', '--test-timeout=300000', '--test-reporter=spec', ...files]) && ok;
+// The known-slow files first, longest first (hack/slow-tests.txt): with two slots, a long file started near the end
+// would keep one slot busy alone while the other idles. Then unit tests (fast feedback), then integration and e2e.
+const slow = readFileSync(join(root, 'hack/slow-tests.txt'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+const rank = (f) => {
+  const i = slow.indexOf(f);
+  return i < 0 ? slow.length : i;
+};
+files.sort((a, b) => rank(a) - rank(b) || Number(a.startsWith('test/')) - Number(b.startsWith('test/')) || a.localeCompare(b));
+// Through run-test-files.mjs rather than `node --test`, which would sort the files by path and lose that order.
+ok = run(`tests (${files.length} files)`, process.execPath, ['--import', 'tsx', join(root, 'hack/run-test-files.mjs'), '--concurrency=2', '--timeout=300000', ...files], bundled ? { TKUBE_TEST_BUNDLE: join(bundleDir, 'tkube.mjs') } : {}) && ok;
+rmSync(bundleDir, { recursive: true, force: true });
 process.exit(ok ? 0 : 1);

@@ -3,8 +3,7 @@
  * its own pid — SIGTERM, then SIGKILL after 20 s.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { REPO_ROOT } from './test-cluster.js';
+import { tkubeArgv } from './test-cluster.js';
 
 /** AgentProcess runs `tkube agent ARGS`, optionally under a prefix command (which must exec it: same pid). */
 export class AgentProcess {
@@ -14,7 +13,7 @@ export class AgentProcess {
 
   /** `prefix` is e.g. `nsenter --net=/run/netns/X --` to run the agent in a node host. */
   constructor(args: readonly string[], prefix: readonly string[] = []) {
-    const [program, ...programArgs] = [...prefix, process.execPath, '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'agent', ...args];
+    const [program, ...programArgs] = [...prefix, process.execPath, ...tkubeArgv(), 'agent', ...args];
     this.#child = spawn(program ?? process.execPath, programArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TKUBE_LOG_LEVEL: 'info' } });
     const keep = (d: string): void => void (this.log = (this.log + d).slice(-100_000));
     this.#child.stdout?.setEncoding('utf8').on('data', keep);

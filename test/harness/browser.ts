@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { spawn, spawnSync } from 'node:child_process';
-import { eventually, REPO_ROOT } from './test-cluster.js';
+import { eventually, REPO_ROOT, tkubeArgv } from './test-cluster.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -68,7 +68,7 @@ export interface DashboardProxy {
 
 /** startDashboardProxy runs the real `tkube dashboard --url` for a kubeconfig and waits for the URL it prints. */
 export async function startDashboardProxy(kubeconfig: string): Promise<DashboardProxy> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'dashboard', '--url', '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...tkubeArgv(), 'dashboard', '--url', '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
   const stop = async (): Promise<void> => {

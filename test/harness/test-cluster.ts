@@ -23,6 +23,17 @@ import { eventually as sdkEventually } from '../../src/sdk/testing/eventually.js
 /** REPO_ROOT is the repository's root folder. */
 export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
 
+/**
+ * tkubeArgv is how tests start the tkube CLI after `node`: the sources through tsx (`--import tsx src/cli/main.ts`),
+ * or the bundle TKUBE_TEST_BUNDLE names. hack/run-tests.mjs builds that bundle (hack/build.mjs, the one `./tkube`
+ * runs) just before the suite, so the same sources run while every server, agent and CLI process skips compiling
+ * them through tsx (about 2 s of CPU each, hundreds of times a suite). A test run by hand uses the sources.
+ */
+export function tkubeArgv(): string[] {
+  const bundle = process.env.TKUBE_TEST_BUNDLE;
+  return bundle ? [bundle] : ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts')];
+}
+
 /** ExecResult is the outcome of a command. */
 export interface ExecResult {
   readonly code: number;
@@ -144,7 +155,7 @@ export class TestCluster {
       writeAirGappedRegistries(this.dataDir);
     }
     const args = [
-      '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'server',
+      ...tkubeArgv(), 'server',
       '--data-dir', this.dataDir, '--https-listen-port', '0', '--bind-address', '127.0.0.1',
       // The Ingress proxy on free ports (a test's own --ingress-*-port comes later and wins).
       '--write-kubeconfig', this.kubeconfig, '--ingress-http-port', '0', '--ingress-https-port', '0', ...(opts.agent ? ['--disable-default-registry-endpoint', ...(opts.args?.includes('--kubelet-port') ? [] : ['--kubelet-port', '0']), ...podNetworkArgs(this.dataDir, opts.args ?? [])] : ['--disable-agent']), ...(opts.args ?? []),

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO_ROOT, runCommand, TestCluster } from '../harness/test-cluster.js';
+import { runCommand, TestCluster, tkubeArgv } from '../harness/test-cluster.js';
 
 void describe('tkube agent without an approved serving certificate', () => {
   let c: TestCluster;
@@ -23,7 +23,7 @@ void describe('tkube agent without an approved serving certificate', () => {
     await c?.stop();
   });
   const agent = (args: readonly string[]): ReturnType<typeof runCommand> =>
-    runCommand(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'agent', '--server', c.url, '--token', token, ...args], { timeoutMs: 60_000 });
+    runCommand(process.execPath, [...tkubeArgv(), 'agent', '--server', c.url, '--token', token, ...args], { timeoutMs: 60_000 });
 
   void it('gives up after --certificate-timeout naming the pending CSR', async () => {
     const r = await agent(['--runtime', 'process', '--ca-file', join(c.dataDir, 'tls', 'ca.crt'), '--node-name', 'waiting', '--node-ip', '127.0.0.1', '--data-dir', agentDir, '--kubelet-port', '0', '--certificate-timeout', '2']);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, REPO_ROOT, runCommand, TestCluster } from '../harness/test-cluster.js';
+import { eventually, runCommand, TestCluster, tkubeArgv } from '../harness/test-cluster.js';
 
 describe('authentication', () => {
   let c: TestCluster;
@@ -62,7 +62,7 @@ stringData:
   });
 
   it('tkube token create makes a bootstrap token that authenticates', async () => {
-    const r = await runCommand(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'token', 'create', '--token-only', '--data-dir', c.dataDir, '--ttl', '1h'], { env: { ...process.env, HOME: c.dataDir } });
+    const r = await runCommand(process.execPath, [...tkubeArgv(), 'token', 'create', '--token-only', '--data-dir', c.dataDir, '--ttl', '1h'], { env: { ...process.env, HOME: c.dataDir } });
     assert.equal(r.code, 0, r.stderr);
     const token = r.stdout.trim();
     assert.match(token, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);

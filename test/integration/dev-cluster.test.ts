@@ -13,7 +13,7 @@ import { after, describe, it } from 'node:test';
 import { deleteDevCluster, readDevClusterState, type DevClusterState } from '../../src/boot/dev-cluster.js';
 import { newLogger } from '../../src/base/log/logger.js';
 import { containerHostMissing } from '../harness/host-tools.js';
-import { eventually, REPO_ROOT, runCommand } from '../harness/test-cluster.js';
+import { eventually, runCommand, tkubeArgv } from '../harness/test-cluster.js';
 
 const skip = containerHostMissing();
 
@@ -25,7 +25,7 @@ void describe('tkube dev cluster', { skip }, () => {
   // Apart from multi-node tests' hosts (172.20/172.21) and dev clusters' defaults (172.20–27).
   const hostsSubnet = `172.28.${randomBytes(1)[0] ?? 0}.0/24`;
   const env = { ...process.env, HOME: home, KUBECONFIG: join(home, '.kube', 'config') };
-  const tkube = (args: readonly string[]): ReturnType<typeof runCommand> => runCommand(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], { env, timeoutMs: 150_000 });
+  const tkube = (args: readonly string[]): ReturnType<typeof runCommand> => runCommand(process.execPath, [...tkubeArgv(), ...args], { env, timeoutMs: 150_000 });
   const kubectl = async (args: readonly string[]): Promise<string> => {
     const r = await runCommand('kubectl', ['--kubeconfig', kubeconfig, ...args], { env: { ...env, KUBECACHEDIR: join(home, 'kubecache') } });
     if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);

@@ -13,7 +13,7 @@ import { pack as tarPack } from 'tar-stream';
 import { BUSYBOX_PATH } from '../../src/agent/images/builtin-images.js';
 import { containerHostMissing } from '../harness/host-tools.js';
 import { cleanupRuncNode } from '../harness/runc-node.js';
-import { eventually, REPO_ROOT, runCommand, TestCluster } from '../harness/test-cluster.js';
+import { eventually, runCommand, TestCluster, tkubeArgv } from '../harness/test-cluster.js';
 
 const skip = containerHostMissing();
 
@@ -73,7 +73,7 @@ void describe('a docker save image as a pod', { skip }, () => {
     await eventually(async () => /\sReady\s/.test(await c.kubectlOk(['get', 'node', node])), 30_000);
     const archive = join(c.dataDir, 'greeter.tar');
     writeFileSync(archive, await dockerSaveArchive());
-    const imported = await runCommand(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'images', 'import', archive, '--data-dir', c.dataDir], { timeoutMs: 60_000 });
+    const imported = await runCommand(process.execPath, [...tkubeArgv(), 'images', 'import', archive, '--data-dir', c.dataDir], { timeoutMs: 60_000 });
     assert.equal(imported.code, 0, imported.stderr);
     assert.match(imported.stdout, /docker\.io\/library\/greeter:v1/);
     // The node reports the new image with its next status refresh.

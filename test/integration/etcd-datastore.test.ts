@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { freePort } from '../../src/base/net/free-port.js';
 import { EtcdCluster, etcdMissing } from '../harness/etcd.js';
 import { commandExists } from '../harness/host-tools.js';
-import { eventually, REPO_ROOT, runCommand, TestCluster } from '../harness/test-cluster.js';
+import { eventually, runCommand, TestCluster, tkubeArgv } from '../harness/test-cluster.js';
 
 const skip = etcdMissing();
 
@@ -122,7 +122,7 @@ void describe('tkube server with an unreachable etcd', { skip }, () => {
     const dir = await mkdtemp(join(tmpdir(), 'tkube-it-etcd-'));
     const started = Date.now();
     const r = await runCommand(process.execPath, [
-      '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'server', '--data-dir', dir,
+      ...tkubeArgv(), 'server', '--data-dir', dir,
       '--https-listen-port', '0', '--bind-address', '127.0.0.1', '--disable-agent',
       '--write-kubeconfig', join(dir, 'admin.test.kubeconfig'), '--datastore-endpoint', endpoint,
     ], { timeoutMs: 30_000 }).finally(() => rm(dir, { recursive: true, force: true }));

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { EtcdCluster, etcdMissing } from '../harness/etcd.js';
-import { eventually, REPO_ROOT, TestCluster } from '../harness/test-cluster.js';
+import { eventually, TestCluster, tkubeArgv } from '../harness/test-cluster.js';
 
 const skip = etcdMissing();
 const TOKEN = 'ha-test-cluster-secret';
@@ -94,7 +94,7 @@ void describe('HA: three servers on one etcd, one killed', { skip }, () => {
     writeFileSync(caFile, s1.credentials().ca);
     agent = spawn(
       process.execPath,
-      ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'agent', '--server', s1.url, '--token', TOKEN, '--ca-file', caFile, '--runtime', 'simulated', '--node-name', 'ha-node', '--apiserver-endpoints-interval', '1'],
+      [...tkubeArgv(), 'agent', '--server', s1.url, '--token', TOKEN, '--ca-file', caFile, '--runtime', 'simulated', '--node-name', 'ha-node', '--apiserver-endpoints-interval', '1'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     agent.stdout?.setEncoding('utf8').on('data', (d: string) => (agentLog += d));

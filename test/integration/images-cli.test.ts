@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pack as tarPack } from 'tar-stream';
-import { REPO_ROOT, runCommand } from '../harness/test-cluster.js';
+import { runCommand, tkubeArgv } from '../harness/test-cluster.js';
 
-const tkube = (args: string[]) => runCommand(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], { timeoutMs: 60_000 });
+const tkube = (args: string[]) => runCommand(process.execPath, [...tkubeArgv(), ...args], { timeoutMs: 60_000 });
 
 function packed(entries: [string, Buffer | string][]): Promise<Buffer> {
   const pack = tarPack();

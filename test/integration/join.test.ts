@@ -13,11 +13,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { publicKeyHashOf } from '../../src/pki/certificate-authority.js';
-import { eventually, REPO_ROOT, runCommand, TestCluster, type ExecResult } from '../harness/test-cluster.js';
+import { eventually, type ExecResult, runCommand, TestCluster, tkubeArgv } from '../harness/test-cluster.js';
 
 const home = mkdtempSync(join(tmpdir(), 'tkube-join-home-'));
 const tkube = (args: readonly string[], timeoutMs = 90_000): Promise<ExecResult> =>
-  runCommand(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], { env: { ...process.env, HOME: home }, timeoutMs });
+  runCommand(process.execPath, [...tkubeArgv(), ...args], { env: { ...process.env, HOME: home }, timeoutMs });
 
 function alive(pid: number): boolean {
   try {

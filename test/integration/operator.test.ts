@@ -79,6 +79,8 @@ describe('tkube server --operator', () => {
       ].join('\n'),
     );
     let log = '';
+    // The sources through tsx, not tkubeArgv()'s bundle: this plain-JavaScript operator imports the SDK's TypeScript
+    // sources, which only a process with the tsx loader can load.
     const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'operator', 'run', file, '--kubeconfig', c.kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.stdout.setEncoding('utf8').on('data', (d: string) => (log += d));

@@ -5,9 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { eventually, REPO_ROOT, TestCluster } from '../harness/test-cluster.js';
+import { eventually, TestCluster, tkubeArgv } from '../harness/test-cluster.js';
 
 interface NodeJson {
   metadata: { name: string; labels: Record<string, string> };
@@ -25,7 +24,7 @@ void describe('tkube agent with the simulated runtime', () => {
     agent = spawn(
       process.execPath,
       [
-        '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'agent', '--kubeconfig', cluster.kubeconfig, '--runtime', 'simulated',
+        ...tkubeArgv(), 'agent', '--kubeconfig', cluster.kubeconfig, '--runtime', 'simulated',
         '--nodes', '2', '--name-prefix', 'edge-', '--node-cpu', '2', '--node-memory', '4Gi', '--node-pods', '20',
         '--node-label', 'zone=edge', '--node-taint', 'edge=true:NoSchedule',
       ],

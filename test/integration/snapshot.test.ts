@@ -10,11 +10,11 @@ import { describe, it } from 'node:test';
 
 import { restoreSnapshot, saveSnapshot } from '../../src/boot/snapshot.js';
 import { assertRestored, makeObjects, state } from '../harness/snapshot-objects.js';
-import { REPO_ROOT, runCommand, TestCluster } from '../harness/test-cluster.js';
+import { runCommand, TestCluster, tkubeArgv } from '../harness/test-cluster.js';
 
 /** tkube runs the CLI from source and fails the test with its output unless it exits 0. */
 async function tkube(args: readonly string[]): Promise<string> {
-  const r = await runCommand(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], { timeoutMs: 60_000 });
+  const r = await runCommand(process.execPath, [...tkubeArgv(), ...args], { timeoutMs: 60_000 });
   assert.equal(r.code, 0, `tkube ${args.join(' ')}: ${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
@@ -30,7 +30,7 @@ void describe('tkube snapshot with SQLite', () => {
       const before = await state(c);
       const file = join(work, 'cluster.snapshot');
       // While the server runs it holds the database exclusively: refused, in one line.
-      const running = await runCommand(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'snapshot', 'save', file, '--data-dir', c.dataDir]);
+      const running = await runCommand(process.execPath, [...tkubeArgv(), 'snapshot', 'save', file, '--data-dir', c.dataDir]);
       assert.notEqual(running.code, 0);
       assert.match(running.stderr, /^tkube: Cannot snapshot .*stop the server first\n$/);
       await c.kill('SIGTERM');

@@ -9,13 +9,12 @@
  * - the whole history (all runs, with the read-backs) passes the linearizability checker.
  * Bounded: 3 runs (a random kill, after-commit, mid-compaction: each run costs one or two server restarts); long mode (TKUBE_LONG=1): 200 runs.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestCluster } from '../harness/test-cluster.js';
 import { HistoryRecorder, type Operation } from './history/history.js';
 import { checkRegisterHistory } from './history/register-checker.js';
-import { ApiClient } from './workload/api-client.js';
-import { crashAndRestart, isLong, sleep, type FaultTarget } from './workload/faults.js';
+import { withReliabilityServer } from './reliability-server.js';
+import { crashAndRestart, isLong, sleep } from './workload/faults.js';
 import { RegisterWorkload, ServerGate } from './workload/register-workload.js';
 
 const LONG = isLong();
@@ -65,20 +64,12 @@ function expectations(ops: readonly Operation[]): { known: KeyState | undefined;
 }
 
 describe('crash durability', () => {
-  let c: TestCluster;
-  let api: ApiClient;
-  before(async () => {
-    c = await TestCluster.start({ args: ARGS });
-    api = new ApiClient(c);
-  });
-  after(async () => {
-    api?.close();
-    await c?.stop();
-  });
+  const server = withReliabilityServer(ARGS);
 
   it(`${RUNS} crash runs with ${CLIENTS} clients: 0 acknowledged writes lost, revisions never go back`, { timeout: LONG ? 6 * 3600_000 : 480_000 }, async (t) => {
+    const { cluster: c, api } = server;
     const gate = new ServerGate();
-    const target: FaultTarget = { cluster: c, api, gate, args: ARGS };
+    const target = server.faultTarget(gate);
     const ns = 'durability';
     const created = await api.send('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     assert.ok(created.kind === 'http' && created.status === 201, JSON.stringify(created));

@@ -4,13 +4,12 @@
  * a 15 ms stall before every fsync), and paused with SIGSTOP; each run's history is checked by our Wing–Gong
  * checker. Bounded: 3 runs × up to 1,000 operations (or 12 s each); long mode (TKUBE_LONG=1): 100 runs × 20,000 operations.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestCluster } from '../harness/test-cluster.js';
 import { HistoryRecorder } from './history/history.js';
 import { checkRegisterHistory } from './history/register-checker.js';
-import { ApiClient } from './workload/api-client.js';
-import { crashAndRestart, isLong, pause, sleep, type FaultTarget } from './workload/faults.js';
+import { withReliabilityServer } from './reliability-server.js';
+import { crashAndRestart, isLong, pause, sleep } from './workload/faults.js';
 import { RegisterWorkload, ServerGate } from './workload/register-workload.js';
 
 const LONG = isLong();
@@ -26,20 +25,12 @@ const RUN_BUDGET_MS = MEASURING ? 600_000 : 12_000;
 const ARGS = ['--compaction-interval', '150ms', '--compaction-keep-revisions', '200'];
 
 describe('linearizability under kills, pauses and slow disks', () => {
-  let c: TestCluster;
-  let api: ApiClient;
-  before(async () => {
-    c = await TestCluster.start({ args: ARGS });
-    api = new ApiClient(c);
-  });
-  after(async () => {
-    api?.close();
-    await c?.stop();
-  });
+  const server = withReliabilityServer(ARGS);
 
   it(`${RUNS} fault runs × ${OPS_PER_RUN} operations: 0 violations`, { timeout: MEASURING ? 6 * 3600_000 : 240_000 }, async (t) => {
+    const { api } = server;
     const gate = new ServerGate();
-    const target: FaultTarget = { cluster: c, api, gate, args: ARGS };
+    const target = server.faultTarget(gate);
     const totals = { ops: 0, violations: 0, undecided: 0, kills: 0, pauses: 0, slowDiskRestarts: 0, infos: 0, conflicts: 0, seconds: 0 };
     for (let run = 0; run < RUNS; run++) {
       const ns = `lin-${run}`;

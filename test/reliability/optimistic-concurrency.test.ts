@@ -6,10 +6,9 @@
  * superseded; nothing else (no 5xx, no other status).
  * Bounded: 64 clients × 25 attempts; long mode (TKUBE_LONG=1): 64 × 10,000.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestCluster } from '../harness/test-cluster.js';
-import { ApiClient } from './workload/api-client.js';
+import { withReliabilityServer } from './reliability-server.js';
 import { isLong } from './workload/faults.js';
 
 const LONG = isLong();
@@ -22,18 +21,10 @@ interface Counter {
 }
 
 describe('optimistic concurrency', () => {
-  let c: TestCluster;
-  let api: ApiClient;
-  before(async () => {
-    c = await TestCluster.start();
-    api = new ApiClient(c);
-  });
-  after(async () => {
-    api?.close();
-    await c?.stop();
-  });
+  const server = withReliabilityServer();
 
   it(`${CLIENTS} clients × ${ATTEMPTS} read-modify-write increments: final = successes, every stale update a 409`, { timeout: LONG ? 6 * 3600_000 : 240_000 }, async (t) => {
+    const { api } = server;
     const path = '/api/v1/namespaces/default/configmaps';
     const made = await api.send('POST', path, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'counter' }, data: { n: '0' } });
     assert.ok(made.kind === 'http' && made.status === 201, JSON.stringify(made));

@@ -7,13 +7,13 @@
  * bookmarkable (a bookmark never goes back, nothing at or below it follows); a watch from a compacted revision
  * gets 410, never a silent gap. Bounded: 2 × 4 s of writes; long mode (TKUBE_LONG=1): 10 restarts × 30 s.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, TestCluster } from '../harness/test-cluster.js';
+import { eventually } from '../harness/test-cluster.js';
 import { HistoryRecorder } from './history/history.js';
 import { checkWatchSegments, type CommittedWrite } from './history/watch-checker.js';
-import { ApiClient } from './workload/api-client.js';
-import { crashAndRestart, isLong, sleep, type FaultTarget } from './workload/faults.js';
+import { withReliabilityServer } from './reliability-server.js';
+import { crashAndRestart, isLong, sleep } from './workload/faults.js';
 import { RegisterWorkload, ServerGate } from './workload/register-workload.js';
 import { WatchClient } from './workload/watch-client.js';
 
@@ -24,24 +24,16 @@ const WATCHERS = 4;
 const ARGS = ['--compaction-interval', '150ms', '--compaction-keep-revisions', '50'];
 
 describe('watch guarantees under compaction and restarts', () => {
-  let c: TestCluster;
-  let api: ApiClient;
-  before(async () => {
-    c = await TestCluster.start({ args: ARGS });
-    api = new ApiClient(c);
-  });
-  after(async () => {
-    api?.close();
-    await c?.stop();
-  });
+  const server = withReliabilityServer(ARGS);
 
   it('ordered, unique, atomic, reliable, resumable and bookmarkable; 410 for a compacted start', { timeout: LONG ? 3600_000 : 180_000 }, async (t) => {
+    const { cluster: c, api } = server;
     const ns = 'watch';
     const created = await api.send('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     assert.ok(created.kind === 'http' && created.status === 201, JSON.stringify(created));
     const startRv = Number((JSON.parse(created.body) as { metadata: { resourceVersion: string } }).metadata.resourceVersion);
     const gate = new ServerGate();
-    const target: FaultTarget = { cluster: c, api, gate, args: ARGS };
+    const target = server.faultTarget(gate);
     const recorder = new HistoryRecorder();
     const workload = new RegisterWorkload({ api, recorder, gate, namespace: ns, clients: 16, keys: 4, mode: 'owned', readRatio: 0.1, deleteRatio: 0.15 });
     const keep = (name: string): boolean => name.startsWith('r-');
