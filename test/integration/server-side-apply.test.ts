@@ -257,7 +257,8 @@ void describe('server-side apply with kubectl', () => {
     assert.equal(wrong.status, 400, wrong.body);
   });
 
-  void it('creates with 201 and applies a 1 MiB object well under a second', async () => {
+  // Its speed is bench/ssa.ts's (docs/benchmarks.md): a timed assertion here would only measure the machine's load.
+  void it('creates with 201 and applies a change to a 1 MiB object', async () => {
     const big = 'x'.repeat(1024);
     const data: Record<string, string> = {};
     for (let i = 0; i < 1000; i++) data[`k${i}`] = big;
@@ -266,12 +267,9 @@ void describe('server-side apply with kubectl', () => {
     const created = await cluster.request(path, { method: 'PATCH', headers: { 'Content-Type': 'application/apply-patch+yaml' }, body });
     assert.equal(created.status, 201, created.body.slice(0, 500));
     data['k0'] = 'changed';
-    const started = performance.now();
     const changed = await cluster.request(path, { method: 'PATCH', headers: { 'Content-Type': 'application/apply-patch+yaml' }, body: JSON.stringify({ ...JSON.parse(body), data }) });
-    const ms = performance.now() - started;
     assert.equal(changed.status, 200, changed.body.slice(0, 500));
     assert.equal((JSON.parse(changed.body) as ObjectJson).data?.['k0'], 'changed');
-    assert.ok(ms < 1000, `apply took ${ms.toFixed(0)} ms`);
   });
 
   void it('applies a CustomResourceDefinition over 256 KiB with kubectl apply --server-side', async () => {
