@@ -13,7 +13,6 @@
  *    bridge and table (what a clean-up needs to find them).
  * The table and bridge stay when the agent stops (pods outlive the agent); `destroy` removes both.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -21,7 +20,7 @@ import type { Logger } from '../../base/log/logger.js';
 import type { PortMapping } from '../cri/runtime-service.js';
 import { formatIPv4, parseIPv4Cidr } from '../pod-ip-allocator.js';
 import { HostLocalIpam } from './host-local-ipam.js';
-import { linkExists } from './ip-command.js';
+import { linkExists, runWithInput } from './ip-command.js';
 import { podNatTable } from './pod-nat-table.js';
 import type { PodNetwork, PodNetworkRequest, PodNetworkResult } from './pod-network.js';
 
@@ -198,19 +197,8 @@ function netnsName(path: string): string {
 }
 
 /** ipBatch runs `ip [-n netns] -batch -` with one command per line: one process for several changes. */
-function ipBatch(netns: string | undefined, lines: readonly string[]): Promise<void> {
-  return runWithInput('ip', [...(netns ? ['-n', netns] : []), '-batch', '-'], lines.join('\n') + '\n');
-}
-
-function runWithInput(cmd: string, args: readonly string[], input: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} failed: ${stderr.trim() || `exit ${String(code)}`}`))));
-    child.stdin.end(input);
-  });
+async function ipBatch(netns: string | undefined, lines: readonly string[]): Promise<void> {
+  await runWithInput('ip', [...(netns ? ['-n', netns] : []), '-batch', '-'], lines.join('\n') + '\n');
 }
 
 function readJson<T>(path: string): T | undefined {

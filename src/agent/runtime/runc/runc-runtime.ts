@@ -58,6 +58,7 @@ import { ATTACH_RESIZE, ATTACH_STDERR, ATTACH_STDIN, ATTACH_STDIN_END, ATTACH_ST
 import { ociSpec } from './oci-spec.js';
 import { applyPodCgroup, memoryOomControlPath, removePodCgroup } from './pod-cgroup.js';
 import { ensureShimBinary } from './shim-binary.js';
+import { hostCommands } from '../../host/command-runner.js';
 
 const run = promisify(execFile);
 
@@ -140,9 +141,9 @@ export class RuncRuntime implements RuntimeService {
     return join(this.#root, 'runc');
   }
 
+  /** #runcCmd runs runc through the CommandRunner, bounded by coreutils' timeout (SIGTERM, then SIGKILL 5 s later). */
   async #runcCmd(args: readonly string[], timeoutMs = 30_000): Promise<string> {
-    const { stdout } = await run(this.#runc, ['--root', this.#runcRoot, ...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
-    return stdout;
+    return hostCommands.run('timeout', ['-k', '5', `${Math.ceil(timeoutMs / 1000)}`, this.#runc, '--root', this.#runcRoot, ...args]);
   }
 
   async version(): Promise<RuntimeVersion> {
@@ -168,13 +169,13 @@ export class RuncRuntime implements RuntimeService {
         const result = await this.#network.setUp({ sandboxId: id, podNamespace: m.namespace, podName: m.name, podUID: m.uid, netnsPath: `/run/netns/${netns}`, portMappings: config.portMappings, createNetns: true });
         record.ips = [...result.ips];
       } else if (netns) {
-        await run('ip', ['netns', 'add', netns]);
-        await run('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
+        await hostCommands.run('ip', ['netns', 'add', netns]);
+        await hostCommands.run('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
       }
       this.#writeEtcFiles(id, config, record.ips[0]);
       this.#records.saveSandbox(record);
     } catch (err) {
-      if (netns) await run('ip', ['netns', 'delete', netns]).catch(() => undefined);
+      if (netns) await hostCommands.run('ip', ['netns', 'delete', netns]).catch(() => undefined);
       rmSync(this.#records.sandboxDir(id), { recursive: true, force: true });
       throw new Error(`Cannot run sandbox for pod ${m.namespace}/${m.name}: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
     }
@@ -209,7 +210,7 @@ export class RuncRuntime implements RuntimeService {
     if (rec.netns) {
       const m = rec.config.metadata;
       if (this.#network) await this.#network.tearDown({ sandboxId: id, podNamespace: m.namespace, podName: m.name, podUID: m.uid, netnsPath: `/run/netns/${rec.netns}`, portMappings: rec.config.portMappings });
-      await run('ip', ['netns', 'delete', rec.netns]).catch(() => undefined);
+      await hostCommands.run('ip', ['netns', 'delete', rec.netns]).catch(() => undefined);
     }
     rec.state = 'SANDBOX_NOTREADY';
     this.#records.saveSandbox(rec);
@@ -417,7 +418,7 @@ export class RuncRuntime implements RuntimeService {
     if (!existsSync(join(dir, 'container.json'))) return;
     await this.stopContainer(id, 0);
     await this.#runcCmd(['delete', '--force', id]).catch(() => undefined);
-    await run('umount', [join(dir, 'rootfs')]).catch(() => undefined);
+    await hostCommands.run('umount', [join(dir, 'rootfs')]).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
     this.#exits.delete(id);
   }
