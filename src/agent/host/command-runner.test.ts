@@ -1,8 +1,21 @@
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CommandError, CommandRunner } from './command-runner.js';
 
 const runner = new CommandRunner();
+
+/** until polls `probe` every 10 ms for up to 5 s. */
+async function until<T>(probe: () => T | undefined): Promise<T> {
+  for (const deadline = Date.now() + 5000; ; ) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 after(() => runner.close());
 
 void describe('CommandRunner', () => {
@@ -22,6 +35,19 @@ void describe('CommandRunner', () => {
   void it('rejects a failure with its stderr and exit code, as execFile does', async () => {
     await assert.rejects(runner.run('sh', ['-c', 'echo nope >&2; exit 3']), (err: unknown) => err instanceof CommandError && err.code === 3 && err.stderr === 'nope\n' && /Command failed: sh -c/.test(err.message));
     await assert.rejects(runner.run('no-such-command-tkube', []), (err: unknown) => err instanceof CommandError && err.code === 127);
+  });
+
+  void it('starts a detached process in its own session, with the environment given', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tkube-detached-'));
+    try {
+      await runner.startDetached('sh', ['-c', `echo "$TKUBE_X $$ $(ps -o sid= -p $$)" > ${dir}/out.tmp; mv ${dir}/out.tmp ${dir}/out`], { TKUBE_X: 'hello' });
+      const text = await until(() => (existsSync(join(dir, 'out')) ? readFileSync(join(dir, 'out'), 'utf8') : undefined));
+      const [word, pid, sid] = text.trim().split(/\s+/);
+      assert.equal(word, 'hello');
+      assert.equal(pid, sid, 'the process leads its own session');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   void it('starts a new helper after the old one ended', async () => {

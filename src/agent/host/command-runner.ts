@@ -6,9 +6,9 @@
  * with the API server beside it). Profiled during a 200-pod burst, ChildProcess.spawn was 37% of the server's busy
  * CPU, ≈ 25–30 ms of stalled event loop per command; a fork from bash (a few MB) costs well under a millisecond.
  *
- * Protocol (stdin of the helper): per request, NUL-terminated fields `id`, `stdin path`, `argc`, then argc
- * arguments. The helper runs each request in the background (requests overlap), with stdout and stderr to
- * `<dir>/<id>.out|.err`, and answers `<id> <exit status>\n` on its stdout (one short write: lines never mix).
+ * Protocol (stdin of the helper): per request, NUL-terminated fields `id`, `stdin path`, `files` or `null` (where
+ * the output goes), `argc`, then argc arguments. The helper runs each request in the background (requests overlap),
+ * with stdout and stderr to `<dir>/<id>.out|.err` (or /dev/null), and answers `<id> <exit status>\n` on its stdout (one short write: lines never mix).
  * Files live on /dev/shm (a tmpfs) when it is there, and are removed once read; the helper removes its directory
  * when it ends (EOF on its stdin: the agent closed it or exited).
  *
@@ -25,10 +25,11 @@ import type { Readable, Writable } from 'node:stream';
 /** The helper's loop: read a request, run it in the background, report its exit status. */
 const HELPER_SCRIPT = String.raw`set +m
 d="$1"
-while IFS= read -r -d '' id && IFS= read -r -d '' inp && IFS= read -r -d '' n; do
+while IFS= read -r -d '' id && IFS= read -r -d '' inp && IFS= read -r -d '' out && IFS= read -r -d '' n; do
   args=()
   for ((i = 0; i < n; i++)); do IFS= read -r -d '' a; args+=("$a"); done
-  { "${'$'}{args[@]}" <"$inp" >"$d/$id.out" 2>"$d/$id.err"; echo "$id $?"; } &
+  if [ "$out" = files ]; then o="$d/$id.out" e="$d/$id.err"; else o=/dev/null e=/dev/null; fi
+  { "${'$'}{args[@]}" <"$inp" >"$o" 2>"$e"; echo "$id $?"; } &
 done
 wait
 rm -rf "$d"
@@ -66,6 +67,18 @@ export class CommandRunner {
 
   /** run runs `cmd args` (with `input` on stdin) and resolves with its stdout; see the contract above. */
   run(cmd: string, args: readonly string[], input?: string): Promise<string> {
+    return this.#request(cmd, args, input, true);
+  }
+
+  /**
+   * startDetached starts `cmd args` with `env` added, in a session of its own (`setsid -f`), its stdio on
+   * /dev/null, and resolves once it is started: a long-lived process (a container's shim) that outlives the agent.
+   */
+  async startDetached(cmd: string, args: readonly string[], env: Readonly<Record<string, string>>): Promise<void> {
+    await this.#request('setsid', ['-f', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), cmd, ...args], undefined, false);
+  }
+
+  #request(cmd: string, args: readonly string[], input: string | undefined, captureOutput: boolean): Promise<string> {
     return new Promise((resolve, reject) => {
       let helper: Helper;
       let dir: string;
@@ -81,7 +94,7 @@ export class CommandRunner {
       this.#pending.set(id, { cmd, args, inputPath, resolve, reject });
       // A command under way keeps the process alive (its answer is awaited); an idle helper does not.
       if (this.#pending.size === 1) refStream(helper.stdout, true);
-      helper.stdin.write([id, inputPath ?? '/dev/null', String(args.length + 1), cmd, ...args].map((f) => `${f}\0`).join(''));
+      helper.stdin.write([id, inputPath ?? '/dev/null', captureOutput ? 'files' : 'null', String(args.length + 1), cmd, ...args].map((f) => `${f}\0`).join(''));
     });
   }
 

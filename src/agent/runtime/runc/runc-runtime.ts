@@ -309,12 +309,8 @@ export class RuncRuntime implements RuntimeService {
     } else if (rec.config.stdin) {
       flags.push('-i', ...(rec.config.stdinOnce ? ['-I'] : []));
     }
-    const child = spawn(shim, [...flags, rec.logPath, join(dir, 'status'), ...runc, '--bundle', join(dir, 'bundle'), id], {
-      detached: true,
-      stdio: 'ignore',
-      env: { ...process.env, TKUBE_SHIM_OOM_CONTROL: memoryOomControlPath(rec.cgroupsPath) },
-    });
-    child.unref();
+    // Started by the CommandRunner's helper (`setsid -f`), not forked from the agent: see command-runner.ts.
+    await hostCommands.startDetached(shim, [...flags, rec.logPath, join(dir, 'status'), ...runc, '--bundle', join(dir, 'bundle'), id], { TKUBE_SHIM_OOM_CONTROL: memoryOomControlPath(rec.cgroupsPath) });
     rec.startedAt = Date.now();
     this.#records.saveContainer(rec);
     // Resolve once the container runs (or it already ended), so a status read right after sees it running. runc
