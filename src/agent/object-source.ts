@@ -35,6 +35,8 @@ export interface ObjectSource {
 /** ApiObjectSource reads through a RestClient (plain GETs: a pod's objects are few and read rarely). */
 export class ApiObjectSource implements ObjectSource {
   readonly #client: RestClient;
+  /** Services LISTs under way, by namespace (see services). */
+  readonly #servicesInFlight = new Map<string, Promise<KubeObject[]>>();
   constructor(client: RestClient) {
     this.#client = client;
   }
@@ -64,9 +66,20 @@ export class ApiObjectSource implements ObjectSource {
     return this.#get('persistentvolumes', undefined, name);
   }
 
-  async services(namespace: string): Promise<KubeObject[]> {
-    const list = await this.#client.list({ version: 'v1', resource: 'services', namespace });
-    return list.items;
+  /**
+   * services LISTs a namespace's Services. Callers that ask while a LIST of the same namespace is under way share
+   * it (a burst of pods starting together costs one LIST, not one per container): such a caller may miss a Service
+   * created in the few milliseconds before it asked, as upstream's informer-fed kubelet may.
+   */
+  services(namespace: string): Promise<KubeObject[]> {
+    const held = this.#servicesInFlight.get(namespace);
+    if (held) return held;
+    const listing = this.#client
+      .list({ version: 'v1', resource: 'services', namespace })
+      .then((list) => list.items)
+      .finally(() => this.#servicesInFlight.delete(namespace));
+    this.#servicesInFlight.set(namespace, listing);
+    return listing;
   }
 
   async serviceAccountToken(namespace: string, serviceAccount: string, spec: TokenRequestSpec): Promise<IssuedToken> {

@@ -75,6 +75,12 @@ const MAX_BACKOFF_MS = 300_000;
 const BACKOFF_RESET_MS = 600_000;
 /** How often a pod with containers is looked at again (exits are noticed by this resync). */
 const RESYNC_MS = 1_000;
+/**
+ * Pods synced at once. A sync mostly waits (process spawns, API round trips), so a burst of new pods needs
+ * several in flight to keep two cores busy; the bound keeps a burst from spawning hundreds of processes at once.
+ * (4 made a 200-pod burst 8× slower than runc alone.)
+ */
+const POD_WORKERS = 16;
 /** How often image garbage collection looks at the image filesystem (upstream: 5 minutes). */
 const IMAGE_GC_PERIOD_MS = 300_000;
 
@@ -273,7 +279,7 @@ export class Kubelet implements ContainerLogSource {
     this.#runs.push(this.#pods.run(this.#abort.signal));
     if (!(await this.#pods.waitForSync(this.#abort.signal))) return;
     await this.#setup.tearDownOrphans(new Set(this.#pods.store.list().map((p) => p.metadata?.uid ?? '')));
-    for (let i = 0; i < 4; i++) this.#runs.push(this.#worker());
+    for (let i = 0; i < POD_WORKERS; i++) this.#runs.push(this.#worker());
     this.#c.log.info('Kubelet started', { node: this.#c.nodeName });
   }
 
@@ -512,9 +518,15 @@ export class Kubelet implements ContainerLogSource {
     let sandbox = sandboxes.find((s) => s.state === 'SANDBOX_READY');
     // A pod new to the node is admitted first (refused under node pressure; the eviction manager reports it).
     if (!sandbox && sandboxes.length === 0 && this.#c.evictions && !(await this.#c.evictions.admit(pod))) return undefined;
+    let volumesSetUp: Awaited<ReturnType<PodSetup['volumes']>> | undefined;
     if (!sandbox) {
-      const id = await this.#c.runtime.runPodSandbox(this.#sandboxConfig(pod));
-      sandbox = await this.#c.runtime.podSandboxStatus(id);
+      // The pod's volumes (API reads, a TokenRequest, a tmpfs) are set up while its sandbox is made (spawns):
+      // neither needs the other. Both are waited for, so no set-up of this pod outlives its sync.
+      const [made, volumes] = await Promise.allSettled([this.#c.runtime.runPodSandbox(this.#sandboxConfig(pod)).then((id) => this.#c.runtime.podSandboxStatus(id)), this.#setup.volumes(pod)]);
+      if (made.status === 'rejected') throw made.reason;
+      if (volumes.status === 'rejected') throw volumes.reason;
+      sandbox = made.value;
+      volumesSetUp = volumes.value;
     }
     const podIP = sandbox.ips[0] ?? this.#c.nodeIP;
     const endpoint: PodEndpoint = { sandboxId: sandbox.id, podIP, ...(sandbox.netnsPath ? { netnsPath: sandbox.netnsPath } : {}) };
@@ -573,7 +585,7 @@ export class Kubelet implements ContainerLogSource {
       if (ms !== undefined) next = Math.min(next ?? Infinity, ms);
     };
     // Volumes first: a pod whose volumes cannot be set up starts nothing (PodSetup records FailedMount).
-    const volumesReady = (await this.#setup.volumes(pod)).error === undefined;
+    const volumesReady = (volumesSetUp ?? (await this.#setup.volumes(pod))).error === undefined;
     for (const name of volumesReady ? plan.start : []) {
       const spec = initSpecs.find((s) => s.name === name);
       if (spec) later(await this.#ensureRunning(pod, sandbox, endpoint, spec, containers, waiting));

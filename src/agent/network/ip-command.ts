@@ -1,24 +1,22 @@
 /**
  * The iproute2 programs the node's network code drives: `ip` and `bridge` in batch mode (one process for many
- * changes: a call costs ≈ 20 ms here) and in JSON mode for reading the current state. Failures come back as one
+ * changes: a call costs ≈ 20 ms here), run through the agent's CommandRunner, and in JSON mode for reading the current state. Failures come back as one
  * Error naming the command and its stderr.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { CommandError, hostCommands } from '../host/command-runner.js';
 
-/** runWithInput runs `cmd args` with `input` on stdin and resolves with its stdout, or rejects with its stderr. */
-export function runWithInput(cmd: string, args: readonly string[], input = ''): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${cmd} ${args.join(' ')} failed: ${stderr.trim() || `exit ${String(code)}`}`))));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
-  });
+/**
+ * runWithInput runs `cmd args` with `input` on stdin and resolves with its stdout, or rejects with its stderr. It
+ * runs through the agent's CommandRunner (a bash co-process forks it, not the agent: see command-runner.ts).
+ */
+export async function runWithInput(cmd: string, args: readonly string[], input = ''): Promise<string> {
+  try {
+    return await hostCommands.run(cmd, args, input);
+  } catch (err) {
+    const why = err instanceof CommandError ? err.stderr.trim() || `exit ${String(err.code)}` : err instanceof Error ? err.message : String(err);
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${why}`);
+  }
 }
 
 /** ipBatch runs `ip [-n netns] -batch -` with one command per line (nothing when `lines` is empty). */

@@ -1,6 +1,7 @@
 /**
  * PodNetwork: what gives a pod sandbox its network (CNI's role). A runtime creates the sandbox's network
- * namespace, then asks the PodNetwork to connect it, and asks again to disconnect it before deleting the namespace.
+ * namespace (or has setUp create it: `createNetns`), asks the PodNetwork to connect it, and asks again to
+ * disconnect it before deleting the namespace.
  *
  * Contracts:
  *  - `setUp` is idempotent per sandbox ID: called again (an agent restart) it returns the same IPs.
@@ -18,6 +19,11 @@ export interface PodNetworkRequest {
   readonly podUID: string;
   /** The sandbox's network namespace, e.g. `/run/netns/tkube-<id>`. */
   readonly netnsPath: string;
+  /**
+   * The namespace does not exist yet: setUp creates it (with loopback up) in the same `ip` runs that connect it,
+   * where the runtime would have spent two more. Only on a sandbox's first set-up; the runtime still deletes it.
+   */
+  readonly createNetns?: boolean;
   readonly portMappings: readonly PortMapping[];
 }
 

@@ -8,9 +8,17 @@
  * Records are written temp + rename, so a reader (or an agent restarted over the same root) never sees half a
  * record; a directory without a readable record is skipped, as a create that died half-way leaves one.
  * What a record holds beyond the common fields is the runtime's business (`S`, `C`).
+ *
+ * The files are the durable copy; reads come from memory. Every sync of every pod lists sandboxes and containers,
+ * so reading and parsing each record on each list made a node's work grow with the square of its pods (200 pods:
+ * ~100,000 file reads a second). A list still reads the directory (one call), so records another instance over
+ * the same root added or removed are seen; a record another instance *changed* is not (only one instance writes a
+ * root at a time: the agent; the others are a restarted agent and `tkube down`, which start after it).
+ * Single-record lookups hand out a copy (callers change it and save it); lists hand out the cached records, which
+ * callers must not change.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ContainerConfig, ContainerFilter, ContainerStatus, PodSandboxConfig, PodSandboxFilter, PodSandboxStatus } from '../cri/runtime-service.js';
 import { RuntimeNotFoundError } from '../cri/runtime-service.js';
@@ -68,9 +76,25 @@ export function filterContainers(statuses: ContainerStatus[], filter: ContainerF
   );
 }
 
+/**
+ * containerRecordMatches applies the parts of a ListContainers filter a record answers by itself (ID, sandbox,
+ * labels), so a runtime works out the status (which may read files) only of the records that can match.
+ */
+export function containerRecordMatches(rec: ContainerRecordBase, filter: ContainerFilter): boolean {
+  return (!filter.id || rec.id === filter.id) && (!filter.sandboxId || rec.sandboxId === filter.sandboxId) && matchesLabels(rec.config.labels, filter.labelSelector);
+}
+
+/** sandboxRecordMatches is containerRecordMatches for a ListPodSandbox filter. */
+export function sandboxRecordMatches(rec: SandboxRecordBase, filter: PodSandboxFilter): boolean {
+  return (!filter.id || rec.id === filter.id) && (!filter.state || rec.state === filter.state) && matchesLabels(rec.config.labels, filter.labelSelector);
+}
+
 /** RuntimeRecords keeps a runtime's sandbox and container records; see the file comment. */
 export class RuntimeRecords<S extends SandboxRecordBase, C extends ContainerRecordBase> {
   readonly #root: string;
+  /** Records by ID as last read or saved; see the file comment. */
+  readonly #sandboxCache = new Map<string, S>();
+  readonly #containerCache = new Map<string, C>();
 
   /** The constructor creates `<root>/sandboxes` and `<root>/containers`. */
   constructor(root: string) {
@@ -90,26 +114,32 @@ export class RuntimeRecords<S extends SandboxRecordBase, C extends ContainerReco
     return join(this.#root, 'sandboxes', id);
   }
 
-  /** findSandbox is the sandbox's record, or undefined when there is none. */
+  /** findSandbox is (a copy of) the sandbox's record, or undefined when there is none. */
   findSandbox(id: string): S | undefined {
-    return readJson<S>(this.sandboxPath(id));
+    const rec = this.#cachedSandbox(id);
+    return rec ? structuredClone(rec) : undefined;
   }
 
-  /** sandbox is the sandbox's record; a missing one throws RuntimeNotFoundError. */
+  /** sandbox is (a copy of) the sandbox's record; a missing one throws RuntimeNotFoundError. */
   sandbox(id: string): S {
     const rec = this.findSandbox(id);
     if (!rec) throw new RuntimeNotFoundError('sandbox', id);
     return rec;
   }
 
-  sandboxes(): S[] {
-    return readdirSync(join(this.#root, 'sandboxes'))
-      .map((id) => this.findSandbox(id))
-      .filter((r): r is S => r !== undefined);
+  /** sandboxes lists every sandbox record (the cache's own objects: read only). */
+  sandboxes(): readonly S[] {
+    return listCached(join(this.#root, 'sandboxes'), this.#sandboxCache, (id) => this.sandboxPath(id));
   }
 
   saveSandbox(rec: S): void {
     writeJsonAtomic(this.sandboxPath(rec.id), rec);
+    this.#sandboxCache.set(rec.id, structuredClone(rec));
+  }
+
+  /** #cachedSandbox is the cached record while its file exists, else what the file holds now. */
+  #cachedSandbox(id: string): S | undefined {
+    return cachedRecord(this.#sandboxCache, id, this.sandboxPath(id));
   }
 
   /** checkNewSandbox throws when this attempt of the pod has a sandbox already (CRI names are unique). */
@@ -125,26 +155,30 @@ export class RuntimeRecords<S extends SandboxRecordBase, C extends ContainerReco
     return join(this.#root, 'containers', id);
   }
 
-  /** container is the container's record; a missing one throws RuntimeNotFoundError. */
+  /** container is (a copy of) the container's record; a missing one throws RuntimeNotFoundError. */
   container(id: string): C {
-    const rec = readJson<C>(join(this.containerDir(id), 'container.json'));
+    const rec = cachedRecord(this.#containerCache, id, this.#containerPath(id));
     if (!rec) throw new RuntimeNotFoundError('container', id);
-    return rec;
+    return structuredClone(rec);
   }
 
-  containers(): C[] {
-    return readdirSync(join(this.#root, 'containers'))
-      .map((id) => readJson<C>(join(this.containerDir(id), 'container.json')))
-      .filter((r): r is C => r !== undefined);
+  /** containers lists every container record (the cache's own objects: read only). */
+  containers(): readonly C[] {
+    return listCached(join(this.#root, 'containers'), this.#containerCache, (id) => this.#containerPath(id));
   }
 
-  /** containersOf lists the containers of one sandbox. */
-  containersOf(sandboxId: string): C[] {
+  /** containersOf lists the containers of one sandbox (read only, as containers()). */
+  containersOf(sandboxId: string): readonly C[] {
     return this.containers().filter((c) => c.sandboxId === sandboxId);
   }
 
   saveContainer(rec: C): void {
-    writeJsonAtomic(join(this.containerDir(rec.id), 'container.json'), rec);
+    writeJsonAtomic(this.#containerPath(rec.id), rec);
+    this.#containerCache.set(rec.id, structuredClone(rec));
+  }
+
+  #containerPath(id: string): string {
+    return join(this.containerDir(id), 'container.json');
   }
 
   /**
@@ -160,4 +194,38 @@ export class RuntimeRecords<S extends SandboxRecordBase, C extends ContainerReco
     }
     return sandbox;
   }
+}
+
+/** cachedRecord is the cached record while its file exists (one stat), else the file's record, cached. */
+function cachedRecord<T>(cache: Map<string, T>, id: string, path: string): T | undefined {
+  const held = cache.get(id);
+  if (held !== undefined && existsSync(path)) return held;
+  cache.delete(id);
+  const rec = readJson<T>(path);
+  if (rec !== undefined) cache.set(id, rec);
+  return rec;
+}
+
+/**
+ * listCached lists the records of the IDs in `dir` (one directory read): cached ones from memory, others read
+ * (and cached); IDs no longer there leave the cache. A directory without a readable record is skipped and read
+ * again next time (a create that died half-way, or one under way).
+ */
+function listCached<T>(dir: string, cache: Map<string, T>, pathOf: (id: string) => string): T[] {
+  const ids = readdirSync(dir);
+  if (cache.size > ids.length || ids.some((id) => !cache.has(id))) {
+    const present = new Set(ids);
+    for (const id of cache.keys()) if (!present.has(id)) cache.delete(id);
+  }
+  const out: T[] = [];
+  for (const id of ids) {
+    let rec = cache.get(id);
+    if (rec === undefined) {
+      rec = readJson<T>(pathOf(id));
+      if (rec === undefined) continue;
+      cache.set(id, rec);
+    }
+    out.push(rec);
+  }
+  return out;
 }

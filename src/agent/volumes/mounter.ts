@@ -2,11 +2,11 @@
  * Mounter: the few mount operations volumes need (tmpfs for `emptyDir.medium: Memory`), behind an interface so
  * plugins are testable without root. HostMounter runs mount(8)/umount(8) and reads /proc/self/mountinfo.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
+import { hostCommands } from '../host/command-runner.js';
 
-const run = promisify(execFile);
+/** run runs a mount tool through the agent's CommandRunner (forked by a small helper, not the agent). */
+const run = (cmd: string, args: readonly string[]): Promise<string> => hostCommands.run(cmd, args);
 
 /** Mounter mounts and unmounts. */
 export interface Mounter {

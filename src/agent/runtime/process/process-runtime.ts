@@ -43,7 +43,7 @@ import type {
   RuntimeVersion,
   StreamOptions,
 } from '../../cri/runtime-service.js';
-import { filterContainers, filterSandboxes, newRuntimeId, readJson, RuntimeRecords, writeJsonAtomic } from '../runtime-records.js';
+import { containerRecordMatches, filterContainers, filterSandboxes, newRuntimeId, readJson, RuntimeRecords, sandboxRecordMatches, writeJsonAtomic } from '../runtime-records.js';
 import type { ImageStore } from '../../images/image-store.js';
 import { processGroupStats } from './process-group-stats.js';
 
@@ -206,7 +206,10 @@ export class ProcessRuntime implements RuntimeService {
 
   async listPodSandbox(filter: PodSandboxFilter = {}): Promise<PodSandboxStatus[]> {
     return filterSandboxes(
-      this.#records.sandboxes().map((r) => this.#sandboxStatus(r)),
+      this.#records
+        .sandboxes()
+        .filter((r) => sandboxRecordMatches(r, filter))
+        .map((r) => this.#sandboxStatus(r)),
       filter,
     );
   }
@@ -357,7 +360,10 @@ export class ProcessRuntime implements RuntimeService {
 
   async listContainers(filter: ContainerFilter = {}): Promise<ContainerStatus[]> {
     return filterContainers(
-      this.#records.containers().map((r) => this.#status(r)),
+      this.#records
+        .containers()
+        .filter((r) => containerRecordMatches(r, filter))
+        .map((r) => this.#status(r)),
       filter,
     );
   }

@@ -3,13 +3,16 @@
  * ../shared/reference/machine.md recommends for these machines (pod up ≈ 83 ms, against ≈ 280 ms through
  * containerd's CRI).
  *
- *  - A sandbox is a network namespace (`ip netns add tkube-<id>`, loopback up, then the PodNetwork if one is
- *    given) plus the pod's /etc/hosts, /etc/resolv.conf and /etc/hostname, bind-mounted into each container.
- *    There is no pause process: nothing needs a shared PID namespace yet. hostNetwork sandboxes have no netns.
+ *  - A sandbox is a network namespace (`tkube-<id>`, loopback up, connected by the PodNetwork if one is given,
+ *    which then also creates the namespace, in its own `ip` runs) plus the pod's /etc/hosts, /etc/resolv.conf and
+ *    /etc/hostname, bind-mounted into each container. There is no pause process: nothing needs a shared PID
+ *    namespace yet. hostNetwork sandboxes have no netns.
  *  - A container's root is an overlay of the image's unpacked layers with an upper and work dir of its own.
- *    `startContainer` starts the C shim (shim.c) detached, which runs `runc run -d` and reaps the init, writes the
- *    CRI log and, at the end, the exit code: containers and their records outlive the agent, and a new instance
- *    over the same root sees them as they are.
+ *    `startContainer` starts the C shim (shim.c) detached, which mounts that root, runs `runc run -d` and reaps the
+ *    init, writes the CRI log and, at the end, the exit code: containers and their records outlive the agent, and a
+ *    new instance over the same root sees them as they are.
+ *  - Records are cached in memory (runtime-records.ts); exits, once read, too. No process is spawned to learn
+ *    state: the shim's status file and runc's --pid-file say when a container ended and when it runs.
  *  - State lives in JSON files under `root` (written temp + rename); runc's own state under `<root>/runc`.
  *  - The shim starts the container detached (`runc run -d`) and reaps its init as a subreaper, so the container's
  *    cgroup outlives its death until removeContainer: the shim reads the OOM-kill counter there, and an exit the
@@ -47,7 +50,7 @@ import type {
   RuntimeVersion,
   StreamOptions,
 } from '../../cri/runtime-service.js';
-import { filterContainers, filterSandboxes, newRuntimeId, RuntimeRecords } from '../runtime-records.js';
+import { containerRecordMatches, filterContainers, filterSandboxes, newRuntimeId, RuntimeRecords, sandboxRecordMatches } from '../runtime-records.js';
 import type { ImageStore } from '../../images/image-store.js';
 import type { PodNetwork } from '../../network/pod-network.js';
 import { diskUsage } from './disk-usage.js';
@@ -55,6 +58,7 @@ import { ATTACH_RESIZE, ATTACH_STDERR, ATTACH_STDIN, ATTACH_STDIN_END, ATTACH_ST
 import { ociSpec } from './oci-spec.js';
 import { applyPodCgroup, memoryOomControlPath, removePodCgroup } from './pod-cgroup.js';
 import { ensureShimBinary } from './shim-binary.js';
+import { hostCommands } from '../../host/command-runner.js';
 
 const run = promisify(execFile);
 
@@ -90,10 +94,20 @@ interface ContainerRecord {
   readonly createdAt: number;
   readonly cgroupsPath: string;
   readonly stopSignal: string;
+  /**
+   * The overlay mount options of the root, mounted by the shim at start (see startContainer). Absent in records
+   * made before the shim mounted roots: their root was mounted at create.
+   */
+  readonly rootfsOverlay?: string;
   startedAt: number;
 }
 
-
+/** ContainerExit is what a shim's status file says of a container that ended. */
+interface ContainerExit {
+  readonly code: number;
+  readonly finishedAt: number;
+  readonly oomKilled: boolean;
+}
 
 /** attachName is the abstract unix socket on which a container's shim serves attach clients. */
 function attachName(id: string): string {
@@ -110,6 +124,8 @@ export class RuncRuntime implements RuntimeService {
   readonly #netnsPrefix: string;
   readonly #log: Logger;
   #shim: Promise<string> | undefined;
+  /** Exits read from the shims' status files, by container ID (see #exit). */
+  readonly #exits = new Map<string, ContainerExit>();
 
   constructor(config: RuncRuntimeConfig) {
     this.#root = config.root;
@@ -125,9 +141,9 @@ export class RuncRuntime implements RuntimeService {
     return join(this.#root, 'runc');
   }
 
+  /** #runcCmd runs runc through the CommandRunner, bounded by coreutils' timeout (SIGTERM, then SIGKILL 5 s later). */
   async #runcCmd(args: readonly string[], timeoutMs = 30_000): Promise<string> {
-    const { stdout } = await run(this.#runc, ['--root', this.#runcRoot, ...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
-    return stdout;
+    return hostCommands.run('timeout', ['-k', '5', `${Math.ceil(timeoutMs / 1000)}`, this.#runc, '--root', this.#runcRoot, ...args]);
   }
 
   async version(): Promise<RuntimeVersion> {
@@ -148,18 +164,18 @@ export class RuncRuntime implements RuntimeService {
     mkdirSync(this.#records.sandboxDir(id), { recursive: true });
     try {
       if (config.linux?.cgroupParent) applyPodCgroup(config.linux.cgroupParent, config.linux.resources);
-      if (netns) {
-        await run('ip', ['netns', 'add', netns]);
-        await run('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
-        if (this.#network) {
-          const result = await this.#network.setUp({ sandboxId: id, podNamespace: m.namespace, podName: m.name, podUID: m.uid, netnsPath: `/run/netns/${netns}`, portMappings: config.portMappings });
-          record.ips = [...result.ips];
-        }
+      if (netns && this.#network) {
+        // The network makes the namespace in its own `ip` runs (two spawns a pod instead of four).
+        const result = await this.#network.setUp({ sandboxId: id, podNamespace: m.namespace, podName: m.name, podUID: m.uid, netnsPath: `/run/netns/${netns}`, portMappings: config.portMappings, createNetns: true });
+        record.ips = [...result.ips];
+      } else if (netns) {
+        await hostCommands.run('ip', ['netns', 'add', netns]);
+        await hostCommands.run('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
       }
       this.#writeEtcFiles(id, config, record.ips[0]);
       this.#records.saveSandbox(record);
     } catch (err) {
-      if (netns) await run('ip', ['netns', 'delete', netns]).catch(() => undefined);
+      if (netns) await hostCommands.run('ip', ['netns', 'delete', netns]).catch(() => undefined);
       rmSync(this.#records.sandboxDir(id), { recursive: true, force: true });
       throw new Error(`Cannot run sandbox for pod ${m.namespace}/${m.name}: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
     }
@@ -194,7 +210,7 @@ export class RuncRuntime implements RuntimeService {
     if (rec.netns) {
       const m = rec.config.metadata;
       if (this.#network) await this.#network.tearDown({ sandboxId: id, podNamespace: m.namespace, podName: m.name, podUID: m.uid, netnsPath: `/run/netns/${rec.netns}`, portMappings: rec.config.portMappings });
-      await run('ip', ['netns', 'delete', rec.netns]).catch(() => undefined);
+      await hostCommands.run('ip', ['netns', 'delete', rec.netns]).catch(() => undefined);
     }
     rec.state = 'SANDBOX_NOTREADY';
     this.#records.saveSandbox(rec);
@@ -229,7 +245,10 @@ export class RuncRuntime implements RuntimeService {
 
   async listPodSandbox(filter: PodSandboxFilter = {}): Promise<PodSandboxStatus[]> {
     return filterSandboxes(
-      this.#records.sandboxes().map((r) => this.#sandboxStatus(r)),
+      this.#records
+        .sandboxes()
+        .filter((r) => sandboxRecordMatches(r, filter))
+        .map((r) => this.#sandboxStatus(r)),
       filter,
     );
   }
@@ -246,8 +265,9 @@ export class RuncRuntime implements RuntimeService {
     const rootfs = join(dir, 'rootfs');
     for (const d of ['rootfs', 'upper', 'work', 'bundle']) mkdirSync(join(dir, d), { recursive: true });
     const lower = [...image.layerDirs].reverse().join(':');
+    // The root is mounted by the shim when the container starts (one process spawn less per container).
+    const rootfsOverlay = `lowerdir=${lower},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`;
     try {
-      await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`, rootfs]);
       const parent = sandboxConfig.linux?.cgroupParent ?? sandbox.config.linux?.cgroupParent ?? '/tkube';
       const cgroupsPath = `${parent}/${id.slice(0, 16)}`;
       const spec = ociSpec({
@@ -262,10 +282,9 @@ export class RuncRuntime implements RuntimeService {
       writeFileSync(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
       const logPath = join(sandbox.config.logDirectory, config.logPath);
       mkdirSync(dirname(logPath), { recursive: true });
-      const rec: ContainerRecord = { id, sandboxId, config, imageRef: image.id, logPath, createdAt: Date.now(), cgroupsPath, stopSignal: image.config.stopSignal ?? 'SIGTERM', startedAt: 0 };
+      const rec: ContainerRecord = { id, sandboxId, config, imageRef: image.id, logPath, createdAt: Date.now(), cgroupsPath, stopSignal: image.config.stopSignal ?? 'SIGTERM', rootfsOverlay, startedAt: 0 };
       this.#records.saveContainer(rec);
     } catch (err) {
-      await run('umount', [rootfs]).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
       throw new Error(`Cannot create container ${name}: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
     }
@@ -281,7 +300,7 @@ export class RuncRuntime implements RuntimeService {
     // Always detached (`runc run -d --pid-file`): the shim reaps the init as its subreaper, and the container's
     // cgroup stays until removeContainer, so the shim can read its OOM-kill counter (see shim.c).
     const runc = [this.#runc, '--root', this.#runcRoot, 'run', '-d', '--pid-file', pidFile];
-    const flags = ['-a', attachName(id), '-p', pidFile];
+    const flags = ['-a', attachName(id), '-p', pidFile, ...(rec.rootfsOverlay ? ['-m', join(dir, 'rootfs'), rec.rootfsOverlay] : [])];
     if (rec.config.tty) {
       // The console socket path must fit a sockaddr_un, so it lives in tmpdir.
       const console = join(tmpdir(), `tkube-con-${randomBytes(6).toString('hex')}.sock`);
@@ -290,22 +309,23 @@ export class RuncRuntime implements RuntimeService {
     } else if (rec.config.stdin) {
       flags.push('-i', ...(rec.config.stdinOnce ? ['-I'] : []));
     }
-    const child = spawn(shim, [...flags, rec.logPath, join(dir, 'status'), ...runc, '--bundle', join(dir, 'bundle'), id], {
-      detached: true,
-      stdio: 'ignore',
-      env: { ...process.env, TKUBE_SHIM_OOM_CONTROL: memoryOomControlPath(rec.cgroupsPath) },
-    });
-    child.unref();
+    // Started by the CommandRunner's helper (`setsid -f`), not forked from the agent: see command-runner.ts.
+    await hostCommands.startDetached(shim, [...flags, rec.logPath, join(dir, 'status'), ...runc, '--bundle', join(dir, 'bundle'), id], { TKUBE_SHIM_OOM_CONTROL: memoryOomControlPath(rec.cgroupsPath) });
     rec.startedAt = Date.now();
     this.#records.saveContainer(rec);
-    // Resolve once runc reports the container (or it already ended), so a status read right after sees it running.
+    // Resolve once the container runs (or it already ended), so a status read right after sees it running. runc
+    // writes --pid-file only after `run` has started the container's process, and the shim writes the status file
+    // when the container (or runc) ended: two file checks, where asking `runc state` was a process spawn per look.
+    // `runc state` is still asked now and then, in case neither file ever comes.
     const deadline = Date.now() + 10_000;
-    for (;;) {
-      if (existsSync(join(dir, 'status'))) return;
-      const state = await this.#runcState(id);
-      if (state === 'running' || state === 'stopped') return;
+    for (let n = 1; ; n++) {
+      if (existsSync(join(dir, 'status')) || existsSync(pidFile)) return;
+      if (n % 100 === 0) {
+        const state = await this.#runcState(id);
+        if (state === 'running' || state === 'stopped') return;
+      }
       if (Date.now() > deadline) throw new Error(`Cannot start container ${rec.config.metadata.name}: runc did not report it running within 10 s`);
-      await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 5));
     }
   }
 
@@ -317,11 +337,18 @@ export class RuncRuntime implements RuntimeService {
     }
   }
 
-  /** #exit reads the shim's status file: exit code and finish time (ms), or undefined while running. */
-  #exit(id: string): { code: number; finishedAt: number; oomKilled: boolean } | undefined {
+  /**
+   * #exit reads the shim's status file: exit code and finish time (ms), or undefined while running. The shim
+   * writes it once, at the end, so an exit read is kept (until removeContainer) instead of read on every list.
+   */
+  #exit(id: string): ContainerExit | undefined {
+    const known = this.#exits.get(id);
+    if (known) return known;
     try {
       const [code, nanos, flag] = readFileSync(join(this.#records.containerDir(id), 'status'), 'utf8').trim().split(' ');
-      return { code: Number(code), finishedAt: Math.floor(Number(nanos) / 1e6), oomKilled: flag === 'oom' };
+      const exit = { code: Number(code), finishedAt: Math.floor(Number(nanos) / 1e6), oomKilled: flag === 'oom' };
+      this.#exits.set(id, exit);
+      return exit;
     } catch {
       return undefined;
     }
@@ -355,7 +382,10 @@ export class RuncRuntime implements RuntimeService {
 
   async listContainers(filter: ContainerFilter = {}): Promise<ContainerStatus[]> {
     return filterContainers(
-      this.#records.containers().map((r) => this.#status(r)),
+      this.#records
+        .containers()
+        .filter((r) => containerRecordMatches(r, filter))
+        .map((r) => this.#status(r)),
       filter,
     );
   }
@@ -384,8 +414,9 @@ export class RuncRuntime implements RuntimeService {
     if (!existsSync(join(dir, 'container.json'))) return;
     await this.stopContainer(id, 0);
     await this.#runcCmd(['delete', '--force', id]).catch(() => undefined);
-    await run('umount', [join(dir, 'rootfs')]).catch(() => undefined);
+    await hostCommands.run('umount', [join(dir, 'rootfs')]).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
+    this.#exits.delete(id);
   }
 
   async execSync(id: string, cmd: readonly string[], timeoutSeconds: number): Promise<ExecSyncResult> {

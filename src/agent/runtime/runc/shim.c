@@ -1,7 +1,7 @@
 /*
  * tkube-shim: the per-container supervisor of the runc runtime (what containerd-shim and conmon are).
  *
- *   tkube-shim [-i] [-I] [-a <attach-name>] [-t <console-socket> -p <pid-file>] <log-path> <status-path> <program> [args...]
+ *   tkube-shim [-i] [-I] [-a <attach-name>] [-m <rootfs> <overlay-options>] [-t <console-socket> -p <pid-file>] <log-path> <status-path> <program> [args...]
  *   tkube-shim -x <console-socket> <pid-file> <program> [args...]
  *
  * Container mode (the first form) runs <program> (`runc run ...`), appends every output line to <log-path> in the
@@ -21,6 +21,9 @@
  *     to shim 0 stdin, 4 resize (`<width> <height>`) and 255 end of stdin. With -I (stdinOnce) the container's stdin
  *     is closed when the first client that wrote to it leaves or ends its stdin.
  *
+ *   - With -m the shim first mounts an overlay with <overlay-options> (`lowerdir=...,upperdir=...,workdir=...`) on
+ *     <rootfs>, the container's root: a mount(2) here instead of a mount(8) process the agent would spawn for
+ *     each container. A failed mount is logged as the container's stderr and ends it with 125 before runc runs.
  *   - With -p but no -t (the runc runtime always does this) the program must be `runc run -d --pid-file <pid-file>
  *     ...`: detached, runc leaves the container's cgroup in place until `runc delete`, so at the init's death the
  *     shim (its subreaper) can still read the cgroup's OOM-kill counter. With TKUBE_SHIM_OOM_CONTROL naming a
@@ -42,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -552,7 +556,7 @@ static void write_status(const char *status_path, int code, int oom) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: tkube-shim [-i] [-I] [-a <attach-name>] [-t <console-socket> -p <pid-file>] <log-path> <status-path> <program> [args...]\n"
+  fprintf(stderr, "usage: tkube-shim [-i] [-I] [-a <attach-name>] [-m <rootfs> <overlay-options>] [-t <console-socket> -p <pid-file>] <log-path> <status-path> <program> [args...]\n"
                   "       tkube-shim -x <console-socket> <pid-file> <program> [args...]\n");
   return 2;
 }
@@ -563,7 +567,7 @@ int main(int argc, char **argv) {
     if (argc < 5) return usage();
     return exec_tty(argv[2], argv[3], argv + 4);
   }
-  const char *attach = NULL, *console = NULL, *pid_file = NULL;
+  const char *attach = NULL, *console = NULL, *pid_file = NULL, *rootfs = NULL, *overlay = NULL;
   int want_stdin = 0, ai = 1;
   while (ai < argc && argv[ai][0] == '-') {
     if (strcmp(argv[ai], "-i") == 0) want_stdin = 1, ai++;
@@ -571,6 +575,7 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[ai], "-a") == 0 && ai + 1 < argc) attach = argv[ai + 1], ai += 2;
     else if (strcmp(argv[ai], "-t") == 0 && ai + 1 < argc) console = argv[ai + 1], ai += 2;
     else if (strcmp(argv[ai], "-p") == 0 && ai + 1 < argc) pid_file = argv[ai + 1], ai += 2;
+    else if (strcmp(argv[ai], "-m") == 0 && ai + 2 < argc) rootfs = argv[ai + 1], overlay = argv[ai + 2], ai += 3;
     else return usage();
   }
   if (argc - ai < 3 || (console && !pid_file)) return usage();
@@ -582,6 +587,13 @@ int main(int argc, char **argv) {
   if (log_fd < 0) {
     perror("tkube-shim: cannot open the log");
     return 2;
+  }
+  if (rootfs && mount("overlay", rootfs, "overlay", 0, overlay) < 0) {
+    char msg[4352];
+    int n = snprintf(msg, sizeof msg, "tkube-shim: cannot mount the container's root filesystem on %s: %s", rootfs, strerror(errno));
+    emit("stderr", "F", msg, n > 0 && (size_t)n < sizeof msg ? (size_t)n : strlen(msg));
+    write_status(status_path, 125, 0);
+    return 0;
   }
   if (attach) {
     attach_listener = listen_unix(attach, 1);
