@@ -483,7 +483,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
       controllerClient.close();
       await stopInformers();
       await cp.stop();
-      auditLog?.close();
+      await auditLog?.close();
       await storage.close();
       removeServerState(config.dataDir, process.pid);
     },
