@@ -319,11 +319,23 @@ export class ControlPlane {
 
   /** start starts the watch caches, listens, and creates the bootstrap objects. Resolves with the port. */
   async start(): Promise<number> {
+    // Phase durations go to the log: /readyz after a restart is bounded by their sum (docs/reliability.md, item 8).
+    const phases: Record<string, number> = {};
+    let mark = performance.now();
+    const phase = (name: string): void => {
+      const now = performance.now();
+      phases[name] = Math.round(now - mark);
+      mark = now;
+    };
     await this.#dispatcher.start();
+    phase('watchCachesMs');
     this.#legacyTokens?.start();
     await this.#crdController.start();
+    phase('crdsMs');
     await this.#rbacFeed?.start();
+    phase('rbacMs');
     const { port } = await this.#server.start();
+    phase('listenMs');
     this.#port = port;
     const store = (group: string, resource: string) => {
       const s = this.#dispatcher.storeFor(group, resource);
@@ -340,13 +352,17 @@ export class ControlPlane {
       advertiseAddress: this.#config.advertiseAddress,
       securePort: port,
     });
+    phase('bootstrapObjectsMs');
     await this.#createSystemPriorityClasses();
+    phase('priorityClassesMs');
     if (this.#rbacFeed) {
       const { created, updated } = await bootstrapPolicy((g, r) => this.#dispatcher.storeFor(g, r));
       if (created + updated > 0) this.#config.log.info('Reconciled the bootstrap RBAC policy', { created, updated });
       this.#policyBootstrapped = true;
     }
+    phase('rbacPolicyMs');
     this.#compactor.start();
+    this.#config.log.info('Control plane started', { ...phases, processUptimeMs: Math.round(process.uptime() * 1000) });
     return port;
   }
 
