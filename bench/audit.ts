@@ -2,10 +2,11 @@
  * Audit log benchmark: durable creates per second on a server with its default audit log (Metadata level, buffered
  * writes to <data-dir>/logs/audit.log) against the same creates on a server started with `--disable-audit-log`, in
  * the same run.
- * Run: node --import tsx bench/audit.ts [--seconds N] [--rounds N]
+ * Run: node --import tsx bench/audit.ts [--seconds N] [--rounds N] [--rebuild]
  *
  * 64 keep-alive HTTPS clients per server (admin client certificate) POST ~2 KiB Pods; phases alternate between the
- * servers so machine noise hits both alike. The bundle is rebuilt first, so the figure is of the working tree.
+ * servers so machine noise hits both alike. `--rebuild` rebuilds the bundle first (bench/run.ts does once per run;
+ * otherwise an existing bench/results/dist bundle is used, as by every benchmark).
  * Prints one JSON line (with the audit events and bytes the audited server wrote). Target: ratio ≥ 0.9.
  */
 import { readFileSync } from 'node:fs';
@@ -28,7 +29,7 @@ const arg = (name: string, fallback: number): number => {
 const phaseSeconds = arg('--seconds', 6);
 const rounds = arg('--rounds', 3);
 
-await buildServerBundle();
+if (process.argv.includes('--rebuild')) await buildServerBundle();
 const servers: ServerProcess[] = [];
 try {
   const audited = await ServerProcess.start();
