@@ -1,6 +1,6 @@
 /**
  * Runs the foundation benchmarks, one child process each, one after another.
- * Run: node --import tsx bench/run.ts [--only NAME[,NAME…]] (NAME: storage, etcd-storage, creates, create-cost, list, watch, watch-latency, authz,
+ * Run: node --import tsx bench/run.ts [--only NAME[,NAME…]] (NAME: storage, etcd-storage, creates, create-cost, list, watch, watch-latency, authz, audit,
  * ssa, cold-start, operator-harness, join, scheduler-1000, scheduler-5000, rollout, pod-start, kubedirector, proxy-sync, proxy-stream, proxy-throughput, scale, dns, dashboard, hpa-reaction)
  *
  * Every benchmark measures its reference in the same run and reports a ratio; this runner adds the targets,
@@ -80,6 +80,10 @@ const BENCHMARKS: readonly Benchmark[] = [
   {
     name: 'authz', script: 'authz.ts', args: [], timeoutMs: 240_000,
     checks: [{ label: 'creates/s with RBAC (RoleBinding user) vs authorization off', path: 'ratio', op: '>=', target: 0.9 }],
+  },
+  {
+    name: 'audit', script: 'audit.ts', args: [], timeoutMs: 240_000,
+    checks: [{ label: 'creates/s with the default audit log vs --disable-audit-log', path: 'ratio', op: '>=', target: 0.9 }],
   },
   {
     name: 'ssa', script: 'ssa.ts', args: [], timeoutMs: 150_000,

@@ -327,15 +327,29 @@ export class ControlPlane {
 
   /** start starts the watch caches, listens, and creates the bootstrap objects. Resolves with the port. */
   async start(): Promise<number> {
+    // Phase durations go to the log: /readyz after a restart is bounded by their sum (docs/reliability.md, item 8).
+    const phases: Record<string, number> = {};
+    let mark = performance.now();
+    const phase = (name: string): void => {
+      const now = performance.now();
+      phases[name] = Math.round(now - mark);
+      mark = now;
+    };
     await this.#dispatcher.start();
+    phase('watchCachesMs');
     this.#legacyTokens?.start();
     await this.#crdController.start();
+    phase('crdsMs');
     await this.#rbacFeed?.start();
+    phase('rbacMs');
     const { port } = await this.#server.start();
+    phase('listenMs');
     this.#port = port;
     // Compaction first: it is what brings a store over its size quota back under it.
     this.#compactor.start();
     await this.#bootstrapOrDefer(port);
+    phase('bootstrapMs');
+    this.#config.log.info('Control plane started', { ...phases, processUptimeMs: Math.round(process.uptime() * 1000) });
     return port;
   }
 

@@ -229,6 +229,8 @@ function config(overrides: Partial<ApiServerConfig> = {}): ApiServerConfig {
     storageObjectCounts: () => Promise.resolve({ pods: 7 }),
     storageStats: () => Promise.resolve({ dbSizeBytes: 4096, currentRevision: 12, compactRevision: 3, keys: 9 }),
     requestBodyTimeoutMs: 400,
+    headersTimeoutMs: 600,
+    connectionsCheckingIntervalMs: 100,
     log: silentLogger(),
     ...overrides,
   };
@@ -342,6 +344,54 @@ test('bodies over 3 MiB are refused with 413, by Content-Length and while stream
     pump();
   });
   assert.equal(streamed, 413);
+});
+
+/** rawExchange writes `parts` over TLS one at a time, `gapMs` apart, and resolves with all the server sent back. */
+function rawExchange(parts: readonly string[], gapMs: number): Promise<{ text: string; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const socket = connect({ host: '127.0.0.1', port, ca: pki.caCert, servername: 'localhost' });
+    let text = '';
+    let timer: NodeJS.Timeout | undefined;
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (text += d));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ text, ms: Date.now() - started });
+    });
+    socket.once('secureConnect', () => {
+      let i = 0;
+      const next = (): void => {
+        if (socket.destroyed || i >= parts.length) return;
+        socket.write(parts[i++] ?? '');
+        timer = setTimeout(next, gapMs);
+      };
+      next();
+    });
+  });
+}
+
+function statusOf(raw: string): { code: number; reason?: string } {
+  const body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
+  return { code: Number(raw.slice(9, 12)), reason: (JSON.parse(body) as { reason?: string }).reason };
+}
+
+test('headers dripped a byte at a time (slow loris) are answered 408 at the header timeout; others are served meanwhile', async () => {
+  const request = `GET /api/v1/namespaces/ns/configmaps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nX-Pad: ${'a'.repeat(200)}\r\n\r\n`;
+  const lorises = Array.from({ length: 5 }, () => rawExchange([...request], 20));
+  const served = await call('/api/v1/namespaces/ns/configmaps', { token: TOKEN });
+  assert.equal(served.status, 200);
+  for (const loris of await Promise.all(lorises)) {
+    assert.deepEqual(statusOf(loris.text), { code: 408, reason: 'Timeout' }, loris.text);
+    assert.ok(loris.ms < 600 + 1_500, `cut after ${loris.ms} ms`);
+  }
+});
+
+test('request headers past the size limit (100 KB) are answered 431, and the server carries on', async () => {
+  const huge = await rawExchange([`GET /version HTTP/1.1\r\nHost: x\r\nX-Huge: ${'h'.repeat(100 * 1024)}\r\n\r\n`], 0);
+  assert.deepEqual(statusOf(huge.text), { code: 431, reason: 'BadRequest' }, huge.text.slice(0, 300));
+  assert.equal((await call('/readyz')).status, 200);
 });
 
 test('a body that does not arrive in time is answered 408', async () => {

@@ -19,6 +19,7 @@ import type { Duplex } from 'node:stream';
 import { parseGoDuration } from '../api/protobuf/go-duration.js';
 import { KUBERNETES_VERSION, SERVER_GIT_VERSION } from '../api/version.js';
 import { badRequest, internalError, newStatus, StatusError, tooManyRequests, unauthorized, forbidden, methodNotAllowed } from '../api/meta/status-error.js';
+import type { Status } from '../api/meta/types.js';
 import { RealClock, type Clock } from '../base/clock/clock.js';
 import { newLogger, type Logger } from '../base/log/logger.js';
 import type { StorageStats } from '../storage/storage.js';
@@ -154,6 +155,14 @@ export interface ApiServerConfig {
   readonly requestTimeoutMs?: number;
   /** Time allowed to receive a request body. @default 60000 */
   readonly requestBodyTimeoutMs?: number;
+  /**
+   * Time allowed to receive a request's headers, from its first byte (slow-loris clients dripping headers are
+   * answered 408 and disconnected). Idle keep-alive connections are not affected. @default 32000 (upstream's
+   * ReadHeaderTimeout)
+   */
+  readonly headersTimeoutMs?: number;
+  /** How often connections are checked against the header and request timeouts. @default 1000 */
+  readonly connectionsCheckingIntervalMs?: number;
   /** Time stop() waits for in-flight requests before closing connections. @default 30000 */
   readonly shutdownTimeoutMs?: number;
   /** Request (debug) and failure (error) log. @default newLogger('apiserver') */
@@ -172,6 +181,16 @@ export interface ApiServerConfig {
    * calls the API with the viewer's credentials). Without it `/dashboard/` answers 404.
    */
   readonly dashboard?: DashboardAssets;
+}
+
+/**
+ * clientErrorStatus is the answer to a request Node's parser refused before it reached us: headers past the size
+ * limit (16 KiB) are a 431, headers or a request that did not arrive in time a 408, anything else a 400.
+ */
+function clientErrorStatus(err: NodeJS.ErrnoException): Status {
+  if (err.code === 'HPE_HEADER_OVERFLOW') return newStatus(431, 'BadRequest', 'Cannot parse request: request headers are too large');
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return newStatus(408, 'Timeout', 'Cannot parse request: the request did not arrive in time');
+  return newStatus(400, 'BadRequest', 'Cannot parse request: malformed HTTP request');
 }
 
 /** IDLE_CONNECTION_TIMEOUT_MS: how long an idle keep-alive connection stays open (longer than clients' 90 s). */
@@ -328,6 +347,9 @@ export class ApiServer {
         requestCert: true,
         rejectUnauthorized: false,
         minVersion: 'TLSv1.2',
+        // Node checks the header and request timeouts only this often (30 s by default, which would let a
+        // slow-loris connection live up to 30 s past its deadline).
+        connectionsCheckingInterval: this.#config.connectionsCheckingIntervalMs ?? 1_000,
       },
       (req, res) => void this.#serve(req, res),
     );
@@ -338,8 +360,9 @@ export class ApiServer {
     // Clients keep idle connections for up to 90 s (Go's default transport) and do not retry a POST whose connection
     // the server closed under it: idle connections must outlive theirs, or a create fails with "socket hang up".
     server.keepAliveTimeout = IDLE_CONNECTION_TIMEOUT_MS;
-    server.headersTimeout = IDLE_CONNECTION_TIMEOUT_MS + 5_000;
-    server.on('clientError', (_err, socket) => writeStatusToSocket(socket, newStatus(400, 'BadRequest', 'Cannot parse request: malformed HTTP request')));
+    // Counted from a request's first byte, so it does not cut idle keep-alive connections (Node ≥ 18).
+    server.headersTimeout = Math.min(this.#config.headersTimeoutMs ?? 32_000, server.requestTimeout);
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => writeStatusToSocket(socket, clientErrorStatus(err)));
     this.#server = server;
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => {

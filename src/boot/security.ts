@@ -3,7 +3,8 @@
  * generated into the data dir), the static token file, and the audit log. Everything here reads files named by
  * flags once at start; errors name the file and never echo a token or key.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { AuditPolicy } from '../apiserver/audit/audit-policy.js';
 import type { AuditEvent } from '../apiserver/audit/audit-event.js';
 import { AuditLogWriter } from '../apiserver/audit/audit-log-writer.js';
@@ -54,7 +55,8 @@ export function loadTokenAuthFile(config: ServerConfig): Map<string, UserInfo> {
 /** AuditLog is an opened audit log: what ControlPlane needs, and close. */
 export interface AuditLog {
   readonly audit: { readonly policy: AuditPolicy; readonly sink: (event: AuditEvent) => void };
-  close(): void;
+  /** close writes the events still queued and releases the file. */
+  close(): Promise<void>;
 }
 
 /**
@@ -64,26 +66,17 @@ export interface AuditLog {
 export function openAuditLog(config: ServerConfig, onError: (err: unknown) => void): AuditLog | undefined {
   if (!config.auditLogPath) return undefined;
   const policy = config.auditPolicyFile ? AuditPolicy.parse(readConfigFile(config.auditPolicyFile, 'audit policy file')) : AuditPolicy.defaultPolicy();
+  if (config.auditLogPath !== '-') mkdirSync(dirname(config.auditLogPath), { recursive: true, mode: 0o700 });
+  // The writer queues events and reports a failing disk once per outage.
   const writer = new AuditLogWriter({
     path: config.auditLogPath,
     maxSizeBytes: (config.auditLogMaxSizeMb ?? 0) * 1024 * 1024,
     maxBackups: config.auditLogMaxBackups ?? 0,
+    maxAgeMs: (config.auditLogMaxAgeDays ?? 0) * 86_400_000,
+    onError,
   });
-  let failing = false;
   return {
-    audit: {
-      policy,
-      sink: (event) => {
-        try {
-          writer.write(event);
-          failing = false;
-        } catch (err) {
-          // Report once per outage, not once per request.
-          if (!failing) onError(err);
-          failing = true;
-        }
-      },
-    },
+    audit: { policy, sink: (event) => writer.write(event) },
     close: () => writer.close(),
   };
 }

@@ -5,6 +5,9 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
+// The CLI may not reach into components; it takes controller defaults from here.
+export { DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS } from '../controllers/controller-descriptor.js';
+
 /** ServerConfig is the input of `startServer`. */
 export interface ServerConfig {
   /** Where certificates, the database, kubeconfigs and logs live. */
@@ -122,7 +125,7 @@ export interface ServerConfig {
   readonly evictionHard?: string;
   /** `--default-not-ready-toleration-seconds` / `--default-unreachable-toleration-seconds`. @default 300 each */
   readonly defaultTolerationSeconds?: { readonly notReady?: number; readonly unreachable?: number };
-  /** `--node-monitor-grace-period`: how long a node may stay silent before it is marked Unknown. @default 40 s */
+  /** `--node-monitor-grace-period`: how long a node may stay silent before it is marked Unknown. @default 50 s (upstream 1.32) */
   readonly nodeMonitorGracePeriodMs?: number;
   /** `--metrics-scrape-interval`: how often annotated pods and ExternalMetricSources are scraped. @default 15 s */
   readonly metricsScrapeIntervalMs?: number;
@@ -167,12 +170,14 @@ export interface ServerConfig {
   readonly encryptionProviderConfig?: string;
   /** `--audit-policy-file`: an audit.k8s.io/v1 Policy; when unset with a log path, the built-in default policy. */
   readonly auditPolicyFile?: string;
-  /** `--audit-log-path`: where audit events go as JSON lines; "-" is stdout; unset = no audit log. */
+  /** `--audit-log-path`: where audit events go as JSON lines; "-" is stdout; unset = no audit log (the CLI sets `<data-dir>/logs/audit.log` unless `--disable-audit-log`). */
   readonly auditLogPath?: string;
   /** `--audit-log-maxsize`: megabytes before the audit log rotates; 0 = never. */
   readonly auditLogMaxSizeMb?: number;
   /** `--audit-log-maxbackup`: rotated audit files kept; 0 = all. */
   readonly auditLogMaxBackups?: number;
+  /** `--audit-log-maxage`: days a rotated audit file is kept; 0 = no limit. */
+  readonly auditLogMaxAgeDays?: number;
   /** `--max-requests-inflight`: concurrent read-only requests; with priority and fairness, part of the seats. */
   readonly maxRequestsInflight?: number;
   /** `--max-mutating-requests-inflight`: concurrent mutating requests; with priority and fairness, part of the seats. */

@@ -22,9 +22,15 @@ export interface ControllerContext {
   readonly settings: ControllerSettings;
 }
 
+/**
+ * The default `--node-monitor-grace-period`: upstream kube-controller-manager raised it from 40 s to 50 s in 1.32,
+ * so a silent node (Lease renewed every 10 s) is marked Unknown 50–55 s after its last renewal.
+ */
+export const DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS = 50_000;
+
 /** ControllerSettings are the controller manager's tunables; every field has upstream's default. */
 export interface ControllerSettings {
-  /** How long a node may go without renewing its Lease before it is marked Unknown. @default 40 s */
+  /** How long a node may go without renewing its Lease before it is marked Unknown. @default 50 s ({@link DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS}) */
   readonly nodeMonitorGracePeriodMs?: number;
   /** How often node health is checked. @default 5 s */
   readonly nodeMonitorPeriodMs?: number;

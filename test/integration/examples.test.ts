@@ -177,7 +177,7 @@ void describe('examples: the Jenkins, WorkBinder and hello-minikube walkthroughs
   void it('the node taken out of the cluster: new pods wait Pending with no node to run on', async () => {
     await c.kubectlOk(['delete', 'node', node]);
     assert.match((await c.kubectl(['get', 'nodes'])).stderr, /No resources found/);
-    // (The pods bound to the deleted node are removed by pod GC after --node-monitor-grace-period, 40 s by default;
+    // (The pods bound to the deleted node are removed by pod GC after --node-monitor-grace-period, 50 s by default;
     // their controllers' replacements then wait here too.)
     await c.kubectlOk(['scale', 'rc', 'jenkins-slave', '--replicas=3']);
     const waiting = await eventually(async () => {

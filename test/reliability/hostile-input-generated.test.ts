@@ -3,17 +3,27 @@
  * duplicate fields, wrong and random content types, on POST, PUT, PATCH and DELETE, plus bodies of 3 MiB + 1 on
  * every verb. Proves: 0 5xx, 0 hangs (every answer within 15 s), 0 crashes (the server still answers /readyz), and
  * every error a Status whose code is the HTTP status. test/integration/hostile-input.test.ts keeps the fixed cases.
- * Bounded: 1,500 generated requests; long mode (TKUBE_LONG=1): 1,000,000.
+ * Also: protobuf bodies that are valid encodings truncated or with bytes changed (they reach the protobuf decoder,
+ * past the magic), headers of 100 KB (431), and slow-loris clients dripping headers or a body a byte at a time
+ * while others are served. The slow-loris deadlines themselves (32 s for headers → 408, 60 s for a body → 408) are
+ * proven with short settings in src/apiserver/server.test.ts; the decode(encode(x)) = x property of every built-in
+ * kind in src/api/protobuf/protobuf-round-trip.test.ts.
+ * Bounded: 1,500 generated requests + 300 protobuf; long mode (TKUBE_LONG=1): 1,000,000 + 100,000.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { encodeKubernetesProtobuf } from '../../src/api/protobuf/kubernetes-protobuf.js';
+import { builtinSchemas } from '../../src/api/schema/schema-registry.js';
 import { TestCluster } from '../harness/test-cluster.js';
 import { ApiClient, type ApiAnswer } from './workload/api-client.js';
 import { isLong } from './workload/faults.js';
 
 const LONG = isLong();
 const RUNS = LONG ? 1_000_000 : 1_500;
+const PROTOBUF_RUNS = LONG ? 100_000 : 300;
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 const CM = '/api/v1/namespaces/default/configmaps';
 
 const CONTENT_TYPES = [
@@ -56,6 +66,24 @@ const bodies: fc.Arbitrary<string | Buffer> = fc.oneof(
   // JSON patches with odd operations and paths.
   fc.record({ op: fc.constantFrom('add', 'remove', 'replace', 'move', 'copy', 'test', 'x'), path: fc.string({ maxLength: 20 }), from: fc.string({ maxLength: 10 }), value: fc.json({ maxDepth: 2 }) }).map((p) => JSON.stringify([p])),
 );
+
+/** Valid protobuf ConfigMaps (what kubectl sends), then damaged: truncated, bytes changed, or bytes inserted. */
+const protobufBodies: fc.Arbitrary<Buffer> = fc
+  .tuple(
+    fc.record({ name: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/), data: fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 30 }), { maxKeys: 4 }).map((d) => ({ ...d })) }),
+    fc.oneof(
+      fc.record({ cut: fc.nat() }),
+      fc.record({ at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 4 }), insert: fc.boolean() }),
+    ),
+  )
+  .map(([cm, damage]) => {
+    const valid = Buffer.from(encodeKubernetesProtobuf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: cm.name }, data: cm.data }, builtinSchemas()));
+    if ('cut' in damage) return valid.subarray(0, damage.cut % (valid.length + 1));
+    // Past the 4-byte magic, so that the decoder (not the magic check) meets the damage.
+    const at = 4 + (damage.at % (valid.length - 3));
+    const bytes = Buffer.from(damage.bytes);
+    return damage.insert ? Buffer.concat([valid.subarray(0, at), bytes, valid.subarray(at)]) : Buffer.concat([valid.subarray(0, at), bytes, valid.subarray(at + bytes.length)]);
+  });
 
 /** Content types each verb accepts: most requests use one, so they reach the decoders rather than a 415. */
 const ACCEPTED: Readonly<Record<string, readonly string[]>> = {
@@ -147,4 +175,102 @@ describe('hostile input, generated', () => {
     assert.deepEqual(failures, [], figures);
     assert.equal(ready.status, 200, figures);
   });
+
+  it(`${PROTOBUF_RUNS} damaged protobuf bodies (truncated, bytes changed or inserted): 0 5xx, every error a Status`, { timeout: LONG ? 24 * 3600_000 : 120_000 }, async (t) => {
+    const statuses = new Map<number, number>();
+    const failures: string[] = [];
+    await fc.assert(
+      fc.asyncProperty(protobufBodies, fc.constantFrom('POST', 'PUT'), async (body, verb) => {
+        const a = await api.sendRaw(verb, verb === 'POST' ? `${CM}?dryRun=All` : `${CM}/target?dryRun=All`, body, PROTOBUF);
+        if (a.kind === 'http') statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+        const p = problem(a);
+        if (p) failures.push(`${verb} ${body.toString('hex').slice(0, 120)}: ${p}`);
+        return p === undefined;
+      }),
+      { numRuns: PROTOBUF_RUNS, endOnFailure: true },
+    );
+    const figures = `hostile-input-generated: protobuf requests=${PROTOBUF_RUNS} failures=${failures.length} statuses=${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`;
+    t.diagnostic(figures);
+    console.log(`# ${figures}`);
+    assert.deepEqual(failures, [], figures);
+  });
+
+  it('a 100 KB header is answered 431 (a Status), and the server carries on', { timeout: 30_000 }, async () => {
+    const socket = await openTls(c);
+    const answer = await new Promise<string>((resolve) => {
+      let got = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => (got += d));
+      socket.on('close', () => resolve(got));
+      socket.on('error', () => undefined); // the server may reset after answering: what it sent is what counts
+      socket.write(`GET /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: x\r\nX-Huge: ${'h'.repeat(100 * 1024)}\r\n\r\n`);
+    });
+    assert.match(answer, /^HTTP\/1\.1 431 /, answer.slice(0, 200));
+    const status = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { kind?: string; code?: number };
+    assert.deepEqual([status.kind, status.code], ['Status', 431]);
+    assert.equal((await c.request('/readyz')).status, 200);
+  });
+
+  it('slow-loris clients (headers or a body a byte at a time) do not keep others from being served', { timeout: 60_000 }, async (t) => {
+    const LORISES = 40;
+    const auth = `Authorization: Bearer ${await adminToken(api)}`;
+    const headers = `POST ${CM}?dryRun=All HTTP/1.1\r\nHost: x\r\n${auth}\r\nContent-Type: application/json\r\nX-Pad: ${'p'.repeat(400)}\r\nContent-Length: 64\r\n\r\n`;
+    const sockets: TLSSocket[] = [];
+    const timers: NodeJS.Timeout[] = [];
+    try {
+      for (let i = 0; i < LORISES; i++) {
+        const s = await openTls(c);
+        s.on('error', () => undefined);
+        sockets.push(s);
+        // Half drip their headers, half send headers at once and drip the body.
+        const text = i % 2 === 0 ? headers : '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"slow"}}';
+        if (i % 2 === 1) s.write(headers);
+        let k = 0;
+        timers.push(setInterval(() => {
+          if (!s.destroyed && k < text.length) s.write(text[k++] ?? '');
+        }, 100));
+      }
+      // Meanwhile, ordinary requests: each answered, and promptly.
+      const latencies: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const started = Date.now();
+        const a = await api.send('GET', `${CM}/target`);
+        latencies.push(Date.now() - started);
+        assert.ok(a.kind === 'http' && a.status === 200, JSON.stringify(a));
+      }
+      latencies.sort((a, b) => a - b);
+      const open = sockets.filter((s) => !s.destroyed).length;
+      const figures = `hostile-input-generated: slow-loris: ${LORISES} dripping connections (${open} still open), 30 requests served meanwhile, p50 ${latencies[15]} ms, max ${latencies.at(-1)} ms`;
+      t.diagnostic(figures);
+      console.log(`# ${figures}`);
+      assert.ok((latencies.at(-1) ?? 0) < 5_000, figures);
+    } finally {
+      for (const timer of timers) clearInterval(timer);
+      for (const s of sockets) s.destroy();
+    }
+  });
 });
+
+/** openTls opens a raw TLS connection to the cluster's API server. */
+function openTls(c: TestCluster): Promise<TLSSocket> {
+  const url = new URL(c.url);
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({ host: url.hostname, port: Number(url.port), ca: c.credentials().ca, servername: 'localhost' }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** adminToken makes a ServiceAccount bound to cluster-admin and returns a token of it (raw sockets carry no client certificate here). */
+async function adminToken(api: ApiClient): Promise<string> {
+  await api.send('POST', '/api/v1/namespaces/default/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'loris' } });
+  await api.send('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'loris' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+    subjects: [{ kind: 'ServiceAccount', name: 'loris', namespace: 'default' }],
+  });
+  const a = await api.send('POST', '/api/v1/namespaces/default/serviceaccounts/loris/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} });
+  if (a.kind !== 'http' || a.status !== 201) throw new Error(`Cannot get a token: ${JSON.stringify(a)}`);
+  return (JSON.parse(a.body) as { status: { token: string } }).status.token;
+}

@@ -1,20 +1,21 @@
 /**
- * Security surface (issue 11 item 10), against one real `tkube server` with an audit log:
+ * Security surface (issue 11 item 10), against one real `tkube server` with its default settings:
  * 1. every discovered path × verb without credentials is a 401 Status, except the public health and version paths
  *    (200) and the documented exceptions (the dashboard's static files, kubeadm's anonymous cluster-info read);
  * 2. forged, foreign-key, expired, wrong-CA and revoked credentials are each a 401;
- * 3. no credential the test used appears in the server log or the audit log;
+ * 3. no credential the test used appears in the server log or the audit log (on by default, at Metadata level:
+ *    no request or response bodies);
  * 4. replays of upstream CVE classes are refused: a namespaced URL to a cluster-scoped resource, reading one custom
  *    resource type with rights on another, subPath symlink escapes (the kubelet-redirect class is proven in
  *    src/apiserver/podstreams/pod-stream-proxy.test.ts, TLS 1.2+ of the kubelet in kubelet-server.test.ts);
  * 5. CIS defaults: anonymous refused, RBAC and the Node authorizer on, TLS 1.2+ on the API server, Secrets
- *    encrypted at rest. (The audit log is off unless `--audit-log-path` is given — see docs/reliability.md.)
+ *    encrypted at rest, the audit log on (`<data-dir>/logs/audit.log`, mode 0600).
  * Prints `# security-surface: ...` figures.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { Agent, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +44,15 @@ const DOCUMENTED_EXCEPTIONS: readonly { method: string; path: string; why: strin
 ];
 const NON_RESOURCE_PATHS = ['/', '/api', '/apis', '/metrics', '/openapi/v2', '/openapi/v3', '/logs', '/logs/', '/debug/pprof', '/debug/pprof/', '/openid/v1/jwks', '/.well-known/openid-configuration', '/readyz-not', '/nothing-here'];
 
+/** The audit event fields the test reads. */
+interface AuditEvent {
+  level: string;
+  verb: string;
+  objectRef?: { resource?: string; namespace?: string };
+  requestObject?: unknown;
+  responseObject?: unknown;
+}
+
 interface ApiResource {
   name: string;
   namespaced: boolean;
@@ -51,7 +61,6 @@ interface ApiResource {
 
 describe('security surface', () => {
   let c: TestCluster;
-  let auditDir: string;
   let auditPath: string;
   let agent: Agent;
   /** Every secret the test handled, to look for in the logs. */
@@ -96,17 +105,17 @@ describe('security surface', () => {
   };
 
   const json = <T>(a: Answer): T => JSON.parse(a.body) as T;
+  const readAudit = (): AuditEvent[] => readFileSync(auditPath, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as AuditEvent);
 
   before(async () => {
-    auditDir = mkdtempSync(join(tmpdir(), 'tkube-sec-audit-'));
-    auditPath = join(auditDir, 'audit.log');
-    c = await TestCluster.start({ args: ['--audit-log-path', auditPath] });
+    // No audit flags: the audit log is on by default.
+    c = await TestCluster.start();
+    auditPath = join(c.dataDir, 'logs', 'audit.log');
     agent = new Agent({ keepAlive: true, maxSockets: 8 });
   });
   after(async () => {
     agent?.destroy();
     await c?.stop();
-    if (auditDir) rmSync(auditDir, { recursive: true, force: true });
   });
 
   it('every discovered path × verb without credentials answers 401 (public paths 200, documented exceptions listed)', { timeout: 60_000 }, async () => {
@@ -344,7 +353,7 @@ describe('security surface', () => {
     console.log(`# security-surface: CVE classes: ${clusterScoped.length} namespaced URLs to cluster-scoped resources → 404; CRD B reads with CRD A rights → ${codes.join(',')}; 8 subPath escapes refused`);
   });
 
-  it('CIS defaults: anonymous off, RBAC and Node authorizers on, TLS ≥ 1.2, Secrets encrypted at rest', { timeout: 60_000 }, async () => {
+  it('CIS defaults: anonymous off, RBAC and Node authorizers on, TLS ≥ 1.2, Secrets encrypted at rest, audit log on', { timeout: 60_000 }, async () => {
     // Anonymous: a 401, not a request evaluated as system:anonymous (which would be a 403).
     const anon = await send('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', NONE, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
     assert.equal(anon.status, 401, anon.body);
@@ -391,7 +400,15 @@ describe('security surface', () => {
     assert.equal(bytes.includes(plain), false, 'the Secret value is stored in plaintext');
     assert.equal(bytes.includes(Buffer.from(plain).toString('base64')), false, 'the Secret value is stored base64-encoded');
     assert.ok(bytes.includes('k8s:enc:aesgcm:v1:key1'), 'no aesgcm envelope in the database');
-    console.log(`# security-surface: CIS: anonymous=${anon.status} rbac=${rbac.status} node-authorizer=${nodeRead.status} tls1.1=${v11.split(' (')[0]} secrets at rest=aesgcm (${bytes.length} bytes scanned)`);
+
+    // Audit: on without any flag, private to the server's user, and the Secret's create is in it.
+    const created = await eventually(() => {
+      if (!existsSync(auditPath)) return undefined;
+      return readAudit().find((e) => e.verb === 'create' && e.objectRef?.resource === 'secrets' && e.objectRef.namespace === 'default');
+    });
+    assert.equal(statSync(auditPath).mode & 0o777, 0o600);
+    assert.equal(created.level, 'Metadata');
+    console.log(`# security-surface: CIS: anonymous=${anon.status} rbac=${rbac.status} node-authorizer=${nodeRead.status} tls1.1=${v11.split(' (')[0]} secrets at rest=aesgcm (${bytes.length} bytes scanned) audit=on by default (${auditPath.slice(c.dataDir.length + 1)}, level ${created.level})`);
   });
 
   it('no credential appears in the server log or the audit log', { timeout: 30_000 }, async () => {
@@ -413,6 +430,9 @@ describe('security surface', () => {
         if (audit.includes(part)) found.push(`${what} in the audit log`);
       }
     }
+    // The default level is Metadata: no event carries a request or response body.
+    const withBodies = readAudit().filter((e) => e.level !== 'Metadata' || e.requestObject !== undefined || e.responseObject !== undefined);
+    assert.deepEqual(withBodies.slice(0, 3), []);
     console.log(`# security-surface: logs: ${needles.size} credentials searched in ${log.length} bytes of server log and ${audit.split('\n').length - 1} audit events; found ${found.length}`);
     assert.deepEqual([...new Set(found)], []);
   });

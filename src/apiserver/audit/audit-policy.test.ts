@@ -85,12 +85,12 @@ rules:
     assert.throws(() => AuditPolicy.parse('kind: Other\n'), /want Policy/);
   });
 
-  it('the default policy keeps secrets and token requests at Metadata and skips probes', () => {
+  it('the default policy is Metadata for everything (no bodies) and skips probes', () => {
     const p = AuditPolicy.defaultPolicy();
     assert.equal(p.evaluate(at({ verb: 'create', resource: 'secrets' })).level, 'Metadata');
     assert.equal(p.evaluate(at({ verb: 'create', resource: 'serviceaccounts', subresource: 'token' })).level, 'Metadata');
     assert.equal(p.evaluate(at({ verb: 'create', apiGroup: 'authentication.k8s.io', resource: 'tokenreviews' })).level, 'Metadata');
-    assert.equal(p.evaluate(at({ verb: 'create' })).level, 'Request');
+    assert.equal(p.evaluate(at({ verb: 'create' })).level, 'Metadata');
     assert.equal(p.evaluate(base).level, 'Metadata');
     assert.equal(p.evaluate(at({ isResourceRequest: false, path: '/readyz', resource: '' })).level, 'None');
   });

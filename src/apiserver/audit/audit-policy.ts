@@ -148,22 +148,15 @@ export class AuditPolicy {
   }
 
   /**
-   * defaultPolicy is what `--audit-log-path` uses without `--audit-policy-file`: nothing for health probes;
-   * Metadata only for secrets, configmaps, token requests and token reviews (their bodies carry credentials);
-   * Request for other writes; Metadata for the rest. RequestReceived is omitted (ResponseComplete says it all).
+   * defaultPolicy is what the audit log uses without `--audit-policy-file`: nothing for health probes, Metadata
+   * (who did what to which object, and the answer's code) for everything else. The log is on by default, so it
+   * carries no request or response bodies: those may hold credentials (Secrets, token requests) and would make
+   * every write cost a second serialisation. RequestReceived is omitted (ResponseComplete says it all).
    */
   static defaultPolicy(): AuditPolicy {
     return new AuditPolicy(
       [
         { level: 'None', nonResourceURLs: ['/healthz*', '/livez*', '/readyz*', '/version'] },
-        {
-          level: 'Metadata',
-          resources: [
-            { group: '', resources: ['secrets', 'configmaps', 'serviceaccounts/token'] },
-            { group: 'authentication.k8s.io', resources: ['tokenreviews'] },
-          ],
-        },
-        { level: 'Request', verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'] },
         { level: 'Metadata' },
       ],
       ['RequestReceived'],

@@ -3,9 +3,9 @@
  */
 import { Command, Option } from 'commander';
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { startServer } from '../../boot/server.js';
-import { defaultDataDir, type ServerConfig } from '../../boot/server-config.js';
+import { DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS, defaultDataDir, type ServerConfig } from '../../boot/server-config.js';
 import { parseGoDuration } from '../../api/protobuf/go-duration.js';
 import { parseQuantity } from '../../api/validation/quantity.js';
 import { CliError } from '../cli-error.js';
@@ -93,6 +93,8 @@ export interface ServerFlags {
   auditLogPath?: string;
   auditLogMaxsize: number;
   auditLogMaxbackup: number;
+  auditLogMaxage: number;
+  disableAuditLog: boolean;
   maxRequestsInflight: number;
   maxMutatingRequestsInflight: number;
   compactionInterval: number;
@@ -180,9 +182,10 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     tokenAuthFile: f.tokenAuthFile ? resolve(f.tokenAuthFile) : undefined,
     encryptionProviderConfig: f.encryptionProviderConfig ? resolve(f.encryptionProviderConfig) : undefined,
     auditPolicyFile: f.auditPolicyFile ? resolve(f.auditPolicyFile) : undefined,
-    auditLogPath: f.auditLogPath === undefined || f.auditLogPath === '-' ? f.auditLogPath : resolve(f.auditLogPath),
+    auditLogPath: auditLogPath(f),
     auditLogMaxSizeMb: f.auditLogMaxsize,
     auditLogMaxBackups: f.auditLogMaxbackup,
+    auditLogMaxAgeDays: f.auditLogMaxage,
     maxRequestsInflight: f.maxRequestsInflight,
     maxMutatingRequestsInflight: f.maxMutatingRequestsInflight,
     compactionIntervalMs: f.compactionInterval,
@@ -264,7 +267,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--authorization-mode <modes>', 'authorizers, comma-separated: Node,RBAC (default) or AlwaysAllow (every authenticated user may do everything)', parseAuthorizationMode, 'RBAC')
     .option('--default-not-ready-toleration-seconds <n>', 'seconds new pods tolerate a not-ready node before eviction', parseCount, 300)
     .option('--default-unreachable-toleration-seconds <n>', 'seconds new pods tolerate an unreachable node before eviction', parseCount, 300)
-    .option('--node-monitor-grace-period <duration>', 'how long a node may miss heartbeats before it is marked Unknown', parseDurationMs, 40_000)
+    .option('--node-monitor-grace-period <duration>', 'how long a node may miss heartbeats before it is marked Unknown', parseDurationMs, DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS)
     .option('--metrics-scrape-interval <duration>', 'how often pods annotated prometheus.io/scrape and ExternalMetricSources are scraped for custom and external metrics', parseDurationMs, 15_000)
     .option('--horizontal-pod-autoscaler-sync-period <duration>', 'how often every HorizontalPodAutoscaler is evaluated', parseDurationMs, 15_000)
     .option('--horizontal-pod-autoscaler-downscale-stabilization <duration>', 'how far back the HPA looks for a higher recommendation before scaling down', parseDurationOrZeroMs, 300_000)
@@ -295,9 +298,11 @@ export function addServerFlags(cmd: Command): Command {
     .option('--token-auth-file <file>', 'static bearer tokens: CSV lines token,user,uid,"group1,group2"')
     .option('--encryption-provider-config <file>', 'EncryptionConfiguration for data at rest (default: secrets encrypted with a key generated into <data-dir>/cred)')
     .option('--audit-policy-file <file>', 'audit.k8s.io/v1 Policy deciding what is audited (default: a built-in policy)')
-    .option('--audit-log-path <file>', 'write audit events as JSON lines here ("-" = stdout); unset = no audit log')
+    .option('--audit-log-path <file>', 'write audit events as JSON lines here ("-" = stdout; default <data-dir>/logs/audit.log)')
     .option('--audit-log-maxsize <mb>', 'megabytes an audit log file grows to before it is rotated (0 = never)', parseCount, 100)
     .option('--audit-log-maxbackup <n>', 'rotated audit log files to keep (0 = all)', parseCount, 10)
+    .option('--audit-log-maxage <days>', 'days a rotated audit log file is kept (0 = no limit)', parseCount, 30)
+    .option('--disable-audit-log', 'write no audit log (it is on by default, at Metadata level)', false)
     .option('--max-requests-inflight <n>', 'concurrent read-only requests; with the mutating limit, the seats the priority levels share (0 with the other 0 = no limit)', parseCount, 400)
     .option('--max-mutating-requests-inflight <n>', 'concurrent mutating requests; added to --max-requests-inflight for the priority levels\' seats', parseCount, 200)
     .option('--cluster-init', 'run an etcd member of this server\'s own (Debian\'s /usr/bin/etcd, data in <data-dir>/db/etcd) as the datastore; needs --token', false)
@@ -335,6 +340,16 @@ export function parseLogMaxFiles(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 2) throw new CliError(`invalid container log max files "${value}": want an integer of at least 2`);
   return n;
+}
+
+/**
+ * auditLogPath is where audit events go: on by default (CIS: audit logging enabled) in `<data-dir>/logs/audit.log`,
+ * off only with `--disable-audit-log` (or an empty `--audit-log-path`, as upstream's).
+ */
+function auditLogPath(f: ServerFlags): string | undefined {
+  if (f.disableAuditLog || f.auditLogPath === '') return undefined;
+  if (f.auditLogPath === '-') return '-';
+  return f.auditLogPath === undefined ? join(resolve(f.dataDir), 'logs', 'audit.log') : resolve(f.auditLogPath);
 }
 
 /** DISABLEABLE are the components `--disable` knows ("traefik" is k3s's name for its Ingress controller). */

@@ -2,7 +2,7 @@
  * Node lifecycle controller (upstream's "nodelifecycle", with the NoExecute taint manager): watches each node's
  * heartbeat — its Lease in kube-node-lease, or the Ready condition's lastHeartbeatTime — every monitor period (5 s):
  *
- * - silent longer than the grace period (`--node-monitor-grace-period`, 40 s): the node's Ready, MemoryPressure,
+ * - silent longer than the grace period (`--node-monitor-grace-period`, 50 s as in upstream 1.32): the node's Ready, MemoryPressure,
  *   DiskPressure and PIDPressure conditions become Unknown (NodeStatusUnknown, "Kubelet stopped posting node
  *   status."; a node that never reported gets NodeStatusNeverUpdated);
  * - Ready Unknown → taints `node.kubernetes.io/unreachable` NoSchedule + NoExecute; Ready False → the same with
@@ -22,7 +22,7 @@ import { EventRecorder } from '../../client/event-recorder.js';
 import type { SharedInformer } from '../../client/informer/shared-informer.js';
 import type { RestClient } from '../../client/rest-client.js';
 import { Controller } from '../controller.js';
-import type { ControllerContext, ControllerDescriptor } from '../controller-descriptor.js';
+import { DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS, type ControllerContext, type ControllerDescriptor } from '../controller-descriptor.js';
 import type { ReconcileResult, Reconciler } from '../reconciler.js';
 import { evictionTime, type Taint, type Toleration } from './taint-eviction.js';
 
@@ -195,7 +195,7 @@ export function newNodeLifecycleController(ctx: ControllerContext): Controller {
       clock: ctx.clock,
       log: ctx.log,
       events,
-      gracePeriodMs: ctx.settings.nodeMonitorGracePeriodMs ?? 40_000,
+      gracePeriodMs: ctx.settings.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS,
       monitorPeriodMs: ctx.settings.nodeMonitorPeriodMs ?? 5_000,
     }),
     clock: ctx.clock,

@@ -13,7 +13,7 @@ import { isConflict, isNotFound } from '../../client/api-error.js';
 import type { SharedInformer } from '../../client/informer/shared-informer.js';
 import type { RestClient } from '../../client/rest-client.js';
 import { Controller } from '../controller.js';
-import type { ControllerContext, ControllerDescriptor } from '../controller-descriptor.js';
+import { DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS, type ControllerContext, type ControllerDescriptor } from '../controller-descriptor.js';
 import type { ReconcileResult, Reconciler } from '../reconciler.js';
 
 const NODES = { version: 'v1', resource: 'nodes' } as const;
@@ -110,7 +110,7 @@ export function newPodGcController(ctx: ControllerContext): Controller {
   const nodes = ctx.informers.informerFor(NODES);
   const controller = new Controller({
     name: 'podgc',
-    reconciler: new PodGcReconciler({ client: ctx.client, pods, nodes, clock: ctx.clock, log: ctx.log, quarantineMs: ctx.settings.nodeMonitorGracePeriodMs ?? 40_000 }),
+    reconciler: new PodGcReconciler({ client: ctx.client, pods, nodes, clock: ctx.clock, log: ctx.log, quarantineMs: ctx.settings.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS }),
     clock: ctx.clock,
     log: ctx.log,
   });

@@ -7,7 +7,11 @@
  * UNAVAILABLE) and skips it for a short while, so calls go to the other members; with every member skipped, calls
  * fail at once with MemberDownError until the pause ends.
  */
-import { GRPCUnavailableError } from 'etcd3';
+
+/** isUnavailableMessage recognises gRPC UNAVAILABLE (code 14) by its message, whatever the error's class. */
+export function isUnavailableMessage(err: unknown): boolean {
+  return err instanceof Error && /\b14 UNAVAILABLE\b/.test(err.message);
+}
 
 /** MemberDownError: every endpoint the call could use failed within the last pause. */
 export class MemberDownError extends Error {
@@ -25,6 +29,8 @@ export class MemberHealth {
     readonly endpoint: string,
     readonly pauseMs = 1000,
     readonly now: () => number = Date.now,
+    /** Whether an error means the endpoint refused the call (EtcdStorage adds etcd3's GRPCUnavailableError class). */
+    readonly isUnavailable: (err: unknown) => boolean = isUnavailableMessage,
   ) {}
 
   async execute<T>(fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T, signal: AbortSignal = new AbortController().signal): Promise<T> {
@@ -32,7 +38,7 @@ export class MemberHealth {
     try {
       return await fn({ signal });
     } catch (err) {
-      if (err instanceof GRPCUnavailableError || (err instanceof Error && /\b14 UNAVAILABLE\b/.test(err.message))) this.#downUntil = this.now() + this.pauseMs;
+      if (this.isUnavailable(err)) this.#downUntil = this.now() + this.pauseMs;
       throw err;
     }
   }
