@@ -3,7 +3,7 @@
  * announce its peer URL through an existing member, and get back the `--initial-cluster` the new member must start
  * with (every member's name and peer URLs, the new one under `name`).
  */
-import { Etcd3 } from 'etcd3';
+import { loadEtcd3 } from './etcd3-module.js';
 
 /** EtcdClientTls is the client material for members serving TLS with client-certificate authentication. */
 export interface EtcdClientTls {
@@ -14,6 +14,7 @@ export interface EtcdClientTls {
 
 /** addEtcdMember adds a member with `peerUrl` through `clientUrls`; resolves with its `--initial-cluster` value. */
 export async function addEtcdMember(clientUrls: readonly string[], tls: EtcdClientTls, name: string, peerUrl: string): Promise<string> {
+  const { Etcd3 } = await loadEtcd3();
   const client = new Etcd3({
     hosts: [...clientUrls],
     credentials: { rootCertificate: Buffer.from(tls.caPem), certChain: Buffer.from(tls.certPem), privateKey: Buffer.from(tls.keyPem) },

@@ -22,9 +22,10 @@
  * A prefix shared with other writers is not supported: their writes would advance etcd's revision without events on
  * our stream, delaying progress reports until our next write.
  */
-import { Etcd3, GRPCUnavailableError, GRPCDeadlineExceededError, ClientClosedError, type IOptions } from 'etcd3';
+import type { Etcd3, IOptions } from 'etcd3';
 import type * as RPC from 'etcd3/lib/rpc.js';
 
+import { loadEtcd3, type Etcd3Module } from './etcd3-module.js';
 import { MemberDownError, MemberHealth } from './member-health.js';
 
 import { CompactedError, ConflictError, FutureRevisionError, KeyExistsError, KeyNotFoundError, QuotaExceededError, StorageUnavailableError } from '../errors.js';
@@ -102,7 +103,10 @@ export class EtcdStorage implements Storage {
   /** The shared stream and the revision through which it has delivered every event (see the header). */
   #shared: { watch: RawWatch; through: number } | undefined;
 
-  private constructor(client: Etcd3, options: EtcdStorageOptions, compactRevision: number) {
+  readonly #etcd3: Etcd3Module;
+
+  private constructor(etcd3: Etcd3Module, client: Etcd3, options: EtcdStorageOptions, compactRevision: number) {
+    this.#etcd3 = etcd3;
     this.#client = client;
     this.#prefix = options.keyPrefix ?? '';
     this.#prefixBytes = Buffer.from(this.#prefix);
@@ -116,6 +120,7 @@ export class EtcdStorage implements Storage {
    */
   static async open(options: EtcdStorageOptions): Promise<EtcdStorage> {
     if (options.endpoints.length === 0) throw new Error('Cannot use etcd: no endpoint given');
+    const etcd3 = await loadEtcd3();
     const tls = options.caPem !== undefined || options.certPem !== undefined;
     const clientOptions: IOptions = {
       hosts: [...options.endpoints],
@@ -132,7 +137,7 @@ export class EtcdStorage implements Storage {
       // A call that meets an unavailable member is retried (etcd3's global policy: up to 3 attempts) on a randomly
       // chosen endpoint; a member that refused a call is skipped for a second (member-health.ts says why not etcd3's
       // circuit breaker).
-      faultHandling: { host: (endpoint: string) => new MemberHealth(endpoint) as unknown as ReturnType<NonNullable<NonNullable<IOptions['faultHandling']>['host']>> },
+      faultHandling: { host: (endpoint: string) => new MemberHealth(endpoint, etcd3.GRPCUnavailableError) as unknown as ReturnType<NonNullable<NonNullable<IOptions['faultHandling']>['host']>> },
       grpcOptions: {
         'grpc.max_receive_message_length': 64 * 1024 * 1024,
         // Notice a member that stopped answering (a hung host, a cut network) on long-lived watch streams too; etcd
@@ -146,7 +151,7 @@ export class EtcdStorage implements Storage {
         'grpc.max_reconnect_backoff_ms': 2000,
       },
     };
-    const client = new Etcd3(clientOptions);
+    const client = new etcd3.Etcd3(clientOptions);
     const timeoutMs = options.connectTimeoutMs ?? 5000;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -156,7 +161,7 @@ export class EtcdStorage implements Storage {
           timer = setTimeout(() => fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
         }),
       ]);
-      return new EtcdStorage(client, options, compactRevision);
+      return new EtcdStorage(etcd3, client, options, compactRevision);
     } catch (err) {
       client.close();
       const why = err instanceof Error ? err.message : String(err);
@@ -212,6 +217,7 @@ export class EtcdStorage implements Storage {
       return new FutureRevisionError(revision ?? 0, current);
     }
     if (msg.includes('database space exceeded')) return new QuotaExceededError(`etcd is out of space (${msg}); compact and defragment it, or raise its --quota-backend-bytes`);
+    const { GRPCUnavailableError, GRPCDeadlineExceededError, ClientClosedError } = this.#etcd3;
     if (err instanceof GRPCUnavailableError || err instanceof GRPCDeadlineExceededError || err instanceof ClientClosedError || err instanceof MemberDownError || /no leader|leader changed|timed out|Unavailable|ECONNREFUSED/i.test(msg)) {
       return new StorageUnavailableError(`etcd at ${this.#endpoints} cannot serve: ${msg}`);
     }

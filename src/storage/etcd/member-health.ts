@@ -7,7 +7,6 @@
  * UNAVAILABLE) and skips it for a short while, so calls go to the other members; with every member skipped, calls
  * fail at once with MemberDownError until the pause ends.
  */
-import { GRPCUnavailableError } from 'etcd3';
 
 /** MemberDownError: every endpoint the call could use failed within the last pause. */
 export class MemberDownError extends Error {
@@ -21,8 +20,13 @@ export class MemberDownError extends Error {
 export class MemberHealth {
   #downUntil = 0;
 
+  /**
+   * `unavailableError` is etcd3's GRPCUnavailableError class, passed in so that this module does not load the etcd3
+   * package (etcd3-module.ts says why).
+   */
   constructor(
     readonly endpoint: string,
+    readonly unavailableError: abstract new (...args: never[]) => Error,
     readonly pauseMs = 1000,
     readonly now: () => number = Date.now,
   ) {}
@@ -32,7 +36,7 @@ export class MemberHealth {
     try {
       return await fn({ signal });
     } catch (err) {
-      if (err instanceof GRPCUnavailableError || (err instanceof Error && /\b14 UNAVAILABLE\b/.test(err.message))) this.#downUntil = this.now() + this.pauseMs;
+      if (err instanceof this.unavailableError || (err instanceof Error && /\b14 UNAVAILABLE\b/.test(err.message))) this.#downUntil = this.now() + this.pauseMs;
       throw err;
     }
   }

@@ -9,13 +9,19 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import type * as grpc from '@grpc/grpc-js';
 
-/** The gRPC status codes the backend tells apart. */
-export const GRPC_NOT_FOUND = grpc.status.NOT_FOUND;
-export const GRPC_DEADLINE_EXCEEDED = grpc.status.DEADLINE_EXCEEDED;
-export const GRPC_UNAVAILABLE = grpc.status.UNAVAILABLE;
+/**
+ * The gRPC status codes the backend tells apart (gRPC's wire values). The gRPC packages are imported only when a
+ * client connects (`CriClient.connect`): loading them costs a few hundred ms of CPU that every node on runc or the
+ * process runtime, and every CLI command, would otherwise pay at start.
+ */
+export const GRPC_NOT_FOUND = 5;
+export const GRPC_DEADLINE_EXCEEDED = 4;
+export const GRPC_UNAVAILABLE = 14;
+
+/** GRPC_STATUS_NAMES names gRPC's status codes, by value, for messages. */
+const GRPC_STATUS_NAMES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
 
 /** CriCallError is a failed CRI call: `code` is the gRPC status code, `details` the runtime's own message. */
 export class CriCallError extends Error {
@@ -25,7 +31,7 @@ export class CriCallError extends Error {
     readonly details: string,
   ) {
     // grpc-js appends an empty "Resolution note:" to connection failures; it says nothing.
-    super(`CRI ${method} failed: ${details.replace(/\s*Resolution note:\s*$/, '') || grpc.status[code] || `gRPC status ${code}`}`);
+    super(`CRI ${method} failed: ${details.replace(/\s*Resolution note:\s*$/, '') || GRPC_STATUS_NAMES[code] || `gRPC status ${code}`}`);
     this.name = 'CriCallError';
   }
 }
@@ -48,20 +54,24 @@ function protoPath(): string {
   throw new Error('Cannot load the CRI API: cri-api.proto is missing from the installation');
 }
 
-let cachedPackage: grpc.GrpcObject | undefined;
+type GrpcModule = typeof import('@grpc/grpc-js');
 
-function loadPackage(): grpc.GrpcObject {
-  if (!cachedPackage) {
+let cachedPackage: Promise<{ grpc: GrpcModule; cri: grpc.GrpcObject }> | undefined;
+
+/** loadPackage imports gRPC and loads cri-api.proto, once per process. */
+function loadPackage(): Promise<{ grpc: GrpcModule; cri: grpc.GrpcObject }> {
+  cachedPackage ??= (async () => {
+    const [grpc, protoLoader] = await Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader')]);
     const definition = protoLoader.loadSync(protoPath(), { keepCase: false, longs: String, enums: String, defaults: true, arrays: true, objects: true });
-    cachedPackage = grpc.loadPackageDefinition(definition);
-  }
+    return { grpc, cri: grpc.loadPackageDefinition(definition) };
+  })();
   return cachedPackage;
 }
 
 type ServiceCtor = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => grpc.Client;
 
-function serviceCtor(name: 'RuntimeService' | 'ImageService'): ServiceCtor {
-  const runtime = (loadPackage()['runtime'] as grpc.GrpcObject | undefined)?.['v1'] as grpc.GrpcObject | undefined;
+function serviceCtor(cri: grpc.GrpcObject, name: 'RuntimeService' | 'ImageService'): ServiceCtor {
+  const runtime = (cri['runtime'] as grpc.GrpcObject | undefined)?.['v1'] as grpc.GrpcObject | undefined;
   const ctor = runtime?.[name];
   if (typeof ctor !== 'function') throw new Error(`Cannot load the CRI API: runtime.v1.${name} is missing from cri-api.proto`);
   return ctor as unknown as ServiceCtor;
@@ -93,14 +103,20 @@ export class CriClient {
   readonly #images: grpc.Client;
   readonly #timeoutMs: number;
 
-  constructor(config: CriClientConfig) {
+  private constructor(runtime: grpc.Client, images: grpc.Client, timeoutMs: number) {
+    this.#runtime = runtime;
+    this.#images = images;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** connect makes the channels to the runtime (gRPC connects lazily: a runtime not up yet fails the first call). */
+  static async connect(config: CriClientConfig): Promise<CriClient> {
     const address = normalizeEndpoint(config.endpoint);
+    const { grpc, cri } = await loadPackage();
     const credentials = grpc.credentials.createInsecure();
     // Replies can carry up to 16 MiB of exec output each for stdout and stderr.
     const options: grpc.ClientOptions = { 'grpc.max_receive_message_length': 64 * 1024 * 1024 };
-    this.#runtime = new (serviceCtor('RuntimeService'))(address, credentials, options);
-    this.#images = new (serviceCtor('ImageService'))(address, credentials, options);
-    this.#timeoutMs = config.timeoutMs ?? 120_000;
+    return new CriClient(new (serviceCtor(cri, 'RuntimeService'))(address, credentials, options), new (serviceCtor(cri, 'ImageService'))(address, credentials, options), config.timeoutMs ?? 120_000);
   }
 
   /** runtime calls a RuntimeService RPC (`Version`, `RunPodSandbox`, …). */
