@@ -2,7 +2,8 @@
  * `tkube up` benchmark: the path a user takes, `node --enable-source-maps dist/tkube.mjs up` (what `./tkube up`
  * execs once its bundle is built), from exec to the command's exit. `up` exits once `/readyz` answers and the
  * node is Ready, so that is the time until kubectl can use the cluster. Then the idle server's RSS.
- * Run: node --import tsx bench/up.ts [--rounds N] [--idle-seconds N] [--runtime process|runc]
+ * Run: node --import tsx bench/up.ts [--rounds N] [--idle-seconds N] [--runtime process|runc] [--bundle PATH]
+ * (`--bundle` times another build, e.g. one of an older commit made with `hack/build.mjs --outdir bench/results/x`)
  *
  * Every round starts from an empty data dir (certificates, database and bootstrap objects are made: a first `up`),
  * then `tkube down` stops it (not timed). `node -e 0` (spawn to exit) and `tkube version` (spawn to exit: loading
@@ -45,7 +46,8 @@ function run(args: readonly string[]): Promise<Ran> {
   });
 }
 
-const bundle = await ensureServerBundle();
+const bundleArg = arg('--bundle', '');
+const bundle = bundleArg !== '' ? bundleArg : await ensureServerBundle();
 const cli = ['--enable-source-maps', bundle];
 const upFlags = (dataDir: string): string[] => [
   'up', '--data-dir', dataDir, '--https-listen-port', '0', '--ingress-http-port', '0', '--ingress-https-port', '0',
@@ -77,6 +79,7 @@ try {
   const base = summarizeLatencies(baseline);
   process.stdout.write(`${JSON.stringify({
     bench: 'up',
+    bundle,
     runtime,
     rounds,
     nodeE0Ms: base,
