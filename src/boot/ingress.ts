@@ -90,26 +90,34 @@ export async function startIngress(opts: IngressOptions): Promise<RunningIngress
         opts.log.warn('Cannot read the servers\' Ingress addresses; status keeps the last ones', { error: err instanceof Error ? err.message : String(err) });
       }
     };
-    elected = await startElected({
-      lockName: INGRESS_STATUS_LOCK,
-      client: e.client,
-      identity: e.identity,
-      timing: e.timing,
-      log: opts.log,
-      start: async () => {
-        await refreshAddresses();
-        writesStatus = true;
-        controller.resyncStatus();
-        const timer = setInterval(() => void refreshAddresses(), e.refreshMs);
-        timer.unref();
-        return {
-          stop: async () => {
-            clearInterval(timer);
-            writesStatus = false;
-          },
-        };
-      },
-    });
+    try {
+      elected = await startElected({
+        lockName: INGRESS_STATUS_LOCK,
+        client: e.client,
+        identity: e.identity,
+        timing: e.timing,
+        log: opts.log,
+        start: async () => {
+          await refreshAddresses();
+          writesStatus = true;
+          controller.resyncStatus();
+          const timer = setInterval(() => void refreshAddresses(), e.refreshMs);
+          timer.unref();
+          return {
+            stop: async () => {
+              clearInterval(timer);
+              writesStatus = false;
+            },
+          };
+        },
+      });
+    } catch (err) {
+      // The proxy and the status loop run already: stop them so the ports are free for a retry.
+      abort.abort();
+      await run;
+      await proxy.stop();
+      throw err;
+    }
   }
   opts.log.info('Ingress controller serving', { httpPort: ports.httpPort, httpsPort: ports.httpsPort, addresses: opts.addresses.join(',') });
   return {
