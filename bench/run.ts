@@ -1,7 +1,7 @@
 /**
  * Runs the foundation benchmarks, one child process each, one after another.
  * Run: node --import tsx bench/run.ts [--only NAME[,NAME…]] (NAME: storage, etcd-storage, creates, create-cost, list, watch, watch-latency, authz, audit,
- * ssa, cold-start, operator-harness, join, scheduler-1000, scheduler-5000, rollout, pod-start, kubedirector, proxy-sync, proxy-stream, proxy-throughput, scale, dns, dashboard, hpa-reaction)
+ * ssa, cold-start, up, operator-harness, join, scheduler-1000, scheduler-5000, rollout, pod-start, kubedirector, proxy-sync, proxy-stream, proxy-throughput, scale, dns, dashboard, hpa-reaction)
  *
  * Every benchmark measures its reference in the same run and reports a ratio; this runner adds the targets,
  * prints one JSON line per benchmark (its figures plus `checks`), then a human summary, and records them in
@@ -98,6 +98,14 @@ const BENCHMARKS: readonly Benchmark[] = [
       { label: 'exec to /readyz 200 p50 vs node -e 0 p50', path: 'ratio', op: '<=', target: 10 },
       { label: 'exec to /readyz 200 p50 (ms, aim)', path: 'readyMs.p50', op: '<=', target: 1000 },
       { label: 'idle server RSS after 10 s (MB)', path: 'idleRssMb', op: '<=', target: 150 },
+    ],
+  },
+  {
+    // Issue 8: `tkube up` (the bundle, as ./tkube runs it) from exec to a Ready node, from an empty data dir.
+    name: 'up', script: 'up.ts', args: [], timeoutMs: 240_000,
+    checks: [
+      { label: 'tkube up to node Ready p50 (ms)', path: 'upToNodeReadyMs.p50', op: '<=', target: 5000 },
+      { label: 'idle server RSS after 10 s (MB)', path: 'idleRssMb', op: '<=', target: 256 },
     ],
   },
   {

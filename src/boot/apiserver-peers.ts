@@ -24,6 +24,12 @@ export const IDENTITY_LABEL = 'apiserver.kubernetes.io/identity';
 /** ADDRESS_ANNOTATION holds `ip:port` of the server a Lease belongs to. */
 export const ADDRESS_ANNOTATION = 'tkube.io/apiserver-address';
 
+/**
+ * INGRESS_ANNOTATION holds the comma-separated addresses this server's Ingress proxy serves on, when it runs one:
+ * the Ingress status writer (one server, under a Lease: boot/ingress.ts) lists every live server's.
+ */
+export const INGRESS_ANNOTATION = 'tkube.io/ingress-addresses';
+
 /** ETCD_ANNOTATION holds the client URL of the etcd member a `--cluster-init` server runs (what joining servers dial). */
 export const ETCD_ANNOTATION = 'tkube.io/etcd-client-url';
 
@@ -41,6 +47,8 @@ export interface ApiServerPeersConfig {
   readonly self: ApiServerAddress;
   /** The client URL of this server's own etcd member, when it runs one. */
   readonly etcdClientUrl?: string;
+  /** The addresses this server's Ingress proxy serves on, when it runs one (INGRESS_ANNOTATION). */
+  readonly ingressAddresses?: readonly string[];
   /** @default 10000 */
   readonly intervalMs?: number;
   readonly clock: Clock;
@@ -63,6 +71,27 @@ export function endpointsSubsets(addresses: readonly ApiServerAddress[]): unknow
   return [...byPort.entries()]
     .sort((x, y) => x[0] - y[0])
     .map(([port, ips]) => ({ addresses: [...ips].sort().map((ip) => ({ ip })), ports: [{ name: 'https', port, protocol: 'TCP' }] }));
+}
+
+/** leaseIsFresh: a server identity Lease renewed within its duration, by the reader's clock. */
+function leaseIsFresh(lease: KubeObject, nowMs: number): boolean {
+  const spec = (lease['spec'] ?? {}) as Record<string, unknown>;
+  const renew = typeof spec['renewTime'] === 'string' ? Date.parse(spec['renewTime']) : NaN;
+  const duration = typeof spec['leaseDurationSeconds'] === 'number' ? spec['leaseDurationSeconds'] * 1000 : 0;
+  return renew + duration > nowMs;
+}
+
+/**
+ * liveIngressAddresses: the Ingress proxy addresses of every server whose identity Lease is fresh, deduplicated and
+ * sorted (so every writer computes the same list and status does not flap).
+ */
+export function liveIngressAddresses(leases: readonly KubeObject[], nowMs: number): string[] {
+  const out = new Set<string>();
+  for (const lease of leases) {
+    if (lease.metadata?.labels?.[IDENTITY_LABEL] !== 'kube-apiserver' || !leaseIsFresh(lease, nowMs)) continue;
+    for (const a of (lease.metadata.annotations?.[INGRESS_ANNOTATION] ?? '').split(',')) if (a.trim() !== '') out.add(a.trim());
+  }
+  return [...out].sort();
 }
 
 /** parseAddress reads `ip:port` (IPv6 in brackets). */
@@ -124,9 +153,12 @@ export class ApiServerPeers {
     const now = this.#c.clock.now();
     const address = `${this.#c.self.ip.includes(':') ? `[${this.#c.self.ip}]` : this.#c.self.ip}:${this.#c.self.port}`;
     const spec = { holderIdentity: this.#c.identity, leaseDurationSeconds: Math.max(1, Math.ceil((3 * this.#intervalMs) / 1000)), renewTime: microTime(now) };
-    const metadata = { labels: { [IDENTITY_LABEL]: 'kube-apiserver' }, annotations: { [ADDRESS_ANNOTATION]: address, ...(this.#c.etcdClientUrl ? { [ETCD_ANNOTATION]: this.#c.etcdClientUrl } : {}) } };
+    const ingress = this.#c.ingressAddresses && this.#c.ingressAddresses.length > 0 ? this.#c.ingressAddresses.join(',') : undefined;
+    const annotations = { [ADDRESS_ANNOTATION]: address, ...(this.#c.etcdClientUrl ? { [ETCD_ANNOTATION]: this.#c.etcdClientUrl } : {}), ...(ingress ? { [INGRESS_ANNOTATION]: ingress } : {}) };
+    const metadata = { labels: { [IDENTITY_LABEL]: 'kube-apiserver' }, annotations };
     try {
-      await this.#c.client.patch({ ...LEASES, name: this.#leaseName }, 'merge', { metadata, spec });
+      // null removes the Ingress addresses of a server restarted without its Ingress proxy.
+      await this.#c.client.patch({ ...LEASES, name: this.#leaseName }, 'merge', { metadata: { ...metadata, annotations: { [INGRESS_ANNOTATION]: null, ...annotations } }, spec });
       return;
     } catch (err) {
       if (!isNotFound(err)) throw err;
@@ -148,9 +180,7 @@ export class ApiServerPeers {
       const spec = (lease['spec'] ?? {}) as Record<string, unknown>;
       const mine = spec['holderIdentity'] === this.#c.identity;
       if (mine && !includeSelf) continue;
-      const renew = typeof spec['renewTime'] === 'string' ? Date.parse(spec['renewTime']) : NaN;
-      const duration = typeof spec['leaseDurationSeconds'] === 'number' ? spec['leaseDurationSeconds'] * 1000 : 0;
-      if (!mine && !(renew + duration > now)) continue;
+      if (!mine && !leaseIsFresh(lease, now)) continue;
       const address = parseAddress(lease.metadata?.annotations?.[ADDRESS_ANNOTATION]);
       if (address) out.push(address);
     }

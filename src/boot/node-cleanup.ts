@@ -7,6 +7,7 @@
  * The next `up` starts the pods again from the API's state.
  *
  * Contract: idempotent; a data dir that never ran a node is a no-op. Resolves with how many pods were stopped.
+ * `removed`, when given, hears one short line per host object removed (`tkube reset` prints them).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -27,7 +28,7 @@ import { readProxyRecord } from './proxy-record.js';
 
 const run = promisify(execFile);
 
-export async function stopNodeWorkloads(dataDir: string, log: Logger): Promise<number> {
+export async function stopNodeWorkloads(dataDir: string, log: Logger, removed: (what: string) => void = () => undefined): Promise<number> {
   const agentDir = join(dataDir, 'agent');
   if (!existsSync(agentDir)) return 0;
   const images = await openImageStore(dataDir);
@@ -49,22 +50,38 @@ export async function stopNodeWorkloads(dataDir: string, log: Logger): Promise<n
     .map((l) => (l.split(' ')[1] ?? '').replace(/\\040/g, ' '))
     .filter((m) => m.startsWith(`${agentDir}/`))
     .sort((a, b) => b.length - a.length);
-  for (const m of mounts) await run('umount', ['-l', m]).catch((err: unknown) => log.warn('Cannot unmount', { mount: m, error: err instanceof Error ? err.message : String(err) }));
+  for (const m of mounts) {
+    await run('umount', ['-l', m]).then(
+      () => removed(`unmounted ${m}`),
+      (err: unknown) => log.warn('Cannot unmount', { mount: m, error: err instanceof Error ? err.message : String(err) }),
+    );
+  }
   // The service proxy's table: Services of a stopped cluster lead nowhere.
   const proxyDir = join(agentDir, 'proxy');
   const proxy = readProxyRecord(proxyDir);
   if (proxy && process.getuid?.() === 0) {
     const proxier = proxy.mode === 'nftables' ? new NftablesProxier({ table: proxy.table }) : new IptablesProxier({ nodeName: proxy.nodeName, restoreRouteLocalnet: proxy.routeLocalnetSet === true });
-    await proxier.cleanup().catch((err: unknown) => log.warn('Cannot remove the service proxy rules', { ...proxy, error: err instanceof Error ? err.message : String(err) }));
+    await proxier.cleanup().then(
+      () => removed(proxy.mode === 'nftables' ? `removed the service proxy's nftables table ${proxy.table}` : `removed the service proxy's iptables rules of node ${proxy.nodeName}`),
+      (err: unknown) => log.warn('Cannot remove the service proxy rules', { ...proxy, error: err instanceof Error ? err.message : String(err) }),
+    );
   }
   rmSync(proxyDir, { recursive: true, force: true });
   const networkDir = join(agentDir, 'network');
   const network = readNetworkRecord(networkDir);
-  if (network && process.getuid?.() === 0) await destroyBridgeNetwork(network);
+  if (network && process.getuid?.() === 0) {
+    await destroyBridgeNetwork(network);
+    removed(`removed the pod network: bridge ${network.bridge} (${network.podCidr}) and nftables table ${network.table}`);
+  }
   // The NetworkPolicy table: no pod is left for it to isolate.
   const policyDir = join(agentDir, POLICY_DIR);
   const policyTable = readPolicyTableRecord(policyDir);
-  if (policyTable && process.getuid?.() === 0) await deleteNftTable(policyTable.table).catch((err: unknown) => log.warn('Cannot delete the NetworkPolicy table', { table: policyTable.table, error: err instanceof Error ? err.message : String(err) }));
+  if (policyTable && process.getuid?.() === 0) {
+    await deleteNftTable(policyTable.table).then(
+      () => removed(`removed the NetworkPolicy nftables table ${policyTable.table}`),
+      (err: unknown) => log.warn('Cannot delete the NetworkPolicy table', { table: policyTable.table, error: err instanceof Error ? err.message : String(err) }),
+    );
+  }
   rmSync(policyDir, { recursive: true, force: true });
   // Address leases of pods that no longer exist; the next start hands out addresses afresh.
   rmSync(networkDir, { recursive: true, force: true });

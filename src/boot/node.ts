@@ -248,7 +248,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   }
   if (runtimeName === 'cri' || daemon) {
     const endpoint = daemon?.paths.endpoint ?? config.runtimeEndpoint ?? '';
-    const client = new CriClient({ endpoint });
+    const client = await CriClient.connect({ endpoint });
     const criImages = new CriImageService({ client, endpoint, local: { imageStatus: (ref) => store.imageStatus(ref), archive: (ref) => exportOciArchive(imageStoreRoot(config.dataDir), ref) } });
     try {
       const v = await new CriRuntimeService({ client }).version();

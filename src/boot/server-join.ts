@@ -39,17 +39,25 @@ function fetchClusterInfo(server: string): Promise<string> {
   });
 }
 
-/** joinClusterThrough adopts the cluster's CA and keys into `dataDir`; resolves with the etcd members' client URLs. */
-export async function joinClusterThrough(server: string, token: string, dataDir: string): Promise<string[]> {
-  let caPem: string;
+/**
+ * readClusterCa reads the CA (PEM) from `kube-public/cluster-info` of `server`, without checking the TLS chain:
+ * callers pin it (`tkube join --control-plane --discovery-token-ca-cert-hash`) or trust it on first use.
+ */
+export async function readClusterCa(server: string): Promise<string> {
   try {
     const cm = JSON.parse(await fetchClusterInfo(server)) as { data?: { kubeconfig?: string } };
     const kc = parseYaml(cm.data?.kubeconfig ?? '') as { clusters?: { cluster?: Record<string, string> }[] };
-    caPem = Buffer.from(kc.clusters?.[0]?.cluster?.['certificate-authority-data'] ?? '', 'base64').toString('utf8');
+    const caPem = Buffer.from(kc.clusters?.[0]?.cluster?.['certificate-authority-data'] ?? '', 'base64').toString('utf8');
     if (!caPem.includes('BEGIN CERTIFICATE')) throw new Error('no CA in it');
+    return caPem;
   } catch (err) {
     throw new Error(`Cannot join through ${server}: cannot read kube-public/cluster-info (${err instanceof Error ? err.message : String(err)})`);
   }
+}
+
+/** joinClusterThrough adopts the cluster's CA and keys into `dataDir`; resolves with the etcd members' client URLs. */
+export async function joinClusterThrough(server: string, token: string, dataDir: string): Promise<string[]> {
+  const caPem = await readClusterCa(server);
   const client = new RestClient({ server, caPem, token, userAgent: 'tkube-server-join' });
   try {
     let secret: KubeObject;

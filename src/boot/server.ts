@@ -237,14 +237,21 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   // their Lease (leader-election.ts). This server's own address goes into the `kubernetes` Endpoints beside its peers'.
   const identity = serverIdentity(config.dataDir);
   const timing = config.leaderElection ?? {};
+  // Where this server's Ingress proxy is reached: announced to the other servers through its identity Lease.
+  const ingressEnabled = !config.disable?.includes('ingress');
+  const ingressAddress = (config.advertiseAddress ?? clientHost(config.bindAddress)).replace(/^\[|\]$/g, '');
+  // Only an etcd datastore can be shared by several servers; with SQLite this server is the only one.
+  const severalServersPossible = resolveDatastore(config).kind === 'etcd';
+  const peerIntervalMs = Math.max(1_000, Math.round((timing.leaseDurationMs ?? 15_000) / 3));
   const peers = new ApiServerPeers({
     client: controllerClient,
     identity,
     self: { ip: (advertised ?? clientHost(config.bindAddress)).replace(/^\[|\]$/g, ''), port },
-    intervalMs: Math.max(1_000, Math.round((timing.leaseDurationMs ?? 15_000) / 3)),
+    intervalMs: peerIntervalMs,
     clock: new RealClock(),
     log: log.child('apiserver-peers'),
     ...(etcdClientUrl ? { etcdClientUrl } : {}),
+    ...(ingressEnabled ? { ingressAddresses: [ingressAddress] } : {}),
   });
   // A --cluster-init cluster hands its CA and keys to joining servers through the API (server-join.ts).
   if (etcdClientUrl && config.clusterToken) {
@@ -338,7 +345,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   // reported and the rest of the server runs on, as a crashed ingress controller pod would leave k3s running.
   const ingressClient = componentClient('tkube-ingress-controller');
   let ingress: RunningIngress | undefined;
-  if (!config.disable?.includes('ingress')) {
+  if (ingressEnabled) {
     const httpPort = config.ingressHttpPort ?? 80;
     const httpsPort = config.ingressHttpsPort ?? 443;
     try {
@@ -349,7 +356,8 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
         bindAddress: config.bindAddress,
         httpPort,
         httpsPort,
-        addresses: [clientHost(config.bindAddress).replace(/^\[|\]$/g, '')],
+        addresses: [ingressAddress],
+        ...(severalServersPossible ? { election: { client: ingressClient, identity, timing, refreshMs: peerIntervalMs } } : {}),
       });
     } catch (err) {
       log.error('Cannot start the Ingress controller (use --ingress-http-port/--ingress-https-port or --disable ingress)', {

@@ -19,6 +19,7 @@ import { registerLogsCommand } from './commands/logs.js';
 import { registerInstallServiceCommand } from './commands/install-service.js';
 import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerOperatorCommand } from './commands/operator.js';
+import { registerResetCommand } from './commands/reset.js';
 
 /** run parses argv and runs the chosen command. */
 export async function run(argv: string[]): Promise<number> {
@@ -42,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   registerInstallServiceCommand(program);
   registerDashboardCommand(program);
   registerOperatorCommand(program);
+  registerResetCommand(program);
   program.command('test').description('Run the whole test suite (handled by the ./tkube launcher)').action(() => {
     throw new CliError('run the test suite with ./tkube test');
   });

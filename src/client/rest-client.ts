@@ -10,6 +10,7 @@ import type { KubeList, KubeObject } from '../api/meta/types.js';
 import { ApiError, statusFromResponse, transportError } from './api-error.js';
 import { readKubeconfig } from './kubeconfig.js';
 import { resourceUrlPath, type ResourcePath } from './resource-path.js';
+import { sharedSecureContext } from './secure-context-cache.js';
 
 /** RestClientConfig is what a RestClient needs to reach and authenticate to one API server. */
 export interface RestClientConfig {
@@ -114,6 +115,16 @@ function describe(method: string, urlPath: string): string {
   return `${method.toLowerCase()} ${urlPath}`;
 }
 
+/**
+ * newAgent is a keep-alive agent for these credentials. `ca`, `cert` and `key` stay in the options because the agent
+ * names its connection pools and TLS session cache by them; `secureContext` (shared, see secure-context-cache.ts)
+ * is what the connections use, so they do not parse the PEMs again each.
+ */
+function newAgent(caPem: string | undefined, certPem: string | undefined, keyPem: string | undefined): Agent {
+  const cert = certPem && keyPem ? { cert: certPem, key: keyPem } : {};
+  return new Agent({ keepAlive: true, ...(caPem ? { ca: caPem } : {}), ...cert, secureContext: sharedSecureContext({ caPem, certPem, keyPem }) });
+}
+
 /** RestClient calls one API server. Create it once and share it: it keeps connections alive. */
 export class RestClient {
   readonly #base: URL;
@@ -131,11 +142,7 @@ export class RestClient {
     if (Boolean(config.clientCertPem) !== Boolean(config.clientKeyPem)) {
       throw new Error('Cannot create REST client: a client certificate needs its key (and the other way round)');
     }
-    this.#agent = new Agent({
-      keepAlive: true,
-      ...(config.caPem ? { ca: config.caPem } : {}),
-      ...(config.clientCertPem && config.clientKeyPem ? { cert: config.clientCertPem, key: config.clientKeyPem } : {}),
-    });
+    this.#agent = newAgent(config.caPem, config.clientCertPem, config.clientKeyPem);
     this.#headers = { 'User-Agent': config.userAgent ?? 'tkube', Accept: 'application/json' };
     if (config.token) this.#headers['Authorization'] = `Bearer ${config.token}`;
     this.#timeoutMs = config.requestTimeoutMs ?? 60_000;
@@ -266,7 +273,7 @@ export class RestClient {
    */
   setClientCertificate(certPem: string, keyPem: string): void {
     const old = this.#agent;
-    this.#agent = new Agent({ keepAlive: true, ...(this.caPem ? { ca: this.caPem } : {}), cert: certPem, key: keyPem });
+    this.#agent = newAgent(this.caPem, certPem, keyPem);
     this.#retiredAgents.push(old);
     // Idle kept-alive sockets of the old certificate are dropped now; busy ones close when their request ends
     // (an agent keeping no free sockets destroys each one it gets back).

@@ -7,6 +7,9 @@
  *    through the `ingresses/status` subresource by a level-based work queue (a conflict or failure is retried
  *    with backoff; a later event re-enqueues anyway).
  * Ingresses of other classes are left alone, their status included.
+ * With several servers every one serves traffic, but only one writes status (`writesStatus`, a Lease held in
+ * boot/ingress.ts), listing every live server's addresses (`setAddresses`): two writers with different lists
+ * would rewrite each other's status forever.
  */
 import { isIP } from 'node:net';
 import type { KubeObject } from '../api/meta/types.js';
@@ -39,8 +42,10 @@ export interface IngressControllerConfig {
   readonly informers: InformerSource;
   readonly clock: Clock;
   readonly log: Logger;
-  /** The addresses (IPs or host names) the proxy answers on, written to Ingress status. */
+  /** The addresses (IPs or host names) the proxy answers on, written to Ingress status (until setAddresses). */
   readonly addresses: readonly string[];
+  /** Whether this controller writes status now (false while another server's controller does). @default always */
+  readonly writesStatus?: () => boolean;
 }
 
 /** loadBalancerIngress turns addresses into `status.loadBalancer.ingress` entries. */
@@ -60,9 +65,11 @@ export class IngressController {
   #stale = true;
   #table = RoutingTable.empty();
   #certs = new CertificateTable(new Map());
+  #addresses: readonly string[];
 
   constructor(config: IngressControllerConfig) {
     this.#c = config;
+    this.#addresses = config.addresses;
     this.#ingresses = config.informers.informerFor(INGRESSES);
     this.#classes = config.informers.informerFor(INGRESS_CLASSES);
     this.#services = config.informers.informerFor(SERVICES);
@@ -124,12 +131,30 @@ export class IngressController {
     }
   }
 
+  /** addresses is what status lists now. */
+  addresses(): readonly string[] {
+    return this.#addresses;
+  }
+
+  /** setAddresses changes what status lists (every live server's proxy); a change rewrites every handled Ingress. */
+  setAddresses(addresses: readonly string[]): void {
+    if (addresses.length === 0 || JSON.stringify(addresses) === JSON.stringify(this.#addresses)) return;
+    this.#addresses = [...addresses];
+    this.resyncStatus();
+  }
+
+  /** resyncStatus looks at every Ingress's status again (this controller started writing status, or the addresses changed). */
+  resyncStatus(): void {
+    for (const i of this.#ingresses.store.list()) this.#queue.add(objectKey(i));
+  }
+
   /** reconcileStatus makes one Ingress's (`namespace/name`) status list the proxy's addresses, when it is ours. */
   async reconcileStatus(key: string): Promise<void> {
     const ing = this.#ingresses.store.get(key);
     if (!ing || ing.metadata?.deletionTimestamp) return;
+    if (this.#c.writesStatus && !this.#c.writesStatus()) return;
     if (!new ClassSelector(this.#classes.store.list()).handles(ing)) return;
-    const desired = loadBalancerIngressOf(this.#c.addresses);
+    const desired = loadBalancerIngressOf(this.#addresses);
     const current = objects(obj(obj(ing['status'])['loadBalancer'])['ingress']);
     if (JSON.stringify(current) === JSON.stringify(desired)) return;
     try {
@@ -137,7 +162,7 @@ export class IngressController {
         { ...INGRESSES, namespace: ing.metadata?.namespace ?? '', name: ing.metadata?.name ?? '', subresource: 'status' },
         { ...ing, status: { ...obj(ing['status']), loadBalancer: { ingress: desired } } },
       );
-      this.#c.log.info('Updated Ingress status', { ingress: key, addresses: this.#c.addresses.join(',') });
+      this.#c.log.info('Updated Ingress status', { ingress: key, addresses: this.#addresses.join(',') });
     } catch (err) {
       if (isNotFound(err)) return; // deleted meanwhile
       throw err; // a conflict is retried with the newer copy

@@ -5,13 +5,12 @@
  *
  * Client certificates carry the identity the API server authenticates: CN = user name, O = groups.
  */
-import 'reflect-metadata';
 import { createHash, webcrypto, X509Certificate as NodeX509Certificate } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
+import { x509 } from './x509-module.js';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const ALG: webcrypto.EcKeyGenParams & webcrypto.EcdsaParams = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
 /** KEY_ALGORITHM is the algorithm of every key this package makes (ECDSA P-256 with SHA-256). */
@@ -78,12 +77,12 @@ function randomSerial(): string {
 
 /** CertificateAuthority issues certificates from a CA key pair. */
 export class CertificateAuthority {
-  readonly #cert: x509.X509Certificate;
+  readonly #cert: X509.X509Certificate;
   readonly #key: CryptoKey;
   readonly #certPem: string;
   readonly #keyPem: string;
 
-  private constructor(cert: x509.X509Certificate, key: CryptoKey, keyPem: string) {
+  private constructor(cert: X509.X509Certificate, key: CryptoKey, keyPem: string) {
     this.#cert = cert;
     this.#key = key;
     this.#certPem = cert.toString('pem') + '\n';
@@ -142,7 +141,7 @@ export class CertificateAuthority {
    * the key usages and extended key usages are `usages` (names as certificates.k8s.io spells them). The caller
    * checks the request's signature and decides what may be signed (see the csrsigning controller).
    */
-  async signRequest(request: x509.Pkcs10CertificateRequest, opts: SignRequestOptions): Promise<string> {
+  async signRequest(request: X509.Pkcs10CertificateRequest, opts: SignRequestOptions): Promise<string> {
     let keyFlags = 0;
     const eku: string[] = [];
     for (const u of opts.usages) {
@@ -151,7 +150,7 @@ export class CertificateAuthority {
       else if (u === 'server auth') eku.push(x509.ExtendedKeyUsage.serverAuth);
       else if (u === 'client auth') eku.push(x509.ExtendedKeyUsage.clientAuth);
     }
-    const extensions: x509.Extension[] = [new x509.BasicConstraintsExtension(false, undefined, true)];
+    const extensions: X509.Extension[] = [new x509.BasicConstraintsExtension(false, undefined, true)];
     if (keyFlags !== 0) extensions.push(new x509.KeyUsagesExtension(keyFlags, true));
     if (eku.length > 0) extensions.push(new x509.ExtendedKeyUsageExtension(eku, false));
     extensions.push(await x509.AuthorityKeyIdentifierExtension.create(this.#cert, false));
@@ -179,11 +178,11 @@ export class CertificateAuthority {
     const eku: string[] = [];
     if (opts.usage !== 'client') eku.push(x509.ExtendedKeyUsage.serverAuth);
     if (opts.usage !== 'server') eku.push(x509.ExtendedKeyUsage.clientAuth);
-    const sans: x509.JsonGeneralName[] = [
+    const sans: X509.JsonGeneralName[] = [
       ...(opts.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
       ...(opts.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
     ];
-    const extensions: x509.Extension[] = [
+    const extensions: X509.Extension[] = [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
       new x509.ExtendedKeyUsageExtension(eku, false),

@@ -5,9 +5,9 @@
  * Parsing is synchronous (API validation runs it); checking the request's signature needs WebCrypto and is async,
  * so the signer does it before signing.
  */
-import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
+import { x509 } from './x509-module.js';
 import { exportPrivateKeyPem, KEY_ALGORITHM } from './certificate-authority.js';
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -21,7 +21,7 @@ export interface ParsedCertificateRequest {
   readonly emailAddresses: readonly string[];
   readonly uris: readonly string[];
   /** The parsed request, for signature checks and signing. */
-  readonly request: x509.Pkcs10CertificateRequest;
+  readonly request: X509.Pkcs10CertificateRequest;
 }
 
 /** CertificateRequestParseResult is a parsed request, or why the PEM is not one. */
@@ -34,14 +34,14 @@ export function parseCertificateRequest(pem: string): CertificateRequestParseRes
   const m = PEM_BLOCK.exec(pem);
   if (!m) return { ok: false, reason: 'PEM block type must be CERTIFICATE REQUEST' };
   if (m[1] !== 'CERTIFICATE REQUEST' && m[1] !== 'NEW CERTIFICATE REQUEST') return { ok: false, reason: 'PEM block type must be CERTIFICATE REQUEST' };
-  let request: x509.Pkcs10CertificateRequest;
+  let request: X509.Pkcs10CertificateRequest;
   try {
     request = new x509.Pkcs10CertificateRequest(Buffer.from((m[2] ?? '').replace(/\s+/g, ''), 'base64'));
   } catch (err) {
     return { ok: false, reason: `cannot parse the certificate request: ${err instanceof Error ? err.message : String(err)}` };
   }
   const names = request.subjectName;
-  const sans: x509.JsonGeneralName[] = [];
+  const sans: X509.JsonGeneralName[] = [];
   try {
     for (const ext of request.extensions) {
       if (ext.type === x509.SubjectAlternativeNameExtension.NAME || ext.type === '2.5.29.17') sans.push(...new x509.SubjectAlternativeNameExtension(ext.rawData).names.toJSON());
@@ -75,7 +75,7 @@ export interface CertificateRequestOptions {
 /** createCertificateRequest makes a new ECDSA P-256 key and a PEM CSR signed with it. */
 export async function createCertificateRequest(opts: CertificateRequestOptions): Promise<{ readonly csrPem: string; readonly keyPem: string }> {
   const keys = (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
-  const sans: x509.JsonGeneralName[] = [
+  const sans: X509.JsonGeneralName[] = [
     ...(opts.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
     ...(opts.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
   ];

@@ -47,7 +47,8 @@ void describe('HA: three servers on one etcd, one killed', { skip }, () => {
   before(async () => {
     etcd = await EtcdCluster.start({ members: 3 });
     const args = [
-      '--datastore-endpoint', etcd.endpoints.join(','), '--token', TOKEN, '--disable', 'ingress',
+      // Every server runs its Ingress proxy (free ports); one of them writes Ingress status (Lease below).
+      '--datastore-endpoint', etcd.endpoints.join(','), '--token', TOKEN, '--ingress-http-port', '0', '--ingress-https-port', '0',
       '--leader-elect-lease-duration', `${LEASE_MS}ms`, '--leader-elect-renew-deadline', '3s', '--leader-elect-retry-period', '500ms',
     ];
     // The first server initialises the cluster (CA and keys into the datastore); the others join it together.
@@ -76,6 +77,7 @@ void describe('HA: three servers on one etcd, one killed', { skip }, () => {
     const leader = identityOf(s1);
     assert.equal(await holder(s3, 'kube-controller-manager'), leader);
     assert.equal(await holder(s3, 'kube-scheduler'), leader);
+    assert.equal(await holder(s3, 'tkube-ingress-controller'), leader);
     await eventually(async () => {
       const ports = (await s2.kubectlOk(['get', 'endpoints', 'kubernetes', '-o', 'jsonpath={.subsets[*].ports[0].port}'])).trim().split(/\s+/).map(Number);
       return [s1.port, s2.port, s3.port].every((p) => ports.includes(p));

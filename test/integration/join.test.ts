@@ -206,5 +206,15 @@ void describe('tkube init', () => {
     assert.equal(existsSync(join(home, '.kube', 'config')), false);
     const nodes = await runCommand('kubectl', ['--kubeconfig', join(dataDir, 'admin.kubeconfig'), 'get', 'namespaces', '-o', 'name']);
     assert.match(nodes.stdout, /namespace\/kube-public/);
+
+    // tkube reset undoes it: one line per thing, then nothing left to do.
+    const pid = (JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as { pid: number }).pid;
+    const reset = await tkube(['reset', '--data-dir', dataDir, '--no-kubeconfig-context']);
+    assert.equal(reset.code, 0, `${reset.stdout}\n${reset.stderr}`);
+    assert.ok(reset.stdout.includes(`[reset] Stopped the server (pid ${pid})\n`), reset.stdout);
+    assert.ok(reset.stdout.includes(`[reset] Removed the data dir ${dataDir}\n`), reset.stdout);
+    assert.equal(existsSync(dataDir), false);
+    const again = await tkube(['reset', '--data-dir', dataDir, '--no-kubeconfig-context']);
+    assert.match(again.stdout, /^\[reset\] Nothing to reset/m);
   });
 });

@@ -6,7 +6,9 @@
  * `--pod-network-cidr`), so unlike kubeadm there is no add-on to apply. A second `init` on a running data dir
  * prints the same text with a new token.
  */
-import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { KUBERNETES_VERSION } from '../../api/version.js';
 import { createBootstrapToken, DEFAULT_NODE_TOKEN_GROUP } from '../../boot/bootstrap-token.js';
@@ -28,6 +30,45 @@ interface InitFlags extends ServerFlags {
 /** DEFAULT_CLUSTER_CIDR is `tkube server`'s and `tkube agent`'s default pod range. */
 const DEFAULT_CLUSTER_CIDR = '10.42.0.0/16';
 
+/** clusterTokenPath is where init keeps the cluster secret of an HA cluster, as k3s keeps server/token. */
+function clusterTokenPath(dataDir: string): string {
+  return join(dataDir, 'cred', 'cluster-token');
+}
+
+/**
+ * clusterTokenFor: the cluster secret (`--token`) the servers of an HA cluster share. With `--cluster-init` and no
+ * `--token`, init makes one (servers need it to share the CA and keys) and keeps it in the data dir, so a second
+ * `init` can print the control-plane join command again. Undefined for a single server without `--token`.
+ */
+export function clusterTokenFor(f: Pick<ServerFlags, 'token' | 'clusterInit' | 'server' | 'datastoreEndpoint' | 'dataDir'>): string | undefined {
+  const path = clusterTokenPath(f.dataDir);
+  const ha = f.clusterInit || f.server !== undefined || (f.datastoreEndpoint !== undefined && !f.datastoreEndpoint.startsWith('sqlite:'));
+  const token = f.token ?? (existsSync(path) ? readFileSync(path, 'utf8').trim() : undefined) ?? (f.clusterInit ? randomBytes(24).toString('hex') : undefined);
+  if (token && ha) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    writeFileSync(path, `${token}\n`, { mode: 0o600 });
+  }
+  return token;
+}
+
+/**
+ * controlPlaneJoinLines: how another server joins, for an HA init. With its own etcd member (`--cluster-init` or
+ * `--server`): `tkube join <server> --control-plane --token <cluster secret>` pinned to the CA hash, as kubeadm's
+ * `--control-plane` join. On an external etcd (`--datastore-endpoint`): `tkube init` with the same datastore and
+ * secret, since each server only needs the datastore. Empty for a single server.
+ */
+export function controlPlaneJoinLines(f: Pick<ServerFlags, 'clusterInit' | 'server' | 'datastoreEndpoint' | 'datastoreCafile' | 'datastoreCertfile' | 'datastoreKeyfile'>, token: string | undefined, server: string, caCertHash: string): string[] {
+  if (!token) return [];
+  if (f.clusterInit || f.server !== undefined) {
+    return [`tkube join ${server} --control-plane --token ${token} \\`, `\t--discovery-token-ca-cert-hash ${caCertHash}`];
+  }
+  if (f.datastoreEndpoint !== undefined && !f.datastoreEndpoint.startsWith('sqlite:')) {
+    const tls = [['--datastore-cafile', f.datastoreCafile], ['--datastore-certfile', f.datastoreCertfile], ['--datastore-keyfile', f.datastoreKeyfile]].filter((x): x is [string, string] => x[1] !== undefined).map(([k, v]) => `${k} ${resolve(v)}`);
+    return [`tkube init --datastore-endpoint ${f.datastoreEndpoint} --token ${token}${tls.length > 0 ? ' \\' : ''}`, ...(tls.length > 0 ? [`\t${tls.join(' ')}`] : [])];
+  }
+  return [];
+}
+
 function phase(name: string, text: string): void {
   process.stdout.write(`[${name}] ${text}\n`);
 }
@@ -43,6 +84,8 @@ async function init(f: InitFlags): Promise<void> {
     // kubeadm leaves ~/.kube/config alone and tells the user to copy admin.conf; so do we, unless told where to write.
     kubeconfigMerge: false,
   };
+  const clusterToken = clusterTokenFor(flags);
+  if (clusterToken) flags.token = clusterToken;
   phase('init', `Using Kubernetes version: ${KUBERNETES_VERSION}`);
   const running = readServerState(flags.dataDir);
   if (running && (await readyz(flags.dataDir, running.url))) {
@@ -73,6 +116,8 @@ async function init(f: InitFlags): Promise<void> {
     client.close();
   }
   const [head, ...rest] = command.split(' --discovery-token-ca-cert-hash ');
+  const serverUrl = head?.split(' ')[2] ?? `https://${flags.advertiseAddress ?? '127.0.0.1'}:${flags.httpsListenPort}`;
+  const controlPlane = controlPlaneJoinLines(flags, clusterToken, serverUrl, rest.join(' '));
   process.stdout.write(
     [
       '',
@@ -90,6 +135,18 @@ async function init(f: InitFlags): Promise<void> {
       '',
       `The pod network is built in (pod CIDRs from ${flags.clusterCidr}): there is no network add-on to apply.`,
       '',
+      ...(controlPlane.length > 0
+        ? [
+            flags.clusterInit || flags.server !== undefined
+              ? 'You can now join any number of control-plane nodes, each running its own etcd member, by running the following on each as root:'
+              : 'You can now join any number of control-plane nodes on the same datastore by running the following on each as root:',
+            '',
+            ...controlPlane,
+            '',
+            `The cluster secret is kept in ${clusterTokenPath(flags.dataDir)}: it unseals the CA and keys, treat it as such.`,
+            '',
+          ]
+        : []),
       'Then you can join any number of worker nodes by running the following on each as root:',
       '',
       `${head ?? command} \\`,

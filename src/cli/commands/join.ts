@@ -13,11 +13,17 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { newLogger } from '../../base/log/logger.js';
 import { pollUntil } from '../../base/wait/poll-until.js';
+import { defaultHostIPv4 } from '../../boot/host-address.js';
 import { bootstrapNodeCredentials } from '../../boot/node-join.js';
 import { defaultDataDir } from '../../boot/server-config.js';
-import { processAlive } from '../../boot/server-state.js';
+import { readClusterCa } from '../../boot/server-join.js';
+import { processAlive, readServerState } from '../../boot/server-state.js';
+import { normaliseServer } from '../../boot/token-discovery.js';
 import { RestClient } from '../../client/rest-client.js';
+import { publicKeyHashOf } from '../../pki/certificate-authority.js';
 import { CliError } from '../cli-error.js';
+import { readyz, startDetachedServer } from './local-cluster.js';
+import { serverFlagsFrom } from './server-args.js';
 
 interface JoinFlags {
   token?: string;
@@ -31,6 +37,9 @@ interface JoinFlags {
   foreground?: boolean;
   waitTimeout: string;
   podNetworkCidr?: string;
+  controlPlane?: boolean;
+  apiserverAdvertiseAddress?: string;
+  apiserverBindPort: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -68,7 +77,67 @@ async function nodeReady(kubeconfig: string, nodeName: string): Promise<boolean>
   }
 }
 
+/**
+ * joinControlPlane: `tkube join <server> --control-plane --token <cluster secret>`, kubeadm's control-plane join
+ * over `tkube server --server <server> --token <secret>` (docs/ha.md): after the CA pin check it starts that server
+ * detached, as `tkube init` does, and it adds its own etcd member and adopts the cluster's CA and keys.
+ */
+async function joinControlPlane(server: string, f: JoinFlags): Promise<void> {
+  if (!f.token) throw new CliError('give the cluster secret: --token <secret> (`tkube init --cluster-init` prints the whole control-plane join command)');
+  const url = normaliseServer(server);
+  phase('preflight', 'Running pre-flight checks');
+  if (f.discoveryTokenCaCertHash.length > 0) {
+    let caPem: string;
+    try {
+      caPem = await readClusterCa(url);
+    } catch (err) {
+      throw new CliError(err instanceof Error ? err.message : String(err));
+    }
+    const hash = publicKeyHashOf(caPem);
+    if (!f.discoveryTokenCaCertHash.includes(hash)) throw new CliError(`refusing to join: the cluster CA at ${url} has public key hash ${hash}, but --discovery-token-ca-cert-hash says ${f.discoveryTokenCaCertHash.join(', ')}`);
+    phase('discovery', `The cluster CA at ${url} matches the pinned public key hash`);
+  } else if (!f.discoveryTokenUnsafeSkipCaVerification) {
+    throw new CliError('give --discovery-token-ca-cert-hash sha256:<hex> (printed by `tkube init`) or --discovery-token-unsafe-skip-ca-verification');
+  }
+  const flags = {
+    ...serverFlagsFrom([]),
+    dataDir: resolve(f.dataDir ?? defaultDataDir()),
+    server: url,
+    token: f.token,
+    advertiseAddress: f.apiserverAdvertiseAddress ?? f.nodeIp ?? defaultHostIPv4(),
+    httpsListenPort: Number(f.apiserverBindPort),
+    kubeconfigMerge: false,
+    ...(f.nodeName ? { nodeName: f.nodeName } : {}),
+    ...(f.runtime !== 'auto' ? { containerRuntime: f.runtime } : {}),
+    kubeletPort: Number(f.kubeletPort),
+    ...(f.podNetworkCidr ? { clusterCidr: f.podNetworkCidr } : {}),
+  };
+  if (!Number.isInteger(flags.httpsListenPort) || flags.httpsListenPort < 0 || flags.httpsListenPort > 65535) throw new CliError(`invalid --apiserver-bind-port "${f.apiserverBindPort}"`);
+  const running = readServerState(flags.dataDir);
+  if (running && (await readyz(flags.dataDir, running.url))) throw new CliError(`a server already runs from ${flags.dataDir} (pid ${running.pid}, ${running.url}): stop it first (tkube reset) or give another --data-dir`);
+  phase('control-plane', `Starting a control-plane server that joins ${url} with its own etcd member (data in ${flags.dataDir})`);
+  const { state, pid } = await startDetachedServer(flags, { sub: (text) => phase('control-plane', text.replace(/ \.\.\.$/, '')) });
+  process.stdout.write(
+    [
+      '',
+      'This node has joined the cluster and a new control plane instance was created:',
+      `* The API server runs at ${state.url} (pid ${pid}, log ${join(flags.dataDir, 'logs', 'server.log')}), with its own etcd member.`,
+      '* The cluster CA and keys were taken from the cluster, sealed under the cluster secret.',
+      '',
+      'To start administering your cluster from this node, you need to run the following as a regular user:',
+      '',
+      '  mkdir -p $HOME/.kube',
+      `  sudo cp -i ${join(flags.dataDir, 'admin.kubeconfig')} $HOME/.kube/config`,
+      '  sudo chown $(id -u):$(id -g) $HOME/.kube/config',
+      '',
+      "Run 'kubectl get nodes' to see this node join the cluster.",
+      '',
+    ].join('\n'),
+  );
+}
+
 async function joinNode(server: string, f: JoinFlags): Promise<void> {
+  if (f.controlPlane) return joinControlPlane(server, f);
   if (!f.token) throw new CliError('give the join token: --token abcdef.0123456789abcdef (`tkube token create` on the server prints the whole join command)');
   if (!['runc', 'process', 'auto'].includes(f.runtime)) throw new CliError(`unknown runtime "${f.runtime}": want runc, process or auto`);
   const waitMs = seconds(f.waitTimeout, '--wait-timeout') * 1000;
@@ -146,6 +215,9 @@ export function registerJoinCommand(program: Command): void {
     .option('--runtime <name>', 'container runtime: runc, process (no root, no isolation) or auto', 'auto')
     .option('--kubelet-port <port>', "the node's kubelet API port (0 picks a free one)", '10250')
     .option('--pod-network-cidr <cidr>', "the cluster's pod range, as given to `tkube init` (the node's pod network masquerades traffic leaving it; default 10.42.0.0/16)")
+    .option('--control-plane', 'join as another server (API server, own etcd member) of a `tkube init --cluster-init` cluster; --token is then the cluster secret init printed')
+    .option('--apiserver-advertise-address <ip>', "with --control-plane: the address other machines reach this server at (default: this host's first IPv4 address)")
+    .option('--apiserver-bind-port <port>', 'with --control-plane: the API server port', '6443')
     .option('--foreground', 'run the node agent in this process instead of in the background')
     .option('--wait-timeout <seconds>', 'how long to wait for the certificate and for the node to be Ready', '120')
     .action(joinNode);

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:https';
 import { platform, release } from 'node:os';
-import { join, resolve as resolvePath } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { TKUBE_VERSION, KUBERNETES_VERSION } from '../../api/version.js';
 import { pollUntil } from '../../base/wait/poll-until.js';
@@ -20,6 +20,7 @@ import { RestClient } from '../../client/rest-client.js';
 import { kubeconfigPoints, removeFromKubeconfig } from '../../client/kubeconfig.js';
 import { CliError } from '../cli-error.js';
 import { StepPrinter } from '../step-printer.js';
+import { serverArgs } from './server-args.js';
 import { addServerFlags, type ServerFlags } from './server.js';
 
 const CONTEXT = 'tkube';
@@ -48,46 +49,6 @@ function logPath(dataDir: string): string {
 function tailOf(path: string, lines: number): string {
   if (!existsSync(path)) return '';
   return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-}
-
-/** serverArgs rebuilds the flags for the detached `tkube server`. */
-function serverArgs(f: ServerFlags): string[] {
-  const args = ['server', '--data-dir', f.dataDir, '--https-listen-port', String(f.httpsListenPort), '--bind-address', f.bindAddress];
-  if (f.writeKubeconfig) args.push('--write-kubeconfig', f.writeKubeconfig);
-  for (const s of f.tlsSan) args.push('--tls-san', s);
-  if (f.advertiseAddress) args.push('--advertise-address', f.advertiseAddress);
-  if (f.datastoreEndpoint) args.push('--datastore-endpoint', f.datastoreEndpoint);
-  if (f.datastoreCafile) args.push('--datastore-cafile', f.datastoreCafile);
-  if (f.datastoreCertfile) args.push('--datastore-certfile', f.datastoreCertfile);
-  if (f.datastoreKeyfile) args.push('--datastore-keyfile', f.datastoreKeyfile);
-  args.push('--service-cidr', f.serviceCidr, '--cluster-cidr', f.clusterCidr);
-  if (f.clusterDns) args.push('--cluster-dns', f.clusterDns);
-  args.push('--cluster-dns-port', String(f.clusterDnsPort), '--cluster-domain', f.clusterDomain);
-  if (f.disableAgent) args.push('--disable-agent');
-  if (!f.kubeconfigMerge) args.push('--no-kubeconfig-merge');
-  args.push('--compaction-interval', `${f.compactionInterval}ms`, '--compaction-keep-revisions', String(f.compactionKeepRevisions));
-  args.push('--controllers', f.controllers);
-  // Absolute: the detached server may run from another working directory.
-  for (const o of f.operator) args.push('--operator', resolvePath(o));
-  if (f.simulatedNodes > 0) args.push('--simulated-nodes', String(f.simulatedNodes));
-  if (f.disableScheduler) args.push('--disable-scheduler');
-  for (const d of f.disable) args.push('--disable', d);
-  args.push('--ingress-http-port', String(f.ingressHttpPort), '--ingress-https-port', String(f.ingressHttpsPort));
-  // The node's flags (the node runs in the server unless --disable-agent).
-  if (f.containerRuntime) args.push('--container-runtime', f.containerRuntime);
-  if (f.containerRuntimeEndpoint) args.push('--container-runtime-endpoint', f.containerRuntimeEndpoint);
-  if (f.nodeName) args.push('--node-name', f.nodeName);
-  if (f.kubeletPort !== undefined) args.push('--kubelet-port', String(f.kubeletPort));
-  if (f.defaultLocalStoragePath) args.push('--default-local-storage-path', f.defaultLocalStoragePath);
-  if (f.privateRegistry) args.push('--private-registry', f.privateRegistry);
-  if (f.disableDefaultRegistryEndpoint) args.push('--disable-default-registry-endpoint');
-  if (f.evictionHard !== undefined) args.push('--eviction-hard', f.evictionHard);
-  if (f.podNetwork) args.push('--pod-network', f.podNetwork);
-  if (f.podBridgeName) args.push('--pod-bridge-name', f.podBridgeName);
-  if (f.disableNetworkPolicy) args.push('--disable-network-policy');
-  if (f.proxyMode) args.push('--proxy-mode', f.proxyMode);
-  if (f.proxyMinSyncPeriod !== undefined) args.push('--proxy-min-sync-period', `${f.proxyMinSyncPeriod}ms`);
-  return args;
 }
 
 /**
@@ -145,7 +106,7 @@ async function up(f: ServerFlags): Promise<void> {
   p.step('boot', `Starting "${CONTEXT}" control-plane node (Kubernetes ${KUBERNETES_VERSION}) ...`);
   const { state, pid } = await startDetachedServer(f, p);
   p.step('config', 'Configuring kubeconfig ...');
-  p.sub(f.writeKubeconfig ? `Wrote ${f.writeKubeconfig}` : `Merged context "${CONTEXT}" into ${userKubeconfigPath()}`);
+  p.sub(f.writeKubeconfig ? `Wrote ${f.writeKubeconfig}` : f.kubeconfigMerge ? `Merged context "${CONTEXT}" into ${userKubeconfigPath()}` : `Wrote ${join(f.dataDir, 'admin.kubeconfig')}`);
   p.step('verify', 'Verifying Kubernetes components...');
   p.sub(`API server ready at ${state.url} (pid ${pid}, log ${logPath(f.dataDir)})`);
   if (!f.disableAgent) p.sub(`Node ${(await readyNodes(f.dataDir)).join(', ')} Ready`);

@@ -46,8 +46,12 @@ export interface ListenAddress {
   readonly port: number;
 }
 
-/** AddressFor decides where the cluster-IP frontend of a service port listens, per cluster IP of the Service. */
-export type AddressFor = (servicePort: ProxyServicePort, clusterIP: string) => ListenAddress;
+/**
+ * AddressFor decides where the cluster-IP frontend of a service port listens, per cluster IP of the Service.
+ * `local` is this machine's addresses as the current sync read them (reading them costs milliseconds on a host with
+ * many interfaces, so a sync reads them once, not once per cluster IP).
+ */
+export type AddressFor = (servicePort: ProxyServicePort, clusterIP: string, local: ReadonlySet<string>) => ListenAddress;
 
 /** FrontendKind says which Service address a listener stands for. */
 export type FrontendKind = 'ClusterIP' | 'NodePort' | 'ExternalIP' | 'LoadBalancer';
@@ -101,9 +105,12 @@ export function localAddresses(): Set<string> {
   return out;
 }
 
-/** defaultAddressFor: the cluster IP and service port when the cluster IP is local, else 127.0.0.1 on a free port. */
-export function defaultAddressFor(local: () => ReadonlySet<string> = localAddresses): AddressFor {
-  return (sp, clusterIP) => (local().has(clusterIP) ? { host: clusterIP, port: sp.port } : { host: '127.0.0.1', port: 0 });
+/**
+ * defaultAddressFor: the cluster IP and service port when the cluster IP is local, else 127.0.0.1 on a free port.
+ * `local` overrides the sync's view of the local addresses (tests).
+ */
+export function defaultAddressFor(local?: () => ReadonlySet<string>): AddressFor {
+  return (sp, clusterIP, syncLocal) => ((local ? local() : syncLocal).has(clusterIP) ? { host: clusterIP, port: sp.port } : { host: '127.0.0.1', port: 0 });
 }
 
 interface PortState {
@@ -195,7 +202,7 @@ export class UserspaceProxier implements Proxier {
         continue;
       }
       ports.set(sp.key, sp);
-      for (const ip of sp.clusterIPs) want(sp, 'ClusterIP', ip, sp.port, this.#addressFor(sp, ip));
+      for (const ip of sp.clusterIPs) want(sp, 'ClusterIP', ip, sp.port, this.#addressFor(sp, ip, local));
       if (sp.nodePort !== undefined) for (const host of this.#nodePortAddresses) want(sp, 'NodePort', host, sp.nodePort, { host, port: sp.nodePort });
       for (const ip of sp.externalIPs) if (local.has(ip)) want(sp, 'ExternalIP', ip, sp.port, { host: ip, port: sp.port });
       for (const ip of sp.loadBalancerIPs) if (local.has(ip)) want(sp, 'LoadBalancer', ip, sp.port, { host: ip, port: sp.port });

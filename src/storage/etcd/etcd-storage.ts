@@ -23,10 +23,10 @@
  * our stream, delaying progress reports until our next write.
  */
 import type { Etcd3, IOptions } from 'etcd3';
-import { loadEtcd3, type Etcd3Module } from './etcd3-module.js';
 import type * as RPC from 'etcd3/lib/rpc.js';
 
-import { isUnavailableMessage, MemberDownError, MemberHealth } from './member-health.js';
+import { loadEtcd3, type Etcd3Module } from './etcd3-module.js';
+import { MemberDownError, MemberHealth } from './member-health.js';
 
 import { CompactedError, ConflictError, FutureRevisionError, KeyExistsError, KeyNotFoundError, QuotaExceededError, StorageUnavailableError } from '../errors.js';
 import type { KeyValue, ListOptions, ListResult, Storage, StorageStats, Watch, WatchEvent, WatchOptions } from '../storage.js';
@@ -103,7 +103,6 @@ export class EtcdStorage implements Storage {
   /** The shared stream and the revision through which it has delivered every event (see the header). */
   #shared: { watch: RawWatch; through: number } | undefined;
 
-  /** The etcd3 library, for its error classes. */
   readonly #etcd3: Etcd3Module;
 
   private constructor(etcd3: Etcd3Module, client: Etcd3, options: EtcdStorageOptions, compactRevision: number) {
@@ -123,7 +122,6 @@ export class EtcdStorage implements Storage {
     if (options.endpoints.length === 0) throw new Error('Cannot use etcd: no endpoint given');
     const etcd3 = await loadEtcd3();
     const tls = options.caPem !== undefined || options.certPem !== undefined;
-    const unavailable = (err: unknown): boolean => err instanceof etcd3.GRPCUnavailableError || isUnavailableMessage(err);
     const clientOptions: IOptions = {
       hosts: [...options.endpoints],
       ...(tls
@@ -139,7 +137,7 @@ export class EtcdStorage implements Storage {
       // A call that meets an unavailable member is retried (etcd3's global policy: up to 3 attempts) on a randomly
       // chosen endpoint; a member that refused a call is skipped for a second (member-health.ts says why not etcd3's
       // circuit breaker).
-      faultHandling: { host: (endpoint: string) => new MemberHealth(endpoint, undefined, undefined, unavailable) as unknown as ReturnType<NonNullable<NonNullable<IOptions['faultHandling']>['host']>> },
+      faultHandling: { host: (endpoint: string) => new MemberHealth(endpoint, etcd3.GRPCUnavailableError) as unknown as ReturnType<NonNullable<NonNullable<IOptions['faultHandling']>['host']>> },
       grpcOptions: {
         'grpc.max_receive_message_length': 64 * 1024 * 1024,
         // Notice a member that stopped answering (a hung host, a cut network) on long-lived watch streams too; etcd

@@ -1,17 +1,13 @@
 /**
- * The etcd3 client library, loaded on first use. With its gRPC and protobuf stack it takes about 0.8 s to load
- * (a CPU profile of the bundled CLI's start-up: a third of it), which a server on SQLite — the default — would
- * otherwise pay at every start, before `/readyz` can answer. A dynamic import keeps it out of the start-up path in
- * the bundle too (esbuild hoists static imports of external packages to the top of the one output file).
+ * loadEtcd3: the etcd3 client package, loaded on first use. It pulls in gRPC and protobufjs, which cost about a
+ * third of a second of CPU to load; a server on SQLite (`tkube up`'s default) and every other CLI command never
+ * need them, so nothing imports the package statically (type-only imports are fine: they vanish at build time).
  */
-import type * as Etcd3Library from 'etcd3';
-
-/** Etcd3Module is the etcd3 package's exports. */
-export type Etcd3Module = typeof Etcd3Library;
+export type Etcd3Module = typeof import('etcd3');
 
 let loading: Promise<Etcd3Module> | undefined;
 
-/** loadEtcd3 loads the etcd3 package once and resolves with its exports. */
+/** loadEtcd3 resolves with the etcd3 module, importing it once per process. */
 export function loadEtcd3(): Promise<Etcd3Module> {
   loading ??= import('etcd3');
   return loading;

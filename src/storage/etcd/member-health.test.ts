@@ -8,7 +8,7 @@ import { MemberDownError, MemberHealth } from './member-health.js';
 void describe('MemberHealth', () => {
   void it('skips a member for the pause after it refused a call, and only then', async () => {
     let now = 1000;
-    const health = new MemberHealth('http://a:2379', 1000, () => now);
+    const health = new MemberHealth('http://a:2379', GRPCUnavailableError, 1000, () => now);
     assert.equal(await health.execute(() => 'ok'), 'ok');
     // A cancelled call (EtcdStorage cancels watch streams all the time) says nothing about the member.
     await assert.rejects(health.execute(() => Promise.reject(new GRPCCancelledError('1 CANCELLED'))), GRPCCancelledError);

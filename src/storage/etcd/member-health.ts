@@ -8,11 +8,6 @@
  * fail at once with MemberDownError until the pause ends.
  */
 
-/** isUnavailableMessage recognises gRPC UNAVAILABLE (code 14) by its message, whatever the error's class. */
-export function isUnavailableMessage(err: unknown): boolean {
-  return err instanceof Error && /\b14 UNAVAILABLE\b/.test(err.message);
-}
-
 /** MemberDownError: every endpoint the call could use failed within the last pause. */
 export class MemberDownError extends Error {
   constructor(readonly endpoint: string) {
@@ -25,12 +20,15 @@ export class MemberDownError extends Error {
 export class MemberHealth {
   #downUntil = 0;
 
+  /**
+   * `unavailableError` is etcd3's GRPCUnavailableError class, passed in so that this module does not load the etcd3
+   * package (etcd3-module.ts says why).
+   */
   constructor(
     readonly endpoint: string,
+    readonly unavailableError: abstract new (...args: never[]) => Error,
     readonly pauseMs = 1000,
     readonly now: () => number = Date.now,
-    /** Whether an error means the endpoint refused the call (EtcdStorage adds etcd3's GRPCUnavailableError class). */
-    readonly isUnavailable: (err: unknown) => boolean = isUnavailableMessage,
   ) {}
 
   async execute<T>(fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T, signal: AbortSignal = new AbortController().signal): Promise<T> {
@@ -38,7 +36,7 @@ export class MemberHealth {
     try {
       return await fn({ signal });
     } catch (err) {
-      if (this.isUnavailable(err)) this.#downUntil = this.now() + this.pauseMs;
+      if (err instanceof this.unavailableError || (err instanceof Error && /\b14 UNAVAILABLE\b/.test(err.message))) this.#downUntil = this.now() + this.pauseMs;
       throw err;
     }
   }

@@ -165,7 +165,7 @@ export async function startContainerd(dir: string, options: { readonly startTime
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error('Cannot start containerd: spawn failed (is the containerd package installed?)');
-  const client = new CriClient({ endpoint: paths.endpoint, timeoutMs: 5_000 });
+  const client = await CriClient.connect({ endpoint: paths.endpoint, timeoutMs: 5_000 });
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   let dead: number | null | undefined;
   void exited.then((c) => (dead = c));

@@ -6,20 +6,21 @@
  *
  * Errors: a call that fails rejects with `CriCallError`, which keeps the gRPC status code so callers can tell
  * NOT_FOUND (an object that is gone) from real failures, and says in its message which RPC failed and why.
- *
- * The gRPC libraries are loaded on first use (the constructor starts it; calls wait for it): with their protobuf
- * stack they cost about 0.4 s of every process start, and only a node on a CRI runtime needs them.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
 
-/** The gRPC status codes the backend tells apart (fixed by the gRPC protocol). */
+/**
+ * The gRPC status codes the backend tells apart (gRPC's wire values). The gRPC packages are imported only when a
+ * client connects (`CriClient.connect`): loading them costs a few hundred ms of CPU that every node on runc or the
+ * process runtime, and every CLI command, would otherwise pay at start.
+ */
 export const GRPC_NOT_FOUND = 5;
 export const GRPC_DEADLINE_EXCEEDED = 4;
 export const GRPC_UNAVAILABLE = 14;
 
-/** GRPC_STATUS_NAMES names the gRPC status codes, by number. */
+/** GRPC_STATUS_NAMES names gRPC's status codes, by value, for messages. */
 const GRPC_STATUS_NAMES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
 
 /** CriCallError is a failed CRI call: `code` is the gRPC status code, `details` the runtime's own message. */
@@ -53,21 +54,24 @@ function protoPath(): string {
   throw new Error('Cannot load the CRI API: cri-api.proto is missing from the installation');
 }
 
-let cachedPackage: Promise<{ grpc: typeof grpc; pkg: grpc.GrpcObject }> | undefined;
+type GrpcModule = typeof import('@grpc/grpc-js');
 
-function loadPackage(): Promise<{ grpc: typeof grpc; pkg: grpc.GrpcObject }> {
+let cachedPackage: Promise<{ grpc: GrpcModule; cri: grpc.GrpcObject }> | undefined;
+
+/** loadPackage imports gRPC and loads cri-api.proto, once per process. */
+function loadPackage(): Promise<{ grpc: GrpcModule; cri: grpc.GrpcObject }> {
   cachedPackage ??= (async () => {
-    const [grpcJs, protoLoader] = await Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader')]);
+    const [grpc, protoLoader] = await Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader')]);
     const definition = protoLoader.loadSync(protoPath(), { keepCase: false, longs: String, enums: String, defaults: true, arrays: true, objects: true });
-    return { grpc: grpcJs, pkg: grpcJs.loadPackageDefinition(definition) };
+    return { grpc, cri: grpc.loadPackageDefinition(definition) };
   })();
   return cachedPackage;
 }
 
 type ServiceCtor = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => grpc.Client;
 
-function serviceCtor(pkg: grpc.GrpcObject, name: 'RuntimeService' | 'ImageService'): ServiceCtor {
-  const runtime = (pkg['runtime'] as grpc.GrpcObject | undefined)?.['v1'] as grpc.GrpcObject | undefined;
+function serviceCtor(cri: grpc.GrpcObject, name: 'RuntimeService' | 'ImageService'): ServiceCtor {
+  const runtime = (cri['runtime'] as grpc.GrpcObject | undefined)?.['v1'] as grpc.GrpcObject | undefined;
   const ctor = runtime?.[name];
   if (typeof ctor !== 'function') throw new Error(`Cannot load the CRI API: runtime.v1.${name} is missing from cri-api.proto`);
   return ctor as unknown as ServiceCtor;
@@ -95,31 +99,34 @@ export function socketPathOf(endpoint: string): string {
 
 /** CriClient calls a CRI runtime; see the file comment. */
 export class CriClient {
-  /** Both service clients, once the gRPC libraries are loaded. */
-  readonly #clients: Promise<{ runtime: grpc.Client; images: grpc.Client }>;
+  readonly #runtime: grpc.Client;
+  readonly #images: grpc.Client;
   readonly #timeoutMs: number;
 
-  constructor(config: CriClientConfig) {
+  private constructor(runtime: grpc.Client, images: grpc.Client, timeoutMs: number) {
+    this.#runtime = runtime;
+    this.#images = images;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** connect makes the channels to the runtime (gRPC connects lazily: a runtime not up yet fails the first call). */
+  static async connect(config: CriClientConfig): Promise<CriClient> {
     const address = normalizeEndpoint(config.endpoint);
-    this.#timeoutMs = config.timeoutMs ?? 120_000;
-    this.#clients = loadPackage().then(({ grpc: g, pkg }) => {
-      const credentials = g.credentials.createInsecure();
-      // Replies can carry up to 16 MiB of exec output each for stdout and stderr.
-      const options: grpc.ClientOptions = { 'grpc.max_receive_message_length': 64 * 1024 * 1024 };
-      return { runtime: new (serviceCtor(pkg, 'RuntimeService'))(address, credentials, options), images: new (serviceCtor(pkg, 'ImageService'))(address, credentials, options) };
-    });
-    // A load failure surfaces at each call; do not let it go unhandled meanwhile.
-    this.#clients.catch(() => undefined);
+    const { grpc, cri } = await loadPackage();
+    const credentials = grpc.credentials.createInsecure();
+    // Replies can carry up to 16 MiB of exec output each for stdout and stderr.
+    const options: grpc.ClientOptions = { 'grpc.max_receive_message_length': 64 * 1024 * 1024 };
+    return new CriClient(new (serviceCtor(cri, 'RuntimeService'))(address, credentials, options), new (serviceCtor(cri, 'ImageService'))(address, credentials, options), config.timeoutMs ?? 120_000);
   }
 
   /** runtime calls a RuntimeService RPC (`Version`, `RunPodSandbox`, …). */
-  async runtime(method: string, request: CriMessage, timeoutMs?: number): Promise<CriMessage> {
-    return this.#call((await this.#clients).runtime, method, request, timeoutMs);
+  runtime(method: string, request: CriMessage, timeoutMs?: number): Promise<CriMessage> {
+    return this.#call(this.#runtime, method, request, timeoutMs);
   }
 
   /** image calls an ImageService RPC (`ListImages`, `PullImage`, …). */
-  async image(method: string, request: CriMessage, timeoutMs?: number): Promise<CriMessage> {
-    return this.#call((await this.#clients).images, method, request, timeoutMs);
+  image(method: string, request: CriMessage, timeoutMs?: number): Promise<CriMessage> {
+    return this.#call(this.#images, method, request, timeoutMs);
   }
 
   #call(client: grpc.Client, method: string, request: CriMessage, timeoutMs = this.#timeoutMs): Promise<CriMessage> {
@@ -135,13 +142,9 @@ export class CriClient {
     });
   }
 
-  /** close ends both channels (at once, or as soon as they exist). */
+  /** close ends both channels. */
   close(): void {
-    void this.#clients.then(closeClients, () => undefined);
+    this.#runtime.close();
+    this.#images.close();
   }
-}
-
-function closeClients(c: { runtime: grpc.Client; images: grpc.Client }): void {
-  c.runtime.close();
-  c.images.close();
 }

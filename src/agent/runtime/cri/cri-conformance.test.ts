@@ -31,8 +31,8 @@ runtimeConformance(
     await writeContainerdConfig(join(dir, 'cd'), { podSubnet: `10.89.${randomInt(1, 255)}.0/24` });
     const daemon = await startContainerd(join(dir, 'cd'));
     const clients: CriClient[] = [];
-    const connect = (): { runtime: CriRuntimeService; images: CriImageService } => {
-      const client = new CriClient({ endpoint: daemon.paths.endpoint });
+    const connect = async (): Promise<{ runtime: CriRuntimeService; images: CriImageService }> => {
+      const client = await CriClient.connect({ endpoint: daemon.paths.endpoint });
       clients.push(client);
       const images = new CriImageService({
         client,
@@ -41,7 +41,7 @@ runtimeConformance(
       });
       return { runtime: new CriRuntimeService({ client, images }), images };
     };
-    const first = connect();
+    const first = await connect();
     // containerd has only what is imported into it: the suite's image and the sandbox (pause) image come from our
     // store (nothing is pulled from the internet).
     await first.images.pullImage('busybox');
@@ -49,7 +49,7 @@ runtimeConformance(
     return {
       runtime: first.runtime,
       images: first.images,
-      reopen: async () => connect().runtime,
+      reopen: async () => (await connect()).runtime,
       cleanup: async () => {
         await daemon.stop();
         rmSync(dir, { recursive: true, force: true });

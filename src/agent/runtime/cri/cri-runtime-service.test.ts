@@ -60,7 +60,7 @@ void describe('CriRuntimeService over containerd', { skip }, () => {
     await ensureBuiltinImages(store);
     await writeContainerdConfig(join(dir, 'cd'), { podSubnet: `10.88.${randomInt(1, 255)}.0/24` });
     daemon = await startContainerd(join(dir, 'cd'));
-    client = new CriClient({ endpoint: daemon.paths.endpoint });
+    client = await CriClient.connect({ endpoint: daemon.paths.endpoint });
     images = new CriImageService({ client, endpoint: daemon.paths.endpoint, local: { imageStatus: (ref) => store.imageStatus(ref), archive: (ref) => exportOciArchive(join(dir, 'images'), ref) } });
     runtime = new CriRuntimeService({ client, images });
   });
