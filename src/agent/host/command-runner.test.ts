@@ -37,6 +37,11 @@ void describe('CommandRunner', () => {
     await assert.rejects(runner.run('no-such-command-tkube', []), (err: unknown) => err instanceof CommandError && err.code === 127);
   });
 
+  void it('refuses an argument with a NUL character, and the next command still runs', async () => {
+    await assert.rejects(runner.run('printf', ['%s', 'a\0b']), (err: unknown) => err instanceof CommandError && /NUL/.test(err.message));
+    assert.equal(await runner.run('printf', ['%s', 'ok']), 'ok');
+  });
+
   void it('starts a detached process in its own session, with the environment given', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tkube-detached-'));
     try {

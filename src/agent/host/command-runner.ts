@@ -88,6 +88,12 @@ export class CommandRunner {
         reject(err instanceof Error ? err : new Error(String(err)));
         return;
       }
+      // Fields are NUL-terminated on the wire: an argument holding a NUL (a pod spec's path can) would shift
+      // every field after it, so it is refused here, as execFile refuses it.
+      if ([cmd, ...args].some((a) => a.includes('\0'))) {
+        reject(new CommandError(`${cmd}: an argument contains a NUL character`, '', undefined));
+        return;
+      }
       const id = String(++this.#seq);
       const inputPath = input === undefined ? undefined : join(dir, `${id}.in`);
       if (inputPath !== undefined) writeFileSync(inputPath, input ?? '');
