@@ -11,7 +11,9 @@ import { buildDashboard } from './build-dashboard.mjs';
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const outIdx = process.argv.indexOf('--outdir');
 const dist = outIdx > 0 && process.argv[outIdx + 1] ? process.argv[outIdx + 1] : join(root, 'dist');
-rmSync(dist, { recursive: true, force: true });
+// Only what this script makes is replaced: dist/ may also hold other builds (the test runner's per-run bundles,
+// dist/test-bundle-<pid>/, which a `./tkube up` run by a test must not delete under the running suite).
+for (const made of ['tkube.mjs', 'tkube.mjs.map', 'data', 'dashboard']) rmSync(join(dist, made), { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 await build({
   entryPoints: [join(root, 'src/cli/main.ts')],
