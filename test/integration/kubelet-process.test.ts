@@ -5,10 +5,11 @@
  * Needs no root; only busybox-static for the built-in image.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BUSYBOX_PATH } from '../../src/agent/images/builtin-images.js';
+import { deletePodsAndCleanUpProcessNode } from '../harness/process-node.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
 import { processAlive } from '../harness/host-tools.js';
 
@@ -25,51 +26,12 @@ void describe('kubelet with the process runtime', { skip }, () => {
   const node = `tkube-proc-${process.pid}`;
   const args = ['--container-runtime', 'process', '--node-name', node, '--kubelet-port', '0'];
   const containersDir = (): string => join(c.dataDir, 'agent', 'process', 'containers');
-  /** Main pids of every container the runtime started (its records), for the checks and the cleanup. */
-  const containerPids = (): number[] => {
-    const dir = containersDir();
-    if (!existsSync(dir)) return [];
-    return readdirSync(dir).flatMap((id) => {
-      try {
-        return [(JSON.parse(readFileSync(join(dir, id, 'pid'), 'utf8')) as { pid: number }).pid];
-      } catch {
-        return [];
-      }
-    });
-  };
-  const supervisorPids = (): number[] => {
-    const dir = containersDir();
-    if (!existsSync(dir)) return [];
-    return readdirSync(dir).flatMap((id) => {
-      try {
-        const pid = (JSON.parse(readFileSync(join(dir, id, 'container.json'), 'utf8')) as { supervisor?: { pid: number } }).supervisor?.pid;
-        return pid ? [pid] : [];
-      } catch {
-        return [];
-      }
-    });
-  };
-
   before(async () => {
     c = await TestCluster.start({ agent: true, args });
   });
   after(async () => {
-    if (!c) return;
-    await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=30s']);
-    const leftovers = { groups: containerPids(), supervisors: supervisorPids() };
-    await c.stop();
-    // Whatever the kubelet could not stop: each container's process group, then its supervisor, by pid.
-    for (const pid of leftovers.groups) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-    }
-    for (const pid of leftovers.supervisors) {
-      if (alive(pid)) process.kill(pid, 'SIGKILL');
-    }
-    rmSync(c.dataDir, { recursive: true, force: true });
+    // Whatever the kubelet could not stop is killed by pid (each container's process group, then its supervisor).
+    if (c) await deletePodsAndCleanUpProcessNode(c);
   });
 
   const pod = async (name: string): Promise<PodJson> => JSON.parse(await c.kubectlOk(['get', 'pod', name, '-o', 'json'])) as PodJson;

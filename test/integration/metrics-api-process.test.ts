@@ -3,10 +3,10 @@
  * process group), and `kubectl top pods` shows a busy shell loop far above a sleeping pod.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { BUSYBOX_PATH } from '../../src/agent/images/builtin-images.js';
+import { deletePodsAndCleanUpProcessNode } from '../harness/process-node.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
 
 const skip = existsSync(BUSYBOX_PATH) ? false : 'needs busybox-static';
@@ -18,49 +18,11 @@ function milli(cpu: string): number {
 void describe('kubectl top on a process-runtime node', { skip }, () => {
   let c: TestCluster;
   const node = `tkube-mp-${process.pid}`;
-  /** Pids the runtime recorded (each container's main pid, which leads its group, and its supervisor). */
-  const recordedPids = (): { groups: number[]; supervisors: number[] } => {
-    const dir = join(c.dataDir, 'agent', 'process', 'containers');
-    const out = { groups: [] as number[], supervisors: [] as number[] };
-    if (!existsSync(dir)) return out;
-    for (const id of readdirSync(dir)) {
-      try {
-        out.groups.push((JSON.parse(readFileSync(join(dir, id, 'pid'), 'utf8')) as { pid: number }).pid);
-      } catch {
-        // not started
-      }
-      try {
-        const pid = (JSON.parse(readFileSync(join(dir, id, 'container.json'), 'utf8')) as { supervisor?: { pid: number } }).supervisor?.pid;
-        if (pid) out.supervisors.push(pid);
-      } catch {
-        // no record
-      }
-    }
-    return out;
-  };
   before(async () => {
     c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'process', '--node-name', node, '--kubelet-port', '0', '--metrics-resolution', '1s'] });
   });
   after(async () => {
-    if (!c) return;
-    await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=30s']);
-    const left = recordedPids();
-    await c.stop();
-    for (const pid of left.groups) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-    for (const pid of left.supervisors) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-    rmSync(c.dataDir, { recursive: true, force: true });
+    if (c) await deletePodsAndCleanUpProcessNode(c);
   });
 
   void it('shows the busy pod far above the idle one', async (t) => {
