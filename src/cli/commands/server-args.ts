@@ -48,6 +48,7 @@ export function serverArgs(f: ServerFlags): string[] {
   opt('--cluster-domain', f.clusterDomain);
   bool('--disable-agent', f.disableAgent);
   if (!f.kubeconfigMerge) a.push('--no-kubeconfig-merge');
+  opt('--datastore-quota-bytes', f.datastoreQuotaBytes);
   opt('--compaction-interval', ms(f.compactionInterval));
   opt('--compaction-keep-revisions', f.compactionKeepRevisions);
   opt('--controllers', f.controllers);
@@ -68,6 +69,7 @@ export function serverArgs(f: ServerFlags): string[] {
   bool('--disable-scheduler', f.disableScheduler);
   for (const d of f.disable) opt('--disable', d);
   opt('--metrics-resolution', ms(f.metricsResolution));
+  opt('--cluster-dns-metrics-port', f.clusterDnsMetricsPort);
   opt('--ingress-http-port', f.ingressHttpPort);
   opt('--ingress-https-port', f.ingressHttpsPort);
   path('--private-registry', f.privateRegistry);
@@ -92,6 +94,8 @@ export function serverArgs(f: ServerFlags): string[] {
   opt('--audit-log-path', f.auditLogPath === undefined || f.auditLogPath === '-' ? f.auditLogPath : resolvePath(f.auditLogPath));
   opt('--audit-log-maxsize', f.auditLogMaxsize);
   opt('--audit-log-maxbackup', f.auditLogMaxbackup);
+  opt('--audit-log-maxage', f.auditLogMaxage);
+  bool('--disable-audit-log', f.disableAuditLog);
   opt('--max-requests-inflight', f.maxRequestsInflight);
   opt('--max-mutating-requests-inflight', f.maxMutatingRequestsInflight);
   bool('--cluster-init', f.clusterInit);
