@@ -274,10 +274,12 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   const stats = new StatsProvider({ nodeName, runtime, node: hostNodeStats(agentDir), startedAt: clock.now() });
   const eviction = new EvictionManager({ client: config.client, nodeName, runtime, usage: stats, thresholds, clock, log: config.log.child('eviction') });
   // The server must listen before the kubelet registers (the Node advertises its port); it asks the kubelet once set.
-  const holder: { kubelet?: Kubelet } = {};
+  const holder: { kubelet?: Kubelet; proxy?: { metrics(): Promise<string> } } = {};
   const server = new KubeletServer({
     logs: { logFile: (ns, pod, container, previous) => holder.kubelet?.logFile(ns, pod, container, previous) ?? Promise.resolve(undefined) },
     stats,
+    // The service proxy starts later; its kube-proxy figures join the kubelet's once it runs.
+    extraMetrics: () => holder.proxy?.metrics() ?? Promise.resolve(''),
     streams: { containers: { containerId: (ns, pod, container) => holder.kubelet?.containerId(ns, pod, container) ?? Promise.resolve(undefined) }, runtime },
     portForward: {
       resolvePod: (ns, pod) => holder.kubelet?.resolvePod(ns, pod) ?? Promise.resolve(undefined),
@@ -313,7 +315,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   }
   let policies: { stop(): Promise<void> } | undefined;
   let routes: NodeRouteController | undefined;
-  let proxy: { stop(): Promise<void> } | undefined;
+  let proxy: { stop(): Promise<void>; metrics(): Promise<string> } | undefined;
   if (network) {
     try {
       const podCidr = await waitForPodCidr(config.client, nodeName, config.podCidrTimeoutMs ?? 30_000);
@@ -341,7 +343,10 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     }
   }
   const proxier = userspace ?? (proxyMode === 'nftables' || proxyMode === 'iptables' ? kernelProxier(proxyMode, nodeName, agentDir, config.log.child('proxy')) : undefined);
-  if (proxier) proxy = startServiceProxy(config, nodeName, proxier);
+  if (proxier) {
+    proxy = startServiceProxy(config, nodeName, proxier);
+    holder.proxy = proxy;
+  }
   reclaimer.start(reclaimerStop.signal, { client: config.client });
   const rotation = typeof config.tls.serving === 'function' ? rotateServingCertificate(config.tls.serving, nodeName, serving.certPem, server, config.log) : undefined;
   return {
@@ -420,7 +425,7 @@ function kernelProxier(mode: 'nftables' | 'iptables', nodeName: string, agentDir
  * startServiceProxy runs the node's service proxy over informers of its own (the node's client). On stop, the
  * userspace proxy's listeners close (they go with the process anyway); kernel rules stay (see kernelProxier).
  */
-function startServiceProxy(config: NodeBootConfig, nodeName: string, proxier: Proxier): { stop(): Promise<void> } {
+function startServiceProxy(config: NodeBootConfig, nodeName: string, proxier: Proxier): { stop(): Promise<void>; metrics(): Promise<string> } {
   const log = config.log.child('proxy');
   const informers = new SharedInformerFactory({ client: config.client, log: config.log.child('proxy-informers') });
   // Health check node ports answer on the node's address, where its NodePorts are served.
@@ -454,6 +459,7 @@ function startServiceProxy(config: NodeBootConfig, nodeName: string, proxier: Pr
   });
   mirror.start().catch((err: unknown) => log.warn('Cannot publish the kube-proxy mirror pod', { err: err instanceof Error ? err.message : String(err) }));
   return {
+    metrics: () => proxy.metrics.render(),
     stop: async () => {
       mirror.stop();
       proxy.stop();

@@ -110,6 +110,16 @@ void describe('ServiceProxy', () => {
       api.modify('endpointslices', slice('10.42.0.99'));
       await eventually(() => endpointIP(proxier.snapshots.at(-1)) === '10.42.0.99', 10_000);
       assert.equal(proxier.failures, 0, 'the failed sync was retried');
+
+      // kube-proxy's figures: every sync, the changes seen and the failure.
+      await proxy.idle();
+      const text = await proxy.metrics.render();
+      const value = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? 'NaN');
+      assert.equal(value('kubeproxy_sync_proxy_rules_duration_seconds_count'), proxier.snapshots.length);
+      assert.ok(value('kubeproxy_sync_proxy_rules_last_timestamp_seconds') > 0, text);
+      assert.ok(value('kubeproxy_sync_proxy_rules_endpoint_changes_total') >= 22, text);
+      assert.ok(value('kubeproxy_sync_proxy_rules_service_changes_total') >= 1, text);
+      assert.equal(value('kubeproxy_sync_proxy_rules_errors_total'), 1);
     } finally {
       proxy.stop();
       stop.abort();

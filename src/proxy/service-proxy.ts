@@ -16,6 +16,7 @@ import type { SharedInformer } from '../client/informer/shared-informer.js';
 import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
 import type { ServiceHealthServer } from './healthcheck/service-health-server.js';
 import type { Proxier } from './proxier.js';
+import { ProxyMetrics } from './proxy-metrics.js';
 import type { ProxySnapshot } from './proxy-state.js';
 import { SnapshotBuilder, type EndpointSliceObject, type ServiceObject } from './snapshot-builder.js';
 import { SyncRunner } from './sync-runner.js';
@@ -51,6 +52,8 @@ export class ServiceProxy {
   #lastError = '';
   /** Wall time of the last successful sync and how long its proxier call took (metrics, benchmarks). */
   lastSync: { at: number; durationMs: number; servicePorts: number } | undefined;
+  /** kube-proxy's figures (proxy-metrics.ts), for the node's /metrics. */
+  readonly metrics = new ProxyMetrics();
 
   constructor(config: ServiceProxyConfig) {
     this.#c = config;
@@ -63,6 +66,7 @@ export class ServiceProxy {
       minIntervalMs: config.minSyncPeriodMs ?? 100,
       periodicIntervalMs: config.syncPeriodMs ?? 30_000,
       onError: (err) => {
+        this.metrics.failed(config.proxier.mode);
         config.healthChecks?.setProxyHealthy(false);
         const message = err instanceof Error ? err.message : String(err);
         // One warning per distinct failure: a proxier failing every retry should not flood the log.
@@ -70,9 +74,15 @@ export class ServiceProxy {
         this.#lastError = message;
       },
     });
-    const dirty = { onAdd: () => this.#runner.request(), onUpdate: () => this.#runner.request(), onDelete: () => this.#runner.request() };
-    this.#services.addEventHandler(dirty);
-    this.#slices.addEventHandler(dirty);
+    const dirty = (kind: 'service' | 'endpoints') => {
+      const changed = (): void => {
+        this.metrics.queued(kind, clock.now());
+        this.#runner.request();
+      };
+      return { onAdd: changed, onUpdate: changed, onDelete: changed };
+    };
+    this.#services.addEventHandler(dirty('service'));
+    this.#slices.addEventHandler(dirty('endpoints'));
   }
 
   /** snapshot builds the snapshot the next sync would program (from the informers' caches). */
@@ -112,5 +122,6 @@ export class ServiceProxy {
     if (this.#lastError) this.#c.log.info('Service proxy sync recovered', { mode: this.#c.proxier.mode });
     this.#lastError = '';
     this.lastSync = { at: clock.now(), durationMs: clock.now() - started, servicePorts: snapshot.servicePorts.length };
+    this.metrics.synced(this.lastSync.durationMs, this.lastSync.at);
   }
 }

@@ -58,6 +58,8 @@ export interface KubeletServerConfig {
   readonly logs: ContainerLogSource;
   /** Serves /stats/summary, /metrics and /metrics/resource (Prometheus text); absent: 404. */
   readonly stats?: SummarySource;
+  /** More Prometheus text for /metrics (the node's service proxy: it has no port of its own). */
+  readonly extraMetrics?: () => Promise<string>;
   /** Exec and attach; absent: their requests answer 501. */
   readonly streams?: { readonly containers: ContainerLocator; readonly runtime: Pick<RuntimeService, 'exec' | 'attach'> };
   /** Reaches ports in pods; without it `/portForward` answers 404. */
@@ -244,7 +246,7 @@ export class KubeletServer {
     }
     if ((url.pathname === '/metrics' || url.pathname === '/metrics/resource') && req.method === 'GET' && this.#c.stats) {
       const summary = await this.#c.stats.summary();
-      const text = url.pathname === '/metrics' ? renderKubeletMetrics(summary, PROCESS_START_MS) : renderResourceMetrics(summary);
+      const text = url.pathname === '/metrics' ? `${renderKubeletMetrics(summary, PROCESS_START_MS)}${(await this.#c.extraMetrics?.()) ?? ''}` : renderResourceMetrics(summary);
       res.writeHead(200, { 'Content-Type': PROMETHEUS_TEXT_CONTENT_TYPE });
       res.end(text);
       return;
