@@ -17,6 +17,7 @@ import { IDENTITY_LABEL, liveIngressAddresses } from './apiserver-peers.js';
 import { startElected, type ElectedComponent, type LeaderElectionTiming } from './leader-election.js';
 import { makeDefaultCertificate } from '../ingress/default-certificate.js';
 import { IngressController } from '../ingress/ingress-controller.js';
+import type { IngressMetrics } from '../ingress/ingress-metrics.js';
 import { IngressProxy, type ListeningPorts } from '../ingress/ingress-proxy.js';
 
 /** IngressOptions configures the built-in Ingress controller. */
@@ -27,6 +28,8 @@ export interface IngressOptions {
   readonly bindAddress: string;
   readonly httpPort: number;
   readonly httpsPort: number;
+  /** Where the proxy counts requests (the server appends them to its /metrics). */
+  readonly metrics?: IngressMetrics;
   /** What Ingress status lists (the addresses clients reach the proxy on). */
   readonly addresses: readonly string[];
   /** Set with several servers possible: one writes status (see the file comment). Unset: this one always does. */
@@ -57,6 +60,7 @@ export async function startIngress(opts: IngressOptions): Promise<RunningIngress
     httpPort: opts.httpPort,
     httpsPort: opts.httpsPort,
     defaultCertificate: await makeDefaultCertificate(),
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
     log: opts.log,
   });
   const ports = await proxy.start();

@@ -39,6 +39,7 @@ import { loadEncryptionConfig, loadTokenAuthFile, openAuditLog, withEncryption }
 import { startScheduler, type RunningScheduler } from './scheduler.js';
 import { startAgent, type RunningAgent } from './agent.js';
 import { startNode, type RunningNode } from './node.js';
+import { IngressMetrics } from '../ingress/ingress-metrics.js';
 import { startIngress, type RunningIngress } from './ingress.js';
 import { clusterDnsAddressOf, startClusterDns, type RunningClusterDns } from './cluster-dns.js';
 import { DnsMetrics } from '../dns/dns-metrics.js';
@@ -144,6 +145,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   }
   // The cluster DNS server's figures (coredns_* families), appended to /metrics like the controllers'.
   const dnsMetrics = new DnsMetrics();
+  const ingressMetrics = new IngressMetrics();
   const tokens = loadTokenAuthFile(config);
   const auditLog = openAuditLog(config, (err) => log.error('Cannot write audit event', { err: err instanceof Error ? err.message : String(err) }));
   const storage = withEncryption(rawStorage, encryption);
@@ -172,7 +174,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     // The API server reaches kubelets (pods/log) with the admin identity, trusting the cluster CA.
     kubeletClient: { caPem: certs.ca.pem.certPem, certPem: certs.admin.certPem, keyPem: certs.admin.keyPem },
     metricsApis: [resourceMetrics],
-    extraMetrics: async () => `${await CONTROLLER_METRICS.render()}${inProcess.scheduler ? renderSchedulerMetrics(inProcess.scheduler.scheduler) : ''}${await dnsMetrics.render()}`,
+    extraMetrics: async () => `${await CONTROLLER_METRICS.render()}${inProcess.scheduler ? renderSchedulerMetrics(inProcess.scheduler.scheduler) : ''}${await dnsMetrics.render()}${await ingressMetrics.render()}`,
     ...(config.disable?.includes('dashboard') ? {} : { dashboard: loadDashboard() }),
     ...(config.maxRequestsInflight !== undefined ? { maxReadOnlyInFlight: config.maxRequestsInflight } : {}),
     ...(config.maxMutatingRequestsInflight !== undefined ? { maxMutatingInFlight: config.maxMutatingRequestsInflight } : {}),
@@ -356,6 +358,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
         bindAddress: config.bindAddress,
         httpPort,
         httpsPort,
+        metrics: ingressMetrics,
         addresses: [ingressAddress],
         ...(severalServersPossible ? { election: { client: ingressClient, identity, timing, refreshMs: peerIntervalMs } } : {}),
       });

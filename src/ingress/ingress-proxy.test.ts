@@ -8,6 +8,7 @@ import type { KubeObject } from '../api/meta/types.js';
 import { newLogger } from '../base/log/logger.js';
 import { makeDefaultCertificate } from './default-certificate.js';
 import { ClassSelector, defaultIngressClass } from './ingress-class.js';
+import { IngressMetrics } from './ingress-metrics.js';
 import { IngressProxy } from './ingress-proxy.js';
 import { buildRoutingTable, type RoutingTable } from './routing-table.js';
 import { CertificateTable } from './tls-certificates.js';
@@ -42,6 +43,7 @@ function call(port: number, host: string, headers: Record<string, string> = {}, 
 void describe('ingress proxy', () => {
   const servers: (Server | ReturnType<typeof createHttpsServer>)[] = [];
   let proxy: IngressProxy;
+  const metrics = new IngressMetrics();
   let httpPort = 0;
   let httpsPort = 0;
 
@@ -90,6 +92,7 @@ void describe('ingress proxy', () => {
       httpPort: 0,
       httpsPort: 0,
       defaultCertificate: await makeDefaultCertificate(),
+      metrics,
       log: newLogger('test'),
     });
     ({ httpPort, httpsPort } = await proxy.start());
@@ -127,6 +130,11 @@ void describe('ingress proxy', () => {
     const upgrade = await call(httpPort, 'nowhere.test', { connection: 'Upgrade', upgrade: 'websocket' }).catch((err: unknown) => err);
     // Node reports a non-101 answer to an upgrade as an ordinary response.
     assert.equal((upgrade as { status?: number }).status, 404);
+    // Counted as ingress-nginx counts: by the matched Ingress and Service (none for the 404), method and status.
+    const text = await metrics.render();
+    assert.match(text, /^nginx_ingress_controller_requests\{ingress="i",namespace="default",service="dead",method="GET",status="502"\} 1$/m);
+    assert.match(text, /^nginx_ingress_controller_requests\{ingress="",namespace="",service="",method="GET",status="404"\} 1$/m);
+    assert.match(text, /^nginx_ingress_controller_request_duration_seconds_count\{ingress="i",namespace="default",service="dead",method="GET",status="502"\} 1$/m);
   });
 
   void it('rewrites the path with rewrite-target capture groups and speaks HTTPS to backends that ask for it', async () => {

@@ -17,7 +17,8 @@ import { connect as tlsConnect, createSecureContext, type SecureContext, type TL
 import type { Logger } from '../base/log/logger.js';
 import type { PemPair } from '../pki/certificate-authority.js';
 import { rewriteUrl } from './ingress-annotations.js';
-import type { Backend, Endpoint, RoutingTable } from './routing-table.js';
+import type { IngressMetrics } from './ingress-metrics.js';
+import type { Backend, Endpoint, RouteMatch, RoutingTable } from './routing-table.js';
 import type { CertificateTable } from './tls-certificates.js';
 
 /** RouteSource is what the proxy reads its tables from (the IngressController). */
@@ -37,6 +38,8 @@ export interface IngressProxyConfig {
   readonly httpsPort: number;
   /** Served to clients whose SNI name no Ingress TLS entry covers. */
   readonly defaultCertificate: PemPair;
+  /** Counts each answered request (its route, method and status). */
+  readonly metrics?: IngressMetrics;
   readonly log: Logger;
   /** How long a backend may take to accept a connection and answer headers. @default 60 s */
   readonly upstreamTimeoutMs?: number;
@@ -129,20 +132,30 @@ export class IngressProxy {
   }
 
   /** #route picks the endpoint, the URL the backend sees (rewrite-target applied) and the protocol to speak. */
-  #route(req: IncomingMessage): { status: 404 | 503; endpoint?: undefined } | { status: 200; endpoint: Endpoint; url: string; tls: boolean } {
+  #route(req: IncomingMessage): { status: 404 | 503; endpoint?: undefined; match?: RouteMatch } | { status: 200; endpoint: Endpoint; url: string; tls: boolean; match: RouteMatch } {
     const host = req.headers.host ?? (req.socket as Partial<TLSSocket>).servername ?? undefined;
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const match = this.#c.routes.table().match(typeof host === 'string' ? host : undefined, path);
     if (!match) return { status: 404 };
     const endpoint = this.#pick(match.backend);
-    if (!endpoint) return { status: 503 };
+    if (!endpoint) return { status: 503, match };
     const route = match.route;
     const url = route?.regex && route.rewriteTarget !== undefined ? rewriteUrl(route.regex, route.rewriteTarget, req.url ?? '/') : (req.url ?? '/');
-    return { status: 200, endpoint, url, tls: route?.backendProtocol === 'HTTPS' };
+    return { status: 200, endpoint, url, tls: route?.backendProtocol === 'HTTPS', match };
   }
 
   #serve(req: IncomingMessage, res: ServerResponse, scheme: 'http' | 'https'): void {
     const routed = this.#route(req);
+    const metrics = this.#c.metrics;
+    if (metrics) {
+      const started = performance.now();
+      res.once('close', () =>
+        metrics.observe(
+          { ...(routed.match?.route ? { ingress: routed.match.route.ingress } : {}), ...(routed.match ? { service: routed.match.backend.service } : {}), method: req.method ?? '', status: res.statusCode },
+          (performance.now() - started) / 1000,
+        ),
+      );
+    }
     if (routed.status !== 200) {
       req.resume();
       sendText(res, routed.status, routed.status === 404 ? '404 page not found\n' : 'Service Unavailable\n');
