@@ -117,6 +117,10 @@ export interface NodeAgentBootConfig {
   readonly clusterDns?: string;
   /** `--cluster-domain`. @default "cluster.local" */
   readonly clusterDomain?: string;
+  /** `--node-label`: set on the Node at every registration. */
+  readonly nodeLabels?: Readonly<Record<string, string>>;
+  /** `--node-taint`: set when the Node is first created. */
+  readonly nodeTaints?: readonly { key: string; value?: string; effect: string }[];
   readonly log: Logger;
 }
 
@@ -163,6 +167,8 @@ export async function startNodeAgent(config: NodeAgentBootConfig): Promise<Runni
     client: config.client,
     ...(clusterDNS ? { clusterDNS } : {}),
     ...(config.clusterDomain ? { clusterDomain: config.clusterDomain } : {}),
+    ...(config.nodeLabels ? { nodeLabels: config.nodeLabels } : {}),
+    ...(config.nodeTaints ? { nodeTaints: config.nodeTaints } : {}),
     dataDir: config.dataDir,
     runtime: config.runtime,
     nodeName: config.nodeName,

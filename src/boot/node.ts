@@ -96,6 +96,10 @@ export interface NodeBootConfig {
   readonly clusterDNS?: string;
   /** @default "cluster.local" */
   readonly clusterDomain?: string;
+  /** `--node-label`: set on the Node at every registration. */
+  readonly nodeLabels?: Readonly<Record<string, string>>;
+  /** `--node-taint`: set when the Node is first created. */
+  readonly nodeTaints?: readonly { key: string; value?: string; effect: string }[];
   /** How long to wait for node IPAM to give the Node a podCIDR. @default 30000 */
   readonly podCidrTimeoutMs?: number;
   /**
@@ -296,7 +300,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   // Made before the kubelet: in process mode pods share the host's network, so their Service variables name where
   // the userspace proxy listens rather than cluster IPs nothing owns.
   const userspace = proxyMode === 'userspace' ? new UserspaceProxier({ nodePortAddresses: [config.nodeIP], log: config.log.child('proxy') }) : undefined;
-  const kubelet = new Kubelet({ ...(userspace && runtimeName === 'process' ? { serviceAddresses: userspace } : {}), client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock, log: config.log, kubeletPort: port, evictions: eviction, ...(config.clusterDNS ? { clusterDNS: config.clusterDNS } : {}), ...(config.clusterDomain ? { clusterDomain: config.clusterDomain } : {}), ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}) });
+  const kubelet = new Kubelet({ ...(userspace && runtimeName === 'process' ? { serviceAddresses: userspace } : {}), client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock, log: config.log, kubeletPort: port, evictions: eviction, ...(config.clusterDNS ? { clusterDNS: config.clusterDNS } : {}), ...(config.clusterDomain ? { clusterDomain: config.clusterDomain } : {}), ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}), ...(config.nodeLabels ? { nodeLabels: config.nodeLabels } : {}), ...(config.nodeTaints ? { nodeTaints: config.nodeTaints } : {}) });
   holder.kubelet = kubelet;
   // The node removes the directories of its deleted local-path volumes (the one node of this process also takes
   // volumes pinned to no node: they were made here).

@@ -29,6 +29,8 @@ export interface ServerConfig {
    * into ~/.kube/config as context "tkube" (unless `mergeKubeconfig` is false).
    */
   readonly writeKubeconfig?: string;
+  /** `--write-kubeconfig-mode`: the file mode of the kubeconfig written to `writeKubeconfig`. @default 0o600 */
+  readonly writeKubeconfigMode?: number;
   /** Merge into ~/.kube/config when `writeKubeconfig` is unset. @default true */
   readonly mergeKubeconfig: boolean;
   /** `sqlite://PATH` (default `<dataDir>/db/state.db`) or etcd client URLs `https://etcd:2379[,…]`. */
@@ -56,6 +58,10 @@ export interface ServerConfig {
   readonly clusterDnsMetricsPort?: number;
   /** `--cluster-domain`. @default "cluster.local" */
   readonly clusterDomain?: string;
+  /** `--node-label`: labels of the node run in this process, set at every registration. */
+  readonly nodeLabels?: Readonly<Record<string, string>>;
+  /** `--node-taint`: taints of the node run in this process, set when its Node is first created. */
+  readonly nodeTaints?: readonly { key: string; value?: string; effect: string }[];
   /** Run the control plane only (the node agent arrives in a later issue; accepted now). */
   readonly disableAgent: boolean;
   /** How often storage history is compacted. @default 300000 (5 minutes, as upstream) */

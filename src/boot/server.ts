@@ -11,7 +11,7 @@
  */
 import { loadDashboard } from './dashboard.js';
 import { setMaxListeners } from 'node:events';
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ControlPlane } from '../apiserver/control-plane.js';
 import { ResourceMetricsApi } from '../apiserver/metrics-apis/resource-metrics-api.js';
@@ -433,6 +433,8 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
         clusterCidr: config.clusterCidr,
         clusterDNS: clusterDnsIp,
         clusterDomain,
+        ...(config.nodeLabels ? { nodeLabels: config.nodeLabels } : {}),
+        ...(config.nodeTaints ? { nodeTaints: config.nodeTaints } : {}),
         ...(config.defaultLocalStoragePath ? { localPathBase: config.defaultLocalStoragePath } : {}),
         log: log.child('kubelet'),
       });
@@ -475,7 +477,11 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     : startKubeDirector({ client: kubeDirectorClient, informers, log: log.child('kubedirector'), ...(node ? { node: { nodeName: node.nodeName, nodeIP } } : {}) });
   const entry: KubeconfigEntry = { name: 'tkube', server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem };
   writeKubeconfig(join(config.dataDir, 'admin.kubeconfig'), entry);
-  if (config.writeKubeconfig) writeKubeconfig(config.writeKubeconfig, entry);
+  if (config.writeKubeconfig) {
+    writeKubeconfig(config.writeKubeconfig, entry);
+    // k3s's --write-kubeconfig-mode, for a kubeconfig other users or a service account of the host must read.
+    if (config.writeKubeconfigMode !== undefined) chmodSync(config.writeKubeconfig, config.writeKubeconfigMode);
+  }
   else if (config.mergeKubeconfig) mergeIntoKubeconfig(userKubeconfigPath(), entry);
   writeServerState(config.dataDir, {
     pid: process.pid,

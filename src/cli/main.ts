@@ -20,6 +20,7 @@ import { registerInstallServiceCommand } from './commands/install-service.js';
 import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerOperatorCommand } from './commands/operator.js';
 import { registerResetCommand } from './commands/reset.js';
+import { withConfigFile } from './config-file.js';
 
 /** run parses argv and runs the chosen command. */
 export async function run(argv: string[]): Promise<number> {
@@ -48,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError('run the test suite with ./tkube test');
   });
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(withConfigFile(argv), { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;

@@ -5,7 +5,8 @@
  * Needs no root; only busybox-static for the built-in image.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BUSYBOX_PATH } from '../../src/agent/images/builtin-images.js';
@@ -24,7 +25,11 @@ const alive = processAlive;
 void describe('kubelet with the process runtime', { skip }, () => {
   let c: TestCluster;
   const node = `tkube-proc-${process.pid}`;
-  const args = ['--container-runtime', 'process', '--node-name', node, '--kubelet-port', '0'];
+  // Node labels and taints and the kubeconfig's mode come from a config file (`--config`, k3s's config.yaml).
+  const configDir = mkdtempSync(join(tmpdir(), 'tkube-config-'));
+  const configFile = join(configDir, 'config.yaml');
+  writeFileSync(configFile, 'node-label: [tier=web, example.com/zone=a]\nnode-taint: example.com/soft=yes:PreferNoSchedule\nwrite-kubeconfig-mode: "0640"\n');
+  const args = ['--container-runtime', 'process', '--node-name', node, '--kubelet-port', '0', '--config', configFile];
   const containersDir = (): string => join(c.dataDir, 'agent', 'process', 'containers');
   before(async () => {
     c = await TestCluster.start({ agent: true, args });
@@ -32,6 +37,7 @@ void describe('kubelet with the process runtime', { skip }, () => {
   after(async () => {
     // Whatever the kubelet could not stop is killed by pid (each container's process group, then its supervisor).
     if (c) await deletePodsAndCleanUpProcessNode(c);
+    rmSync(configDir, { recursive: true, force: true });
   });
 
   const pod = async (name: string): Promise<PodJson> => JSON.parse(await c.kubectlOk(['get', 'pod', name, '-o', 'json'])) as PodJson;
@@ -39,6 +45,8 @@ void describe('kubelet with the process runtime', { skip }, () => {
   void it('runs a pod as a host process, keeps it across a server restart, and ends it on delete', async () => {
     await eventually(async () => /\sReady\s/.test(await c.kubectlOk(['get', 'node', node])), 30_000);
     assert.match(await c.kubectlOk(['get', 'node', node, '-o', 'jsonpath={.status.nodeInfo.containerRuntimeVersion}']), /^process:\/\//);
+    assert.equal(await c.kubectlOk(['get', 'node', node, '-o', 'jsonpath={.metadata.labels.tier} {.metadata.labels.example\\.com/zone} {.spec.taints[0].key}={.spec.taints[0].value}:{.spec.taints[0].effect}']), 'web a example.com/soft=yes:PreferNoSchedule');
+    assert.equal(statSync(c.kubeconfig).mode & 0o777, 0o640, '--write-kubeconfig-mode from the config file');
     await c.kubectlOk(['run', 'hello', '--image=busybox', '--', 'sh', '-c', 'echo hi; sleep 3600']);
     const running = await eventually(async () => {
       const p = await pod('hello');

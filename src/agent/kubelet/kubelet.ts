@@ -147,6 +147,10 @@ export interface KubeletPod extends KubeObject {
 export interface KubeletConfig {
   readonly client: RestClient;
   readonly nodeName: string;
+  /** Labels set on the Node at every registration (`--node-label`), beside the well-known ones. */
+  readonly nodeLabels?: Readonly<Record<string, string>>;
+  /** Taints set when the Node is first created (`--node-taint`, as upstream's `--register-with-taints`). */
+  readonly nodeTaints?: readonly { key: string; value?: string; effect: string }[];
   readonly nodeIP: string;
   readonly runtime: RuntimeService;
   /** The node's images; stores that track use (`lastUsed`, `pruneBlobs`) get least-recently-used image GC. */
@@ -368,6 +372,8 @@ export class Kubelet implements ContainerLogSource {
       internalIP: this.#c.nodeIP,
       podCIDR: this.#c.podCIDR ?? '',
       resources: { cpu: String(cpus().length), memory: `${Math.floor(totalmem() / 1024)}Ki`, pods: '110' },
+      ...(this.#c.nodeLabels ? { labels: this.#c.nodeLabels } : {}),
+      ...(this.#c.nodeTaints ? { taints: this.#c.nodeTaints } : {}),
       runtimeVersion: `${v.runtimeName}://${v.runtimeVersion}`,
       nowMs: now,
     });

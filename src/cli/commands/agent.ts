@@ -18,6 +18,7 @@ import { newLogger } from '../../base/log/logger.js';
 import { RestClient } from '../../client/rest-client.js';
 import { ServerLoadBalancer } from '../../client/loadbalancer/server-load-balancer.js';
 import { CliError } from '../cli-error.js';
+import { parseNodeLabels, parseNodeTaint } from './node-flags.js';
 import { parseDomain, parseIPv4, parseLogMaxFiles, parseLogMaxSize, parseProxyMode } from './server.js';
 import { runUntilSignalled } from '../run-until-signalled.js';
 
@@ -74,6 +75,8 @@ async function runRealNode(f: AgentFlags, client: RestClient): Promise<{ names: 
     dataDir: resolve(f.dataDir ?? join(defaultDataDir(), 'agent')),
     nodeName: f.nodeName ?? hostname(),
     nodeIP: f.nodeIp ?? defaultNodeIP(),
+    nodeLabels: parseNodeLabels(f.nodeLabel),
+    nodeTaints: f.nodeTaint.map(parseNodeTaint),
     clusterCaPem: caPem,
     kubeletPort: f.kubeletPort,
     clusterCidr: f.clusterCidr,
@@ -116,23 +119,6 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, ...value.split(',').filter((s) => s.length > 0)];
 }
 
-/** parseTaint reads `key[=value]:Effect`. */
-export function parseTaint(s: string): { key: string; value?: string; effect: string } {
-  const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(s);
-  if (!m) throw new CliError(`invalid taint "${s}": want key[=value]:NoSchedule|PreferNoSchedule|NoExecute`);
-  return { key: m[1] ?? '', ...(m[2] !== undefined ? { value: m[2] } : {}), effect: m[3] ?? '' };
-}
-
-function parseLabels(items: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of items) {
-    const eq = item.indexOf('=');
-    if (eq <= 0) throw new CliError(`invalid label "${item}": want key=value`);
-    out[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return out;
-}
-
 /** serverOf is the API server URL the agent was given (flag or kubeconfig). */
 function serverOf(f: AgentFlags): string {
   if (f.kubeconfig) return RestClient.fromKubeconfig(f.kubeconfig).server;
@@ -168,8 +154,8 @@ async function startSimulated(f: AgentFlags, client: RestClient): Promise<{ name
     firstIndex: f.firstIndex,
     clusterCidr: f.clusterCidr,
     resources: { cpu: f.nodeCpu, memory: f.nodeMemory, pods: f.nodePods },
-    labels: parseLabels(f.nodeLabel),
-    taints: f.nodeTaint.map(parseTaint),
+    labels: parseNodeLabels(f.nodeLabel),
+    taints: f.nodeTaint.map(parseNodeTaint),
     log: newLogger('agent'),
   });
   return { names: running.nodeNames, stop: () => running.stop() };

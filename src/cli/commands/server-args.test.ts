@@ -34,7 +34,7 @@ const EVERY_FLAG = [
   '--max-requests-inflight', '10', '--max-mutating-requests-inflight', '5', '--cluster-init', '--server', 'https://10.0.0.1:6443',
   '--etcd-client-port', '12379', '--etcd-peer-port', '12380', '--leader-elect-lease-duration', '9s', '--leader-elect-renew-deadline', '6s',
   '--leader-elect-retry-period', '1s', '--container-log-monitor-interval', '2s', '--token', 'S3CRET',
-  '--datastore-quota-bytes', '1048576', '--cluster-dns-metrics-port', '9153', '--audit-log-maxage', '7', '--disable-audit-log',
+  '--datastore-quota-bytes', '1048576', '--write-kubeconfig-mode', '0644', '--node-label', 'zone=a,tier=web', '--node-taint', 'dedicated=db:NoSchedule', '--cluster-dns-metrics-port', '9153', '--audit-log-maxage', '7', '--disable-audit-log',
 ];
 
 void describe('serverArgs', () => {

@@ -49,6 +49,8 @@ export function serverArgs(f: ServerFlags): string[] {
   bool('--disable-agent', f.disableAgent);
   if (!f.kubeconfigMerge) a.push('--no-kubeconfig-merge');
   opt('--datastore-quota-bytes', f.datastoreQuotaBytes);
+  // Passed as octal, as typed: parseFileMode reads it back.
+  if (f.writeKubeconfigMode !== undefined) opt('--write-kubeconfig-mode', `0${f.writeKubeconfigMode.toString(8)}`);
   opt('--compaction-interval', ms(f.compactionInterval));
   opt('--compaction-keep-revisions', f.compactionKeepRevisions);
   opt('--controllers', f.controllers);
@@ -82,6 +84,8 @@ export function serverArgs(f: ServerFlags): string[] {
   opt('--proxy-mode', f.proxyMode);
   if (f.proxyMinSyncPeriod !== undefined) opt('--proxy-min-sync-period', ms(f.proxyMinSyncPeriod));
   opt('--node-name', f.nodeName);
+  for (const l of f.nodeLabel) opt('--node-label', l);
+  for (const t of f.nodeTaint) opt('--node-taint', t);
   opt('--kubelet-port', f.kubeletPort);
   opt('--eviction-hard', f.evictionHard);
   opt('--container-log-max-size', f.containerLogMaxSize);

@@ -9,6 +9,7 @@ import { DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS, defaultDataDir, type ServerConfig
 import { parseGoDuration } from '../../api/protobuf/go-duration.js';
 import { parseQuantity } from '../../api/validation/quantity.js';
 import { CliError } from '../cli-error.js';
+import { collectNodeFlag, parseNodeLabels, parseNodeTaint } from './node-flags.js';
 import { runUntilSignalled } from '../run-until-signalled.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -37,6 +38,12 @@ function parseCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new CliError(`invalid count "${value}": want a whole number`);
   return n;
+}
+
+/** parseFileMode reads an octal file mode such as 644 or 0644 (`--write-kubeconfig-mode`). */
+export function parseFileMode(value: string): number {
+  if (!/^0?[0-7]{3}$/.test(value)) throw new CliError(`invalid file mode "${value}": want an octal mode such as 0644`);
+  return parseInt(value, 8);
 }
 
 /** parseBytes reads a byte count: a whole number or a quantity such as 512Mi or 2Gi (`--datastore-quota-bytes`). */
@@ -122,6 +129,9 @@ export interface ServerFlags {
   containerRuntime?: string;
   containerRuntimeEndpoint?: string;
   nodeName?: string;
+  nodeLabel: string[];
+  nodeTaint: string[];
+  writeKubeconfigMode?: number;
   kubeletPort?: number;
   defaultLocalStoragePath?: string;
   privateRegistry?: string;
@@ -153,6 +163,7 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     tlsSans: f.tlsSan,
     ...(f.advertiseAddress ? { advertiseAddress: f.advertiseAddress } : {}),
     writeKubeconfig: f.writeKubeconfig ? resolve(f.writeKubeconfig) : undefined,
+    ...(f.writeKubeconfigMode !== undefined ? { writeKubeconfigMode: f.writeKubeconfigMode } : {}),
     mergeKubeconfig: f.kubeconfigMerge,
     datastoreEndpoint: f.datastoreEndpoint,
     datastoreQuotaBytes: f.datastoreQuotaBytes,
@@ -214,6 +225,8 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     ...(f.containerRuntimeEndpoint ? {} : { containerRuntime: parseContainerRuntime(f.containerRuntime ?? 'auto') }),
     ...(f.containerRuntimeEndpoint ? { containerRuntimeEndpoint: parseRuntimeEndpoint(f.containerRuntimeEndpoint, f.containerRuntime) } : {}),
     ...(f.nodeName ? { nodeName: f.nodeName } : {}),
+    ...(f.nodeLabel.length > 0 ? { nodeLabels: parseNodeLabels(f.nodeLabel) } : {}),
+    ...(f.nodeTaint.length > 0 ? { nodeTaints: f.nodeTaint.map(parseNodeTaint) } : {}),
     ...(f.kubeletPort !== undefined ? { kubeletPort: f.kubeletPort } : {}),
     ...(f.defaultLocalStoragePath ? { defaultLocalStoragePath: resolve(f.defaultLocalStoragePath) } : {}),
     ...(f.privateRegistry ? { privateRegistry: resolve(f.privateRegistry) } : {}),
@@ -243,6 +256,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--bind-address <ip>', 'address the API server listens on', '0.0.0.0')
     .option('--https-listen-port <port>', 'HTTPS port of the API server', parsePort, 6443)
     .option('--write-kubeconfig <path>', 'write the admin kubeconfig here instead of merging it into ~/.kube/config')
+    .option('--write-kubeconfig-mode <mode>', 'file mode of the kubeconfig --write-kubeconfig writes, in octal, e.g. 0644 (default 0600)', parseFileMode)
     .option('--advertise-address <ip>', 'address other machines reach the API server at, for cluster-info and join commands (default: the bind address; the host\'s first IPv4 address when binding all)')
     .option('--tls-san <name>', 'extra host name or IP for the serving certificate (repeatable, comma-separated)', collect, [])
     .option('--datastore-quota-bytes <size>', 'SQLite datastore: refuse creates and updates (507) once its data reaches this size, like etcd\'s --quota-backend-bytes (0 = none); deletes and reads go on', parseBytes, 2 * 1024 ** 3)
@@ -290,6 +304,8 @@ export function addServerFlags(cmd: Command): Command {
     .option('--proxy-mode <mode>', 'service proxy of the node run in this process: nftables (default for runc with the bridge network), iptables, userspace (default for the process runtime; no root needed) or none')
     .option('--proxy-min-sync-period <duration>', 'least time between two service proxy syncs (default 100ms)', parseDurationMs)
     .option('--node-name <name>', 'name of the node run in this process (default: the host name)')
+    .option('--node-label <key=value>', 'label of the node run in this process, set at every start (repeatable, comma-separated)', collectNodeFlag, [])
+    .option('--node-taint <key=value:Effect>', 'taint of the node run in this process, set when it first registers (repeatable, comma-separated)', collectNodeFlag, [])
     .option('--kubelet-port <port>', "port of the node's kubelet endpoint (default 10250; 0 = any free port)", parseCount)
     .option('--eviction-hard <thresholds>', 'hard eviction thresholds of the node, e.g. "memory.available<100Mi,nodefs.available<10%" (default: upstream\'s)')
     .option('--container-log-max-size <quantity>', 'size a container log file grows to before the node rotates it, e.g. 10Mi (default 10Mi)', parseLogMaxSize)
