@@ -70,8 +70,22 @@ export class EtcdCluster {
     this.tls = tls;
   }
 
-  /** start launches the members and resolves when each says it is healthy; on failure everything is cleaned up. */
+  /**
+   * start launches the members and resolves when each says it is healthy; on failure everything is cleaned up.
+   * Ports are picked free a moment before etcd binds them, and on a machine running other suites one may be taken
+   * in between: a member that exits with "address already in use" makes the whole start happen again on new ports.
+   */
   static async start(options: EtcdClusterOptions = {}): Promise<EtcdCluster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await EtcdCluster.#startOnce(options);
+      } catch (err) {
+        if (attempt >= 3 || !(err instanceof Error && err.message.includes('address already in use'))) throw err;
+      }
+    }
+  }
+
+  static async #startOnce(options: EtcdClusterOptions): Promise<EtcdCluster> {
     const dir = await mkdtemp(join(tmpdir(), 'tkube-test-etcd-'));
     const scheme = options.tls ? 'https' : 'http';
     const count = options.members ?? 1;
