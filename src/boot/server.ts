@@ -39,6 +39,7 @@ import { loadEncryptionConfig, loadTokenAuthFile, openAuditLog, withEncryption }
 import { startScheduler, type RunningScheduler } from './scheduler.js';
 import { startAgent, type RunningAgent } from './agent.js';
 import { startNode, type RunningNode } from './node.js';
+import { ManifestDeployer } from '../deploy/manifest-deployer.js';
 import { IngressMetrics } from '../ingress/ingress-metrics.js';
 import { startIngress, type RunningIngress } from './ingress.js';
 import { clusterDnsAddressOf, startClusterDns, type RunningClusterDns } from './cluster-dns.js';
@@ -475,14 +476,19 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   const kubeDirector: RunningKubeDirector | undefined = config.disable?.includes('kubedirector')
     ? undefined
     : startKubeDirector({ client: kubeDirectorClient, informers, log: log.child('kubedirector'), ...(node ? { node: { nodeName: node.nodeName, nodeIP } } : {}) });
+  // Files in <data-dir>/manifests/ are applied now and whenever they change (k3s's auto-deploying manifests).
+  const deployClient = componentClient('tkube-deploy');
+  const manifestsDir = join(config.dataDir, 'manifests');
+  mkdirSync(manifestsDir, { recursive: true, mode: 0o700 });
+  const deployer = new ManifestDeployer({ client: deployClient, dir: manifestsDir, clock: new RealClock(), log: log.child('deploy') });
+  void deployer.start().catch((err: unknown) => log.error('Cannot apply the manifests directory', { error: err instanceof Error ? err.message : String(err) }));
   const entry: KubeconfigEntry = { name: 'tkube', server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem };
   writeKubeconfig(join(config.dataDir, 'admin.kubeconfig'), entry);
   if (config.writeKubeconfig) {
     writeKubeconfig(config.writeKubeconfig, entry);
     // k3s's --write-kubeconfig-mode, for a kubeconfig other users or a service account of the host must read.
     if (config.writeKubeconfigMode !== undefined) chmodSync(config.writeKubeconfig, config.writeKubeconfigMode);
-  }
-  else if (config.mergeKubeconfig) mergeIntoKubeconfig(userKubeconfigPath(), entry);
+  } else if (config.mergeKubeconfig) mergeIntoKubeconfig(userKubeconfigPath(), entry);
   writeServerState(config.dataDir, {
     pid: process.pid,
     url,
@@ -496,6 +502,8 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     url,
     stop: async () => {
       log.info('Stopping');
+      deployer.stop();
+      deployClient.close();
       await kubeDirector?.stop();
       kubeDirectorClient.close();
       await dns?.stop();
