@@ -236,6 +236,14 @@ void describe('nftables service proxy on a runc node', { skip }, () => {
     const [sick, ...healthy] = webPods;
     assert.ok(sick);
     await c.kubectlOk(['exec', sick, '--', 'rm', '/www/ready']);
+    // First the API must say so (the pod NotReady, its endpoint not ready in web-np's slices): 15 answers that miss
+    // one of three endpoints by chance alone happen once in ~430 polls, and the poll below runs many times.
+    const sickIP = (await c.kubectlOk(['get', 'pod', sick, '-o', 'jsonpath={.status.podIP}'])).trim();
+    await eventually(async () => {
+      const slices = JSON.parse(await c.kubectlOk(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web-np', '-o', 'json'])) as { items: { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }[] };
+      const ep = slices.items.flatMap((i) => i.endpoints ?? []).find((e) => e.addresses.includes(sickIP));
+      return ep !== undefined && ep.conditions?.ready === false;
+    }, 30_000);
     await eventually(async () => {
       const got = await answers('127.0.0.1', nodePort, 15);
       return got.length === 15 && !got.includes(sick);
