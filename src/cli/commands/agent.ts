@@ -18,6 +18,7 @@ import { newLogger } from '../../base/log/logger.js';
 import { RestClient } from '../../client/rest-client.js';
 import { ServerLoadBalancer } from '../../client/loadbalancer/server-load-balancer.js';
 import { CliError } from '../cli-error.js';
+import { collectRepeatable } from './repeatable-flag.js';
 import { parseNodeLabels, parseNodeTaint } from './node-flags.js';
 import { parseDomain, parseIPv4, parseLogMaxFiles, parseLogMaxSize, parseProxyMode } from './server.js';
 import { runUntilSignalled } from '../run-until-signalled.js';
@@ -115,10 +116,6 @@ function count(value: string): number {
   return n;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(',').filter((s) => s.length > 0)];
-}
-
 /** serverOf is the API server URL the agent was given (flag or kubeconfig). */
 function serverOf(f: AgentFlags): string {
   if (f.kubeconfig) return RestClient.fromKubeconfig(f.kubeconfig).server;
@@ -179,8 +176,8 @@ export function registerAgentCommand(program: Command): void {
     .option('--node-cpu <quantity>', 'CPU capacity of each node', '4')
     .option('--node-memory <quantity>', 'memory capacity of each node', '16Gi')
     .option('--node-pods <n>', 'pod capacity of each node', '110')
-    .option('--node-label <key=value>', 'extra node label (repeatable, comma-separated)', collect, [])
-    .option('--node-taint <key=value:Effect>', 'node taint (repeatable, comma-separated)', collect, [])
+    .option('--node-label <key=value>', 'extra node label (repeatable, comma-separated)', collectRepeatable, [])
+    .option('--node-taint <key=value:Effect>', 'node taint (repeatable, comma-separated)', collectRepeatable, [])
     .option('--cluster-dns <ip>', "a real node's nameserver for pods (default: the kube-dns Service's cluster IP)", parseIPv4)
     .option('--cluster-domain <domain>', "a real node's cluster DNS domain (default cluster.local)", parseDomain)
     .option('--node-ip <ip>', "a real node's address (the kubelet listens there; default: this host's first IPv4 address)")

@@ -11,6 +11,7 @@ import { defaultDataDir, userKubeconfigPath } from '../../boot/server-config.js'
 import { newLogger } from '../../base/log/logger.js';
 import { mergeIntoKubeconfig, removeFromKubeconfig, writeKubeconfig } from '../../client/kubeconfig.js';
 import { CliError } from '../cli-error.js';
+import { collectRepeatable } from './repeatable-flag.js';
 import { StepPrinter } from '../step-printer.js';
 
 interface CreateFlags {
@@ -40,10 +41,6 @@ function nodeCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 16) throw new CliError(`invalid node count "${value}": want 1 to 16`);
   return n;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(',').filter((s) => s.length > 0)];
 }
 
 async function create(f: CreateFlags): Promise<void> {
@@ -96,7 +93,7 @@ export function registerDevClusterCommands(program: Command): void {
     .option('--name <name>', 'cluster name (context tkube-<name>)', 'dev')
     .option('--nodes <n>', 'how many nodes', nodeCount, 2)
     .option('--data-dir <dir>', 'folder for the cluster (default: <data dir>/dev-clusters/<name>)')
-    .option('--hosts-subnet <cidr>', 'subnet of the node hosts (repeatable: several put nodes on different subnets, routed through VXLAN)', collect, [])
+    .option('--hosts-subnet <cidr>', 'subnet of the node hosts (repeatable: several put nodes on different subnets, routed through VXLAN)', collectRepeatable, [])
     .option('--cluster-cidr <cidr>', 'IP range for pod IPs', '10.42.0.0/16')
     .option('--write-kubeconfig <path>', 'write the admin kubeconfig here instead of merging it into ~/.kube/config')
     .option('--disable-default-registry-endpoint', 'nodes pull only from configured mirrors, never from the registry itself')

@@ -22,6 +22,7 @@ import { normaliseServer } from '../../boot/token-discovery.js';
 import { RestClient } from '../../client/rest-client.js';
 import { publicKeyHashOf } from '../../pki/certificate-authority.js';
 import { CliError } from '../cli-error.js';
+import { collectRepeatable } from './repeatable-flag.js';
 import { readyz, startDetachedServer } from './local-cluster.js';
 import { serverFlagsFrom } from './server-args.js';
 
@@ -40,10 +41,6 @@ interface JoinFlags {
   controlPlane?: boolean;
   apiserverAdvertiseAddress?: string;
   apiserverBindPort: string;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(',').filter((s) => s.length > 0)];
 }
 
 function seconds(value: string, flag: string): number {
@@ -207,7 +204,7 @@ export function registerJoinCommand(program: Command): void {
     .command('join <server>')
     .description('Join this machine to a cluster as a node, with a bootstrap token and the CA hash (`tkube token create` prints the command)')
     .option('--token <token>', 'the bootstrap token, abcdef.0123456789abcdef')
-    .option('--discovery-token-ca-cert-hash <sha256:hex>', "the pinned hash of the cluster CA's public key (repeatable)", collect, [])
+    .option('--discovery-token-ca-cert-hash <sha256:hex>', "the pinned hash of the cluster CA's public key (repeatable)", collectRepeatable, [])
     .option('--discovery-token-unsafe-skip-ca-verification', 'join without pinning the CA: trust cluster-info on the token signature alone')
     .option('--node-name <name>', 'the node name (default: the host name)')
     .option('--node-ip <ip>', "the node's address (default: this host's first IPv4 address)")

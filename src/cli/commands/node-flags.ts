@@ -36,8 +36,3 @@ export function parseNodeLabels(items: readonly string[]): Record<string, string
   }
   return out;
 }
-
-/** collectNodeFlag accumulates a repeatable, comma-separated flag. */
-export function collectNodeFlag(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(',').filter((s) => s.length > 0)];
-}

@@ -9,12 +9,9 @@ import { DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS, defaultDataDir, type ServerConfig
 import { parseGoDuration } from '../../api/protobuf/go-duration.js';
 import { parseQuantity } from '../../api/validation/quantity.js';
 import { CliError } from '../cli-error.js';
-import { collectNodeFlag, parseNodeLabels, parseNodeTaint } from './node-flags.js';
+import { collectRepeatable } from './repeatable-flag.js';
+import { parseNodeLabels, parseNodeTaint } from './node-flags.js';
 import { runUntilSignalled } from '../run-until-signalled.js';
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(',').filter((s) => s.length > 0)];
-}
 
 function parseDurationMs(value: string): number {
   const nanos = parseGoDuration(value);
@@ -258,7 +255,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--write-kubeconfig <path>', 'write the admin kubeconfig here instead of merging it into ~/.kube/config')
     .option('--write-kubeconfig-mode <mode>', 'file mode of the kubeconfig --write-kubeconfig writes, in octal, e.g. 0644 (default 0600)', parseFileMode)
     .option('--advertise-address <ip>', 'address other machines reach the API server at, for cluster-info and join commands (default: the bind address; the host\'s first IPv4 address when binding all)')
-    .option('--tls-san <name>', 'extra host name or IP for the serving certificate (repeatable, comma-separated)', collect, [])
+    .option('--tls-san <name>', 'extra host name or IP for the serving certificate (repeatable, comma-separated)', collectRepeatable, [])
     .option('--datastore-quota-bytes <size>', 'SQLite datastore: refuse creates and updates (507) once its data reaches this size, like etcd\'s --quota-backend-bytes (0 = none); deletes and reads go on', parseBytes, 2 * 1024 ** 3)
     .option('--datastore-endpoint <url>', 'datastore: sqlite:///path/state.db (default: <data-dir>/db/state.db) or etcd client URLs http(s)://host:2379[,…]')
     .option('--datastore-cafile <file>', 'CA certificate that signed the etcd serving certificates')
@@ -276,8 +273,8 @@ export function addServerFlags(cmd: Command): Command {
     .option('--compaction-keep-revisions <n>', 'revisions of history kept at each compaction', parseCount, 1000)
     .option('--controllers <list>', 'controllers to run: "*" for the default set, "name" to add one, "-name" to leave one out (comma-separated)', '*')
     .option('--operator <path>', 'run the operator module at this path in the server process, reloaded when the file changes (repeatable; see docs/operators.md)', (v: string, prev: string[]) => [...prev, v], [])
-    .option('--enable-admission-plugins <list>', 'admission plugins to run besides the default ones (comma-separated, upstream names)', collect, [])
-    .option('--disable-admission-plugins <list>', 'default admission plugins not to run (comma-separated)', collect, [])
+    .option('--enable-admission-plugins <list>', 'admission plugins to run besides the default ones (comma-separated, upstream names)', collectRepeatable, [])
+    .option('--disable-admission-plugins <list>', 'default admission plugins not to run (comma-separated)', collectRepeatable, [])
     .option('--authorization-mode <modes>', 'authorizers, comma-separated: Node,RBAC (default) or AlwaysAllow (every authenticated user may do everything)', parseAuthorizationMode, 'RBAC')
     .option('--default-not-ready-toleration-seconds <n>', 'seconds new pods tolerate a not-ready node before eviction', parseCount, 300)
     .option('--default-unreachable-toleration-seconds <n>', 'seconds new pods tolerate an unreachable node before eviction', parseCount, 300)
@@ -290,7 +287,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--horizontal-pod-autoscaler-initial-readiness-delay <duration>', 'how long after start a not-ready pod counts as still starting for the HPA', parseDurationOrZeroMs, 30_000)
     .option('--simulated-nodes <n>', 'run N simulated nodes (sim-0 …) in this process, for tests and demos', parseCount, 0)
     .option('--disable-scheduler', 'run no scheduler in this process', false)
-    .option('--disable <components>', 'packaged components not to run: ingress (the built-in Ingress controller), servicelb (the service load balancer), kubedirector (the KubeDirector operator), metrics-server (resource metrics for kubectl top), dashboard (the web dashboard under /dashboard/) (repeatable, comma-separated)', collect, [])
+    .option('--disable <components>', 'packaged components not to run: ingress (the built-in Ingress controller), servicelb (the service load balancer), kubedirector (the KubeDirector operator), metrics-server (resource metrics for kubectl top), dashboard (the web dashboard under /dashboard/) (repeatable, comma-separated)', collectRepeatable, [])
     .option('--metrics-resolution <duration>', 'how often the metrics server scrapes each kubelet for kubectl top', parseDurationMs, 15_000)
     .option('--ingress-http-port <port>', 'HTTP port of the built-in Ingress controller (0 = any free port)', parsePort, 80)
     .option('--ingress-https-port <port>', 'HTTPS port of the built-in Ingress controller (0 = any free port)', parsePort, 443)
@@ -304,8 +301,8 @@ export function addServerFlags(cmd: Command): Command {
     .option('--proxy-mode <mode>', 'service proxy of the node run in this process: nftables (default for runc with the bridge network), iptables, userspace (default for the process runtime; no root needed) or none')
     .option('--proxy-min-sync-period <duration>', 'least time between two service proxy syncs (default 100ms)', parseDurationMs)
     .option('--node-name <name>', 'name of the node run in this process (default: the host name)')
-    .option('--node-label <key=value>', 'label of the node run in this process, set at every start (repeatable, comma-separated)', collectNodeFlag, [])
-    .option('--node-taint <key=value:Effect>', 'taint of the node run in this process, set when it first registers (repeatable, comma-separated)', collectNodeFlag, [])
+    .option('--node-label <key=value>', 'label of the node run in this process, set at every start (repeatable, comma-separated)', collectRepeatable, [])
+    .option('--node-taint <key=value:Effect>', 'taint of the node run in this process, set when it first registers (repeatable, comma-separated)', collectRepeatable, [])
     .option('--kubelet-port <port>', "port of the node's kubelet endpoint (default 10250; 0 = any free port)", parseCount)
     .option('--eviction-hard <thresholds>', 'hard eviction thresholds of the node, e.g. "memory.available<100Mi,nodefs.available<10%" (default: upstream\'s)')
     .option('--container-log-max-size <quantity>', 'size a container log file grows to before the node rotates it, e.g. 10Mi (default 10Mi)', parseLogMaxSize)
