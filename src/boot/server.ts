@@ -248,7 +248,10 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   const ingressAddress = (config.advertiseAddress ?? clientHost(config.bindAddress)).replace(/^\[|\]$/g, '');
   // Only an etcd datastore can be shared by several servers; with SQLite this server is the only one.
   const severalServersPossible = resolveDatastore(config).kind === 'etcd';
-  const peerIntervalMs = Math.max(1_000, Math.round((timing.leaseDurationMs ?? 15_000) / 3));
+  // With SQLite no other server can appear: the identity Lease and the `kubernetes` Endpoints only need refreshing
+  // now and then (start and stop rewrite them at once), not at a failover pace: four API calls every 5 s were a
+  // fifth of an idle server's requests (docs/benchmarks.md, idle CPU).
+  const peerIntervalMs = severalServersPossible ? Math.max(1_000, Math.round((timing.leaseDurationMs ?? 15_000) / 3)) : 30_000;
   const peers = new ApiServerPeers({
     client: controllerClient,
     identity,
