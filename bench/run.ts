@@ -1,7 +1,7 @@
 /**
  * Runs the foundation benchmarks, one child process each, one after another.
  * Run: node --import tsx bench/run.ts [--only NAME[,NAME…]] (NAME: storage, etcd-storage, creates, create-cost, list, watch, watch-latency, authz, audit,
- * ssa, cold-start, up, operator-harness, join, scheduler-1000, scheduler-5000, rollout, pod-start, kubedirector, proxy-sync, proxy-stream, proxy-throughput, scale, dns, dashboard, hpa-reaction)
+ * ssa, cold-start, up, idle, operator-harness, join, scheduler-1000, scheduler-5000, rollout, pod-start, kubedirector, proxy-sync, proxy-stream, proxy-throughput, scale, dns, dashboard, hpa-reaction)
  *
  * Every benchmark measures its reference in the same run and reports a ratio; this runner adds the targets,
  * prints one JSON line per benchmark (its figures plus `checks`), then a human summary, and records them in
@@ -106,6 +106,14 @@ const BENCHMARKS: readonly Benchmark[] = [
     checks: [
       { label: 'tkube up to node Ready p50 (ms)', path: 'upToNodeReadyMs.p50', op: '<=', target: 5000 },
       { label: 'idle server RSS after 10 s (MB)', path: 'idleRssMb', op: '<=', target: 256 },
+    ],
+  },
+  {
+    // Issue 8: an idle `up` cluster's CPU and RSS over 60 s, beside etcd's, containerd's and an idle node process's.
+    name: 'idle', script: 'idle.ts', args: [], timeoutMs: 300_000,
+    checks: [
+      { label: 'idle server + node CPU (% of a core)', path: 'server.cpuPercentOfCore', op: '<=', target: 2.5 },
+      { label: 'idle server + node RSS (MB)', path: 'server.rssMb', op: '<=', target: 256 },
     ],
   },
   {

@@ -30,6 +30,7 @@ import { fetchBootstrapData, storeBootstrapData } from './bootstrap-data.js';
 import { operatorLeaderElector, serverIdentity, startElected, type ElectedComponent } from './leader-election.js';
 import { ApiServerPeers } from './apiserver-peers.js';
 import { startEmbeddedEtcd } from './embedded-etcd.js';
+import { ensureDataDirFormat } from './migrations/migrations.js';
 import { joinClusterThrough, publishBootstrapSecret } from './server-join.js';
 import { RealClock } from '../base/clock/clock.js';
 import { userKubeconfigPath, type ServerConfig } from './server-config.js';
@@ -79,11 +80,13 @@ function clientHost(bindAddress: string): string {
  * and uses it as the datastore; the member stops after the server.
  */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
-  if (!config.clusterInit && !config.joinServer) return startServerOn(config, undefined);
   const log = newLogger('server');
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // Before anything reads the data dir: refuse one from a newer tkube, migrate one from an older.
+  await ensureDataDirFormat(config.dataDir, log.child('format'));
+  if (!config.clusterInit && !config.joinServer) return startServerOn(config, undefined);
   if (config.datastoreEndpoint) throw new Error('Cannot use --cluster-init or --server with --datastore-endpoint: the server runs its own etcd member');
   if (!config.clusterToken) throw new Error('Cannot use --cluster-init or --server without --token: servers share the CA and keys under it');
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const joined = existsSync(join(config.dataDir, 'db', 'etcd', 'member'));
   const join_ = config.joinServer && !joined ? await joinClusterThrough(config.joinServer, config.clusterToken, config.dataDir) : undefined;
   const { ca } = await ensureClusterCertificates({ dataDir: config.dataDir, serviceIp: firstAddressOf(config.serviceCidr) });
@@ -245,7 +248,10 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   const ingressAddress = (config.advertiseAddress ?? clientHost(config.bindAddress)).replace(/^\[|\]$/g, '');
   // Only an etcd datastore can be shared by several servers; with SQLite this server is the only one.
   const severalServersPossible = resolveDatastore(config).kind === 'etcd';
-  const peerIntervalMs = Math.max(1_000, Math.round((timing.leaseDurationMs ?? 15_000) / 3));
+  // With SQLite no other server can appear: the identity Lease and the `kubernetes` Endpoints only need refreshing
+  // now and then (start and stop rewrite them at once), not at a failover pace: four API calls every 5 s were a
+  // fifth of an idle server's requests (docs/benchmarks.md, idle CPU).
+  const peerIntervalMs = severalServersPossible ? Math.max(1_000, Math.round((timing.leaseDurationMs ?? 15_000) / 3)) : 30_000;
   const peers = new ApiServerPeers({
     client: controllerClient,
     identity,

@@ -4,7 +4,7 @@ import { eventually, TestCluster } from '../../test/harness/test-cluster.js';
 import { ApiError, isAlreadyExists, isConflict, isNotFound } from './api-error.js';
 import { resourceUrlPath } from './resource-path.js';
 import { RestClient, type WatchEvent } from './rest-client.js';
-import { serverResources } from './server-resources.js';
+import { legacyServerResources, serverResources } from './server-resources.js';
 
 const CM = { version: 'v1', resource: 'configmaps', namespace: 'default' } as const;
 
@@ -88,7 +88,7 @@ describe('RestClient against a real server', () => {
     );
   });
 
-  it('serverResources lists namespaced resources with their verbs from legacy discovery', async () => {
+  it('serverResources lists namespaced resources with their verbs, from aggregated discovery as from the legacy documents', async () => {
     const { resources, failed } = await serverResources(client);
     assert.deepEqual(failed, []);
     const cm = resources.find((r) => r.group === '' && r.resource === 'configmaps');
@@ -98,5 +98,11 @@ describe('RestClient against a real server', () => {
     assert.equal(deploy?.kind, 'Deployment');
     assert.equal(resources.find((r) => r.resource === 'namespaces')?.namespaced, false);
     assert.ok(!resources.some((r) => r.resource.includes('/')));
+    // Read from the two aggregated documents (the server serves them); the legacy documents (one per group) say the same.
+    assert.equal(((await client.getPath('/apis', 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList')) as { kind?: string }).kind, 'APIGroupDiscoveryList');
+    const legacy = await legacyServerResources(client);
+    assert.deepEqual(legacy.failed, []);
+    const key = (r: (typeof resources)[number]): string => `${r.group}/${r.version}/${r.resource}`;
+    assert.deepEqual([...resources].sort((a, b) => key(a).localeCompare(key(b))), [...legacy.resources].sort((a, b) => key(a).localeCompare(key(b))));
   });
 });

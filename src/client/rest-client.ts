@@ -212,9 +212,9 @@ export class RestClient {
     return this.#json('DELETE', urlPath, { body, query: { ...listOptions, dryRun: dryRun ? 'All' : undefined } }) as Promise<KubeObject>;
   }
 
-  /** getPath reads any JSON document by URL path (discovery: /api, /apis, /api/v1). */
-  getPath(urlPath: string): Promise<unknown> {
-    return this.#json('GET', urlPath);
+  /** getPath reads any JSON document by URL path (discovery: /api, /apis, /api/v1); `accept` overrides the Accept header. */
+  getPath(urlPath: string, accept?: string): Promise<unknown> {
+    return this.#json('GET', urlPath, accept ? { accept } : {});
   }
 
   /**

@@ -17,9 +17,12 @@ class LockObject {
 class FakeLock implements ResourceLock {
   readonly description = 'kube-system/test';
   down = false;
+  gets = 0;
+  updates = 0;
   constructor(readonly object: LockObject) {}
   get(): Promise<ObservedRecord | undefined> {
     if (this.down) return Promise.reject(new Error('connection refused'));
+    this.gets++;
     const r = this.object.record;
     return Promise.resolve(r ? { record: { ...r }, resourceVersion: String(this.object.version) } : undefined);
   }
@@ -28,14 +31,15 @@ class FakeLock implements ResourceLock {
     if (this.object.record) return Promise.resolve('conflict');
     this.object.record = { ...record };
     this.object.version++;
-    return Promise.resolve('ok');
+    return Promise.resolve({ resourceVersion: String(this.object.version) });
   }
   update(record: LeaderElectionRecord, resourceVersion: string): Promise<WriteResult> {
     if (this.down) return Promise.reject(new Error('connection refused'));
+    this.updates++;
     if (String(this.object.version) !== resourceVersion) return Promise.resolve('conflict');
     this.object.record = { ...record };
     this.object.version++;
-    return Promise.resolve('ok');
+    return Promise.resolve({ resourceVersion: String(this.object.version) });
   }
 }
 
@@ -145,6 +149,25 @@ void describe('LeaderElector', () => {
     a.stop.abort();
     b.stop.abort();
     await Promise.all([a.done, b.done]);
+  });
+
+  void it('a leader renews with one optimistic update per retry period, and reads the lock again after a conflict', async () => {
+    const clock = new FakeClock();
+    const object = new LockObject();
+    const a = candidate(object, clock, 'a');
+    await a.elector.firstTry();
+    const [gets, updates] = [a.lock.gets, a.lock.updates];
+    await advance(clock, 20_000);
+    assert.equal(a.lock.gets - gets, 0, 'no get while renewing');
+    assert.ok(a.lock.updates - updates >= 9 && a.lock.updates - updates <= 11, `${a.lock.updates - updates} updates in 20 s`);
+    // Someone else wrote the lock (a stale version now): the next renewal conflicts, reads it and still holds it.
+    object.version += 5;
+    await advance(clock, 2_100);
+    assert.ok(a.lock.gets > gets, 'read after the conflict');
+    assert.deepEqual(leaders(a), ['a']);
+    assert.equal(object.record?.holderIdentity, 'a');
+    a.stop.abort();
+    await a.done;
   });
 
   void it('a restarted holder with the same identity resumes at once', async () => {

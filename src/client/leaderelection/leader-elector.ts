@@ -199,11 +199,23 @@ export class LeaderElector implements LeaderGate {
       renewTimeMs: now,
       leaseTransitions: transitions,
     });
+    // Fast path (client-go's since 1.27): a leader whose lease is still valid renews with one optimistic update at
+    // the version it last wrote, instead of a get and an update every retry period. Anyone else having written the
+    // lock since makes it a conflict, and the slow path below reads who holds it now.
+    const last = this.#observed;
+    if (this.#leading && last && last.resourceVersion !== '' && last.record.holderIdentity === this.#identity && this.#observedAtMs + this.#leaseDurationMs > now) {
+      const next = mine(last.record.acquireTimeMs, last.record.leaseTransitions);
+      const written = await this.#lock.update(next, last.resourceVersion);
+      if (written !== 'conflict') {
+        this.#observe({ record: next, resourceVersion: written.resourceVersion }, callbacks);
+        return 'held';
+      }
+    }
     const current = await this.#lock.get();
     if (!current) {
       const created = await this.#lock.create(mine(now, 0));
-      if (created !== 'ok') return 'failed';
-      this.#observe({ record: mine(now, 0), resourceVersion: '' }, callbacks);
+      if (created === 'conflict') return 'failed';
+      this.#observe({ record: mine(now, 0), resourceVersion: created.resourceVersion }, callbacks);
       return 'held';
     }
     this.#observe(current, callbacks);
@@ -212,8 +224,9 @@ export class LeaderElector implements LeaderGate {
     const expired = this.#observedAtMs + rec.leaseDurationSeconds * 1000 <= now;
     if (rec.holderIdentity !== '' && !heldByMe && !expired) return 'other';
     const next = heldByMe ? mine(rec.acquireTimeMs, rec.leaseTransitions) : mine(now, rec.leaseTransitions + 1);
-    if ((await this.#lock.update(next, current.resourceVersion)) !== 'ok') return 'failed';
-    this.#observe({ record: next, resourceVersion: '' }, callbacks);
+    const written = await this.#lock.update(next, current.resourceVersion);
+    if (written === 'conflict') return 'failed';
+    this.#observe({ record: next, resourceVersion: written.resourceVersion }, callbacks);
     return 'held';
   }
 
@@ -239,7 +252,7 @@ export class LeaderElector implements LeaderGate {
       if (!current || current.record.holderIdentity !== this.#identity) return;
       const now = this.#clock.now();
       const released: LeaderElectionRecord = { holderIdentity: '', leaseDurationSeconds: 1, acquireTimeMs: now, renewTimeMs: now, leaseTransitions: current.record.leaseTransitions };
-      if ((await this.#lock.update(released, current.resourceVersion)) === 'ok') this.#log.info('Released leadership', { lock: this.#lock.description });
+      if ((await this.#lock.update(released, current.resourceVersion)) !== 'conflict') this.#log.info('Released leadership', { lock: this.#lock.description });
     } catch (err) {
       this.#log.warn('Cannot release leadership; peers take over when it expires', { lock: this.#lock.description, err: err instanceof Error ? err.message : String(err) });
     }

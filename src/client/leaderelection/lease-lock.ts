@@ -26,8 +26,8 @@ export interface ObservedRecord {
   readonly resourceVersion: string;
 }
 
-/** WriteResult: the write happened, or another writer got there first. */
-export type WriteResult = 'ok' | 'conflict';
+/** WriteResult: the write happened (at the lock object's new resourceVersion), or another writer got there first. */
+export type WriteResult = { readonly resourceVersion: string } | 'conflict';
 
 /** ResourceLock is what the elector needs from the lock object; LeaseLock is the real one, tests use a fake. */
 export interface ResourceLock {
@@ -109,8 +109,8 @@ export class LeaseLock implements ResourceLock {
 
   async create(record: LeaderElectionRecord): Promise<WriteResult> {
     try {
-      await this.#client.create(this.#path(false), this.#object(record));
-      return 'ok';
+      const created = await this.#client.create(this.#path(false), this.#object(record));
+      return { resourceVersion: created.metadata?.resourceVersion ?? '' };
     } catch (err) {
       if (isAlreadyExists(err)) return 'conflict';
       throw err;
@@ -119,8 +119,8 @@ export class LeaseLock implements ResourceLock {
 
   async update(record: LeaderElectionRecord, resourceVersion: string): Promise<WriteResult> {
     try {
-      await this.#client.update(this.#path(true), this.#object(record, resourceVersion));
-      return 'ok';
+      const updated = await this.#client.update(this.#path(true), this.#object(record, resourceVersion));
+      return { resourceVersion: updated.metadata?.resourceVersion ?? '' };
     } catch (err) {
       // NotFound: deleted since read; the next attempt creates it.
       if (isConflict(err) || isNotFound(err)) return 'conflict';

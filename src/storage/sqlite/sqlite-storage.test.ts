@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import Database from 'better-sqlite3';
 
 import { runStorageConformance } from '../conformance.js';
 import { CompactedError, KeyExistsError, QuotaExceededError, StorageUnavailableError } from '../errors.js';
-import { SqliteStorage } from './sqlite-storage.js';
+import { SQLITE_SCHEMA_VERSION, SqliteStorage } from './sqlite-storage.js';
 
 runStorageConformance('SqliteStorage', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tkube-sqlite-'));
@@ -31,6 +32,31 @@ async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
 const enc = new TextEncoder();
 
 void describe('SqliteStorage', () => {
+  void it('makes a private file stamped with its schema version, and refuses a file from a newer schema', () =>
+    withDir(async (dir) => {
+      const path = join(dir, 'db', 'state.db');
+      const s1 = await SqliteStorage.open({ path });
+      await s1.create('/k/a', enc.encode('a'));
+      await s1.close();
+      assert.equal(statSync(path).mode & 0o777, 0o600);
+      assert.equal(statSync(join(dir, 'db')).mode & 0o777, 0o700);
+      const raw = new Database(path);
+      assert.equal(raw.pragma('user_version', { simple: true }), SQLITE_SCHEMA_VERSION);
+      raw.pragma('user_version = 0'); // a file from before the version was recorded
+      raw.close();
+      const s2 = await SqliteStorage.open({ path });
+      assert.equal((await s2.get('/k/a'))?.modRevision, 1);
+      await s2.close();
+      const newer = new Database(path);
+      newer.pragma(`user_version = ${SQLITE_SCHEMA_VERSION + 1}`);
+      newer.close();
+      await assert.rejects(SqliteStorage.open({ path }), (err: Error) => {
+        assert.ok(err instanceof StorageUnavailableError);
+        assert.match(err.message, new RegExp(`schema version is ${SQLITE_SCHEMA_VERSION + 1}, but this tkube reads schema ${SQLITE_SCHEMA_VERSION} at most`));
+        return true;
+      });
+    }));
+
   void it('resumes revisions, data and the compact revision after a restart', () =>
     withDir(async (dir) => {
       const path = join(dir, 'state.db');

@@ -84,6 +84,20 @@ const REPLAY_BATCH = 1000;
  */
 const PREFIX_END = '\u{10FFFF}';
 
+/**
+ * SQLITE_SCHEMA_VERSION is the table layout this code reads, kept in the file's `PRAGMA user_version` (0 in files
+ * made before it was recorded, which have version 1's tables). A file with a higher version was written by a newer
+ * tkube and is refused rather than misread; a schema change raises it and converts older files in open().
+ */
+export const SQLITE_SCHEMA_VERSION = 1;
+
+/** NewerSchemaError: the file's schema is newer than SQLITE_SCHEMA_VERSION. */
+class NewerSchemaError extends Error {
+  constructor(readonly found: number) {
+    super(`its schema version is ${found}, but this tkube reads schema ${SQLITE_SCHEMA_VERSION} at most: it was written by a newer tkube; run that one`);
+  }
+}
+
 /** A row of the kv table as read back. */
 interface Row {
   readonly id: number;
@@ -210,7 +224,10 @@ export class SqliteStorage implements Storage {
     const path = resolve(config.path);
     let db: Database.Database | undefined;
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      // The file holds every object of the cluster: private from the start (SQLite would take the umask's 0644,
+      // and its -wal file copies the database's mode). Older data dirs are fixed by the private-database migration.
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      closeSync(openSync(path, 'a', 0o600));
       db = new Database(path, { timeout: config.busyTimeoutMs ?? 5000 });
       // Exclusive locking: only this process may use the file, which is what makes in-process watch delivery
       // complete; it also lets SQLite keep the WAL index in heap memory instead of a shared-memory file.
@@ -238,12 +255,16 @@ export class SqliteStorage implements Storage {
         CREATE INDEX IF NOT EXISTS kv_name_id_deleted ON kv (name, id, deleted);
         CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
       `);
+      const schema = Number(db.pragma('user_version', { simple: true }));
+      if (schema > SQLITE_SCHEMA_VERSION) throw new NewerSchemaError(schema);
+      // 0: a new file, or one from before the schema was versioned (its tables are version 1's).
+      if (schema < SQLITE_SCHEMA_VERSION) db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
       // A new file's directory entry must be durable too, or a power loss could lose the whole database.
       syncDirectory(dirname(path));
       return Promise.resolve(new SqliteStorage(db, path, config));
     } catch (err) {
       db?.close();
-      const reason = isBusy(err) ? 'another process has it open' : messageOf(err);
+      const reason = isBusy(err) ? 'another process has it open' : err instanceof NewerSchemaError ? err.message : messageOf(err);
       return Promise.reject(new StorageUnavailableError(`Cannot open SQLite database "${path}": ${reason}`));
     }
   }
