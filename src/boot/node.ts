@@ -8,6 +8,7 @@
  * what it needs, else process; `cri` (from `--container-runtime-endpoint`) talks CRI to a containerd that gets its
  * images from the same store; `containerd` starts a private containerd under `<data-dir>/agent/containerd`.
  */
+import { ipv4RangeOf } from './cidr.js';
 import { accessSync, constants, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -84,7 +85,7 @@ export interface NodeBootConfig {
   readonly podNetwork?: 'bridge' | 'none';
   /** `--pod-bridge-name`. @default "tkube0" */
   readonly podBridgeName?: string;
-  /** `--cluster-cidr`: pod traffic leaving it is masqueraded. @default "10.42.0.0/16" */
+  /** `--cluster-cidr` (one range, or an IPv4 and an IPv6 one comma-separated): pod traffic leaving it is masqueraded. @default "10.42.0.0/16" */
   readonly clusterCidr?: string;
   /**
    * Enforce NetworkPolicies on the bridge network (an nftables table `tkube-np-<node>`); false is k3s's
@@ -326,7 +327,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       const bridge = new BridgeNetwork({
         dir: join(agentDir, 'network'),
         podCidr,
-        clusterCidr: config.clusterCidr ?? '10.42.0.0/16',
+        clusterCidr: ipv4RangeOf(config.clusterCidr ?? '10.42.0.0/16'),
         ...(config.podBridgeName ? { bridgeName: config.podBridgeName } : {}),
         table: `tkube-${nodeName.replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 64),
         log: config.log.child('network'),
@@ -335,7 +336,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       network.resolve(bridge);
       policies = await startNetworkPolicy(config, agentDir, nodeName, clock);
       // Pods on other nodes are reached through routes to their pod CIDRs (host-gw or VXLAN).
-      routes = new NodeRouteController({ client: config.client, nodeName, nodeIP: config.nodeIP, podCidr, clusterCidr: config.clusterCidr ?? '10.42.0.0/16', clock, log: config.log.child('routes') });
+      routes = new NodeRouteController({ client: config.client, nodeName, nodeIP: config.nodeIP, podCidr, clusterCidr: ipv4RangeOf(config.clusterCidr ?? '10.42.0.0/16'), clock, log: config.log.child('routes') });
       await routes.start();
     } catch (err) {
       const failure = new Error(`Cannot start the pod network: ${(err as Error).message}`);
@@ -440,7 +441,7 @@ function startServiceProxy(config: NodeBootConfig, nodeName: string, proxier: Pr
     healthChecks,
     nodeName,
     nodeIPs: [config.nodeIP],
-    clusterCidr: config.clusterCidr ?? '10.42.0.0/16',
+    clusterCidr: ipv4RangeOf(config.clusterCidr ?? '10.42.0.0/16'),
     ...(config.proxyMinSyncPeriodMs !== undefined ? { minSyncPeriodMs: config.proxyMinSyncPeriodMs } : {}),
     log,
   });
