@@ -338,7 +338,17 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       network.resolve(bridge);
       policies = await startNetworkPolicy(config, agentDir, nodeName, clock);
       // Pods on other nodes are reached through routes to their pod CIDRs (host-gw or VXLAN).
-      routes = new NodeRouteController({ client: config.client, nodeName, nodeIP: config.nodeIP, podCidr, clusterCidr: ipv4RangeOf(config.clusterCidr ?? '10.42.0.0/16'), clock, log: config.log.child('routes') });
+      const clusterCidrV6 = cidrOfFamily(config.clusterCidr ?? '', 'IPv6');
+      routes = new NodeRouteController({
+        client: config.client,
+        nodeName,
+        nodeIP: config.nodeIP,
+        podCidr,
+        clusterCidr: ipv4RangeOf(config.clusterCidr ?? '10.42.0.0/16'),
+        ...(podCidrV6 && clusterCidrV6 ? { podCidrV6, clusterCidrV6 } : {}),
+        clock,
+        log: config.log.child('routes'),
+      });
       await routes.start();
     } catch (err) {
       const failure = new Error(`Cannot start the pod network: ${(err as Error).message}`);
