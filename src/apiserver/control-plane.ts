@@ -74,9 +74,9 @@ export interface ControlPlaneConfig {
   readonly serviceAccountKeyPem: string;
   /** Static bearer tokens. */
   readonly staticTokens?: ReadonlyMap<string, UserInfo>;
-  /** @default "10.43.0.0/16" */
+  /** The Service ranges, comma-separated, at most one per family (dual-stack), e.g. "10.43.0.0/16,fd00:43::/112". */
   readonly serviceCidr: string;
-  /** The `kubernetes` Service's cluster IP (first address of serviceCidr). */
+  /** The `kubernetes` Service's cluster IP (first address of the IPv4 service range; single-stack, as upstream). */
   readonly kubernetesServiceIp: string;
   /** The address in-cluster clients reach the API at (the `kubernetes` Endpoints). */
   readonly advertiseAddress: string;

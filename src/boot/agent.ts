@@ -6,6 +6,7 @@
  * `tkube agent --runtime runc|process|auto`. Its kubelet serving certificate comes from the certificates API
  * (kept in `<data-dir>/tls/`), then the node starts exactly as the server's own node does (`startNode`).
  */
+import { ipv4RangeOf } from './cidr.js';
 import { join } from 'node:path';
 import { requestServingCertificate } from '../agent/certificate/serving-certificate.js';
 import { RealClock } from '../base/clock/clock.js';
@@ -56,7 +57,7 @@ export async function startAgent(config: AgentBootConfig): Promise<RunningAgent>
   const runtime = new SimulatedRuntime({ clock });
   let specs = simulatedNodeSpecs(config.nodes, {
     prefix: config.namePrefix,
-    clusterCidr: config.clusterCidr,
+    ...(config.clusterCidr ? { clusterCidr: ipv4RangeOf(config.clusterCidr) } : {}),
     firstIndex: config.firstIndex,
     resources: config.resources,
     labels: config.labels,

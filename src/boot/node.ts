@@ -8,6 +8,8 @@
  * what it needs, else process; `cri` (from `--container-runtime-endpoint`) talks CRI to a containerd that gets its
  * images from the same store; `containerd` starts a private containerd under `<data-dir>/agent/containerd`.
  */
+import { cidrOfFamily } from '../base/net/cidr.js';
+import { ipv4RangeOf } from './cidr.js';
 import { accessSync, constants, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -84,7 +86,7 @@ export interface NodeBootConfig {
   readonly podNetwork?: 'bridge' | 'none';
   /** `--pod-bridge-name`. @default "tkube0" */
   readonly podBridgeName?: string;
-  /** `--cluster-cidr`: pod traffic leaving it is masqueraded. @default "10.42.0.0/16" */
+  /** `--cluster-cidr` (one range, or an IPv4 and an IPv6 one comma-separated): pod traffic leaving it is masqueraded. @default "10.42.0.0/16" */
   readonly clusterCidr?: string;
   /**
    * Enforce NetworkPolicies on the bridge network (an nftables table `tkube-np-<node>`); false is k3s's
@@ -322,11 +324,12 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   let proxy: { stop(): Promise<void>; metrics(): Promise<string> } | undefined;
   if (network) {
     try {
-      const podCidr = await waitForPodCidr(config.client, nodeName, config.podCidrTimeoutMs ?? 30_000);
+      const { podCidr, podCidrV6 } = await waitForPodCidr(config.client, nodeName, config.podCidrTimeoutMs ?? 30_000);
       const bridge = new BridgeNetwork({
         dir: join(agentDir, 'network'),
         podCidr,
-        clusterCidr: config.clusterCidr ?? '10.42.0.0/16',
+        ...(podCidrV6 ? { podCidrV6 } : {}),
+        clusterCidr: ipv4RangeOf(config.clusterCidr ?? '10.42.0.0/16'),
         ...(config.podBridgeName ? { bridgeName: config.podBridgeName } : {}),
         table: `tkube-${nodeName.replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 64),
         log: config.log.child('network'),
@@ -335,7 +338,17 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       network.resolve(bridge);
       policies = await startNetworkPolicy(config, agentDir, nodeName, clock);
       // Pods on other nodes are reached through routes to their pod CIDRs (host-gw or VXLAN).
-      routes = new NodeRouteController({ client: config.client, nodeName, nodeIP: config.nodeIP, podCidr, clusterCidr: config.clusterCidr ?? '10.42.0.0/16', clock, log: config.log.child('routes') });
+      const clusterCidrV6 = cidrOfFamily(config.clusterCidr ?? '', 'IPv6');
+      routes = new NodeRouteController({
+        client: config.client,
+        nodeName,
+        nodeIP: config.nodeIP,
+        podCidr,
+        clusterCidr: ipv4RangeOf(config.clusterCidr ?? '10.42.0.0/16'),
+        ...(podCidrV6 && clusterCidrV6 ? { podCidrV6, clusterCidrV6 } : {}),
+        clock,
+        log: config.log.child('routes'),
+      });
       await routes.start();
     } catch (err) {
       const failure = new Error(`Cannot start the pod network: ${(err as Error).message}`);
@@ -426,6 +439,17 @@ function kernelProxier(mode: 'nftables' | 'iptables', nodeName: string, agentDir
 }
 
 /**
+ * ipv6Proxier: on a dual-stack cluster (an IPv6 range in `--cluster-cidr`) in nftables mode, a second proxier for
+ * the IPv6 Services, writing an `ip6` table of the same name (its clean-up removes both). The iptables and
+ * userspace modes stay IPv4-only (docs/network.md, "Dual-stack").
+ */
+function ipv6Proxier(config: NodeBootConfig, proxier: Proxier, log: Logger): { ipv6?: { proxier: Proxier; clusterCidr: string } } {
+  const clusterCidrV6 = cidrOfFamily(config.clusterCidr ?? '', 'IPv6');
+  if (!clusterCidrV6 || !(proxier instanceof NftablesProxier)) return {};
+  return { ipv6: { proxier: new NftablesProxier({ table: proxier.table, log }), clusterCidr: clusterCidrV6 } };
+}
+
+/**
  * startServiceProxy runs the node's service proxy over informers of its own (the node's client). On stop, the
  * userspace proxy's listeners close (they go with the process anyway); kernel rules stay (see kernelProxier).
  */
@@ -440,7 +464,8 @@ function startServiceProxy(config: NodeBootConfig, nodeName: string, proxier: Pr
     healthChecks,
     nodeName,
     nodeIPs: [config.nodeIP],
-    clusterCidr: config.clusterCidr ?? '10.42.0.0/16',
+    clusterCidr: ipv4RangeOf(config.clusterCidr ?? '10.42.0.0/16'),
+    ...(ipv6Proxier(config, proxier, log)),
     ...(config.proxyMinSyncPeriodMs !== undefined ? { minSyncPeriodMs: config.proxyMinSyncPeriodMs } : {}),
     log,
   });
@@ -477,14 +502,18 @@ function startServiceProxy(config: NodeBootConfig, nodeName: string, proxier: Pr
 }
 
 /** waitForPodCidr polls the Node until node IPAM has written `spec.podCIDR`, or fails with why after `timeoutMs`. */
-async function waitForPodCidr(client: RestClient, nodeName: string, timeoutMs: number): Promise<string> {
+async function waitForPodCidr(client: RestClient, nodeName: string, timeoutMs: number): Promise<{ podCidr: string; podCidrV6?: string }> {
   const deadline = Date.now() + timeoutMs;
   let last = 'the Node has no spec.podCIDR';
   for (;;) {
     try {
       const node = await client.get({ version: 'v1', resource: 'nodes', name: nodeName });
-      const cidr = (node['spec'] as { podCIDR?: unknown } | undefined)?.podCIDR;
-      if (typeof cidr === 'string' && cidr !== '') return cidr;
+      const spec = node['spec'] as { podCIDR?: unknown; podCIDRs?: unknown } | undefined;
+      const cidr = spec?.podCIDR;
+      // A dual-stack node holds one range per family in podCIDRs; the pod network's IPv4 side is podCIDR.
+      const v6 = Array.isArray(spec?.podCIDRs) ? spec.podCIDRs.find((c): c is string => typeof c === 'string' && c.includes(':')) : undefined;
+      if (typeof cidr === 'string' && cidr !== '' && !cidr.includes(':')) return { podCidr: cidr, ...(v6 ? { podCidrV6: v6 } : {}) };
+      if (typeof cidr === 'string' && cidr !== '') last = `its pod CIDR ${cidr} is IPv6: an IPv4 one is needed`;
     } catch (err) {
       last = (err as Error).message;
     }

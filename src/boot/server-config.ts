@@ -43,10 +43,12 @@ export interface ServerConfig {
    * @default DEFAULT_DATASTORE_QUOTA_BYTES
    */
   readonly datastoreQuotaBytes?: number;
-  /** @default "10.43.0.0/16" */
+  /** `--service-cidr`: one range, or an IPv4 and an IPv6 one comma-separated (dual-stack). @default "10.43.0.0/16" */
   readonly serviceCidr: string;
-  /** @default "10.42.0.0/16" */
+  /** `--cluster-cidr`: one range, or an IPv4 and an IPv6 one comma-separated (dual-stack). @default "10.42.0.0/16" */
   readonly clusterCidr: string;
+  /** `--node-cidr-mask-size-ipv6`: the prefix length of each node's IPv6 pod CIDR. @default 64 */
+  readonly nodeCidrMaskSizeIPv6?: number;
   /** `--cluster-dns`: the kube-dns Service IP, and the nameserver in pods' resolv.conf. @default the 10th address of serviceCidr */
   readonly clusterDns?: string;
   /** `--cluster-dns-port`: where the cluster DNS server listens on the node address (0 = any free port). @default 53 */

@@ -35,7 +35,7 @@ import { joinClusterThrough, publishBootstrapSecret } from './server-join.js';
 import { RealClock } from '../base/clock/clock.js';
 import { userKubeconfigPath, type ServerConfig } from './server-config.js';
 import { removeServerState, writeServerState } from './server-state.js';
-import { firstAddressOf } from './cidr.js';
+import { firstAddressOf, ipv4RangeOf } from './cidr.js';
 import { loadEncryptionConfig, loadTokenAuthFile, openAuditLog, withEncryption } from './security.js';
 import { startScheduler, type RunningScheduler } from './scheduler.js';
 import { startAgent, type RunningAgent } from './agent.js';
@@ -89,7 +89,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   if (!config.clusterToken) throw new Error('Cannot use --cluster-init or --server without --token: servers share the CA and keys under it');
   const joined = existsSync(join(config.dataDir, 'db', 'etcd', 'member'));
   const join_ = config.joinServer && !joined ? await joinClusterThrough(config.joinServer, config.clusterToken, config.dataDir) : undefined;
-  const { ca } = await ensureClusterCertificates({ dataDir: config.dataDir, serviceIp: firstAddressOf(config.serviceCidr) });
+  const { ca } = await ensureClusterCertificates({ dataDir: config.dataDir, serviceIp: firstAddressOf(ipv4RangeOf(config.serviceCidr)) });
   const bindHost = clientHost(config.bindAddress).replace(/^\[|\]$/g, '');
   const advertiseIp = config.advertiseAddress ?? (bindHost === '127.0.0.1' && config.bindAddress !== '127.0.0.1' ? (defaultHostIPv4() ?? '127.0.0.1') : bindHost);
   const etcd = await startEmbeddedEtcd({
@@ -121,8 +121,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 async function startServerOn(config: ServerConfig, etcdClientUrl: string | undefined): Promise<RunningServer> {
   const log = newLogger('server');
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const kubernetesServiceIp = firstAddressOf(config.serviceCidr);
-  const clusterDnsIp = config.clusterDns ?? clusterDnsAddressOf(config.serviceCidr);
+  // The `kubernetes` and kube-dns Services stay single-stack IPv4 on a dual-stack cluster, as k3s's do.
+  const kubernetesServiceIp = firstAddressOf(ipv4RangeOf(config.serviceCidr));
+  const clusterDnsIp = config.clusterDns ?? clusterDnsAddressOf(ipv4RangeOf(config.serviceCidr));
   const clusterDomain = config.clusterDomain ?? 'cluster.local';
   const enabledAdmissionPlugins = selectAdmissionPlugins(config.enableAdmissionPlugins, config.disableAdmissionPlugins);
   const sans = bindAddressSans(config.bindAddress, config.tlsSans);
@@ -285,6 +286,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
         horizontalPodAutoscalerCpuInitializationPeriodMs: config.horizontalPodAutoscalerCpuInitializationPeriodMs,
         horizontalPodAutoscalerInitialReadinessDelayMs: config.horizontalPodAutoscalerInitialReadinessDelayMs,
         clusterCidr: config.clusterCidr,
+        ...(config.nodeCidrMaskSizeIPv6 !== undefined ? { nodeCidrMaskSizeIPv6: config.nodeCidrMaskSizeIPv6 } : {}),
         rootCAPem: certs.ca.pem.certPem,
         clusterSigning: certs.ca.pem,
         ...(config.defaultLocalStoragePath ? { localPathBase: config.defaultLocalStoragePath } : {}),
@@ -398,7 +400,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   let agent: RunningAgent | undefined;
   if ((config.simulatedNodes ?? 0) > 0) {
     try {
-      agent = await startAgent({ client: agentClient, runtime: 'simulated', nodes: config.simulatedNodes ?? 0, clusterCidr: config.clusterCidr, log: log.child('agent'), informers });
+      agent = await startAgent({ client: agentClient, runtime: 'simulated', nodes: config.simulatedNodes ?? 0, clusterCidr: ipv4RangeOf(config.clusterCidr), log: log.child('agent'), informers });
     } catch (err) {
       await scheduler?.stop();
       await ingress?.stop();

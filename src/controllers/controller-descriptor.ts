@@ -34,10 +34,12 @@ export interface ControllerSettings {
   readonly nodeMonitorGracePeriodMs?: number;
   /** How often node health is checked. @default 5 s */
   readonly nodeMonitorPeriodMs?: number;
-  /** The range node pod CIDRs are cut from (`--cluster-cidr`). @default 10.42.0.0/16 */
+  /** The ranges node pod CIDRs are cut from (`--cluster-cidr`): one, or an IPv4 and an IPv6 one comma-separated (dual-stack). @default 10.42.0.0/16 */
   readonly clusterCidr?: string;
-  /** The prefix length of each node's pod CIDR. @default 24 */
+  /** The prefix length of each node's IPv4 pod CIDR. @default 24 */
   readonly nodeCidrMaskSize?: number;
+  /** The prefix length of each node's IPv6 pod CIDR (`--node-cidr-mask-size-ipv6`). @default 64 */
+  readonly nodeCidrMaskSizeIPv6?: number;
   /** The directory on each node under which local-path volumes are made. @default /var/lib/tkube/storage */
   readonly localPathBase?: string;
   /** The cluster CA (PEM) the root-ca-cert-publisher puts into every namespace's `kube-root-ca.crt`. */

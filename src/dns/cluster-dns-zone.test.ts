@@ -103,6 +103,20 @@ describe('ClusterDnsZone', () => {
     assert.deepEqual(data(z.lookup(ptr, 'PTR')), ['v6.default.svc.cluster.local']);
   });
 
+  it('answers a dual-stack Service with A and AAAA, and a dual-stack headless one from both slices of its pods', () => {
+    const z = new ClusterDnsZone();
+    z.upsertService(svc('dual', { clusterIP: '10.43.0.21', clusterIPs: ['10.43.0.21', 'fd00:43::21'] }));
+    assert.deepEqual(data(z.lookup('dual.default.svc.cluster.local', 'A')), ['10.43.0.21']);
+    assert.deepEqual(data(z.lookup('dual.default.svc.cluster.local', 'AAAA')), ['fd00:43::21']);
+    z.upsertService(svc('hl', { clusterIP: 'None', clusterIPs: ['None'] }));
+    z.upsertEndpointSlice(slice('hl', 'hl-4', [{ addresses: ['10.42.0.7'], hostname: 'web-0', conditions: { ready: true } }]));
+    z.upsertEndpointSlice({ ...slice('hl', 'hl-6', [{ addresses: ['fd00:42::7'], hostname: 'web-0', conditions: { ready: true } }]), addressType: 'IPv6' });
+    assert.deepEqual(data(z.lookup('hl.default.svc.cluster.local', 'A')), ['10.42.0.7']);
+    assert.deepEqual(data(z.lookup('hl.default.svc.cluster.local', 'AAAA')), ['fd00:42::7']);
+    assert.deepEqual(data(z.lookup('web-0.hl.default.svc.cluster.local', 'AAAA')), ['fd00:42::7']);
+    assert.deepEqual(data(z.lookup('fd00-42--7.default.pod.cluster.local', 'AAAA')), ['fd00:42::7']);
+  });
+
   it('moves the generation on every change', () => {
     const z = new ClusterDnsZone();
     const g = z.generation;

@@ -242,6 +242,9 @@ function resolveBackend(namespace: string, backendSpec: unknown, services: Reado
   const endpoints: Endpoint[] = [];
   const seen = new Set<string>();
   for (const slice of slicesByService.get(`${namespace}/${name}`) ?? []) {
+    // The IPv4 slices only: the server's host reaches pods through the node's IPv4 routes; a dual-stack Service
+    // would otherwise send half its requests to IPv6 addresses that may not be routed from here.
+    if (slice['addressType'] === 'IPv6') continue;
     const port = num(objects(slice['ports']).find((p) => (str(p['name']) ?? '') === slicePortName)?.['port']);
     if (port === undefined) continue;
     for (const ep of objects(slice['endpoints'])) {

@@ -64,8 +64,13 @@ export interface ProxySnapshot {
   readonly nodeName: string;
   /** The node's own addresses: where NodePorts are served. */
   readonly nodeIPs: readonly string[];
-  /** The cluster's pod range (`--cluster-cidr`): traffic from outside it to a Service is masqueraded. */
+  /** The cluster's pod range (`--cluster-cidr`) of this snapshot's family: traffic from outside it to a Service is masqueraded. */
   readonly clusterCidr: string;
+  /**
+   * The address family of every address in the snapshot. A dual-stack node builds one snapshot per family and
+   * programs each into its own proxier (upstream's meta-proxier). @default "IPv4"
+   */
+  readonly family?: 'IPv4' | 'IPv6';
   readonly servicePorts: readonly ProxyServicePort[];
 }
 

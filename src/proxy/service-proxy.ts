@@ -31,6 +31,11 @@ export interface ServiceProxyConfig {
   readonly nodeName: string;
   readonly nodeIPs: readonly string[];
   readonly clusterCidr: string;
+  /**
+   * A dual-stack node: the IPv6 snapshot (IPv6 cluster IPs and IPv6 EndpointSlices) goes to this second proxier,
+   * with the cluster's IPv6 pod range for masquerade decisions, as upstream's meta-proxier does per family.
+   */
+  readonly ipv6?: { readonly proxier: Proxier; readonly clusterCidr: string };
   /** `--proxy-min-sync-period`: the least time between two syncs. @default 100 */
   readonly minSyncPeriodMs?: number;
   /** `--proxy-sync-period`: a sync at least this often even without changes. @default 30000 */
@@ -49,6 +54,7 @@ export class ServiceProxy {
   readonly #stop = new AbortController();
   /** Reuses the ServicePorts of unchanged Services, so a proxier can skip them by identity. */
   readonly #builder = new SnapshotBuilder();
+  readonly #builderV6 = new SnapshotBuilder();
   #lastError = '';
   /** Wall time of the last successful sync and how long its proxier call took (metrics, benchmarks). */
   lastSync: { at: number; durationMs: number; servicePorts: number } | undefined;
@@ -96,6 +102,20 @@ export class ServiceProxy {
     });
   }
 
+  /** snapshotV6 builds the IPv6 snapshot of a dual-stack node (undefined on a single-stack one). */
+  snapshotV6(): ProxySnapshot | undefined {
+    const v6 = this.#c.ipv6;
+    if (!v6) return undefined;
+    return this.#builderV6.build({
+      nodeName: this.#c.nodeName,
+      nodeIPs: this.#c.nodeIPs,
+      clusterCidr: v6.clusterCidr,
+      family: 'IPv6',
+      services: this.#services.store.list(),
+      endpointSlices: this.#slices.store.list(),
+    });
+  }
+
   /** start asks for the first sync (it waits for the informers; the factory must be started by the caller). */
   start(): void {
     this.#runner.request();
@@ -117,6 +137,8 @@ export class ServiceProxy {
     const started = clock.now();
     const snapshot = this.snapshot();
     await this.#c.proxier.sync(snapshot);
+    const v6 = this.snapshotV6();
+    if (v6) await this.#c.ipv6?.proxier.sync(v6);
     // After the rules: a health check says 200 only for endpoints the node already forwards to.
     await this.#c.healthChecks?.sync(snapshot);
     if (this.#lastError) this.#c.log.info('Service proxy sync recovered', { mode: this.#c.proxier.mode });

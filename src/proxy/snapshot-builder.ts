@@ -5,7 +5,8 @@
  *
  * What it decides (upstream kube-proxy's ServiceChangeTracker / EndpointsChangeTracker, in one pass):
  *  - Headless (`clusterIP: None`) and ExternalName Services get no ServicePort: nothing to proxy (DNS serves them).
- *  - Only IPv4 cluster IPs are kept (the proxiers program family `ip`).
+ *  - Only the addresses of the snapshot's family are kept (`family`, IPv4 by default): cluster IPs, external and
+ *    load-balancer IPs, and the EndpointSlices of that addressType. A dual-stack node builds a snapshot per family.
  *  - Endpoints come from the slices labelled `kubernetes.io/service-name` with the Service's name, matched to a
  *    Service port by port name (and protocol); an endpoint listed in two slices counts once.
  *  - A missing `ready` condition means ready (EndpointSlice API semantics); `serving` defaults to `ready`,
@@ -14,6 +15,7 @@
  */
 import type { KubeObject } from '../api/meta/types.js';
 import type { ProxyEndpoint, ProxyProtocol, ProxyServicePort, ProxySnapshot } from './proxy-state.js';
+import { isIPv6 } from 'node:net';
 import { sourceRangesOf } from './source-ranges.js';
 
 /** The label that ties an EndpointSlice to its Service. */
@@ -54,6 +56,8 @@ export interface SnapshotInput {
   readonly nodeName: string;
   readonly nodeIPs: readonly string[];
   readonly clusterCidr: string;
+  /** Which addresses this snapshot carries. @default "IPv4" */
+  readonly family?: 'IPv4' | 'IPv6';
   readonly services: readonly ServiceObject[];
   readonly endpointSlices: readonly EndpointSliceObject[];
 }
@@ -66,6 +70,11 @@ const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 function isIPv4(s: string | undefined): s is string {
   const m = s ? IPV4.exec(s) : null;
   return m !== null && m.slice(1).every((o) => Number(o) <= 255);
+}
+
+/** ofFamily is the address test of a snapshot's family. */
+function ofFamily(family: 'IPv4' | 'IPv6'): (s: string | undefined) => s is string {
+  return family === 'IPv4' ? isIPv4 : (s): s is string => s !== undefined && isIPv6(s);
 }
 
 function protocolOf(p: string | undefined): ProxyProtocol | undefined {
@@ -87,11 +96,12 @@ export class SnapshotBuilder {
   readonly #cache = new Map<string, { signature: string; ports: ProxyServicePort[] }>();
 
   build(input: SnapshotInput): ProxySnapshot {
+    const family = input.family ?? 'IPv4';
     // Slices by "<namespace>/<service>", built once: the per-Service lookup is then O(its slices).
     const slicesByService = new Map<string, EndpointSliceObject[]>();
     for (const slice of input.endpointSlices) {
       const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
-      if (!svc || (slice.addressType !== undefined && slice.addressType !== 'IPv4')) continue;
+      if (!svc || (slice.addressType ?? 'IPv4') !== family) continue;
       const key = `${slice.metadata?.namespace ?? ''}/${svc}`;
       const list = slicesByService.get(key);
       if (list) list.push(slice);
@@ -107,7 +117,7 @@ export class SnapshotBuilder {
       let ports: ProxyServicePort[];
       if (signature !== undefined && cached?.signature === signature) ports = cached.ports;
       else {
-        ports = servicePortsOf(svc, slices, input.nodeName);
+        ports = servicePortsOf(svc, slices, input.nodeName, family);
         if (signature !== undefined) this.#cache.set(key, { signature, ports });
       }
       seen.add(key);
@@ -115,7 +125,7 @@ export class SnapshotBuilder {
     }
     for (const key of this.#cache.keys()) if (!seen.has(key)) this.#cache.delete(key);
     servicePorts.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return { nodeName: input.nodeName, nodeIPs: [...input.nodeIPs], clusterCidr: input.clusterCidr, servicePorts };
+    return { nodeName: input.nodeName, nodeIPs: [...input.nodeIPs], clusterCidr: input.clusterCidr, ...(family === 'IPv6' ? { family } : {}), servicePorts };
   }
 }
 
@@ -133,18 +143,19 @@ function signatureOf(svc: ServiceObject, slices: readonly EndpointSliceObject[],
 }
 
 /** servicePortsOf turns one Service and its slices into its ServicePorts (none for headless and ExternalName). */
-function servicePortsOf(svc: ServiceObject, slices: readonly EndpointSliceObject[], nodeName: string): ProxyServicePort[] {
+function servicePortsOf(svc: ServiceObject, slices: readonly EndpointSliceObject[], nodeName: string, family: 'IPv4' | 'IPv6'): ProxyServicePort[] {
   const out: ProxyServicePort[] = [];
   const spec = svc.spec;
   if (!spec || spec.type === 'ExternalName') return [];
-  const clusterIPs = (spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])).filter(isIPv4);
-  if (clusterIPs.length === 0) return []; // headless ("None") or IPv6-only
+  const inFamily = ofFamily(family);
+  const clusterIPs = (spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])).filter(inFamily);
+  if (clusterIPs.length === 0) return []; // headless ("None") or none of this family
   const namespace = svc.metadata?.namespace ?? '';
   const name = svc.metadata?.name ?? '';
   const nodePortType = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
   const affinity = spec.sessionAffinity === 'ClientIP' ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS) : undefined;
   const loadBalancer = spec.type === 'LoadBalancer';
-  const loadBalancerIPs = loadBalancer ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(isIPv4) : [];
+  const loadBalancerIPs = loadBalancer ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(inFamily) : [];
   const sourceRanges = loadBalancer ? sourceRangesOf(spec.loadBalancerSourceRanges, svc.metadata?.annotations) : [];
   const healthCheckNodePort = loadBalancer && spec.externalTrafficPolicy === 'Local' && typeof spec.healthCheckNodePort === 'number' && spec.healthCheckNodePort > 0 ? spec.healthCheckNodePort : undefined;
   for (const port of spec.ports ?? []) {
@@ -160,21 +171,21 @@ function servicePortsOf(svc: ServiceObject, slices: readonly EndpointSliceObject
       clusterIPs,
       port: port.port,
       ...(nodePortType && port.nodePort ? { nodePort: port.nodePort } : {}),
-      externalIPs: (spec.externalIPs ?? []).filter(isIPv4),
+      externalIPs: (spec.externalIPs ?? []).filter(inFamily),
       loadBalancerIPs,
       ...(sourceRanges.length > 0 ? { loadBalancerSourceRanges: sourceRanges } : {}),
       ...(healthCheckNodePort !== undefined ? { healthCheckNodePort } : {}),
       ...(affinity !== undefined ? { sessionAffinitySeconds: affinity } : {}),
       externalTrafficPolicyLocal: spec.externalTrafficPolicy === 'Local' && (nodePortType || (spec.externalIPs?.length ?? 0) > 0),
       internalTrafficPolicyLocal: spec.internalTrafficPolicy === 'Local',
-      endpoints: endpointsFor(slices, portName, protocol, nodeName),
+      endpoints: endpointsFor(slices, portName, protocol, nodeName, inFamily),
     });
   }
   return out;
 }
 
 /** endpointsFor collects a Service port's endpoints from its slices (by port name and protocol), once each. */
-function endpointsFor(slices: readonly EndpointSliceObject[], portName: string, protocol: ProxyProtocol, nodeName: string): ProxyEndpoint[] {
+function endpointsFor(slices: readonly EndpointSliceObject[], portName: string, protocol: ProxyProtocol, nodeName: string, inFamily: (s: string | undefined) => s is string): ProxyEndpoint[] {
   const out: ProxyEndpoint[] = [];
   const seen = new Set<string>();
   for (const slice of slices) {
@@ -182,7 +193,7 @@ function endpointsFor(slices: readonly EndpointSliceObject[], portName: string, 
     if (!port || typeof port.port !== 'number') continue;
     for (const ep of slice.endpoints ?? []) {
       const ip = ep.addresses?.[0];
-      if (!isIPv4(ip)) continue;
+      if (!inFamily(ip)) continue;
       const id = `${ip}:${port.port}`;
       if (seen.has(id)) continue;
       seen.add(id);

@@ -21,6 +21,8 @@ export interface NodeHostsClusterOptions {
   readonly nodes?: number;
   /** Put the hosts on this many different subnets (routed through the root namespace: VXLAN between them). @default 1 */
   readonly subnets?: number;
+  /** Dual-stack: `--cluster-cidr` gets an IPv6 range (fd42:<hex>::/56) after the IPv4 one. @default false */
+  readonly dualStack?: boolean;
 }
 
 /** HostAgent is one `tkube agent` process in a node host (nsenter execs it: the pid is the agent's). */
@@ -57,7 +59,7 @@ export class NodeHostsCluster {
     // Ranges derived from the name, so tests running side by side on this machine do not share them.
     const h = createHash('sha256').update(name).digest();
     const subnets = Array.from({ length: opts.subnets ?? 1 }, (_, i) => `172.${20 + i}.${(h[0] ?? 0) % 250}.0/24`);
-    const clusterCidr = `10.${128 + ((h[1] ?? 0) % 120)}.0.0/16`;
+    const clusterCidr = `10.${128 + ((h[1] ?? 0) % 120)}.0.0/16${opts.dualStack ? `,fd42:${h.toString('hex').slice(4, 8)}::/56` : ''}`;
     const plan = planNodeHosts({ name, subnets, count: opts.nodes ?? 2 });
     const gateway = plan.hosts[0]?.gateway ?? '';
     const token = randomBytes(16).toString('hex');

@@ -19,9 +19,9 @@ export function cleanUpRuncNode(dataDir: string, netns: readonly string[]): void
   // (runc creates its --root when missing, so it is only asked when the dir survived.)
   execFileSync('sh', ['-c', `[ -d ${runcDir}/runc ] && runc --root ${runcDir}/runc list -q 2>/dev/null | xargs -r -n1 runc --root ${runcDir}/runc delete --force; grep -o '${dataDir}/[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true`]);
   for (const ns of netns) if (/^[\w-]+$/.test(ns)) execFileSync('sh', ['-c', `ip netns delete ${ns} 2>/dev/null; true`]);
-  // The node's service proxy table (runc nodes run the nftables proxy by default).
+  // The node's service proxy tables (runc nodes run the nftables proxy by default; a dual-stack one has an ip6 twin).
   const proxy = readProxyRecord(join(dataDir, 'agent', 'proxy'));
-  if (proxy?.mode === 'nftables' && /^[\w-]+$/.test(proxy.table)) execFileSync('sh', ['-c', `nft delete table ip ${proxy.table} 2>/dev/null; true`]);
+  if (proxy?.mode === 'nftables' && /^[\w-]+$/.test(proxy.table)) execFileSync('sh', ['-c', `nft delete table ip ${proxy.table} 2>/dev/null; nft delete table ip6 ${proxy.table} 2>/dev/null; true`]);
   execFileSync('sh', ['-c', 'for d in /sys/fs/cgroup/*/kubepods; do rmdir "$d"/burstable "$d"/besteffort "$d" 2>/dev/null; done; true']);
 }
 

@@ -75,6 +75,11 @@ export interface TestClusterOptions {
   readonly agent?: boolean;
   /** How long to wait for /readyz. @default 60000 */
   readonly readyTimeoutMs?: number;
+  /**
+   * Dual-stack: the generated `--cluster-cidr` and `--service-cidr` get an IPv6 range each, after the IPv4 one
+   * (with `agent`, and only where the test names no range of its own). @default false
+   */
+  readonly dualStack?: boolean;
   /** Extra environment for this launch only (e.g. `TKUBE_FAILPOINTS`); a restart without it drops it. */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -158,7 +163,7 @@ export class TestCluster {
       ...tkubeArgv(), 'server',
       '--data-dir', this.dataDir, '--https-listen-port', '0', '--bind-address', '127.0.0.1',
       // The Ingress proxy on free ports (a test's own --ingress-*-port comes later and wins).
-      '--write-kubeconfig', this.kubeconfig, '--ingress-http-port', '0', '--ingress-https-port', '0', ...(opts.agent ? ['--disable-default-registry-endpoint', ...(opts.args?.includes('--kubelet-port') ? [] : ['--kubelet-port', '0']), ...podNetworkArgs(this.dataDir, opts.args ?? [])] : ['--disable-agent']), ...(opts.args ?? []),
+      '--write-kubeconfig', this.kubeconfig, '--ingress-http-port', '0', '--ingress-https-port', '0', ...(opts.agent ? ['--disable-default-registry-endpoint', ...(opts.args?.includes('--kubelet-port') ? [] : ['--kubelet-port', '0']), ...podNetworkArgs(this.dataDir, opts.args ?? [], opts.dualStack === true)] : ['--disable-agent']), ...(opts.args ?? []),
       // Never the real port 53: tests run side by side and must not fight over it.
       ...(opts.args?.includes('--cluster-dns-port') ? [] : ['--cluster-dns-port', '0']),
     ];
@@ -302,13 +307,15 @@ export class TestCluster {
  * on the same bridge or with overlapping pod CIDRs would hand out each other's addresses; the same goes for Service ranges. Derived from the data
  * dir, so a restarted server gets the same ones. A test that names its own bridge, CIDR or `--pod-network` keeps it.
  */
-export function podNetworkArgs(dataDir: string, args: readonly string[]): string[] {
+export function podNetworkArgs(dataDir: string, args: readonly string[], dualStack = false): string[] {
   const hash = createHash('sha256').update(dataDir).digest();
+  // Dual-stack: unique local IPv6 ranges from the same hash (fd42:<hex>::/56 for pods, fd43:<hex>::/112 for Services).
+  const v6 = hash.toString('hex').slice(6, 10);
   return [
     ...(args.includes('--pod-network') || args.includes('--pod-bridge-name') ? [] : ['--pod-bridge-name', `tkt${hash.toString('hex').slice(0, 10)}`]),
-    ...(args.includes('--cluster-cidr') ? [] : ['--cluster-cidr', `10.${128 + ((hash[0] ?? 0) % 120)}.0.0/16`]),
+    ...(args.includes('--cluster-cidr') ? [] : ['--cluster-cidr', `10.${128 + ((hash[0] ?? 0) % 120)}.0.0/16${dualStack ? `,fd42:${v6}::/56` : ''}`]),
     // Every runc node programs its service proxy in the host's network namespace: two clusters with the same
     // Service range would catch (or reject) each other's traffic to the same cluster IP and port.
-    ...(args.includes('--service-cidr') ? [] : ['--service-cidr', `10.${248 + ((hash[1] ?? 0) % 8)}.${hash[2] ?? 0}.0/24`]),
+    ...(args.includes('--service-cidr') ? [] : ['--service-cidr', `10.${248 + ((hash[1] ?? 0) % 8)}.${hash[2] ?? 0}.0/24${dualStack ? `,fd43:${v6}::/112` : ''}`]),
   ];
 }

@@ -5,7 +5,8 @@
  * readiness probe stops getting traffic; sessionAffinity ClientIP sticks; the proxy's table goes with the clean-up.
  * With the rest of the cluster's network: Service names resolve through the kube-dns Service from a pod, the pod
  * sees the Services' environment variables, a LoadBalancer Service answers at its EXTERNAL-IP, and an Ingress host
- * reaches the pods.
+ * reaches the pods. The cluster is dual-stack (an IPv6 range in --cluster-cidr and --service-cidr): pods get an
+ * IPv6 address too, and a RequireDualStack Service answers at its IPv6 cluster IP through the ip6 proxy table.
  * The client pod prints what it fetched to its log (no `kubectl exec` needed for traffic).
  */
 import assert from 'node:assert/strict';
@@ -67,7 +68,7 @@ void describe('nftables service proxy on a runc node', { skip }, () => {
   const node = `tkube-svc-${process.pid}`;
   let table = '';
   before(async () => {
-    c = await TestCluster.start({ agent: true, args: ['--container-runtime', 'runc', '--node-name', node] });
+    c = await TestCluster.start({ agent: true, dualStack: true, args: ['--container-runtime', 'runc', '--node-name', node] });
   });
   after(async () => {
     if (!c) return;
@@ -137,6 +138,41 @@ void describe('nftables service proxy on a runc node', { skip }, () => {
     assert.match(execFileSync('nft', ['list', 'table', 'ip', table]).toString(), new RegExp(`${clusterIP.replace(/\./g, '\\.')} \\. tcp \\. 80 : goto svc-`));
   });
 
+  void it('gives pods an IPv6 address too, and serves a dual-stack Service at its IPv6 cluster IP (dual-stack)', async () => {
+    const [first, second] = webPods;
+    assert.ok(first && second);
+    const ipsOf = async (pod: string): Promise<string[]> => (await c.kubectlOk(['get', 'pod', pod, '-o', 'jsonpath={.status.podIPs[*].ip}'])).trim().split(' ');
+    const [v4, v6] = await ipsOf(first);
+    assert.match(v4 ?? '', /^\d+\.\d+\.\d+\.\d+$/, 'IPv4 first, as upstream');
+    assert.match(v6 ?? '', /^fd42:/, `an IPv6 address from the node's IPv6 pod CIDR: ${v4 ?? ''} ${v6 ?? ''}`);
+    const node6 = (await c.kubectlOk(['get', 'node', node, '-o', 'jsonpath={.spec.podCIDRs[1]}'])).trim();
+    assert.match(node6, /^fd42:[0-9a-f:]+\/64$/);
+    const [, peer6] = await ipsOf(second);
+    const get = (ip: string, port: number): string => `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${ip} ${port} | tail -n 1`;
+    // Pod to pod over IPv6, and the host to a pod through the bridge's IPv6 address.
+    assert.equal((await c.kubectlOk(['exec', first, '--', 'sh', '-c', get(peer6 ?? '', 8080)])).trim(), second);
+    assert.equal(await httpGetBody(v6 ?? '', 8080), first);
+
+    await c.kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-dual' }, spec: { ipFamilyPolicy: 'RequireDualStack', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } }),
+    });
+    const [ip4, ip6] = (await c.kubectlOk(['get', 'service', 'web-dual', '-o', 'jsonpath={.spec.clusterIPs[*]}'])).trim().split(' ');
+    assert.match(ip4 ?? '', /^\d+\.\d+\.\d+\.\d+$/);
+    assert.match(ip6 ?? '', /^fd43:/);
+    // One EndpointSlice per family.
+    await eventually(async () => {
+      const types = (await c.kubectlOk(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web-dual', '-o', 'jsonpath={range .items[*]}{.addressType}={.endpoints[*].addresses[0]}{"\\n"}{end}'])).trim().split('\n').sort();
+      return types.length === 2 && types[0]?.split(' ').length === 3 && types[0].startsWith('IPv4=') && types[1]?.split(' ').length === 3 && types[1].startsWith('IPv6=fd42:');
+    }, 30_000);
+    const seen = new Set<string>();
+    await eventually(async () => {
+      const out = await c.kubectlOk(['exec', first, '--', 'sh', '-c', `for i in $(seq 6); do ${get(ip6 ?? '', 80)}; done`]);
+      for (const line of out.split('\n')) if (webPods.includes(line.trim())) seen.add(line.trim());
+      return seen.size >= 2;
+    }, 30_000).catch((err: unknown) => assert.fail(`${String(err)}; [${ip6 ?? ''}]:80 answered ${[...seen].join(', ') || 'nothing'}`));
+    assert.match(execFileSync('nft', ['list', 'table', 'ip6', table]).toString(), new RegExp(`${(ip6 ?? '').replace(/\./g, '\\.')} \\. tcp \\. 80 : goto svc-`));
+  });
+
   void it('lets an endpoint reach itself through its Service (hairpin), and rejects Services without endpoints', async () => {
     const [self] = webPods;
     assert.ok(self);
@@ -186,6 +222,10 @@ void describe('nftables service proxy on a runc node', { skip }, () => {
       return r.code === 0 && r.stdout.includes(clusterIP) ? r.stdout : undefined;
     }, 30_000).catch((err: unknown) => assert.fail(`${String(err)}: nslookup web.default.svc.cluster.local from a pod`));
     assert.match(lookup, new RegExp(clusterIP.replace(/\./g, '\\.')));
+    // Dual-stack: the IPv6 cluster IP answers AAAA questions.
+    const ip6 = (await c.kubectlOk(['get', 'service', 'web-dual', '-o', 'jsonpath={.spec.clusterIPs[1]}'])).trim();
+    const aaaa = await c.kubectlOk(['exec', 'client', '--', 'nslookup', '-type=AAAA', 'web-dual.default.svc.cluster.local']);
+    assert.ok(aaaa.includes(ip6), `AAAA of web-dual is ${ip6}:\n${aaaa}`);
     // The short name through the search path, then an HTTP request by name.
     const out = await c.kubectlOk(['exec', 'client', '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 web 80 | tail -n 1`]);
     assert.ok(webPods.includes(out.trim()), `fetched http://web/ by name: ${out}`);

@@ -534,7 +534,9 @@ export class Kubelet implements ContainerLogSource {
       sandbox = made.value;
       volumesSetUp = volumes.value;
     }
-    const podIP = sandbox.ips[0] ?? this.#c.nodeIP;
+    // Every address of the sandbox (a dual-stack pod has an IPv4 and an IPv6 one, primary first), else the node's.
+    const podIPs: readonly string[] = sandbox.ips.length > 0 ? sandbox.ips : [this.#c.nodeIP];
+    const podIP = podIPs[0] ?? this.#c.nodeIP;
     const endpoint: PodEndpoint = { sandboxId: sandbox.id, podIP, ...(sandbox.netnsPath ? { netnsPath: sandbox.netnsPath } : {}) };
     let containers = await this.#c.runtime.listContainers({ sandboxId: sandbox.id });
     const initSpecs = pod.spec?.initContainers ?? [];
@@ -552,7 +554,7 @@ export class Kubelet implements ContainerLogSource {
         this.#probes.removePod(uid);
         await this.#stopContainers(pod, sandbox, containers, this.#c.clock.now() + grace * 1000);
         containers = await this.#c.runtime.listContainers({ sandboxId: sandbox.id });
-        await this.#patchStatus(pod, this.#podStatus(pod, podIP, containers, new Map(), { initialized: true, terminal: { phase: 'Failed', reason: 'DeadlineExceeded', message } }));
+        await this.#patchStatus(pod, this.#podStatus(pod, podIPs, containers, new Map(), { initialized: true, terminal: { phase: 'Failed', reason: 'DeadlineExceeded', message } }));
         return undefined;
       }
     }
@@ -613,14 +615,14 @@ export class Kubelet implements ContainerLogSource {
     // The eviction manager may have evicted the pod meanwhile: its Failed status stands.
     if (this.#c.evictions?.isEvicted(uid)) return undefined;
     let fresh = await this.#c.runtime.listContainers({ sandboxId: sandbox.id });
-    let status = this.#podStatus(pod, podIP, fresh, waiting, plan);
+    let status = this.#podStatus(pod, podIPs, fresh, waiting, plan);
     if (status.phase === 'Succeeded' || status.phase === 'Failed') {
       // A finished pod's sidecars (and a failed init's) are stopped before the final status is written.
       this.#probes.removePod(uid);
       if (fresh.some((c) => c.state === 'CONTAINER_RUNNING')) {
         await this.#stopContainers(pod, sandbox, fresh, this.#c.clock.now() + grace * 1000);
         fresh = await this.#c.runtime.listContainers({ sandboxId: sandbox.id });
-        status = this.#podStatus(pod, podIP, fresh, waiting, plan);
+        status = this.#podStatus(pod, podIPs, fresh, waiting, plan);
       }
       await this.#patchStatus(pod, status);
       return undefined;
@@ -840,7 +842,7 @@ export class Kubelet implements ContainerLogSource {
   /** #podStatus computes the pod's status from its containers, the sync's waiting states and the init plan. */
   #podStatus(
     pod: KubeletPod,
-    podIP: string,
+    podIPs: readonly string[],
     containers: readonly ContainerStatus[],
     waiting: Waiting,
     init: { initialized: boolean; failed?: string; terminal?: { phase: string; reason: string; message: string } },
@@ -883,8 +885,8 @@ export class Kubelet implements ContainerLogSource {
       ...(init.terminal ? { reason: init.terminal.reason, message: init.terminal.message } : {}),
       hostIP: this.#c.nodeIP,
       hostIPs: [{ ip: this.#c.nodeIP }],
-      podIP,
-      podIPs: [{ ip: podIP }],
+      podIP: podIPs[0] ?? this.#c.nodeIP,
+      podIPs: podIPs.map((ip) => ({ ip })),
       startTime: pod.status?.startTime ?? ts(now),
       conditions: [
         cond('PodReadyToStartContainers', true),

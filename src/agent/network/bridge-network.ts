@@ -8,6 +8,10 @@
  *    address from HostLocalIpam, and a default route via the gateway. Two `ip -batch` runs per pod (one per
  *    namespace), which also create the namespace when the runtime asks (`createNetns`): `ip` costs ≈ 20 ms a
  *    call here (50–70 ms under load) and pod start latency matters.
+ *  - Dual-stack (the Node has an IPv6 `podCIDRs` entry too): the bridge also carries that range's first address
+ *    (`nodad`: no duplicate-address wait, the address is ours alone), the node forwards IPv6
+ *    (`net.ipv6.conf.all.forwarding=1`), and each pod gets an IPv6 address from a second HostLocalIpam with a
+ *    default route via the bridge; the pod's IPs are reported IPv4 first. No IPv6 masquerade or hostPorts yet.
  *  - One nftables table of our own (podNatTable) for masquerade and hostPorts, rewritten whole with `nft -f`.
  *  - State lives under `dir`: the IPAM record, a JSON file per connected sandbox, and `network.json` naming the
  *    bridge and table (what a clean-up needs to find them).
@@ -18,6 +22,8 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../../base/log/logger.js';
 import type { PortMapping } from '../cri/runtime-service.js';
+import { nthAddress, parseCidr } from '../../base/net/cidr.js';
+import { formatIP } from '../../base/net/ip-address.js';
 import { formatIPv4, parseIPv4Cidr } from '../pod-ip-allocator.js';
 import { HostLocalIpam } from './host-local-ipam.js';
 import { linkExists, runWithInput } from './ip-command.js';
@@ -30,7 +36,9 @@ export interface BridgeNetworkConfig {
   readonly dir: string;
   /** The node's `spec.podCIDR`, e.g. 10.42.0.0/24. */
   readonly podCidr: string;
-  /** The cluster's pod range: traffic from it to outside it is masqueraded. */
+  /** The node's IPv6 pod CIDR (its `spec.podCIDRs` entry of that family, e.g. fd00:42:0:ff::/64): dual-stack pods. */
+  readonly podCidrV6?: string;
+  /** The cluster's IPv4 pod range: traffic from it to outside it is masqueraded. */
   readonly clusterCidr: string;
   /** @default "tkube0" (at most 15 characters) */
   readonly bridgeName?: string;
@@ -44,6 +52,8 @@ export interface BridgeNetworkConfig {
 /** PodRecord is what the network remembers of a connected sandbox. */
 interface PodRecord {
   readonly ip: string;
+  /** The pod's IPv6 address on a dual-stack node. */
+  readonly ip6?: string;
   readonly hostVeth: string;
   readonly portMappings: readonly PortMapping[];
 }
@@ -53,6 +63,7 @@ export interface NetworkRecord {
   readonly bridge: string;
   readonly table: string;
   readonly podCidr: string;
+  readonly podCidrV6?: string;
 }
 
 const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
@@ -65,10 +76,14 @@ export class BridgeNetwork implements PodNetwork {
   readonly table: string;
   /** The bridge's address: the pods' gateway and the node as pods see it. */
   readonly gateway: string;
+  /** The bridge's IPv6 address on a dual-stack node: the pods' IPv6 gateway. */
+  readonly gateway6: string | undefined;
   readonly #c: BridgeNetworkConfig;
   readonly #prefix: number;
+  readonly #prefix6: number;
   readonly #mtu: number;
   readonly #ipam: HostLocalIpam;
+  readonly #ipam6: HostLocalIpam | undefined;
   #ready: Promise<void> | undefined;
   /** nft rewrites run one at a time, each from the records as they are when it starts. */
   #tableWrite: Promise<void> = Promise.resolve();
@@ -86,6 +101,17 @@ export class BridgeNetwork implements PodNetwork {
     this.gateway = formatIPv4(base + 1);
     this.#mtu = config.mtu ?? 1500;
     this.#ipam = new HostLocalIpam(join(config.dir, 'ipam'), config.podCidr);
+    if (config.podCidrV6 !== undefined) {
+      const v6 = parseCidr(config.podCidrV6);
+      if (v6.family !== 'IPv6') throw new Error(`Cannot use "${config.podCidrV6}" as the node's IPv6 pod CIDR: it is not an IPv6 range`);
+      this.gateway6 = formatIP(nthAddress(v6, 1));
+      this.#prefix6 = v6.bits;
+      this.#ipam6 = new HostLocalIpam(join(config.dir, 'ipam'), config.podCidrV6);
+    } else {
+      this.gateway6 = undefined;
+      this.#prefix6 = 0;
+      this.#ipam6 = undefined;
+    }
     mkdirSync(join(config.dir, 'pods'), { recursive: true });
   }
 
@@ -99,15 +125,23 @@ export class BridgeNetwork implements PodNetwork {
   }
 
   async #start(): Promise<void> {
-    const record: NetworkRecord = { bridge: this.bridge, table: this.table, podCidr: this.#c.podCidr };
+    const record: NetworkRecord = { bridge: this.bridge, table: this.table, podCidr: this.#c.podCidr, ...(this.#c.podCidrV6 ? { podCidrV6: this.#c.podCidrV6 } : {}) };
     writeJsonAtomic(join(this.#c.dir, 'network.json'), record);
-    const lines = linkExists(this.bridge) ? [] : [`link add ${this.bridge} mtu ${this.#mtu} type bridge`];
-    lines.push(`addr replace ${this.gateway}/${this.#prefix} dev ${this.bridge}`, `link set ${this.bridge} up`);
+    const fresh = !linkExists(this.bridge);
+    if (fresh) await ipBatch(undefined, [`link add ${this.bridge} mtu ${this.#mtu} type bridge`]);
+    if (this.gateway6 !== undefined) {
+      // A bridge made where IPv6 is off by default would refuse the address.
+      writeFileSync(`/proc/sys/net/ipv6/conf/${this.bridge}/disable_ipv6`, '0');
+    }
+    const lines = [`addr replace ${this.gateway}/${this.#prefix} dev ${this.bridge}`];
+    if (this.gateway6 !== undefined) lines.push(`addr replace ${this.gateway6}/${this.#prefix6} dev ${this.bridge} nodad`);
+    lines.push(`link set ${this.bridge} up`);
     await ipBatch(undefined, lines);
     writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
     writeFileSync(`/proc/sys/net/ipv4/conf/${this.bridge}/route_localnet`, '1');
+    if (this.gateway6 !== undefined) writeFileSync('/proc/sys/net/ipv6/conf/all/forwarding', '1');
     await this.#writeTable();
-    this.#c.log.info('Pod network ready', { bridge: this.bridge, gateway: this.gateway, podCIDR: this.#c.podCidr, table: this.table });
+    this.#c.log.info('Pod network ready', { bridge: this.bridge, gateway: this.gateway, podCIDR: this.#c.podCidr, ...(this.#c.podCidrV6 ? { podCIDRv6: this.#c.podCidrV6 } : {}), table: this.table });
   }
 
   async setUp(request: PodNetworkRequest): Promise<PodNetworkResult> {
@@ -115,9 +149,11 @@ export class BridgeNetwork implements PodNetwork {
     const id = request.sandboxId;
     const hostVeth = hostVethName(id);
     const known = readJson<PodRecord>(this.#podPath(id));
-    if (known && linkExists(known.hostVeth)) return { ips: [known.ip] };
+    if (known && linkExists(known.hostVeth)) return { ips: known.ip6 ? [known.ip, known.ip6] : [known.ip] };
     const ip = this.#ipam.allocate(id);
+    let ip6: string | undefined;
     try {
+      ip6 = this.#ipam6?.allocate(id);
       // A veth left by an attempt that died half-way goes first, so `link add` below cannot clash.
       if (linkExists(hostVeth)) await ipBatch(undefined, [`link del ${hostVeth}`]);
       // Hairpin: a pod's packets sent to a node address and DNATed back to itself (its own hostPort, later its own
@@ -129,16 +165,19 @@ export class BridgeNetwork implements PodNetwork {
         `link add ${hostVeth} mtu ${this.#mtu} master ${this.bridge} up type veth peer name eth0 mtu ${this.#mtu} netns ${request.netnsPath}`,
         `link set ${hostVeth} type bridge_slave hairpin on`,
       ]);
-      await ipBatch(netns, [...(request.createNetns ? ['link set lo up'] : []), `addr add ${ip}/${this.#prefix} dev eth0`, 'link set eth0 up', `route add default via ${this.gateway} dev eth0`]);
-      writeJsonAtomic(this.#podPath(id), { ip, hostVeth, portMappings: request.portMappings } satisfies PodRecord);
+      const v6 = ip6 !== undefined && this.gateway6 !== undefined ? [`addr add ${ip6}/${this.#prefix6} dev eth0 nodad`] : [];
+      const v6Route = ip6 !== undefined && this.gateway6 !== undefined ? [`route add default via ${this.gateway6} dev eth0`] : [];
+      await ipBatch(netns, [...(request.createNetns ? ['link set lo up'] : []), `addr add ${ip}/${this.#prefix} dev eth0`, ...v6, 'link set eth0 up', `route add default via ${this.gateway} dev eth0`, ...v6Route]);
+      writeJsonAtomic(this.#podPath(id), { ip, ...(ip6 !== undefined ? { ip6 } : {}), hostVeth, portMappings: request.portMappings } satisfies PodRecord);
       if (request.portMappings.some((pm) => pm.hostPort)) await this.#writeTable();
     } catch (err) {
       await ipBatch(undefined, [`link del ${hostVeth}`]).catch(() => undefined);
       rmSync(this.#podPath(id), { force: true });
       this.#ipam.release(id);
+      this.#ipam6?.release(id);
       throw err;
     }
-    return { ips: [ip] };
+    return { ips: ip6 !== undefined ? [ip, ip6] : [ip] };
   }
 
   async tearDown(request: PodNetworkRequest): Promise<void> {
@@ -148,6 +187,7 @@ export class BridgeNetwork implements PodNetwork {
     if (linkExists(hostVeth)) await ipBatch(undefined, [`link del ${hostVeth}`]).catch((err: unknown) => this.#c.log.warn('Cannot delete veth', { veth: hostVeth, error: String(err) }));
     rmSync(this.#podPath(id), { force: true });
     this.#ipam.release(id);
+    this.#ipam6?.release(id);
     if (known?.portMappings.some((pm) => pm.hostPort)) await this.#writeTable();
   }
 

@@ -57,6 +57,17 @@ void describe('HostLocalIpam', () => {
 
   void it('refuses a range that cannot hold pods', () => {
     assert.throws(() => new HostLocalIpam(fresh(), '10.42.0.0/31'), /too small for pods/);
-    assert.throws(() => new HostLocalIpam(fresh(), 'fd00::/64'), /want an IPv4 range/);
+    assert.throws(() => new HostLocalIpam(fresh(), 'fd00::/127'), /too small for pods/);
+    assert.throws(() => new HostLocalIpam(fresh(), 'fd00::zz/64'), /want a range like 10.42.0.0\/24 or fd00:42::\/64/);
+  });
+
+  void it('hands out IPv6 addresses of a dual-stack node\'s /64 and finds them again after a restart', () => {
+    const dir = fresh();
+    const ipam = new HostLocalIpam(dir, 'fd00:42:0:ff::/64');
+    assert.equal(ipam.allocate('a'), 'fd00:42:0:ff::2');
+    assert.equal(ipam.allocate('b'), 'fd00:42:0:ff::3');
+    const again = new HostLocalIpam(dir, 'fd00:42:0:ff::/64');
+    assert.equal(again.addressOf('b'), 'fd00:42:0:ff::3');
+    assert.equal(again.allocate('c'), 'fd00:42:0:ff::4');
   });
 });

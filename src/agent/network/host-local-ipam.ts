@@ -1,5 +1,5 @@
 /**
- * HostLocalIpam: pod IPs of one node's pod CIDR, remembered on disk (CNI host-local's role). The address policy
+ * HostLocalIpam: pod IPs of one node's pod CIDR (IPv4 or IPv6; a dual-stack node runs one per family), remembered on disk (CNI host-local's role). The address policy
  * is PodIpAllocator's (network + 2 upwards, network + 1 being the bridge, never the broadcast address); this
  * class adds the record: one file per address in use, named after the address and holding the sandbox ID, so a
  * restarted agent hands out nothing twice and finds every sandbox's address again.
@@ -9,9 +9,8 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ipFamilyOf } from '../../base/net/ip-address.js';
 import { PodIpAllocator } from '../pod-ip-allocator.js';
-
-const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 
 /** HostLocalIpam hands out the addresses of `cidr`, keeping its record in `dir`. */
 export class HostLocalIpam {
@@ -19,7 +18,7 @@ export class HostLocalIpam {
   readonly #dir: string;
   readonly #allocator: PodIpAllocator;
 
-  /** Throws when `cidr` is not an IPv4 range that fits pods (a clear message for the operator). */
+  /** Throws when `cidr` is not an IPv4 or IPv6 range that fits pods (a clear message for the operator). */
   constructor(dir: string, cidr: string) {
     this.cidr = cidr;
     // A directory per range: a node given another pod CIDR starts afresh instead of reading foreign addresses.
@@ -27,7 +26,8 @@ export class HostLocalIpam {
     this.#allocator = new PodIpAllocator(cidr);
     mkdirSync(this.#dir, { recursive: true });
     for (const name of readdirSync(this.#dir)) {
-      if (!IPV4.test(name)) continue;
+      // Record files are named after their address (temp files start with a dot).
+      if (ipFamilyOf(name) === undefined) continue;
       const owner = readFileSync(join(this.#dir, name), 'utf8').trim();
       if (owner) this.#allocator.reserve(owner, name);
     }

@@ -29,6 +29,9 @@ export interface NodeRouteControllerConfig {
   readonly nodeIP: string;
   readonly podCidr: string;
   readonly clusterCidr: string;
+  /** Dual-stack: this node's IPv6 pod CIDR and the cluster's IPv6 range (IPv6 pod CIDRs are routed over VXLAN). */
+  readonly podCidrV6?: string;
+  readonly clusterCidrV6?: string;
   /** @default "tkube.1" */
   readonly vxlanDevice?: string;
   /** MTU of the link between nodes; the VXLAN device gets 50 bytes less. @default 1500 */
@@ -40,13 +43,18 @@ export interface NodeRouteControllerConfig {
 }
 
 interface NodeShape extends KubeObject {
-  spec?: { podCIDR?: string };
+  spec?: { podCIDR?: string; podCIDRs?: string[] };
   status?: { addresses?: { type: string; address: string }[] };
 }
 
 interface AddrJson {
   ifname?: string;
   addr_info?: { family?: string; local?: string; prefixlen?: number }[];
+}
+
+/** podCidrV6Of is a Node's IPv6 `podCIDRs` entry (dual-stack), if any. */
+function podCidrV6Of(n: NodeShape): string | undefined {
+  return n.spec?.podCIDRs?.find((c) => c.includes(':'));
 }
 
 /** toRouteNode reads what planning needs from a Node. */
@@ -58,6 +66,7 @@ export function toRouteNode(node: KubeObject): RouteNode {
     podCidr: n.spec?.podCIDR,
     internalIP: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address,
     vtepMac: n.metadata?.annotations?.[VTEP_MAC_ANNOTATION],
+    ...(podCidrV6Of(n) ? { podCidrV6: podCidrV6Of(n) } : {}),
     simulated: labels['node.tkube.io/runtime'] === 'simulated' || labels['node.tkube.io/simulated'] === 'true',
   };
 }
@@ -108,7 +117,7 @@ export class NodeRouteController {
   /** destroy stops and removes this controller's routes (inside the cluster CIDR) and its VXLAN device. */
   async destroy(): Promise<void> {
     await this.stop();
-    await destroyNodeRoutes({ device: this.device, clusterCidr: this.#c.clusterCidr });
+    await destroyNodeRoutes({ device: this.device, clusterCidr: this.#c.clusterCidr, ...(this.#c.clusterCidrV6 ? { clusterCidrV6: this.#c.clusterCidrV6 } : {}) });
   }
 
   /** #enqueue coalesces wake-ups: at most one pass runs and one more waits. */
@@ -132,19 +141,29 @@ export class NodeRouteController {
   async sync(): Promise<void> {
     const c = this.#c;
     const plan = planNodeRoutes({
-      self: { name: c.nodeName, nodeIP: c.nodeIP, podCidr: c.podCidr },
+      self: { name: c.nodeName, nodeIP: c.nodeIP, podCidr: c.podCidr, ...(c.podCidrV6 ? { podCidrV6: c.podCidrV6 } : {}) },
       connected: await connectedSubnets(this.device),
       nodes: this.#informer.store.list().map(toRouteNode),
     });
     const skipped = JSON.stringify(plan.skipped);
     if (skipped !== this.#lastSkipped && plan.skipped.length > 0) c.log.info('Not routing to some nodes yet', { nodes: plan.skipped });
     this.#lastSkipped = skipped;
-    const state = await hostRouteState(this.device);
-    const commands = routeCommands(plan, state, { device: this.device, mac: this.mac, nodeIP: c.nodeIP, podCidr: c.podCidr, clusterCidr: c.clusterCidr, mtu: (c.mtu ?? 1500) - VXLAN_OVERHEAD });
+    const state = await hostRouteState(this.device, c.podCidrV6 !== undefined);
+    const commands = routeCommands(plan, state, {
+      device: this.device,
+      mac: this.mac,
+      nodeIP: c.nodeIP,
+      podCidr: c.podCidr,
+      clusterCidr: c.clusterCidr,
+      ...(c.podCidrV6 ? { podCidrV6: c.podCidrV6 } : {}),
+      ...(c.clusterCidrV6 ? { clusterCidrV6: c.clusterCidrV6 } : {}),
+      mtu: (c.mtu ?? 1500) - VXLAN_OVERHEAD,
+    });
     if (commands.ip.length === 0 && commands.bridge.length === 0) return;
     await ipBatch(undefined, commands.ip);
     await bridgeBatch(commands.bridge);
-    c.log.info('Updated routes to other nodes', { routes: plan.routes.map((r) => `${r.podCidr} ${r.kind} ${r.kind === 'host-gw' ? r.via : r.nodeIP} (${r.node})`), changes: commands.ip.length + commands.bridge.length });
+    const routes6 = (plan.routes6 ?? []).map((r) => `${r.podCidr} vxlan ${r.nodeIP} (${r.node})`);
+    c.log.info('Updated routes to other nodes', { routes: [...plan.routes.map((r) => `${r.podCidr} ${r.kind} ${r.kind === 'host-gw' ? r.via : r.nodeIP} (${r.node})`), ...routes6], changes: commands.ip.length + commands.bridge.length });
   }
 }
 
@@ -159,21 +178,26 @@ async function connectedSubnets(device: string): Promise<string[]> {
   return out;
 }
 
-/** hostRouteState reads our routes and the VXLAN device's neighbours and FDB entries. */
-async function hostRouteState(device: string): Promise<HostRouteState> {
+/** hostRouteState reads our routes and the VXLAN device's neighbours and FDB entries (IPv6 ones too when `ipv6`). */
+async function hostRouteState(device: string, ipv6 = false): Promise<HostRouteState> {
   const routes = await ipJson<{ dst: string; gateway?: string; dev?: string }>('ip', ['-4', 'route', 'show', 'proto', String(ROUTE_PROTOCOL)]);
+  const routes6 = ipv6 ? await ipJson<{ dst: string; gateway?: string; dev?: string }>('ip', ['-6', 'route', 'show', 'proto', String(ROUTE_PROTOCOL)]) : [];
   const vxlanDevice = linkExists(device);
-  if (!vxlanDevice) return { routes, vxlanDevice, neighbours: [], fdb: [] };
+  if (!vxlanDevice) return { routes, vxlanDevice, neighbours: [], fdb: [], ...(ipv6 ? { routes6 } : {}) };
   const neighbours = (await ipJson<{ dst: string; lladdr?: string }>('ip', ['-4', 'neigh', 'show', 'dev', device])).filter((n) => n.lladdr !== undefined);
+  const neighbours6 = ipv6 ? (await ipJson<{ dst: string; lladdr?: string }>('ip', ['-6', 'neigh', 'show', 'dev', device])).filter((n) => n.lladdr !== undefined) : [];
   const fdb = await ipJson<{ mac: string; dst?: string }>('bridge', ['fdb', 'show', 'dev', device]);
-  return { routes, vxlanDevice, neighbours, fdb };
+  return { routes, vxlanDevice, neighbours, fdb, ...(ipv6 ? { routes6, neighbours6 } : {}) };
 }
 
-/** destroyNodeRoutes removes the routes of ROUTE_PROTOCOL inside `clusterCidr` and the VXLAN device (missing parts are fine). */
-export async function destroyNodeRoutes(o: { device: string; clusterCidr: string }): Promise<void> {
-  const state = await hostRouteState(o.device).catch(() => undefined);
+/**
+ * destroyNodeRoutes removes the routes of ROUTE_PROTOCOL inside `clusterCidr` (and `clusterCidrV6`, dual-stack) and
+ * the VXLAN device (missing parts are fine).
+ */
+export async function destroyNodeRoutes(o: { device: string; clusterCidr: string; clusterCidrV6?: string }): Promise<void> {
+  const state = await hostRouteState(o.device, o.clusterCidrV6 !== undefined).catch(() => undefined);
   if (!state) return;
-  const { ip } = routeCommands({ routes: [], skipped: [] }, { ...state, vxlanDevice: false }, { device: o.device, mac: '', nodeIP: '', podCidr: '', clusterCidr: o.clusterCidr, mtu: 0 });
+  const { ip } = routeCommands({ routes: [], skipped: [] }, { ...state, vxlanDevice: false }, { device: o.device, mac: '', nodeIP: '', podCidr: '', clusterCidr: o.clusterCidr, ...(o.clusterCidrV6 ? { clusterCidrV6: o.clusterCidrV6 } : {}), mtu: 0 });
   const lines = [...ip, ...(state.vxlanDevice ? [`link del ${o.device}`] : [])];
   // Route by route: one already gone must not stop the others.
   for (const line of lines) await ipBatch(undefined, [line]).catch(() => undefined);

@@ -100,3 +100,46 @@ void describe('helpers', () => {
     assert.equal(vtepMac(new Uint8Array([0xff, 1, 2, 3, 4, 5, 6])), 'fe:01:02:03:04:05');
   });
 });
+
+void describe('dual-stack routes', () => {
+  const self6 = { ...self, podCidrV6: 'fd42:1:0:ff::/64' };
+  const opts6 = { ...opts, podCidrV6: 'fd42:1:0:ff::/64', clusterCidrV6: 'fd42:1::/56' };
+  const mac = '0a:11:22:33:44:55';
+  void it('routes other nodes\' IPv6 pod CIDRs over VXLAN even when IPv4 goes host-gw', () => {
+    const plan = planNodeRoutes({ self: self6, connected: ['192.0.2.2/24'], nodes: [node('b', '10.42.1.0/24', '192.0.2.3', { vtepMac: mac, podCidrV6: 'fd42:1:0:fe::/64' })] });
+    assert.deepEqual(plan.routes, [{ kind: 'host-gw', node: 'b', podCidr: '10.42.1.0/24', via: '192.0.2.3' }]);
+    assert.deepEqual(plan.routes6, [{ node: 'b', podCidr: 'fd42:1:0:fe::/64', vtep: 'fd42:1:0:fe:ffff:ffff:ffff:ffff', mac, nodeIP: '192.0.2.3' }]);
+    const first = routeCommands(plan, empty, opts6);
+    assert.deepEqual(first.ip, [
+      'link add tkube.1 address 02:00:00:00:00:0a mtu 1450 type vxlan id 1 local 192.0.2.2 dstport 8472 nolearning',
+      'addr replace 10.42.0.0/32 dev tkube.1',
+      'link set tkube.1 up',
+      'addr replace fd42:1:0:ff:ffff:ffff:ffff:ffff/128 dev tkube.1 nodad',
+      'route replace 10.42.1.0/24 via 192.0.2.3 proto 116',
+      'route replace fd42:1:0:fe::/64 via fd42:1:0:fe:ffff:ffff:ffff:ffff dev tkube.1 onlink proto 116',
+      'neigh replace fd42:1:0:fe:ffff:ffff:ffff:ffff lladdr 0a:11:22:33:44:55 dev tkube.1 nud permanent',
+    ]);
+    assert.deepEqual(first.bridge, ['fdb replace 0a:11:22:33:44:55 dev tkube.1 dst 192.0.2.3 self permanent']);
+    // Converged: only the idempotent VTEP address line; a gone node's IPv6 route and neighbour are removed.
+    const state: HostRouteState = {
+      routes: [{ dst: '10.42.1.0/24', gateway: '192.0.2.3', dev: 'eth0' }],
+      vxlanDevice: true,
+      neighbours: [],
+      fdb: [{ mac, dst: '192.0.2.3' }],
+      routes6: [{ dst: 'fd42:1:0:fe::/64', gateway: 'fd42:1:0:fe:ffff:ffff:ffff:ffff', dev: 'tkube.1' }, { dst: 'fd42:1:0:fd::/64', gateway: 'x', dev: 'tkube.1' }, { dst: 'fd99::/64', gateway: 'y', dev: 'tkube.1' }],
+      neighbours6: [{ dst: 'fd42:1:0:fe:ffff:ffff:ffff:ffff', lladdr: mac }, { dst: 'fd42:1:0:fd:ffff:ffff:ffff:ffff', lladdr: '0a:00:00:00:00:01' }, { dst: 'fe80::1', lladdr: '0a:00:00:00:00:02' }],
+    };
+    assert.deepEqual(routeCommands(plan, state, opts6), {
+      ip: ['addr replace fd42:1:0:ff:ffff:ffff:ffff:ffff/128 dev tkube.1 nodad', 'route del fd42:1:0:fd::/64 proto 116', 'neigh del fd42:1:0:fd:ffff:ffff:ffff:ffff dev tkube.1'],
+      bridge: [],
+    });
+  });
+
+  void it('leaves IPv6 out on a single-stack node, or for a peer without an IPv6 pod CIDR or MAC', () => {
+    const single = planNodeRoutes({ self, connected: ['192.0.2.2/24'], nodes: [node('b', '10.42.1.0/24', '192.0.2.3', { vtepMac: mac, podCidrV6: 'fd42:1:0:fe::/64' })] });
+    assert.equal(single.routes6, undefined);
+    const peers = planNodeRoutes({ self: self6, connected: ['192.0.2.2/24'], nodes: [node('b', '10.42.1.0/24', '192.0.2.3', { vtepMac: mac }), node('c', '10.42.2.0/24', '192.0.2.4', { podCidrV6: 'fd42:1:0:fc::/64' })] });
+    assert.equal(peers.routes6, undefined);
+    assert.deepEqual(routeCommands(peers, empty, opts6).ip, ['route replace 10.42.1.0/24 via 192.0.2.3 proto 116', 'route replace 10.42.2.0/24 via 192.0.2.4 proto 116']);
+  });
+});

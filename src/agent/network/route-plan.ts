@@ -8,9 +8,16 @@
  *    address of the node's own pod CIDR (/32: the node's VTEP). Per other node: `<podCIDR> via <its VTEP> dev
  *    <device> onlink`, a permanent neighbour entry VTEP → its device MAC (published in the Node annotation
  *    `tkube.io/vtep-mac`), and an FDB entry MAC → its node IP, so the kernel never has to learn or flood.
+ *  - Dual-stack (nodes with an IPv6 `podCIDRs` entry): IPv6 pod CIDRs always go over the VXLAN device, whatever
+ *    the IPv4 route kind, since Linux cannot route IPv6 via an IPv4 next hop and nodes have IPv4 addresses only.
+ *    The device also carries an IPv6 VTEP address (the last address of the node's IPv6 pod CIDR, /128, never a
+ *    pod's); per other node: `<its IPv6 podCIDR> via <its IPv6 VTEP> dev <device> onlink`, a permanent IPv6
+ *    neighbour entry → its device MAC, and the same FDB entry MAC → its node IP as for IPv4.
  *  - Our routes carry their own protocol number, so stale ones are found and removed without touching anyone
  *    else's; only routes inside the cluster CIDR are ever removed.
  */
+import { cidrContains, cidrSize, formatCidr, nthAddress, parseCidr as parseAnyCidr } from '../../base/net/cidr.js';
+import { formatIP, parseIP } from '../../base/net/ip-address.js';
 import { formatIPv4 } from '../pod-ip-allocator.js';
 
 /** VTEP_MAC_ANNOTATION carries a node's VXLAN device MAC. */
@@ -29,13 +36,15 @@ export interface RouteNode {
   readonly podCidr: string | undefined;
   readonly internalIP: string | undefined;
   readonly vtepMac: string | undefined;
+  /** The node's IPv6 pod CIDR (dual-stack), if it has one. */
+  readonly podCidrV6?: string;
   /** Simulated nodes have made-up addresses: never route to them. */
   readonly simulated: boolean;
 }
 
 /** RoutePlanInput is this node and what it sees. */
 export interface RoutePlanInput {
-  readonly self: { readonly name: string; readonly nodeIP: string; readonly podCidr: string };
+  readonly self: { readonly name: string; readonly nodeIP: string; readonly podCidr: string; readonly podCidrV6?: string };
   /** The subnets of this host's addresses (CIDRs such as 192.0.2.7/24), loopback and pod bridges excluded or not. */
   readonly connected: readonly string[];
   readonly nodes: readonly RouteNode[];
@@ -46,9 +55,20 @@ export type NodeRoute =
   | { readonly kind: 'host-gw'; readonly node: string; readonly podCidr: string; readonly via: string }
   | { readonly kind: 'vxlan'; readonly node: string; readonly podCidr: string; readonly vtep: string; readonly mac: string; readonly nodeIP: string };
 
+/** NodeRoute6 is the route to one other node's IPv6 pods: always through the VXLAN device. */
+export interface NodeRoute6 {
+  readonly node: string;
+  readonly podCidr: string;
+  readonly vtep: string;
+  readonly mac: string;
+  readonly nodeIP: string;
+}
+
 /** RoutePlan is the desired routes, and the nodes left out with why (logged once per change). */
 export interface RoutePlan {
   readonly routes: readonly NodeRoute[];
+  /** Dual-stack: the IPv6 routes (absent or empty on a single-stack node). */
+  readonly routes6?: readonly NodeRoute6[];
   readonly skipped: readonly { readonly node: string; readonly reason: string }[];
 }
 
@@ -93,9 +113,39 @@ export function vtepAddress(podCidr: string): string {
   return formatIPv4(parseCidr(podCidr).base);
 }
 
+/** vtepAddress6 is a node's IPv6 VTEP address: the last address of its IPv6 pod CIDR (never handed to a pod). */
+export function vtepAddress6(podCidrV6: string): string {
+  const c = parseAnyCidr(podCidrV6);
+  return formatIP(nthAddress(c, cidrSize(c) - 1n));
+}
+
+/** ipv6CidrsOverlap tells whether two IPv6 CIDRs share an address; false when either is not an IPv6 CIDR. */
+function ipv6CidrsOverlap(a: string, b: string): boolean {
+  try {
+    const x = parseAnyCidr(a);
+    const y = parseAnyCidr(b);
+    if (x.family !== 'IPv6' || y.family !== 'IPv6') return false;
+    return x.network < y.network + cidrSize(y) && y.network < x.network + cidrSize(x);
+  } catch {
+    return false;
+  }
+}
+
+/** inIPv6Cidr tells whether the IPv6 route destination `dst` (a CIDR) lies inside `cidr`. */
+function inIPv6Cidr(dst: string, cidr: string): boolean {
+  try {
+    const d = parseAnyCidr(dst);
+    const c = parseAnyCidr(cidr);
+    return d.family === 'IPv6' && c.family === 'IPv6' && d.bits >= c.bits && cidrContains(c, { family: d.family, value: d.network });
+  } catch {
+    return false;
+  }
+}
+
 /** planNodeRoutes decides the route to every other node's pod CIDR. */
 export function planNodeRoutes(input: RoutePlanInput): RoutePlan {
   const routes: NodeRoute[] = [];
+  const routes6: NodeRoute6[] = [];
   const skipped: { node: string; reason: string }[] = [];
   const skip = (node: string, reason: string): void => void skipped.push({ node, reason });
   for (const n of [...input.nodes].sort((a, b) => a.name.localeCompare(b.name))) {
@@ -121,18 +171,21 @@ export function planNodeRoutes(input: RoutePlanInput): RoutePlan {
       skip(n.name, `InternalIP ${n.internalIP} is this host's`);
       continue;
     }
+    const mac = n.vtepMac?.toLowerCase();
+    if (input.self.podCidrV6 && n.podCidrV6 && mac && MAC.test(mac) && !ipv6CidrsOverlap(n.podCidrV6, input.self.podCidrV6)) {
+      routes6.push({ node: n.name, podCidr: formatCidr(parseAnyCidr(n.podCidrV6)), vtep: vtepAddress6(n.podCidrV6), mac, nodeIP: n.internalIP });
+    }
     if (input.connected.some((c) => inCidr(n.internalIP ?? '', c))) {
       routes.push({ kind: 'host-gw', node: n.name, podCidr: n.podCidr, via: n.internalIP });
       continue;
     }
-    const mac = n.vtepMac?.toLowerCase();
     if (!mac || !MAC.test(mac)) {
       skip(n.name, `not on a connected subnet and no ${VTEP_MAC_ANNOTATION} annotation yet`);
       continue;
     }
     routes.push({ kind: 'vxlan', node: n.name, podCidr: n.podCidr, vtep: vtepAddress(n.podCidr), mac, nodeIP: n.internalIP });
   }
-  return { routes, skipped };
+  return routes6.length > 0 ? { routes, routes6, skipped } : { routes, skipped };
 }
 
 function isIPv4Cidr(cidr: string): boolean {
@@ -152,6 +205,9 @@ export interface HostRouteState {
   readonly vxlanDevice: boolean;
   readonly neighbours: readonly { readonly dst: string; readonly lladdr?: string }[];
   readonly fdb: readonly { readonly mac: string; readonly dst?: string }[];
+  /** Dual-stack: our IPv6 routes (`ip -6 -j route show proto 116`) and the device's IPv6 neighbours. */
+  readonly routes6?: readonly { readonly dst: string; readonly gateway?: string; readonly dev?: string }[];
+  readonly neighbours6?: readonly { readonly dst: string; readonly lladdr?: string }[];
 }
 
 /** RouteCommandOptions name the device and this node's part of the overlay. */
@@ -163,6 +219,9 @@ export interface RouteCommandOptions {
   readonly podCidr: string;
   /** Only routes inside it are removed when stale. */
   readonly clusterCidr: string;
+  /** Dual-stack: this node's IPv6 pod CIDR (its VTEP address) and the cluster's IPv6 range (stale IPv6 routes inside it go). */
+  readonly podCidrV6?: string;
+  readonly clusterCidrV6?: string;
   /** MTU of the VXLAN device. */
   readonly mtu: number;
 }
@@ -181,14 +240,19 @@ export function routeCommands(plan: RoutePlan, state: HostRouteState, o: RouteCo
   const ip: string[] = [];
   const bridge: string[] = [];
   const vxlan = plan.routes.filter((r): r is Extract<NodeRoute, { kind: 'vxlan' }> => r.kind === 'vxlan');
-  const haveDevice = state.vxlanDevice || vxlan.length > 0;
-  if (!state.vxlanDevice && vxlan.length > 0) {
+  const routes6 = o.podCidrV6 ? (plan.routes6 ?? []) : [];
+  const needDevice = vxlan.length > 0 || routes6.length > 0;
+  const haveDevice = state.vxlanDevice || needDevice;
+  if (!state.vxlanDevice && needDevice) {
     ip.push(
       `link add ${o.device} address ${o.mac} mtu ${o.mtu} type vxlan id ${VXLAN_VNI} local ${o.nodeIP} dstport ${VXLAN_PORT} nolearning`,
       `addr replace ${vtepAddress(o.podCidr)}/32 dev ${o.device}`,
       `link set ${o.device} up`,
     );
   }
+  // The IPv6 VTEP address: replaced on every pass that routes IPv6 (cheap, idempotent; a device made before the
+  // cluster had IPv6 peers lacks it).
+  if (routes6.length > 0 && o.podCidrV6) ip.push(`addr replace ${vtepAddress6(o.podCidrV6)}/128 dev ${o.device} nodad`);
   const current = new Map(state.routes.map((r) => [r.dst, r]));
   const wanted = new Set<string>();
   for (const r of plan.routes) {
@@ -203,19 +267,49 @@ export function routeCommands(plan: RoutePlan, state: HostRouteState, o: RouteCo
   for (const r of state.routes) {
     if (!wanted.has(r.dst) && inClusterCidr(r.dst, o.clusterCidr)) ip.push(`route del ${r.dst} proto ${ROUTE_PROTOCOL}`);
   }
+  const current6 = new Map((state.routes6 ?? []).map((r) => [r.dst, r]));
+  const wanted6 = new Set<string>();
+  for (const r of routes6) {
+    wanted6.add(r.podCidr);
+    const have = current6.get(r.podCidr);
+    if (have?.gateway !== r.vtep || have.dev !== o.device) ip.push(`route replace ${r.podCidr} via ${r.vtep} dev ${o.device} onlink proto ${ROUTE_PROTOCOL}`);
+  }
+  for (const r of state.routes6 ?? []) {
+    if (!wanted6.has(r.dst) && o.clusterCidrV6 && inIPv6Cidr(r.dst, o.clusterCidrV6)) ip.push(`route del ${r.dst} proto ${ROUTE_PROTOCOL}`);
+  }
   if (haveDevice) {
     const neighbours = new Map(state.neighbours.map((n) => [n.dst, n.lladdr?.toLowerCase()]));
+    const neighbours6 = new Map((state.neighbours6 ?? []).map((n) => [n.dst, n.lladdr?.toLowerCase()]));
     const fdb = new Map(state.fdb.filter((f) => f.dst !== undefined && f.mac !== '00:00:00:00:00:00').map((f) => [f.mac.toLowerCase(), f.dst]));
+    const fdbWanted = new Map<string, string>();
     for (const r of vxlan) {
       if (neighbours.get(r.vtep) !== r.mac) ip.push(`neigh replace ${r.vtep} lladdr ${r.mac} dev ${o.device} nud permanent`);
-      if (fdb.get(r.mac) !== r.nodeIP) bridge.push(`fdb replace ${r.mac} dev ${o.device} dst ${r.nodeIP} self permanent`);
+      fdbWanted.set(r.mac, r.nodeIP);
     }
+    for (const r of routes6) {
+      if (neighbours6.get(r.vtep) !== r.mac) ip.push(`neigh replace ${r.vtep} lladdr ${r.mac} dev ${o.device} nud permanent`);
+      fdbWanted.set(r.mac, r.nodeIP);
+    }
+    for (const [mac, dst] of fdbWanted) if (fdb.get(mac) !== dst) bridge.push(`fdb replace ${mac} dev ${o.device} dst ${dst} self permanent`);
     const vteps = new Set(vxlan.map((r) => r.vtep));
-    const macs = new Set(vxlan.map((r) => r.mac));
+    const vteps6 = new Set(routes6.map((r) => r.vtep));
     for (const dst of neighbours.keys()) if (!vteps.has(dst)) ip.push(`neigh del ${dst} dev ${o.device}`);
-    for (const mac of fdb.keys()) if (!macs.has(mac)) bridge.push(`fdb del ${mac} dev ${o.device} self`);
+    // Only stale peer VTEPs (inside the cluster's IPv6 range) go; link-local neighbours are the kernel's.
+    for (const [dst, lladdr] of neighbours6) if (!vteps6.has(dst) && lladdr !== undefined && isOurVtep6(dst, o.clusterCidrV6)) ip.push(`neigh del ${dst} dev ${o.device}`);
+    for (const mac of fdb.keys()) if (!fdbWanted.has(mac)) bridge.push(`fdb del ${mac} dev ${o.device} self`);
   }
   return { ip, bridge };
+}
+
+/** isOurVtep6: an IPv6 neighbour inside the cluster's IPv6 range (a peer's VTEP), not a link-local one. */
+function isOurVtep6(dst: string, clusterCidrV6: string | undefined): boolean {
+  const a = parseIP(dst);
+  if (!a || !clusterCidrV6) return false;
+  try {
+    return cidrContains(parseAnyCidr(clusterCidrV6), a);
+  } catch {
+    return false;
+  }
 }
 
 function inClusterCidr(dst: string, clusterCidr: string): boolean {

@@ -7,7 +7,7 @@ import { child, isObject, objects, setDefault, setDefaultString, str, type JsonO
 /** DEFAULT_CLIENT_IP_SERVICE_AFFINITY_SECONDS is the ClientIP affinity timeout (3 hours). */
 export const DEFAULT_CLIENT_IP_SERVICE_AFFINITY_SECONDS = 10800;
 
-/** defaultService fills type, sessionAffinity, port protocol/targetPort, traffic policies and IP family policy. */
+/** defaultService fills type, sessionAffinity, port protocol/targetPort and traffic policies. */
 export function defaultService(svc: JsonObject): void {
   const spec = child(svc, 'spec');
   setDefaultString(spec, 'type', 'ClusterIP');
@@ -27,12 +27,7 @@ export function defaultService(svc: JsonObject): void {
   setDefaultString(spec, 'internalTrafficPolicy', 'Cluster');
   if (type === 'NodePort' || type === 'LoadBalancer') setDefaultString(spec, 'externalTrafficPolicy', 'Cluster');
   if (type === 'LoadBalancer') setDefault(spec, 'allocateLoadBalancerNodePorts', true);
-  // Headless services without a selector get no families from allocation, so default them as upstream does.
-  setDefaultString(spec, 'ipFamilyPolicy', 'SingleStack');
-  const families = spec['ipFamilies'];
-  if (!Array.isArray(families) || families.length === 0) {
-    const ip = str(spec['clusterIP']);
-    spec['ipFamilies'] = [ip && ip.includes(':') ? 'IPv6' : 'IPv4'];
-  }
+  // ipFamilyPolicy and ipFamilies are not defaulted here: they depend on the cluster's service ranges and, on
+  // update, on the stored Service, so ServiceAllocation fills them in (upstream's initIPFamilyFields).
   if (!isObject(svc['status'])) svc['status'] = { loadBalancer: {} };
 }

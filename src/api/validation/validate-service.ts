@@ -15,6 +15,7 @@ const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 const AFFINITIES = ['ClientIP', 'None'];
 const TRAFFIC_POLICIES = ['Cluster', 'Local'];
 const IP_FAMILY_POLICIES = ['SingleStack', 'PreferDualStack', 'RequireDualStack'];
+const IP_FAMILIES = ['IPv4', 'IPv6'];
 
 function validateTargetPort(tp: unknown, field: string): FieldError[] {
   if (typeof tp === 'number') return isValidPortNum(tp).map((m) => fieldErrors.invalid(field, tp, m));
@@ -45,11 +46,7 @@ export function validateService(svc: KubeObject): FieldError[] {
     if (clusterIP) errs.push(fieldErrors.forbidden('spec.clusterIP', 'may not be set for ExternalName services'));
   } else {
     if (ports.length === 0 && !headless) errs.push(fieldErrors.required('spec.ports'));
-    if (clusterIP && !headless) for (const m of isValidIP(clusterIP)) errs.push(fieldErrors.invalid('spec.clusterIPs[0]', clusterIP, m));
-    const clusterIPs = strings(spec['clusterIPs']);
-    if (clusterIPs.length > 0 && clusterIP && clusterIPs[0] !== clusterIP) {
-      errs.push(fieldErrors.invalid('spec.clusterIPs', clusterIPs, 'element [0] must match clusterIP'));
-    }
+    errs.push(...validateClusterIPsRelatedFields(svc));
   }
   const names = new Set<string>();
   const keys = new Set<string>();
@@ -108,12 +105,74 @@ export function validateService(svc: KubeObject): FieldError[] {
   }
   const itp = str(spec['internalTrafficPolicy']);
   if (itp && !TRAFFIC_POLICIES.includes(itp)) errs.push(fieldErrors.notSupported('spec.internalTrafficPolicy', itp, TRAFFIC_POLICIES));
-  const ifp = str(spec['ipFamilyPolicy']);
-  if (ifp && !IP_FAMILY_POLICIES.includes(ifp)) errs.push(fieldErrors.notSupported('spec.ipFamilyPolicy', ifp, IP_FAMILY_POLICIES));
+  if (type === 'ExternalName') {
+    // Upstream's wording: ExternalName Services hold no addresses, so no families either.
+    if (strings(spec['clusterIPs']).length > 0) errs.push(fieldErrors.forbidden('spec.clusterIPs', 'may not be set for ExternalName services'));
+    if (spec['ipFamilyPolicy'] !== undefined && spec['ipFamilyPolicy'] !== null) errs.push(fieldErrors.forbidden('spec.ipFamilyPolicy', 'may not be set for ExternalName services'));
+    if (strings(spec['ipFamilies']).length > 0) errs.push(fieldErrors.forbidden('spec.ipFamilies', 'may not be set for ExternalName services'));
+  }
   strings(spec['externalIPs']).forEach((ip, i) => {
     for (const m of isValidIP(ip)) errs.push(fieldErrors.invalid(`spec.externalIPs[${i}]`, ip, m));
   });
   if (type !== 'ExternalName') errs.push(...validateLabels(spec['selector'], 'spec.selector'));
+  return errs;
+}
+
+/**
+ * validateClusterIPsRelatedFields: upstream's ValidateServiceClusterIPsRelatedFields for a Service that holds
+ * addresses. clusterIP and clusterIPs[0] agree; clusterIPs holds at most one address per family ("None" alone);
+ * ipFamilies are IPv4/IPv6 without repeats, at most two, and each matches the address at its index. What depends
+ * on the cluster's configured families is checked at allocation (ServiceAllocation), as upstream does.
+ */
+export function validateClusterIPsRelatedFields(svc: KubeObject): FieldError[] {
+  const spec = obj(svc['spec']);
+  const errs: FieldError[] = [];
+  const clusterIP = str(spec['clusterIP']) ?? '';
+  // The strategy seeds clusterIPs from a lone clusterIP before validation (normalizeClusterIPs); a caller that
+  // did not gets the same judgement of that address.
+  const given = strings(spec['clusterIPs']);
+  const clusterIPs = given.length === 0 && clusterIP !== '' ? [clusterIP] : given;
+  const families = strings(spec['ipFamilies']);
+  if (clusterIP !== '') {
+    if (clusterIPs[0] !== clusterIP) errs.push(fieldErrors.invalid('spec.clusterIPs', clusterIPs, 'first value must match `clusterIP`'));
+  } else if (clusterIPs.length > 0) {
+    errs.push(fieldErrors.invalid('spec.clusterIPs', clusterIPs, 'must be empty when `clusterIP` is not specified'));
+  }
+  const seen = new Set<string>();
+  families.forEach((f, i) => {
+    if (!IP_FAMILIES.includes(f)) errs.push(fieldErrors.notSupported(`spec.ipFamilies[${i}]`, f, IP_FAMILIES));
+    if (seen.has(f)) errs.push(fieldErrors.duplicate(`spec.ipFamilies[${i}]`, f));
+    seen.add(f);
+  });
+  if (families.length > 2) errs.push(fieldErrors.invalid('spec.ipFamilies', families, 'may only hold up to 2 values'));
+  const policy = str(spec['ipFamilyPolicy']);
+  if (policy !== undefined && !IP_FAMILY_POLICIES.includes(policy)) errs.push(fieldErrors.notSupported('spec.ipFamilyPolicy', policy, IP_FAMILY_POLICIES));
+  let badIPs = false;
+  clusterIPs.forEach((ip, i) => {
+    if (i === 0 && ip === 'None') {
+      if (clusterIPs.length > 1) {
+        badIPs = true;
+        errs.push(fieldErrors.invalid('spec.clusterIPs', clusterIPs, "'None' must be the first and only value"));
+      }
+      return;
+    }
+    const msgs = isValidIP(ip);
+    if (msgs.length > 0) badIPs = true;
+    for (const m of msgs) errs.push(fieldErrors.invalid(`spec.clusterIPs[${i}]`, ip, m));
+  });
+  if (clusterIPs.length > 2) errs.push(fieldErrors.invalid('spec.clusterIPs', clusterIPs, 'may only hold up to 2 values'));
+  // Past a malformed address, family checks would only repeat the complaint.
+  if (badIPs) return errs;
+  if (clusterIPs.length > 1 && new Set(clusterIPs.map((ip) => ip.includes(':'))).size !== clusterIPs.length) {
+    errs.push(fieldErrors.invalid('spec.clusterIPs', clusterIPs, 'may specify no more than one IP for each IP family'));
+  }
+  if (clusterIP !== 'None' && clusterIPs[0] !== 'None') {
+    clusterIPs.forEach((ip, i) => {
+      const family = families[i];
+      if (family === 'IPv4' && ip.includes(':')) errs.push(fieldErrors.invalid(`spec.clusterIPs[${i}]`, ip, `expected an IPv4 value as indicated by \`ipFamilies[${i}]\``));
+      if (family === 'IPv6' && !ip.includes(':')) errs.push(fieldErrors.invalid(`spec.clusterIPs[${i}]`, ip, `expected an IPv6 value as indicated by \`ipFamilies[${i}]\``));
+    });
+  }
   return errs;
 }
 
@@ -167,6 +226,10 @@ export function validateServiceUpdate(svc: KubeObject, old: KubeObject): FieldEr
   }
   if (spec['type'] === 'ExternalName' || oldSpec['type'] === 'ExternalName') return [];
   if (oldIP && newIP !== oldIP) return [fieldErrors.invalid('spec.clusterIPs[0]', strings(spec['clusterIPs']).length > 0 ? spec['clusterIPs'] : [newIP], 'may not change once set')];
+  // The primary family stays (a secondary one may come and go with ipFamilyPolicy), as upstream.
+  const oldFamily = strings(oldSpec['ipFamilies'])[0];
+  const newFamilies = strings(spec['ipFamilies']);
+  if (oldFamily !== undefined && newFamilies.length > 0 && newFamilies[0] !== oldFamily) return [fieldErrors.invalid('spec.ipFamilies[0]', newFamilies[0], 'may not change once set')];
   return [];
 }
 

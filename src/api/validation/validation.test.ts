@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../meta/types.js';
-import { toCauses, type FieldError } from './field-error.js';
+import { fieldErrorMessage, toCauses, type FieldError } from './field-error.js';
 import { validateAnnotations } from './generic.js';
 import { isDNS1035Label, isDNS1123Label, isIPv6, isValidIP, isValidPortName, nameIsDNSSubdomain, pathSegmentName } from './names.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
@@ -203,5 +203,20 @@ describe('other kinds', () => {
     const ing: KubeObject = { spec: { rules: [{ host: 'a.com', http: { paths: [{ path: '/', backend: { service: { name: 's', port: { number: 80 } } } }] } }] } };
     assert.deepEqual(msgs(validateIngress(ing)), ['spec.rules[0].http.paths[0].pathType: Required value: pathType must be specified']);
     assert.deepEqual(msgs(validateStorageClassUpdate({ provisioner: 'b' }, { provisioner: 'a' })), ['provisioner: Forbidden: updates to provisioner are forbidden.']);
+  });
+});
+
+describe('service validation: clusterIPs and ipFamilies (dual-stack)', () => {
+  const svc = (spec: Record<string, unknown>): KubeObject => ({ metadata: { name: 'web', namespace: 'default' }, spec: { type: 'ClusterIP', sessionAffinity: 'None', ports: [{ port: 80, protocol: 'TCP' }], ...spec } });
+  const msgs = (errs: FieldError[]): string[] => errs.map((e) => `${e.field}: ${fieldErrorMessage(e)}`);
+  it('matches upstream for mismatched clusterIPs and ipFamilies', () => {
+    assert.deepEqual(msgs(validateService(svc({ clusterIP: '10.43.0.5', clusterIPs: ['10.43.0.5', 'fd00:43::5'], ipFamilies: ['IPv4', 'IPv6'] }))), []);
+    assert.deepEqual(msgs(validateService(svc({ clusterIP: '10.43.0.5', clusterIPs: ['10.43.0.6'] }))), ['spec.clusterIPs: Invalid value: []string{"10.43.0.6"}: first value must match `clusterIP`']);
+    assert.deepEqual(msgs(validateService(svc({ clusterIPs: ['10.43.0.6'] }))), ['spec.clusterIPs: Invalid value: []string{"10.43.0.6"}: must be empty when `clusterIP` is not specified']);
+    assert.deepEqual(msgs(validateService(svc({ clusterIP: '10.43.0.5', clusterIPs: ['10.43.0.5', '10.43.0.6'] }))), ['spec.clusterIPs: Invalid value: []string{"10.43.0.5", "10.43.0.6"}: may specify no more than one IP for each IP family']);
+    assert.deepEqual(msgs(validateService(svc({ clusterIP: '10.43.0.5', clusterIPs: ['10.43.0.5'], ipFamilies: ['IPv6'] }))), ['spec.clusterIPs[0]: Invalid value: "10.43.0.5": expected an IPv6 value as indicated by `ipFamilies[0]`']);
+    assert.deepEqual(msgs(validateService(svc({ ipFamilies: ['IPv4', 'IPv4'] }))), ['spec.ipFamilies[1]: Duplicate value: "IPv4"']);
+    assert.deepEqual(msgs(validateService(svc({ ipFamilies: ['IPv5'] }))), ['spec.ipFamilies[0]: Unsupported value: "IPv5": supported values: "IPv4", "IPv6"']);
+    assert.deepEqual(msgs(validateService(svc({ clusterIP: 'None', clusterIPs: ['None', '10.43.0.5'] }))), ['spec.clusterIPs: Invalid value: []string{"None", "10.43.0.5"}: \'None\' must be the first and only value']);
   });
 });

@@ -67,7 +67,7 @@ export interface ResourceDispatcherConfig {
   readonly unknownFields?: UnknownFieldFinder;
   /** Decodes protobuf request bodies. @default none (415) */
   readonly decodeProtobuf?: (body: Buffer) => unknown;
-  /** @default DEFAULT_SERVICE_CIDR (10.43.0.0/16) */
+  /** The Service cluster IP ranges: one, or two of different families separated by a comma (dual-stack; the first is the default family). @default DEFAULT_SERVICE_CIDR (10.43.0.0/16) */
   readonly serviceCidr?: string;
   /** @default 30000–32767 */
   readonly nodePortRange?: { readonly min: number; readonly max: number };
@@ -128,7 +128,7 @@ export class ResourceDispatcher implements ResourceHandler {
           }
         : undefined);
     this.serviceAllocation = new ServiceAllocation(
-      new ClusterIpAllocator(config.serviceCidr ?? DEFAULT_SERVICE_CIDR),
+      (config.serviceCidr ?? DEFAULT_SERVICE_CIDR).split(',').map((cidr) => new ClusterIpAllocator(cidr.trim())),
       new NodePortAllocator(config.nodePortRange ?? DEFAULT_NODE_PORT_RANGE, this.#random),
     );
     const resources = config.resources ?? BUILTIN_RESOURCES;

@@ -87,7 +87,7 @@ export async function bootstrapCluster(config: BootstrapConfig): Promise<void> {
       type: 'ClusterIP',
       clusterIP: config.kubernetesServiceIp,
       clusterIPs: [config.kubernetesServiceIp],
-      ipFamilies: ['IPv4'],
+      ipFamilies: [config.kubernetesServiceIp.includes(':') ? 'IPv6' : 'IPv4'],
       ipFamilyPolicy: 'SingleStack',
       ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: port }],
       sessionAffinity: 'None',

@@ -1,9 +1,13 @@
 /**
- * ClusterIpAllocator hands out Service cluster IPs from an IPv4 CIDR (`--service-cidr`, default 10.43.0.0/16).
- * The network and broadcast addresses are never handed out. The first address (.1, the `kubernetes` Service) and
+ * ClusterIpAllocator hands out Service cluster IPs from one range of `--service-cidr` (default 10.43.0.0/16); a
+ * dual-stack cluster has one allocator per family. The network address is never handed out, nor the IPv4
+ * broadcast address. The first address (.1, the `kubernetes` Service) and
  * the tenth (.10, cluster DNS) are reserved from dynamic allocation but may be requested explicitly. State is
  * in memory and rebuilt from the stored Services at start (ServiceAllocation.rebuild).
  */
+
+import { cidrContains, formatCidr, parseCidr, type Cidr } from '../../base/net/cidr.js';
+import { formatIP, parseIP, type IPFamily } from '../../base/net/ip-address.js';
 
 /** DEFAULT_SERVICE_CIDR is k3s's default service range. */
 export const DEFAULT_SERVICE_CIDR = '10.43.0.0/16';
@@ -20,64 +24,68 @@ export class IpAllocationError extends Error {
   }
 }
 
-function parseIpv4(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    n = n * 256 + v;
-  }
-  return n;
-}
-
-function formatIpv4(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-}
-
 /** ClusterIpAllocator allocates addresses of one CIDR. */
 export class ClusterIpAllocator {
   readonly cidr: string;
-  #base: number;
+  readonly family: IPFamily;
+  #range: Cidr;
+  /** Offsets from the network address that may be handed out: 1 … #size - 1 (IPv4: - 2, no broadcast). */
   #size: number;
   #used = new Set<number>();
   #next = 0;
 
   constructor(cidr: string = DEFAULT_SERVICE_CIDR) {
-    const [addr = '', bitsText = ''] = cidr.split('/');
-    const base = parseIpv4(addr);
-    const bits = Number(bitsText);
-    if (base === undefined || !/^\d+$/.test(bitsText) || bits < 8 || bits > 30) {
-      throw new Error(`Cannot use service CIDR "${cidr}": want an IPv4 CIDR with a prefix length between 8 and 30`);
+    let range: Cidr;
+    try {
+      range = parseCidr(cidr);
+    } catch {
+      throw new Error(`Cannot use service CIDR "${cidr}": want an IPv4 CIDR with a prefix length between 8 and 30, or an IPv6 CIDR with one between 108 and 126`);
     }
-    this.#size = 2 ** (32 - bits);
-    this.#base = base - (base % this.#size);
-    this.cidr = `${formatIpv4(this.#base)}/${bits}`;
+    // IPv6 ranges are limited to 2^20 addresses, as upstream's --service-cluster-ip-range is (a /108 or smaller).
+    const ok = range.family === 'IPv4' ? range.bits >= 8 && range.bits <= 30 : range.bits >= 108 && range.bits <= 126;
+    if (!ok) throw new Error(`Cannot use service CIDR "${cidr}": want an IPv4 CIDR with a prefix length between 8 and 30, or an IPv6 CIDR with one between 108 and 126`);
+    this.#range = range;
+    this.family = range.family;
+    this.#size = 2 ** ((range.family === 'IPv4' ? 32 : 128) - range.bits);
+    this.cidr = formatCidr(range);
+  }
+
+  /** #limit is one past the highest offset that may be handed out. */
+  get #limit(): number {
+    return this.family === 'IPv4' ? this.#size - 1 : this.#size;
+  }
+
+  #format(off: number): string {
+    return formatIP({ family: this.family, value: this.#range.network + BigInt(off) });
   }
 
   /** nth returns the n-th address of the range (1 = the `kubernetes` Service, 10 = DNS). */
   nth(n: number): string {
-    return formatIpv4(this.#base + n);
+    return this.#format(n);
+  }
+
+  /** contains says whether `ip` is an address of this range (of this family). */
+  contains(ip: string): boolean {
+    const a = parseIP(ip);
+    return a !== undefined && cidrContains(this.#range, a);
   }
 
   #offset(ip: string): number | undefined {
-    const n = parseIpv4(ip);
-    if (n === undefined) return undefined;
-    const off = n - this.#base;
-    return off >= 1 && off < this.#size - 1 ? off : undefined;
+    const a = parseIP(ip);
+    if (!a || !cidrContains(this.#range, a)) return undefined;
+    const off = Number(a.value - this.#range.network);
+    return off >= 1 && off < this.#limit ? off : undefined;
   }
 
   /** allocate returns a free address, never .1 or .10. Throws IpAllocationError('full') when none is left. */
   allocate(): string {
-    const usable = this.#size - 2;
+    const usable = this.#limit - 1;
     for (let i = 0; i < usable; i++) {
       const off = ((this.#next + i) % usable) + 1;
       if (off === 1 || off === 10 || this.#used.has(off)) continue;
       this.#used.add(off);
       this.#next = off;
-      return formatIpv4(this.#base + off);
+      return this.#format(off);
     }
     throw new IpAllocationError('', 'full', `range is full`);
   }

@@ -1,8 +1,13 @@
 /**
- * ServiceAllocation: the StoreHooks of the services store that give Services their cluster IP and node ports,
+ * ServiceAllocation: the StoreHooks of the services store that give Services their cluster IPs and node ports,
  * and return them when a Service goes away.
- *  - ClusterIP, NodePort, LoadBalancer: a cluster IP from the range unless `clusterIP: None` (headless); a
- *    requested IP must be in the range and free (422 otherwise, upstream's message).
+ *  - IP families first (ip-families.ts, upstream's initIPFamilyFields): `ipFamilyPolicy` (SingleStack unless
+ *    given; kept from the stored Service on update) and `ipFamilies` from the requested IPs, the policy and the
+ *    cluster's service ranges (one per family, the first is the default family); 422 with upstream's messages for
+ *    what the cluster cannot give (RequireDualStack on a single-stack cluster, a family it has no range for).
+ *  - ClusterIP, NodePort, LoadBalancer: one cluster IP per family in `ipFamilies`, from that family's range,
+ *    unless `clusterIP: None` (headless); a requested IP must be in its range and free (422 otherwise, upstream's
+ *    message). An update that adds a family allocates the secondary IP; one that drops it (SingleStack) releases it.
  *  - NodePort, LoadBalancer: a node port per port unless requested; requested ports must be in range and free.
  *  - ExternalName: neither.
  *  - LoadBalancer with `allocateLoadBalancerNodePorts: false`: node ports only where requested (or already held),
@@ -15,7 +20,9 @@
 import { invalid } from '../../api/meta/status-error.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import type { StoreHooks, Undo } from './generic-store.js';
+import type { IPFamily } from '../../base/net/ip-address.js';
 import { ClusterIpAllocator, IpAllocationError } from './ip-allocator.js';
+import { initIPFamilyFields } from './ip-families.js';
 import { NodePortAllocator, PortAllocationError } from './port-allocator.js';
 
 interface ServicePort {
@@ -30,6 +37,9 @@ interface ServiceSpec {
   type?: string;
   clusterIP?: string;
   clusterIPs?: string[];
+  ipFamilies?: string[];
+  ipFamilyPolicy?: string;
+  selector?: Record<string, string>;
   ports?: ServicePort[];
   externalTrafficPolicy?: string;
   healthCheckNodePort?: number;
@@ -76,26 +86,56 @@ function portKey(p: ServicePort): string {
   return `${p.name ?? ''}/${p.port ?? ''}/${p.protocol ?? 'TCP'}`;
 }
 
+/** heldIPs: the cluster IPs a stored Service holds ("None" is none). */
+function heldIPs(spec: ServiceSpec): string[] {
+  const ips = spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : []);
+  return ips.filter((ip) => ip !== '' && ip !== 'None');
+}
+
+/** goStrings prints a list as Go's %#v of a []string, as upstream's messages show it. */
+function goStrings(list: readonly string[]): string {
+  return `[]string{${list.map((s) => JSON.stringify(s)).join(', ')}}`;
+}
+
 /** ServiceAllocation owns the cluster IP and node port allocators of the services store. */
 export class ServiceAllocation {
+  /** The allocator of the cluster's primary (default) family: the first `--service-cidr` range. */
   readonly ips: ClusterIpAllocator;
+  /** One allocator per configured family. */
+  readonly ipsByFamily: ReadonlyMap<IPFamily, ClusterIpAllocator>;
   readonly ports: NodePortAllocator;
 
-  constructor(ips: ClusterIpAllocator, ports: NodePortAllocator) {
-    this.ips = ips;
+  /** `ips`: one allocator, or one per family (at most two, of different families), the default family first. */
+  constructor(ips: ClusterIpAllocator | readonly ClusterIpAllocator[], ports: NodePortAllocator) {
+    const list = Array.isArray(ips) ? (ips as readonly ClusterIpAllocator[]) : [ips as ClusterIpAllocator];
+    const first = list[0];
+    if (!first) throw new Error('ServiceAllocation needs at least one cluster IP range');
+    const byFamily = new Map<IPFamily, ClusterIpAllocator>();
+    for (const a of list) {
+      if (byFamily.has(a.family)) throw new Error(`Cannot use two ${a.family} service ranges: at most one per family`);
+      byFamily.set(a.family, a);
+    }
+    this.ips = first;
+    this.ipsByFamily = byFamily;
     this.ports = ports;
+  }
+
+  /** #allocatorFor is the allocator whose range takes `ip` (by family), if the cluster has one. */
+  #allocatorFor(ip: string): ClusterIpAllocator | undefined {
+    return this.ipsByFamily.get(ip.includes(':') ? 'IPv6' : 'IPv4');
   }
 
   /** rebuild marks everything the stored Services hold as allocated (at start, from a list of all Services). */
   rebuild(services: readonly KubeObject[]): void {
-    this.ips.reset();
+    for (const a of this.ipsByFamily.values()) a.reset();
     this.ports.reset();
     for (const svc of services) {
       const spec = specOf(structuredClone(svc));
-      for (const ip of spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])) {
-        if (ip !== 'None' && !this.ips.has(ip)) {
+      for (const ip of heldIPs(spec)) {
+        const ips = this.#allocatorFor(ip);
+        if (ips && !ips.has(ip)) {
           try {
-            this.ips.allocateSpecific(ip);
+            ips.allocateSpecific(ip);
           } catch {
             // A stored IP outside today's range (the range was changed) stays with its Service but is not tracked.
           }
@@ -122,10 +162,11 @@ export class ServiceAllocation {
    */
   observe(svc: KubeObject): void {
     const spec = specOf(structuredClone(svc));
-    for (const ip of spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])) {
-      if (ip === 'None' || this.ips.has(ip)) continue;
+    for (const ip of heldIPs(spec)) {
+      const ips = this.#allocatorFor(ip);
+      if (!ips || ips.has(ip)) continue;
       try {
-        this.ips.allocateSpecific(ip);
+        ips.allocateSpecific(ip);
       } catch {
         // Outside this server's range: not tracked (see rebuild).
       }
@@ -150,7 +191,7 @@ export class ServiceAllocation {
   }
 
   #releaseAll(spec: ServiceSpec): void {
-    for (const ip of spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])) if (ip !== 'None') this.ips.release(ip);
+    for (const ip of heldIPs(spec)) this.#allocatorFor(ip)?.release(ip);
     for (const port of nodePortsHeld(spec)) this.ports.release(port);
   }
 
@@ -160,36 +201,49 @@ export class ServiceAllocation {
     const oldSpec = old ? specOf(structuredClone(old)) : undefined;
     const taken: { ips: string[]; ports: number[] } = { ips: [], ports: [] };
     const undo: Undo = () => {
-      for (const ip of taken.ips) this.ips.release(ip);
+      for (const ip of taken.ips) this.#allocatorFor(ip)?.release(ip);
       for (const p of taken.ports) this.ports.release(p);
     };
-    const oldIp = oldSpec && needsIp(oldSpec) ? oldSpec.clusterIP : undefined;
+    const oldIPs = oldSpec && needsIp(oldSpec) ? heldIPs(oldSpec) : [];
     try {
-      // Cluster IP.
+      // IP families, then cluster IPs: one per family.
+      const families = initIPFamilyFields(spec, oldSpec, { families: [...this.ipsByFamily.keys()], name });
       if (needsIp(spec)) {
         if (!spec.clusterIP && spec.clusterIPs?.[0]) spec.clusterIP = spec.clusterIPs[0];
-        if (!spec.clusterIP && oldIp) spec.clusterIP = oldIp;
-        if (!spec.clusterIP) {
-          const ip = this.ips.allocate();
-          taken.ips.push(ip);
-          spec.clusterIP = ip;
-        } else if (spec.clusterIP !== oldIp) {
-          try {
-            this.ips.allocateSpecific(spec.clusterIP);
-          } catch (err) {
-            if (!(err instanceof IpAllocationError)) throw err;
-            const ip = spec.clusterIP;
-            throw invalid('Service', '', name, [
-              { reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: []string{"${ip}"}: failed to allocate IP ${ip}: ${err.message}` },
-            ]);
+        if (!spec.clusterIP && oldIPs[0]) spec.clusterIP = oldIPs[0];
+        const wanted = spec.clusterIPs && spec.clusterIPs[0] === spec.clusterIP ? [...spec.clusterIPs] : spec.clusterIP ? [spec.clusterIP] : [];
+        const result: string[] = [];
+        families.forEach((family, i) => {
+          const ips = this.ipsByFamily.get(family as IPFamily);
+          // initIPFamilyFields refused families without a range.
+          if (!ips) return;
+          const asked = wanted[i] ?? '';
+          if (asked === '') {
+            const ip = ips.allocate();
+            taken.ips.push(ip);
+            result.push(ip);
+            return;
           }
-          taken.ips.push(spec.clusterIP);
-        }
-        spec.clusterIPs = [spec.clusterIP];
+          if (!oldIPs.includes(asked)) {
+            try {
+              ips.allocateSpecific(asked);
+            } catch (err) {
+              if (!(err instanceof IpAllocationError)) throw err;
+              throw invalid('Service', '', name, [
+                { reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: ${goStrings(wanted)}: failed to allocate IP ${asked}: ${err.message}` },
+              ]);
+            }
+            taken.ips.push(asked);
+          }
+          result.push(asked);
+        });
+        spec.clusterIPs = result;
+        if (result[0] !== undefined) spec.clusterIP = result[0];
       } else if (typeOf(spec) === 'ExternalName') {
         delete spec.clusterIP;
         delete spec.clusterIPs;
       } else {
+        spec.clusterIP = 'None';
         spec.clusterIPs = ['None'];
       }
 
@@ -263,7 +317,8 @@ export class ServiceAllocation {
 
       // What the old object held and the new one no longer uses goes back to the pools.
       if (oldSpec) {
-        if (oldIp && oldIp !== spec.clusterIP) this.ips.release(oldIp);
+        const now = needsIp(spec) ? heldIPs(spec) : [];
+        for (const ip of oldIPs) if (!now.includes(ip)) this.#allocatorFor(ip)?.release(ip);
         for (const port of oldPorts.values()) if (!kept.has(port)) this.ports.release(port);
         if (oldHealth !== undefined && !keptHealth) this.ports.release(oldHealth);
       }

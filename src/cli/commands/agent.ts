@@ -20,7 +20,7 @@ import { ServerLoadBalancer } from '../../client/loadbalancer/server-load-balanc
 import { CliError } from '../cli-error.js';
 import { collectRepeatable } from './repeatable-flag.js';
 import { parseNodeLabels, parseNodeTaint } from './node-flags.js';
-import { parseDomain, parseIPv4, parseLogMaxFiles, parseLogMaxSize, parseProxyMode } from './server.js';
+import { cidrListParser, parseDomain, parseIPv4, parseLogMaxFiles, parseLogMaxSize, parseProxyMode } from './server.js';
 import { runUntilSignalled } from '../run-until-signalled.js';
 
 /** AgentFlags are the parsed flags of `tkube agent`. */
@@ -172,7 +172,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--node-name <name>', 'the node name (with --nodes 1)')
     .option('--name-prefix <prefix>', 'node names are <prefix>0, <prefix>1, …', 'agent-')
     .option('--first-index <n>', 'index of the first node (picks its pod CIDR and address; keep ranges of agents apart)', count, 128)
-    .option('--cluster-cidr <cidr>', 'IP range pod CIDRs are cut from (simulated nodes); the cluster\'s pod range (a real node: masquerade and routes)', '10.42.0.0/16')
+    .option('--cluster-cidr <cidr>', 'IP range pod CIDRs are cut from (simulated nodes); the cluster\'s pod range (a real node: masquerade and routes); dual-stack: IPv4 and IPv6 ranges, comma-separated', cidrListParser('--cluster-cidr'), '10.42.0.0/16')
     .option('--node-cpu <quantity>', 'CPU capacity of each node', '4')
     .option('--node-memory <quantity>', 'memory capacity of each node', '16Gi')
     .option('--node-pods <n>', 'pod capacity of each node', '110')

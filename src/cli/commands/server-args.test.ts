@@ -16,8 +16,8 @@ function parse(argv: readonly string[]): { flags: ServerFlags; cmd: Command } {
 const EVERY_FLAG = [
   '--data-dir', '/d', '--bind-address', '10.0.0.1', '--https-listen-port', '7443', '--write-kubeconfig', '/k.yaml',
   '--advertise-address', '10.0.0.2', '--tls-san', 'a.example,b.example', '--datastore-endpoint', 'https://e1:2379,https://e2:2379',
-  '--datastore-cafile', '/ca.crt', '--datastore-certfile', '/c.crt', '--datastore-keyfile', '/c.key', '--service-cidr', '10.96.0.0/12',
-  '--cluster-cidr', '10.244.0.0/16', '--cluster-dns', '10.96.0.10', '--cluster-dns-port', '5353', '--cluster-domain', 'corp.local',
+  '--datastore-cafile', '/ca.crt', '--datastore-certfile', '/c.crt', '--datastore-keyfile', '/c.key', '--service-cidr', '10.96.0.0/12,fd00:96::/112',
+  '--cluster-cidr', '10.244.0.0/16,fd00:244::/56', '--node-cidr-mask-size-ipv6', '72', '--cluster-dns', '10.96.0.10', '--cluster-dns-port', '5353', '--cluster-domain', 'corp.local',
   '--disable-agent', '--no-kubeconfig-merge', '--compaction-interval', '1m', '--compaction-keep-revisions', '7', '--controllers', '*,-servicelb',
   '--operator', '/op.ts', '--enable-admission-plugins', 'AlwaysPullImages', '--disable-admission-plugins', 'LimitRanger',
   '--authorization-mode', 'AlwaysAllow', '--default-not-ready-toleration-seconds', '30', '--default-unreachable-toleration-seconds', '31',
@@ -66,5 +66,17 @@ void describe('serverArgs', () => {
     const ds = serverArgs(parse(['--datastore-endpoint', 'https://e1:2379', '--datastore-cafile', 'rel/ca.crt']).flags);
     assert.equal(ds[ds.indexOf('--datastore-endpoint') + 1], 'https://e1:2379');
     assert.match(ds[ds.indexOf('--datastore-cafile') + 1] ?? '', /^\/.*\/rel\/ca\.crt$/);
+  });
+});
+
+void describe('dual-stack range flags', () => {
+  void it('take one range or an IPv4 and an IPv6 one, and refuse the rest with one plain line', () => {
+    const f = serverFlagsFrom(['--cluster-cidr', '10.42.0.0/16, FD00:42::/56', '--service-cidr', '10.43.0.0/16,fd00:43::/112']);
+    assert.equal(f.clusterCidr, '10.42.0.0/16,fd00:42::/56');
+    assert.equal(f.serviceCidr, '10.43.0.0/16,fd00:43::/112');
+    assert.throws(() => serverFlagsFrom(['--service-cidr', '10.43.0.0/16,10.44.0.0/16']), { name: 'CliError', message: 'invalid --service-cidr "10.43.0.0/16,10.44.0.0/16": the two ranges must be one IPv4 and one IPv6' });
+    assert.throws(() => serverFlagsFrom(['--cluster-cidr', 'fd00:42::/56']), { name: 'CliError', message: /an IPv4 range is required/ });
+    assert.throws(() => serverFlagsFrom(['--cluster-cidr', '10.42.0.0/16,bogus']), { name: 'CliError', message: /"bogus" is not a CIDR range/ });
+    assert.throws(() => serverFlagsFrom(['--node-cidr-mask-size-ipv6', '200']), { name: 'CliError' });
   });
 });

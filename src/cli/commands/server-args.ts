@@ -43,6 +43,7 @@ export function serverArgs(f: ServerFlags): string[] {
   path('--datastore-keyfile', f.datastoreKeyfile);
   opt('--service-cidr', f.serviceCidr);
   opt('--cluster-cidr', f.clusterCidr);
+  opt('--node-cidr-mask-size-ipv6', f.nodeCidrMaskSizeIpv6);
   opt('--cluster-dns', f.clusterDns);
   opt('--cluster-dns-port', f.clusterDnsPort);
   opt('--cluster-domain', f.clusterDomain);

@@ -8,6 +8,7 @@ import { startServer } from '../../boot/server.js';
 import { DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS, defaultDataDir, type ServerConfig } from '../../boot/server-config.js';
 import { parseGoDuration } from '../../api/protobuf/go-duration.js';
 import { parseQuantity } from '../../api/validation/quantity.js';
+import { formatCidr, parseCidrList } from '../../base/net/cidr.js';
 import { CliError } from '../cli-error.js';
 import { collectRepeatable } from './repeatable-flag.js';
 import { parseNodeLabels, parseNodeTaint } from './node-flags.js';
@@ -62,6 +63,30 @@ export function parseIPv4(value: string): string {
   return value;
 }
 
+/**
+ * cidrListParser checks a `--cluster-cidr` / `--service-cidr` value: one range, or an IPv4 and an IPv6 range
+ * separated by a comma (dual-stack; the first is the primary family). An IPv4 range is required: IPv6-only
+ * clusters are not supported yet (docs/network.md, "Dual-stack"). Shared with `tkube agent`.
+ */
+export function cidrListParser(flag: string): (value: string) => string {
+  return (value: string): string => {
+    let cidrs;
+    try {
+      cidrs = parseCidrList(value, flag);
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
+    if (!cidrs.some((c) => c.family === 'IPv4')) throw new CliError(`invalid ${flag} "${value}": an IPv4 range is required (IPv6-only clusters are not supported; give e.g. 10.42.0.0/16,fd00:42::/56)`);
+    return cidrs.map(formatCidr).join(',');
+  };
+}
+
+function parseNodeCidrMaskSizeIPv6(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 126) throw new CliError(`invalid --node-cidr-mask-size-ipv6 "${value}": want a prefix length from 1 to 126, like 64`);
+  return n;
+}
+
 /** parseDomain checks `--cluster-domain`; shared with `tkube agent`. */
 export function parseDomain(value: string): string {
   const d = value.toLowerCase().replace(/\.$/, '');
@@ -84,6 +109,7 @@ export interface ServerFlags {
   datastoreKeyfile?: string;
   serviceCidr: string;
   clusterCidr: string;
+  nodeCidrMaskSizeIpv6?: number;
   clusterDns?: string;
   clusterDnsPort: number;
   clusterDnsMetricsPort?: number;
@@ -175,6 +201,7 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
       : {}),
     serviceCidr: f.serviceCidr,
     clusterCidr: f.clusterCidr,
+    ...(f.nodeCidrMaskSizeIpv6 !== undefined ? { nodeCidrMaskSizeIPv6: f.nodeCidrMaskSizeIpv6 } : {}),
     ...(f.clusterDns ? { clusterDns: f.clusterDns } : {}),
     clusterDnsPort: f.clusterDnsPort,
     ...(f.clusterDnsMetricsPort !== undefined ? { clusterDnsMetricsPort: f.clusterDnsMetricsPort } : {}),
@@ -261,8 +288,9 @@ export function addServerFlags(cmd: Command): Command {
     .option('--datastore-cafile <file>', 'CA certificate that signed the etcd serving certificates')
     .option('--datastore-certfile <file>', 'client certificate for etcd (with --datastore-keyfile)')
     .option('--datastore-keyfile <file>', 'private key of --datastore-certfile')
-    .option('--service-cidr <cidr>', 'IP range for Service cluster IPs', '10.43.0.0/16')
-    .option('--cluster-cidr <cidr>', 'IP range for pod IPs', '10.42.0.0/16')
+    .option('--service-cidr <cidr>', 'IP range for Service cluster IPs; dual-stack: an IPv4 and an IPv6 range, comma-separated (e.g. 10.43.0.0/16,fd00:43::/112)', cidrListParser('--service-cidr'), '10.43.0.0/16')
+    .option('--cluster-cidr <cidr>', 'IP range for pod IPs; dual-stack: an IPv4 and an IPv6 range, comma-separated (e.g. 10.42.0.0/16,fd00:42::/56)', cidrListParser('--cluster-cidr'), '10.42.0.0/16')
+    .option('--node-cidr-mask-size-ipv6 <bits>', 'prefix length of each node\'s IPv6 pod CIDR, cut from the IPv6 range of --cluster-cidr (default 64)', parseNodeCidrMaskSizeIPv6)
     .option('--cluster-dns <ip>', 'IP of the kube-dns Service and nameserver of pods (default: the 10th address of --service-cidr, e.g. 10.43.0.10)', parseIPv4)
     .option('--cluster-dns-port <port>', 'port the cluster DNS server listens on at the node address, UDP and TCP (0 = any free port)', parsePort, 53)
     .option('--cluster-dns-metrics-port <port>', "also serve the cluster DNS server's Prometheus metrics on this port of the node address, as CoreDNS's :9153 (0 = any free port; default: only in the server's /metrics)", parsePort)

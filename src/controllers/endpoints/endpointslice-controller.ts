@@ -1,7 +1,8 @@
 /**
  * EndpointSlice controller: keeps discovery.k8s.io/v1 EndpointSlices for each selector Service (upstream's
- * "endpointslice" controller). Endpoints are grouped by their resolved ports (a slice has one port list) and cut
- * into slices of at most 100; each endpoint carries ready/serving/terminating, its node and its pod. Slices are
+ * "endpointslice" controller). A dual-stack Service gets one set of slices per address family (`addressType`
+ * IPv4 / IPv6, from its `ipFamilies`), each listing the pods' IPs of that family. Endpoints are grouped by their
+ * resolved ports (a slice has one port list) and cut into slices of at most 100; each endpoint carries ready/serving/terminating, its node and its pod. Slices are
  * labelled `kubernetes.io/service-name` and managed-by this controller, owned by the Service (so they go with it),
  * and reused in place before new ones are created or extra ones deleted.
  */
@@ -14,7 +15,7 @@ import type { RestClient } from '../../client/rest-client.js';
 import { Controller } from '../controller.js';
 import type { ControllerContext, ControllerDescriptor } from '../controller-descriptor.js';
 import type { Reconciler } from '../reconciler.js';
-import { endpointPorts, endpointTarget, podEndpoints, type EndpointPort, type PodShape, type ServiceShape } from './service-endpoints.js';
+import { endpointPorts, endpointTarget, podEndpoints, serviceAddressTypes, type EndpointPort, type PodShape, type ServiceShape } from './service-endpoints.js';
 import { selects, servicesSelecting } from './service-pod-index.js';
 
 const SERVICES = { version: 'v1', resource: 'services' } as const;
@@ -27,34 +28,44 @@ const MANAGED_BY = 'endpointslice-controller.k8s.io';
 const MAX_ENDPOINTS_PER_SLICE = 100;
 
 interface SliceContent {
+  addressType: 'IPv4' | 'IPv6';
   ports: EndpointPort[];
   endpoints: Record<string, unknown>[];
 }
 
-/** desiredSlices computes the content of a Service's slices from its pods. */
+/** desiredSlices computes the content of a Service's slices from its pods: per address family, per port list. */
 export function desiredSlices(service: ServiceShape, pods: readonly PodShape[]): SliceContent[] {
-  const groups = new Map<string, SliceContent>();
-  for (const e of podEndpoints(service, pods)) {
-    const resolved = endpointPorts(service, e);
-    if (!resolved) continue;
-    // Slice ports always carry a name ("" for an unnamed port), as upstream writes them.
-    const ports = resolved.map(({ name, ...rest }) => ({ name: name ?? '', ...rest }));
-    const endpoint = {
-      addresses: [e.ip],
-      conditions: { ready: e.ready, serving: e.serving, terminating: e.terminating },
-      ...endpointTarget(service, e),
-    };
-    const signature = semanticJson(ports);
-    let g = groups.get(signature);
-    if (!g) groups.set(signature, (g = { ports, endpoints: [] }));
-    g.endpoints.push(endpoint);
-  }
+  const families = serviceAddressTypes(service);
+  const endpoints = podEndpoints(service, pods);
   const out: SliceContent[] = [];
-  for (const [, g] of [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    for (let i = 0; i < g.endpoints.length; i += MAX_ENDPOINTS_PER_SLICE) out.push({ ports: g.ports, endpoints: g.endpoints.slice(i, i + MAX_ENDPOINTS_PER_SLICE) });
+  for (const addressType of families) {
+    const groups = new Map<string, { ports: EndpointPort[]; endpoints: Record<string, unknown>[] }>();
+    for (const e of endpoints) {
+      const ip = e.ips.find((a) => a.includes(':') === (addressType === 'IPv6'));
+      if (ip === undefined) continue;
+      const resolved = endpointPorts(service, e);
+      if (!resolved) continue;
+      // Slice ports always carry a name ("" for an unnamed port), as upstream writes them.
+      const ports = resolved.map(({ name, ...rest }) => ({ name: name ?? '', ...rest }));
+      const endpoint = {
+        addresses: [ip],
+        conditions: { ready: e.ready, serving: e.serving, terminating: e.terminating },
+        ...endpointTarget(service, e),
+      };
+      const signature = semanticJson(ports);
+      let g = groups.get(signature);
+      if (!g) groups.set(signature, (g = { ports, endpoints: [] }));
+      g.endpoints.push(endpoint);
+    }
+    for (const [, g] of [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      // Within a family, by address (podEndpoints sorts by the primary IP).
+      const first = (e: Record<string, unknown>): string => (e['addresses'] as string[])[0] ?? '';
+      g.endpoints.sort((a, b) => (first(a) < first(b) ? -1 : first(a) > first(b) ? 1 : 0));
+      for (let i = 0; i < g.endpoints.length; i += MAX_ENDPOINTS_PER_SLICE) out.push({ addressType, ports: g.ports, endpoints: g.endpoints.slice(i, i + MAX_ENDPOINTS_PER_SLICE) });
+    }
   }
-  // A Service with no endpoints still has one (empty) slice, as upstream keeps a placeholder.
-  if (out.length === 0) out.push({ ports: [], endpoints: [] });
+  // A Service with no endpoints still has one (empty) slice of its primary family, as upstream keeps a placeholder.
+  if (out.length === 0) out.push({ addressType: families[0] ?? 'IPv4', ports: [], endpoints: [] });
   return out;
 }
 
@@ -84,14 +95,19 @@ export class EndpointSliceReconciler implements Reconciler {
     const wanted = desiredSlices(svc, pods);
     const labels = { ...(svc.metadata?.labels ?? {}), [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MANAGED_BY };
     const owner = { apiVersion: 'v1', kind: 'Service', name, uid: svc.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true };
-    for (let i = 0; i < wanted.length; i++) {
-      const content = wanted[i]!;
-      const current = existing[i];
+    // addressType is immutable: a slice is reused only for content of its own family.
+    const unused = new Map<string, KubeObject[]>();
+    for (const s of existing) {
+      const family = String(s['addressType'] ?? 'IPv4');
+      unused.set(family, [...(unused.get(family) ?? []), s]);
+    }
+    for (const content of wanted) {
+      const current = unused.get(content.addressType)?.shift();
       const body: KubeObject = {
         apiVersion: 'discovery.k8s.io/v1',
         kind: 'EndpointSlice',
         metadata: current ? { ...current.metadata, labels, ownerReferences: [owner] } : { generateName: `${name}-`, namespace, labels, ownerReferences: [owner] },
-        addressType: 'IPv4',
+        addressType: content.addressType,
         endpoints: content.endpoints,
         ports: content.ports,
       };
@@ -112,7 +128,7 @@ export class EndpointSliceReconciler implements Reconciler {
         if (!isNotFound(err)) throw err;
       }
     }
-    for (const extra of existing.slice(wanted.length)) await this.#delete(extra);
+    for (const extra of [...unused.values()].flat()) await this.#delete(extra);
   }
 
   async #delete(slice: KubeObject): Promise<void> {

@@ -19,7 +19,7 @@ export interface ServicePort {
 
 /** ServiceShape is the part of a v1 Service the controllers read. */
 export interface ServiceShape extends KubeObject {
-  spec?: { selector?: Record<string, string>; ports?: ServicePort[]; publishNotReadyAddresses?: boolean; type?: string; clusterIP?: string };
+  spec?: { selector?: Record<string, string>; ports?: ServicePort[]; publishNotReadyAddresses?: boolean; type?: string; clusterIP?: string; clusterIPs?: string[]; ipFamilies?: string[] };
 }
 
 interface ContainerPort {
@@ -31,13 +31,16 @@ interface ContainerPort {
 /** PodShape is the part of a v1 Pod the controllers read. */
 export interface PodShape extends KubeObject {
   spec?: { nodeName?: string; hostname?: string; subdomain?: string; restartPolicy?: string; containers?: { ports?: ContainerPort[] }[] };
-  status?: { phase?: string; podIP?: string; conditions?: { type: string; status: string }[] };
+  status?: { phase?: string; podIP?: string; podIPs?: { ip?: string }[]; conditions?: { type: string; status: string }[] };
 }
 
 /** PodEndpoint is one pod's place in a Service's endpoints. */
 export interface PodEndpoint {
   readonly pod: PodShape;
+  /** The pod's primary IP (`status.podIP`). */
   readonly ip: string;
+  /** Every IP of the pod (`status.podIPs`, at most one per family; the primary one first). */
+  readonly ips: readonly string[];
   readonly ready: boolean;
   readonly serving: boolean;
   readonly terminating: boolean;
@@ -74,9 +77,11 @@ export function podEndpoints(service: ServiceShape, pods: readonly PodShape[]): 
     if (phase === 'Succeeded' || phase === 'Failed') continue;
     const terminating = Boolean(pod.metadata?.deletionTimestamp);
     const podReady = podIsReady(pod);
+    const listed = (pod.status?.podIPs ?? []).map((p) => p.ip ?? '').filter((p) => p !== '');
     out.push({
       pod,
       ip,
+      ips: listed.includes(ip) ? listed : [ip, ...listed],
       ready: publishNotReady || (podReady && !terminating),
       serving: publishNotReady || podReady,
       terminating,
@@ -84,6 +89,19 @@ export function podEndpoints(service: ServiceShape, pods: readonly PodShape[]): 
     });
   }
   return out.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
+}
+
+/**
+ * serviceAddressTypes: the address families a Service's EndpointSlices carry, as upstream's
+ * getAddressTypesForService: its `ipFamilies`; failing those the family of its cluster IP; a headless Service
+ * without either gets both.
+ */
+export function serviceAddressTypes(service: ServiceShape): ('IPv4' | 'IPv6')[] {
+  const families = (service.spec?.ipFamilies ?? []).filter((f): f is 'IPv4' | 'IPv6' => f === 'IPv4' || f === 'IPv6');
+  if (families.length > 0) return [...new Set(families)];
+  const ip = service.spec?.clusterIPs?.[0] ?? service.spec?.clusterIP ?? '';
+  if (ip !== '' && ip !== 'None') return [ip.includes(':') ? 'IPv6' : 'IPv4'];
+  return ['IPv4', 'IPv6'];
 }
 
 /** EndpointPort is one resolved port of an endpoint (Endpoints and EndpointSlices share the shape). */

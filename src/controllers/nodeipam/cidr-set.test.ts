@@ -23,3 +23,17 @@ void describe('CidrSet', () => {
     assert.throws(() => new CidrSet('10.42.0/16', 24), /Cannot parse CIDR/);
   });
 });
+
+void describe('CidrSet (IPv6)', () => {
+  void it('cuts /64s of an IPv6 range, highest first, and keeps families apart', () => {
+    const set = new CidrSet('fd00:42::/56', 64);
+    assert.equal(set.family, 'IPv6');
+    assert.equal(set.size, 256);
+    assert.equal(set.allocate(), 'fd00:42:0:ff::/64');
+    assert.equal(set.occupy('fd00:42:0:fe::/64'), true);
+    assert.equal(set.allocate(), 'fd00:42:0:fd::/64');
+    assert.equal(set.occupy('10.42.0.0/24'), false);
+    assert.equal(set.occupy('fd00:43::/64'), false);
+    assert.throws(() => new CidrSet('fd00:42::/40', 64), /more than 2\^20 subnets/);
+  });
+});

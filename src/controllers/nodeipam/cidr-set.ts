@@ -1,26 +1,34 @@
 /**
- * CidrSet: the subnets of one IPv4 cluster range handed out to nodes (upstream's cidrset), e.g. the /24s of
- * 10.42.0.0/16. Allocation takes the highest free subnet: agents that choose their own subnet (simulated nodes,
+ * CidrSet: the subnets of one cluster range handed out to nodes (upstream's cidrset), e.g. the /24s of
+ * 10.42.0.0/16 or the /64s of fd00:42::/56 (a dual-stack cluster has one set per family). Allocation takes the highest free subnet: agents that choose their own subnet (simulated nodes,
  * `tkube agent --first-index`) count up from the bottom of the range, so the two meet only when the range is
  * full. A restarted controller re-marks what nodes hold and continues where it left off.
  */
-import { formatIPv4, parseIPv4Cidr } from '../../base/net/ipv4-cidr.js';
+import { formatCidr, parseCidr, type Cidr } from '../../base/net/cidr.js';
+import { addressBitsOf, type IPFamily } from '../../base/net/ip-address.js';
 
 /** CidrSet hands out the `maskSize` subnets of a cluster range. */
 export class CidrSet {
-  readonly #network: number;
-  readonly #bits: number;
+  readonly family: IPFamily;
+  readonly #range: Cidr;
   readonly #maskSize: number;
   readonly #used: Uint8Array;
 
   constructor(clusterCidr: string, maskSize: number) {
-    const { network, bits } = parseIPv4Cidr(clusterCidr);
-    if (maskSize < bits || maskSize > 30) throw new Error(`Cannot cut /${maskSize} subnets from ${clusterCidr}: the mask must lie between /${bits} and /30`);
+    const range = parseCidr(clusterCidr);
+    const { bits } = range;
+    const max = range.family === 'IPv4' ? 30 : 126;
+    if (maskSize < bits || maskSize > max) throw new Error(`Cannot cut /${maskSize} subnets from ${clusterCidr}: the mask must lie between /${bits} and /${max}`);
     if (maskSize - bits > 20) throw new Error(`Cannot cut /${maskSize} subnets from ${clusterCidr}: more than 2^20 subnets`);
-    this.#network = network;
-    this.#bits = bits;
+    this.family = range.family;
+    this.#range = range;
     this.#maskSize = maskSize;
     this.#used = new Uint8Array(2 ** (maskSize - bits));
+  }
+
+  /** #step is the address count of one subnet. */
+  get #step(): bigint {
+    return 1n << BigInt(addressBitsOf(this.family) - this.#maskSize);
   }
 
   /** size is how many subnets the range holds. */
@@ -51,20 +59,19 @@ export class CidrSet {
   }
 
   #cidrAt(i: number): string {
-    return `${formatIPv4((this.#network + i * 2 ** (32 - this.#maskSize)) >>> 0)}/${this.#maskSize}`;
+    return formatCidr({ family: this.family, network: this.#range.network + BigInt(i) * this.#step, bits: this.#maskSize });
   }
 
   #indexOf(cidr: string): number | undefined {
-    let parsed: { network: number; bits: number };
+    let parsed: Cidr;
     try {
-      parsed = parseIPv4Cidr(cidr);
+      parsed = parseCidr(cidr);
     } catch {
       return undefined;
     }
-    if (parsed.bits !== this.#maskSize) return undefined;
-    const offset = parsed.network - this.#network;
-    const span = 2 ** (32 - this.#bits);
-    if (offset < 0 || offset >= span) return undefined;
-    return offset / 2 ** (32 - this.#maskSize);
+    if (parsed.family !== this.family || parsed.bits !== this.#maskSize) return undefined;
+    const offset = parsed.network - this.#range.network;
+    if (offset < 0n || offset >= BigInt(this.#used.length) * this.#step) return undefined;
+    return Number(offset / this.#step);
   }
 }

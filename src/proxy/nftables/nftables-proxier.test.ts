@@ -63,6 +63,28 @@ void describe('NftablesProxier with nft', { skip: missing() }, () => {
     await p.cleanup(); // no-op when gone
   });
 
+  void it('programs an IPv6 snapshot into an ip6 table of the same name, whole and incrementally; clean-up takes both', async () => {
+    const v6 = (i: number, n: number, extra: Partial<ProxyServicePort> = {}): ProxyServicePort => ({
+      ...sp(i, n, extra),
+      clusterIPs: [`fd00:43::${i}`],
+      endpoints: Array.from({ length: n }, (_, j) => ({ ip: `fd00:42:0:${i}::${j + 2}`, port: 8080, ready: true, serving: true, terminating: false, isLocal: j === 0 })),
+    });
+    const snap6 = (servicePorts: ProxyServicePort[]): ProxySnapshot => ({ nodeName: 'n', nodeIPs: [], clusterCidr: 'fd00:42::/56', family: 'IPv6', servicePorts });
+    const p4 = new NftablesProxier({ table, netns });
+    const p6 = new NftablesProxier({ table, netns });
+    await p4.sync(snap([sp(2, 1)]));
+    await p6.sync(snap6([v6(1, 2, { nodePort: 30011, sessionAffinitySeconds: 30 }), v6(2, 1)]));
+    await p6.sync(snap6([v6(1, 1, { nodePort: 30011, sessionAffinitySeconds: 30 }), v6(2, 0), v6(4, 1)]));
+    assert.equal(p6.lastSyncWasFull, false);
+    const six = execFileSync('ip', ['netns', 'exec', netns, 'nft', 'list', 'table', 'ip6', table]).toString();
+    assert.match(six, /fd00:43::4 \. tcp \. 80 : goto svc-/);
+    assert.match(six, /dnat to \[fd00:42:0:4::2\]:8080/);
+    assert.match(six, /fd00:43::2 \. tcp \. 80 : goto reject-chain/);
+    assert.match(list(), /10\.43\.0\.2 \. tcp \. 80/, 'the IPv4 table is untouched');
+    await p4.cleanup();
+    assert.doesNotMatch(execFileSync('ip', ['netns', 'exec', netns, 'nft', 'list', 'tables']).toString(), new RegExp(table));
+  });
+
   void it('reports a missing nft as a plain error', async () => {
     const p = new NftablesProxier({ table, netns, nftPath: '/nonexistent/nft' });
     await assert.rejects(p.sync(snap([sp(2, 1)])), /nft/);

@@ -90,9 +90,13 @@ export class NftablesProxier implements Proxier {
     }
   }
 
+  /**
+   * cleanup removes the table in both families: a dual-stack node's IPv6 proxier writes an `ip6` table of the same
+   * name (the snapshot's family decides), and a clean-up that knows only the name must take both.
+   */
   async cleanup(): Promise<void> {
     this.#written = undefined;
-    await this.#nft(`table ip ${this.table} {}\ndelete table ip ${this.table}\n`);
+    await this.#nft(['ip', 'ip6'].map((f) => `table ${f} ${this.table} {}\ndelete table ${f} ${this.table}\n`).join(''));
   }
 
   #nft(script: string): Promise<void> {

@@ -20,6 +20,8 @@
  *  - filter: new connections to a Service with no usable endpoints are rejected (TCP reset / ICMP port
  *    unreachable) from `no-endpoint-services` / `no-endpoint-nodeports`; external traffic to a Service that has
  *    endpoints but no local ones under externalTrafficPolicy Local is dropped.
+ *  - Families: a table holds one family's addresses (`ip`, or `ip6` for a dual-stack node's IPv6 snapshot, in a
+ *    second table of the same name): the same layout with `ip6` matches, `ipv6_addr` keys and `[addr]:port` DNAT.
  *  - firewall: `loadBalancerSourceRanges` — new connections to a load-balancer IP and port listed in `firewall-ips`
  *    go to that Service's `fw-…` chain, which drops clients outside the ranges. It runs in prerouting and output
  *    before DNAT (priority -110), so it sees the load-balancer address, as upstream's `firewall-check`.
@@ -31,12 +33,30 @@ import { clusterEndpoints, externalEndpoints, type ProxyEndpoint, type ProxyServ
 export const MASQUERADE_MARK = 0x4000;
 
 const MAPS = {
-  'service-ips': 'ipv4_addr . inet_proto . inet_service : verdict',
+  'service-ips': 'ADDR . inet_proto . inet_service : verdict',
   'service-nodeports': 'inet_proto . inet_service : verdict',
-  'no-endpoint-services': 'ipv4_addr . inet_proto . inet_service : verdict',
+  'no-endpoint-services': 'ADDR . inet_proto . inet_service : verdict',
   'no-endpoint-nodeports': 'inet_proto . inet_service : verdict',
-  'firewall-ips': 'ipv4_addr . inet_proto . inet_service : verdict',
+  'firewall-ips': 'ADDR . inet_proto . inet_service : verdict',
 } as const;
+
+/** NftFamily is the nftables family of a table: `ip` (IPv4) or `ip6`. */
+export type NftFamily = 'ip' | 'ip6';
+
+/** nftFamilyOf is the table family of a snapshot. */
+export function nftFamilyOf(snapshot: ProxySnapshot): NftFamily {
+  return snapshot.family === 'IPv6' ? 'ip6' : 'ip';
+}
+
+/** addrType is nft's address type of a family (map keys and sets). */
+function addrType(family: NftFamily): string {
+  return family === 'ip' ? 'ipv4_addr' : 'ipv6_addr';
+}
+
+/** hostPort writes an address and port as a DNAT target: `10.0.0.1:80`, `[fd00::1]:80`. */
+function hostPort(family: NftFamily, ip: string, port: number): string {
+  return family === 'ip' ? `${ip}:${port}` : `[${ip}]:${port}`;
+}
 
 /** MapName is one of the table's verdict maps. */
 export type MapName = keyof typeof MAPS;
@@ -44,6 +64,8 @@ export type MapName = keyof typeof MAPS;
 /** NftablesTable is the whole table as data; everything in it is keyed by name so two tables diff cheaply. */
 export interface NftablesTable {
   readonly name: string;
+  /** The table's family: its matches, address types and the `nft` table it replaces. */
+  readonly family: NftFamily;
   /** Everything that is the same for any snapshot (base chains, helper chains). */
   readonly staticText: string;
   /** Per-Service and per-endpoint chains: name → rules (one per line, no indentation). */
@@ -92,6 +114,7 @@ const fragments = new WeakMap<ProxyServicePort, Fragment>();
 /** buildNftablesTable turns a snapshot into the table `name` (pure; stable for equal snapshots). */
 export function buildNftablesTable(name: string, snapshot: ProxySnapshot): NftablesTable {
   const cidr = snapshot.clusterCidr;
+  const family = nftFamilyOf(snapshot);
   const chains = new Map<string, string>();
   const sets = new Map<string, number>();
   const hairpin = new Set<string>();
@@ -100,7 +123,7 @@ export function buildNftablesTable(name: string, snapshot: ProxySnapshot): Nftab
     if (sp.clusterIPs.length === 0) continue;
     let f = fragments.get(sp);
     if (f?.cidr !== cidr) {
-      f = fragmentOf(sp, cidr);
+      f = fragmentOf(sp, cidr, family);
       fragments.set(sp, f);
     }
     for (const [k, v] of f.chains) chains.set(k, v);
@@ -112,11 +135,11 @@ export function buildNftablesTable(name: string, snapshot: ProxySnapshot): Nftab
       if (m && !m.has(key)) m.set(key, verdict);
     }
   }
-  return { name, staticText: staticChains(), chains, maps, sets, hairpin };
+  return { name, family, staticText: staticChains(family), chains, maps, sets, hairpin };
 }
 
 /** fragmentOf renders one Service port. */
-function fragmentOf(sp: ProxyServicePort, cidr: string): Fragment {
+function fragmentOf(sp: ProxyServicePort, cidr: string, family: NftFamily): Fragment {
   const fragment: Fragment = { cidr, chains: new Map(), sets: new Map(), hairpin: new Set(), elements: [] };
   const { chains, sets, hairpin } = fragment;
   const element = (map: MapName, key: string, verdict: string): void => void fragment.elements.push([map, key, verdict]);
@@ -134,24 +157,24 @@ function fragmentOf(sp: ProxyServicePort, cidr: string): Fragment {
   if (affinity !== undefined) {
     for (const ep of [...cluster, ...external]) {
       sets.set(affinitySet(ep), affinity);
-      chains.set(epChain(ep), `update @${affinitySet(ep)} { ip saddr }\nmeta l4proto ${proto} dnat to ${ep.ip}:${ep.port}`);
+      chains.set(epChain(ep), `update @${affinitySet(ep)} { ${family} saddr }\nmeta l4proto ${proto} dnat to ${hostPort(family, ep.ip, ep.port)}`);
     }
   }
   const pick = (eps: readonly ProxyEndpoint[]): string[] => {
     if (affinity !== undefined) {
-      const rules = eps.map((ep) => `ip saddr @${affinitySet(ep)} goto ${epChain(ep)}`);
+      const rules = eps.map((ep) => `${family} saddr @${affinitySet(ep)} goto ${epChain(ep)}`);
       if (eps.length === 1) rules.push(`goto ${epChain(eps[0] as ProxyEndpoint)}`);
       else rules.push(`numgen random mod ${eps.length} vmap { ${eps.map((ep, i) => `${i} : goto ${epChain(ep)}`).join(', ')} }`);
       return rules;
     }
-    if (eps.length === 1) return [`meta l4proto ${proto} dnat to ${eps[0]?.ip ?? ''}:${eps[0]?.port ?? 0}`];
-    return [`meta l4proto ${proto} dnat ip addr . port to numgen random mod ${eps.length} map { ${eps.map((ep, i) => `${i} : ${ep.ip} . ${ep.port}`).join(', ')} }`];
+    if (eps.length === 1) return [`meta l4proto ${proto} dnat to ${hostPort(family, eps[0]?.ip ?? '', eps[0]?.port ?? 0)}`];
+    return [`meta l4proto ${proto} dnat ${family} addr . port to numgen random mod ${eps.length} map { ${eps.map((ep, i) => `${i} : ${ep.ip} . ${ep.port}`).join(', ')} }`];
   };
   const svcChain = `svc-${suffix}`;
   const ips = sp.clusterIPs.length === 1 ? (sp.clusterIPs[0] as string) : `{ ${sp.clusterIPs.join(', ')} }`;
   if (cluster.length > 0) {
     // Traffic from outside the pod network (the node itself, other hosts) is masqueraded so replies come back here.
-    chains.set(svcChain, [`ip daddr ${ips} ip saddr != ${cidr} jump mark-for-masquerade`, ...pick(cluster)].join('\n'));
+    chains.set(svcChain, [`${family} daddr ${ips} ${family} saddr != ${cidr} jump mark-for-masquerade`, ...pick(cluster)].join('\n'));
     for (const ip of sp.clusterIPs) element('service-ips', `${ip} . ${proto} . ${sp.port}`, `goto ${svcChain}`);
   } else {
     for (const ip of sp.clusterIPs) element('no-endpoint-services', `${ip} . ${proto} . ${sp.port}`, 'goto reject-chain');
@@ -160,7 +183,7 @@ function fragmentOf(sp: ProxyServicePort, cidr: string): Fragment {
   const ranges = sp.loadBalancerSourceRanges ?? [];
   if (ranges.length > 0 && sp.loadBalancerIPs.length > 0) {
     const fwChain = `fw-${suffix}`;
-    chains.set(fwChain, `ip saddr != { ${ranges.join(', ')} } drop`);
+    chains.set(fwChain, `${family} saddr != { ${ranges.join(', ')} } drop`);
     for (const ip of sp.loadBalancerIPs) element('firewall-ips', `${ip} . ${proto} . ${sp.port}`, `goto ${fwChain}`);
   }
   if (externalAddrs.length === 0 && sp.nodePort === undefined) return fragment;
@@ -173,7 +196,7 @@ function fragmentOf(sp: ProxyServicePort, cidr: string): Fragment {
     if (sp.externalTrafficPolicyLocal) {
       // Client addresses are kept; but pods and the node itself may use any endpoint (masqueraded for the node),
       // as upstream does, so that in-cluster clients are not black-holed on nodes without a local endpoint.
-      if (cluster.length > 0) rules.push(`ip saddr ${cidr} goto ${svcChain}`, 'fib saddr type local jump mark-for-masquerade', `fib saddr type local goto ${svcChain}`);
+      if (cluster.length > 0) rules.push(`${family} saddr ${cidr} goto ${svcChain}`, 'fib saddr type local jump mark-for-masquerade', `fib saddr type local goto ${svcChain}`);
       rules.push(`goto ${target}`);
     } else {
       rules.push('jump mark-for-masquerade', `goto ${target}`);
@@ -191,13 +214,13 @@ function fragmentOf(sp: ProxyServicePort, cidr: string): Fragment {
 }
 
 /** staticChains: the base chains and helpers, the same for every snapshot. */
-function staticChains(): string {
+function staticChains(family: NftFamily): string {
   const chain = (name: string, rules: readonly string[]): string => `\tchain ${name} {\n${rules.map((r) => `\t\t${r}\n`).join('')}\t}\n`;
   return [
     chain('nat-prerouting', ['type nat hook prerouting priority -100; policy accept;', 'jump services']),
     chain('nat-output', ['type nat hook output priority -100; policy accept;', 'jump services']),
-    chain('nat-postrouting', ['type nat hook postrouting priority 100; policy accept;', 'ct status dnat ip saddr . ip daddr @hairpin-endpoints masquerade', 'jump masquerading']),
-    chain('services', ['ip daddr . meta l4proto . th dport vmap @service-ips', 'fib daddr type local meta l4proto . th dport vmap @service-nodeports']),
+    chain('nat-postrouting', ['type nat hook postrouting priority 100; policy accept;', `ct status dnat ${family} saddr . ${family} daddr @hairpin-endpoints masquerade`, 'jump masquerading']),
+    chain('services', [`${family} daddr . meta l4proto . th dport vmap @service-ips`, 'fib daddr type local meta l4proto . th dport vmap @service-nodeports']),
     chain('mark-for-masquerade', [`meta mark set meta mark | ${hex(MASQUERADE_MARK)}`]),
     chain('masquerading', [`meta mark & ${hex(MASQUERADE_MARK)} == 0 return`, `meta mark set meta mark ^ ${hex(MASQUERADE_MARK)}`, 'masquerade fully-random']),
     // Filter chains run before DNAT (priority -110 < -100), so they see the Service address.
@@ -205,8 +228,8 @@ function staticChains(): string {
     chain('filter-forward', ['type filter hook forward priority -110; policy accept;', 'ct state new jump service-endpoints-check']),
     chain('filter-prerouting', ['type filter hook prerouting priority -110; policy accept;', 'ct state new jump firewall-check']),
     chain('filter-output', ['type filter hook output priority -110; policy accept;', 'ct state new jump firewall-check', 'ct state new jump service-endpoints-check', 'ct state new jump nodeport-endpoints-check']),
-    chain('firewall-check', ['ip daddr . meta l4proto . th dport vmap @firewall-ips']),
-    chain('service-endpoints-check', ['ip daddr . meta l4proto . th dport vmap @no-endpoint-services']),
+    chain('firewall-check', [`${family} daddr . meta l4proto . th dport vmap @firewall-ips`]),
+    chain('service-endpoints-check', [`${family} daddr . meta l4proto . th dport vmap @no-endpoint-services`]),
     chain('nodeport-endpoints-check', ['fib daddr type local meta l4proto . th dport vmap @no-endpoint-nodeports']),
     chain('reject-chain', ['meta l4proto tcp reject with tcp reset', 'reject']),
   ].join('');
@@ -216,8 +239,8 @@ function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;
 }
 
-function setDecl(timeoutSeconds: number): string {
-  return `type ipv4_addr; flags dynamic,timeout; timeout ${timeoutSeconds}s;`;
+function setDecl(family: NftFamily, timeoutSeconds: number): string {
+  return `type ${addrType(family)}; flags dynamic,timeout; timeout ${timeoutSeconds}s;`;
 }
 
 /**
@@ -225,17 +248,18 @@ function setDecl(timeoutSeconds: number): string {
  * fail), delete it, write it again — in one transaction.
  */
 export function renderTable(t: NftablesTable): string {
-  const out: string[] = [`table ip ${t.name} {}`, `delete table ip ${t.name}`, `table ip ${t.name} {`];
+  const f = t.family;
+  const out: string[] = [`table ${f} ${t.name} {}`, `delete table ${f} ${t.name}`, `table ${f} ${t.name} {`];
   for (const [map, type] of Object.entries(MAPS) as [MapName, string][]) {
     const elements = t.maps.get(map);
-    out.push(`\tmap ${map} {`, `\t\ttype ${type}`);
+    out.push(`\tmap ${map} {`, `\t\ttype ${type.replace('ADDR', addrType(f))}`);
     if (elements && elements.size > 0) out.push(`\t\telements = { ${[...elements].map(([k, v]) => `${k} : ${v}`).join(',\n\t\t\t')} }`);
     out.push('\t}');
   }
-  out.push('\tset hairpin-endpoints {', '\t\ttype ipv4_addr . ipv4_addr');
+  out.push('\tset hairpin-endpoints {', `\t\ttype ${addrType(f)} . ${addrType(f)}`);
   if (t.hairpin.size > 0) out.push(`\t\telements = { ${[...t.hairpin].join(',\n\t\t\t')} }`);
   out.push('\t}');
-  for (const [set, timeout] of t.sets) out.push(`\tset ${set} { ${setDecl(timeout)} }`);
+  for (const [set, timeout] of t.sets) out.push(`\tset ${set} { ${setDecl(f, timeout)} }`);
   out.push(t.staticText.trimEnd());
   for (const [chain, rules] of t.chains) out.push(`\tchain ${chain} {\n\t\t${rules.replace(/\n/g, '\n\t\t')}\n\t}`);
   out.push('}', '');
@@ -249,12 +273,12 @@ export function renderTable(t: NftablesTable): string {
  * elements point at them; elements and rules stop pointing at chains and sets before those are deleted.
  */
 export function renderTableDiff(prev: NftablesTable, next: NftablesTable): string | undefined {
-  if (prev.name !== next.name || prev.staticText !== next.staticText) return undefined;
-  const t = `ip ${next.name}`;
+  if (prev.name !== next.name || prev.family !== next.family || prev.staticText !== next.staticText) return undefined;
+  const t = `${next.family} ${next.name}`;
   const out: string[] = [];
   for (const [set, timeout] of next.sets) {
     const old = prev.sets.get(set);
-    if (old === undefined) out.push(`add set ${t} ${set} { ${setDecl(timeout)} }`);
+    if (old === undefined) out.push(`add set ${t} ${set} { ${setDecl(next.family, timeout)} }`);
     else if (old !== timeout) return undefined; // a set's timeout cannot be changed in place
   }
   // `add rule` lines rather than a `table { chain { … } }` block: nft parses them with a smaller cache.

@@ -209,7 +209,8 @@ describe('serviceStrategy', () => {
     assert.equal(spec['sessionAffinity'], 'None');
     assert.deepEqual(spec['ports'], [{ port: 80, protocol: 'TCP', targetPort: 80 }]);
     assert.equal(spec['internalTrafficPolicy'], 'Cluster');
-    assert.equal(spec['ipFamilyPolicy'], 'SingleStack');
+    // The IP family policy is the allocator's to settle (it knows the cluster's ranges), as upstream's.
+    assert.equal(spec['ipFamilyPolicy'], undefined);
     assert.equal(spec['clusterIP'], undefined);
     assert.deepEqual(create('/services', svc({ selector: { app: 'web' } })).errors, ['spec.ports: Required value']);
     assert.deepEqual(create('/services', svc({ clusterIP: 'None' })).errors, []);
