@@ -11,9 +11,11 @@
  *  - A missing `ready` condition means ready (EndpointSlice API semantics); `serving` defaults to `ready`,
  *    `terminating` to false.
  *  - `isLocal` is `nodeName === this node`.
+ *  - Topology-aware routing: each endpoint's `hints.forZones` is kept, and a Service port gets `topologyZone` when
+ *    the node's zone (`topology.kubernetes.io/zone` of its Node) may filter its endpoints (topologyZoneFor).
  */
 import type { KubeObject } from '../api/meta/types.js';
-import type { ProxyEndpoint, ProxyProtocol, ProxyServicePort, ProxySnapshot } from './proxy-state.js';
+import { topologyZoneFor, type ProxyEndpoint, type ProxyProtocol, type ProxyServicePort, type ProxySnapshot } from './proxy-state.js';
 import { sourceRangesOf } from './source-ranges.js';
 
 /** The label that ties an EndpointSlice to its Service. */
@@ -45,6 +47,7 @@ export interface EndpointSliceObject extends KubeObject {
     addresses?: string[];
     conditions?: { ready?: boolean | null; serving?: boolean | null; terminating?: boolean | null };
     nodeName?: string;
+    hints?: { forZones?: { name?: string }[] | null } | null;
   }[];
   ports?: { name?: string | null; protocol?: string; port?: number | null }[];
 }
@@ -52,6 +55,8 @@ export interface EndpointSliceObject extends KubeObject {
 /** SnapshotInput is everything a snapshot is built from. */
 export interface SnapshotInput {
   readonly nodeName: string;
+  /** The node's `topology.kubernetes.io/zone` label, when it has one (topology-aware routing). */
+  readonly nodeZone?: string;
   readonly nodeIPs: readonly string[];
   readonly clusterCidr: string;
   readonly services: readonly ServiceObject[];
@@ -102,12 +107,12 @@ export class SnapshotBuilder {
     for (const svc of input.services) {
       const key = `${svc.metadata?.namespace ?? ''}/${svc.metadata?.name ?? ''}`;
       const slices = slicesByService.get(key) ?? [];
-      const signature = signatureOf(svc, slices, input.nodeName);
+      const signature = signatureOf(svc, slices, input.nodeName, input.nodeZone);
       const cached = this.#cache.get(key);
       let ports: ProxyServicePort[];
       if (signature !== undefined && cached?.signature === signature) ports = cached.ports;
       else {
-        ports = servicePortsOf(svc, slices, input.nodeName);
+        ports = servicePortsOf(svc, slices, input.nodeName, input.nodeZone);
         if (signature !== undefined) this.#cache.set(key, { signature, ports });
       }
       seen.add(key);
@@ -120,7 +125,7 @@ export class SnapshotBuilder {
 }
 
 /** signatureOf names a Service's inputs by resourceVersions (undefined when one has none). */
-function signatureOf(svc: ServiceObject, slices: readonly EndpointSliceObject[], nodeName: string): string | undefined {
+function signatureOf(svc: ServiceObject, slices: readonly EndpointSliceObject[], nodeName: string, nodeZone: string | undefined): string | undefined {
   const rv = svc.metadata?.resourceVersion;
   if (!rv) return undefined;
   const parts: string[] = [];
@@ -129,11 +134,11 @@ function signatureOf(svc: ServiceObject, slices: readonly EndpointSliceObject[],
     if (!srv) return undefined;
     parts.push(`${s.metadata?.name ?? ''}@${srv}`);
   }
-  return `${nodeName}|${rv}|${parts.sort().join(',')}`;
+  return `${nodeName}|${nodeZone ?? ''}|${rv}|${parts.sort().join(',')}`;
 }
 
 /** servicePortsOf turns one Service and its slices into its ServicePorts (none for headless and ExternalName). */
-function servicePortsOf(svc: ServiceObject, slices: readonly EndpointSliceObject[], nodeName: string): ProxyServicePort[] {
+function servicePortsOf(svc: ServiceObject, slices: readonly EndpointSliceObject[], nodeName: string, nodeZone: string | undefined): ProxyServicePort[] {
   const out: ProxyServicePort[] = [];
   const spec = svc.spec;
   if (!spec || spec.type === 'ExternalName') return [];
@@ -151,6 +156,8 @@ function servicePortsOf(svc: ServiceObject, slices: readonly EndpointSliceObject
     const protocol = protocolOf(port.protocol);
     if (!protocol || typeof port.port !== 'number') continue;
     const portName = port.name ?? '';
+    const endpoints = endpointsFor(slices, portName, protocol, nodeName);
+    const topologyZone = topologyZoneFor(endpoints, nodeZone);
     out.push({
       key: `${namespace}/${name}:${portName}`,
       namespace,
@@ -167,7 +174,8 @@ function servicePortsOf(svc: ServiceObject, slices: readonly EndpointSliceObject
       ...(affinity !== undefined ? { sessionAffinitySeconds: affinity } : {}),
       externalTrafficPolicyLocal: spec.externalTrafficPolicy === 'Local' && (nodePortType || (spec.externalIPs?.length ?? 0) > 0),
       internalTrafficPolicyLocal: spec.internalTrafficPolicy === 'Local',
-      endpoints: endpointsFor(slices, portName, protocol, nodeName),
+      ...(topologyZone !== undefined ? { topologyZone } : {}),
+      endpoints,
     });
   }
   return out;
@@ -189,6 +197,7 @@ function endpointsFor(slices: readonly EndpointSliceObject[], portName: string, 
       const ready = ep.conditions?.ready ?? true;
       const serving = ep.conditions?.serving ?? ready;
       const terminating = ep.conditions?.terminating ?? false;
+      const zoneHints = (ep.hints?.forZones ?? []).flatMap((z) => (z.name ? [z.name] : []));
       out.push({
         ip,
         port: port.port,
@@ -197,6 +206,7 @@ function endpointsFor(slices: readonly EndpointSliceObject[], portName: string, 
         terminating: terminating === true,
         ...(ep.nodeName ? { nodeName: ep.nodeName } : {}),
         isLocal: ep.nodeName === nodeName,
+        ...(zoneHints.length > 0 ? { zoneHints } : {}),
       });
     }
   }

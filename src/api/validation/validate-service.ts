@@ -108,6 +108,9 @@ export function validateService(svc: KubeObject): FieldError[] {
   }
   const itp = str(spec['internalTrafficPolicy']);
   if (itp && !TRAFFIC_POLICIES.includes(itp)) errs.push(fieldErrors.notSupported('spec.internalTrafficPolicy', itp, TRAFFIC_POLICIES));
+  // 1.32 knows one value (PreferSameZone/PreferSameNode came in 1.33).
+  const td = str(spec['trafficDistribution']);
+  if (td !== undefined && td !== 'PreferClose') errs.push(fieldErrors.notSupported('spec.trafficDistribution', td, ['PreferClose']));
   const ifp = str(spec['ipFamilyPolicy']);
   if (ifp && !IP_FAMILY_POLICIES.includes(ifp)) errs.push(fieldErrors.notSupported('spec.ipFamilyPolicy', ifp, IP_FAMILY_POLICIES));
   strings(spec['externalIPs']).forEach((ip, i) => {
