@@ -352,9 +352,9 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       throw failure;
     }
   }
-  if (runtimeName === 'cri' || runtimeName === 'containerd') {
+  if ((runtimeName === 'cri' || runtimeName === 'containerd') && process.getuid?.() === 0) {
     // containerd's CNI bridge is not ours, but its pods' traffic crosses this host's forward and input hooks like
-    // our bridge's does: the same table enforces NetworkPolicies for them.
+    // our bridge's does: the same table enforces NetworkPolicies for them (writing it needs root).
     try {
       policies = await startNetworkPolicy(config, agentDir, nodeName, clock);
     } catch (err) {
