@@ -131,11 +131,16 @@ export type ProxyModeName = 'nftables' | 'iptables' | 'userspace' | 'none';
 
 /**
  * resolveProxyMode picks the node's proxy mode: as asked, else nftables for a runc node with the bridge network
- * (kernel data path), userspace for the process runtime (no root needed; its pods share the host's network), and
- * none for CRI nodes (containerd's CNI network is not ours to program yet). The kernel modes need root.
+ * and for a CRI node run as root (kernel data path: the DNAT happens in the node's prerouting and output hooks,
+ * whichever bridge containerd's CNI gives its pods), userspace for the process runtime (no root needed; its pods
+ * share the host's network), none otherwise (a CRI node without root cannot program the kernel, and userspace
+ * listeners on the host's loopback are out of reach of pods in their own network namespaces). The kernel modes
+ * need root.
  */
 export function resolveProxyMode(asked: ProxyModeName | undefined, runtime: string, bridged: boolean): ProxyModeName {
-  const mode = asked ?? (bridged ? 'nftables' : runtime === 'process' ? 'userspace' : 'none');
+  const root = process.getuid?.() === 0;
+  const cri = runtime === 'cri' || runtime === 'containerd';
+  const mode = asked ?? (bridged || (cri && root) ? 'nftables' : runtime === 'process' ? 'userspace' : 'none');
   if ((mode === 'nftables' || mode === 'iptables') && process.getuid?.() !== 0) throw new Error(`Cannot run the ${mode} service proxy: it needs root (--proxy-mode userspace needs none)`);
   return mode;
 }
@@ -241,7 +246,8 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     return opened;
   });
   // The runtime exists before the Node does; the bridge needs the Node's podCIDR, so sandboxes wait for it. The
-  // process runtime has no network namespaces (its pods use the node's network); containerd has its own CNI config.
+  // process runtime has no network namespaces (its pods use the node's network); containerd has its own CNI config
+  // (a bridge of its own), whose pods the service proxy and the NetworkPolicy table still serve from the host's hooks.
   const network = runtimeName === 'runc' && config.podNetwork !== 'none' ? new PendingPodNetwork() : undefined;
   let runtime: RuntimeService;
   let images: ImageService & Partial<Pick<typeof store, 'lastUsed' | 'pruneBlobs'>>;
@@ -357,6 +363,19 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       await kubelet.stop();
       await server.stop();
       throw failure;
+    }
+  }
+  if ((runtimeName === 'cri' || runtimeName === 'containerd') && process.getuid?.() === 0) {
+    // containerd's CNI bridge is not ours, but its pods' traffic crosses this host's forward and input hooks like
+    // our bridge's does: the same table enforces NetworkPolicies for them (writing it needs root).
+    try {
+      policies = await startNetworkPolicy(config, agentDir, nodeName, clock);
+    } catch (err) {
+      await kubelet.stop();
+      await server.stop();
+      await runtime.close();
+      await daemon?.stop({ keepPods: true });
+      throw new Error(`Cannot start NetworkPolicy enforcement: ${(err as Error).message}`);
     }
   }
   const proxier = userspace ?? (proxyMode === 'nftables' || proxyMode === 'iptables' ? kernelProxier(proxyMode, nodeName, agentDir, config.log.child('proxy')) : undefined);

@@ -21,6 +21,8 @@ export interface ProxyEndpoint {
   readonly nodeName?: string;
   /** True when the endpoint runs on this proxy's node. */
   readonly isLocal: boolean;
+  /** `hints.forZones`: the zones whose proxies should use this endpoint (topology-aware routing); absent: none. */
+  readonly zoneHints?: readonly string[];
 }
 
 /** ProxyServicePort is one port of one Service, with everything a proxier needs to program it. */
@@ -56,6 +58,11 @@ export interface ProxyServicePort {
   readonly externalTrafficPolicyLocal: boolean;
   /** `internalTrafficPolicy: Local`: cluster IP traffic only to local endpoints. */
   readonly internalTrafficPolicyLocal: boolean;
+  /**
+   * Topology-aware routing: set to this node's zone when every ready endpoint carries zone hints and at least one
+   * is hinted for this zone; then traffic policy Cluster uses only the ready endpoints hinted for it. Absent: all.
+   */
+  readonly topologyZone?: string;
   readonly endpoints: readonly ProxyEndpoint[];
 }
 
@@ -75,24 +82,42 @@ export interface ProxySnapshot {
 }
 
 /**
- * clusterEndpoints: the endpoints cluster-IP traffic may go to. Ready endpoints; when none is ready, the serving
- * terminating ones (upstream's ProxyTerminatingEndpoints); with internalTrafficPolicy Local, only this node's.
+ * clusterEndpoints: the endpoints cluster-IP traffic may go to. Ready endpoints (only those hinted for this node's
+ * zone when `topologyZone` is set); when none is ready, the serving terminating ones (upstream's
+ * ProxyTerminatingEndpoints); with internalTrafficPolicy Local, only this node's, whatever the hints say.
  * Empty means the proxier rejects the traffic (ICMP port unreachable / TCP reset), as upstream does.
  */
 export function clusterEndpoints(sp: ProxyServicePort): ProxyEndpoint[] {
-  return usable(sp.internalTrafficPolicyLocal ? sp.endpoints.filter((e) => e.isLocal) : sp.endpoints);
+  return sp.internalTrafficPolicyLocal ? usable(sp.endpoints.filter((e) => e.isLocal)) : usable(sp.endpoints, sp.topologyZone);
 }
 
 /**
  * externalEndpoints: the endpoints NodePort, load-balancer and external-IP traffic may go to: as
  * clusterEndpoints, but externalTrafficPolicy decides locality (Local: this node's only, and the client's source
- * address is kept — no masquerade).
+ * address is kept — no masquerade). Policy Cluster follows topology hints, as upstream's cluster endpoints do.
  */
 export function externalEndpoints(sp: ProxyServicePort): ProxyEndpoint[] {
-  return usable(sp.externalTrafficPolicyLocal ? sp.endpoints.filter((e) => e.isLocal) : sp.endpoints);
+  return sp.externalTrafficPolicyLocal ? usable(sp.endpoints.filter((e) => e.isLocal)) : usable(sp.endpoints, sp.topologyZone);
 }
 
-function usable(endpoints: readonly ProxyEndpoint[]): ProxyEndpoint[] {
-  const ready = endpoints.filter((e) => e.ready);
+function usable(endpoints: readonly ProxyEndpoint[], zone?: string): ProxyEndpoint[] {
+  const ready = endpoints.filter((e) => e.ready && (zone === undefined || (e.zoneHints?.includes(zone) ?? false)));
   return ready.length > 0 ? ready : endpoints.filter((e) => e.serving && e.terminating);
+}
+
+/**
+ * topologyZoneFor decides whether a Service port's endpoints are filtered by zone on a node in `nodeZone`
+ * (kube-proxy's safeguards): only when the node has a zone, every ready endpoint carries hints, and one of them is
+ * hinted for this zone. Otherwise every endpoint is used: a half-hinted set or a zone nobody serves must not
+ * strand traffic.
+ */
+export function topologyZoneFor(endpoints: readonly ProxyEndpoint[], nodeZone: string | undefined): string | undefined {
+  if (!nodeZone) return undefined;
+  let forZone = false;
+  for (const e of endpoints) {
+    if (!e.ready) continue;
+    if (!e.zoneHints || e.zoneHints.length === 0) return undefined;
+    if (e.zoneHints.includes(nodeZone)) forZone = true;
+  }
+  return forZone ? nodeZone : undefined;
 }

@@ -126,4 +126,29 @@ void describe('ServiceProxy', () => {
       await informers.stopped();
     }
   });
+
+  void it('follows its own node\'s zone label for topology hints', async () => {
+    const api = new FakeApi();
+    const hinted = (ip: string, zone: string) => ({ addresses: [ip], conditions: { ready: true }, hints: { forZones: [{ name: zone }] } });
+    api.items.set('services', [service]);
+    api.items.set('endpointslices', [{ ...slice('10.42.0.2'), endpoints: [hinted('10.42.0.2', 'a'), hinted('10.42.1.2', 'b')] }]);
+    const node = (zone: string): KubeObject => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels: { 'topology.kubernetes.io/zone': zone } } });
+    api.items.set('nodes', [node('a'), { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n2', labels: { 'topology.kubernetes.io/zone': 'b' } } }]);
+    const informers = new SharedInformerFactory({ client: api.client(), log: newLogger('test') });
+    const proxier = new RecordingProxier();
+    const proxy = new ServiceProxy({ informers, proxier, nodeName: 'n1', nodeIPs: ['192.0.2.2'], clusterCidr: '10.42.0.0/16', minSyncPeriodMs: 10, syncPeriodMs: 0, log: newLogger('test') });
+    const stop = new AbortController();
+    informers.start(stop.signal);
+    proxy.start();
+    const zoneOf = (s: ProxySnapshot | undefined): string | undefined => s?.servicePorts[0]?.topologyZone;
+    try {
+      await eventually(() => zoneOf(proxier.snapshots.at(-1)) === 'a', 5_000);
+      api.modify('nodes', node('b'));
+      await eventually(() => zoneOf(proxier.snapshots.at(-1)) === 'b', 5_000);
+    } finally {
+      proxy.stop();
+      stop.abort();
+      await informers.stopped();
+    }
+  });
 });

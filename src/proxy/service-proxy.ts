@@ -9,6 +9,9 @@
  *
  * Nothing is programmed before both informers have synced: a snapshot from half-filled caches would briefly
  * remove Services that still exist.
+ *
+ * The proxy also watches Nodes for its own node's `topology.kubernetes.io/zone` label (topology-aware routing, as
+ * kube-proxy watches its Node). That cache is not waited for: until it has the node, endpoints of every zone are used.
  */
 import { RealClock, type Clock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
@@ -20,6 +23,13 @@ import { ProxyMetrics } from './proxy-metrics.js';
 import type { ProxySnapshot } from './proxy-state.js';
 import { SnapshotBuilder, type EndpointSliceObject, type ServiceObject } from './snapshot-builder.js';
 import { SyncRunner } from './sync-runner.js';
+import type { KubeObject } from '../api/meta/types.js';
+
+/** The Node label naming its zone (topology-aware routing). */
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+
+/** The part of a Node the proxy reads: its labels. */
+type NodeObject = KubeObject;
 
 /** ServiceProxyConfig constructs a ServiceProxy. */
 export interface ServiceProxyConfig {
@@ -50,6 +60,7 @@ export class ServiceProxy {
   readonly #c: ServiceProxyConfig;
   readonly #services: SharedInformer<ServiceObject>;
   readonly #slices: SharedInformer<EndpointSliceObject>;
+  readonly #nodes: SharedInformer<NodeObject>;
   readonly #runner: SyncRunner;
   readonly #stop = new AbortController();
   /** Reuses the ServicePorts of unchanged Services, so a proxier can skip them by identity. */
@@ -66,6 +77,7 @@ export class ServiceProxy {
     const clock = config.clock ?? new RealClock();
     this.#services = config.informers.informerFor<ServiceObject>({ version: 'v1', resource: 'services' });
     this.#slices = config.informers.informerFor<EndpointSliceObject>({ group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' });
+    this.#nodes = config.informers.informerFor<NodeObject>({ version: 'v1', resource: 'nodes' });
     this.#runner = new SyncRunner({
       run: () => this.#sync(clock),
       clock,
@@ -89,12 +101,22 @@ export class ServiceProxy {
     };
     this.#services.addEventHandler(dirty('service'));
     this.#slices.addEventHandler(dirty('endpoints'));
+    // Only this node's zone matters: other nodes' heartbeats wake nothing.
+    const zoneOf = (n: NodeObject): string | undefined => n.metadata?.labels?.[ZONE_LABEL];
+    const ours = (n: NodeObject): boolean => n.metadata?.name === config.nodeName;
+    this.#nodes.addEventHandler({
+      onAdd: (n) => ours(n) && zoneOf(n) !== undefined && this.#runner.request(),
+      onUpdate: (o, n) => ours(n) && zoneOf(o) !== zoneOf(n) && this.#runner.request(),
+      onDelete: (n) => ours(n) && this.#runner.request(),
+    });
   }
 
   /** snapshot builds the snapshot the next sync would program (from the informers' caches). */
   snapshot(): ProxySnapshot {
+    const zone = this.#nodes.store.get(this.#c.nodeName)?.metadata?.labels?.[ZONE_LABEL];
     return this.#builder.build({
       nodeName: this.#c.nodeName,
+      ...(zone ? { nodeZone: zone } : {}),
       nodeIPs: this.#c.nodeIPs,
       clusterCidr: this.#c.clusterCidr,
       services: this.#services.store.list(),

@@ -95,4 +95,38 @@ void describe('buildProxySnapshot', () => {
     assert.notEqual(second.servicePorts[1], first.servicePorts[1]);
     assert.equal(second.servicePorts[1]?.endpoints[0]?.ip, '10.42.0.4');
   });
+
+  void describe('topology-aware routing', () => {
+    const hinted = (ip: string, node: string, zones: string[] | undefined, conditions: Ep['conditions'] = { ready: true, serving: true, terminating: false }): Ep => ({ ...ep(ip, node, conditions), ...(zones ? { hints: { forZones: zones.map((name) => ({ name })) } } : {}) });
+    const notReady = { ready: false, serving: false, terminating: false };
+    const terminating = { ready: false, serving: true, terminating: true };
+    const web = (spec: Partial<NonNullable<ServiceObject['spec']>> = {}) => svc('web', { clusterIP: '10.43.0.5', type: 'NodePort', ports: [{ name: 'http', port: 80, nodePort: 30080 }], ...spec });
+    const cases: { name: string; zone: string | undefined; endpoints: Ep[]; spec?: Partial<NonNullable<ServiceObject['spec']>>; cluster: string[]; external?: string[] }[] = [
+      { name: 'every endpoint hinted: only this zone\'s', zone: 'a', endpoints: [hinted('10.42.0.2', 'n1', ['a']), hinted('10.42.1.2', 'n2', ['b']), hinted('10.42.1.3', 'n2', ['a'])], cluster: ['10.42.0.2', '10.42.1.3'], external: ['10.42.0.2', '10.42.1.3'] },
+      { name: 'node without a zone: all', zone: undefined, endpoints: [hinted('10.42.0.2', 'n1', ['a']), hinted('10.42.1.2', 'n2', ['b'])], cluster: ['10.42.0.2', '10.42.1.2'] },
+      { name: 'one ready endpoint without hints: all', zone: 'a', endpoints: [hinted('10.42.0.2', 'n1', ['a']), hinted('10.42.1.2', 'n2', undefined)], cluster: ['10.42.0.2', '10.42.1.2'] },
+      { name: 'a not-ready endpoint without hints does not matter', zone: 'a', endpoints: [hinted('10.42.0.2', 'n1', ['a']), hinted('10.42.1.2', 'n2', ['b']), hinted('10.42.1.3', 'n2', undefined, notReady)], cluster: ['10.42.0.2'] },
+      { name: 'no endpoint hinted for this zone: all', zone: 'c', endpoints: [hinted('10.42.0.2', 'n1', ['a']), hinted('10.42.1.2', 'n2', ['b'])], cluster: ['10.42.0.2', '10.42.1.2'] },
+      { name: 'an endpoint hinted for two zones', zone: 'b', endpoints: [hinted('10.42.0.2', 'n1', ['a', 'b']), hinted('10.42.1.2', 'n2', ['a'])], cluster: ['10.42.0.2'] },
+      { name: 'internalTrafficPolicy Local beats hints', zone: 'b', spec: { internalTrafficPolicy: 'Local' }, endpoints: [hinted('10.42.0.2', 'n1', ['a']), hinted('10.42.1.2', 'n2', ['b'])], cluster: ['10.42.0.2'], external: ['10.42.1.2'] },
+      { name: 'externalTrafficPolicy Local beats hints', zone: 'b', spec: { externalTrafficPolicy: 'Local' }, endpoints: [hinted('10.42.0.2', 'n1', ['a']), hinted('10.42.1.2', 'n2', ['b'])], cluster: ['10.42.1.2'], external: ['10.42.0.2'] },
+      { name: 'no ready endpoint: serving terminating ones, hints aside', zone: 'a', endpoints: [hinted('10.42.0.2', 'n1', ['b'], terminating)], cluster: ['10.42.0.2'] },
+    ];
+    for (const c of cases) {
+      void it(c.name, () => {
+        const s = buildProxySnapshot({ nodeName: 'n1', ...(c.zone ? { nodeZone: c.zone } : {}), nodeIPs: ['192.0.2.2'], clusterCidr: '10.42.0.0/16', services: [web(c.spec)], endpointSlices: [slice('web', 'web-a', c.endpoints)] });
+        const sp = s.servicePorts[0] ?? assert.fail();
+        assert.deepEqual(clusterEndpoints(sp).map((e) => e.ip), c.cluster);
+        assert.deepEqual(externalEndpoints(sp).map((e) => e.ip), c.external ?? c.cluster);
+      });
+    }
+    void it('a zone change rebuilds cached ServicePorts', () => {
+      const withRv = <T extends ServiceObject | EndpointSliceObject>(o: T, rv: string): T => ({ ...o, metadata: { ...o.metadata, resourceVersion: rv } });
+      const builder = new SnapshotBuilder();
+      const input = { nodeName: 'n1', nodeIPs: [], clusterCidr: '10.42.0.0/16', services: [withRv(web(), '1')], endpointSlices: [withRv(slice('web', 'w', [hinted('10.42.0.2', 'n1', ['a']), hinted('10.42.1.2', 'n2', ['b'])]), '2')] };
+      const a = builder.build({ ...input, nodeZone: 'a' }).servicePorts[0] ?? assert.fail();
+      const b = builder.build({ ...input, nodeZone: 'b' }).servicePorts[0] ?? assert.fail();
+      assert.deepEqual([clusterEndpoints(a).map((e) => e.ip), clusterEndpoints(b).map((e) => e.ip)], [['10.42.0.2'], ['10.42.1.2']]);
+    });
+  });
 });

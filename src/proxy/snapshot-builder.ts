@@ -12,9 +12,11 @@
  *  - A missing `ready` condition means ready (EndpointSlice API semantics); `serving` defaults to `ready`,
  *    `terminating` to false.
  *  - `isLocal` is `nodeName === this node`.
+ *  - Topology-aware routing: each endpoint's `hints.forZones` is kept, and a Service port gets `topologyZone` when
+ *    the node's zone (`topology.kubernetes.io/zone` of its Node) may filter its endpoints (topologyZoneFor).
  */
 import type { KubeObject } from '../api/meta/types.js';
-import type { ProxyEndpoint, ProxyProtocol, ProxyServicePort, ProxySnapshot } from './proxy-state.js';
+import { topologyZoneFor, type ProxyEndpoint, type ProxyProtocol, type ProxyServicePort, type ProxySnapshot } from './proxy-state.js';
 import { isIPv6 } from 'node:net';
 import { sourceRangesOf } from './source-ranges.js';
 
@@ -47,6 +49,7 @@ export interface EndpointSliceObject extends KubeObject {
     addresses?: string[];
     conditions?: { ready?: boolean | null; serving?: boolean | null; terminating?: boolean | null };
     nodeName?: string;
+    hints?: { forZones?: { name?: string }[] | null } | null;
   }[];
   ports?: { name?: string | null; protocol?: string; port?: number | null }[];
 }
@@ -54,6 +57,8 @@ export interface EndpointSliceObject extends KubeObject {
 /** SnapshotInput is everything a snapshot is built from. */
 export interface SnapshotInput {
   readonly nodeName: string;
+  /** The node's `topology.kubernetes.io/zone` label, when it has one (topology-aware routing). */
+  readonly nodeZone?: string;
   readonly nodeIPs: readonly string[];
   readonly clusterCidr: string;
   /** Which addresses this snapshot carries. @default "IPv4" */
@@ -112,12 +117,12 @@ export class SnapshotBuilder {
     for (const svc of input.services) {
       const key = `${svc.metadata?.namespace ?? ''}/${svc.metadata?.name ?? ''}`;
       const slices = slicesByService.get(key) ?? [];
-      const signature = signatureOf(svc, slices, input.nodeName);
+      const signature = signatureOf(svc, slices, input.nodeName, input.nodeZone);
       const cached = this.#cache.get(key);
       let ports: ProxyServicePort[];
       if (signature !== undefined && cached?.signature === signature) ports = cached.ports;
       else {
-        ports = servicePortsOf(svc, slices, input.nodeName, family);
+        ports = servicePortsOf(svc, slices, input.nodeName, input.nodeZone, family);
         if (signature !== undefined) this.#cache.set(key, { signature, ports });
       }
       seen.add(key);
@@ -130,7 +135,7 @@ export class SnapshotBuilder {
 }
 
 /** signatureOf names a Service's inputs by resourceVersions (undefined when one has none). */
-function signatureOf(svc: ServiceObject, slices: readonly EndpointSliceObject[], nodeName: string): string | undefined {
+function signatureOf(svc: ServiceObject, slices: readonly EndpointSliceObject[], nodeName: string, nodeZone: string | undefined): string | undefined {
   const rv = svc.metadata?.resourceVersion;
   if (!rv) return undefined;
   const parts: string[] = [];
@@ -139,11 +144,11 @@ function signatureOf(svc: ServiceObject, slices: readonly EndpointSliceObject[],
     if (!srv) return undefined;
     parts.push(`${s.metadata?.name ?? ''}@${srv}`);
   }
-  return `${nodeName}|${rv}|${parts.sort().join(',')}`;
+  return `${nodeName}|${nodeZone ?? ''}|${rv}|${parts.sort().join(',')}`;
 }
 
 /** servicePortsOf turns one Service and its slices into its ServicePorts (none for headless and ExternalName). */
-function servicePortsOf(svc: ServiceObject, slices: readonly EndpointSliceObject[], nodeName: string, family: 'IPv4' | 'IPv6'): ProxyServicePort[] {
+function servicePortsOf(svc: ServiceObject, slices: readonly EndpointSliceObject[], nodeName: string, nodeZone: string | undefined, family: 'IPv4' | 'IPv6'): ProxyServicePort[] {
   const out: ProxyServicePort[] = [];
   const spec = svc.spec;
   if (!spec || spec.type === 'ExternalName') return [];
@@ -162,6 +167,8 @@ function servicePortsOf(svc: ServiceObject, slices: readonly EndpointSliceObject
     const protocol = protocolOf(port.protocol);
     if (!protocol || typeof port.port !== 'number') continue;
     const portName = port.name ?? '';
+    const endpoints = endpointsFor(slices, portName, protocol, nodeName, inFamily);
+    const topologyZone = topologyZoneFor(endpoints, nodeZone);
     out.push({
       key: `${namespace}/${name}:${portName}`,
       namespace,
@@ -178,7 +185,8 @@ function servicePortsOf(svc: ServiceObject, slices: readonly EndpointSliceObject
       ...(affinity !== undefined ? { sessionAffinitySeconds: affinity } : {}),
       externalTrafficPolicyLocal: spec.externalTrafficPolicy === 'Local' && (nodePortType || (spec.externalIPs?.length ?? 0) > 0),
       internalTrafficPolicyLocal: spec.internalTrafficPolicy === 'Local',
-      endpoints: endpointsFor(slices, portName, protocol, nodeName, inFamily),
+      ...(topologyZone !== undefined ? { topologyZone } : {}),
+      endpoints,
     });
   }
   return out;
@@ -200,6 +208,7 @@ function endpointsFor(slices: readonly EndpointSliceObject[], portName: string, 
       const ready = ep.conditions?.ready ?? true;
       const serving = ep.conditions?.serving ?? ready;
       const terminating = ep.conditions?.terminating ?? false;
+      const zoneHints = (ep.hints?.forZones ?? []).flatMap((z) => (z.name ? [z.name] : []));
       out.push({
         ip,
         port: port.port,
@@ -208,6 +217,7 @@ function endpointsFor(slices: readonly EndpointSliceObject[], portName: string, 
         terminating: terminating === true,
         ...(ep.nodeName ? { nodeName: ep.nodeName } : {}),
         isLocal: ep.nodeName === nodeName,
+        ...(zoneHints.length > 0 ? { zoneHints } : {}),
       });
     }
   }

@@ -54,6 +54,22 @@ export async function cleanupRuncDataDir(dataDir: string, stop: () => Promise<un
   if (policyTable) await deleteNftTable(policyTable.table).catch(() => undefined);
 }
 
+/**
+ * nodeTables names the nftables tables a node recorded in its data dir — the service proxy's and the NetworkPolicy
+ * controller's — which outlive its process by design (CRI nodes have no bridge of ours whose clean-up takes them).
+ * Read them before the test cluster stops (it may remove its data dir), delete them with deleteNodeTables after.
+ */
+export function nodeTables(dataDir: string): string[] {
+  const proxy = readProxyRecord(join(dataDir, 'agent', 'proxy'));
+  const policyTable = readPolicyTableRecord(join(dataDir, 'agent', 'network-policy'));
+  return [...(proxy?.mode === 'nftables' ? [proxy.table] : []), ...(policyTable ? [policyTable.table] : [])];
+}
+
+/** deleteNodeTables deletes tables named by nodeTables (a missing one is fine). */
+export async function deleteNodeTables(tables: readonly string[]): Promise<void> {
+  for (const t of tables) await deleteNftTable(t).catch(() => undefined);
+}
+
 /** cleanupRuncNode stops a test cluster's server, cleans up its node, and removes its data dir. */
 export async function cleanupRuncNode(c: TestCluster): Promise<void> {
   await cleanupRuncDataDir(c.dataDir, () => c.kill('SIGTERM'));

@@ -104,4 +104,27 @@ describe('Endpoints and EndpointSlice controllers', () => {
     assert.equal(await c.kubectlOk(['get', 'service', 'lb-local', '-o', 'jsonpath={.spec.healthCheckNodePort}', ...ns]), '');
     await c.kubectlOk(['delete', 'service', 'lb-local', ...ns]);
   });
+
+  it('gives topology hints to a Service with topology-mode Auto once nodes carry zones, with events (kubectl)', async () => {
+    await c.kubectlOk(['scale', 'deployment', 'echo', '--replicas=4', ...ns]);
+    const svc = { ...SERVICE, metadata: { name: 'echo-zones', namespace: 'default', annotations: { 'service.kubernetes.io/topology-mode': 'Auto' } } };
+    await c.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(svc) });
+    const reasons = async (): Promise<string> => c.kubectlOk(['get', 'events', ...ns, '--field-selector', 'involvedObject.name=echo-zones', '-o', 'jsonpath={.items[*].reason}']);
+    // Nodes without zones: no hints, and a warning says so.
+    await eventually(async () => (await reasons()).includes('TopologyAwareHintsDisabled'), 30_000);
+    const nodes = (await c.kubectlOk(['get', 'nodes', '-o', 'name'])).split('\n').filter(Boolean);
+    assert.ok(nodes.length >= 2, nodes.join(' '));
+    for (const [i, n] of nodes.entries()) await c.kubectlOk(['label', '--overwrite', n, `topology.kubernetes.io/zone=zone-${i % 2}`]);
+    const hinted = async (): Promise<string[]> => {
+      const items = (JSON.parse(await c.kubectlOk(['get', 'endpointslices', ...ns, '-l', 'kubernetes.io/service-name=echo-zones', '-o', 'json'])) as { items: { endpoints?: { conditions: { ready: boolean }; zone?: string; hints?: { forZones: { name: string }[] } }[] }[] }).items;
+      const ready = items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions.ready);
+      return ready.length === 4 && ready.every((e) => e.zone) ? ready.map((e) => e.hints?.forZones[0]?.name ?? '-') : [];
+    };
+    await eventually(async () => {
+      const h = await hinted();
+      return h.filter((z) => z === 'zone-0').length === 2 && h.filter((z) => z === 'zone-1').length === 2;
+    }, 30_000);
+    await eventually(async () => (await reasons()).includes('TopologyAwareHintsEnabled'), 30_000);
+    await c.kubectlOk(['delete', 'service', 'echo-zones', ...ns]);
+  });
 });

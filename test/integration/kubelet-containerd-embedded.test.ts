@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startContainerd } from '../../src/agent/runtime/cri/containerd-daemon.js';
 import { containerdHostMissing } from '../harness/host-tools.js';
+import { deleteNodeTables, nodeTables } from '../harness/runc-node.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
 
 const skip = containerdHostMissing();
@@ -30,10 +31,13 @@ void describe('kubelet with a containerd it starts itself (--container-runtime c
   });
 
   after(async () => {
+    const tables = nodeTables(dataDir);
     if (c) {
       await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
       await c.stop();
     }
+    // The service proxy's and NetworkPolicy tables outlive the server by design.
+    await deleteNodeTables(tables);
     // The server stopped its containerd and left pods running (as a node restart would want); start it once
     // more over the same dirs to remove whatever is left, then remove its mounts and bridge.
     const cd = join(dataDir, 'agent', 'containerd');

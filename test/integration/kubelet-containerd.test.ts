@@ -2,8 +2,10 @@
  * A real node whose pods run in containerd (`tkube server --container-runtime-endpoint unix:///…`) with real
  * kubectl: the test starts a private containerd (Debian's 1.6) in a temp dir, the node imports the built-in
  * pause and busybox images into it from its own store, a busybox pod reaches Running with a pod IP from the
- * containerd bridge, a pod that exits ends Succeeded and `kubectl logs` reads the CRI log containerd wrote.
- * containerd is stopped by its pid and its dirs, mounts, netns and bridge are removed afterwards.
+ * containerd bridge, a pod that exits ends Succeeded and `kubectl logs` reads the CRI log containerd wrote. The
+ * node's nftables service proxy (the default for CRI nodes as root) lets a containerd pod reach a Service's cluster
+ * IP, and its NetworkPolicy table blocks that once a deny-all policy selects the endpoint.
+ * containerd is stopped by its pid and its dirs, mounts, netns and bridge, and the node's tables, are removed afterwards.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startContainerd, writeContainerdConfig, type RunningContainerd } from '../../src/agent/runtime/cri/containerd-daemon.js';
 import { containerdHostMissing } from '../harness/host-tools.js';
+import { deleteNodeTables, nodeTables } from '../harness/runc-node.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
 
 const skip = containerdHostMissing();
@@ -38,8 +41,12 @@ void describe('kubelet with the containerd CRI runtime', { skip }, () => {
   const podUids: string[] = [];
   after(async () => {
     if (c) {
+      await c.kubectl(['delete', 'networkpolicies', '--all']);
       await c.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
+      const tables = nodeTables(c.dataDir);
       await c.stop();
+      // The service proxy's and NetworkPolicy tables outlive the server by design.
+      await deleteNodeTables(tables);
       rmSync(c.dataDir, { recursive: true, force: true });
     }
     // Removes every sandbox left (shims, netns and mounts go with them), then the daemon, its mounts and bridge.
@@ -69,5 +76,22 @@ void describe('kubelet with the containerd CRI runtime', { skip }, () => {
     assert.deepEqual((await k.kubectlOk(['logs', 'once'])).split('\n').sort(), ['', 'done', 'first', 'oops']);
     assert.match(await k.kubectlOk(['logs', 'once', '--tail=1', '--timestamps']), /^\d{4}-\d\d-\d\dT[\d:.]+Z (done|oops)\n$/);
     await k.kubectlOk(['delete', 'pod', 'sleeper', 'once', '--grace-period=1', '--timeout=60s']);
+  });
+
+  void it('reaches a Service cluster IP from a containerd pod through the node proxy; NetworkPolicy applies', async () => {
+    const k = c as TestCluster;
+    await Promise.all([
+      k.kubectlOk(['run', 'web', '--image=busybox', '--labels=app=web', '--', 'sh', '-c', 'mkdir -p /www && echo web-ok > /www/index.html && exec httpd -f -p 8080 -h /www']),
+      k.kubectlOk(['run', 'client', '--image=busybox', '--', 'sleep', '3600']),
+    ]);
+    await k.kubectlOk(['expose', 'pod', 'web', '--port=80', '--target-port=8080']);
+    const clusterIP = await k.kubectlOk(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}']);
+    await eventually(async () => (await pod('web')).status?.phase === 'Running' && (await pod('client')).status?.phase === 'Running', 90_000);
+    podUids.push(...(await k.kubectlOk(['get', 'pods', '-o', 'jsonpath={.items[*].metadata.uid}'])).split(' ').filter(Boolean));
+    // (busybox's nc: its wget crashes in this image's containerd pods.)
+    const fetchVia = async (): Promise<string> => (await k.kubectl(['exec', 'client', '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 1 ${clusterIP} 80`])).stdout;
+    await eventually(async () => (await fetchVia()).includes('web-ok'), 30_000, 200);
+    await k.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'web-deny', namespace: 'default' }, spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'] } }) });
+    await eventually(async () => !(await fetchVia()).includes('web-ok'), 30_000, 200);
   });
 });

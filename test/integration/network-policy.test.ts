@@ -3,11 +3,13 @@
  * "http", and on 9090), clients with different labels in two namespaces, reachability read with `kubectl exec …
  * nc` against pod IPs. No policy → all reach; deny-all ingress → none (the node itself still does); allow from
  * role=client on the named port → only that pod, only that port; a namespaceSelector peer → the other namespace's
- * client too; an egress deny on the client → it reaches nothing although ingress would allow it; deleting the
+ * client too; an egress deny on the client → it reaches nothing although ingress would allow it, not even the node
+ * (a listener on the bridge address, judged in the input hook) until an ipBlock names that address; deleting the
  * policies → everything reachable again. Clean-up removes the policy table.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readPolicyTableRecord } from '../../src/agent/network/policy/policy-table-record.js';
@@ -25,6 +27,10 @@ interface Probe {
   readonly ns: string;
   readonly pod: string;
   readonly port: number;
+  /** The address to reach. @default the web pod's */
+  readonly ip?: string;
+  /** What the answer contains. @default web-ok */
+  readonly answer?: string;
 }
 
 const OTHER_NS = 'np-blue';
@@ -55,8 +61,8 @@ void describe('NetworkPolicy on a runc node', { skip }, () => {
   const other: Probe = { ns: 'default', pod: 'other', port: 8080 };
   const remote: Probe = { ns: OTHER_NS, pod: 'remote', port: 8080 };
   const reaches = async (p: Probe): Promise<boolean> => {
-    const r = await c.kubectl(['exec', '-n', p.ns, p.pod, '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 1 ${webIP} ${p.port}`]);
-    return r.stdout.includes('web-ok');
+    const r = await c.kubectl(['exec', '-n', p.ns, p.pod, '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 1 ${p.ip ?? webIP} ${p.port}`]);
+    return r.stdout.includes(p.answer ?? 'web-ok');
   };
   /** expect polls until every probe gives its expected answer (the table is written asynchronously). */
   const expect = async (step: string, want: readonly [Probe, boolean][], timeoutMs = 20_000): Promise<void> => {
@@ -121,10 +127,27 @@ void describe('NetworkPolicy on a runc node', { skip }, () => {
     await policy('allow-blue', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'blue' } } }] }] });
     await expect('allow namespace team=blue', [[remote, true], [client, true], [other, false]]);
 
-    await policy('client-no-egress', { podSelector: { matchLabels: { role: 'client' } }, policyTypes: ['Egress'] });
-    await expect('egress deny on default/client', [[client, false], [remote, true]]);
+    // The node itself, on its bridge address: pod traffic to it meets the input hook, not forward.
+    const podCidr = await c.kubectlOk(['get', 'node', node, '-o', 'jsonpath={.spec.podCIDR}']);
+    const gateway = podCidr.replace(/\.0\/\d+$/, '.1');
+    const nodeServer = createServer((s) => s.end('node-ok\n'));
+    await new Promise<void>((resolve, reject) => nodeServer.once('error', reject).listen(0, gateway, resolve));
+    try {
+      const nodePort = (nodeServer.address() as AddressInfo).port;
+      const clientToNode: Probe = { ...client, ip: gateway, port: nodePort, answer: 'node-ok' };
+      const otherToNode: Probe = { ...other, ip: gateway, port: nodePort, answer: 'node-ok' };
+      await expect('the node before egress policies', [[clientToNode, true], [otherToNode, true]]);
 
-    await c.kubectlOk(['delete', 'networkpolicy', 'deny-all', 'allow-clients', 'allow-blue', 'client-no-egress']);
+      await policy('client-no-egress', { podSelector: { matchLabels: { role: 'client' } }, policyTypes: ['Egress'] });
+      await expect('egress deny on default/client', [[client, false], [remote, true], [clientToNode, false], [otherToNode, true]]);
+
+      await policy('client-to-node', { podSelector: { matchLabels: { role: 'client' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: `${gateway}/32` } }], ports: [{ port: nodePort }] }] });
+      await expect('an ipBlock naming the node address', [[clientToNode, true], [client, false]]);
+    } finally {
+      nodeServer.close();
+    }
+
+    await c.kubectlOk(['delete', 'networkpolicy', 'deny-all', 'allow-clients', 'allow-blue', 'client-no-egress', 'client-to-node']);
     await expect('policies deleted', [[client, true], [clientAlt, true], [other, true], [remote, true]]);
   });
 

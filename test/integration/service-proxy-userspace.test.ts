@@ -3,7 +3,8 @@
  * processes, each serving its own name over HTTP on its own port, published under one named container port — behind
  * one Service. A client pod reaches the Service through the address its `WEB_SERVICE_HOST/PORT` variables name (the
  * proxy's listener: nothing owns the cluster IP here) and hears every endpoint; the NodePort answers from the host;
- * deleting an endpoint's pod takes it out of the rotation.
+ * deleting an endpoint's pod takes it out of the rotation; with topology hints only this node's zone's endpoint is
+ * used once the Node carries a zone.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -84,6 +85,56 @@ void describe('userspace service proxy on a process-runtime node', { skip }, () 
       }
       return got.length === 9 && !got.includes('web-a');
     }, 30_000);
+
+    // Topology hints: a selector-less Service whose slice hints web-b for this node's zone and web-c for another;
+    // once the node carries its zone, its proxy sends everything to web-b.
+    const slices = JSON.parse(await c.kubectlOk(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'json'])) as { items: { endpoints?: { addresses: string[]; targetRef?: { name: string } }[]; ports?: { port: number }[] }[] };
+    const where = (pod: string): { ip: string; port: number } => {
+      const sl = slices.items.find((i) => i.endpoints?.some((e) => e.targetRef?.name === pod));
+      return { ip: sl?.endpoints?.[0]?.addresses[0] ?? assert.fail(`no endpoint for ${pod}`), port: sl?.ports?.[0]?.port ?? 0 };
+    };
+    const [b, cc] = [where('web-b'), where('web-c')];
+    assert.equal(b.ip, cc.ip, 'process pods share the node address');
+    await c.kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          { apiVersion: 'v1', kind: 'Service', metadata: { name: 'zoned' }, spec: { type: 'NodePort', ports: [{ name: 'http', port: 80 }] } },
+          {
+            apiVersion: 'discovery.k8s.io/v1',
+            kind: 'EndpointSlice',
+            metadata: { name: 'zoned-1', labels: { 'kubernetes.io/service-name': 'zoned' } },
+            addressType: 'IPv4',
+            ports: [{ name: 'http', port: b.port, protocol: 'TCP' }],
+            endpoints: [{ addresses: [b.ip], conditions: { ready: true }, hints: { forZones: [{ name: 'zone-here' }] } }],
+          },
+          {
+            apiVersion: 'discovery.k8s.io/v1',
+            kind: 'EndpointSlice',
+            metadata: { name: 'zoned-2', labels: { 'kubernetes.io/service-name': 'zoned' } },
+            addressType: 'IPv4',
+            ports: [{ name: 'http', port: cc.port, protocol: 'TCP' }],
+            endpoints: [{ addresses: [cc.ip], conditions: { ready: true }, hints: { forZones: [{ name: 'zone-other' }] } }],
+          },
+        ],
+      }),
+    });
+    const zonedNodePort = Number(await c.kubectlOk(['get', 'service', 'zoned', '-o', 'jsonpath={.spec.ports[0].nodePort}']));
+    const answers = async (): Promise<Set<string>> => {
+      const got = new Set<string>();
+      for (let i = 0; i < 8; i++) got.add((await httpGetBody('127.0.0.1', zonedNodePort)) ?? '');
+      return got;
+    };
+    // No zone on the node yet: both endpoints.
+    await eventually(async () => {
+      const got = await answers();
+      return got.has('web-b') && got.has('web-c');
+    }, 30_000);
+    await c.kubectlOk(['label', 'node', node, 'topology.kubernetes.io/zone=zone-here']);
+    await eventually(async () => [...(await answers())].join() === 'web-b', 30_000);
+    await c.kubectlOk(['delete', 'service', 'zoned']);
+    await c.kubectlOk(['delete', 'endpointslice', 'zoned-1', 'zoned-2']);
 
     // externalTrafficPolicy Local on a LoadBalancer (of a class nobody implements: no LB address to listen on):
     // the API server allocates healthCheckNodePort and the node's proxy answers there as kube-proxy does.

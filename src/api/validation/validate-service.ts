@@ -111,6 +111,9 @@ export function validateService(svc: KubeObject): FieldError[] {
     if (spec['ipFamilyPolicy'] !== undefined && spec['ipFamilyPolicy'] !== null) errs.push(fieldErrors.forbidden('spec.ipFamilyPolicy', 'may not be set for ExternalName services'));
     if (strings(spec['ipFamilies']).length > 0) errs.push(fieldErrors.forbidden('spec.ipFamilies', 'may not be set for ExternalName services'));
   }
+  // 1.32 knows one value (PreferSameZone/PreferSameNode came in 1.33).
+  const td = str(spec['trafficDistribution']);
+  if (td !== undefined && td !== 'PreferClose') errs.push(fieldErrors.notSupported('spec.trafficDistribution', td, ['PreferClose']));
   strings(spec['externalIPs']).forEach((ip, i) => {
     for (const m of isValidIP(ip)) errs.push(fieldErrors.invalid(`spec.externalIPs[${i}]`, ip, m));
   });

@@ -144,6 +144,10 @@ describe('service validation', () => {
     assert.deepEqual(msgs(validateService(svc({ clusterIP: 'abc', ports: [{ port: 80, protocol: 'TCP' }] }))), ['spec.clusterIPs[0]: Invalid value: "abc": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']);
     assert.deepEqual(msgs(validateService({ spec: { type: 'ExternalName', externalName: 'example.com.', sessionAffinity: 'None' } })), []);
   });
+  it('trafficDistribution', () => {
+    assert.deepEqual(msgs(validateService(svc({ ports: [{ port: 80, protocol: 'TCP' }], trafficDistribution: 'PreferClose' }))), []);
+    assert.deepEqual(msgs(validateService(svc({ ports: [{ port: 80, protocol: 'TCP' }], trafficDistribution: 'Nearby' }))), ['spec.trafficDistribution: Unsupported value: "Nearby": supported values: "PreferClose"']);
+  });
   it('load-balancer source ranges and the health check node port', () => {
     const lb = (extra: Record<string, unknown>): KubeObject => svc({ type: 'LoadBalancer', externalTrafficPolicy: 'Cluster', ports: [{ port: 80, protocol: 'TCP' }], ...extra });
     assert.deepEqual(msgs(validateService(lb({ loadBalancerSourceRanges: [' 10.0.0.0/8', '2001:db8::/64', '192.0.2.1/24'] }))), []);

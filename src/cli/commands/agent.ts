@@ -187,7 +187,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--disable-default-registry-endpoint', 'pull only from configured mirrors, never the upstream registry')
     .option('--container-log-max-size <quantity>', "size a real node's container log file grows to before it is rotated, e.g. 10Mi (default 10Mi)", parseLogMaxSize)
     .option('--container-log-max-files <n>', "log files a real node keeps per container, the live one included (default 5)", parseLogMaxFiles)
-    .option('--proxy-mode <mode>', 'service proxy of a real node: nftables (default for runc with the bridge network), iptables, userspace (default for the process runtime; no root needed) or none')
+    .option('--proxy-mode <mode>', 'service proxy of a real node: nftables (default for runc with the bridge network and for containerd as root), iptables, userspace (default for the process runtime; no root needed) or none')
     .option('--disable-network-policy', "do not enforce NetworkPolicies on a real node (and remove its policy table)", false)
     .option('--rotate-certificates', "a real node: renew the client certificate of --kubeconfig before it expires and write it back (as `tkube join` starts it)")
     .option('--disable-apiserver-lb', 'dial --server (or the kubeconfig\'s server) directly instead of through the local load balancer that fails over between the servers of the `kubernetes` Endpoints', false)

@@ -326,7 +326,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--pod-network <kind>', 'network of the pods of the node run in this process: bridge (default: a bridge with the node\'s pod CIDR, hostPorts, masquerade) or none (loopback only, pods report the node IP)')
     .option('--pod-bridge-name <name>', 'name of the pod network\'s bridge (default tkube0)')
     .option('--disable-network-policy', 'do not enforce NetworkPolicies on the node run in this process (and remove its policy table)', false)
-    .option('--proxy-mode <mode>', 'service proxy of the node run in this process: nftables (default for runc with the bridge network), iptables, userspace (default for the process runtime; no root needed) or none')
+    .option('--proxy-mode <mode>', 'service proxy of the node run in this process: nftables (default for runc with the bridge network and for containerd as root), iptables, userspace (default for the process runtime; no root needed) or none')
     .option('--proxy-min-sync-period <duration>', 'least time between two service proxy syncs (default 100ms)', parseDurationMs)
     .option('--node-name <name>', 'name of the node run in this process (default: the host name)')
     .option('--node-label <key=value>', 'label of the node run in this process, set at every start (repeatable, comma-separated)', collectRepeatable, [])

@@ -19,7 +19,7 @@ export interface ServicePort {
 
 /** ServiceShape is the part of a v1 Service the controllers read. */
 export interface ServiceShape extends KubeObject {
-  spec?: { selector?: Record<string, string>; ports?: ServicePort[]; publishNotReadyAddresses?: boolean; type?: string; clusterIP?: string; clusterIPs?: string[]; ipFamilies?: string[] };
+  spec?: { selector?: Record<string, string>; ports?: ServicePort[]; publishNotReadyAddresses?: boolean; type?: string; clusterIP?: string; clusterIPs?: string[]; ipFamilies?: string[]; trafficDistribution?: string };
 }
 
 interface ContainerPort {

@@ -173,7 +173,7 @@ export class NetworkPolicyController {
     if (!informers) return;
     const pods = informers.pods.store.list().map(policyPodOf).filter((p): p is PolicyPod => p !== undefined);
     const namespaces = informers.namespaces.store.list().map(policyNamespaceOf).filter((n): n is PolicyNamespace => n !== undefined);
-    const localPodIPs = new Set(pods.filter((p) => p.nodeName === this.#c.nodeName).map((p) => p.ip));
+    const localPodIPs = new Set(pods.filter((p) => p.nodeName === this.#c.nodeName && !p.hostNetwork).map((p) => p.ip));
     const rules = networkPolicyRules({ table: this.#c.table, policies: informers.networkPolicies.store.list() as NetworkPolicy[], pods, namespaces, localPodIPs });
     const problems = rules.problems.join('\n');
     if (problems !== this.#lastProblems) {

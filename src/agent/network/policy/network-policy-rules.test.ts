@@ -94,8 +94,8 @@ function parseChains(script: string): Map<string, string[]> {
   return chains;
 }
 
-/** allowed tells whether a new connection's first packet passes the forward chain. */
-function allowed(rules: NetworkPolicyRules, p: Packet): boolean {
+/** allowed tells whether a new connection's first packet passes the forward chain (or the input chain: to the node). */
+function allowed(rules: NetworkPolicyRules, p: Packet, hook: 'forward' | 'input' = 'forward'): boolean {
   const chains = parseChains(rules.script);
   const run = (name: string): string => {
     for (const rule of chains.get(name) ?? []) {
@@ -115,7 +115,7 @@ function allowed(rules: NetworkPolicyRules, p: Packet): boolean {
     }
     return 'return';
   };
-  const v = run('forward');
+  const v = run(hook);
   return v !== 'drop';
 }
 
@@ -327,7 +327,7 @@ void describe('networkPolicyRules', () => {
   });
 
   void it('leaves out pods without an address of their own, and reports bad selectors', () => {
-    assert.equal(policyPodOf({ metadata: { namespace: 'a', name: 'h' }, spec: { hostNetwork: true }, status: { podIP: '10.0.0.1' } }), undefined);
+    assert.equal(policyPodOf({ metadata: { namespace: 'a', name: 'h' }, spec: { hostNetwork: true }, status: { podIP: '10.0.0.1' } })?.hostNetwork, true);
     assert.equal(policyPodOf({ metadata: { namespace: 'a', name: 'p' }, spec: {}, status: { phase: 'Pending' } }), undefined);
     assert.equal(policyPodOf({ metadata: { namespace: 'a', name: 'd' }, spec: {}, status: { phase: 'Succeeded', podIP: '10.0.0.2' } }), undefined);
     assert.equal(policyPodOf({ metadata: { namespace: 'a', name: 'r' }, spec: {}, status: { phase: 'Running', podIP: '10.0.0.3' } })?.ip, '10.0.0.3');
@@ -335,6 +335,45 @@ void describe('networkPolicyRules', () => {
     assert.equal(r.problems.length, 2);
     assert.deepEqual(r.isolatedIngress, ['default/web'], 'the policy with a bad target selector is skipped, the bad peer matches nothing');
     assert.ok(!allowed(r, tcp(client, web)));
+  });
+
+  void it('judges pod traffic to the node itself (input hook) by the egress rules', () => {
+    const nodeIP = '192.0.2.10';
+    const denyAll = rules(np('default', 'deny', { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Egress'] }));
+    assert.ok(!allowed(denyAll, tcp(web, nodeIP, 6443), 'input'), 'egress deny-all covers the node');
+    assert.ok(allowed(denyAll, tcp(client, nodeIP, 6443), 'input'), 'an unselected pod reaches the node');
+    assert.ok(allowed(rules(), tcp(web, nodeIP, 6443), 'input'), 'no policy: nothing filtered');
+    const toNode = rules(np('default', 'node', { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: `${nodeIP}/32` } }], ports: [{ port: 6443 }] }] }));
+    assert.ok(allowed(toNode, tcp(web, nodeIP, 6443), 'input'), 'an ipBlock naming the node address allows it');
+    assert.ok(!allowed(toNode, tcp(web, nodeIP, 10250), 'input'), 'on the ports listed only');
+    assert.ok(!allowed(toNode, tcp(web, '192.0.2.11', 6443), 'input'));
+  });
+
+  void it('takes host-network pods as peers by their node address, never as targets', () => {
+    const hostPod = (ns: string, name: string, ip: string, labels: Record<string, string>, ports: { name: string; containerPort: number; protocol: string }[], nodeName: string): PolicyPod =>
+      policyPodOf({ metadata: { namespace: ns, name, labels }, spec: { nodeName, hostNetwork: true, containers: [{ ports }] }, status: { phase: 'Running', podIP: ip } }) ?? assert.fail();
+    const dns = hostPod('kube-system', 'kube-dns-n1', '192.0.2.10', { 'k8s-app': 'kube-dns' }, [{ name: 'dns', containerPort: 5353, protocol: 'UDP' }], 'n1');
+    const agent = hostPod('kube-system', 'kube-proxy-n2', '192.0.2.20', { 'k8s-app': 'kube-proxy' }, [], 'n2');
+    const withSystem = [...namespaces, policyNamespaceOf({ metadata: { name: 'kube-system' } }) ?? assert.fail()];
+    const withHosts = (...policies: NetworkPolicy[]): NetworkPolicyRules => {
+      const r = networkPolicyRules({ table: 'tkube-np-n1', policies, pods: [...allPods, dns, agent], namespaces: withSystem, localPodIPs: local });
+      scripts.push(r.script);
+      return r;
+    };
+    // The usual "allow DNS" egress rule: kube-dns's pod is on the host network, so the rule names the node address.
+    const allowDns = withHosts(np('default', 'dns', { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 'dns' }] }] }));
+    assert.ok(allowed(allowDns, { src: web.ip, dst: dns.ip, proto: 'udp', dport: 5353 }, 'input'));
+    assert.ok(!allowed(allowDns, { src: web.ip, dst: dns.ip, proto: 'udp', dport: 53 }, 'input'), 'the named port resolves on the host-network pod');
+    assert.ok(!allowed(allowDns, tcp(web, dns.ip, 6443), 'input'));
+    // Ingress from another node's host (its kubelet, a host-network pod there) matches a peer selecting that pod.
+    const fromNode2 = withHosts(np('default', 'in', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-proxy' } } }] }] }));
+    assert.ok(allowed(fromNode2, tcp(agent.ip, web)));
+    assert.ok(!allowed(fromNode2, tcp('192.0.2.30', web)));
+    // An ipBlock naming that node's address does the same.
+    assert.ok(allowed(withHosts(np('default', 'in', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ ipBlock: { cidr: '192.0.2.20/32' } }] }] })), tcp(agent.ip, web)));
+    // A policy selecting everything in kube-system isolates no host-network pod.
+    const r = withHosts(np('kube-system', 'deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }));
+    assert.deepEqual([r.isolatedIngress, r.isolatedEgress], [[], []]);
   });
 
   void it('writes scripts the real nft accepts', { skip: process.getuid?.() !== 0 ? 'needs root' : !hasNft() ? 'needs nft' : false }, () => {

@@ -20,10 +20,15 @@
  *  - The node enforces the ingress side for its own pods and the egress side for its own pods; traffic between two
  *    of its pods is checked for both. Traffic from the node itself to its pods never crosses the forward hook
  *    (it leaves through output), so probes and `kubectl port-forward` are never blocked, as upstream documents.
+ *  - Host-network pods are peers by their address (their node's), never targets: a peer selecting one matches
+ *    traffic from or to that node (its kubelet, its host processes), like an ipBlock naming the node's address.
  *
  * The table is checked in the forward hook at filter priority, which comes after the nat prerouting hook: a
  * packet sent to a Service address is judged by the pod it was DNATed to, as upstream. Bridged pod-to-pod frames
- * reach the hook only with `net.bridge.bridge-nf-call-iptables=1` (the controller sets it).
+ * reach the hook only with `net.bridge.bridge-nf-call-iptables=1` (the controller sets it). Pod traffic to the
+ * node's own addresses (the API server, the cluster DNS, a hostNetwork pod here, also through their Services)
+ * goes to the input hook instead; the same egress chains judge it there, so an egress policy covers the node as
+ * it covers any other destination. Replies to the node's own connections (probes) are established and pass.
  *
  * The script deletes and recreates the table in one transaction (`nft -f` applies a file atomically), so stale
  * per-pod chains never survive and a packet sees either the old rules or the new.
@@ -101,7 +106,7 @@ class RuleBuilder {
       .filter((p): p is { policy: NetworkPolicy; target: LabelSelector } => p.target !== undefined)
       .sort((a, b) => policyName(a.policy).localeCompare(policyName(b.policy)));
     for (const pod of this.#pods) {
-      if (!this.#spec.localPodIPs.has(pod.ip)) continue;
+      if (pod.hostNetwork || !this.#spec.localPodIPs.has(pod.ip)) continue;
       const selecting = policies.filter((p) => p.policy.metadata?.namespace === pod.namespace && p.target.matches(pod.labels)).map((p) => p.policy);
       for (const direction of ['ingress', 'egress'] as const) {
         const type = direction === 'ingress' ? 'Ingress' : 'Egress';
@@ -132,6 +137,12 @@ class RuleBuilder {
       // its receiver's ingress chain.
       ...(egressJumps.size > 0 ? [`\t\tip saddr vmap { ${vmapElements(egressJumps)} }`] : []),
       ...(ingressJumps.size > 0 ? [`\t\tip daddr vmap { ${vmapElements(ingressJumps)} }`] : []),
+      '\t}',
+      // Pods reaching the node itself: the egress chains again (an allowed packet returns to the accept policy).
+      '\tchain input {',
+      '\t\ttype filter hook input priority filter; policy accept;',
+      '\t\tct state established,related accept',
+      ...(egressJumps.size > 0 ? [`\t\tip saddr vmap { ${vmapElements(egressJumps)} }`] : []),
       '\t}',
       '}',
       '',

@@ -1,9 +1,9 @@
 /**
  * PolicyPod and PolicyNamespace: what NetworkPolicy enforcement needs of pods and namespaces, read from the API
- * objects. A pod takes part (as a target or as a peer) only while it has an address of its own on the pod
- * network: pods on the host network (their address is the node's, which policies cannot isolate, as upstream's
- * plugins treat them), pods without an IP yet, and finished pods (their address may already be someone else's)
- * are left out.
+ * objects. Pods without an IP yet and finished pods (their address may already be someone else's) are left out.
+ * Pods on the host network take part as peers only, by their address — the node's — so a policy selecting one
+ * (kube-dns's mirror pod, say) allows traffic to or from that node, as Calico and Cilium treat them; they are
+ * never isolated (upstream leaves host-network pods outside NetworkPolicy).
  */
 import { NAMESPACE_NAME_LABEL } from '../../../api/defaults/core.js';
 import type { KubeObject } from '../../../api/meta/types.js';
@@ -25,6 +25,8 @@ export interface PolicyPod {
   readonly ports: readonly ContainerPortRef[];
   /** The node the pod runs on (`spec.nodeName`). */
   readonly nodeName: string;
+  /** `spec.hostNetwork`: the address is the node's; a peer, never a target. */
+  readonly hostNetwork: boolean;
 }
 
 /** PolicyNamespace is a namespace and its labels. */
@@ -40,12 +42,12 @@ interface PodShape extends KubeObject {
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
-/** policyPodOf reads a Pod object; undefined when the pod has no address of its own on the pod network. */
+/** policyPodOf reads a Pod object; undefined when the pod has no address yet or has finished. */
 export function policyPodOf(obj: KubeObject): PolicyPod | undefined {
   const pod = obj as PodShape;
   const namespace = pod.metadata?.namespace;
   const name = pod.metadata?.name;
-  if (!namespace || !name || pod.spec?.hostNetwork) return undefined;
+  if (!namespace || !name) return undefined;
   if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return undefined;
   const ip = pod.status?.podIPs?.map((p) => p.ip ?? '').find((a) => IPV4.test(a)) ?? pod.status?.podIP ?? '';
   if (!IPV4.test(ip)) return undefined;
@@ -57,7 +59,7 @@ export function policyPodOf(obj: KubeObject): PolicyPod | undefined {
       ports.push({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol });
     }
   }
-  return { namespace, name, ip, labels: pod.metadata?.labels ?? {}, ports, nodeName: pod.spec?.nodeName ?? '' };
+  return { namespace, name, ip, labels: pod.metadata?.labels ?? {}, ports, nodeName: pod.spec?.nodeName ?? '', hostNetwork: pod.spec?.hostNetwork === true };
 }
 
 /**

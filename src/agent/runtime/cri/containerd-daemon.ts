@@ -14,8 +14,10 @@
  *  - `restrict_oom_score_adj = true`: without it every sandbox fails here (the VMs deny lowering oom_score_adj).
  *  - `sandbox_image` is our built-in pause image, imported before the first sandbox (see CriImageService).
  *  - CNI: containerd 1.6 refuses to start a pod sandbox without a network config and without an IP on eth0, so
- *    we give it a bridge (`isGateway`, no masquerade: no iptables rules to clean up) on a subnet of our choosing.
- *    Pod networking proper is not the node's yet (issue 7); this only gives each pod its own address.
+ *    we give it a bridge (`isGateway`, no masquerade: no iptables rules to clean up) on a subnet of our choosing,
+ *    with a default route via the bridge so that the node's service proxy sees traffic to cluster IPs. The node's
+ *    NetworkPolicy table applies to these pods too; routes to other nodes' pods and masquerade to the outside do not
+ *    (that bridge is not the node's pod network).
  *  - The CRI streaming server (exec/attach/port-forward URLs) listens on 127.0.0.1 on a port picked here.
  */
 import { spawn, execFile } from 'node:child_process';
@@ -128,7 +130,9 @@ export async function writeContainerdConfig(dir: string, options: ContainerdOpti
         isGateway: true,
         ipMasq: false,
         hairpinMode: true,
-        ipam: { type: 'host-local', ranges: [[{ subnet: options.podSubnet ?? '10.88.0.0/24' }]], dataDir: join(dir, 'cni', 'ipam') },
+        // A default route via the bridge: cluster IPs are reached through the node's service proxy (its DNAT in
+        // the prerouting hook), so pods must send off-subnet traffic to the node.
+        ipam: { type: 'host-local', ranges: [[{ subnet: options.podSubnet ?? '10.88.0.0/24' }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: join(dir, 'cni', 'ipam') },
       },
       { type: 'loopback' },
     ],
