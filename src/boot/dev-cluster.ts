@@ -256,42 +256,50 @@ async function createHaDevCluster(c: DevClusterConfig): Promise<DevCluster> {
   const first = servers[0];
   if (!first) throw new Error('No servers planned');
   const adminKubeconfig = join(first.dataDir, 'admin.kubeconfig');
+  // Every process takes seconds just to load: all servers start at once (the joining ones wait for server 0 and
+  // take turns adding their etcd members, server-join.ts), the load balancer beside them, the agents once server 0
+  // answers.
+  c.progress?.('Starting the load balancer for kubectl on 127.0.0.1 ...');
+  const loadBalancer = startLoadBalancer(c, servers.map((s) => s.url), (pid) => {
+    state.loadBalancer = { url: '', pid };
+    saveState(c.dataDir, state);
+  });
+  // Not left unhandled while the servers start; awaited below.
+  loadBalancer.catch(() => undefined);
+  c.progress?.(`Starting ${serverCount} servers: ${first.url} with --cluster-init, the others joining it ...`);
   for (const [i, server] of servers.entries()) {
     const host = plan.hosts[server.host];
     if (!host) continue;
-    c.progress?.(`Starting server ${i} at ${server.url}${i === 0 ? ' (--cluster-init)' : ` (joining ${first.url})`} ...`);
     mkdirSync(server.dataDir, { recursive: true, mode: 0o700 });
-    const log = join(logs, `server-${i}.log`);
     server.pid = spawnDetached(
       [
         ...nodeHostEnter(host), ...c.tkube, 'server', '--data-dir', server.dataDir, '--advertise-address', host.address, '--cluster-cidr', clusterCidr, '--disable-agent', '--token', state.token,
         '--no-kubeconfig-merge', ...(i === 0 ? ['--cluster-init'] : ['--server', first.url]), ...(c.serverArgs ?? []),
       ],
-      log,
+      join(logs, `server-${i}.log`),
     );
-    saveState(c.dataDir, state);
-    const pid = server.pid;
-    // Server 0's admin credentials work on every server: they share the CA.
+  }
+  saveState(c.dataDir, state);
+  /** serverReady waits for server i; server 0's admin credentials work on every server (they share the CA). */
+  const serverReady = async (i: number): Promise<void> => {
+    const server = servers[i];
+    const pid = server?.pid;
+    if (!server || pid === undefined) return;
+    const log = join(logs, `server-${i}.log`);
     const up = await pollUntil(async () => {
       if (!processAlive(pid)) return true;
       if (readServerState(server.dataDir)?.pid !== pid || !existsSync(adminKubeconfig)) return false;
       return (await nodeNames(adminKubeconfig, false, server.url)) !== undefined;
-    }, { timeoutMs: 90_000 });
+    }, { timeoutMs: 180_000 });
     if (!up || !processAlive(pid)) throw new Error(`Server ${i} did not become ready; last log lines (${log}):\n${tail(log)}`);
-  }
-
-  c.progress?.('Starting the load balancer for kubectl on 127.0.0.1 ...');
-  state.loadBalancer = await startLoadBalancer(c, servers.map((s) => s.url), adminKubeconfig);
+  };
+  await serverReady(0);
+  state.loadBalancer = await loadBalancer;
   saveState(c.dataDir, state);
+  const othersReady = Promise.all(servers.slice(1).map((_, i) => serverReady(i + 1)));
+  // Not left unhandled while the agents start; awaited below.
+  othersReady.catch(() => undefined);
 
-  if (c.standInImages) {
-    c.progress?.(`Importing the examples' stand-in images into ${c.nodes} node${c.nodes === 1 ? '' : 's'} ...`);
-    for (const agent of state.agents) {
-      mkdirSync(agent.dataDir, { recursive: true, mode: 0o700 });
-      await addExampleStandIns(agent.dataDir);
-    }
-  }
-  c.progress?.(`Joining ${c.nodes} node${c.nodes === 1 ? '' : 's'} ...`);
   const allServers = servers.map((s) => s.url).join(',');
   for (const [j, host] of agentHosts.entries()) {
     const agent = state.agents[j];
@@ -301,6 +309,8 @@ async function createHaDevCluster(c: DevClusterConfig): Promise<DevCluster> {
   }
   saveState(c.dataDir, state);
   const lbUrl = state.loadBalancer.url;
+  await othersReady;
+  c.progress?.(`Servers ${servers.map((s) => s.url).join(', ')} ready`);
   const want = await waitNodesReady(c, state, adminKubeconfig, lbUrl);
   // Servers reach pods (metrics scrapes, kubectl proxy) as control-plane hosts on the node network do: routes to
   // each node's pod CIDR via that node's host, in every server host that shares its subnet (others go through the
@@ -320,18 +330,19 @@ async function createHaDevCluster(c: DevClusterConfig): Promise<DevCluster> {
 
 /**
  * startLoadBalancer runs `tkube load-balancer` detached on a free loopback port in front of `servers` and waits
- * until the API answers through it. The port is picked here and bound by the child: if another process takes it
- * in between, the child exits and another port is tried.
+ * until it listens. The port is picked here and bound by the child: if another process takes it in between, the
+ * child exits and another port is tried.
  */
-async function startLoadBalancer(c: DevClusterConfig, servers: readonly string[], adminKubeconfig: string): Promise<{ url: string; pid: number }> {
+async function startLoadBalancer(c: DevClusterConfig, servers: readonly string[], spawned: (pid: number) => void): Promise<{ url: string; pid: number }> {
   const log = join(c.dataDir, 'logs', 'load-balancer.log');
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const url = `https://127.0.0.1:${port}`;
     const pid = spawnDetached([...c.tkube, 'load-balancer', '--listen', `127.0.0.1:${port}`, '--server', servers.join(','), '--health-check-interval', '1s'], log);
     writeFileSync(loadBalancerPidPath(c.dataDir), `${pid}\n`, { mode: 0o600 });
-    const up = await pollUntil(async () => !processAlive(pid) || (await nodeNames(adminKubeconfig, false, url)) !== undefined, { timeoutMs: 30_000 });
-    if (up && processAlive(pid)) return { url, pid };
+    spawned(pid);
+    // Its log line says it listens (another process holding the port would also accept a connection).
+    const up = await pollUntil(() => !processAlive(pid) || tail(log).includes(`127.0.0.1:${port}"`), { timeoutMs: 60_000 });
+    if (up && processAlive(pid)) return { url: `https://127.0.0.1:${port}`, pid };
     await stopPid(pid);
   }
   throw new Error(`The load balancer did not start; last log lines (${log}):\n${tail(log)}`);
@@ -398,6 +409,15 @@ async function stopPid(pid: number | undefined, graceMs = 30_000): Promise<void>
   }
 }
 
+/** isLoadBalancer tells whether `pid` is a `tkube load-balancer` (a recorded pid may since belong to another program). */
+function isLoadBalancer(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('load-balancer');
+  } catch {
+    return false;
+  }
+}
+
 /** pidIn reads a pid file (undefined when missing or not a pid). */
 function pidIn(path: string): number | undefined {
   if (!existsSync(path)) return undefined;
@@ -430,7 +450,8 @@ async function killLeftoversIn(host: NodeHost): Promise<void> {
 export async function deleteDevCluster(dataDir: string, log: Logger): Promise<boolean> {
   const state = readDevClusterState(dataDir);
   if (!state) return false;
-  await stopPid(state.loadBalancer?.pid ?? pidIn(loadBalancerPidPath(dataDir)));
+  // The pid file also names a load balancer started before create recorded it (or one a failed attempt left).
+  for (const pid of new Set([state.loadBalancer?.pid, pidIn(loadBalancerPidPath(dataDir))])) if (pid !== undefined && isLoadBalancer(pid)) await stopPid(pid);
   // All at once: each agent takes seconds to shut down.
   await Promise.all(state.agents.map((a) => stopPid(a.pid)));
   for (const a of state.agents) {

@@ -73,6 +73,9 @@ function clientHost(bindAddress: string): string {
   return bindAddress.includes(':') ? `[${bindAddress}]` : bindAddress;
 }
 
+/** JOIN_WAIT_MS: how long `--server URL` waits for a first server that is still starting (servers started together). */
+const JOIN_WAIT_MS = 120_000;
+
 /**
  * startServer boots a server from its config; resolves once /readyz is green and the kubeconfig is written. With
  * `--cluster-init` (or `--server URL`, joining one) it first starts this server's own etcd member (embedded-etcd.ts)
@@ -85,7 +88,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   if (!config.clusterToken) throw new Error('Cannot use --cluster-init or --server without --token: servers share the CA and keys under it');
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const joined = existsSync(join(config.dataDir, 'db', 'etcd', 'member'));
-  const join_ = config.joinServer && !joined ? await joinClusterThrough(config.joinServer, config.clusterToken, config.dataDir) : undefined;
+  const join_ = config.joinServer && !joined ? await joinClusterThrough(config.joinServer, config.clusterToken, config.dataDir, { waitMs: JOIN_WAIT_MS, log }) : undefined;
   const { ca } = await ensureClusterCertificates({ dataDir: config.dataDir, serviceIp: firstAddressOf(config.serviceCidr) });
   const bindHost = clientHost(config.bindAddress).replace(/^\[|\]$/g, '');
   const advertiseIp = config.advertiseAddress ?? (bindHost === '127.0.0.1' && config.bindAddress !== '127.0.0.1' ? (defaultHostIPv4() ?? '127.0.0.1') : bindHost);
