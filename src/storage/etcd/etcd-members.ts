@@ -13,8 +13,9 @@ export interface EtcdClientTls {
 }
 
 /**
- * UNHEALTHY_WAIT_MS: how long a member add refused as "unhealthy cluster" is retried. etcd refuses to add a member
- * while one added before has not started yet (the cluster would lose quorum): servers joining together take turns.
+ * UNHEALTHY_WAIT_MS: how long a member add refused as "unhealthy cluster" ("re-configuration failed due to not
+ * enough started members") is retried. etcd refuses to add a member while one added before has not started yet
+ * (the cluster would lose quorum): servers joining together take turns.
  */
 const UNHEALTHY_WAIT_MS = 60_000;
 
@@ -25,7 +26,7 @@ export async function addEtcdMember(clientUrls: readonly string[], tls: EtcdClie
     try {
       return await addEtcdMemberOnce(clientUrls, tls, name, peerUrl);
     } catch (err) {
-      if (!/unhealthy cluster/i.test(err instanceof Error ? err.message : String(err)) || Date.now() >= deadline) throw err;
+      if (!/unhealthy cluster|not enough started members/i.test(err instanceof Error ? err.message : String(err)) || Date.now() >= deadline) throw err;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
