@@ -70,7 +70,7 @@ export interface DevClusterState {
   url?: string;
   readonly agents: { nodeName: string; pid?: number; dataDir: string }[];
   /** HA: the servers, each in host `servers[i].host` of the plan. */
-  readonly servers?: { host: number; url: string; dataDir: string; pid?: number }[];
+  readonly servers?: { host: number; url: string; dataDir: string; pid?: number; argv?: string[] }[];
   /** HA: the kubeconfig's load balancer on the machine's loopback. */
   loadBalancer?: { url: string; pid?: number };
 }
@@ -271,13 +271,12 @@ async function createHaDevCluster(c: DevClusterConfig): Promise<DevCluster> {
     const host = plan.hosts[server.host];
     if (!host) continue;
     mkdirSync(server.dataDir, { recursive: true, mode: 0o700 });
-    server.pid = spawnDetached(
-      [
-        ...nodeHostEnter(host), ...c.tkube, 'server', '--data-dir', server.dataDir, '--advertise-address', host.address, '--cluster-cidr', clusterCidr, '--disable-agent', '--token', state.token,
-        '--no-kubeconfig-merge', ...(i === 0 ? ['--cluster-init'] : ['--server', first.url]), ...(c.serverArgs ?? []),
-      ],
-      join(logs, `server-${i}.log`),
-    );
+    // Kept for restartDevClusterServer: a server restarted on its data dir skips the join and runs its member again.
+    server.argv = [
+      ...nodeHostEnter(host), ...c.tkube, 'server', '--data-dir', server.dataDir, '--advertise-address', host.address, '--cluster-cidr', clusterCidr, '--disable-agent', '--token', state.token,
+      '--no-kubeconfig-merge', ...(i === 0 ? ['--cluster-init'] : ['--server', first.url]), ...(c.serverArgs ?? []),
+    ];
+    server.pid = spawnDetached(server.argv, join(logs, `server-${i}.log`));
   }
   saveState(c.dataDir, state);
   /** serverReady waits for server i; server 0's admin credentials work on every server (they share the CA). */
@@ -326,6 +325,29 @@ async function createHaDevCluster(c: DevClusterConfig): Promise<DevCluster> {
   }
   for (const r of await routePodCidrs(plan, routes)) c.progress?.(`Not routing ${r.cidr} via ${r.via}: this machine already routes it elsewhere`);
   return { url: lbUrl, serverUrls: servers.map((s) => s.url), nodeNames: want, kubeconfig: { ...kubeconfigEntry(adminKubeconfig, `tkube-${c.name}`), server: lbUrl } };
+}
+
+/**
+ * restartDevClusterServer starts server `i` of an HA dev cluster again, as it was started, after it stopped or was
+ * killed, and waits until it answers. It runs its etcd member again (replacing one a killed server left running)
+ * without joining anew. Rejects when the server still runs or the cluster has no such server.
+ */
+export async function restartDevClusterServer(dataDir: string, i: number, timeoutMs = 120_000): Promise<void> {
+  const state = readDevClusterState(dataDir);
+  const server = state?.servers?.[i];
+  const first = state?.servers?.[0];
+  if (!state || !server?.argv || !first) throw new Error(`There is no server ${i} in the dev cluster in ${dataDir}`);
+  if (server.pid !== undefined && running(server.pid)) throw new Error(`Server ${i} still runs (pid ${server.pid})`);
+  const log = join(dataDir, 'logs', `server-${i}.log`);
+  const pid = spawnDetached(server.argv, log);
+  // Re-read: several servers may be restarted at once, each saving its own pid.
+  const latest = readDevClusterState(dataDir) ?? state;
+  const entry = latest.servers?.[i];
+  if (entry) entry.pid = pid;
+  saveState(dataDir, latest);
+  const adminKubeconfig = join(first.dataDir, 'admin.kubeconfig');
+  const up = await pollUntil(async () => !running(pid) || (readServerState(server.dataDir)?.pid === pid && (await nodeNames(adminKubeconfig, false, server.url)) !== undefined), { timeoutMs });
+  if (!up || !running(pid)) throw new Error(`Server ${i} did not become ready again; last log lines (${log}):\n${tail(log)}`);
 }
 
 /**
@@ -463,7 +485,9 @@ export async function deleteDevCluster(dataDir: string, log: Logger): Promise<bo
   // Servers all at once too; each stops its etcd member after itself. A member whose server was killed is found by
   // its pid file.
   const servers = state.servers ?? [];
-  await Promise.all(servers.map((s) => stopPid(s.pid)));
+  // A short grace: the members stop one after the other with their servers, and once two are gone the last server's
+  // goodbye writes (releasing its Leases) wait for a quorum that will not come back. Its data is removed anyway.
+  await Promise.all(servers.map((s) => stopPid(s.pid, 5_000)));
   await Promise.all(servers.map((s) => stopPid(pidIn(join(s.dataDir, 'db', 'etcd.pid')), 10_000)));
   for (const h of state.plan.hosts) await killLeftoversIn(h);
   await destroyNodeHosts(state.plan);

@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { deleteDevCluster, readDevClusterState, type DevClusterState } from '../../src/boot/dev-cluster.js';
+import { deleteDevCluster, readDevClusterState, restartDevClusterServer, type DevClusterState } from '../../src/boot/dev-cluster.js';
 import { newLogger } from '../../src/base/log/logger.js';
 import { etcdMissing } from '../harness/etcd.js';
 import { containerHostMissing } from '../harness/host-tools.js';
@@ -43,6 +43,7 @@ void describe('tkube dev cluster --servers 3 (HA in network-namespace hosts)', {
     return r.stdout;
   };
   let state: DevClusterState | undefined;
+  let victimIndex = 0;
   const pids: number[] = [];
 
   after(async () => {
@@ -125,6 +126,38 @@ void describe('tkube dev cluster --servers 3 (HA in network-namespace hosts)', {
     const health = await etcdHealth(survivor);
     assert.equal((health.match(/is healthy/g) ?? []).length, 2, health);
     process.stdout.write(`# failover: kubectl answered ${failoverMs} ms after the kill, wrote at ${writeMs} ms, Deployment scheduled at ${reconciledMs} ms\n`);
+    victimIndex = victim;
+  });
+
+  void it('restarts killed servers on their data dirs: a member left behind is replaced, none is added', async () => {
+    assert.ok(state?.servers);
+    const servers = state.servers;
+    // Another server killed alone: its etcd member outlives it (and keeps the quorum with the third).
+    const other = victimIndex === 1 ? 2 : 1;
+    const otherServer = servers[other];
+    assert.ok(otherServer?.pid);
+    const otherEtcd = Number(readFileSync(join(otherServer.dataDir, 'db', 'etcd.pid'), 'utf8').trim());
+    process.kill(otherServer.pid, 'SIGKILL');
+    await eventually(() => gone(otherServer.pid ?? 0), 10_000);
+    assert.ok(!gone(otherEtcd), 'the member outlives its killed server');
+    await Promise.all([restartDevClusterServer(dir, victimIndex), restartDevClusterServer(dir, other)]);
+    state = readDevClusterState(dir);
+    for (const s of state?.servers ?? []) if (s.pid) pids.push(s.pid);
+    const log = readFileSync(join(dir, 'logs', `server-${other}.log`), 'utf8');
+    assert.match(log, /Stopping the etcd member a previous run left behind/);
+    assert.doesNotMatch(log.split('Stopping the etcd member a previous run left behind')[1] ?? '', /Added this server as an etcd member/);
+    assert.ok(gone(otherEtcd), 'the member left behind was stopped');
+    // Back to three healthy members, no fourth.
+    const health = await eventually(async () => {
+      const h = await etcdHealth(victimIndex);
+      return (h.match(/is healthy/g) ?? []).length === 3 ? h : undefined;
+    }, 30_000, 500);
+    assert.doesNotMatch(health, /unhealthy/);
+    // The restarted first server serves what was written while it was down.
+    const victimServer = state?.servers?.[victimIndex];
+    assert.ok(victimServer);
+    const direct = await runCommand('kubectl', ['--kubeconfig', join(victimServer.dataDir, 'admin.kubeconfig'), '--server', victimServer.url, 'get', 'deployment', 'web', '-o', 'name'], { env: { ...env, KUBECACHEDIR: join(home, 'kubecache') } });
+    assert.equal(direct.stdout.trim(), 'deployment.apps/web', direct.stderr);
   });
 
   void it('deletes every process, namespace, link, route and file', async () => {
