@@ -73,6 +73,9 @@ function clientHost(bindAddress: string): string {
   return bindAddress.includes(':') ? `[${bindAddress}]` : bindAddress;
 }
 
+/** FRESH_MEMBER_ATTEMPTS: how often a server tries to open the storage on its own etcd member that just started. */
+const FRESH_MEMBER_ATTEMPTS = 10;
+
 /** JOIN_WAIT_MS: how long `--server URL` waits for a first server that is still starting (servers started together). */
 const JOIN_WAIT_MS = 120_000;
 
@@ -103,7 +106,19 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     log: log.child('etcd'),
   });
   try {
-    const running = await startServerOn({ ...config, datastoreEndpoint: etcd.clientUrl, datastoreTls: etcd.tls }, etcd.advertisedClientUrl);
+    // A member that just (re)joined may still be catching up or meet an election: its first read can fail although
+    // its /health said it has a leader. Opening the storage is the first thing startServerOn does, and nothing else
+    // has started when it fails, so that one failure is tried again for a few seconds.
+    let running: RunningServer | undefined;
+    for (let attempt = 1; !running; attempt++) {
+      try {
+        running = await startServerOn({ ...config, datastoreEndpoint: etcd.clientUrl, datastoreTls: etcd.tls }, etcd.advertisedClientUrl);
+      } catch (err) {
+        if (attempt >= FRESH_MEMBER_ATTEMPTS || !(err instanceof Error) || !err.message.startsWith('Cannot reach etcd at')) throw err;
+        log.warn('The etcd member does not serve yet; trying again', { err: err.message });
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
     return {
       ...running,
       stop: async () => {
