@@ -6,7 +6,9 @@
  *  2. with that CA and the token (a static admin token on every server), the bootstrap data from the Secret
  *     `kube-system/tkube-bootstrap`, sealed under the token (bootstrap-data.ts), adopted into the data dir;
  *  3. the etcd client URLs of the running members from the servers' identity Leases (apiserver-peers.ts).
- * Failures are one-line Errors naming the step.
+ * Failures are one-line Errors naming the step. Given a wait, a first server that is still starting (unreachable,
+ * or not yet publishing the bootstrap data or its member's URL) is asked again every second until the wait ends,
+ * so servers may be started together; a refusal (wrong token) fails at once.
  */
 import { request } from 'node:https';
 import { parse as parseYaml } from 'yaml';
@@ -17,7 +19,8 @@ import { adopt, openBootstrapData, sealBootstrapData, BOOTSTRAP_FILES } from './
 import { ETCD_ANNOTATION, IDENTITY_LABEL } from './apiserver-peers.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlreadyExists } from '../client/api-error.js';
+import { ApiError, isAlreadyExists, isNotFound } from '../client/api-error.js';
+import type { Logger } from '../base/log/logger.js';
 
 /** BOOTSTRAP_SECRET is where a `--cluster-init` cluster keeps its sealed bootstrap data for joining servers. */
 const BOOTSTRAP_SECRET = { version: 'v1', resource: 'secrets', namespace: 'kube-system', name: 'tkube-bootstrap' } as const;
@@ -55,27 +58,60 @@ export async function readClusterCa(server: string): Promise<string> {
   }
 }
 
-/** joinClusterThrough adopts the cluster's CA and keys into `dataDir`; resolves with the etcd members' client URLs. */
-export async function joinClusterThrough(server: string, token: string, dataDir: string): Promise<string[]> {
-  const caPem = await readClusterCa(server);
+/** mayPassLater: not found yet, no answer (code 0) or a server error, unlike a refusal (401/403) or a bad request. */
+function mayPassLater(err: unknown): boolean {
+  return isNotFound(err) || !(err instanceof ApiError) || err.code === 0 || err.code >= 500;
+}
+
+/** JoinAttempt is the outcome of one try: the members' URLs, or why not and whether trying again may help. */
+type JoinAttempt = { readonly urls: string[] } | { readonly error: string; readonly retry: boolean };
+
+async function tryJoin(server: string, token: string, dataDir: string): Promise<JoinAttempt> {
+  let caPem: string;
+  try {
+    caPem = await readClusterCa(server);
+  } catch (err) {
+    // Unreachable, or up but not yet published: the first server may still be starting.
+    return { error: err instanceof Error ? err.message : String(err), retry: true };
+  }
   const client = new RestClient({ server, caPem, token, userAgent: 'tkube-server-join' });
   try {
     let secret: KubeObject;
     try {
       secret = await client.get(BOOTSTRAP_SECRET);
     } catch (err) {
-      throw new Error(`Cannot join through ${server}: cannot read the bootstrap data (${err instanceof Error ? err.message : String(err)}; is it a --cluster-init server with the same --token?)`);
+      // Not published yet, or the server went away: may pass later. A refusal (401/403) will not.
+      return { error: `Cannot join through ${server}: cannot read the bootstrap data (${err instanceof Error ? err.message : String(err)}; is it a --cluster-init server with the same --token?)`, retry: mayPassLater(err) };
     }
     const sealed = (secret['data'] as Record<string, string> | undefined)?.['bootstrap'] ?? '';
     const files = openBootstrapData(token, Buffer.from(sealed, 'base64'));
-    if (!files) throw new Error(`Cannot join through ${server}: its bootstrap data does not decrypt with this --token`);
+    if (!files) return { error: `Cannot join through ${server}: its bootstrap data does not decrypt with this --token`, retry: false };
     adopt(dataDir, files);
     const leases = await client.list({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: 'kube-system' }, { labelSelector: `${IDENTITY_LABEL}=kube-apiserver` });
     const urls = leases.items.map((l) => l.metadata?.annotations?.[ETCD_ANNOTATION]).filter((u): u is string => typeof u === 'string' && u !== '');
-    if (urls.length === 0) throw new Error(`Cannot join through ${server}: no server there runs an etcd member (start the first with --cluster-init)`);
-    return urls;
+    if (urls.length === 0) return { error: `Cannot join through ${server}: no server there runs an etcd member (start the first with --cluster-init)`, retry: true };
+    return { urls };
+  } catch (err) {
+    return { error: `Cannot join through ${server}: ${err instanceof Error ? err.message : String(err)}`, retry: mayPassLater(err) };
   } finally {
     client.close();
+  }
+}
+
+/**
+ * joinClusterThrough adopts the cluster's CA and keys into `dataDir`; resolves with the etcd members' client URLs.
+ * With `waitMs`, a cluster that is still starting is asked again every second until then.
+ */
+export async function joinClusterThrough(server: string, token: string, dataDir: string, wait: { readonly waitMs: number; readonly log?: Logger } = { waitMs: 0 }): Promise<string[]> {
+  const deadline = Date.now() + wait.waitMs;
+  let told = false;
+  for (;;) {
+    const r = await tryJoin(server, token, dataDir);
+    if ('urls' in r) return r.urls;
+    if (!r.retry || Date.now() >= deadline) throw new Error(r.error);
+    if (!told) wait.log?.info('Waiting for the cluster to join', { server, why: r.error });
+    told = true;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
 }
 

@@ -74,6 +74,12 @@ function clientHost(bindAddress: string): string {
   return bindAddress.includes(':') ? `[${bindAddress}]` : bindAddress;
 }
 
+/** FRESH_MEMBER_ATTEMPTS: how often a server tries to open the storage on its own etcd member that just started. */
+const FRESH_MEMBER_ATTEMPTS = 10;
+
+/** JOIN_WAIT_MS: how long `--server URL` waits for a first server that is still starting (servers started together). */
+const JOIN_WAIT_MS = 120_000;
+
 /**
  * startServer boots a server from its config; resolves once /readyz is green and the kubeconfig is written. With
  * `--cluster-init` (or `--server URL`, joining one) it first starts this server's own etcd member (embedded-etcd.ts)
@@ -88,7 +94,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   if (config.datastoreEndpoint) throw new Error('Cannot use --cluster-init or --server with --datastore-endpoint: the server runs its own etcd member');
   if (!config.clusterToken) throw new Error('Cannot use --cluster-init or --server without --token: servers share the CA and keys under it');
   const joined = existsSync(join(config.dataDir, 'db', 'etcd', 'member'));
-  const join_ = config.joinServer && !joined ? await joinClusterThrough(config.joinServer, config.clusterToken, config.dataDir) : undefined;
+  const join_ = config.joinServer && !joined ? await joinClusterThrough(config.joinServer, config.clusterToken, config.dataDir, { waitMs: JOIN_WAIT_MS, log }) : undefined;
   const { ca } = await ensureClusterCertificates({ dataDir: config.dataDir, serviceIp: firstAddressOf(ipv4RangeOf(config.serviceCidr)) });
   const bindHost = clientHost(config.bindAddress).replace(/^\[|\]$/g, '');
   const advertiseIp = config.advertiseAddress ?? (bindHost === '127.0.0.1' && config.bindAddress !== '127.0.0.1' ? (defaultHostIPv4() ?? '127.0.0.1') : bindHost);
@@ -103,7 +109,19 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     log: log.child('etcd'),
   });
   try {
-    const running = await startServerOn({ ...config, datastoreEndpoint: etcd.clientUrl, datastoreTls: etcd.tls }, etcd.advertisedClientUrl);
+    // A member that just (re)joined may still be catching up or meet an election: its first read can fail although
+    // its /health said it has a leader. Opening the storage is the first thing startServerOn does, and nothing else
+    // has started when it fails, so that one failure is tried again for a few seconds.
+    let running: RunningServer | undefined;
+    for (let attempt = 1; !running; attempt++) {
+      try {
+        running = await startServerOn({ ...config, datastoreEndpoint: etcd.clientUrl, datastoreTls: etcd.tls }, etcd.advertisedClientUrl);
+      } catch (err) {
+        if (attempt >= FRESH_MEMBER_ATTEMPTS || !(err instanceof Error) || !err.message.startsWith('Cannot reach etcd at')) throw err;
+        log.warn('The etcd member does not serve yet; trying again', { err: err.message });
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
     return {
       ...running,
       stop: async () => {

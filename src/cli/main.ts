@@ -20,6 +20,7 @@ import { registerInstallServiceCommand } from './commands/install-service.js';
 import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerOperatorCommand } from './commands/operator.js';
 import { registerResetCommand } from './commands/reset.js';
+import { registerLoadBalancerCommand } from './commands/load-balancer.js';
 import { withConfigFile } from './config-file.js';
 
 /** run parses argv and runs the chosen command. */
@@ -45,6 +46,7 @@ export async function run(argv: string[]): Promise<number> {
   registerDashboardCommand(program);
   registerOperatorCommand(program);
   registerResetCommand(program);
+  registerLoadBalancerCommand(program);
   program.command('test').description('Run the whole test suite (handled by the ./tkube launcher)').action(() => {
     throw new CliError('run the test suite with ./tkube test');
   });

@@ -116,18 +116,23 @@ function count(value: string): number {
   return n;
 }
 
-/** serverOf is the API server URL the agent was given (flag or kubeconfig). */
-function serverOf(f: AgentFlags): string {
-  if (f.kubeconfig) return RestClient.fromKubeconfig(f.kubeconfig).server;
-  if (!f.server || !f.token) throw new CliError('cannot reach the API server: give --kubeconfig, or --server and --token');
-  return f.server;
+/**
+ * serversOf lists the API server URLs the agent was given: the kubeconfig's, or `--server`, which may name several
+ * (comma-separated; the first is dialled first, the others are the load balancer's fallbacks from the start).
+ */
+function serversOf(f: AgentFlags): string[] {
+  if (f.kubeconfig) return [RestClient.fromKubeconfig(f.kubeconfig).server];
+  const urls = (f.server ?? '').split(',').map((u) => u.trim()).filter((u) => u !== '');
+  if (urls.length === 0 || !f.token) throw new CliError('cannot reach the API server: give --kubeconfig, or --server and --token');
+  for (const u of urls) if (!URL.canParse(u)) throw new CliError(`invalid --server URL "${u}": want https://host:port`);
+  return urls;
 }
 
 /** clientFrom builds the agent's client; `via` is the load balancer URL it dials instead of the server. */
 function clientFrom(f: AgentFlags, via?: string): RestClient {
   if (f.kubeconfig) return RestClient.fromKubeconfig(f.kubeconfig, { userAgent: 'tkube-agent', ...(via ? { server: via } : {}) });
-  if (!f.server || !f.token) throw new CliError('cannot reach the API server: give --kubeconfig, or --server and --token');
-  return new RestClient({ server: via ?? f.server, token: f.token, caPem: f.caFile ? readFileSync(f.caFile, 'utf8') : undefined, userAgent: 'tkube-agent' });
+  const [first] = serversOf(f);
+  return new RestClient({ server: via ?? first ?? '', token: f.token, caPem: f.caFile ? readFileSync(f.caFile, 'utf8') : undefined, userAgent: 'tkube-agent' });
 }
 
 /**
@@ -136,7 +141,8 @@ function clientFrom(f: AgentFlags, via?: string): RestClient {
  */
 async function startLoadBalancer(f: AgentFlags): Promise<ServerLoadBalancer | undefined> {
   if (f.disableApiserverLb) return undefined;
-  const lb = new ServerLoadBalancer({ defaultServer: serverOf(f), log: newLogger('agent').child('load-balancer') });
+  const [first, ...others] = serversOf(f);
+  const lb = new ServerLoadBalancer({ defaultServer: first ?? '', servers: others, log: newLogger('agent').child('load-balancer') });
   await lb.start();
   return lb;
 }
@@ -163,7 +169,7 @@ export function registerAgentCommand(program: Command): void {
   program
     .command('agent')
     .description('Run node(s) that join a cluster: simulated ones (nothing runs), or one real node (runc|process|auto)')
-    .option('--server <url>', 'API server URL, e.g. https://10.0.0.1:6443')
+    .option('--server <url>', 'API server URL, e.g. https://10.0.0.1:6443; several, comma-separated, are all fallbacks of the local load balancer from the start')
     .option('--token <token>', 'bearer token to authenticate with')
     .option('--ca-file <path>', "the cluster CA certificate (PEM) that signed the server's certificate")
     .option('--kubeconfig <path>', 'authenticate with this kubeconfig instead of --server/--token')

@@ -12,8 +12,27 @@ export interface EtcdClientTls {
   readonly keyPem: string;
 }
 
+/**
+ * UNHEALTHY_WAIT_MS: how long a member add refused as "unhealthy cluster" ("re-configuration failed due to not
+ * enough started members") is retried. etcd refuses to add a member while one added before has not started yet
+ * (the cluster would lose quorum): servers joining together take turns.
+ */
+const UNHEALTHY_WAIT_MS = 60_000;
+
 /** addEtcdMember adds a member with `peerUrl` through `clientUrls`; resolves with its `--initial-cluster` value. */
 export async function addEtcdMember(clientUrls: readonly string[], tls: EtcdClientTls, name: string, peerUrl: string): Promise<string> {
+  const deadline = Date.now() + UNHEALTHY_WAIT_MS;
+  for (;;) {
+    try {
+      return await addEtcdMemberOnce(clientUrls, tls, name, peerUrl);
+    } catch (err) {
+      if (!/unhealthy cluster|not enough started members/i.test(err instanceof Error ? err.message : String(err)) || Date.now() >= deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+async function addEtcdMemberOnce(clientUrls: readonly string[], tls: EtcdClientTls, name: string, peerUrl: string): Promise<string> {
   const { Etcd3 } = await loadEtcd3();
   const client = new Etcd3({
     hosts: [...clientUrls],
