@@ -138,7 +138,7 @@ try {
   const podsRunning = () => async () => (await count(`/api/v1/namespaces/${NAMESPACE}/pods?fieldSelector=status.phase!%3DRunning`, (p) => !running(p))) === 0;
 
   await createUpTo(FIRST_PODS);
-  await waitUntil(`${FIRST_PODS} running pods`, podsRunning(), 600_000);
+  await waitUntil(`${FIRST_PODS} running pods`, podsRunning(), 3_600_000);
   const firstAt = performance.now();
 
   await createUpTo(PODS);

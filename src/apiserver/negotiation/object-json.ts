@@ -6,6 +6,7 @@
  * serializing and UTF-8-encoding every object on every request. Callers must never pass an object they will
  * mutate afterwards.
  */
+import { offerWatchLine } from '../../api/meta/shared-watch-lines.js';
 import type { KubeList, KubeObject } from '../../api/meta/types.js';
 
 const encoded = new WeakMap<object, Buffer>();
@@ -115,6 +116,9 @@ export function watchEventJson(type: string, obj: KubeObject): Buffer {
   if (line === undefined) {
     line = Buffer.concat([Buffer.from(`{"type":${JSON.stringify(type)},"object":`), objectJson(obj), Buffer.from('}\n')]);
     byType.set(type, line);
+    // Informers of this process reading this line take obj instead of a parsed copy (see shared-watch-lines.ts).
+    const rv = obj.metadata?.resourceVersion;
+    if (rv !== undefined && type !== 'BOOKMARK' && type !== 'ERROR') offerWatchLine(type, rv, line, obj);
   }
   return line;
 }
