@@ -3,6 +3,7 @@
  * them), then pods created by 64 clients until P exist and run, then a hold with nothing to do but keep nodes'
  * leases and status fresh, sampling the server's CPU and memory.
  * Run: node --import tsx bench/scale.ts [--nodes 1000] [--first-pods 10000] [--pods 100000] [--hold-seconds 600]
+ *        [--settle-seconds 20] [--heap-snapshots DIR]
  *
  * Figures:
  *  - objects/s for the first N nodes + first-pods pods: (nodes + pods) ÷ (server start → last of them Running);
@@ -10,9 +11,15 @@
  *  - the time to reach P running pods;
  *  - during the hold: average CPU of the server process (cores, from /proc/<pid>/stat) and its peak RSS.
  *    Targets: ≤ 1 core on average and ≤ 1 GiB.
+ *  - memory per pod: (RSS once the pods run and the server settled − RSS once the nodes were Ready and settled) ÷
+ *    pods, in KB; the same from V8's used heap (the server's /metrics), which leaves out freed-but-kept pages.
+ *    Target (issue 5): 10 KB per pod.
+ *  - `--heap-snapshots DIR`: the server also writes a V8 heap snapshot into DIR at both of those points
+ *    (`--heapsnapshot-signal`), for `node hack/heap-breakdown.mjs` to attribute the memory.
  * Prints one JSON line.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 import { round } from './latency-summary.js';
 import { numberArg } from './bench-args.js';
@@ -25,6 +32,9 @@ const NODES = numberArg('--nodes', 1000);
 const FIRST_PODS = numberArg('--first-pods', 10_000);
 const PODS = numberArg('--pods', 100_000);
 const HOLD_SECONDS = numberArg('--hold-seconds', 600);
+const SETTLE_SECONDS = numberArg('--settle-seconds', 20);
+const snapshotsAt = process.argv.indexOf('--heap-snapshots');
+const SNAPSHOT_DIR = snapshotsAt < 0 ? undefined : resolve(process.argv[snapshotsAt + 1] ?? '.');
 
 function pod(name: string): string {
   return JSON.stringify({
@@ -43,11 +53,39 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/**
+ * heapSnapshot has the server write a heap snapshot into SNAPSHOT_DIR (SIGUSR2, see --heapsnapshot-signal) and
+ * waits until a new file appeared and stopped growing; it returns the file's name.
+ */
+async function heapSnapshot(pid: number, label: string): Promise<string | undefined> {
+  if (SNAPSHOT_DIR === undefined) return undefined;
+  const before = new Set(readdirSync(SNAPSHOT_DIR));
+  process.kill(pid, 'SIGUSR2');
+  const deadline = performance.now() + 600_000;
+  let last = -1;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 2000));
+    const file = readdirSync(SNAPSHOT_DIR).find((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+    if (file !== undefined) {
+      const size = statSync(join(SNAPSHOT_DIR, file)).size;
+      // V8 writes the snapshot in one go and ends it with the strings table's closing brackets.
+      if (size === last && size > 0 && readFileSync(join(SNAPSHOT_DIR, file)).subarray(-4).toString('latin1').includes(']}')) {
+        process.stderr.write(`heap snapshot (${label}): ${join(SNAPSHOT_DIR, file)}\n`);
+        return file;
+      }
+      last = size;
+    }
+    if (performance.now() > deadline) throw new Error(`Cannot take a heap snapshot (${label}): none written within 600 s`);
+  }
+}
+
+if (SNAPSHOT_DIR !== undefined) mkdirSync(SNAPSHOT_DIR, { recursive: true });
 const started = performance.now();
 const server = await ServerProcess.start({
   withControllers: true,
   serverArgs: ['--simulated-nodes', String(NODES)],
   readyTimeoutMs: 600_000,
+  ...(SNAPSHOT_DIR !== undefined ? { nodeArgs: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${SNAPSHOT_DIR}`] } : {}),
 });
 try {
   const agent = server.agent(CONCURRENCY + 2);
@@ -67,7 +105,20 @@ try {
     ((n['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
   await waitUntil(`${NODES} Ready nodes`, async () => (await count('/api/v1/nodes', nodeReady)) >= NODES, 600_000);
   const nodesAt = performance.now();
+  /** memory samples the server's RSS and V8's used heap after SETTLE_SECONDS of (mostly) quiet. */
+  const memory = async (): Promise<{ rss: number; heap: number }> => {
+    await new Promise((r) => setTimeout(r, SETTLE_SECONDS * 1000));
+    const metrics = (await server.call(agent, 'GET', '/metrics', undefined, { Accept: 'text/plain' })).body.toString('utf8');
+    const heap = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(metrics)?.[1] ?? NaN) / 1024 / 1024;
+    return { rss: server.rssMegabytes(), heap };
+  };
+  const nodesMemory = await memory();
+  await heapSnapshot(server.pid, 'nodes ready');
+  // The settling and the snapshot are left out of the rates and durations below.
+  const pausedMs = performance.now() - nodesAt;
   await server.createNamespace(agent, NAMESPACE);
+  // Pods are admitted only once their namespace's default ServiceAccount exists (the serviceaccount controller's).
+  await waitUntil('the default ServiceAccount', async () => (await server.call(agent, 'GET', `/api/v1/namespaces/${NAMESPACE}/serviceaccounts/default`)).status === 200, 120_000);
 
   const running = (p: Record<string, unknown>): boolean => (p['status'] as { phase?: string } | undefined)?.phase === 'Running';
   let created = 0;
@@ -87,12 +138,14 @@ try {
   const podsRunning = () => async () => (await count(`/api/v1/namespaces/${NAMESPACE}/pods?fieldSelector=status.phase!%3DRunning`, (p) => !running(p))) === 0;
 
   await createUpTo(FIRST_PODS);
-  await waitUntil(`${FIRST_PODS} running pods`, podsRunning(), 600_000);
+  await waitUntil(`${FIRST_PODS} running pods`, podsRunning(), 3_600_000);
   const firstAt = performance.now();
 
   await createUpTo(PODS);
   await waitUntil(`${PODS} running pods`, podsRunning(), 3_600_000);
   const allAt = performance.now();
+  const podsMemory = await memory();
+  await heapSnapshot(server.pid, 'pods running');
 
   const samples: { cpu: number; rss: number }[] = [];
   const holdStart = performance.now();
@@ -112,9 +165,15 @@ try {
     firstPods: FIRST_PODS,
     pods: PODS,
     nodesReadySeconds: round((nodesAt - started) / 1000),
-    firstObjectsPerSec: round((NODES + FIRST_PODS) / ((firstAt - started) / 1000)),
-    firstPodsRunningSeconds: round((firstAt - nodesAt) / 1000),
-    allPodsRunningSeconds: round((allAt - nodesAt) / 1000),
+    firstObjectsPerSec: round((NODES + FIRST_PODS) / ((firstAt - started - pausedMs) / 1000)),
+    firstPodsRunningSeconds: round((firstAt - nodesAt - pausedMs) / 1000),
+    allPodsRunningSeconds: round((allAt - nodesAt - pausedMs) / 1000),
+    rssNodesReadyMb: round(nodesMemory.rss),
+    rssPodsRunningMb: round(podsMemory.rss),
+    kbPerPodRss: round(((podsMemory.rss - nodesMemory.rss) * 1024) / PODS),
+    heapNodesReadyMb: round(nodesMemory.heap),
+    heapPodsRunningMb: round(podsMemory.heap),
+    kbPerPodHeap: round(((podsMemory.heap - nodesMemory.heap) * 1024) / PODS),
     holdSeconds: round(holdSeconds),
     holdCpuCores: round(cpuCores, 3),
     holdPeakRssMb: round(peakRss),

@@ -26,7 +26,16 @@ export async function buildServerBundle(): Promise<string> {
   return SERVER_BUNDLE;
 }
 
-/** ensureServerBundle builds SERVER_BUNDLE unless it exists (run.ts rebuilds it once per run). */
+/**
+ * ensureServerBundle builds SERVER_BUNDLE unless it exists (run.ts rebuilds it once per run). TKUBE_BENCH_BUNDLE
+ * names another, already built bundle instead (a copy of an earlier build, to compare before and after a change in
+ * one session).
+ */
 export async function ensureServerBundle(): Promise<string> {
+  const other = process.env['TKUBE_BENCH_BUNDLE'];
+  if (other !== undefined && other !== '') {
+    if (!existsSync(other)) throw new Error(`Cannot use TKUBE_BENCH_BUNDLE ${other}: no such file`);
+    return resolve(other);
+  }
   return existsSync(SERVER_BUNDLE) ? SERVER_BUNDLE : buildServerBundle();
 }

@@ -474,7 +474,7 @@ function ipv6Proxier(config: NodeBootConfig, proxier: Proxier, log: Logger): { i
  */
 function startServiceProxy(config: NodeBootConfig, nodeName: string, proxier: Proxier): { stop(): Promise<void>; metrics(): Promise<string> } {
   const log = config.log.child('proxy');
-  const informers = new SharedInformerFactory({ client: config.client, log: config.log.child('proxy-informers') });
+  const informers = new SharedInformerFactory({ client: config.client, log: config.log.child('proxy-informers'), stripManagedFields: true });
   // Health check node ports answer on the node's address, where its NodePorts are served.
   const healthChecks = new ServiceHealthServer({ addresses: [config.nodeIP], log: log.child('healthcheck') });
   const proxy = new ServiceProxy({

@@ -21,7 +21,7 @@ export interface RunningScheduler {
 export function startScheduler(client: RestClient, log: Logger, shared?: SharedInformerFactory): RunningScheduler {
   const clock = new RealClock();
   const abort = new AbortController();
-  const informers = shared ?? new SharedInformerFactory({ client, clock, log: log.child('informers') });
+  const informers = shared ?? new SharedInformerFactory({ client, clock, log: log.child('informers'), stripManagedFields: true });
   const scheduler = new Scheduler({ client, informers, clock, log });
   if (!shared) informers.start(abort.signal);
   const run = scheduler.run(abort.signal).catch((err: unknown) => log.error('Scheduler stopped', { error: err }));

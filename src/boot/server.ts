@@ -228,7 +228,8 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   const informerStop = new AbortController();
   // Every informer of the process listens on this one signal.
   setMaxListeners(0, informerStop.signal);
-  const informers = new SharedInformerFactory({ client: informerClient, log: log.child('informers') });
+  // Without managedFields (no component reads them from a cache; client-go's controllers strip them too).
+  const informers = new SharedInformerFactory({ client: informerClient, log: log.child('informers'), stripManagedFields: true });
   informers.start(informerStop.signal);
   // The metrics server reads Nodes and Pods from the shared informers and calls kubelets as the API server does.
   const metricsServer = config.disable?.includes('metrics-server')

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
+import { sharedWatchEvent } from '../api/meta/shared-watch-lines.js';
 import type { KubeList, KubeObject } from '../api/meta/types.js';
 import { ApiError, statusFromResponse, transportError } from './api-error.js';
 import { readKubeconfig } from './kubeconfig.js';
@@ -338,6 +339,9 @@ async function readBody(res: IncomingMessage): Promise<string> {
 }
 
 function parseWatchEvent(line: string, urlPath: string): WatchEvent {
+  // A line the API server of this process just made from one of its cached objects: that object, not a copy.
+  const shared = sharedWatchEvent(line);
+  if (shared !== undefined) return { type: shared.type as WatchEventType, object: shared.object as KubeObject };
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);

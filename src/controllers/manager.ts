@@ -73,7 +73,7 @@ export class ControllerManager {
       else signal.addEventListener('abort', () => this.#abort.abort(), { once: true });
     }
     const stop = this.#abort.signal;
-    const informers = this.#sharedInformers ?? new SharedInformerFactory({ client: this.#client, clock: this.#clock, log: this.#log.child('informers') });
+    const informers = this.#sharedInformers ?? new SharedInformerFactory({ client: this.#client, clock: this.#clock, log: this.#log.child('informers'), stripManagedFields: true });
     if (!this.#sharedInformers) this.#informers = informers;
     const controllers: Controller[] = this.#selected.map((d) =>
       d.create({ client: this.#client, informers, clock: this.#clock, log: this.#log.child(d.name), settings: this.#settings }),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { listJson, objectJson, watchEventJson } from './object-json.js';
+import { listJson, objectJson, RECENT_EVENT_LINES, watchEventJson } from './object-json.js';
 
 describe('objectJson() and listJson()', () => {
   it('render exactly what JSON.stringify renders', () => {
@@ -24,5 +24,13 @@ describe('objectJson() and listJson()', () => {
     assert.equal(line.toString('utf8'), JSON.stringify({ type: 'ADDED', object: obj }) + '\n');
     assert.equal(watchEventJson('ADDED', obj), line);
     assert.equal(watchEventJson('DELETED', obj).toString('utf8'), JSON.stringify({ type: 'DELETED', object: obj }) + '\n');
+  });
+  it('watchEventJson() keeps lines of the latest objects only (not one more copy of every cached object)', () => {
+    const obj = { metadata: { name: 'old', resourceVersion: '8' } };
+    const line = watchEventJson('MODIFIED', obj);
+    for (let i = 0; i < RECENT_EVENT_LINES; i++) watchEventJson('ADDED', { metadata: { name: `n${i}` } });
+    const again = watchEventJson('MODIFIED', obj);
+    assert.notEqual(again, line, 'made anew once forgotten');
+    assert.deepEqual(again, line);
   });
 });

@@ -6,6 +6,7 @@
  * serializing and UTF-8-encoding every object on every request. Callers must never pass an object they will
  * mutate afterwards.
  */
+import { offerWatchLine } from '../../api/meta/shared-watch-lines.js';
 import type { KubeList, KubeObject } from '../../api/meta/types.js';
 
 const encoded = new WeakMap<object, Buffer>();
@@ -84,23 +85,40 @@ export function listJson(list: KubeList): JsonParts {
   return new JsonParts(parts);
 }
 
-const eventLines = new WeakMap<object, Map<string, Buffer>>();
+/**
+ * RECENT_EVENT_LINES bounds the watch event lines kept for reuse. An event reaches all its watchers within
+ * moments of each other, so a short memory of the latest lines serves the fan-out; lines kept for the lifetime of
+ * each object (as they once were, in a WeakMap) were a second copy of every cached object's JSON, about as large
+ * as the first.
+ */
+export const RECENT_EVENT_LINES = 256;
+
+/** The latest event lines, by object then type; insertion order is age (the oldest object is dropped first). */
+const recentLines = new Map<object, Map<string, Buffer>>();
 
 /**
- * watchEventJson returns the bytes of one JSON watch event line, `{"type":…,"object":…}\n`, made once per object
- * and event type: every watcher of a resource receives the same event object, so a fan-out to N watchers encodes
- * it once instead of N times.
+ * watchEventJson returns the bytes of one JSON watch event line, `{"type":…,"object":…}\n`. Every watcher of a
+ * resource receives the same event object, so a fan-out to N watchers encodes it once instead of N times (the
+ * object's JSON itself is remembered with the object, see objectJson; the line around it only for the latest
+ * RECENT_EVENT_LINES objects).
  */
 export function watchEventJson(type: string, obj: KubeObject): Buffer {
-  let byType = eventLines.get(obj);
+  let byType = recentLines.get(obj);
   if (byType === undefined) {
     byType = new Map();
-    eventLines.set(obj, byType);
+    recentLines.set(obj, byType);
+    if (recentLines.size > RECENT_EVENT_LINES) {
+      const oldest = recentLines.keys().next();
+      if (oldest.done !== true) recentLines.delete(oldest.value);
+    }
   }
   let line = byType.get(type);
   if (line === undefined) {
     line = Buffer.concat([Buffer.from(`{"type":${JSON.stringify(type)},"object":`), objectJson(obj), Buffer.from('}\n')]);
     byType.set(type, line);
+    // Informers of this process reading this line take obj instead of a parsed copy (see shared-watch-lines.ts).
+    const rv = obj.metadata?.resourceVersion;
+    if (rv !== undefined && type !== 'BOOKMARK' && type !== 'ERROR') offerWatchLine(type, rv, line, obj);
   }
   return line;
 }

@@ -110,6 +110,62 @@ void describe('WatchCache', () => {
     cache.stop();
   });
 
+  void it('a watch resumed from the ring gets each version as it was, and predicates see the version before', async () => {
+    const { storage, cache } = setup({ capacity: 4 });
+    await cache.ready();
+    const k = `${PREFIX}default/a`;
+    await storage.create(`${PREFIX}default/other`, cm('other'));
+    await storage.create(k, cm('a'));
+    await storage.update(k, cm('a', { app: 'web' }), 2);
+    await storage.update(k, cm('a', { app: 'web', v: '2' }), 3);
+    await storage.update(k, cm('a', { app: 'db' }), 4);
+    await storage.delete(k);
+    // The ring (4 events) starts after revision 2; each replayed prev is the ring's version before.
+    const all = await cache.watch({ prefix: PREFIX, resourceVersion: '2' });
+    const events = await take(all, 4);
+    assert.deepEqual(brief(events), ['MODIFIED a@3', 'MODIFIED a@4', 'MODIFIED a@5', 'DELETED a@6']);
+    assert.deepEqual(events.map((e) => (e.object as KubeObject).metadata?.labels), [{ app: 'web' }, { app: 'web', v: '2' }, { app: 'db' }, { app: 'db' }]);
+    const sel = { matches: (o: KubeObject) => o.metadata?.labels?.['app'] === 'web' };
+    const web = await cache.watch({ prefix: PREFIX, resourceVersion: '2', predicate: sel });
+    assert.deepEqual(brief(await take(web, 3)), ['ADDED a@3', 'MODIFIED a@4', 'DELETED a@5']);
+    assert.equal(web.buffered, 0, 'the deletion of an object that no longer matched is not sent');
+    for (const w of [all, web]) w.close();
+    cache.stop();
+  });
+
+  void it('a ring event whose version before left the ring keeps that version (as storage reported it)', async () => {
+    const { storage, cache } = setup({ capacity: 2 });
+    await cache.ready();
+    const k = `${PREFIX}default/a`;
+    await storage.create(k, cm('a'));
+    await storage.create(`${PREFIX}default/b`, cm('b'));
+    await storage.create(`${PREFIX}default/c`, cm('c'));
+    await storage.update(k, cm('a', { app: 'web' }), 1);
+    await storage.update(k, cm('a', { app: 'db' }), 4);
+    const sel = { matches: (o: KubeObject) => o.metadata?.labels?.['app'] === 'web' };
+    const web = await cache.watch({ prefix: PREFIX, resourceVersion: '3', predicate: sel });
+    assert.deepEqual(brief(await take(web, 2)), ['ADDED a@4', 'DELETED a@5']);
+    web.close();
+    cache.stop();
+  });
+
+  void it('a replayed event of the current version is the cached object itself (one copy, shared)', async () => {
+    const { storage, cache } = setup();
+    await cache.ready();
+    const k = `${PREFIX}default/a`;
+    await storage.create(k, cm('a'));
+    await storage.update(k, cm('a', { v: '2' }), 1);
+    const [current] = (await cache.snapshot(PREFIX)).items;
+    const w = await cache.watch({ prefix: PREFIX, resourceVersion: '0' });
+    const resumed = await cache.watch({ prefix: PREFIX, resourceVersion: '1' });
+    const [live] = await take(w, 1);
+    const [replayed] = await take(resumed, 1);
+    assert.equal(replayed!.object, current);
+    assert.equal(live!.object, current);
+    for (const x of [w, resumed]) x.close();
+    cache.stop();
+  });
+
   void it('namespaces are separated by prefix; snapshot() serves the current objects', async () => {
     const { storage, cache } = setup();
     await storage.create(`${PREFIX}default/a`, cm('a'));

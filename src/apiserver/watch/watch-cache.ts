@@ -78,6 +78,32 @@ interface CachedEvent {
   readonly revision: number;
 }
 
+/** StoredVersion is one version of an object as storage holds it: its bytes and the revision that wrote them. */
+interface StoredVersion {
+  readonly value: Uint8Array;
+  readonly revision: number;
+}
+
+/**
+ * RingEvent is a recent event as the ring keeps it: the stored bytes of the versions involved, decoded again only
+ * when a resuming watch replays the event. A decoded object (with the JSON remembered for it) is several times the
+ * size of its bytes, and by the time an event is replayed — if ever — its object is usually superseded: keeping
+ * decoded objects made the ring hold every recent version of every busy object twice (as object and as prev).
+ */
+interface RingEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  readonly key: string;
+  readonly revision: number;
+  /** The new version; for DELETED the last one (replayed at the deletion's revision). */
+  readonly version: StoredVersion;
+  /**
+   * The version before (MODIFIED, DELETED), for watchers' predicates: usually the previous ring event's version of
+   * the same key (the same bytes, shared), else the bytes storage reported, else (a backend that reports none) the
+   * decoded object the cache held.
+   */
+  readonly prev: StoredVersion | KubeObject | undefined;
+}
+
 interface Registration {
   readonly watcher: CacheWatcher;
   readonly request: WatchRequest;
@@ -99,7 +125,9 @@ export class WatchCache {
   #objects = new Map<string, KubeObject>();
   /** #objects' entries in key order, rebuilt lazily after a change. */
   #sorted: [string, KubeObject][] | undefined;
-  #ring: (CachedEvent | undefined)[];
+  #ring: (RingEvent | undefined)[];
+  /** The newest version of each key among the ring's events (a later event's prev shares its bytes). */
+  #ringLatest = new Map<string, StoredVersion>();
   #ringStart = 0;
   #ringSize = 0;
   /** All events with revision > #windowStart are in the ring. */
@@ -119,7 +147,7 @@ export class WatchCache {
     this.#capacity = config.capacity ?? DEFAULT_CACHE_CAPACITY;
     this.#watcherBuffer = config.watcherBuffer ?? DEFAULT_WATCHER_BUFFER;
     this.#bookmarkMs = config.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS;
-    this.#ring = new Array<CachedEvent | undefined>(this.#capacity);
+    this.#ring = new Array<RingEvent | undefined>(this.#capacity);
   }
 
   /** The newest revision the cache has applied. */
@@ -167,6 +195,7 @@ export class WatchCache {
       this.#ringStart = 0;
       this.#ringSize = 0;
       this.#ring.fill(undefined);
+      this.#ringLatest.clear();
       try {
         this.#watch = this.#storage.watch(this.#prefix, {
           afterRevision: list.revision,
@@ -205,15 +234,46 @@ export class WatchCache {
       else this.#objects.set(e.kv.key, cached.object);
       this.#sorted = undefined;
       this.#revision = rev;
-      this.#append(cached);
+      this.#append(this.#ringEventOf(e, cached));
       for (const reg of [...this.#registrations]) this.#dispatch(reg, cached);
     }
   }
 
-  #append(event: CachedEvent): void {
+  /** #ringEventOf is what the ring keeps of a storage event (see RingEvent). */
+  #ringEventOf(e: StorageEvent, cached: CachedEvent): RingEvent {
+    const key = e.kv.key;
+    const version: StoredVersion = { value: cached.type === 'DELETED' ? (e.prevKv ?? e.kv).value : e.kv.value, revision: cached.revision };
+    let prev: StoredVersion | KubeObject | undefined;
+    if (cached.type !== 'ADDED') {
+      // The ring holds every event of its window in order, so the newest version of this key in it is the one
+      // this event replaced.
+      prev = this.#ringLatest.get(key) ?? (e.prevKv ? { value: e.prevKv.value, revision: e.prevKv.modRevision } : cached.prev);
+    }
+    if (cached.type === 'DELETED') this.#ringLatest.delete(key);
+    else this.#ringLatest.set(key, version);
+    return { type: cached.type, key, revision: cached.revision, version, prev };
+  }
+
+  /**
+   * #replayed decodes a ring event for a resuming watcher: the cached object itself when the event wrote the current
+   * version, else its bytes again; the previous version only when the watcher has a predicate to test it with.
+   */
+  #replayed(event: RingEvent, withPrev: boolean): CachedEvent {
+    const { key, revision } = event;
+    const current = event.type === 'DELETED' ? undefined : this.#objects.get(key);
+    const object = current !== undefined && current.metadata?.resourceVersion === String(revision) ? current : decodeVersion(key, event.version.value, revision);
+    let prev: KubeObject | undefined;
+    if (withPrev && event.prev !== undefined) prev = isStoredVersion(event.prev) ? decodeVersion(key, event.prev.value, event.prev.revision) : event.prev;
+    return { type: event.type, key, object, prev, revision };
+  }
+
+  #append(event: RingEvent): void {
     if (this.#ringSize === this.#capacity) {
       const evicted = this.#ring[this.#ringStart];
-      if (evicted) this.#windowStart = evicted.revision;
+      if (evicted) {
+        this.#windowStart = evicted.revision;
+        if (this.#ringLatest.get(evicted.key) === evicted.version) this.#ringLatest.delete(evicted.key);
+      }
       this.#ring[this.#ringStart] = event;
       this.#ringStart = (this.#ringStart + 1) % this.#capacity;
     } else {
@@ -222,14 +282,18 @@ export class WatchCache {
     }
   }
 
-  /** #dispatch sends one event to a watcher, turning it into ADDED/DELETED when the predicate's verdict changes. */
-  /** #dispatch hands one event to a watcher; `initial` marks the backlog replayed when the watch opens (unbounded). */
-  #dispatch(reg: Registration, event: CachedEvent, initial = false): void {
+  /** #dispatch hands one live event to a watcher, turning it into ADDED/DELETED when the predicate's verdict changes. */
+  #dispatch(reg: Registration, event: CachedEvent): void {
     if (event.revision <= reg.after || !event.key.startsWith(reg.request.prefix)) return;
     const out = convert(event, reg.request.predicate);
-    if (!out) return;
-    if (initial) reg.watcher.pushInitial(out);
-    else if (!reg.watcher.push(out)) this.#unregister(reg);
+    if (out && !reg.watcher.push(out)) this.#unregister(reg);
+  }
+
+  /** #replay hands one ring event to a watcher that is opening (its backlog is unbounded). */
+  #replay(reg: Registration, event: RingEvent): void {
+    if (event.revision <= reg.after || !event.key.startsWith(reg.request.prefix)) return;
+    const out = convert(this.#replayed(event, reg.request.predicate !== undefined), reg.request.predicate);
+    if (out) reg.watcher.pushInitial(out);
   }
 
   /** snapshot returns the cached objects under `prefix` and the cache's revision. */
@@ -281,7 +345,7 @@ export class WatchCache {
     } else {
       for (let i = 0; i < this.#ringSize; i++) {
         const e = this.#ring[(this.#ringStart + i) % this.#capacity];
-        if (e) this.#dispatch(reg, e, true);
+        if (e) this.#replay(reg, e);
       }
     }
     if (reg.watcher.closed) return reg.watcher;
@@ -373,6 +437,15 @@ function cachedEventOf(e: StorageEvent, prev: KubeObject | undefined): CachedEve
   }
   const type = e.type === 'create' || !prev ? 'ADDED' : 'MODIFIED';
   return { type, key: e.kv.key, object: decodeImmutableObject(e.kv), prev, revision: rev };
+}
+
+/** decodeVersion decodes stored bytes as the (immutable) object they were at `revision`. */
+function decodeVersion(key: string, value: Uint8Array, revision: number): KubeObject {
+  return decodeImmutableObject({ key, value, createRevision: 0, modRevision: revision });
+}
+
+function isStoredVersion(v: StoredVersion | KubeObject): v is StoredVersion {
+  return (v as Partial<StoredVersion>).value instanceof Uint8Array;
 }
 
 function withRevision(obj: KubeObject, revision: number): KubeObject {

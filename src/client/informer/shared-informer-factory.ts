@@ -18,6 +18,8 @@ export interface SharedInformerFactoryConfig {
   readonly clock?: Clock;
   /** @default a logger named "informers" */
   readonly log?: Logger;
+  /** Informers cache objects without metadata.managedFields (see SharedInformerConfig). @default false */
+  readonly stripManagedFields?: boolean;
 }
 
 function collectionKey(p: ResourcePath): string {
@@ -29,6 +31,7 @@ export class SharedInformerFactory {
   readonly #client: RestClient;
   readonly #clock: Clock | undefined;
   readonly #log: Logger;
+  readonly #stripManagedFields: boolean;
   readonly #informers = new Map<string, SharedInformer>();
   readonly #runs: Promise<void>[] = [];
   #signal: AbortSignal | undefined;
@@ -37,6 +40,7 @@ export class SharedInformerFactory {
     this.#client = config.client;
     this.#clock = config.clock;
     this.#log = config.log ?? newLogger('informers');
+    this.#stripManagedFields = config.stripManagedFields === true;
   }
 
   /** informerFor returns the informer of a collection (its `name` and `subresource` are ignored), creating it once. */
@@ -58,7 +62,7 @@ export class SharedInformerFactory {
     const key = `${metadataOnly ? 'metadata:' : ''}${collectionKey(collection)}`;
     let informer = this.#informers.get(key);
     if (!informer) {
-      informer = new SharedInformer({ client: this.#client, path: collection, clock: this.#clock, log: this.#log, metadataOnly });
+      informer = new SharedInformer({ client: this.#client, path: collection, clock: this.#clock, log: this.#log, metadataOnly, stripManagedFields: this.#stripManagedFields });
       this.#informers.set(key, informer);
       if (this.#signal) this.#runs.push(informer.run(this.#signal));
     }

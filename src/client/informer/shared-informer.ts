@@ -17,6 +17,7 @@ import type { ResourcePath } from '../resource-path.js';
 import type { RestClient } from '../rest-client.js';
 import { listerWatcherFor, Reflector, type ListerWatcher, type ReflectorSink } from './reflector.js';
 import { metaNamespaceKey, Store, type IndexFunc } from './store.js';
+import { withoutManagedFields } from './strip-managed-fields.js';
 
 /** ResourceEventHandler is told about changes of the informer's objects. Handlers should only enqueue work. */
 export interface ResourceEventHandler<T extends KubeObject = KubeObject> {
@@ -45,6 +46,11 @@ export interface SharedInformerConfig<T extends KubeObject> {
   readonly listerWatcher?: ListerWatcher;
   /** @default 300 */
   readonly minWatchTimeoutSeconds?: number;
+  /**
+   * Drop metadata.managedFields from every object before it is cached (client-go's TransformStripManagedFields):
+   * for components that never read them, a smaller cache. @default false
+   */
+  readonly stripManagedFields?: boolean;
 }
 
 /** SharedInformer caches a collection and fans its changes out to handlers. */
@@ -63,11 +69,12 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     this.store = new Store<T>(config.indexers);
     this.#name = config.path.group ? `${config.path.resource}.${config.path.group}` : config.path.resource;
     this.#log = config.log ?? newLogger('informer');
+    const cached = config.stripManagedFields === true ? (obj: KubeObject) => withoutManagedFields(obj) as T : (obj: KubeObject) => obj as T;
     const sink: ReflectorSink = {
-      replace: (items) => this.#replace(items as T[]),
-      add: (obj) => this.#upsert(obj as T),
-      update: (obj) => this.#upsert(obj as T),
-      delete: (obj) => this.#delete(obj as T),
+      replace: (items) => this.#replace(items.map(cached)),
+      add: (obj) => this.#upsert(cached(obj)),
+      update: (obj) => this.#upsert(cached(obj)),
+      delete: (obj) => this.#delete(cached(obj)),
     };
     this.#reflector = new Reflector({
       name: this.#name,
