@@ -16,7 +16,7 @@ const only = onlyIdx >= 0 ? args[onlyIdx + 1] : undefined;
 
 function run(title, cmd, cmdArgs, env = {}) {
   process.stdout.write(`# ${title}\n`);
-  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, TKUBE_LONG: long ? '1' : '', ...env } });
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, TKUBE_LONG: long ? '1' : '', TKUBE_FREEZE_SHARED_OBJECTS: '1', ...env } });
   if (r.status !== 0) {
     process.stdout.write(`# ${title}: FAILED\n`);
     return false;

@@ -15,6 +15,19 @@
  * client reads an event moments after the server wrote it; a line read later is parsed as before).
  */
 
+/**
+ * FREEZE_SHARED: with TKUBE_FREEZE_SHARED_OBJECTS=1 (the test runner sets it) every offered object is deep-frozen, so
+ * a component or handler that breaks the contract above throws a TypeError in the tests instead of silently
+ * changing what the server serves. Off in production: the freeze costs a walk of every object written.
+ */
+const FREEZE_SHARED = process.env['TKUBE_FREEZE_SHARED_OBJECTS'] === '1';
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+}
+
 /** SHARED_WATCH_LINES bounds the lines remembered. */
 export const SHARED_WATCH_LINES = 512;
 
@@ -33,6 +46,7 @@ const entries = new Map<string, Entry>();
  * `type` of the immutable `object`, whose metadata.resourceVersion is `resourceVersion`.
  */
 export function offerWatchLine(type: string, resourceVersion: string, line: Buffer, object: object): void {
+  if (FREEZE_SHARED) deepFreeze(object);
   const key = `${type}@${resourceVersion}`;
   entries.delete(key);
   entries.set(key, { text: line.toString('utf8', 0, line.length - 1), type, object });
