@@ -26,7 +26,13 @@ export async function buildServerBundle(): Promise<string> {
   return SERVER_BUNDLE;
 }
 
-/** ensureServerBundle builds SERVER_BUNDLE unless it exists (run.ts rebuilds it once per run). */
+/**
+ * ensureServerBundle builds SERVER_BUNDLE unless it exists (run.ts rebuilds it once per run; a benchmark run alone
+ * reuses whatever bundle is there, so rebuild after changing the source). TKUBE_BENCH_BUNDLE names another bundle
+ * to run instead, e.g. an older build inside the repository (bench/results/olddist) for a before/after pair.
+ */
 export async function ensureServerBundle(): Promise<string> {
+  const asked = process.env['TKUBE_BENCH_BUNDLE'];
+  if (asked !== undefined && asked !== '') return asked;
   return existsSync(SERVER_BUNDLE) ? SERVER_BUNDLE : buildServerBundle();
 }
