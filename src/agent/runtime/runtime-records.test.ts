@@ -34,6 +34,25 @@ function containerConfig(name: string, labels: Record<string, string> = {}): Con
 }
 
 void describe('RuntimeRecords', () => {
+  void it('sees its own saves at once and another instance\'s adds and removes, reading the directory only when it changed', async () => {
+    const dir = root();
+    const a = new RuntimeRecords<Sandbox, Container>(dir);
+    const b = new RuntimeRecords<Sandbox, Container>(dir);
+    a.saveContainer({ id: 'c1', sandboxId: 's1', config: containerConfig('one'), startedAt: 0 });
+    assert.deepEqual(a.containers().map((c) => c.id), ['c1']);
+    assert.deepEqual(b.containers().map((c) => c.id), ['c1']);
+    // Past the mtime's settling time, so b's listing is one it may reuse; a's changes still reach it.
+    await new Promise((r) => setTimeout(r, 80));
+    assert.deepEqual(b.containers().map((c) => c.id), ['c1']);
+    a.saveContainer({ id: 'c2', sandboxId: 's1', config: containerConfig('two'), startedAt: 0 });
+    assert.deepEqual(b.containers().map((c) => c.id).sort(), ['c1', 'c2']);
+    a.removeContainerDir('c1');
+    assert.deepEqual(b.containers().map((c) => c.id), ['c2']);
+    b.saveContainer({ id: 'c3', sandboxId: 's1', config: containerConfig('three'), startedAt: 0 });
+    assert.deepEqual(b.containers().map((c) => c.id).sort(), ['c2', 'c3']);
+    await Promise.all([a.settled(), b.settled()]);
+  });
+
   void it('removes a record and its directory at once for lists and lookups, the files in the background', async () => {
     const dir = root();
     // What a killed agent left half-deleted goes when the next instance starts.
