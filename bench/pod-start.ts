@@ -144,7 +144,8 @@ try {
     metadata: { name },
     spec: { nodeName, terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] },
   });
-  const startPods = async (names: string[], parallel: boolean): Promise<{ perPodMs: number[]; totalSeconds: number }> => {
+  const startPods = async (names: string[], parallel: boolean): Promise<{ perPodMs: number[]; totalSeconds: number; serverCpuSeconds: number }> => {
+    const cpu0 = server.cpuSeconds();
     const list = (await client.list(PODS_PATH)) as { metadata?: { resourceVersion?: string } };
     const seen = new Map<string, number>();
     const posted = new Map<string, number>();
@@ -165,7 +166,7 @@ try {
     }
     await watching;
     abort.abort();
-    return { perPodMs: names.map((n) => (seen.get(n) ?? 0) - (posted.get(n) ?? 0)), totalSeconds: (performance.now() - t0) / 1000 };
+    return { perPodMs: names.map((n) => (seen.get(n) ?? 0) - (posted.get(n) ?? 0)), totalSeconds: (performance.now() - t0) / 1000, serverCpuSeconds: server.cpuSeconds() - cpu0 };
   };
   const deleteAll = async (): Promise<void> => {
     // On a loaded machine the collection delete (one storage write per pod) can outlast the client's 60 s: the
@@ -224,6 +225,10 @@ try {
   if (kubectlExec.length > 0) result['kubectlExecMs'] = { p50: round(kubectlExecMs.p50), p99: round(kubectlExecMs.p99) };
   result['runcExecMs'] = { p50: round(runcExecMs.p50), p99: round(runcExecMs.p99) };
   if (kubectlExec.length > 0) result['execP50Ratio'] = round(kubectlExecMs.p50 / runcExecMs.p50, 2);
+  // The server's own CPU per pod (user + system, its child processes not counted): the cost of our code path,
+  // comparable between runs at different loads where the wall-time figures are not.
+  result['serverCpuMsPerPod'] = { single: round((single.serverCpuSeconds * 1000) / PODS), burst: round((burst.serverCpuSeconds * 1000) / BURST) };
+  result['loadAverage'] = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   result['burstPodsPerSec'] = round(BURST / burst.totalSeconds, 2);
   result['runcBurstPerSec'] = round(BURST / ref.burstSeconds, 2);
   result['burstThroughputRatio'] = round(ref.burstSeconds / burst.totalSeconds, 2);

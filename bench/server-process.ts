@@ -215,6 +215,19 @@ export class ServerProcess {
     if (reply.status !== 201) throw new Error(`Cannot create namespace ${name}: HTTP ${reply.status} ${reply.body.toString('utf8').slice(0, 300)}`);
   }
 
+  /**
+   * cpuSeconds is the CPU time (user + system) the server process has used so far, from /proc/<pid>/stat: what a
+   * piece of work costs the server, which depends far less on the machine's load than its wall time does. Work done
+   * by its child processes (runc, ip, the command runner's shell) is not in it.
+   */
+  cpuSeconds(): number {
+    // Fields after the command name (which may hold spaces, hence from the last ')'): utime and stime are the
+    // 12th and 13th of them, in clock ticks (100 a second on Linux).
+    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+
   /** rssMegabytes reads the server's VmRSS (or its peak, VmHWM) in MiB. */
   rssMegabytes(field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
     return rssMegabytes(this.pid, field);

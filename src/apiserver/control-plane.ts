@@ -60,6 +60,7 @@ import { MetricsApiHandler } from './metrics-apis/metrics-api-handler.js';
 import type { MetricsApiProvider } from './metrics-apis/metrics-api-provider.js';
 import type { CustomMetricsProvider } from '../api/custommetrics/custom-metrics-provider.js';
 import type { ResourceInfo } from '../api/scheme.js';
+import { LoopbackAuthenticator } from './filters/loopback-authentication.js';
 import { CustomMetricsHandler } from './custommetrics/custom-metrics-handler.js';
 import { customMetricsResources } from './custommetrics/custom-metrics-discovery.js';
 
@@ -74,6 +75,11 @@ export interface ControlPlaneConfig {
   readonly serviceAccountKeyPem: string;
   /** Static bearer tokens. */
   readonly staticTokens?: ReadonlyMap<string, UserInfo>;
+  /**
+   * The loopback socket for this process's own components (plain HTTP on a Unix socket, same chain) and the
+   * per-boot tokens that authenticate on it only (LoopbackAuthenticator). Without it components use HTTPS.
+   */
+  readonly loopback?: { readonly socketPath: string; readonly tokens: ReadonlyMap<string, UserInfo> };
   /** The Service ranges, comma-separated, at most one per family (dual-stack), e.g. "10.43.0.0/16,fd00:43::/112". */
   readonly serviceCidr: string;
   /** The `kubernetes` Service's cluster IP (first address of the IPv4 service range; single-stack, as upstream). */
@@ -208,7 +214,13 @@ export class ControlPlane {
         log: config.log.child('legacy-tokens'),
       });
     }
-    const authenticators: Authenticator[] = [new ClientCertAuthenticator(), tokens, bootstrapTokens, serviceAccounts];
+    const authenticators: Authenticator[] = [
+      ...(config.loopback ? [new LoopbackAuthenticator(config.loopback.tokens)] : []),
+      new ClientCertAuthenticator(),
+      tokens,
+      bootstrapTokens,
+      serviceAccounts,
+    ];
     const crdStore = dispatcher.storeFor('apiextensions.k8s.io', 'customresourcedefinitions');
     if (!crdStore) throw new Error('Cannot build the control plane: no CustomResourceDefinition store');
     this.#crdController = new CrdController({
@@ -275,6 +287,7 @@ export class ControlPlane {
       bindAddress: config.bindAddress,
       port: config.port,
       tls: config.tls,
+      ...(config.loopback ? { loopbackSocketPath: config.loopback.socketPath } : {}),
       authenticators,
       authorizer,
       resourceHandler,
@@ -433,6 +446,11 @@ export class ControlPlane {
     this.#customMetrics.setProvider(provider);
     provider.onMetricsChanged(() => this.#publishDiscovery());
     this.#publishDiscovery();
+  }
+
+  /** loopbackListening says whether the loopback socket is served (it may fail to listen; HTTPS still works). */
+  get loopbackListening(): boolean {
+    return this.#server.loopbackListening;
   }
 
   /** The port the API server listens on (after start). */

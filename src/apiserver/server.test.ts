@@ -2,7 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { connect } from 'node:tls';
 import { notFound as notFoundError } from '../api/meta/status-error.js';
 import type { Logger } from '../base/log/logger.js';
 import { ClientCertAuthenticator, TokenAuthenticator } from './filters/authentication.js';
+import { LoopbackAuthenticator } from './filters/loopback-authentication.js';
 import { decodeBody } from './negotiation/decode-body.js';
 import type { ServedDocument } from './negotiation/served-document.js';
 import { writeJson } from './negotiation/write.js';
@@ -617,4 +619,49 @@ test('stop() drains: in-flight requests finish, watches end, new requests get 42
   assert.equal((await slow).status, 200);
   await stopped;
   await assert.rejects(call('/livez', { port: ownPort }));
+});
+
+/** unixCall sends one plain-HTTP request over a Unix socket and reads the answer. */
+function unixCall(socketPath: string, path: string, token?: string): Promise<{ status: number; json: () => Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ socketPath, path, headers: token ? { Authorization: `Bearer ${token}` } : {} }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: () => JSON.parse(text) as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('the loopback socket serves the same chain in plain HTTP, mode 0600; its token counts there only', async () => {
+  const socketPath = join(pki.dir, 'loopback.sock');
+  // What a server killed with -9 leaves: the next one takes the path over.
+  writeFileSync(socketPath, 'stale');
+  const loopbackToken = 'loopback-token-of-this-boot';
+  const own = new ApiServer(
+    config({
+      loopbackSocketPath: socketPath,
+      authenticators: [new LoopbackAuthenticator(new Map([[loopbackToken, { username: 'system:admin', groups: ['system:masters'] }]])), new ClientCertAuthenticator(), new TokenAuthenticator({ [TOKEN]: { username: 'admin', groups: ['system:masters'] } })],
+    }),
+  );
+  const { port: ownPort } = await own.start();
+  try {
+    assert.equal(own.loopbackListening, true);
+    assert.equal(statSync(socketPath).mode & 0o777, 0o600);
+    const ok = await unixCall(socketPath, '/api/v1/namespaces/ns1/configmaps/c1', loopbackToken);
+    assert.equal(ok.status, 200);
+    assert.deepEqual(ok.json()['user'], { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] });
+    assert.equal(ok.json()['verb'], 'get');
+    // Anything else on the socket gets what it would get over HTTPS: 401 without credentials, other tokens as usual.
+    assert.equal((await unixCall(socketPath, '/api/v1/pods')).status, 401);
+    assert.equal((await unixCall(socketPath, '/api/v1/pods', 'wrong')).status, 401);
+    assert.deepEqual((await unixCall(socketPath, '/api/v1/pods', TOKEN)).json()['user'], { username: 'admin', groups: ['system:masters', 'system:authenticated'] });
+    // Over HTTPS the loopback token is no credential at all.
+    assert.equal((await call('/api/v1/pods', { token: loopbackToken, port: ownPort })).status, 401);
+  } finally {
+    await own.stop();
+  }
+  assert.equal(existsSync(socketPath), false);
 });

@@ -13,6 +13,8 @@ import { isDashboardPath, type DashboardAssets } from './dashboard/dashboard-ass
 import { adoptWebSocketBearerToken } from './filters/websocket-bearer.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { chmodSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -181,6 +183,12 @@ export interface ApiServerConfig {
    * calls the API with the viewer's credentials). Without it `/dashboard/` answers 404.
    */
   readonly dashboard?: DashboardAssets;
+  /**
+   * A Unix socket path for this process's own components (loopback.ts): plain HTTP, no TLS, served by the same
+   * chain as the HTTPS port (authentication, authorization, admission, audit). The socket is made mode 0600; a
+   * stale one left by a killed server is replaced. Without it only the HTTPS port listens.
+   */
+  readonly loopbackSocketPath?: string;
 }
 
 /**
@@ -285,6 +293,8 @@ export class ApiServer {
   readonly #versionInfo: VersionInfo;
   readonly #requests = new Set<InFlight>();
   #server: Server | undefined;
+  /** The plain-HTTP listener on loopbackSocketPath, while started. */
+  #loopback: HttpServer | undefined;
   #stopping = false;
   #drained: (() => void) | undefined;
 
@@ -333,6 +343,11 @@ export class ApiServer {
     this.#versionInfo = { ...defaultVersionInfo(), ...config.version };
   }
 
+  /** loopbackListening says whether the loopback socket (config.loopbackSocketPath) is being served. */
+  get loopbackListening(): boolean {
+    return this.#loopback !== undefined;
+  }
+
   /** start listens and resolves with the bound port. Rejects if listening fails or the server already started. */
   start(): Promise<{ port: number }> {
     if (this.#server) return Promise.reject(new Error('Cannot start ApiServer: already started'));
@@ -364,7 +379,7 @@ export class ApiServer {
     server.headersTimeout = Math.min(this.#config.headersTimeoutMs ?? 32_000, server.requestTimeout);
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => writeStatusToSocket(socket, clientErrorStatus(err)));
     this.#server = server;
-    return new Promise((resolve, reject) => {
+    return new Promise<{ port: number }>((resolve, reject) => {
       const onError = (err: Error): void => {
         this.#server = undefined;
         reject(err);
@@ -374,7 +389,44 @@ export class ApiServer {
         server.off('error', onError);
         resolve({ port: (server.address() as AddressInfo).port });
       });
+    }).then(async (bound) => {
+      const path = this.#config.loopbackSocketPath;
+      if (path !== undefined) {
+        // Without the socket the components fall back to the HTTPS port (see loopbackListening): slower, not broken.
+        this.#loopback = await this.#listenLoopback(path, server).catch((err: unknown) => {
+          this.#log.warn('Cannot listen on the loopback socket; in-process components use the HTTPS port', { path, err: err instanceof Error ? err.message : String(err) });
+          return undefined;
+        });
+      }
+      return bound;
     });
+  }
+
+  /**
+   * #listenLoopback serves the same chain as plain HTTP on a Unix socket, with the HTTPS server's timeouts. A
+   * request arriving here carries no client certificate: only the loopback token (LoopbackAuthenticator) or
+   * another bearer credential authenticates it. Rejects when the socket cannot be made.
+   */
+  async #listenLoopback(path: string, tlsServer: Server): Promise<HttpServer> {
+    const loopback = createHttpServer({ connectionsCheckingInterval: this.#config.connectionsCheckingIntervalMs ?? 1_000 }, (req, res) => void this.#serve(req, res));
+    const upgrades = this.#config.upgradeHandler;
+    if (upgrades) loopback.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.#serveUpgrade(upgrades, req, socket, head));
+    loopback.requestTimeout = tlsServer.requestTimeout;
+    loopback.keepAliveTimeout = tlsServer.keepAliveTimeout;
+    loopback.headersTimeout = tlsServer.headersTimeout;
+    loopback.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => writeStatusToSocket(socket, clientErrorStatus(err)));
+    // A server killed with -9 leaves its socket file behind, and listen() refuses an existing path.
+    rmSync(path, { force: true });
+    await new Promise<void>((resolve, reject) => {
+      loopback.once('error', reject);
+      loopback.listen(path, () => {
+        loopback.off('error', reject);
+        resolve();
+      });
+    });
+    // Only this user (the server's) may connect; without the token a connection gets no further than 401 anyway.
+    chmodSync(path, 0o600);
+    return loopback;
   }
 
   /**
@@ -401,7 +453,12 @@ export class ApiServer {
     }
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
-    await closed;
+    const loopback = this.#loopback;
+    const loopbackClosed = loopback ? new Promise<void>((resolve) => loopback.close(() => resolve())) : Promise.resolve();
+    loopback?.closeAllConnections();
+    await Promise.all([closed, loopbackClosed]);
+    if (loopback && this.#config.loopbackSocketPath !== undefined) rmSync(this.#config.loopbackSocketPath, { force: true });
+    this.#loopback = undefined;
     this.#server = undefined;
   }
 

@@ -3,7 +3,7 @@
  *   data dir → [own etcd member with --cluster-init / --server] → storage → the cluster's CA and keys from the
  *   datastore when another server stored them (else certificates created on first start, and stored) → API server
  *   listening + bootstrap objects → this server's peer Lease and the `kubernetes` Endpoints → controller manager
- *   under its Lease (over loopback HTTPS with the admin certificate, like any client) → Ingress controller and its
+ *   under its Lease (as the admin user over the loopback socket, loopback.ts, like any client) → Ingress controller and its
  *   proxy (unless `--disable ingress`; a port it cannot bind is logged, not fatal) → scheduler under its Lease →
  *   nodes → cluster DNS → admin kubeconfig written (and merged into ~/.kube/config unless told otherwise) → state
  *   file for `tkube up`. docs/ha.md says what runs on every server and what on the elected one.
@@ -39,6 +39,7 @@ import { firstAddressOf, ipv4RangeOf } from './cidr.js';
 import { loadEncryptionConfig, loadTokenAuthFile, openAuditLog, withEncryption } from './security.js';
 import { startScheduler, type RunningScheduler } from './scheduler.js';
 import { startAgent, type RunningAgent } from './agent.js';
+import { planLoopback } from './loopback.js';
 import { startNode, type RunningNode } from './node.js';
 import { ManifestDeployer } from '../deploy/manifest-deployer.js';
 import { IngressMetrics } from '../ingress/ingress-metrics.js';
@@ -177,8 +178,11 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   const resourceMetrics = new ResourceMetricsApi();
   // The scheduler starts after the API server; /metrics shows its figures once it runs.
   const inProcess: { scheduler?: RunningScheduler } = {};
+  // The components of this process reach the API over a Unix socket with a per-boot token (loopback.ts).
+  const loopback = planLoopback(config.dataDir, certs.admin.certPem);
   const cp = new ControlPlane({
     storage,
+    ...(loopback ? { loopback: { socketPath: loopback.socketPath, tokens: new Map([[loopback.token, loopback.user]]) } } : {}),
     bindAddress: config.bindAddress,
     port: config.httpsPort,
     tls: { certPem: certs.serving.certPem, keyPem: certs.serving.keyPem, clientCaPem: certs.ca.pem.certPem },
@@ -218,9 +222,12 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     throw err;
   }
   const url = `https://${clientHost(config.bindAddress)}:${port}`;
-  // Controllers reach the API like any client: over loopback HTTPS with the admin certificate (as k3s does).
+  // Controllers reach the API like any client, as the admin user (as k3s does): over the loopback Unix socket with
+  // this boot's token, or, when that socket could not be made, over loopback HTTPS with the admin certificate.
   const componentClient = (userAgent: string): RestClient =>
-    new RestClient({ server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem, userAgent });
+    loopback && cp.loopbackListening
+      ? new RestClient({ server: url, caPem: certs.ca.pem.certPem, token: loopback.token, unixSocket: loopback.socketPath, userAgent })
+      : new RestClient({ server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem, userAgent });
   const controllerClient = componentClient('tkube-controller-manager');
   // One set of informers for every component of this process: each collection is listed, watched, decoded and
   // cached once, not once per component (a pod held by controllers, scheduler and agents is one object).

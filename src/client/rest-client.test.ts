@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually, TestCluster } from '../../test/harness/test-cluster.js';
 import { ApiError, isAlreadyExists, isConflict, isNotFound } from './api-error.js';
@@ -104,5 +105,42 @@ describe('RestClient against a real server', () => {
     assert.deepEqual(legacy.failed, []);
     const key = (r: (typeof resources)[number]): string => `${r.group}/${r.version}/${r.resource}`;
     assert.deepEqual([...resources].sort((a, b) => key(a).localeCompare(key(b))), [...legacy.resources].sort((a, b) => key(a).localeCompare(key(b))));
+  });
+
+  it('a Unix-socket client reaches the server\'s loopback socket: same answers, same authentication, watches', async () => {
+    const socketPath = join(c.dataDir, 'loopback.sock');
+    // The server's own components already use it (the loopback token is in its memory only); here a service
+    // account's token shows the chain: it authenticates and is authorized over the socket as it would be over HTTPS.
+    await client.create({ version: 'v1', resource: 'serviceaccounts', namespace: 'default' }, { metadata: { name: 'unix-sa' } });
+    await client.create(
+      { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterrolebindings' },
+      { metadata: { name: 'unix-sa' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'ServiceAccount', name: 'unix-sa', namespace: 'default' }] },
+    );
+    const issued = await client.create({ version: 'v1', resource: 'serviceaccounts', namespace: 'default', name: 'unix-sa', subresource: 'token' }, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} });
+    const token = (issued['status'] as { token: string }).token;
+    const unix = new RestClient({ server: client.server, token, unixSocket: socketPath, userAgent: 'unix-test' });
+    const anonymous = new RestClient({ server: client.server, unixSocket: socketPath });
+    try {
+      const review = await unix.create({ group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews' }, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+      assert.equal((review['status'] as { userInfo: { username: string } }).userInfo.username, 'system:serviceaccount:default:unix-sa');
+      const list = await eventually(() => unix.list(CM).catch(() => undefined)); // the binding reaching the authorizer
+      const abort = new AbortController();
+      const seen: WatchEvent[] = [];
+      const watching = (async () => {
+        for await (const ev of unix.watch(CM, { resourceVersion: list.metadata.resourceVersion, signal: abort.signal })) {
+          seen.push(ev);
+          if (ev.object.metadata?.name === 'via-unix') abort.abort();
+        }
+      })();
+      await unix.create(CM, { metadata: { name: 'via-unix' } });
+      await watching;
+      assert.ok(seen.some((e) => e.type === 'ADDED' && e.object.metadata?.name === 'via-unix'));
+      assert.deepEqual((await client.get({ ...CM, name: 'via-unix' })).metadata?.name, 'via-unix');
+      await assert.rejects(anonymous.get({ ...CM, name: 'via-unix' }), (err: unknown) => err instanceof ApiError && err.code === 401);
+      assert.throws(() => unix.setClientCertificate('cert', 'key'), /Unix-socket client/);
+    } finally {
+      unix.close();
+      anonymous.close();
+    }
   });
 });

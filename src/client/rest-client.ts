@@ -1,10 +1,11 @@
 /**
  * RestClient: the one way components talk to the API server — JSON over HTTPS with keep-alive, authenticated by a
- * client certificate or a bearer token, against a CA. Every failure reaches the caller as an ApiError carrying a
+ * client certificate or a bearer token, against a CA; or, for the server's own components, plain HTTP over the
+ * server's loopback Unix socket (`unixSocket`), authenticated by a loopback token. Every failure reaches the caller as an ApiError carrying a
  * Status; watches are async iterables of parsed events that end quietly when their AbortSignal fires.
  */
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { sharedWatchEvent } from '../api/meta/shared-watch-lines.js';
 import type { KubeList, KubeObject } from '../api/meta/types.js';
@@ -28,6 +29,13 @@ export interface RestClientConfig {
   readonly userAgent?: string;
   /** How long a non-watch request may take. @default 60_000 */
   readonly requestTimeoutMs?: number;
+  /**
+   * Reach the server through this Unix socket, in plain HTTP, instead of `server` over TLS: the API server's
+   * loopback socket, for components in the server's own process (authenticated by `token`, a loopback token).
+   * `server` and `caPem` are still what the client reports (they name the server for anything the component
+   * hands on, e.g. a join command). No client certificate with it.
+   */
+  readonly unixSocket?: string;
 }
 
 /** ListOptions select and page a list. */
@@ -130,6 +138,8 @@ function newAgent(caPem: string | undefined, certPem: string | undefined, keyPem
 export class RestClient {
   readonly #base: URL;
   #agent: Agent;
+  /** The plain-HTTP keep-alive agent when the client goes through a Unix socket (config.unixSocket). */
+  readonly #unix: { readonly path: string; readonly agent: HttpAgent } | undefined;
   /** Agents replaced by setClientCertificate: their open connections (watches) finish on the old certificate. */
   readonly #retiredAgents: Agent[] = [];
   readonly #headers: Record<string, string>;
@@ -143,7 +153,9 @@ export class RestClient {
     if (Boolean(config.clientCertPem) !== Boolean(config.clientKeyPem)) {
       throw new Error('Cannot create REST client: a client certificate needs its key (and the other way round)');
     }
+    if (config.unixSocket !== undefined && config.clientCertPem) throw new Error('Cannot create REST client: a Unix-socket client authenticates with a token, not a client certificate');
     this.#agent = newAgent(config.caPem, config.clientCertPem, config.clientKeyPem);
+    this.#unix = config.unixSocket === undefined ? undefined : { path: config.unixSocket, agent: new HttpAgent({ keepAlive: true }) };
     this.#headers = { 'User-Agent': config.userAgent ?? 'tkube', Accept: 'application/json' };
     if (config.token) this.#headers['Authorization'] = `Bearer ${config.token}`;
     this.#timeoutMs = config.requestTimeoutMs ?? 60_000;
@@ -273,6 +285,7 @@ export class RestClient {
    * whenever it next reconnects. Only for a client made with a client certificate.
    */
   setClientCertificate(certPem: string, keyPem: string): void {
+    if (this.#unix) throw new Error('Cannot rotate the client certificate of a Unix-socket client: it authenticates with a token');
     const old = this.#agent;
     this.#agent = newAgent(this.caPem, certPem, keyPem);
     this.#retiredAgents.push(old);
@@ -285,6 +298,7 @@ export class RestClient {
   /** close drops idle kept-alive connections; open watches end on their own signals. */
   close(): void {
     this.#agent.destroy();
+    this.#unix?.agent.destroy();
     for (const a of this.#retiredAgents.splice(0)) a.destroy();
   }
 
@@ -315,7 +329,10 @@ export class RestClient {
     if (contentType) headers['Content-Type'] = contentType;
     if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
     return new Promise((resolve, reject) => {
-      const req = httpsRequest(new URL(fullPath, this.#base), { method, headers, agent: this.#agent, ...(signal ? { signal } : {}) }, resolve);
+      const unix = this.#unix;
+      const req = unix
+        ? httpRequest({ socketPath: unix.path, path: fullPath, method, headers: { ...headers, Host: this.#base.host }, agent: unix.agent, ...(signal ? { signal } : {}) }, resolve)
+        : httpsRequest(new URL(fullPath, this.#base), { method, headers, agent: this.#agent, ...(signal ? { signal } : {}) }, resolve);
       req.on('error', reject);
       if (timeoutMs !== undefined) req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       req.end(body);

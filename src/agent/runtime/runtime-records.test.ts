@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -34,6 +34,48 @@ function containerConfig(name: string, labels: Record<string, string> = {}): Con
 }
 
 void describe('RuntimeRecords', () => {
+  void it('sees its own saves at once and another instance\'s adds and removes, reading the directory only when it changed', async () => {
+    const dir = root();
+    const a = new RuntimeRecords<Sandbox, Container>(dir);
+    const b = new RuntimeRecords<Sandbox, Container>(dir);
+    a.saveContainer({ id: 'c1', sandboxId: 's1', config: containerConfig('one'), startedAt: 0 });
+    assert.deepEqual(a.containers().map((c) => c.id), ['c1']);
+    assert.deepEqual(b.containers().map((c) => c.id), ['c1']);
+    // Past the mtime's settling time, so b's listing is one it may reuse; a's changes still reach it.
+    await new Promise((r) => setTimeout(r, 80));
+    assert.deepEqual(b.containers().map((c) => c.id), ['c1']);
+    a.saveContainer({ id: 'c2', sandboxId: 's1', config: containerConfig('two'), startedAt: 0 });
+    assert.deepEqual(b.containers().map((c) => c.id).sort(), ['c1', 'c2']);
+    a.removeContainerDir('c1');
+    assert.deepEqual(b.containers().map((c) => c.id), ['c2']);
+    b.saveContainer({ id: 'c3', sandboxId: 's1', config: containerConfig('three'), startedAt: 0 });
+    assert.deepEqual(b.containers().map((c) => c.id).sort(), ['c2', 'c3']);
+    await Promise.all([a.settled(), b.settled()]);
+  });
+
+  void it('removes a record and its directory at once for lists and lookups, the files in the background', async () => {
+    const dir = root();
+    // What a killed agent left half-deleted goes when the next instance starts.
+    mkdirSync(join(dir, 'removing', 'old', 'deep'), { recursive: true });
+    const records = new RuntimeRecords<Sandbox, Container>(dir);
+    records.saveSandbox({ id: 's1', config: sandboxConfig('u1'), state: 'SANDBOX_READY', note: 'a' });
+    records.saveContainer({ id: 'c1', sandboxId: 's1', config: containerConfig('web'), startedAt: 0 });
+    mkdirSync(join(records.containerDir('c1'), 'rootfs', 'usr'), { recursive: true });
+    writeFileSync(join(records.containerDir('c1'), 'rootfs', 'usr', 'f'), 'x');
+    records.removeContainerDir('c1');
+    records.removeSandboxDir('s1');
+    assert.equal(existsSync(records.containerDir('c1')), false);
+    assert.equal(existsSync(records.sandboxDir('s1')), false);
+    assert.deepEqual(records.containers(), []);
+    assert.deepEqual(records.sandboxes(), []);
+    assert.equal(records.findSandbox('s1'), undefined);
+    assert.throws(() => records.container('c1'), isRuntimeNotFound);
+    // Removing what is not there is a no-op.
+    records.removeContainerDir('c1');
+    await records.settled();
+    assert.deepEqual(readdirSync(join(dir, 'removing')), []);
+  });
+
   void it('lists from memory, hands out copies of single records, and keeps a change only once saved', () => {
     const records = new RuntimeRecords<Sandbox, Container>(root());
     records.saveSandbox({ id: 's1', config: sandboxConfig('u1'), state: 'SANDBOX_READY', note: 'a' });

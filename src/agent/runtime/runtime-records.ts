@@ -16,9 +16,15 @@
  * root at a time: the agent; the others are a restarted agent and `tkube down`, which start after it).
  * Single-record lookups hand out a copy (callers change it and save it); lists hand out the cached records, which
  * callers must not change.
+ *
+ * Removal (removeSandboxDir, removeContainerDir) renames the directory into `<root>/removing/` — one syscall, after
+ * which no list or lookup sees the record — and deletes the files on libuv's thread pool: a recursive delete of a
+ * container's directory (its overlay upper dir, logs of the shim) took whole milliseconds of the event loop per
+ * pod, 7 s of an 80-pod burst's profile. What a killed agent left in `removing/` goes at the next construction.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ContainerConfig, ContainerFilter, ContainerStatus, PodSandboxConfig, PodSandboxFilter, PodSandboxStatus } from '../cri/runtime-service.js';
 import { RuntimeNotFoundError } from '../cri/runtime-service.js';
@@ -95,12 +101,62 @@ export class RuntimeRecords<S extends SandboxRecordBase, C extends ContainerReco
   /** Records by ID as last read or saved; see the file comment. */
   readonly #sandboxCache = new Map<string, S>();
   readonly #containerCache = new Map<string, C>();
+  readonly #sandboxListing: DirListing;
+  readonly #containerListing: DirListing;
 
-  /** The constructor creates `<root>/sandboxes` and `<root>/containers`. */
-  constructor(root: string) {
+  readonly #onRemoveError: (path: string, err: unknown) => void;
+  /** Background deletes under way (see removeSandboxDir); settled() waits for them. */
+  readonly #removals = new Set<Promise<void>>();
+
+  /**
+   * The constructor creates `<root>/sandboxes` and `<root>/containers`, and starts deleting what an earlier
+   * instance left in `<root>/removing`. `onRemoveError` hears of a background delete that failed (the files stay;
+   * nothing else depends on them).
+   */
+  constructor(root: string, options: { readonly onRemoveError?: (path: string, err: unknown) => void } = {}) {
     this.#root = root;
+    this.#onRemoveError = options.onRemoveError ?? (() => undefined);
     mkdirSync(join(root, 'sandboxes'), { recursive: true });
     mkdirSync(join(root, 'containers'), { recursive: true });
+    this.#sandboxListing = new DirListing(join(root, 'sandboxes'));
+    this.#containerListing = new DirListing(join(root, 'containers'));
+    let left: string[] = [];
+    try {
+      left = readdirSync(join(root, 'removing'));
+    } catch {
+      // No earlier removals.
+    }
+    for (const name of left) this.#deleteInBackground(join(root, 'removing', name));
+  }
+
+  /** settled resolves once every background delete started so far has finished. */
+  async settled(): Promise<void> {
+    while (this.#removals.size > 0) await Promise.all([...this.#removals]);
+  }
+
+  /**
+   * #removeDir takes `dir` out of sight at once (a rename into `<root>/removing/`) and deletes it in the background.
+   * A directory that cannot be renamed (e.g. itself a mount point) is deleted here and now, as before.
+   */
+  #removeDir(dir: string): void {
+    const removing = join(this.#root, 'removing');
+    const target = join(removing, `${randomBytes(6).toString('hex')}`);
+    try {
+      mkdirSync(removing, { recursive: true });
+      renameSync(dir, target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(dir)) return;
+      rmSync(dir, { recursive: true, force: true });
+      return;
+    }
+    this.#deleteInBackground(target);
+  }
+
+  #deleteInBackground(path: string): void {
+    const removal: Promise<void> = rm(path, { recursive: true, force: true, maxRetries: 2 })
+      .catch((err: unknown) => this.#onRemoveError(path, err))
+      .finally(() => this.#removals.delete(removal));
+    this.#removals.add(removal);
   }
 
   // ---- sandboxes ----
@@ -129,17 +185,25 @@ export class RuntimeRecords<S extends SandboxRecordBase, C extends ContainerReco
 
   /** sandboxes lists every sandbox record (the cache's own objects: read only). */
   sandboxes(): readonly S[] {
-    return listCached(join(this.#root, 'sandboxes'), this.#sandboxCache, (id) => this.sandboxPath(id));
+    return listCached(this.#sandboxListing, this.#sandboxCache, (id) => this.sandboxPath(id));
   }
 
   saveSandbox(rec: S): void {
     writeJsonAtomic(this.sandboxPath(rec.id), rec);
+    this.#sandboxListing.invalidate();
     this.#sandboxCache.set(rec.id, structuredClone(rec));
   }
 
   /** #cachedSandbox is the cached record while its file exists, else what the file holds now. */
   #cachedSandbox(id: string): S | undefined {
     return cachedRecord(this.#sandboxCache, id, this.sandboxPath(id));
+  }
+
+  /** removeSandboxDir removes the sandbox's directory and record (see the file comment: the files go in the background). */
+  removeSandboxDir(id: string): void {
+    this.#sandboxCache.delete(id);
+    this.#removeDir(this.sandboxDir(id));
+    this.#sandboxListing.invalidate();
   }
 
   /** checkNewSandbox throws when this attempt of the pod has a sandbox already (CRI names are unique). */
@@ -164,7 +228,7 @@ export class RuntimeRecords<S extends SandboxRecordBase, C extends ContainerReco
 
   /** containers lists every container record (the cache's own objects: read only). */
   containers(): readonly C[] {
-    return listCached(join(this.#root, 'containers'), this.#containerCache, (id) => this.#containerPath(id));
+    return listCached(this.#containerListing, this.#containerCache, (id) => this.#containerPath(id));
   }
 
   /** containersOf lists the containers of one sandbox (read only, as containers()). */
@@ -174,7 +238,15 @@ export class RuntimeRecords<S extends SandboxRecordBase, C extends ContainerReco
 
   saveContainer(rec: C): void {
     writeJsonAtomic(this.#containerPath(rec.id), rec);
+    this.#containerListing.invalidate();
     this.#containerCache.set(rec.id, structuredClone(rec));
+  }
+
+  /** removeContainerDir removes the container's directory and record (the files go in the background). */
+  removeContainerDir(id: string): void {
+    this.#containerCache.delete(id);
+    this.#removeDir(this.containerDir(id));
+    this.#containerListing.invalidate();
   }
 
   #containerPath(id: string): string {
@@ -207,12 +279,50 @@ function cachedRecord<T>(cache: Map<string, T>, id: string, path: string): T | u
 }
 
 /**
- * listCached lists the records of the IDs in `dir` (one directory read): cached ones from memory, others read
- * (and cached); IDs no longer there leave the cache. A directory without a readable record is skipped and read
- * again next time (a create that died half-way, or one under way).
+ * A directory's modification time moves on every entry added or removed, but in steps of the kernel's coarse clock
+ * (a scheduler tick, 1–10 ms): a listing is reused only when the time it was read at was at least this much past
+ * the directory's mtime, so a change within the same tick as the read is not missed.
  */
-function listCached<T>(dir: string, cache: Map<string, T>, pathOf: (id: string) => string): T[] {
-  const ids = readdirSync(dir);
+const MTIME_SETTLED_MS = 50;
+
+/**
+ * DirListing remembers a directory's entries with its mtime: while the mtime stays, the entries are the same and
+ * the directory need not be read again (one stat instead of a getdents and a string per entry; every pod sync
+ * lists twice, so a node of 200 pods read 400 entries per sync). This instance's own adds and removes call
+ * invalidate(); the mtime catches everyone else's (a restarted agent, `tkube down`).
+ */
+class DirListing {
+  readonly #dir: string;
+  #ids: string[] = [];
+  #mtimeMs = -1;
+
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+
+  ids(): string[] {
+    const readAt = Date.now();
+    const mtimeMs = statSync(this.#dir).mtimeMs;
+    if (mtimeMs === this.#mtimeMs) return this.#ids;
+    const ids = readdirSync(this.#dir);
+    // Reusable next time only once the directory's mtime is safely in the past (see MTIME_SETTLED_MS).
+    this.#mtimeMs = readAt - mtimeMs >= MTIME_SETTLED_MS ? mtimeMs : -1;
+    this.#ids = ids;
+    return ids;
+  }
+
+  invalidate(): void {
+    this.#mtimeMs = -1;
+  }
+}
+
+/**
+ * listCached lists the records of the IDs in `dir` (one directory read, or none while its listing holds):
+ * cached ones from memory, others read (and cached); IDs no longer there leave the cache. A directory without a
+ * readable record is skipped and read again next time (a create that died half-way, or one under way).
+ */
+function listCached<T>(listing: DirListing, cache: Map<string, T>, pathOf: (id: string) => string): T[] {
+  const ids = listing.ids();
   if (cache.size > ids.length || ids.some((id) => !cache.has(id))) {
     const present = new Set(ids);
     for (const id of cache.keys()) if (!present.has(id)) cache.delete(id);

@@ -11,7 +11,8 @@
  * value (`MountVolume.SetUp failed for volume "x" : ...`, the FailedMount event's text) and the pod's containers
  * wait; a failed refresh keeps the last content and is reported as a warning.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../base/clock/clock.js';
 import type { NodeAllocatable } from '../downward/field-ref.js';
@@ -138,11 +139,14 @@ export class VolumeManager {
     this.#tokens.forget(uid);
     const dir = this.podDir(uid);
     if (uid === '' || !existsSync(dir)) return;
-    for (const m of this.#mounter.mountsUnder(dir)) await this.#mounter.unmount(m);
+    // The mount table is read whole (thousands of lines on a busy host): once, and again only to check unmounts.
+    const mounted = this.#mounter.mountsUnder(dir);
+    for (const m of mounted) await this.#mounter.unmount(m);
     // Nothing is mounted below any more, so removal cannot reach outside the pod's directory (rm does not
     // follow symlinks).
-    if (this.#mounter.mountsUnder(dir).length > 0) throw new Error(`Cannot remove volumes of pod ${uid}: still mounted under ${dir}`);
-    rmSync(dir, { recursive: true, force: true });
+    if (mounted.length > 0 && this.#mounter.mountsUnder(dir).length > 0) throw new Error(`Cannot remove volumes of pod ${uid}: still mounted under ${dir}`);
+    // On the thread pool: a recursive delete on the event loop stalled every other pod's work (profiled).
+    await rm(dir, { recursive: true, force: true });
   }
 
   /** tearDownOrphans removes the volumes of pods not in `active` (pods deleted while the kubelet was down). */

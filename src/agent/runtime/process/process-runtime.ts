@@ -23,7 +23,7 @@
  * Not supported: attach, TTY exec, container stats (no cgroups), resource limits.
  */
 import { spawn } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -165,7 +165,7 @@ export class ProcessRuntime implements RuntimeService {
     this.#images = config.images;
     this.#node = config.nodePath ?? process.execPath;
     this.#log = config.log ?? newLogger('process-runtime');
-    this.#records = new RuntimeRecords(config.root);
+    this.#records = new RuntimeRecords(config.root, { onRemoveError: (path, err) => this.#log.warn('Cannot delete a removed record directory', { path, err: err instanceof Error ? err.message : String(err) }) });
   }
 
   async version(): Promise<RuntimeVersion> {
@@ -193,7 +193,7 @@ export class ProcessRuntime implements RuntimeService {
     if (!existsSync(this.#records.sandboxPath(id))) return;
     await this.stopPodSandbox(id);
     for (const c of this.#records.containersOf(id)) await this.removeContainer(c.id);
-    rmSync(this.#records.sandboxDir(id), { recursive: true, force: true });
+    this.#records.removeSandboxDir(id);
   }
 
   #sandboxStatus(rec: SandboxRecord): PodSandboxStatus {
@@ -272,7 +272,7 @@ export class ProcessRuntime implements RuntimeService {
       writeJsonAtomic(join(dir, 'spec.json'), { argv, env, cwd, logPath, pidPath: join(dir, 'pid'), statusPath: join(dir, 'status'), ...(uid !== undefined ? { uid, gid: gid ?? uid } : {}) });
       this.#records.saveContainer(rec);
     } catch (err) {
-      rmSync(dir, { recursive: true, force: true });
+      this.#records.removeContainerDir(id);
       throw new Error(`Cannot create container ${name}: ${(err as Error).message}`);
     }
     return id;
@@ -398,7 +398,7 @@ export class ProcessRuntime implements RuntimeService {
     const dir = this.#records.containerDir(id);
     if (!existsSync(join(dir, 'container.json'))) return;
     await this.stopContainer(id, 0);
-    rmSync(dir, { recursive: true, force: true });
+    this.#records.removeContainerDir(id);
   }
 
   /** #spawnIn starts `cmd` as the container would run it: its env, working dir and user, in a group of its own. */

@@ -134,7 +134,7 @@ export class RuncRuntime implements RuntimeService {
     this.#runc = config.runcPath ?? 'runc';
     this.#netnsPrefix = config.netnsPrefix ?? 'tkube-';
     this.#log = config.log ?? newLogger('runc');
-    this.#records = new RuntimeRecords(config.root);
+    this.#records = new RuntimeRecords(config.root, { onRemoveError: (path, err) => this.#log.warn('Cannot delete a removed record directory', { path, err: err instanceof Error ? err.message : String(err) }) });
   }
 
   get #runcRoot(): string {
@@ -176,7 +176,7 @@ export class RuncRuntime implements RuntimeService {
       this.#records.saveSandbox(record);
     } catch (err) {
       if (netns) await hostCommands.run('ip', ['netns', 'delete', netns]).catch(() => undefined);
-      rmSync(this.#records.sandboxDir(id), { recursive: true, force: true });
+      this.#records.removeSandboxDir(id);
       throw new Error(`Cannot run sandbox for pod ${m.namespace}/${m.name}: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
     }
     return id;
@@ -221,7 +221,7 @@ export class RuncRuntime implements RuntimeService {
     await this.stopPodSandbox(id);
     for (const c of this.#records.containersOf(id)) await this.removeContainer(c.id);
     const parent = this.#records.findSandbox(id)?.config.linux?.cgroupParent;
-    rmSync(this.#records.sandboxDir(id), { recursive: true, force: true });
+    this.#records.removeSandboxDir(id);
     // runc removes each container's cgroup; the pod's parent cgroup (empty by now) is ours to remove.
     if (parent) removePodCgroup(parent);
   }
@@ -285,7 +285,7 @@ export class RuncRuntime implements RuntimeService {
       const rec: ContainerRecord = { id, sandboxId, config, imageRef: image.id, logPath, createdAt: Date.now(), cgroupsPath, stopSignal: image.config.stopSignal ?? 'SIGTERM', rootfsOverlay, startedAt: 0 };
       this.#records.saveContainer(rec);
     } catch (err) {
-      rmSync(dir, { recursive: true, force: true });
+      this.#records.removeContainerDir(id);
       throw new Error(`Cannot create container ${name}: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
     }
     return id;
@@ -415,7 +415,7 @@ export class RuncRuntime implements RuntimeService {
     await this.stopContainer(id, 0);
     await this.#runcCmd(['delete', '--force', id]).catch(() => undefined);
     await hostCommands.run('umount', [join(dir, 'rootfs')]).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    this.#records.removeContainerDir(id);
     this.#exits.delete(id);
   }
 
