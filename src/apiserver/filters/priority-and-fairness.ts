@@ -106,6 +106,12 @@ export interface PriorityAndFairnessConfig {
   readonly queueWaitMs?: number;
   /** Requests one flow may have waiting in one level; more are refused at once. @default 16 */
   readonly queueLengthLimit?: number;
+  /**
+   * Called when a level may admit more: with the flow of a request that left its queue (granted a seat or timed out),
+   * or with flow undefined when a seat came free and nobody waits. The server reads its throttled connections again
+   * on it (filters/connection-throttle.ts). Must not call back into acquire synchronously.
+   */
+  readonly onRoom?: (level: string, flow: string | undefined) => void;
 }
 
 /** Admission is the outcome of acquire: a seat with its release (idempotent), or a refusal with its reason. */
@@ -117,6 +123,8 @@ interface Waiter {
   readonly grant: () => void;
 }
 
+type OnRoom = (level: string, flow: string | undefined) => void;
+
 /** LevelState is one non-exempt level: its seats and its per-flow queues, dispatched round-robin. */
 class LevelState {
   inUse = 0;
@@ -125,6 +133,7 @@ class LevelState {
   constructor(
     readonly name: string,
     readonly seats: number,
+    readonly onRoom: OnRoom | undefined,
   ) {}
 
   /**
@@ -150,8 +159,10 @@ class LevelState {
       if (waiter) {
         this.inUse++;
         waiter.grant();
+        this.onRoom?.(this.name, flow);
       }
     }
+    if (this.inUse < this.seats) this.onRoom?.(this.name, undefined);
   }
 }
 
@@ -169,7 +180,7 @@ export class PriorityAndFairness {
     for (const l of levels) {
       // Upstream's nominal concurrency: ceil(limit × share / total shares), at least one seat.
       const seats = config.serverConcurrencyLimit > 0 ? Math.max(1, Math.ceil((config.serverConcurrencyLimit * l.shares) / Math.max(1, totalShares))) : Number.POSITIVE_INFINITY;
-      this.#levels.set(l.name, l.exempt ? 'exempt' : new LevelState(l.name, seats));
+      this.#levels.set(l.name, l.exempt ? 'exempt' : new LevelState(l.name, seats, config.onRoom));
     }
   }
 
@@ -221,6 +232,7 @@ export class PriorityAndFairness {
           if (q.length === 0) state.queues.delete(flow);
         }
         resolve({ admitted: false, flowSchema, level, reason: 'time-out' });
+        state.onRoom?.(level, flow);
       });
       const waiter: Waiter = {
         grant: () => {

@@ -1,0 +1,120 @@
+/**
+ * ConnectionThrottle: priority and fairness applied at the socket. A connection whose request was just refused (its
+ * flow's queue full, or no seat within the queue wait) is not read for a while: a client that ignores Retry-After and
+ * sends again at once then waits in the kernel's buffers, costing the server no TLS decryption, parsing,
+ * authentication, audit record or 429 of its own, where otherwise every refusal would be followed by another one as
+ * fast as the one event loop can turn them out. A client honouring Retry-After sends nothing during the pause anyway.
+ *
+ * A held connection is read again, oldest first, when its flow may have room: a request of that flow left its queue
+ * (granted a seat or timed out), or a seat of its level came free with nobody waiting. At the latest it is read again
+ * after maxPauseMs, so the request that waited still gets its answer — a seat or a 429 — within about a second of
+ * being sent (maxPauseMs plus at most the queue wait).
+ *
+ * Keyed by the level and flow (user) of the refused request: the connection's last-seen flow. A connection used by
+ * several users is throttled for the one it was refused for, which is what a flood on it looks like.
+ */
+import type { Clock, Timer } from '../../base/clock/clock.js';
+
+/** ThrottledConnection is the part of a socket the throttle uses (net.Socket and tls.TLSSocket have it). */
+export interface ThrottledConnection {
+  readonly destroyed: boolean;
+  pause(): unknown;
+  resume(): unknown;
+  once(event: 'close', listener: () => void): unknown;
+  removeListener(event: 'close', listener: () => void): unknown;
+}
+
+/** ConnectionThrottleConfig sets the longest pause. */
+export interface ConnectionThrottleConfig {
+  readonly clock: Clock;
+  /** Longest time a held connection stays unread. @default 500 */
+  readonly maxPauseMs?: number;
+}
+
+interface Held {
+  readonly conn: ThrottledConnection;
+  readonly timer: Timer;
+  readonly onClose: () => void;
+}
+
+/** ConnectionThrottle holds refused flows' connections unread until their flow has room. */
+export class ConnectionThrottle {
+  readonly #config: ConnectionThrottleConfig;
+  /** Held connections by level, then flow; Map order is the order flows are woken in by wakeLevel. */
+  readonly #held = new Map<string, Map<string, Held[]>>();
+  readonly #holding = new WeakSet<ThrottledConnection>();
+
+  constructor(config: ConnectionThrottleConfig) {
+    this.#config = config;
+  }
+
+  /** hold stops reading `conn` until wakeFlow / wakeLevel picks it, or maxPauseMs passes. Idempotent per connection. */
+  hold(conn: ThrottledConnection, level: string, flow: string): void {
+    if (conn.destroyed || this.#holding.has(conn)) return;
+    const flows = this.#held.get(level) ?? new Map<string, Held[]>();
+    this.#held.set(level, flows);
+    const list = flows.get(flow) ?? [];
+    flows.set(flow, list);
+    const held: Held = {
+      conn,
+      timer: this.#config.clock.setTimer(this.#config.maxPauseMs ?? 500, () => this.#release(level, flow, held)),
+      // A client that gives up while held: forget it (its socket is gone, nothing to resume).
+      onClose: () => this.#release(level, flow, held),
+    };
+    list.push(held);
+    this.#holding.add(conn);
+    conn.once('close', held.onClose);
+    conn.pause();
+  }
+
+  /** wakeFlow reads again the oldest held connection of `flow` in `level` (a request of that flow left its queue). */
+  wakeFlow(level: string, flow: string): void {
+    const held = this.#held.get(level)?.get(flow)?.[0];
+    if (held) this.#release(level, flow, held);
+  }
+
+  /**
+   * wakeLevel reads again the oldest held connection of the flow held longest in `level` (a seat came free with nobody
+   * waiting); that flow then goes to the back, so free seats wake the level's flows in turn.
+   */
+  wakeLevel(level: string): void {
+    const flows = this.#held.get(level);
+    const first = flows?.entries().next().value;
+    if (!flows || !first) return;
+    const [flow, list] = first;
+    const held = list[0];
+    if (held) this.#release(level, flow, held);
+    // Rotate the flow to the back if it still holds connections.
+    const rest = flows.get(flow);
+    if (rest) {
+      flows.delete(flow);
+      flows.set(flow, rest);
+    }
+  }
+
+  /** releaseAll reads every held connection again (the server is stopping). */
+  releaseAll(): void {
+    for (const [level, flows] of [...this.#held]) for (const [flow, list] of [...flows]) for (const held of [...list]) this.#release(level, flow, held);
+  }
+
+  /** heldCount tells how many connections are held (for tests and metrics). */
+  heldCount(): number {
+    let n = 0;
+    for (const flows of this.#held.values()) for (const list of flows.values()) n += list.length;
+    return n;
+  }
+
+  #release(level: string, flow: string, held: Held): void {
+    const flows = this.#held.get(level);
+    const list = flows?.get(flow);
+    const at = list?.indexOf(held) ?? -1;
+    if (!flows || !list || at < 0) return;
+    list.splice(at, 1);
+    if (list.length === 0) flows.delete(flow);
+    if (flows.size === 0) this.#held.delete(level);
+    held.timer.cancel();
+    held.conn.removeListener('close', held.onClose);
+    this.#holding.delete(held.conn);
+    if (!held.conn.destroyed) held.conn.resume();
+  }
+}
