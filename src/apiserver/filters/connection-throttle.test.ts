@@ -102,4 +102,23 @@ void describe('ConnectionThrottle', () => {
     second.release();
     assert.deepEqual(rooms.at(-1), 'global-default/*', 'a seat came free with nobody waiting');
   });
+
+  void it('PriorityAndFairness tells of room for a flow only once its queue is at most half full', async () => {
+    const clock = new FakeClock();
+    const rooms: string[] = [];
+    const pf = new PriorityAndFairness({ serverConcurrencyLimit: 5, clock, queueWaitMs: 60_000, queueLengthLimit: 4, onRoom: (level, flow) => flow && rooms.push(`${level}/${flow}`) });
+    const info = { isResourceRequest: true, verb: 'list', apiGroup: '', resource: 'configmaps', namespace: 'default' } as RequestInfo;
+    const user: UserInfo = { username: 'flood', groups: ['system:authenticated'] };
+    let seat = await pf.acquire(info, user);
+    const queued = Array.from({ length: 4 }, () => pf.acquire(info, user));
+    assert.equal((await pf.acquire(info, user)).admitted, false, 'the fifth finds the queue full');
+    const remaining = [3, 2, 1, 0];
+    for (const [i, p] of queued.entries()) {
+      assert.ok(seat.admitted);
+      seat.release();
+      seat = await p;
+      assert.equal(pf.waiting('global-default'), remaining[i]);
+      assert.equal(rooms.length, Math.max(0, i), `room told once the queue is down to 2 (after ${i + 1} grants)`);
+    }
+  });
 });

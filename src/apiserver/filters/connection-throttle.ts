@@ -5,8 +5,9 @@
  * authentication, audit record or 429 of its own, where otherwise every refusal would be followed by another one as
  * fast as the one event loop can turn them out. A client honouring Retry-After sends nothing during the pause anyway.
  *
- * A held connection is read again, oldest first, when its flow may have room: a request of that flow left its queue
- * (granted a seat or timed out), or a seat of its level came free with nobody waiting. At the latest it is read again
+ * A held connection is read again, oldest first, when its flow has room: a request of that flow left its queue
+ * (granted a seat or timed out) and the queue is at most half full, or a seat of its level came free with nobody
+ * waiting (PriorityAndFairnessConfig.onRoom decides when). At the latest it is read again
  * after maxPauseMs, so the request that waited still gets its answer — a seat or a 429 — within about a second of
  * being sent (maxPauseMs plus at most the queue wait).
  *

@@ -107,9 +107,12 @@ export interface PriorityAndFairnessConfig {
   /** Requests one flow may have waiting in one level; more are refused at once. @default 16 */
   readonly queueLengthLimit?: number;
   /**
-   * Called when a level may admit more: with the flow of a request that left its queue (granted a seat or timed out),
-   * or with flow undefined when a seat came free and nobody waits. The server reads its throttled connections again
-   * on it (filters/connection-throttle.ts). Must not call back into acquire synchronously.
+   * Called when a level may admit more: with the flow of a request that left its queue (granted a seat or timed out)
+   * once that queue is at most half full, or with flow undefined when a seat came free and nobody waits. The server
+   * reads its throttled connections again on it (filters/connection-throttle.ts). Half, not "one place free": a flow
+   * whose queue stays full has busy connections that send their next request the moment they are answered, and a
+   * connection woken for the one free place would mostly lose the race for it and only be refused again.
+   * Must not call back into acquire synchronously.
    */
   readonly onRoom?: (level: string, flow: string | undefined) => void;
 }
@@ -133,8 +136,14 @@ class LevelState {
   constructor(
     readonly name: string,
     readonly seats: number,
+    readonly queueLengthLimit: number,
     readonly onRoom: OnRoom | undefined,
   ) {}
+
+  /** left tells, after a request of `flow` left its queue, whether its flow now has room (see onRoom). */
+  left(flow: string): void {
+    if ((this.queues.get(flow)?.length ?? 0) <= Math.floor(this.queueLengthLimit / 2)) this.onRoom?.(this.name, flow);
+  }
 
   /**
    * enqueueFlow adds a flow that had nothing waiting. It goes to the front of the rotation: it got no service while
@@ -159,7 +168,7 @@ class LevelState {
       if (waiter) {
         this.inUse++;
         waiter.grant();
-        this.onRoom?.(this.name, flow);
+        this.left(flow);
       }
     }
     if (this.inUse < this.seats) this.onRoom?.(this.name, undefined);
@@ -180,7 +189,7 @@ export class PriorityAndFairness {
     for (const l of levels) {
       // Upstream's nominal concurrency: ceil(limit × share / total shares), at least one seat.
       const seats = config.serverConcurrencyLimit > 0 ? Math.max(1, Math.ceil((config.serverConcurrencyLimit * l.shares) / Math.max(1, totalShares))) : Number.POSITIVE_INFINITY;
-      this.#levels.set(l.name, l.exempt ? 'exempt' : new LevelState(l.name, seats, config.onRoom));
+      this.#levels.set(l.name, l.exempt ? 'exempt' : new LevelState(l.name, seats, config.queueLengthLimit ?? 16, config.onRoom));
     }
   }
 
@@ -232,7 +241,7 @@ export class PriorityAndFairness {
           if (q.length === 0) state.queues.delete(flow);
         }
         resolve({ admitted: false, flowSchema, level, reason: 'time-out' });
-        state.onRoom?.(level, flow);
+        state.left(flow);
       });
       const waiter: Waiter = {
         grant: () => {
