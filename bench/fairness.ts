@@ -1,22 +1,24 @@
 /**
  * Fairness benchmark (issue 11 item 7): the overload suite's scenario as rounds of figures. A `tkube server` with
  * `--max-requests-inflight 4 --max-mutating-requests-inflight 2` (global-default 2 seats); user `flood` keeps 48 lists
- * of 20 ConfigMaps outstanding from a helper process (bench/fairness-flood.ts); user `other` reads one ConfigMap at a
+ * of 20 ConfigMaps outstanding from a process in a session of its own (test/reliability/flood-process.ts says why);
+ * user `other` reads one ConfigMap at a
  * time, first alone (unloaded) then during the flood (loaded), while three nodes renew their Lease and the controller
  * manager its leader-election Lease every 200 ms. Each round prints other's p50 / p99 unloaded and loaded, their
  * ratio, the flood's 200/s and 429/s, and the Lease writes (all must succeed). The issue's bound: loaded p99 ≤ 2 ×
  * unloaded p99 — a ratio against a reference measured in the same round, so the machine's load matters less.
  * Run: node --import tsx bench/fairness.ts [--rounds N] [--baseline-seconds N] [--flood-seconds N]
- *      [--modes polite,eager] [--concurrency N] [--no-build]
- * Rebuilds the bench bundle from the sources first (bench/server-bundle.ts) unless --no-build.
+ *      [--modes polite,eager] [--concurrency N] [--no-build] [--no-audit] [--same-session]
+ * Rebuilds the bench bundle from the sources first (bench/server-bundle.ts) unless --no-build. `--no-audit` runs the
+ * server with `--disable-audit-log`, to see what the audit log's writes cost; `--same-session` runs the flood client in
+ * this session, where it takes its CPU from the server's share (what the suite did before it used FloodProcess).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { ChildScript } from './child-script.js';
-import type { FloodResult } from './fairness-flood.js';
+import { FloodProcess } from '../test/reliability/flood-process.js';
 import { percentile, round } from './latency-summary.js';
 import { buildServerBundle } from './server-bundle.js';
 import { ServerProcess } from './server-process.js';
@@ -30,7 +32,7 @@ const baselineMs = arg('--baseline-seconds', 3) * 1000;
 const floodMs = arg('--flood-seconds', 6) * 1000;
 const concurrency = arg('--concurrency', 48);
 const modesAt = process.argv.indexOf('--modes');
-const modes = (modesAt >= 0 ? (process.argv[modesAt + 1] ?? '') : 'polite,eager').split(',').filter((m) => m === 'polite' || m === 'eager');
+const modes = (modesAt >= 0 ? (process.argv[modesAt + 1] ?? '') : 'polite,eager').split(',').filter((m): m is 'polite' | 'eager' => m === 'polite' || m === 'eager');
 
 const NODES = ['fb-0', 'fb-1', 'fb-2'];
 const CMS = '/api/v1/namespaces/default/configmaps';
@@ -105,8 +107,6 @@ async function renewer(b: BearerClient, ns: string, name: string, until: () => b
   }
 }
 
-const isResult = (m: unknown): m is { result: FloodResult } => typeof m === 'object' && m !== null && 'result' in m;
-
 if (!process.argv.includes('--no-build')) await buildServerBundle();
 const dir = mkdtempSync(join(tmpdir(), 'tkube-bench-fairness-'));
 const tokenFile = join(dir, 'tokens.csv');
@@ -115,9 +115,12 @@ writeFileSync(
   ['flood-token,flood,u1,', 'other-token,other,u2,', 'kcm-token,system:kube-controller-manager,u3,', ...NODES.map((n, i) => `node-token-${i},system:node:${n},n${i},"system:nodes"`), ''].join('\n'),
 );
 const server = await ServerProcess.start({
-  serverArgs: ['--token-auth-file', tokenFile, '--authorization-mode', 'AlwaysAllow', '--max-requests-inflight', '4', '--max-mutating-requests-inflight', '2'],
+  serverArgs: [
+    ...['--token-auth-file', tokenFile, '--authorization-mode', 'AlwaysAllow', '--max-requests-inflight', '4', '--max-mutating-requests-inflight', '2'],
+    ...(process.argv.includes('--no-audit') ? ['--disable-audit-log'] : []),
+  ],
 });
-const floods: ChildScript[] = [];
+const floods: FloodProcess[] = [];
 const clients: BearerClient[] = [];
 try {
   const { ca } = server.credentials();
@@ -153,7 +156,7 @@ try {
   const loadBefore = loadavg()[0] ?? 0;
   const summary: Record<string, number[]> = {};
   for (const mode of modes) {
-    const { child: flood } = await ChildScript.start<{ ready: boolean }>('fairness-flood.ts', [server.url, 'flood-token', caFile, String(concurrency), mode, FLOOD_PATH]);
+    const flood = await FloodProcess.start({ url: server.url, token: 'flood-token', caFile, concurrency, mode, path: FLOOD_PATH, ownSession: !process.argv.includes('--same-session') });
     floods.push(flood);
     for (let round_ = 1; round_ <= rounds; round_++) {
       const baseline: number[] = [];
@@ -168,19 +171,16 @@ try {
       const renewals = { n: 0 };
       const elections = { n: 0 };
       const load = loadavg()[0] ?? 0;
-      flood.send({ start: true });
+      const flooding = flood.flood(floodMs);
       const work = [
         ...NODES.map((n, i) => renewer(nodes[i] as BearerClient, 'kube-node-lease', n, until, leaseFailures, renewals)),
         renewer(kcm, 'kube-system', 'fairness-bench-election', until, leaseFailures, elections),
         // Let the flood fill the queues before measuring the other user.
         sleep(300).then(() => reader(other, until, loaded, failures)),
       ];
-      await sleep(floodMs);
+      const result = await flooding;
       stop = true;
-      const resultAt = flood.next(isResult);
-      flood.send({ stop: true });
       await Promise.all(work);
-      const { result } = await resultAt;
       // Let the flood's last answers and the server settle before the next baseline.
       await sleep(1_500);
 
@@ -208,12 +208,12 @@ try {
         }),
       );
     }
-    await flood.stop();
+    await flood.close();
   }
   const spread = Object.fromEntries(Object.entries(summary).map(([mode, rs]) => [mode, { min: round(Math.min(...rs), 2), median: round(percentile([...rs].sort((a, b) => a - b), 0.5), 2), max: round(Math.max(...rs), 2) }]));
   console.log(JSON.stringify({ summary: 'other p99 loaded / unloaded', bound: 2, loadBefore: round(loadBefore, 1), loadAfter: round(loadavg()[0] ?? 0, 1), ...spread }));
 } finally {
-  for (const f of floods) await f.stop();
+  for (const f of floods) await f.close();
   for (const c of clients) c.close();
   await server.stop();
   rmSync(dir, { recursive: true, force: true });

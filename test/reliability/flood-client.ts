@@ -1,9 +1,8 @@
 /**
- * Fairness flood: a helper process that keeps CONCURRENCY list requests outstanding as one bearer-token user, for
- * the fairness benchmark. It runs in its own process so the flood's TLS and parsing do not steal the event loop of
- * the process that measures the other user. `polite` loops wait Retry-After after a 429 (as client-go does); `eager`
- * ones send again at once.
- * Run (by fairness.ts): node --import tsx bench/fairness-flood.ts URL TOKEN CA_FILE CONCURRENCY polite|eager PATH
+ * Flood client: a helper process that keeps CONCURRENCY GETs of PATH outstanding as one bearer-token user, for the
+ * overload suite and the fairness benchmark (started through FloodProcess, flood-process.ts, which says why it is a
+ * process of its own). `polite` loops wait Retry-After after a 429 (as client-go does); `eager` ones send again at once.
+ * Run: node --import tsx test/reliability/flood-client.ts URL TOKEN CA_FILE CONCURRENCY polite|eager PATH
  * Prints {"ready":true}; on IPC {"start":true} it floods, on {"stop":true} it stops and answers {"result":…} with its
  * counts. Exits when stdin closes.
  */
