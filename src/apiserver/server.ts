@@ -27,7 +27,7 @@ import { ANONYMOUS_USER, authenticateRequest, rejectionReason, type Authenticato
 import { AuthenticatedAuthorizer, forbiddenMessage, isAnonymousDiscovery, isPublicInfoPath, type Authorizer } from './filters/authorization.js';
 import { hasImpersonationHeaders, impersonate } from './filters/impersonation.js';
 import { isLongRunning, MaxInFlightLimit, releaseWhenDone } from './filters/max-in-flight.js';
-import { ConnectionThrottle } from './filters/connection-throttle.js';
+import { ConnectionThrottle, DEFAULT_MAX_PAUSE_MS } from './filters/connection-throttle.js';
 import { PriorityAndFairness } from './filters/priority-and-fairness.js';
 import { readRequestBody } from './filters/request-body.js';
 import { logRequest } from './filters/request-log.js';
@@ -137,7 +137,7 @@ export interface ApiServerConfig {
   readonly flowControlQueueWaitMs?: number;
   /**
    * Longest time a connection whose request priority and fairness refused stays unread (filters/connection-throttle.ts);
-   * it is read again earlier when its flow has room. 0 = never hold connections. @default 500
+   * it is read again earlier when its flow has room. 0 = never hold connections. @default 400
    */
   readonly flowControlMaxPauseMs?: number;
   /** Checks of /livez (after the built-in `ping`). @default [] */
@@ -548,7 +548,7 @@ export class ApiServer {
    */
   #holdConnection(res: ServerResponse, level: string, flow: string): void {
     const socket = res.socket;
-    if (!socket || (this.#config.flowControlMaxPauseMs ?? 500) <= 0) return;
+    if (!socket || (this.#config.flowControlMaxPauseMs ?? DEFAULT_MAX_PAUSE_MS) <= 0) return;
     res.once('close', () => {
       if (!this.#stopping) this.#throttle.hold(socket, level, flow);
     });

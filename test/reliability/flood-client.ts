@@ -3,7 +3,7 @@
  * overload suite and the fairness benchmark (started through FloodProcess, flood-process.ts, which says why it is a
  * process of its own). `polite` loops wait Retry-After after a 429 (as client-go does); `eager` ones send again at once.
  * Run: node --import tsx test/reliability/flood-client.ts URL TOKEN CA_FILE CONCURRENCY polite|eager PATH
- * Prints {"ready":true}; on IPC {"start":true} it floods, on {"stop":true} it stops and answers {"result":…} with its
+ * Prints {"ready":true}; on IPC {"start":true} it floods (`mode` in the message, when given, replaces the argument's), on {"stop":true} it stops and answers {"result":…} with its
  * counts. Exits when stdin closes.
  */
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { Agent, request } from 'node:https';
 const [url, token, caFile, concurrencyArg, mode, path] = process.argv.slice(2);
 if (!url || !token || !caFile || !concurrencyArg || !mode || !path) throw new Error('Cannot start the flood: usage URL TOKEN CA_FILE CONCURRENCY polite|eager PATH');
 const concurrency = Number(concurrencyArg);
-const polite = mode === 'polite';
+let polite = mode === 'polite';
 const agent = new Agent({ keepAlive: true, maxSockets: concurrency, ca: readFileSync(caFile) });
 
 /** FloodResult is what the flood saw between start and stop. */
@@ -71,9 +71,10 @@ async function loop(): Promise<void> {
   }
 }
 
-process.on('message', (m: { start?: boolean; stop?: boolean }) => {
+process.on('message', (m: { start?: boolean; mode?: string; stop?: boolean }) => {
   if (m.start) {
     stopping = false;
+    if (m.mode !== undefined) polite = m.mode === 'polite';
     Object.assign(counts, { ok: 0, refused: 0, refusedWithoutRetryAfter: 0, otherAnswers: [], refusedMs: [] });
     startedAt = performance.now();
     loops = Array.from({ length: concurrency }, loop);

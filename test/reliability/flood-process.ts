@@ -64,8 +64,8 @@ export class FloodProcess {
     return flood;
   }
 
-  /** flood sends requests for `ms` and resolves with what the flood saw. */
-  async flood(ms: number): Promise<FloodResult> {
+  /** flood sends requests for `ms` (in `mode`, default the one it started with) and resolves with what it saw. */
+  async flood(ms: number, mode?: FloodOptions['mode']): Promise<FloodResult> {
     const result = new Promise<FloodResult>((done, fail) => {
       const onMessage = (m: { result?: FloodResult }): void => {
         if (!m.result) return;
@@ -75,7 +75,7 @@ export class FloodProcess {
       this.#child.on('message', onMessage);
       this.#child.once('exit', (code) => fail(new Error(`The flood client exited with ${code}:\n${this.#stderr}`)));
     });
-    this.#child.send({ start: true });
+    this.#child.send({ start: true, ...(mode ? { mode } : {}) });
     await new Promise((r) => setTimeout(r, ms));
     this.#child.send({ stop: true });
     return result;

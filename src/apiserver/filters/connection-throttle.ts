@@ -16,6 +16,12 @@
  */
 import type { Clock, Timer } from '../../base/clock/clock.js';
 
+/**
+ * DEFAULT_MAX_PAUSE_MS bounds a hold: with the queue wait (500 ms) it keeps a held request's answer within about a
+ * second, and it paces a flood that ignores Retry-After to at most 2.5 refusals per connection per second.
+ */
+export const DEFAULT_MAX_PAUSE_MS = 400;
+
 /** ThrottledConnection is the part of a socket the throttle uses (net.Socket and tls.TLSSocket have it). */
 export interface ThrottledConnection {
   readonly destroyed: boolean;
@@ -28,7 +34,7 @@ export interface ThrottledConnection {
 /** ConnectionThrottleConfig sets the longest pause. */
 export interface ConnectionThrottleConfig {
   readonly clock: Clock;
-  /** Longest time a held connection stays unread. @default 500 */
+  /** Longest time a held connection stays unread. @default 400 */
   readonly maxPauseMs?: number;
 }
 
@@ -58,7 +64,7 @@ export class ConnectionThrottle {
     flows.set(flow, list);
     const held: Held = {
       conn,
-      timer: this.#config.clock.setTimer(this.#config.maxPauseMs ?? 500, () => this.#release(level, flow, held)),
+      timer: this.#config.clock.setTimer(this.#config.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS, () => this.#release(level, flow, held)),
       // A client that gives up while held: forget it (its socket is gone, nothing to resume).
       onClose: () => this.#release(level, flow, held),
     };
