@@ -8,10 +8,11 @@
  * ratio, the flood's 200/s and 429/s, and the Lease writes (all must succeed). The issue's bound: loaded p99 ≤ 2 ×
  * unloaded p99 — a ratio against a reference measured in the same round, so the machine's load matters less.
  * Run: node --import tsx bench/fairness.ts [--rounds N] [--baseline-seconds N] [--flood-seconds N]
- *      [--modes polite,eager] [--concurrency N] [--no-build] [--no-audit] [--same-session]
+ *      [--modes polite,eager] [--concurrency N] [--no-build] [--no-audit] [--same-session] [--other-own-level]
  * Rebuilds the bench bundle from the sources first (bench/server-bundle.ts) unless --no-build. `--no-audit` runs the
  * server with `--disable-audit-log`, to see what the audit log's writes cost; `--same-session` runs the flood client in
- * this session, where it takes its CPU from the server's share (what the suite did before it used FloodProcess).
+ * this session, where it takes its CPU from the server's share (what the suite did before it used FloodProcess);
+ * `--other-own-level` makes `other` the scheduler's user (level workload-high), so it never waits for the flood's seats.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
@@ -112,7 +113,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tkube-bench-fairness-'));
 const tokenFile = join(dir, 'tokens.csv');
 writeFileSync(
   tokenFile,
-  ['flood-token,flood,u1,', 'other-token,other,u2,', 'kcm-token,system:kube-controller-manager,u3,', ...NODES.map((n, i) => `node-token-${i},system:node:${n},n${i},"system:nodes"`), ''].join('\n'),
+  ['flood-token,flood,u1,', `other-token,${process.argv.includes('--other-own-level') ? 'system:kube-scheduler' : 'other'},u2,`, 'kcm-token,system:kube-controller-manager,u3,', ...NODES.map((n, i) => `node-token-${i},system:node:${n},n${i},"system:nodes"`), ''].join('\n'),
 );
 const server = await ServerProcess.start({
   serverArgs: [

@@ -537,6 +537,7 @@ export class ApiServer {
       this.#metrics.observeRejected(admission.flowSchema, admission.level, 'cancelled');
       throw TOO_MANY_REQUESTS;
     }
+    if (res.socket) this.#throttle.admitted(res.socket);
     releaseWhenDone(info, res, admission.release);
     this.#limit.tryAcquire(info, res);
   }

@@ -80,6 +80,28 @@ void describe('ConnectionThrottle', () => {
     assert.equal(throttle.heldCount(), 0, 'a destroyed connection is not held');
   });
 
+  void it('a connection woken early and refused again is held the full pause until a request of it is admitted', () => {
+    const clock = new FakeClock();
+    const throttle = new ConnectionThrottle({ clock, maxPauseMs: 400 });
+    const [a, b] = [new FakeConnection('a'), new FakeConnection('b')];
+    throttle.hold(a, 'l', 'f');
+    throttle.wakeFlow('l', 'f');
+    assert.equal(a.paused, false);
+    // Refused again at once: the flow's busy connections took the room.
+    throttle.hold(a, 'l', 'f');
+    throttle.hold(b, 'l', 'f');
+    throttle.wakeFlow('l', 'f');
+    assert.ok(a.paused && !b.paused, 'b, not a, is woken early');
+    throttle.wakeLevel('l');
+    assert.ok(a.paused, 'nor by a free seat');
+    clock.advance(400);
+    assert.equal(a.paused, false, 'a is read again after the full pause');
+    throttle.admitted(a);
+    throttle.hold(a, 'l', 'f');
+    throttle.wakeFlow('l', 'f');
+    assert.equal(a.paused, false, 'admitted once, it may be woken early again');
+  });
+
   void it('PriorityAndFairness tells when a flow left its queue and when a seat came free with nobody waiting', async () => {
     const clock = new FakeClock();
     const rooms: string[] = [];

@@ -7,7 +7,10 @@
  *
  * A held connection is read again, oldest first, when its flow has room: a request of that flow left its queue
  * (granted a seat or timed out) and the queue is at most half full, or a seat of its level came free with nobody
- * waiting (PriorityAndFairnessConfig.onRoom decides when). At the latest it is read again
+ * waiting (PriorityAndFairnessConfig.onRoom decides when). A connection woken early that is refused again anyway
+ * (the flow's busy connections took the room first) is not woken early again until one of its requests is admitted:
+ * otherwise a fast flood's surplus connections would cycle through wake and refusal many times a second. At the
+ * latest a held connection is read again
  * after maxPauseMs, so the request that waited still gets its answer — a seat or a 429 — within about a second of
  * being sent (maxPauseMs plus at most the queue wait).
  *
@@ -40,6 +43,8 @@ export interface ConnectionThrottleConfig {
 
 interface Held {
   readonly conn: ThrottledConnection;
+  /** Whether wakeFlow / wakeLevel may pick it (see the file comment). */
+  readonly early: boolean;
   readonly timer: Timer;
   readonly onClose: () => void;
 }
@@ -50,6 +55,10 @@ export class ConnectionThrottle {
   /** Held connections by level, then flow; Map order is the order flows are woken in by wakeLevel. */
   readonly #held = new Map<string, Map<string, Held[]>>();
   readonly #holding = new WeakSet<ThrottledConnection>();
+  /** Connections read again by wakeFlow / wakeLevel whose next request was not yet admitted or refused. */
+  readonly #wokenEarly = new WeakSet<ThrottledConnection>();
+  /** Connections refused again right after an early wake: held the full pause until a request of theirs is admitted. */
+  readonly #noEarlyWake = new WeakSet<ThrottledConnection>();
 
   constructor(config: ConnectionThrottleConfig) {
     this.#config = config;
@@ -62,8 +71,10 @@ export class ConnectionThrottle {
     this.#held.set(level, flows);
     const list = flows.get(flow) ?? [];
     flows.set(flow, list);
+    if (this.#wokenEarly.delete(conn)) this.#noEarlyWake.add(conn);
     const held: Held = {
       conn,
+      early: !this.#noEarlyWake.has(conn),
       timer: this.#config.clock.setTimer(this.#config.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS, () => this.#release(level, flow, held)),
       // A client that gives up while held: forget it (its socket is gone, nothing to resume).
       onClose: () => this.#release(level, flow, held),
@@ -74,10 +85,16 @@ export class ConnectionThrottle {
     conn.pause();
   }
 
+  /** admitted says a request on `conn` got a seat: the connection may be woken early again after a refusal. */
+  admitted(conn: ThrottledConnection): void {
+    this.#wokenEarly.delete(conn);
+    this.#noEarlyWake.delete(conn);
+  }
+
   /** wakeFlow reads again the oldest held connection of `flow` in `level` (a request of that flow left its queue). */
   wakeFlow(level: string, flow: string): void {
-    const held = this.#held.get(level)?.get(flow)?.[0];
-    if (held) this.#release(level, flow, held);
+    const held = this.#held.get(level)?.get(flow)?.find((h) => h.early);
+    if (held) this.#wake(level, flow, held);
   }
 
   /**
@@ -86,11 +103,18 @@ export class ConnectionThrottle {
    */
   wakeLevel(level: string): void {
     const flows = this.#held.get(level);
-    const first = flows?.entries().next().value;
-    if (!flows || !first) return;
-    const [flow, list] = first;
-    const held = list[0];
-    if (held) this.#release(level, flow, held);
+    if (!flows) return;
+    let flow: string | undefined;
+    let held: Held | undefined;
+    for (const [f, list] of flows) {
+      held = list.find((h) => h.early);
+      if (held) {
+        flow = f;
+        break;
+      }
+    }
+    if (flow === undefined || !held) return;
+    this.#wake(level, flow, held);
     // Rotate the flow to the back if it still holds connections.
     const rest = flows.get(flow);
     if (rest) {
@@ -109,6 +133,11 @@ export class ConnectionThrottle {
     let n = 0;
     for (const flows of this.#held.values()) for (const list of flows.values()) n += list.length;
     return n;
+  }
+
+  #wake(level: string, flow: string, held: Held): void {
+    this.#wokenEarly.add(held.conn);
+    this.#release(level, flow, held);
   }
 
   #release(level: string, flow: string, held: Held): void {
