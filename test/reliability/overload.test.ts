@@ -227,10 +227,14 @@ describe('overload and fairness', () => {
     // Refusals come at once (queue full) or after the queue wait (500 ms); on a loaded 2-core machine the p99 is
     // printed, the median bounded.
     assert.ok(percentile(floodAnswers.refusedMs, 50) < 1000, 'the flood learns of its refusal within a second');
-    // A refused connection is not read again for up to 400 ms (filters/connection-throttle.ts), or until its flow's
-    // queue is half empty, so even a flood that re-sends at once gets a few refusals per connection per second (measured
-    // 40–130/s for 48 connections at load 20–30; without the throttle 300–800/s at load 0–15).
-    assert.ok(figures.flood429PerSec <= 4 * FLOOD_CONCURRENCY, `the flood's refusals are paced at its connections (${figures.flood429PerSec}/s)`);
+    // A refused connection is not read again for up to 400 ms, or until its flow's queue is half empty
+    // (filters/connection-throttle.ts), so even a flood that re-sends at once spends the server's time on service, not
+    // on refusals: measured 50–170 refusals/s beside 50–1,600 admitted lists/s from load 30 down to 9; without the
+    // throttle 75–870 refusals/s beside 20–170 admitted.
+    assert.ok(
+      figures.flood429PerSec <= figures.floodOkPerSec + 3 * FLOOD_CONCURRENCY,
+      `the flood's refusals are paced at its connections (${figures.flood429PerSec}/s refused, ${figures.floodOkPerSec}/s served)`,
+    );
     assert.deepEqual(loadedFailures, [], 'the other user is never refused');
     assert.ok(loaded.length >= 10, `the other user was served (${loaded.length} requests)`);
     assert.deepEqual(leaseFailures, [], 'every Lease renewal succeeds');
