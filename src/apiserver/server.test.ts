@@ -4,7 +4,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { request as httpsRequest, type Agent } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest, type Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -587,6 +587,51 @@ test('kubectl reads /version and health with a token and reports Unauthorized wi
   assert.match((JSON.parse(kv.stdout) as { serverVersion: { gitVersion: string } }).serverVersion.gitVersion, /\+tkube/);
   await assert.rejects(kubectl([...flags, '--token', 'wrong', 'get', '--raw', '/api/v1/pods']), (err: { stderr?: string }) => /Unauthorized/.test(err.stderr ?? ''));
   await assert.rejects(kubectl([...flags, 'get', '--raw', '/api/v1/pods']));
+});
+
+test('priority and fairness: a refused connection is not read again until its flow has room', async () => {
+  // One seat per level; queue waits and pauses long enough that only a freed seat can move anything.
+  const own = new ApiServer(
+    config({
+      enablePriorityAndFairness: true,
+      maxReadOnlyInFlight: 1,
+      maxMutatingInFlight: 0,
+      flowControlQueueWaitMs: 20_000,
+      flowControlMaxPauseMs: 20_000,
+      authenticators: [new TokenAuthenticator({ [TOKEN]: { username: 'admin', groups: ['system:masters'] }, 'flood-token': { username: 'flood', groups: ['system:authenticated'] } })],
+    }),
+  );
+  const { port: ownPort } = await own.start();
+  const keepAlive = new HttpsAgent({ keepAlive: true, maxSockets: 1, ca: pki.caCert });
+  try {
+    // One request in the level's seat and 16 (the per-flow limit) in the flow's queue.
+    const slow = Array.from({ length: 17 }, () => call('/api/v1/slow', { token: 'flood-token', port: ownPort }));
+    await until('one slow request executing and 16 queued', () => handler.slowWaiting === 1);
+    const inQueue = async (): Promise<string> => (await call('/metrics', { token: TOKEN, port: ownPort })).text.match(/^apiserver_flowcontrol_current_inqueue_requests\{priority_level="global-default"\} (\d+)/m)?.[1] ?? '';
+    const deadline = Date.now() + 5000;
+    while ((await inQueue()) !== '16' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await inQueue(), '16');
+    const refused = await call('/api/v1/pods', { token: 'flood-token', port: ownPort, agent: keepAlive });
+    assert.equal(refused.status, 429);
+    // The next request on that connection is not even read: read now, it would find the queue full and get 429 too.
+    let settled = false;
+    const next = call('/api/v1/pods', { token: 'flood-token', port: ownPort, agent: keepAlive }).finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(settled, false, 'the held connection is not read while the flow has no room');
+    // A freed seat takes a request off the flow's queue: the held connection is read, queued, and served in turn.
+    const done = Promise.all(slow);
+    const releasing = setInterval(() => handler.releaseSlow(), 10);
+    try {
+      for (const r of await done) assert.equal(r.status, 200);
+      assert.equal((await next).status, 200);
+    } finally {
+      clearInterval(releasing);
+    }
+  } finally {
+    keepAlive.destroy();
+    handler.releaseSlow();
+    await own.stop();
+  }
 });
 
 test('stop() drains: in-flight requests finish, watches end, new requests get 429, then the port closes', async () => {

@@ -29,6 +29,7 @@ import { ANONYMOUS_USER, authenticateRequest, rejectionReason, type Authenticato
 import { AuthenticatedAuthorizer, forbiddenMessage, isAnonymousDiscovery, isPublicInfoPath, type Authorizer } from './filters/authorization.js';
 import { hasImpersonationHeaders, impersonate } from './filters/impersonation.js';
 import { isLongRunning, MaxInFlightLimit, releaseWhenDone } from './filters/max-in-flight.js';
+import { ConnectionThrottle, DEFAULT_MAX_PAUSE_MS } from './filters/connection-throttle.js';
 import { PriorityAndFairness } from './filters/priority-and-fairness.js';
 import { readRequestBody } from './filters/request-body.js';
 import { logRequest } from './filters/request-log.js';
@@ -136,6 +137,11 @@ export interface ApiServerConfig {
   readonly enablePriorityAndFairness?: boolean;
   /** How long a request may wait in its flow's queue for a seat before 429. @default 500 */
   readonly flowControlQueueWaitMs?: number;
+  /**
+   * Longest time a connection whose request priority and fairness refused stays unread (filters/connection-throttle.ts);
+   * it is read again earlier when its flow has room. 0 = never hold connections. @default 400
+   */
+  readonly flowControlMaxPauseMs?: number;
   /** Checks of /livez (after the built-in `ping`). @default [] */
   readonly livezChecks?: readonly HealthCheck[];
   /** Checks of /readyz (after `ping` and the built-in `shutdown`, which fails while stopping). @default [] */
@@ -208,6 +214,11 @@ const IDLE_CONNECTION_TIMEOUT_MS = 120_000;
 const SHUTDOWN_MESSAGE = 'The apiserver is shutting down, please try again later.';
 /** Upstream's message for a request refused by the in-flight limit or by priority and fairness. */
 const TOO_MANY_REQUESTS_MESSAGE = 'Too many requests, please try again later.';
+/**
+ * TOO_MANY_REQUESTS is the one refusal every flow-control 429 throws: built once, because under a flood the refusals
+ * are most of the requests and each new Error would capture a stack trace for nothing. Never mutated.
+ */
+const TOO_MANY_REQUESTS = tooManyRequests(TOO_MANY_REQUESTS_MESSAGE, 1);
 /** NOT_FOUND_MESSAGE is upstream's answer for a path nothing serves. */
 const NOT_FOUND_MESSAGE = 'the server could not find the requested resource';
 const ROOT_PATHS = ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/metrics', '/openapi/v2', '/openapi/v3', '/readyz', '/version'];
@@ -289,6 +300,7 @@ export class ApiServer {
   readonly #metrics: ApiServerMetrics;
   readonly #limit: MaxInFlightLimit;
   readonly #flowControl: PriorityAndFairness | undefined;
+  readonly #throttle: ConnectionThrottle;
   readonly #health: readonly HealthEndpoint[];
   readonly #versionInfo: VersionInfo;
   readonly #requests = new Set<InFlight>();
@@ -307,6 +319,8 @@ export class ApiServer {
     this.#authorizer = config.authorizer ?? new AuthenticatedAuthorizer();
     const maxReadOnly = config.maxReadOnlyInFlight ?? 400;
     const maxMutating = config.maxMutatingInFlight ?? 200;
+    const throttle = new ConnectionThrottle({ clock: this.#clock, ...(config.flowControlMaxPauseMs !== undefined ? { maxPauseMs: config.flowControlMaxPauseMs } : {}) });
+    this.#throttle = throttle;
     this.#flowControl =
       config.enablePriorityAndFairness === false
         ? undefined
@@ -315,6 +329,8 @@ export class ApiServer {
             serverConcurrencyLimit: maxReadOnly === 0 && maxMutating === 0 ? 0 : Math.max(1, maxReadOnly + maxMutating),
             clock: this.#clock,
             ...(config.flowControlQueueWaitMs !== undefined ? { queueWaitMs: config.flowControlQueueWaitMs } : {}),
+            // A refused flow's connections are read again when its level has room (see #holdConnection).
+            onRoom: (level, flow) => (flow === undefined ? throttle.wakeLevel(level) : throttle.wakeFlow(level, flow)),
           });
     this.#metrics = new ApiServerMetrics({
       storageObjectCounts: config.storageObjectCounts,
@@ -440,6 +456,8 @@ export class ApiServer {
     if (!server) return;
     if (this.#stopping) return new Promise((resolve) => server.once('close', () => resolve()));
     this.#stopping = true;
+    // Held connections are read again at once, so their requests get the shutdown 429 without waiting out a pause.
+    this.#throttle.releaseAll();
     for (const r of this.#requests) if (r.longRunning) r.abort.cancel(new Error('the server is shutting down'));
     if (this.#requests.size > 0) {
       const drained = new Promise<void>((resolve) => (this.#drained = resolve));
@@ -559,7 +577,7 @@ export class ApiServer {
   async #takeSeat(info: RequestInfo, user: UserInfo, res: ServerResponse): Promise<void> {
     const flowControl = this.#flowControl;
     if (!flowControl) {
-      if (!this.#limit.tryAcquire(info, res)) throw tooManyRequests(TOO_MANY_REQUESTS_MESSAGE, 1);
+      if (!this.#limit.tryAcquire(info, res)) throw TOO_MANY_REQUESTS;
       return;
     }
     // A client that gives up while queued must not keep the seat it is granted later.
@@ -568,15 +586,30 @@ export class ApiServer {
     const admission = await flowControl.acquire(info, user);
     if (!admission.admitted) {
       this.#metrics.observeRejected(admission.flowSchema, admission.level, admission.reason);
-      throw tooManyRequests(TOO_MANY_REQUESTS_MESSAGE, 1);
+      this.#holdConnection(res, admission.level, user.username);
+      throw TOO_MANY_REQUESTS;
     }
     if (closed) {
       admission.release();
       this.#metrics.observeRejected(admission.flowSchema, admission.level, 'cancelled');
-      throw tooManyRequests(TOO_MANY_REQUESTS_MESSAGE, 1);
+      throw TOO_MANY_REQUESTS;
     }
+    if (res.socket) this.#throttle.admitted(res.socket);
     releaseWhenDone(info, res, admission.release);
     this.#limit.tryAcquire(info, res);
+  }
+
+  /**
+   * #holdConnection stops reading the connection of a refused request once its 429 is written, until its flow has
+   * room (filters/connection-throttle.ts): a client that ignores Retry-After then costs the server nothing meanwhile.
+   * The pause starts at the response's `close`, after Node's own end-of-response handling, which may resume the socket.
+   */
+  #holdConnection(res: ServerResponse, level: string, flow: string): void {
+    const socket = res.socket;
+    if (!socket || (this.#config.flowControlMaxPauseMs ?? DEFAULT_MAX_PAUSE_MS) <= 0) return;
+    res.once('close', () => {
+      if (!this.#stopping) this.#throttle.hold(socket, level, flow);
+    });
   }
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {

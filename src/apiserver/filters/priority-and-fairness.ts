@@ -106,6 +106,15 @@ export interface PriorityAndFairnessConfig {
   readonly queueWaitMs?: number;
   /** Requests one flow may have waiting in one level; more are refused at once. @default 16 */
   readonly queueLengthLimit?: number;
+  /**
+   * Called when a level may admit more: with the flow of a request that left its queue (granted a seat or timed out)
+   * once that queue is at most half full, or with flow undefined when a seat came free and nobody waits. The server
+   * reads its throttled connections again on it (filters/connection-throttle.ts). Half, not "one place free": a flow
+   * whose queue stays full has busy connections that send their next request the moment they are answered, and a
+   * connection woken for the one free place would mostly lose the race for it and only be refused again.
+   * Must not call back into acquire synchronously.
+   */
+  readonly onRoom?: (level: string, flow: string | undefined) => void;
 }
 
 /** Admission is the outcome of acquire: a seat with its release (idempotent), or a refusal with its reason. */
@@ -117,6 +126,8 @@ interface Waiter {
   readonly grant: () => void;
 }
 
+type OnRoom = (level: string, flow: string | undefined) => void;
+
 /** LevelState is one non-exempt level: its seats and its per-flow queues, dispatched round-robin. */
 class LevelState {
   inUse = 0;
@@ -125,7 +136,14 @@ class LevelState {
   constructor(
     readonly name: string,
     readonly seats: number,
+    readonly queueLengthLimit: number,
+    readonly onRoom: OnRoom | undefined,
   ) {}
+
+  /** left tells, after a request of `flow` left its queue, whether its flow now has room (see onRoom). */
+  left(flow: string): void {
+    if ((this.queues.get(flow)?.length ?? 0) <= Math.floor(this.queueLengthLimit / 2)) this.onRoom?.(this.name, flow);
+  }
 
   /**
    * enqueueFlow adds a flow that had nothing waiting. It goes to the front of the rotation: it got no service while
@@ -150,8 +168,10 @@ class LevelState {
       if (waiter) {
         this.inUse++;
         waiter.grant();
+        this.left(flow);
       }
     }
+    if (this.inUse < this.seats) this.onRoom?.(this.name, undefined);
   }
 }
 
@@ -169,7 +189,7 @@ export class PriorityAndFairness {
     for (const l of levels) {
       // Upstream's nominal concurrency: ceil(limit × share / total shares), at least one seat.
       const seats = config.serverConcurrencyLimit > 0 ? Math.max(1, Math.ceil((config.serverConcurrencyLimit * l.shares) / Math.max(1, totalShares))) : Number.POSITIVE_INFINITY;
-      this.#levels.set(l.name, l.exempt ? 'exempt' : new LevelState(l.name, seats));
+      this.#levels.set(l.name, l.exempt ? 'exempt' : new LevelState(l.name, seats, config.queueLengthLimit ?? 16, config.onRoom));
     }
   }
 
@@ -221,6 +241,7 @@ export class PriorityAndFairness {
           if (q.length === 0) state.queues.delete(flow);
         }
         resolve({ admitted: false, flowSchema, level, reason: 'time-out' });
+        state.left(flow);
       });
       const waiter: Waiter = {
         grant: () => {

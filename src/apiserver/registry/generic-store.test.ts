@@ -277,6 +277,45 @@ void describe('GenericStore', () => {
     watchCache.stop();
   });
 
+  void it('list() serves the first page of a paged consistent list from the watch cache, with the continue token storage gives', async () => {
+    const storage = new MemoryStorage();
+    const clock = new FakeClock();
+    const watchCache = new WatchCache({ storage, prefix: '/registry/configmaps/', clock, kind: 'ConfigMap', apiVersion: 'v1' });
+    const cached = new GenericStore({ resource: info('', 'configmaps'), strategy: {}, storage, clock, watchCache });
+    const uncached = new GenericStore({ resource: info('', 'configmaps'), strategy: {}, storage, clock });
+    for (let i = 0; i < 5; i++) await cached.create('default', cm(`cm-${i}`, { parity: i % 2 === 0 ? 'even' : 'odd' }));
+    await cached.create('other', cm('x', { parity: 'even' }));
+    await cached.create('zzz', cm('y', { parity: 'odd' }));
+    const even = parseSelectionPredicate('parity=even', '', {}, true);
+    const cases: [string, Parameters<GenericStore['list']>[1]][] = [
+      ['default', { limit: 2 }],
+      ['', { limit: 3 }],
+      ['', { limit: 5, predicate: even }],
+      ['default', { limit: 2, predicate: even }],
+      ['default', { limit: 5 }],
+      ['default', { limit: 9 }],
+    ];
+    for (const [ns, params] of cases) {
+      const fromCache = await cached.list(ns, params);
+      const fromStorage = await uncached.list(ns, params);
+      assert.deepEqual(fromCache, fromStorage, `${ns} ${JSON.stringify({ limit: params?.limit, even: params?.predicate !== undefined })}`);
+      // The rest comes from storage at the page's revision, even after a write.
+      const late = `late-${fromCache.metadata.resourceVersion}`;
+      await cached.create('default', cm(late));
+      let token = fromCache.metadata.continue;
+      const names = fromCache.items.map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`);
+      while (token) {
+        const next = await cached.list(ns, { ...params, continue: token });
+        assert.equal(next.metadata.resourceVersion, fromCache.metadata.resourceVersion);
+        names.push(...next.items.map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`));
+        token = next.metadata.continue;
+      }
+      assert.ok(!names.includes(`default/${late}`), names.join(' '));
+      assert.equal(new Set(names).size, names.length);
+    }
+    watchCache.stop();
+  });
+
   void it('deleteCollection() deletes the selected objects', async () => {
     const { store } = setup();
     await store.create('default', cm('a', { x: '1' }));

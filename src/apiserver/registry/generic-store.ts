@@ -364,16 +364,21 @@ export class GenericStore {
     if (params.continue && rv !== '' && rv !== '0') throw badRequest('specifying resource version is not allowed when using continue');
 
     // resourceVersion "0" means "any": served from the watch cache when there is one (limit is then ignored, as
-    // upstream). A consistent list (resourceVersion "") without paging is served from the cache too once the cache has
-    // caught up with storage's current revision, as upstream's consistent-list-from-cache does; storage delivers
-    // commits to the cache before any writer hears back, so that is the normal case. List results are only
-    // serialized, never mutated, so they share the cache's (immutable) objects.
-    if (!params.continue && this.#watchCache && match !== 'Exact' && (rv === '0' || (rv === '' && limit === 0))) {
+    // upstream). A consistent list (resourceVersion "") is served from the cache too once the cache has caught up with
+    // storage's current revision, as upstream's consistent-list-from-cache does; storage delivers commits to the cache
+    // before any writer hears back, so that is the normal case. Its first page too, when paged (upstream's
+    // ListFromCacheSnapshot): the cache holds exactly storage's state at that revision, so the page is the one storage
+    // would give, and its continue token sends the next pages to storage at that revision. That spares a paged list
+    // the read, parse and re-encoding of every item (the cache's objects keep their encoded JSON), which is most of
+    // what a flood of small lists costs the server. List results are only serialized, never mutated, so they share
+    // the cache's (immutable) objects.
+    if (!params.continue && this.#watchCache && match !== 'Exact' && (rv === '0' || rv === '')) {
       // The cache starts on first use; after that it follows storage (events and progress notifications).
       await this.#watchCache.ready();
       const current = rv === '' ? await this.#storage.currentRevision() : 0;
       if (this.#watchCache.revision >= current) {
         const snap = await this.#watchCache.snapshot(prefix);
+        if (rv === '' && limit > 0) return this.#firstPage(prefix, snap.items, snap.revision, limit, params.predicate);
         const items = params.predicate ? snap.items.filter((o) => params.predicate!.matches(o)) : snap.items;
         return this.#listOf(items, String(snap.revision));
       }
@@ -439,6 +444,26 @@ export class GenericStore {
     }
     const list = this.#listOf(items, String(revision));
     if (more) list.metadata.continue = encodeContinue(revision, lastKey.slice(prefix.length));
+    return list;
+  }
+
+  /**
+   * #firstPage is the first `limit` selected items of a cache snapshot (sorted by key, as storage lists), with the
+   * continue token storage's path would give: after the last item looked at, set when any item is left after it.
+   */
+  #firstPage(prefix: string, all: readonly KubeObject[], revision: number, limit: number, predicate: ListParams['predicate']): KubeList {
+    const items: KubeObject[] = [];
+    let at = 0;
+    for (; at < all.length && items.length < limit; at++) {
+      const obj = all[at]!;
+      if (!predicate || predicate.matches(obj)) items.push(obj);
+    }
+    const list = this.#listOf(items, String(revision));
+    const last = all[at - 1];
+    if (at < all.length && last) {
+      const key = this.keyFor(last.metadata?.namespace ?? '', last.metadata?.name ?? '');
+      list.metadata.continue = encodeContinue(revision, key.slice(prefix.length));
+    }
     return list;
   }
 
