@@ -15,10 +15,10 @@
  * `--other-own-level` makes `other` the scheduler's user (level workload-high), so it never waits for the flood's seats.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { BearerClient, leasePath, microTime } from '../test/reliability/bearer-client.js';
 import { FloodProcess } from '../test/reliability/flood-process.js';
 import { percentile, round } from './latency-summary.js';
 import { buildServerBundle } from './server-bundle.js';
@@ -38,49 +38,7 @@ const modes = (modesAt >= 0 ? (process.argv[modesAt + 1] ?? '') : 'polite,eager'
 const NODES = ['fb-0', 'fb-1', 'fb-2'];
 const CMS = '/api/v1/namespaces/default/configmaps';
 const FLOOD_PATH = `${CMS}?limit=20`;
-const leasePath = (ns: string, name?: string): string => `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases${name ? `/${name}` : ''}`;
-const microTime = (): string => new Date().toISOString().replace('Z', '000Z');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-interface Answer {
-  readonly status: number;
-  readonly body: string;
-  readonly ms: number;
-}
-
-/** BearerClient talks as one user over keep-alive connections. */
-class BearerClient {
-  readonly #agent: Agent;
-  constructor(
-    private readonly url: string,
-    ca: string,
-    private readonly token: string,
-  ) {
-    this.#agent = new Agent({ keepAlive: true, maxSockets: 4, ca });
-  }
-
-  send(method: string, path: string, body?: unknown): Promise<Answer> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const started = performance.now();
-    return new Promise((done) => {
-      const headers = { authorization: `Bearer ${this.token}`, accept: 'application/json', ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) };
-      const req = request(new URL(path, this.url), { method, agent: this.#agent, timeout: 20_000, headers }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => done({ status: res.statusCode ?? 0, body: text, ms: performance.now() - started }));
-        res.on('error', (err) => done({ status: 0, body: err.message, ms: performance.now() - started }));
-      });
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', (err) => done({ status: 0, body: err.message, ms: performance.now() - started }));
-      req.end(payload);
-    });
-  }
-
-  close(): void {
-    this.#agent.destroy();
-  }
-}
 
 /** reader measures the other user's GETs, one at a time 20 ms apart, until `until`. */
 async function reader(other: BearerClient, until: () => boolean, latencies: number[], failures: string[]): Promise<void> {
@@ -128,7 +86,7 @@ try {
   const caFile = join(dir, 'ca.crt');
   writeFileSync(caFile, ca);
   const client = (token: string): BearerClient => {
-    const b = new BearerClient(server.url, ca, token);
+    const b = new BearerClient(server.url, ca, token, 4);
     clients.push(b);
     return b;
   };

@@ -12,10 +12,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestCluster } from '../harness/test-cluster.js';
+import { BearerClient, leasePath, microTime } from './bearer-client.js';
 import { FloodProcess } from './flood-process.js';
 
 const BASELINE_MS = 3_000;
@@ -26,55 +26,6 @@ const FLOOD_LIST_LIMIT = 20;
 const NODES = ['ov-0', 'ov-1', 'ov-2'];
 /** The loaded p99 of the other user may be at most this many times its unloaded p99 (at least 200 ms). */
 const P99_BOUND = 5;
-
-interface Answer {
-  readonly status: number;
-  readonly body: string;
-  readonly retryAfter: string | undefined;
-  readonly ms: number;
-}
-
-/** BearerClient talks to the cluster as one user: bearer token, no client certificate, keep-alive connections. */
-class BearerClient {
-  readonly #agent: Agent;
-  constructor(
-    private readonly url: string,
-    ca: string,
-    private readonly token: string,
-  ) {
-    this.#agent = new Agent({ keepAlive: true, maxSockets: 64, ca });
-  }
-
-  send(method: string, path: string, body?: unknown): Promise<Answer> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const started = performance.now();
-    return new Promise((done, fail) => {
-      const req = request(
-        new URL(path, this.url),
-        {
-          method,
-          agent: this.#agent,
-          timeout: 20_000,
-          headers: { authorization: `Bearer ${this.token}`, accept: 'application/json', ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => (text += d));
-          res.on('end', () => done({ status: res.statusCode ?? 0, body: text, retryAfter: res.headers['retry-after'], ms: performance.now() - started }));
-          res.on('error', fail);
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', fail);
-      req.end(payload);
-    });
-  }
-
-  close(): void {
-    this.#agent.destroy();
-  }
-}
 
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -127,8 +78,6 @@ describe('overload and fairness', () => {
   });
 
   const cms = '/api/v1/namespaces/default/configmaps';
-  const leasePath = (ns: string, name?: string): string => `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases${name ? `/${name}` : ''}`;
-  const microTime = (): string => new Date().toISOString().replace('Z', '000Z');
 
   it('sets up objects to list and the Leases to renew', async () => {
     // Something for the flood to list that costs the server real work, and one object for the other user to read.

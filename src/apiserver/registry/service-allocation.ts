@@ -22,7 +22,7 @@ import type { KubeObject } from '../../api/meta/types.js';
 import type { StoreHooks, Undo } from './generic-store.js';
 import type { IPFamily } from '../../base/net/ip-address.js';
 import { ClusterIpAllocator, IpAllocationError } from './ip-allocator.js';
-import { initIPFamilyFields } from './ip-families.js';
+import { initIPFamilyFields, type IPFamilySpec } from './ip-families.js';
 import { NodePortAllocator, PortAllocationError } from './port-allocator.js';
 
 interface ServicePort {
@@ -33,17 +33,11 @@ interface ServicePort {
   [field: string]: unknown;
 }
 
-interface ServiceSpec {
-  type?: string;
-  clusterIP?: string;
-  clusterIPs?: string[];
-  ipFamilies?: string[];
-  ipFamilyPolicy?: string;
-  selector?: Record<string, string>;
+/** The spec fields allocation reads and writes: the IP family fields, and the ports. */
+interface ServiceSpec extends IPFamilySpec {
   ports?: ServicePort[];
   externalTrafficPolicy?: string;
   healthCheckNodePort?: number;
-  [field: string]: unknown;
 }
 
 function specOf(svc: KubeObject): ServiceSpec {
