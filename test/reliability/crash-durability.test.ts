@@ -130,7 +130,13 @@ describe('crash durability', () => {
 
       // Read back every key; compare with its last known state or the write in flight at the crash.
       const byKey = new Map<string, Operation[]>();
-      for (const o of recorder.operations) byKey.set(o.key, [...(byKey.get(o.key) ?? []), o]);
+      for (const o of recorder.operations) {
+        // Appended in place: copying each key's list per operation made the read-back quadratic in the history,
+        // which the long mode (200 runs, ~10^5 operations) cannot afford.
+        const list = byKey.get(o.key);
+        if (list) list.push(o);
+        else byKey.set(o.key, [o]);
+      }
       const keys = workload.keys();
       for (let i = 0; i < keys.length; i += 16) {
         await Promise.all(keys.slice(i, i + 16).map(async (key) => {

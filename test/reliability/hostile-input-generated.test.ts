@@ -21,8 +21,9 @@ import { ApiClient, type ApiAnswer } from './workload/api-client.js';
 import { isLong } from './workload/faults.js';
 
 const LONG = isLong();
-const RUNS = LONG ? 1_000_000 : 1_500;
-const PROTOBUF_RUNS = LONG ? 100_000 : 300;
+/** TKUBE_HOSTILE_RUNS and TKUBE_HOSTILE_PROTOBUF_RUNS override the counts (a run of part of the long mode's). */
+const RUNS = Number(process.env.TKUBE_HOSTILE_RUNS ?? (LONG ? 1_000_000 : 1_500));
+const PROTOBUF_RUNS = Number(process.env.TKUBE_HOSTILE_PROTOBUF_RUNS ?? (LONG ? 100_000 : 300));
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 const CM = '/api/v1/namespaces/default/configmaps';
 
