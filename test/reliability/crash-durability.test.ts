@@ -20,6 +20,8 @@ import { RegisterWorkload, ServerGate } from './workload/register-workload.js';
 const LONG = isLong();
 /** TKUBE_CRASH_RUNS overrides the number of runs (to measure more than the bounded mode without the long one). */
 const RUNS = Number(process.env.TKUBE_CRASH_RUNS ?? (LONG ? 200 : 3));
+/** TKUBE_CRASH_SECONDS starts no new run after that long (the figures report the runs done): 200 runs take hours. */
+const BUDGET_MS = Number(process.env.TKUBE_CRASH_SECONDS ?? Infinity) * 1000;
 const CLIENTS = 64;
 const ARGS = ['--compaction-interval', '150ms', '--compaction-keep-revisions', '100'];
 /** The faults, in turn: a random instant, then each failpoint (armed from a random hit so it lands mid-workload). */
@@ -78,7 +80,9 @@ describe('crash durability', () => {
     const totals = { acked: 0, lost: 0, rvBackwards: 0, loadSeconds: 0, failpointMissed: 0, failpointAtStart: 0, inFlightAtCrash: 0 };
     const perFault = new Map<string, number>();
     let maxAckedRv = 0;
-    for (let run = 0; run < RUNS; run++) {
+    const began = performance.now();
+    let runs = 0;
+    for (let run = 0; run < RUNS && performance.now() - began < BUDGET_MS; run++, runs++) {
       let fault = FAULTS[run % FAULTS.length] ?? { name: 'kill' };
       // Arm the failpoint for this run (a restart; the previous run's server is gone anyway).
       if (fault.failpoint && fault.hits) {
@@ -157,7 +161,7 @@ describe('crash durability', () => {
     }
     const check = checkRegisterHistory(recorder.operations);
     assert.deepEqual(workload.unexpected, [], 'every answer is one the workload expects');
-    const figures = `crash-durability: runs=${RUNS} clients=${CLIENTS} acknowledged-writes=${totals.acked} writes-lost=${totals.lost} rv-backwards=${totals.rvBackwards} writes/s=${Math.round(totals.acked / totals.loadSeconds)} in-flight-at-crash=${totals.inFlightAtCrash} failpoints-not-reached=${totals.failpointMissed} failpoints-at-start=${totals.failpointAtStart} history-ops=${check.operations} linearizability-violations=${check.violations.length} faults=${JSON.stringify(Object.fromEntries(perFault))}`;
+    const figures = `crash-durability: runs=${runs} clients=${CLIENTS} acknowledged-writes=${totals.acked} writes-lost=${totals.lost} rv-backwards=${totals.rvBackwards} writes/s=${Math.round(totals.acked / totals.loadSeconds)} in-flight-at-crash=${totals.inFlightAtCrash} failpoints-not-reached=${totals.failpointMissed} failpoints-at-start=${totals.failpointAtStart} history-ops=${check.operations} linearizability-violations=${check.violations.length} faults=${JSON.stringify(Object.fromEntries(perFault))}`;
     t.diagnostic(figures);
     console.log(`# ${figures}`);
     if (!check.ok) t.diagnostic(JSON.stringify(check.violations.slice(0, 3)));
