@@ -25,7 +25,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
@@ -72,6 +72,8 @@ interface Metrics {
   readonly compactionMaxPauseSeconds: number;
   readonly commits: number;
   readonly commitSeconds: number;
+  /** The server process's CPU time (user + system), to tell a CPU-starved server from a slow store. */
+  readonly cpuSeconds: number;
 }
 
 async function scrape(api: ApiClient): Promise<Metrics> {
@@ -101,6 +103,7 @@ async function scrape(api: ApiClient): Promise<Metrics> {
     compactionMaxPauseSeconds: v('tkube_storage_compaction_max_pause_seconds'),
     commits: v('tkube_storage_commits'),
     commitSeconds: v('tkube_storage_commit_seconds_sum'),
+    cpuSeconds: v('process_cpu_seconds_total'),
   };
 }
 
@@ -236,6 +239,7 @@ describe('bounded storage under churn', () => {
     };
 
     const first = await scrape(api);
+    const generatorCpu = process.cpuUsage();
     const started = performance.now();
     const deadline = started + CHURN_MS;
     let sampling = true;
@@ -275,6 +279,7 @@ describe('bounded storage under churn', () => {
       await sleep(10);
     }
     const loadSeconds = (performance.now() - started) / 1000;
+    const generatorCpuUsed = process.cpuUsage(generatorCpu);
     await Promise.all([...pending]);
     sampling = false;
     await sampler;
@@ -292,6 +297,13 @@ describe('bounded storage under churn', () => {
     const commitMeanMs = commits > 0 ? ((last.commitSeconds - first.commitSeconds) / commits) * 1000 : 0;
     latencies.sort((a, b) => a - b);
     const rate = acked / loadSeconds;
+    // Who is short of CPU when the rate falls short: the server (its share of a core, and its CPU per write) or this
+    // load generator. On the shared machine both get a few % of a core; the writes skipped at the cap say the
+    // generator had 64 writes waiting on the server.
+    const serverCpuSeconds = last.cpuSeconds - first.cpuSeconds;
+    const cpuFigures =
+      `server-cpu-share=${((serverCpuSeconds / loadSeconds) * 100).toFixed(1)}% server-cpu-ms/write=${acked > 0 ? ((serverCpuSeconds / acked) * 1000).toFixed(2) : 'n/a'} ` +
+      `generator-cpu-share=${(((generatorCpuUsed.user + generatorCpuUsed.system) / 1e6 / loadSeconds) * 100).toFixed(1)}% load=${loadavg()[0]?.toFixed(1) ?? '?'}`;
     const figures =
       `bounded-storage churn: seconds=${loadSeconds.toFixed(1)} writes-issued=${issued} writes-acked=${acked} writes/s=${rate.toFixed(1)} ` +
       `skipped-at-cap=${skipped} errors=${[...errors.values()].reduce((a, b) => a + b, 0)} database-locked=${locked} ` +
@@ -299,7 +311,7 @@ describe('bounded storage under churn', () => {
       `compactions=${compactions} max-compaction-s=${maxCompaction.toFixed(3)} max-compaction-pause-s=${last.compactionMaxPauseSeconds.toFixed(3)} ` +
       `commits=${commits} commit-mean-ms=${commitMeanMs.toFixed(1)} write-p50-ms=${percentile(latencies, 0.5).toFixed(0)} ` +
       `write-p99-ms=${percentile(latencies, 0.99).toFixed(0)} write-max-ms=${percentile(latencies, 1).toFixed(0)} ` +
-      `revisions=${last.currentRevision - first.currentRevision} retained-revisions=${last.currentRevision - last.compactRevision}`;
+      `revisions=${last.currentRevision - first.currentRevision} retained-revisions=${last.currentRevision - last.compactRevision} ${cpuFigures}`;
     t.diagnostic(figures);
     console.log(`# ${figures}`);
     if (errors.size > 0) t.diagnostic(`errors: ${JSON.stringify([...errors.entries()].slice(0, 5))}`);

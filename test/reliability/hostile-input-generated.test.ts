@@ -21,8 +21,15 @@ import { ApiClient, type ApiAnswer } from './workload/api-client.js';
 import { isLong } from './workload/faults.js';
 
 const LONG = isLong();
-const RUNS = LONG ? 1_000_000 : 1_500;
-const PROTOBUF_RUNS = LONG ? 100_000 : 300;
+/** TKUBE_HOSTILE_RUNS and TKUBE_HOSTILE_PROTOBUF_RUNS override the counts (a run of part of the long mode's). */
+const RUNS = Number(process.env.TKUBE_HOSTILE_RUNS ?? (LONG ? 1_000_000 : 1_500));
+const PROTOBUF_RUNS = Number(process.env.TKUBE_HOSTILE_PROTOBUF_RUNS ?? (LONG ? 100_000 : 300));
+/**
+ * TKUBE_HOSTILE_SECONDS stops each generated property after that long (the count reached is what the figures line
+ * reports): 1,000,000 sequential requests take hours on the shared machine.
+ */
+const TIME_LIMIT_MS = process.env.TKUBE_HOSTILE_SECONDS === undefined ? undefined : Number(process.env.TKUBE_HOSTILE_SECONDS) * 1000;
+const limits = TIME_LIMIT_MS === undefined ? {} : { plugins: [fc.interruptAfterTimeLimit(TIME_LIMIT_MS)] };
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 const CM = '/api/v1/namespaces/default/configmaps';
 
@@ -153,12 +160,13 @@ describe('hostile input, generated', () => {
         const path = r.verb === 'POST' ? CM : r.verb === 'DELETE' ? `${CM}/victim` : `${CM}/target`;
         const a = await api.sendRaw(r.verb, path, r.body, r.contentType);
         sent++;
+        if (process.env.TKUBE_RELIABILITY_VERBOSE && sent % 10_000 === 0) console.log(`# hostile-input-generated: ${sent} requests sent, ${failures.length} failures`);
         if (a.kind === 'http') statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
         const p = problem(a);
         if (p) failures.push(`${r.verb} ${r.contentType} ${JSON.stringify(String(r.body).slice(0, 120))}: ${p}`);
         return p === undefined;
       }),
-      { numRuns: RUNS, endOnFailure: true },
+      { numRuns: RUNS, endOnFailure: true, ...limits },
     );
     // Oversized bodies on every verb.
     const big = `{"metadata":{"name":"big"},"data":{"k":"${'x'.repeat(3 * 1024 * 1024 + 1)}"}}`;
@@ -179,17 +187,19 @@ describe('hostile input, generated', () => {
   it(`${PROTOBUF_RUNS} damaged protobuf bodies (truncated, bytes changed or inserted): 0 5xx, every error a Status`, { timeout: LONG ? 24 * 3600_000 : 120_000 }, async (t) => {
     const statuses = new Map<number, number>();
     const failures: string[] = [];
+    let sent = 0;
     await fc.assert(
       fc.asyncProperty(protobufBodies, fc.constantFrom('POST', 'PUT'), async (body, verb) => {
         const a = await api.sendRaw(verb, verb === 'POST' ? `${CM}?dryRun=All` : `${CM}/target?dryRun=All`, body, PROTOBUF);
+        sent++;
         if (a.kind === 'http') statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
         const p = problem(a);
         if (p) failures.push(`${verb} ${body.toString('hex').slice(0, 120)}: ${p}`);
         return p === undefined;
       }),
-      { numRuns: PROTOBUF_RUNS, endOnFailure: true },
+      { numRuns: PROTOBUF_RUNS, endOnFailure: true, ...limits },
     );
-    const figures = `hostile-input-generated: protobuf requests=${PROTOBUF_RUNS} failures=${failures.length} statuses=${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`;
+    const figures = `hostile-input-generated: protobuf requests=${sent} failures=${failures.length} statuses=${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`;
     t.diagnostic(figures);
     console.log(`# ${figures}`);
     assert.deepEqual(failures, [], figures);

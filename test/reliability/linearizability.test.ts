@@ -16,6 +16,8 @@ const LONG = isLong();
 /** TKUBE_LIN_RUNS and TKUBE_LIN_OPS override the counts (to measure more than the bounded mode without the long one). */
 const RUNS = Number(process.env.TKUBE_LIN_RUNS ?? (LONG ? 100 : 3));
 const OPS_PER_RUN = Number(process.env.TKUBE_LIN_OPS ?? (LONG ? 20_000 : 1_000));
+/** TKUBE_LIN_SECONDS starts no new run after that long (the figures report the runs done): 100 runs take hours. */
+const BUDGET_MS = Number(process.env.TKUBE_LIN_SECONDS ?? Infinity) * 1000;
 const MEASURING = LONG || process.env.TKUBE_LIN_OPS !== undefined;
 const CLIENTS = 16;
 const KEYS = 8;
@@ -32,7 +34,9 @@ describe('linearizability under kills, pauses and slow disks', () => {
     const gate = new ServerGate();
     const target = server.faultTarget(gate);
     const totals = { ops: 0, violations: 0, undecided: 0, kills: 0, pauses: 0, slowDiskRestarts: 0, infos: 0, conflicts: 0, seconds: 0 };
-    for (let run = 0; run < RUNS; run++) {
+    const began = performance.now();
+    let runs = 0;
+    for (let run = 0; run < RUNS && performance.now() - began < BUDGET_MS; run++, runs++) {
       const ns = `lin-${run}`;
       const created = await api.send('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
       assert.ok(created.kind === 'http' && created.status === 201, JSON.stringify(created));
@@ -70,6 +74,7 @@ describe('linearizability under kills, pauses and slow disks', () => {
       totals.undecided += r.undecided.length;
       totals.infos += workload.stats.infos;
       totals.conflicts += workload.stats.conflicts;
+      if (process.env.TKUBE_RELIABILITY_VERBOSE) console.log(`# run ${run}: operations=${r.operations} violations=${r.violations.length} undecided=${r.undecided.length} kills=${kills} total-seconds=${Math.round((performance.now() - began) / 1000)}`);
       if (!r.ok) t.diagnostic(`run ${run}: ${JSON.stringify(r.violations.slice(0, 3))} undecided ${r.undecided.join(',')}`);
       if (!r.ok) {
         const ids = new Set(r.violations.flatMap((v) => v.ops));
@@ -77,7 +82,7 @@ describe('linearizability under kills, pauses and slow disks', () => {
         t.diagnostic(JSON.stringify(involved.slice(0, 60)));
       }
     }
-    const figures = `linearizability: runs=${RUNS} operations=${totals.ops} violations=${totals.violations} undecided=${totals.undecided} kills=${totals.kills} pauses=${totals.pauses} slow-disk-restarts=${totals.slowDiskRestarts} indeterminate=${totals.infos} conflicts=${totals.conflicts} ops/s=${Math.round(totals.ops / totals.seconds)}`;
+    const figures = `linearizability: runs=${runs} operations=${totals.ops} violations=${totals.violations} undecided=${totals.undecided} kills=${totals.kills} pauses=${totals.pauses} slow-disk-restarts=${totals.slowDiskRestarts} indeterminate=${totals.infos} conflicts=${totals.conflicts} ops/s=${Math.round(totals.ops / totals.seconds)}`;
     t.diagnostic(figures);
     console.log(`# ${figures}`);
     assert.equal(totals.violations, 0, figures);

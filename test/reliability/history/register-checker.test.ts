@@ -70,6 +70,43 @@ describe('register checker: known-good histories', () => {
   });
 });
 
+describe('register checker: long histories (the long modes)', () => {
+  // Found by running the long modes: the search recursed once per operation, so a key with ~6,000 operations (the
+  // crash suite's 200 runs put thousands on each key) overflowed the stack, and every step copied the whole
+  // history into its memo, which made a key quadratic. One key, 20,000 operations, two clients overlapping, an info
+  // write left behind by every 500th operation (as a crash leaves the call in flight): decided, and quickly.
+  function longHistory(n: number, lastRead: string | undefined): Operation[] {
+    const h: Operation[] = [op('create', [0, 1], { value: 'v0', rv: 1 })];
+    let rv = 1;
+    let value = 'v0';
+    for (let i = 1; i < n; i++) {
+      const t = 10 * i;
+      if (i % 500 === 0) h.push(op('update', [t, Infinity], { client: 2, value: `lost${i}`, expectedRv: rv - 5, outcome: 'info' }));
+      else if (i % 3 === 0) h.push(op('get', [t - 5, t + 5], { client: 1, read: value, rv }));
+      else {
+        h.push(op('update', [t, t + 8], { value: `v${i}`, expectedRv: rv, rv: rv + 1 }));
+        rv++;
+        value = `v${i}`;
+      }
+    }
+    if (lastRead !== undefined) h.push(op('get', [10 * n + 20, 10 * n + 30], { client: 1, read: lastRead, rv: 1 }));
+    return h;
+  }
+
+  it('decides a key with 20,000 operations without overflowing the stack', () => {
+    const started = performance.now();
+    const r = checkRegisterHistory(longHistory(20_000, undefined));
+    assert.deepEqual([r.ok, r.undecided.length], [true, 0]);
+    assert.ok(performance.now() - started < 20_000, `took ${Math.round(performance.now() - started)} ms`);
+  });
+
+  it('still refutes a long history whose last read saw the first value (a lost write at the end)', () => {
+    const r = checkRegisterHistory(longHistory(5_000, 'v0'));
+    assert.equal(r.ok, false);
+    assert.equal(r.undecided.length, 0);
+  });
+});
+
 describe('register checker: known-bad histories are flagged', () => {
   it('lost write: an acknowledged update is not seen by a later read', () => {
     const h = [

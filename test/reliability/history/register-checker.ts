@@ -106,49 +106,126 @@ function applyInfo(s: State, op: Operation, seenRv: ReadonlyMap<string, number>)
   }
 }
 
-/** checkKey searches one key's operations for a legal linear order. */
+/** Frame is one level of the depth-first search: the model state there and the next candidate to try. */
+interface Frame {
+  readonly s: State;
+  /** The lowest index whose operation is neither done nor `info`: every non-info operation below it is done. */
+  readonly lo: number;
+  /** Candidates are below this index: operations invoked before the earliest pending completion (the horizon). */
+  readonly end: number;
+  /** The set of done operations plus the state, as remembered once refuted. */
+  readonly memo: string;
+  /** Next position in the list of info operations below `lo` (undone ones may still take effect). */
+  infoPos: number;
+  /** Next index in [lo, end) to try. */
+  next: number;
+  /** The operation this frame applied to reach its current child (-1: none). */
+  chosen: number;
+}
+
+/**
+ * checkKey searches one key's operations for a legal linear order. The search is iterative (an explicit stack):
+ * the long modes give one key several thousand operations, past what recursion can hold. Each step costs the
+ * window of concurrent operations, not the whole history: operations below `lo` are all done (except `info` ones,
+ * kept in their own list), and no done operation lies past the horizon.
+ */
 function checkKey(ops: readonly Operation[], seenRv: ReadonlyMap<string, number>, maxSteps: number): { ok: boolean; undecided: boolean; steps: number } {
   const sorted = [...ops].sort((a, b) => a.invoke - b.invoke);
   const n = sorted.length;
   const done = new Uint8Array(n);
-  let required = sorted.filter((o) => o.outcome !== 'info').length;
+  const isInfo = sorted.map((o) => o.outcome === 'info');
+  const infoIdx: number[] = [];
+  for (let i = 0; i < n; i++) if (isInfo[i]) infoIdx.push(i);
+  let required = n - infoIdx.length;
   const failed = new Set<string>();
   let steps = 0;
   let undecided = false;
 
-  const search = (s: State): boolean => {
+  // enter opens a frame at state `s` (true: every required operation is placed; false: refuted or out of budget).
+  const enter = (s: State, parentLo: number): Frame | boolean => {
     if (required === 0) return true;
     if (++steps > maxSteps) {
       undecided = true;
       return false;
     }
-    const memo = `${Buffer.from(done).toString('base64')}|${s.exists ? 1 : 0}|${s.value ?? ''}|${s.rv}|${s.floor}`;
-    if (failed.has(memo)) return false;
-    // Only operations invoked before the earliest pending completion may come next.
+    let lo = parentLo;
+    while (lo < n && (done[lo] === 1 || isInfo[lo] === true)) lo++;
+    // The horizon: the earliest completion among pending operations (info ones never complete). Operations are
+    // sorted by invocation, so one invoked at or after the horizon ends the scan: it cannot lower it.
     let horizon = Infinity;
-    for (let i = 0; i < n; i++) {
-      const o = sorted[i];
-      if (o !== undefined && done[i] === 0 && o.complete < horizon) horizon = o.complete;
+    let end = lo;
+    let doneInWindow = '';
+    for (; end < n; end++) {
+      const o = sorted[end];
+      if (o === undefined || o.invoke >= horizon) break;
+      if (done[end] === 0) {
+        if (o.complete < horizon) horizon = o.complete;
+      } else doneInWindow += `${end},`;
     }
-    for (let i = 0; i < n; i++) {
-      const o = sorted[i];
-      if (o === undefined || done[i] !== 0) continue;
-      if (o.invoke >= horizon) break;
-      const next = o.outcome === 'info' ? applyInfo(s, o, seenRv) : applyKnown(s, o);
-      if (next === undefined) continue;
-      done[i] = 1;
-      if (o.outcome !== 'info') required--;
-      const found = search(next);
-      done[i] = 0;
-      if (o.outcome !== 'info') required++;
-      if (found) return true;
-      if (undecided) return false;
+    let infoDone = '';
+    for (const i of infoIdx) {
+      if (i >= lo) break;
+      if (done[i] === 1) infoDone += `${i},`;
     }
-    failed.add(memo);
-    return false;
+    const memo = `${lo}|${doneInWindow}|${infoDone}|${s.exists ? 1 : 0}|${s.value ?? ''}|${s.rv}|${s.floor}`;
+    if (failed.has(memo)) return false;
+    return { s, lo, end, memo, infoPos: 0, next: lo, chosen: -1 };
   };
-  const ok = search(INITIAL);
-  return { ok, undecided, steps };
+  const undo = (i: number): void => {
+    done[i] = 0;
+    if (isInfo[i] !== true) required++;
+  };
+
+  const root = enter(INITIAL, 0);
+  if (typeof root === 'boolean') return { ok: root, undecided, steps };
+  const stack: Frame[] = [root];
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1];
+    if (f === undefined) break;
+    if (f.chosen >= 0) {
+      undo(f.chosen);
+      f.chosen = -1;
+    }
+    let cand = -1;
+    let nextState: State | undefined;
+    // Info operations below lo (still pending: they may take effect at any point after their invocation) ...
+    while (cand < 0 && f.infoPos < infoIdx.length) {
+      const i = infoIdx[f.infoPos] ?? n;
+      if (i >= f.lo) {
+        f.infoPos = infoIdx.length;
+        break;
+      }
+      f.infoPos++;
+      const o = sorted[i];
+      if (o === undefined || done[i] === 1) continue;
+      nextState = applyInfo(f.s, o, seenRv);
+      if (nextState !== undefined) cand = i;
+    }
+    // ... then every pending operation in the window.
+    while (cand < 0 && f.next < f.end) {
+      const i = f.next++;
+      const o = sorted[i];
+      if (o === undefined || done[i] === 1) continue;
+      nextState = isInfo[i] === true ? applyInfo(f.s, o, seenRv) : applyKnown(f.s, o);
+      if (nextState !== undefined) cand = i;
+    }
+    if (cand < 0 || nextState === undefined) {
+      failed.add(f.memo);
+      stack.pop();
+      continue;
+    }
+    done[cand] = 1;
+    if (isInfo[cand] !== true) required--;
+    f.chosen = cand;
+    const child = enter(nextState, f.lo);
+    if (child === true) return { ok: true, undecided, steps };
+    if (child === false) {
+      if (undecided) return { ok: false, undecided, steps };
+      continue;
+    }
+    stack.push(child);
+  }
+  return { ok: false, undecided, steps };
 }
 
 /** checkRegisterHistory checks a whole history (every key) plus the global revision rules. */
