@@ -376,6 +376,27 @@ void describe('networkPolicyRules', () => {
     assert.deepEqual([r.isolatedIngress, r.isolatedEgress], [[], []]);
   });
 
+  void it('dual-stack: drops new IPv6 connections of isolated pods (fail closed), leaves the others alone', () => {
+    const dual = (p: PolicyPod, ip6: string): PolicyPod => ({ ...p, ip6 });
+    const pods = [dual(web, 'fd00:42::a'), dual(client, 'fd00:42::b'), dual(devDb, 'fd00:42::1e'), other, prodClient, prodDb];
+    const build6 = (...policies: NetworkPolicy[]): NetworkPolicyRules => {
+      const r = networkPolicyRules({ table: 'tkube-np-n1', policies, pods, namespaces, localPodIPs: local });
+      scripts.push(r.script);
+      return r;
+    };
+    const none = build6();
+    assert.match(none.script, /table ip6 tkube-np-n1 \{\}\ndelete table ip6 tkube-np-n1\n$/, 'a stale ip6 table goes; no new one');
+    const r = build6(np('default', 'deny-in', { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'] }), np('default', 'deny-out', { podSelector: { matchLabels: { role: 'client' } }, policyTypes: ['Egress'] }));
+    const ip6Part = r.script.slice(r.script.indexOf('table ip6 tkube-np-n1 {\n'));
+    assert.match(ip6Part, /chain forward \{[^}]*ip6 saddr \{ fd00:42::b \} drop\n\t\tip6 daddr \{ fd00:42::a \} drop/);
+    assert.match(ip6Part, /chain input \{[^}]*ip6 saddr \{ fd00:42::b \} drop/);
+    assert.doesNotMatch(ip6Part, /fd00:42::1e/, 'dev/db is isolated by nothing');
+    // The IPv4 rules are the same as on a single-stack node.
+    const v4 = { ...r, script: r.script.slice(0, r.script.indexOf('table ip6')) };
+    assert.ok(!allowed(v4, tcp(client, web)));
+    assert.ok(allowed(v4, tcp(other, devDb, 6432)));
+  });
+
   void it('writes scripts the real nft accepts', { skip: process.getuid?.() !== 0 ? 'needs root' : !hasNft() ? 'needs nft' : false }, () => {
     assert.ok(scripts.length > 10);
     for (const script of scripts) execFileSync('nft', ['-c', '-f', '-'], { input: script, stdio: ['pipe', 'ignore', 'pipe'] });

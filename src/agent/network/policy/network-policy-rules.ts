@@ -30,6 +30,10 @@
  * goes to the input hook instead; the same egress chains judge it there, so an egress policy covers the node as
  * it covers any other destination. Replies to the node's own connections (probes) are established and pass.
  *
+ * Dual-stack: the rules above match IPv4 only. So that a pod's IPv6 address is not a way around its policies, an
+ * `ip6` table of the same name drops every new IPv6 connection to a pod isolated for ingress and from a pod
+ * isolated for egress (fail closed; docs/network.md "Dual-stack"). Pods no policy isolates keep IPv6 as it is.
+ *
  * The script deletes and recreates the table in one transaction (`nft -f` applies a file atomically), so stale
  * per-pod chains never survive and a packet sees either the old rules or the new.
  */
@@ -101,6 +105,7 @@ class RuleBuilder {
     const egressJumps = new Map<string, string>();
     const isolatedIngress: string[] = [];
     const isolatedEgress: string[] = [];
+    const ip6Isolated = { ingress: new Set<string>(), egress: new Set<string>() };
     const policies = this.#spec.policies
       .map((p) => ({ policy: p, target: this.#selector(p.spec?.podSelector ?? {}, `${policyName(p)}: spec.podSelector`) }))
       .filter((p): p is { policy: NetworkPolicy; target: LabelSelector } => p.target !== undefined)
@@ -120,6 +125,7 @@ class RuleBuilder {
         const chain = chainName(direction, pod);
         jumps.set(pod.ip, chain);
         (direction === 'ingress' ? isolatedIngress : isolatedEgress).push(key(pod));
+        if (pod.ip6) ip6Isolated[direction].add(pod.ip6);
         chains.push(...this.#podChain(direction, pod, chain, applying));
       }
     }
@@ -145,6 +151,7 @@ class RuleBuilder {
       ...(egressJumps.size > 0 ? [`\t\tip saddr vmap { ${vmapElements(egressJumps)} }`] : []),
       '\t}',
       '}',
+      ...ip6IsolationTable(this.#spec.table, ip6Isolated.ingress, ip6Isolated.egress),
       '',
     ].join('\n');
     return { script, isolatedIngress, isolatedEgress, problems: this.#problems };
@@ -282,6 +289,33 @@ class RuleBuilder {
       return undefined;
     }
   }
+}
+
+/**
+ * ip6IsolationTable renders the `ip6` companion table (see the file comment): always deleted, and made again only
+ * when some isolated local pod has an IPv6 address, so a single-stack node never has one.
+ */
+function ip6IsolationTable(table: string, ingress: ReadonlySet<string>, egress: ReadonlySet<string>): string[] {
+  const lines = [`table ip6 ${table} {}`, `delete table ip6 ${table}`];
+  if (ingress.size === 0 && egress.size === 0) return lines;
+  const set = (ips: ReadonlySet<string>): string => [...ips].sort().join(', ');
+  const egressDrop = egress.size > 0 ? [`\t\tip6 saddr { ${set(egress)} } drop`] : [];
+  return [
+    ...lines,
+    `table ip6 ${table} {`,
+    '\tchain forward {',
+    '\t\ttype filter hook forward priority filter; policy accept;',
+    '\t\tct state established,related accept',
+    ...egressDrop,
+    ...(ingress.size > 0 ? [`\t\tip6 daddr { ${set(ingress)} } drop`] : []),
+    '\t}',
+    '\tchain input {',
+    '\t\ttype filter hook input priority filter; policy accept;',
+    '\t\tct state established,related accept',
+    ...egressDrop,
+    '\t}',
+    '}',
+  ];
 }
 
 function key(p: { namespace: string; name: string }): string {

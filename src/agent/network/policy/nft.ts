@@ -18,8 +18,8 @@ export function runNft(script: string): Promise<void> {
 
 const TABLE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** deleteNftTable removes an `ip` table; a missing table is fine. */
+/** deleteNftTable removes an `ip` table and its `ip6` namesake (dual-stack); a missing table is fine. */
 export async function deleteNftTable(table: string): Promise<void> {
   if (!TABLE_NAME.test(table)) throw new Error(`Cannot use "${table}" as the nftables table: want up to 64 letters, digits, "-" or "_"`);
-  await runNft(`table ip ${table} {}\ndelete table ip ${table}\n`);
+  await runNft(`table ip ${table} {}\ndelete table ip ${table}\ntable ip6 ${table} {}\ndelete table ip6 ${table}\n`);
 }

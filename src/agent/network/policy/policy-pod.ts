@@ -21,6 +21,8 @@ export interface PolicyPod {
   readonly namespace: string;
   readonly name: string;
   readonly ip: string;
+  /** The pod's IPv6 address on a dual-stack cluster (`status.podIPs`). Policies are enforced on IPv4 only; see ip6IsolationTable. */
+  readonly ip6?: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly ports: readonly ContainerPortRef[];
   /** The node the pod runs on (`spec.nodeName`). */
@@ -59,7 +61,8 @@ export function policyPodOf(obj: KubeObject): PolicyPod | undefined {
       ports.push({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol });
     }
   }
-  return { namespace, name, ip, labels: pod.metadata?.labels ?? {}, ports, nodeName: pod.spec?.nodeName ?? '', hostNetwork: pod.spec?.hostNetwork === true };
+  const ip6 = pod.status?.podIPs?.map((p) => p.ip ?? '').find((a) => a.includes(':'));
+  return { namespace, name, ip, ...(ip6 ? { ip6 } : {}), labels: pod.metadata?.labels ?? {}, ports, nodeName: pod.spec?.nodeName ?? '', hostNetwork: pod.spec?.hostNetwork === true };
 }
 
 /**
