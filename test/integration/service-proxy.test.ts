@@ -171,6 +171,18 @@ void describe('nftables service proxy on a runc node', { skip }, () => {
       return seen.size >= 2;
     }, 30_000).catch((err: unknown) => assert.fail(`${String(err)}; [${ip6 ?? ''}]:80 answered ${[...seen].join(', ') || 'nothing'}`));
     assert.match(execFileSync('nft', ['list', 'table', 'ip6', table]).toString(), new RegExp(`${(ip6 ?? '').replace(/\./g, '\\.')} \\. tcp \\. 80 : goto svc-`));
+
+    // NetworkPolicy matches IPv4 only, so an isolated pod gets no new IPv6 connections (fail closed), then gets them
+    // back when the policy goes.
+    const overV6 = async (): Promise<string> => (await c.kubectl(['exec', first, '--', 'sh', '-c', get(peer6 ?? '', 8080)])).stdout.trim();
+    await c.kubectlOk(['label', 'pod', second, 'np6=isolated']);
+    await c.kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'isolate-v6' }, spec: { podSelector: { matchLabels: { np6: 'isolated' } }, policyTypes: ['Ingress'] } }),
+    });
+    await eventually(async () => ((await overV6()) === '' ? true : undefined), 30_000).catch(() => assert.fail('an ingress-isolated pod still answers over IPv6'));
+    await c.kubectlOk(['delete', 'networkpolicy', 'isolate-v6']);
+    await c.kubectlOk(['label', 'pod', second, 'np6-']);
+    await eventually(async () => ((await overV6()) === second ? true : undefined), 30_000);
   });
 
   void it('lets an endpoint reach itself through its Service (hairpin), and rejects Services without endpoints', async () => {
