@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { BearerClient, leasePath, microTime } from '../test/reliability/bearer-client.js';
+import { BearerClient, leasePath, microTime, renewLease } from '../test/reliability/bearer-client.js';
 import { FloodProcess } from '../test/reliability/flood-process.js';
 import { percentile, round } from './latency-summary.js';
 import { buildServerBundle } from './server-bundle.js';
@@ -50,21 +50,6 @@ async function reader(other: BearerClient, until: () => boolean, latencies: numb
   }
 }
 
-/** renewer renews one Lease every 200 ms (read, then update, as the kubelet and leader election do). */
-async function renewer(b: BearerClient, ns: string, name: string, until: () => boolean, failures: string[], count: { n: number }): Promise<void> {
-  while (!until()) {
-    const got = await b.send('GET', leasePath(ns, name));
-    if (got.status !== 200) failures.push(`GET ${ns}/${name}: ${got.status} ${got.body.slice(0, 200)}`);
-    else {
-      const obj = JSON.parse(got.body) as { spec: Record<string, unknown> };
-      obj.spec['renewTime'] = microTime();
-      const put = await b.send('PUT', leasePath(ns, name), obj);
-      if (put.status !== 200) failures.push(`PUT ${ns}/${name}: ${put.status} ${put.body.slice(0, 200)}`);
-      else count.n++;
-    }
-    await sleep(200);
-  }
-}
 
 if (!process.argv.includes('--no-build')) await buildServerBundle();
 const dir = mkdtempSync(join(tmpdir(), 'tkube-bench-fairness-'));
@@ -132,8 +117,8 @@ try {
       const load = loadavg()[0] ?? 0;
       const flooding = flood.flood(floodMs);
       const work = [
-        ...NODES.map((n, i) => renewer(nodes[i] as BearerClient, 'kube-node-lease', n, until, leaseFailures, renewals)),
-        renewer(kcm, 'kube-system', 'fairness-bench-election', until, leaseFailures, elections),
+        ...NODES.map((n, i) => renewLease(nodes[i] as BearerClient, 'kube-node-lease', n, until, leaseFailures, renewals)),
+        renewLease(kcm, 'kube-system', 'fairness-bench-election', until, leaseFailures, elections),
         // Let the flood fill the queues before measuring the other user.
         sleep(300).then(() => reader(other, until, loaded, failures)),
       ];

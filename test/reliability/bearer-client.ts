@@ -54,3 +54,22 @@ export const leasePath = (ns: string, name?: string): string => `/apis/coordinat
 
 /** microTime is now as a MicroTime (Lease renewTime) string. */
 export const microTime = (): string => new Date().toISOString().replace('Z', '000Z');
+
+/**
+ * renewLease renews one Lease every 200 ms until `until` (read, then update, as the kubelet and leader election do),
+ * counting successful renewals in `count` and noting every other answer in `failures`.
+ */
+export async function renewLease(b: BearerClient, ns: string, name: string, until: () => boolean, failures: string[], count: { n: number }): Promise<void> {
+  while (!until()) {
+    const got = await b.send('GET', leasePath(ns, name));
+    if (got.status !== 200) failures.push(`GET ${ns}/${name}: ${got.status} ${got.body.slice(0, 200)}`);
+    else {
+      const obj = JSON.parse(got.body) as { spec: Record<string, unknown> };
+      obj.spec['renewTime'] = microTime();
+      const put = await b.send('PUT', leasePath(ns, name), obj);
+      if (put.status !== 200) failures.push(`PUT ${ns}/${name}: ${put.status} ${put.body.slice(0, 200)}`);
+      else count.n++;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

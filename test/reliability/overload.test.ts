@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestCluster } from '../harness/test-cluster.js';
-import { BearerClient, leasePath, microTime } from './bearer-client.js';
+import { BearerClient, leasePath, microTime, renewLease } from './bearer-client.js';
 import { FloodProcess } from './flood-process.js';
 
 const BASELINE_MS = 3_000;
@@ -99,21 +99,6 @@ describe('overload and fairness', () => {
     assert.ok(created.every((a) => a.status === 201), JSON.stringify(created.find((a) => a.status !== 201)));
   });
 
-  /** renewer renews one Lease every 200 ms (read, then update, as the kubelet and leader election do). */
-  const renewer = async (b: BearerClient, ns: string, name: string, until: () => boolean, failures: string[], count: { n: number }): Promise<void> => {
-    while (!until()) {
-      const got = await b.send('GET', leasePath(ns, name));
-      if (got.status !== 200) failures.push(`GET ${ns}/${name}: ${got.status} ${got.body.slice(0, 200)}`);
-      else {
-        const obj = JSON.parse(got.body) as { spec: Record<string, unknown> };
-        obj.spec['renewTime'] = microTime();
-        const put = await b.send('PUT', leasePath(ns, name), obj);
-        if (put.status !== 200) failures.push(`PUT ${ns}/${name}: ${put.status} ${put.body.slice(0, 200)}`);
-        else count.n++;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
 
   /** reader measures the other user's GETs, one at a time, until `until`. */
   const reader = async (until: () => boolean, latencies: number[], failures: string[]): Promise<void> => {
@@ -145,8 +130,8 @@ describe('overload and fairness', () => {
     const elections = { n: 0 };
     const flooding = flood!.flood(FLOOD_MS, polite ? 'polite' : 'eager');
     const work = [
-      ...NODES.map((n, i) => renewer(nodes[i]!, 'kube-node-lease', n, until, leaseFailures, renewals)),
-      renewer(controllerManager, 'kube-system', 'overload-test-election', until, leaseFailures, elections),
+      ...NODES.map((n, i) => renewLease(nodes[i]!, 'kube-node-lease', n, until, leaseFailures, renewals)),
+      renewLease(controllerManager, 'kube-system', 'overload-test-election', until, leaseFailures, elections),
       // Let the flood fill the queues before measuring the other user.
       new Promise((r) => setTimeout(r, 300)).then(() => reader(until, loaded, loadedFailures)),
     ];
