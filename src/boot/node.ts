@@ -331,10 +331,12 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   if (network) {
     try {
       const { podCidr, podCidrV6 } = await waitForPodCidr(config.client, nodeName, config.podCidrTimeoutMs ?? 30_000);
+      const clusterCidrV6 = cidrOfFamily(config.clusterCidr ?? '', 'IPv6');
       const bridge = new BridgeNetwork({
         dir: join(agentDir, 'network'),
         podCidr,
         ...(podCidrV6 ? { podCidrV6 } : {}),
+        ...(podCidrV6 && clusterCidrV6 ? { clusterCidrV6 } : {}),
         clusterCidr: ipv4RangeOf(config.clusterCidr ?? '10.42.0.0/16'),
         ...(config.podBridgeName ? { bridgeName: config.podBridgeName } : {}),
         table: `tkube-${nodeName.replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 64),
@@ -344,7 +346,6 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       network.resolve(bridge);
       policies = await startNetworkPolicy(config, agentDir, nodeName, clock);
       // Pods on other nodes are reached through routes to their pod CIDRs (host-gw or VXLAN).
-      const clusterCidrV6 = cidrOfFamily(config.clusterCidr ?? '', 'IPv6');
       routes = new NodeRouteController({
         client: config.client,
         nodeName,
