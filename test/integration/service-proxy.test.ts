@@ -18,6 +18,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { nthAddress, parseCidr } from '../../src/base/net/cidr.js';
+import { freePort } from '../../src/base/net/free-port.js';
 import { formatIP } from '../../src/base/net/ip-address.js';
 import { readProxyRecord, type ProxyRecord } from '../../src/boot/proxy-record.js';
 import { containerHostMissing, commandExists } from '../harness/host-tools.js';
@@ -211,7 +212,7 @@ void describe('nftables service proxy on a runc node', { skip }, () => {
     assert.match(execFileSync('nft', ['list', 'table', 'ip6', `tkube-${node}`]).toString(), /ip6 saddr fd42:[0-9a-f:]+\/56 ip6 daddr != fd42:[0-9a-f:]+\/56 masquerade/);
   });
 
-  void it('serves a NodePort of an IPv6 Service on the node\'s IPv6 address, from the host (dual-stack)', async () => {
+  void it('serves a NodePort of an IPv6 Service and a hostPort on the node\'s IPv6 address, from the host (dual-stack)', async () => {
     await c.kubectlOk(['apply', '-f', '-'], {
       input: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-np6' }, spec: { type: 'NodePort', ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv6'], selector: { app: 'web' }, ports: [{ name: 'http', port: 8080, targetPort: 'http' }] } }),
     });
@@ -224,6 +225,19 @@ void describe('nftables service proxy on a runc node', { skip }, () => {
     }, 30_000).catch((err: unknown) => assert.fail(`${String(err)}; [${host}]:${port} answered ${[...seen].join(', ') || 'nothing'}`));
     assert.ok([...seen].every((p) => webPods.includes(p)));
     await c.kubectlOk(['delete', 'service', 'web-np6']);
+
+    // A hostPort on that IPv6 address (hostIP of the IPv6 family: published in the ip6 NAT table only).
+    const hostPort = await freePort();
+    await c.kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hostport6' },
+        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'httpd', image: 'busybox', command: ['sh', '-c', 'mkdir -p /www && echo hostport6 > /www/index.html && exec httpd -f -p 8080 -h /www'], ports: [{ containerPort: 8080, hostPort, hostIP: host }] }] },
+      }),
+    });
+    await waitForPodPhase(c, 'hostport6', ['Running']);
+    await eventually(async () => ((await httpGetBody(host, hostPort)) === 'hostport6' ? true : undefined), 30_000).catch(() => assert.fail(`[${host}]:${hostPort} does not reach the pod`));
+    assert.doesNotMatch(execFileSync('nft', ['list', 'table', 'ip', `tkube-${node}`]).toString(), new RegExp(`dport ${hostPort} `), 'an IPv6 hostIP is not published on IPv4');
+    await c.kubectlOk(['delete', 'pod', 'hostport6', '--wait=false']);
   });
 
   void it('lets an endpoint reach itself through its Service (hairpin), and rejects Services without endpoints', async () => {
