@@ -451,7 +451,7 @@ void describe('networkPolicyRules', () => {
     assert.ok(allowed(egress, { src: 'fd00:42::a', dst: 'fd00:42::1', proto: 'udp', dport: 53 }, 'input'), 'an ipBlock naming the bridge IPv6 address');
     assert.ok(!allowed(egress, tcp6(web6, 'fd00:42::1', 6443), 'input'));
     // Neighbour discovery passes both ways for isolated pods (untracked, so never "established").
-    for (const icmpType of ['nd-neighbor-solicit', 'nd-neighbor-advert']) {
+    for (const icmpType of ['nd-neighbor-solicit', 'nd-neighbor-advert', 'mld2-listener-report']) {
       assert.ok(allowed(egress, { src: 'fd00:42::a', dst: 'fd00:42::1', proto: 'icmpv6', icmpType }, 'input'));
       assert.ok(allowed(r, { src: 'fd00:42::c', dst: 'fd00:42::a', proto: 'icmpv6', icmpType }));
     }

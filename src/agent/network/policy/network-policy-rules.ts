@@ -34,8 +34,9 @@
  * addresses and IPv4 ipBlocks and an `ip6` table of the same name from their IPv6 addresses (`status.podIPs`) and
  * IPv6 ipBlocks; an ipBlock of the other family matches nothing in a table, as upstream. Local pods are known by
  * their IPv4 address (the pod network always has one), so isolation is decided once and holds in both tables.
- * The `ip6` table also accepts ICMPv6 neighbour discovery before any pod chain: it is untracked by conntrack (never
- * "established"), and without it an isolated pod could not answer its neighbours' solicitations, so even allowed
+ * The `ip6` table also accepts ICMPv6 neighbour discovery (and multicast listener queries and reports, which
+ * announce the solicited-node groups it uses) before any pod chain: conntrack does not track them (never
+ * "established"), and without them an isolated pod could not answer its neighbours' solicitations, so even allowed
  * IPv6 peers (and the node, its gateway) would lose it. The `ip6` table exists only while some isolated local pod
  * has an IPv6 address, so a single-stack node never has one.
  *
@@ -153,8 +154,9 @@ class RuleBuilder {
     const lines = [`table ${f} ${t} {}`, `delete table ${f} ${t}`];
     // IPv6 only where it is needed (see the file comment); IPv4 always, as single-stack nodes had it.
     if (f === 'ip6' && ingressJumps.size === 0 && egressJumps.size === 0) return { lines, isolatedIngress, isolatedEgress };
-    // Neighbour discovery is untracked and must reach isolated pods both ways (file comment).
-    const nd = f === 'ip6' ? ['\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept'] : [];
+    // Neighbour discovery (and the multicast listener messages it relies on) is untracked and must reach isolated
+    // pods both ways (file comment).
+    const nd = f === 'ip6' ? ['\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-query, mld-listener-report, mld2-listener-report } accept'] : [];
     const egressVmap = egressJumps.size > 0 ? [`\t\t${f} saddr vmap { ${vmapElements(egressJumps)} }`] : [];
     lines.push(
       `table ${f} ${t} {`,
