@@ -61,7 +61,9 @@ export async function stopNodeWorkloads(dataDir: string, log: Logger, removed: (
   const proxy = readProxyRecord(proxyDir);
   if (proxy && process.getuid?.() === 0) {
     const proxier = proxy.mode === 'nftables' ? new NftablesProxier({ table: proxy.table }) : new IptablesProxier({ nodeName: proxy.nodeName, restoreRouteLocalnet: proxy.routeLocalnetSet === true });
-    await proxier.cleanup().then(
+    // A dual-stack node's iptables proxy has the same chains in ip6tables (nothing to do when there are none).
+    const ip6 = proxy.mode === 'iptables' ? new IptablesProxier({ nodeName: proxy.nodeName, family: 'IPv6' }) : undefined;
+    await Promise.all([proxier.cleanup(), ip6?.cleanup()]).then(
       () => removed(proxy.mode === 'nftables' ? `removed the service proxy's nftables table ${proxy.table}` : `removed the service proxy's iptables rules of node ${proxy.nodeName}`),
       (err: unknown) => log.warn('Cannot remove the service proxy rules', { ...proxy, error: err instanceof Error ? err.message : String(err) }),
     );

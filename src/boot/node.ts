@@ -331,10 +331,12 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   if (network) {
     try {
       const { podCidr, podCidrV6 } = await waitForPodCidr(config.client, nodeName, config.podCidrTimeoutMs ?? 30_000);
+      const clusterCidrV6 = cidrOfFamily(config.clusterCidr ?? '', 'IPv6');
       const bridge = new BridgeNetwork({
         dir: join(agentDir, 'network'),
         podCidr,
         ...(podCidrV6 ? { podCidrV6 } : {}),
+        ...(podCidrV6 && clusterCidrV6 ? { clusterCidrV6 } : {}),
         clusterCidr: ipv4RangeOf(config.clusterCidr ?? '10.42.0.0/16'),
         ...(config.podBridgeName ? { bridgeName: config.podBridgeName } : {}),
         table: `tkube-${nodeName.replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 64),
@@ -344,7 +346,6 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       network.resolve(bridge);
       policies = await startNetworkPolicy(config, agentDir, nodeName, clock);
       // Pods on other nodes are reached through routes to their pod CIDRs (host-gw or VXLAN).
-      const clusterCidrV6 = cidrOfFamily(config.clusterCidr ?? '', 'IPv6');
       routes = new NodeRouteController({
         client: config.client,
         nodeName,
@@ -458,14 +459,17 @@ function kernelProxier(mode: 'nftables' | 'iptables', nodeName: string, agentDir
 }
 
 /**
- * ipv6Proxier: on a dual-stack cluster (an IPv6 range in `--cluster-cidr`) in nftables mode, a second proxier for
- * the IPv6 Services, writing an `ip6` table of the same name (its clean-up removes both). The iptables and
- * userspace modes stay IPv4-only (docs/network.md, "Dual-stack").
+ * ipv6Proxier: on a dual-stack cluster (an IPv6 range in `--cluster-cidr`), a second proxier for the IPv6
+ * Services: in nftables mode an `ip6` table of the same name (its clean-up removes both), in iptables mode the same
+ * chains in ip6tables (node clean-up removes both families). The userspace mode stays IPv4-only
+ * (docs/network.md, "Dual-stack").
  */
-function ipv6Proxier(config: NodeBootConfig, proxier: Proxier, log: Logger): { ipv6?: { proxier: Proxier; clusterCidr: string } } {
+function ipv6Proxier(config: NodeBootConfig, nodeName: string, proxier: Proxier, log: Logger): { ipv6?: { proxier: Proxier; clusterCidr: string } } {
   const clusterCidrV6 = cidrOfFamily(config.clusterCidr ?? '', 'IPv6');
-  if (!clusterCidrV6 || !(proxier instanceof NftablesProxier)) return {};
-  return { ipv6: { proxier: new NftablesProxier({ table: proxier.table, log }), clusterCidr: clusterCidrV6 } };
+  if (!clusterCidrV6) return {};
+  if (proxier instanceof NftablesProxier) return { ipv6: { proxier: new NftablesProxier({ table: proxier.table, log }), clusterCidr: clusterCidrV6 } };
+  if (proxier instanceof IptablesProxier) return { ipv6: { proxier: new IptablesProxier({ nodeName, family: 'IPv6', log: log.child('ip6tables') }), clusterCidr: clusterCidrV6 } };
+  return {};
 }
 
 /**
@@ -484,7 +488,7 @@ function startServiceProxy(config: NodeBootConfig, nodeName: string, proxier: Pr
     nodeName,
     nodeIPs: [config.nodeIP],
     clusterCidr: ipv4RangeOf(config.clusterCidr ?? '10.42.0.0/16'),
-    ...(ipv6Proxier(config, proxier, log)),
+    ...ipv6Proxier(config, nodeName, proxier, log),
     ...(config.proxyMinSyncPeriodMs !== undefined ? { minSyncPeriodMs: config.proxyMinSyncPeriodMs } : {}),
     log,
   });

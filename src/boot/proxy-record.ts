@@ -6,8 +6,9 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * ProxyRecord names the proxy's host state: the nftables table (family ip), or the node name the iptables chains'
- * prefix is derived from. The userspace mode leaves nothing on the host, so it writes no record.
+ * ProxyRecord names the proxy's host state: the nftables table (family ip, and its ip6 namesake on a dual-stack
+ * node), or the node name the prefix of the iptables chains (and of a dual-stack node's ip6tables chains) is derived
+ * from. The userspace mode leaves nothing on the host, so it writes no record.
  */
 export type ProxyRecord =
   | { readonly mode: 'nftables'; readonly table: string }

@@ -2,7 +2,8 @@
  * IptablesProxier against real iptables (nf_tables backend) inside a network namespace the test makes: a veth
  * device carries the "node" address and two "endpoint" addresses, each served by a tiny TCP server started in the
  * namespace. Connections to the cluster IP and the NodePort reach the endpoints; changing the snapshot moves the
- * traffic; no endpoint → refused; session affinity sticks; cleanup leaves no chain of ours. Needs root.
+ * traffic; no endpoint → refused; session affinity sticks; cleanup leaves no chain of ours. The same over IPv6 with
+ * a second proxier (ip6tables, a dual-stack node's IPv6 one). Needs root.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -19,6 +20,10 @@ const NODE_IP = '10.99.0.1';
 const EP_A = '10.99.0.2';
 const EP_B = '10.99.0.3';
 const CLUSTER_IP = '10.96.7.7';
+const NODE_IP6 = 'fd99:7::1';
+const EP_A6 = 'fd99:7::2';
+const EP_B6 = 'fd99:7::3';
+const CLUSTER_IP6 = 'fd43:7::7';
 
 function inNs(...args: string[]): string {
   return execFileSync('ip', ['netns', 'exec', ns, ...args], { encoding: 'utf8' });
@@ -64,6 +69,7 @@ function connectMany(host: string, port: number, n: number): string[] {
 void describe('IptablesProxier in a network namespace', { skip }, () => {
   const servers: ChildProcess[] = [];
   const proxier = new IptablesProxier({ nodeName: 'node-a', netns: ns });
+  const proxier6 = new IptablesProxier({ nodeName: 'node-a', netns: ns, family: 'IPv6' });
 
   before(async () => {
     execFileSync('ip', ['netns', 'add', ns]);
@@ -72,14 +78,18 @@ void describe('IptablesProxier in a network namespace', { skip }, () => {
     inNs('ip', 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1');
     inNs('ip', 'link', 'set', 'veth1', 'up');
     for (const ip of [NODE_IP, EP_A, EP_B]) inNs('ip', 'addr', 'add', `${ip}/24`, 'dev', 'veth0');
+    for (const ip of [NODE_IP6, EP_A6, EP_B6]) inNs('ip', 'addr', 'add', `${ip}/64`, 'dev', 'veth0', 'nodad');
     inNs('ip', 'link', 'set', 'veth0', 'up');
     // Locally generated packets are routed before the nat OUTPUT hook rewrites them: the service range needs a route.
     inNs('ip', 'route', 'add', '10.96.0.0/12', 'dev', 'veth0');
-    for (const ip of [EP_A, EP_B]) {
+    inNs('ip', '-6', 'route', 'add', 'fd43:7::/112', 'dev', 'veth0');
+    for (const [ip, ip6] of [[EP_A, EP_A6], [EP_B, EP_B6]] as const) {
       const script = `
+        const net = require('node:net');
         const u = require('node:dgram').createSocket('udp4');
         u.on('message', (m, r) => u.send('${ip}', r.port, r.address));
-        u.bind(5353, '${ip}', () => require('node:net').createServer((s) => s.end('${ip}')).listen(8080, '${ip}', () => console.log('up')));`;
+        net.createServer((s) => s.end('${ip6}')).listen(8080, '${ip6}');
+        u.bind(5353, '${ip}', () => net.createServer((s) => s.end('${ip}')).listen(8080, '${ip}', () => console.log('up')));`;
       const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
       servers.push(child);
       await new Promise<void>((resolve, reject) => {
@@ -92,6 +102,7 @@ void describe('IptablesProxier in a network namespace', { skip }, () => {
   after(async () => {
     try {
       await proxier.cleanup();
+      await proxier6.cleanup();
     } finally {
       for (const s of servers) if (s.pid !== undefined && s.exitCode === null) s.kill('SIGKILL');
       execFileSync('ip', ['netns', 'del', ns]);
@@ -157,6 +168,23 @@ void describe('IptablesProxier in a network namespace', { skip }, () => {
     assert.equal(ask(), EP_A);
     await proxier.sync(udp([ep(EP_B)]));
     assert.equal(ask(), EP_B, 'the flow to the removed endpoint was forgotten');
+  });
+
+  void it('serves IPv6 cluster IPs and NodePorts through ip6tables with an IPv6 proxier (dual-stack), and cleans them up', async () => {
+    const snapshot6 = (endpoints: ProxyEndpoint[]): ProxySnapshot => {
+      const base = snapshot(endpoints);
+      return { ...base, nodeIPs: [NODE_IP6], clusterCidr: 'fd42::/56', family: 'IPv6', servicePorts: base.servicePorts.map((sp) => ({ ...sp, clusterIPs: [CLUSTER_IP6] })) };
+    };
+    await proxier6.sync(snapshot6([ep(EP_A6), ep(EP_B6)]));
+    const seen = connectMany(CLUSTER_IP6, 80, 20);
+    assert.deepEqual(new Set(seen), new Set([EP_A6, EP_B6]), `both endpoints answer at the IPv6 cluster IP (got ${seen.join(',')})`);
+    const viaNodePort = connectMany(NODE_IP6, 30080, 4);
+    assert.ok(viaNodePort.every((x) => x === EP_A6 || x === EP_B6), `the NodePort answers on the node's IPv6 address (got ${viaNodePort.join(',')})`);
+    await proxier6.sync(snapshot6([]));
+    assert.deepEqual(new Set(connectMany(CLUSTER_IP6, 80, 2)), new Set(['ECONNREFUSED']), 'no endpoint: refused');
+    assert.ok(inNs('ip6tables-save').includes(`${proxier6.chainPrefix}-SERVICES`));
+    await proxier6.cleanup();
+    assert.equal(inNs('ip6tables-save').includes(`${proxier6.chainPrefix}-`), false);
   });
 
   void it('removes every chain and jump on cleanup, and touches nothing outside the namespace', async () => {

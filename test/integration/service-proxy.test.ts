@@ -6,7 +6,9 @@
  * With the rest of the cluster's network: Service names resolve through the kube-dns Service from a pod, the pod
  * sees the Services' environment variables, a LoadBalancer Service answers at its EXTERNAL-IP, and an Ingress host
  * reaches the pods. The cluster is dual-stack (an IPv6 range in --cluster-cidr and --service-cidr): pods get an
- * IPv6 address too, and a RequireDualStack Service answers at its IPv6 cluster IP through the ip6 proxy table.
+ * IPv6 address too, a RequireDualStack Service answers at its IPv6 cluster IP through the ip6 proxy table, a
+ * NetworkPolicy lets one peer in over IPv6 and keeps another out, and an IPv6 NodePort answers on the node's IPv6
+ * address.
  * The client pod prints what it fetched to its log (no `kubectl exec` needed for traffic).
  */
 import assert from 'node:assert/strict';
@@ -15,6 +17,9 @@ import { get } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { nthAddress, parseCidr } from '../../src/base/net/cidr.js';
+import { freePort } from '../../src/base/net/free-port.js';
+import { formatIP } from '../../src/base/net/ip-address.js';
 import { readProxyRecord, type ProxyRecord } from '../../src/boot/proxy-record.js';
 import { containerHostMissing, commandExists } from '../harness/host-tools.js';
 import { waitForPodPhase } from '../harness/pods.js';
@@ -53,6 +58,20 @@ function connectError(host: string, port: number): Promise<string> {
 function otherNodeAddress(): string | undefined {
   const out = execFileSync('ip', ['-4', '-o', 'addr', 'show', 'scope', 'global']).toString();
   return /inet ([\d.]+)\//.exec(out)?.[1];
+}
+
+/**
+ * nodeAddress6: a global IPv6 address of this host outside every test cluster's pod ranges (fd42:…, the bridges'
+ * addresses), if it has one: NodePorts answer on every local address.
+ */
+function nodeAddress6(): string | undefined {
+  const out = execFileSync('ip', ['-6', '-o', 'addr', 'show', 'scope', 'global']).toString();
+  return [...out.matchAll(/inet6 ([0-9a-f:]+)\//g)].map((m) => m[1] ?? '').find((a) => a && !a.startsWith('fd42:'));
+}
+
+/** bridgeAddress6: the node bridge's IPv6 address (the first of its IPv6 pod CIDR), also a local address. */
+function bridgeAddress6(podCidr6: string): string {
+  return formatIP(nthAddress(parseCidr(podCidr6), 1));
 }
 
 function tableOf(record: ProxyRecord | undefined): string {
@@ -172,17 +191,53 @@ void describe('nftables service proxy on a runc node', { skip }, () => {
     }, 30_000).catch((err: unknown) => assert.fail(`${String(err)}; [${ip6 ?? ''}]:80 answered ${[...seen].join(', ') || 'nothing'}`));
     assert.match(execFileSync('nft', ['list', 'table', 'ip6', table]).toString(), new RegExp(`${(ip6 ?? '').replace(/\./g, '\\.')} \\. tcp \\. 80 : goto svc-`));
 
-    // NetworkPolicy matches IPv4 only, so an isolated pod gets no new IPv6 connections (fail closed), then gets them
-    // back when the policy goes.
-    const overV6 = async (): Promise<string> => (await c.kubectl(['exec', first, '--', 'sh', '-c', get(peer6 ?? '', 8080)])).stdout.trim();
+    // NetworkPolicy over IPv6: a policy allowing one peer lets it in at the pod's IPv6 address and keeps another
+    // pod out; without the policy the other pod gets back in.
+    const third = webPods[2];
+    assert.ok(third);
+    const overV6 = async (from: string): Promise<string> => (await c.kubectl(['exec', from, '--', 'sh', '-c', get(peer6 ?? '', 8080)])).stdout.trim();
     await c.kubectlOk(['label', 'pod', second, 'np6=isolated']);
+    await c.kubectlOk(['label', 'pod', first, 'np6-peer=yes']);
     await c.kubectlOk(['apply', '-f', '-'], {
-      input: JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'isolate-v6' }, spec: { podSelector: { matchLabels: { np6: 'isolated' } }, policyTypes: ['Ingress'] } }),
+      input: JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'isolate-v6' }, spec: { podSelector: { matchLabels: { np6: 'isolated' } }, ingress: [{ from: [{ podSelector: { matchLabels: { 'np6-peer': 'yes' } } }], ports: [{ port: 'http' }] }] } }),
     });
-    await eventually(async () => ((await overV6()) === '' ? true : undefined), 30_000).catch(() => assert.fail('an ingress-isolated pod still answers over IPv6'));
+    await eventually(async () => ((await overV6(third)) === '' ? true : undefined), 30_000).catch(() => assert.fail('a pod the policy does not allow still reaches the isolated pod over IPv6'));
+    assert.equal(await overV6(first), second, 'the allowed peer reaches the isolated pod over IPv6');
+    assert.match(execFileSync('nft', ['list', 'table', 'ip6', `tkube-np-${node}`]).toString(), /ip6 saddr (\{ )?fd42:[0-9a-f:]+ (\} )?tcp dport 8080 accept/, 'the allowed peer by its IPv6 address, on the named port');
     await c.kubectlOk(['delete', 'networkpolicy', 'isolate-v6']);
     await c.kubectlOk(['label', 'pod', second, 'np6-']);
-    await eventually(async () => ((await overV6()) === second ? true : undefined), 30_000);
+    await c.kubectlOk(['label', 'pod', first, 'np6-peer-']);
+    await eventually(async () => ((await overV6(third)) === second ? true : undefined), 30_000);
+    // The node's NAT table has its IPv6 twin: pods' IPv6 traffic leaving the cluster range is masqueraded.
+    assert.match(execFileSync('nft', ['list', 'table', 'ip6', `tkube-${node}`]).toString(), /ip6 saddr fd42:[0-9a-f:]+\/56 ip6 daddr != fd42:[0-9a-f:]+\/56 masquerade/);
+  });
+
+  void it('serves a NodePort of an IPv6 Service and a hostPort on the node\'s IPv6 address, from the host (dual-stack)', async () => {
+    await c.kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-np6' }, spec: { type: 'NodePort', ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv6'], selector: { app: 'web' }, ports: [{ name: 'http', port: 8080, targetPort: 'http' }] } }),
+    });
+    const port = Number(await c.kubectlOk(['get', 'service', 'web-np6', '-o', 'jsonpath={.spec.ports[0].nodePort}']));
+    const host = nodeAddress6() ?? bridgeAddress6((await c.kubectlOk(['get', 'node', node, '-o', 'jsonpath={.spec.podCIDRs[1]}'])).trim());
+    const seen = new Set<string>();
+    await eventually(async () => {
+      for (const a of await answers(host, port, 6)) seen.add(a);
+      return seen.size >= 2;
+    }, 30_000).catch((err: unknown) => assert.fail(`${String(err)}; [${host}]:${port} answered ${[...seen].join(', ') || 'nothing'}`));
+    assert.ok([...seen].every((p) => webPods.includes(p)));
+    await c.kubectlOk(['delete', 'service', 'web-np6']);
+
+    // A hostPort on that IPv6 address (hostIP of the IPv6 family: published in the ip6 NAT table only).
+    const hostPort = await freePort();
+    await c.kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hostport6' },
+        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'httpd', image: 'busybox', command: ['sh', '-c', 'mkdir -p /www && echo hostport6 > /www/index.html && exec httpd -f -p 8080 -h /www'], ports: [{ containerPort: 8080, hostPort, hostIP: host }] }] },
+      }),
+    });
+    await waitForPodPhase(c, 'hostport6', ['Running']);
+    await eventually(async () => ((await httpGetBody(host, hostPort)) === 'hostport6' ? true : undefined), 30_000).catch(() => assert.fail(`[${host}]:${hostPort} does not reach the pod`));
+    assert.doesNotMatch(execFileSync('nft', ['list', 'table', 'ip', `tkube-${node}`]).toString(), new RegExp(`dport ${hostPort} `), 'an IPv6 hostIP is not published on IPv4');
+    await c.kubectlOk(['delete', 'pod', 'hostport6', '--wait=false']);
   });
 
   void it('lets an endpoint reach itself through its Service (hairpin), and rejects Services without endpoints', async () => {

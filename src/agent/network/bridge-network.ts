@@ -11,7 +11,8 @@
  *  - Dual-stack (the Node has an IPv6 `podCIDRs` entry too): the bridge also carries that range's first address
  *    (`nodad`: no duplicate-address wait, the address is ours alone), the node forwards IPv6
  *    (`net.ipv6.conf.all.forwarding=1`), and each pod gets an IPv6 address from a second HostLocalIpam with a
- *    default route via the bridge; the pod's IPs are reported IPv4 first. No IPv6 masquerade or hostPorts yet.
+ *    default route via the bridge; the pod's IPs are reported IPv4 first. With the cluster's IPv6 range
+ *    (`clusterCidrV6`) an `ip6` table of the same name masquerades IPv6 leaving it and publishes hostPorts on IPv6.
  *  - One nftables table of our own (podNatTable) for masquerade and hostPorts, rewritten whole with `nft -f`.
  *  - State lives under `dir`: the IPAM record, a JSON file per connected sandbox, and `network.json` naming the
  *    bridge and table (what a clean-up needs to find them).
@@ -40,9 +41,11 @@ export interface BridgeNetworkConfig {
   readonly podCidrV6?: string;
   /** The cluster's IPv4 pod range: traffic from it to outside it is masqueraded. */
   readonly clusterCidr: string;
+  /** The cluster's IPv6 pod range on a dual-stack node: IPv6 masquerade, and hostPorts on IPv6 (see podNatTable). */
+  readonly clusterCidrV6?: string;
   /** @default "tkube0" (at most 15 characters) */
   readonly bridgeName?: string;
-  /** The nftables table (family ip) of this network, e.g. `tkube-<node>`. */
+  /** The nftables table (family ip, and ip6 on a dual-stack node) of this network, e.g. `tkube-<node>`. */
   readonly table: string;
   /** @default 1500 */
   readonly mtu?: number;
@@ -107,6 +110,7 @@ export class BridgeNetwork implements PodNetwork {
       this.gateway6 = formatIP(nthAddress(v6, 1));
       this.#prefix6 = v6.bits;
       this.#ipam6 = new HostLocalIpam(join(config.dir, 'ipam'), config.podCidrV6);
+      if (config.clusterCidrV6 !== undefined && parseCidr(config.clusterCidrV6).family !== 'IPv6') throw new Error(`Cannot use "${config.clusterCidrV6}" as the cluster's IPv6 pod range: it is not an IPv6 range`);
     } else {
       this.gateway6 = undefined;
       this.#prefix6 = 0;
@@ -207,7 +211,9 @@ export class BridgeNetwork implements PodNetwork {
         .filter((f) => f.endsWith('.json'))
         .map((f) => readJson<PodRecord>(join(this.#c.dir, 'pods', f)))
         .filter((r): r is PodRecord => r !== undefined);
-      await runWithInput('nft', ['-f', '-'], podNatTable({ table: this.table, clusterCidr: this.#c.clusterCidr, pods }));
+      // IPv6 NAT needs both the pods' IPv6 addresses (a node IPv6 pod CIDR) and the cluster range to masquerade from.
+      const v6 = this.gateway6 !== undefined && this.#c.clusterCidrV6 !== undefined ? { clusterCidrV6: this.#c.clusterCidrV6 } : {};
+      await runWithInput('nft', ['-f', '-'], podNatTable({ table: this.table, clusterCidr: this.#c.clusterCidr, ...v6, pods }));
     });
     this.#tableWrite = next.catch(() => undefined);
     return next;
@@ -216,7 +222,8 @@ export class BridgeNetwork implements PodNetwork {
 
 /** destroyBridgeNetwork removes what a BridgeNetwork made on the host (missing parts are fine). */
 export async function destroyBridgeNetwork(record: NetworkRecord): Promise<void> {
-  if (TABLE_NAME.test(record.table)) await runWithInput('nft', ['-f', '-'], `table ip ${record.table} {}\ndelete table ip ${record.table}\n`).catch(() => undefined);
+  const t = record.table;
+  if (TABLE_NAME.test(t)) await runWithInput('nft', ['-f', '-'], `table ip ${t} {}\ndelete table ip ${t}\ntable ip6 ${t} {}\ndelete table ip6 ${t}\n`).catch(() => undefined);
   if (IFNAME.test(record.bridge) && linkExists(record.bridge)) await ipBatch(undefined, [`link del ${record.bridge}`]).catch(() => undefined);
 }
 

@@ -18,7 +18,9 @@
  * proxier that found the sysctl off turns it on, and its cleanup() turns it off again (`onRouteLocalnetSet` lets boot
  * record that for a later `tkube down`, which passes `restoreRouteLocalnet`).
  *
- * Not done (yet): IPv6 (ip6tables) — IPv6 service ports are skipped.
+ * Families: a proxier programs one family. `family: 'IPv6'` (a dual-stack node's second proxier, fed the IPv6
+ * snapshot) uses `ip6tables-save` / `ip6tables-restore` and `conntrack -f ipv6`, with the same chain names in the
+ * IPv6 tables; it serves no localhost NodePorts (the kernel never routes ::1 off the node, so no route_localnet).
  */
 import { execFile } from 'node:child_process';
 import type { Logger } from '../../base/log/logger.js';
@@ -47,6 +49,8 @@ export interface IptablesProxierConfig {
   readonly onRouteLocalnetSet?: () => void;
   /** cleanup() turns route_localnet off again (a previous run of this node turned it on). @default false */
   readonly restoreRouteLocalnet?: boolean;
+  /** The family programmed: IPv6 uses ip6tables (see the file comment). @default 'IPv4' */
+  readonly family?: 'IPv4' | 'IPv6';
   /** @default execFile */
   readonly run?: CommandRunner;
   readonly log?: Logger;
@@ -82,11 +86,15 @@ export class IptablesProxier implements Proxier {
   /** This proxier turned route_localnet on (it was off): cleanup() turns it off again. */
   #routeLocalnetChanged = false;
   readonly #onRouteLocalnetSet: (() => void) | undefined;
+  /** `iptables` or `ip6tables`: the prefix of the save and restore commands. */
+  readonly #tool: 'iptables' | 'ip6tables';
 
   constructor(config: IptablesProxierConfig) {
     const prefix = config.chainPrefix ?? chainPrefixFor(config.nodeName);
     if (!/^[A-Za-z][A-Za-z0-9]{0,8}$/.test(prefix)) throw new Error(`Cannot use iptables chain prefix "${prefix}": it must be 1-9 letters or digits, starting with a letter`);
-    this.#o = { prefix, masqueradeMark: config.masqueradeMark ?? '0x4000', localhostNodePorts: config.localhostNodePorts ?? true };
+    const v6 = config.family === 'IPv6';
+    this.#o = { prefix, masqueradeMark: config.masqueradeMark ?? '0x4000', localhostNodePorts: !v6 && (config.localhostNodePorts ?? true), ...(v6 ? { family: 'IPv6' as const } : {}) };
+    this.#tool = v6 ? 'ip6tables' : 'iptables';
     this.#netns = config.netns;
     this.#run = config.run ?? runCommand;
     this.#log = config.log ?? newLogger('iptables-proxier');
@@ -167,8 +175,8 @@ export class IptablesProxier implements Proxier {
   }
 
   async #state(): Promise<IptablesState> {
-    const nat = await this.#cmd('iptables-save', ['-t', 'nat']);
-    const filter = await this.#cmd('iptables-save', ['-t', 'filter']);
+    const nat = await this.#cmd(`${this.#tool}-save`, ['-t', 'nat']);
+    const filter = await this.#cmd(`${this.#tool}-save`, ['-t', 'filter']);
     const a = parseIptablesSave(nat, this.#o.prefix);
     const b = parseIptablesSave(filter, this.#o.prefix);
     return { chains: { nat: a.chains.nat, filter: b.chains.filter }, jumps: { nat: a.jumps.nat, filter: b.jumps.filter } };
@@ -176,9 +184,9 @@ export class IptablesProxier implements Proxier {
 
   async #restore(input: string): Promise<void> {
     try {
-      await this.#cmd('iptables-restore', ['--noflush', '-w', '5'], input);
+      await this.#cmd(`${this.#tool}-restore`, ['--noflush', '-w', '5'], input);
     } catch (err) {
-      throw new Error(`Cannot apply iptables rules: ${err instanceof Error ? err.message.split('\n').slice(0, 4).join('; ') : String(err)}`);
+      throw new Error(`Cannot apply ${this.#tool} rules: ${err instanceof Error ? err.message.split('\n').slice(0, 4).join('; ') : String(err)}`);
     }
   }
 

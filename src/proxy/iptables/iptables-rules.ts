@@ -20,6 +20,11 @@
  * filter table (from INPUT, FORWARD and OUTPUT for new connections): <P>-FILTER rejects traffic to frontends that
  * have no endpoint. Those rules only see packets that were not DNATed, so they cannot hit served traffic.
  *
+ * Families: one proxier per family. The IPv4 one (`iptables`) renders the IPv4 addresses of a snapshot; a
+ * dual-stack node's second proxier renders its IPv6 snapshot the same way for `ip6tables` (`family: 'IPv6'`:
+ * `/128` hosts, `[addr]:port` DNAT, a 128-bit mask for the affinity lists, no localhost NodePorts). Both use the
+ * same chain names, in their own family's tables.
+ *
  * Cluster-IP traffic from outside the pod range (`clusterCidr`) is masqueraded, as upstream does without
  * `--masquerade-all`. Chains are named `<P>-<kind>-<hash>` with a 12-hex-digit hash of the service port (and
  * endpoint), within iptables' 28-character limit for prefixes of up to 9 characters.
@@ -50,6 +55,8 @@ export interface RenderOptions {
    * DNATed (martians the sysctl would otherwise let in), as upstream does. @default false (render only)
    */
   readonly localhostNodePorts?: boolean;
+  /** The address family rendered: IPv6 for `ip6tables-restore` (a dual-stack node's second proxier). @default 'IPv4' */
+  readonly family?: 'IPv4' | 'IPv6';
 }
 
 /** EMPTY_STATE is a namespace with none of our chains. */
@@ -97,9 +104,14 @@ function hash(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 12).toUpperCase();
 }
 
-/** The iptables (IPv4) proxier skips IPv6 addresses: ip6tables would be a second instance of the same rules. */
-function isV4(ip: string): boolean {
-  return !ip.includes(':');
+/** familyTest: does an address (or range) belong to the family rendered? Others are the other proxier's. */
+function familyTest(o: RenderOptions): (ip: string) => boolean {
+  return o.family === 'IPv6' ? (ip) => ip.includes(':') : (ip) => ip !== '' && !ip.includes(':');
+}
+
+/** The `recent` module's source mask: the whole address. */
+function fullMask(o: RenderOptions): string {
+  return o.family === 'IPv6' ? 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' : '255.255.255.255';
 }
 
 function hostCidr(ip: string): string {
@@ -146,6 +158,7 @@ function renderRules(snapshot: ProxySnapshot, o: RenderOptions): { nat: TableRul
   const post = nat.chain(`${P}-POSTROUTING`);
   const markMasq = nat.chain(`${P}-MARK-MASQ`);
   const filt = filter.chain(`${P}-FILTER`);
+  const isV4 = familyTest(o); // "of the rendered family" (the name from when only IPv4 was rendered)
   nat.add(`-A ${post} -m mark ! --mark ${o.masqueradeMark}/${o.masqueradeMark} -j RETURN`);
   nat.add(`-A ${post} -j MARK --xor-mark ${o.masqueradeMark}`);
   nat.add(`-A ${post} -m comment --comment "tkube service traffic requiring SNAT" -j MASQUERADE --random-fully`);
@@ -223,20 +236,20 @@ function renderRules(snapshot: ProxySnapshot, o: RenderOptions): { nat: TableRul
       }
     }
 
-    for (const set of sets) renderEndpointChain(nat, set, sp, P);
+    for (const set of sets) renderEndpointChain(nat, set, sp, P, fullMask(o));
   }
   if (anyNodePort) nat.add(`-A ${services} -m comment --comment "tkube service nodeports" -m addrtype --dst-type LOCAL -j ${nodePorts}`);
-  if (o.localhostNodePorts === true) filter.add(`-A ${filt} -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`);
+  if (o.localhostNodePorts === true && o.family !== 'IPv6') filter.add(`-A ${filt} -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`);
   return { nat, filter };
 }
 
-function renderEndpointChain(nat: TableRules, set: EndpointSet, sp: ProxyServicePort, P: string): void {
+function renderEndpointChain(nat: TableRules, set: EndpointSet, sp: ProxyServicePort, P: string, mask: string): void {
   const chain = nat.chain(set.chain);
   const proto = sp.protocol.toLowerCase();
   const seps = set.endpoints.map((ep) => ({ ep, chain: `${P}-SEP-${hash(P, sp.key, sp.protocol, ep.ip, String(ep.port))}` }));
   const affinity = sp.sessionAffinitySeconds;
   if (affinity !== undefined) {
-    for (const s of seps) nat.add(`-A ${chain} -m comment --comment ${quote(`${sp.key} -> ${hostPort(s.ep)}`)} -m recent --name ${s.chain} --mask 255.255.255.255 --rsource --rcheck --seconds ${affinity} --reap -j ${s.chain}`);
+    for (const s of seps) nat.add(`-A ${chain} -m comment --comment ${quote(`${sp.key} -> ${hostPort(s.ep)}`)} -m recent --name ${s.chain} --mask ${mask} --rsource --rcheck --seconds ${affinity} --reap -j ${s.chain}`);
   }
   seps.forEach((s, i) => {
     const left = seps.length - i;
@@ -249,7 +262,7 @@ function renderEndpointChain(nat: TableRules, set: EndpointSet, sp: ProxyService
     nat.chain(s.chain);
     const comment = `-m comment --comment ${quote(sp.key)}`;
     nat.add(`-A ${s.chain} ${comment} -s ${hostCidr(s.ep.ip)} -j ${P}-MARK-MASQ`);
-    const recent = affinity !== undefined ? ` -m recent --name ${s.chain} --mask 255.255.255.255 --rsource --set` : '';
+    const recent = affinity !== undefined ? ` -m recent --name ${s.chain} --mask ${mask} --rsource --set` : '';
     nat.add(`-A ${s.chain} ${comment} -p ${proto}${recent} -m ${proto} -j DNAT --to-destination ${hostPort(s.ep)}`);
   }
 }

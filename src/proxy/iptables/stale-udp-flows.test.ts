@@ -35,4 +35,12 @@ void describe('stale UDP flows', () => {
     assert.deepEqual(staleUdpFlowFilters(before, before), []);
     assert.deepEqual(staleUdpFlowFilters(undefined, before), []);
   });
+
+  void it('an IPv6 snapshot names its IPv6 flows, for conntrack -f ipv6', () => {
+    const v6 = (endpoints: ProxyEndpoint[]): ProxySnapshot => ({ ...snap(dns(endpoints, { clusterIPs: ['fd43::a'], nodePort: 30053 })), clusterCidr: 'fd42::/56', family: 'IPv6' });
+    assert.deepEqual(staleUdpFlowFilters(v6([ep('fd42::5'), ep('fd42::6')]), v6([ep('fd42::6')])), [
+      ['-D', '-f', 'ipv6', '-p', 'udp', '--orig-dst', 'fd43::a', '--orig-port-dst', '53', '--dst-nat', 'fd42::5'],
+      ['-D', '-f', 'ipv6', '-p', 'udp', '--orig-port-dst', '30053', '--dst-nat', 'fd42::5'],
+    ]);
+  });
 });

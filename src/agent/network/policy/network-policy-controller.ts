@@ -14,8 +14,9 @@
  *  - A failed write is retried with back-off (the caches are read afresh each time); failures are logged.
  *  - The table stays when the controller stops (pods outlive the agent, and so does their isolation); `cleanup`
  *    (node clean-up, `--disable-network-policy`) removes it.
- *  - `start` asks the host to pass bridged IPv4 through the ip hooks (`net.bridge.bridge-nf-call-iptables=1`):
- *    without it pod-to-pod frames on the node's bridge would bypass the table.
+ *  - `start` asks the host to pass bridged IPv4 and IPv6 through the ip and ip6 hooks
+ *    (`net.bridge.bridge-nf-call-iptables=1`, `…-ip6tables=1`): without it pod-to-pod frames on the node's bridge
+ *    would bypass the tables.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { KubeObject } from '../../../api/meta/types.js';
@@ -32,6 +33,8 @@ import { policyNamespaceOf, policyPodOf, type PolicyNamespace, type PolicyPod } 
 
 /** The sysctl that makes bridged IPv4 traverse the ip-family netfilter hooks. */
 export const BRIDGE_NF_CALL_IPTABLES = '/proc/sys/net/bridge/bridge-nf-call-iptables';
+/** Its IPv6 sibling (the `ip6` table of dual-stack nodes); set alongside the default IPv4 one. */
+export const BRIDGE_NF_CALL_IP6TABLES = '/proc/sys/net/bridge/bridge-nf-call-ip6tables';
 
 /** PolicyInformer is what the controller needs of an informer (a SharedInformer, or a fake in tests). */
 export interface PolicyInformer {
@@ -50,7 +53,7 @@ export interface PolicyInformers {
 /** NetworkPolicyControllerConfig constructs a NetworkPolicyController. */
 export interface NetworkPolicyControllerConfig {
   readonly nodeName: string;
-  /** The nftables table (family ip) this controller owns, e.g. `tkube-np-<node>`. */
+  /** The nftables table (family ip, and ip6 of the same name on a dual-stack node) this controller owns, e.g. `tkube-np-<node>`. */
   readonly table: string;
   readonly clock: Clock;
   readonly log: Logger;
@@ -191,14 +194,16 @@ export class NetworkPolicyController {
   #prepareHost(): void {
     const sysctl = this.#c.bridgeNetfilterSysctl ?? BRIDGE_NF_CALL_IPTABLES;
     if (sysctl === false) return;
-    try {
-      if (!existsSync(sysctl)) {
-        this.#c.log.warn('The kernel has no bridge netfilter (br_netfilter): NetworkPolicies do not apply between pods of this node', { sysctl });
-        return;
+    if (!existsSync(sysctl)) {
+      this.#c.log.warn('The kernel has no bridge netfilter (br_netfilter): NetworkPolicies do not apply between pods of this node', { sysctl });
+      return;
+    }
+    for (const file of sysctl === BRIDGE_NF_CALL_IPTABLES ? [sysctl, BRIDGE_NF_CALL_IP6TABLES] : [sysctl]) {
+      try {
+        if (readFileSync(file, 'utf8').trim() !== '1') writeFileSync(file, '1');
+      } catch (err) {
+        this.#c.log.warn('Cannot turn on bridge netfilter: NetworkPolicies may not apply between pods of this node', { sysctl: file, error: err });
       }
-      if (readFileSync(sysctl, 'utf8').trim() !== '1') writeFileSync(sysctl, '1');
-    } catch (err) {
-      this.#c.log.warn('Cannot turn on bridge netfilter: NetworkPolicies may not apply between pods of this node', { sysctl, error: err });
     }
   }
 }

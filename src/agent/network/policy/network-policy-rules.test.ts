@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { parseIP } from '../../../base/net/ip-address.js';
 import type { NetworkPolicy, NetworkPolicySpec } from './network-policy.js';
 import { networkPolicyRules, type NetworkPolicyRules } from './network-policy-rules.js';
 import { policyNamespaceOf, policyPodOf, type PolicyPod } from './policy-pod.js';
@@ -14,21 +15,23 @@ import { policyNamespaceOf, policyPodOf, type PolicyPod } from './policy-pod.js'
 interface Packet {
   src: string;
   dst: string;
-  proto?: 'tcp' | 'udp' | 'sctp';
+  proto?: 'tcp' | 'udp' | 'sctp' | 'icmpv6';
   dport?: number;
+  /** ICMPv6 type name, as nft spells it (nd-neighbor-advert). */
+  icmpType?: string;
 }
 
 // ---- a tiny interpreter of the generated script ----
 
-function ipNum(ip: string): number {
-  return ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
-}
-
+/** inAddr: is `ip` the address or in the range `spec` (either family; false across families)? */
 function inAddr(spec: string, ip: string): boolean {
-  const [base = '', bits = '32'] = spec.split('/');
-  const b = Number(bits);
-  const mask = b === 0 ? 0 : (0xffffffff << (32 - b)) >>> 0;
-  return ((ipNum(ip) & mask) >>> 0) === ((ipNum(base) & mask) >>> 0);
+  const [base = '', bits] = spec.split('/');
+  const a = parseIP(ip);
+  const b = parseIP(base);
+  if (!a || !b || a.family !== b.family) return false;
+  const width = a.family === 'IPv4' ? 32 : 128;
+  const host = BigInt(width - Number(bits ?? width));
+  return a.value >> host === b.value >> host;
 }
 
 function setItems(tokens: string[], i: number): { items: string[]; next: number } {
@@ -45,7 +48,7 @@ function ruleVerdict(rule: string, p: Packet): string | undefined {
   while (i < tokens.length) {
     const t = tokens[i];
     if (t === 'accept' || t === 'drop' || t === 'return') return t;
-    if (t === 'ip' && tokens[i + 2] === '.' ) {
+    if ((t === 'ip' || t === 'ip6') && tokens[i + 2] === '.') {
       // ip daddr . tcp dport { a . p, ... }
       const proto = tokens[i + 3];
       const { items, next } = setItems(tokens, i + 5);
@@ -53,7 +56,15 @@ function ruleVerdict(rule: string, p: Packet): string | undefined {
       i = next;
       continue;
     }
-    if (t === 'ip') {
+    if (t === 'icmpv6') {
+      // icmpv6 type { a, b }
+      const { items, next } = setItems(tokens, i + 2);
+      if (p.proto !== 'icmpv6' || !items.includes(p.icmpType ?? '')) return undefined;
+      i = next;
+      continue;
+    }
+    if (t === 'ip' || t === 'ip6') {
+      if ((t === 'ip6') !== p.dst.includes(':')) return undefined; // a match of the other family
       const addr = tokens[i + 1] === 'saddr' ? p.src : p.dst;
       const negate = tokens[i + 2] === '!=';
       const { items, next } = setItems(tokens, i + (negate ? 3 : 2));
@@ -94,13 +105,23 @@ function parseChains(script: string): Map<string, string[]> {
   return chains;
 }
 
-/** allowed tells whether a new connection's first packet passes the forward chain (or the input chain: to the node). */
+/** tableText is the body of one family's table in a script ('' when the script makes no such table). */
+function tableText(script: string, family: 'ip' | 'ip6'): string {
+  const start = script.indexOf(`table ${family} tkube-np-n1 {\n`);
+  if (start < 0) return '';
+  return script.slice(start, script.indexOf('\n}\n', start) + 3);
+}
+
+/**
+ * allowed tells whether a new connection's first packet passes the forward chain (or the input chain: to the
+ * node), in the table of the packet's family (no such table: nothing is filtered).
+ */
 function allowed(rules: NetworkPolicyRules, p: Packet, hook: 'forward' | 'input' = 'forward'): boolean {
-  const chains = parseChains(rules.script);
+  const chains = parseChains(tableText(rules.script, p.dst.includes(':') ? 'ip6' : 'ip'));
   const run = (name: string): string => {
     for (const rule of chains.get(name) ?? []) {
       if (rule === 'ct state established,related accept') continue; // a new connection
-      const vmap = /^ip (saddr|daddr) vmap \{ (.*) \}$/.exec(rule);
+      const vmap = /^ip6? (saddr|daddr) vmap \{ (.*) \}$/.exec(rule);
       if (vmap) {
         const addr = vmap[1] === 'saddr' ? p.src : p.dst;
         const hit = (vmap[2] ?? '').split(', ').map((e) => e.split(' : jump ')).find(([ip]) => ip === addr);
@@ -376,25 +397,65 @@ void describe('networkPolicyRules', () => {
     assert.deepEqual([r.isolatedIngress, r.isolatedEgress], [[], []]);
   });
 
-  void it('dual-stack: drops new IPv6 connections of isolated pods (fail closed), leaves the others alone', () => {
+  void it('dual-stack: the same rules over IPv6, from the pods\' IPv6 addresses and IPv6 ipBlocks', () => {
     const dual = (p: PolicyPod, ip6: string): PolicyPod => ({ ...p, ip6 });
-    const pods = [dual(web, 'fd00:42::a'), dual(client, 'fd00:42::b'), dual(devDb, 'fd00:42::1e'), other, prodClient, prodDb];
+    const [web6, client6, other6, prodClient6, prodDb6, devDb6] = [dual(web, 'fd00:42::a'), dual(client, 'fd00:42::b'), dual(other, 'fd00:42::c'), dual(prodClient, 'fd00:42:0:1::14'), dual(prodDb, 'fd00:42:0:1::15'), dual(devDb, 'fd00:42::1e')];
+    const pods = [web6, client6, other6, prodClient6, prodDb6, devDb6];
     const build6 = (...policies: NetworkPolicy[]): NetworkPolicyRules => {
       const r = networkPolicyRules({ table: 'tkube-np-n1', policies, pods, namespaces, localPodIPs: local });
       scripts.push(r.script);
       return r;
     };
+    const tcp6 = (src: PolicyPod | string, dst: PolicyPod | string, dport = 8080): Packet => ({ src: typeof src === 'string' ? src : (src.ip6 ?? ''), dst: typeof dst === 'string' ? dst : (dst.ip6 ?? ''), proto: 'tcp', dport });
+
     const none = build6();
-    assert.match(none.script, /table ip6 tkube-np-n1 \{\}\ndelete table ip6 tkube-np-n1\n$/, 'a stale ip6 table goes; no new one');
-    const r = build6(np('default', 'deny-in', { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'] }), np('default', 'deny-out', { podSelector: { matchLabels: { role: 'client' } }, policyTypes: ['Egress'] }));
-    const ip6Part = r.script.slice(r.script.indexOf('table ip6 tkube-np-n1 {\n'));
-    assert.match(ip6Part, /chain forward \{[^}]*ip6 saddr \{ fd00:42::b \} drop\n\t\tip6 daddr \{ fd00:42::a \} drop/);
-    assert.match(ip6Part, /chain input \{[^}]*ip6 saddr \{ fd00:42::b \} drop/);
-    assert.doesNotMatch(ip6Part, /fd00:42::1e/, 'dev/db is isolated by nothing');
-    // The IPv4 rules are the same as on a single-stack node.
-    const v4 = { ...r, script: r.script.slice(0, r.script.indexOf('table ip6')) };
-    assert.ok(!allowed(v4, tcp(client, web)));
-    assert.ok(allowed(v4, tcp(other, devDb, 6432)));
+    assert.match(none.script, /table ip6 tkube-np-n1 \{\}\ndelete table ip6 tkube-np-n1\n$/, 'no isolated pod: a stale ip6 table goes, no new one');
+    assert.ok(allowed(none, tcp6(client6, web6)));
+
+    // Pod and namespace selector peers, by their IPv6 addresses; ports as for IPv4.
+    const r = build6(np('default', 'p', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }, { namespaceSelector: { matchLabels: { env: 'prod' } }, podSelector: { matchLabels: { app: 'db' } } }], ports: [{ port: 'http' }] }] }));
+    assert.ok(allowed(r, tcp6(client6, web6)));
+    assert.ok(allowed(r, tcp6(prodDb6, web6)));
+    assert.ok(!allowed(r, tcp6(client6, web6, 22)), 'on the named port only');
+    assert.ok(!allowed(r, tcp6(other6, web6)));
+    assert.ok(!allowed(r, tcp6(prodClient6, web6)));
+    assert.ok(!allowed(r, tcp6('fd00:99::1', web6)));
+    assert.ok(allowed(r, tcp6(other6, client6)), 'client is not isolated');
+    assert.ok(allowed(r, tcp(client, web)) && !allowed(r, tcp(other, web)), 'IPv4 the same');
+    // A peer pod without an IPv6 address is simply absent from the ip6 table.
+    const v4only = networkPolicyRules({ table: 'tkube-np-n1', policies: [np('default', 'p', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }] }] })], pods: [web6, client, other6], namespaces, localPodIPs: local });
+    scripts.push(v4only.script);
+    assert.ok(!allowed(v4only, tcp6(other6, web6)));
+    assert.ok(allowed(v4only, tcp(client, web)));
+
+    // ipBlocks: each family's blocks in its own table; the other family's match nothing there.
+    const blocks = build6(np('default', 'p', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ ipBlock: { cidr: 'fd00:42::/48', except: ['fd00:42:0:1::/64', '10.0.0.0/8'] } }, { ipBlock: { cidr: '192.0.2.0/24' } }] }] }));
+    assert.ok(allowed(blocks, tcp6(client6, web6)));
+    assert.ok(!allowed(blocks, tcp6(prodClient6, web6)), 'in the except');
+    assert.ok(!allowed(blocks, tcp6('2001:db8::1', web6)));
+    assert.ok(allowed(blocks, tcp('192.0.2.7', web)));
+    assert.ok(!allowed(blocks, tcp(client, web)), 'an IPv6 block allows no IPv4 client');
+    assert.deepEqual(blocks.problems, []);
+    const onlyV4Block = build6(np('default', 'p', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] }));
+    assert.ok(!allowed(onlyV4Block, tcp6(client6, web6)), 'an IPv4 block allows no IPv6 client');
+    assert.ok(allowed(onlyV4Block, tcp(client, web)));
+    const bad = build6(np('default', 'p', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ ipBlock: { cidr: 'fd00::/8', except: ['fd00::/zz'] } }] }] }));
+    assert.equal(bad.problems.length, 1, `one problem, not one per family: ${bad.problems.join('; ')}`);
+    assert.ok(!allowed(bad, tcp6(client6, web6)));
+
+    // Egress, named ports on each destination's IPv6 address, and pods reaching the node over IPv6.
+    const egress = build6(np('default', 'e', { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: 'db' } } }], ports: [{ port: 'pg' }] }, { to: [{ ipBlock: { cidr: 'fd00:42::1/128' } }], ports: [{ protocol: 'UDP', port: 53 }] }] }));
+    assert.match(egress.script, /ip6 daddr \. tcp dport \{ fd00:42::1e \. 6432, fd00:42:0:1::15 \. 5432 \}/);
+    assert.ok(allowed(egress, tcp6(web6, prodDb6, 5432)));
+    assert.ok(!allowed(egress, tcp6(web6, devDb6, 5432)));
+    assert.ok(allowed(egress, { src: 'fd00:42::a', dst: 'fd00:42::1', proto: 'udp', dport: 53 }, 'input'), 'an ipBlock naming the bridge IPv6 address');
+    assert.ok(!allowed(egress, tcp6(web6, 'fd00:42::1', 6443), 'input'));
+    // Neighbour discovery passes both ways for isolated pods (untracked, so never "established").
+    for (const icmpType of ['nd-neighbor-solicit', 'nd-neighbor-advert', 'mld2-listener-report']) {
+      assert.ok(allowed(egress, { src: 'fd00:42::a', dst: 'fd00:42::1', proto: 'icmpv6', icmpType }, 'input'));
+      assert.ok(allowed(r, { src: 'fd00:42::c', dst: 'fd00:42::a', proto: 'icmpv6', icmpType }));
+    }
+    assert.ok(!allowed(r, { src: 'fd00:42::c', dst: 'fd00:42::a', proto: 'icmpv6', icmpType: 'echo-request' }), 'ping is not ND');
   });
 
   void it('writes scripts the real nft accepts', { skip: process.getuid?.() !== 0 ? 'needs root' : !hasNft() ? 'needs nft' : false }, () => {

@@ -30,27 +30,35 @@
  * goes to the input hook instead; the same egress chains judge it there, so an egress policy covers the node as
  * it covers any other destination. Replies to the node's own connections (probes) are established and pass.
  *
- * Dual-stack: the rules above match IPv4 only. So that a pod's IPv6 address is not a way around its policies, an
- * `ip6` table of the same name drops every new IPv6 connection to a pod isolated for ingress and from a pod
- * isolated for egress (fail closed; docs/network.md "Dual-stack"). Pods no policy isolates keep IPv6 as it is.
+ * Dual-stack: one builder per address family writes the same rules twice, an `ip` table from the pods' IPv4
+ * addresses and IPv4 ipBlocks and an `ip6` table of the same name from their IPv6 addresses (`status.podIPs`) and
+ * IPv6 ipBlocks; an ipBlock of the other family matches nothing in a table, as upstream. Local pods are known by
+ * their IPv4 address (the pod network always has one), so isolation is decided once and holds in both tables.
+ * The `ip6` table also accepts ICMPv6 neighbour discovery (and multicast listener queries and reports, which
+ * announce the solicited-node groups it uses) before any pod chain: conntrack does not track them (never
+ * "established"), and without them an isolated pod could not answer its neighbours' solicitations, so even allowed
+ * IPv6 peers (and the node, its gateway) would lose it. The `ip6` table exists only while some isolated local pod
+ * has an IPv6 address, so a single-stack node never has one.
  *
  * The script deletes and recreates the table in one transaction (`nft -f` applies a file atomically), so stale
  * per-pod chains never survive and a packet sees either the old rules or the new.
  */
 import { createHash } from 'node:crypto';
+import { cidrContains, parseCidr as parseAnyCidr, type Cidr } from '../../../base/net/cidr.js';
+import { formatIP, parseIP, type IPFamily } from '../../../base/net/ip-address.js';
 import { labelSelectorFromObject, type LabelSelector, type LabelSelectorObject } from '../../../api/meta/labels.js';
 import { effectivePolicyTypes, type NetworkPolicy, type NetworkPolicyPeer, type NetworkPolicyPort, type PolicyProtocol } from './network-policy.js';
 import type { PolicyNamespace, PolicyPod } from './policy-pod.js';
 
 /** NetworkPolicyRulesSpec is everything the table is built from. */
 export interface NetworkPolicyRulesSpec {
-  /** nftables table name (family ip). */
+  /** nftables table name (an `ip` table, and an `ip6` one of the same name on dual-stack nodes). */
   readonly table: string;
   readonly policies: readonly NetworkPolicy[];
   /** Every pod on the pod network, on any node: the peers policies select. */
   readonly pods: readonly PolicyPod[];
   readonly namespaces: readonly PolicyNamespace[];
-  /** The addresses of this node's pods: the only pods whose traffic this table filters. */
+  /** The (IPv4) addresses of this node's pods: the only pods whose traffic the tables filter. */
   readonly localPodIPs: ReadonlySet<string>;
 }
 
@@ -67,94 +75,111 @@ export interface NetworkPolicyRules {
 
 const PROTOCOLS: Readonly<Record<PolicyProtocol, string>> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' };
 const TABLE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/;
 const DNS_NAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
 
-/** A resolved peer: anything, some pods, or an address block. */
-type Peer = { readonly kind: 'any' } | { readonly kind: 'pods'; readonly pods: readonly PolicyPod[] } | { readonly kind: 'block'; readonly cidr: Cidr; readonly except: readonly Cidr[] };
+/** NftFamily is a table's nftables family; its match keyword (`ip saddr`, `ip6 saddr`) is the same word. */
+type NftFamily = 'ip' | 'ip6';
+const ADDRESS_FAMILY: Readonly<Record<NftFamily, IPFamily>> = { ip: 'IPv4', ip6: 'IPv6' };
 
-interface Cidr {
-  readonly network: number;
-  readonly bits: number;
-}
+/** A resolved peer: anything, some pods, or an address block of the table's family. */
+type Peer = { readonly kind: 'any' } | { readonly kind: 'pods'; readonly pods: readonly PolicyPod[] } | { readonly kind: 'block'; readonly cidr: Cidr; readonly except: readonly Cidr[] };
 
 type Direction = 'ingress' | 'egress';
 
 /** networkPolicyRules builds the table script for `spec`. */
 export function networkPolicyRules(spec: NetworkPolicyRulesSpec): NetworkPolicyRules {
   if (!TABLE_NAME.test(spec.table)) throw new Error(`Cannot use "${spec.table}" as the nftables table: want up to 64 letters, digits, "-" or "_"`);
-  return new RuleBuilder(spec).build();
+  // One list for both builds: a bad selector or CIDR is one problem, whichever family meets it first.
+  const problems = new Set<string>();
+  const v4 = new RuleBuilder(spec, 'ip', problems).build();
+  const v6 = new RuleBuilder(spec, 'ip6', problems).build();
+  return { script: [...v4.lines, ...v6.lines, ''].join('\n'), isolatedIngress: v4.isolatedIngress, isolatedEgress: v4.isolatedEgress, problems: [...problems] };
 }
 
-/** RuleBuilder holds the indexes one build needs (namespace labels, compiled selectors). */
+/** RuleBuilder builds one family's table, holding the indexes a build needs (namespace labels, compiled selectors). */
 class RuleBuilder {
   readonly #spec: NetworkPolicyRulesSpec;
+  readonly #family: NftFamily;
   readonly #nsLabels = new Map<string, Readonly<Record<string, string>>>();
   readonly #pods: readonly PolicyPod[];
-  readonly #problems: string[] = [];
+  readonly #problems: Set<string>;
 
-  constructor(spec: NetworkPolicyRulesSpec) {
+  constructor(spec: NetworkPolicyRulesSpec, family: NftFamily, problems: Set<string>) {
     this.#spec = spec;
+    this.#family = family;
+    this.#problems = problems;
     for (const ns of spec.namespaces) this.#nsLabels.set(ns.name, ns.labels);
     this.#pods = [...spec.pods].sort((a, b) => key(a).localeCompare(key(b)));
   }
 
-  build(): NetworkPolicyRules {
+  /** #addr is a pod's address of this table's family, if it has one. */
+  #addr(pod: PolicyPod): string | undefined {
+    return this.#family === 'ip' ? pod.ip : pod.ip6;
+  }
+
+  build(): { lines: string[]; isolatedIngress: string[]; isolatedEgress: string[] } {
+    const f = this.#family;
+    const t = this.#spec.table;
     const chains: string[] = [];
     const ingressJumps = new Map<string, string>();
     const egressJumps = new Map<string, string>();
     const isolatedIngress: string[] = [];
     const isolatedEgress: string[] = [];
-    const ip6Isolated = { ingress: new Set<string>(), egress: new Set<string>() };
     const policies = this.#spec.policies
       .map((p) => ({ policy: p, target: this.#selector(p.spec?.podSelector ?? {}, `${policyName(p)}: spec.podSelector`) }))
       .filter((p): p is { policy: NetworkPolicy; target: LabelSelector } => p.target !== undefined)
       .sort((a, b) => policyName(a.policy).localeCompare(policyName(b.policy)));
     for (const pod of this.#pods) {
       if (pod.hostNetwork || !this.#spec.localPodIPs.has(pod.ip)) continue;
+      const addr = this.#addr(pod);
+      if (addr === undefined) continue; // no address of this family: nothing to filter here
       const selecting = policies.filter((p) => p.policy.metadata?.namespace === pod.namespace && p.target.matches(pod.labels)).map((p) => p.policy);
       for (const direction of ['ingress', 'egress'] as const) {
         const type = direction === 'ingress' ? 'Ingress' : 'Egress';
         const applying = selecting.filter((p) => effectivePolicyTypes(p.spec ?? {}).has(type));
         if (applying.length === 0) continue;
         const jumps = direction === 'ingress' ? ingressJumps : egressJumps;
-        if (jumps.has(pod.ip)) {
-          this.#problems.push(`${key(pod)}: address ${pod.ip} is also another local pod's; only the first is isolated`);
+        if (jumps.has(addr)) {
+          this.#problems.add(`${key(pod)}: address ${addr} is also another local pod's; only the first is isolated`);
           continue;
         }
         const chain = chainName(direction, pod);
-        jumps.set(pod.ip, chain);
+        jumps.set(addr, chain);
         (direction === 'ingress' ? isolatedIngress : isolatedEgress).push(key(pod));
-        if (pod.ip6) ip6Isolated[direction].add(pod.ip6);
         chains.push(...this.#podChain(direction, pod, chain, applying));
       }
     }
-    const script = [
-      // Create-then-delete makes the delete succeed whether or not the table existed; the new table follows in the
-      // same transaction.
-      `table ip ${this.#spec.table} {}`,
-      `delete table ip ${this.#spec.table}`,
-      `table ip ${this.#spec.table} {`,
+    // Create-then-delete makes the delete succeed whether or not the table existed; the new table follows in the
+    // same transaction.
+    const lines = [`table ${f} ${t} {}`, `delete table ${f} ${t}`];
+    // IPv6 only where it is needed (see the file comment); IPv4 always, as single-stack nodes had it.
+    if (f === 'ip6' && ingressJumps.size === 0 && egressJumps.size === 0) return { lines, isolatedIngress, isolatedEgress };
+    // Neighbour discovery (and the multicast listener messages it relies on) is untracked and must reach isolated
+    // pods both ways (file comment).
+    const nd = f === 'ip6' ? ['\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-query, mld-listener-report, mld2-listener-report } accept'] : [];
+    const egressVmap = egressJumps.size > 0 ? [`\t\t${f} saddr vmap { ${vmapElements(egressJumps)} }`] : [];
+    lines.push(
+      `table ${f} ${t} {`,
       ...chains,
       '\tchain forward {',
       '\t\ttype filter hook forward priority filter; policy accept;',
       '\t\tct state established,related accept',
+      ...nd,
       // Egress first: a packet between two local pods must pass its sender's egress chain (which returns) and then
       // its receiver's ingress chain.
-      ...(egressJumps.size > 0 ? [`\t\tip saddr vmap { ${vmapElements(egressJumps)} }`] : []),
-      ...(ingressJumps.size > 0 ? [`\t\tip daddr vmap { ${vmapElements(ingressJumps)} }`] : []),
+      ...egressVmap,
+      ...(ingressJumps.size > 0 ? [`\t\t${f} daddr vmap { ${vmapElements(ingressJumps)} }`] : []),
       '\t}',
       // Pods reaching the node itself: the egress chains again (an allowed packet returns to the accept policy).
       '\tchain input {',
       '\t\ttype filter hook input priority filter; policy accept;',
       '\t\tct state established,related accept',
-      ...(egressJumps.size > 0 ? [`\t\tip saddr vmap { ${vmapElements(egressJumps)} }`] : []),
+      ...nd,
+      ...egressVmap,
       '\t}',
       '}',
-      ...ip6IsolationTable(this.#spec.table, ip6Isolated.ingress, ip6Isolated.egress),
-      '',
-    ].join('\n');
-    return { script, isolatedIngress, isolatedEgress, problems: this.#problems };
+    );
+    return { lines, isolatedIngress, isolatedEgress };
   }
 
   /** #podChain renders one isolated pod's chain: an allow line per (peer, port) pair of every rule, then drop. */
@@ -203,11 +228,11 @@ class RuleBuilder {
       // Egress: the name means a different number on each destination pod.
       const name = port.port;
       const pairs = this.#peerPods(peer)
-        .map((p) => ({ ip: p.ip, n: resolveNamedPort(p, name, protocol) }))
-        .filter((x): x is { ip: string; n: number } => x.n !== undefined);
+        .map((p) => ({ ip: this.#addr(p), n: resolveNamedPort(p, name, protocol) }))
+        .filter((x): x is { ip: string; n: number } => x.ip !== undefined && x.n !== undefined);
       if (pairs.length === 0) return undefined;
       const elements = [...new Set(pairs.map((x) => `${x.ip} . ${x.n}`))].sort(compareAddrPort);
-      return `ip daddr . ${l4} dport { ${elements.join(', ')} }`;
+      return `${this.#family} daddr . ${l4} dport { ${elements.join(', ')} }`;
     }
     const peerMatch = this.#peerMatch(addr, peer);
     if (peerMatch === undefined) return undefined;
@@ -215,12 +240,12 @@ class RuleBuilder {
     if (port.port === undefined) return join(peerMatch, `meta l4proto ${l4}`);
     const start = port.port;
     if (!validPort(start)) {
-      this.#problems.push(`${where}: port ${String(start)} is not a port number`);
+      this.#problems.add(`${where}: port ${String(start)} is not a port number`);
       return undefined;
     }
     if (port.endPort !== undefined && port.endPort !== start) {
       if (!validPort(port.endPort) || port.endPort < start) {
-        this.#problems.push(`${where}: endPort ${String(port.endPort)} does not end a range from ${start}`);
+        this.#problems.add(`${where}: endPort ${String(port.endPort)} does not end a range from ${start}`);
         return undefined;
       }
       return join(peerMatch, `${l4} dport ${start}-${port.endPort}`);
@@ -231,13 +256,14 @@ class RuleBuilder {
   /** #peerMatch renders an address match for a peer: '' for any, undefined when it selects no pod. */
   #peerMatch(addr: 'saddr' | 'daddr', peer: Peer): string | undefined {
     if (peer.kind === 'any') return '';
+    const f = this.#family;
     if (peer.kind === 'block') {
-      const except = peer.except.filter((e) => e.bits >= peer.cidr.bits && contains(peer.cidr, e.network));
-      return `ip ${addr} ${formatCidr(peer.cidr)}` + (except.length > 0 ? ` ip ${addr} != { ${except.map(formatCidr).join(', ')} }` : '');
+      const except = peer.except.filter((e) => e.bits >= peer.cidr.bits && cidrContains(peer.cidr, { family: e.family, value: e.network }));
+      return `${f} ${addr} ${formatBlock(peer.cidr)}` + (except.length > 0 ? ` ${f} ${addr} != { ${except.map(formatBlock).join(', ')} }` : '');
     }
-    const ips = [...new Set(peer.pods.map((p) => p.ip))].sort(compareIPv4);
+    const ips = [...new Set(peer.pods.map((p) => this.#addr(p)).filter((ip): ip is string => ip !== undefined))].sort(compareIP);
     if (ips.length === 0) return undefined;
-    return `ip ${addr} { ${ips.join(', ')} }`;
+    return `${f} ${addr} { ${ips.join(', ')} }`;
   }
 
   /** #peerPods lists the known pods a peer covers (for resolving named egress ports). */
@@ -245,27 +271,28 @@ class RuleBuilder {
     if (peer.kind === 'pods') return peer.pods;
     if (peer.kind === 'any') return this.#pods;
     return this.#pods.filter((p) => {
-      const ip = parseIPv4(p.ip);
-      return ip !== undefined && contains(peer.cidr, ip) && !peer.except.some((e) => contains(e, ip));
+      const ip = parseIP(this.#addr(p) ?? '');
+      return ip !== undefined && cidrContains(peer.cidr, ip) && !peer.except.some((e) => cidrContains(e, ip));
     });
   }
 
   /** #peer resolves a peer of `policy`; undefined (and a problem noted) when it cannot be enforced as written. */
   #peer(policy: NetworkPolicy, peer: NetworkPolicyPeer, where: string): Peer | undefined {
     if (peer.ipBlock) {
-      const cidr = parseCidr(peer.ipBlock.cidr);
-      if (cidr === 'ipv6') return undefined; // This table is IPv4; an IPv6 block can match none of its packets.
+      const cidr = parseBlock(peer.ipBlock.cidr);
+      // A block of the other family can match none of this table's packets (upstream: it matches nothing there).
+      if (cidr !== undefined && cidr.family !== ADDRESS_FAMILY[this.#family]) return undefined;
       if (cidr === undefined) {
-        this.#problems.push(`${where}: ipBlock.cidr "${peer.ipBlock.cidr}" is not a CIDR`);
+        this.#problems.add(`${where}: ipBlock.cidr "${peer.ipBlock.cidr}" is not a CIDR`);
         return undefined;
       }
       const except: Cidr[] = [];
       for (const e of peer.ipBlock.except ?? []) {
-        const c = parseCidr(e);
-        if (c === 'ipv6') continue;
+        const c = parseBlock(e);
+        if (c !== undefined && c.family !== cidr.family) continue; // cannot take anything out of this block
         if (c === undefined) {
           // Failing closed: without the exception the block would allow more than written.
-          this.#problems.push(`${where}: ipBlock.except "${e}" is not a CIDR`);
+          this.#problems.add(`${where}: ipBlock.except "${e}" is not a CIDR`);
           return undefined;
         }
         except.push(c);
@@ -285,37 +312,10 @@ class RuleBuilder {
     try {
       return labelSelectorFromObject(sel);
     } catch (err) {
-      this.#problems.push(`${where}: ${(err as Error).message}`);
+      this.#problems.add(`${where}: ${(err as Error).message}`);
       return undefined;
     }
   }
-}
-
-/**
- * ip6IsolationTable renders the `ip6` companion table (see the file comment): always deleted, and made again only
- * when some isolated local pod has an IPv6 address, so a single-stack node never has one.
- */
-function ip6IsolationTable(table: string, ingress: ReadonlySet<string>, egress: ReadonlySet<string>): string[] {
-  const lines = [`table ip6 ${table} {}`, `delete table ip6 ${table}`];
-  if (ingress.size === 0 && egress.size === 0) return lines;
-  const set = (ips: ReadonlySet<string>): string => [...ips].sort().join(', ');
-  const egressDrop = egress.size > 0 ? [`\t\tip6 saddr { ${set(egress)} } drop`] : [];
-  return [
-    ...lines,
-    `table ip6 ${table} {`,
-    '\tchain forward {',
-    '\t\ttype filter hook forward priority filter; policy accept;',
-    '\t\tct state established,related accept',
-    ...egressDrop,
-    ...(ingress.size > 0 ? [`\t\tip6 daddr { ${set(ingress)} } drop`] : []),
-    '\t}',
-    '\tchain input {',
-    '\t\ttype filter hook input priority filter; policy accept;',
-    '\t\tct state established,related accept',
-    ...egressDrop,
-    '\t}',
-    '}',
-  ];
 }
 
 function key(p: { namespace: string; name: string }): string {
@@ -338,7 +338,7 @@ function chainName(direction: Direction, pod: PolicyPod): string {
 
 function vmapElements(jumps: ReadonlyMap<string, string>): string {
   return [...jumps.keys()]
-    .sort(compareIPv4)
+    .sort(compareIP)
     .map((ip) => `${ip} : jump ${jumps.get(ip) ?? ''}`)
     .join(', ');
 }
@@ -356,40 +356,37 @@ function validPort(n: unknown): n is number {
   return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65535;
 }
 
-function parseIPv4(ip: string): number | undefined {
-  const c = parseCidr(ip);
-  return c === undefined || c === 'ipv6' || c.bits !== 32 ? undefined : c.network;
+/**
+ * parseBlock reads an ipBlock CIDR of either family (a plain address counts as a single-address block; host bits
+ * are cleared, as upstream's plugins do); undefined when it is no CIDR.
+ */
+function parseBlock(text: string): Cidr | undefined {
+  const s = text.trim();
+  const withBits = s.includes('/') ? s : `${s}/${s.includes(':') ? 128 : 32}`;
+  try {
+    return parseAnyCidr(withBits);
+  } catch {
+    return undefined;
+  }
 }
 
-/** parseCidr reads an IPv4 CIDR (or plain address, as /32) and clears host bits; 'ipv6' for an IPv6 one. */
-function parseCidr(s: string): Cidr | 'ipv6' | undefined {
-  if (s.includes(':')) return 'ipv6';
-  const m = IPV4_CIDR.exec(s.trim());
-  if (!m) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  const bits = m[5] === undefined ? 32 : Number(m[5]);
-  if (octets.some((o) => o > 255) || bits > 32) return undefined;
-  const ip = octets.reduce((acc, o) => acc * 256 + o, 0);
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return { network: (ip & mask) >>> 0, bits };
+/** formatBlock writes a block for nft: a single address bare, a range as `network/bits`. */
+function formatBlock(c: Cidr): string {
+  const ip = formatIP({ family: c.family, value: c.network });
+  return c.bits === (c.family === 'IPv4' ? 32 : 128) ? ip : `${ip}/${c.bits}`;
 }
 
-function contains(c: Cidr, ip: number): boolean {
-  const mask = c.bits === 0 ? 0 : (0xffffffff << (32 - c.bits)) >>> 0;
-  return ((ip & mask) >>> 0) === c.network;
-}
-
-function formatCidr(c: Cidr): string {
-  const ip = [24, 16, 8, 0].map((s) => (c.network >>> s) & 255).join('.');
-  return c.bits === 32 ? ip : `${ip}/${c.bits}`;
-}
-
-function compareIPv4(a: string, b: string): number {
-  return (parseIPv4(a) ?? 0) - (parseIPv4(b) ?? 0);
+/** compareIP orders addresses numerically (IPv4 before IPv6), so scripts are stable. */
+function compareIP(a: string, b: string): number {
+  const x = parseIP(a);
+  const y = parseIP(b);
+  if (!x || !y) return a.localeCompare(b);
+  if (x.family !== y.family) return x.family === 'IPv4' ? -1 : 1;
+  return x.value < y.value ? -1 : x.value > y.value ? 1 : 0;
 }
 
 function compareAddrPort(a: string, b: string): number {
   const [ia = '', pa = '0'] = a.split(' . ');
   const [ib = '', pb = '0'] = b.split(' . ');
-  return compareIPv4(ia, ib) || Number(pa) - Number(pb);
+  return compareIP(ia, ib) || Number(pa) - Number(pb);
 }

@@ -21,7 +21,7 @@ export interface PolicyPod {
   readonly namespace: string;
   readonly name: string;
   readonly ip: string;
-  /** The pod's IPv6 address on a dual-stack cluster (`status.podIPs`). Policies are enforced on IPv4 only; see ip6IsolationTable. */
+  /** The pod's IPv6 address on a dual-stack cluster (`status.podIPs`): its address in the `ip6` policy table. */
   readonly ip6?: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly ports: readonly ContainerPortRef[];
