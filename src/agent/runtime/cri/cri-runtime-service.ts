@@ -48,6 +48,20 @@ export interface CriRuntimeServiceConfig {
   readonly client: CriClient;
   /** Used to bring images into the runtime before createContainer; absent: the image must be there already. */
   readonly images?: CriImageService;
+  /**
+   * Settles once the node has handed the runtime its pod CIDRs (`updatePodCidrs`, see boot/node.ts): sandboxes with
+   * a network of their own wait for it, as the runc backend's wait for the node's bridge, instead of failing on a
+   * runtime whose CNI network is not rendered yet. A rejection lets them go ahead (the runtime's own CNI config
+   * decides). Host-network sandboxes never wait.
+   */
+  readonly podNetworkReady?: Promise<void>;
+}
+
+/** RuntimeNetworkStatus is the runtime's `NetworkReady` condition (CRI Status). */
+export interface RuntimeNetworkStatus {
+  readonly ready: boolean;
+  /** Why not, as the runtime says it (e.g. containerd's "cni plugin not initialized"). */
+  readonly message: string;
 }
 
 /** nsToMs turns a CRI int64 nanosecond value (string or number) into milliseconds; 0 stays 0. */
@@ -153,10 +167,12 @@ export class CriRuntimeService implements RuntimeService {
   readonly #images: CriImageService | undefined;
   /** Image ID by the repo digest containerd reports as a container's image_ref. */
   readonly #imageIds = new Map<string, string>();
+  readonly #podNetworkReady: Promise<void> | undefined;
 
   constructor(config: CriRuntimeServiceConfig) {
     this.#client = config.client;
     this.#images = config.images;
+    this.#podNetworkReady = config.podNetworkReady?.catch(() => undefined);
   }
 
   /** #fail translates a failed call: NOT_FOUND → RuntimeNotFoundError, others → `Cannot <what>: <reason>`. */
@@ -171,8 +187,30 @@ export class CriRuntimeService implements RuntimeService {
     return { runtimeName: String(v['runtimeName'] ?? 'cri'), runtimeVersion: String(v['runtimeVersion'] ?? 'unknown') };
   }
 
+  /**
+   * updatePodCidrs hands the runtime the node's pod CIDRs (CRI UpdateRuntimeConfig, comma-separated, primary first),
+   * as upstream's kubelet does once its Node has them. containerd renders its CNI `conf_template` from them when no
+   * network config is loaded yet; without a template it ignores them.
+   */
+  async updatePodCidrs(podCidrs: readonly string[]): Promise<void> {
+    try {
+      await this.#client.runtime('UpdateRuntimeConfig', { runtimeConfig: { networkConfig: { podCidr: podCidrs.join(',') } } });
+    } catch (err) {
+      throw new Error(`Cannot hand the pod CIDRs ${podCidrs.join(',')} to the container runtime: ${err instanceof CriCallError ? err.details : String(err)}`);
+    }
+  }
+
+  /** networkStatus reads the runtime's NetworkReady condition (CRI Status). */
+  async networkStatus(): Promise<RuntimeNetworkStatus> {
+    const res = await this.#client.runtime('Status', {});
+    const conditions = ((res['status'] as CriMessage | undefined)?.['conditions'] ?? []) as CriMessage[];
+    const network = conditions.find((c) => c['type'] === 'NetworkReady');
+    return { ready: network?.['status'] === true, message: String(network?.['message'] ?? (network ? '' : 'the runtime reports no NetworkReady condition')) };
+  }
+
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     const m = config.metadata;
+    if (config.linux?.namespaceOptions?.network !== 'NODE') await this.#podNetworkReady;
     try {
       const res = await this.#client.runtime('RunPodSandbox', { config: criSandboxConfig(config) });
       return String(res['podSandboxId']);
