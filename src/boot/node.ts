@@ -13,7 +13,7 @@ import { ipv4RangeOf } from './cidr.js';
 import { accessSync, constants, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { RuntimeService } from '../agent/cri/runtime-service.js';
+import type { PortMapping, RuntimeService } from '../agent/cri/runtime-service.js';
 import { EvictionManager } from '../agent/kubelet/eviction-manager.js';
 import { DEFAULT_EVICTION_HARD, parseEvictionHard } from '../agent/kubelet/eviction-thresholds.js';
 import { Kubelet } from '../agent/kubelet/kubelet.js';
@@ -34,7 +34,7 @@ import { exportOciArchive } from '../agent/images/oci-archive-export.js';
 import { startContainerd, writeContainerdConfig, type RunningContainerd } from '../agent/runtime/cri/containerd-daemon.js';
 import { CriClient } from '../agent/runtime/cri/cri-client.js';
 import { CriImageService } from '../agent/runtime/cri/cri-image-service.js';
-import { CriRuntimeService } from '../agent/runtime/cri/cri-runtime-service.js';
+import { CriRuntimeService, type HostPortPublisher } from '../agent/runtime/cri/cri-runtime-service.js';
 import { RuncRuntime } from '../agent/runtime/runc/runc-runtime.js';
 import { KubeletServer } from '../agent/server/kubelet-server.js';
 import { RealClock } from '../base/clock/clock.js';
@@ -277,7 +277,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       await daemon?.stop({ keepPods: true });
       throw new Error(`Cannot use the container runtime at ${endpoint}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    cri = new CriRuntimeService({ client, images: criImages, ...(criNetwork ? { podNetworkReady: criNetwork.ready } : {}) });
+    cri = new CriRuntimeService({ client, images: criImages, ...(criNetwork ? { podNetworkReady: criNetwork.ready, hostPorts: criNetwork } : {}) });
     runtime = cri;
     images = criImages;
   } else if (runtimeName === 'runc') {
@@ -432,8 +432,12 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
  * CriPodNetworkGate holds a CRI node's sandboxes until the runtime has its pod CIDRs (CriRuntimeService's
  * `podNetworkReady`). Failing it lets them go ahead: the runtime's own CNI state then decides, and says why not.
  */
-class CriPodNetworkGate {
+class CriPodNetworkGate implements HostPortPublisher {
   readonly ready: Promise<void>;
+  /** The node's bridge network, once made (`attach`): it keeps the hostPorts of containerd's pods in its table. */
+  #bridge: BridgeNetwork | undefined;
+  /** Sandboxes stopped before the bridge was made (a restarted node): their records go once it is. */
+  readonly #unpublished = new Set<string>();
   #resolve: () => void = () => undefined;
   #reject: (err: Error) => void = () => undefined;
 
@@ -451,6 +455,22 @@ class CriPodNetworkGate {
 
   fail(err: Error): void {
     this.#reject(err);
+  }
+
+  async attach(bridge: BridgeNetwork): Promise<void> {
+    this.#bridge = bridge;
+    for (const id of this.#unpublished) await bridge.unpublishHostPorts(id);
+    this.#unpublished.clear();
+  }
+
+  async publishHostPorts(sandboxId: string, ip: string, portMappings: readonly PortMapping[]): Promise<void> {
+    if (!this.#bridge) throw new Error('the node has no pod network (no pod CIDR)');
+    await this.#bridge.publishHostPorts(sandboxId, ip, portMappings);
+  }
+
+  async unpublishHostPorts(sandboxId: string): Promise<void> {
+    if (this.#bridge) await this.#bridge.unpublishHostPorts(sandboxId);
+    else this.#unpublished.add(sandboxId);
   }
 }
 
@@ -472,6 +492,7 @@ async function startCriPodNetwork(config: NodeBootConfig, c: { nodeName: string;
   // Made before containerd's first sandbox, so the bridge plugin finds it with the very addresses it would add.
   const bridge = new BridgeNetwork({ dir: join(c.agentDir, 'network'), podCidr, ...(podCidrV6 ? { podCidrV6 } : {}), clusterCidr, bridgeName: c.bridge, table: `tkube-${c.nodeName.replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 64), log });
   await bridge.start();
+  await c.gate.attach(bridge);
   await c.runtime.updatePodCidrs([podCidr, ...(podCidrV6 ? [podCidrV6] : [])]);
   const deadline = Date.now() + CRI_NETWORK_READY_TIMEOUT_MS;
   for (;;) {

@@ -5,8 +5,8 @@
  * from its own store and hands it the Node's pod CIDR (CRI UpdateRuntimeConfig), a busybox pod reaches Running with
  * a pod IP inside the Node's `spec.podCIDR`, a pod that exits ends Succeeded and `kubectl logs` reads the CRI log
  * containerd wrote. A containerd pod reaches another by its pod IP and through a Service's cluster IP (the node's
- * nftables service proxy, the default for CRI nodes as root), and the NetworkPolicy table blocks that once a deny-all
- * policy selects the endpoint.
+ * nftables service proxy, the default for CRI nodes as root), its hostPort answers on the node's address, and the
+ * NetworkPolicy table blocks the Service traffic once a deny-all policy selects the endpoint.
  * containerd is stopped by its pid and its dirs, mounts, netns and bridge, and the node's tables, are removed afterwards.
  */
 import assert from 'node:assert/strict';
@@ -17,7 +17,9 @@ import { after, before, describe, it } from 'node:test';
 import { cidrContains, parseCidr } from '../../src/base/net/cidr.js';
 import { parseIP } from '../../src/base/net/ip-address.js';
 import { startContainerd, writeContainerdConfig, type RunningContainerd } from '../../src/agent/runtime/cri/containerd-daemon.js';
+import { freePort } from '../../src/base/net/free-port.js';
 import { containerdHostMissing } from '../harness/host-tools.js';
+import { httpGetBody } from '../harness/http-get.js';
 import { deleteNodeTables, nodeTables } from '../harness/runc-node.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
 
@@ -91,8 +93,10 @@ void describe('kubelet with the containerd CRI runtime', { skip }, () => {
 
   void it('reaches a Service cluster IP from a containerd pod through the node proxy; NetworkPolicy applies', async () => {
     const k = c as TestCluster;
+    const hostPort = await freePort();
+    const web = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', labels: { app: 'web' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'web', image: 'busybox', command: ['sh', '-c', 'mkdir -p /www && echo web-ok > /www/index.html && exec httpd -f -p 8080 -h /www'], ports: [{ containerPort: 8080, hostPort }] }] } };
     await Promise.all([
-      k.kubectlOk(['run', 'web', '--image=busybox', '--labels=app=web', '--', 'sh', '-c', 'mkdir -p /www && echo web-ok > /www/index.html && exec httpd -f -p 8080 -h /www']),
+      k.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(web) }),
       k.kubectlOk(['run', 'client', '--image=busybox', '--', 'sleep', '3600']),
     ]);
     await k.kubectlOk(['expose', 'pod', 'web', '--port=80', '--target-port=8080']);
@@ -106,6 +110,8 @@ void describe('kubelet with the containerd CRI runtime', { skip }, () => {
     const webIP = (await pod('web')).status?.podIP ?? '';
     const direct = await k.kubectl(['exec', 'client', '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 1 ${webIP} 8080`]);
     assert.match(direct.stdout, /web-ok/);
+    // The hostPort, in the node's NAT table as for runc pods, answers on the node's address (127.0.0.1 here).
+    assert.equal(await eventually(() => httpGetBody('127.0.0.1', hostPort), 10_000, 200), 'web-ok');
     await k.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'web-deny', namespace: 'default' }, spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'] } }) });
     await eventually(async () => !(await fetchVia()).includes('web-ok'), 30_000, 200);
   });

@@ -28,6 +28,7 @@ import type {
   PodSandboxConfig,
   PodSandboxFilter,
   PodSandboxStatus,
+  PortMapping,
   RuntimeService,
   RuntimeVersion,
   StreamOptions,
@@ -55,6 +56,17 @@ export interface CriRuntimeServiceConfig {
    * decides). Host-network sandboxes never wait.
    */
   readonly podNetworkReady?: Promise<void>;
+  /**
+   * Publishes sandboxes' hostPorts on the node (the node's NAT table; CNI portmap's job, which the network we give
+   * containerd leaves out): called after a sandbox with hostPorts runs, with its IPv4 address, and when it stops.
+   */
+  readonly hostPorts?: HostPortPublisher;
+}
+
+/** HostPortPublisher maps node ports to sandboxes' ports (BridgeNetwork implements it). */
+export interface HostPortPublisher {
+  publishHostPorts(sandboxId: string, ip: string, portMappings: readonly PortMapping[]): Promise<void>;
+  unpublishHostPorts(sandboxId: string): Promise<void>;
 }
 
 /** RuntimeNetworkStatus is the runtime's `NetworkReady` condition (CRI Status). */
@@ -168,10 +180,12 @@ export class CriRuntimeService implements RuntimeService {
   /** Image ID by the repo digest containerd reports as a container's image_ref. */
   readonly #imageIds = new Map<string, string>();
   readonly #podNetworkReady: Promise<void> | undefined;
+  readonly #hostPorts: HostPortPublisher | undefined;
 
   constructor(config: CriRuntimeServiceConfig) {
     this.#client = config.client;
     this.#images = config.images;
+    this.#hostPorts = config.hostPorts;
     this.#podNetworkReady = config.podNetworkReady?.catch(() => undefined);
   }
 
@@ -210,16 +224,33 @@ export class CriRuntimeService implements RuntimeService {
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     const m = config.metadata;
-    if (config.linux?.namespaceOptions?.network !== 'NODE') await this.#podNetworkReady;
+    const ownNetwork = config.linux?.namespaceOptions?.network !== 'NODE';
+    if (ownNetwork) await this.#podNetworkReady;
+    let id: string;
     try {
       const res = await this.#client.runtime('RunPodSandbox', { config: criSandboxConfig(config) });
-      return String(res['podSandboxId']);
+      id = String(res['podSandboxId']);
     } catch (err) {
       throw this.#fail(err, `run pod sandbox ${m.namespace}/${m.name}`, 'sandbox', m.uid);
     }
+    if (ownNetwork && this.#hostPorts && config.portMappings.some((pm) => pm.hostPort)) {
+      try {
+        const ip = (await this.podSandboxStatus(id)).ips.find((a) => !a.includes(':'));
+        if (ip === undefined) throw new Error('the sandbox has no IPv4 address');
+        await this.#hostPorts.publishHostPorts(id, ip, config.portMappings);
+      } catch (err) {
+        // A sandbox without its hostPorts would never get them (the kubelet reuses a ready sandbox): start over.
+        await this.stopPodSandbox(id).catch(() => undefined);
+        await this.removePodSandbox(id).catch(() => undefined);
+        throw new Error(`Cannot publish the hostPorts of pod sandbox ${m.namespace}/${m.name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return id;
   }
 
   async stopPodSandbox(id: string): Promise<void> {
+    // Like CNI portmap's DEL: the node stops forwarding to the sandbox before its network goes.
+    await this.#hostPorts?.unpublishHostPorts(id);
     try {
       await this.#client.runtime('StopPodSandbox', { podSandboxId: id });
     } catch (err) {
@@ -229,6 +260,7 @@ export class CriRuntimeService implements RuntimeService {
   }
 
   async removePodSandbox(id: string): Promise<void> {
+    await this.#hostPorts?.unpublishHostPorts(id);
     try {
       await this.#client.runtime('RemovePodSandbox', { podSandboxId: id });
     } catch (err) {
