@@ -139,8 +139,8 @@ try {
   const server = (JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as { pid: number }).pid;
   etcd = await EtcdProcess.start();
   if (process.getuid?.() === 0) {
-    await writeContainerdConfig(containerdDir, { podSubnet: `10.88.${200 + (process.pid % 50)}.0/24` });
-    containerd = await startContainerd(containerdDir, { bridgeName: `tkidle${process.pid % 100000}` });
+    await writeContainerdConfig(containerdDir, { podSubnet: `10.88.${200 + (process.pid % 50)}.0/24`, bridgeName: `tkidle${process.pid % 100000}` });
+    containerd = await startContainerd(containerdDir);
   }
   floor = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, settleSeconds * 1000));

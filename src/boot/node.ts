@@ -13,7 +13,7 @@ import { ipv4RangeOf } from './cidr.js';
 import { accessSync, constants, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { RuntimeService } from '../agent/cri/runtime-service.js';
+import type { PortMapping, RuntimeService } from '../agent/cri/runtime-service.js';
 import { EvictionManager } from '../agent/kubelet/eviction-manager.js';
 import { DEFAULT_EVICTION_HARD, parseEvictionHard } from '../agent/kubelet/eviction-thresholds.js';
 import { Kubelet } from '../agent/kubelet/kubelet.js';
@@ -34,7 +34,7 @@ import { exportOciArchive } from '../agent/images/oci-archive-export.js';
 import { startContainerd, writeContainerdConfig, type RunningContainerd } from '../agent/runtime/cri/containerd-daemon.js';
 import { CriClient } from '../agent/runtime/cri/cri-client.js';
 import { CriImageService } from '../agent/runtime/cri/cri-image-service.js';
-import { CriRuntimeService } from '../agent/runtime/cri/cri-runtime-service.js';
+import { CriRuntimeService, type HostPortPublisher } from '../agent/runtime/cri/cri-runtime-service.js';
 import { RuncRuntime } from '../agent/runtime/runc/runc-runtime.js';
 import { KubeletServer } from '../agent/server/kubelet-server.js';
 import { RealClock } from '../base/clock/clock.js';
@@ -246,15 +246,21 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     return opened;
   });
   // The runtime exists before the Node does; the bridge needs the Node's podCIDR, so sandboxes wait for it. The
-  // process runtime has no network namespaces (its pods use the node's network); containerd has its own CNI config
-  // (a bridge of its own), whose pods the service proxy and the NetworkPolicy table still serve from the host's hooks.
+  // process runtime has no network namespaces (its pods use the node's network).
   const network = runtimeName === 'runc' && config.podNetwork !== 'none' ? new PendingPodNetwork() : undefined;
+  // A CRI node gets the same bridge, routes and masquerade; containerd's CNI connects the pods to that bridge once
+  // it has the Node's pod CIDRs (startCriPodNetwork). Until then its sandboxes wait, as runc's wait for `network`.
+  // Without root (a CRI node on a user's containerd) the host cannot be changed: the runtime's own CNI config rules.
+  const criNetwork = (runtimeName === 'cri' || runtimeName === 'containerd') && config.podNetwork !== 'none' && process.getuid?.() === 0 ? new CriPodNetworkGate() : undefined;
+  const podBridge = config.podBridgeName ?? 'tkube0';
+  let cri: CriRuntimeService | undefined;
   let runtime: RuntimeService;
   let images: ImageService & Partial<Pick<typeof store, 'lastUsed' | 'pruneBlobs'>>;
   let daemon: RunningContainerd | undefined;
   if (runtimeName === 'containerd') {
     const dir = join(agentDir, 'containerd');
-    await writeContainerdConfig(dir, { sandboxImage: CRI_SANDBOX_IMAGE });
+    // The CNI network is containerd's conf_template on the node's pod bridge, filled in by UpdateRuntimeConfig.
+    await writeContainerdConfig(dir, { sandboxImage: CRI_SANDBOX_IMAGE, bridgeName: podBridge });
     daemon = await startContainerd(dir);
     config.log.info('Started containerd', { pid: daemon.pid, endpoint: daemon.paths.endpoint });
   }
@@ -271,7 +277,8 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       await daemon?.stop({ keepPods: true });
       throw new Error(`Cannot use the container runtime at ${endpoint}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    runtime = new CriRuntimeService({ client, images: criImages });
+    cri = new CriRuntimeService({ client, images: criImages, ...(criNetwork ? { podNetworkReady: criNetwork.ready, hostPorts: criNetwork } : {}) });
+    runtime = cri;
     images = criImages;
   } else if (runtimeName === 'runc') {
     runtime = new RuncRuntime({ root: join(agentDir, 'runc'), images: store, log: config.log.child('runc'), ...(network ? { network } : {}) });
@@ -320,6 +327,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     eviction.start();
   } catch (err) {
     network?.fail(err as Error);
+    criNetwork?.fail(err as Error);
     await server.stop();
     await runtime.close();
     await daemon?.stop({ keepPods: true });
@@ -366,9 +374,22 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       throw failure;
     }
   }
+  if (cri && criNetwork) {
+    try {
+      routes = await startCriPodNetwork(config, { nodeName, agentDir, bridge: podBridge, runtime: cri, gate: criNetwork, clock });
+    } catch (err) {
+      const failure = new Error(`Cannot start the pod network: ${(err as Error).message}`);
+      criNetwork.fail(failure);
+      await kubelet.stop();
+      await server.stop();
+      await runtime.close();
+      await daemon?.stop({ keepPods: true });
+      throw failure;
+    }
+  }
   if ((runtimeName === 'cri' || runtimeName === 'containerd') && process.getuid?.() === 0) {
-    // containerd's CNI bridge is not ours, but its pods' traffic crosses this host's forward and input hooks like
-    // our bridge's does: the same table enforces NetworkPolicies for them (writing it needs root).
+    // containerd's pods (on the node's bridge, or on a CNI network of the runtime's own with --pod-network none)
+    // cross this host's forward and input hooks as runc pods do: the same table enforces NetworkPolicies for them.
     try {
       policies = await startNetworkPolicy(config, agentDir, nodeName, clock);
     } catch (err) {
@@ -394,6 +415,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       await reclaimer.stopped();
       eviction.stop();
       network?.fail(new Error('the node is stopping'));
+      criNetwork?.fail(new Error('the node is stopping'));
       // The policy table stays: the pods keep running, and so does their isolation.
       await policies?.stop();
       await routes?.stop();
@@ -405,6 +427,92 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       await daemon?.stop({ keepPods: true });
     },
   };
+}
+
+/**
+ * CriPodNetworkGate holds a CRI node's sandboxes until the runtime has its pod CIDRs (CriRuntimeService's
+ * `podNetworkReady`). Failing it lets them go ahead: the runtime's own CNI state then decides, and says why not.
+ */
+class CriPodNetworkGate implements HostPortPublisher {
+  readonly ready: Promise<void>;
+  /** The node's bridge network, once made (`attach`): it keeps the hostPorts of containerd's pods in its table. */
+  #bridge: BridgeNetwork | undefined;
+  /** Sandboxes stopped before the bridge was made (a restarted node): their records go once it is. */
+  readonly #unpublished = new Set<string>();
+  #resolve: () => void = () => undefined;
+  #reject: (err: Error) => void = () => undefined;
+
+  constructor() {
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  open(): void {
+    this.#resolve();
+  }
+
+  fail(err: Error): void {
+    this.#reject(err);
+  }
+
+  async attach(bridge: BridgeNetwork): Promise<void> {
+    this.#bridge = bridge;
+    for (const id of this.#unpublished) await bridge.unpublishHostPorts(id);
+    this.#unpublished.clear();
+  }
+
+  async publishHostPorts(sandboxId: string, ip: string, portMappings: readonly PortMapping[]): Promise<void> {
+    if (!this.#bridge) throw new Error('the node has no pod network (no pod CIDR)');
+    await this.#bridge.publishHostPorts(sandboxId, ip, portMappings);
+  }
+
+  async unpublishHostPorts(sandboxId: string): Promise<void> {
+    if (this.#bridge) await this.#bridge.unpublishHostPorts(sandboxId);
+    else this.#unpublished.add(sandboxId);
+  }
+}
+
+/** How long containerd may take to load the network it rendered from the pod CIDRs (its conf dir watcher). */
+const CRI_NETWORK_READY_TIMEOUT_MS = 15_000;
+
+/**
+ * startCriPodNetwork gives a CRI node the pod network a runc node has: once the Node has its pod CIDRs, the bridge
+ * (BridgeNetwork: the gateway addresses, forwarding, the masquerade table, and the record clean-up reads), the pod
+ * CIDRs handed to the runtime (CRI UpdateRuntimeConfig, upstream's kubelet → containerd path: containerd renders its
+ * CNI conf_template into a bridge plugin network on that bridge, see cni-network-config.ts), and the routes to other
+ * nodes. Sandboxes are let through once the runtime reports NetworkReady (or after a timeout, with a warning: a
+ * containerd without our template keeps its own network config).
+ */
+async function startCriPodNetwork(config: NodeBootConfig, c: { nodeName: string; agentDir: string; bridge: string; runtime: CriRuntimeService; gate: CriPodNetworkGate; clock: RealClock }): Promise<NodeRouteController> {
+  const log = config.log.child('network');
+  const { podCidr, podCidrV6 } = await waitForPodCidr(config.client, c.nodeName, config.podCidrTimeoutMs ?? 30_000);
+  const clusterCidr = ipv4RangeOf(config.clusterCidr ?? '10.42.0.0/16');
+  // Made before containerd's first sandbox, so the bridge plugin finds it with the very addresses it would add.
+  const bridge = new BridgeNetwork({ dir: join(c.agentDir, 'network'), podCidr, ...(podCidrV6 ? { podCidrV6 } : {}), clusterCidr, bridgeName: c.bridge, table: `tkube-${c.nodeName.replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 64), log });
+  await bridge.start();
+  await c.gate.attach(bridge);
+  await c.runtime.updatePodCidrs([podCidr, ...(podCidrV6 ? [podCidrV6] : [])]);
+  const deadline = Date.now() + CRI_NETWORK_READY_TIMEOUT_MS;
+  for (;;) {
+    const status = await c.runtime.networkStatus().catch((err: unknown) => ({ ready: false, message: err instanceof Error ? err.message : String(err) }));
+    if (status.ready) {
+      log.info('Container runtime network ready', { podCIDRs: [podCidr, ...(podCidrV6 ? [podCidrV6] : [])], bridge: c.bridge });
+      break;
+    }
+    if (Date.now() >= deadline) {
+      log.warn('Container runtime network not ready: pods cannot start until its CNI config is in place', { reason: status.message });
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  c.gate.open();
+  const clusterCidrV6 = cidrOfFamily(config.clusterCidr ?? '', 'IPv6');
+  const routes = new NodeRouteController({ client: config.client, nodeName: c.nodeName, nodeIP: config.nodeIP, podCidr, clusterCidr, ...(podCidrV6 && clusterCidrV6 ? { podCidrV6, clusterCidrV6 } : {}), clock: c.clock, log: config.log.child('routes') });
+  await routes.start();
+  return routes;
 }
 
 /** POLICY_DIR is where the node records its NetworkPolicy table (read by node-cleanup.ts). */

@@ -56,7 +56,7 @@ export async function cleanupRuncDataDir(dataDir: string, stop: () => Promise<un
 
 /**
  * nodeTables names the nftables tables a node recorded in its data dir — the service proxy's and the NetworkPolicy
- * controller's — which outlive its process by design (CRI nodes have no bridge of ours whose clean-up takes them).
+ * controller's — which outlive its process by design (the bridge network's clean-up takes only its own NAT table).
  * Read them before the test cluster stops (it may remove its data dir), delete them with deleteNodeTables after.
  */
 export function nodeTables(dataDir: string): string[] {

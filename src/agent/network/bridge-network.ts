@@ -57,7 +57,8 @@ interface PodRecord {
   readonly ip: string;
   /** The pod's IPv6 address on a dual-stack node. */
   readonly ip6?: string;
-  readonly hostVeth: string;
+  /** Absent for a pod another plugin connected (publishHostPorts): only its hostPorts are ours. */
+  readonly hostVeth?: string;
   readonly portMappings: readonly PortMapping[];
 }
 
@@ -153,7 +154,7 @@ export class BridgeNetwork implements PodNetwork {
     const id = request.sandboxId;
     const hostVeth = hostVethName(id);
     const known = readJson<PodRecord>(this.#podPath(id));
-    if (known && linkExists(known.hostVeth)) return { ips: known.ip6 ? [known.ip, known.ip6] : [known.ip] };
+    if (known?.hostVeth !== undefined && linkExists(known.hostVeth)) return { ips: known.ip6 ? [known.ip, known.ip6] : [known.ip] };
     const ip = this.#ipam.allocate(id);
     let ip6: string | undefined;
     try {
@@ -193,6 +194,25 @@ export class BridgeNetwork implements PodNetwork {
     this.#ipam.release(id);
     this.#ipam6?.release(id);
     if (known?.portMappings.some((pm) => pm.hostPort)) await this.#writeTable();
+  }
+
+  /**
+   * publishHostPorts adds the hostPort DNAT of a pod this network did not connect — containerd's CNI bridge plugin
+   * put it on this bridge — to the same table (and record) as our own pods' ports, so hostPorts behave alike on
+   * every runtime. IPv4 only, like the table. Idempotent; `unpublishHostPorts` (or `tearDown`) removes them.
+   */
+  async publishHostPorts(sandboxId: string, ip: string, portMappings: readonly PortMapping[]): Promise<void> {
+    await this.start();
+    writeJsonAtomic(this.#podPath(sandboxId), { ip, portMappings } satisfies PodRecord);
+    await this.#writeTable();
+  }
+
+  /** unpublishHostPorts removes what publishHostPorts added (a no-op for unknown IDs). */
+  async unpublishHostPorts(sandboxId: string): Promise<void> {
+    const known = readJson<PodRecord>(this.#podPath(sandboxId));
+    if (!known) return;
+    rmSync(this.#podPath(sandboxId), { force: true });
+    await this.#writeTable();
   }
 
   /** destroy deletes the bridge and the table (tests, uninstall); pods still attached lose their network. */

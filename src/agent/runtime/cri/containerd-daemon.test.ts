@@ -3,13 +3,14 @@
  * parsing, nanosecond conversion, and the OCI archive handed to `ctr images import`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { OciImageStore, readTar } from '../../images/oci-image-store.js';
 import { exportOciArchive } from '../../images/oci-archive-export.js';
-import { containerdPaths, writeContainerdConfig } from './containerd-daemon.js';
+import { CNI_CONFIG_FILE, cniConfTemplate } from './cni-network-config.js';
+import { containerdCniNetwork, containerdPaths, writeContainerdConfig } from './containerd-daemon.js';
 import { normalizeEndpoint, socketPathOf } from './cri-client.js';
 import { nsToMs } from './cri-runtime-service.js';
 
@@ -32,13 +33,29 @@ void describe('containerd backend without a daemon', () => {
     ]) {
       assert.ok(config.includes(line), `config has ${line}`);
     }
-    const net = JSON.parse(readFileSync(join(dir, 'cd', 'cni', 'net.d', '10-tkube.conflist'), 'utf8')) as { plugins: { type: string; bridge?: string; ipam?: { ranges: { subnet: string }[][]; dataDir: string } }[] };
+    assert.ok(!config.includes('conf_template'), 'a fixed subnet needs no template');
+    const net = JSON.parse(readFileSync(join(dir, 'cd', 'cni', 'net.d', CNI_CONFIG_FILE), 'utf8')) as { plugins: { type: string; bridge?: string; ipam?: { ranges: { subnet: string }[][]; dataDir: string } }[] };
     assert.deepEqual(net.plugins.map((p) => p.type), ['bridge', 'loopback']);
     assert.equal(net.plugins[0]?.ipam?.ranges[0]?.[0]?.subnet, '10.88.7.0/24');
     assert.ok(net.plugins[0]?.ipam?.dataDir.startsWith(dir));
     assert.match(net.plugins[0]?.bridge ?? '', /^tkcd[0-9a-f]{6}$/);
     assert.equal(paths.bridgeName, containerdPaths(join(dir, 'cd')).bridgeName);
     await assert.rejects(writeContainerdConfig(join(dir, 'x'.repeat(120))), /exceed the 107-byte limit/);
+  });
+
+  void it('gives a node containerd its pod network as a conf_template and drops configs of earlier runs', async () => {
+    const cd = join(dir, 'node');
+    const confDir = join(cd, 'cni', 'net.d');
+    mkdirSync(confDir, { recursive: true });
+    for (const f of ['10-tkube.conflist', CNI_CONFIG_FILE]) writeFileSync(join(confDir, f), '{}');
+    const paths = await writeContainerdConfig(cd, { bridgeName: 'tkube0', streamPort: 41235 });
+    assert.ok(readFileSync(paths.config, 'utf8').includes(`conf_template = "${join(cd, 'cni', 'conf-template.json')}"`));
+    assert.deepEqual(readdirSync(confDir), [], 'no network config: containerd renders the template when it gets the pod CIDRs');
+    assert.equal(readFileSync(paths.cniConfTemplate, 'utf8'), cniConfTemplate(containerdCniNetwork(paths)));
+    assert.match(readFileSync(paths.cniConfTemplate, 'utf8'), /"bridge": "tkube0"/);
+    // A later process (clean-up, a restarted daemon) finds the bridge without being told.
+    assert.equal(containerdPaths(cd).bridgeName, 'tkube0');
+    await assert.rejects(writeContainerdConfig(join(dir, 'bad'), { bridgeName: 'a-name-far-too-long' }), /as containerd's pod bridge/);
   });
 
   void it('parses endpoints and converts nanoseconds', () => {

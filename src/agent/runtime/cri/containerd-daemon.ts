@@ -7,25 +7,28 @@
  *   config.toml          containerd's config (version 2), written by `writeContainerdConfig`
  *   containerd.sock      the gRPC socket: containerd's own API (used by `ctr`) and the CRI services
  *   root/ state/         containerd's persistent and runtime state; opt/ its "opt" plugin dir
- *   cni/net.d/           one bridge network with host-local IPAM (state in cni/ipam/)
+ *   cni/net.d/           the CNI network containerd loads (10-containerd-net.conflist); host-local's leases in cni/ipam/
+ *   cni/conf-template.json  the network as a template containerd fills with the Node's pod CIDRs (cni-network-config.ts)
+ *   cni/bridge-name      the bridge the network uses (for clean-up by a later process)
  *   containerd.log       the daemon's output
  *
  * Choices, from ../shared/reference/machine.md:
  *  - `restrict_oom_score_adj = true`: without it every sandbox fails here (the VMs deny lowering oom_score_adj).
  *  - `sandbox_image` is our built-in pause image, imported before the first sandbox (see CriImageService).
- *  - CNI: containerd 1.6 refuses to start a pod sandbox without a network config and without an IP on eth0, so
- *    we give it a bridge (`isGateway`, no masquerade: no iptables rules to clean up) on a subnet of our choosing,
- *    with a default route via the bridge so that the node's service proxy sees traffic to cluster IPs. The node's
- *    NetworkPolicy table applies to these pods too; routes to other nodes' pods and masquerade to the outside do not
- *    (that bridge is not the node's pod network).
+ *  - CNI: the node's pod network (cni-network-config.ts). By default containerd gets the network as its CRI
+ *    `cni.conf_template` and no network config: it renders one from the pod CIDRs the kubelet hands it through CRI
+ *    `UpdateRuntimeConfig` once the Node has them (containerd 1.6 refuses sandboxes until then). A config rendered by
+ *    an earlier run is removed at each write, so the network always follows the Node's current pod CIDRs. With
+ *    `podSubnet` (a containerd without a kubelet: unit tests, benchmarks) the conflist is written at once instead.
  *  - The CRI streaming server (exec/attach/port-forward URLs) listens on 127.0.0.1 on a port picked here.
  */
 import { spawn, execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CriClient } from './cri-client.js';
+import { CNI_CONFIG_FILE, cniConfList, cniConfTemplate, type CniNetworkSpec } from './cni-network-config.js';
 import { freePort } from '../../../base/net/free-port.js';
 
 const run = promisify(execFile);
@@ -34,9 +37,12 @@ const run = promisify(execFile);
 export interface ContainerdOptions {
   /** The image every sandbox runs. @default "registry.k8s.io/pause:3.10" (built in, see builtin-images.ts) */
   readonly sandboxImage?: string;
-  /** Pod subnet of the bridge network. @default "10.88.0.0/24" (tests use other 10.88.x.0/24 subnets) */
+  /**
+   * A fixed pod subnet, written as the CNI network at once (a containerd used without a kubelet). Absent: the
+   * network is a `conf_template` rendered from the pod CIDRs of CRI UpdateRuntimeConfig (see the file comment).
+   */
   readonly podSubnet?: string;
-  /** Linux bridge name (≤ 15 characters). @default "tkcd" + 6 hex digits of the dir's hash */
+  /** Linux bridge name (≤ 15 characters); a node passes its pod bridge. @default "tkcd" + 6 hex digits of the dir's hash */
   readonly bridgeName?: string;
   /** CNI plugin binaries. @default "/usr/lib/cni" (Debian's containernetworking-plugins) */
   readonly cniBinDir?: string;
@@ -53,9 +59,16 @@ export interface ContainerdPaths {
   readonly root: string;
   readonly state: string;
   readonly bridgeName: string;
+  /** The CNI conf dir containerd loads networks from. */
+  readonly cniConfDir: string;
+  /** The conf_template file (template mode). */
+  readonly cniConfTemplate: string;
 }
 
-/** containerdPaths names the files of a daemon kept in `dir`. */
+/**
+ * containerdPaths names the files of a daemon kept in `dir`. The bridge: as given, else the one the last
+ * writeContainerdConfig recorded, else the dir's own default.
+ */
 export function containerdPaths(dir: string, bridgeName?: string): ContainerdPaths {
   const socket = join(dir, 'containerd.sock');
   return {
@@ -65,8 +78,24 @@ export function containerdPaths(dir: string, bridgeName?: string): ContainerdPat
     endpoint: `unix://${socket}`,
     root: join(dir, 'root'),
     state: join(dir, 'state'),
-    bridgeName: bridgeName ?? `tkcd${createHash('sha256').update(dir).digest('hex').slice(0, 6)}`,
+    bridgeName: bridgeName ?? recordedBridge(dir) ?? `tkcd${createHash('sha256').update(dir).digest('hex').slice(0, 6)}`,
+    cniConfDir: join(dir, 'cni', 'net.d'),
+    cniConfTemplate: join(dir, 'cni', 'conf-template.json'),
   };
+}
+
+function recordedBridge(dir: string): string | undefined {
+  try {
+    const name = readFileSync(join(dir, 'cni', 'bridge-name'), 'utf8').trim();
+    return /^[A-Za-z0-9_.-]{1,15}$/.test(name) ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** containerdCniNetwork is the CNI network of the daemon in `paths` (see cni-network-config.ts). */
+export function containerdCniNetwork(paths: ContainerdPaths): CniNetworkSpec {
+  return { name: `tkube-${paths.bridgeName}`, bridge: paths.bridgeName, ipamDataDir: join(paths.dir, 'cni', 'ipam') };
 }
 
 const toml = (s: string): string => JSON.stringify(s);
@@ -75,7 +104,8 @@ const toml = (s: string): string => JSON.stringify(s);
 export async function writeContainerdConfig(dir: string, options: ContainerdOptions = {}): Promise<ContainerdPaths> {
   const paths = containerdPaths(dir, options.bridgeName);
   if (paths.socket.length > 100) throw new Error(`Cannot run containerd in ${dir}: the socket path would exceed the 107-byte limit of unix sockets`);
-  const cniConfDir = join(dir, 'cni', 'net.d');
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(paths.bridgeName)) throw new Error(`Cannot use "${paths.bridgeName}" as containerd's pod bridge: want up to 15 letters, digits, "-", "_" or "."`);
+  const cniConfDir = paths.cniConfDir;
   for (const d of [paths.root, paths.state, cniConfDir, join(dir, 'opt')]) mkdirSync(d, { recursive: true });
   const streamPort = options.streamPort ?? (await freePort());
   const cri = 'plugins."io.containerd.grpc.v1.cri"';
@@ -117,27 +147,16 @@ export async function writeContainerdConfig(dir: string, options: ContainerdOpti
     `[${cri}.cni]`,
     `  bin_dir = ${toml(options.cniBinDir ?? '/usr/lib/cni')}`,
     `  conf_dir = ${toml(cniConfDir)}`,
+    ...(options.podSubnet === undefined ? [`  conf_template = ${toml(paths.cniConfTemplate)}`] : []),
     '',
   ].join('\n');
   writeFileSync(paths.config, config);
-  const network = {
-    cniVersion: '1.0.0',
-    name: `tkube-${paths.bridgeName}`,
-    plugins: [
-      {
-        type: 'bridge',
-        bridge: paths.bridgeName,
-        isGateway: true,
-        ipMasq: false,
-        hairpinMode: true,
-        // A default route via the bridge: cluster IPs are reached through the node's service proxy (its DNAT in
-        // the prerouting hook), so pods must send off-subnet traffic to the node.
-        ipam: { type: 'host-local', ranges: [[{ subnet: options.podSubnet ?? '10.88.0.0/24' }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: join(dir, 'cni', 'ipam') },
-      },
-      { type: 'loopback' },
-    ],
-  };
-  writeFileSync(join(cniConfDir, '10-tkube.conflist'), JSON.stringify(network, null, 2));
+  writeFileSync(join(dir, 'cni', 'bridge-name'), paths.bridgeName);
+  const network = containerdCniNetwork(paths);
+  // 10-tkube.conflist: the fixed network of earlier versions. Whatever is in the conf dir would win over the template.
+  for (const f of ['10-tkube.conflist', CNI_CONFIG_FILE]) rmSync(join(cniConfDir, f), { force: true });
+  if (options.podSubnet === undefined) writeFileSync(paths.cniConfTemplate, cniConfTemplate(network));
+  else writeFileSync(join(cniConfDir, CNI_CONFIG_FILE), cniConfList(network, [options.podSubnet]));
   return paths;
 }
 

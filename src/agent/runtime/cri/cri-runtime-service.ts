@@ -28,6 +28,7 @@ import type {
   PodSandboxConfig,
   PodSandboxFilter,
   PodSandboxStatus,
+  PortMapping,
   RuntimeService,
   RuntimeVersion,
   StreamOptions,
@@ -48,6 +49,31 @@ export interface CriRuntimeServiceConfig {
   readonly client: CriClient;
   /** Used to bring images into the runtime before createContainer; absent: the image must be there already. */
   readonly images?: CriImageService;
+  /**
+   * Settles once the node has handed the runtime its pod CIDRs (`updatePodCidrs`, see boot/node.ts): sandboxes with
+   * a network of their own wait for it, as the runc backend's wait for the node's bridge, instead of failing on a
+   * runtime whose CNI network is not rendered yet. A rejection lets them go ahead (the runtime's own CNI config
+   * decides). Host-network sandboxes never wait.
+   */
+  readonly podNetworkReady?: Promise<void>;
+  /**
+   * Publishes sandboxes' hostPorts on the node (the node's NAT table; CNI portmap's job, which the network we give
+   * containerd leaves out): called after a sandbox with hostPorts runs, with its IPv4 address, and when it stops.
+   */
+  readonly hostPorts?: HostPortPublisher;
+}
+
+/** HostPortPublisher maps node ports to sandboxes' ports (BridgeNetwork implements it). */
+export interface HostPortPublisher {
+  publishHostPorts(sandboxId: string, ip: string, portMappings: readonly PortMapping[]): Promise<void>;
+  unpublishHostPorts(sandboxId: string): Promise<void>;
+}
+
+/** RuntimeNetworkStatus is the runtime's `NetworkReady` condition (CRI Status). */
+export interface RuntimeNetworkStatus {
+  readonly ready: boolean;
+  /** Why not, as the runtime says it (e.g. containerd's "cni plugin not initialized"). */
+  readonly message: string;
 }
 
 /** nsToMs turns a CRI int64 nanosecond value (string or number) into milliseconds; 0 stays 0. */
@@ -153,10 +179,14 @@ export class CriRuntimeService implements RuntimeService {
   readonly #images: CriImageService | undefined;
   /** Image ID by the repo digest containerd reports as a container's image_ref. */
   readonly #imageIds = new Map<string, string>();
+  readonly #podNetworkReady: Promise<void> | undefined;
+  readonly #hostPorts: HostPortPublisher | undefined;
 
   constructor(config: CriRuntimeServiceConfig) {
     this.#client = config.client;
     this.#images = config.images;
+    this.#hostPorts = config.hostPorts;
+    this.#podNetworkReady = config.podNetworkReady?.catch(() => undefined);
   }
 
   /** #fail translates a failed call: NOT_FOUND → RuntimeNotFoundError, others → `Cannot <what>: <reason>`. */
@@ -171,17 +201,56 @@ export class CriRuntimeService implements RuntimeService {
     return { runtimeName: String(v['runtimeName'] ?? 'cri'), runtimeVersion: String(v['runtimeVersion'] ?? 'unknown') };
   }
 
-  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
-    const m = config.metadata;
+  /**
+   * updatePodCidrs hands the runtime the node's pod CIDRs (CRI UpdateRuntimeConfig, comma-separated, primary first),
+   * as upstream's kubelet does once its Node has them. containerd renders its CNI `conf_template` from them when no
+   * network config is loaded yet; without a template it ignores them.
+   */
+  async updatePodCidrs(podCidrs: readonly string[]): Promise<void> {
     try {
-      const res = await this.#client.runtime('RunPodSandbox', { config: criSandboxConfig(config) });
-      return String(res['podSandboxId']);
+      await this.#client.runtime('UpdateRuntimeConfig', { runtimeConfig: { networkConfig: { podCidr: podCidrs.join(',') } } });
     } catch (err) {
-      throw this.#fail(err, `run pod sandbox ${m.namespace}/${m.name}`, 'sandbox', m.uid);
+      throw new Error(`Cannot hand the pod CIDRs ${podCidrs.join(',')} to the container runtime: ${err instanceof CriCallError ? err.details : String(err)}`);
     }
   }
 
+  /** networkStatus reads the runtime's NetworkReady condition (CRI Status). */
+  async networkStatus(): Promise<RuntimeNetworkStatus> {
+    const res = await this.#client.runtime('Status', {});
+    const conditions = ((res['status'] as CriMessage | undefined)?.['conditions'] ?? []) as CriMessage[];
+    const network = conditions.find((c) => c['type'] === 'NetworkReady');
+    return { ready: network?.['status'] === true, message: String(network?.['message'] ?? (network ? '' : 'the runtime reports no NetworkReady condition')) };
+  }
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    const m = config.metadata;
+    const ownNetwork = config.linux?.namespaceOptions?.network !== 'NODE';
+    if (ownNetwork) await this.#podNetworkReady;
+    let id: string;
+    try {
+      const res = await this.#client.runtime('RunPodSandbox', { config: criSandboxConfig(config) });
+      id = String(res['podSandboxId']);
+    } catch (err) {
+      throw this.#fail(err, `run pod sandbox ${m.namespace}/${m.name}`, 'sandbox', m.uid);
+    }
+    if (ownNetwork && this.#hostPorts && config.portMappings.some((pm) => pm.hostPort)) {
+      try {
+        const ip = (await this.podSandboxStatus(id)).ips.find((a) => !a.includes(':'));
+        if (ip === undefined) throw new Error('the sandbox has no IPv4 address');
+        await this.#hostPorts.publishHostPorts(id, ip, config.portMappings);
+      } catch (err) {
+        // A sandbox without its hostPorts would never get them (the kubelet reuses a ready sandbox): start over.
+        await this.stopPodSandbox(id).catch(() => undefined);
+        await this.removePodSandbox(id).catch(() => undefined);
+        throw new Error(`Cannot publish the hostPorts of pod sandbox ${m.namespace}/${m.name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return id;
+  }
+
   async stopPodSandbox(id: string): Promise<void> {
+    // Like CNI portmap's DEL: the node stops forwarding to the sandbox before its network goes.
+    await this.#hostPorts?.unpublishHostPorts(id);
     try {
       await this.#client.runtime('StopPodSandbox', { podSandboxId: id });
     } catch (err) {
@@ -191,6 +260,7 @@ export class CriRuntimeService implements RuntimeService {
   }
 
   async removePodSandbox(id: string): Promise<void> {
+    await this.#hostPorts?.unpublishHostPorts(id);
     try {
       await this.#client.runtime('RemovePodSandbox', { podSandboxId: id });
     } catch (err) {
