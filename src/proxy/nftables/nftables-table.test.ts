@@ -32,7 +32,13 @@ void describe('nftables table', () => {
     assert.match(text, new RegExp(`10\\.43\\.0\\.5 \\. tcp \\. 80 : goto ${escape(svc[0] ?? '')}`));
     const rules = t.chains.get(svc[0] ?? '') ?? '';
     assert.match(rules, /^ip daddr 10\.43\.0\.5 ip saddr != 10\.42\.0\.0\/16 jump mark-for-masquerade$/m);
-    assert.match(rules, /^meta l4proto tcp dnat ip addr \. port to numgen random mod 2 map \{ 0 : 10\.42\.0\.2 \. 8080, 1 : 10\.42\.0\.3 \. 8080 \}$/m);
+    // The endpoints sit in the shared `endpoints` map, at the Service port's slot (a multiple of 65,536).
+    const dnat = /^meta l4proto tcp dnat ip addr \. port to numgen random mod 2 offset (\d+) map @endpoints$/m.exec(rules);
+    assert.ok(dnat, rules);
+    const base = Number(dnat[1]);
+    assert.equal(base % 65_536, 0);
+    assert.deepEqual([...(t.maps.get('endpoints') ?? [])], [[String(base), '10.42.0.2 . 8080'], [String(base + 1), '10.42.0.3 . 8080']]);
+    assert.match(text, /map endpoints \{\n\t\ttypeof numgen random mod 1 : ip daddr \. tcp dport\n/);
     assert.deepEqual(chainsOf(t, 'sep-'), [], 'no endpoint chains without affinity');
     // Hairpin: an endpoint reaching itself through the Service is masqueraded.
     assert.deepEqual([...t.hairpin], ['10.42.0.2 . 10.42.0.2', '10.42.0.3 . 10.42.0.3']);
@@ -101,6 +107,26 @@ void describe('nftables table', () => {
     assert.ok(rules.indexOf('@aff-') < rules.indexOf('numgen'), 'affinity first');
     for (const sep of chainsOf(t, 'sep-')) assert.match(t.chains.get(sep) ?? '', /^update @aff-\S+ \{ ip saddr \}$/m);
     assert.match(renderTable(t), /set aff-\S+ \{ type ipv4_addr; flags dynamic,timeout; timeout 600s; \}/);
+  });
+
+  void it('moves an endpoint with two element changes of the endpoints map, no chain rewritten', () => {
+    const before = buildNftablesTable('t', snap([sp('a', '10.43.0.1', [ep('10.42.0.2'), ep('10.42.0.3')]), sp('b', '10.43.0.2', [ep('10.42.0.4'), ep('10.42.0.5')])]));
+    const after = buildNftablesTable('t', snap([sp('a', '10.43.0.1', [ep('10.42.0.2'), ep('10.42.0.9')]), sp('b', '10.43.0.2', [ep('10.42.0.4'), ep('10.42.0.5')])]));
+    const diff = renderTableDiff(before, after) ?? assert.fail('diffable');
+    assert.doesNotMatch(diff, /chain|rule/);
+    const key = [...(after.maps.get('endpoints') ?? [])].find(([, v]) => v === '10.42.0.9 . 8080')?.[0] ?? assert.fail('new endpoint in the map');
+    assert.equal(diff, [`delete element ip t endpoints { ${key} }`, `add element ip t endpoints { ${key} : 10.42.0.9 . 8080 }`, 'delete element ip t hairpin-endpoints { 10.42.0.3 . 10.42.0.3 }', 'add element ip t hairpin-endpoints { 10.42.0.9 . 10.42.0.9 }', ''].join('\n'));
+  });
+
+  void it('gives every Service port its own endpoints slot, also when their hashes collide', () => {
+    // 3,000 names in 65,536 slots: dozens of hash collisions, each resolved to the next free slot.
+    const many = (): ProxyServicePort[] => Array.from({ length: 3000 }, (_, i) => sp(`s${i}`, `10.43.${i >> 8}.${i & 255}`, [ep('10.42.0.2'), ep('10.42.0.3')]));
+    const t = buildNftablesTable('t', snap(many()));
+    const bases = [...t.chains.values()].map((rules) => /offset (\d+) map @endpoints/.exec(rules)?.[1]);
+    assert.equal(bases.length, 3000);
+    assert.equal(new Set(bases).size, 3000);
+    assert.equal(t.maps.get('endpoints')?.size, 6000);
+    assert.equal(renderTableDiff(t, buildNftablesTable('t', snap(many()))), '', 'the same slots for an equal snapshot');
   });
 
   void it('diffs two tables into only the changed chains and map elements', () => {

@@ -13,8 +13,9 @@
  *  - Per Service port: `svc-…` picks an endpoint with `numgen random mod N vmap` (after ClientIP affinity sets
  *    have had their say); `ext-…` is the entry for external traffic (masquerade unless externalTrafficPolicy is
  *    Local); `sve-…` holds the external endpoints when they differ from the cluster ones (traffic policies).
- *  - The DNAT itself is a `numgen random mod N` map to `ip . port` in the Service chain; only Services with
- *    ClientIP affinity get an endpoint chain `sep-…` each, which refreshes the affinity set and DNATs.
+ *  - The DNAT itself is `numgen random mod N offset <base>` looked up in the table's one `endpoints` map (see
+ *    endpointBase), so moving an endpoint changes map elements only; only Services with ClientIP affinity get an
+ *    endpoint chain `sep-…` each, which refreshes the affinity set and DNATs.
  *  - Masquerade is a mark (0x4000) set in nat chains and acted on in `nat-postrouting`; hairpin traffic (an
  *    endpoint reaching itself through its Service) is masqueraded there through the `hairpin-endpoints` set.
  *  - filter: new connections to a Service with no usable endpoints are rejected (TCP reset / ICMP port
@@ -32,13 +33,43 @@ import { clusterEndpoints, externalEndpoints, type ProxyEndpoint, type ProxyServ
 /** The meta mark bit that asks `nat-postrouting` to masquerade (upstream's 0x4000). */
 export const MASQUERADE_MARK = 0x4000;
 
+/** The table's maps and their declarations (ADDR: the family's address type, FAMILY: `ip` or `ip6`). */
 const MAPS = {
-  'service-ips': 'ADDR . inet_proto . inet_service : verdict',
-  'service-nodeports': 'inet_proto . inet_service : verdict',
-  'no-endpoint-services': 'ADDR . inet_proto . inet_service : verdict',
-  'no-endpoint-nodeports': 'inet_proto . inet_service : verdict',
-  'firewall-ips': 'ADDR . inet_proto . inet_service : verdict',
+  'service-ips': 'type ADDR . inet_proto . inet_service : verdict',
+  'service-nodeports': 'type inet_proto . inet_service : verdict',
+  'no-endpoint-services': 'type ADDR . inet_proto . inet_service : verdict',
+  'no-endpoint-nodeports': 'type inet_proto . inet_service : verdict',
+  'firewall-ips': 'type ADDR . inet_proto . inet_service : verdict',
+  // Every Service's endpoints, keyed by `numgen random mod N offset <base>`: see endpointBase.
+  endpoints: 'typeof numgen random mod 1 : FAMILY daddr . tcp dport',
 } as const;
+
+/**
+ * Endpoint lists live in the one `endpoints` map rather than in an anonymous map per Service: nft loads every set
+ * of the table (anonymous ones included) before any change, so 1,000 anonymous maps cost every sync, and an
+ * endpoint that moves is then two element changes instead of a rewritten chain. Each Service port gets a slot
+ * (0–65535, from a hash of its name, the next free one on a collision); its cluster endpoints are keys
+ * `slot·65536 + i` and its external ones (when they differ) `slot·65536 + 32768 + i`.
+ */
+const SLOTS = 65_536;
+const LIST_SIZE = 32_768;
+
+function endpointBase(slot: number, external: boolean): number {
+  return slot * SLOTS + (external ? LIST_SIZE : 0);
+}
+
+/** wantedSlot: FNV-1a of the Service port's id, cut to a slot (cached by object like the fragments). */
+const wantedSlots = new WeakMap<ProxyServicePort, number>();
+function wantedSlot(sp: ProxyServicePort): number {
+  let w = wantedSlots.get(sp);
+  if (w === undefined) {
+    let h = 0x811c9dc5;
+    for (const c of servicePortId(sp)) h = Math.imul(h ^ (c.codePointAt(0) ?? 0), 0x01000193);
+    w = (h >>> 0) % SLOTS;
+    wantedSlots.set(sp, w);
+  }
+  return w;
+}
 
 /** NftFamily is the nftables family of a table: `ip` (IPv4) or `ip6`. */
 export type NftFamily = 'ip' | 'ip6';
@@ -58,7 +89,7 @@ function hostPort(family: NftFamily, ip: string, port: number): string {
   return family === 'ip' ? `${ip}:${port}` : `[${ip}]:${port}`;
 }
 
-/** MapName is one of the table's verdict maps. */
+/** MapName is one of the table's maps. */
 export type MapName = keyof typeof MAPS;
 
 /** NftablesTable is the whole table as data; everything in it is keyed by name so two tables diff cheaply. */
@@ -70,7 +101,7 @@ export interface NftablesTable {
   readonly staticText: string;
   /** Per-Service and per-endpoint chains: name → rules (one per line, no indentation). */
   readonly chains: ReadonlyMap<string, string>;
-  /** Verdict-map elements: map → key → verdict. */
+  /** Map elements: map → key → value (a verdict, or an endpoint `addr . port`). */
   readonly maps: ReadonlyMap<MapName, ReadonlyMap<string, string>>;
   /** ClientIP affinity sets: name → timeout in seconds. */
   readonly sets: ReadonlyMap<string, number>;
@@ -99,6 +130,8 @@ function servicePortId(sp: ProxyServicePort): string {
 /** Fragment is what one Service port adds to the table. */
 interface Fragment {
   readonly cidr: string;
+  /** The `endpoints` slot it was rendered with (undefined: no slot free, anonymous maps inline). */
+  readonly slot: number | undefined;
   readonly chains: Map<string, string>;
   readonly sets: Map<string, number>;
   readonly hairpin: Set<string>;
@@ -119,11 +152,18 @@ export function buildNftablesTable(name: string, snapshot: ProxySnapshot): Nftab
   const sets = new Map<string, number>();
   const hairpin = new Set<string>();
   const maps = new Map<MapName, Map<string, string>>(Object.keys(MAPS).map((m) => [m as MapName, new Map<string, string>()]));
+  const usedSlots = new Set<number>();
   for (const sp of snapshot.servicePorts) {
     if (sp.clusterIPs.length === 0) continue;
+    let slot: number | undefined;
+    if (usedSlots.size < SLOTS) {
+      slot = wantedSlot(sp);
+      while (usedSlots.has(slot)) slot = (slot + 1) % SLOTS;
+      usedSlots.add(slot);
+    }
     let f = fragments.get(sp);
-    if (f?.cidr !== cidr) {
-      f = fragmentOf(sp, cidr, family);
+    if (f?.cidr !== cidr || f.slot !== slot) {
+      f = fragmentOf(sp, cidr, family, slot);
       fragments.set(sp, f);
     }
     for (const [k, v] of f.chains) chains.set(k, v);
@@ -139,8 +179,8 @@ export function buildNftablesTable(name: string, snapshot: ProxySnapshot): Nftab
 }
 
 /** fragmentOf renders one Service port. */
-function fragmentOf(sp: ProxyServicePort, cidr: string, family: NftFamily): Fragment {
-  const fragment: Fragment = { cidr, chains: new Map(), sets: new Map(), hairpin: new Set(), elements: [] };
+function fragmentOf(sp: ProxyServicePort, cidr: string, family: NftFamily, slot: number | undefined): Fragment {
+  const fragment: Fragment = { cidr, slot, chains: new Map(), sets: new Map(), hairpin: new Set(), elements: [] };
   const { chains, sets, hairpin } = fragment;
   const element = (map: MapName, key: string, verdict: string): void => void fragment.elements.push([map, key, verdict]);
   const id = servicePortId(sp);
@@ -160,7 +200,7 @@ function fragmentOf(sp: ProxyServicePort, cidr: string, family: NftFamily): Frag
       chains.set(epChain(ep), `update @${affinitySet(ep)} { ${family} saddr }\nmeta l4proto ${proto} dnat to ${hostPort(family, ep.ip, ep.port)}`);
     }
   }
-  const pick = (eps: readonly ProxyEndpoint[]): string[] => {
+  const pick = (eps: readonly ProxyEndpoint[], list: 'cluster' | 'external'): string[] => {
     if (affinity !== undefined) {
       const rules = eps.map((ep) => `${family} saddr @${affinitySet(ep)} goto ${epChain(ep)}`);
       if (eps.length === 1) rules.push(`goto ${epChain(eps[0] as ProxyEndpoint)}`);
@@ -168,13 +208,18 @@ function fragmentOf(sp: ProxyServicePort, cidr: string, family: NftFamily): Frag
       return rules;
     }
     if (eps.length === 1) return [`meta l4proto ${proto} dnat to ${hostPort(family, eps[0]?.ip ?? '', eps[0]?.port ?? 0)}`];
+    if (slot !== undefined && eps.length <= LIST_SIZE) {
+      const base = endpointBase(slot, list === 'external');
+      eps.forEach((ep, i) => element('endpoints', String(base + i), `${ep.ip} . ${ep.port}`));
+      return [`meta l4proto ${proto} dnat ${family} addr . port to numgen random mod ${eps.length} offset ${base} map @endpoints`];
+    }
     return [`meta l4proto ${proto} dnat ${family} addr . port to numgen random mod ${eps.length} map { ${eps.map((ep, i) => `${i} : ${ep.ip} . ${ep.port}`).join(', ')} }`];
   };
   const svcChain = `svc-${suffix}`;
   const ips = sp.clusterIPs.length === 1 ? (sp.clusterIPs[0] as string) : `{ ${sp.clusterIPs.join(', ')} }`;
   if (cluster.length > 0) {
     // Traffic from outside the pod network (the node itself, other hosts) is masqueraded so replies come back here.
-    chains.set(svcChain, [`${family} daddr ${ips} ${family} saddr != ${cidr} jump mark-for-masquerade`, ...pick(cluster)].join('\n'));
+    chains.set(svcChain, [`${family} daddr ${ips} ${family} saddr != ${cidr} jump mark-for-masquerade`, ...pick(cluster, 'cluster')].join('\n'));
     for (const ip of sp.clusterIPs) element('service-ips', `${ip} . ${proto} . ${sp.port}`, `goto ${svcChain}`);
   } else {
     for (const ip of sp.clusterIPs) element('no-endpoint-services', `${ip} . ${proto} . ${sp.port}`, 'goto reject-chain');
@@ -191,7 +236,7 @@ function fragmentOf(sp: ProxyServicePort, cidr: string, family: NftFamily): Frag
   if (external.length > 0) {
     const sameAsCluster = external.length === cluster.length && external.every((e, i) => e === cluster[i]);
     const target = sameAsCluster ? svcChain : `sve-${suffix}`;
-    if (!sameAsCluster) chains.set(target, pick(external).join('\n'));
+    if (!sameAsCluster) chains.set(target, pick(external, 'external').join('\n'));
     const rules: string[] = [];
     if (sp.externalTrafficPolicyLocal) {
       // Client addresses are kept; but pods and the node itself may use any endpoint (masqueraded for the node),
@@ -250,9 +295,9 @@ function setDecl(family: NftFamily, timeoutSeconds: number): string {
 export function renderTable(t: NftablesTable): string {
   const f = t.family;
   const out: string[] = [`table ${f} ${t.name} {}`, `delete table ${f} ${t.name}`, `table ${f} ${t.name} {`];
-  for (const [map, type] of Object.entries(MAPS) as [MapName, string][]) {
+  for (const [map, decl] of Object.entries(MAPS) as [MapName, string][]) {
     const elements = t.maps.get(map);
-    out.push(`\tmap ${map} {`, `\t\ttype ${type.replace('ADDR', addrType(f))}`);
+    out.push(`\tmap ${map} {`, `\t\t${decl.replace('ADDR', addrType(f)).replace('FAMILY', f)}`);
     if (elements && elements.size > 0) out.push(`\t\telements = { ${[...elements].map(([k, v]) => `${k} : ${v}`).join(',\n\t\t\t')} }`);
     out.push('\t}');
   }
