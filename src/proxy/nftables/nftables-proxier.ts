@@ -20,7 +20,7 @@ import { deleteConntrackFlows, staleUdpFlows } from '../conntrack-cleanup.js';
 import type { Proxier, ProxyMode } from '../proxier.js';
 import type { ProxySnapshot } from '../proxy-state.js';
 import { NftSession } from './nft-session.js';
-import { buildNftablesTable, renderTable, renderTableDiff, type NftablesTable } from './nftables-table.js';
+import { buildNftablesTable, renderTable, TableState } from './nftables-table.js';
 
 /** NftablesProxierConfig constructs a NftablesProxier. */
 export interface NftablesProxierConfig {
@@ -58,7 +58,7 @@ export class NftablesProxier implements Proxier {
   readonly #clock: Clock;
   readonly #session: NftSession;
   /** What the kernel holds, as last written; undefined when unknown (start, after a failure). */
-  #written: NftablesTable | undefined;
+  #written: TableState | undefined;
   #lastFullAt = 0;
   /** The last snapshot programmed: stale UDP flows are found against it. */
   #programmed: ProxySnapshot | undefined;
@@ -81,18 +81,21 @@ export class NftablesProxier implements Proxier {
     const next = buildNftablesTable(this.table, snapshot);
     const now = this.#clock.now();
     const due = now - this.#lastFullAt >= (this.#c.fullSyncIntervalMs ?? 3_600_000);
-    const diff = this.#written && !due ? renderTableDiff(this.#written, next) : undefined;
+    // diffTo moves the state to `next`; it is dropped below until nft says it took the change.
+    const diff = this.#written && !due ? this.#written.diffTo(next) : undefined;
     const script = diff ?? renderTable(next);
     this.lastRenderMs = performance.now() - started;
+    const state = this.#written;
     this.#written = undefined; // unknown until nft says it took the change
     this.lastSyncWasFull = diff === undefined;
     if (diff === undefined) {
       await this.#nft(script);
       this.#lastFullAt = now;
-    } else if (diff !== '') {
-      await (this.#c.interactive !== false && Buffer.byteLength(diff) <= NftSession.maxScriptBytes ? this.#nftSession(diff) : this.#nft(diff));
+      this.#written = new TableState(next);
+    } else {
+      if (diff !== '') await (this.#c.interactive !== false && Buffer.byteLength(diff) <= NftSession.maxScriptBytes ? this.#nftSession(diff) : this.#nft(diff));
+      this.#written = state;
     }
-    this.#written = next;
     const stale = staleUdpFlows(this.#programmed, snapshot);
     this.#programmed = snapshot;
     if (stale.length > 0) {

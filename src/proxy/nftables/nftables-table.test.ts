@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProxyEndpoint, ProxyServicePort, ProxySnapshot } from '../proxy-state.js';
-import { buildNftablesTable, renderTable, renderTableDiff } from './nftables-table.js';
+import { buildNftablesTable, renderTable, renderTableDiff, TableState, type NftablesTable } from './nftables-table.js';
 
 const ep = (ip: string, extra: Partial<ProxyEndpoint> = {}): ProxyEndpoint => ({ ip, port: 8080, ready: true, serving: true, terminating: false, isLocal: false, ...extra });
 const sp = (name: string, clusterIP: string, endpoints: ProxyEndpoint[], extra: Partial<ProxyServicePort> = {}): ProxyServicePort => ({
@@ -148,6 +148,92 @@ void describe('nftables table', () => {
     assert.equal(renderTableDiff(before, other), undefined, 'another table: write whole');
   });
 });
+
+void describe('TableState', () => {
+  void it('diffs fragment by fragment to what a diff of the whole merged tables gives, over a random walk of changes', () => {
+    // A seeded walk: endpoints move, come and go, are shared by two Services (hairpin counts), two Services claim one
+    // external address (first wins), affinity and NodePorts come and go, Services are removed and added.
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const make = (i: number, gen: number): ProxyServicePort => {
+      const n = rand(4);
+      const shared = rand(3) === 0;
+      return sp(`s${i}`, `10.43.0.${i}`, Array.from({ length: n }, (_, j) => ep(shared && j === 0 ? '10.42.9.9' : `10.42.${i}.${(gen + j) % 5}`, { isLocal: rand(2) === 0 })), {
+        ...(rand(4) === 0 ? { sessionAffinitySeconds: 60 } : {}),
+        ...(rand(3) === 0 ? { nodePort: 30000 + i } : {}),
+        ...(rand(4) === 0 ? { externalIPs: ['198.51.100.1'] } : {}),
+        ...(rand(5) === 0 ? { externalTrafficPolicyLocal: true } : {}),
+      });
+    };
+    // Service ports by index: one per name, as in a real snapshot.
+    const ports = new Map(Array.from({ length: 12 }, (_, i) => [i, make(i, 0)]));
+    let table = buildNftablesTable('t', snap([...ports.values()]));
+    let state = new TableState(table);
+    for (let step = 1; step <= 300; step++) {
+      for (const i of [...ports.keys()]) if (rand(4) === 0) ports.set(i, make(i, step));
+      if (rand(6) === 0) ports.delete(rand(18));
+      if (rand(5) === 0) {
+        const i = rand(18);
+        ports.set(i, make(i, step));
+      }
+      const next = buildNftablesTable('t', snap([...ports.values()]));
+      const want = mergedDiff(table, next);
+      const got = state.diffTo(next);
+      assert.deepEqual(normalized(got), normalized(want), `step ${step}`);
+      if (got === undefined) state = new TableState(next); // a whole write, as the proxier does
+      table = next;
+    }
+  });
+});
+
+/** mergedDiff: the diff of two whole merged tables (the reference TableState must agree with). */
+function mergedDiff(prev: NftablesTable, next: NftablesTable): string | undefined {
+  const t = `${next.family} ${next.name}`;
+  const out: string[] = [];
+  for (const [set, timeout] of next.sets) {
+    const old = prev.sets.get(set);
+    if (old === undefined) out.push(`add set ${t} ${set} { type ipv4_addr; flags dynamic,timeout; timeout ${timeout}s; }`);
+    else if (old !== timeout) return undefined;
+  }
+  for (const [chain, rules] of next.chains) {
+    const old = prev.chains.get(chain);
+    if (old === rules) continue;
+    out.push(old === undefined ? `add chain ${t} ${chain}` : `flush chain ${t} ${chain}`);
+    for (const rule of rules.split('\n')) out.push(`add rule ${t} ${chain} ${rule}`);
+  }
+  for (const [map, after] of next.maps) {
+    const before = prev.maps.get(map) ?? new Map<string, string>();
+    const removed = [...before].filter(([k, v]) => after.get(k) !== v).map(([k]) => k);
+    const added = [...after].filter(([k, v]) => before.get(k) !== v);
+    if (removed.length > 0) out.push(`delete element ${t} ${map} { ${removed.join(', ')} }`);
+    if (added.length > 0) out.push(`add element ${t} ${map} { ${added.map(([k, v]) => `${k} : ${v}`).join(', ')} }`);
+  }
+  const hairpinGone = [...prev.hairpin].filter((e) => !next.hairpin.has(e));
+  const hairpinNew = [...next.hairpin].filter((e) => !prev.hairpin.has(e));
+  if (hairpinGone.length > 0) out.push(`delete element ${t} hairpin-endpoints { ${hairpinGone.join(', ')} }`);
+  if (hairpinNew.length > 0) out.push(`add element ${t} hairpin-endpoints { ${hairpinNew.join(', ')} }`);
+  const gone = [...prev.chains.keys()].filter((c) => !next.chains.has(c));
+  for (const chain of gone) out.push(`flush chain ${t} ${chain}`);
+  for (const chain of gone) out.push(`delete chain ${t} ${chain}`);
+  for (const set of prev.sets.keys()) if (!next.sets.has(set)) out.push(`delete set ${t} ${set}`);
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
+}
+
+/** normalized: a script's lines as a sorted list, elements inside `{ … }` of element lines sorted too. */
+function normalized(script: string | undefined): string[] | undefined {
+  if (script === undefined) return undefined;
+  return script
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const m = /^((?:add|delete) element \S+ \S+ \S+) \{ (.*) \}$/.exec(l);
+      return m ? `${m[1] ?? ''} { ${(m[2] ?? '').split(', ').sort().join(', ')} }` : l;
+    })
+    .sort();
+}
 
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

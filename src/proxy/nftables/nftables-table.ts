@@ -92,21 +92,68 @@ function hostPort(family: NftFamily, ip: string, port: number): string {
 /** MapName is one of the table's maps. */
 export type MapName = keyof typeof MAPS;
 
-/** NftablesTable is the whole table as data; everything in it is keyed by name so two tables diff cheaply. */
-export interface NftablesTable {
+/**
+ * NftablesTable is the whole table as data: the Service ports' fragments in snapshot order, and (computed on first
+ * use, for whole writes and tests) everything merged and keyed by name. A diff needs only the fragments: see
+ * TableState.
+ */
+export class NftablesTable {
   readonly name: string;
   /** The table's family: its matches, address types and the `nft` table it replaces. */
   readonly family: NftFamily;
   /** Everything that is the same for any snapshot (base chains, helper chains). */
   readonly staticText: string;
+  /** What each Service port adds, in snapshot order (unchanged Service ports keep their Fragment object). */
+  readonly fragments: readonly Fragment[];
+  #merged: Merged | undefined;
+
+  constructor(name: string, family: NftFamily, fragments: readonly Fragment[]) {
+    this.name = name;
+    this.family = family;
+    this.staticText = staticChains(family);
+    this.fragments = fragments;
+  }
+
   /** Per-Service and per-endpoint chains: name → rules (one per line, no indentation). */
-  readonly chains: ReadonlyMap<string, string>;
+  get chains(): ReadonlyMap<string, string> {
+    return this.#merge().chains;
+  }
   /** Map elements: map → key → value (a verdict, or an endpoint `addr . port`). */
-  readonly maps: ReadonlyMap<MapName, ReadonlyMap<string, string>>;
+  get maps(): ReadonlyMap<MapName, ReadonlyMap<string, string>> {
+    return this.#merge().maps;
+  }
   /** ClientIP affinity sets: name → timeout in seconds. */
-  readonly sets: ReadonlyMap<string, number>;
+  get sets(): ReadonlyMap<string, number> {
+    return this.#merge().sets;
+  }
   /** Elements of the `hairpin-endpoints` set (`ip . ip` per endpoint): an endpoint reaching itself is masqueraded. */
-  readonly hairpin: ReadonlySet<string>;
+  get hairpin(): ReadonlySet<string> {
+    return this.#merge().hairpin;
+  }
+
+  #merge(): Merged {
+    if (this.#merged) return this.#merged;
+    const m: Merged = { chains: new Map(), sets: new Map(), hairpin: new Set(), maps: new Map(Object.keys(MAPS).map((k) => [k as MapName, new Map<string, string>()])) };
+    for (const f of this.fragments) {
+      for (const [k, v] of f.chains) m.chains.set(k, v);
+      for (const [k, v] of f.sets) m.sets.set(k, v);
+      for (const e of f.hairpin) m.hairpin.add(e);
+      for (const [map, key, value] of f.elements) {
+        const elements = m.maps.get(map);
+        // Two Services claiming the same address and port: the first wins, as a map cannot hold both.
+        if (elements && !elements.has(key)) elements.set(key, value);
+      }
+    }
+    this.#merged = m;
+    return m;
+  }
+}
+
+interface Merged {
+  readonly chains: Map<string, string>;
+  readonly maps: Map<MapName, Map<string, string>>;
+  readonly sets: Map<string, number>;
+  readonly hairpin: Set<string>;
 }
 
 const PROTO = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' } as const;
@@ -127,9 +174,10 @@ function servicePortId(sp: ProxyServicePort): string {
   return `${sp.namespace}/${sp.name}/${PROTO[sp.protocol]}/${sp.portName || String(sp.port)}`;
 }
 
-/** Fragment is what one Service port adds to the table. */
-interface Fragment {
+/** Fragment is what one Service port adds to the table (opaque outside this file). */
+export interface Fragment {
   readonly cidr: string;
+  readonly family: NftFamily;
   /** The `endpoints` slot it was rendered with (undefined: no slot free, anonymous maps inline). */
   readonly slot: number | undefined;
   readonly chains: Map<string, string>;
@@ -148,10 +196,7 @@ const fragments = new WeakMap<ProxyServicePort, Fragment>();
 export function buildNftablesTable(name: string, snapshot: ProxySnapshot): NftablesTable {
   const cidr = snapshot.clusterCidr;
   const family = nftFamilyOf(snapshot);
-  const chains = new Map<string, string>();
-  const sets = new Map<string, number>();
-  const hairpin = new Set<string>();
-  const maps = new Map<MapName, Map<string, string>>(Object.keys(MAPS).map((m) => [m as MapName, new Map<string, string>()]));
+  const out: Fragment[] = [];
   const usedSlots = new Set<number>();
   for (const sp of snapshot.servicePorts) {
     if (sp.clusterIPs.length === 0) continue;
@@ -162,25 +207,18 @@ export function buildNftablesTable(name: string, snapshot: ProxySnapshot): Nftab
       usedSlots.add(slot);
     }
     let f = fragments.get(sp);
-    if (f?.cidr !== cidr || f.slot !== slot) {
+    if (f?.cidr !== cidr || f.slot !== slot || f.family !== family) {
       f = fragmentOf(sp, cidr, family, slot);
       fragments.set(sp, f);
     }
-    for (const [k, v] of f.chains) chains.set(k, v);
-    for (const [k, v] of f.sets) sets.set(k, v);
-    for (const e of f.hairpin) hairpin.add(e);
-    for (const [map, key, verdict] of f.elements) {
-      const m = maps.get(map);
-      // Two Services claiming the same address and port: the first (by key) wins, as a map cannot hold both.
-      if (m && !m.has(key)) m.set(key, verdict);
-    }
+    out.push(f);
   }
-  return { name, family, staticText: staticChains(family), chains, maps, sets, hairpin };
+  return new NftablesTable(name, family, out);
 }
 
 /** fragmentOf renders one Service port. */
 function fragmentOf(sp: ProxyServicePort, cidr: string, family: NftFamily, slot: number | undefined): Fragment {
-  const fragment: Fragment = { cidr, slot, chains: new Map(), sets: new Map(), hairpin: new Set(), elements: [] };
+  const fragment: Fragment = { cidr, family, slot, chains: new Map(), sets: new Map(), hairpin: new Set(), elements: [] };
   const { chains, sets, hairpin } = fragment;
   const element = (map: MapName, key: string, verdict: string): void => void fragment.elements.push([map, key, verdict]);
   const id = servicePortId(sp);
@@ -313,41 +351,178 @@ export function renderTable(t: NftablesTable): string {
 
 /**
  * renderTableDiff: the `nft -f` script that turns table `prev` (as last written) into `next`, or undefined when
- * they differ where a diff cannot go (name, static part), so the caller writes the whole table. An empty string
- * means nothing changed. Order matters inside the transaction: sets and chains exist before rules and map
- * elements point at them; elements and rules stop pointing at chains and sets before those are deleted.
+ * they differ where a diff cannot go (name, static part, a set's timeout), so the caller writes the whole table. An
+ * empty string means nothing changed. (One-off form of TableState.diffTo.)
  */
 export function renderTableDiff(prev: NftablesTable, next: NftablesTable): string | undefined {
-  if (prev.name !== next.name || prev.family !== next.family || prev.staticText !== next.staticText) return undefined;
-  const t = `${next.family} ${next.name}`;
-  const out: string[] = [];
-  for (const [set, timeout] of next.sets) {
-    const old = prev.sets.get(set);
-    if (old === undefined) out.push(`add set ${t} ${set} { ${setDecl(next.family, timeout)} }`);
-    else if (old !== timeout) return undefined; // a set's timeout cannot be changed in place
+  return new TableState(prev).diffTo(next);
+}
+
+/** A map element's providers: the fragments that put this key in, with the value each wants. */
+type Providers = { readonly fragment: Fragment; readonly value: string }[];
+
+/**
+ * TableState: what the kernel holds, as last written, indexed so the next diff costs time in proportion to the
+ * Service ports that changed, not to the table (a warm endpoint change on 1,000 Services touches one fragment).
+ *
+ * Contracts:
+ *  - `diffTo(next)` returns the script from the current state to `next` (same rules as renderTableDiff) and moves
+ *    the state to `next`, or returns undefined and leaves the state alone. After a failed nft run the caller must
+ *    drop the state (the kernel's content is then unknown) and write whole.
+ *  - Fragments are compared by object: the table builder hands back the same Fragment for an unchanged Service
+ *    port. Keys several fragments share (hairpin elements of an endpoint behind two Services, two Services
+ *    claiming one address) are counted, so one of them leaving does not remove what the other still needs, and a
+ *    map key goes to the first provider in snapshot order, as a whole write does.
+ *  - Order inside the transaction: sets and chains exist before rules and map elements point at them; elements
+ *    and rules stop pointing at chains and sets before those are deleted.
+ */
+export class TableState {
+  #table: NftablesTable;
+  #present: Set<Fragment>;
+  /** map → key → providers; the written value is that of the first provider in snapshot order. */
+  readonly #providers = new Map<MapName, Map<string, Providers>>();
+  readonly #written = new Map<MapName, Map<string, string>>();
+  /** hairpin element → how many fragments want it. */
+  readonly #hairpin = new Map<string, number>();
+  /** Hairpin elements as written. */
+  readonly #hairpinWritten = new Set<string>();
+
+  constructor(table: NftablesTable) {
+    this.#table = table;
+    this.#present = new Set(table.fragments);
+    for (const map of Object.keys(MAPS) as MapName[]) {
+      this.#providers.set(map, new Map());
+      this.#written.set(map, new Map());
+    }
+    for (const f of table.fragments) this.#index(f, +1);
+    for (const [map, elements] of table.maps) {
+      const w = this.#written.get(map);
+      for (const [k, v] of elements) w?.set(k, v);
+    }
   }
-  // `add rule` lines rather than a `table { chain { … } }` block: nft parses them with a smaller cache.
-  for (const [chain, rules] of next.chains) {
-    const old = prev.chains.get(chain);
-    if (old === rules) continue;
-    out.push(old === undefined ? `add chain ${t} ${chain}` : `flush chain ${t} ${chain}`);
-    for (const rule of rules.split('\n')) out.push(`add rule ${t} ${chain} ${rule}`);
+
+  /** The table as last written. */
+  get table(): NftablesTable {
+    return this.#table;
   }
-  for (const map of Object.keys(MAPS) as MapName[]) {
-    const before = prev.maps.get(map) ?? new Map<string, string>();
-    const after = next.maps.get(map) ?? new Map<string, string>();
-    const removed = [...before].filter(([k, v]) => after.get(k) !== v).map(([k]) => k);
-    const added = [...after].filter(([k, v]) => before.get(k) !== v);
-    if (removed.length > 0) out.push(`delete element ${t} ${map} { ${removed.join(', ')} }`);
-    if (added.length > 0) out.push(`add element ${t} ${map} { ${added.map(([k, v]) => `${k} : ${v}`).join(', ')} }`);
+
+  diffTo(next: NftablesTable): string | undefined {
+    const prev = this.#table;
+    if (prev.name !== next.name || prev.family !== next.family || prev.staticText !== next.staticText) return undefined;
+    const nextSet = new Set(next.fragments);
+    const removed = prev.fragments.filter((f) => !nextSet.has(f));
+    const added = next.fragments.filter((f) => !this.#present.has(f));
+    const t = `${next.family} ${next.name}`;
+    const out: string[] = [];
+    const oldChains = new Map<string, string>();
+    const oldSets = new Map<string, number>();
+    for (const f of removed) {
+      for (const [k, v] of f.chains) oldChains.set(k, v);
+      for (const [k, v] of f.sets) oldSets.set(k, v);
+    }
+    const newChains = new Map<string, string>();
+    const newSets = new Map<string, number>();
+    for (const f of added) {
+      for (const [k, v] of f.chains) newChains.set(k, v);
+      for (const [k, v] of f.sets) newSets.set(k, v);
+    }
+    for (const [set, timeout] of newSets) {
+      const old = oldSets.get(set);
+      if (old === undefined) out.push(`add set ${t} ${set} { ${setDecl(next.family, timeout)} }`);
+      else if (old !== timeout) return undefined; // a set's timeout cannot be changed in place
+    }
+    // `add rule` lines rather than a `table { chain { … } }` block: nft parses them with a smaller cache.
+    for (const [chain, rules] of newChains) {
+      const old = oldChains.get(chain);
+      if (old === rules) continue;
+      out.push(old === undefined ? `add chain ${t} ${chain}` : `flush chain ${t} ${chain}`);
+      for (const rule of rules.split('\n')) out.push(`add rule ${t} ${chain} ${rule}`);
+    }
+    // From here on the state moves to `next`.
+    const touched = new Map<MapName, Set<string>>();
+    const hairpinTouched = new Set<string>();
+    for (const f of removed) this.#index(f, -1, touched, hairpinTouched);
+    for (const f of added) this.#index(f, +1, touched, hairpinTouched);
+    let position: Map<Fragment, number> | undefined;
+    const first = (providers: Providers): string | undefined => {
+      if (providers.length <= 1) return providers[0]?.value;
+      position ??= new Map(next.fragments.map((f, i) => [f, i]));
+      let best = providers[0];
+      for (const p of providers) if ((position.get(p.fragment) ?? Infinity) < (position.get(best?.fragment as Fragment) ?? Infinity)) best = p;
+      return best?.value;
+    };
+    for (const map of Object.keys(MAPS) as MapName[]) {
+      const keys = touched.get(map);
+      if (!keys) continue;
+      const written = this.#written.get(map) ?? new Map<string, string>();
+      const providers = this.#providers.get(map);
+      const gone: string[] = [];
+      const set: string[] = [];
+      for (const key of keys) {
+        const before = written.get(key);
+        const after = first(providers?.get(key) ?? []);
+        if (before === after) continue;
+        if (before !== undefined) gone.push(key);
+        if (after === undefined) written.delete(key);
+        else {
+          written.set(key, after);
+          set.push(`${key} : ${after}`);
+        }
+      }
+      if (gone.length > 0) out.push(`delete element ${t} ${map} { ${gone.join(', ')} }`);
+      if (set.length > 0) out.push(`add element ${t} ${map} { ${set.join(', ')} }`);
+    }
+    const hairpinGone: string[] = [];
+    const hairpinNew: string[] = [];
+    for (const e of hairpinTouched) {
+      const now = this.#hairpin.get(e) ?? 0;
+      const wasWritten = this.#hairpinWritten.has(e);
+      if (now === 0 && wasWritten) {
+        hairpinGone.push(e);
+        this.#hairpinWritten.delete(e);
+      } else if (now > 0 && !wasWritten) {
+        hairpinNew.push(e);
+        this.#hairpinWritten.add(e);
+      }
+    }
+    if (hairpinGone.length > 0) out.push(`delete element ${t} hairpin-endpoints { ${hairpinGone.join(', ')} }`);
+    if (hairpinNew.length > 0) out.push(`add element ${t} hairpin-endpoints { ${hairpinNew.join(', ')} }`);
+    const goneChains = [...oldChains.keys()].filter((c) => !newChains.has(c));
+    for (const chain of goneChains) out.push(`flush chain ${t} ${chain}`);
+    for (const chain of goneChains) out.push(`delete chain ${t} ${chain}`);
+    for (const set of oldSets.keys()) if (!newSets.has(set)) out.push(`delete set ${t} ${set}`);
+    this.#table = next;
+    this.#present = nextSet;
+    return out.length === 0 ? '' : `${out.join('\n')}\n`;
   }
-  const hairpinGone = [...prev.hairpin].filter((e) => !next.hairpin.has(e));
-  const hairpinNew = [...next.hairpin].filter((e) => !prev.hairpin.has(e));
-  if (hairpinGone.length > 0) out.push(`delete element ${t} hairpin-endpoints { ${hairpinGone.join(', ')} }`);
-  if (hairpinNew.length > 0) out.push(`add element ${t} hairpin-endpoints { ${hairpinNew.join(', ')} }`);
-  const gone = [...prev.chains.keys()].filter((c) => !next.chains.has(c));
-  for (const chain of gone) out.push(`flush chain ${t} ${chain}`);
-  for (const chain of gone) out.push(`delete chain ${t} ${chain}`);
-  for (const set of prev.sets.keys()) if (!next.sets.has(set)) out.push(`delete set ${t} ${set}`);
-  return out.length === 0 ? '' : `${out.join('\n')}\n`;
+
+  /** #index adds (+1) or removes (-1) a fragment's map elements and hairpin elements, noting the keys it touched. */
+  #index(f: Fragment, sign: 1 | -1, touched?: Map<MapName, Set<string>>, hairpinTouched?: Set<string>): void {
+    for (const [map, key, value] of f.elements) {
+      const byKey = this.#providers.get(map);
+      if (!byKey) continue;
+      let providers = byKey.get(key);
+      if (sign > 0) {
+        if (providers?.some((p) => p.fragment === f)) continue; // the same key twice in one fragment: the first counts
+        if (!providers) byKey.set(key, (providers = []));
+        providers.push({ fragment: f, value });
+      } else if (providers) {
+        const rest = providers.filter((p) => p.fragment !== f);
+        if (rest.length === 0) byKey.delete(key);
+        else byKey.set(key, rest);
+      }
+      if (touched) {
+        let keys = touched.get(map);
+        if (!keys) touched.set(map, (keys = new Set()));
+        keys.add(key);
+      }
+    }
+    for (const e of f.hairpin) {
+      const n = (this.#hairpin.get(e) ?? 0) + sign;
+      if (n > 0) this.#hairpin.set(e, n);
+      else this.#hairpin.delete(e);
+      hairpinTouched?.add(e);
+      if (!touched && n > 0) this.#hairpinWritten.add(e);
+    }
+  }
 }
