@@ -401,10 +401,6 @@ export class TableState {
       this.#written.set(map, new Map());
     }
     for (const f of table.fragments) this.#index(f, +1);
-    for (const [map, elements] of table.maps) {
-      const w = this.#written.get(map);
-      for (const [k, v] of elements) w?.set(k, v);
-    }
   }
 
   /** The table as last written. */
@@ -512,6 +508,8 @@ export class TableState {
         if (providers?.some((p) => p.fragment === f)) continue; // the same key twice in one fragment: the first counts
         if (!providers) byKey.set(key, (providers = []));
         providers.push({ fragment: f, value });
+        // Building from a whole table: fragments come in snapshot order, so the first provider is what was written.
+        if (!touched && providers.length === 1) this.#written.get(map)?.set(key, value);
       } else if (providers) {
         const rest = providers.filter((p) => p.fragment !== f);
         if (rest.length === 0) byKey.delete(key);
