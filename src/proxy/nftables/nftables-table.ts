@@ -390,8 +390,6 @@ export class TableState {
   readonly #written = new Map<MapName, Map<string, string>>();
   /** hairpin element → how many fragments want it. */
   readonly #hairpin = new Map<string, number>();
-  /** Hairpin elements as written. */
-  readonly #hairpinWritten = new Set<string>();
 
   constructor(table: NftablesTable) {
     this.#table = table;
@@ -442,7 +440,8 @@ export class TableState {
     }
     // From here on the state moves to `next`.
     const touched = new Map<MapName, Set<string>>();
-    const hairpinTouched = new Set<string>();
+    /** hairpin element → how many fragments wanted it before this diff. */
+    const hairpinTouched = new Map<string, number>();
     for (const f of removed) this.#index(f, -1, touched, hairpinTouched);
     for (const f of added) this.#index(f, +1, touched, hairpinTouched);
     let position: Map<Fragment, number> | undefined;
@@ -454,6 +453,10 @@ export class TableState {
       return best?.value;
     };
     for (const map of Object.keys(MAPS) as MapName[]) {
+      if (map === 'endpoints') {
+        this.#endpointsDiff(t, removed, added, out);
+        continue;
+      }
       const keys = touched.get(map);
       if (!keys) continue;
       const written = this.#written.get(map) ?? new Map<string, string>();
@@ -476,16 +479,10 @@ export class TableState {
     }
     const hairpinGone: string[] = [];
     const hairpinNew: string[] = [];
-    for (const e of hairpinTouched) {
+    for (const [e, before] of hairpinTouched) {
       const now = this.#hairpin.get(e) ?? 0;
-      const wasWritten = this.#hairpinWritten.has(e);
-      if (now === 0 && wasWritten) {
-        hairpinGone.push(e);
-        this.#hairpinWritten.delete(e);
-      } else if (now > 0 && !wasWritten) {
-        hairpinNew.push(e);
-        this.#hairpinWritten.add(e);
-      }
+      if (now === 0 && before > 0) hairpinGone.push(e);
+      else if (now > 0 && before === 0) hairpinNew.push(e);
     }
     if (hairpinGone.length > 0) out.push(`delete element ${t} hairpin-endpoints { ${hairpinGone.join(', ')} }`);
     if (hairpinNew.length > 0) out.push(`add element ${t} hairpin-endpoints { ${hairpinNew.join(', ')} }`);
@@ -498,9 +495,25 @@ export class TableState {
     return out.length === 0 ? '' : `${out.join('\n')}\n`;
   }
 
+  /**
+   * #endpointsDiff: the `endpoints` map needs no index, as each of its keys belongs to one Service port's slot and
+   * slots are unique within a table: a key can only move between a removed fragment and an added one.
+   */
+  #endpointsDiff(t: string, removed: readonly Fragment[], added: readonly Fragment[], out: string[]): void {
+    const before = new Map<string, string>();
+    const after = new Map<string, string>();
+    for (const f of removed) for (const [map, key, value] of f.elements) if (map === 'endpoints') before.set(key, value);
+    for (const f of added) for (const [map, key, value] of f.elements) if (map === 'endpoints') after.set(key, value);
+    const gone = [...before].filter(([k, v]) => after.get(k) !== v).map(([k]) => k);
+    const set = [...after].filter(([k, v]) => before.get(k) !== v);
+    if (gone.length > 0) out.push(`delete element ${t} endpoints { ${gone.join(', ')} }`);
+    if (set.length > 0) out.push(`add element ${t} endpoints { ${set.map(([k, v]) => `${k} : ${v}`).join(', ')} }`);
+  }
+
   /** #index adds (+1) or removes (-1) a fragment's map elements and hairpin elements, noting the keys it touched. */
-  #index(f: Fragment, sign: 1 | -1, touched?: Map<MapName, Set<string>>, hairpinTouched?: Set<string>): void {
+  #index(f: Fragment, sign: 1 | -1, touched?: Map<MapName, Set<string>>, hairpinTouched?: Map<string, number>): void {
     for (const [map, key, value] of f.elements) {
+      if (map === 'endpoints') continue; // see #endpointsDiff
       const byKey = this.#providers.get(map);
       if (!byKey) continue;
       let providers = byKey.get(key);
@@ -522,11 +535,10 @@ export class TableState {
       }
     }
     for (const e of f.hairpin) {
-      const n = (this.#hairpin.get(e) ?? 0) + sign;
-      if (n > 0) this.#hairpin.set(e, n);
+      const was = this.#hairpin.get(e) ?? 0;
+      if (hairpinTouched && !hairpinTouched.has(e)) hairpinTouched.set(e, was);
+      if (was + sign > 0) this.#hairpin.set(e, was + sign);
       else this.#hairpin.delete(e);
-      hairpinTouched?.add(e);
-      if (!touched && n > 0) this.#hairpinWritten.add(e);
     }
   }
 }
