@@ -6,7 +6,9 @@
  * the ServiceProxy does after the last change: build the snapshot from the objects, build and render the table, and
  * `nft -f` it — here into a fresh network namespace made for the run (removed at the end). Measured:
  *  - fullSyncMs: the first sync (whole table into an empty namespace), and a whole rewrite over an existing table;
- *  - endpointChangeMs: one endpoint of one Service changes (its pod IP), the sync after it (incremental nft diff);
+ *  - endpointChangeMs: one endpoint of one Service changes (its pod IP), the sync after it (incremental nft diff,
+ *    through the proxier's long-lived `nft -i`); endpointChangeSpawnMs: the same with an `nft -f` per sync (the
+ *    reference, measured in the same run);
  * medians over `--rounds` (10 endpoint changes a round); also the JS share of a change (snapshot, table, diff) and
  * the cost of an nft run that changes nothing (the machine's floor). Targets: full ≤ 1000 ms, one endpoint change
  * ≤ 50 ms.
@@ -62,6 +64,10 @@ function median(xs: number[]): number {
   return Number((s[Math.floor(s.length / 2)] ?? 0).toFixed(1));
 }
 
+function p90(xs: number[]): number {
+  return Number(([...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)] ?? 0).toFixed(1));
+}
+
 async function timedSync(p: NftablesProxier, builder: SnapshotBuilder, objs: Objects): Promise<{ ms: number; buildMs: number; jsMs: number; full: boolean }> {
   const t0 = performance.now();
   const snapshot = builder.build({ nodeName: 'bench-node', nodeIPs: ['192.0.2.2'], clusterCidr: '10.42.0.0/16', ...objs });
@@ -78,6 +84,7 @@ try {
   const changeMs: number[] = [];
   const snapshotMs: number[] = [];
   const changeJsMs: number[] = [];
+  const spawnChangeMs: number[] = [];
   let generation = 1;
   for (let r = 0; r < rounds; r++) {
     const table = `bench-proxy-${r}`;
@@ -95,9 +102,19 @@ try {
       changeMs.push(change.ms);
       changeJsMs.push(change.jsMs);
     }
-    // A whole rewrite over the existing table (what a periodic full resync costs).
-    const whole = new NftablesProxier({ table, netns });
-    rewriteMs.push((await timedSync(whole, new SnapshotBuilder(), objs)).ms);
+    await p.close();
+    // A whole rewrite over the existing table (what a periodic full resync costs); then the same endpoint changes
+    // with a process start per sync (`nft -f`, the reference for the long-lived `nft -i`), in the same run.
+    const whole = new NftablesProxier({ table, netns, interactive: false });
+    const wholeBuilder = new SnapshotBuilder();
+    rewriteMs.push((await timedSync(whole, wholeBuilder, objs)).ms);
+    for (let k = 0; k < 10; k++) {
+      generation++;
+      objs = objects(generation, objs);
+      const change = await timedSync(whole, wholeBuilder, objs);
+      if (change.full) throw new Error('an endpoint change wrote the whole table');
+      spawnChangeMs.push(change.ms);
+    }
     await whole.cleanup();
   }
   // The machine's floor: an nft transaction that changes nothing, in the same namespace (process start, netlink).
@@ -114,7 +131,9 @@ try {
     fullSyncMs: median(firstMs),
     fullRewriteMs: median(rewriteMs),
     endpointChangeMs: median(changeMs),
-    endpointChangeP90Ms: Number(([...changeMs].sort((a, b) => a - b)[Math.floor(changeMs.length * 0.9)] ?? 0).toFixed(1)),
+    endpointChangeP90Ms: p90(changeMs),
+    endpointChangeSpawnMs: median(spawnChangeMs),
+    endpointChangeSpawnP90Ms: p90(spawnChangeMs),
     snapshotBuildMs: median(snapshotMs),
     endpointChangeJsMs: median(changeJsMs),
     nftNoopMs: median(noopMs),

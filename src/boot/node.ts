@@ -589,6 +589,7 @@ function startServiceProxy(config: NodeBootConfig, nodeName: string, proxier: Pr
   const informers = new SharedInformerFactory({ client: config.client, log: config.log.child('proxy-informers'), stripManagedFields: true });
   // Health check node ports answer on the node's address, where its NodePorts are served.
   const healthChecks = new ServiceHealthServer({ addresses: [config.nodeIP], log: log.child('healthcheck') });
+  const v6 = ipv6Proxier(config, nodeName, proxier, log);
   const proxy = new ServiceProxy({
     informers,
     proxier,
@@ -596,7 +597,7 @@ function startServiceProxy(config: NodeBootConfig, nodeName: string, proxier: Pr
     nodeName,
     nodeIPs: [config.nodeIP],
     clusterCidr: ipv4RangeOf(config.clusterCidr ?? '10.42.0.0/16'),
-    ...ipv6Proxier(config, nodeName, proxier, log),
+    ...v6,
     ...(config.proxyMinSyncPeriodMs !== undefined ? { minSyncPeriodMs: config.proxyMinSyncPeriodMs } : {}),
     log,
   });
@@ -626,8 +627,10 @@ function startServiceProxy(config: NodeBootConfig, nodeName: string, proxier: Pr
       stop.abort();
       await informers.stopped();
       await healthChecks.stop();
-      // Listeners in this process close with it; kernel rules stay for the running pods.
+      // Listeners in this process close with it; kernel rules stay for the running pods. The nftables proxiers'
+      // long-lived `nft -i` processes end here (they would also end with this process).
       if (proxier.mode === 'userspace') await proxier.cleanup();
+      for (const p of [proxier, v6.ipv6?.proxier]) if (p instanceof NftablesProxier) await p.close();
     },
   };
 }

@@ -55,6 +55,7 @@ void describe('NftablesProxier with nft', { skip: missing() }, () => {
     await fresh.sync(second);
     assert.equal(fresh.lastSyncWasFull, true);
     assert.equal(list(), incremental);
+    await fresh.close();
     assert.match(incremental, /tcp \. 30004 : goto ext-/);
     assert.match(incremental, /203\.0\.113\.4 \. tcp \. 80 : goto fw-/);
     assert.match(incremental, /ip saddr != \{ 192\.0\.2\.0\/24, 198\.51\.100\.7 \} drop/);
@@ -82,6 +83,7 @@ void describe('NftablesProxier with nft', { skip: missing() }, () => {
     assert.match(six, /fd00:43::2 \. tcp \. 80 : goto reject-chain/);
     assert.match(list(), /10\.43\.0\.2 \. tcp \. 80/, 'the IPv4 table is untouched');
     await p4.cleanup();
+    await p6.close();
     assert.doesNotMatch(execFileSync('ip', ['netns', 'exec', netns, 'nft', 'list', 'tables']).toString(), new RegExp(table));
   });
 

@@ -8,6 +8,9 @@
  *    whole writes runs no nft at all.
  *  - After a sync, UDP flows to removed endpoints (and rejected flows of Services that got endpoints) are deleted
  *    from conntrack (see conntrack-cleanup.ts); a failure there is logged, not thrown.
+ *  - Small diffs go through one long-lived `nft -i` process (NftSession): starting nft costs more than a small
+ *    transaction. Whole writes and large diffs run `nft -f -`. Either way a sync is one nft transaction.
+ *  - `close()` ends that process (it also ends by itself when Node exits); `cleanup()` does too.
  *  - `netns` runs nft inside a named network namespace (benchmarks and tests of the rules alone).
  */
 import { spawn } from 'node:child_process';
@@ -16,7 +19,8 @@ import type { Logger } from '../../base/log/logger.js';
 import { deleteConntrackFlows, staleUdpFlows } from '../conntrack-cleanup.js';
 import type { Proxier, ProxyMode } from '../proxier.js';
 import type { ProxySnapshot } from '../proxy-state.js';
-import { buildNftablesTable, renderTable, renderTableDiff, type NftablesTable } from './nftables-table.js';
+import { NftSession } from './nft-session.js';
+import { buildNftablesTable, renderTable, TableState } from './nftables-table.js';
 
 /** NftablesProxierConfig constructs a NftablesProxier. */
 export interface NftablesProxierConfig {
@@ -30,6 +34,11 @@ export interface NftablesProxierConfig {
   readonly clock?: Clock;
   /** @default "nft" */
   readonly nftPath?: string;
+  /**
+   * Send small diffs through one long-lived `nft -i` process. False runs `nft -f` for every sync (the reference
+   * bench/proxy-sync.ts compares against). @default true
+   */
+  readonly interactive?: boolean;
   /** Where failures to delete stale UDP flows are reported (they do not fail the sync). */
   readonly log?: Logger;
 }
@@ -47,8 +56,9 @@ export class NftablesProxier implements Proxier {
   readonly table: string;
   readonly #c: NftablesProxierConfig;
   readonly #clock: Clock;
+  readonly #session: NftSession;
   /** What the kernel holds, as last written; undefined when unknown (start, after a failure). */
-  #written: NftablesTable | undefined;
+  #written: TableState | undefined;
   #lastFullAt = 0;
   /** The last snapshot programmed: stale UDP flows are found against it. */
   #programmed: ProxySnapshot | undefined;
@@ -63,6 +73,7 @@ export class NftablesProxier implements Proxier {
     this.#c = config;
     this.table = config.table;
     this.#clock = config.clock ?? new RealClock();
+    this.#session = new NftSession({ ...(config.nftPath ? { nftPath: config.nftPath } : {}), ...(config.netns ? { netns: config.netns } : {}) });
   }
 
   async sync(snapshot: ProxySnapshot): Promise<void> {
@@ -70,18 +81,21 @@ export class NftablesProxier implements Proxier {
     const next = buildNftablesTable(this.table, snapshot);
     const now = this.#clock.now();
     const due = now - this.#lastFullAt >= (this.#c.fullSyncIntervalMs ?? 3_600_000);
-    const diff = this.#written && !due ? renderTableDiff(this.#written, next) : undefined;
+    // diffTo moves the state to `next`; it is dropped below until nft says it took the change.
+    const diff = this.#written && !due ? this.#written.diffTo(next) : undefined;
     const script = diff ?? renderTable(next);
     this.lastRenderMs = performance.now() - started;
+    const state = this.#written;
     this.#written = undefined; // unknown until nft says it took the change
     this.lastSyncWasFull = diff === undefined;
     if (diff === undefined) {
       await this.#nft(script);
       this.#lastFullAt = now;
-    } else if (diff !== '') {
-      await this.#nft(diff);
+      this.#written = new TableState(next);
+    } else {
+      if (diff !== '') await (this.#c.interactive !== false && Buffer.byteLength(diff) <= NftSession.maxScriptBytes ? this.#nftSession(diff) : this.#nft(diff));
+      this.#written = state;
     }
-    this.#written = next;
     const stale = staleUdpFlows(this.#programmed, snapshot);
     this.#programmed = snapshot;
     if (stale.length > 0) {
@@ -96,7 +110,18 @@ export class NftablesProxier implements Proxier {
    */
   async cleanup(): Promise<void> {
     this.#written = undefined;
+    await this.#session.close();
     await this.#nft(['ip', 'ip6'].map((f) => `table ${f} ${this.table} {}\ndelete table ${f} ${this.table}\n`).join(''));
+  }
+
+  /** close ends the long-lived nft process; the next sync starts another when it needs one. */
+  close(): Promise<void> {
+    return this.#session.close();
+  }
+
+  async #nftSession(script: string): Promise<void> {
+    const r = await this.#session.run(script);
+    if (!r.ok) throw new Error(`nft could not program table ${this.table}: ${firstLines(r.message)}`);
   }
 
   #nft(script: string): Promise<void> {

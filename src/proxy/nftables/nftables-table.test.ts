@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProxyEndpoint, ProxyServicePort, ProxySnapshot } from '../proxy-state.js';
-import { buildNftablesTable, renderTable, renderTableDiff } from './nftables-table.js';
+import { buildNftablesTable, renderTable, renderTableDiff, TableState, type NftablesTable } from './nftables-table.js';
 
 const ep = (ip: string, extra: Partial<ProxyEndpoint> = {}): ProxyEndpoint => ({ ip, port: 8080, ready: true, serving: true, terminating: false, isLocal: false, ...extra });
 const sp = (name: string, clusterIP: string, endpoints: ProxyEndpoint[], extra: Partial<ProxyServicePort> = {}): ProxyServicePort => ({
@@ -32,7 +32,13 @@ void describe('nftables table', () => {
     assert.match(text, new RegExp(`10\\.43\\.0\\.5 \\. tcp \\. 80 : goto ${escape(svc[0] ?? '')}`));
     const rules = t.chains.get(svc[0] ?? '') ?? '';
     assert.match(rules, /^ip daddr 10\.43\.0\.5 ip saddr != 10\.42\.0\.0\/16 jump mark-for-masquerade$/m);
-    assert.match(rules, /^meta l4proto tcp dnat ip addr \. port to numgen random mod 2 map \{ 0 : 10\.42\.0\.2 \. 8080, 1 : 10\.42\.0\.3 \. 8080 \}$/m);
+    // The endpoints sit in the shared `endpoints` map, at the Service port's slot (a multiple of 65,536).
+    const dnat = /^meta l4proto tcp dnat ip addr \. port to numgen random mod 2 offset (\d+) map @endpoints$/m.exec(rules);
+    assert.ok(dnat, rules);
+    const base = Number(dnat[1]);
+    assert.equal(base % 65_536, 0);
+    assert.deepEqual([...(t.maps.get('endpoints') ?? [])], [[String(base), '10.42.0.2 . 8080'], [String(base + 1), '10.42.0.3 . 8080']]);
+    assert.match(text, /map endpoints \{\n\t\ttypeof numgen random mod 1 : ip daddr \. tcp dport\n/);
     assert.deepEqual(chainsOf(t, 'sep-'), [], 'no endpoint chains without affinity');
     // Hairpin: an endpoint reaching itself through the Service is masqueraded.
     assert.deepEqual([...t.hairpin], ['10.42.0.2 . 10.42.0.2', '10.42.0.3 . 10.42.0.3']);
@@ -103,6 +109,26 @@ void describe('nftables table', () => {
     assert.match(renderTable(t), /set aff-\S+ \{ type ipv4_addr; flags dynamic,timeout; timeout 600s; \}/);
   });
 
+  void it('moves an endpoint with two element changes of the endpoints map, no chain rewritten', () => {
+    const before = buildNftablesTable('t', snap([sp('a', '10.43.0.1', [ep('10.42.0.2'), ep('10.42.0.3')]), sp('b', '10.43.0.2', [ep('10.42.0.4'), ep('10.42.0.5')])]));
+    const after = buildNftablesTable('t', snap([sp('a', '10.43.0.1', [ep('10.42.0.2'), ep('10.42.0.9')]), sp('b', '10.43.0.2', [ep('10.42.0.4'), ep('10.42.0.5')])]));
+    const diff = renderTableDiff(before, after) ?? assert.fail('diffable');
+    assert.doesNotMatch(diff, /chain|rule/);
+    const key = [...(after.maps.get('endpoints') ?? [])].find(([, v]) => v === '10.42.0.9 . 8080')?.[0] ?? assert.fail('new endpoint in the map');
+    assert.equal(diff, [`delete element ip t endpoints { ${key} }`, `add element ip t endpoints { ${key} : 10.42.0.9 . 8080 }`, 'delete element ip t hairpin-endpoints { 10.42.0.3 . 10.42.0.3 }', 'add element ip t hairpin-endpoints { 10.42.0.9 . 10.42.0.9 }', ''].join('\n'));
+  });
+
+  void it('gives every Service port its own endpoints slot, also when their hashes collide', () => {
+    // 3,000 names in 65,536 slots: dozens of hash collisions, each resolved to the next free slot.
+    const many = (): ProxyServicePort[] => Array.from({ length: 3000 }, (_, i) => sp(`s${i}`, `10.43.${i >> 8}.${i & 255}`, [ep('10.42.0.2'), ep('10.42.0.3')]));
+    const t = buildNftablesTable('t', snap(many()));
+    const bases = [...t.chains.values()].map((rules) => /offset (\d+) map @endpoints/.exec(rules)?.[1]);
+    assert.equal(bases.length, 3000);
+    assert.equal(new Set(bases).size, 3000);
+    assert.equal(t.maps.get('endpoints')?.size, 6000);
+    assert.equal(renderTableDiff(t, buildNftablesTable('t', snap(many()))), '', 'the same slots for an equal snapshot');
+  });
+
   void it('diffs two tables into only the changed chains and map elements', () => {
     const before = buildNftablesTable('t', snap([sp('a', '10.43.0.1', [ep('10.42.0.2'), ep('10.42.0.3')]), sp('b', '10.43.0.2', [ep('10.42.0.4')])]));
     const after = buildNftablesTable('t', snap([sp('a', '10.43.0.1', [ep('10.42.0.2')]), sp('c', '10.43.0.3', [ep('10.42.0.5')])]));
@@ -122,6 +148,92 @@ void describe('nftables table', () => {
     assert.equal(renderTableDiff(before, other), undefined, 'another table: write whole');
   });
 });
+
+void describe('TableState', () => {
+  void it('diffs fragment by fragment to what a diff of the whole merged tables gives, over a random walk of changes', () => {
+    // A seeded walk: endpoints move, come and go, are shared by two Services (hairpin counts), two Services claim one
+    // external address (first wins), affinity and NodePorts come and go, Services are removed and added.
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const make = (i: number, gen: number): ProxyServicePort => {
+      const n = rand(4);
+      const shared = rand(3) === 0;
+      return sp(`s${i}`, `10.43.0.${i}`, Array.from({ length: n }, (_, j) => ep(shared && j === 0 ? '10.42.9.9' : `10.42.${i}.${(gen + j) % 5}`, { isLocal: rand(2) === 0 })), {
+        ...(rand(4) === 0 ? { sessionAffinitySeconds: 60 } : {}),
+        ...(rand(3) === 0 ? { nodePort: 30000 + i } : {}),
+        ...(rand(4) === 0 ? { externalIPs: ['198.51.100.1'] } : {}),
+        ...(rand(5) === 0 ? { externalTrafficPolicyLocal: true } : {}),
+      });
+    };
+    // Service ports by index: one per name, as in a real snapshot.
+    const ports = new Map(Array.from({ length: 12 }, (_, i) => [i, make(i, 0)]));
+    let table = buildNftablesTable('t', snap([...ports.values()]));
+    let state = new TableState(table);
+    for (let step = 1; step <= 300; step++) {
+      for (const i of [...ports.keys()]) if (rand(4) === 0) ports.set(i, make(i, step));
+      if (rand(6) === 0) ports.delete(rand(18));
+      if (rand(5) === 0) {
+        const i = rand(18);
+        ports.set(i, make(i, step));
+      }
+      const next = buildNftablesTable('t', snap([...ports.values()]));
+      const want = mergedDiff(table, next);
+      const got = state.diffTo(next);
+      assert.deepEqual(normalized(got), normalized(want), `step ${step}`);
+      if (got === undefined) state = new TableState(next); // a whole write, as the proxier does
+      table = next;
+    }
+  });
+});
+
+/** mergedDiff: the diff of two whole merged tables (the reference TableState must agree with). */
+function mergedDiff(prev: NftablesTable, next: NftablesTable): string | undefined {
+  const t = `${next.family} ${next.name}`;
+  const out: string[] = [];
+  for (const [set, timeout] of next.sets) {
+    const old = prev.sets.get(set);
+    if (old === undefined) out.push(`add set ${t} ${set} { type ipv4_addr; flags dynamic,timeout; timeout ${timeout}s; }`);
+    else if (old !== timeout) return undefined;
+  }
+  for (const [chain, rules] of next.chains) {
+    const old = prev.chains.get(chain);
+    if (old === rules) continue;
+    out.push(old === undefined ? `add chain ${t} ${chain}` : `flush chain ${t} ${chain}`);
+    for (const rule of rules.split('\n')) out.push(`add rule ${t} ${chain} ${rule}`);
+  }
+  for (const [map, after] of next.maps) {
+    const before = prev.maps.get(map) ?? new Map<string, string>();
+    const removed = [...before].filter(([k, v]) => after.get(k) !== v).map(([k]) => k);
+    const added = [...after].filter(([k, v]) => before.get(k) !== v);
+    if (removed.length > 0) out.push(`delete element ${t} ${map} { ${removed.join(', ')} }`);
+    if (added.length > 0) out.push(`add element ${t} ${map} { ${added.map(([k, v]) => `${k} : ${v}`).join(', ')} }`);
+  }
+  const hairpinGone = [...prev.hairpin].filter((e) => !next.hairpin.has(e));
+  const hairpinNew = [...next.hairpin].filter((e) => !prev.hairpin.has(e));
+  if (hairpinGone.length > 0) out.push(`delete element ${t} hairpin-endpoints { ${hairpinGone.join(', ')} }`);
+  if (hairpinNew.length > 0) out.push(`add element ${t} hairpin-endpoints { ${hairpinNew.join(', ')} }`);
+  const gone = [...prev.chains.keys()].filter((c) => !next.chains.has(c));
+  for (const chain of gone) out.push(`flush chain ${t} ${chain}`);
+  for (const chain of gone) out.push(`delete chain ${t} ${chain}`);
+  for (const set of prev.sets.keys()) if (!next.sets.has(set)) out.push(`delete set ${t} ${set}`);
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
+}
+
+/** normalized: a script's lines as a sorted list, elements inside `{ … }` of element lines sorted too. */
+function normalized(script: string | undefined): string[] | undefined {
+  if (script === undefined) return undefined;
+  return script
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const m = /^((?:add|delete) element \S+ \S+ \S+) \{ (.*) \}$/.exec(l);
+      return m ? `${m[1] ?? ''} { ${(m[2] ?? '').split(', ').sort().join(', ')} }` : l;
+    })
+    .sort();
+}
 
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
