@@ -7,7 +7,8 @@
  * 64 keep-alive HTTPS clients POST ~2 KiB Pods (as bench/creates.ts) for N seconds after a warm-up. Server CPU is
  * utime + stime from /proc/<pid>/stat; the storage figures are deltas of the server's /metrics gauges over the same
  * window: writes per commit (transaction), commits per fsync, mean fsync time. With --cpu-prof the server writes a
- * V8 CPU profile into DIR when it stops. Prints one JSON line.
+ * V8 CPU profile into DIR when it stops. Prints one JSON line; `netCpuMsPerCreate` leaves out the CPU the server
+ * spends idle (sampled for 3 s before the run), which a loaded machine would otherwise spread over fewer creates.
  */
 import { readFileSync } from 'node:fs';
 
@@ -18,6 +19,8 @@ import { ServerProcess } from './server-process.js';
 
 const CONCURRENCY = 64;
 const NAMESPACE = 'bench';
+/** How long the server's idle CPU is sampled before the measured run. */
+const IDLE_MS = 3000;
 const STORAGE_GAUGES = ['tkube_storage_current_revision', 'tkube_storage_commits', 'tkube_storage_fsyncs', 'tkube_storage_fsync_seconds_sum'] as const;
 
 const arg = (name: string): string | undefined => {
@@ -54,6 +57,12 @@ try {
   };
   const next = { i: 0 };
   await runClosedLoop(2, CONCURRENCY, next, create);
+  // The server's CPU while no request arrives (timers, controllers, metrics), subtracted from the run's CPU in
+  // `netCpuMsPerCreate`: on a loaded machine the creates/s fall and this fixed cost would be spread over fewer creates.
+  const idleStart = cpuMs(server.pid);
+  const idleStartedAt = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+  const idleCores = (cpuMs(server.pid) - idleStart) / (performance.now() - idleStartedAt);
   const before = await gauges();
   const cpuBefore = cpuMs(server.pid);
   const run = await runClosedLoop(seconds, CONCURRENCY, next, create);
@@ -72,6 +81,8 @@ try {
     createsPerSec: round(run.perSecond),
     serverCpuMsPerCreate: round((cpuAfter - cpuBefore) / run.completed, 3),
     serverCores: round((cpuAfter - cpuBefore) / 1000 / run.seconds, 2),
+    netCpuMsPerCreate: round((cpuAfter - cpuBefore - idleCores * run.seconds * 1000) / run.completed, 3),
+    idleCores: round(idleCores, 3),
     writesPerCommit: round(writes / commits, 2),
     commitsPerFsync: round(commits / fsyncs, 2),
     fsyncMeanMs: round((1000 * delta('tkube_storage_fsync_seconds_sum')) / fsyncs, 1),

@@ -90,4 +90,27 @@ describe('createdFieldsV1', () => {
     containers.push({ name: 'app', image: 'twice' });
     assert.equal(createdFieldsV1(pod, POD), NOT_DIRECT);
   });
+
+  it('gives list items of one shape the same encoding, and items of another shape their own', () => {
+    // Items are remembered by shape: the same shape with other values, then shapes that differ only in a list key,
+    // a nested key, an empty object, a null, or a duplicate nested key, each encoded as the FieldSet path does.
+    const pod = (mutate: (container: JsonObject) => void): JsonObject => {
+      const p = admittedPod();
+      mutate(((p['spec'] as JsonObject)['containers'] as JsonObject[])[0]!);
+      return p;
+    };
+    const first = createdFieldsV1(admittedPod(), POD);
+    const again = createdFieldsV1(pod((c) => Object.assign(c, { image: 'other:2', command: ['x'] })), POD);
+    assert.equal(JSON.stringify(again), JSON.stringify(first));
+    assertSame(pod((c) => ((c['ports'] as JsonObject[])[0]!['containerPort'] = 8081)), POD);
+    assertSame(pod((c) => ((c['env'] as JsonObject[])[0]!['valueFrom'] = { fieldRef: { fieldPath: 'metadata.name' } })), POD);
+    assertSame(pod((c) => (c['securityContext'] = {})), POD);
+    assertSame(pod((c) => (c['securityContext'] = null)), POD);
+    assertSame(pod((c) => (c['resources'] = { limits: {} })), POD);
+    assertSame(pod((c) => (c['x-unknown'] = { a: 1 })), POD);
+    const duplicate = (): JsonObject => pod((c) => (c['env'] as JsonObject[]).push({ name: 'BENCH_MODE', value: 'again' }));
+    assert.equal(createdFieldsV1(duplicate(), POD), NOT_DIRECT);
+    assert.equal(createdFieldsV1(duplicate(), POD), NOT_DIRECT, 'a remembered shape with duplicate keys');
+    assertSame(admittedPod(), POD);
+  });
 });

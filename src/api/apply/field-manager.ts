@@ -6,6 +6,7 @@
  */
 import { invalid } from '../meta/status-error.js';
 import type { StatusError } from '../meta/status-error.js';
+import { formatTimestamp } from '../meta/timestamp.js';
 import type { KubeObject } from '../meta/types.js';
 import type { JsonObject } from '../patch/json-value.js';
 import type { GroupVersionKind, SchemaLookup } from '../schema/types.js';
@@ -68,9 +69,12 @@ export function applySchemaOf(lookup: SchemaLookup | undefined, gvk: GroupVersio
   return type === undefined || lookup === undefined ? DEDUCED : builtinApplySchema(lookup, type.name);
 }
 
-/** formatManagedTime renders a time as managedFields do: RFC 3339 with whole seconds, UTC. */
+/**
+ * formatManagedTime renders a time as managedFields do: RFC 3339 with whole seconds, UTC. That is an API timestamp,
+ * so formatTimestamp makes it (and reuses the current second's text: every write stamps one).
+ */
 export function formatManagedTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  return formatTimestamp(ms);
 }
 
 /** ManagedFieldsRecorderOptions configure managedFieldsRecorder. */

@@ -8,6 +8,8 @@
  */
 import { jsonFields } from './json-fields.js';
 import { JSON_SCHEMA_PROPS, JSON_SCHEMA_UNIONS } from './json-schema-union.js';
+import { scalarAccepts, shortName, specialAccepts, typeMismatch } from './type-check.js';
+import type { JsonTypeMismatch } from './type-check.js';
 import type { FieldType, SchemaLookup } from './types.js';
 
 const MAX_DEPTH = 100;
@@ -38,84 +40,149 @@ export interface UnknownFieldOptions {
   readonly prune?: boolean;
 }
 
+/** InspectOptions tune inspectFields. */
+export interface InspectOptions extends UnknownFieldOptions {
+  /** Also find the first value of the wrong JSON type, as findTypeError does. @default false */
+  readonly checkTypes?: boolean;
+}
+
+/** FieldFindings are what one walk of inspectFields found. */
+export interface FieldFindings {
+  /** Paths of unknown fields, in document order (those before the mismatch only, when there is one). */
+  readonly unknown: string[];
+  /** The first value of the wrong JSON type (with `checkTypes`); the walk stops there. */
+  readonly mismatch?: JsonTypeMismatch;
+}
+
 /**
  * findUnknownFields returns the paths of fields in `obj` that the type `typeName` (and the types it references)
  * does not define, in document order. An unknown type name yields no paths.
  */
 export function findUnknownFields(obj: unknown, typeName: string, lookup: SchemaLookup, options: UnknownFieldOptions = {}): string[] {
+  return inspectFields(obj, typeName, lookup, options).unknown;
+}
+
+/**
+ * inspectFields is findUnknownFields and, with `checkTypes`, findTypeError in one walk: every write of a built-in
+ * kind needs both, and they visit the same fields against the same schema. The mismatch is the one findTypeError
+ * returns (pruning never hides one: what it removes, null and empty lists and maps, decodes into any type).
+ */
+export function inspectFields(obj: unknown, typeName: string, lookup: SchemaLookup, options: InspectOptions = {}): FieldFindings {
   const unknown: string[] = [];
-  // The path is a stack of segments rendered only for an unknown field: this walk runs on every write, and a path
-  // string per visited field was most of its cost.
-  // A number is a list index (`[i]`), a string a field name or map key (`.name`).
+  const prune = options.prune === true;
+  let mismatch: JsonTypeMismatch | undefined;
+  // The path is a stack of segments rendered only for an unknown field or a mismatch: this walk runs on every write,
+  // and a path string per visited field was most of its cost.
+  // A number is a list index (`[i]`), a string a field name or map key (`.name`); `structField` tells the two
+  // strings apart for Go's path in a mismatch (struct fields only).
   const segments: (string | number)[] = [];
+  const structField: boolean[] = [];
+  const push = (segment: string | number, isField: boolean): void => {
+    segments.push(segment);
+    structField.push(isField);
+  };
+  const pop = (): void => {
+    segments.pop();
+    structField.pop();
+  };
   const here = (last: string): string => {
     let path = '';
     for (const s of segments) path = typeof s === 'number' ? `${path}[${s}]` : join(path, s);
-    return join(path, last);
+    return last === '' ? path : join(path, last);
+  };
+  const fail = (value: unknown, type: FieldType, struct: string): void => {
+    const goPath = segments.filter((_, i) => structField[i]).join('.');
+    mismatch = typeMismatch(value, type, shortName(struct, lookup), goPath, here(''), lookup);
   };
 
-  const visitType = (value: unknown, name: string, depth: number): void => {
+  // `checking`: type errors are looked for here (not inside the JSON-schema unions, which decode anything).
+  const visitType = (value: unknown, name: string, depth: number, checking: boolean): void => {
     if (depth > MAX_DEPTH) return;
     const type = lookup.type(name);
     if (type === undefined || type.special !== undefined) return;
     const union = JSON_SCHEMA_UNIONS.get(name);
     if (union !== undefined) {
-      if (isObject(value)) visitType(value, JSON_SCHEMA_PROPS, depth + 1);
+      if (isObject(value)) visitType(value, JSON_SCHEMA_PROPS, depth + 1, false);
       else if (Array.isArray(value) && union === 'OrArray') {
         for (let i = 0; i < value.length; i++) {
-          segments.push(i);
-          visitType(value[i], JSON_SCHEMA_PROPS, depth + 1);
-          segments.pop();
+          push(i, false);
+          visitType(value[i], JSON_SCHEMA_PROPS, depth + 1, false);
+          pop();
         }
       }
       return;
     }
     if (!isObject(value)) return;
     const fields = jsonFields(type, lookup);
+    const struct = checking ? name : undefined;
     for (const key in value) {
       const child = value[key];
       const field = fields.get(key);
       if (field === undefined) {
         unknown.push(here(key));
-        if (options.prune) delete value[key];
-      } else if (options.prune && !field.field.required && isEmptyOptional(child, field.field.type)) {
+        if (prune) delete value[key];
+      } else if (prune && !field.field.required && isEmptyOptional(child, field.field.type)) {
         delete value[key];
       } else {
-        segments.push(key);
-        visit(child, field.field.type, depth + 1);
-        segments.pop();
+        push(key, true);
+        visit(child, field.field.type, depth + 1, struct);
+        pop();
+        if (mismatch !== undefined) return;
       }
     }
   };
 
-  const visit = (value: unknown, type: FieldType, depth: number): void => {
+  // `struct`: the innermost struct's type name when checking types, else undefined.
+  const visit = (value: unknown, type: FieldType, depth: number, struct: string | undefined): void => {
     if (depth > MAX_DEPTH || value === null || value === undefined) return;
     switch (type.kind) {
       case 'scalar':
+        if (struct !== undefined && !scalarAccepts(value, type.scalar)) fail(value, type, struct);
+        return;
       case 'special':
+        if (struct !== undefined && !specialAccepts(value, type.special)) fail(value, type, struct);
         return;
       case 'ref':
-        visitType(value, type.ref, depth);
+        if (struct !== undefined) {
+          const target = lookup.type(type.ref);
+          if (target?.special !== undefined) {
+            if (!specialAccepts(value, target.special)) fail(value, type, struct);
+            return;
+          }
+          if (!JSON_SCHEMA_UNIONS.has(type.ref) && !isObject(value)) {
+            fail(value, type, struct);
+            return;
+          }
+        }
+        visitType(value, type.ref, depth, struct !== undefined);
         return;
       case 'array':
-        if (!Array.isArray(value)) return;
+        if (!Array.isArray(value)) {
+          if (struct !== undefined) fail(value, type, struct);
+          return;
+        }
         for (let i = 0; i < value.length; i++) {
-          segments.push(i);
-          visit(value[i], type.items, depth + 1);
-          segments.pop();
+          push(i, false);
+          visit(value[i], type.items, depth + 1, struct);
+          pop();
+          if (mismatch !== undefined) return;
         }
         return;
       case 'map':
-        if (!isObject(value)) return;
+        if (!isObject(value)) {
+          if (struct !== undefined) fail(value, type, struct);
+          return;
+        }
         for (const k in value) {
-          segments.push(k);
-          visit(value[k], type.values, depth + 1);
-          segments.pop();
+          push(k, false);
+          visit(value[k], type.values, depth + 1, struct);
+          pop();
+          if (mismatch !== undefined) return;
         }
         return;
     }
   };
 
-  visitType(obj, typeName, 0);
-  return unknown;
+  visitType(obj, typeName, 0, options.checkTypes === true);
+  return mismatch === undefined ? { unknown } : { unknown, mismatch };
 }

@@ -43,12 +43,13 @@ function goTypeOf(type: FieldType, lookup: SchemaLookup): string {
   }
 }
 
-function shortName(full: string, _lookup: SchemaLookup): string {
+/** shortName is a type's name without its package (`io.k8s.api.core.v1.Pod` → `Pod`). */
+export function shortName(full: string, _lookup: SchemaLookup): string {
   return full.slice(full.lastIndexOf('.') + 1);
 }
 
 /** scalarAccepts tells whether a JSON value decodes into a scalar type. */
-function scalarAccepts(v: unknown, scalar: string): boolean {
+export function scalarAccepts(v: unknown, scalar: string): boolean {
   switch (scalar) {
     case 'string':
     case 'bytes':
@@ -65,7 +66,8 @@ function scalarAccepts(v: unknown, scalar: string): boolean {
   }
 }
 
-function specialAccepts(v: unknown, special: string): boolean {
+/** specialAccepts tells whether a JSON value decodes into a special type (Time, Quantity, IntOrString, …). */
+export function specialAccepts(v: unknown, special: string): boolean {
   switch (special) {
     case 'Time':
     case 'MicroTime':
@@ -82,6 +84,16 @@ function specialAccepts(v: unknown, special: string): boolean {
 }
 
 /**
+ * typeMismatch describes `value`, which `type` cannot decode, found in Go struct `struct` at `goPath` (field names
+ * only) and `jsonPath`.
+ */
+export function typeMismatch(value: unknown, type: FieldType, struct: string, goPath: string, jsonPath: string, lookup: SchemaLookup): JsonTypeMismatch {
+  const got = jsonKind(value);
+  const what = type.kind === 'scalar' && got === 'number' && (type.scalar === 'int32' || type.scalar === 'int64') ? `number ${String(value)}` : got;
+  return { message: `json: cannot unmarshal ${what} into Go struct field ${struct}.${goPath} of type ${goTypeOf(type, lookup)}`, path: jsonPath };
+}
+
+/**
  * findTypeError returns the first value in `obj` whose JSON type the schema of `typeName` cannot decode, or
  * undefined. An unknown type name accepts anything.
  */
@@ -91,11 +103,8 @@ export function findTypeError(obj: unknown, typeName: string, lookup: SchemaLook
   const segments: Segment[] = [];
 
   // Go names the innermost struct and the dotted JSON path from the root (no list indices).
-  const mismatch = (value: unknown, type: FieldType, struct: string): JsonTypeMismatch => {
-    const got = jsonKind(value);
-    const what = type.kind === 'scalar' && got === 'number' && (type.scalar === 'int32' || type.scalar === 'int64') ? `number ${String(value)}` : got;
-    return { message: `json: cannot unmarshal ${what} into Go struct field ${struct}.${goPathOf(segments)} of type ${goTypeOf(type, lookup)}`, path: jsonPathOf(segments) };
-  };
+  const mismatch = (value: unknown, type: FieldType, struct: string): JsonTypeMismatch =>
+    typeMismatch(value, type, struct, goPathOf(segments), jsonPathOf(segments), lookup);
 
   const visitType = (value: unknown, name: string, depth: number): JsonTypeMismatch | undefined => {
     if (depth > MAX_DEPTH || value === null) return undefined;

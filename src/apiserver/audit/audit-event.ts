@@ -55,7 +55,17 @@ export interface AuditEvent {
 
 /** microTime formats a time as upstream's MicroTime: RFC 3339 with six fraction digits, UTC. */
 export function microTime(epochMs: number): string {
-  const iso = new Date(Math.floor(epochMs)).toISOString(); // 2024-01-02T03:04:05.678Z
+  const whole = Math.floor(epochMs);
+  const second = Math.floor(whole / 1000);
+  // Every request stamps two of these: the text up to the second is made once per second.
+  if (second !== microTimeSecond) {
+    microTimePrefix = new Date(second * 1000).toISOString().slice(0, -4); // 2024-01-02T03:04:05.
+    microTimeSecond = second;
+  }
+  const millis = (whole - second * 1000).toString().padStart(3, '0');
   const micros = Math.floor((epochMs % 1) * 1000).toString().padStart(3, '0');
-  return `${iso.slice(0, -1)}${micros}Z`;
+  return `${microTimePrefix}${millis}${micros}Z`;
 }
+
+let microTimeSecond = Number.NaN;
+let microTimePrefix = '';

@@ -14,8 +14,15 @@ import type { TableConvertor } from '../printers/table.js';
 import type { GenericStore, ManagedFieldsRecorder } from '../registry/generic-store.js';
 import type { RequestScope } from '../request/request-scope.js';
 
-/** UnknownFieldFinder returns the unknown fields of a decoded object of kind `gvk`, pruning them from it in place. */
-export type UnknownFieldFinder = (obj: unknown, gvk: GroupVersionKind) => string[];
+/**
+ * UnknownFieldFinder returns the unknown fields of a decoded object of kind `gvk`, pruning them from it in place.
+ * One that `checksJsonTypes` also answers 400 (throws) for a value of the wrong JSON type, before anything else, as
+ * checkJsonTypes would; the handlers then skip their own check.
+ */
+export interface UnknownFieldFinder {
+  (obj: unknown, gvk: GroupVersionKind): string[];
+  readonly checksJsonTypes?: boolean;
+}
 
 /** ResourceEntry is one served resource at one version. */
 export interface ResourceEntry {

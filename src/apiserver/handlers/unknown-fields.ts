@@ -3,7 +3,9 @@
  * ignored (`Ignore`). Duplicate fields are caught while decoding (decodeBody's `strict`).
  */
 import { badRequest } from '../../api/meta/status-error.js';
+import type { StatusError } from '../../api/meta/status-error.js';
 import { findTypeError } from '../../api/schema/type-check.js';
+import type { JsonTypeMismatch } from '../../api/schema/type-check.js';
 import type { GroupVersionKind } from '../../api/schema/types.js';
 import type { HandlerContext } from './handler-context.js';
 import { addWarnings } from './object-response.js';
@@ -15,7 +17,7 @@ import type { FieldValidation } from './query-options.js';
  * is done, see addWarnings); with `Ignore` it returns none.
  */
 export function unknownFieldWarnings(ctx: HandlerContext, obj: unknown, gvk: GroupVersionKind, mode: FieldValidation): string[] {
-  checkJsonTypes(ctx, obj, gvk);
+  if (!ctx.unknownFields?.checksJsonTypes) checkJsonTypes(ctx, obj, gvk);
   if (!ctx.unknownFields) return [];
   // Always run the finder: it also prunes unknown fields, which are never stored, even with Ignore.
   const unknown = ctx.unknownFields(obj, gvk);
@@ -33,7 +35,12 @@ export function checkJsonTypes(ctx: HandlerContext, obj: unknown, gvk: GroupVers
   const type = ctx.schemas?.kind(gvk);
   if (!type || !ctx.schemas) return;
   const mismatch = findTypeError(obj, type.name, ctx.schemas);
-  if (mismatch) throw badRequest(`${gvk.kind} in version "${gvk.version}" cannot be handled as a ${gvk.kind}: ${mismatch.message}`);
+  if (mismatch) throw jsonTypeError(gvk, mismatch);
+}
+
+/** jsonTypeError is the 400 for a value of the wrong JSON type in an object of kind `gvk`. */
+export function jsonTypeError(gvk: GroupVersionKind, mismatch: JsonTypeMismatch): StatusError {
+  return badRequest(`${gvk.kind} in version "${gvk.version}" cannot be handled as a ${gvk.kind}: ${mismatch.message}`);
 }
 
 /** checkUnknownFields is unknownFieldWarnings that adds the warnings to the response at once. */

@@ -11,7 +11,10 @@ const decoder = new TextDecoder();
 
 /** encodeObject serialises an object for storage, dropping metadata.resourceVersion. */
 export function encodeObject(obj: KubeObject): Uint8Array {
-  const { resourceVersion: _rv, ...metadata } = obj.metadata ?? {};
+  const md = obj.metadata;
+  // Metadata without a resourceVersion (a create's) is stored as it is, without copying the object and its metadata.
+  if (typeof md === 'object' && md !== null && !Array.isArray(md) && !Object.hasOwn(md, 'resourceVersion')) return encoder.encode(JSON.stringify(obj));
+  const { resourceVersion: _rv, ...metadata } = md ?? {};
   return encoder.encode(JSON.stringify({ ...obj, metadata }));
 }
 
