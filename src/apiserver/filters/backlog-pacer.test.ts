@@ -8,7 +8,7 @@ function pacerWith(busy: { value: number }, clock = new FakeClock()): BacklogPac
   return new BacklogPacer({ clock, busyFraction: () => busy.value, targetUtilization: 0.5, minGapMs: 1, maxGapMs: 8 });
 }
 
-test('the gap doubles while the loop is busier than the target, up to the largest, and shrinks back to 0 once it is not', () => {
+test('the gap doubles while the loop is busier than the target, up to the largest, and shrinks back once it is not', () => {
   const busy = { value: 0.9 };
   const pacer = pacerWith(busy);
   assert.equal(pacer.gapMs, 0);
@@ -18,15 +18,18 @@ test('the gap doubles while the loop is busier than the target, up to the larges
     gaps.push(pacer.gapMs);
   }
   assert.deepEqual(gaps, [1, 2, 4, 8, 8]);
-  busy.value = 0.2;
+  // Below the target but above half of it: the gap shrinks, not below the smallest (a paced flood stays paced).
+  busy.value = 0.4;
   const after: number[] = [];
   for (let i = 0; i < 8; i++) {
     pacer.sample();
     after.push(pacer.gapMs);
   }
-  assert.deepEqual(after, [6, 4.5, 3.375, 2.53125, 1.8984375, 1.423828125, 1.06787109375, 0]);
-  // At the target exactly the loop has its headroom: no pacing.
-  busy.value = 0.5;
+  assert.deepEqual(after, [6, 4.5, 3.375, 2.53125, 1.8984375, 1.423828125, 1.06787109375, 1]);
+  // Clear headroom (under half the target): no pacing.
+  busy.value = 0.2;
+  pacer.sample();
+  assert.equal(pacer.gapMs, 0);
   pacer.sample();
   assert.equal(pacer.gapMs, 0);
 });

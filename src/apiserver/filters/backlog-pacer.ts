@@ -13,9 +13,11 @@
  * admitted work over many cores; the gap is 0 (plain APF) whenever the loop has headroom.
  *
  * The gap adapts every sample: loop busier than the target → the gap doubles (from minGapMs, up to maxGapMs), i.e.
- * the backlog's dispatch rate halves; otherwise it shrinks by a quarter and drops to 0 below minGapMs. The signal is a
- * function returning the loop's busy fraction since its previous call (eventLoopBusyFraction below), injected so
- * tests drive it by hand.
+ * the backlog's dispatch rate halves; otherwise it shrinks by a quarter, but not below minGapMs while the loop is
+ * busier than half the target: a paced flood keeps the loop near the target, and dropping the gap to 0 there would
+ * let it run unpaced for a whole sample interval, saturating the loop, before the next sample paced it again. Below
+ * half the target the loop has clear headroom and the gap falls to 0 (plain APF). The signal is a function returning
+ * the loop's busy fraction since its previous call (eventLoopBusyFraction below), injected so tests drive it by hand.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -107,9 +109,9 @@ export class BacklogPacer {
   sample(): void {
     const busy = this.#busy();
     if (busy > this.#target) this.#gapMs = Math.min(this.#maxGapMs, Math.max(this.#minGapMs, this.#gapMs * 2));
-    else {
+    else if (this.#gapMs > 0) {
       this.#gapMs *= 0.75;
-      if (this.#gapMs < this.#minGapMs) this.#gapMs = 0;
+      if (this.#gapMs < this.#minGapMs) this.#gapMs = busy > this.#target / 2 ? this.#minGapMs : 0;
     }
   }
 }
