@@ -13,6 +13,10 @@
  * server with `--disable-audit-log`, to see what the audit log's writes cost; `--same-session` runs the flood client in
  * this session, where it takes its CPU from the server's share (what the suite did before it used FloodProcess);
  * `--other-own-level` makes `other` the scheduler's user (level workload-high), so it never waits for the flood's seats.
+ * Each round also prints the server's event-loop delay (p99 and max of prom-client's 10 ms-resolution monitor, read
+ * from /metrics at the start and end of each phase) and the CPU cores the server, the flood client and this process
+ * used during the flood: on a shared machine they tell whether the server was short of CPU or of event loop.
+ * To compare with another build in one session, build it elsewhere and pass it as TKUBE_BENCH_BUNDLE with --no-build.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Agent } from 'node:https';
@@ -74,7 +78,7 @@ writeFileSync(
 );
 const server = await ServerProcess.start({
   serverArgs: [
-    ...['--token-auth-file', tokenFile, '--authorization-mode', 'AlwaysAllow', '--max-requests-inflight', process.env['FB_R'] ?? '4', '--max-mutating-requests-inflight', process.env['FB_M'] ?? '2'],
+    ...['--token-auth-file', tokenFile, '--authorization-mode', 'AlwaysAllow', '--max-requests-inflight', '4', '--max-mutating-requests-inflight', '2'],
     ...(process.argv.includes('--no-audit') ? ['--disable-audit-log'] : []),
   ],
 });
