@@ -174,3 +174,27 @@ test('only global-default and workload-high are paced: Lease renewals and node h
     ['workload-high', 'global-default'],
   );
 });
+
+test('a backlogged flow is refused at once when the pacer could not serve its request within the queue wait', async () => {
+  const clock = new FakeClock();
+  const pacer = new BacklogPacer({ clock, busyFraction: () => 1, minGapMs: 100, maxGapMs: 100 });
+  pacer.sample();
+  const pf = new PriorityAndFairness({ serverConcurrencyLimit: 1, clock, pacer, queueWaitMs: 500, levels: [{ name: 'l', shares: 1, paced: true }], flowSchemas: [{ name: 'all', level: 'l' }] });
+  const flood = user('flood');
+  const first = await pf.acquire(info('GET', PODS), flood);
+  assert.ok(first.admitted);
+  // 100 ms a place: five more fit in 500 ms, the sixth would wait 600 ms.
+  const waits = Array.from({ length: 6 }, () => pf.acquire(info('GET', PODS), flood));
+  assert.equal(pf.waiting('l'), 5);
+  const refused = await Promise.race([waits[5], new Promise((r) => setImmediate(() => r('pending')))]);
+  assert.deepEqual(refused, { admitted: false, flowSchema: 'all', level: 'l', reason: 'queue-full' });
+  // A flow with nothing executing or waiting is not refused for the others' backlog, and goes first.
+  first.release();
+  const second = await waits[0];
+  assert.ok(second?.admitted);
+  const other = pf.acquire(info('GET', PODS), user('other'));
+  second.release();
+  assert.equal((await other).admitted, true);
+  clock.advance(1000);
+  await Promise.all(waits);
+});

@@ -164,6 +164,18 @@ class LevelState {
     return !this.queues.has(flow) && !this.executing.has(flow);
   }
 
+  /**
+   * pacedPastWait tells whether a request joining `flow`'s queue would, at the pacer's current gap, wait longer than
+   * queueWaitMs: its flow is backlogged and the level serves backlogs one per gap, round-robin over the waiting flows.
+   * Such a request is refused at once rather than after the whole queue wait, so the flood learns of its refusal
+   * without delay and holds no queue place it cannot use.
+   */
+  pacedPastWait(flow: string, queue: readonly Waiter[], queueWaitMs: number): boolean {
+    const gap = this.pacer?.gapMs ?? 0;
+    if (gap <= 0 || (queue.length === 0 && !this.executing.has(flow))) return false;
+    return (queue.length + 1) * gap * Math.max(1, this.queues.size) > queueWaitMs;
+  }
+
   take(flow: string): void {
     this.inUse++;
     this.executing.set(flow, (this.executing.get(flow) ?? 0) + 1);
@@ -297,7 +309,9 @@ export class PriorityAndFairness {
       return Promise.resolve({ admitted: true, flowSchema, level, release });
     }
     const queue = state.queues.get(flow) ?? [];
-    if (queue.length >= (this.#config.queueLengthLimit ?? 16)) return Promise.resolve({ admitted: false, flowSchema, level, reason: 'queue-full' });
+    if (queue.length >= (this.#config.queueLengthLimit ?? 16) || state.pacedPastWait(flow, queue, this.#config.queueWaitMs ?? 500)) {
+      return Promise.resolve({ admitted: false, flowSchema, level, reason: 'queue-full' });
+    }
     return new Promise<Admission>((resolve) => {
       const timer = this.#config.clock.setTimer(this.#config.queueWaitMs ?? 500, () => {
         const q = state.queues.get(flow);
