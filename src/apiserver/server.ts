@@ -347,6 +347,7 @@ export class ApiServer {
       storageStats: config.storageStats,
       onError: (err) => this.#log.error('Cannot collect storage metrics', { err }),
       flowControlLevels: () => this.#flowControl?.levels() ?? [],
+      flowControlBacklogGapMs: () => this.#pacer.gapMs,
     });
     // With priority and fairness the plain limit only counts, for the in-flight gauge.
     this.#limit = new MaxInFlightLimit({
