@@ -13,8 +13,13 @@
  * server with `--disable-audit-log`, to see what the audit log's writes cost; `--same-session` runs the flood client in
  * this session, where it takes its CPU from the server's share (what the suite did before it used FloodProcess);
  * `--other-own-level` makes `other` the scheduler's user (level workload-high), so it never waits for the flood's seats.
+ * Each round also prints the server's event-loop delay (p99 and max of prom-client's 10 ms-resolution monitor, read
+ * from /metrics at the start and end of each phase) and the CPU cores the server, the flood client and this process
+ * used during the flood: on a shared machine they tell whether the server was short of CPU or of event loop.
+ * To compare with another build in one session, build it elsewhere and pass it as TKUBE_BENCH_BUNDLE with --no-build.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Agent } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -39,6 +44,19 @@ const NODES = ['fb-0', 'fb-1', 'fb-2'];
 const CMS = '/api/v1/namespaces/default/configmaps';
 const FLOOD_PATH = `${CMS}?limit=20`;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** cpuSecondsOf reads a process's CPU time (user + system) from /proc/<pid>/stat. */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** LoopDelay is the server's event-loop delay since the previous scrape (prom-client resets it on each scrape). */
+interface LoopDelay {
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
 
 /** reader measures the other user's GETs, one at a time 20 ms apart, until `until`. */
 async function reader(other: BearerClient, until: () => boolean, latencies: number[], failures: string[]): Promise<void> {
@@ -66,6 +84,7 @@ const server = await ServerProcess.start({
 });
 const floods: FloodProcess[] = [];
 const clients: BearerClient[] = [];
+const agents: Agent[] = [];
 try {
   const { ca } = server.credentials();
   const caFile = join(dir, 'ca.crt');
@@ -81,6 +100,7 @@ try {
 
   // Seed as the admin (exempt from flow control): 100 ConfigMaps for the flood to list, the Leases to renew.
   const admin = server.agent(8);
+  agents.push(admin);
   for (let i = 0; i < 100; i += 10) {
     await Promise.all(
       Array.from({ length: 10 }, async (_, k) => {
@@ -95,7 +115,14 @@ try {
     const r = await server.call(admin, 'POST', leasePath(ns), lease(ns, name));
     if (r.status !== 201) throw new Error(`Cannot create Lease ${ns}/${name}: HTTP ${r.status}`);
   }
-  admin.destroy();
+  // prom-client's nodejs_eventloop_lag_* figures cover the time since the previous scrape: one scrape starts a
+  // phase, the next one reads it.
+  const loopDelay = async (): Promise<LoopDelay> => {
+    const r = await server.call(admin, 'GET', '/metrics');
+    const text = r.body.toString('utf8');
+    const gauge = (name: string): number => round(Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000, 1);
+    return { p99Ms: gauge('nodejs_eventloop_lag_p99_seconds'), maxMs: gauge('nodejs_eventloop_lag_max_seconds') };
+  };
 
   const loadBefore = loadavg()[0] ?? 0;
   const summary: Record<string, number[]> = {};
@@ -105,8 +132,10 @@ try {
     for (let round_ = 1; round_ <= rounds; round_++) {
       const baseline: number[] = [];
       const failures: string[] = [];
+      await loopDelay();
       const baselineEnd = performance.now() + baselineMs;
       await reader(other, () => performance.now() > baselineEnd, baseline, failures);
+      const baselineLoop = await loopDelay();
 
       let stop = false;
       const until = (): boolean => stop;
@@ -115,6 +144,7 @@ try {
       const renewals = { n: 0 };
       const elections = { n: 0 };
       const load = loadavg()[0] ?? 0;
+      const cpu = { server: server.cpuSeconds(), flood: cpuSecondsOf(flood.pid), bench: process.cpuUsage() };
       const flooding = flood.flood(floodMs);
       const work = [
         ...NODES.map((n, i) => renewLease(nodes[i] as BearerClient, 'kube-node-lease', n, until, leaseFailures, renewals)),
@@ -125,6 +155,9 @@ try {
       const result = await flooding;
       stop = true;
       await Promise.all(work);
+      const floodLoop = await loopDelay();
+      const benchCpu = process.cpuUsage(cpu.bench);
+      const cpuShare = (seconds: number): number => round(seconds / result.seconds, 2);
       // Let the flood's last answers and the server settle before the next baseline.
       await sleep(1_500);
 
@@ -148,6 +181,9 @@ try {
           flood429WithoutRetryAfter: result.refusedWithoutRetryAfter,
           floodOtherAnswers: result.otherAnswers.slice(0, 3),
           otherFailures: failures.slice(0, 3),
+          serverLoopDelayMs: { unloaded: baselineLoop, loaded: floodLoop },
+          // CPU cores used during the flood (until its last answers): server, flood client, this process.
+          cpuCores: { server: cpuShare(server.cpuSeconds() - cpu.server), flood: cpuShare(cpuSecondsOf(flood.pid) - cpu.flood), bench: cpuShare((benchCpu.user + benchCpu.system) / 1e6) },
           leaseWrites: { node: renewals.n, election: elections.n, failures: leaseFailures.slice(0, 3) },
         }),
       );
@@ -159,6 +195,7 @@ try {
 } finally {
   for (const f of floods) await f.close();
   for (const c of clients) c.close();
+  for (const a of agents) a.destroy();
   await server.stop();
   rmSync(dir, { recursive: true, force: true });
 }

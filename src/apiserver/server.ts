@@ -29,6 +29,7 @@ import { ANONYMOUS_USER, authenticateRequest, rejectionReason, type Authenticato
 import { AuthenticatedAuthorizer, forbiddenMessage, isAnonymousDiscovery, isPublicInfoPath, type Authorizer } from './filters/authorization.js';
 import { hasImpersonationHeaders, impersonate } from './filters/impersonation.js';
 import { isLongRunning, MaxInFlightLimit, releaseWhenDone } from './filters/max-in-flight.js';
+import { BacklogPacer } from './filters/backlog-pacer.js';
 import { ConnectionThrottle, DEFAULT_MAX_PAUSE_MS } from './filters/connection-throttle.js';
 import { PriorityAndFairness } from './filters/priority-and-fairness.js';
 import { readRequestBody } from './filters/request-body.js';
@@ -142,6 +143,12 @@ export interface ApiServerConfig {
    * it is read again earlier when its flow has room. 0 = never hold connections. @default 400
    */
   readonly flowControlMaxPauseMs?: number;
+  /**
+   * Event-loop busy fraction above which priority and fairness paces flows that already have a backlog in the
+   * global-default and workload-high levels (filters/backlog-pacer.ts), so a flood leaves the loop idle time for
+   * other users. 0 = never pace (work-conserving, as upstream). @default DEFAULT_TARGET_UTILIZATION (0.5)
+   */
+  readonly flowControlTargetUtilization?: number;
   /** Checks of /livez (after the built-in `ping`). @default [] */
   readonly livezChecks?: readonly HealthCheck[];
   /** Checks of /readyz (after `ping` and the built-in `shutdown`, which fails while stopping). @default [] */
@@ -301,6 +308,7 @@ export class ApiServer {
   readonly #limit: MaxInFlightLimit;
   readonly #flowControl: PriorityAndFairness | undefined;
   readonly #throttle: ConnectionThrottle;
+  readonly #pacer: BacklogPacer;
   readonly #health: readonly HealthEndpoint[];
   readonly #versionInfo: VersionInfo;
   readonly #requests = new Set<InFlight>();
@@ -321,6 +329,7 @@ export class ApiServer {
     const maxMutating = config.maxMutatingInFlight ?? 200;
     const throttle = new ConnectionThrottle({ clock: this.#clock, ...(config.flowControlMaxPauseMs !== undefined ? { maxPauseMs: config.flowControlMaxPauseMs } : {}) });
     this.#throttle = throttle;
+    this.#pacer = new BacklogPacer({ clock: this.#clock, ...(config.flowControlTargetUtilization !== undefined ? { targetUtilization: config.flowControlTargetUtilization } : {}) });
     this.#flowControl =
       config.enablePriorityAndFairness === false
         ? undefined
@@ -331,12 +340,14 @@ export class ApiServer {
             ...(config.flowControlQueueWaitMs !== undefined ? { queueWaitMs: config.flowControlQueueWaitMs } : {}),
             // A refused flow's connections are read again when its level has room (see #holdConnection).
             onRoom: (level, flow) => (flow === undefined ? throttle.wakeLevel(level) : throttle.wakeFlow(level, flow)),
+            pacer: this.#pacer,
           });
     this.#metrics = new ApiServerMetrics({
       storageObjectCounts: config.storageObjectCounts,
       storageStats: config.storageStats,
       onError: (err) => this.#log.error('Cannot collect storage metrics', { err }),
       flowControlLevels: () => this.#flowControl?.levels() ?? [],
+      flowControlBacklogGapMs: () => this.#pacer.gapMs,
     });
     // With priority and fairness the plain limit only counts, for the in-flight gauge.
     this.#limit = new MaxInFlightLimit({
@@ -403,6 +414,7 @@ export class ApiServer {
       server.once('error', onError);
       server.listen(this.#config.port ?? 6443, this.#config.bindAddress ?? '0.0.0.0', () => {
         server.off('error', onError);
+        this.#pacer.start();
         resolve({ port: (server.address() as AddressInfo).port });
       });
     }).then(async (bound) => {
@@ -456,8 +468,10 @@ export class ApiServer {
     if (!server) return;
     if (this.#stopping) return new Promise((resolve) => server.once('close', () => resolve()));
     this.#stopping = true;
-    // Held connections are read again at once, so their requests get the shutdown 429 without waiting out a pause.
+    // Held connections are read again at once, so their requests get the shutdown 429 without waiting out a pause;
+    // queued requests are dispatched (to finish or time out) without pacing.
     this.#throttle.releaseAll();
+    this.#pacer.stop();
     for (const r of this.#requests) if (r.longRunning) r.abort.cancel(new Error('the server is shutting down'));
     if (this.#requests.size > 0) {
       const drained = new Promise<void>((resolve) => (this.#drained = resolve));

@@ -64,6 +64,11 @@ export class FloodProcess {
     return flood;
   }
 
+  /** pid of the client process (to read its CPU time). */
+  get pid(): number {
+    return this.#child.pid ?? -1;
+  }
+
   /** flood sends requests for `ms` (in `mode`, default the one it started with) and resolves with what it saw. */
   async flood(ms: number, mode?: FloodOptions['mode']): Promise<FloodResult> {
     const result = new Promise<FloodResult>((done, fail) => {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { FakeClock } from '../../base/clock/clock.js';
 import { resolveRequestInfo } from '../request/request-info-resolver.js';
 import type { UserInfo } from '../request/request-info.js';
-import { type Admission, classify, DEFAULT_FLOW_SCHEMAS, PriorityAndFairness } from './priority-and-fairness.js';
+import { BacklogPacer } from './backlog-pacer.js';
+import { type Admission, classify, DEFAULT_FLOW_SCHEMAS, DEFAULT_PRIORITY_LEVELS, PriorityAndFairness } from './priority-and-fairness.js';
 
 const info = (method: string, path: string) => resolveRequestInfo(method, new URL(`https://h${path}`));
 const user = (username: string, ...groups: string[]): UserInfo => ({ username, groups: [...groups, 'system:authenticated'] });
@@ -104,4 +105,96 @@ test('a released seat is released once; a timed-out waiter never gets a seat lat
   const b = await pf.acquire(info('GET', PODS), user('bob'));
   assert.ok(b.admitted);
   assert.equal(pf.inUse('l'), 1);
+});
+
+test('while the loop is busy, a backlogged flow gets a seat once per pacer gap; a newly arriving flow takes a free seat at once', async () => {
+  const clock = new FakeClock();
+  // The pacer's signal is set by hand: one busy sample makes the gap 10 ms.
+  const pacer = new BacklogPacer({ clock, busyFraction: () => 1, minGapMs: 10, maxGapMs: 10 });
+  pacer.sample();
+  assert.equal(pacer.gapMs, 10);
+  const pf = new PriorityAndFairness({
+    serverConcurrencyLimit: 4,
+    clock,
+    pacer,
+    levels: [
+      { name: 'paced', shares: 1, paced: true },
+      { name: 'reserved', shares: 1 },
+    ],
+    flowSchemas: [
+      { name: 'nodes', level: 'reserved', subjects: { groups: ['system:nodes'] } },
+      { name: 'all', level: 'paced' },
+    ],
+  });
+  const granted: string[] = [];
+  const acquire = (who: UserInfo, tag: string): Promise<Admission> =>
+    pf.acquire(info('GET', PODS), who).then((a) => {
+      if (a.admitted) granted.push(tag);
+      return a;
+    });
+  const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+  const flood = user('flood');
+  const outcomes = Array.from({ length: 5 }, (_, i) => acquire(flood, `flood-${i}`));
+  await settle();
+  assert.deepEqual(granted, ['flood-0', 'flood-1'], 'the two seats, taken while nobody waited');
+  const seat = async (i: number): Promise<() => void> => {
+    const a = await outcomes[i];
+    assert.ok(a?.admitted);
+    return a.release;
+  };
+  (await seat(0))();
+  await settle();
+  assert.deepEqual(granted.slice(2), ['flood-2'], 'the first backlogged dispatch goes at once');
+  (await seat(1))();
+  await settle();
+  assert.equal(granted.length, 3, 'the next one waits for the gap, leaving a seat free');
+  assert.equal(pf.inUse('paced'), 1);
+  assert.equal(pf.waiting('paced'), 2);
+  const other = await acquire(user('other'), 'other');
+  assert.ok(other.admitted, 'a flow with nothing executing or waiting takes the free seat');
+  other.release();
+  clock.advance(9);
+  await settle();
+  assert.equal(granted.length, 4);
+  clock.advance(1);
+  await settle();
+  assert.deepEqual(granted.slice(4), ['flood-3']);
+  // A level without `paced` is never held back: its backlog gets every freed seat at once.
+  const node = user('system:node:n1', 'system:nodes');
+  const renewals = await Promise.all([acquire(node, 'n0'), acquire(node, 'n1')]);
+  const queued = acquire(node, 'n2');
+  assert.equal(pf.waiting('reserved'), 1);
+  for (const r of renewals) if (r.admitted) r.release();
+  assert.ok((await queued).admitted);
+});
+
+test('only global-default and workload-high are paced: Lease renewals and node heartbeats keep their seats', () => {
+  assert.deepEqual(
+    DEFAULT_PRIORITY_LEVELS.filter((l) => l.paced).map((l) => l.name),
+    ['workload-high', 'global-default'],
+  );
+});
+
+test('a backlogged flow is refused at once when the pacer could not serve its request within the queue wait', async () => {
+  const clock = new FakeClock();
+  const pacer = new BacklogPacer({ clock, busyFraction: () => 1, minGapMs: 100, maxGapMs: 100 });
+  pacer.sample();
+  const pf = new PriorityAndFairness({ serverConcurrencyLimit: 1, clock, pacer, queueWaitMs: 500, levels: [{ name: 'l', shares: 1, paced: true }], flowSchemas: [{ name: 'all', level: 'l' }] });
+  const flood = user('flood');
+  const first = await pf.acquire(info('GET', PODS), flood);
+  assert.ok(first.admitted);
+  // 100 ms a place: five more fit in 500 ms, the sixth would wait 600 ms.
+  const waits = Array.from({ length: 6 }, () => pf.acquire(info('GET', PODS), flood));
+  assert.equal(pf.waiting('l'), 5);
+  const refused = await Promise.race([waits[5], new Promise((r) => setImmediate(() => r('pending')))]);
+  assert.deepEqual(refused, { admitted: false, flowSchema: 'all', level: 'l', reason: 'queue-full' });
+  // A flow with nothing executing or waiting is not refused for the others' backlog, and goes first.
+  first.release();
+  const second = await waits[0];
+  assert.ok(second?.admitted);
+  const other = pf.acquire(info('GET', PODS), user('other'));
+  second.release();
+  assert.equal((await other).admitted, true);
+  clock.advance(1000);
+  await Promise.all(waits);
 });

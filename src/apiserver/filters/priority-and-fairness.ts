@@ -8,9 +8,13 @@
  *
  * Differences from upstream, on purpose: the schemas and levels are data in this file (no FlowSchema or
  * PriorityLevelConfiguration objects in the API), there is no shuffle sharding (one queue per flow), no borrowing
- * between levels, and every request costs one seat.
+ * between levels, and every request costs one seat. And, because this server runs every request on one event loop,
+ * levels marked `paced` hand seats to a flow that already has a backlog no faster than the loop can afford
+ * (BacklogPacer, backlog-pacer.ts): while the loop is busy, a flood waits in its queue and the loop keeps idle time
+ * for a flow that arrives with nothing waiting, which takes a free seat at once.
  */
-import type { Clock } from '../../base/clock/clock.js';
+import type { Clock, Timer } from '../../base/clock/clock.js';
+import type { BacklogPacer } from './backlog-pacer.js';
 import type { RequestInfo, UserInfo } from '../request/request-info.js';
 
 /** PriorityLevel is a class of requests sharing a slice of the server's concurrency. */
@@ -20,6 +24,11 @@ export interface PriorityLevel {
   readonly exempt?: boolean;
   /** Relative share of the server's concurrency (upstream's nominalConcurrencyShares). */
   readonly shares: number;
+  /**
+   * Backlogged flows get their seats at the BacklogPacer's pace while the event loop is busy. Not for the levels
+   * whose requests must never wait longer than a seat (Lease renewals): they keep their seats as reserved.
+   */
+  readonly paced?: boolean;
 }
 
 /** ResourceRule matches resource requests; an absent or empty list matches everything. */
@@ -45,8 +54,8 @@ export const DEFAULT_PRIORITY_LEVELS: readonly PriorityLevel[] = [
   { name: 'exempt', exempt: true, shares: 0 },
   { name: 'leader-election', shares: 10 },
   { name: 'node-high', shares: 40 },
-  { name: 'workload-high', shares: 40 },
-  { name: 'global-default', shares: 20 },
+  { name: 'workload-high', shares: 40, paced: true },
+  { name: 'global-default', shares: 20, paced: true },
 ];
 
 const LEASES: ResourceRule = { apiGroups: ['coordination.k8s.io'], resources: ['leases'] };
@@ -115,6 +124,8 @@ export interface PriorityAndFairnessConfig {
    * Must not call back into acquire synchronously.
    */
   readonly onRoom?: (level: string, flow: string | undefined) => void;
+  /** Paces backlogged flows in `paced` levels (see BacklogPacer); absent = never paced (plain APF). */
+  readonly pacer?: BacklogPacer;
 }
 
 /** Admission is the outcome of acquire: a seat with its release (idempotent), or a refusal with its reason. */
@@ -133,12 +144,49 @@ class LevelState {
   inUse = 0;
   /** Waiting requests by flow; a flow is present only while it has waiters. Map order is the round-robin order. */
   readonly queues = new Map<string, Waiter[]>();
+  /** Seats held by flow; a flow is present only while it holds one. */
+  readonly executing = new Map<string, number>();
+  /** When the pacer last let a backlogged flow have a seat, and the timer of the next such dispatch. */
+  #pacedAt = Number.NEGATIVE_INFINITY;
+  #pacing: Timer | undefined;
   constructor(
     readonly name: string,
     readonly seats: number,
     readonly queueLengthLimit: number,
     readonly onRoom: OnRoom | undefined,
+    readonly clock: Clock,
+    /** Present for `paced` levels only. */
+    readonly pacer: BacklogPacer | undefined,
   ) {}
+
+  /** fresh tells whether `flow` has nothing executing or waiting here: it may take a free seat ahead of backlogs. */
+  fresh(flow: string): boolean {
+    return !this.queues.has(flow) && !this.executing.has(flow);
+  }
+
+  /**
+   * pacedPastWait tells whether a request joining `flow`'s queue would, at the pacer's current gap, wait longer than
+   * queueWaitMs: its flow is backlogged and the level serves backlogs one per gap, round-robin over the waiting flows.
+   * Such a request is refused at once rather than after the whole queue wait, so the flood learns of its refusal
+   * without delay and holds no queue place it cannot use.
+   */
+  pacedPastWait(flow: string, queue: readonly Waiter[], queueWaitMs: number): boolean {
+    const gap = this.pacer?.gapMs ?? 0;
+    if (gap <= 0 || (queue.length === 0 && !this.executing.has(flow))) return false;
+    return (queue.length + 1) * gap * Math.max(1, this.queues.size) > queueWaitMs;
+  }
+
+  take(flow: string): void {
+    this.inUse++;
+    this.executing.set(flow, (this.executing.get(flow) ?? 0) + 1);
+  }
+
+  give(flow: string): void {
+    this.inUse--;
+    const n = (this.executing.get(flow) ?? 1) - 1;
+    if (n > 0) this.executing.set(flow, n);
+    else this.executing.delete(flow);
+  }
 
   /** left tells, after a request of `flow` left its queue, whether its flow now has room (see onRoom). */
   left(flow: string): void {
@@ -157,21 +205,48 @@ class LevelState {
     for (const [f, q] of rest) this.queues.set(f, q);
   }
 
-  /** dispatch hands free seats to the head of each flow's queue in turn. */
+  /**
+   * dispatch hands free seats to the head of each flow's queue in turn. While the pacer's gap has not passed since
+   * the last backlogged dispatch, only flows without a backlog are served (in rotation order) and a timer dispatches
+   * again when the gap is over.
+   */
   dispatch(): void {
     while (this.inUse < this.seats && this.queues.size > 0) {
-      const [flow, queue] = this.queues.entries().next().value as [string, Waiter[]];
+      const next = this.#next();
+      if (!next) break;
+      const [flow, queue] = next;
       const waiter = queue.shift();
       // Rotate: the flow just served goes to the back, so the next seat goes to another flow.
       this.queues.delete(flow);
       if (queue.length > 0) this.queues.set(flow, queue);
       if (waiter) {
-        this.inUse++;
+        this.take(flow);
         waiter.grant();
         this.left(flow);
       }
     }
-    if (this.inUse < this.seats) this.onRoom?.(this.name, undefined);
+    if (this.inUse < this.seats && this.queues.size === 0) this.onRoom?.(this.name, undefined);
+  }
+
+  /** #next picks the flow to serve: the rotation's head, unless it is backlogged and must wait for the pacer. */
+  #next(): [string, Waiter[]] | undefined {
+    const gap = this.pacer?.gapMs ?? 0;
+    const backlogged = (flow: string, queue: Waiter[]): boolean => queue.length > 1 || this.executing.has(flow);
+    const head = this.queues.entries().next().value as [string, Waiter[]];
+    if (gap <= 0 || !backlogged(...head)) return head;
+    const now = this.clock.now();
+    if (now >= this.#pacedAt + gap) {
+      this.#pacedAt = now;
+      return head;
+    }
+    for (const entry of this.queues) if (!backlogged(...entry)) return entry;
+    if (this.#pacing === undefined) {
+      this.#pacing = this.clock.setTimer(this.#pacedAt + gap - now, () => {
+        this.#pacing = undefined;
+        this.dispatch();
+      });
+    }
+    return undefined;
   }
 }
 
@@ -189,7 +264,8 @@ export class PriorityAndFairness {
     for (const l of levels) {
       // Upstream's nominal concurrency: ceil(limit × share / total shares), at least one seat.
       const seats = config.serverConcurrencyLimit > 0 ? Math.max(1, Math.ceil((config.serverConcurrencyLimit * l.shares) / Math.max(1, totalShares))) : Number.POSITIVE_INFINITY;
-      this.#levels.set(l.name, l.exempt ? 'exempt' : new LevelState(l.name, seats, config.queueLengthLimit ?? 16, config.onRoom));
+      const pacer = l.paced && config.pacer?.enabled ? config.pacer : undefined;
+      this.#levels.set(l.name, l.exempt ? 'exempt' : new LevelState(l.name, seats, config.queueLengthLimit ?? 16, config.onRoom, config.clock, pacer));
     }
   }
 
@@ -224,14 +300,18 @@ export class PriorityAndFairness {
     const flowSchema = schema?.name ?? '';
     if (state === undefined || state === 'exempt') return Promise.resolve({ admitted: true, flowSchema, level: schema?.level ?? 'exempt', release: () => undefined });
     const level = state.name;
-    const release = this.#releaser(state);
-    if (state.inUse < state.seats && state.queues.size === 0) {
-      state.inUse++;
+    const flow = user.username;
+    const release = this.#releaser(state, flow);
+    // A free seat with others waiting exists only while the pacer holds backlogged flows back; a flow with nothing
+    // executing or waiting takes it (what the pacer keeps the loop's idle time for).
+    if (state.inUse < state.seats && (state.queues.size === 0 || state.fresh(flow))) {
+      state.take(flow);
       return Promise.resolve({ admitted: true, flowSchema, level, release });
     }
-    const flow = user.username;
     const queue = state.queues.get(flow) ?? [];
-    if (queue.length >= (this.#config.queueLengthLimit ?? 16)) return Promise.resolve({ admitted: false, flowSchema, level, reason: 'queue-full' });
+    if (queue.length >= (this.#config.queueLengthLimit ?? 16) || state.pacedPastWait(flow, queue, this.#config.queueWaitMs ?? 500)) {
+      return Promise.resolve({ admitted: false, flowSchema, level, reason: 'queue-full' });
+    }
     return new Promise<Admission>((resolve) => {
       const timer = this.#config.clock.setTimer(this.#config.queueWaitMs ?? 500, () => {
         const q = state.queues.get(flow);
@@ -262,12 +342,12 @@ export class PriorityAndFairness {
     return out;
   }
 
-  #releaser(state: LevelState): () => void {
+  #releaser(state: LevelState, flow: string): () => void {
     let held = true;
     return () => {
       if (!held) return;
       held = false;
-      state.inUse--;
+      state.give(flow);
       state.dispatch();
     };
   }

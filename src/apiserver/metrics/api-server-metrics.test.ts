@@ -38,3 +38,11 @@ test('ApiServerMetrics renders request counts and survives failing storage callb
   assert.match(text, /apiserver_request_duration_seconds_count\{verb="GET".*\} 1/);
   assert.ok(errors.length >= 2);
 });
+
+test('ApiServerMetrics reports the backlog pacer\'s gap in seconds', async () => {
+  let gapMs = 0;
+  const m = new ApiServerMetrics({ flowControlBacklogGapMs: () => gapMs });
+  assert.match(await m.render(), /^tkube_flowcontrol_backlog_gap_seconds 0$/m);
+  gapMs = 16;
+  assert.match(await m.render(), /^tkube_flowcontrol_backlog_gap_seconds 0\.016$/m);
+});

@@ -7,6 +7,7 @@
  * - apiserver_flowcontrol_rejected_requests_total{flow_schema,priority_level,reason}
  * - apiserver_flowcontrol_current_executing_requests, _current_inqueue_requests, _nominal_limit_seats
  *   {priority_level} (upstream also labels the first two by flow_schema; here they are per level only)
+ * - tkube_flowcontrol_backlog_gap_seconds: the backlog pacer's current gap (filters/backlog-pacer.ts)
  * - apiserver_storage_objects{resource}, apiserver_storage_size_bytes (read from callbacks at scrape time)
  * - tkube_storage_current_revision, tkube_storage_compact_revision, tkube_storage_keys
  * - process_* and nodejs_* defaults.
@@ -32,6 +33,8 @@ export interface ApiServerMetricsConfig {
   readonly onError?: (err: unknown) => void;
   /** The non-exempt priority levels' figures, read at scrape time. */
   readonly flowControlLevels?: () => readonly FlowControlLevelFigures[];
+  /** The backlog pacer's current gap in milliseconds, read at scrape time. */
+  readonly flowControlBacklogGapMs?: () => number;
 }
 
 /** FlowControlLevelFigures is one priority level's state for the flowcontrol gauges. */
@@ -133,6 +136,15 @@ export class ApiServerMetrics {
     levelGauge('apiserver_flowcontrol_current_executing_requests', 'Number of requests in initial (for a WATCH) or any (for a non-WATCH) execution stage in the API Priority and Fairness subsystem', (l) => l.executing);
     levelGauge('apiserver_flowcontrol_current_inqueue_requests', 'Number of requests currently pending in queues of the API Priority and Fairness subsystem', (l) => l.waiting);
     levelGauge('apiserver_flowcontrol_nominal_limit_seats', 'Nominal number of execution seats configured for each priority level', (l) => (Number.isFinite(l.seats) ? l.seats : 0));
+    const gap = config.flowControlBacklogGapMs;
+    new Gauge({
+      name: 'tkube_flowcontrol_backlog_gap_seconds',
+      help: 'Time paced priority levels leave between two seats handed to flows with a backlog while the event loop is busy (0: not pacing).',
+      registers,
+      collect() {
+        this.set((gap?.() ?? 0) / 1000);
+      },
+    });
     const counts = config.storageObjectCounts;
     new Gauge({
       name: 'apiserver_storage_objects',
