@@ -88,6 +88,8 @@ interface CachedEvent {
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
   readonly key: string;
   readonly object: KubeObject;
+  /** The cache's entry for `object` (ADDED, MODIFIED), whose attributes predicates test once for all watchers. */
+  readonly entry?: CachedObject;
   /** The version before (MODIFIED, DELETED), decoded only if a predicate needs it and its attributes cannot tell. */
   readonly prev: CachedObject | undefined;
   readonly revision: number;
@@ -260,10 +262,15 @@ export class WatchCache {
       if (rev <= this.#revision) continue;
       const key = e.kv.key;
       const before = this.#objects.get(key) ?? (e.prevKv ? new CachedObject(key, e.prevKv.value, e.prevKv.modRevision) : undefined);
-      const cached = cachedEventOf(e, before);
+      let cached = cachedEventOf(e, before);
       if (before !== undefined) this.#recent.forget(before);
-      if (cached.type === 'DELETED') this.#objects.delete(key);
-      else this.#objects.set(key, this.#entryOf(key, e.kv.value, rev, cached.object));
+      if (cached.type === 'DELETED') {
+        this.#objects.delete(key);
+      } else {
+        const entry = this.#entryOf(key, e.kv.value, rev, cached.object);
+        this.#objects.set(key, entry);
+        cached = { ...cached, entry };
+      }
       this.#sorted = undefined;
       this.#revision = rev;
       this.#append(this.#ringEventOf(e, cached));
@@ -498,7 +505,7 @@ function withRevision(obj: KubeObject, revision: number): KubeObject {
 /** convert applies a watcher's predicate to an event (upstream's cacheWatcher.convertToWatchEvent). */
 function convert(event: CachedEvent, predicate: WatchPredicate | undefined): WatchEvent | undefined {
   if (!predicate) return { type: event.type, object: event.object };
-  const cur = event.type !== 'DELETED' && predicate.matches(event.object);
+  const cur = event.type !== 'DELETED' && (event.entry !== undefined ? selects(predicate, event.entry) : predicate.matches(event.object));
   const old = event.prev !== undefined && event.type !== 'ADDED' && selects(predicate, event.prev);
   if (event.type === 'DELETED') return old ? { type: 'DELETED', object: event.object } : undefined;
   if (cur && old) return { type: 'MODIFIED', object: event.object };
