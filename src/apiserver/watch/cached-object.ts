@@ -24,8 +24,13 @@ export interface ObjectAttributes {
 /** AttributesOf computes an object's selection attributes (from its resource's strategy). */
 export type AttributesOf = (obj: KubeObject) => ObjectAttributes;
 
-/** DEFAULT_RECENT_OBJECTS bounds the decoded objects a cache keeps for reuse beyond those still held elsewhere. */
-export const DEFAULT_RECENT_OBJECTS = 1024;
+/**
+ * DEFAULT_RECENT_OBJECTS bounds the decoded objects a cache keeps for reuse beyond those still held elsewhere. Small:
+ * predicates read attributes, the fan-out of a write holds its object anyway, and pod GETs read storage; what is
+ * left (find() of service accounts, secrets, namespaces; replays of the current version) touches few objects. Each
+ * kept pod costs ~6 KB decoded plus its JSON once serialised (1,024 of them were 6.5 MB in a heap snapshot).
+ */
+export const DEFAULT_RECENT_OBJECTS = 256;
 
 /**
  * RecentObjects keeps the most recently decoded or written objects of a cache alive (least recently used dropped
