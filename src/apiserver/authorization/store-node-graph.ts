@@ -5,12 +5,17 @@
  */
 import type { KubeObject } from '../../api/meta/types.js';
 import type { GenericStore } from '../registry/generic-store.js';
+import type { CachedObject } from '../watch/cached-object.js';
 import type { NodeGraph } from './node-authorizer.js';
 
 /** StoreNodeGraph implements NodeGraph over the pods GenericStore. */
 export class StoreNodeGraph implements NodeGraph {
   readonly #pods: () => GenericStore | undefined;
-  #byNode: { revision: number; index: Map<string, KubeObject[]> } | undefined;
+  /**
+   * The cache's pod entries by spec.nodeName (read from their selection attributes, so indexing decodes nothing);
+   * a node's pods are decoded when asked for.
+   */
+  #byNode: { revision: number; index: Map<string, CachedObject[]> } | undefined;
 
   /** `pods` resolves the pods store lazily (the dispatcher is built after the authorizer). */
   constructor(pods: () => GenericStore | undefined) {
@@ -22,18 +27,18 @@ export class StoreNodeGraph implements NodeGraph {
     const cache = store?.watchCache;
     if (!store || !cache) return [];
     if (this.#byNode?.revision !== cache.revision) {
-      const { items, revision } = await cache.snapshot(store.keyPrefix);
-      const index = new Map<string, KubeObject[]>();
-      for (const pod of items) {
-        const n = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+      const { entries, revision } = await cache.entries(store.keyPrefix);
+      const index = new Map<string, CachedObject[]>();
+      for (const entry of entries) {
+        const n = entry.attributes !== undefined ? entry.attributes.fields['spec.nodeName'] : (entry.object().spec as { nodeName?: string } | undefined)?.nodeName;
         if (!n) continue;
         const list = index.get(n);
-        if (list) list.push(pod);
-        else index.set(n, [pod]);
+        if (list) list.push(entry);
+        else index.set(n, [entry]);
       }
       this.#byNode = { revision, index };
     }
-    return this.#byNode.index.get(node) ?? [];
+    return (this.#byNode.index.get(node) ?? []).map((entry) => entry.object());
   }
 
   async pod(namespace: string, name: string): Promise<KubeObject | undefined> {

@@ -27,6 +27,7 @@ import { podGracefulDeletion } from '../registry/pod-graceful-deletion.js';
 import { DEFAULT_NODE_PORT_RANGE, NodePortAllocator } from '../registry/port-allocator.js';
 import { ServiceAllocation } from '../registry/service-allocation.js';
 import { BUILTIN_STRATEGIES } from '../registry/resources/index.js';
+import { selectionAttributes } from '../registry/selection-predicate.js';
 import { resourcePrefix } from '../registry/storage-key.js';
 import type { ResourceStrategy } from '../registry/strategy.js';
 import type { TableConvertor } from '../printers/table.js';
@@ -177,6 +178,7 @@ export class ResourceDispatcher implements ResourceHandler {
           capacity: config.watchCacheCapacity,
           watcherBuffer: config.watcherBuffer,
           bookmarkIntervalMs: config.bookmarkIntervalMs,
+          attributesOf: selectionAttributes(strategy, info.namespaced),
         });
         this.#caches.set(prefix, cache);
       }
@@ -264,6 +266,8 @@ export class ResourceDispatcher implements ResourceHandler {
         capacity: this.#config.watchCacheCapacity,
         watcherBuffer: this.#config.watcherBuffer,
         bookmarkIntervalMs: this.#config.bookmarkIntervalMs,
+        // No attributes kept: a custom resource's selectable fields change with its definition (and may differ per
+        // version), so its predicates test decoded objects.
       });
       this.#caches.set(prefix, cache);
     }

@@ -38,7 +38,10 @@ export async function watchObjects(ctx: HandlerContext): Promise<void> {
     // GET /…/<name>?watch=true watches one object: the same as adding fieldSelector=metadata.name=<name>.
     const selector = query.predicate;
     const name = ctx.name;
-    predicate = { matches: (o: KubeObject) => o.metadata?.name === name && (!selector || selector.matches(o)) };
+    predicate = {
+      matches: (o: KubeObject) => o.metadata?.name === name && (!selector || selector.matches(o)),
+      matchesAttributes: (a) => a.fields['metadata.name'] === name && (!selector || selector.matchesAttributes(a)),
+    };
   }
   const prefix = namespacePrefix(entry.store.keyPrefix, entry.info.namespaced ? ctx.namespace : '');
 

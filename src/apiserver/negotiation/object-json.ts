@@ -73,14 +73,62 @@ export class JsonParts {
   }
 }
 
+/**
+ * LazyListItem is a list item known first by its JSON (the watch cache's stored bytes), decoded only when the list's
+ * items are read as objects.
+ */
+export interface LazyListItem {
+  /** The item's JSON as consecutive byte ranges, or undefined (then object() is serialised). */
+  jsonParts(): readonly Buffer[] | undefined;
+  object(): KubeObject;
+}
+
+/** Lists made by lazyList whose items were not read as objects yet. */
+const lazyItems = new WeakMap<KubeList, readonly LazyListItem[]>();
+
+/**
+ * lazyList makes a list whose `items` decodes `items` when first read; a JSON response written before that (listJson)
+ * is made from the items' bytes without decoding them. Once read, `items` is an ordinary array (changing it is then
+ * reflected in the JSON as for any list).
+ */
+export function lazyList(head: Omit<KubeList, 'items'>, items: readonly LazyListItem[]): KubeList {
+  const list = { ...head } as KubeList;
+  let decoded: KubeObject[] | undefined;
+  Object.defineProperty(list, 'items', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      lazyItems.delete(list);
+      decoded ??= items.map((item) => item.object());
+      return decoded;
+    },
+    set: (value: KubeObject[]) => {
+      lazyItems.delete(list);
+      decoded = value;
+    },
+  });
+  lazyItems.set(list, items);
+  return list;
+}
+
 /** listJson renders a list as the bytes of JSON.stringify(list), reusing each item's remembered bytes. */
 export function listJson(list: KubeList): JsonParts {
   const head = JSON.stringify({ kind: list.kind, apiVersion: list.apiVersion, metadata: list.metadata });
   const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"items":[`, 'utf8')];
-  list.items.forEach((item, i) => {
-    if (i > 0) parts.push(COMMA);
-    parts.push(objectJson(item));
-  });
+  const lazy = lazyItems.get(list);
+  if (lazy !== undefined) {
+    lazy.forEach((item, i) => {
+      if (i > 0) parts.push(COMMA);
+      const json = item.jsonParts();
+      if (json !== undefined) parts.push(...json);
+      else parts.push(objectJson(item.object()));
+    });
+  } else {
+    list.items.forEach((item, i) => {
+      if (i > 0) parts.push(COMMA);
+      parts.push(objectJson(item));
+    });
+  }
   parts.push(TAIL);
   return new JsonParts(parts);
 }

@@ -26,7 +26,9 @@ import type { Clock } from '../../base/clock/clock.js';
 import { CompactedError, ConflictError, KeyExistsError, KeyNotFoundError } from '../../storage/errors.js';
 import type { KeyValue, Storage } from '../../storage/storage.js';
 import type { AdmissionAttributes, AdmissionOperation } from '../admission/admission.js';
+import { lazyList } from '../negotiation/object-json.js';
 import type { UserInfo } from '../request/request-info.js';
+import type { CachedObject } from '../watch/cached-object.js';
 import type { WatchCache } from '../watch/watch-cache.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { generateName } from './name-generator.js';
@@ -377,10 +379,13 @@ export class GenericStore {
       await this.#watchCache.ready();
       const current = rv === '' ? await this.#storage.currentRevision() : 0;
       if (this.#watchCache.revision >= current) {
-        const snap = await this.#watchCache.snapshot(prefix);
-        if (rv === '' && limit > 0) return this.#firstPage(prefix, snap.items, snap.revision, limit, params.predicate);
-        const items = params.predicate ? snap.items.filter((o) => params.predicate!.matches(o)) : snap.items;
-        return this.#listOf(items, String(snap.revision));
+        // The cache keeps objects as their stored bytes: a JSON list is written from them, and only a list read as
+        // objects (a Table, YAML) decodes its items (lazyList).
+        const snap = await this.#watchCache.entries(prefix);
+        if (rv === '' && limit > 0) return this.#firstPage(prefix, snap.entries, snap.revision, limit, params.predicate);
+        const predicate = params.predicate !== undefined && !params.predicate.empty() ? params.predicate : undefined;
+        const items = predicate ? snap.entries.filter((e) => predicate.selects(e)) : snap.entries;
+        return this.#lazyListOf(items, String(snap.revision));
       }
     }
 
@@ -451,20 +456,21 @@ export class GenericStore {
    * #firstPage is the first `limit` selected items of a cache snapshot (sorted by key, as storage lists), with the
    * continue token storage's path would give: after the last item looked at, set when any item is left after it.
    */
-  #firstPage(prefix: string, all: readonly KubeObject[], revision: number, limit: number, predicate: ListParams['predicate']): KubeList {
-    const items: KubeObject[] = [];
+  #firstPage(prefix: string, all: readonly CachedObject[], revision: number, limit: number, predicate: ListParams['predicate']): KubeList {
+    const items: CachedObject[] = [];
     let at = 0;
     for (; at < all.length && items.length < limit; at++) {
-      const obj = all[at]!;
-      if (!predicate || predicate.matches(obj)) items.push(obj);
+      const entry = all[at]!;
+      if (!predicate || predicate.selects(entry)) items.push(entry);
     }
-    const list = this.#listOf(items, String(revision));
+    const list = this.#lazyListOf(items, String(revision));
     const last = all[at - 1];
-    if (at < all.length && last) {
-      const key = this.keyFor(last.metadata?.namespace ?? '', last.metadata?.name ?? '');
-      list.metadata.continue = encodeContinue(revision, key.slice(prefix.length));
-    }
+    if (at < all.length && last) list.metadata.continue = encodeContinue(revision, last.key.slice(prefix.length));
     return list;
+  }
+
+  #lazyListOf(items: readonly CachedObject[], resourceVersion: string): KubeList {
+    return lazyList({ apiVersion: groupVersionOf(this.info.group, this.info.version), kind: `${this.info.kind}List`, metadata: { resourceVersion } }, items);
   }
 
   #listOf(items: KubeObject[], resourceVersion: string): KubeList {

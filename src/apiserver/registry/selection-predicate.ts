@@ -9,6 +9,7 @@ import type { FieldSelector } from '../../api/meta/fields.js';
 import { EVERYTHING_SELECTOR, LabelSelectorParseError, parseLabelSelector } from '../../api/meta/labels.js';
 import type { LabelSelector } from '../../api/meta/labels.js';
 import type { KubeObject } from '../../api/meta/types.js';
+import type { AttributesOf, CachedObject, ObjectAttributes } from '../watch/cached-object.js';
 import type { ResourceStrategy } from './strategy.js';
 
 /** SelectionPredicate decides which objects a list or watch returns. */
@@ -42,6 +43,31 @@ export class SelectionPredicate {
     if (!this.label.empty() && !this.label.matches(obj.metadata?.labels ?? {})) return false;
     return this.field.empty() || this.field.matches(this.fieldsOf(obj));
   }
+
+  /**
+   * matchesAttributes is matches() from an object's selection attributes (selectionAttributes of the same strategy
+   * and scope), without the object.
+   */
+  matchesAttributes(attributes: ObjectAttributes): boolean {
+    if (!this.label.empty() && !this.label.matches(attributes.labels)) return false;
+    return this.field.empty() || this.field.matches(attributes.fields);
+  }
+
+  /** selects tests a watch cache entry: by its attributes when it has them, else its decoded object. */
+  selects(entry: CachedObject): boolean {
+    return entry.attributes !== undefined ? this.matchesAttributes(entry.attributes) : this.matches(entry.object());
+  }
+}
+
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * selectionAttributes returns the function that computes what a SelectionPredicate of this strategy and scope reads
+ * of an object (its labels, and fieldsOf's values), for the watch cache to keep beside each object.
+ */
+export function selectionAttributes(strategy: ResourceStrategy, namespaced: boolean): AttributesOf {
+  const fieldsOf = everything(strategy, namespaced);
+  return (obj) => ({ labels: obj.metadata?.labels ?? NO_LABELS, fields: fieldsOf.fieldsOf(obj) });
 }
 
 /** everything builds a predicate that selects every object. */

@@ -79,12 +79,21 @@ export function rememberStoredJson(obj: KubeObject, value: Uint8Array, revision:
  * (the caller then serialises the object).
  */
 export function storedObjectJson(value: Uint8Array, revision: number): Buffer | undefined {
+  const parts = storedObjectJsonParts(value, revision);
+  return parts === undefined ? undefined : Buffer.concat(parts);
+}
+
+/**
+ * storedObjectJsonParts is storedObjectJson as three consecutive byte ranges, the first and last being views of
+ * `value` (no copy): for a list body written piece by piece, whose items' bytes are not kept anywhere else.
+ */
+export function storedObjectJsonParts(value: Uint8Array, revision: number): [Buffer, Buffer, Buffer] | undefined {
   const at = metadataStart(value);
   if (at < 0) return undefined;
   const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   const empty = bytes[at + 1] === CLOSE_BRACE;
   const field = Buffer.from(`"resourceVersion":"${revision}"${empty ? '' : ','}`, 'latin1');
-  return Buffer.concat([bytes.subarray(0, at + 1), field, bytes.subarray(at + 1)]);
+  return [bytes.subarray(0, at + 1), field, bytes.subarray(at + 1)];
 }
 
 const QUOTE = 0x22;

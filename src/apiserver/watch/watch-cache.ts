@@ -3,6 +3,9 @@
  * resourceVersion "0" and the initial events of watches, and (2) a ring of the most recent events, so watches can
  * start at a recent resourceVersion without reading storage (upstream's cacher + watchCache).
  *
+ * Objects are kept as their stored bytes and selection attributes, decoded on demand (CachedObject): one form per
+ * object instead of the decoded object beside its JSON.
+ *
  * Contract for watchers (see CacheWatcher): events arrive in revision order without gaps; an object that starts or
  * stops matching the watcher's predicate arrives as ADDED or DELETED. A resourceVersion older than the ring but not
  * compacted in storage is replayed from a storage watch; one older than storage's compaction is answered with
@@ -14,6 +17,8 @@ import type { Clock, Timer } from '../../base/clock/clock.js';
 import { CompactedError } from '../../storage/errors.js';
 import type { Storage, Watch, WatchEvent as StorageEvent } from '../../storage/storage.js';
 import { decodeImmutableObject } from '../registry/stored-object.js';
+import { CachedObject, DEFAULT_RECENT_OBJECTS, RecentObjects } from './cached-object.js';
+import type { AttributesOf, ObjectAttributes } from './cached-object.js';
 import { CacheWatcher } from './cache-watcher.js';
 import { INITIAL_EVENTS_END_ANNOTATION } from './watch-event.js';
 import type { WatchEvent } from './watch-event.js';
@@ -40,11 +45,20 @@ export interface WatchCacheConfig {
   readonly watcherBuffer?: number;
   /** @default DEFAULT_BOOKMARK_INTERVAL_MS */
   readonly bookmarkIntervalMs?: number;
+  /**
+   * The selection attributes of an object (labels and selectable fields), kept beside each cached object so that
+   * predicates select without decoding it. Without it, predicates test decoded objects.
+   */
+  readonly attributesOf?: AttributesOf;
+  /** Decoded objects kept for reuse (RecentObjects). @default DEFAULT_RECENT_OBJECTS */
+  readonly recentObjects?: number;
 }
 
 /** Predicate selects objects for a watcher. */
 export interface WatchPredicate {
   matches(obj: KubeObject): boolean;
+  /** The same verdict from an object's selection attributes (see WatchCacheConfig.attributesOf), when it can tell. */
+  matchesAttributes?(attributes: ObjectAttributes): boolean;
 }
 
 /** WatchRequest describes one watch. */
@@ -74,7 +88,10 @@ interface CachedEvent {
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
   readonly key: string;
   readonly object: KubeObject;
-  readonly prev: KubeObject | undefined;
+  /** The cache's entry for `object` (ADDED, MODIFIED), whose attributes predicates test once for all watchers. */
+  readonly entry?: CachedObject;
+  /** The version before (MODIFIED, DELETED), decoded only if a predicate needs it and its attributes cannot tell. */
+  readonly prev: CachedObject | undefined;
   readonly revision: number;
 }
 
@@ -98,10 +115,9 @@ interface RingEvent {
   readonly version: StoredVersion;
   /**
    * The version before (MODIFIED, DELETED), for watchers' predicates: usually the previous ring event's version of
-   * the same key (the same bytes, shared), else the bytes storage reported, else (a backend that reports none) the
-   * decoded object the cache held.
+   * the same key (the same bytes, shared), else the bytes storage reported, else the cache's entry.
    */
-  readonly prev: StoredVersion | KubeObject | undefined;
+  readonly prev: StoredVersion | undefined;
 }
 
 interface Registration {
@@ -122,9 +138,11 @@ export class WatchCache {
   #capacity: number;
   #watcherBuffer: number;
   #bookmarkMs: number;
-  #objects = new Map<string, KubeObject>();
+  #attributesOf: AttributesOf | undefined;
+  #recent: RecentObjects;
+  #objects = new Map<string, CachedObject>();
   /** #objects' entries in key order, rebuilt lazily after a change. */
-  #sorted: [string, KubeObject][] | undefined;
+  #sorted: CachedObject[] | undefined;
   #ring: (RingEvent | undefined)[];
   /** The newest version of each key among the ring's events (a later event's prev shares its bytes). */
   #ringLatest = new Map<string, StoredVersion>();
@@ -147,6 +165,8 @@ export class WatchCache {
     this.#capacity = config.capacity ?? DEFAULT_CACHE_CAPACITY;
     this.#watcherBuffer = config.watcherBuffer ?? DEFAULT_WATCHER_BUFFER;
     this.#bookmarkMs = config.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS;
+    this.#attributesOf = config.attributesOf;
+    this.#recent = new RecentObjects(config.recentObjects ?? DEFAULT_RECENT_OBJECTS);
     this.#ring = new Array<RingEvent | undefined>(this.#capacity);
   }
 
@@ -166,7 +186,7 @@ export class WatchCache {
    * never mutate it.
    */
   cached(key: string): KubeObject | undefined {
-    return this.#watch ? this.#objects.get(key) : undefined;
+    return this.#watch ? this.#objects.get(key)?.object() : undefined;
   }
 
   /** ready starts the cache on first call (list + watch) and resolves once it serves. */
@@ -188,8 +208,9 @@ export class WatchCache {
     for (;;) {
       const list = await this.#storage.list(this.#prefix);
       this.#objects.clear();
+      this.#recent.clear();
       this.#sorted = undefined;
-      for (const kv of list.items) this.#objects.set(kv.key, decodeImmutableObject(kv));
+      for (const kv of list.items) this.#objects.set(kv.key, this.#entryOf(kv.key, kv.value, kv.modRevision, undefined));
       this.#revision = list.revision;
       this.#windowStart = list.revision;
       this.#ringStart = 0;
@@ -224,14 +245,32 @@ export class WatchCache {
     this.#ready = this.#startOnce();
   }
 
+  /**
+   * #entryOf makes the cache's entry for a stored version; `object`, when given, is its decoded form (a write's
+   * object, taken over without a parse), else it is decoded once to compute its attributes (a cache without an
+   * attribute function decodes it only when asked for).
+   */
+  #entryOf(key: string, value: Uint8Array, revision: number, object: KubeObject | undefined): CachedObject {
+    if (this.#attributesOf === undefined) return new CachedObject(key, value, revision, { object, recent: this.#recent });
+    const obj = object ?? decodeVersion(key, value, revision);
+    return new CachedObject(key, value, revision, { object: obj, attributes: this.#attributesOf(obj), recent: object !== undefined ? this.#recent : undefined });
+  }
+
   #apply(events: readonly StorageEvent[]): void {
     for (const e of events) {
       const rev = e.kv.modRevision;
       if (rev <= this.#revision) continue;
-      const prev = this.#objects.get(e.kv.key) ?? (e.prevKv ? decodeImmutableObject(e.prevKv) : undefined);
-      const cached = cachedEventOf(e, prev);
-      if (cached.type === 'DELETED') this.#objects.delete(e.kv.key);
-      else this.#objects.set(e.kv.key, cached.object);
+      const key = e.kv.key;
+      const before = this.#objects.get(key) ?? (e.prevKv ? new CachedObject(key, e.prevKv.value, e.prevKv.modRevision) : undefined);
+      let cached = cachedEventOf(e, before);
+      if (before !== undefined) this.#recent.forget(before);
+      if (cached.type === 'DELETED') {
+        this.#objects.delete(key);
+      } else {
+        const entry = this.#entryOf(key, e.kv.value, rev, cached.object);
+        this.#objects.set(key, entry);
+        cached = { ...cached, entry };
+      }
       this.#sorted = undefined;
       this.#revision = rev;
       this.#append(this.#ringEventOf(e, cached));
@@ -243,7 +282,7 @@ export class WatchCache {
   #ringEventOf(e: StorageEvent, cached: CachedEvent): RingEvent {
     const key = e.kv.key;
     const version: StoredVersion = { value: cached.type === 'DELETED' ? (e.prevKv ?? e.kv).value : e.kv.value, revision: cached.revision };
-    let prev: StoredVersion | KubeObject | undefined;
+    let prev: StoredVersion | undefined;
     if (cached.type !== 'ADDED') {
       // The ring holds every event of its window in order, so the newest version of this key in it is the one
       // this event replaced.
@@ -261,9 +300,8 @@ export class WatchCache {
   #replayed(event: RingEvent, withPrev: boolean): CachedEvent {
     const { key, revision } = event;
     const current = event.type === 'DELETED' ? undefined : this.#objects.get(key);
-    const object = current !== undefined && current.metadata?.resourceVersion === String(revision) ? current : decodeVersion(key, event.version.value, revision);
-    let prev: KubeObject | undefined;
-    if (withPrev && event.prev !== undefined) prev = isStoredVersion(event.prev) ? decodeVersion(key, event.prev.value, event.prev.revision) : event.prev;
+    const object = current !== undefined && current.revision === revision ? current.object() : decodeVersion(key, event.version.value, revision);
+    const prev = withPrev && event.prev !== undefined ? new CachedObject(key, event.prev.value, event.prev.revision) : undefined;
     return { type: event.type, key, object, prev, revision };
   }
 
@@ -296,20 +334,29 @@ export class WatchCache {
     if (out) reg.watcher.pushInitial(out);
   }
 
-  /** snapshot returns the cached objects under `prefix` and the cache's revision. */
+  /**
+   * snapshot returns the cached objects under `prefix` and the cache's revision. It decodes every object not in use:
+   * callers that select or serialise many objects use entries() instead.
+   */
   async snapshot(prefix: string): Promise<{ items: KubeObject[]; revision: number }> {
-    await this.ready();
-    return this.#snapshotNow(prefix);
+    const { entries, revision } = await this.entries(prefix);
+    return { items: entries.map((e) => e.object()), revision };
   }
 
-  #snapshotNow(prefix: string): { items: KubeObject[]; revision: number } {
-    const items: KubeObject[] = [];
+  /** entries returns the cache's entries under `prefix` in key order and the cache's revision. */
+  async entries(prefix: string): Promise<{ entries: CachedObject[]; revision: number }> {
+    await this.ready();
+    return this.#entriesNow(prefix);
+  }
+
+  #entriesNow(prefix: string): { entries: CachedObject[]; revision: number } {
+    const entries: CachedObject[] = [];
     // Sorted once per change, not once per LIST: lists of a quiet resource cost one pass over the entries.
-    this.#sorted ??= [...this.#objects.entries()].sort((a, b) => compareKeys(a[0], b[0]));
-    for (const [key, obj] of this.#sorted) {
-      if (key.startsWith(prefix)) items.push(obj);
+    this.#sorted ??= [...this.#objects.values()].sort((a, b) => compareKeys(a.key, b.key));
+    for (const entry of this.#sorted) {
+      if (entry.key.startsWith(prefix)) entries.push(entry);
     }
-    return { items, revision: this.#revision };
+    return { entries, revision: this.#revision };
   }
 
   /**
@@ -338,8 +385,8 @@ export class WatchCache {
     };
     if (fromState) {
       // Synchronous from here to registration, so no event can fall between the snapshot and the watcher.
-      for (const obj of this.#snapshotNow(request.prefix).items) {
-        if (!request.predicate || request.predicate.matches(obj)) reg.watcher.pushInitial({ type: 'ADDED', object: obj });
+      for (const entry of this.#entriesNow(request.prefix).entries) {
+        if (!request.predicate || selects(request.predicate, entry)) reg.watcher.pushInitial({ type: 'ADDED', object: entry.object() });
       }
       if (request.sendInitialEvents) reg.watcher.pushInitial(this.#bookmark(after, true));
     } else {
@@ -372,7 +419,7 @@ export class WatchCache {
         onEvents: (events) => {
           for (const e of events) {
             if (done) return;
-            const prev = e.prevKv ? decodeImmutableObject(e.prevKv) : undefined;
+            const prev = e.prevKv ? new CachedObject(e.prevKv.key, e.prevKv.value, e.prevKv.modRevision) : undefined;
             const cached = cachedEventOf(e, prev);
             const out = convert(cached, request.predicate);
             if (!out) continue;
@@ -424,15 +471,16 @@ export class WatchCache {
     this.#stopped = true;
     this.#watch?.close();
     for (const reg of [...this.#registrations]) this.#unregister(reg);
+    this.#recent.clear();
   }
 }
 
-/** cachedEventOf decodes a storage event; `prev` is the object before it, when known. */
-function cachedEventOf(e: StorageEvent, prev: KubeObject | undefined): CachedEvent {
+/** cachedEventOf decodes a storage event; `prev` is the version before it, when known. */
+function cachedEventOf(e: StorageEvent, prev: CachedObject | undefined): CachedEvent {
   const rev = e.kv.modRevision;
   if (e.type === 'delete') {
     // A deleted object is reported with the resourceVersion of its deletion.
-    const last = e.prevKv ? decodeImmutableObject(e.prevKv, rev) : prev ? withRevision(prev, rev) : decodeImmutableObject(e.kv, rev);
+    const last = e.prevKv ? decodeImmutableObject(e.prevKv, rev) : prev ? withRevision(prev.object(), rev) : decodeImmutableObject(e.kv, rev);
     return { type: 'DELETED', key: e.kv.key, object: last, prev, revision: rev };
   }
   const type = e.type === 'create' || !prev ? 'ADDED' : 'MODIFIED';
@@ -444,8 +492,10 @@ function decodeVersion(key: string, value: Uint8Array, revision: number): KubeOb
   return decodeImmutableObject({ key, value, createRevision: 0, modRevision: revision });
 }
 
-function isStoredVersion(v: StoredVersion | KubeObject): v is StoredVersion {
-  return (v as Partial<StoredVersion>).value instanceof Uint8Array;
+/** selects tests a version against a predicate: by its attributes when both allow, else decoded. */
+function selects(predicate: WatchPredicate, version: CachedObject): boolean {
+  if (version.attributes !== undefined && predicate.matchesAttributes !== undefined) return predicate.matchesAttributes(version.attributes);
+  return predicate.matches(version.object());
 }
 
 function withRevision(obj: KubeObject, revision: number): KubeObject {
@@ -455,11 +505,11 @@ function withRevision(obj: KubeObject, revision: number): KubeObject {
 /** convert applies a watcher's predicate to an event (upstream's cacheWatcher.convertToWatchEvent). */
 function convert(event: CachedEvent, predicate: WatchPredicate | undefined): WatchEvent | undefined {
   if (!predicate) return { type: event.type, object: event.object };
-  const cur = event.type !== 'DELETED' && predicate.matches(event.object);
-  const old = event.prev !== undefined && event.type !== 'ADDED' && predicate.matches(event.prev);
+  const cur = event.type !== 'DELETED' && (event.entry !== undefined ? selects(predicate, event.entry) : predicate.matches(event.object));
+  const old = event.prev !== undefined && event.type !== 'ADDED' && selects(predicate, event.prev);
   if (event.type === 'DELETED') return old ? { type: 'DELETED', object: event.object } : undefined;
   if (cur && old) return { type: 'MODIFIED', object: event.object };
   if (cur) return { type: 'ADDED', object: event.object };
-  if (old && event.prev) return { type: 'DELETED', object: withRevision(event.prev, event.revision) };
+  if (old && event.prev) return { type: 'DELETED', object: withRevision(event.prev.object(), event.revision) };
   return undefined;
 }
