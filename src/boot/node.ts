@@ -328,10 +328,11 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   let policies: { stop(): Promise<void> } | undefined;
   let routes: NodeRouteController | undefined;
   let proxy: { stop(): Promise<void>; metrics(): Promise<string> } | undefined;
+  let bridge: BridgeNetwork | undefined;
   if (network) {
     try {
       const { podCidr, podCidrV6 } = await waitForPodCidr(config.client, nodeName, config.podCidrTimeoutMs ?? 30_000);
-      const bridge = new BridgeNetwork({
+      bridge = new BridgeNetwork({
         dir: join(agentDir, 'network'),
         podCidr,
         ...(podCidrV6 ? { podCidrV6 } : {}),
@@ -359,6 +360,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     } catch (err) {
       const failure = new Error(`Cannot start the pod network: ${(err as Error).message}`);
       network.fail(failure);
+      await bridge?.stop();
       await routes?.stop();
       await kubelet.stop();
       await server.stop();
@@ -398,6 +400,8 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       await routes?.stop();
       await proxy?.stop();
       await kubelet.stop();
+      // The warm network namespaces go (no sandbox took them); the pods' network stays with the pods.
+      await bridge?.stop();
       await server.stop();
       await runtime.close();
       // Pods outlive the agent with every runtime: containerd goes, its shims keep the containers running.
