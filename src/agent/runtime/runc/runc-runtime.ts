@@ -347,8 +347,11 @@ export class RuncRuntime implements RuntimeService {
   #exit(id: string): ContainerExit | undefined {
     const known = this.#exits.get(id);
     if (known) return known;
+    const path = join(this.#records.containerDir(id), 'status');
+    // Most containers run: asking first costs no thrown error per running container per list.
+    if (!existsSync(path)) return undefined;
     try {
-      const [code, nanos, flag] = readFileSync(join(this.#records.containerDir(id), 'status'), 'utf8').trim().split(' ');
+      const [code, nanos, flag] = readFileSync(path, 'utf8').trim().split(' ');
       const exit = { code: Number(code), finishedAt: Math.floor(Number(nanos) / 1e6), oomKilled: flag === 'oom' };
       this.#exits.set(id, exit);
       return exit;
