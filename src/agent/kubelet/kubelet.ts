@@ -223,7 +223,7 @@ export class Kubelet implements ContainerLogSource {
   readonly #logRotation: ContainerLogManager;
   readonly #exits: ContainerExitWatcher;
   /**
-   * The status last written per pod UID (its comparison form, see #statusKey) and the resourceVersion the write
+   * The status last written per pod UID (its comparison form, see statusKey) and the resourceVersion the write
    * made: until the informer's copy is that new, the store still shows the status from before, and comparing with
    * it alone would write the same status again.
    */
@@ -622,7 +622,7 @@ export class Kubelet implements ContainerLogSource {
     const plan = planInitContainers(initSpecs, stateOf, policy, appSpecs.some((s) => latest(s.name) !== undefined));
     const waiting: Waiting = new Map();
     let next: number | undefined;
-    /** Whether this sync tried to start anything (then the containers are listed again). */
+    /** Whether this sync started or killed anything (then the containers are listed again). */
     let acted = killed;
     const later = (ms: number | undefined): void => {
       if (ms !== undefined) next = Math.min(next ?? Infinity, ms);
