@@ -32,13 +32,49 @@ export interface ObjectSource {
   serviceAccountToken(namespace: string, serviceAccount: string, spec: TokenRequestSpec): Promise<IssuedToken>;
 }
 
-/** ApiObjectSource reads through a RestClient (plain GETs: a pod's objects are few and read rarely). */
+/**
+ * How long a ConfigMap or Secret read is reused. Every pod of a namespace mounts the same `kube-root-ca.crt`
+ * ConfigMap (the service-account volume) and re-reads it every 10 s: without reuse a 200-pod burst made 200 GETs
+ * of one object, and 200 running pods 20 a second. A change shows this much later at most, on top of the volume
+ * refresh period (upstream's kubelet caches these objects too, with a TTL or a watch).
+ */
+export const OBJECT_REUSE_MS = 1_000;
+
+/**
+ * ApiObjectSource reads through a RestClient: plain GETs, ConfigMaps and Secrets reused for OBJECT_REUSE_MS and
+ * shared by callers that ask while the same GET is under way. "Not found" is never reused (the object may be
+ * created any moment, and a pod waits for it).
+ */
 export class ApiObjectSource implements ObjectSource {
   readonly #client: RestClient;
+  readonly #now: () => number;
   /** Services LISTs under way, by namespace (see services). */
   readonly #servicesInFlight = new Map<string, Promise<KubeObject[]>>();
-  constructor(client: RestClient) {
+  /** ConfigMap and Secret reads, by `<resource>/<namespace>/<name>`: under way, or done at `at` (found). */
+  readonly #reads = new Map<string, { at: number; read: Promise<KubeObject | undefined> }>();
+  constructor(client: RestClient, now: () => number = Date.now) {
     this.#client = client;
+    this.#now = now;
+  }
+
+  /** #reused GETs an object, or reuses a read of it under way or done less than OBJECT_REUSE_MS ago. */
+  #reused(resource: string, namespace: string, name: string): Promise<KubeObject | undefined> {
+    const key = `${resource}/${namespace}/${name}`;
+    const now = this.#now();
+    const held = this.#reads.get(key);
+    if (held && (held.at === Infinity || now - held.at < OBJECT_REUSE_MS)) return held.read;
+    // Done reads older than the reuse period go (the map stays as small as what is read in a second).
+    for (const [k, v] of this.#reads) if (v.at !== Infinity && now - v.at >= OBJECT_REUSE_MS) this.#reads.delete(k);
+    const entry = { at: Infinity, read: this.#get(resource, namespace, name) };
+    this.#reads.set(key, entry);
+    entry.read.then(
+      (obj) => {
+        if (obj === undefined) this.#reads.delete(key);
+        else entry.at = this.#now();
+      },
+      () => this.#reads.delete(key),
+    );
+    return entry.read;
   }
 
   async #get(resource: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
@@ -51,11 +87,11 @@ export class ApiObjectSource implements ObjectSource {
   }
 
   configMap(namespace: string, name: string): Promise<DataObject | undefined> {
-    return this.#get('configmaps', namespace, name);
+    return this.#reused('configmaps', namespace, name);
   }
 
   secret(namespace: string, name: string): Promise<DataObject | undefined> {
-    return this.#get('secrets', namespace, name);
+    return this.#reused('secrets', namespace, name);
   }
 
   persistentVolumeClaim(namespace: string, name: string): Promise<KubeObject | undefined> {

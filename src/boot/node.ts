@@ -336,11 +336,12 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   let policies: { stop(): Promise<void> } | undefined;
   let routes: NodeRouteController | undefined;
   let proxy: { stop(): Promise<void>; metrics(): Promise<string> } | undefined;
+  let bridge: BridgeNetwork | undefined;
   if (network) {
     try {
       const { podCidr, podCidrV6 } = await waitForPodCidr(config.client, nodeName, config.podCidrTimeoutMs ?? 30_000);
       const clusterCidrV6 = cidrOfFamily(config.clusterCidr ?? '', 'IPv6');
-      const bridge = new BridgeNetwork({
+      bridge = new BridgeNetwork({
         dir: join(agentDir, 'network'),
         podCidr,
         ...(podCidrV6 ? { podCidrV6 } : {}),
@@ -368,6 +369,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     } catch (err) {
       const failure = new Error(`Cannot start the pod network: ${(err as Error).message}`);
       network.fail(failure);
+      await bridge?.stop();
       await routes?.stop();
       await kubelet.stop();
       await server.stop();
@@ -421,6 +423,8 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       await routes?.stop();
       await proxy?.stop();
       await kubelet.stop();
+      // The warm network namespaces go (no sandbox took them); the pods' network stays with the pods.
+      await bridge?.stop();
       await server.stop();
       await runtime.close();
       // Pods outlive the agent with every runtime: containerd goes, its shims keep the containers running.
@@ -490,8 +494,9 @@ async function startCriPodNetwork(config: NodeBootConfig, c: { nodeName: string;
   const log = config.log.child('network');
   const { podCidr, podCidrV6 } = await waitForPodCidr(config.client, c.nodeName, config.podCidrTimeoutMs ?? 30_000);
   const clusterCidr = ipv4RangeOf(config.clusterCidr ?? '10.42.0.0/16');
-  // Made before containerd's first sandbox, so the bridge plugin finds it with the very addresses it would add.
-  const bridge = new BridgeNetwork({ dir: join(c.agentDir, 'network'), podCidr, ...(podCidrV6 ? { podCidrV6 } : {}), clusterCidr, bridgeName: c.bridge, table: `tkube-${c.nodeName.replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 64), log });
+  // Made before containerd's first sandbox, so the bridge plugin finds it with the very addresses it would add. No
+  // warm namespaces: containerd makes its sandboxes' namespaces itself.
+  const bridge = new BridgeNetwork({ dir: join(c.agentDir, 'network'), podCidr, ...(podCidrV6 ? { podCidrV6 } : {}), clusterCidr, bridgeName: c.bridge, warmNetns: 0, table: `tkube-${c.nodeName.replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 64), log });
   await bridge.start();
   await c.gate.attach(bridge);
   await c.runtime.updatePodCidrs([podCidr, ...(podCidrV6 ? [podCidrV6] : [])]);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BUSYBOX_PATH } from '../../src/agent/images/builtin-images.js';
+import { RestClient } from '../../src/client/rest-client.js';
 import { deletePodsAndCleanUpProcessNode } from '../harness/process-node.js';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
 import { processAlive } from '../harness/host-tools.js';
@@ -74,5 +75,38 @@ void describe('kubelet with the process runtime', { skip }, () => {
     await c.kubectlOk(['delete', 'pod', 'hello', '--grace-period=1', '--timeout=60s']);
     await eventually(() => !alive(pid), 20_000);
     await eventually(() => readdirSync(containersDir()).length === 0, 20_000);
+  });
+
+  void it('writes a started pod status once, running and ready together, and not again while nothing changes', async () => {
+    const client = RestClient.fromKubeconfig(c.kubeconfig, { userAgent: 'kubelet-status-writes-test' });
+    const path = { version: 'v1', resource: 'pods', namespace: 'default' } as const;
+    const abort = new AbortController();
+    try {
+      const list = (await client.list(path)) as { metadata?: { resourceVersion?: string } };
+      // Every version of the pod the kubelet wrote (only the kubelet sets hostIP; the scheduler's binding does not).
+      const written: { metadata?: { resourceVersion?: string }; status?: { phase?: string; hostIP?: string; conditions?: { type: string; status: string }[] } }[] = [];
+      const watching = (async () => {
+        try {
+          for await (const ev of client.watch(path, { resourceVersion: list.metadata?.resourceVersion ?? '0', signal: abort.signal })) {
+            const p = ev.object as (typeof written)[number] & { metadata?: { name?: string } };
+            if (p.metadata?.name === 'quiet' && p.status?.hostIP) written.push(p);
+          }
+        } catch {
+          // Aborted.
+        }
+      })();
+      await c.kubectlOk(['run', 'quiet', '--image=busybox', '--', 'sleep', '3600']);
+      await eventually(() => written.some((p) => p.status?.phase === 'Running'), 60_000);
+      // An absence can only be watched for a while: 3 s covers three exit relists and a settling pod's resyncs.
+      await new Promise((r) => setTimeout(r, 3000));
+      abort.abort();
+      await watching;
+      assert.equal(written.length, 1, `one status write, saw: ${JSON.stringify(written.map((p) => [p.status?.phase, p.status?.conditions?.map((x) => `${x.type}=${x.status}`)]))}`);
+      assert.equal(written[0]?.status?.conditions?.find((x) => x.type === 'Ready')?.status, 'True');
+      await c.kubectlOk(['delete', 'pod', 'quiet', '--grace-period=1', '--timeout=60s']);
+    } finally {
+      abort.abort();
+      client.close();
+    }
   });
 });

@@ -61,6 +61,8 @@ import { LifecycleHandlerRunner } from './lifecycle-handler.js';
 import { DEFAULT_TERMINATION_MESSAGE_PATH, prepareTerminationMessageFile, TERMINATION_MESSAGE_ANNOTATION, terminationMessage } from './termination-message.js';
 import { sandboxPortMappings } from './port-mappings.js';
 import type { ServiceAddressResolver } from './service-env.js';
+import { ContainerExitWatcher } from './container-exit-watcher.js';
+import { needsSync } from './pod-update.js';
 
 const NODES = { version: 'v1', resource: 'nodes' } as const;
 /** How often node.status.images is compared with the image store (upstream's nodeStatusUpdateFrequency). */
@@ -73,8 +75,17 @@ const CONTAINER_NAME_LABEL = 'io.kubernetes.container.name';
 const INITIAL_BACKOFF_MS = 10_000;
 const MAX_BACKOFF_MS = 300_000;
 const BACKOFF_RESET_MS = 600_000;
-/** How often a pod with containers is looked at again (exits are noticed by this resync). */
+/** How often a pod that is still getting somewhere (starting, waiting, initializing) is looked at again. */
 const RESYNC_MS = 1_000;
+/**
+ * How often a pod whose containers all run as they should is looked at again. Exits are noticed sooner, by the
+ * ContainerExitWatcher (every second), probe flips by the ProbeManager, spec and deletion changes by the informer:
+ * this resync only refreshes the API-sourced volumes (due every 10 s) and catches what nothing reports. At 1 s for
+ * every pod, 200 running pods cost 200 syncs a second.
+ */
+const STEADY_RESYNC_MS = 10_000;
+/** How often the node's exited containers are listed (upstream's PLEG relist period). */
+const EXIT_RELIST_MS = 1_000;
 /**
  * Pods synced at once. A sync mostly waits (process spawns, API round trips), so a burst of new pods needs
  * several in flight to keep two cores busy; the bound keeps a burst from spawning hundreds of processes at once.
@@ -210,6 +221,13 @@ export class Kubelet implements ContainerLogSource {
   /** Volumes, env, mounts, /etc/hosts and DNS of pods (pod-setup.ts). */
   readonly #setup: PodSetup;
   readonly #logRotation: ContainerLogManager;
+  readonly #exits: ContainerExitWatcher;
+  /**
+   * The status last written per pod UID (its comparison form, see statusKey) and the resourceVersion the write
+   * made: until the informer's copy is that new, the store still shows the status from before, and comparing with
+   * it alone would write the same status again.
+   */
+  readonly #written = new Map<string, { key: string; resourceVersion: number }>();
 
   constructor(config: KubeletConfig) {
     this.#c = config;
@@ -270,7 +288,17 @@ export class Kubelet implements ContainerLogSource {
       this.#known.set(key, pod);
       this.#queue.add(key);
     };
-    this.#pods.addEventHandler({ onAdd: enqueue, onUpdate: (_o, p) => enqueue(p), onDelete: enqueue });
+    // An update of the status alone (most often the echo of the kubelet's own write) needs no sync, as upstream's
+    // pod config does not sync on one: the store keeps the new status for the next sync.
+    this.#pods.addEventHandler({
+      onAdd: enqueue,
+      onUpdate: (old, p) => {
+        if (needsSync(old, p)) enqueue(p);
+        else this.#known.set(metaNamespaceKey(p), p);
+      },
+      onDelete: enqueue,
+    });
+    this.#exits = new ContainerExitWatcher({ runtime: config.runtime, clock: config.clock, log: config.log.child('exits'), periodMs: EXIT_RELIST_MS, onExit: (key) => this.#queue.add(key) });
   }
 
   /** start registers the node, then runs the pod workers until stop(). */
@@ -283,6 +311,7 @@ export class Kubelet implements ContainerLogSource {
     this.#runs.push(this.#pods.run(this.#abort.signal));
     if (!(await this.#pods.waitForSync(this.#abort.signal))) return;
     await this.#setup.tearDownOrphans(new Set(this.#pods.store.list().map((p) => p.metadata?.uid ?? '')));
+    this.#exits.start();
     for (let i = 0; i < POD_WORKERS; i++) this.#runs.push(this.#worker());
     this.#c.log.info('Kubelet started', { node: this.#c.nodeName });
   }
@@ -290,6 +319,7 @@ export class Kubelet implements ContainerLogSource {
   /** stop ends the workers; containers keep running (a restarted kubelet adopts them). */
   async stop(): Promise<void> {
     this.#abort.abort();
+    this.#exits.stop();
     this.#leaseTimer?.cancel();
     this.#imageGcTimer?.cancel();
     this.#imagesTimer?.cancel();
@@ -510,6 +540,7 @@ export class Kubelet implements ContainerLogSource {
         }
       }
       this.#known.delete(key);
+      this.#written.delete(uid);
       return undefined;
     }
     // A mirror pod stands for something already running outside this kubelet (a component of the tkube process,
@@ -546,8 +577,10 @@ export class Kubelet implements ContainerLogSource {
     // activeDeadlineSeconds counts from status.startTime; past it the pod fails and its containers stop.
     const activeDeadline = pod.spec?.activeDeadlineSeconds;
     const startTime = pod.status?.startTime ? Date.parse(pod.status.startTime) : undefined;
+    let deadlineIn: number | undefined;
     if (activeDeadline !== undefined && startTime !== undefined) {
       const left = startTime + activeDeadline * 1000 - this.#c.clock.now();
+      deadlineIn = left;
       if (left <= 0) {
         const message = 'Pod was active on the node longer than the specified deadline';
         await this.#events.record(this.#ref(pod), 'Normal', 'DeadlineExceeded', message);
@@ -589,32 +622,42 @@ export class Kubelet implements ContainerLogSource {
     const plan = planInitContainers(initSpecs, stateOf, policy, appSpecs.some((s) => latest(s.name) !== undefined));
     const waiting: Waiting = new Map();
     let next: number | undefined;
+    /** Whether this sync started or killed anything (then the containers are listed again). */
+    let acted = killed;
     const later = (ms: number | undefined): void => {
       if (ms !== undefined) next = Math.min(next ?? Infinity, ms);
+    };
+    const ensureRunning = (spec: ContainerSpec): Promise<number | undefined> => {
+      acted = true;
+      return this.#ensureRunning(pod, sandbox, endpoint, spec, containers, waiting);
     };
     // Volumes first: a pod whose volumes cannot be set up starts nothing (PodSetup records FailedMount).
     const volumesReady = (volumesSetUp ?? (await this.#setup.volumes(pod))).error === undefined;
     for (const name of volumesReady ? plan.start : []) {
       const spec = initSpecs.find((s) => s.name === name);
-      if (spec) later(await this.#ensureRunning(pod, sandbox, endpoint, spec, containers, waiting));
+      if (spec) later(await ensureRunning(spec));
     }
     if (plan.initialized && volumesReady) {
       for (const spec of appSpecs) {
         const inst = latest(spec.name);
         if (inst && inst.state !== 'CONTAINER_EXITED') continue;
         if (inst && !(policy === 'Always' || (policy === 'OnFailure' && inst.exitCode !== 0))) continue;
-        later(await this.#ensureRunning(pod, sandbox, endpoint, spec, containers, waiting));
+        later(await ensureRunning(spec));
       }
     }
     // Ephemeral containers start once, whatever the init plan says (upstream starts them in any running pod);
     // an instance that exists, running or exited, is left as it is: they are never restarted.
     for (const spec of volumesReady ? (pod.spec?.ephemeralContainers ?? []) : []) {
       if (latest(spec.name)) continue;
-      later(await this.#ensureRunning(pod, sandbox, endpoint, spec, containers, waiting));
+      later(await ensureRunning(spec));
     }
     // The eviction manager may have evicted the pod meanwhile: its Failed status stands.
     if (this.#c.evictions?.isEvicted(uid)) return undefined;
-    let fresh = await this.#c.runtime.listContainers({ sandboxId: sandbox.id });
+    let fresh = acted ? await this.#c.runtime.listContainers({ sandboxId: sandbox.id }) : containers;
+    // Containers started just now get their probe workers before the status is worked out, so one without a
+    // startup or readiness probe is reported started and ready in the same write that reports it running (not in
+    // a second write a sync later).
+    if (acted) for (const spec of [...initSpecs.filter(isSidecar), ...appSpecs]) this.#watchProbes(pod, key, spec, latestInstance(fresh, spec.name), endpoint);
     let status = this.#podStatus(pod, podIPs, fresh, waiting, plan);
     if (status.phase === 'Succeeded' || status.phase === 'Failed') {
       // A finished pod's sidecars (and a failed init's) are stopped before the final status is written.
@@ -628,7 +671,11 @@ export class Kubelet implements ContainerLogSource {
       return undefined;
     }
     await this.#patchStatus(pod, status);
-    return Math.min(next ?? RESYNC_MS, RESYNC_MS);
+    if (deadlineIn !== undefined) later(deadlineIn);
+    // Steady: nothing started, nothing waiting, every instance running or finished. Such a pod is looked at again
+    // when something reports a change (see STEADY_RESYNC_MS), else after a while.
+    const steady = !acted && waiting.size === 0 && volumesReady && status.phase === 'Running' && fresh.every((c) => c.state !== 'CONTAINER_CREATED' && c.state !== 'CONTAINER_UNKNOWN');
+    return Math.min(next ?? Infinity, steady ? STEADY_RESYNC_MS : RESYNC_MS);
   }
 
   /** #ref is the pod as an event's involved object. */
@@ -901,13 +948,19 @@ export class Kubelet implements ContainerLogSource {
     };
   }
 
-  /** #patchStatus writes the pod's status when it changed. */
+  /**
+   * #patchStatus writes the pod's status when it changed: against the status the store shows, or — while the store
+   * has not yet seen the kubelet's last write — against that write.
+   */
   async #patchStatus(pod: KubeletPod, status: PodStatusJson): Promise<void> {
-    const current = pod.status as Record<string, unknown> | undefined;
-    const same = JSON.stringify({ ...status, conditions: undefined, startTime: undefined }) === JSON.stringify({ ...(current ?? {}), conditions: undefined, startTime: undefined, qosClass: undefined }) && JSON.stringify(status.conditions.map((c) => [c['type'], c['status']])) === JSON.stringify((pod.status?.conditions ?? []).map((c) => [c.type, (c as { status?: string }).status]));
-    if (same) return;
+    const uid = pod.metadata?.uid ?? '';
+    const key = statusKey(status as Record<string, unknown>);
+    if (key === statusKey((pod.status ?? {}) as Record<string, unknown>)) return;
+    const written = this.#written.get(uid);
+    if (written?.key === key && Number(pod.metadata?.resourceVersion ?? 0) < written.resourceVersion) return;
     try {
-      await this.#c.client.patch({ ...PODS, namespace: pod.metadata?.namespace, name: pod.metadata?.name, subresource: 'status' }, 'merge', { metadata: { uid: pod.metadata?.uid }, status });
+      const out = await this.#c.client.patch({ ...PODS, namespace: pod.metadata?.namespace, name: pod.metadata?.name, subresource: 'status' }, 'merge', { metadata: { uid }, status });
+      this.#written.set(uid, { key, resourceVersion: Number(out.metadata?.resourceVersion ?? 0) });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -932,6 +985,25 @@ interface PodStatusJson {
   phase: string;
   conditions: Record<string, unknown>[];
   [field: string]: unknown;
+}
+
+/**
+ * statusKey is what #patchStatus compares of a status: everything but startTime and qosClass (the API server's),
+ * and of conditions only type and status (a transition time set by someone else is no reason to write).
+ */
+function statusKey(status: Record<string, unknown>): string {
+  const conditions = ((status['conditions'] ?? []) as { type?: string; status?: string }[]).map((c) => [c.type, c.status]);
+  return canonicalJson({ ...status, conditions, startTime: undefined, qosClass: undefined });
+}
+
+/** canonicalJson is JSON with object keys sorted: the API server need not keep the order the kubelet wrote. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+    return sorted;
+  });
 }
 
 /** latestInstance is a container's newest instance (highest attempt) among `containers`. */

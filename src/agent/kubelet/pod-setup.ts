@@ -69,7 +69,7 @@ export class PodSetup {
 
   constructor(config: PodSetupConfig) {
     this.#c = config;
-    this.#source = config.source ?? new ApiObjectSource(config.client);
+    this.#source = config.source ?? new ApiObjectSource(config.client, () => config.clock.now());
     this.#volumes = new VolumeManager({
       rootDir: config.rootDir,
       source: this.#source,

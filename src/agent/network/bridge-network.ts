@@ -14,6 +14,10 @@
  *    default route via the bridge; the pod's IPs are reported IPv4 first. With the cluster's IPv6 range
  *    (`clusterCidrV6`) an `ip6` table of the same name masquerades IPv6 leaving it and publishes hostPorts on IPv6.
  *  - One nftables table of our own (podNatTable) for masquerade and hostPorts, rewritten whole with `nft -f`.
+ *  - A warm pool (warm-netns-pool.ts) of a few namespaces whose veth is already on the bridge: a sandbox that asks
+ *    for a new namespace takes one and only gets its addresses and routes (one `ip` run); when the pool is empty
+ *    the namespace is made as above. The pool's namespaces are named `tkw-<hash of bridge and table>-<random>`
+ *    (warmNetnsPrefix), so destroyBridgeNetwork finds them by name; `stop` deletes the free ones.
  *  - State lives under `dir`: the IPAM record, a JSON file per connected sandbox, and `network.json` naming the
  *    bridge and table (what a clean-up needs to find them).
  * The table and bridge stay when the agent stops (pods outlive the agent); `destroy` removes both.
@@ -30,6 +34,7 @@ import { HostLocalIpam } from './host-local-ipam.js';
 import { linkExists, runWithInput } from './ip-command.js';
 import { podNatTable } from './pod-nat-table.js';
 import type { PodNetwork, PodNetworkRequest, PodNetworkResult } from './pod-network.js';
+import { netnsExists, WarmNetnsPool, type WarmNetns } from './warm-netns-pool.js';
 
 /** BridgeNetworkConfig configures one node's bridge network. */
 export interface BridgeNetworkConfig {
@@ -49,6 +54,8 @@ export interface BridgeNetworkConfig {
   readonly table: string;
   /** @default 1500 */
   readonly mtu?: number;
+  /** Free namespaces kept in the warm pool (0: none, every namespace is made on demand). @default 4 */
+  readonly warmNetns?: number;
   readonly log: Logger;
 }
 
@@ -88,6 +95,7 @@ export class BridgeNetwork implements PodNetwork {
   readonly #mtu: number;
   readonly #ipam: HostLocalIpam;
   readonly #ipam6: HostLocalIpam | undefined;
+  readonly #pool: WarmNetnsPool | undefined;
   #ready: Promise<void> | undefined;
   /** nft rewrites run one at a time, each from the records as they are when it starts. */
   #tableWrite: Promise<void> = Promise.resolve();
@@ -118,6 +126,20 @@ export class BridgeNetwork implements PodNetwork {
       this.#ipam6 = undefined;
     }
     mkdirSync(join(config.dir, 'pods'), { recursive: true });
+    const warm = config.warmNetns ?? 4;
+    this.#pool =
+      warm > 0
+        ? new WarmNetnsPool({
+            dir: join(config.dir, 'warm'),
+            prefix: warmNetnsPrefix(this.bridge, this.table),
+            size: warm,
+            hostVethOf: hostVethName,
+            make: (e) => this.#makeWarm(e),
+            destroy: (e) => destroyWarm(e),
+            exists: (e) => netnsExists(e.netns) && linkExists(e.hostVeth),
+            log: config.log.child('warm-netns'),
+          })
+        : undefined;
   }
 
   /** start makes the bridge, the sysctls and the table (idempotent; also done by the first setUp). */
@@ -146,43 +168,83 @@ export class BridgeNetwork implements PodNetwork {
     writeFileSync(`/proc/sys/net/ipv4/conf/${this.bridge}/route_localnet`, '1');
     if (this.gateway6 !== undefined) writeFileSync('/proc/sys/net/ipv6/conf/all/forwarding', '1');
     await this.#writeTable();
+    await this.#pool?.start();
     this.#c.log.info('Pod network ready', { bridge: this.bridge, gateway: this.gateway, podCIDR: this.#c.podCidr, ...(this.#c.podCidrV6 ? { podCIDRv6: this.#c.podCidrV6 } : {}), table: this.table });
   }
 
   async setUp(request: PodNetworkRequest): Promise<PodNetworkResult> {
     await this.start();
     const id = request.sandboxId;
-    const hostVeth = hostVethName(id);
     const known = readJson<PodRecord>(this.#podPath(id));
     if (known?.hostVeth !== undefined && linkExists(known.hostVeth)) return { ips: known.ip6 ? [known.ip, known.ip6] : [known.ip] };
+    // A sandbox that wants a new namespace takes a warm one when there is one: the runtime records its name.
+    const warm = request.createNetns ? this.#pool?.take() : undefined;
+    const hostVeth = warm?.hostVeth ?? hostVethName(id);
     const ip = this.#ipam.allocate(id);
     let ip6: string | undefined;
     try {
       ip6 = this.#ipam6?.allocate(id);
-      // A veth left by an attempt that died half-way goes first, so `link add` below cannot clash.
-      if (linkExists(hostVeth)) await ipBatch(undefined, [`link del ${hostVeth}`]);
-      // Hairpin: a pod's packets sent to a node address and DNATed back to itself (its own hostPort, later its own
-      // Service) must be allowed out of the bridge port they came in on.
-      // `netns add` in a batch leaves the lines after it in the host's namespace (iproute2 restores it).
-      const netns = netnsName(request.netnsPath);
-      await ipBatch(undefined, [
-        ...(request.createNetns ? [`netns add ${netns}`] : []),
-        `link add ${hostVeth} mtu ${this.#mtu} master ${this.bridge} up type veth peer name eth0 mtu ${this.#mtu} netns ${request.netnsPath}`,
-        `link set ${hostVeth} type bridge_slave hairpin on`,
-      ]);
       const v6 = ip6 !== undefined && this.gateway6 !== undefined ? [`addr add ${ip6}/${this.#prefix6} dev eth0 nodad`] : [];
       const v6Route = ip6 !== undefined && this.gateway6 !== undefined ? [`route add default via ${this.gateway6} dev eth0`] : [];
-      await ipBatch(netns, [...(request.createNetns ? ['link set lo up'] : []), `addr add ${ip}/${this.#prefix} dev eth0`, ...v6, 'link set eth0 up', `route add default via ${this.gateway} dev eth0`, ...v6Route]);
+      const addresses = [`addr add ${ip}/${this.#prefix} dev eth0`, ...v6, 'link set eth0 up', `route add default via ${this.gateway} dev eth0`, ...v6Route];
+      if (warm) {
+        await ipBatch(warm.netns, addresses);
+      } else {
+        // A veth left by an attempt that died half-way goes first, so `link add` below cannot clash.
+        if (linkExists(hostVeth)) await ipBatch(undefined, [`link del ${hostVeth}`]);
+        const netns = netnsName(request.netnsPath);
+        await ipBatch(undefined, this.#vethLines(netns, hostVeth, request.createNetns === true));
+        await ipBatch(netns, [...(request.createNetns ? ['link set lo up'] : []), ...addresses]);
+      }
       writeJsonAtomic(this.#podPath(id), { ip, ...(ip6 !== undefined ? { ip6 } : {}), hostVeth, portMappings: request.portMappings } satisfies PodRecord);
       if (request.portMappings.some((pm) => pm.hostPort)) await this.#writeTable();
     } catch (err) {
-      await ipBatch(undefined, [`link del ${hostVeth}`]).catch(() => undefined);
+      // A warm namespace is the network's to delete (the runtime never learnt its name); deleting it deletes its veth.
+      if (warm) await destroyWarm(warm).catch(() => undefined);
+      else await ipBatch(undefined, [`link del ${hostVeth}`]).catch(() => undefined);
       rmSync(this.#podPath(id), { force: true });
       this.#ipam.release(id);
       this.#ipam6?.release(id);
       throw err;
     }
-    return { ips: ip6 !== undefined ? [ip, ip6] : [ip] };
+    return { ips: ip6 !== undefined ? [ip, ip6] : [ip], ...(warm ? { netnsPath: `/run/netns/${warm.netns}` } : {}) };
+  }
+
+  /**
+   * #vethLines makes the veth pair: the host end on the bridge, `eth0` in `netns` (made first when `create`).
+   * Hairpin: a pod's packets sent to a node address and DNATed back to itself (its own hostPort, later its own
+   * Service) must be allowed out of the bridge port they came in on. `netns add` in a batch leaves the lines after
+   * it in the host's namespace (iproute2 restores it).
+   */
+  #vethLines(netns: string, hostVeth: string, create: boolean): string[] {
+    return [
+      ...(create ? [`netns add ${netns}`] : []),
+      `link add ${hostVeth} mtu ${this.#mtu} master ${this.bridge} up type veth peer name eth0 mtu ${this.#mtu} netns /run/netns/${netns}`,
+      `link set ${hostVeth} type bridge_slave hairpin on`,
+    ];
+  }
+
+  /** #makeWarm makes one warm pool entry: the namespace, loopback up, the veth pair on the bridge. */
+  async #makeWarm(entry: WarmNetns): Promise<void> {
+    await this.start();
+    if (linkExists(entry.hostVeth)) await ipBatch(undefined, [`link del ${entry.hostVeth}`]);
+    await ipBatch(undefined, this.#vethLines(entry.netns, entry.hostVeth, true));
+    await ipBatch(entry.netns, ['link set lo up', 'link set eth0 up']);
+  }
+
+  /** stop deletes the warm pool's free namespaces (the bridge, the table and the pods' network stay). */
+  async stop(): Promise<void> {
+    await this.#pool?.stop();
+  }
+
+  /** warmNetns is the number of free warm namespaces now (for tests). */
+  get warmNetns(): number {
+    return this.#pool?.size ?? 0;
+  }
+
+  /** warmFilled resolves once the warm pool's refill under way, if any, has ended (for tests). */
+  warmFilled(): Promise<void> {
+    return this.#pool?.filled() ?? Promise.resolve();
   }
 
   async tearDown(request: PodNetworkRequest): Promise<void> {
@@ -240,8 +302,20 @@ export class BridgeNetwork implements PodNetwork {
   }
 }
 
-/** destroyBridgeNetwork removes what a BridgeNetwork made on the host (missing parts are fine). */
+/**
+ * destroyBridgeNetwork removes what a BridgeNetwork made on the host (missing parts are fine), the warm pool's
+ * namespaces included: free or taken by a sandbox, they are found by their names' prefix.
+ */
 export async function destroyBridgeNetwork(record: NetworkRecord): Promise<void> {
+  const prefix = warmNetnsPrefix(record.bridge, record.table);
+  let names: string[] = [];
+  try {
+    names = readdirSync('/run/netns').filter((n) => n.startsWith(prefix));
+  } catch {
+    // No /run/netns: no namespace to delete.
+  }
+  // -force: a namespace deleted meanwhile does not stop the batch.
+  if (names.length > 0) await runWithInput('ip', ['-force', '-batch', '-'], names.map((n) => `netns delete ${n}\n`).join('')).catch(() => undefined);
   const t = record.table;
   if (TABLE_NAME.test(t)) await runWithInput('nft', ['-f', '-'], `table ip ${t} {}\ndelete table ip ${t}\ntable ip6 ${t} {}\ndelete table ip6 ${t}\n`).catch(() => undefined);
   if (IFNAME.test(record.bridge) && linkExists(record.bridge)) await ipBatch(undefined, [`link del ${record.bridge}`]).catch(() => undefined);
@@ -250,6 +324,20 @@ export async function destroyBridgeNetwork(record: NetworkRecord): Promise<void>
 /** readNetworkRecord reads `network.json` of a BridgeNetwork dir, if there is one. */
 export function readNetworkRecord(dir: string): NetworkRecord | undefined {
   return readJson<NetworkRecord>(join(dir, 'network.json'));
+}
+
+/**
+ * warmNetnsPrefix starts the names of a network's warm namespaces: from its bridge and table, which are the
+ * node's own (two nodes of one host, even in separate network namespaces, share /run/netns).
+ */
+export function warmNetnsPrefix(bridge: string, table: string): string {
+  return `tkw-${createHash('sha256').update(`${bridge}\u0000${table}`).digest('hex').slice(0, 10)}-`;
+}
+
+/** destroyWarm deletes a warm namespace (and so its veth pair) and the host end should it be left alone. */
+async function destroyWarm(entry: WarmNetns): Promise<void> {
+  if (netnsExists(entry.netns)) await ipBatch(undefined, [`netns delete ${entry.netns}`]);
+  if (linkExists(entry.hostVeth)) await ipBatch(undefined, [`link del ${entry.hostVeth}`]);
 }
 
 /** hostVethName is the host end's name: fixed per sandbox (so a retry finds it) and within IFNAMSIZ. */

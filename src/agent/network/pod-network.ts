@@ -4,6 +4,8 @@
  * disconnect it before deleting the namespace.
  *
  * Contracts:
+ *  - With `createNetns`, the network may hand the sandbox a namespace it made ahead of need instead of making the
+ *    requested one (PodNetworkResult.netnsPath).
  *  - `setUp` is idempotent per sandbox ID: called again (an agent restart) it returns the same IPs.
  *  - `tearDown` releases everything `setUp` made (IP, veth, hostPort rules) and is a no-op for unknown IDs.
  *  - Implementations keep their state on disk under their own directory, so a restarted agent knows what it
@@ -30,6 +32,11 @@ export interface PodNetworkRequest {
 /** PodNetworkResult is the pod's addresses, primary first. */
 export interface PodNetworkResult {
   readonly ips: readonly string[];
+  /**
+   * Set when `createNetns` was asked and the network gave the sandbox another namespace than `netnsPath` (one made
+   * ahead of need): the runtime records this one, and deletes it with the sandbox. The requested one was not made.
+   */
+  readonly netnsPath?: string;
 }
 
 /** PodNetwork connects pod sandboxes. */

@@ -139,7 +139,7 @@ export class VolumeManager {
     this.#tokens.forget(uid);
     const dir = this.podDir(uid);
     if (uid === '' || !existsSync(dir)) return;
-    // The mount table is read whole (thousands of lines on a busy host): once, and again only to check unmounts.
+    // Mount points are found by stat (mounter.ts), not by reading the host's mount table; again only to check unmounts.
     const mounted = this.#mounter.mountsUnder(dir);
     for (const m of mounted) await this.#mounter.unmount(m);
     // Nothing is mounted below any more, so removal cannot reach outside the pod's directory (rm does not

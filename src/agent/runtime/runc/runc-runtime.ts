@@ -4,7 +4,7 @@
  * containerd's CRI).
  *
  *  - A sandbox is a network namespace (`tkube-<id>`, loopback up, connected by the PodNetwork if one is given,
- *    which then also creates the namespace, in its own `ip` runs) plus the pod's /etc/hosts, /etc/resolv.conf and
+ *    which then also creates the namespace, in its own `ip` runs, or hands over one it made ahead of need) plus the pod's /etc/hosts, /etc/resolv.conf and
  *    /etc/hostname, bind-mounted into each container. There is no pause process: nothing needs a shared PID
  *    namespace yet. hostNetwork sandboxes have no netns.
  *  - A container's root is an overlay of the image's unpacked layers with an upper and work dir of its own.
@@ -31,7 +31,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Duplex, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import type { Logger } from '../../../base/log/logger.js';
@@ -159,21 +159,24 @@ export class RuncRuntime implements RuntimeService {
     this.#records.checkNewSandbox(config);
     const id = newRuntimeId();
     const hostNetwork = config.linux?.namespaceOptions?.network === 'NODE';
-    const netns = hostNetwork ? undefined : `${this.#netnsPrefix}${id.slice(0, 12)}`;
-    const record: SandboxRecord = { id, config, createdAt: Date.now(), ...(netns ? { netns } : {}), ips: [], state: 'SANDBOX_READY' };
+    let netns = hostNetwork ? undefined : `${this.#netnsPrefix}${id.slice(0, 12)}`;
     mkdirSync(this.#records.sandboxDir(id), { recursive: true });
+    let ips: string[] = [];
+    const createdAt = Date.now();
     try {
       if (config.linux?.cgroupParent) applyPodCgroup(config.linux.cgroupParent, config.linux.resources);
       if (netns && this.#network) {
-        // The network makes the namespace in its own `ip` runs (two spawns a pod instead of four).
+        // The network makes the namespace in its own `ip` runs (two spawns a pod instead of four), or hands over one
+        // it made ahead of need (its warm pool): then that one is the sandbox's.
         const result = await this.#network.setUp({ sandboxId: id, podNamespace: m.namespace, podName: m.name, podUID: m.uid, netnsPath: `/run/netns/${netns}`, portMappings: config.portMappings, createNetns: true });
-        record.ips = [...result.ips];
+        if (result.netnsPath !== undefined) netns = basename(result.netnsPath);
+        ips = [...result.ips];
       } else if (netns) {
         await hostCommands.run('ip', ['netns', 'add', netns]);
         await hostCommands.run('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
       }
-      this.#writeEtcFiles(id, config, record.ips[0]);
-      this.#records.saveSandbox(record);
+      this.#writeEtcFiles(id, config, ips[0]);
+      this.#records.saveSandbox({ id, config, createdAt, ...(netns ? { netns } : {}), ips, state: 'SANDBOX_READY' });
     } catch (err) {
       if (netns) await hostCommands.run('ip', ['netns', 'delete', netns]).catch(() => undefined);
       this.#records.removeSandboxDir(id);
@@ -344,8 +347,11 @@ export class RuncRuntime implements RuntimeService {
   #exit(id: string): ContainerExit | undefined {
     const known = this.#exits.get(id);
     if (known) return known;
+    const path = join(this.#records.containerDir(id), 'status');
+    // Most containers run: asking first costs no thrown error per running container per list.
+    if (!existsSync(path)) return undefined;
     try {
-      const [code, nanos, flag] = readFileSync(join(this.#records.containerDir(id), 'status'), 'utf8').trim().split(' ');
+      const [code, nanos, flag] = readFileSync(path, 'utf8').trim().split(' ');
       const exit = { code: Number(code), finishedAt: Math.floor(Number(nanos) / 1e6), oomKilled: flag === 'oom' };
       this.#exits.set(id, exit);
       return exit;
