@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as packet from 'dns-packet';
 
-import { ChildScript } from './child-script.js';
+import { ChildScript } from '../test/harness/child-script.js';
 import { serviceAddress, serviceName } from './dns-names.js';
 import { freePort } from '../src/base/net/free-port.js';
 import { round, summarizeLatencies, type LatencySummary } from './latency-summary.js';
@@ -148,7 +148,7 @@ async function startDnsmasq(dir: string): Promise<{ port: number; child: ChildPr
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'tkube-bench-dns-'));
-const ours = await ChildScript.start<{ port: number }>('dns-server-child.ts', ['--services', String(services)]);
+const ours = await ChildScript.start<{ port: number }>('bench/dns-server-child.ts', ['--services', String(services)]);
 let dnsmasq: { port: number; child: ChildProcess } | undefined;
 try {
   dnsmasq = await startDnsmasq(dir);

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.js';
 
 import { benchPod } from './bench-pod.js';
-import { ChildScript } from './child-script.js';
+import { ChildScript } from '../test/harness/child-script.js';
 import { round, summarizeLatencies } from './latency-summary.js';
 import { ServerProcess, httpsCall } from './server-process.js';
 
@@ -105,7 +105,7 @@ try {
   writeFileSync(bodyFile, first.body);
   const contentType = String(first.headers['content-type'] ?? 'application/json');
   const tls = join(server.dataDir, 'tls');
-  const started = await ChildScript.start<{ port: number }>('raw-body-server.ts', [bodyFile, contentType, join(tls, 'serving.crt'), join(tls, 'serving.key')]);
+  const started = await ChildScript.start<{ port: number }>('bench/raw-body-server.ts', [bodyFile, contentType, join(tls, 'serving.crt'), join(tls, 'serving.key')]);
   raw = started.child;
   const creds = server.credentials();
   // The raw server presents the API's serving certificate, whose SANs cover 127.0.0.1.

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { benchPod } from './bench-pod.js';
-import { ChildScript } from './child-script.js';
+import { ChildScript } from '../test/harness/child-script.js';
 import { round, summarizeLatencies, wallClockMs } from './latency-summary.js';
 import { ServerProcess } from './server-process.js';
 
@@ -94,7 +94,7 @@ async function startSwarms(url: string, files: { ca: string; cert: string; key: 
   const per = Math.ceil(watchers / clientProcesses);
   const started = await Promise.all(Array.from({ length: clientProcesses }, (_, k) => {
     const n = Math.min(per, watchers - k * per);
-    return ChildScript.start<{ connected: number }>('watch-swarm.ts', [url, String(n), files.ca, files.cert, files.key, capture && k === 0 ? 'capture' : 'all']);
+    return ChildScript.start<{ connected: number }>('bench/watch-swarm.ts', [url, String(n), files.ca, files.cert, files.key, capture && k === 0 ? 'capture' : 'all']);
   }));
   return started.map((s) => s.child);
 }
@@ -155,7 +155,7 @@ try {
   const apiDeliveries = new Deliveries(apiSwarms);
   const rssWithWatchersMb = server.rssMegabytes();
   const tls = join(server.dataDir, 'tls');
-  const raw = await ChildScript.start<{ port: number }>('raw-fanout-server.ts', [join(tls, 'serving.crt'), join(tls, 'serving.key')]);
+  const raw = await ChildScript.start<{ port: number }>('bench/raw-fanout-server.ts', [join(tls, 'serving.crt'), join(tls, 'serving.key')]);
   helpers.push(raw.child);
   const rawSwarms = await startSwarms(`https://127.0.0.1:${raw.hello.port}/`, files, false);
   helpers.push(...rawSwarms);

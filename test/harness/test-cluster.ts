@@ -148,7 +148,16 @@ export class TestCluster {
     const own = opts.dataDir === undefined;
     const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tkube-it-'));
     const c = new TestCluster(dir, own);
-    await c.#launch(opts);
+    try {
+      await c.#launch(opts);
+    } catch (err) {
+      // The caller gets no TestCluster to stop, so a failed start undoes itself: the process (already gone, see
+      // #launch), whatever its node made on the host, and the data dir it created.
+      await c.stop().catch((cleanup: unknown) => {
+        throw new Error(`${err instanceof Error ? err.message : String(err)}\n(cleaning up after the failed start failed too: ${String(cleanup)})`, { cause: err });
+      });
+      throw err;
+    }
     return c;
   }
 
@@ -188,7 +197,8 @@ export class TestCluster {
       }, opts.readyTimeoutMs ?? 60_000, 50);
       if (exited) throw exited;
     } catch (err) {
-      child.kill('SIGKILL');
+      // Waited for, so that nothing writes into the data dir once the caller removes it.
+      await this.kill('SIGKILL');
       throw err;
     }
   }

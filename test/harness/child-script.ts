@@ -1,13 +1,28 @@
 /**
- * ChildScript: a bench helper process (a raw reference server or a watcher swarm) started with tsx, talking to its
- * parent over one JSON line on stdout at start-up and over IPC afterwards. Stopped by its own pid.
+ * ChildScript: a helper process started with tsx (bench's raw reference servers and watcher swarms, the overload
+ * suite's flood client), talking to its parent over one JSON line on stdout at start-up and over IPC afterwards.
+ * Stopped by its own pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-import { REPO_ROOT } from './server-bundle.js';
+/** Script paths are relative to the repository's root (this file is test/harness/child-script.ts). */
+const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
 
-/** ChildScript is one running bench helper. */
+/** ChildScriptOptions tune how a helper starts. */
+export interface ChildScriptOptions {
+  /** How long to wait for its first line. @default 60000 */
+  readonly timeoutMs?: number;
+  /**
+   * Run it in a session of its own (`setsid`): Linux groups the CPU time of a session's processes (sched autogroup),
+   * so a busy helper in the caller's session takes its CPU from the caller's share, as a client on another machine
+   * does not. @default false
+   */
+  readonly ownSession?: boolean;
+}
+
+/** ChildScript is one running helper. */
 export class ChildScript {
   readonly #child: ChildProcess;
   #stderr = '';
@@ -17,9 +32,10 @@ export class ChildScript {
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.#stderr = (this.#stderr + d).slice(-20_000)));
   }
 
-  /** start runs bench/<script> with args and resolves with the first JSON line it prints. */
-  static async start<T>(script: string, args: readonly string[], timeoutMs = 60_000): Promise<{ child: ChildScript; hello: T }> {
-    const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', script), ...args], { stdio: ['pipe', 'pipe', 'pipe', 'ipc'] });
+  /** start runs `script` (a path from the repository's root) with args and resolves with the first JSON line it prints. */
+  static async start<T>(script: string, args: readonly string[], opts: ChildScriptOptions = {}): Promise<{ child: ChildScript; hello: T }> {
+    const timeoutMs = opts.timeoutMs ?? 60_000;
+    const proc = spawn(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, script), ...args], { stdio: ['pipe', 'pipe', 'pipe', 'ipc'], detached: opts.ownSession ?? false });
     const child = new ChildScript(proc);
     try {
       const hello = await new Promise<T>((done, fail) => {
