@@ -15,6 +15,13 @@ export function commandExists(cmd: string): boolean {
   }
 }
 
+/** nftHostMissing names what the host lacks to run nftables (and `ip`) in tests, or false when it has everything. */
+export function nftHostMissing(): string | false {
+  if (process.getuid?.() !== 0) return 'needs root';
+  for (const cmd of ['nft', 'ip']) if (!commandExists(cmd)) return `needs ${cmd}`;
+  return false;
+}
+
 /** containerHostMissing names what the host lacks to run runc containers, or false when it has everything. */
 export function containerHostMissing(): string | false {
   if (process.getuid?.() !== 0) return 'needs root';

@@ -23,8 +23,9 @@
  * The table and bridge stay when the agent stops (pods outlive the agent); `destroy` removes both.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { readJson, writeJsonAtomic } from '../../base/fs/json-file.js';
 import type { Logger } from '../../base/log/logger.js';
 import type { PortMapping } from '../cri/runtime-service.js';
 import { nthAddress, parseCidr } from '../../base/net/cidr.js';
@@ -356,16 +357,3 @@ async function ipBatch(netns: string | undefined, lines: readonly string[]): Pro
   await runWithInput('ip', [...(netns ? ['-n', netns] : []), '-batch', '-'], lines.join('\n') + '\n');
 }
 
-function readJson<T>(path: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-function writeJsonAtomic(path: string, value: unknown): void {
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value));
-  renameSync(tmp, path);
-}

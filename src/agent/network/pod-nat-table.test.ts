@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { podNatTable } from './pod-nat-table.js';
+import { nftHostMissing } from '../../../test/harness/host-tools.js';
 
 const scripts: string[] = [];
 
@@ -65,17 +66,8 @@ void describe('podNatTable', () => {
     assert.equal(v6.filter((l) => l === 'fib daddr type local jump hostports').length, 2);
   });
 
-  void it('writes scripts the real nft accepts', { skip: process.getuid?.() !== 0 ? 'needs root' : !hasNft() ? 'needs nft' : false }, () => {
+  void it('writes scripts the real nft accepts', { skip: nftHostMissing() }, () => {
     assert.equal(scripts.length, 2);
     for (const script of scripts) execFileSync('nft', ['-c', '-f', '-'], { input: script, stdio: ['pipe', 'ignore', 'pipe'] });
   });
 });
-
-function hasNft(): boolean {
-  try {
-    execFileSync('nft', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -14,9 +14,10 @@
  *  - every namespace of the pool is named `<prefix><random>`, so a clean-up without the agent (`destroyBridgeNetwork`)
  *    finds the pool's, free or taken, by prefix.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { writeJsonAtomic } from '../../base/fs/json-file.js';
 import type { Logger } from '../../base/log/logger.js';
 
 /** WarmNetns is one pre-made namespace and the host end of its veth pair. */
@@ -157,8 +158,3 @@ function readEntry(path: string): WarmNetns | undefined {
   }
 }
 
-function writeJsonAtomic(path: string, value: unknown): void {
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value));
-  renameSync(tmp, path);
-}

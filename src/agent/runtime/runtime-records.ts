@@ -23,9 +23,10 @@
  * pod, 7 s of an 80-pod burst's profile. What a killed agent left in `removing/` goes at the next construction.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { readJson, writeJsonAtomic } from '../../base/fs/json-file.js';
 import type { ContainerConfig, ContainerFilter, ContainerStatus, PodSandboxConfig, PodSandboxFilter, PodSandboxStatus } from '../cri/runtime-service.js';
 import { RuntimeNotFoundError } from '../cri/runtime-service.js';
 
@@ -41,23 +42,6 @@ export interface ContainerRecordBase {
   readonly id: string;
   readonly sandboxId: string;
   readonly config: ContainerConfig;
-}
-
-/** writeJsonAtomic writes `value` as JSON to `path` (creating its directory) through a temp file and a rename. */
-export function writeJsonAtomic(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value));
-  renameSync(tmp, path);
-}
-
-/** readJson reads a JSON file; undefined when it is missing or unreadable (callers treat both as "no record"). */
-export function readJson<T>(path: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
 }
 
 /** newRuntimeId is a fresh sandbox or container ID (32 hex digits, as containerd's). */

@@ -5,18 +5,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { NftSession } from './nft-session.js';
+import { nftHostMissing } from '../../../test/harness/host-tools.js';
 
-function missing(): string | false {
-  if (process.getuid?.() !== 0) return 'needs root';
-  try {
-    execFileSync('sh', ['-c', 'command -v nft && command -v ip'], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return 'needs nft and ip';
-  }
-}
-
-void describe('NftSession with nft', { skip: missing() }, () => {
+void describe('NftSession with nft', { skip: nftHostMissing() }, () => {
   const netns = `tkube-nfts-${process.pid}`;
   const list = (): string => execFileSync('ip', ['netns', 'exec', netns, 'nft', 'list', 'ruleset']).toString();
   before(() => execFileSync('ip', ['netns', 'add', netns]));

@@ -7,16 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { ProxyServicePort, ProxySnapshot } from '../proxy-state.js';
 import { NftablesProxier, proxyTableName } from './nftables-proxier.js';
-
-function missing(): string | false {
-  if (process.getuid?.() !== 0) return 'needs root';
-  try {
-    execFileSync('sh', ['-c', 'command -v nft && command -v ip'], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return 'needs nft and ip';
-  }
-}
+import { nftHostMissing } from '../../../test/harness/host-tools.js';
 
 const sp = (i: number, n: number, extra: Partial<ProxyServicePort> = {}): ProxyServicePort => ({
   key: `ns/s${i}:http`,
@@ -35,7 +26,7 @@ const sp = (i: number, n: number, extra: Partial<ProxyServicePort> = {}): ProxyS
 });
 const snap = (servicePorts: ProxyServicePort[]): ProxySnapshot => ({ nodeName: 'n', nodeIPs: [], clusterCidr: '10.42.0.0/16', servicePorts });
 
-void describe('NftablesProxier with nft', { skip: missing() }, () => {
+void describe('NftablesProxier with nft', { skip: nftHostMissing() }, () => {
   const netns = `tkube-nftp-${process.pid}`;
   const table = proxyTableName('unit-test');
   const list = (): string => execFileSync('ip', ['netns', 'exec', netns, 'nft', 'list', 'table', 'ip', table]).toString();

@@ -11,6 +11,7 @@ import { parseIP } from '../../../base/net/ip-address.js';
 import type { NetworkPolicy, NetworkPolicySpec } from './network-policy.js';
 import { networkPolicyRules, type NetworkPolicyRules } from './network-policy-rules.js';
 import { policyNamespaceOf, policyPodOf, type PolicyPod } from './policy-pod.js';
+import { nftHostMissing } from '../../../../test/harness/host-tools.js';
 
 interface Packet {
   src: string;
@@ -458,17 +459,8 @@ void describe('networkPolicyRules', () => {
     assert.ok(!allowed(r, { src: 'fd00:42::c', dst: 'fd00:42::a', proto: 'icmpv6', icmpType: 'echo-request' }), 'ping is not ND');
   });
 
-  void it('writes scripts the real nft accepts', { skip: process.getuid?.() !== 0 ? 'needs root' : !hasNft() ? 'needs nft' : false }, () => {
+  void it('writes scripts the real nft accepts', { skip: nftHostMissing() }, () => {
     assert.ok(scripts.length > 10);
     for (const script of scripts) execFileSync('nft', ['-c', '-f', '-'], { input: script, stdio: ['pipe', 'ignore', 'pipe'] });
   });
 });
-
-function hasNft(): boolean {
-  try {
-    execFileSync('nft', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -43,7 +43,8 @@ import type {
   RuntimeVersion,
   StreamOptions,
 } from '../../cri/runtime-service.js';
-import { containerRecordMatches, filterContainers, filterSandboxes, newRuntimeId, readJson, RuntimeRecords, sandboxRecordMatches, writeJsonAtomic } from '../runtime-records.js';
+import { readJson, writeJsonAtomic } from '../../../base/fs/json-file.js';
+import { containerRecordMatches, filterContainers, filterSandboxes, newRuntimeId, RuntimeRecords, sandboxRecordMatches } from '../runtime-records.js';
 import type { ImageStore } from '../../images/image-store.js';
 import { processGroupStats } from './process-group-stats.js';
 
