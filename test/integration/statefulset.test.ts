@@ -59,7 +59,11 @@ describe('StatefulSet controller', () => {
 
   it('brings a deleted pod back under its name, and scales down from the top', async () => {
     const uid = await c.kubectlOk(['get', 'pod', 'web-1', ...ns, '-o', 'jsonpath={.metadata.uid}']);
-    await c.kubectlOk(['delete', 'pod', 'web-1', ...ns]);
+    // --wait=false: kubectl's wait for a deletion (GET, then list and watch by metadata.name) waits forever when the
+    // pod is removed between its GET and its list and the controller re-creates the name at once — the new pod is
+    // never deleted. A simulated node removes a pod within milliseconds, so under load that window is hit (about one
+    // delete in ten); the UID check below is the wait that holds.
+    await c.kubectlOk(['delete', 'pod', 'web-1', ...ns, '--wait=false']);
     await eventually(async () => {
       const now = await c.kubectl(['get', 'pod', 'web-1', ...ns, '-o', 'jsonpath={.metadata.uid}']);
       return now.code === 0 && now.stdout !== uid && now.stdout !== '';
