@@ -19,6 +19,7 @@ import { readProxyRecord } from '../../src/boot/proxy-record.js';
 import { IptablesProxier } from '../../src/proxy/iptables/iptables-proxier.js';
 import { NftablesProxier } from '../../src/proxy/nftables/nftables-proxier.js';
 import { eventually as sdkEventually } from '../../src/sdk/testing/eventually.js';
+import { namedObjects } from './kubectl-diagnosis.js';
 
 /** REPO_ROOT is the repository's root folder. */
 export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -39,6 +40,8 @@ export interface ExecResult {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** True when the program was killed at its deadline (`timeoutMs`). */
+  readonly timedOut?: boolean;
 }
 
 /** HttpResult is the outcome of a raw HTTPS request to the API server. */
@@ -92,14 +95,18 @@ export function runCommand(cmd: string, args: readonly string[], opts: { input?:
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs ?? 60_000);
     child.on('error', (err) => {
       clearTimeout(timer);
       fail(err);
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      done({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+      done({ code: code ?? (signal ? 128 : 1), stdout, stderr, ...(timedOut ? { timedOut } : {}) });
     });
     // A program that exits without reading its stdin makes the write fail with EPIPE; its exit code tells the story.
     child.stdin.on('error', () => undefined);
@@ -215,11 +222,28 @@ export class TestCluster {
 
   /** kubectl runs the real kubectl (or `kubectl.1.xx` when `binary` says so) against this cluster. */
   kubectl(args: readonly string[], opts: { input?: string; binary?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ExecResult> {
-    return runCommand(opts.binary ?? 'kubectl', ['--kubeconfig', this.kubeconfig, ...args], {
-      input: opts.input,
-      env: { ...process.env, KUBECONFIG: this.kubeconfig, HOME: this.dataDir, KUBECACHEDIR: join(this.dataDir, 'kubecache'), ...opts.env },
-      timeoutMs: opts.timeoutMs,
-    });
+    const env = { ...process.env, KUBECONFIG: this.kubeconfig, HOME: this.dataDir, KUBECACHEDIR: join(this.dataDir, 'kubecache'), ...opts.env };
+    const started = Date.now();
+    const run = runCommand(opts.binary ?? 'kubectl', ['--kubeconfig', this.kubeconfig, ...args], { input: opts.input, env, timeoutMs: opts.timeoutMs });
+    return run.then(async (r) => (r.timedOut ? { ...r, stderr: r.stderr + (await this.#diagnose(args, env, Date.now() - started)) } : r));
+  }
+
+  /**
+   * #diagnose says what a kubectl call killed at its deadline was waiting on: the state of the objects it named
+   * (kubectl-diagnosis.ts), read with a short deadline of its own, so a hung wait explains itself in the failure.
+   */
+  async #diagnose(args: readonly string[], env: NodeJS.ProcessEnv, elapsedMs: number): Promise<string> {
+    let text = `\n--- kubectl ${args.join(' ')} was killed at its deadline after ${elapsedMs} ms`;
+    const named = namedObjects(args);
+    if (!named) return `${text} (it names no object to show)\n`;
+    const get = ['get', ...named.targets, ...named.namespace, '-o', 'yaml', '--show-managed-fields=false'];
+    try {
+      const r = await runCommand('kubectl', ['--kubeconfig', this.kubeconfig, ...get], { env, timeoutMs: 10_000 });
+      text += `; kubectl ${get.join(' ')} (exit ${r.code}):\n${r.stdout}${r.stderr}`;
+    } catch (err) {
+      text += `; cannot read the objects it names: ${(err as Error).message}\n`;
+    }
+    return text;
   }
 
   /** kubectlOk runs kubectl and throws with its output unless it exits 0; returns stdout. */
