@@ -13,7 +13,7 @@ import { ipv4RangeOf } from './cidr.js';
 import { accessSync, constants, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { PortMapping, RuntimeService } from '../agent/cri/runtime-service.js';
+import type { RuntimeService } from '../agent/cri/runtime-service.js';
 import { EvictionManager } from '../agent/kubelet/eviction-manager.js';
 import { DEFAULT_EVICTION_HARD, parseEvictionHard } from '../agent/kubelet/eviction-thresholds.js';
 import { Kubelet } from '../agent/kubelet/kubelet.js';
@@ -23,6 +23,7 @@ import { ProcessRuntime } from '../agent/runtime/process/process-runtime.js';
 import { NodeRouteController } from '../agent/network/node-routes.js';
 import { BridgeNetwork } from '../agent/network/bridge-network.js';
 import { PendingPodNetwork } from '../agent/network/pending-pod-network.js';
+import { CriPodNetworkGate, startCriPodNetwork } from '../agent/network/cri-pod-network.js';
 import { NetworkPolicyController } from '../agent/network/policy/network-policy-controller.js';
 import { deleteNftTable } from '../agent/network/policy/nft.js';
 import { readPolicyTableRecord, writePolicyTableRecord } from '../agent/network/policy/policy-table-record.js';
@@ -34,7 +35,7 @@ import { exportOciArchive } from '../agent/images/oci-archive-export.js';
 import { startContainerd, writeContainerdConfig, type RunningContainerd } from '../agent/runtime/cri/containerd-daemon.js';
 import { CriClient } from '../agent/runtime/cri/cri-client.js';
 import { CriImageService } from '../agent/runtime/cri/cri-image-service.js';
-import { CriRuntimeService, type HostPortPublisher } from '../agent/runtime/cri/cri-runtime-service.js';
+import { CriRuntimeService } from '../agent/runtime/cri/cri-runtime-service.js';
 import { RuncRuntime } from '../agent/runtime/runc/runc-runtime.js';
 import { KubeletServer } from '../agent/server/kubelet-server.js';
 import { RealClock } from '../base/clock/clock.js';
@@ -378,7 +379,23 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   }
   if (cri && criNetwork) {
     try {
-      routes = await startCriPodNetwork(config, { nodeName, agentDir, bridge: podBridge, runtime: cri, gate: criNetwork, clock });
+      const { podCidr, podCidrV6 } = await waitForPodCidr(config.client, nodeName, config.podCidrTimeoutMs ?? 30_000);
+      const clusterCidrV6 = cidrOfFamily(config.clusterCidr ?? '', 'IPv6');
+      routes = await startCriPodNetwork({
+        client: config.client,
+        nodeName,
+        nodeIP: config.nodeIP,
+        dir: join(agentDir, 'network'),
+        bridge: podBridge,
+        podCidr,
+        ...(podCidrV6 ? { podCidrV6 } : {}),
+        clusterCidr: ipv4RangeOf(config.clusterCidr ?? '10.42.0.0/16'),
+        ...(clusterCidrV6 ? { clusterCidrV6 } : {}),
+        runtime: cri,
+        gate: criNetwork,
+        clock,
+        log: config.log,
+      });
     } catch (err) {
       const failure = new Error(`Cannot start the pod network: ${(err as Error).message}`);
       criNetwork.fail(failure);
@@ -431,93 +448,6 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       await daemon?.stop({ keepPods: true });
     },
   };
-}
-
-/**
- * CriPodNetworkGate holds a CRI node's sandboxes until the runtime has its pod CIDRs (CriRuntimeService's
- * `podNetworkReady`). Failing it lets them go ahead: the runtime's own CNI state then decides, and says why not.
- */
-class CriPodNetworkGate implements HostPortPublisher {
-  readonly ready: Promise<void>;
-  /** The node's bridge network, once made (`attach`): it keeps the hostPorts of containerd's pods in its table. */
-  #bridge: BridgeNetwork | undefined;
-  /** Sandboxes stopped before the bridge was made (a restarted node): their records go once it is. */
-  readonly #unpublished = new Set<string>();
-  #resolve: () => void = () => undefined;
-  #reject: (err: Error) => void = () => undefined;
-
-  constructor() {
-    this.ready = new Promise<void>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-    this.ready.catch(() => undefined);
-  }
-
-  open(): void {
-    this.#resolve();
-  }
-
-  fail(err: Error): void {
-    this.#reject(err);
-  }
-
-  async attach(bridge: BridgeNetwork): Promise<void> {
-    this.#bridge = bridge;
-    for (const id of this.#unpublished) await bridge.unpublishHostPorts(id);
-    this.#unpublished.clear();
-  }
-
-  async publishHostPorts(sandboxId: string, ip: string, portMappings: readonly PortMapping[]): Promise<void> {
-    if (!this.#bridge) throw new Error('the node has no pod network (no pod CIDR)');
-    await this.#bridge.publishHostPorts(sandboxId, ip, portMappings);
-  }
-
-  async unpublishHostPorts(sandboxId: string): Promise<void> {
-    if (this.#bridge) await this.#bridge.unpublishHostPorts(sandboxId);
-    else this.#unpublished.add(sandboxId);
-  }
-}
-
-/** How long containerd may take to load the network it rendered from the pod CIDRs (its conf dir watcher). */
-const CRI_NETWORK_READY_TIMEOUT_MS = 15_000;
-
-/**
- * startCriPodNetwork gives a CRI node the pod network a runc node has: once the Node has its pod CIDRs, the bridge
- * (BridgeNetwork: the gateway addresses, forwarding, the masquerade table, and the record clean-up reads), the pod
- * CIDRs handed to the runtime (CRI UpdateRuntimeConfig, upstream's kubelet → containerd path: containerd renders its
- * CNI conf_template into a bridge plugin network on that bridge, see cni-network-config.ts), and the routes to other
- * nodes. Sandboxes are let through once the runtime reports NetworkReady (or after a timeout, with a warning: a
- * containerd without our template keeps its own network config).
- */
-async function startCriPodNetwork(config: NodeBootConfig, c: { nodeName: string; agentDir: string; bridge: string; runtime: CriRuntimeService; gate: CriPodNetworkGate; clock: RealClock }): Promise<NodeRouteController> {
-  const log = config.log.child('network');
-  const { podCidr, podCidrV6 } = await waitForPodCidr(config.client, c.nodeName, config.podCidrTimeoutMs ?? 30_000);
-  const clusterCidr = ipv4RangeOf(config.clusterCidr ?? '10.42.0.0/16');
-  // Made before containerd's first sandbox, so the bridge plugin finds it with the very addresses it would add. No
-  // warm namespaces: containerd makes its sandboxes' namespaces itself.
-  const bridge = new BridgeNetwork({ dir: join(c.agentDir, 'network'), podCidr, ...(podCidrV6 ? { podCidrV6 } : {}), clusterCidr, bridgeName: c.bridge, warmNetns: 0, table: `tkube-${c.nodeName.replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 64), log });
-  await bridge.start();
-  await c.gate.attach(bridge);
-  await c.runtime.updatePodCidrs([podCidr, ...(podCidrV6 ? [podCidrV6] : [])]);
-  const deadline = Date.now() + CRI_NETWORK_READY_TIMEOUT_MS;
-  for (;;) {
-    const status = await c.runtime.networkStatus().catch((err: unknown) => ({ ready: false, message: err instanceof Error ? err.message : String(err) }));
-    if (status.ready) {
-      log.info('Container runtime network ready', { podCIDRs: [podCidr, ...(podCidrV6 ? [podCidrV6] : [])], bridge: c.bridge });
-      break;
-    }
-    if (Date.now() >= deadline) {
-      log.warn('Container runtime network not ready: pods cannot start until its CNI config is in place', { reason: status.message });
-      break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  c.gate.open();
-  const clusterCidrV6 = cidrOfFamily(config.clusterCidr ?? '', 'IPv6');
-  const routes = new NodeRouteController({ client: config.client, nodeName: c.nodeName, nodeIP: config.nodeIP, podCidr, clusterCidr, ...(podCidrV6 && clusterCidrV6 ? { podCidrV6, clusterCidrV6 } : {}), clock: c.clock, log: config.log.child('routes') });
-  await routes.start();
-  return routes;
 }
 
 /** POLICY_DIR is where the node records its NetworkPolicy table (read by node-cleanup.ts). */
