@@ -76,6 +76,25 @@ async function timedSync(p: NftablesProxier, builder: SnapshotBuilder, objs: Obj
   return { ms: performance.now() - t0, buildMs, jsMs: buildMs + p.lastRenderMs, full: p.lastSyncWasFull };
 }
 
+/** The generation of the objects last built (each endpoint change is the next one). */
+let generation = 1;
+
+/**
+ * endpointChanges applies ten endpoint changes through `p`, each one generation on from the last, and returns the
+ * objects it ended with; every change must be incremental (never the whole table).
+ */
+async function endpointChanges(p: NftablesProxier, builder: SnapshotBuilder, from: Objects, record: (change: { ms: number; jsMs: number }) => void): Promise<Objects> {
+  let objs = from;
+  for (let k = 0; k < 10; k++) {
+    generation++;
+    objs = objects(generation, objs);
+    const change = await timedSync(p, builder, objs);
+    if (change.full) throw new Error('an endpoint change wrote the whole table');
+    record(change);
+  }
+  return objs;
+}
+
 const netns = `tkube-bench-proxy-${process.pid}`;
 execFileSync('ip', ['netns', 'add', netns]);
 try {
@@ -85,7 +104,6 @@ try {
   const snapshotMs: number[] = [];
   const changeJsMs: number[] = [];
   const spawnChangeMs: number[] = [];
-  let generation = 1;
   for (let r = 0; r < rounds; r++) {
     const table = `bench-proxy-${r}`;
     const p = new NftablesProxier({ table, netns });
@@ -94,27 +112,17 @@ try {
     const first = await timedSync(p, builder, objs);
     firstMs.push(first.ms);
     snapshotMs.push(first.buildMs);
-    for (let k = 0; k < 10; k++) {
-      generation++;
-      objs = objects(generation, objs);
-      const change = await timedSync(p, builder, objs);
-      if (change.full) throw new Error('an endpoint change wrote the whole table');
+    objs = await endpointChanges(p, builder, objs, (change) => {
       changeMs.push(change.ms);
       changeJsMs.push(change.jsMs);
-    }
+    });
     await p.close();
     // A whole rewrite over the existing table (what a periodic full resync costs); then the same endpoint changes
     // with a process start per sync (`nft -f`, the reference for the long-lived `nft -i`), in the same run.
     const whole = new NftablesProxier({ table, netns, interactive: false });
     const wholeBuilder = new SnapshotBuilder();
     rewriteMs.push((await timedSync(whole, wholeBuilder, objs)).ms);
-    for (let k = 0; k < 10; k++) {
-      generation++;
-      objs = objects(generation, objs);
-      const change = await timedSync(whole, wholeBuilder, objs);
-      if (change.full) throw new Error('an endpoint change wrote the whole table');
-      spawnChangeMs.push(change.ms);
-    }
+    await endpointChanges(whole, wholeBuilder, objs, (change) => spawnChangeMs.push(change.ms));
     await whole.cleanup();
   }
   // The machine's floor: an nft transaction that changes nothing, in the same namespace (process start, netlink).
