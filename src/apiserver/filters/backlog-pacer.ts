@@ -18,6 +18,12 @@
  * let it run unpaced for a whole sample interval, saturating the loop, before the next sample paced it again. Below
  * half the target the loop has clear headroom and the gap falls to 0 (plain APF). The signal is a function returning
  * the loop's busy fraction since its previous call (eventLoopBusyFraction below), injected so tests drive it by hand.
+ *
+ * Sampling runs only while a paced level has queued requests (the only time the gap is read for a dispatch): the
+ * level's queues wake the pacer (`wake`), and a sample that finds them all empty (`observe`) stops the timer, so an
+ * idle server has no 50 ms timer. Waking catches up on the samples it slept through, from the loop's busy fraction
+ * over that time, so the gap is what sampling all along would about have made it: a flood whose queues empty for a
+ * moment keeps its gap, and a quiet hour leaves none.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -44,6 +50,12 @@ export interface BacklogPacerConfig {
  */
 export const DEFAULT_TARGET_UTILIZATION = 0.5;
 
+/**
+ * MAX_CATCH_UP_SAMPLES bounds the samples made up for on waking: after 64 the gap has gone from its largest to 0 on
+ * an idle loop, or reached its largest on a busy one, whatever the bounds.
+ */
+const MAX_CATCH_UP_SAMPLES = 64;
+
 /** eventLoopBusyFraction returns a source of the event loop's utilization (perf_hooks ELU) since its previous call. */
 export function eventLoopBusyFraction(): () => number {
   let last = performance.eventLoopUtilization();
@@ -64,7 +76,12 @@ export class BacklogPacer {
   readonly #minGapMs: number;
   readonly #maxGapMs: number;
   #gapMs = 0;
+  #started = false;
   #timer: Timer | undefined;
+  /** When the gap was last adjusted (a sample, or the catch-up on waking). */
+  #sampledAt = 0;
+  /** Whether a paced level has queued requests (see observe). */
+  #waiting: () => boolean = () => false;
 
   constructor(config: BacklogPacerConfig) {
     this.#clock = config.clock;
@@ -85,21 +102,58 @@ export class BacklogPacer {
     return this.#gapMs;
   }
 
-  /** start samples the loop every sampleIntervalMs until stop. Idempotent; does nothing when not enabled. */
+  /**
+   * observe tells the pacer how to learn whether any paced level has queued requests (PriorityAndFairness sets it
+   * for its levels); sampling stops at a sample that finds none.
+   */
+  observe(waiting: () => boolean): void {
+    this.#waiting = waiting;
+  }
+
+  /** sampling tells whether the sample timer runs (for tests). */
+  get sampling(): boolean {
+    return this.#timer !== undefined;
+  }
+
+  /**
+   * start lets the pacer sample, every sampleIntervalMs while a paced level has queued requests, until stop.
+   * Idempotent; does nothing when not enabled.
+   */
   start(): void {
-    if (this.#timer || !this.enabled) return;
+    if (this.#started || !this.enabled) return;
+    this.#started = true;
     this.#busy(); // the first window starts now
-    const next = (): void => {
-      this.#timer = this.#clock.setTimer(this.#intervalMs, () => {
-        this.sample();
-        if (this.#timer) next();
-      });
-    };
-    next();
+    this.#sampledAt = this.#clock.now();
+    if (this.#waiting()) this.#schedule();
+  }
+
+  /**
+   * wake resumes sampling when a request joins a paced level's queue and the timer had stopped: the intervals slept
+   * through are adjusted for first, each with the loop's busy fraction over the whole sleep.
+   */
+  wake(): void {
+    if (!this.#started || this.#timer) return;
+    const now = this.#clock.now();
+    const missed = Math.min(MAX_CATCH_UP_SAMPLES, Math.floor((now - this.#sampledAt) / this.#intervalMs));
+    if (missed > 0) {
+      const busy = this.#busy();
+      for (let i = 0; i < missed; i++) this.#adjust(busy);
+      this.#sampledAt = now;
+    }
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    this.#timer = this.#clock.setTimer(this.#intervalMs, () => {
+      this.#timer = undefined;
+      this.sample();
+      if (this.#started && this.#waiting()) this.#schedule();
+    });
   }
 
   /** stop ends sampling and pacing (gap 0). */
   stop(): void {
+    this.#started = false;
     this.#timer?.cancel();
     this.#timer = undefined;
     this.#gapMs = 0;
@@ -107,7 +161,12 @@ export class BacklogPacer {
 
   /** sample reads the busy fraction once and adjusts the gap (start calls it; tests may call it directly). */
   sample(): void {
-    const busy = this.#busy();
+    this.#adjust(this.#busy());
+    this.#sampledAt = this.#clock.now();
+  }
+
+  /** #adjust moves the gap one step for a sample that found the loop `busy`. */
+  #adjust(busy: number): void {
     if (busy > this.#target) this.#gapMs = Math.min(this.#maxGapMs, Math.max(this.#minGapMs, this.#gapMs * 2));
     else if (this.#gapMs > 0) {
       this.#gapMs *= 0.75;

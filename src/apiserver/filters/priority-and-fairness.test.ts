@@ -198,3 +198,24 @@ test('a backlogged flow is refused at once when the pacer could not serve its re
   clock.advance(1000);
   await Promise.all(waits);
 });
+
+test('the pacer samples only while a paced level has requests queued', async () => {
+  const clock = new FakeClock();
+  const pacer = new BacklogPacer({ clock, busyFraction: () => 1, sampleIntervalMs: 50 });
+  const pf = new PriorityAndFairness({ serverConcurrencyLimit: 1, clock, pacer, levels: [{ name: 'l', shares: 1, paced: true }], flowSchemas: [{ name: 'all', level: 'l' }] });
+  pacer.start();
+  const first = await pf.acquire(info('GET', PODS), user('a'));
+  assert.ok(first.admitted);
+  assert.equal(pacer.sampling, false, 'a request that takes a free seat wakes nothing');
+  const second = pf.acquire(info('GET', PODS), user('b'));
+  assert.equal(pf.waiting('l'), 1);
+  assert.equal(pacer.sampling, true, 'a queued request wakes the pacer');
+  first.release();
+  const granted = await second;
+  assert.ok(granted.admitted);
+  clock.advance(50);
+  assert.equal(pacer.gapMs, 1);
+  assert.equal(pacer.sampling, false, 'the sample that finds the queues empty is the last');
+  granted.release();
+  pacer.stop();
+});

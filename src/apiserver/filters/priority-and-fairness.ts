@@ -267,6 +267,9 @@ export class PriorityAndFairness {
       const pacer = l.paced && config.pacer?.enabled ? config.pacer : undefined;
       this.#levels.set(l.name, l.exempt ? 'exempt' : new LevelState(l.name, seats, config.queueLengthLimit ?? 16, config.onRoom, config.clock, pacer));
     }
+    // The pacer samples the loop only while a paced level has queued requests (it stops at a sample that finds none).
+    const paced = [...this.#levels.values()].filter((l): l is LevelState => l !== 'exempt' && l.pacer !== undefined);
+    if (paced.length > 0) config.pacer?.observe(() => paced.some((l) => l.queues.size > 0));
   }
 
   /** seats tells a level's seat count (Infinity when unlimited or exempt), for tests and docs. */
@@ -308,6 +311,9 @@ export class PriorityAndFairness {
       state.take(flow);
       return Promise.resolve({ admitted: true, flowSchema, level, release });
     }
+    // About to queue: the pacer samples again if it had stopped, its gap first brought up to date (both the refusal
+    // below and the dispatch read it).
+    state.pacer?.wake();
     const queue = state.queues.get(flow) ?? [];
     if (queue.length >= (this.#config.queueLengthLimit ?? 16) || state.pacedPastWait(flow, queue, this.#config.queueWaitMs ?? 500)) {
       return Promise.resolve({ admitted: false, flowSchema, level, reason: 'queue-full' });
