@@ -102,6 +102,24 @@ void describe('ConnectionThrottle', () => {
     assert.equal(a.paused, false, 'admitted once, it may be woken early again');
   });
 
+  void it('holds at most maxHeldPerFlow connections of one flow; other flows keep their own room', () => {
+    const clock = new FakeClock();
+    const throttle = new ConnectionThrottle({ clock, maxHeldPerFlow: 2 });
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((n) => new FakeConnection(n)) as [FakeConnection, FakeConnection, FakeConnection, FakeConnection];
+    assert.equal(throttle.canHold('l', 'f'), true);
+    throttle.hold(a, 'l', 'f');
+    throttle.hold(b, 'l', 'f');
+    assert.equal(throttle.canHold('l', 'f'), false, 'the flow has its two');
+    throttle.hold(c, 'l', 'f');
+    assert.equal(c.paused, false, 'a third is not held (the server closes it with its 429)');
+    assert.equal(throttle.canHold('l', 'g'), true, 'another user is not affected');
+    assert.equal(throttle.canHold('other-level', 'f'), true, 'nor the same user in another level');
+    throttle.hold(d, 'l', 'g');
+    assert.equal(d.paused, true);
+    a.close();
+    assert.equal(throttle.canHold('l', 'f'), true, 'a closed connection frees its place');
+  });
+
   void it('PriorityAndFairness tells when a flow left its queue and when a seat came free with nobody waiting', async () => {
     const clock = new FakeClock();
     const rooms: string[] = [];

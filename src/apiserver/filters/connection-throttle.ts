@@ -16,14 +16,29 @@
  *
  * Keyed by the level and flow (user) of the refused request: the connection's last-seen flow. A connection used by
  * several users is throttled for the one it was refused for, which is what a flood on it looks like.
+ *
+ * Bounded: a flow holds at most maxHeldPerFlow connections. Past that, canHold says no and the server answers the
+ * refusal with `Connection: close` instead (server.ts), so a client opening ever more connections cannot make the
+ * server keep ever more paused sockets, timers and kernel buffers; it pays a TLS handshake per extra attempt instead.
  */
 import type { Clock, Timer } from '../../base/clock/clock.js';
 
 /**
- * DEFAULT_MAX_PAUSE_MS bounds a hold: with the queue wait (500 ms) it keeps a held request's answer within about a
- * second, and it paces a flood that ignores Retry-After to at most 2.5 refusals per connection per second.
+ * DEFAULT_MAX_PAUSE_MS bounds a hold: most of the refusal's Retry-After (1 s), so a client that re-sends at once is
+ * held nearly as long as it was told to wait — at most 1.25 refusals per connection per second, close to the 1 per
+ * second of a client that honours Retry-After (at 400 ms it was 2.5, and under the flood that ignores Retry-After the
+ * refusals were half of all requests) — while its held request is still answered within about a second of being
+ * sent (800 ms, plus the queue wait in the rare case that it queues). A client that honours Retry-After comes back
+ * after the hold ended and is never delayed by it.
  */
-export const DEFAULT_MAX_PAUSE_MS = 400;
+export const DEFAULT_MAX_PAUSE_MS = 800;
+
+/**
+ * DEFAULT_MAX_HELD_PER_FLOW bounds the connections one flow may have held at once: well above what a client library
+ * opens (client-go over HTTP/1.1 keeps a few per host; the overload suite's flood uses 48), far below a file-descriptor
+ * limit.
+ */
+export const DEFAULT_MAX_HELD_PER_FLOW = 64;
 
 /** ThrottledConnection is the part of a socket the throttle uses (net.Socket and tls.TLSSocket have it). */
 export interface ThrottledConnection {
@@ -37,8 +52,10 @@ export interface ThrottledConnection {
 /** ConnectionThrottleConfig sets the longest pause. */
 export interface ConnectionThrottleConfig {
   readonly clock: Clock;
-  /** Longest time a held connection stays unread. @default 400 */
+  /** Longest time a held connection stays unread. @default DEFAULT_MAX_PAUSE_MS */
   readonly maxPauseMs?: number;
+  /** Connections one flow (level and user) may have held at once. @default DEFAULT_MAX_HELD_PER_FLOW */
+  readonly maxHeldPerFlow?: number;
 }
 
 interface Held {
@@ -64,9 +81,20 @@ export class ConnectionThrottle {
     this.#config = config;
   }
 
-  /** hold stops reading `conn` until wakeFlow / wakeLevel picks it, or maxPauseMs passes. Idempotent per connection. */
+  /**
+   * canHold tells whether `flow` in `level` may have one more connection held (fewer than maxHeldPerFlow are). The
+   * server asks before it writes the refusal: a connection that cannot be held is closed with its 429.
+   */
+  canHold(level: string, flow: string): boolean {
+    return (this.#held.get(level)?.get(flow)?.length ?? 0) < (this.#config.maxHeldPerFlow ?? DEFAULT_MAX_HELD_PER_FLOW);
+  }
+
+  /**
+   * hold stops reading `conn` until wakeFlow / wakeLevel picks it, or maxPauseMs passes. Idempotent per connection;
+   * does nothing when the flow already holds maxHeldPerFlow connections (see canHold).
+   */
   hold(conn: ThrottledConnection, level: string, flow: string): void {
-    if (conn.destroyed || this.#holding.has(conn)) return;
+    if (conn.destroyed || this.#holding.has(conn) || !this.canHold(level, flow)) return;
     const flows = this.#held.get(level) ?? new Map<string, Held[]>();
     this.#held.set(level, flows);
     const list = flows.get(flow) ?? [];
