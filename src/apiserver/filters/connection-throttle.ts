@@ -4,15 +4,17 @@
  * sends again at once then waits in the kernel's buffers, costing the server no TLS decryption, parsing,
  * authentication, audit record or 429 of its own, where otherwise every refusal would be followed by another one as
  * fast as the one event loop can turn them out. A client honouring Retry-After sends nothing during the pause anyway.
+ * The server also holds the connection of an admitted request, once answered, when its flow has no room left (its
+ * next request would only be refused at once; server.ts #holdWhileNoRoom): a flood's busy connections then wait
+ * unread too, instead of each answer being followed by a refusal.
  *
  * A held connection is read again, oldest first, when its flow has room: a request of that flow left its queue
  * (granted a seat or timed out) and the queue is at most half full, or a seat of its level came free with nobody
  * waiting (PriorityAndFairnessConfig.onRoom decides when). A connection woken early that is refused again anyway
  * (the flow's busy connections took the room first) is not woken early again until one of its requests is admitted:
  * otherwise a fast flood's surplus connections would cycle through wake and refusal many times a second. At the
- * latest a held connection is read again
- * after maxPauseMs, so the request that waited still gets its answer — a seat or a 429 — within about a second of
- * being sent (maxPauseMs plus at most the queue wait).
+ * latest a held connection is read again after maxPauseMs, so the request that waited still gets its answer — a seat
+ * or a 429 — within about a second of being sent (maxPauseMs, plus the queue wait if it queues and times out).
  *
  * Keyed by the level and flow (user) of the refused request: the connection's last-seen flow. A connection used by
  * several users is throttled for the one it was refused for, which is what a flood on it looks like.
@@ -25,11 +27,11 @@ import type { Clock, Timer } from '../../base/clock/clock.js';
 
 /**
  * DEFAULT_MAX_PAUSE_MS bounds a hold: most of the refusal's Retry-After (1 s), so a client that re-sends at once is
- * held nearly as long as it was told to wait — at most 1.25 refusals per connection per second, close to the 1 per
- * second of a client that honours Retry-After (at 400 ms it was 2.5, and under the flood that ignores Retry-After the
- * refusals were half of all requests) — while its held request is still answered within about a second of being
- * sent (800 ms, plus the queue wait in the rare case that it queues). A client that honours Retry-After comes back
- * after the hold ended and is never delayed by it.
+ * held nearly as long as it was told to wait — about 1.4 refusals per connection per second with the jitter, close to
+ * the 1 per second of a client that honours Retry-After (at 400 ms it was 2.5, and under the flood that ignores
+ * Retry-After the refusals were half of all requests) — while its held request is still answered within about a
+ * second of being sent (at most 800 ms, plus the queue wait in the rare case that it queues and times out). A client
+ * that honours Retry-After comes back after the hold ended and is never delayed by it.
  */
 export const DEFAULT_MAX_PAUSE_MS = 800;
 
@@ -56,7 +58,19 @@ export interface ConnectionThrottleConfig {
   readonly maxPauseMs?: number;
   /** Connections one flow (level and user) may have held at once. @default DEFAULT_MAX_HELD_PER_FLOW */
   readonly maxHeldPerFlow?: number;
+  /**
+   * Fraction of maxPauseMs by which a hold may be shorter, at random: each hold lasts maxPauseMs × (1 − jitter ×
+   * random()). A flood's connections are refused in bursts (all of them at its start), and with one fixed pause they
+   * would come back in the same bursts forever, each a run of refusals that another user's request waits behind; the
+   * jitter spreads them out. @default DEFAULT_PAUSE_JITTER
+   */
+  readonly jitter?: number;
+  /** Source of the jitter, in [0, 1). @default Math.random */
+  readonly random?: () => number;
 }
+
+/** DEFAULT_PAUSE_JITTER: holds of 600–800 ms by default; a burst of refusals comes back spread over 200 ms. */
+export const DEFAULT_PAUSE_JITTER = 0.25;
 
 interface Held {
   readonly conn: ThrottledConnection;
@@ -103,7 +117,7 @@ export class ConnectionThrottle {
     const held: Held = {
       conn,
       early: !this.#noEarlyWake.has(conn),
-      timer: this.#config.clock.setTimer(this.#config.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS, () => this.#release(level, flow, held)),
+      timer: this.#config.clock.setTimer(this.#pauseMs(), () => this.#release(level, flow, held)),
       // A client that gives up while held: forget it (its socket is gone, nothing to resume).
       onClose: () => this.#release(level, flow, held),
     };
@@ -161,6 +175,13 @@ export class ConnectionThrottle {
     let n = 0;
     for (const flows of this.#held.values()) for (const list of flows.values()) n += list.length;
     return n;
+  }
+
+  /** #pauseMs is one hold's length: maxPauseMs, less a random part of it (see ConnectionThrottleConfig.jitter). */
+  #pauseMs(): number {
+    const max = this.#config.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS;
+    const jitter = Math.min(1, Math.max(0, this.#config.jitter ?? DEFAULT_PAUSE_JITTER));
+    return max * (1 - jitter * (this.#config.random ?? Math.random)());
   }
 
   #wake(level: string, flow: string, held: Held): void {
