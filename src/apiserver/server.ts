@@ -626,26 +626,7 @@ export class ApiServer {
     }
     if (res.socket) this.#throttle.admitted(res.socket);
     releaseWhenDone(info, res, admission.release);
-    if (!isLongRunning(info)) this.#holdWhileNoRoom(res, admission.level, user.username);
     this.#limit.tryAcquire(info, res);
-  }
-
-  /**
-   * #holdWhileNoRoom holds the connection of an admitted request once its response is done if its flow has no room by
-   * then (PriorityAndFairness.hasRoom: its next request would be refused at once): a flood's busy connections send
-   * their next request the moment they are answered, and most of the flood's refusals were those, each costing a
-   * parse, an audit record and a 429 for nothing. Held, the next request waits unread until the flow has room (then it
-   * queues) or the longest pause has passed (then it is admitted, queued or refused as any other). Only flows with a
-   * full queue are affected, i.e. floods; their throughput is unchanged, as their queue is full either way.
-   */
-  #holdWhileNoRoom(res: ServerResponse, level: string, flow: string): void {
-    const socket = res.socket;
-    const flowControl = this.#flowControl;
-    if (!socket || !flowControl || (this.#config.flowControlMaxPauseMs ?? DEFAULT_MAX_PAUSE_MS) <= 0) return;
-    // Registered after releaseWhenDone's listener, so the seat is given back (and the queue dispatched) first.
-    res.once('close', () => {
-      if (!this.#stopping && !flowControl.hasRoom(level, flow)) this.#throttle.hold(socket, level, flow);
-    });
   }
 
   /**

@@ -4,9 +4,6 @@
  * sends again at once then waits in the kernel's buffers, costing the server no TLS decryption, parsing,
  * authentication, audit record or 429 of its own, where otherwise every refusal would be followed by another one as
  * fast as the one event loop can turn them out. A client honouring Retry-After sends nothing during the pause anyway.
- * The server also holds the connection of an admitted request, once answered, when its flow has no room left (its
- * next request would only be refused at once; server.ts #holdWhileNoRoom): a flood's busy connections then wait
- * unread too, instead of each answer being followed by a refusal.
  *
  * A held connection is read again, oldest first, when its flow has room: a request of that flow left its queue
  * (granted a seat or timed out) and the queue is at most half full, or a seat of its level came free with nobody

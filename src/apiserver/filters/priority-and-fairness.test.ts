@@ -198,35 +198,3 @@ test('a backlogged flow is refused at once when the pacer could not serve its re
   clock.advance(1000);
   await Promise.all(waits);
 });
-
-test('hasRoom() says whether a flow’s next request would be admitted or queued rather than refused at once', async () => {
-  const clock = new FakeClock();
-  const pf = new PriorityAndFairness({ serverConcurrencyLimit: 1, clock, queueWaitMs: 500, queueLengthLimit: 2, levels: [{ name: 'l', shares: 1 }], flowSchemas: [{ name: 'all', level: 'l' }] });
-  const flood = user('flood');
-  assert.equal(pf.hasRoom('l', 'flood'), true, 'a free seat');
-  const first = await pf.acquire(info('GET', PODS), flood);
-  assert.ok(first.admitted);
-  assert.equal(pf.hasRoom('l', 'flood'), true, 'no seat, but room in its queue');
-  const waits = [pf.acquire(info('GET', PODS), flood), pf.acquire(info('GET', PODS), flood)];
-  assert.equal(pf.hasRoom('l', 'flood'), false, 'its queue is full');
-  assert.equal((await pf.acquire(info('GET', PODS), flood)).admitted, false, 'as acquire finds');
-  assert.equal(pf.hasRoom('l', 'other'), true, 'another flow still has its own queue');
-  assert.equal(pf.hasRoom('exempt', 'flood'), true, 'an exempt or unknown level always has room');
-  first.release();
-  assert.equal(pf.hasRoom('l', 'flood'), true, 'a queued request took the seat');
-  clock.advance(1000);
-  for (const w of await Promise.all(waits)) if (w.admitted) w.release();
-  // Paced: room ends where the pacer could no longer serve a queued request within the queue wait.
-  const pacer = new BacklogPacer({ clock, busyFraction: () => 1, minGapMs: 200, maxGapMs: 200 });
-  pacer.sample();
-  const paced = new PriorityAndFairness({ serverConcurrencyLimit: 1, clock, pacer, queueWaitMs: 500, levels: [{ name: 'l', shares: 1, paced: true }], flowSchemas: [{ name: 'all', level: 'l' }] });
-  const seat = await paced.acquire(info('GET', PODS), flood);
-  assert.ok(seat.admitted);
-  const queued = [paced.acquire(info('GET', PODS), flood)];
-  assert.equal(paced.hasRoom('l', 'flood'), true, 'a second place would be served at 400 ms');
-  queued.push(paced.acquire(info('GET', PODS), flood));
-  assert.equal(paced.hasRoom('l', 'flood'), false, 'a third would wait 600 ms: refused at once');
-  seat.release();
-  clock.advance(1000);
-  await Promise.all(queued);
-});

@@ -335,20 +335,6 @@ export class PriorityAndFairness {
     });
   }
 
-  /**
-   * hasRoom tells whether a request of `flow` in `level` would now be admitted or queued, rather than refused at once
-   * (its flow's queue full, or longer than the paced level serves within the queue wait). The server asks after
-   * serving a flow's request: a connection whose next request would only be refused is held unread instead
-   * (server.ts, #holdWhileNoRoom).
-   */
-  hasRoom(level: string, flow: string): boolean {
-    const state = this.#levels.get(level);
-    if (state === undefined || state === 'exempt') return true;
-    if (state.inUse < state.seats && (state.queues.size === 0 || state.fresh(flow))) return true;
-    const queue = state.queues.get(flow) ?? [];
-    return queue.length < (this.#config.queueLengthLimit ?? 16) && !state.pacedPastWait(flow, queue, this.#config.queueWaitMs ?? 500);
-  }
-
   /** levels lists the non-exempt levels' figures (for the flowcontrol gauges). */
   levels(): { level: string; seats: number; executing: number; waiting: number }[] {
     const out: { level: string; seats: number; executing: number; waiting: number }[] = [];
