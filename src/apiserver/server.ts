@@ -148,6 +148,8 @@ export interface ApiServerConfig {
    * (`Connection: close`) instead of held. @default DEFAULT_MAX_HELD_PER_FLOW (64)
    */
   readonly flowControlMaxHeldConnectionsPerFlow?: number;
+  /** Fraction of flowControlMaxPauseMs by which a hold may be shorter, at random (ConnectionThrottleConfig.jitter). @default 0 */
+  readonly flowControlPauseJitter?: number;
   /**
    * Event-loop busy fraction above which priority and fairness paces flows that already have a backlog in the
    * global-default and workload-high levels (filters/backlog-pacer.ts), so a flood leaves the loop idle time for
@@ -343,6 +345,7 @@ export class ApiServer {
       clock: this.#clock,
       ...(config.flowControlMaxPauseMs !== undefined ? { maxPauseMs: config.flowControlMaxPauseMs } : {}),
       ...(config.flowControlMaxHeldConnectionsPerFlow !== undefined ? { maxHeldPerFlow: config.flowControlMaxHeldConnectionsPerFlow } : {}),
+      ...(config.flowControlPauseJitter !== undefined ? { jitter: config.flowControlPauseJitter } : {}),
     });
     this.#throttle = throttle;
     this.#pacer = new BacklogPacer({ clock: this.#clock, ...(config.flowControlTargetUtilization !== undefined ? { targetUtilization: config.flowControlTargetUtilization } : {}) });

@@ -169,9 +169,9 @@ describe('overload and fairness', () => {
     assert.ok(floodAnswers.refused > 0, 'the flood is refused');
     assert.equal(floodAnswers.refusedWithoutRetryAfter, 0, 'every 429 carries Retry-After');
     // Refusals come at once (queue full), after the queue wait (500 ms), or for a request sent on a held connection
-    // after the hold (at most 700 ms); on a loaded 2-core machine the p99 is printed, the median bounded.
+    // after the hold (at most 400 ms); on a loaded 2-core machine the p99 is printed, the median bounded.
     assert.ok(percentile(floodAnswers.refusedMs, 50) < 1000, 'the flood learns of its refusal within a second');
-    // A refused connection is not read again for up to 700 ms (525–700 ms, jittered), or until its flow's queue is half empty
+    // A refused connection is not read again for up to 400 ms, or until its flow's queue is half empty
     // (filters/connection-throttle.ts), so even a flood that re-sends at once spends the server's time on service, not
     // on refusals: measured 50–170 refusals/s beside 50–1,600 admitted lists/s from load 30 down to 9; without the
     // throttle 75–870 refusals/s beside 20–170 admitted.
