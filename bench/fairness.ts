@@ -9,6 +9,7 @@
  * unloaded p99 — a ratio against a reference measured in the same round, so the machine's load matters less.
  * Run: node --import tsx bench/fairness.ts [--rounds N] [--baseline-seconds N] [--flood-seconds N]
  *      [--modes polite,eager] [--concurrency N] [--no-build] [--no-audit] [--same-session] [--other-own-level]
+ *      [--base BUNDLE]
  * Rebuilds the bench bundle from the sources first (bench/server-bundle.ts) unless --no-build. `--no-audit` runs the
  * server with `--disable-audit-log`, to see what the audit log's writes cost; `--same-session` runs the flood client in
  * this session, where it takes its CPU from the server's share (what the suite did before it used FloodProcess);
@@ -16,9 +17,13 @@
  * Each round also prints the server's event-loop delay (p99 and max of prom-client's 10 ms-resolution monitor, read
  * from /metrics at the start and end of each phase) and the CPU cores the server, the flood client and this process
  * used during the flood: on a shared machine they tell whether the server was short of CPU or of event loop.
- * To compare with another build in one session, build it elsewhere and pass it as TKUBE_BENCH_BUNDLE with --no-build.
+ * To compare with another build, build it (`node hack/build.mjs --outdir bench/results/dist-base` in a checkout of it,
+ * with this repository's node_modules) and pass `--base bench/results/dist-base/tkube.mjs`: both servers run, one at
+ * a time, the builds taking turns every round (swapping which goes first), so both see the machine's load of the
+ * same minutes; each line then says its `build` (new or base) and the summary has one spread per build and mode.
+ * (TKUBE_BENCH_BUNDLE with --no-build replaces the new build instead.)
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Agent } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +74,33 @@ async function reader(other: BearerClient, until: () => boolean, latencies: numb
 }
 
 
+const baseAt = process.argv.indexOf('--base');
+const baseBundle = baseAt >= 0 ? process.argv[baseAt + 1] : undefined;
+if (baseAt >= 0 && (baseBundle === undefined || !existsSync(baseBundle))) throw new Error(`Cannot compare with --base ${baseBundle ?? ''}: no such bundle`);
+
+/** Target is one server under test with its users' clients: the build measured, and with --base the one compared. */
+interface Target {
+  readonly build: 'new' | 'base';
+  readonly server: ServerProcess;
+  readonly caFile: string;
+  readonly other: BearerClient;
+  readonly kcm: BearerClient;
+  readonly nodes: readonly BearerClient[];
+  readonly loopDelay: () => Promise<LoopDelay>;
+}
+
+/** startServer starts a server from `bundle` (ServerProcess reads the bundle from TKUBE_BENCH_BUNDLE). */
+async function startServer(bundle: string | undefined, args: readonly string[]): Promise<ServerProcess> {
+  const saved = process.env['TKUBE_BENCH_BUNDLE'];
+  if (bundle !== undefined) process.env['TKUBE_BENCH_BUNDLE'] = bundle;
+  try {
+    return await ServerProcess.start({ serverArgs: args });
+  } finally {
+    if (saved === undefined) delete process.env['TKUBE_BENCH_BUNDLE'];
+    else process.env['TKUBE_BENCH_BUNDLE'] = saved;
+  }
+}
+
 if (!process.argv.includes('--no-build')) await buildServerBundle();
 const dir = mkdtempSync(join(tmpdir(), 'tkube-bench-fairness-'));
 const tokenFile = join(dir, 'tokens.csv');
@@ -76,29 +108,27 @@ writeFileSync(
   tokenFile,
   ['flood-token,flood,u1,', `other-token,${process.argv.includes('--other-own-level') ? 'system:kube-scheduler' : 'other'},u2,`, 'kcm-token,system:kube-controller-manager,u3,', ...NODES.map((n, i) => `node-token-${i},system:node:${n},n${i},"system:nodes"`), ''].join('\n'),
 );
-const server = await ServerProcess.start({
-  serverArgs: [
-    ...['--token-auth-file', tokenFile, '--authorization-mode', 'AlwaysAllow', '--max-requests-inflight', '4', '--max-mutating-requests-inflight', '2'],
-    ...(process.argv.includes('--no-audit') ? ['--disable-audit-log'] : []),
-  ],
-});
+const serverArgs = [
+  ...['--token-auth-file', tokenFile, '--authorization-mode', 'AlwaysAllow', '--max-requests-inflight', '4', '--max-mutating-requests-inflight', '2'],
+  ...(process.argv.includes('--no-audit') ? ['--disable-audit-log'] : []),
+];
+const servers: ServerProcess[] = [];
 const floods: FloodProcess[] = [];
 const clients: BearerClient[] = [];
 const agents: Agent[] = [];
-try {
+
+/** setUp starts a server of `build` and seeds it as the admin (exempt from flow control): the ConfigMaps, the Leases. */
+async function setUp(build: Target['build'], bundle: string | undefined): Promise<Target> {
+  const server = await startServer(bundle, serverArgs);
+  servers.push(server);
   const { ca } = server.credentials();
-  const caFile = join(dir, 'ca.crt');
+  const caFile = join(dir, `ca-${build}.crt`);
   writeFileSync(caFile, ca);
   const client = (token: string): BearerClient => {
     const b = new BearerClient(server.url, ca, token, 4);
     clients.push(b);
     return b;
   };
-  const other = client('other-token');
-  const kcm = client('kcm-token');
-  const nodes = NODES.map((_, i) => client(`node-token-${i}`));
-
-  // Seed as the admin (exempt from flow control): 100 ConfigMaps for the flood to list, the Leases to renew.
   const admin = server.agent(8);
   agents.push(admin);
   for (let i = 0; i < 100; i += 10) {
@@ -123,79 +153,99 @@ try {
     const gauge = (name: string): number => round(Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000, 1);
     return { p99Ms: gauge('nodejs_eventloop_lag_p99_seconds'), maxMs: gauge('nodejs_eventloop_lag_max_seconds') };
   };
+  return { build, server, caFile, other: client('other-token'), kcm: client('kcm-token'), nodes: NODES.map((_, i) => client(`node-token-${i}`)), loopDelay };
+}
 
+/** runRound measures one round on `t`: other alone, then other beside the flood, Leases renewed meanwhile. */
+async function runRound(t: Target, flood: FloodProcess, mode: 'polite' | 'eager', round_: number): Promise<number> {
+  const { server, other, kcm, nodes, loopDelay } = t;
+  const baseline: number[] = [];
+  const failures: string[] = [];
+  await loopDelay();
+  const baselineEnd = performance.now() + baselineMs;
+  await reader(other, () => performance.now() > baselineEnd, baseline, failures);
+  const baselineLoop = await loopDelay();
+
+  let stop = false;
+  const until = (): boolean => stop;
+  const loaded: number[] = [];
+  const leaseFailures: string[] = [];
+  const renewals = { n: 0 };
+  const elections = { n: 0 };
+  const load = loadavg()[0] ?? 0;
+  const cpu = { server: server.cpuSeconds(), flood: cpuSecondsOf(flood.pid), bench: process.cpuUsage() };
+  const flooding = flood.flood(floodMs);
+  const work = [
+    ...NODES.map((n, i) => renewLease(nodes[i] as BearerClient, 'kube-node-lease', n, until, leaseFailures, renewals)),
+    renewLease(kcm, 'kube-system', 'fairness-bench-election', until, leaseFailures, elections),
+    // Let the flood fill the queues before measuring the other user.
+    sleep(300).then(() => reader(other, until, loaded, failures)),
+  ];
+  const result = await flooding;
+  stop = true;
+  await Promise.all(work);
+  const floodLoop = await loopDelay();
+  const benchCpu = process.cpuUsage(cpu.bench);
+  const cpuShare = (seconds: number): number => round(seconds / result.seconds, 2);
+  // Let the flood's last answers and the server settle before the next baseline.
+  await sleep(1_500);
+
+  const sorted = (xs: readonly number[]): number[] => [...xs].sort((a, b) => a - b);
+  const base = sorted(baseline);
+  const busy = sorted(loaded);
+  const refused = sorted(result.refusedMs);
+  const ratio = percentile(busy, 0.99) / percentile(base, 0.99);
+  console.log(
+    JSON.stringify({
+      ...(baseBundle !== undefined ? { build: t.build } : {}),
+      mode,
+      round: round_,
+      load: round(load, 1),
+      otherUnloaded: { n: base.length, p50Ms: round(percentile(base, 0.5), 1), p99Ms: round(percentile(base, 0.99), 1) },
+      otherLoaded: { n: busy.length, p50Ms: round(percentile(busy, 0.5), 1), p99Ms: round(percentile(busy, 0.99), 1) },
+      p99Ratio: round(ratio, 2),
+      flood200PerSec: Math.round(result.ok / result.seconds),
+      flood429PerSec: Math.round(result.refused / result.seconds),
+      flood429Ms: { p50: round(percentile(refused, 0.5)), p99: round(percentile(refused, 0.99)) },
+      flood429WithoutRetryAfter: result.refusedWithoutRetryAfter,
+      floodOtherAnswers: result.otherAnswers.slice(0, 3),
+      otherFailures: failures.slice(0, 3),
+      serverLoopDelayMs: { unloaded: baselineLoop, loaded: floodLoop },
+      // CPU cores used during the flood (until its last answers): server, flood client, this process.
+      cpuCores: { server: cpuShare(server.cpuSeconds() - cpu.server), flood: cpuShare(cpuSecondsOf(flood.pid) - cpu.flood), bench: cpuShare((benchCpu.user + benchCpu.system) / 1e6) },
+      leaseWrites: { node: renewals.n, election: elections.n, failures: leaseFailures.slice(0, 3) },
+    }),
+  );
+  return ratio;
+}
+
+try {
+  const targets = [await setUp('new', undefined), ...(baseBundle !== undefined ? [await setUp('base', baseBundle)] : [])];
   const loadBefore = loadavg()[0] ?? 0;
   const summary: Record<string, number[]> = {};
   for (const mode of modes) {
-    const flood = await FloodProcess.start({ url: server.url, token: 'flood-token', caFile, concurrency, mode, path: FLOOD_PATH, ownSession: !process.argv.includes('--same-session') });
-    floods.push(flood);
-    for (let round_ = 1; round_ <= rounds; round_++) {
-      const baseline: number[] = [];
-      const failures: string[] = [];
-      await loopDelay();
-      const baselineEnd = performance.now() + baselineMs;
-      await reader(other, () => performance.now() > baselineEnd, baseline, failures);
-      const baselineLoop = await loopDelay();
-
-      let stop = false;
-      const until = (): boolean => stop;
-      const loaded: number[] = [];
-      const leaseFailures: string[] = [];
-      const renewals = { n: 0 };
-      const elections = { n: 0 };
-      const load = loadavg()[0] ?? 0;
-      const cpu = { server: server.cpuSeconds(), flood: cpuSecondsOf(flood.pid), bench: process.cpuUsage() };
-      const flooding = flood.flood(floodMs);
-      const work = [
-        ...NODES.map((n, i) => renewLease(nodes[i] as BearerClient, 'kube-node-lease', n, until, leaseFailures, renewals)),
-        renewLease(kcm, 'kube-system', 'fairness-bench-election', until, leaseFailures, elections),
-        // Let the flood fill the queues before measuring the other user.
-        sleep(300).then(() => reader(other, until, loaded, failures)),
-      ];
-      const result = await flooding;
-      stop = true;
-      await Promise.all(work);
-      const floodLoop = await loopDelay();
-      const benchCpu = process.cpuUsage(cpu.bench);
-      const cpuShare = (seconds: number): number => round(seconds / result.seconds, 2);
-      // Let the flood's last answers and the server settle before the next baseline.
-      await sleep(1_500);
-
-      const sorted = (xs: readonly number[]): number[] => [...xs].sort((a, b) => a - b);
-      const base = sorted(baseline);
-      const busy = sorted(loaded);
-      const refused = sorted(result.refusedMs);
-      const ratio = percentile(busy, 0.99) / percentile(base, 0.99);
-      (summary[mode] ??= []).push(ratio);
-      console.log(
-        JSON.stringify({
-          mode,
-          round: round_,
-          load: round(load, 1),
-          otherUnloaded: { n: base.length, p50Ms: round(percentile(base, 0.5), 1), p99Ms: round(percentile(base, 0.99), 1) },
-          otherLoaded: { n: busy.length, p50Ms: round(percentile(busy, 0.5), 1), p99Ms: round(percentile(busy, 0.99), 1) },
-          p99Ratio: round(ratio, 2),
-          flood200PerSec: Math.round(result.ok / result.seconds),
-          flood429PerSec: Math.round(result.refused / result.seconds),
-          flood429Ms: { p50: round(percentile(refused, 0.5)), p99: round(percentile(refused, 0.99)) },
-          flood429WithoutRetryAfter: result.refusedWithoutRetryAfter,
-          floodOtherAnswers: result.otherAnswers.slice(0, 3),
-          otherFailures: failures.slice(0, 3),
-          serverLoopDelayMs: { unloaded: baselineLoop, loaded: floodLoop },
-          // CPU cores used during the flood (until its last answers): server, flood client, this process.
-          cpuCores: { server: cpuShare(server.cpuSeconds() - cpu.server), flood: cpuShare(cpuSecondsOf(flood.pid) - cpu.flood), bench: cpuShare((benchCpu.user + benchCpu.system) / 1e6) },
-          leaseWrites: { node: renewals.n, election: elections.n, failures: leaseFailures.slice(0, 3) },
-        }),
-      );
+    const flooders = new Map<Target, FloodProcess>();
+    for (const t of targets) {
+      const flood = await FloodProcess.start({ url: t.server.url, token: 'flood-token', caFile: t.caFile, concurrency, mode, path: FLOOD_PATH, ownSession: !process.argv.includes('--same-session') });
+      floods.push(flood);
+      flooders.set(t, flood);
     }
-    await flood.close();
+    for (let round_ = 1; round_ <= rounds; round_++) {
+      // With --base the builds take turns, the first one swapping every round, so neither always runs first.
+      const order = round_ % 2 === 1 ? targets : [...targets].reverse();
+      for (const t of order) {
+        const ratio = await runRound(t, flooders.get(t) as FloodProcess, mode, round_);
+        (summary[baseBundle !== undefined ? `${t.build} ${mode}` : mode] ??= []).push(ratio);
+      }
+    }
+    for (const f of flooders.values()) await f.close();
   }
-  const spread = Object.fromEntries(Object.entries(summary).map(([mode, rs]) => [mode, { min: round(Math.min(...rs), 2), median: round(percentile([...rs].sort((a, b) => a - b), 0.5), 2), max: round(Math.max(...rs), 2) }]));
+  const spread = Object.fromEntries(Object.entries(summary).map(([key, rs]) => [key, { min: round(Math.min(...rs), 2), median: round(percentile([...rs].sort((a, b) => a - b), 0.5), 2), max: round(Math.max(...rs), 2) }]));
   console.log(JSON.stringify({ summary: 'other p99 loaded / unloaded', bound: 2, loadBefore: round(loadBefore, 1), loadAfter: round(loadavg()[0] ?? 0, 1), ...spread }));
 } finally {
   for (const f of floods) await f.close();
   for (const c of clients) c.close();
   for (const a of agents) a.destroy();
-  await server.stop();
+  for (const s of servers) await s.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -589,7 +589,7 @@ test('kubectl reads /version and health with a token and reports Unauthorized wi
   await assert.rejects(kubectl([...flags, 'get', '--raw', '/api/v1/pods']));
 });
 
-test('priority and fairness: a refused connection is not read again until its flow has room', async () => {
+test('priority and fairness: a refused connection is not read again until its flow has room; past the per-flow cap it is closed', async () => {
   // One seat per level; queue waits and pauses long enough that only a freed seat can move anything.
   const own = new ApiServer(
     config({
@@ -598,6 +598,7 @@ test('priority and fairness: a refused connection is not read again until its fl
       maxMutatingInFlight: 0,
       flowControlQueueWaitMs: 20_000,
       flowControlMaxPauseMs: 20_000,
+      flowControlMaxHeldConnectionsPerFlow: 1,
       authenticators: [new TokenAuthenticator({ [TOKEN]: { username: 'admin', groups: ['system:masters'] }, 'flood-token': { username: 'flood', groups: ['system:authenticated'] } })],
     }),
   );
@@ -613,6 +614,14 @@ test('priority and fairness: a refused connection is not read again until its fl
     assert.equal(await inQueue(), '16');
     const refused = await call('/api/v1/pods', { token: 'flood-token', port: ownPort, agent: keepAlive });
     assert.equal(refused.status, 429);
+    assert.equal(refused.headers['retry-after'], '1');
+    assert.notEqual(refused.headers['connection'], 'close', 'the refused connection is kept, and held');
+    // The flow may have one connection held: the next refused one is closed with its 429 instead.
+    const second = new HttpsAgent({ keepAlive: true, maxSockets: 1, ca: pki.caCert });
+    const overCap = await call('/api/v1/pods', { token: 'flood-token', port: ownPort, agent: second }).finally(() => second.destroy());
+    assert.equal(overCap.status, 429);
+    assert.equal(overCap.headers['connection'], 'close');
+    assert.equal(overCap.json()['reason'], 'TooManyRequests');
     // The next request on that connection is not even read: read now, it would find the queue full and get 429 too.
     let settled = false;
     const next = call('/api/v1/pods', { token: 'flood-token', port: ownPort, agent: keepAlive }).finally(() => (settled = true));

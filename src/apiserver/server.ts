@@ -45,7 +45,7 @@ import {
   serveDocument,
   type ServedDocument,
 } from './negotiation/served-document.js';
-import { writeJson, writeStatus, writeStatusToSocket } from './negotiation/write.js';
+import { encodeStatus, writeEncodedStatus, writeJson, writeStatus, writeStatusToSocket } from './negotiation/write.js';
 import { negotiateOpenApiV2, OPENAPI_V2_PROTOBUF_MEDIA_TYPE, openApiV2ProtobufDocument, serveOpenApiV2Protobuf } from './openapi/openapi-v2-protobuf.js';
 import { resolveRequestInfo } from './request/request-info-resolver.js';
 import type { RequestInfo, UserInfo } from './request/request-info.js';
@@ -140,9 +140,16 @@ export interface ApiServerConfig {
   readonly flowControlQueueWaitMs?: number;
   /**
    * Longest time a connection whose request priority and fairness refused stays unread (filters/connection-throttle.ts);
-   * it is read again earlier when its flow has room. 0 = never hold connections. @default 400
+   * it is read again earlier when its flow has room. 0 = never hold connections. @default DEFAULT_MAX_PAUSE_MS
    */
   readonly flowControlMaxPauseMs?: number;
+  /**
+   * Connections one flow may have held unread at once; a refused connection past that is closed with its 429
+   * (`Connection: close`) instead of held. @default DEFAULT_MAX_HELD_PER_FLOW (64)
+   */
+  readonly flowControlMaxHeldConnectionsPerFlow?: number;
+  /** Fraction of flowControlMaxPauseMs by which a hold may be shorter, at random (ConnectionThrottleConfig.jitter). @default 0 */
+  readonly flowControlPauseJitter?: number;
   /**
    * Event-loop busy fraction above which priority and fairness paces flows that already have a backlog in the
    * global-default and workload-high levels (filters/backlog-pacer.ts), so a flood leaves the loop idle time for
@@ -226,6 +233,13 @@ const TOO_MANY_REQUESTS_MESSAGE = 'Too many requests, please try again later.';
  * are most of the requests and each new Error would capture a stack trace for nothing. Never mutated.
  */
 const TOO_MANY_REQUESTS = tooManyRequests(TOO_MANY_REQUESTS_MESSAGE, 1);
+/** TOO_MANY_REQUESTS_ENCODED is that refusal's body, serialised once (#fail writes it as is). */
+const TOO_MANY_REQUESTS_ENCODED = encodeStatus(TOO_MANY_REQUESTS);
+/**
+ * REQUEST_FINISHED is the reason every finished request's cancellation carries: one Error for all of them, as nothing
+ * reads its stack and building one per request (a stack trace each) was measurable under a flood of short requests.
+ */
+const REQUEST_FINISHED = new Error('the request is finished');
 /** NOT_FOUND_MESSAGE is upstream's answer for a path nothing serves. */
 const NOT_FOUND_MESSAGE = 'the server could not find the requested resource';
 const ROOT_PATHS = ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/metrics', '/openapi/v2', '/openapi/v3', '/readyz', '/version'];
@@ -327,7 +341,12 @@ export class ApiServer {
     this.#authorizer = config.authorizer ?? new AuthenticatedAuthorizer();
     const maxReadOnly = config.maxReadOnlyInFlight ?? 400;
     const maxMutating = config.maxMutatingInFlight ?? 200;
-    const throttle = new ConnectionThrottle({ clock: this.#clock, ...(config.flowControlMaxPauseMs !== undefined ? { maxPauseMs: config.flowControlMaxPauseMs } : {}) });
+    const throttle = new ConnectionThrottle({
+      clock: this.#clock,
+      ...(config.flowControlMaxPauseMs !== undefined ? { maxPauseMs: config.flowControlMaxPauseMs } : {}),
+      ...(config.flowControlMaxHeldConnectionsPerFlow !== undefined ? { maxHeldPerFlow: config.flowControlMaxHeldConnectionsPerFlow } : {}),
+      ...(config.flowControlPauseJitter !== undefined ? { jitter: config.flowControlPauseJitter } : {}),
+    });
     this.#throttle = throttle;
     this.#pacer = new BacklogPacer({ clock: this.#clock, ...(config.flowControlTargetUtilization !== undefined ? { targetUtilization: config.flowControlTargetUtilization } : {}) });
     this.#flowControl =
@@ -507,7 +526,7 @@ export class ApiServer {
     const done = (code: number): void => {
       if (finished) return;
       finished = true;
-      entry.abort.cancel(new Error('the request is finished'));
+      entry.abort.cancel(REQUEST_FINISHED);
       this.#requests.delete(entry);
       if (this.#requests.size === 0) this.#drained?.();
       const durationMs = performance.now() - started;
@@ -621,6 +640,11 @@ export class ApiServer {
   #holdConnection(res: ServerResponse, level: string, flow: string): void {
     const socket = res.socket;
     if (!socket || (this.#config.flowControlMaxPauseMs ?? DEFAULT_MAX_PAUSE_MS) <= 0) return;
+    if (!this.#throttle.canHold(level, flow)) {
+      // The flow already has its share of held connections: this one is closed with its 429 rather than kept.
+      res.setHeader('Connection', 'close');
+      return;
+    }
     res.once('close', () => {
       if (!this.#stopping) this.#throttle.hold(socket, level, flow);
     });
@@ -828,7 +852,8 @@ export class ApiServer {
     // ends the connection.
     if (code === 413) drainBody(res);
     else if (code === 408) res.setHeader('Connection', 'close');
-    writeStatus(res, status);
+    if (status === TOO_MANY_REQUESTS) writeEncodedStatus(res, TOO_MANY_REQUESTS_ENCODED);
+    else writeStatus(res, status);
   }
 }
 

@@ -32,7 +32,7 @@ class FakeConnection extends EventEmitter {
 void describe('ConnectionThrottle', () => {
   void it('holds a connection unread until its flow is woken, oldest first, or until the longest pause', () => {
     const clock = new FakeClock();
-    const throttle = new ConnectionThrottle({ clock, maxPauseMs: 500 });
+    const throttle = new ConnectionThrottle({ clock, maxPauseMs: 500, jitter: 0 });
     const [a, b, c] = [new FakeConnection('a'), new FakeConnection('b'), new FakeConnection('c')];
     throttle.hold(a, 'global-default', 'flood');
     clock.advance(10);
@@ -82,7 +82,7 @@ void describe('ConnectionThrottle', () => {
 
   void it('a connection woken early and refused again is held the full pause until a request of it is admitted', () => {
     const clock = new FakeClock();
-    const throttle = new ConnectionThrottle({ clock, maxPauseMs: 400 });
+    const throttle = new ConnectionThrottle({ clock, maxPauseMs: 400, jitter: 0 });
     const [a, b] = [new FakeConnection('a'), new FakeConnection('b')];
     throttle.hold(a, 'l', 'f');
     throttle.wakeFlow('l', 'f');
@@ -100,6 +100,40 @@ void describe('ConnectionThrottle', () => {
     throttle.hold(a, 'l', 'f');
     throttle.wakeFlow('l', 'f');
     assert.equal(a.paused, false, 'admitted once, it may be woken early again');
+  });
+
+  void it('each hold is shorter than the longest pause by a random part of it, so a burst of refusals comes back spread out', () => {
+    const clock = new FakeClock();
+    const draws = [0, 0.999, 0.5];
+    const throttle = new ConnectionThrottle({ clock, maxPauseMs: 800, jitter: 0.25, random: () => draws.shift() ?? 0 });
+    const [a, b, c] = ['a', 'b', 'c'].map((n) => new FakeConnection(n)) as [FakeConnection, FakeConnection, FakeConnection];
+    for (const x of [a, b, c]) throttle.hold(x, 'l', 'f');
+    clock.advance(599);
+    assert.deepEqual([a, b, c].map((x) => x.paused), [true, true, true]);
+    clock.advance(2);
+    assert.deepEqual([a, b, c].map((x) => x.paused), [true, false, true], 'the largest draw: 600 ms');
+    clock.advance(99);
+    assert.deepEqual([a, b, c].map((x) => x.paused), [true, false, false], 'half of it: 700 ms');
+    clock.advance(100);
+    assert.deepEqual([a, b, c].map((x) => x.paused), [false, false, false], 'none: the whole 800 ms');
+  });
+
+  void it('holds at most maxHeldPerFlow connections of one flow; other flows keep their own room', () => {
+    const clock = new FakeClock();
+    const throttle = new ConnectionThrottle({ clock, maxHeldPerFlow: 2 });
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((n) => new FakeConnection(n)) as [FakeConnection, FakeConnection, FakeConnection, FakeConnection];
+    assert.equal(throttle.canHold('l', 'f'), true);
+    throttle.hold(a, 'l', 'f');
+    throttle.hold(b, 'l', 'f');
+    assert.equal(throttle.canHold('l', 'f'), false, 'the flow has its two');
+    throttle.hold(c, 'l', 'f');
+    assert.equal(c.paused, false, 'a third is not held (the server closes it with its 429)');
+    assert.equal(throttle.canHold('l', 'g'), true, 'another user is not affected');
+    assert.equal(throttle.canHold('other-level', 'f'), true, 'nor the same user in another level');
+    throttle.hold(d, 'l', 'g');
+    assert.equal(d.paused, true);
+    a.close();
+    assert.equal(throttle.canHold('l', 'f'), true, 'a closed connection frees its place');
   });
 
   void it('PriorityAndFairness tells when a flow left its queue and when a seat came free with nobody waiting', async () => {

@@ -10,20 +10,32 @@
  * waiting (PriorityAndFairnessConfig.onRoom decides when). A connection woken early that is refused again anyway
  * (the flow's busy connections took the room first) is not woken early again until one of its requests is admitted:
  * otherwise a fast flood's surplus connections would cycle through wake and refusal many times a second. At the
- * latest a held connection is read again
- * after maxPauseMs, so the request that waited still gets its answer — a seat or a 429 — within about a second of
- * being sent (maxPauseMs plus at most the queue wait).
+ * latest a held connection is read again after maxPauseMs, so the request that waited still gets its answer — a seat
+ * or a 429 — within about a second of being sent (maxPauseMs, plus the queue wait if it queues and times out).
  *
  * Keyed by the level and flow (user) of the refused request: the connection's last-seen flow. A connection used by
  * several users is throttled for the one it was refused for, which is what a flood on it looks like.
+ *
+ * Bounded: a flow holds at most maxHeldPerFlow connections. Past that, canHold says no and the server answers the
+ * refusal with `Connection: close` instead (server.ts), so a client opening ever more connections cannot make the
+ * server keep ever more paused sockets, timers and kernel buffers; it pays a TLS handshake per extra attempt instead.
  */
 import type { Clock, Timer } from '../../base/clock/clock.js';
 
 /**
  * DEFAULT_MAX_PAUSE_MS bounds a hold: with the queue wait (500 ms) it keeps a held request's answer within about a
- * second, and it paces a flood that ignores Retry-After to at most 2.5 refusals per connection per second.
+ * second, and it paces a flood that ignores Retry-After to at most 2.5 refusals per connection per second. Longer
+ * holds (700 ms, jittered: a tarpit nearer the 1 s Retry-After) cut that flood's refusals by a third but did not
+ * improve another user's p99 on the shared machine (docs/reliability.md §7), so the default stays until measured quiet.
  */
 export const DEFAULT_MAX_PAUSE_MS = 400;
+
+/**
+ * DEFAULT_MAX_HELD_PER_FLOW bounds the connections one flow may have held at once: well above what a client library
+ * opens (client-go over HTTP/1.1 keeps a few per host; the overload suite's flood uses 48), far below a file-descriptor
+ * limit.
+ */
+export const DEFAULT_MAX_HELD_PER_FLOW = 64;
 
 /** ThrottledConnection is the part of a socket the throttle uses (net.Socket and tls.TLSSocket have it). */
 export interface ThrottledConnection {
@@ -37,9 +49,23 @@ export interface ThrottledConnection {
 /** ConnectionThrottleConfig sets the longest pause. */
 export interface ConnectionThrottleConfig {
   readonly clock: Clock;
-  /** Longest time a held connection stays unread. @default 400 */
+  /** Longest time a held connection stays unread. @default DEFAULT_MAX_PAUSE_MS */
   readonly maxPauseMs?: number;
+  /** Connections one flow (level and user) may have held at once. @default DEFAULT_MAX_HELD_PER_FLOW */
+  readonly maxHeldPerFlow?: number;
+  /**
+   * Fraction of maxPauseMs by which a hold may be shorter, at random: each hold lasts maxPauseMs × (1 − jitter ×
+   * random()). A flood's connections are refused in bursts (all of them at its start), and with one fixed pause they
+   * would come back in the same bursts forever, each a run of refusals that another user's request waits behind; the
+   * jitter spreads them out. @default DEFAULT_PAUSE_JITTER
+   */
+  readonly jitter?: number;
+  /** Source of the jitter, in [0, 1). @default Math.random */
+  readonly random?: () => number;
 }
+
+/** DEFAULT_PAUSE_JITTER: none by default (every hold lasts maxPauseMs), as measured so far; 0.25 was tried with 700 ms. */
+export const DEFAULT_PAUSE_JITTER = 0;
 
 interface Held {
   readonly conn: ThrottledConnection;
@@ -64,9 +90,20 @@ export class ConnectionThrottle {
     this.#config = config;
   }
 
-  /** hold stops reading `conn` until wakeFlow / wakeLevel picks it, or maxPauseMs passes. Idempotent per connection. */
+  /**
+   * canHold tells whether `flow` in `level` may have one more connection held (fewer than maxHeldPerFlow are). The
+   * server asks before it writes the refusal: a connection that cannot be held is closed with its 429.
+   */
+  canHold(level: string, flow: string): boolean {
+    return (this.#held.get(level)?.get(flow)?.length ?? 0) < (this.#config.maxHeldPerFlow ?? DEFAULT_MAX_HELD_PER_FLOW);
+  }
+
+  /**
+   * hold stops reading `conn` until wakeFlow / wakeLevel picks it, or maxPauseMs passes. Idempotent per connection;
+   * does nothing when the flow already holds maxHeldPerFlow connections (see canHold).
+   */
   hold(conn: ThrottledConnection, level: string, flow: string): void {
-    if (conn.destroyed || this.#holding.has(conn)) return;
+    if (conn.destroyed || this.#holding.has(conn) || !this.canHold(level, flow)) return;
     const flows = this.#held.get(level) ?? new Map<string, Held[]>();
     this.#held.set(level, flows);
     const list = flows.get(flow) ?? [];
@@ -75,7 +112,7 @@ export class ConnectionThrottle {
     const held: Held = {
       conn,
       early: !this.#noEarlyWake.has(conn),
-      timer: this.#config.clock.setTimer(this.#config.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS, () => this.#release(level, flow, held)),
+      timer: this.#config.clock.setTimer(this.#pauseMs(), () => this.#release(level, flow, held)),
       // A client that gives up while held: forget it (its socket is gone, nothing to resume).
       onClose: () => this.#release(level, flow, held),
     };
@@ -133,6 +170,13 @@ export class ConnectionThrottle {
     let n = 0;
     for (const flows of this.#held.values()) for (const list of flows.values()) n += list.length;
     return n;
+  }
+
+  /** #pauseMs is one hold's length: maxPauseMs, less a random part of it (see ConnectionThrottleConfig.jitter). */
+  #pauseMs(): number {
+    const max = this.#config.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS;
+    const jitter = Math.min(1, Math.max(0, this.#config.jitter ?? DEFAULT_PAUSE_JITTER));
+    return max * (1 - jitter * (this.#config.random ?? Math.random)());
   }
 
   #wake(level: string, flow: string, held: Held): void {

@@ -3,10 +3,11 @@ import { createServer, get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { JsonParts } from './object-json.js';
-import { writeJson } from './write.js';
+import { tooManyRequests } from '../../api/meta/status-error.js';
+import { encodeStatus, writeEncodedStatus, writeJson, writeStatus } from './write.js';
 
 /** fetchOnce serves one response written by `write` on loopback and returns what a client receives. */
-async function fetchOnce(write: (res: import('node:http').ServerResponse) => void): Promise<{ length: string | undefined; body: Buffer }> {
+async function fetchOnce(write: (res: import('node:http').ServerResponse) => void): Promise<{ length: string | undefined; body: Buffer; status: number; headers: import('node:http').IncomingHttpHeaders }> {
   const server = createServer((_req, res) => write(res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
@@ -15,7 +16,7 @@ async function fetchOnce(write: (res: import('node:http').ServerResponse) => voi
       get({ host: '127.0.0.1', port, path: '/' }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ length: res.headers['content-length'], body: Buffer.concat(chunks) }));
+        res.on('end', () => resolve({ length: res.headers['content-length'], body: Buffer.concat(chunks), status: res.statusCode ?? 0, headers: res.headers }));
         res.on('error', reject);
       }).on('error', reject);
     });
@@ -46,5 +47,21 @@ describe('writeJson() with JsonParts', () => {
     assert.equal(got.length, String(body.byteLength));
     assert.ok(got.body.equals(body.toBuffer()));
     assert.equal((JSON.parse(got.body.toString()) as { items: unknown[] }).items.length, 3000);
+  });
+});
+
+describe('writeEncodedStatus()', () => {
+  it('answers exactly as writeStatus does with the Status it was encoded from, Retry-After included', async () => {
+    const status = tooManyRequests('Too many requests, please try again later.', 1);
+    const encoded = encodeStatus(status);
+    const plain = await fetchOnce((res) => writeStatus(res, status));
+    const fast = await fetchOnce((res) => writeEncodedStatus(res, encoded));
+    assert.equal(fast.status, 429);
+    assert.equal(fast.headers['retry-after'], '1');
+    const { date: _d1, ...plainHeaders } = plain.headers;
+    const { date: _d2, ...fastHeaders } = fast.headers;
+    assert.deepEqual(fastHeaders, plainHeaders);
+    assert.equal(fast.body.toString(), plain.body.toString());
+    assert.equal((JSON.parse(fast.body.toString()) as { reason: string }).reason, 'TooManyRequests');
   });
 });

@@ -43,6 +43,30 @@ export function writeStatus(res: ServerResponse, status: StatusError | Status): 
 }
 
 /**
+ * EncodedStatus is a Status serialised once, for an answer the server sends over and over: the flow-control 429, which
+ * under a flood is most of what the server writes.
+ */
+export interface EncodedStatus {
+  readonly code: number;
+  readonly body: Buffer;
+  /** The Retry-After header's value, when the Status carries details.retryAfterSeconds. */
+  readonly retryAfter: string | undefined;
+}
+
+/** encodeStatus serialises a Status for writeEncodedStatus. */
+export function encodeStatus(status: StatusError | Status): EncodedStatus {
+  const s = status instanceof StatusError ? status.status : status;
+  const retry = s.details?.retryAfterSeconds;
+  return { code: s.code, body: Buffer.from(JSON.stringify(s)), retryAfter: retry === undefined ? undefined : String(retry) };
+}
+
+/** writeEncodedStatus answers exactly as writeStatus would with the Status `encoded` was made from. */
+export function writeEncodedStatus(res: ServerResponse, encoded: EncodedStatus): void {
+  if (encoded.retryAfter !== undefined && !res.headersSent) res.setHeader('Retry-After', encoded.retryAfter);
+  writeJson(res, encoded.code, encoded.body);
+}
+
+/**
  * writeStatusToSocket answers on a raw socket (an upgrade request or a request Node could not parse) with a
  * complete HTTP/1.1 response carrying the Status, then ends the socket. `headers` are added as given.
  */
