@@ -51,6 +51,8 @@ import { startKubeDirector, type RunningKubeDirector } from './kubedirector.js';
 import { defaultHostIPv4 } from './host-address.js';
 import { startCustomMetrics, type RunningCustomMetrics } from './custom-metrics.js';
 import { OperatorHost } from './operator-host.js';
+import { ComponentsProcess } from './components-process.js';
+import type { ControllerSettings } from '../controllers/controller-descriptor.js';
 
 /** RunningServer is a started server. */
 export interface RunningServer {
@@ -295,34 +297,39 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
       log.warn('Cannot publish the bootstrap data: other servers cannot join', { err: err instanceof Error ? err.message : String(err) }),
     );
   }
+  // `--disable servicelb` is the same as leaving the controller out of `--controllers`.
+  const controllerSelection = config.disable?.includes('servicelb') ? `${config.controllers ?? '*'},-servicelb` : (config.controllers ?? '*');
+  const controllerSettings: ControllerSettings = {
+    nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs,
+    horizontalPodAutoscalerSyncPeriodMs: config.horizontalPodAutoscalerSyncPeriodMs,
+    horizontalPodAutoscalerDownscaleStabilizationMs: config.horizontalPodAutoscalerDownscaleStabilizationMs,
+    horizontalPodAutoscalerTolerance: config.horizontalPodAutoscalerTolerance,
+    horizontalPodAutoscalerCpuInitializationPeriodMs: config.horizontalPodAutoscalerCpuInitializationPeriodMs,
+    horizontalPodAutoscalerInitialReadinessDelayMs: config.horizontalPodAutoscalerInitialReadinessDelayMs,
+    clusterCidr: config.clusterCidr,
+    ...(config.nodeCidrMaskSizeIPv6 !== undefined ? { nodeCidrMaskSizeIPv6: config.nodeCidrMaskSizeIPv6 } : {}),
+    rootCAPem: certs.ca.pem.certPem,
+    clusterSigning: certs.ca.pem,
+    ...(config.defaultLocalStoragePath ? { localPathBase: config.defaultLocalStoragePath } : {}),
+  };
   const newControllerManager = (shared: boolean): ControllerManager =>
     new ControllerManager({
       client: controllerClient,
       // Later leadership terms get informers of their own: the first term's handlers stay on the shared ones
       // (informers cannot drop handlers; a stopped controller's queue ignores them).
       ...(shared ? { informers } : {}),
-      // `--disable servicelb` is the same as leaving the controller out of `--controllers`.
-      controllers: config.disable?.includes('servicelb') ? `${config.controllers ?? '*'},-servicelb` : (config.controllers ?? '*'),
+      controllers: controllerSelection,
       log: log.child('controller-manager'),
-      settings: {
-        nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs,
-        horizontalPodAutoscalerSyncPeriodMs: config.horizontalPodAutoscalerSyncPeriodMs,
-        horizontalPodAutoscalerDownscaleStabilizationMs: config.horizontalPodAutoscalerDownscaleStabilizationMs,
-        horizontalPodAutoscalerTolerance: config.horizontalPodAutoscalerTolerance,
-        horizontalPodAutoscalerCpuInitializationPeriodMs: config.horizontalPodAutoscalerCpuInitializationPeriodMs,
-        horizontalPodAutoscalerInitialReadinessDelayMs: config.horizontalPodAutoscalerInitialReadinessDelayMs,
-        clusterCidr: config.clusterCidr,
-        ...(config.nodeCidrMaskSizeIPv6 !== undefined ? { nodeCidrMaskSizeIPv6: config.nodeCidrMaskSizeIPv6 } : {}),
-        rootCAPem: certs.ca.pem.certPem,
-        clusterSigning: certs.ca.pem,
-        ...(config.defaultLocalStoragePath ? { localPathBase: config.defaultLocalStoragePath } : {}),
-      },
+      settings: controllerSettings,
     });
-  let controllers: ElectedComponent;
-  let firstManager: ControllerManager;
+  // `--components-process separate`: the controller manager, the scheduler and the simulated nodes run in one child
+  // process (components-process.ts), reaching this API server over the loopback socket like the in-process ones.
+  const separate = config.componentsProcess === 'separate';
+  let controllers: ElectedComponent | undefined;
+  let firstManager: ControllerManager | undefined;
   try {
     // Built before the election so a bad --controllers fails the start at once, as it does without election.
-    firstManager = newControllerManager(true);
+    if (!separate) firstManager = newControllerManager(true);
   } catch (err) {
     controllerClient.close();
     await stopInformers();
@@ -331,20 +338,46 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     throw err;
   }
   await peers.start();
+  const components = separate
+    ? new ComponentsProcess({
+        config: {
+          connection:
+            loopback && cp.loopbackListening
+              ? { server: url, caPem: certs.ca.pem.certPem, token: loopback.token, unixSocket: loopback.socketPath }
+              : { server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem },
+          identity,
+          timing,
+          controllers: { selection: controllerSelection, settings: controllerSettings },
+          scheduler: !config.disableScheduler,
+          ...((config.simulatedNodes ?? 0) > 0 ? { simulatedNodes: { count: config.simulatedNodes ?? 0, clusterCidr: ipv4RangeOf(config.clusterCidr) } } : {}),
+        },
+        log: log.child('components-process'),
+      })
+    : undefined;
+  // The child boots (loads the program, lists and watches) while this process starts the rest; it is awaited
+  // where the in-process simulated nodes would start. A failed start is a value here, thrown there.
+  const componentsStarted = components?.start().then(
+    () => undefined,
+    (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+  );
   try {
-    controllers = await startElected({
-      lockName: 'kube-controller-manager',
-      client: controllerClient,
-      identity,
-      timing,
-      log: log.child('controller-manager'),
-      start: async (term) => {
-        const manager = term === 1 ? firstManager : newControllerManager(false);
-        await manager.start();
-        return manager;
-      },
-    });
+    const manager1 = firstManager;
+    if (manager1) {
+      controllers = await startElected({
+        lockName: 'kube-controller-manager',
+        client: controllerClient,
+        identity,
+        timing,
+        log: log.child('controller-manager'),
+        start: async (term) => {
+          const manager = term === 1 ? manager1 : newControllerManager(false);
+          await manager.start();
+          return manager;
+        },
+      });
+    }
   } catch (err) {
+    await components?.stop();
     await peers.stop();
     controllerClient.close();
     await stopInformers();
@@ -407,7 +440,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   }
   // The scheduler and simulated nodes are API clients too, each with its own connection pool and user agent.
   const schedulerClient = componentClient('tkube-scheduler');
-  const scheduler: ElectedComponent | undefined = config.disableScheduler
+  const scheduler: ElectedComponent | undefined = config.disableScheduler || separate
     ? undefined
     : await startElected({
         lockName: 'kube-scheduler',
@@ -424,15 +457,18 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
       });
   const agentClient = componentClient('tkube-agent');
   let agent: RunningAgent | undefined;
-  if ((config.simulatedNodes ?? 0) > 0) {
+  const componentsFailure = await componentsStarted;
+  if (componentsFailure || (!separate && (config.simulatedNodes ?? 0) > 0)) {
     try {
+      if (componentsFailure) throw componentsFailure;
       agent = await startAgent({ client: agentClient, runtime: 'simulated', nodes: config.simulatedNodes ?? 0, clusterCidr: ipv4RangeOf(config.clusterCidr), log: log.child('agent'), informers });
     } catch (err) {
       await scheduler?.stop();
       await ingress?.stop();
       await operators?.stop();
       operatorClient.close();
-      await controllers.stop();
+      await components?.stop();
+      await controllers?.stop();
       customMetrics?.stop();
       await peers.stop();
       for (const c of [schedulerClient, agentClient, controllerClient, ingressClient, metricsClient]) c.close();
@@ -479,7 +515,8 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
       await ingress?.stop();
       await operators?.stop();
       operatorClient.close();
-      await controllers.stop();
+      await components?.stop();
+      await controllers?.stop();
       customMetrics?.stop();
       await peers.stop();
       for (const c of [schedulerClient, agentClient, controllerClient, kubeletClient, ingressClient, metricsClient]) c.close();
@@ -554,7 +591,8 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
       metricsClient.close();
       await operators?.stop();
       operatorClient.close();
-      await controllers.stop();
+      await components?.stop();
+      await controllers?.stop();
       await peers.stop();
       controllerClient.close();
       await stopInformers();

@@ -69,6 +69,7 @@ export function serverArgs(f: ServerFlags): string[] {
   opt('--horizontal-pod-autoscaler-cpu-initialization-period', ms(f.horizontalPodAutoscalerCpuInitializationPeriod));
   opt('--horizontal-pod-autoscaler-initial-readiness-delay', ms(f.horizontalPodAutoscalerInitialReadinessDelay));
   opt('--simulated-nodes', f.simulatedNodes);
+  opt('--components-process', f.componentsProcess);
   bool('--disable-scheduler', f.disableScheduler);
   for (const d of f.disable) opt('--disable', d);
   opt('--metrics-resolution', ms(f.metricsResolution));

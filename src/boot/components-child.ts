@@ -1,0 +1,48 @@
+/**
+ * runComponentsChild: the child side of `tkube server --components-process separate` (components-process.ts has
+ * the contract). It takes its configuration from the IPC channel, runs startComponents, and lives until the server
+ * says `stop`, the channel closes (the server stopped or died) or SIGTERM arrives. SIGINT is left to the server: a
+ * Ctrl-C in a terminal reaches the whole process group, and the server stops its child in order.
+ */
+import { newLogger } from '../base/log/logger.js';
+import type { ChildMessage, ParentMessage } from './components-process.js';
+import { startComponents, type RunningComponents } from './components.js';
+
+/** ORPHAN_STOP_MS: with the server gone no Lease can be released; stopping is cut short after this long. */
+const ORPHAN_STOP_MS = 2_000;
+
+/** runComponentsChild resolves when the components stopped; the caller then exits. */
+export async function runComponentsChild(): Promise<void> {
+  const send = process.send?.bind(process);
+  if (!send) throw new Error('server-components runs only as the child of `tkube server --components-process separate`');
+  const log = newLogger('components');
+  const first = await new Promise<ParentMessage | undefined>((resolve) => {
+    process.once('message', (m: ParentMessage) => resolve(m));
+    process.once('disconnect', () => resolve(undefined));
+  });
+  if (first?.kind !== 'start') return;
+  let running: RunningComponents;
+  try {
+    running = await startComponents(first.config, log);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (process.connected) send({ kind: 'failed', message } satisfies ChildMessage);
+    throw err;
+  }
+  if (process.connected) send({ kind: 'ready' } satisfies ChildMessage);
+  const reason = await new Promise<'stop' | 'orphaned'>((resolve) => {
+    process.on('message', (m: ParentMessage) => m.kind === 'stop' && resolve('stop'));
+    process.once('disconnect', () => resolve('orphaned'));
+    process.once('SIGTERM', () => resolve('stop'));
+    process.on('SIGINT', () => undefined);
+  });
+  if (reason === 'orphaned') {
+    log.warn('The server is gone: stopping');
+    setTimeout(() => process.exit(0), ORPHAN_STOP_MS).unref();
+  }
+  await running.stop();
+  // The channel holds the event loop open: close it. A socket some client still winds down must not keep a stopped
+  // child alive either.
+  if (process.connected) process.disconnect();
+  setTimeout(() => process.exit(0), 1_000).unref();
+}
