@@ -6,7 +6,7 @@
  */
 import { newLogger } from '../base/log/logger.js';
 import type { ChildMessage, ParentMessage } from './components-process.js';
-import { startComponents, type RunningComponents } from './components.js';
+import { startComponents, type ComponentsConfig } from './components.js';
 
 /** ORPHAN_STOP_MS: with the server gone no Lease can be released; stopping is cut short after this long. */
 const ORPHAN_STOP_MS = 2_000;
@@ -16,27 +16,27 @@ export async function runComponentsChild(): Promise<void> {
   const send = process.send?.bind(process);
   if (!send) throw new Error('server-components runs only as the child of `tkube server --components-process separate`');
   const log = newLogger('components');
-  const first = await new Promise<ParentMessage | undefined>((resolve) => {
-    process.once('message', (m: ParentMessage) => resolve(m));
-    process.once('disconnect', () => resolve(undefined));
-  });
-  if (first?.kind !== 'start') return;
-  let running: RunningComponents;
+  // One listener from the start: a `stop` that arrives while the components are still starting is not lost.
+  let configured: (config: ComponentsConfig) => void = () => undefined;
+  const config = new Promise<ComponentsConfig>((resolve) => (configured = resolve));
+  let ended: (reason: 'stop' | 'orphaned') => void = () => undefined;
+  const end = new Promise<'stop' | 'orphaned'>((resolve) => (ended = resolve));
+  process.on('message', (m: ParentMessage) => (m.kind === 'start' ? configured(m.config) : ended('stop')));
+  process.once('disconnect', () => ended('orphaned'));
+  process.once('SIGTERM', () => ended('stop'));
+  process.on('SIGINT', () => undefined);
+  const first = await Promise.race([config, end]);
+  if (typeof first === 'string') return;
+  let running;
   try {
-    running = await startComponents(first.config, log);
+    running = await startComponents(first, log);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (process.connected) send({ kind: 'failed', message } satisfies ChildMessage);
     throw err;
   }
   if (process.connected) send({ kind: 'ready' } satisfies ChildMessage);
-  const reason = await new Promise<'stop' | 'orphaned'>((resolve) => {
-    process.on('message', (m: ParentMessage) => m.kind === 'stop' && resolve('stop'));
-    process.once('disconnect', () => resolve('orphaned'));
-    process.once('SIGTERM', () => resolve('stop'));
-    process.on('SIGINT', () => undefined);
-  });
-  if (reason === 'orphaned') {
+  if ((await end) === 'orphaned') {
     log.warn('The server is gone: stopping');
     setTimeout(() => process.exit(0), ORPHAN_STOP_MS).unref();
   }

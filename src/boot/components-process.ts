@@ -61,7 +61,8 @@ export class ComponentsProcess {
 
   /** pid of the running child, if any (tests and benchmarks read its RSS or kill it). */
   get pid(): number | undefined {
-    return this.#child?.exitCode === null ? this.#child.pid : undefined;
+    const child = this.#child;
+    return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
   }
 
   /** starts counts the children started so far. */
