@@ -6,7 +6,7 @@
  */
 import { newLogger } from '../base/log/logger.js';
 import type { ChildMessage, ParentMessage } from './components-process.js';
-import { startComponents, type ComponentsConfig } from './components.js';
+import { startComponents, type ComponentsConfig, type RunningComponents } from './components.js';
 
 /** ORPHAN_STOP_MS: with the server gone no Lease can be released; stopping is cut short after this long. */
 const ORPHAN_STOP_MS = 2_000;
@@ -21,13 +21,17 @@ export async function runComponentsChild(): Promise<void> {
   const config = new Promise<ComponentsConfig>((resolve) => (configured = resolve));
   let ended: (reason: 'stop' | 'orphaned') => void = () => undefined;
   const end = new Promise<'stop' | 'orphaned'>((resolve) => (ended = resolve));
-  process.on('message', (m: ParentMessage) => (m.kind === 'start' ? configured(m.config) : ended('stop')));
+  let running: RunningComponents | undefined;
+  process.on('message', (m: ParentMessage) => {
+    if (m.kind === 'start') configured(m.config);
+    else if (m.kind === 'stop') ended('stop');
+    else void (running?.renderMetrics() ?? Promise.resolve('')).then((text) => process.connected && send({ kind: 'metrics', id: m.id, text } satisfies ChildMessage));
+  });
   process.once('disconnect', () => ended('orphaned'));
   process.once('SIGTERM', () => ended('stop'));
   process.on('SIGINT', () => undefined);
   const first = await Promise.race([config, end]);
   if (typeof first === 'string') return;
-  let running;
   try {
     running = await startComponents(first, log);
   } catch (err) {

@@ -19,10 +19,13 @@ import { Backoff } from '../base/wait/backoff.js';
 import type { ComponentsConfig } from './components.js';
 
 /** ParentMessage is what the server sends its child. */
-export type ParentMessage = { readonly kind: 'start'; readonly config: ComponentsConfig } | { readonly kind: 'stop' };
+export type ParentMessage = { readonly kind: 'start'; readonly config: ComponentsConfig } | { readonly kind: 'stop' } | { readonly kind: 'metrics'; readonly id: number };
 
 /** ChildMessage is what the child reports. */
-export type ChildMessage = { readonly kind: 'ready' } | { readonly kind: 'failed'; readonly message: string };
+export type ChildMessage = { readonly kind: 'ready' } | { readonly kind: 'failed'; readonly message: string } | { readonly kind: 'metrics'; readonly id: number; readonly text: string };
+
+/** METRICS_TIMEOUT_MS: a child that does not answer a scrape in this time leaves its families out of that scrape. */
+const METRICS_TIMEOUT_MS = 2_000;
 
 /** ComponentsProcessOptions configure the supervisor. */
 export interface ComponentsProcessOptions {
@@ -53,6 +56,7 @@ export class ComponentsProcess {
   #stopping = false;
   /** How many children were started (the first one included). */
   #starts = 0;
+  #metricsRequests = 0;
 
   constructor(options: ComponentsProcessOptions) {
     this.#o = options;
@@ -80,7 +84,7 @@ export class ComponentsProcess {
       const timer = this.#clock.setTimer(this.#o.readyTimeoutMs ?? 120_000, () => done(new Error('Cannot start the components process: it did not report ready in time')));
       const onMessage = (m: ChildMessage): void => {
         if (m.kind === 'ready') done();
-        else done(new Error(m.message));
+        else if (m.kind === 'failed') done(new Error(m.message));
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null): void => done(new Error(`Cannot start the components process: it exited (${signal ?? `code ${code ?? '?'}`}) before it was ready`));
       const done = (err?: Error): void => {
@@ -95,6 +99,29 @@ export class ComponentsProcess {
     }).catch(async (err: unknown) => {
       await this.stop();
       throw err;
+    });
+  }
+
+  /**
+   * metrics asks the child for its controllers' and scheduler's families (the server's /metrics appends them, as
+   * it appends the in-process ones); "" when no child runs or it does not answer in time.
+   */
+  metrics(): Promise<string> {
+    const child = this.#child;
+    if (!child?.connected || this.pid === undefined) return Promise.resolve('');
+    const id = ++this.#metricsRequests;
+    return new Promise((resolve) => {
+      const done = (text: string): void => {
+        timer.cancel();
+        child.off('message', onMessage);
+        resolve(text);
+      };
+      const onMessage = (m: ChildMessage): void => {
+        if (m.kind === 'metrics' && m.id === id) done(m.text);
+      };
+      const timer = this.#clock.setTimer(METRICS_TIMEOUT_MS, () => done(''));
+      child.on('message', onMessage);
+      child.send({ kind: 'metrics', id } satisfies ParentMessage);
     });
   }
 

@@ -15,10 +15,12 @@ import type { Logger } from '../base/log/logger.js';
 import { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
 import { RestClient, restConfigFromKubeconfig, type RestClientConfig } from '../client/rest-client.js';
 import type { ControllerSettings } from '../controllers/controller-descriptor.js';
+import { CONTROLLER_METRICS } from '../controllers/controller-metrics.js';
 import { ControllerManager } from '../controllers/manager.js';
+import { renderSchedulerMetrics } from '../scheduler/scheduler-metrics.js';
 import { startAgent, type RunningAgent } from './agent.js';
 import { startElected, type ElectedComponent, type LeaderElectionTiming } from './leader-election.js';
-import { startScheduler } from './scheduler.js';
+import { startScheduler, type RunningScheduler } from './scheduler.js';
 
 /** ComponentsConfig says which components to run and how to reach the API; plain data (it crosses the IPC channel). */
 export interface ComponentsConfig {
@@ -37,6 +39,8 @@ export interface ComponentsConfig {
 
 /** RunningComponents are started components. */
 export interface RunningComponents {
+  /** The controllers' workqueue_* and the leading scheduler's scheduler_* families, in the text format. */
+  renderMetrics(): Promise<string>;
   /** Stops the components (releasing their Leases), then the informers and clients. */
   stop(): Promise<void>;
 }
@@ -57,6 +61,8 @@ export async function startComponents(config: ComponentsConfig, log: Logger): Pr
   setMaxListeners(0, informerStop.signal);
   const informers = new SharedInformerFactory({ client: clientFor('tkube-informers'), log: log.child('informers'), stripManagedFields: true });
   const stopped: (() => Promise<void>)[] = [];
+  // The scheduler this process runs now (none while another process leads), for its metrics.
+  let leading: RunningScheduler | undefined;
   const stopAll = async (): Promise<void> => {
     for (const stop of stopped.reverse()) await stop();
     informerStop.abort();
@@ -91,13 +97,23 @@ export async function startComponents(config: ComponentsConfig, log: Logger): Pr
     }
     if (config.scheduler) {
       const client = clientFor('tkube-scheduler');
+      const log_ = log.child('scheduler');
       const elected = await startElected({
         lockName: 'kube-scheduler',
         client,
         identity: config.identity,
         timing: config.timing,
-        log: log.child('scheduler'),
-        start: (term) => Promise.resolve(startScheduler(client, log.child('scheduler'), term === 1 ? informers : undefined)),
+        log: log_,
+        start: (term) => {
+          const s = startScheduler(client, log_, term === 1 ? informers : undefined);
+          leading = s;
+          return Promise.resolve({
+            stop: async () => {
+              if (leading === s) leading = undefined;
+              await s.stop();
+            },
+          });
+        },
       });
       stopped.push(() => elected.stop());
     }
@@ -116,7 +132,10 @@ export async function startComponents(config: ComponentsConfig, log: Logger): Pr
     await stopAll();
     throw err;
   }
-  return { stop: stopAll };
+  return {
+    stop: stopAll,
+    renderMetrics: async () => `${await CONTROLLER_METRICS.render()}${leading ? renderSchedulerMetrics(leading.scheduler) : ''}`,
+  };
 }
 
 /** StandaloneComponentsConfig is what `tkube controller-manager` and `tkube scheduler` are started with. */

@@ -179,7 +179,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   // metrics.k8s.io is published from the start; its figures arrive once the metrics server runs (503 until then).
   const resourceMetrics = new ResourceMetricsApi();
   // The scheduler starts after the API server; /metrics shows its figures once it runs.
-  const inProcess: { scheduler?: RunningScheduler } = {};
+  const inProcess: { scheduler?: RunningScheduler; components?: ComponentsProcess } = {};
   // The components of this process reach the API over a Unix socket with a per-boot token (loopback.ts).
   const loopback = planLoopback(config.dataDir, certs.admin.certPem);
   const cp = new ControlPlane({
@@ -203,7 +203,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     // The API server reaches kubelets (pods/log) with the admin identity, trusting the cluster CA.
     kubeletClient: { caPem: certs.ca.pem.certPem, certPem: certs.admin.certPem, keyPem: certs.admin.keyPem },
     metricsApis: [resourceMetrics],
-    extraMetrics: async () => `${await CONTROLLER_METRICS.render()}${inProcess.scheduler ? renderSchedulerMetrics(inProcess.scheduler.scheduler) : ''}${await dnsMetrics.render()}${await ingressMetrics.render()}`,
+    extraMetrics: async () => `${inProcess.components ? await inProcess.components.metrics() : await CONTROLLER_METRICS.render()}${inProcess.scheduler ? renderSchedulerMetrics(inProcess.scheduler.scheduler) : ''}${await dnsMetrics.render()}${await ingressMetrics.render()}`,
     ...(config.disable?.includes('dashboard') ? {} : { dashboard: loadDashboard() }),
     ...(config.maxRequestsInflight !== undefined ? { maxReadOnlyInFlight: config.maxRequestsInflight } : {}),
     ...(config.maxMutatingRequestsInflight !== undefined ? { maxMutatingInFlight: config.maxMutatingRequestsInflight } : {}),
@@ -354,6 +354,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
         log: log.child('components-process'),
       })
     : undefined;
+  inProcess.components = components;
   // The child boots (loads the program, lists and watches) while this process starts the rest; it is awaited
   // where the in-process simulated nodes would start. A failed start is a value here, thrown there.
   const componentsStarted = components?.start().then(

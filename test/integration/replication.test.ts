@@ -192,6 +192,10 @@ void describe('replication on simulated nodes', () => {
     for (const p of running) assert.match(p.spec.nodeName ?? '', /^sim-[0-2]$/);
     await cluster.kubectlOk(['scale', 'rs', 'again', '--replicas=4']);
     await runningPods('app=again', 4);
+    // The server's /metrics carries the child's controller and scheduler families.
+    const prom = await cluster.kubectlOk(['get', '--raw', '/metrics']);
+    assert.match(prom, /^workqueue_adds_total\{name="replicaset"\} [1-9]\d*$/m);
+    assert.match(prom, /^scheduler_schedule_attempts_total\{result="scheduled"\} [1-9]\d*$/m);
   });
 
   void it('a stopped server leaves no components process behind', async () => {
