@@ -89,6 +89,8 @@ export interface ServerConfig {
   readonly ingressHttpsPort?: number;
   /** Run no scheduler in this process. @default false */
   readonly disableScheduler?: boolean;
+  /** `--disable-controller-manager` (k3s's flag): run no controllers, for a `tkube controller-manager` elsewhere. @default false */
+  readonly disableControllerManager?: boolean;
   /** Simulated nodes (`sim-0` …) to run in this process beside the control plane. @default 0 */
   readonly simulatedNodes?: number;
   /**

@@ -329,7 +329,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   let firstManager: ControllerManager | undefined;
   try {
     // Built before the election so a bad --controllers fails the start at once, as it does without election.
-    if (!separate) firstManager = newControllerManager(true);
+    if (!separate && !config.disableControllerManager) firstManager = newControllerManager(true);
   } catch (err) {
     controllerClient.close();
     await stopInformers();
@@ -347,7 +347,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
               : { server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem },
           identity,
           timing,
-          controllers: { selection: controllerSelection, settings: controllerSettings },
+          ...(config.disableControllerManager ? {} : { controllers: { selection: controllerSelection, settings: controllerSettings } }),
           scheduler: !config.disableScheduler,
           ...((config.simulatedNodes ?? 0) > 0 ? { simulatedNodes: { count: config.simulatedNodes ?? 0, clusterCidr: ipv4RangeOf(config.clusterCidr) } } : {}),
         },

@@ -148,6 +148,7 @@ export interface ServerFlags {
   simulatedNodes: number;
   componentsProcess: string;
   disableScheduler: boolean;
+  disableControllerManager: boolean;
   disable: string[];
   ingressHttpPort: number;
   ingressHttpsPort: number;
@@ -244,6 +245,7 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     simulatedNodes: f.simulatedNodes,
     componentsProcess: parseComponentsProcess(f.componentsProcess),
     disableScheduler: f.disableScheduler,
+    disableControllerManager: f.disableControllerManager,
     disable: parseDisable(f.disable),
     ingressHttpPort: f.ingressHttpPort,
     ingressHttpsPort: f.ingressHttpsPort,
@@ -319,6 +321,7 @@ export function addServerFlags(cmd: Command): Command {
     .option('--simulated-nodes <n>', 'run N simulated nodes (sim-0 …) in this process, for tests and demos', parseCount, 0)
     .option('--components-process <mode>', 'where the controller manager, scheduler and simulated nodes run: in-process, or separate (one child process the server restarts and stops; uses a second core)', 'in-process')
     .option('--disable-scheduler', 'run no scheduler in this process', false)
+    .option('--disable-controller-manager', 'run no controllers in this process (for a `tkube controller-manager` elsewhere)', false)
     .option('--disable <components>', 'packaged components not to run: ingress (the built-in Ingress controller), servicelb (the service load balancer), kubedirector (the KubeDirector operator), metrics-server (resource metrics for kubectl top), dashboard (the web dashboard under /dashboard/) (repeatable, comma-separated)', collectRepeatable, [])
     .option('--metrics-resolution <duration>', 'how often the metrics server scrapes each kubelet for kubectl top', parseDurationMs, 15_000)
     .option('--ingress-http-port <port>', 'HTTP port of the built-in Ingress controller (0 = any free port)', parsePort, 80)
