@@ -5,7 +5,7 @@
  * Ctrl-C in a terminal reaches the whole process group, and the server stops its child in order.
  */
 import { newLogger } from '../base/log/logger.js';
-import type { ChildMessage, ParentMessage } from './components-process.js';
+import { COMPONENTS_CHILD_ENV, type ChildMessage, type ParentMessage } from './components-process.js';
 import { startComponents, type ComponentsConfig, type RunningComponents } from './components.js';
 
 /** ORPHAN_STOP_MS: with the server gone no Lease can be released; stopping is cut short after this long. */
@@ -14,7 +14,7 @@ const ORPHAN_STOP_MS = 2_000;
 /** runComponentsChild resolves when the components stopped; the caller then exits. */
 export async function runComponentsChild(): Promise<void> {
   const send = process.send?.bind(process);
-  if (!send) throw new Error('server-components runs only as the child of `tkube server --components-process separate`');
+  if (!send || process.env[COMPONENTS_CHILD_ENV] !== '1') throw new Error('server-components runs only as the child of `tkube server --components-process separate`');
   const log = newLogger('components');
   // One listener from the start: a `stop` that arrives while the components are still starting is not lost.
   let configured: (config: ComponentsConfig) => void = () => undefined;

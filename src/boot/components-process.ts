@@ -42,6 +42,9 @@ export interface ComponentsProcessOptions {
   readonly stopTimeoutMs?: number;
 }
 
+/** COMPONENTS_CHILD_ENV marks the forked child: an IPC channel alone could be anyone's (a test runner's, say). */
+export const COMPONENTS_CHILD_ENV = 'TKUBE_COMPONENTS_CHILD';
+
 /** STABLE_MS: a child that lived this long is no longer crash-looping; the next restart waits the shortest delay. */
 const STABLE_MS = 60_000;
 
@@ -147,7 +150,7 @@ export class ComponentsProcess {
     const entry = this.#o.entry ?? process.argv[1];
     if (!entry) throw new Error('Cannot start the components process: this process has no program path to fork');
     // stdout/stderr are the server's: the child's log lines land in the server's log, named by component.
-    const child = fork(entry, ['server-components'], { execArgv: [...(this.#o.execArgv ?? process.execArgv)], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: process.env });
+    const child = fork(entry, ['server-components'], { execArgv: [...(this.#o.execArgv ?? process.execArgv)], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, [COMPONENTS_CHILD_ENV]: '1' } });
     this.#child = child;
     this.#startedAt = this.#clock.now();
     child.on('error', (err) => this.#o.log.error('Components process error', { err: err.message }));
