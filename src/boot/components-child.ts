@@ -37,6 +37,8 @@ export async function runComponentsChild(): Promise<void> {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (process.connected) send({ kind: 'failed', message } satisfies ChildMessage);
+    // The open channel would keep this failed process alive until the server kills it.
+    if (process.connected) process.disconnect();
     throw err;
   }
   if (process.connected) send({ kind: 'ready' } satisfies ChildMessage);

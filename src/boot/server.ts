@@ -356,7 +356,8 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     : undefined;
   inProcess.components = components;
   // The child boots (loads the program, lists and watches) while this process starts the rest; it is awaited
-  // where the in-process simulated nodes would start. A failed start is a value here, thrown there.
+  // just before the kubeconfig and server.json are written (so they still mean "components running"); the embedded
+  // node registers meanwhile. A failed start is a value here, thrown there.
   const componentsStarted = components?.start().then(
     () => undefined,
     (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
@@ -458,10 +459,8 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
       });
   const agentClient = componentClient('tkube-agent');
   let agent: RunningAgent | undefined;
-  const componentsFailure = await componentsStarted;
-  if (componentsFailure || (!separate && (config.simulatedNodes ?? 0) > 0)) {
+  if (!separate && (config.simulatedNodes ?? 0) > 0) {
     try {
-      if (componentsFailure) throw componentsFailure;
       agent = await startAgent({ client: agentClient, runtime: 'simulated', nodes: config.simulatedNodes ?? 0, clusterCidr: ipv4RangeOf(config.clusterCidr), log: log.child('agent'), informers });
     } catch (err) {
       await scheduler?.stop();
@@ -554,22 +553,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   mkdirSync(manifestsDir, { recursive: true, mode: 0o700 });
   const deployer = new ManifestDeployer({ client: deployClient, dir: manifestsDir, clock: new RealClock(), log: log.child('deploy') });
   void deployer.start().catch((err: unknown) => log.error('Cannot apply the manifests directory', { error: err instanceof Error ? err.message : String(err) }));
-  const entry: KubeconfigEntry = { name: 'tkube', server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem };
-  writeKubeconfig(join(config.dataDir, 'admin.kubeconfig'), entry);
-  if (config.writeKubeconfig) {
-    writeKubeconfig(config.writeKubeconfig, entry);
-    // k3s's --write-kubeconfig-mode, for a kubeconfig other users or a service account of the host must read.
-    if (config.writeKubeconfigMode !== undefined) chmodSync(config.writeKubeconfig, config.writeKubeconfigMode);
-  } else if (config.mergeKubeconfig) mergeIntoKubeconfig(userKubeconfigPath(), entry);
-  writeServerState(config.dataDir, {
-    pid: process.pid,
-    url,
-    port,
-    startedAt: new Date().toISOString(),
-    ...(ingress ? { ingressHttpPort: ingress.httpPort, ingressHttpsPort: ingress.httpsPort } : {}),
-  });
-  log.info('API server ready', { url, dataDir: config.dataDir, ...boot, readyAtMs: Math.round(performance.now()) });
-  return {
+  const running: RunningServer = {
     port,
     url,
     stop: async () => {
@@ -603,4 +587,25 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
       removeServerState(config.dataDir, process.pid);
     },
   };
+  const componentsFailure = await componentsStarted;
+  if (componentsFailure) {
+    await running.stop();
+    throw componentsFailure;
+  }
+  const entry: KubeconfigEntry = { name: 'tkube', server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem };
+  writeKubeconfig(join(config.dataDir, 'admin.kubeconfig'), entry);
+  if (config.writeKubeconfig) {
+    writeKubeconfig(config.writeKubeconfig, entry);
+    // k3s's --write-kubeconfig-mode, for a kubeconfig other users or a service account of the host must read.
+    if (config.writeKubeconfigMode !== undefined) chmodSync(config.writeKubeconfig, config.writeKubeconfigMode);
+  } else if (config.mergeKubeconfig) mergeIntoKubeconfig(userKubeconfigPath(), entry);
+  writeServerState(config.dataDir, {
+    pid: process.pid,
+    url,
+    port,
+    startedAt: new Date().toISOString(),
+    ...(ingress ? { ingressHttpPort: ingress.httpPort, ingressHttpsPort: ingress.httpsPort } : {}),
+  });
+  log.info('API server ready', { url, dataDir: config.dataDir, ...boot, readyAtMs: Math.round(performance.now()) });
+  return running;
 }
