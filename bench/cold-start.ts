@@ -1,7 +1,7 @@
 /**
  * Cold-start benchmark: exec of the bundled server on an existing data dir until `/readyz` answers 200, against
  * `node -e 0` in the same run; then the idle server's RSS.
- * Run: node --import tsx bench/cold-start.ts [--rounds N] [--idle-seconds N]
+ * Run: node --import tsx bench/cold-start.ts [--rounds N] [--idle-seconds N] [--server-args "<server flags>"] (RSS: the server and its descendants)
  *
  * A first server start creates the data dir (certificates, database, bootstrap objects) and is stopped. Each round
  * then times `node -e 0` (spawn to exit) and `node bench/results/dist/tkube.mjs server …` (spawn to the first 200
@@ -16,7 +16,8 @@ import { Agent } from 'node:https';
 import { freePort } from '../src/base/net/free-port.js';
 import { round, summarizeLatencies } from './latency-summary.js';
 import { ensureServerBundle } from './server-bundle.js';
-import { ServerProcess, httpsCall, readCredentials, rssMegabytes, serverArgs } from './server-process.js';
+import { ServerProcess, httpsCall, readCredentials, serverArgs, treeRssMegabytes } from './server-process.js';
+import { serverArgsArg } from './bench-args.js';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(name);
@@ -64,7 +65,7 @@ try {
     const port = await freePort();
     const agent = new Agent({ keepAlive: false, ca: creds.ca, cert: creds.cert, key: creds.key });
     const t = performance.now();
-    const child = spawn(process.execPath, serverArgs(bundle, dataDir, port, { withControllers: true }), { stdio: 'ignore', env: { ...process.env, TKUBE_LOG_LEVEL: 'warn' } });
+    const child = spawn(process.execPath, [...serverArgs(bundle, dataDir, port, { withControllers: true }), ...serverArgsArg()], { stdio: 'ignore', env: { ...process.env, TKUBE_LOG_LEVEL: 'warn' } });
     last = child;
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Cannot time the cold start: the server exited (${child.exitCode ?? child.signalCode})`);
@@ -78,13 +79,14 @@ try {
     if (r < rounds - 1) await stopChild(child);
   }
   const pid = last?.pid ?? -1;
-  const rssAtReadyMb = rssMegabytes(pid);
+  const rssAtReadyMb = treeRssMegabytes(pid);
   await new Promise((res) => setTimeout(res, idleSeconds * 1000));
-  const idleRssMb = rssMegabytes(pid);
+  const idleRssMb = treeRssMegabytes(pid);
   const base = summarizeLatencies(baseline);
   const start = summarizeLatencies(ready);
   process.stdout.write(`${JSON.stringify({
     bench: 'cold-start',
+    serverArgs: serverArgsArg().join(' '),
     rounds,
     nodeE0Ms: base,
     readyMs: start,

@@ -3,7 +3,7 @@
  * them), then pods created by 64 clients until P exist and run, then a hold with nothing to do but keep nodes'
  * leases and status fresh, sampling the server's CPU and memory.
  * Run: node --import tsx bench/scale.ts [--nodes 1000] [--first-pods 10000] [--pods 100000] [--hold-seconds 600]
- *        [--settle-seconds 20] [--heap-snapshots DIR]
+ *        [--settle-seconds 20] [--heap-snapshots DIR] [--server-args "<server flags>"]
  *
  * Figures:
  *  - objects/s for the first N nodes + first-pods pods: (nodes + pods) ÷ (server start → last of them Running);
@@ -22,7 +22,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { round } from './latency-summary.js';
-import { numberArg } from './bench-args.js';
+import { numberArg, serverArgsArg } from './bench-args.js';
 import { ServerProcess } from './server-process.js';
 
 const CONCURRENCY = 64;
@@ -83,7 +83,7 @@ if (SNAPSHOT_DIR !== undefined) mkdirSync(SNAPSHOT_DIR, { recursive: true });
 const started = performance.now();
 const server = await ServerProcess.start({
   withControllers: true,
-  serverArgs: ['--simulated-nodes', String(NODES)],
+  serverArgs: ['--simulated-nodes', String(NODES), ...serverArgsArg()],
   readyTimeoutMs: 600_000,
   ...(SNAPSHOT_DIR !== undefined ? { nodeArgs: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${SNAPSHOT_DIR}`] } : {}),
 });
@@ -161,6 +161,7 @@ try {
   const cpuCores = (cpuSeconds(server.pid) - cpuStart) / holdSeconds;
   process.stdout.write(`${JSON.stringify({
     bench: 'scale',
+    serverArgs: serverArgsArg().join(' '),
     nodes: NODES,
     firstPods: FIRST_PODS,
     pods: PODS,

@@ -3,7 +3,7 @@
  * upstream's perf harness makes them: no kubelets), an initial batch of pods scheduled first, then a measured
  * batch created by 64 clients as fast as the API takes them while the scheduler (running inside the server, as
  * `tkube server` runs it) binds them through `pods/binding`, every binding durably stored.
- * Run: node --import tsx bench/scheduler.ts [--nodes 5000] [--initial 1000] [--measured 10000]
+ * Run: node --import tsx bench/scheduler.ts [--nodes 5000] [--initial 1000] [--measured 10000] [--server-args "--components-process separate"]
  *
  * Figures: scheduled pods/s over the measured batch (first create sent → last binding, by the PodScheduled
  * condition the binding wrote, to the second), the
@@ -16,7 +16,7 @@ import type { Agent } from 'node:https';
 import { request } from 'node:https';
 
 import { round } from './latency-summary.js';
-import { numberArg } from './bench-args.js';
+import { numberArg, serverArgsArg } from './bench-args.js';
 import { ServerProcess } from './server-process.js';
 
 const CONCURRENCY = 64;
@@ -135,7 +135,7 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-const server = await ServerProcess.start({ withScheduler: true, readyTimeoutMs: 120_000 });
+const server = await ServerProcess.start({ withScheduler: true, readyTimeoutMs: 120_000, serverArgs: serverArgsArg() });
 const watch = new BindingWatch();
 try {
   const agent = server.agent(CONCURRENCY + 1);
@@ -172,6 +172,7 @@ try {
   const createdPerSec = MEASURED / createSeconds;
   process.stdout.write(`${JSON.stringify({
     bench: 'scheduler',
+    serverArgs: serverArgsArg().join(' '),
     nodes: NODES,
     initialPods: INITIAL,
     measuredPods: MEASURED,

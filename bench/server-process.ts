@@ -4,7 +4,7 @@
  * from /proc, and stop it by its own pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -91,6 +91,47 @@ export function rssMegabytes(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): n
   const kb = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1];
   if (kb === undefined) throw new Error(`Cannot read ${field} of pid ${pid}: not in /proc/${pid}/status`);
   return Number(kb) / 1024;
+}
+
+/** descendantPids lists the live processes under `pid` (children, grandchildren…), from /proc/<n>/stat. */
+export function descendantPids(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  const walk = (p: number): void => {
+    for (const [child, parent] of parentOf) {
+      if (parent === p) {
+        found.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+/**
+ * treeRssMegabytes sums VmRSS of `pid` and its descendants: a server with `--components-process separate` is two
+ * processes (the esbuild service a tsx-run server keeps is not a descendant of a bundled one).
+ */
+export function treeRssMegabytes(pid: number): number {
+  let total = rssMegabytes(pid);
+  for (const p of descendantPids(pid)) {
+    try {
+      total += rssMegabytes(p);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 /**

@@ -2,7 +2,7 @@
  * `tkube up` benchmark: the path a user takes, `node --enable-source-maps dist/tkube.mjs up` (what `./tkube up`
  * execs once its bundle is built), from exec to the command's exit. `up` exits once `/readyz` answers and the
  * node is Ready, so that is the time until kubectl can use the cluster. Then the idle server's RSS.
- * Run: node --import tsx bench/up.ts [--rounds N] [--idle-seconds N] [--runtime process|runc] [--bundle PATH]
+ * Run: node --import tsx bench/up.ts [--rounds N] [--idle-seconds N] [--runtime process|runc] [--bundle PATH] [--server-args "<flags>"]
  * (`--bundle` times another build, e.g. one of an older commit made with `hack/build.mjs --outdir bench/results/x`)
  *
  * Every round starts from an empty data dir (certificates, database and bootstrap objects are made: a first `up`),
@@ -19,7 +19,8 @@ import { join } from 'node:path';
 
 import { round, summarizeLatencies } from './latency-summary.js';
 import { ensureServerBundle } from './server-bundle.js';
-import { rssMegabytes } from './server-process.js';
+import { treeRssMegabytes } from './server-process.js';
+import { serverArgsArg } from './bench-args.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(name);
@@ -52,7 +53,7 @@ const cli = ['--enable-source-maps', bundle];
 const upFlags = (dataDir: string): string[] => [
   'up', '--data-dir', dataDir, '--https-listen-port', '0', '--ingress-http-port', '0', '--ingress-https-port', '0',
   '--cluster-dns-port', '0', '--kubelet-port', '0', '--no-kubeconfig-merge', '--node-name', 'bench-up',
-  '--container-runtime', runtime, ...(runtime === 'runc' ? ['--pod-bridge-name', 'tkbenchup0'] : []),
+  '--container-runtime', runtime, ...(runtime === 'runc' ? ['--pod-bridge-name', 'tkbenchup0'] : []), ...serverArgsArg(),
 ];
 const dirs: string[] = [];
 let lastDir: string | undefined;
@@ -72,13 +73,14 @@ try {
     if (r < rounds - 1) await run([...cli, 'down', '--data-dir', dir]);
   }
   const pid = (JSON.parse(readFileSync(join(lastDir ?? '', 'server.json'), 'utf8')) as { pid: number }).pid;
-  const rssAtReadyMb = rssMegabytes(pid);
+  const rssAtReadyMb = treeRssMegabytes(pid);
   await new Promise((res) => setTimeout(res, idleSeconds * 1000));
-  const idleRssMb = rssMegabytes(pid);
+  const idleRssMb = treeRssMegabytes(pid);
   const upMs = summarizeLatencies(up);
   const base = summarizeLatencies(baseline);
   process.stdout.write(`${JSON.stringify({
     bench: 'up',
+    serverArgs: serverArgsArg().join(' '),
     bundle,
     runtime,
     rounds,

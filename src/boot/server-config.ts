@@ -89,8 +89,16 @@ export interface ServerConfig {
   readonly ingressHttpsPort?: number;
   /** Run no scheduler in this process. @default false */
   readonly disableScheduler?: boolean;
+  /** `--disable-controller-manager` (k3s's flag): run no controllers, for a `tkube controller-manager` elsewhere. @default false */
+  readonly disableControllerManager?: boolean;
   /** Simulated nodes (`sim-0` …) to run in this process beside the control plane. @default 0 */
   readonly simulatedNodes?: number;
+  /**
+   * `--components-process`: where the controller manager, the scheduler and the simulated nodes run — "in-process"
+   * (in the API server's process, sharing its informers) or "separate" (one child process the server supervises,
+   * on another core; components-process.ts). @default "in-process"
+   */
+  readonly componentsProcess?: 'in-process' | 'separate';
   /**
    * `--container-runtime`: run a real node in this process with this runtime ("runc", "process", or "auto" = runc
    * when root and runc are there, else process); unset runs none yet (the embedded node becomes the default once

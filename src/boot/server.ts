@@ -51,6 +51,8 @@ import { startKubeDirector, type RunningKubeDirector } from './kubedirector.js';
 import { defaultHostIPv4 } from './host-address.js';
 import { startCustomMetrics, type RunningCustomMetrics } from './custom-metrics.js';
 import { OperatorHost } from './operator-host.js';
+import { ComponentsProcess } from './components-process.js';
+import type { ControllerSettings } from '../controllers/controller-descriptor.js';
 
 /** RunningServer is a started server. */
 export interface RunningServer {
@@ -177,7 +179,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   // metrics.k8s.io is published from the start; its figures arrive once the metrics server runs (503 until then).
   const resourceMetrics = new ResourceMetricsApi();
   // The scheduler starts after the API server; /metrics shows its figures once it runs.
-  const inProcess: { scheduler?: RunningScheduler } = {};
+  const inProcess: { scheduler?: RunningScheduler; components?: ComponentsProcess } = {};
   // The components of this process reach the API over a Unix socket with a per-boot token (loopback.ts).
   const loopback = planLoopback(config.dataDir, certs.admin.certPem);
   const cp = new ControlPlane({
@@ -201,7 +203,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     // The API server reaches kubelets (pods/log) with the admin identity, trusting the cluster CA.
     kubeletClient: { caPem: certs.ca.pem.certPem, certPem: certs.admin.certPem, keyPem: certs.admin.keyPem },
     metricsApis: [resourceMetrics],
-    extraMetrics: async () => `${await CONTROLLER_METRICS.render()}${inProcess.scheduler ? renderSchedulerMetrics(inProcess.scheduler.scheduler) : ''}${await dnsMetrics.render()}${await ingressMetrics.render()}`,
+    extraMetrics: async () => `${inProcess.components ? await inProcess.components.metrics() : await CONTROLLER_METRICS.render()}${inProcess.scheduler ? renderSchedulerMetrics(inProcess.scheduler.scheduler) : ''}${await dnsMetrics.render()}${await ingressMetrics.render()}`,
     ...(config.disable?.includes('dashboard') ? {} : { dashboard: loadDashboard() }),
     ...(config.maxRequestsInflight !== undefined ? { maxReadOnlyInFlight: config.maxRequestsInflight } : {}),
     ...(config.maxMutatingRequestsInflight !== undefined ? { maxMutatingInFlight: config.maxMutatingRequestsInflight } : {}),
@@ -295,34 +297,39 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
       log.warn('Cannot publish the bootstrap data: other servers cannot join', { err: err instanceof Error ? err.message : String(err) }),
     );
   }
+  // `--disable servicelb` is the same as leaving the controller out of `--controllers`.
+  const controllerSelection = config.disable?.includes('servicelb') ? `${config.controllers ?? '*'},-servicelb` : (config.controllers ?? '*');
+  const controllerSettings: ControllerSettings = {
+    nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs,
+    horizontalPodAutoscalerSyncPeriodMs: config.horizontalPodAutoscalerSyncPeriodMs,
+    horizontalPodAutoscalerDownscaleStabilizationMs: config.horizontalPodAutoscalerDownscaleStabilizationMs,
+    horizontalPodAutoscalerTolerance: config.horizontalPodAutoscalerTolerance,
+    horizontalPodAutoscalerCpuInitializationPeriodMs: config.horizontalPodAutoscalerCpuInitializationPeriodMs,
+    horizontalPodAutoscalerInitialReadinessDelayMs: config.horizontalPodAutoscalerInitialReadinessDelayMs,
+    clusterCidr: config.clusterCidr,
+    ...(config.nodeCidrMaskSizeIPv6 !== undefined ? { nodeCidrMaskSizeIPv6: config.nodeCidrMaskSizeIPv6 } : {}),
+    rootCAPem: certs.ca.pem.certPem,
+    clusterSigning: certs.ca.pem,
+    ...(config.defaultLocalStoragePath ? { localPathBase: config.defaultLocalStoragePath } : {}),
+  };
   const newControllerManager = (shared: boolean): ControllerManager =>
     new ControllerManager({
       client: controllerClient,
       // Later leadership terms get informers of their own: the first term's handlers stay on the shared ones
       // (informers cannot drop handlers; a stopped controller's queue ignores them).
       ...(shared ? { informers } : {}),
-      // `--disable servicelb` is the same as leaving the controller out of `--controllers`.
-      controllers: config.disable?.includes('servicelb') ? `${config.controllers ?? '*'},-servicelb` : (config.controllers ?? '*'),
+      controllers: controllerSelection,
       log: log.child('controller-manager'),
-      settings: {
-        nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs,
-        horizontalPodAutoscalerSyncPeriodMs: config.horizontalPodAutoscalerSyncPeriodMs,
-        horizontalPodAutoscalerDownscaleStabilizationMs: config.horizontalPodAutoscalerDownscaleStabilizationMs,
-        horizontalPodAutoscalerTolerance: config.horizontalPodAutoscalerTolerance,
-        horizontalPodAutoscalerCpuInitializationPeriodMs: config.horizontalPodAutoscalerCpuInitializationPeriodMs,
-        horizontalPodAutoscalerInitialReadinessDelayMs: config.horizontalPodAutoscalerInitialReadinessDelayMs,
-        clusterCidr: config.clusterCidr,
-        ...(config.nodeCidrMaskSizeIPv6 !== undefined ? { nodeCidrMaskSizeIPv6: config.nodeCidrMaskSizeIPv6 } : {}),
-        rootCAPem: certs.ca.pem.certPem,
-        clusterSigning: certs.ca.pem,
-        ...(config.defaultLocalStoragePath ? { localPathBase: config.defaultLocalStoragePath } : {}),
-      },
+      settings: controllerSettings,
     });
-  let controllers: ElectedComponent;
-  let firstManager: ControllerManager;
+  // `--components-process separate`: the controller manager, the scheduler and the simulated nodes run in one child
+  // process (components-process.ts), reaching this API server over the loopback socket like the in-process ones.
+  const separate = config.componentsProcess === 'separate';
+  let controllers: ElectedComponent | undefined;
+  let firstManager: ControllerManager | undefined;
   try {
     // Built before the election so a bad --controllers fails the start at once, as it does without election.
-    firstManager = newControllerManager(true);
+    if (!separate && !config.disableControllerManager) firstManager = newControllerManager(true);
   } catch (err) {
     controllerClient.close();
     await stopInformers();
@@ -331,20 +338,48 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     throw err;
   }
   await peers.start();
+  const components = separate
+    ? new ComponentsProcess({
+        config: {
+          connection:
+            loopback && cp.loopbackListening
+              ? { server: url, caPem: certs.ca.pem.certPem, token: loopback.token, unixSocket: loopback.socketPath }
+              : { server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem },
+          identity,
+          timing,
+          ...(config.disableControllerManager ? {} : { controllers: { selection: controllerSelection, settings: controllerSettings } }),
+          scheduler: !config.disableScheduler,
+          ...((config.simulatedNodes ?? 0) > 0 ? { simulatedNodes: { count: config.simulatedNodes ?? 0, clusterCidr: ipv4RangeOf(config.clusterCidr) } } : {}),
+        },
+        log: log.child('components-process'),
+      })
+    : undefined;
+  inProcess.components = components;
+  // The child boots (loads the program, lists and watches) while this process starts the rest; it is awaited
+  // just before the kubeconfig and server.json are written (so they still mean "components running"); the embedded
+  // node registers meanwhile. A failed start is a value here, thrown there.
+  const componentsStarted = components?.start().then(
+    () => undefined,
+    (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+  );
   try {
-    controllers = await startElected({
-      lockName: 'kube-controller-manager',
-      client: controllerClient,
-      identity,
-      timing,
-      log: log.child('controller-manager'),
-      start: async (term) => {
-        const manager = term === 1 ? firstManager : newControllerManager(false);
-        await manager.start();
-        return manager;
-      },
-    });
+    const manager1 = firstManager;
+    if (manager1) {
+      controllers = await startElected({
+        lockName: 'kube-controller-manager',
+        client: controllerClient,
+        identity,
+        timing,
+        log: log.child('controller-manager'),
+        start: async (term) => {
+          const manager = term === 1 ? manager1 : newControllerManager(false);
+          await manager.start();
+          return manager;
+        },
+      });
+    }
   } catch (err) {
+    await components?.stop();
     await peers.stop();
     controllerClient.close();
     await stopInformers();
@@ -407,7 +442,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   }
   // The scheduler and simulated nodes are API clients too, each with its own connection pool and user agent.
   const schedulerClient = componentClient('tkube-scheduler');
-  const scheduler: ElectedComponent | undefined = config.disableScheduler
+  const scheduler: ElectedComponent | undefined = config.disableScheduler || separate
     ? undefined
     : await startElected({
         lockName: 'kube-scheduler',
@@ -424,7 +459,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
       });
   const agentClient = componentClient('tkube-agent');
   let agent: RunningAgent | undefined;
-  if ((config.simulatedNodes ?? 0) > 0) {
+  if (!separate && (config.simulatedNodes ?? 0) > 0) {
     try {
       agent = await startAgent({ client: agentClient, runtime: 'simulated', nodes: config.simulatedNodes ?? 0, clusterCidr: ipv4RangeOf(config.clusterCidr), log: log.child('agent'), informers });
     } catch (err) {
@@ -432,7 +467,8 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
       await ingress?.stop();
       await operators?.stop();
       operatorClient.close();
-      await controllers.stop();
+      await components?.stop();
+      await controllers?.stop();
       customMetrics?.stop();
       await peers.stop();
       for (const c of [schedulerClient, agentClient, controllerClient, ingressClient, metricsClient]) c.close();
@@ -479,7 +515,8 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
       await ingress?.stop();
       await operators?.stop();
       operatorClient.close();
-      await controllers.stop();
+      await components?.stop();
+      await controllers?.stop();
       customMetrics?.stop();
       await peers.stop();
       for (const c of [schedulerClient, agentClient, controllerClient, kubeletClient, ingressClient, metricsClient]) c.close();
@@ -516,22 +553,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   mkdirSync(manifestsDir, { recursive: true, mode: 0o700 });
   const deployer = new ManifestDeployer({ client: deployClient, dir: manifestsDir, clock: new RealClock(), log: log.child('deploy') });
   void deployer.start().catch((err: unknown) => log.error('Cannot apply the manifests directory', { error: err instanceof Error ? err.message : String(err) }));
-  const entry: KubeconfigEntry = { name: 'tkube', server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem };
-  writeKubeconfig(join(config.dataDir, 'admin.kubeconfig'), entry);
-  if (config.writeKubeconfig) {
-    writeKubeconfig(config.writeKubeconfig, entry);
-    // k3s's --write-kubeconfig-mode, for a kubeconfig other users or a service account of the host must read.
-    if (config.writeKubeconfigMode !== undefined) chmodSync(config.writeKubeconfig, config.writeKubeconfigMode);
-  } else if (config.mergeKubeconfig) mergeIntoKubeconfig(userKubeconfigPath(), entry);
-  writeServerState(config.dataDir, {
-    pid: process.pid,
-    url,
-    port,
-    startedAt: new Date().toISOString(),
-    ...(ingress ? { ingressHttpPort: ingress.httpPort, ingressHttpsPort: ingress.httpsPort } : {}),
-  });
-  log.info('API server ready', { url, dataDir: config.dataDir, ...boot, readyAtMs: Math.round(performance.now()) });
-  return {
+  const running: RunningServer = {
     port,
     url,
     stop: async () => {
@@ -554,7 +576,8 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
       metricsClient.close();
       await operators?.stop();
       operatorClient.close();
-      await controllers.stop();
+      await components?.stop();
+      await controllers?.stop();
       await peers.stop();
       controllerClient.close();
       await stopInformers();
@@ -564,4 +587,25 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
       removeServerState(config.dataDir, process.pid);
     },
   };
+  const componentsFailure = await componentsStarted;
+  if (componentsFailure) {
+    await running.stop();
+    throw componentsFailure;
+  }
+  const entry: KubeconfigEntry = { name: 'tkube', server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem };
+  writeKubeconfig(join(config.dataDir, 'admin.kubeconfig'), entry);
+  if (config.writeKubeconfig) {
+    writeKubeconfig(config.writeKubeconfig, entry);
+    // k3s's --write-kubeconfig-mode, for a kubeconfig other users or a service account of the host must read.
+    if (config.writeKubeconfigMode !== undefined) chmodSync(config.writeKubeconfig, config.writeKubeconfigMode);
+  } else if (config.mergeKubeconfig) mergeIntoKubeconfig(userKubeconfigPath(), entry);
+  writeServerState(config.dataDir, {
+    pid: process.pid,
+    url,
+    port,
+    startedAt: new Date().toISOString(),
+    ...(ingress ? { ingressHttpPort: ingress.httpPort, ingressHttpsPort: ingress.httpsPort } : {}),
+  });
+  log.info('API server ready', { url, dataDir: config.dataDir, ...boot, readyAtMs: Math.round(performance.now()) });
+  return running;
 }

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerAgentCommand } from './commands/agent.js';
+import { registerComponentCommands } from './commands/controller-manager.js';
 import { registerLocalClusterCommands } from './commands/local-cluster.js';
 import { registerVersionCommand } from './commands/version.js';
 import { registerTokenCommand } from './commands/token.js';
@@ -32,6 +33,7 @@ export async function run(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerServerCommand(program);
   registerAgentCommand(program);
+  registerComponentCommands(program);
   registerLocalClusterCommands(program);
   registerVersionCommand(program);
   registerTokenCommand(program);

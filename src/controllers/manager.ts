@@ -4,6 +4,7 @@
  * wait until their caches synced, then start the workers. Invalid tables or selections fail in the constructor,
  * before anything runs. `stop()` stops the workers and informers and resolves once they returned.
  */
+import { setMaxListeners } from 'node:events';
 import { RealClock, type Clock } from '../base/clock/clock.js';
 import { newLogger, type Logger } from '../base/log/logger.js';
 import { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
@@ -54,6 +55,8 @@ export class ControllerManager {
     this.#settings = config.settings ?? {};
     this.#sharedInformers = config.informers;
     this.#selected = selectControllers(config.table ?? CONTROLLERS, parseControllerSelection(config.controllers ?? '*'));
+    // Every informer not yet synced waits on this signal (one listener each, dozens): not a leak.
+    setMaxListeners(0, this.#abort.signal);
   }
 
   /** enabledControllers names the controllers this manager runs, in table order. */

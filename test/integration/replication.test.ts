@@ -2,8 +2,14 @@
  * ReplicationController and ReplicaSet on simulated nodes, with real kubectl: pods are created, scheduled onto
  * sim-* nodes and Running; `kubectl scale` grows the set; a deleted pod is replaced; adoption and release by
  * labels; `kubectl delete` cascades (background), `--cascade=orphan` leaves the pods without an owner.
+ *
+ * The server runs with `--components-process separate`: the controllers, the scheduler and the simulated nodes are
+ * its child process (boot/components-process.ts), so every step above goes through that child. The last tests
+ * SIGKILL the child (the server starts it again; a ReplicaSet still scales), then stop the server (no child is
+ * left).
  */
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { eventually, TestCluster } from '../harness/test-cluster.js';
 
@@ -48,11 +54,32 @@ interface PodJson {
   status: { phase?: string; podIP?: string; containerStatuses?: { ready: boolean; started: boolean }[] };
 }
 
+const SERVER_ARGS = ['--simulated-nodes', '3', '--components-process', 'separate'];
+
+/** componentsChildOf finds the pid of the server's components process (its child running `server-components`). */
+function componentsChildOf(serverPid: number): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === serverPid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('server-components')) return Number(entry);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return undefined;
+}
+
+function alive(pid: number): boolean {
+  return existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+}
+
 void describe('replication on simulated nodes', () => {
   let cluster: TestCluster;
 
   before(async () => {
-    cluster = await TestCluster.start({ args: ['--simulated-nodes', '3'] });
+    cluster = await TestCluster.start({ args: SERVER_ARGS });
   });
 
   after(async () => {
@@ -149,5 +176,33 @@ void describe('replication on simulated nodes', () => {
     assert.equal(left.length, 2);
     const rs = await cluster.kubectl(['get', 'rs', 'api']);
     assert.notEqual(rs.code, 0);
+  });
+
+  void it('a SIGKILLed components process is started again, and a ReplicaSet scales through the new one', async () => {
+    const first = componentsChildOf(cluster.pid);
+    assert.ok(first, 'the server runs a components process');
+    process.kill(first, 'SIGKILL');
+    const second = await eventually(() => {
+      const pid = componentsChildOf(cluster.pid);
+      return pid !== undefined && pid !== first ? pid : undefined;
+    }, 30_000, 100);
+    assert.ok(second);
+    await cluster.kubectlOk(['apply', '-f', '-'], { input: RS.replace('name: api', 'name: again').replaceAll('app: api', 'app: again') });
+    const running = await runningPods('app=again', 2);
+    for (const p of running) assert.match(p.spec.nodeName ?? '', /^sim-[0-2]$/);
+    await cluster.kubectlOk(['scale', 'rs', 'again', '--replicas=4']);
+    await runningPods('app=again', 4);
+    // The server's /metrics carries the child's controller and scheduler families.
+    const prom = await cluster.kubectlOk(['get', '--raw', '/metrics']);
+    assert.match(prom, /^workqueue_adds_total\{name="replicaset"\} [1-9]\d*$/m);
+    assert.match(prom, /^scheduler_schedule_attempts_total\{result="scheduled"\} [1-9]\d*$/m);
+  });
+
+  void it('a stopped server leaves no components process behind', async () => {
+    const child = componentsChildOf(cluster.pid);
+    assert.ok(child);
+    await cluster.kill('SIGTERM');
+    // The server stops its child before it exits (a SIGKILLed server's child exits by itself: components-process.test.ts).
+    assert.ok(!alive(child), 'the stopped server left its components process running');
   });
 });

@@ -24,7 +24,7 @@ const EVERY_FLAG = [
   '--node-monitor-grace-period', '20s', '--metrics-scrape-interval', '5s', '--horizontal-pod-autoscaler-sync-period', '3s',
   '--horizontal-pod-autoscaler-downscale-stabilization', '0s', '--horizontal-pod-autoscaler-tolerance', '0.2',
   '--horizontal-pod-autoscaler-cpu-initialization-period', '1m', '--horizontal-pod-autoscaler-initial-readiness-delay', '10s',
-  '--simulated-nodes', '3', '--disable-scheduler', '--disable', 'servicelb,dashboard', '--metrics-resolution', '30s',
+  '--simulated-nodes', '3', '--components-process', 'separate', '--disable-scheduler', '--disable-controller-manager', '--disable', 'servicelb,dashboard', '--metrics-resolution', '30s',
   '--ingress-http-port', '8080', '--ingress-https-port', '8443', '--private-registry', '/reg.yaml', '--disable-default-registry-endpoint',
   '--container-runtime', 'process', '--container-runtime-endpoint', 'unix:///run/c.sock', '--pod-network', 'none', '--pod-bridge-name', 'br9',
   '--disable-network-policy', '--proxy-mode', 'iptables', '--proxy-min-sync-period', '1s', '--node-name', 'n1', '--kubelet-port', '11250',

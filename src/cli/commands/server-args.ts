@@ -69,7 +69,9 @@ export function serverArgs(f: ServerFlags): string[] {
   opt('--horizontal-pod-autoscaler-cpu-initialization-period', ms(f.horizontalPodAutoscalerCpuInitializationPeriod));
   opt('--horizontal-pod-autoscaler-initial-readiness-delay', ms(f.horizontalPodAutoscalerInitialReadinessDelay));
   opt('--simulated-nodes', f.simulatedNodes);
+  opt('--components-process', f.componentsProcess);
   bool('--disable-scheduler', f.disableScheduler);
+  bool('--disable-controller-manager', f.disableControllerManager);
   for (const d of f.disable) opt('--disable', d);
   opt('--metrics-resolution', ms(f.metricsResolution));
   opt('--cluster-dns-metrics-port', f.clusterDnsMetricsPort);

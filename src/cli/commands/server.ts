@@ -14,7 +14,8 @@ import { collectRepeatable } from './repeatable-flag.js';
 import { parseNodeLabels, parseNodeTaint } from './node-flags.js';
 import { runUntilSignalled } from '../run-until-signalled.js';
 
-function parseDurationMs(value: string): number {
+/** parseDurationMs reads a positive Go duration flag (5m, 30s, 200ms) into milliseconds; shared with the component commands. */
+export function parseDurationMs(value: string): number {
   const nanos = parseGoDuration(value);
   if (nanos === undefined || nanos <= 0) throw new CliError(`invalid duration "${value}": want a positive duration like 5m, 30s or 200ms`);
   return Math.max(1, Math.round(nanos / 1e6));
@@ -145,7 +146,9 @@ export interface ServerFlags {
   horizontalPodAutoscalerCpuInitializationPeriod: number;
   horizontalPodAutoscalerInitialReadinessDelay: number;
   simulatedNodes: number;
+  componentsProcess: string;
   disableScheduler: boolean;
+  disableControllerManager: boolean;
   disable: string[];
   ingressHttpPort: number;
   ingressHttpsPort: number;
@@ -240,7 +243,9 @@ export function serverConfigFromFlags(f: ServerFlags): ServerConfig {
     horizontalPodAutoscalerCpuInitializationPeriodMs: f.horizontalPodAutoscalerCpuInitializationPeriod,
     horizontalPodAutoscalerInitialReadinessDelayMs: f.horizontalPodAutoscalerInitialReadinessDelay,
     simulatedNodes: f.simulatedNodes,
+    componentsProcess: parseComponentsProcess(f.componentsProcess),
     disableScheduler: f.disableScheduler,
+    disableControllerManager: f.disableControllerManager,
     disable: parseDisable(f.disable),
     ingressHttpPort: f.ingressHttpPort,
     ingressHttpsPort: f.ingressHttpsPort,
@@ -314,7 +319,9 @@ export function addServerFlags(cmd: Command): Command {
     .option('--horizontal-pod-autoscaler-cpu-initialization-period <duration>', 'how long after a pod starts the HPA uses its CPU samples only if taken while ready', parseDurationOrZeroMs, 300_000)
     .option('--horizontal-pod-autoscaler-initial-readiness-delay <duration>', 'how long after start a not-ready pod counts as still starting for the HPA', parseDurationOrZeroMs, 30_000)
     .option('--simulated-nodes <n>', 'run N simulated nodes (sim-0 …) in this process, for tests and demos', parseCount, 0)
+    .option('--components-process <mode>', 'where the controller manager, scheduler and simulated nodes run: in-process, or separate (one child process the server restarts and stops; uses a second core)', 'in-process')
     .option('--disable-scheduler', 'run no scheduler in this process', false)
+    .option('--disable-controller-manager', 'run no controllers in this process (for a `tkube controller-manager` elsewhere)', false)
     .option('--disable <components>', 'packaged components not to run: ingress (the built-in Ingress controller), servicelb (the service load balancer), kubedirector (the KubeDirector operator), metrics-server (resource metrics for kubectl top), dashboard (the web dashboard under /dashboard/) (repeatable, comma-separated)', collectRepeatable, [])
     .option('--metrics-resolution <duration>', 'how often the metrics server scrapes each kubelet for kubectl top', parseDurationMs, 15_000)
     .option('--ingress-http-port <port>', 'HTTP port of the built-in Ingress controller (0 = any free port)', parsePort, 80)
@@ -410,6 +417,12 @@ function parseDisable(values: readonly string[]): string[] {
     if (!c) throw new CliError(`unknown component "${v}" for --disable (use ingress, servicelb, kubedirector, metrics-server or dashboard)`);
     return c;
   });
+}
+
+/** parseComponentsProcess checks `--components-process`. */
+function parseComponentsProcess(value: string): 'in-process' | 'separate' {
+  if (value !== 'in-process' && value !== 'separate') throw new CliError(`unknown components process "${value}": use in-process or separate`);
+  return value;
 }
 
 /** parsePodNetwork checks `--pod-network`. */
