@@ -12,16 +12,17 @@ import { SUCCESS, unschedulable } from '../framework/status.js';
 export const NODE_RESOURCES_FIT_FILTER: FilterPlugin = {
   name: 'NodeResourcesFit',
   filter(pod, node, state) {
-    const reasons: string[] = [];
+    // This runs for every node searched: a node that fits allocates nothing.
+    let reasons: string[] | undefined;
     const alloc = node.allocatable;
-    if (node.podCount + 1 > (alloc['pods'] ?? 0)) reasons.push('Too many pods');
-    // The positive requests as pairs, once per cycle: this loop runs for every node.
+    if (node.podCount + 1 > (alloc['pods'] ?? 0)) reasons = ['Too many pods'];
+    // The positive requests as pairs, once per cycle (upstream's PreFilter).
     const req = state.read('NodeResourcesFit/requests', () => Object.entries(podRequests(pod)).filter(([name, want]) => want > 0 && name !== 'pods'));
     for (const [name, want] of req) {
       const free = (alloc[name] ?? 0) - (node.requested[name] ?? 0);
-      if (want > free) reasons.push(`Insufficient ${name}`);
+      if (want > free) (reasons ??= []).push(`Insufficient ${name}`);
     }
-    return reasons.length > 0 ? unschedulable(...reasons) : SUCCESS;
+    return reasons ? unschedulable(...reasons) : SUCCESS;
   },
 };
 
