@@ -34,7 +34,9 @@ export class CycleState {
 
   /** read returns the value under `key`, computing and keeping it on first use. */
   read<T>(key: string, compute: () => T): T {
-    if (this.#data.has(key)) return this.#data.get(key) as T;
+    // One lookup in the common case (plugins read per node); has() only for a kept undefined.
+    const kept = this.#data.get(key);
+    if (kept !== undefined || this.#data.has(key)) return kept as T;
     const value = compute();
     this.#data.set(key, value);
     return value;
