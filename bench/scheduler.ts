@@ -72,21 +72,40 @@ class BindingWatch {
   #rv = '';
   #stopped = false;
 
-  /** start opens the watch; it resumes from the last revision seen whenever the server ends it (e.g. as too slow). */
+  /**
+   * start opens the watch; it resumes from the last revision seen whenever the stream ends, however it ends (the
+   * server ended it, or the connection broke: then the response only closes, without 'end'), and retries a failed
+   * resume after a moment, so a broken stream never leaves the benchmark waiting for bindings it cannot see.
+   */
   start(server: ServerProcess, agent: Agent, resourceVersion: string): Promise<void> {
     this.#rv = resourceVersion;
+    let started = false;
     return new Promise((ready, fail) => {
+      const resume = (): void => {
+        if (this.#stopped) return;
+        this.reopened++;
+        setTimeout(open, 100);
+      };
       const open = (): void => {
+        // A stream that breaks may report both a closed response and a request error: resume once.
+        let resumed = false;
+        const again = (): void => {
+          if (resumed) return;
+          resumed = true;
+          resume();
+        };
         const url = new URL(`/api/v1/namespaces/${NAMESPACE}/pods?watch=true&resourceVersion=${this.#rv}&timeoutSeconds=3600&fieldSelector=spec.nodeName!%3D`, server.url);
         const req = request(url, { agent, headers: { Accept: 'application/json' } }, (res) => {
-          if (res.statusCode !== 200) return fail(new Error(`Cannot watch pods: HTTP ${res.statusCode}`));
+          if (res.statusCode !== 200) {
+            res.resume();
+            if (!started) return fail(new Error(`Cannot watch pods: HTTP ${res.statusCode}`));
+            return again();
+          }
+          started = true;
           ready();
           let buffered = '';
           res.setEncoding('utf8');
-          res.on('end', () => {
-            this.reopened++;
-            if (!this.#stopped) open();
-          });
+          res.on('close', again);
           res.on('data', (chunk: string) => {
             buffered += chunk;
             let nl: number;
@@ -94,14 +113,15 @@ class BindingWatch {
               const line = buffered.slice(0, nl);
               buffered = buffered.slice(nl + 1);
               const event = JSON.parse(line) as { type: string; object?: { metadata?: { name?: string; resourceVersion?: string }; spec?: { nodeName?: string } } };
-              if (event.type === 'ERROR') return fail(new Error(`Cannot watch pods: ${line.slice(0, 300)}`));
+              // Only the first watch can fail the benchmark; a resumed one that errors (410) is a bug worth seeing.
+              if (event.type === 'ERROR') throw new Error(`Cannot watch pods: ${line.slice(0, 300)}`);
               this.#rv = event.object?.metadata?.resourceVersion ?? this.#rv;
               const name = event.object?.metadata?.name;
               if (name && event.object?.spec?.nodeName && !this.boundAt.has(name)) this.boundAt.set(name, performance.now());
             }
           });
         });
-        req.on('error', (err) => fail(err));
+        req.on('error', (err) => (started ? again() : fail(err)));
         req.end();
         this.#close = () => req.destroy();
       };
