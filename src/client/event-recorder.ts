@@ -3,6 +3,11 @@
  * `<object>.<hex nanoseconds>`, and a repeat of the same (object, type, reason, message) within the cache's reach
  * increments `count` and `lastTimestamp` of the existing event instead of creating another. Recording never
  * throws: events are informative and a failed write is only logged.
+ *
+ * With `maxInflight`, writes go through a queue drained by at most that many requests at once, and an event
+ * recorded while `maxQueued` others wait is dropped (counted in `dropped`), as upstream's broadcaster drops events
+ * when its queue is full: a component that records from a hot loop (the scheduler) never waits for, nor competes
+ * without bound with, its own real work. Without it every record writes at once (the default).
  */
 import { formatTimestamp } from '../api/meta/timestamp.js';
 import type { KubeObject } from '../api/meta/types.js';
@@ -12,9 +17,33 @@ import type { RestClient } from './rest-client.js';
 
 const EVENTS = { version: 'v1', resource: 'events' } as const;
 const MAX_REMEMBERED = 4096;
+/** DEFAULT_MAX_QUEUED_EVENTS is upstream's broadcaster queue length (maxQueuedEvents). */
+export const DEFAULT_MAX_QUEUED_EVENTS = 1000;
 
 function timestamp(ms: number): string {
   return formatTimestamp(ms);
+}
+
+/** EventRecorderConfig constructs an EventRecorder. */
+export interface EventRecorderConfig {
+  readonly client: RestClient;
+  readonly component: string;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Event writes in flight at once; the rest wait in a queue. @default unbounded (no queue) */
+  readonly maxInflight?: number;
+  /** Events waiting for a write slot before new ones are dropped (with `maxInflight`). @default 1000 */
+  readonly maxQueued?: number;
+}
+
+/** A queued write: the event's fields and the caller's completion. */
+interface PendingEvent {
+  readonly obj: KubeObject;
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly message: string;
+  readonly annotations: Readonly<Record<string, string>> | undefined;
+  readonly done: () => void;
 }
 
 /** EventRecorder records events for one component. */
@@ -24,17 +53,70 @@ export class EventRecorder {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #seen = new Map<string, { name: string; count: number }>();
+  readonly #maxInflight: number;
+  readonly #maxQueued: number;
+  readonly #queue: PendingEvent[] = [];
+  #queueHead = 0;
+  #inflight = 0;
   #seq = 0;
+  /** Events dropped because the queue was full (with `maxInflight`). */
+  dropped = 0;
 
-  constructor(config: { client: RestClient; component: string; clock: Clock; log: Logger }) {
+  constructor(config: EventRecorderConfig) {
     this.#client = config.client;
     this.#component = config.component;
     this.#clock = config.clock;
     this.#log = config.log;
+    this.#maxInflight = config.maxInflight ?? Infinity;
+    this.#maxQueued = config.maxQueued ?? DEFAULT_MAX_QUEUED_EVENTS;
   }
 
-  /** record writes (or counts again) an event about `obj`; resolves when written or failed. */
-  async record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+  /** queued is how many events wait for a write slot. */
+  get queued(): number {
+    return this.#queue.length - this.#queueHead;
+  }
+
+  /**
+   * record writes (or counts again) an event about `obj`, with `annotations` on the Event (replacing the earlier
+   * ones on a repeat); resolves when written, failed or dropped. Callers on a hot path need not await it.
+   */
+  record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, annotations?: Readonly<Record<string, string>>): Promise<void> {
+    if (this.#inflight < this.#maxInflight) return this.#run(obj, type, reason, message, annotations);
+    if (this.queued >= this.#maxQueued) {
+      this.dropped++;
+      if (this.dropped === 1 || this.dropped % 1000 === 0) this.#log.debug('Event queue full, dropping events', { component: this.#component, dropped: this.dropped });
+      return Promise.resolve();
+    }
+    return new Promise((done) => this.#queue.push({ obj, type, reason, message, annotations, done }));
+  }
+
+  async #run(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, annotations: Readonly<Record<string, string>> | undefined): Promise<void> {
+    this.#inflight++;
+    try {
+      await this.#write(obj, type, reason, message, annotations);
+    } finally {
+      this.#inflight--;
+      this.#next();
+    }
+  }
+
+  /** #next starts the oldest queued write, if any. */
+  #next(): void {
+    if (this.#queueHead >= this.#queue.length) return;
+    const e = this.#queue[this.#queueHead]!;
+    this.#queue[this.#queueHead++] = undefined as unknown as PendingEvent;
+    // Compact the consumed prefix now and then, so the queue is an amortized O(1) FIFO.
+    if (this.#queueHead === this.#queue.length) {
+      this.#queue.length = 0;
+      this.#queueHead = 0;
+    } else if (this.#queueHead >= 1024) {
+      this.#queue.splice(0, this.#queueHead);
+      this.#queueHead = 0;
+    }
+    void this.#run(e.obj, e.type, e.reason, e.message, e.annotations).then(e.done);
+  }
+
+  async #write(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, annotations: Readonly<Record<string, string>> | undefined): Promise<void> {
     const md = obj.metadata ?? {};
     const namespace = md.namespace || 'default';
     const key = `${md.uid ?? ''}\u0000${type}\u0000${reason}\u0000${message}`;
@@ -43,14 +125,18 @@ export class EventRecorder {
     try {
       if (seen) {
         seen.count++;
-        await this.#client.patch({ ...EVENTS, namespace, name: seen.name }, 'merge', { count: seen.count, lastTimestamp: now });
+        await this.#client.patch({ ...EVENTS, namespace, name: seen.name }, 'merge', {
+          ...(annotations ? { metadata: { annotations } } : {}),
+          count: seen.count,
+          lastTimestamp: now,
+        });
         return;
       }
       const name = `${md.name ?? 'object'}.${(BigInt(this.#clock.now()) * 1_000_000n + BigInt(this.#seq++ % 1_000_000)).toString(16)}`;
       const event: KubeObject = {
         apiVersion: 'v1',
         kind: 'Event',
-        metadata: { name, namespace },
+        metadata: { name, namespace, ...(annotations ? { annotations: { ...annotations } } : {}) },
         involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, namespace: md.namespace, name: md.name, uid: md.uid, resourceVersion: md.resourceVersion },
         reason,
         message,

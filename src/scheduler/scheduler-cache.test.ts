@@ -54,4 +54,23 @@ void describe('SchedulerCache', () => {
     c.removePod('ns/p2');
     assert.equal(c.nodeInfoMap().has('b'), false);
   });
+
+  void it('keeps the count of pods with affinity terms as pods come, move and go', () => {
+    const c = new SchedulerCache();
+    c.upsertNode(node('a'));
+    c.upsertNode(node('b'));
+    const withAnti = (name: string, nodeName?: string): Pod => {
+      const p = pod(name, nodeName);
+      return { ...p, spec: { ...p.spec, affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname' }] } } } };
+    };
+    c.assumePod(withAnti('p1'), 'a');
+    c.upsertPod(withAnti('p1', 'a'));
+    c.upsertPod(withAnti('p2', 'b'));
+    c.upsertPod(pod('p3', 'b'));
+    assert.equal(c.podsWithAffinity, 2);
+    c.upsertPod(pod('p2', 'b')); // its terms removed
+    assert.equal(c.podsWithAffinity, 1);
+    c.removePod('ns/p1');
+    assert.equal(c.podsWithAffinity, 0);
+  });
 });

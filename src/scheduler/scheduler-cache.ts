@@ -23,6 +23,12 @@ export class SchedulerCache {
   readonly #podNode = new Map<string, string>();
   readonly #assumed = new Set<string>();
   #list: NodeInfo[] | undefined;
+  #podsWithAffinity = 0;
+
+  /** podsWithAffinity is how many counted pods have pod affinity or anti-affinity terms (kept as pods come and go). */
+  get podsWithAffinity(): number {
+    return this.#podsWithAffinity;
+  }
 
   /** nodeInfos lists the NodeInfos of existing nodes (stable order; rebuilt only when nodes come or go). */
   nodeInfos(): NodeInfo[] {
@@ -76,7 +82,11 @@ export class SchedulerCache {
     if (nodeName === undefined) return;
     this.#podNode.delete(key);
     const info = this.#nodes.get(nodeName);
-    info?.removePod(key);
+    if (info) {
+      const before = info.affinityPodCount;
+      info.removePod(key);
+      this.#podsWithAffinity += info.affinityPodCount - before;
+    }
     if (info && !info.node && info.podCount === 0) this.#nodes.delete(nodeName);
   }
 
@@ -105,7 +115,9 @@ export class SchedulerCache {
       info = new NodeInfo(nodeName);
       this.#nodes.set(nodeName, info);
     }
+    const before = info.affinityPodCount;
     info.addPod(pod);
+    this.#podsWithAffinity += info.affinityPodCount - before;
     this.#podNode.set(key, nodeName);
   }
 }

@@ -3,11 +3,15 @@
  * pods) and the SchedulingQueue (pending pods whose spec.schedulerName is ours). Each cycle pops the best pending
  * pod, runs the framework synchronously against the cache, and then either
  *
- *  - assumes the pod on the chosen node and binds it through `pods/<name>/binding` in the background (the
- *    binding carries the explanation annotation, so it is one write), recording a `Scheduled` event; or
- *  - records `FailedScheduling` (upstream's message), sets the PodScheduled=False condition and the explanation
- *    annotation, and parks the pod in the unschedulable queue until a cluster event may help; when evicting
- *    lower-priority pods would make room (preemption.ts), nominates that node and deletes them.
+ *  - assumes the pod on the chosen node and binds it through `pods/<name>/binding` in the background, then
+ *    records a `Scheduled` event carrying the explanation annotation; or
+ *  - records `FailedScheduling` (upstream's message, the explanation annotation on the event), sets the
+ *    PodScheduled=False condition, and parks the pod in the unschedulable queue until a cluster event may help;
+ *    when evicting lower-priority pods would make room (preemption.ts), nominates that node and deletes them.
+ *
+ * Events are written as upstream's recorder writes them: asynchronously, a few at a time, dropped when too many
+ * wait. Neither the scheduling loop nor a binding ever waits for one, so a burst of pods costs the API one
+ * binding each first, and events as the server has room.
  *
  * The scheduler talks to the API only through the client; it never reads storage.
  */
@@ -29,7 +33,7 @@ import { examineClaims, podClaimNames, type VolumeLookup } from './plugins/volum
 import { findPreemption, type DisruptionBudget, type PreemptionCandidate } from './preemption.js';
 import type { LabelSelectorObject } from '../api/meta/labels.js';
 import { SchedulerCache } from './scheduler-cache.js';
-import { EXPLANATION_ANNOTATION, explain } from './scheduling-explanation.js';
+import { EXPLANATION_ANNOTATION, explain, MAX_EXPLAINED_NODES } from './scheduling-explanation.js';
 import { SchedulingQueue, type QueuedPodInfo } from './scheduling-queue.js';
 
 /** DEFAULT_SCHEDULER_NAME is the spec.schedulerName this scheduler serves by default. */
@@ -55,10 +59,12 @@ export interface SchedulerConfig {
   readonly schedulerName?: string;
   /** @default defaultProfile() */
   readonly profile?: Profile;
-  /** Write the explanation annotation. @default true */
+  /** Put the explanation annotation on the scheduling events. @default true */
   readonly explain?: boolean;
   /** Bindings in flight at once; the loop waits for one to finish beyond this. @default 128 */
   readonly maxInflightBindings?: number;
+  /** Event writes in flight at once (the rest queue, and beyond 1,000 queued are dropped). @default 8 */
+  readonly maxInflightEvents?: number;
   /** Queue timing (tests shorten it). */
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
@@ -119,10 +125,11 @@ export class Scheduler {
     this.#framework = new Framework({
       filters: profile.filters,
       scores: profile.scores,
+      keptScores: MAX_EXPLAINED_NODES,
       namespaces: () => namespaces.store.list().map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {} })),
     });
     this.#queue = new SchedulingQueue({ clock: config.clock, initialBackoffMs: config.initialBackoffMs, maxBackoffMs: config.maxBackoffMs });
-    this.#events = new EventRecorder({ client: config.client, component: this.#name, clock: config.clock, log: config.log });
+    this.#events = new EventRecorder({ client: config.client, component: this.#name, clock: config.clock, log: config.log, maxInflight: config.maxInflightEvents ?? 8 });
     this.#pods = config.informers.informerFor<Pod>(PODS);
     this.#nodes = config.informers.informerFor<Node>(NODES);
     this.#pods.addEventHandler({
@@ -152,6 +159,11 @@ export class Scheduler {
     });
   }
 
+  /** droppedEvents counts events not written because too many waited (metrics, benchmarks). */
+  get droppedEvents(): number {
+    return this.#events.dropped;
+  }
+
   /** queue exposes the scheduling queue (tests, metrics). */
   get queue(): SchedulingQueue {
     return this.#queue;
@@ -164,7 +176,7 @@ export class Scheduler {
     if (!(await this.#pods.waitForSync(signal)) || !(await this.#nodes.waitForSync(signal))) return;
     this.#log.info('Scheduler started', { schedulerName: this.#name });
     for (;;) {
-      // Bound the API writes in flight (each binding and event is a request on a pooled connection).
+      // Bound the bindings in flight (each is a request on a pooled connection); events are bounded by their recorder.
       while (this.#inflight.size >= this.#maxInflight) await Promise.race(this.#inflight);
       const info = await this.#queue.pop();
       if (!info) break;
@@ -184,7 +196,10 @@ export class Scheduler {
     const pod = this.#pods.store.get(info.key) ?? info.pod;
     if (!this.#responsibleForPending(pod) || this.#cache.isAssumed(info.key)) return;
     info.pod = pod;
-    const result = this.#framework.schedule(pod, this.#nodesWithNominated(pod));
+    const nodes = this.#nodesWithNominated(pod);
+    // The cache counts pods with affinity terms; nominated pods added to copies of nodes are not in that count.
+    const cached = this.#cache.nodeInfos();
+    const result = this.#framework.schedule(pod, nodes, nodes === cached ? { podsWithAffinity: this.#cache.podsWithAffinity } : {});
     if (!result.node) {
       const nominated = this.#nominated.get(info.key)?.node;
       const preemption = findPreemption(pod, this.#framework, result.rejected, this.#cache.nodeInfoMap(), result.numAllNodes, nominated, this.#disruptionBudgets());
@@ -253,7 +268,7 @@ export class Scheduler {
       candidate.victims.map(async (v) => {
         try {
           await this.#client.delete({ ...PODS, namespace: v.metadata?.namespace, name: v.metadata?.name }, { preconditions: { uid: v.metadata?.uid } });
-          await this.#events.record({ ...v, apiVersion: 'v1', kind: 'Pod' }, 'Normal', 'Preempted', `Preempted by pod ${md.uid ?? ''} on node ${candidate.node}`);
+          void this.#events.record({ ...v, apiVersion: 'v1', kind: 'Pod' }, 'Normal', 'Preempted', `Preempted by pod ${md.uid ?? ''} on node ${candidate.node}`);
         } catch (err) {
           if (!isNotFound(err) && !(err instanceof ApiError && err.code === 409)) this.#log.warn('Cannot evict preemption victim', { victim: podKey(v), error: err });
         }
@@ -293,11 +308,10 @@ export class Scheduler {
 
   async #bind(info: QueuedPodInfo, pod: Pod, node: string, result: ScheduleResult, cycle: number): Promise<void> {
     const md = pod.metadata ?? {};
-    const annotations = this.#explain ? { [EXPLANATION_ANNOTATION]: JSON.stringify(explain(result, `Successfully assigned ${md.namespace}/${md.name} to ${node}`, this.#clock.now())) } : undefined;
     const binding: KubeObject = {
       apiVersion: 'v1',
       kind: 'Binding',
-      metadata: { name: md.name, namespace: md.namespace, uid: md.uid, ...(annotations ? { annotations } : {}) },
+      metadata: { name: md.name, namespace: md.namespace, uid: md.uid },
       target: { apiVersion: 'v1', kind: 'Node', name: node },
     };
     try {
@@ -312,7 +326,14 @@ export class Scheduler {
       return;
     }
     this.scheduledCount++;
-    await this.#events.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Normal', 'Scheduled', `Successfully assigned ${md.namespace}/${md.name} to ${node}`);
+    const message = `Successfully assigned ${md.namespace}/${md.name} to ${node}`;
+    // Not awaited: the binding's slot is free as soon as the pod is bound.
+    void this.#events.record(involved(pod), 'Normal', 'Scheduled', message, this.#explanationAnnotation(result, message));
+  }
+
+  /** #explanationAnnotation is the scheduling event's annotation explaining `result` (none when explaining is off). */
+  #explanationAnnotation(result: ScheduleResult, message: string): Record<string, string> | undefined {
+    return this.#explain ? { [EXPLANATION_ANNOTATION]: JSON.stringify(explain(result, message, this.#clock.now())) } : undefined;
   }
 
   /**
@@ -329,7 +350,7 @@ export class Scheduler {
 
   async #recordFailure(pod: Pod, result: ScheduleResult, message: string): Promise<void> {
     const md = pod.metadata ?? {};
-    await this.#events.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Warning', 'FailedScheduling', message);
+    void this.#events.record(involved(pod), 'Warning', 'FailedScheduling', message, this.#explanationAnnotation(result, message));
     const path = { ...PODS, namespace: md.namespace, name: md.name };
     const prev = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     try {
@@ -339,24 +360,13 @@ export class Scheduler {
           status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: now }] },
         });
       }
-      if (this.#explain) {
-        const explanation = explain(result, message, this.#clock.now());
-        const old = md.annotations?.[EXPLANATION_ANNOTATION];
-        // Rewrite only when the verdicts changed, not for a new timestamp alone.
-        const same = old !== undefined && sameVerdicts(old, explanation);
-        if (!same) await this.#client.patch(path, 'merge', { metadata: { annotations: { [EXPLANATION_ANNOTATION]: JSON.stringify(explanation) } } });
-      }
     } catch (err) {
       if (!isNotFound(err) && !isConflict(err)) this.#log.debug('Cannot record scheduling failure on pod', { pod: podKey(pod), error: err });
     }
   }
 }
 
-function sameVerdicts(oldJson: string, next: { message: string; nodes: unknown }): boolean {
-  try {
-    const old = JSON.parse(oldJson) as { message?: unknown; nodes?: unknown };
-    return old.message === next.message && JSON.stringify(old.nodes) === JSON.stringify(next.nodes);
-  } catch {
-    return false;
-  }
+/** involved is the pod as an event's involved object (its kind and version, which informer copies may lack). */
+function involved(pod: Pod): KubeObject {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata };
 }

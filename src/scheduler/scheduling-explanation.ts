@@ -1,18 +1,19 @@
 /**
  * SchedulingExplanation: why a pod went where it went, or why it is pending — per node, the filter that
- * rejected it (plugin and reasons) or its weighted scores per plugin. Beyond upstream; stored on the pod as the
- * JSON annotation `scheduler.tkube.io/explanation` (see docs/scheduler.md), written with the binding (one write)
- * or with the FailedScheduling condition.
+ * rejected it (plugin and reasons) or its weighted scores per plugin. Beyond upstream; carried by the decision's
+ * `Scheduled` or `FailedScheduling` Event as the JSON annotation `scheduler.tkube.io/explanation` (see
+ * docs/scheduler.md), not by the pod: on the pod it would ride every later version of it (storage, watch events,
+ * caches), while an Event is written once and expires.
  */
 import { formatTimestamp } from '../api/meta/timestamp.js';
 import type { ScheduleResult } from './framework/framework.js';
 
-/** EXPLANATION_ANNOTATION is the pod annotation holding the latest explanation. */
+/** EXPLANATION_ANNOTATION is the scheduling Event's annotation holding the explanation of that decision. */
 export const EXPLANATION_ANNOTATION = 'scheduler.tkube.io/explanation';
 
 /**
- * MAX_EXPLAINED_NODES bounds the per-node entries. The annotation rides on every later event of the pod (watch
- * fan-out, storage), so it stays around 2 KiB; the message summarises the rejections across all nodes.
+ * MAX_EXPLAINED_NODES bounds the per-node entries, so an explanation stays around 1–2 KiB per decision; the message
+ * summarises the rejections across all nodes.
  */
 export const MAX_EXPLAINED_NODES = 10;
 
@@ -42,7 +43,7 @@ export interface SchedulingExplanation {
   message: string;
   /** Per node, best-ranked feasible nodes first, then rejected ones; at most MAX_EXPLAINED_NODES. */
   nodes: Record<string, NodeExplanation>;
-  /** Entries left out to respect the bound. */
+  /** Entries left out to respect the bound (feasible nodes not ranked among the best, rejected nodes). */
   omittedNodes: number;
 }
 
@@ -50,7 +51,8 @@ export interface SchedulingExplanation {
 export function explain(result: ScheduleResult, message: string, nowMs: number): SchedulingExplanation {
   const nodes: Record<string, NodeExplanation> = {};
   let kept = 0;
-  let omitted = 0;
+  // Feasible nodes beyond the scores the framework kept are left out too.
+  let omitted = result.numFeasible - result.scores.length;
   for (const s of result.scores) {
     if (kept >= MAX_EXPLAINED_NODES) {
       omitted++;
@@ -72,8 +74,8 @@ export function explain(result: ScheduleResult, message: string, nowMs: number):
     ...(result.node ? { node: result.node } : {}),
     time: formatTimestamp(nowMs),
     numAllNodes: result.numAllNodes,
-    numChecked: result.rejected.size + result.scores.length,
-    numFeasible: result.scores.length,
+    numChecked: result.rejected.size + result.numFeasible,
+    numFeasible: result.numFeasible,
     message,
     nodes,
     omittedNodes: omitted,

@@ -11,7 +11,7 @@
  *  - A pod that failed while a move request happened during its attempt (`moveRequestCycle ≥ its cycle`) goes
  *    to backoffQ instead of unschedulable, so the event that might have helped is not lost.
  *  - Updates of a pod waiting in unschedulable move it only when its scheduling-relevant fields changed (spec,
- *    labels), not for status or annotation writes (the scheduler's own explanation annotation among them).
+ *    labels), not for status or annotation writes (the scheduler's own PodScheduled condition among them).
  */
 import type { Clock, Timer } from '../base/clock/clock.js';
 import type { Pod } from './framework/objects.js';

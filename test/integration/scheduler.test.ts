@@ -1,8 +1,8 @@
 /**
  * The scheduler against a real server with 3 simulated nodes, through real kubectl: a pod too big for any node
  * stays Pending and `kubectl describe pod` shows upstream's FailedScheduling message; taints and nodeSelector
- * are honoured; removing a taint lets a parked pod schedule; every decision is explained in the pod's
- * `scheduler.tkube.io/explanation` annotation.
+ * are honoured; removing a taint lets a parked pod schedule; every decision is explained in the
+ * `scheduler.tkube.io/explanation` annotation of its `Scheduled` or `FailedScheduling` Event (not on the pod).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +18,13 @@ ${extra}  containers:
   - name: main
     image: busybox:1.36
 `;
+}
+
+interface Explanation {
+  result: string;
+  node?: string;
+  message: string;
+  nodes: Record<string, { filter?: string; reasons?: string[]; score?: number }>;
 }
 
 interface PodJson {
@@ -44,6 +51,15 @@ void describe('scheduler on simulated nodes', () => {
     return JSON.parse(await cluster.kubectlOk(['get', 'pod', name, '-o', 'json'])) as PodJson;
   }
 
+  /** explanation reads the explanation on the pod's latest `reason` Event (undefined until there is one). */
+  async function explanation(name: string, reason: string): Promise<Explanation | undefined> {
+    const out = await cluster.kubectlOk(['get', 'events', '--field-selector', `involvedObject.name=${name},reason=${reason}`, '-o', 'json']);
+    const events = (JSON.parse(out) as { items: { metadata: { resourceVersion?: string; annotations?: Record<string, string> } }[] }).items;
+    const latest = events.sort((a, b) => Number(b.metadata.resourceVersion ?? 0) - Number(a.metadata.resourceVersion ?? 0))[0];
+    const raw = latest?.metadata.annotations?.['scheduler.tkube.io/explanation'];
+    return raw ? (JSON.parse(raw) as Explanation) : undefined;
+  }
+
   async function runningOn(name: string): Promise<string> {
     return eventually(async () => {
       const p = await pod(name);
@@ -65,26 +81,29 @@ void describe('scheduler on simulated nodes', () => {
     assert.ok(described.replace(/\s+/g, ' ').includes(want), described);
     const p = await eventually(async () => {
       const x = await pod('huge');
-      return x.metadata.annotations?.['scheduler.tkube.io/explanation'] ? x : undefined;
+      return x.status.conditions?.some((c) => c.type === 'PodScheduled') ? x : undefined;
     });
     const cond = p.status.conditions?.find((c) => c.type === 'PodScheduled');
     assert.equal(cond?.status, 'False');
     assert.equal(cond?.reason, 'Unschedulable');
     assert.equal(cond?.message, want);
-    const explanation = JSON.parse(p.metadata.annotations?.['scheduler.tkube.io/explanation'] ?? '{}') as { result: string; nodes: Record<string, { filter?: string; reasons?: string[] }> };
-    assert.equal(explanation.result, 'Unschedulable');
-    assert.deepEqual(explanation.nodes['sim-0'], { filter: 'TaintToleration', reasons: ['node(s) had untolerated taint {dedicated: db}'] });
-    assert.deepEqual(explanation.nodes['sim-1'], { filter: 'NodeResourcesFit', reasons: ['Insufficient cpu'] });
+    // The explanation rides the FailedScheduling Event; the pod carries none.
+    const why = await eventually(() => explanation('huge', 'FailedScheduling'));
+    assert.equal(why.result, 'Unschedulable');
+    assert.equal(why.message, want);
+    assert.deepEqual(why.nodes['sim-0'], { filter: 'TaintToleration', reasons: ['node(s) had untolerated taint {dedicated: db}'] });
+    assert.deepEqual(why.nodes['sim-1'], { filter: 'NodeResourcesFit', reasons: ['Insufficient cpu'] });
+    assert.equal(p.metadata.annotations?.['scheduler.tkube.io/explanation'], undefined);
   });
 
-  void it('nodeSelector places a pod on the labelled node and the binding carries scores', async () => {
+  void it('nodeSelector places a pod on the labelled node and its Scheduled event explains the choice', async () => {
     await cluster.kubectlOk(['apply', '-f', '-'], { input: podYaml('ssd', '  nodeSelector: {disk: ssd}\n') });
     assert.equal(await runningOn('ssd'), 'sim-1');
-    const p = await pod('ssd');
-    const explanation = JSON.parse(p.metadata.annotations?.['scheduler.tkube.io/explanation'] ?? '{}') as { result: string; node: string; nodes: Record<string, { filter?: string }> };
-    assert.equal(explanation.result, 'Scheduled');
-    assert.equal(explanation.node, 'sim-1');
-    assert.equal(explanation.nodes['sim-2']?.filter, 'NodeAffinity');
+    assert.equal((await pod('ssd')).metadata.annotations?.['scheduler.tkube.io/explanation'], undefined);
+    const why = await eventually(() => explanation('ssd', 'Scheduled'));
+    assert.equal(why.result, 'Scheduled');
+    assert.equal(why.node, 'sim-1');
+    assert.equal(why.nodes['sim-2']?.filter, 'NodeAffinity');
     const events = await cluster.kubectlOk(['get', 'events', '--field-selector', 'involvedObject.name=ssd,reason=Scheduled', '-o', 'jsonpath={.items[*].message}']);
     assert.equal(events, 'Successfully assigned default/ssd to sim-1');
   });

@@ -20,14 +20,23 @@ export class CycleState {
   /** The cluster's namespaces with their labels (pod affinity namespace selectors); empty when not known. */
   readonly namespaces: () => readonly NamespaceLabels[];
 
-  constructor(allNodes: readonly NodeInfo[] = [], namespaces: () => readonly NamespaceLabels[] = () => []) {
+  /**
+   * How many pods of `allNodes` have pod affinity or anti-affinity terms, when the caller keeps that count (the
+   * scheduler cache does); undefined: plugins count them by visiting every node.
+   */
+  readonly podsWithAffinity: number | undefined;
+
+  constructor(allNodes: readonly NodeInfo[] = [], namespaces: () => readonly NamespaceLabels[] = () => [], podsWithAffinity?: number) {
     this.allNodes = allNodes;
     this.namespaces = namespaces;
+    this.podsWithAffinity = podsWithAffinity;
   }
 
   /** read returns the value under `key`, computing and keeping it on first use. */
   read<T>(key: string, compute: () => T): T {
-    if (this.#data.has(key)) return this.#data.get(key) as T;
+    // One lookup in the common case (plugins read per node); has() only for a kept undefined.
+    const kept = this.#data.get(key);
+    if (kept !== undefined || this.#data.has(key)) return kept as T;
     const value = compute();
     this.#data.set(key, value);
     return value;

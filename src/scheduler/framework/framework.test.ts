@@ -66,4 +66,28 @@ void describe('Framework', () => {
     const second = f.schedule(pod(), nodes);
     assert.notDeepEqual(second.scores.map((s) => s.node).sort(), first.scores.map((s) => s.node).sort());
   });
+
+  void it('keeps only the best scores when asked, still counting every feasible node', () => {
+    const nodes = Array.from({ length: 30 }, (_, i) => node(`n${i}`));
+    // n7 is the emptiest: the best LeastAllocated score.
+    for (const [i, n] of nodes.entries()) if (i !== 7) n.addPod({ ...pod({ nodeName: n.name }, '1'), metadata: { name: `q${i}`, namespace: 'default' } });
+    const p = defaultProfile();
+    const r = new Framework({ filters: p.filters, scores: p.scores, random: () => 0, keptScores: 3 }).schedule(pod({}, '100m'), nodes);
+    assert.equal(r.node, 'n7');
+    assert.equal(r.numFeasible, 30);
+    assert.equal(r.scores.length, 3);
+    assert.equal(r.scores[0]?.node, 'n7');
+    // Equal totals keep node order.
+    assert.deepEqual(r.scores.slice(1).map((s) => s.node), ['n0', 'n1']);
+    const all = framework().schedule(pod({}, '100m'), nodes);
+    assert.deepEqual(all.scores.slice(0, 3), r.scores);
+  });
+
+  void it('trusts the caller\'s count of pods with affinity terms instead of visiting every node', () => {
+    const a = node('a');
+    a.addPod({ ...pod({ nodeName: 'a', affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'x' } } }] } } }), metadata: { name: 'q', namespace: 'default', labels: { app: 'x' } } });
+    const incoming: Pod = { ...pod(), metadata: { name: 'p', namespace: 'default', labels: { app: 'x' } } };
+    assert.equal(framework().schedule(incoming, [a]).node, undefined);
+    assert.equal(framework().schedule(incoming, [a], { podsWithAffinity: 1 }).node, undefined);
+  });
 });

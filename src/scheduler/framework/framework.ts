@@ -8,7 +8,8 @@
  *  - Like upstream, the search stops once `numFeasibleNodesToFind` nodes fit (all nodes up to 100, then an
  *    adaptive share, never under 5%); the next search starts where this one stopped, so load spreads.
  *  - Scores: each plugin's raw scores are normalized, multiplied by its weight and summed; the highest total
- *    wins, ties broken uniformly at random.
+ *    wins, ties broken uniformly at random. Totals are kept in flat arrays; the per-plugin breakdown is built only
+ *    for the best `keptScores` nodes (what an explanation shows), not for every feasible node.
  */
 import { CycleState, type NamespaceLabels } from './cycle-state.js';
 import type { NodeInfo } from './node-info.js';
@@ -36,8 +37,22 @@ export interface ScheduleResult {
   readonly numAllNodes: number;
   /** Nodes that failed a filter, with the failing plugin's status. */
   readonly rejected: ReadonlyMap<string, Status>;
-  /** Scores of the feasible nodes that were ranked, best first. */
+  /** How many nodes passed every filter (the search stops once enough did). */
+  readonly numFeasible: number;
+  /** Scores of the best-ranked feasible nodes, best first: all of them, or the framework's `keptScores` best. */
   readonly scores: readonly NodeScoreBreakdown[];
+}
+
+/** ScheduleOptions are what the caller knows about the cluster that saves the plugins a walk over every node. */
+export interface ScheduleOptions {
+  /** Pods with pod affinity or anti-affinity terms on `nodes` (see CycleState.podsWithAffinity). */
+  readonly podsWithAffinity?: number;
+}
+
+/** Ranking is every feasible node's total and each scoring plugin's weighted scores, in the order of the nodes. */
+interface Ranking {
+  readonly totals: Float64Array;
+  readonly byPlugin: readonly { readonly name: string; readonly weighted: Float64Array }[];
 }
 
 /** numFeasibleNodesToFind is upstream's adaptive search size. */
@@ -53,18 +68,26 @@ export class Framework {
   readonly #scores: readonly ScorePlugin[];
   readonly #random: () => number;
   readonly #namespaces: () => readonly NamespaceLabels[];
+  readonly #keptScores: number;
   #nextStartIndex = 0;
+  /** NodeScores reused by every scoring plugin of every cycle (a cycle is synchronous): no per-node allocation. */
+  readonly #scratch: NodeScore[] = [];
 
-  constructor(config: { filters: readonly FilterPlugin[]; scores: readonly ScorePlugin[]; random?: () => number; namespaces?: () => readonly NamespaceLabels[] }) {
+  /**
+   * `keptScores` bounds ScheduleResult.scores to the best that many nodes (the scheduler keeps what its
+   * explanation shows). @default every feasible node
+   */
+  constructor(config: { filters: readonly FilterPlugin[]; scores: readonly ScorePlugin[]; random?: () => number; namespaces?: () => readonly NamespaceLabels[]; keptScores?: number }) {
     this.#filters = config.filters;
     this.#scores = config.scores;
     this.#random = config.random ?? Math.random;
     this.#namespaces = config.namespaces ?? (() => []);
+    this.#keptScores = config.keptScores ?? Infinity;
   }
 
   /** newCycleState starts a cycle over `nodes` with the cluster lookups plugins may need. */
-  newCycleState(nodes: readonly NodeInfo[]): CycleState {
-    return new CycleState(nodes, this.#namespaces);
+  newCycleState(nodes: readonly NodeInfo[], options: ScheduleOptions = {}): CycleState {
+    return new CycleState(nodes, this.#namespaces, options.podsWithAffinity);
   }
 
   /** runFilters returns the first failing filter's status for a node, or undefined when every filter passes. */
@@ -77,8 +100,8 @@ export class Framework {
   }
 
   /** schedule picks a node for `pod` among `nodes`. */
-  schedule(pod: Pod, nodes: readonly NodeInfo[]): ScheduleResult {
-    const state = this.newCycleState(nodes);
+  schedule(pod: Pod, nodes: readonly NodeInfo[], options: ScheduleOptions = {}): ScheduleResult {
+    const state = this.newCycleState(nodes, options);
     const filters = this.#filters.filter((f) => !f.skip?.(pod, state));
     const want = numFeasibleNodesToFind(nodes.length);
     const feasible: NodeInfo[] = [];
@@ -93,34 +116,88 @@ export class Framework {
       else feasible.push(n);
     }
     this.#nextStartIndex = nodes.length === 0 ? 0 : (start + checked) % nodes.length;
-    if (feasible.length === 0) return { numAllNodes: nodes.length, rejected, scores: [] };
-    const scores = this.scoreNodes(pod, feasible, state);
-    return { node: this.#pick(scores), numAllNodes: nodes.length, rejected, scores };
+    if (feasible.length === 0) return { numAllNodes: nodes.length, rejected, numFeasible: 0, scores: [] };
+    const ranking = this.#rank(pod, feasible, state);
+    const chosen = feasible[this.#pick(ranking.totals)];
+    return { node: chosen?.name, numAllNodes: nodes.length, rejected, numFeasible: feasible.length, scores: breakdowns(feasible, ranking, this.#keptScores) };
   }
 
-  /** scoreNodes ranks feasible nodes, best first. */
+  /** scoreNodes ranks feasible nodes, best first, with every plugin's weighted score. */
   scoreNodes(pod: Pod, feasible: readonly NodeInfo[], state: CycleState = new CycleState(feasible)): NodeScoreBreakdown[] {
-    const out: NodeScoreBreakdown[] = feasible.map((n) => ({ node: n.name, total: 0, byPlugin: {} }));
-    if (feasible.length === 1) return out; // One candidate: scoring cannot change the outcome (upstream skips it too).
+    return breakdowns(feasible, this.#rank(pod, feasible, state), Infinity);
+  }
+
+  /** #rank scores every feasible node with every plugin that has a preference for `pod`. */
+  #rank(pod: Pod, feasible: readonly NodeInfo[], state: CycleState): Ranking {
+    const n = feasible.length;
+    const totals = new Float64Array(n);
+    const byPlugin: { name: string; weighted: Float64Array }[] = [];
+    if (n === 1) return { totals, byPlugin }; // One candidate: scoring cannot change the outcome (upstream skips it too).
+    const raw = this.#scratch;
     for (const p of this.#scores) {
       if (p.skip?.(pod, state)) continue;
-      const raw: NodeScore[] = feasible.map((n) => ({ node: n.name, score: p.score(pod, n, state) }));
+      raw.length = n;
+      for (let i = 0; i < n; i++) {
+        const node = feasible[i]!;
+        const score = p.score(pod, node, state);
+        const slot = raw[i] as { node: string; score: number } | undefined;
+        if (slot) {
+          slot.node = node.name;
+          slot.score = score;
+        } else {
+          raw[i] = { node: node.name, score };
+        }
+      }
       p.normalize?.(pod, raw);
-      raw.forEach((s, i) => {
-        const b = out[i];
-        if (!b) return;
-        const weighted = s.score * p.weight;
-        b.byPlugin[p.name] = weighted;
-        b.total += weighted;
-      });
+      const weighted = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const w = raw[i]!.score * p.weight;
+        weighted[i] = w;
+        totals[i]! += w;
+      }
+      byPlugin.push({ name: p.name, weighted });
     }
-    return out.sort((a, b) => b.total - a.total);
+    return { totals, byPlugin };
   }
 
-  #pick(scores: readonly NodeScoreBreakdown[]): string | undefined {
-    const best = scores[0];
-    if (!best) return undefined;
-    const ties = scores.filter((s) => s.total === best.total);
-    return ties[Math.floor(this.#random() * ties.length)]?.node ?? best.node;
+  /** #pick is the index of a highest total, ties broken uniformly at random (in node order for a given draw). */
+  #pick(totals: Float64Array): number {
+    let best = -Infinity;
+    let ties = 0;
+    for (const t of totals) {
+      if (t > best) {
+        best = t;
+        ties = 1;
+      } else if (t === best) ties++;
+    }
+    let k = Math.min(ties - 1, Math.floor(this.#random() * ties));
+    for (let i = 0; i < totals.length; i++) if (totals[i] === best && k-- === 0) return i;
+    return 0;
   }
+}
+
+/** breakdowns lists the `keep` best nodes of a ranking, best first (equal totals in node order). */
+function breakdowns(feasible: readonly NodeInfo[], ranking: Ranking, keep: number): NodeScoreBreakdown[] {
+  const { totals, byPlugin } = ranking;
+  return bestIndices(totals, keep).map((i) => {
+    const scores: Record<string, number> = {};
+    for (const p of byPlugin) scores[p.name] = p.weighted[i]!;
+    return { node: feasible[i]!.name, total: totals[i]!, byPlugin: scores };
+  });
+}
+
+/** bestIndices lists the indices of the `keep` highest totals, highest first, equal totals in index order. */
+function bestIndices(totals: Float64Array, keep: number): number[] {
+  if (keep >= totals.length) return Array.from({ length: totals.length }, (_, i) => i).sort((a, b) => totals[b]! - totals[a]! || a - b);
+  // A few out of hundreds: one pass with a short sorted list beats sorting them all.
+  const top: number[] = [];
+  for (let i = 0; i < totals.length; i++) {
+    const t = totals[i]!;
+    if (top.length === keep && t <= totals[top[keep - 1]!]!) continue;
+    let at = top.length;
+    while (at > 0 && totals[top[at - 1]!]! < t) at--;
+    top.splice(at, 0, i);
+    if (top.length > keep) top.pop();
+  }
+  return top;
 }

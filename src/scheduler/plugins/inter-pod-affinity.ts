@@ -97,8 +97,9 @@ function required(pod: Pod, kind: 'podAffinity' | 'podAntiAffinity'): PodAffinit
   return pod.spec?.affinity?.[kind]?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
 }
 
-/** anyPodsWithAffinity tells whether some placed pod has affinity terms (once per cycle). */
+/** anyPodsWithAffinity tells whether some placed pod has affinity terms (the cache's count, else once per cycle). */
 function anyPodsWithAffinity(state: CycleState): boolean {
+  if (state.podsWithAffinity !== undefined) return state.podsWithAffinity > 0;
   return state.read('InterPodAffinity/existing', () => state.allNodes.some((n) => n.affinityPodCount > 0));
 }
 

@@ -20,9 +20,14 @@ export const TAINT_TOLERATION_FILTER: FilterPlugin = {
 export const TAINT_TOLERATION_SCORE: ScorePlugin = {
   name: 'TaintToleration',
   weight: 3,
-  score(pod, node) {
-    const tolerations = (pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
-    return (node.node?.spec?.taints ?? []).filter((taint) => taint.effect === 'PreferNoSchedule' && !tolerations.some((t) => tolerates(t, taint))).length;
+  score(pod, node, state) {
+    const taints = node.node?.spec?.taints;
+    // Most nodes have no taints: nothing to count, nothing to allocate.
+    if (!taints || taints.length === 0) return 0;
+    const tolerations = state.read('TaintToleration/preferNoSchedule', () => (pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule'));
+    let untolerated = 0;
+    for (const taint of taints) if (taint.effect === 'PreferNoSchedule' && !tolerations.some((t) => tolerates(t, taint))) untolerated++;
+    return untolerated;
   },
   normalize(_pod, scores) {
     normalizeScores(scores, true);

@@ -1,12 +1,15 @@
 /**
- * Scheduling explanations: the scheduler records on each pod, in the JSON annotation
- * `scheduler.tkube.io/explanation`, why it went where it went or why it is pending — per node, the filter that
- * rejected it (with reasons) or its weighted score per plugin (src/scheduler/scheduling-explanation.ts is the
- * writer; docs/scheduler.md the format). Here it is read defensively — it is only an annotation, which anyone may
- * edit — and drawn as a table.
+ * Scheduling explanations: the scheduler puts on each decision's Event (`Scheduled` or `FailedScheduling`), in
+ * the JSON annotation `scheduler.tkube.io/explanation`, why the pod went where it went or why it is pending — per
+ * node, the filter that rejected it (with reasons) or its weighted score per plugin
+ * (src/scheduler/scheduling-explanation.ts is the writer; docs/scheduler.md the format). The pod page watches the
+ * pod's Events (by its uid) and draws the latest such Event's explanation as a table. It is read defensively — it
+ * is only an annotation, which anyone may edit.
  */
 import { html } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
 import type { KubeObject } from './api.js';
+import { Informer } from './informer.js';
 
 export const EXPLANATION_ANNOTATION = 'scheduler.tkube.io/explanation';
 
@@ -31,9 +34,12 @@ export interface SchedulingExplanation {
   omittedNodes?: number;
 }
 
-/** explanationOf reads a pod's explanation, or undefined when it has none or it is not the scheduler's JSON. */
-export function explanationOf(pod: KubeObject): SchedulingExplanation | undefined {
-  const annotations = (pod.metadata as { annotations?: Record<string, string> }).annotations;
+/** SCHEDULING_REASONS are the reasons of the Events that carry the scheduler's decisions. */
+const SCHEDULING_REASONS = new Set(['Scheduled', 'FailedScheduling']);
+
+/** explanationOf reads an Event's explanation, or undefined when it has none or it is not the scheduler's JSON. */
+export function explanationOf(event: KubeObject): SchedulingExplanation | undefined {
+  const annotations = (event.metadata as { annotations?: Record<string, string> }).annotations;
   const raw = annotations?.[EXPLANATION_ANNOTATION];
   if (!raw) return undefined;
   try {
@@ -46,14 +52,48 @@ export function explanationOf(pod: KubeObject): SchedulingExplanation | undefine
 }
 
 /**
- * pendingReason is why an unscheduled pod waits, for the Pods table: the explanation's summary ("0/3 nodes are
- * available: …"), or else the PodScheduled=False condition's message (a scheduler that does not explain); undefined
- * for a pod bound to a node or one no scheduler has looked at yet.
+ * latestSchedulingEvent is the newest of a pod's Events that carry a scheduling decision (by last timestamp, then
+ * by resourceVersion: a repeat of the same failure updates its Event), or undefined.
+ */
+export function latestSchedulingEvent(events: readonly KubeObject[]): KubeObject | undefined {
+  let latest: KubeObject | undefined;
+  const when = (e: KubeObject): string => String(e['lastTimestamp'] ?? e['eventTime'] ?? '');
+  for (const e of events) {
+    if (!SCHEDULING_REASONS.has(String(e['reason'] ?? ''))) continue;
+    if (!latest || when(e) > when(latest) || (when(e) === when(latest) && Number(e.metadata.resourceVersion ?? 0) > Number(latest.metadata.resourceVersion ?? 0))) latest = e;
+  }
+  return latest;
+}
+
+/**
+ * useSchedulingExplanation follows the pod's Events while the page shows it and returns the latest decision's
+ * explanation (undefined until the scheduler wrote one).
+ */
+function useSchedulingExplanation(pod: KubeObject): SchedulingExplanation | undefined {
+  const [events, setEvents] = useState<KubeObject[]>([]);
+  const ns = pod.metadata.namespace ?? '';
+  const uid = pod.metadata.uid ?? '';
+  useEffect(() => {
+    setEvents([]);
+    if (!uid) return;
+    const informer = new Informer(`/api/v1/namespaces/${encodeURIComponent(ns)}/events?fieldSelector=${encodeURIComponent(`involvedObject.uid=${uid}`)}`);
+    const off = informer.subscribe(() => setEvents(informer.list()));
+    return () => {
+      off();
+      informer.stop();
+    };
+  }, [ns, uid]);
+  const latest = latestSchedulingEvent(events);
+  return latest ? explanationOf(latest) : undefined;
+}
+
+/**
+ * pendingReason is why an unscheduled pod waits, for the Pods table: its PodScheduled=False condition's message
+ * (the scheduler's summary, "0/3 nodes are available: …"); undefined for a pod bound to a node or one no scheduler
+ * has looked at yet.
  */
 export function pendingReason(pod: KubeObject): string | undefined {
   if (pod.spec?.['nodeName'] || pod.metadata.deletionTimestamp) return undefined;
-  const e = explanationOf(pod);
-  if (e?.result === 'Unschedulable') return e.message;
   const conds = (pod.status?.['conditions'] as { type: string; status: string; message?: string }[] | undefined) ?? [];
   const c = conds.find((x) => x.type === 'PodScheduled' && x.status === 'False');
   return c?.message || undefined;
@@ -67,9 +107,9 @@ export function scoreBreakdown(scores: Record<string, number> | undefined): stri
     .join(' · ');
 }
 
-/** SchedulingTable draws a pod's explanation: per node its verdict, and the reasons or the score breakdown. */
+/** SchedulingTable draws a pod's latest explanation: per node its verdict, and the reasons or the score breakdown. */
 export function SchedulingTable(props: { pod: KubeObject }) {
-  const e = explanationOf(props.pod);
+  const e = useSchedulingExplanation(props.pod);
   if (!e) {
     const why = pendingReason(props.pod);
     return html`<p data-testid="scheduling-none">${why ?? 'The scheduler has recorded no explanation for this pod.'}</p>`;
