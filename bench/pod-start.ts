@@ -14,7 +14,10 @@
  * The node gets its own bridge and cluster CIDR (not the default tkube0 / 10.42.0.0/16 a local cluster may use), and
  * a failed run still removes its pods' containers, mounts and netns, the bridge and the nftables table.
  * Run (root, runc, busybox-static): node --import tsx bench/pod-start.ts [--pods 20] [--burst 200] [--execs 20]
- * Prints one JSON line.
+ * [--burst-only]. Prints one JSON line. `--burst-only` measures the burst and its reference alone. Started inside a
+ * cpuacct cgroup of its own, the bench also reports the whole group's CPU per pod for the burst and the reference
+ * (`burstGroupCpuMsPerPod`). With TKUBE_POD_START_TRACE=<file> the server records each pod's start steps there and the
+ * bench adds when each pod was posted and seen Running: `bench/pod-start-trace.ts <file>` reads it.
  */
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
