@@ -120,9 +120,7 @@ export class WarmNetnsPool {
     if (this.#trimTimer) clearTimeout(this.#trimTimer);
     this.#trimTimer = setTimeout(() => {
       this.#trimTimer = undefined;
-      if (this.#stopped) return;
-      // A refill under way: look again later (it may still be growing the pool).
-      if (this.#filling) return this.#scheduleTrim();
+      if (this.#stopped || this.#filling) return;
       for (const entry of this.#free.splice(this.#c.size)) {
         void this.#c
           .destroy(entry)
