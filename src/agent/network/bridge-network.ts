@@ -16,8 +16,7 @@
  *  - One nftables table of our own (podNatTable) for masquerade and hostPorts, rewritten whole with `nft -f`.
  *  - A warm pool (warm-netns-pool.ts) of a few namespaces whose veth is already on the bridge: a sandbox that asks
  *    for a new namespace takes one and only gets its addresses and routes (one `ip` run); when the pool is empty
- *    the namespace is made as above. While pods start quickly the pool grows (up to 4× its size), and it makes its
- *    namespaces and veths up to 8 to an `ip` run. The pool's namespaces are named `tkw-<hash of bridge and table>-<random>`
+ *    the namespace is made as above. The pool's namespaces are named `tkw-<hash of bridge and table>-<random>`
  *    (warmNetnsPrefix), so destroyBridgeNetwork finds them by name; `stop` deletes the free ones.
  *  - State lives under `dir`: the IPAM record, a JSON file per connected sandbox, and `network.json` naming the
  *    bridge and table (what a clean-up needs to find them).
@@ -79,11 +78,6 @@ export interface NetworkRecord {
   readonly podCidrV6?: string;
 }
 
-/** A warm pool grows up to this many times its size while pods start quickly (warm-netns-pool.ts). */
-const WARM_NETNS_GROWTH = 4;
-/** Warm namespaces made by one `ip` run. */
-const WARM_NETNS_BATCH = 8;
-
 const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
 const TABLE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -140,8 +134,6 @@ export class BridgeNetwork implements PodNetwork {
             dir: join(config.dir, 'warm'),
             prefix: warmNetnsPrefix(this.bridge, this.table),
             size: warm,
-            maxSize: warm * WARM_NETNS_GROWTH,
-            batch: WARM_NETNS_BATCH,
             hostVethOf: hostVethName,
             make: (e) => this.#makeWarm(e),
             destroy: (e) => destroyWarm(e),
@@ -197,8 +189,7 @@ export class BridgeNetwork implements PodNetwork {
       const v6Route = ip6 !== undefined && this.gateway6 !== undefined ? [`route add default via ${this.gateway6} dev eth0`] : [];
       const addresses = [`addr add ${ip}/${this.#prefix} dev eth0`, ...v6, 'link set eth0 up', `route add default via ${this.gateway} dev eth0`, ...v6Route];
       if (warm) {
-        // A warm namespace's links come down (loopback) or are not up yet (eth0): see #makeWarm.
-        await ipBatch(warm.netns, ['link set lo up', ...addresses]);
+        await ipBatch(warm.netns, addresses);
       } else {
         const netns = netnsName(request.netnsPath);
         await this.#addVeth(netns, hostVeth, request.createNetns === true);
@@ -248,14 +239,11 @@ export class BridgeNetwork implements PodNetwork {
     }
   }
 
-  /**
-   * #makeWarm makes warm pool entries — each a namespace and its veth pair, the host end on the bridge and up — in one
-   * `ip` run from the host's namespace. What runs inside a namespace (`ip -n`) needs a run of its own per namespace,
-   * so bringing loopback and eth0 up is left to the sandbox's own run (setUp), which it needs anyway.
-   */
-  async #makeWarm(entries: readonly WarmNetns[]): Promise<void> {
+  /** #makeWarm makes one warm pool entry: the namespace, loopback up, the veth pair on the bridge. */
+  async #makeWarm(entry: WarmNetns): Promise<void> {
     await this.start();
-    await ipBatch(undefined, entries.flatMap((e) => this.#vethLines(e.netns, e.hostVeth, true)));
+    await this.#addVeth(entry.netns, entry.hostVeth, true);
+    await ipBatch(entry.netns, ['link set lo up', 'link set eth0 up']);
   }
 
   /** stop deletes the warm pool's free namespaces (the bridge, the table and the pods' network stay). */

@@ -11,16 +11,13 @@ import { WarmNetnsPool, type WarmNetns } from './warm-netns-pool.js';
 class FakeHost {
   readonly live = new Set<string>();
   failMakes = 0;
-  /** The size of each make's batch. */
-  readonly batches: number[] = [];
-  async make(entries: readonly WarmNetns[]): Promise<void> {
+  async make(e: WarmNetns): Promise<void> {
     await Promise.resolve();
     if (this.failMakes > 0) {
       this.failMakes--;
       throw new Error('netns add failed');
     }
-    this.batches.push(entries.length);
-    for (const e of entries) this.live.add(e.netns);
+    this.live.add(e.netns);
   }
   async destroy(e: WarmNetns): Promise<void> {
     await Promise.resolve();
@@ -35,12 +32,11 @@ void describe('WarmNetnsPool', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const pool = (host: FakeHost, size = 2, more: { maxSize?: number; batch?: number } = {}): WarmNetnsPool =>
+  const pool = (host: FakeHost, size = 2): WarmNetnsPool =>
     new WarmNetnsPool({
       dir,
       prefix: 'tkw-test-',
       size,
-      ...more,
       hostVethOf: (n) => `v${n.slice(-8)}`,
       make: (e) => host.make(e),
       destroy: (e) => host.destroy(e),
@@ -81,26 +77,6 @@ void describe('WarmNetnsPool', () => {
     assert.deepEqual(readdirSync(dir), ['tkw-test-aaaa.json']);
     assert.equal(p.take()?.netns, 'tkw-test-aaaa');
     await p.stop();
-  });
-
-  void it('grows with quick takes up to its bound, making several namespaces a batch', async () => {
-    const host = new FakeHost();
-    const p = pool(host, 2, { maxSize: 6, batch: 4 });
-    await p.start();
-    await p.filled();
-    assert.equal(p.size, 2);
-    // Ten pods start at once: the pool is drained, then refilled up to its bound (not to 10), in batches of up to 4.
-    const taken = Array.from({ length: 10 }, () => p.take());
-    assert.equal(taken.filter((t) => t !== undefined).length, 2);
-    assert.equal(p.target, 6);
-    await p.filled();
-    assert.equal(p.size, 6);
-    assert.ok(host.batches.some((n) => n > 1), `batched makes: ${host.batches.join(',')}`);
-    assert.ok(host.batches.every((n) => n <= 4));
-    assert.equal(readdirSync(dir).length, 6, 'a record per free entry');
-    await p.stop();
-    assert.equal(host.live.size, 2, 'only the two taken namespaces are left');
-    assert.deepEqual(readdirSync(dir), []);
   });
 
   void it('stops trying after repeated failures until the next take', async () => {

@@ -1,13 +1,8 @@
 /**
  * WarmNetnsPool: a few network namespaces made ahead of need, each with its veth pair already made (`eth0` inside,
- * the host end on the node's bridge, up), so a new sandbox only gets its address, default route and links up: one
+ * the host end on the node's bridge) and both ends up, so a new sandbox only gets its address and default route: one
  * `ip` run on the pod's start path instead of two, and no `netns add` there, which is slow in the kernel under
- * load. The pool refills in the background after each take.
- *
- * Adaptive and bounded: the pool keeps `size` free entries, and more while pods start quickly — as many as were
- * taken in the last few seconds, up to `maxSize` — so a burst of pod starts is not left making every namespace on
- * its start path once the first few are taken. Entries are made `batch` at a time by one `make` (one `ip` run for
- * several namespaces); entries beyond `size` are deleted again after a quiet while.
+ * load. The pool refills in the background, one namespace at a time, after each take.
  *
  * What the pool makes never outlives what knows of it:
  *  - every free entry has a record (`<dir>/<netns>.json`), written before the namespace is made, so an agent killed
@@ -40,14 +35,10 @@ export interface WarmNetnsPoolConfig {
   readonly prefix: string;
   /** How many free entries to keep. */
   readonly size: number;
-  /** The most free entries kept while pods start quickly (see the file comment). @default size */
-  readonly maxSize?: number;
-  /** The most entries one `make` makes. @default 1 */
-  readonly batch?: number;
   /** hostVethOf names an entry's host veth (fixed per namespace name, within IFNAMSIZ). */
   readonly hostVethOf: (netns: string) => string;
-  /** make creates the namespaces and their veth pairs; on failure it leaves whatever `destroy` removes. */
-  readonly make: (entries: readonly WarmNetns[]) => Promise<void>;
+  /** make creates the namespace and its veth pair; on failure it leaves whatever `destroy` removes. */
+  readonly make: (entry: WarmNetns) => Promise<void>;
   /** destroy deletes an entry's namespace and veth (missing parts are fine). */
   readonly destroy: (entry: WarmNetns) => Promise<void>;
   /** exists tells whether an adopted entry is whole (its namespace and host veth are there). */
@@ -63,10 +54,6 @@ export class WarmNetnsPool {
   #stopped = false;
   /** Consecutive failures of make: refilling pauses after a few, until the next take. */
   #failures = 0;
-  /** When recent takes happened (ms), for the adaptive target; only the last DEMAND_WINDOW_MS are kept. */
-  #takes: number[] = [];
-  /** Deletes the entries beyond `size` once takes stop (see #scheduleTrim). */
-  #trimTimer: NodeJS.Timeout | undefined;
 
   constructor(config: WarmNetnsPoolConfig) {
     this.#c = config;
@@ -102,33 +89,8 @@ export class WarmNetnsPool {
     const entry = this.#stopped ? undefined : this.#free.shift();
     if (entry) rmSync(this.#recordPath(entry.netns), { force: true });
     this.#failures = 0;
-    this.#takes.push(Date.now());
     this.#refill();
-    this.#scheduleTrim();
     return entry;
-  }
-
-  /** target is how many free entries the pool makes up to now: `size`, or the recent takes, up to `maxSize`. */
-  get target(): number {
-    const since = Date.now() - DEMAND_WINDOW_MS;
-    while ((this.#takes[0] ?? Infinity) < since) this.#takes.shift();
-    return Math.min(Math.max(this.#c.maxSize ?? this.#c.size, this.#c.size), Math.max(this.#c.size, this.#takes.length));
-  }
-
-  /** #scheduleTrim deletes the free entries beyond `size` once no take came for TRIM_AFTER_MS. */
-  #scheduleTrim(): void {
-    if (this.#trimTimer) clearTimeout(this.#trimTimer);
-    this.#trimTimer = setTimeout(() => {
-      this.#trimTimer = undefined;
-      if (this.#stopped || this.#filling) return;
-      for (const entry of this.#free.splice(this.#c.size)) {
-        void this.#c
-          .destroy(entry)
-          .catch((err: unknown) => this.#c.log.warn('Cannot delete a warm network namespace', { netns: entry.netns, error: String(err) }))
-          .finally(() => rmSync(this.#recordPath(entry.netns), { force: true }));
-      }
-    }, TRIM_AFTER_MS);
-    this.#trimTimer.unref();
   }
 
   /** filled resolves when the refill under way (if any) has ended: for tests. */
@@ -139,8 +101,6 @@ export class WarmNetnsPool {
   /** stop ends refilling and deletes the free entries. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#trimTimer) clearTimeout(this.#trimTimer);
-    this.#trimTimer = undefined;
     await this.filled();
     for (const entry of this.#free.splice(0)) {
       await this.#c.destroy(entry).catch((err: unknown) => this.#c.log.warn('Cannot delete a warm network namespace', { netns: entry.netns, error: String(err) }));
@@ -151,34 +111,28 @@ export class WarmNetnsPool {
   #refill(): void {
     if (this.#filling || this.#stopped) return;
     this.#filling = (async () => {
-      for (let want = this.target - this.#free.length; !this.#stopped && want > 0 && this.#failures < 3; want = this.target - this.#free.length) {
-        const entries = Array.from({ length: Math.min(want, this.#c.batch ?? 1) }, (): WarmNetns => {
-          const netns = `${this.#c.prefix}${randomBytes(4).toString('hex')}`;
-          return { netns, hostVeth: this.#c.hostVethOf(netns) };
-        });
-        // Records first: an agent killed while they are made leaves records, and the next start deletes the rest.
-        for (const entry of entries) writeJsonAtomic(this.#recordPath(entry.netns), entry);
-        const drop = async (): Promise<void> => {
-          for (const entry of entries) {
-            await this.#c.destroy(entry).catch(() => undefined);
-            rmSync(this.#recordPath(entry.netns), { force: true });
-          }
-        };
+      while (!this.#stopped && this.#free.length < this.#c.size && this.#failures < 3) {
+        const netns = `${this.#c.prefix}${randomBytes(4).toString('hex')}`;
+        const entry: WarmNetns = { netns, hostVeth: this.#c.hostVethOf(netns) };
+        const path = this.#recordPath(netns);
+        writeJsonAtomic(path, entry);
         try {
-          await this.#c.make(entries);
+          await this.#c.make(entry);
           this.#failures = 0;
         } catch (err) {
           this.#failures++;
-          this.#c.log.warn('Cannot make a warm network namespace', { netns: entries.map((e) => e.netns).join(' '), error: err instanceof Error ? err.message : String(err) });
-          await drop();
+          this.#c.log.warn('Cannot make a warm network namespace', { netns, error: err instanceof Error ? err.message : String(err) });
+          await this.#c.destroy(entry).catch(() => undefined);
+          rmSync(path, { force: true });
           continue;
         }
-        // Stopped while they were made: they go at once (stop waits for this refill to end).
+        // Stopped while it was made: it goes at once (stop waits for this refill to end).
         if (this.#stopped) {
-          await drop();
+          await this.#c.destroy(entry).catch(() => undefined);
+          rmSync(path, { force: true });
           return;
         }
-        this.#free.push(...entries);
+        this.#free.push(entry);
       }
     })().finally(() => {
       this.#filling = undefined;
@@ -189,11 +143,6 @@ export class WarmNetnsPool {
     return join(this.#c.dir, `${netns}.json`);
   }
 }
-
-/** How far back takes count towards the pool's target (ms). */
-const DEMAND_WINDOW_MS = 5_000;
-/** How long after the last take the entries beyond `size` are deleted (ms). */
-const TRIM_AFTER_MS = 30_000;
 
 /** netnsExists tells whether /run/netns has a namespace of that name. */
 export function netnsExists(name: string): boolean {
