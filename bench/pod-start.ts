@@ -14,10 +14,13 @@
  * The node gets its own bridge and cluster CIDR (not the default tkube0 / 10.42.0.0/16 a local cluster may use), and
  * a failed run still removes its pods' containers, mounts and netns, the bridge and the nftables table.
  * Run (root, runc, busybox-static): node --import tsx bench/pod-start.ts [--pods 20] [--burst 200] [--execs 20]
- * Prints one JSON line.
+ * [--burst-only]. Prints one JSON line. `--burst-only` measures the burst and its reference alone. Started inside a
+ * cpuacct cgroup of its own, the bench also reports the whole group's CPU per pod for the burst and the reference
+ * (`burstGroupCpuMsPerPod`). With TKUBE_POD_START_TRACE=<file> the server records each pod's start steps there and the
+ * bench adds when each pod was posted and seen Running: `bench/pod-start-trace.ts <file>` reads it.
  */
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,6 +37,8 @@ const run = promisify(execFile);
 const PODS = numberArg('--pods', 20);
 const BURST = numberArg('--burst', 200);
 const EXECS = numberArg('--execs', 20);
+/** --burst-only: the warm pod, the burst and its `xargs -P 4` reference; no single starts, exec, ctr or RSS figures. */
+const BURST_ONLY = process.argv.includes('--burst-only');
 const IMAGE = 'busybox:1.36';
 // What the node makes on the host, named so that nothing else on the machine uses the same names.
 const BRIDGE = `tkb${process.pid % 1_000_000}`;
@@ -59,7 +64,7 @@ async function timeRepeated(n: number, once: () => Promise<unknown>): Promise<nu
 }
 
 /** runcReference times overlay + runc create + start (one at a time) and overlay + runc run -d (4 at a time). */
-async function runcReference(layerDir: string, count: number, burst: number): Promise<{ startMs: number[]; burstSeconds: number }> {
+async function runcReference(layerDir: string, count: number, burst: number): Promise<{ startMs: number[]; burstSeconds: number; burstGroupCpuSeconds?: number }> {
   const base = mkdtempSync(join(tmpdir(), 'tkube-bench-runc-'));
   const root = join(base, 'runc');
   execFileSync('runc', ['spec'], { cwd: base });
@@ -97,14 +102,32 @@ async function runcReference(layerDir: string, count: number, burst: number): Pr
     writeFileSync(join(base, 'burst-config.json'), JSON.stringify({ ...config, root: { path: 'PLACEHOLDER', readonly: false } }, null, 1));
     const burstIds = Array.from({ length: burst }, (_, i) => `burst-${process.pid}-${i}`);
     const t0 = performance.now();
+    const cpu0 = groupCpuSeconds();
     const r = spawnSync('sh', ['-c', `printf '%s\\n' ${burstIds.join(' ')} | xargs -P 4 -n 1 sh ${script}`], { stdio: ['ignore', 'ignore', 'pipe'] });
     const burstSeconds = (performance.now() - t0) / 1000;
+    const cpu1 = groupCpuSeconds();
     if (r.status !== 0) throw new Error(`reference burst failed: ${r.stderr.toString().slice(0, 500)}`);
     ids.push(...burstIds);
-    return { startMs, burstSeconds };
+    return { startMs, burstSeconds, ...(cpu0 !== undefined && cpu1 !== undefined ? { burstGroupCpuSeconds: cpu1 - cpu0 } : {}) };
   } finally {
     spawnSync('sh', ['-c', `runc --root ${root} list -q 2>/dev/null | xargs -r -n 20 -P 2 sh -c 'for i; do runc --root ${root} delete --force $i; done' _; grep -o '${base}[^ ]*' /proc/mounts | xargs -r -n1 umount -l; true`]);
     rmSync(base, { recursive: true, force: true });
+  }
+}
+
+/**
+ * groupCpuSeconds is the CPU time (user + system) of every process in this process's cpuacct cgroup, or undefined
+ * when it is the root one. Started in a cgroup of its own (see docs/benchmarks.md, Issue 6), the bench, the server,
+ * the server's host commands, shims and runc runs and the reference's shells and runc runs all count: the whole
+ * machine's cost of a start, which does not depend on what else loads the machine as wall time does.
+ */
+function groupCpuSeconds(): number | undefined {
+  const path = /^\d+:cpuacct(?:,[^:]*)?:(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
+  if (path === undefined || path === '/') return undefined;
+  try {
+    return Number(readFileSync(join('/sys/fs/cgroup/cpuacct', path, 'cpuacct.usage'), 'utf8')) / 1e9;
+  } catch {
+    return undefined;
   }
 }
 
@@ -144,8 +167,18 @@ try {
     metadata: { name },
     spec: { nodeName, terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] },
   });
-  const startPods = async (names: string[], parallel: boolean): Promise<{ perPodMs: number[]; totalSeconds: number; serverCpuSeconds: number }> => {
+  // TKUBE_POD_START_TRACE (the server's steps of each pod start, see src/agent/pod-start-trace.ts) also gets when each
+  // pod was posted and seen Running here, for bench/pod-start-trace.ts to put beside the server's steps.
+  const tracePath = process.env['TKUBE_POD_START_TRACE'];
+  const trace = (posted: Map<string, number>, seen: Map<string, number>): void => {
+    if (tracePath === undefined || tracePath === '') return;
+    const at = (ms: number | undefined): number => Math.round((performance.timeOrigin + (ms ?? 0)) * 100) / 100;
+    const lines = [...posted.keys()].flatMap((n) => [{ k: 'bench', s: 'posted', t0: at(posted.get(n)), t1: at(posted.get(n)), n }, { k: 'bench', s: 'running', t0: at(seen.get(n)), t1: at(seen.get(n)), n }]);
+    appendFileSync(tracePath, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  };
+  const startPods = async (names: string[], parallel: boolean): Promise<{ perPodMs: number[]; totalSeconds: number; serverCpuSeconds: number; groupCpuSeconds?: number }> => {
     const cpu0 = server.cpuSeconds();
+    const group0 = groupCpuSeconds();
     const list = (await client.list(PODS_PATH)) as { metadata?: { resourceVersion?: string } };
     const seen = new Map<string, number>();
     const posted = new Map<string, number>();
@@ -166,7 +199,9 @@ try {
     }
     await watching;
     abort.abort();
-    return { perPodMs: names.map((n) => (seen.get(n) ?? 0) - (posted.get(n) ?? 0)), totalSeconds: (performance.now() - t0) / 1000, serverCpuSeconds: server.cpuSeconds() - cpu0 };
+    trace(posted, seen);
+    const group1 = groupCpuSeconds();
+    return { perPodMs: names.map((n) => (seen.get(n) ?? 0) - (posted.get(n) ?? 0)), totalSeconds: (performance.now() - t0) / 1000, serverCpuSeconds: server.cpuSeconds() - cpu0, ...(group0 !== undefined && group1 !== undefined ? { groupCpuSeconds: group1 - group0 } : {}) };
   };
   const deleteAll = async (): Promise<void> => {
     // On a loaded machine the collection delete (one storage write per pod) can outlast the client's 60 s: the
@@ -183,55 +218,75 @@ try {
 
   // Warm up (the image is unpacked on the first container, the shim compiled on the first start).
   await startPods(['warm'], false);
-  // Exec round trip on the warm pod: kubectl → API server → kubelet → runc exec, beside runc exec alone.
-  const warm = (await client.get({ ...PODS_PATH, name: 'warm' })) as PodLike;
-  const containerId = /^runc:\/\/(.+)$/.exec(warm.status?.containerStatuses?.[0]?.containerID ?? '')?.[1];
-  if (containerId === undefined) throw new Error(`the warm pod has no runc container ID (${warm.status?.containerStatuses?.[0]?.containerID ?? 'none'})`);
-  const kubeconfig = join(server.dataDir, 'bench.kubeconfig');
-  const kubectlExec = await timeRepeated(EXECS, () => run('kubectl', ['--kubeconfig', kubeconfig, 'exec', 'warm', '-c', 'c', '--', 'true'])).catch((err: unknown) => {
-    // The other figures still stand without this one.
-    result['execError'] = `kubectl exec failed: ${err instanceof Error ? err.message.split('\n').slice(0, 3).join(' ') : String(err)}`;
-    return [] as number[];
-  });
-  const runcExec = await timeRepeated(EXECS, () => run('runc', ['--root', join(server.dataDir, 'agent', 'runc', 'runc'), 'exec', containerId, 'true']));
-  await deleteAll();
-  const single = await startPods(Array.from({ length: PODS }, (_, i) => `one-${i}`), false);
-  await deleteAll();
-  const burst = await startPods(Array.from({ length: BURST }, (_, i) => `burst-${i}`), true);
-  process.stderr.write(`burst: ${BURST} pods Running in ${round(burst.totalSeconds, 2)} s\n`);
-  await deleteAll();
-  await new Promise((r) => setTimeout(r, 10_000));
-  result['idleRssWithNodeMb'] = round(server.rssMegabytes());
-
-  const layers = readdirSync(join(server.dataDir, 'agent', 'images', 'layers')).filter((d) => !d.startsWith('.'));
-  if (layers.length !== 1) throw new Error(`expected the one busybox layer, found ${layers.length}`);
-  const ref = await runcReference(join(server.dataDir, 'agent', 'images', 'layers', layers[0] ?? ''), PODS, BURST);
-  const ctrRef = await ctrRunReference(imageStoreRoot(server.dataDir), IMAGE, PODS);
-
-  const pod = summarize(single.perPodMs);
-  const refStart = summarize(ref.startMs);
-  result['podStartMs'] = { p50: round(pod.p50), p99: round(pod.p99), max: round(pod.max) };
-  result['runcCreateStartMs'] = { p50: round(refStart.p50), p99: round(refStart.p99) };
-  result['podStartP50Ratio'] = round(pod.p50 / refStart.p50, 2);
-  if ('skipped' in ctrRef) {
-    result['ctrRunSkipped'] = ctrRef.skipped;
+  if (BURST_ONLY) {
+    await deleteAll();
+    const burst = await startPods(Array.from({ length: BURST }, (_, i) => `burst-${i}`), true);
+    process.stderr.write(`burst: ${BURST} pods Running in ${round(burst.totalSeconds, 2)} s\n`);
+    await deleteAll();
+    const layers = readdirSync(join(server.dataDir, 'agent', 'images', 'layers')).filter((d) => !d.startsWith('.'));
+    const ref = await runcReference(join(server.dataDir, 'agent', 'images', 'layers', layers[0] ?? ''), 0, BURST);
+    result['serverCpuMsPerPod'] = { burst: round((burst.serverCpuSeconds * 1000) / BURST) };
+    result['loadAverage'] = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    result['burstPodsPerSec'] = round(BURST / burst.totalSeconds, 2);
+    result['runcBurstPerSec'] = round(BURST / ref.burstSeconds, 2);
+    result['burstThroughputRatio'] = round(ref.burstSeconds / burst.totalSeconds, 2);
+    if (burst.groupCpuSeconds !== undefined && ref.burstGroupCpuSeconds !== undefined) {
+      result['burstGroupCpuMsPerPod'] = { tkube: round((burst.groupCpuSeconds * 1000) / BURST), runc: round((ref.burstGroupCpuSeconds * 1000) / BURST) };
+    }
   } else {
-    const ctrRun = summarize(ctrRef.startMs);
-    result['ctrRunMs'] = { p50: round(ctrRun.p50), p99: round(ctrRun.p99) };
-    result['podStartVsCtrRunP50Ratio'] = round(pod.p50 / ctrRun.p50, 2);
+    // Exec round trip on the warm pod: kubectl → API server → kubelet → runc exec, beside runc exec alone.
+    const warm = (await client.get({ ...PODS_PATH, name: 'warm' })) as PodLike;
+    const containerId = /^runc:\/\/(.+)$/.exec(warm.status?.containerStatuses?.[0]?.containerID ?? '')?.[1];
+    if (containerId === undefined) throw new Error(`the warm pod has no runc container ID (${warm.status?.containerStatuses?.[0]?.containerID ?? 'none'})`);
+    const kubeconfig = join(server.dataDir, 'bench.kubeconfig');
+    const kubectlExec = await timeRepeated(EXECS, () => run('kubectl', ['--kubeconfig', kubeconfig, 'exec', 'warm', '-c', 'c', '--', 'true'])).catch((err: unknown) => {
+      // The other figures still stand without this one.
+      result['execError'] = `kubectl exec failed: ${err instanceof Error ? err.message.split('\n').slice(0, 3).join(' ') : String(err)}`;
+      return [] as number[];
+    });
+    const runcExec = await timeRepeated(EXECS, () => run('runc', ['--root', join(server.dataDir, 'agent', 'runc', 'runc'), 'exec', containerId, 'true']));
+    await deleteAll();
+    const single = await startPods(Array.from({ length: PODS }, (_, i) => `one-${i}`), false);
+    await deleteAll();
+    const burst = await startPods(Array.from({ length: BURST }, (_, i) => `burst-${i}`), true);
+    process.stderr.write(`burst: ${BURST} pods Running in ${round(burst.totalSeconds, 2)} s\n`);
+    await deleteAll();
+    await new Promise((r) => setTimeout(r, 10_000));
+    result['idleRssWithNodeMb'] = round(server.rssMegabytes());
+
+    const layers = readdirSync(join(server.dataDir, 'agent', 'images', 'layers')).filter((d) => !d.startsWith('.'));
+    if (layers.length !== 1) throw new Error(`expected the one busybox layer, found ${layers.length}`);
+    const ref = await runcReference(join(server.dataDir, 'agent', 'images', 'layers', layers[0] ?? ''), PODS, BURST);
+    const ctrRef = await ctrRunReference(imageStoreRoot(server.dataDir), IMAGE, PODS);
+
+    const pod = summarize(single.perPodMs);
+    const refStart = summarize(ref.startMs);
+    result['podStartMs'] = { p50: round(pod.p50), p99: round(pod.p99), max: round(pod.max) };
+    result['runcCreateStartMs'] = { p50: round(refStart.p50), p99: round(refStart.p99) };
+    result['podStartP50Ratio'] = round(pod.p50 / refStart.p50, 2);
+    if ('skipped' in ctrRef) {
+      result['ctrRunSkipped'] = ctrRef.skipped;
+    } else {
+      const ctrRun = summarize(ctrRef.startMs);
+      result['ctrRunMs'] = { p50: round(ctrRun.p50), p99: round(ctrRun.p99) };
+      result['podStartVsCtrRunP50Ratio'] = round(pod.p50 / ctrRun.p50, 2);
+    }
+    const kubectlExecMs = summarize(kubectlExec);
+    const runcExecMs = summarize(runcExec);
+    if (kubectlExec.length > 0) result['kubectlExecMs'] = { p50: round(kubectlExecMs.p50), p99: round(kubectlExecMs.p99) };
+    result['runcExecMs'] = { p50: round(runcExecMs.p50), p99: round(runcExecMs.p99) };
+    if (kubectlExec.length > 0) result['execP50Ratio'] = round(kubectlExecMs.p50 / runcExecMs.p50, 2);
+    // The server's own CPU per pod (user + system, its child processes not counted): the cost of our code path,
+    // comparable between runs at different loads where the wall-time figures are not.
+    result['serverCpuMsPerPod'] = { single: round((single.serverCpuSeconds * 1000) / PODS), burst: round((burst.serverCpuSeconds * 1000) / BURST) };
+    result['loadAverage'] = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    result['burstPodsPerSec'] = round(BURST / burst.totalSeconds, 2);
+    result['runcBurstPerSec'] = round(BURST / ref.burstSeconds, 2);
+    result['burstThroughputRatio'] = round(ref.burstSeconds / burst.totalSeconds, 2);
+    if (burst.groupCpuSeconds !== undefined && ref.burstGroupCpuSeconds !== undefined) {
+      result['burstGroupCpuMsPerPod'] = { tkube: round((burst.groupCpuSeconds * 1000) / BURST), runc: round((ref.burstGroupCpuSeconds * 1000) / BURST) };
+    }
   }
-  const kubectlExecMs = summarize(kubectlExec);
-  const runcExecMs = summarize(runcExec);
-  if (kubectlExec.length > 0) result['kubectlExecMs'] = { p50: round(kubectlExecMs.p50), p99: round(kubectlExecMs.p99) };
-  result['runcExecMs'] = { p50: round(runcExecMs.p50), p99: round(runcExecMs.p99) };
-  if (kubectlExec.length > 0) result['execP50Ratio'] = round(kubectlExecMs.p50 / runcExecMs.p50, 2);
-  // The server's own CPU per pod (user + system, its child processes not counted): the cost of our code path,
-  // comparable between runs at different loads where the wall-time figures are not.
-  result['serverCpuMsPerPod'] = { single: round((single.serverCpuSeconds * 1000) / PODS), burst: round((burst.serverCpuSeconds * 1000) / BURST) };
-  result['loadAverage'] = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  result['burstPodsPerSec'] = round(BURST / burst.totalSeconds, 2);
-  result['runcBurstPerSec'] = round(BURST / ref.burstSeconds, 2);
-  result['burstThroughputRatio'] = round(ref.burstSeconds / burst.totalSeconds, 2);
   client.close();
 } catch (err) {
   process.stderr.write(`pod-start benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
@@ -245,6 +300,10 @@ try {
   await server.stop();
 }
 if (process.exitCode === 1) process.exit(1);
+if (BURST_ONLY) {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
 const bare = await ServerProcess.start({ withControllers: true, readyTimeoutMs: 120_000 });
 try {
   await new Promise((r) => setTimeout(r, 10_000));

@@ -37,6 +37,8 @@ import { CriClient } from '../agent/runtime/cri/cri-client.js';
 import { CriImageService } from '../agent/runtime/cri/cri-image-service.js';
 import { CriRuntimeService } from '../agent/runtime/cri/cri-runtime-service.js';
 import { RuncRuntime } from '../agent/runtime/runc/runc-runtime.js';
+import { hostCommands } from '../agent/host/command-runner.js';
+import { podStartTraceFromEnv } from '../agent/pod-start-trace.js';
 import { KubeletServer } from '../agent/server/kubelet-server.js';
 import { RealClock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
@@ -254,6 +256,9 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   // Without root (a CRI node on a user's containerd) the host cannot be changed: the runtime's own CNI config rules.
   const criNetwork = (runtimeName === 'cri' || runtimeName === 'containerd') && config.podNetwork !== 'none' && process.getuid?.() === 0 ? new CriPodNetworkGate() : undefined;
   const podBridge = config.podBridgeName ?? 'tkube0';
+  // TKUBE_POD_START_TRACE=<file>: the steps of every pod start, for finding where a burst waits (pod-start-trace.ts).
+  const startTrace = podStartTraceFromEnv();
+  hostCommands.trace = startTrace;
   let cri: CriRuntimeService | undefined;
   let runtime: RuntimeService;
   let images: ImageService & Partial<Pick<typeof store, 'lastUsed' | 'pruneBlobs'>>;
@@ -282,7 +287,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     runtime = cri;
     images = criImages;
   } else if (runtimeName === 'runc') {
-    runtime = new RuncRuntime({ root: join(agentDir, 'runc'), images: store, log: config.log.child('runc'), ...(network ? { network } : {}) });
+    runtime = new RuncRuntime({ root: join(agentDir, 'runc'), images: store, log: config.log.child('runc'), startTrace, ...(network ? { network } : {}) });
     images = store;
   } else {
     runtime = new ProcessRuntime({ root: join(agentDir, 'process'), images: store, log: config.log.child('process') });
@@ -316,7 +321,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   // Made before the kubelet: in process mode pods share the host's network, so their Service variables name where
   // the userspace proxy listens rather than cluster IPs nothing owns.
   const userspace = proxyMode === 'userspace' ? new UserspaceProxier({ nodePortAddresses: [config.nodeIP], log: config.log.child('proxy') }) : undefined;
-  const kubelet = new Kubelet({ ...(userspace && runtimeName === 'process' ? { serviceAddresses: userspace } : {}), client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock, log: config.log, kubeletPort: port, evictions: eviction, ...(config.clusterDNS ? { clusterDNS: config.clusterDNS } : {}), ...(config.clusterDomain ? { clusterDomain: config.clusterDomain } : {}), ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}), ...(config.nodeLabels ? { nodeLabels: config.nodeLabels } : {}), ...(config.nodeTaints ? { nodeTaints: config.nodeTaints } : {}) });
+  const kubelet = new Kubelet({ ...(userspace && runtimeName === 'process' ? { serviceAddresses: userspace } : {}), client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock, log: config.log, kubeletPort: port, startTrace, evictions: eviction, ...(config.clusterDNS ? { clusterDNS: config.clusterDNS } : {}), ...(config.clusterDomain ? { clusterDomain: config.clusterDomain } : {}), ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}), ...(config.nodeLabels ? { nodeLabels: config.nodeLabels } : {}), ...(config.nodeTaints ? { nodeTaints: config.nodeTaints } : {}) });
   holder.kubelet = kubelet;
   // The node removes the directories of its deleted local-path volumes (the one node of this process also takes
   // volumes pinned to no node: they were made here).
@@ -446,6 +451,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       await runtime.close();
       // Pods outlive the agent with every runtime: containerd goes, its shims keep the containers running.
       await daemon?.stop({ keepPods: true });
+      startTrace.close();
     },
   };
 }

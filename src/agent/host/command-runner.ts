@@ -21,6 +21,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { NO_POD_START_TRACE, type PodStartTrace } from '../pod-start-trace.js';
 
 /** The helper's loop: read a request, run it in the background, report its exit status. */
 const HELPER_SCRIPT = String.raw`set +m
@@ -53,6 +54,8 @@ interface Pending {
   readonly inputPath: string | undefined;
   readonly resolve: (stdout: string) => void;
   readonly reject: (err: Error) => void;
+  /** Ends the command's step in the trace. */
+  readonly traced: () => void;
 }
 
 type Helper = ChildProcessByStdio<Writable, Readable, null>;
@@ -64,6 +67,8 @@ export class CommandRunner {
   #dir: string | undefined;
   #seq = 0;
   #buffered = '';
+  /** Each command is a step of key `cmd` named after the program (pod-start-trace.ts). */
+  trace: PodStartTrace = NO_POD_START_TRACE;
 
   /** run runs `cmd args` (with `input` on stdin) and resolves with its stdout; see the contract above. */
   run(cmd: string, args: readonly string[], input?: string): Promise<string> {
@@ -97,7 +102,7 @@ export class CommandRunner {
       const id = String(++this.#seq);
       const inputPath = input === undefined ? undefined : join(dir, `${id}.in`);
       if (inputPath !== undefined) writeFileSync(inputPath, input ?? '');
-      this.#pending.set(id, { cmd, args, inputPath, resolve, reject });
+      this.#pending.set(id, { cmd, args, inputPath, resolve, reject, traced: this.trace.begin('cmd', traceName(cmd, args)) });
       // A command under way keeps the process alive (its answer is awaited); an idle helper does not.
       if (this.#pending.size === 1) refStream(helper.stdout, true);
       helper.stdin.write([id, inputPath ?? '/dev/null', captureOutput ? 'files' : 'null', String(args.length + 1), cmd, ...args].map((f) => `${f}\0`).join(''));
@@ -145,6 +150,7 @@ export class CommandRunner {
       const [id = '', status = ''] = line.split(' ');
       const p = this.#pending.get(id);
       if (!p) continue;
+      p.traced();
       this.#pending.delete(id);
       if (this.#pending.size === 0 && this.#helper) refStream(this.#helper.stdout, false);
       const take = (suffix: string): string => {
@@ -173,6 +179,11 @@ export class CommandRunner {
     }
     this.#pending.clear();
   }
+}
+
+/** traceName names a command in the trace: the program, and for `timeout … runc --root R <verb>` runc's verb. */
+function traceName(cmd: string, args: readonly string[]): string {
+  return cmd === 'timeout' && args[4] === '--root' ? `runc ${args[6] ?? ''}` : cmd;
 }
 
 /** refStream refs or unrefs a pipe (net.Socket) so that it does, or does not, hold the event loop open. */

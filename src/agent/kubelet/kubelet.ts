@@ -63,6 +63,7 @@ import { sandboxPortMappings } from './port-mappings.js';
 import type { ServiceAddressResolver } from './service-env.js';
 import { ContainerExitWatcher } from './container-exit-watcher.js';
 import { needsSync } from './pod-update.js';
+import { NO_POD_START_TRACE, type PodStartTrace } from '../pod-start-trace.js';
 
 const NODES = { version: 'v1', resource: 'nodes' } as const;
 /** How often node.status.images is compared with the image store (upstream's nodeStatusUpdateFrequency). */
@@ -191,6 +192,8 @@ export interface KubeletConfig {
    * (UserspaceProxier implements it). @default the cluster IPs
    */
   readonly serviceAddresses?: ServiceAddressResolver;
+  /** Where the steps of pod starts are recorded (pod-start-trace.ts). @default none */
+  readonly startTrace?: PodStartTrace;
 }
 
 /** Kubelet runs one node's pods; see the file comment. */
@@ -228,9 +231,11 @@ export class Kubelet implements ContainerLogSource {
    * it alone would write the same status again.
    */
   readonly #written = new Map<string, { key: string; resourceVersion: number }>();
+  readonly #trace: PodStartTrace;
 
   constructor(config: KubeletConfig) {
     this.#c = config;
+    this.#trace = config.startTrace ?? NO_POD_START_TRACE;
     this.#queue = new WorkQueue<string>({ clock: config.clock });
     this.#events = new EventRecorder({ client: config.client, component: 'kubelet', clock: config.clock, log: config.log.child('events') });
     this.#setup = new PodSetup({
@@ -291,7 +296,10 @@ export class Kubelet implements ContainerLogSource {
     // An update of the status alone (most often the echo of the kubelet's own write) needs no sync, as upstream's
     // pod config does not sync on one: the store keeps the new status for the next sync.
     this.#pods.addEventHandler({
-      onAdd: enqueue,
+      onAdd: (pod) => {
+        this.#trace.mark(pod.metadata?.uid ?? '', 'seen', pod.metadata?.name);
+        enqueue(pod);
+      },
       onUpdate: (old, p) => {
         if (needsSync(old, p)) enqueue(p);
         else this.#known.set(metaNamespaceKey(p), p);
@@ -500,6 +508,8 @@ export class Kubelet implements ContainerLogSource {
     for (;;) {
       const key = await this.#queue.get();
       if (key === undefined) return;
+      const pod = this.#pods.store.get(key);
+      const traced = this.#trace.begin(pod?.metadata?.uid ?? '', 'sync');
       try {
         const again = await this.#sync(key);
         this.#queue.forget(key);
@@ -508,6 +518,7 @@ export class Kubelet implements ContainerLogSource {
         this.#c.log.warn('Cannot sync pod', { pod: key, error: err instanceof Error ? err.message : String(err) });
         this.#queue.addRateLimited(key);
       } finally {
+        traced();
         this.#queue.done(key);
       }
     }
@@ -559,7 +570,10 @@ export class Kubelet implements ContainerLogSource {
     if (!sandbox) {
       // The pod's volumes (API reads, a TokenRequest, a tmpfs) are set up while its sandbox is made (spawns):
       // neither needs the other. Both are waited for, so no set-up of this pod outlives its sync.
-      const [made, volumes] = await Promise.allSettled([this.#c.runtime.runPodSandbox(this.#sandboxConfig(pod)).then((id) => this.#c.runtime.podSandboxStatus(id)), this.#setup.volumes(pod)]);
+      const [made, volumes] = await Promise.allSettled([
+        traceStep(this.#trace, uid, 'sandbox', () => this.#c.runtime.runPodSandbox(this.#sandboxConfig(pod)).then((id) => this.#c.runtime.podSandboxStatus(id))),
+        traceStep(this.#trace, uid, 'volumes', () => this.#setup.volumes(pod)),
+      ]);
       if (made.status === 'rejected') throw made.reason;
       if (volumes.status === 'rejected') throw volumes.reason;
       sandbox = made.value;
@@ -670,7 +684,7 @@ export class Kubelet implements ContainerLogSource {
       await this.#patchStatus(pod, status);
       return undefined;
     }
-    await this.#patchStatus(pod, status);
+    await traceStep(this.#trace, uid, 'status', () => this.#patchStatus(pod, status));
     if (deadlineIn !== undefined) later(deadlineIn);
     // Steady: nothing started, nothing waiting, every instance running or finished. Such a pod is looked at again
     // when something reports a change (see STEADY_RESYNC_MS), else after a while.
@@ -741,12 +755,12 @@ export class Kubelet implements ContainerLogSource {
       for (const old of mine.slice(1)) await this.#c.runtime.removeContainer(old.id);
     }
     const image = spec.image ?? '';
-    const pulled = await this.#imageManager.ensureImageExists(pod, image, spec.imagePullPolicy, (type, reason, message) => void this.#events.record(ref, type, reason, message));
+    const pulled = await traceStep(this.#trace, uid, 'image', () => this.#imageManager.ensureImageExists(pod, image, spec.imagePullPolicy, (type, reason, message) => void this.#events.record(ref, type, reason, message)));
     if (!pulled.ok) {
       waiting.set(spec.name, { reason: pulled.reason, message: pulled.message });
       return pulled.retryAfterMs;
     }
-    const prepared = await this.#setup.container(pod, spec, sandbox.ips.length > 0 ? sandbox.ips : [this.#c.nodeIP], this.#c.nodeIP);
+    const prepared = await traceStep(this.#trace, uid, 'prepare', () => this.#setup.container(pod, spec, sandbox.ips.length > 0 ? sandbox.ips : [this.#c.nodeIP], this.#c.nodeIP));
     if (prepared.error !== undefined) {
       waiting.set(spec.name, { reason: 'CreateContainerConfigError', message: prepared.error });
       void this.#events.record(ref, 'Warning', 'Failed', `Error: ${prepared.error}`);
@@ -760,6 +774,7 @@ export class Kubelet implements ContainerLogSource {
     const attempt = latest ? latest.metadata.attempt + 1 : 0;
     const podDir = this.#logDirectory(pod);
     const messageFile = prepareTerminationMessageFile(podDir, spec.name, attempt);
+    const created = this.#trace.begin(uid, 'create');
     const id = await this.#c.runtime.createContainer(
       sandbox.id,
       {
@@ -778,9 +793,9 @@ export class Kubelet implements ContainerLogSource {
         ...(spec.tty ? { tty: true } : {}),
       },
       { ...this.#sandboxConfig(pod), logDirectory: podDir },
-    );
+    ).finally(created);
     void this.#events.record(ref, 'Normal', 'Created', `Created container ${spec.name}`);
-    await this.#c.runtime.startContainer(id);
+    await traceStep(this.#trace, uid, 'start', () => this.#c.runtime.startContainer(id));
     void this.#events.record(ref, 'Normal', 'Started', `Started container ${spec.name}`);
     const postStart = spec.lifecycle?.postStart;
     if (postStart) {
@@ -1011,4 +1026,10 @@ function latestInstance(containers: readonly ContainerStatus[], name: string): C
   let best: ContainerStatus | undefined;
   for (const c of containers) if (c.labels[CONTAINER_NAME_LABEL] === name && (!best || c.metadata.attempt > best.metadata.attempt)) best = c;
   return best;
+}
+
+/** traceStep runs `work` as one step of a pod's start in the trace (see pod-start-trace.ts). */
+function traceStep<T>(trace: PodStartTrace, uid: string, step: string, work: () => Promise<T>): Promise<T> {
+  const end = trace.begin(uid, step);
+  return work().finally(end);
 }

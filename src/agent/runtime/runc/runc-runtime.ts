@@ -59,6 +59,7 @@ import { ociSpec } from './oci-spec.js';
 import { applyPodCgroup, memoryOomControlPath, removePodCgroup } from './pod-cgroup.js';
 import { ensureShimBinary } from './shim-binary.js';
 import { hostCommands } from '../../host/command-runner.js';
+import { NO_POD_START_TRACE, type PodStartTrace } from '../../pod-start-trace.js';
 
 const run = promisify(execFile);
 
@@ -74,6 +75,8 @@ export interface RuncRuntimeConfig {
   /** Prefix of network namespace names, so tests can tell theirs apart. @default "tkube-" */
   readonly netnsPrefix?: string;
   readonly log?: Logger;
+  /** Where the steps of pod starts are recorded (pod-start-trace.ts). @default none */
+  readonly startTrace?: PodStartTrace;
 }
 
 interface SandboxRecord {
@@ -126,8 +129,10 @@ export class RuncRuntime implements RuntimeService {
   #shim: Promise<string> | undefined;
   /** Exits read from the shims' status files, by container ID (see #exit). */
   readonly #exits = new Map<string, ContainerExit>();
+  readonly #trace: PodStartTrace;
 
   constructor(config: RuncRuntimeConfig) {
+    this.#trace = config.startTrace ?? NO_POD_START_TRACE;
     this.#root = config.root;
     this.#images = config.images;
     this.#network = config.network;
@@ -168,7 +173,8 @@ export class RuncRuntime implements RuntimeService {
       if (netns && this.#network) {
         // The network makes the namespace in its own `ip` runs (two spawns a pod instead of four), or hands over one
         // it made ahead of need (its warm pool): then that one is the sandbox's.
-        const result = await this.#network.setUp({ sandboxId: id, podNamespace: m.namespace, podName: m.name, podUID: m.uid, netnsPath: `/run/netns/${netns}`, portMappings: config.portMappings, createNetns: true });
+        const traced = this.#trace.begin(m.uid, 'network');
+        const result = await this.#network.setUp({ sandboxId: id, podNamespace: m.namespace, podName: m.name, podUID: m.uid, netnsPath: `/run/netns/${netns}`, portMappings: config.portMappings, createNetns: true }).finally(traced);
         if (result.netnsPath !== undefined) netns = basename(result.netnsPath);
         ips = [...result.ips];
       } else if (netns) {
@@ -312,8 +318,10 @@ export class RuncRuntime implements RuntimeService {
     } else if (rec.config.stdin) {
       flags.push('-i', ...(rec.config.stdinOnce ? ['-I'] : []));
     }
+    const uid = this.#records.findSandbox(rec.sandboxId)?.config.metadata.uid ?? '';
     // Started by the CommandRunner's helper (`setsid -f`), not forked from the agent: see command-runner.ts.
-    await hostCommands.startDetached(shim, [...flags, rec.logPath, join(dir, 'status'), ...runc, '--bundle', join(dir, 'bundle'), id], { TKUBE_SHIM_OOM_CONTROL: memoryOomControlPath(rec.cgroupsPath) });
+    const shimStarted = this.#trace.begin(uid, 'shim');
+    await hostCommands.startDetached(shim, [...flags, rec.logPath, join(dir, 'status'), ...runc, '--bundle', join(dir, 'bundle'), id], { TKUBE_SHIM_OOM_CONTROL: memoryOomControlPath(rec.cgroupsPath) }).finally(shimStarted);
     rec.startedAt = Date.now();
     this.#records.saveContainer(rec);
     // Resolve once the container runs (or it already ended), so a status read right after sees it running. runc
@@ -321,8 +329,9 @@ export class RuncRuntime implements RuntimeService {
     // when the container (or runc) ended: two file checks, where asking `runc state` was a process spawn per look.
     // `runc state` is still asked now and then, in case neither file ever comes.
     const deadline = Date.now() + 10_000;
+    const running = this.#trace.begin(uid, 'runc');
     for (let n = 1; ; n++) {
-      if (existsSync(join(dir, 'status')) || existsSync(pidFile)) return;
+      if (existsSync(join(dir, 'status')) || existsSync(pidFile)) return running();
       if (n % 100 === 0) {
         const state = await this.#runcState(id);
         if (state === 'running' || state === 'stopped') return;
