@@ -140,7 +140,7 @@ describe('linearizability under kills, pauses and slow disks', () => {
         }
       }
       // The run counts the operations the checker keeps (a read whose answer never came constrains nothing).
-      for (let missing = OPS_PER_RUN; missing > 0; missing = OPS_PER_RUN - checkedOps(recorder.operations)) {
+      for (let missing = OPS_PER_RUN - checkedOps(recorder.operations); missing > 0; missing = OPS_PER_RUN - checkedOps(recorder.operations)) {
         if (!(await waitOps(recorder, recorder.operations.length + missing, deadline))) break;
       }
       stop.abort();
