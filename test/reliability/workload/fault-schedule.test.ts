@@ -23,6 +23,13 @@ describe('fault schedule', () => {
     assert.equal(seeds.size, 100);
   });
 
+  it('keeps kills within their span (the bounded runs kill in their first quarter)', () => {
+    const p = planFaults({ ops: 1_000, kills: 1, slowDiskShare: 0.3, pausesPerThousand: 4, pauseMs: [100, 600], killSpan: [0.05, 0.25], random: seededRandom(runSeed(11, 0)) });
+    const kill = p.find((f) => f.kind === 'kill');
+    assert.ok(kill !== undefined && kill.atOp >= 50 && kill.atOp < 250, JSON.stringify(kill));
+    assert.equal(p.filter((f) => f.kind === 'pause').length, 4);
+  });
+
   it('puts about 30 % of restarts onto a slow disk over many runs', () => {
     let slow = 0;
     for (let i = 0; i < 100; i++) slow += plan(runSeed(11, i)).filter((f) => f.kind === 'kill' && f.slowDisk).length;

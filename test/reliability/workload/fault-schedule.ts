@@ -44,17 +44,21 @@ export interface FaultPlanOptions {
   readonly pausesPerThousand: number;
   /** Pause length bounds in ms. */
   readonly pauseMs: readonly [number, number];
+  /** Where kills may land, as fractions of the run. @default [0.05, 0.95] */
+  readonly killSpan?: readonly [number, number];
   readonly random: () => number;
 }
 
 /**
  * planFaults spreads the faults over the run: kills and pauses at uniformly drawn operation counts in the middle 90 %
- * of the run (none before the workload is under way, none after its last operations), in order of `atOp`.
+ * of the run (none before the workload is under way, none after its last operations; kills within `killSpan`), in
+ * order of `atOp`.
  */
 export function planFaults(o: FaultPlanOptions): PlannedFault[] {
-  const at = (): number => Math.floor(o.ops * (0.05 + 0.9 * o.random()));
+  const at = (from = 0.05, to = 0.95): number => Math.floor(o.ops * (from + (to - from) * o.random()));
   const out: PlannedFault[] = [];
-  for (let i = 0; i < o.kills; i++) out.push({ atOp: at(), kind: 'kill', slowDisk: o.random() < o.slowDiskShare });
+  const [killFrom, killTo] = o.killSpan ?? [0.05, 0.95];
+  for (let i = 0; i < o.kills; i++) out.push({ atOp: at(killFrom, killTo), kind: 'kill', slowDisk: o.random() < o.slowDiskShare });
   const pauses = Math.ceil((o.ops * o.pausesPerThousand) / 1000);
   const [lo, hi] = o.pauseMs;
   for (let i = 0; i < pauses; i++) out.push({ atOp: at(), kind: 'pause', ms: Math.round(lo + (hi - lo) * o.random()) });
