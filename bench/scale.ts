@@ -12,8 +12,10 @@
  *  - during the hold: average CPU of the server process (cores, from /proc/<pid>/stat) and its peak RSS.
  *    Targets: ≤ 1 core on average and ≤ 1 GiB.
  *  - memory per pod: (RSS once the pods run and the server settled − RSS once the nodes were Ready and settled) ÷
- *    pods, in KB; the same from V8's used heap (the server's /metrics), which leaves out freed-but-kept pages.
- *    Target (issue 5): 10 KB per pod.
+ *    pods, in KB; the same from V8's used heap (the server's /metrics), which leaves out freed-but-kept pages; from
+ *    V8's total heap (used plus the free space in its pages: what the heap costs in RSS); and from external memory
+ *    (Buffers' contents: the watch cache's stored bytes). Target (issue 5): 10 KB per pod.
+ *    TKUBE_BENCH_NODE_ARGS="--flag …" starts the server with V8 flags, to compare heap settings.
  *  - `--heap-snapshots DIR`: the server also writes a V8 heap snapshot into DIR at both of those points
  *    (`--heapsnapshot-signal`), for `node hack/heap-breakdown.mjs` to attribute the memory.
  * Prints one JSON line.
