@@ -12,8 +12,10 @@
  *  - during the hold: average CPU of the server process (cores, from /proc/<pid>/stat) and its peak RSS.
  *    Targets: ≤ 1 core on average and ≤ 1 GiB.
  *  - memory per pod: (RSS once the pods run and the server settled − RSS once the nodes were Ready and settled) ÷
- *    pods, in KB; the same from V8's used heap (the server's /metrics), which leaves out freed-but-kept pages.
- *    Target (issue 5): 10 KB per pod.
+ *    pods, in KB; the same from V8's used heap (the server's /metrics), which leaves out freed-but-kept pages; from
+ *    V8's total heap (used plus the free space in its pages: what the heap costs in RSS); and from external memory
+ *    (Buffers' contents: the watch cache's stored bytes). Target (issue 5): 10 KB per pod.
+ *    TKUBE_BENCH_NODE_ARGS="--flag …" starts the server with V8 flags, to compare heap settings.
  *  - `--heap-snapshots DIR`: the server also writes a V8 heap snapshot into DIR at both of those points
  *    (`--heapsnapshot-signal`), for `node hack/heap-breakdown.mjs` to attribute the memory.
  * Prints one JSON line.
@@ -105,12 +107,15 @@ try {
     ((n['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
   await waitUntil(`${NODES} Ready nodes`, async () => (await count('/api/v1/nodes', nodeReady)) >= NODES, 600_000);
   const nodesAt = performance.now();
-  /** memory samples the server's RSS and V8's used heap after SETTLE_SECONDS of (mostly) quiet. */
-  const memory = async (): Promise<{ rss: number; heap: number }> => {
+  /**
+   * memory samples the server's RSS and V8's figures after SETTLE_SECONDS of (mostly) quiet: the used heap, the heap
+   * V8 holds (used plus its headroom), and external memory (Buffers' contents, outside the V8 heap but in RSS).
+   */
+  const memory = async (): Promise<{ rss: number; heap: number; heapTotal: number; external: number }> => {
     await new Promise((r) => setTimeout(r, SETTLE_SECONDS * 1000));
     const metrics = (await server.call(agent, 'GET', '/metrics', undefined, { Accept: 'text/plain' })).body.toString('utf8');
-    const heap = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(metrics)?.[1] ?? NaN) / 1024 / 1024;
-    return { rss: server.rssMegabytes(), heap };
+    const mb = (name: string): number => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(metrics)?.[1] ?? NaN) / 1024 / 1024;
+    return { rss: server.rssMegabytes(), heap: mb('nodejs_heap_size_used_bytes'), heapTotal: mb('nodejs_heap_size_total_bytes'), external: mb('nodejs_external_memory_bytes') };
   };
   const nodesMemory = await memory();
   await heapSnapshot(server.pid, 'nodes ready');
@@ -175,6 +180,12 @@ try {
     heapNodesReadyMb: round(nodesMemory.heap),
     heapPodsRunningMb: round(podsMemory.heap),
     kbPerPodHeap: round(((podsMemory.heap - nodesMemory.heap) * 1024) / PODS),
+    heapTotalNodesReadyMb: round(nodesMemory.heapTotal),
+    heapTotalPodsRunningMb: round(podsMemory.heapTotal),
+    kbPerPodHeapTotal: round(((podsMemory.heapTotal - nodesMemory.heapTotal) * 1024) / PODS),
+    externalNodesReadyMb: round(nodesMemory.external),
+    externalPodsRunningMb: round(podsMemory.external),
+    kbPerPodExternal: round(((podsMemory.external - nodesMemory.external) * 1024) / PODS),
     holdSeconds: round(holdSeconds),
     holdCpuCores: round(cpuCores, 3),
     holdPeakRssMb: round(peakRss),

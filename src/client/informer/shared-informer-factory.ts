@@ -22,6 +22,11 @@ export interface SharedInformerFactoryConfig {
   readonly stripManagedFields?: boolean;
 }
 
+/** collectionOf is the collection a path names: its `name` and `subresource` dropped. */
+function collectionOf(path: ResourcePath): ResourcePath {
+  return { group: path.group ?? '', version: path.version, resource: path.resource, namespace: path.namespace ?? '' };
+}
+
 function collectionKey(p: ResourcePath): string {
   return `${p.group ?? ''}/${p.version}/${p.resource}/${p.namespace ?? ''}`;
 }
@@ -49,16 +54,23 @@ export class SharedInformerFactory {
   }
 
   /**
-   * metadataInformerFor returns a metadata-only informer of a collection (objects are PartialObjectMetadata:
-   * kind, apiVersion and metadata), as upstream's metadata informers: for controllers such as the garbage collector
-   * that watch every resource but read only names, uids, owners and finalizers.
+   * metadataInformerFor returns an informer whose objects' metadata is all a caller may read, as upstream's metadata
+   * informers: for controllers such as the garbage collector that watch every resource but read only names, uids,
+   * owners and finalizers.
+   *
+   * When this factory already has the full informer of the collection, that informer is the answer: its objects
+   * carry the same metadata (kind and apiVersion are the resource's own, not PartialObjectMetadata's), and a second
+   * list, watch and cached copy of every object (every pod's metadata held twice, issue 5) would buy nothing.
+   * Otherwise it is a metadata-only informer (the server sends PartialObjectMetadata). Callers must read nothing but
+   * `metadata`, so that either answer serves them.
    */
   metadataInformerFor(path: ResourcePath): SharedInformer {
-    return this.#informer(path, true);
+    const full = this.#informers.get(collectionKey(collectionOf(path)));
+    return full ?? this.#informer(path, true);
   }
 
   #informer<T extends KubeObject>(path: ResourcePath, metadataOnly: boolean): SharedInformer<T> {
-    const collection: ResourcePath = { group: path.group ?? '', version: path.version, resource: path.resource, namespace: path.namespace ?? '' };
+    const collection = collectionOf(path);
     const key = `${metadataOnly ? 'metadata:' : ''}${collectionKey(collection)}`;
     let informer = this.#informers.get(key);
     if (!informer) {
