@@ -3,7 +3,7 @@
  * them), then pods created by 64 clients until P exist and run, then a hold with nothing to do but keep nodes'
  * leases and status fresh, sampling the server's CPU and memory.
  * Run: node --import tsx bench/scale.ts [--nodes 1000] [--first-pods 10000] [--pods 100000] [--hold-seconds 600]
- *        [--settle-seconds 20] [--heap-snapshots DIR]
+ *        [--settle-seconds 20] [--heap-snapshots DIR] [--timeline]
  *
  * Figures:
  *  - objects/s for the first N nodes + first-pods pods: (nodes + pods) ÷ (server start → last of them Running);
@@ -16,6 +16,8 @@
  *    Target (issue 5): 10 KB per pod.
  *  - `--heap-snapshots DIR`: the server also writes a V8 heap snapshot into DIR at both of those points
  *    (`--heapsnapshot-signal`), for `node hack/heap-breakdown.mjs` to attribute the memory.
+ *  - `--timeline`: the first pods' pipeline second by second on stderr (bench/scale-timeline.ts) and the stages'
+ *    durations (created → scheduled → Ready, seconds) in the JSON line.
  * Prints one JSON line.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -23,6 +25,7 @@ import { join, resolve } from 'node:path';
 
 import { round } from './latency-summary.js';
 import { numberArg } from './bench-args.js';
+import { ScaleTimeline, podTimesOf, type PodTimes } from './scale-timeline.js';
 import { ServerProcess } from './server-process.js';
 
 const CONCURRENCY = 64;
@@ -33,6 +36,7 @@ const FIRST_PODS = numberArg('--first-pods', 10_000);
 const PODS = numberArg('--pods', 100_000);
 const HOLD_SECONDS = numberArg('--hold-seconds', 600);
 const SETTLE_SECONDS = numberArg('--settle-seconds', 20);
+const TIMELINE = process.argv.includes('--timeline');
 const snapshotsAt = process.argv.indexOf('--heap-snapshots');
 const SNAPSHOT_DIR = snapshotsAt < 0 ? undefined : resolve(process.argv[snapshotsAt + 1] ?? '.');
 
@@ -137,9 +141,24 @@ try {
   // Counting the pods not yet Running keeps each poll small once most run.
   const podsRunning = () => async () => (await count(`/api/v1/namespaces/${NAMESPACE}/pods?fieldSelector=status.phase!%3DRunning`, (p) => !running(p))) === 0;
 
+  const timeline = TIMELINE ? new ScaleTimeline(server.pid, async () => (await server.call(agent, 'GET', '/metrics', undefined, { Accept: 'text/plain' })).body.toString('utf8')) : undefined;
+  const createsFromMs = Date.now();
+  timeline?.start();
   await createUpTo(FIRST_PODS);
   await waitUntil(`${FIRST_PODS} running pods`, podsRunning(), 3_600_000);
   const firstAt = performance.now();
+  let stages: (ReturnType<typeof ScaleTimeline.stages> & { cpu: ReturnType<ScaleTimeline['cpu']>; mainCpuMsPerPod: number }) | undefined;
+  if (timeline) {
+    await timeline.stop();
+    const reply = await server.call(agent, 'GET', `/api/v1/namespaces/${NAMESPACE}/pods`, undefined, { Accept: 'application/json' });
+    const times: PodTimes[] = (JSON.parse(reply.body.toString('utf8')) as { items: Record<string, unknown>[] }).items.map(podTimesOf);
+    const cpu = timeline.cpu();
+    stages = { ...ScaleTimeline.stages(times), cpu, mainCpuMsPerPod: round((cpu.mainSeconds * 1000) / FIRST_PODS, 2) };
+    process.stderr.write(`${timeline.table(times, createsFromMs)}\n`);
+    // What the server logged about watches and lists (TKUBE_BENCH_LOG_LEVEL=info shows more of them).
+    const watchLines = server.log.split('\n').filter((l) => /watch|list/i.test(l));
+    process.stderr.write(`server log, watches and lists (${watchLines.length} lines):\n${watchLines.slice(-40).join('\n')}\n`);
+  }
 
   await createUpTo(PODS);
   await waitUntil(`${PODS} running pods`, podsRunning(), 3_600_000);
@@ -179,6 +198,7 @@ try {
     holdPeakRssMb: round(peakRss),
     serverPeakRssMbEver: round(server.rssMegabytes('VmHWM')),
     samples: samples.length,
+    ...(stages ? { stages } : {}),
   })}\n`);
   agent.destroy();
 } finally {
