@@ -49,9 +49,9 @@ function pod(name: string): string {
   });
 }
 
-/** cpuSeconds reads a process's user + system CPU time from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** cpuSeconds reads a process's user + system CPU time from /proc/<pid>/stat, or one thread's (`tid`; the main thread's is the pid). */
+function cpuSeconds(pid: number, tid?: number): number {
+  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields after the command: state is [0], utime is [11], stime is [12] (clock ticks; 100 per second here).
   return (Number(fields[11]) + Number(fields[12])) / 100;
@@ -169,6 +169,7 @@ try {
   const samples: { cpu: number; rss: number }[] = [];
   const holdStart = performance.now();
   const cpuStart = cpuSeconds(server.pid);
+  const mainCpuStart = cpuSeconds(server.pid, server.pid);
   let peakRss = 0;
   while (performance.now() - holdStart < HOLD_SECONDS * 1000) {
     await new Promise((r) => setTimeout(r, 5000));
@@ -178,6 +179,7 @@ try {
   }
   const holdSeconds = (performance.now() - holdStart) / 1000;
   const cpuCores = (cpuSeconds(server.pid) - cpuStart) / holdSeconds;
+  const mainCpuCores = (cpuSeconds(server.pid, server.pid) - mainCpuStart) / holdSeconds;
   process.stdout.write(`${JSON.stringify({
     bench: 'scale',
     nodes: NODES,
@@ -195,6 +197,7 @@ try {
     kbPerPodHeap: round(((podsMemory.heap - nodesMemory.heap) * 1024) / PODS),
     holdSeconds: round(holdSeconds),
     holdCpuCores: round(cpuCores, 3),
+    holdMainThreadCpuCores: round(mainCpuCores, 3),
     holdPeakRssMb: round(peakRss),
     serverPeakRssMbEver: round(server.rssMegabytes('VmHWM')),
     samples: samples.length,
