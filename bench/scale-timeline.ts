@@ -9,7 +9,9 @@
  *  - at the end, every pod's own timestamps: creationTimestamp, the PodScheduled and Ready conditions'
  *    lastTransitionTime. Kubernetes timestamps have one-second resolution, so the stages are counted per second.
  *
- * `table()` renders one line per second: objects entering each stage, request rates and mean latencies, CPU.
+ * `table()` renders one line per second: objects entering each stage, ADDED events seen by a pods watch of the
+ * benchmark's own (outside the server: does the watch cache hand out new pods?), request rates and mean latencies,
+ * CPU.
  */
 import { readFileSync } from 'node:fs';
 
@@ -120,12 +122,18 @@ export class ScaleTimeline {
   readonly #pid: number;
   readonly #scrape: () => Promise<string>;
   readonly #samples: Sample[] = [];
+  readonly #outsideAdds: number[] = [];
   #timer: NodeJS.Timeout | undefined;
   #busy = false;
 
   constructor(pid: number, scrape: () => Promise<string>) {
     this.#pid = pid;
     this.#scrape = scrape;
+  }
+
+  /** sawOutsideAdd records an ADDED event of the benchmark's own pods watch (outside the server's process). */
+  sawOutsideAdd(atMs: number): void {
+    this.#outsideAdds.push(atMs);
   }
 
   /** start samples now and then every second. */
@@ -178,7 +186,12 @@ export class ScaleTimeline {
       bump(second(p.scheduled), 1);
       bump(second(p.ready), 2);
     }
-    const header = ['s', 'created', 'sched', 'ready', ...REQUEST_SERIES.map((r) => `${r.column}/s(ms)`), 'activeQ', 'podWatches', 'commits/s', 'cpuMain', 'cpuAll'];
+    const outside = new Map<number, number>();
+    for (const at of this.#outsideAdds) {
+      const sec = second(at);
+      if (sec !== undefined) outside.set(sec, (outside.get(sec) ?? 0) + 1);
+    }
+    const header = ['s', 'created', 'sched', 'ready', 'outsideAdded', ...REQUEST_SERIES.map((r) => `${r.column}/s(ms)`), 'activeQ', 'podWatches', 'commits/s', 'cpuMain', 'cpuAll'];
     const lines = [header.join('\t')];
     const bySecond = new Map<number, Sample>();
     for (const s of this.#samples) {
@@ -191,7 +204,7 @@ export class ScaleTimeline {
     for (let s = 0; s <= last; s++) {
       const row = stages.get(s) ?? [0, 0, 0];
       const cur = bySecond.get(s);
-      const cells: (string | number)[] = [s, ...row];
+      const cells: (string | number)[] = [s, ...row, outside.get(s) ?? 0];
       if (cur && prev) {
         const dt = (cur.atMs - prev.atMs) / 1000;
         for (const r of REQUEST_SERIES) {

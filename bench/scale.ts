@@ -21,6 +21,7 @@
  * Prints one JSON line.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join, resolve } from 'node:path';
 
 import { round } from './latency-summary.js';
@@ -144,11 +145,30 @@ try {
   const timeline = TIMELINE ? new ScaleTimeline(server.pid, async () => (await server.call(agent, 'GET', '/metrics', undefined, { Accept: 'text/plain' })).body.toString('utf8')) : undefined;
   const createsFromMs = Date.now();
   timeline?.start();
+  // A pods watch of this process's own (over TLS, like any outside client) beside the server's in-process informers:
+  // its ADDED events per second show whether the watch cache hands out new pods while the creates run.
+  const outsideWatch = timeline
+    ? httpsRequest(new URL(`/api/v1/namespaces/${NAMESPACE}/pods?watch=true`, server.url), { agent, headers: { Accept: 'application/json' } }, (res) => {
+        res.setEncoding('utf8');
+        let buffered = '';
+        res.on('data', (chunk: string) => {
+          buffered += chunk;
+          for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+            if (buffered.startsWith('{"type":"ADDED"')) timeline.sawOutsideAdd(Date.now());
+            buffered = buffered.slice(nl + 1);
+          }
+        });
+        res.on('error', () => undefined);
+      })
+    : undefined;
+  outsideWatch?.on('error', () => undefined);
+  outsideWatch?.end();
   await createUpTo(FIRST_PODS);
   await waitUntil(`${FIRST_PODS} running pods`, podsRunning(), 3_600_000);
   const firstAt = performance.now();
   let stages: (ReturnType<typeof ScaleTimeline.stages> & { cpu: ReturnType<ScaleTimeline['cpu']>; mainCpuMsPerPod: number }) | undefined;
   if (timeline) {
+    outsideWatch?.destroy();
     await timeline.stop();
     const reply = await server.call(agent, 'GET', `/api/v1/namespaces/${NAMESPACE}/pods`, undefined, { Accept: 'application/json' });
     const times: PodTimes[] = (JSON.parse(reply.body.toString('utf8')) as { items: Record<string, unknown>[] }).items.map(podTimesOf);
