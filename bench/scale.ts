@@ -3,7 +3,7 @@
  * them), then pods created by 64 clients until P exist and run, then a hold with nothing to do but keep nodes'
  * leases and status fresh, sampling the server's CPU and memory.
  * Run: node --import tsx bench/scale.ts [--nodes 1000] [--first-pods 10000] [--pods 100000] [--hold-seconds 600]
- *        [--settle-seconds 20] [--heap-snapshots DIR] [--server-args "<server flags>"]
+ *        [--settle-seconds 20] [--heap-snapshots DIR] [--timeline] [--server-args "<server flags>"]
  *
  * Figures:
  *  - objects/s for the first N nodes + first-pods pods: (nodes + pods) ÷ (server start → last of them Running);
@@ -18,13 +18,17 @@
  *    TKUBE_BENCH_NODE_ARGS="--flag …" starts the server with V8 flags, to compare heap settings.
  *  - `--heap-snapshots DIR`: the server also writes a V8 heap snapshot into DIR at both of those points
  *    (`--heapsnapshot-signal`), for `node hack/heap-breakdown.mjs` to attribute the memory.
+ *  - `--timeline`: the first pods' pipeline second by second on stderr (bench/scale-timeline.ts) and the stages'
+ *    durations (created → scheduled → Ready, seconds) in the JSON line.
  * Prints one JSON line.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join, resolve } from 'node:path';
 
 import { round } from './latency-summary.js';
 import { numberArg, serverArgsArg } from './bench-args.js';
+import { ScaleTimeline, podTimesOf, type PodTimes } from './scale-timeline.js';
 import { ServerProcess } from './server-process.js';
 
 const CONCURRENCY = 64;
@@ -35,6 +39,7 @@ const FIRST_PODS = numberArg('--first-pods', 10_000);
 const PODS = numberArg('--pods', 100_000);
 const HOLD_SECONDS = numberArg('--hold-seconds', 600);
 const SETTLE_SECONDS = numberArg('--settle-seconds', 20);
+const TIMELINE = process.argv.includes('--timeline');
 const snapshotsAt = process.argv.indexOf('--heap-snapshots');
 const SNAPSHOT_DIR = snapshotsAt < 0 ? undefined : resolve(process.argv[snapshotsAt + 1] ?? '.');
 
@@ -47,9 +52,9 @@ function pod(name: string): string {
   });
 }
 
-/** cpuSeconds reads a process's user + system CPU time from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** cpuSeconds reads a process's user + system CPU time from /proc/<pid>/stat, or one thread's (`tid`; the main thread's is the pid). */
+function cpuSeconds(pid: number, tid?: number): number {
+  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields after the command: state is [0], utime is [11], stime is [12] (clock ticks; 100 per second here).
   return (Number(fields[11]) + Number(fields[12])) / 100;
@@ -142,9 +147,43 @@ try {
   // Counting the pods not yet Running keeps each poll small once most run.
   const podsRunning = () => async () => (await count(`/api/v1/namespaces/${NAMESPACE}/pods?fieldSelector=status.phase!%3DRunning`, (p) => !running(p))) === 0;
 
+  const timeline = TIMELINE ? new ScaleTimeline(server.pid, async () => (await server.call(agent, 'GET', '/metrics', undefined, { Accept: 'text/plain' })).body.toString('utf8')) : undefined;
+  const createsFromMs = Date.now();
+  timeline?.start();
+  // A pods watch of this process's own (over TLS, like any outside client) beside the server's in-process informers:
+  // its ADDED events per second show whether the watch cache hands out new pods while the creates run.
+  const outsideWatch = timeline
+    ? httpsRequest(new URL(`/api/v1/namespaces/${NAMESPACE}/pods?watch=true`, server.url), { agent, headers: { Accept: 'application/json' } }, (res) => {
+        res.setEncoding('utf8');
+        let buffered = '';
+        res.on('data', (chunk: string) => {
+          buffered += chunk;
+          for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+            if (buffered.startsWith('{"type":"ADDED"')) timeline.sawOutsideAdd(Date.now());
+            buffered = buffered.slice(nl + 1);
+          }
+        });
+        res.on('error', () => undefined);
+      })
+    : undefined;
+  outsideWatch?.on('error', () => undefined);
+  outsideWatch?.end();
   await createUpTo(FIRST_PODS);
   await waitUntil(`${FIRST_PODS} running pods`, podsRunning(), 3_600_000);
   const firstAt = performance.now();
+  let stages: (ReturnType<typeof ScaleTimeline.stages> & { cpu: ReturnType<ScaleTimeline['cpu']>; mainCpuMsPerPod: number }) | undefined;
+  if (timeline) {
+    outsideWatch?.destroy();
+    await timeline.stop();
+    const reply = await server.call(agent, 'GET', `/api/v1/namespaces/${NAMESPACE}/pods`, undefined, { Accept: 'application/json' });
+    const times: PodTimes[] = (JSON.parse(reply.body.toString('utf8')) as { items: Record<string, unknown>[] }).items.map(podTimesOf);
+    const cpu = timeline.cpu();
+    stages = { ...ScaleTimeline.stages(times), cpu, mainCpuMsPerPod: round((cpu.mainSeconds * 1000) / FIRST_PODS, 2) };
+    process.stderr.write(`${timeline.table(times, createsFromMs)}\n`);
+    // What the server logged about watches and lists (TKUBE_BENCH_LOG_LEVEL=info shows more of them).
+    const watchLines = server.log.split('\n').filter((l) => /watch|list/i.test(l));
+    process.stderr.write(`server log, watches and lists (${watchLines.length} lines):\n${watchLines.slice(-40).join('\n')}\n`);
+  }
 
   await createUpTo(PODS);
   await waitUntil(`${PODS} running pods`, podsRunning(), 3_600_000);
@@ -155,6 +194,7 @@ try {
   const samples: { cpu: number; rss: number }[] = [];
   const holdStart = performance.now();
   const cpuStart = cpuSeconds(server.pid);
+  const mainCpuStart = cpuSeconds(server.pid, server.pid);
   let peakRss = 0;
   while (performance.now() - holdStart < HOLD_SECONDS * 1000) {
     await new Promise((r) => setTimeout(r, 5000));
@@ -164,6 +204,7 @@ try {
   }
   const holdSeconds = (performance.now() - holdStart) / 1000;
   const cpuCores = (cpuSeconds(server.pid) - cpuStart) / holdSeconds;
+  const mainCpuCores = (cpuSeconds(server.pid, server.pid) - mainCpuStart) / holdSeconds;
   process.stdout.write(`${JSON.stringify({
     bench: 'scale',
     serverArgs: serverArgsArg().join(' '),
@@ -188,9 +229,11 @@ try {
     kbPerPodExternal: round(((podsMemory.external - nodesMemory.external) * 1024) / PODS),
     holdSeconds: round(holdSeconds),
     holdCpuCores: round(cpuCores, 3),
+    holdMainThreadCpuCores: round(mainCpuCores, 3),
     holdPeakRssMb: round(peakRss),
     serverPeakRssMbEver: round(server.rssMegabytes('VmHWM')),
     samples: samples.length,
+    ...(stages ? { stages } : {}),
   })}\n`);
   agent.destroy();
 } finally {

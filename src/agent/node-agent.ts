@@ -38,11 +38,14 @@ export class NodeAgent {
   readonly #runtime: ContainerRuntime;
   readonly #clock: Clock;
   readonly #log: Logger;
+  readonly #cachedNode: ((name: string) => KubeObject | undefined) | undefined;
   #node: KubeObject | undefined;
   #ips: PodIpAllocator;
 
-  constructor(config: { spec: NodeSpec; client: RestClient; runtime: ContainerRuntime; clock: Clock; log: Logger }) {
+  /** `cachedNode` reads a Node from an informer's cache (undefined when it holds none); absent: a GET each time. */
+  constructor(config: { spec: NodeSpec; client: RestClient; runtime: ContainerRuntime; clock: Clock; log: Logger; cachedNode?: (name: string) => KubeObject | undefined }) {
     this.spec = config.spec;
+    this.#cachedNode = config.cachedNode;
     this.#client = config.client;
     this.#runtime = config.runtime;
     this.#clock = config.clock;
@@ -80,7 +83,9 @@ export class NodeAgent {
     if (!this.#node) return;
     const now = this.#clock.now();
     await renewNodeLease(this.#client, this.#node, now);
-    const node = await this.#client.get({ ...NODES, name: this.name });
+    // The kubelet reads its Node from a cache (its informer, or the API server's at resourceVersion 0) every
+    // status interval; a GET only when no informer holds the node yet.
+    const node = this.#cachedNode?.(this.name) ?? (await this.#client.get({ ...NODES, name: this.name }));
     const ready = (node['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.find((c) => c.type === 'Ready');
     if (ready?.status !== 'True') {
       this.#node = await this.#client.patch({ ...NODES, name: this.name, subresource: 'status' }, 'merge', { status: { conditions: nodeConditions(now) } });

@@ -2,8 +2,13 @@
  * Watch streams (`?watch=true`): newline-delimited JSON `{"type":…,"object":…}` over chunked HTTP, one write
  * per event, served from the resource's WatchCache. The stream ends when the client goes away, the watch times out
  * (`timeoutSeconds`, default jittered between the minimum request timeout and twice it, like upstream), or the
- * watcher is closed by the cache (it fell behind; the client re-watches). Backpressure: the handler waits for
- * `drain` before pulling the next event, so a slow client fills its bounded CacheWatcher buffer, not our memory.
+ * watcher is closed by the cache (it fell behind; the client re-watches). Backpressure: once the watcher has nothing
+ * more buffered, the handler waits for `drain` before pulling the next event, so a slow client fills its bounded
+ * CacheWatcher buffer, not our memory. Events already buffered are written at once, without a `drain` between
+ * them: a socket drains only on a later turn of the event loop, and waiting after every 16 KiB (three pods) let a
+ * busy server — one turn handling dozens of creates — fall ~60 events behind per turn, overflow the watcher's buffer
+ * and close the watches of every informer during a burst of creates (bench/scale.ts --timeline). The socket then
+ * holds at most one buffer's worth (the watcher's bound) beyond the watcher's own.
  *
  * A resourceVersion the cache can no longer replay is answered in-stream with an ERROR event carrying a 410
  * Expired Status (what upstream's watch cache does); clients then re-list.
@@ -124,16 +129,16 @@ export async function watchObjects(ctx: HandlerContext): Promise<void> {
         } catch (err) {
           // A failing conversion webhook ends the watch with an ERROR event, as upstream; the client re-watches.
           const status = err instanceof StatusError ? err.status : newStatus(500, 'InternalError', `Cannot convert the watched object: ${(err as Error).message}`);
-          await writeOrWait(res, JSON.stringify({ type: 'ERROR', object: status }) + '\n');
+          await writeOrWait(res, JSON.stringify({ type: 'ERROR', object: status }) + '\n', w);
           break;
         }
         event = { ...event, object };
         if (format.kind === 'json') {
-          if (!(await writeOrWait(res, JSON.stringify({ type: event.type, object }) + '\n'))) break;
+          if (!(await writeOrWait(res, JSON.stringify({ type: event.type, object }) + '\n', w))) break;
           continue;
         }
       }
-      if (!(await writeOrWait(res, encode(event)))) break;
+      if (!(await writeOrWait(res, encode(event), w))) break;
     }
   } finally {
     timer.cancel();
@@ -145,12 +150,12 @@ export async function watchObjects(ctx: HandlerContext): Promise<void> {
 }
 
 /**
- * writeOrWait writes one encoded event and, when the socket's buffer is full, waits for it to drain (or close);
- * false when the response can take no more.
+ * writeOrWait writes one encoded event and, when the socket's buffer is full and the watcher has no more events
+ * buffered, waits for it to drain (or close); false when the response can take no more.
  */
-async function writeOrWait(res: HandlerContext['scope']['res'], chunk: string | Buffer): Promise<boolean> {
+async function writeOrWait(res: HandlerContext['scope']['res'], chunk: string | Buffer, w: CacheWatcher): Promise<boolean> {
   if (res.destroyed || res.writableEnded) return false;
-  if (!res.write(chunk)) {
+  if (!res.write(chunk) && w.buffered === 0) {
     await new Promise<void>((resolve) => {
       const done = () => {
         res.off('drain', done);
