@@ -152,6 +152,17 @@ async function watchUntilRunning(client: RestClient, names: Set<string>, resourc
 
 const server = await ServerProcess.start({ withControllers: true, withNode: true, readyTimeoutMs: 120_000, serverArgs: ['--pod-bridge-name', BRIDGE, '--cluster-cidr', CLUSTER_CIDR] });
 const result: Record<string, unknown> = {};
+
+/** burstFigures writes the burst's figures beside the `xargs -P 4 runc run` reference of the same run. */
+function burstFigures(burst: { totalSeconds: number; groupCpuSeconds?: number }, ref: { burstSeconds: number; burstGroupCpuSeconds?: number }): void {
+  result['loadAverage'] = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  result['burstPodsPerSec'] = round(BURST / burst.totalSeconds, 2);
+  result['runcBurstPerSec'] = round(BURST / ref.burstSeconds, 2);
+  result['burstThroughputRatio'] = round(ref.burstSeconds / burst.totalSeconds, 2);
+  if (burst.groupCpuSeconds !== undefined && ref.burstGroupCpuSeconds !== undefined) {
+    result['burstGroupCpuMsPerPod'] = { tkube: round((burst.groupCpuSeconds * 1000) / BURST), runc: round((ref.burstGroupCpuSeconds * 1000) / BURST) };
+  }
+}
 try {
   const client = RestClient.fromKubeconfig(join(server.dataDir, 'bench.kubeconfig'), { userAgent: 'bench-pod-start' });
   const nodeName = NODE_NAME;
@@ -226,13 +237,7 @@ try {
     const layers = readdirSync(join(server.dataDir, 'agent', 'images', 'layers')).filter((d) => !d.startsWith('.'));
     const ref = await runcReference(join(server.dataDir, 'agent', 'images', 'layers', layers[0] ?? ''), 0, BURST);
     result['serverCpuMsPerPod'] = { burst: round((burst.serverCpuSeconds * 1000) / BURST) };
-    result['loadAverage'] = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-    result['burstPodsPerSec'] = round(BURST / burst.totalSeconds, 2);
-    result['runcBurstPerSec'] = round(BURST / ref.burstSeconds, 2);
-    result['burstThroughputRatio'] = round(ref.burstSeconds / burst.totalSeconds, 2);
-    if (burst.groupCpuSeconds !== undefined && ref.burstGroupCpuSeconds !== undefined) {
-      result['burstGroupCpuMsPerPod'] = { tkube: round((burst.groupCpuSeconds * 1000) / BURST), runc: round((ref.burstGroupCpuSeconds * 1000) / BURST) };
-    }
+    burstFigures(burst, ref);
   } else {
     // Exec round trip on the warm pod: kubectl → API server → kubelet → runc exec, beside runc exec alone.
     const warm = (await client.get({ ...PODS_PATH, name: 'warm' })) as PodLike;
@@ -279,13 +284,7 @@ try {
     // The server's own CPU per pod (user + system, its child processes not counted): the cost of our code path,
     // comparable between runs at different loads where the wall-time figures are not.
     result['serverCpuMsPerPod'] = { single: round((single.serverCpuSeconds * 1000) / PODS), burst: round((burst.serverCpuSeconds * 1000) / BURST) };
-    result['loadAverage'] = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-    result['burstPodsPerSec'] = round(BURST / burst.totalSeconds, 2);
-    result['runcBurstPerSec'] = round(BURST / ref.burstSeconds, 2);
-    result['burstThroughputRatio'] = round(ref.burstSeconds / burst.totalSeconds, 2);
-    if (burst.groupCpuSeconds !== undefined && ref.burstGroupCpuSeconds !== undefined) {
-      result['burstGroupCpuMsPerPod'] = { tkube: round((burst.groupCpuSeconds * 1000) / BURST), runc: round((ref.burstGroupCpuSeconds * 1000) / BURST) };
-    }
+    burstFigures(burst, ref);
   }
   client.close();
 } catch (err) {

@@ -88,6 +88,18 @@ async function heapSnapshot(pid: number, label: string): Promise<string | undefi
 
 if (SNAPSHOT_DIR !== undefined) mkdirSync(SNAPSHOT_DIR, { recursive: true });
 const started = performance.now();
+/**
+ * memoryFigures names one memory measure's two samples (MB, nodes Ready and pods Running) and its growth per pod
+ * (KB): `<name>NodesReadyMb`, `<name>PodsRunningMb`, `kbPerPod<Name>`.
+ */
+function memoryFigures(name: string, capitalised: string, nodesReadyMb: number, podsRunningMb: number): Record<string, number> {
+  return {
+    [`${name}NodesReadyMb`]: round(nodesReadyMb),
+    [`${name}PodsRunningMb`]: round(podsRunningMb),
+    [`kbPerPod${capitalised}`]: round(((podsRunningMb - nodesReadyMb) * 1024) / PODS),
+  };
+}
+
 const server = await ServerProcess.start({
   withControllers: true,
   serverArgs: ['--simulated-nodes', String(NODES), ...serverArgsArg()],
@@ -215,18 +227,10 @@ try {
     firstObjectsPerSec: round((NODES + FIRST_PODS) / ((firstAt - started - pausedMs) / 1000)),
     firstPodsRunningSeconds: round((firstAt - nodesAt - pausedMs) / 1000),
     allPodsRunningSeconds: round((allAt - nodesAt - pausedMs) / 1000),
-    rssNodesReadyMb: round(nodesMemory.rss),
-    rssPodsRunningMb: round(podsMemory.rss),
-    kbPerPodRss: round(((podsMemory.rss - nodesMemory.rss) * 1024) / PODS),
-    heapNodesReadyMb: round(nodesMemory.heap),
-    heapPodsRunningMb: round(podsMemory.heap),
-    kbPerPodHeap: round(((podsMemory.heap - nodesMemory.heap) * 1024) / PODS),
-    heapTotalNodesReadyMb: round(nodesMemory.heapTotal),
-    heapTotalPodsRunningMb: round(podsMemory.heapTotal),
-    kbPerPodHeapTotal: round(((podsMemory.heapTotal - nodesMemory.heapTotal) * 1024) / PODS),
-    externalNodesReadyMb: round(nodesMemory.external),
-    externalPodsRunningMb: round(podsMemory.external),
-    kbPerPodExternal: round(((podsMemory.external - nodesMemory.external) * 1024) / PODS),
+    ...memoryFigures('rss', 'Rss', nodesMemory.rss, podsMemory.rss),
+    ...memoryFigures('heap', 'Heap', nodesMemory.heap, podsMemory.heap),
+    ...memoryFigures('heapTotal', 'HeapTotal', nodesMemory.heapTotal, podsMemory.heapTotal),
+    ...memoryFigures('external', 'External', nodesMemory.external, podsMemory.external),
     holdSeconds: round(holdSeconds),
     holdCpuCores: round(cpuCores, 3),
     holdMainThreadCpuCores: round(mainCpuCores, 3),
