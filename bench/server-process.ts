@@ -4,7 +4,7 @@
  * from /proc, and stop it by its own pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -178,8 +178,14 @@ export class ServerProcess {
     this.dataDir = dataDir;
     this.#ownDataDir = own;
     this.#child = child;
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.#log = (this.#log + d).slice(-100_000)));
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.#log = (this.#log + d).slice(-100_000)));
+    // TKUBE_BENCH_SERVER_LOG=<file> also appends all of it to that file (e.g. with --trace-gc in TKUBE_BENCH_NODE_ARGS).
+    const logFile = process.env['TKUBE_BENCH_SERVER_LOG'];
+    const keep = (d: string): void => {
+      this.#log = (this.#log + d).slice(-100_000);
+      if (logFile) appendFileSync(logFile, d);
+    };
+    child.stdout?.setEncoding('utf8').on('data', keep);
+    child.stderr?.setEncoding('utf8').on('data', keep);
   }
 
   /** start launches the bundled server and resolves once it wrote server.json (its listener is up). */

@@ -23,6 +23,8 @@ export interface FloodResult {
   readonly otherAnswers: readonly string[];
   /** Milliseconds from sending to the end of each 429. */
   readonly refusedMs: readonly number[];
+  /** Milliseconds from sending to the end of each 200 (admitted list). */
+  readonly okMs: readonly number[];
   readonly seconds: number;
 }
 
@@ -52,12 +54,15 @@ function send(): Promise<Answer> {
 let stopping = false;
 let loops: Promise<void>[] = [];
 let startedAt = 0;
-const counts = { ok: 0, refused: 0, refusedWithoutRetryAfter: 0, otherAnswers: [] as string[], refusedMs: [] as number[] };
+const counts = { ok: 0, refused: 0, refusedWithoutRetryAfter: 0, otherAnswers: [] as string[], refusedMs: [] as number[], okMs: [] as number[] };
 
 async function loop(): Promise<void> {
   while (!stopping) {
     const a = await send();
-    if (a.status === 200) counts.ok++;
+    if (a.status === 200) {
+      counts.ok++;
+      counts.okMs.push(a.ms);
+    }
     else if (a.status === 429) {
       counts.refused++;
       counts.refusedMs.push(a.ms);
@@ -75,7 +80,7 @@ process.on('message', (m: { start?: boolean; mode?: string; stop?: boolean }) =>
   if (m.start) {
     stopping = false;
     if (m.mode !== undefined) polite = m.mode === 'polite';
-    Object.assign(counts, { ok: 0, refused: 0, refusedWithoutRetryAfter: 0, otherAnswers: [], refusedMs: [] });
+    Object.assign(counts, { ok: 0, refused: 0, refusedWithoutRetryAfter: 0, otherAnswers: [], refusedMs: [], okMs: [] });
     startedAt = performance.now();
     loops = Array.from({ length: concurrency }, loop);
   } else if (m.stop) {

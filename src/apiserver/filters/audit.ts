@@ -110,21 +110,67 @@ export class Auditor {
   }
 }
 
+/**
+ * RequestFacts are what an audit event says of its request, read once when the record begins. The record keeps these
+ * and not the request and response objects: a record can be reachable for longer than its request (for instance from
+ * a closure that outlives it), and one that held `req` and `res` kept each request's whole object graph (headers,
+ * parser state, the response) alive through young-generation collections, which doubled what every scavenge copied
+ * under a flood of requests (docs/reliability.md, "Overload and fairness").
+ */
+interface RequestFacts {
+  readonly auditId: string;
+  readonly requestURI: string;
+  readonly verb: string;
+  readonly user: AuditUser | undefined;
+  readonly sourceIPs: string[];
+  readonly userAgent: string | undefined;
+  readonly objectRef: AuditObjectRef | undefined;
+  readonly contentType: string | undefined;
+  readonly longRunning: boolean;
+}
+
+function requestFacts(b: AuditBegin): RequestFacts {
+  const { req, info } = b;
+  let objectRef: Draft<AuditObjectRef> | undefined;
+  if (info.isResourceRequest) {
+    objectRef = { resource: info.resource };
+    if (info.namespace) objectRef.namespace = info.namespace;
+    if (info.name) objectRef.name = info.name;
+    if (info.apiGroup) objectRef.apiGroup = info.apiGroup;
+    objectRef.apiVersion = info.apiVersion;
+    if (info.subresource) objectRef.subresource = info.subresource;
+  }
+  const contentType = req.headers['content-type'];
+  return {
+    auditId: b.auditId,
+    requestURI: req.url ?? '',
+    verb: info.verb,
+    user: b.user ? auditUser(b.user) : undefined,
+    sourceIPs: sourceIps(req),
+    userAgent: req.headers['user-agent'],
+    objectRef: objectRef as AuditObjectRef | undefined,
+    contentType: typeof contentType === 'string' ? contentType : undefined,
+    longRunning: b.longRunning,
+  };
+}
+
 /** AuditRequest is the record of one audited request. */
 class AuditRequest implements AuditRecord {
-  readonly #b: AuditBegin;
+  readonly #facts: RequestFacts;
   readonly #decision: AuditDecision;
   readonly #c: AuditorConfig;
   readonly #received: number;
   #requestObject: unknown;
   readonly #chunks: Buffer[] = [];
   #captured = 0;
+  /** The response's content type, read when its body is captured (to decode a failure's Status). */
+  #responseContentType: string | undefined;
   #done = false;
   #impersonated: UserInfo | undefined;
   readonly #annotations: Record<string, string> = {};
 
   constructor(b: AuditBegin, decision: AuditDecision, config: AuditorConfig) {
-    this.#b = b;
+    this.#facts = requestFacts(b);
     this.#decision = decision;
     this.#c = config;
     this.#received = (config.now ?? Date.now)();
@@ -133,7 +179,7 @@ class AuditRequest implements AuditRecord {
   }
 
   #watch(res: ServerResponse): void {
-    if (this.#b.longRunning) {
+    if (this.#facts.longRunning) {
       // Node sends implicit headers through writeHead too, so this sees every response start.
       const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
       (res as { writeHead: (...args: unknown[]) => ServerResponse }).writeHead = (...args: unknown[]) => {
@@ -150,6 +196,10 @@ class AuditRequest implements AuditRecord {
       // Below RequestResponse only a failure's Status is read, so successful bodies are not kept.
       if (!wantsBody && res.statusCode < 400) return;
       if (this.#captured > MAX_CAPTURED_BYTES || (typeof chunk !== 'string' && !(chunk instanceof Uint8Array))) return;
+      if (this.#captured === 0) {
+        const type = res.getHeader('content-type');
+        this.#responseContentType = typeof type === 'string' ? type : undefined;
+      }
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
       this.#captured += buf.length;
       if (this.#captured <= MAX_CAPTURED_BYTES) this.#chunks.push(buf);
@@ -168,7 +218,7 @@ class AuditRequest implements AuditRecord {
     if (this.#decision.level !== 'Request' && this.#decision.level !== 'RequestResponse') return;
     if (body.length === 0) return;
     try {
-      const ct = this.#b.req.headers['content-type'];
+      const ct = this.#facts.contentType;
       this.#requestObject = this.#c.decodeBody ? this.#c.decodeBody(ct, body) : parseJson(body.toString('utf8'));
     } catch {
       this.#requestObject = undefined;
@@ -191,8 +241,8 @@ class AuditRequest implements AuditRecord {
 
   #responseBody(): unknown {
     if (this.#captured === 0 || this.#captured > MAX_CAPTURED_BYTES) return undefined;
-    const type = this.#b.res?.getHeader('content-type');
-    if (typeof type !== 'string' || !type.includes('json')) return undefined;
+    const type = this.#responseContentType;
+    if (type === undefined || !type.includes('json')) return undefined;
     return parseJson(Buffer.concat(this.#chunks).toString('utf8'));
   }
 
@@ -211,7 +261,7 @@ class AuditRequest implements AuditRecord {
 
   #emit(stage: AuditStage, code?: number): void {
     if (this.#decision.omitStages.includes(stage)) return;
-    const { req, info, user, auditId } = this.#b;
+    const f = this.#facts;
     const level = this.#decision.level;
     const responseObject = stage === 'ResponseComplete' && level === 'RequestResponse' ? this.#responseBody() : undefined;
     // Built field by field, in the order the log shows them, rather than from spreads of optional parts: every
@@ -220,25 +270,16 @@ class AuditRequest implements AuditRecord {
       kind: 'Event',
       apiVersion: 'audit.k8s.io/v1',
       level,
-      auditID: auditId,
+      auditID: f.auditId,
       stage,
-      requestURI: req.url ?? '',
-      verb: info.verb,
-      user: user ? auditUser(user) : {},
+      requestURI: f.requestURI,
+      verb: f.verb,
+      user: f.user ?? {},
     };
     if (this.#impersonated) event.impersonatedUser = auditUser(this.#impersonated);
-    event.sourceIPs = sourceIps(req);
-    const userAgent = req.headers['user-agent'];
-    if (userAgent) event.userAgent = userAgent;
-    if (info.isResourceRequest) {
-      const objectRef: Draft<AuditObjectRef> = { resource: info.resource };
-      if (info.namespace) objectRef.namespace = info.namespace;
-      if (info.name) objectRef.name = info.name;
-      if (info.apiGroup) objectRef.apiGroup = info.apiGroup;
-      objectRef.apiVersion = info.apiVersion;
-      if (info.subresource) objectRef.subresource = info.subresource;
-      event.objectRef = objectRef as AuditObjectRef;
-    }
+    event.sourceIPs = f.sourceIPs;
+    if (f.userAgent) event.userAgent = f.userAgent;
+    if (f.objectRef) event.objectRef = f.objectRef;
     if (code !== undefined) event.responseStatus = this.#status(code);
     if (stage !== 'RequestReceived' && this.#requestObject !== undefined) event.requestObject = this.#requestObject;
     if (responseObject !== undefined) event.responseObject = responseObject;
