@@ -159,9 +159,12 @@ export class Scheduler {
     });
   }
 
-  /** droppedEvents counts events not written because too many waited (metrics, benchmarks). */
-  get droppedEvents(): number {
-    return this.#events.dropped;
+  /**
+   * eventBacklog is the event recorder's state (metrics, benchmarks): events waiting for a write slot, and events
+   * not written because too many waited (Warnings among them only when the queue held nothing but Warnings).
+   */
+  get eventBacklog(): { readonly queued: number; readonly droppedNormal: number; readonly droppedWarning: number } {
+    return { queued: this.#events.queued, droppedNormal: this.#events.dropped - this.#events.droppedWarnings, droppedWarning: this.#events.droppedWarnings };
   }
 
   /** queue exposes the scheduling queue (tests, metrics). */
