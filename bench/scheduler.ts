@@ -228,10 +228,10 @@ async function reportScheduling(agent: Agent, t0: number, cpu0: number, createSe
   const sorted = [...buckets].sort((a, b) => a - b);
   const scheduledPerSec = MEASURED / (last / 1000);
   // The Scheduled Events of the measured pods, once the recorder wrote what it queued (its queue, on /metrics, is
-  // empty; at most 60 s): how long that took says how far the events trail the bindings.
+  // empty; at most 120 s): how long that took says how far the events trail the bindings.
   const drainStart = performance.now();
   let backlog = await eventBacklog(agent);
-  while (backlog.queued > 0 && performance.now() - drainStart < 60_000) {
+  while (backlog.queued > 0 && performance.now() - drainStart < 120_000) {
     await new Promise((r) => setTimeout(r, 100));
     backlog = await eventBacklog(agent);
   }
