@@ -260,6 +260,7 @@ async function reportScheduling(agent: Agent, t0: number, cpu0: number, createSe
     watchResumes: watch.reopened,
     scheduledEvents,
     eventsDropped: { normal: backlog.droppedNormal, warning: backlog.droppedWarning },
+    eventsFailed: backlog.failed,
     eventsQueuedAtEnd: backlog.queued,
     eventDrainSeconds: round(eventDrainSeconds, 1),
     perSecond: buckets,
@@ -271,7 +272,7 @@ async function reportScheduling(agent: Agent, t0: number, cpu0: number, createSe
  * eventBacklog reads the scheduler's event recorder figures from the server's /metrics (the leading scheduler's,
  * in-process or from the components process); zeros when the families are absent.
  */
-async function eventBacklog(agent: Agent): Promise<{ queued: number; droppedNormal: number; droppedWarning: number }> {
+async function eventBacklog(agent: Agent): Promise<{ queued: number; droppedNormal: number; droppedWarning: number; failed: number }> {
   const text = (await server.call(agent, 'GET', '/metrics')).body.toString('utf8');
   const lines = text.split('\n');
   const sample = (name: string): number => Number(lines.find((l) => l.startsWith(`${name} `))?.slice(name.length + 1) ?? 0);
@@ -279,5 +280,6 @@ async function eventBacklog(agent: Agent): Promise<{ queued: number; droppedNorm
     queued: sample('tkube_scheduler_events_queued'),
     droppedNormal: sample('tkube_scheduler_events_dropped_total{type="Normal"}'),
     droppedWarning: sample('tkube_scheduler_events_dropped_total{type="Warning"}'),
+    failed: sample('tkube_scheduler_events_failed_total'),
   };
 }

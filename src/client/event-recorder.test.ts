@@ -134,4 +134,12 @@ void describe('EventRecorder', () => {
     await Promise.all(recorded);
     assert.deepEqual(client.created.map((e) => e.metadata?.name?.split('.')[0]), ['w0', 'w1', 'w2']);
   });
+
+  void it('counts writes that failed', async () => {
+    const client = { create: () => Promise.reject(new Error('429')), patch: () => Promise.reject(new Error('429')) };
+    const recorder = new EventRecorder({ client: client as never, component: 'test', clock: new FakeClock(0), log: newLogger('test'), maxInflight: 1 });
+    await Promise.all([recorder.record(pod('a'), 'Normal', 'Scheduled', 'a'), recorder.record(pod('b'), 'Warning', 'FailedScheduling', 'b')]);
+    assert.equal(recorder.failed, 2);
+    assert.equal(recorder.dropped, 0);
+  });
 });

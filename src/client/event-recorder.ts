@@ -69,6 +69,8 @@ export class EventRecorder {
   dropped = 0;
   /** Warnings among `dropped` (only when the queue held nothing but Warnings). */
   droppedWarnings = 0;
+  /** Writes the API refused or that failed (each only logged: events are informative). */
+  failed = 0;
 
   constructor(config: EventRecorderConfig) {
     this.#client = config.client;
@@ -166,6 +168,7 @@ export class EventRecorder {
     } catch (err) {
       // A patched event may have been deleted meanwhile; start afresh next time.
       this.#seen.delete(key);
+      this.failed++;
       this.#log.debug('Cannot record event', { reason, object: `${namespace}/${md.name ?? ''}`, error: err });
     }
   }

@@ -2,7 +2,8 @@
  * The scheduler's Prometheus families, named as kube-scheduler's: scheduler_pending_pods{queue} (active, backoff,
  * unschedulable: the scheduling queue's parts now) and scheduler_schedule_attempts_total{result} (scheduled,
  * unschedulable); and ours for its event recorder, which drops events rather than delay bindings:
- * tkube_scheduler_events_queued and tkube_scheduler_events_dropped_total{type} (Normal, Warning). The in-process
+ * tkube_scheduler_events_queued, tkube_scheduler_events_dropped_total{type} (Normal, Warning) and
+ * tkube_scheduler_events_failed_total (writes the API refused or that failed). The in-process
  * scheduler has no port, so the server appends this text to the API server's /metrics.
  */
 import type { Scheduler } from './scheduler.js';
@@ -28,6 +29,9 @@ export function renderSchedulerMetrics(scheduler: Scheduler): string {
     '# TYPE tkube_scheduler_events_dropped_total counter',
     `tkube_scheduler_events_dropped_total{type="Normal"} ${events.droppedNormal}`,
     `tkube_scheduler_events_dropped_total{type="Warning"} ${events.droppedWarning}`,
+    '# HELP tkube_scheduler_events_failed_total Scheduling event writes that failed (refused by the API, or no answer).',
+    '# TYPE tkube_scheduler_events_failed_total counter',
+    `tkube_scheduler_events_failed_total ${events.failed}`,
     '',
   ].join('\n');
 }

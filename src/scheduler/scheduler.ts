@@ -171,11 +171,12 @@ export class Scheduler {
   }
 
   /**
-   * eventBacklog is the event recorder's state (metrics, benchmarks): events waiting for a write slot, and events
-   * not written because too many waited (Warnings among them only when the queue held nothing but Warnings).
+   * eventBacklog is the event recorder's state (metrics, benchmarks): events waiting for a write slot, events not
+   * written because too many waited (Warnings among them only when the queue held nothing but Warnings), and writes
+   * that failed.
    */
-  get eventBacklog(): { readonly queued: number; readonly droppedNormal: number; readonly droppedWarning: number } {
-    return { queued: this.#events.queued, droppedNormal: this.#events.dropped - this.#events.droppedWarnings, droppedWarning: this.#events.droppedWarnings };
+  get eventBacklog(): { readonly queued: number; readonly droppedNormal: number; readonly droppedWarning: number; readonly failed: number } {
+    return { queued: this.#events.queued, droppedNormal: this.#events.dropped - this.#events.droppedWarnings, droppedWarning: this.#events.droppedWarnings, failed: this.#events.failed };
   }
 
   /** queue exposes the scheduling queue (tests, metrics). */
