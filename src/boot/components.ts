@@ -84,11 +84,12 @@ export function newComponents(selection: ComponentsSelection, log: Logger, host:
   const controllerClient = controllers ? host.client('tkube-controller-manager') : undefined;
   // Later leadership terms get informers of their own: the first term's handlers stay on the shared ones
   // (informers cannot drop handlers; a stopped controller's queue ignores them).
-  const newManager = (shared: boolean): ControllerManager | undefined =>
+  const newManager =
     controllers && controllerClient
-      ? new ControllerManager({ client: controllerClient, ...(shared ? { informers: host.informers } : {}), controllers: controllers.selection, settings: controllers.settings, log: log.child('controller-manager') })
+      ? (shared: boolean): ControllerManager =>
+          new ControllerManager({ client: controllerClient, ...(shared ? { informers: host.informers } : {}), controllers: controllers.selection, settings: controllers.settings, log: log.child('controller-manager') })
       : undefined;
-  const firstManager = newManager(true);
+  const firstManager = newManager?.(true);
   const started: Stoppable[] = [];
   // The scheduler this process runs now (none while another process leads), for its metrics.
   let leading: RunningScheduler | undefined;
@@ -99,7 +100,7 @@ export function newComponents(selection: ComponentsSelection, log: Logger, host:
     })());
   const start = async (): Promise<void> => {
     try {
-      if (firstManager && controllerClient) {
+      if (newManager && firstManager && controllerClient) {
         started.push(
           await startElected({
             lockName: 'kube-controller-manager',
@@ -108,7 +109,7 @@ export function newComponents(selection: ComponentsSelection, log: Logger, host:
             timing: selection.timing,
             log: log.child('controller-manager'),
             start: async (term) => {
-              const manager = term === 1 ? firstManager : (newManager(false) ?? firstManager);
+              const manager = term === 1 ? firstManager : newManager(false);
               await manager.start();
               return manager;
             },
