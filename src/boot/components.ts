@@ -5,6 +5,9 @@
  * Lease exactly as the in-server ones do (leader-election.ts), so a process that dies and comes back under the same
  * identity resumes its Lease at once, and two candidates never both lead.
  *
+ * `tkube server` runs the same components in its own process through the same code (newComponents, on the server's
+ * shared informers and clients) unless `--components-process separate` moves them into a child.
+ *
  * Everything here is reached through the API only: one set of shared informers for the process, a client (its own
  * connection pool and user agent) per component.
  */
@@ -19,13 +22,11 @@ import { CONTROLLER_METRICS } from '../controllers/controller-metrics.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { renderSchedulerMetrics } from '../scheduler/scheduler-metrics.js';
 import { startAgent, type RunningAgent } from './agent.js';
-import { startElected, type ElectedComponent, type LeaderElectionTiming } from './leader-election.js';
+import { startElected, type LeaderElectionTiming, type Stoppable } from './leader-election.js';
 import { startScheduler, type RunningScheduler } from './scheduler.js';
 
-/** ComponentsConfig says which components to run and how to reach the API; plain data (it crosses the IPC channel). */
-export interface ComponentsConfig {
-  /** How to reach the API server; each component's client adds its own user agent. */
-  readonly connection: Omit<RestClientConfig, 'userAgent'>;
+/** ComponentsSelection says which components to run and under which Lease identity; plain data. */
+export interface ComponentsSelection {
   /** The Lease holder identity of every component of this process. */
   readonly identity: string;
   readonly timing: LeaderElectionTiming;
@@ -37,18 +38,136 @@ export interface ComponentsConfig {
   readonly simulatedNodes?: { readonly count: number; readonly clusterCidr: string };
 }
 
+/** ComponentsConfig is a selection and how to reach the API; plain data (it crosses the IPC channel). */
+export interface ComponentsConfig extends ComponentsSelection {
+  /** How to reach the API server; each component's client adds its own user agent. */
+  readonly connection: Omit<RestClientConfig, 'userAgent'>;
+}
+
+/**
+ * ComponentsHost is what the process lends its components: one set of shared informers and a client per component.
+ * The host owns both — it starts the informers (before or after newComponents; the first controller manager only
+ * registers its handlers when built) and stops them and closes the clients after the components stopped.
+ */
+export interface ComponentsHost {
+  readonly informers: SharedInformerFactory;
+  /** The client of the component with this user agent (`tkube-controller-manager`, `tkube-scheduler`, `tkube-agent`). */
+  readonly client: (userAgent: string) => RestClient;
+}
+
 /** RunningComponents are started components. */
 export interface RunningComponents {
   /** The controllers' workqueue_* and the leading scheduler's scheduler_* families, in the text format. */
   renderMetrics(): Promise<string>;
-  /** Stops the components (releasing their Leases), then the informers and clients. */
+  /** Stops the components (releasing their Leases), then what the process made for them (informers, clients). */
   stop(): Promise<void>;
 }
 
+/** Components are built components, not started yet; `stop()` is safe at any point and more than once. */
+export interface Components extends RunningComponents {
+  /**
+   * start campaigns for the controller manager's and the scheduler's Leases and registers the simulated nodes, in
+   * that order. Resolves once every component that got its Lease on the first try runs; a failure stops what it
+   * started before it rejects.
+   */
+  start(): Promise<void>;
+}
+
 /**
- * startComponents builds the controller manager first (a bad `--controllers` fails here, before any Lease is
- * taken), then campaigns for the controller manager's and the scheduler's Leases and registers the simulated nodes.
- * Resolves once every component that got its Lease on the first try runs.
+ * newComponents builds the selected components on `host`: the first controller manager is built at once, so a bad
+ * `--controllers` fails here, before any Lease is taken. This is the one start path of the elected singletons and
+ * the simulated nodes: `tkube server` runs it in process (on its own informers and clients), startComponents in
+ * `tkube controller-manager`, `tkube scheduler` and the child of `--components-process separate`.
+ */
+export function newComponents(selection: ComponentsSelection, log: Logger, host: ComponentsHost): Components {
+  const controllers = selection.controllers;
+  const controllerClient = controllers ? host.client('tkube-controller-manager') : undefined;
+  // Later leadership terms get informers of their own: the first term's handlers stay on the shared ones
+  // (informers cannot drop handlers; a stopped controller's queue ignores them).
+  const newManager =
+    controllers && controllerClient
+      ? (shared: boolean): ControllerManager =>
+          new ControllerManager({ client: controllerClient, ...(shared ? { informers: host.informers } : {}), controllers: controllers.selection, settings: controllers.settings, log: log.child('controller-manager') })
+      : undefined;
+  const firstManager = newManager?.(true);
+  const started: Stoppable[] = [];
+  // The scheduler this process runs now (none while another process leads), for its metrics.
+  let leading: RunningScheduler | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      for (const s of started.reverse()) await s.stop();
+    })());
+  const start = async (): Promise<void> => {
+    try {
+      if (newManager && firstManager && controllerClient) {
+        started.push(
+          await startElected({
+            lockName: 'kube-controller-manager',
+            client: controllerClient,
+            identity: selection.identity,
+            timing: selection.timing,
+            log: log.child('controller-manager'),
+            start: async (term) => {
+              const manager = term === 1 ? firstManager : newManager(false);
+              await manager.start();
+              return manager;
+            },
+          }),
+        );
+      }
+      if (selection.scheduler) {
+        const client = host.client('tkube-scheduler');
+        const schedulerLog = log.child('scheduler');
+        started.push(
+          await startElected({
+            lockName: 'kube-scheduler',
+            client,
+            identity: selection.identity,
+            timing: selection.timing,
+            log: schedulerLog,
+            start: (term) => {
+              const s = startScheduler(client, schedulerLog, term === 1 ? host.informers : undefined);
+              leading = s;
+              return Promise.resolve({
+                stop: async () => {
+                  if (leading === s) leading = undefined;
+                  await s.stop();
+                },
+              });
+            },
+          }),
+        );
+      }
+      if (selection.simulatedNodes && selection.simulatedNodes.count > 0) {
+        const agent: RunningAgent = await startAgent({
+          client: host.client('tkube-agent'),
+          runtime: 'simulated',
+          nodes: selection.simulatedNodes.count,
+          clusterCidr: selection.simulatedNodes.clusterCidr,
+          log: log.child('agent'),
+          informers: host.informers,
+        });
+        started.push(agent);
+      }
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+  };
+  return {
+    start,
+    stop,
+    renderMetrics: async () => `${await CONTROLLER_METRICS.render()}${leading ? renderSchedulerMetrics(leading.scheduler) : ''}`,
+  };
+}
+
+/**
+ * startComponents runs the selected components as API clients of their own process: one set of shared informers
+ * for the process and a client (its own connection pool and user agent) per component, all made from
+ * `config.connection` and closed by `stop()`. The controller manager is built before the informers start and
+ * before any Lease is taken (a bad `--controllers` fails at once). Resolves once every component that got its
+ * Lease on the first try runs.
  */
 export async function startComponents(config: ComponentsConfig, log: Logger): Promise<RunningComponents> {
   const clients: RestClient[] = [];
@@ -60,81 +179,26 @@ export async function startComponents(config: ComponentsConfig, log: Logger): Pr
   const informerStop = new AbortController();
   setMaxListeners(0, informerStop.signal);
   const informers = new SharedInformerFactory({ client: clientFor('tkube-informers'), log: log.child('informers'), stripManagedFields: true });
-  const stopped: (() => Promise<void>)[] = [];
-  // The scheduler this process runs now (none while another process leads), for its metrics.
-  let leading: RunningScheduler | undefined;
-  const stopAll = async (): Promise<void> => {
-    for (const stop of stopped.reverse()) await stop();
+  const release = async (): Promise<void> => {
     informerStop.abort();
     await informers.stopped();
     for (const c of clients) c.close();
   };
+  let components: Components;
   try {
-    const controllers = config.controllers;
-    if (controllers) {
-      const client = clientFor('tkube-controller-manager');
-      // Later leadership terms get informers of their own: the first term's handlers stay on the shared ones
-      // (informers cannot drop handlers; a stopped controller's queue ignores them).
-      const newManager = (shared: boolean): ControllerManager =>
-        new ControllerManager({ client, ...(shared ? { informers } : {}), controllers: controllers.selection, settings: controllers.settings, log: log.child('controller-manager') });
-      const first = newManager(true);
-      informers.start(informerStop.signal);
-      const elected: ElectedComponent = await startElected({
-        lockName: 'kube-controller-manager',
-        client,
-        identity: config.identity,
-        timing: config.timing,
-        log: log.child('controller-manager'),
-        start: async (term) => {
-          const manager = term === 1 ? first : newManager(false);
-          await manager.start();
-          return manager;
-        },
-      });
-      stopped.push(() => elected.stop());
-    } else {
-      informers.start(informerStop.signal);
-    }
-    if (config.scheduler) {
-      const client = clientFor('tkube-scheduler');
-      const log_ = log.child('scheduler');
-      const elected = await startElected({
-        lockName: 'kube-scheduler',
-        client,
-        identity: config.identity,
-        timing: config.timing,
-        log: log_,
-        start: (term) => {
-          const s = startScheduler(client, log_, term === 1 ? informers : undefined);
-          leading = s;
-          return Promise.resolve({
-            stop: async () => {
-              if (leading === s) leading = undefined;
-              await s.stop();
-            },
-          });
-        },
-      });
-      stopped.push(() => elected.stop());
-    }
-    if (config.simulatedNodes && config.simulatedNodes.count > 0) {
-      const agent: RunningAgent = await startAgent({
-        client: clientFor('tkube-agent'),
-        runtime: 'simulated',
-        nodes: config.simulatedNodes.count,
-        clusterCidr: config.simulatedNodes.clusterCidr,
-        log: log.child('agent'),
-        informers,
-      });
-      stopped.push(() => agent.stop());
-    }
+    components = newComponents(config, log, { informers, client: clientFor });
+    informers.start(informerStop.signal);
+    await components.start();
   } catch (err) {
-    await stopAll();
+    await release();
     throw err;
   }
   return {
-    stop: stopAll,
-    renderMetrics: async () => `${await CONTROLLER_METRICS.render()}${leading ? renderSchedulerMetrics(leading.scheduler) : ''}`,
+    renderMetrics: () => components.renderMetrics(),
+    stop: async () => {
+      await components.stop();
+      await release();
+    },
   };
 }
 

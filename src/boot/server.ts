@@ -2,11 +2,13 @@
  * startServer: the boot sequence of `tkube server` (k3s's order, with readiness gates):
  *   data dir → [own etcd member with --cluster-init / --server] → storage → the cluster's CA and keys from the
  *   datastore when another server stored them (else certificates created on first start, and stored) → API server
- *   listening + bootstrap objects → this server's peer Lease and the `kubernetes` Endpoints → controller manager
- *   under its Lease (as the admin user over the loopback socket, loopback.ts, like any client) → Ingress controller and its
- *   proxy (unless `--disable ingress`; a port it cannot bind is logged, not fatal) → scheduler under its Lease →
- *   nodes → cluster DNS → admin kubeconfig written (and merged into ~/.kube/config unless told otherwise) → state
- *   file for `tkube up`. docs/ha.md says what runs on every server and what on the elected one.
+ *   listening + bootstrap objects → this server's peer Lease and the `kubernetes` Endpoints → the components
+ *   (components.ts: the controller manager and the scheduler, each under its Lease, then the simulated nodes; as the
+ *   admin user over the loopback socket, loopback.ts, like any client; in this process, or in a child with
+ *   `--components-process separate`) → Ingress controller and its proxy (unless `--disable ingress`; a port it
+ *   cannot bind is logged, not fatal) → the node → cluster DNS → admin kubeconfig written (and merged into
+ *   ~/.kube/config unless told otherwise) → state file for `tkube up`. docs/ha.md says what runs on every server
+ *   and what on the elected one.
  * Shutdown runs in reverse: elected components stop and release their Leases before the API server stops.
  */
 import { loadDashboard } from './dashboard.js';
@@ -17,17 +19,15 @@ import { ControlPlane } from '../apiserver/control-plane.js';
 import { ResourceMetricsApi } from '../apiserver/metrics-apis/resource-metrics-api.js';
 import { MetricsServer } from '../metricsserver/metrics-server.js';
 import { CONTROLLER_METRICS } from '../controllers/controller-metrics.js';
-import { renderSchedulerMetrics } from '../scheduler/scheduler-metrics.js';
 import { selectAdmissionPlugins } from '../apiserver/admission/admission-plugins.js';
 import { newLogger } from '../base/log/logger.js';
 import { mergeIntoKubeconfig, writeKubeconfig, type KubeconfigEntry } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest-client.js';
 import { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
-import { ControllerManager } from '../controllers/manager.js';
 import { ensureClusterCertificates } from '../pki/cluster-certificates.js';
 import { openStorage, resolveDatastore } from './datastore.js';
 import { fetchBootstrapData, storeBootstrapData } from './bootstrap-data.js';
-import { operatorLeaderElector, serverIdentity, startElected, type ElectedComponent } from './leader-election.js';
+import { operatorLeaderElector, serverIdentity } from './leader-election.js';
 import { ApiServerPeers } from './apiserver-peers.js';
 import { startEmbeddedEtcd } from './embedded-etcd.js';
 import { ensureDataDirFormat } from './migrations/migrations.js';
@@ -37,8 +37,6 @@ import { userKubeconfigPath, type ServerConfig } from './server-config.js';
 import { removeServerState, writeServerState } from './server-state.js';
 import { firstAddressOf, ipv4RangeOf } from './cidr.js';
 import { loadEncryptionConfig, loadTokenAuthFile, openAuditLog, withEncryption } from './security.js';
-import { startScheduler, type RunningScheduler } from './scheduler.js';
-import { startAgent, type RunningAgent } from './agent.js';
 import { planLoopback } from './loopback.js';
 import { startNode, type RunningNode } from './node.js';
 import { ManifestDeployer } from '../deploy/manifest-deployer.js';
@@ -52,6 +50,7 @@ import { defaultHostIPv4 } from './host-address.js';
 import { startCustomMetrics, type RunningCustomMetrics } from './custom-metrics.js';
 import { OperatorHost } from './operator-host.js';
 import { ComponentsProcess } from './components-process.js';
+import { newComponents, type Components, type ComponentsSelection } from './components.js';
 import type { ControllerSettings } from '../controllers/controller-descriptor.js';
 
 /** RunningServer is a started server. */
@@ -178,8 +177,9 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   for (const t of config.staticTokens ?? []) tokens.set(t.token, { username: t.user, groups: t.groups });
   // metrics.k8s.io is published from the start; its figures arrive once the metrics server runs (503 until then).
   const resourceMetrics = new ResourceMetricsApi();
-  // The scheduler starts after the API server; /metrics shows its figures once it runs.
-  const inProcess: { scheduler?: RunningScheduler; components?: ComponentsProcess } = {};
+  // The components start after the API server; /metrics shows their figures (the controllers', the leading
+  // scheduler's), from this process or from the components process.
+  const inProcess: { local?: Components; components?: ComponentsProcess } = {};
   // The components of this process reach the API over a Unix socket with a per-boot token (loopback.ts).
   const loopback = planLoopback(config.dataDir, certs.admin.certPem);
   const cp = new ControlPlane({
@@ -203,7 +203,8 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     // The API server reaches kubelets (pods/log) with the admin identity, trusting the cluster CA.
     kubeletClient: { caPem: certs.ca.pem.certPem, certPem: certs.admin.certPem, keyPem: certs.admin.keyPem },
     metricsApis: [resourceMetrics],
-    extraMetrics: async () => `${inProcess.components ? await inProcess.components.metrics() : await CONTROLLER_METRICS.render()}${inProcess.scheduler ? renderSchedulerMetrics(inProcess.scheduler.scheduler) : ''}${await dnsMetrics.render()}${await ingressMetrics.render()}`,
+    extraMetrics: async () =>
+      `${inProcess.components ? await inProcess.components.metrics() : inProcess.local ? await inProcess.local.renderMetrics() : await CONTROLLER_METRICS.render()}${await dnsMetrics.render()}${await ingressMetrics.render()}`,
     ...(config.disable?.includes('dashboard') ? {} : { dashboard: loadDashboard() }),
     ...(config.maxRequestsInflight !== undefined ? { maxReadOnlyInFlight: config.maxRequestsInflight } : {}),
     ...(config.maxMutatingRequestsInflight !== undefined ? { maxMutatingInFlight: config.maxMutatingRequestsInflight } : {}),
@@ -312,26 +313,31 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     clusterSigning: certs.ca.pem,
     ...(config.defaultLocalStoragePath ? { localPathBase: config.defaultLocalStoragePath } : {}),
   };
-  const newControllerManager = (shared: boolean): ControllerManager =>
-    new ControllerManager({
-      client: controllerClient,
-      // Later leadership terms get informers of their own: the first term's handlers stay on the shared ones
-      // (informers cannot drop handlers; a stopped controller's queue ignores them).
-      ...(shared ? { informers } : {}),
-      controllers: controllerSelection,
-      log: log.child('controller-manager'),
-      settings: controllerSettings,
-    });
   // `--components-process separate`: the controller manager, the scheduler and the simulated nodes run in one child
   // process (components-process.ts), reaching this API server over the loopback socket like the in-process ones.
   const separate = config.componentsProcess === 'separate';
-  let controllers: ElectedComponent | undefined;
-  let firstManager: ControllerManager | undefined;
+  const selection: ComponentsSelection = {
+    identity,
+    timing,
+    ...(config.disableControllerManager ? {} : { controllers: { selection: controllerSelection, settings: controllerSettings } }),
+    scheduler: !config.disableScheduler,
+    ...((config.simulatedNodes ?? 0) > 0 ? { simulatedNodes: { count: config.simulatedNodes ?? 0, clusterCidr: ipv4RangeOf(config.clusterCidr) } } : {}),
+  };
+  // In process, the components run on this server's informers and its component clients (the controller manager on
+  // the client the peer Lease and cluster-info use, as before); the server closes them after the components stop.
+  const lentClients: RestClient[] = [];
+  const lend = (userAgent: string): RestClient => {
+    if (userAgent === 'tkube-controller-manager') return controllerClient;
+    const c = componentClient(userAgent);
+    lentClients.push(c);
+    return c;
+  };
   try {
     // Built before the election so a bad --controllers fails the start at once, as it does without election.
-    if (!separate && !config.disableControllerManager) firstManager = newControllerManager(true);
+    if (!separate) inProcess.local = newComponents(selection, log, { informers, client: lend });
   } catch (err) {
     controllerClient.close();
+    for (const c of lentClients) c.close();
     await stopInformers();
     await cp.stop();
     await storage.close();
@@ -341,15 +347,11 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   const components = separate
     ? new ComponentsProcess({
         config: {
+          ...selection,
           connection:
             loopback && cp.loopbackListening
               ? { server: url, caPem: certs.ca.pem.certPem, token: loopback.token, unixSocket: loopback.socketPath }
               : { server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem },
-          identity,
-          timing,
-          ...(config.disableControllerManager ? {} : { controllers: { selection: controllerSelection, settings: controllerSettings } }),
-          scheduler: !config.disableScheduler,
-          ...((config.simulatedNodes ?? 0) > 0 ? { simulatedNodes: { count: config.simulatedNodes ?? 0, clusterCidr: ipv4RangeOf(config.clusterCidr) } } : {}),
         },
         log: log.child('components-process'),
       })
@@ -362,26 +364,14 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     () => undefined,
     (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
   );
+  const local = inProcess.local;
   try {
-    const manager1 = firstManager;
-    if (manager1) {
-      controllers = await startElected({
-        lockName: 'kube-controller-manager',
-        client: controllerClient,
-        identity,
-        timing,
-        log: log.child('controller-manager'),
-        start: async (term) => {
-          const manager = term === 1 ? manager1 : newControllerManager(false);
-          await manager.start();
-          return manager;
-        },
-      });
-    }
+    await local?.start();
   } catch (err) {
     await components?.stop();
     await peers.stop();
     controllerClient.close();
+    for (const c of lentClients) c.close();
     await stopInformers();
     await cp.stop();
     await storage.close();
@@ -440,44 +430,6 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
       });
     }
   }
-  // The scheduler and simulated nodes are API clients too, each with its own connection pool and user agent.
-  const schedulerClient = componentClient('tkube-scheduler');
-  const scheduler: ElectedComponent | undefined = config.disableScheduler || separate
-    ? undefined
-    : await startElected({
-        lockName: 'kube-scheduler',
-        client: schedulerClient,
-        identity,
-        timing,
-        log: log.child('scheduler'),
-        start: async (term) => {
-          const s = startScheduler(schedulerClient, log.child('scheduler'), term === 1 ? informers : undefined);
-          // /metrics shows the scheduler this server runs now (none while another server leads).
-          inProcess.scheduler = s;
-          return s;
-        },
-      });
-  const agentClient = componentClient('tkube-agent');
-  let agent: RunningAgent | undefined;
-  if (!separate && (config.simulatedNodes ?? 0) > 0) {
-    try {
-      agent = await startAgent({ client: agentClient, runtime: 'simulated', nodes: config.simulatedNodes ?? 0, clusterCidr: ipv4RangeOf(config.clusterCidr), log: log.child('agent'), informers });
-    } catch (err) {
-      await scheduler?.stop();
-      await ingress?.stop();
-      await operators?.stop();
-      operatorClient.close();
-      await components?.stop();
-      await controllers?.stop();
-      customMetrics?.stop();
-      await peers.stop();
-      for (const c of [schedulerClient, agentClient, controllerClient, ingressClient, metricsClient]) c.close();
-      await stopInformers();
-      await cp.stop();
-      await storage.close();
-      throw err;
-    }
-  }
   const kubeletClient = componentClient('tkube-kubelet');
   let node: RunningNode | undefined;
   if ((config.containerRuntime || config.containerRuntimeEndpoint) && !config.disableAgent) {
@@ -510,16 +462,14 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
         log: log.child('kubelet'),
       });
     } catch (err) {
-      await agent?.stop();
-      await scheduler?.stop();
       await ingress?.stop();
       await operators?.stop();
       operatorClient.close();
       await components?.stop();
-      await controllers?.stop();
+      await local?.stop();
       customMetrics?.stop();
       await peers.stop();
-      for (const c of [schedulerClient, agentClient, controllerClient, kubeletClient, ingressClient, metricsClient]) c.close();
+      for (const c of [...lentClients, controllerClient, kubeletClient, ingressClient, metricsClient]) c.close();
       await stopInformers();
       await cp.stop();
       await storage.close();
@@ -566,10 +516,6 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
       dnsClient.close();
       await node?.stop();
       kubeletClient.close();
-      await agent?.stop();
-      agentClient.close();
-      await scheduler?.stop();
-      schedulerClient.close();
       await ingress?.stop();
       ingressClient.close();
       customMetrics?.stop();
@@ -577,7 +523,8 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
       await operators?.stop();
       operatorClient.close();
       await components?.stop();
-      await controllers?.stop();
+      await local?.stop();
+      for (const c of lentClients) c.close();
       await peers.stop();
       controllerClient.close();
       await stopInformers();

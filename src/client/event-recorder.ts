@@ -8,6 +8,11 @@
  * recorded while `maxQueued` others wait is dropped (counted in `dropped`), as upstream's broadcaster drops events
  * when its queue is full: a component that records from a hot loop (the scheduler) never waits for, nor competes
  * without bound with, its own real work. Without it every record writes at once (the default).
+ *
+ * Beyond upstream, Warnings come first: queued Warnings are written before queued Normal events, and a Warning
+ * that finds the queue full evicts the oldest queued Normal event (counted as dropped) instead of being dropped
+ * itself. A Warning is dropped only when the whole queue holds Warnings. The scheduler's `FailedScheduling` (why a
+ * pod is pending, the question users ask) thereby survives a burst of `Scheduled` events.
  */
 import { formatTimestamp } from '../api/meta/timestamp.js';
 import type { KubeObject } from '../api/meta/types.js';
@@ -55,12 +60,17 @@ export class EventRecorder {
   readonly #seen = new Map<string, { name: string; count: number }>();
   readonly #maxInflight: number;
   readonly #maxQueued: number;
-  readonly #queue: PendingEvent[] = [];
-  #queueHead = 0;
+  /** Queued Warnings and queued Normal events; Warnings are written first. */
+  readonly #warnings = new PendingQueue();
+  readonly #normals = new PendingQueue();
   #inflight = 0;
   #seq = 0;
-  /** Events dropped because the queue was full (with `maxInflight`). */
+  /** Events dropped because the queue was full (with `maxInflight`), either type. */
   dropped = 0;
+  /** Warnings among `dropped` (only when the queue held nothing but Warnings). */
+  droppedWarnings = 0;
+  /** Writes the API refused or that failed (each only logged: events are informative). */
+  failed = 0;
 
   constructor(config: EventRecorderConfig) {
     this.#client = config.client;
@@ -73,7 +83,7 @@ export class EventRecorder {
 
   /** queued is how many events wait for a write slot. */
   get queued(): number {
-    return this.#queue.length - this.#queueHead;
+    return this.#warnings.length + this.#normals.length;
   }
 
   /**
@@ -83,11 +93,25 @@ export class EventRecorder {
   record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, annotations?: Readonly<Record<string, string>>): Promise<void> {
     if (this.#inflight < this.#maxInflight) return this.#run(obj, type, reason, message, annotations);
     if (this.queued >= this.#maxQueued) {
-      this.dropped++;
-      if (this.dropped === 1 || this.dropped % 1000 === 0) this.#log.debug('Event queue full, dropping events', { component: this.#component, dropped: this.dropped });
-      return Promise.resolve();
+      // A Warning takes the place of the oldest queued Normal event; anything else that does not fit is dropped.
+      const evicted = type === 'Warning' ? this.#normals.shift() : undefined;
+      if (!evicted) {
+        this.#countDrop(type);
+        return Promise.resolve();
+      }
+      this.#countDrop(evicted.type);
+      evicted.done();
     }
-    return new Promise((done) => this.#queue.push({ obj, type, reason, message, annotations, done }));
+    // Only what the Event names is kept while queued, not the whole object (a queue of thousands would hold them).
+    const md = obj.metadata ?? {};
+    const slim: KubeObject = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { namespace: md.namespace, name: md.name, uid: md.uid, resourceVersion: md.resourceVersion } };
+    return new Promise((done) => (type === 'Warning' ? this.#warnings : this.#normals).push({ obj: slim, type, reason, message, annotations, done }));
+  }
+
+  #countDrop(type: 'Normal' | 'Warning'): void {
+    this.dropped++;
+    if (type === 'Warning') this.droppedWarnings++;
+    if (this.dropped === 1 || this.dropped % 1000 === 0) this.#log.debug('Event queue full, dropping events', { component: this.#component, dropped: this.dropped, droppedWarnings: this.droppedWarnings });
   }
 
   async #run(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, annotations: Readonly<Record<string, string>> | undefined): Promise<void> {
@@ -100,20 +124,10 @@ export class EventRecorder {
     }
   }
 
-  /** #next starts the oldest queued write, if any. */
+  /** #next starts the oldest queued Warning, else the oldest queued Normal event, if any. */
   #next(): void {
-    if (this.#queueHead >= this.#queue.length) return;
-    const e = this.#queue[this.#queueHead]!;
-    this.#queue[this.#queueHead++] = undefined as unknown as PendingEvent;
-    // Compact the consumed prefix now and then, so the queue is an amortized O(1) FIFO.
-    if (this.#queueHead === this.#queue.length) {
-      this.#queue.length = 0;
-      this.#queueHead = 0;
-    } else if (this.#queueHead >= 1024) {
-      this.#queue.splice(0, this.#queueHead);
-      this.#queueHead = 0;
-    }
-    void this.#run(e.obj, e.type, e.reason, e.message, e.annotations).then(e.done);
+    const e = this.#warnings.shift() ?? this.#normals.shift();
+    if (e) void this.#run(e.obj, e.type, e.reason, e.message, e.annotations).then(e.done);
   }
 
   async #write(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, annotations: Readonly<Record<string, string>> | undefined): Promise<void> {
@@ -154,7 +168,38 @@ export class EventRecorder {
     } catch (err) {
       // A patched event may have been deleted meanwhile; start afresh next time.
       this.#seen.delete(key);
+      this.failed++;
       this.#log.debug('Cannot record event', { reason, object: `${namespace}/${md.name ?? ''}`, error: err });
     }
+  }
+}
+
+/** PendingQueue is a FIFO of queued writes with amortized O(1) push and shift (an array and a head index). */
+class PendingQueue {
+  #items: (PendingEvent | undefined)[] = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(e: PendingEvent): void {
+    this.#items.push(e);
+  }
+
+  /** shift removes and returns the oldest item, or undefined when empty. */
+  shift(): PendingEvent | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const e = this.#items[this.#head];
+    this.#items[this.#head++] = undefined;
+    // Compact the consumed prefix now and then, so the array does not grow without bound.
+    if (this.#head === this.#items.length) {
+      this.#items = [];
+      this.#head = 0;
+    } else if (this.#head >= 1024) {
+      this.#items.splice(0, this.#head);
+      this.#head = 0;
+    }
+    return e;
   }
 }

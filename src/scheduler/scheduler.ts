@@ -10,8 +10,8 @@
  *    when evicting lower-priority pods would make room (preemption.ts), nominates that node and deletes them.
  *
  * Events are written as upstream's recorder writes them: asynchronously, a few at a time, dropped when too many
- * wait. Neither the scheduling loop nor a binding ever waits for one, so a burst of pods costs the API one
- * binding each first, and events as the server has room.
+ * wait (here 10,000, and `FailedScheduling` before `Scheduled`). Neither the scheduling loop nor a binding ever
+ * waits for one, so a burst of pods costs the API one binding each first, and events as the server has room.
  *
  * The scheduler talks to the API only through the client; it never reads storage.
  */
@@ -35,6 +35,15 @@ import type { LabelSelectorObject } from '../api/meta/labels.js';
 import { SchedulerCache } from './scheduler-cache.js';
 import { EXPLANATION_ANNOTATION, explain, MAX_EXPLAINED_NODES } from './scheduling-explanation.js';
 import { SchedulingQueue, type QueuedPodInfo } from './scheduling-queue.js';
+
+/**
+ * DEFAULT_MAX_QUEUED_SCHEDULING_EVENTS: ten times upstream's broadcaster queue. A burst of pods is bound faster than
+ * 8 event writes at a time can follow (each costs the API server about as much as the binding), and beyond the
+ * queue the `Scheduled` Events, with their explanations, are lost; a queued event holds about 2 KB (its explanation),
+ * so 10,000 hold about 20 MB, and they are written once the burst is over, never competing with more than 8 writes
+ * at a time (docs/benchmarks.md, issue 5 session 11).
+ */
+export const DEFAULT_MAX_QUEUED_SCHEDULING_EVENTS = 10_000;
 
 /** DEFAULT_SCHEDULER_NAME is the spec.schedulerName this scheduler serves by default. */
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
@@ -63,8 +72,10 @@ export interface SchedulerConfig {
   readonly explain?: boolean;
   /** Bindings in flight at once; the loop waits for one to finish beyond this. @default 128 */
   readonly maxInflightBindings?: number;
-  /** Event writes in flight at once (the rest queue, and beyond 1,000 queued are dropped). @default 8 */
+  /** Event writes in flight at once (the rest queue, and beyond `maxQueuedEvents` are dropped). @default 8 */
   readonly maxInflightEvents?: number;
+  /** Events waiting for a write slot before Normal ones are dropped. @default DEFAULT_MAX_QUEUED_SCHEDULING_EVENTS */
+  readonly maxQueuedEvents?: number;
   /** Queue timing (tests shorten it). */
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
@@ -129,7 +140,7 @@ export class Scheduler {
       namespaces: () => namespaces.store.list().map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {} })),
     });
     this.#queue = new SchedulingQueue({ clock: config.clock, initialBackoffMs: config.initialBackoffMs, maxBackoffMs: config.maxBackoffMs });
-    this.#events = new EventRecorder({ client: config.client, component: this.#name, clock: config.clock, log: config.log, maxInflight: config.maxInflightEvents ?? 8 });
+    this.#events = new EventRecorder({ client: config.client, component: this.#name, clock: config.clock, log: config.log, maxInflight: config.maxInflightEvents ?? 8, maxQueued: config.maxQueuedEvents ?? DEFAULT_MAX_QUEUED_SCHEDULING_EVENTS });
     this.#pods = config.informers.informerFor<Pod>(PODS);
     this.#nodes = config.informers.informerFor<Node>(NODES);
     this.#pods.addEventHandler({
@@ -159,9 +170,13 @@ export class Scheduler {
     });
   }
 
-  /** droppedEvents counts events not written because too many waited (metrics, benchmarks). */
-  get droppedEvents(): number {
-    return this.#events.dropped;
+  /**
+   * eventBacklog is the event recorder's state (metrics, benchmarks): events waiting for a write slot, events not
+   * written because too many waited (Warnings among them only when the queue held nothing but Warnings), and writes
+   * that failed.
+   */
+  get eventBacklog(): { readonly queued: number; readonly droppedNormal: number; readonly droppedWarning: number; readonly failed: number } {
+    return { queued: this.#events.queued, droppedNormal: this.#events.dropped - this.#events.droppedWarnings, droppedWarning: this.#events.droppedWarnings, failed: this.#events.failed };
   }
 
   /** queue exposes the scheduling queue (tests, metrics). */

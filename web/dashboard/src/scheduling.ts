@@ -99,6 +99,26 @@ export function pendingReason(pod: KubeObject): string | undefined {
   return c?.message || undefined;
 }
 
+/**
+ * unexplainedText is what the pod page says when no Event of the pod carries an explanation: for a pending pod its
+ * PodScheduled=False message (the scheduler's summary); for a bound one, where it runs and since when, and why
+ * the "why there" is missing. The scheduler writes events as the server has room and drops `Scheduled` ones when
+ * its queue is full (a burst of thousands of pods); Events also expire after an hour; and a pod placed by another
+ * scheduler or by its own spec.nodeName never had one. The explanation is not kept on the pod (docs/scheduler.md).
+ */
+export function unexplainedText(pod: KubeObject): string {
+  const pending = pendingReason(pod);
+  if (pending) return `${pending} (no per-node explanation: the scheduler's FailedScheduling Event for it is not written yet or has expired)`;
+  const node = pod.spec?.['nodeName'] as string | undefined;
+  if (!node) return 'The scheduler has not decided about this pod yet.';
+  const conds = (pod.status?.['conditions'] as { type: string; status: string; lastTransitionTime?: string }[] | undefined) ?? [];
+  const scheduled = conds.find((x) => x.type === 'PodScheduled' && x.status === 'True');
+  const since = scheduled?.lastTransitionTime ? ` since ${scheduled.lastTransitionTime}` : '';
+  const schedulerName = (pod.spec?.['schedulerName'] as string | undefined) || 'default-scheduler';
+  if (schedulerName !== 'default-scheduler') return `Bound to ${node}${since} by ${schedulerName}, which records no explanation.`;
+  return `Bound to ${node}${since}. No explanation is recorded: the scheduler's Scheduled Event for this pod was dropped (its event queue was full during a burst of pods), has expired (Events are kept an hour), or the pod named its node itself (spec.nodeName).`;
+}
+
 /** scoreBreakdown prints weighted per-plugin scores, largest first: "TaintToleration 300 · NodeResourcesFit 243". */
 export function scoreBreakdown(scores: Record<string, number> | undefined): string {
   return Object.entries(scores ?? {})
@@ -110,10 +130,7 @@ export function scoreBreakdown(scores: Record<string, number> | undefined): stri
 /** SchedulingTable draws a pod's latest explanation: per node its verdict, and the reasons or the score breakdown. */
 export function SchedulingTable(props: { pod: KubeObject }) {
   const e = useSchedulingExplanation(props.pod);
-  if (!e) {
-    const why = pendingReason(props.pod);
-    return html`<p data-testid="scheduling-none">${why ?? 'The scheduler has recorded no explanation for this pod.'}</p>`;
-  }
+  if (!e) return html`<p data-testid="scheduling-none">${unexplainedText(props.pod)}</p>`;
   const counts = e.numAllNodes !== undefined ? ` ${e.numAllNodes} nodes, ${e.numChecked ?? e.numAllNodes} checked, ${e.numFeasible ?? 0} fit.` : '';
   // The scheduler lists feasible nodes best first, then rejected ones; keep that order.
   return html`<p class=${e.result === 'Scheduled' ? 'summary' : 'error'} data-testid="scheduling-summary">${e.message}${e.message.endsWith('.') ? '' : '.'}${counts}${e.time ? ` Decided ${e.time}.` : ''}</p>
