@@ -5,10 +5,15 @@ import { ApiError } from '../client/api-error.js';
 import type { RestClient } from '../client/rest-client.js';
 import { ApiObjectSource, OBJECT_REUSE_MS } from './object-source.js';
 
-/** A RestClient that answers GETs from a map and counts them. */
+/** A RestClient that answers GETs from a map and counts them (LISTs of Services too, answered empty). */
 function fakeClient(objects: Map<string, unknown>): { client: RestClient; gets: string[] } {
   const gets: string[] = [];
   const client = {
+    list: async (path: { resource: string; namespace?: string }) => {
+      gets.push(`list ${path.resource}/${path.namespace ?? ''}`);
+      await Promise.resolve();
+      return { items: [] };
+    },
     get: async (path: { resource: string; namespace?: string; name: string }) => {
       const key = `${path.resource}/${path.namespace ?? ''}/${path.name}`;
       gets.push(key);
@@ -40,5 +45,18 @@ void describe('ApiObjectSource', () => {
     objects.set('secrets/default/later', { data: { k: 'dg==' } });
     assert.equal((await source.secret('default', 'later'))?.data?.['k'], 'dg==');
     assert.equal(gets.length, 4);
+  });
+
+  void it('reads Services from a synced lister without a request, and LISTs them until it has synced', async () => {
+    const { client, gets } = fakeClient(new Map());
+    let synced = false;
+    const svc = { metadata: { name: 'web', namespace: 'default' } };
+    const source = new ApiObjectSource(client, () => 0, { hasSynced: () => synced, byNamespace: (ns) => (ns === 'default' ? [svc] : []) });
+    assert.deepEqual(await source.services('default'), []);
+    assert.deepEqual(gets, ['list services/default']);
+    synced = true;
+    assert.deepEqual(await source.services('default'), [svc]);
+    assert.deepEqual(await source.services('other'), []);
+    assert.equal(gets.length, 1);
   });
 });

@@ -8,6 +8,16 @@ import { isNotFound } from '../client/api-error.js';
 import type { RestClient } from '../client/rest-client.js';
 import type { DataObject } from './pod-spec.js';
 
+/**
+ * ServiceLister is a watched view of the cluster's Services (the kubelet's services informer). Until it has
+ * synced, readers must not trust it (an empty namespace may only mean "not listed yet").
+ */
+export interface ServiceLister {
+  hasSynced(): boolean;
+  /** The Services of a namespace as last seen; read-only. */
+  byNamespace(namespace: string): KubeObject[];
+}
+
 /** TokenRequestSpec is what a projected serviceAccountToken asks for. */
 export interface TokenRequestSpec {
   readonly audiences: readonly string[];
@@ -52,9 +62,12 @@ export class ApiObjectSource implements ObjectSource {
   readonly #servicesInFlight = new Map<string, Promise<KubeObject[]>>();
   /** ConfigMap and Secret reads, by `<resource>/<namespace>/<name>`: under way, or done at `at` (found). */
   readonly #reads = new Map<string, { at: number; read: Promise<KubeObject | undefined> }>();
-  constructor(client: RestClient, now: () => number = Date.now) {
+  readonly #serviceLister: ServiceLister | undefined;
+  /** `serviceLister`, when given, answers services() once synced instead of a LIST per call. */
+  constructor(client: RestClient, now: () => number = Date.now, serviceLister?: ServiceLister) {
     this.#client = client;
     this.#now = now;
+    this.#serviceLister = serviceLister;
   }
 
   /** #reused GETs an object, or reuses a read of it under way or done less than OBJECT_REUSE_MS ago. */
@@ -103,11 +116,13 @@ export class ApiObjectSource implements ObjectSource {
   }
 
   /**
-   * services LISTs a namespace's Services. Callers that ask while a LIST of the same namespace is under way share
-   * it (a burst of pods starting together costs one LIST, not one per container): such a caller may miss a Service
+   * services reads a namespace's Services from the ServiceLister once it has synced (no request: every container
+   * start needs them for its service-link variables, and a 200-pod burst made ~90 LISTs), else LISTs them. Callers
+   * that ask while a LIST of the same namespace is under way share it. Either way a caller may miss a Service
    * created in the few milliseconds before it asked, as upstream's informer-fed kubelet may.
    */
   services(namespace: string): Promise<KubeObject[]> {
+    if (this.#serviceLister?.hasSynced()) return Promise.resolve(this.#serviceLister.byNamespace(namespace));
     const held = this.#servicesInFlight.get(namespace);
     if (held) return held;
     const listing = this.#client

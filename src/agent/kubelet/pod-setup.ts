@@ -15,7 +15,7 @@ import type { EventRecorder } from '../../client/event-recorder.js';
 import type { RestClient } from '../../client/rest-client.js';
 import type { DNSConfig, KeyValue, Mount } from '../cri/runtime-service.js';
 import type { NodeAllocatable } from '../downward/field-ref.js';
-import { ApiObjectSource, type ObjectSource } from '../object-source.js';
+import { ApiObjectSource, type ObjectSource, type ServiceLister } from '../object-source.js';
 import type { Container, PodView } from '../pod-spec.js';
 import { containerMounts } from '../volumes/container-mounts.js';
 import type { Mounter } from '../volumes/mounter.js';
@@ -39,6 +39,8 @@ export interface PodSetupConfig {
   readonly events: EventRecorder;
   /** For tests: where objects come from (default: the API through `client`). */
   readonly source?: ObjectSource;
+  /** Where the default source reads Services once synced (the kubelet's informer); else it LISTs them. */
+  readonly serviceLister?: ServiceLister;
   readonly mounter?: Mounter;
   /** @default /etc/resolv.conf's contents */
   readonly hostResolvConf?: HostResolvConf;
@@ -69,7 +71,7 @@ export class PodSetup {
 
   constructor(config: PodSetupConfig) {
     this.#c = config;
-    this.#source = config.source ?? new ApiObjectSource(config.client, () => config.clock.now());
+    this.#source = config.source ?? new ApiObjectSource(config.client, () => config.clock.now(), config.serviceLister);
     this.#volumes = new VolumeManager({
       rootDir: config.rootDir,
       source: this.#source,

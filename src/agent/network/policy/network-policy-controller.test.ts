@@ -12,7 +12,7 @@ class FakeInformer implements PolicyInformer {
   readonly handlers: ResourceEventHandler[] = [];
   #synced!: (ok: boolean) => void;
   readonly #sync = new Promise<boolean>((resolve) => (this.#synced = resolve));
-  readonly store = { list: (): KubeObject[] => [...this.objects.values()] };
+  readonly store: { list(): KubeObject[] } = { list: (): KubeObject[] => [...this.objects.values()] };
   addEventHandler(h: ResourceEventHandler): void {
     this.handlers.push(h);
   }
@@ -108,6 +108,36 @@ void describe('NetworkPolicyController', () => {
 
     await c.cleanup();
     assert.deepEqual(removed, ['tkube-np-n1']);
+    stop.abort();
+    await c.stopped();
+  });
+
+  void it('rebuilds nothing on pod churn while no NetworkPolicy exists; the first policy reads every pod', async () => {
+    const writes: string[] = [];
+    const { clock, np, pods, ns, stop, c } = setup((s) => Promise.resolve(void writes.push(s)));
+    np.sync();
+    pods.sync();
+    ns.sync();
+    await settle();
+    clock.advance(0);
+    await settle();
+    assert.equal(writes.length, 1, 'the first complete view writes the (empty) table');
+    let podLists = 0;
+    const list = pods.store.list;
+    pods.store.list = () => (podLists++, list());
+    for (let i = 0; i < 20; i++) {
+      pods.upsert(pod(`p${i}`, `10.42.0.${20 + i}`, { app: 'x' }));
+      pods.upsert(pod(`p${i}`, `10.42.0.${20 + i}`, { app: 'x' }, { conditions: [{ type: 'Ready', status: 'True' }] }));
+      clock.advance(100);
+      await settle();
+    }
+    assert.equal(writes.length, 1);
+    assert.equal(podLists, 0, 'no policy: pod adds and updates start no rebuild');
+    np.upsert(denyAll);
+    clock.advance(100);
+    await settle();
+    assert.equal(writes.length, 2);
+    assert.match(writes[1] ?? '', /ingress_default_p19/);
     stop.abort();
     await c.stopped();
   });

@@ -114,16 +114,22 @@ export class NetworkPolicyController {
       informers = own;
     }
     this.#informers = informers;
-    // Pod and namespace updates matter only when what the rules read of them changed (not readiness, restarts).
-    const dirtyOn = (view: (o: KubeObject) => unknown): ResourceEventHandler => ({
-      onAdd: () => this.#markDirty(),
-      onUpdate: (a, b) => (JSON.stringify(view(a)) === JSON.stringify(view(b)) ? undefined : this.#markDirty()),
-      onDelete: () => this.#markDirty(),
-    });
-    informers.networkPolicies.addEventHandler(dirtyOn((o) => o['spec']));
-    informers.pods.addEventHandler(dirtyOn((o) => policyPodOf(o) ?? null));
-    informers.namespaces.addEventHandler(dirtyOn((o) => policyNamespaceOf(o) ?? null));
+    // Pod and namespace updates matter only when what the rules read of them changed (not readiness, restarts),
+    // and only while some NetworkPolicy exists: without one the table isolates nothing and reads no pod, so a burst
+    // of pod starts (each an add and a status update) costs no rebuild (one every 100 ms otherwise). The sync that
+    // the first policy's add triggers reads every pod afresh.
     const all = informers;
+    const dirtyOn = (view: (o: KubeObject) => unknown, always: boolean): ResourceEventHandler => {
+      const matters = (): boolean => always || all.networkPolicies.store.list().length > 0;
+      return {
+        onAdd: () => matters() && this.#markDirty(),
+        onUpdate: (a, b) => (!matters() || JSON.stringify(view(a)) === JSON.stringify(view(b)) ? undefined : this.#markDirty()),
+        onDelete: () => matters() && this.#markDirty(),
+      };
+    };
+    informers.networkPolicies.addEventHandler(dirtyOn((o) => o['spec'], true));
+    informers.pods.addEventHandler(dirtyOn((o) => policyPodOf(o) ?? null, false));
+    informers.namespaces.addEventHandler(dirtyOn((o) => policyNamespaceOf(o) ?? null, false));
     runs.push(
       Promise.all([all.networkPolicies.waitForSync(signal), all.pods.waitForSync(signal), all.namespaces.waitForSync(signal)]).then((ok) => {
         if (!ok.every(Boolean)) return;
