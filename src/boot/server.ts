@@ -23,6 +23,7 @@ import { newLogger } from '../base/log/logger.js';
 import { mergeIntoKubeconfig, writeKubeconfig, type KubeconfigEntry } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest-client.js';
 import { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
+import { renderInformerLag } from '../client/informer/informer-lag.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { ensureClusterCertificates } from '../pki/cluster-certificates.js';
 import { openStorage, resolveDatastore } from './datastore.js';
@@ -179,7 +180,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   // metrics.k8s.io is published from the start; its figures arrive once the metrics server runs (503 until then).
   const resourceMetrics = new ResourceMetricsApi();
   // The scheduler starts after the API server; /metrics shows its figures once it runs.
-  const inProcess: { scheduler?: RunningScheduler; components?: ComponentsProcess } = {};
+  const inProcess: { scheduler?: RunningScheduler; components?: ComponentsProcess; informers?: SharedInformerFactory } = {};
   // The components of this process reach the API over a Unix socket with a per-boot token (loopback.ts).
   const loopback = planLoopback(config.dataDir, certs.admin.certPem);
   const cp = new ControlPlane({
@@ -203,7 +204,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     // The API server reaches kubelets (pods/log) with the admin identity, trusting the cluster CA.
     kubeletClient: { caPem: certs.ca.pem.certPem, certPem: certs.admin.certPem, keyPem: certs.admin.keyPem },
     metricsApis: [resourceMetrics],
-    extraMetrics: async () => `${inProcess.components ? await inProcess.components.metrics() : await CONTROLLER_METRICS.render()}${inProcess.scheduler ? renderSchedulerMetrics(inProcess.scheduler.scheduler) : ''}${await dnsMetrics.render()}${await ingressMetrics.render()}`,
+    extraMetrics: async (): Promise<string> => `${inProcess.components ? await inProcess.components.metrics() : await CONTROLLER_METRICS.render()}${inProcess.scheduler ? renderSchedulerMetrics(inProcess.scheduler.scheduler) : ''}${inProcess.informers ? renderInformerLag(inProcess.informers, (g, r, rv) => cp.watchEventsAfter(g, r, rv)) : ''}${await dnsMetrics.render()}${await ingressMetrics.render()}`,
     ...(config.disable?.includes('dashboard') ? {} : { dashboard: loadDashboard() }),
     ...(config.maxRequestsInflight !== undefined ? { maxReadOnlyInFlight: config.maxRequestsInflight } : {}),
     ...(config.maxMutatingRequestsInflight !== undefined ? { maxMutatingInFlight: config.maxMutatingRequestsInflight } : {}),
@@ -228,7 +229,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   // this boot's token, or, when that socket could not be made, over loopback HTTPS with the admin certificate.
   const componentClient = (userAgent: string): RestClient =>
     loopback && cp.loopbackListening
-      ? new RestClient({ server: url, caPem: certs.ca.pem.certPem, token: loopback.token, unixSocket: loopback.socketPath, userAgent })
+      ? new RestClient({ server: url, caPem: certs.ca.pem.certPem, token: loopback.token, unixSocket: loopback.socketPath, connect: () => cp.connectLoopback(), userAgent })
       : new RestClient({ server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem, userAgent });
   const controllerClient = componentClient('tkube-controller-manager');
   // One set of informers for every component of this process: each collection is listed, watched, decoded and
@@ -240,6 +241,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   // Without managedFields (no component reads them from a cache; client-go's controllers strip them too).
   const informers = new SharedInformerFactory({ client: informerClient, log: log.child('informers'), stripManagedFields: true });
   informers.start(informerStop.signal);
+  inProcess.informers = informers;
   // The metrics server reads Nodes and Pods from the shared informers and calls kubelets as the API server does.
   const metricsServer = config.disable?.includes('metrics-server')
     ? undefined
