@@ -24,7 +24,7 @@ export function renderInformerLag(factory: SharedInformerFactory, eventsAfter: E
   for (const { path, informer } of factory.collections()) {
     if ((path.namespace ?? '') !== '') continue;
     const group = path.group ?? '';
-    // A metadata informer and a full one of the same collection read one stream each: report the larger lag once.
+    // A metadata informer made before the full one of the same collection may exist beside it: one series each.
     const key = `${group}/${path.resource}`;
     const rv = Number(informer.lastSyncResourceVersion());
     if (!informer.hasSynced() || !Number.isFinite(rv)) continue;
