@@ -93,12 +93,15 @@ describe('InProcessSocket', () => {
   it('holds the writer while the reader does not read (backpressure), and lets it go on when it reads', async () => {
     const [a, b] = InProcessSocket.pair();
     const chunk = Buffer.alloc(64 * 1024);
-    const chunks = 10;
-    for (let i = 0; i < chunks; i++) a.write(chunk);
+    const chunks = 20;
+    // Bytes arrive on later ticks; once the reader's buffer is full the rest waits at the writer.
+    for (let i = 0; i < chunks; i++) {
+      a.write(chunk);
+      await new Promise((r) => setImmediate(r));
+    }
     let drained = false;
     a.once('drain', () => (drained = true));
-    // Bytes arrive on later ticks; once the reader's buffer is full the rest waits at the writer.
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
     assert.equal(drained, false);
     assert.ok(b.readableLength >= b.readableHighWaterMark && b.readableLength < chunks * chunk.length, `reader holds ${b.readableLength} bytes`);
     assert.ok(a.writableLength > 0);

@@ -11,8 +11,8 @@
  * session 11). Here a write reaches the other end on the next tick of the same turn, however busy the loop.
  *
  * Contracts:
- *  - Bytes arrive in order, each write as one chunk, on a later tick than the write (never inside the writer's
- *    call: no handler runs on the writer's stack).
+ *  - Bytes arrive in order, each write (or what was written while corked) as one chunk, on a later tick than the
+ *    write (never inside the writer's call: no handler runs on the writer's stack).
  *  - Backpressure: a write's callback waits until the other end's readable buffer is below its high-water mark,
  *    so a reader that stops reading stops the writer (its `write` returns false, then `drain`), as a socket would.
  *  - Ending one end's writable side ends the other's readable side; destroying either end destroys both (the
@@ -58,8 +58,16 @@ export class InProcessSocket extends Duplex {
   }
 
   override _write(chunk: Buffer | string, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#deliver(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk, callback);
+  }
+
+  /** _writev passes what was written while corked (an HTTP message's head, chunk framing and body) as one chunk. */
+  override _writev(chunks: { chunk: Buffer | string; encoding: BufferEncoding }[], callback: (error?: Error | null) => void): void {
+    this.#deliver(Buffer.concat(chunks.map(({ chunk, encoding }) => (typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk))), callback);
+  }
+
+  #deliver(data: Buffer, callback: (error?: Error | null) => void): void {
     this.#touch();
-    const data = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
     process.nextTick(() => {
       const peer = this.#peer;
       if (peer === undefined || peer.destroyed) {
