@@ -71,7 +71,8 @@ export class InProcessSocket extends Duplex {
     process.nextTick(() => {
       const peer = this.#peer;
       if (peer === undefined || peer.destroyed) {
-        callback(new Error('in-process connection closed'));
+        // What a write to a reset socket reports, so callers treat it alike.
+        callback(Object.assign(new Error('write ECONNRESET: the in-process connection is closed'), { code: 'ECONNRESET' }));
         return;
       }
       peer.#touch();
