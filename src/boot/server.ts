@@ -181,7 +181,8 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   const resourceMetrics = new ResourceMetricsApi();
   // The scheduler starts after the API server; /metrics shows its figures once it runs.
   const inProcess: { scheduler?: RunningScheduler; components?: ComponentsProcess; informers?: SharedInformerFactory } = {};
-  // The components of this process reach the API over a Unix socket with a per-boot token (loopback.ts).
+  // The components of this process reach the API through the loopback listener with a per-boot token (loopback.ts):
+  // in-process connections here, its Unix socket from the components process.
   const loopback = planLoopback(config.dataDir, certs.admin.certPem);
   const cp = new ControlPlane({
     storage,
@@ -225,8 +226,10 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     throw err;
   }
   const url = `https://${clientHost(config.bindAddress)}:${port}`;
-  // Controllers reach the API like any client, as the admin user (as k3s does): over the loopback Unix socket with
-  // this boot's token, or, when that socket could not be made, over loopback HTTPS with the admin certificate.
+  // Controllers reach the API like any client, as the admin user (as k3s does): over in-process connections to the
+  // loopback listener with this boot's token (no kernel socket between them and the server: on a busy loop a socket
+  // let only ~100 KiB a turn through, base/net/in-process-connection.ts), or, when the loopback socket could not be
+  // made, over loopback HTTPS with the admin certificate.
   const componentClient = (userAgent: string): RestClient =>
     loopback && cp.loopbackListening
       ? new RestClient({ server: url, caPem: certs.ca.pem.certPem, token: loopback.token, unixSocket: loopback.socketPath, connect: () => cp.connectLoopback(), userAgent })

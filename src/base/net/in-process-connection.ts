@@ -77,7 +77,7 @@ export class InProcessSocket extends Duplex {
       }
       peer.#touch();
       if (peer.push(data)) callback();
-      else peer.#holdWrite(this, callback);
+      else peer.#holdWrite(callback);
     });
   }
 
@@ -132,7 +132,7 @@ export class InProcessSocket extends Duplex {
   }
 
   /** #holdWrite parks the writer's callback until this end's reader reads again. */
-  #holdWrite(_writer: InProcessSocket, callback: () => void): void {
+  #holdWrite(callback: () => void): void {
     this.#heldWrite = callback;
   }
 
