@@ -39,6 +39,21 @@ describe('InProcessSocket', () => {
       assert.equal(await text(await get(agent, '/a')), 'GET /a');
       assert.equal(await text(await get(agent, '/b')), 'GET /b');
       assert.equal(connections, 1);
+      // Requests with a timeout on one kept-alive connection leave no listener behind (Node's client removes its
+      // own with setTimeout(0, listener) when the connection is freed).
+      let socket: InProcessSocket | undefined;
+      for (let i = 0; i < 20; i++) {
+        const res = await new Promise<IncomingMessage>((resolve, reject) => {
+          const req = request({ host: 'in-process', path: `/t${i}`, agent }, resolve);
+          req.on('socket', (s) => (socket = s as unknown as InProcessSocket));
+          req.on('error', reject);
+          req.setTimeout(60_000, () => req.destroy());
+          req.end();
+        });
+        assert.equal(await text(res), `GET /t${i}`);
+      }
+      assert.ok(socket !== undefined && socket.listenerCount('timeout') <= 1, `${socket?.listenerCount('timeout')} timeout listeners`);
+      assert.equal(connections, 1);
     } finally {
       agent.destroy();
       server.close();

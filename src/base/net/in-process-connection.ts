@@ -17,8 +17,9 @@
  *    so a reader that stops reading stops the writer (its `write` returns false, then `drain`), as a socket would.
  *  - Ending one end's writable side ends the other's readable side; destroying either end destroys both (the
  *    peer sees `close`, as after a reset).
- *  - `setTimeout(ms)` emits `timeout` after `ms` without bytes read or written in either direction of this end
- *    (net.Socket's idle timeout); it does not destroy (callers do, as with a socket). Timers do not keep the process
+ *  - `setTimeout(ms[, listener])` emits `timeout` after `ms` without bytes read or written in either direction of
+ *    this end (net.Socket's idle timeout, listener handling included); it does not destroy (callers do, as with a
+ *    socket). Timers do not keep the process
  *    alive. `setKeepAlive`, `setNoDelay`, `ref`, `unref` have nothing to do.
  *  - `encrypted` is absent (not TLS), `remoteAddress` is undefined (no network peer).
  */
@@ -107,10 +108,17 @@ export class InProcessSocket extends Duplex {
     callback(error);
   }
 
-  /** setTimeout arms (or with 0 disarms) the idle timeout; `onTimeout` is added as a one-time `timeout` listener. */
+  /**
+   * setTimeout arms (or with 0 disarms) the idle timeout. As net.Socket's: `onTimeout` is added as a one-time
+   * `timeout` listener, or with 0 removed — Node's HTTP client hands its request's listener back that way when a
+   * kept-alive connection is freed, so without the removal every request would leave one behind.
+   */
   setTimeout(ms: number, onTimeout?: () => void): this {
     this.#timeoutMs = ms;
-    if (onTimeout) this.once('timeout', onTimeout);
+    if (onTimeout !== undefined) {
+      if (ms === 0) this.removeListener('timeout', onTimeout);
+      else this.once('timeout', onTimeout);
+    }
     this.#touch();
     return this;
   }
