@@ -50,6 +50,7 @@ function parseCounters(text: string): Map<string, number> {
       !line.startsWith('apiserver_request_duration_seconds_sum{') &&
       !line.startsWith('apiserver_request_duration_seconds_count{') &&
       !line.startsWith('scheduler_') &&
+      !line.startsWith('tkube_informer_pending_events{') &&
       !line.startsWith('tkube_storage_commit')
     ) {
       continue;
@@ -117,6 +118,11 @@ function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
+/** podsBehind reads the in-process pods informer's lag (events) from a sample, if the server reports it. */
+function podsBehind(sample: Sample): number | undefined {
+  return sample.counters.get('tkube_informer_pending_events{group="",resource="pods"}');
+}
+
 /** ScaleTimeline samples a server process once a second until stopped. */
 export class ScaleTimeline {
   readonly #pid: number;
@@ -168,8 +174,9 @@ export class ScaleTimeline {
 
   /**
    * table renders the run second by second from `fromMs`: pods created / scheduled / Ready in that second (from the
-   * pods' timestamps), requests per second and their mean latency in ms, the scheduler's active queue, pod watches
-   * opened so far, storage
+   * pods' timestamps), requests per second and their mean latency in ms, the scheduler's active queue, the pod events
+   * the in-process pods informer is behind the watch cache (`podsBehind`; '-' for a server without the gauge), pod
+   * watches opened so far, storage
    * commits per second, and the server's CPU (main thread / all threads, cores).
    */
   table(pods: readonly PodTimes[], fromMs: number): string {
@@ -191,7 +198,7 @@ export class ScaleTimeline {
       const sec = second(at);
       if (sec !== undefined) outside.set(sec, (outside.get(sec) ?? 0) + 1);
     }
-    const header = ['s', 'created', 'sched', 'ready', 'outsideAdded', ...REQUEST_SERIES.map((r) => `${r.column}/s(ms)`), 'activeQ', 'podWatches', 'commits/s', 'cpuMain', 'cpuAll'];
+    const header = ['s', 'created', 'sched', 'ready', 'outsideAdded', ...REQUEST_SERIES.map((r) => `${r.column}/s(ms)`), 'activeQ', 'podsBehind', 'podWatches', 'commits/s', 'cpuMain', 'cpuAll'];
     const lines = [header.join('\t')];
     const bySecond = new Map<number, Sample>();
     for (const s of this.#samples) {
@@ -214,6 +221,8 @@ export class ScaleTimeline {
           cells.push(`${Math.round(n / dt)}(${n > 0 ? Math.round((sum / n) * 1000) : '-'})`);
         }
         cells.push(sumSeries(cur.counters, 'scheduler_pending_pods', { queue: 'active' }));
+        // Pod events the server's watch cache holds that its in-process pods informer has not handed on yet.
+        cells.push(podsBehind(cur) ?? '-');
         // Pod watches opened so far: a rise while pods stream in is an informer that fell behind and re-watched.
         cells.push(sumSeries(cur.counters, 'apiserver_request_total', { verb: 'WATCH', resource: 'pods' }));
         cells.push(Math.round(((cur.counters.get('tkube_storage_commits') ?? 0) - (prev.counters.get('tkube_storage_commits') ?? 0)) / dt));
@@ -223,6 +232,15 @@ export class ScaleTimeline {
       lines.push(cells.join('\t'));
     }
     return lines.join('\n');
+  }
+
+  /**
+   * maxPodsBehind is the most pod events the in-process pods informer was behind the watch cache in any sample
+   * (tkube_informer_pending_events; undefined for a server without the gauge).
+   */
+  maxPodsBehind(): number | undefined {
+    const values = this.#samples.map(podsBehind).filter((v): v is number => v !== undefined);
+    return values.length === 0 ? undefined : Math.max(...values);
   }
 
   /**

@@ -19,7 +19,9 @@
  *  - `--heap-snapshots DIR`: the server also writes a V8 heap snapshot into DIR at both of those points
  *    (`--heapsnapshot-signal`), for `node hack/heap-breakdown.mjs` to attribute the memory.
  *  - `--timeline`: the first pods' pipeline second by second on stderr (bench/scale-timeline.ts) and the stages'
- *    durations (created → scheduled → Ready, seconds) in the JSON line.
+ *    durations (created → scheduled → Ready, seconds) in the JSON line, with the most pod events the server's
+ *    in-process pods informer was ever behind its watch cache (`maxPodsInformerBehind`, from /metrics; null for a
+ *    build without the gauge).
  * Prints one JSON line.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -183,14 +185,14 @@ try {
   await createUpTo(FIRST_PODS);
   await waitUntil(`${FIRST_PODS} running pods`, podsRunning(), 3_600_000);
   const firstAt = performance.now();
-  let stages: (ReturnType<typeof ScaleTimeline.stages> & { cpu: ReturnType<ScaleTimeline['cpu']>; mainCpuMsPerPod: number }) | undefined;
+  let stages: (ReturnType<typeof ScaleTimeline.stages> & { cpu: ReturnType<ScaleTimeline['cpu']>; mainCpuMsPerPod: number; maxPodsInformerBehind: number | null }) | undefined;
   if (timeline) {
     outsideWatch?.destroy();
     await timeline.stop();
     const reply = await server.call(agent, 'GET', `/api/v1/namespaces/${NAMESPACE}/pods`, undefined, { Accept: 'application/json' });
     const times: PodTimes[] = (JSON.parse(reply.body.toString('utf8')) as { items: Record<string, unknown>[] }).items.map(podTimesOf);
     const cpu = timeline.cpu();
-    stages = { ...ScaleTimeline.stages(times), cpu, mainCpuMsPerPod: round((cpu.mainSeconds * 1000) / FIRST_PODS, 2) };
+    stages = { ...ScaleTimeline.stages(times), cpu, mainCpuMsPerPod: round((cpu.mainSeconds * 1000) / FIRST_PODS, 2), maxPodsInformerBehind: timeline.maxPodsBehind() ?? null };
     process.stderr.write(`${timeline.table(times, createsFromMs)}\n`);
     // What the server logged about watches and lists (TKUBE_BENCH_LOG_LEVEL=info shows more of them).
     const watchLines = server.log.split('\n').filter((l) => /watch|list/i.test(l));

@@ -3,6 +3,7 @@
  * review APIs, discovery and OpenAPI documents, authentication, health checks, metrics, bootstrap objects and
  * the compaction loop — over one Storage. boot/ supplies storage, certificates and configuration.
  */
+import type { Duplex } from 'node:stream';
 import type { ResourceHandler } from './request/request-scope.js';
 import type { DashboardAssets } from './dashboard/dashboard-assets.js';
 import { WebSocketWatch } from './watch/websocket-watch.js';
@@ -451,6 +452,20 @@ export class ControlPlane {
   /** loopbackListening says whether the loopback socket is served (it may fail to listen; HTTPS still works). */
   get loopbackListening(): boolean {
     return this.#server.loopbackListening;
+  }
+
+  /**
+   * watchEventsAfter counts the events the watch cache of a resource holds above `revision` (WatchCache.eventsAfter):
+   * how far a watch of the whole collection that has delivered up to `revision` is behind. Undefined for a resource
+   * without a cache.
+   */
+  watchEventsAfter(group: string, resource: string, revision: number): number | undefined {
+    return this.#dispatcher.storeFor(group, resource)?.watchCache?.eventsAfter(revision);
+  }
+
+  /** connectLoopback opens an in-process connection to the loopback listener (ApiServer.connectLoopback). */
+  connectLoopback(): Duplex | undefined {
+    return this.#server.connectLoopback();
   }
 
   /** The port the API server listens on (after start). */

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { notFound as notFoundError } from '../api/meta/status-error.js';
 import type { Logger } from '../base/log/logger.js';
+import { ApiError } from '../client/api-error.js';
+import { RestClient } from '../client/rest-client.js';
 import { ClientCertAuthenticator, TokenAuthenticator } from './filters/authentication.js';
 import { LoopbackAuthenticator } from './filters/loopback-authentication.js';
 import { decodeBody } from './negotiation/decode-body.js';
@@ -714,8 +716,20 @@ test('the loopback socket serves the same chain in plain HTTP, mode 0600; its to
     assert.deepEqual((await unixCall(socketPath, '/api/v1/pods', TOKEN)).json()['user'], { username: 'admin', groups: ['system:masters', 'system:authenticated'] });
     // Over HTTPS the loopback token is no credential at all.
     assert.equal((await call('/api/v1/pods', { token: loopbackToken, port: ownPort })).status, 401);
+    // The in-process connections (no kernel socket) serve the same chain: the token counts, nothing else changes.
+    const inProcess = new RestClient({ server: `https://127.0.0.1:${ownPort}`, token: loopbackToken, unixSocket: socketPath, connect: () => own.connectLoopback() });
+    const anonymous = new RestClient({ server: `https://127.0.0.1:${ownPort}`, unixSocket: socketPath, connect: () => own.connectLoopback() });
+    try {
+      const seen = (await inProcess.getPath('/api/v1/namespaces/ns1/configmaps/c1')) as Record<string, unknown>;
+      assert.deepEqual(seen['user'], { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] });
+      await assert.rejects(anonymous.getPath('/api/v1/pods'), (err: unknown) => err instanceof ApiError && err.code === 401);
+    } finally {
+      inProcess.close();
+      anonymous.close();
+    }
   } finally {
     await own.stop();
   }
+  assert.equal(own.connectLoopback(), undefined);
   assert.equal(existsSync(socketPath), false);
 });

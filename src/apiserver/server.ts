@@ -18,6 +18,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { InProcessSocket } from '../base/net/in-process-connection.js';
 import { parseGoDuration } from '../api/protobuf/go-duration.js';
 import { KUBERNETES_VERSION, SERVER_GIT_VERSION } from '../api/version.js';
 import { badRequest, internalError, newStatus, StatusError, tooManyRequests, unauthorized, forbidden, methodNotAllowed } from '../api/meta/status-error.js';
@@ -392,6 +393,19 @@ export class ApiServer {
   /** loopbackListening says whether the loopback socket (config.loopbackSocketPath) is being served. */
   get loopbackListening(): boolean {
     return this.#loopback !== undefined;
+  }
+
+  /**
+   * connectLoopback opens an in-process connection to the loopback listener (base/net/in-process-connection.ts):
+   * the same plain-HTTP chain as the loopback socket, the loopback token authenticating, without a kernel socket
+   * between this process's components and the server. Undefined while the loopback is not served.
+   */
+  connectLoopback(): Duplex | undefined {
+    const loopback = this.#loopback;
+    if (loopback === undefined) return undefined;
+    const [client, server] = InProcessSocket.pair();
+    loopback.emit('connection', server);
+    return client;
   }
 
   /** start listens and resolves with the bound port. Rejects if listening fails or the server already started. */

@@ -24,6 +24,7 @@ import { newLogger } from '../base/log/logger.js';
 import { mergeIntoKubeconfig, writeKubeconfig, type KubeconfigEntry } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest-client.js';
 import { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
+import { renderInformerLag } from '../client/informer/informer-lag.js';
 import { ensureClusterCertificates } from '../pki/cluster-certificates.js';
 import { openStorage, resolveDatastore } from './datastore.js';
 import { fetchBootstrapData, storeBootstrapData } from './bootstrap-data.js';
@@ -178,9 +179,10 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   // metrics.k8s.io is published from the start; its figures arrive once the metrics server runs (503 until then).
   const resourceMetrics = new ResourceMetricsApi();
   // The components start after the API server; /metrics shows their figures (the controllers', the leading
-  // scheduler's), from this process or from the components process.
-  const inProcess: { local?: Components; components?: ComponentsProcess } = {};
-  // The components of this process reach the API over a Unix socket with a per-boot token (loopback.ts).
+  // scheduler's), from this process or from the components process, and how far this process's informers lag.
+  const inProcess: { local?: Components; components?: ComponentsProcess; informers?: SharedInformerFactory } = {};
+  // The components of this process reach the API through the loopback listener with a per-boot token (loopback.ts):
+  // in-process connections here, its Unix socket from the components process.
   const loopback = planLoopback(config.dataDir, certs.admin.certPem);
   const cp = new ControlPlane({
     storage,
@@ -203,8 +205,8 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     // The API server reaches kubelets (pods/log) with the admin identity, trusting the cluster CA.
     kubeletClient: { caPem: certs.ca.pem.certPem, certPem: certs.admin.certPem, keyPem: certs.admin.keyPem },
     metricsApis: [resourceMetrics],
-    extraMetrics: async () =>
-      `${inProcess.components ? await inProcess.components.metrics() : inProcess.local ? await inProcess.local.renderMetrics() : await CONTROLLER_METRICS.render()}${await dnsMetrics.render()}${await ingressMetrics.render()}`,
+    extraMetrics: async (): Promise<string> =>
+      `${inProcess.components ? await inProcess.components.metrics() : inProcess.local ? await inProcess.local.renderMetrics() : await CONTROLLER_METRICS.render()}${inProcess.informers ? renderInformerLag(inProcess.informers, (g, r, rv) => cp.watchEventsAfter(g, r, rv)) : ''}${await dnsMetrics.render()}${await ingressMetrics.render()}`,
     ...(config.disable?.includes('dashboard') ? {} : { dashboard: loadDashboard() }),
     ...(config.maxRequestsInflight !== undefined ? { maxReadOnlyInFlight: config.maxRequestsInflight } : {}),
     ...(config.maxMutatingRequestsInflight !== undefined ? { maxMutatingInFlight: config.maxMutatingRequestsInflight } : {}),
@@ -225,11 +227,13 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     throw err;
   }
   const url = `https://${clientHost(config.bindAddress)}:${port}`;
-  // Controllers reach the API like any client, as the admin user (as k3s does): over the loopback Unix socket with
-  // this boot's token, or, when that socket could not be made, over loopback HTTPS with the admin certificate.
+  // Controllers reach the API like any client, as the admin user (as k3s does): over in-process connections to the
+  // loopback listener with this boot's token (no kernel socket between them and the server: on a busy loop a socket
+  // let only ~100 KiB a turn through, base/net/in-process-connection.ts), or, when the loopback socket could not be
+  // made, over loopback HTTPS with the admin certificate.
   const componentClient = (userAgent: string): RestClient =>
     loopback && cp.loopbackListening
-      ? new RestClient({ server: url, caPem: certs.ca.pem.certPem, token: loopback.token, unixSocket: loopback.socketPath, userAgent })
+      ? new RestClient({ server: url, caPem: certs.ca.pem.certPem, token: loopback.token, unixSocket: loopback.socketPath, connect: () => cp.connectLoopback(), userAgent })
       : new RestClient({ server: url, caPem: certs.ca.pem.certPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem, userAgent });
   const controllerClient = componentClient('tkube-controller-manager');
   // One set of informers for every component of this process: each collection is listed, watched, decoded and
@@ -241,6 +245,7 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   // Without managedFields (no component reads them from a cache; client-go's controllers strip them too).
   const informers = new SharedInformerFactory({ client: informerClient, log: log.child('informers'), stripManagedFields: true });
   informers.start(informerStop.signal);
+  inProcess.informers = informers;
   // The metrics server reads Nodes and Pods from the shared informers and calls kubelets as the API server does.
   const metricsServer = config.disable?.includes('metrics-server')
     ? undefined

@@ -1,12 +1,14 @@
 /**
  * RestClient: the one way components talk to the API server — JSON over HTTPS with keep-alive, authenticated by a
  * client certificate or a bearer token, against a CA; or, for the server's own components, plain HTTP over the
- * server's loopback Unix socket (`unixSocket`), authenticated by a loopback token. Every failure reaches the caller as an ApiError carrying a
+ * server's loopback Unix socket (`unixSocket`) or, in the server's own process, its in-process loopback connections
+ * (`connect`), authenticated by a loopback token. Every failure reaches the caller as an ApiError carrying a
  * Status; watches are async iterables of parsed events that end quietly when their AbortSignal fires.
  */
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
+import type { Duplex } from 'node:stream';
 import { sharedWatchEvent } from '../api/meta/shared-watch-lines.js';
 import type { KubeList, KubeObject } from '../api/meta/types.js';
 import { ApiError, statusFromResponse, transportError } from './api-error.js';
@@ -36,6 +38,14 @@ export interface RestClientConfig {
    * hands on, e.g. a join command). No client certificate with it.
    */
   readonly unixSocket?: string;
+  /**
+   * With `unixSocket`, the components of the API server's own process: open each connection with this instead of
+   * dialling the socket (the server's in-process loopback connection, ApiServer.connectLoopback; undefined when it
+   * is not served, which fails the request as a refused dial would). Same plain HTTP and token as over the socket,
+   * but no kernel socket buffer between the two ends: over the socket a busy event loop moves about one buffer
+   * (~100 KiB) a turn, which capped this process's watches (docs/benchmarks.md, issue 5, session 11).
+   */
+  readonly connect?: () => Duplex | undefined;
 }
 
 /** ListOptions select and page a list. */
@@ -155,7 +165,7 @@ export class RestClient {
     }
     if (config.unixSocket !== undefined && config.clientCertPem) throw new Error('Cannot create REST client: a Unix-socket client authenticates with a token, not a client certificate');
     this.#agent = newAgent(config.caPem, config.clientCertPem, config.clientKeyPem);
-    this.#unix = config.unixSocket === undefined ? undefined : { path: config.unixSocket, agent: new HttpAgent({ keepAlive: true }) };
+    this.#unix = config.unixSocket === undefined ? undefined : { path: config.unixSocket, agent: unixAgent(config.connect) };
     this.#headers = { 'User-Agent': config.userAgent ?? 'tkube', Accept: 'application/json' };
     if (config.token) this.#headers['Authorization'] = `Bearer ${config.token}`;
     this.#timeoutMs = config.requestTimeoutMs ?? 60_000;
@@ -338,6 +348,24 @@ export class RestClient {
       req.end(body);
     });
   }
+}
+
+/**
+ * unixAgent is the keep-alive agent of a Unix-socket client: it dials the socket, or with `connect` opens
+ * in-process connections instead (RestClientConfig.connect).
+ */
+function unixAgent(connect: (() => Duplex | undefined) | undefined): HttpAgent {
+  const agent = new HttpAgent({ keepAlive: true });
+  if (connect === undefined) return agent;
+  // Node's Agent takes any Duplex from createConnection; the callback form reports a refused connection as the
+  // request's error.
+  agent.createConnection = ((_options: unknown, onCreate: (err: Error | null, socket?: Duplex) => void): undefined => {
+    const socket = connect();
+    if (socket === undefined) onCreate(Object.assign(new Error('connect ECONNREFUSED: the in-process loopback is not served'), { code: 'ECONNREFUSED' }));
+    else onCreate(null, socket);
+    return undefined;
+  }) as unknown as HttpAgent['createConnection'];
+  return agent;
 }
 
 /** The media types of metadata-only reads (upstream's metadata client asks for these). */

@@ -35,7 +35,32 @@ async function take(w: CacheWatcher, n: number): Promise<WatchEvent[]> {
 
 const brief = (events: WatchEvent[]) => events.map((e) => `${e.type} ${(e.object as KubeObject).metadata?.name ?? ''}@${(e.object as KubeObject).metadata?.resourceVersion}`);
 
+/** caughtUp polls until the cache applied `revision` (storage hands events on asynchronously), with a deadline. */
+async function caughtUp(cache: WatchCache, revision: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (cache.revision < revision) {
+    assert.ok(Date.now() < deadline, `cache at ${cache.revision}, waiting for ${revision}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 void describe('WatchCache', () => {
+  void it('eventsAfter counts the events above a revision (how far a watcher is behind), at most the ring', async () => {
+    const { storage, cache } = setup({ capacity: 100 });
+    await cache.ready();
+    let last = 0;
+    for (let i = 0; i < 60; i++) last = (await storage.create(`${PREFIX}default/e${i}`, cm(`e${i}`))).modRevision;
+    await caughtUp(cache, last);
+    assert.equal(cache.eventsAfter(last), 0);
+    assert.equal(cache.eventsAfter(last - 10), 10);
+    assert.equal(cache.eventsAfter(0), 60);
+    for (let i = 60; i < 150; i++) last = (await storage.create(`${PREFIX}default/e${i}`, cm(`e${i}`))).modRevision;
+    await caughtUp(cache, last);
+    assert.equal(cache.eventsAfter(0), 100);
+    assert.equal(cache.eventsAfter(last - 1), 1);
+    cache.stop();
+  });
+
   void it('watch() from "" sends ADDED for current objects, then live events', async () => {
     const { storage, cache } = setup();
     await storage.create(`${PREFIX}default/a`, cm('a'));

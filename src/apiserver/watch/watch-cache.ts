@@ -175,6 +175,24 @@ export class WatchCache {
     return this.#revision;
   }
 
+  /**
+   * eventsAfter counts the events the cache holds with a revision above `revision`: how far behind a watcher of the
+   * whole collection that has seen up to `revision` is (informer-lag.ts). Events older than the ring's window are
+   * not counted, so a watcher further behind than the ring reads as the ring's size.
+   */
+  eventsAfter(revision: number): number {
+    // The ring is in revision order: binary search for the first event above `revision`.
+    let lo = 0;
+    let hi = this.#ringSize;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const e = this.#ring[(this.#ringStart + mid) % this.#capacity];
+      if (e !== undefined && e.revision > revision) hi = mid;
+      else lo = mid + 1;
+    }
+    return this.#ringSize - lo;
+  }
+
   /** Number of open watchers (for metrics and tests). */
   get watcherCount(): number {
     return this.#registrations.size;

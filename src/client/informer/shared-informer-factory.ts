@@ -81,6 +81,11 @@ export class SharedInformerFactory {
     return informer as unknown as SharedInformer<T>;
   }
 
+  /** collections lists the informers made so far with the collection each caches (metrics: informer-lag.ts). */
+  collections(): { readonly path: ResourcePath; readonly metadataOnly: boolean; readonly informer: SharedInformer }[] {
+    return [...this.#informers].map(([key, informer]) => ({ path: informer.path, metadataOnly: key.startsWith('metadata:'), informer }));
+  }
+
   /** start runs every informer until `signal` aborts. Calling it again is a no-op. */
   start(signal: AbortSignal): void {
     if (this.#signal) return;

@@ -57,6 +57,8 @@ export interface SharedInformerConfig<T extends KubeObject> {
 export class SharedInformer<T extends KubeObject = KubeObject> {
   /** The cache; read-only for callers. */
   readonly store: Store<T>;
+  /** The collection cached (its namespace "" for all namespaces). */
+  readonly path: ResourcePath;
   readonly #name: string;
   readonly #log: Logger;
   readonly #reflector: Reflector;
@@ -67,6 +69,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
 
   constructor(config: SharedInformerConfig<T>) {
     this.store = new Store<T>(config.indexers);
+    this.path = config.path;
     this.#name = config.path.group ? `${config.path.resource}.${config.path.group}` : config.path.resource;
     this.#log = config.log ?? newLogger('informer');
     const cached = config.stripManagedFields === true ? (obj: KubeObject) => withoutManagedFields(obj) as T : (obj: KubeObject) => obj as T;
