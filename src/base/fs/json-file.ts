@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** writeJsonAtomic writes `value` as JSON to `path` (creating its directory) through a temp file and a rename. */
@@ -13,6 +14,21 @@ export function writeJsonAtomic(path: string, value: unknown): void {
   const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
   writeFileSync(tmp, JSON.stringify(value));
   renameSync(tmp, path);
+}
+
+/**
+ * writeJsonAtomicAsync is writeJsonAtomic on libuv's thread pool (the event loop goes on while the disk works);
+ * `path`'s directory must exist. A failed write removes its temp file.
+ */
+export async function writeJsonAtomicAsync(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, JSON.stringify(value));
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
 }
 
 /** readJson reads a JSON file; undefined when it is missing or unreadable (callers treat both as "no record"). */

@@ -5,7 +5,8 @@
  * and removes it again; the pod cgroup is removed with the sandbox. The QoS parents (`/kubepods/burstable`, …)
  * stay: other pods use them.
  */
-import { mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmdirSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LinuxContainerResources } from '../../cri/runtime-service.js';
 
@@ -18,27 +19,29 @@ function safeParent(parent: string): boolean {
   return parent.startsWith('/') && parent !== '/' && !parent.split('/').includes('..');
 }
 
-/** applyPodCgroup makes the pod cgroup and writes its limits; a controller that is not mounted is skipped. */
-export function applyPodCgroup(parent: string, resources: LinuxContainerResources | undefined, root = CGROUP_ROOT): void {
+/**
+ * applyPodCgroup makes the pod cgroup and writes its limits; a controller that is not mounted is skipped. The
+ * hierarchies are made at once, on libuv's thread pool: a cgroup mkdir waits on the kernel's cgroup lock, whole
+ * milliseconds each while other pods start.
+ */
+export async function applyPodCgroup(parent: string, resources: LinuxContainerResources | undefined, root = CGROUP_ROOT): Promise<void> {
   if (!safeParent(parent)) throw new Error(`Cannot make pod cgroup "${parent}": not an absolute path below the root`);
-  for (const controller of POD_CONTROLLERS) {
-    try {
-      mkdirSync(join(root, controller, parent), { recursive: true });
-    } catch {
-      // Not mounted here (or not a v1 hierarchy): nothing to limit through it.
-    }
-  }
-  const write = (controller: string, file: string, value: number): void => {
-    writeFileSync(join(root, controller, parent, file), String(value));
-  };
+  await Promise.all(
+    POD_CONTROLLERS.map((controller) =>
+      mkdir(join(root, controller, parent), { recursive: true }).catch(() => {
+        // Not mounted here (or not a v1 hierarchy): nothing to limit through it.
+      }),
+    ),
+  );
   if (!resources) return;
-  if (resources.cpuShares) write('cpu', 'cpu.shares', resources.cpuShares);
-  if (resources.cpuQuota) {
-    write('cpu', 'cpu.cfs_period_us', resources.cpuPeriod ?? 100_000);
-    write('cpu', 'cpu.cfs_quota_us', resources.cpuQuota);
-  }
-  if (resources.memoryLimitInBytes) write('memory', 'memory.limit_in_bytes', resources.memoryLimitInBytes);
-  if (resources.pidsLimit) write('pids', 'pids.max', resources.pidsLimit);
+  const write = (controller: string, file: string, value: number): Promise<void> => writeFile(join(root, controller, parent, file), String(value));
+  // The period goes before the quota (the kernel checks the quota against the period in force).
+  await Promise.all([
+    resources.cpuShares ? write('cpu', 'cpu.shares', resources.cpuShares) : undefined,
+    resources.cpuQuota ? write('cpu', 'cpu.cfs_period_us', resources.cpuPeriod ?? 100_000).then(() => write('cpu', 'cpu.cfs_quota_us', resources.cpuQuota ?? 0)) : undefined,
+    resources.memoryLimitInBytes ? write('memory', 'memory.limit_in_bytes', resources.memoryLimitInBytes) : undefined,
+    resources.pidsLimit ? write('pids', 'pids.max', resources.pidsLimit) : undefined,
+  ]);
 }
 
 /** removePodCgroup removes the (empty) pod cgroup from every hierarchy; a busy or absent one is left alone. */
