@@ -181,9 +181,9 @@ export class RuntimeRecords<S extends SandboxRecordBase, C extends ContainerReco
   }
 
   /**
-   * writeSandbox is saveSandbox off the event loop (the file is written on libuv's thread pool; a burst of pod starts
-   * made these synchronous writes a large share of the agent's event loop): lookups and lists see the new record once
-   * its file is written. A runtime uses either these or the synchronous saves for a record, not both (see #write).
+   * writeSandbox is saveSandbox off the event loop (the file is written on the file worker threads,
+   * base/fs/file-workers.ts; a burst of pod starts made these synchronous writes a large share of the agent's event
+   * loop): lookups and lists see the new record once its file is written. A runtime uses either these or the synchronous saves for a record, not both (see #write).
    */
   async writeSandbox(rec: S): Promise<void> {
     const copy = structuredClone(rec);

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { fileWorkers } from './file-workers.js';
 
 /** writeJsonAtomic writes `value` as JSON to `path` (creating its directory) through a temp file and a rename. */
 export function writeJsonAtomic(path: string, value: unknown): void {
@@ -17,18 +17,11 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 }
 
 /**
- * writeJsonAtomicAsync is writeJsonAtomic on libuv's thread pool (the event loop goes on while the disk works);
- * `path`'s directory must exist. A failed write removes its temp file.
+ * writeJsonAtomicAsync is writeJsonAtomic off the event loop, on the process's file worker threads (see
+ * file-workers.ts); `path`'s directory must exist. A failed write leaves no temp file.
  */
-export async function writeJsonAtomicAsync(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, JSON.stringify(value));
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
-  }
+export function writeJsonAtomicAsync(path: string, value: unknown): Promise<void> {
+  return fileWorkers.run([{ op: 'replace', path, data: JSON.stringify(value) }]);
 }
 
 /** readJson reads a JSON file; undefined when it is missing or unreadable (callers treat both as "no record"). */

@@ -6,9 +6,9 @@
  * stay: other pods use them.
  */
 import { readdirSync, rmdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LinuxContainerResources } from '../../cri/runtime-service.js';
+import { fileWorkers, type FileStep } from '../../../base/fs/file-workers.js';
 
 /** CGROUP_ROOT is where the v1 hierarchies are mounted. */
 export const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -20,28 +20,26 @@ function safeParent(parent: string): boolean {
 }
 
 /**
- * applyPodCgroup makes the pod cgroup and writes its limits; a controller that is not mounted is skipped. The
- * hierarchies are made at once, on libuv's thread pool: a cgroup mkdir waits on the kernel's cgroup lock, whole
- * milliseconds each while other pods start.
+ * applyPodCgroup makes the pod cgroup and writes its limits; a controller that is not mounted is skipped. The whole
+ * set is one job on the file worker threads: a cgroup mkdir waits on the kernel's cgroup lock, whole milliseconds
+ * each while other pods start, and the event loop goes on meanwhile.
  */
 export async function applyPodCgroup(parent: string, resources: LinuxContainerResources | undefined, root = CGROUP_ROOT): Promise<void> {
   if (!safeParent(parent)) throw new Error(`Cannot make pod cgroup "${parent}": not an absolute path below the root`);
-  await Promise.all(
-    POD_CONTROLLERS.map((controller) =>
-      mkdir(join(root, controller, parent), { recursive: true }).catch(() => {
-        // Not mounted here (or not a v1 hierarchy): nothing to limit through it.
-      }),
-    ),
-  );
-  if (!resources) return;
-  const write = (controller: string, file: string, value: number): Promise<void> => writeFile(join(root, controller, parent, file), String(value));
-  // The period goes before the quota (the kernel checks the quota against the period in force).
-  await Promise.all([
-    resources.cpuShares ? write('cpu', 'cpu.shares', resources.cpuShares) : undefined,
-    resources.cpuQuota ? write('cpu', 'cpu.cfs_period_us', resources.cpuPeriod ?? 100_000).then(() => write('cpu', 'cpu.cfs_quota_us', resources.cpuQuota ?? 0)) : undefined,
-    resources.memoryLimitInBytes ? write('memory', 'memory.limit_in_bytes', resources.memoryLimitInBytes) : undefined,
-    resources.pidsLimit ? write('pids', 'pids.max', resources.pidsLimit) : undefined,
-  ]);
+  // Not mounted here (or not a v1 hierarchy): nothing to limit through it, so a failed mkdir is no failure.
+  const steps: FileStep[] = POD_CONTROLLERS.map((controller) => ({ op: 'mkdir', path: join(root, controller, parent), optional: true }));
+  const write = (controller: string, file: string, value: number): void => {
+    steps.push({ op: 'write', path: join(root, controller, parent, file), data: String(value) });
+  };
+  if (resources?.cpuShares) write('cpu', 'cpu.shares', resources.cpuShares);
+  if (resources?.cpuQuota) {
+    // The period goes before the quota (the kernel checks the quota against the period in force).
+    write('cpu', 'cpu.cfs_period_us', resources.cpuPeriod ?? 100_000);
+    write('cpu', 'cpu.cfs_quota_us', resources.cpuQuota);
+  }
+  if (resources?.memoryLimitInBytes) write('memory', 'memory.limit_in_bytes', resources.memoryLimitInBytes);
+  if (resources?.pidsLimit) write('pids', 'pids.max', resources.pidsLimit);
+  await fileWorkers.run(steps);
 }
 
 /** removePodCgroup removes the (empty) pod cgroup from every hierarchy; a busy or absent one is left alone. */

@@ -29,7 +29,7 @@
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, watch, type FSWatcher } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { fileWorkers } from '../../../base/fs/file-workers.js';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -118,6 +118,15 @@ function attachName(id: string): string {
   return `tkube-attach-${id}`;
 }
 
+/** hostResolvConf is the host's /etc/resolv.conf ('' without one): a small, cached file, read synchronously. */
+function hostResolvConf(): string {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** RuncRuntime runs pods with runc; see the file comment. */
 export class RuncRuntime implements RuntimeService {
   readonly #root: string;
@@ -186,7 +195,6 @@ export class RuncRuntime implements RuntimeService {
       await cgroup;
       // The directory is made only now, just before the record: a sandbox directory without a record is read again
       // by every list (another instance's create under way, or a dead one), and the network takes the longest.
-      await mkdir(this.#records.sandboxDir(id), { recursive: true });
       await this.#writeEtcFiles(id, config, ips[0]);
       await this.#records.writeSandbox({ id, config, createdAt, ...(netns ? { netns } : {}), ips, state: 'SANDBOX_READY' });
     } catch (err) {
@@ -198,18 +206,22 @@ export class RuncRuntime implements RuntimeService {
     return id;
   }
 
-  /** #writeEtcFiles writes the pod's hosts, resolv.conf and hostname files (at once, on the thread pool). */
+  /**
+   * #writeEtcFiles makes the sandbox's directory and writes the pod's hosts, resolv.conf and hostname files there (one
+   * job on the file worker threads).
+   */
   async #writeEtcFiles(id: string, config: PodSandboxConfig, ip: string | undefined): Promise<void> {
     const hosts = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', ...(ip ? [`${ip}\t${config.hostname}`] : [`127.0.1.1\t${config.hostname}`])];
     for (const a of config.hostAliases ?? []) hosts.push(`${a.ip}\t${a.hostnames.join(' ')}`);
     const dns = config.dnsConfig;
     const resolv = dns
       ? [...dns.servers.map((s) => `nameserver ${s}`), ...(dns.searches.length > 0 ? [`search ${dns.searches.join(' ')}`] : []), ...(dns.options.length > 0 ? [`options ${dns.options.join(' ')}`] : [])].join('\n') + '\n'
-      : await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-    await Promise.all([
-      writeFile(this.#records.sandboxPath(id, 'hosts'), `# Kubernetes-managed hosts file.\n${hosts.join('\n')}\n`),
-      writeFile(this.#records.sandboxPath(id, 'resolv.conf'), resolv),
-      writeFile(this.#records.sandboxPath(id, 'hostname'), `${config.hostname}\n`),
+      : hostResolvConf();
+    await fileWorkers.run([
+      { op: 'mkdir', path: this.#records.sandboxDir(id) },
+      { op: 'write', path: this.#records.sandboxPath(id, 'hosts'), data: `# Kubernetes-managed hosts file.\n${hosts.join('\n')}\n` },
+      { op: 'write', path: this.#records.sandboxPath(id, 'resolv.conf'), data: resolv },
+      { op: 'write', path: this.#records.sandboxPath(id, 'hostname'), data: `${config.hostname}\n` },
     ]);
   }
 
@@ -281,8 +293,6 @@ export class RuncRuntime implements RuntimeService {
     const id = newRuntimeId();
     const dir = this.#records.containerDir(id);
     const rootfs = join(dir, 'rootfs');
-    await mkdir(dir, { recursive: true });
-    await Promise.all(['rootfs', 'upper', 'work', 'bundle'].map((d) => mkdir(join(dir, d), { recursive: true })));
     const lower = [...image.layerDirs].reverse().join(':');
     // The root is mounted by the shim when the container starts (one process spawn less per container).
     const rootfsOverlay = `lowerdir=${lower},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`;
@@ -299,7 +309,12 @@ export class RuncRuntime implements RuntimeService {
         cgroupsPath,
       });
       const logPath = join(sandbox.config.logDirectory, config.logPath);
-      await Promise.all([writeFile(join(dir, 'bundle', 'config.json'), JSON.stringify(spec)), mkdir(dirname(logPath), { recursive: true })]);
+      // The container's directories, its bundle and the log's directory: one job on the file worker threads.
+      await fileWorkers.run([
+        ...['rootfs', 'upper', 'work', 'bundle'].map((d) => ({ op: 'mkdir' as const, path: join(dir, d) })),
+        { op: 'write', path: join(dir, 'bundle', 'config.json'), data: JSON.stringify(spec) },
+        { op: 'mkdir', path: dirname(logPath) },
+      ]);
       const rec: ContainerRecord = { id, sandboxId, config, imageRef: image.id, logPath, createdAt: Date.now(), cgroupsPath, stopSignal: image.config.stopSignal ?? 'SIGTERM', rootfsOverlay, startedAt: 0 };
       await this.#records.writeContainer(rec);
     } catch (err) {
