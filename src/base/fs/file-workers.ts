@@ -111,6 +111,11 @@ export class FileWorkers {
     });
   }
 
+  /** threadCount is how many threads run now (0 when idle for idleMs). */
+  get threadCount(): number {
+    return this.#threads.length;
+  }
+
   /** close ends every thread now; their unfinished jobs are rejected. */
   async close(): Promise<void> {
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
