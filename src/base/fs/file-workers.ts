@@ -88,9 +88,12 @@ export class FileWorkers {
   #nextId = 1;
   #idleTimer: NodeJS.Timeout | undefined;
 
-  /** `threads`: at most this many worker threads; `idleMs`: threads end after this long with no job. */
+  /**
+   * `threads`: at most this many worker threads (8: a cgroup mkdir can hold one for long, and a thread costs memory
+   * only while jobs come); `idleMs`: threads end after this long with no job.
+   */
   constructor(opts: { threads?: number; idleMs?: number } = {}) {
-    this.#size = Math.max(1, opts.threads ?? 2);
+    this.#size = Math.max(1, opts.threads ?? 8);
     this.#idleMs = opts.idleMs ?? 10_000;
   }
 
