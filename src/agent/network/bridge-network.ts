@@ -25,7 +25,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { readJson, writeJsonAtomic, writeJsonAtomicAsync } from '../../base/fs/json-file.js';
+import { readJson, writeJsonAtomic } from '../../base/fs/json-file.js';
 import type { Logger } from '../../base/log/logger.js';
 import type { PortMapping } from '../cri/runtime-service.js';
 import { nthAddress, parseCidr } from '../../base/net/cidr.js';
@@ -191,11 +191,13 @@ export class BridgeNetwork implements PodNetwork {
       if (warm) {
         await ipBatch(warm.netns, addresses);
       } else {
+        // A veth left by an attempt that died half-way goes first, so `link add` below cannot clash.
+        if (linkExists(hostVeth)) await ipBatch(undefined, [`link del ${hostVeth}`]);
         const netns = netnsName(request.netnsPath);
-        await this.#addVeth(netns, hostVeth, request.createNetns === true);
+        await ipBatch(undefined, this.#vethLines(netns, hostVeth, request.createNetns === true));
         await ipBatch(netns, [...(request.createNetns ? ['link set lo up'] : []), ...addresses]);
       }
-      await writeJsonAtomicAsync(this.#podPath(id), { ip, ...(ip6 !== undefined ? { ip6 } : {}), hostVeth, portMappings: request.portMappings } satisfies PodRecord);
+      writeJsonAtomic(this.#podPath(id), { ip, ...(ip6 !== undefined ? { ip6 } : {}), hostVeth, portMappings: request.portMappings } satisfies PodRecord);
       if (request.portMappings.some((pm) => pm.hostPort)) await this.#writeTable();
     } catch (err) {
       // A warm namespace is the network's to delete (the runtime never learnt its name); deleting it deletes its veth.
@@ -223,26 +225,11 @@ export class BridgeNetwork implements PodNetwork {
     ];
   }
 
-  /**
-   * #addVeth runs #vethLines. A veth of that name left by an attempt that died half-way (names are fixed per sandbox
-   * and per warm namespace) makes `link add` fail: then it is deleted and the lines run again. Looking for one
-   * first, every time, read the host's whole link table (/proc/self/net/dev, a line per pod) on every pod start.
-   */
-  async #addVeth(netns: string, hostVeth: string, create: boolean): Promise<void> {
-    try {
-      await ipBatch(undefined, this.#vethLines(netns, hostVeth, create));
-    } catch (err) {
-      if (!linkExists(hostVeth)) throw err;
-      await ipBatch(undefined, [`link del ${hostVeth}`]);
-      // The namespace, if this batch made it, is there now: only the veth is made again.
-      await ipBatch(undefined, this.#vethLines(netns, hostVeth, create && !netnsExists(netns)));
-    }
-  }
-
   /** #makeWarm makes one warm pool entry: the namespace, loopback up, the veth pair on the bridge. */
   async #makeWarm(entry: WarmNetns): Promise<void> {
     await this.start();
-    await this.#addVeth(entry.netns, entry.hostVeth, true);
+    if (linkExists(entry.hostVeth)) await ipBatch(undefined, [`link del ${entry.hostVeth}`]);
+    await ipBatch(undefined, this.#vethLines(entry.netns, entry.hostVeth, true));
     await ipBatch(entry.netns, ['link set lo up', 'link set eth0 up']);
   }
 

@@ -26,7 +26,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readJson, writeJsonAtomic, writeJsonAtomicAsync } from '../../base/fs/json-file.js';
+import { readJson, writeJsonAtomic } from '../../base/fs/json-file.js';
 import type { ContainerConfig, ContainerFilter, ContainerStatus, PodSandboxConfig, PodSandboxFilter, PodSandboxStatus } from '../cri/runtime-service.js';
 import { RuntimeNotFoundError } from '../cri/runtime-service.js';
 
@@ -91,8 +91,6 @@ export class RuntimeRecords<S extends SandboxRecordBase, C extends ContainerReco
   readonly #onRemoveError: (path: string, err: unknown) => void;
   /** Background deletes under way (see removeSandboxDir); settled() waits for them. */
   readonly #removals = new Set<Promise<void>>();
-  /** Asynchronous record writes under way, by path (see #write). */
-  readonly #writes = new Map<string, Promise<void>>();
 
   /**
    * The constructor creates `<root>/sandboxes` and `<root>/containers`, and starts deleting what an earlier
@@ -180,18 +178,6 @@ export class RuntimeRecords<S extends SandboxRecordBase, C extends ContainerReco
     this.#sandboxCache.set(rec.id, structuredClone(rec));
   }
 
-  /**
-   * writeSandbox is saveSandbox off the event loop (the file is written on the file worker threads,
-   * base/fs/file-workers.ts; a burst of pod starts made these synchronous writes a large share of the agent's event
-   * loop): lookups and lists see the new record once its file is written. A runtime uses either these or the synchronous saves for a record, not both (see #write).
-   */
-  async writeSandbox(rec: S): Promise<void> {
-    const copy = structuredClone(rec);
-    await this.#write(this.sandboxPath(rec.id), copy);
-    this.#sandboxListing.invalidate();
-    this.#sandboxCache.set(rec.id, copy);
-  }
-
   /** #cachedSandbox is the cached record while its file exists, else what the file holds now. */
   #cachedSandbox(id: string): S | undefined {
     return cachedRecord(this.#sandboxCache, id, this.sandboxPath(id));
@@ -238,29 +224,6 @@ export class RuntimeRecords<S extends SandboxRecordBase, C extends ContainerReco
     writeJsonAtomic(this.#containerPath(rec.id), rec);
     this.#containerListing.invalidate();
     this.#containerCache.set(rec.id, structuredClone(rec));
-  }
-
-  /** writeContainer is saveContainer off the event loop, as writeSandbox. */
-  async writeContainer(rec: C): Promise<void> {
-    const copy = structuredClone(rec);
-    await this.#write(this.#containerPath(rec.id), copy);
-    this.#containerListing.invalidate();
-    this.#containerCache.set(rec.id, copy);
-  }
-
-  /**
-   * #write writes one record file asynchronously, after any write of the same file still under way: each write ends
-   * in a rename, and two renames racing could leave the older record on disk.
-   */
-  #write(path: string, value: unknown): Promise<void> {
-    const before = this.#writes.get(path) ?? Promise.resolve();
-    const mine = before.catch(() => undefined).then(() => writeJsonAtomicAsync(path, value));
-    this.#writes.set(path, mine);
-    const forget = (): void => {
-      if (this.#writes.get(path) === mine) this.#writes.delete(path);
-    };
-    mine.then(forget, forget);
-    return mine;
   }
 
   /** removeContainerDir removes the container's directory and record (the files go in the background). */

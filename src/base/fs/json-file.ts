@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fileWorkers } from './file-workers.js';
 
 /** writeJsonAtomic writes `value` as JSON to `path` (creating its directory) through a temp file and a rename. */
 export function writeJsonAtomic(path: string, value: unknown): void {
@@ -14,14 +13,6 @@ export function writeJsonAtomic(path: string, value: unknown): void {
   const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
   writeFileSync(tmp, JSON.stringify(value));
   renameSync(tmp, path);
-}
-
-/**
- * writeJsonAtomicAsync is writeJsonAtomic off the event loop, on the process's file worker threads (see
- * file-workers.ts); `path`'s directory must exist. A failed write leaves no temp file.
- */
-export function writeJsonAtomicAsync(path: string, value: unknown): Promise<void> {
-  return fileWorkers.run([{ op: 'replace', path, data: JSON.stringify(value) }]);
 }
 
 /** readJson reads a JSON file; undefined when it is missing or unreadable (callers treat both as "no record"). */

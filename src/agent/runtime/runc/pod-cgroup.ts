@@ -5,10 +5,9 @@
  * and removes it again; the pod cgroup is removed with the sandbox. The QoS parents (`/kubepods/burstable`, …)
  * stay: other pods use them.
  */
-import { readdirSync, rmdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LinuxContainerResources } from '../../cri/runtime-service.js';
-import { fileWorkers, type FileStep } from '../../../base/fs/file-workers.js';
 
 /** CGROUP_ROOT is where the v1 hierarchies are mounted. */
 export const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -19,27 +18,27 @@ function safeParent(parent: string): boolean {
   return parent.startsWith('/') && parent !== '/' && !parent.split('/').includes('..');
 }
 
-/**
- * applyPodCgroup makes the pod cgroup and writes its limits; a controller that is not mounted is skipped. The whole
- * set is one job on the file worker threads: a cgroup mkdir waits on the kernel's cgroup lock, whole milliseconds
- * each while other pods start, and the event loop goes on meanwhile.
- */
-export async function applyPodCgroup(parent: string, resources: LinuxContainerResources | undefined, root = CGROUP_ROOT): Promise<void> {
+/** applyPodCgroup makes the pod cgroup and writes its limits; a controller that is not mounted is skipped. */
+export function applyPodCgroup(parent: string, resources: LinuxContainerResources | undefined, root = CGROUP_ROOT): void {
   if (!safeParent(parent)) throw new Error(`Cannot make pod cgroup "${parent}": not an absolute path below the root`);
-  // Not mounted here (or not a v1 hierarchy): nothing to limit through it, so a failed mkdir is no failure.
-  const steps: FileStep[] = POD_CONTROLLERS.map((controller) => ({ op: 'mkdir', path: join(root, controller, parent), optional: true }));
+  for (const controller of POD_CONTROLLERS) {
+    try {
+      mkdirSync(join(root, controller, parent), { recursive: true });
+    } catch {
+      // Not mounted here (or not a v1 hierarchy): nothing to limit through it.
+    }
+  }
   const write = (controller: string, file: string, value: number): void => {
-    steps.push({ op: 'write', path: join(root, controller, parent, file), data: String(value) });
+    writeFileSync(join(root, controller, parent, file), String(value));
   };
-  if (resources?.cpuShares) write('cpu', 'cpu.shares', resources.cpuShares);
-  if (resources?.cpuQuota) {
-    // The period goes before the quota (the kernel checks the quota against the period in force).
+  if (!resources) return;
+  if (resources.cpuShares) write('cpu', 'cpu.shares', resources.cpuShares);
+  if (resources.cpuQuota) {
     write('cpu', 'cpu.cfs_period_us', resources.cpuPeriod ?? 100_000);
     write('cpu', 'cpu.cfs_quota_us', resources.cpuQuota);
   }
-  if (resources?.memoryLimitInBytes) write('memory', 'memory.limit_in_bytes', resources.memoryLimitInBytes);
-  if (resources?.pidsLimit) write('pids', 'pids.max', resources.pidsLimit);
-  await fileWorkers.run(steps);
+  if (resources.memoryLimitInBytes) write('memory', 'memory.limit_in_bytes', resources.memoryLimitInBytes);
+  if (resources.pidsLimit) write('pids', 'pids.max', resources.pidsLimit);
 }
 
 /** removePodCgroup removes the (empty) pod cgroup from every hierarchy; a busy or absent one is left alone. */

@@ -28,8 +28,7 @@
  */
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, watch, type FSWatcher } from 'node:fs';
-import { fileWorkers } from '../../../base/fs/file-workers.js';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -118,15 +117,6 @@ function attachName(id: string): string {
   return `tkube-attach-${id}`;
 }
 
-/** hostResolvConf is the host's /etc/resolv.conf ('' without one): a small, cached file, read synchronously. */
-function hostResolvConf(): string {
-  try {
-    return readFileSync('/etc/resolv.conf', 'utf8');
-  } catch {
-    return '';
-  }
-}
-
 /** RuncRuntime runs pods with runc; see the file comment. */
 export class RuncRuntime implements RuntimeService {
   readonly #root: string;
@@ -175,12 +165,11 @@ export class RuncRuntime implements RuntimeService {
     const id = newRuntimeId();
     const hostNetwork = config.linux?.namespaceOptions?.network === 'NODE';
     let netns = hostNetwork ? undefined : `${this.#netnsPrefix}${id.slice(0, 12)}`;
+    mkdirSync(this.#records.sandboxDir(id), { recursive: true });
     let ips: string[] = [];
     const createdAt = Date.now();
-    // The pod cgroup is made while the network is set up (neither needs the other); both are waited for.
-    const cgroup = config.linux?.cgroupParent ? applyPodCgroup(config.linux.cgroupParent, config.linux.resources) : Promise.resolve();
-    cgroup.catch(() => undefined);
     try {
+      if (config.linux?.cgroupParent) applyPodCgroup(config.linux.cgroupParent, config.linux.resources);
       if (netns && this.#network) {
         // The network makes the namespace in its own `ip` runs (two spawns a pod instead of four), or hands over one
         // it made ahead of need (its warm pool): then that one is the sandbox's.
@@ -192,13 +181,9 @@ export class RuncRuntime implements RuntimeService {
         await hostCommands.run('ip', ['netns', 'add', netns]);
         await hostCommands.run('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
       }
-      await cgroup;
-      // The directory is made only now, just before the record: a sandbox directory without a record is read again
-      // by every list (another instance's create under way, or a dead one), and the network takes the longest.
-      await this.#writeEtcFiles(id, config, ips[0]);
-      await this.#records.writeSandbox({ id, config, createdAt, ...(netns ? { netns } : {}), ips, state: 'SANDBOX_READY' });
+      this.#writeEtcFiles(id, config, ips[0]);
+      this.#records.saveSandbox({ id, config, createdAt, ...(netns ? { netns } : {}), ips, state: 'SANDBOX_READY' });
     } catch (err) {
-      await cgroup.catch(() => undefined);
       if (netns) await hostCommands.run('ip', ['netns', 'delete', netns]).catch(() => undefined);
       this.#records.removeSandboxDir(id);
       throw new Error(`Cannot run sandbox for pod ${m.namespace}/${m.name}: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
@@ -206,23 +191,17 @@ export class RuncRuntime implements RuntimeService {
     return id;
   }
 
-  /**
-   * #writeEtcFiles makes the sandbox's directory and writes the pod's hosts, resolv.conf and hostname files there (one
-   * job on the file worker threads).
-   */
-  async #writeEtcFiles(id: string, config: PodSandboxConfig, ip: string | undefined): Promise<void> {
+  /** #writeEtcFiles writes the pod's hosts, resolv.conf and hostname files. */
+  #writeEtcFiles(id: string, config: PodSandboxConfig, ip: string | undefined): void {
     const hosts = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', ...(ip ? [`${ip}\t${config.hostname}`] : [`127.0.1.1\t${config.hostname}`])];
     for (const a of config.hostAliases ?? []) hosts.push(`${a.ip}\t${a.hostnames.join(' ')}`);
+    writeFileSync(this.#records.sandboxPath(id, 'hosts'), `# Kubernetes-managed hosts file.\n${hosts.join('\n')}\n`);
     const dns = config.dnsConfig;
     const resolv = dns
       ? [...dns.servers.map((s) => `nameserver ${s}`), ...(dns.searches.length > 0 ? [`search ${dns.searches.join(' ')}`] : []), ...(dns.options.length > 0 ? [`options ${dns.options.join(' ')}`] : [])].join('\n') + '\n'
-      : hostResolvConf();
-    await fileWorkers.run([
-      { op: 'mkdir', path: this.#records.sandboxDir(id) },
-      { op: 'write', path: this.#records.sandboxPath(id, 'hosts'), data: `# Kubernetes-managed hosts file.\n${hosts.join('\n')}\n` },
-      { op: 'write', path: this.#records.sandboxPath(id, 'resolv.conf'), data: resolv },
-      { op: 'write', path: this.#records.sandboxPath(id, 'hostname'), data: `${config.hostname}\n` },
-    ]);
+      : existsSync('/etc/resolv.conf') ? readFileSync('/etc/resolv.conf', 'utf8') : '';
+    writeFileSync(this.#records.sandboxPath(id, 'resolv.conf'), resolv);
+    writeFileSync(this.#records.sandboxPath(id, 'hostname'), `${config.hostname}\n`);
   }
 
   #etcMounts(id: string): Mount[] {
@@ -243,7 +222,7 @@ export class RuncRuntime implements RuntimeService {
       await hostCommands.run('ip', ['netns', 'delete', rec.netns]).catch(() => undefined);
     }
     rec.state = 'SANDBOX_NOTREADY';
-    await this.#records.writeSandbox(rec);
+    this.#records.saveSandbox(rec);
   }
 
   async removePodSandbox(id: string): Promise<void> {
@@ -293,6 +272,7 @@ export class RuncRuntime implements RuntimeService {
     const id = newRuntimeId();
     const dir = this.#records.containerDir(id);
     const rootfs = join(dir, 'rootfs');
+    for (const d of ['rootfs', 'upper', 'work', 'bundle']) mkdirSync(join(dir, d), { recursive: true });
     const lower = [...image.layerDirs].reverse().join(':');
     // The root is mounted by the shim when the container starts (one process spawn less per container).
     const rootfsOverlay = `lowerdir=${lower},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`;
@@ -308,15 +288,11 @@ export class RuncRuntime implements RuntimeService {
         etcMounts: this.#etcMounts(sandboxId),
         cgroupsPath,
       });
+      writeFileSync(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
       const logPath = join(sandbox.config.logDirectory, config.logPath);
-      // The container's directories, its bundle and the log's directory: one job on the file worker threads.
-      await fileWorkers.run([
-        ...['rootfs', 'upper', 'work', 'bundle'].map((d) => ({ op: 'mkdir' as const, path: join(dir, d) })),
-        { op: 'write', path: join(dir, 'bundle', 'config.json'), data: JSON.stringify(spec) },
-        { op: 'mkdir', path: dirname(logPath) },
-      ]);
+      mkdirSync(dirname(logPath), { recursive: true });
       const rec: ContainerRecord = { id, sandboxId, config, imageRef: image.id, logPath, createdAt: Date.now(), cgroupsPath, stopSignal: image.config.stopSignal ?? 'SIGTERM', rootfsOverlay, startedAt: 0 };
-      await this.#records.writeContainer(rec);
+      this.#records.saveContainer(rec);
     } catch (err) {
       this.#records.removeContainerDir(id);
       throw new Error(`Cannot create container ${name}: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
@@ -347,64 +323,21 @@ export class RuncRuntime implements RuntimeService {
     const shimStarted = this.#trace.begin(uid, 'shim');
     await hostCommands.startDetached(shim, [...flags, rec.logPath, join(dir, 'status'), ...runc, '--bundle', join(dir, 'bundle'), id], { TKUBE_SHIM_OOM_CONTROL: memoryOomControlPath(rec.cgroupsPath) }).finally(shimStarted);
     rec.startedAt = Date.now();
-    // The record is written while runc starts the container; both are done before this resolves.
-    const saved = this.#records.writeContainer(rec);
-    saved.catch(() => undefined);
+    this.#records.saveContainer(rec);
+    // Resolve once the container runs (or it already ended), so a status read right after sees it running. runc
+    // writes --pid-file only after `run` has started the container's process, and the shim writes the status file
+    // when the container (or runc) ended: two file checks, where asking `runc state` was a process spawn per look.
+    // `runc state` is still asked now and then, in case neither file ever comes.
+    const deadline = Date.now() + 10_000;
     const running = this.#trace.begin(uid, 'runc');
-    try {
-      await this.#waitRunning(id, dir, pidFile, rec.config.metadata.name);
-    } finally {
-      running();
-    }
-    await saved;
-  }
-
-  /**
-   * #waitRunning resolves once the container runs (or it already ended), so a status read right after sees it
-   * running. runc writes --pid-file (a rename into the container's directory) only after `run` has started the
-   * container's process, and the shim writes the status file there when the container (or runc) ended. The
-   * directory is watched (inotify): a start costs no poll every few ms, which 16 pods starting at once made a few
-   * thousand file checks a second. The files are still checked every 50 ms, and `runc state` asked every 2 s, in case
-   * an event is missed or neither file ever comes.
-   */
-  async #waitRunning(id: string, dir: string, pidFile: string, name: string): Promise<void> {
-    const there = (): boolean => existsSync(join(dir, 'status')) || existsSync(pidFile);
-    let changed = false;
-    let wake = (): void => undefined;
-    let watcher: FSWatcher | undefined;
-    try {
-      watcher = watch(dir, () => {
-        changed = true;
-        wake();
-      });
-      watcher.on('error', () => undefined);
-    } catch {
-      // No inotify (limits reached): the periodic checks below still see the files.
-    }
-    try {
-      const deadline = Date.now() + 10_000;
-      for (let n = 1; ; n++) {
-        changed = false;
-        if (there()) return;
-        if (n % 40 === 0) {
-          const state = await this.#runcState(id);
-          if (state === 'running' || state === 'stopped') return;
-        }
-        if (Date.now() > deadline) throw new Error(`Cannot start container ${name}: runc did not report it running within 10 s`);
-        // An event between the check above and here set `changed`: look again at once.
-        if (!changed) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, 50);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-        }
-        wake = () => undefined;
+    for (let n = 1; ; n++) {
+      if (existsSync(join(dir, 'status')) || existsSync(pidFile)) return running();
+      if (n % 100 === 0) {
+        const state = await this.#runcState(id);
+        if (state === 'running' || state === 'stopped') return;
       }
-    } finally {
-      watcher?.close();
+      if (Date.now() > deadline) throw new Error(`Cannot start container ${rec.config.metadata.name}: runc did not report it running within 10 s`);
+      await new Promise((r) => setTimeout(r, 5));
     }
   }
 
