@@ -103,9 +103,6 @@ function maybeGunzip(data: Buffer): Buffer {
   return data.length > 2 && data[0] === 0x1f && data[1] === 0x8b ? gunzipSync(data) : data;
 }
 
-/** How finely usage.json records an image's last use (ms). */
-const USAGE_RESOLUTION_MS = 60_000;
-
 /** readTar reads every member of a tar archive (gzip or not) into memory. */
 export async function readTar(data: Buffer): Promise<TarEntry[]> {
   const entries: TarEntry[] = [];
@@ -158,8 +155,6 @@ export class OciImageStore implements ImageStore, BlobSink {
   readonly #registry: RegistryClient;
   /** Pulls in progress, by normalised reference, so concurrent pods share one download. */
   readonly #pulling = new Map<string, Promise<string>>();
-  /** When this instance last wrote each image's use to usage.json (see #touch). */
-  readonly #touchedAt = new Map<string, number>();
   /** Unpacks in progress, by diff ID, so concurrent callers wait for one unpack. */
   readonly #unpacking = new Map<string, Promise<string>>();
 
@@ -404,11 +399,6 @@ export class OciImageStore implements ImageStore, BlobSink {
 
   /** #touch records that a container was made from image `id` now (for image GC's least-recently-used order). */
   #touch(id: string): void {
-    // At most once a minute per image: image GC orders by minutes, and a burst of pod starts read and rewrote the
-    // file (three synchronous file calls on the agent's event loop) for every container.
-    const now = Date.now();
-    if (now - (this.#touchedAt.get(id) ?? -Infinity) < USAGE_RESOLUTION_MS) return;
-    this.#touchedAt.set(id, now);
     const usage = this.#readUsage();
     usage[id] = Date.now();
     const tmp = `${this.#usagePath}.${randomBytes(4).toString('hex')}.tmp`;
@@ -463,7 +453,6 @@ export class OciImageStore implements ImageStore, BlobSink {
     }
     const usage = this.#readUsage();
     const ids = new Set([...keepBlobs].map((h) => `sha256:${h}`));
-    for (const id of this.#touchedAt.keys()) if (!ids.has(id)) this.#touchedAt.delete(id);
     if (Object.keys(usage).some((id) => !ids.has(id))) {
       writeFileSync(this.#usagePath, JSON.stringify(Object.fromEntries(Object.entries(usage).filter(([id]) => ids.has(id)))));
     }

@@ -191,8 +191,10 @@ export class BridgeNetwork implements PodNetwork {
       if (warm) {
         await ipBatch(warm.netns, addresses);
       } else {
+        // A veth left by an attempt that died half-way goes first, so `link add` below cannot clash.
+        if (linkExists(hostVeth)) await ipBatch(undefined, [`link del ${hostVeth}`]);
         const netns = netnsName(request.netnsPath);
-        await this.#addVeth(netns, hostVeth, request.createNetns === true);
+        await ipBatch(undefined, this.#vethLines(netns, hostVeth, request.createNetns === true));
         await ipBatch(netns, [...(request.createNetns ? ['link set lo up'] : []), ...addresses]);
       }
       writeJsonAtomic(this.#podPath(id), { ip, ...(ip6 !== undefined ? { ip6 } : {}), hostVeth, portMappings: request.portMappings } satisfies PodRecord);
@@ -223,26 +225,11 @@ export class BridgeNetwork implements PodNetwork {
     ];
   }
 
-  /**
-   * #addVeth runs #vethLines. A veth of that name left by an attempt that died half-way (names are fixed per sandbox
-   * and per warm namespace) makes `link add` fail: then it is deleted and the lines run again. Looking for one
-   * first, every time, read the host's whole link table (/proc/self/net/dev, a line per pod) on every pod start.
-   */
-  async #addVeth(netns: string, hostVeth: string, create: boolean): Promise<void> {
-    try {
-      await ipBatch(undefined, this.#vethLines(netns, hostVeth, create));
-    } catch (err) {
-      if (!linkExists(hostVeth)) throw err;
-      await ipBatch(undefined, [`link del ${hostVeth}`]);
-      // The namespace, if this batch made it, is there now: only the veth is made again.
-      await ipBatch(undefined, this.#vethLines(netns, hostVeth, create && !netnsExists(netns)));
-    }
-  }
-
   /** #makeWarm makes one warm pool entry: the namespace, loopback up, the veth pair on the bridge. */
   async #makeWarm(entry: WarmNetns): Promise<void> {
     await this.start();
-    await this.#addVeth(entry.netns, entry.hostVeth, true);
+    if (linkExists(entry.hostVeth)) await ipBatch(undefined, [`link del ${entry.hostVeth}`]);
+    await ipBatch(undefined, this.#vethLines(entry.netns, entry.hostVeth, true));
     await ipBatch(entry.netns, ['link set lo up', 'link set eth0 up']);
   }
 

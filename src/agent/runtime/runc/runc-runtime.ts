@@ -165,6 +165,7 @@ export class RuncRuntime implements RuntimeService {
     const id = newRuntimeId();
     const hostNetwork = config.linux?.namespaceOptions?.network === 'NODE';
     let netns = hostNetwork ? undefined : `${this.#netnsPrefix}${id.slice(0, 12)}`;
+    mkdirSync(this.#records.sandboxDir(id), { recursive: true });
     let ips: string[] = [];
     const createdAt = Date.now();
     try {
@@ -180,9 +181,6 @@ export class RuncRuntime implements RuntimeService {
         await hostCommands.run('ip', ['netns', 'add', netns]);
         await hostCommands.run('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
       }
-      // The directory is made only now, just before the record: a sandbox directory without a record is read again
-      // by every list (another instance's create under way, or a dead one), and the network takes the longest.
-      mkdirSync(this.#records.sandboxDir(id), { recursive: true });
       this.#writeEtcFiles(id, config, ips[0]);
       this.#records.saveSandbox({ id, config, createdAt, ...(netns ? { netns } : {}), ips, state: 'SANDBOX_READY' });
     } catch (err) {
