@@ -42,7 +42,8 @@ if (!quick && !only) {
   ok = run('dependency rules (dependency-cruiser)', join(root, 'node_modules/.bin/depcruise'), ['src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err']) && ok;
 }
 // The servers the tests start serve the dashboard from dist/dashboard/ (the dashboard tests drive it in Chromium).
-ok = run('build the dashboard', process.execPath, [join(root, 'hack/build-dashboard.mjs')]) && ok;
+const dashboardBuilt = run('build the dashboard', process.execPath, [join(root, 'hack/build-dashboard.mjs')]);
+ok = dashboardBuilt && ok;
 // The servers, agents and CLI commands the tests start run this bundle of the same sources (TKUBE_TEST_BUNDLE, read
 // by tkubeArgv in test/harness/test-cluster.ts): compiling the sources through tsx at each of the hundreds of
 // starts cost about 2 s of CPU apiece.
@@ -61,6 +62,11 @@ const rank = (f) => {
 };
 files.sort((a, b) => rank(a) - rank(b) || Number(a.startsWith('test/')) - Number(b.startsWith('test/')) || a.localeCompare(b));
 // Through run-test-files.mjs rather than `node --test`, which would sort the files by path and lose that order.
-ok = run(`tests (${files.length} files)`, process.execPath, ['--import', 'tsx', join(root, 'hack/run-test-files.mjs'), '--concurrency=2', '--timeout=300000', ...files], bundled ? { TKUBE_TEST_BUNDLE: join(bundleDir, 'tkube.mjs') } : {}) && ok;
+ok = run(`tests (${files.length} files)`, process.execPath, ['--import', 'tsx', join(root, 'hack/run-test-files.mjs'), '--concurrency=2', '--timeout=300000', ...files], {
+  ...(bundled ? { TKUBE_TEST_BUNDLE: join(bundleDir, 'tkube.mjs') } : {}),
+  // The test files that drive the dashboard do not rebuild it then: two of them running at once would each delete
+  // and rewrite dist/dashboard/ under the other's server (a chunk vanished mid-build in a CI run).
+  ...(dashboardBuilt ? { TKUBE_DASHBOARD_BUILT: '1' } : {}),
+}) && ok;
 rmSync(bundleDir, { recursive: true, force: true });
 process.exit(ok ? 0 : 1);
