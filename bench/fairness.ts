@@ -165,6 +165,11 @@ async function setUp(build: Target['build'], bundle: string | undefined): Promis
   return { build, server, caFile, other: client('other-token'), kcm: client('kcm-token'), nodes: NODES.map((_, i) => client(`node-token-${i}`)), loopDelay };
 }
 
+/** summaryKey names a build and mode's line in the summary ("new eager" with --base, else just the mode). */
+const summaryKey = (t: Target, mode: string): string => (baseBundle !== undefined ? `${t.build} ${mode}` : mode);
+/** sorted is a sorted copy, for percentile(). */
+const sorted = (xs: readonly number[]): number[] => [...xs].sort((a, b) => a - b);
+
 /** pooled keeps every round's reads per build and mode, for the p99 over all rounds (steadier than one round's). */
 const pooled: Record<string, { unloaded: number[]; loaded: number[] }> = {};
 
@@ -202,13 +207,12 @@ async function runRound(t: Target, flood: FloodProcess, mode: 'polite' | 'eager'
   // Let the flood's last answers and the server settle before the next baseline.
   await sleep(1_500);
 
-  const sorted = (xs: readonly number[]): number[] => [...xs].sort((a, b) => a - b);
   const base = sorted(baseline);
   const busy = sorted(loaded);
   const refused = sorted(result.refusedMs);
   const admitted = sorted(result.okMs);
   const ratio = percentile(busy, 0.99) / percentile(base, 0.99);
-  const pool = (pooled[baseBundle !== undefined ? `${t.build} ${mode}` : mode] ??= { unloaded: [], loaded: [] });
+  const pool = (pooled[summaryKey(t, mode)] ??= { unloaded: [], loaded: [] });
   pool.unloaded.push(...base);
   pool.loaded.push(...busy);
   console.log(
@@ -258,7 +262,7 @@ try {
       const order = round_ % 2 === 1 ? targets : [...targets].reverse();
       for (const t of order) {
         const ratio = await runRound(t, flooders.get(t) as FloodProcess, mode, round_);
-        (summary[baseBundle !== undefined ? `${t.build} ${mode}` : mode] ??= []).push(ratio);
+        (summary[summaryKey(t, mode)] ??= []).push(ratio);
       }
     }
     for (const f of flooders.values()) await f.close();
@@ -266,11 +270,11 @@ try {
   const pooledP99 = (key: string): Record<string, number> => {
     const p = pooled[key];
     if (!p) return {};
-    const u = percentile([...p.unloaded].sort((a, b) => a - b), 0.99);
-    const l = percentile([...p.loaded].sort((a, b) => a - b), 0.99);
+    const u = percentile(sorted(p.unloaded), 0.99);
+    const l = percentile(sorted(p.loaded), 0.99);
     return { pooledUnloadedP99Ms: round(u, 2), pooledLoadedP99Ms: round(l, 2), pooledRatio: round(l / u, 2), pooledReads: p.unloaded.length + p.loaded.length };
   };
-  const spread = Object.fromEntries(Object.entries(summary).map(([key, rs]) => [key, { min: round(Math.min(...rs), 2), median: round(percentile([...rs].sort((a, b) => a - b), 0.5), 2), max: round(Math.max(...rs), 2), ...pooledP99(key) }]));
+  const spread = Object.fromEntries(Object.entries(summary).map(([key, rs]) => [key, { min: round(Math.min(...rs), 2), median: round(percentile(sorted(rs), 0.5), 2), max: round(Math.max(...rs), 2), ...pooledP99(key) }]));
   console.log(JSON.stringify({ summary: 'other p99 loaded / unloaded', bound: 2, loadBefore: round(loadBefore, 1), loadAfter: round(loadavg()[0] ?? 0, 1), ...spread }));
 } finally {
   for (const f of floods) await f.close();
