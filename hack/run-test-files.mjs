@@ -12,6 +12,9 @@ const flag = (name, fallback) => {
   return a ? Number(a.slice(name.length + 3)) : fallback;
 };
 const files = args.filter((a) => !a.startsWith('--'));
+// The runner starts each file's process with this process's execArgv, read when it spawns; adding the preload here
+// (rather than asking every caller for it) keeps results from being lost at forceExit: see blocking-stdout.mjs.
+process.execArgv.push(`--import=${new URL('./blocking-stdout.mjs', import.meta.url).href}`);
 const stream = run({ files, concurrency: flag('concurrency', 2), timeout: flag('timeout', Infinity), forceExit: true });
 stream.on('test:fail', (data) => {
   if (data.todo === undefined || data.todo === false) process.exitCode = 1;
