@@ -7,8 +7,9 @@
  * - WAL mode, and a write's promise resolves only after the WAL holding its commit was fsynced, so an acknowledged
  *   write survives kill -9 and power loss. SQLite itself runs with `synchronous = NORMAL` (no fsync inside COMMIT);
  *   we fdatasync the WAL file ourselves on libuv's thread pool, so the event loop keeps serving requests (and
- *   batching the next writes) while the disk flushes. One fsync is in flight at a time and covers every commit
- *   before it; checkpoints are synced by SQLite (NORMAL syncs the WAL before and the database after each one).
+ *   batching the next writes) while the disk flushes (a lone write on a fast disk is fsynced on the event loop: see
+ *   #sync). One fsync is in flight at a time and covers every commit before it; checkpoints are synced by SQLite
+ *   (NORMAL syncs the WAL before and the database after each one).
  * - Group commit: writes queued in the same event-loop turn are applied in one transaction (each precondition is
  *   checked in queue order inside it; a failed precondition fails only its own write) and share one fsync.
  * - Visibility: reads see a commit as soon as it is applied, which may be a few milliseconds before its fsync
