@@ -76,16 +76,13 @@ const VACUUM_STEP_PAGES = 256;
 const MID_PASS_VACUUM_PAGES = 4 * VACUUM_STEP_PAGES;
 
 /**
- * A lone write is fsynced on the event loop (see #sync) while the moving average of those fsyncs is at most this many
- * ms: several times a fast local disk's fdatasync (0.1–0.3 ms here), well below what a busy or remote disk takes.
+ * A lone write is fsynced on the event loop (see #sync) while the moving average of fsyncs is at most this many ms:
+ * several times a fast local disk's fdatasync (0.1–0.3 ms here), well below what a busy or remote disk takes.
  */
 const INLINE_FSYNC_MAX_MS = 0.5;
 
-/** Weight of the newest inline fsync in that moving average (a slow one counts at once, the last few dominate). */
-const FSYNC_AVERAGE_WEIGHT = 0.25;
-
-/** While the average is above the bound, every this-many-th lone write is fsynced on the event loop to measure again. */
-const INLINE_FSYNC_PROBE_EVERY = 64;
+/** Weight of the newest fsync in that moving average (about the last ten count). */
+const FSYNC_AVERAGE_WEIGHT = 0.1;
 
 /** Rows read per step when a watch replays history, so a long replay does not hold the event loop. */
 const REPLAY_BATCH = 1000;
@@ -206,13 +203,10 @@ export class SqliteStorage implements Storage {
   /** True while an fdatasync of the WAL runs (on the thread pool, or on the event loop for a lone write). */
   #syncing = false;
   /**
-   * Moving average in ms of the fsyncs run on the event loop: the disk's own time, which decides whether the next
-   * lone write may block the loop for it. (A pool fsync's time as the loop sees it includes the hand-offs, which is
-   * what inline fsyncs avoid, so those are not counted.) Starts at 0: the first lone writes measure the disk.
+   * Moving average of recent fsyncs in ms, from the call to its completion as the event loop sees it (so a pool
+   * fsync counts its hand-offs too); starts high, so the first fsyncs use the pool and measure the disk.
    */
-  #inlineFsyncMs = 0;
-  /** Lone writes sent to the pool since the last inline fsync (every INLINE_FSYNC_PROBE_EVERY-th probes inline). */
-  #loneOnPool = 0;
+  #fsyncAverageMs = Number.POSITIVE_INFINITY;
   /** Resolved when no batch waits for an fsync (for close()). */
   #syncIdle: { promise: Promise<void>; resolve: () => void } | undefined;
   /** Descriptor of the WAL file, opened at the first sync; reopened if the file was replaced. */
@@ -531,10 +525,9 @@ export class SqliteStorage implements Storage {
    * A lone write (one batch of one write, nothing queued behind it) on a disk whose recent fsyncs were fast is synced
    * on the event loop instead: a client writing one object at a time then waits for the disk only, not also for a
    * thread-pool thread to be woken and for the event loop to be woken again by its completion (two thread hand-offs,
-   * each a scheduling delay on a busy machine). No other write was waiting, and the fsync is short; slow ones raise
-   * the average and send the next lone writes back to the pool, with a probe now and then to notice the disk is fast
-   * again. Batches of more than one write always sync on the pool: that is when the loop has requests to serve
-   * during the fsync.
+   * each a scheduling delay on a busy machine). Nothing else was waiting to run meanwhile, and the fsync is short; a
+   * slow one raises the average and sends the next ones back to the thread pool. Batches of more than one write
+   * always sync on the pool: that is when the loop has requests to serve during the fsync.
    */
   #sync(): void {
     if (this.#syncing || this.#unsynced.length === 0) return;
@@ -548,11 +541,10 @@ export class SqliteStorage implements Storage {
       return;
     }
     const lone = batches.length === 1 && batches[0]?.writes.length === 1 && this.#queue.length === 0;
-    const inline = lone && (this.#inlineFsyncMs <= INLINE_FSYNC_MAX_MS || ++this.#loneOnPool >= INLINE_FSYNC_PROBE_EVERY);
     this.#syncing = true;
     failpoint('sqlite-before-fsync');
     const syncStarted = performance.now();
-    if (inline) {
+    if (lone && this.#fsyncAverageMs <= INLINE_FSYNC_MAX_MS) {
       try {
         fdatasyncSync(fd);
       } catch (err) {
@@ -560,8 +552,6 @@ export class SqliteStorage implements Storage {
         this.#failSync(batches, err);
         return;
       }
-      this.#loneOnPool = 0;
-      this.#inlineFsyncMs += FSYNC_AVERAGE_WEIGHT * (performance.now() - syncStarted - this.#inlineFsyncMs);
       this.#synced(batches, syncStarted);
       return;
     }
@@ -580,8 +570,10 @@ export class SqliteStorage implements Storage {
     this.#syncing = false;
     failpoint('sqlite-after-fsync');
     const now = performance.now();
+    const ms = now - syncStarted;
     this.#timings.fsyncs++;
-    this.#timings.fsyncSeconds += (now - syncStarted) / 1000;
+    this.#timings.fsyncSeconds += ms / 1000;
+    this.#fsyncAverageMs = this.#timings.fsyncs === 1 ? ms : this.#fsyncAverageMs + FSYNC_AVERAGE_WEIGHT * (ms - this.#fsyncAverageMs);
     for (const b of batches) {
       this.#timings.commits++;
       this.#timings.commitSeconds += (now - b.started) / 1000;
