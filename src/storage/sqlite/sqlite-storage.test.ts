@@ -312,47 +312,82 @@ void describe('SqliteStorage', () => {
       }
     }));
 
-  void it('keeps every acknowledged write when the writing process is killed with SIGKILL', () =>
+  void it('keeps every acknowledged write when the writing process is killed with SIGKILL', () => killedWriterKeepsAcknowledgedWrites(64, 5000));
+
+  // One write at a time: every batch is a lone write with its own fsync.
+  void it('keeps every acknowledged write of a one-at-a-time writer killed with SIGKILL', () => killedWriterKeepsAcknowledgedWrites(1, 1000));
+
+  void it('answers and notifies lone writes one by one, each with its own fsync', () =>
     withDir(async (dir) => {
-      const path = join(dir, 'state.db');
-      const script = fileURLToPath(new URL('./testdata/durability-writer.ts', import.meta.url));
-      const child = spawn(process.execPath, ['--import', 'tsx', script, path], {
-        cwd: fileURLToPath(new URL('../../..', import.meta.url)),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      let err = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-      const exited = new Promise<NodeJS.Signals | number | null>((resolveExit) => {
-        child.on('exit', (code, signal) => resolveExit(signal ?? code));
-      });
+      const s = await SqliteStorage.open({ path: join(dir, 'state.db') });
       try {
-        const deadline = Date.now() + 30_000;
-        // 5,000 complete lines means 5,001 pieces after split (the last one is the torn or empty tail).
-        while (out.split('\n').length <= 5000) {
-          if (Date.now() > deadline || child.exitCode !== null) assert.fail(`writer did not get going: ${err}`);
-          await new Promise((r) => setTimeout(r, 5));
-        }
-        child.kill('SIGKILL');
-        assert.equal(await exited, 'SIGKILL');
-      } finally {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      }
-      // Only complete lines were acknowledged; a torn last line was not.
-      const acked = out.split('\n').slice(0, -1);
-      assert.ok(acked.length >= 5000);
-      const s = await SqliteStorage.open({ path });
-      try {
-        const missing = [];
-        for (const key of acked) if ((await s.get(key)) === undefined) missing.push(key);
-        assert.deepEqual(missing.slice(0, 10), [], `${missing.length} of ${acked.length} acknowledged keys are missing`);
-        assert.ok((await s.currentRevision()) >= acked.length);
+        const seen: number[] = [];
+        const w = s.watch('/lone/', { afterRevision: 0, onEvents: (events) => seen.push(...events.map((e) => e.kv.modRevision)) });
+        const before = await s.stats();
+        const revisions: number[] = [];
+        for (let i = 0; i < 50; i++) revisions.push((await s.create(`/lone/${i}`, enc.encode(String(i)))).modRevision);
+        // A watcher hears of each write by the time its writer is answered (notify runs before the promise settles).
+        assert.deepEqual(seen, revisions);
+        assert.equal(await s.currentRevision(), revisions[revisions.length - 1]);
+        const after = await s.stats();
+        assert.equal((after.fsyncs?.count ?? 0) - (before.fsyncs?.count ?? 0), 50);
+        assert.equal((after.commits?.count ?? 0) - (before.commits?.count ?? 0), 50);
+        // Then concurrent writes, which share batches and fsyncs.
+        const many = await Promise.all(range(50, 149).map((i) => s.create(`/lone/${i}`, enc.encode(String(i)))));
+        assert.equal(many.length, 100);
+        assert.equal(seen.length, 150);
+        w.close();
       } finally {
         await s.close();
       }
     }));
 });
+
+/**
+ * Runs testdata/durability-writer.ts with `writers` writes in flight, kills it with SIGKILL once it has acknowledged
+ * `lines` keys, and checks that every acknowledged key is in the database.
+ */
+function killedWriterKeepsAcknowledgedWrites(writers: number, lines: number): Promise<void> {
+  return withDir(async (dir) => {
+    const path = join(dir, 'state.db');
+    const script = fileURLToPath(new URL('./testdata/durability-writer.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script, path, String(writers)], {
+      cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    const exited = new Promise<NodeJS.Signals | number | null>((resolveExit) => {
+      child.on('exit', (code, signal) => resolveExit(signal ?? code));
+    });
+    try {
+      const deadline = Date.now() + 30_000;
+      // `lines` complete lines means one more piece after split (the last one is the torn or empty tail).
+      while (out.split('\n').length <= lines) {
+        if (Date.now() > deadline || child.exitCode !== null) assert.fail(`writer did not get going: ${err}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      child.kill('SIGKILL');
+      assert.equal(await exited, 'SIGKILL');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    // Only complete lines were acknowledged; a torn last line was not.
+    const acked = out.split('\n').slice(0, -1);
+    assert.ok(acked.length >= lines);
+    const s = await SqliteStorage.open({ path });
+    try {
+      const missing = [];
+      for (const key of acked) if ((await s.get(key)) === undefined) missing.push(key);
+      assert.deepEqual(missing.slice(0, 10), [], `${missing.length} of ${acked.length} acknowledged keys are missing`);
+      assert.ok((await s.currentRevision()) >= acked.length);
+    } finally {
+      await s.close();
+    }
+  });
+}
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);

@@ -163,6 +163,9 @@ interface Statements {
   readonly newerExists: Database.Statement<[string, number, number], { one: number }>;
   readonly deleteRow: Database.Statement<[number]>;
   readonly setMeta: Database.Statement<[string, number]>;
+  /** `PRAGMA page_count` and `PRAGMA freelist_count`, prepared once: the quota measures them before every batch. */
+  readonly pageCount: Database.Statement<[], number>;
+  readonly freePages: Database.Statement<[], number>;
 }
 
 /** SqliteStorage is the durable Storage on a single SQLite file; open it with `SqliteStorage.open`. */
@@ -172,6 +175,13 @@ export class SqliteStorage implements Storage {
   readonly #stmts: Statements;
   readonly #compactBatchSize: number;
   readonly #quota: StorageQuota;
+  /** The file's page size, fixed once the database exists (nothing here changes it). */
+  readonly #pageSize: number;
+  /**
+   * The batch transaction, made once: better-sqlite3's transaction() builds four wrapper functions per call, which
+   * #flush paid for every batch. Applies each write in queue order and returns their outcomes.
+   */
+  readonly #commitBatch: (batch: readonly PendingWrite[], used: number, events: WatchEvent[]) => (KeyValue | Error)[];
   /** Bytes of keys and values in every row held (live objects plus history not yet compacted), kept up to date. */
   #logicalBytes: number;
   #revision: number;
@@ -205,6 +215,15 @@ export class SqliteStorage implements Storage {
     this.#compactBatchSize = Math.max(1, config.compactBatchSize ?? 500);
     this.#quota = new StorageQuota(config.quotaBytes ?? 0);
     this.#stmts = prepare(db);
+    this.#pageSize = Number(db.pragma('page_size', { simple: true }));
+    this.#commitBatch = db
+      .transaction((batch: readonly PendingWrite[], used: number, events: WatchEvent[]): (KeyValue | Error)[] => {
+        const outcomes: (KeyValue | Error)[] = [];
+        for (const { op } of batch) outcomes.push(this.#quota.admit(op.kind, op.key, used) ?? this.#apply(op, events));
+        failpoint('sqlite-before-commit');
+        return outcomes;
+      })
+      .immediate;
     // One scan at open; from here on #apply adds each new row and compaction subtracts each row it deletes.
     const logical = db.prepare<[], { b: number }>('SELECT COALESCE(SUM(length(CAST(name AS BLOB)) + length(value)), 0) AS b FROM kv').get();
     this.#logicalBytes = logical?.b ?? 0;
@@ -456,7 +475,6 @@ export class SqliteStorage implements Storage {
     this.#queue = [];
     const startRevision = this.#revision;
     const startLogicalBytes = this.#logicalBytes;
-    const outcomes: (KeyValue | Error)[] = [];
     const events: WatchEvent[] = [];
     let used = 0;
     try {
@@ -468,14 +486,9 @@ export class SqliteStorage implements Storage {
       return;
     }
     const started = performance.now();
+    let outcomes: (KeyValue | Error)[];
     try {
-      this.#db.transaction(() => {
-        for (const { op } of batch) {
-          const refused = this.#quota.admit(op.kind, op.key, used);
-          outcomes.push(refused ?? this.#apply(op, events));
-        }
-        failpoint('sqlite-before-commit');
-      }).immediate();
+      outcomes = this.#commitBatch(batch, used, events);
     } catch (err) {
       // The transaction rolled back (a full disk ends here): nothing of this batch exists, revisions are reused by the
       // next batch, and the store keeps serving — the next batch simply tries again.
@@ -782,10 +795,7 @@ export class SqliteStorage implements Storage {
 
   /** Bytes of the pages holding data (free pages excluded), which is what the quota limits. */
   #usedBytes(): number {
-    const pageSize = Number(this.#db.pragma('page_size', { simple: true }));
-    const pages = Number(this.#db.pragma('page_count', { simple: true }));
-    const free = Number(this.#db.pragma('freelist_count', { simple: true }));
-    return pageSize * (pages - free);
+    return this.#pageSize * (this.#stmts.pageCount.get()! - this.#stmts.freePages.get()!);
   }
 }
 
@@ -827,6 +837,9 @@ function prepare(db: Database.Database): Statements {
     newerExists: db.prepare('SELECT 1 AS one FROM kv WHERE name = ? AND id > ? AND id <= ? LIMIT 1'),
     deleteRow: db.prepare('DELETE FROM kv WHERE id = ?'),
     setMeta: db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
+    // db.pragma() prepares its statement on every call; these run once per batch with a quota, so they are kept.
+    pageCount: db.prepare<[], number>('PRAGMA page_count').pluck(),
+    freePages: db.prepare<[], number>('PRAGMA freelist_count').pluck(),
   };
 }
 

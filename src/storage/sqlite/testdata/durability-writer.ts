@@ -1,10 +1,12 @@
 // Child process for the durability test in sqlite-storage.test.ts: writes keys into the database given as the
-// first argument as fast as it can, 64 writes in flight at a time, and prints each key's name on its own line once
+// first argument as fast as it can, 64 writes in flight at a time (or the second argument's number: 1 makes every
+// batch a lone write with its own fsync), and prints each key's name on its own line once
 // its create() has resolved (that is, once it is acknowledged). The test kills it with SIGKILL mid-stream.
 import { SqliteStorage } from '../sqlite-storage.js';
 
 const path = process.argv[2];
 if (path === undefined) throw new Error('Cannot start durability writer: no database path given');
+const writers = Number(process.argv[3] ?? 64);
 const storage = await SqliteStorage.open({ path });
 const value = new Uint8Array(512).fill(120);
 let next = 0;
@@ -18,4 +20,4 @@ async function writer(id: number): Promise<void> {
   }
 }
 
-await Promise.all(Array.from({ length: 64 }, (_, i) => writer(i)));
+await Promise.all(Array.from({ length: writers }, (_, i) => writer(i)));
