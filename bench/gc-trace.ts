@@ -31,6 +31,8 @@ export interface GcPhase {
   readonly allocatedKB: number;
   readonly survivedKB: number;
   readonly promotedKB: number;
+  /** Totals over the phase's scavenges, in MB: divided by the requests served, what one request costs. */
+  readonly totalMB: { readonly allocated: number; readonly survived: number; readonly promoted: number };
   readonly markCompacts: number;
   readonly markCompactPauseMs: { readonly mean: number; readonly max: number };
 }
@@ -85,6 +87,7 @@ export function summariseGcTrace(text: string, skip = 0): GcPhase[] {
       const scavenges = p.collections.filter((c) => c.kind === 's').slice(skip);
       const compacts = p.collections.filter((c) => c.kind === 'mc');
       const kb = (xs: readonly number[]): number => round(mean(xs) / 1000, 0);
+      const mb = (xs: readonly number[]): number => round(xs.reduce((a, b) => a + b, 0) / 1e6, 1);
       out.push({
         pid,
         phase,
@@ -96,6 +99,7 @@ export function summariseGcTrace(text: string, skip = 0): GcPhase[] {
         allocatedKB: kb(scavenges.map((c) => c.allocated)),
         survivedKB: kb(scavenges.map((c) => c.survived)),
         promotedKB: kb(scavenges.map((c) => c.promoted)),
+        totalMB: { allocated: mb(scavenges.map((c) => c.allocated)), survived: mb(scavenges.map((c) => c.survived)), promoted: mb(scavenges.map((c) => c.promoted)) },
         markCompacts: compacts.length,
         markCompactPauseMs: { mean: round(mean(compacts.map((c) => c.pauseMs)), 2), max: round(Math.max(0, ...compacts.map((c) => c.pauseMs)), 1) },
       });

@@ -99,8 +99,45 @@ export interface LazyListItem {
  */
 export const SINGLE_BUFFER_MAX_BYTES = 1024 * 1024;
 
-/** Lists made by lazyList whose items were not read as objects yet. */
-const lazyItems = new WeakMap<KubeList, readonly LazyListItem[]>();
+/**
+ * LazyState is a lazy list's items: `pending` until first read as objects (listJson writes them from their bytes),
+ * then `decoded`.
+ */
+interface LazyState {
+  pending: readonly LazyListItem[] | undefined;
+  decoded: KubeObject[] | undefined;
+}
+
+/** The state of each list made by lazyList. */
+const lazyStates = new WeakMap<KubeList, LazyState>();
+
+/**
+ * LAZY_ITEMS is the `items` property of every lazy list: one getter and one setter shared by all of them, their state
+ * kept aside (lazyStates). Why shared: an accessor made of new functions per list gave each list a hidden class of
+ * its own, which V8 allocates in the old generation; those dead classes then held each list's closures, items and
+ * entries alive through every scavenge until the next mark-compact (under a flood of small lists, ~2 KB copied and
+ * promoted per list: docs/reliability.md, "Session 12"). With the same functions every lazy list shares one class.
+ */
+const LAZY_ITEMS: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: KubeList): KubeObject[] {
+    const state = lazyStates.get(this);
+    if (state === undefined) return [];
+    if (state.decoded === undefined) state.decoded = (state.pending ?? []).map((item) => item.object());
+    state.pending = undefined;
+    return state.decoded;
+  },
+  set(this: KubeList, value: KubeObject[]): void {
+    const state = lazyStates.get(this);
+    if (state === undefined) {
+      Object.defineProperty(this, 'items', { value, enumerable: true, configurable: true, writable: true });
+      return;
+    }
+    state.pending = undefined;
+    state.decoded = value;
+  },
+};
 
 /**
  * lazyList makes a list whose `items` decodes `items` when first read; a JSON response written before that (listJson)
@@ -109,28 +146,15 @@ const lazyItems = new WeakMap<KubeList, readonly LazyListItem[]>();
  */
 export function lazyList(head: Omit<KubeList, 'items'>, items: readonly LazyListItem[]): KubeList {
   const list = { ...head } as KubeList;
-  let decoded: KubeObject[] | undefined;
-  Object.defineProperty(list, 'items', {
-    enumerable: true,
-    configurable: true,
-    get: () => {
-      lazyItems.delete(list);
-      decoded ??= items.map((item) => item.object());
-      return decoded;
-    },
-    set: (value: KubeObject[]) => {
-      lazyItems.delete(list);
-      decoded = value;
-    },
-  });
-  lazyItems.set(list, items);
+  lazyStates.set(list, { pending: items, decoded: undefined });
+  Object.defineProperty(list, 'items', LAZY_ITEMS);
   return list;
 }
 
 /** listJson renders a list as the bytes of JSON.stringify(list), reusing each item's remembered bytes. */
 export function listJson(list: KubeList): JsonParts {
   const head = JSON.stringify({ kind: list.kind, apiVersion: list.apiVersion, metadata: list.metadata });
-  const lazy = lazyItems.get(list);
+  const lazy = lazyStates.get(list)?.pending;
   if (lazy !== undefined) {
     const filled = filledListBody(head, lazy);
     if (filled !== undefined) return new JsonParts([filled]);
