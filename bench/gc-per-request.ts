@@ -2,8 +2,9 @@
  * gc-per-request: what the garbage collector does per API request, for one request path, without flow control in the
  * way: a `tkube server` (audit log off unless --audit) with 100 ConfigMaps, and `--concurrency` keep-alive clients
  * sending GET `PATH` as fast as they are answered for `--seconds`. Prints the request count and, from the server's
- * `--trace-gc-nvp` (bench/gc-trace.ts), the bytes allocated, copied (survived) and promoted per request over the
- * flood's scavenges (its first left out). Per request, because V8 sizes the young generation itself (smaller when
+ * `--trace-gc-nvp` (bench/gc-trace.ts), the bytes allocated, copied (survived) and promoted per request (the trace's
+ * rates over its scavenges, the flood's first left out, divided by the request rate), and the server's CPU time per
+ * request. Per request, because V8 sizes the young generation itself (smaller when
  * little survives), so bytes per scavenge compare builds less well than bytes per request; neither depends much on the
  * machine's load, unlike latencies.
  * Run: node --import tsx bench/gc-per-request.ts [--path PATH] [--seconds 6] [--concurrency 4] [--audit] [--no-build]
@@ -54,6 +55,7 @@ try {
     if (r.status !== 201) throw new Error(`Cannot seed cm-${i}: HTTP ${r.status}`);
   }
   server.mark('flood-start');
+  const cpuBefore = server.cpuSeconds();
   let requests = 0;
   const end = performance.now() + seconds * 1000;
   await Promise.all(
@@ -66,18 +68,22 @@ try {
     }),
   );
   server.mark('flood-end');
+  const cpuSeconds = server.cpuSeconds() - cpuBefore;
   await server.stop();
   const phase = summariseGcTrace(readFileSync(log, 'utf8'), 1).find((p) => p.phase === 'flood');
   if (!phase) throw new Error(`No flood phase in the server's GC trace ${log}`);
-  const perRequest = (mb: number): number => Math.round((mb * 1e6) / requests);
+  // Rates over the span the counted scavenges cover, divided by the request rate: see GcPhase.perSecondMB.
+  const requestsPerSecond = requests / phase.seconds;
+  const perRequest = (mbPerSecond: number): number => Math.round((mbPerSecond * 1e6) / requestsPerSecond);
   console.log(
     JSON.stringify({
       path,
       requests,
       perSecond: round(requests / phase.seconds),
+      serverCpuMicrosPerRequest: Math.round((cpuSeconds * 1e6) / requests),
       scavenges: phase.scavenges,
       perScavengeKB: { allocated: phase.allocatedKB, survived: phase.survivedKB, promoted: phase.promotedKB },
-      perRequestBytes: { allocated: perRequest(phase.totalMB.allocated), survived: perRequest(phase.totalMB.survived), promoted: perRequest(phase.totalMB.promoted) },
+      perRequestBytes: { allocated: perRequest(phase.perSecondMB.allocated), survived: perRequest(phase.perSecondMB.survived), promoted: perRequest(phase.perSecondMB.promoted) },
       markCompacts: phase.markCompacts,
     }),
   );

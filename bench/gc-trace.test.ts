@@ -36,6 +36,8 @@ describe('summariseGcTrace', () => {
       survivedKB: 700,
       promotedKB: 600,
       totalMB: { allocated: 26, survived: 1.4, promoted: 1.2 },
+      // The second scavenge's bytes over the 100 ms since the first.
+      perSecondMB: { allocated: 140, survived: 8, promoted: 7 },
       markCompacts: 1,
       markCompactPauseMs: { mean: 6.5, max: 6.5 },
     });

@@ -10,7 +10,8 @@
  * Run: TKUBE_BENCH_NODE_ARGS="--trace-gc-nvp" TKUBE_BENCH_SERVER_LOG=FILE node --import tsx bench/fairness.ts …, then
  *      node --import tsx bench/gc-trace.ts FILE [--phase flood] [--skip N]
  * It prints one JSON line per phase: its labels, seconds, scavenges per second, their mean and largest pause, mean
- * bytes allocated, copied and promoted per scavenge (KB), and the mark-compacts' count and pauses.
+ * bytes allocated, copied and promoted per scavenge (KB), their totals and rates per second, and the mark-compacts' count
+ * and pauses.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -31,14 +32,23 @@ export interface GcPhase {
   readonly allocatedKB: number;
   readonly survivedKB: number;
   readonly promotedKB: number;
-  /** Totals over the phase's scavenges, in MB: divided by the requests served, what one request costs. */
+  /** Totals over the phase's scavenges, in MB. */
   readonly totalMB: { readonly allocated: number; readonly survived: number; readonly promoted: number };
+  /**
+   * MB per second from the scavenges after the first one counted, over the time since that one (each scavenge
+   * reports what was allocated since the one before): divided by the requests per second, what one request costs,
+   * without the error of dividing totals by all the phase's requests (some of which come after the last scavenge).
+   * NaN with fewer than two scavenges.
+   */
+  readonly perSecondMB: { readonly allocated: number; readonly survived: number; readonly promoted: number };
   readonly markCompacts: number;
   readonly markCompactPauseMs: { readonly mean: number; readonly max: number };
 }
 
 interface Collection {
   readonly kind: string;
+  /** When it happened, in ms since the isolate started. */
+  readonly atMs: number;
   readonly pauseMs: number;
   readonly allocated: number;
   readonly survived: number;
@@ -53,12 +63,23 @@ interface OpenPhase {
 }
 
 const MARK = /^# mark (\d+) (\d+) (\S+)-(start|end)(?: (.*))?$/;
-const NVP = /^\[(\d+):0x[0-9a-f]+\]\s+[\d.]+ ms: (.*)$/;
+const NVP = /^\[(\d+):0x[0-9a-f]+\]\s+([\d.]+) ms: (.*)$/;
 
 /** field reads `name=value` from an nvp line's fields (0 when absent). */
 function field(fields: string, name: string): number {
   const m = new RegExp(`(?:^| )${name.replace(/\./g, '\\.')}=([-\\d.]+)`).exec(fields);
   return m ? Number(m[1]) : 0;
+}
+
+/** rates: MB per second allocated, copied and promoted, from scavenges[1..] over the time since scavenges[0]. */
+function rates(scavenges: readonly Collection[]): GcPhase['perSecondMB'] {
+  const first = scavenges[0];
+  const last = scavenges[scavenges.length - 1];
+  if (scavenges.length < 2 || !first || !last || last.atMs <= first.atMs) return { allocated: NaN, survived: NaN, promoted: NaN };
+  const seconds = (last.atMs - first.atMs) / 1000;
+  const rest = scavenges.slice(1);
+  const rate = (f: (c: Collection) => number): number => round(rest.reduce((a, c) => a + f(c), 0) / 1e6 / seconds, 3);
+  return { allocated: rate((c) => c.allocated), survived: rate((c) => c.survived), promoted: rate((c) => c.promoted) };
 }
 
 const mean = (xs: readonly number[]): number => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
@@ -100,6 +121,7 @@ export function summariseGcTrace(text: string, skip = 0): GcPhase[] {
         survivedKB: kb(scavenges.map((c) => c.survived)),
         promotedKB: kb(scavenges.map((c) => c.promoted)),
         totalMB: { allocated: mb(scavenges.map((c) => c.allocated)), survived: mb(scavenges.map((c) => c.survived)), promoted: mb(scavenges.map((c) => c.promoted)) },
+        perSecondMB: rates(scavenges),
         markCompacts: compacts.length,
         markCompactPauseMs: { mean: round(mean(compacts.map((c) => c.pauseMs)), 2), max: round(Math.max(0, ...compacts.map((c) => c.pauseMs)), 1) },
       });
@@ -108,10 +130,10 @@ export function summariseGcTrace(text: string, skip = 0): GcPhase[] {
     const gc = NVP.exec(line);
     if (!gc) continue;
     const p = open.get(Number(gc[1]));
-    const fields = gc[2] ?? '';
+    const fields = gc[3] ?? '';
     const kind = /(?:^| )gc=(\w+)/.exec(fields)?.[1];
     if (!p || kind === undefined) continue;
-    p.collections.push({ kind, pauseMs: field(fields, 'pause'), allocated: field(fields, 'allocated'), survived: field(fields, 'new_space_survived'), promoted: field(fields, 'promoted') });
+    p.collections.push({ kind, atMs: Number(gc[2]), pauseMs: field(fields, 'pause'), allocated: field(fields, 'allocated'), survived: field(fields, 'new_space_survived'), promoted: field(fields, 'promoted') });
   }
   return out;
 }
