@@ -17,7 +17,9 @@
  * this session, where it takes its CPU from the server's share (what the suite did before it used FloodProcess);
  * `--other-own-level` makes `other` the scheduler's user (level workload-high), so it never waits for the flood's seats.
  * `--flood-idle` runs the flood client under SCHED_IDLE (it gets only CPU nobody else wants, as a client on another
- * machine would take none of this one's). Each round also prints the flood's admitted-list latency (`flood200Ms`).
+ * machine would take none of this one's). With TKUBE_BENCH_SERVER_LOG set, the servers' output goes to that file with a
+ * line marking the start and end of each phase (`# mark …`): with `--trace-gc-nvp` in TKUBE_BENCH_NODE_ARGS,
+ * `bench/gc-trace.ts FILE` summarises the garbage collector's work per phase. Each round also prints the flood's admitted-list latency (`flood200Ms`).
  * On a machine shared with other work, `chrt -r 10 node --import tsx bench/fairness.ts …` runs the benchmark, its
  * servers and its clients under SCHED_RR, ahead of everything else: together they use under one core of the two, so
  * the figures are those of a quiet machine (docs/benchmarks.md, "Running them").
@@ -179,8 +181,10 @@ async function runRound(t: Target, flood: FloodProcess, mode: 'polite' | 'eager'
   const baseline: number[] = [];
   const failures: string[] = [];
   await loopDelay();
+  server.mark(`baseline-start build=${t.build} mode=${mode} round=${round_}`);
   const baselineEnd = performance.now() + baselineMs;
   await reader(other, () => performance.now() > baselineEnd, baseline, failures);
+  server.mark(`baseline-end build=${t.build} mode=${mode} round=${round_}`);
   const baselineLoop = await loopDelay();
 
   let stop = false;
@@ -191,6 +195,9 @@ async function runRound(t: Target, flood: FloodProcess, mode: 'polite' | 'eager'
   const elections = { n: 0 };
   const load = loadavg()[0] ?? 0;
   const cpu = { server: server.cpuSeconds(), flood: cpuSecondsOf(flood.pid), bench: process.cpuUsage() };
+  // Phase marks in the server's log (TKUBE_BENCH_SERVER_LOG), for bench/gc-trace.ts.
+  const phase = `build=${t.build} mode=${mode} round=${round_}`;
+  server.mark(`flood-start ${phase}`);
   const flooding = flood.flood(floodMs);
   const work = [
     ...NODES.map((n, i) => renewLease(nodes[i] as BearerClient, 'kube-node-lease', n, until, leaseFailures, renewals)),
@@ -199,6 +206,7 @@ async function runRound(t: Target, flood: FloodProcess, mode: 'polite' | 'eager'
     sleep(300).then(() => reader(other, until, loaded, failures)),
   ];
   const result = await flooding;
+  server.mark(`flood-end ${phase}`);
   stop = true;
   await Promise.all(work);
   const floodLoop = await loopDelay();

@@ -172,6 +172,7 @@ export class ServerProcess {
   readonly #ownDataDir: boolean;
   readonly #child: ChildProcess;
   #log = '';
+  #logFile: string | undefined;
   url = '';
 
   private constructor(dataDir: string, own: boolean, child: ChildProcess) {
@@ -180,6 +181,7 @@ export class ServerProcess {
     this.#child = child;
     // TKUBE_BENCH_SERVER_LOG=<file> also appends all of it to that file (e.g. with --trace-gc in TKUBE_BENCH_NODE_ARGS).
     const logFile = process.env['TKUBE_BENCH_SERVER_LOG'];
+    this.#logFile = logFile;
     const keep = (d: string): void => {
       this.#log = (this.#log + d).slice(-100_000);
       if (logFile) appendFileSync(logFile, d);
@@ -226,6 +228,16 @@ export class ServerProcess {
   }
 
   /** pid of the server process. */
+  /**
+   * mark appends `# mark <pid> <wall ms> <text>` to the TKUBE_BENCH_SERVER_LOG file, if one is set, between the
+   * server's own lines: bench/gc-trace.ts cuts a GC trace into a benchmark's phases at these lines (the trace's own
+   * times count from the isolate's start, not the wall clock). The server's output reaches the file through a pipe,
+   * so a line it wrote just before the mark may land just after it.
+   */
+  mark(text: string): void {
+    if (this.#logFile) appendFileSync(this.#logFile, `# mark ${this.pid} ${Date.now()} ${text}\n`);
+  }
+
   get pid(): number {
     return this.#child.pid ?? -1;
   }

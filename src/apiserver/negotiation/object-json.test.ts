@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { listJson, objectJson, RECENT_EVENT_LINES, watchEventJson } from './object-json.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { KubeList, KubeObject } from '../../api/meta/types.js';
+import { lazyList, listJson, objectJson, RECENT_EVENT_LINES, watchEventJson } from './object-json.js';
+import type { LazyListItem } from './object-json.js';
+
+/** haveSameMap tells whether V8 gives two objects one hidden class (its %HaveSameMap, without a runner flag). */
+function haveSameMap(a: object, b: object): boolean {
+  setFlagsFromString('--allow-natives-syntax');
+  return (runInNewContext('(a, b) => %HaveSameMap(a, b)') as (a: object, b: object) => boolean)(a, b);
+}
 
 describe('objectJson() and listJson()', () => {
   it('render exactly what JSON.stringify renders', () => {
@@ -32,5 +42,23 @@ describe('objectJson() and listJson()', () => {
     const again = watchEventJson('MODIFIED', obj);
     assert.notEqual(again, line, 'made anew once forgotten');
     assert.deepEqual(again, line);
+  });
+
+  it('lazy lists share one hidden class, so a dropped one leaves nothing old that keeps its items', () => {
+    // Lazy lists once got an `items` accessor of fresh closures each, hence a hidden class each. V8 allocates hidden
+    // classes in the old generation, so a dead list's class kept its closures, item array and items alive through
+    // every scavenge until the next mark-compact: under a flood of small lists, most of what each scavenge copied
+    // and promoted (docs/reliability.md, Session 12). Neither a WeakRef (scavenges keep WeakRef targets) nor the young
+    // generation's size (scavenges come whenever they like) shows that reliably, so this asks V8 directly.
+    const item = (name: string): LazyListItem => {
+      const obj: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } };
+      return { jsonParts: () => undefined, object: () => obj };
+    };
+    const make = (i: number): KubeList => lazyList({ apiVersion: 'v1', kind: 'ConfigMapList', metadata: { resourceVersion: String(i) } }, [item(`a-${i}`), item(`b-${i}`)]);
+    const [a, b] = [make(1), make(2)];
+    assert.ok(haveSameMap(a, b), 'two lazy lists have one hidden class');
+    assert.deepEqual(JSON.parse(listJson(a).toBuffer().toString('utf8')), JSON.parse(JSON.stringify(a)));
+    b.items = [];
+    assert.deepEqual(JSON.parse(listJson(b).toBuffer().toString('utf8')).items, []);
   });
 });

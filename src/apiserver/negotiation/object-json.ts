@@ -50,6 +50,8 @@ export function rememberObjectJson(obj: KubeObject, source: () => Buffer | undef
 }
 
 const COMMA = Buffer.from(',');
+const COMMA_BYTE = 0x2c;
+const ITEMS_OPEN = Buffer.from(',"items":[');
 const TAIL = Buffer.from(']}');
 
 /**
@@ -69,7 +71,7 @@ export class JsonParts {
 
   /** toBuffer concatenates the parts (for callers that need the whole body). */
   toBuffer(): Buffer {
-    return Buffer.concat(this.parts as Buffer[], this.byteLength);
+    return this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts as Buffer[], this.byteLength);
   }
 }
 
@@ -80,11 +82,62 @@ export class JsonParts {
 export interface LazyListItem {
   /** The item's JSON as consecutive byte ranges, or undefined (then object() is serialised). */
   jsonParts(): readonly Buffer[] | undefined;
+  /**
+   * The byte length of the item's JSON when copyJson can write it, else undefined. Optional: items without it are
+   * written from jsonParts().
+   */
+  jsonByteLength?(): number | undefined;
+  /** copyJson writes the item's JSON, jsonByteLength() bytes, into `target` at `offset`. */
+  copyJson?(target: Uint8Array, offset: number): void;
   object(): KubeObject;
 }
 
-/** Lists made by lazyList whose items were not read as objects yet. */
-const lazyItems = new WeakMap<KubeList, readonly LazyListItem[]>();
+/**
+ * SINGLE_BUFFER_MAX_BYTES: a list body up to this size whose items can all copy their JSON is written into one
+ * Buffer; a larger one stays in parts, to be written a piece at a time (negotiation/write.ts) without a copy of the
+ * whole body. The same size as write.ts's threshold for writing a body in one piece.
+ */
+export const SINGLE_BUFFER_MAX_BYTES = 1024 * 1024;
+
+/**
+ * LazyState is a lazy list's items: `pending` until first read as objects (listJson writes them from their bytes),
+ * then `decoded`.
+ */
+interface LazyState {
+  pending: readonly LazyListItem[] | undefined;
+  decoded: KubeObject[] | undefined;
+}
+
+/** The state of each list made by lazyList. */
+const lazyStates = new WeakMap<KubeList, LazyState>();
+
+/**
+ * LAZY_ITEMS is the `items` property of every lazy list: one getter and one setter shared by all of them, their state
+ * kept aside (lazyStates). Why shared: an accessor made of new functions per list gave each list a hidden class of
+ * its own, which V8 allocates in the old generation; those dead classes then held each list's closures, items and
+ * entries alive through every scavenge until the next mark-compact (under a flood of small lists, ~2 KB copied and
+ * promoted per list: docs/reliability.md, "Session 12"). With the same functions every lazy list shares one class.
+ */
+const LAZY_ITEMS: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: KubeList): KubeObject[] {
+    const state = lazyStates.get(this);
+    if (state === undefined) return [];
+    if (state.decoded === undefined) state.decoded = (state.pending ?? []).map((item) => item.object());
+    state.pending = undefined;
+    return state.decoded;
+  },
+  set(this: KubeList, value: KubeObject[]): void {
+    const state = lazyStates.get(this);
+    if (state === undefined) {
+      Object.defineProperty(this, 'items', { value, enumerable: true, configurable: true, writable: true });
+      return;
+    }
+    state.pending = undefined;
+    state.decoded = value;
+  },
+};
 
 /**
  * lazyList makes a list whose `items` decodes `items` when first read; a JSON response written before that (listJson)
@@ -93,29 +146,20 @@ const lazyItems = new WeakMap<KubeList, readonly LazyListItem[]>();
  */
 export function lazyList(head: Omit<KubeList, 'items'>, items: readonly LazyListItem[]): KubeList {
   const list = { ...head } as KubeList;
-  let decoded: KubeObject[] | undefined;
-  Object.defineProperty(list, 'items', {
-    enumerable: true,
-    configurable: true,
-    get: () => {
-      lazyItems.delete(list);
-      decoded ??= items.map((item) => item.object());
-      return decoded;
-    },
-    set: (value: KubeObject[]) => {
-      lazyItems.delete(list);
-      decoded = value;
-    },
-  });
-  lazyItems.set(list, items);
+  lazyStates.set(list, { pending: items, decoded: undefined });
+  Object.defineProperty(list, 'items', LAZY_ITEMS);
   return list;
 }
 
 /** listJson renders a list as the bytes of JSON.stringify(list), reusing each item's remembered bytes. */
 export function listJson(list: KubeList): JsonParts {
   const head = JSON.stringify({ kind: list.kind, apiVersion: list.apiVersion, metadata: list.metadata });
+  const lazy = lazyStates.get(list)?.pending;
+  if (lazy !== undefined) {
+    const filled = filledListBody(head, lazy);
+    if (filled !== undefined) return new JsonParts([filled]);
+  }
   const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"items":[`, 'utf8')];
-  const lazy = lazyItems.get(list);
   if (lazy !== undefined) {
     lazy.forEach((item, i) => {
       if (i > 0) parts.push(COMMA);
@@ -131,6 +175,33 @@ export function listJson(list: KubeList): JsonParts {
   }
   parts.push(TAIL);
   return new JsonParts(parts);
+}
+
+/**
+ * filledListBody is the list's JSON (`head` being its JSON without items) in one Buffer, each item copying its JSON
+ * into place: one allocation per list instead of a Buffer view or three per item, their array, and the copy that
+ * joined them. Undefined when an item cannot copy its JSON or the body is larger than SINGLE_BUFFER_MAX_BYTES.
+ */
+function filledListBody(head: string, items: readonly LazyListItem[]): Buffer | undefined {
+  const headLength = Buffer.byteLength(head) - 1 + ITEMS_OPEN.length;
+  let n = headLength + TAIL.length + Math.max(0, items.length - 1);
+  for (const item of items) {
+    const length = item.jsonByteLength?.();
+    if (length === undefined || item.copyJson === undefined) return undefined;
+    n += length;
+    if (n > SINGLE_BUFFER_MAX_BYTES) return undefined;
+  }
+  const body = Buffer.allocUnsafe(n);
+  let at = body.write(head, 0, 'utf8') - 1;
+  at += ITEMS_OPEN.copy(body, at);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    if (i > 0) body[at++] = COMMA_BYTE;
+    item.copyJson!(body, at);
+    at += item.jsonByteLength!()!;
+  }
+  TAIL.copy(body, at);
+  return body;
 }
 
 /**

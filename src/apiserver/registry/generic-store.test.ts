@@ -294,6 +294,12 @@ void describe('GenericStore', () => {
       ['default', { limit: 2, predicate: even }],
       ['default', { limit: 5 }],
       ['default', { limit: 9 }],
+      // Namespaces between others, last, before all, and without objects (the page starts at a binary search).
+      ['other', { limit: 1 }],
+      ['zzz', { limit: 1 }],
+      ['aaa', { limit: 2 }],
+      ['nothing', { limit: 2 }],
+      ['zzzz', { limit: 2 }],
     ];
     for (const [ns, params] of cases) {
       const fromCache = await cached.list(ns, params);

@@ -381,8 +381,11 @@ export class GenericStore {
       if (this.#watchCache.revision >= current) {
         // The cache keeps objects as their stored bytes: a JSON list is written from them, and only a list read as
         // objects (a Table, YAML) decodes its items (lazyList).
+        if (rv === '' && limit > 0) {
+          const { sorted, from, revision } = await this.#watchCache.sortedEntries(prefix);
+          return this.#firstPage(prefix, sorted, from, revision, limit, params.predicate);
+        }
         const snap = await this.#watchCache.entries(prefix);
-        if (rv === '' && limit > 0) return this.#firstPage(prefix, snap.entries, snap.revision, limit, params.predicate);
         const predicate = params.predicate !== undefined && !params.predicate.empty() ? params.predicate : undefined;
         const items = predicate ? snap.entries.filter((e) => predicate.selects(e)) : snap.entries;
         return this.#lazyListOf(items, String(snap.revision));
@@ -453,19 +456,21 @@ export class GenericStore {
   }
 
   /**
-   * #firstPage is the first `limit` selected items of a cache snapshot (sorted by key, as storage lists), with the
-   * continue token storage's path would give: after the last item looked at, set when any item is left after it.
+   * #firstPage is the first `limit` selected items under `prefix` of a cache snapshot (`sorted` by key, as storage
+   * lists, those under the prefix from index `from` on), with the continue token storage's path would give: after the
+   * last item looked at, set when any item under the prefix is left after it.
    */
-  #firstPage(prefix: string, all: readonly CachedObject[], revision: number, limit: number, predicate: ListParams['predicate']): KubeList {
+  #firstPage(prefix: string, sorted: readonly CachedObject[], from: number, revision: number, limit: number, predicate: ListParams['predicate']): KubeList {
     const items: CachedObject[] = [];
-    let at = 0;
-    for (; at < all.length && items.length < limit; at++) {
-      const entry = all[at]!;
+    const under = (i: number): boolean => i < sorted.length && sorted[i]!.key.startsWith(prefix);
+    let at = from;
+    for (; under(at) && items.length < limit; at++) {
+      const entry = sorted[at]!;
       if (!predicate || predicate.selects(entry)) items.push(entry);
     }
     const list = this.#lazyListOf(items, String(revision));
-    const last = all[at - 1];
-    if (at < all.length && last) list.metadata.continue = encodeContinue(revision, last.key.slice(prefix.length));
+    const last = at > from ? sorted[at - 1] : undefined;
+    if (under(at) && last) list.metadata.continue = encodeContinue(revision, last.key.slice(prefix.length));
     return list;
   }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../api/meta/types.js';
 import { knownObjectJson, objectJson } from '../negotiation/object-json.js';
-import { decodeImmutableObject, decodeObject, encodeObject, encodeWrittenObject, metadataStart, storedObjectJson } from './stored-object.js';
+import { copyStoredObjectJson, decodeImmutableObject, decodeObject, encodeObject, encodeWrittenObject, metadataStart, storedObjectJson, storedObjectJsonLength } from './stored-object.js';
 
 const kvOf = (obj: KubeObject, rev: number): { key: string; value: Uint8Array; createRevision: number; modRevision: number } => ({ key: '/k', value: encodeObject(obj), createRevision: rev, modRevision: rev });
 
@@ -20,6 +20,28 @@ describe('storedObjectJson', () => {
       assert.ok(bytes, JSON.stringify(obj));
       assert.deepEqual(JSON.parse(bytes.toString('utf8')), decodeObject(kv));
       assert.equal((JSON.parse(bytes.toString('utf8')) as KubeObject).metadata?.resourceVersion, '42');
+    }
+  });
+
+  it('copies the same bytes in place, between untouched neighbours, for revisions of any length', () => {
+    const objects: KubeObject[] = [
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'n', labels: { a: 'b' } }, spec: { x: [1, { y: '}"\\{' }] } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: {} },
+      { metadata: { name: 'first' }, kind: 'X' },
+      { apiVersion: 'x/v1', kind: 'K', metadata: { name: 'ünïcødé 🎉' } },
+    ];
+    for (const obj of objects) {
+      for (const revision of [0, 7, 10, 99, 12345, 9007199254740991]) {
+        const value = encodeObject(obj);
+        const at = metadataStart(value);
+        const want = storedObjectJson(value, revision);
+        assert.ok(want);
+        const length = storedObjectJsonLength(value, at, revision);
+        assert.equal(length, want.length);
+        const target = Buffer.alloc(length + 6, '#');
+        copyStoredObjectJson(value, at, revision, target, 3);
+        assert.equal(target.toString('utf8'), `###${want.toString('utf8')}###`, `${JSON.stringify(obj)} at ${revision}`);
+      }
     }
   });
 

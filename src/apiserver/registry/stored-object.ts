@@ -96,6 +96,46 @@ export function storedObjectJsonParts(value: Uint8Array, revision: number): [Buf
   return [bytes.subarray(0, at + 1), field, bytes.subarray(at + 1)];
 }
 
+const RESOURCE_VERSION_FIELD = Buffer.from('"resourceVersion":"', 'latin1');
+
+/** decimalDigits is the number of digits of a non-negative integer. */
+function decimalDigits(n: number): number {
+  let d = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) d++;
+  return d;
+}
+
+/**
+ * storedObjectJsonLength is the byte length of storedObjectJson(value, revision), given `at` = metadataStart(value)
+ * (≥ 0; callers that list an object many times compute it once).
+ */
+export function storedObjectJsonLength(value: Uint8Array, at: number, revision: number): number {
+  const empty = value[at + 1] === CLOSE_BRACE;
+  return value.length + RESOURCE_VERSION_FIELD.length + decimalDigits(revision) + (empty ? 1 : 2);
+}
+
+/**
+ * copyStoredObjectJson writes storedObjectJson(value, revision) — storedObjectJsonLength bytes — into `target` at
+ * `offset`, allocating nothing: a list body is filled in place instead of being gathered from three new Buffer views
+ * and a field string per item (most of what a flood of small lists allocated, hence most of what made the
+ * scavenges come). `at` is metadataStart(value), ≥ 0.
+ */
+export function copyStoredObjectJson(value: Uint8Array, at: number, revision: number, target: Uint8Array, offset: number): void {
+  const empty = value[at + 1] === CLOSE_BRACE;
+  const digits = decimalDigits(revision);
+  const fieldLength = RESOURCE_VERSION_FIELD.length + digits + (empty ? 1 : 2);
+  // The whole value, shifted right by the field's length; then its head (up to the metadata's `{`) moved back left.
+  target.set(value, offset + fieldLength);
+  target.copyWithin(offset, offset + fieldLength, offset + fieldLength + at + 1);
+  let i = offset + at + 1;
+  target.set(RESOURCE_VERSION_FIELD, i);
+  i += RESOURCE_VERSION_FIELD.length;
+  for (let x = revision, k = digits - 1; k >= 0; k--, x = Math.floor(x / 10)) target[i + k] = 0x30 + (x % 10);
+  i += digits;
+  target[i++] = QUOTE;
+  if (!empty) target[i] = COMMA;
+}
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;

@@ -13,7 +13,7 @@
  * Contract: the bytes, the attributes and every decoded object are immutable; callers never change what they get.
  */
 import type { KubeObject } from '../../api/meta/types.js';
-import { decodeImmutableObject, storedObjectJsonParts } from '../registry/stored-object.js';
+import { copyStoredObjectJson, decodeImmutableObject, metadataStart, storedObjectJsonLength, storedObjectJsonParts } from '../registry/stored-object.js';
 
 /** ObjectAttributes are what a selection predicate reads of an object: its labels and its selectable field values. */
 export interface ObjectAttributes {
@@ -71,6 +71,9 @@ export class RecentObjects {
   }
 }
 
+/** UNKNOWN marks a CachedObject's metadata offset as not yet looked for (metadataStart returns -1 for none). */
+const UNKNOWN = -2;
+
 /** CachedObject is one stored version: bytes, revision, attributes, and the decoded object while in use. */
 export class CachedObject {
   readonly key: string;
@@ -81,6 +84,8 @@ export class CachedObject {
   /** Undefined when the cache has no attribute function, or for a version not kept as current (decode to test it). */
   readonly attributes: ObjectAttributes | undefined;
   #ref: WeakRef<KubeObject> | undefined;
+  /** metadataStart(value), or UNKNOWN until first needed. */
+  #metadataAt = UNKNOWN;
   readonly #recent: RecentObjects | undefined;
 
   constructor(key: string, value: Uint8Array, revision: number, options: { object?: KubeObject; attributes?: ObjectAttributes; recent?: RecentObjects } = {}) {
@@ -112,5 +117,22 @@ export class CachedObject {
    */
   jsonParts(): readonly Buffer[] | undefined {
     return storedObjectJsonParts(this.value, this.revision);
+  }
+
+  /** jsonByteLength is the length of the object's JSON when copyJson can write it, else undefined (see jsonParts). */
+  jsonByteLength(): number | undefined {
+    const at = this.#metadataStart();
+    return at < 0 ? undefined : storedObjectJsonLength(this.value, at, this.revision);
+  }
+
+  /** copyJson writes the object's JSON (jsonByteLength() bytes, which must be defined) into `target` at `offset`. */
+  copyJson(target: Uint8Array, offset: number): void {
+    copyStoredObjectJson(this.value, this.#metadataStart(), this.revision, target, offset);
+  }
+
+  /** #metadataStart is metadataStart(value), found once: a cached object is listed many times, its bytes never change. */
+  #metadataStart(): number {
+    if (this.#metadataAt === UNKNOWN) this.#metadataAt = metadataStart(this.value);
+    return this.#metadataAt;
   }
 }

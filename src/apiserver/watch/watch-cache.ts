@@ -128,6 +128,21 @@ interface Registration {
   bookmarkTimer: Timer | undefined;
 }
 
+/**
+ * firstUnder is the index of the first of `sorted` (in key order) whose key is at or after `prefix`: the first under
+ * it, if any is (keys under a prefix sort right after it, before any other key that follows it).
+ */
+function firstUnder(sorted: readonly CachedObject[], prefix: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareKeys(sorted[mid]!.key, prefix) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** WatchCache caches one resource's objects and recent events. */
 export class WatchCache {
   #storage: Storage;
@@ -367,13 +382,28 @@ export class WatchCache {
     return this.#entriesNow(prefix);
   }
 
+  /**
+   * sortedEntries returns all the cache's entries in key order, the index of the first one under `prefix` (the
+   * entries under a prefix are consecutive: callers read on while the key starts with it), and the cache's revision.
+   * The array is never changed (the cache makes a new one after a change), so it stays a consistent snapshot however
+   * long the caller reads it. For a first page: no array of the prefix's entries is made, and no more of them are
+   * looked at than the page needs.
+   */
+  async sortedEntries(prefix: string): Promise<{ sorted: readonly CachedObject[]; from: number; revision: number }> {
+    await this.ready();
+    const sorted = this.#sortedNow();
+    return { sorted, from: firstUnder(sorted, prefix), revision: this.#revision };
+  }
+
+  /** #sortedNow is every entry in key order: sorted once per change, not once per LIST. */
+  #sortedNow(): readonly CachedObject[] {
+    return (this.#sorted ??= [...this.#objects.values()].sort((a, b) => compareKeys(a.key, b.key)));
+  }
+
   #entriesNow(prefix: string): { entries: CachedObject[]; revision: number } {
     const entries: CachedObject[] = [];
-    // Sorted once per change, not once per LIST: lists of a quiet resource cost one pass over the entries.
-    this.#sorted ??= [...this.#objects.values()].sort((a, b) => compareKeys(a.key, b.key));
-    for (const entry of this.#sorted) {
-      if (entry.key.startsWith(prefix)) entries.push(entry);
-    }
+    const sorted = this.#sortedNow();
+    for (let i = firstUnder(sorted, prefix); i < sorted.length && sorted[i]!.key.startsWith(prefix); i++) entries.push(sorted[i]!);
     return { entries, revision: this.#revision };
   }
 
