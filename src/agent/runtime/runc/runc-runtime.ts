@@ -328,17 +328,14 @@ export class RuncRuntime implements RuntimeService {
     // Resolve once the container runs (or it already ended), so a status read right after sees it running. runc
     // writes --pid-file only after `run` has started the container's process, and the shim writes the status file
     // when the container (or runc) ended: two file checks, where asking `runc state` was a process spawn per look.
-    // `runc state` is still asked every 2 s, in case neither file ever comes. Not sooner: in a burst runc takes
-    // 0.5 s and more to start a container, and each ask is two more processes (timeout, runc) on a busy machine.
+    // `runc state` is still asked now and then, in case neither file ever comes.
     const deadline = Date.now() + 10_000;
-    let nextAsk = Date.now() + 2_000;
     const running = this.#trace.begin(uid, 'runc');
-    for (;;) {
+    for (let n = 1; ; n++) {
       if (existsSync(join(dir, 'status')) || existsSync(pidFile)) return running();
-      if (Date.now() >= nextAsk) {
-        nextAsk = Date.now() + 2_000;
+      if (n % 100 === 0) {
         const state = await this.#runcState(id);
-        if (state === 'running' || state === 'stopped') return running();
+        if (state === 'running' || state === 'stopped') return;
       }
       if (Date.now() > deadline) throw new Error(`Cannot start container ${rec.config.metadata.name}: runc did not report it running within 10 s`);
       await new Promise((r) => setTimeout(r, 5));
