@@ -14,7 +14,7 @@
  * The node gets its own bridge and cluster CIDR (not the default tkube0 / 10.42.0.0/16 a local cluster may use), and
  * a failed run still removes its pods' containers, mounts and netns, the bridge and the nftables table.
  * Run (root, runc, busybox-static): node --import tsx bench/pod-start.ts [--pods 20] [--burst 200] [--execs 20]
- * [--burst-only]. Prints one JSON line. `--burst-only` measures the burst and its reference alone. Started inside a
+ * [--burst-only] [--warm-burst N]. Prints one JSON line. `--burst-only` measures the burst and its reference alone. Started inside a
  * cpuacct cgroup of its own, the bench also reports the whole group's CPU per pod for the burst and the reference
  * (`burstGroupCpuMsPerPod`). With TKUBE_POD_START_TRACE=<file> the server records each pod's start steps there and the
  * bench adds when each pod was posted and seen Running: `bench/pod-start-trace.ts <file>` reads it.
@@ -37,6 +37,12 @@ const run = promisify(execFile);
 const PODS = numberArg('--pods', 20);
 const BURST = numberArg('--burst', 200);
 const EXECS = numberArg('--execs', 20);
+/**
+ * --warm-burst N: before the measured burst, start N pods at once and delete them. By default (0) the burst is the
+ * server's first, and pays V8's compilation of every hot path (about a third of the server's CPU in the burst,
+ * docs/benchmarks.md, issue 6 session 12); with N = 200 it measures a server that has run a burst before.
+ */
+const WARM_BURST = numberArg('--warm-burst', 0);
 /** --burst-only: the warm pod, the burst and its `xargs -P 4` reference; no single starts, exec, ctr or RSS figures. */
 const BURST_ONLY = process.argv.includes('--burst-only');
 const IMAGE = 'busybox:1.36';
@@ -286,6 +292,11 @@ try {
 
   // Warm up (the image is unpacked on the first container, the shim compiled on the first start).
   await startPods(['warm'], false);
+  if (WARM_BURST > 0) {
+    // A server that has run a burst before: its hot paths are compiled by V8 (see --warm-burst above).
+    await deleteAll();
+    await startPods(Array.from({ length: WARM_BURST }, (_, i) => `warm-${i}`), true);
+  }
   if (BURST_ONLY) {
     await deleteAll();
     const requests0 = await requestCounts();
