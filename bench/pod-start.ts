@@ -17,7 +17,10 @@
  * [--burst-only] [--warm-burst N]. Prints one JSON line. `--burst-only` measures the burst and its reference alone. Started inside a
  * cpuacct cgroup of its own, the bench also reports the whole group's CPU per pod for the burst and the reference
  * (`burstGroupCpuMsPerPod`). With TKUBE_POD_START_TRACE=<file> the server records each pod's start steps there and the
- * bench adds when each pod was posted and seen Running: `bench/pod-start-trace.ts <file>` reads it.
+ * bench adds when each pod was posted and seen Running: `bench/pod-start-trace.ts <file>` reads it. The burst's own
+ * figures also give the bench's CPU per pod (`benchCpuMsPerPod`, inside the group's) and the burst's window on the
+ * monotonic clock (`burstMonotonicUs`, for `bench/cpu-profile-summary.ts --from --to` and `perf -k CLOCK_MONOTONIC`)
+ * and the wall clock (`burstWallMs`, for `strace -ttt`).
  */
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
