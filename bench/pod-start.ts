@@ -42,8 +42,8 @@ const BURST = numberArg('--burst', 200);
 const EXECS = numberArg('--execs', 20);
 /**
  * --warm-burst N: before the measured burst, start N pods at once and delete them. By default (0) the burst is the
- * server's first, and pays V8's compilation of every hot path (about a third of the server's CPU in the burst,
- * docs/benchmarks.md, issue 6 session 12); with N = 200 it measures a server that has run a burst before.
+ * server's first; with N = 200 it measures a server whose start paths have run (and been optimised by V8) before
+ * (docs/benchmarks.md, issue 6 session 12: the server used about a third less CPU per pod in such a burst).
  */
 const WARM_BURST = numberArg('--warm-burst', 0);
 /** --burst-only: the warm pod, the burst and its `xargs -P 4` reference; no single starts, exec, ctr or RSS figures. */
