@@ -14,10 +14,13 @@
  * The node gets its own bridge and cluster CIDR (not the default tkube0 / 10.42.0.0/16 a local cluster may use), and
  * a failed run still removes its pods' containers, mounts and netns, the bridge and the nftables table.
  * Run (root, runc, busybox-static): node --import tsx bench/pod-start.ts [--pods 20] [--burst 200] [--execs 20]
- * [--burst-only]. Prints one JSON line. `--burst-only` measures the burst and its reference alone. Started inside a
+ * [--burst-only] [--warm-burst N]. Prints one JSON line. `--burst-only` measures the burst and its reference alone. Started inside a
  * cpuacct cgroup of its own, the bench also reports the whole group's CPU per pod for the burst and the reference
  * (`burstGroupCpuMsPerPod`). With TKUBE_POD_START_TRACE=<file> the server records each pod's start steps there and the
- * bench adds when each pod was posted and seen Running: `bench/pod-start-trace.ts <file>` reads it.
+ * bench adds when each pod was posted and seen Running: `bench/pod-start-trace.ts <file>` reads it. The burst's own
+ * figures also give the bench's CPU per pod (`benchCpuMsPerPod`, inside the group's) and the burst's window on the
+ * monotonic clock (`burstMonotonicUs`, for `bench/cpu-profile-summary.ts --from --to` and `perf -k CLOCK_MONOTONIC`)
+ * and the wall clock (`burstWallMs`, for `strace -ttt`).
  */
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +40,12 @@ const run = promisify(execFile);
 const PODS = numberArg('--pods', 20);
 const BURST = numberArg('--burst', 200);
 const EXECS = numberArg('--execs', 20);
+/**
+ * --warm-burst N: before the measured burst, start N pods at once and delete them. By default (0) the burst is the
+ * server's first; with N = 200 it measures a server whose start paths have run (and been optimised by V8) before
+ * (docs/benchmarks.md, issue 6 session 12: the server used about a third less CPU per pod in such a burst).
+ */
+const WARM_BURST = numberArg('--warm-burst', 0);
 /** --burst-only: the warm pod, the burst and its `xargs -P 4` reference; no single starts, exec, ctr or RSS figures. */
 const BURST_ONLY = process.argv.includes('--burst-only');
 const IMAGE = 'busybox:1.36';
@@ -236,9 +245,12 @@ try {
    * startPods posts the pods and waits until all are Running; `settle`, when given, is awaited after that and before
    * the CPU figures are read (so work that trails Running, such as the kubelet's events, is counted).
    */
-  const startPods = async (names: string[], parallel: boolean, settle?: () => Promise<void>): Promise<{ perPodMs: number[]; totalSeconds: number; serverCpuSeconds: number; groupCpuSeconds?: number }> => {
+  const startPods = async (names: string[], parallel: boolean, settle?: () => Promise<void>): Promise<{ perPodMs: number[]; totalSeconds: number; serverCpuSeconds: number; benchCpuSeconds: number; monotonicUs: [number, number]; wallMs: [number, number]; groupCpuSeconds?: number }> => {
     const cpu0 = server.cpuSeconds();
     const group0 = groupCpuSeconds();
+    const bench0 = process.cpuUsage();
+    const mono0 = Number(process.hrtime.bigint() / 1000n);
+    const wall0 = Date.now();
     const list = (await client.list(PODS_PATH)) as { metadata?: { resourceVersion?: string } };
     const seen = new Map<string, number>();
     const posted = new Map<string, number>();
@@ -263,7 +275,10 @@ try {
     trace(posted, seen);
     await settle?.();
     const group1 = groupCpuSeconds();
-    return { perPodMs: names.map((n) => (seen.get(n) ?? 0) - (posted.get(n) ?? 0)), totalSeconds, serverCpuSeconds: server.cpuSeconds() - cpu0, ...(group0 !== undefined && group1 !== undefined ? { groupCpuSeconds: group1 - group0 } : {}) };
+    const bench1 = process.cpuUsage(bench0);
+    const monotonicUs: [number, number] = [mono0, Number(process.hrtime.bigint() / 1000n)];
+    const wallMs: [number, number] = [wall0, Date.now()];
+    return { perPodMs: names.map((n) => (seen.get(n) ?? 0) - (posted.get(n) ?? 0)), totalSeconds, serverCpuSeconds: server.cpuSeconds() - cpu0, benchCpuSeconds: (bench1.user + bench1.system) / 1e6, monotonicUs, wallMs, ...(group0 !== undefined && group1 !== undefined ? { groupCpuSeconds: group1 - group0 } : {}) };
   };
   const deleteAll = async (): Promise<void> => {
     // On a loaded machine the collection delete (one storage write per pod) can outlast the client's 60 s: the
@@ -280,6 +295,11 @@ try {
 
   // Warm up (the image is unpacked on the first container, the shim compiled on the first start).
   await startPods(['warm'], false);
+  if (WARM_BURST > 0) {
+    // A server that has run a burst before: its hot paths are compiled by V8 (see --warm-burst above).
+    await deleteAll();
+    await startPods(Array.from({ length: WARM_BURST }, (_, i) => `warm-${i}`), true);
+  }
   if (BURST_ONLY) {
     await deleteAll();
     const requests0 = await requestCounts();
@@ -290,6 +310,11 @@ try {
     const layers = readdirSync(join(server.dataDir, 'agent', 'images', 'layers')).filter((d) => !d.startsWith('.'));
     const ref = await runcReference(join(server.dataDir, 'agent', 'images', 'layers', layers[0] ?? ''), 0, BURST);
     result['serverCpuMsPerPod'] = { burst: round((burst.serverCpuSeconds * 1000) / BURST) };
+    result['benchCpuMsPerPod'] = { burst: round((burst.benchCpuSeconds * 1000) / BURST) };
+    // The burst's window on the two clocks a profile or trace of it may carry: V8's and perf's (-k CLOCK_MONOTONIC)
+    // monotonic microseconds, and strace's -ttt wall clock.
+    result['burstMonotonicUs'] = burst.monotonicUs;
+    result['burstWallMs'] = burst.wallMs;
     burstFigures(burst, ref);
   } else {
     // Exec round trip on the warm pod: kubectl → API server → kubelet → runc exec, beside runc exec alone.
