@@ -8,6 +8,8 @@
  *    onDelete for keys that vanished while the watch was down.
  *  - A handler added after the first list hears onAdd for every object already in the store.
  *  - A handler that throws is logged; it does not stop the informer or other handlers.
+ *  - A handler removed (the function addEventHandler returned) hears nothing after the removal, not even the rest of
+ *    an event being delivered; the other handlers are not affected.
  *  - `hasSynced()` turns true after the first complete list and stays true.
  */
 import type { KubeObject } from '../../api/meta/types.js';
@@ -62,7 +64,8 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   readonly #name: string;
   readonly #log: Logger;
   readonly #reflector: Reflector;
-  readonly #handlers: ResourceEventHandler<T>[] = [];
+  /** Replaced, never changed in place: a removal during delivery does not disturb the loop over the old array. */
+  #handlers: readonly ResourceEventHandler<T>[] = [];
   #synced = false;
   #syncWaiters: (() => void)[] = [];
   #running: Promise<void> | undefined;
@@ -93,10 +96,33 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     });
   }
 
-  /** addEventHandler registers a handler; if the informer already synced, it hears onAdd for every cached object. */
-  addEventHandler(handler: ResourceEventHandler<T>): void {
-    this.#handlers.push(handler);
-    if (this.#synced) for (const obj of this.store.list()) this.#call('onAdd', () => handler.onAdd?.(obj));
+  /**
+   * addEventHandler registers a handler; if the informer already synced, it hears onAdd for every cached object.
+   * Returns the handler's removal (client-go's RemoveEventHandler): for a component that stops while the informer
+   * runs on (a leadership term ending), so that it is neither called nor kept alive after it stopped.
+   */
+  addEventHandler(handler: ResourceEventHandler<T>): () => void {
+    // A wrapper per registration, so the same handler object registered twice is removed once per removal.
+    const registered: ResourceEventHandler<T> = {
+      onAdd: (obj) => handler.onAdd?.(obj),
+      onUpdate: (oldObj, newObj) => handler.onUpdate?.(oldObj, newObj),
+      onDelete: (obj) => handler.onDelete?.(obj),
+    };
+    this.#handlers = [...this.#handlers, registered];
+    if (this.#synced) {
+      for (const obj of this.store.list()) {
+        if (!this.#handlers.includes(registered)) break;
+        this.#call('onAdd', () => registered.onAdd?.(obj));
+      }
+    }
+    return () => {
+      this.#handlers = this.#handlers.filter((h) => h !== registered);
+    };
+  }
+
+  /** handlerCount is how many handlers are registered (tests, metrics). */
+  get handlerCount(): number {
+    return this.#handlers.length;
   }
 
   /** hasSynced tells whether the first list reached the store. */
@@ -166,7 +192,12 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   }
 
   #emit(what: string, fn: (h: ResourceEventHandler<T>) => void): void {
-    for (const h of this.#handlers) this.#call(what, () => fn(h));
+    const handlers = this.#handlers;
+    for (const h of handlers) {
+      // Removed by an earlier handler of this same event: it must hear nothing more.
+      if (handlers !== this.#handlers && !this.#handlers.includes(h)) continue;
+      this.#call(what, () => fn(h));
+    }
   }
 
   #call(what: string, fn: () => void): void {
