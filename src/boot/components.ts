@@ -195,7 +195,7 @@ export async function startComponents(config: ComponentsConfig, log: Logger): Pr
   };
   const informerStop = new AbortController();
   setMaxListeners(0, informerStop.signal);
-  const informers = new SharedInformerFactory({ client: clientFor('tkube-informers'), log: log.child('informers'), stripManagedFields: true });
+  const informers = new SharedInformerFactory({ client: clientFor('tkube-informers'), log: log.child('informers'), stripManagedFields: true, internObjects: true });
   const release = async (): Promise<void> => {
     informerStop.abort();
     await informers.stopped();

@@ -242,8 +242,10 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   const informerStop = new AbortController();
   // Every informer of the process listens on this one signal.
   setMaxListeners(0, informerStop.signal);
-  // Without managedFields (no component reads them from a cache; client-go's controllers strip them too).
-  const informers = new SharedInformerFactory({ client: informerClient, log: log.child('informers'), stripManagedFields: true });
+  // Without managedFields (no component reads them from a cache; client-go's controllers strip them too), and with
+  // the equal parts of objects shared (ObjectInterner: a pod's defaults, volumes, tolerations and image strings are
+  // one value for all pods, −2.2 KB of the 3.7 KB of a cached pod, issue 5).
+  const informers = new SharedInformerFactory({ client: informerClient, log: log.child('informers'), stripManagedFields: true, internObjects: true });
   informers.start(informerStop.signal);
   inProcess.informers = informers;
   // The metrics server reads Nodes and Pods from the shared informers and calls kubelets as the API server does.

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { KubeObject } from '../../api/meta/types.js';
 import { RestClient, type WatchEvent } from '../rest-client.js';
 import type { ListerWatcher } from './reflector.js';
+import { ObjectInterner } from './object-interner.js';
 import { SharedInformer } from './shared-informer.js';
 import { SharedInformerFactory } from './shared-informer-factory.js';
 
@@ -96,6 +97,28 @@ describe('SharedInformer handler removal', () => {
     first();
     first();
     assert.equal(informer.handlerCount, 1);
+  });
+});
+
+describe('SharedInformer with an interner', () => {
+  it('caches objects whose equal parts are one value, without managedFields', async () => {
+    const spec = { tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists' }] };
+    const withSpec = (name: string, rv: string): KubeObject => ({ ...pod(name, rv), metadata: { ...pod(name, rv).metadata, managedFields: [{ manager: 'kubectl' }] }, spec: structuredClone(spec) });
+    const { lw, push } = scripted([withSpec('a', '1')]);
+    const informer = new SharedInformer({ client, path: PODS, listerWatcher: lw, stripManagedFields: true, interner: new ObjectInterner() });
+    const ac = new AbortController();
+    const running = informer.run(ac.signal);
+    await informer.waitForSync();
+    push({ type: 'ADDED', object: withSpec('b', '2') });
+    await until(() => informer.store.get('ns/b') !== undefined);
+    const a = informer.store.get('ns/a');
+    const b = informer.store.get('ns/b');
+    assert.deepEqual(b?.['spec'], spec);
+    assert.equal(a?.['spec'], b?.['spec']);
+    assert.equal(b?.metadata?.managedFields, undefined);
+    ac.abort();
+    push({ type: 'ADDED', object: withSpec('c', '3') });
+    await running;
   });
 });
 

@@ -9,6 +9,7 @@ import type { Logger } from '../../base/log/logger.js';
 import { newLogger } from '../../base/log/logger.js';
 import type { ResourcePath } from '../resource-path.js';
 import type { RestClient } from '../rest-client.js';
+import { ObjectInterner } from './object-interner.js';
 import { SharedInformer, type ResourceEventHandler } from './shared-informer.js';
 
 /** SharedInformerFactoryConfig constructs a SharedInformerFactory. */
@@ -20,6 +21,11 @@ export interface SharedInformerFactoryConfig {
   readonly log?: Logger;
   /** Informers cache objects without metadata.managedFields (see SharedInformerConfig). @default false */
   readonly stripManagedFields?: boolean;
+  /**
+   * Informers share the equal parts of the objects they cache (one ObjectInterner for all of this factory's
+   * informers): for a process holding many similar objects, as the server's components do. @default false
+   */
+  readonly internObjects?: boolean;
 }
 
 /** collectionOf is the collection a path names: its `name` and `subresource` dropped. */
@@ -37,6 +43,8 @@ export class SharedInformerFactory {
   readonly #clock: Clock | undefined;
   readonly #log: Logger;
   readonly #stripManagedFields: boolean;
+  readonly #interner: ObjectInterner | undefined;
+  readonly #internObjects: boolean;
   readonly #informers = new Map<string, SharedInformer>();
   readonly #runs: Promise<void>[] = [];
   #signal: AbortSignal | undefined;
@@ -46,6 +54,8 @@ export class SharedInformerFactory {
     this.#clock = config.clock;
     this.#log = config.log ?? newLogger('informers');
     this.#stripManagedFields = config.stripManagedFields === true;
+    this.#internObjects = config.internObjects === true;
+    this.#interner = this.#internObjects ? new ObjectInterner() : undefined;
   }
 
   /** informerFor returns the informer of a collection (its `name` and `subresource` are ignored), creating it once. */
@@ -74,7 +84,7 @@ export class SharedInformerFactory {
     const key = `${metadataOnly ? 'metadata:' : ''}${collectionKey(collection)}`;
     let informer = this.#informers.get(key);
     if (!informer) {
-      informer = new SharedInformer({ client: this.#client, path: collection, clock: this.#clock, log: this.#log, metadataOnly, stripManagedFields: this.#stripManagedFields });
+      informer = new SharedInformer({ client: this.#client, path: collection, clock: this.#clock, log: this.#log, metadataOnly, stripManagedFields: this.#stripManagedFields, ...(this.#interner ? { interner: this.#interner } : {}) });
       this.#informers.set(key, informer);
       if (this.#signal) this.#runs.push(informer.run(this.#signal));
     }

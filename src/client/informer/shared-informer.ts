@@ -19,6 +19,7 @@ import type { ResourcePath } from '../resource-path.js';
 import type { RestClient } from '../rest-client.js';
 import { listerWatcherFor, Reflector, type ListerWatcher, type ReflectorSink } from './reflector.js';
 import { metaNamespaceKey, Store, type IndexFunc } from './store.js';
+import type { ObjectInterner } from './object-interner.js';
 import { withoutManagedFields } from './strip-managed-fields.js';
 
 /** ResourceEventHandler is told about changes of the informer's objects. Handlers should only enqueue work. */
@@ -53,6 +54,11 @@ export interface SharedInformerConfig<T extends KubeObject> {
    * for components that never read them, a smaller cache. @default false
    */
   readonly stripManagedFields?: boolean;
+  /**
+   * Intern the parts of every object before it is cached (ObjectInterner): equal strings and small subtrees shared
+   * across objects. Typically one interner for all informers of a process (its factory's). @default none
+   */
+  readonly interner?: ObjectInterner;
 }
 
 /** SharedInformer caches a collection and fans its changes out to handlers. */
@@ -75,7 +81,9 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     this.path = config.path;
     this.#name = config.path.group ? `${config.path.resource}.${config.path.group}` : config.path.resource;
     this.#log = config.log ?? newLogger('informer');
-    const cached = config.stripManagedFields === true ? (obj: KubeObject) => withoutManagedFields(obj) as T : (obj: KubeObject) => obj as T;
+    const strip = config.stripManagedFields === true ? withoutManagedFields : (obj: KubeObject): KubeObject => obj;
+    const interner = config.interner;
+    const cached = interner ? (obj: KubeObject) => interner.intern(strip(obj)) as T : (obj: KubeObject) => strip(obj) as T;
     const sink: ReflectorSink = {
       replace: (items) => this.#replace(items.map(cached)),
       add: (obj) => this.#upsert(cached(obj)),
