@@ -88,7 +88,8 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
       replace: (items) => this.#replace(items.map(cached)),
       add: (obj) => this.#upsert(cached(obj)),
       update: (obj) => this.#upsert(cached(obj)),
-      delete: (obj) => this.#delete(cached(obj)),
+      // A deleted object leaves the store: nothing to intern.
+      delete: (obj) => this.#delete(strip(obj) as T),
     };
     this.#reflector = new Reflector({
       name: this.#name,
