@@ -34,6 +34,7 @@ import { startEmbeddedEtcd } from './embedded-etcd.js';
 import { ensureDataDirFormat } from './migrations/migrations.js';
 import { joinClusterThrough, publishBootstrapSecret } from './server-join.js';
 import { RealClock } from '../base/clock/clock.js';
+import { HeapCompactor } from '../base/memory/heap-compactor.js';
 import { userKubeconfigPath, type ServerConfig } from './server-config.js';
 import { removeServerState, writeServerState } from './server-state.js';
 import { firstAddressOf, ipv4RangeOf } from './cidr.js';
@@ -261,7 +262,11 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     metricsServer.start();
     resourceMetrics.attach(metricsServer);
   }
+  // Memory a burst of work left in V8's heap goes back to the system once the burst is over (issue 5).
+  const heapCompactor = config.disable?.includes('heap-compactor') ? undefined : new HeapCompactor({ clock: new RealClock(), log: log.child('heap-compactor') });
+  heapCompactor?.start();
   const stopInformers = async (): Promise<void> => {
+    heapCompactor?.stop();
     resourceMetrics.attach(undefined);
     await metricsServer?.stop();
     informerStop.abort();
