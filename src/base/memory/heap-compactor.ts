@@ -12,15 +12,17 @@
  * QUIET_UTILIZATION) for `quietChecks` checks in a row, the total heap has grown by at least GROWTH_FACTOR and
  * MIN_GROWTH_BYTES over what it was after the last compaction (at start: what it was then), and the last compaction
  * is at least `minIntervalMs` ago (1 minute). A full collection stops the process for a time that grows with the live heap
- * (~0.2–1.5 s at 100–200 MB live on this machine), so it is done only when nothing much waits for the loop, and
+ * (1.6 s at 66 MB live under load 15, 3.8 s at 452 MB live on an idle machine), so it is done only when nothing much waits for the loop, and
  * at most that often.
  *
  * The collection is asked for through the process's own inspector session (`HeapProfiler.collectGarbage`, the
- * documented `node:inspector` API; no port is opened), not through `--expose-gc`.
+ * documented `node:inspector` API; no port is opened), not through `--expose-gc`, with V8's
+ * `--compact-on-every-full-gc` set for its duration (`v8.setFlagsFromString`): without it, a full collection frees
+ * garbage but leaves fragmented pages in place, and at 100,000 pods that was most of the headroom.
  */
 import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import type { Clock, Timer } from '../clock/clock.js';
 import type { Logger } from '../log/logger.js';
 
@@ -134,12 +136,20 @@ export class HeapCompactor {
     if (this.#timer !== undefined) this.#schedule();
   }
 
-  #collectGarbage(): Promise<void> {
+  async #collectGarbage(): Promise<void> {
     if (this.#session === undefined) {
       this.#session = new Session();
       this.#session.connect();
     }
     const session = this.#session;
-    return new Promise((resolve, reject) => session.post('HeapProfiler.collectGarbage', (err) => (err ? reject(err) : resolve())));
+    // A plain full collection frees the garbage but moves few objects: at 100,000 pods it took the total heap only
+    // from 1,085 to 942 MB (452 MB live). Compacting every fragmented page took it to 461 MB (RSS 1,665 → 1,145 MB),
+    // so V8 is told to, for this one collection.
+    setFlagsFromString('--compact-on-every-full-gc');
+    try {
+      await new Promise<void>((resolve, reject) => session.post('HeapProfiler.collectGarbage', (err) => (err ? reject(err) : resolve())));
+    } finally {
+      setFlagsFromString('--no-compact-on-every-full-gc');
+    }
   }
 }
