@@ -11,9 +11,9 @@
  * Rule (level-based, checked every `intervalMs`): compact when the event loop has been quiet (utilization below
  * QUIET_UTILIZATION) for `quietChecks` checks in a row, the total heap has grown by at least GROWTH_FACTOR and
  * MIN_GROWTH_BYTES over what it was after the last compaction (at start: what it was then), and the last compaction
- * is at least `minIntervalMs` ago (1 minute). A full collection stops the process for a time that grows with the live heap
- * (1.6 s at 66 MB live under load 15, 3.8 s at 452 MB live on an idle machine), so it is done only when nothing much waits for the loop, and
- * at most that often.
+ * is at least `minIntervalMs` ago (1 minute). A full collection stops the process for a time that grows with the
+ * live heap (1.6 s at 66 MB live under load 15, 3.8 s at 452 MB live on an idle machine), so it is done only when
+ * nothing much waits for the loop, and at most that often.
  *
  * The collection is asked for through the process's own inspector session (`HeapProfiler.collectGarbage`, the
  * documented `node:inspector` API; no port is opened), not through `--expose-gc`, with V8's
