@@ -1,7 +1,7 @@
 /**
  * heap-breakdown: where a V8 heap snapshot's memory is, without DevTools.
  *
- * Run: node --max-old-space-size=8192 --import tsx hack/heap-breakdown.ts SNAPSHOT [BASELINE] [--depth 8] [--min-mb 1]
+ * Run: node --max-old-space-size=8192 --import tsx hack/heap-breakdown.ts SNAPSHOT [BASELINE] [--depth 8] [--min-mb 1] [--shared]
  *
  * Prints (1) self size and count by constructor (with the change from BASELINE when given), and (2) the dominator
  * tree from the GC roots down to `--depth`, children retaining at least `--min-mb`: each line is the edge that
@@ -361,6 +361,8 @@ const flag = (name: string, fallback: number): number => {
   args.splice(i, 2);
   return v;
 };
+const sharedAt = args.indexOf('--shared');
+if (sharedAt >= 0) args.splice(sharedAt, 1);
 const depth = flag('--depth', 8);
 const minMb = flag('--min-mb', 1);
 const [snapshotPath, baselinePath] = args;
@@ -403,3 +405,60 @@ for (const [name, r] of [...owners.entries()].sort((x, y) => y[1].retained - x[1
 }
 process.stdout.write('\ndominator tree (retained size):\n');
 printTree(main, depth, minMb * 1024 * 1024);
+
+/**
+ * Shared memory by holders: objects no single owner dominates (the root is their dominator: a decoded pod held by an
+ * informer's store, a kubelet's map and the scheduler's cache at once) do not show in the tree above. Each is
+ * attributed to the set of its holders: for every retainer, the nearest dominator of it that is an instance of a
+ * named class (not a plain Object, Array, Map, Set or internal array), with the edge names on the way.
+ */
+function printShared(a: Analysis, top: number): void {
+  const plain = new Set(['Object', 'Array', 'Map', 'Set', '(array)', '(hidden)', '(object shape)', 'system / Context', '(closure)', '(string)', '(number)', '(code)', '(synthetic)', 'WeakMap', 'WeakRef']);
+  const rootKids: number[] = [];
+  const isRootKid = new Uint8Array(a.nodeCount);
+  for (let k = 1; k < a.nodeCount; k++) {
+    if ((a.idom[k] ?? 0) === 0 && (a.retained[k] ?? 0) >= 256) {
+      rootKids.push(k);
+      isRootKid[k] = 1;
+    }
+  }
+  const retainers = new Map<number, number[]>();
+  for (let k = 0; k < a.nodeCount; k++) {
+    a.edges(k, (to) => {
+      if (isRootKid[to] !== 1) return;
+      const list = retainers.get(to);
+      if (list) list.push(k);
+      else retainers.set(to, [k]);
+    });
+  }
+  const ownerOf = new Map<number, string>();
+  const owner = (p: number): string => {
+    const known = ownerOf.get(p);
+    if (known !== undefined) return known;
+    let d = p;
+    let label = '(root)';
+    for (let i = 0; i < 64 && d !== 0; i++, d = a.idom[d] ?? 0) {
+      const c = a.className(d);
+      if (!plain.has(c) && a.type(d) === 'object') {
+        label = a.label(d);
+        break;
+      }
+    }
+    ownerOf.set(p, label);
+    return label;
+  };
+  const groups = new Map<string, { retained: number; count: number }>();
+  for (const k of rootKids) {
+    const holders = [...new Set((retainers.get(k) ?? []).map(owner))].sort().join(' + ') || '(GC roots)';
+    const key = `${a.className(k)} held by ${holders}`;
+    const row = groups.get(key) ?? { retained: 0, count: 0 };
+    row.retained += a.retained[k] ?? 0;
+    row.count++;
+    groups.set(key, row);
+  }
+  process.stdout.write('\nshared (dominated only by the root), grouped by what holds them:\n');
+  for (const [name, r] of [...groups.entries()].sort((x, y) => y[1].retained - x[1].retained).slice(0, top)) {
+    process.stdout.write(`  ${mb(r.retained).padStart(8)} MB ${String(r.count).padStart(8)}  ${name.slice(0, 160)}\n`);
+  }
+}
+if (sharedAt >= 0) printShared(main, 30);

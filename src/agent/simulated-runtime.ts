@@ -22,7 +22,24 @@ interface ContainerSpec {
   image?: string;
 }
 
+/**
+ * IMAGE_IDS remembers the made-up digest reference of each image seen: one string per image instead of one per
+ * container started (a 90-character string per simulated pod, issue 5). Bounded: a benchmark uses a few images.
+ */
+const IMAGE_IDS = new Map<string, string>();
+const MAX_IMAGE_IDS = 1024;
+
 function imageID(image: string): string {
+  let id = IMAGE_IDS.get(image);
+  if (id === undefined) {
+    id = digestReference(image);
+    if (IMAGE_IDS.size >= MAX_IMAGE_IDS) IMAGE_IDS.clear();
+    IMAGE_IDS.set(image, id);
+  }
+  return id;
+}
+
+function digestReference(image: string): string {
   const ref = image.includes('/') ? image : `docker.io/library/${image}`;
   const repo = ref.replace(/:[^/:@]+$/, '').replace(/@.*$/, '');
   return `${repo}@sha256:${createHash('sha256').update(image).digest('hex')}`;

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { Logger } from '../base/log/logger.js';
-import { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
+import { SharedInformerFactory, type InformerScope } from '../client/informer/shared-informer-factory.js';
 import { RestClient, restConfigFromKubeconfig, type RestClientConfig } from '../client/rest-client.js';
 import type { ControllerSettings } from '../controllers/controller-descriptor.js';
 import { CONTROLLER_METRICS } from '../controllers/controller-metrics.js';
@@ -82,14 +82,20 @@ export interface Components extends RunningComponents {
 export function newComponents(selection: ComponentsSelection, log: Logger, host: ComponentsHost): Components {
   const controllers = selection.controllers;
   const controllerClient = controllers ? host.client('tkube-controller-manager') : undefined;
-  // Later leadership terms get informers of their own: the first term's handlers stay on the shared ones
-  // (informers cannot drop handlers; a stopped controller's queue ignores them).
+  // Every leadership term reads the process's informers through a scope of its own, released when the term ends:
+  // a stopped term's handlers leave the informers (nothing calls or keeps it), and a later term shares the same
+  // lists, watches and caches instead of holding and decoding every object again (issue 5).
   const newManager =
     controllers && controllerClient
-      ? (shared: boolean): ControllerManager =>
-          new ControllerManager({ client: controllerClient, ...(shared ? { informers: host.informers } : {}), controllers: controllers.selection, settings: controllers.settings, log: log.child('controller-manager') })
+      ? (): { manager: ControllerManager; scope: InformerScope } => {
+          const scope = host.informers.scope();
+          return {
+            manager: new ControllerManager({ client: controllerClient, informers: scope, controllers: controllers.selection, settings: controllers.settings, log: log.child('controller-manager') }),
+            scope,
+          };
+        }
       : undefined;
-  const firstManager = newManager?.(true);
+  const firstManager = newManager?.();
   const started: Stoppable[] = [];
   // The scheduler this process runs now (none while another process leads), for its metrics.
   let leading: RunningScheduler | undefined;
@@ -109,9 +115,18 @@ export function newComponents(selection: ComponentsSelection, log: Logger, host:
             timing: selection.timing,
             log: log.child('controller-manager'),
             start: async (term) => {
-              const manager = term === 1 ? firstManager : newManager(false);
-              await manager.start();
-              return manager;
+              const { manager, scope } = term === 1 ? firstManager : newManager();
+              const stop = async (): Promise<void> => {
+                await manager.stop();
+                scope.release();
+              };
+              try {
+                await manager.start();
+              } catch (err) {
+                await stop();
+                throw err;
+              }
+              return { stop };
             },
           }),
         );
@@ -126,13 +141,15 @@ export function newComponents(selection: ComponentsSelection, log: Logger, host:
             identity: selection.identity,
             timing: selection.timing,
             log: schedulerLog,
-            start: (term) => {
-              const s = startScheduler(client, schedulerLog, term === 1 ? host.informers : undefined);
+            start: () => {
+              const scope = host.informers.scope();
+              const s = startScheduler(client, schedulerLog, scope);
               leading = s;
               return Promise.resolve({
                 stop: async () => {
                   if (leading === s) leading = undefined;
                   await s.stop();
+                  scope.release();
                 },
               });
             },
@@ -178,7 +195,7 @@ export async function startComponents(config: ComponentsConfig, log: Logger): Pr
   };
   const informerStop = new AbortController();
   setMaxListeners(0, informerStop.signal);
-  const informers = new SharedInformerFactory({ client: clientFor('tkube-informers'), log: log.child('informers'), stripManagedFields: true });
+  const informers = new SharedInformerFactory({ client: clientFor('tkube-informers'), log: log.child('informers'), stripManagedFields: true, internObjects: true });
   const release = async (): Promise<void> => {
     informerStop.abort();
     await informers.stopped();

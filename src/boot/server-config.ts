@@ -77,8 +77,9 @@ export interface ServerConfig {
   /**
    * `--disable`: packaged components not to run, as k3s's flag: "ingress" (the built-in Ingress controller and
    * its proxy), "servicelb" (the service load balancer controller), "kubedirector" (the KubeDirector operator),
-   * "metrics-server" (the resource metrics scraper; metrics.k8s.io then answers 503) and "dashboard" (the web
-   * dashboard's files under /dashboard/).
+   * "metrics-server" (the resource metrics scraper; metrics.k8s.io then answers 503), "dashboard" (the web
+   * dashboard's files under /dashboard/) and "heap-compactor" (the full collection once a burst is over,
+   * base/memory/heap-compactor.ts).
    */
   readonly disable?: readonly string[];
   /** `--metrics-resolution`: how often the metrics server scrapes each kubelet. @default 15 s */

@@ -34,6 +34,7 @@ import { startEmbeddedEtcd } from './embedded-etcd.js';
 import { ensureDataDirFormat } from './migrations/migrations.js';
 import { joinClusterThrough, publishBootstrapSecret } from './server-join.js';
 import { RealClock } from '../base/clock/clock.js';
+import { HeapCompactor } from '../base/memory/heap-compactor.js';
 import { userKubeconfigPath, type ServerConfig } from './server-config.js';
 import { removeServerState, writeServerState } from './server-state.js';
 import { firstAddressOf, ipv4RangeOf } from './cidr.js';
@@ -242,8 +243,10 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
   const informerStop = new AbortController();
   // Every informer of the process listens on this one signal.
   setMaxListeners(0, informerStop.signal);
-  // Without managedFields (no component reads them from a cache; client-go's controllers strip them too).
-  const informers = new SharedInformerFactory({ client: informerClient, log: log.child('informers'), stripManagedFields: true });
+  // Without managedFields (no component reads them from a cache; client-go's controllers strip them too), and with
+  // the equal parts of objects shared (ObjectInterner: a pod's defaults, volumes, tolerations and image strings are
+  // one value for all pods, −2.2 KB of the 3.7 KB of a cached pod, issue 5).
+  const informers = new SharedInformerFactory({ client: informerClient, log: log.child('informers'), stripManagedFields: true, internObjects: true });
   informers.start(informerStop.signal);
   inProcess.informers = informers;
   // The metrics server reads Nodes and Pods from the shared informers and calls kubelets as the API server does.
@@ -259,7 +262,11 @@ async function startServerOn(config: ServerConfig, etcdClientUrl: string | undef
     metricsServer.start();
     resourceMetrics.attach(metricsServer);
   }
+  // Memory a burst of work left in V8's heap goes back to the system once the burst is over (issue 5).
+  const heapCompactor = config.disable?.includes('heap-compactor') ? undefined : new HeapCompactor({ clock: new RealClock(), log: log.child('heap-compactor') });
+  heapCompactor?.start();
   const stopInformers = async (): Promise<void> => {
+    heapCompactor?.stop();
     resourceMetrics.attach(undefined);
     await metricsServer?.stop();
     informerStop.abort();

@@ -408,13 +408,14 @@ const DISABLEABLE = new Map([
   ['kubedirector', 'kubedirector'],
   ['metrics-server', 'metrics-server'],
   ['dashboard', 'dashboard'],
+  ['heap-compactor', 'heap-compactor'],
 ]);
 
 /** parseDisable checks `--disable` and maps k3s's names onto ours. */
 function parseDisable(values: readonly string[]): string[] {
   return values.map((v) => {
     const c = DISABLEABLE.get(v.trim().toLowerCase());
-    if (!c) throw new CliError(`unknown component "${v}" for --disable (use ingress, servicelb, kubedirector, metrics-server or dashboard)`);
+    if (!c) throw new CliError(`unknown component "${v}" for --disable (use ingress, servicelb, kubedirector, metrics-server, dashboard or heap-compactor)`);
     return c;
   });
 }

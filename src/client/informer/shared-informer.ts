@@ -8,6 +8,8 @@
  *    onDelete for keys that vanished while the watch was down.
  *  - A handler added after the first list hears onAdd for every object already in the store.
  *  - A handler that throws is logged; it does not stop the informer or other handlers.
+ *  - A handler removed (the function addEventHandler returned) hears nothing after the removal, not even the rest of
+ *    an event being delivered; the other handlers are not affected.
  *  - `hasSynced()` turns true after the first complete list and stays true.
  */
 import type { KubeObject } from '../../api/meta/types.js';
@@ -17,6 +19,7 @@ import type { ResourcePath } from '../resource-path.js';
 import type { RestClient } from '../rest-client.js';
 import { listerWatcherFor, Reflector, type ListerWatcher, type ReflectorSink } from './reflector.js';
 import { metaNamespaceKey, Store, type IndexFunc } from './store.js';
+import type { ObjectInterner } from './object-interner.js';
 import { withoutManagedFields } from './strip-managed-fields.js';
 
 /** ResourceEventHandler is told about changes of the informer's objects. Handlers should only enqueue work. */
@@ -51,6 +54,11 @@ export interface SharedInformerConfig<T extends KubeObject> {
    * for components that never read them, a smaller cache. @default false
    */
   readonly stripManagedFields?: boolean;
+  /**
+   * Intern the parts of every object before it is cached (ObjectInterner): equal strings and small subtrees shared
+   * across objects. Typically one interner for all informers of a process (its factory's). @default none
+   */
+  readonly interner?: ObjectInterner;
 }
 
 /** SharedInformer caches a collection and fans its changes out to handlers. */
@@ -62,7 +70,8 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   readonly #name: string;
   readonly #log: Logger;
   readonly #reflector: Reflector;
-  readonly #handlers: ResourceEventHandler<T>[] = [];
+  /** Replaced, never changed in place: a removal during delivery does not disturb the loop over the old array. */
+  #handlers: readonly ResourceEventHandler<T>[] = [];
   #synced = false;
   #syncWaiters: (() => void)[] = [];
   #running: Promise<void> | undefined;
@@ -72,12 +81,15 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     this.path = config.path;
     this.#name = config.path.group ? `${config.path.resource}.${config.path.group}` : config.path.resource;
     this.#log = config.log ?? newLogger('informer');
-    const cached = config.stripManagedFields === true ? (obj: KubeObject) => withoutManagedFields(obj) as T : (obj: KubeObject) => obj as T;
+    const strip = config.stripManagedFields === true ? withoutManagedFields : (obj: KubeObject): KubeObject => obj;
+    const interner = config.interner;
+    const cached = interner ? (obj: KubeObject) => interner.intern(strip(obj)) as T : (obj: KubeObject) => strip(obj) as T;
     const sink: ReflectorSink = {
       replace: (items) => this.#replace(items.map(cached)),
       add: (obj) => this.#upsert(cached(obj)),
       update: (obj) => this.#upsert(cached(obj)),
-      delete: (obj) => this.#delete(cached(obj)),
+      // A deleted object leaves the store: nothing to intern.
+      delete: (obj) => this.#delete(strip(obj) as T),
     };
     this.#reflector = new Reflector({
       name: this.#name,
@@ -93,10 +105,33 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     });
   }
 
-  /** addEventHandler registers a handler; if the informer already synced, it hears onAdd for every cached object. */
-  addEventHandler(handler: ResourceEventHandler<T>): void {
-    this.#handlers.push(handler);
-    if (this.#synced) for (const obj of this.store.list()) this.#call('onAdd', () => handler.onAdd?.(obj));
+  /**
+   * addEventHandler registers a handler; if the informer already synced, it hears onAdd for every cached object.
+   * Returns the handler's removal (client-go's RemoveEventHandler): for a component that stops while the informer
+   * runs on (a leadership term ending), so that it is neither called nor kept alive after it stopped.
+   */
+  addEventHandler(handler: ResourceEventHandler<T>): () => void {
+    // A wrapper per registration, so the same handler object registered twice is removed once per removal.
+    const registered: ResourceEventHandler<T> = {
+      onAdd: (obj) => handler.onAdd?.(obj),
+      onUpdate: (oldObj, newObj) => handler.onUpdate?.(oldObj, newObj),
+      onDelete: (obj) => handler.onDelete?.(obj),
+    };
+    this.#handlers = [...this.#handlers, registered];
+    if (this.#synced) {
+      for (const obj of this.store.list()) {
+        if (!this.#handlers.includes(registered)) break;
+        this.#call('onAdd', () => registered.onAdd?.(obj));
+      }
+    }
+    return () => {
+      this.#handlers = this.#handlers.filter((h) => h !== registered);
+    };
+  }
+
+  /** handlerCount is how many handlers are registered (tests, metrics). */
+  get handlerCount(): number {
+    return this.#handlers.length;
   }
 
   /** hasSynced tells whether the first list reached the store. */
@@ -166,7 +201,12 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   }
 
   #emit(what: string, fn: (h: ResourceEventHandler<T>) => void): void {
-    for (const h of this.#handlers) this.#call(what, () => fn(h));
+    const handlers = this.#handlers;
+    for (const h of handlers) {
+      // Removed by an earlier handler of this same event: it must hear nothing more.
+      if (handlers !== this.#handlers && !this.#handlers.includes(h)) continue;
+      this.#call(what, () => fn(h));
+    }
   }
 
   #call(what: string, fn: () => void): void {

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ObjectInterner } from './object-interner.js';
+
+const pod = (name: string, ip: string): Record<string, unknown> =>
+  JSON.parse(
+    JSON.stringify({
+      metadata: { name, uid: `uid-of-${name}-0000-0000`, labels: { app: 'web' } },
+      spec: {
+        containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '10m' } } }],
+        tolerations: [
+          { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+          { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+        ],
+        securityContext: {},
+      },
+      status: { podIP: ip, conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-12-07T14:24:56Z' }] },
+    }),
+  ) as Record<string, unknown>;
+
+type Pod = { spec: { containers: { image: string; resources: unknown }[]; tolerations: unknown[]; securityContext: unknown }; status: { podIP: string; conditions: unknown[] }; metadata: { labels: unknown; uid: string } };
+
+describe('ObjectInterner', () => {
+  it('returns an equal value without changing its input', () => {
+    const interner = new ObjectInterner();
+    const input = pod('a', '10.0.0.1');
+    const copy = structuredClone(input);
+    const out = interner.intern(input);
+    assert.deepEqual(out, copy);
+    assert.deepEqual(input, copy);
+    assert.notEqual(out, input);
+  });
+
+  it('shares equal small subtrees and long strings between objects, and keeps what differs apart', () => {
+    const interner = new ObjectInterner();
+    const a = interner.intern(pod('a', '10.0.0.1')) as unknown as Pod;
+    const b = interner.intern(pod('b', '10.0.0.2')) as unknown as Pod;
+    assert.equal(a.spec.tolerations, b.spec.tolerations);
+    assert.equal(a.spec.containers[0]?.resources, b.spec.containers[0]?.resources);
+    assert.equal(a.spec.securityContext, b.spec.securityContext);
+    assert.equal(a.status.conditions, b.status.conditions);
+    assert.equal(a.metadata.labels, b.metadata.labels);
+    assert.notEqual(a.status, b.status);
+    assert.equal(a.status.podIP, '10.0.0.1');
+    assert.equal(b.status.podIP, '10.0.0.2');
+    assert.notEqual(a.metadata.uid, b.metadata.uid);
+    assert.ok(interner.stats().hits > 0);
+  });
+
+  it('tells apart values whose text could be confused: types, key order, separators inside strings', () => {
+    const interner = new ObjectInterner();
+    const values: unknown[] = [
+      { a: '1' },
+      { a: 1 },
+      { a: true },
+      { a: 'true' },
+      { a: null },
+      { a: 'null' },
+      { a: [] },
+      { a: {} },
+      { a: '', b: '' },
+      { b: '', a: '' },
+      { 'a=1:b': '' },
+      { a: '1:b=' },
+      ['a,b'],
+      ['a', 'b'],
+      [['a'], 'b'],
+      { x: 'a-long-string-value', y: 'another-long-value' },
+      { x: 'a-long-string-value,y=another-long-value' },
+    ];
+    const interned = values.map((v) => interner.intern(structuredClone(v)));
+    for (let i = 0; i < values.length; i++) {
+      assert.deepEqual(interned[i], values[i]);
+      assert.deepEqual(Object.keys(interned[i] as object), Object.keys(values[i] as object));
+    }
+  });
+
+  it('keeps a "__proto__" key as data, as JSON.parse does', () => {
+    const interner = new ObjectInterner();
+    const input = JSON.parse('{"__proto__":{"polluted":"yes"},"a":"b"}') as Record<string, unknown>;
+    const out = interner.intern(input) as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(out), Object.prototype);
+    assert.deepEqual(Object.keys(out), ['__proto__', 'a']);
+    assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+  });
+
+  it('bounds its table: unique values age out, recurring ones are shared again once re-entered', () => {
+    const interner = new ObjectInterner(16);
+    for (let i = 0; i < 1000; i++) interner.intern(pod(`p-${i}`, `10.0.${i % 250}.${i % 200}`));
+    assert.ok(interner.stats().entries <= 32);
+    const x = interner.intern(pod('x', '10.1.0.1')) as unknown as Pod;
+    const y = interner.intern(pod('y', '10.1.0.2')) as unknown as Pod;
+    assert.equal(x.spec.tolerations, y.spec.tolerations);
+  });
+
+  it('freezes what it shares when the tests ask for it (TKUBE_FREEZE_SHARED_OBJECTS=1)', { skip: process.env['TKUBE_FREEZE_SHARED_OBJECTS'] !== '1' }, () => {
+    const interner = new ObjectInterner();
+    const a = interner.intern(pod('a', '10.0.0.1')) as unknown as Pod;
+    assert.ok(Object.isFrozen(a.spec.tolerations));
+    assert.throws(() => (a.spec.tolerations as unknown[]).push({}), TypeError);
+  });
+});

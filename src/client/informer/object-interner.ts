@@ -1,0 +1,179 @@
+/**
+ * ObjectInterner: makes the equal parts of the objects an informer caches one value each — the same string instance
+ * for the same long string, the same (frozen) object for the same small subtree — so that 100,000 cached pods do
+ * not hold 100,000 equal copies of `{"key":"node.kubernetes.io/not-ready","operator":"Exists",…}`, of their image's
+ * name and digest, or of the projected service-account volume's sources.
+ *
+ * Why: after the watch cache kept objects as bytes (issue 5, session 9), the decoded pods of the process's informers
+ * were the largest holder of memory per pod (4.3 KB of 17 KB at 10,000 pods, session 12). Most of a pod repeats
+ * across the pods of one workload: its spec's defaults, tolerations and volumes, its conditions' timestamps (pods
+ * created in the same second), its image strings; what is unique is a handful of names, uids and addresses.
+ *
+ * How: `intern` walks a decoded object bottom-up and returns an equal one. Each value gets a key that spells it out
+ * (strings length-prefixed, so keys are unambiguous); a subtree whose key stays under MAX_KEY_LENGTH is looked up in
+ * a table of recently seen subtrees and replaced by the one found there, or entered. Bigger subtrees (a pod, its
+ * metadata, its containerStatuses) are rebuilt around their interned parts and not entered. The table is a
+ * least-recently-used map of `capacity` entries: values that recur (in every pod) stay, unique ones (uids, IPs) age
+ * out, so its memory is bounded (a few MB) whatever the number of objects.
+ *
+ * Contract: what `intern` returns, and every part of it, may be shared with other objects and must never be changed
+ * (the informer store's rule: copy before changing). With TKUBE_FREEZE_SHARED_OBJECTS=1 (the test runner sets it)
+ * shared subtrees are frozen, so a component that breaks the rule throws in the tests. The input is not changed.
+ * Equal here means equal as JSON, key order included; values that are not JSON (undefined, functions) are kept as
+ * they are and make their parents too big to share.
+ */
+
+const FREEZE_SHARED = process.env['TKUBE_FREEZE_SHARED_OBJECTS'] === '1';
+
+/** MAX_KEY_LENGTH bounds the key, hence the size, of a subtree worth sharing; bigger ones are rebuilt, not entered. */
+export const MAX_KEY_LENGTH = 320;
+/**
+ * MIN_STRING_LENGTH: shorter strings are left alone. V8's JSON parser already makes short string values one
+ * instance each, and a table entry would cost more than the string.
+ */
+const MIN_STRING_LENGTH = 11;
+/** DEFAULT_CAPACITY: the recent subtrees and strings remembered. */
+export const DEFAULT_INTERNER_CAPACITY = 8192;
+
+/** TOO_BIG marks a value whose key exceeded MAX_KEY_LENGTH (it and its parents are not entered). */
+const TOO_BIG = '';
+
+/** Entry is a shared value and the short reference that stands for it in its parents' keys (never reused). */
+interface Entry {
+  readonly value: unknown;
+  readonly ref: string;
+}
+
+/** ObjectInterner interns the parts of decoded JSON objects; see the file comment. */
+export class ObjectInterner {
+  readonly #capacity: number;
+  /** Long strings by themselves (no key to build: a string caches its hash). */
+  readonly #strings = new Map<string, Entry>();
+  /** Small subtrees by key, oldest entered first. */
+  readonly #subtrees = new Map<string, Entry>();
+  #nextRef = 0;
+  #hits = 0;
+  #misses = 0;
+  /** The key of the value #walk returned last (a field, not a second return value: no allocation per value). */
+  #key = TOO_BIG;
+
+  constructor(capacity: number = DEFAULT_INTERNER_CAPACITY) {
+    this.#capacity = capacity;
+  }
+
+  /** intern returns a value equal to `value` whose parts are shared with the values interned before it. */
+  intern<T>(value: T): T {
+    return this.#walk(value) as T;
+  }
+
+  /** Table entries, hits and misses so far (tests and metrics). */
+  stats(): { entries: number; hits: number; misses: number } {
+    return { entries: this.#strings.size + this.#subtrees.size, hits: this.#hits, misses: this.#misses };
+  }
+
+  /** #walk returns the interned value and leaves its key in #key (TOO_BIG when it has none). */
+  #walk(value: unknown): unknown {
+    switch (typeof value) {
+      case 'string':
+        return this.#string(value);
+      case 'number':
+        this.#key = `n${value}`;
+        return value;
+      case 'boolean':
+        this.#key = value ? 't' : 'f';
+        return value;
+      case 'object':
+        if (value === null) {
+          this.#key = 'z';
+          return value;
+        }
+        return Array.isArray(value) ? this.#array(value) : this.#object(value as Record<string, unknown>);
+      default:
+        this.#key = TOO_BIG;
+        return value;
+    }
+  }
+
+  #string(value: string): string {
+    if (value.length < MIN_STRING_LENGTH) {
+      this.#key = `${value.length}:${value}`;
+      return value;
+    }
+    if (value.length > MAX_KEY_LENGTH) {
+      this.#key = TOO_BIG;
+      return value;
+    }
+    const entry = this.#shared(this.#strings, value, value);
+    this.#key = entry.ref;
+    return entry.value as string;
+  }
+
+  #array(items: readonly unknown[]): unknown {
+    const out: unknown[] = new Array<unknown>(items.length);
+    let key = '[';
+    let small = true;
+    for (let i = 0; i < items.length; i++) {
+      out[i] = this.#walk(items[i]);
+      if (small) {
+        const part = this.#key;
+        if (part === TOO_BIG || key.length + part.length > MAX_KEY_LENGTH) small = false;
+        else key += i === 0 ? part : `,${part}`;
+      }
+    }
+    if (!small) {
+      this.#key = TOO_BIG;
+      return out;
+    }
+    const entry = this.#shared(this.#subtrees, `${key}]`, out);
+    this.#key = entry.ref;
+    return entry.value;
+  }
+
+  #object(obj: Record<string, unknown>): unknown {
+    const out: Record<string, unknown> = {};
+    let key = '{';
+    let small = true;
+    let first = true;
+    for (const name of Object.keys(obj)) {
+      const child = this.#walk(obj[name]);
+      // JSON.parse makes "__proto__" an own property; an assignment would set the prototype instead.
+      if (name === '__proto__') Object.defineProperty(out, name, { value: child, enumerable: true, writable: true, configurable: true });
+      else out[name] = child;
+      if (small) {
+        const part = this.#key;
+        if (part === TOO_BIG || key.length + name.length + part.length > MAX_KEY_LENGTH) small = false;
+        else key += `${first ? '' : ','}${name.length}:${name}=${part}`;
+      }
+      first = false;
+    }
+    if (!small) {
+      this.#key = TOO_BIG;
+      return out;
+    }
+    const entry = this.#shared(this.#subtrees, `${key}}`, out);
+    this.#key = entry.ref;
+    return entry.value;
+  }
+
+  /**
+   * #shared returns the entry of `key` in `table`, or enters `value` (frozen in tests) under a new reference. The
+   * oldest entry leaves once the table holds `capacity`: values that recur are entered again when next seen (their
+   * new reference makes new keys for their parents; a reference is never reused, so no key can mean two values).
+   */
+  #shared(table: Map<string, Entry>, key: string, value: unknown): Entry {
+    const found = table.get(key);
+    if (found !== undefined) {
+      this.#hits++;
+      return found;
+    }
+    this.#misses++;
+    if (FREEZE_SHARED && typeof value === 'object') Object.freeze(value);
+    const entry: Entry = { value, ref: `#${(this.#nextRef++).toString(36)}` };
+    table.set(key, entry);
+    if (table.size > this.#capacity) {
+      const oldest = table.keys().next();
+      if (oldest.done !== true) table.delete(oldest.value);
+    }
+    return entry;
+  }
+}
