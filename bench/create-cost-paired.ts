@@ -31,23 +31,6 @@ const baseBundle = arg('--base');
 if (baseBundle === undefined) throw new Error('Usage: create-cost-paired.ts --base BUNDLE [--new BUNDLE] [--seconds N] [--rounds N]');
 const newBundle = arg('--new') ?? (await ensureServerBundle());
 
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-/** startWith starts a server from `bundle` (ServerProcess reads the bundle from TKUBE_BENCH_BUNDLE). */
-async function startWith(bundle: string): Promise<ServerProcess> {
-  const saved = process.env['TKUBE_BENCH_BUNDLE'];
-  process.env['TKUBE_BENCH_BUNDLE'] = bundle;
-  try {
-    return await ServerProcess.start();
-  } finally {
-    if (saved === undefined) delete process.env['TKUBE_BENCH_BUNDLE'];
-    else process.env['TKUBE_BENCH_BUNDLE'] = saved;
-  }
-}
-
 /** measure drives one server for `secs` and returns its CPU ms per create. */
 async function measure(server: ServerProcess, secs: number): Promise<{ cpuMsPerCreate: number; createsPerSec: number }> {
   const agent = server.agent(CLIENTS_PER_SERVER);
@@ -60,9 +43,9 @@ async function measure(server: ServerProcess, secs: number): Promise<{ cpuMsPerC
     };
     await server.createNamespace(agent, NAMESPACE);
     await runClosedLoop(2, CLIENTS_PER_SERVER, next, create); // warm-up
-    const before = cpuMs(server.pid);
+    const before = 1000 * server.cpuSeconds();
     const run = await runClosedLoop(secs, CLIENTS_PER_SERVER, next, create);
-    const used = cpuMs(server.pid) - before;
+    const used = 1000 * server.cpuSeconds() - before;
     if (failure !== '') throw new Error(`Cannot measure create cost: ${failure}`);
     return { cpuMsPerCreate: used / run.completed, createsPerSec: run.perSecond };
   } finally {
@@ -75,7 +58,7 @@ for (let r = 0; r < rounds; r++) {
   const order = r % 2 === 0 ? [baseBundle, newBundle] : [newBundle, baseBundle];
   const servers: ServerProcess[] = [];
   try {
-    for (const bundle of order) servers.push(await startWith(bundle));
+    for (const bundle of order) servers.push(await ServerProcess.start({ bundle }));
     const [first, second] = await Promise.all(servers.map((s) => measure(s, seconds)));
     const [b, n] = r % 2 === 0 ? [first!, second!] : [second!, first!];
     perRound.push({ base: round(b.cpuMsPerCreate, 3), new: round(n.cpuMsPerCreate, 3), baseCreatesPerSec: round(b.createsPerSec), newCreatesPerSec: round(n.createsPerSec) });

@@ -30,12 +30,6 @@ const arg = (name: string): string | undefined => {
 const seconds = Number(arg('--seconds') ?? 10);
 const profileDir = arg('--cpu-prof');
 
-/** cpuMs reads a process's user + system CPU time in ms (clock ticks are 10 ms on Linux). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 const server = await ServerProcess.start(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {});
 try {
   const agent = server.agent(CONCURRENCY);
@@ -59,14 +53,14 @@ try {
   await runClosedLoop(2, CONCURRENCY, next, create);
   // The server's CPU while no request arrives (timers, controllers, metrics), subtracted from the run's CPU in
   // `netCpuMsPerCreate`: on a loaded machine the creates/s fall and this fixed cost would be spread over fewer creates.
-  const idleStart = cpuMs(server.pid);
+  const idleStart = 1000 * server.cpuSeconds();
   const idleStartedAt = performance.now();
   await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
-  const idleCores = (cpuMs(server.pid) - idleStart) / (performance.now() - idleStartedAt);
+  const idleCores = (1000 * server.cpuSeconds() - idleStart) / (performance.now() - idleStartedAt);
   const before = await gauges();
-  const cpuBefore = cpuMs(server.pid);
+  const cpuBefore = 1000 * server.cpuSeconds();
   const run = await runClosedLoop(seconds, CONCURRENCY, next, create);
-  const cpuAfter = cpuMs(server.pid);
+  const cpuAfter = 1000 * server.cpuSeconds();
   const after = await gauges();
   agent.destroy();
   if (failures > 0) throw new Error(`Cannot measure create cost: ${failures} creates failed, first: ${firstFailure}`);

@@ -30,18 +30,6 @@ const baseBundle = arg('--base');
 if (baseBundle === undefined) throw new Error('Usage: create-latency-paired.ts --base BUNDLE [--new BUNDLE] [--creates N] [--rounds N]');
 const newBundle = arg('--new') ?? (await ensureServerBundle());
 
-/** startWith starts a server from `bundle` (ServerProcess reads the bundle from TKUBE_BENCH_BUNDLE). */
-async function startWith(bundle: string): Promise<ServerProcess> {
-  const saved = process.env['TKUBE_BENCH_BUNDLE'];
-  process.env['TKUBE_BENCH_BUNDLE'] = bundle;
-  try {
-    return await ServerProcess.start();
-  } finally {
-    if (saved === undefined) delete process.env['TKUBE_BENCH_BUNDLE'];
-    else process.env['TKUBE_BENCH_BUNDLE'] = saved;
-  }
-}
-
 /** Side is one server under test with its client and what was measured on it. */
 interface Side {
   readonly server: ServerProcess;
@@ -67,7 +55,7 @@ for (let r = 0; r < rounds; r++) {
   const sides: Side[] = [];
   try {
     for (const bundle of [baseBundle, newBundle]) {
-      const server = await startWith(bundle);
+      const server = await ServerProcess.start({ bundle });
       const agent = server.agent(1);
       sides.push({ server, agent, next: 0, samples: [], cpuSeconds: 0 });
       await server.createNamespace(agent, NAMESPACE);

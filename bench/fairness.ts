@@ -100,16 +100,9 @@ interface Target {
   readonly loopDelay: () => Promise<LoopDelay>;
 }
 
-/** startServer starts a server from `bundle` (ServerProcess reads the bundle from TKUBE_BENCH_BUNDLE). */
-async function startServer(bundle: string | undefined, args: readonly string[]): Promise<ServerProcess> {
-  const saved = process.env['TKUBE_BENCH_BUNDLE'];
-  if (bundle !== undefined) process.env['TKUBE_BENCH_BUNDLE'] = bundle;
-  try {
-    return await ServerProcess.start({ serverArgs: args });
-  } finally {
-    if (saved === undefined) delete process.env['TKUBE_BENCH_BUNDLE'];
-    else process.env['TKUBE_BENCH_BUNDLE'] = saved;
-  }
+/** startServer starts a server from `bundle` (the bench bundle when undefined). */
+function startServer(bundle: string | undefined, args: readonly string[]): Promise<ServerProcess> {
+  return ServerProcess.start({ serverArgs: args, ...(bundle === undefined ? {} : { bundle }) });
 }
 
 if (!process.argv.includes('--no-build')) await buildServerBundle();

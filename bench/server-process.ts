@@ -23,6 +23,8 @@ export interface Credentials {
 
 /** ServerProcessOptions tune ServerProcess.start. */
 export interface ServerProcessOptions {
+  /** The bundle to start (paired benchmarks start two builds side by side). @default the bench bundle: TKUBE_BENCH_BUNDLE, or bench/results/dist built from the tree */
+  readonly bundle?: string;
   /** Reuse this data dir (it is then not removed by stop()). @default a fresh temp dir */
   readonly dataDir?: string;
   /** Node flags put before the bundle (`--cpu-prof`, say, to see where the server spends its time); the
@@ -192,7 +194,7 @@ export class ServerProcess {
 
   /** start launches the bundled server and resolves once it wrote server.json (its listener is up). */
   static async start(opts: ServerProcessOptions = {}): Promise<ServerProcess> {
-    const bundle = await ensureServerBundle();
+    const bundle = opts.bundle ?? (await ensureServerBundle());
     const own = opts.dataDir === undefined;
     const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tkube-bench-'));
     if (opts.withNode) writeFileSync(join(dir, 'registries.yaml'), 'mirrors:\n  docker.io:\n    endpoint: []\n  registry.k8s.io:\n    endpoint: []\n');
