@@ -58,9 +58,12 @@ describe('CronJob controller', () => {
     const scheduled = job.metadata.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp'] ?? '';
     assert.equal(Math.floor(Date.parse(scheduled) / 60_000), Number(job.metadata.name.slice('tick-'.length)));
     assert.ok(Date.parse(scheduled) > Date.parse(twoMinutesAgo) && Date.parse(scheduled) <= Date.now(), `scheduled ${scheduled}`);
+    // The CronJob runs every minute from now on: when a minute boundary passes before this check, the next run has
+    // started and lastScheduleTime is that run's, a minute after this Job's (CI once waited 60 s for the first one).
     await eventually(async () => {
       const cj = JSON.parse(await c.kubectlOk(['get', 'cronjob', 'tick', '-n', 'default', '-o', 'json'])) as { status?: { lastScheduleTime?: string; lastSuccessfulTime?: string } };
-      return cj.status?.lastScheduleTime === scheduled && cj.status.lastSuccessfulTime !== undefined;
+      const last = Date.parse(cj.status?.lastScheduleTime ?? '');
+      return last >= Date.parse(scheduled) && (last - Date.parse(scheduled)) % 60_000 === 0 && cj.status?.lastSuccessfulTime !== undefined;
     }, 60_000);
     const table = await c.kubectlOk(['get', 'cronjob', 'tick', '-n', 'default']);
     assert.match(table, /tick\s+\* \* \* \* \*\s+<none>\s+False/);
