@@ -8,10 +8,10 @@
  * so the request that produced it never waits on the disk. Queued lines are written in batches, one asynchronous
  * write at a time, the first BATCH_DELAY_MS after a line is queued into an empty queue (at once when the queue holds
  * BATCH_BYTES): each write hands work to a thread-pool thread and back, and a line per request made that hand-off
- * once per request, which costs the event loop a scheduling delay on a busy machine. Lines are whole in every write, so a crash never
- * leaves half a line behind a complete one; what a crash (kill -9) can lose is the lines still queued — at most
- * the events of the last moment. close() writes everything queued before it returns, so a graceful stop loses
- * nothing. When the queue exceeds `maxBufferedBytes` (the disk cannot keep up), new events are dropped and counted
+ * once per request, which costs the event loop a scheduling delay on a busy machine. Lines are whole in every write,
+ * so a crash never leaves half a line behind a complete one; what a crash (kill -9) can lose is the lines still
+ * queued — at most the events of the last moment. close() writes everything queued before it returns, so a graceful
+ * stop loses nothing. When the queue exceeds `maxBufferedBytes` (the disk cannot keep up), new events are dropped and counted
  * rather than letting memory grow without bound. The file is created with mode 0600: audit data is sensitive.
  */
 import { closeSync, fstatSync, openSync, readdirSync, renameSync, rmSync, write as fsWrite, writeSync } from 'node:fs';
@@ -103,12 +103,9 @@ export class AuditLogWriter {
     this.#queue.push(line);
     this.#queuedBytes += line.length;
     if (this.#inFlight !== undefined) return; // its completion writes what queued meanwhile
-    if (this.#queuedBytes >= BATCH_BYTES) {
-      clearTimeout(this.#scheduled);
-      this.#pump();
-    } else {
-      this.#scheduled ??= setTimeout(() => this.#pump(), BATCH_DELAY_MS);
-    }
+    // #pump clears the timer itself.
+    if (this.#queuedBytes >= BATCH_BYTES) this.#pump();
+    else this.#scheduled ??= setTimeout(() => this.#pump(), BATCH_DELAY_MS);
   }
 
   /** flush resolves once every line queued before the call is in the file (page cache). */
