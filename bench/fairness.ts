@@ -11,7 +11,7 @@
  * hundred reads a phase, one round's p99 is its few slowest reads, and rounds of one build swing 1.1–2.7.
  * Run: node --import tsx bench/fairness.ts [--rounds N] [--baseline-seconds N] [--flood-seconds N]
  *      [--modes polite,eager] [--concurrency N] [--no-build] [--no-audit] [--same-session] [--other-own-level]
- *      [--base BUNDLE] [--flood-idle]
+ *      [--base BUNDLE] [--flood-idle] [--flood-rr N]
  * Rebuilds the bench bundle from the sources first (bench/server-bundle.ts) unless --no-build. `--no-audit` runs the
  * server with `--disable-audit-log`, to see what the audit log's writes cost; `--same-session` runs the flood client in
  * this session, where it takes its CPU from the server's share (what the suite did before it used FloodProcess);
@@ -22,7 +22,11 @@
  * `bench/gc-trace.ts FILE` summarises the garbage collector's work per phase. Each round also prints the flood's admitted-list latency (`flood200Ms`).
  * On a machine shared with other work, `chrt -r 10 node --import tsx bench/fairness.ts …` runs the benchmark, its
  * servers and its clients under SCHED_RR, ahead of everything else: together they use under one core of the two, so
- * the figures are those of a quiet machine (docs/benchmarks.md, "Running them").
+ * the figures are those of a quiet machine (docs/benchmarks.md, "Running them"). With SCHED_RR, the flood client,
+ * the server and the measuring client share one priority, and a real-time task is not preempted by another of the
+ * same priority until its 100 ms slice ends: the measuring client then waits behind the flood client for a core.
+ * `--flood-rr N` (N below the bench's) puts the flood client under the server and the measuring client but above
+ * everything else: `chrt -r 10 node --import tsx bench/fairness.ts --flood-rr 5 …`.
  * Each round also prints the server's event-loop delay (p99 and max of prom-client's 10 ms-resolution monitor, read
  * from /metrics at the start and end of each phase) and the CPU cores the server, the flood client and this process
  * used during the flood: on a shared machine they tell whether the server was short of CPU or of event loop.
@@ -53,6 +57,7 @@ const baselineMs = arg('--baseline-seconds', 3) * 1000;
 const floodMs = arg('--flood-seconds', 6) * 1000;
 const concurrency = arg('--concurrency', 48);
 const floodIdle = process.argv.includes('--flood-idle');
+const floodRr = arg('--flood-rr', 0);
 const modesAt = process.argv.indexOf('--modes');
 const modes = (modesAt >= 0 ? (process.argv[modesAt + 1] ?? '') : 'polite,eager').split(',').filter((m): m is 'polite' | 'eager' => m === 'polite' || m === 'eager');
 
@@ -256,6 +261,11 @@ try {
         // leave free, which is what a client on another machine costs the server's machine (nothing).
         const r = spawnSync('chrt', ['-a', '-i', '-p', '0', String(flood.pid)], { encoding: 'utf8' });
         if (r.status !== 0) throw new Error(`Cannot make the flood client SCHED_IDLE: ${r.stderr.trim()}`);
+      }
+      if (floodRr > 0) {
+        // SCHED_RR below the bench's own priority (see --flood-rr in the header).
+        const r = spawnSync('chrt', ['-a', '-r', '-p', String(floodRr), String(flood.pid)], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`Cannot make the flood client SCHED_RR ${floodRr}: ${r.stderr.trim()}`);
       }
     }
     for (let round_ = 1; round_ <= rounds; round_++) {
