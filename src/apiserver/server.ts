@@ -149,12 +149,12 @@ export interface ApiServerConfig {
    * (`Connection: close`) instead of held. @default DEFAULT_MAX_HELD_PER_FLOW (64)
    */
   readonly flowControlMaxHeldConnectionsPerFlow?: number;
-  /** Fraction of flowControlMaxPauseMs by which a hold may be shorter, at random (ConnectionThrottleConfig.jitter). @default 0 */
+  /** Fraction of flowControlMaxPauseMs by which a hold may be shorter, at random (ConnectionThrottleConfig.jitter). @default DEFAULT_PAUSE_JITTER (0.5) */
   readonly flowControlPauseJitter?: number;
   /**
    * Event-loop busy fraction above which priority and fairness paces flows that already have a backlog in the
    * global-default and workload-high levels (filters/backlog-pacer.ts), so a flood leaves the loop idle time for
-   * other users. 0 = never pace (work-conserving, as upstream). @default DEFAULT_TARGET_UTILIZATION (0.5)
+   * other users. 0 = never pace (work-conserving, as upstream). @default DEFAULT_TARGET_UTILIZATION (0.35)
    */
   readonly flowControlTargetUtilization?: number;
   /** Checks of /livez (after the built-in `ping`). @default [] */
