@@ -21,7 +21,7 @@ import { RealClock, type Clock, type Timer } from '../base/clock/clock.js';
 import { newLogger, type Logger } from '../base/log/logger.js';
 import { WorkQueue } from '../base/queue/work-queue.js';
 import { SharedInformer } from '../client/informer/shared-informer.js';
-import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
+import type { InformerFactory } from '../client/informer/informer-factory.js';
 import { metaNamespaceKey } from '../client/informer/store.js';
 import type { RestClient } from '../client/rest-client.js';
 import { LEASE_RENEW_INTERVAL_MS } from './node-lease.js';
@@ -44,7 +44,7 @@ export interface AgentConfig {
   /** Concurrent pod syncs. @default one per node, at least 16 and at most MAX_DEFAULT_WORKERS */
   readonly workers?: number;
   /** Informers shared with other components of this process (already started, owned by the caller). @default own */
-  readonly informers?: SharedInformerFactory;
+  readonly informers?: InformerFactory;
 }
 
 const REGISTER_CONCURRENCY = 32;

@@ -13,7 +13,7 @@ import { RealClock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import { isAlreadyExists } from '../client/api-error.js';
 import type { RestClient } from '../client/rest-client.js';
-import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
+import type { InformerFactory } from '../client/informer/informer-factory.js';
 import { Agent } from '../agent/agent.js';
 import type { NodeResources } from '../agent/node-object.js';
 import { SimulatedRuntime } from '../agent/simulated-runtime.js';
@@ -41,7 +41,7 @@ export interface AgentBootConfig {
   readonly taints?: readonly { key: string; value?: string; effect: string }[];
   readonly log: Logger;
   /** Informers shared with the other components of the process (started and stopped by the caller). */
-  readonly informers?: SharedInformerFactory;
+  readonly informers?: InformerFactory;
 }
 
 /** RunningAgent is a started agent. */

@@ -23,7 +23,7 @@ import type { AddressInfo } from 'node:net';
 import { RealClock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import { isAlreadyExists, isNotFound } from '../client/api-error.js';
-import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
+import type { InformerFactory } from '../client/informer/informer-factory.js';
 import type { RestClient } from '../client/rest-client.js';
 import type { KubeObject } from '../api/meta/types.js';
 import { TKUBE_VERSION } from '../api/version.js';
@@ -54,7 +54,7 @@ export function clusterDnsAddressOf(serviceCidr: string): string {
 /** ClusterDnsBootConfig says how to run the cluster DNS. */
 export interface ClusterDnsBootConfig {
   readonly client: RestClient;
-  readonly informers: SharedInformerFactory;
+  readonly informers: InformerFactory;
   /** The kube-dns Service's cluster IP. */
   readonly dnsIP: string;
   /** @default "cluster.local" */

@@ -13,7 +13,7 @@ import type { KubeObject } from '../api/meta/types.js';
 import { RealClock, type Clock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import { ApiError } from '../client/api-error.js';
-import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
+import type { InformerFactory } from '../client/informer/informer-factory.js';
 import type { ResourcePath } from '../client/resource-path.js';
 import type { RestClient } from '../client/rest-client.js';
 import {
@@ -36,7 +36,7 @@ export interface RunningCustomMetrics {
 /** CustomMetricsOptions configures startCustomMetrics. */
 export interface CustomMetricsOptions {
   readonly client: RestClient;
-  readonly informers: SharedInformerFactory;
+  readonly informers: InformerFactory;
   /** `--metrics-scrape-interval`. */
   readonly scrapeIntervalMs?: number;
   /** `--cluster-domain`, for service URLs (`http://queue.ns.svc.<domain>/metrics`). @default "cluster.local" */

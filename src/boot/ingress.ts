@@ -11,7 +11,7 @@
  */
 import { RealClock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
-import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
+import type { InformerFactory } from '../client/informer/informer-factory.js';
 import type { RestClient } from '../client/rest-client.js';
 import { IDENTITY_LABEL, liveIngressAddresses } from './apiserver-peers.js';
 import { startElected, type ElectedComponent, type LeaderElectionTiming } from './leader-election.js';
@@ -23,7 +23,7 @@ import { IngressProxy, type ListeningPorts } from '../ingress/ingress-proxy.js';
 /** IngressOptions configures the built-in Ingress controller. */
 export interface IngressOptions {
   readonly client: RestClient;
-  readonly informers: SharedInformerFactory;
+  readonly informers: InformerFactory;
   readonly log: Logger;
   readonly bindAddress: string;
   readonly httpPort: number;

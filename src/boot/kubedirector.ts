@@ -8,7 +8,7 @@
 import { RealClock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import { isNotFound } from '../client/api-error.js';
-import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
+import type { InformerFactory } from '../client/informer/informer-factory.js';
 import type { RestClient } from '../client/rest-client.js';
 import { KubeDirectorOperator } from '../operators/kubedirector/kubedirector-operator.js';
 import { MirrorPodPublisher } from './mirror-pod.js';
@@ -20,7 +20,7 @@ const IMAGE = 'docker.io/bluek8s/kubedirector:tkube-builtin';
 /** KubeDirectorOptions configures the operator. */
 export interface KubeDirectorOptions {
   readonly client: RestClient;
-  readonly informers: SharedInformerFactory;
+  readonly informers: InformerFactory;
   readonly log: Logger;
   /** The server's own node, if any: the pod is bound to it. */
   readonly node?: { readonly nodeName: string; readonly nodeIP: string };

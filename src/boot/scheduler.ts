@@ -4,6 +4,7 @@
  */
 import { RealClock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
+import type { InformerFactory } from '../client/informer/informer-factory.js';
 import { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
 import type { RestClient } from '../client/rest-client.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -18,7 +19,7 @@ export interface RunningScheduler {
  * startScheduler starts a scheduler on `client`, with `shared` informers (already started, owned by the caller)
  * or a factory of its own.
  */
-export function startScheduler(client: RestClient, log: Logger, shared?: SharedInformerFactory): RunningScheduler {
+export function startScheduler(client: RestClient, log: Logger, shared?: InformerFactory): RunningScheduler {
   const clock = new RealClock();
   const abort = new AbortController();
   const informers = shared ?? new SharedInformerFactory({ client, clock, log: log.child('informers'), stripManagedFields: true });

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
-import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
+import type { InformerFactory } from '../client/informer/informer-factory.js';
 import type { RestClient } from '../client/rest-client.js';
 import type { Controller } from './controller.js';
 
@@ -14,7 +14,7 @@ export interface ControllerContext {
   /** The API client (every read and write goes through the API). */
   readonly client: RestClient;
   /** Shared informers: ask for the collections the controller watches. */
-  readonly informers: SharedInformerFactory;
+  readonly informers: InformerFactory;
   readonly clock: Clock;
   /** A logger named after the controller. */
   readonly log: Logger;

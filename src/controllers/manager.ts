@@ -7,6 +7,7 @@
 import { setMaxListeners } from 'node:events';
 import { RealClock, type Clock } from '../base/clock/clock.js';
 import { newLogger, type Logger } from '../base/log/logger.js';
+import type { InformerFactory } from '../client/informer/informer-factory.js';
 import { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
 import type { RestClient } from '../client/rest-client.js';
 import type { Controller } from './controller.js';
@@ -32,7 +33,7 @@ export interface ControllerManagerConfig {
    * Informers shared with other components of this process (one list, watch and cache per collection for all
    * of them); the manager then neither starts nor stops them. @default a factory of its own
    */
-  readonly informers?: SharedInformerFactory;
+  readonly informers?: InformerFactory;
 }
 
 /** ControllerManager starts and stops controllers. */
@@ -43,8 +44,8 @@ export class ControllerManager {
   readonly #log: Logger;
   readonly #settings: ControllerSettings;
   readonly #abort = new AbortController();
-  #informers: SharedInformerFactory | undefined;
-  readonly #sharedInformers: SharedInformerFactory | undefined;
+  #informers: InformerFactory | undefined;
+  readonly #sharedInformers: InformerFactory | undefined;
   #runs: Promise<void>[] = [];
   #started = false;
 

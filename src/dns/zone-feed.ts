@@ -3,14 +3,14 @@
  * informers is applied to the zone at once (the zone's updates are cheap map edits, so there is no work queue).
  */
 import type { KubeObject } from '../api/meta/types.js';
-import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
+import type { InformerFactory } from '../client/informer/informer-factory.js';
 import type { ClusterDnsZone, ZoneEndpointSlice, ZoneService } from './cluster-dns-zone.js';
 
 const SERVICES = { version: 'v1', resource: 'services' } as const;
 const SLICES = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' } as const;
 
 /** feedZone registers the zone's handlers; the informers start with the factory. Resolves once both synced. */
-export async function feedZone(zone: ClusterDnsZone, informers: SharedInformerFactory, signal?: AbortSignal): Promise<boolean> {
+export async function feedZone(zone: ClusterDnsZone, informers: InformerFactory, signal?: AbortSignal): Promise<boolean> {
   const services = informers.informerFor<KubeObject & ZoneService>(SERVICES);
   const slices = informers.informerFor<KubeObject & ZoneEndpointSlice>(SLICES);
   services.addEventHandler({

@@ -7,7 +7,7 @@
 import type { NodeMetrics, PodMetrics } from '../api/metrics/resource-metrics.js';
 import { RealClock, type Clock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
-import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
+import type { InformerFactory } from '../client/informer/informer-factory.js';
 import { httpsSummaryFetcher, type KubeletTls, type SummaryFetcher } from './kubelet-summary.js';
 import { MetricsStore } from './metrics-store.js';
 import { Scraper } from './scraper.js';
@@ -17,7 +17,7 @@ export const DEFAULT_METRICS_RESOLUTION_MS = 15_000;
 
 /** MetricsServerConfig constructs a MetricsServer. */
 export interface MetricsServerConfig {
-  readonly informers: SharedInformerFactory;
+  readonly informers: InformerFactory;
   /** How kubelets are called (client certificate and the CA that signed their serving certificates). */
   readonly kubeletTls: KubeletTls;
   /** @default DEFAULT_METRICS_RESOLUTION_MS */

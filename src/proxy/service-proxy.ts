@@ -16,7 +16,7 @@
 import { RealClock, type Clock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import type { SharedInformer } from '../client/informer/shared-informer.js';
-import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
+import type { InformerFactory } from '../client/informer/informer-factory.js';
 import type { ServiceHealthServer } from './healthcheck/service-health-server.js';
 import type { Proxier } from './proxier.js';
 import { ProxyMetrics } from './proxy-metrics.js';
@@ -34,7 +34,7 @@ type NodeObject = KubeObject;
 /** ServiceProxyConfig constructs a ServiceProxy. */
 export interface ServiceProxyConfig {
   /** Informers for the node (Services and EndpointSlices of every namespace are taken from it). */
-  readonly informers: SharedInformerFactory;
+  readonly informers: InformerFactory;
   readonly proxier: Proxier;
   /** Serves the health check ports of LoadBalancer Services with externalTrafficPolicy Local; fed after each sync. */
   readonly healthChecks?: ServiceHealthServer;

@@ -21,7 +21,7 @@ import type { Clock } from '../base/clock/clock.js';
 import type { Logger } from '../base/log/logger.js';
 import { ApiError, isConflict, isNotFound } from '../client/api-error.js';
 import type { SharedInformer } from '../client/informer/shared-informer.js';
-import type { SharedInformerFactory } from '../client/informer/shared-informer-factory.js';
+import type { InformerFactory } from '../client/informer/informer-factory.js';
 import type { RestClient } from '../client/rest-client.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import { fitErrorMessage, podPriority } from './framework/fit-error.js';
@@ -61,7 +61,7 @@ const SELECTED_NODE_ANNOTATION = 'volume.kubernetes.io/selected-node';
 /** SchedulerConfig constructs a Scheduler. */
 export interface SchedulerConfig {
   readonly client: RestClient;
-  readonly informers: SharedInformerFactory;
+  readonly informers: InformerFactory;
   readonly clock: Clock;
   readonly log: Logger;
   /** @default "default-scheduler" */

@@ -20,7 +20,7 @@ import type { Logger } from '../../base/log/logger.js';
 import { WorkQueue } from '../../base/queue/work-queue.js';
 import { isNotFound } from '../../client/api-error.js';
 import { SharedInformer } from '../../client/informer/shared-informer.js';
-import type { SharedInformerFactory } from '../../client/informer/shared-informer-factory.js';
+import type { InformerFactory } from '../../client/informer/informer-factory.js';
 import type { RestClient } from '../../client/rest-client.js';
 
 const PVS = { version: 'v1', resource: 'persistentvolumes' } as const;
@@ -68,7 +68,7 @@ export class LocalPathReclaimer {
    * for the first list: an identity that may not list volumes must not hold up the node (the informer retries).
    * Everything stops when `signal` aborts (see `stopped`).
    */
-  start(signal: AbortSignal, source: { readonly client: RestClient; readonly informers?: SharedInformerFactory }): void {
+  start(signal: AbortSignal, source: { readonly client: RestClient; readonly informers?: InformerFactory }): void {
     const { client, informers } = source;
     const volumes = informers ? informers.informerFor(PVS) : new SharedInformer({ client, path: PVS, clock: this.#c.clock, log: this.#c.log.child('volumes') });
     this.#volumes = volumes;

@@ -9,13 +9,13 @@
  *
  * Only informers of whole collections (all namespaces) are reported: the cache counts every namespace's events.
  */
-import type { SharedInformerFactory } from './shared-informer-factory.js';
+import type { InformerFactory } from './informer-factory.js';
 
 /** EventsAfter counts the watch cache's events of a resource above a revision (undefined: no such cache). */
 export type EventsAfter = (group: string, resource: string, revision: number) => number | undefined;
 
 /** renderInformerLag renders the gauge for every whole-collection informer of `factory` in the text format. */
-export function renderInformerLag(factory: SharedInformerFactory, eventsAfter: EventsAfter): string {
+export function renderInformerLag(factory: InformerFactory, eventsAfter: EventsAfter): string {
   const lines = [
     '# HELP tkube_informer_pending_events Events of the API server\'s watch cache this process\'s informer of the collection has not yet handed to its handlers.',
     '# TYPE tkube_informer_pending_events gauge',

@@ -9,6 +9,7 @@ import type { Logger } from '../../base/log/logger.js';
 import { newLogger } from '../../base/log/logger.js';
 import type { ResourcePath } from '../resource-path.js';
 import type { RestClient } from '../rest-client.js';
+import type { InformerCollection, InformerFactory } from './informer-factory.js';
 import { ObjectInterner } from './object-interner.js';
 import { SharedInformer, type ResourceEventHandler } from './shared-informer.js';
 
@@ -38,7 +39,7 @@ function collectionKey(p: ResourcePath): string {
 }
 
 /** SharedInformerFactory creates and starts shared informers. */
-export class SharedInformerFactory {
+export class SharedInformerFactory implements InformerFactory {
   readonly #client: RestClient;
   readonly #clock: Clock | undefined;
   readonly #log: Logger;
@@ -92,7 +93,7 @@ export class SharedInformerFactory {
   }
 
   /** collections lists the informers made so far with the collection each caches (metrics: informer-lag.ts). */
-  collections(): { readonly path: ResourcePath; readonly metadataOnly: boolean; readonly informer: SharedInformer }[] {
+  collections(): InformerCollection[] {
     return [...this.#informers].map(([key, informer]) => ({ path: informer.path, metadataOnly: key.startsWith('metadata:'), informer }));
   }
 
@@ -119,7 +120,7 @@ export class SharedInformerFactory {
    * leadership term of the controller manager or the scheduler. See InformerScope.
    */
   scope(): InformerScope {
-    return new InformerScope(this, { client: this.#client, ...(this.#clock ? { clock: this.#clock } : {}), log: this.#log, stripManagedFields: this.#stripManagedFields });
+    return new InformerScope(this);
   }
 }
 
@@ -133,46 +134,41 @@ export class SharedInformerFactory {
  * existed, later terms built informers of their own instead, and after each lost Lease the process held and
  * decoded every pod one more time (issue 5).
  */
-export class InformerScope extends SharedInformerFactory {
+export class InformerScope implements InformerFactory {
   readonly #factory: SharedInformerFactory;
   /** Each informer handed out, by the informer itself, and its view. */
   readonly #views = new Map<SharedInformer, SharedInformer>();
   #removals: (() => void)[] = [];
   #released = false;
 
-  constructor(factory: SharedInformerFactory, config: SharedInformerFactoryConfig) {
-    super(config);
+  constructor(factory: SharedInformerFactory) {
     this.#factory = factory;
   }
 
-  override informerFor<T extends KubeObject = KubeObject>(path: ResourcePath): SharedInformer<T> {
+  informerFor<T extends KubeObject = KubeObject>(path: ResourcePath): SharedInformer<T> {
     return this.#view(this.#factory.informerFor(path)) as unknown as SharedInformer<T>;
   }
 
-  override metadataInformerFor(path: ResourcePath): SharedInformer {
+  metadataInformerFor(path: ResourcePath): SharedInformer {
     return this.#view(this.#factory.metadataInformerFor(path));
   }
 
   /** The factory's informers that this scope handed out. */
-  override collections(): ReturnType<SharedInformerFactory['collections']> {
+  collections(): InformerCollection[] {
     return this.#factory.collections().filter((c) => this.#views.has(c.informer));
   }
 
-  override start(_signal: AbortSignal): void {
+  start(_signal: AbortSignal): void {
     // The factory's owner starts it.
   }
 
-  override async waitForCacheSync(signal?: AbortSignal): Promise<boolean> {
+  async waitForCacheSync(signal?: AbortSignal): Promise<boolean> {
     const results = await Promise.all([...this.#views.keys()].map((i) => i.waitForSync(signal)));
     return results.every(Boolean);
   }
 
-  override stopped(): Promise<void> {
+  stopped(): Promise<void> {
     return Promise.resolve();
-  }
-
-  override scope(): InformerScope {
-    return this.#factory.scope();
   }
 
   /** release removes every handler registered through this scope; handlers registered afterwards are refused. */

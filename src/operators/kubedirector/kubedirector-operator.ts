@@ -16,6 +16,7 @@ import { obj, objects, str } from '../../api/validation/unstructured.js';
 import type { Clock } from '../../base/clock/clock.js';
 import type { Logger } from '../../base/log/logger.js';
 import type { SharedInformer } from '../../client/informer/shared-informer.js';
+import type { InformerFactory } from '../../client/informer/informer-factory.js';
 import { SharedInformerFactory } from '../../client/informer/shared-informer-factory.js';
 import { metaNamespaceKey } from '../../client/informer/store.js';
 import type { RestClient } from '../../client/rest-client.js';
@@ -29,7 +30,7 @@ const CRDS = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customre
 export interface KubeDirectorOperatorConfig {
   readonly client: RestClient;
   /** The process-wide informers (CRDs and core collections). */
-  readonly informers: SharedInformerFactory;
+  readonly informers: InformerFactory;
   readonly clock: Clock;
   readonly log: Logger;
   /** Told the running groups whenever the set changes. */
