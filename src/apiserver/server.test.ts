@@ -403,6 +403,97 @@ test('a request arriving while a large response drains is served, not reset (Nod
   assert.match(text.slice(second), new RegExp(`"verb":"create".*"bytes":${body.length}`));
 });
 
+test('a large body refused before it is read (401, 403, 429, 413) reaches the client as a Status, not a reset', async (t) => {
+  // 2.9 MiB, as `kubectl create -f` of a ConfigMap near the limit sends; the refusal is written while most of it is
+  // still on its way. The server must read (and discard) the rest before closing, or the client gets a reset.
+  const big = Buffer.alloc(Math.floor(2.9 * 1024 * 1024), 0x20);
+  const own = new ApiServer(
+    config({
+      requestBodyTimeoutMs: 60_000,
+      // alice (client certificate) is authenticated but may do nothing; the token's admin may do anything.
+      authorizer: { authorize: (user) => Promise.resolve(user.username === 'alice' ? { allowed: false, reason: 'no' } : { allowed: true }) },
+    }),
+  );
+  const ownPort = (await own.start()).port;
+  t.after(async () => {
+    handler.releaseSlow();
+    await own.stop();
+  });
+  const keepAlive = new HttpsAgent({ keepAlive: true, ca: pki.caCert });
+  t.after(() => keepAlive.destroy());
+  const post = (o: CallOptions, body: Buffer = big): Promise<Reply> => call('/api/v1/namespaces/ns/configmaps', { method: 'POST', port: ownPort, body, ...o });
+  for (const agent of [undefined, keepAlive]) {
+    const how = agent ? 'keep-alive' : 'one connection per request';
+    const unauthorized = await post({ token: 'wrong', ...(agent ? { agent } : {}) });
+    assert.equal(unauthorized.status, 401, how);
+    assert.equal(unauthorized.json()['kind'], 'Status');
+    const forbidden = await post({ cert: pki.clientCert, key: pki.clientKey, ...(agent ? { agent } : {}) });
+    assert.equal(forbidden.status, 403, how);
+    assert.equal(forbidden.json()['reason'], 'Forbidden');
+    const tooLarge = await post({ token: TOKEN, ...(agent ? { agent } : {}) }, Buffer.alloc(3 * 1024 * 1024 + 1, 0x20));
+    assert.equal(tooLarge.status, 413, how);
+    // Both mutating seats taken by requests the handler holds: the next create is refused with 429.
+    const slow = (): Promise<Reply> => call('/api/v1/namespaces/ns/slow', { method: 'POST', port: ownPort, token: TOKEN, body: '{}' });
+    const held = [slow(), slow()];
+    await until('two held creates', () => handler.slowWaiting === 2);
+    const refused = await post({ token: TOKEN, ...(agent ? { agent } : {}) });
+    assert.equal(refused.status, 429, how);
+    handler.releaseSlow();
+    await Promise.all(held);
+    const accepted = await post({ token: TOKEN, ...(agent ? { agent } : {}) });
+    assert.equal(accepted.status, 200, how);
+  }
+  // kubectl prints each refusal as the server's Status; a reset would read "connection reset by peer" or "broken pipe".
+  const bigFile = join(pki.dir, 'big-refused.json');
+  writeFileSync(bigFile, big);
+  const hugeFile = join(pki.dir, 'huge-refused.json');
+  writeFileSync(hugeFile, Buffer.alloc(3 * 1024 * 1024 + 1, 0x20));
+  const server = ['--server', `https://127.0.0.1:${ownPort}`, '--certificate-authority', join(pki.dir, 'ca.crt'), '--kubeconfig', '/dev/null'];
+  const alice = ['--client-certificate', join(pki.dir, 'client.crt'), '--client-key', join(pki.dir, 'client.key')];
+  const cases: [string[], RegExp][] = [
+    [[...server, '--token', 'wrong', 'create', '--raw', '/api/v1/namespaces/ns/configmaps', '-f', bigFile], /Unauthorized/],
+    [[...server, ...alice, 'create', '--raw', '/api/v1/namespaces/ns/configmaps', '-f', bigFile], /^Error from server \(Forbidden\)/],
+    [[...server, '--token', TOKEN, 'create', '--raw', '/api/v1/namespaces/ns/configmaps', '-f', hugeFile], /^Error from server \(RequestEntityTooLarge\)/],
+  ];
+  for (const [args, expected] of cases) {
+    await assert.rejects(kubectl(args), (err: { stderr?: string }) => {
+      assert.match(err.stderr ?? '', expected);
+      return true;
+    });
+  }
+});
+
+test('a large body refused by priority and fairness reaches the client as a 429 Status, held or closed', async (t) => {
+  const big = Buffer.alloc(Math.floor(2.9 * 1024 * 1024), 0x20);
+  const bigFile = join(pki.dir, 'big.json');
+  writeFileSync(bigFile, big);
+  for (const maxHeld of [64, 0]) {
+    // One seat per level, a 10 ms queue wait: a second request of alice's while her first is held times out queued.
+    // With maxHeld 0 the refused connection cannot be held and is closed with its 429 (Connection: close).
+    const own = new ApiServer(config({ requestBodyTimeoutMs: 60_000, enablePriorityAndFairness: true, maxReadOnlyInFlight: 1, maxMutatingInFlight: 0, flowControlQueueWaitMs: 10, flowControlMaxHeldConnectionsPerFlow: maxHeld }));
+    const ownPort = (await own.start()).port;
+    t.after(async () => {
+      handler.releaseSlow();
+      await own.stop();
+    });
+    const asAlice = { port: ownPort, cert: pki.clientCert, key: pki.clientKey, method: 'POST' };
+    const held = call('/api/v1/namespaces/ns/slow', { ...asAlice, body: '{}' });
+    await until('a held create', () => handler.slowWaiting === 1);
+    const refused = await call('/api/v1/namespaces/ns/configmaps', { ...asAlice, body: big });
+    assert.equal(refused.status, 429, `maxHeld ${maxHeld}`);
+    assert.equal(refused.json()['reason'], 'TooManyRequests');
+    // kubectl prints the Status (`create --raw` does not retry); a reset would read "connection reset by peer".
+    const kubectlFlags = ['--server', `https://127.0.0.1:${ownPort}`, '--certificate-authority', join(pki.dir, 'ca.crt'), '--client-certificate', join(pki.dir, 'client.crt'), '--client-key', join(pki.dir, 'client.key'), '--kubeconfig', '/dev/null'];
+    await assert.rejects(kubectl([...kubectlFlags, 'create', '--raw', '/api/v1/namespaces/ns/configmaps', '-f', bigFile]), (err: { stderr?: string }) => {
+      assert.match(err.stderr ?? '', /^Error from server \(TooManyRequests\): Too many requests/, `maxHeld ${maxHeld}`);
+      return true;
+    });
+    handler.releaseSlow();
+    await held;
+    await own.stop();
+  }
+});
+
 /** rawExchange writes `parts` over TLS one at a time, `gapMs` apart, and resolves with all the server sent back. */
 function rawExchange(parts: readonly string[], gapMs: number): Promise<{ text: string; ms: number }> {
   return new Promise((resolve, reject) => {
