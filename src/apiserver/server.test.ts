@@ -532,8 +532,8 @@ const SEQUENTIAL_CLIENT = `
 test('creates sent one at a time, each answered from the check phase with 768 KiB, are all answered (none reset)', async (t) => {
   // A response written from a setImmediate has its write completion reported in the next check phase, after the next
   // poll phase; a client that sends its next create as soon as it read the answer lands in that poll phase, where Node
-  // still counts the response as draining and pauses the connection. Without the fix about one create in six was reset
-  // (standalone: 16 of 100); this is the bounded-storage quota case with inline fsyncs, as it happened.
+  // still counts the response as draining and pauses the connection. Without the fix 2–10 of the 40 creates were reset
+  // (four runs); this is the bounded-storage quota case with inline fsyncs, as it happened.
   const own = new ApiServer(config({ requestBodyTimeoutMs: 60_000 }));
   const ownPort = (await own.start()).port;
   t.after(() => own.stop());
