@@ -18,6 +18,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { InProcessSocket } from '../base/net/in-process-connection.js';
 import { parseGoDuration } from '../api/protobuf/go-duration.js';
 import { KUBERNETES_VERSION, SERVER_GIT_VERSION } from '../api/version.js';
@@ -52,6 +53,7 @@ import { resolveRequestInfo } from './request/request-info-resolver.js';
 import type { RequestInfo, UserInfo } from './request/request-info.js';
 import { MAX_REQUEST_BODY_BYTES, type RequestScope, type ResourceHandler } from './request/request-scope.js';
 import { RequestCancellation } from './request/request-cancellation.js';
+import { feedParserThroughStream } from './request/parser-feed.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -438,6 +440,9 @@ export class ApiServer {
     // Counted from a request's first byte, so it does not cut idle keep-alive connections (Node ≥ 18).
     server.headersTimeout = Math.min(this.#config.headersTimeoutMs ?? 32_000, server.requestTimeout);
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => writeStatusToSocket(socket, clientErrorStatus(err)));
+    // After Node's own listener (added by createServer): a request arriving while a large response drains must not be
+    // lost to a paused parser (request/parser-feed.ts).
+    server.on('secureConnection', (socket: TLSSocket) => feedParserThroughStream(socket));
     this.#server = server;
     return new Promise<{ port: number }>((resolve, reject) => {
       const onError = (err: Error): void => {
