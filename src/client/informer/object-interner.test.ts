@@ -99,4 +99,37 @@ describe('ObjectInterner', () => {
     assert.ok(Object.isFrozen(a.spec.tolerations));
     assert.throws(() => (a.spec.tolerations as unknown[]).push({}), TypeError);
   });
+
+  it('interns an update against the previous version: unchanged parts are the previous ones, changed ones shared as usual', () => {
+    const interner = new ObjectInterner();
+    const before = interner.intern(pod('a', '10.0.0.1')) as unknown as Pod;
+    const next = pod('a', '10.0.0.9') as unknown as Pod & { spec: { nodeName?: string } };
+    next.spec.nodeName = 'node-1';
+    next.status.conditions = [{ type: 'Ready', status: 'False', lastProbeTime: null, lastTransitionTime: '2026-12-07T14:25:00Z' }];
+    const copy = structuredClone(next);
+    const after = interner.intern(next, before) as unknown as Pod;
+    assert.deepEqual(after, copy);
+    assert.deepEqual(next, copy, 'the input is not changed');
+    assert.equal(after.spec.tolerations, before.spec.tolerations);
+    assert.equal(after.spec.containers, before.spec.containers);
+    assert.equal(after.metadata.labels, before.metadata.labels);
+    assert.notEqual(after.spec, before.spec);
+    assert.ok(interner.stats().reused > 0);
+    // A second pod updated the same way shares the changed parts with the first (keys of reused parts are known).
+    const other = interner.intern(pod('b', '10.0.0.2')) as unknown as Pod;
+    const otherNext = pod('b', '10.0.0.2') as unknown as Pod;
+    otherNext.status.conditions = [{ type: 'Ready', status: 'False', lastProbeTime: null, lastTransitionTime: '2026-12-07T14:25:00Z' }];
+    const otherAfter = interner.intern(otherNext, other) as unknown as Pod;
+    assert.equal(otherAfter.status.conditions, after.status.conditions);
+    assert.equal(otherAfter.spec, other.spec, 'an unchanged subtree is the previous version itself');
+  });
+
+  it('treats a reordered or retyped part as changed', () => {
+    const interner = new ObjectInterner();
+    const before = interner.intern<Record<string, unknown>>({ a: { x: 1, y: 2 }, b: [1, 2], c: { k: 'v' } });
+    const after = interner.intern<Record<string, unknown>>({ a: { y: 2, x: 1 }, b: { 0: 1, 1: 2 }, c: { k: 'v' } }, before);
+    assert.deepEqual(Object.keys(after['a'] as object), ['y', 'x']);
+    assert.ok(!Array.isArray(after['b']));
+    assert.equal(after['c'], before['c']);
+  });
 });

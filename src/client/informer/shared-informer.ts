@@ -84,10 +84,17 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     const strip = config.stripManagedFields === true ? withoutManagedFields : (obj: KubeObject): KubeObject => obj;
     const interner = config.interner;
     const cached = interner ? (obj: KubeObject) => interner.intern(strip(obj)) as T : (obj: KubeObject) => strip(obj) as T;
+    // An update is interned against the version it replaces (the parts it did not change are compared, not keyed).
+    const updated = interner
+      ? (obj: KubeObject) => {
+          const stripped = strip(obj) as T;
+          return interner.intern(stripped, this.store.get(metaNamespaceKey(stripped)));
+        }
+      : cached;
     const sink: ReflectorSink = {
       replace: (items) => this.#replace(items.map(cached)),
       add: (obj) => this.#upsert(cached(obj)),
-      update: (obj) => this.#upsert(cached(obj)),
+      update: (obj) => this.#upsert(updated(obj)),
       // A deleted object leaves the store: nothing to intern.
       delete: (obj) => this.#delete(strip(obj) as T),
     };
