@@ -15,8 +15,8 @@
  *    (`clusterCidrV6`) an `ip6` table of the same name masquerades IPv6 leaving it and publishes hostPorts on IPv6.
  *  - One nftables table of our own (podNatTable) for masquerade and hostPorts, rewritten whole with `nft -f`.
  *  - A warm pool (warm-netns-pool.ts) of a few namespaces whose veth is already on the bridge: a sandbox that asks
- *    for a new namespace takes one and only gets loopback up, its addresses and routes (one `ip` run); when the pool
- *    is empty the namespace is made as above. The pool refills with one `ip` run for all the entries it lacks. The pool's namespaces are named `tkw-<hash of bridge and table>-<random>`
+ *    for a new namespace takes one and only gets its addresses and routes (one `ip` run); when the pool is empty
+ *    the namespace is made as above. The pool's namespaces are named `tkw-<hash of bridge and table>-<random>`
  *    (warmNetnsPrefix), so destroyBridgeNetwork finds them by name; `stop` deletes the free ones.
  *  - State lives under `dir`: the IPAM record, a JSON file per connected sandbox, and `network.json` naming the
  *    bridge and table (what a clean-up needs to find them).
@@ -135,7 +135,7 @@ export class BridgeNetwork implements PodNetwork {
             prefix: warmNetnsPrefix(this.bridge, this.table),
             size: warm,
             hostVethOf: hostVethName,
-            make: (entries) => this.#makeWarm(entries),
+            make: (e) => this.#makeWarm(e),
             destroy: (e) => destroyWarm(e),
             exists: (e) => netnsExists(e.netns) && linkExists(e.hostVeth),
             log: config.log.child('warm-netns'),
@@ -189,8 +189,7 @@ export class BridgeNetwork implements PodNetwork {
       const v6Route = ip6 !== undefined && this.gateway6 !== undefined ? [`route add default via ${this.gateway6} dev eth0`] : [];
       const addresses = [`addr add ${ip}/${this.#prefix} dev eth0`, ...v6, 'link set eth0 up', `route add default via ${this.gateway} dev eth0`, ...v6Route];
       if (warm) {
-        // Loopback too: a warm namespace is made in one `ip` run, which cannot reach into the namespace it made.
-        await ipBatch(warm.netns, ['link set lo up', ...addresses]);
+        await ipBatch(warm.netns, addresses);
       } else {
         // A veth left by an attempt that died half-way goes first, so `link add` below cannot clash.
         if (linkExists(hostVeth)) await ipBatch(undefined, [`link del ${hostVeth}`]);
@@ -226,14 +225,12 @@ export class BridgeNetwork implements PodNetwork {
     ];
   }
 
-  /**
-   * #makeWarm makes warm pool entries: their namespaces and veth pairs on the bridge, all in one `ip` run (a run
-   * from the host's namespace cannot set links inside the namespaces it made: `lo` and `eth0` come up with the pod's
-   * addresses, in setUp's run in the namespace).
-   */
-  async #makeWarm(entries: readonly WarmNetns[]): Promise<void> {
+  /** #makeWarm makes one warm pool entry: the namespace, loopback up, the veth pair on the bridge. */
+  async #makeWarm(entry: WarmNetns): Promise<void> {
     await this.start();
-    await ipBatch(undefined, entries.flatMap((e) => [...(linkExists(e.hostVeth) ? [`link del ${e.hostVeth}`] : []), ...this.#vethLines(e.netns, e.hostVeth, true)]));
+    if (linkExists(entry.hostVeth)) await ipBatch(undefined, [`link del ${entry.hostVeth}`]);
+    await ipBatch(undefined, this.#vethLines(entry.netns, entry.hostVeth, true));
+    await ipBatch(entry.netns, ['link set lo up', 'link set eth0 up']);
   }
 
   /** stop deletes the warm pool's free namespaces (the bridge, the table and the pods' network stay). */

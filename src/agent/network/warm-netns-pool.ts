@@ -2,8 +2,7 @@
  * WarmNetnsPool: a few network namespaces made ahead of need, each with its veth pair already made (`eth0` inside,
  * the host end on the node's bridge) and both ends up, so a new sandbox only gets its address and default route: one
  * `ip` run on the pod's start path instead of two, and no `netns add` there, which is slow in the kernel under
- * load. The pool refills in the background after each take, all the missing entries at once (one `make`, which
- * for the bridge network is one `ip` run for them all).
+ * load. The pool refills in the background, one namespace at a time, after each take.
  *
  * What the pool makes never outlives what knows of it:
  *  - every free entry has a record (`<dir>/<netns>.json`), written before the namespace is made, so an agent killed
@@ -38,8 +37,8 @@ export interface WarmNetnsPoolConfig {
   readonly size: number;
   /** hostVethOf names an entry's host veth (fixed per namespace name, within IFNAMSIZ). */
   readonly hostVethOf: (netns: string) => string;
-  /** make creates the entries' namespaces and veth pairs; on failure it leaves whatever `destroy` removes. */
-  readonly make: (entries: readonly WarmNetns[]) => Promise<void>;
+  /** make creates the namespace and its veth pair; on failure it leaves whatever `destroy` removes. */
+  readonly make: (entry: WarmNetns) => Promise<void>;
   /** destroy deletes an entry's namespace and veth (missing parts are fine). */
   readonly destroy: (entry: WarmNetns) => Promise<void>;
   /** exists tells whether an adopted entry is whole (its namespace and host veth are there). */
@@ -113,29 +112,27 @@ export class WarmNetnsPool {
     if (this.#filling || this.#stopped) return;
     this.#filling = (async () => {
       while (!this.#stopped && this.#free.length < this.#c.size && this.#failures < 3) {
-        const entries = Array.from({ length: this.#c.size - this.#free.length }, (): WarmNetns => {
-          const netns = `${this.#c.prefix}${randomBytes(4).toString('hex')}`;
-          return { netns, hostVeth: this.#c.hostVethOf(netns) };
-        });
-        for (const entry of entries) writeJsonAtomic(this.#recordPath(entry.netns), entry);
-        const discard = async (): Promise<void> => {
-          for (const entry of entries) {
-            await this.#c.destroy(entry).catch(() => undefined);
-            rmSync(this.#recordPath(entry.netns), { force: true });
-          }
-        };
+        const netns = `${this.#c.prefix}${randomBytes(4).toString('hex')}`;
+        const entry: WarmNetns = { netns, hostVeth: this.#c.hostVethOf(netns) };
+        const path = this.#recordPath(netns);
+        writeJsonAtomic(path, entry);
         try {
-          await this.#c.make(entries);
+          await this.#c.make(entry);
           this.#failures = 0;
         } catch (err) {
           this.#failures++;
-          this.#c.log.warn('Cannot make warm network namespaces', { netns: entries.map((e) => e.netns), error: err instanceof Error ? err.message : String(err) });
-          await discard();
+          this.#c.log.warn('Cannot make a warm network namespace', { netns, error: err instanceof Error ? err.message : String(err) });
+          await this.#c.destroy(entry).catch(() => undefined);
+          rmSync(path, { force: true });
           continue;
         }
-        // Stopped while they were made: they go at once (stop waits for this refill to end).
-        if (this.#stopped) return discard();
-        this.#free.push(...entries);
+        // Stopped while it was made: it goes at once (stop waits for this refill to end).
+        if (this.#stopped) {
+          await this.#c.destroy(entry).catch(() => undefined);
+          rmSync(path, { force: true });
+          return;
+        }
+        this.#free.push(entry);
       }
     })().finally(() => {
       this.#filling = undefined;
