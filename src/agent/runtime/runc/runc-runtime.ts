@@ -361,9 +361,10 @@ export class RuncRuntime implements RuntimeService {
       flags.push('-i', ...(rec.config.stdinOnce ? ['-I'] : []));
     }
     const uid = this.#records.findSandbox(rec.sandboxId)?.config.metadata.uid ?? '';
-    // Started by the CommandRunner's helper (`setsid -f`), not forked from the agent: see command-runner.ts.
+    // Started by the CommandRunner's helper, not forked from the agent (see command-runner.ts), and detached by
+    // itself (-d): two processes fewer per start than `setsid -f env TKUBE_SHIM_OOM_CONTROL=… shim`.
     const shimStarted = this.#trace.begin(uid, 'shim');
-    await hostCommands.startDetached(shim, [...flags, rec.logPath, join(dir, 'status'), ...runc, '--bundle', join(dir, 'bundle'), id], { TKUBE_SHIM_OOM_CONTROL: memoryOomControlPath(rec.cgroupsPath) }).finally(shimStarted);
+    await hostCommands.startSelfDetaching(shim, ['-d', '-o', memoryOomControlPath(rec.cgroupsPath), ...flags, rec.logPath, join(dir, 'status'), ...runc, '--bundle', join(dir, 'bundle'), id]).finally(shimStarted);
     rec.startedAt = Date.now();
     this.#records.saveContainer(rec);
     // Resolve once the container runs (or it already ended), so a status read right after sees it running. runc
