@@ -23,7 +23,7 @@ import { promisify } from 'node:util';
 import { IptablesProxier } from '../proxy/iptables/iptables-proxier.js';
 import { NftablesProxier } from '../proxy/nftables/nftables-proxier.js';
 import { openImageStore } from './images.js';
-import { POLICY_DIR } from './node.js';
+import { POLICY_DIR, runcRuntimeDirs } from './node.js';
 import { readProxyRecord } from './proxy-record.js';
 
 const run = promisify(execFile);
@@ -33,7 +33,7 @@ export async function stopNodeWorkloads(dataDir: string, log: Logger, removed: (
   if (!existsSync(agentDir)) return 0;
   const images = await openImageStore(dataDir);
   const runtimes: RuntimeService[] = [];
-  if (existsSync(join(agentDir, 'runc')) && process.getuid?.() === 0) runtimes.push(new RuncRuntime({ root: join(agentDir, 'runc'), images, log: log.child('runc') }));
+  if (existsSync(join(agentDir, 'runc')) && process.getuid?.() === 0) runtimes.push(new RuncRuntime({ ...runcRuntimeDirs(agentDir), images, log: log.child('runc') }));
   if (existsSync(join(agentDir, 'process'))) runtimes.push(new ProcessRuntime({ root: join(agentDir, 'process'), images, log: log.child('process') }));
   let stopped = 0;
   for (const runtime of runtimes) {

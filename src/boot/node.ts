@@ -37,6 +37,7 @@ import { CriClient } from '../agent/runtime/cri/cri-client.js';
 import { CriImageService } from '../agent/runtime/cri/cri-image-service.js';
 import { CriRuntimeService } from '../agent/runtime/cri/cri-runtime-service.js';
 import { RuncRuntime } from '../agent/runtime/runc/runc-runtime.js';
+import { mountStateTmpfs } from '../agent/runtime/runc/state-tmpfs.js';
 import { hostCommands } from '../agent/host/command-runner.js';
 import { podStartTraceFromEnv } from '../agent/pod-start-trace.js';
 import { KubeletServer } from '../agent/server/kubelet-server.js';
@@ -287,7 +288,10 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
     runtime = cri;
     images = criImages;
   } else if (runtimeName === 'runc') {
-    runtime = new RuncRuntime({ root: join(agentDir, 'runc'), images: store, log: config.log.child('runc'), startTrace, ...(network ? { network } : {}) });
+    const dirs = runcRuntimeDirs(agentDir);
+    const tmpfs = mountStateTmpfs(dirs.root);
+    if (!tmpfs.mounted) config.log.warn('The runc runtime keeps its state on disk', { dir: dirs.root, reason: tmpfs.reason });
+    runtime = new RuncRuntime({ ...dirs, images: store, log: config.log.child('runc'), startTrace, ...(network ? { network } : {}) });
     images = store;
   } else {
     runtime = new ProcessRuntime({ root: join(agentDir, 'process'), images: store, log: config.log.child('process') });
@@ -454,6 +458,15 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       startTrace.close();
     },
   };
+}
+
+/**
+ * runcRuntimeDirs are the runc runtime's directories under `<data-dir>/agent` (also read by node-cleanup.ts): its state
+ * (records, bundles, runc's own), which the node keeps on a tmpfs (state-tmpfs.ts), and what stays on disk (the
+ * containers' writable layers, the shim), as containerd keeps `/run/containerd` and `/var/lib/containerd`.
+ */
+export function runcRuntimeDirs(agentDir: string): { readonly root: string; readonly diskRoot: string } {
+  return { root: join(agentDir, 'runc'), diskRoot: join(agentDir, 'runc-disk') };
 }
 
 /** POLICY_DIR is where the node records its NetworkPolicy table (read by node-cleanup.ts). */

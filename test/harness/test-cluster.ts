@@ -3,7 +3,7 @@
  * and kubeconfig (never the user's ~/.kube/config). Tests drive it with real kubectl and client libraries.
  * `stop()` kills the process by its own pid and removes the data dir.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
@@ -332,7 +332,12 @@ export class TestCluster {
     if (policy) await deleteNftTable(policy.table).catch(() => undefined);
     const proxy = readProxyRecord(join(this.dataDir, 'agent', 'proxy'));
     if (proxy) await (proxy.mode === 'nftables' ? new NftablesProxier({ table: proxy.table }) : new IptablesProxier({ nodeName: proxy.nodeName, restoreRouteLocalnet: proxy.routeLocalnetSet === true })).cleanup().catch(() => undefined);
-    if (this.#ownDataDir) rmSync(this.dataDir, { recursive: true, force: true });
+    if (!this.#ownDataDir) return;
+    // A runc node's state tmpfs (<data-dir>/agent/runc) stays mounted after its server by design, as a pod volume
+    // a node could not remove may: they go (deepest first) before the data dir can.
+    const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(`${this.dataDir}/`));
+    for (const m of mounts.sort().reverse()) spawnSync('umount', ['-l', m]);
+    rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
 

@@ -83,6 +83,15 @@ export class CommandRunner {
     await this.#request('setsid', ['-f', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), cmd, ...args], undefined, false);
   }
 
+  /**
+   * startSelfDetaching runs a program that detaches itself (forks, its parent exiting at once: `tkube-shim -d`),
+   * with its stdio on /dev/null, and resolves once that parent has exited 0: startDetached without the `setsid` and
+   * `env` processes in between.
+   */
+  async startSelfDetaching(cmd: string, args: readonly string[]): Promise<void> {
+    await this.#request(cmd, args, undefined, false);
+  }
+
   #request(cmd: string, args: readonly string[], input: string | undefined, captureOutput: boolean): Promise<string> {
     return new Promise((resolve, reject) => {
       let helper: Helper;

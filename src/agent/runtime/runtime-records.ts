@@ -110,7 +110,7 @@ export class RuntimeRecords<S extends SandboxRecordBase, C extends ContainerReco
     } catch {
       // No earlier removals.
     }
-    for (const name of left) this.#deleteInBackground(join(root, 'removing', name));
+    for (const name of left) this.deleteInBackground(join(root, 'removing', name));
   }
 
   /** settled resolves once every background delete started so far has finished. */
@@ -133,10 +133,14 @@ export class RuntimeRecords<S extends SandboxRecordBase, C extends ContainerReco
       rmSync(dir, { recursive: true, force: true });
       return;
     }
-    this.#deleteInBackground(target);
+    this.deleteInBackground(target);
   }
 
-  #deleteInBackground(path: string): void {
+  /**
+   * deleteInBackground deletes `path` (recursively, if there) on libuv's thread pool; settled() waits for it. For
+   * files of a record kept elsewhere (runc's writable layers on disk), which cannot be renamed into `removing/`.
+   */
+  deleteInBackground(path: string): void {
     const removal: Promise<void> = rm(path, { recursive: true, force: true, maxRetries: 2 })
       .catch((err: unknown) => this.#onRemoveError(path, err))
       .finally(() => this.#removals.delete(removal));
@@ -203,11 +207,17 @@ export class RuntimeRecords<S extends SandboxRecordBase, C extends ContainerReco
     return join(this.#root, 'containers', id);
   }
 
+  /** findContainer is (a copy of) the container's record, or undefined when there is none. */
+  findContainer(id: string): C | undefined {
+    const rec = cachedRecord(this.#containerCache, id, this.#containerPath(id));
+    return rec ? structuredClone(rec) : undefined;
+  }
+
   /** container is (a copy of) the container's record; a missing one throws RuntimeNotFoundError. */
   container(id: string): C {
-    const rec = cachedRecord(this.#containerCache, id, this.#containerPath(id));
+    const rec = this.findContainer(id);
     if (!rec) throw new RuntimeNotFoundError('container', id);
-    return structuredClone(rec);
+    return rec;
   }
 
   /** containers lists every container record (the cache's own objects: read only). */

@@ -2,11 +2,12 @@
  * RuncRuntime on this machine (root, runc, busybox-static): sandboxes as network namespaces, busybox containers
  * with CRI logs and exit codes, exec, stop with grace, adoption by a second instance, port-forward into the
  * sandbox, terminals (a TTY container attached to with stdin and resize, a TTY exec), and complete cleanup (no netns, mount or runc container left).
+ * As a node runs it: the state directory on a tmpfs of its own (state-tmpfs.ts), the writable layers on disk.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { ensureBuiltinImages } from '../../images/builtin-images.js';
 import { OciImageStore } from '../../images/oci-image-store.js';
 import { containerHostMissing } from '../../../../test/harness/host-tools.js';
 import { RuncRuntime } from './runc-runtime.js';
+import { mountStateTmpfs, type StateTmpfs } from './state-tmpfs.js';
 import { until } from '../../testing/until.js';
 
 const skip = containerHostMissing();
@@ -26,6 +28,8 @@ void describe('RuncRuntime', { skip }, () => {
   const prefix = `tkt${randomBytes(3).toString('hex')}-`;
   let runtime: RuntimeService;
   let images: OciImageStore;
+  let stateTmpfs: StateTmpfs;
+  const roots = { root: join(dir, 'runc'), diskRoot: join(dir, 'disk') };
   const sandbox = (name: string): PodSandboxConfig => ({
     metadata: { name, namespace: 'default', uid: `uid-${name}`, attempt: 0 },
     hostname: name,
@@ -51,7 +55,8 @@ void describe('RuncRuntime', { skip }, () => {
   before(async () => {
     images = new OciImageStore({ root: join(dir, 'images') });
     await ensureBuiltinImages(images);
-    runtime = new RuncRuntime({ root: join(dir, 'runc'), images, netnsPrefix: prefix });
+    stateTmpfs = mountStateTmpfs(roots.root);
+    runtime = new RuncRuntime({ ...roots, images, netnsPrefix: prefix });
   });
   after(async () => {
     for (const s of await runtime.listPodSandbox()) await runtime.removePodSandbox(s.id).catch(() => undefined);
@@ -61,6 +66,7 @@ void describe('RuncRuntime', { skip }, () => {
     }
     // runc removes each container's cgroup, not the parent the test named.
     execFileSync('sh', ['-c', `for c in /sys/fs/cgroup/*/${prefix}cg; do [ -d "$c" ] && rmdir "$c"; done; true`]);
+    execFileSync('sh', ['-c', `grep -o '${dir}/[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true`]);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -101,7 +107,7 @@ void describe('RuncRuntime', { skip }, () => {
     const slow = await runtime.execSync(id, ['sleep', '5'], 1);
     assert.equal(slow.timedOut, true);
 
-    const again = new RuncRuntime({ root: join(dir, 'runc'), images, netnsPrefix: prefix });
+    const again = new RuncRuntime({ ...roots, images, netnsPrefix: prefix });
     const adopted = await again.containerStatus(id);
     assert.equal(adopted.state, 'CONTAINER_RUNNING');
     assert.equal(adopted.startedAt, running.startedAt);
@@ -133,7 +139,7 @@ void describe('RuncRuntime', { skip }, () => {
     assert.equal(stopped.state, 'CONTAINER_EXITED');
     assert.ok(Date.now() - t0 < 15_000);
     await again.removePodSandbox(sb);
-    assert.equal(execFileSync('sh', ['-c', `grep -c ${join(dir, 'runc')} /proc/mounts || true`], { encoding: 'utf8' }).trim(), '0', 'no overlay mount left');
+    assert.equal(execFileSync('sh', ['-c', `grep -c ${join(dir, 'runc')}/ /proc/mounts || true`], { encoding: 'utf8' }).trim(), '0', 'no overlay mount left');
   });
 
   void it('serves terminals: attach to a TTY container with stdin and resize, and a TTY exec', async () => {
@@ -171,5 +177,32 @@ void describe('RuncRuntime', { skip }, () => {
     assert.match(shown.text(), /10 50/);
     assert.match(shown.text(), /\/dev\/pts\/\d+/);
     await runtime.removePodSandbox(sb);
+  });
+
+  void it('keeps the state on its tmpfs and the writable layer on disk, and removes layers no record names', async () => {
+    const TMPFS_MAGIC = 0x01021994;
+    assert.deepEqual(stateTmpfs, { mounted: true, already: false });
+    assert.deepEqual(mountStateTmpfs(roots.root), { mounted: true, already: true });
+    const sb = await runtime.runPodSandbox(sandbox('four'));
+    const id = await runtime.createContainer(sb, container('layer', ['echo data > /written; sleep 60']), sandbox('four'));
+    await runtime.startContainer(id);
+    const layer = join(roots.diskRoot, 'snapshots', id);
+    await until('the container wrote to its writable layer', () => (existsSync(join(layer, 'upper', 'written')) ? true : undefined));
+    assert.equal(statfsSync(join(roots.root, 'containers', id, 'container.json')).type, TMPFS_MAGIC);
+    assert.equal(statfsSync(join(roots.root, 'sandboxes', sb, 'hosts')).type, TMPFS_MAGIC);
+    assert.notEqual(statfsSync(layer).type, TMPFS_MAGIC);
+    const stats = await runtime.containerStats(id);
+    if (stats) assert.ok((stats.writableLayerUsedBytes ?? 0) > 0, 'the writable layer is measured where it is');
+
+    // A layer whose record went (the tmpfs with a reboot) goes at the next construction; a live one stays.
+    const orphan = join(roots.diskRoot, 'snapshots', 'f'.repeat(32));
+    mkdirSync(join(orphan, 'upper'), { recursive: true });
+    const again = new RuncRuntime({ ...roots, images, netnsPrefix: prefix });
+    await until('the orphan layer removed', () => (existsSync(orphan) ? undefined : true));
+    assert.ok(existsSync(join(layer, 'upper', 'written')));
+    assert.equal((await again.containerStatus(id)).state, 'CONTAINER_RUNNING');
+
+    await runtime.removePodSandbox(sb);
+    await until('the removed container\'s layer deleted', () => (existsSync(layer) ? undefined : true));
   });
 });

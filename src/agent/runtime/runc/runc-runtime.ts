@@ -13,7 +13,11 @@
  *    new instance over the same root sees them as they are.
  *  - Records are cached in memory (runtime-records.ts); exits, once read, too. No process is spawned to learn
  *    state: the shim's status file and runc's --pid-file say when a container ended and when it runs.
- *  - State lives in JSON files under `root` (written temp + rename); runc's own state under `<root>/runc`.
+ *  - State lives in JSON files under `root` (written temp + rename); runc's own state under `<root>/runc`. All of
+ *    `root` lives only as long as the containers do (records, bundles, runc's state, pid and status files, the
+ *    sandboxes' /etc files), so the node keeps it on a tmpfs (state-tmpfs.ts): what must stay on disk — the
+ *    containers' writable layers (`<diskRoot>/snapshots/<id>/upper`, `work`) and the compiled shim — is under
+ *    `diskRoot`. A writable layer without a container record (the tmpfs went with a reboot) is removed at construction.
  *  - The shim starts the container detached (`runc run -d`) and reaps its init as a subreaper, so the container's
  *    cgroup outlives its death until removeContainer: the shim reads the OOM-kill counter there, and an exit the
  *    kernel caused by the memory limit reports `OOMKilled` (exit code 137).
@@ -28,7 +32,7 @@
  */
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -65,8 +69,17 @@ const run = promisify(execFile);
 
 /** RuncRuntimeConfig constructs a RuncRuntime. */
 export interface RuncRuntimeConfig {
-  /** State directory, e.g. `<data-dir>/agent/runc`. */
+  /**
+   * State directory, e.g. `<data-dir>/agent/runc`: what lives as long as the containers do (see the file comment);
+   * it may be a tmpfs.
+   */
   readonly root: string;
+  /**
+   * What must stay on disk: the containers' overlay upper and work dirs (`snapshots/<id>/`, they can be large) and
+   * the compiled shim (`bin/`). Only one instance over the same roots creates containers at a time (as for `root`).
+   * @default root
+   */
+  readonly diskRoot?: string;
   readonly images: ImageStore;
   /** Connects sandboxes; absent: a sandbox has only loopback. */
   readonly network?: PodNetwork;
@@ -102,6 +115,11 @@ interface ContainerRecord {
    * made before the shim mounted roots: their root was mounted at create.
    */
   readonly rootfsOverlay?: string;
+  /**
+   * The directory of the overlay's upper and work dirs, `<diskRoot>/snapshots/<id>`. Absent in records made before
+   * the writable layer moved out of the container's directory: there, `upper` and `work` are in that directory.
+   */
+  readonly snapshotDir?: string;
   startedAt: number;
 }
 
@@ -120,6 +138,7 @@ function attachName(id: string): string {
 /** RuncRuntime runs pods with runc; see the file comment. */
 export class RuncRuntime implements RuntimeService {
   readonly #root: string;
+  readonly #diskRoot: string;
   readonly #records: RuntimeRecords<SandboxRecord, ContainerRecord>;
   readonly #images: ImageStore;
   readonly #network: PodNetwork | undefined;
@@ -134,12 +153,33 @@ export class RuncRuntime implements RuntimeService {
   constructor(config: RuncRuntimeConfig) {
     this.#trace = config.startTrace ?? NO_POD_START_TRACE;
     this.#root = config.root;
+    this.#diskRoot = config.diskRoot ?? config.root;
     this.#images = config.images;
     this.#network = config.network;
     this.#runc = config.runcPath ?? 'runc';
     this.#netnsPrefix = config.netnsPrefix ?? 'tkube-';
     this.#log = config.log ?? newLogger('runc');
     this.#records = new RuntimeRecords(config.root, { onRemoveError: (path, err) => this.#log.warn('Cannot delete a removed record directory', { path, err: err instanceof Error ? err.message : String(err) }) });
+    this.#removeOrphanSnapshots();
+  }
+
+  get #snapshotsDir(): string {
+    return join(this.#diskRoot, 'snapshots');
+  }
+
+  /**
+   * #removeOrphanSnapshots deletes (in the background) the writable layers no container record names: what was left
+   * when the state's tmpfs went with a reboot, or by a create that died between the two.
+   */
+  #removeOrphanSnapshots(): void {
+    let ids: string[] = [];
+    try {
+      ids = readdirSync(this.#snapshotsDir);
+    } catch {
+      return;
+    }
+    const known = new Set(this.#records.containers().map((c) => c.id));
+    for (const id of ids) if (!known.has(id)) this.#records.deleteInBackground(join(this.#snapshotsDir, id));
   }
 
   get #runcRoot(): string {
@@ -272,10 +312,11 @@ export class RuncRuntime implements RuntimeService {
     const id = newRuntimeId();
     const dir = this.#records.containerDir(id);
     const rootfs = join(dir, 'rootfs');
-    for (const d of ['rootfs', 'upper', 'work', 'bundle']) mkdirSync(join(dir, d), { recursive: true });
+    const snapshotDir = join(this.#snapshotsDir, id);
+    for (const d of [rootfs, join(dir, 'bundle'), join(snapshotDir, 'upper'), join(snapshotDir, 'work')]) mkdirSync(d, { recursive: true });
     const lower = [...image.layerDirs].reverse().join(':');
     // The root is mounted by the shim when the container starts (one process spawn less per container).
-    const rootfsOverlay = `lowerdir=${lower},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`;
+    const rootfsOverlay = `lowerdir=${lower},upperdir=${join(snapshotDir, 'upper')},workdir=${join(snapshotDir, 'work')}`;
     try {
       const parent = sandboxConfig.linux?.cgroupParent ?? sandbox.config.linux?.cgroupParent ?? '/tkube';
       const cgroupsPath = `${parent}/${id.slice(0, 16)}`;
@@ -291,10 +332,11 @@ export class RuncRuntime implements RuntimeService {
       writeFileSync(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
       const logPath = join(sandbox.config.logDirectory, config.logPath);
       mkdirSync(dirname(logPath), { recursive: true });
-      const rec: ContainerRecord = { id, sandboxId, config, imageRef: image.id, logPath, createdAt: Date.now(), cgroupsPath, stopSignal: image.config.stopSignal ?? 'SIGTERM', rootfsOverlay, startedAt: 0 };
+      const rec: ContainerRecord = { id, sandboxId, config, imageRef: image.id, logPath, createdAt: Date.now(), cgroupsPath, stopSignal: image.config.stopSignal ?? 'SIGTERM', rootfsOverlay, snapshotDir, startedAt: 0 };
       this.#records.saveContainer(rec);
     } catch (err) {
       this.#records.removeContainerDir(id);
+      this.#records.deleteInBackground(snapshotDir);
       throw new Error(`Cannot create container ${name}: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
     }
     return id;
@@ -303,7 +345,7 @@ export class RuncRuntime implements RuntimeService {
   async startContainer(id: string): Promise<void> {
     const rec = this.#records.container(id);
     if (rec.startedAt > 0) return;
-    const shim = await (this.#shim ??= ensureShimBinary(join(this.#root, 'bin')));
+    const shim = await (this.#shim ??= ensureShimBinary(join(this.#diskRoot, 'bin')));
     const dir = this.#records.containerDir(id);
     const pidFile = join(dir, 'init.pid');
     // Always detached (`runc run -d --pid-file`): the shim reaps the init as its subreaper, and the container's
@@ -319,9 +361,10 @@ export class RuncRuntime implements RuntimeService {
       flags.push('-i', ...(rec.config.stdinOnce ? ['-I'] : []));
     }
     const uid = this.#records.findSandbox(rec.sandboxId)?.config.metadata.uid ?? '';
-    // Started by the CommandRunner's helper (`setsid -f`), not forked from the agent: see command-runner.ts.
+    // Started by the CommandRunner's helper, not forked from the agent (see command-runner.ts), and detached by
+    // itself (-d): two processes fewer per start than `setsid -f env TKUBE_SHIM_OOM_CONTROL=… shim`.
     const shimStarted = this.#trace.begin(uid, 'shim');
-    await hostCommands.startDetached(shim, [...flags, rec.logPath, join(dir, 'status'), ...runc, '--bundle', join(dir, 'bundle'), id], { TKUBE_SHIM_OOM_CONTROL: memoryOomControlPath(rec.cgroupsPath) }).finally(shimStarted);
+    await hostCommands.startSelfDetaching(shim, ['-d', '-o', memoryOomControlPath(rec.cgroupsPath), ...flags, rec.logPath, join(dir, 'status'), ...runc, '--bundle', join(dir, 'bundle'), id]).finally(shimStarted);
     rec.startedAt = Date.now();
     this.#records.saveContainer(rec);
     // Resolve once the container runs (or it already ended), so a status read right after sees it running. runc
@@ -430,7 +473,9 @@ export class RuncRuntime implements RuntimeService {
     await this.stopContainer(id, 0);
     await this.#runcCmd(['delete', '--force', id]).catch(() => undefined);
     await hostCommands.run('umount', [join(dir, 'rootfs')]).catch(() => undefined);
+    const snapshotDir = this.#records.findContainer(id)?.snapshotDir;
     this.#records.removeContainerDir(id);
+    if (snapshotDir) this.#records.deleteInBackground(snapshotDir);
     this.#exits.delete(id);
   }
 
@@ -460,7 +505,7 @@ export class RuncRuntime implements RuntimeService {
 
   async exec(id: string, cmd: readonly string[], streams: StreamOptions): Promise<number> {
     this.#records.container(id);
-    const shim = streams.tty ? await (this.#shim ??= ensureShimBinary(join(this.#root, 'bin'))) : undefined;
+    const shim = streams.tty ? await (this.#shim ??= ensureShimBinary(join(this.#diskRoot, 'bin'))) : undefined;
     const tag = randomBytes(6).toString('hex');
     // The pid file names the exec'd process, so an abandoned session kills it (killing runc would not).
     const pidFile = join(this.#records.containerDir(id), `exec-${tag}.pid`);
@@ -598,10 +643,11 @@ export class RuncRuntime implements RuntimeService {
     if (cpu === undefined && usage === undefined) return undefined;
     const inactive = Number(/^total_inactive_file (\d+)$/m.exec(read('memory', 'memory.stat') ?? '')?.[1] ?? '0');
     const used = Number(usage ?? '0');
-    return { id, timestamp: Date.now(), cpuUsageCoreNanoSeconds: Number(cpu ?? '0'), memoryUsageBytes: used, memoryWorkingSetBytes: Math.max(0, used - inactive), writableLayerUsedBytes: diskUsage(join(this.#records.containerDir(id), 'upper')) };
+    return { id, timestamp: Date.now(), cpuUsageCoreNanoSeconds: Number(cpu ?? '0'), memoryUsageBytes: used, memoryWorkingSetBytes: Math.max(0, used - inactive), writableLayerUsedBytes: diskUsage(join(rec.snapshotDir ?? this.#records.containerDir(id), 'upper')) };
   }
 
   async close(): Promise<void> {
-    // Containers and their shims outlive this instance by design; nothing to release.
+    // Containers and their shims outlive this instance by design; only the deletes of removed ones are waited for.
+    await this.#records.settled();
   }
 }

@@ -1,14 +1,16 @@
 /*
  * tkube-shim: the per-container supervisor of the runc runtime (what containerd-shim and conmon are).
  *
- *   tkube-shim [-i] [-I] [-a <attach-name>] [-m <rootfs> <overlay-options>] [-t <console-socket> -p <pid-file>] <log-path> <status-path> <program> [args...]
+ *   tkube-shim [-d] [-o <oom-control>] [-i] [-I] [-a <attach-name>] [-m <rootfs> <overlay-options>] [-t <console-socket> -p <pid-file>] <log-path> <status-path> <program> [args...]
  *   tkube-shim -x <console-socket> <pid-file> <program> [args...]
  *
  * Container mode (the first form) runs <program> (`runc run ...`), appends every output line to <log-path> in the
  * CRI log format (`<RFC 3339 nano> stdout|stderr F|P <text>`, lines over 16 KiB split into P parts), and when the
  * container ends writes `<exit code> <finished unix nanoseconds>` to <status-path> (through a temp file and rename,
  * so readers never see half of it). A signal death is reported as 128 + the signal number, as shells do. It is
- * started detached (its own session) so it outlives the agent.
+ * started detached (its own session) so it outlives the agent: with -d it detaches itself (forks, the parent
+ * exits 0 at once, the child makes a session of its own), which is what `setsid -f` did for it at the cost of two
+ * more processes per container start (setsid and env).
  *   - Without -t the program runs in the foreground with its stdout and stderr on pipes; its stdin is /dev/null,
  *     or with -i a pipe the shim keeps open for attach clients.
  *   - With -t the container has a terminal: the program must be `runc run -d --console-socket <console-socket>
@@ -26,7 +28,7 @@
  *     each container. A failed mount is logged as the container's stderr and ends it with 125 before runc runs.
  *   - With -p but no -t (the runc runtime always does this) the program must be `runc run -d --pid-file <pid-file>
  *     ...`: detached, runc leaves the container's cgroup in place until `runc delete`, so at the init's death the
- *     shim (its subreaper) can still read the cgroup's OOM-kill counter. With TKUBE_SHIM_OOM_CONTROL naming a
+ *     shim (its subreaper) can still read the cgroup's OOM-kill counter. With -o (or TKUBE_SHIM_OOM_CONTROL) naming a
  *     `memory.oom_control` file whose `oom_kill` is above zero, the status line gets a third word, `oom` (the kernel
  *     killed the container for its memory limit).
  *
@@ -526,9 +528,12 @@ static void client_read(int i) {
   }
 }
 
-/* oom_killed reads the cgroup's OOM-kill counter named by TKUBE_SHIM_OOM_CONTROL (cgroup v1 memory.oom_control). */
+/* The cgroup v1 memory.oom_control file named by -o (or TKUBE_SHIM_OOM_CONTROL), if any. */
+static const char *oom_control = NULL;
+
+/* oom_killed reads the cgroup's OOM-kill counter in oom_control. */
 static int oom_killed(void) {
-  const char *path = getenv("TKUBE_SHIM_OOM_CONTROL");
+  const char *path = oom_control ? oom_control : getenv("TKUBE_SHIM_OOM_CONTROL");
   if (!path) return 0;
   FILE *f = fopen(path, "r");
   if (!f) return 0;
@@ -568,9 +573,11 @@ int main(int argc, char **argv) {
     return exec_tty(argv[2], argv[3], argv + 4);
   }
   const char *attach = NULL, *console = NULL, *pid_file = NULL, *rootfs = NULL, *overlay = NULL;
-  int want_stdin = 0, ai = 1;
+  int want_stdin = 0, detach = 0, ai = 1;
   while (ai < argc && argv[ai][0] == '-') {
-    if (strcmp(argv[ai], "-i") == 0) want_stdin = 1, ai++;
+    if (strcmp(argv[ai], "-d") == 0) detach = 1, ai++;
+    else if (strcmp(argv[ai], "-o") == 0 && ai + 1 < argc) oom_control = argv[ai + 1], ai += 2;
+    else if (strcmp(argv[ai], "-i") == 0) want_stdin = 1, ai++;
     else if (strcmp(argv[ai], "-I") == 0) stdin_once = 1, ai++;
     else if (strcmp(argv[ai], "-a") == 0 && ai + 1 < argc) attach = argv[ai + 1], ai += 2;
     else if (strcmp(argv[ai], "-t") == 0 && ai + 1 < argc) console = argv[ai + 1], ai += 2;
@@ -579,6 +586,16 @@ int main(int argc, char **argv) {
     else return usage();
   }
   if (argc - ai < 3 || (console && !pid_file)) return usage();
+  if (detach) {
+    /* As `setsid -f`: the caller learns only that the shim started; what fails later is in the status file. */
+    pid_t d = fork();
+    if (d < 0) {
+      perror("tkube-shim: cannot detach");
+      return 2;
+    }
+    if (d > 0) _exit(0);
+    setsid();
+  }
   const char *log_path = argv[ai], *status_path = argv[ai + 1];
   char **prog = argv + ai + 2;
   for (int i = 0; i < MAX_CLIENTS; i++) clients[i].fd = -1;
