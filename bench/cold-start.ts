@@ -16,7 +16,7 @@ import { Agent } from 'node:https';
 import { freePort } from '../src/base/net/free-port.js';
 import { round, summarizeLatencies } from './latency-summary.js';
 import { ensureServerBundle } from './server-bundle.js';
-import { ServerProcess, httpsCall, readCredentials, serverArgs, treeRssMegabytes } from './server-process.js';
+import { ServerProcess, readCredentials, serverArgs, treeRssMegabytes, waitForReadyz } from './server-process.js';
 import { serverArgsArg } from './bench-args.js';
 
 const arg = (name: string, fallback: number): number => {
@@ -67,13 +67,7 @@ try {
     const t = performance.now();
     const child = spawn(process.execPath, [...serverArgs(bundle, dataDir, port, { withControllers: true }), ...serverArgsArg()], { stdio: 'ignore', env: { ...process.env, TKUBE_LOG_LEVEL: 'warn' } });
     last = child;
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Cannot time the cold start: the server exited (${child.exitCode ?? child.signalCode})`);
-      const status = await httpsCall(agent, `https://127.0.0.1:${port}/readyz`, 'GET').then((x) => x.status, () => 0);
-      if (status === 200) break;
-      if (performance.now() - t > READY_TIMEOUT_MS) throw new Error(`Cannot time the cold start: /readyz not 200 within ${READY_TIMEOUT_MS} ms`);
-      await new Promise((res) => setTimeout(res, 5));
-    }
+    await waitForReadyz(child, port, agent, { timeoutMs: READY_TIMEOUT_MS, intervalMs: 5, what: 'Cannot time the cold start' });
     ready.push(performance.now() - t);
     agent.destroy();
     if (r < rounds - 1) await stopChild(child);

@@ -9,51 +9,24 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
-import { createServer } from 'node:net';
+import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { freePort } from '../src/base/net/free-port.js';
 import { round } from './latency-summary.js';
-import { serverArgs } from './server-process.js';
+import { serverArgs, waitForReadyz } from './server-process.js';
 import { ensureServerBundle } from './server-bundle.js';
 
 const at = process.argv.indexOf('--restarts');
 const restarts = at >= 0 ? Number(process.argv[at + 1]) : 5;
 
-/** freePort asks the kernel for a free loopback port (the server must come back on the same one). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** readyz resolves true when GET /readyz answers 200 (no credentials needed), false on any other answer or error. */
-function readyz(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false, timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
-    req.end();
-  });
-}
-
-async function untilReady(port: number, child: ChildProcess, deadlineMs: number): Promise<void> {
-  const end = performance.now() + deadlineMs;
-  while (performance.now() < end) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    if (await readyz(port)) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`no /readyz 200 within ${deadlineMs} ms`);
+/** kill9 kills `child` with SIGKILL, the fault being measured, and resolves once it has exited. */
+async function kill9(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
 }
 
 const bundle = await ensureServerBundle();
@@ -61,27 +34,24 @@ const dataDir = mkdtempSync(join(tmpdir(), 'tkube-bench-restart-'));
 const port = await freePort();
 const args = serverArgs(bundle, dataDir, port, { withControllers: true, withScheduler: true });
 const start = (): ChildProcess => spawn(process.execPath, args, { stdio: 'ignore' });
+/** /readyz needs no credentials; the server's CA is its own, made at first start, so it is not checked. */
+const agent = new Agent({ keepAlive: false, rejectUnauthorized: false });
+const ready = (c: ChildProcess): Promise<void> => waitForReadyz(c, port, agent, { timeoutMs: 60_000, intervalMs: 25, what: 'Cannot time the restart' });
 let child = start();
 const times: number[] = [];
 try {
-  await untilReady(port, child, 60_000);
+  await ready(child);
   for (let i = 0; i < restarts; i++) {
     // Let the controllers settle after the previous start, as a server that has been up a while would be.
     await new Promise((r) => setTimeout(r, 3000));
     const killedAt = performance.now();
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
+    await kill9(child);
     child = start();
-    await untilReady(port, child, 60_000);
+    await ready(child);
     times.push(performance.now() - killedAt);
   }
 } finally {
-  if (child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  }
+  await kill9(child);
   rmSync(dataDir, { recursive: true, force: true });
 }
 const sorted = [...times].sort((a, b) => a - b);

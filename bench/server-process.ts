@@ -150,6 +150,21 @@ export async function httpsCall(agent: Agent, url: string, method: string, body?
   }
 }
 
+/**
+ * waitForReadyz polls `/readyz` of the server `child` started on `port`, every `intervalMs`, until it answers 200.
+ * Throws, its message starting with `what`, when the child exits first or `timeoutMs` passes.
+ */
+export async function waitForReadyz(child: ChildProcess, port: number, agent: Agent, o: { readonly timeoutMs: number; readonly intervalMs: number; readonly what: string }): Promise<void> {
+  const deadline = performance.now() + o.timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${o.what}: the server exited (${child.exitCode ?? child.signalCode})`);
+    const status = await httpsCall(agent, `https://127.0.0.1:${port}/readyz`, 'GET').then((x) => x.status, () => 0);
+    if (status === 200) return;
+    if (performance.now() > deadline) throw new Error(`${o.what}: /readyz not 200 within ${o.timeoutMs} ms`);
+    await new Promise((res) => setTimeout(res, o.intervalMs));
+  }
+}
+
 /** StaleSocketError marks a reset on a reused keep-alive socket. */
 class StaleSocketError extends Error {}
 

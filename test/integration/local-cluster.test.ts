@@ -7,27 +7,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../src/base/net/free-port.js';
 import { containerHostMissing } from '../harness/host-tools.js';
 import { eventually, REPO_ROOT, runCommand } from '../harness/test-cluster.js';
 
 /** nftTables lists the host's nftables tables (`nft list tables`), one `table <family> <name>` a line. */
 function nftTables(): string[] {
   return execFileSync('nft', ['list', 'tables']).toString().split('\n').map((l) => l.trim().split(' ')[2] ?? '');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 describe('./tkube up | status | down | delete', () => {
