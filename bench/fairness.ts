@@ -105,6 +105,12 @@ interface Target {
   readonly loopDelay: () => Promise<LoopDelay>;
 }
 
+/** setFloodPolicy gives every thread of the flood client a scheduling policy (`chrt -a -p`), or throws naming it. */
+function setFloodPolicy(pid: number, policy: readonly [string, string], name: string): void {
+  const r = spawnSync('chrt', ['-a', policy[0], '-p', policy[1], String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`Cannot make the flood client ${name}: ${r.stderr.trim()}`);
+}
+
 /** startServer starts a server from `bundle` (the bench bundle when undefined). */
 function startServer(bundle: string | undefined, args: readonly string[]): Promise<ServerProcess> {
   return ServerProcess.start({ serverArgs: args, ...(bundle === undefined ? {} : { bundle }) });
@@ -256,17 +262,11 @@ try {
       const flood = await FloodProcess.start({ url: t.server.url, token: 'flood-token', caFile: t.caFile, concurrency, mode, path: FLOOD_PATH, ownSession: !process.argv.includes('--same-session') });
       floods.push(flood);
       flooders.set(t, flood);
-      if (floodIdle) {
-        // SCHED_IDLE for every thread of the flood client: it runs only on CPU the server and the measuring client
-        // leave free, which is what a client on another machine costs the server's machine (nothing).
-        const r = spawnSync('chrt', ['-a', '-i', '-p', '0', String(flood.pid)], { encoding: 'utf8' });
-        if (r.status !== 0) throw new Error(`Cannot make the flood client SCHED_IDLE: ${r.stderr.trim()}`);
-      }
-      if (floodRr > 0) {
-        // SCHED_RR below the bench's own priority (see --flood-rr in the header).
-        const r = spawnSync('chrt', ['-a', '-r', '-p', String(floodRr), String(flood.pid)], { encoding: 'utf8' });
-        if (r.status !== 0) throw new Error(`Cannot make the flood client SCHED_RR ${floodRr}: ${r.stderr.trim()}`);
-      }
+      // SCHED_IDLE: the flood client runs only on CPU the server and the measuring client leave free, which is what a
+      // client on another machine costs the server's machine (nothing). SCHED_RR N: below the bench's own priority
+      // (see --flood-rr in the header).
+      if (floodIdle) setFloodPolicy(flood.pid, ['-i', '0'], 'SCHED_IDLE');
+      if (floodRr > 0) setFloodPolicy(flood.pid, ['-r', String(floodRr)], `SCHED_RR ${floodRr}`);
     }
     for (let round_ = 1; round_ <= rounds; round_++) {
       // With --base the builds take turns, the first one swapping every round, so neither always runs first.
