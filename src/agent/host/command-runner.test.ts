@@ -42,14 +42,12 @@ void describe('CommandRunner', () => {
     assert.equal(await runner.run('printf', ['%s', 'ok']), 'ok');
   });
 
-  void it('starts a detached process in its own session, with the environment given', async () => {
+  void it('runs a program that detaches itself, resolving once its parent exited; the detached child runs on', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tkube-detached-'));
     try {
-      await runner.startDetached('sh', ['-c', `echo "$TKUBE_X $$ $(ps -o sid= -p $$)" > ${dir}/out.tmp; mv ${dir}/out.tmp ${dir}/out`], { TKUBE_X: 'hello' });
+      await runner.startSelfDetaching('sh', ['-c', `(echo "$PPID" > ${dir}/out.tmp; mv ${dir}/out.tmp ${dir}/out) & exit 0`]);
       const text = await until(() => (existsSync(join(dir, 'out')) ? readFileSync(join(dir, 'out'), 'utf8') : undefined));
-      const [word, pid, sid] = text.trim().split(/\s+/);
-      assert.equal(word, 'hello');
-      assert.equal(pid, sid, 'the process leads its own session');
+      assert.match(text.trim(), /^\d+$/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -76,17 +76,9 @@ export class CommandRunner {
   }
 
   /**
-   * startDetached starts `cmd args` with `env` added, in a session of its own (`setsid -f`), its stdio on
-   * /dev/null, and resolves once it is started: a long-lived process (a container's shim) that outlives the agent.
-   */
-  async startDetached(cmd: string, args: readonly string[], env: Readonly<Record<string, string>>): Promise<void> {
-    await this.#request('setsid', ['-f', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), cmd, ...args], undefined, false);
-  }
-
-  /**
-   * startSelfDetaching runs a program that detaches itself (forks, its parent exiting at once: `tkube-shim -d`),
-   * with its stdio on /dev/null, and resolves once that parent has exited 0: startDetached without the `setsid` and
-   * `env` processes in between.
+   * startSelfDetaching runs a program that detaches itself (forks, its parent exiting at once: `tkube-shim -d`, which
+   * also starts a session of its own), with its stdio on /dev/null, and resolves once that parent has exited 0: a
+   * long-lived process (a container's shim) that outlives the agent, with no `setsid` or `env` process in between.
    */
   async startSelfDetaching(cmd: string, args: readonly string[]): Promise<void> {
     await this.#request(cmd, args, undefined, false);

@@ -28,7 +28,7 @@
  *     each container. A failed mount is logged as the container's stderr and ends it with 125 before runc runs.
  *   - With -p but no -t (the runc runtime always does this) the program must be `runc run -d --pid-file <pid-file>
  *     ...`: detached, runc leaves the container's cgroup in place until `runc delete`, so at the init's death the
- *     shim (its subreaper) can still read the cgroup's OOM-kill counter. With -o (or TKUBE_SHIM_OOM_CONTROL) naming a
+ *     shim (its subreaper) can still read the cgroup's OOM-kill counter. With -o naming a
  *     `memory.oom_control` file whose `oom_kill` is above zero, the status line gets a third word, `oom` (the kernel
  *     killed the container for its memory limit).
  *
@@ -528,14 +528,13 @@ static void client_read(int i) {
   }
 }
 
-/* The cgroup v1 memory.oom_control file named by -o (or TKUBE_SHIM_OOM_CONTROL), if any. */
+/* The cgroup v1 memory.oom_control file named by -o, if any. */
 static const char *oom_control = NULL;
 
 /* oom_killed reads the cgroup's OOM-kill counter in oom_control. */
 static int oom_killed(void) {
-  const char *path = oom_control ? oom_control : getenv("TKUBE_SHIM_OOM_CONTROL");
-  if (!path) return 0;
-  FILE *f = fopen(path, "r");
+  if (!oom_control) return 0;
+  FILE *f = fopen(oom_control, "r");
   if (!f) return 0;
   char line[256];
   int oom = 0;
