@@ -10,8 +10,9 @@
  * `removed`, when given, hears one short line per host object removed (`tkube reset` prints them).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { mountPointsUnder } from '../base/fs/mount-points.js';
 import type { RuntimeService } from '../agent/cri/runtime-service.js';
 import { destroyBridgeNetwork, readNetworkRecord } from '../agent/network/bridge-network.js';
 import { deleteNftTable } from '../agent/network/policy/nft.js';
@@ -45,12 +46,7 @@ export async function stopNodeWorkloads(dataDir: string, log: Logger, removed: (
   }
   // The pods' volumes (tmpfs for secrets and tokens, bind mounts) are the kubelet's, which is gone: unmount what is
   // left under the node's directory, deepest first.
-  const mounts = readFileSync('/proc/self/mounts', 'utf8')
-    .split('\n')
-    .map((l) => (l.split(' ')[1] ?? '').replace(/\\040/g, ' '))
-    .filter((m) => m.startsWith(`${agentDir}/`))
-    .sort((a, b) => b.length - a.length);
-  for (const m of mounts) {
+  for (const m of mountPointsUnder(agentDir)) {
     await run('umount', ['-l', m]).then(
       () => removed(`unmounted ${m}`),
       (err: unknown) => log.warn('Cannot unmount', { mount: m, error: err instanceof Error ? err.message : String(err) }),

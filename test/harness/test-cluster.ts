@@ -10,6 +10,7 @@ import { request as httpsRequest } from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { mountPointsUnder } from '../../src/base/fs/mount-points.js';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { destroyBridgeNetwork, readNetworkRecord } from '../../src/agent/network/bridge-network.js';
@@ -335,8 +336,7 @@ export class TestCluster {
     if (!this.#ownDataDir) return;
     // A runc node's state tmpfs (<data-dir>/agent/runc) stays mounted after its server by design, as a pod volume
     // a node could not remove may: they go (deepest first) before the data dir can.
-    const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(`${this.dataDir}/`));
-    for (const m of mounts.sort().reverse()) spawnSync('umount', ['-l', m]);
+    for (const m of mountPointsUnder(this.dataDir)) spawnSync('umount', ['-l', m]);
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

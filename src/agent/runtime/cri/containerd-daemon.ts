@@ -26,6 +26,7 @@ import { spawn, execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mountPointsUnder } from '../../../base/fs/mount-points.js';
 import { promisify } from 'node:util';
 import { CriClient } from './cri-client.js';
 import { CNI_CONFIG_FILE, cniConfList, cniConfTemplate, type CniNetworkSpec } from './cni-network-config.js';
@@ -269,12 +270,7 @@ async function stopLeftoverDaemon(dir: string, config: string): Promise<void> {
 
 /** cleanupContainerdHost unmounts everything under the daemon's dirs and deletes its bridge (after the daemon stopped). */
 export async function cleanupContainerdHost(paths: ContainerdPaths): Promise<void> {
-  const mounts = readFileSync('/proc/mounts', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[1] ?? '')
-    .filter((m) => m.startsWith(`${paths.dir}/`))
-    .sort((a, b) => b.length - a.length);
-  for (const m of mounts) await run('umount', ['-l', m]).catch(() => undefined);
+  for (const m of mountPointsUnder(paths.dir)) await run('umount', ['-l', m]).catch(() => undefined);
   await run('ip', ['link', 'delete', paths.bridgeName]).catch(() => undefined);
 }
 

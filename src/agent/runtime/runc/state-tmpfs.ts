@@ -21,8 +21,9 @@
  * running) stays on disk, and says why; so does one where `mount` fails (no root, no tmpfs in a user namespace).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { mountPoints } from '../../../base/fs/mount-points.js';
 
 /** How much of the machine's memory the state may take: records and bundles are a few kB per container. */
 const TMPFS_OPTIONS = 'mode=0755,size=256m';
@@ -48,14 +49,6 @@ export function mountStateTmpfs(dir: string): StateTmpfs {
     return { mounted: false, reason: `mount failed: ${(err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message}` };
   }
   return { mounted: true, already: false };
-}
-
-/** mountPoints lists the mount points of this process's mount namespace (octal escapes decoded). */
-function mountPoints(): string[] {
-  return readFileSync('/proc/self/mounts', 'utf8')
-    .split('\n')
-    .map((l) => (l.split(' ')[1] ?? '').replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))))
-    .filter((m) => m !== '');
 }
 
 function entries(dir: string): string[] {
