@@ -314,7 +314,7 @@ void describe('SqliteStorage', () => {
 
   void it('keeps every acknowledged write when the writing process is killed with SIGKILL', () => killedWriterKeepsAcknowledgedWrites(64, 5000));
 
-  // One write at a time: every batch is a lone write with its own fsync.
+  // One write at a time: every batch is a lone write, fsynced on the event loop while the disk is fast.
   void it('keeps every acknowledged write of a one-at-a-time writer killed with SIGKILL', () => killedWriterKeepsAcknowledgedWrites(1, 1000));
 
   void it('answers and notifies lone writes one by one, each with its own fsync', () =>
@@ -332,7 +332,7 @@ void describe('SqliteStorage', () => {
         const after = await s.stats();
         assert.equal((after.fsyncs?.count ?? 0) - (before.fsyncs?.count ?? 0), 50);
         assert.equal((after.commits?.count ?? 0) - (before.commits?.count ?? 0), 50);
-        // Then concurrent writes, which share batches and fsyncs.
+        // Then concurrent writes, which share batches and fsyncs (on the thread pool).
         const many = await Promise.all(range(50, 149).map((i) => s.create(`/lone/${i}`, enc.encode(String(i)))));
         assert.equal(many.length, 100);
         assert.equal(seen.length, 150);

@@ -7,8 +7,9 @@
  * - WAL mode, and a write's promise resolves only after the WAL holding its commit was fsynced, so an acknowledged
  *   write survives kill -9 and power loss. SQLite itself runs with `synchronous = NORMAL` (no fsync inside COMMIT);
  *   we fdatasync the WAL file ourselves on libuv's thread pool, so the event loop keeps serving requests (and
- *   batching the next writes) while the disk flushes. One fsync is in flight at a time and covers every commit
- *   before it; checkpoints are synced by SQLite (NORMAL syncs the WAL before and the database after each one).
+ *   batching the next writes) while the disk flushes (a lone write on a fast disk is fsynced on the event loop: see
+ *   #sync). One fsync is in flight at a time and covers every commit before it; checkpoints are synced by SQLite
+ *   (NORMAL syncs the WAL before and the database after each one).
  * - Group commit: writes queued in the same event-loop turn are applied in one transaction (each precondition is
  *   checked in queue order inside it; a failed precondition fails only its own write) and share one fsync.
  * - Visibility: reads see a commit as soon as it is applied, which may be a few milliseconds before its fsync
@@ -22,7 +23,7 @@
  *   the compact revision in the `meta` table so it survives restarts. Revisions never go backwards across restarts
  *   (AUTOINCREMENT keeps the highest id ever used even when compaction deletes that row).
  */
-import { closeSync, fdatasync, fstatSync, fsyncSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 
@@ -73,6 +74,15 @@ const VACUUM_STEP_PAGES = 256;
 
 /** Free pages that make a compaction return some to the file system before its pass ends (4 MiB at 4 KiB pages). */
 const MID_PASS_VACUUM_PAGES = 4 * VACUUM_STEP_PAGES;
+
+/**
+ * A lone write is fsynced on the event loop (see #sync) while the moving average of fsyncs is at most this many ms:
+ * several times a fast local disk's fdatasync (0.1–0.3 ms here), well below what a busy or remote disk takes.
+ */
+const INLINE_FSYNC_MAX_MS = 0.5;
+
+/** Weight of the newest fsync in that moving average (about the last ten count). */
+const FSYNC_AVERAGE_WEIGHT = 0.1;
 
 /** Rows read per step when a watch replays history, so a long replay does not hold the event loop. */
 const REPLAY_BATCH = 1000;
@@ -190,8 +200,13 @@ export class SqliteStorage implements Storage {
   #flushScheduled: NodeJS.Immediate | undefined;
   /** Committed batches whose fsync has not completed, oldest first. */
   #unsynced: CommittedBatch[] = [];
-  /** True while an fdatasync of the WAL runs on the thread pool. */
+  /** True while an fdatasync of the WAL runs (on the thread pool, or on the event loop for a lone write). */
   #syncing = false;
+  /**
+   * Moving average of recent fsyncs in ms, from the call to its completion as the event loop sees it (so a pool
+   * fsync counts its hand-offs too); starts high, so the first fsyncs use the pool and measure the disk.
+   */
+  #fsyncAverageMs = Number.POSITIVE_INFINITY;
   /** Resolved when no batch waits for an fsync (for close()). */
   #syncIdle: { promise: Promise<void>; resolve: () => void } | undefined;
   /** Descriptor of the WAL file, opened at the first sync; reopened if the file was replaced. */
@@ -506,6 +521,13 @@ export class SqliteStorage implements Storage {
   /**
    * Starts one fdatasync of the WAL covering every batch committed so far, unless one is running (its completion
    * starts the next). When it completes, those batches' writers are answered and watchers notified, in commit order.
+   *
+   * A lone write (one batch of one write, nothing queued behind it) on a disk whose recent fsyncs were fast is synced
+   * on the event loop instead: a client writing one object at a time then waits for the disk only, not also for a
+   * thread-pool thread to be woken and for the event loop to be woken again by its completion (two thread hand-offs,
+   * each a scheduling delay on a busy machine). Nothing else was waiting to run meanwhile, and the fsync is short; a
+   * slow one raises the average and sends the next ones back to the thread pool. Batches of more than one write
+   * always sync on the pool: that is when the loop has requests to serve during the fsync.
    */
   #sync(): void {
     if (this.#syncing || this.#unsynced.length === 0) return;
@@ -518,37 +540,57 @@ export class SqliteStorage implements Storage {
       this.#failSync(batches, err);
       return;
     }
+    const lone = batches.length === 1 && batches[0]?.writes.length === 1 && this.#queue.length === 0;
     this.#syncing = true;
     failpoint('sqlite-before-fsync');
     const syncStarted = performance.now();
-    fdatasync(fd, (err) => {
-      this.#syncing = false;
-      if (err) {
+    if (lone && this.#fsyncAverageMs <= INLINE_FSYNC_MAX_MS) {
+      try {
+        fdatasyncSync(fd);
+      } catch (err) {
+        this.#syncing = false;
         this.#failSync(batches, err);
         return;
       }
-      failpoint('sqlite-after-fsync');
-      const now = performance.now();
-      this.#timings.fsyncs++;
-      this.#timings.fsyncSeconds += (now - syncStarted) / 1000;
-      for (const b of batches) {
-        this.#timings.commits++;
-        this.#timings.commitSeconds += (now - b.started) / 1000;
-        b.writes.forEach((w, i) => {
-          const outcome = b.outcomes[i];
-          if (outcome === undefined) w.reject(new Error('Cannot write: no outcome recorded'));
-          else if (outcome instanceof Error) w.reject(outcome);
-          else w.resolve(outcome);
-        });
-        this.#notifiedRevision = b.revision;
-        if (b.events.length > 0) this.#notify(b.events, b.revision);
+      this.#synced(batches, syncStarted);
+      return;
+    }
+    fdatasync(fd, (err) => {
+      if (err) {
+        this.#syncing = false;
+        this.#failSync(batches, err);
+        return;
       }
-      this.#sync();
-      if (!this.#syncing && this.#unsynced.length === 0 && this.#syncIdle) {
-        this.#syncIdle.resolve();
-        this.#syncIdle = undefined;
-      }
+      this.#synced(batches, syncStarted);
     });
+  }
+
+  /** Completes a successful fsync begun at `syncStarted`: answers the batches' writers, notifies watchers, syncs on. */
+  #synced(batches: readonly CommittedBatch[], syncStarted: number): void {
+    this.#syncing = false;
+    failpoint('sqlite-after-fsync');
+    const now = performance.now();
+    const ms = now - syncStarted;
+    this.#timings.fsyncs++;
+    this.#timings.fsyncSeconds += ms / 1000;
+    this.#fsyncAverageMs = this.#timings.fsyncs === 1 ? ms : this.#fsyncAverageMs + FSYNC_AVERAGE_WEIGHT * (ms - this.#fsyncAverageMs);
+    for (const b of batches) {
+      this.#timings.commits++;
+      this.#timings.commitSeconds += (now - b.started) / 1000;
+      b.writes.forEach((w, i) => {
+        const outcome = b.outcomes[i];
+        if (outcome === undefined) w.reject(new Error('Cannot write: no outcome recorded'));
+        else if (outcome instanceof Error) w.reject(outcome);
+        else w.resolve(outcome);
+      });
+      this.#notifiedRevision = b.revision;
+      if (b.events.length > 0) this.#notify(b.events, b.revision);
+    }
+    this.#sync();
+    if (!this.#syncing && this.#unsynced.length === 0 && this.#syncIdle) {
+      this.#syncIdle.resolve();
+      this.#syncIdle = undefined;
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 // Child process for the durability test in sqlite-storage.test.ts: writes keys into the database given as the
 // first argument as fast as it can, 64 writes in flight at a time (or the second argument's number: 1 makes every
-// batch a lone write with its own fsync), and prints each key's name on its own line once
+// batch a lone write, which is fsynced on the event loop), and prints each key's name on its own line once
 // its create() has resolved (that is, once it is acknowledged). The test kills it with SIGKILL mid-stream.
 import { SqliteStorage } from '../sqlite-storage.js';
 
