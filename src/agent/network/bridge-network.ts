@@ -34,7 +34,7 @@ import { nthAddress, parseCidr } from '../../base/net/cidr.js';
 import { formatIP } from '../../base/net/ip-address.js';
 import { formatIPv4, parseIPv4Cidr } from '../pod-ip-allocator.js';
 import { HostLocalIpam } from './host-local-ipam.js';
-import { linkExists, runWithInput } from './ip-command.js';
+import { linkExists, linkNames, runWithInput } from './ip-command.js';
 import { podNatTable } from './pod-nat-table.js';
 import type { PodNetwork, PodNetworkRequest, PodNetworkResult } from './pod-network.js';
 import { netnsExists, WarmNetnsPool, type WarmNetns } from './warm-netns-pool.js';
@@ -236,7 +236,9 @@ export class BridgeNetwork implements PodNetwork {
    */
   async #makeWarm(entries: readonly WarmNetns[]): Promise<void> {
     await this.start();
-    await ipBatch(undefined, entries.flatMap((e) => [...(linkExists(e.hostVeth) ? [`link del ${e.hostVeth}`] : []), ...this.#vethLines(e.netns, e.hostVeth, true)]));
+    // The link table is read once for the batch: it has a line per pod, and a burst's batch has dozens of entries.
+    const links = linkNames();
+    await ipBatch(undefined, entries.flatMap((e) => [...(links.has(e.hostVeth) ? [`link del ${e.hostVeth}`] : []), ...this.#vethLines(e.netns, e.hostVeth, true)]));
   }
 
   /** stop deletes the warm pool's free namespaces (the bridge, the table and the pods' network stay). */

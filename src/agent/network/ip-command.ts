@@ -43,6 +43,17 @@ export async function ipJson<T>(cmd: 'ip' | 'bridge', args: readonly string[]): 
  * not ours when an agent runs inside a node host's namespace (`nsenter --net`).
  */
 export function linkExists(name: string): boolean {
+  return linkNames().has(name);
+}
+
+/** linkNames is every link of this process's network namespace (as linkExists reads them), for many checks at once. */
+export function linkNames(): Set<string> {
   const table = readFileSync('/proc/self/net/dev', 'utf8');
-  return table.split('\n').slice(2).some((line) => line.slice(0, line.indexOf(':')).trim() === name);
+  return new Set(
+    table
+      .split('\n')
+      .slice(2)
+      .map((line) => line.slice(0, line.indexOf(':')).trim())
+      .filter((name) => name !== ''),
+  );
 }
