@@ -188,6 +188,10 @@ static void start(char *id, const char *kind, long long timeout_ms, char **argv,
   posix_spawn_file_actions_adddup2(&fa, in, 0);
   posix_spawn_file_actions_adddup2(&fa, out >= 0 ? out : devnull, 1);
   posix_spawn_file_actions_adddup2(&fa, err >= 0 ? err : devnull, 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+  /* Nothing else the agent's process happened to inherit goes on to commands, nor to the shims that outlive it. */
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
   posix_spawnattr_init(&attr);
   sigset_t none, all;
   sigemptyset(&none);

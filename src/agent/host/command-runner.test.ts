@@ -65,6 +65,10 @@ for (const flavour of ['compiled', 'bash'] as const) {
       assert.equal(await runner.run('echo', ['in time'], { timeoutMs: 5000 }), 'in time\n');
     });
 
+    void it('gives commands no descriptor but their stdin, stdout and stderr', { skip: flavour === 'bash' && 'bash passes on what it inherited' }, async () => {
+      assert.deepEqual((await runner.run('sh', ['-c', 'ls /proc/$$/fd'])).split('\n').filter(Boolean).sort(), ['0', '1', '2']);
+    });
+
     void it('refuses an argument with a NUL character, and the next command still runs', async () => {
       await assert.rejects(runner.run('printf', ['%s', 'a\0b']), (err: unknown) => err instanceof CommandError && /NUL/.test(err.message));
       assert.equal(await runner.run('printf', ['%s', 'ok']), 'ok');
