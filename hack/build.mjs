@@ -29,6 +29,8 @@ await build({
 cpSync(join(root, 'src/api/schema/data'), join(dist, 'data'), { recursive: true });
 // The runc runtime's per-container supervisor, compiled on the node at first use.
 cpSync(join(root, 'src/agent/runtime/runc/shim.c'), join(dist, 'data', 'shim.c'));
+// The node's host command helper (src/agent/host/command-runner.ts), compiled the same way.
+cpSync(join(root, 'src/agent/host/command-helper.c'), join(dist, 'data', 'command-helper.c'));
 // The process runtime's per-container supervisor, run with the bare node binary.
 cpSync(join(root, 'src/agent/runtime/process/supervisor.mjs'), join(dist, 'data', 'supervisor.mjs'));
 // The CRI v1 API subset the containerd backend loads at run time.

@@ -38,7 +38,7 @@ import { CriImageService } from '../agent/runtime/cri/cri-image-service.js';
 import { CriRuntimeService } from '../agent/runtime/cri/cri-runtime-service.js';
 import { RuncRuntime } from '../agent/runtime/runc/runc-runtime.js';
 import { mountStateTmpfs } from '../agent/runtime/runc/state-tmpfs.js';
-import { hostCommands } from '../agent/host/command-runner.js';
+import { hostCommands, useCompiledHelper } from '../agent/host/command-runner.js';
 import { podStartTraceFromEnv } from '../agent/pod-start-trace.js';
 import { KubeletServer } from '../agent/server/kubelet-server.js';
 import { RealClock } from '../base/clock/clock.js';
@@ -260,6 +260,9 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   // TKUBE_POD_START_TRACE=<file>: the steps of every pod start, for finding where a burst waits (pod-start-trace.ts).
   const startTrace = podStartTraceFromEnv();
   hostCommands.trace = startTrace;
+  // The host commands' compiled co-process (one spawn per command, mounts as system calls: command-runner.ts); without
+  // a C compiler they run through bash, as before.
+  await useCompiledHelper(join(agentDir, 'bin')).catch((err: unknown) => config.log.info('Host commands run through bash', { reason: err instanceof Error ? err.message : String(err) }));
   let cri: CriRuntimeService | undefined;
   let runtime: RuntimeService;
   let images: ImageService & Partial<Pick<typeof store, 'lastUsed' | 'pruneBlobs'>>;

@@ -1,20 +1,21 @@
 /**
- * CommandRunner runs the node's short host commands (`ip -batch`, `mount`, `umount`, `ip netns delete`) through
- * one long-lived bash co-process instead of a spawn from Node each.
+ * CommandRunner runs the node's short host commands (`ip -batch`, `mount`, `umount`, `ip netns delete`, runc's
+ * `kill` and `delete`, a container's shim) through one long-lived co-process instead of a spawn from Node each.
  *
  * Why: Node forks on its event loop thread, and a fork copies the page tables of the whole agent process (≈ 200 MB
  * with the API server beside it). Profiled during a 200-pod burst, ChildProcess.spawn was 37% of the server's busy
- * CPU, ≈ 25–30 ms of stalled event loop per command; a fork from bash (a few MB) costs well under a millisecond.
+ * CPU, ≈ 25–30 ms of stalled event loop per command; a spawn from a small co-process costs well under a millisecond.
  *
- * Protocol (stdin of the helper): per request, NUL-terminated fields `id`, `stdin path`, `files` or `null` (where
- * the output goes), `argc`, then argc arguments. The helper runs each request in the background (requests overlap),
- * with stdout and stderr to `<dir>/<id>.out|.err` (or /dev/null), and answers `<id> <exit status>\n` on its stdout (one short write: lines never mix).
- * Files live on /dev/shm (a tmpfs) when it is there, and are removed once read; the helper removes its directory
- * when it ends (EOF on its stdin: the agent closed it or exited).
+ * The co-process is the compiled helper (command-helper.c, one posix_spawn per command, output in memory files,
+ * tmpfs mounts and unmounts as system calls of its own) once `useHelperProgram` has named it; until then, or where
+ * no C compiler is, a bash loop (below) that forks twice per command and passes output through files on /dev/shm.
+ * Both answer the same contract.
  *
- * Contract: `run` resolves with stdout on exit 0 and rejects with an Error carrying `stderr` and `code` (as
- * execFile's does) otherwise. If the helper cannot start or dies, pending commands reject and the next `run` starts
- * a new helper. No timeout: callers that need one (runc, which can hang on a wedged container) keep execFile.
+ * Contract: `run` resolves with stdout on exit 0 and rejects with a CommandError carrying `stderr` and `code` (as
+ * execFile's does) otherwise. With `timeoutMs` the command gets SIGTERM at the deadline and SIGKILL 5 s later (exit
+ * code 124, or 137 after the SIGKILL, as coreutils' `timeout -k 5` reports). Output is not limited: the commands
+ * run here print little. If the co-process cannot start or dies, the commands it was running reject and the next
+ * request starts a new one.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -22,9 +23,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { NO_POD_START_TRACE, type PodStartTrace } from '../pod-start-trace.js';
+import { ensureCProgram } from './c-program.js';
 
-/** The helper's loop: read a request, run it in the background, report its exit status. */
-const HELPER_SCRIPT = String.raw`set +m
+/**
+ * The bash helper's loop: read a request, run it in the background, report its exit status. Protocol (its stdin):
+ * per request, NUL-terminated fields `id`, `stdin path`, `files` or `null` (where the output goes), `argc`, then argc
+ * arguments; stdout and stderr go to `<dir>/<id>.out|.err` (or /dev/null), and it answers `<id> <exit status>\n` (one
+ * short write: lines never mix). It removes its directory when it ends (EOF on its stdin).
+ */
+const BASH_HELPER_SCRIPT = String.raw`set +m
 d="$1"
 while IFS= read -r -d '' id && IFS= read -r -d '' inp && IFS= read -r -d '' out && IFS= read -r -d '' n; do
   args=()
@@ -48,9 +55,26 @@ export class CommandError extends Error {
   }
 }
 
+/** RunOptions qualify a `run`. */
+export interface RunOptions {
+  /** Written to the command's stdin (else /dev/null). */
+  readonly input?: string;
+  /** SIGTERM after this long, SIGKILL 5 s later (see the contract). */
+  readonly timeoutMs?: number;
+}
+
+/** What a request asks: a command whose output is captured, one that detaches itself, or a mount system call. */
+type Request =
+  | { readonly kind: 'run'; readonly argv: readonly string[]; readonly input: string | undefined; readonly timeoutMs: number }
+  | { readonly kind: 'detach'; readonly argv: readonly string[] }
+  | { readonly kind: 'mount'; readonly fstype: string; readonly source: string; readonly target: string; readonly options: string }
+  | { readonly kind: 'umount'; readonly target: string; readonly lazy: boolean };
+
 interface Pending {
-  readonly cmd: string;
-  readonly args: readonly string[];
+  readonly helper: Helper;
+  /** How the request reads in an error message. */
+  readonly what: string;
+  /** The bash helper's input file, removed when the command ends. */
   readonly inputPath: string | undefined;
   readonly resolve: (stdout: string) => void;
   readonly reject: (err: Error) => void;
@@ -58,21 +82,38 @@ interface Pending {
   readonly traced: () => void;
 }
 
-type Helper = ChildProcessByStdio<Writable, Readable, null>;
+/** Helper is one running co-process. */
+interface Helper {
+  readonly proc: ChildProcessByStdio<Writable, Readable, null>;
+  /** Compiled (command-helper.c's protocol) or bash (BASH_HELPER_SCRIPT's, with files in `dir`). */
+  readonly compiled: boolean;
+  readonly dir: string | undefined;
+  /** Unparsed answer bytes. */
+  buffered: Buffer;
+}
 
 /** CommandRunner: see the file comment. */
 export class CommandRunner {
   readonly #pending = new Map<string, Pending>();
   #helper: Helper | undefined;
-  #dir: string | undefined;
+  #program: string | undefined;
   #seq = 0;
-  #buffered = '';
   /** Each command is a step of key `cmd` named after the program (pod-start-trace.ts). */
   trace: PodStartTrace = NO_POD_START_TRACE;
 
-  /** run runs `cmd args` (with `input` on stdin) and resolves with its stdout; see the contract above. */
-  run(cmd: string, args: readonly string[], input?: string): Promise<string> {
-    return this.#request(cmd, args, input, true);
+  /**
+   * useHelperProgram makes the compiled helper at `path` (command-helper.c) the co-process from the next request
+   * on; commands under way finish in the one that runs them, which then ends.
+   */
+  useHelperProgram(path: string): void {
+    if (this.#program === path) return;
+    this.#program = path;
+    this.#retire();
+  }
+
+  /** run runs `cmd args` and resolves with its stdout; see the contract above. */
+  run(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<string> {
+    return this.#request({ kind: 'run', argv: [cmd, ...args], input: options.input, timeoutMs: options.timeoutMs ?? 0 });
   }
 
   /**
@@ -81,81 +122,143 @@ export class CommandRunner {
    * long-lived process (a container's shim) that outlives the agent, with no `setsid` or `env` process in between.
    */
   async startSelfDetaching(cmd: string, args: readonly string[]): Promise<void> {
-    await this.#request(cmd, args, undefined, false);
+    await this.#request({ kind: 'detach', argv: [cmd, ...args] });
   }
 
-  #request(cmd: string, args: readonly string[], input: string | undefined, captureOutput: boolean): Promise<string> {
+  /**
+   * mount mounts `source` of type `fstype` on `target` with mount(8)'s comma-separated `options` (flag words such as
+   * `nosuid`, the rest passed to the file system): a mount(2) of the compiled helper's, or a `mount` run. A failure
+   * rejects with a CommandError of code 32, as mount(8) exits.
+   */
+  async mount(fstype: string, source: string, target: string, options: string): Promise<void> {
+    await this.#request({ kind: 'mount', fstype, source, target, options });
+  }
+
+  /** umount unmounts `target` (with `lazy`, detaching it now and freeing it when its last user goes). */
+  async umount(target: string, lazy = false): Promise<void> {
+    await this.#request({ kind: 'umount', target, lazy });
+  }
+
+  #request(req: Request): Promise<string> {
     return new Promise((resolve, reject) => {
+      const fields = req.kind === 'run' || req.kind === 'detach' ? req.argv : req.kind === 'mount' ? [req.fstype, req.source, req.target, req.options] : [req.target];
+      // Fields are NUL-terminated on the wire: an argument holding a NUL (a pod spec's path can) would shift
+      // every field after it, so it is refused here, as execFile refuses it.
+      if (fields.some((a) => a.includes('\0'))) {
+        reject(new CommandError(`${fields[0] ?? ''}: an argument contains a NUL character`, '', undefined));
+        return;
+      }
       let helper: Helper;
-      let dir: string;
       try {
-        ({ helper, dir } = this.#ensureHelper());
+        helper = this.#ensureHelper();
       } catch (err) {
         reject(err instanceof Error ? err : new Error(String(err)));
         return;
       }
-      // Fields are NUL-terminated on the wire: an argument holding a NUL (a pod spec's path can) would shift
-      // every field after it, so it is refused here, as execFile refuses it.
-      if ([cmd, ...args].some((a) => a.includes('\0'))) {
-        reject(new CommandError(`${cmd}: an argument contains a NUL character`, '', undefined));
-        return;
-      }
       const id = String(++this.#seq);
-      const inputPath = input === undefined ? undefined : join(dir, `${id}.in`);
-      if (inputPath !== undefined) writeFileSync(inputPath, input ?? '');
-      this.#pending.set(id, { cmd, args, inputPath, resolve, reject, traced: this.trace.begin('cmd', traceName(cmd, args)) });
+      const what = describe(req);
+      let wire: string;
+      let inputPath: string | undefined;
+      if (helper.compiled) {
+        const argv = req.kind === 'umount' ? [req.target, ...(req.lazy ? ['-l'] : [])] : fields;
+        const input = req.kind === 'run' ? (req.input ?? '') : '';
+        const timeoutMs = req.kind === 'run' ? Math.max(0, Math.ceil(req.timeoutMs)) : 0;
+        wire = [id, req.kind, String(timeoutMs), String(Buffer.byteLength(input)), String(argv.length), ...argv].map((f) => `${f}\0`).join('') + input;
+      } else {
+        const argv = bashArgv(req);
+        const input = req.kind === 'run' ? req.input : undefined;
+        if (input !== undefined && helper.dir !== undefined) {
+          inputPath = join(helper.dir, `${id}.in`);
+          writeFileSync(inputPath, input);
+        }
+        wire = [id, inputPath ?? '/dev/null', req.kind === 'detach' ? 'null' : 'files', String(argv.length), ...argv].map((f) => `${f}\0`).join('');
+      }
+      const traced = this.trace.begin('cmd', traceName(req));
+      this.#pending.set(id, { helper, what, inputPath, resolve, reject, traced });
       // A command under way keeps the process alive (its answer is awaited); an idle helper does not.
-      if (this.#pending.size === 1) refStream(helper.stdout, true);
-      helper.stdin.write([id, inputPath ?? '/dev/null', captureOutput ? 'files' : 'null', String(args.length + 1), cmd, ...args].map((f) => `${f}\0`).join(''));
+      refStream(helper.proc.stdout, true);
+      helper.proc.stdin.write(wire);
     });
   }
 
   /** close ends the helper (commands under way finish on their own; their answers are dropped). */
   close(): void {
-    this.#helper?.stdin.end();
+    const helper = this.#helper;
     this.#helper = undefined;
-    this.#failAll(new Error('the host command runner was closed'));
+    helper?.proc.stdin.end();
+    if (helper) this.#failAll(helper, new Error('the host command runner was closed'));
   }
 
-  #ensureHelper(): { helper: Helper; dir: string } {
-    if (this.#helper && this.#dir !== undefined) return { helper: this.#helper, dir: this.#dir };
-    const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'tkube-cmd-'));
-    const helper = spawn('bash', ['-c', HELPER_SCRIPT, 'tkube-command-runner', dir], { stdio: ['pipe', 'pipe', 'ignore'] });
+  /** #retire lets the running helper finish what it runs and end; the next request starts the new one. */
+  #retire(): void {
+    const helper = this.#helper;
+    if (!helper) return;
+    this.#helper = undefined;
+    if (helper.compiled) {
+      // It would exit at EOF before answering: it ends once the last of its answers came (#settle).
+      if (!this.#busy(helper)) helper.proc.stdin.end();
+    } else {
+      // The bash loop answers what runs before it exits.
+      helper.proc.stdin.end();
+    }
+  }
+
+  #ensureHelper(): Helper {
+    if (this.#helper) return this.#helper;
+    const compiled = this.#program !== undefined;
+    const dir = compiled ? undefined : mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'tkube-cmd-'));
+    const proc = compiled
+      ? spawn(this.#program ?? '', [], { stdio: ['pipe', 'pipe', 'ignore'] })
+      : spawn('bash', ['-c', BASH_HELPER_SCRIPT, 'tkube-command-runner', dir ?? ''], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const helper: Helper = { proc, compiled, dir, buffered: Buffer.alloc(0) };
     this.#helper = helper;
-    this.#dir = dir;
-    this.#buffered = '';
     // The helper must not keep the agent alive, nor outlive it: it ends at EOF on its stdin.
-    helper.unref();
-    refStream(helper.stdin, false);
-    refStream(helper.stdout, false);
-    helper.stdin.on('error', () => undefined);
-    helper.stdout.setEncoding('utf8').on('data', (chunk: string) => this.#onAnswers(dir, chunk));
+    proc.unref();
+    refStream(proc.stdin, false);
+    refStream(proc.stdout, false);
+    proc.stdin.on('error', () => undefined);
+    proc.stdout.on('data', (chunk: Buffer) => {
+      helper.buffered = helper.buffered.length === 0 ? chunk : Buffer.concat([helper.buffered, chunk]);
+      if (compiled) this.#onCompiledAnswers(helper);
+      else this.#onBashAnswers(helper);
+    });
     const gone = (why: string): void => {
-      // Commands the helper started may still write their files for a moment; what is left goes with the dir.
-      rmSync(dir, { recursive: true, force: true });
-      if (this.#helper !== helper) return;
-      this.#helper = undefined;
-      this.#failAll(new Error(`the host command runner ended (${why})`));
+      // Commands the bash helper started may still write their files for a moment; what is left goes with the dir.
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+      if (this.#helper === helper) this.#helper = undefined;
+      this.#failAll(helper, new Error(`the host command runner ended (${why})`));
     };
-    helper.once('error', (err) => gone(err.message));
-    helper.once('exit', (code, signal) => gone(`exit ${code ?? signal}`));
-    return { helper, dir };
+    proc.once('error', (err) => gone(err.message));
+    proc.once('exit', (code, signal) => gone(`exit ${code ?? signal}`));
+    return helper;
   }
 
-  #onAnswers(dir: string, chunk: string): void {
-    this.#buffered += chunk;
+  /** #onCompiledAnswers takes each whole `<id> <status> <out length> <err length>\n<out><err>` answer. */
+  #onCompiledAnswers(helper: Helper): void {
+    for (;;) {
+      const buf = helper.buffered;
+      const nl = buf.indexOf(10);
+      if (nl < 0) return;
+      const [id = '', status = '', outLen = '0', errLen = '0'] = buf.toString('latin1', 0, nl).split(' ');
+      const outEnd = nl + 1 + Number(outLen);
+      const errEnd = outEnd + Number(errLen);
+      if (buf.length < errEnd) return;
+      const stdout = buf.toString('utf8', nl + 1, outEnd);
+      const stderr = buf.toString('utf8', outEnd, errEnd);
+      helper.buffered = buf.subarray(errEnd);
+      this.#settle(helper, id, Number(status), stdout, stderr);
+    }
+  }
+
+  /** #onBashAnswers takes each `<id> <status>\n` line, the output from the command's files. */
+  #onBashAnswers(helper: Helper): void {
     let nl: number;
-    while ((nl = this.#buffered.indexOf('\n')) >= 0) {
-      const line = this.#buffered.slice(0, nl);
-      this.#buffered = this.#buffered.slice(nl + 1);
-      const [id = '', status = ''] = line.split(' ');
-      const p = this.#pending.get(id);
-      if (!p) continue;
-      p.traced();
-      this.#pending.delete(id);
-      if (this.#pending.size === 0 && this.#helper) refStream(this.#helper.stdout, false);
+    while ((nl = helper.buffered.indexOf(10)) >= 0) {
+      const [id = '', status = ''] = helper.buffered.toString('latin1', 0, nl).split(' ');
+      helper.buffered = helper.buffered.subarray(nl + 1);
+      if (!this.#pending.has(id)) continue;
       const take = (suffix: string): string => {
-        const path = join(dir, `${id}${suffix}`);
+        const path = join(helper.dir ?? '', `${id}${suffix}`);
         try {
           const text = readFileSync(path, 'utf8');
           unlinkSync(path);
@@ -164,27 +267,72 @@ export class CommandRunner {
           return '';
         }
       };
-      const stdout = take('.out');
-      const stderr = take('.err');
-      if (p.inputPath !== undefined) rmSync(p.inputPath, { force: true });
-      const code = Number(status);
-      if (code === 0) p.resolve(stdout);
-      else p.reject(new CommandError(`Command failed: ${[p.cmd, ...p.args].join(' ')}\n${stderr}`, stderr, Number.isFinite(code) ? code : undefined));
+      this.#settle(helper, id, Number(status), take('.out'), take('.err'));
     }
   }
 
-  #failAll(err: Error): void {
-    for (const p of this.#pending.values()) {
+  #settle(helper: Helper, id: string, code: number, stdout: string, stderr: string): void {
+    const p = this.#pending.get(id);
+    if (!p) return;
+    p.traced();
+    this.#pending.delete(id);
+    if (p.inputPath !== undefined) rmSync(p.inputPath, { force: true });
+    if (!this.#busy(helper)) {
+      refStream(helper.proc.stdout, false);
+      // A retired compiled helper ends once it has answered everything it ran.
+      if (helper !== this.#helper && helper.compiled) helper.proc.stdin.end();
+    }
+    if (code === 0) p.resolve(stdout);
+    else p.reject(new CommandError(`Command failed: ${p.what}\n${stderr}`, stderr, Number.isFinite(code) ? code : undefined));
+  }
+
+  #busy(helper: Helper): boolean {
+    for (const p of this.#pending.values()) if (p.helper === helper) return true;
+    return false;
+  }
+
+  #failAll(helper: Helper, err: Error): void {
+    for (const [id, p] of this.#pending) {
+      if (p.helper !== helper) continue;
       if (p.inputPath !== undefined) rmSync(p.inputPath, { force: true });
+      this.#pending.delete(id);
       p.reject(err);
     }
-    this.#pending.clear();
   }
 }
 
-/** traceName names a command in the trace: the program, and for `timeout … runc --root R <verb>` runc's verb. */
-function traceName(cmd: string, args: readonly string[]): string {
-  return cmd === 'timeout' && args[4] === '--root' ? `runc ${args[6] ?? ''}` : cmd;
+/** bashArgv is the program the bash helper runs for a request: mount(8), umount(8), coreutils' timeout. */
+function bashArgv(req: Request): readonly string[] {
+  switch (req.kind) {
+    case 'run':
+      return req.timeoutMs > 0 ? ['timeout', '-k', '5', String(Math.ceil(req.timeoutMs / 1000)), ...req.argv] : req.argv;
+    case 'detach':
+      return req.argv;
+    case 'mount':
+      return ['mount', '-t', req.fstype, '-o', req.options, req.source, req.target];
+    case 'umount':
+      return ['umount', ...(req.lazy ? ['-l'] : []), req.target];
+  }
+}
+
+/** describe is a request as a command line, for error messages. */
+function describe(req: Request): string {
+  switch (req.kind) {
+    case 'run':
+    case 'detach':
+      return req.argv.join(' ');
+    case 'mount':
+      return `mount -t ${req.fstype} -o ${req.options} ${req.source} ${req.target}`;
+    case 'umount':
+      return `umount ${req.lazy ? '-l ' : ''}${req.target}`;
+  }
+}
+
+/** traceName names a command in the trace: the program, and for `runc --root R <verb>` runc's verb. */
+function traceName(req: Request): string {
+  if (req.kind === 'mount' || req.kind === 'umount') return req.kind;
+  const [cmd = '', ...args] = req.argv;
+  return /(^|\/)runc$/.test(cmd) && args[0] === '--root' ? `runc ${args[2] ?? ''}` : cmd;
 }
 
 /** refStream refs or unrefs a pipe (net.Socket) so that it does, or does not, hold the event loop open. */
@@ -196,3 +344,11 @@ function refStream(stream: Readable | Writable, ref: boolean): void {
 
 /** hostCommands is the agent's one runner (a process-wide helper, started on first use). */
 export const hostCommands = new CommandRunner();
+
+/**
+ * useCompiledHelper compiles command-helper.c into `binDir` (once per version of its source) and makes it the
+ * agent's runner's co-process. Without a C compiler the bash helper stays, and the error says why.
+ */
+export async function useCompiledHelper(binDir: string, runner: CommandRunner = hostCommands): Promise<void> {
+  runner.useHelperProgram(await ensureCProgram({ name: 'tkube-command-helper', source: 'command-helper.c', besideModule: import.meta.url }, binDir));
+}

@@ -15,8 +15,10 @@
  *    (`clusterCidrV6`) an `ip6` table of the same name masquerades IPv6 leaving it and publishes hostPorts on IPv6.
  *  - One nftables table of our own (podNatTable) for masquerade and hostPorts, rewritten whole with `nft -f`.
  *  - A warm pool (warm-netns-pool.ts) of a few namespaces whose veth is already on the bridge: a sandbox that asks
- *    for a new namespace takes one and only gets its addresses and routes (one `ip` run); when the pool is empty
- *    the namespace is made as above. The pool's namespaces are named `tkw-<hash of bridge and table>-<random>`
+ *    for a new namespace takes one and only gets loopback up, its addresses and routes (one `ip` run); when the pool
+ *    is empty the sandbox waits for its next refill, one `ip` run for all the entries it lacks and all the sandboxes
+ *    then waiting (it makes its namespace as above only when the pool cannot). The pool's namespaces are named
+ *    `tkw-<hash of bridge and table>-<random>`
  *    (warmNetnsPrefix), so destroyBridgeNetwork finds them by name; `stop` deletes the free ones.
  *  - State lives under `dir`: the IPAM record, a JSON file per connected sandbox, and `network.json` naming the
  *    bridge and table (what a clean-up needs to find them).
@@ -32,7 +34,7 @@ import { nthAddress, parseCidr } from '../../base/net/cidr.js';
 import { formatIP } from '../../base/net/ip-address.js';
 import { formatIPv4, parseIPv4Cidr } from '../pod-ip-allocator.js';
 import { HostLocalIpam } from './host-local-ipam.js';
-import { linkExists, runWithInput } from './ip-command.js';
+import { linkExists, linkNames, runWithInput } from './ip-command.js';
 import { podNatTable } from './pod-nat-table.js';
 import type { PodNetwork, PodNetworkRequest, PodNetworkResult } from './pod-network.js';
 import { netnsExists, WarmNetnsPool, type WarmNetns } from './warm-netns-pool.js';
@@ -135,7 +137,7 @@ export class BridgeNetwork implements PodNetwork {
             prefix: warmNetnsPrefix(this.bridge, this.table),
             size: warm,
             hostVethOf: hostVethName,
-            make: (e) => this.#makeWarm(e),
+            make: (entries) => this.#makeWarm(entries),
             destroy: (e) => destroyWarm(e),
             exists: (e) => netnsExists(e.netns) && linkExists(e.hostVeth),
             log: config.log.child('warm-netns'),
@@ -179,7 +181,8 @@ export class BridgeNetwork implements PodNetwork {
     const known = readJson<PodRecord>(this.#podPath(id));
     if (known?.hostVeth !== undefined && linkExists(known.hostVeth)) return { ips: known.ip6 ? [known.ip, known.ip6] : [known.ip] };
     // A sandbox that wants a new namespace takes a warm one when there is one: the runtime records its name.
-    const warm = request.createNetns ? this.#pool?.take() : undefined;
+    // In a burst it waits for the pool's next make rather than make a namespace alone (warm-netns-pool.ts).
+    const warm = request.createNetns ? await this.#pool?.acquire() : undefined;
     const hostVeth = warm?.hostVeth ?? hostVethName(id);
     const ip = this.#ipam.allocate(id);
     let ip6: string | undefined;
@@ -189,7 +192,8 @@ export class BridgeNetwork implements PodNetwork {
       const v6Route = ip6 !== undefined && this.gateway6 !== undefined ? [`route add default via ${this.gateway6} dev eth0`] : [];
       const addresses = [`addr add ${ip}/${this.#prefix} dev eth0`, ...v6, 'link set eth0 up', `route add default via ${this.gateway} dev eth0`, ...v6Route];
       if (warm) {
-        await ipBatch(warm.netns, addresses);
+        // Loopback too: a warm namespace is made in one `ip` run, which cannot reach into the namespace it made.
+        await ipBatch(warm.netns, ['link set lo up', ...addresses]);
       } else {
         // A veth left by an attempt that died half-way goes first, so `link add` below cannot clash.
         if (linkExists(hostVeth)) await ipBatch(undefined, [`link del ${hostVeth}`]);
@@ -225,12 +229,16 @@ export class BridgeNetwork implements PodNetwork {
     ];
   }
 
-  /** #makeWarm makes one warm pool entry: the namespace, loopback up, the veth pair on the bridge. */
-  async #makeWarm(entry: WarmNetns): Promise<void> {
+  /**
+   * #makeWarm makes warm pool entries: their namespaces and veth pairs on the bridge, all in one `ip` run (a run
+   * from the host's namespace cannot set links inside the namespaces it made: `lo` and `eth0` come up with the pod's
+   * addresses, in setUp's run in the namespace).
+   */
+  async #makeWarm(entries: readonly WarmNetns[]): Promise<void> {
     await this.start();
-    if (linkExists(entry.hostVeth)) await ipBatch(undefined, [`link del ${entry.hostVeth}`]);
-    await ipBatch(undefined, this.#vethLines(entry.netns, entry.hostVeth, true));
-    await ipBatch(entry.netns, ['link set lo up', 'link set eth0 up']);
+    // The link table is read once for the batch: it has a line per pod, and a burst's batch has dozens of entries.
+    const links = linkNames();
+    await ipBatch(undefined, entries.flatMap((e) => [...(links.has(e.hostVeth) ? [`link del ${e.hostVeth}`] : []), ...this.#vethLines(e.netns, e.hostVeth, true)]));
   }
 
   /** stop deletes the warm pool's free namespaces (the bridge, the table and the pods' network stay). */

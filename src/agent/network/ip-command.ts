@@ -8,11 +8,11 @@ import { CommandError, hostCommands } from '../host/command-runner.js';
 
 /**
  * runWithInput runs `cmd args` with `input` on stdin and resolves with its stdout, or rejects with its stderr. It
- * runs through the agent's CommandRunner (a bash co-process forks it, not the agent: see command-runner.ts).
+ * runs through the agent's CommandRunner (its co-process starts it, not the agent: see command-runner.ts).
  */
 export async function runWithInput(cmd: string, args: readonly string[], input = ''): Promise<string> {
   try {
-    return await hostCommands.run(cmd, args, input);
+    return await hostCommands.run(cmd, args, { input });
   } catch (err) {
     const why = err instanceof CommandError ? err.stderr.trim() || `exit ${String(err.code)}` : err instanceof Error ? err.message : String(err);
     throw new Error(`${cmd} ${args.join(' ')} failed: ${why}`);
@@ -43,6 +43,17 @@ export async function ipJson<T>(cmd: 'ip' | 'bridge', args: readonly string[]): 
  * not ours when an agent runs inside a node host's namespace (`nsenter --net`).
  */
 export function linkExists(name: string): boolean {
+  return linkNames().has(name);
+}
+
+/** linkNames is every link of this process's network namespace (as linkExists reads them), for many checks at once. */
+export function linkNames(): Set<string> {
   const table = readFileSync('/proc/self/net/dev', 'utf8');
-  return table.split('\n').slice(2).some((line) => line.slice(0, line.indexOf(':')).trim() === name);
+  return new Set(
+    table
+      .split('\n')
+      .slice(2)
+      .map((line) => line.slice(0, line.indexOf(':')).trim())
+      .filter((name) => name !== ''),
+  );
 }

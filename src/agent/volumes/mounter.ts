@@ -1,7 +1,7 @@
 /**
  * Mounter: the few mount operations volumes need (tmpfs for `emptyDir.medium: Memory` and for secret, projected and
- * downwardAPI volumes), behind an interface so plugins are testable without root. HostMounter runs
- * mount(8)/umount(8) through the CommandRunner.
+ * downwardAPI volumes), behind an interface so plugins are testable without root. HostMounter mounts and unmounts
+ * through the agent's CommandRunner (a system call of its compiled helper's, or mount(8)/umount(8) runs).
  *
  * Finding mount points never reads the mount table: /proc/self/mountinfo has a line per mount on the host, and
  * every container root adds one, so reading it at each volume set-up and teardown made pod starts cost more the
@@ -12,9 +12,6 @@
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hostCommands } from '../host/command-runner.js';
-
-/** run runs a mount tool through the agent's CommandRunner (forked by a small helper, not the agent). */
-const run = (cmd: string, args: readonly string[]): Promise<string> => hostCommands.run(cmd, args);
 
 /** Mounter mounts and unmounts. */
 export interface Mounter {
@@ -31,7 +28,7 @@ export class HostMounter implements Mounter {
   async mountTmpfs(dir: string, sizeBytes: number): Promise<void> {
     const opts = ['nosuid', 'nodev', ...(sizeBytes > 0 ? [`size=${sizeBytes}`] : [])];
     try {
-      await run('mount', ['-t', 'tmpfs', '-o', opts.join(','), 'tmpfs', dir]);
+      await hostCommands.mount('tmpfs', 'tmpfs', dir, opts.join(','));
     } catch (err) {
       throw new Error(`Cannot mount tmpfs on ${dir}: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
     }
@@ -39,10 +36,10 @@ export class HostMounter implements Mounter {
 
   async unmount(dir: string): Promise<void> {
     try {
-      await run('umount', [dir]);
+      await hostCommands.umount(dir);
     } catch {
       // Busy (a container still holds it): detach now, the kernel frees it when the last user goes.
-      await run('umount', ['-l', dir]);
+      await hostCommands.umount(dir, true);
     }
   }
 

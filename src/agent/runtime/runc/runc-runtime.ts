@@ -186,9 +186,9 @@ export class RuncRuntime implements RuntimeService {
     return join(this.#root, 'runc');
   }
 
-  /** #runcCmd runs runc through the CommandRunner, bounded by coreutils' timeout (SIGTERM, then SIGKILL 5 s later). */
+  /** #runcCmd runs runc through the CommandRunner, bounded by its timeout (SIGTERM, then SIGKILL 5 s later). */
   async #runcCmd(args: readonly string[], timeoutMs = 30_000): Promise<string> {
-    return hostCommands.run('timeout', ['-k', '5', `${Math.ceil(timeoutMs / 1000)}`, this.#runc, '--root', this.#runcRoot, ...args]);
+    return hostCommands.run(this.#runc, ['--root', this.#runcRoot, ...args], { timeoutMs });
   }
 
   async version(): Promise<RuntimeVersion> {
@@ -472,7 +472,7 @@ export class RuncRuntime implements RuntimeService {
     if (!existsSync(join(dir, 'container.json'))) return;
     await this.stopContainer(id, 0);
     await this.#runcCmd(['delete', '--force', id]).catch(() => undefined);
-    await hostCommands.run('umount', [join(dir, 'rootfs')]).catch(() => undefined);
+    await hostCommands.umount(join(dir, 'rootfs')).catch(() => undefined);
     const snapshotDir = this.#records.findContainer(id)?.snapshotDir;
     this.#records.removeContainerDir(id);
     if (snapshotDir) this.#records.deleteInBackground(snapshotDir);
