@@ -40,7 +40,6 @@ while IFS= read -r -d '' id && IFS= read -r -d '' inp && IFS= read -r -d '' out 
   { "${'$'}{args[@]}" <"$inp" >"$o" 2>"$e"; echo "$id $?"; } &
 done
 wait
-rm -rf "$d"
 `;
 
 /** CommandError is a command's failure, shaped as execFile's (callers read `stderr`). */
@@ -229,7 +228,9 @@ export class CommandRunner {
       this.#failAll(helper, new Error(`the host command runner ended (${why})`));
     };
     proc.once('error', (err) => gone(err.message));
-    proc.once('exit', (code, signal) => gone(`exit ${code ?? signal}`));
+    // 'close', not 'exit': a helper's last answers may still be unread in its stdout when it exits, and the bash
+    // helper's output files must outlive them (the dir is removed here, after every answer was read).
+    proc.once('close', (code, signal) => gone(`exit ${code ?? signal}`));
     return helper;
   }
 
