@@ -104,7 +104,7 @@ export class CachedObject {
       const at = metadataStart(value);
       this.#metadataAt = at;
       this.#emptyMetadata = at >= 0 && value[at + 1] === CLOSE_BRACE;
-      this.#stored = options.segments.segment(value, at);
+      this.#stored = options.segments.segment(value, at, key);
     } else {
       this.#stored = value;
     }

@@ -85,6 +85,16 @@ void describe('SegmentTable', () => {
     assert.ok(third.parts().some((p) => shared.has(p)), 'segments are shared, not copied');
   });
 
+  void it('does not share what only versions of one object repeat', () => {
+    const table = new SegmentTable();
+    const v1 = encodeObject(pod(1, 7));
+    const v2 = encodeObject(pod(1, 8));
+    table.segment(v1, metadataStart(v1), 'scale/p1');
+    assert.equal(table.segment(v2, metadataStart(v2), 'scale/p1'), v2, 'the same owner again: nothing shared');
+    const other = table.segment(v2, metadataStart(v2), 'scale/p2');
+    assert.ok(other instanceof SegmentedValue, 'another owner with the same values shares them');
+  });
+
   void it('keeps escapes, non-ASCII text and long strings intact', () => {
     const table = new SegmentTable();
     const odd = (i: number): KubeObject => ({

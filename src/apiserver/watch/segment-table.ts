@@ -7,7 +7,10 @@
  * long enough is looked up by its bytes. A value seen before becomes a shared segment (and what it contains is not
  * looked at); a value seen for the first time is remembered (its bytes as a one-byte string, which is also the map's
  * key) and its contents are looked at in turn. The second object to have a value makes the shared copy, so a value
- * only one object has costs nothing but the table's memory while it is remembered.
+ * only one object has costs nothing but the table's memory while it is remembered. Versions of one object count as
+ * one (the owner passed to segment()): a pod's spec, repeated by each of its status updates but by no other pod,
+ * would otherwise become a segment of its own — an ArrayBuffer, ~180 bytes of objects beside its bytes — for nothing
+ * once the older versions leave the ring.
  *
  * The table remembers the values of about the last `capacity` × 2 lookups (two generations: the young one, when
  * full, replaces the old one), so it stays a few MB whatever the object count; shared segments live on in the
@@ -90,9 +93,9 @@ function grow(a: Int32Array): Int32Array {
 /** SegmentTable shares repeated JSON values between stored objects (see the file comment). */
 export class SegmentTable {
   readonly #generation: number;
-  /** Values by their bytes (latin1): null while seen once, then the shared copy. */
-  #young = new Map<string, Buffer | null>();
-  #old = new Map<string, Buffer | null>();
+  /** Values by their bytes (latin1): the owner that had it first while only one did, then the shared copy. */
+  #young = new Map<string, Buffer | string>();
+  #old = new Map<string, Buffer | string>();
 
   constructor(generation: number = DEFAULT_SEGMENT_GENERATION) {
     this.#generation = generation;
@@ -106,9 +109,11 @@ export class SegmentTable {
   /**
    * segment returns `value` (compact JSON) as a SegmentedValue sharing the values it repeats, or `value` itself when
    * it repeats none (or is not JSON this can cut). `skipAt`, when ≥ 0, is the start of a value not worth looking up
-   * (the top-level metadata, which holds the object's name and uid); what it contains is still looked at.
+   * (the top-level metadata, which holds the object's name and uid); what it contains is still looked at. `owner`
+   * names the object (its key): a value only earlier versions of the same owner had is not shared ('': no owner,
+   * every call another object).
    */
-  segment(value: Uint8Array, skipAt = -1): Uint8Array | SegmentedValue {
+  segment(value: Uint8Array, skipAt = -1, owner = ''): Uint8Array | SegmentedValue {
     const n = scanContainers(value);
     if (n <= 1) return value;
     const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
@@ -123,7 +128,7 @@ export class SegmentTable {
       if (start < after) continue;
       const end = ends[k]!;
       if (end - start < MIN_SEGMENT_BYTES || start === skipAt) continue;
-      const shared = this.#lookup(bytes.toString('latin1', start, end));
+      const shared = this.#lookup(bytes.toString('latin1', start, end), owner);
       if (shared === undefined) continue;
       cuts.push(start, end);
       segments.push(shared);
@@ -145,17 +150,18 @@ export class SegmentTable {
     return new SegmentedValue(own, segments, value.length);
   }
 
-  /** #lookup returns the shared copy of a value seen before, else remembers it and returns undefined. */
-  #lookup(key: string): Buffer | undefined {
-    let seen = this.#young.get(key);
-    if (seen === undefined) {
-      seen = this.#old.get(key);
-      if (seen === undefined) {
-        this.#remember(key, null);
-        return undefined;
-      }
+  /**
+   * #lookup returns the shared copy of a value another owner had before, else remembers it (as `owner`'s) and returns
+   * undefined.
+   */
+  #lookup(key: string, owner: string): Buffer | undefined {
+    let seen = this.#young.get(key) ?? this.#old.get(key);
+    // Without an owner ('') every call counts as another object.
+    if (seen === undefined || (typeof seen === 'string' && owner !== '' && seen === owner)) {
+      this.#remember(key, seen ?? owner);
+      return undefined;
     }
-    if (seen === null) {
+    if (typeof seen === 'string') {
       seen = Buffer.allocUnsafeSlow(key.length);
       seen.write(key, 0, 'latin1');
     }
@@ -163,7 +169,7 @@ export class SegmentTable {
     return seen;
   }
 
-  #remember(key: string, value: Buffer | null): void {
+  #remember(key: string, value: Buffer | string): void {
     if (!this.#young.has(key) && this.#young.size >= this.#generation) {
       this.#old = this.#young;
       this.#young = new Map();
