@@ -157,7 +157,7 @@ export function listJson(list: KubeList): JsonParts {
   const lazy = lazyStates.get(list)?.pending;
   if (lazy !== undefined) {
     const filled = filledListBody(head, lazy);
-    if (filled !== undefined) return new JsonParts([filled]);
+    if (filled !== undefined) return new JsonParts(filled);
   }
   const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"items":[`, 'utf8')];
   if (lazy !== undefined) {
@@ -178,19 +178,27 @@ export function listJson(list: KubeList): JsonParts {
 }
 
 /**
+ * LIST_CHUNK_BYTES: a list body larger than SINGLE_BUFFER_MAX_BYTES is filled into Buffers of this size (an item
+ * that does not fit starts the next one), each written as it is (write.ts writes 256 KiB at a time).
+ */
+const LIST_CHUNK_BYTES = 320 * 1024;
+
+/**
  * filledListBody is the list's JSON (`head` being its JSON without items) in one Buffer, each item copying its JSON
  * into place: one allocation per list instead of a Buffer view or three per item, their array, and the copy that
- * joined them. Undefined when an item cannot copy its JSON or the body is larger than SINGLE_BUFFER_MAX_BYTES.
+ * joined them; a body larger than SINGLE_BUFFER_MAX_BYTES in Buffers of LIST_CHUNK_BYTES (the items' bytes need not
+ * be in one piece where they are kept: a segmented cached object has no views to give). Undefined when an item
+ * cannot copy its JSON.
  */
-function filledListBody(head: string, items: readonly LazyListItem[]): Buffer | undefined {
+function filledListBody(head: string, items: readonly LazyListItem[]): Buffer[] | undefined {
   const headLength = Buffer.byteLength(head) - 1 + ITEMS_OPEN.length;
   let n = headLength + TAIL.length + Math.max(0, items.length - 1);
   for (const item of items) {
     const length = item.jsonByteLength?.();
     if (length === undefined || item.copyJson === undefined) return undefined;
     n += length;
-    if (n > SINGLE_BUFFER_MAX_BYTES) return undefined;
   }
+  if (n > SINGLE_BUFFER_MAX_BYTES) return chunkedListBody(head, items);
   const body = Buffer.allocUnsafe(n);
   let at = body.write(head, 0, 'utf8') - 1;
   at += ITEMS_OPEN.copy(body, at);
@@ -201,7 +209,36 @@ function filledListBody(head: string, items: readonly LazyListItem[]): Buffer | 
     at += item.jsonByteLength!()!;
   }
   TAIL.copy(body, at);
-  return body;
+  return [body];
+}
+
+/** chunkedListBody is filledListBody's body in chunks of about LIST_CHUNK_BYTES; every item can copy its JSON. */
+function chunkedListBody(head: string, items: readonly LazyListItem[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  let chunk = Buffer.allocUnsafe(LIST_CHUNK_BYTES);
+  let at = chunk.write(head, 0, 'utf8') - 1;
+  at += ITEMS_OPEN.copy(chunk, at);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    const length = item.jsonByteLength!()!;
+    const need = length + (i > 0 ? 1 : 0);
+    if (at + need > chunk.length) {
+      chunks.push(chunk.subarray(0, at));
+      chunk = Buffer.allocUnsafe(Math.max(LIST_CHUNK_BYTES, need));
+      at = 0;
+    }
+    if (i > 0) chunk[at++] = COMMA_BYTE;
+    item.copyJson!(chunk, at);
+    at += length;
+  }
+  if (at + TAIL.length > chunk.length) {
+    chunks.push(chunk.subarray(0, at));
+    chunk = Buffer.allocUnsafe(TAIL.length);
+    at = 0;
+  }
+  at += TAIL.copy(chunk, at);
+  chunks.push(chunk.subarray(0, at));
+  return chunks;
 }
 
 /**
