@@ -166,6 +166,28 @@ void describe('CachedObject with segments', () => {
   });
 });
 
+void describe('a LIST body of segmented objects', () => {
+  void it('is byte for byte the unsegmented one, in one Buffer or (over 1 MiB) in chunks', () => {
+    const table = new SegmentTable();
+    for (const count of [10, 1500]) {
+      const plain: CachedObject[] = [];
+      const cut: CachedObject[] = [];
+      for (let i = 0; i < count; i++) {
+        const value = encodeObject(pod(i, i % 3));
+        plain.push(new CachedObject(`${PREFIX}scale/p${i}`, value, 1000 + i));
+        cut.push(new CachedObject(`${PREFIX}scale/p${i}`, value, 1000 + i, { segments: table }));
+      }
+      const head = { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '5000' } };
+      const expected = listJson(lazyList(head, plain));
+      const got = listJson(lazyList(head, cut));
+      if (count > 10) assert.ok(got.parts.length > 1, 'written in chunks');
+      assert.ok(Buffer.concat(got.parts).equals(Buffer.concat(expected.parts)), `${count} items`);
+      assert.equal(got.byteLength, expected.byteLength);
+      assert.equal(JSON.parse(Buffer.concat(got.parts).toString()).items.length, count);
+    }
+  });
+});
+
 void describe('WatchCache with segments', () => {
   void it('lists and replays byte for byte what a cache without them does', async () => {
     const storage = new MemoryStorage();
