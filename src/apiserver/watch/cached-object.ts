@@ -20,7 +20,10 @@ import { SegmentedValue } from './segmented-value.js';
 /** ObjectAttributes are what a selection predicate reads of an object: its labels and its selectable field values. */
 export interface ObjectAttributes {
   readonly labels: Readonly<Record<string, string>>;
+  /** The selectable field values as a record (a packed set makes it on each read: prefer field() when there). */
   readonly fields: Readonly<Record<string, string>>;
+  /** One selectable field's value, undefined for a field the resource does not have (PackedAttributes). */
+  field?(name: string): string | undefined;
 }
 
 /** AttributesOf computes an object's selection attributes (from its resource's strategy). */
