@@ -65,7 +65,9 @@ void describe('SegmentTable', () => {
   void it('gives back the same bytes, sharing the values a later object repeats', () => {
     const table = new SegmentTable();
     const first = encodeObject(pod(1));
-    assert.equal(segmentOf(table, first), first, 'nothing is shared by the first object of its kind');
+    const alone = segmentOf(table, first);
+    assert.ok(alone instanceof SegmentedValue && alone.sharedCount === 0, 'nothing is shared by the first object of its kind');
+    assert.ok(alone.bytes().equals(Buffer.from(first)));
     const second = encodeObject(pod(2));
     const cut = segmentOf(table, second);
     assert.ok(cut instanceof SegmentedValue);
@@ -90,9 +92,30 @@ void describe('SegmentTable', () => {
     const v1 = encodeObject(pod(1, 7));
     const v2 = encodeObject(pod(1, 8));
     table.segment(v1, metadataStart(v1), 'scale/p1');
-    assert.equal(table.segment(v2, metadataStart(v2), 'scale/p1'), v2, 'the same owner again: nothing shared');
+    const again = table.segment(v2, metadataStart(v2), 'scale/p1');
+    assert.ok(again instanceof SegmentedValue && again.sharedCount === 0, 'the same owner again: nothing shared');
     const other = table.segment(v2, metadataStart(v2), 'scale/p2');
-    assert.ok(other instanceof SegmentedValue, 'another owner with the same values shares them');
+    assert.ok(other instanceof SegmentedValue && other.sharedCount > 0, 'another owner with the same values shares them');
+  });
+
+  void it('splices segments at the start, at the end and side by side, at any offset of a larger target', () => {
+    const table = new SegmentTable();
+    const long = (tag: string): string => `${tag}-${'v'.repeat(40)}`;
+    // Arrays first and last in the object, two shared values next to each other, short own pieces between them.
+    const make = (i: number): Uint8Array => Buffer.from(JSON.stringify({ a: [long('first')], metadata: { name: `o${i}` }, b: long('b'), c: long('c'), own: i, z: [long('last')] }));
+    for (let i = 0; i < 5; i++) {
+      const value = make(i);
+      const cut = table.segment(value, metadataStart(value), `o${i}`);
+      assert.ok(cut instanceof SegmentedValue);
+      if (i > 0) assert.equal(cut.sharedCount, 4, `object ${i}`);
+      for (const offset of [0, 1, 17]) {
+        const target = Buffer.alloc(offset + cut.byteLength + 3, 0x2e);
+        cut.copyTo(target, offset);
+        assert.ok(target.subarray(offset, offset + cut.byteLength).equals(Buffer.from(value)), `object ${i} at ${offset}`);
+        assert.ok(target.subarray(0, offset).every((b) => b === 0x2e) && target.subarray(offset + cut.byteLength).every((b) => b === 0x2e));
+      }
+      assert.ok(Buffer.concat(cut.parts()).equals(Buffer.from(value)));
+    }
   });
 
   void it('keeps escapes, non-ASCII text and long strings intact', () => {

@@ -107,15 +107,15 @@ export class SegmentTable {
   }
 
   /**
-   * segment returns `value` (compact JSON) as a SegmentedValue sharing the values it repeats, or `value` itself when
-   * it repeats none (or is not JSON this can cut). `skipAt`, when ≥ 0, is the start of a value not worth looking up
-   * (the top-level metadata, which holds the object's name and uid); what it contains is still looked at. `owner`
-   * names the object (its key): a value only earlier versions of the same owner had is not shared ('': no owner,
-   * every call another object).
+   * segment returns `value` (compact JSON) as a SegmentedValue sharing the values it repeats (none, when it repeats
+   * none), or `value` itself when it is not JSON this can cut. `skipAt`, when ≥ 0, is the start of a value not worth
+   * looking up (the top-level metadata, which holds the object's name and uid); what it contains is still looked at.
+   * `owner` names the object (its key): a value only earlier versions of the same owner had is not shared ('': no
+   * owner, every call another object).
    */
   segment(value: Uint8Array, skipAt = -1, owner = ''): Uint8Array | SegmentedValue {
     const n = scanContainers(value);
-    if (n <= 1) return value;
+    if (n < 0) return value;
     const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
     // Pairs of (start, end) in the value and the segment for them, outermost first, none inside another.
     const cuts: number[] = [];
@@ -135,9 +135,10 @@ export class SegmentTable {
       sharedBytes += end - start;
       after = end;
     }
-    if (segments.length === 0) return value;
+    // Own bytes (with the segments' offsets after them) go into a one-byte string: see SegmentedValue's #own.
+    if (segments.length === 0) return new SegmentedValue(bytes.toString('latin1'), segments, value.length);
     const ownLength = value.length - sharedBytes;
-    const own = Buffer.allocUnsafeSlow(ownLength + 4 * segments.length);
+    const own = Buffer.allocUnsafe(ownLength + 4 * segments.length);
     let from = 0;
     let to = 0;
     for (let i = 0; i < segments.length; i++) {
@@ -147,7 +148,7 @@ export class SegmentTable {
       from = cuts[2 * i + 1]!;
     }
     bytes.copy(own, to, from, value.length);
-    return new SegmentedValue(own, segments, value.length);
+    return new SegmentedValue(own.toString('latin1'), segments, value.length);
   }
 
   /**

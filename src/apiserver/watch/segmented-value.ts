@@ -5,26 +5,32 @@
  * Why: a cached pod's stored bytes were the largest part of the server's memory per pod (4.4 KB for a Running bench
  * pod), and most of them repeat across one workload's pods: the managedFields' field sets, the projected
  * service-account volume's sources, tolerations, conditions written in the same second. The splice costs a copy per
- * read, which LISTs and watch lines make anyway (see CachedObject.copyJson).
+ * read, which LISTs and watch lines make anyway (see CachedObject.copyJson). A value that repeats nothing is kept
+ * the same way, with no segments (SegmentTable.segment), for the string's sake (see #own).
  *
  * Contract: immutable; copyTo writes exactly the bytes the object was stored as, byteLength of them.
  */
+
+/** latin1Write writes a one-byte string's first `length` characters as bytes (Buffer's, on any Uint8Array). */
+const latin1Write = Buffer.prototype.latin1Write as (this: Uint8Array, s: string, offset: number, length: number) => number;
 
 /** SegmentedValue is a stored value as its own bytes with shared values spliced in at recorded offsets. */
 export class SegmentedValue {
   /** The value's length once reassembled. */
   readonly byteLength: number;
   /**
-   * The bytes not shared, in order, followed by one little-endian uint32 per shared segment: the offset in those
-   * own bytes where the segment goes (kept in the same allocation: a Uint32Array of their own would cost more than
-   * the offsets).
+   * The bytes not shared, in order, as a one-byte (latin1) string, followed by four characters per shared segment:
+   * the little-endian offset in those own bytes where the segment goes. Why a string and not a Buffer: a Buffer is
+   * ~180 bytes of objects (the view, its ArrayBuffer, the backing store's record) beside a malloc'd block of its own,
+   * per cached object; a string is a 16-byte header and its bytes in V8's heap, which the collector compacts — no
+   * C-heap block per entry to fragment glibc's heap as objects come and go.
    */
-  readonly #own: Buffer;
+  readonly #own: string;
   /** The shared segments, in order; each is held by every value that has it and never changed. */
   readonly #shared: readonly Buffer[];
 
   /** Use SegmentTable.segment; `own` and `shared` as described on the fields. */
-  constructor(own: Buffer, shared: readonly Buffer[], byteLength: number) {
+  constructor(own: string, shared: readonly Buffer[], byteLength: number) {
     this.#own = own;
     this.#shared = shared;
     this.byteLength = byteLength;
@@ -37,30 +43,33 @@ export class SegmentedValue {
 
   /** Bytes held by this value alone (the shared segments not counted). */
   get ownByteLength(): number {
-    return this.#own.length;
+    return this.#own.length - 4 * this.#shared.length;
   }
 
   /**
-   * copyTo writes the value's bytes into `target` at `offset` (byteLength of them). The segments go in with
-   * TypedArray#set (a memcpy); the own pieces between them, mostly a few dozen bytes, byte by byte unless long
-   * (a view per piece for TypedArray#set, or Buffer#copy's own, is garbage per piece per LIST item). Still ~1.5 µs
-   * more per pod than one memcpy of unsegmented bytes (a LIST of 10,000 pods: ~45 against ~31 ms of CPU).
+   * copyTo writes the value's bytes into `target` at `offset` (byteLength of them): the own bytes first, in one
+   * write, at the end of the range, then each own piece moved left into place (copyWithin, a memmove) with the
+   * segment after it set in front of the next one (TypedArray#set). A piece never overlaps a segment written
+   * before it is moved: the segments before piece i take up exactly the room between its place and its source.
    */
   copyTo(target: Uint8Array, offset: number): void {
     const own = this.#own;
     const shared = this.#shared;
     const ownLength = own.length - 4 * shared.length;
+    const tail = offset + this.byteLength - ownLength;
+    latin1Write.call(target, own, tail, ownLength);
     let from = 0;
     let to = offset;
     for (let i = 0; i < shared.length; i++) {
       const at = ownOffset(own, ownLength + 4 * i);
-      to = copyPiece(own, from, at, target, to);
+      if (at > from) target.copyWithin(to, tail + from, tail + at);
+      to += at - from;
       from = at;
       const segment = shared[i]!;
       target.set(segment, to);
       to += segment.length;
     }
-    copyPiece(own, from, ownLength, target, to);
+    // The last piece is in place already: `to` has reached tail + from.
   }
 
   /** bytes returns the value reassembled, in a new Buffer. */
@@ -71,8 +80,8 @@ export class SegmentedValue {
   }
 
   /**
-   * parts returns the value as consecutive byte ranges: views of the own bytes and the shared segments themselves
-   * (no copy), for a body written piece by piece.
+   * parts returns the value as consecutive byte ranges: the own pieces (copied out of the string) and the shared
+   * segments themselves, for a body written piece by piece.
    */
   parts(): Buffer[] {
     const own = this.#own;
@@ -82,27 +91,16 @@ export class SegmentedValue {
     let from = 0;
     for (let i = 0; i < shared.length; i++) {
       const at = ownOffset(own, ownLength + 4 * i);
-      if (at > from) out.push(own.subarray(from, at));
+      if (at > from) out.push(Buffer.from(own.slice(from, at), 'latin1'));
       from = at;
       out.push(shared[i]!);
     }
-    if (ownLength > from) out.push(own.subarray(from, ownLength));
+    if (ownLength > from) out.push(Buffer.from(own.slice(from, ownLength), 'latin1'));
     return out;
   }
 }
 
-/** LONG_PIECE: own pieces at least this long are copied with TypedArray#set on a view, shorter ones byte by byte. */
-const LONG_PIECE = 64;
-
-/** copyPiece copies source[from, to) into target at `at` and returns the index after it. */
-function copyPiece(source: Uint8Array, from: number, to: number, target: Uint8Array, at: number): number {
-  const n = to - from;
-  if (n >= LONG_PIECE) target.set(source.subarray(from, to), at);
-  else for (let k = 0; k < n; k++) target[at + k] = source[from + k]!;
-  return at + n;
-}
-
-/** ownOffset reads the little-endian uint32 at `i` (Buffer#readUInt32LE checks its arguments on every call). */
-function ownOffset(b: Uint8Array, i: number): number {
-  return (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16)) + b[i + 3]! * 0x1000000;
+/** ownOffset reads the little-endian uint32 kept as four characters at `i`. */
+function ownOffset(s: string, i: number): number {
+  return (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16)) + s.charCodeAt(i + 3) * 0x1000000;
 }
