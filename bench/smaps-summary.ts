@@ -21,7 +21,7 @@ export interface SmapsSummary {
 
 const HEADER = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/;
 
-/** summarizeSmaps reads /proc/<pid>/smaps (text, for tests) and sums `Rss:` by kind. */
+/** summarizeSmapsText sums the `Rss:` lines of /proc/<pid>/smaps text by kind of mapping. */
 export function summarizeSmapsText(text: string): SmapsSummary {
   const kb = { heap: 0, anon: 0, file: 0, other: 0 };
   let kind: keyof typeof kb = 'other';
