@@ -22,6 +22,7 @@ import { benchPod } from './bench-pod.js';
 import { ChildScript } from '../test/harness/child-script.js';
 import { round, summarizeLatencies } from './latency-summary.js';
 import { ServerProcess, httpsCall } from './server-process.js';
+import { summarizeSmaps, type SmapsSummary } from './smaps-summary.js';
 
 const NAMESPACE = 'bench';
 const SEED_CONCURRENCY = 64;
@@ -61,6 +62,21 @@ async function seedDatastore(path: string, template: PodShape): Promise<void> {
   } finally {
     await storage.close();
   }
+}
+
+/** MemoryDetail is where the server's RSS is: by kind of mapping, and V8's heap and external memory (MiB). */
+interface MemoryDetail extends SmapsSummary {
+  readonly heapUsedMb: number;
+  readonly heapTotalMb: number;
+  readonly externalMb: number;
+}
+
+/** memoryDetail reads the server's mappings and its /metrics' V8 figures (the request itself is small). */
+async function memoryDetail(s: ServerProcess, agent: Agent): Promise<MemoryDetail> {
+  const smaps = summarizeSmaps(s.pid);
+  const metrics = (await s.call(agent, 'GET', '/metrics', undefined, { Accept: 'text/plain' })).body.toString('utf8');
+  const mb = (name: string): number => round(Number(new RegExp(`^${name} (\\S+)`, 'm').exec(metrics)?.[1] ?? NaN) / 1024 / 1024);
+  return { ...smaps, heapUsedMb: mb('nodejs_heap_size_used_bytes'), heapTotalMb: mb('nodejs_heap_size_total_bytes'), externalMb: mb('nodejs_external_memory_bytes') };
 }
 
 let server = await ServerProcess.start();
@@ -114,6 +130,7 @@ try {
   const warm = await httpsCall(rawAgent, rawUrl, 'GET');
   if (!warm.body.equals(first.body)) throw new Error('Cannot benchmark LIST: the raw server did not return the saved body');
 
+  const memoryBeforeList = await memoryDetail(server, listAgent);
   const apiSamples: number[] = [];
   const cacheSamples: number[] = [];
   const rawSamples: number[] = [];
@@ -133,11 +150,15 @@ try {
   }
   const rssAfterListMb = server.rssMegabytes();
   const peakRssMb = server.rssMegabytes('VmHWM');
+  const memoryAfterList = await memoryDetail(server, listAgent);
   listAgent.destroy();
   rawAgent.destroy();
   // What stays resident once the LIST buffers are garbage: the same figure after the server idled.
   await new Promise((r) => setTimeout(r, idleSeconds * 1000));
   const rssAfterIdleMb = server.rssMegabytes();
+  const idleAgent = server.agent(1);
+  const memoryAfterIdle = await memoryDetail(server, idleAgent);
+  idleAgent.destroy();
   const api = summarizeLatencies(apiSamples);
   const rawLat = summarizeLatencies(rawSamples);
   const cache = summarizeLatencies(cacheSamples);
@@ -157,6 +178,9 @@ try {
     serverPeakRssMb: round(peakRssMb),
     idleSeconds,
     serverRssAfterListIdleMb: round(rssAfterIdleMb),
+    memoryBeforeList,
+    memoryAfterList,
+    memoryAfterIdle,
   })}\n`);
 } finally {
   await raw?.stop();

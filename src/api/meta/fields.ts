@@ -11,12 +11,22 @@ export interface FieldRequirement {
   readonly value: string;
 }
 
+/**
+ * FieldValues is a field set read one field at a time: a set kept packed (the watch cache's selection attributes)
+ * need not make a record to be matched. `field` returns undefined for a field the set does not have.
+ */
+export interface FieldValues {
+  field(name: string): string | undefined;
+}
+
 /** FieldSelector matches flat field sets. */
 export interface FieldSelector {
   /** Terms sorted by their source text, as upstream sorts them. */
   readonly requirements: readonly FieldRequirement[];
   /** True when every term holds for `fields`. */
   matches(fields: Readonly<Record<string, string>>): boolean;
+  /** matches() of a field set read through FieldValues (a missing field reads as "", as in matches). */
+  matchesValues(values: FieldValues): boolean;
   /** True when there are no terms. */
   empty(): boolean;
   /** The value `field` must equal for a match, when some `=`/`==` term pins it (for index lookups). */
@@ -85,6 +95,13 @@ class Selector implements FieldSelector {
       const v = Object.prototype.hasOwnProperty.call(fields, r.field) ? (fields[r.field] ?? '') : '';
       return r.operator === '!=' ? v !== r.value : v === r.value;
     });
+  }
+  matchesValues(values: FieldValues): boolean {
+    for (const r of this.requirements) {
+      const v = values.field(r.field) ?? '';
+      if (r.operator === '!=' ? v === r.value : v !== r.value) return false;
+    }
+    return true;
   }
   empty(): boolean {
     return this.requirements.length === 0;

@@ -56,22 +56,67 @@ const TAIL = Buffer.from(']}');
 
 /**
  * JsonParts is a JSON document as consecutive byte ranges (their concatenation is the document), so that a large
- * list can be written piece by piece instead of being copied into one buffer first.
+ * list can be written piece by piece instead of being copied into one buffer first. The ranges are either given
+ * up front or filled on demand, a chunk at a time (JsonParts.filled): a writer that takes them one by one
+ * (chunks()) then holds one chunk of the body at a time instead of all of it.
  */
 export class JsonParts {
-  readonly parts: readonly Buffer[];
-  readonly byteLength: number;
+  #byteLength: number;
+  #parts: readonly Buffer[] | undefined;
+  /** Makes the document's ranges in order, when they are filled on demand (then #parts is undefined until read). */
+  #fill: (() => Iterator<Buffer>) | undefined;
 
   constructor(parts: readonly Buffer[]) {
-    this.parts = parts;
+    this.#parts = parts;
+    this.#fill = undefined;
     let n = 0;
     for (const p of parts) n += p.length;
-    this.byteLength = n;
+    this.#byteLength = n;
+  }
+
+  /**
+   * filled makes a document of `byteLength` bytes whose ranges `fill` makes when asked for. Each call of `fill` must
+   * make the same bytes (it reads immutable items), byteLength of them in all.
+   */
+  static filled(byteLength: number, fill: () => Iterator<Buffer>): JsonParts {
+    const p = new JsonParts([]);
+    p.#byteLength = byteLength;
+    p.#parts = undefined;
+    p.#fill = fill;
+    return p;
+  }
+
+  /** The document's length in bytes. */
+  get byteLength(): number {
+    return this.#byteLength;
+  }
+
+  /** The ranges, all of them at once (a filled document is filled in full here, and kept). */
+  get parts(): readonly Buffer[] {
+    if (this.#parts === undefined) {
+      const all: Buffer[] = [];
+      const it = this.chunks();
+      for (let r = it.next(); r.done !== true; r = it.next()) all.push(r.value);
+      this.#parts = all;
+    }
+    return this.#parts;
+  }
+
+  /** Whether the ranges are made on demand: chunks() then makes them one by one, each a piece worth writing. */
+  get isFilled(): boolean {
+    return this.#parts === undefined;
+  }
+
+  /** chunks yields the ranges in order; a filled document's are made as they are asked for, and not kept. */
+  chunks(): Iterator<Buffer> {
+    if (this.#parts === undefined && this.#fill !== undefined) return this.#fill();
+    return (this.#parts ?? [])[Symbol.iterator]();
   }
 
   /** toBuffer concatenates the parts (for callers that need the whole body). */
   toBuffer(): Buffer {
-    return this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts as Buffer[], this.byteLength);
+    const parts = this.parts;
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts as Buffer[], this.#byteLength);
   }
 }
 
@@ -157,7 +202,7 @@ export function listJson(list: KubeList): JsonParts {
   const lazy = lazyStates.get(list)?.pending;
   if (lazy !== undefined) {
     const filled = filledListBody(head, lazy);
-    if (filled !== undefined) return new JsonParts([filled]);
+    if (filled !== undefined) return filled;
   }
   const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"items":[`, 'utf8')];
   if (lazy !== undefined) {
@@ -178,19 +223,31 @@ export function listJson(list: KubeList): JsonParts {
 }
 
 /**
- * filledListBody is the list's JSON (`head` being its JSON without items) in one Buffer, each item copying its JSON
- * into place: one allocation per list instead of a Buffer view or three per item, their array, and the copy that
- * joined them. Undefined when an item cannot copy its JSON or the body is larger than SINGLE_BUFFER_MAX_BYTES.
+ * LIST_CHUNK_BYTES: a list body larger than SINGLE_BUFFER_MAX_BYTES is filled into Buffers of this size (an item
+ * that does not fit starts the next one), each made when the writer asks for it and written as it is.
  */
-function filledListBody(head: string, items: readonly LazyListItem[]): Buffer | undefined {
+const LIST_CHUNK_BYTES = 320 * 1024;
+
+/**
+ * filledListBody is the list's JSON (`head` being its JSON without items), each item copying its JSON into place: one
+ * allocation per list instead of a Buffer view or three per item, their array, and the copy that joined them. Up to
+ * SINGLE_BUFFER_MAX_BYTES in one Buffer; a larger body in Buffers of LIST_CHUNK_BYTES, filled one at a time as the
+ * writer takes them (the items' bytes need not be in one piece where they are kept: a segmented cached object has no
+ * views to give). Why one at a time: filled all at once, a LIST of 10,000 pods held 47 MB of chunks, which glibc
+ * serves from its brk heap once its mmap threshold has risen past the chunk size (it rises to the largest mmapped
+ * block freed), and long-lived small blocks allocated meanwhile (the cache's own bytes) then pin that heap's top:
+ * RSS stayed ~45 MB higher after the LISTs (docs/benchmarks.md, issue 5, session 14). Undefined when an item cannot
+ * copy its JSON.
+ */
+function filledListBody(head: string, items: readonly LazyListItem[]): JsonParts | undefined {
   const headLength = Buffer.byteLength(head) - 1 + ITEMS_OPEN.length;
   let n = headLength + TAIL.length + Math.max(0, items.length - 1);
   for (const item of items) {
     const length = item.jsonByteLength?.();
     if (length === undefined || item.copyJson === undefined) return undefined;
     n += length;
-    if (n > SINGLE_BUFFER_MAX_BYTES) return undefined;
   }
+  if (n > SINGLE_BUFFER_MAX_BYTES) return JsonParts.filled(n, () => listChunks(head, items));
   const body = Buffer.allocUnsafe(n);
   let at = body.write(head, 0, 'utf8') - 1;
   at += ITEMS_OPEN.copy(body, at);
@@ -201,7 +258,34 @@ function filledListBody(head: string, items: readonly LazyListItem[]): Buffer | 
     at += item.jsonByteLength!()!;
   }
   TAIL.copy(body, at);
-  return body;
+  return new JsonParts([body]);
+}
+
+/** listChunks makes filledListBody's body in chunks of about LIST_CHUNK_BYTES; every item can copy its JSON. */
+function* listChunks(head: string, items: readonly LazyListItem[]): Generator<Buffer, void, undefined> {
+  let chunk = Buffer.allocUnsafe(LIST_CHUNK_BYTES);
+  let at = chunk.write(head, 0, 'utf8') - 1;
+  at += ITEMS_OPEN.copy(chunk, at);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    const length = item.jsonByteLength!()!;
+    const need = length + (i > 0 ? 1 : 0);
+    if (at + need > chunk.length) {
+      yield chunk.subarray(0, at);
+      chunk = Buffer.allocUnsafe(Math.max(LIST_CHUNK_BYTES, need));
+      at = 0;
+    }
+    if (i > 0) chunk[at++] = COMMA_BYTE;
+    item.copyJson!(chunk, at);
+    at += length;
+  }
+  if (at + TAIL.length > chunk.length) {
+    yield chunk.subarray(0, at);
+    chunk = Buffer.allocUnsafe(TAIL.length);
+    at = 0;
+  }
+  at += TAIL.copy(chunk, at);
+  yield chunk.subarray(0, at);
 }
 
 /**

@@ -50,6 +50,34 @@ describe('writeJson() with JsonParts', () => {
   });
 });
 
+describe('writeJson() with a body filled on demand', () => {
+  it('makes each chunk only when the previous one was taken, and writes them byte for byte', async () => {
+    const chunk = Buffer.alloc(300 * 1024, 0x61);
+    let made = 0;
+    let taken = 0;
+    const count = 20;
+    const body = JsonParts.filled(2 + count * chunk.length + 1, function* () {
+      yield Buffer.from('["');
+      for (let i = 0; i < count; i++) {
+        assert.equal(made, taken, 'no chunk is made before the one before it was taken');
+        made++;
+        yield chunk;
+        taken++;
+      }
+      yield Buffer.from('"');
+    });
+    assert.ok(body.isFilled);
+    const got = await fetchOnce((res) => writeJson(res, 200, body));
+    assert.equal(made, count);
+    assert.equal(got.length, String(body.byteLength));
+    assert.equal(got.body.length, body.byteLength);
+    assert.ok(got.body.equals(Buffer.concat([Buffer.from('["'), ...Array.from({ length: count }, () => chunk), Buffer.from('"')])));
+    // Read in full, the document is filled once more (the same bytes) and kept.
+    assert.ok(body.toBuffer().equals(got.body));
+    assert.equal(body.isFilled, false);
+  });
+});
+
 describe('writeEncodedStatus()', () => {
   it('answers exactly as writeStatus does with the Status it was encoded from, Retry-After included', async () => {
     const status = tooManyRequests('Too many requests, please try again later.', 1);

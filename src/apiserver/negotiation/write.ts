@@ -96,7 +96,8 @@ const STREAM_CHUNK_BYTES = 256 * 1024;
  * writeParts answers with a body given as parts. A large body (a LIST of thousands of objects) is written a chunk at
  * a time, each after the previous one drained: TLS encrypts one chunk while the client is already reading the one
  * before (instead of encrypting the whole body before the first byte leaves), and the body is never copied into one
- * big buffer. Content-Length is known up front, so the response is not chunk-encoded.
+ * big buffer. A body filled on demand (JsonParts.filled) has its chunks made only as they are written, so at most a
+ * few are alive at once. Content-Length is known up front, so the response is not chunk-encoded.
  */
 function writeParts(res: ServerResponse, code: number, body: JsonParts, contentType: string): void {
   res.statusCode = code;
@@ -105,6 +106,23 @@ function writeParts(res: ServerResponse, code: number, body: JsonParts, contentT
   res.setHeader('X-Content-Type-Options', 'nosniff');
   if (body.byteLength <= STREAM_THRESHOLD_BYTES) {
     res.end(body.toBuffer());
+    return;
+  }
+  if (body.isFilled) {
+    const chunks = body.chunks();
+    const pumpFilled = (): void => {
+      for (;;) {
+        if (res.destroyed) return;
+        const r = chunks.next();
+        if (r.done === true) break;
+        if (!res.write(r.value)) {
+          res.once('drain', pumpFilled);
+          return;
+        }
+      }
+      res.end();
+    };
+    pumpFilled();
     return;
   }
   const parts = body.parts;

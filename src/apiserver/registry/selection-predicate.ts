@@ -5,12 +5,13 @@
  */
 import { badRequest } from '../../api/meta/status-error.js';
 import { EVERYTHING_FIELDS, FieldSelectorParseError, parseFieldSelector, unsupportedField } from '../../api/meta/fields.js';
-import type { FieldSelector } from '../../api/meta/fields.js';
+import type { FieldSelector, FieldValues } from '../../api/meta/fields.js';
 import { EVERYTHING_SELECTOR, LabelSelectorParseError, parseLabelSelector } from '../../api/meta/labels.js';
 import type { LabelSelector } from '../../api/meta/labels.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import type { AttributesOf, CachedObject, ObjectAttributes } from '../watch/cached-object.js';
 import type { ResourceStrategy } from './strategy.js';
+import { AttributeLayout } from './attribute-layout.js';
 
 /** SelectionPredicate decides which objects a list or watch returns. */
 export class SelectionPredicate {
@@ -50,7 +51,8 @@ export class SelectionPredicate {
    */
   matchesAttributes(attributes: ObjectAttributes): boolean {
     if (!this.label.empty() && !this.label.matches(attributes.labels)) return false;
-    return this.field.empty() || this.field.matches(attributes.fields);
+    if (this.field.empty()) return true;
+    return attributes.field !== undefined ? this.field.matchesValues(attributes as FieldValues) : this.field.matches(attributes.fields);
   }
 
   /** selects tests a watch cache entry: by its attributes when it has them, else its decoded object. */
@@ -59,15 +61,15 @@ export class SelectionPredicate {
   }
 }
 
-const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
-
 /**
  * selectionAttributes returns the function that computes what a SelectionPredicate of this strategy and scope reads
- * of an object (its labels, and fieldsOf's values), for the watch cache to keep beside each object.
+ * of an object (its labels, and fieldsOf's values), for the watch cache to keep beside each object: packed in the
+ * resource's field order, values and label sets shared between entries (AttributeLayout), one layout per cache.
  */
 export function selectionAttributes(strategy: ResourceStrategy, namespaced: boolean): AttributesOf {
   const fieldsOf = everything(strategy, namespaced);
-  return (obj) => ({ labels: obj.metadata?.labels ?? NO_LABELS, fields: fieldsOf.fieldsOf(obj) });
+  const layout = new AttributeLayout(Object.keys(fieldsOf.fieldsOf({ metadata: {} })));
+  return (obj) => layout.pack(obj.metadata?.labels, fieldsOf.fieldsOf(obj));
 }
 
 /** everything builds a predicate that selects every object. */

@@ -110,8 +110,15 @@ function decimalDigits(n: number): number {
  * (≥ 0; callers that list an object many times compute it once).
  */
 export function storedObjectJsonLength(value: Uint8Array, at: number, revision: number): number {
-  const empty = value[at + 1] === CLOSE_BRACE;
-  return value.length + RESOURCE_VERSION_FIELD.length + decimalDigits(revision) + (empty ? 1 : 2);
+  return storedJsonLength(value.length, value[at + 1] === CLOSE_BRACE, revision);
+}
+
+/**
+ * storedJsonLength is storedObjectJsonLength for stored bytes known by their length and whether their top-level
+ * metadata is empty (`{}`), for bytes not held in one piece (SegmentedValue).
+ */
+export function storedJsonLength(length: number, emptyMetadata: boolean, revision: number): number {
+  return length + RESOURCE_VERSION_FIELD.length + decimalDigits(revision) + (emptyMetadata ? 1 : 2);
 }
 
 /**
@@ -121,11 +128,25 @@ export function storedObjectJsonLength(value: Uint8Array, at: number, revision: 
  * scavenges come). `at` is metadataStart(value), ≥ 0.
  */
 export function copyStoredObjectJson(value: Uint8Array, at: number, revision: number, target: Uint8Array, offset: number): void {
-  const empty = value[at + 1] === CLOSE_BRACE;
+  copyStoredJson(value, at, value[at + 1] === CLOSE_BRACE, revision, target, offset);
+}
+
+/** PiecewiseValue is stored bytes not held in one piece (SegmentedValue): it writes them where asked. */
+export interface PiecewiseValue {
+  /** copyTo writes the bytes into `target` at `offset`. */
+  copyTo(target: Uint8Array, offset: number): void;
+}
+
+/**
+ * copyStoredJson is copyStoredObjectJson for stored bytes in one piece or not, whose top-level metadata opens at
+ * `at` and is empty (`{}`) or not.
+ */
+export function copyStoredJson(value: Uint8Array | PiecewiseValue, at: number, empty: boolean, revision: number, target: Uint8Array, offset: number): void {
   const digits = decimalDigits(revision);
   const fieldLength = RESOURCE_VERSION_FIELD.length + digits + (empty ? 1 : 2);
   // The whole value, shifted right by the field's length; then its head (up to the metadata's `{`) moved back left.
-  target.set(value, offset + fieldLength);
+  if (value instanceof Uint8Array) target.set(value, offset + fieldLength);
+  else value.copyTo(target, offset + fieldLength);
   target.copyWithin(offset, offset + fieldLength, offset + fieldLength + at + 1);
   let i = offset + at + 1;
   target.set(RESOURCE_VERSION_FIELD, i);

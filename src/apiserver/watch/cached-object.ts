@@ -13,12 +13,17 @@
  * Contract: the bytes, the attributes and every decoded object are immutable; callers never change what they get.
  */
 import type { KubeObject } from '../../api/meta/types.js';
-import { copyStoredObjectJson, decodeImmutableObject, metadataStart, storedObjectJsonLength, storedObjectJsonParts } from '../registry/stored-object.js';
+import { copyStoredJson, decodeImmutableObject, metadataStart, storedJsonLength, storedObjectJsonParts } from '../registry/stored-object.js';
+import type { SegmentTable } from './segment-table.js';
+import { SegmentedValue } from './segmented-value.js';
 
 /** ObjectAttributes are what a selection predicate reads of an object: its labels and its selectable field values. */
 export interface ObjectAttributes {
   readonly labels: Readonly<Record<string, string>>;
+  /** The selectable field values as a record (a packed set makes it on each read: prefer field() when there). */
   readonly fields: Readonly<Record<string, string>>;
+  /** One selectable field's value, undefined for a field the resource does not have (PackedAttributes). */
+  field?(name: string): string | undefined;
 }
 
 /** AttributesOf computes an object's selection attributes (from its resource's strategy). */
@@ -74,11 +79,13 @@ export class RecentObjects {
 /** UNKNOWN marks a CachedObject's metadata offset as not yet looked for (metadataStart returns -1 for none). */
 const UNKNOWN = -2;
 
+const CLOSE_BRACE = 0x7d;
+
 /** CachedObject is one stored version: bytes, revision, attributes, and the decoded object while in use. */
 export class CachedObject {
   readonly key: string;
-  /** The stored bytes (JSON without metadata.resourceVersion). */
-  readonly value: Uint8Array;
+  /** The stored bytes (JSON without metadata.resourceVersion), in one piece or sharing segments (`segments`). */
+  readonly #stored: Uint8Array | SegmentedValue;
   /** The revision that wrote `value`; the decoded object's resourceVersion. */
   readonly revision: number;
   /** Undefined when the cache has no attribute function, or for a version not kept as current (decode to test it). */
@@ -86,11 +93,24 @@ export class CachedObject {
   #ref: WeakRef<KubeObject> | undefined;
   /** metadataStart(value), or UNKNOWN until first needed. */
   #metadataAt = UNKNOWN;
+  /** Whether the top-level metadata is `{}` (known once #metadataAt is). */
+  #emptyMetadata = false;
   readonly #recent: RecentObjects | undefined;
 
-  constructor(key: string, value: Uint8Array, revision: number, options: { object?: KubeObject; attributes?: ObjectAttributes; recent?: RecentObjects } = {}) {
+  /**
+   * With `segments`, the bytes are kept as a SegmentedValue sharing the JSON values they repeat with other objects
+   * (for the entries a cache keeps as current: a version held for moments is not worth the cut).
+   */
+  constructor(key: string, value: Uint8Array, revision: number, options: { object?: KubeObject; attributes?: ObjectAttributes; recent?: RecentObjects; segments?: SegmentTable } = {}) {
     this.key = key;
-    this.value = value;
+    if (options.segments !== undefined) {
+      const at = metadataStart(value);
+      this.#metadataAt = at;
+      this.#emptyMetadata = at >= 0 && value[at + 1] === CLOSE_BRACE;
+      this.#stored = options.segments.segment(value, at, key);
+    } else {
+      this.#stored = value;
+    }
     this.revision = revision;
     this.attributes = options.attributes;
     this.#recent = options.recent;
@@ -98,6 +118,17 @@ export class CachedObject {
       this.#ref = new WeakRef(options.object);
       this.#recent?.use(this, options.object);
     }
+  }
+
+  /** The stored bytes (JSON without metadata.resourceVersion) in one piece: reassembled, in a new Buffer, when segmented. */
+  get value(): Uint8Array {
+    const stored = this.#stored;
+    return stored instanceof SegmentedValue ? stored.bytes() : stored;
+  }
+
+  /** The stored form, in one piece or segmented: what a ring event keeps of the version (same bytes, shared). */
+  get stored(): Uint8Array | SegmentedValue {
+    return this.#stored;
   }
 
   /** object returns the decoded object: the one in use when there is one, else the bytes decoded again. */
@@ -116,23 +147,50 @@ export class CachedObject {
    * or undefined when the bytes are not in the compact form that allows it (serialise object() instead).
    */
   jsonParts(): readonly Buffer[] | undefined {
-    return storedObjectJsonParts(this.value, this.revision);
+    const stored = this.#stored;
+    if (!(stored instanceof SegmentedValue)) return storedObjectJsonParts(stored, this.revision);
+    const at = this.#metadataStart();
+    if (at < 0) return undefined;
+    // The field goes after the metadata's `{`, inside a piece of the object's own bytes (segments are whole values,
+    // and metadata itself is never one: see the constructor).
+    const parts = stored.parts();
+    let start = 0;
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      if (at + 1 < start + part.length) {
+        const cut = at + 1 - start;
+        const field = Buffer.from(`"resourceVersion":"${this.revision}"${this.#emptyMetadata ? '' : ','}`, 'latin1');
+        parts.splice(i, 1, part.subarray(0, cut), field, part.subarray(cut));
+        return parts;
+      }
+      start += part.length;
+    }
+    return undefined;
   }
 
   /** jsonByteLength is the length of the object's JSON when copyJson can write it, else undefined (see jsonParts). */
   jsonByteLength(): number | undefined {
     const at = this.#metadataStart();
-    return at < 0 ? undefined : storedObjectJsonLength(this.value, at, this.revision);
+    if (at < 0) return undefined;
+    const stored = this.#stored;
+    return storedJsonLength(stored instanceof SegmentedValue ? stored.byteLength : stored.length, this.#emptyMetadata, this.revision);
   }
 
   /** copyJson writes the object's JSON (jsonByteLength() bytes, which must be defined) into `target` at `offset`. */
   copyJson(target: Uint8Array, offset: number): void {
-    copyStoredObjectJson(this.value, this.#metadataStart(), this.revision, target, offset);
+    copyStoredJson(this.#stored, this.#metadataStart(), this.#emptyMetadata, this.revision, target, offset);
   }
 
-  /** #metadataStart is metadataStart(value), found once: a cached object is listed many times, its bytes never change. */
+  /**
+   * #metadataStart is metadataStart(value), found once (with whether the metadata is empty): a cached object is
+   * listed many times, its bytes never change. A segmented value's was found before it was cut.
+   */
   #metadataStart(): number {
-    if (this.#metadataAt === UNKNOWN) this.#metadataAt = metadataStart(this.value);
+    if (this.#metadataAt === UNKNOWN) {
+      const value = this.#stored as Uint8Array;
+      this.#metadataAt = metadataStart(value);
+      this.#emptyMetadata = this.#metadataAt >= 0 && value[this.#metadataAt + 1] === CLOSE_BRACE;
+    }
     return this.#metadataAt;
   }
 }

@@ -19,6 +19,8 @@ import type { Storage, Watch, WatchEvent as StorageEvent } from '../../storage/s
 import { decodeImmutableObject } from '../registry/stored-object.js';
 import { CachedObject, DEFAULT_RECENT_OBJECTS, RecentObjects } from './cached-object.js';
 import type { AttributesOf, ObjectAttributes } from './cached-object.js';
+import type { SegmentTable } from './segment-table.js';
+import { SegmentedValue } from './segmented-value.js';
 import { CacheWatcher } from './cache-watcher.js';
 import { INITIAL_EVENTS_END_ANNOTATION } from './watch-event.js';
 import type { WatchEvent } from './watch-event.js';
@@ -52,6 +54,11 @@ export interface WatchCacheConfig {
   readonly attributesOf?: AttributesOf;
   /** Decoded objects kept for reuse (RecentObjects). @default DEFAULT_RECENT_OBJECTS */
   readonly recentObjects?: number;
+  /**
+   * When given, current objects (and the ring's versions of them) keep their bytes as SegmentedValues sharing the
+   * JSON values they repeat through this table: for resources with many similar objects (pods, events).
+   */
+  readonly segments?: SegmentTable;
 }
 
 /** Predicate selects objects for a watcher. */
@@ -97,7 +104,8 @@ interface CachedEvent {
 
 /** StoredVersion is one version of an object as storage holds it: its bytes and the revision that wrote them. */
 interface StoredVersion {
-  readonly value: Uint8Array;
+  /** In one piece, or the cache entry's segmented bytes (shared with it). */
+  readonly value: Uint8Array | SegmentedValue;
   readonly revision: number;
 }
 
@@ -155,6 +163,7 @@ export class WatchCache {
   #bookmarkMs: number;
   #attributesOf: AttributesOf | undefined;
   #recent: RecentObjects;
+  #segments: SegmentTable | undefined;
   #objects = new Map<string, CachedObject>();
   /** #objects' entries in key order, rebuilt lazily after a change. */
   #sorted: CachedObject[] | undefined;
@@ -182,6 +191,7 @@ export class WatchCache {
     this.#bookmarkMs = config.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS;
     this.#attributesOf = config.attributesOf;
     this.#recent = new RecentObjects(config.recentObjects ?? DEFAULT_RECENT_OBJECTS);
+    this.#segments = config.segments;
     this.#ring = new Array<RingEvent | undefined>(this.#capacity);
   }
 
@@ -284,9 +294,10 @@ export class WatchCache {
    * attribute function decodes it only when asked for).
    */
   #entryOf(key: string, value: Uint8Array, revision: number, object: KubeObject | undefined): CachedObject {
-    if (this.#attributesOf === undefined) return new CachedObject(key, value, revision, { object, recent: this.#recent });
+    const segments = this.#segments;
+    if (this.#attributesOf === undefined) return new CachedObject(key, value, revision, { object, recent: this.#recent, segments });
     const obj = object ?? decodeVersion(key, value, revision);
-    return new CachedObject(key, value, revision, { object: obj, attributes: this.#attributesOf(obj), recent: object !== undefined ? this.#recent : undefined });
+    return new CachedObject(key, value, revision, { object: obj, attributes: this.#attributesOf(obj), recent: object !== undefined ? this.#recent : undefined, segments });
   }
 
   #apply(events: readonly StorageEvent[]): void {
@@ -314,7 +325,9 @@ export class WatchCache {
   /** #ringEventOf is what the ring keeps of a storage event (see RingEvent). */
   #ringEventOf(e: StorageEvent, cached: CachedEvent): RingEvent {
     const key = e.kv.key;
-    const version: StoredVersion = { value: cached.type === 'DELETED' ? (e.prevKv ?? e.kv).value : e.kv.value, revision: cached.revision };
+    // A written version is the cache's new entry: the ring shares the entry's (maybe segmented) bytes.
+    const value = cached.type === 'DELETED' ? (e.prevKv ?? e.kv).value : (cached.entry?.stored ?? e.kv.value);
+    const version: StoredVersion = { value, revision: cached.revision };
     let prev: StoredVersion | undefined;
     if (cached.type !== 'ADDED') {
       // The ring holds every event of its window in order, so the newest version of this key in it is the one
@@ -333,8 +346,8 @@ export class WatchCache {
   #replayed(event: RingEvent, withPrev: boolean): CachedEvent {
     const { key, revision } = event;
     const current = event.type === 'DELETED' ? undefined : this.#objects.get(key);
-    const object = current !== undefined && current.revision === revision ? current.object() : decodeVersion(key, event.version.value, revision);
-    const prev = withPrev && event.prev !== undefined ? new CachedObject(key, event.prev.value, event.prev.revision) : undefined;
+    const object = current !== undefined && current.revision === revision ? current.object() : decodeVersion(key, bytesOf(event.version.value), revision);
+    const prev = withPrev && event.prev !== undefined ? new CachedObject(key, bytesOf(event.prev.value), event.prev.revision) : undefined;
     return { type: event.type, key, object, prev, revision };
   }
 
@@ -533,6 +546,11 @@ function cachedEventOf(e: StorageEvent, prev: CachedObject | undefined): CachedE
   }
   const type = e.type === 'create' || !prev ? 'ADDED' : 'MODIFIED';
   return { type, key: e.kv.key, object: decodeImmutableObject(e.kv), prev, revision: rev };
+}
+
+/** bytesOf is a stored version's bytes in one piece. */
+function bytesOf(value: Uint8Array | SegmentedValue): Uint8Array {
+  return value instanceof SegmentedValue ? value.bytes() : value;
 }
 
 /** decodeVersion decodes stored bytes as the (immutable) object they were at `revision`. */
