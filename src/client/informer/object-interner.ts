@@ -68,6 +68,7 @@ export class ObjectInterner {
    */
   readonly #refs = new WeakMap<object, string>();
   #reused = 0;
+  #referenced = 0;
 
   constructor(capacity: number = DEFAULT_INTERNER_CAPACITY) {
     this.#capacity = capacity;
@@ -84,9 +85,12 @@ export class ObjectInterner {
     return (previous === undefined ? this.#walk(value) : this.#walkLike(value, previous)) as T;
   }
 
-  /** Table entries, hits and misses so far, and subtrees reused from a previous version (tests and metrics). */
-  stats(): { entries: number; hits: number; misses: number; reused: number } {
-    return { entries: this.#strings.size + this.#subtrees.size, hits: this.#hits, misses: this.#misses, reused: this.#reused };
+  /**
+   * Table entries, hits and misses so far, subtrees reused from a previous version, and subtrees given a reference
+   * for #walkLike (those found again at least once) (tests and metrics).
+   */
+  stats(): { entries: number; hits: number; misses: number; reused: number; referenced: number } {
+    return { entries: this.#strings.size + this.#subtrees.size, hits: this.#hits, misses: this.#misses, reused: this.#reused, referenced: this.#referenced };
   }
 
   /**
@@ -200,6 +204,7 @@ export class ObjectInterner {
       this.#hits++;
       if (!found.inRefs && typeof found.value === 'object' && found.value !== null) {
         found.inRefs = true;
+        this.#referenced++;
         this.#refs.set(found.value, found.ref);
       }
       return found;
