@@ -19,6 +19,18 @@
  * documented `node:inspector` API; no port is opened), not through `--expose-gc`, with V8's
  * `--compact-on-every-full-gc` set for its duration (`v8.setFlagsFromString`): without it, a full collection frees
  * garbage but leaves fragmented pages in place, and at 100,000 pods that was most of the headroom.
+ *
+ * After a compaction the heap grew back within seconds (at 100,000 pods, RSS 1,066 MB right after and 85 MB more
+ * 16 s later; issue 5, session 13). Heap statistics per space every 5 s after a compaction at 10,000 pods (session
+ * 14) showed where: the young generation, which the compacting collection shrinks to a few MB, took its 32 MB again
+ * at the first scavenges; and the old space's limit, set by V8 at up to several times the live heap, let the
+ * garbage the lease and status traffic promotes pile up between full collections. So, from a compaction until the
+ * loop is busy again, the compactor holds the heap small (`holdSizing`): V8's `--semi-space-growth-factor=1`
+ * keeps the young generation at the size the compaction left, and `--heap-growing-percent` sets the old space's
+ * limit to that much over the live heap after each full collection. Both are read by V8 as it goes, so they can be
+ * set and reset at run time (`v8.setFlagsFromString`). A check that finds the loop busy gives V8 its own sizing back
+ * (a burst promotes less and collects less often with a large young generation and V8's growing factor). A flag the
+ * process was started with (`process.execArgv`) is left alone.
  */
 import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
@@ -33,7 +45,19 @@ export const GROWTH_FACTOR = 1.5;
 /** ...and by at least this much. */
 export const MIN_GROWTH_BYTES = 64 * 1024 * 1024;
 
-/** HeapCompactorConfig constructs a HeapCompactor; the last three replace the process's own (tests). */
+/**
+ * HOLD_HEAP_GROWING_PERCENT: while held, the old space may grow this much over the live heap before the next full
+ * collection (V8 picks up to several hundred percent by itself).
+ */
+export const HOLD_HEAP_GROWING_PERCENT = 20;
+
+/** The V8 flags of the held sizing: each with its value while held, and V8's default it goes back to. */
+const HOLD_FLAGS = [
+  { name: '--semi-space-growth-factor', held: '1', own: '2' },
+  { name: '--heap-growing-percent', held: String(HOLD_HEAP_GROWING_PERCENT), own: '0' },
+] as const;
+
+/** HeapCompactorConfig constructs a HeapCompactor; the last four replace the process's own (tests). */
 export interface HeapCompactorConfig {
   readonly clock: Clock;
   readonly log: Logger;
@@ -52,11 +76,16 @@ export interface HeapCompactorConfig {
   readonly utilization?: () => number;
   /** A full, compacting collection. @default HeapProfiler.collectGarbage on an inspector session */
   readonly collect?: () => Promise<void>;
+  /**
+   * Holds V8's heap sizing small (true) after a compaction or gives V8 its own back (false); see the file comment.
+   * Undefined: no holding (the compactions only). @default the V8 flags above, those the process was not started with
+   */
+  readonly holdSizing?: ((hold: boolean) => void) | undefined;
 }
 
 /** HeapCompactor runs the rule above from start() until stop(). */
 export class HeapCompactor {
-  readonly #c: Required<Omit<HeapCompactorConfig, 'collect'>> & { collect: () => Promise<void> };
+  readonly #c: Required<Omit<HeapCompactorConfig, 'collect' | 'holdSizing'>> & { collect: () => Promise<void>; holdSizing: ((hold: boolean) => void) | undefined };
   #timer: Timer | undefined;
   #session: Session | undefined;
   #quiet = 0;
@@ -64,6 +93,7 @@ export class HeapCompactor {
   #lastAt = Number.NEGATIVE_INFINITY;
   #collecting = false;
   #compactions = 0;
+  #holding = false;
 
   constructor(config: HeapCompactorConfig) {
     let previous = performance.eventLoopUtilization();
@@ -83,7 +113,13 @@ export class HeapCompactor {
           return u;
         }),
       collect: config.collect ?? (() => this.#collectGarbage()),
+      holdSizing: 'holdSizing' in config ? config.holdSizing : holdV8Sizing,
     };
+  }
+
+  /** holding tells whether the heap's sizing is held small now (tests, logs). */
+  get holding(): boolean {
+    return this.#holding;
   }
 
   /** compactions is how many collections this compactor asked for (tests, logs). */
@@ -102,6 +138,7 @@ export class HeapCompactor {
   stop(): void {
     this.#timer?.cancel();
     this.#timer = undefined;
+    this.#hold(false);
     this.#session?.disconnect();
     this.#session = undefined;
   }
@@ -114,6 +151,8 @@ export class HeapCompactor {
   async #check(): Promise<void> {
     try {
       this.#quiet = this.#c.utilization() < QUIET_UTILIZATION ? this.#quiet + 1 : 0;
+      // Busy: a burst may be starting; it runs with V8's own sizing.
+      if (this.#quiet === 0) this.#hold(false);
       const total = this.#c.totalHeapBytes();
       const grown = total >= this.#baseline * GROWTH_FACTOR && total - this.#baseline >= MIN_GROWTH_BYTES;
       const due = this.#c.clock.now() - this.#lastAt >= this.#c.minIntervalMs;
@@ -125,6 +164,9 @@ export class HeapCompactor {
         this.#compactions++;
         this.#lastAt = this.#c.clock.now();
         this.#quiet = 0;
+        // The next check's window starts now: the collection's own pause is not the loop being busy.
+        this.#c.utilization();
+        this.#hold(true);
         const after = this.#c.totalHeapBytes();
         this.#baseline = after;
         this.#c.log.info('Heap compacted after a burst', { totalHeapMbBefore: Math.round(total / 2 ** 20), totalHeapMbAfter: Math.round(after / 2 ** 20), pauseMs: Math.round(performance.now() - started) });
@@ -134,6 +176,13 @@ export class HeapCompactor {
       this.#c.log.error('Cannot compact the heap', { error: err });
     }
     if (this.#timer !== undefined) this.#schedule();
+  }
+
+  #hold(hold: boolean): void {
+    if (this.#holding === hold || this.#c.holdSizing === undefined) return;
+    this.#holding = hold;
+    this.#c.holdSizing(hold);
+    this.#c.log.debug(hold ? 'Heap sizing held small' : "Heap sizing back to V8's own");
   }
 
   async #collectGarbage(): Promise<void> {
@@ -151,5 +200,13 @@ export class HeapCompactor {
     } finally {
       setFlagsFromString('--no-compact-on-every-full-gc');
     }
+  }
+}
+
+/** holdV8Sizing sets (or resets to V8's defaults) the held sizing's flags, but those the process was started with. */
+function holdV8Sizing(hold: boolean): void {
+  for (const flag of HOLD_FLAGS) {
+    if (process.execArgv.some((a) => a.startsWith(flag.name) || a.startsWith(flag.name.replaceAll('-', '_').replace('__', '--')))) continue;
+    setFlagsFromString(`${flag.name}=${hold ? flag.held : flag.own}`);
   }
 }
