@@ -28,8 +28,9 @@
  * loop is busy again, the compactor holds the heap small (`holdSizing`): V8's `--semi-space-growth-factor=1`
  * keeps the young generation at the size the compaction left, and `--heap-growing-percent` sets the old space's
  * limit to that much over the live heap after each full collection. Both are read by V8 as it goes, so they can be
- * set and reset at run time (`v8.setFlagsFromString`). A check that finds the loop busy gives V8 its own sizing back
- * (a burst promotes less and collects less often with a large young generation and V8's growing factor). A flag the
+ * set and reset at run time (`v8.setFlagsFromString`). A check that finds the heap grown by RELEASE_GROWTH_FACTOR
+ * gives V8 its own sizing back (a burst promotes less and collects less often with a large young generation and
+ * V8's growing factor). A flag the
  * process was started with (`process.execArgv`) is left alone.
  */
 import { Session } from 'node:inspector';
@@ -50,6 +51,12 @@ export const MIN_GROWTH_BYTES = 64 * 1024 * 1024;
  * collection (V8 picks up to several hundred percent by itself).
  */
 export const HOLD_HEAP_GROWING_PERCENT = 20;
+
+/**
+ * RELEASE_GROWTH_FACTOR: the held sizing is given up once the total heap has grown this much (and MIN_GROWTH_BYTES)
+ * over what it was after the last compaction: more than the held old space's headroom, so the live heap grew.
+ */
+export const RELEASE_GROWTH_FACTOR = 1.3;
 
 /** The V8 flags of the held sizing: each with its value while held, and V8's default it goes back to. */
 const HOLD_FLAGS = [
@@ -151,9 +158,12 @@ export class HeapCompactor {
   async #check(): Promise<void> {
     try {
       this.#quiet = this.#c.utilization() < QUIET_UTILIZATION ? this.#quiet + 1 : 0;
-      // Busy: a burst may be starting; it runs with V8's own sizing.
-      if (this.#quiet === 0) this.#hold(false);
       const total = this.#c.totalHeapBytes();
+      // A burst (the live heap growing: the held sizing alone keeps the total under RELEASE_GROWTH_FACTOR of the
+      // baseline) runs with V8's own sizing. Not the loop's utilization: on a loaded machine a quiet hold's
+      // utilization was over QUIET_UTILIZATION at times (the loop waits for a CPU), and each time the young
+      // generation took its 32 MB again.
+      if (total >= this.#baseline * RELEASE_GROWTH_FACTOR && total - this.#baseline >= MIN_GROWTH_BYTES) this.#hold(false);
       const grown = total >= this.#baseline * GROWTH_FACTOR && total - this.#baseline >= MIN_GROWTH_BYTES;
       const due = this.#c.clock.now() - this.#lastAt >= this.#c.minIntervalMs;
       if (this.#quiet >= this.#c.quietChecks && grown && due && !this.#collecting) {
