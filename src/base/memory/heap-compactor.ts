@@ -21,17 +21,19 @@
  * garbage but leaves fragmented pages in place, and at 100,000 pods that was most of the headroom.
  *
  * After a compaction the heap grew back within seconds (at 100,000 pods, RSS 1,066 MB right after and 85 MB more
- * 16 s later; issue 5, session 13). Heap statistics per space every 5 s after a compaction at 10,000 pods (session
- * 14) showed where: the young generation, which the compacting collection shrinks to a few MB, took its 32 MB again
- * at the first scavenges; and the old space's limit, set by V8 at up to several times the live heap, let the
- * garbage the lease and status traffic promotes pile up between full collections. So, from a compaction until the
- * loop is busy again, the compactor holds the heap small (`holdSizing`): V8's `--semi-space-growth-factor=1`
- * keeps the young generation at the size the compaction left, and `--heap-growing-percent` sets the old space's
- * limit to that much over the live heap after each full collection. Both are read by V8 as it goes, so they can be
- * set and reset at run time (`v8.setFlagsFromString`). A check that finds the heap grown by RELEASE_GROWTH_FACTOR
- * gives V8 its own sizing back (a burst promotes less and collects less often with a large young generation and
- * V8's growing factor). A flag the
- * process was started with (`process.execArgv`) is left alone.
+ * 16 s later; issue 5, session 13). Heap statistics per space after a compaction at 10,000 pods (session 14,
+ * hack/heap-spaces.sh) showed where: the young generation, which the compacting collection shrinks to a few MB, took
+ * its 32 MB again at the first scavenges; and the old space's limit, set by V8 after each full collection at ~1.5–1.7
+ * times the live heap, let the garbage the lease and status traffic promotes pile up to it. So, from a compaction
+ * until the heap has grown RELEASE_GROWTH_FACTOR again (a burst: the live heap grew), the compactor holds the old
+ * space's headroom to HOLD_HEAP_GROWING_PERCENT over the live heap (V8's `--heap-growing-percent`, which V8 reads as
+ * it goes, so it can be set and reset at run time with `v8.setFlagsFromString`); a burst runs with V8's own sizing,
+ * which collects less often. A flag the process was started with (`process.execArgv`) is left alone.
+ *
+ * The young generation is not held: `--semi-space-growth-factor=1` set at run time kept it at the 2 MB the
+ * compaction left and RSS flat and ~30 MB lower while holding 10,000 pods, but the hold's CPU rose by 40–60 %
+ * (a scavenge every 2 MB, more promoted), where with the headroom alone held it stayed within 4 % of main's (session
+ * 14's pairs, docs/benchmarks.md).
  */
 import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
@@ -48,7 +50,7 @@ export const MIN_GROWTH_BYTES = 64 * 1024 * 1024;
 
 /**
  * HOLD_HEAP_GROWING_PERCENT: while held, the old space may grow this much over the live heap before the next full
- * collection (V8 picks up to several hundred percent by itself).
+ * collection (V8 picked 50–70 % at 10,000 pods).
  */
 export const HOLD_HEAP_GROWING_PERCENT = 20;
 
@@ -59,10 +61,7 @@ export const HOLD_HEAP_GROWING_PERCENT = 20;
 export const RELEASE_GROWTH_FACTOR = 1.3;
 
 /** The V8 flags of the held sizing: each with its value while held, and V8's default it goes back to. */
-const HOLD_FLAGS = [
-  { name: '--semi-space-growth-factor', held: '1', own: '2' },
-  { name: '--heap-growing-percent', held: String(HOLD_HEAP_GROWING_PERCENT), own: '0' },
-] as const;
+const HOLD_FLAGS = [{ name: '--heap-growing-percent', held: String(HOLD_HEAP_GROWING_PERCENT), own: '0' }] as const;
 
 /** HeapCompactorConfig constructs a HeapCompactor; the last four replace the process's own (tests). */
 export interface HeapCompactorConfig {
@@ -159,10 +158,10 @@ export class HeapCompactor {
     try {
       this.#quiet = this.#c.utilization() < QUIET_UTILIZATION ? this.#quiet + 1 : 0;
       const total = this.#c.totalHeapBytes();
-      // A burst (the live heap growing: the held sizing alone keeps the total under RELEASE_GROWTH_FACTOR of the
+      // A burst (the live heap growing: the held headroom alone keeps the total under RELEASE_GROWTH_FACTOR of the
       // baseline) runs with V8's own sizing. Not the loop's utilization: on a loaded machine a quiet hold's
-      // utilization was over QUIET_UTILIZATION at times (the loop waits for a CPU), and each time the young
-      // generation took its 32 MB again.
+      // utilization was over QUIET_UTILIZATION at times (the loop waits for a CPU), and each time the held sizing
+      // was given up within seconds.
       if (total >= this.#baseline * RELEASE_GROWTH_FACTOR && total - this.#baseline >= MIN_GROWTH_BYTES) this.#hold(false);
       const grown = total >= this.#baseline * GROWTH_FACTOR && total - this.#baseline >= MIN_GROWTH_BYTES;
       const due = this.#c.clock.now() - this.#lastAt >= this.#c.minIntervalMs;
