@@ -212,10 +212,12 @@ export class HeapCompactor {
   }
 }
 
-/** holdV8Sizing sets (or resets to V8's defaults) the held sizing's flags, but those the process was started with. */
+/** holdV8Sizing sets (or resets to V8's defaults) the held sizing's flags, but those the process was started with (node's arguments or NODE_OPTIONS). */
 function holdV8Sizing(hold: boolean): void {
+  const given = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)];
   for (const flag of HOLD_FLAGS) {
-    if (process.execArgv.some((a) => a.startsWith(flag.name) || a.startsWith(flag.name.replaceAll('-', '_').replace('__', '--')))) continue;
+    const spellings = [flag.name, `--${flag.name.slice(2).replaceAll('-', '_')}`];
+    if (given.some((a) => spellings.some((name) => a === name || a.startsWith(`${name}=`)))) continue;
     setFlagsFromString(`${flag.name}=${hold ? flag.held : flag.own}`);
   }
 }
