@@ -7,7 +7,7 @@
  *   sim.tkube.io/exit-code: "1"     with this exit code (default 0: Succeeded; otherwise Failed)
  * The plan is read from the pod itself (annotations and status.startTime), so it survives agent restarts.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { KubeObject } from '../api/meta/types.js';
 import type { Clock } from '../base/clock/clock.js';
 import { parseGoDuration } from '../api/protobuf/go-duration.js';
@@ -45,12 +45,26 @@ function digestReference(image: string): string {
   return `${repo}@sha256:${createHash('sha256').update(image).digest('hex')}`;
 }
 
+/** startedContainer is the record of container `c` of the pod `uid` started at `startedAt` (the same each time asked). */
+function startedContainer(uid: string, c: ContainerSpec, startedAt: number): StartedContainer {
+  const name = c.name ?? '';
+  const image = c.image ?? '';
+  const id = createHash('sha256').update(`${uid}\u0000${name}\u0000${startedAt}`).digest('hex');
+  return { name, image, imageID: imageID(image), containerID: `simulated://${id}`, startedAt };
+}
+
 /** SimulatedRuntime pretends to run containers. */
 export class SimulatedRuntime implements ContainerRuntime {
   readonly name = 'simulated';
   readonly version = '0.1.0';
   readonly #clock: Clock;
-  readonly #running = new Map<string, StartedContainer[]>();
+  /**
+   * When each running pod (by UID) started, and nothing else: its containers are made again from the pod and that
+   * time when asked for (a container's ID is a digest of the pod's UID, the container's name and the start time, so
+   * it is the same each time and unique to the start). A list of container records per pod, each with a random
+   * 76-character ID the pod's status held a copy of too, was ~0.27 KB per simulated pod (issue 5, session 14).
+   */
+  readonly #running = new Map<string, number>();
 
   constructor(config: { clock: Clock }) {
     this.#clock = config.clock;
@@ -58,19 +72,13 @@ export class SimulatedRuntime implements ContainerRuntime {
 
   startPod(pod: KubeObject): Promise<StartedContainer[]> {
     const uid = pod.metadata?.uid ?? '';
-    const existing = this.#running.get(uid);
-    if (existing) return Promise.resolve(existing);
+    let startedAt = this.#running.get(uid);
+    if (startedAt === undefined) {
+      startedAt = this.#clock.now();
+      this.#running.set(uid, startedAt);
+    }
     const spec = (pod['spec'] ?? {}) as { containers?: ContainerSpec[] };
-    const now = this.#clock.now();
-    const started = (spec.containers ?? []).map((c) => ({
-      name: c.name ?? '',
-      image: c.image ?? '',
-      imageID: imageID(c.image ?? ''),
-      containerID: `simulated://${randomBytes(32).toString('hex')}`,
-      startedAt: now,
-    }));
-    this.#running.set(uid, started);
-    return Promise.resolve(started);
+    return Promise.resolve((spec.containers ?? []).map((c) => startedContainer(uid, c, startedAt)));
   }
 
   stopPod(pod: KubeObject): Promise<void> {

@@ -116,7 +116,7 @@ export class SchedulerCache {
       this.#nodes.set(nodeName, info);
     }
     const before = info.affinityPodCount;
-    info.addPod(pod);
+    info.addPod(pod, key);
     this.#podsWithAffinity += info.affinityPodCount - before;
     this.#podNode.set(key, nodeName);
   }

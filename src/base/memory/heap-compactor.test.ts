@@ -7,9 +7,9 @@ import { HeapCompactor, MIN_GROWTH_BYTES } from './heap-compactor.js';
 const MB = 2 ** 20;
 
 /** world is a compactor on a fake clock with a heap and a loop utilization the test sets. */
-function world(options: { heapMb: number; minIntervalMs?: number }): { compactor: HeapCompactor; clock: FakeClock; state: { heapMb: number; busy: number; afterCollectMb: number } } {
+function world(options: { heapMb: number; minIntervalMs?: number }): { compactor: HeapCompactor; clock: FakeClock; state: { heapMb: number; busy: number; afterCollectMb: number; held: boolean[] } } {
   const clock = new FakeClock();
-  const state = { heapMb: options.heapMb, busy: 0.05, afterCollectMb: options.heapMb };
+  const state = { heapMb: options.heapMb, busy: 0.05, afterCollectMb: options.heapMb, held: [] as boolean[] };
   const compactor = new HeapCompactor({
     clock,
     log: newLogger('test'),
@@ -22,6 +22,7 @@ function world(options: { heapMb: number; minIntervalMs?: number }): { compactor
       state.heapMb = state.afterCollectMb;
       return Promise.resolve();
     },
+    holdSizing: (hold) => state.held.push(hold),
   });
   return { compactor, clock, state };
 }
@@ -94,6 +95,38 @@ describe('HeapCompactor', () => {
     assert.equal(compactor.compactions, 2);
   });
 
+  it('holds the heap sizing small from a compaction until the heap grows by RELEASE_GROWTH_FACTOR, and lets go on stop()', async () => {
+    const { compactor, clock, state } = world({ heapMb: 100 });
+    compactor.start();
+    state.heapMb = 400;
+    state.afterCollectMb = 300;
+    await advance(clock, 60_000);
+    assert.equal(compactor.compactions, 1);
+    assert.deepEqual(state.held, [true]);
+    assert.equal(compactor.holding, true);
+    // A busy loop (a loaded machine) and the held headroom's growth: still held, not set again.
+    state.busy = 0.9;
+    state.heapMb = 380;
+    await advance(clock, 60_000);
+    assert.deepEqual(state.held, [true]);
+    // A burst: the heap grows 1.3 times and 64 MB over the baseline: V8's own sizing back, once.
+    state.heapMb = 400;
+    await advance(clock, 30_000);
+    assert.deepEqual(state.held, [true, false]);
+    assert.equal(compactor.holding, false);
+    // Quiet again without more growth: no compaction, so nothing held.
+    state.busy = 0.05;
+    await advance(clock, 60_000);
+    assert.deepEqual(state.held, [true, false]);
+    state.heapMb = 450;
+    state.afterCollectMb = 300;
+    await advance(clock, 400_000);
+    assert.equal(compactor.compactions, 2);
+    assert.deepEqual(state.held, [true, false, true]);
+    compactor.stop();
+    assert.deepEqual(state.held, [true, false, true, false]);
+  });
+
   it("collects through the process's own inspector session, without --expose-gc", async () => {
     let heapMb = 100;
     const clock = new FakeClock();
@@ -106,6 +139,9 @@ describe('HeapCompactor', () => {
       assert.ok(Date.now() < deadline, 'no collection within 20 s');
       await new Promise((r) => setTimeout(r, 10));
     }
+    // V8's sizing flags, set at run time, held and given back.
+    assert.equal(compactor.holding, true);
     compactor.stop();
+    assert.equal(compactor.holding, false);
   });
 });

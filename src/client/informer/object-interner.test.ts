@@ -124,6 +124,23 @@ describe('ObjectInterner', () => {
     assert.equal(otherAfter.spec, other.spec, 'an unchanged subtree is the previous version itself');
   });
 
+  it('remembers a reference only for subtrees found again, and still shares a parent of one on an update', () => {
+    const interner = new ObjectInterner();
+    for (let i = 0; i < 100; i++) interner.intern({ own: { ip: `10.0.0.${i}` }, name: `n${i}` });
+    assert.equal(interner.stats().referenced, 0, "a subtree no other object has gets no reference");
+    const a = interner.intern(pod('a', '10.0.0.1')) as unknown as Pod;
+    const referenced = interner.stats().referenced;
+    const b = interner.intern(pod('b', '10.0.0.2')) as unknown as Pod;
+    assert.ok(interner.stats().referenced > referenced);
+    // b's update leaves its tolerations (found again, so referenced) as they were and changes the container's
+    // resources: the new spec is shared with the first pod's spec updated the same way.
+    const withCpu = (p: Pod): Pod => ({ ...p, spec: { ...p.spec, containers: [{ ...p.spec.containers[0]!, resources: { requests: { cpu: '20m' } } }] } });
+    const a2 = interner.intern(withCpu(structuredClone(a)), a) as unknown as Pod;
+    const b2 = interner.intern(withCpu(structuredClone(b)), b) as unknown as Pod;
+    assert.equal(b2.spec.tolerations, b.spec.tolerations);
+    assert.equal(b2.spec, a2.spec);
+  });
+
   it('treats a reordered or retyped part as changed', () => {
     const interner = new ObjectInterner();
     const before = interner.intern<Record<string, unknown>>({ a: { x: 1, y: 2 }, b: [1, 2], c: { k: 'v' } });

@@ -42,6 +42,8 @@ const TOO_BIG = '';
 interface Entry {
   readonly value: unknown;
   readonly ref: string;
+  /** Whether the value is in #refs yet (it is put there when first found again). */
+  inRefs: boolean;
 }
 
 /** ObjectInterner interns the parts of decoded JSON objects; see the file comment. */
@@ -56,9 +58,17 @@ export class ObjectInterner {
   #misses = 0;
   /** The key of the value #walk returned last (a field, not a second return value: no allocation per value). */
   #key = TOO_BIG;
-  /** The reference of each shared subtree entered (a reused subtree's key, see #walkLike); never reused either. */
+  /**
+   * The reference of each shared subtree that another value was found equal to (a reused subtree's key, see
+   * #walkLike); never reused either. Set on the first hit, not on entry: most subtrees entered are one object's own
+   * (a pod's IP entry, its volume mounts naming its own projected volume) and are never found again, and an entry
+   * per such subtree, kept as long as the object lives, was ~0.4 KB per cached pod (issue 5, session 14). A subtree
+   * without a reference counts as too big in #walkLike, so its parent is rebuilt rather than entered: a parent of a
+   * value no other object has is no other object's either.
+   */
   readonly #refs = new WeakMap<object, string>();
   #reused = 0;
+  #referenced = 0;
 
   constructor(capacity: number = DEFAULT_INTERNER_CAPACITY) {
     this.#capacity = capacity;
@@ -75,9 +85,12 @@ export class ObjectInterner {
     return (previous === undefined ? this.#walk(value) : this.#walkLike(value, previous)) as T;
   }
 
-  /** Table entries, hits and misses so far, and subtrees reused from a previous version (tests and metrics). */
-  stats(): { entries: number; hits: number; misses: number; reused: number } {
-    return { entries: this.#strings.size + this.#subtrees.size, hits: this.#hits, misses: this.#misses, reused: this.#reused };
+  /**
+   * Table entries, hits and misses so far, subtrees reused from a previous version, and subtrees given a reference
+   * for #walkLike (those found again at least once) (tests and metrics).
+   */
+  stats(): { entries: number; hits: number; misses: number; reused: number; referenced: number } {
+    return { entries: this.#strings.size + this.#subtrees.size, hits: this.#hits, misses: this.#misses, reused: this.#reused, referenced: this.#referenced };
   }
 
   /**
@@ -189,13 +202,17 @@ export class ObjectInterner {
     const found = table.get(key);
     if (found !== undefined) {
       this.#hits++;
+      if (!found.inRefs && typeof found.value === 'object' && found.value !== null) {
+        found.inRefs = true;
+        this.#referenced++;
+        this.#refs.set(found.value, found.ref);
+      }
       return found;
     }
     this.#misses++;
     if (FREEZE_SHARED && typeof value === 'object') Object.freeze(value);
-    const entry: Entry = { value, ref: `#${(this.#nextRef++).toString(36)}` };
+    const entry: Entry = { value, ref: `#${(this.#nextRef++).toString(36)}`, inRefs: false };
     table.set(key, entry);
-    if (typeof value === 'object' && value !== null) this.#refs.set(value, entry.ref);
     if (table.size > this.#capacity) {
       const oldest = table.keys().next();
       if (oldest.done !== true) table.delete(oldest.value);

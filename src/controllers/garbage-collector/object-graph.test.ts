@@ -33,6 +33,13 @@ describe('ObjectGraph', () => {
     assert.deepEqual(n.finalizers, ['orphan']);
     assert.equal(nodeOf({ metadata: { name: 'no-uid' } }, CM), undefined);
   });
+  it('gives objects without owners or finalizers one shared, frozen empty list', () => {
+    const a = nodeOf(obj('a'), CM)!;
+    const b = nodeOf({ metadata: { uid: 'b', name: 'b', finalizers: [] } }, CM)!;
+    assert.deepEqual([a.owners, a.finalizers, b.owners, b.finalizers], [[], [], [], []]);
+    assert.equal(a.owners, b.finalizers);
+    assert.ok(Object.isFrozen(a.owners));
+  });
 });
 
 describe('RestMapper', () => {

@@ -18,7 +18,15 @@ export class NodeInfo {
   readonly name: string;
   #node: Node | undefined;
   #allocatable: Resources = {};
-  readonly #pods = new Map<string, { pod: Pod; requests: Resources; nonZero: Resources; ports: HostPortUse[] }>();
+  /**
+   * The node's pods by key. Only the pod itself: its requests are summed into `requested` when it is added and
+   * computed again from the same (never changed) object when it leaves, and host ports are kept only for the few
+   * pods that ask for any. A record per pod of requests, non-zero requests and an empty port list was ~0.2 KB of
+   * each pod's memory in the scheduler (issue 5, session 14).
+   */
+  readonly #pods = new Map<string, Pod>();
+  /** The host ports of the pods that take any (most take none). */
+  readonly #ports = new Map<string, readonly HostPortUse[]>();
   /** Pods with pod affinity or anti-affinity terms (InterPodAffinity visits only these for existing pods' terms). */
   readonly #withAffinity = new Map<string, Pod>();
   /** Summed requests of the node's pods (fit). */
@@ -49,7 +57,7 @@ export class NodeInfo {
 
   /** pods lists the pods on the node. */
   pods(): Pod[] {
-    return [...this.#pods.values()].map((p) => p.pod);
+    return [...this.#pods.values()];
   }
 
   /** affinityPodCount is how many of the node's pods have pod affinity or anti-affinity terms. */
@@ -74,28 +82,33 @@ export class NodeInfo {
 
   /** usedPorts lists the host ports taken by the node's pods. */
   usedPorts(): HostPortUse[] {
-    return [...this.#pods.values()].flatMap((p) => p.ports);
+    return this.#ports.size === 0 ? [] : [...this.#ports.values()].flat();
   }
 
-  /** addPod places a pod (replacing an earlier copy with the same key). */
-  addPod(pod: Pod): void {
-    const key = podKey(pod);
+  /**
+   * addPod places a pod (replacing an earlier copy with the same key). `key` is podKey(pod), when the caller has
+   * it already (the map then holds the caller's string, not a second one). The pod must not be changed while it is
+   * placed: its requests are computed again from it when it leaves.
+   */
+  addPod(pod: Pod, key: string = podKey(pod)): void {
     this.removePod(key);
-    const entry = { pod, requests: podRequests(pod), nonZero: podRequests(pod, true), ports: hostPortsOf(pod) };
-    this.#pods.set(key, entry);
+    this.#pods.set(key, pod);
+    const ports = hostPortsOf(pod);
+    if (ports.length > 0) this.#ports.set(key, ports);
     if (pod.spec?.affinity?.podAffinity || pod.spec?.affinity?.podAntiAffinity) this.#withAffinity.set(key, pod);
-    add(this.requested, entry.requests, 1);
-    add(this.nonZeroRequested, entry.nonZero, 1);
+    add(this.requested, podRequests(pod), 1);
+    add(this.nonZeroRequested, podRequests(pod, true), 1);
   }
 
   /** removePod removes the pod with `key`; a no-op when absent. */
   removePod(key: string): void {
-    const entry = this.#pods.get(key);
-    if (!entry) return;
+    const pod = this.#pods.get(key);
+    if (!pod) return;
     this.#pods.delete(key);
+    this.#ports.delete(key);
     this.#withAffinity.delete(key);
-    add(this.requested, entry.requests, -1);
-    add(this.nonZeroRequested, entry.nonZero, -1);
+    add(this.requested, podRequests(pod), -1);
+    add(this.nonZeroRequested, podRequests(pod, true), -1);
   }
 }
 
