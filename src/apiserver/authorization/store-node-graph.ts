@@ -30,7 +30,7 @@ export class StoreNodeGraph implements NodeGraph {
       const { entries, revision } = await cache.entries(store.keyPrefix);
       const index = new Map<string, CachedObject[]>();
       for (const entry of entries) {
-        const n = entry.attributes !== undefined ? (entry.attributes.field?.('spec.nodeName') ?? entry.attributes.fields['spec.nodeName']) : (entry.object().spec as { nodeName?: string } | undefined)?.nodeName;
+        const n = entry.attributes !== undefined ? entry.attributes.field('spec.nodeName') : (entry.object().spec as { nodeName?: string } | undefined)?.nodeName;
         if (!n) continue;
         const list = index.get(n);
         if (list) list.push(entry);

@@ -45,7 +45,7 @@ export async function watchObjects(ctx: HandlerContext): Promise<void> {
     const name = ctx.name;
     predicate = {
       matches: (o: KubeObject) => o.metadata?.name === name && (!selector || selector.matches(o)),
-      matchesAttributes: (a) => (a.field !== undefined ? a.field('metadata.name') : a.fields['metadata.name']) === name && (!selector || selector.matchesAttributes(a)),
+      matchesAttributes: (a) => a.field('metadata.name') === name && (!selector || selector.matchesAttributes(a)),
     };
   }
   const prefix = namespacePrefix(entry.store.keyPrefix, entry.info.namespaced ? ctx.namespace : '');

@@ -16,7 +16,6 @@
  * Contract: a PackedAttributes never changes; the labels object it holds is one entry's labels (or an equal set
  * another entry had first), never changed by anyone (the watch cache's decoded objects are immutable).
  */
-import type { FieldValues } from '../../api/meta/fields.js';
 import type { ObjectAttributes } from '../watch/cached-object.js';
 
 /** DEFAULT_ATTRIBUTE_GENERATION: values (and label sets) remembered per generation. */
@@ -66,7 +65,7 @@ export class AttributeLayout {
 }
 
 /** PackedAttributes are one entry's selection attributes: its labels and its field values in the layout's order. */
-export class PackedAttributes implements ObjectAttributes, FieldValues {
+export class PackedAttributes implements ObjectAttributes {
   readonly labels: Readonly<Record<string, string>>;
   readonly #layout: AttributeLayout;
   readonly #values: readonly string[];

@@ -5,7 +5,7 @@
  */
 import { badRequest } from '../../api/meta/status-error.js';
 import { EVERYTHING_FIELDS, FieldSelectorParseError, parseFieldSelector, unsupportedField } from '../../api/meta/fields.js';
-import type { FieldSelector, FieldValues } from '../../api/meta/fields.js';
+import type { FieldSelector } from '../../api/meta/fields.js';
 import { EVERYTHING_SELECTOR, LabelSelectorParseError, parseLabelSelector } from '../../api/meta/labels.js';
 import type { LabelSelector } from '../../api/meta/labels.js';
 import type { KubeObject } from '../../api/meta/types.js';
@@ -52,7 +52,7 @@ export class SelectionPredicate {
   matchesAttributes(attributes: ObjectAttributes): boolean {
     if (!this.label.empty() && !this.label.matches(attributes.labels)) return false;
     if (this.field.empty()) return true;
-    return attributes.field !== undefined ? this.field.matchesValues(attributes as FieldValues) : this.field.matches(attributes.fields);
+    return this.field.matchesValues(attributes);
   }
 
   /** selects tests a watch cache entry: by its attributes when it has them, else its decoded object. */

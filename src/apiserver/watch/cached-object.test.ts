@@ -17,7 +17,7 @@ function cm(name: string, labels: Record<string, string> = {}): Uint8Array {
   return encodeObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', labels }, data: { k: 'v' } });
 }
 
-const attributesOf = (obj: KubeObject): ObjectAttributes => ({ labels: obj.metadata?.labels ?? {}, fields: { 'metadata.name': obj.metadata?.name ?? '' } });
+const attributesOf = (obj: KubeObject): ObjectAttributes => ({ labels: obj.metadata?.labels ?? {}, field: (name) => (name === 'metadata.name' ? (obj.metadata?.name ?? '') : undefined) });
 
 /** A predicate on label app=web that fails the test if the cache asks it about a decoded object. */
 function attributesOnly(): WatchPredicate {

@@ -12,18 +12,19 @@
  *
  * Contract: the bytes, the attributes and every decoded object are immutable; callers never change what they get.
  */
+import type { FieldValues } from '../../api/meta/fields.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import { copyStoredJson, decodeImmutableObject, metadataStart, storedJsonLength, storedObjectJsonParts } from '../registry/stored-object.js';
 import type { SegmentTable } from './segment-table.js';
 import { SegmentedValue } from './segmented-value.js';
 
-/** ObjectAttributes are what a selection predicate reads of an object: its labels and its selectable field values. */
-export interface ObjectAttributes {
+/**
+ * ObjectAttributes are what a selection predicate reads of an object: its labels, and its selectable field values
+ * read one at a time (FieldValues.field: undefined for a field the resource does not have), as PackedAttributes
+ * keeps them.
+ */
+export interface ObjectAttributes extends FieldValues {
   readonly labels: Readonly<Record<string, string>>;
-  /** The selectable field values as a record (a packed set makes it on each read: prefer field() when there). */
-  readonly fields: Readonly<Record<string, string>>;
-  /** One selectable field's value, undefined for a field the resource does not have (PackedAttributes). */
-  field?(name: string): string | undefined;
 }
 
 /** AttributesOf computes an object's selection attributes (from its resource's strategy). */
