@@ -29,7 +29,8 @@ import { ensureCProgram } from './c-program.js';
  * The bash helper's loop: read a request, run it in the background, report its exit status. Protocol (its stdin):
  * per request, NUL-terminated fields `id`, `stdin path`, `files` or `null` (where the output goes), `argc`, then argc
  * arguments; stdout and stderr go to `<dir>/<id>.out|.err` (or /dev/null), and it answers `<id> <exit status>\n` (one
- * short write: lines never mix). It removes its directory when it ends (EOF on its stdin).
+ * short write: lines never mix). It ends at EOF on its stdin once its commands have answered; the runner removes
+ * the directory when the helper's stdout has closed (see #ensureHelper).
  */
 const BASH_HELPER_SCRIPT = String.raw`set +m
 d="$1"

@@ -91,9 +91,17 @@ export function storedObjectJsonParts(value: Uint8Array, revision: number): [Buf
   const at = metadataStart(value);
   if (at < 0) return undefined;
   const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  const empty = bytes[at + 1] === CLOSE_BRACE;
-  const field = Buffer.from(`"resourceVersion":"${revision}"${empty ? '' : ','}`, 'latin1');
-  return [bytes.subarray(0, at + 1), field, bytes.subarray(at + 1)];
+  return [bytes.subarray(0, at + 1), resourceVersionField(revision, emptyMetadata(value, at)), bytes.subarray(at + 1)];
+}
+
+/** emptyMetadata tells whether the top-level metadata that metadataStart found at `at` is `{}` (false when at < 0). */
+export function emptyMetadata(value: Uint8Array, at: number): boolean {
+  return at >= 0 && value[at + 1] === CLOSE_BRACE;
+}
+
+/** resourceVersionField is the `"resourceVersion":"N"` member put first in metadata (with a comma unless it is `{}`). */
+export function resourceVersionField(revision: number, empty: boolean): Buffer {
+  return Buffer.from(`"resourceVersion":"${revision}"${empty ? '' : ','}`, 'latin1');
 }
 
 const RESOURCE_VERSION_FIELD = Buffer.from('"resourceVersion":"', 'latin1');
@@ -110,7 +118,7 @@ function decimalDigits(n: number): number {
  * (≥ 0; callers that list an object many times compute it once).
  */
 export function storedObjectJsonLength(value: Uint8Array, at: number, revision: number): number {
-  return storedJsonLength(value.length, value[at + 1] === CLOSE_BRACE, revision);
+  return storedJsonLength(value.length, emptyMetadata(value, at), revision);
 }
 
 /**
@@ -128,7 +136,7 @@ export function storedJsonLength(length: number, emptyMetadata: boolean, revisio
  * scavenges come). `at` is metadataStart(value), ≥ 0.
  */
 export function copyStoredObjectJson(value: Uint8Array, at: number, revision: number, target: Uint8Array, offset: number): void {
-  copyStoredJson(value, at, value[at + 1] === CLOSE_BRACE, revision, target, offset);
+  copyStoredJson(value, at, emptyMetadata(value, at), revision, target, offset);
 }
 
 /** PiecewiseValue is stored bytes not held in one piece (SegmentedValue): it writes them where asked. */

@@ -14,7 +14,7 @@
  */
 import type { FieldValues } from '../../api/meta/fields.js';
 import type { KubeObject } from '../../api/meta/types.js';
-import { copyStoredJson, decodeImmutableObject, metadataStart, storedJsonLength, storedObjectJsonParts } from '../registry/stored-object.js';
+import { copyStoredJson, decodeImmutableObject, emptyMetadata, metadataStart, resourceVersionField, storedJsonLength, storedObjectJsonParts } from '../registry/stored-object.js';
 import type { SegmentTable } from './segment-table.js';
 import { SegmentedValue } from './segmented-value.js';
 
@@ -80,7 +80,6 @@ export class RecentObjects {
 /** UNKNOWN marks a CachedObject's metadata offset as not yet looked for (metadataStart returns -1 for none). */
 const UNKNOWN = -2;
 
-const CLOSE_BRACE = 0x7d;
 
 /** CachedObject is one stored version: bytes, revision, attributes, and the decoded object while in use. */
 export class CachedObject {
@@ -105,10 +104,8 @@ export class CachedObject {
   constructor(key: string, value: Uint8Array, revision: number, options: { object?: KubeObject; attributes?: ObjectAttributes; recent?: RecentObjects; segments?: SegmentTable } = {}) {
     this.key = key;
     if (options.segments !== undefined) {
-      const at = metadataStart(value);
-      this.#metadataAt = at;
-      this.#emptyMetadata = at >= 0 && value[at + 1] === CLOSE_BRACE;
-      this.#stored = options.segments.segment(value, at, key);
+      this.#findMetadata(value);
+      this.#stored = options.segments.segment(value, this.#metadataAt, key);
     } else {
       this.#stored = value;
     }
@@ -160,8 +157,7 @@ export class CachedObject {
       const part = parts[i]!;
       if (at + 1 < start + part.length) {
         const cut = at + 1 - start;
-        const field = Buffer.from(`"resourceVersion":"${this.revision}"${this.#emptyMetadata ? '' : ','}`, 'latin1');
-        parts.splice(i, 1, part.subarray(0, cut), field, part.subarray(cut));
+        parts.splice(i, 1, part.subarray(0, cut), resourceVersionField(this.revision, this.#emptyMetadata), part.subarray(cut));
         return parts;
       }
       start += part.length;
@@ -187,11 +183,12 @@ export class CachedObject {
    * listed many times, its bytes never change. A segmented value's was found before it was cut.
    */
   #metadataStart(): number {
-    if (this.#metadataAt === UNKNOWN) {
-      const value = this.#stored as Uint8Array;
-      this.#metadataAt = metadataStart(value);
-      this.#emptyMetadata = this.#metadataAt >= 0 && value[this.#metadataAt + 1] === CLOSE_BRACE;
-    }
+    if (this.#metadataAt === UNKNOWN) this.#findMetadata(this.#stored as Uint8Array);
     return this.#metadataAt;
+  }
+
+  #findMetadata(value: Uint8Array): void {
+    this.#metadataAt = metadataStart(value);
+    this.#emptyMetadata = emptyMetadata(value, this.#metadataAt);
   }
 }
