@@ -108,33 +108,14 @@ function writeParts(res: ServerResponse, code: number, body: JsonParts, contentT
     res.end(body.toBuffer());
     return;
   }
-  if (body.isFilled) {
-    const chunks = body.chunks();
-    const pumpFilled = (): void => {
-      for (;;) {
-        if (res.destroyed) return;
-        const r = chunks.next();
-        if (r.done === true) break;
-        if (!res.write(r.value)) {
-          res.once('drain', pumpFilled);
-          return;
-        }
-      }
-      res.end();
-    };
-    pumpFilled();
-    return;
-  }
-  const parts = body.parts;
-  let next = 0;
+  // A filled body's chunks are made as they are taken; given parts are gathered into chunks of STREAM_CHUNK_BYTES.
+  const chunks = body.isFilled ? body.chunks() : gatheredChunks(body.parts);
   const pump = (): void => {
-    while (next < parts.length) {
+    for (;;) {
       if (res.destroyed) return;
-      const start = next;
-      let size = 0;
-      while (next < parts.length && size < STREAM_CHUNK_BYTES) size += parts[next++]!.length;
-      const chunk = next - start === 1 ? parts[start]! : Buffer.concat(parts.slice(start, next) as Buffer[], size);
-      if (!res.write(chunk) && next < parts.length) {
+      const r = chunks.next();
+      if (r.done === true) break;
+      if (!res.write(r.value)) {
         res.once('drain', pump);
         return;
       }
@@ -142,4 +123,15 @@ function writeParts(res: ServerResponse, code: number, body: JsonParts, contentT
     res.end();
   };
   pump();
+}
+
+/** gatheredChunks yields `parts` joined into chunks of about STREAM_CHUNK_BYTES (a part alone when it is that big). */
+function* gatheredChunks(parts: readonly Buffer[]): Generator<Buffer, void, undefined> {
+  let next = 0;
+  while (next < parts.length) {
+    const start = next;
+    let size = 0;
+    while (next < parts.length && size < STREAM_CHUNK_BYTES) size += parts[next++]!.length;
+    yield next - start === 1 ? parts[start]! : Buffer.concat(parts.slice(start, next) as Buffer[], size);
+  }
 }
