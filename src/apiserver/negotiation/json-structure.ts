@@ -3,18 +3,10 @@
  * the recursion of later stages) and duplicate object fields (JSON.parse silently keeps the last one, but
  * `fieldValidation=Strict` must reject them). Both scans are single passes without allocation per character.
  */
+import { QUOTE, BACKSLASH, COMMA, COLON, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } from '../../base/json/json-bytes.js';
 
 /** MAX_JSON_DEPTH bounds the nesting of objects and arrays in a request body. */
 export const MAX_JSON_DEPTH = 1000;
-
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
 
 /**
  * jsonDepthExceeds tells whether any object or array in `text` nests deeper than `maxDepth`. Works on invalid JSON

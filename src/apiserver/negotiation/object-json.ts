@@ -6,6 +6,7 @@
  * serializing and UTF-8-encoding every object on every request. Callers must never pass an object they will
  * mutate afterwards.
  */
+import { COMMA as COMMA_BYTE } from '../../base/json/json-bytes.js';
 import { offerWatchLine } from '../../api/meta/shared-watch-lines.js';
 import type { KubeList, KubeObject } from '../../api/meta/types.js';
 
@@ -50,7 +51,6 @@ export function rememberObjectJson(obj: KubeObject, source: () => Buffer | undef
 }
 
 const COMMA = Buffer.from(',');
-const COMMA_BYTE = 0x2c;
 const ITEMS_OPEN = Buffer.from(',"items":[');
 const TAIL = Buffer.from(']}');
 

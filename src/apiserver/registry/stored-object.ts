@@ -2,6 +2,7 @@
  * How objects are stored: JSON bytes without metadata.resourceVersion, which is derived from the key's
  * modRevision on every read (so the stored bytes never disagree with the revision that wrote them).
  */
+import { QUOTE, BACKSLASH, COMMA, COLON, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } from '../../base/json/json-bytes.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import type { KeyValue } from '../../storage/storage.js';
 import { rememberObjectJson } from '../negotiation/object-json.js';
@@ -165,14 +166,6 @@ export function copyStoredJson(value: Uint8Array | PiecewiseValue, at: number, e
   if (!empty) target[i] = COMMA;
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const COMMA = 0x2c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
 const METADATA = Buffer.from('"metadata"', 'latin1');
 
 /**

@@ -20,6 +20,7 @@
  * Contract: segment() returns the bytes' value unchanged in content (copyTo writes the same bytes); the table never
  * changes a segment it handed out.
  */
+import { QUOTE, BACKSLASH, COLON, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } from '../../base/json/json-bytes.js';
 import { SegmentedValue } from './segmented-value.js';
 
 /** MIN_SEGMENT_BYTES: shorter values are kept in the object's own bytes (a segment costs ~12 bytes to refer to). */
@@ -28,13 +29,6 @@ export const MIN_SEGMENT_BYTES = 32;
 /** DEFAULT_SEGMENT_GENERATION: values remembered per generation. */
 export const DEFAULT_SEGMENT_GENERATION = 4096;
 
-const QUOTE = 0x22;
-const COLON = 0x3a;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
 
 /** Scratch arrays for one scan (segment() runs to completion, so one set serves every table). */
 let starts: Int32Array = new Int32Array(256);
