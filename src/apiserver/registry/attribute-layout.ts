@@ -16,6 +16,7 @@
  * Contract: a PackedAttributes never changes; the labels object it holds is one entry's labels (or an equal set
  * another entry had first), never changed by anyone (the watch cache's decoded objects are immutable).
  */
+import { GenerationalMap } from '../../base/memory/generational-map.js';
 import type { ObjectAttributes } from '../watch/cached-object.js';
 
 /** DEFAULT_ATTRIBUTE_GENERATION: values (and label sets) remembered per generation. */
@@ -28,14 +29,14 @@ export class AttributeLayout {
   /** The selectable fields, in the order their values are kept. */
   readonly names: readonly string[];
   readonly #index: ReadonlyMap<string, number>;
-  readonly #values: Generations<string>;
-  readonly #labels: Generations<Readonly<Record<string, string>>>;
+  readonly #values: GenerationalMap<string>;
+  readonly #labels: GenerationalMap<Readonly<Record<string, string>>>;
 
   constructor(names: readonly string[], capacity: number = DEFAULT_ATTRIBUTE_GENERATION) {
     this.names = names;
     this.#index = new Map(names.map((n, i) => [n, i]));
-    this.#values = new Generations(capacity);
-    this.#labels = new Generations(capacity);
+    this.#values = new GenerationalMap(capacity);
+    this.#labels = new GenerationalMap(capacity);
   }
 
   /** indexOf is the position of `name`'s value, or undefined when the resource has no such field. */
@@ -50,7 +51,7 @@ export class AttributeLayout {
   pack(labels: Readonly<Record<string, string>> | undefined, fields: Readonly<Record<string, string>>): PackedAttributes {
     const names = this.names;
     const values = new Array<string>(names.length);
-    for (let i = 0; i < names.length; i++) values[i] = this.#values.intern(fields[names[i]!] ?? '', (v) => v);
+    for (let i = 0; i < names.length; i++) values[i] = intern(this.#values, fields[names[i]!] ?? '', (v) => v);
     return new PackedAttributes(this, this.#sharedLabels(labels), values);
   }
 
@@ -60,7 +61,7 @@ export class AttributeLayout {
     let key = '';
     for (const k in labels) key += `${k}\u0000${labels[k]}\u0000`;
     if (key === '') return NO_LABELS;
-    return this.#labels.intern(key, () => labels);
+    return intern(this.#labels, key, () => labels);
   }
 }
 
@@ -91,28 +92,9 @@ export class PackedAttributes implements ObjectAttributes {
   }
 }
 
-/**
- * Generations remembers values by a string key in two generations of `capacity`: intern returns the value already
- * remembered under `key`, else remembers make()'s; a value found is moved to the young generation.
- */
-class Generations<V> {
-  readonly #capacity: number;
-  #young = new Map<string, V>();
-  #old = new Map<string, V>();
-
-  constructor(capacity: number) {
-    this.#capacity = capacity;
-  }
-
-  intern(key: string, make: (key: string) => V): V {
-    const young = this.#young.get(key);
-    if (young !== undefined) return young;
-    const value = this.#old.get(key) ?? make(key);
-    if (this.#young.size >= this.#capacity) {
-      this.#old = this.#young;
-      this.#young = new Map();
-    }
-    this.#young.set(key, value);
-    return value;
-  }
+/** intern returns the value `map` remembers under `key`, else make()'s; either way it is (again) remembered as young. */
+function intern<V>(map: GenerationalMap<V>, key: string, make: (key: string) => V): V {
+  const value = map.get(key) ?? make(key);
+  map.set(key, value);
+  return value;
 }

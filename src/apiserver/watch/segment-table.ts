@@ -21,6 +21,7 @@
  * changes a segment it handed out.
  */
 import { QUOTE, BACKSLASH, COLON, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } from '../../base/json/json-bytes.js';
+import { GenerationalMap } from '../../base/memory/generational-map.js';
 import { SegmentedValue } from './segmented-value.js';
 
 /** MIN_SEGMENT_BYTES: shorter values are kept in the object's own bytes (a segment costs ~12 bytes to refer to). */
@@ -86,18 +87,16 @@ function grow(a: Int32Array): Int32Array {
 
 /** SegmentTable shares repeated JSON values between stored objects (see the file comment). */
 export class SegmentTable {
-  readonly #generation: number;
   /** Values by their bytes (latin1): the owner that had it first while only one did, then the shared copy. */
-  #young = new Map<string, Buffer | string>();
-  #old = new Map<string, Buffer | string>();
+  readonly #seen: GenerationalMap<Buffer | string>;
 
   constructor(generation: number = DEFAULT_SEGMENT_GENERATION) {
-    this.#generation = generation;
+    this.#seen = new GenerationalMap(generation);
   }
 
   /** Values remembered (for tests). */
   get size(): number {
-    return this.#young.size + this.#old.size;
+    return this.#seen.size;
   }
 
   /**
@@ -150,25 +149,17 @@ export class SegmentTable {
    * undefined.
    */
   #lookup(key: string, owner: string): Buffer | undefined {
-    let seen = this.#young.get(key) ?? this.#old.get(key);
+    let seen = this.#seen.get(key);
     // Without an owner ('') every call counts as another object.
     if (seen === undefined || (typeof seen === 'string' && owner !== '' && seen === owner)) {
-      this.#remember(key, seen ?? owner);
+      this.#seen.set(key, seen ?? owner);
       return undefined;
     }
     if (typeof seen === 'string') {
       seen = Buffer.allocUnsafeSlow(key.length);
       seen.write(key, 0, 'latin1');
     }
-    this.#remember(key, seen);
+    this.#seen.set(key, seen);
     return seen;
-  }
-
-  #remember(key: string, value: Buffer | string): void {
-    if (!this.#young.has(key) && this.#young.size >= this.#generation) {
-      this.#old = this.#young;
-      this.#young = new Map();
-    }
-    this.#young.set(key, value);
   }
 }
