@@ -16,7 +16,7 @@ import type { FieldValues } from '../../api/meta/fields.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import { copyStoredJson, decodeImmutableObject, emptyMetadata, metadataStart, resourceVersionField, storedJsonLength, storedObjectJsonParts } from '../registry/stored-object.js';
 import type { SegmentTable } from './segment-table.js';
-import { SegmentedValue } from './segmented-value.js';
+import { bytesOf, SegmentedValue } from './segmented-value.js';
 
 /**
  * ObjectAttributes are what a selection predicate reads of an object: its labels, and its selectable field values
@@ -120,8 +120,7 @@ export class CachedObject {
 
   /** The stored bytes (JSON without metadata.resourceVersion) in one piece: reassembled, in a new Buffer, when segmented. */
   get value(): Uint8Array {
-    const stored = this.#stored;
-    return stored instanceof SegmentedValue ? stored.bytes() : stored;
+    return bytesOf(this.#stored);
   }
 
   /** The stored form, in one piece or segmented: what a ring event keeps of the version (same bytes, shared). */

@@ -100,6 +100,11 @@ export class SegmentedValue {
   }
 }
 
+/** bytesOf is stored bytes in one piece: `value` itself, or a SegmentedValue reassembled in a new Buffer. */
+export function bytesOf(value: Uint8Array | SegmentedValue): Uint8Array {
+  return value instanceof SegmentedValue ? value.bytes() : value;
+}
+
 /** ownOffset reads the little-endian uint32 kept as four characters at `i`. */
 function ownOffset(s: string, i: number): number {
   return (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16)) + s.charCodeAt(i + 3) * 0x1000000;

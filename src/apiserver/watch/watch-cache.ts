@@ -20,7 +20,7 @@ import { decodeImmutableObject } from '../registry/stored-object.js';
 import { CachedObject, DEFAULT_RECENT_OBJECTS, RecentObjects } from './cached-object.js';
 import type { AttributesOf, ObjectAttributes } from './cached-object.js';
 import type { SegmentTable } from './segment-table.js';
-import { SegmentedValue } from './segmented-value.js';
+import { bytesOf, type SegmentedValue } from './segmented-value.js';
 import { CacheWatcher } from './cache-watcher.js';
 import { INITIAL_EVENTS_END_ANNOTATION } from './watch-event.js';
 import type { WatchEvent } from './watch-event.js';
@@ -546,11 +546,6 @@ function cachedEventOf(e: StorageEvent, prev: CachedObject | undefined): CachedE
   }
   const type = e.type === 'create' || !prev ? 'ADDED' : 'MODIFIED';
   return { type, key: e.kv.key, object: decodeImmutableObject(e.kv), prev, revision: rev };
-}
-
-/** bytesOf is a stored version's bytes in one piece. */
-function bytesOf(value: Uint8Array | SegmentedValue): Uint8Array {
-  return value instanceof SegmentedValue ? value.bytes() : value;
 }
 
 /** decodeVersion decodes stored bytes as the (immutable) object they were at `revision`. */
