@@ -36,7 +36,8 @@ export function artifactDir(suite: string): string {
  * goto navigates, retrying when Chromium aborts with ERR_NETWORK_CHANGED: it does so whenever a network interface
  * comes or goes, and other tests on this machine make and remove bridges and veths all the time. The same abort can
  * surface as the navigation being "interrupted by another navigation to chrome-error://chromewebdata/", or as a
- * navigation that "succeeds" onto that error page.
+ * navigation that "succeeds" onto that error page, or as the navigation being "interrupted by another navigation" to
+ * the very URL asked for (Chromium restarting the request itself after the change); each is retried.
  */
 export async function goto(page: Page, url: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -44,7 +45,7 @@ export async function goto(page: Page, url: string): Promise<void> {
       await page.goto(url);
       if (!page.url().startsWith('chrome-error://') || attempt >= 5) return;
     } catch (err) {
-      if (attempt >= 5 || !/ERR_NETWORK_CHANGED|chrome-error:\/\//.test(String(err))) throw err;
+      if (attempt >= 5 || !/ERR_NETWORK_CHANGED|chrome-error:\/\/|interrupted by another navigation/.test(String(err))) throw err;
     }
   }
 }
