@@ -5,7 +5,7 @@
  *    wall time, and the most at any moment): a step that never holds more than one pod while its duration grows is
  *    a queue;
  *  - the host commands (`cmd` steps: ip, runc …, setsid, mount) alike, over the same window;
- *  - per pod, the gaps between steps: posted → seen by the kubelet → its sync started → status written → seen
+ *  - per pod, the gaps between steps: posted → create answered → seen by the kubelet → its sync started → status written → seen
  *    Running by the bench;
  *  - a timeline, a line per --bucket ms, of how many pods were in each step.
  * Run: node --import tsx bench/pod-start-trace.ts <trace file> [--prefix burst-] [--bucket 1000]
@@ -41,6 +41,7 @@ const nameOf = new Map<string, string>();
 for (const r of recs) if (r.s === 'seen' && r.n?.startsWith(PREFIX)) nameOf.set(r.k, r.n);
 const bench = recs.filter((r) => r.k === 'bench' && r.n?.startsWith(PREFIX));
 const posted = new Map(bench.filter((r) => r.s === 'posted').map((r) => [r.n ?? '', r.t0]));
+const created = new Map(bench.filter((r) => r.s === 'created').map((r) => [r.n ?? '', r.t0]));
 const running = new Map(bench.filter((r) => r.s === 'running').map((r) => [r.n ?? '', r.t0]));
 const podSteps = recs.filter((r) => nameOf.has(r.k));
 const from = Math.min(...(posted.size > 0 ? [...posted.values()] : podSteps.map((r) => r.t0)));
@@ -68,8 +69,8 @@ function table(title: string, steps: readonly Rec[]): void {
 table('pod steps (kubelet and runtime)', podSteps.filter((r) => r.t1 > r.t0));
 table('host commands in the window', cmdSteps);
 
-// Per pod gaps: posted → seen → first sync → status written → Running seen by the bench.
-const gaps: Record<string, number[]> = { 'posted→seen': [], 'seen→sync': [], 'sync→status end': [], 'status end→running': [], 'posted→running': [] };
+// Per pod gaps: posted → create answered → seen → first sync → status written → Running seen by the bench.
+const gaps: Record<string, number[]> = { 'posted→created': [], 'created→seen': [], 'posted→seen': [], 'seen→sync': [], 'sync→status end': [], 'status end→running': [], 'posted→running': [] };
 for (const [uid, name] of nameOf) {
   const mine = podSteps.filter((r) => r.k === uid);
   const seen = mine.find((r) => r.s === 'seen')?.t0;
@@ -77,6 +78,9 @@ for (const [uid, name] of nameOf) {
   const status = mine.filter((r) => r.s === 'status').sort((a, b) => a.t0 - b.t0)[0]?.t1;
   const p = posted.get(name);
   const r = running.get(name);
+  const c = created.get(name);
+  if (p !== undefined && c !== undefined) gaps['posted→created']?.push(c - p);
+  if (c !== undefined && seen !== undefined) gaps['created→seen']?.push(seen - c);
   if (p !== undefined && seen !== undefined) gaps['posted→seen']?.push(seen - p);
   if (seen !== undefined && sync !== undefined) gaps['seen→sync']?.push(sync - seen);
   if (sync !== undefined && status !== undefined) gaps['sync→status end']?.push(status - sync);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -179,7 +179,7 @@ void describe('RuncRuntime', { skip }, () => {
     await runtime.removePodSandbox(sb);
   });
 
-  void it('keeps the state on its tmpfs and the writable layer on disk, and removes layers no record names', async () => {
+  void it('keeps the state on its tmpfs and the writable layer on disk, mount points out of it, and removes layers no record names', async () => {
     const TMPFS_MAGIC = 0x01021994;
     assert.deepEqual(stateTmpfs, { mounted: true, already: false });
     assert.deepEqual(mountStateTmpfs(roots.root), { mounted: true, already: true });
@@ -188,6 +188,12 @@ void describe('RuncRuntime', { skip }, () => {
     await runtime.startContainer(id);
     const layer = join(roots.diskRoot, 'snapshots', id);
     await until('the container wrote to its writable layer', () => (existsSync(join(layer, 'upper', 'written')) ? true : undefined));
+    // The pod's /etc files and their mount points came from the shared mount-point layer: runc wrote none of them
+    // into the writable layer (mount-point-layer.ts).
+    assert.deepEqual(readdirSync(join(layer, 'upper')), ['written']);
+    const mountPoints = readdirSync(join(roots.diskRoot, 'mountpoints'));
+    assert.equal(mountPoints.length, 1);
+    assert.ok(existsSync(join(roots.diskRoot, 'mountpoints', mountPoints[0] ?? '', 'etc', 'hosts')));
     assert.equal(statfsSync(join(roots.root, 'containers', id, 'container.json')).type, TMPFS_MAGIC);
     assert.equal(statfsSync(join(roots.root, 'sandboxes', sb, 'hosts')).type, TMPFS_MAGIC);
     assert.notEqual(statfsSync(layer).type, TMPFS_MAGIC);
@@ -197,8 +203,12 @@ void describe('RuncRuntime', { skip }, () => {
     // A layer whose record went (the tmpfs with a reboot) goes at the next construction; a live one stays.
     const orphan = join(roots.diskRoot, 'snapshots', 'f'.repeat(32));
     mkdirSync(join(orphan, 'upper'), { recursive: true });
+    const unusedMountPoints = join(roots.diskRoot, 'mountpoints', 'e'.repeat(32));
+    mkdirSync(join(unusedMountPoints, 'etc'), { recursive: true });
     const again = new RuncRuntime({ ...roots, images, netnsPrefix: prefix });
     await until('the orphan layer removed', () => (existsSync(orphan) ? undefined : true));
+    await until('the unused mount-point layer removed', () => (existsSync(unusedMountPoints) ? undefined : true));
+    assert.ok(existsSync(join(roots.diskRoot, 'mountpoints', mountPoints[0] ?? '')), 'the mount-point layer in use stays');
     assert.ok(existsSync(join(layer, 'upper', 'written')));
     assert.equal((await again.containerStatus(id)).state, 'CONTAINER_RUNNING');
 

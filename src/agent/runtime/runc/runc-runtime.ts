@@ -60,6 +60,7 @@ import type { PodNetwork } from '../../network/pod-network.js';
 import { diskUsage } from './disk-usage.js';
 import { ATTACH_RESIZE, ATTACH_STDERR, ATTACH_STDIN, ATTACH_STDIN_END, ATTACH_STDOUT, AttachFrameDecoder, encodeAttachFrames } from './attach-frames.js';
 import { ociSpec } from './oci-spec.js';
+import { MountPointLayers, type SpecMount } from './mount-point-layer.js';
 import { applyPodCgroup, memoryOomControlPath, removePodCgroup } from './pod-cgroup.js';
 import { ensureShimBinary } from './shim-binary.js';
 import { hostCommands } from '../../host/command-runner.js';
@@ -130,6 +131,12 @@ interface ContainerExit {
   readonly oomKilled: boolean;
 }
 
+/** lowerDirs are the `lowerdir` directories of an overlay's mount options. */
+function lowerDirs(overlay: string | undefined): string[] {
+  const lower = /(?:^|,)lowerdir=([^,]*)/.exec(overlay ?? '')?.[1];
+  return lower === undefined ? [] : lower.split(':');
+}
+
 /** attachName is the abstract unix socket on which a container's shim serves attach clients. */
 function attachName(id: string): string {
   return `tkube-attach-${id}`;
@@ -149,6 +156,7 @@ export class RuncRuntime implements RuntimeService {
   /** Exits read from the shims' status files, by container ID (see #exit). */
   readonly #exits = new Map<string, ContainerExit>();
   readonly #trace: PodStartTrace;
+  readonly #mountPoints: MountPointLayers;
 
   constructor(config: RuncRuntimeConfig) {
     this.#trace = config.startTrace ?? NO_POD_START_TRACE;
@@ -161,6 +169,8 @@ export class RuncRuntime implements RuntimeService {
     this.#log = config.log ?? newLogger('runc');
     this.#records = new RuntimeRecords(config.root, { onRemoveError: (path, err) => this.#log.warn('Cannot delete a removed record directory', { path, err: err instanceof Error ? err.message : String(err) }) });
     this.#removeOrphanSnapshots();
+    this.#mountPoints = new MountPointLayers(join(this.#diskRoot, 'mountpoints'));
+    void this.#mountPoints.removeUnused(new Set(this.#records.containers().flatMap((c) => lowerDirs(c.rootfsOverlay))));
   }
 
   get #snapshotsDir(): string {
@@ -314,9 +324,6 @@ export class RuncRuntime implements RuntimeService {
     const rootfs = join(dir, 'rootfs');
     const snapshotDir = join(this.#snapshotsDir, id);
     for (const d of [rootfs, join(dir, 'bundle'), join(snapshotDir, 'upper'), join(snapshotDir, 'work')]) mkdirSync(d, { recursive: true });
-    const lower = [...image.layerDirs].reverse().join(':');
-    // The root is mounted by the shim when the container starts (one process spawn less per container).
-    const rootfsOverlay = `lowerdir=${lower},upperdir=${join(snapshotDir, 'upper')},workdir=${join(snapshotDir, 'work')}`;
     try {
       const parent = sandboxConfig.linux?.cgroupParent ?? sandbox.config.linux?.cgroupParent ?? '/tkube';
       const cgroupsPath = `${parent}/${id.slice(0, 16)}`;
@@ -329,6 +336,12 @@ export class RuncRuntime implements RuntimeService {
         etcMounts: this.#etcMounts(sandboxId),
         cgroupsPath,
       });
+      // The mount points the image lacks come from a shared lower layer, not from runc writing them into the
+      // container's writable layer (mount-point-layer.ts).
+      const mountPoints = await this.#mountPoints.layerFor(image.layerDirs, spec['mounts'] as SpecMount[]);
+      const lower = [...(mountPoints !== undefined ? [mountPoints] : []), ...[...image.layerDirs].reverse()].join(':');
+      // The root is mounted by the shim when the container starts (one process spawn less per container).
+      const rootfsOverlay = `lowerdir=${lower},upperdir=${join(snapshotDir, 'upper')},workdir=${join(snapshotDir, 'work')}`;
       writeFileSync(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
       const logPath = join(sandbox.config.logDirectory, config.logPath);
       mkdirSync(dirname(logPath), { recursive: true });
