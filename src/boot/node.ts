@@ -328,7 +328,13 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   // Made before the kubelet: in process mode pods share the host's network, so their Service variables name where
   // the userspace proxy listens rather than cluster IPs nothing owns.
   const userspace = proxyMode === 'userspace' ? new UserspaceProxier({ nodePortAddresses: [config.nodeIP], log: config.log.child('proxy') }) : undefined;
-  const kubelet = new Kubelet({ ...(userspace && runtimeName === 'process' ? { serviceAddresses: userspace } : {}), client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock, log: config.log, kubeletPort: port, startTrace, evictions: eviction, ...(config.clusterDNS ? { clusterDNS: config.clusterDNS } : {}), ...(config.clusterDomain ? { clusterDomain: config.clusterDomain } : {}), ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}), ...(config.nodeLabels ? { nodeLabels: config.nodeLabels } : {}), ...(config.nodeTaints ? { nodeTaints: config.nodeTaints } : {}) });
+  // What dies with the pods (the kubelet's memory-backed volumes, etc-hosts and termination-message files; the pod
+  // network's records and address leases) goes to a tmpfs of the node's, beside the runtime's state: no inode
+  // allocation on the data dir's file system per file.
+  const volatileDir = join(agentDir, 'run');
+  const volatile = runtimeName === 'runc' ? mountStateTmpfs(volatileDir, { holds: ['pods', 'network/pods'], source: 'tkube-node-state' }) : undefined;
+  if (volatile && !volatile.mounted) config.log.warn('The node keeps its volatile pod files on disk', { dir: agentDir, reason: volatile.reason });
+  const kubelet = new Kubelet({ ...(userspace && runtimeName === 'process' ? { serviceAddresses: userspace } : {}), ...(volatile?.mounted ? { volatileDir } : {}), client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock, log: config.log, kubeletPort: port, startTrace, evictions: eviction, ...(config.clusterDNS ? { clusterDNS: config.clusterDNS } : {}), ...(config.clusterDomain ? { clusterDomain: config.clusterDomain } : {}), ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}), ...(config.nodeLabels ? { nodeLabels: config.nodeLabels } : {}), ...(config.nodeTaints ? { nodeTaints: config.nodeTaints } : {}) });
   holder.kubelet = kubelet;
   // The node removes the directories of its deleted local-path volumes (the one node of this process also takes
   // volumes pinned to no node: they were made here).
@@ -356,6 +362,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
       const clusterCidrV6 = cidrOfFamily(config.clusterCidr ?? '', 'IPv6');
       bridge = new BridgeNetwork({
         dir: join(agentDir, 'network'),
+        ...(volatile?.mounted ? { recordsDir: join(volatileDir, 'network') } : {}),
         podCidr,
         ...(podCidrV6 ? { podCidrV6 } : {}),
         ...(podCidrV6 && clusterCidrV6 ? { clusterCidrV6 } : {}),

@@ -64,7 +64,7 @@ void describe('container log rotation', { skip }, () => {
     let most: string[] = [];
     await eventually(
       () => {
-        // Log files only (the termination-log lives here too); a `.gz.tmp` is a compression under way.
+        // Log files only; a `.gz.tmp` is a compression under way.
         const names = readdirSync(dir).filter((n) => n.startsWith('0.log') && !n.endsWith('.tmp'));
         if (names.length > most.length) most = names;
         for (const n of names) seen.add(n);

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { containerHostMissing } from '../harness/host-tools.js';
@@ -151,7 +151,12 @@ void describe('kubelet volumes and env on the runc runtime', { skip }, () => {
     const memDir = join(volumes, 'kubernetes.io~empty-dir', 'mem');
     const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
     assert.ok(mountinfo.includes(` ${memDir} `), 'the memory emptyDir is a tmpfs');
-    assert.ok(mountinfo.includes(` ${join(volumes, 'kubernetes.io~secret', 'sec')} `), 'the secret volume is a tmpfs');
+    // Memory-backed volumes (secret, projected, downwardAPI) live in the node's volatile tmpfs, with the pod's other
+    // files that die with it; a memory emptyDir is mounted where disk ones are.
+    const volatile = join(c.dataDir, 'agent', 'run', 'pods', uid);
+    assert.ok(mountinfo.includes(` ${join(volatile, 'volumes', 'kubernetes.io~secret', 'sec')} `), 'the secret volume is a tmpfs');
+    assert.equal(statfsSync(join(c.dataDir, 'agent', 'run')).type, 0x01021994, 'the volatile pod files are on a tmpfs');
+    assert.ok(existsSync(join(volatile, 'etc-hosts')));
 
     // A ConfigMap change reaches the volume (atomically, through the ..data link) within the refresh period.
     await c.kubectlOk(['patch', 'configmap', 'app-config', '--type=merge', '-p', '{"data":{"greeting":"bonjour"}}']);

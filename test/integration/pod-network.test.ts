@@ -159,7 +159,8 @@ void describe('bridge pod network on a runc node', { skip }, () => {
   void it('releases addresses and veths when pods are deleted, and leaves hostNetwork pods alone', async () => {
     assert.ok(network);
     await c.kubectlOk(['delete', 'pod', 'web', 'client', 'third', '--grace-period=1', '--timeout=60s']);
-    const ipamDir = join(c.dataDir, 'agent', 'network', 'ipam', network.podCidr.replace('/', '_'));
+    // The leases are on the node's volatile tmpfs (they live as long as the pods' namespaces).
+    const ipamDir = join(c.dataDir, 'agent', 'run', 'network', 'ipam', network.podCidr.replace('/', '_'));
     await eventually(() => readdirSync(ipamDir).length === 0 && podPorts(network?.bridge ?? '', join(c.dataDir, 'agent', 'network')).length === 0, 30_000);
     assert.equal(execFileSync('nft', ['list', 'table', 'ip', network.table]).toString().includes('dnat to'), false, 'hostPort rule removed');
 

@@ -181,6 +181,11 @@ export interface KubeletConfig {
   readonly imageGC?: ImageGCPolicy;
   /** Where pod logs go: `<rootDir>/pods/<namespace>_<name>_<uid>/`. */
   readonly rootDir: string;
+  /**
+   * Where the pod files that die with the pod go: memory-backed volumes, etc-hosts, termination-message files
+   * (VolumeManagerConfig.volatileDir; the node mounts a tmpfs there). @default rootDir
+   */
+  readonly volatileDir?: string;
   readonly clock: Clock;
   readonly log: Logger;
   /** The pod CIDR to register with when the Node has none (node IPAM assigns one otherwise). */
@@ -257,6 +262,7 @@ export class Kubelet implements ContainerLogSource {
       client: config.client,
       serviceLister: { hasSynced: () => services.hasSynced(), byNamespace: (ns) => services.store.byIndex(NAMESPACE_INDEX, ns) },
       rootDir: config.rootDir,
+      ...(config.volatileDir !== undefined ? { volatileDir: config.volatileDir } : {}),
       clock: config.clock,
       log: config.log.child('pod-setup'),
       clusterDNS: config.clusterDNS ?? '10.43.0.10',
@@ -807,7 +813,7 @@ export class Kubelet implements ContainerLogSource {
     }
     const attempt = latest ? latest.metadata.attempt + 1 : 0;
     const podDir = this.#logDirectory(pod);
-    const messageFile = prepareTerminationMessageFile(podDir, spec.name, attempt);
+    const messageFile = prepareTerminationMessageFile(this.#setup.containerFilesDir(uid), spec.name, attempt);
     const created = this.#trace.begin(uid, 'create');
     const id = await this.#c.runtime.createContainer(
       sandbox.id,

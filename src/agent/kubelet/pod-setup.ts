@@ -31,6 +31,8 @@ const EVENT_REPEAT_MS = 30_000;
 export interface PodSetupConfig {
   readonly client: RestClient;
   readonly rootDir: string;
+  /** Where the pod files that die with the pod go (VolumeManagerConfig.volatileDir). @default rootDir */
+  readonly volatileDir?: string;
   readonly clock: Clock;
   readonly log: Logger;
   readonly clusterDNS: string;
@@ -74,6 +76,7 @@ export class PodSetup {
     this.#source = config.source ?? new ApiObjectSource(config.client, () => config.clock.now(), config.serviceLister);
     this.#volumes = new VolumeManager({
       rootDir: config.rootDir,
+      ...(config.volatileDir !== undefined ? { volatileDir: config.volatileDir } : {}),
       source: this.#source,
       clock: config.clock,
       node: this.#node,
@@ -139,6 +142,14 @@ export class PodSetup {
     };
   }
 
+  /**
+   * containerFilesDir is where the pod's per-container host files go (the termination-message files), removed by
+   * tearDown with the pod's other files.
+   */
+  containerFilesDir(uid: string): string {
+    return join(this.#volumes.volatilePodDir(uid), 'containers');
+  }
+
   /** tearDown removes the pod's volumes and files (after its containers are gone). */
   async tearDown(uid: string): Promise<void> {
     for (const k of this.#recorded.keys()) if (k.startsWith(`${uid}\u0000`)) this.#recorded.delete(k);
@@ -151,7 +162,7 @@ export class PodSetup {
   }
 
   #writeHosts(pod: PodView, podIPs: readonly string[]): string {
-    const dir = this.#volumes.podDir(pod.metadata?.uid ?? '');
+    const dir = this.#volumes.volatilePodDir(pod.metadata?.uid ?? '');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'etc-hosts');
     const text = hostsFile(pod, podIPs, podHostname(pod, this.#c.clusterDomain), pod.spec?.hostNetwork ? readText('/etc/hosts') : '');

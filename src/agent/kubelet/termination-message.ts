@@ -16,9 +16,9 @@ const MAX_MESSAGE_BYTES = 4096;
 const FALLBACK_LINES = 80;
 const FALLBACK_BYTES = 2048;
 
-/** prepareTerminationMessageFile creates the (empty) host file for one instance and returns its path. */
-export function prepareTerminationMessageFile(podDir: string, container: string, attempt: number): string {
-  const path = join(podDir, container, `${attempt}.termination-log`);
+/** prepareTerminationMessageFile creates the (empty) host file for one instance under `dir` and returns its path. */
+export function prepareTerminationMessageFile(dir: string, container: string, attempt: number): string {
+  const path = join(dir, container, `${attempt}.termination-log`);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, '');
   return path;

@@ -43,6 +43,13 @@ import { netnsExists, WarmNetnsPool, type WarmNetns } from './warm-netns-pool.js
 export interface BridgeNetworkConfig {
   /** Where the network keeps its state (under the agent dir). */
   readonly dir: string;
+  /**
+   * Where the records that live as long as the pods' namespaces go: each pod's record (`pods/`) and its address
+   * leases (`ipam/`). The node gives a tmpfs (no inode allocation on disk per pod, see VolumeManagerConfig.volatileDir;
+   * namespaces do not outlive the machine either). A node whose records are on disk already (`<dir>/pods` or
+   * `<dir>/ipam` hold entries: pods started before this setting) keeps them there. @default dir
+   */
+  readonly recordsDir?: string;
   /** The node's `spec.podCIDR`, e.g. 10.42.0.0/24. */
   readonly podCidr: string;
   /** The node's IPv6 pod CIDR (its `spec.podCIDRs` entry of that family, e.g. fd00:42:0:ff::/64): dual-stack pods. */
@@ -96,6 +103,8 @@ export class BridgeNetwork implements PodNetwork {
   readonly #prefix: number;
   readonly #prefix6: number;
   readonly #mtu: number;
+  /** Where the pod records and leases are (BridgeNetworkConfig.recordsDir, or `dir` for records already on disk). */
+  readonly #records: string;
   readonly #ipam: HostLocalIpam;
   readonly #ipam6: HostLocalIpam | undefined;
   readonly #pool: WarmNetnsPool | undefined;
@@ -115,20 +124,21 @@ export class BridgeNetwork implements PodNetwork {
     this.#prefix = Number(config.podCidr.split('/')[1]);
     this.gateway = formatIPv4(base + 1);
     this.#mtu = config.mtu ?? 1500;
-    this.#ipam = new HostLocalIpam(join(config.dir, 'ipam'), config.podCidr);
+    this.#records = config.recordsDir !== undefined && !hasEntries(join(config.dir, 'pods')) && !hasEntries(join(config.dir, 'ipam')) ? config.recordsDir : config.dir;
+    this.#ipam = new HostLocalIpam(join(this.#records, 'ipam'), config.podCidr);
     if (config.podCidrV6 !== undefined) {
       const v6 = parseCidr(config.podCidrV6);
       if (v6.family !== 'IPv6') throw new Error(`Cannot use "${config.podCidrV6}" as the node's IPv6 pod CIDR: it is not an IPv6 range`);
       this.gateway6 = formatIP(nthAddress(v6, 1));
       this.#prefix6 = v6.bits;
-      this.#ipam6 = new HostLocalIpam(join(config.dir, 'ipam'), config.podCidrV6);
+      this.#ipam6 = new HostLocalIpam(join(this.#records, 'ipam'), config.podCidrV6);
       if (config.clusterCidrV6 !== undefined && parseCidr(config.clusterCidrV6).family !== 'IPv6') throw new Error(`Cannot use "${config.clusterCidrV6}" as the cluster's IPv6 pod range: it is not an IPv6 range`);
     } else {
       this.gateway6 = undefined;
       this.#prefix6 = 0;
       this.#ipam6 = undefined;
     }
-    mkdirSync(join(config.dir, 'pods'), { recursive: true });
+    mkdirSync(join(this.#records, 'pods'), { recursive: true });
     const warm = config.warmNetns ?? 4;
     this.#pool =
       warm > 0
@@ -293,14 +303,14 @@ export class BridgeNetwork implements PodNetwork {
   }
 
   #podPath(id: string): string {
-    return join(this.#c.dir, 'pods', `${id.replace(/[^\w-]/g, '_')}.json`);
+    return join(this.#records, 'pods', `${id.replace(/[^\w-]/g, '_')}.json`);
   }
 
   #writeTable(): Promise<void> {
     const next = this.#tableWrite.then(async () => {
-      const pods = readdirSync(join(this.#c.dir, 'pods'))
+      const pods = readdirSync(join(this.#records, 'pods'))
         .filter((f) => f.endsWith('.json'))
-        .map((f) => readJson<PodRecord>(join(this.#c.dir, 'pods', f)))
+        .map((f) => readJson<PodRecord>(join(this.#records, 'pods', f)))
         .filter((r): r is PodRecord => r !== undefined);
       // IPv6 NAT needs both the pods' IPv6 addresses (a node IPv6 pod CIDR) and the cluster range to masquerade from.
       const v6 = this.gateway6 !== undefined && this.#c.clusterCidrV6 !== undefined ? { clusterCidrV6: this.#c.clusterCidrV6 } : {};
@@ -350,6 +360,15 @@ async function destroyWarm(entry: WarmNetns): Promise<void> {
 }
 
 /** hostVethName is the host end's name: fixed per sandbox (so a retry finds it) and within IFNAMSIZ. */
+/** hasEntries says whether `dir` exists and is not empty. */
+function hasEntries(dir: string): boolean {
+  try {
+    return readdirSync(dir).length > 0;
+  } catch {
+    return false;
+  }
+}
+
 function hostVethName(sandboxId: string): string {
   return `veth${createHash('sha256').update(sandboxId).digest('hex').slice(0, 11)}`;
 }

@@ -273,6 +273,41 @@ void describe('volume manager', () => {
     assert.match((await vm.setUp(pod([{ name: 'd', persistentVolumeClaim: { claimName: 'pending' } }]))).error ?? '', /PVC ns1\/pending is not bound/);
   });
 
+  void it('keeps memory-backed volumes in the volatile dir, except those an older kubelet mounted on disk, and removes both', async () => {
+    const clock = new FakeClock();
+    const src = new FakeObjectSource(clock);
+    const mounter = new RecordingMounter();
+    const root = fresh();
+    const volatile = fresh();
+    const vm = new VolumeManager({ rootDir: root, volatileDir: volatile, source: src, clock, node: { cpu: 2, memory: 2 ** 30 }, mounter });
+    const p = pod([
+      { name: 'scratch', emptyDir: {} },
+      { name: 'info', downwardAPI: { items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } },
+      { name: 'old', downwardAPI: { items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } },
+    ]);
+    const uid = p.metadata?.uid ?? '';
+    // 'old' was set up by a kubelet without a volatile dir, and its tmpfs is still mounted (the container uses it).
+    const legacy = join(root, 'pods', uid, 'volumes', 'kubernetes.io~downward-api', 'old');
+    mkdirSync(legacy, { recursive: true });
+    await mounter.mountTmpfs(legacy, 0);
+    const r = await vm.setUp(p);
+    assert.equal(r.error, undefined);
+    if (r.error !== undefined) return;
+    assert.equal(r.volumes.get('scratch')?.path, join(root, 'pods', uid, 'volumes', 'kubernetes.io~empty-dir', 'scratch'));
+    assert.equal(r.volumes.get('info')?.path, join(volatile, 'pods', uid, 'volumes', 'kubernetes.io~downward-api', 'info'));
+    assert.ok(mounter.isMountPoint(r.volumes.get('info')?.path ?? ''));
+    assert.equal(r.volumes.get('old')?.path, legacy);
+    assert.equal(vm.volatilePodDir(uid), join(volatile, 'pods', uid));
+    // An orphan's files in the volatile dir alone go too.
+    mkdirSync(join(volatile, 'pods', 'gone-uid', 'containers'), { recursive: true });
+    await vm.tearDownOrphans(new Set([uid]));
+    assert.deepEqual(readdirSync(join(volatile, 'pods')), [uid]);
+    await vm.tearDown(uid);
+    assert.equal(mounter.mounted.size, 0);
+    assert.equal(existsSync(join(root, 'pods', uid)), false);
+    assert.equal(existsSync(join(volatile, 'pods', uid)), false);
+  });
+
   void it('removes the volumes of pods that are gone', async () => {
     const { vm, root } = setup();
     const keep = pod([{ name: 'a', emptyDir: {} }]);

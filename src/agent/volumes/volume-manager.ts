@@ -35,8 +35,16 @@ const DEFAULT_REFRESH_MS = 10_000;
 
 /** VolumeManagerConfig constructs a VolumeManager. */
 export interface VolumeManagerConfig {
-  /** The kubelet's root; volumes go under `<rootDir>/pods/<uid>/volumes`. */
+  /** The kubelet's root; volumes kept on disk go under `<rootDir>/pods/<uid>/volumes`. */
   readonly rootDir: string;
+  /**
+   * Where what lives only as long as the pod goes, `<volatileDir>/pods/<uid>`: the memory-backed volumes (secret,
+   * projected, downwardAPI: each a tmpfs of its own), and the pod's other small files (PodSetup: etc-hosts and the
+   * termination-message files). The node gives a tmpfs here: each file or directory made on the data dir's file
+   * system costs an inode allocation, which is dear on a journal-less ext4 (docs/benchmarks.md, issue 6 session 15),
+   * and none of this has to outlive the machine (the containers do not). @default rootDir
+   */
+  readonly volatileDir?: string;
   readonly source: ObjectSource;
   readonly clock: Clock;
   readonly node: NodeAllocatable;
@@ -82,9 +90,24 @@ export class VolumeManager {
     this.#tokens = new TokenCache(config.clock);
   }
 
-  /** podDir is where a pod's volumes live. */
+  /** podDir is where a pod's volumes kept on disk live. */
   podDir(uid: string): string {
     return join(this.#c.rootDir, 'pods', uid);
+  }
+
+  /** volatilePodDir is where the pod's memory-backed volumes and its other files that die with it live. */
+  volatilePodDir(uid: string): string {
+    return join(this.#c.volatileDir ?? this.#c.rootDir, 'pods', uid);
+  }
+
+  /**
+   * #volumeDir is where a volume of the pod is set up: a memory-backed one in the pod's volatile directory, unless
+   * it is mounted already where the kubelet kept it before it had one (a pod started by an older kubelet).
+   */
+  #volumeDir(uid: string, pluginDir: string, name: string, memory: boolean): string {
+    const onDisk = join(this.podDir(uid), 'volumes', pluginDir || 'none', name);
+    if (!memory || this.#c.volatileDir === undefined || this.#c.volatileDir === this.#c.rootDir) return onDisk;
+    return existsSync(onDisk) && this.#mounter.isMountPoint(onDisk) ? onDisk : join(this.volatilePodDir(uid), 'volumes', pluginDir || 'none', name);
   }
 
   /** setUp makes every volume of the pod ready (or refreshes them when due); see the file comment. */
@@ -104,7 +127,7 @@ export class VolumeManager {
       const ctx: VolumeContext = {
         pod,
         volume: v,
-        dir: join(this.podDir(uid), 'volumes', p.dir || 'none', v.name),
+        dir: this.#volumeDir(uid, p.dir, v.name, p.memory),
         source: this.#c.source,
         node: this.#c.node,
         clock: this.#c.clock,
@@ -133,27 +156,33 @@ export class VolumeManager {
     return { volumes: state.volumes, warnings };
   }
 
-  /** tearDown unmounts and removes everything of a pod's volumes (node paths used in place are left alone). */
+  /** tearDown unmounts and removes everything of a pod's volumes and files (node paths used in place are left alone). */
   async tearDown(uid: string): Promise<void> {
     this.#pods.delete(uid);
     this.#tokens.forget(uid);
-    const dir = this.podDir(uid);
-    if (uid === '' || !existsSync(dir)) return;
-    // Mount points are found by stat (mounter.ts), not by reading the host's mount table; again only to check unmounts.
-    const mounted = this.#mounter.mountsUnder(dir);
-    for (const m of mounted) await this.#mounter.unmount(m);
-    // Nothing is mounted below any more, so removal cannot reach outside the pod's directory (rm does not
-    // follow symlinks).
-    if (mounted.length > 0 && this.#mounter.mountsUnder(dir).length > 0) throw new Error(`Cannot remove volumes of pod ${uid}: still mounted under ${dir}`);
-    // On the thread pool: a recursive delete on the event loop stalled every other pod's work (profiled).
-    await rm(dir, { recursive: true, force: true });
+    if (uid === '') return;
+    for (const dir of new Set([this.podDir(uid), this.volatilePodDir(uid)])) {
+      if (!existsSync(dir)) continue;
+      // Mount points are found by stat (mounter.ts), not by reading the host's mount table; again only to check unmounts.
+      const mounted = this.#mounter.mountsUnder(dir);
+      for (const m of mounted) await this.#mounter.unmount(m);
+      // Nothing is mounted below any more, so removal cannot reach outside the pod's directory (rm does not
+      // follow symlinks).
+      if (mounted.length > 0 && this.#mounter.mountsUnder(dir).length > 0) throw new Error(`Cannot remove volumes of pod ${uid}: still mounted under ${dir}`);
+      // On the thread pool: a recursive delete on the event loop stalled every other pod's work (profiled).
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
-  /** tearDownOrphans removes the volumes of pods not in `active` (pods deleted while the kubelet was down). */
+  /** tearDownOrphans removes the volumes and files of pods not in `active` (pods deleted while the kubelet was down). */
   async tearDownOrphans(active: ReadonlySet<string>): Promise<void> {
-    const root = join(this.#c.rootDir, 'pods');
-    if (!existsSync(root)) return;
-    // Pod volume dirs are named by UID alone; the log dirs beside them (`<ns>_<name>_<uid>`) are not ours.
-    for (const e of readdirSync(root)) if (!e.includes('_') && !active.has(e)) await this.tearDown(e);
+    const found = new Set<string>();
+    for (const base of new Set([this.#c.rootDir, this.#c.volatileDir ?? this.#c.rootDir])) {
+      const root = join(base, 'pods');
+      if (!existsSync(root)) continue;
+      // Pod directories are named by UID alone; the log dirs beside them (`<ns>_<name>_<uid>`) are not ours.
+      for (const e of readdirSync(root)) if (!e.includes('_') && !active.has(e)) found.add(e);
+    }
+    for (const uid of found) await this.tearDown(uid);
   }
 }

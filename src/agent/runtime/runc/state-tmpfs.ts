@@ -31,20 +31,31 @@ const TMPFS_OPTIONS = 'mode=0755,size=256m';
 /** StateTmpfs is where a node's runtime state ended up. */
 export type StateTmpfs = { readonly mounted: true; readonly already: boolean } | { readonly mounted: false; readonly reason: string };
 
-/** mountStateTmpfs puts `dir` on a tmpfs of its own unless it is one already; see the file comment. */
-export function mountStateTmpfs(dir: string): StateTmpfs {
+/** What a state directory holds, for mountStateTmpfs. */
+export interface StateTmpfsOptions {
+  /** Subdirectories whose entries are records a mount must not hide. @default the runtime's: sandboxes, containers */
+  readonly holds?: readonly string[];
+  /** The mount's source name, which says whose it is in the mount table. @default tkube-runc-state */
+  readonly source?: string;
+}
+
+/**
+ * mountStateTmpfs puts `dir` on a tmpfs of its own unless it is one already; see the file comment. The kubelet's
+ * volatile pod files (boot/node.ts) use it too, with `holds: ['pods']`.
+ */
+export function mountStateTmpfs(dir: string, options: StateTmpfsOptions = {}): StateTmpfs {
   mkdirSync(dir, { recursive: true });
   const path = realpathSync(dir);
   const mounts = mountPoints();
   if (mounts.includes(path)) return { mounted: true, already: true };
   if (mounts.some((m) => m.startsWith(`${path}/`))) return { mounted: false, reason: 'something is mounted under it (containers of a node that kept its state on disk)' };
-  for (const kind of ['sandboxes', 'containers']) {
+  for (const kind of options.holds ?? ['sandboxes', 'containers']) {
     if (entries(join(path, kind)).length > 0) return { mounted: false, reason: `it holds ${kind} of a node that kept its state on disk` };
   }
   // Only the runtime's own leftovers (an empty runc root, the shim, removals under way): nothing a mount may hide.
   for (const name of entries(path)) rmSync(join(path, name), { recursive: true, force: true });
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', TMPFS_OPTIONS, 'tkube-runc-state', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', TMPFS_OPTIONS, options.source ?? 'tkube-runc-state', path], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
     return { mounted: false, reason: `mount failed: ${(err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message}` };
   }
