@@ -58,6 +58,11 @@ import { readProxyRecord, writeProxyRecord } from './proxy-record.js';
 
 /** The sandbox image containerd is configured with (writeContainerdConfig's default); imported before the first pod. */
 const CRI_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
+/**
+ * The bound of the node's volatile tmpfs (`<data-dir>/agent/run`): it holds the pods' secret, token and downwardAPI
+ * volumes, which upstream gives a tmpfs each (sized by the pod's memory); only what is written takes memory.
+ */
+const VOLATILE_TMPFS_SIZE = '25%';
 
 /** NodeBootConfig describes the node to run. */
 export interface NodeBootConfig {
@@ -332,7 +337,7 @@ export async function startNode(config: NodeBootConfig): Promise<RunningNode> {
   // network's records and address leases) goes to a tmpfs of the node's, beside the runtime's state: no inode
   // allocation on the data dir's file system per file.
   const volatileDir = join(agentDir, 'run');
-  const volatile = runtimeName === 'runc' ? mountStateTmpfs(volatileDir, { holds: ['pods', 'network/pods'], source: 'tkube-node-state' }) : undefined;
+  const volatile = runtimeName === 'runc' ? mountStateTmpfs(volatileDir, { holds: ['pods', 'network/pods'], source: 'tkube-node-state', size: VOLATILE_TMPFS_SIZE }) : undefined;
   if (volatile && !volatile.mounted) config.log.warn('The node keeps its volatile pod files on disk', { dir: agentDir, reason: volatile.reason });
   const kubelet = new Kubelet({ ...(userspace && runtimeName === 'process' ? { serviceAddresses: userspace } : {}), ...(volatile?.mounted ? { volatileDir } : {}), client: config.client, nodeName, nodeIP: config.nodeIP, runtime, images, rootDir: agentDir, clock, log: config.log, kubeletPort: port, startTrace, evictions: eviction, ...(config.clusterDNS ? { clusterDNS: config.clusterDNS } : {}), ...(config.clusterDomain ? { clusterDomain: config.clusterDomain } : {}), ...(config.containerLogs ? { containerLogs: config.containerLogs } : {}), ...(config.nodeLabels ? { nodeLabels: config.nodeLabels } : {}), ...(config.nodeTaints ? { nodeTaints: config.nodeTaints } : {}) });
   holder.kubelet = kubelet;

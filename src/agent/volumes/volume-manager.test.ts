@@ -273,7 +273,7 @@ void describe('volume manager', () => {
     assert.match((await vm.setUp(pod([{ name: 'd', persistentVolumeClaim: { claimName: 'pending' } }]))).error ?? '', /PVC ns1\/pending is not bound/);
   });
 
-  void it('keeps memory-backed volumes in the volatile dir, except those an older kubelet mounted on disk, and removes both', async () => {
+  void it('keeps memory-backed volumes in the volatile tmpfs (no mount of their own), except those an older kubelet mounted on disk, and removes both', async () => {
     const clock = new FakeClock();
     const src = new FakeObjectSource(clock);
     const mounter = new RecordingMounter();
@@ -295,13 +295,15 @@ void describe('volume manager', () => {
     if (r.error !== undefined) return;
     assert.equal(r.volumes.get('scratch')?.path, join(root, 'pods', uid, 'volumes', 'kubernetes.io~empty-dir', 'scratch'));
     assert.equal(r.volumes.get('info')?.path, join(volatile, 'pods', uid, 'volumes', 'kubernetes.io~downward-api', 'info'));
-    assert.ok(mounter.isMountPoint(r.volumes.get('info')?.path ?? ''));
+    assert.equal(readFileSync(join(r.volumes.get('info')?.path ?? '', 'name'), 'utf8'), 'p');
+    assert.equal(mounter.isMountPoint(r.volumes.get('info')?.path ?? ''), false, 'on the volatile tmpfs: no tmpfs of its own');
     assert.equal(r.volumes.get('old')?.path, legacy);
     assert.equal(vm.volatilePodDir(uid), join(volatile, 'pods', uid));
     // An orphan's files in the volatile dir alone go too.
     mkdirSync(join(volatile, 'pods', 'gone-uid', 'containers'), { recursive: true });
     await vm.tearDownOrphans(new Set([uid]));
     assert.deepEqual(readdirSync(join(volatile, 'pods')), [uid]);
+    assert.deepEqual([...mounter.mounted.keys()], [legacy]);
     await vm.tearDown(uid);
     assert.equal(mounter.mounted.size, 0);
     assert.equal(existsSync(join(root, 'pods', uid)), false);

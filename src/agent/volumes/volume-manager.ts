@@ -42,7 +42,9 @@ export interface VolumeManagerConfig {
    * projected, downwardAPI: each a tmpfs of its own), and the pod's other small files (PodSetup: etc-hosts and the
    * termination-message files). The node gives a tmpfs here: each file or directory made on the data dir's file
    * system costs an inode allocation, which is dear on a journal-less ext4 (docs/benchmarks.md, issue 6 session 15),
-   * and none of this has to outlive the machine (the containers do not). @default rootDir
+   * and none of this has to outlive the machine (the containers do not). It must be a tmpfs when it is not
+   * rootDir: memory-backed volumes made there get no tmpfs of their own (they are in memory already, and each mount
+   * would be one more line of the host's mount table, which every `runc run` reads). @default rootDir
    */
   readonly volatileDir?: string;
   readonly source: ObjectSource;
@@ -100,6 +102,12 @@ export class VolumeManager {
     return join(this.#c.volatileDir ?? this.#c.rootDir, 'pods', uid);
   }
 
+  /** #onVolatileTmpfs says whether `dir` is in the volatile directory, which is then a tmpfs (see the config). */
+  #onVolatileTmpfs(dir: string): boolean {
+    const volatile = this.#c.volatileDir;
+    return volatile !== undefined && volatile !== this.#c.rootDir && dir.startsWith(`${volatile}/`);
+  }
+
   /**
    * #volumeDir is where a volume of the pod is set up: a memory-backed one in the pod's volatile directory, unless
    * it is mounted already where the kubelet kept it before it had one (a pod started by an older kubelet).
@@ -138,7 +146,7 @@ export class VolumeManager {
       try {
         if (p.memory && !have) {
           mkdirSync(ctx.dir, { recursive: true, mode: 0o755 });
-          if (!this.#mounter.isMountPoint(ctx.dir)) await this.#mounter.mountTmpfs(ctx.dir, 0);
+          if (!this.#onVolatileTmpfs(ctx.dir) && !this.#mounter.isMountPoint(ctx.dir)) await this.#mounter.mountTmpfs(ctx.dir, 0);
         }
         r = await p.plugin(ctx);
       } catch (err) {

@@ -33,6 +33,7 @@
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -323,7 +324,10 @@ export class RuncRuntime implements RuntimeService {
     const dir = this.#records.containerDir(id);
     const rootfs = join(dir, 'rootfs');
     const snapshotDir = join(this.#snapshotsDir, id);
-    for (const d of [rootfs, join(dir, 'bundle'), join(snapshotDir, 'upper'), join(snapshotDir, 'work')]) mkdirSync(d, { recursive: true });
+    for (const d of [rootfs, join(dir, 'bundle')]) mkdirSync(d, { recursive: true });
+    // The writable layer is on disk: made on the thread pool, since an inode allocation there can take milliseconds
+    // (the state directory above is a tmpfs).
+    await Promise.all([mkdir(join(snapshotDir, 'upper'), { recursive: true }), mkdir(join(snapshotDir, 'work'), { recursive: true })]);
     try {
       const parent = sandboxConfig.linux?.cgroupParent ?? sandbox.config.linux?.cgroupParent ?? '/tkube';
       const cgroupsPath = `${parent}/${id.slice(0, 16)}`;
@@ -344,7 +348,7 @@ export class RuncRuntime implements RuntimeService {
       const rootfsOverlay = `lowerdir=${lower},upperdir=${join(snapshotDir, 'upper')},workdir=${join(snapshotDir, 'work')}`;
       writeFileSync(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
       const logPath = join(sandbox.config.logDirectory, config.logPath);
-      mkdirSync(dirname(logPath), { recursive: true });
+      await mkdir(dirname(logPath), { recursive: true });
       const rec: ContainerRecord = { id, sandboxId, config, imageRef: image.id, logPath, createdAt: Date.now(), cgroupsPath, stopSignal: image.config.stopSignal ?? 'SIGTERM', rootfsOverlay, snapshotDir, startedAt: 0 };
       this.#records.saveContainer(rec);
     } catch (err) {

@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { mountPoints } from '../../../base/fs/mount-points.js';
 
 /** How much of the machine's memory the state may take: records and bundles are a few kB per container. */
-const TMPFS_OPTIONS = 'mode=0755,size=256m';
+const DEFAULT_SIZE = '256m';
 
 /** StateTmpfs is where a node's runtime state ended up. */
 export type StateTmpfs = { readonly mounted: true; readonly already: boolean } | { readonly mounted: false; readonly reason: string };
@@ -37,6 +37,8 @@ export interface StateTmpfsOptions {
   readonly holds?: readonly string[];
   /** The mount's source name, which says whose it is in the mount table. @default tkube-runc-state */
   readonly source?: string;
+  /** The tmpfs's `size` option (only what is written takes memory). @default 256m */
+  readonly size?: string;
 }
 
 /**
@@ -55,7 +57,7 @@ export function mountStateTmpfs(dir: string, options: StateTmpfsOptions = {}): S
   // Only the runtime's own leftovers (an empty runc root, the shim, removals under way): nothing a mount may hide.
   for (const name of entries(path)) rmSync(join(path, name), { recursive: true, force: true });
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', TMPFS_OPTIONS, options.source ?? 'tkube-runc-state', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `mode=0755,size=${options.size ?? DEFAULT_SIZE}`, options.source ?? 'tkube-runc-state', path], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
     return { mounted: false, reason: `mount failed: ${(err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message}` };
   }
