@@ -42,6 +42,14 @@ void describe('BridgeNetwork warm namespaces', { skip: root ? false : 'needs roo
     const warmNs = basename(warm.netnsPath ?? '');
     assert.match(addresses(warmNs), new RegExp(`inet ${(warm.ips[0] ?? '').replace(/\./g, '\\.')}/24`));
     assert.match(execFileSync('ip', ['-n', warmNs, 'route', 'show', 'default']).toString(), new RegExp(`via ${network.gateway.replace(/\./g, '\\.')} dev eth0`));
+    // IPv4 only: no IPv6 link-local on either end of the pod's veth (no probes flooded to every pod), ::1 kept.
+    if (existsSync('/proc/sys/net/ipv6/conf/default')) {
+      assert.doesNotMatch(addresses(warmNs), /inet6/);
+      assert.match(execFileSync('ip', ['-n', warmNs, '-o', 'addr', 'show', 'dev', 'lo']).toString(), /inet6 ::1/);
+      const hostVeth = /^\d+:\s*eth0@if(\d+)/m.exec(execFileSync('ip', ['-n', warmNs, '-o', 'link', 'show', 'dev', 'eth0']).toString())?.[1] ?? '';
+      assert.notEqual(hostVeth, '', 'the host end of eth0 found');
+      assert.doesNotMatch(execFileSync('ip', ['-o', 'addr', 'show']).toString().split('\n').filter((l) => l.startsWith(`${hostVeth}:`)).join('\n'), /inet6/);
+    }
 
     // The refill runs in the background; a sandbox asking before it is done gets a namespace made on demand.
     const cold = await network.setUp({ ...request, sandboxId: 'sandbox-cold', netnsPath: `/run/netns/${coldNetns}` });

@@ -13,6 +13,11 @@
  *    (`net.ipv6.conf.all.forwarding=1`), and each pod gets an IPv6 address from a second HostLocalIpam with a
  *    default route via the bridge; the pod's IPs are reported IPv4 first. With the cluster's IPv6 range
  *    (`clusterCidrV6`) an `ip6` table of the same name masquerades IPv6 leaving it and publishes hostPorts on IPv6.
+ *  - IPv4 only (no IPv6 pod CIDR): the pods' interfaces make no IPv6 link-local address (`addrgenmode none`, both
+ *    ends of each veth). With one, every interface coming up sends duplicate-address probes, multicast listener
+ *    reports and router solicitations, which the bridge floods to every other pod: work in the kernel that grows
+ *    with the square of the pods (≈ 5 ms of kernel CPU a pod in a 200-pod burst, docs/benchmarks.md issue 6 session
+ *    15). Loopback keeps ::1. Docker does the same for containers of networks without IPv6.
  *  - One nftables table of our own (podNatTable) for masquerade and hostPorts, rewritten whole with `nft -f`.
  *  - A warm pool (warm-netns-pool.ts) of a few namespaces whose veth is already on the bridge: a sandbox that asks
  *    for a new namespace takes one and only gets loopback up, its addresses and routes (one `ip` run); when the pool
@@ -25,7 +30,7 @@
  * The table and bridge stay when the agent stops (pods outlive the agent); `destroy` removes both.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readJson, writeJsonAtomic } from '../../base/fs/json-file.js';
 import type { Logger } from '../../base/log/logger.js';
@@ -103,6 +108,11 @@ export class BridgeNetwork implements PodNetwork {
   readonly #prefix: number;
   readonly #prefix6: number;
   readonly #mtu: number;
+  /**
+   * Whether the pods' interfaces get no IPv6 link-local address: an IPv4-only network on a host with IPv6 (where
+   * IPv6 is off, `addrgenmode` is refused, and there is nothing to quieten).
+   */
+  readonly #quietIPv6: boolean;
   /** Where the pod records and leases are (BridgeNetworkConfig.recordsDir, or `dir` for records already on disk). */
   readonly #records: string;
   readonly #ipam: HostLocalIpam;
@@ -124,6 +134,7 @@ export class BridgeNetwork implements PodNetwork {
     this.#prefix = Number(config.podCidr.split('/')[1]);
     this.gateway = formatIPv4(base + 1);
     this.#mtu = config.mtu ?? 1500;
+    this.#quietIPv6 = config.podCidrV6 === undefined && existsSync('/proc/sys/net/ipv6/conf/default');
     this.#records = config.recordsDir !== undefined && !hasEntries(join(config.dir, 'pods')) && !hasEntries(join(config.dir, 'ipam')) ? config.recordsDir : config.dir;
     this.#ipam = new HostLocalIpam(join(this.#records, 'ipam'), config.podCidr);
     if (config.podCidrV6 !== undefined) {
@@ -200,7 +211,7 @@ export class BridgeNetwork implements PodNetwork {
       ip6 = this.#ipam6?.allocate(id);
       const v6 = ip6 !== undefined && this.gateway6 !== undefined ? [`addr add ${ip6}/${this.#prefix6} dev eth0 nodad`] : [];
       const v6Route = ip6 !== undefined && this.gateway6 !== undefined ? [`route add default via ${this.gateway6} dev eth0`] : [];
-      const addresses = [`addr add ${ip}/${this.#prefix} dev eth0`, ...v6, 'link set eth0 up', `route add default via ${this.gateway} dev eth0`, ...v6Route];
+      const addresses = [`addr add ${ip}/${this.#prefix} dev eth0`, ...v6, ...(this.#quietIPv6 ? ['link set eth0 addrgenmode none'] : []), 'link set eth0 up', `route add default via ${this.gateway} dev eth0`, ...v6Route];
       if (warm) {
         // Loopback too: a warm namespace is made in one `ip` run, which cannot reach into the namespace it made.
         await ipBatch(warm.netns, ['link set lo up', ...addresses]);
@@ -234,7 +245,10 @@ export class BridgeNetwork implements PodNetwork {
   #vethLines(netns: string, hostVeth: string, create: boolean): string[] {
     return [
       ...(create ? [`netns add ${netns}`] : []),
-      `link add ${hostVeth} mtu ${this.#mtu} master ${this.bridge} up type veth peer name eth0 mtu ${this.#mtu} netns /run/netns/${netns}`,
+      `link add ${hostVeth} mtu ${this.#mtu} master ${this.bridge} type veth peer name eth0 mtu ${this.#mtu} netns /run/netns/${netns}`,
+      // Before it is up, or it makes its link-local address at once (see the file comment).
+      ...(this.#quietIPv6 ? [`link set ${hostVeth} addrgenmode none`] : []),
+      `link set ${hostVeth} up`,
       `link set ${hostVeth} type bridge_slave hairpin on`,
     ];
   }
