@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdtempSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -55,6 +55,15 @@ void describe('OciImageStore', { skip: existsSync(BUSYBOX_PATH) ? false : `${BUS
     const pause = await store.unpacked('registry.k8s.io/pause:3.9');
     assert.deepEqual(pause?.layerDirs, u.layerDirs, 'pause shares the busybox layer');
     assert.deepEqual(pause?.config.entrypoint, ['/bin/sleep', 'infinity']);
+    // Each unpack is a use (image GC's order); the file is written once a minute per image, not per container.
+    const usagePath = join(dir, 'store', 'usage.json');
+    const written = readFileSync(usagePath, 'utf8');
+    const usedAt = store.lastUsed(u.id) ?? 0;
+    assert.ok(usedAt > 0);
+    for (let i = 0; i < 5; i++) await store.unpacked('busybox:1.36');
+    assert.ok((store.lastUsed(u.id) ?? 0) >= usedAt);
+    assert.equal(readFileSync(usagePath, 'utf8'), written);
+    assert.equal((JSON.parse(written) as Record<string, number>)[u.id], usedAt);
   });
 
   void it('imports a docker save archive with whiteouts and refuses paths that escape', async () => {

@@ -43,6 +43,8 @@ const PINNED_ANNOTATION = 'io.tkube.image.pinned';
 const MANIFEST_TYPE = 'application/vnd.oci.image.manifest.v1+json';
 const CONFIG_TYPE = 'application/vnd.oci.image.config.v1+json';
 const LAYER_TYPE = 'application/vnd.oci.image.layer.v1.tar';
+/** How stale usage.json may be about an image's last use (see #touch). */
+const USAGE_WRITE_INTERVAL_MS = 60_000;
 
 /** Descriptor is an OCI content descriptor. */
 interface Descriptor {
@@ -155,6 +157,9 @@ export class OciImageStore implements ImageStore, BlobSink {
   readonly #registry: RegistryClient;
   /** Pulls in progress, by normalised reference, so concurrent pods share one download. */
   readonly #pulling = new Map<string, Promise<string>>();
+  /** Last-use times by image ID (#usage), and when each was last written to usage.json. */
+  #usageTimes: Record<string, number> | undefined;
+  readonly #usageWritten = new Map<string, number>();
   /** Unpacks in progress, by diff ID, so concurrent callers wait for one unpack. */
   readonly #unpacking = new Map<string, Promise<string>>();
 
@@ -397,18 +402,31 @@ export class OciImageStore implements ImageStore, BlobSink {
     }
   }
 
-  /** #touch records that a container was made from image `id` now (for image GC's least-recently-used order). */
+  /**
+   * #touch records that a container was made from image `id` now (for image GC's least-recently-used order). The
+   * store keeps the times in memory and writes the file when an image's time there is a minute old or more: a
+   * burst of pod starts from one image writes it once, where a write per start made (and freed) an inode on the
+   * event loop each time. Image GC orders by minutes; upstream's kubelet keeps these times in memory only.
+   */
   #touch(id: string): void {
-    const usage = this.#readUsage();
-    usage[id] = Date.now();
+    const usage = this.#usage();
+    const now = Date.now();
+    usage[id] = now;
+    if (now - (this.#usageWritten.get(id) ?? -Infinity) < USAGE_WRITE_INTERVAL_MS) return;
     const tmp = `${this.#usagePath}.${randomBytes(4).toString('hex')}.tmp`;
     writeFileSync(tmp, JSON.stringify(usage));
     renameSync(tmp, this.#usagePath);
+    for (const [written, at] of Object.entries(usage)) this.#usageWritten.set(written, at);
+  }
+
+  /** #usage is the images' last-use times: the file's, read once, then kept up to date in memory. */
+  #usage(): Record<string, number> {
+    return (this.#usageTimes ??= this.#readUsage());
   }
 
   /** lastUsed is when a container was last made from image `id` (ms), or undefined if never. */
   lastUsed(id: string): number | undefined {
-    return this.#readUsage()[id];
+    return this.#usage()[id];
   }
 
   /**
@@ -451,10 +469,11 @@ export class OciImageStore implements ImageStore, BlobSink {
       if (keepLayers.has(name) || name.startsWith('.unpack-') || this.#unpacking.has(join(layerDir, name))) continue;
       await rm(join(layerDir, name), { recursive: true, force: true });
     }
-    const usage = this.#readUsage();
+    const usage = this.#usage();
     const ids = new Set([...keepBlobs].map((h) => `sha256:${h}`));
     if (Object.keys(usage).some((id) => !ids.has(id))) {
-      writeFileSync(this.#usagePath, JSON.stringify(Object.fromEntries(Object.entries(usage).filter(([id]) => ids.has(id)))));
+      for (const id of Object.keys(usage)) if (!ids.has(id)) delete usage[id];
+      writeFileSync(this.#usagePath, JSON.stringify(usage));
     }
     return freed;
   }
