@@ -44,6 +44,46 @@ export interface ContainerRecordBase {
   readonly config: ContainerConfig;
 }
 
+/** What a local runtime's container record holds that a ContainerStatus reports. */
+export interface StartedContainerRecord extends ContainerRecordBase {
+  readonly imageRef: string;
+  readonly logPath: string;
+  readonly createdAt: number;
+  readonly startedAt: number;
+}
+
+/** How a container ended, in the terms of a ContainerStatus; `reason` defaults to Completed (0) or Error. */
+export interface ContainerEnd {
+  readonly exitCode: number;
+  readonly finishedAt: number;
+  readonly reason?: string;
+  readonly message?: string;
+}
+
+/**
+ * containerStatusOf is the CRI status of a local runtime's container: exited once it has an end, running once
+ * started, created before.
+ */
+export function containerStatusOf(rec: StartedContainerRecord, end: ContainerEnd | undefined): ContainerStatus {
+  return {
+    id: rec.id,
+    sandboxId: rec.sandboxId,
+    metadata: rec.config.metadata,
+    state: end ? 'CONTAINER_EXITED' : rec.startedAt > 0 ? 'CONTAINER_RUNNING' : 'CONTAINER_CREATED',
+    createdAt: rec.createdAt,
+    startedAt: rec.startedAt,
+    finishedAt: end?.finishedAt ?? 0,
+    exitCode: end?.exitCode ?? 0,
+    image: rec.config.image,
+    imageRef: rec.imageRef,
+    reason: end ? (end.reason ?? (end.exitCode === 0 ? 'Completed' : 'Error')) : '',
+    message: end?.message ?? '',
+    labels: rec.config.labels,
+    annotations: rec.config.annotations,
+    logPath: rec.logPath,
+  };
+}
+
 /** newRuntimeId is a fresh sandbox or container ID (32 hex digits, as containerd's). */
 export function newRuntimeId(): string {
   return randomBytes(16).toString('hex');

@@ -44,7 +44,7 @@ import type {
   StreamOptions,
 } from '../../cri/runtime-service.js';
 import { readJson, writeJsonAtomic } from '../../../base/fs/json-file.js';
-import { containerRecordMatches, filterContainers, filterSandboxes, newRuntimeId, RuntimeRecords, sandboxRecordMatches } from '../runtime-records.js';
+import { containerRecordMatches, containerStatusOf, filterContainers, filterSandboxes, newRuntimeId, RuntimeRecords, sandboxRecordMatches } from '../runtime-records.js';
 import type { ImageStore } from '../../images/image-store.js';
 import { processGroupStats } from './process-group-stats.js';
 
@@ -335,25 +335,9 @@ export class ProcessRuntime implements RuntimeService {
 
   #status(rec: ContainerRecord): ContainerStatus {
     const exit = this.#exit(rec);
-    const state = exit ? 'CONTAINER_EXITED' : rec.startedAt > 0 ? 'CONTAINER_RUNNING' : 'CONTAINER_CREATED';
-    return {
-      id: rec.id,
-      sandboxId: rec.sandboxId,
-      metadata: rec.config.metadata,
-      state,
-      createdAt: rec.createdAt,
-      startedAt: rec.startedAt,
-      finishedAt: exit?.finishedAt ?? 0,
-      exitCode: exit?.exitCode ?? 0,
-      image: rec.config.image,
-      imageRef: rec.imageRef,
-      reason: exit ? (exit.reason ?? (exit.exitCode === 0 ? 'Completed' : 'Error')) : '',
-      message: exit?.message ?? '',
-      labels: rec.config.labels,
-      annotations: rec.config.annotations,
-      logPath: rec.logPath,
-    };
+    return containerStatusOf(rec, exit);
   }
+
 
   async containerStatus(id: string): Promise<ContainerStatus> {
     return this.#status(this.#records.container(id));

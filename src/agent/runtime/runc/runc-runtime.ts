@@ -55,7 +55,7 @@ import type {
   RuntimeVersion,
   StreamOptions,
 } from '../../cri/runtime-service.js';
-import { containerRecordMatches, filterContainers, filterSandboxes, newRuntimeId, RuntimeRecords, sandboxRecordMatches } from '../runtime-records.js';
+import { containerRecordMatches, containerStatusOf, filterContainers, filterSandboxes, newRuntimeId, RuntimeRecords, sandboxRecordMatches } from '../runtime-records.js';
 import type { ImageStore } from '../../images/image-store.js';
 import type { PodNetwork } from '../../network/pod-network.js';
 import { diskUsage } from './disk-usage.js';
@@ -431,25 +431,9 @@ export class RuncRuntime implements RuntimeService {
 
   #status(rec: ContainerRecord): ContainerStatus {
     const exit = this.#exit(rec.id);
-    const state = exit ? 'CONTAINER_EXITED' : rec.startedAt > 0 ? 'CONTAINER_RUNNING' : 'CONTAINER_CREATED';
-    return {
-      id: rec.id,
-      sandboxId: rec.sandboxId,
-      metadata: rec.config.metadata,
-      state,
-      createdAt: rec.createdAt,
-      startedAt: rec.startedAt,
-      finishedAt: exit?.finishedAt ?? 0,
-      exitCode: exit?.code ?? 0,
-      image: rec.config.image,
-      imageRef: rec.imageRef,
-      reason: exit ? (exit.oomKilled ? 'OOMKilled' : exit.code === 0 ? 'Completed' : 'Error') : '',
-      message: '',
-      labels: rec.config.labels,
-      annotations: rec.config.annotations,
-      logPath: rec.logPath,
-    };
+    return containerStatusOf(rec, exit && { exitCode: exit.code, finishedAt: exit.finishedAt, ...(exit.oomKilled ? { reason: 'OOMKilled' } : {}) });
   }
+
 
   async containerStatus(id: string): Promise<ContainerStatus> {
     return this.#status(this.#records.container(id));
