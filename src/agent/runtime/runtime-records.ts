@@ -211,6 +211,26 @@ export class RuntimeRecords<S extends SandboxRecordBase, C extends ContainerReco
     return rec;
   }
 
+  /** sandboxStatuses answers a ListPodSandbox: the records `filter` selects, as `statusOf` reports each. */
+  sandboxStatuses(filter: PodSandboxFilter, statusOf: (rec: S) => PodSandboxStatus): PodSandboxStatus[] {
+    return filterSandboxes(
+      this.sandboxes()
+        .filter((r) => sandboxRecordMatches(r, filter))
+        .map(statusOf),
+      filter,
+    );
+  }
+
+  /** containerStatuses answers a ListContainers: the records `filter` selects, as `statusOf` reports each. */
+  containerStatuses(filter: ContainerFilter, statusOf: (rec: C) => ContainerStatus): ContainerStatus[] {
+    return filterContainers(
+      this.containers()
+        .filter((r) => containerRecordMatches(r, filter))
+        .map(statusOf),
+      filter,
+    );
+  }
+
   /** sandboxes lists every sandbox record (the cache's own objects: read only). */
   sandboxes(): readonly S[] {
     return listCached(this.#sandboxListing, this.#sandboxCache, (id) => this.sandboxPath(id));

@@ -44,7 +44,7 @@ import type {
   StreamOptions,
 } from '../../cri/runtime-service.js';
 import { readJson, writeJsonAtomic } from '../../../base/fs/json-file.js';
-import { containerRecordMatches, containerStatusOf, filterContainers, filterSandboxes, newRuntimeId, RuntimeRecords, sandboxRecordMatches } from '../runtime-records.js';
+import { containerStatusOf, newRuntimeId, RuntimeRecords } from '../runtime-records.js';
 import type { ImageStore } from '../../images/image-store.js';
 import { processGroupStats } from './process-group-stats.js';
 
@@ -206,13 +206,7 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   async listPodSandbox(filter: PodSandboxFilter = {}): Promise<PodSandboxStatus[]> {
-    return filterSandboxes(
-      this.#records
-        .sandboxes()
-        .filter((r) => sandboxRecordMatches(r, filter))
-        .map((r) => this.#sandboxStatus(r)),
-      filter,
-    );
+    return this.#records.sandboxStatuses(filter, (r) => this.#sandboxStatus(r));
   }
 
   // ---- containers ----
@@ -344,13 +338,7 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   async listContainers(filter: ContainerFilter = {}): Promise<ContainerStatus[]> {
-    return filterContainers(
-      this.#records
-        .containers()
-        .filter((r) => containerRecordMatches(r, filter))
-        .map((r) => this.#status(r)),
-      filter,
-    );
+    return this.#records.containerStatuses(filter, (r) => this.#status(r));
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {

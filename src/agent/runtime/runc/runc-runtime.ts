@@ -55,7 +55,7 @@ import type {
   RuntimeVersion,
   StreamOptions,
 } from '../../cri/runtime-service.js';
-import { containerRecordMatches, containerStatusOf, filterContainers, filterSandboxes, newRuntimeId, RuntimeRecords, sandboxRecordMatches } from '../runtime-records.js';
+import { containerStatusOf, newRuntimeId, RuntimeRecords } from '../runtime-records.js';
 import type { ImageStore } from '../../images/image-store.js';
 import type { PodNetwork } from '../../network/pod-network.js';
 import { diskUsage } from './disk-usage.js';
@@ -304,13 +304,7 @@ export class RuncRuntime implements RuntimeService {
   }
 
   async listPodSandbox(filter: PodSandboxFilter = {}): Promise<PodSandboxStatus[]> {
-    return filterSandboxes(
-      this.#records
-        .sandboxes()
-        .filter((r) => sandboxRecordMatches(r, filter))
-        .map((r) => this.#sandboxStatus(r)),
-      filter,
-    );
+    return this.#records.sandboxStatuses(filter, (r) => this.#sandboxStatus(r));
   }
 
   // ---- containers ----
@@ -440,13 +434,7 @@ export class RuncRuntime implements RuntimeService {
   }
 
   async listContainers(filter: ContainerFilter = {}): Promise<ContainerStatus[]> {
-    return filterContainers(
-      this.#records
-        .containers()
-        .filter((r) => containerRecordMatches(r, filter))
-        .map((r) => this.#status(r)),
-      filter,
-    );
+    return this.#records.containerStatuses(filter, (r) => this.#status(r));
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
