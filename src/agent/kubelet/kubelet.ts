@@ -812,7 +812,7 @@ export class Kubelet implements ContainerLogSource {
       return INITIAL_BACKOFF_MS;
     }
     const attempt = latest ? latest.metadata.attempt + 1 : 0;
-    const podDir = this.#logDirectory(pod);
+    const logDir = this.#logDirectory(pod);
     const messageFile = prepareTerminationMessageFile(this.#setup.containerFilesDir(uid), spec.name, attempt);
     const created = this.#trace.begin(uid, 'create');
     const id = await this.#c.runtime.createContainer(
@@ -832,7 +832,7 @@ export class Kubelet implements ContainerLogSource {
         ...(spec.stdin ? { stdin: true, stdinOnce: spec.stdinOnce === true } : {}),
         ...(spec.tty ? { tty: true } : {}),
       },
-      { ...this.#sandboxConfig(pod), logDirectory: podDir },
+      { ...this.#sandboxConfig(pod), logDirectory: logDir },
     ).finally(created);
     events.record('Normal', 'Created', `Created container ${spec.name}`);
     await traceStep(this.#trace, uid, 'start', () => this.#c.runtime.startContainer(id));

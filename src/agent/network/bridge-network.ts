@@ -16,8 +16,8 @@
  *  - IPv4 only (no IPv6 pod CIDR): the pods' interfaces make no IPv6 link-local address (`addrgenmode none`, both
  *    ends of each veth). With one, every interface coming up sends duplicate-address probes, multicast listener
  *    reports and router solicitations, which the bridge floods to every other pod: work in the kernel that grows
- *    with the square of the pods (≈ 5 ms of kernel CPU a pod in a 200-pod burst, docs/benchmarks.md issue 6 session
- *    15). Loopback keeps ::1. Docker does the same for containers of networks without IPv6.
+ *    with the square of the pods (≈ 4 ms of kernel-thread CPU a pod in a 200-pod burst, docs/benchmarks.md issue 6
+ *    session 15). Loopback keeps ::1. Docker does the same for containers of networks without IPv6.
  *  - One nftables table of our own (podNatTable) for masquerade and hostPorts, rewritten whole with `nft -f`.
  *  - A warm pool (warm-netns-pool.ts) of a few namespaces whose veth is already on the bridge: a sandbox that asks
  *    for a new namespace takes one and only gets loopback up, its addresses and routes (one `ip` run); when the pool
@@ -32,6 +32,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { dirEntries } from '../../base/fs/dir-entries.js';
 import { readJson, writeJsonAtomic } from '../../base/fs/json-file.js';
 import type { Logger } from '../../base/log/logger.js';
 import type { PortMapping } from '../cri/runtime-service.js';
@@ -135,7 +136,7 @@ export class BridgeNetwork implements PodNetwork {
     this.gateway = formatIPv4(base + 1);
     this.#mtu = config.mtu ?? 1500;
     this.#quietIPv6 = config.podCidrV6 === undefined && existsSync('/proc/sys/net/ipv6/conf/default');
-    this.#records = config.recordsDir !== undefined && !hasEntries(join(config.dir, 'pods')) && !hasEntries(join(config.dir, 'ipam')) ? config.recordsDir : config.dir;
+    this.#records = config.recordsDir !== undefined && dirEntries(join(config.dir, 'pods')).length === 0 && dirEntries(join(config.dir, 'ipam')).length === 0 ? config.recordsDir : config.dir;
     this.#ipam = new HostLocalIpam(join(this.#records, 'ipam'), config.podCidr);
     if (config.podCidrV6 !== undefined) {
       const v6 = parseCidr(config.podCidrV6);
@@ -374,15 +375,6 @@ async function destroyWarm(entry: WarmNetns): Promise<void> {
 }
 
 /** hostVethName is the host end's name: fixed per sandbox (so a retry finds it) and within IFNAMSIZ. */
-/** hasEntries says whether `dir` exists and is not empty. */
-function hasEntries(dir: string): boolean {
-  try {
-    return readdirSync(dir).length > 0;
-  } catch {
-    return false;
-  }
-}
-
 function hostVethName(sandboxId: string): string {
   return `veth${createHash('sha256').update(sandboxId).digest('hex').slice(0, 11)}`;
 }

@@ -39,7 +39,7 @@ export interface VolumeManagerConfig {
   readonly rootDir: string;
   /**
    * Where what lives only as long as the pod goes, `<volatileDir>/pods/<uid>`: the memory-backed volumes (secret,
-   * projected, downwardAPI: each a tmpfs of its own), and the pod's other small files (PodSetup: etc-hosts and the
+   * projected, downwardAPI), and the pod's other small files (PodSetup: etc-hosts and the
    * termination-message files). The node gives a tmpfs here: each file or directory made on the data dir's file
    * system costs an inode allocation, which is dear on a journal-less ext4 (docs/benchmarks.md, issue 6 session 15),
    * and none of this has to outlive the machine (the containers do not). It must be a tmpfs when it is not
@@ -84,12 +84,15 @@ export class VolumeManager {
   readonly #c: VolumeManagerConfig;
   readonly #mounter: Mounter;
   readonly #tokens: TokenCache;
+  /** The volatile directory when it is not rootDir (then a tmpfs, see VolumeManagerConfig.volatileDir). */
+  readonly #volatile: string | undefined;
   readonly #pods = new Map<string, { volumes: Map<string, VolumePath>; refreshedAt: number }>();
 
   constructor(config: VolumeManagerConfig) {
     this.#c = config;
     this.#mounter = config.mounter ?? new HostMounter();
     this.#tokens = new TokenCache(config.clock);
+    this.#volatile = config.volatileDir !== undefined && config.volatileDir !== config.rootDir ? config.volatileDir : undefined;
   }
 
   /** podDir is where a pod's volumes kept on disk live. */
@@ -99,13 +102,12 @@ export class VolumeManager {
 
   /** volatilePodDir is where the pod's memory-backed volumes and its other files that die with it live. */
   volatilePodDir(uid: string): string {
-    return join(this.#c.volatileDir ?? this.#c.rootDir, 'pods', uid);
+    return join(this.#volatile ?? this.#c.rootDir, 'pods', uid);
   }
 
   /** #onVolatileTmpfs says whether `dir` is in the volatile directory, which is then a tmpfs (see the config). */
   #onVolatileTmpfs(dir: string): boolean {
-    const volatile = this.#c.volatileDir;
-    return volatile !== undefined && volatile !== this.#c.rootDir && dir.startsWith(`${volatile}/`);
+    return this.#volatile !== undefined && dir.startsWith(`${this.#volatile}/`);
   }
 
   /**
@@ -114,7 +116,7 @@ export class VolumeManager {
    */
   #volumeDir(uid: string, pluginDir: string, name: string, memory: boolean): string {
     const onDisk = join(this.podDir(uid), 'volumes', pluginDir || 'none', name);
-    if (!memory || this.#c.volatileDir === undefined || this.#c.volatileDir === this.#c.rootDir) return onDisk;
+    if (!memory || this.#volatile === undefined) return onDisk;
     return existsSync(onDisk) && this.#mounter.isMountPoint(onDisk) ? onDisk : join(this.volatilePodDir(uid), 'volumes', pluginDir || 'none', name);
   }
 
@@ -185,7 +187,7 @@ export class VolumeManager {
   /** tearDownOrphans removes the volumes and files of pods not in `active` (pods deleted while the kubelet was down). */
   async tearDownOrphans(active: ReadonlySet<string>): Promise<void> {
     const found = new Set<string>();
-    for (const base of new Set([this.#c.rootDir, this.#c.volatileDir ?? this.#c.rootDir])) {
+    for (const base of [this.#c.rootDir, ...(this.#volatile !== undefined ? [this.#volatile] : [])]) {
       const root = join(base, 'pods');
       if (!existsSync(root)) continue;
       // Pod directories are named by UID alone; the log dirs beside them (`<ns>_<name>_<uid>`) are not ours.

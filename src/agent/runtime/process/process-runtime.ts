@@ -332,7 +332,6 @@ export class ProcessRuntime implements RuntimeService {
     return containerStatusOf(rec, exit);
   }
 
-
   async containerStatus(id: string): Promise<ContainerStatus> {
     return this.#status(this.#records.container(id));
   }

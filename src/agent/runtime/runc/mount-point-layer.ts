@@ -29,7 +29,7 @@
  *    renamed into place, and never changed afterwards: concurrent creates with the same targets share one.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { chmod, chown, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 
@@ -183,12 +183,7 @@ export class MountPointLayers {
   }
 
   async #make(path: string, entries: readonly LayerEntry[]): Promise<string> {
-    try {
-      statSync(path);
-      return path;
-    } catch {
-      // not made yet
-    }
+    if (existsSync(path)) return path;
     await mkdir(this.#dir, { recursive: true });
     const temp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
     try {

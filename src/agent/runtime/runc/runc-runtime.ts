@@ -428,7 +428,6 @@ export class RuncRuntime implements RuntimeService {
     return containerStatusOf(rec, exit && { exitCode: exit.code, finishedAt: exit.finishedAt, ...(exit.oomKilled ? { reason: 'OOMKilled' } : {}) });
   }
 
-
   async containerStatus(id: string): Promise<ContainerStatus> {
     return this.#status(this.#records.container(id));
   }

@@ -21,8 +21,9 @@
  * running) stays on disk, and says why; so does one where `mount` fails (no root, no tmpfs in a user namespace).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { dirEntries } from '../../../base/fs/dir-entries.js';
 import { mountPoints } from '../../../base/fs/mount-points.js';
 
 /** How much of the machine's memory the state may take: records and bundles are a few kB per container. */
@@ -42,8 +43,8 @@ export interface StateTmpfsOptions {
 }
 
 /**
- * mountStateTmpfs puts `dir` on a tmpfs of its own unless it is one already; see the file comment. The kubelet's
- * volatile pod files (boot/node.ts) use it too, with `holds: ['pods']`.
+ * mountStateTmpfs puts `dir` on a tmpfs of its own unless it is one already; see the file comment. The node's
+ * volatile pod files (boot/node.ts) use it too, with their own `holds`.
  */
 export function mountStateTmpfs(dir: string, options: StateTmpfsOptions = {}): StateTmpfs {
   mkdirSync(dir, { recursive: true });
@@ -52,22 +53,14 @@ export function mountStateTmpfs(dir: string, options: StateTmpfsOptions = {}): S
   if (mounts.includes(path)) return { mounted: true, already: true };
   if (mounts.some((m) => m.startsWith(`${path}/`))) return { mounted: false, reason: 'something is mounted under it (containers of a node that kept its state on disk)' };
   for (const kind of options.holds ?? ['sandboxes', 'containers']) {
-    if (entries(join(path, kind)).length > 0) return { mounted: false, reason: `it holds ${kind} of a node that kept its state on disk` };
+    if (dirEntries(join(path, kind)).length > 0) return { mounted: false, reason: `it holds ${kind} of a node that kept its state on disk` };
   }
   // Only the runtime's own leftovers (an empty runc root, the shim, removals under way): nothing a mount may hide.
-  for (const name of entries(path)) rmSync(join(path, name), { recursive: true, force: true });
+  for (const name of dirEntries(path)) rmSync(join(path, name), { recursive: true, force: true });
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `mode=0755,size=${options.size ?? DEFAULT_SIZE}`, options.source ?? 'tkube-runc-state', path], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
     return { mounted: false, reason: `mount failed: ${(err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message}` };
   }
   return { mounted: true, already: false };
-}
-
-function entries(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }
